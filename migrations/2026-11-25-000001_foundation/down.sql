@@ -1,0 +1,12 @@
+DROP TABLE audit_log;
+DROP TABLE flags;
+DROP TABLE evidence_files;
+DROP TABLE answers;
+DROP TABLE invitations;
+DROP TABLE responses;
+DROP TABLE campaigns;
+DROP TABLE template_versions;
+DROP FUNCTION forbid_change();
+DROP TABLE questionnaire_templates;
+DROP TABLE contacts;
+DROP TABLE organisations;

@@ -1,0 +1,239 @@
+//! Typed settings, read once at start-up from an optional TOML file and the environment
+//! (the environment wins). A bad value stops start-up with a message naming the setting
+//! and the fix.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Everything the service needs to start.
+#[derive(Clone)]
+pub struct Settings {
+    /// Address to listen on (`HRDD_LISTEN`, default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// PostgreSQL to use (`DATABASE_URL`); `None` starts the private embedded cluster.
+    pub database_url: Option<String>,
+    /// SMTP relay (`SMTP_URL`, e.g. `smtp://relay:25`); `None` writes mail to the
+    /// outbox folder under the data directory.
+    pub smtp_url: Option<String>,
+    /// Base of the links put in emails (`HRDD_PUBLIC_URL`), no trailing slash.
+    pub public_base_url: String,
+    /// Where the embedded cluster and the mail outbox live (`HRDD_DATA_DIR`, `./data`).
+    pub data_dir: PathBuf,
+    /// Questionnaire files (`HRDD_TEMPLATES_DIR`, `./survey_templates`).
+    pub templates_dir: PathBuf,
+    /// `text` or `json` (`HRDD_LOG_FORMAT`).
+    pub log_format: LogFormat,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // URLs can hold passwords: never print them.
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<set>"))
+            .field("public_base_url", &self.public_base_url)
+            .field("data_dir", &self.data_dir)
+            .field("templates_dir", &self.templates_dir)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// A setting that cannot be used, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {setting}: {problem}. Fix: {fix}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub problem: String,
+    pub fix: String,
+}
+
+fn bad(setting: &str, problem: impl Into<String>, fix: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.to_string(),
+        problem: problem.into(),
+        fix: fix.into(),
+    }
+}
+
+/// The optional config file: the same settings in lowercase.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    smtp_url: Option<String>,
+    public_base_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    templates_dir: Option<PathBuf>,
+    log_format: Option<String>,
+}
+
+impl Settings {
+    /// Reads the config file (if any) and the process environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::from_sources(config_file, |k| std::env::var(k).ok())
+    }
+
+    /// Reads the config file (if any) and the variables `env` returns.
+    pub fn from_sources(
+        config_file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let file = match config_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    bad(
+                        "--config",
+                        format!("cannot read {}: {e}", path.display()),
+                        "point --config / HRDD_CONFIG at a readable TOML file",
+                    )
+                })?;
+                toml::from_str::<FileSettings>(&text).map_err(|e| {
+                    bad(
+                        "--config",
+                        format!("{}: {}", path.display(), e.message()),
+                        "see README.md, section Configuration, for the keys",
+                    )
+                })?
+            }
+            None => FileSettings::default(),
+        };
+        let pick = |var: &str, from_file: Option<String>| {
+            env(var).filter(|v| !v.trim().is_empty()).or(from_file)
+        };
+
+        let listen_text =
+            pick("HRDD_LISTEN", file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            bad(
+                "HRDD_LISTEN",
+                format!("\"{listen_text}\" is not an address with a port"),
+                "use the form 127.0.0.1:8080 or 0.0.0.0:8080",
+            )
+        })?;
+
+        let database_url = pick("DATABASE_URL", file.database_url);
+        if let Some(url) = &database_url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(bad("DATABASE_URL", "it must start with postgres:// or postgresql://", "use e.g. postgres://user:password@host:5432/hrdd, or unset it to use the embedded PostgreSQL"));
+            }
+        }
+
+        let smtp_url = pick("SMTP_URL", file.smtp_url);
+        if let Some(url) = &smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(bad(
+                    "SMTP_URL",
+                    "it must start with smtp:// or smtps://",
+                    "use e.g. smtp://mailhog:1025, or unset it to write mail to the outbox folder",
+                ));
+            }
+        }
+
+        let public_base_url = pick("HRDD_PUBLIC_URL", file.public_base_url)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
+            return Err(bad(
+                "HRDD_PUBLIC_URL",
+                format!("\"{public_base_url}\" is not an http(s) URL"),
+                "use the address people open, e.g. https://survey.example.com",
+            ));
+        }
+
+        let data_dir = env("HRDD_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let templates_dir = env("HRDD_TEMPLATES_DIR")
+            .map(PathBuf::from)
+            .or(file.templates_dir)
+            .unwrap_or_else(|| PathBuf::from("survey_templates"));
+
+        let log_format = match pick("HRDD_LOG_FORMAT", file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(bad(
+                    "HRDD_LOG_FORMAT",
+                    format!("\"{other}\" is not a log format"),
+                    "use text or json",
+                ))
+            }
+        };
+
+        Ok(Settings {
+            listen,
+            database_url,
+            smtp_url,
+            public_base_url,
+            data_dir,
+            templates_dir,
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_sources(None, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_work() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert!(s.database_url.is_none());
+        assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting_and_the_fix() {
+        let e = with(&[("HRDD_LISTEN", "localhost")]).unwrap_err();
+        assert_eq!(e.setting, "HRDD_LISTEN");
+        assert!(e.to_string().contains("Fix: use the form"));
+        let e = with(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(e.setting, "DATABASE_URL");
+        let e = with(&[("HRDD_LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(e.setting, "HRDD_LOG_FORMAT");
+    }
+
+    #[test]
+    fn file_is_read_and_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hrdd.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\npublic_base_url = \"https://x.example/\"\n",
+        )
+        .unwrap();
+        let s = Settings::from_sources(Some(&path), |k| {
+            (k == "HRDD_LISTEN").then(|| "127.0.0.1:9100".to_string())
+        })
+        .unwrap();
+        assert_eq!(s.listen.port(), 9100);
+        assert_eq!(s.public_base_url, "https://x.example");
+        std::fs::write(&path, "colour = \"red\"\n").unwrap();
+        assert!(Settings::from_sources(Some(&path), |_| None).is_err());
+    }
+}

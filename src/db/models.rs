@@ -1,0 +1,130 @@
+//! Rows as read from and written to the tables in `schema.rs`.
+
+use super::schema::*;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub country: String,
+    pub sector: Option<String>,
+    pub external_ref: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = contacts)]
+pub struct Contact {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub language: String,
+    pub job_title: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = template_versions)]
+pub struct TemplateVersion {
+    pub id: Uuid,
+    pub template_id: String,
+    pub version: i32,
+    pub title: String,
+    pub languages: Vec<String>,
+    pub source: String,
+    pub content_sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = campaigns)]
+pub struct Campaign {
+    pub id: Uuid,
+    pub name: String,
+    pub template_version_id: Uuid,
+    pub status: String,
+    pub deadline: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = responses)]
+pub struct Response {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub organisation_id: Uuid,
+    pub status: String,
+    pub language: Option<String>,
+    pub answers_sha256: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub submitted_by_contact_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = invitations)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub organisation_id: Uuid,
+    pub contact_id: Uuid,
+    pub response_id: Uuid,
+    pub token_sha256: String,
+    pub language: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = answers)]
+pub struct Answer {
+    pub response_id: Uuid,
+    pub question_id: String,
+    pub value: serde_json::Value,
+    pub answered_by_contact_id: Option<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = evidence_files)]
+pub struct NewEvidenceFile {
+    pub id: Uuid,
+    pub response_id: Uuid,
+    pub question_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i32,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub uploaded_by_contact_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = flags)]
+pub struct Flag {
+    pub id: Uuid,
+    pub response_id: Uuid,
+    pub question_id: String,
+    pub rule_index: i32,
+    pub indicator: String,
+    pub severity: i16,
+    pub likelihood: i16,
+    pub score: i16,
+    pub band: String,
+    pub critical: bool,
+    pub answer: serde_json::Value,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,172 @@
+// The diesel view of migrations/. Keep in step with the SQL (checked by the migration
+// tests, which run every query module against a migrated database).
+
+diesel::table! {
+    organisations (id) {
+        id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        country -> Bpchar,
+        sector -> Nullable<Text>,
+        external_ref -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Uuid,
+        organisation_id -> Uuid,
+        name -> Text,
+        email -> Text,
+        language -> Text,
+        job_title -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    questionnaire_templates (id) {
+        id -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    template_versions (id) {
+        id -> Uuid,
+        template_id -> Text,
+        version -> Int4,
+        title -> Text,
+        languages -> Array<Text>,
+        source -> Text,
+        content_sha256 -> Bpchar,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    campaigns (id) {
+        id -> Uuid,
+        name -> Text,
+        template_version_id -> Uuid,
+        status -> Text,
+        deadline -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Uuid,
+        campaign_id -> Uuid,
+        organisation_id -> Uuid,
+        status -> Text,
+        language -> Nullable<Text>,
+        answers_sha256 -> Nullable<Bpchar>,
+        submitted_at -> Nullable<Timestamptz>,
+        submitted_by_contact_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        campaign_id -> Uuid,
+        organisation_id -> Uuid,
+        contact_id -> Uuid,
+        response_id -> Uuid,
+        token_sha256 -> Bpchar,
+        language -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    answers (response_id, question_id) {
+        response_id -> Uuid,
+        question_id -> Text,
+        value -> Jsonb,
+        answered_by_contact_id -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    evidence_files (id) {
+        id -> Uuid,
+        response_id -> Uuid,
+        question_id -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> Int4,
+        sha256 -> Bpchar,
+        content -> Bytea,
+        uploaded_by_contact_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> Uuid,
+        response_id -> Uuid,
+        question_id -> Text,
+        rule_index -> Int4,
+        indicator -> Text,
+        severity -> Int2,
+        likelihood -> Int2,
+        score -> Int2,
+        band -> Text,
+        critical -> Bool,
+        answer -> Jsonb,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_kind -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        details -> Jsonb,
+        prev_hash -> Nullable<Bpchar>,
+        hash -> Bpchar,
+    }
+}
+
+diesel::joinable!(contacts -> organisations (organisation_id));
+diesel::joinable!(template_versions -> questionnaire_templates (template_id));
+diesel::joinable!(campaigns -> template_versions (template_version_id));
+diesel::joinable!(responses -> campaigns (campaign_id));
+diesel::joinable!(responses -> organisations (organisation_id));
+diesel::joinable!(invitations -> responses (response_id));
+diesel::joinable!(answers -> responses (response_id));
+diesel::joinable!(evidence_files -> responses (response_id));
+diesel::joinable!(flags -> responses (response_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    contacts,
+    questionnaire_templates,
+    template_versions,
+    campaigns,
+    responses,
+    invitations,
+    answers,
+    evidence_files,
+    flags,
+    audit_log,
+);

@@ -1,0 +1,113 @@
+//! Demo data for the quick start: one illustrative supplier with a contact, a campaign on
+//! the latest forced-labour questionnaire, and a fresh personal link each start.
+
+use crate::db::audit::Actor;
+use crate::db::models::Organisation;
+use crate::db::schema::{campaigns, organisations};
+use crate::routes::AppState;
+use crate::services::campaigns::{self as campaign_service, NewCampaign, NewInvitation};
+use crate::services::organisations::{self as org_service, NewContact, NewOrganisation};
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+const DEMO_REF: &str = "demo-supplier-1";
+const DEMO_CAMPAIGN: &str = "Demo: forced-labour survey (illustrative data)";
+
+/// Links printed for the demo.
+pub struct DemoLinks {
+    pub english: String,
+    pub japanese: String,
+}
+
+/// Seeds the demo data if missing and issues a new link (the previous one is revoked).
+pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
+    let mut conn = state.pool.get().await?;
+    let conn = &mut *conn;
+    let actor = Actor::System;
+    let existing: Option<Organisation> = organisations::table
+        .filter(organisations::external_ref.eq(DEMO_REF))
+        .select(Organisation::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    let org = match existing {
+        Some(org) => org,
+        None => org_service::create_organisation(
+            conn,
+            &actor,
+            NewOrganisation {
+                kind: "supplier".into(),
+                name: "Demo Components Co., Ltd. (illustrative)".into(),
+                country: "MY".into(),
+                sector: Some("electronics".into()),
+                external_ref: Some(DEMO_REF.into()),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the demo organisation: {e}"))?,
+    };
+    let contacts = crate::db::queries::contacts_of(conn, org.id).await?;
+    let contact = match contacts.into_iter().next() {
+        Some(c) => c,
+        None => org_service::add_contact(
+            conn,
+            &actor,
+            org.id,
+            NewContact {
+                name: "Demo Contact".into(),
+                email: "demo.contact@example.com".into(),
+                language: Some("en".into()),
+                job_title: Some("HR manager".into()),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the demo contact: {e}"))?,
+    };
+    let campaign_id: Option<uuid::Uuid> = campaigns::table
+        .filter(campaigns::name.eq(DEMO_CAMPAIGN))
+        .filter(campaigns::deadline.ge(Utc::now().date_naive()))
+        .select(campaigns::id)
+        .first(conn)
+        .await
+        .optional()?;
+    let campaign_id = match campaign_id {
+        Some(id) => id,
+        None => {
+            campaign_service::create_campaign(
+                conn,
+                &state.registry,
+                &actor,
+                NewCampaign {
+                    name: DEMO_CAMPAIGN.into(),
+                    template_id: "forced-labour".into(),
+                    template_version: None,
+                    deadline: Utc::now().date_naive() + Duration::days(30),
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("creating the demo campaign: {e}"))?
+            .id
+        }
+    };
+    let issued = campaign_service::issue_invitation(
+        conn,
+        &actor,
+        &state.settings.public_base_url,
+        campaign_id,
+        NewInvitation {
+            organisation_id: org.id,
+            contact_id: contact.id,
+            language: None,
+            valid_days: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("issuing the demo link: {e}"))
+    .context("seeding the demo")?;
+    Ok(DemoLinks {
+        japanese: format!("{}?lang=ja", issued.link),
+        english: issued.link,
+    })
+}

@@ -1,0 +1,493 @@
+//! Turning what a respondent typed into typed answers, with messages in their language.
+//!
+//! The same function serves "save draft" and "submit": a draft accepts blanks, a
+//! submission needs every visible required question. Either way a value that does not
+//! parse is reported next to its field and the previous stored value is kept, so a
+//! mistyped number never erases an earlier good answer.
+
+use super::i18n::{Lang, Msg};
+use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation};
+use super::visibility::holds;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Answers by question id, as stored in the `answers` table (`value jsonb`).
+pub type Answers = BTreeMap<String, Value>;
+
+/// Largest evidence file accepted, in bytes.
+pub const MAX_EVIDENCE_BYTES: usize = 10 * 1024 * 1024;
+/// Longest `short_text` answer, in characters.
+pub const SHORT_TEXT_MAX: usize = 500;
+/// Longest `long_text` answer, in characters.
+pub const LONG_TEXT_MAX: usize = 10_000;
+
+/// File extensions accepted as evidence, with the content type they are served with.
+pub const EVIDENCE_TYPES: [(&str, &str); 14] = [
+    ("pdf", "application/pdf"),
+    ("png", "image/png"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("webp", "image/webp"),
+    ("txt", "text/plain"),
+    ("csv", "text/csv"),
+    ("doc", "application/msword"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    ("xls", "application/vnd.ms-excel"),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+    ("odt", "application/vnd.oasis.opendocument.text"),
+    ("ods", "application/vnd.oasis.opendocument.spreadsheet"),
+];
+
+/// What came in from a form: text values by field name, and uploaded files.
+///
+/// Field names are question ids; group cells are `group_id.row.field_id` (row from 0).
+#[derive(Debug, Default, Clone)]
+pub struct RawInput {
+    pub values: HashMap<String, Vec<String>>,
+    pub uploads: HashMap<String, Upload>,
+}
+
+impl RawInput {
+    fn first(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .and_then(|v| v.iter().map(|s| s.as_str()).find(|s| !s.trim().is_empty()))
+    }
+
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.values
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .map(|s| s.as_str())
+                    .filter(|s| !s.trim().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// An uploaded evidence file.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Upload {
+    /// The content type the file will be served with, from its extension; `None` when the
+    /// type is not accepted.
+    pub fn content_type(&self) -> Option<&'static str> {
+        let ext = self.file_name.rsplit_once('.')?.1.to_ascii_lowercase();
+        EVIDENCE_TYPES
+            .iter()
+            .find(|(e, _)| *e == ext)
+            .map(|(_, t)| *t)
+    }
+
+    /// SHA-256 of the content, hex-encoded.
+    pub fn sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(&self.bytes))
+    }
+}
+
+/// Draft saves accept blanks; submissions do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Draft,
+    Submit,
+}
+
+/// A message for one field, already in the respondent's language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldError {
+    /// The form field name: a question id, or `group.row.field` for a group cell.
+    pub field: String,
+    pub message: String,
+}
+
+/// The result of reading a form.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Answers of the visible questions (hidden ones are dropped). Evidence answers hold
+    /// the file's metadata; the service adds `file_id` once the file is stored.
+    pub answers: Answers,
+    /// New files, by evidence question id.
+    pub uploads: Vec<(String, Upload)>,
+    pub errors: Vec<FieldError>,
+}
+
+/// Reads `input` against `questionnaire`. `previous` are the stored answers (kept for
+/// evidence not re-uploaded and for fields whose new value is invalid).
+pub fn parse_form(
+    questionnaire: &Questionnaire,
+    input: &RawInput,
+    previous: &Answers,
+    lang: Lang,
+    mode: Mode,
+) -> Parsed {
+    let mut out = Parsed::default();
+    for q in questionnaire.questions() {
+        let shown = q.show_if.as_ref().is_none_or(|c| holds(c, &out.answers));
+        if !shown {
+            continue;
+        }
+        let result = match q.kind {
+            QuestionKind::Group => parse_group(q, input, lang, mode, &mut out.errors),
+            QuestionKind::Evidence => match input.uploads.get(&q.id) {
+                Some(upload) => match check_upload(upload) {
+                    Ok(meta) => {
+                        out.uploads.push((q.id.clone(), upload.clone()));
+                        Ok(Some(meta))
+                    }
+                    Err(msg) => Err(msg.text(lang)),
+                },
+                None => Ok(previous.get(&q.id).cloned()),
+            },
+            _ => parse_single(q, input, &q.id, lang),
+        };
+        match result {
+            Ok(Some(v)) => {
+                out.answers.insert(q.id.clone(), v);
+            }
+            Ok(None) => {
+                if q.required && mode == Mode::Submit {
+                    out.errors.push(FieldError {
+                        field: q.id.clone(),
+                        message: Msg::Required.text(lang),
+                    });
+                }
+            }
+            Err(message) => {
+                out.errors.push(FieldError {
+                    field: q.id.clone(),
+                    message,
+                });
+                if let Some(old) = previous.get(&q.id) {
+                    out.answers.insert(q.id.clone(), old.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_upload(upload: &Upload) -> Result<Value, Msg> {
+    if upload.bytes.len() > MAX_EVIDENCE_BYTES {
+        return Err(Msg::FileTooLarge(MAX_EVIDENCE_BYTES / 1024 / 1024));
+    }
+    let content_type = upload.content_type().ok_or(Msg::FileTypeNotAllowed)?;
+    if upload.bytes.is_empty() {
+        return Err(Msg::FileTypeNotAllowed);
+    }
+    Ok(json!({
+        "file_name": upload.file_name,
+        "content_type": content_type,
+        "size": upload.bytes.len(),
+        "sha256": upload.sha256(),
+    }))
+}
+
+/// Rows of a group: every `group.N.field` name seen, blank rows dropped.
+fn parse_group(
+    q: &Question,
+    input: &RawInput,
+    lang: Lang,
+    mode: Mode,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<Value>, String> {
+    let prefix = format!("{}.", q.id);
+    let mut row_numbers: Vec<usize> = input
+        .values
+        .keys()
+        .filter_map(|k| k.strip_prefix(&prefix)?.split('.').next()?.parse().ok())
+        .collect();
+    row_numbers.sort_unstable();
+    row_numbers.dedup();
+    let mut rows = Vec::new();
+    let mut row_errors = false;
+    for n in row_numbers.into_iter().take(1000) {
+        let names: Vec<String> = q
+            .fields
+            .iter()
+            .map(|f| format!("{}.{n}.{}", q.id, f.id))
+            .collect();
+        if names.iter().all(|name| input.first(name).is_none()) {
+            continue;
+        }
+        let mut row = Map::new();
+        for (f, name) in q.fields.iter().zip(&names) {
+            match parse_single(f, input, name, lang) {
+                Ok(Some(v)) => {
+                    row.insert(f.id.clone(), v);
+                }
+                Ok(None) if f.required && mode == Mode::Submit => {
+                    row_errors = true;
+                    errors.push(FieldError {
+                        field: name.clone(),
+                        message: Msg::Required.text(lang),
+                    });
+                }
+                Ok(None) => {}
+                Err(message) => {
+                    row_errors = true;
+                    errors.push(FieldError {
+                        field: name.clone(),
+                        message,
+                    });
+                }
+            }
+        }
+        rows.push(Value::Object(row));
+    }
+    if mode == Mode::Submit && !row_errors {
+        let count = rows.len() as u32;
+        if let Some(min) = q
+            .min_rows
+            .filter(|m| count < *m && (count > 0 || q.required))
+        {
+            return Err(Msg::TooFewRows(min).text(lang));
+        }
+        if let Some(max) = q.max_rows.filter(|m| count > *m) {
+            return Err(Msg::TooManyRows(max).text(lang));
+        }
+    }
+    if rows.is_empty() {
+        Ok(None)
+    } else {
+        Ok(Some(Value::Array(rows)))
+    }
+}
+
+/// One value of a non-group question from the form field `name`.
+fn parse_single(
+    q: &Question,
+    input: &RawInput,
+    name: &str,
+    lang: Lang,
+) -> Result<Option<Value>, String> {
+    let custom = |msg: Msg| -> String {
+        q.validation
+            .message
+            .as_ref()
+            .map(|m| m.get(lang).to_string())
+            .unwrap_or_else(|| msg.text(lang))
+    };
+    match q.kind {
+        QuestionKind::MultipleChoice => {
+            let picked = input.all(name);
+            if picked.is_empty() {
+                return Ok(None);
+            }
+            let ids = q.choice_ids();
+            let mut out: Vec<Value> = Vec::new();
+            for p in picked {
+                if !ids.contains(&p) {
+                    return Err(Msg::NotAChoice.text(lang));
+                }
+                if !out.iter().any(|v| v.as_str() == Some(p)) {
+                    out.push(Value::String(p.to_string()));
+                }
+            }
+            return Ok(Some(Value::Array(out)));
+        }
+        QuestionKind::Group | QuestionKind::Evidence => return Ok(None),
+        _ => {}
+    }
+    let Some(raw) = input.first(name) else {
+        return Ok(None);
+    };
+    let text = raw.trim();
+    match q.kind {
+        QuestionKind::SingleChoice | QuestionKind::YesNoDk => {
+            if q.choice_ids().contains(&text) {
+                Ok(Some(Value::String(text.to_string())))
+            } else {
+                Err(Msg::NotAChoice.text(lang))
+            }
+        }
+        QuestionKind::Integer => {
+            let n: i64 = normalise_number(text)
+                .parse()
+                .map_err(|_| Msg::NotAWholeNumber.text(lang))?;
+            check_range(n as f64, &q.validation, None).map_err(custom)?;
+            Ok(Some(json!(n)))
+        }
+        QuestionKind::Decimal | QuestionKind::Percentage => {
+            let n: f64 = normalise_number(text)
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite())
+                .ok_or_else(|| Msg::NotANumber.text(lang))?;
+            let default = (q.kind == QuestionKind::Percentage).then_some((0.0, 100.0));
+            check_range(n, &q.validation, default).map_err(custom)?;
+            Ok(Some(json!(n)))
+        }
+        QuestionKind::ShortText | QuestionKind::LongText => {
+            let limit = if q.kind == QuestionKind::ShortText {
+                SHORT_TEXT_MAX
+            } else {
+                LONG_TEXT_MAX
+            };
+            let text = clean_text(raw, q.kind == QuestionKind::LongText);
+            let chars = text.chars().count();
+            let max = q.validation.max_length.unwrap_or(limit).min(limit);
+            if chars > max {
+                return Err(custom(Msg::TooLong(max)));
+            }
+            if let Some(min) = q.validation.min_length.filter(|m| chars < *m) {
+                return Err(custom(Msg::TooShort(min)));
+            }
+            if let Some(re) = &q.validation.pattern {
+                if !re.is_match(&text) {
+                    return Err(custom(Msg::PatternMismatch));
+                }
+            }
+            Ok(Some(Value::String(text)))
+        }
+        QuestionKind::Date => {
+            let date = chrono::NaiveDate::parse_from_str(&normalise_number(text), "%Y-%m-%d")
+                .map_err(|_| Msg::NotADate.text(lang))?;
+            if let Some(min) = q.validation.min_date.filter(|m| date < *m) {
+                return Err(custom(Msg::AtLeast(min.to_string())));
+            }
+            if let Some(max) = q.validation.max_date.filter(|m| date > *m) {
+                return Err(custom(Msg::AtMost(max.to_string())));
+            }
+            Ok(Some(Value::String(date.to_string())))
+        }
+        QuestionKind::Country => {
+            let code = text.to_ascii_uppercase();
+            if code.len() == 2 && rust_iso3166::from_alpha2(&code).is_some() {
+                Ok(Some(Value::String(code)))
+            } else {
+                Err(Msg::NotACountry.text(lang))
+            }
+        }
+        QuestionKind::MultipleChoice | QuestionKind::Group | QuestionKind::Evidence => Ok(None),
+    }
+}
+
+fn check_range(n: f64, v: &Validation, default: Option<(f64, f64)>) -> Result<(), Msg> {
+    let min = v.min.or(default.map(|d| d.0));
+    let max = v.max.or(default.map(|d| d.1));
+    if let Some(min) = min.filter(|m| n < *m) {
+        return Err(Msg::AtLeast(format_number(min)));
+    }
+    if let Some(max) = max.filter(|m| n > *m) {
+        return Err(Msg::AtMost(format_number(max)));
+    }
+    Ok(())
+}
+
+/// Formats a number without a useless `.0`.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Full-width digits and signs (common from Japanese and Chinese input methods) become
+/// ASCII; spaces are dropped.
+fn normalise_number(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '－' | 'ー' | '−' => '-',
+            '＋' => '+',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Drops control characters (keeping line breaks and tabs in long text) and trims.
+fn clean_text(s: &str, multiline: bool) -> String {
+    let cleaned: String = s
+        .replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || (multiline && (*c == '\n' || *c == '\t')))
+        .collect();
+    cleaned.trim().to_string()
+}
+
+/// The form field values that show `answers` again (the inverse of [`parse_form`]).
+pub fn to_form_values(
+    questionnaire: &Questionnaire,
+    answers: &Answers,
+) -> HashMap<String, Vec<String>> {
+    let mut out = HashMap::new();
+    for q in questionnaire.questions() {
+        let Some(v) = answers.get(&q.id) else {
+            continue;
+        };
+        match (q.kind, v) {
+            (QuestionKind::Group, Value::Array(rows)) => {
+                for (n, row) in rows.iter().enumerate() {
+                    for f in &q.fields {
+                        if let Some(cell) = row.get(&f.id) {
+                            out.insert(format!("{}.{n}.{}", q.id, f.id), value_strings(cell));
+                        }
+                    }
+                }
+            }
+            (QuestionKind::Evidence, _) => {}
+            _ => {
+                out.insert(q.id.clone(), value_strings(v));
+            }
+        }
+    }
+    out
+}
+
+fn value_strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(value_strings).collect(),
+        Value::String(s) => vec![s.clone()],
+        Value::Number(n) => vec![n
+            .as_f64()
+            .map(format_number)
+            .unwrap_or_else(|| n.to_string())],
+        Value::Bool(b) => vec![b.to_string()],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_digits_are_numbers() {
+        assert_eq!(normalise_number("１２３"), "123");
+        assert_eq!(normalise_number(" 4 5 "), "45");
+        assert_eq!(normalise_number("－１．５"), "-1.5");
+    }
+
+    #[test]
+    fn text_loses_control_characters() {
+        assert_eq!(clean_text("a\u{0}b\r\nc", true), "ab\nc");
+        assert_eq!(clean_text(" a\nb ", false), "ab");
+    }
+
+    #[test]
+    fn numbers_format_without_trailing_zero() {
+        assert_eq!(format_number(60.0), "60");
+        assert_eq!(format_number(12.5), "12.5");
+    }
+}

@@ -1,0 +1,9 @@
+//! Domain logic with no HTTP and no SQL: the questionnaire model and its loader, answer
+//! parsing and validation, visibility of conditional questions, and the risk rules.
+
+pub mod answers;
+pub mod i18n;
+pub mod indicator;
+pub mod questionnaire;
+pub mod risk;
+pub mod visibility;

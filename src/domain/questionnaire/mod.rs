@@ -1,0 +1,270 @@
+//! The questionnaire model: what a validated template file becomes.
+//!
+//! Values of this module are only built by [`loader::parse`], which checks every rule of
+//! `docs/questionnaire-format.md`; code that holds a [`Questionnaire`] may rely on ids
+//! being unique, conditions pointing backwards and every text existing in every language.
+
+pub mod loader;
+
+use super::i18n::Lang;
+use super::indicator::Indicator;
+use std::collections::BTreeMap;
+
+pub use loader::{parse, LoadError, TemplateFile};
+
+/// A text in every language of its questionnaire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text(pub BTreeMap<Lang, String>);
+
+impl Text {
+    /// The text in `lang`, or in the first language present when `lang` is missing.
+    pub fn get(&self, lang: Lang) -> &str {
+        self.0
+            .get(&lang)
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// One questionnaire version.
+#[derive(Debug, Clone)]
+pub struct Questionnaire {
+    pub id: String,
+    pub version: u32,
+    /// Declared languages; the first is the default.
+    pub languages: Vec<Lang>,
+    pub title: Text,
+    pub description: Option<Text>,
+    pub sections: Vec<Section>,
+}
+
+impl Questionnaire {
+    /// The default language (the first declared).
+    pub fn default_lang(&self) -> Lang {
+        self.languages[0]
+    }
+
+    /// `wanted` when the questionnaire has it, otherwise the default language.
+    pub fn pick_lang(&self, wanted: Option<Lang>) -> Lang {
+        wanted
+            .filter(|l| self.languages.contains(l))
+            .unwrap_or_else(|| self.default_lang())
+    }
+
+    /// Top-level questions in document order.
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.sections.iter().flat_map(|s| s.questions.iter())
+    }
+
+    /// Finds a top-level question or group field by id.
+    pub fn find(&self, id: &str) -> Option<&Question> {
+        self.questions().find_map(|q| {
+            if q.id == id {
+                Some(q)
+            } else {
+                q.fields.iter().find(|f| f.id == id)
+            }
+        })
+    }
+}
+
+/// A titled part of a questionnaire.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub id: String,
+    pub title: Text,
+    pub description: Option<Text>,
+    pub questions: Vec<Question>,
+}
+
+/// The type of a question, which decides its input and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionKind {
+    SingleChoice,
+    MultipleChoice,
+    YesNoDk,
+    Integer,
+    Decimal,
+    Percentage,
+    ShortText,
+    LongText,
+    Date,
+    Country,
+    Group,
+    Evidence,
+}
+
+impl QuestionKind {
+    /// Parses the `type` key of a template.
+    pub fn parse(s: &str) -> Option<QuestionKind> {
+        Some(match s {
+            "single_choice" => QuestionKind::SingleChoice,
+            "multiple_choice" => QuestionKind::MultipleChoice,
+            "yes_no_dk" => QuestionKind::YesNoDk,
+            "integer" => QuestionKind::Integer,
+            "decimal" => QuestionKind::Decimal,
+            "percentage" => QuestionKind::Percentage,
+            "short_text" => QuestionKind::ShortText,
+            "long_text" => QuestionKind::LongText,
+            "date" => QuestionKind::Date,
+            "country" => QuestionKind::Country,
+            "group" => QuestionKind::Group,
+            "evidence" => QuestionKind::Evidence,
+            _ => return None,
+        })
+    }
+
+    /// Whether the answer is one or several choice ids.
+    pub fn has_choices(self) -> bool {
+        matches!(
+            self,
+            QuestionKind::SingleChoice | QuestionKind::MultipleChoice | QuestionKind::YesNoDk
+        )
+    }
+
+    /// Whether the answer is a number.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            QuestionKind::Integer | QuestionKind::Decimal | QuestionKind::Percentage
+        )
+    }
+}
+
+/// The choice ids of a `yes_no_dk` question.
+pub const YES_NO_DK: [&str; 3] = ["yes", "no", "dont_know"];
+
+/// One option of a choice question.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub id: String,
+    pub label: Text,
+}
+
+/// Rules on a value; each failure shows `message` when the template gives one.
+#[derive(Debug, Clone, Default)]
+pub struct Validation {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub min_date: Option<chrono::NaiveDate>,
+    pub max_date: Option<chrono::NaiveDate>,
+    pub pattern: Option<regex::Regex>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub message: Option<Text>,
+}
+
+/// One question, or one field of a group.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub id: String,
+    pub kind: QuestionKind,
+    pub label: Text,
+    pub help: Option<Text>,
+    pub required: bool,
+    pub unit: Option<Text>,
+    /// Choices for `single_choice` and `multiple_choice`; the three built-in ones for
+    /// `yes_no_dk` are not listed here (see [`YES_NO_DK`]).
+    pub choices: Vec<Choice>,
+    /// Fields of a `group` (one value of each per row).
+    pub fields: Vec<Question>,
+    pub min_rows: Option<u32>,
+    pub max_rows: Option<u32>,
+    pub show_if: Option<Condition>,
+    pub validation: Validation,
+    pub risk: Vec<RiskRule>,
+}
+
+impl Question {
+    /// The ids a choice answer may take.
+    pub fn choice_ids(&self) -> Vec<&str> {
+        match self.kind {
+            QuestionKind::YesNoDk => YES_NO_DK.to_vec(),
+            _ => self.choices.iter().map(|c| c.id.as_str()).collect(),
+        }
+    }
+}
+
+/// A condition over earlier answers, deciding whether a question is shown.
+///
+/// Serialises to the same shape as in the template file; the form's script reads it to
+/// hide questions as the respondent types (the server decides again on save).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    /// The answer to `question` is `value` (a choice id, text or number as text).
+    Equals {
+        question: String,
+        value: String,
+    },
+    /// The multiple-choice answer to `question` contains `value`.
+    Includes {
+        question: String,
+        value: String,
+    },
+    GreaterThan {
+        question: String,
+        value: f64,
+    },
+    LessThan {
+        question: String,
+        value: f64,
+    },
+    Answered(String),
+}
+
+impl Condition {
+    /// Every question id the condition reads.
+    pub fn referenced(&self) -> Vec<&str> {
+        match self {
+            Condition::All(cs) | Condition::Any(cs) => {
+                cs.iter().flat_map(|c| c.referenced()).collect()
+            }
+            Condition::Not(c) => c.referenced(),
+            Condition::Equals { question, .. }
+            | Condition::Includes { question, .. }
+            | Condition::GreaterThan { question, .. }
+            | Condition::LessThan { question, .. }
+            | Condition::Answered(question) => vec![question.as_str()],
+        }
+    }
+}
+
+/// When a risk rule fires, judged on its own question's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleWhen {
+    AnswerIn(Vec<String>),
+    Above(f64),
+    Below(f64),
+    Blank,
+}
+
+/// Severity as the UNGP define it: each dimension 1–5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Severity {
+    pub scale: u8,
+    pub scope: u8,
+    pub irremediability: u8,
+}
+
+impl Severity {
+    /// The highest of the three: any one can make an impact severe.
+    pub fn overall(self) -> u8 {
+        self.scale.max(self.scope).max(self.irremediability)
+    }
+}
+
+/// Turns an answer into a flag.
+#[derive(Debug, Clone)]
+pub struct RiskRule {
+    pub when: RuleWhen,
+    pub indicator: Indicator,
+    pub severity: Severity,
+    pub likelihood: u8,
+    pub critical: bool,
+    pub explanation: Text,
+}

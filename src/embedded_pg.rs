@@ -1,0 +1,292 @@
+//! A private PostgreSQL cluster for when no `DATABASE_URL` is given: the service's
+//! default and the test harness's fallback.
+//!
+//! It uses the machine's PostgreSQL server binaries (nothing is downloaded), runs
+//! `initdb` once under the data directory, and starts the server on a free loopback port
+//! with its socket inside the data directory. PostgreSQL refuses to run as root, so when
+//! we are root the cluster belongs to, and runs as, the `postgres` user. A small watchdog
+//! process stops the cluster if this process dies without stopping it.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// What went wrong, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedPgError {
+    #[error(
+        "no PostgreSQL server binaries found (looked for initdb via pg_config --bindir, /usr/lib/postgresql/*/bin, /usr/local/pgsql/bin and Homebrew). \
+Install them (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql@16) \
+or set DATABASE_URL=postgres://user:password@host:5432/dbname to use an existing server"
+    )]
+    NoBinaries,
+    #[error("running as root, but there is no 'postgres' user to run PostgreSQL as (PostgreSQL refuses to run as root). Install the postgresql package, which creates it, or set DATABASE_URL")]
+    NoPostgresUser,
+    #[error("{step} failed: {detail}")]
+    Step { step: String, detail: String },
+}
+
+fn step(step: &str, detail: impl std::fmt::Display) -> EmbeddedPgError {
+    EmbeddedPgError::Step {
+        step: step.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// A running private cluster.
+#[derive(Debug)]
+pub struct EmbeddedPostgres {
+    bindir: PathBuf,
+    cluster_dir: PathBuf,
+    port: u16,
+    run_as: Option<(u32, u32)>,
+    /// False when the cluster was already running (started by another process): then
+    /// we leave it running on shutdown.
+    owned: bool,
+}
+
+impl EmbeddedPostgres {
+    /// Finds the directory holding `initdb`, `pg_ctl` and `postgres`.
+    pub fn find_bindir() -> Result<PathBuf, EmbeddedPgError> {
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        if let Ok(dir) = std::env::var("PG_BINDIR") {
+            candidates.push(dir.into());
+        }
+        if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+            if out.status.success() {
+                candidates.push(String::from_utf8_lossy(&out.stdout).trim().into());
+            }
+        }
+        for pattern_dir in ["/usr/lib/postgresql", "/opt/homebrew/opt", "/usr/local/opt"] {
+            let Ok(entries) = std::fs::read_dir(pattern_dir) else {
+                continue;
+            };
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    pattern_dir == "/usr/lib/postgresql"
+                        || p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("postgresql"))
+                })
+                .map(|p| p.join("bin"))
+                .collect();
+            // Newest version first (directory names end in the major version).
+            found.sort_by_key(|p| {
+                std::cmp::Reverse(
+                    p.parent()
+                        .and_then(|d| d.file_name())
+                        .and_then(|n| n.to_str())
+                        .and_then(|n| {
+                            n.rsplit(['@', '-', '/'])
+                                .next()
+                                .and_then(|v| v.parse::<u32>().ok())
+                                .or_else(|| n.parse().ok())
+                        })
+                        .unwrap_or(0),
+                )
+            });
+            candidates.extend(found);
+        }
+        candidates.push("/usr/local/pgsql/bin".into());
+        candidates
+            .into_iter()
+            .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+            .ok_or(EmbeddedPgError::NoBinaries)
+    }
+
+    /// Starts (after `initdb` on first use) the cluster kept in `data_dir/postgres`.
+    pub fn start(data_dir: &Path) -> Result<EmbeddedPostgres, EmbeddedPgError> {
+        let bindir = Self::find_bindir()?;
+        let run_as = if nix::unistd::geteuid().is_root() {
+            let user = nix::unistd::User::from_name("postgres")
+                .ok()
+                .flatten()
+                .ok_or(EmbeddedPgError::NoPostgresUser)?;
+            Some((user.uid.as_raw(), user.gid.as_raw()))
+        } else {
+            None
+        };
+        std::fs::create_dir_all(data_dir).map_err(|e| step("creating the data directory", e))?;
+        let data_dir = data_dir
+            .canonicalize()
+            .map_err(|e| step("resolving the data directory", e))?;
+        let root = data_dir.join("postgres");
+        let cluster_dir = root.join("cluster");
+        let socket_dir = root.join("run");
+        for dir in [&root, &socket_dir] {
+            std::fs::create_dir_all(dir).map_err(|e| step("creating the cluster directory", e))?;
+            chown(dir, run_as)?;
+        }
+        let mut pg = EmbeddedPostgres {
+            bindir,
+            cluster_dir,
+            port: 0,
+            run_as,
+            owned: true,
+        };
+        if !pg.cluster_dir.join("PG_VERSION").exists() {
+            pg.initdb()?;
+        }
+        if let Some(port) = pg.running_port() {
+            pg.port = port;
+            pg.owned = false;
+            return Ok(pg);
+        }
+        pg.port = free_port()?;
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200",
+            pg.port,
+            socket_dir.display()
+        );
+        let log = root.join("postgres.log");
+        let out = pg
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&pg.cluster_dir)
+            .arg("-l")
+            .arg(&log)
+            .args(["-w", "-t", "60", "-o", &options, "start"])
+            .stdin(Stdio::null())
+            .process_group(0)
+            .output()
+            .map_err(|e| step("running pg_ctl start", e))?;
+        if !out.status.success() {
+            let tail = std::fs::read_to_string(&log).unwrap_or_default();
+            let tail: Vec<&str> = tail.lines().rev().take(10).collect();
+            return Err(step(
+                "starting PostgreSQL",
+                format!(
+                    "{}{}\nlast lines of {}:\n{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr),
+                    log.display(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                ),
+            ));
+        }
+        pg.spawn_watchdog();
+        Ok(pg)
+    }
+
+    /// A connection URL for `database` as the `postgres` superuser.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// The TCP port the cluster listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the cluster if this process started it.
+    pub fn stop(&self) {
+        if !self.owned {
+            return;
+        }
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .args(["-m", "fast", "-w", "stop"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(self.bindir.join(program));
+        if let Some((uid, gid)) = self.run_as {
+            cmd.uid(uid).gid(gid).env("HOME", "/tmp");
+        }
+        cmd
+    }
+
+    fn initdb(&self) -> Result<(), EmbeddedPgError> {
+        let out = self
+            .command("initdb")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| step("running initdb", e))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(step("initdb", String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+
+    /// The port of a server already running on this cluster, from `postmaster.pid`.
+    fn running_port(&self) -> Option<u16> {
+        let status = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .arg("status")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        if !status.success() {
+            return None;
+        }
+        let pid_file = std::fs::read_to_string(self.cluster_dir.join("postmaster.pid")).ok()?;
+        pid_file.lines().nth(3)?.trim().parse().ok()
+    }
+
+    /// Stops the cluster when this process disappears, even after `kill -9`.
+    fn spawn_watchdog(&self) {
+        let script = format!(
+            "while [ -d /proc/{pid} ]; do sleep 1; done; exec '{pg_ctl}' -D '{dir}' -m fast stop",
+            pid = std::process::id(),
+            pg_ctl = self.bindir.join("pg_ctl").display(),
+            dir = self.cluster_dir.display(),
+        );
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        if let Some((uid, gid)) = self.run_as {
+            cmd.uid(uid).gid(gid);
+        }
+        // If it cannot start, the cluster simply keeps running after a crash and is
+        // reused (or stopped) by the next start.
+        let _ = cmd.spawn();
+    }
+}
+
+fn chown(path: &Path, run_as: Option<(u32, u32)>) -> Result<(), EmbeddedPgError> {
+    if let Some((uid, gid)) = run_as {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(|e| {
+            step(
+                &format!("giving {} to the postgres user", path.display()),
+                e,
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn free_port() -> Result<u16, EmbeddedPgError> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| step("finding a free port", e))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| step("finding a free port", e))
+}

@@ -1,0 +1,140 @@
+//! The one error type of the HTTP layer.
+//!
+//! JSON routes answer with `{"error": code, "message": …, "fields": [...]}`; pages for
+//! respondents wrap it in [`crate::routes::pages::PageError`] to get an HTML page. A
+//! database constraint a client can trip is a 4xx, never a 500. `anyhow` is for CLI and
+//! start-up code only.
+
+use crate::domain::answers::FieldError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("some fields are not valid")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the database is not reachable; try again shortly")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    /// One invalid field.
+    pub fn field(field: &str, message: impl Into<String>) -> AppError {
+        AppError::Validation(vec![FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        }])
+    }
+
+    /// A short machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation_failed",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(e: DieselError) -> Self {
+        match &e {
+            DieselError::NotFound => AppError::NotFound("record"),
+            DieselError::DatabaseError(kind, info) => match kind {
+                DatabaseErrorKind::UniqueViolation => AppError::Conflict(format!(
+                    "already exists ({})",
+                    info.constraint_name().unwrap_or("unique key")
+                )),
+                DatabaseErrorKind::ForeignKeyViolation => AppError::BadRequest(format!(
+                    "refers to something that does not exist ({})",
+                    info.constraint_name().unwrap_or("foreign key")
+                )),
+                DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
+                    AppError::BadRequest(format!(
+                        "a value is not allowed ({})",
+                        info.constraint_name()
+                            .or(info.column_name())
+                            .unwrap_or("constraint")
+                    ))
+                }
+                DatabaseErrorKind::ClosedConnection => AppError::Unavailable,
+                _ => AppError::Internal(e.into()),
+            },
+            _ => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        tracing::warn!(error = %e, "database pool");
+        AppError::Unavailable
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::Internal(e)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let fields = match self {
+            AppError::Validation(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        HttpResponse::build(self.status_code()).json(json!({
+            "error": self.code(),
+            "message": self.to_string(),
+            "fields": fields,
+        }))
+    }
+}
+
+/// Turns `validator` errors into field errors.
+pub fn from_validator(errors: validator::ValidationErrors) -> AppError {
+    let mut out: Vec<FieldError> = errors
+        .field_errors()
+        .iter()
+        .flat_map(|(field, errs)| {
+            errs.iter().map(move |e| FieldError {
+                field: field.to_string(),
+                message: e
+                    .message
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| format!("invalid value ({})", e.code)),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    AppError::Validation(out)
+}

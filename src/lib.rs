@@ -1,0 +1,15 @@
+//! HRDD Survey: human-rights due diligence questionnaires for supply chains.
+//!
+//! See ARCHITECTURE.md for the map of modules.
+
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod embedded_pg;
+pub mod error;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod telemetry;
+pub mod views;

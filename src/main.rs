@@ -1,0 +1,158 @@
+//! The `hrdd-survey` command: a thin shell over the library.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hrdd_survey::config::Settings;
+use hrdd_survey::services::templates;
+use hrdd_survey::{demo, startup, telemetry};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "hrdd-survey",
+    version,
+    about = "Human-rights due diligence surveys for supply chains"
+)]
+struct Cli {
+    /// A TOML config file (environment variables override it).
+    #[arg(long, env = "HRDD_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service (the default).
+    Serve {
+        /// Seed a demo supplier and campaign, and print a link to try.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and store new questionnaire versions, then exit.
+    Migrate,
+    /// Check questionnaire files and report every problem as file:line.
+    CheckTemplates {
+        /// Folder of questionnaire files (default: the configured templates folder).
+        dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hrdd-survey: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    if let Command::CheckTemplates { dir } = &command {
+        return check_templates(dir.as_ref().unwrap_or(&settings.templates_dir));
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hrdd-survey: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Serve { demo } => serve(settings, demo).await,
+            Command::Migrate => migrate(settings).await,
+            Command::CheckTemplates { .. } => unreachable!("handled above"),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hrdd-survey: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check_templates(dir: &std::path::Path) -> ExitCode {
+    match templates::check_dir(dir) {
+        Ok(files) => {
+            for (file, q) in files {
+                let languages: Vec<&str> = q.languages.iter().map(|l| l.code()).collect();
+                let rules: usize = q
+                    .questions()
+                    .map(|x| x.risk.len() + x.fields.iter().map(|f| f.risk.len()).sum::<usize>())
+                    .sum();
+                println!(
+                    "ok  {}: {} v{} ({} sections, {} questions, {} risk rules, languages {})",
+                    file.path.display(),
+                    q.id,
+                    q.version,
+                    q.sections.len(),
+                    q.questions().count(),
+                    rules,
+                    languages.join("/")
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("{} problem(s) found", errors.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    let database = startup::prepare_database(&settings).await?;
+    let result = async {
+        let pool = hrdd_survey::db::pool(&database.url, 2)?;
+        let mut conn = pool.get().await?;
+        let registry = templates::prepare(&mut conn, &settings.templates_dir).await?;
+        println!(
+            "migrations applied; {} questionnaire version(s) stored",
+            registry.all().len()
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(pg) = &database.embedded {
+        pg.stop();
+    }
+    result
+}
+
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let database = startup::prepare_database(&settings).await?;
+    let result = async {
+        let app = startup::Application::build(settings.clone(), &database.url).await?;
+        tracing::info!(port = app.port(), "listening on {}", settings.listen);
+        if demo {
+            let links = demo::seed(&app.state)
+                .await
+                .context("seeding the demo data")?;
+            println!();
+            println!("  HRDD Survey is running at {}", settings.public_base_url);
+            println!("  Demo questionnaire link (English):  {}", links.english);
+            println!("  Demo questionnaire link (Japanese): {}", links.japanese);
+            println!("  Stop with Ctrl-C.");
+            println!();
+        }
+        app.run_until_stopped().await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(pg) = &database.embedded {
+        tracing::info!("stopping embedded PostgreSQL");
+        pg.stop();
+    }
+    result
+}

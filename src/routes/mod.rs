@@ -1,0 +1,27 @@
+//! HTTP routes: thin handlers that parse, call a service, and render.
+
+pub mod api;
+pub mod health;
+pub mod pages;
+pub mod respondent;
+
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::services::templates::TemplateRegistry;
+use actix_web::web;
+use std::sync::Arc;
+
+/// Shared by every handler.
+pub struct AppState {
+    pub pool: Pool,
+    pub registry: Arc<TemplateRegistry>,
+    pub settings: Arc<Settings>,
+}
+
+/// Every route of the service.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/v1").configure(api::configure))
+        .configure(respondent::configure)
+        .configure(pages::configure)
+        .configure(health::configure);
+}

@@ -1,0 +1,191 @@
+//! Campaigns (one questionnaire version sent to many organisations, with a deadline) and
+//! the personal links that invite a contact to answer.
+
+use super::templates::TemplateRegistry;
+use super::Conn;
+use crate::db::audit::{self, Actor};
+use crate::db::models::{Campaign, Invitation};
+use crate::db::queries;
+use crate::domain::i18n::Lang;
+use crate::error::{from_validator, AppError};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::AsyncConnection;
+use rand::distr::{Alphanumeric, SampleString};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use validator::Validate;
+
+/// Input for a new campaign.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaign {
+    #[validate(length(min = 1, max = 200, message = "give a name of 1 to 200 characters"))]
+    pub name: String,
+    /// Questionnaire id, e.g. `forced-labour`.
+    pub template_id: String,
+    /// Version number; the latest stored version when absent.
+    pub template_version: Option<u32>,
+    pub deadline: NaiveDate,
+}
+
+pub async fn create_campaign(
+    conn: &mut Conn,
+    registry: &TemplateRegistry,
+    actor: &Actor,
+    input: NewCampaign,
+) -> Result<Campaign, AppError> {
+    input.validate().map_err(from_validator)?;
+    let version = registry
+        .find(&input.template_id, input.template_version)
+        .ok_or_else(|| {
+            AppError::field(
+                "template_id",
+                format!(
+                    "no stored questionnaire \"{}\" with that version",
+                    input.template_id
+                ),
+            )
+        })?;
+    if input.deadline < Utc::now().date_naive() {
+        return Err(AppError::field("deadline", "the deadline is in the past"));
+    }
+    let campaign = Campaign {
+        id: Uuid::new_v4(),
+        name: input.name.trim().to_string(),
+        template_version_id: version.id,
+        status: "open".into(),
+        deadline: input.deadline,
+        created_at: Utc::now(),
+    };
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let c = queries::insert_campaign(conn, &campaign).await?;
+            audit::append(
+                conn,
+                actor,
+                "campaign.created",
+                "campaign",
+                c.id,
+                json!({"template": version.questionnaire.id, "version": version.questionnaire.version, "deadline": c.deadline}),
+            )
+            .await?;
+            Ok(c)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Input for a personal link.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitation {
+    pub organisation_id: Uuid,
+    pub contact_id: Uuid,
+    /// Language the form opens in; the contact's language when absent.
+    pub language: Option<String>,
+    /// Days the link stays valid; default: until 30 days after the deadline.
+    #[validate(range(min = 1, max = 400, message = "between 1 and 400 days"))]
+    pub valid_days: Option<u32>,
+}
+
+/// A link just issued. The token is shown here once; only its hash is stored.
+#[derive(Debug, Serialize)]
+pub struct IssuedInvitation {
+    pub invitation_id: Uuid,
+    pub response_id: Uuid,
+    pub link: String,
+    pub language: String,
+    pub expires_at: DateTime<Utc>,
+    /// How many earlier links of this contact for this campaign were revoked.
+    pub revoked_previous: usize,
+}
+
+/// SHA-256 of a link token, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Issues a link for a contact; any earlier link of the same contact for the campaign
+/// stops working.
+pub async fn issue_invitation(
+    conn: &mut Conn,
+    actor: &Actor,
+    public_base_url: &str,
+    campaign_id: Uuid,
+    input: NewInvitation,
+) -> Result<IssuedInvitation, AppError> {
+    input.validate().map_err(from_validator)?;
+    let campaign = queries::find_campaign(conn, campaign_id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    if campaign.status == "closed" {
+        return Err(AppError::Conflict("the campaign is closed".into()));
+    }
+    let contact = queries::find_contact_of(conn, input.contact_id, input.organisation_id)
+        .await?
+        .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
+    let language = match &input.language {
+        Some(code) => Lang::parse(code)
+            .ok_or_else(|| AppError::field("language", "must be one of en, ja, vi, zh"))?,
+        None => Lang::parse(&contact.language).unwrap_or(Lang::En),
+    };
+    // 256 bits of randomness (43 characters of 62 symbols each).
+    let token = Alphanumeric.sample_string(&mut rand::rng(), 43);
+    let now = Utc::now();
+    let expires_at = match input.valid_days {
+        Some(days) => now + Duration::days(days.into()),
+        None => {
+            let end = campaign
+                .deadline
+                .and_hms_opt(23, 59, 59)
+                .unwrap_or_default()
+                .and_utc()
+                + Duration::days(30);
+            end.max(now + Duration::days(1))
+        }
+    };
+    let token_sha256 = token_hash(&token);
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let response = queries::ensure_response(conn, campaign.id, contact.organisation_id).await?;
+            let revoked_previous = queries::revoke_active_invitations(conn, campaign.id, contact.id).await?;
+            let invitation = Invitation {
+                id: Uuid::new_v4(),
+                campaign_id: campaign.id,
+                organisation_id: contact.organisation_id,
+                contact_id: contact.id,
+                response_id: response.id,
+                token_sha256,
+                language: language.code().into(),
+                created_at: now,
+                expires_at,
+                revoked_at: None,
+                last_used_at: None,
+            };
+            queries::insert_invitation(conn, &invitation).await?;
+            audit::append(
+                conn,
+                actor,
+                "invitation.issued",
+                "response",
+                response.id,
+                json!({"invitation_id": invitation.id, "contact_id": contact.id, "expires_at": expires_at, "revoked_previous": revoked_previous}),
+            )
+            .await?;
+            Ok(IssuedInvitation {
+                invitation_id: invitation.id,
+                response_id: response.id,
+                link: format!("{public_base_url}/r/{token}"),
+                language: language.code().into(),
+                expires_at,
+                revoked_previous,
+            })
+        }
+        .scope_boxed()
+    })
+    .await
+}

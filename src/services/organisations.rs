@@ -1,0 +1,166 @@
+//! Organisations (own production bases and suppliers) and their contacts.
+
+use super::Conn;
+use crate::db::audit::{self, Actor};
+use crate::db::models::{Contact, Organisation};
+use crate::db::queries;
+use crate::domain::i18n::Lang;
+use crate::error::{from_validator, AppError};
+use chrono::Utc;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+use validator::{Validate, ValidationError};
+
+/// Input for a new organisation.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    #[validate(custom(function = "valid_kind"))]
+    pub kind: String,
+    #[validate(length(min = 1, max = 200, message = "give a name of 1 to 200 characters"))]
+    pub name: String,
+    #[validate(custom(function = "valid_country"))]
+    pub country: String,
+    #[validate(length(min = 1, max = 100, message = "give a sector of 1 to 100 characters"))]
+    pub sector: Option<String>,
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "give a reference of 1 to 100 characters"
+    ))]
+    pub external_ref: Option<String>,
+}
+
+fn valid_kind(kind: &str) -> Result<(), ValidationError> {
+    if kind == "production_base" || kind == "supplier" {
+        Ok(())
+    } else {
+        Err(ValidationError::new("kind")
+            .with_message("must be \"production_base\" or \"supplier\"".into()))
+    }
+}
+
+fn valid_country(code: &str) -> Result<(), ValidationError> {
+    if code.len() == 2
+        && code.chars().all(|c| c.is_ascii_uppercase())
+        && rust_iso3166::from_alpha2(code).is_some()
+    {
+        Ok(())
+    } else {
+        Err(ValidationError::new("country")
+            .with_message("must be an ISO 3166-1 alpha-2 code in capitals, e.g. JP or VN".into()))
+    }
+}
+
+fn valid_language(code: &str) -> Result<(), ValidationError> {
+    match Lang::parse(code) {
+        Some(l) if l.code() == code => Ok(()),
+        _ => {
+            Err(ValidationError::new("language")
+                .with_message("must be one of en, ja, vi, zh".into()))
+        }
+    }
+}
+
+/// Input for a new contact of an organisation.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NewContact {
+    #[validate(length(min = 1, max = 200, message = "give a name of 1 to 200 characters"))]
+    pub name: String,
+    #[validate(
+        email(message = "must be an email address"),
+        length(max = 254, message = "at most 254 characters")
+    )]
+    pub email: String,
+    #[validate(custom(function = "valid_language"))]
+    pub language: Option<String>,
+    #[validate(length(max = 200, message = "at most 200 characters"))]
+    pub job_title: Option<String>,
+}
+
+pub async fn create_organisation(
+    conn: &mut Conn,
+    actor: &Actor,
+    input: NewOrganisation,
+) -> Result<Organisation, AppError> {
+    input.validate().map_err(from_validator)?;
+    let now = Utc::now();
+    let org = Organisation {
+        id: Uuid::new_v4(),
+        kind: input.kind,
+        name: input.name.trim().to_string(),
+        country: input.country,
+        sector: input.sector,
+        external_ref: input.external_ref,
+        created_at: now,
+        updated_at: now,
+    };
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let org = queries::insert_organisation(conn, &org).await?;
+            audit::append(
+                conn,
+                actor,
+                "organisation.created",
+                "organisation",
+                org.id,
+                json!({"name": org.name, "kind": org.kind, "country": org.country}),
+            )
+            .await?;
+            Ok(org)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+pub async fn add_contact(
+    conn: &mut Conn,
+    actor: &Actor,
+    organisation_id: Uuid,
+    input: NewContact,
+) -> Result<Contact, AppError> {
+    input.validate().map_err(from_validator)?;
+    queries::find_organisation(conn, organisation_id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    let contact = Contact {
+        id: Uuid::new_v4(),
+        organisation_id,
+        name: input.name.trim().to_string(),
+        email: input.email.trim().to_string(),
+        language: input.language.unwrap_or_else(|| "en".into()),
+        job_title: input.job_title,
+        created_at: Utc::now(),
+    };
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let contact =
+                queries::insert_contact(conn, &contact).await.map_err(
+                    |e| match AppError::from(e) {
+                        AppError::Conflict(_) => AppError::field(
+                            "email",
+                            "this organisation already has a contact with this email",
+                        ),
+                        other => other,
+                    },
+                )?;
+            audit::append(
+                conn,
+                actor,
+                "contact.created",
+                "organisation",
+                organisation_id,
+                json!({"contact_id": contact.id}),
+            )
+            .await?;
+            Ok(contact)
+        }
+        .scope_boxed()
+    })
+    .await
+}

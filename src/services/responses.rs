@@ -1,0 +1,229 @@
+//! A respondent's link session: opening the form, saving drafts, submitting, and the
+//! flags a submission raises.
+//!
+//! Everything here is reached through [`LinkSession`], which can only be made from a
+//! valid link token, and carries the one response that link may touch.
+
+use super::campaigns::token_hash;
+use super::templates::{LoadedVersion, TemplateRegistry};
+use super::Conn;
+use crate::db::audit::{self, Actor};
+use crate::db::models::{
+    Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
+};
+use crate::db::queries;
+use crate::domain::answers::{parse_form, Answers, FieldError, Mode, RawInput};
+use crate::domain::i18n::Lang;
+use crate::domain::risk::{self, overall_band};
+use crate::error::AppError;
+use chrono::Utc;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::AsyncConnection;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// What a valid link gives access to: exactly one organisation's response in one campaign.
+#[derive(Debug, Clone)]
+pub struct LinkSession {
+    pub invitation: Invitation,
+    pub campaign: Campaign,
+    pub organisation: Organisation,
+    pub contact: Contact,
+    pub version: Arc<LoadedVersion>,
+}
+
+impl LinkSession {
+    pub fn response_id(&self) -> Uuid {
+        self.invitation.response_id
+    }
+}
+
+/// Opens a link. `None` for an unknown, revoked or expired token (the caller shows the
+/// same page for all three, so a guesser learns nothing).
+pub async fn open_link(
+    conn: &mut Conn,
+    registry: &TemplateRegistry,
+    token: &str,
+) -> Result<Option<LinkSession>, AppError> {
+    if token.len() != 43 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    let Some(invitation) = queries::find_usable_invitation(conn, &token_hash(token)).await? else {
+        return Ok(None);
+    };
+    let campaign = queries::find_campaign(conn, invitation.campaign_id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    let organisation = queries::find_organisation(conn, invitation.organisation_id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    let contact = queries::find_contact_of(conn, invitation.contact_id, invitation.organisation_id)
+        .await?
+        .ok_or(AppError::NotFound("contact"))?;
+    let version = registry.get(campaign.template_version_id).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "campaign {} uses an unloaded questionnaire version",
+            campaign.id
+        ))
+    })?;
+    queries::touch_invitation(conn, invitation.id).await?;
+    Ok(Some(LinkSession {
+        invitation,
+        campaign,
+        organisation,
+        contact,
+        version,
+    }))
+}
+
+/// The response and its stored answers.
+pub async fn current(
+    conn: &mut Conn,
+    session: &LinkSession,
+) -> Result<(Response, Answers), AppError> {
+    let response = queries::find_response(conn, session.response_id())
+        .await?
+        .ok_or(AppError::NotFound("response"))?;
+    let answers = queries::load_answers(conn, response.id).await?;
+    Ok((response, answers))
+}
+
+/// What a save or submit did.
+#[derive(Debug)]
+pub enum SaveOutcome {
+    /// Stored as a draft; `errors` are the fields to fix (their old values were kept).
+    Saved {
+        answers: Answers,
+        errors: Vec<FieldError>,
+    },
+    /// Submitted now, with this many flags raised.
+    Submitted { response: Response, flags: usize },
+    /// It was submitted before (a double click, a stale page): nothing changed.
+    AlreadySubmitted { response: Response },
+}
+
+/// SHA-256 of the answers' canonical JSON: the receipt's fingerprint.
+pub fn answers_fingerprint(answers: &Answers) -> String {
+    // BTreeMap keys are sorted and serde_json sorts object keys: canonical bytes.
+    hex::encode(Sha256::digest(
+        serde_json::to_string(answers)
+            .unwrap_or_default()
+            .as_bytes(),
+    ))
+}
+
+/// Saves the posted form as a draft, or submits it when `mode` is `Submit` and every
+/// answer is valid. Runs in one transaction with the response row locked, so two
+/// tabs or a double click cannot interleave.
+pub async fn save(
+    conn: &mut Conn,
+    session: &LinkSession,
+    input: &RawInput,
+    lang: Lang,
+    mode: Mode,
+) -> Result<SaveOutcome, AppError> {
+    let q = &session.version.questionnaire;
+    let contact_id = session.contact.id;
+    let response_id = session.response_id();
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let response = queries::lock_response(conn, response_id).await?;
+            if response.status == "submitted" {
+                return Ok(SaveOutcome::AlreadySubmitted { response });
+            }
+            let previous = queries::load_answers(conn, response_id).await?;
+            let mut parsed = parse_form(q, input, &previous, lang, mode);
+            for (question_id, upload) in &parsed.uploads {
+                let file_id = Uuid::new_v4();
+                let Some(content_type) = upload.content_type() else {
+                    continue;
+                };
+                queries::insert_evidence(
+                    conn,
+                    &NewEvidenceFile {
+                        id: file_id,
+                        response_id,
+                        question_id: question_id.clone(),
+                        file_name: upload.file_name.chars().take(255).collect(),
+                        content_type: content_type.into(),
+                        size_bytes: upload.bytes.len() as i32,
+                        sha256: upload.sha256(),
+                        content: upload.bytes.clone(),
+                        uploaded_by_contact_id: Some(contact_id),
+                    },
+                )
+                .await?;
+                if let Some(Value::Object(meta)) = parsed.answers.get_mut(question_id) {
+                    meta.insert("file_id".into(), json!(file_id));
+                }
+            }
+            queries::replace_answers(conn, response_id, &parsed.answers, contact_id).await?;
+            queries::touch_response(conn, response_id, lang.code()).await?;
+            if mode == Mode::Draft || !parsed.errors.is_empty() {
+                return Ok(SaveOutcome::Saved {
+                    answers: parsed.answers,
+                    errors: parsed.errors,
+                });
+            }
+            let raised = risk::evaluate(q, &parsed.answers);
+            let now = Utc::now();
+            let rows: Vec<Flag> = raised
+                .iter()
+                .map(|f| Flag {
+                    id: Uuid::new_v4(),
+                    response_id,
+                    question_id: f.question_id.clone(),
+                    rule_index: f.rule_index as i32,
+                    indicator: f.indicator.as_str().into(),
+                    severity: f.severity.into(),
+                    likelihood: f.likelihood.into(),
+                    score: f.score.into(),
+                    band: f.band.as_str().into(),
+                    critical: f.critical,
+                    answer: if f.rows.is_empty() {
+                        f.answer.clone()
+                    } else {
+                        json!({"rows": f.rows, "values": f.answer})
+                    },
+                    status: "open".into(),
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect();
+            queries::insert_flags(conn, &rows).await?;
+            let fingerprint = answers_fingerprint(&parsed.answers);
+            let response =
+                queries::mark_submitted(conn, response_id, contact_id, lang.code(), &fingerprint)
+                    .await?;
+            let worst = overall_band(raised.iter().map(|f| &f.band));
+            audit::append(
+                conn,
+                &Actor::Contact(contact_id),
+                "response.submitted",
+                "response",
+                response_id,
+                json!({
+                    "answers": parsed.answers.len(),
+                    "answers_sha256": fingerprint,
+                    "flags": rows.len(),
+                    "worst_band": worst.map(|b| b.as_str()),
+                    "template_version_id": session.version.id,
+                }),
+            )
+            .await?;
+            Ok(SaveOutcome::Submitted {
+                response,
+                flags: rows.len(),
+            })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// The flags of a response.
+pub async fn flags(conn: &mut Conn, response_id: Uuid) -> Result<Vec<Flag>, AppError> {
+    Ok(queries::flags_of(conn, response_id).await?)
+}

@@ -1,0 +1,152 @@
+//! Building the application from settings: database (given or embedded), migrations,
+//! questionnaire versions, and the HTTP server. Tests build it the same way on port 0.
+
+use crate::config::Settings;
+use crate::db::{self, admin};
+use crate::embedded_pg::EmbeddedPostgres;
+use crate::routes::{self, AppState};
+use crate::services::templates::{self, TemplateRegistry};
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// Name of the database the embedded cluster serves.
+pub const EMBEDDED_DATABASE: &str = "hrdd";
+
+/// A database ready for use, and the embedded cluster behind it if we started one.
+pub struct Database {
+    pub url: String,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+/// Uses `DATABASE_URL`, or starts the embedded cluster and creates its database; then
+/// applies the migrations.
+pub async fn prepare_database(settings: &Settings) -> anyhow::Result<Database> {
+    let (url, embedded) = match &settings.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let data_dir = settings.data_dir.clone();
+            let pg =
+                tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&data_dir)).await??;
+            tracing::info!(port = pg.port(), dir = %settings.data_dir.display(), "embedded PostgreSQL running");
+            if !admin::database_exists(&pg.url("postgres"), EMBEDDED_DATABASE).await? {
+                admin::create_database(&pg.url("postgres"), EMBEDDED_DATABASE, None).await?;
+            }
+            (pg.url(EMBEDDED_DATABASE), Some(pg))
+        }
+    };
+    let applied = db::run_migrations(&url)
+        .await
+        .context("applying database migrations (is DATABASE_URL right and the server running?)")?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    Ok(Database { url, embedded })
+}
+
+/// The running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects to `database_url` (already migrated), stores and loads the
+    /// questionnaires, and binds the listener (`settings.listen`, port 0 for tests).
+    pub async fn build(settings: Settings, database_url: &str) -> anyhow::Result<Application> {
+        let pool = db::pool(database_url, 16)?;
+        let registry: TemplateRegistry = {
+            let mut conn = pool.get().await.context("connecting to the database")?;
+            templates::prepare(&mut conn, &settings.templates_dir).await?
+        };
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("binding {} (HRDD_LISTEN)", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            pool,
+            registry: Arc::new(registry),
+            settings: Arc::new(settings),
+        });
+        let server_state = state.clone();
+        let server =
+            HttpServer::new(move || {
+                App::new()
+                    .app_data(server_state.clone())
+                    .app_data(json_config())
+                    .app_data(
+                        web::PathConfig::default()
+                            .error_handler(|_, _| crate::error::AppError::NotFound("page").into()),
+                    )
+                    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                        crate::error::AppError::BadRequest(e.to_string()).into()
+                    }))
+                    .wrap(security_headers())
+                    .wrap(Compress::default())
+                    .wrap(tracing_actix_web::TracingLogger::default())
+                    .configure(routes::configure)
+                    .default_service(web::to(not_found))
+            })
+            .listen(listener)?
+            .shutdown_timeout(10)
+            .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT / SIGTERM (graceful) or an error.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// JSON bodies: at most 64 KiB, and a parse error is a 400 that says what is wrong.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _| {
+            let message = match &err {
+                actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                    "the JSON body is larger than 64 KiB".to_string()
+                }
+                actix_web::error::JsonPayloadError::ContentType => {
+                    "send the body as application/json".to_string()
+                }
+                other => format!("the JSON body is not valid: {other}"),
+            };
+            crate::error::AppError::BadRequest(message).into()
+        })
+}
+
+/// Headers on every response: no framing, no referrer (links carry tokens), no sniffing,
+/// and a script policy without inline code.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    if req.path().starts_with("/api/") {
+        crate::error::AppError::NotFound("route").error_response()
+    } else {
+        crate::routes::pages::PageError(crate::error::AppError::NotFound("page")).error_response()
+    }
+}

@@ -1,0 +1,263 @@
+//! The respondent's questionnaire form as plain data for `templates/form.html`.
+
+use crate::domain::answers::format_number;
+use crate::domain::i18n::{ui, Lang};
+use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire};
+use std::collections::HashMap;
+
+/// One `<option>` / checkbox / radio.
+pub struct OptionView {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+/// One question (or one cell of a group row) ready to render.
+pub struct QuestionView {
+    pub id: String,
+    /// Form field name (`id`, or `group.row.field`).
+    pub name: String,
+    pub label: String,
+    pub help: String,
+    pub required: bool,
+    /// `radio`, `checkbox`, `number`, `text`, `textarea`, `date`, `select`, `group`, `file`.
+    pub input: &'static str,
+    pub value: String,
+    pub options: Vec<OptionView>,
+    pub unit: String,
+    pub min: String,
+    pub max: String,
+    pub step: String,
+    pub maxlength: String,
+    pub error: String,
+    /// JSON of the `show_if` condition, for the progressive-enhancement script.
+    pub show_if: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<RowView>,
+    pub current_file: String,
+    pub current_file_url: String,
+}
+
+/// A row of a group.
+pub struct RowView {
+    pub number: usize,
+    pub cells: Vec<QuestionView>,
+}
+
+pub struct SectionView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub questions: Vec<QuestionView>,
+}
+
+/// What the form shows besides the questions.
+pub struct FormContext<'a> {
+    pub lang: Lang,
+    pub values: &'a HashMap<String, Vec<String>>,
+    pub errors: &'a HashMap<String, String>,
+    /// Extra blank rows to show per group (after "add a row").
+    pub extra_rows: &'a HashMap<String, usize>,
+    /// Stored evidence: question id → (file name, download URL).
+    pub files: &'a HashMap<String, (String, String)>,
+}
+
+pub fn sections(q: &Questionnaire, ctx: &FormContext) -> Vec<SectionView> {
+    q.sections
+        .iter()
+        .map(|s| SectionView {
+            id: s.id.clone(),
+            title: s.title.get(ctx.lang).to_string(),
+            description: s
+                .description
+                .as_ref()
+                .map(|d| d.get(ctx.lang).to_string())
+                .unwrap_or_default(),
+            questions: s
+                .questions
+                .iter()
+                .map(|question| question_view(question, &question.id, ctx))
+                .collect(),
+        })
+        .collect()
+}
+
+fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
+    let lang = ctx.lang;
+    let values = ctx.values.get(name).cloned().unwrap_or_default();
+    let first = values.first().cloned().unwrap_or_default();
+    let mut view = QuestionView {
+        id: q.id.clone(),
+        name: name.to_string(),
+        label: q.label.get(lang).to_string(),
+        help: q
+            .help
+            .as_ref()
+            .map(|h| h.get(lang).to_string())
+            .unwrap_or_default(),
+        required: q.required,
+        input: "text",
+        value: first.clone(),
+        options: Vec::new(),
+        unit: q
+            .unit
+            .as_ref()
+            .map(|u| u.get(lang).to_string())
+            .unwrap_or_default(),
+        min: q.validation.min.map(format_number).unwrap_or_default(),
+        max: q.validation.max.map(format_number).unwrap_or_default(),
+        step: String::new(),
+        maxlength: String::new(),
+        error: ctx.errors.get(name).cloned().unwrap_or_default(),
+        show_if: q
+            .show_if
+            .as_ref()
+            .map(|c| serde_json::to_string(c).unwrap_or_default())
+            .unwrap_or_default(),
+        headers: Vec::new(),
+        rows: Vec::new(),
+        current_file: String::new(),
+        current_file_url: String::new(),
+    };
+    match q.kind {
+        QuestionKind::SingleChoice | QuestionKind::YesNoDk => {
+            view.input = "radio";
+            view.options = choice_options(q, lang, &values);
+        }
+        QuestionKind::MultipleChoice => {
+            view.input = "checkbox";
+            view.options = choice_options(q, lang, &values);
+        }
+        QuestionKind::Integer => {
+            view.input = "number";
+            view.step = "1".into();
+        }
+        QuestionKind::Decimal => {
+            view.input = "number";
+            view.step = "any".into();
+        }
+        QuestionKind::Percentage => {
+            view.input = "number";
+            view.step = "any".into();
+            if view.min.is_empty() {
+                view.min = "0".into();
+            }
+            if view.max.is_empty() {
+                view.max = "100".into();
+            }
+            view.unit = "%".into();
+        }
+        QuestionKind::ShortText => {
+            view.maxlength = q
+                .validation
+                .max_length
+                .unwrap_or(crate::domain::answers::SHORT_TEXT_MAX)
+                .to_string();
+        }
+        QuestionKind::LongText => {
+            view.input = "textarea";
+            view.maxlength = q
+                .validation
+                .max_length
+                .unwrap_or(crate::domain::answers::LONG_TEXT_MAX)
+                .to_string();
+        }
+        QuestionKind::Date => {
+            view.input = "date";
+            view.min = q
+                .validation
+                .min_date
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            view.max = q
+                .validation
+                .max_date
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+        }
+        QuestionKind::Country => {
+            view.input = "select";
+            view.options = country_options(&first);
+        }
+        QuestionKind::Evidence => {
+            view.input = "file";
+            if let Some((file, url)) = ctx.files.get(&q.id) {
+                view.current_file = file.clone();
+                view.current_file_url = url.clone();
+            }
+        }
+        QuestionKind::Group => {
+            view.input = "group";
+            view.headers = q
+                .fields
+                .iter()
+                .map(|f| f.label.get(lang).to_string())
+                .collect();
+            let prefix = format!("{}.", q.id);
+            let filled = ctx
+                .values
+                .keys()
+                .filter_map(|k| {
+                    k.strip_prefix(&prefix)?
+                        .split('.')
+                        .next()?
+                        .parse::<usize>()
+                        .ok()
+                })
+                .map(|n| n + 1)
+                .max()
+                .unwrap_or(0);
+            let extra = ctx.extra_rows.get(&q.id).copied().unwrap_or(0);
+            let count = (filled + extra)
+                .max(1)
+                .min(q.max_rows.map(|m| m as usize).unwrap_or(200));
+            let count = count.max(q.min_rows.unwrap_or(0) as usize);
+            view.rows = (0..count)
+                .map(|n| RowView {
+                    number: n + 1,
+                    cells: q
+                        .fields
+                        .iter()
+                        .map(|f| question_view(f, &format!("{}.{n}.{}", q.id, f.id), ctx))
+                        .collect(),
+                })
+                .collect();
+        }
+    }
+    view
+}
+
+fn choice_options(q: &Question, lang: Lang, values: &[String]) -> Vec<OptionView> {
+    let labelled: Vec<(String, String)> = match q.kind {
+        QuestionKind::YesNoDk => ["yes", "no", "dont_know"]
+            .iter()
+            .map(|id| (id.to_string(), ui(id, lang).to_string()))
+            .collect(),
+        _ => q
+            .choices
+            .iter()
+            .map(|c| (c.id.clone(), c.label.get(lang).to_string()))
+            .collect(),
+    };
+    labelled
+        .into_iter()
+        .map(|(value, label)| OptionView {
+            checked: values.contains(&value),
+            value,
+            label,
+        })
+        .collect()
+}
+
+fn country_options(selected: &str) -> Vec<OptionView> {
+    let mut all: Vec<OptionView> = rust_iso3166::ALL
+        .iter()
+        .map(|c| OptionView {
+            value: c.alpha2.to_string(),
+            label: format!("{} ({})", c.name, c.alpha2),
+            checked: c.alpha2.eq_ignore_ascii_case(selected),
+        })
+        .collect();
+    all.sort_by(|a, b| a.label.cmp(&b.label));
+    all
+}

@@ -1,0 +1,5 @@
+//! View models and askama templates (in `templates/`): every page is rendered here,
+//! escaped by askama, from plain data.
+
+pub mod form;
+pub mod pages;

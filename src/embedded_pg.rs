@@ -97,6 +97,10 @@ impl EmbeddedPostgres {
 
     /// Starts (after `initdb` on first use) the cluster kept in `data_dir/postgres`.
     pub fn start(data_dir: &Path) -> Result<EmbeddedPostgres, EmbeddedPgError> {
+        Self::start_inner(data_dir, true)
+    }
+
+    fn start_inner(data_dir: &Path, watchdog: bool) -> Result<EmbeddedPostgres, EmbeddedPgError> {
         let bindir = Self::find_bindir()?;
         let run_as = if nix::unistd::geteuid().is_root() {
             let user = nix::unistd::User::from_name("postgres")
@@ -165,7 +169,17 @@ impl EmbeddedPostgres {
                 ),
             ));
         }
-        pg.spawn_watchdog();
+        if watchdog {
+            pg.spawn_watchdog(None);
+        }
+        Ok(pg)
+    }
+
+    /// Starts a throw-away cluster in `dir`, removed with its data when this process
+    /// exits (the test harness's fallback when no server is reachable).
+    pub fn start_ephemeral(dir: &Path) -> Result<EmbeddedPostgres, EmbeddedPgError> {
+        let pg = Self::start_inner(dir, false)?;
+        pg.spawn_watchdog(Some(dir));
         Ok(pg)
     }
 
@@ -246,27 +260,37 @@ impl EmbeddedPostgres {
         pid_file.lines().nth(3)?.trim().parse().ok()
     }
 
-    /// Stops the cluster when this process disappears, even after `kill -9`.
-    fn spawn_watchdog(&self) {
+    /// Stops the cluster when this process disappears, even after `kill -9`; with
+    /// `remove`, also deletes that folder afterwards (for throw-away test clusters).
+    ///
+    /// The watchdog signals the postmaster it saw at start (not whatever runs there
+    /// later), so it cannot stop a cluster that a newer process started.
+    fn spawn_watchdog(&self, remove: Option<&Path>) {
+        let Some(postmaster) = std::fs::read_to_string(self.cluster_dir.join("postmaster.pid"))
+            .ok()
+            .and_then(|s| s.lines().next().and_then(|l| l.trim().parse::<u32>().ok()))
+        else {
+            return;
+        };
+        let cleanup = remove
+            .map(|dir| format!("; rm -rf '{}'", dir.display()))
+            .unwrap_or_default();
         let script = format!(
-            "while [ -d /proc/{pid} ]; do sleep 1; done; exec '{pg_ctl}' -D '{dir}' -m fast stop",
+            "while [ -d /proc/{pid} ]; do sleep 1; done; kill -INT {pm} 2>/dev/null; \
+             while [ -d /proc/{pm} ]; do sleep 0.2; done{cleanup}",
             pid = std::process::id(),
-            pg_ctl = self.bindir.join("pg_ctl").display(),
-            dir = self.cluster_dir.display(),
+            pm = postmaster,
         );
-        let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c")
+        // If it cannot start, the cluster simply keeps running after a crash and is
+        // reused (or stopped) by the next start.
+        let _ = Command::new("/bin/sh")
+            .arg("-c")
             .arg(script)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0);
-        if let Some((uid, gid)) = self.run_as {
-            cmd.uid(uid).gid(gid);
-        }
-        // If it cannot start, the cluster simply keeps running after a crash and is
-        // reused (or stopped) by the next start.
-        let _ = cmd.spawn();
+            .process_group(0)
+            .spawn();
     }
 }
 

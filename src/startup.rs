@@ -57,7 +57,7 @@ pub struct Application {
 impl Application {
     /// Connects to `database_url` (already migrated), stores and loads the
     /// questionnaires, and binds the listener (`settings.listen`, port 0 for tests).
-    pub async fn build(settings: Settings, database_url: &str) -> anyhow::Result<Application> {
+    pub async fn build(mut settings: Settings, database_url: &str) -> anyhow::Result<Application> {
         let pool = db::pool(database_url, 16)?;
         let registry: TemplateRegistry = {
             let mut conn = pool.get().await.context("connecting to the database")?;
@@ -66,6 +66,12 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (HRDD_LISTEN)", settings.listen))?;
         let port = listener.local_addr()?.port();
+        // On port 0 (tests) the default public URL must name the port actually bound.
+        if settings.listen.port() == 0
+            && settings.public_base_url == format!("http://{}", settings.listen)
+        {
+            settings.public_base_url = format!("http://{}", listener.local_addr()?);
+        }
         let state = web::Data::new(AppState {
             pool,
             registry: Arc::new(registry),

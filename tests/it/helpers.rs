@@ -1,0 +1,313 @@
+//! The test harness: a real PostgreSQL server, a fresh database per test (cloned from a
+//! migrated template database), and the real application on a free port.
+//!
+//! The server is the one `DATABASE_URL` names, else 127.0.0.1:5432 if it answers, else a
+//! throw-away embedded cluster started from the machine's PostgreSQL binaries.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use hrdd_survey::config::Settings;
+use hrdd_survey::db::admin;
+use hrdd_survey::embedded_pg::EmbeddedPostgres;
+use hrdd_survey::routes::AppState;
+use hrdd_survey::startup::Application;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use tokio::sync::OnceCell;
+
+pub struct DbServer {
+    /// URL of the server's `postgres` database, for CREATE / DROP DATABASE.
+    pub admin_url: String,
+    /// Migrated database that every test database is cloned from.
+    pub template: String,
+    _embedded: Option<EmbeddedPostgres>,
+}
+
+static SERVER: OnceCell<DbServer> = OnceCell::const_new();
+
+async fn reachable(url: &str) -> bool {
+    matches!(
+        tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            AsyncPgConnection::establish(url)
+        )
+        .await,
+        Ok(Ok(_))
+    )
+}
+
+/// A name that changes whenever a migration changes, so a stale template is never used.
+fn template_name() -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<PathBuf> = walk(&dir);
+    files.sort();
+    for f in files {
+        hasher.update(f.strip_prefix(&dir).unwrap().to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&f).unwrap());
+    }
+    format!("hrdd_test_tpl_{}", &hex::encode(hasher.finalize())[..12])
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+pub async fn server() -> &'static DbServer {
+    SERVER
+        .get_or_init(|| async {
+            let (admin_url, embedded) = match std::env::var("DATABASE_URL") {
+                Ok(url) if !url.is_empty() => (admin::with_database(&url, "postgres"), None),
+                _ => {
+                    let local = "postgres://postgres@127.0.0.1:5432/postgres".to_string();
+                    if reachable(&local).await {
+                        (local, None)
+                    } else {
+                        let dir = tempfile::Builder::new()
+                            .prefix("hrdd-test-pg-")
+                            .tempdir()
+                            .unwrap()
+                            .keep();
+                        let pg = tokio::task::spawn_blocking(move || {
+                            EmbeddedPostgres::start_ephemeral(&dir)
+                        })
+                        .await
+                        .unwrap()
+                        .expect(
+                            "no PostgreSQL server reachable and the embedded one did not start",
+                        );
+                        (pg.url("postgres"), Some(pg))
+                    }
+                }
+            };
+            let template = template_name();
+            ensure_template(&admin_url, &template).await;
+            DbServer {
+                admin_url,
+                template,
+                _embedded: embedded,
+            }
+        })
+        .await
+}
+
+/// Creates the migrated template database once, even with several test processes.
+async fn ensure_template(admin_url: &str, template: &str) {
+    use diesel_async::RunQueryDsl;
+    let mut lock = AsyncPgConnection::establish(admin_url).await.unwrap();
+    diesel::sql_query("SELECT pg_advisory_lock(7245001)")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    if !admin::database_exists(admin_url, template).await.unwrap() {
+        let building = format!("{template}_build");
+        admin::drop_database(admin_url, &building).await.unwrap();
+        admin::create_database(admin_url, &building, None)
+            .await
+            .unwrap();
+        hrdd_survey::db::run_migrations(&admin::with_database(admin_url, &building))
+            .await
+            .unwrap();
+        diesel::sql_query(format!(
+            "ALTER DATABASE \"{building}\" RENAME TO \"{template}\""
+        ))
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(7245001)")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+}
+
+/// A fresh, migrated database, dropped when this value is dropped.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+    admin_url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let server = server().await;
+        let name = format!("hrdd_test_{}", uuid::Uuid::new_v4().simple());
+        admin::create_database(&server.admin_url, &name, Some(&server.template))
+            .await
+            .unwrap();
+        TestDb {
+            url: admin::with_database(&server.admin_url, &name),
+            name,
+            admin_url: server.admin_url.clone(),
+        }
+    }
+
+    pub async fn conn(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.url).await.unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async { admin::drop_database(&admin_url, &name).await })
+        })
+        .join();
+    }
+}
+
+pub fn templates_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("survey_templates")
+}
+
+/// The running application with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: actix_web::web::Data<AppState>,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with_templates(&templates_dir()).await
+    }
+
+    pub async fn spawn_with_templates(dir: &Path) -> TestApp {
+        let db = TestDb::new().await;
+        let vars = [
+            ("HRDD_LISTEN", "127.0.0.1:0".to_string()),
+            ("HRDD_TEMPLATES_DIR", dir.display().to_string()),
+            ("DATABASE_URL", db.url.clone()),
+        ];
+        let settings = Settings::from_sources(None, |k| {
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        let app = Application::build(settings, &db.url)
+            .await
+            .expect("application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state.clone();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        TestApp {
+            address,
+            client,
+            state,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Creates a supplier with one contact; returns (organisation id, contact id).
+    pub async fn supplier(&self, name: &str, language: &str) -> (String, String) {
+        let org: Value = self
+            .post_json("/api/v1/organisations", &json!({"kind": "supplier", "name": name, "country": "JP", "sector": "electronics"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let org_id = org["id"].as_str().unwrap().to_string();
+        let contact: Value = self
+            .post_json(
+                &format!("/api/v1/organisations/{org_id}/contacts"),
+                &json!({"name": format!("{name} contact"), "email": format!("{}@example.com", uuid::Uuid::new_v4().simple()), "language": language}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        (org_id, contact["id"].as_str().unwrap().to_string())
+    }
+
+    /// Creates a campaign on the latest version of `template`; returns its id.
+    pub async fn campaign(&self, template: &str) -> String {
+        let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+        let c: Value = self
+            .post_json(
+                "/api/v1/campaigns",
+                &json!({"name": "Test campaign", "template_id": template, "deadline": deadline}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        c["id"].as_str().unwrap().to_string()
+    }
+
+    /// Issues a link; returns (path of the link, response id).
+    pub async fn invite(&self, campaign: &str, org: &str, contact: &str) -> (String, String) {
+        let inv: Value = self
+            .post_json(
+                &format!("/api/v1/campaigns/{campaign}/invitations"),
+                &json!({"organisation_id": org, "contact_id": contact}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let link = inv["link"].as_str().unwrap();
+        let path = link
+            .strip_prefix(&self.address)
+            .expect("link uses the public base URL")
+            .to_string();
+        (path, inv["response_id"].as_str().unwrap().to_string())
+    }
+
+    /// Posts the questionnaire form (multipart) with `action` = save | submit | add_row:x.
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        action: &str,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.text("action", action.to_string());
+        self.client
+            .post(self.url(path))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}

@@ -32,6 +32,11 @@ pub struct Settings {
     pub templates_dir: PathBuf,
     /// `text` or `json` (`HRDD_LOG_FORMAT`).
     pub log_format: LogFormat,
+    /// Key for signing respondent form tokens (`HRDD_SECRET_KEY`, at least 32
+    /// characters); when unset, one is generated once and kept in `data_dir/secret_key`.
+    pub secret_key: Option<String>,
+    /// Sender of emails (`HRDD_MAIL_FROM`).
+    pub mail_from: String,
 }
 
 impl fmt::Debug for Settings {
@@ -45,6 +50,8 @@ impl fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("templates_dir", &self.templates_dir)
             .field("log_format", &self.log_format)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -77,6 +84,8 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     templates_dir: Option<PathBuf>,
     log_format: Option<String>,
+    secret_key: Option<String>,
+    mail_from: Option<String>,
 }
 
 impl Settings {
@@ -174,6 +183,20 @@ impl Settings {
             }
         };
 
+        let secret_key = pick("HRDD_SECRET_KEY", file.secret_key);
+        if secret_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err(bad("HRDD_SECRET_KEY", "it is shorter than 32 characters", "use a long random value, e.g. the output of `openssl rand -hex 32`, or unset it to have one generated in the data folder"));
+        }
+        let mail_from = pick("HRDD_MAIL_FROM", file.mail_from)
+            .unwrap_or_else(|| "HRDD Survey <no-reply@hrdd-survey.invalid>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(bad(
+                "HRDD_MAIL_FROM",
+                format!("\"{mail_from}\" is not an email address"),
+                "use e.g. \"HRDD Survey <hrdd@example.com>\"",
+            ));
+        }
+
         Ok(Settings {
             listen,
             database_url,
@@ -182,6 +205,8 @@ impl Settings {
             data_dir,
             templates_dir,
             log_format,
+            secret_key,
+            mail_from,
         })
     }
 }

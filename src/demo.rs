@@ -19,7 +19,14 @@ const DEMO_CAMPAIGN: &str = "Demo: forced-labour survey (illustrative data)";
 pub struct DemoLinks {
     pub english: String,
     pub japanese: String,
+    /// The demo admin (email, password) when it was just created.
+    pub admin: Option<(String, String)>,
 }
+
+/// The documented demo admin account (README). It must change its password at first
+/// sign-in, so the well-known password stops working as soon as someone uses it.
+pub const DEMO_ADMIN_EMAIL: &str = "admin@example.com";
+pub const DEMO_ADMIN_PASSWORD: &str = "change-me-at-first-login";
 
 /// Seeds the demo data if missing and issues a new link (the previous one is revoked).
 pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
@@ -106,8 +113,36 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
     .await
     .map_err(|e| anyhow::anyhow!("issuing the demo link: {e}"))
     .context("seeding the demo")?;
+    let admin = seed_admin(conn).await?;
     Ok(DemoLinks {
         japanese: format!("{}?lang=ja", issued.link),
         english: issued.link,
+        admin,
     })
+}
+
+async fn seed_admin(
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> anyhow::Result<Option<(String, String)>> {
+    use crate::auth::permissions::Role;
+    use crate::db::schema::users;
+    let any_user: i64 = users::table.count().get_result(conn).await?;
+    if any_user > 0 {
+        return Ok(None);
+    }
+    crate::services::accounts::create_user(
+        conn,
+        &Actor::System,
+        DEMO_ADMIN_EMAIL,
+        "Demo admin",
+        Role::Admin,
+        Some(DEMO_ADMIN_PASSWORD),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("creating the demo admin: {e}"))?;
+    diesel::update(users::table.filter(users::email.eq(DEMO_ADMIN_EMAIL)))
+        .set(users::must_change_password.eq(true))
+        .execute(conn)
+        .await?;
+    Ok(Some((DEMO_ADMIN_EMAIL.into(), DEMO_ADMIN_PASSWORD.into())))
 }

@@ -20,6 +20,10 @@ pub enum AppError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("too many attempts: try again in {0} seconds")]
+    TooManyAttempts(i64),
+    #[error("{0}")]
     Conflict(String),
     #[error("the database is not reachable; try again shortly")]
     Unavailable,
@@ -42,6 +46,8 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::BadRequest(_) => "bad_request",
             AppError::NotFound(_) => "not_found",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::Conflict(_) => "conflict",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
@@ -97,6 +103,8 @@ impl ResponseError for AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

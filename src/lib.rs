@@ -2,10 +2,12 @@
 //!
 //! See ARCHITECTURE.md for the map of modules.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod email;
 pub mod embedded_pg;
 pub mod error;
 pub mod routes;

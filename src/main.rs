@@ -2,8 +2,10 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::config::Settings;
-use hrdd_survey::services::templates;
+use hrdd_survey::db::audit::Actor;
+use hrdd_survey::services::{accounts, templates};
 use hrdd_survey::{demo, startup, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +39,30 @@ enum Command {
         /// Folder of questionnaire files (default: the configured templates folder).
         dir: Option<PathBuf>,
     },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account. Prints a one-time password (to be changed at first
+    /// sign-in) unless --password-stdin is given.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, procurement, committee or viewer.
+        #[arg(long)]
+        role: String,
+        /// Display name (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -67,6 +93,7 @@ fn main() -> ExitCode {
         match command {
             Command::Serve { demo } => serve(settings, demo).await,
             Command::Migrate => migrate(settings).await,
+            Command::User { command } => user(settings, command).await,
             Command::CheckTemplates { .. } => unreachable!("handled above"),
         }
     });
@@ -130,6 +157,66 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
     result
 }
 
+async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
+    let UserCommand::Add {
+        email,
+        role,
+        name,
+        password_stdin,
+    } = command;
+    let role = Role::parse(&role).ok_or_else(|| {
+        anyhow::anyhow!("unknown role \"{role}\": use admin, procurement, committee or viewer")
+    })?;
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
+        Some(line.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
+    let database = startup::prepare_database(&settings).await?;
+    let result = async {
+        let pool = hrdd_survey::db::pool(&database.url, 2)?;
+        let mut conn = pool.get().await?;
+        let (user, one_time) = accounts::create_user(
+            &mut conn,
+            &Actor::System,
+            &email,
+            &name,
+            role,
+            password.as_deref(),
+        )
+        .await
+        .map_err(|e| match e {
+            hrdd_survey::error::AppError::Validation(f) => anyhow::anyhow!(
+                "{}",
+                f.iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            other => anyhow::anyhow!(other),
+        })?;
+        println!("created {} ({})", user.email, user.role);
+        if let Some(p) = one_time {
+            println!("one-time password: {p}");
+            println!(
+                "(shown once; it must be changed at first sign-in at {}/login)",
+                settings.public_base_url
+            );
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(pg) = &database.embedded {
+        pg.stop();
+    }
+    result
+}
+
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     let database = startup::prepare_database(&settings).await?;
     let result = async {
@@ -143,6 +230,13 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             println!("  HRDD Survey is running at {}", settings.public_base_url);
             println!("  Demo questionnaire link (English):  {}", links.english);
             println!("  Demo questionnaire link (Japanese): {}", links.japanese);
+            if let Some(admin) = &links.admin {
+                println!(
+                    "  Staff sign-in: {}/login  as {}  with password {}",
+                    settings.public_base_url, admin.0, admin.1
+                );
+                println!("  (demo admin; you must choose a new password at first sign-in)");
+            }
             println!("  Stop with Ctrl-C.");
             println!();
         }

@@ -3,6 +3,7 @@
 
 use crate::config::Settings;
 use crate::db::{self, admin};
+use crate::email;
 use crate::embedded_pg::EmbeddedPostgres;
 use crate::routes::{self, AppState};
 use crate::services::templates::{self, TemplateRegistry};
@@ -52,6 +53,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pub state: web::Data<AppState>,
+    worker: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -72,10 +74,27 @@ impl Application {
         {
             settings.public_base_url = format!("http://{}", listener.local_addr()?);
         }
+        let secret_key = load_secret_key(&settings)?;
+        let mail_wake = Arc::new(tokio::sync::Notify::new());
+        let outbox = email::worker::Outbox {
+            pool: pool.clone(),
+            transport: email::worker::Transport::from_settings(
+                settings.smtp_url.as_deref(),
+                &settings.data_dir,
+            )?,
+            from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
+            wake: mail_wake.clone(),
+        };
+        let worker = tokio::spawn(email::worker::run(
+            outbox,
+            std::time::Duration::from_secs(5),
+        ));
         let state = web::Data::new(AppState {
             pool,
             registry: Arc::new(registry),
             settings: Arc::new(settings),
+            secret_key,
+            mail_wake,
         });
         let server_state = state.clone();
         let server =
@@ -90,6 +109,9 @@ impl Application {
                     .app_data(web::QueryConfig::default().error_handler(|e, _| {
                         crate::error::AppError::BadRequest(e.to_string()).into()
                     }))
+                    .wrap(actix_web::middleware::from_fn(
+                        crate::auth::middleware::enforce,
+                    ))
                     .wrap(security_headers())
                     .wrap(Compress::default())
                     .wrap(tracing_actix_web::TracingLogger::default())
@@ -103,6 +125,7 @@ impl Application {
             port,
             server,
             state,
+            worker,
         })
     }
 
@@ -112,7 +135,9 @@ impl Application {
 
     /// Serves until SIGINT / SIGTERM (graceful) or an error.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.worker.abort();
+        result
     }
 }
 
@@ -155,4 +180,24 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     } else {
         crate::routes::pages::PageError(crate::error::AppError::NotFound("page")).error_response()
     }
+}
+
+/// `HRDD_SECRET_KEY`, or a key generated once and kept in `data_dir/secret_key` (mode 600).
+fn load_secret_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(key) = &settings.secret_key {
+        return Ok(key.as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if existing.trim().len() >= 32 {
+            return Ok(existing.trim().as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    let key = format!("{}{}", crate::auth::new_token(), crate::auth::new_token());
+    std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(key.into_bytes())
 }

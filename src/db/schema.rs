@@ -170,3 +170,89 @@ diesel::allow_tables_to_appear_in_same_query!(
     flags,
     audit_log,
 );
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        disabled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Uuid,
+        token_sha256 -> Bpchar,
+        user_id -> Uuid,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_reset_tokens (token_sha256) {
+        token_sha256 -> Bpchar,
+        user_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> Int8,
+        email -> Text,
+        ip -> Text,
+        succeeded -> Bool,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Uuid,
+        name -> Text,
+        token_sha256 -> Bpchar,
+        role -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    email_outbox (id) {
+        id -> Uuid,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Nullable<Text>,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(staff_sessions -> users (user_id));
+diesel::joinable!(password_reset_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    staff_sessions,
+    password_reset_tokens,
+    api_tokens
+);

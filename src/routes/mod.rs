@@ -1,9 +1,11 @@
 //! HTTP routes: thin handlers that parse, call a service, and render.
 
+pub mod account;
 pub mod api;
 pub mod health;
 pub mod pages;
 pub mod respondent;
+pub mod staff;
 
 use crate::config::Settings;
 use crate::db::Pool;
@@ -16,12 +18,18 @@ pub struct AppState {
     pub pool: Pool,
     pub registry: Arc<TemplateRegistry>,
     pub settings: Arc<Settings>,
+    /// Signs respondent form tokens.
+    pub secret_key: Vec<u8>,
+    /// Wakes the email worker after a message is queued.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Every route of the service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(respondent::configure)
+        .configure(account::configure)
+        .configure(staff::configure)
         .configure(pages::configure)
         .configure(health::configure);
 }

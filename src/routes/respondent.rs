@@ -2,6 +2,7 @@
 
 use super::pages::{render, render_status, PageError};
 use super::AppState;
+use crate::auth::csrf;
 use crate::domain::answers::{
     to_form_values, Answers, FieldError, Mode, RawInput, Upload, MAX_EVIDENCE_BYTES,
 };
@@ -71,6 +72,7 @@ async fn show_form(
         None
     };
     Ok(form_page(
+        &csrf::respondent_token(&state.secret_key, session.invitation.id),
         &token,
         &session,
         lang,
@@ -93,6 +95,18 @@ async fn post_form(
     let session = session(&state, &token).await?;
     let lang = chosen_lang(&session, query.lang.as_deref());
     let (input, action) = read_form(payload).await?;
+    let expected = csrf::respondent_token(&state.secret_key, session.invitation.id);
+    let presented = input
+        .values
+        .get(csrf::FIELD)
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .unwrap_or("");
+    if !csrf::same(&expected, presented) {
+        return Err(PageError(AppError::Forbidden(
+            "the form did not come from this site (CSRF check failed): open your link again and re-enter the last answers".into(),
+        )));
+    }
     let mode = if action == "submit" {
         Mode::Submit
     } else {
@@ -109,6 +123,7 @@ async fn post_form(
             if let Some(group) = action.strip_prefix("add_row:") {
                 let extra = HashMap::from([(group.to_string(), 1)]);
                 return Ok(form_page(
+                    &csrf::respondent_token(&state.secret_key, session.invitation.id),
                     &token,
                     &session,
                     lang,
@@ -125,6 +140,7 @@ async fn post_form(
             }
             let notice = Some(("errors", ui("fix_errors", lang).to_string()));
             Ok(form_page(
+                &csrf::respondent_token(&state.secret_key, session.invitation.id),
                 &token,
                 &session,
                 lang,
@@ -245,6 +261,7 @@ async fn read_form(mut payload: Multipart) -> Result<(RawInput, String), PageErr
 
 #[allow(clippy::too_many_arguments)]
 fn form_page(
+    csrf_value: &str,
     token: &str,
     session: &LinkSession,
     lang: Lang,
@@ -288,6 +305,7 @@ fn form_page(
         .collect();
     let (notice_kind, notice) = notice.map(|(k, n)| (k.to_string(), n)).unwrap_or_default();
     let page = FormPage {
+        csrf: csrf_value.to_string(),
         lang: lang.code().into(),
         title: q.title.get(lang).into(),
         description: q

@@ -1,6 +1,7 @@
 //! Use cases. Each public function owns its transaction (when it writes) and records
 //! what it did in the audit log; handlers only parse input and render output.
 
+pub mod accounts;
 pub mod campaigns;
 pub mod organisations;
 pub mod responses;

@@ -3,3 +3,4 @@
 
 pub mod form;
 pub mod pages;
+pub mod staff;

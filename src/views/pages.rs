@@ -14,6 +14,8 @@ pub struct LangLink {
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct FormPage {
+    /// The respondent CSRF token (see `auth::csrf`).
+    pub csrf: String,
     pub lang: String,
     pub title: String,
     pub description: String,

@@ -176,12 +176,46 @@ pub fn templates_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("survey_templates")
 }
 
+/// Builds (without running) the application on `database_url` with the questionnaires
+/// of `dir`, as start-up does: the `Err` is what start-up would report.
+pub async fn build_app(database_url: &str, dir: &Path) -> anyhow::Result<Application> {
+    let vars = [
+        ("HRDD_LISTEN", "127.0.0.1:0".to_string()),
+        ("HRDD_TEMPLATES_DIR", dir.display().to_string()),
+        ("DATABASE_URL", database_url.to_string()),
+        (
+            "HRDD_SECRET_KEY",
+            "test-secret-key-of-at-least-32-characters".to_string(),
+        ),
+        (
+            "HRDD_DATA_DIR",
+            std::env::temp_dir()
+                .join("hrdd-test-data")
+                .display()
+                .to_string(),
+        ),
+    ];
+    let settings = Settings::from_sources(None, |k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })?;
+    Application::build(settings, database_url).await
+}
+
+/// The small questionnaire for focused tests (`mini`, version 1, en + ja).
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates")
+}
+
 /// The running application with its own database.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: actix_web::web::Data<AppState>,
     pub db: TestDb,
+    /// An admin API token, sent by `get` and `post_json`.
+    pub api_token: String,
+    /// Respondent CSRF tokens by link (stable per invitation, as a browser keeps them).
+    csrf_seen: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl TestApp {
@@ -190,19 +224,12 @@ impl TestApp {
     }
 
     pub async fn spawn_with_templates(dir: &Path) -> TestApp {
-        let db = TestDb::new().await;
-        let vars = [
-            ("HRDD_LISTEN", "127.0.0.1:0".to_string()),
-            ("HRDD_TEMPLATES_DIR", dir.display().to_string()),
-            ("DATABASE_URL", db.url.clone()),
-        ];
-        let settings = Settings::from_sources(None, |k| {
-            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-        })
-        .unwrap();
-        let app = Application::build(settings, &db.url)
-            .await
-            .expect("application starts");
+        Self::spawn_on(TestDb::new().await, dir).await
+    }
+
+    /// The application on an existing database (e.g. one whose migrations were redone).
+    pub async fn spawn_on(db: TestDb, dir: &Path) -> TestApp {
+        let app = build_app(&db.url, dir).await.expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();
         tokio::spawn(app.run_until_stopped());
@@ -211,11 +238,39 @@ impl TestApp {
             .cookie_store(true)
             .build()
             .unwrap();
+        let api_token = {
+            use hrdd_survey::auth::permissions::Role;
+            use hrdd_survey::db::audit::Actor;
+            use hrdd_survey::services::accounts;
+            let mut conn = state.pool.get().await.unwrap();
+            let (admin, _) = accounts::create_user(
+                &mut conn,
+                &Actor::System,
+                "harness-admin@example.com",
+                "Harness admin",
+                Role::Admin,
+                None,
+            )
+            .await
+            .unwrap();
+            accounts::create_api_token(
+                &mut conn,
+                &Actor::System,
+                admin.id,
+                "test harness",
+                Role::Admin,
+            )
+            .await
+            .unwrap()
+            .1
+        };
         TestApp {
             address,
             client,
             state,
             db,
+            api_token,
+            csrf_seen: Default::default(),
         }
     }
 
@@ -223,17 +278,51 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// POSTs JSON with the harness's admin API token.
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url(path))
+            .bearer_auth(&self.api_token)
             .json(body)
             .send()
             .await
             .unwrap()
     }
 
+    /// GETs with the harness's admin API token (ignored by public and respondent pages).
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&self.api_token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The respondent CSRF token printed in the form at `link` (remembered per link, as
+    /// a browser tab keeps it after the response is submitted).
+    pub async fn form_csrf(&self, link: &str) -> String {
+        let key = link.split('?').next().unwrap_or(link).to_string();
+        if let Some(t) = self.csrf_seen.lock().unwrap().get(&key) {
+            return t.clone();
+        }
+        let html = self
+            .client
+            .get(self.url(link))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let marker = r#"name="csrf_token" value=""#;
+        let start = html
+            .find(marker)
+            .map(|i| i + marker.len())
+            .expect("the form carries a CSRF token");
+        let token = html[start..start + 64].to_string();
+        self.csrf_seen.lock().unwrap().insert(key, token.clone());
+        token
     }
 
     /// Creates a supplier with one contact; returns (organisation id, contact id).
@@ -298,7 +387,8 @@ impl TestApp {
         fields: &[(&str, &str)],
         action: &str,
     ) -> reqwest::Response {
-        let mut form = reqwest::multipart::Form::new();
+        let mut form =
+            reqwest::multipart::Form::new().text("csrf_token", self.form_csrf(path).await);
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }

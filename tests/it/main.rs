@@ -1,5 +1,15 @@
 //! The one integration-test binary: HTTP, database and rendering tested through the
 //! public surface of a running application.
 
+// The risk-rule tests write whole answer sets with `serde_json::json!`.
+#![recursion_limit = "256"]
+
+mod api;
+mod cli;
+mod database;
+mod embedded;
 mod helpers;
+mod loader;
+mod respondent;
 mod respondent_flow;
+mod risk_rules;

@@ -368,9 +368,18 @@ impl Checker<'_> {
         }
 
         // The condition is checked before this question is recorded as seen, so that a
-        // question cannot depend on itself.
+        // question cannot depend on itself. A group field cannot have one: visibility,
+        // validation and scoring only read the conditions of top-level questions, so it
+        // would be silently ignored.
         let show_if = raw.show_if.as_ref().and_then(|c| {
             let line = c.referenced.line();
+            if in_group {
+                self.error(
+                    line,
+                    format!("{what}: a group field cannot have show_if (put the condition on the group)"),
+                );
+                return None;
+            }
             self.condition(&c.value, line, &what)
         });
 

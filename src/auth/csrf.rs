@@ -1,0 +1,33 @@
+//! CSRF tokens.
+//!
+//! - Signed-in staff: a random token per session, stored with the session.
+//! - Anonymous forms (login, password reset): double submit, a random cookie whose value
+//!   the form repeats.
+//! - Respondent forms: an HMAC of the invitation id under the server's secret key, so a
+//!   page left open for days (or across a restart) still saves.
+//!
+//! The middleware checks the first two on every state-changing request; the respondent
+//! handler checks the third.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Cookie carrying the anonymous CSRF token.
+pub const COOKIE: &str = "hrdd_csrf";
+/// Form field and header names.
+pub const FIELD: &str = "csrf_token";
+pub const HEADER: &str = "X-CSRF-Token";
+
+/// Constant-time equality for tokens.
+pub fn same(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The respondent form token for an invitation.
+pub fn respondent_token(secret: &[u8], invitation_id: uuid::Uuid) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"respondent-form:");
+    mac.update(invitation_id.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}

@@ -1,0 +1,252 @@
+//! Roles, permissions, and the one table that says who may call which route.
+//!
+//! Every route the service registers must appear in [`ROUTES`]; the middleware denies a
+//! registered route that is missing (fail closed), and the route-table test fails when
+//! a handler is added without a row here.
+
+use serde::{Deserialize, Serialize};
+
+/// A staff role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Procurement,
+    Committee,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Procurement,
+        Role::Committee,
+        Role::Viewer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Procurement => "procurement",
+            Role::Committee => "committee",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// What the role may do.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => &[
+                ManageUsers,
+                ManageApiTokens,
+                ViewOrganisations,
+                ManageOrganisations,
+                ViewCampaigns,
+                ManageCampaigns,
+                ViewFlags,
+                DecideFlags,
+                ViewAudit,
+            ],
+            Role::Procurement => &[
+                ViewOrganisations,
+                ManageOrganisations,
+                ViewCampaigns,
+                ManageCampaigns,
+                ViewFlags,
+            ],
+            Role::Committee => &[
+                ViewOrganisations,
+                ViewCampaigns,
+                ViewFlags,
+                DecideFlags,
+                ViewAudit,
+            ],
+            Role::Viewer => &[ViewOrganisations, ViewCampaigns, ViewFlags],
+        }
+    }
+
+    pub fn can(self, p: Permission) -> bool {
+        self.permissions().contains(&p)
+    }
+}
+
+/// Something a staff member or API token may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    ManageUsers,
+    ManageApiTokens,
+    ViewOrganisations,
+    ManageOrganisations,
+    ViewCampaigns,
+    ManageCampaigns,
+    ViewFlags,
+    DecideFlags,
+    ViewAudit,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (login page, assets, health).
+    Public,
+    /// A respondent's personal link; the token in the path is the credential.
+    Respondent,
+    /// Any signed-in staff member, even one who must still change their password.
+    SignedIn,
+    /// A staff member or API token whose role has the permission.
+    Needs(Permission),
+}
+
+/// `(method, route pattern, access)` for every route of the service.
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("GET", "/", Access::Public),
+    ("GET", "/health", Access::Public),
+    ("GET", "/static/app.css", Access::Public),
+    ("GET", "/static/form.js", Access::Public),
+    ("GET", "/login", Access::Public),
+    ("POST", "/login", Access::Public),
+    ("GET", "/password/reset", Access::Public),
+    ("POST", "/password/reset", Access::Public),
+    ("GET", "/password/reset/{token}", Access::Public),
+    ("POST", "/password/reset/{token}", Access::Public),
+    ("POST", "/logout", Access::SignedIn),
+    ("GET", "/account/password", Access::SignedIn),
+    ("POST", "/account/password", Access::SignedIn),
+    ("POST", "/account/sessions/revoke", Access::SignedIn),
+    ("GET", "/r/{token}", Access::Respondent),
+    ("POST", "/r/{token}", Access::Respondent),
+    ("GET", "/r/{token}/evidence/{file_id}", Access::Respondent),
+    ("GET", "/staff", Access::SignedIn),
+    (
+        "GET",
+        "/staff/users",
+        Access::Needs(Permission::ManageUsers),
+    ),
+    (
+        "POST",
+        "/staff/users",
+        Access::Needs(Permission::ManageUsers),
+    ),
+    (
+        "POST",
+        "/staff/users/{id}/role",
+        Access::Needs(Permission::ManageUsers),
+    ),
+    (
+        "POST",
+        "/staff/users/{id}/disable",
+        Access::Needs(Permission::ManageUsers),
+    ),
+    (
+        "POST",
+        "/staff/users/{id}/enable",
+        Access::Needs(Permission::ManageUsers),
+    ),
+    (
+        "GET",
+        "/staff/api-tokens",
+        Access::Needs(Permission::ManageApiTokens),
+    ),
+    (
+        "POST",
+        "/staff/api-tokens",
+        Access::Needs(Permission::ManageApiTokens),
+    ),
+    (
+        "POST",
+        "/staff/api-tokens/{id}/revoke",
+        Access::Needs(Permission::ManageApiTokens),
+    ),
+    (
+        "GET",
+        "/staff/organisations",
+        Access::Needs(Permission::ViewOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "GET",
+        "/staff/campaigns",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    ("GET", "/staff/flags", Access::Needs(Permission::ViewFlags)),
+    ("GET", "/staff/audit", Access::Needs(Permission::ViewAudit)),
+    (
+        "POST",
+        "/api/v1/organisations",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "GET",
+        "/api/v1/organisations/{id}",
+        Access::Needs(Permission::ViewOrganisations),
+    ),
+    (
+        "POST",
+        "/api/v1/organisations/{id}/contacts",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "GET",
+        "/api/v1/templates",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/invitations",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/api/v1/responses/{id}/flags",
+        Access::Needs(Permission::ViewFlags),
+    ),
+];
+
+/// The access rule of a route, `None` when the route is not in the table.
+pub fn access_for(method: &str, pattern: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == pattern)
+        .map(|(_, _, a)| *a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_has_no_duplicates() {
+        for (i, (m, p, _)) in ROUTES.iter().enumerate() {
+            assert!(
+                !ROUTES[i + 1..].iter().any(|(m2, p2, _)| m == m2 && p == p2),
+                "{m} {p} is listed twice"
+            );
+        }
+    }
+
+    #[test]
+    fn only_admin_manages_users_and_only_committee_and_admin_decide() {
+        for role in Role::ALL {
+            assert_eq!(role.can(Permission::ManageUsers), role == Role::Admin);
+            assert_eq!(
+                role.can(Permission::DecideFlags),
+                matches!(role, Role::Admin | Role::Committee)
+            );
+            assert!(role.can(Permission::ViewFlags));
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! Signing in and out, changing and resetting a staff password.
+
+use super::pages::{render, render_status, PageError};
+use super::AppState;
+use crate::auth::principal::StaffUser;
+use crate::auth::{csrf, new_token, session};
+use crate::error::AppError;
+use crate::services::accounts;
+use crate::views::staff::{
+    LoginPage, PasswordChangePage, ResetFormPage, ResetRequestPage, StaffNav,
+};
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(login_page)
+        .service(login)
+        .service(logout)
+        .service(password_page)
+        .service(change_password)
+        .service(revoke_sessions)
+        .service(reset_request_page)
+        .service(reset_request)
+        .service(reset_form)
+        .service(reset_submit);
+}
+
+fn secure(state: &AppState) -> bool {
+    state.settings.public_base_url.starts_with("https://")
+}
+
+fn cookie<'a>(state: &AppState, name: &'a str, value: String, same_site: SameSite) -> Cookie<'a> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .secure(secure(state))
+        .same_site(same_site)
+        .finish()
+}
+
+/// The anonymous CSRF token of this browser, and the cookie to set when it is new.
+fn anonymous_csrf<'a>(state: &AppState, req: &HttpRequest) -> (String, Option<Cookie<'a>>) {
+    match req
+        .cookie(csrf::COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() >= 32)
+    {
+        Some(token) => (token, None),
+        None => {
+            let token = new_token();
+            (
+                token.clone(),
+                Some(cookie(state, csrf::COOKIE, token, SameSite::Strict)),
+            )
+        }
+    }
+}
+
+fn with_cookie(mut resp: HttpResponse, c: Option<Cookie<'_>>) -> HttpResponse {
+    if let Some(c) = c {
+        let _ = resp.add_cookie(&c);
+    }
+    resp
+}
+
+/// Only local paths, never `//host` or a full URL: no open redirect.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
+        _ => "/staff".into(),
+    }
+}
+
+fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[get("/login")]
+async fn login_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (token, set) = anonymous_csrf(&state, &req);
+    let page = LoginPage {
+        lang: "en".into(),
+        title: "Sign in".into(),
+        csrf: token,
+        email: String::new(),
+        next: safe_next(query.next.as_deref()),
+        error: String::new(),
+    };
+    Ok(with_cookie(render(&page)?, set))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+#[post("/login")]
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let ua = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|h| h.to_str().ok())
+        .map(String::from);
+    let result =
+        accounts::sign_in(&mut conn, &form.email, &form.password, &client_ip(&req), ua).await;
+    match result {
+        Ok(signed_in) => {
+            let target = if signed_in.must_change_password {
+                "/account/password".to_string()
+            } else {
+                safe_next(form.next.as_deref())
+            };
+            let mut c = cookie(&state, session::COOKIE, signed_in.cookie, SameSite::Lax);
+            c.set_max_age(CookieDuration::seconds(
+                session::ABSOLUTE_TIMEOUT.num_seconds(),
+            ));
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, target))
+                .cookie(c)
+                .finish())
+        }
+        Err(e @ (AppError::TooManyAttempts(_) | AppError::BadRequest(_))) => {
+            let status = if matches!(e, AppError::TooManyAttempts(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let (token, set) = anonymous_csrf(&state, &req);
+            let page = LoginPage {
+                lang: "en".into(),
+                title: "Sign in".into(),
+                csrf: token,
+                email: form.email.clone(),
+                next: safe_next(form.next.as_deref()),
+                error: e.to_string(),
+            };
+            Ok(with_cookie(render_status(status, &page)?, set))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[post("/logout")]
+async fn logout(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    accounts::sign_out(&mut conn, user.id, user.session_id).await?;
+    let mut gone = cookie(&state, session::COOKIE, String::new(), SameSite::Lax);
+    gone.make_removal();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/login"))
+        .cookie(gone)
+        .finish())
+}
+
+fn password_page_for(
+    user: &StaffUser,
+    errors: Vec<(String, String)>,
+    done: bool,
+) -> PasswordChangePage {
+    PasswordChangePage {
+        lang: "en".into(),
+        title: "Your password".into(),
+        nav: StaffNav::new(user, ""),
+        forced: user.must_change_password && !done,
+        errors,
+        done,
+    }
+}
+
+#[get("/account/password")]
+async fn password_page(user: StaffUser) -> Result<HttpResponse, PageError> {
+    Ok(render(&password_page_for(&user, Vec::new(), false))?)
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+#[post("/account/password")]
+async fn change_password(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    match accounts::change_password(
+        &mut conn,
+        user.id,
+        user.session_id,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
+        Ok(()) => {
+            let mut user = user;
+            user.must_change_password = false;
+            Ok(render(&password_page_for(&user, Vec::new(), true))?)
+        }
+        Err(AppError::Validation(fields)) => {
+            let errors = fields
+                .into_iter()
+                .map(|f| (f.field.replace('_', " "), f.message))
+                .collect();
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &password_page_for(&user, errors, false),
+            )?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[post("/account/sessions/revoke")]
+async fn revoke_sessions(
+    state: web::Data<AppState>,
+    user: StaffUser,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    accounts::sign_out_elsewhere(&mut conn, user.id, user.session_id).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/account/password"))
+        .finish())
+}
+
+#[get("/password/reset")]
+async fn reset_request_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let (token, set) = anonymous_csrf(&state, &req);
+    Ok(with_cookie(
+        render(&ResetRequestPage {
+            lang: "en".into(),
+            title: "Reset your password".into(),
+            csrf: token,
+            sent: false,
+        })?,
+        set,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ResetRequestForm {
+    email: String,
+}
+
+#[post("/password/reset")]
+async fn reset_request(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<ResetRequestForm>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    if accounts::request_reset(&mut conn, &form.email, &state.settings.public_base_url).await? {
+        state.mail_wake.notify_one();
+    }
+    let (token, set) = anonymous_csrf(&state, &req);
+    Ok(with_cookie(
+        render(&ResetRequestPage {
+            lang: "en".into(),
+            title: "Reset your password".into(),
+            csrf: token,
+            sent: true,
+        })?,
+        set,
+    ))
+}
+
+fn reset_page(token: String, path_token: &str, error: String) -> ResetFormPage {
+    ResetFormPage {
+        lang: "en".into(),
+        title: "Choose a new password".into(),
+        csrf: token,
+        action: format!("/password/reset/{path_token}"),
+        error,
+    }
+}
+
+#[get("/password/reset/{token}")]
+async fn reset_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    if !accounts::reset_token_valid(&mut conn, &path).await? {
+        return Err(PageError(AppError::BadRequest(
+            "this reset link has expired or was already used: ask for a new one".into(),
+        )));
+    }
+    let (token, set) = anonymous_csrf(&state, &req);
+    Ok(with_cookie(
+        render(&reset_page(token, &path, String::new()))?,
+        set,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    new_password: String,
+}
+
+#[post("/password/reset/{token}")]
+async fn reset_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<ResetForm>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    match accounts::complete_reset(&mut conn, &path, &form.new_password).await {
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/login"))
+            .finish()),
+        Err(AppError::Validation(fields)) => {
+            let (token, set) = anonymous_csrf(&state, &req);
+            let message = fields
+                .into_iter()
+                .map(|f| format!("New password: {}", f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Ok(with_cookie(
+                render_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &reset_page(token, &path, message),
+                )?,
+                set,
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,641 @@
+//! Staff accounts: creating users, roles, disabling, signing in and out, changing and
+//! resetting passwords, and API tokens. Every change is in the audit log.
+
+use super::Conn;
+use crate::auth::permissions::Role;
+use crate::auth::{new_token, password, session, throttle, token_sha256};
+use crate::db::audit::{self, Actor};
+use crate::db::schema::{api_tokens, password_reset_tokens, users};
+use crate::email::{self, Email};
+use crate::error::AppError;
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+/// How long a password-reset link works.
+pub const RESET_TOKEN_LIFETIME: Duration = Duration::minutes(30);
+
+/// A staff account as listed on the users page.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub must_change_password: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn list_users(conn: &mut Conn) -> Result<Vec<User>, AppError> {
+    Ok(users::table
+        .order(users::email.asc())
+        .select(User::as_select())
+        .load(conn)
+        .await?)
+}
+
+fn valid_email(email: &str) -> bool {
+    use validator::ValidateEmail;
+    email.len() <= 254 && email.validate_email()
+}
+
+/// Creates an account. Without `password` a one-time password is generated and returned,
+/// and the user must change it at first sign-in.
+pub async fn create_user(
+    conn: &mut Conn,
+    actor: &Actor,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: Option<&str>,
+) -> Result<(User, Option<String>), AppError> {
+    let email = email.trim().to_lowercase();
+    if !valid_email(&email) {
+        return Err(AppError::field("email", "must be an email address"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::field(
+            "name",
+            "give a name of 1 to 200 characters",
+        ));
+    }
+    let (secret, one_time) = match password {
+        Some(p) => {
+            if let Some(problem) = password::policy_problem(p, &email) {
+                return Err(AppError::field("password", problem));
+            }
+            (p.to_string(), None)
+        }
+        None => {
+            let p = password::one_time();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = password::hash(&secret);
+    let id = Uuid::new_v4();
+    let must_change = one_time.is_some();
+    let user = conn
+        .transaction::<_, AppError, _>(|conn| {
+            async move {
+                let user = diesel::insert_into(users::table)
+                    .values((
+                        users::id.eq(id),
+                        users::email.eq(&email),
+                        users::name.eq(name),
+                        users::role.eq(role.as_str()),
+                        users::password_hash.eq(hash),
+                        users::must_change_password.eq(must_change),
+                    ))
+                    .returning(User::as_returning())
+                    .get_result(conn)
+                    .await
+                    .map_err(|e| match AppError::from(e) {
+                        AppError::Conflict(_) => {
+                            AppError::field("email", "an account with this email already exists")
+                        }
+                        other => other,
+                    })?;
+                audit::append(
+                    conn,
+                    actor,
+                    "user.created",
+                    "user",
+                    id,
+                    json!({"email": email, "role": role.as_str()}),
+                )
+                .await?;
+                Ok(user)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok((user, one_time))
+}
+
+/// Changes a user's role; takes effect on their next request.
+pub async fn change_role(
+    conn: &mut Conn,
+    actor: &Actor,
+    user_id: Uuid,
+    role: Role,
+) -> Result<(), AppError> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let old: String = users::table
+                .find(user_id)
+                .select(users::role)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(AppError::NotFound("user"))?;
+            if old == role.as_str() {
+                return Ok(());
+            }
+            if old == "admin" {
+                ensure_another_admin(conn, user_id).await?;
+            }
+            diesel::update(users::table.find(user_id))
+                .set((
+                    users::role.eq(role.as_str()),
+                    users::updated_at.eq(Utc::now()),
+                ))
+                .execute(conn)
+                .await?;
+            audit::append(
+                conn,
+                actor,
+                "user.role_changed",
+                "user",
+                user_id,
+                json!({"from": old, "to": role.as_str()}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+async fn ensure_another_admin(conn: &mut Conn, except: Uuid) -> Result<(), AppError> {
+    let others: i64 = users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::disabled_at.is_null())
+        .filter(users::id.ne(except))
+        .count()
+        .get_result(conn)
+        .await?;
+    if others == 0 {
+        Err(AppError::Conflict(
+            "this is the last active admin: make someone else admin first".into(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Disables (ending every session at once) or re-enables an account.
+pub async fn set_disabled(
+    conn: &mut Conn,
+    actor: &Actor,
+    user_id: Uuid,
+    disabled: bool,
+) -> Result<(), AppError> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let role: String = users::table
+                .find(user_id)
+                .select(users::role)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?
+                .ok_or(AppError::NotFound("user"))?;
+            if disabled && role == "admin" {
+                ensure_another_admin(conn, user_id).await?;
+            }
+            diesel::update(users::table.find(user_id))
+                .set((
+                    users::disabled_at.eq(disabled.then(Utc::now)),
+                    users::updated_at.eq(Utc::now()),
+                ))
+                .execute(conn)
+                .await?;
+            let ended = if disabled {
+                session::revoke_all(conn, user_id, None).await?
+            } else {
+                0
+            };
+            let action = if disabled {
+                "user.disabled"
+            } else {
+                "user.enabled"
+            };
+            audit::append(
+                conn,
+                actor,
+                action,
+                "user",
+                user_id,
+                json!({"sessions_ended": ended}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// A successful sign-in: the session cookie value and whether a new password is due.
+pub struct SignedIn {
+    pub cookie: String,
+    pub must_change_password: bool,
+}
+
+/// Checks a password with throttling; records the attempt and the audit entry.
+pub async fn sign_in(
+    conn: &mut Conn,
+    email: &str,
+    pass: &str,
+    ip: &str,
+    user_agent: Option<String>,
+) -> Result<SignedIn, AppError> {
+    let email = email.trim().to_lowercase();
+    let wait = throttle::wait_seconds(conn, &email, ip).await?;
+    if wait > 0 {
+        return Err(AppError::TooManyAttempts(wait));
+    }
+    let found: Option<(Uuid, String, bool, Option<DateTime<Utc>>)> = users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                .bind::<diesel::sql_types::Text, _>(&email),
+        )
+        .select((
+            users::id,
+            users::password_hash,
+            users::must_change_password,
+            users::disabled_at,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let ok = match &found {
+        Some((_, hash, _, disabled)) => password::verify(pass, hash) && disabled.is_none(),
+        None => {
+            password::verify_dummy(pass);
+            false
+        }
+    };
+    let email_for_tx = email.clone();
+    let ip_owned = ip.to_string();
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            throttle::record(conn, &email_for_tx, &ip_owned, ok).await?;
+            match (&found, ok) {
+                (Some((id, _, must_change, _)), true) => {
+                    let cookie =
+                        session::create(conn, *id, Some(ip_owned.clone()), user_agent).await?;
+                    audit::append(
+                        conn,
+                        &Actor::Staff(id.to_string()),
+                        "login.succeeded",
+                        "user",
+                        id,
+                        json!({"ip": ip_owned}),
+                    )
+                    .await?;
+                    Ok(SignedIn {
+                        cookie,
+                        must_change_password: *must_change,
+                    })
+                }
+                _ => {
+                    let subject = found
+                        .as_ref()
+                        .map(|f| f.0.to_string())
+                        .unwrap_or_else(|| email_for_tx.clone());
+                    audit::append(
+                        conn,
+                        &Actor::System,
+                        "login.failed",
+                        "user",
+                        subject,
+                        json!({"email": email_for_tx, "ip": ip_owned}),
+                    )
+                    .await?;
+                    Err(AppError::BadRequest("wrong email or password".into()))
+                }
+            }
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+pub async fn sign_out(conn: &mut Conn, user_id: Uuid, session_id: Uuid) -> Result<(), AppError> {
+    session::revoke(conn, session_id).await?;
+    audit::append(
+        conn,
+        &Actor::Staff(user_id.to_string()),
+        "logout",
+        "user",
+        user_id,
+        json!({}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends every other session of the user ("sign out everywhere else").
+pub async fn sign_out_elsewhere(
+    conn: &mut Conn,
+    user_id: Uuid,
+    keep: Uuid,
+) -> Result<usize, AppError> {
+    let n = session::revoke_all(conn, user_id, Some(keep)).await?;
+    audit::append(
+        conn,
+        &Actor::Staff(user_id.to_string()),
+        "sessions.revoked",
+        "user",
+        user_id,
+        json!({"sessions_ended": n}),
+    )
+    .await?;
+    Ok(n)
+}
+
+/// Sets a new password after checking the current one; ends the user's other sessions.
+pub async fn change_password(
+    conn: &mut Conn,
+    user_id: Uuid,
+    session_id: Uuid,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let (email, hash): (String, String) = users::table
+        .find(user_id)
+        .select((users::email, users::password_hash))
+        .first(conn)
+        .await?;
+    if !password::verify(current, &hash) {
+        return Err(AppError::field(
+            "current_password",
+            "this is not your current password",
+        ));
+    }
+    if current == new {
+        return Err(AppError::field(
+            "new_password",
+            "choose a password different from the current one",
+        ));
+    }
+    if let Some(problem) = password::policy_problem(new, &email) {
+        return Err(AppError::field("new_password", problem));
+    }
+    let new_hash = password::hash(new);
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            diesel::update(users::table.find(user_id))
+                .set((
+                    users::password_hash.eq(new_hash),
+                    users::must_change_password.eq(false),
+                    users::updated_at.eq(Utc::now()),
+                ))
+                .execute(conn)
+                .await?;
+            let ended = session::revoke_all(conn, user_id, Some(session_id)).await?;
+            audit::append(
+                conn,
+                &Actor::Staff(user_id.to_string()),
+                "password.changed",
+                "user",
+                user_id,
+                json!({"other_sessions_ended": ended}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Emails a reset link if the address belongs to an enabled account. Says nothing
+/// either way, so the form cannot be used to find out who has an account.
+pub async fn request_reset(
+    conn: &mut Conn,
+    email: &str,
+    public_base_url: &str,
+) -> Result<bool, AppError> {
+    let email = email.trim().to_lowercase();
+    let found: Option<(Uuid, String, String)> = users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                .bind::<diesel::sql_types::Text, _>(&email),
+        )
+        .filter(users::disabled_at.is_null())
+        .select((users::id, users::email, users::name))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((user_id, address, name)) = found else {
+        return Ok(false);
+    };
+    let token = new_token();
+    let link = format!("{public_base_url}/password/reset/{token}");
+    let minutes = RESET_TOKEN_LIFETIME.num_minutes();
+    let message = Email {
+        to: address,
+        subject: "Reset your HRDD Survey password".into(),
+        text: format!(
+            "Hello {name},\n\nSomeone (hopefully you) asked to reset the password of your HRDD Survey account.\n\nOpen this link within {minutes} minutes to choose a new password:\n\n{link}\n\nThe link works once. If you did not ask for this, ignore this email: your password stays as it is.\n\nHRDD Survey\n"
+        ),
+        html: None,
+    };
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            diesel::insert_into(password_reset_tokens::table)
+                .values((
+                    password_reset_tokens::token_sha256.eq(token_sha256(&token)),
+                    password_reset_tokens::user_id.eq(user_id),
+                    password_reset_tokens::expires_at.eq(Utc::now() + RESET_TOKEN_LIFETIME),
+                ))
+                .execute(conn)
+                .await?;
+            email::enqueue(conn, &message).await?;
+            audit::append(
+                conn,
+                &Actor::System,
+                "password_reset.requested",
+                "user",
+                user_id,
+                json!({}),
+            )
+            .await?;
+            Ok(true)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Whether a reset token is usable (unused, unexpired, account enabled).
+pub async fn reset_token_valid(conn: &mut Conn, token: &str) -> Result<bool, AppError> {
+    Ok(usable_reset(conn, token).await?.is_some())
+}
+
+async fn usable_reset(conn: &mut Conn, token: &str) -> QueryResult<Option<(Uuid, String)>> {
+    password_reset_tokens::table
+        .inner_join(users::table)
+        .filter(password_reset_tokens::token_sha256.eq(token_sha256(token)))
+        .filter(password_reset_tokens::used_at.is_null())
+        .filter(password_reset_tokens::expires_at.gt(Utc::now()))
+        .filter(users::disabled_at.is_null())
+        .select((users::id, users::email))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Sets a new password from a reset link; the link is spent and every session ends.
+pub async fn complete_reset(conn: &mut Conn, token: &str, new: &str) -> Result<(), AppError> {
+    let hash_of_token = token_sha256(token);
+    let new = new.to_string();
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            // Lock the token row so two submissions cannot both use it.
+            let locked: Option<Uuid> = password_reset_tokens::table
+                .filter(password_reset_tokens::token_sha256.eq(&hash_of_token))
+                .filter(password_reset_tokens::used_at.is_null())
+                .filter(password_reset_tokens::expires_at.gt(Utc::now()))
+                .select(password_reset_tokens::user_id)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(user_id) = locked else {
+                return Err(AppError::BadRequest(
+                    "this reset link has expired or was already used: ask for a new one".into(),
+                ));
+            };
+            let (email, disabled): (String, Option<DateTime<Utc>>) = users::table
+                .find(user_id)
+                .select((users::email, users::disabled_at))
+                .first(conn)
+                .await?;
+            if disabled.is_some() {
+                return Err(AppError::BadRequest(
+                    "this reset link has expired or was already used: ask for a new one".into(),
+                ));
+            }
+            if let Some(problem) = password::policy_problem(&new, &email) {
+                return Err(AppError::field("new_password", problem));
+            }
+            diesel::update(users::table.find(user_id))
+                .set((
+                    users::password_hash.eq(password::hash(&new)),
+                    users::must_change_password.eq(false),
+                    users::updated_at.eq(Utc::now()),
+                ))
+                .execute(conn)
+                .await?;
+            diesel::update(password_reset_tokens::table.find(&hash_of_token))
+                .set(password_reset_tokens::used_at.eq(Utc::now()))
+                .execute(conn)
+                .await?;
+            let ended = session::revoke_all(conn, user_id, None).await?;
+            audit::append(
+                conn,
+                &Actor::Staff(user_id.to_string()),
+                "password.reset",
+                "user",
+                user_id,
+                json!({"sessions_ended": ended}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// An API token as listed (never its secret).
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+pub async fn list_api_tokens(conn: &mut Conn) -> Result<Vec<ApiToken>, AppError> {
+    Ok(api_tokens::table
+        .order(api_tokens::created_at.desc())
+        .select(ApiToken::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Creates an API token; the secret is returned once and only its hash is kept.
+pub async fn create_api_token(
+    conn: &mut Conn,
+    actor: &Actor,
+    created_by: Uuid,
+    name: &str,
+    role: Role,
+) -> Result<(ApiToken, String), AppError> {
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::field(
+            "name",
+            "give a name of 1 to 100 characters",
+        ));
+    }
+    let secret = new_token();
+    let hash = token_sha256(&secret);
+    let token = conn
+        .transaction::<_, AppError, _>(|conn| {
+            async move {
+                let t = diesel::insert_into(api_tokens::table)
+                    .values((
+                        api_tokens::id.eq(Uuid::new_v4()),
+                        api_tokens::name.eq(&name),
+                        api_tokens::token_sha256.eq(hash),
+                        api_tokens::role.eq(role.as_str()),
+                        api_tokens::created_by.eq(created_by),
+                    ))
+                    .returning(ApiToken::as_returning())
+                    .get_result(conn)
+                    .await?;
+                audit::append(
+                    conn,
+                    actor,
+                    "api_token.created",
+                    "api_token",
+                    t.id,
+                    json!({"name": name, "role": role.as_str()}),
+                )
+                .await?;
+                Ok(t)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    Ok((token, secret))
+}
+
+pub async fn revoke_api_token(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<(), AppError> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let n = diesel::update(
+                api_tokens::table
+                    .find(id)
+                    .filter(api_tokens::revoked_at.is_null()),
+            )
+            .set(api_tokens::revoked_at.eq(Utc::now()))
+            .execute(conn)
+            .await?;
+            if n == 0 {
+                return Err(AppError::NotFound("active API token"));
+            }
+            audit::append(conn, actor, "api_token.revoked", "api_token", id, json!({})).await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,0 +1,136 @@
+//! The `hrdd-survey` command itself: `check-templates` and settings errors.
+
+use crate::loader::{broken_dir, survey_templates};
+use std::process::{Command, Output};
+
+/// The built binary, with no setting inherited from the caller's environment.
+fn hrdd_survey() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hrdd-survey"));
+    for var in [
+        "HRDD_CONFIG",
+        "HRDD_LISTEN",
+        "DATABASE_URL",
+        "SMTP_URL",
+        "HRDD_PUBLIC_URL",
+        "HRDD_DATA_DIR",
+        "HRDD_TEMPLATES_DIR",
+        "HRDD_LOG_FORMAT",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn run(cmd: &mut Command) -> (Output, String, String) {
+    let out = cmd.output().unwrap();
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    (out, stdout, stderr)
+}
+
+#[test]
+fn check_templates_passes_on_the_real_questionnaires() {
+    let dir = survey_templates();
+    let (out, stdout, stderr) = run(hrdd_survey().arg("check-templates").arg(&dir));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    for (line, (file, id)) in lines.iter().zip([
+        ("forced-labour.yaml", "forced-labour"),
+        ("migrant-labour.yaml", "migrant-labour"),
+    ]) {
+        let prefix = format!("ok  {}: {id} v", dir.join(file).display());
+        assert!(line.starts_with(&prefix), "{line}");
+        assert!(line.ends_with(", languages en/ja)"), "{line}");
+    }
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn check_templates_reports_broken_files_as_file_colon_line() {
+    let (out, stdout, stderr) = run(hrdd_survey()
+        .arg("check-templates")
+        .arg("tests/fixtures/broken"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(stdout, "");
+    let lines: Vec<&str> = stderr.lines().collect();
+    for expected in [
+        "tests/fixtures/broken/duplicate-question-id.yaml:16: duplicate question id \"headcount\"",
+        "tests/fixtures/broken/missing-translation.yaml:12: missing translation \"ja\" for label of question passport_holder",
+        "tests/fixtures/broken/version-zero.yaml:3: version must be a positive integer, not 0",
+        "tests/fixtures/broken/severity-out-of-range.yaml:14: question fees_paid: severity.scale must be between 1 and 5, not 6",
+    ] {
+        assert!(lines.contains(&expected), "missing {expected:?} in:\n{stderr}");
+    }
+    // One `<path>:<line>: <message>` line per problem, then the count.
+    let problems = &lines[..lines.len() - 1];
+    let files = std::fs::read_dir(broken_dir()).unwrap().count();
+    assert!(problems.len() >= files, "{stderr}");
+    for line in problems {
+        let (path, rest) = line
+            .split_once(".yaml:")
+            .unwrap_or_else(|| panic!("{line}"));
+        assert!(path.starts_with("tests/fixtures/broken/"), "{line}");
+        let (number, message) = rest.split_once(": ").unwrap_or_else(|| panic!("{line}"));
+        assert!(number.parse::<u64>().unwrap() >= 1, "{line}");
+        assert!(!message.is_empty(), "{line}");
+    }
+    assert_eq!(
+        lines.last().unwrap(),
+        &format!("{} problem(s) found", problems.len())
+    );
+}
+
+#[test]
+fn check_templates_with_an_absolute_path_names_the_file_by_that_path() {
+    let dir = broken_dir();
+    let (out, _, stderr) = run(hrdd_survey().arg("check-templates").arg(&dir));
+    assert_eq!(out.status.code(), Some(1));
+    let expected = format!(
+        "{}:3: version must be a positive integer, not 0",
+        dir.join("version-zero.yaml").display()
+    );
+    assert!(stderr.lines().any(|l| l == expected), "{stderr}");
+}
+
+#[test]
+fn check_templates_uses_the_configured_folder_by_default() {
+    let (out, stdout, stderr) = run(hrdd_survey()
+        .arg("check-templates")
+        .env("HRDD_TEMPLATES_DIR", "tests/fixtures/templates"));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("ok  tests/fixtures/templates/mini.yaml: mini v1 "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_invalid_setting_exits_with_code_2_and_says_how_to_fix_it() {
+    let (out, stdout, stderr) = run(hrdd_survey()
+        .arg("check-templates")
+        .env("HRDD_LISTEN", "nonsense"));
+    assert_eq!(out.status.code(), Some(2), "stderr:\n{stderr}");
+    assert_eq!(stdout, "");
+    let message = stderr.trim_end();
+    assert!(
+        message.starts_with("hrdd-survey: invalid setting HRDD_LISTEN: \"nonsense\""),
+        "{message}"
+    );
+    assert!(message.contains(". Fix: "), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+}

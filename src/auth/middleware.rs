@@ -172,12 +172,20 @@ pub async fn enforce(
 
     let state_changing = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if state_changing && access != Access::Respondent && !matches!(principal, Principal::Api(_)) {
-        let expected = match &principal {
-            Principal::Staff(s) => Some(s.csrf_token.clone()),
-            _ => req.cookie(csrf::COOKIE).map(|c| c.value().to_string()),
-        };
+        // Signed-in staff present their session's token; anonymous forms the cookie's.
+        // A public form (sign-in) opened before signing in carries the cookie's token,
+        // so on public routes either is accepted.
+        let mut expected: Vec<String> = Vec::new();
+        if let Principal::Staff(s) = &principal {
+            expected.push(s.csrf_token.clone());
+        }
+        if matches!(principal, Principal::Anonymous) || access == Access::Public {
+            expected.extend(req.cookie(csrf::COOKIE).map(|c| c.value().to_string()));
+        }
         let presented = presented_csrf(&mut req).await;
-        let ok = matches!((&expected, &presented), (Some(e), Some(p)) if e.len() >= 32 && csrf::same(e, p));
+        let ok = presented
+            .as_deref()
+            .is_some_and(|p| expected.iter().any(|e| e.len() >= 32 && csrf::same(e, p)));
         if !ok {
             let resp = refuse(&req, Refusal::Forbidden("the form expired or did not come from this site (CSRF check failed): reload the page and try again"));
             return Ok(req.into_response(resp).map_into_right_body());

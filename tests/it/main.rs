@@ -4,6 +4,7 @@
 // The risk-rule tests write whole answer sets with `serde_json::json!`.
 #![recursion_limit = "256"]
 
+mod access;
 mod api;
 mod cli;
 mod database;

@@ -1,0 +1,476 @@
+//! The access table: every route called anonymously, with each role's session, and with
+//! a respondent's link, answered exactly as written below. A route added to the code
+//! without a row in the permission table (and here) fails `every_route_is_in_the_table`.
+
+use crate::helpers::TestApp;
+use hrdd_survey::auth::permissions::{Role, ROUTES};
+use hrdd_survey::db::audit::Actor;
+use hrdd_survey::services::accounts;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+const PASSWORD: &str = "a long and good password";
+
+/// (method, pattern, anonymous or respondent, roles allowed: A P C V, status when
+/// allowed, status when denied). Anonymous HTML → 303 to /login, anonymous API → 401.
+const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
+    ("GET", "/", 200, "APCV", 200, 200),
+    ("GET", "/health", 200, "APCV", 200, 200),
+    ("GET", "/static/app.css", 200, "APCV", 200, 200),
+    ("GET", "/static/form.js", 200, "APCV", 200, 200),
+    ("GET", "/login", 200, "APCV", 200, 200),
+    ("POST", "/login", 401, "APCV", 401, 401),
+    ("GET", "/password/reset", 200, "APCV", 200, 200),
+    ("POST", "/password/reset", 200, "APCV", 200, 200),
+    ("GET", "/password/reset/{token}", 400, "APCV", 400, 400),
+    ("POST", "/password/reset/{token}", 400, "APCV", 400, 400),
+    ("GET", "/r/{token}", 200, "APCV", 200, 200),
+    ("POST", "/r/{token}", 303, "APCV", 303, 303),
+    (
+        "GET",
+        "/r/{token}/evidence/{file_id}",
+        404,
+        "APCV",
+        404,
+        404,
+    ),
+    ("GET", "/staff", 303, "APCV", 200, 403),
+    ("GET", "/account/password", 303, "APCV", 200, 403),
+    ("POST", "/account/password", 303, "APCV", 200, 403),
+    ("POST", "/account/sessions/revoke", 303, "APCV", 303, 403),
+    ("GET", "/staff/users", 303, "A", 200, 403),
+    ("POST", "/staff/users", 303, "A", 200, 403),
+    ("POST", "/staff/users/{id}/role", 303, "A", 303, 403),
+    ("POST", "/staff/users/{id}/disable", 303, "A", 303, 403),
+    ("POST", "/staff/users/{id}/enable", 303, "A", 303, 403),
+    ("GET", "/staff/api-tokens", 303, "A", 200, 403),
+    ("POST", "/staff/api-tokens", 303, "A", 200, 403),
+    ("POST", "/staff/api-tokens/{id}/revoke", 303, "A", 303, 403),
+    ("GET", "/staff/organisations", 303, "APCV", 200, 403),
+    ("POST", "/staff/organisations", 303, "AP", 200, 403),
+    ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
+    ("GET", "/staff/flags", 303, "APCV", 200, 403),
+    ("GET", "/staff/audit", 303, "AC", 200, 403),
+    ("POST", "/api/v1/organisations", 401, "AP", 201, 403),
+    ("GET", "/api/v1/organisations/{id}", 401, "APCV", 200, 403),
+    (
+        "POST",
+        "/api/v1/organisations/{id}/contacts",
+        401,
+        "AP",
+        201,
+        403,
+    ),
+    ("GET", "/api/v1/templates", 401, "APCV", 200, 403),
+    ("POST", "/api/v1/campaigns", 401, "AP", 201, 403),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/invitations",
+        401,
+        "AP",
+        201,
+        403,
+    ),
+    ("GET", "/api/v1/responses/{id}/flags", 401, "APCV", 200, 403),
+    // Last: it ends the session.
+    ("POST", "/logout", 303, "APCV", 303, 403),
+];
+
+fn letter(role: Role) -> char {
+    match role {
+        Role::Admin => 'A',
+        Role::Procurement => 'P',
+        Role::Committee => 'C',
+        Role::Viewer => 'V',
+    }
+}
+
+/// A browser-like client: its own cookies, and the CSRF token its pages carry.
+struct Caller {
+    name: String,
+    client: Client,
+    csrf: Option<String>,
+}
+
+fn scrape_csrf(html: &str) -> Option<String> {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+fn new_client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(app: &TestApp, email: &str) -> Caller {
+    let client = new_client();
+    let page = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = scrape_csrf(&page).unwrap();
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("password", PASSWORD),
+            ("next", "/staff"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    let staff = client
+        .get(app.url("/staff"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    Caller {
+        name: email.into(),
+        client,
+        csrf: scrape_csrf(&staff),
+    }
+}
+
+struct Fixture {
+    org: String,
+    campaign: String,
+    response: String,
+    link: String,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let (org, contact) = app.supplier("Access Test Supplier", "en").await;
+    let campaign = app.campaign("mini").await;
+    let (link, response) = app.invite(&campaign, &org, &contact).await;
+    Fixture {
+        org,
+        campaign,
+        response,
+        link,
+    }
+}
+
+/// Makes the concrete request for a table row; creates what the row acts on.
+async fn call(
+    app: &TestApp,
+    fx: &Fixture,
+    who: &Caller,
+    method: &str,
+    pattern: &str,
+    n: usize,
+) -> StatusCode {
+    let mut conn = app.state.pool.get().await.unwrap();
+    let fresh_user = || format!("target-{n}-{}@example.com", uuid::Uuid::new_v4().simple());
+    let path = match pattern {
+        "/password/reset/{token}" => {
+            "/password/reset/NotARealToken0000000000000000000000000000000".to_string()
+        }
+        "/r/{token}" => fx.link.clone(),
+        "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
+            let (u, _) = accounts::create_user(
+                &mut conn,
+                &Actor::System,
+                &fresh_user(),
+                "Target",
+                Role::Viewer,
+                Some(PASSWORD),
+            )
+            .await
+            .unwrap();
+            pattern.replace("{id}", &u.id.to_string())
+        }
+        "/staff/api-tokens/{id}/revoke" => {
+            let admin: uuid::Uuid = {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                use hrdd_survey::db::schema::users;
+                users::table
+                    .filter(users::role.eq("admin"))
+                    .select(users::id)
+                    .first(&mut conn)
+                    .await
+                    .unwrap()
+            };
+            let (t, _) = accounts::create_api_token(
+                &mut conn,
+                &Actor::System,
+                admin,
+                "target",
+                Role::Viewer,
+            )
+            .await
+            .unwrap();
+            pattern.replace("{id}", &t.id.to_string())
+        }
+        "/api/v1/organisations/{id}" | "/api/v1/organisations/{id}/contacts" => {
+            pattern.replace("{id}", &fx.org)
+        }
+        "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
+        "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
+        other => other.to_string(),
+    };
+    let csrf = who.csrf.clone().unwrap_or_default();
+    let url = app.url(&path);
+    let request = match (method, pattern) {
+        ("GET", _) => who.client.get(&url),
+        ("POST", "/login") => {
+            let page = who
+                .client
+                .get(app.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let token = scrape_csrf(&page).unwrap_or_default();
+            who.client.post(&url).form(&[
+                ("csrf_token", token.as_str()),
+                ("email", "nobody@example.com"),
+                ("password", "wrong password here"),
+            ])
+        }
+        ("POST", "/password/reset") => {
+            let page = who
+                .client
+                .get(app.url("/password/reset"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let token = scrape_csrf(&page).unwrap_or_default();
+            who.client.post(&url).form(&[
+                ("csrf_token", token.as_str()),
+                ("email", "nobody@example.com"),
+            ])
+        }
+        ("POST", "/password/reset/{token}") => {
+            let page = who
+                .client
+                .get(app.url("/password/reset"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let token = scrape_csrf(&page).unwrap_or_default();
+            who.client.post(&url).form(&[
+                ("csrf_token", token.as_str()),
+                ("new_password", "another long password"),
+            ])
+        }
+        ("POST", "/r/{token}") => {
+            let token = app.form_csrf(&fx.link).await;
+            let form = reqwest::multipart::Form::new()
+                .text("csrf_token", token)
+                .text("headcount", "12")
+                .text("action", "save");
+            who.client.post(&url).multipart(form)
+        }
+        ("POST", "/account/password") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("current_password", PASSWORD),
+            ("new_password", "a different long passphrase"),
+        ]),
+        ("POST", "/staff/users") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", &fresh_user()),
+            ("name", "New"),
+            ("role", "viewer"),
+        ]),
+        ("POST", "/staff/users/{id}/role") => who
+            .client
+            .post(&url)
+            .form(&[("csrf_token", csrf.as_str()), ("role", "committee")]),
+        ("POST", "/staff/api-tokens") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "new token"),
+            ("role", "viewer"),
+        ]),
+        ("POST", "/staff/organisations") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Form Org"),
+            ("kind", "supplier"),
+            ("country", "VN"),
+        ]),
+        ("POST", p) if p.starts_with("/api/") => {
+            let body: Value = match p {
+                "/api/v1/organisations" => {
+                    json!({"kind": "supplier", "name": "API Org", "country": "TH"})
+                }
+                "/api/v1/organisations/{id}/contacts" => {
+                    json!({"name": "C", "email": fresh_user()})
+                }
+                "/api/v1/campaigns" => {
+                    json!({"name": "C", "template_id": "mini", "deadline": (chrono::Utc::now().date_naive() + chrono::Duration::days(9)).to_string()})
+                }
+                "/api/v1/campaigns/{id}/invitations" => {
+                    let (org, contact) = app.supplier(&format!("Invitee {n}"), "en").await;
+                    json!({"organisation_id": org, "contact_id": contact})
+                }
+                other => panic!("no body for {other}"),
+            };
+            who.client
+                .post(&url)
+                .header("X-CSRF-Token", csrf.as_str())
+                .json(&body)
+        }
+        ("POST", _) => who.client.post(&url).form(&[("csrf_token", csrf.as_str())]),
+        (m, _) => who
+            .client
+            .request(Method::from_bytes(m.as_bytes()).unwrap(), &url),
+    };
+    request.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn every_route_answers_each_caller_as_the_table_says() {
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    let fx = fixture(&app).await;
+    let mut callers: Vec<(Option<Role>, Caller)> = Vec::new();
+    callers.push((
+        None,
+        Caller {
+            name: "anonymous".into(),
+            client: new_client(),
+            csrf: None,
+        },
+    ));
+    let respondent = new_client();
+    assert_eq!(
+        respondent
+            .get(app.url(&fx.link))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    callers.push((
+        None,
+        Caller {
+            name: "respondent".into(),
+            client: respondent,
+            csrf: None,
+        },
+    ));
+    {
+        let mut conn = app.state.pool.get().await.unwrap();
+        for role in Role::ALL {
+            let email = format!("{}@example.com", role.as_str());
+            accounts::create_user(
+                &mut conn,
+                &Actor::System,
+                &email,
+                role.as_str(),
+                role,
+                Some(PASSWORD),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    for role in Role::ALL {
+        callers.push((
+            Some(role),
+            sign_in(&app, &format!("{}@example.com", role.as_str())).await,
+        ));
+    }
+
+    let mut failures = Vec::new();
+    for (n, (method, pattern, anon, allowed, ok, denied)) in EXPECTED.iter().enumerate() {
+        for (role, caller) in &callers {
+            let expected = match role {
+                None => *anon,
+                Some(r) if allowed.contains(letter(*r)) => *ok,
+                Some(_) => *denied,
+            };
+            let got = call(&app, &fx, caller, method, pattern, n).await;
+            if got.as_u16() != expected {
+                failures.push(format!(
+                    "{method} {pattern} as {}: expected {expected}, got {got}",
+                    caller.name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Routes registered in the source, read from the `#[get("…")]` / `#[post("…")]`
+/// attributes (API routes live under the `/api/v1` scope).
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let re = regex::Regex::new(r#"#\[(get|post|put|patch|delete)\("([^"]+)"\)\]"#).unwrap();
+    let mut found = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let path = entry.path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let prefix = if path.file_name().unwrap() == "api.rs" {
+            "/api/v1"
+        } else {
+            ""
+        };
+        for cap in re.captures_iter(&text) {
+            found.insert((cap[1].to_uppercase(), format!("{prefix}{}", &cap[2])));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_route_is_in_the_table() {
+    let source = routes_in_source();
+    assert!(
+        source.len() > 30,
+        "route scan found only {} routes",
+        source.len()
+    );
+    let table: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let expected: BTreeSet<(String, String)> = EXPECTED
+        .iter()
+        .map(|(m, p, ..)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = source.difference(&table).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in auth::permissions::ROUTES: {missing:?}"
+    );
+    let stale: Vec<_> = table.difference(&source).collect();
+    assert!(
+        stale.is_empty(),
+        "rows in ROUTES for routes that do not exist: {stale:?}"
+    );
+    let untested: Vec<_> = table.difference(&expected).collect();
+    assert!(
+        untested.is_empty(),
+        "routes missing from the access test's EXPECTED table: {untested:?}"
+    );
+}

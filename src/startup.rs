@@ -102,6 +102,19 @@ impl Application {
                 App::new()
                     .app_data(server_state.clone())
                     .app_data(json_config())
+                    // Staff forms are small; the respondent form (multipart, with files)
+                    // has its own limit in routes::respondent.
+                    .app_data(
+                        web::FormConfig::default()
+                            .limit(32 * 1024)
+                            .error_handler(|e, _| {
+                                crate::error::AppError::BadRequest(format!(
+                                    "the form is not valid: {e}"
+                                ))
+                                .into()
+                            }),
+                    )
+                    .app_data(web::PayloadConfig::new(64 * 1024))
                     .app_data(
                         web::PathConfig::default()
                             .error_handler(|_, _| crate::error::AppError::NotFound("page").into()),

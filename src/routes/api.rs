@@ -2,7 +2,7 @@
 //! invitations and flags.
 
 use super::AppState;
-use crate::db::audit::Actor;
+use crate::auth::principal::Principal;
 use crate::db::queries;
 use crate::error::AppError;
 use crate::services::{campaigns, organisations, responses};
@@ -20,11 +20,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(response_flags);
 }
 
-/// Until staff accounts exist every API call is recorded as the API actor.
-fn actor() -> Actor {
-    Actor::Api("api".into())
-}
-
 /// Path ids that are not UUIDs are simply "not found".
 fn parse_id(raw: &str, what: &'static str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound(what))
@@ -32,11 +27,13 @@ fn parse_id(raw: &str, what: &'static str) -> Result<Uuid, AppError> {
 
 #[post("/organisations")]
 async fn create_organisation(
+    who: Principal,
     state: web::Data<AppState>,
     body: web::Json<organisations::NewOrganisation>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
-    let org = organisations::create_organisation(&mut conn, &actor(), body.into_inner()).await?;
+    let org =
+        organisations::create_organisation(&mut conn, &who.actor(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(org))
 }
 
@@ -56,13 +53,15 @@ async fn get_organisation(
 
 #[post("/organisations/{id}/contacts")]
 async fn add_contact(
+    who: Principal,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<organisations::NewContact>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path, "organisation")?;
     let mut conn = state.pool.get().await?;
-    let contact = organisations::add_contact(&mut conn, &actor(), id, body.into_inner()).await?;
+    let contact =
+        organisations::add_contact(&mut conn, &who.actor(), id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(contact))
 }
 
@@ -90,17 +89,20 @@ async fn list_templates(state: web::Data<AppState>) -> HttpResponse {
 
 #[post("/campaigns")]
 async fn create_campaign(
+    who: Principal,
     state: web::Data<AppState>,
     body: web::Json<campaigns::NewCampaign>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
     let campaign =
-        campaigns::create_campaign(&mut conn, &state.registry, &actor(), body.into_inner()).await?;
+        campaigns::create_campaign(&mut conn, &state.registry, &who.actor(), body.into_inner())
+            .await?;
     Ok(HttpResponse::Created().json(campaign))
 }
 
 #[post("/campaigns/{id}/invitations")]
 async fn issue_invitation(
+    who: Principal,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<campaigns::NewInvitation>,
@@ -109,7 +111,7 @@ async fn issue_invitation(
     let mut conn = state.pool.get().await?;
     let issued = campaigns::issue_invitation(
         &mut conn,
-        &actor(),
+        &who.actor(),
         &state.settings.public_base_url,
         id,
         body.into_inner(),

@@ -7,7 +7,7 @@ use crate::domain::answers::{
     to_form_values, Answers, FieldError, Mode, RawInput, Upload, MAX_EVIDENCE_BYTES,
 };
 use crate::domain::i18n::{ui, Lang};
-use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire};
+use crate::domain::questionnaire::{Question, QuestionKind};
 use crate::domain::visibility::visible_questions;
 use crate::error::AppError;
 use crate::services::responses::{self, LinkSession, SaveOutcome};
@@ -359,7 +359,7 @@ fn receipt(
         .map(|x| {
             let text = answers
                 .get(&x.id)
-                .map(|v| answer_text(q, x, v, lang))
+                .map(|v| answer_text(x, v, lang))
                 .unwrap_or_else(|| ui("not_answered", lang).to_string());
             (x.label.get(lang).to_string(), text)
         })
@@ -386,7 +386,7 @@ fn receipt(
 }
 
 /// An answer as a person reads it: choice labels, units, group rows.
-pub fn answer_text(q: &Questionnaire, question: &Question, value: &Value, lang: Lang) -> String {
+pub fn answer_text(question: &Question, value: &Value, lang: Lang) -> String {
     let choice = |id: &str| -> String {
         match question.kind {
             QuestionKind::YesNoDk => ui(id, lang).to_string(),
@@ -407,9 +407,8 @@ pub fn answer_text(q: &Questionnaire, question: &Question, value: &Value, lang: 
                     .fields
                     .iter()
                     .filter_map(|f| {
-                        row.get(&f.id).map(|v| {
-                            format!("{}: {}", f.label.get(lang), answer_text(q, f, v, lang))
-                        })
+                        row.get(&f.id)
+                            .map(|v| format!("{}: {}", f.label.get(lang), answer_text(f, v, lang)))
                     })
                     .collect();
                 format!("{} {}: {}", ui("row", lang), n + 1, cells.join("; "))

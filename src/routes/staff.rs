@@ -600,6 +600,11 @@ async fn audit_page(
     let mut conn = state.pool.get().await?;
     let chain = audit::verify_chain(&mut conn).await?;
     let entries = listings::recent_audit(&mut conn, 200).await?;
+    let people: std::collections::HashMap<String, String> = accounts::list_users(&mut conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.to_string(), u.email))
+        .collect();
     let mut page = table(&user, "/staff/audit", "Audit log");
     page.intro = match chain {
         Ok(n) => format!("Hash chain verified: all {n} entries are intact. Newest first."),
@@ -622,7 +627,14 @@ async fn audit_page(
             cells: vec![
                 e.id.to_string(),
                 e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                format!("{} {}", e.actor_kind, e.actor_id.unwrap_or_default()),
+                match e.actor_id {
+                    Some(id) => format!(
+                        "{} {}",
+                        e.actor_kind,
+                        people.get(&id).cloned().unwrap_or(id)
+                    ),
+                    None => e.actor_kind.clone(),
+                },
                 e.action,
                 format!("{} {}", e.subject_type, e.subject_id),
                 e.details.to_string(),

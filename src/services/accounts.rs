@@ -277,6 +277,8 @@ pub async fn sign_in(
     };
     let email_for_tx = email.clone();
     let ip_owned = ip.to_string();
+    // The transaction returns the failure as a value, not an `Err`: an `Err` would roll
+    // back the recorded attempt and its audit entry, and failures would never count.
     conn.transaction::<_, AppError, _>(|conn| {
         async move {
             throttle::record(conn, &email_for_tx, &ip_owned, ok).await?;
@@ -293,10 +295,10 @@ pub async fn sign_in(
                         json!({"ip": ip_owned}),
                     )
                     .await?;
-                    Ok(SignedIn {
+                    Ok(Some(SignedIn {
                         cookie,
                         must_change_password: *must_change,
-                    })
+                    }))
                 }
                 _ => {
                     let subject = found
@@ -312,13 +314,14 @@ pub async fn sign_in(
                         json!({"email": email_for_tx, "ip": ip_owned}),
                     )
                     .await?;
-                    Err(AppError::BadRequest("wrong email or password".into()))
+                    Ok(None)
                 }
             }
         }
         .scope_boxed()
     })
-    .await
+    .await?
+    .ok_or_else(|| AppError::BadRequest("wrong email or password".into()))
 }
 
 pub async fn sign_out(conn: &mut Conn, user_id: Uuid, session_id: Uuid) -> Result<(), AppError> {

@@ -240,9 +240,11 @@ async fn call(
                 .await
                 .unwrap();
             let token = scrape_csrf(&page).unwrap_or_default();
+            // One unknown address per caller: failures of one address are throttled.
+            let email = format!("nobody-{}", who.name);
             who.client.post(&url).form(&[
                 ("csrf_token", token.as_str()),
-                ("email", "nobody@example.com"),
+                ("email", email.as_str()),
                 ("password", "wrong password here"),
             ])
         }

@@ -60,6 +60,22 @@ async fn assert_error(res: reqwest::Response, status: u16, code: &str) -> String
     message
 }
 
+/// Sends `request` as is and returns what the server answered, as text.
+async fn raw_http(app: &TestApp, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.address.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The server may answer (and close) before reading everything: a failed write is fine.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 async fn count_organisations(app: &TestApp) -> i64 {
     let mut conn = app.db.conn().await;
     organisations::table
@@ -299,6 +315,7 @@ async fn malformed_bodies_are_400_json_with_a_message() {
     let res = app
         .client
         .post(&url)
+        .bearer_auth(&app.api_token)
         .header("content-type", "application/json")
         .body(r#"{"kind": "supplier", "name": "#)
         .send()
@@ -309,6 +326,7 @@ async fn malformed_bodies_are_400_json_with_a_message() {
     let res = app
         .client
         .post(&url)
+        .bearer_auth(&app.api_token)
         .header("content-type", "text/plain")
         .body(r#"{"kind": "supplier", "name": "Acme", "country": "JP"}"#)
         .send()
@@ -320,6 +338,7 @@ async fn malformed_bodies_are_400_json_with_a_message() {
     let res = app
         .client
         .post(&url)
+        .bearer_auth(&app.api_token)
         .body(r#"{"kind": "supplier", "name": "Acme", "country": "JP"}"#)
         .send()
         .await
@@ -357,6 +376,24 @@ async fn a_body_over_64_kib_is_a_400_not_a_500() {
     let res = app.post_json("/api/v1/organisations", &big).await;
     let message = assert_error(res, 400, "bad_request").await;
     assert!(message.contains("64 KiB"), "{message}");
+
+    // Without a Content-Length (chunked), the limit holds as the body streams in.
+    let body = big.to_string();
+    let mut request = format!(
+        "POST /api/v1/organisations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        app.api_token
+    );
+    for chunk in body.as_bytes().chunks(8 * 1024) {
+        request.push_str(&format!(
+            "{:x}\r\n{}\r\n",
+            chunk.len(),
+            std::str::from_utf8(chunk).unwrap()
+        ));
+    }
+    request.push_str("0\r\n\r\n");
+    let head = raw_http(&app, request.as_bytes()).await;
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert!(head.contains("64 KiB"), "{head}");
 
     // Just under the limit is parsed (and then fails validation on the name's length).
     let near = json!({"kind": "supplier", "name": "x".repeat(60 * 1024), "country": "JP"});
@@ -508,6 +545,7 @@ async fn reissuing_a_link_revokes_the_previous_one() {
     let campaign = app.campaign("mini").await;
     let (old_link, old_response) = app.invite(&campaign, &org, &contact).await;
     assert_eq!(app.get(&old_link).await.status(), 200);
+    let old_csrf = app.form_csrf(&old_link).await;
 
     let res = app
         .post_json(
@@ -537,9 +575,18 @@ async fn reissuing_a_link_revokes_the_previous_one() {
         .unwrap()
         .starts_with("text/html"));
     assert_eq!(app.get(&new_link).await.status(), 200);
+    // Even with the CSRF token its form carried, the old link cannot save.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", old_csrf)
+        .text("headcount", "5")
+        .text("action", "save");
     let post_old = app
-        .post_form(&old_link, &[("headcount", "5")], "save")
-        .await;
+        .client
+        .post(app.url(&old_link))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(post_old.status(), 404, "a revoked link cannot save either");
 }
 
@@ -577,4 +624,31 @@ async fn health_is_200() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["questionnaire_versions"], 1);
+}
+
+#[tokio::test]
+async fn the_shipped_questionnaires_are_stored_and_listed() {
+    let app = TestApp::spawn().await;
+    let list: Value = app.get("/api/v1/templates").await.json().await.unwrap();
+    let ids: Vec<(&str, u64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            assert_eq!(t["languages"], json!(["en", "ja"]), "{t}");
+            assert!(t["questions"].as_u64().unwrap() > 10, "{t}");
+            (
+                t["template_id"].as_str().unwrap(),
+                t["version"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ids, vec![("forced-labour", 1), ("migrant-labour", 1)]);
+    let res = app
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({"name": "Site check", "template_id": "forced-labour", "deadline": in_days(30)}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
 }

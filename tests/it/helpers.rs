@@ -179,6 +179,15 @@ pub fn templates_dir() -> PathBuf {
 /// Builds (without running) the application on `database_url` with the questionnaires
 /// of `dir`, as start-up does: the `Err` is what start-up would report.
 pub async fn build_app(database_url: &str, dir: &Path) -> anyhow::Result<Application> {
+    build_app_with(database_url, dir, &[]).await
+}
+
+/// As [`build_app`], with more settings (e.g. `SMTP_URL`); `extra` wins over the defaults.
+pub async fn build_app_with(
+    database_url: &str,
+    dir: &Path,
+    extra: &[(&str, String)],
+) -> anyhow::Result<Application> {
     let vars = [
         ("HRDD_LISTEN", "127.0.0.1:0".to_string()),
         ("HRDD_TEMPLATES_DIR", dir.display().to_string()),
@@ -196,7 +205,11 @@ pub async fn build_app(database_url: &str, dir: &Path) -> anyhow::Result<Applica
         ),
     ];
     let settings = Settings::from_sources(None, |k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        extra
+            .iter()
+            .chain(vars.iter())
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.clone())
     })?;
     Application::build(settings, database_url).await
 }
@@ -229,7 +242,18 @@ impl TestApp {
 
     /// The application on an existing database (e.g. one whose migrations were redone).
     pub async fn spawn_on(db: TestDb, dir: &Path) -> TestApp {
-        let app = build_app(&db.url, dir).await.expect("application starts");
+        Self::spawn_on_with(db, dir, &[]).await
+    }
+
+    /// The application with more settings (see [`build_app_with`]).
+    pub async fn spawn_with_settings(dir: &Path, extra: &[(&str, String)]) -> TestApp {
+        Self::spawn_on_with(TestDb::new().await, dir, extra).await
+    }
+
+    pub async fn spawn_on_with(db: TestDb, dir: &Path, extra: &[(&str, String)]) -> TestApp {
+        let app = build_app_with(&db.url, dir, extra)
+            .await
+            .expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();
         tokio::spawn(app.run_until_stopped());

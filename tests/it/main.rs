@@ -6,11 +6,13 @@
 
 mod access;
 mod api;
+mod auth;
 mod cli;
 mod database;
 mod embedded;
 mod helpers;
 mod loader;
+mod mail;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;

@@ -57,7 +57,7 @@ async fn post_with_files(
     files: &[(&str, &str, &[u8])],
     action: &str,
 ) -> reqwest::Response {
-    let mut form = reqwest::multipart::Form::new();
+    let mut form = reqwest::multipart::Form::new().text("csrf_token", app.form_csrf(path).await);
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
     }
@@ -71,6 +71,20 @@ async fn post_with_files(
         );
     }
     form = form.text("action", action.to_string());
+    app.client
+        .post(app.url(path))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A form post with exactly these fields (no CSRF token unless given).
+async fn post_raw(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
     app.client
         .post(app.url(path))
         .multipart(form)
@@ -437,6 +451,7 @@ async fn lang_ja_shows_japanese_labels_and_yes_no() {
 #[tokio::test]
 async fn guessed_or_unknown_tokens_are_404_pages() {
     let (app, link, _) = invited("en").await;
+    let csrf = app.form_csrf(&link).await;
     let real = link.strip_prefix("/r/").unwrap();
     // Same length and alphabet, other value.
     let mut wrong: Vec<char> = real.chars().collect();
@@ -467,10 +482,41 @@ async fn guessed_or_unknown_tokens_are_404_pages() {
         let html = res.text().await.unwrap();
         assert!(html.contains("Not found"), "{path}: {html}");
         assert!(!html.contains("Acme"), "nothing about the real supplier");
-        let res = app.post_form(&path, &[("headcount", "1")], "save").await;
+        let res = post_raw(&app, &path, &[("csrf_token", &csrf), ("headcount", "1")]).await;
         assert_eq!(res.status(), 404, "POST {path}");
     }
     assert_eq!(app.get(&link).await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_expired_link_is_a_404_page() {
+    let (app, link, response) = invited("en").await;
+    let csrf = app.form_csrf(&link).await;
+    assert_eq!(app.get(&link).await.status(), 200);
+    let mut conn = app.db.conn().await;
+    let expired = diesel::sql_query(
+        "UPDATE invitations SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second' WHERE response_id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(response)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(expired, 1);
+    let res = app.get(&link).await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("Not found"));
+    let res = post_raw(
+        &app,
+        &link,
+        &[
+            ("csrf_token", &csrf),
+            ("headcount", "9"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    assert!(stored(&app, response).await.is_empty());
 }
 
 #[tokio::test]
@@ -673,6 +719,42 @@ async fn script_in_answers_is_escaped_in_the_form_and_the_receipt() {
     assert!(receipt.contains("your answers have been submitted"));
     assert!(!receipt.contains(SCRIPT), "{receipt}");
     assert_eq!(escaped_scripts(&receipt), 2, "{receipt}");
+}
+
+#[tokio::test]
+async fn a_form_post_without_this_links_csrf_token_is_refused_and_stores_nothing() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (link_a, response_a) = invite_supplier(&app, "Supplier A", "en").await;
+    let (link_b, _) = invite_supplier(&app, "Supplier B", "en").await;
+    let csrf_b = app.form_csrf(&link_b).await;
+    for fields in [
+        vec![("headcount", "7"), ("action", "save")],
+        vec![("csrf_token", ""), ("headcount", "7"), ("action", "save")],
+        vec![
+            ("csrf_token", csrf_b.as_str()),
+            ("headcount", "7"),
+            ("action", "submit"),
+        ],
+    ] {
+        let res = post_raw(&app, &link_a, &fields).await;
+        assert_eq!(res.status(), 403, "{fields:?}");
+    }
+    assert!(stored(&app, response_a).await.is_empty());
+    // With its own token the same post is saved.
+    let csrf_a = app.form_csrf(&link_a).await;
+    assert_ne!(csrf_a, csrf_b);
+    let res = post_raw(
+        &app,
+        &link_a,
+        &[
+            ("csrf_token", &csrf_a),
+            ("headcount", "7"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(stored(&app, response_a).await["headcount"], json!(7));
 }
 
 fn assert_security_headers(res: &reqwest::Response, what: &str) {

@@ -115,6 +115,9 @@ impl EmbeddedPostgres {
         let data_dir = data_dir
             .canonicalize()
             .map_err(|e| step("resolving the data directory", e))?;
+        if let Some((uid, _)) = run_as {
+            reachable_by(&data_dir, uid)?;
+        }
         let root = data_dir.join("postgres");
         let cluster_dir = root.join("cluster");
         let socket_dir = root.join("run");
@@ -292,6 +295,28 @@ impl EmbeddedPostgres {
             .process_group(0)
             .spawn();
     }
+}
+
+/// The `postgres` user must be able to walk down to the data directory; a folder under
+/// `/root` (mode 700) is the usual trap.
+fn reachable_by(dir: &Path, uid: u32) -> Result<(), EmbeddedPgError> {
+    use std::os::unix::fs::MetadataExt;
+    for ancestor in dir.ancestors() {
+        let Ok(meta) = std::fs::metadata(ancestor) else {
+            continue;
+        };
+        if meta.uid() != uid && meta.mode() & 0o001 == 0 {
+            return Err(step(
+                "checking the data directory",
+                format!(
+                    "the postgres user cannot reach {} because {} is not accessible to other users. Set HRDD_DATA_DIR to a folder outside it (for example /var/lib/hrdd), or set DATABASE_URL",
+                    dir.display(),
+                    ancestor.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn chown(path: &Path, run_as: Option<(u32, u32)>) -> Result<(), EmbeddedPgError> {

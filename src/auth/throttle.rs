@@ -2,7 +2,8 @@
 //!
 //! Not a lock-out: after the delay a correct password always works, so an attacker who
 //! knows someone's email cannot keep them out; they can only slow themselves down.
-//! Failures count since the last success, within the last hour.
+//! Failures count within the last hour; an account's count restarts at its last
+//! successful sign-in.
 
 use crate::db::schema::login_attempts;
 use chrono::{DateTime, Duration, Utc};
@@ -53,9 +54,13 @@ async fn failures(
         last_success = last_success.filter(login_attempts::ip.eq(ip.to_string()));
         failed = failed.filter(login_attempts::ip.eq(ip.to_string()));
     }
-    let last_ok: Option<DateTime<Utc>> = last_success.first(conn).await?;
-    if let Some(ok) = last_ok {
-        failed = failed.filter(login_attempts::at.gt(ok));
+    // An account's count restarts at its own successful sign-in. An address's does
+    // not: otherwise one valid account would let an attacker reset the address's count.
+    if by_ip.is_none() {
+        let last_ok: Option<DateTime<Utc>> = last_success.first(conn).await?;
+        if let Some(ok) = last_ok {
+            failed = failed.filter(login_attempts::at.gt(ok));
+        }
     }
     failed.first(conn).await
 }

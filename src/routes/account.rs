@@ -231,6 +231,13 @@ async fn change_password(
                 &password_page_for(&user, errors, false),
             )?)
         }
+        Err(e @ AppError::TooManyAttempts(_)) => {
+            let errors = vec![("current password".to_string(), e.to_string())];
+            Ok(render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &password_page_for(&user, errors, false),
+            )?)
+        }
         Err(e) => Err(e.into()),
     }
 }

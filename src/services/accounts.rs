@@ -16,6 +16,12 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+/// The `ip` recorded for current-password checks on the change-password page.
+const CHANGE_PASSWORD_SOURCE: &str = "change-password";
+
+/// Reset emails sent to one account per hour at most (no mail-bombing through the form).
+pub const MAX_RESETS_PER_HOUR: i64 = 3;
+
 /// How long a password-reset link works.
 pub const RESET_TOKEN_LIFETIME: Duration = Duration::minutes(30);
 
@@ -370,7 +376,14 @@ pub async fn change_password(
         .select((users::email, users::password_hash))
         .first(conn)
         .await?;
-    if !password::verify(current, &hash) {
+    // Guessing the current password from a stolen session is throttled like sign-in.
+    let wait = throttle::wait_seconds(conn, &email, CHANGE_PASSWORD_SOURCE).await?;
+    if wait > 0 {
+        return Err(AppError::TooManyAttempts(wait));
+    }
+    let current_ok = password::verify(current, &hash);
+    throttle::record(conn, &email, CHANGE_PASSWORD_SOURCE, current_ok).await?;
+    if !current_ok {
         return Err(AppError::field(
             "current_password",
             "this is not your current password",
@@ -434,6 +447,16 @@ pub async fn request_reset(
     let Some((user_id, address, name)) = found else {
         return Ok(false);
     };
+    let recent: i64 = password_reset_tokens::table
+        .filter(password_reset_tokens::user_id.eq(user_id))
+        .filter(password_reset_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
+        .count()
+        .get_result(conn)
+        .await?;
+    if recent >= MAX_RESETS_PER_HOUR {
+        tracing::warn!(%user_id, "password reset requests over the hourly limit; no email sent");
+        return Ok(false);
+    }
     let token = new_token();
     let link = format!("{public_base_url}/password/reset/{token}");
     let minutes = RESET_TOKEN_LIFETIME.num_minutes();

@@ -134,3 +134,87 @@ fn an_invalid_setting_exits_with_code_2_and_says_how_to_fix_it() {
     assert!(message.contains(". Fix: "), "{message}");
     assert_eq!(message.lines().count(), 1, "{message}");
 }
+
+/// The README's first-run path: `user add` creates the first admin with a one-time
+/// password, who can then sign in and is sent to choose a new password.
+#[tokio::test]
+async fn user_add_creates_the_first_admin_who_must_change_the_password() {
+    use crate::helpers::{fixtures_dir, TestApp, TestDb};
+    let db = TestDb::new().await;
+    let (out, stdout, stderr) = run(hrdd_survey()
+        .args([
+            "user",
+            "add",
+            "--email",
+            "First.Admin@example.com",
+            "--role",
+            "admin",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("HRDD_TEMPLATES_DIR", fixtures_dir()));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("created first.admin@example.com (admin)"),
+        "{stdout}"
+    );
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("one-time password: "))
+        .expect("prints the one-time password")
+        .trim()
+        .to_string();
+    assert_eq!(password.len(), 20);
+
+    // A second admin with the same address is refused with a clear message.
+    let (again, _, err) = run(hrdd_survey()
+        .args([
+            "user",
+            "add",
+            "--email",
+            "first.admin@example.com",
+            "--role",
+            "admin",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("HRDD_TEMPLATES_DIR", fixtures_dir()));
+    assert!(!again.status.success());
+    assert!(
+        err.contains("email: an account with this email already exists"),
+        "{err}"
+    );
+    let (bad_role, _, err) = run(hrdd_survey()
+        .args(["user", "add", "--email", "x@example.com", "--role", "boss"])
+        .env("DATABASE_URL", &db.url));
+    assert!(!bad_role.status.success());
+    assert!(err.contains("unknown role \"boss\""), "{err}");
+
+    let app = TestApp::spawn_on(db, &fixtures_dir()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = r#"name="csrf_token" value=""#;
+    let start = page.find(marker).unwrap() + marker.len();
+    let csrf = &page[start..start + 43];
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", csrf),
+            ("email", "first.admin@example.com"),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account/password");
+}

@@ -20,6 +20,9 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+/// What a user who must still replace a one-time password may open.
+const ACCOUNT_PAGES: [&str; 3] = ["/account/password", "/logout", "/account/sessions/revoke"];
+
 /// Why a request is refused.
 enum Refusal {
     /// Not signed in: 401 for the API, a redirect to the login page for pages.
@@ -155,6 +158,11 @@ pub async fn enforce(
         (_, Principal::Anonymous) => Some(Refusal::SignIn),
         (Access::SignedIn, Principal::Api(_)) => {
             Some(Refusal::Forbidden("this page is for signed-in staff"))
+        }
+        (Access::SignedIn, Principal::Staff(s))
+            if s.must_change_password && !ACCOUNT_PAGES.contains(&pattern.as_str()) =>
+        {
+            Some(Refusal::ChangePassword)
         }
         (Access::SignedIn, Principal::Staff(_)) => None,
         (Access::Needs(_), Principal::Staff(s)) if s.must_change_password => {

@@ -134,14 +134,7 @@ pub async fn change_role(
 ) -> Result<(), AppError> {
     conn.transaction::<_, AppError, _>(|conn| {
         async move {
-            let old: String = users::table
-                .find(user_id)
-                .select(users::role)
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?
-                .ok_or(AppError::NotFound("user"))?;
+            let old = lock_role(conn, user_id).await?;
             if old == role.as_str() {
                 return Ok(());
             }
@@ -171,6 +164,18 @@ pub async fn change_role(
     .await
 }
 
+/// A user's role, with the row locked for the rest of the transaction.
+async fn lock_role(conn: &mut Conn, user_id: Uuid) -> Result<String, AppError> {
+    users::table
+        .find(user_id)
+        .select(users::role)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AppError::NotFound("user"))
+}
+
 async fn ensure_another_admin(conn: &mut Conn, except: Uuid) -> Result<(), AppError> {
     let others: i64 = users::table
         .filter(users::role.eq("admin"))
@@ -197,14 +202,7 @@ pub async fn set_disabled(
 ) -> Result<(), AppError> {
     conn.transaction::<_, AppError, _>(|conn| {
         async move {
-            let role: String = users::table
-                .find(user_id)
-                .select(users::role)
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?
-                .ok_or(AppError::NotFound("user"))?;
+            let role = lock_role(conn, user_id).await?;
             if disabled && role == "admin" {
                 ensure_another_admin(conn, user_id).await?;
             }

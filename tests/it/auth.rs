@@ -356,7 +356,11 @@ async fn a_one_time_password_must_be_changed_before_anything_else() {
     assert!(html.contains("Choose a new password before you continue"));
     let csrf = hidden_csrf(&html);
 
-    // Pages and API calls that need a permission send them back to the password page.
+    // Pages and API calls that need a permission send them back to the password page,
+    // and so does the overview.
+    let res = client.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/account/password");
     let res = client
         .get(app.url("/staff/organisations"))
         .send()

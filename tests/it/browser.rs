@@ -1,0 +1,217 @@
+//! The respondent form in a real headless Chromium (through chromedriver): the page's
+//! script runs under the Content-Security-Policy, conditional questions appear as the
+//! respondent answers, errors show next to fields, and a submission ends on the receipt.
+
+use crate::helpers::{fixtures_dir, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::process::Stdio;
+use std::time::Duration;
+
+/// A chromedriver child process and a WebDriver session on it.
+struct Browser {
+    client: Client,
+    _driver: tokio::process::Child,
+}
+
+async fn browser() -> Browser {
+    let chromedriver =
+        std::env::var("HRDD_TEST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let chromium =
+        std::env::var("HRDD_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromedriver).exists() && std::path::Path::new(&chromium).exists(),
+        "browser tests need {chromium} and {chromedriver}: run scripts/test (it installs them) or apt-get install chromium chromium-driver"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = tokio::process::Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().unwrap().keep();
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1100,1400", format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let caps: serde_json::Map<String, serde_json::Value> = caps.as_object().unwrap().clone();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_error = None;
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Browser {
+                    client,
+                    _driver: driver,
+                }
+            }
+            Err(e) => {
+                last_error = Some(e);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("could not open a WebDriver session: {last_error:?}");
+}
+
+async fn hidden(c: &Client, id: &str) -> bool {
+    let v = c
+        .execute(
+            &format!("return document.getElementById('{id}').hidden;"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_bool().unwrap()
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), c.screenshot().await.unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn a_respondent_answers_and_submits_in_chromium() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (org, contact) = app.supplier("Browser Supplier", "en").await;
+    let campaign = app.campaign("mini").await;
+    let (link, response_id) = app.invite(&campaign, &org, &contact).await;
+    let b = browser().await;
+    let c = &b.client;
+
+    c.goto(&app.url(&format!("{link}?lang=ja"))).await.unwrap();
+    assert!(c
+        .source()
+        .await
+        .unwrap()
+        .contains("旅券は誰が保管していますか?"));
+    c.goto(&app.url(&link)).await.unwrap();
+
+    // The script runs (CSP allows it) and hides the fee question until fees were paid.
+    assert!(hidden(c, "q-fee_amount").await, "fee_amount starts hidden");
+    c.find(Locator::Css("input[name=fees_paid][value=yes]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        !hidden(c, "q-fee_amount").await,
+        "answering yes shows fee_amount"
+    );
+    c.find(Locator::Css("input[name=fees_paid][value=no]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        hidden(c, "q-fee_amount").await,
+        "answering no hides it again"
+    );
+
+    // Submitting with a bad number keeps what was typed and says what is wrong.
+    c.find(Locator::Id("f-headcount"))
+        .await
+        .unwrap()
+        .send_keys("0")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[value=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".notice.errors"))
+        .await
+        .unwrap();
+    let error = c
+        .find(Locator::Id("e-headcount"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(error, "Enter between 1 and 100000 workers.");
+    let required = c
+        .find(Locator::Id("e-passports"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(required, "This question needs an answer.");
+    screenshot(c, "form-errors.png").await;
+
+    // Full-width digits from a Japanese keyboard are accepted.
+    let headcount = c.find(Locator::Id("f-headcount")).await.unwrap();
+    headcount.clear().await.unwrap();
+    headcount.send_keys("１２０").await.unwrap();
+    c.find(Locator::Css("input[name=passports][value=worker]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=fees_paid][value=no]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-weekly_hours"))
+        .await
+        .unwrap()
+        .send_keys("48")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[value=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css(".done")).await.unwrap();
+    let receipt = c.source().await.unwrap();
+    assert!(
+        receipt.contains(&response_id),
+        "the receipt names the response"
+    );
+    assert!(receipt.contains("120 workers"));
+    screenshot(c, "receipt.png").await;
+
+    let flags: serde_json::Value = app
+        .get(&format!("/api/v1/responses/{response_id}/flags"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(flags["status"], "submitted");
+    assert_eq!(
+        flags["flags"],
+        json!([]),
+        "a clean answer set raises no flag"
+    );
+    b.client.clone().close().await.unwrap();
+}

@@ -220,29 +220,36 @@ impl EmbeddedPostgres {
         cmd
     }
 
+    /// `initdb` with the C.UTF-8 locale (Unicode-aware `lower()`), or the plain C locale
+    /// where C.UTF-8 does not exist (macOS). The cluster is trusted on loopback only.
     fn initdb(&self) -> Result<(), EmbeddedPgError> {
-        let out = self
-            .command("initdb")
-            .arg("-D")
-            .arg(&self.cluster_dir)
-            .args([
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| step("running initdb", e))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(step("initdb", String::from_utf8_lossy(&out.stderr)))
+        let mut last_error = String::new();
+        for locale in ["--locale=C.UTF-8", "--no-locale"] {
+            // A failed attempt can leave a partial folder behind; initdb wants it empty.
+            let _ = std::fs::remove_dir_all(&self.cluster_dir);
+            let out = self
+                .command("initdb")
+                .arg("-D")
+                .arg(&self.cluster_dir)
+                .args([
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    locale,
+                    "--no-sync",
+                ])
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| step("running initdb", e))?;
+            if out.status.success() {
+                return Ok(());
+            }
+            last_error = String::from_utf8_lossy(&out.stderr).into_owned();
         }
+        Err(step("initdb", last_error))
     }
 
     /// The port of a server already running on this cluster, from `postmaster.pid`.

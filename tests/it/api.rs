@@ -635,7 +635,7 @@ async fn the_shipped_questionnaires_are_stored_and_listed() {
         .unwrap()
         .iter()
         .map(|t| {
-            assert_eq!(t["languages"], json!(["en", "ja"]), "{t}");
+            assert_eq!(t["languages"], json!(["en", "ja", "vi"]), "{t}");
             assert!(t["questions"].as_u64().unwrap() > 10, "{t}");
             (
                 t["template_id"].as_str().unwrap(),
@@ -643,7 +643,7 @@ async fn the_shipped_questionnaires_are_stored_and_listed() {
             )
         })
         .collect();
-    assert_eq!(ids, vec![("forced-labour", 1), ("migrant-labour", 1)]);
+    assert_eq!(ids, vec![("forced-labour", 2), ("migrant-labour", 2)]);
     let res = app
         .post_json(
             "/api/v1/campaigns",

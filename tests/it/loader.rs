@@ -302,8 +302,9 @@ fn the_real_questionnaires_pass_check_dir() {
             format!("{}.yaml", q.id)
         );
         assert!(q.version >= 1);
-        assert_eq!(q.languages, vec![Lang::En, Lang::Ja], "{}", q.id);
+        assert_eq!(q.languages, vec![Lang::En, Lang::Ja, Lang::Vi], "{}", q.id);
         assert!(!q.title.get(Lang::Ja).is_empty());
+        assert!(!q.title.get(Lang::Vi).is_empty());
     }
 }
 
@@ -422,13 +423,13 @@ fn dont_know_never_scores_above_the_red_flag_answer() {
 }
 
 #[test]
-fn every_text_exists_in_english_and_japanese() {
+fn every_text_exists_in_english_japanese_and_vietnamese() {
     // The loader refuses missing translations; this checks the result once more from the
     // model side, for every label and choice of both questionnaires.
     for file in ["forced-labour.yaml", "migrant-labour.yaml"] {
         let q = real(file);
         for question in all_questions(&q) {
-            for lang in [Lang::En, Lang::Ja] {
+            for lang in [Lang::En, Lang::Ja, Lang::Vi] {
                 assert!(
                     question.label.0.get(&lang).is_some_and(|t| !t.is_empty()),
                     "{file} {} has no {lang} label",

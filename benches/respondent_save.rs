@@ -1,0 +1,282 @@
+//! Load benchmark: respondents saving drafts of the forced-labour questionnaire over
+//! HTTP, against a pgbench baseline (a 10-row upsert of answers in one transaction)
+//! measured on the same PostgreSQL in the same run. Results go in BENCHMARKS.md as a
+//! ratio, so a noisy or slower machine shifts both sides alike.
+//!
+//!     cargo bench --bench respondent_save
+//!
+//! Settings: BENCH_SECONDS (default 10) per side, BENCH_CLIENTS (default 8),
+//! BENCH_MAX_REQUESTS (default 200000, a hard bound). The server is the one named by
+//! DATABASE_URL, else 127.0.0.1:5432, else an embedded cluster; a scratch database is
+//! created and dropped. Only 127.0.0.1 is ever a target.
+
+use hrdd_survey::config::Settings;
+use hrdd_survey::db::admin;
+use hrdd_survey::db::audit::Actor;
+use hrdd_survey::embedded_pg::EmbeddedPostgres;
+use hrdd_survey::services::{campaigns, organisations};
+use hrdd_survey::startup::Application;
+use std::time::{Duration, Instant};
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let seconds = env_num("BENCH_SECONDS", 10);
+    let clients = env_num("BENCH_CLIENTS", 8) as usize;
+    let max_requests = env_num("BENCH_MAX_REQUESTS", 200_000);
+
+    // The server and a scratch database.
+    let mut _embedded = None;
+    let admin_url = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => admin::with_database(&url, "postgres"),
+        _ => {
+            let local = "postgres://postgres@127.0.0.1:5432/postgres".to_string();
+            if admin::database_exists(&local, "postgres").await.is_ok() {
+                local
+            } else {
+                let dir = tempfile::Builder::new()
+                    .prefix("hrdd-bench-pg-")
+                    .tempdir()?
+                    .keep();
+                let pg =
+                    tokio::task::spawn_blocking(move || EmbeddedPostgres::start_ephemeral(&dir))
+                        .await??;
+                let url = pg.url("postgres");
+                _embedded = Some(pg);
+                url
+            }
+        }
+    };
+    let db = format!("hrdd_bench_{}", std::process::id());
+    admin::create_database(&admin_url, &db, None).await?;
+    let url = admin::with_database(&admin_url, &db);
+    let result = run(&url, seconds, clients, max_requests).await;
+    admin::drop_database(&admin_url, &db).await?;
+    let report = result?;
+    println!("{report}");
+    Ok(())
+}
+
+async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyhow::Result<String> {
+    hrdd_survey::db::run_migrations(url).await?;
+    let data_dir = tempfile::tempdir()?;
+    let vars = [
+        ("HRDD_LISTEN", "127.0.0.1:0".to_string()),
+        (
+            "HRDD_TEMPLATES_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/survey_templates").to_string(),
+        ),
+        (
+            "HRDD_SECRET_KEY",
+            "benchmark-secret-key-of-at-least-32-chars".to_string(),
+        ),
+        ("HRDD_DATA_DIR", data_dir.path().display().to_string()),
+        ("RUST_LOG", "warn".to_string()),
+    ];
+    let settings = Settings::from_sources(None, |k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })?;
+    let app = Application::build(settings, url).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+
+    // One supplier, contact and link per client: suppliers answer concurrently, each
+    // on its own response (one response's saves are serialised by design).
+    let mut conn = state.pool.get().await?;
+    let campaign = campaigns::create_campaign(
+        &mut conn,
+        &state.registry,
+        &Actor::System,
+        campaigns::NewCampaign {
+            name: "Benchmark".into(),
+            template_id: "forced-labour".into(),
+            template_version: None,
+            deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(30),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let mut links = Vec::new();
+    for n in 0..clients {
+        let org = organisations::create_organisation(
+            &mut conn,
+            &Actor::System,
+            organisations::NewOrganisation {
+                kind: "supplier".into(),
+                name: format!("Bench supplier {n}"),
+                country: "VN".into(),
+                sector: None,
+                external_ref: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let contact = organisations::add_contact(
+            &mut conn,
+            &Actor::System,
+            org.id,
+            organisations::NewContact {
+                name: "Bench".into(),
+                email: format!("bench{n}@example.com"),
+                language: None,
+                job_title: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let issued = campaigns::issue_invitation(
+            &mut conn,
+            &Actor::System,
+            &base,
+            campaign.id,
+            campaigns::NewInvitation {
+                organisation_id: org.id,
+                contact_id: contact.id,
+                language: None,
+                valid_days: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let page = http.get(&issued.link).send().await?.text().await?;
+        let marker = r#"name="csrf_token" value=""#;
+        let at = page
+            .find(marker)
+            .ok_or_else(|| anyhow::anyhow!("no CSRF token in the form"))?
+            + marker.len();
+        links.push((issued.link, page[at..at + 64].to_string()));
+    }
+    drop(conn);
+
+    // The app: each request saves a draft with 10 answers (values vary per request).
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(max_requests));
+    let mut tasks = Vec::new();
+    for (link, csrf) in links {
+        let http = http.clone();
+        let budget = budget.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            let mut i = 0u64;
+            while Instant::now() < deadline
+                && budget
+                    .fetch_update(
+                        std::sync::atomic::Ordering::Relaxed,
+                        std::sync::atomic::Ordering::Relaxed,
+                        |b| b.checked_sub(1),
+                    )
+                    .is_ok()
+            {
+                i += 1;
+                let form = reqwest::multipart::Form::new()
+                    .text("csrf_token", csrf.clone())
+                    .text("action", "save")
+                    .text("total_headcount", (100 + i % 50).to_string())
+                    .text("foreign_workers", (i % 20).to_string())
+                    .text("internal_migrant_workers", "5")
+                    .text("agency_workers", "3")
+                    .text("dispatched_workers", "0")
+                    .text("technical_interns", "0")
+                    .text("specified_skilled_workers", "0")
+                    .text("employer_housing", "no")
+                    .text("worker_languages", "Vietnamese")
+                    .text("non_local_language_pct", "5");
+                let started = Instant::now();
+                match http.post(&link).multipart(form).send().await {
+                    Ok(r) if r.status() == 303 => latencies.push(started.elapsed()),
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    };
+    let app_rate = latencies.len() as f64 / elapsed;
+
+    // The baseline: pgbench, same clients and duration, a 10-row upsert per transaction.
+    let script = tempfile::NamedTempFile::new()?;
+    std::fs::write(
+        script.path(),
+        "\\set r random(1, 10000)\nBEGIN;\nINSERT INTO bench_answers (response_id, question_id, value) SELECT :r, 'q' || g, to_jsonb(g) FROM generate_series(1, 10) g ON CONFLICT (response_id, question_id) DO UPDATE SET value = excluded.value;\nCOMMIT;\n",
+    )?;
+    let mut conn: diesel_async::AsyncPgConnection =
+        diesel_async::AsyncConnection::establish(url).await?;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("CREATE TABLE bench_answers (response_id int, question_id text, value jsonb, PRIMARY KEY (response_id, question_id))"),
+        &mut conn,
+    )
+    .await?;
+    let out = tokio::process::Command::new("pgbench")
+        .args([
+            "-n",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &seconds.to_string(),
+            "-f",
+        ])
+        .arg(script.path())
+        .arg(url)
+        .output()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "pgbench not runnable ({e}); install postgresql-contrib or the postgresql client"
+            )
+        })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tps: f64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("tps = ")
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "pgbench gave no tps: {}{}",
+                text,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+
+    Ok(format!(
+        "respondent draft saves over HTTP ({clients} clients, {seconds} s): {:.0} saves/s, p50 {:.1} ms, p99 {:.1} ms, {} errors, {} saves\n\
+         pgbench baseline (10-row upsert per transaction, {clients} clients, {seconds} s): {tps:.0} tps\n\
+         ratio app / baseline: {:.3}",
+        app_rate,
+        pct(0.50),
+        pct(0.99),
+        errors,
+        latencies.len(),
+        app_rate / tps
+    ))
+}

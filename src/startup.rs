@@ -127,7 +127,9 @@ impl Application {
                     ))
                     .wrap(security_headers())
                     .wrap(Compress::default())
-                    .wrap(tracing_actix_web::TracingLogger::default())
+                    .wrap(tracing_actix_web::TracingLogger::<
+                        crate::telemetry::RequestSpan,
+                    >::new())
                     .configure(routes::configure)
                     .default_service(web::to(not_found))
             })

@@ -27,6 +27,12 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // `cargo bench` passes --bench; `cargo test --all-targets` only builds and starts
+    // the target, and a benchmark has no place in the test suite.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("respondent_save: not run (use `cargo bench --bench respondent_save`)");
+        return Ok(());
+    }
     let seconds = env_num("BENCH_SECONDS", 10);
     let clients = env_num("BENCH_CLIENTS", 8) as usize;
     let max_requests = env_num("BENCH_MAX_REQUESTS", 200_000);

@@ -225,16 +225,26 @@ pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult
         .map(|_| ())
 }
 
-/// The invitation a link token opens: not revoked, not expired.
-pub async fn find_usable_invitation(
+/// Everything a usable link opens, in one query: the invitation (not revoked, not
+/// expired), its campaign, organisation and contact (the composite foreign key makes the
+/// contact one of that organisation's).
+pub async fn find_link(
     conn: &mut Conn,
     token_sha256: &str,
-) -> QueryResult<Option<Invitation>> {
+) -> QueryResult<Option<(Invitation, Campaign, Organisation, Contact)>> {
     invitations::table
+        .inner_join(campaigns::table)
+        .inner_join(organisations::table)
+        .inner_join(contacts::table)
         .filter(invitations::token_sha256.eq(token_sha256))
         .filter(invitations::revoked_at.is_null())
         .filter(invitations::expires_at.gt(Utc::now()))
-        .select(Invitation::as_select())
+        .select((
+            Invitation::as_select(),
+            Campaign::as_select(),
+            Organisation::as_select(),
+            Contact::as_select(),
+        ))
         .first(conn)
         .await
         .optional()

@@ -50,18 +50,11 @@ pub async fn open_link(
     if token.len() != 43 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Ok(None);
     }
-    let Some(invitation) = queries::find_usable_invitation(conn, &token_hash(token)).await? else {
+    let Some((invitation, campaign, organisation, contact)) =
+        queries::find_link(conn, &token_hash(token)).await?
+    else {
         return Ok(None);
     };
-    let campaign = queries::find_campaign(conn, invitation.campaign_id)
-        .await?
-        .ok_or(AppError::NotFound("campaign"))?;
-    let organisation = queries::find_organisation(conn, invitation.organisation_id)
-        .await?
-        .ok_or(AppError::NotFound("organisation"))?;
-    let contact = queries::find_contact_of(conn, invitation.contact_id, invitation.organisation_id)
-        .await?
-        .ok_or(AppError::NotFound("contact"))?;
     let version = registry.get(campaign.template_version_id).ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "campaign {} uses an unloaded questionnaire version",

@@ -370,7 +370,7 @@ fn parse_single(
         }
         QuestionKind::Country => {
             let code = text.to_ascii_uppercase();
-            if code.len() == 2 && rust_iso3166::from_alpha2(&code).is_some() {
+            if super::countries::is_code(&code) {
                 Ok(Some(Value::String(code)))
             } else {
                 Err(Msg::NotACountry.text(lang))

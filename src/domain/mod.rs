@@ -2,6 +2,7 @@
 //! parsing and validation, visibility of conditional questions, and the risk rules.
 
 pub mod answers;
+pub mod countries;
 pub mod i18n;
 pub mod indicator;
 pub mod questionnaire;

@@ -427,8 +427,8 @@ pub fn answer_text(question: &Question, value: &Value, lang: Lang) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         (k, Value::String(s)) if k.has_choices() => choice(s),
-        (QuestionKind::Country, Value::String(code)) => rust_iso3166::from_alpha2(code)
-            .map(|c| c.name.to_string())
+        (QuestionKind::Country, Value::String(code)) => crate::domain::countries::name(code, lang)
+            .map(String::from)
             .unwrap_or_else(|| code.clone()),
         (QuestionKind::Percentage, v) => format!(
             "{} %",

@@ -44,10 +44,7 @@ fn valid_kind(kind: &str) -> Result<(), ValidationError> {
 }
 
 fn valid_country(code: &str) -> Result<(), ValidationError> {
-    if code.len() == 2
-        && code.chars().all(|c| c.is_ascii_uppercase())
-        && rust_iso3166::from_alpha2(code).is_some()
-    {
+    if crate::domain::countries::is_code(code) {
         Ok(())
     } else {
         Err(ValidationError::new("country")

@@ -1,6 +1,7 @@
 //! The respondent's questionnaire form as plain data for `templates/form.html`.
 
 use crate::domain::answers::format_number;
+use crate::domain::countries;
 use crate::domain::i18n::{ui, Lang};
 use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire};
 use std::collections::HashMap;
@@ -177,7 +178,7 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
         }
         QuestionKind::Country => {
             view.input = "select";
-            view.options = country_options(&first);
+            view.options = country_options(&first, lang);
         }
         QuestionKind::Evidence => {
             view.input = "file";
@@ -249,15 +250,13 @@ fn choice_options(q: &Question, lang: Lang, values: &[String]) -> Vec<OptionView
         .collect()
 }
 
-fn country_options(selected: &str) -> Vec<OptionView> {
-    let mut all: Vec<OptionView> = rust_iso3166::ALL
-        .iter()
-        .map(|c| OptionView {
-            value: c.alpha2.to_string(),
-            label: format!("{} ({})", c.name, c.alpha2),
-            checked: c.alpha2.eq_ignore_ascii_case(selected),
+fn country_options(selected: &str, lang: Lang) -> Vec<OptionView> {
+    countries::all(lang)
+        .into_iter()
+        .map(|(code, name)| OptionView {
+            value: code.to_string(),
+            label: format!("{name} ({code})"),
+            checked: code.eq_ignore_ascii_case(selected),
         })
-        .collect();
-    all.sort_by(|a, b| a.label.cmp(&b.label));
-    all
+        .collect()
 }

@@ -99,11 +99,12 @@ async fn a_respondent_answers_and_submits_in_chromium() {
     let c = &b.client;
 
     c.goto(&app.url(&format!("{link}?lang=ja"))).await.unwrap();
-    assert!(c
-        .source()
-        .await
-        .unwrap()
-        .contains("旅券は誰が保管していますか?"));
+    let japanese = c.source().await.unwrap();
+    assert!(japanese.contains("旅券は誰が保管していますか?"));
+    assert!(
+        japanese.contains("日本 (JP)"),
+        "country names in the respondent's language"
+    );
     c.goto(&app.url(&link)).await.unwrap();
 
     // The script runs (CSP allows it) and hides the fee question until fees were paid.

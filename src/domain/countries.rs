@@ -1,0 +1,75 @@
+//! ISO 3166-1 countries with their names in each interface language (CLDR data from the
+//! keshvar crate), built once on first use.
+
+use super::i18n::Lang;
+use std::sync::OnceLock;
+
+/// One country: its alpha-2 code and its name in `Lang::ALL` order.
+struct Entry {
+    code: String,
+    names: [String; 4],
+}
+
+fn table() -> &'static [Entry] {
+    static TABLE: OnceLock<Vec<Entry>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        keshvar::CountryIterator::new()
+            .map(|c| {
+                let english = c.iso_short_name().to_string();
+                let names = Lang::ALL.map(|lang| {
+                    c.translations()
+                        .get(lang.code())
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| english.clone())
+                });
+                Entry {
+                    code: c.alpha2().to_string().to_ascii_uppercase(),
+                    names,
+                }
+            })
+            .collect()
+    })
+}
+
+fn index(lang: Lang) -> usize {
+    Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
+}
+
+/// Whether `code` is an ISO 3166-1 alpha-2 code, in capitals (`JP`, `VN`).
+pub fn is_code(code: &str) -> bool {
+    code.len() == 2 && table().iter().any(|e| e.code == code)
+}
+
+/// The country's name in `lang` (English when CLDR has none), `None` for an unknown code.
+pub fn name(code: &str, lang: Lang) -> Option<&'static str> {
+    table()
+        .iter()
+        .find(|e| e.code.eq_ignore_ascii_case(code))
+        .map(|e| e.names[index(lang)].as_str())
+}
+
+/// Every (code, name in `lang`), sorted by name.
+pub fn all(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    let i = index(lang);
+    let mut list: Vec<_> = table()
+        .iter()
+        .map(|e| (e.code.as_str(), e.names[i].as_str()))
+        .collect();
+    list.sort_by(|a, b| a.1.cmp(b.1));
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_each_language() {
+        assert_eq!(name("JP", Lang::Ja), Some("日本"));
+        assert_eq!(name("VN", Lang::En), Some("Vietnam"));
+        assert_eq!(name("vn", Lang::Vi), Some("Việt Nam"));
+        assert_eq!(name("XX", Lang::En), None);
+        assert!(is_code("MY") && !is_code("my") && !is_code("ZZ") && !is_code("JPN"));
+        assert!(all(Lang::En).len() >= 249);
+    }
+}

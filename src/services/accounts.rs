@@ -399,29 +399,48 @@ pub async fn change_password(
     let new_hash = password::hash(new);
     conn.transaction::<_, AppError, _>(|conn| {
         async move {
-            diesel::update(users::table.find(user_id))
-                .set((
-                    users::password_hash.eq(new_hash),
-                    users::must_change_password.eq(false),
-                    users::updated_at.eq(Utc::now()),
-                ))
-                .execute(conn)
-                .await?;
-            let ended = session::revoke_all(conn, user_id, Some(session_id)).await?;
-            audit::append(
+            store_password(
                 conn,
-                &Actor::Staff(user_id.to_string()),
-                "password.changed",
-                "user",
                 user_id,
-                json!({"other_sessions_ended": ended}),
+                new_hash,
+                Some(session_id),
+                "password.changed",
             )
-            .await?;
-            Ok(())
+            .await
         }
         .scope_boxed()
     })
     .await
+}
+
+/// Stores a new password hash, clears the one-time-password flag, ends the user's
+/// sessions except `keep`, and records `action`. Runs inside the caller's transaction.
+async fn store_password(
+    conn: &mut Conn,
+    user_id: Uuid,
+    new_hash: String,
+    keep: Option<Uuid>,
+    action: &str,
+) -> Result<(), AppError> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(new_hash),
+            users::must_change_password.eq(false),
+            users::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    let ended = session::revoke_all(conn, user_id, keep).await?;
+    audit::append(
+        conn,
+        &Actor::Staff(user_id.to_string()),
+        action,
+        "user",
+        user_id,
+        json!({"sessions_ended": ended}),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Emails a reset link if the address belongs to an enabled account. Says nothing
@@ -545,29 +564,11 @@ pub async fn complete_reset(conn: &mut Conn, token: &str, new: &str) -> Result<(
             if let Some(problem) = password::policy_problem(&new, &email) {
                 return Err(AppError::field("new_password", problem));
             }
-            diesel::update(users::table.find(user_id))
-                .set((
-                    users::password_hash.eq(password::hash(&new)),
-                    users::must_change_password.eq(false),
-                    users::updated_at.eq(Utc::now()),
-                ))
-                .execute(conn)
-                .await?;
             diesel::update(password_reset_tokens::table.find(&hash_of_token))
                 .set(password_reset_tokens::used_at.eq(Utc::now()))
                 .execute(conn)
                 .await?;
-            let ended = session::revoke_all(conn, user_id, None).await?;
-            audit::append(
-                conn,
-                &Actor::Staff(user_id.to_string()),
-                "password.reset",
-                "user",
-                user_id,
-                json!({"sessions_ended": ended}),
-            )
-            .await?;
-            Ok(())
+            store_password(conn, user_id, password::hash(&new), None, "password.reset").await
         }
         .scope_boxed()
     })

@@ -2,7 +2,7 @@
 //! a respondent's link, answered exactly as written below. A route added to the code
 //! without a row in the permission table (and here) fails `every_route_is_in_the_table`.
 
-use crate::helpers::TestApp;
+use crate::helpers::{csrf_field, web_client, TestApp};
 use hrdd_survey::auth::permissions::{Role, ROUTES};
 use hrdd_survey::db::audit::Actor;
 use hrdd_survey::services::accounts;
@@ -93,23 +93,8 @@ struct Caller {
     csrf: Option<String>,
 }
 
-fn scrape_csrf(html: &str) -> Option<String> {
-    let marker = r#"name="csrf_token" value=""#;
-    let start = html.find(marker)? + marker.len();
-    let end = html[start..].find('"')? + start;
-    Some(html[start..end].to_string())
-}
-
-fn new_client() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
-}
-
 async fn sign_in(app: &TestApp, email: &str) -> Caller {
-    let client = new_client();
+    let client = web_client();
     let page = client
         .get(app.url("/login"))
         .send()
@@ -118,7 +103,7 @@ async fn sign_in(app: &TestApp, email: &str) -> Caller {
         .text()
         .await
         .unwrap();
-    let token = scrape_csrf(&page).unwrap();
+    let token = csrf_field(&page).unwrap();
     let res = client
         .post(app.url("/login"))
         .form(&[
@@ -142,7 +127,7 @@ async fn sign_in(app: &TestApp, email: &str) -> Caller {
     Caller {
         name: email.into(),
         client,
-        csrf: scrape_csrf(&staff),
+        csrf: csrf_field(&staff),
     }
 }
 
@@ -239,7 +224,7 @@ async fn call(
                 .text()
                 .await
                 .unwrap();
-            let token = scrape_csrf(&page).unwrap_or_default();
+            let token = csrf_field(&page).unwrap_or_default();
             // One unknown address per caller: failures of one address are throttled.
             let email = format!("nobody-{}", who.name);
             who.client.post(&url).form(&[
@@ -258,7 +243,7 @@ async fn call(
                 .text()
                 .await
                 .unwrap();
-            let token = scrape_csrf(&page).unwrap_or_default();
+            let token = csrf_field(&page).unwrap_or_default();
             who.client.post(&url).form(&[
                 ("csrf_token", token.as_str()),
                 ("email", "nobody@example.com"),
@@ -274,7 +259,7 @@ async fn call(
                 .text()
                 .await
                 .unwrap();
-            let token = scrape_csrf(&page).unwrap_or_default();
+            let token = csrf_field(&page).unwrap_or_default();
             who.client.post(&url).form(&[
                 ("csrf_token", token.as_str()),
                 ("new_password", "another long password"),
@@ -353,11 +338,11 @@ async fn every_route_answers_each_caller_as_the_table_says() {
         None,
         Caller {
             name: "anonymous".into(),
-            client: new_client(),
+            client: web_client(),
             csrf: None,
         },
     ));
-    let respondent = new_client();
+    let respondent = web_client();
     assert_eq!(
         respondent
             .get(app.url(&fx.link))

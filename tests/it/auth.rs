@@ -3,7 +3,7 @@
 //! throttling, security headers, escaping of questionnaire texts, API tokens and the
 //! audit trail of account changes.
 
-use crate::helpers::{fixtures_dir, TestApp};
+use crate::helpers::{fixtures_dir, hidden_csrf, web_client, TestApp};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -21,15 +21,6 @@ use uuid::Uuid;
 
 /// The password of the accounts these tests create.
 pub const PASSWORD: &str = "correct horse battery staple";
-
-/// A browser: keeps cookies, does not follow redirects.
-pub fn browser() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
-}
 
 /// A client without cookies, to replay a cookie by hand.
 fn bare() -> Client {
@@ -55,17 +46,6 @@ pub async fn create_user(app: &TestApp, email: &str, role: Role, password: Optio
     assert_eq!(one_time.is_some(), password.is_none());
     assert_eq!(user.must_change_password, password.is_none());
     user.id
-}
-
-/// The value of the first hidden `csrf_token` field of a page.
-pub fn hidden_csrf(html: &str) -> String {
-    let marker = r#"name="csrf_token" value=""#;
-    let start = html
-        .find(marker)
-        .map(|i| i + marker.len())
-        .unwrap_or_else(|| panic!("no csrf_token field in {html}"));
-    let end = start + html[start..].find('"').unwrap();
-    html[start..end].to_string()
 }
 
 pub fn location(res: &Response) -> String {
@@ -146,7 +126,7 @@ impl Session {
 
 /// Signs in in a new browser; panics unless the password is accepted.
 pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> Session {
-    let client = browser();
+    let client = web_client();
     let res = login(app, &client, email, password).await;
     assert_eq!(res.status(), 303, "{email} signs in");
     let cookie = res
@@ -250,7 +230,7 @@ async fn session_row_update_times(
 async fn sign_in_sets_a_strict_session_cookie_and_a_wrong_password_is_401() {
     let app = TestApp::spawn().await;
     create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
-    let client = browser();
+    let client = web_client();
 
     // The sign-in page sets the anonymous CSRF cookie and repeats it in the form.
     let page = client.get(app.url("/login")).send().await.unwrap();
@@ -318,7 +298,14 @@ async fn sign_in_sets_a_strict_session_cookie_and_a_wrong_password_is_401() {
         ("//evil.example.com/x", "/staff"),
         ("https://evil.example.com/", "/staff"),
     ] {
-        let res = login_to(&app, &browser(), "maria@example.com", PASSWORD, Some(next)).await;
+        let res = login_to(
+            &app,
+            &web_client(),
+            "maria@example.com",
+            PASSWORD,
+            Some(next),
+        )
+        .await;
         assert_eq!(res.status(), 303);
         assert_eq!(location(&res), expected, "next={next}");
     }
@@ -342,7 +329,7 @@ async fn a_one_time_password_must_be_changed_before_anything_else() {
     let one_time = one_time.expect("a one-time password");
     assert!(user.must_change_password);
 
-    let client = browser();
+    let client = web_client();
     let res = login(&app, &client, "kenji@example.com", &one_time).await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/account/password");
@@ -439,13 +426,13 @@ async fn a_one_time_password_must_be_changed_before_anything_else() {
     assert!(!must);
 
     assert_eq!(
-        login(&app, &browser(), "kenji@example.com", &one_time)
+        login(&app, &web_client(), "kenji@example.com", &one_time)
             .await
             .status(),
         401,
         "the one-time password no longer works"
     );
-    let res = login(&app, &browser(), "kenji@example.com", PASSWORD).await;
+    let res = login(&app, &web_client(), "kenji@example.com", PASSWORD).await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/staff");
 }
@@ -828,7 +815,7 @@ async fn disabling_a_user_ends_their_sessions_at_once() {
     let (status, _) = api_create_org(&app, &leaver, Some(&leaver.csrf), "After").await;
     assert_eq!(status, 401);
     assert_eq!(organisation_count(&app, "After").await, 0);
-    let res = login(&app, &browser(), "leaver@example.com", PASSWORD).await;
+    let res = login(&app, &web_client(), "leaver@example.com", PASSWORD).await;
     assert_eq!(res.status(), 401, "a disabled account cannot sign in");
 
     // Enabled again, they sign in anew; the old session stays ended.
@@ -1019,7 +1006,7 @@ async fn wait_of(res: Response) -> i64 {
 async fn wrong_passwords_slow_an_account_down_without_locking_it_out() {
     let app = TestApp::spawn().await;
     create_user(&app, "target@example.com", Role::Viewer, Some(PASSWORD)).await;
-    let client = browser();
+    let client = web_client();
 
     for i in 1..=3 {
         let res = login(&app, &client, "target@example.com", "wrong password!!").await;
@@ -1033,7 +1020,7 @@ async fn wrong_passwords_slow_an_account_down_without_locking_it_out() {
     assert_eq!(wait_of(res).await, 1);
     // From another address-independent angle: the throttle is per account, whatever
     // the case of the email.
-    let res = login(&app, &browser(), "TARGET@example.com", PASSWORD).await;
+    let res = login(&app, &web_client(), "TARGET@example.com", PASSWORD).await;
     assert_eq!(res.status(), 429);
 
     // After the delay (attempts moved into the past) another failure is answered, and
@@ -1050,7 +1037,13 @@ async fn wrong_passwords_slow_an_account_down_without_locking_it_out() {
     let res = login(&app, &client, "target@example.com", PASSWORD).await;
     assert_eq!(res.status(), 303);
     // …and the success resets the count.
-    let res = login(&app, &browser(), "target@example.com", "wrong password!!").await;
+    let res = login(
+        &app,
+        &web_client(),
+        "target@example.com",
+        "wrong password!!",
+    )
+    .await;
     assert_eq!(res.status(), 401);
 
     // Refused attempts are not recorded as failures.
@@ -1068,7 +1061,7 @@ async fn wrong_passwords_slow_an_account_down_without_locking_it_out() {
 async fn ten_failures_from_one_address_over_different_emails_slow_that_address_down() {
     let app = TestApp::spawn().await;
     create_user(&app, "real@example.com", Role::Viewer, Some(PASSWORD)).await;
-    let client = browser();
+    let client = web_client();
     for i in 0..10 {
         let res = login(
             &app,
@@ -1082,7 +1075,7 @@ async fn ten_failures_from_one_address_over_different_emails_slow_that_address_d
     let res = login(&app, &client, "guess10@example.com", "some password 123").await;
     assert_eq!(wait_of(res).await, 1);
     // Every account is behind the same wait from this address, even with its password.
-    let res = login(&app, &browser(), "real@example.com", PASSWORD).await;
+    let res = login(&app, &web_client(), "real@example.com", PASSWORD).await;
     assert_eq!(res.status(), 429);
 
     age_attempts(&app, Duration::minutes(2)).await;
@@ -1144,7 +1137,7 @@ async fn security_headers_are_on_every_kind_of_response() {
         .unwrap();
     assert_eq!(res.status(), 403);
     assert_security_headers(&res, "CSRF refusal");
-    let res = login(&app, &browser(), "h@example.com", "wrong password!!").await;
+    let res = login(&app, &web_client(), "h@example.com", "wrong password!!").await;
     assert_eq!(res.status(), 401);
     assert_security_headers(&res, "failed sign-in");
     let s = sign_in(&app, "h@example.com", PASSWORD).await;
@@ -1412,18 +1405,18 @@ async fn sign_ins_and_account_changes_are_in_the_audit_log_and_the_chain_holds()
         .unwrap();
 
     assert_eq!(
-        login(&app, &browser(), "new.hire@example.com", "not it at all")
+        login(&app, &web_client(), "new.hire@example.com", "not it at all")
             .await
             .status(),
         401
     );
     assert_eq!(
-        login(&app, &browser(), "nobody@example.com", "not it at all")
+        login(&app, &web_client(), "nobody@example.com", "not it at all")
             .await
             .status(),
         401
     );
-    let res = login(&app, &browser(), "new.hire@example.com", &one_time).await;
+    let res = login(&app, &web_client(), "new.hire@example.com", &one_time).await;
     assert_eq!(res.status(), 303);
     for (path, form) in [
         (

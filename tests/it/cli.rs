@@ -139,7 +139,7 @@ fn an_invalid_setting_exits_with_code_2_and_says_how_to_fix_it() {
 /// password, who can then sign in and is sent to choose a new password.
 #[tokio::test]
 async fn user_add_creates_the_first_admin_who_must_change_the_password() {
-    use crate::helpers::{fixtures_dir, TestApp, TestDb};
+    use crate::helpers::{fixtures_dir, hidden_csrf, web_client, TestApp, TestDb};
     let db = TestDb::new().await;
     let (out, stdout, stderr) = run(hrdd_survey()
         .args([
@@ -189,11 +189,7 @@ async fn user_add_creates_the_first_admin_who_must_change_the_password() {
     assert!(err.contains("unknown role \"boss\""), "{err}");
 
     let app = TestApp::spawn_on(db, &fixtures_dir()).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = web_client();
     let page = client
         .get(app.url("/login"))
         .send()
@@ -202,13 +198,11 @@ async fn user_add_creates_the_first_admin_who_must_change_the_password() {
         .text()
         .await
         .unwrap();
-    let marker = r#"name="csrf_token" value=""#;
-    let start = page.find(marker).unwrap() + marker.len();
-    let csrf = &page[start..start + 43];
+    let csrf = hidden_csrf(&page);
     let res = client
         .post(app.url("/login"))
         .form(&[
-            ("csrf_token", csrf),
+            ("csrf_token", csrf.as_str()),
             ("email", "first.admin@example.com"),
             ("password", password.as_str()),
         ])

@@ -219,6 +219,28 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates")
 }
 
+/// A browser-like HTTP client: keeps cookies, does not follow redirects.
+pub fn web_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// The value of the first hidden `csrf_token` field of a page, if it has one.
+pub fn csrf_field(html: &str) -> Option<String> {
+    let marker = r#"name="csrf_token" value=""#;
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+/// The value of the first hidden `csrf_token` field of a page, which must have one.
+pub fn hidden_csrf(html: &str) -> String {
+    csrf_field(html).unwrap_or_else(|| panic!("no csrf_token field in {html}"))
+}
+
 /// The running application with its own database.
 pub struct TestApp {
     pub address: String,
@@ -257,11 +279,7 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();
         tokio::spawn(app.run_until_stopped());
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
+        let client = web_client();
         let api_token = {
             use hrdd_survey::auth::permissions::Role;
             use hrdd_survey::db::audit::Actor;
@@ -339,12 +357,7 @@ impl TestApp {
             .text()
             .await
             .unwrap();
-        let marker = r#"name="csrf_token" value=""#;
-        let start = html
-            .find(marker)
-            .map(|i| i + marker.len())
-            .expect("the form carries a CSRF token");
-        let token = html[start..start + 64].to_string();
+        let token = csrf_field(&html).expect("the form carries a CSRF token");
         self.csrf_seen.lock().unwrap().insert(key, token.clone());
         token
     }

@@ -1,8 +1,8 @@
 //! Email through a real SMTP server (aiosmtpd, started per test): password reset links
 //! and the outbox surviving an SMTP outage.
 
-use crate::auth::{browser, create_user, hidden_csrf, location, login, sign_in, PASSWORD};
-use crate::helpers::{templates_dir, TestApp};
+use crate::auth::{create_user, location, login, sign_in, PASSWORD};
+use crate::helpers::{hidden_csrf, templates_dir, web_client, TestApp};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -249,7 +249,7 @@ async fn request_reset(app: &TestApp, client: &reqwest::Client, email: &str) -> 
 
 /// Opens a reset link and posts a new password: the response of the post.
 async fn complete_reset(app: &TestApp, path: &str, new_password: &str) -> reqwest::Response {
-    let client = browser();
+    let client = web_client();
     let form = client.get(app.url(path)).send().await.unwrap();
     assert_eq!(form.status(), 200);
     let html = form.text().await.unwrap();
@@ -297,7 +297,7 @@ async fn a_password_reset_link_arrives_by_smtp_and_works_once() {
     assert_eq!(live_sessions(&app, user).await, 2);
 
     // The same neutral page for an unknown and a known address.
-    let client = browser();
+    let client = web_client();
     let unknown = request_reset(&app, &client, "nobody@example.com").await;
     let known = request_reset(&app, &client, "Rosa@Example.com").await;
     assert!(known.contains(NEUTRAL), "{known}");
@@ -356,17 +356,17 @@ async fn a_password_reset_link_arrives_by_smtp_and_works_once() {
         assert_eq!(location(&res), "/login?next=%2Fstaff");
     }
     assert_eq!(
-        login(&app, &browser(), "rosa@example.com", PASSWORD)
+        login(&app, &web_client(), "rosa@example.com", PASSWORD)
             .await
             .status(),
         401
     );
-    let res = login(&app, &browser(), "rosa@example.com", NEW_PASSWORD).await;
+    let res = login(&app, &web_client(), "rosa@example.com", NEW_PASSWORD).await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/staff");
 
     // The link works once.
-    let c = browser();
+    let c = web_client();
     let res = c.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 400);
     assert!(res
@@ -396,7 +396,7 @@ async fn a_password_reset_link_arrives_by_smtp_and_works_once() {
     assert_eq!(
         login(
             &app,
-            &browser(),
+            &web_client(),
             "rosa@example.com",
             "yet another passphrase"
         )
@@ -424,7 +424,7 @@ async fn an_expired_reset_link_is_refused() {
     let app = TestApp::spawn_with_settings(&templates_dir(), &[("SMTP_URL", smtp.url())]).await;
     let user = create_user(&app, "omar@example.com", Role::Viewer, Some(PASSWORD)).await;
     let session = sign_in(&app, "omar@example.com", PASSWORD).await;
-    let page = request_reset(&app, &browser(), "omar@example.com").await;
+    let page = request_reset(&app, &web_client(), "omar@example.com").await;
     assert!(page.contains(NEUTRAL));
     let messages = smtp.wait_for(1).await;
     let path = reset_path(&app, &messages[0]);
@@ -443,7 +443,7 @@ async fn an_expired_reset_link_is_refused() {
     .unwrap();
     assert_eq!(n, 1);
 
-    let c = browser();
+    let c = web_client();
     let res = c.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 400);
     assert!(res
@@ -474,13 +474,13 @@ async fn an_expired_reset_link_is_refused() {
     // Nothing changed: the old password works, the session lives on.
     assert_eq!(session.get(&app, "/staff").await.status(), 200);
     assert_eq!(
-        login(&app, &browser(), "omar@example.com", NEW_PASSWORD)
+        login(&app, &web_client(), "omar@example.com", NEW_PASSWORD)
             .await
             .status(),
         401
     );
     assert_eq!(
-        login(&app, &browser(), "omar@example.com", PASSWORD)
+        login(&app, &web_client(), "omar@example.com", PASSWORD)
             .await
             .status(),
         303
@@ -498,7 +498,7 @@ async fn mail_queued_during_an_smtp_outage_is_delivered_later() {
     )
     .await;
     create_user(&app, "li@example.com", Role::Viewer, Some(PASSWORD)).await;
-    let page = request_reset(&app, &browser(), "li@example.com").await;
+    let page = request_reset(&app, &web_client(), "li@example.com").await;
     assert!(
         page.contains(NEUTRAL),
         "the request succeeds despite the outage"
@@ -601,7 +601,7 @@ async fn mail_queued_during_an_smtp_outage_is_delivered_later() {
     let res = complete_reset(&app, &path, NEW_PASSWORD).await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        login(&app, &browser(), "li@example.com", NEW_PASSWORD)
+        login(&app, &web_client(), "li@example.com", NEW_PASSWORD)
             .await
             .status(),
         303

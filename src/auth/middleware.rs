@@ -147,8 +147,13 @@ pub async fn enforce(
             "application state missing",
         ));
     };
+    let state_changing = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let principal = match access {
-        Access::Public | Access::Respondent => identify(&state, &req).await.unwrap_or_default(),
+        // Respondent pages and public reads never use the caller: no session lookup for
+        // every stylesheet. A public form post needs it for its CSRF check.
+        Access::Respondent => Principal::Anonymous,
+        Access::Public if !state_changing => Principal::Anonymous,
+        Access::Public => identify(&state, &req).await.unwrap_or_default(),
         _ => identify(&state, &req)
             .await
             .map_err(actix_web::Error::from)?,
@@ -178,7 +183,6 @@ pub async fn enforce(
         return Ok(req.into_response(resp).map_into_right_body());
     }
 
-    let state_changing = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if state_changing && access != Access::Respondent && !matches!(principal, Principal::Api(_)) {
         // Signed-in staff present their session's token; anonymous forms the cookie's.
         // A public form (sign-in) opened before signing in carries the cookie's token,

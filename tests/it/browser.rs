@@ -83,6 +83,24 @@ async fn hidden(c: &Client, id: &str) -> bool {
     v.as_bool().unwrap()
 }
 
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn screenshot(c: &Client, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -109,40 +127,20 @@ async fn a_respondent_answers_and_submits_in_chromium() {
 
     // The script runs (CSP allows it) and hides the fee question until fees were paid.
     assert!(hidden(c, "q-fee_amount").await, "fee_amount starts hidden");
-    c.find(Locator::Css("input[name=fees_paid][value=yes]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "input[name=fees_paid][value=yes]").await;
     assert!(
         !hidden(c, "q-fee_amount").await,
         "answering yes shows fee_amount"
     );
-    c.find(Locator::Css("input[name=fees_paid][value=no]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "input[name=fees_paid][value=no]").await;
     assert!(
         hidden(c, "q-fee_amount").await,
         "answering no hides it again"
     );
 
     // Submitting with a bad number keeps what was typed and says what is wrong.
-    c.find(Locator::Id("f-headcount"))
-        .await
-        .unwrap()
-        .send_keys("0")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[value=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, "f-headcount", "0").await;
+    click(c, "button[value=submit]").await;
     c.wait()
         .for_element(Locator::Css(".notice.errors"))
         .await
@@ -169,30 +167,10 @@ async fn a_respondent_answers_and_submits_in_chromium() {
     let headcount = c.find(Locator::Id("f-headcount")).await.unwrap();
     headcount.clear().await.unwrap();
     headcount.send_keys("１２０").await.unwrap();
-    c.find(Locator::Css("input[name=passports][value=worker]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=fees_paid][value=no]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-weekly_hours"))
-        .await
-        .unwrap()
-        .send_keys("48")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[value=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "input[name=passports][value=worker]").await;
+    click(c, "input[name=fees_paid][value=no]").await;
+    type_into(c, "f-weekly_hours", "48").await;
+    click(c, "button[value=submit]").await;
     c.wait().for_element(Locator::Css(".done")).await.unwrap();
     let receipt = c.source().await.unwrap();
     assert!(

@@ -143,6 +143,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
         let issued = campaigns::issue_invitation(
             &mut conn,
             &Actor::System,
+            &state.link_keys,
             &base,
             campaign.id,
             campaigns::NewInvitation {

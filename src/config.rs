@@ -37,6 +37,15 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Sender of emails (`HRDD_MAIL_FROM`).
     pub mail_from: String,
+    /// Earlier secret keys (`HRDD_PREVIOUS_SECRET_KEYS`, separated by commas or spaces),
+    /// kept after rotating `HRDD_SECRET_KEY` so reminders can still recompute the links
+    /// issued under them (`auth::links`).
+    pub previous_secret_keys: Vec<String>,
+    /// Key id new respondent links are derived with (`HRDD_LINK_KEY_ID`, default 1).
+    pub link_key_id: i32,
+    /// How often the job worker looks for due jobs when nobody wakes it
+    /// (`HRDD_JOB_POLL_SECONDS`, default 5).
+    pub job_poll_interval: std::time::Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -52,6 +61,9 @@ impl fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("mail_from", &self.mail_from)
+            .field("previous_secret_keys", &self.previous_secret_keys.len())
+            .field("link_key_id", &self.link_key_id)
+            .field("job_poll_interval", &self.job_poll_interval)
             .finish()
     }
 }
@@ -86,6 +98,9 @@ struct FileSettings {
     log_format: Option<String>,
     secret_key: Option<String>,
     mail_from: Option<String>,
+    previous_secret_keys: Option<String>,
+    link_key_id: Option<String>,
+    job_poll_seconds: Option<String>,
 }
 
 impl Settings {
@@ -197,6 +212,52 @@ impl Settings {
             ));
         }
 
+        let previous_secret_keys: Vec<String> =
+            pick("HRDD_PREVIOUS_SECRET_KEYS", file.previous_secret_keys)
+                .unwrap_or_default()
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|k| !k.is_empty())
+                .map(String::from)
+                .collect();
+        if previous_secret_keys.iter().any(|k| k.len() < 32) {
+            return Err(bad(
+                "HRDD_PREVIOUS_SECRET_KEYS",
+                "a key in the list is shorter than 32 characters",
+                "list the earlier values of HRDD_SECRET_KEY exactly, separated by commas",
+            ));
+        }
+        let link_key_id = match pick("HRDD_LINK_KEY_ID", file.link_key_id) {
+            None => 1,
+            Some(text) => text
+                .trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    bad(
+                        "HRDD_LINK_KEY_ID",
+                        format!("\"{text}\" is not a positive whole number"),
+                        "use 1, and a higher number each time new links should use a new key",
+                    )
+                })?,
+        };
+        let job_poll_interval = match pick("HRDD_JOB_POLL_SECONDS", file.job_poll_seconds) {
+            None => std::time::Duration::from_secs(5),
+            Some(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| *s >= 0.05 && *s <= 3600.0)
+                .map(std::time::Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    bad(
+                        "HRDD_JOB_POLL_SECONDS",
+                        format!("\"{text}\" is not a number of seconds between 0.05 and 3600"),
+                        "use e.g. 5",
+                    )
+                })?,
+        };
+
         Ok(Settings {
             listen,
             database_url,
@@ -207,6 +268,9 @@ impl Settings {
             log_format,
             secret_key,
             mail_from,
+            previous_secret_keys,
+            link_key_id,
+            job_poll_interval,
         })
     }
 }
@@ -230,6 +294,24 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert!(s.database_url.is_none());
         assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
+        assert_eq!(s.link_key_id, 1);
+        assert!(s.previous_secret_keys.is_empty());
+        assert_eq!(s.job_poll_interval, std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn link_keys_and_previous_secrets_are_read() {
+        let old = "o".repeat(32);
+        let older = "p".repeat(40);
+        let s = with(&[
+            ("HRDD_LINK_KEY_ID", "3"),
+            ("HRDD_PREVIOUS_SECRET_KEYS", &format!("{old}, {older}")),
+            ("HRDD_JOB_POLL_SECONDS", "0.2"),
+        ])
+        .unwrap();
+        assert_eq!(s.link_key_id, 3);
+        assert_eq!(s.previous_secret_keys, [old, older]);
+        assert_eq!(s.job_poll_interval, std::time::Duration::from_millis(200));
     }
 
     #[test]
@@ -241,6 +323,12 @@ mod tests {
         assert_eq!(e.setting, "DATABASE_URL");
         let e = with(&[("HRDD_LOG_FORMAT", "xml")]).unwrap_err();
         assert_eq!(e.setting, "HRDD_LOG_FORMAT");
+        let e = with(&[("HRDD_LINK_KEY_ID", "0")]).unwrap_err();
+        assert_eq!(e.setting, "HRDD_LINK_KEY_ID");
+        let e = with(&[("HRDD_PREVIOUS_SECRET_KEYS", "short")]).unwrap_err();
+        assert_eq!(e.setting, "HRDD_PREVIOUS_SECRET_KEYS");
+        let e = with(&[("HRDD_JOB_POLL_SECONDS", "never")]).unwrap_err();
+        assert_eq!(e.setting, "HRDD_JOB_POLL_SECONDS");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod email;
 pub mod embedded_pg;
 pub mod error;
+pub mod jobs;
 pub mod routes;
 pub mod services;
 pub mod startup;

@@ -3,7 +3,6 @@
 
 use crate::config::Settings;
 use crate::db::{self, admin};
-use crate::email;
 use crate::embedded_pg::EmbeddedPostgres;
 use crate::routes::{self, AppState};
 use crate::services::templates::{self, TemplateRegistry};
@@ -75,26 +74,32 @@ impl Application {
             settings.public_base_url = format!("http://{}", listener.local_addr()?);
         }
         let secret_key = load_secret_key(&settings)?;
-        let mail_wake = Arc::new(tokio::sync::Notify::new());
-        let outbox = email::worker::Outbox {
-            pool: pool.clone(),
-            transport: email::worker::Transport::from_settings(
+        let jobs = crate::jobs::Jobs::new();
+        let mailer = crate::email::Mailer {
+            transport: crate::email::Transport::from_settings(
                 settings.smtp_url.as_deref(),
                 &settings.data_dir,
             )?,
             from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
-            wake: mail_wake.clone(),
         };
-        let worker = tokio::spawn(email::worker::run(
-            outbox,
-            std::time::Duration::from_secs(5),
+        let worker = tokio::spawn(crate::jobs::run(
+            crate::jobs::Worker::new(pool.clone(), jobs.clone(), mailer),
+            settings.job_poll_interval,
         ));
+        let previous: Vec<Vec<u8>> = settings
+            .previous_secret_keys
+            .iter()
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+        let link_keys =
+            crate::auth::links::LinkKeys::new(settings.link_key_id, &secret_key, &previous);
         let state = web::Data::new(AppState {
             pool,
             registry: Arc::new(registry),
             settings: Arc::new(settings),
             secret_key,
-            mail_wake,
+            jobs,
+            link_keys,
         });
         let server_state = state.clone();
         let server =

@@ -51,6 +51,7 @@ impl Role {
                 ViewFlags,
                 DecideFlags,
                 ViewAudit,
+                ManageJobs,
             ],
             Role::Procurement => &[
                 ViewOrganisations,
@@ -87,6 +88,8 @@ pub enum Permission {
     ViewFlags,
     DecideFlags,
     ViewAudit,
+    /// See failed background jobs (e.g. undeliverable email) and retry them.
+    ManageJobs,
 }
 
 /// Who may call a route.
@@ -179,6 +182,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/staff/flags", Access::Needs(Permission::ViewFlags)),
     ("GET", "/staff/audit", Access::Needs(Permission::ViewAudit)),
+    ("GET", "/staff/jobs", Access::Needs(Permission::ManageJobs)),
+    (
+        "POST",
+        "/staff/jobs/{id}/retry",
+        Access::Needs(Permission::ManageJobs),
+    ),
     (
         "POST",
         "/api/v1/organisations",

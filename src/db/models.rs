@@ -84,6 +84,9 @@ pub struct Invitation {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The link key the token was derived with (`auth::links`); `None` for an older
+    /// random token, which cannot be recomputed.
+    pub link_key_id: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

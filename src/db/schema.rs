@@ -85,6 +85,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
         last_used_at -> Nullable<Timestamptz>,
+        link_key_id -> Nullable<Int4>,
     }
 }
 
@@ -244,12 +245,32 @@ diesel::table! {
         text_body -> Text,
         html_body -> Nullable<Text>,
         created_at -> Timestamptz,
-        attempts -> Int4,
-        next_attempt_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         last_error -> Nullable<Text>,
+        job_id -> Uuid,
+        status -> Text,
     }
 }
+
+diesel::table! {
+    jobs (id) {
+        id -> Uuid,
+        kind -> Text,
+        payload -> Jsonb,
+        run_at -> Timestamptz,
+        dedup_key -> Nullable<Text>,
+        state -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        lease_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(email_outbox -> jobs (job_id));
+diesel::allow_tables_to_appear_in_same_query!(email_outbox, jobs);
 
 diesel::joinable!(staff_sessions -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));

@@ -1,19 +1,22 @@
-//! Transactional email through an outbox.
+//! Email messages: bodies rendered from askama templates (subject, text and HTML per
+//! language, [`templates`]), the MIME message with its headers ([`build_message`]), and
+//! where it goes ([`Transport`]).
 //!
-//! Nothing sends mail from a request: a service writes an `email_outbox` row in the same
-//! transaction as the change it reports ([`enqueue`]), and the worker delivers it
-//! ([`worker`]): SMTP when `SMTP_URL` is set, otherwise `.eml` files in the data folder's
-//! `outbox/`. A failed delivery stays queued and is retried with growing delays, so an
-//! SMTP outage loses nothing.
+//! Nothing sends mail from a request: a service queues a `send_email` job in the same
+//! transaction as the change it reports (`jobs::send_email::queue`), and the job worker
+//! delivers it.
 
-pub mod worker;
+pub mod templates;
+mod transport;
 
-use crate::db::schema::email_outbox;
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+pub use transport::{Mailer, SendError, Transport};
+
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::Message;
 use uuid::Uuid;
 
-/// A message ready to queue.
+/// A rendered message, ready to queue.
 #[derive(Debug, Clone)]
 pub struct Email {
     pub to: String,
@@ -22,18 +25,57 @@ pub struct Email {
     pub html: Option<String>,
 }
 
-/// Queues a message; call inside the transaction of the change it reports.
-pub async fn enqueue(conn: &mut AsyncPgConnection, email: &Email) -> QueryResult<Uuid> {
-    let id = Uuid::new_v4();
-    diesel::insert_into(email_outbox::table)
-        .values((
-            email_outbox::id.eq(id),
-            email_outbox::to_address.eq(&email.to),
-            email_outbox::subject.eq(&email.subject),
-            email_outbox::text_body.eq(&email.text),
-            email_outbox::html_body.eq(&email.html),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(id)
+/// `Auto-Submitted: auto-generated` (RFC 3834): no auto-replies, no vacation notices.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".into())
+    }
+}
+
+/// The Message-ID of the message sent by job `id`: stable across retries, so a copy
+/// delivered twice (a worker that died between the server's answer and recording it)
+/// is recognisable as the same message.
+pub fn message_id(id: Uuid, from: &Mailbox) -> String {
+    format!("<{id}@{}>", from.email.domain())
+}
+
+/// The MIME message for `email`, sent by job `id`: Message-ID from the job, Date (added
+/// by lettre), `Auto-Submitted`, and text with an HTML alternative when there is one.
+pub fn build_message(id: Uuid, from: &Mailbox, email: &Email) -> Result<Message, SendError> {
+    let to: Mailbox = email
+        .to
+        .parse()
+        .map_err(|e| SendError::Permanent(format!("bad recipient address: {e}")))?;
+    let builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(email.subject.clone())
+        .message_id(Some(message_id(id, from)))
+        .date_now()
+        .header(AutoSubmitted);
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(email.text.clone());
+    let message = match &email.html {
+        Some(html) => builder.multipart(
+            MultiPart::alternative().singlepart(text).singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(html.clone()),
+            ),
+        ),
+        None => builder.singlepart(text),
+    };
+    message.map_err(|e| SendError::Permanent(e.to_string()))
 }

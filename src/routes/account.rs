@@ -283,9 +283,13 @@ async fn reset_request(
     form: web::Form<ResetRequestForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    if accounts::request_reset(&mut conn, &form.email, &state.settings.public_base_url).await? {
-        state.mail_wake.notify_one();
-    }
+    accounts::request_reset(
+        &mut conn,
+        &state.jobs,
+        &form.email,
+        &state.settings.public_base_url,
+    )
+    .await?;
     let (token, set) = anonymous_csrf(&state, &req);
     Ok(with_cookie(
         render(&ResetRequestPage {

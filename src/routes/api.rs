@@ -112,6 +112,7 @@ async fn issue_invitation(
     let issued = campaigns::issue_invitation(
         &mut conn,
         &who.actor(),
+        &state.link_keys,
         &state.settings.public_base_url,
         id,
         body.into_inner(),

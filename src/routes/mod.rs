@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api;
 pub mod health;
+pub mod jobs;
 pub mod pages;
 pub mod respondent;
 pub mod staff;
@@ -20,8 +21,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Signs respondent form tokens.
     pub secret_key: Vec<u8>,
-    /// Wakes the email worker after a message is queued.
-    pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Queues background work (emails); services wake the worker after their commit.
+    pub jobs: crate::jobs::Jobs,
+    /// Derive respondent link tokens, so reminders can resend the same link.
+    pub link_keys: crate::auth::links::LinkKeys,
 }
 
 /// Every route of the service.
@@ -30,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(respondent::configure)
         .configure(account::configure)
         .configure(staff::configure)
+        .configure(jobs::configure)
         .configure(pages::configure)
         .configure(health::configure);
 }

@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(audit_page);
 }
 
-fn see_other(to: &str) -> HttpResponse {
+pub(super) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_string()))
         .finish()
@@ -45,7 +45,7 @@ fn role_options() -> Vec<(String, String)> {
         .collect()
 }
 
-fn table(user: &StaffUser, current: &str, title: &str) -> TablePage {
+pub(super) fn table(user: &StaffUser, current: &str, title: &str) -> TablePage {
     TablePage {
         lang: "en".into(),
         title: title.into(),

@@ -6,7 +6,9 @@ use crate::auth::permissions::Role;
 use crate::auth::{new_token, password, session, throttle, token_sha256};
 use crate::db::audit::{self, Actor};
 use crate::db::schema::{api_tokens, password_reset_tokens, users};
-use crate::email::{self, Email};
+use crate::domain::i18n::Lang;
+use crate::email::templates::PasswordReset;
+use crate::jobs::{send_email, Jobs};
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -444,9 +446,11 @@ async fn store_password(
 }
 
 /// Emails a reset link if the address belongs to an enabled account. Says nothing
-/// either way, so the form cannot be used to find out who has an account.
+/// either way, so the form cannot be used to find out who has an account. The email is
+/// queued as a job in the same transaction as the token, and the worker woken after it.
 pub async fn request_reset(
     conn: &mut Conn,
+    jobs: &Jobs,
     email: &str,
     public_base_url: &str,
 ) -> Result<bool, AppError> {
@@ -476,16 +480,16 @@ pub async fn request_reset(
     }
     let token = new_token();
     let link = format!("{public_base_url}/password/reset/{token}");
-    let minutes = RESET_TOKEN_LIFETIME.num_minutes();
-    let message = Email {
-        to: address,
-        subject: "Reset your HRDD Survey password".into(),
-        text: format!(
-            "Hello {name},\n\nSomeone (hopefully you) asked to reset the password of your HRDD Survey account.\n\nOpen this link within {minutes} minutes to choose a new password:\n\n{link}\n\nThe link works once. If you did not ask for this, ignore this email: your password stays as it is.\n\nHRDD Survey\n"
-        ),
-        html: None,
-    };
-    conn.transaction::<_, AppError, _>(|conn| {
+    // Staff accounts have no language setting yet: English.
+    let message = PasswordReset {
+        lang: Lang::En,
+        name,
+        link,
+        minutes: RESET_TOKEN_LIFETIME.num_minutes(),
+    }
+    .render(&address)
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let queued = conn.transaction::<_, AppError, _>(|conn| {
         async move {
             diesel::insert_into(password_reset_tokens::table)
                 .values((
@@ -495,7 +499,7 @@ pub async fn request_reset(
                 ))
                 .execute(conn)
                 .await?;
-            email::enqueue(conn, &message).await?;
+            send_email::queue(conn, jobs, &message, None).await?;
             audit::append(
                 conn,
                 &Actor::System,
@@ -509,7 +513,9 @@ pub async fn request_reset(
         }
         .scope_boxed()
     })
-    .await
+    .await?;
+    jobs.wake();
+    Ok(queued)
 }
 
 /// Whether a reset token is usable (unused, unexpired, account enabled).

@@ -3,6 +3,7 @@
 
 use super::templates::TemplateRegistry;
 use super::Conn;
+use crate::auth::links::LinkKeys;
 use crate::db::audit::{self, Actor};
 use crate::db::models::{Campaign, Invitation};
 use crate::db::queries;
@@ -11,7 +12,6 @@ use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::AsyncConnection;
-use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -110,10 +110,12 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Issues a link for a contact; any earlier link of the same contact for the campaign
-/// stops working.
+/// stops working. The token is derived from the new invitation's id under the current
+/// link key (`auth::links`), so a reminder can recompute it; only its hash is stored.
 pub async fn issue_invitation(
     conn: &mut Conn,
     actor: &Actor,
+    keys: &LinkKeys,
     public_base_url: &str,
     campaign_id: Uuid,
     input: NewInvitation,
@@ -133,8 +135,9 @@ pub async fn issue_invitation(
             .ok_or_else(|| AppError::field("language", "must be one of en, ja, vi, zh"))?,
         None => Lang::parse(&contact.language).unwrap_or(Lang::En),
     };
-    // 256 bits of randomness (43 characters of 62 symbols each).
-    let token = Alphanumeric.sample_string(&mut rand::rng(), 43);
+    let invitation_id = Uuid::new_v4();
+    // 256 bits (43 characters of 62 symbols each), unguessable without the secret key.
+    let (token, link_key_id) = keys.issue(invitation_id);
     let now = Utc::now();
     let expires_at = match input.valid_days {
         Some(days) => now + Duration::days(days.into()),
@@ -154,7 +157,7 @@ pub async fn issue_invitation(
             let response = queries::ensure_response(conn, campaign.id, contact.organisation_id).await?;
             let revoked_previous = queries::revoke_active_invitations(conn, campaign.id, contact.id).await?;
             let invitation = Invitation {
-                id: Uuid::new_v4(),
+                id: invitation_id,
                 campaign_id: campaign.id,
                 organisation_id: contact.organisation_id,
                 contact_id: contact.id,
@@ -165,6 +168,7 @@ pub async fn issue_invitation(
                 expires_at,
                 revoked_at: None,
                 last_used_at: None,
+                link_key_id: Some(link_key_id),
             };
             queries::insert_invitation(conn, &invitation).await?;
             audit::append(

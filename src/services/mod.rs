@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod campaigns;
+pub mod jobs;
 pub mod organisations;
 pub mod responses;
 pub mod templates;

@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 7] = [
+        let all: [(&str, &str, Option<Permission>); 8] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -42,6 +42,7 @@ impl StaffNav {
                 "API tokens",
                 Some(Permission::ManageApiTokens),
             ),
+            ("/staff/jobs", "Jobs", Some(Permission::ManageJobs)),
         ];
         StaffNav {
             user_name: user.name.clone(),

@@ -1,0 +1,302 @@
+//! Queries on `jobs` and on `email_outbox`, the message rows that `send_email` jobs
+//! deliver. The life of a job: pending → (claimed) running → done, or pending again
+//! with a later `run_at`, or dead. Every update after the claim names the attempt it
+//! belongs to, so a worker whose lease ran out cannot overwrite a newer attempt.
+
+use super::schema::{email_outbox, jobs};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+type Conn = AsyncPgConnection;
+
+/// A job row.
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: DateTime<Utc>,
+    pub dedup_key: Option<String>,
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts a pending job; `None` when a job with the same `dedup_key` exists (in any
+/// state: a key is used once).
+pub async fn insert(
+    conn: &mut Conn,
+    id: Uuid,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at: DateTime<Utc>,
+    dedup_key: Option<&str>,
+    max_attempts: i32,
+) -> QueryResult<Option<Uuid>> {
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(id),
+            jobs::kind.eq(kind),
+            jobs::payload.eq(payload),
+            jobs::run_at.eq(run_at),
+            jobs::dedup_key.eq(dedup_key),
+            jobs::max_attempts.eq(max_attempts),
+        ))
+        .on_conflict_do_nothing()
+        .returning(jobs::id)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Running jobs whose lease ran out on their last allowed attempt become dead (the
+/// worker died or hung); returns their ids and kinds.
+pub async fn bury_lost(conn: &mut Conn) -> QueryResult<Vec<(Uuid, String)>> {
+    #[derive(QueryableByName)]
+    struct Lost {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text)]
+        kind: String,
+    }
+    let rows: Vec<Lost> = diesel::sql_query(
+        "UPDATE jobs SET state = 'dead', lease_until = NULL, finished_at = now(), \
+                last_error = left('the worker stopped during the last attempt (lease expired)' \
+                                  || coalesce('; before: ' || last_error, ''), 2000) \
+          WHERE state = 'running' AND lease_until < now() AND attempts >= max_attempts \
+          RETURNING id, kind",
+    )
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.kind)).collect())
+}
+
+/// Claims up to `limit` due jobs in one statement: pending ones whose time has come, and
+/// running ones whose lease expired (their worker died). `SKIP LOCKED` lets concurrent
+/// workers take different rows; each claimed job is marked running with a lease of
+/// `lease_seconds` and its attempt counted. No lock is held once this returns.
+pub async fn claim(conn: &mut Conn, limit: i64, lease_seconds: f64) -> QueryResult<Vec<Job>> {
+    diesel::sql_query(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+                lease_until = now() + make_interval(secs => $2) \
+          WHERE id IN (SELECT id FROM jobs \
+                        WHERE (state = 'pending' AND run_at <= now()) \
+                           OR (state = 'running' AND lease_until < now() AND attempts < max_attempts) \
+                        ORDER BY run_at \
+                        LIMIT $1 \
+                        FOR UPDATE SKIP LOCKED) \
+          RETURNING *",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Double, _>(lease_seconds)
+    .load(conn)
+    .await
+}
+
+/// Attempt `attempt` of job `id` succeeded; false if the claim was lost meanwhile.
+pub async fn mark_done(conn: &mut Conn, id: Uuid, attempt: i32) -> QueryResult<bool> {
+    diesel::update(claimed(id, attempt))
+        .set((
+            jobs::state.eq("done"),
+            jobs::lease_until.eq(None::<DateTime<Utc>>),
+            jobs::finished_at.eq(diesel::dsl::now),
+            jobs::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .await
+        .map(|n| n == 1)
+}
+
+/// Attempt `attempt` failed and may be retried in `delay_seconds`.
+pub async fn mark_retry(
+    conn: &mut Conn,
+    id: Uuid,
+    attempt: i32,
+    delay_seconds: f64,
+    error: &str,
+) -> QueryResult<bool> {
+    diesel::update(claimed(id, attempt))
+        .set((
+            jobs::state.eq("pending"),
+            jobs::lease_until.eq(None::<DateTime<Utc>>),
+            jobs::last_error.eq(error),
+            jobs::run_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+                "now() + make_interval(secs => ",
+            )
+            .bind::<Double, _>(delay_seconds)
+            .sql(")")),
+        ))
+        .execute(conn)
+        .await
+        .map(|n| n == 1)
+}
+
+/// Attempt `attempt` failed for good (a permanent error, or the attempt cap).
+pub async fn mark_dead(conn: &mut Conn, id: Uuid, attempt: i32, error: &str) -> QueryResult<bool> {
+    diesel::update(claimed(id, attempt))
+        .set((
+            jobs::state.eq("dead"),
+            jobs::lease_until.eq(None::<DateTime<Utc>>),
+            jobs::finished_at.eq(diesel::dsl::now),
+            jobs::last_error.eq(error),
+        ))
+        .execute(conn)
+        .await
+        .map(|n| n == 1)
+}
+
+/// The row of job `id` while attempt `attempt` still holds it.
+fn claimed(
+    id: Uuid,
+    attempt: i32,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<diesel::dsl::Find<jobs::table, Uuid>, diesel::dsl::Eq<jobs::state, &'static str>>,
+    diesel::dsl::Eq<jobs::attempts, i32>,
+> {
+    jobs::table
+        .find(id)
+        .filter(jobs::state.eq("running"))
+        .filter(jobs::attempts.eq(attempt))
+}
+
+/// A dead job back to pending, due now, with a fresh set of attempts; its kind, or
+/// `None` when there is no dead job `id`.
+pub async fn revive(conn: &mut Conn, id: Uuid) -> QueryResult<Option<String>> {
+    diesel::update(jobs::table.find(id).filter(jobs::state.eq("dead")))
+        .set((
+            jobs::state.eq("pending"),
+            jobs::attempts.eq(0),
+            jobs::run_at.eq(diesel::dsl::now),
+            jobs::finished_at.eq(None::<DateTime<Utc>>),
+        ))
+        .returning(jobs::kind)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Dead jobs and jobs that failed at least once and wait for a retry, newest first,
+/// with the recipient when the job sends an email.
+pub async fn troubled(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(Job, Option<String>)>> {
+    jobs::table
+        .left_join(email_outbox::table)
+        .filter(
+            jobs::state
+                .eq("dead")
+                .or(jobs::state.ne("done").and(jobs::last_error.is_not_null())),
+        )
+        .order((jobs::created_at.desc(), jobs::id))
+        .limit(limit)
+        .select((Job::as_select(), email_outbox::to_address.nullable()))
+        .load(conn)
+        .await
+}
+
+pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Job>> {
+    jobs::table
+        .find(id)
+        .select(Job::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+// ---- email_outbox ---------------------------------------------------------------------
+
+/// A queued message as the email job reads it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = email_outbox)]
+pub struct OutboxEmail {
+    pub id: Uuid,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: Option<String>,
+    pub status: String,
+}
+
+pub async fn insert_email(
+    conn: &mut Conn,
+    id: Uuid,
+    job_id: Uuid,
+    to: &str,
+    subject: &str,
+    text: &str,
+    html: Option<&str>,
+) -> QueryResult<()> {
+    diesel::insert_into(email_outbox::table)
+        .values((
+            email_outbox::id.eq(id),
+            email_outbox::job_id.eq(job_id),
+            email_outbox::to_address.eq(to),
+            email_outbox::subject.eq(subject),
+            email_outbox::text_body.eq(text),
+            email_outbox::html_body.eq(html),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn email_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option<OutboxEmail>> {
+    email_outbox::table
+        .filter(email_outbox::job_id.eq(job_id))
+        .select(OutboxEmail::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The message was accepted. Its bodies are cleared: they can hold a working link (a
+/// password reset), which should not outlive the delivery in the database.
+pub async fn email_sent(conn: &mut Conn, job_id: Uuid) -> QueryResult<()> {
+    diesel::update(email_outbox::table.filter(email_outbox::job_id.eq(job_id)))
+        .set((
+            email_outbox::status.eq("sent"),
+            email_outbox::sent_at.eq(diesel::dsl::now),
+            email_outbox::last_error.eq(None::<String>),
+            email_outbox::text_body.eq(""),
+            email_outbox::html_body.eq(None::<String>),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Records the server's answer; `failed` when no retry will follow.
+pub async fn email_error(
+    conn: &mut Conn,
+    job_id: Uuid,
+    error: &str,
+    failed: bool,
+) -> QueryResult<()> {
+    diesel::update(email_outbox::table.filter(email_outbox::job_id.eq(job_id)))
+        .set((
+            email_outbox::last_error.eq(error),
+            email_outbox::status.eq(if failed { "failed" } else { "queued" }),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// A message queued again (its job was retried by an admin).
+pub async fn email_requeued(conn: &mut Conn, job_id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        email_outbox::table
+            .filter(email_outbox::job_id.eq(job_id))
+            .filter(email_outbox::status.eq("failed")),
+    )
+    .set(email_outbox::status.eq("queued"))
+    .execute(conn)
+    .await
+    .map(|_| ())
+}

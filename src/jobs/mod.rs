@@ -1,0 +1,396 @@
+//! Background jobs: everything that runs later or outside a request (emails now;
+//! reminders, escalations and re-assessments are kinds to add).
+//!
+//! - **Enqueue** inside the transaction of the change that causes the job
+//!   ([`Jobs::enqueue`]), so a job exists if and only if the change committed. After the
+//!   commit the service calls [`Jobs::wake`]; handlers never do. A `dedup_key` is used
+//!   once: a second job with the same key is ignored, even after the first is done.
+//! - **Claim** ([`db::jobs::claim`]): one short statement picks due jobs with
+//!   `FOR UPDATE SKIP LOCKED`, marks them running with a lease and counts the attempt,
+//!   and commits. Two workers never hold the same job at once.
+//! - **Run** with no row lock and no transaction open (no lock is held while an SMTP
+//!   server thinks), then record the outcome: done; pending again after a backoff with
+//!   jitter (retryable errors); or dead (a permanent error, or the attempt cap).
+//!   Dead jobs are listed for admins on `/staff/jobs`, where they can be retried.
+//! - **A worker that dies mid-job**: its lease expires and another worker claims the job
+//!   again (the attempt counts). So a job runs at most once at a time, and more than
+//!   once only when a worker stopped after doing the work but before recording it: for
+//!   an email, the server may then get the message twice, with the same Message-ID
+//!   (derived from the job id) so the duplicate is recognisable. Recording the outcome is
+//!   fenced by the attempt number: a worker whose lease was taken over records nothing.
+
+pub mod send_email;
+
+use crate::db::jobs as q;
+use crate::db::Pool;
+use crate::email::Mailer;
+use chrono::{DateTime, Duration, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use rand::Rng;
+use std::sync::Arc;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// Attempts before a job is dead, unless the job says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
+
+/// What a job does. Each kind is listed in the `jobs.kind` CHECK constraint too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Deliver one `email_outbox` message (`send_email`).
+    SendEmail,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 1] = [Kind::SendEmail];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SendEmail => "send_email",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A job to queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: Uuid,
+    pub kind: Kind,
+    pub payload: serde_json::Value,
+    pub run_at: DateTime<Utc>,
+    pub dedup_key: Option<String>,
+    pub max_attempts: i32,
+}
+
+impl NewJob {
+    /// A job due now, without a deduplication key, with the default attempt cap.
+    pub fn new(kind: Kind, payload: serde_json::Value) -> NewJob {
+        NewJob {
+            id: Uuid::new_v4(),
+            kind,
+            payload,
+            run_at: Utc::now(),
+            dedup_key: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+
+    /// Queued at most once for `key`, ever.
+    pub fn dedup_key(mut self, key: impl Into<String>) -> NewJob {
+        self.dedup_key = Some(key.into());
+        self
+    }
+
+    pub fn run_at(mut self, at: DateTime<Utc>) -> NewJob {
+        self.run_at = at;
+        self
+    }
+
+    pub fn max_attempts(mut self, n: i32) -> NewJob {
+        self.max_attempts = n;
+        self
+    }
+}
+
+/// The handle services queue jobs through. It holds no connection: jobs are written with
+/// the caller's, inside the caller's transaction.
+#[derive(Clone, Default)]
+pub struct Jobs {
+    wake: Arc<Notify>,
+}
+
+impl Jobs {
+    pub fn new() -> Jobs {
+        Jobs::default()
+    }
+
+    /// Queues `job` on `conn` (call inside the transaction of the change that causes it);
+    /// `None` when its deduplication key was used before. Call [`Jobs::wake`] after the
+    /// commit.
+    pub async fn enqueue(
+        &self,
+        conn: &mut AsyncPgConnection,
+        job: NewJob,
+    ) -> QueryResult<Option<Uuid>> {
+        q::insert(
+            conn,
+            job.id,
+            job.kind.as_str(),
+            &job.payload,
+            job.run_at,
+            job.dedup_key.as_deref(),
+            job.max_attempts,
+        )
+        .await
+    }
+
+    /// Tells the worker to look for due jobs now (after the enqueuing transaction
+    /// committed: woken earlier, it would not see the job yet, and find it only at the
+    /// next poll).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    async fn woken(&self) {
+        self.wake.notified().await
+    }
+}
+
+/// A job as claimed by a worker: attempt `attempt` of at most `max_attempts`.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub kind: Kind,
+    pub payload: serde_json::Value,
+    pub attempt: i32,
+    pub max_attempts: i32,
+}
+
+/// Why a job did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another attempt later (e.g. SMTP 4xx, connection refused).
+    Retry(String),
+    /// Never worth retrying (e.g. SMTP 5xx: the server's answer).
+    Permanent(String),
+}
+
+/// What one pass of [`run_due`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    pub done: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+/// Everything a worker needs.
+#[derive(Clone)]
+pub struct Worker {
+    pub pool: Pool,
+    pub jobs: Jobs,
+    pub mailer: Mailer,
+    /// How long a claim lasts before another worker may take the job over; longer than
+    /// the slowest job (an SMTP send times out after 20 s) times `batch`.
+    pub lease: std::time::Duration,
+    /// Jobs claimed at once.
+    pub batch: i64,
+}
+
+impl Worker {
+    pub fn new(pool: Pool, jobs: Jobs, mailer: Mailer) -> Worker {
+        Worker {
+            pool,
+            jobs,
+            mailer,
+            lease: std::time::Duration::from_secs(300),
+            batch: 10,
+        }
+    }
+}
+
+/// Base delay before the attempt after `attempt` (1-based): 30 s, 1 min, 2 min …
+/// capped at one hour.
+pub fn retry_delay(attempt: i32) -> Duration {
+    let secs = 30i64 << (attempt.clamp(1, 8) - 1);
+    Duration::seconds(secs.min(3600))
+}
+
+/// [`retry_delay`] plus up to a quarter more at random, so jobs that failed together
+/// (an SMTP outage) do not all come back in the same second.
+pub fn retry_delay_with_jitter(attempt: i32) -> std::time::Duration {
+    let base = retry_delay(attempt).num_milliseconds() as f64 / 1000.0;
+    let jitter = rand::rng().random_range(0.0..0.25);
+    std::time::Duration::from_secs_f64(base * (1.0 + jitter))
+}
+
+/// Runs every due job (in batches) until none is left; returns what happened. Tests
+/// call it directly; [`run`] calls it in a loop.
+pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
+    let mut stats = RunStats::default();
+    loop {
+        let claimed = {
+            let mut conn = worker.pool.get().await?;
+            for (id, kind) in q::bury_lost(&mut conn).await? {
+                tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
+                if Kind::parse(&kind) == Some(Kind::SendEmail) {
+                    send_email::record_lost(&mut conn, id).await?;
+                }
+                stats.dead += 1;
+            }
+            q::claim(&mut conn, worker.batch, worker.lease.as_secs_f64()).await?
+        };
+        if claimed.is_empty() {
+            return Ok(stats);
+        }
+        for row in claimed {
+            let Some(kind) = Kind::parse(&row.kind) else {
+                let mut conn = worker.pool.get().await?;
+                q::mark_dead(&mut conn, row.id, row.attempts, "unknown job kind").await?;
+                stats.dead += 1;
+                continue;
+            };
+            let job = Claimed {
+                id: row.id,
+                kind,
+                payload: row.payload,
+                attempt: row.attempts,
+                max_attempts: row.max_attempts,
+            };
+            let outcome = match job.kind {
+                Kind::SendEmail => send_email::run(worker, &job).await,
+            };
+            match record(worker, &job, outcome).await? {
+                Recorded::Done => stats.done += 1,
+                Recorded::Retry => stats.retried += 1,
+                Recorded::Dead => stats.dead += 1,
+                Recorded::Lost => {}
+            }
+        }
+    }
+}
+
+enum Recorded {
+    Done,
+    Retry,
+    Dead,
+    /// The lease ran out and another worker has the job now.
+    Lost,
+}
+
+/// Stores the outcome of an attempt, with the kind's own bookkeeping, in one transaction.
+async fn record(
+    worker: &Worker,
+    job: &Claimed,
+    outcome: Result<(), Failure>,
+) -> anyhow::Result<Recorded> {
+    use diesel_async::scoped_futures::ScopedFutureExt;
+    use diesel_async::AsyncConnection;
+    let mut conn = worker.pool.get().await?;
+    let outcome = &outcome;
+    let recorded = conn
+        .transaction::<_, diesel::result::Error, _>(|conn| {
+            async move {
+                let (recorded, kept) = match outcome {
+                    Ok(()) => (
+                        Recorded::Done,
+                        q::mark_done(conn, job.id, job.attempt).await?,
+                    ),
+                    Err(Failure::Retry(e)) if job.attempt < job.max_attempts => {
+                        let delay = retry_delay_with_jitter(job.attempt).as_secs_f64();
+                        (
+                            Recorded::Retry,
+                            q::mark_retry(conn, job.id, job.attempt, delay, &clip(e)).await?,
+                        )
+                    }
+                    Err(Failure::Retry(e)) => (
+                        Recorded::Dead,
+                        q::mark_dead(
+                            conn,
+                            job.id,
+                            job.attempt,
+                            &clip(&format!("gave up after {} attempts: {e}", job.attempt)),
+                        )
+                        .await?,
+                    ),
+                    Err(Failure::Permanent(e)) => (
+                        Recorded::Dead,
+                        q::mark_dead(conn, job.id, job.attempt, &clip(e)).await?,
+                    ),
+                };
+                if !kept {
+                    return Ok(Recorded::Lost);
+                }
+                match job.kind {
+                    Kind::SendEmail => {
+                        send_email::record(conn, job.id, outcome, matches!(recorded, Recorded::Dead))
+                            .await?
+                    }
+                }
+                Ok(recorded)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    match (&recorded, outcome) {
+        (Recorded::Done, _) => tracing::info!(id = %job.id, kind = job.kind.as_str(), "job done"),
+        (Recorded::Retry, Err(f)) => {
+            tracing::warn!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, error = ?f, "job failed; will retry")
+        }
+        (Recorded::Dead, Err(f)) => {
+            tracing::error!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, error = ?f, "job dead")
+        }
+        (Recorded::Lost, _) => {
+            tracing::warn!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, "job outcome not recorded: its lease expired and another worker took it over")
+        }
+        _ => {}
+    }
+    Ok(recorded)
+}
+
+fn clip(e: &str) -> String {
+    e.chars().take(2000).collect()
+}
+
+/// Runs forever: due jobs when woken and at least every `interval`.
+pub async fn run(worker: Worker, interval: std::time::Duration) {
+    loop {
+        if let Err(e) = run_due(&worker).await {
+            tracing::warn!(error = %e, "job worker");
+        }
+        tokio::select! {
+            _ = worker.jobs.woken() => {}
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+/// A dead job queued again by an admin (fresh attempts, due now); false when `id` is not
+/// a dead job. Runs inside the caller's transaction; wake the worker after the commit.
+pub async fn revive(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    match q::revive(conn, id).await? {
+        None => Ok(false),
+        Some(kind) => {
+            if Kind::parse(&kind) == Some(Kind::SendEmail) {
+                crate::db::jobs::email_requeued(conn, id).await?;
+            }
+            Ok(true)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(retry_delay(1), Duration::seconds(30));
+        assert_eq!(retry_delay(2), Duration::seconds(60));
+        assert_eq!(retry_delay(8), Duration::seconds(3600));
+        assert_eq!(retry_delay(50), Duration::seconds(3600));
+    }
+
+    #[test]
+    fn jitter_adds_up_to_a_quarter() {
+        for attempt in 1..10 {
+            let base = retry_delay(attempt).num_seconds() as f64;
+            for _ in 0..50 {
+                let d = retry_delay_with_jitter(attempt).as_secs_f64();
+                assert!(d >= base && d < base * 1.25, "{attempt}: {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(Kind::parse("reminder"), None);
+    }
+}

@@ -1,0 +1,96 @@
+//! The `send_email` job: delivers one `email_outbox` message. The message row keeps its
+//! delivery status (`queued`, `sent`, `failed`) and the server's last answer, for the
+//! pages that show a contact's mail; the job keeps the attempts and the schedule.
+
+use super::{Claimed, Failure, Jobs, Kind, NewJob, Worker};
+use crate::db::jobs as q;
+use crate::email::{build_message, Email, SendError};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+/// Queues `email` (inside the caller's transaction); returns the job id, or `None` when
+/// `dedup_key` was used before (then nothing is queued). The message row has the job's
+/// id, and so does its Message-ID.
+pub async fn queue(
+    conn: &mut AsyncPgConnection,
+    jobs: &Jobs,
+    email: &Email,
+    dedup_key: Option<&str>,
+) -> QueryResult<Option<Uuid>> {
+    let mut job = NewJob::new(Kind::SendEmail, serde_json::json!({}));
+    if let Some(key) = dedup_key {
+        job = job.dedup_key(key);
+    }
+    let Some(id) = jobs.enqueue(conn, job).await? else {
+        return Ok(None);
+    };
+    q::insert_email(
+        conn,
+        id,
+        id,
+        &email.to,
+        &email.subject,
+        &email.text,
+        email.html.as_deref(),
+    )
+    .await?;
+    Ok(Some(id))
+}
+
+/// Sends the job's message (no transaction open meanwhile).
+pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
+    let row = {
+        let mut conn = worker
+            .pool
+            .get()
+            .await
+            .map_err(|e| Failure::Retry(format!("database: {e}")))?;
+        q::email_of_job(&mut conn, job.id)
+            .await
+            .map_err(|e| Failure::Retry(format!("database: {e}")))?
+    };
+    let Some(row) = row else {
+        return Err(Failure::Permanent("no message for this job".into()));
+    };
+    let email = Email {
+        to: row.to_address,
+        subject: row.subject,
+        text: row.text_body,
+        html: row.html_body,
+    };
+    let sent = match build_message(job.id, &worker.mailer.from, &email) {
+        Ok(message) => worker.mailer.transport.send(message).await,
+        Err(e) => Err(e),
+    };
+    sent.map_err(|e| match e {
+        SendError::Retry(m) => Failure::Retry(m),
+        SendError::Permanent(m) => Failure::Permanent(m),
+    })
+}
+
+/// The message's side of an attempt's outcome (inside the job's recording transaction).
+pub(super) async fn record(
+    conn: &mut AsyncPgConnection,
+    job_id: Uuid,
+    outcome: &Result<(), Failure>,
+    dead: bool,
+) -> QueryResult<()> {
+    match outcome {
+        Ok(()) => q::email_sent(conn, job_id).await,
+        Err(Failure::Retry(e) | Failure::Permanent(e)) => {
+            q::email_error(conn, job_id, &super::clip(e), dead).await
+        }
+    }
+}
+
+/// The job died with its worker on the last attempt.
+pub(super) async fn record_lost(conn: &mut AsyncPgConnection, job_id: Uuid) -> QueryResult<()> {
+    q::email_error(
+        conn,
+        job_id,
+        "not confirmed: the worker stopped while sending",
+        true,
+    )
+    .await
+}

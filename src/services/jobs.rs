@@ -1,0 +1,46 @@
+//! Background jobs as admins see them: the ones that failed, and retrying a dead one.
+
+use super::Conn;
+use crate::db::audit::{self, Actor};
+use crate::db::jobs::{self as q, Job};
+use crate::error::AppError;
+use crate::jobs::{self, Jobs};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+
+/// Dead jobs and jobs waiting for a retry after a failure, newest first, with the
+/// recipient of those that send an email.
+pub async fn troubled(conn: &mut Conn) -> Result<Vec<(Job, Option<String>)>, AppError> {
+    Ok(q::troubled(conn, 500).await?)
+}
+
+/// Queues a dead job again with a fresh set of attempts.
+pub async fn retry(conn: &mut Conn, jobs: &Jobs, actor: &Actor, id: Uuid) -> Result<(), AppError> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            let before = q::find(conn, id).await?.ok_or(AppError::NotFound("job"))?;
+            if !jobs::revive(conn, id).await? {
+                return Err(AppError::Conflict(format!(
+                    "only a dead job can be retried; this one is {}",
+                    before.state
+                )));
+            }
+            audit::append(
+                conn,
+                actor,
+                "job.retried",
+                "job",
+                id,
+                json!({"kind": before.kind, "attempts": before.attempts, "last_error": before.last_error}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await?;
+    jobs.wake();
+    Ok(())
+}

@@ -336,15 +336,16 @@ fn clip(e: &str) -> String {
     e.chars().take(2000).collect()
 }
 
-/// Runs forever: due jobs when woken and at least every `interval`.
+/// Runs forever: due jobs when woken, and at least every `interval` (the first pass,
+/// for jobs left from before a restart, comes after one interval too).
 pub async fn run(worker: Worker, interval: std::time::Duration) {
     loop {
-        if let Err(e) = run_due(&worker).await {
-            tracing::warn!(error = %e, "job worker");
-        }
         tokio::select! {
             _ = worker.jobs.woken() => {}
             _ = tokio::time::sleep(interval) => {}
+        }
+        if let Err(e) = run_due(&worker).await {
+            tracing::warn!(error = %e, "job worker");
         }
     }
 }

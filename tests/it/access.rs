@@ -52,6 +52,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
+    ("GET", "/staff/jobs", 303, "A", 200, 403),
+    ("POST", "/staff/jobs/{id}/retry", 303, "A", 303, 403),
     ("POST", "/api/v1/organisations", 401, "AP", 201, 403),
     ("GET", "/api/v1/organisations/{id}", 401, "APCV", 200, 403),
     (
@@ -203,6 +205,7 @@ async fn call(
             .unwrap();
             pattern.replace("{id}", &t.id.to_string())
         }
+        "/staff/jobs/{id}/retry" => pattern.replace("{id}", &dead_job(&mut conn).await.to_string()),
         "/api/v1/organisations/{id}" | "/api/v1/organisations/{id}/contacts" => {
             pattern.replace("{id}", &fx.org)
         }
@@ -327,6 +330,29 @@ async fn call(
             .request(Method::from_bytes(m.as_bytes()).unwrap(), &url),
     };
     request.send().await.unwrap().status()
+}
+
+/// A job that failed for good, for the retry route to act on.
+async fn dead_job(conn: &mut diesel_async::AsyncPgConnection) -> uuid::Uuid {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::jobs;
+    use hrdd_survey::jobs::{Jobs, Kind, NewJob};
+    let id = Jobs::new()
+        .enqueue(conn, NewJob::new(Kind::SendEmail, json!({})))
+        .await
+        .unwrap()
+        .unwrap();
+    diesel::update(jobs::table.find(id))
+        .set((
+            jobs::state.eq("dead"),
+            jobs::finished_at.eq(chrono::Utc::now()),
+            jobs::last_error.eq("550 no such mailbox"),
+        ))
+        .execute(conn)
+        .await
+        .unwrap();
+    id
 }
 
 #[tokio::test]

@@ -12,6 +12,8 @@ mod cli;
 mod database;
 mod embedded;
 mod helpers;
+mod jobs;
+mod links;
 mod loader;
 mod mail;
 mod respondent;

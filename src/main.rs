@@ -32,6 +32,9 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Run background jobs (email delivery) without the web service, for sites that
+    /// run web and worker processes apart. `serve` runs the same worker inside.
+    Worker,
     /// Apply database migrations and store new questionnaire versions, then exit.
     Migrate,
     /// Check questionnaire files and report every problem as file:line.
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             Command::Serve { demo } => serve(settings, demo).await,
+            Command::Worker => worker(settings).await,
             Command::Migrate => migrate(settings).await,
             Command::User { command } => user(settings, command).await,
             Command::CheckTemplates { .. } => unreachable!("handled above"),
@@ -134,6 +138,41 @@ fn check_templates(dir: &std::path::Path) -> ExitCode {
             }
             eprintln!("{} problem(s) found", errors.len());
             ExitCode::FAILURE
+        }
+    }
+}
+
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    let database = startup::prepare_database(&settings).await?;
+    let result = async {
+        let pool = hrdd_survey::db::pool(&database.url, 4)?;
+        let worker = startup::job_worker(&settings, pool, hrdd_survey::jobs::Jobs::new())?;
+        tracing::info!("job worker running");
+        tokio::select! {
+            _ = hrdd_survey::jobs::run(worker, settings.job_poll_interval) => {}
+            _ = shutdown_signal() => tracing::info!("job worker stopping"),
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(pg) = &database.embedded {
+        pg.stop();
+    }
+    result
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
         }
     }
 }

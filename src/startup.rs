@@ -75,15 +75,8 @@ impl Application {
         }
         let secret_key = load_secret_key(&settings)?;
         let jobs = crate::jobs::Jobs::new();
-        let mailer = crate::email::Mailer {
-            transport: crate::email::Transport::from_settings(
-                settings.smtp_url.as_deref(),
-                &settings.data_dir,
-            )?,
-            from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
-        };
         let worker = tokio::spawn(crate::jobs::run(
-            crate::jobs::Worker::new(pool.clone(), jobs.clone(), mailer),
+            job_worker(&settings, pool.clone(), jobs.clone())?,
             settings.job_poll_interval,
         ));
         let previous: Vec<Vec<u8>> = settings
@@ -159,6 +152,23 @@ impl Application {
         self.worker.abort();
         result
     }
+}
+
+/// The job worker for `settings` (mail over SMTP or to the outbox folder), as `serve`
+/// runs it inside the service and `worker` runs it alone.
+pub fn job_worker(
+    settings: &Settings,
+    pool: db::Pool,
+    jobs: crate::jobs::Jobs,
+) -> anyhow::Result<crate::jobs::Worker> {
+    let mailer = crate::email::Mailer {
+        transport: crate::email::Transport::from_settings(
+            settings.smtp_url.as_deref(),
+            &settings.data_dir,
+        )?,
+        from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
+    };
+    Ok(crate::jobs::Worker::new(pool, jobs, mailer))
 }
 
 /// JSON bodies: at most 64 KiB, and a parse error is a 400 that says what is wrong.

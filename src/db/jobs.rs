@@ -154,13 +154,15 @@ pub async fn mark_dead(conn: &mut Conn, id: Uuid, attempt: i32, error: &str) -> 
 }
 
 /// The row of job `id` while attempt `attempt` still holds it.
-fn claimed(
-    id: Uuid,
-    attempt: i32,
-) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<diesel::dsl::Find<jobs::table, Uuid>, diesel::dsl::Eq<jobs::state, &'static str>>,
+type HeldBy = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<jobs::table, Uuid>,
+        diesel::dsl::Eq<jobs::state, &'static str>,
+    >,
     diesel::dsl::Eq<jobs::attempts, i32>,
-> {
+>;
+
+fn claimed(id: Uuid, attempt: i32) -> HeldBy {
     jobs::table
         .find(id)
         .filter(jobs::state.eq("running"))

@@ -104,15 +104,25 @@ mod tests {
             assert!(e.text.contains("https://survey.example/password/reset/abc"));
             assert!(e.text.contains("30"));
         }
-        assert_eq!(reset(Lang::Zh, "N").subject, en.subject, "falls back to English");
+        assert_eq!(
+            reset(Lang::Zh, "N").subject,
+            en.subject,
+            "falls back to English"
+        );
     }
 
     #[test]
     fn html_is_escaped_inline_styled_and_without_script_or_remote_images() {
         let e = reset(Lang::En, "<b>Rosa</b> & co");
         let html = e.html.unwrap();
-        assert!(html.contains("Hello &#60;b&#62;Rosa&#60;/b&#62; &#38; co,"), "{html}");
-        assert!(e.text.contains("<b>Rosa</b> & co"), "the text part is not HTML-escaped");
+        assert!(
+            html.contains("Hello &#60;b&#62;Rosa&#60;/b&#62; &#38; co,"),
+            "{html}"
+        );
+        assert!(
+            e.text.contains("<b>Rosa</b> & co"),
+            "the text part is not HTML-escaped"
+        );
         let lower = html.to_lowercase();
         for forbidden in ["<script", "<img", "<link", "<style", "url(", "javascript:"] {
             assert!(!lower.contains(forbidden), "{forbidden} in {html}");

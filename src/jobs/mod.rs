@@ -307,8 +307,13 @@ async fn record(
                 }
                 match job.kind {
                     Kind::SendEmail => {
-                        send_email::record(conn, job.id, outcome, matches!(recorded, Recorded::Dead))
-                            .await?
+                        send_email::record(
+                            conn,
+                            job.id,
+                            outcome,
+                            matches!(recorded, Recorded::Dead),
+                        )
+                        .await?
                     }
                 }
                 Ok(recorded)

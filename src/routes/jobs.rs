@@ -16,10 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[get("/staff/jobs")]
-async fn jobs_page(
-    state: web::Data<AppState>,
-    user: StaffUser,
-) -> Result<HttpResponse, PageError> {
+async fn jobs_page(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let list = jobs::troubled(&mut conn).await?;
     let mut page = table(&user, "/staff/jobs", "Jobs");
@@ -45,7 +42,11 @@ async fn jobs_page(
             Row {
                 cells: vec![
                     job.kind.replace('_', " "),
-                    if dead { "dead".into() } else { "failing".into() },
+                    if dead {
+                        "dead".into()
+                    } else {
+                        "failing".into()
+                    },
                     format!("{} / {}", job.attempts, job.max_attempts),
                     recipient.unwrap_or_default(),
                     job.last_error.unwrap_or_default(),

@@ -8,8 +8,8 @@ use crate::db::audit::{self, Actor};
 use crate::db::schema::{api_tokens, password_reset_tokens, users};
 use crate::domain::i18n::Lang;
 use crate::email::templates::PasswordReset;
-use crate::jobs::{send_email, Jobs};
 use crate::error::AppError;
+use crate::jobs::{send_email, Jobs};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -489,31 +489,32 @@ pub async fn request_reset(
     }
     .render(&address)
     .map_err(|e| AppError::Internal(e.into()))?;
-    let queued = conn.transaction::<_, AppError, _>(|conn| {
-        async move {
-            diesel::insert_into(password_reset_tokens::table)
-                .values((
-                    password_reset_tokens::token_sha256.eq(token_sha256(&token)),
-                    password_reset_tokens::user_id.eq(user_id),
-                    password_reset_tokens::expires_at.eq(Utc::now() + RESET_TOKEN_LIFETIME),
-                ))
-                .execute(conn)
+    let queued = conn
+        .transaction::<_, AppError, _>(|conn| {
+            async move {
+                diesel::insert_into(password_reset_tokens::table)
+                    .values((
+                        password_reset_tokens::token_sha256.eq(token_sha256(&token)),
+                        password_reset_tokens::user_id.eq(user_id),
+                        password_reset_tokens::expires_at.eq(Utc::now() + RESET_TOKEN_LIFETIME),
+                    ))
+                    .execute(conn)
+                    .await?;
+                send_email::queue(conn, jobs, &message, None).await?;
+                audit::append(
+                    conn,
+                    &Actor::System,
+                    "password_reset.requested",
+                    "user",
+                    user_id,
+                    json!({}),
+                )
                 .await?;
-            send_email::queue(conn, jobs, &message, None).await?;
-            audit::append(
-                conn,
-                &Actor::System,
-                "password_reset.requested",
-                "user",
-                user_id,
-                json!({}),
-            )
-            .await?;
-            Ok(true)
-        }
-        .scope_boxed()
-    })
-    .await?;
+                Ok(true)
+            }
+            .scope_boxed()
+        })
+        .await?;
     jobs.wake();
     Ok(queued)
 }

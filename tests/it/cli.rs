@@ -1,4 +1,5 @@
-//! The `hrdd-survey` command itself: `check-templates` and settings errors.
+//! The `hrdd-survey` command itself: `check-templates`, settings errors, `user add` and
+//! `worker`.
 
 use crate::loader::{broken_dir, survey_templates};
 use std::process::{Command, Output};
@@ -211,4 +212,77 @@ async fn user_add_creates_the_first_admin_who_must_change_the_password() {
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/account/password");
+}
+
+/// `hrdd-survey worker` runs the jobs without the web service: here it delivers a queued
+/// message to the outbox folder (no SMTP_URL).
+#[tokio::test]
+async fn the_worker_command_delivers_queued_mail() {
+    use crate::helpers::TestDb;
+    use diesel_async::scoped_futures::ScopedFutureExt;
+    use diesel_async::{AsyncConnection, AsyncPgConnection};
+    use hrdd_survey::email::Email;
+    use hrdd_survey::jobs::{send_email, Jobs};
+
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    let db = TestDb::new().await;
+    let data = tempfile::tempdir().unwrap();
+    let _worker = Running(
+        hrdd_survey()
+            .arg("worker")
+            .env("DATABASE_URL", &db.url)
+            .env("HRDD_DATA_DIR", data.path())
+            .env("HRDD_JOB_POLL_SECONDS", "0.2")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut conn = AsyncPgConnection::establish(&db.url).await.unwrap();
+    let id = conn
+        .transaction::<_, diesel::result::Error, _>(|conn| {
+            async move {
+                let email = Email {
+                    to: "worker-test@example.com".into(),
+                    subject: "From the worker".into(),
+                    text: "Delivered by hrdd-survey worker.\n".into(),
+                    html: None,
+                };
+                send_email::queue(conn, &Jobs::new(), &email, None).await
+            }
+            .scope_boxed()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let outbox = data.path().join("outbox");
+    let started = std::time::Instant::now();
+    let message_id = format!("<{id}@hrdd-survey.invalid>");
+    let message = loop {
+        let found = std::fs::read_dir(&outbox)
+            .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        // Read until the file is complete (it is written, not renamed, into place).
+        if let Some(m) = found
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .find(|m| m.contains(&message_id) && m.contains("Delivered by hrdd-survey worker."))
+        {
+            break m;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the worker delivered the message"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(message.contains("Subject: From the worker"), "{message}");
 }

@@ -112,7 +112,10 @@ async fn two_workers_deliver_each_message_exactly_once() {
     let (sa, sb) = tokio::join!(run_due(&a), run_due(&b));
     let (sa, sb) = (sa.unwrap(), sb.unwrap());
     assert_eq!(sa.done + sb.done, n, "{sa:?} {sb:?}");
-    assert!(sa.done > 0 && sb.done > 0, "both workers worked: {sa:?} {sb:?}");
+    assert!(
+        sa.done > 0 && sb.done > 0,
+        "both workers worked: {sa:?} {sb:?}"
+    );
 
     let messages = smtp.wait_for(n).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -128,7 +131,10 @@ async fn two_workers_deliver_each_message_exactly_once() {
         .collect();
     assert_eq!(message_ids, expected, "one message per job, named after it");
     for m in &messages {
-        assert_eq!(header(m, "Auto-Submitted").as_deref(), Some("auto-generated"));
+        assert_eq!(
+            header(m, "Auto-Submitted").as_deref(),
+            Some("auto-generated")
+        );
         assert!(header(m, "Date").is_some());
     }
     for id in &ids {
@@ -166,7 +172,10 @@ async fn a_reset_email_has_text_and_html_parts_and_its_body_leaves_the_database_
         "{message}"
     );
     assert!(message.contains("Content-Type: text/html"), "{message}");
-    assert_eq!(header(&message, "Auto-Submitted").as_deref(), Some("auto-generated"));
+    assert_eq!(
+        header(&message, "Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
     let link = text_body(&message)
         .lines()
         .find(|l| l.contains("/password/reset/"))
@@ -178,7 +187,11 @@ async fn a_reset_email_has_text_and_html_parts_and_its_body_leaves_the_database_
     loop {
         let mut conn = app.db.conn().await;
         let (status, text, html): (String, String, Option<String>) = email_outbox::table
-            .select((email_outbox::status, email_outbox::text_body, email_outbox::html_body))
+            .select((
+                email_outbox::status,
+                email_outbox::text_body,
+                email_outbox::html_body,
+            ))
             .first(&mut conn)
             .await
             .unwrap();
@@ -199,12 +212,26 @@ async fn a_5xx_answer_kills_the_job_with_the_servers_answer_shown_to_admins() {
     let id = queue(&app, email(1), None).await.unwrap();
     let w = worker(&app, &smtp.url());
     let stats = run_due(&w).await.unwrap();
-    assert_eq!(stats, RunStats { done: 0, retried: 0, dead: 1 });
+    assert_eq!(
+        stats,
+        RunStats {
+            done: 0,
+            retried: 0,
+            dead: 1
+        }
+    );
     let j = job(&app, id).await;
-    assert_eq!((j.state.as_str(), j.attempts), ("dead", 1), "no retry after a 5xx");
+    assert_eq!(
+        (j.state.as_str(), j.attempts),
+        ("dead", 1),
+        "no retry after a 5xx"
+    );
     let error = j.last_error.unwrap();
     assert!(error.contains("550"), "{error}");
-    assert!(error.contains("no such mailbox here"), "the server's answer: {error}");
+    assert!(
+        error.contains("no such mailbox here"),
+        "the server's answer: {error}"
+    );
     let (status, email_error) = email_status(&app, id).await;
     assert_eq!(status, "failed");
     assert!(email_error.unwrap().contains("no such mailbox here"));
@@ -216,7 +243,10 @@ async fn a_5xx_answer_kills_the_job_with_the_servers_answer_shown_to_admins() {
     let buyer = sign_in(&app, "buyer@example.com", PASSWORD).await;
     assert_eq!(buyer.get(&app, "/staff/jobs").await.status(), 403);
     let home = admin.get(&app, "/staff").await.text().await.unwrap();
-    assert!(home.contains(r#"href="/staff/jobs""#), "admins have it in the nav");
+    assert!(
+        home.contains(r#"href="/staff/jobs""#),
+        "admins have it in the nav"
+    );
     let page = admin.get(&app, "/staff/jobs").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
@@ -232,13 +262,19 @@ async fn a_5xx_answer_kills_the_job_with_the_servers_answer_shown_to_admins() {
     }
     // Only a dead job can be retried; an unknown one is not found.
     let pending = queue(&app, email(2), None).await.unwrap();
-    let res = admin.post(&app, &format!("/staff/jobs/{pending}/retry"), &[]).await;
+    let res = admin
+        .post(&app, &format!("/staff/jobs/{pending}/retry"), &[])
+        .await;
     assert_eq!(res.status(), 409);
-    let res = admin.post(&app, &format!("/staff/jobs/{}/retry", Uuid::new_v4()), &[]).await;
+    let res = admin
+        .post(&app, &format!("/staff/jobs/{}/retry", Uuid::new_v4()), &[])
+        .await;
     assert_eq!(res.status(), 404);
 
     let died_at = j.finished_at.unwrap();
-    let res = admin.post(&app, &format!("/staff/jobs/{id}/retry"), &[]).await;
+    let res = admin
+        .post(&app, &format!("/staff/jobs/{id}/retry"), &[])
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/staff/jobs");
     let mut conn = app.db.conn().await;
@@ -259,7 +295,10 @@ async fn a_5xx_answer_kills_the_job_with_the_servers_answer_shown_to_admins() {
             assert_eq!(j.attempts, 1);
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(15), "retried: {j:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "retried: {j:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(smtp.messages().is_empty());
@@ -282,7 +321,13 @@ async fn a_job_that_keeps_failing_is_dead_at_its_attempt_cap() {
                     .await?
                     .unwrap();
                 hrdd_survey::db::jobs::insert_email(
-                    conn, id, id, "late@example.com", "Hello", "Hi\n", None,
+                    conn,
+                    id,
+                    id,
+                    "late@example.com",
+                    "Hello",
+                    "Hi\n",
+                    None,
                 )
                 .await?;
                 Ok(id)
@@ -300,14 +345,20 @@ async fn a_job_that_keeps_failing_is_dead_at_its_attempt_cap() {
         if attempt < 3 {
             assert_eq!(stats.retried, 1, "{stats:?}");
             assert_eq!(j.state, "pending");
-            assert!(j.run_at > Utc::now() + chrono::Duration::seconds(20), "backoff");
+            assert!(
+                j.run_at > Utc::now() + chrono::Duration::seconds(20),
+                "backoff"
+            );
             assert_eq!(email_status(&app, id).await.0, "queued");
             due_now(&app, id).await;
         } else {
             assert_eq!(stats.dead, 1, "{stats:?}");
             assert_eq!(j.state, "dead");
             assert!(
-                j.last_error.as_deref().unwrap().starts_with("gave up after 3 attempts"),
+                j.last_error
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("gave up after 3 attempts"),
                 "{:?}",
                 j.last_error
             );
@@ -326,9 +377,14 @@ async fn a_job_whose_worker_died_is_claimed_again_when_its_lease_expires() {
     let id = queue(&app, email(7), None).await.unwrap();
     // A worker claims the job and dies before sending.
     let mut conn = app.db.conn().await;
-    let claimed = hrdd_survey::db::jobs::claim(&mut conn, 10, 300.0).await.unwrap();
+    let claimed = hrdd_survey::db::jobs::claim(&mut conn, 10, 300.0)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
-    assert_eq!((claimed[0].state.as_str(), claimed[0].attempts), ("running", 1));
+    assert_eq!(
+        (claimed[0].state.as_str(), claimed[0].attempts),
+        ("running", 1)
+    );
     // While the lease runs, nobody else takes it.
     let w = worker(&app, &smtp.url());
     assert_eq!(run_due(&w).await.unwrap(), RunStats::default());
@@ -348,8 +404,12 @@ async fn a_job_whose_worker_died_is_claimed_again_when_its_lease_expires() {
         format!("<{id}@hrdd-survey.invalid>")
     );
     // The first worker, back from the dead, cannot record over the second's attempt.
-    assert!(!hrdd_survey::db::jobs::mark_done(&mut conn, id, 1).await.unwrap());
-    assert!(!hrdd_survey::db::jobs::mark_dead(&mut conn, id, 1, "late").await.unwrap());
+    assert!(!hrdd_survey::db::jobs::mark_done(&mut conn, id, 1)
+        .await
+        .unwrap());
+    assert!(!hrdd_survey::db::jobs::mark_dead(&mut conn, id, 1, "late")
+        .await
+        .unwrap());
     assert_eq!(job(&app, id).await.state, "done");
 
     // On its last attempt, a lost job is dead rather than tried again.
@@ -359,7 +419,9 @@ async fn a_job_whose_worker_died_is_claimed_again_when_its_lease_expires() {
         .execute(&mut conn)
         .await
         .unwrap();
-    hrdd_survey::db::jobs::claim(&mut conn, 10, 300.0).await.unwrap();
+    hrdd_survey::db::jobs::claim(&mut conn, 10, 300.0)
+        .await
+        .unwrap();
     diesel::update(jobs::table.find(last))
         .set(jobs::lease_until.eq(Utc::now() - chrono::Duration::seconds(1)))
         .execute(&mut conn)
@@ -391,8 +453,16 @@ async fn a_deduplication_key_is_used_once() {
     let mut conn = app.db.conn().await;
     let (n_jobs, n_emails): (i64, i64) = (
         jobs::table.count().get_result(&mut conn).await.unwrap(),
-        email_outbox::table.count().get_result(&mut conn).await.unwrap(),
+        email_outbox::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap(),
     );
-    assert_eq!((n_jobs, n_emails), (3, 3), "an ignored job queues no message");
+    assert_eq!(
+        (n_jobs, n_emails),
+        (3, 3),
+        "an ignored job queues no message"
+    );
     smtp.stop().await;
 }

@@ -161,7 +161,10 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
         token_b,
         "key id 2 gives another token than key id 1 would"
     );
-    assert_eq!(link_token(&keys2, &inv_b).as_deref(), Some(token_b.as_str()));
+    assert_eq!(
+        link_token(&keys2, &inv_b).as_deref(),
+        Some(token_b.as_str())
+    );
     assert_eq!(
         link_token(&keys2, &inv_a).as_deref(),
         Some(token_a.as_str()),
@@ -173,8 +176,14 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
     // The secret itself is rotated, the old one listed in HRDD_PREVIOUS_SECRET_KEYS.
     let new_secret = b"a-brand-new-secret-key-of-32-characters-or-more";
     let rotated = LinkKeys::new(3, new_secret, &[SECRET.to_vec()]);
-    assert_eq!(link_token(&rotated, &inv_a).as_deref(), Some(token_a.as_str()));
-    assert_eq!(link_token(&rotated, &inv_b).as_deref(), Some(token_b.as_str()));
+    assert_eq!(
+        link_token(&rotated, &inv_a).as_deref(),
+        Some(token_a.as_str())
+    );
+    assert_eq!(
+        link_token(&rotated, &inv_b).as_deref(),
+        Some(token_b.as_str())
+    );
     // Once the old secret is dropped, old links cannot be recomputed (they still open):
     // a reminder must issue a new link, which works and recomputes under the new key.
     let forgotten = LinkKeys::new(3, new_secret, &[]);
@@ -201,11 +210,18 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
     let token_new = token_of(&reissued.link).to_string();
     assert_ne!(token_new, token_a);
     assert_eq!(reissued.revoked_previous, 1);
-    assert_eq!(opens(&app, &token_a).await, 404, "reissuing revokes the old link");
+    assert_eq!(
+        opens(&app, &token_a).await,
+        404,
+        "reissuing revokes the old link"
+    );
     assert_eq!(opens(&app, &token_new).await, 200);
     let inv_new = invitation(&app, &token_new).await;
     assert_eq!(inv_new.link_key_id, Some(3));
-    assert_eq!(link_token(&forgotten, &inv_new).as_deref(), Some(token_new.as_str()));
+    assert_eq!(
+        link_token(&forgotten, &inv_new).as_deref(),
+        Some(token_new.as_str())
+    );
 
     // A link issued before derived tokens (no key id) is never recomputed.
     let legacy = Invitation {

@@ -7,7 +7,9 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hrdd_survey::auth::permissions::Role;
-use hrdd_survey::db::schema::{audit_log, email_outbox, jobs, password_reset_tokens, staff_sessions};
+use hrdd_survey::db::schema::{
+    audit_log, email_outbox, jobs, password_reset_tokens, staff_sessions,
+};
 use hrdd_survey::email::{Mailer, Transport};
 use hrdd_survey::jobs::{run_due, Jobs, RunStats, Worker};
 use std::path::{Path, PathBuf};
@@ -234,9 +236,11 @@ pub(crate) fn header(message: &str, name: &str) -> Option<String> {
 /// or its `text/plain` part when it is multipart.
 pub(crate) fn text_body(message: &str) -> String {
     let message = message.replace("\r\n", "\n");
-    if let Some(boundary) = header(&message, "Content-Type")
-        .and_then(|t| t.split("boundary=").nth(1).map(|b| b.trim_matches('"').to_string()))
-    {
+    if let Some(boundary) = header(&message, "Content-Type").and_then(|t| {
+        t.split("boundary=")
+            .nth(1)
+            .map(|b| b.trim_matches('"').to_string())
+    }) {
         let part = message
             .split(&format!("--{boundary}"))
             .find(|p| {

@@ -489,34 +489,33 @@ pub async fn request_reset(
     }
     .render(&address)
     .map_err(|e| AppError::Internal(e.into()))?;
-    let queued = conn
-        .transaction::<_, AppError, _>(|conn| {
-            async move {
-                diesel::insert_into(password_reset_tokens::table)
-                    .values((
-                        password_reset_tokens::token_sha256.eq(token_sha256(&token)),
-                        password_reset_tokens::user_id.eq(user_id),
-                        password_reset_tokens::expires_at.eq(Utc::now() + RESET_TOKEN_LIFETIME),
-                    ))
-                    .execute(conn)
-                    .await?;
-                send_email::queue(conn, jobs, &message, None).await?;
-                audit::append(
-                    conn,
-                    &Actor::System,
-                    "password_reset.requested",
-                    "user",
-                    user_id,
-                    json!({}),
-                )
+    conn.transaction::<_, AppError, _>(|conn| {
+        async move {
+            diesel::insert_into(password_reset_tokens::table)
+                .values((
+                    password_reset_tokens::token_sha256.eq(token_sha256(&token)),
+                    password_reset_tokens::user_id.eq(user_id),
+                    password_reset_tokens::expires_at.eq(Utc::now() + RESET_TOKEN_LIFETIME),
+                ))
+                .execute(conn)
                 .await?;
-                Ok(true)
-            }
-            .scope_boxed()
-        })
-        .await?;
-    jobs.wake();
-    Ok(queued)
+            send_email::queue(conn, jobs, &message, None).await?;
+            audit::append(
+                conn,
+                &Actor::System,
+                "password_reset.requested",
+                "user",
+                user_id,
+                json!({}),
+            )
+            .await?;
+            Ok(true)
+        }
+        .scope_boxed()
+    })
+    .await
+    // Wake the worker once the job is committed (handlers never do).
+    .inspect(|_| jobs.wake())
 }
 
 /// Whether a reset token is usable (unused, unexpired, account enabled).

@@ -12,6 +12,7 @@ mod cli;
 mod database;
 mod embedded;
 mod helpers;
+mod input;
 mod loader;
 mod mail;
 mod respondent;

@@ -6,8 +6,8 @@
 //! mistyped number never erases an earlier good answer.
 
 use super::i18n::{Lang, Msg};
-use super::text::clean_answer;
 use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation};
+use super::text::clean_answer;
 use super::visibility::holds;
 use serde::Serialize;
 use serde_json::{json, Map, Value};

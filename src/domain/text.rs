@@ -54,10 +54,7 @@ pub fn clean_single_line(field: &str, value: &str) -> Result<String, FieldError>
 }
 
 /// [`clean_single_line`] for an optional value; a blank value becomes `None`.
-pub fn clean_optional_line(
-    field: &str,
-    value: Option<&str>,
-) -> Result<Option<String>, FieldError> {
+pub fn clean_optional_line(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
     match value {
         None => Ok(None),
         Some(v) => clean_single_line(field, v).map(|t| (!t.is_empty()).then_some(t)),
@@ -69,7 +66,10 @@ pub fn clean_optional_line(
 pub fn clean_multi_line(field: &str, value: &str) -> Result<String, FieldError> {
     let text = without_bidi(&value.replace("\r\n", "\n").replace('\r', "\n"));
     let text = text.trim();
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(problem(
             field,
             "must not contain control characters (such as NUL)",
@@ -135,14 +135,20 @@ mod tests {
             clean_multi_line("note", " a\r\nb\rc\td\u{202B} ").unwrap(),
             "a\nb\nc\td"
         );
-        assert_eq!(clean_multi_line("note", "x\u{0}y").unwrap_err().field, "note");
+        assert_eq!(
+            clean_multi_line("note", "x\u{0}y").unwrap_err().field,
+            "note"
+        );
     }
 
     #[test]
     fn answers_are_cleaned_not_refused() {
         assert_eq!(clean_answer("a\u{0}b\r\nc", true), "ab\nc");
         assert_eq!(clean_answer(" a\nb ", false), "ab");
-        assert_eq!(clean_answer("\u{2067}evil\u{2069} name.pdf", false), "evil name.pdf");
+        assert_eq!(
+            clean_answer("\u{2067}evil\u{2069} name.pdf", false),
+            "evil name.pdf"
+        );
         assert_eq!(clean_answer("\u{202E}fdp.exe", true), "fdp.exe");
     }
 }

@@ -64,7 +64,10 @@ async fn api_text_with_nul_or_line_breaks_is_a_422_naming_the_field() {
             "name",
             json!({"name": "Eve\r\nX-Header: injected", "email": "eve@example.com"}),
         ),
-        ("email", json!({"name": "Eve", "email": "eve\u{0}@example.com"})),
+        (
+            "email",
+            json!({"name": "Eve", "email": "eve\u{0}@example.com"}),
+        ),
         (
             "job_title",
             json!({"name": "Eve", "email": "eve@example.com", "job_title": "Boss\u{0}"}),
@@ -110,7 +113,10 @@ async fn bidirectional_overrides_are_removed_from_names() {
     assert_eq!(org["name"], "Acmegpj.exe");
     let res = app
         .post_json(
-            &format!("/api/v1/organisations/{}/contacts", org["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/organisations/{}/contacts",
+                org["id"].as_str().unwrap()
+            ),
             &json!({"name": "\u{202B}Eve\u{202C}", "email": "eve@example.com"}),
         )
         .await;
@@ -246,7 +252,10 @@ async fn an_invitation_language_must_be_one_of_the_questionnaires() {
     assert_eq!(res.status(), 201);
     // Without a language, a contact's language the questionnaire lacks falls back.
     let res = app
-        .post_json(&path, &json!({"organisation_id": org, "contact_id": contact}))
+        .post_json(
+            &path,
+            &json!({"organisation_id": org, "contact_id": contact}),
+        )
         .await;
     assert_eq!(res.status(), 201);
     let inv: Value = res.json().await.unwrap();
@@ -261,7 +270,10 @@ async fn a_nul_in_the_sign_in_or_reset_email_is_refused_cleanly() {
     let res = login(&app, &client, "ana@example.com\u{0}", PASSWORD).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
-    assert!(html.contains("email: must not contain control characters"), "{html}");
+    assert!(
+        html.contains("email: must not contain control characters"),
+        "{html}"
+    );
     let res = login(&app, &client, "ana@example.com\r\nx", "wrong password here").await;
     assert_eq!(res.status(), 422);
     let mut conn = app.db.conn().await;
@@ -287,7 +299,10 @@ async fn a_nul_in_the_sign_in_or_reset_email_is_refused_cleanly() {
     let csrf = hidden_csrf(&page);
     let res = anon
         .post(app.url("/password/reset"))
-        .form(&[("csrf_token", csrf.as_str()), ("email", "ana\u{0}@example.com")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "ana\u{0}@example.com"),
+        ])
         .send()
         .await
         .unwrap();
@@ -336,11 +351,7 @@ async fn staff_forms_refuse_nul_and_line_breaks_naming_the_field() {
         ),
         (
             "/staff/organisations",
-            vec![
-                ("name", "   "),
-                ("kind", "supplier"),
-                ("country", "JP"),
-            ],
+            vec![("name", "   "), ("kind", "supplier"), ("country", "JP")],
             "name",
         ),
     ] {
@@ -388,7 +399,12 @@ async fn respondent_answers_lose_nul_and_bidi_overrides() {
         .load(&mut conn)
         .await
         .unwrap();
-    let get = |q: &str| stored.iter().find(|(id, _)| id == q).map(|(_, v)| v.clone());
+    let get = |q: &str| {
+        stored
+            .iter()
+            .find(|(id, _)| id == q)
+            .map(|(_, v)| v.clone())
+    };
     assert_eq!(get("notes"), Some(json!("line one\nline two")));
     assert_eq!(get("agents"), Some(json!([{"agent_name": "Agent X"}])));
     assert_eq!(get("headcount"), None);

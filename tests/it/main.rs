@@ -15,6 +15,7 @@ mod helpers;
 mod input;
 mod loader;
 mod mail;
+mod plans;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;

@@ -19,3 +19,4 @@ mod plans;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;
+mod scale;

@@ -142,6 +142,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let issued = campaigns::issue_invitation(
             &mut conn,
+            &state.registry,
             &Actor::System,
             &state.link_keys,
             &base,

@@ -100,6 +100,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
     };
     let issued = campaign_service::issue_invitation(
         conn,
+        &state.registry,
         &actor,
         &state.link_keys,
         &state.settings.public_base_url,

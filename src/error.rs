@@ -40,6 +40,18 @@ impl AppError {
         }])
     }
 
+    /// The message for a person: for a validation error, each field with its message.
+    pub fn detail(&self) -> String {
+        match self {
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        }
+    }
+
     /// A short machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -52,6 +64,12 @@ impl AppError {
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
         }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Validation(vec![e])
     }
 }
 

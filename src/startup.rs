@@ -131,6 +131,7 @@ impl Application {
                     .configure(routes::configure)
                     .default_service(web::to(not_found))
             })
+            .on_connect(no_delay)
             .listen(listener)?
             .shutdown_timeout(10)
             .run();
@@ -169,6 +170,17 @@ pub fn job_worker(
         from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
     };
     Ok(crate::jobs::Worker::new(pool, jobs, mailer))
+}
+
+/// Turns Nagle's algorithm off on every accepted connection (actix-web leaves it on).
+/// With it on, a response whose headers and body go out in two writes waits for the
+/// client's delayed ACK, and a kept-alive connection stalls about 40 ms now and then.
+pub fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    }
 }
 
 /// JSON bodies: at most 64 KiB, and a parse error is a 400 that says what is wrong.

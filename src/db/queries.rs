@@ -250,12 +250,25 @@ pub async fn find_link(
         .optional()
 }
 
-pub async fn touch_invitation(conn: &mut Conn, id: Uuid) -> QueryResult<()> {
-    diesel::update(invitations::table.find(id))
-        .set(invitations::last_used_at.eq(Utc::now()))
-        .execute(conn)
-        .await
-        .map(|_| ())
+/// Sets the link's `last_used_at` to now unless it was set after `since`; returns
+/// whether the row was written. The condition is in the `WHERE` clause, so two requests
+/// at once write at most once.
+pub async fn record_link_use(
+    conn: &mut Conn,
+    id: Uuid,
+    since: chrono::DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::update(
+        invitations::table.find(id).filter(
+            invitations::last_used_at
+                .is_null()
+                .or(invitations::last_used_at.lt(since)),
+        ),
+    )
+    .set(invitations::last_used_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+    .map(|n| n > 0)
 }
 
 // ---- answers, evidence, flags ---------------------------------------------------------

@@ -6,7 +6,7 @@ diesel::table! {
         id -> Uuid,
         kind -> Text,
         name -> Text,
-        country -> Bpchar,
+        country -> Text,
         sector -> Nullable<Text>,
         external_ref -> Nullable<Text>,
         created_at -> Timestamptz,
@@ -41,7 +41,7 @@ diesel::table! {
         title -> Text,
         languages -> Array<Text>,
         source -> Text,
-        content_sha256 -> Bpchar,
+        content_sha256 -> Text,
         created_at -> Timestamptz,
     }
 }
@@ -64,7 +64,7 @@ diesel::table! {
         organisation_id -> Uuid,
         status -> Text,
         language -> Nullable<Text>,
-        answers_sha256 -> Nullable<Bpchar>,
+        answers_sha256 -> Nullable<Text>,
         submitted_at -> Nullable<Timestamptz>,
         submitted_by_contact_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
@@ -79,7 +79,7 @@ diesel::table! {
         organisation_id -> Uuid,
         contact_id -> Uuid,
         response_id -> Uuid,
-        token_sha256 -> Bpchar,
+        token_sha256 -> Text,
         language -> Text,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
@@ -107,7 +107,7 @@ diesel::table! {
         file_name -> Text,
         content_type -> Text,
         size_bytes -> Int4,
-        sha256 -> Bpchar,
+        sha256 -> Text,
         content -> Bytea,
         uploaded_by_contact_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
@@ -143,8 +143,8 @@ diesel::table! {
         subject_type -> Text,
         subject_id -> Text,
         details -> Jsonb,
-        prev_hash -> Nullable<Bpchar>,
-        hash -> Bpchar,
+        prev_hash -> Nullable<Text>,
+        hash -> Text,
     }
 }
 
@@ -192,7 +192,7 @@ diesel::table! {
 diesel::table! {
     staff_sessions (id) {
         id -> Uuid,
-        token_sha256 -> Bpchar,
+        token_sha256 -> Text,
         user_id -> Uuid,
         csrf_token -> Text,
         created_at -> Timestamptz,
@@ -206,7 +206,7 @@ diesel::table! {
 
 diesel::table! {
     password_reset_tokens (token_sha256) {
-        token_sha256 -> Bpchar,
+        token_sha256 -> Text,
         user_id -> Uuid,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
@@ -228,7 +228,7 @@ diesel::table! {
     api_tokens (id) {
         id -> Uuid,
         name -> Text,
-        token_sha256 -> Bpchar,
+        token_sha256 -> Text,
         role -> Text,
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,

@@ -7,6 +7,7 @@
 
 use super::i18n::{Lang, Msg};
 use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation};
+use super::text::clean_answer;
 use super::visibility::holds;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -146,10 +147,14 @@ pub fn parse_form(
         }
         let result = match q.kind {
             QuestionKind::Group => parse_group(q, input, lang, mode, &mut out.errors),
-            QuestionKind::Evidence => match input.uploads.get(&q.id) {
-                Some(upload) => match check_upload(upload) {
+            QuestionKind::Evidence => match input.uploads.get(&q.id).map(|u| Upload {
+                // The name is shown and stored: no NUL, line breaks or bidi overrides.
+                file_name: clean_answer(&u.file_name, false),
+                bytes: u.bytes.clone(),
+            }) {
+                Some(upload) => match check_upload(&upload) {
                     Ok(meta) => {
-                        out.uploads.push((q.id.clone(), upload.clone()));
+                        out.uploads.push((q.id.clone(), upload));
                         Ok(Some(meta))
                     }
                     Err(msg) => Err(msg.text(lang)),
@@ -341,7 +346,7 @@ fn parse_single(
             } else {
                 LONG_TEXT_MAX
             };
-            let text = clean_text(raw, q.kind == QuestionKind::LongText);
+            let text = clean_answer(raw, q.kind == QuestionKind::LongText);
             let chars = text.chars().count();
             let max = q.validation.max_length.unwrap_or(limit).min(limit);
             if chars > max {
@@ -360,6 +365,12 @@ fn parse_single(
         QuestionKind::Date => {
             let date = chrono::NaiveDate::parse_from_str(&normalise_number(text), "%Y-%m-%d")
                 .map_err(|_| Msg::NotADate.text(lang))?;
+            if date < super::dates::earliest_answer() {
+                return Err(Msg::AtLeast(super::dates::earliest_answer().to_string()).text(lang));
+            }
+            if date > super::dates::latest() {
+                return Err(Msg::AtMost(super::dates::latest().to_string()).text(lang));
+            }
             if let Some(min) = q.validation.min_date.filter(|m| date < *m) {
                 return Err(custom(Msg::AtLeast(min.to_string())));
             }
@@ -416,16 +427,6 @@ fn normalise_number(s: &str) -> String {
         .collect()
 }
 
-/// Drops control characters (keeping line breaks and tabs in long text) and trims.
-fn clean_text(s: &str, multiline: bool) -> String {
-    let cleaned: String = s
-        .replace("\r\n", "\n")
-        .chars()
-        .filter(|c| !c.is_control() || (multiline && (*c == '\n' || *c == '\t')))
-        .collect();
-    cleaned.trim().to_string()
-}
-
 /// The form field values that show `answers` again (the inverse of [`parse_form`]).
 pub fn to_form_values(
     questionnaire: &Questionnaire,
@@ -477,12 +478,6 @@ mod tests {
         assert_eq!(normalise_number("１２３"), "123");
         assert_eq!(normalise_number(" 4 5 "), "45");
         assert_eq!(normalise_number("－１．５"), "-1.5");
-    }
-
-    #[test]
-    fn text_loses_control_characters() {
-        assert_eq!(clean_text("a\u{0}b\r\nc", true), "ab\nc");
-        assert_eq!(clean_text(" a\nb ", false), "ab");
     }
 
     #[test]

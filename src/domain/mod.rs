@@ -3,8 +3,10 @@
 
 pub mod answers;
 pub mod countries;
+pub mod dates;
 pub mod i18n;
 pub mod indicator;
 pub mod questionnaire;
 pub mod risk;
+pub mod text;
 pub mod visibility;

@@ -4,6 +4,7 @@ use super::pages::{render, render_status, PageError};
 use super::AppState;
 use crate::auth::principal::StaffUser;
 use crate::auth::{csrf, new_token, session};
+use crate::domain::text;
 use crate::error::AppError;
 use crate::services::accounts;
 use crate::views::staff::{
@@ -123,8 +124,13 @@ async fn login(
         .get(header::USER_AGENT)
         .and_then(|h| h.to_str().ok())
         .map(String::from);
-    let result =
-        accounts::sign_in(&mut conn, &form.email, &form.password, &client_ip(&req), ua).await;
+    // A NUL or a line break in the address is refused here, before any query.
+    let result = match text::clean_single_line("email", &form.email) {
+        Ok(email) => {
+            accounts::sign_in(&mut conn, &email, &form.password, &client_ip(&req), ua).await
+        }
+        Err(e) => Err(e.into()),
+    };
     match result {
         Ok(signed_in) => {
             let target = if signed_in.must_change_password {
@@ -141,20 +147,22 @@ async fn login(
                 .cookie(c)
                 .finish())
         }
-        Err(e @ (AppError::TooManyAttempts(_) | AppError::BadRequest(_))) => {
-            let status = if matches!(e, AppError::TooManyAttempts(_)) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
+        Err(
+            e @ (AppError::TooManyAttempts(_) | AppError::BadRequest(_) | AppError::Validation(_)),
+        ) => {
+            let status = match e {
+                AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::UNAUTHORIZED,
             };
             let (token, set) = anonymous_csrf(&state, &req);
             let page = LoginPage {
                 lang: "en".into(),
                 title: "Sign in".into(),
                 csrf: token,
-                email: form.email.clone(),
+                email: text::clean_answer(&form.email, false),
                 next: safe_next(form.next.as_deref()),
-                error: e.to_string(),
+                error: e.detail(),
             };
             Ok(with_cookie(render_status(status, &page)?, set))
         }
@@ -282,11 +290,12 @@ async fn reset_request(
     req: HttpRequest,
     form: web::Form<ResetRequestForm>,
 ) -> Result<HttpResponse, PageError> {
+    let email = text::clean_single_line("email", &form.email).map_err(AppError::from)?;
     let mut conn = state.pool.get().await?;
     accounts::request_reset(
         &mut conn,
         &state.jobs,
-        &form.email,
+        &email,
         &state.settings.public_base_url,
     )
     .await?;

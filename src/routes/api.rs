@@ -111,6 +111,7 @@ async fn issue_invitation(
     let mut conn = state.pool.get().await?;
     let issued = campaigns::issue_invitation(
         &mut conn,
+        &state.registry,
         &who.actor(),
         &state.link_keys,
         &state.settings.public_base_url,

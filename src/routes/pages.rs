@@ -62,7 +62,7 @@ impl ResponseError for PageError {
                 "Something went wrong · エラーが発生しました",
                 "We could not complete this request. Nothing you saved before has been lost; please try again in a minute. · 処理を完了できませんでした。保存済みの回答は失われていません。しばらくしてから再度お試しください。".to_string(),
             ),
-            other => ("Request not accepted · 受け付けられませんでした", other.to_string()),
+            other => ("Request not accepted · 受け付けられませんでした", other.detail()),
         };
         let page = MessagePage {
             lang: "en".into(),

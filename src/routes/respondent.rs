@@ -37,9 +37,13 @@ struct LangQuery {
     saved: Option<String>,
 }
 
-async fn session(state: &AppState, token: &str) -> Result<LinkSession, PageError> {
-    let mut conn = state.pool.get().await?;
-    responses::open_link(&mut conn, &state.registry, token)
+/// The link's session, read on the request's connection.
+async fn session(
+    state: &AppState,
+    conn: &mut crate::services::Conn,
+    token: &str,
+) -> Result<LinkSession, PageError> {
+    responses::open_link(conn, &state.registry, token)
         .await?
         .ok_or(PageError(AppError::NotFound("link")))
 }
@@ -58,9 +62,9 @@ async fn show_form(
     token: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let session = session(&state, &token).await?;
-    let lang = chosen_lang(&session, query.lang.as_deref());
     let mut conn = state.pool.get().await?;
+    let session = session(&state, &mut conn, &token).await?;
+    let lang = chosen_lang(&session, query.lang.as_deref());
     let (response, answers) = responses::current(&mut conn, &session).await?;
     if response.status == "submitted" {
         return Ok(receipt(&session, &response, &answers, lang)?);
@@ -92,7 +96,13 @@ async fn post_form(
     query: web::Query<LangQuery>,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    let session = session(&state, &token).await?;
+    // The link is checked before the body is read (a guessed link gets its 404 without
+    // the server taking in a 30 MB form), and the connection goes back to the pool
+    // while the body arrives: a slow upload must not hold one.
+    let session = {
+        let mut conn = state.pool.get().await?;
+        session(&state, &mut conn, &token).await?
+    };
     let lang = chosen_lang(&session, query.lang.as_deref());
     let (input, action) = read_form(payload).await?;
     let expected = csrf::respondent_token(&state.secret_key, session.invitation.id);
@@ -162,9 +172,9 @@ async fn evidence(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let (token, file_id) = path.into_inner();
-    let session = session(&state, &token).await?;
-    let file_id = Uuid::parse_str(&file_id).map_err(|_| PageError(AppError::NotFound("file")))?;
     let mut conn = state.pool.get().await?;
+    let session = session(&state, &mut conn, &token).await?;
+    let file_id = Uuid::parse_str(&file_id).map_err(|_| PageError(AppError::NotFound("file")))?;
     let (name, content_type, bytes) =
         crate::db::queries::find_evidence_of(&mut conn, file_id, session.response_id())
             .await?

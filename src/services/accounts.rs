@@ -7,6 +7,7 @@ use crate::auth::{new_token, password, session, throttle, token_sha256};
 use crate::db::audit::{self, Actor};
 use crate::db::schema::{api_tokens, password_reset_tokens, users};
 use crate::domain::i18n::Lang;
+use crate::domain::text;
 use crate::email::templates::PasswordReset;
 use crate::error::AppError;
 use crate::jobs::{send_email, Jobs};
@@ -63,11 +64,12 @@ pub async fn create_user(
     role: Role,
     password: Option<&str>,
 ) -> Result<(User, Option<String>), AppError> {
-    let email = email.trim().to_lowercase();
+    let email = text::clean_single_line("email", email)?.to_lowercase();
     if !valid_email(&email) {
         return Err(AppError::field("email", "must be an email address"));
     }
-    let name = name.trim();
+    // The name lands in email bodies: one line, no control or bidi characters.
+    let name = &text::clean_single_line("name", name)?;
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::field(
             "name",
@@ -609,7 +611,7 @@ pub async fn create_api_token(
     name: &str,
     role: Role,
 ) -> Result<(ApiToken, String), AppError> {
-    let name = name.trim().to_string();
+    let name = text::clean_single_line("name", name)?;
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::field(
             "name",

@@ -8,6 +8,7 @@ use crate::db::audit::{self, Actor};
 use crate::db::models::{Campaign, Invitation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
+use crate::domain::{dates, text};
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -35,8 +36,9 @@ pub async fn create_campaign(
     conn: &mut Conn,
     registry: &TemplateRegistry,
     actor: &Actor,
-    input: NewCampaign,
+    mut input: NewCampaign,
 ) -> Result<Campaign, AppError> {
+    input.name = text::clean_single_line("name", &input.name)?;
     input.validate().map_err(from_validator)?;
     let version = registry
         .find(&input.template_id, input.template_version)
@@ -49,12 +51,12 @@ pub async fn create_campaign(
                 ),
             )
         })?;
-    if input.deadline < Utc::now().date_naive() {
-        return Err(AppError::field("deadline", "the deadline is in the past"));
+    if let Some(problem) = dates::deadline_problem(input.deadline, Utc::now().date_naive()) {
+        return Err(AppError::field("deadline", problem));
     }
     let campaign = Campaign {
         id: Uuid::new_v4(),
-        name: input.name.trim().to_string(),
+        name: input.name,
         template_version_id: version.id,
         status: "open".into(),
         deadline: input.deadline,
@@ -114,6 +116,7 @@ pub fn token_hash(token: &str) -> String {
 /// link key (`auth::links`), so a reminder can recompute it; only its hash is stored.
 pub async fn issue_invitation(
     conn: &mut Conn,
+    registry: &TemplateRegistry,
     actor: &Actor,
     keys: &LinkKeys,
     public_base_url: &str,
@@ -130,27 +133,56 @@ pub async fn issue_invitation(
     let contact = queries::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?
         .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
+    let questionnaire = &registry
+        .get(campaign.template_version_id)
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "campaign {} uses an unloaded questionnaire version",
+                campaign.id
+            ))
+        })?
+        .questionnaire;
+    let offered = questionnaire
+        .languages
+        .iter()
+        .map(|l| l.code())
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The form must open in a language the questionnaire has; without one given, the
+    // contact's language if the questionnaire has it, else the questionnaire's default.
     let language = match &input.language {
         Some(code) => Lang::parse(code)
-            .ok_or_else(|| AppError::field("language", "must be one of en, ja, vi, zh"))?,
-        None => Lang::parse(&contact.language).unwrap_or(Lang::En),
+            .filter(|l| questionnaire.languages.contains(l))
+            .ok_or_else(|| {
+                AppError::field(
+                    "language",
+                    format!("this questionnaire is in {offered}: give one of these"),
+                )
+            })?,
+        None => questionnaire.pick_lang(Lang::parse(&contact.language)),
     };
     let invitation_id = Uuid::new_v4();
     // 256 bits (43 characters of 62 symbols each), unguessable without the secret key.
     let (token, link_key_id) = keys.issue(invitation_id);
     let now = Utc::now();
+    // Checked: the deadline is validated on the way in, but a date stored before that
+    // rule (or written by hand) must give a field error here, not a panic.
     let expires_at = match input.valid_days {
-        Some(days) => now + Duration::days(days.into()),
-        None => {
-            let end = campaign
-                .deadline
-                .and_hms_opt(23, 59, 59)
-                .unwrap_or_default()
-                .and_utc()
-                + Duration::days(30);
-            end.max(now + Duration::days(1))
-        }
-    };
+        Some(days) => now.checked_add_signed(Duration::days(days.into())),
+        None => campaign
+            .deadline
+            .and_hms_opt(23, 59, 59)
+            .and_then(|end| end.and_utc().checked_add_signed(Duration::days(30)))
+            // A constant offset from now: cannot overflow.
+            .map(|end| end.max(now + Duration::days(1))),
+    }
+    .filter(|t| t.date_naive() <= dates::latest())
+    .ok_or_else(|| {
+        AppError::field(
+            "valid_days",
+            "the link would expire after the latest date this service accepts",
+        )
+    })?;
     let token_sha256 = token_hash(&token);
     conn.transaction::<_, AppError, _>(|conn| {
         async move {

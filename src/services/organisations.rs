@@ -5,6 +5,7 @@ use crate::db::audit::{self, Actor};
 use crate::db::models::{Contact, Organisation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
+use crate::domain::text;
 use crate::error::{from_validator, AppError};
 use chrono::Utc;
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -32,6 +33,18 @@ pub struct NewOrganisation {
         message = "give a reference of 1 to 100 characters"
     ))]
     pub external_ref: Option<String>,
+}
+
+impl NewOrganisation {
+    /// Trims the texts and refuses control characters ([`text`]), before the length
+    /// rules run: a blank name is then "give a name", not a database constraint.
+    fn clean(&mut self) -> Result<(), AppError> {
+        self.name = text::clean_single_line("name", &self.name)?;
+        self.sector = text::clean_optional_line("sector", self.sector.as_deref())?;
+        self.external_ref =
+            text::clean_optional_line("external_ref", self.external_ref.as_deref())?;
+        Ok(())
+    }
 }
 
 fn valid_kind(kind: &str) -> Result<(), ValidationError> {
@@ -79,17 +92,28 @@ pub struct NewContact {
     pub job_title: Option<String>,
 }
 
+impl NewContact {
+    /// As [`NewOrganisation::clean`]; a contact's name and email land in emails.
+    fn clean(&mut self) -> Result<(), AppError> {
+        self.name = text::clean_single_line("name", &self.name)?;
+        self.email = text::clean_single_line("email", &self.email)?;
+        self.job_title = text::clean_optional_line("job_title", self.job_title.as_deref())?;
+        Ok(())
+    }
+}
+
 pub async fn create_organisation(
     conn: &mut Conn,
     actor: &Actor,
-    input: NewOrganisation,
+    mut input: NewOrganisation,
 ) -> Result<Organisation, AppError> {
+    input.clean()?;
     input.validate().map_err(from_validator)?;
     let now = Utc::now();
     let org = Organisation {
         id: Uuid::new_v4(),
         kind: input.kind,
-        name: input.name.trim().to_string(),
+        name: input.name,
         country: input.country,
         sector: input.sector,
         external_ref: input.external_ref,
@@ -119,8 +143,9 @@ pub async fn add_contact(
     conn: &mut Conn,
     actor: &Actor,
     organisation_id: Uuid,
-    input: NewContact,
+    mut input: NewContact,
 ) -> Result<Contact, AppError> {
+    input.clean()?;
     input.validate().map_err(from_validator)?;
     queries::find_organisation(conn, organisation_id)
         .await?
@@ -128,8 +153,8 @@ pub async fn add_contact(
     let contact = Contact {
         id: Uuid::new_v4(),
         organisation_id,
-        name: input.name.trim().to_string(),
-        email: input.email.trim().to_string(),
+        name: input.name,
+        email: input.email,
         language: input.language.unwrap_or_else(|| "en".into()),
         job_title: input.job_title,
         created_at: Utc::now(),

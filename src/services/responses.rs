@@ -16,7 +16,7 @@ use crate::domain::answers::{parse_form, Answers, FieldError, Mode, RawInput};
 use crate::domain::i18n::Lang;
 use crate::domain::risk::{self, overall_band};
 use crate::error::AppError;
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::AsyncConnection;
 use serde_json::{json, Value};
@@ -40,8 +40,26 @@ impl LinkSession {
     }
 }
 
+/// How often a link's use is written down (`invitations.last_used_at`) at most. Writing
+/// it on every page view and save made each respondent cost dozens of row updates.
+pub const LINK_USE_INTERVAL: Duration = Duration::minutes(5);
+
+/// Records that the link was used, unless that was done within [`LINK_USE_INTERVAL`]:
+/// usually no statement at all. Runs on the caller's connection, inside the caller's
+/// transaction when there is one (a save).
+pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), AppError> {
+    // A constant offset from now: cannot overflow.
+    let since = Utc::now() - LINK_USE_INTERVAL;
+    if session.invitation.last_used_at.is_some_and(|t| t >= since) {
+        return Ok(());
+    }
+    queries::record_link_use(conn, session.invitation.id, since).await?;
+    Ok(())
+}
+
 /// Opens a link. `None` for an unknown, revoked or expired token (the caller shows the
-/// same page for all three, so a guesser learns nothing).
+/// same page for all three, so a guesser learns nothing). Reads only; the use is
+/// recorded by [`current`] and [`save`].
 pub async fn open_link(
     conn: &mut Conn,
     registry: &TemplateRegistry,
@@ -61,7 +79,6 @@ pub async fn open_link(
             campaign.id
         ))
     })?;
-    queries::touch_invitation(conn, invitation.id).await?;
     Ok(Some(LinkSession {
         invitation,
         campaign,
@@ -71,11 +88,13 @@ pub async fn open_link(
     }))
 }
 
-/// The response and its stored answers.
+/// The response and its stored answers (the link's use is recorded, at most every few
+/// minutes).
 pub async fn current(
     conn: &mut Conn,
     session: &LinkSession,
 ) -> Result<(Response, Answers), AppError> {
+    record_use(conn, session).await?;
     let response = queries::find_response(conn, session.response_id())
         .await?
         .ok_or(AppError::NotFound("response"))?;
@@ -122,6 +141,7 @@ pub async fn save(
     let response_id = session.response_id();
     conn.transaction::<_, AppError, _>(|conn| {
         async move {
+            record_use(conn, session).await?;
             let response = queries::lock_response(conn, response_id).await?;
             if response.status == "submitted" {
                 return Ok(SaveOutcome::AlreadySubmitted { response });

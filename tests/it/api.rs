@@ -16,7 +16,7 @@ fn is_uuid(v: &Value) -> bool {
 }
 
 /// Asserts a 422 `validation_failed` answer naming exactly `fields`, each with a message.
-async fn assert_invalid(res: reqwest::Response, fields: &[&str]) -> Value {
+pub async fn assert_invalid(res: reqwest::Response, fields: &[&str]) -> Value {
     assert_eq!(res.status(), 422);
     assert!(
         res.headers()["content-type"]

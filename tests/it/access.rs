@@ -338,8 +338,13 @@ async fn dead_job(conn: &mut diesel_async::AsyncPgConnection) -> uuid::Uuid {
     use diesel_async::RunQueryDsl;
     use hrdd_survey::db::schema::jobs;
     use hrdd_survey::jobs::{Jobs, Kind, NewJob};
+    // Not due, so the application's worker leaves it alone until it is dead.
     let id = Jobs::new()
-        .enqueue(conn, NewJob::new(Kind::SendEmail, json!({})))
+        .enqueue(
+            conn,
+            NewJob::new(Kind::SendEmail, json!({}))
+                .run_at(chrono::Utc::now() + chrono::Duration::days(1)),
+        )
         .await
         .unwrap()
         .unwrap();

@@ -123,8 +123,15 @@ async fn login(
         .get(header::USER_AGENT)
         .and_then(|h| h.to_str().ok())
         .map(String::from);
-    let result =
-        accounts::sign_in(&mut conn, &form.email, &form.password, &client_ip(&req), ua).await;
+    let result = accounts::sign_in(
+        &mut conn,
+        &state.audit_key,
+        &form.email,
+        &form.password,
+        &client_ip(&req),
+        ua,
+    )
+    .await;
     match result {
         Ok(signed_in) => {
             let target = if signed_in.must_change_password {
@@ -165,7 +172,7 @@ async fn login(
 #[post("/logout")]
 async fn logout(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    accounts::sign_out(&mut conn, user.id, user.session_id).await?;
+    accounts::sign_out(&mut conn, &state.audit_key, user.id, user.session_id).await?;
     let mut gone = cookie(&state, session::COOKIE, String::new(), SameSite::Lax);
     gone.make_removal();
     Ok(HttpResponse::SeeOther()
@@ -209,6 +216,7 @@ async fn change_password(
     let mut conn = state.pool.get().await?;
     match accounts::change_password(
         &mut conn,
+        &state.audit_key,
         user.id,
         user.session_id,
         &form.current_password,
@@ -248,7 +256,7 @@ async fn revoke_sessions(
     user: StaffUser,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    accounts::sign_out_elsewhere(&mut conn, user.id, user.session_id).await?;
+    accounts::sign_out_elsewhere(&mut conn, &state.audit_key, user.id, user.session_id).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/account/password"))
         .finish())
@@ -283,7 +291,14 @@ async fn reset_request(
     form: web::Form<ResetRequestForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    if accounts::request_reset(&mut conn, &form.email, &state.settings.public_base_url).await? {
+    if accounts::request_reset(
+        &mut conn,
+        &state.audit_key,
+        &form.email,
+        &state.settings.public_base_url,
+    )
+    .await?
+    {
         state.mail_wake.notify_one();
     }
     let (token, set) = anonymous_csrf(&state, &req);
@@ -340,7 +355,7 @@ async fn reset_submit(
     form: web::Form<ResetForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    match accounts::complete_reset(&mut conn, &path, &form.new_password).await {
+    match accounts::complete_reset(&mut conn, &state.audit_key, &path, &form.new_password).await {
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/login"))
             .finish()),

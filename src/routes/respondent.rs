@@ -113,7 +113,8 @@ async fn post_form(
         Mode::Draft
     };
     let mut conn = state.pool.get().await?;
-    let outcome = responses::save(&mut conn, &session, &input, lang, mode).await?;
+    let outcome =
+        responses::save(&mut conn, &state.audit_key, &session, &input, lang, mode).await?;
     let here = format!("/r/{}?lang={}", token.as_str(), lang.code());
     match outcome {
         SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {

@@ -3,14 +3,13 @@
 
 use super::templates::TemplateRegistry;
 use super::Conn;
-use crate::db::audit::{self, Actor};
+use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{Campaign, Invitation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -33,6 +32,7 @@ pub struct NewCampaign {
 
 pub async fn create_campaign(
     conn: &mut Conn,
+    key: &AuditKey,
     registry: &TemplateRegistry,
     actor: &Actor,
     input: NewCampaign,
@@ -60,11 +60,11 @@ pub async fn create_campaign(
         deadline: input.deadline,
         created_at: Utc::now(),
     };
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let c = queries::insert_campaign(conn, &campaign).await?;
+            let c = queries::insert_campaign(tx, &campaign).await?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "campaign.created",
                 "campaign",
@@ -113,6 +113,7 @@ pub fn token_hash(token: &str) -> String {
 /// stops working.
 pub async fn issue_invitation(
     conn: &mut Conn,
+    key: &AuditKey,
     actor: &Actor,
     public_base_url: &str,
     campaign_id: Uuid,
@@ -149,10 +150,10 @@ pub async fn issue_invitation(
         }
     };
     let token_sha256 = token_hash(&token);
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let response = queries::ensure_response(conn, campaign.id, contact.organisation_id).await?;
-            let revoked_previous = queries::revoke_active_invitations(conn, campaign.id, contact.id).await?;
+            let response = queries::ensure_response(tx, campaign.id, contact.organisation_id).await?;
+            let revoked_previous = queries::revoke_active_invitations(tx, campaign.id, contact.id).await?;
             let invitation = Invitation {
                 id: Uuid::new_v4(),
                 campaign_id: campaign.id,
@@ -166,9 +167,9 @@ pub async fn issue_invitation(
                 revoked_at: None,
                 last_used_at: None,
             };
-            queries::insert_invitation(conn, &invitation).await?;
+            queries::insert_invitation(tx, &invitation).await?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "invitation.issued",
                 "response",

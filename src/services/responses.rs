@@ -7,7 +7,7 @@
 use super::campaigns::token_hash;
 use super::templates::{LoadedVersion, TemplateRegistry};
 use super::Conn;
-use crate::db::audit::{self, Actor};
+use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
@@ -18,7 +18,6 @@ use crate::domain::risk::{self, overall_band};
 use crate::error::AppError;
 use chrono::Utc;
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -112,6 +111,7 @@ pub fn answers_fingerprint(answers: &Answers) -> String {
 /// tabs or a double click cannot interleave.
 pub async fn save(
     conn: &mut Conn,
+    key: &AuditKey,
     session: &LinkSession,
     input: &RawInput,
     lang: Lang,
@@ -120,13 +120,13 @@ pub async fn save(
     let q = &session.version.questionnaire;
     let contact_id = session.contact.id;
     let response_id = session.response_id();
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let response = queries::lock_response(conn, response_id).await?;
+            let response = queries::lock_response(tx, response_id).await?;
             if response.status == "submitted" {
                 return Ok(SaveOutcome::AlreadySubmitted { response });
             }
-            let previous = queries::load_answers(conn, response_id).await?;
+            let previous = queries::load_answers(tx, response_id).await?;
             let mut parsed = parse_form(q, input, &previous, lang, mode);
             for (question_id, upload) in &parsed.uploads {
                 let file_id = Uuid::new_v4();
@@ -134,7 +134,7 @@ pub async fn save(
                     continue;
                 };
                 queries::insert_evidence(
-                    conn,
+                    tx,
                     &NewEvidenceFile {
                         id: file_id,
                         response_id,
@@ -152,8 +152,8 @@ pub async fn save(
                     meta.insert("file_id".into(), json!(file_id));
                 }
             }
-            queries::replace_answers(conn, response_id, &parsed.answers, contact_id).await?;
-            queries::touch_response(conn, response_id, lang.code()).await?;
+            queries::replace_answers(tx, response_id, &parsed.answers, contact_id).await?;
+            queries::touch_response(tx, response_id, lang.code()).await?;
             if mode == Mode::Draft || !parsed.errors.is_empty() {
                 return Ok(SaveOutcome::Saved {
                     answers: parsed.answers,
@@ -185,14 +185,14 @@ pub async fn save(
                     updated_at: now,
                 })
                 .collect();
-            queries::insert_flags(conn, &rows).await?;
+            queries::insert_flags(tx, &rows).await?;
             let fingerprint = answers_fingerprint(&parsed.answers);
             let response =
-                queries::mark_submitted(conn, response_id, contact_id, lang.code(), &fingerprint)
+                queries::mark_submitted(tx, response_id, contact_id, lang.code(), &fingerprint)
                     .await?;
             let worst = overall_band(raised.iter().map(|f| &f.band));
             audit::append(
-                conn,
+                tx,
                 &Actor::Contact(contact_id),
                 "response.submitted",
                 "response",

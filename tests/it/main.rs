@@ -6,6 +6,7 @@
 
 mod access;
 mod api;
+mod audit_chain;
 mod auth;
 mod browser;
 mod cli;

@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod database;
 mod embedded;
+mod evidence;
 mod helpers;
 mod loader;
 mod mail;

@@ -37,6 +37,9 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// Sender of emails (`HRDD_MAIL_FROM`).
     pub mail_from: String,
+    /// Most evidence one response may hold, all files together, in MB
+    /// (`HRDD_EVIDENCE_QUOTA_MB`, default 50).
+    pub evidence_quota_mb: u64,
 }
 
 impl fmt::Debug for Settings {
@@ -52,6 +55,7 @@ impl fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
             .field("mail_from", &self.mail_from)
+            .field("evidence_quota_mb", &self.evidence_quota_mb)
             .finish()
     }
 }
@@ -86,6 +90,7 @@ struct FileSettings {
     log_format: Option<String>,
     secret_key: Option<String>,
     mail_from: Option<String>,
+    evidence_quota_mb: Option<u64>,
 }
 
 impl Settings {
@@ -197,6 +202,20 @@ impl Settings {
             ));
         }
 
+        let evidence_quota_mb =
+            match env("HRDD_EVIDENCE_QUOTA_MB").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text.trim().parse::<u64>().ok(),
+                None => Some(file.evidence_quota_mb.unwrap_or(50)),
+            }
+            .filter(|mb| (1..=100_000).contains(mb))
+            .ok_or_else(|| {
+                bad(
+                    "HRDD_EVIDENCE_QUOTA_MB",
+                    "it is not a whole number of megabytes from 1 to 100000",
+                    "use e.g. 50 (the default)",
+                )
+            })?;
+
         Ok(Settings {
             listen,
             database_url,
@@ -207,6 +226,7 @@ impl Settings {
             log_format,
             secret_key,
             mail_from,
+            evidence_quota_mb,
         })
     }
 }
@@ -230,6 +250,7 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert!(s.database_url.is_none());
         assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
+        assert_eq!(s.evidence_quota_mb, 50);
     }
 
     #[test]
@@ -241,6 +262,10 @@ mod tests {
         assert_eq!(e.setting, "DATABASE_URL");
         let e = with(&[("HRDD_LOG_FORMAT", "xml")]).unwrap_err();
         assert_eq!(e.setting, "HRDD_LOG_FORMAT");
+        for quota in ["0", "-1", "lots"] {
+            let e = with(&[("HRDD_EVIDENCE_QUOTA_MB", quota)]).unwrap_err();
+            assert_eq!(e.setting, "HRDD_EVIDENCE_QUOTA_MB");
+        }
     }
 
     #[test]

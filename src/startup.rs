@@ -61,9 +61,11 @@ impl Application {
     /// questionnaires, and binds the listener (`settings.listen`, port 0 for tests).
     pub async fn build(mut settings: Settings, database_url: &str) -> anyhow::Result<Application> {
         let pool = db::pool(database_url, 16)?;
+        let secret_key = load_secret_key(&settings)?;
+        let audit_key = db::audit::AuditKey::from_secret(&secret_key);
         let registry: TemplateRegistry = {
             let mut conn = pool.get().await.context("connecting to the database")?;
-            templates::prepare(&mut conn, &settings.templates_dir).await?
+            templates::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
         };
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (HRDD_LISTEN)", settings.listen))?;
@@ -74,7 +76,6 @@ impl Application {
         {
             settings.public_base_url = format!("http://{}", listener.local_addr()?);
         }
-        let secret_key = load_secret_key(&settings)?;
         let mail_wake = Arc::new(tokio::sync::Notify::new());
         let outbox = email::worker::Outbox {
             pool: pool.clone(),
@@ -94,6 +95,7 @@ impl Application {
             registry: Arc::new(registry),
             settings: Arc::new(settings),
             secret_key,
+            audit_key,
             mail_wake,
         });
         let server_state = state.clone();
@@ -210,7 +212,7 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
 }
 
 /// `HRDD_SECRET_KEY`, or a key generated once and kept in `data_dir/secret_key` (mode 600).
-fn load_secret_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+pub fn load_secret_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(key) = &settings.secret_key {
         return Ok(key.as_bytes().to_vec());
     }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -18,7 +18,8 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// `.eml` files in a folder (development default).
+    /// `.eml` files in a folder (development default). The folder is 0700 and each file
+    /// 0600: messages hold reset links, so only the service's user may read them.
     Files(PathBuf),
 }
 
@@ -36,8 +37,10 @@ impl Transport {
                     .build(),
             )),
             None => {
+                use std::os::unix::fs::PermissionsExt;
                 let dir = data_dir.join("outbox");
                 std::fs::create_dir_all(&dir)?;
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
                 Ok(Transport::Files(dir))
             }
         }
@@ -46,13 +49,26 @@ impl Transport {
     async fn send(&self, message: Message) -> Result<(), String> {
         match self {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::Files(dir) => AsyncFileTransport::<Tokio1Executor>::new(dir)
-                .send(message)
+            Transport::Files(dir) => write_private(dir, &message)
                 .await
-                .map(|_| ())
                 .map_err(|e| e.to_string()),
         }
     }
+}
+
+/// Writes `message` as `<uuid>.eml` (the name lettre's file transport uses), created
+/// with mode 0600 so it is never readable by others, not even for a moment.
+async fn write_private(dir: &std::path::Path, message: &Message) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let path = dir.join(format!("{}.eml", Uuid::new_v4()));
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .await?;
+    file.write_all(&message.formatted()).await?;
+    file.sync_all().await
 }
 
 /// Delivery settings.

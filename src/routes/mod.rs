@@ -20,6 +20,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Signs respondent form tokens.
     pub secret_key: Vec<u8>,
+    /// Signs the audit chain's head (derived from `secret_key`).
+    pub audit_key: crate::db::audit::AuditKey,
     /// Wakes the email worker after a message is queued.
     pub mail_wake: Arc<tokio::sync::Notify>,
 }

@@ -3,7 +3,7 @@
 
 use super::templates::TemplateRegistry;
 use super::Conn;
-use crate::db::audit::{self, Actor};
+use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{Campaign, Invitation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
@@ -11,7 +11,6 @@ use crate::domain::{dates, text};
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -34,6 +33,7 @@ pub struct NewCampaign {
 
 pub async fn create_campaign(
     conn: &mut Conn,
+    key: &AuditKey,
     registry: &TemplateRegistry,
     actor: &Actor,
     mut input: NewCampaign,
@@ -62,11 +62,11 @@ pub async fn create_campaign(
         deadline: input.deadline,
         created_at: Utc::now(),
     };
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let c = queries::insert_campaign(conn, &campaign).await?;
+            let c = queries::insert_campaign(tx, &campaign).await?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "campaign.created",
                 "campaign",
@@ -115,6 +115,7 @@ pub fn token_hash(token: &str) -> String {
 /// stops working.
 pub async fn issue_invitation(
     conn: &mut Conn,
+    key: &AuditKey,
     registry: &TemplateRegistry,
     actor: &Actor,
     public_base_url: &str,
@@ -181,10 +182,10 @@ pub async fn issue_invitation(
         )
     })?;
     let token_sha256 = token_hash(&token);
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let response = queries::ensure_response(conn, campaign.id, contact.organisation_id).await?;
-            let revoked_previous = queries::revoke_active_invitations(conn, campaign.id, contact.id).await?;
+            let response = queries::ensure_response(tx, campaign.id, contact.organisation_id).await?;
+            let revoked_previous = queries::revoke_active_invitations(tx, campaign.id, contact.id).await?;
             let invitation = Invitation {
                 id: Uuid::new_v4(),
                 campaign_id: campaign.id,
@@ -198,9 +199,9 @@ pub async fn issue_invitation(
                 revoked_at: None,
                 last_used_at: None,
             };
-            queries::insert_invitation(conn, &invitation).await?;
+            queries::insert_invitation(tx, &invitation).await?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "invitation.issued",
                 "response",

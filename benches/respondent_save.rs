@@ -98,6 +98,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
     let mut conn = state.pool.get().await?;
     let campaign = campaigns::create_campaign(
         &mut conn,
+        &state.audit_key,
         &state.registry,
         &Actor::System,
         campaigns::NewCampaign {
@@ -116,6 +117,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
     for n in 0..clients {
         let org = organisations::create_organisation(
             &mut conn,
+            &state.audit_key,
             &Actor::System,
             organisations::NewOrganisation {
                 kind: "supplier".into(),
@@ -129,6 +131,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let contact = organisations::add_contact(
             &mut conn,
+            &state.audit_key,
             &Actor::System,
             org.id,
             organisations::NewContact {
@@ -142,6 +145,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let issued = campaigns::issue_invitation(
             &mut conn,
+            &state.audit_key,
             &state.registry,
             &Actor::System,
             &state.link_keys,

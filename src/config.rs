@@ -46,6 +46,9 @@ pub struct Settings {
     /// How often the job worker looks for due jobs when nobody wakes it
     /// (`HRDD_JOB_POLL_SECONDS`, default 5).
     pub job_poll_interval: std::time::Duration,
+    /// Most evidence one response may hold, all files together, in MB
+    /// (`HRDD_EVIDENCE_QUOTA_MB`, default 50).
+    pub evidence_quota_mb: u64,
 }
 
 impl fmt::Debug for Settings {
@@ -64,6 +67,7 @@ impl fmt::Debug for Settings {
             .field("previous_secret_keys", &self.previous_secret_keys.len())
             .field("link_key_id", &self.link_key_id)
             .field("job_poll_interval", &self.job_poll_interval)
+            .field("evidence_quota_mb", &self.evidence_quota_mb)
             .finish()
     }
 }
@@ -101,6 +105,7 @@ struct FileSettings {
     previous_secret_keys: Option<String>,
     link_key_id: Option<String>,
     job_poll_seconds: Option<String>,
+    evidence_quota_mb: Option<u64>,
 }
 
 impl Settings {
@@ -257,6 +262,19 @@ impl Settings {
                     )
                 })?,
         };
+        let evidence_quota_mb =
+            match env("HRDD_EVIDENCE_QUOTA_MB").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text.trim().parse::<u64>().ok(),
+                None => Some(file.evidence_quota_mb.unwrap_or(50)),
+            }
+            .filter(|mb| (1..=100_000).contains(mb))
+            .ok_or_else(|| {
+                bad(
+                    "HRDD_EVIDENCE_QUOTA_MB",
+                    "it is not a whole number of megabytes from 1 to 100000",
+                    "use e.g. 50 (the default)",
+                )
+            })?;
 
         Ok(Settings {
             listen,
@@ -271,6 +289,7 @@ impl Settings {
             previous_secret_keys,
             link_key_id,
             job_poll_interval,
+            evidence_quota_mb,
         })
     }
 }
@@ -312,6 +331,7 @@ mod tests {
         assert_eq!(s.link_key_id, 3);
         assert_eq!(s.previous_secret_keys, [old, older]);
         assert_eq!(s.job_poll_interval, std::time::Duration::from_millis(200));
+        assert_eq!(s.evidence_quota_mb, 50);
     }
 
     #[test]
@@ -329,6 +349,10 @@ mod tests {
         assert_eq!(e.setting, "HRDD_PREVIOUS_SECRET_KEYS");
         let e = with(&[("HRDD_JOB_POLL_SECONDS", "never")]).unwrap_err();
         assert_eq!(e.setting, "HRDD_JOB_POLL_SECONDS");
+        for quota in ["0", "-1", "lots"] {
+            let e = with(&[("HRDD_EVIDENCE_QUOTA_MB", quota)]).unwrap_err();
+            assert_eq!(e.setting, "HRDD_EVIDENCE_QUOTA_MB");
+        }
     }
 
     #[test]

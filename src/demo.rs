@@ -43,6 +43,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         Some(org) => org,
         None => org_service::create_organisation(
             conn,
+            &state.audit_key,
             &actor,
             NewOrganisation {
                 kind: "supplier".into(),
@@ -60,6 +61,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         Some(c) => c,
         None => org_service::add_contact(
             conn,
+            &state.audit_key,
             &actor,
             org.id,
             NewContact {
@@ -84,6 +86,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         None => {
             campaign_service::create_campaign(
                 conn,
+                &state.audit_key,
                 &state.registry,
                 &actor,
                 NewCampaign {
@@ -100,6 +103,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
     };
     let issued = campaign_service::issue_invitation(
         conn,
+        &state.audit_key,
         &state.registry,
         &actor,
         &state.link_keys,
@@ -115,7 +119,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
     .await
     .map_err(|e| anyhow::anyhow!("issuing the demo link: {e}"))
     .context("seeding the demo")?;
-    let admin = seed_admin(conn).await?;
+    let admin = seed_admin(conn, &state.audit_key).await?;
     Ok(DemoLinks {
         japanese: format!("{}?lang=ja", issued.link),
         english: issued.link,
@@ -125,6 +129,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
 
 async fn seed_admin(
     conn: &mut diesel_async::AsyncPgConnection,
+    key: &crate::db::audit::AuditKey,
 ) -> anyhow::Result<Option<(String, String)>> {
     use crate::auth::permissions::Role;
     use crate::db::schema::users;
@@ -134,6 +139,7 @@ async fn seed_admin(
     }
     crate::services::accounts::create_user(
         conn,
+        key,
         &Actor::System,
         DEMO_ADMIN_EMAIL,
         "Demo admin",

@@ -6,6 +6,13 @@
 //! with its socket inside the data directory. PostgreSQL refuses to run as root, so when
 //! we are root the cluster belongs to, and runs as, the `postgres` user. A small watchdog
 //! process stops the cluster if this process dies without stopping it.
+//!
+//! Nobody else on the machine gets in: every connection (socket and TCP) needs the
+//! `postgres` password (`scram-sha-256`), which is generated at `initdb` and kept in
+//! `data_dir/postgres-password` (mode 0600, the service's user); the socket folder and
+//! the cluster are 0700 and belong to the cluster's user. A cluster made by an older
+//! version with `trust` is switched to passwords on its next start (it must be stopped
+//! for that; a running one is refused with a message saying so).
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -33,12 +40,25 @@ fn step(step: &str, detail: impl std::fmt::Display) -> EmbeddedPgError {
     }
 }
 
+/// The password file, under the data directory.
+pub const PASSWORD_FILE: &str = "postgres-password";
+
+/// Password authentication for the socket and loopback TCP, nothing else.
+const PG_HBA: &str =
+    "# Written by hrdd-survey: every connection needs the password (see postgres-password).
+local all all scram-sha-256
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+";
+
 /// A running private cluster.
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
     bindir: PathBuf,
     cluster_dir: PathBuf,
     port: u16,
+    /// The `postgres` role's password (from [`PASSWORD_FILE`]).
+    password: String,
     run_as: Option<(u32, u32)>,
     /// False when the cluster was already running (started by another process): then
     /// we leave it running on shutdown.
@@ -115,6 +135,9 @@ impl EmbeddedPostgres {
         let data_dir = data_dir
             .canonicalize()
             .map_err(|e| step("resolving the data directory", e))?;
+        // Private to the service's user; as root, others may only pass through (0711) so
+        // that the postgres user reaches its own 0700 folder inside.
+        set_mode(&data_dir, if run_as.is_some() { 0o711 } else { 0o700 })?;
         if let Some((uid, _)) = run_as {
             reachable_by(&data_dir, uid)?;
         }
@@ -124,16 +147,42 @@ impl EmbeddedPostgres {
         for dir in [&root, &socket_dir] {
             std::fs::create_dir_all(dir).map_err(|e| step("creating the cluster directory", e))?;
             chown(dir, run_as)?;
+            set_mode(dir, 0o700)?;
         }
+        let password_file = data_dir.join(PASSWORD_FILE);
+        let stored_password = std::fs::read_to_string(&password_file)
+            .ok()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty());
         let mut pg = EmbeddedPostgres {
             bindir,
             cluster_dir,
             port: 0,
+            password: stored_password.clone().unwrap_or_else(new_password),
             run_as,
             owned: true,
         };
-        if !pg.cluster_dir.join("PG_VERSION").exists() {
-            pg.initdb()?;
+        let fresh = !pg.cluster_dir.join("PG_VERSION").exists();
+        if fresh || stored_password.is_none() {
+            write_private(&password_file, &pg.password)?;
+        }
+        if fresh {
+            pg.initdb(&root)?;
+        } else if stored_password.is_none() || pg.trusts_anyone() {
+            // Made by an older version with `trust`: switch it to passwords. That needs
+            // the server stopped (we change pg_hba.conf and set the password offline).
+            if pg.running_port().is_some() {
+                return Err(step(
+                    "checking the embedded cluster",
+                    format!(
+                        "the cluster in {} lets every local user in (trust authentication, from an older version) and is running. Stop it (pg_ctl -D {} stop, as its owner), then start the service again to switch it to password authentication",
+                        pg.cluster_dir.display(),
+                        pg.cluster_dir.display()
+                    ),
+                ));
+            }
+            pg.require_passwords()?;
+            tracing::warn!(cluster = %pg.cluster_dir.display(), "the embedded cluster used trust authentication; it now requires the password in {}", password_file.display());
         }
         if let Some(port) = pg.running_port() {
             pg.port = port;
@@ -142,7 +191,7 @@ impl EmbeddedPostgres {
         }
         pg.port = free_port()?;
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c unix_socket_permissions=0700 -c fsync=on -c max_connections=200",
             pg.port,
             socket_dir.display()
         );
@@ -186,9 +235,12 @@ impl EmbeddedPostgres {
         Ok(pg)
     }
 
-    /// A connection URL for `database` as the `postgres` superuser.
+    /// A connection URL for `database` as the `postgres` superuser (with its password).
     pub fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+        format!(
+            "postgres://postgres:{}@127.0.0.1:{}/{database}",
+            self.password, self.port
+        )
     }
 
     /// The TCP port the cluster listens on.
@@ -221,8 +273,20 @@ impl EmbeddedPostgres {
     }
 
     /// `initdb` with the C.UTF-8 locale (Unicode-aware `lower()`), or the plain C locale
-    /// where C.UTF-8 does not exist (macOS). The cluster is trusted on loopback only.
-    fn initdb(&self) -> Result<(), EmbeddedPgError> {
+    /// where C.UTF-8 does not exist (macOS). Every connection needs the password
+    /// (`scram-sha-256`), handed to initdb in a file only the cluster's user can read,
+    /// deleted right after.
+    fn initdb(&self, root: &Path) -> Result<(), EmbeddedPgError> {
+        let pwfile = root.join("initdb-password");
+        write_private(&pwfile, &self.password)?;
+        chown(&pwfile, self.run_as)?;
+        let result = self.initdb_with(&pwfile);
+        let _ = std::fs::remove_file(&pwfile);
+        result?;
+        self.write_hba()
+    }
+
+    fn initdb_with(&self, pwfile: &Path) -> Result<(), EmbeddedPgError> {
         let mut last_error = String::new();
         for locale in ["--locale=C.UTF-8", "--no-locale"] {
             // A failed attempt can leave a partial folder behind; initdb wants it empty.
@@ -231,16 +295,9 @@ impl EmbeddedPostgres {
                 .command("initdb")
                 .arg("-D")
                 .arg(&self.cluster_dir)
-                .args([
-                    "-U",
-                    "postgres",
-                    "-A",
-                    "trust",
-                    "-E",
-                    "UTF8",
-                    locale,
-                    "--no-sync",
-                ])
+                .args(["-U", "postgres", "--auth=scram-sha-256"])
+                .arg(format!("--pwfile={}", pwfile.display()))
+                .args(["-E", "UTF8", locale, "--no-sync"])
                 .stdin(Stdio::null())
                 .output()
                 .map_err(|e| step("running initdb", e))?;
@@ -250,6 +307,57 @@ impl EmbeddedPostgres {
             last_error = String::from_utf8_lossy(&out.stderr).into_owned();
         }
         Err(step("initdb", last_error))
+    }
+
+    /// Replaces `pg_hba.conf` with password-only rules (as the cluster's user).
+    fn write_hba(&self) -> Result<(), EmbeddedPgError> {
+        let path = self.cluster_dir.join("pg_hba.conf");
+        write_private(&path, PG_HBA)?;
+        chown(&path, self.run_as)
+    }
+
+    /// Whether `pg_hba.conf` lets anyone in without a password (`trust`).
+    fn trusts_anyone(&self) -> bool {
+        std::fs::read_to_string(self.cluster_dir.join("pg_hba.conf"))
+            .map(|hba| {
+                hba.lines()
+                    .map(|l| l.split('#').next().unwrap_or(""))
+                    .any(|l| l.split_whitespace().any(|w| w == "trust"))
+            })
+            .unwrap_or(true)
+    }
+
+    /// Switches a stopped `trust` cluster to passwords: sets the `postgres` role's
+    /// password in single-user mode (no network, the password only on stdin), then
+    /// replaces `pg_hba.conf`.
+    fn require_passwords(&self) -> Result<(), EmbeddedPgError> {
+        use std::io::Write;
+        let mut child = self
+            .command("postgres")
+            .arg("--single")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .args(["-c", "password_encryption=scram-sha-256", "postgres"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| step("setting the postgres password", e))?;
+        let sql = format!("ALTER ROLE postgres PASSWORD '{}';\n", self.password);
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(sql.as_bytes())
+            .map_err(|e| step("setting the postgres password", e))?;
+        let out = child
+            .wait_with_output()
+            .map_err(|e| step("setting the postgres password", e))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() || stderr.contains("ERROR") {
+            return Err(step("setting the postgres password", stderr));
+        }
+        self.write_hba()
     }
 
     /// The port of a server already running on this cluster, from `postmaster.pid`.
@@ -336,6 +444,31 @@ fn chown(path: &Path, run_as: Option<(u32, u32)>) -> Result<(), EmbeddedPgError>
         })?;
     }
     Ok(())
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), EmbeddedPgError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| step(&format!("making {} private", path.display()), e))
+}
+
+/// Writes `content` to a new file of mode 0600 (replacing any file there).
+fn write_private(path: &Path, content: &str) -> Result<(), EmbeddedPgError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(content.as_bytes()))
+        .map_err(|e| step(&format!("writing {}", path.display()), e))
+}
+
+/// A password of 43 letters and digits (256 bits; safe in a URL without escaping).
+fn new_password() -> String {
+    crate::auth::new_token()
 }
 
 fn free_port() -> Result<u16, EmbeddedPgError> {

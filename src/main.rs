@@ -182,7 +182,9 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
     let result = async {
         let pool = hrdd_survey::db::pool(&database.url, 2)?;
         let mut conn = pool.get().await?;
-        let registry = templates::prepare(&mut conn, &settings.templates_dir).await?;
+        let audit_key =
+            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
+        let registry = templates::prepare(&mut conn, &audit_key, &settings.templates_dir).await?;
         println!(
             "migrations applied; {} questionnaire version(s) stored",
             registry.all().len()
@@ -220,8 +222,11 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
     let result = async {
         let pool = hrdd_survey::db::pool(&database.url, 2)?;
         let mut conn = pool.get().await?;
+        let audit_key =
+            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
         let (user, one_time) = accounts::create_user(
             &mut conn,
+            &audit_key,
             &Actor::System,
             &email,
             &name,

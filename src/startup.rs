@@ -60,9 +60,11 @@ impl Application {
     /// questionnaires, and binds the listener (`settings.listen`, port 0 for tests).
     pub async fn build(mut settings: Settings, database_url: &str) -> anyhow::Result<Application> {
         let pool = db::pool(database_url, 16)?;
+        let secret_key = load_secret_key(&settings)?;
+        let audit_key = db::audit::AuditKey::from_secret(&secret_key);
         let registry: TemplateRegistry = {
             let mut conn = pool.get().await.context("connecting to the database")?;
-            templates::prepare(&mut conn, &settings.templates_dir).await?
+            templates::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
         };
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (HRDD_LISTEN)", settings.listen))?;
@@ -73,7 +75,6 @@ impl Application {
         {
             settings.public_base_url = format!("http://{}", listener.local_addr()?);
         }
-        let secret_key = load_secret_key(&settings)?;
         let jobs = crate::jobs::Jobs::new();
         let worker = tokio::spawn(crate::jobs::run(
             job_worker(&settings, pool.clone(), jobs.clone())?,
@@ -91,6 +92,7 @@ impl Application {
             registry: Arc::new(registry),
             settings: Arc::new(settings),
             secret_key,
+            audit_key,
             jobs,
             link_keys,
         });
@@ -225,7 +227,7 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
 }
 
 /// `HRDD_SECRET_KEY`, or a key generated once and kept in `data_dir/secret_key` (mode 600).
-fn load_secret_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+pub fn load_secret_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(key) = &settings.secret_key {
         return Ok(key.as_bytes().to_vec());
     }

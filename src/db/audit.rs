@@ -2,19 +2,68 @@
 //!
 //! Each entry's hash is SHA-256 over the previous entry's hash and the entry's own
 //! content, so changing or deleting any row breaks every hash after it
-//! ([`verify_chain`] finds the first break). Appends are serialised with a transaction
-//! advisory lock, so the chain stays linear under concurrent writers; call [`append`]
-//! inside the transaction that makes the change it records.
+//! ([`verify_chain`] finds the first break). Entries carry a gap-free `seq` (1, 2, 3 …;
+//! ids come from a sequence and skip values on rollbacks), and the newest entry's seq and
+//! hash are kept in `audit_head` with an HMAC under a key derived from the service's
+//! secret key, which is not in the database: deleting the newest entries, even as a
+//! database superuser with the triggers switched off, leaves a head that no longer
+//! matches, and a new head cannot be signed without the key.
+//!
+//! Appends are serialised with a transaction advisory lock, so the chain stays linear
+//! under concurrent writers (`seq` and `prev_hash` are also UNIQUE). [`append`] takes a
+//! [`Tx`], which only [`super::transaction`] creates: an entry cannot be written outside
+//! a transaction, and it is written in the transaction of the change it records.
 
-use super::schema::audit_log;
+use super::schema::{audit_head, audit_log};
+use super::Tx;
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 /// Lock key for `pg_advisory_xact_lock`: "HRDD" in ASCII.
 const AUDIT_LOCK_KEY: i64 = 0x4852_4444;
+
+/// Signs the head of the chain. Derived from the service's secret key, so a database
+/// superuser who can rewrite every row still cannot sign a shortened chain.
+#[derive(Clone)]
+pub struct AuditKey([u8; 32]);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(..)")
+    }
+}
+
+impl AuditKey {
+    /// The audit key for a service secret key (domain-separated from its other uses).
+    pub fn from_secret(secret: &[u8]) -> AuditKey {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+        mac.update(b"hrdd-audit-head-key");
+        AuditKey(mac.finalize().into_bytes().into())
+    }
+
+    fn mac(&self, seq: i64, hash: Option<&str>) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(b"audit-head:");
+        mac.update(&seq.to_be_bytes());
+        mac.update(hash.unwrap_or("").as_bytes());
+        mac
+    }
+
+    fn sign(&self, seq: i64, hash: Option<&str>) -> String {
+        hex::encode(self.mac(seq, hash).finalize().into_bytes())
+    }
+
+    fn verifies(&self, seq: i64, hash: Option<&str>, mac: Option<&str>) -> bool {
+        let Some(Ok(tag)) = mac.map(hex::decode) else {
+            return false;
+        };
+        self.mac(seq, hash).verify_slice(&tag).is_ok()
+    }
+}
 
 /// Who did something.
 #[derive(Debug, Clone)]
@@ -52,6 +101,7 @@ struct NewEntry {
     details: Value,
     prev_hash: Option<String>,
     hash: String,
+    seq: i64,
 }
 
 /// A stored entry.
@@ -68,6 +118,8 @@ pub struct Entry {
     pub details: Value,
     pub prev_hash: Option<String>,
     pub hash: String,
+    /// Position in the chain: 1, 2, 3 … without gaps.
+    pub seq: i64,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -96,25 +148,62 @@ fn entry_hash(
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
-/// Appends one entry. Must run inside a transaction.
+/// The anchored head: `(seq, hash, mac)` of the newest entry.
+type Head = (i64, Option<String>, Option<String>);
+
+/// Appends one entry after the anchored head, and moves the head (signed) to it.
+///
+/// The entry follows the head, not whatever row is newest: if the newest entries were
+/// deleted, the gap stays visible. A head whose signature does not verify is not
+/// re-signed (the new head is marked broken, so [`verify_chain`] keeps reporting it);
+/// an unsigned head (`mac` NULL, as the migration leaves it) is signed on first use.
 pub async fn append(
-    conn: &mut AsyncPgConnection,
+    tx: &mut Tx<'_>,
     actor: &Actor,
     action: &str,
     subject_type: &str,
     subject_id: impl ToString,
     details: Value,
 ) -> QueryResult<()> {
+    let key = tx.audit_key().clone();
+    let conn = tx.conn();
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
         .bind::<diesel::sql_types::BigInt, _>(AUDIT_LOCK_KEY)
         .execute(conn)
         .await?;
-    let prev: Option<String> = audit_log::table
-        .select(audit_log::hash)
-        .order(audit_log::id.desc())
+    let head: Option<Head> = audit_head::table
+        .select((audit_head::seq, audit_head::hash, audit_head::mac))
+        .for_update()
         .first(conn)
         .await
         .optional()?;
+    let (head_seq, prev, head_ok) = match head {
+        Some((seq, hash, None)) => {
+            if seq > 0 {
+                tracing::warn!(seq, "signing an unsigned audit head (first use after an upgrade, or it was cleared)");
+            }
+            (seq, hash, true)
+        }
+        Some((seq, hash, Some(mac))) => {
+            let ok = key.verifies(seq, hash.as_deref(), Some(&mac));
+            if !ok {
+                tracing::error!(seq, "the audit head's signature does not verify: the log was altered (or the secret key changed)");
+            }
+            (seq, hash, ok)
+        }
+        None => {
+            tracing::error!("the audit head row is missing: the log was altered");
+            let last: Option<(i64, String)> = audit_log::table
+                .select((audit_log::seq, audit_log::hash))
+                .order(audit_log::seq.desc())
+                .first(conn)
+                .await
+                .optional()?;
+            let (seq, hash) = last.map_or((0, None), |(s, h)| (s, Some(h)));
+            (seq, hash, false)
+        }
+    };
+    let seq = head_seq + 1;
     let occurred_at = Utc::now().trunc_subsecs(6);
     let (actor_kind, actor_id) = actor.kind_and_id();
     let subject_id = subject_id.to_string();
@@ -138,8 +227,30 @@ pub async fn append(
             subject_id,
             details,
             prev_hash: prev,
-            hash,
+            hash: hash.clone(),
+            seq,
         })
+        .execute(conn)
+        .await?;
+    let mac = if head_ok {
+        key.sign(seq, Some(&hash))
+    } else {
+        String::new()
+    };
+    diesel::insert_into(audit_head::table)
+        .values((
+            audit_head::singleton.eq(true),
+            audit_head::seq.eq(seq),
+            audit_head::hash.eq(&hash),
+            audit_head::mac.eq(&mac),
+        ))
+        .on_conflict(audit_head::singleton)
+        .do_update()
+        .set((
+            audit_head::seq.eq(seq),
+            audit_head::hash.eq(&hash),
+            audit_head::mac.eq(&mac),
+        ))
         .execute(conn)
         .await?;
     Ok(())
@@ -160,15 +271,52 @@ pub async fn for_subject(
         .await
 }
 
-/// Recomputes the whole chain; `Err(id)` names the first entry that does not match.
-pub async fn verify_chain(conn: &mut AsyncPgConnection) -> QueryResult<Result<usize, i64>> {
+/// Where the chain fails to verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Broken {
+    /// This entry (by id) does not follow from the one before it: it, or an entry
+    /// before it, was changed, deleted or inserted.
+    Entry(i64),
+    /// The chain is intact up to `entries`, but the signed head says otherwise
+    /// (`anchored`: the head's seq, if there is a head): the newest entries were deleted,
+    /// or the head was rewritten without the key.
+    Head {
+        entries: usize,
+        anchored: Option<i64>,
+    },
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Broken::Entry(id) => write!(f, "the hash chain breaks at entry {id}"),
+            Broken::Head {
+                entries,
+                anchored: Some(seq),
+            } if *seq as usize > *entries => write!(
+                f,
+                "the newest entries are missing: the signed head is entry number {seq}, the log ends at number {entries}"
+            ),
+            Broken::Head { .. } => {
+                write!(f, "the signed head of the chain does not match the log")
+            }
+        }
+    }
+}
+
+/// Recomputes the whole chain and checks it against the signed head; the error says
+/// where it breaks. `Ok(n)`: all `n` entries are intact and none is missing at the end.
+pub async fn verify_chain(
+    conn: &mut AsyncPgConnection,
+    key: &AuditKey,
+) -> QueryResult<Result<usize, Broken>> {
     let entries: Vec<Entry> = audit_log::table
-        .order(audit_log::id.asc())
+        .order(audit_log::seq.asc())
         .select(Entry::as_select())
         .load(conn)
         .await?;
     let mut prev: Option<String> = None;
-    for e in &entries {
+    for (i, e) in entries.iter().enumerate() {
         let expected = entry_hash(
             prev.as_deref(),
             &e.occurred_at,
@@ -179,10 +327,28 @@ pub async fn verify_chain(conn: &mut AsyncPgConnection) -> QueryResult<Result<us
             &e.subject_id,
             &e.details,
         );
-        if e.prev_hash != prev || e.hash != expected {
-            return Ok(Err(e.id));
+        if e.seq != i as i64 + 1 || e.prev_hash != prev || e.hash != expected {
+            return Ok(Err(Broken::Entry(e.id)));
         }
         prev = Some(e.hash.clone());
     }
-    Ok(Ok(entries.len()))
+    let head: Option<Head> = audit_head::table
+        .select((audit_head::seq, audit_head::hash, audit_head::mac))
+        .first(conn)
+        .await
+        .optional()?;
+    let n = entries.len();
+    match head {
+        Some((seq, hash, mac))
+            if seq == n as i64
+                && hash == prev
+                && key.verifies(seq, hash.as_deref(), mac.as_deref()) =>
+        {
+            Ok(Ok(n))
+        }
+        head => Ok(Err(Broken::Head {
+            entries: n,
+            anchored: head.map(|h| h.0),
+        })),
+    }
 }

@@ -13,6 +13,7 @@ pub mod schema;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::scoped_futures::{ScopedBoxFuture, ScopedFutureExt};
 use diesel_async::AsyncPgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -20,6 +21,71 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 pub type Pool = DeadPool<AsyncPgConnection>;
 /// A connection taken from the pool.
 pub type PooledConn = Object<AsyncPgConnection>;
+
+/// A connection inside an open transaction, with the key that signs the audit chain's
+/// head. Only [`transaction`] creates one, so whatever takes a `Tx` (the audit log's
+/// `append`) cannot run outside a transaction. It derefs to the connection for the
+/// non-generic query functions; diesel's generic `execute`/`load` take [`Tx::conn`].
+///
+/// A plain connection is not a `Tx`, and a `Tx` cannot be built outside this module:
+///
+/// ```compile_fail
+/// async fn outside(conn: &mut diesel_async::AsyncPgConnection) {
+///     use hrdd_survey::db::audit::{append, Actor};
+///     append(conn, &Actor::System, "logout", "user", "x", serde_json::json!({})).await;
+/// }
+/// ```
+pub struct Tx<'c> {
+    conn: &'c mut AsyncPgConnection,
+    audit_key: &'c audit::AuditKey,
+}
+
+impl Tx<'_> {
+    /// The connection, for diesel's query methods.
+    pub fn conn(&mut self) -> &mut AsyncPgConnection {
+        self.conn
+    }
+
+    pub fn audit_key(&self) -> &audit::AuditKey {
+        self.audit_key
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = AsyncPgConnection;
+    fn deref(&self) -> &AsyncPgConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut AsyncPgConnection {
+        self.conn
+    }
+}
+
+/// Runs `f` in a transaction (committed if it returns `Ok`, rolled back otherwise),
+/// handing it a [`Tx`].
+pub async fn transaction<'a, R, E, F>(
+    conn: &'a mut AsyncPgConnection,
+    audit_key: &'a audit::AuditKey,
+    f: F,
+) -> Result<R, E>
+where
+    F: for<'r> FnOnce(&'r mut Tx<'r>) -> ScopedBoxFuture<'a, 'r, Result<R, E>> + Send + 'a,
+    E: From<diesel::result::Error> + Send + 'a,
+    R: Send + 'a,
+{
+    use diesel_async::AsyncConnection;
+    conn.transaction(|conn| {
+        async move {
+            let mut tx = Tx { conn, audit_key };
+            f(&mut tx).await
+        }
+        .scope_boxed()
+    })
+    .await
+}
 
 /// Migrations compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");

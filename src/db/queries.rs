@@ -328,6 +328,31 @@ pub async fn insert_evidence(conn: &mut Conn, file: &NewEvidenceFile) -> QueryRe
         .map(|_| ())
 }
 
+/// The stored evidence files of a response: id and size in bytes.
+pub async fn evidence_sizes(conn: &mut Conn, response_id: Uuid) -> QueryResult<Vec<(Uuid, i32)>> {
+    evidence_files::table
+        .filter(evidence_files::response_id.eq(response_id))
+        .select((evidence_files::id, evidence_files::size_bytes))
+        .load(conn)
+        .await
+}
+
+/// Deletes the response's evidence files other than `keep` (files no answer refers to
+/// any more: replaced by a new upload, or of a question no longer answered).
+pub async fn delete_evidence_except(
+    conn: &mut Conn,
+    response_id: Uuid,
+    keep: &[Uuid],
+) -> QueryResult<usize> {
+    diesel::delete(
+        evidence_files::table
+            .filter(evidence_files::response_id.eq(response_id))
+            .filter(evidence_files::id.ne_all(keep)),
+    )
+    .execute(conn)
+    .await
+}
+
 /// An evidence file's name, type and bytes, only if it belongs to `response_id`.
 pub async fn find_evidence_of(
     conn: &mut Conn,

@@ -145,6 +145,16 @@ diesel::table! {
         details -> Jsonb,
         prev_hash -> Nullable<Text>,
         hash -> Text,
+        seq -> Int8,
+    }
+}
+
+diesel::table! {
+    audit_head (singleton) {
+        singleton -> Bool,
+        seq -> Int8,
+        hash -> Nullable<Text>,
+        mac -> Nullable<Text>,
     }
 }
 

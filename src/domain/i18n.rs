@@ -76,6 +76,8 @@ pub enum Msg {
     TooManyRows(u32),
     FileTooLarge(usize),
     FileTypeNotAllowed,
+    /// The response's files together would exceed this many MB.
+    EvidenceQuota(u64),
 }
 
 impl Msg {
@@ -146,6 +148,18 @@ impl Msg {
                 "Hãy tải lên tệp PDF, hình ảnh hoặc tài liệu văn phòng.".into()
             }
             (FileTypeNotAllowed, Zh) => "请上传 PDF、图片或办公文档。".into(),
+            (EvidenceQuota(mb), En) => format!(
+                "With this file, the files of this questionnaire would exceed {mb} MB in total. Upload a smaller file, or replace a large one."
+            ),
+            (EvidenceQuota(mb), Ja) => format!(
+                "このファイルを加えると、このアンケートのファイルの合計が {mb} MB を超えます。小さいファイルをアップロードするか、大きいファイルを差し替えてください。"
+            ),
+            (EvidenceQuota(mb), Vi) => format!(
+                "Với tệp này, tổng dung lượng các tệp của bảng câu hỏi sẽ vượt quá {mb} MB. Hãy tải lên tệp nhỏ hơn hoặc thay thế một tệp lớn."
+            ),
+            (EvidenceQuota(mb), Zh) => format!(
+                "加上此文件后，本问卷的文件总大小将超过 {mb} MB。请上传较小的文件，或替换一个较大的文件。"
+            ),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Where mail goes: an SMTP relay, or `.eml` files in the data folder (development).
 
 use lettre::message::Mailbox;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 
 /// Why a message was not delivered, and whether trying again can help.
@@ -25,7 +25,8 @@ impl SendError {
 #[derive(Clone)]
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// `.eml` files in a folder (development default).
+    /// `.eml` files in a folder (development default). The folder is 0700 and each file
+    /// 0600: messages hold reset links, so only the service's user may read them.
     Files(PathBuf),
 }
 
@@ -43,8 +44,10 @@ impl Transport {
                     .build(),
             )),
             None => {
+                use std::os::unix::fs::PermissionsExt;
                 let dir = data_dir.join("outbox");
                 std::fs::create_dir_all(&dir)?;
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
                 Ok(Transport::Files(dir))
             }
         }
@@ -60,13 +63,26 @@ impl Transport {
                     SendError::Retry(e.to_string())
                 }
             }),
-            Transport::Files(dir) => AsyncFileTransport::<Tokio1Executor>::new(dir)
-                .send(message)
+            Transport::Files(dir) => write_private(dir, &message)
                 .await
-                .map(|_| ())
                 .map_err(|e| SendError::Retry(e.to_string())),
         }
     }
+}
+
+/// Writes `message` as `<uuid>.eml` (the name lettre's file transport uses), created
+/// with mode 0600 so it is never readable by others, not even for a moment.
+async fn write_private(dir: &std::path::Path, message: &Message) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let path = dir.join(format!("{}.eml", uuid::Uuid::new_v4()));
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .await?;
+    file.write_all(&message.formatted()).await?;
+    file.sync_all().await
 }
 
 /// What the email job needs: the transport and the sender.

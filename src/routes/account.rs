@@ -127,7 +127,15 @@ async fn login(
     // A NUL or a line break in the address is refused here, before any query.
     let result = match text::clean_single_line("email", &form.email) {
         Ok(email) => {
-            accounts::sign_in(&mut conn, &email, &form.password, &client_ip(&req), ua).await
+            accounts::sign_in(
+                &mut conn,
+                &state.audit_key,
+                &email,
+                &form.password,
+                &client_ip(&req),
+                ua,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     };
@@ -173,7 +181,7 @@ async fn login(
 #[post("/logout")]
 async fn logout(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    accounts::sign_out(&mut conn, user.id, user.session_id).await?;
+    accounts::sign_out(&mut conn, &state.audit_key, user.id, user.session_id).await?;
     let mut gone = cookie(&state, session::COOKIE, String::new(), SameSite::Lax);
     gone.make_removal();
     Ok(HttpResponse::SeeOther()
@@ -217,6 +225,7 @@ async fn change_password(
     let mut conn = state.pool.get().await?;
     match accounts::change_password(
         &mut conn,
+        &state.audit_key,
         user.id,
         user.session_id,
         &form.current_password,
@@ -256,7 +265,7 @@ async fn revoke_sessions(
     user: StaffUser,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    accounts::sign_out_elsewhere(&mut conn, user.id, user.session_id).await?;
+    accounts::sign_out_elsewhere(&mut conn, &state.audit_key, user.id, user.session_id).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/account/password"))
         .finish())
@@ -294,6 +303,7 @@ async fn reset_request(
     let mut conn = state.pool.get().await?;
     accounts::request_reset(
         &mut conn,
+        &state.audit_key,
         &state.jobs,
         &email,
         &state.settings.public_base_url,
@@ -353,7 +363,7 @@ async fn reset_submit(
     form: web::Form<ResetForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    match accounts::complete_reset(&mut conn, &path, &form.new_password).await {
+    match accounts::complete_reset(&mut conn, &state.audit_key, &path, &form.new_password).await {
         Ok(()) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/login"))
             .finish()),

@@ -32,8 +32,13 @@ async fn create_organisation(
     body: web::Json<organisations::NewOrganisation>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
-    let org =
-        organisations::create_organisation(&mut conn, &who.actor(), body.into_inner()).await?;
+    let org = organisations::create_organisation(
+        &mut conn,
+        &state.audit_key,
+        &who.actor(),
+        body.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(org))
 }
 
@@ -60,8 +65,14 @@ async fn add_contact(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path, "organisation")?;
     let mut conn = state.pool.get().await?;
-    let contact =
-        organisations::add_contact(&mut conn, &who.actor(), id, body.into_inner()).await?;
+    let contact = organisations::add_contact(
+        &mut conn,
+        &state.audit_key,
+        &who.actor(),
+        id,
+        body.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(contact))
 }
 
@@ -94,9 +105,14 @@ async fn create_campaign(
     body: web::Json<campaigns::NewCampaign>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
-    let campaign =
-        campaigns::create_campaign(&mut conn, &state.registry, &who.actor(), body.into_inner())
-            .await?;
+    let campaign = campaigns::create_campaign(
+        &mut conn,
+        &state.audit_key,
+        &state.registry,
+        &who.actor(),
+        body.into_inner(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(campaign))
 }
 
@@ -111,6 +127,7 @@ async fn issue_invitation(
     let mut conn = state.pool.get().await?;
     let issued = campaigns::issue_invitation(
         &mut conn,
+        &state.audit_key,
         &state.registry,
         &who.actor(),
         &state.link_keys,

@@ -80,6 +80,6 @@ async fn retry_job(
 ) -> Result<HttpResponse, PageError> {
     let id = Uuid::parse_str(&path).map_err(|_| PageError(AppError::NotFound("job")))?;
     let mut conn = state.pool.get().await?;
-    jobs::retry(&mut conn, &state.jobs, &who.actor(), id).await?;
+    jobs::retry(&mut conn, &state.audit_key, &state.jobs, &who.actor(), id).await?;
     Ok(see_other("/staff/jobs"))
 }

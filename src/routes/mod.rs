@@ -21,6 +21,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Signs respondent form tokens.
     pub secret_key: Vec<u8>,
+    /// Signs the audit chain's head (derived from `secret_key`).
+    pub audit_key: crate::db::audit::AuditKey,
     /// Queues background work (emails); services wake the worker after their commit.
     pub jobs: crate::jobs::Jobs,
     /// Derive respondent link tokens, so reminders can resend the same link.

@@ -123,7 +123,16 @@ async fn post_form(
         Mode::Draft
     };
     let mut conn = state.pool.get().await?;
-    let outcome = responses::save(&mut conn, &session, &input, lang, mode).await?;
+    let outcome = responses::save(
+        &mut conn,
+        &state.audit_key,
+        state.settings.evidence_quota_mb,
+        &session,
+        &input,
+        lang,
+        mode,
+    )
+    .await?;
     let here = format!("/r/{}?lang={}", token.as_str(), lang.code());
     match outcome {
         SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {

@@ -212,7 +212,16 @@ async fn create_user(
     let role = Role::parse(&form.role)
         .ok_or_else(|| PageError(AppError::field("role", "unknown role")))?;
     let mut conn = state.pool.get().await?;
-    match accounts::create_user(&mut conn, &who.actor(), &form.email, &form.name, role, None).await
+    match accounts::create_user(
+        &mut conn,
+        &state.audit_key,
+        &who.actor(),
+        &form.email,
+        &form.name,
+        role,
+        None,
+    )
+    .await
     {
         Ok((created, one_time)) => {
             let reveal = one_time.map(|p| (format!("One-time password for {} (shown once; they must change it at first sign-in):", created.email), p));
@@ -249,7 +258,14 @@ async fn set_role(
     let role = Role::parse(&form.role)
         .ok_or_else(|| PageError(AppError::field("role", "unknown role")))?;
     let mut conn = state.pool.get().await?;
-    accounts::change_role(&mut conn, &who.actor(), path_id(&path)?, role).await?;
+    accounts::change_role(
+        &mut conn,
+        &state.audit_key,
+        &who.actor(),
+        path_id(&path)?,
+        role,
+    )
+    .await?;
     Ok(see_other("/staff/users"))
 }
 
@@ -267,7 +283,7 @@ async fn disable_user(
         )));
     }
     let mut conn = state.pool.get().await?;
-    accounts::set_disabled(&mut conn, &who.actor(), id, true).await?;
+    accounts::set_disabled(&mut conn, &state.audit_key, &who.actor(), id, true).await?;
     Ok(see_other("/staff/users"))
 }
 
@@ -278,7 +294,14 @@ async fn enable_user(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    accounts::set_disabled(&mut conn, &who.actor(), path_id(&path)?, false).await?;
+    accounts::set_disabled(
+        &mut conn,
+        &state.audit_key,
+        &who.actor(),
+        path_id(&path)?,
+        false,
+    )
+    .await?;
     Ok(see_other("/staff/users"))
 }
 
@@ -363,7 +386,16 @@ async fn create_api_token(
     let role = Role::parse(&form.role)
         .ok_or_else(|| PageError(AppError::field("role", "unknown role")))?;
     let mut conn = state.pool.get().await?;
-    match accounts::create_api_token(&mut conn, &who.actor(), user.id, &form.name, role).await {
+    match accounts::create_api_token(
+        &mut conn,
+        &state.audit_key,
+        &who.actor(),
+        user.id,
+        &form.name,
+        role,
+    )
+    .await
+    {
         Ok((token, secret)) => {
             let reveal = Some((
                 format!(
@@ -394,7 +426,7 @@ async fn revoke_api_token(
 ) -> Result<HttpResponse, PageError> {
     let id = Uuid::parse_str(&path).map_err(|_| PageError(AppError::NotFound("API token")))?;
     let mut conn = state.pool.get().await?;
-    accounts::revoke_api_token(&mut conn, &who.actor(), id).await?;
+    accounts::revoke_api_token(&mut conn, &state.audit_key, &who.actor(), id).await?;
     Ok(see_other("/staff/api-tokens"))
 }
 
@@ -481,7 +513,8 @@ async fn create_organisation(
         external_ref: None,
     };
     let mut conn = state.pool.get().await?;
-    match organisations::create_organisation(&mut conn, &who.actor(), input).await {
+    match organisations::create_organisation(&mut conn, &state.audit_key, &who.actor(), input).await
+    {
         Ok(org) => Ok(render(
             &organisations_table(&state, &user, Vec::new(), format!("Added {}.", org.name)).await?,
         )?),
@@ -598,7 +631,7 @@ async fn audit_page(
     user: StaffUser,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let chain = audit::verify_chain(&mut conn).await?;
+    let chain = audit::verify_chain(&mut conn, &state.audit_key).await?;
     let entries = listings::recent_audit(&mut conn, 200).await?;
     let people: std::collections::HashMap<String, String> = accounts::list_users(&mut conn)
         .await?
@@ -608,7 +641,7 @@ async fn audit_page(
     let mut page = table(&user, "/staff/audit", "Audit log");
     page.intro = match chain {
         Ok(n) => format!("Hash chain verified: all {n} entries are intact. Newest first."),
-        Err(id) => format!("WARNING: the hash chain breaks at entry {id}: the log was altered."),
+        Err(broken) => format!("WARNING: {broken}: the log was altered."),
     };
     page.headers = [
         "#",

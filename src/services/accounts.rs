@@ -4,8 +4,9 @@
 use super::Conn;
 use crate::auth::permissions::Role;
 use crate::auth::{new_token, password, session, throttle, token_sha256};
-use crate::db::audit::{self, Actor};
+use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::schema::{api_tokens, password_reset_tokens, users};
+use crate::db::Tx;
 use crate::domain::i18n::Lang;
 use crate::domain::text;
 use crate::email::templates::PasswordReset;
@@ -14,7 +15,7 @@ use crate::jobs::{send_email, Jobs};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -58,6 +59,7 @@ fn valid_email(email: &str) -> bool {
 /// and the user must change it at first sign-in.
 pub async fn create_user(
     conn: &mut Conn,
+    key: &AuditKey,
     actor: &Actor,
     email: &str,
     name: &str,
@@ -91,69 +93,69 @@ pub async fn create_user(
     let hash = password::hash(&secret);
     let id = Uuid::new_v4();
     let must_change = one_time.is_some();
-    let user = conn
-        .transaction::<_, AppError, _>(|conn| {
-            async move {
-                let user = diesel::insert_into(users::table)
-                    .values((
-                        users::id.eq(id),
-                        users::email.eq(&email),
-                        users::name.eq(name),
-                        users::role.eq(role.as_str()),
-                        users::password_hash.eq(hash),
-                        users::must_change_password.eq(must_change),
-                    ))
-                    .returning(User::as_returning())
-                    .get_result(conn)
-                    .await
-                    .map_err(|e| match AppError::from(e) {
-                        AppError::Conflict(_) => {
-                            AppError::field("email", "an account with this email already exists")
-                        }
-                        other => other,
-                    })?;
-                audit::append(
-                    conn,
-                    actor,
-                    "user.created",
-                    "user",
-                    id,
-                    json!({"email": email, "role": role.as_str()}),
-                )
-                .await?;
-                Ok(user)
-            }
-            .scope_boxed()
-        })
-        .await?;
+    let user = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let user = diesel::insert_into(users::table)
+                .values((
+                    users::id.eq(id),
+                    users::email.eq(&email),
+                    users::name.eq(name),
+                    users::role.eq(role.as_str()),
+                    users::password_hash.eq(hash),
+                    users::must_change_password.eq(must_change),
+                ))
+                .returning(User::as_returning())
+                .get_result(tx.conn())
+                .await
+                .map_err(|e| match AppError::from(e) {
+                    AppError::Conflict(_) => {
+                        AppError::field("email", "an account with this email already exists")
+                    }
+                    other => other,
+                })?;
+            audit::append(
+                tx,
+                actor,
+                "user.created",
+                "user",
+                id,
+                json!({"email": email, "role": role.as_str()}),
+            )
+            .await?;
+            Ok(user)
+        }
+        .scope_boxed()
+    })
+    .await?;
     Ok((user, one_time))
 }
 
 /// Changes a user's role; takes effect on their next request.
 pub async fn change_role(
     conn: &mut Conn,
+    key: &AuditKey,
     actor: &Actor,
     user_id: Uuid,
     role: Role,
 ) -> Result<(), AppError> {
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let old = lock_role(conn, user_id).await?;
+            let old = lock_role(tx, user_id).await?;
             if old == role.as_str() {
                 return Ok(());
             }
             if old == "admin" {
-                ensure_another_admin(conn, user_id).await?;
+                ensure_another_admin(tx, user_id).await?;
             }
             diesel::update(users::table.find(user_id))
                 .set((
                     users::role.eq(role.as_str()),
                     users::updated_at.eq(Utc::now()),
                 ))
-                .execute(conn)
+                .execute(tx.conn())
                 .await?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "user.role_changed",
                 "user",
@@ -200,25 +202,26 @@ async fn ensure_another_admin(conn: &mut Conn, except: Uuid) -> Result<(), AppEr
 /// Disables (ending every session at once) or re-enables an account.
 pub async fn set_disabled(
     conn: &mut Conn,
+    key: &AuditKey,
     actor: &Actor,
     user_id: Uuid,
     disabled: bool,
 ) -> Result<(), AppError> {
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let role = lock_role(conn, user_id).await?;
+            let role = lock_role(tx, user_id).await?;
             if disabled && role == "admin" {
-                ensure_another_admin(conn, user_id).await?;
+                ensure_another_admin(tx, user_id).await?;
             }
             diesel::update(users::table.find(user_id))
                 .set((
                     users::disabled_at.eq(disabled.then(Utc::now)),
                     users::updated_at.eq(Utc::now()),
                 ))
-                .execute(conn)
+                .execute(tx.conn())
                 .await?;
             let ended = if disabled {
-                session::revoke_all(conn, user_id, None).await?
+                session::revoke_all(tx, user_id, None).await?
             } else {
                 0
             };
@@ -228,7 +231,7 @@ pub async fn set_disabled(
                 "user.enabled"
             };
             audit::append(
-                conn,
+                tx,
                 actor,
                 action,
                 "user",
@@ -252,6 +255,7 @@ pub struct SignedIn {
 /// Checks a password with throttling; records the attempt and the audit entry.
 pub async fn sign_in(
     conn: &mut Conn,
+    key: &AuditKey,
     email: &str,
     pass: &str,
     ip: &str,
@@ -287,15 +291,15 @@ pub async fn sign_in(
     let ip_owned = ip.to_string();
     // The transaction returns the failure as a value, not an `Err`: an `Err` would roll
     // back the recorded attempt and its audit entry, and failures would never count.
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            throttle::record(conn, &email_for_tx, &ip_owned, ok).await?;
+            throttle::record(tx, &email_for_tx, &ip_owned, ok).await?;
             match (&found, ok) {
                 (Some((id, _, must_change, _)), true) => {
                     let cookie =
-                        session::create(conn, *id, Some(ip_owned.clone()), user_agent).await?;
+                        session::create(tx, *id, Some(ip_owned.clone()), user_agent).await?;
                     audit::append(
-                        conn,
+                        tx,
                         &Actor::Staff(id.to_string()),
                         "login.succeeded",
                         "user",
@@ -314,7 +318,7 @@ pub async fn sign_in(
                         .map(|f| f.0.to_string())
                         .unwrap_or_else(|| email_for_tx.clone());
                     audit::append(
-                        conn,
+                        tx,
                         &Actor::System,
                         "login.failed",
                         "user",
@@ -332,42 +336,62 @@ pub async fn sign_in(
     .ok_or_else(|| AppError::BadRequest("wrong email or password".into()))
 }
 
-pub async fn sign_out(conn: &mut Conn, user_id: Uuid, session_id: Uuid) -> Result<(), AppError> {
-    session::revoke(conn, session_id).await?;
-    audit::append(
-        conn,
-        &Actor::Staff(user_id.to_string()),
-        "logout",
-        "user",
-        user_id,
-        json!({}),
-    )
-    .await?;
-    Ok(())
+pub async fn sign_out(
+    conn: &mut Conn,
+    key: &AuditKey,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<(), AppError> {
+    // The revocation and its entry commit together (and `append` needs the transaction).
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            session::revoke(tx, session_id).await?;
+            audit::append(
+                tx,
+                &Actor::Staff(user_id.to_string()),
+                "logout",
+                "user",
+                user_id,
+                json!({}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// Ends every other session of the user ("sign out everywhere else").
 pub async fn sign_out_elsewhere(
     conn: &mut Conn,
+    key: &AuditKey,
     user_id: Uuid,
     keep: Uuid,
 ) -> Result<usize, AppError> {
-    let n = session::revoke_all(conn, user_id, Some(keep)).await?;
-    audit::append(
-        conn,
-        &Actor::Staff(user_id.to_string()),
-        "sessions.revoked",
-        "user",
-        user_id,
-        json!({"sessions_ended": n}),
-    )
-    .await?;
-    Ok(n)
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let n = session::revoke_all(tx, user_id, Some(keep)).await?;
+            audit::append(
+                tx,
+                &Actor::Staff(user_id.to_string()),
+                "sessions.revoked",
+                "user",
+                user_id,
+                json!({"sessions_ended": n}),
+            )
+            .await?;
+            Ok(n)
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// Sets a new password after checking the current one; ends the user's other sessions.
 pub async fn change_password(
     conn: &mut Conn,
+    key: &AuditKey,
     user_id: Uuid,
     session_id: Uuid,
     current: &str,
@@ -401,10 +425,10 @@ pub async fn change_password(
         return Err(AppError::field("new_password", problem));
     }
     let new_hash = password::hash(new);
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             store_password(
-                conn,
+                tx,
                 user_id,
                 new_hash,
                 Some(session_id),
@@ -420,7 +444,7 @@ pub async fn change_password(
 /// Stores a new password hash, clears the one-time-password flag, ends the user's
 /// sessions except `keep`, and records `action`. Runs inside the caller's transaction.
 async fn store_password(
-    conn: &mut Conn,
+    tx: &mut Tx<'_>,
     user_id: Uuid,
     new_hash: String,
     keep: Option<Uuid>,
@@ -432,11 +456,11 @@ async fn store_password(
             users::must_change_password.eq(false),
             users::updated_at.eq(Utc::now()),
         ))
-        .execute(conn)
+        .execute(tx.conn())
         .await?;
-    let ended = session::revoke_all(conn, user_id, keep).await?;
+    let ended = session::revoke_all(tx, user_id, keep).await?;
     audit::append(
-        conn,
+        tx,
         &Actor::Staff(user_id.to_string()),
         action,
         "user",
@@ -452,6 +476,7 @@ async fn store_password(
 /// queued as a job in the same transaction as the token, and the worker woken after it.
 pub async fn request_reset(
     conn: &mut Conn,
+    key: &AuditKey,
     jobs: &Jobs,
     email: &str,
     public_base_url: &str,
@@ -491,7 +516,7 @@ pub async fn request_reset(
     }
     .render(&address)
     .map_err(|e| AppError::Internal(e.into()))?;
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             diesel::insert_into(password_reset_tokens::table)
                 .values((
@@ -499,11 +524,11 @@ pub async fn request_reset(
                     password_reset_tokens::user_id.eq(user_id),
                     password_reset_tokens::expires_at.eq(Utc::now() + RESET_TOKEN_LIFETIME),
                 ))
-                .execute(conn)
+                .execute(tx.conn())
                 .await?;
-            send_email::queue(conn, jobs, &message, None).await?;
+            send_email::queue(tx, jobs, &message, None).await?;
             audit::append(
-                conn,
+                tx,
                 &Actor::System,
                 "password_reset.requested",
                 "user",
@@ -539,10 +564,15 @@ async fn usable_reset(conn: &mut Conn, token: &str) -> QueryResult<Option<(Uuid,
 }
 
 /// Sets a new password from a reset link; the link is spent and every session ends.
-pub async fn complete_reset(conn: &mut Conn, token: &str, new: &str) -> Result<(), AppError> {
+pub async fn complete_reset(
+    conn: &mut Conn,
+    key: &AuditKey,
+    token: &str,
+    new: &str,
+) -> Result<(), AppError> {
     let hash_of_token = token_sha256(token);
     let new = new.to_string();
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             // Lock the token row so two submissions cannot both use it.
             let locked: Option<Uuid> = password_reset_tokens::table
@@ -551,7 +581,7 @@ pub async fn complete_reset(conn: &mut Conn, token: &str, new: &str) -> Result<(
                 .filter(password_reset_tokens::expires_at.gt(Utc::now()))
                 .select(password_reset_tokens::user_id)
                 .for_update()
-                .first(conn)
+                .first(tx.conn())
                 .await
                 .optional()?;
             let Some(user_id) = locked else {
@@ -562,7 +592,7 @@ pub async fn complete_reset(conn: &mut Conn, token: &str, new: &str) -> Result<(
             let (email, disabled): (String, Option<DateTime<Utc>>) = users::table
                 .find(user_id)
                 .select((users::email, users::disabled_at))
-                .first(conn)
+                .first(tx.conn())
                 .await?;
             if disabled.is_some() {
                 return Err(AppError::BadRequest(
@@ -574,9 +604,9 @@ pub async fn complete_reset(conn: &mut Conn, token: &str, new: &str) -> Result<(
             }
             diesel::update(password_reset_tokens::table.find(&hash_of_token))
                 .set(password_reset_tokens::used_at.eq(Utc::now()))
-                .execute(conn)
+                .execute(tx.conn())
                 .await?;
-            store_password(conn, user_id, password::hash(&new), None, "password.reset").await
+            store_password(tx, user_id, password::hash(&new), None, "password.reset").await
         }
         .scope_boxed()
     })
@@ -606,6 +636,7 @@ pub async fn list_api_tokens(conn: &mut Conn) -> Result<Vec<ApiToken>, AppError>
 /// Creates an API token; the secret is returned once and only its hash is kept.
 pub async fn create_api_token(
     conn: &mut Conn,
+    key: &AuditKey,
     actor: &Actor,
     created_by: Uuid,
     name: &str,
@@ -620,39 +651,43 @@ pub async fn create_api_token(
     }
     let secret = new_token();
     let hash = token_sha256(&secret);
-    let token = conn
-        .transaction::<_, AppError, _>(|conn| {
-            async move {
-                let t = diesel::insert_into(api_tokens::table)
-                    .values((
-                        api_tokens::id.eq(Uuid::new_v4()),
-                        api_tokens::name.eq(&name),
-                        api_tokens::token_sha256.eq(hash),
-                        api_tokens::role.eq(role.as_str()),
-                        api_tokens::created_by.eq(created_by),
-                    ))
-                    .returning(ApiToken::as_returning())
-                    .get_result(conn)
-                    .await?;
-                audit::append(
-                    conn,
-                    actor,
-                    "api_token.created",
-                    "api_token",
-                    t.id,
-                    json!({"name": name, "role": role.as_str()}),
-                )
+    let token = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let t = diesel::insert_into(api_tokens::table)
+                .values((
+                    api_tokens::id.eq(Uuid::new_v4()),
+                    api_tokens::name.eq(&name),
+                    api_tokens::token_sha256.eq(hash),
+                    api_tokens::role.eq(role.as_str()),
+                    api_tokens::created_by.eq(created_by),
+                ))
+                .returning(ApiToken::as_returning())
+                .get_result(tx.conn())
                 .await?;
-                Ok(t)
-            }
-            .scope_boxed()
-        })
-        .await?;
+            audit::append(
+                tx,
+                actor,
+                "api_token.created",
+                "api_token",
+                t.id,
+                json!({"name": name, "role": role.as_str()}),
+            )
+            .await?;
+            Ok(t)
+        }
+        .scope_boxed()
+    })
+    .await?;
     Ok((token, secret))
 }
 
-pub async fn revoke_api_token(conn: &mut Conn, actor: &Actor, id: Uuid) -> Result<(), AppError> {
-    conn.transaction::<_, AppError, _>(|conn| {
+pub async fn revoke_api_token(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let n = diesel::update(
                 api_tokens::table
@@ -660,12 +695,12 @@ pub async fn revoke_api_token(conn: &mut Conn, actor: &Actor, id: Uuid) -> Resul
                     .filter(api_tokens::revoked_at.is_null()),
             )
             .set(api_tokens::revoked_at.eq(Utc::now()))
-            .execute(conn)
+            .execute(tx.conn())
             .await?;
             if n == 0 {
                 return Err(AppError::NotFound("active API token"));
             }
-            audit::append(conn, actor, "api_token.revoked", "api_token", id, json!({})).await?;
+            audit::append(tx, actor, "api_token.revoked", "api_token", id, json!({})).await?;
             Ok(())
         }
         .scope_boxed()

@@ -4,7 +4,7 @@
 use super::templates::TemplateRegistry;
 use super::Conn;
 use crate::auth::links::LinkKeys;
-use crate::db::audit::{self, Actor};
+use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{Campaign, Invitation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
@@ -12,7 +12,6 @@ use crate::domain::{dates, text};
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -34,6 +33,7 @@ pub struct NewCampaign {
 
 pub async fn create_campaign(
     conn: &mut Conn,
+    key: &AuditKey,
     registry: &TemplateRegistry,
     actor: &Actor,
     mut input: NewCampaign,
@@ -62,11 +62,11 @@ pub async fn create_campaign(
         deadline: input.deadline,
         created_at: Utc::now(),
     };
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let c = queries::insert_campaign(conn, &campaign).await?;
+            let c = queries::insert_campaign(tx, &campaign).await?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "campaign.created",
                 "campaign",
@@ -114,8 +114,10 @@ pub fn token_hash(token: &str) -> String {
 /// Issues a link for a contact; any earlier link of the same contact for the campaign
 /// stops working. The token is derived from the new invitation's id under the current
 /// link key (`auth::links`), so a reminder can recompute it; only its hash is stored.
+#[allow(clippy::too_many_arguments)]
 pub async fn issue_invitation(
     conn: &mut Conn,
+    key: &AuditKey,
     registry: &TemplateRegistry,
     actor: &Actor,
     keys: &LinkKeys,
@@ -184,10 +186,10 @@ pub async fn issue_invitation(
         )
     })?;
     let token_sha256 = token_hash(&token);
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let response = queries::ensure_response(conn, campaign.id, contact.organisation_id).await?;
-            let revoked_previous = queries::revoke_active_invitations(conn, campaign.id, contact.id).await?;
+            let response = queries::ensure_response(tx, campaign.id, contact.organisation_id).await?;
+            let revoked_previous = queries::revoke_active_invitations(tx, campaign.id, contact.id).await?;
             let invitation = Invitation {
                 id: invitation_id,
                 campaign_id: campaign.id,
@@ -202,9 +204,9 @@ pub async fn issue_invitation(
                 last_used_at: None,
                 link_key_id: Some(link_key_id),
             };
-            queries::insert_invitation(conn, &invitation).await?;
+            queries::insert_invitation(tx, &invitation).await?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "invitation.issued",
                 "response",

@@ -1,12 +1,11 @@
 //! Background jobs as admins see them: the ones that failed, and retrying a dead one.
 
 use super::Conn;
-use crate::db::audit::{self, Actor};
+use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::jobs::{self as q, Job};
 use crate::error::AppError;
 use crate::jobs::{self, Jobs};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -17,18 +16,24 @@ pub async fn troubled(conn: &mut Conn) -> Result<Vec<(Job, Option<String>)>, App
 }
 
 /// Queues a dead job again with a fresh set of attempts.
-pub async fn retry(conn: &mut Conn, jobs: &Jobs, actor: &Actor, id: Uuid) -> Result<(), AppError> {
-    conn.transaction::<_, AppError, _>(|conn| {
+pub async fn retry(
+    conn: &mut Conn,
+    key: &AuditKey,
+    jobs: &Jobs,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let before = q::find(conn, id).await?.ok_or(AppError::NotFound("job"))?;
-            if !jobs::revive(conn, id).await? {
+            let before = q::find(tx, id).await?.ok_or(AppError::NotFound("job"))?;
+            if !jobs::revive(tx, id).await? {
                 return Err(AppError::Conflict(format!(
                     "only a dead job can be retried; this one is {}",
                     before.state
                 )));
             }
             audit::append(
-                conn,
+                tx,
                 actor,
                 "job.retried",
                 "job",

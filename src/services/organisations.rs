@@ -1,7 +1,7 @@
 //! Organisations (own production bases and suppliers) and their contacts.
 
 use super::Conn;
-use crate::db::audit::{self, Actor};
+use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{Contact, Organisation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
@@ -9,7 +9,6 @@ use crate::domain::text;
 use crate::error::{from_validator, AppError};
 use chrono::Utc;
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -104,6 +103,7 @@ impl NewContact {
 
 pub async fn create_organisation(
     conn: &mut Conn,
+    key: &AuditKey,
     actor: &Actor,
     mut input: NewOrganisation,
 ) -> Result<Organisation, AppError> {
@@ -120,11 +120,11 @@ pub async fn create_organisation(
         created_at: now,
         updated_at: now,
     };
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let org = queries::insert_organisation(conn, &org).await?;
+            let org = queries::insert_organisation(tx, &org).await?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "organisation.created",
                 "organisation",
@@ -141,6 +141,7 @@ pub async fn create_organisation(
 
 pub async fn add_contact(
     conn: &mut Conn,
+    key: &AuditKey,
     actor: &Actor,
     organisation_id: Uuid,
     mut input: NewContact,
@@ -159,20 +160,19 @@ pub async fn add_contact(
         job_title: input.job_title,
         created_at: Utc::now(),
     };
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let contact =
-                queries::insert_contact(conn, &contact).await.map_err(
-                    |e| match AppError::from(e) {
-                        AppError::Conflict(_) => AppError::field(
-                            "email",
-                            "this organisation already has a contact with this email",
-                        ),
-                        other => other,
-                    },
-                )?;
+            let contact = queries::insert_contact(tx, &contact).await.map_err(|e| {
+                match AppError::from(e) {
+                    AppError::Conflict(_) => AppError::field(
+                        "email",
+                        "this organisation already has a contact with this email",
+                    ),
+                    other => other,
+                }
+            })?;
             audit::append(
-                conn,
+                tx,
                 actor,
                 "contact.created",
                 "organisation",

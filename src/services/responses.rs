@@ -7,20 +7,20 @@
 use super::campaigns::token_hash;
 use super::templates::{LoadedVersion, TemplateRegistry};
 use super::Conn;
-use crate::db::audit::{self, Actor};
+use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
 use crate::db::queries;
 use crate::domain::answers::{parse_form, Answers, FieldError, Mode, RawInput};
-use crate::domain::i18n::Lang;
+use crate::domain::i18n::{Lang, Msg};
 use crate::domain::risk::{self, overall_band};
 use crate::error::AppError;
 use chrono::{Duration, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -126,11 +126,23 @@ pub fn answers_fingerprint(answers: &Answers) -> String {
     ))
 }
 
+/// The stored file an evidence answer refers to.
+fn evidence_file_id(answer: &Value) -> Option<Uuid> {
+    answer.get("file_id")?.as_str()?.parse().ok()
+}
+
 /// Saves the posted form as a draft, or submits it when `mode` is `Submit` and every
 /// answer is valid. Runs in one transaction with the response row locked, so two
 /// tabs or a double click cannot interleave.
+///
+/// Evidence: a new upload replaces the question's earlier file, which is deleted in the
+/// same transaction, and the response's files together may not exceed
+/// `evidence_quota_mb` (an upload over it is refused next to its field; the other
+/// answers are saved).
 pub async fn save(
     conn: &mut Conn,
+    key: &AuditKey,
+    evidence_quota_mb: u64,
     session: &LinkSession,
     input: &RawInput,
     lang: Lang,
@@ -139,22 +151,59 @@ pub async fn save(
     let q = &session.version.questionnaire;
     let contact_id = session.contact.id;
     let response_id = session.response_id();
-    conn.transaction::<_, AppError, _>(|conn| {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            record_use(conn, session).await?;
-            let response = queries::lock_response(conn, response_id).await?;
+            record_use(tx, session).await?;
+            let response = queries::lock_response(tx, response_id).await?;
             if response.status == "submitted" {
                 return Ok(SaveOutcome::AlreadySubmitted { response });
             }
-            let previous = queries::load_answers(conn, response_id).await?;
+            let previous = queries::load_answers(tx, response_id).await?;
             let mut parsed = parse_form(q, input, &previous, lang, mode);
-            for (question_id, upload) in &parsed.uploads {
+            let stored: HashMap<Uuid, i64> = queries::evidence_sizes(tx, response_id)
+                .await?
+                .into_iter()
+                .map(|(id, size)| (id, i64::from(size)))
+                .collect();
+            let quota = i64::try_from(evidence_quota_mb)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(1024 * 1024);
+            // Bytes of the files that stay: those of answers without a new upload.
+            let mut total: i64 = parsed
+                .answers
+                .iter()
+                .filter(|(q, _)| !parsed.uploads.iter().any(|(u, _)| u == *q))
+                .filter_map(|(_, v)| evidence_file_id(v))
+                .filter_map(|id| stored.get(&id))
+                .sum();
+            for (question_id, upload) in std::mem::take(&mut parsed.uploads) {
                 let file_id = Uuid::new_v4();
                 let Some(content_type) = upload.content_type() else {
                     continue;
                 };
+                let size = upload.bytes.len() as i64;
+                if total.saturating_add(size) > quota {
+                    // Refused: the question keeps its earlier file (if any).
+                    match previous.get(&question_id) {
+                        Some(old) => {
+                            total += evidence_file_id(old)
+                                .and_then(|id| stored.get(&id).copied())
+                                .unwrap_or(0);
+                            parsed.answers.insert(question_id.clone(), old.clone());
+                        }
+                        None => {
+                            parsed.answers.remove(&question_id);
+                        }
+                    }
+                    parsed.errors.push(FieldError {
+                        field: question_id,
+                        message: Msg::EvidenceQuota(evidence_quota_mb).text(lang),
+                    });
+                    continue;
+                }
+                total += size;
                 queries::insert_evidence(
-                    conn,
+                    tx,
                     &NewEvidenceFile {
                         id: file_id,
                         response_id,
@@ -168,12 +217,20 @@ pub async fn save(
                     },
                 )
                 .await?;
-                if let Some(Value::Object(meta)) = parsed.answers.get_mut(question_id) {
+                if let Some(Value::Object(meta)) = parsed.answers.get_mut(&question_id) {
                     meta.insert("file_id".into(), json!(file_id));
                 }
             }
-            queries::replace_answers(conn, response_id, &parsed.answers, contact_id).await?;
-            queries::touch_response(conn, response_id, lang.code()).await?;
+            queries::replace_answers(tx, response_id, &parsed.answers, contact_id).await?;
+            // Files no answer refers to any more (replaced, or their question hidden or
+            // cleared) go with the answers that referred to them.
+            let referenced: Vec<Uuid> = parsed
+                .answers
+                .values()
+                .filter_map(evidence_file_id)
+                .collect();
+            queries::delete_evidence_except(tx, response_id, &referenced).await?;
+            queries::touch_response(tx, response_id, lang.code()).await?;
             if mode == Mode::Draft || !parsed.errors.is_empty() {
                 return Ok(SaveOutcome::Saved {
                     answers: parsed.answers,
@@ -205,14 +262,14 @@ pub async fn save(
                     updated_at: now,
                 })
                 .collect();
-            queries::insert_flags(conn, &rows).await?;
+            queries::insert_flags(tx, &rows).await?;
             let fingerprint = answers_fingerprint(&parsed.answers);
             let response =
-                queries::mark_submitted(conn, response_id, contact_id, lang.code(), &fingerprint)
+                queries::mark_submitted(tx, response_id, contact_id, lang.code(), &fingerprint)
                     .await?;
             let worst = overall_band(raised.iter().map(|f| &f.band));
             audit::append(
-                conn,
+                tx,
                 &Actor::Contact(contact_id),
                 "response.submitted",
                 "response",

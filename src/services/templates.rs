@@ -5,6 +5,7 @@
 //! stops start-up (bump `version`). Then every stored version, old ones included, is
 //! loaded, because campaigns stay pinned to the version they were launched with.
 
+use crate::db::audit::AuditKey;
 use crate::db::{audit, models::TemplateVersion, queries};
 use crate::domain::questionnaire::{
     self, loader::content_sha256, LoadError, Questionnaire, TemplateFile,
@@ -12,7 +13,6 @@ use crate::domain::questionnaire::{
 use anyhow::{anyhow, bail, Context};
 use chrono::Utc;
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
@@ -112,6 +112,7 @@ pub fn check_dir(dir: &Path) -> Result<Vec<(TemplateFile, Questionnaire)>, Vec<L
 /// Stores every version not yet stored; refuses a stored version whose content changed.
 pub async fn sync(
     conn: &mut Conn,
+    key: &AuditKey,
     files: &[(TemplateFile, Questionnaire)],
 ) -> anyhow::Result<Vec<String>> {
     let mut stored = Vec::new();
@@ -136,11 +137,11 @@ pub async fn sync(
                     content_sha256: sha.clone(),
                     created_at: Utc::now(),
                 };
-                conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                crate::db::transaction::<_, diesel::result::Error, _>(conn, key, |tx| {
                     async move {
-                        queries::insert_template_version(conn, &row).await?;
+                        queries::insert_template_version(tx, &row).await?;
                         audit::append(
-                            conn,
+                            tx,
                             &audit::Actor::System,
                             "template_version.stored",
                             "template_version",
@@ -203,7 +204,11 @@ pub async fn load_registry(conn: &mut Conn) -> anyhow::Result<TemplateRegistry> 
 }
 
 /// Checks the folder, stores new versions and returns the registry.
-pub async fn prepare(conn: &mut Conn, dir: &Path) -> anyhow::Result<TemplateRegistry> {
+pub async fn prepare(
+    conn: &mut Conn,
+    key: &AuditKey,
+    dir: &Path,
+) -> anyhow::Result<TemplateRegistry> {
     let files = check_dir(dir).map_err(|errs| {
         anyhow!(
             "invalid questionnaire templates (fix them, then start again):\n{}",
@@ -213,7 +218,7 @@ pub async fn prepare(conn: &mut Conn, dir: &Path) -> anyhow::Result<TemplateRegi
                 .join("\n")
         )
     })?;
-    let stored = sync(conn, &files)
+    let stored = sync(conn, key, &files)
         .await
         .context("storing questionnaire versions")?;
     if !stored.is_empty() {

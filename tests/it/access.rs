@@ -172,6 +172,7 @@ async fn call(
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let (u, _) = accounts::create_user(
                 &mut conn,
+                &app.state.audit_key,
                 &Actor::System,
                 &fresh_user(),
                 "Target",
@@ -196,6 +197,7 @@ async fn call(
             };
             let (t, _) = accounts::create_api_token(
                 &mut conn,
+                &app.state.audit_key,
                 &Actor::System,
                 admin,
                 "target",
@@ -397,6 +399,7 @@ async fn every_route_answers_each_caller_as_the_table_says() {
             let email = format!("{}@example.com", role.as_str());
             accounts::create_user(
                 &mut conn,
+                &app.state.audit_key,
                 &Actor::System,
                 &email,
                 role.as_str(),

@@ -35,6 +35,7 @@ pub async fn create_user(app: &TestApp, email: &str, role: Role, password: Optio
     let mut conn = app.state.pool.get().await.unwrap();
     let (user, one_time) = accounts::create_user(
         &mut conn,
+        &app.state.audit_key,
         &Actor::System,
         email,
         "Test Person",
@@ -317,6 +318,7 @@ async fn a_one_time_password_must_be_changed_before_anything_else() {
     let mut conn = app.state.pool.get().await.unwrap();
     let (user, one_time) = accounts::create_user(
         &mut conn,
+        &app.state.audit_key,
         &Actor::System,
         "kenji@example.com",
         "Kenji",
@@ -1521,7 +1523,9 @@ async fn sign_ins_and_account_changes_are_in_the_audit_log_and_the_chain_holds()
         .await
         .unwrap();
     assert_eq!(
-        audit::verify_chain(&mut conn).await.unwrap(),
+        audit::verify_chain(&mut conn, &app.state.audit_key)
+            .await
+            .unwrap(),
         Ok(total as usize)
     );
 

@@ -5,7 +5,7 @@
 use crate::helpers::{build_app, fixtures_dir, TestApp, TestDb};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use hrdd_survey::db::audit::verify_chain;
+use hrdd_survey::db::audit::{verify_chain, Broken};
 use hrdd_survey::db::schema::{audit_log, organisations, template_versions};
 use serde_json::{json, Value};
 
@@ -94,7 +94,7 @@ async fn migrations_go_down_and_up_again_and_the_schema_still_works() {
         .await,
         1
     );
-    assert!(matches!(verify_chain(&mut conn).await.unwrap(), Ok(n) if n > 0));
+    assert!(matches!(verify_chain(&mut conn, &app.state.audit_key).await.unwrap(), Ok(n) if n > 0));
     // The row triggers came back with the tables.
     for sql in [
         "DELETE FROM audit_log",
@@ -149,7 +149,7 @@ async fn the_audit_log_chain_verifies_and_finds_tampering() {
             .count(),
         21
     );
-    let n = verify_chain(&mut conn)
+    let n = verify_chain(&mut conn, &app.state.audit_key)
         .await
         .unwrap()
         .expect("the chain verifies");
@@ -180,12 +180,15 @@ async fn the_audit_log_chain_verifies_and_finds_tampering() {
             .unwrap();
         assert_eq!(diesel::sql_query(&tamper).execute(&mut c).await.unwrap(), 1);
         assert_eq!(
-            verify_chain(&mut c).await.unwrap(),
-            Err(first_bad),
+            verify_chain(&mut c, &app.state.audit_key).await.unwrap(),
+            Err(Broken::Entry(first_bad)),
             "{tamper}"
         );
     }
-    assert_eq!(verify_chain(&mut conn).await.unwrap(), Ok(n));
+    assert_eq!(
+        verify_chain(&mut conn, &app.state.audit_key).await.unwrap(),
+        Ok(n)
+    );
 }
 
 #[tokio::test]
@@ -220,7 +223,9 @@ async fn audit_rows_and_stored_questionnaire_versions_cannot_change() {
         .await
         .unwrap();
     assert_eq!(title, "Mini check");
-    assert!(matches!(verify_chain(&mut conn).await.unwrap(), Ok(n) if n as i64 == before));
+    assert!(
+        matches!(verify_chain(&mut conn, &app.state.audit_key).await.unwrap(), Ok(n) if n as i64 == before)
+    );
 
     // Other tables are ordinary (the trigger is not on everything).
     let changed = diesel::update(organisations::table)

@@ -287,6 +287,7 @@ impl TestApp {
             let mut conn = state.pool.get().await.unwrap();
             let (admin, _) = accounts::create_user(
                 &mut conn,
+                &state.audit_key,
                 &Actor::System,
                 "harness-admin@example.com",
                 "Harness admin",
@@ -297,6 +298,7 @@ impl TestApp {
             .unwrap();
             accounts::create_api_token(
                 &mut conn,
+                &state.audit_key,
                 &Actor::System,
                 admin.id,
                 "test harness",

@@ -138,6 +138,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
         let mut conn = app.state.pool.get().await.unwrap();
         campaigns::issue_invitation(
             &mut conn,
+            &app.state.audit_key,
             &app.state.registry,
             &Actor::System,
             &keys2,
@@ -194,6 +195,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
         let mut conn = app.state.pool.get().await.unwrap();
         campaigns::issue_invitation(
             &mut conn,
+            &app.state.audit_key,
             &app.state.registry,
             &Actor::System,
             &forgotten,

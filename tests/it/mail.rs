@@ -297,7 +297,7 @@ fn reset_path(app: &TestApp, message: &str) -> String {
 }
 
 /// Asks for a reset link for `email` from the reset page; returns the page shown.
-async fn request_reset(app: &TestApp, client: &reqwest::Client, email: &str) -> String {
+pub(crate) async fn request_reset(app: &TestApp, client: &reqwest::Client, email: &str) -> String {
     let page = client.get(app.url("/password/reset")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let csrf = hidden_csrf(&page.text().await.unwrap());

@@ -6,11 +6,13 @@
 
 mod access;
 mod api;
+mod audit_chain;
 mod auth;
 mod browser;
 mod cli;
 mod database;
 mod embedded;
+mod evidence;
 mod helpers;
 mod input;
 mod jobs;

@@ -220,11 +220,14 @@ async fn look_ups_by_token_hash_use_an_index_at_realistic_size() {
     .await;
     assert_indexed(&mut admin, "reset_token_valid", &p).await;
     seen.lock().unwrap().clear();
-    assert!(
-        accounts::complete_reset(&mut conn, &reset, "a new password of some length")
-            .await
-            .is_err()
-    );
+    assert!(accounts::complete_reset(
+        &mut conn,
+        &hrdd_survey::db::audit::AuditKey::from_secret(b"plan-test-secret-key-0123456789abcdef"),
+        &reset,
+        "a new password of some length",
+    )
+    .await
+    .is_err());
     let sql = lookup_sql(&seen, "password_reset_tokens");
     let p = plan(
         &mut admin,

@@ -29,7 +29,7 @@ async fn invited(language: &str) -> (TestApp, String, Uuid) {
     (app, link, response)
 }
 
-async fn invite_supplier(app: &TestApp, name: &str, language: &str) -> (String, Uuid) {
+pub(crate) async fn invite_supplier(app: &TestApp, name: &str, language: &str) -> (String, Uuid) {
     let (org, contact) = app.supplier(name, language).await;
     let campaign = app.campaign("mini").await;
     let (link, response) = app.invite(&campaign, &org, &contact).await;
@@ -37,7 +37,7 @@ async fn invite_supplier(app: &TestApp, name: &str, language: &str) -> (String, 
 }
 
 /// The stored answers of a response.
-async fn stored(app: &TestApp, response: Uuid) -> BTreeMap<String, Value> {
+pub(crate) async fn stored(app: &TestApp, response: Uuid) -> BTreeMap<String, Value> {
     let mut conn = app.db.conn().await;
     answers::table
         .filter(answers::response_id.eq(response))
@@ -50,7 +50,7 @@ async fn stored(app: &TestApp, response: Uuid) -> BTreeMap<String, Value> {
 }
 
 /// A form post with files: `(field, file name, bytes)`.
-async fn post_with_files(
+pub(crate) async fn post_with_files(
     app: &TestApp,
     path: &str,
     fields: &[(&str, &str)],

@@ -7,6 +7,7 @@
 mod access;
 mod api;
 mod auth;
+mod auth_hardening;
 mod browser;
 mod cli;
 mod database;

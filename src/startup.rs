@@ -176,11 +176,9 @@ async fn background(
     loop {
         match outbox.pool.get().await {
             Ok(mut conn) => {
-                if let Err(e) = crate::services::accounts::process_reset_requests(
-                    &mut conn,
-                    &public_base_url,
-                )
-                .await
+                if let Err(e) =
+                    crate::services::accounts::process_reset_requests(&mut conn, &public_base_url)
+                        .await
                 {
                     tracing::warn!(error = %e, "password reset requests");
                 }

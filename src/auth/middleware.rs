@@ -2,6 +2,11 @@
 //! cookie or API token), looks the route up in [`ROUTES`](super::permissions::ROUTES),
 //! refuses what the caller's role does not allow, and checks the CSRF token of every
 //! state-changing request made with a cookie.
+//!
+//! An API token counts only on `/api/` routes: a signed-in page called with one is
+//! refused, and public pages ignore it (so it never skips their CSRF check). A known
+//! route called with a method it does not have is a 405 with `Allow`; `HEAD` is served
+//! as `GET`.
 
 use super::csrf;
 use super::permissions::{access_for, is_api_route, methods_for, Access, Role};
@@ -65,9 +70,7 @@ fn urlencode(s: &str) -> String {
 fn bearer_token(req: &ServiceRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim_start().split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// Finds who is calling. Errors reaching the database are passed on. An API token
@@ -234,9 +237,7 @@ pub async fn enforce(
         // every stylesheet. A public form post needs it for its CSRF check.
         Access::Respondent => Principal::Anonymous,
         Access::Public if !state_changing => Principal::Anonymous,
-        Access::Public => identify(&state, &req, api_route)
-            .await
-            .unwrap_or_default(),
+        Access::Public => identify(&state, &req, api_route).await.unwrap_or_default(),
         _ => identify(&state, &req, api_route)
             .await
             .map_err(actix_web::Error::from)?,

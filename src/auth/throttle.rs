@@ -118,7 +118,13 @@ pub async fn wait_seconds(
 
     // (account, address): restarts at this address's success or a completed reset.
     let restart = last_success(conn, email, Some(&[source, RESET_SOURCE]), hour_ago).await?;
-    let (count, last) = failures(conn, Some(email), Some(source), restart.unwrap_or(hour_ago).max(hour_ago)).await?;
+    let (count, last) = failures(
+        conn,
+        Some(email),
+        Some(source),
+        restart.unwrap_or(hour_ago).max(hour_ago),
+    )
+    .await?;
     rules.push((count, last, FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS));
 
     // The address over all accounts: never restarts (one valid account must not let an
@@ -141,8 +147,13 @@ pub async fn wait_seconds(
         .is_some();
     if !known {
         let reset = last_success(conn, email, Some(&[RESET_SOURCE]), hour_ago).await?;
-        let (count, last) =
-            failures(conn, Some(email), None, reset.unwrap_or(hour_ago).max(hour_ago)).await?;
+        let (count, last) = failures(
+            conn,
+            Some(email),
+            None,
+            reset.unwrap_or(hour_ago).max(hour_ago),
+        )
+        .await?;
         rules.push((count, last, FREE_FAILURES_PER_ACCOUNT));
     }
 

@@ -89,7 +89,11 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(hi), Some(lo)) => {
                 out.push((hi * 16 + lo) as u8);
                 i += 3;
@@ -150,8 +154,14 @@ async fn login(
         .get(header::USER_AGENT)
         .and_then(|h| h.to_str().ok())
         .map(String::from);
-    let result =
-        accounts::sign_in(&state.pool, &form.email, &form.password, &client_ip(&req), ua).await;
+    let result = accounts::sign_in(
+        &state.pool,
+        &form.email,
+        &form.password,
+        &client_ip(&req),
+        ua,
+    )
+    .await;
     match result {
         Ok(signed_in) => {
             let target = if signed_in.must_change_password {

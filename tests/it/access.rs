@@ -501,10 +501,15 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
             pattern.replace("{id}", &u.id.to_string())
         }
         "/staff/api-tokens/{id}/revoke" => {
-            let (t, _) =
-                accounts::create_api_token(&mut conn, &Actor::System, fx.admin, "victim", Role::Viewer)
-                    .await
-                    .unwrap();
+            let (t, _) = accounts::create_api_token(
+                &mut conn,
+                &Actor::System,
+                fx.admin,
+                "victim",
+                Role::Viewer,
+            )
+            .await
+            .unwrap();
             pattern.replace("{id}", &t.id.to_string())
         }
         p if p.contains("/organisations/{id}") => p.replace("{id}", &fx.org),
@@ -519,10 +524,22 @@ async fn state_fingerprint(app: &TestApp) -> (i64, i64, i64, i64) {
     use diesel_async::RunQueryDsl;
     use hrdd_survey::db::schema::{api_tokens, audit_log, login_attempts, users};
     let mut conn = app.db.conn().await;
-    let audit: i64 = audit_log::table.count().get_result(&mut conn).await.unwrap();
-    let attempts: i64 = login_attempts::table.count().get_result(&mut conn).await.unwrap();
+    let audit: i64 = audit_log::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let attempts: i64 = login_attempts::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
     let non_viewers: i64 = users::table
-        .filter(users::role.ne("viewer").or(users::disabled_at.is_not_null()))
+        .filter(
+            users::role
+                .ne("viewer")
+                .or(users::disabled_at.is_not_null()),
+        )
         .count()
         .get_result(&mut conn)
         .await
@@ -544,10 +561,7 @@ async fn state_fingerprint(app: &TestApp) -> (i64, i64, i64, i64) {
 async fn no_page_route_accepts_an_api_token() {
     let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
     let fx = fixture(&app).await;
-    let pages: Vec<_> = ROUTES
-        .iter()
-        .filter(|(_, p, _)| !is_api_route(p))
-        .collect();
+    let pages: Vec<_> = ROUTES.iter().filter(|(_, p, _)| !is_api_route(p)).collect();
     assert!(pages.len() > 20);
     let mut failures = Vec::new();
     for scheme in ["Bearer", "bearer", "BEARER"] {
@@ -559,7 +573,10 @@ async fn no_page_route_accepts_an_api_token() {
                 .build()
                 .unwrap();
             let mut req = client
-                .request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(&path))
+                .request(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    app.url(&path),
+                )
                 .header("Authorization", format!("{scheme} {}", app.api_token));
             if *method == "POST" {
                 req = req.form(&[
@@ -577,7 +594,9 @@ async fn no_page_route_accepts_an_api_token() {
             let after = state_fingerprint(&app).await;
             let signed_in_page = matches!(access, Access::SignedIn | Access::Needs(_));
             if signed_in_page && status != 403 {
-                failures.push(format!("{scheme}: {method} {pattern}: {status}, expected 403"));
+                failures.push(format!(
+                    "{scheme}: {method} {pattern}: {status}, expected 403"
+                ));
             }
             // A fresh path may create a target (its own audit entry) before the call.
             if *method == "POST" && (before != after || (200..400).contains(&status)) {
@@ -610,7 +629,10 @@ async fn wrong_methods_are_405_with_allow_and_head_is_like_get() {
             }
             let path = concrete(&app, &fx, pattern).await;
             let res = web_client()
-                .request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(&path))
+                .request(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    app.url(&path),
+                )
                 .send()
                 .await
                 .unwrap();

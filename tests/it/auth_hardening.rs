@@ -10,7 +10,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::auth::token_sha256;
-use hrdd_survey::db::schema::{login_attempts, password_reset_requests, password_reset_tokens, users};
+use hrdd_survey::db::schema::{
+    login_attempts, password_reset_requests, password_reset_tokens, users,
+};
 use reqwest::Client;
 use std::net::IpAddr;
 
@@ -62,7 +64,10 @@ async fn use_reset_link(app: &TestApp, client: &Client, path: &str, new_password
     let csrf = hidden_csrf(&page.text().await.unwrap());
     client
         .post(app.url(path))
-        .form(&[("csrf_token", csrf.as_str()), ("new_password", new_password)])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("new_password", new_password),
+        ])
         .send()
         .await
         .unwrap()
@@ -84,7 +89,11 @@ async fn an_attacker_elsewhere_never_delays_the_real_user() {
         assert_eq!(res.status(), 401, "failure {i}");
     }
     let res = login(&app, &attacker, "target@example.com", PASSWORD).await;
-    assert_eq!(res.status(), 429, "the attacker's address waits, even with the password");
+    assert_eq!(
+        res.status(),
+        429,
+        "the attacker's address waits, even with the password"
+    );
     // …while the real user, from an address that has not failed, signs in at once.
     let user = browser_from("127.0.0.1");
     let res = login(&app, &user, "target@example.com", PASSWORD).await;
@@ -111,16 +120,37 @@ async fn an_attacker_elsewhere_never_delays_the_real_user() {
     }
     let newcomer = browser_from("127.0.0.3");
     let res = login(&app, &newcomer, "target@example.com", PASSWORD).await;
-    assert_eq!(res.status(), 429, "a new address waits during a distributed attack");
+    assert_eq!(
+        res.status(),
+        429,
+        "a new address waits during a distributed attack"
+    );
     // …but not for the address the user signed in from before.
-    let res = login(&app, &browser_from("127.0.0.1"), "target@example.com", PASSWORD).await;
-    assert_eq!(res.status(), 303, "a known address is never delayed by others");
+    let res = login(
+        &app,
+        &browser_from("127.0.0.1"),
+        "target@example.com",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        303,
+        "a known address is never delayed by others"
+    );
 
     // A completed password reset clears the account's delay.
     let link = reset_link(&app, id).await;
-    assert_eq!(use_reset_link(&app, &newcomer, &link, NEW_PASSWORD).await, 303);
+    assert_eq!(
+        use_reset_link(&app, &newcomer, &link, NEW_PASSWORD).await,
+        303
+    );
     let res = login(&app, &newcomer, "target@example.com", NEW_PASSWORD).await;
-    assert_eq!(res.status(), 303, "after the reset the new address signs in");
+    assert_eq!(
+        res.status(),
+        303,
+        "after the reset the new address signs in"
+    );
 }
 
 // --- 4. Races and argon2 --------------------------------------------------------------
@@ -221,7 +251,10 @@ async fn health_answers_while_password_checks_run() {
         let (status, took) = s.await.unwrap();
         assert_eq!(status, 401);
         // On the workers, health would wait for a whole check.
-        assert!(health_took * 4 < took, "health {health_took:?}, a check {took:?}");
+        assert!(
+            health_took * 4 < took,
+            "health {health_took:?}, a check {took:?}"
+        );
     }
 }
 
@@ -323,7 +356,10 @@ async fn a_new_password_spends_every_outstanding_reset_link() {
     // A reset with one link spends the other.
     let first = reset_link(&app, id).await;
     let second = reset_link(&app, id).await;
-    assert_eq!(use_reset_link(&app, &client, &first, NEW_PASSWORD).await, 303);
+    assert_eq!(
+        use_reset_link(&app, &client, &first, NEW_PASSWORD).await,
+        303
+    );
     assert_eq!(
         use_reset_link(&app, &client, &second, "yet another passphrase").await,
         400,
@@ -349,9 +385,14 @@ async fn a_new_password_spends_every_outstanding_reset_link() {
         400
     );
     assert_eq!(
-        login(&app, &client, "links@example.com", "a third good passphrase")
-            .await
-            .status(),
+        login(
+            &app,
+            &client,
+            "links@example.com",
+            "a third good passphrase"
+        )
+        .await
+        .status(),
         303
     );
 }
@@ -379,7 +420,11 @@ async fn pages_with_secrets_or_answers_are_not_stored_by_caches() {
     };
     // A new API token and a one-time password are shown once.
     let res = s
-        .post(&app, "/staff/api-tokens", &[("name", "cache"), ("role", "viewer")])
+        .post(
+            &app,
+            "/staff/api-tokens",
+            &[("name", "cache"), ("role", "viewer")],
+        )
         .await;
     assert_eq!(res.status(), 200);
     no_store(&res, "the new API token");
@@ -387,7 +432,11 @@ async fn pages_with_secrets_or_answers_are_not_stored_by_caches() {
         .post(
             &app,
             "/staff/users",
-            &[("email", "new@example.com"), ("name", "New"), ("role", "viewer")],
+            &[
+                ("email", "new@example.com"),
+                ("name", "New"),
+                ("role", "viewer"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -395,13 +444,24 @@ async fn pages_with_secrets_or_answers_are_not_stored_by_caches() {
     no_store(&s.get(&app, "/account/password").await, "password page");
     no_store(&s.get(&app, "/staff/users").await, "users page");
     // The respondent's form and answers.
-    no_store(&app.client.get(app.url(&link)).send().await.unwrap(), "respondent form");
+    no_store(
+        &app.client.get(app.url(&link)).send().await.unwrap(),
+        "respondent form",
+    );
     let res = app.post_form(&link, &[("headcount", "12")], "save").await;
     no_store(&res, "respondent save");
     no_store(&app.get("/api/v1/templates").await, "API");
-    no_store(&app.client.get(app.url("/login")).send().await.unwrap(), "login");
+    no_store(
+        &app.client.get(app.url("/login")).send().await.unwrap(),
+        "login",
+    );
     // Static assets stay cacheable.
-    let css = app.client.get(app.url("/static/app.css")).send().await.unwrap();
+    let css = app
+        .client
+        .get(app.url("/static/app.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(css.headers()["cache-control"], "public, max-age=3600");
 }
 
@@ -419,7 +479,11 @@ async fn an_oversized_staff_form_is_413_not_a_csrf_failure() {
             .post(
                 &app,
                 "/staff/organisations",
-                &[("name", big.as_str()), ("kind", "supplier"), ("country", "JP")],
+                &[
+                    ("name", big.as_str()),
+                    ("kind", "supplier"),
+                    ("country", "JP"),
+                ],
             )
             .await;
         assert_eq!(res.status(), 413, "{size} bytes");
@@ -445,4 +509,76 @@ async fn the_bearer_scheme_is_case_insensitive() {
         .await
         .unwrap();
     assert_eq!(res.status(), 401, "another scheme is not a token");
+}
+
+// --- 1. Tokens of a disabled creator --------------------------------------------------
+
+#[tokio::test]
+async fn disabling_a_user_revokes_the_api_tokens_they_created() {
+    use hrdd_survey::db::audit::Actor;
+    use hrdd_survey::db::schema::{api_tokens, audit_log};
+    use hrdd_survey::services::accounts;
+    let app = TestApp::spawn().await;
+    create_user(&app, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
+    let leaver = create_user(&app, "leaver@example.com", Role::Admin, Some(PASSWORD)).await;
+    let other = create_user(&app, "other@example.com", Role::Admin, Some(PASSWORD)).await;
+    let mut conn = app.state.pool.get().await.unwrap();
+    let token = |creator| {
+        let pool = app.state.pool.clone();
+        async move {
+            let mut conn = pool.get().await.unwrap();
+            accounts::create_api_token(&mut conn, &Actor::System, creator, "sync", Role::Viewer)
+                .await
+                .unwrap()
+        }
+    };
+    let (leaver_token, leaver_secret) = token(leaver).await;
+    let (_, other_secret) = token(other).await;
+    let works = |secret: String| {
+        let url = app.url("/api/v1/templates");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(secret)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(works(leaver_secret.clone()).await, 200);
+
+    // Disabled through the staff page: the token is revoked, with an audit entry.
+    let boss = sign_in(&app, "boss@example.com", PASSWORD).await;
+    let res = boss
+        .post(&app, &format!("/staff/users/{leaver}/disable"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(works(leaver_secret).await, 401);
+    let revoked: Option<chrono::DateTime<Utc>> = api_tokens::table
+        .find(leaver_token.id)
+        .select(api_tokens::revoked_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(revoked.is_some());
+    let actions: Vec<String> = audit_log::table
+        .filter(audit_log::subject_id.eq(leaver_token.id.to_string()))
+        .order(audit_log::id.asc())
+        .select(audit_log::action)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(actions, ["api_token.created", "api_token.revoked"]);
+
+    // A creator disabled any other way (directly in the database): the token stops
+    // working at once, because the look-up checks the creator too.
+    assert_eq!(works(other_secret.clone()).await, 200);
+    diesel::update(users::table.find(other))
+        .set(users::disabled_at.eq(Some(Utc::now())))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(works(other_secret).await, 401);
 }

@@ -509,18 +509,18 @@ async fn mail_queued_during_an_smtp_outage_is_delivered_later() {
     let (id, attempts, last_error) = loop {
         let mut conn = app.db.conn().await;
         // The worker queues the message after handling the request.
-        let row: Option<(Uuid, i32, Option<String>, Option<chrono::DateTime<Utc>>)> =
-            email_outbox::table
-                .select((
-                    email_outbox::id,
-                    email_outbox::attempts,
-                    email_outbox::last_error,
-                    email_outbox::sent_at,
-                ))
-                .first(&mut conn)
-                .await
-                .optional()
-                .unwrap();
+        type Row = (Uuid, i32, Option<String>, Option<chrono::DateTime<Utc>>);
+        let row: Option<Row> = email_outbox::table
+            .select((
+                email_outbox::id,
+                email_outbox::attempts,
+                email_outbox::last_error,
+                email_outbox::sent_at,
+            ))
+            .first(&mut conn)
+            .await
+            .optional()
+            .unwrap();
         if let Some(row) = row {
             assert!(row.3.is_none(), "not sent during the outage");
             if row.1 >= 1 {

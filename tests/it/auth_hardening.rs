@@ -82,12 +82,30 @@ async fn an_attacker_elsewhere_never_delays_the_real_user() {
     let app = TestApp::spawn().await;
     let id = create_user(&app, "target@example.com", Role::Viewer, Some(PASSWORD)).await;
 
-    // The attacker, from 127.0.0.2, is slowed down after 3 failures…
-    let attacker = browser_from("127.0.0.2");
-    for i in 1..=3 {
-        let res = login(&app, &attacker, "target@example.com", "wrong password!!").await;
-        assert_eq!(res.status(), 401, "failure {i}");
+    // The attacker, from 127.0.0.2, has failed 7 times (50 minutes ago, so that delay
+    // is over) and fails once more: the next attempt from there waits 32 s, even with
+    // the right password…
+    {
+        let mut conn = app.db.conn().await;
+        let rows: Vec<_> = (0..7)
+            .map(|_| {
+                (
+                    login_attempts::email.eq("target@example.com"),
+                    login_attempts::ip.eq("127.0.0.2"),
+                    login_attempts::succeeded.eq(false),
+                    login_attempts::at.eq(Utc::now() - Duration::minutes(50)),
+                )
+            })
+            .collect();
+        diesel::insert_into(login_attempts::table)
+            .values(rows)
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
+    let attacker = browser_from("127.0.0.2");
+    let res = login(&app, &attacker, "target@example.com", "wrong password!!").await;
+    assert_eq!(res.status(), 401);
     let res = login(&app, &attacker, "target@example.com", PASSWORD).await;
     assert_eq!(
         res.status(),
@@ -156,9 +174,30 @@ async fn an_attacker_elsewhere_never_delays_the_real_user() {
 // --- 4. Races and argon2 --------------------------------------------------------------
 
 #[tokio::test]
-async fn thirty_parallel_wrong_passwords_get_exactly_three_password_checks() {
+async fn thirty_parallel_wrong_passwords_get_exactly_the_allowed_password_checks() {
     let app = TestApp::spawn().await;
     create_user(&app, "raced@example.com", Role::Viewer, Some(PASSWORD)).await;
+    // Seven failures 50 minutes ago: their delay (16 s) is over, so exactly one more
+    // check is allowed now, after which the next must wait 32 s, far longer than the
+    // burst takes even on a busy machine.
+    {
+        let mut conn = app.db.conn().await;
+        let rows: Vec<_> = (0..7)
+            .map(|_| {
+                (
+                    login_attempts::email.eq("raced@example.com"),
+                    login_attempts::ip.eq("127.0.0.1"),
+                    login_attempts::succeeded.eq(false),
+                    login_attempts::at.eq(Utc::now() - Duration::minutes(50)),
+                )
+            })
+            .collect();
+        diesel::insert_into(login_attempts::table)
+            .values(rows)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
     let client = browser_from("127.0.0.1");
     let page = client.get(app.url("/login")).send().await.unwrap();
     let csrf = hidden_csrf(&page.text().await.unwrap());
@@ -185,8 +224,8 @@ async fn thirty_parallel_wrong_passwords_get_exactly_three_password_checks() {
     }
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((checked, refused), (3, 27), "{statuses:?}");
-    assert_eq!(failures_recorded(&app, "raced@example.com").await, 3);
+    assert_eq!((checked, refused), (1, 29), "{statuses:?}");
+    assert_eq!(failures_recorded(&app, "raced@example.com").await, 8);
 }
 
 /// A PHC string for `password` whose check takes long (t = 150 instead of 2).

@@ -86,8 +86,10 @@ impl Application {
             from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
             wake: mail_wake.clone(),
         };
-        let worker = tokio::spawn(email::worker::run(
+        let worker = tokio::spawn(background(
             outbox,
+            audit_key.clone(),
+            settings.public_base_url.clone(),
             std::time::Duration::from_secs(5),
         ));
         let state = web::Data::new(AppState {
@@ -109,11 +111,19 @@ impl Application {
                     .app_data(
                         web::FormConfig::default()
                             .limit(32 * 1024)
-                            .error_handler(|e, _| {
-                                crate::error::AppError::BadRequest(format!(
+                            .error_handler(|e, _| match e {
+                                // Too large is 413, like the middleware's CSRF read.
+                                actix_web::error::UrlencodedError::Overflow { .. } => {
+                                    actix_web::error::InternalError::from_response(
+                                        e,
+                                        crate::auth::middleware::too_large(),
+                                    )
+                                    .into()
+                                }
+                                e => crate::error::AppError::BadRequest(format!(
                                     "the form is not valid: {e}"
                                 ))
-                                .into()
+                                .into(),
                             }),
                     )
                     .app_data(web::PayloadConfig::new(64 * 1024))
@@ -127,6 +137,7 @@ impl Application {
                     .wrap(actix_web::middleware::from_fn(
                         crate::auth::middleware::enforce,
                     ))
+                    .wrap(actix_web::middleware::from_fn(no_store))
                     .wrap(security_headers())
                     .wrap(Compress::default())
                     .wrap(tracing_actix_web::TracingLogger::<
@@ -170,6 +181,39 @@ pub fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensio
     }
 }
 
+/// The background worker: handles queued password-reset requests (which queue emails),
+/// then delivers due emails; when woken and at least every `interval`.
+async fn background(
+    outbox: email::worker::Outbox,
+    audit_key: db::audit::AuditKey,
+    public_base_url: String,
+    interval: std::time::Duration,
+) {
+    loop {
+        match outbox.pool.get().await {
+            Ok(mut conn) => {
+                if let Err(e) = crate::services::accounts::process_reset_requests(
+                    &mut conn,
+                    &audit_key,
+                    &public_base_url,
+                )
+                .await
+                {
+                    tracing::warn!(error = %e, "password reset requests");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "password reset requests"),
+        }
+        if let Err(e) = email::worker::deliver_due(&outbox).await {
+            tracing::warn!(error = %e, "outbox worker");
+        }
+        tokio::select! {
+            _ = outbox.wake.notified() => {}
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
 /// JSON bodies: at most 64 KiB, and a parse error is a 400 that says what is wrong.
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
@@ -200,6 +244,24 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
+}
+
+/// `Cache-Control: no-store` on every response except the static assets: pages show new
+/// API tokens, one-time passwords and respondents' answers, and no browser or proxy
+/// cache may keep them. A handler that sets its own policy (the assets) keeps it.
+async fn no_store(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    if !headers.contains_key(actix_web::http::header::CACHE_CONTROL) {
+        headers.insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {

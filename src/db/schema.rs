@@ -269,3 +269,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_reset_tokens,
     api_tokens
 );
+
+diesel::table! {
+    password_reset_requests (id) {
+        id -> Int8,
+        email -> Text,
+        requested_at -> Timestamptz,
+        processed_at -> Nullable<Timestamptz>,
+    }
+}

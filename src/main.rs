@@ -146,7 +146,10 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     let database = startup::prepare_database(&settings).await?;
     let result = async {
         let pool = hrdd_survey::db::pool(&database.url, 4)?;
-        let worker = startup::job_worker(&settings, pool, hrdd_survey::jobs::Jobs::new())?;
+        let audit_key =
+            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
+        let worker =
+            startup::job_worker(&settings, pool, hrdd_survey::jobs::Jobs::new(), audit_key)?;
         tracing::info!("job worker running");
         tokio::select! {
             _ = hrdd_survey::jobs::run(worker, settings.job_poll_interval) => {}

@@ -77,7 +77,7 @@ impl Application {
         }
         let jobs = crate::jobs::Jobs::new();
         let worker = tokio::spawn(crate::jobs::run(
-            job_worker(&settings, pool.clone(), jobs.clone())?,
+            job_worker(&settings, pool.clone(), jobs.clone(), audit_key.clone())?,
             settings.job_poll_interval,
         ));
         let previous: Vec<Vec<u8>> = settings
@@ -107,11 +107,19 @@ impl Application {
                     .app_data(
                         web::FormConfig::default()
                             .limit(32 * 1024)
-                            .error_handler(|e, _| {
-                                crate::error::AppError::BadRequest(format!(
+                            .error_handler(|e, _| match e {
+                                // Too large is 413, like the middleware's CSRF read.
+                                actix_web::error::UrlencodedError::Overflow { .. } => {
+                                    actix_web::error::InternalError::from_response(
+                                        e,
+                                        crate::auth::middleware::too_large(),
+                                    )
+                                    .into()
+                                }
+                                e => crate::error::AppError::BadRequest(format!(
                                     "the form is not valid: {e}"
                                 ))
-                                .into()
+                                .into(),
                             }),
                     )
                     .app_data(web::PayloadConfig::new(64 * 1024))
@@ -125,6 +133,7 @@ impl Application {
                     .wrap(actix_web::middleware::from_fn(
                         crate::auth::middleware::enforce,
                     ))
+                    .wrap(actix_web::middleware::from_fn(no_store))
                     .wrap(security_headers())
                     .wrap(Compress::default())
                     .wrap(tracing_actix_web::TracingLogger::<
@@ -163,6 +172,7 @@ pub fn job_worker(
     settings: &Settings,
     pool: db::Pool,
     jobs: crate::jobs::Jobs,
+    audit_key: db::audit::AuditKey,
 ) -> anyhow::Result<crate::jobs::Worker> {
     let mailer = crate::email::Mailer {
         transport: crate::email::Transport::from_settings(
@@ -171,7 +181,13 @@ pub fn job_worker(
         )?,
         from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
     };
-    Ok(crate::jobs::Worker::new(pool, jobs, mailer))
+    Ok(crate::jobs::Worker::new(
+        pool,
+        jobs,
+        mailer,
+        audit_key,
+        settings.public_base_url.clone(),
+    ))
 }
 
 /// Turns Nagle's algorithm off on every accepted connection (actix-web leaves it on).
@@ -215,6 +231,24 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
+}
+
+/// `Cache-Control: no-store` on every response except the static assets: pages show new
+/// API tokens, one-time passwords and respondents' answers, and no browser or proxy
+/// cache may keep them. A handler that sets its own policy (the assets) keeps it.
+async fn no_store(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    if !headers.contains_key(actix_web::http::header::CACHE_CONTROL) {
+        headers.insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {

@@ -5,7 +5,7 @@
 CREATE TABLE jobs (
     id           uuid PRIMARY KEY,
     -- Open list: add a kind here and in jobs::Kind together.
-    kind         text NOT NULL CHECK (kind IN ('send_email')),
+    kind         text NOT NULL CHECK (kind IN ('send_email', 'password_reset')),
     payload      jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(payload) = 'object'),
     run_at       timestamptz NOT NULL DEFAULT now(),
     -- At most one job per key, ever: a job that already ran with the same key is not
@@ -48,3 +48,9 @@ ALTER TABLE email_outbox
     DROP COLUMN attempts,
     DROP COLUMN next_attempt_at;
 DROP INDEX IF EXISTS email_outbox_pending_idx;
+
+-- Password-reset requests become jobs (same work whatever the address: one job row).
+INSERT INTO jobs (id, kind, payload, run_at, created_at)
+SELECT gen_random_uuid(), 'password_reset', jsonb_build_object('email', email), requested_at, requested_at
+  FROM password_reset_requests WHERE processed_at IS NULL;
+DROP TABLE password_reset_requests;

@@ -2,18 +2,23 @@
 //! cookie or API token), looks the route up in [`ROUTES`](super::permissions::ROUTES),
 //! refuses what the caller's role does not allow, and checks the CSRF token of every
 //! state-changing request made with a cookie.
+//!
+//! An API token counts only on `/api/` routes: a signed-in page called with one is
+//! refused, and public pages ignore it (so it never skips their CSRF check). A known
+//! route called with a method it does not have is a 405 with `Allow`; `HEAD` is served
+//! as `GET`.
 
 use super::csrf;
-use super::permissions::{access_for, Access, Role};
+use super::permissions::{access_for, is_api_route, methods_for, Access, Role};
 use super::principal::{ApiClient, Principal};
 use super::{session, token_sha256};
-use crate::db::schema::api_tokens;
+use crate::db::schema::{api_tokens, users};
 use crate::error::AppError;
 use crate::routes::pages::PageError;
 use crate::routes::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use chrono::Utc;
@@ -60,18 +65,34 @@ fn urlencode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Finds who is calling. Errors reaching the database are passed on.
-async fn identify(state: &AppState, req: &ServiceRequest) -> Result<Principal, AppError> {
-    if let Some(bearer) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-    {
+/// The token of an `Authorization: Bearer …` header. The scheme is case-insensitive
+/// (RFC 6750 via RFC 7235: `bearer`, `BEARER`).
+fn bearer_token(req: &ServiceRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Finds who is calling. Errors reaching the database are passed on. An API token
+/// counts only on API routes (`api_route`); pages know only the session cookie.
+async fn identify(
+    state: &AppState,
+    req: &ServiceRequest,
+    api_route: bool,
+) -> Result<Principal, AppError> {
+    if let Some(bearer) = bearer_token(req).filter(|_| api_route) {
         let mut conn = state.pool.get().await?;
+        // A token stops working when it is revoked or its creator is disabled (tokens
+        // made by the system, `created_by` NULL, belong to no user).
         let found: Option<(uuid::Uuid, String, String)> = api_tokens::table
-            .filter(api_tokens::token_sha256.eq(token_sha256(bearer.trim())))
+            .left_join(users::table.on(api_tokens::created_by.eq(users::id.nullable())))
+            .filter(api_tokens::token_sha256.eq(token_sha256(bearer)))
             .filter(api_tokens::revoked_at.is_null())
+            .filter(
+                api_tokens::created_by
+                    .is_null()
+                    .or(users::disabled_at.is_null()),
+            )
             .select((api_tokens::id, api_tokens::name, api_tokens::role))
             .first(&mut conn)
             .await
@@ -99,14 +120,15 @@ async fn identify(state: &AppState, req: &ServiceRequest) -> Result<Principal, A
 }
 
 /// The CSRF token a state-changing request carries: the header, or the form field of a
-/// urlencoded body (the body is read and put back for the handler).
-async fn presented_csrf(req: &mut ServiceRequest) -> Option<String> {
+/// urlencoded body (the body is read and put back for the handler). `Err` when the body
+/// is over the size limit: that is a 413, not a CSRF failure.
+async fn presented_csrf(req: &mut ServiceRequest) -> Result<Option<String>, HttpResponse> {
     if let Some(h) = req
         .headers()
         .get(csrf::HEADER)
         .and_then(|h| h.to_str().ok())
     {
-        return Some(h.to_string());
+        return Ok(Some(h.to_string()));
     }
     let is_form = req
         .headers()
@@ -114,16 +136,50 @@ async fn presented_csrf(req: &mut ServiceRequest) -> Option<String> {
         .and_then(|h| h.to_str().ok())
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return None;
+        return Ok(None);
     }
-    let body = req.extract::<web::Bytes>().await.ok()?;
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(body) => body,
+        Err(e) if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(too_large());
+        }
+        Err(_) => return Ok(None),
+    };
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-        .ok()?
-        .into_iter()
-        .find(|(k, _)| k == csrf::FIELD)
-        .map(|(_, v)| v);
+        .ok()
+        .and_then(|fields| {
+            fields
+                .into_iter()
+                .find(|(k, _)| k == csrf::FIELD)
+                .map(|(_, v)| v)
+        });
     req.set_payload(actix_web::dev::Payload::from(body));
-    token
+    Ok(token)
+}
+
+/// 413 for a form body over the limit.
+pub fn too_large() -> HttpResponse {
+    HttpResponse::PayloadTooLarge()
+        .content_type("text/plain; charset=utf-8")
+        .body("the form is too large: send less text")
+}
+
+/// 405 for a method the table does not list for a known route, with `Allow`. `HEAD` is
+/// allowed wherever `GET` is (the middleware answers it as a `GET` without a body).
+fn method_not_allowed(req: &ServiceRequest, methods: &[&str]) -> HttpResponse {
+    let mut allow: Vec<&str> = methods.to_vec();
+    if allow.contains(&"GET") {
+        allow.push("HEAD");
+    }
+    let allow = allow.join(", ");
+    let mut resp = HttpResponse::MethodNotAllowed();
+    resp.insert_header((header::ALLOW, allow.clone()));
+    if is_api(req.path()) {
+        resp.json(serde_json::json!({"error": "method_not_allowed", "message": format!("use one of: {allow}"), "fields": []}))
+    } else {
+        resp.content_type("text/plain; charset=utf-8")
+            .body(format!("405 Method Not Allowed: use one of {allow}"))
+    }
 }
 
 /// The middleware function (`actix_web::middleware::from_fn`).
@@ -136,12 +192,40 @@ pub async fn enforce(
         return next.call(req).await.map(|r| r.map_into_left_body());
     };
     let method = req.method().as_str().to_string();
-    let Some(access) = access_for(&method, &pattern) else {
-        // A registered route missing from the permission table: fail closed.
-        tracing::error!(%method, %pattern, "route missing from the permission table");
-        let resp = refuse(&req, Refusal::Forbidden("this route has no access rule"));
-        return Ok(req.into_response(resp).map_into_right_body());
+    let access = match access_for(&method, &pattern) {
+        Some(access) => access,
+        // HEAD is answered as GET (the server sends no body for a HEAD request).
+        None if req.method() == Method::HEAD && access_for("GET", &pattern).is_some() => {
+            req.head_mut().method = Method::GET;
+            access_for("GET", &pattern).unwrap_or(Access::Public)
+        }
+        None => {
+            let methods = methods_for(&pattern);
+            let resp = if methods.is_empty() {
+                // A registered route missing from the permission table: fail closed.
+                tracing::error!(%method, %pattern, "route missing from the permission table");
+                refuse(&req, Refusal::Forbidden("this route has no access rule"))
+            } else {
+                // A known route called with a method it does not have: the client's
+                // mistake, not ours.
+                method_not_allowed(&req, &methods)
+            };
+            return Ok(req.into_response(resp).map_into_right_body());
+        }
     };
+    let api_route = is_api_route(&pattern);
+    if !api_route
+        && matches!(access, Access::SignedIn | Access::Needs(_))
+        && bearer_token(&req).is_some()
+    {
+        // Staff pages are for signed-in browsers only; an API token never acts on them
+        // (it would skip the CSRF check that protects them).
+        let resp = refuse(
+            &req,
+            Refusal::Forbidden("API tokens work only on /api/ routes: sign in with a browser to use the staff pages"),
+        );
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Err(actix_web::error::ErrorInternalServerError(
             "application state missing",
@@ -153,8 +237,8 @@ pub async fn enforce(
         // every stylesheet. A public form post needs it for its CSRF check.
         Access::Respondent => Principal::Anonymous,
         Access::Public if !state_changing => Principal::Anonymous,
-        Access::Public => identify(&state, &req).await.unwrap_or_default(),
-        _ => identify(&state, &req)
+        Access::Public => identify(&state, &req, api_route).await.unwrap_or_default(),
+        _ => identify(&state, &req, api_route)
             .await
             .map_err(actix_web::Error::from)?,
     };
@@ -194,7 +278,10 @@ pub async fn enforce(
         if matches!(principal, Principal::Anonymous) || access == Access::Public {
             expected.extend(req.cookie(csrf::COOKIE).map(|c| c.value().to_string()));
         }
-        let presented = presented_csrf(&mut req).await;
+        let presented = match presented_csrf(&mut req).await {
+            Ok(presented) => presented,
+            Err(resp) => return Ok(req.into_response(resp).map_into_right_body()),
+        };
         let ok = presented
             .as_deref()
             .is_some_and(|p| expected.iter().any(|e| e.len() >= 32 && csrf::same(e, p)));

@@ -43,6 +43,42 @@ pub fn verify_dummy(password: &str) {
     let _ = verify(password, phc);
 }
 
+/// At most this many argon2 computations run at once: each takes 19 MiB and a core, and
+/// the allocator keeps what it once used. Callers beyond it wait (asynchronously).
+pub const MAX_CONCURRENT_HASHES: usize = 2;
+
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_HASHES);
+
+/// Runs an argon2 computation on tokio's blocking pool, never on an actix worker (which
+/// would stall every other request on that worker), within [`MAX_CONCURRENT_HASHES`].
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .expect("the hashing semaphore is never closed");
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("argon2 does not panic")
+}
+
+/// [`hash`] off the request workers (see [`off_the_workers`]). Use this in services.
+pub async fn hash_async(password: &str) -> String {
+    let password = password.to_string();
+    off_the_workers(move || hash(&password)).await
+}
+
+/// [`verify`] off the request workers.
+pub async fn verify_async(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_string(), phc.to_string());
+    off_the_workers(move || verify(&password, &phc)).await
+}
+
+/// [`verify_dummy`] off the request workers.
+pub async fn verify_dummy_async(password: &str) {
+    let password = password.to_string();
+    off_the_workers(move || verify_dummy(&password)).await
+}
+
 /// Why a new password is refused, or `None` when it is acceptable.
 pub fn policy_problem(password: &str, email: &str) -> Option<String> {
     let len = password.chars().count();
@@ -80,6 +116,20 @@ mod tests {
         assert!(verify("correct horse battery", &h));
         assert!(!verify("wrong horse battery", &h));
         assert!(!verify("x", "not a hash"));
+    }
+
+    /// On a single-threaded runtime, a check that ran on the calling thread would finish
+    /// before anything else could run; off the workers, this task still runs meanwhile.
+    #[tokio::test(flavor = "current_thread")]
+    async fn checks_run_off_the_calling_thread() {
+        let phc = hash("correct horse battery");
+        let check = tokio::spawn(async move { verify_async("correct horse battery", &phc).await });
+        tokio::task::yield_now().await;
+        assert!(
+            !check.is_finished(),
+            "argon2 ran on the runtime's own thread"
+        );
+        assert!(check.await.unwrap());
     }
 
     #[test]

@@ -225,6 +225,22 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
 ];
 
+/// Whether a route belongs to the JSON API (mounted under `/api/`). Only API routes
+/// accept an API token (`Authorization: Bearer`); every other route is a browser page
+/// and refuses a token caller, so a new staff page cannot forget to (see the middleware).
+pub fn is_api_route(pattern: &str) -> bool {
+    pattern.starts_with("/api/")
+}
+
+/// The methods the table lists for a route pattern (empty when it is not in the table).
+pub fn methods_for(pattern: &str) -> Vec<&'static str> {
+    ROUTES
+        .iter()
+        .filter(|(_, p, _)| *p == pattern)
+        .map(|(m, _, _)| *m)
+        .collect()
+}
+
 /// The access rule of a route, `None` when the route is not in the table.
 pub fn access_for(method: &str, pattern: &str) -> Option<Access> {
     ROUTES

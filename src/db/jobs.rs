@@ -79,6 +79,23 @@ pub async fn bury_lost(conn: &mut Conn) -> QueryResult<Vec<(Uuid, String)>> {
     Ok(rows.into_iter().map(|r| (r.id, r.kind)).collect())
 }
 
+/// Deletes done jobs of `kind` (without a deduplication key, which must stay used)
+/// finished more than `older_than_seconds` ago.
+pub async fn forget_done(
+    conn: &mut Conn,
+    kind: &str,
+    older_than_seconds: f64,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM jobs WHERE kind = $1 AND state = 'done' AND dedup_key IS NULL \
+            AND finished_at < now() - make_interval(secs => $2)",
+    )
+    .bind::<Text, _>(kind)
+    .bind::<Double, _>(older_than_seconds)
+    .execute(conn)
+    .await
+}
+
 /// Claims up to `limit` due jobs in one statement: pending ones whose time has come, and
 /// running ones whose lease expired (their worker died). `SKIP LOCKED` lets concurrent
 /// workers take different rows; each claimed job is marked running with a lease of

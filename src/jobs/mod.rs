@@ -19,8 +19,10 @@
 //!   (derived from the job id) so the duplicate is recognisable. Recording the outcome is
 //!   fenced by the attempt number: a worker whose lease was taken over records nothing.
 
+mod password_reset;
 pub mod send_email;
 
+use crate::db::audit::AuditKey;
 use crate::db::jobs as q;
 use crate::db::Pool;
 use crate::email::Mailer;
@@ -40,14 +42,18 @@ pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 pub enum Kind {
     /// Deliver one `email_outbox` message (`send_email`).
     SendEmail,
+    /// Handle a password-reset request: email a link if the address has an account
+    /// (`password_reset`, payload `{"email": …}`).
+    PasswordReset,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 1] = [Kind::SendEmail];
+    pub const ALL: [Kind; 2] = [Kind::SendEmail, Kind::PasswordReset];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::SendEmail => "send_email",
+            Kind::PasswordReset => "password_reset",
         }
     }
 
@@ -179,14 +185,26 @@ pub struct Worker {
     pub lease: std::time::Duration,
     /// Jobs claimed at once.
     pub batch: i64,
+    /// For jobs that write audit entries.
+    pub audit_key: AuditKey,
+    /// Base of the links put in emails.
+    pub public_base_url: String,
 }
 
 impl Worker {
-    pub fn new(pool: Pool, jobs: Jobs, mailer: Mailer) -> Worker {
+    pub fn new(
+        pool: Pool,
+        jobs: Jobs,
+        mailer: Mailer,
+        audit_key: AuditKey,
+        public_base_url: String,
+    ) -> Worker {
         Worker {
             pool,
             jobs,
             mailer,
+            audit_key,
+            public_base_url,
             lease: std::time::Duration::from_secs(300),
             batch: 10,
         }
@@ -215,6 +233,8 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
     loop {
         let claimed = {
             let mut conn = worker.pool.get().await?;
+            // Handled reset requests (an address each) are kept a day, then forgotten.
+            q::forget_done(&mut conn, Kind::PasswordReset.as_str(), 86_400.0).await?;
             for (id, kind) in q::bury_lost(&mut conn).await? {
                 tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
                 if Kind::parse(&kind) == Some(Kind::SendEmail) {
@@ -243,6 +263,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             };
             let outcome = match job.kind {
                 Kind::SendEmail => send_email::run(worker, &job).await,
+                Kind::PasswordReset => password_reset::run(worker, &job).await,
             };
             match record(worker, &job, outcome).await? {
                 Recorded::Done => stats.done += 1,
@@ -306,6 +327,7 @@ async fn record(
                     return Ok(Recorded::Lost);
                 }
                 match job.kind {
+                    Kind::PasswordReset => {}
                     Kind::SendEmail => {
                         send_email::record(
                             conn,
@@ -398,5 +420,10 @@ mod tests {
             assert_eq!(Kind::parse(k.as_str()), Some(k));
         }
         assert_eq!(Kind::parse("reminder"), None);
+        assert_eq!(
+            Kind::ALL.len(),
+            2,
+            "each kind is in the jobs.kind CHECK too"
+        );
     }
 }

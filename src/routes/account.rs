@@ -66,14 +66,46 @@ fn with_cookie(mut resp: HttpResponse, c: Option<Cookie<'_>>) -> HttpResponse {
     resp
 }
 
-/// Only local paths, never `//host` or a full URL: no open redirect.
+/// Only a local path, else `/staff`: no open redirect. It must start with a single `/`
+/// and contain no backslash and no control character, also once percent-decoded
+/// (browsers drop a tab, so `/\t/evil.example` is `//evil.example`, another host). A
+/// control character could not go into the `Location` header either.
 fn safe_next(next: Option<&str>) -> String {
+    fn local(path: &str) -> bool {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.contains('\\')
+            && !path.chars().any(char::is_control)
+    }
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if local(n) && local(&percent_decode(n)) => n.to_string(),
         _ => "/staff".into(),
     }
+}
+
+/// `%XX` sequences decoded (invalid ones kept as they are); not UTF-8 → lossy.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn client_ip(req: &HttpRequest) -> String {
@@ -118,7 +150,6 @@ async fn login(
     req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
-    let mut conn = state.pool.get().await?;
     let ua = req
         .headers()
         .get(header::USER_AGENT)
@@ -128,7 +159,7 @@ async fn login(
     let result = match text::clean_single_line("email", &form.email) {
         Ok(email) => {
             accounts::sign_in(
-                &mut conn,
+                &state.pool,
                 &state.audit_key,
                 &email,
                 &form.password,
@@ -301,14 +332,7 @@ async fn reset_request(
 ) -> Result<HttpResponse, PageError> {
     let email = text::clean_single_line("email", &form.email).map_err(AppError::from)?;
     let mut conn = state.pool.get().await?;
-    accounts::request_reset(
-        &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        &email,
-        &state.settings.public_base_url,
-    )
-    .await?;
+    accounts::request_reset(&mut conn, &state.jobs, &email).await?;
     let (token, set) = anonymous_csrf(&state, &req);
     Ok(with_cookie(
         render(&ResetRequestPage {
@@ -383,5 +407,33 @@ async fn reset_submit(
             ))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_local_path_or_staff() {
+        for good in ["/staff", "/staff/users?x=1", "/staff/a%20b"] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/a\nb",
+            "/a%0Ab",
+            "https://evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/staff", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/staff");
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::i18n::Lang;
 use crate::domain::text;
 use crate::email::templates::PasswordReset;
 use crate::error::AppError;
-use crate::jobs::{send_email, Jobs};
+use crate::jobs::{send_email, Jobs, Kind, NewJob};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -19,9 +19,6 @@ use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
-
-/// The `ip` recorded for current-password checks on the change-password page.
-const CHANGE_PASSWORD_SOURCE: &str = "change-password";
 
 /// Reset emails sent to one account per hour at most (no mail-bombing through the form).
 pub const MAX_RESETS_PER_HOUR: i64 = 3;
@@ -90,7 +87,7 @@ pub async fn create_user(
             (p.clone(), Some(p))
         }
     };
-    let hash = password::hash(&secret);
+    let hash = password::hash_async(&secret).await;
     let id = Uuid::new_v4();
     let must_change = one_time.is_some();
     let user = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
@@ -225,6 +222,11 @@ pub async fn set_disabled(
             } else {
                 0
             };
+            let revoked_tokens = if disabled {
+                revoke_tokens_created_by(tx, actor, user_id).await?
+            } else {
+                0
+            };
             let action = if disabled {
                 "user.disabled"
             } else {
@@ -236,7 +238,7 @@ pub async fn set_disabled(
                 action,
                 "user",
                 user_id,
-                json!({"sessions_ended": ended}),
+                json!({"sessions_ended": ended, "api_tokens_revoked": revoked_tokens}),
             )
             .await?;
             Ok(())
@@ -246,6 +248,36 @@ pub async fn set_disabled(
     .await
 }
 
+/// Revokes every active API token `user_id` created, each with its own audit entry; the
+/// caller's transaction disables the user. Re-enabling the user does not bring them back.
+async fn revoke_tokens_created_by(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    user_id: Uuid,
+) -> Result<usize, AppError> {
+    let revoked: Vec<(Uuid, String)> = diesel::update(
+        api_tokens::table
+            .filter(api_tokens::created_by.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Utc::now()))
+    .returning((api_tokens::id, api_tokens::name))
+    .get_results(tx.conn())
+    .await?;
+    for (id, name) in &revoked {
+        audit::append(
+            tx,
+            actor,
+            "api_token.revoked",
+            "api_token",
+            id,
+            json!({"name": name, "reason": "creator disabled", "creator": user_id}),
+        )
+        .await?;
+    }
+    Ok(revoked.len())
+}
+
 /// A successful sign-in: the session cookie value and whether a new password is due.
 pub struct SignedIn {
     pub cookie: String,
@@ -253,8 +285,12 @@ pub struct SignedIn {
 }
 
 /// Checks a password with throttling; records the attempt and the audit entry.
+///
+/// Takes the pool, not a connection: no connection is held while the password is
+/// verified (argon2 waits for a slot on the blocking pool; holding connections meanwhile
+/// would starve every other request).
 pub async fn sign_in(
-    conn: &mut Conn,
+    pool: &crate::db::Pool,
     key: &AuditKey,
     email: &str,
     pass: &str,
@@ -262,40 +298,49 @@ pub async fn sign_in(
     user_agent: Option<String>,
 ) -> Result<SignedIn, AppError> {
     let email = email.trim().to_lowercase();
-    let wait = throttle::wait_seconds(conn, &email, ip).await?;
-    if wait > 0 {
-        return Err(AppError::TooManyAttempts(wait));
-    }
-    let found: Option<(Uuid, String, bool, Option<DateTime<Utc>>)> = users::table
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
-                .bind::<diesel::sql_types::Text, _>(&email),
-        )
-        .select((
-            users::id,
-            users::password_hash,
-            users::must_change_password,
-            users::disabled_at,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
+    let (attempt, found) = {
+        let mut conn = pool.get().await?;
+        // Check and record under the account's lock: parallel guesses cannot all pass
+        // the check before the first is recorded. Refused attempts are not recorded.
+        let attempt = match throttle::reserve_attempt(&mut conn, &email, ip).await? {
+            Ok(attempt) => attempt,
+            Err(wait) => return Err(AppError::TooManyAttempts(wait)),
+        };
+        let found: Option<(Uuid, String, bool, Option<DateTime<Utc>>)> = users::table
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                    .bind::<diesel::sql_types::Text, _>(&email),
+            )
+            .select((
+                users::id,
+                users::password_hash,
+                users::must_change_password,
+                users::disabled_at,
+            ))
+            .first(&mut conn)
+            .await
+            .optional()?;
+        (attempt, found)
+    };
     let ok = match &found {
-        Some((_, hash, _, disabled)) => password::verify(pass, hash) && disabled.is_none(),
+        Some((_, hash, _, disabled)) => {
+            password::verify_async(pass, hash).await && disabled.is_none()
+        }
         None => {
-            password::verify_dummy(pass);
+            password::verify_dummy_async(pass).await;
             false
         }
     };
     let email_for_tx = email.clone();
     let ip_owned = ip.to_string();
+    let mut conn = pool.get().await?;
     // The transaction returns the failure as a value, not an `Err`: an `Err` would roll
-    // back the recorded attempt and its audit entry, and failures would never count.
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    // back the audit entry.
+    crate::db::transaction::<_, AppError, _>(&mut conn, key, |tx| {
         async move {
-            throttle::record(tx, &email_for_tx, &ip_owned, ok).await?;
             match (&found, ok) {
                 (Some((id, _, must_change, _)), true) => {
+                    throttle::mark_succeeded(tx, attempt).await?;
                     let cookie =
                         session::create(tx, *id, Some(ip_owned.clone()), user_agent).await?;
                     audit::append(
@@ -402,13 +447,17 @@ pub async fn change_password(
         .select((users::email, users::password_hash))
         .first(conn)
         .await?;
-    // Guessing the current password from a stolen session is throttled like sign-in.
-    let wait = throttle::wait_seconds(conn, &email, CHANGE_PASSWORD_SOURCE).await?;
-    if wait > 0 {
-        return Err(AppError::TooManyAttempts(wait));
+    // Guessing the current password from a stolen session is throttled like sign-in
+    // (checked and recorded under the account's lock).
+    let attempt =
+        match throttle::reserve_attempt(conn, &email, throttle::CHANGE_PASSWORD_SOURCE).await? {
+            Ok(attempt) => attempt,
+            Err(wait) => return Err(AppError::TooManyAttempts(wait)),
+        };
+    let current_ok = password::verify_async(current, &hash).await;
+    if current_ok {
+        throttle::mark_succeeded(conn, attempt).await?;
     }
-    let current_ok = password::verify(current, &hash);
-    throttle::record(conn, &email, CHANGE_PASSWORD_SOURCE, current_ok).await?;
     if !current_ok {
         return Err(AppError::field(
             "current_password",
@@ -424,7 +473,7 @@ pub async fn change_password(
     if let Some(problem) = password::policy_problem(new, &email) {
         return Err(AppError::field("new_password", problem));
     }
-    let new_hash = password::hash(new);
+    let new_hash = password::hash_async(new).await;
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             store_password(
@@ -442,7 +491,7 @@ pub async fn change_password(
 }
 
 /// Stores a new password hash, clears the one-time-password flag, ends the user's
-/// sessions except `keep`, and records `action`. Runs inside the caller's transaction.
+/// sessions except `keep`, spends their reset links, and records `action`. Runs inside the caller's transaction.
 async fn store_password(
     tx: &mut Tx<'_>,
     user_id: Uuid,
@@ -459,29 +508,67 @@ async fn store_password(
         .execute(tx.conn())
         .await?;
     let ended = session::revoke_all(tx, user_id, keep).await?;
+    // A new password, however it was set, spends every outstanding reset link: a link
+    // mailed before the change must not set the password again.
+    let links_spent = diesel::update(
+        password_reset_tokens::table
+            .filter(password_reset_tokens::user_id.eq(user_id))
+            .filter(password_reset_tokens::used_at.is_null()),
+    )
+    .set(password_reset_tokens::used_at.eq(Utc::now()))
+    .execute(tx.conn())
+    .await?;
     audit::append(
         tx,
         &Actor::Staff(user_id.to_string()),
         action,
         "user",
         user_id,
-        json!({"sessions_ended": ended}),
+        json!({"sessions_ended": ended, "reset_links_spent": links_spent}),
     )
     .await?;
     Ok(())
 }
 
-/// Emails a reset link if the address belongs to an enabled account. Says nothing
-/// either way, so the form cannot be used to find out who has an account. The email is
-/// queued as a job in the same transaction as the token, and the worker woken after it.
-pub async fn request_reset(
+/// Queues a reset request for `email` as a `password_reset` job. The request does the
+/// same work whatever the address (one job row); the job ([`handle_reset_request`], run
+/// by the worker) looks the account up and queues the email. So neither the answer nor
+/// its timing tells who has an account.
+pub async fn request_reset(conn: &mut Conn, jobs: &Jobs, email: &str) -> Result<(), AppError> {
+    // No account has a longer address; the cut keeps the payload small.
+    let email: String = email.trim().to_lowercase().chars().take(254).collect();
+    jobs.enqueue(
+        conn,
+        NewJob::new(Kind::PasswordReset, json!({ "email": email })),
+    )
+    .await?;
+    // Committed (no transaction is open here): wake the worker.
+    jobs.wake();
+    Ok(())
+}
+
+/// The `password_reset` job: emails a reset link if the address belongs to an enabled
+/// account, within the hourly cap; the token, the `send_email` job and the audit entry
+/// are written in one transaction. Returns whether an email was queued.
+pub async fn handle_reset_request(
     conn: &mut Conn,
     key: &AuditKey,
     jobs: &Jobs,
     email: &str,
     public_base_url: &str,
 ) -> Result<bool, AppError> {
-    let email = email.trim().to_lowercase();
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move { reset_in_tx(tx, jobs, email, public_base_url).await }.scope_boxed()
+    })
+    .await
+}
+
+async fn reset_in_tx(
+    tx: &mut Tx<'_>,
+    jobs: &Jobs,
+    email: &str,
+    public_base_url: &str,
+) -> Result<bool, AppError> {
     let found: Option<(Uuid, String, String)> = users::table
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
@@ -489,7 +576,7 @@ pub async fn request_reset(
         )
         .filter(users::disabled_at.is_null())
         .select((users::id, users::email, users::name))
-        .first(conn)
+        .first(tx.conn())
         .await
         .optional()?;
     let Some((user_id, address, name)) = found else {
@@ -499,7 +586,7 @@ pub async fn request_reset(
         .filter(password_reset_tokens::user_id.eq(user_id))
         .filter(password_reset_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
         .count()
-        .get_result(conn)
+        .get_result(tx.conn())
         .await?;
     if recent >= MAX_RESETS_PER_HOUR {
         tracing::warn!(%user_id, "password reset requests over the hourly limit; no email sent");
@@ -516,33 +603,25 @@ pub async fn request_reset(
     }
     .render(&address)
     .map_err(|e| AppError::Internal(e.into()))?;
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
-        async move {
-            diesel::insert_into(password_reset_tokens::table)
-                .values((
-                    password_reset_tokens::token_sha256.eq(token_sha256(&token)),
-                    password_reset_tokens::user_id.eq(user_id),
-                    password_reset_tokens::expires_at.eq(Utc::now() + RESET_TOKEN_LIFETIME),
-                ))
-                .execute(tx.conn())
-                .await?;
-            send_email::queue(tx, jobs, &message, None).await?;
-            audit::append(
-                tx,
-                &Actor::System,
-                "password_reset.requested",
-                "user",
-                user_id,
-                json!({}),
-            )
-            .await?;
-            Ok(true)
-        }
-        .scope_boxed()
-    })
-    .await
-    // Wake the worker once the job is committed (handlers never do).
-    .inspect(|_| jobs.wake())
+    diesel::insert_into(password_reset_tokens::table)
+        .values((
+            password_reset_tokens::token_sha256.eq(token_sha256(&token)),
+            password_reset_tokens::user_id.eq(user_id),
+            password_reset_tokens::expires_at.eq(Utc::now() + RESET_TOKEN_LIFETIME),
+        ))
+        .execute(tx.conn())
+        .await?;
+    send_email::queue(tx, jobs, &message, None).await?;
+    audit::append(
+        tx,
+        &Actor::System,
+        "password_reset.requested",
+        "user",
+        user_id,
+        json!({}),
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Whether a reset token is usable (unused, unexpired, account enabled).
@@ -602,11 +681,10 @@ pub async fn complete_reset(
             if let Some(problem) = password::policy_problem(&new, &email) {
                 return Err(AppError::field("new_password", problem));
             }
-            diesel::update(password_reset_tokens::table.find(&hash_of_token))
-                .set(password_reset_tokens::used_at.eq(Utc::now()))
-                .execute(tx.conn())
-                .await?;
-            store_password(tx, user_id, password::hash(&new), None, "password.reset").await
+            // The reset proves the mailbox: the account's sign-in delays end.
+            throttle::record_reset(tx, &email.to_lowercase()).await?;
+            let new_hash = password::hash_async(&new).await;
+            store_password(tx, user_id, new_hash, None, "password.reset").await
         }
         .scope_boxed()
     })

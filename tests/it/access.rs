@@ -3,7 +3,7 @@
 //! without a row in the permission table (and here) fails `every_route_is_in_the_table`.
 
 use crate::helpers::{csrf_field, web_client, TestApp};
-use hrdd_survey::auth::permissions::{Role, ROUTES};
+use hrdd_survey::auth::permissions::{is_api_route, Access, Role, ROUTES};
 use hrdd_survey::db::audit::Actor;
 use hrdd_survey::services::accounts;
 use reqwest::{Client, Method, StatusCode};
@@ -134,6 +134,8 @@ async fn sign_in(app: &TestApp, email: &str) -> Caller {
 }
 
 struct Fixture {
+    /// The harness's admin (creator of its API token).
+    admin: uuid::Uuid,
     org: String,
     campaign: String,
     response: String,
@@ -144,7 +146,20 @@ async fn fixture(app: &TestApp) -> Fixture {
     let (org, contact) = app.supplier("Access Test Supplier", "en").await;
     let campaign = app.campaign("mini").await;
     let (link, response) = app.invite(&campaign, &org, &contact).await;
+    let admin = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hrdd_survey::db::schema::users;
+        let mut conn = app.state.pool.get().await.unwrap();
+        users::table
+            .filter(users::email.eq("harness-admin@example.com"))
+            .select(users::id)
+            .first(&mut conn)
+            .await
+            .unwrap()
+    };
     Fixture {
+        admin,
         org,
         campaign,
         response,
@@ -494,4 +509,193 @@ fn every_route_is_in_the_table() {
         untested.is_empty(),
         "routes missing from the access test's EXPECTED table: {untested:?}"
     );
+}
+
+/// A concrete path for a route pattern (ids that exist where the route needs them).
+async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
+    let mut conn = app.state.pool.get().await.unwrap();
+    match pattern {
+        "/password/reset/{token}" => {
+            "/password/reset/NotARealToken0000000000000000000000000000000".to_string()
+        }
+        "/r/{token}" => fx.link.clone(),
+        "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
+            let email = format!("victim-{}@example.com", uuid::Uuid::new_v4().simple());
+            let (u, _) = accounts::create_user(
+                &mut conn,
+                &app.state.audit_key,
+                &Actor::System,
+                &email,
+                "Victim",
+                Role::Viewer,
+                Some(PASSWORD),
+            )
+            .await
+            .unwrap();
+            pattern.replace("{id}", &u.id.to_string())
+        }
+        "/staff/api-tokens/{id}/revoke" => {
+            let (t, _) = accounts::create_api_token(
+                &mut conn,
+                &app.state.audit_key,
+                &Actor::System,
+                fx.admin,
+                "victim",
+                Role::Viewer,
+            )
+            .await
+            .unwrap();
+            pattern.replace("{id}", &t.id.to_string())
+        }
+        p if p.contains("/organisations/{id}") => p.replace("{id}", &fx.org),
+        p if p.contains("/campaigns/{id}") => p.replace("{id}", &fx.campaign),
+        p if p.contains("/responses/{id}") => p.replace("{id}", &fx.response),
+        other => other.to_string(),
+    }
+}
+
+async fn state_fingerprint(app: &TestApp) -> (i64, i64, i64, i64) {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::{api_tokens, audit_log, login_attempts, users};
+    let mut conn = app.db.conn().await;
+    let audit: i64 = audit_log::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let attempts: i64 = login_attempts::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let non_viewers: i64 = users::table
+        .filter(
+            users::role
+                .ne("viewer")
+                .or(users::disabled_at.is_not_null()),
+        )
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let revoked: i64 = api_tokens::table
+        .filter(api_tokens::revoked_at.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    (audit, attempts, non_viewers, revoked)
+}
+
+/// Every browser-page route (all but `/api/…`), called with the harness's admin API
+/// token in every spelling of the scheme and no cookie: a signed-in page refuses it
+/// (403), and no route changes anything (no role, no disabled user, no revoked token,
+/// no sign-in attempt, no audit entry) without the CSRF token.
+#[tokio::test]
+async fn no_page_route_accepts_an_api_token() {
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    let fx = fixture(&app).await;
+    let pages: Vec<_> = ROUTES.iter().filter(|(_, p, _)| !is_api_route(p)).collect();
+    assert!(pages.len() > 20);
+    let mut failures = Vec::new();
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        for (method, pattern, access) in &pages {
+            let path = concrete(&app, &fx, pattern).await;
+            let before = state_fingerprint(&app).await;
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let mut req = client
+                .request(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    app.url(&path),
+                )
+                .header("Authorization", format!("{scheme} {}", app.api_token));
+            if *method == "POST" {
+                req = req.form(&[
+                    ("email", "nobody@example.com"),
+                    ("password", "wrong password here"),
+                    ("role", "admin"),
+                    ("name", "Token Org"),
+                    ("kind", "supplier"),
+                    ("country", "JP"),
+                    ("new_password", "another long password"),
+                    ("current_password", PASSWORD),
+                ]);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            let after = state_fingerprint(&app).await;
+            let signed_in_page = matches!(access, Access::SignedIn | Access::Needs(_));
+            if signed_in_page && status != 403 {
+                failures.push(format!(
+                    "{scheme}: {method} {pattern}: {status}, expected 403"
+                ));
+            }
+            // A fresh path may create a target (its own audit entry) before the call.
+            if *method == "POST" && (before != after || (200..400).contains(&status)) {
+                failures.push(format!(
+                    "{scheme}: {method} {pattern}: {status}, state {before:?} → {after:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every known route with a method it does not have: 405 with `Allow` (never the
+/// "missing from the permission table" refusal); `HEAD` answers like `GET`.
+#[tokio::test]
+async fn wrong_methods_are_405_with_allow_and_head_is_like_get() {
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    let fx = fixture(&app).await;
+    let patterns: BTreeSet<&str> = ROUTES.iter().map(|(_, p, _)| *p).collect();
+    let mut failures = Vec::new();
+    for pattern in patterns {
+        let methods = hrdd_survey::auth::permissions::methods_for(pattern);
+        let anon_get = EXPECTED
+            .iter()
+            .find(|(m, p, ..)| *m == "GET" && *p == pattern)
+            .map(|(_, _, anon, ..)| *anon);
+        for method in ["HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", "GET", "POST"] {
+            if methods.contains(&method) {
+                continue;
+            }
+            let path = concrete(&app, &fx, pattern).await;
+            let res = web_client()
+                .request(
+                    Method::from_bytes(method.as_bytes()).unwrap(),
+                    app.url(&path),
+                )
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            match (method, anon_get) {
+                ("HEAD", Some(get)) => {
+                    if status != get {
+                        failures.push(format!("HEAD {pattern}: {status}, GET gives {get}"));
+                    }
+                }
+                _ => {
+                    let allow = res
+                        .headers()
+                        .get("allow")
+                        .map(|h| h.to_str().unwrap().to_string());
+                    let mut expected: Vec<&str> = methods.clone();
+                    if expected.contains(&"GET") {
+                        expected.push("HEAD");
+                    }
+                    if status != 405 || allow.as_deref() != Some(expected.join(", ").as_str()) {
+                        failures.push(format!("{method} {pattern}: {status}, Allow {allow:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let res = web_client().head(app.url("/health")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "monitoring may use HEAD /health");
 }

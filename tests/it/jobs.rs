@@ -41,6 +41,8 @@ fn worker(app: &TestApp, smtp_url: &str) -> Worker {
                 .parse()
                 .unwrap(),
         },
+        app.state.audit_key.clone(),
+        app.address.clone(),
     )
 }
 

@@ -8,6 +8,7 @@ mod access;
 mod api;
 mod audit_chain;
 mod auth;
+mod auth_hardening;
 mod browser;
 mod cli;
 mod database;

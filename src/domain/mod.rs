@@ -6,5 +6,6 @@ pub mod countries;
 pub mod i18n;
 pub mod indicator;
 pub mod questionnaire;
+pub mod rating;
 pub mod risk;
 pub mod visibility;

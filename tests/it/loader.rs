@@ -112,7 +112,7 @@ const BROKEN: &[(&str, &[(u64, &str)])] = &[
         "unknown-key.yaml",
         &[(
             12,
-            "unknown field `requried`, expected one of id, type, label, help, required, unit, choices, fields, min_rows, max_rows, show_if, validation, risk at line 12, column 9",
+            "unknown field `requried`, expected one of id, type, label, help, required, unit, choices, fields, min_rows, max_rows, show_if, validation, risk, dont_know at line 12, column 9",
         )],
     ),
     (
@@ -154,6 +154,77 @@ const BROKEN: &[(&str, &[(u64, &str)])] = &[
             15,
             "question agents_vetted: condition uses choice \"maybe\", which question uses_agents does not have",
         )],
+    ),
+    (
+        "not-selected-on-single-choice.yaml",
+        &[(
+            19,
+            "question passports: not_selected needs a multiple_choice question",
+        )],
+    ),
+    (
+        "rule-condition-two-tests.yaml",
+        &[(
+            14,
+            "question weekly_hours: a rule condition needs exactly one of answer_in, not_selected, above, below, blank, all_of, any_of",
+        )],
+    ),
+    (
+        // Each rule's problem is reported on the rule's line.
+        "combined-condition-misuse.yaml",
+        &[
+            (
+                30,
+                "question terms: rule condition refers to unknown or later question \"checked_later\"",
+            ),
+            (
+                38,
+                "question terms: rule condition refers to group field agent_licensed; it may only use top-level questions",
+            ),
+            (
+                46,
+                "question terms: all_of / any_of need at least two conditions",
+            ),
+            (
+                53,
+                "question terms: put question on the items of all_of / any_of, not on the list",
+            ),
+            (
+                62,
+                "question terms (condition on uses_agents): risk rule on choice \"maybe\", which does not exist (choices: yes, no, dont_know)",
+            ),
+        ],
+    ),
+    (
+        "numeric-dont-know-misuse.yaml",
+        &[
+            (
+                13,
+                "question languages_spoken: dont_know only applies to number questions (choice questions list a dont_know choice, yes_no_dk has one)",
+            ),
+            (
+                19,
+                "question weekly_hours: answer_in on a number question can only name dont_know, and the question needs dont_know: true",
+            ),
+            (
+                29,
+                "question overtime_hours: answer_in on a number question can only name dont_know, and the question needs dont_know: true",
+            ),
+        ],
+    ),
+    (
+        "scope-misuse.yaml",
+        &[
+            (6, "workforce names unknown question \"headcount_total\""),
+            (
+                18,
+                "question passports: affects must name a top-level integer question (a count of workers), foreign_share is not one",
+            ),
+            (
+                24,
+                "question passports: affects names unknown or later question \"foreign_workers\"",
+            ),
+        ],
     ),
     (
         // Every problem is reported, sorted by line (a rule's problems are on its line).
@@ -292,15 +363,24 @@ fn the_real_questionnaires_pass_check_dir() {
         .iter()
         .map(|(_, q)| (q.id.as_str(), q.version))
         .collect();
-    assert_eq!(ids.len(), 2, "{ids:?}");
-    assert_eq!(ids[0].0, "forced-labour");
-    assert_eq!(ids[1].0, "migrant-labour");
+    // Version 3 of each, and version 2 kept for campaigns pinned to it.
+    assert_eq!(
+        ids,
+        vec![
+            ("forced-labour", 2),
+            ("forced-labour", 3),
+            ("migrant-labour", 2),
+            ("migrant-labour", 3)
+        ]
+    );
     for (file, q) in &loaded {
-        // The file is named after the questionnaire.
-        assert_eq!(
-            file.path.file_name().unwrap().to_string_lossy(),
+        // The file is named after the questionnaire; older versions carry `.vN`.
+        let name = if q.version == 3 {
             format!("{}.yaml", q.id)
-        );
+        } else {
+            format!("{}.v{}.yaml", q.id, q.version)
+        };
+        assert_eq!(file.path.file_name().unwrap().to_string_lossy(), name);
         assert!(q.version >= 1);
         assert_eq!(q.languages, vec![Lang::En, Lang::Ja, Lang::Vi], "{}", q.id);
         assert!(!q.title.get(Lang::Ja).is_empty());
@@ -456,7 +536,28 @@ fn every_text_exists_in_english_japanese_and_vietnamese() {
 }
 
 #[test]
-fn two_files_with_the_same_questionnaire_id_are_refused() {
+fn two_versions_of_one_questionnaire_may_sit_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates/mini.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("mini.v1.yaml"), &source).unwrap();
+    std::fs::write(
+        dir.path().join("mini.yaml"),
+        source.replace("version: 1", "version: 2"),
+    )
+    .unwrap();
+    let loaded = check_dir(dir.path()).unwrap();
+    let versions: Vec<(&str, u32)> = loaded
+        .iter()
+        .map(|(_, q)| (q.id.as_str(), q.version))
+        .collect();
+    assert_eq!(versions, vec![("mini", 1), ("mini", 2)]);
+}
+
+#[test]
+fn two_files_with_the_same_questionnaire_version_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let source = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates/mini.yaml"),
@@ -465,7 +566,7 @@ fn two_files_with_the_same_questionnaire_id_are_refused() {
     std::fs::write(dir.path().join("a-mini.yaml"), &source).unwrap();
     std::fs::write(
         dir.path().join("b-mini.yaml"),
-        source.replace("version: 1", "version: 2"),
+        format!("{source}\n# a changed copy\n"),
     )
     .unwrap();
     let errors = check_dir(dir.path()).unwrap_err();
@@ -475,7 +576,7 @@ fn two_files_with_the_same_questionnaire_id_are_refused() {
     assert_eq!(
         errors[0].message,
         format!(
-            "questionnaire id \"mini\" is also used by {}",
+            "version 1 of questionnaire \"mini\" is also in {}",
             dir.path().join("a-mini.yaml").display()
         )
     );

@@ -257,6 +257,47 @@ mod tests {
     }
 
     #[test]
+    fn not_selected_fires_when_a_listed_choice_is_missing() {
+        let w = RuleWhen::NotSelected(vec!["no_fees".into(), "no_retention".into()]);
+        assert!(fires(&w, Some(&json!(["audits"]))));
+        assert!(fires(&w, Some(&json!(["no_fees", "audits"]))));
+        assert!(!fires(&w, Some(&json!(["no_fees", "no_retention"]))));
+        assert!(!fires(&w, None), "unanswered is for a blank rule");
+    }
+
+    #[test]
+    fn combined_conditions_read_other_answers() {
+        let answers: Answers = [
+            ("workers_from_abroad".to_string(), json!("yes")),
+            ("headcount".to_string(), json!("dont_know")),
+        ]
+        .into_iter()
+        .collect();
+        let on_arrival = RuleWhen::AllOf(vec![
+            RuleWhen::AnswerIn(vec!["on_arrival".into()]),
+            RuleWhen::Of {
+                question: "workers_from_abroad".into(),
+                when: Box::new(RuleWhen::AnswerIn(vec!["yes".into()])),
+            },
+        ]);
+        assert!(fires_in(&on_arrival, Some(&json!("on_arrival")), &answers));
+        assert!(!fires_in(&on_arrival, Some(&json!("before_departure")), &answers));
+        assert!(!fires_in(&on_arrival, Some(&json!("on_arrival")), &Answers::new()));
+        let any = RuleWhen::AnyOf(vec![
+            RuleWhen::Above(60.0),
+            RuleWhen::Of {
+                question: "headcount".into(),
+                when: Box::new(RuleWhen::AnswerIn(vec!["dont_know".into()])),
+            },
+        ]);
+        assert!(fires_in(&any, Some(&json!(40)), &answers));
+        assert!(!fires_in(&any, Some(&json!(40)), &Answers::new()));
+        // A number answered "don't know" is not a number: above/below never fire on it.
+        assert!(!fires(&RuleWhen::Above(0.0), Some(&json!("dont_know"))));
+        assert!(!fires(&RuleWhen::Below(1.0), Some(&json!("dont_know"))));
+    }
+
+    #[test]
     fn overall_is_the_worst_not_an_average() {
         let bands = [Band::Low, Band::Low, Band::Low, Band::Critical];
         assert_eq!(overall_band(&bands), Some(Band::Critical));

@@ -222,7 +222,7 @@ const BROKEN: &[(&str, &[(u64, &str)])] = &[
             ),
             (
                 24,
-                "question passports: affects names unknown or later question \"foreign_workers\"",
+                "question passports: affects names unknown question \"foreign_workers\"",
             ),
         ],
     ),

@@ -212,6 +212,7 @@ pub fn parse(file: &TemplateFile) -> Result<Questionnaire, Vec<LoadError>> {
         seen_questions: HashMap::new(),
         current_required: false,
         current_dont_know: false,
+        pending_affects: Vec::new(),
     };
     let questionnaire = checker.template(raw);
     if checker.errors.is_empty() {
@@ -243,6 +244,8 @@ struct Checker<'a> {
     /// `required` and `dont_know` of the question being read, for [`Checker::record`].
     current_required: bool,
     current_dont_know: bool,
+    /// `(line, question, count id)` of every rule's `affects`, checked at the end.
+    pending_affects: Vec<(u64, String, String)>,
 }
 
 impl Checker<'_> {
@@ -322,6 +325,16 @@ impl Checker<'_> {
                 self.section(s)
             })
             .collect();
+        for (line, what, a) in std::mem::take(&mut self.pending_affects) {
+            match self.seen_questions.get(&a) {
+                Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group => {}
+                Some(_) => self.error(
+                    line,
+                    format!("{what}: affects must name a top-level integer question (a count of workers), {a} is not one"),
+                ),
+                None => self.error(line, format!("{what}: affects names unknown question \"{a}\"")),
+            }
+        }
         let workforce = raw.workforce.map(|w| {
             let line = w.referenced.line();
             match self.seen_questions.get(&w.value) {
@@ -884,17 +897,9 @@ impl Checker<'_> {
             &format!("explanation of a risk rule of {what}"),
         );
         if let Some(a) = &r.affects {
-            match self.seen_questions.get(a) {
-                Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group => {}
-                Some(_) => self.error(
-                    line,
-                    format!("{what}: affects must name a top-level integer question (a count of workers), {a} is not one"),
-                ),
-                None => self.error(
-                    line,
-                    format!("{what}: affects names unknown or later question \"{a}\""),
-                ),
-            }
+            // Checked once the whole file is read: the count may come later (e.g. the
+            // number of workers who paid fees, asked after whether any did).
+            self.pending_affects.push((line, what.to_string(), a.clone()));
         }
         if self.errors.len() > before {
             return None;

@@ -505,9 +505,44 @@ fn dont_know_never_scores_above_the_red_flag_answer() {
 #[test]
 fn every_text_exists_in_english_japanese_and_vietnamese() {
     // The loader refuses missing translations; this checks the result once more from the
-    // model side, for every label and choice of both questionnaires.
-    for file in ["forced-labour.yaml", "migrant-labour.yaml"] {
+    // model side, for every text of both questionnaires, in every stored version.
+    for file in [
+        "forced-labour.yaml",
+        "migrant-labour.yaml",
+        "forced-labour.v2.yaml",
+        "migrant-labour.v2.yaml",
+    ] {
         let q = real(file);
+        let mut texts = vec![("title".to_string(), &q.title)];
+        texts.extend(q.description.iter().map(|d| ("description".to_string(), d)));
+        for section in &q.sections {
+            texts.push((format!("section {}", section.id), &section.title));
+            texts.extend(
+                section
+                    .description
+                    .iter()
+                    .map(|d| (format!("section {} description", section.id), d)),
+            );
+        }
+        for question in all_questions(&q) {
+            texts.extend(question.help.iter().map(|t| (format!("{} help", question.id), t)));
+            texts.extend(question.unit.iter().map(|t| (format!("{} unit", question.id), t)));
+            texts.extend(
+                question
+                    .validation
+                    .message
+                    .iter()
+                    .map(|t| (format!("{} message", question.id), t)),
+            );
+        }
+        for (what, text) in &texts {
+            for lang in [Lang::En, Lang::Ja, Lang::Vi] {
+                assert!(
+                    text.0.get(&lang).is_some_and(|t| !t.is_empty()),
+                    "{file} {what} has no {lang} text"
+                );
+            }
+        }
         for question in all_questions(&q) {
             for lang in [Lang::En, Lang::Ja, Lang::Vi] {
                 assert!(
@@ -600,4 +635,50 @@ fn an_empty_or_missing_folder_is_an_error() {
         "{}",
         errors[0].message
     );
+}
+
+#[test]
+fn version_3_carries_the_translation_fixes() {
+    for file in ["forced-labour.yaml", "migrant-labour.yaml"] {
+        let source = std::fs::read_to_string(survey_templates().join(file)).unwrap();
+        for wrong in [
+            "労働省",
+            "母語",
+            "thẻ cư trú",
+            "thực hành",
+            "trả nợ (gán nợ)",
+            "lao động phái cử",
+            "ví dụ 2,5",
+            "bị lạm dụng\"",
+            "international labour standards",
+        ] {
+            assert!(!source.contains(wrong), "{file} still says {wrong}");
+        }
+        let q = real(file);
+        // "No group" is right only where the choices are groups of workers.
+        for question in all_questions(&q) {
+            for c in &question.choices {
+                if c.label.get(Lang::Vi) == "Không có nhóm nào" {
+                    assert_eq!(question.id, "vulnerable_groups", "{file}");
+                }
+            }
+        }
+    }
+    let fl = real("forced-labour.yaml");
+    let measures = fl.find("disciplinary_measures").unwrap();
+    let label = |id: &str| {
+        measures
+            .choices
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .label
+            .get(Lang::Ja)
+            .to_string()
+    };
+    assert!(label("denial_of_necessities").contains("剥奪"));
+    assert!(label("fines").contains("減給の制裁"));
+    let hours = fl.find("max_weekly_hours").unwrap();
+    assert!(hours.risk[0].explanation.get(Lang::En).contains("RBA"));
+    assert_eq!(fl.find("dispatched_workers").unwrap().label.get(Lang::Vi), "Số lao động thuê lại");
 }

@@ -17,3 +17,4 @@ mod mail;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;
+mod risk_rules_v3;

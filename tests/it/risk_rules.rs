@@ -86,7 +86,7 @@ fn flag(
 
 /// A site with foreign, migrant, agency and dispatched workers, employer housing and two
 /// agencies, so that nearly every conditional question is shown, each answered safely.
-const FL_CLEAN_FORM: &[(&str, &str)] = &[
+pub const FL_CLEAN_FORM: &[(&str, &str)] = &[
     ("total_headcount", "250"),
     ("foreign_workers", "40"),
     ("internal_migrant_workers", "30"),
@@ -713,7 +713,7 @@ fn submitting_drops_answers_to_hidden_questions() {
 /// A site with international and internal migrants, one vetted agent, employer housing,
 /// fees found in the past and fully repaid, and technical interns: every conditional
 /// question is shown and answered safely.
-const ML_CLEAN_FORM: &[(&str, &str)] = &[
+pub const ML_CLEAN_FORM: &[(&str, &str)] = &[
     ("international_migrant_workers", "40"),
     ("internal_migrant_workers", "10"),
     ("migrants_recruited_12m", "12"),

@@ -224,10 +224,9 @@ fn parse_group(
             .iter()
             .map(|f| format!("{}.{n}.{}", q.id, f.id))
             .collect();
-        if names
-            .iter()
-            .all(|name| input.first(name).is_none() && input.first(&dont_know_field(name)).is_none())
-        {
+        if names.iter().all(|name| {
+            input.first(name).is_none() && input.first(&dont_know_field(name)).is_none()
+        }) {
             continue;
         }
         let mut row = Map::new();

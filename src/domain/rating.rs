@@ -194,7 +194,12 @@ mod tests {
     fn with_equal_indicators_the_larger_share_of_workers_ranks_first() {
         let passport = |affected, workforce| {
             Rating::of(&[scoped(
-                flag(Indicator::RetentionOfIdentityDocuments, Band::Critical, true, 20),
+                flag(
+                    Indicator::RetentionOfIdentityDocuments,
+                    Band::Critical,
+                    true,
+                    20,
+                ),
                 affected,
                 workforce,
             )])

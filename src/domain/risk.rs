@@ -281,8 +281,16 @@ mod tests {
             },
         ]);
         assert!(fires_in(&on_arrival, Some(&json!("on_arrival")), &answers));
-        assert!(!fires_in(&on_arrival, Some(&json!("before_departure")), &answers));
-        assert!(!fires_in(&on_arrival, Some(&json!("on_arrival")), &Answers::new()));
+        assert!(!fires_in(
+            &on_arrival,
+            Some(&json!("before_departure")),
+            &answers
+        ));
+        assert!(!fires_in(
+            &on_arrival,
+            Some(&json!("on_arrival")),
+            &Answers::new()
+        ));
         let any = RuleWhen::AnyOf(vec![
             RuleWhen::Above(60.0),
             RuleWhen::Of {

@@ -88,8 +88,7 @@ pub fn check_dir(dir: &Path) -> Result<Vec<(TemplateFile, Questionnaire)>, Vec<L
     for file in files {
         match questionnaire::parse(&file) {
             Ok(q) => {
-                if let Some(other) = versions.insert((q.id.clone(), q.version), file.path.clone())
-                {
+                if let Some(other) = versions.insert((q.id.clone(), q.version), file.path.clone()) {
                     errors.push(LoadError {
                         file: file.path.clone(),
                         line: 1,

@@ -525,8 +525,18 @@ fn every_text_exists_in_english_japanese_and_vietnamese() {
             );
         }
         for question in all_questions(&q) {
-            texts.extend(question.help.iter().map(|t| (format!("{} help", question.id), t)));
-            texts.extend(question.unit.iter().map(|t| (format!("{} unit", question.id), t)));
+            texts.extend(
+                question
+                    .help
+                    .iter()
+                    .map(|t| (format!("{} help", question.id), t)),
+            );
+            texts.extend(
+                question
+                    .unit
+                    .iter()
+                    .map(|t| (format!("{} unit", question.id), t)),
+            );
             texts.extend(
                 question
                     .validation
@@ -680,5 +690,8 @@ fn version_3_carries_the_translation_fixes() {
     assert!(label("fines").contains("減給の制裁"));
     let hours = fl.find("max_weekly_hours").unwrap();
     assert!(hours.risk[0].explanation.get(Lang::En).contains("RBA"));
-    assert_eq!(fl.find("dispatched_workers").unwrap().label.get(Lang::Vi), "Số lao động thuê lại");
+    assert_eq!(
+        fl.find("dispatched_workers").unwrap().label.get(Lang::Vi),
+        "Số lao động thuê lại"
+    );
 }

@@ -56,7 +56,10 @@ fn fl_clean_form() -> Vec<(&'static str, &'static str)> {
         ("workforce_by_nationality.1.nationality", "ID"),
         ("workforce_by_nationality.1.nationality_workers", "15"),
         ("housed_workers", "60"),
-        ("labour_agencies_list.0.agency_licence_number", "123/LDTBXH-GP"),
+        (
+            "labour_agencies_list.0.agency_licence_number",
+            "123/LDTBXH-GP",
+        ),
         ("labour_agencies_list.0.agency_written_contract", "yes"),
         ("labour_agencies_list.0.agency_fee_per_worker", "1200"),
         ("labour_agencies_list.1.agency_written_contract", "yes"),
@@ -103,7 +106,10 @@ fn ml_clean_form() -> Vec<(&'static str, &'static str)> {
         ("total_headcount", "300"),
         ("women_workers", "120"),
         ("recruited_before_arrival", "yes"),
-        ("recruitment_agents_list.0.agent_licence_number", "123/LDTBXH-GP"),
+        (
+            "recruitment_agents_list.0.agent_licence_number",
+            "123/LDTBXH-GP",
+        ),
         ("recruitment_agents_list.0.agent_written_contract", "yes"),
         ("recruitment_agents_list.0.agent_fee_per_worker", "1200"),
         ("contract_language", "all_understood_language"),
@@ -211,7 +217,10 @@ fn a_less_favourable_contract_is_the_knock_out_not_a_different_one() {
     assert_eq!(fired(&flags), ids(&[("contract_substitution", 0)]));
     assert!(flags[0].critical);
     let a = with(&ml_clean(), &[("contract_substitution", json!("yes"))]);
-    assert_eq!(fired(&evaluate(&ml(), &a)), ids(&[("contract_substitution", 0)]));
+    assert_eq!(
+        fired(&evaluate(&ml(), &a)),
+        ids(&[("contract_substitution", 0)])
+    );
 }
 
 #[test]
@@ -232,7 +241,10 @@ fn a_contract_on_arrival_flags_only_workers_recruited_before_they_travelled() {
             "{}",
             q.id
         );
-        let unknown = with(&at_gate, &[("recruited_before_arrival", json!("dont_know"))]);
+        let unknown = with(
+            &at_gate,
+            &[("recruited_before_arrival", json!("dont_know"))],
+        );
         assert_eq!(
             fired(&evaluate(&q, &unknown)),
             ids(&[("contract_timing", 1), ("recruited_before_arrival", 0)])
@@ -245,7 +257,9 @@ fn a_contract_on_arrival_flags_only_workers_recruited_before_they_travelled() {
     }
     // Version 2 flagged the worker hired at the gate.
     let v2 = real("forced-labour.v2.yaml");
-    let mut a = crate::risk_rules::answers(json!({"foreign_workers": 0, "internal_migrant_workers": 5, "contract_timing": "on_arrival"}));
+    let mut a = crate::risk_rules::answers(
+        json!({"foreign_workers": 0, "internal_migrant_workers": 5, "contract_timing": "on_arrival"}),
+    );
     a.insert("total_headcount".into(), json!(50));
     assert_eq!(fired(&evaluate(&v2, &a)), ids(&[("contract_timing", 1)]));
 }
@@ -259,18 +273,30 @@ fn the_notice_period_is_compared_with_the_legal_notice_not_with_thirty_days() {
     // ...(version 2 flagged it)...
     let v2 = real("forced-labour.v2.yaml");
     let v2_answers = crate::risk_rules::answers(json!({"notice_period_days": 45}));
-    assert_eq!(fired(&evaluate(&v2, &v2_answers)), ids(&[("notice_period_days", 0)]));
+    assert_eq!(
+        fired(&evaluate(&v2, &v2_answers)),
+        ids(&[("notice_period_days", 0)])
+    );
     // ...but notice beyond the legal one is.
     let a = with(&fl_clean(), &[("notice_longer_than_legal", json!("yes"))]);
-    assert_eq!(fired(&evaluate(&q, &a)), ids(&[("notice_longer_than_legal", 0)]));
+    assert_eq!(
+        fired(&evaluate(&q, &a)),
+        ids(&[("notice_longer_than_legal", 0)])
+    );
 }
 
 #[test]
 fn wages_paid_by_the_agency_that_employs_the_worker_are_not_a_third_party() {
     let q = fl();
-    let a = with(&fl_clean(), &[("wage_payment_method", json!("by_employer_of_record"))]);
+    let a = with(
+        &fl_clean(),
+        &[("wage_payment_method", json!("by_employer_of_record"))],
+    );
     assert_eq!(evaluate(&q, &a), vec![]);
-    let a = with(&fl_clean(), &[("wage_payment_method", json!("through_third_party"))]);
+    let a = with(
+        &fl_clean(),
+        &[("wage_payment_method", json!("through_third_party"))],
+    );
     assert_eq!(fired(&evaluate(&q, &a)), ids(&[("wage_payment_method", 0)]));
 }
 
@@ -286,11 +312,19 @@ fn lockable_storage_is_asked_only_where_the_employer_provides_housing() {
     );
     assert_eq!(evaluate(&q, &no_housing), vec![]);
     let housed = with(&fl_clean(), &[("personal_lockable_storage", json!("no"))]);
-    assert_eq!(fired(&evaluate(&q, &housed)), ids(&[("personal_lockable_storage", 0)]));
+    assert_eq!(
+        fired(&evaluate(&q, &housed)),
+        ids(&[("personal_lockable_storage", 0)])
+    );
     // Version 2 asked every site.
     let v2 = real("forced-labour.v2.yaml");
-    let a = crate::risk_rules::answers(json!({"employer_housing": "no", "personal_lockable_storage": "no"}));
-    assert_eq!(fired(&evaluate(&v2, &a)), ids(&[("personal_lockable_storage", 0)]));
+    let a = crate::risk_rules::answers(
+        json!({"employer_housing": "no", "personal_lockable_storage": "no"}),
+    );
+    assert_eq!(
+        fired(&evaluate(&v2, &a)),
+        ids(&[("personal_lockable_storage", 0)])
+    );
 }
 
 #[test]
@@ -306,13 +340,21 @@ fn weekly_hours_refuse_zero_and_accept_dont_know_which_is_a_flag() {
     let (_, errors) = submit_with(&q, &form(&[("max_weekly_hours", "0")]), FL_FILES);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].field, "max_weekly_hours");
-    assert!(errors[0].message.contains("between 1 and 168"), "{}", errors[0].message);
+    assert!(
+        errors[0].message.contains("between 1 and 168"),
+        "{}",
+        errors[0].message
+    );
     // Blank is not an answer either.
     let (_, errors) = submit_with(&q, &form(&[]), FL_FILES);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].field, "max_weekly_hours");
     // "Don't know" is stored as such and raises the overtime flag.
-    let (answers, errors) = submit_with(&q, &form(&[("max_weekly_hours.dont_know", "yes")]), FL_FILES);
+    let (answers, errors) = submit_with(
+        &q,
+        &form(&[("max_weekly_hours.dont_know", "yes")]),
+        FL_FILES,
+    );
     assert_eq!(errors, vec![]);
     assert_eq!(answers["max_weekly_hours"], json!("dont_know"));
     let flags = evaluate(&q, &answers);
@@ -321,7 +363,10 @@ fn weekly_hours_refuse_zero_and_accept_dont_know_which_is_a_flag() {
     // A number and the box together are refused, naming the field.
     let (_, errors) = submit_with(
         &q,
-        &form(&[("max_weekly_hours", "50"), ("max_weekly_hours.dont_know", "yes")]),
+        &form(&[
+            ("max_weekly_hours", "50"),
+            ("max_weekly_hours.dont_know", "yes"),
+        ]),
         FL_FILES,
     );
     assert_eq!(
@@ -333,7 +378,10 @@ fn weekly_hours_refuse_zero_and_accept_dont_know_which_is_a_flag() {
     );
     // The form shows the box ticked again.
     let values = hrdd_survey::domain::answers::to_form_values(&q, &answers);
-    assert_eq!(values["max_weekly_hours.dont_know"], vec!["yes".to_string()]);
+    assert_eq!(
+        values["max_weekly_hours.dont_know"],
+        vec!["yes".to_string()]
+    );
     assert!(!values.contains_key("max_weekly_hours"));
 }
 
@@ -343,7 +391,10 @@ fn a_dont_know_number_in_a_group_row_is_kept_and_scored() {
     let form: Vec<(&str, &str)> = fl_clean_form()
         .into_iter()
         .filter(|(n, _)| *n != "labour_agencies_list.0.agency_fee_per_worker")
-        .chain([("labour_agencies_list.0.agency_fee_per_worker.dont_know", "yes")])
+        .chain([(
+            "labour_agencies_list.0.agency_fee_per_worker.dont_know",
+            "yes",
+        )])
         .collect();
     let (answers, errors) = submit_with(&q, &form, FL_FILES);
     assert_eq!(errors, vec![]);
@@ -353,7 +404,13 @@ fn a_dont_know_number_in_a_group_row_is_kept_and_scored() {
     // An agent the site pays nothing is paid by the workers.
     let form: Vec<(&str, &str)> = fl_clean_form()
         .into_iter()
-        .map(|(n, v)| if n == "labour_agencies_list.1.agency_fee_per_worker" { (n, "0") } else { (n, v) })
+        .map(|(n, v)| {
+            if n == "labour_agencies_list.1.agency_fee_per_worker" {
+                (n, "0")
+            } else {
+                (n, v)
+            }
+        })
         .collect();
     let (answers, errors) = submit_with(&q, &form, FL_FILES);
     assert_eq!(errors, vec![]);
@@ -378,38 +435,79 @@ fn agency_contract_safeguards_are_three_questions() {
 #[test]
 fn an_agent_contract_that_allows_audits_but_not_a_fee_ban_fires() {
     let q = ml();
-    let a = with(&ml_clean(), &[("agent_contract_terms", json!(["audit_rights", "fee_reimbursement"]))]);
-    assert_eq!(fired(&evaluate(&q, &a)), ids(&[("agent_contract_terms", 0)]));
-    let a = with(&ml_clean(), &[("agent_contract_terms", json!(["no_worker_fees", "no_document_retention"]))]);
-    assert_eq!(fired(&evaluate(&q, &a)), ids(&[("agent_contract_terms", 1)]));
-    let a = with(&ml_clean(), &[("agent_contract_terms", json!(["none_of_these"]))]);
+    let a = with(
+        &ml_clean(),
+        &[(
+            "agent_contract_terms",
+            json!(["audit_rights", "fee_reimbursement"]),
+        )],
+    );
+    assert_eq!(
+        fired(&evaluate(&q, &a)),
+        ids(&[("agent_contract_terms", 0)])
+    );
+    let a = with(
+        &ml_clean(),
+        &[(
+            "agent_contract_terms",
+            json!(["no_worker_fees", "no_document_retention"]),
+        )],
+    );
+    assert_eq!(
+        fired(&evaluate(&q, &a)),
+        ids(&[("agent_contract_terms", 1)])
+    );
+    let a = with(
+        &ml_clean(),
+        &[("agent_contract_terms", json!(["none_of_these"]))],
+    );
     assert_eq!(
         fired(&evaluate(&q, &a)),
         ids(&[("agent_contract_terms", 0), ("agent_contract_terms", 1)])
     );
     // "Don't know" raises only its own rule, not the missing-terms ones.
-    let a = with(&ml_clean(), &[("agent_contract_terms", json!(["dont_know"]))]);
-    assert_eq!(fired(&evaluate(&q, &a)), ids(&[("agent_contract_terms", 2)]));
+    let a = with(
+        &ml_clean(),
+        &[("agent_contract_terms", json!(["dont_know"]))],
+    );
+    assert_eq!(
+        fired(&evaluate(&q, &a)),
+        ids(&[("agent_contract_terms", 2)])
+    );
     // Version 2 let the audit-only contract pass.
     let v2 = real("migrant-labour.v2.yaml");
     let a = crate::risk_rules::answers(json!({
         "international_migrant_workers": 10, "uses_recruitment_agents": "yes",
         "agent_contract_terms": ["audit_rights"]
     }));
-    assert!(!fired(&evaluate(&v2, &a)).iter().any(|(q, _)| q == "agent_contract_terms"));
+    assert!(!fired(&evaluate(&v2, &a))
+        .iter()
+        .any(|(q, _)| q == "agent_contract_terms"));
 }
 
 #[test]
 fn a_grievance_channel_run_only_by_the_agent_fires_in_both_files() {
     for (q, clean) in [(fl(), fl_clean()), (ml(), ml_clean())] {
-        let a = with(&clean, &[("grievance_channels_available", json!(["agent_or_supervising_org"]))]);
+        let a = with(
+            &clean,
+            &[(
+                "grievance_channels_available",
+                json!(["agent_or_supervising_org"]),
+            )],
+        );
         assert_eq!(
             fired(&evaluate(&q, &a)),
             ids(&[("grievance_channels_available", 0)]),
             "{}",
             q.id
         );
-        let a = with(&clean, &[("grievance_channels_available", json!(["management_or_hr", "agent_or_supervising_org"]))]);
+        let a = with(
+            &clean,
+            &[(
+                "grievance_channels_available",
+                json!(["management_or_hr", "agent_or_supervising_org"]),
+            )],
+        );
         assert_eq!(evaluate(&q, &a), vec![], "{}", q.id);
     }
 }
@@ -426,7 +524,11 @@ fn amounts_paid_and_dont_know_now_raise_flags() {
         ],
     );
     let base = fired(&evaluate(&q, &paid));
-    assert_eq!(base, ids(&[("costs_paid_by_workers", 0)]), "a bribe is a recruitment cost");
+    assert_eq!(
+        base,
+        ids(&[("costs_paid_by_workers", 0)]),
+        "a bribe is a recruitment cost"
+    );
     let a = with(&paid, &[("highest_amount_paid", json!(800.0))]);
     assert_eq!(fired(&evaluate(&q, &a)), base);
     let a = with(&paid, &[("highest_amount_paid", json!(2500.0))]);
@@ -434,7 +536,10 @@ fn amounts_paid_and_dont_know_now_raise_flags() {
     assert_eq!(fired(&flags)[1..], ids(&[("highest_amount_paid", 0)])[..]);
     assert_eq!(flags[1].affected_workers, Some(4));
     let a = with(&paid, &[("highest_amount_paid", json!("dont_know"))]);
-    assert_eq!(fired(&evaluate(&q, &a))[1..], ids(&[("highest_amount_paid", 1)])[..]);
+    assert_eq!(
+        fired(&evaluate(&q, &a))[1..],
+        ids(&[("highest_amount_paid", 1)])[..]
+    );
 }
 
 #[test]
@@ -452,17 +557,33 @@ fn not_knowing_about_children_undocumented_workers_or_interns_is_no_longer_low()
 #[test]
 fn pay_below_the_minimum_wage_fires_in_both_files() {
     for (q, clean) in [(fl(), fl_clean()), (ml(), ml_clean())] {
-        let a = with(&clean, &[("minimum_wage_paid", json!("below_after_deductions"))]);
-        assert_eq!(fired(&evaluate(&q, &a)), ids(&[("minimum_wage_paid", 1)]), "{}", q.id);
+        let a = with(
+            &clean,
+            &[("minimum_wage_paid", json!("below_after_deductions"))],
+        );
+        assert_eq!(
+            fired(&evaluate(&q, &a)),
+            ids(&[("minimum_wage_paid", 1)]),
+            "{}",
+            q.id
+        );
         let a = with(&clean, &[("minimum_wage_paid", json!("below_minimum"))]);
-        assert_eq!(fired(&evaluate(&q, &a)), ids(&[("minimum_wage_paid", 0)]), "{}", q.id);
+        assert_eq!(
+            fired(&evaluate(&q, &a)),
+            ids(&[("minimum_wage_paid", 0)]),
+            "{}",
+            q.id
+        );
     }
 }
 
 #[test]
 fn evidence_is_optional_but_scored_as_missing_where_a_practice_is_claimed() {
     let q = fl();
-    for file in FL_FILES.iter().filter(|f| **f != "contract_template" && **f != "disciplinary_policy_file") {
+    for file in FL_FILES
+        .iter()
+        .filter(|f| **f != "contract_template" && **f != "disciplinary_policy_file")
+    {
         let flags = evaluate(&q, &without(&fl_clean(), &[file]));
         assert_eq!(fired(&flags), ids(&[(file, 0)]), "{file}");
         assert_eq!(flags[0].band, Band::Low, "{file}");
@@ -499,7 +620,13 @@ fn new_practices_raise_their_flags() {
         // Prison labour is a knock-out; the other answers raise their own rule only.
         assert_eq!(got, ids(&[(id, rule)]), "{id}");
     }
-    let a = with(&fl_clean(), &[("state_prison_student_labour", json!(["state_labour_transfer"]))]);
+    let a = with(
+        &fl_clean(),
+        &[(
+            "state_prison_student_labour",
+            json!(["state_labour_transfer"]),
+        )],
+    );
     assert!(evaluate(&q, &a)[0].critical);
 }
 
@@ -509,7 +636,10 @@ fn japan_esd_questions_fire_on_their_red_flags() {
     let esd = with(
         &ml_clean(),
         &[
-            ("japan_scheme_types", json!(["employment_for_skill_development"])),
+            (
+                "japan_scheme_types",
+                json!(["employment_for_skill_development"]),
+            ),
             ("supervision_support_org_permit", json!("yes")),
             ("esd_job_change_own_wish", json!("informed_and_supported")),
         ],
@@ -542,7 +672,10 @@ fn japan_esd_questions_fire_on_their_red_flags() {
         ids(&[("sending_org_fees", 0), ("sending_org_fee_amount", 1)])
     );
     let a = with(&ml_clean(), &[("titp_transition_informed", json!("no"))]);
-    assert_eq!(fired(&evaluate(&q, &a)), ids(&[("titp_transition_informed", 0)]));
+    assert_eq!(
+        fired(&evaluate(&q, &a)),
+        ids(&[("titp_transition_informed", 0)])
+    );
 }
 
 #[test]
@@ -560,7 +693,12 @@ fn questions_in_both_files_share_ids_and_choice_ids() {
     let contract = b.find("contract_language").unwrap();
     assert_eq!(
         contract.choice_ids(),
-        vec!["all_understood_language", "local_language_only", "not_all_workers", "dont_know"]
+        vec![
+            "all_understood_language",
+            "local_language_only",
+            "not_all_workers",
+            "dont_know"
+        ]
     );
 }
 
@@ -568,16 +706,30 @@ fn questions_in_both_files_share_ids_and_choice_ids() {
 fn flags_carry_their_scope_and_the_rating_ranks_by_it() {
     let q = fl();
     // Residence cards concern the 40 foreign workers of 250.
-    let a = with(&fl_clean(), &[("residence_card_custody", json!("employer_practice"))]);
+    let a = with(
+        &fl_clean(),
+        &[("residence_card_custody", json!("employer_practice"))],
+    );
     let flags = evaluate(&q, &a);
     assert_eq!(flags.len(), 1);
-    assert_eq!((flags[0].affected_workers, flags[0].workforce), (Some(40), Some(250)));
+    assert_eq!(
+        (flags[0].affected_workers, flags[0].workforce),
+        (Some(40), Some(250))
+    );
     assert_eq!(flags[0].share_affected(), Some(0.16));
     let cards = Rating::of(&flags.iter().map(FlagFacts::from).collect::<Vec<_>>());
-    assert_eq!((cards.band, cards.knock_outs, cards.matrix_critical), (Some(Band::Critical), 1, 0));
+    assert_eq!(
+        (cards.band, cards.knock_outs, cards.matrix_critical),
+        (Some(Band::Critical), 1, 0)
+    );
     // Locked gates concern everyone: same band, larger share, so it ranks first.
     let a = with(&fl_clean(), &[("leave_workplace_freely", json!("no"))]);
-    let gates = Rating::of(&evaluate(&q, &a).iter().map(FlagFacts::from).collect::<Vec<_>>());
+    let gates = Rating::of(
+        &evaluate(&q, &a)
+            .iter()
+            .map(FlagFacts::from)
+            .collect::<Vec<_>>(),
+    );
     assert_eq!(gates.share_affected, 1.0);
     let mut ranked = vec![("cards", cards.clone()), ("gates", gates)];
     hrdd_survey::domain::rating::rank(&mut ranked);
@@ -590,7 +742,12 @@ fn flags_carry_their_scope_and_the_rating_ranks_by_it() {
             ("phone_custody", json!("held_by_employer")),
         ],
     );
-    let two = Rating::of(&evaluate(&q, &a).iter().map(FlagFacts::from).collect::<Vec<_>>());
+    let two = Rating::of(
+        &evaluate(&q, &a)
+            .iter()
+            .map(FlagFacts::from)
+            .collect::<Vec<_>>(),
+    );
     assert_eq!(two.indicators_hit, 2);
     let mut ranked = vec![("cards", cards), ("two", two)];
     hrdd_survey::domain::rating::rank(&mut ranked);

@@ -341,7 +341,10 @@ impl Checker<'_> {
                 Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group => {}
                 Some(_) => self.error(
                     line,
-                    format!("workforce must name a top-level integer question, {} is not one", w.value),
+                    format!(
+                        "workforce must name a top-level integer question, {} is not one",
+                        w.value
+                    ),
                 ),
                 None => self.error(
                     line,
@@ -899,7 +902,8 @@ impl Checker<'_> {
         if let Some(a) = &r.affects {
             // Checked once the whole file is read: the count may come later (e.g. the
             // number of workers who paid fees, asked after whether any did).
-            self.pending_affects.push((line, what.to_string(), a.clone()));
+            self.pending_affects
+                .push((line, what.to_string(), a.clone()));
         }
         if self.errors.len() > before {
             return None;
@@ -945,7 +949,9 @@ impl Checker<'_> {
             if raw.question.is_some() {
                 self.error(
                     line,
-                    format!("{what}: put question on the items of all_of / any_of, not on the list"),
+                    format!(
+                        "{what}: put question on the items of all_of / any_of, not on the list"
+                    ),
                 );
                 return None;
             }
@@ -1084,7 +1090,10 @@ impl Checker<'_> {
             if !target.choice_ids.contains(id) {
                 self.error(
                     line,
-                    format!("{what}: risk rule on choice \"{id}\", which does not exist (choices: {})", target.choice_ids.join(", ")),
+                    format!(
+                        "{what}: risk rule on choice \"{id}\", which does not exist (choices: {})",
+                        target.choice_ids.join(", ")
+                    ),
                 );
             }
         }

@@ -73,6 +73,14 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         403,
     ),
     ("GET", "/api/v1/responses/{id}/flags", 401, "APCV", 200, 403),
+    (
+        "GET",
+        "/api/v1/organisations/{id}/rating",
+        401,
+        "APCV",
+        200,
+        403,
+    ),
     // Last: it ends the session.
     ("POST", "/logout", 303, "APCV", 303, 403),
 ];
@@ -220,9 +228,9 @@ async fn call(
             .unwrap();
             pattern.replace("{id}", &t.id.to_string())
         }
-        "/api/v1/organisations/{id}" | "/api/v1/organisations/{id}/contacts" => {
-            pattern.replace("{id}", &fx.org)
-        }
+        "/api/v1/organisations/{id}"
+        | "/api/v1/organisations/{id}/contacts"
+        | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
         other => other.to_string(),

@@ -20,6 +20,9 @@
       inputs.forEach(function (i) { if (i.checked) v = i.value; });
       return v;
     }
+    // A number answered "don't know" (its box is named "<name>.dont_know").
+    var dk = form.querySelector('[name="' + name + '.dont_know"]');
+    if (dk && dk.checked) return "dont_know";
     return first.value.trim() === "" ? undefined : first.value.trim();
   }
 

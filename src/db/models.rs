@@ -130,4 +130,8 @@ pub struct Flag {
     pub status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Workers the flag concerns and the site's workforce, as answered (see
+    /// `domain::risk::RaisedFlag`).
+    pub affected_workers: Option<i32>,
+    pub workforce: Option<i32>,
 }

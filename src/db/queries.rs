@@ -385,6 +385,47 @@ pub async fn insert_flags(conn: &mut Conn, rows: &[Flag]) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// An organisation's latest submitted response to each questionnaire (whatever the
+/// version): `(response id, questionnaire id, version, submitted at)`, by questionnaire.
+pub async fn latest_submitted_responses(
+    conn: &mut Conn,
+    organisation_id: Uuid,
+) -> QueryResult<Vec<(Uuid, String, i32, Option<chrono::DateTime<Utc>>)>> {
+    responses::table
+        .inner_join(campaigns::table.inner_join(template_versions::table))
+        .filter(responses::organisation_id.eq(organisation_id))
+        .filter(responses::status.eq("submitted"))
+        .distinct_on(template_versions::template_id)
+        .order((
+            template_versions::template_id.asc(),
+            responses::submitted_at.desc(),
+            responses::id.asc(),
+        ))
+        .select((
+            responses::id,
+            template_versions::template_id,
+            template_versions::version,
+            responses::submitted_at,
+        ))
+        .load(conn)
+        .await
+}
+
+/// The flags of several responses, worst first.
+pub async fn flags_of_responses(conn: &mut Conn, response_ids: &[Uuid]) -> QueryResult<Vec<Flag>> {
+    flags::table
+        .filter(flags::response_id.eq_any(response_ids))
+        .order((
+            flags::score.desc(),
+            flags::response_id.asc(),
+            flags::question_id.asc(),
+            flags::rule_index.asc(),
+        ))
+        .select(Flag::as_select())
+        .load(conn)
+        .await
+}
+
 pub async fn flags_of(conn: &mut Conn, response_id: Uuid) -> QueryResult<Vec<Flag>> {
     flags::table
         .filter(flags::response_id.eq(response_id))

@@ -130,6 +130,8 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        affected_workers -> Nullable<Int4>,
+        workforce -> Nullable<Int4>,
     }
 }
 

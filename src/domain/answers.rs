@@ -6,7 +6,7 @@
 //! mistyped number never erases an earlier good answer.
 
 use super::i18n::{Lang, Msg};
-use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation};
+use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation, DONT_KNOW};
 use super::text::clean_answer;
 use super::visibility::holds;
 use serde::Serialize;
@@ -229,7 +229,9 @@ fn parse_group(
             .iter()
             .map(|f| format!("{}.{n}.{}", q.id, f.id))
             .collect();
-        if names.iter().all(|name| input.first(name).is_none()) {
+        if names.iter().all(|name| {
+            input.first(name).is_none() && input.first(&dont_know_field(name)).is_none()
+        }) {
             continue;
         }
         let mut row = Map::new();
@@ -311,6 +313,13 @@ fn parse_single(
         QuestionKind::Group | QuestionKind::Evidence => return Ok(None),
         _ => {}
     }
+    if q.dont_know && input.first(&dont_know_field(name)).is_some() {
+        // "Don't know" is stored as text, so no rule on the number can mistake it for 0.
+        return match input.first(name) {
+            Some(_) => Err(Msg::NumberOrDontKnow.text(lang)),
+            None => Ok(Some(Value::String(DONT_KNOW.to_string()))),
+        };
+    }
     let Some(raw) = input.first(name) else {
         return Ok(None);
     };
@@ -391,6 +400,11 @@ fn parse_single(
     }
 }
 
+/// The form field of the "don't know" box of number field `name`.
+pub fn dont_know_field(name: &str) -> String {
+    format!("{name}.dont_know")
+}
+
 fn check_range(n: f64, v: &Validation, default: Option<(f64, f64)>) -> Result<(), Msg> {
     let min = v.min.or(default.map(|d| d.0));
     let max = v.max.or(default.map(|d| d.1));
@@ -442,18 +456,25 @@ pub fn to_form_values(
                 for (n, row) in rows.iter().enumerate() {
                     for f in &q.fields {
                         if let Some(cell) = row.get(&f.id) {
-                            out.insert(format!("{}.{n}.{}", q.id, f.id), value_strings(cell));
+                            insert_value(&mut out, f, format!("{}.{n}.{}", q.id, f.id), cell);
                         }
                     }
                 }
             }
             (QuestionKind::Evidence, _) => {}
-            _ => {
-                out.insert(q.id.clone(), value_strings(v));
-            }
+            _ => insert_value(&mut out, q, q.id.clone(), v),
         }
     }
     out
+}
+
+/// One field's form values; a number answered "don't know" ticks its box instead.
+fn insert_value(out: &mut HashMap<String, Vec<String>>, q: &Question, name: String, v: &Value) {
+    if q.kind.is_numeric() && v.as_str() == Some(DONT_KNOW) {
+        out.insert(dont_know_field(&name), vec!["yes".to_string()]);
+    } else {
+        out.insert(name, value_strings(v));
+    }
 }
 
 fn value_strings(v: &Value) -> Vec<String> {

@@ -78,6 +78,8 @@ pub enum Msg {
     FileTypeNotAllowed,
     /// The response's files together would exceed this many MB.
     EvidenceQuota(u64),
+    /// A number was typed and "don't know" ticked.
+    NumberOrDontKnow,
 }
 
 impl Msg {
@@ -138,6 +140,14 @@ impl Msg {
             (TooManyRows(n), Ja) => format!("入力できるのは {n} 行までです。"),
             (TooManyRows(n), Vi) => format!("Chỉ được tối đa {n} dòng."),
             (TooManyRows(n), Zh) => format!("最多只能填写 {n} 行。"),
+            (NumberOrDontKnow, En) => "Enter a number or tick \"Don't know\", not both.".into(),
+            (NumberOrDontKnow, Ja) => {
+                "数値を入力するか「わからない」を選ぶか、どちらか一方にしてください。".into()
+            }
+            (NumberOrDontKnow, Vi) => {
+                "Hãy nhập một số hoặc đánh dấu “Không biết”, không chọn cả hai.".into()
+            }
+            (NumberOrDontKnow, Zh) => "请输入数字或勾选“不知道”,不能同时选择。".into(),
             (FileTooLarge(mb), En) => format!("The file is larger than {mb} MB."),
             (FileTooLarge(mb), Ja) => format!("ファイルが {mb} MB を超えています。"),
             (FileTooLarge(mb), Vi) => format!("Tệp lớn hơn {mb} MB."),

@@ -7,6 +7,7 @@ pub mod dates;
 pub mod i18n;
 pub mod indicator;
 pub mod questionnaire;
+pub mod rating;
 pub mod risk;
 pub mod text;
 pub mod visibility;

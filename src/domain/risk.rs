@@ -9,7 +9,7 @@
 use super::answers::Answers;
 use super::indicator::Indicator;
 use super::questionnaire::{Question, QuestionKind, Questionnaire, RiskRule, RuleWhen};
-use super::visibility::visible_questions;
+use super::visibility::{only_visible, visible_questions};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -64,16 +64,48 @@ pub struct RaisedFlag {
     pub likelihood: u8,
     pub score: u8,
     pub band: Band,
+    /// Raised by a knock-out ("trigger") rule: critical whatever the matrix says. A
+    /// flag with band critical and `critical: false` is critical by its score alone.
     pub critical: bool,
     /// The answer that fired the rule (for a group field: the matching cells).
     pub answer: Value,
     /// For a group field: the matching rows, counted from 1.
     pub rows: Vec<usize>,
+    /// Workers the flag concerns, from the count question the rule names (`affects`).
+    pub affected_workers: Option<u32>,
+    /// The site's workforce, from the questionnaire's `workforce` question.
+    pub workforce: Option<u32>,
+}
+
+impl RaisedFlag {
+    /// The share of the workforce the flag concerns (0–1), when both counts are known.
+    pub fn share_affected(&self) -> Option<f64> {
+        share(self.affected_workers, self.workforce)
+    }
+}
+
+/// `affected / workforce`, at most 1; `None` unless both are known and the workforce
+/// is not zero.
+pub fn share(affected: Option<u32>, workforce: Option<u32>) -> Option<f64> {
+    match (affected, workforce) {
+        (Some(a), Some(w)) if w > 0 => Some((f64::from(a) / f64::from(w)).min(1.0)),
+        _ => None,
+    }
 }
 
 /// Every flag the answers raise.
 pub fn evaluate(questionnaire: &Questionnaire, answers: &Answers) -> Vec<RaisedFlag> {
+    // Hidden questions count as unanswered, for their own rules and for the rules of
+    // other questions that read them.
     let visible = visible_questions(questionnaire, answers);
+    let answers = &only_visible(questionnaire, answers);
+    let count = |id: Option<&String>| -> Option<u32> {
+        answers
+            .get(id?)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    let workforce = count(questionnaire.workforce.as_ref());
     let mut flags = Vec::new();
     for q in questionnaire
         .questions()
@@ -90,26 +122,32 @@ pub fn evaluate(questionnaire: &Questionnaire, answers: &Answers) -> Vec<RaisedF
                     let matching: Vec<(usize, Value)> = rows
                         .iter()
                         .enumerate()
-                        .filter(|(_, row)| fires(&rule.when, row.get(&field.id)))
+                        .filter(|(_, row)| fires_in(&rule.when, row.get(&field.id), answers))
                         .map(|(n, row)| (n + 1, row.get(&field.id).cloned().unwrap_or(Value::Null)))
                         .collect();
                     if !matching.is_empty() {
                         let (rows, values): (Vec<usize>, Vec<Value>) = matching.into_iter().unzip();
-                        flags.push(raise(field, index, rule, Value::Array(values), rows));
+                        let mut flag = raise(field, index, rule, Value::Array(values), rows);
+                        flag.affected_workers = count(rule.affects.as_ref());
+                        flag.workforce = workforce;
+                        flags.push(flag);
                     }
                 }
             }
         } else {
             let answer = answers.get(&q.id);
             for (index, rule) in q.risk.iter().enumerate() {
-                if fires(&rule.when, answer) {
-                    flags.push(raise(
+                if fires_in(&rule.when, answer, answers) {
+                    let mut flag = raise(
                         q,
                         index,
                         rule,
                         answer.cloned().unwrap_or(Value::Null),
                         Vec::new(),
-                    ));
+                    );
+                    flag.affected_workers = count(rule.affects.as_ref());
+                    flag.workforce = workforce;
+                    flags.push(flag);
                 }
             }
         }
@@ -137,11 +175,29 @@ fn raise(
         critical: rule.critical,
         answer,
         rows,
+        affected_workers: None,
+        workforce: None,
     }
 }
 
-/// Whether a rule fires on an answer (`None`: not answered).
+/// Whether a rule that reads only its own question fires on an answer (`None`: not
+/// answered).
 pub fn fires(when: &RuleWhen, answer: Option<&Value>) -> bool {
+    fires_in(when, answer, &Answers::new())
+}
+
+/// Whether a rule fires: `own` is the rule's question's answer (for a group field, the
+/// row's cell), `answers` the visible answers, read by leaves that name a question.
+pub fn fires_in(when: &RuleWhen, own: Option<&Value>, answers: &Answers) -> bool {
+    match when {
+        RuleWhen::AllOf(items) => items.iter().all(|w| fires_in(w, own, answers)),
+        RuleWhen::AnyOf(items) => items.iter().any(|w| fires_in(w, own, answers)),
+        RuleWhen::Of { question, when } => fires_in(when, answers.get(question), answers),
+        leaf => fires_leaf(leaf, own),
+    }
+}
+
+fn fires_leaf(when: &RuleWhen, answer: Option<&Value>) -> bool {
     match (when, answer) {
         (RuleWhen::Blank, None | Some(Value::Null)) => true,
         (RuleWhen::Blank, Some(_)) => false,
@@ -152,6 +208,9 @@ pub fn fires(when: &RuleWhen, answer: Option<&Value>) -> bool {
             .any(|i| i.as_str().is_some_and(|s| ids.iter().any(|id| id == s))),
         (RuleWhen::Above(limit), Some(v)) => v.as_f64().is_some_and(|n| n > *limit),
         (RuleWhen::Below(limit), Some(v)) => v.as_f64().is_some_and(|n| n < *limit),
+        (RuleWhen::NotSelected(ids), Some(Value::Array(items))) => ids
+            .iter()
+            .any(|id| !items.iter().any(|i| i.as_str() == Some(id.as_str()))),
         _ => false,
     }
 }
@@ -195,6 +254,55 @@ mod tests {
         assert!(fires(&RuleWhen::Below(1.0), Some(&json!(0.5))));
         assert!(fires(&RuleWhen::Blank, None));
         assert!(!fires(&RuleWhen::Blank, Some(&json!("x"))));
+    }
+
+    #[test]
+    fn not_selected_fires_when_a_listed_choice_is_missing() {
+        let w = RuleWhen::NotSelected(vec!["no_fees".into(), "no_retention".into()]);
+        assert!(fires(&w, Some(&json!(["audits"]))));
+        assert!(fires(&w, Some(&json!(["no_fees", "audits"]))));
+        assert!(!fires(&w, Some(&json!(["no_fees", "no_retention"]))));
+        assert!(!fires(&w, None), "unanswered is for a blank rule");
+    }
+
+    #[test]
+    fn combined_conditions_read_other_answers() {
+        let answers: Answers = [
+            ("workers_from_abroad".to_string(), json!("yes")),
+            ("headcount".to_string(), json!("dont_know")),
+        ]
+        .into_iter()
+        .collect();
+        let on_arrival = RuleWhen::AllOf(vec![
+            RuleWhen::AnswerIn(vec!["on_arrival".into()]),
+            RuleWhen::Of {
+                question: "workers_from_abroad".into(),
+                when: Box::new(RuleWhen::AnswerIn(vec!["yes".into()])),
+            },
+        ]);
+        assert!(fires_in(&on_arrival, Some(&json!("on_arrival")), &answers));
+        assert!(!fires_in(
+            &on_arrival,
+            Some(&json!("before_departure")),
+            &answers
+        ));
+        assert!(!fires_in(
+            &on_arrival,
+            Some(&json!("on_arrival")),
+            &Answers::new()
+        ));
+        let any = RuleWhen::AnyOf(vec![
+            RuleWhen::Above(60.0),
+            RuleWhen::Of {
+                question: "headcount".into(),
+                when: Box::new(RuleWhen::AnswerIn(vec!["dont_know".into()])),
+            },
+        ]);
+        assert!(fires_in(&any, Some(&json!(40)), &answers));
+        assert!(!fires_in(&any, Some(&json!(40)), &Answers::new()));
+        // A number answered "don't know" is not a number: above/below never fire on it.
+        assert!(!fires(&RuleWhen::Above(0.0), Some(&json!("dont_know"))));
+        assert!(!fires(&RuleWhen::Below(1.0), Some(&json!("dont_know"))));
     }
 
     #[test]

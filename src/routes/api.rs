@@ -17,7 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(list_templates)
         .service(create_campaign)
         .service(issue_invitation)
-        .service(response_flags);
+        .service(response_flags)
+        .service(organisation_rating);
 }
 
 /// Path ids that are not UUIDs are simply "not found".
@@ -181,6 +182,12 @@ async fn response_flags(
                 "score": f.score,
                 "band": f.band,
                 "critical": f.critical,
+                // A knock-out rule's flag is critical whatever the matrix says;
+                // matrix_band is what the score alone gives.
+                "knock_out": f.critical,
+                "matrix_band": crate::domain::risk::Band::of(f.score.clamp(0, 25) as u8, false),
+                "affected_workers": f.affected_workers,
+                "workforce": f.workforce,
                 "answer": f.answer,
                 "explanation": rule.map(|r| &r.explanation.0),
                 "status": f.status,
@@ -188,11 +195,49 @@ async fn response_flags(
             })
         })
         .collect();
+    let facts: Vec<_> = flags.iter().filter_map(responses::flag_facts).collect();
     Ok(HttpResponse::Ok().json(json!({
         "response_id": response.id,
         "status": response.status,
         "submitted_at": response.submitted_at,
         "overall_band": worst,
+        "rating": crate::domain::rating::Rating::of(&facts),
+        "flags": items,
+    })))
+}
+
+/// An organisation's rating from its latest submitted response to each questionnaire:
+/// the worst band, what ranks it within the band, the responses used and their flags.
+#[get("/organisations/{id}/rating")]
+async fn organisation_rating(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path, "organisation")?;
+    let mut conn = state.pool.get().await?;
+    let (rating, rated, flags) = responses::organisation_rating(&mut conn, id).await?;
+    let items: Vec<_> = flags
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.id,
+                "response_id": f.response_id,
+                "question_id": f.question_id,
+                "rule_index": f.rule_index,
+                "indicator": f.indicator,
+                "score": f.score,
+                "band": f.band,
+                "knock_out": f.critical,
+                "affected_workers": f.affected_workers,
+                "workforce": f.workforce,
+                "status": f.status,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "organisation_id": id,
+        "rating": rating,
+        "responses": rated,
         "flags": items,
     })))
 }

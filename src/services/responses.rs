@@ -18,6 +18,7 @@ use crate::domain::risk::{self, overall_band};
 use crate::error::AppError;
 use chrono::{Duration, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
+use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -260,6 +261,8 @@ pub async fn save(
                     status: "open".into(),
                     created_at: now,
                     updated_at: now,
+                    affected_workers: f.affected_workers.and_then(|n| i32::try_from(n).ok()),
+                    workforce: f.workforce.and_then(|n| i32::try_from(n).ok()),
                 })
                 .collect();
             queries::insert_flags(tx, &rows).await?;
@@ -296,4 +299,54 @@ pub async fn save(
 /// The flags of a response.
 pub async fn flags(conn: &mut Conn, response_id: Uuid) -> Result<Vec<Flag>, AppError> {
     Ok(queries::flags_of(conn, response_id).await?)
+}
+
+/// A stored flag as the rating sees it (`None` for an indicator or band this build does
+/// not know, which a migration would have to bring first).
+pub fn flag_facts(f: &Flag) -> Option<crate::domain::rating::FlagFacts> {
+    use crate::domain::{indicator::Indicator, risk::Band};
+    Some(crate::domain::rating::FlagFacts {
+        indicator: Indicator::parse(&f.indicator)?,
+        band: Band::parse(&f.band)?,
+        knock_out: f.critical,
+        score: u8::try_from(f.score).ok()?,
+        affected_workers: f.affected_workers.and_then(|n| u32::try_from(n).ok()),
+        workforce: f.workforce.and_then(|n| u32::try_from(n).ok()),
+    })
+}
+
+/// One response an organisation's rating is built from.
+#[derive(Debug, Serialize)]
+pub struct RatedResponse {
+    pub response_id: Uuid,
+    pub template_id: String,
+    pub version: i32,
+    pub submitted_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// An organisation's rating from its latest submitted response to each questionnaire,
+/// with the responses it used and their flags (worst first).
+pub async fn organisation_rating(
+    conn: &mut Conn,
+    organisation_id: Uuid,
+) -> Result<(crate::domain::rating::Rating, Vec<RatedResponse>, Vec<Flag>), AppError> {
+    queries::find_organisation(conn, organisation_id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    let latest: Vec<RatedResponse> = queries::latest_submitted_responses(conn, organisation_id)
+        .await?
+        .into_iter()
+        .map(
+            |(response_id, template_id, version, submitted_at)| RatedResponse {
+                response_id,
+                template_id,
+                version,
+                submitted_at,
+            },
+        )
+        .collect();
+    let ids: Vec<Uuid> = latest.iter().map(|r| r.response_id).collect();
+    let flags = queries::flags_of_responses(conn, &ids).await?;
+    let facts: Vec<_> = flags.iter().filter_map(flag_facts).collect();
+    Ok((crate::domain::rating::Rating::of(&facts), latest, flags))
 }

@@ -82,16 +82,19 @@ pub fn check_dir(dir: &Path) -> Result<Vec<(TemplateFile, Questionnaire)>, Vec<L
     }
     let mut errors = Vec::new();
     let mut ok = Vec::new();
-    let mut ids: HashMap<String, std::path::PathBuf> = HashMap::new();
+    // Several versions of one questionnaire may sit side by side (a campaign pinned to
+    // an older one must stay scorable on a fresh install); one (id, version) may not.
+    let mut versions: HashMap<(String, u32), std::path::PathBuf> = HashMap::new();
     for file in files {
         match questionnaire::parse(&file) {
             Ok(q) => {
-                if let Some(other) = ids.insert(q.id.clone(), file.path.clone()) {
+                if let Some(other) = versions.insert((q.id.clone(), q.version), file.path.clone()) {
                     errors.push(LoadError {
                         file: file.path.clone(),
                         line: 1,
                         message: format!(
-                            "questionnaire id \"{}\" is also used by {}",
+                            "version {} of questionnaire \"{}\" is also in {}",
+                            q.version,
                             q.id,
                             other.display()
                         ),

@@ -1,6 +1,6 @@
 //! The respondent's questionnaire form as plain data for `templates/form.html`.
 
-use crate::domain::answers::format_number;
+use crate::domain::answers::{dont_know_field, format_number};
 use crate::domain::countries;
 use crate::domain::i18n::{ui, Lang};
 use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire};
@@ -37,6 +37,10 @@ pub struct QuestionView {
     pub rows: Vec<RowView>,
     pub current_file: String,
     pub current_file_url: String,
+    /// A number question offering "don't know": a checkbox `name.dont_know` next to it.
+    pub dont_know: bool,
+    pub dont_know_checked: bool,
+    pub dont_know_label: String,
 }
 
 /// A row of a group.
@@ -119,6 +123,9 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
         rows: Vec::new(),
         current_file: String::new(),
         current_file_url: String::new(),
+        dont_know: q.dont_know,
+        dont_know_checked: q.dont_know && ctx.values.contains_key(&dont_know_field(name)),
+        dont_know_label: ui("dont_know", lang).to_string(),
     };
     match q.kind {
         QuestionKind::SingleChoice | QuestionKind::YesNoDk => {

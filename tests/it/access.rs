@@ -75,6 +75,14 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         403,
     ),
     ("GET", "/api/v1/responses/{id}/flags", 401, "APCV", 200, 403),
+    (
+        "GET",
+        "/api/v1/organisations/{id}/rating",
+        401,
+        "APCV",
+        200,
+        403,
+    ),
     // Last: it ends the session.
     ("POST", "/logout", 303, "APCV", 303, 403),
 ];
@@ -223,9 +231,9 @@ async fn call(
             pattern.replace("{id}", &t.id.to_string())
         }
         "/staff/jobs/{id}/retry" => pattern.replace("{id}", &dead_job(&mut conn).await.to_string()),
-        "/api/v1/organisations/{id}" | "/api/v1/organisations/{id}/contacts" => {
-            pattern.replace("{id}", &fx.org)
-        }
+        "/api/v1/organisations/{id}"
+        | "/api/v1/organisations/{id}/contacts"
+        | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
         other => other.to_string(),

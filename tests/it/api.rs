@@ -643,7 +643,15 @@ async fn the_shipped_questionnaires_are_stored_and_listed() {
             )
         })
         .collect();
-    assert_eq!(ids, vec![("forced-labour", 2), ("migrant-labour", 2)]);
+    assert_eq!(
+        ids,
+        vec![
+            ("forced-labour", 2),
+            ("forced-labour", 3),
+            ("migrant-labour", 2),
+            ("migrant-labour", 3)
+        ]
+    );
     let res = app
         .post_json(
             "/api/v1/campaigns",

@@ -112,7 +112,7 @@ const BROKEN: &[(&str, &[(u64, &str)])] = &[
         "unknown-key.yaml",
         &[(
             12,
-            "unknown field `requried`, expected one of id, type, label, help, required, unit, choices, fields, min_rows, max_rows, show_if, validation, risk at line 12, column 9",
+            "unknown field `requried`, expected one of id, type, label, help, required, unit, choices, fields, min_rows, max_rows, show_if, validation, risk, dont_know at line 12, column 9",
         )],
     ),
     (
@@ -154,6 +154,77 @@ const BROKEN: &[(&str, &[(u64, &str)])] = &[
             15,
             "question agents_vetted: condition uses choice \"maybe\", which question uses_agents does not have",
         )],
+    ),
+    (
+        "not-selected-on-single-choice.yaml",
+        &[(
+            19,
+            "question passports: not_selected needs a multiple_choice question",
+        )],
+    ),
+    (
+        "rule-condition-two-tests.yaml",
+        &[(
+            14,
+            "question weekly_hours: a rule condition needs exactly one of answer_in, not_selected, above, below, blank, all_of, any_of",
+        )],
+    ),
+    (
+        // Each rule's problem is reported on the rule's line.
+        "combined-condition-misuse.yaml",
+        &[
+            (
+                30,
+                "question terms: rule condition refers to unknown or later question \"checked_later\"",
+            ),
+            (
+                38,
+                "question terms: rule condition refers to group field agent_licensed; it may only use top-level questions",
+            ),
+            (
+                46,
+                "question terms: all_of / any_of need at least two conditions",
+            ),
+            (
+                53,
+                "question terms: put question on the items of all_of / any_of, not on the list",
+            ),
+            (
+                62,
+                "question terms (condition on uses_agents): risk rule on choice \"maybe\", which does not exist (choices: yes, no, dont_know)",
+            ),
+        ],
+    ),
+    (
+        "numeric-dont-know-misuse.yaml",
+        &[
+            (
+                13,
+                "question languages_spoken: dont_know only applies to number questions (choice questions list a dont_know choice, yes_no_dk has one)",
+            ),
+            (
+                19,
+                "question weekly_hours: answer_in on a number question can only name dont_know, and the question needs dont_know: true",
+            ),
+            (
+                29,
+                "question overtime_hours: answer_in on a number question can only name dont_know, and the question needs dont_know: true",
+            ),
+        ],
+    ),
+    (
+        "scope-misuse.yaml",
+        &[
+            (6, "workforce names unknown question \"headcount_total\""),
+            (
+                18,
+                "question passports: affects must name a top-level integer question (a count of workers), foreign_share is not one",
+            ),
+            (
+                24,
+                "question passports: affects names unknown question \"foreign_workers\"",
+            ),
+        ],
     ),
     (
         // Every problem is reported, sorted by line (a rule's problems are on its line).
@@ -292,15 +363,24 @@ fn the_real_questionnaires_pass_check_dir() {
         .iter()
         .map(|(_, q)| (q.id.as_str(), q.version))
         .collect();
-    assert_eq!(ids.len(), 2, "{ids:?}");
-    assert_eq!(ids[0].0, "forced-labour");
-    assert_eq!(ids[1].0, "migrant-labour");
+    // Version 3 of each, and version 2 kept for campaigns pinned to it.
+    assert_eq!(
+        ids,
+        vec![
+            ("forced-labour", 2),
+            ("forced-labour", 3),
+            ("migrant-labour", 2),
+            ("migrant-labour", 3)
+        ]
+    );
     for (file, q) in &loaded {
-        // The file is named after the questionnaire.
-        assert_eq!(
-            file.path.file_name().unwrap().to_string_lossy(),
+        // The file is named after the questionnaire; older versions carry `.vN`.
+        let name = if q.version == 3 {
             format!("{}.yaml", q.id)
-        );
+        } else {
+            format!("{}.v{}.yaml", q.id, q.version)
+        };
+        assert_eq!(file.path.file_name().unwrap().to_string_lossy(), name);
         assert!(q.version >= 1);
         assert_eq!(q.languages, vec![Lang::En, Lang::Ja, Lang::Vi], "{}", q.id);
         assert!(!q.title.get(Lang::Ja).is_empty());
@@ -425,9 +505,54 @@ fn dont_know_never_scores_above_the_red_flag_answer() {
 #[test]
 fn every_text_exists_in_english_japanese_and_vietnamese() {
     // The loader refuses missing translations; this checks the result once more from the
-    // model side, for every label and choice of both questionnaires.
-    for file in ["forced-labour.yaml", "migrant-labour.yaml"] {
+    // model side, for every text of both questionnaires, in every stored version.
+    for file in [
+        "forced-labour.yaml",
+        "migrant-labour.yaml",
+        "forced-labour.v2.yaml",
+        "migrant-labour.v2.yaml",
+    ] {
         let q = real(file);
+        let mut texts = vec![("title".to_string(), &q.title)];
+        texts.extend(q.description.iter().map(|d| ("description".to_string(), d)));
+        for section in &q.sections {
+            texts.push((format!("section {}", section.id), &section.title));
+            texts.extend(
+                section
+                    .description
+                    .iter()
+                    .map(|d| (format!("section {} description", section.id), d)),
+            );
+        }
+        for question in all_questions(&q) {
+            texts.extend(
+                question
+                    .help
+                    .iter()
+                    .map(|t| (format!("{} help", question.id), t)),
+            );
+            texts.extend(
+                question
+                    .unit
+                    .iter()
+                    .map(|t| (format!("{} unit", question.id), t)),
+            );
+            texts.extend(
+                question
+                    .validation
+                    .message
+                    .iter()
+                    .map(|t| (format!("{} message", question.id), t)),
+            );
+        }
+        for (what, text) in &texts {
+            for lang in [Lang::En, Lang::Ja, Lang::Vi] {
+                assert!(
+                    text.0.get(&lang).is_some_and(|t| !t.is_empty()),
+                    "{file} {what} has no {lang} text"
+                );
+            }
+        }
         for question in all_questions(&q) {
             for lang in [Lang::En, Lang::Ja, Lang::Vi] {
                 assert!(
@@ -456,7 +581,28 @@ fn every_text_exists_in_english_japanese_and_vietnamese() {
 }
 
 #[test]
-fn two_files_with_the_same_questionnaire_id_are_refused() {
+fn two_versions_of_one_questionnaire_may_sit_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates/mini.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("mini.v1.yaml"), &source).unwrap();
+    std::fs::write(
+        dir.path().join("mini.yaml"),
+        source.replace("version: 1", "version: 2"),
+    )
+    .unwrap();
+    let loaded = check_dir(dir.path()).unwrap();
+    let versions: Vec<(&str, u32)> = loaded
+        .iter()
+        .map(|(_, q)| (q.id.as_str(), q.version))
+        .collect();
+    assert_eq!(versions, vec![("mini", 1), ("mini", 2)]);
+}
+
+#[test]
+fn two_files_with_the_same_questionnaire_version_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let source = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates/mini.yaml"),
@@ -465,7 +611,7 @@ fn two_files_with_the_same_questionnaire_id_are_refused() {
     std::fs::write(dir.path().join("a-mini.yaml"), &source).unwrap();
     std::fs::write(
         dir.path().join("b-mini.yaml"),
-        source.replace("version: 1", "version: 2"),
+        format!("{source}\n# a changed copy\n"),
     )
     .unwrap();
     let errors = check_dir(dir.path()).unwrap_err();
@@ -475,7 +621,7 @@ fn two_files_with_the_same_questionnaire_id_are_refused() {
     assert_eq!(
         errors[0].message,
         format!(
-            "questionnaire id \"mini\" is also used by {}",
+            "version 1 of questionnaire \"mini\" is also in {}",
             dir.path().join("a-mini.yaml").display()
         )
     );
@@ -498,5 +644,54 @@ fn an_empty_or_missing_folder_is_an_error() {
             .starts_with("cannot read the templates folder: "),
         "{}",
         errors[0].message
+    );
+}
+
+#[test]
+fn version_3_carries_the_translation_fixes() {
+    for file in ["forced-labour.yaml", "migrant-labour.yaml"] {
+        let source = std::fs::read_to_string(survey_templates().join(file)).unwrap();
+        for wrong in [
+            "労働省",
+            "母語",
+            "thẻ cư trú",
+            "thực hành",
+            "trả nợ (gán nợ)",
+            "lao động phái cử",
+            "ví dụ 2,5",
+            "bị lạm dụng\"",
+            "international labour standards",
+        ] {
+            assert!(!source.contains(wrong), "{file} still says {wrong}");
+        }
+        let q = real(file);
+        // "No group" is right only where the choices are groups of workers.
+        for question in all_questions(&q) {
+            for c in &question.choices {
+                if c.label.get(Lang::Vi) == "Không có nhóm nào" {
+                    assert_eq!(question.id, "vulnerable_groups", "{file}");
+                }
+            }
+        }
+    }
+    let fl = real("forced-labour.yaml");
+    let measures = fl.find("disciplinary_measures").unwrap();
+    let label = |id: &str| {
+        measures
+            .choices
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .label
+            .get(Lang::Ja)
+            .to_string()
+    };
+    assert!(label("denial_of_necessities").contains("剥奪"));
+    assert!(label("fines").contains("減給の制裁"));
+    let hours = fl.find("max_weekly_hours").unwrap();
+    assert!(hours.risk[0].explanation.get(Lang::En).contains("RBA"));
+    assert_eq!(
+        fl.find("dispatched_workers").unwrap().label.get(Lang::Vi),
+        "Số lao động thuê lại"
     );
 }

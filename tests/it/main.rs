@@ -24,4 +24,5 @@ mod plans;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;
+mod risk_rules_v3;
 mod scale;

@@ -75,6 +75,43 @@ async fn a_submitted_form_raises_flags_listed_by_the_api() {
         .find(|f| f["question_id"] == "agent_licensed")
         .unwrap();
     assert_eq!(agent_flag["answer"]["rows"], serde_json::json!([2]));
+    // Knock-out flags are told apart from flags critical by their score alone.
+    let knock_outs: Vec<&str> = flags["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["knock_out"] == true)
+        .map(|f| f["question_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(knock_outs.len(), 2, "{knock_outs:?}");
+    assert!(knock_outs.contains(&"passports") && knock_outs.contains(&"fees_paid"));
+    assert_eq!(flags["rating"]["band"], "critical");
+    assert_eq!(flags["rating"]["knock_outs"], 2);
+    assert_eq!(flags["rating"]["indicators_hit"], 2);
+
+    // The organisation is rated from its latest submitted response.
+    let rating: Value = app
+        .get(&format!("/api/v1/organisations/{org}/rating"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rating["rating"]["band"], "critical");
+    assert_eq!(rating["rating"]["knock_outs"], 2);
+    assert_eq!(rating["responses"].as_array().unwrap().len(), 1);
+    assert_eq!(rating["responses"][0]["response_id"], response_id.as_str());
+    assert_eq!(rating["responses"][0]["template_id"], "mini");
+    assert_eq!(rating["flags"].as_array().unwrap().len(), 4);
+    // An organisation with nothing submitted has no band yet.
+    let (other, _) = app.supplier("Quiet Supplier", "en").await;
+    let rating: Value = app
+        .get(&format!("/api/v1/organisations/{other}/rating"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rating["rating"]["band"], Value::Null);
+    assert_eq!(rating["responses"], serde_json::json!([]));
 
     // The link now shows the receipt.
     let receipt = app.get(&link).await.text().await.unwrap();

@@ -1,4 +1,6 @@
-//! The risk rules of the real questionnaires, through `risk::evaluate`.
+//! The risk rules of version 2 of the real questionnaires, through `risk::evaluate`
+//! (version 3 is in `risk_rules_v3.rs`). Version 2 stays stored for campaigns pinned to
+//! it, so its rules must keep scoring exactly as they did.
 //!
 //! Each questionnaire has a "clean site" answer set, written once as the strings a
 //! respondent would type: it must submit without a single error (so it answers every
@@ -13,8 +15,11 @@ use hrdd_survey::domain::questionnaire::Questionnaire;
 use hrdd_survey::domain::risk::{evaluate, Band, RaisedFlag};
 use serde_json::{json, Value};
 
+const FL_V2: &str = "forced-labour.v2.yaml";
+const ML_V2: &str = "migrant-labour.v2.yaml";
+
 /// A form as typed: repeat a name for each ticked box of a multiple choice.
-fn input(fields: &[(&str, &str)]) -> RawInput {
+pub fn input(fields: &[(&str, &str)]) -> RawInput {
     let mut raw = RawInput::default();
     for (name, value) in fields {
         raw.values
@@ -25,12 +30,12 @@ fn input(fields: &[(&str, &str)]) -> RawInput {
     raw
 }
 
-fn submit(q: &Questionnaire, fields: &[(&str, &str)]) -> (Answers, Vec<FieldError>) {
+pub fn submit(q: &Questionnaire, fields: &[(&str, &str)]) -> (Answers, Vec<FieldError>) {
     let parsed = parse_form(q, &input(fields), &Answers::new(), Lang::En, Mode::Submit);
     (parsed.answers, parsed.errors)
 }
 
-fn answers(value: Value) -> Answers {
+pub fn answers(value: Value) -> Answers {
     match value {
         Value::Object(map) => map.into_iter().collect(),
         other => panic!("not an object: {other}"),
@@ -38,7 +43,7 @@ fn answers(value: Value) -> Answers {
 }
 
 /// `base` with some answers replaced (or added).
-fn with(base: &Answers, changes: &[(&str, Value)]) -> Answers {
+pub fn with(base: &Answers, changes: &[(&str, Value)]) -> Answers {
     let mut out = base.clone();
     for (id, value) in changes {
         out.insert(id.to_string(), value.clone());
@@ -71,6 +76,8 @@ fn flag(
         critical,
         answer,
         rows: rows.to_vec(),
+        affected_workers: None,
+        workforce: None,
     }
 }
 
@@ -79,7 +86,7 @@ fn flag(
 
 /// A site with foreign, migrant, agency and dispatched workers, employer housing and two
 /// agencies, so that nearly every conditional question is shown, each answered safely.
-const FL_CLEAN_FORM: &[(&str, &str)] = &[
+pub const FL_CLEAN_FORM: &[(&str, &str)] = &[
     ("total_headcount", "250"),
     ("foreign_workers", "40"),
     ("internal_migrant_workers", "30"),
@@ -251,7 +258,7 @@ fn fl_clean() -> Answers {
 
 #[test]
 fn forced_labour_clean_site_submits_without_errors_and_raises_no_flag() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let (parsed, errors) = submit(&q, FL_CLEAN_FORM);
     assert_eq!(errors, vec![], "the clean set misses a required question");
     assert_eq!(parsed, fl_clean());
@@ -262,7 +269,7 @@ fn forced_labour_clean_site_submits_without_errors_and_raises_no_flag() {
 fn forced_labour_small_local_site_submits_and_raises_no_flag() {
     // No migrants, agencies or housing: every conditional question stays hidden and
     // needs no answer.
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let hidden = [
         "labour_agencies_list",
         "agency_contract_safeguards",
@@ -307,7 +314,7 @@ fn forced_labour_small_local_site_submits_and_raises_no_flag() {
 
 #[test]
 fn forced_labour_submission_names_a_missing_required_answer() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let form: Vec<(&str, &str)> = FL_CLEAN_FORM
         .iter()
         .copied()
@@ -333,7 +340,7 @@ fn forced_labour_submission_names_a_missing_required_answer() {
 
 #[test]
 fn passports_kept_by_the_employer_are_a_critical_flag() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let a = with(
         &fl_clean(),
         &[("passport_custody", json!("employer_practice"))],
@@ -357,7 +364,7 @@ fn passports_kept_by_the_employer_are_a_critical_flag() {
 
 #[test]
 fn documents_kept_on_request_open_the_follow_up_question() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     // Kept on request: no flag by itself, but the return-time question is now shown...
     let a = with(
         &fl_clean(),
@@ -385,7 +392,7 @@ fn documents_kept_on_request_open_the_follow_up_question() {
 
 #[test]
 fn recruitment_fees_paid_are_critical_debt_bondage() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let fees = with(&fl_clean(), &[("recruitment_fees_paid", json!("yes"))]);
     let knock_out = flag(
         "recruitment_fees_paid",
@@ -428,7 +435,7 @@ fn recruitment_fees_paid_are_critical_debt_bondage() {
 
 #[test]
 fn excessive_hours_above_sixty_are_a_high_overtime_flag() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let at_limit = with(&fl_clean(), &[("max_weekly_hours", json!(60))]);
     assert_eq!(evaluate(&q, &at_limit), vec![]);
     let a = with(&fl_clean(), &[("max_weekly_hours", json!(72))]);
@@ -452,7 +459,7 @@ fn excessive_hours_above_sixty_are_a_high_overtime_flag() {
 
 #[test]
 fn dont_know_raises_the_lower_severity_flag() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let a = with(
         &fl_clean(),
         &[("recruitment_fees_paid", json!("dont_know"))],
@@ -492,7 +499,7 @@ fn dont_know_raises_the_lower_severity_flag() {
 
 #[test]
 fn group_rows_with_red_flags_are_listed_by_row_number() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let row = |licensed: &str, charges: &str| {
         json!({
             "agency_name": "Agency",
@@ -560,7 +567,7 @@ fn group_rows_with_red_flags_are_listed_by_row_number() {
 
 #[test]
 fn a_below_rule_and_a_multiple_choice_answer_fire_each_matching_rule() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let a = with(
         &fl_clean(),
         &[
@@ -613,7 +620,7 @@ fn a_below_rule_and_a_multiple_choice_answer_fire_each_matching_rule() {
 
 #[test]
 fn answers_to_hidden_questions_raise_nothing() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let red_agencies = json!([{
         "agency_name": "Shady Agency",
         "agency_country": "VN",
@@ -686,7 +693,7 @@ fn answers_to_hidden_questions_raise_nothing() {
 
 #[test]
 fn submitting_drops_answers_to_hidden_questions() {
-    let q = real("forced-labour.yaml");
+    let q = real(FL_V2);
     let form: Vec<(&str, &str)> = FL_CLEAN_FORM
         .iter()
         .copied()
@@ -706,7 +713,7 @@ fn submitting_drops_answers_to_hidden_questions() {
 /// A site with international and internal migrants, one vetted agent, employer housing,
 /// fees found in the past and fully repaid, and technical interns: every conditional
 /// question is shown and answered safely.
-const ML_CLEAN_FORM: &[(&str, &str)] = &[
+pub const ML_CLEAN_FORM: &[(&str, &str)] = &[
     ("international_migrant_workers", "40"),
     ("internal_migrant_workers", "10"),
     ("migrants_recruited_12m", "12"),
@@ -847,7 +854,7 @@ fn ml_clean() -> Answers {
 
 #[test]
 fn migrant_labour_clean_site_submits_without_errors_and_raises_no_flag() {
-    let q = real("migrant-labour.yaml");
+    let q = real(ML_V2);
     let (parsed, errors) = submit(&q, ML_CLEAN_FORM);
     assert_eq!(errors, vec![], "the clean set misses a required question");
     assert_eq!(parsed, ml_clean());
@@ -856,7 +863,7 @@ fn migrant_labour_clean_site_submits_without_errors_and_raises_no_flag() {
 
 #[test]
 fn migrant_labour_site_without_migrants_only_answers_the_japan_questions() {
-    let q = real("migrant-labour.yaml");
+    let q = real(ML_V2);
     let form = [
         ("international_migrant_workers", "0"),
         ("internal_migrant_workers", "0"),
@@ -877,7 +884,7 @@ fn migrant_labour_site_without_migrants_only_answers_the_japan_questions() {
 
 #[test]
 fn migrant_workers_paying_recruitment_costs_is_critical_debt_bondage() {
-    let q = real("migrant-labour.yaml");
+    let q = real(ML_V2);
     let paid = with(
         &ml_clean(),
         &[("costs_paid_by_workers", json!(["agency_fees", "travel"]))],
@@ -940,7 +947,7 @@ fn migrant_workers_paying_recruitment_costs_is_critical_debt_bondage() {
 
 #[test]
 fn migrant_documents_held_are_critical_and_one_answer_can_raise_several_indicators() {
-    let q = real("migrant-labour.yaml");
+    let q = real(ML_V2);
     let a = with(
         &ml_clean(),
         &[("passport_custody", json!("employer_practice"))],
@@ -995,7 +1002,7 @@ fn migrant_documents_held_are_critical_and_one_answer_can_raise_several_indicato
 
 #[test]
 fn migrant_agent_rows_with_red_flags_are_listed_by_row_number() {
-    let q = real("migrant-labour.yaml");
+    let q = real(ML_V2);
     let mut rows = ml_clean()["recruitment_agents_list"].clone();
     let mut second = rows[0].clone();
     second["agent_name"] = json!("Subcontracted Recruiter");
@@ -1036,7 +1043,7 @@ fn migrant_agent_rows_with_red_flags_are_listed_by_row_number() {
 
 #[test]
 fn workers_still_awaiting_repayment_is_a_critical_remedy_flag() {
-    let q = real("migrant-labour.yaml");
+    let q = real(ML_V2);
     let a = with(
         &ml_clean(),
         &[
@@ -1063,7 +1070,7 @@ fn workers_still_awaiting_repayment_is_a_critical_remedy_flag() {
 
 #[test]
 fn migrant_questions_hidden_without_migrants_raise_nothing() {
-    let q = real("migrant-labour.yaml");
+    let q = real(ML_V2);
     // Red-flag answers everywhere, but with no migrant workers and no Japanese schemes
     // every question that carries them is hidden.
     let a = with(

@@ -76,6 +76,7 @@ struct RawTemplate {
     languages: Spanned<Vec<String>>,
     title: Spanned<RawText>,
     description: Option<Spanned<RawText>>,
+    workforce: Option<Spanned<String>>,
     sections: Spanned<Vec<RawSection>>,
 }
 
@@ -107,6 +108,7 @@ struct RawQuestion {
     validation: Option<Spanned<RawValidation>>,
     #[serde(default)]
     risk: Vec<Spanned<RawRule>>,
+    dont_know: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -156,16 +158,32 @@ struct RawRule {
     likelihood: i64,
     #[serde(default)]
     critical: bool,
+    affects: Option<String>,
     explanation: RawText,
 }
 
+/// A rule condition: exactly one test key, plus `question` on a leaf that reads
+/// another question. A struct rather than an enum so that `question` can sit next to
+/// the test key; [`Checker::when`] enforces "exactly one".
 #[derive(Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum RawWhen {
-    AnswerIn(Vec<String>),
-    Above(f64),
-    Below(f64),
-    Blank(bool),
+#[serde(deny_unknown_fields)]
+struct RawWhen {
+    question: Option<String>,
+    answer_in: Option<Vec<String>>,
+    not_selected: Option<Vec<String>>,
+    above: Option<f64>,
+    below: Option<f64>,
+    blank: Option<bool>,
+    all_of: Option<Vec<RawWhen>>,
+    any_of: Option<Vec<RawWhen>>,
+}
+
+/// The question a rule condition is judged on, as the checker knows it.
+struct Target {
+    kind: QuestionKind,
+    choice_ids: Vec<String>,
+    required: bool,
+    dont_know: bool,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +210,9 @@ pub fn parse(file: &TemplateFile) -> Result<Questionnaire, Vec<LoadError>> {
         errors: Vec::new(),
         languages: Vec::new(),
         seen_questions: HashMap::new(),
+        current_required: false,
+        current_dont_know: false,
+        pending_affects: Vec::new(),
     };
     let questionnaire = checker.template(raw);
     if checker.errors.is_empty() {
@@ -211,6 +232,8 @@ struct Seen {
     kind: QuestionKind,
     choice_ids: Vec<String>,
     in_group: bool,
+    required: bool,
+    dont_know: bool,
 }
 
 struct Checker<'a> {
@@ -218,6 +241,11 @@ struct Checker<'a> {
     errors: Vec<LoadError>,
     languages: Vec<Lang>,
     seen_questions: HashMap<String, Seen>,
+    /// `required` and `dont_know` of the question being read, for [`Checker::record`].
+    current_required: bool,
+    current_dont_know: bool,
+    /// `(line, question, count id)` of every rule's `affects`, checked at the end.
+    pending_affects: Vec<(u64, String, String)>,
 }
 
 impl Checker<'_> {
@@ -297,12 +325,41 @@ impl Checker<'_> {
                 self.section(s)
             })
             .collect();
+        for (line, what, a) in std::mem::take(&mut self.pending_affects) {
+            match self.seen_questions.get(&a) {
+                Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group => {}
+                Some(_) => self.error(
+                    line,
+                    format!("{what}: affects must name a top-level integer question (a count of workers), {a} is not one"),
+                ),
+                None => self.error(line, format!("{what}: affects names unknown question \"{a}\"")),
+            }
+        }
+        let workforce = raw.workforce.map(|w| {
+            let line = w.referenced.line();
+            match self.seen_questions.get(&w.value) {
+                Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group => {}
+                Some(_) => self.error(
+                    line,
+                    format!(
+                        "workforce must name a top-level integer question, {} is not one",
+                        w.value
+                    ),
+                ),
+                None => self.error(
+                    line,
+                    format!("workforce names unknown question \"{}\"", w.value),
+                ),
+            }
+            w.value
+        });
         Questionnaire {
             id,
             version,
             languages: self.languages.clone(),
             title,
             description,
+            workforce,
             sections,
         }
     }
@@ -450,6 +507,19 @@ impl Checker<'_> {
             .as_ref()
             .map(|v| self.validation(v, kind, &what))
             .unwrap_or_default();
+        let dont_know = match &raw.dont_know {
+            Some(dk) if dk.value && !kind.is_numeric() => {
+                self.error(
+                    dk.referenced.line(),
+                    format!("{what}: dont_know only applies to number questions (choice questions list a dont_know choice, yes_no_dk has one)"),
+                );
+                false
+            }
+            Some(dk) => dk.value,
+            None => false,
+        };
+        self.current_dont_know = dont_know;
+        self.current_required = raw.required;
 
         let mut fields = Vec::new();
         match (raw.fields, kind) {
@@ -462,9 +532,11 @@ impl Checker<'_> {
                 }
                 // The group itself is recorded first so fields cannot reuse its id.
                 self.record(&id, line, kind, &choices, in_group);
+                let (required, dk) = (self.current_required, self.current_dont_know);
                 for f in list.value {
                     fields.push(self.question(f, true));
                 }
+                (self.current_required, self.current_dont_know) = (required, dk);
             }
             (None, QuestionKind::Group) => {
                 self.error(line, format!("{what} is a group but has no fields"));
@@ -491,13 +563,15 @@ impl Checker<'_> {
             }
         }
 
-        let choice_ids: Vec<String> = match kind {
-            QuestionKind::YesNoDk => YES_NO_DK.iter().map(|s| s.to_string()).collect(),
-            _ => choices.iter().map(|c| c.id.clone()).collect(),
+        let own = Target {
+            kind,
+            choice_ids: target_choice_ids(kind, &choices, dont_know),
+            required: raw.required,
+            dont_know,
         };
         let mut risk = Vec::new();
         for rule in &raw.risk {
-            if let Some(r) = self.rule(rule, kind, &choice_ids, raw.required, &what) {
+            if let Some(r) = self.rule(rule, &own, &what) {
                 risk.push(r);
             }
         }
@@ -516,6 +590,7 @@ impl Checker<'_> {
             show_if,
             validation,
             risk,
+            dont_know,
         }
     }
 
@@ -541,6 +616,8 @@ impl Checker<'_> {
                 kind,
                 choice_ids,
                 in_group,
+                required: self.current_required,
+                dont_know: self.current_dont_know,
             },
         );
     }
@@ -781,64 +858,12 @@ impl Checker<'_> {
         }
     }
 
-    fn rule(
-        &mut self,
-        raw: &Spanned<RawRule>,
-        kind: QuestionKind,
-        choice_ids: &[String],
-        required: bool,
-        what: &str,
-    ) -> Option<RiskRule> {
+    fn rule(&mut self, raw: &Spanned<RawRule>, own: &Target, what: &str) -> Option<RiskRule> {
         let line = raw.referenced.line();
         let r = &raw.value;
+        let kind = own.kind;
         let before = self.errors.len();
-        let when = match &r.when {
-            RawWhen::AnswerIn(ids) => {
-                if !kind.has_choices() {
-                    self.error(
-                        line,
-                        format!("{what}: answer_in needs a choice or yes_no_dk question"),
-                    );
-                }
-                if ids.is_empty() {
-                    self.error(line, format!("{what}: answer_in needs at least one choice"));
-                }
-                for id in ids {
-                    if kind.has_choices() && !choice_ids.contains(id) {
-                        self.error(
-                            line,
-                            format!("{what}: risk rule on choice \"{id}\", which does not exist (choices: {})", choice_ids.join(", ")),
-                        );
-                    }
-                }
-                RuleWhen::AnswerIn(ids.clone())
-            }
-            RawWhen::Above(n) | RawWhen::Below(n) => {
-                if !kind.is_numeric() {
-                    self.error(line, format!("{what}: above/below need a number question"));
-                }
-                if matches!(r.when, RawWhen::Above(_)) {
-                    RuleWhen::Above(*n)
-                } else {
-                    RuleWhen::Below(*n)
-                }
-            }
-            RawWhen::Blank(flag) => {
-                if !flag {
-                    self.error(
-                        line,
-                        format!("{what}: write blank: true or leave the rule out"),
-                    );
-                }
-                if required {
-                    self.error(
-                        line,
-                        format!("{what}: a blank rule on a required question can never fire"),
-                    );
-                }
-                RuleWhen::Blank
-            }
-        };
+        let when = self.when(&r.when, own, line, what, true);
         if kind == QuestionKind::Group {
             self.error(
                 line,
@@ -874,17 +899,204 @@ impl Checker<'_> {
             line,
             &format!("explanation of a risk rule of {what}"),
         );
+        if let Some(a) = &r.affects {
+            // Checked once the whole file is read: the count may come later (e.g. the
+            // number of workers who paid fees, asked after whether any did).
+            self.pending_affects
+                .push((line, what.to_string(), a.clone()));
+        }
         if self.errors.len() > before {
             return None;
         }
         Some(RiskRule {
-            when,
+            when: when?,
             indicator: indicator?,
             severity,
             likelihood,
             critical: r.critical,
+            affects: r.affects.clone(),
             explanation,
         })
+    }
+
+    /// Checks one rule condition against the question it is judged on (`own`, or the
+    /// question a leaf names) and builds it. `top` is false inside all_of / any_of.
+    fn when(
+        &mut self,
+        raw: &RawWhen,
+        own: &Target,
+        line: u64,
+        what: &str,
+        top: bool,
+    ) -> Option<RuleWhen> {
+        let keys = [
+            raw.answer_in.is_some(),
+            raw.not_selected.is_some(),
+            raw.above.is_some(),
+            raw.below.is_some(),
+            raw.blank.is_some(),
+            raw.all_of.is_some(),
+            raw.any_of.is_some(),
+        ];
+        if keys.iter().filter(|k| **k).count() != 1 {
+            self.error(
+                line,
+                format!("{what}: a rule condition needs exactly one of answer_in, not_selected, above, below, blank, all_of, any_of"),
+            );
+            return None;
+        }
+        if let Some(list) = raw.all_of.as_ref().or(raw.any_of.as_ref()) {
+            if raw.question.is_some() {
+                self.error(
+                    line,
+                    format!(
+                        "{what}: put question on the items of all_of / any_of, not on the list"
+                    ),
+                );
+                return None;
+            }
+            if list.len() < 2 {
+                self.error(
+                    line,
+                    format!("{what}: all_of / any_of need at least two conditions"),
+                );
+                return None;
+            }
+            let items: Vec<Option<RuleWhen>> = list
+                .iter()
+                .map(|w| self.when(w, own, line, what, false))
+                .collect();
+            let items: Option<Vec<RuleWhen>> = items.into_iter().collect();
+            let items = items?;
+            return Some(if raw.all_of.is_some() {
+                RuleWhen::AllOf(items)
+            } else {
+                RuleWhen::AnyOf(items)
+            });
+        }
+        // The leaf's question: the rule's own, or an earlier top-level one.
+        let other;
+        let target = match &raw.question {
+            None => own,
+            Some(q) => {
+                let seen = match self.seen_questions.get(q) {
+                    Some(seen) if seen.in_group => {
+                        self.error(line, format!("{what}: rule condition refers to group field {q}; it may only use top-level questions"));
+                        return None;
+                    }
+                    Some(seen) => seen,
+                    None => {
+                        self.error(
+                            line,
+                            format!("{what}: rule condition refers to unknown or later question \"{q}\""),
+                        );
+                        return None;
+                    }
+                };
+                other = Target {
+                    kind: seen.kind,
+                    choice_ids: if seen.kind.is_numeric() {
+                        if seen.dont_know {
+                            vec![DONT_KNOW.to_string()]
+                        } else {
+                            Vec::new()
+                        }
+                    } else {
+                        seen.choice_ids.clone()
+                    },
+                    required: seen.required,
+                    dont_know: seen.dont_know,
+                };
+                &other
+            }
+        };
+        let about = match &raw.question {
+            Some(q) => format!("{what} (condition on {q})"),
+            None => what.to_string(),
+        };
+        let before = self.errors.len();
+        let leaf = if let Some(ids) = &raw.answer_in {
+            self.choice_list(ids, target, "answer_in", line, &about);
+            RuleWhen::AnswerIn(ids.clone())
+        } else if let Some(ids) = &raw.not_selected {
+            if target.kind != QuestionKind::MultipleChoice {
+                self.error(
+                    line,
+                    format!("{about}: not_selected needs a multiple_choice question"),
+                );
+            } else {
+                self.choice_list(ids, target, "not_selected", line, &about);
+            }
+            RuleWhen::NotSelected(ids.clone())
+        } else if let Some(n) = raw.above.or(raw.below) {
+            if !target.kind.is_numeric() {
+                self.error(line, format!("{about}: above/below need a number question"));
+            }
+            if raw.above.is_some() {
+                RuleWhen::Above(n)
+            } else {
+                RuleWhen::Below(n)
+            }
+        } else {
+            if raw.blank != Some(true) {
+                self.error(
+                    line,
+                    format!("{about}: write blank: true or leave the rule out"),
+                );
+            }
+            if target.required && raw.question.is_none() && top {
+                self.error(
+                    line,
+                    format!("{about}: a blank rule on a required question can never fire"),
+                );
+            }
+            RuleWhen::Blank
+        };
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(match &raw.question {
+            Some(q) => RuleWhen::Of {
+                question: q.clone(),
+                when: Box::new(leaf),
+            },
+            None => leaf,
+        })
+    }
+
+    /// Checks the ids of answer_in / not_selected against the target's choices.
+    fn choice_list(&mut self, ids: &[String], target: &Target, key: &str, line: u64, what: &str) {
+        if ids.is_empty() {
+            self.error(line, format!("{what}: {key} needs at least one choice"));
+            return;
+        }
+        if target.kind.is_numeric() {
+            if !target.dont_know || ids.iter().any(|id| id != DONT_KNOW) {
+                self.error(
+                    line,
+                    format!("{what}: {key} on a number question can only name dont_know, and the question needs dont_know: true"),
+                );
+            }
+            return;
+        }
+        if !target.kind.has_choices() {
+            self.error(
+                line,
+                format!("{what}: {key} needs a choice or yes_no_dk question"),
+            );
+            return;
+        }
+        for id in ids {
+            if !target.choice_ids.contains(id) {
+                self.error(
+                    line,
+                    format!(
+                        "{what}: risk rule on choice \"{id}\", which does not exist (choices: {})",
+                        target.choice_ids.join(", ")
+                    ),
+                );
+            }
+        }
     }
 }
 
@@ -901,4 +1113,14 @@ fn is_snake_id(s: &str) -> bool {
         && s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The ids `answer_in` may name on a question: its choices, the built-in yes/no/don't
+/// know, or only `dont_know` on a number question that offers it.
+fn target_choice_ids(kind: QuestionKind, choices: &[Choice], dont_know: bool) -> Vec<String> {
+    match kind {
+        QuestionKind::YesNoDk => YES_NO_DK.iter().map(|s| s.to_string()).collect(),
+        k if k.is_numeric() && dont_know => vec![DONT_KNOW.to_string()],
+        _ => choices.iter().map(|c| c.id.clone()).collect(),
+    }
 }

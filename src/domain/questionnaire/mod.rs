@@ -36,6 +36,9 @@ pub struct Questionnaire {
     pub languages: Vec<Lang>,
     pub title: Text,
     pub description: Option<Text>,
+    /// The integer question giving the site's total workforce (`workforce:` in the
+    /// file): with a rule's `affects`, it gives the share of workers a flag concerns.
+    pub workforce: Option<String>,
     pub sections: Vec<Section>,
 }
 
@@ -174,7 +177,14 @@ pub struct Question {
     pub show_if: Option<Condition>,
     pub validation: Validation,
     pub risk: Vec<RiskRule>,
+    /// A number question that offers "don't know" next to the input (`dont_know: true`);
+    /// that answer is stored as the text [`DONT_KNOW`], never as a number.
+    pub dont_know: bool,
 }
+
+/// The stored answer of a number question answered "don't know", and the choice id of
+/// "don't know" in the built-in `yes_no_dk` choices.
+pub const DONT_KNOW: &str = "dont_know";
 
 impl Question {
     /// The ids a choice answer may take.
@@ -234,13 +244,27 @@ impl Condition {
     }
 }
 
-/// When a risk rule fires, judged on its own question's answer.
+/// When a risk rule fires. A leaf is judged on the rule's own question (for a group
+/// field: the cell of each row), unless wrapped in [`RuleWhen::Of`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleWhen {
+    /// A single choice / yes-no answer is one of the ids, a multiple-choice answer
+    /// contains one of them, or a number question was answered "don't know".
     AnswerIn(Vec<String>),
+    /// A multiple-choice answer was given and lacks at least one of the ids.
+    NotSelected(Vec<String>),
     Above(f64),
     Below(f64),
     Blank,
+    /// The leaf `when`, judged on another (earlier, top-level) question's answer.
+    Of {
+        question: String,
+        when: Box<RuleWhen>,
+    },
+    /// Every item holds.
+    AllOf(Vec<RuleWhen>),
+    /// At least one item holds.
+    AnyOf(Vec<RuleWhen>),
 }
 
 /// Severity as the UNGP define it: each dimension 1–5.
@@ -265,6 +289,10 @@ pub struct RiskRule {
     pub indicator: Indicator,
     pub severity: Severity,
     pub likelihood: u8,
+    /// A knock-out ("trigger") rule: its flag is critical whatever the matrix says.
     pub critical: bool,
+    /// The integer question counting the workers this rule concerns (`affects:`), for
+    /// the share of the workforce a flag reaches; `None`: not scoped by the rule.
+    pub affects: Option<String>,
     pub explanation: Text,
 }

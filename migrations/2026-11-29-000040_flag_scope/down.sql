@@ -1,0 +1,1 @@
+ALTER TABLE flags DROP COLUMN affected_workers, DROP COLUMN workforce;

@@ -54,6 +54,15 @@ diesel::table! {
         status -> Text,
         deadline -> Date,
         created_at -> Timestamptz,
+        owner_user_id -> Nullable<Uuid>,
+        message -> Nullable<Text>,
+        reminder_days_before -> Array<Int4>,
+        reminder_weekly_after -> Int4,
+        link_grace_days -> Int4,
+        audience -> Nullable<Jsonb>,
+        launched_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -86,6 +95,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         last_used_at -> Nullable<Timestamptz>,
         link_key_id -> Nullable<Int4>,
+        first_opened_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -261,6 +271,11 @@ diesel::table! {
         last_error -> Nullable<Text>,
         job_id -> Uuid,
         status -> Text,
+        purpose -> Nullable<Text>,
+        campaign_id -> Nullable<Uuid>,
+        invitation_id -> Nullable<Uuid>,
+        contact_id -> Nullable<Uuid>,
+        reminder_step -> Nullable<Int4>,
     }
 }
 

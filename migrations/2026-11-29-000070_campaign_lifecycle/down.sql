@@ -1,0 +1,19 @@
+ALTER TABLE invitations DROP COLUMN first_opened_at;
+DROP INDEX email_outbox_invitation_idx;
+DROP INDEX email_outbox_campaign_idx;
+ALTER TABLE email_outbox
+    DROP COLUMN purpose,
+    DROP COLUMN campaign_id,
+    DROP COLUMN invitation_id,
+    DROP COLUMN contact_id,
+    DROP COLUMN reminder_step;
+ALTER TABLE campaigns
+    DROP COLUMN owner_user_id,
+    DROP COLUMN message,
+    DROP COLUMN reminder_days_before,
+    DROP COLUMN reminder_weekly_after,
+    DROP COLUMN link_grace_days,
+    DROP COLUMN audience,
+    DROP COLUMN launched_at,
+    DROP COLUMN closed_at,
+    DROP COLUMN updated_at;

@@ -11,6 +11,9 @@ diesel::table! {
         external_ref -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        business_unit -> Nullable<Text>,
+        owner_user_id -> Nullable<Uuid>,
+        deactivated_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -23,6 +26,8 @@ diesel::table! {
         language -> Text,
         job_title -> Nullable<Text>,
         created_at -> Timestamptz,
+        deactivated_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod countries;
 pub mod dates;
 pub mod i18n;
 pub mod indicator;
+pub mod org_import;
 pub mod questionnaire;
 pub mod rating;
 pub mod risk;

@@ -181,13 +181,21 @@ pub fn job_worker(
         )?,
         from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
     };
+    let secret_key = load_secret_key(settings)?;
+    let previous: Vec<Vec<u8>> = settings
+        .previous_secret_keys
+        .iter()
+        .map(|k| k.as_bytes().to_vec())
+        .collect();
+    let link_keys = crate::auth::links::LinkKeys::new(settings.link_key_id, &secret_key, &previous);
     Ok(crate::jobs::Worker::new(
         pool,
         jobs,
         mailer,
         audit_key,
         settings.public_base_url.clone(),
-    ))
+    )
+    .with_campaign_mail(link_keys, settings.sender_company.clone()))
 }
 
 /// Turns Nagle's algorithm off on every accepted connection (actix-web leaves it on).

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod campaign_mail;
 pub mod jobs;
 pub mod listings;
 pub mod models;

@@ -9,6 +9,7 @@ pub mod indicator;
 pub mod org_import;
 pub mod questionnaire;
 pub mod rating;
+pub mod reminders;
 pub mod risk;
 pub mod text;
 pub mod visibility;

@@ -19,6 +19,9 @@
 //!   (derived from the job id) so the duplicate is recognisable. Recording the outcome is
 //!   fenced by the attempt number: a worker whose lease was taken over records nothing.
 
+pub mod campaign_mail;
+pub mod campaign_schedule;
+pub mod clock;
 mod password_reset;
 pub mod send_email;
 
@@ -45,15 +48,19 @@ pub enum Kind {
     /// Handle a password-reset request: email a link if the address has an account
     /// (`password_reset`, payload `{"email": …}`).
     PasswordReset,
+    /// One pass of the campaign scheduler: due reminders and escalations
+    /// (`campaign_schedule`, see [`campaign_schedule`]).
+    CampaignSchedule,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::SendEmail, Kind::PasswordReset];
+    pub const ALL: [Kind; 3] = [Kind::SendEmail, Kind::PasswordReset, Kind::CampaignSchedule];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::SendEmail => "send_email",
             Kind::PasswordReset => "password_reset",
+            Kind::CampaignSchedule => "campaign_schedule",
         }
     }
 
@@ -189,6 +196,13 @@ pub struct Worker {
     pub audit_key: AuditKey,
     /// Base of the links put in emails.
     pub public_base_url: String,
+    /// Recompute respondent links for campaign emails at send time; `None` in workers
+    /// that send no campaign mail (such a job is retried later).
+    pub link_keys: Option<crate::auth::links::LinkKeys>,
+    /// `HRDD_SENDER_COMPANY`, named in campaign emails.
+    pub sender_company: String,
+    /// "Now" for the scheduler (reminders, escalation); tests set it.
+    pub clock: Arc<dyn clock::Clock>,
 }
 
 impl Worker {
@@ -207,7 +221,27 @@ impl Worker {
             public_base_url,
             lease: std::time::Duration::from_secs(300),
             batch: 10,
+            link_keys: None,
+            sender_company: "HRDD Survey".into(),
+            clock: Arc::new(clock::SystemClock),
         }
+    }
+
+    /// With the keys and sender name that campaign emails need.
+    pub fn with_campaign_mail(
+        mut self,
+        link_keys: crate::auth::links::LinkKeys,
+        sender_company: String,
+    ) -> Worker {
+        self.link_keys = Some(link_keys);
+        self.sender_company = sender_company;
+        self
+    }
+
+    /// With another clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> Worker {
+        self.clock = clock;
+        self
     }
 }
 
@@ -235,6 +269,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             let mut conn = worker.pool.get().await?;
             // Handled reset requests (an address each) are kept a day, then forgotten.
             q::forget_done(&mut conn, Kind::PasswordReset.as_str(), 86_400.0).await?;
+            q::forget_done(&mut conn, Kind::CampaignSchedule.as_str(), 86_400.0).await?;
             for (id, kind) in q::bury_lost(&mut conn).await? {
                 tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
                 if Kind::parse(&kind) == Some(Kind::SendEmail) {
@@ -264,6 +299,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             let outcome = match job.kind {
                 Kind::SendEmail => send_email::run(worker, &job).await,
                 Kind::PasswordReset => password_reset::run(worker, &job).await,
+                Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
             };
             match record(worker, &job, outcome).await? {
                 Recorded::Done => stats.done += 1,
@@ -327,7 +363,7 @@ async fn record(
                     return Ok(Recorded::Lost);
                 }
                 match job.kind {
-                    Kind::PasswordReset => {}
+                    Kind::PasswordReset | Kind::CampaignSchedule => {}
                     Kind::SendEmail => {
                         send_email::record(
                             conn,
@@ -370,6 +406,9 @@ pub async fn run(worker: Worker, interval: std::time::Duration) {
         tokio::select! {
             _ = worker.jobs.woken() => {}
             _ = tokio::time::sleep(interval) => {}
+        }
+        if let Err(e) = campaign_schedule::ensure_queued(&worker).await {
+            tracing::warn!(error = %e, "campaign scheduler");
         }
         if let Err(e) = run_due(&worker).await {
             tracing::warn!(error = %e, "job worker");
@@ -422,7 +461,7 @@ mod tests {
         assert_eq!(Kind::parse("reminder"), None);
         assert_eq!(
             Kind::ALL.len(),
-            2,
+            3,
             "each kind is in the jobs.kind CHECK too"
         );
     }

@@ -4,7 +4,7 @@
 
 use super::{Claimed, Failure, Jobs, Kind, NewJob, Worker};
 use crate::db::jobs as q;
-use crate::email::{build_message, Email, SendError};
+use crate::email::{build_message_with, Email, SendError};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
@@ -40,26 +40,34 @@ pub async fn queue(
 
 /// Sends the job's message (no transaction open meanwhile).
 pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
-    let row = {
+    let ctx = {
         let mut conn = worker
             .pool
             .get()
             .await
             .map_err(|e| Failure::Retry(format!("database: {e}")))?;
-        q::email_of_job(&mut conn, job.id)
+        crate::db::campaign_mail::context_of_job(&mut conn, job.id)
             .await
             .map_err(|e| Failure::Retry(format!("database: {e}")))?
     };
-    let Some(row) = row else {
+    let Some(ctx) = ctx else {
         return Err(Failure::Permanent("no message for this job".into()));
     };
-    let email = Email {
-        to: row.to_address,
-        subject: row.subject,
-        text: row.text_body,
-        html: row.html_body,
+    // A campaign email with a personal link is rendered now; others go as stored.
+    let (email, reply_to) = match super::campaign_mail::render(worker, &ctx) {
+        Some(rendered) => rendered?,
+        None => (
+            Email {
+                to: ctx.to_address,
+                subject: ctx.subject,
+                text: ctx.text_body,
+                html: ctx.html_body,
+            },
+            ctx.owner_email
+                .filter(|_| ctx.purpose.as_deref() != Some("escalation")),
+        ),
     };
-    let sent = match build_message(job.id, &worker.mailer.from, &email) {
+    let sent = match build_message_with(job.id, &worker.mailer.from, &email, reply_to.as_deref()) {
         Ok(message) => worker.mailer.transport.send(message).await,
         Err(e) => Err(e),
     };

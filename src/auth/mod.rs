@@ -3,6 +3,7 @@
 //! every route.
 
 pub mod csrf;
+pub mod link_throttle;
 pub mod links;
 pub mod middleware;
 pub mod password;

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod campaign_mail;
 pub mod jobs;
+pub mod link_throttle;
 pub mod listings;
 pub mod models;
 pub mod queries;

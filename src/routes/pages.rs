@@ -70,9 +70,11 @@ impl ResponseError for PageError {
             message,
         };
         let body = page.render().unwrap_or_else(|_| title.to_string());
-        HttpResponse::build(self.status_code())
-            .content_type("text/html; charset=utf-8")
-            .body(body)
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::TooManyAttempts(wait) = &self.0 {
+            response.insert_header(("Retry-After", wait.to_string()));
+        }
+        response.content_type("text/html; charset=utf-8").body(body)
     }
 }
 

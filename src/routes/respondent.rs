@@ -2,7 +2,7 @@
 
 use super::pages::{render, render_status, PageError};
 use super::AppState;
-use crate::auth::csrf;
+use crate::auth::{csrf, link_throttle};
 use crate::domain::answers::{
     to_form_values, Answers, FieldError, Mode, RawInput, Upload, MAX_EVIDENCE_BYTES,
 };
@@ -15,7 +15,7 @@ use crate::views::form::{sections, FormContext};
 use crate::views::pages::{FormPage, LangLink, ReceiptPage};
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::Value;
@@ -38,14 +38,25 @@ struct LangQuery {
 }
 
 /// The link's session, read on the request's connection.
+/// A token that finds no link counts against the client's address
+/// (`auth::link_throttle`): 429 beyond the limit. A valid link is always served.
 async fn session(
     state: &AppState,
     conn: &mut crate::services::Conn,
     token: &str,
+    req: &HttpRequest,
 ) -> Result<LinkSession, PageError> {
-    responses::open_link(conn, &state.registry, token)
-        .await?
-        .ok_or(PageError(AppError::NotFound("link")))
+    if let Some(session) = responses::open_link(conn, &state.registry, token).await? {
+        return Ok(session);
+    }
+    let address = link_throttle::address_key(req.peer_addr().map(|a| a.ip()));
+    match link_throttle::failed_lookup(conn, &address)
+        .await
+        .map_err(AppError::from)?
+    {
+        Some(wait) => Err(PageError(AppError::TooManyAttempts(wait))),
+        None => Err(PageError(AppError::NotFound("link"))),
+    }
 }
 
 fn chosen_lang(session: &LinkSession, query: Option<&str>) -> Lang {
@@ -61,9 +72,10 @@ async fn show_form(
     state: web::Data<AppState>,
     token: web::Path<String>,
     query: web::Query<LangQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let session = session(&state, &mut conn, &token).await?;
+    let session = session(&state, &mut conn, &token, &req).await?;
     let lang = chosen_lang(&session, query.lang.as_deref());
     let (response, answers) = responses::current(&mut conn, &session).await?;
     if response.status == "submitted" {
@@ -95,13 +107,14 @@ async fn post_form(
     token: web::Path<String>,
     query: web::Query<LangQuery>,
     payload: Multipart,
+    req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     // The link is checked before the body is read (a guessed link gets its 404 without
     // the server taking in a 30 MB form), and the connection goes back to the pool
     // while the body arrives: a slow upload must not hold one.
     let session = {
         let mut conn = state.pool.get().await?;
-        session(&state, &mut conn, &token).await?
+        session(&state, &mut conn, &token, &req).await?
     };
     let lang = chosen_lang(&session, query.lang.as_deref());
     let (input, action) = read_form(payload).await?;
@@ -179,10 +192,11 @@ async fn post_form(
 async fn evidence(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let (token, file_id) = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let session = session(&state, &mut conn, &token).await?;
+    let session = session(&state, &mut conn, &token, &req).await?;
     let file_id = Uuid::parse_str(&file_id).map_err(|_| PageError(AppError::NotFound("file")))?;
     let (name, content_type, bytes) =
         crate::db::queries::find_evidence_of(&mut conn, file_id, session.response_id())

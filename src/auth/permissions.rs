@@ -184,6 +184,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/staff/audit", Access::Needs(Permission::ViewAudit)),
     ("GET", "/staff/jobs", Access::Needs(Permission::ManageJobs)),
     (
+        "GET",
+        "/staff/outbox",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/outbox/{name}",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
         "POST",
         "/staff/jobs/{id}/retry",
         Access::Needs(Permission::ManageJobs),

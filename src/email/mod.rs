@@ -7,6 +7,7 @@
 //! delivers it.
 
 pub mod campaign;
+pub mod eml;
 pub mod templates;
 mod transport;
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod api;
 pub mod health;
 pub mod jobs;
+pub mod outbox;
 pub mod pages;
 pub mod respondent;
 pub mod staff;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(account::configure)
         .configure(staff::configure)
         .configure(jobs::configure)
+        .configure(outbox::configure)
         .configure(pages::configure)
         .configure(health::configure);
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod campaigns;
 pub mod jobs;
 pub mod organisations;
+pub mod outbox;
 pub mod responses;
 pub mod templates;
 

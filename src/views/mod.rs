@@ -2,5 +2,6 @@
 //! escaped by askama, from plain data.
 
 pub mod form;
+pub mod outbox;
 pub mod pages;
 pub mod staff;

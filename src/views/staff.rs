@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 8] = [
+        let all: [(&str, &str, Option<Permission>); 9] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -43,6 +43,7 @@ impl StaffNav {
                 Some(Permission::ManageApiTokens),
             ),
             ("/staff/jobs", "Jobs", Some(Permission::ManageJobs)),
+            ("/staff/outbox", "Outbox", Some(Permission::ManageCampaigns)),
         ];
         StaffNav {
             user_name: user.name.clone(),

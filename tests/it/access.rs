@@ -54,6 +54,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/audit", 303, "AC", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
     ("POST", "/staff/jobs/{id}/retry", 303, "A", 303, 403),
+    ("GET", "/staff/outbox", 303, "AP", 200, 403),
+    ("GET", "/staff/outbox/{name}", 303, "AP", 404, 403),
     ("POST", "/api/v1/organisations", 401, "AP", 201, 403),
     ("GET", "/api/v1/organisations/{id}", 401, "APCV", 200, 403),
     (

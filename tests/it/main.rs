@@ -21,6 +21,7 @@ mod jobs;
 mod links;
 mod loader;
 mod mail;
+mod outbox_viewer;
 mod plans;
 mod respondent;
 mod respondent_flow;

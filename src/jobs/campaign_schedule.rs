@@ -48,6 +48,8 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
     let now = worker.clock.now();
     let mut stats = PassStats::default();
     let mut conn = worker.pool.get().await?;
+    // Housekeeping: failed link look-ups older than an hour no longer count.
+    crate::db::link_throttle::forget_old(&mut conn, 3600.0).await?;
     for campaign in q::open_campaigns(&mut conn).await? {
         let Some(launched_at) = campaign.launched_at else {
             continue;

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::config::Settings;
 use hrdd_survey::db::audit::Actor;
-use hrdd_survey::services::{accounts, templates};
+use hrdd_survey::services::{accounts, questionnaires};
 use hrdd_survey::{demo, startup, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,7 +77,7 @@ fn main() -> ExitCode {
     telemetry::init(settings.log_format);
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::CheckTemplates { dir } = &command {
-        return check_templates(dir.as_ref().unwrap_or(&settings.templates_dir));
+        return check_questionnaires(dir.as_ref().unwrap_or(&settings.templates_dir));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -106,8 +106,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn check_templates(dir: &std::path::Path) -> ExitCode {
-    match templates::check_dir(dir) {
+fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
+    match questionnaires::check_dir(dir) {
         Ok(files) => {
             for (file, q) in files {
                 let languages: Vec<&str> = q.languages.iter().map(|l| l.code()).collect();
@@ -145,7 +145,7 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
         let mut conn = pool.get().await?;
         let audit_key =
             hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
-        let registry = templates::prepare(&mut conn, &audit_key, &settings.templates_dir).await?;
+        let registry = questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?;
         println!(
             "migrations applied; {} questionnaire version(s) stored",
             registry.all().len()

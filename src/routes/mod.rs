@@ -9,14 +9,14 @@ pub mod staff;
 
 use crate::config::Settings;
 use crate::db::Pool;
-use crate::services::templates::TemplateRegistry;
+use crate::services::questionnaires::QuestionnaireRegistry;
 use actix_web::web;
 use std::sync::Arc;
 
 /// Shared by every handler.
 pub struct AppState {
     pub pool: Pool,
-    pub registry: Arc<TemplateRegistry>,
+    pub registry: Arc<QuestionnaireRegistry>,
     pub settings: Arc<Settings>,
     /// Signs respondent form tokens.
     pub secret_key: Vec<u8>,

@@ -2,7 +2,7 @@
 
 use super::AppState;
 use crate::error::AppError;
-use crate::views::pages::{HomePage, MessagePage, TemplateSummary};
+use crate::views::pages::{HomePage, MessagePage, QuestionnaireSummary};
 use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse, ResponseError};
 use askama::Template;
@@ -78,13 +78,13 @@ impl ResponseError for PageError {
 
 #[get("/")]
 async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
-    let templates = state
+    let questionnaires = state
         .registry
         .all()
         .iter()
         .map(|v| {
             let q = &v.questionnaire;
-            TemplateSummary {
+            QuestionnaireSummary {
                 id: q.id.clone(),
                 version: q.version,
                 title: q.title.get(q.default_lang()).to_string(),
@@ -101,7 +101,7 @@ async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     Ok(render(&HomePage {
         lang: "en".into(),
         title: "HRDD Survey".into(),
-        templates,
+        questionnaires,
     })?)
 }
 

@@ -5,7 +5,7 @@ pub mod accounts;
 pub mod campaigns;
 pub mod organisations;
 pub mod responses;
-pub mod templates;
+pub mod questionnaires;
 
 use diesel_async::AsyncPgConnection;
 

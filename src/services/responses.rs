@@ -5,7 +5,7 @@
 //! valid link token, and carries the one response that link may touch.
 
 use super::campaigns::token_hash;
-use super::templates::{LoadedVersion, TemplateRegistry};
+use super::questionnaires::{LoadedVersion, QuestionnaireRegistry};
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{
@@ -63,7 +63,7 @@ pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), Ap
 /// recorded by [`current`] and [`save`].
 pub async fn open_link(
     conn: &mut Conn,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     token: &str,
 ) -> Result<Option<LinkSession>, AppError> {
     if token.len() != 43 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {

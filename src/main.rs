@@ -145,7 +145,8 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
         let mut conn = pool.get().await?;
         let audit_key =
             hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
-        let registry = questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?;
+        let registry =
+            questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?;
         println!(
             "migrations applied; {} questionnaire version(s) stored",
             registry.all().len()

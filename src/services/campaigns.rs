@@ -4,7 +4,7 @@
 use super::questionnaires::QuestionnaireRegistry;
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::models::{Campaign, Invitation};
+pub use crate::db::models::{Campaign, Invitation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
 use crate::domain::{dates, text};

@@ -2,10 +2,12 @@
 //! what it did in the audit log; handlers only parse input and render output.
 
 pub mod accounts;
+pub mod audit;
 pub mod campaigns;
+pub mod listings;
 pub mod organisations;
-pub mod responses;
 pub mod questionnaires;
+pub mod responses;
 
 use diesel_async::AsyncPgConnection;
 

@@ -42,13 +42,12 @@ impl QuestionnaireRegistry {
     }
 
     /// A version by questionnaire id and number; the latest when `version` is `None`.
-    pub fn find(
-        &self,
-        questionnaire_id: &str,
-        version: Option<u32>,
-    ) -> Option<Arc<LoadedVersion>> {
+    pub fn find(&self, questionnaire_id: &str, version: Option<u32>) -> Option<Arc<LoadedVersion>> {
         match version {
-            None => self.latest.get(questionnaire_id).and_then(|id| self.get(*id)),
+            None => self
+                .latest
+                .get(questionnaire_id)
+                .and_then(|id| self.get(*id)),
             Some(v) => self
                 .by_id
                 .values()

@@ -23,4 +23,5 @@ mod respondent;
 mod respondent_flow;
 mod risk_rules;
 mod risk_rules_v3;
+mod route_scan;
 mod scale;

@@ -138,26 +138,41 @@ fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
     }
 }
 
+/// Runs `work` with the database (the configured one or the embedded server, which is
+/// stopped afterwards whatever the outcome).
+async fn with_database(
+    settings: &Settings,
+    work: impl AsyncFnOnce(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let database = startup::prepare_database(settings).await?;
+    let result = work(&database.url).await;
+    if let Some(pg) = &database.embedded {
+        tracing::info!("stopping embedded PostgreSQL");
+        pg.stop();
+    }
+    result
+}
+
+/// The audit key, for the one-shot commands that write.
+fn audit_key(settings: &Settings) -> anyhow::Result<hrdd_survey::db::audit::AuditKey> {
+    let secret = startup::load_secret_key(settings)?;
+    Ok(hrdd_survey::db::audit::AuditKey::from_secret(&secret))
+}
+
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let pool = hrdd_survey::db::pool(&database.url, 2)?;
+    with_database(&settings, async |url| {
+        let pool = hrdd_survey::db::pool(url, 2)?;
         let mut conn = pool.get().await?;
-        let audit_key =
-            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
         let registry =
-            questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?;
+            questionnaires::prepare(&mut conn, &audit_key(&settings)?, &settings.templates_dir)
+                .await?;
         println!(
             "migrations applied; {} questionnaire version(s) stored",
             registry.all().len()
         );
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }
 
 async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
@@ -180,15 +195,12 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
         None
     };
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let pool = hrdd_survey::db::pool(&database.url, 2)?;
+    with_database(&settings, async |url| {
+        let pool = hrdd_survey::db::pool(url, 2)?;
         let mut conn = pool.get().await?;
-        let audit_key =
-            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
         let (user, one_time) = accounts::create_user(
             &mut conn,
-            &audit_key,
+            &audit_key(&settings)?,
             &Actor::System,
             &email,
             &name,
@@ -214,19 +226,14 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
                 settings.public_base_url
             );
         }
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let app = startup::Application::build(settings.clone(), &database.url).await?;
+    with_database(&settings, async |url| {
+        let app = startup::Application::build(settings.clone(), url).await?;
         tracing::info!(port = app.port(), "listening on {}", settings.listen);
         if demo {
             let links = demo::seed(&app.state)
@@ -247,12 +254,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             println!();
         }
         app.run_until_stopped().await?;
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        tracing::info!("stopping embedded PostgreSQL");
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }

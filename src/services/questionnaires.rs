@@ -1,9 +1,11 @@
 //! Questionnaire files → immutable stored versions → the in-memory registry.
 //!
-//! At start-up every file in the questionnaire folder (`survey_templates/`) is checked; a new `(id, version)` is
-//! stored with its source and SHA-256; a stored version whose file now has other content
-//! stops start-up (bump `version`). Then every stored version, old ones included, is
-//! loaded, because campaigns stay pinned to the version they were launched with.
+//! At start-up every file in the questionnaire folder (`survey_templates/`) is checked;
+//! a new `(id, version)` is stored with its source and SHA-256; a stored version whose
+//! file now has other content stops start-up (bump `version`). Then every stored
+//! version, old ones included, is loaded, because campaigns stay pinned to the version
+//! they were launched with. (The table is still `template_versions`, and the API keeps
+//! its `template_id` keys, for compatibility.)
 
 use crate::db::audit::AuditKey;
 use crate::db::{audit, models::TemplateVersion, queries};

@@ -206,3 +206,46 @@ fn the_scan_refuses_routes_it_cannot_read() {
         assert!(scan(dir.path()).is_err(), "{what}: {:?}", scan(dir.path()));
     }
 }
+
+/// Every `.rs` file below `src/routes/` with its text, by path relative to it.
+fn route_sources() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+    let mut files = Vec::new();
+    collect(&root, &mut files).unwrap();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p.strip_prefix(&root).unwrap().display().to_string(), text)
+        })
+        .collect()
+}
+
+/// Handlers call services; only services call `db` (routes → services → db). The one
+/// exception is the shared state's pool and audit key in `routes/mod.rs`.
+#[test]
+fn handlers_reach_the_database_only_through_services() {
+    let allowed = ["use crate::db::Pool;", "crate::db::audit::AuditKey,"];
+    let mut offending = Vec::new();
+    for (name, text) in route_sources() {
+        for (n, line) in text.lines().enumerate() {
+            let exempt = name == "mod.rs" && allowed.iter().any(|a| line.contains(a));
+            if line.contains("crate::db") && !exempt {
+                offending.push(format!("routes/{name}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offending.is_empty(), "{}", offending.join("\n"));
+}
+
+/// API bodies are typed structs (`routes/api/types.rs`), not `json!` values.
+#[test]
+fn api_bodies_are_typed() {
+    let untyped: Vec<String> = route_sources()
+        .into_iter()
+        .filter(|(name, text)| name.starts_with("api") && text.contains("json!"))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(untyped.is_empty(), "json! in {untyped:?}");
+}

@@ -3,4 +3,6 @@
 
 pub mod form;
 pub mod pages;
+pub mod respondent;
 pub mod staff;
+pub mod tables;

@@ -5,7 +5,7 @@ use crate::config::Settings;
 use crate::db::{self, admin};
 use crate::embedded_pg::EmbeddedPostgres;
 use crate::routes::{self, AppState};
-use crate::services::templates::{self, TemplateRegistry};
+use crate::services::questionnaires::{self, QuestionnaireRegistry};
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -62,9 +62,9 @@ impl Application {
         let pool = db::pool(database_url, 16)?;
         let secret_key = load_secret_key(&settings)?;
         let audit_key = db::audit::AuditKey::from_secret(&secret_key);
-        let registry: TemplateRegistry = {
+        let registry: QuestionnaireRegistry = {
             let mut conn = pool.get().await.context("connecting to the database")?;
-            templates::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
+            questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
         };
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (HRDD_LISTEN)", settings.listen))?;

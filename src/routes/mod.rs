@@ -3,7 +3,6 @@
 pub mod account;
 pub mod api;
 pub mod health;
-pub mod jobs;
 pub mod outbox;
 pub mod pages;
 pub mod respondent;
@@ -11,14 +10,14 @@ pub mod staff;
 
 use crate::config::Settings;
 use crate::db::Pool;
-use crate::services::templates::TemplateRegistry;
+use crate::services::questionnaires::QuestionnaireRegistry;
 use actix_web::web;
 use std::sync::Arc;
 
 /// Shared by every handler.
 pub struct AppState {
     pub pool: Pool,
-    pub registry: Arc<TemplateRegistry>,
+    pub registry: Arc<QuestionnaireRegistry>,
     pub settings: Arc<Settings>,
     /// Signs respondent form tokens.
     pub secret_key: Vec<u8>,
@@ -36,7 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(respondent::configure)
         .configure(account::configure)
         .configure(staff::configure)
-        .configure(jobs::configure)
         .configure(outbox::configure)
         .configure(pages::configure)
         .configure(health::configure);

@@ -2,8 +2,8 @@
 
 use super::AppState;
 use crate::error::AppError;
-use crate::views::pages::{HomePage, MessagePage, TemplateSummary};
-use actix_web::http::StatusCode;
+use crate::views::pages::{HomePage, MessagePage, QuestionnaireSummary};
+use actix_web::http::{header, StatusCode};
 use actix_web::{get, web, HttpResponse, ResponseError};
 use askama::Template;
 
@@ -25,6 +25,13 @@ pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpRes
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html))
+}
+
+/// 303 See Other to a local path: after a form post, the browser loads `to` with GET.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
 }
 
 /// An [`AppError`] shown as an HTML page, for routes people open in a browser.
@@ -80,13 +87,13 @@ impl ResponseError for PageError {
 
 #[get("/")]
 async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
-    let templates = state
+    let questionnaires = state
         .registry
         .all()
         .iter()
         .map(|v| {
             let q = &v.questionnaire;
-            TemplateSummary {
+            QuestionnaireSummary {
                 id: q.id.clone(),
                 version: q.version,
                 title: q.title.get(q.default_lang()).to_string(),
@@ -103,22 +110,30 @@ async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     Ok(render(&HomePage {
         lang: "en".into(),
         title: "HRDD Survey".into(),
-        templates,
+        questionnaires,
     })?)
+}
+
+/// A file compiled into the binary, cacheable for an hour.
+fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(body)
 }
 
 #[get("/static/app.css")]
 async fn app_css() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../static/app.css"))
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    )
 }
 
 #[get("/static/form.js")]
 async fn form_js() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../static/form.js"))
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/form.js"),
+    )
 }

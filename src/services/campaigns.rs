@@ -1,11 +1,11 @@
 //! Campaigns (one questionnaire version sent to many organisations, with a deadline) and
 //! the personal links that invite a contact to answer.
 
-use super::templates::TemplateRegistry;
+use super::questionnaires::QuestionnaireRegistry;
 use super::Conn;
 use crate::auth::links::LinkKeys;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::models::{Campaign, Invitation};
+pub use crate::db::models::{Campaign, Invitation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
 use crate::domain::{dates, text};
@@ -34,7 +34,7 @@ pub struct NewCampaign {
 pub async fn create_campaign(
     conn: &mut Conn,
     key: &AuditKey,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     actor: &Actor,
     mut input: NewCampaign,
 ) -> Result<Campaign, AppError> {
@@ -118,7 +118,7 @@ pub fn token_hash(token: &str) -> String {
 pub async fn issue_invitation(
     conn: &mut Conn,
     key: &AuditKey,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     actor: &Actor,
     keys: &LinkKeys,
     public_base_url: &str,

@@ -2,12 +2,14 @@
 //! what it did in the audit log; handlers only parse input and render output.
 
 pub mod accounts;
+pub mod audit;
 pub mod campaigns;
 pub mod jobs;
+pub mod listings;
 pub mod organisations;
 pub mod outbox;
+pub mod questionnaires;
 pub mod responses;
-pub mod templates;
 
 use diesel_async::AsyncPgConnection;
 

@@ -2,7 +2,7 @@
 
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::models::{Contact, Organisation};
+pub use crate::db::models::{Contact, Organisation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
 use crate::domain::text;
@@ -185,4 +185,16 @@ pub async fn add_contact(
         .scope_boxed()
     })
     .await
+}
+
+/// An organisation with its contacts; `NotFound` when there is no such organisation.
+pub async fn find_with_contacts(
+    conn: &mut Conn,
+    id: Uuid,
+) -> Result<(Organisation, Vec<Contact>), AppError> {
+    let org = queries::find_organisation(conn, id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    let contacts = queries::contacts_of(conn, id).await?;
+    Ok((org, contacts))
 }

@@ -5,10 +5,10 @@
 //! valid link token, and carries the one response that link may touch.
 
 use super::campaigns::token_hash;
-use super::templates::{LoadedVersion, TemplateRegistry};
+use super::questionnaires::{LoadedVersion, QuestionnaireRegistry};
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::models::{
+pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
 use crate::db::queries;
@@ -63,7 +63,7 @@ pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), Ap
 /// recorded by [`current`] and [`save`].
 pub async fn open_link(
     conn: &mut Conn,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     token: &str,
 ) -> Result<Option<LinkSession>, AppError> {
     if token.len() != 43 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -349,4 +349,29 @@ pub async fn organisation_rating(
     let flags = queries::flags_of_responses(conn, &ids).await?;
     let facts: Vec<_> = flags.iter().filter_map(flag_facts).collect();
     Ok((crate::domain::rating::Rating::of(&facts), latest, flags))
+}
+
+/// A response and the questionnaire version its campaign is pinned to (`None` when the
+/// version is not loaded); `NotFound` when there is no such response.
+pub async fn find_response(
+    conn: &mut Conn,
+    registry: &QuestionnaireRegistry,
+    id: Uuid,
+) -> Result<(Response, Option<Arc<LoadedVersion>>), AppError> {
+    let response = queries::find_response(conn, id)
+        .await?
+        .ok_or(AppError::NotFound("response"))?;
+    let campaign = queries::find_campaign(conn, response.campaign_id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    Ok((response, registry.get(campaign.template_version_id)))
+}
+
+/// An evidence file (name, content type, bytes) of the link's own response only.
+pub async fn evidence(
+    conn: &mut Conn,
+    session: &LinkSession,
+    file_id: Uuid,
+) -> Result<Option<(String, String, Vec<u8>)>, AppError> {
+    Ok(queries::find_evidence_of(conn, file_id, session.response_id()).await?)
 }

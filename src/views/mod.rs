@@ -4,4 +4,6 @@
 pub mod form;
 pub mod outbox;
 pub mod pages;
+pub mod respondent;
 pub mod staff;
+pub mod tables;

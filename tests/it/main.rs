@@ -6,6 +6,7 @@
 
 mod access;
 mod api;
+mod api_shapes;
 mod audit_chain;
 mod auth;
 mod auth_hardening;
@@ -27,4 +28,5 @@ mod respondent;
 mod respondent_flow;
 mod risk_rules;
 mod risk_rules_v3;
+mod route_scan;
 mod scale;

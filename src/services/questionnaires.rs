@@ -1,9 +1,11 @@
 //! Questionnaire files → immutable stored versions → the in-memory registry.
 //!
-//! At start-up every file in the templates folder is checked; a new `(id, version)` is
-//! stored with its source and SHA-256; a stored version whose file now has other content
-//! stops start-up (bump `version`). Then every stored version, old ones included, is
-//! loaded, because campaigns stay pinned to the version they were launched with.
+//! At start-up every file in the questionnaire folder (`survey_templates/`) is checked;
+//! a new `(id, version)` is stored with its source and SHA-256; a stored version whose
+//! file now has other content stops start-up (bump `version`). Then every stored
+//! version, old ones included, is loaded, because campaigns stay pinned to the version
+//! they were launched with. (The table is still `template_versions`, and the API keeps
+//! its `template_id` keys, for compatibility.)
 
 use crate::db::audit::AuditKey;
 use crate::db::{audit, models::TemplateVersion, queries};
@@ -31,24 +33,27 @@ pub struct LoadedVersion {
 
 /// Every stored version, by id, and the latest version of each questionnaire.
 #[derive(Debug, Default)]
-pub struct TemplateRegistry {
+pub struct QuestionnaireRegistry {
     by_id: HashMap<Uuid, Arc<LoadedVersion>>,
     latest: HashMap<String, Uuid>,
 }
 
-impl TemplateRegistry {
+impl QuestionnaireRegistry {
     pub fn get(&self, version_id: Uuid) -> Option<Arc<LoadedVersion>> {
         self.by_id.get(&version_id).cloned()
     }
 
     /// A version by questionnaire id and number; the latest when `version` is `None`.
-    pub fn find(&self, template_id: &str, version: Option<u32>) -> Option<Arc<LoadedVersion>> {
+    pub fn find(&self, questionnaire_id: &str, version: Option<u32>) -> Option<Arc<LoadedVersion>> {
         match version {
-            None => self.latest.get(template_id).and_then(|id| self.get(*id)),
+            None => self
+                .latest
+                .get(questionnaire_id)
+                .and_then(|id| self.get(*id)),
             Some(v) => self
                 .by_id
                 .values()
-                .find(|l| l.questionnaire.id == template_id && l.questionnaire.version == v)
+                .find(|l| l.questionnaire.id == questionnaire_id && l.questionnaire.version == v)
                 .cloned(),
         }
     }
@@ -164,8 +169,8 @@ pub async fn sync(
 }
 
 /// Loads every stored version into a registry.
-pub async fn load_registry(conn: &mut Conn) -> anyhow::Result<TemplateRegistry> {
-    let mut registry = TemplateRegistry::default();
+pub async fn load_registry(conn: &mut Conn) -> anyhow::Result<QuestionnaireRegistry> {
+    let mut registry = QuestionnaireRegistry::default();
     for row in queries::all_template_versions(conn).await? {
         let file = TemplateFile {
             path: format!("<stored {}@{}>", row.template_id, row.version).into(),
@@ -211,7 +216,7 @@ pub async fn prepare(
     conn: &mut Conn,
     key: &AuditKey,
     dir: &Path,
-) -> anyhow::Result<TemplateRegistry> {
+) -> anyhow::Result<QuestionnaireRegistry> {
     let files = check_dir(dir).map_err(|errs| {
         anyhow!(
             "invalid questionnaire templates (fix them, then start again):\n{}",

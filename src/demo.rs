@@ -4,9 +4,9 @@
 use crate::db::audit::Actor;
 use crate::db::models::Organisation;
 use crate::db::schema::{campaigns, organisations};
-use crate::routes::AppState;
 use crate::services::campaigns::{self as campaign_service, NewCampaign, NewInvitation};
 use crate::services::organisations::{self as org_service, NewContact, NewOrganisation};
+use crate::state::AppState;
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;

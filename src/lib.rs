@@ -13,5 +13,6 @@ pub mod error;
 pub mod routes;
 pub mod services;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod views;

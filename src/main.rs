@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::config::Settings;
-use hrdd_survey::db::audit::Actor;
+use hrdd_survey::db::audit::{Actor, AuditKey};
 use hrdd_survey::services::{accounts, templates};
 use hrdd_survey::{demo, startup, telemetry};
 use std::path::PathBuf;
@@ -138,25 +138,46 @@ fn check_templates(dir: &std::path::Path) -> ExitCode {
     }
 }
 
+/// Prepares the database (the configured server, or the embedded cluster started for
+/// this run), runs `work` against its URL, then stops the embedded cluster whatever
+/// `work` returned. Every command that needs the database goes through here.
+async fn with_database<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let database = startup::prepare_database(settings).await?;
+    let result = work(database.url.clone()).await;
+    if let Some(pg) = &database.embedded {
+        tracing::info!("stopping embedded PostgreSQL");
+        pg.stop();
+    }
+    result
+}
+
+/// A connection and the audit key, for the one-shot commands.
+async fn one_shot_connection(
+    settings: &Settings,
+    url: &str,
+) -> anyhow::Result<(hrdd_survey::db::PooledConn, AuditKey)> {
+    let pool = hrdd_survey::db::pool(url, 2)?;
+    let conn = pool.get().await?;
+    let audit_key = AuditKey::from_secret(&startup::load_secret_key(settings)?);
+    Ok((conn, audit_key))
+}
+
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let pool = hrdd_survey::db::pool(&database.url, 2)?;
-        let mut conn = pool.get().await?;
-        let audit_key =
-            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
+    let settings = &settings;
+    with_database(settings, move |url| async move {
+        let (mut conn, audit_key) = one_shot_connection(settings, &url).await?;
         let registry = templates::prepare(&mut conn, &audit_key, &settings.templates_dir).await?;
         println!(
             "migrations applied; {} questionnaire version(s) stored",
             registry.all().len()
         );
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }
 
 async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
@@ -179,12 +200,9 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
         None
     };
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let pool = hrdd_survey::db::pool(&database.url, 2)?;
-        let mut conn = pool.get().await?;
-        let audit_key =
-            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
+    let settings = &settings;
+    with_database(settings, move |url| async move {
+        let (mut conn, audit_key) = one_shot_connection(settings, &url).await?;
         let (user, one_time) = accounts::create_user(
             &mut conn,
             &audit_key,
@@ -213,19 +231,15 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
                 settings.public_base_url
             );
         }
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let app = startup::Application::build(settings.clone(), &database.url).await?;
+    let settings = &settings;
+    with_database(settings, move |url| async move {
+        let app = startup::Application::build(settings.clone(), &url).await?;
         tracing::info!(port = app.port(), "listening on {}", settings.listen);
         if demo {
             let links = demo::seed(&app.state)
@@ -246,12 +260,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             println!();
         }
         app.run_until_stopped().await?;
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        tracing::info!("stopping embedded PostgreSQL");
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }

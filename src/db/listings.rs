@@ -2,12 +2,11 @@
 
 use super::models::{Campaign, Organisation};
 use super::schema::*;
+use super::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-
-type Conn = AsyncPgConnection;
 
 pub async fn organisations(conn: &mut Conn) -> QueryResult<Vec<(Organisation, i64)>> {
     let orgs: Vec<Organisation> = organisations::table

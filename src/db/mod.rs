@@ -18,6 +18,8 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 /// The shared pool of connections.
 pub type Pool = DeadPool<AsyncPgConnection>;
+/// The connection type of every query function and service.
+pub type Conn = AsyncPgConnection;
 /// A connection taken from the pool.
 pub type PooledConn = Object<AsyncPgConnection>;
 

@@ -3,13 +3,12 @@
 
 use super::models::*;
 use super::schema::*;
+use super::Conn;
 use crate::domain::answers::Answers;
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-
-type Conn = AsyncPgConnection;
 
 // ---- organisations and contacts -------------------------------------------------------
 

@@ -10,4 +10,5 @@ pub mod questionnaire;
 pub mod rating;
 pub mod risk;
 pub mod text;
+pub mod token;
 pub mod visibility;

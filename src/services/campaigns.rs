@@ -7,14 +7,12 @@ use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{Campaign, Invitation};
 use crate::db::queries;
 use crate::domain::i18n::Lang;
-use crate::domain::{dates, text};
+use crate::domain::{dates, text, token};
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -106,11 +104,6 @@ pub struct IssuedInvitation {
     pub revoked_previous: usize,
 }
 
-/// SHA-256 of a link token, as stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Issues a link for a contact; any earlier link of the same contact for the campaign
 /// stops working.
 pub async fn issue_invitation(
@@ -160,8 +153,7 @@ pub async fn issue_invitation(
             })?,
         None => questionnaire.pick_lang(Lang::parse(&contact.language)),
     };
-    // 256 bits of randomness (43 characters of 62 symbols each).
-    let token = Alphanumeric.sample_string(&mut rand::rng(), 43);
+    let token = token::new_token();
     let now = Utc::now();
     // Checked: the deadline is validated on the way in, but a date stored before that
     // rule (or written by hand) must give a field error here, not a panic.
@@ -181,7 +173,7 @@ pub async fn issue_invitation(
             "the link would expire after the latest date this service accepts",
         )
     })?;
-    let token_sha256 = token_hash(&token);
+    let token_sha256 = token::token_sha256(&token);
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let response = queries::ensure_response(tx, campaign.id, contact.organisation_id).await?;

@@ -7,7 +7,5 @@ pub mod organisations;
 pub mod responses;
 pub mod templates;
 
-use diesel_async::AsyncPgConnection;
-
-/// The connection type every service takes.
-pub type Conn = AsyncPgConnection;
+/// The connection type every service takes (defined once, in `db`).
+pub use crate::db::Conn;

@@ -4,7 +4,6 @@
 //! Everything here is reached through [`LinkSession`], which can only be made from a
 //! valid link token, and carries the one response that link may touch.
 
-use super::campaigns::token_hash;
 use super::templates::{LoadedVersion, TemplateRegistry};
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
@@ -15,6 +14,7 @@ use crate::db::queries;
 use crate::domain::answers::{parse_form, Answers, FieldError, Mode, RawInput};
 use crate::domain::i18n::{Lang, Msg};
 use crate::domain::risk::{self, overall_band};
+use crate::domain::token;
 use crate::error::AppError;
 use chrono::{Duration, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
@@ -66,11 +66,11 @@ pub async fn open_link(
     registry: &TemplateRegistry,
     token: &str,
 ) -> Result<Option<LinkSession>, AppError> {
-    if token.len() != 43 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !token::is_well_formed(token) {
         return Ok(None);
     }
     let Some((invitation, campaign, organisation, contact)) =
-        queries::find_link(conn, &token_hash(token)).await?
+        queries::find_link(conn, &token::token_sha256(token)).await?
     else {
         return Ok(None);
     };

@@ -52,7 +52,7 @@ fn chosen_lang(session: &LinkSession, query: Option<&str>) -> Lang {
     let q = &session.version.questionnaire;
     let wanted = query
         .and_then(Lang::parse)
-        .or_else(|| Lang::parse(&session.invitation.language));
+        .or(Some(session.invitation.language));
     q.pick_lang(wanted)
 }
 
@@ -66,7 +66,7 @@ async fn show_form(
     let session = session(&state, &mut conn, &token).await?;
     let lang = chosen_lang(&session, query.lang.as_deref());
     let (response, answers) = responses::current(&mut conn, &session).await?;
-    if response.status == "submitted" {
+    if response.status == crate::domain::states::ResponseStatus::Submitted {
         return Ok(receipt(&session, &response, &answers, lang)?);
     }
     let values = to_form_values(&session.version.questionnaire, &answers);

@@ -137,7 +137,7 @@ async fn users_page(
         .map(|u| {
             let mut actions: Vec<(String, String, String, String)> = Role::ALL
                 .iter()
-                .filter(|r| r.as_str() != u.role)
+                .filter(|r| **r != u.role)
                 .map(|r| {
                     (
                         format!("/staff/users/{}/role", u.id),
@@ -170,7 +170,7 @@ async fn users_page(
                 (None, false) => "active",
             };
             Row {
-                cells: vec![u.email, u.name, u.role, status.into()],
+                cells: vec![u.email, u.name, u.role.to_string(), status.into()],
                 actions,
             }
         })
@@ -323,7 +323,7 @@ async fn tokens_page(
         .map(|t| Row {
             cells: vec![
                 t.name,
-                t.role,
+                t.role.to_string(),
                 t.created_at.format("%Y-%m-%d %H:%M").to_string(),
                 t.last_used_at
                     .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
@@ -448,7 +448,7 @@ async fn organisations_table(
         .map(|(o, contacts)| Row {
             cells: vec![
                 o.name,
-                o.kind.replace('_', " "),
+                o.kind.label(),
                 o.country,
                 o.sector.unwrap_or_default(),
                 o.external_ref.unwrap_or_default(),
@@ -553,7 +553,7 @@ async fn campaigns_page(
                 c.campaign.name,
                 format!("{} v{}", c.template_id, c.version),
                 c.campaign.deadline.to_string(),
-                c.campaign.status,
+                c.campaign.status.to_string(),
                 format!("{} / {}", c.submitted, c.responses),
             ],
             actions: Vec::new(),
@@ -606,7 +606,7 @@ async fn flags_page(
                     if f.critical {
                         format!("{} (trigger)", f.band)
                     } else {
-                        f.band.clone()
+                        f.band.to_string()
                     },
                     format!("{} = {}×{}", f.score, f.severity, f.likelihood),
                     format!("{} ({}) · {}", f.organisation, f.country, f.campaign),
@@ -615,7 +615,7 @@ async fn flags_page(
                         .map(|q| q.label.get(lang).to_string())
                         .unwrap_or(f.question_id.clone()),
                     why,
-                    f.status.replace('_', " "),
+                    f.status.label(),
                     f.created_at.format("%Y-%m-%d").to_string(),
                 ],
                 actions: Vec::new(),

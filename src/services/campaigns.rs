@@ -3,14 +3,15 @@
 
 use super::templates::TemplateRegistry;
 use super::Conn;
+use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{Campaign, Invitation};
-use crate::db::queries;
 use crate::domain::i18n::Lang;
+use crate::domain::states::CampaignStatus;
 use crate::domain::{dates, text, token};
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -56,13 +57,13 @@ pub async fn create_campaign(
         id: Uuid::new_v4(),
         name: input.name,
         template_version_id: version.id,
-        status: "open".into(),
+        status: CampaignStatus::Open,
         deadline: input.deadline,
         created_at: Utc::now(),
     };
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let c = queries::insert_campaign(tx, &campaign).await?;
+            let c = db::campaigns::insert_campaign(tx, &campaign).await?;
             audit::append(
                 tx,
                 actor,
@@ -116,13 +117,13 @@ pub async fn issue_invitation(
     input: NewInvitation,
 ) -> Result<IssuedInvitation, AppError> {
     input.validate().map_err(from_validator)?;
-    let campaign = queries::find_campaign(conn, campaign_id)
+    let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?
         .ok_or(AppError::NotFound("campaign"))?;
-    if campaign.status == "closed" {
+    if campaign.status == CampaignStatus::Closed {
         return Err(AppError::Conflict("the campaign is closed".into()));
     }
-    let contact = queries::find_contact_of(conn, input.contact_id, input.organisation_id)
+    let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?
         .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
     let questionnaire = &registry
@@ -151,7 +152,7 @@ pub async fn issue_invitation(
                     format!("this questionnaire is in {offered}: give one of these"),
                 )
             })?,
-        None => questionnaire.pick_lang(Lang::parse(&contact.language)),
+        None => questionnaire.pick_lang(Some(contact.language)),
     };
     let token = token::new_token();
     let now = Utc::now();
@@ -176,8 +177,8 @@ pub async fn issue_invitation(
     let token_sha256 = token::token_sha256(&token);
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let response = queries::ensure_response(tx, campaign.id, contact.organisation_id).await?;
-            let revoked_previous = queries::revoke_active_invitations(tx, campaign.id, contact.id).await?;
+            let response = db::responses::ensure_response(tx, campaign.id, contact.organisation_id).await?;
+            let revoked_previous = db::invitations::revoke_active_invitations(tx, campaign.id, contact.id).await?;
             let invitation = Invitation {
                 id: Uuid::new_v4(),
                 campaign_id: campaign.id,
@@ -185,13 +186,13 @@ pub async fn issue_invitation(
                 contact_id: contact.id,
                 response_id: response.id,
                 token_sha256,
-                language: language.code().into(),
+                language,
                 created_at: now,
                 expires_at,
                 revoked_at: None,
                 last_used_at: None,
             };
-            queries::insert_invitation(tx, &invitation).await?;
+            db::invitations::insert_invitation(tx, &invitation).await?;
             audit::append(
                 tx,
                 actor,

@@ -6,6 +6,7 @@
 
 mod access;
 mod api;
+mod architecture;
 mod audit_chain;
 mod auth;
 mod auth_hardening;

@@ -4,11 +4,15 @@
 pub mod answers;
 pub mod countries;
 pub mod dates;
+pub mod flag;
 pub mod i18n;
 pub mod indicator;
 pub mod org_import;
 pub mod questionnaire;
 pub mod rating;
 pub mod risk;
+pub mod role;
+pub mod states;
 pub mod text;
+pub mod token;
 pub mod visibility;

@@ -4,8 +4,9 @@
 use crate::config::Settings;
 use crate::db::{self, admin};
 use crate::embedded_pg::EmbeddedPostgres;
-use crate::routes::{self, AppState};
+use crate::routes;
 use crate::services::questionnaires::{self, QuestionnaireRegistry};
+use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -264,7 +265,7 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     if req.path().starts_with("/api/") {
         crate::error::AppError::NotFound("route").error_response()
     } else {
-        crate::routes::pages::PageError(crate::error::AppError::NotFound("page")).error_response()
+        crate::error::PageError(crate::error::AppError::NotFound("page")).error_response()
     }
 }
 

@@ -14,8 +14,8 @@
 //! memory, so that several service instances on one database share them.
 
 use crate::db::link_throttle as q;
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
+use crate::db::Conn as AsyncPgConnection;
+use crate::db::QueryResult;
 use std::net::IpAddr;
 
 /// Failures allowed per address within the window.

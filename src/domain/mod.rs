@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod countries;
 pub mod dates;
+pub mod flag;
 pub mod i18n;
 pub mod indicator;
 pub mod org_import;
@@ -11,5 +12,8 @@ pub mod questionnaire;
 pub mod rating;
 pub mod reminders;
 pub mod risk;
+pub mod role;
+pub mod states;
 pub mod text;
+pub mod token;
 pub mod visibility;

@@ -19,12 +19,12 @@
 use super::{Failure, Jobs, Worker};
 use crate::auth::links::link_token;
 use crate::db::campaign_mail::{self as q, MailContext, Targets};
+use crate::db::Conn as AsyncPgConnection;
+use crate::db::QueryResult;
 use crate::domain::i18n::Lang;
 use crate::email::campaign::{CampaignEmail, Purpose};
 use crate::email::Email;
 use chrono::{DateTime, Utc};
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 /// Queues the invitation email of `invitation_id` (once per invitation: a re-sent link is
@@ -120,7 +120,7 @@ pub async fn queue_escalation(
         organisations: overdue,
     }
     .render(owner_email)
-    .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+    .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
     q::queue_plain(
         conn,
         &format!("escalation:{campaign_id}"),
@@ -230,7 +230,7 @@ fn render_invitation(
         _ => None,
     };
     let email = CampaignEmail {
-        lang: Lang::parse(&invitation.language).unwrap_or(Lang::En),
+        lang: invitation.language,
         purpose,
         contact: ctx.contact_name.clone().unwrap_or_default(),
         organisation: ctx.organisation_name.clone().unwrap_or_default(),

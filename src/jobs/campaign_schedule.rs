@@ -16,8 +16,7 @@
 use super::{campaign_mail, Claimed, Failure, Worker};
 use crate::db::campaign_mail as q;
 use crate::domain::reminders::{due_step, escalation_due, Schedule};
-use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::AsyncConnection;
+use scoped_futures::ScopedFutureExt;
 
 /// How long after a pass the next one is queued.
 pub const EVERY_SECONDS: f64 = 300.0;
@@ -64,8 +63,8 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
         let sender = worker.sender_company.clone();
         let base = worker.public_base_url.clone();
         let campaign = &campaign;
-        let (reminders, escalations) = conn
-            .transaction::<_, diesel::result::Error, _>(|conn| {
+        let (reminders, escalations) =
+            crate::db::plain_transaction::<_, crate::db::DbError, _>(&mut conn, |conn| {
                 async move {
                     let mut reminders = 0;
                     let mut escalations = 0;

@@ -27,11 +27,11 @@ pub mod send_email;
 
 use crate::db::audit::AuditKey;
 use crate::db::jobs as q;
+use crate::db::Conn as AsyncPgConnection;
+use crate::db::DbError;
 use crate::db::Pool;
 use crate::email::Mailer;
 use chrono::{DateTime, Duration, Utc};
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
 use rand::Rng;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -129,7 +129,7 @@ impl Jobs {
         &self,
         conn: &mut AsyncPgConnection,
         job: NewJob,
-    ) -> QueryResult<Option<Uuid>> {
+    ) -> Result<Option<Uuid>, DbError> {
         q::insert(
             conn,
             job.id,
@@ -325,60 +325,53 @@ async fn record(
     job: &Claimed,
     outcome: Result<(), Failure>,
 ) -> anyhow::Result<Recorded> {
-    use diesel_async::scoped_futures::ScopedFutureExt;
-    use diesel_async::AsyncConnection;
+    use scoped_futures::ScopedFutureExt;
     let mut conn = worker.pool.get().await?;
     let outcome = &outcome;
-    let recorded = conn
-        .transaction::<_, diesel::result::Error, _>(|conn| {
-            async move {
-                let (recorded, kept) = match outcome {
-                    Ok(()) => (
-                        Recorded::Done,
-                        q::mark_done(conn, job.id, job.attempt).await?,
-                    ),
-                    Err(Failure::Retry(e)) if job.attempt < job.max_attempts => {
-                        let delay = retry_delay_with_jitter(job.attempt).as_secs_f64();
-                        (
-                            Recorded::Retry,
-                            q::mark_retry(conn, job.id, job.attempt, delay, &clip(e)).await?,
-                        )
-                    }
-                    Err(Failure::Retry(e)) => (
-                        Recorded::Dead,
-                        q::mark_dead(
-                            conn,
-                            job.id,
-                            job.attempt,
-                            &clip(&format!("gave up after {} attempts: {e}", job.attempt)),
-                        )
-                        .await?,
-                    ),
-                    Err(Failure::Permanent(e)) => (
-                        Recorded::Dead,
-                        q::mark_dead(conn, job.id, job.attempt, &clip(e)).await?,
-                    ),
-                };
-                if !kept {
-                    return Ok(Recorded::Lost);
+    let recorded = crate::db::plain_transaction::<_, DbError, _>(&mut conn, |conn| {
+        async move {
+            let (recorded, kept) = match outcome {
+                Ok(()) => (
+                    Recorded::Done,
+                    q::mark_done(conn, job.id, job.attempt).await?,
+                ),
+                Err(Failure::Retry(e)) if job.attempt < job.max_attempts => {
+                    let delay = retry_delay_with_jitter(job.attempt).as_secs_f64();
+                    (
+                        Recorded::Retry,
+                        q::mark_retry(conn, job.id, job.attempt, delay, &clip(e)).await?,
+                    )
                 }
-                match job.kind {
-                    Kind::PasswordReset | Kind::CampaignSchedule => {}
-                    Kind::SendEmail => {
-                        send_email::record(
-                            conn,
-                            job.id,
-                            outcome,
-                            matches!(recorded, Recorded::Dead),
-                        )
-                        .await?
-                    }
-                }
-                Ok(recorded)
+                Err(Failure::Retry(e)) => (
+                    Recorded::Dead,
+                    q::mark_dead(
+                        conn,
+                        job.id,
+                        job.attempt,
+                        &clip(&format!("gave up after {} attempts: {e}", job.attempt)),
+                    )
+                    .await?,
+                ),
+                Err(Failure::Permanent(e)) => (
+                    Recorded::Dead,
+                    q::mark_dead(conn, job.id, job.attempt, &clip(e)).await?,
+                ),
+            };
+            if !kept {
+                return Ok(Recorded::Lost);
             }
-            .scope_boxed()
-        })
-        .await?;
+            match job.kind {
+                Kind::PasswordReset | Kind::CampaignSchedule => {}
+                Kind::SendEmail => {
+                    send_email::record(conn, job.id, outcome, matches!(recorded, Recorded::Dead))
+                        .await?
+                }
+            }
+            Ok(recorded)
+        }
+        .scope_boxed()
+    })
+    .await?;
     match (&recorded, outcome) {
         (Recorded::Done, _) => tracing::info!(id = %job.id, kind = job.kind.as_str(), "job done"),
         (Recorded::Retry, Err(f)) => {
@@ -418,7 +411,7 @@ pub async fn run(worker: Worker, interval: std::time::Duration) {
 
 /// A dead job queued again by an admin (fresh attempts, due now); false when `id` is not
 /// a dead job. Runs inside the caller's transaction; wake the worker after the commit.
-pub async fn revive(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+pub async fn revive(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, DbError> {
     match q::revive(conn, id).await? {
         None => Ok(false),
         Some(kind) => {

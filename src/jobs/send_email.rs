@@ -4,9 +4,9 @@
 
 use super::{Claimed, Failure, Jobs, Kind, NewJob, Worker};
 use crate::db::jobs as q;
+use crate::db::Conn as AsyncPgConnection;
+use crate::db::DbError;
 use crate::email::{build_message_with, Email, SendError};
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 /// Queues `email` (inside the caller's transaction); returns the job id, or `None` when
@@ -17,7 +17,7 @@ pub async fn queue(
     jobs: &Jobs,
     email: &Email,
     dedup_key: Option<&str>,
-) -> QueryResult<Option<Uuid>> {
+) -> Result<Option<Uuid>, DbError> {
     let mut job = NewJob::new(Kind::SendEmail, serde_json::json!({}));
     if let Some(key) = dedup_key {
         job = job.dedup_key(key);
@@ -83,7 +83,7 @@ pub(super) async fn record(
     job_id: Uuid,
     outcome: &Result<(), Failure>,
     dead: bool,
-) -> QueryResult<()> {
+) -> Result<(), DbError> {
     match outcome {
         Ok(()) => q::email_sent(conn, job_id).await,
         Err(Failure::Retry(e) | Failure::Permanent(e)) => {
@@ -93,7 +93,7 @@ pub(super) async fn record(
 }
 
 /// The job died with its worker on the last attempt.
-pub(super) async fn record_lost(conn: &mut AsyncPgConnection, job_id: Uuid) -> QueryResult<()> {
+pub(super) async fn record_lost(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<(), DbError> {
     q::email_error(
         conn,
         job_id,

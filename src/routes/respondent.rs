@@ -57,7 +57,7 @@ fn chosen_lang(session: &LinkSession, query: Option<&str>) -> Lang {
     let q = &session.version.questionnaire;
     let wanted = query
         .and_then(Lang::parse)
-        .or_else(|| Lang::parse(&session.invitation.language));
+        .or(Some(session.invitation.language));
     q.pick_lang(wanted)
 }
 
@@ -72,7 +72,7 @@ async fn show_form(
     let session = session(&state, &mut conn, &token, &req).await?;
     let lang = chosen_lang(&session, query.lang.as_deref());
     let (response, answers) = responses::current(&mut conn, &session).await?;
-    if response.status == "submitted" {
+    if response.status == crate::domain::states::ResponseStatus::Submitted {
         let submission = Submission {
             receipt_id: response.id.to_string(),
             submitted_at: response.submitted_at,

@@ -4,17 +4,17 @@
 use super::questionnaires::QuestionnaireRegistry;
 use super::Conn;
 use crate::auth::links::LinkKeys;
+use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
 pub use crate::db::models::{Campaign, Invitation};
-use crate::db::queries;
 use crate::domain::i18n::Lang;
-use crate::domain::{dates, text};
+use crate::domain::states::CampaignStatus;
+use crate::domain::{dates, text, token};
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -58,13 +58,13 @@ pub async fn create_campaign(
         id: Uuid::new_v4(),
         name: input.name,
         template_version_id: version.id,
-        status: "open".into(),
+        status: CampaignStatus::Open,
         deadline: input.deadline,
         created_at: Utc::now(),
     };
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let c = queries::insert_campaign(tx, &campaign).await?;
+            let c = db::campaigns::insert_campaign(tx, &campaign).await?;
             audit::append(
                 tx,
                 actor,
@@ -106,11 +106,6 @@ pub struct IssuedInvitation {
     pub revoked_previous: usize,
 }
 
-/// SHA-256 of a link token, as stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Issues a link for a contact; any earlier link of the same contact for the campaign
 /// stops working. The token is derived from the new invitation's id under the current
 /// link key (`auth::links`), so a reminder can recompute it; only its hash is stored.
@@ -126,13 +121,13 @@ pub async fn issue_invitation(
     input: NewInvitation,
 ) -> Result<IssuedInvitation, AppError> {
     input.validate().map_err(from_validator)?;
-    let campaign = queries::find_campaign(conn, campaign_id)
+    let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?
         .ok_or(AppError::NotFound("campaign"))?;
-    if campaign.status == "closed" {
+    if campaign.status == CampaignStatus::Closed {
         return Err(AppError::Conflict("the campaign is closed".into()));
     }
-    let contact = queries::find_contact_of(conn, input.contact_id, input.organisation_id)
+    let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?
         .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
     let questionnaire = &registry
@@ -161,7 +156,7 @@ pub async fn issue_invitation(
                     format!("this questionnaire is in {offered}: give one of these"),
                 )
             })?,
-        None => questionnaire.pick_lang(Lang::parse(&contact.language)),
+        None => questionnaire.pick_lang(Some(contact.language)),
     };
     let invitation_id = Uuid::new_v4();
     // 256 bits (43 characters of 62 symbols each), unguessable without the secret key.
@@ -185,11 +180,11 @@ pub async fn issue_invitation(
             "the link would expire after the latest date this service accepts",
         )
     })?;
-    let token_sha256 = token_hash(&token);
+    let token_sha256 = token::token_sha256(&token);
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let response = queries::ensure_response(tx, campaign.id, contact.organisation_id).await?;
-            let revoked_previous = queries::revoke_active_invitations(tx, campaign.id, contact.id).await?;
+            let response = db::responses::ensure_response(tx, campaign.id, contact.organisation_id).await?;
+            let revoked_previous = db::invitations::revoke_active_invitations(tx, campaign.id, contact.id).await?;
             let invitation = Invitation {
                 id: invitation_id,
                 campaign_id: campaign.id,
@@ -197,14 +192,14 @@ pub async fn issue_invitation(
                 contact_id: contact.id,
                 response_id: response.id,
                 token_sha256,
-                language: language.code().into(),
+                language,
                 created_at: now,
                 expires_at,
                 revoked_at: None,
                 last_used_at: None,
                 link_key_id: Some(link_key_id),
             };
-            queries::insert_invitation(tx, &invitation).await?;
+            db::invitations::insert_invitation(tx, &invitation).await?;
             audit::append(
                 tx,
                 actor,

@@ -6,7 +6,7 @@ use crate::db::jobs as q;
 pub use crate::db::jobs::Job;
 use crate::error::AppError;
 use crate::jobs::{self, Jobs};
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use uuid::Uuid;
 

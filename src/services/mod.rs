@@ -11,7 +11,10 @@ pub mod outbox;
 pub mod questionnaires;
 pub mod responses;
 
-use diesel_async::AsyncPgConnection;
+/// The connection type every service takes (defined once, in `db`).
+pub use crate::db::Conn;
 
-/// The connection type every service takes.
-pub type Conn = AsyncPgConnection;
+/// Whether the database answers (the health check).
+pub async fn database_answers(conn: &mut Conn) -> Result<(), crate::error::AppError> {
+    Ok(crate::db::ping(conn).await?)
+}

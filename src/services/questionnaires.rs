@@ -8,13 +8,13 @@
 //! its `template_id` keys, for compatibility.)
 
 use crate::db::audit::AuditKey;
-use crate::db::{audit, models::TemplateVersion, queries};
+use crate::db::{self, audit, models::TemplateVersion};
 use crate::domain::questionnaire::{
     self, loader::content_sha256, LoadError, Questionnaire, TemplateFile,
 };
 use anyhow::{anyhow, bail, Context};
 use chrono::Utc;
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
@@ -126,7 +126,7 @@ pub async fn sync(
     let mut stored = Vec::new();
     for (file, q) in files {
         let sha = file.sha256();
-        match queries::find_template_version(conn, &q.id, q.version as i32).await? {
+        match db::questionnaire_versions::find_template_version(conn, &q.id, q.version as i32).await? {
             Some(existing) if existing.content_sha256 == sha => {}
             Some(_) => bail!(
                 "{}: version {} of {} is already stored with other content: bump \"version\" in the file (stored versions never change, campaigns depend on them)",
@@ -145,9 +145,9 @@ pub async fn sync(
                     content_sha256: sha.clone(),
                     created_at: Utc::now(),
                 };
-                crate::db::transaction::<_, diesel::result::Error, _>(conn, key, |tx| {
+                db::transaction::<_, db::DbError, _>(conn, key, |tx| {
                     async move {
-                        queries::insert_template_version(tx, &row).await?;
+                        db::questionnaire_versions::insert_template_version(tx, &row).await?;
                         audit::append(
                             tx,
                             &audit::Actor::System,
@@ -171,7 +171,7 @@ pub async fn sync(
 /// Loads every stored version into a registry.
 pub async fn load_registry(conn: &mut Conn) -> anyhow::Result<QuestionnaireRegistry> {
     let mut registry = QuestionnaireRegistry::default();
-    for row in queries::all_template_versions(conn).await? {
+    for row in db::questionnaire_versions::all_template_versions(conn).await? {
         let file = TemplateFile {
             path: format!("<stored {}@{}>", row.template_id, row.version).into(),
             source: row.source,

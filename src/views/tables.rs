@@ -70,7 +70,7 @@ pub fn users(user: &StaffUser, list: Vec<User>) -> TablePage {
         .map(|u| {
             let mut actions: Vec<_> = Role::ALL
                 .iter()
-                .filter(|r| r.as_str() != u.role)
+                .filter(|r| **r != u.role)
                 .map(|r| {
                     action(
                         format!("/staff/users/{}/role", u.id),
@@ -92,7 +92,7 @@ pub fn users(user: &StaffUser, list: Vec<User>) -> TablePage {
                 (None, false) => "active",
             };
             Row {
-                cells: vec![u.email, u.name, u.role, status.into()],
+                cells: vec![u.email, u.name, u.role.to_string(), status.into()],
                 actions,
             }
         })
@@ -119,7 +119,7 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
         .map(|t| Row {
             cells: vec![
                 t.name,
-                t.role,
+                t.role.to_string(),
                 t.created_at.format(MINUTES).to_string(),
                 t.last_used_at
                     .map(|d| d.format(MINUTES).to_string())
@@ -163,7 +163,7 @@ pub fn organisations(user: &StaffUser, list: Vec<(Organisation, i64)>) -> TableP
         .map(|(o, contacts)| {
             Row::cells(vec![
                 o.name,
-                o.kind.replace('_', " "),
+                o.kind.label(),
                 o.country,
                 o.sector.unwrap_or_default(),
                 o.external_ref.unwrap_or_default(),
@@ -211,7 +211,7 @@ pub fn campaigns(user: &StaffUser, list: Vec<CampaignRow>) -> TablePage {
                 c.campaign.name,
                 format!("{} v{}", c.template_id, c.version),
                 c.campaign.deadline.to_string(),
-                c.campaign.status,
+                c.campaign.status.to_string(),
                 format!("{} / {}", c.submitted, c.responses),
             ])
         })
@@ -259,7 +259,7 @@ pub fn flags(user: &StaffUser, registry: &QuestionnaireRegistry, list: Vec<FlagR
                 if f.critical {
                     format!("{} (trigger)", f.band)
                 } else {
-                    f.band.clone()
+                    f.band.to_string()
                 },
                 format!("{} = {}×{}", f.score, f.severity, f.likelihood),
                 format!("{} ({}) · {}", f.organisation, f.country, f.campaign),
@@ -268,7 +268,7 @@ pub fn flags(user: &StaffUser, registry: &QuestionnaireRegistry, list: Vec<FlagR
                     .map(|q| q.label.get(lang).to_string())
                     .unwrap_or(f.question_id.clone()),
                 why,
-                f.status.replace('_', " "),
+                f.status.label(),
                 f.created_at.format("%Y-%m-%d").to_string(),
             ])
         })

@@ -7,6 +7,7 @@
 mod access;
 mod api;
 mod api_shapes;
+mod architecture;
 mod audit_chain;
 mod auth;
 mod auth_hardening;

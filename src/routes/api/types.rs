@@ -3,9 +3,11 @@
 //! values, never rows themselves, so the wire format changes only when these types do.
 //! Field names are the published ones (e.g. `template_id`, kept for compatibility).
 
+use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
 use crate::domain::rating::Rating;
 use crate::domain::risk::Band;
+use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
 use crate::services::campaigns::Campaign;
 use crate::services::organisations::{Contact, Organisation};
 use crate::services::questionnaires::LoadedVersion;
@@ -24,7 +26,7 @@ pub use crate::services::responses::RatedResponse;
 #[derive(Debug, Serialize)]
 pub struct OrganisationBody {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub name: String,
     pub country: String,
     pub sector: Option<String>,
@@ -55,7 +57,7 @@ pub struct ContactBody {
     pub organisation_id: Uuid,
     pub name: String,
     pub email: String,
-    pub language: String,
+    pub language: Lang,
     pub job_title: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -116,7 +118,7 @@ pub struct CampaignBody {
     pub id: Uuid,
     pub name: String,
     pub template_version_id: Uuid,
-    pub status: String,
+    pub status: CampaignStatus,
     pub deadline: NaiveDate,
     pub created_at: DateTime<Utc>,
 }
@@ -138,10 +140,10 @@ impl From<Campaign> for CampaignBody {
 #[derive(Debug, Serialize)]
 pub struct ResponseFlags {
     pub response_id: Uuid,
-    pub status: String,
+    pub status: ResponseStatus,
     pub submitted_at: Option<DateTime<Utc>>,
     /// The worst band among the flags (`null` without flags).
-    pub overall_band: Option<String>,
+    pub overall_band: Option<Band>,
     pub rating: Rating,
     pub flags: Vec<FlagBody>,
 }
@@ -158,7 +160,7 @@ pub struct FlagBody {
     pub severity: i16,
     pub likelihood: i16,
     pub score: i16,
-    pub band: String,
+    pub band: Band,
     pub critical: bool,
     /// A knock-out rule's flag is critical whatever the matrix says.
     pub knock_out: bool,
@@ -169,7 +171,7 @@ pub struct FlagBody {
     pub answer: Value,
     /// The rule's explanation in every language of the questionnaire.
     pub explanation: Option<BTreeMap<Lang, String>>,
-    pub status: String,
+    pub status: FlagStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -177,11 +179,7 @@ impl ResponseFlags {
     /// `version`: the questionnaire version the response answers, for the questions'
     /// labels and the rules' explanations (left `null` when it is not loaded).
     pub fn new(response: Response, version: Option<&LoadedVersion>, flags: Vec<Flag>) -> Self {
-        let overall_band = flags
-            .iter()
-            .map(|f| f.band.as_str())
-            .max_by_key(|b| Band::parse(b))
-            .map(String::from);
+        let overall_band = flags.iter().map(|f| f.band).max();
         let facts: Vec<_> = flags
             .iter()
             .filter_map(crate::services::responses::flag_facts)
@@ -245,11 +243,11 @@ pub struct RatedFlag {
     pub rule_index: i32,
     pub indicator: String,
     pub score: i16,
-    pub band: String,
+    pub band: Band,
     pub knock_out: bool,
     pub affected_workers: Option<i32>,
     pub workforce: Option<i32>,
-    pub status: String,
+    pub status: FlagStatus,
 }
 
 impl From<Flag> for RatedFlag {

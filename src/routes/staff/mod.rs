@@ -9,6 +9,7 @@ mod flags;
 mod home;
 mod jobs;
 mod organisations;
+mod outbox;
 mod tokens;
 mod users;
 
@@ -32,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(campaigns::configure)
         .configure(flags::configure)
         .configure(audit::configure)
-        .configure(jobs::configure);
+        .configure(jobs::configure)
+        .configure(outbox::configure);
 }
 
 /// The table pages of the staff area. Those with a create form are shown again after

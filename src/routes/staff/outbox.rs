@@ -2,8 +2,7 @@
 //! a newcomer can read the invitation a campaign sent and click its link. The HTML part
 //! is shown as escaped source, never rendered in our origin.
 
-use super::pages::{render, PageError};
-use super::AppState;
+use super::{render, AppState, PageError};
 use crate::auth::principal::StaffUser;
 use crate::error::AppError;
 use crate::services::outbox;

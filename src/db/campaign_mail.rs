@@ -291,7 +291,7 @@ pub async fn owner_email(conn: &mut Conn, user_id: Uuid) -> QueryResult<Option<S
 
 pub async fn open_campaigns(conn: &mut Conn) -> QueryResult<Vec<OpenCampaign>> {
     campaigns::table
-        .filter(campaigns::status.eq("open"))
+        .filter(campaigns::status.eq(crate::domain::states::CampaignStatus::Open))
         .filter(campaigns::closed_at.is_null())
         .select((
             campaigns::id,
@@ -316,7 +316,7 @@ pub async fn unsubmitted_organisations(
     responses::table
         .inner_join(organisations::table)
         .filter(responses::campaign_id.eq(campaign_id))
-        .filter(responses::status.ne("submitted"))
+        .filter(responses::status.ne(crate::domain::states::ResponseStatus::Submitted))
         .filter(organisations::deactivated_at.is_null())
         .select(organisations::name)
         .order(organisations::name)

@@ -35,18 +35,7 @@ pub async fn queue_invitation(
     _jobs: &Jobs,
     invitation_id: Uuid,
 ) -> QueryResult<Option<Uuid>> {
-    let ids = q::queue_for_invitations(
-        conn,
-        Targets::Invitation(invitation_id),
-        Purpose::Invitation.as_str(),
-        "invitation:",
-        false,
-        "",
-        None,
-        None,
-    )
-    .await?;
-    Ok(ids.into_iter().next())
+    queue_one(conn, invitation_id, Purpose::Invitation, "invitation:").await
 }
 
 /// Queues the invitation emails of many invitations in two statements (a launch).
@@ -140,11 +129,22 @@ pub async fn queue_receipt(
     _jobs: &Jobs,
     invitation_id: Uuid,
 ) -> QueryResult<Option<Uuid>> {
+    queue_one(conn, invitation_id, Purpose::Receipt, "receipt:").await
+}
+
+/// Queues one email of `purpose` to the contact of `invitation_id`, once per
+/// `dedup_prefix` + invitation id, with nothing stored in its body.
+async fn queue_one(
+    conn: &mut AsyncPgConnection,
+    invitation_id: Uuid,
+    purpose: Purpose,
+    dedup_prefix: &str,
+) -> QueryResult<Option<Uuid>> {
     let ids = q::queue_for_invitations(
         conn,
         Targets::Invitation(invitation_id),
-        Purpose::Receipt.as_str(),
-        "receipt:",
+        purpose.as_str(),
+        dedup_prefix,
         false,
         "",
         None,

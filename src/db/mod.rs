@@ -9,6 +9,8 @@ pub mod audit;
 pub mod campaign_mail;
 pub mod campaigns;
 pub mod evidence;
+pub mod flag_comments;
+pub mod flag_decisions;
 pub mod flags;
 pub mod invitations;
 pub mod jobs;

@@ -5,6 +5,7 @@ pub mod answers;
 pub mod countries;
 pub mod dates;
 pub mod flag;
+pub mod flag_workflow;
 pub mod i18n;
 pub mod indicator;
 pub mod org_import;

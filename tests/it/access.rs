@@ -51,6 +51,10 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("POST", "/staff/organisations", 303, "AP", 200, 403),
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
+    ("GET", "/staff/flags/{id}", 303, "APCV", 200, 403),
+    // A decision without the page's version: refused as invalid, nothing written.
+    ("POST", "/staff/flags/{id}/decide", 303, "AC", 422, 403),
+    ("POST", "/staff/flags/{id}/comments", 303, "APC", 303, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
     ("POST", "/staff/jobs/{id}/retry", 303, "A", 303, 403),
@@ -150,6 +154,8 @@ struct Fixture {
     campaign: String,
     response: String,
     link: String,
+    /// A flag raised by another organisation's submitted response.
+    flag: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -168,12 +174,17 @@ async fn fixture(app: &TestApp) -> Fixture {
             .await
             .unwrap()
     };
+    let flag = crate::flags::flagged(app, &campaign, "Flagged Supplier")
+        .await
+        .1[0]
+        .to_string();
     Fixture {
         admin,
         org,
         campaign,
         response,
         link,
+        flag,
     }
 }
 
@@ -238,6 +249,7 @@ async fn call(
         | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
+        p if p.starts_with("/staff/flags/{id}") => pattern.replace("{id}", &fx.flag),
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();
@@ -323,6 +335,15 @@ async fn call(
             ("name", "new token"),
             ("role", "viewer"),
         ]),
+        ("POST", "/staff/flags/{id}/decide") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("action", "dissent"),
+            ("reason", "not convinced"),
+        ]),
+        ("POST", "/staff/flags/{id}/comments") => who
+            .client
+            .post(&url)
+            .form(&[("csrf_token", csrf.as_str()), ("body", "Checked the file.")]),
         ("POST", "/staff/organisations") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("name", "Form Org"),
@@ -557,6 +578,7 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
             pattern.replace("{id}", &t.id.to_string())
         }
         p if p.contains("/organisations/{id}") => p.replace("{id}", &fx.org),
+        p if p.contains("/flags/{id}") => p.replace("{id}", &fx.flag),
         p if p.contains("/campaigns/{id}") => p.replace("{id}", &fx.campaign),
         p if p.contains("/responses/{id}") => p.replace("{id}", &fx.response),
         other => other.to_string(),

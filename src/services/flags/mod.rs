@@ -19,7 +19,7 @@ use crate::domain::flag_workflow::{
 use crate::domain::role::{Permission, Role};
 use crate::error::AppError;
 use crate::services::Conn;
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -164,7 +164,7 @@ pub async fn transition_in(
             "version": outcome.version,
             "assignee": assignee.as_ref().map(|a| json!({"id": a.id, "name": a.name})),
             "reason": outcome.reason,
-            "critical": work.critical,
+            "trigger": work.critical,
         }),
     )
     .await?;

@@ -449,18 +449,18 @@ fn unknown_owners_are_row_errors() {
         preview.errors[0].message,
         "no staff member has the email stranger@example.com"
     );
+}
 
-    #[test]
-    fn utf16_without_a_byte_order_mark_is_refused_not_read_as_utf8() {
-        let utf16: Vec<u8> = HEADER
-            .encode_utf16()
-            .flat_map(|u| u.to_le_bytes())
-            .collect();
-        assert_eq!(parse(&utf16), Err(FileError::Undecodable));
-        let big_endian: Vec<u8> = HEADER
-            .encode_utf16()
-            .flat_map(|u| u.to_be_bytes())
-            .collect();
-        assert_eq!(parse(&big_endian), Err(FileError::Undecodable));
-    }
+#[test]
+fn utf16_without_a_byte_order_mark_is_refused_not_read_as_utf8() {
+    let utf16: Vec<u8> = HEADER
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    assert_eq!(parse(&utf16), Err(FileError::Undecodable));
+    let big_endian: Vec<u8> = HEADER
+        .encode_utf16()
+        .flat_map(|u| u.to_be_bytes())
+        .collect();
+    assert_eq!(parse(&big_endian), Err(FileError::Undecodable));
 }

@@ -3,6 +3,7 @@
 
 pub mod flags;
 pub mod form;
+pub mod organisations;
 pub mod outbox;
 pub mod pages;
 pub mod respondent;

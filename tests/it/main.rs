@@ -17,6 +17,7 @@ mod cli;
 mod database;
 mod embedded;
 mod evidence;
+mod flag_queue;
 mod flags;
 mod helpers;
 mod input;

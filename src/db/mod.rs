@@ -18,6 +18,7 @@ pub mod models;
 pub mod organisations;
 pub mod password_resets;
 pub mod questionnaire_versions;
+pub mod receipts;
 pub mod responses;
 pub mod schema;
 pub mod sessions;

@@ -56,7 +56,20 @@ pub async fn document(
         receipt_id: response.id.to_string(),
         submitted_at: response.submitted_at,
         fingerprint: response.answers_sha256.unwrap_or_default(),
-        declaration: None,
+        declaration: match (
+            response.signatory_name,
+            response.signatory_title,
+            response.declared_at,
+        ) {
+            (Some(signatory_name), Some(signatory_title), Some(declared_at)) => {
+                Some(receipt_pdf::Declaration {
+                    signatory_name,
+                    signatory_title,
+                    declared_at,
+                })
+            }
+            _ => None,
+        },
     };
     Ok(Some(ReceiptDocument::new(q, &answers, lang, facts)))
 }

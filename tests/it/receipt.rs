@@ -100,6 +100,19 @@ async fn the_receipt_pdf_is_there_after_submission_only_with_the_fingerprint_and
         "{receipt_page}"
     );
 
+    // The declaration signed with the submission (set here as the form records it).
+    {
+        let mut conn = app.db.conn().await;
+        diesel::update(responses::table.find(response))
+            .set((
+                responses::signatory_name.eq("山田 花子"),
+                responses::signatory_title.eq("人事部長"),
+                responses::declared_at.eq(chrono::Utc::now()),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
     let res = app.get(&format!("{link}/receipt.pdf?lang=ja")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/pdf");
@@ -123,6 +136,8 @@ async fn the_receipt_pdf_is_there_after_submission_only_with_the_fingerprint_and
         "120 人",
         "本人",
         "提出日時",
+        "宣言",
+        "山田 花子, 人事部長",
     ] {
         assert!(text.contains(shown), "{shown} in {text}");
     }

@@ -47,3 +47,43 @@ pub async fn flags_of(conn: &mut Conn, response_id: Uuid) -> QueryResult<Vec<Fla
         .load(conn)
         .await
 }
+
+/// One flag.
+pub async fn find_flag(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Flag>> {
+    flags::table
+        .find(id)
+        .select(Flag::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The flags of a response, locked until the end of the transaction.
+pub async fn lock_flags_of(conn: &mut Conn, response_id: Uuid) -> QueryResult<Vec<Flag>> {
+    flags::table
+        .filter(flags::response_id.eq(response_id))
+        .order((flags::question_id.asc(), flags::rule_index.asc()))
+        .select(Flag::as_select())
+        .for_update()
+        .load(conn)
+        .await
+}
+
+/// Moves a flag from `from` to `to`; `false` when it was no longer `from` (a stale
+/// decision). Callers decide the move with `domain::flag`.
+pub async fn set_flag_status(
+    conn: &mut Conn,
+    id: Uuid,
+    from: crate::domain::flag::FlagStatus,
+    to: crate::domain::flag::FlagStatus,
+) -> QueryResult<bool> {
+    diesel::update(
+        flags::table
+            .filter(flags::id.eq(id))
+            .filter(flags::status.eq(from)),
+    )
+    .set((flags::status.eq(to), flags::updated_at.eq(diesel::dsl::now)))
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}

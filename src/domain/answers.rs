@@ -189,7 +189,8 @@ pub fn parse_form(
     out
 }
 
-fn check_upload(upload: &Upload) -> Result<Value, Msg> {
+/// Checks an evidence file (size, type) and returns its metadata.
+pub fn check_upload(upload: &Upload) -> Result<Value, Msg> {
     if upload.bytes.len() > MAX_EVIDENCE_BYTES {
         return Err(Msg::FileTooLarge(MAX_EVIDENCE_BYTES / 1024 / 1024));
     }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod health;
 pub mod pages;
 pub mod respondent;
+pub mod respondent_clarification;
 pub mod staff;
 
 use actix_web::web;
@@ -17,6 +18,7 @@ pub use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(respondent::configure)
+        .configure(respondent_clarification::configure)
         .configure(account::configure)
         .configure(staff::configure)
         .configure(pages::configure)

@@ -34,7 +34,7 @@ struct LangQuery {
 /// The link's session, read on the request's connection.
 /// A token that finds no link counts against the client's address
 /// (`auth::link_throttle`): 429 beyond the limit. A valid link is always served.
-async fn session(
+pub(super) async fn session(
     state: &AppState,
     conn: &mut crate::services::Conn,
     token: &str,
@@ -53,7 +53,7 @@ async fn session(
     }
 }
 
-fn chosen_lang(session: &LinkSession, query: Option<&str>) -> Lang {
+pub(super) fn chosen_lang(session: &LinkSession, query: Option<&str>) -> Lang {
     let q = &session.version.questionnaire;
     let wanted = query
         .and_then(Lang::parse)
@@ -222,7 +222,7 @@ async fn evidence(
 }
 
 /// Reads a multipart form into text values and files, within size limits.
-async fn read_form(mut payload: Multipart) -> Result<(RawInput, String), PageError> {
+pub(super) async fn read_form(mut payload: Multipart) -> Result<(RawInput, String), PageError> {
     let too_big = || {
         PageError(AppError::BadRequest(format!(
             "the form is larger than {} MB",

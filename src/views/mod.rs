@@ -1,9 +1,11 @@
 //! View models and askama templates (in `templates/`): every page is rendered here,
 //! escaped by askama, from plain data.
 
+pub mod clarification;
 pub mod form;
 pub mod outbox;
 pub mod pages;
+pub mod remedy;
 pub mod respondent;
 pub mod staff;
 pub mod tables;

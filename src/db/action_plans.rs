@@ -49,20 +49,18 @@ pub async fn plans_of_flag(conn: &mut Conn, flag_id: Uuid) -> QueryResult<Vec<Ac
         .await
 }
 
-/// Moves a plan from `from` to `to` (fenced: `false` when it was no longer `from`).
+/// Moves a plan from `from` to `to` (fenced: `false` when it was no longer `from`),
+/// with its completion time and verifier as they now stand.
 pub async fn set_status(
     conn: &mut Conn,
     id: Uuid,
     from: PlanStatus,
     to: PlanStatus,
     now: DateTime<Utc>,
+    completed_at: Option<DateTime<Utc>>,
     verified_by: Option<Uuid>,
 ) -> QueryResult<bool> {
-    let completed = match to {
-        PlanStatus::Completed => Some(now),
-        _ => None,
-    };
-    let n = diesel::update(
+    diesel::update(
         action_plans::table
             .filter(action_plans::id.eq(id))
             .filter(action_plans::status.eq(from)),
@@ -70,18 +68,13 @@ pub async fn set_status(
     .set((
         action_plans::status.eq(to),
         action_plans::updated_at.eq(now),
+        action_plans::completed_at.eq(completed_at),
         action_plans::verified_by.eq(verified_by),
         action_plans::verified_at.eq(verified_by.map(|_| now)),
     ))
     .execute(conn)
-    .await?;
-    if n == 1 && completed.is_some() {
-        diesel::update(action_plans::table.find(id))
-            .set(action_plans::completed_at.eq(completed))
-            .execute(conn)
-            .await?;
-    }
-    Ok(n == 1)
+    .await
+    .map(|n| n == 1)
 }
 
 /// Sets the remedy facts of a plan (insert or replace).

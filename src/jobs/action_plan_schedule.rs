@@ -50,7 +50,10 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<usize> {
             .as_deref()
             .and_then(Lang::parse)
             .unwrap_or(Lang::En);
-        let link = format!("{}/staff/action-plans/{}", worker.public_base_url, d.plan.id);
+        let link = format!(
+            "{}/staff/action-plans/{}",
+            worker.public_base_url, d.plan.id
+        );
         let base = PlanNotice {
             lang,
             notice,
@@ -66,7 +69,12 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<usize> {
             },
             sender_company: worker.sender_company.clone(),
         };
-        messages.push((d, notice, d.owner_email.clone(), base.render(&d.owner_email)?));
+        messages.push((
+            d,
+            notice,
+            d.owner_email.clone(),
+            base.render(&d.owner_email)?,
+        ));
         if notice == Notice::Overdue && d.creator_email != d.owner_email {
             let to_creator = PlanNotice {
                 lang: Lang::En,

@@ -46,7 +46,15 @@ async fn show(
         _ => "",
     };
     Ok(render(&page(
-        &session, &token, csrf, lang, &items, &current, None, &[], notice,
+        &session,
+        &token,
+        csrf,
+        lang,
+        &items,
+        &current,
+        None,
+        &[],
+        notice,
     ))?)
 }
 
@@ -73,8 +81,7 @@ async fn reply(
         .unwrap_or("");
     if !csrf::same(&expected, presented) {
         return Err(PageError(AppError::Forbidden(
-            "the form did not come from this site (CSRF check failed): open your link again"
-                .into(),
+            "the form did not come from this site (CSRF check failed): open your link again".into(),
         )));
     }
     let mut conn = state.pool.get().await?;

@@ -10,7 +10,9 @@ use super::clarifications::{bring_flag_to, move_flag};
 use super::Conn;
 use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
-pub use crate::db::models::{ActionPlan, ActionPlanRemedy, Contact, Flag, NewEvidenceFile, Organisation, User};
+pub use crate::db::models::{
+    ActionPlan, ActionPlanRemedy, Contact, Flag, NewEvidenceFile, Organisation, User,
+};
 use crate::domain::answers::{check_upload, FieldError, Upload};
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
@@ -106,7 +108,10 @@ pub async fn create(
             ))
         }
         Owner::Staff(id) if !ctx.staff.iter().any(|u| u.id == id) => {
-            return Err(AppError::field("owner", "owner: not an active staff member"))
+            return Err(AppError::field(
+                "owner",
+                "owner: not an active staff member",
+            ))
         }
         _ => {}
     }
@@ -154,14 +159,14 @@ pub async fn create(
                 verified_at: None,
                 verified_by: None,
             };
-            let plan = db::action_plans::insert_plan(tx, &plan).await.map_err(|e| {
-                match AppError::from(e) {
+            let plan = db::action_plans::insert_plan(tx, &plan)
+                .await
+                .map_err(|e| match AppError::from(e) {
                     AppError::Conflict(_) => AppError::Conflict(
                         "this flag already has a plan that is not verified".into(),
                     ),
                     other => other,
-                }
-            })?;
+                })?;
             db::action_plans::set_remedy(tx, plan.id, &input.remedy, now).await?;
             audit::append(
                 tx,
@@ -222,12 +227,24 @@ pub async fn set_status(
                 let flag = db::flags::find_flag(tx, plan.flag_id)
                     .await?
                     .ok_or(AppError::NotFound("flag"))?;
-                move_flag(tx, &actor, &flag, FlagStatus::ActionInProgress, "plan started")
-                    .await?;
+                move_flag(
+                    tx,
+                    &actor,
+                    &flag,
+                    FlagStatus::ActionInProgress,
+                    "plan started",
+                )
+                .await?;
             }
             let now = Utc::now();
             let verifier = (to == PlanStatus::Verified).then_some(member);
-            if !db::action_plans::set_status(tx, plan_id, plan.status, to, now, verifier).await? {
+            let completed = match to {
+                PlanStatus::Completed => Some(now),
+                _ => plan.completed_at,
+            };
+            if !db::action_plans::set_status(tx, plan_id, plan.status, to, now, completed, verifier)
+                .await?
+            {
                 return Err(stale());
             }
             audit::append(

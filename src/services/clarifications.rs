@@ -132,8 +132,7 @@ pub async fn of_response(
     registry: &QuestionnaireRegistry,
     response_id: Uuid,
 ) -> Result<ResponseClarifications, AppError> {
-    let (response, version) =
-        super::responses::find_response(conn, registry, response_id).await?;
+    let (response, version) = super::responses::find_response(conn, registry, response_id).await?;
     let organisation = db::organisations::find_organisation(conn, response.organisation_id)
         .await?
         .map(|o| o.name)
@@ -176,10 +175,11 @@ pub async fn request(
     response_id: Uuid,
     asked: &BTreeMap<String, String>,
 ) -> Result<ClarificationRequest, AppError> {
-    let (response, version) =
-        super::responses::find_response(conn, registry, response_id).await?;
+    let (response, version) = super::responses::find_response(conn, registry, response_id).await?;
     let version = version.ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("the response's questionnaire is not loaded"))
+        AppError::Internal(anyhow::anyhow!(
+            "the response's questionnaire is not loaded"
+        ))
     })?;
     if response.status != ResponseStatus::Submitted {
         return Err(AppError::BadRequest(
@@ -237,8 +237,7 @@ pub async fn request(
             if errors.is_empty() && chosen.is_empty() {
                 errors.push(FieldError {
                     field: "question".into(),
-                    message: "question: write a question beside at least one flagged answer"
-                        .into(),
+                    message: "question: write a question beside at least one flagged answer".into(),
                 });
             }
             if !errors.is_empty() {
@@ -343,8 +342,7 @@ pub async fn open_for(
     conn: &mut Conn,
     session: &LinkSession,
 ) -> Result<Option<(ClarificationRequest, Vec<ClarificationItem>, Answers)>, AppError> {
-    let Some(request) = db::clarifications::open_request(conn, session.response_id()).await?
-    else {
+    let Some(request) = db::clarifications::open_request(conn, session.response_id()).await? else {
         return Ok(None);
     };
     let items = db::clarifications::items_of(conn, request.id).await?;

@@ -106,7 +106,9 @@ pub fn notice_text(kind: &str, lang: Lang) -> String {
         ("none", Lang::Vi) => "Hiện không có câu hỏi nào cần trả lời.",
         ("none", _) => "There is no question waiting for your reply.",
         (_, Lang::Ja) => "確認が必要な回答があります（下に表示）。まだ何も送信されていません。",
-        (_, Lang::Vi) => "Một số câu trả lời cần được sửa (đánh dấu bên dưới). Chưa có gì được gửi.",
+        (_, Lang::Vi) => {
+            "Một số câu trả lời cần được sửa (đánh dấu bên dưới). Chưa có gì được gửi."
+        }
         _ => "Some answers need your attention (marked below). Nothing was sent yet.",
     }
     .to_string()

@@ -194,7 +194,10 @@ pub fn remedy_lines(r: &ActionPlanRemedy) -> Vec<(String, String)> {
             out.push((k.to_string(), v));
         }
     };
-    push("Workers affected", r.workers_affected.map(|n| n.to_string()));
+    push(
+        "Workers affected",
+        r.workers_affected.map(|n| n.to_string()),
+    );
     push(
         "Recruitment fees repaid",
         r.fees_repaid_hundredths.map(|a| {
@@ -405,7 +408,10 @@ pub fn plan_page(
         .collect();
     let r = &ctx.remedy;
     let remedy_values: HashMap<String, String> = [
-        ("workers_affected", r.workers_affected.map(|n| n.to_string())),
+        (
+            "workers_affected",
+            r.workers_affected.map(|n| n.to_string()),
+        ),
         (
             "fees_repaid_amount",
             r.fees_repaid_hundredths.map(format_amount),

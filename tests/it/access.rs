@@ -35,6 +35,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         404,
         404,
     ),
+    ("GET", "/r/{token}/clarification", 200, "APCV", 200, 200),
+    ("POST", "/r/{token}/clarification", 303, "APCV", 303, 303),
     ("GET", "/staff", 303, "APCV", 200, 403),
     ("GET", "/account/password", 303, "APCV", 200, 403),
     ("POST", "/account/password", 303, "APCV", 200, 403),
@@ -51,6 +53,81 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("POST", "/staff/organisations", 303, "AP", 200, 403),
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
+    // The fixture's response is not submitted (nothing to clarify: 400); the plan
+    // routes act on ids that do not exist (404 once allowed).
+    (
+        "GET",
+        "/staff/responses/{id}/clarifications",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/responses/{id}/clarifications",
+        303,
+        "AC",
+        400,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/flags/{id}/action-plans",
+        303,
+        "APCV",
+        404,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/flags/{id}/action-plans",
+        303,
+        "AC",
+        404,
+        403,
+    ),
+    ("GET", "/staff/action-plans/{id}", 303, "APCV", 404, 403),
+    (
+        "POST",
+        "/staff/action-plans/{id}/status",
+        303,
+        "AC",
+        404,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/remedy",
+        303,
+        "AC",
+        404,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/evidence",
+        303,
+        "AC",
+        400,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/action-plans/{id}/evidence/{file_id}",
+        303,
+        "APCV",
+        404,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/close",
+        303,
+        "AC",
+        404,
+        403,
+    ),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
     ("POST", "/staff/jobs/{id}/retry", 303, "A", 303, 403),
@@ -238,6 +315,11 @@ async fn call(
         | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
+        "/r/{token}/clarification" => format!("{}/clarification", fx.link),
+        "/staff/responses/{id}/clarifications" => pattern.replace("{id}", &fx.response),
+        p if p.starts_with("/staff/flags/{id}/") || p.starts_with("/staff/action-plans/{id}") => p
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();
@@ -303,6 +385,15 @@ async fn call(
                 .text("action", "save");
             who.client.post(&url).multipart(form)
         }
+        ("POST", "/r/{token}/clarification") => {
+            let token = app.form_csrf(&fx.link).await;
+            let form = reqwest::multipart::Form::new().text("csrf_token", token);
+            who.client.post(&url).multipart(form)
+        }
+        ("POST", "/staff/action-plans/{id}/status") => who
+            .client
+            .post(&url)
+            .form(&[("csrf_token", csrf.as_str()), ("to", "in_progress")]),
         ("POST", "/account/password") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("current_password", PASSWORD),

@@ -25,6 +25,7 @@ mod loader;
 mod mail;
 mod outbox_viewer;
 mod plans;
+mod remedy;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;

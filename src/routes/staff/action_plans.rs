@@ -88,8 +88,7 @@ async fn create(
     let plan_form: PlanForm = fields(&posted)?;
     let today = Utc::now().date_naive();
     let mut conn = state.pool.get().await?;
-    match action_plans::create(&mut conn, &state.audit_key, user.id, id, &plan_form, today).await
-    {
+    match action_plans::create(&mut conn, &state.audit_key, user.id, id, &plan_form, today).await {
         Ok(plan) => Ok(see_other(&format!("/staff/action-plans/{}", plan.id))),
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let ctx = action_plans::flag_context(&mut conn, id).await?;
@@ -210,8 +209,7 @@ async fn set_remedy(
     let posted: HashMap<String, String> = form.into_inner().into_iter().collect();
     let remedy: RemedyForm = fields(&posted)?;
     let mut conn = state.pool.get().await?;
-    let outcome =
-        action_plans::set_remedy(&mut conn, &state.audit_key, user.id, id, &remedy).await;
+    let outcome = action_plans::set_remedy(&mut conn, &state.audit_key, user.id, id, &remedy).await;
     after(&state, &user, id, outcome, "remedy").await
 }
 
@@ -225,7 +223,10 @@ async fn add_evidence(
     let id = path_id(&id, "action plan")?;
     let (input, _) = read_form(payload).await?;
     let outcome = match input.uploads.get("evidence") {
-        None => Err(AppError::field("evidence", "evidence: choose a file to upload")),
+        None => Err(AppError::field(
+            "evidence",
+            "evidence: choose a file to upload",
+        )),
         Some(upload) => {
             let mut conn = state.pool.get().await?;
             action_plans::add_evidence(
@@ -265,7 +266,11 @@ async fn evidence(
             header::CONTENT_DISPOSITION,
             format!(
                 "attachment; filename=\"{}\"",
-                if safe.is_empty() { "evidence".into() } else { safe }
+                if safe.is_empty() {
+                    "evidence".into()
+                } else {
+                    safe
+                }
             ),
         ))
         .body(bytes))

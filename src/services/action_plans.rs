@@ -256,9 +256,9 @@ pub async fn set_status(
                 json!({"flag_id": plan.flag_id, "from": plan.status.as_str(), "to": to.as_str()}),
             )
             .await?;
-            Ok(db::action_plans::find_plan(tx, plan_id)
+            db::action_plans::find_plan(tx, plan_id)
                 .await?
-                .ok_or(AppError::NotFound("action plan"))?)
+                .ok_or(AppError::NotFound("action plan"))
         }
         .scope_boxed()
     })

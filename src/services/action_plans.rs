@@ -419,7 +419,7 @@ pub async fn close_flag(
                 "action_plan.flag_closed",
                 "action_plan",
                 plan_id,
-                json!({"flag_id": flag.id, "verified_by": plan.verified_by, "critical": flag.critical}),
+                json!({"flag_id": flag.id, "verified_by": plan.verified_by, "knock_out": flag.critical}),
             )
             .await?;
             Ok(())

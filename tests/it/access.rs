@@ -619,6 +619,10 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
         }
         "/r/{token}" => fx.link.clone(),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        "/r/{token}/clarification" => format!("{}/clarification", fx.link),
+        p if p.starts_with("/staff/flags/{id}/") || p.starts_with("/staff/action-plans/{id}") => p
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let email = format!("victim-{}@example.com", uuid::Uuid::new_v4().simple());
             let (u, _) = accounts::create_user(

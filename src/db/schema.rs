@@ -443,3 +443,14 @@ diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, organisation
 diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, campaigns);
 diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, users);
 diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, invitations);
+
+diesel::table! {
+    org_import_uploads (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        file_name -> Text,
+        sha256 -> Text,
+        content -> Bytea,
+        created_at -> Timestamptz,
+    }
+}

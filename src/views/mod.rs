@@ -3,6 +3,7 @@
 
 pub mod clarification;
 pub mod form;
+pub mod organisations;
 pub mod outbox;
 pub mod pages;
 pub mod remedy;

@@ -218,6 +218,21 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/staff/action-plans/{id}/close",
         Access::Needs(Permission::DecideFlags),
     ),
+    (
+        "GET",
+        "/staff/flags/{id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/flags/{id}/decide",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "POST",
+        "/staff/flags/{id}/comments",
+        Access::Needs(Permission::CommentOnFlags),
+    ),
     ("GET", "/staff/audit", Access::Needs(Permission::ViewAudit)),
     ("GET", "/staff/jobs", Access::Needs(Permission::ManageJobs)),
     (

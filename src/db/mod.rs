@@ -12,6 +12,8 @@ pub mod campaigns;
 pub mod clarifications;
 pub mod contacts;
 pub mod evidence;
+pub mod flag_comments;
+pub mod flag_decisions;
 pub mod flags;
 pub mod invitations;
 pub mod jobs;

@@ -6,7 +6,8 @@
 //! through `domain::flag` where the workflow says so and is audited in its own
 //! transaction. Reminders and overdue notices: `jobs::action_plan_schedule`.
 
-use super::clarifications::{bring_flag_to, move_flag};
+use super::clarifications::{bring_to_review, decide, reviewable};
+use super::flags::FlagActor;
 use super::Conn;
 use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
@@ -15,6 +16,7 @@ pub use crate::db::models::{
 };
 use crate::domain::answers::{check_upload, FieldError, Upload};
 use crate::domain::flag::FlagStatus;
+use crate::domain::flag_workflow::Action;
 use crate::domain::i18n::Lang;
 use crate::domain::remedy::{parse_plan, parse_remedy, Owner, PlanForm, PlanStatus, RemedyForm};
 use crate::domain::role::Permission;
@@ -122,20 +124,22 @@ pub async fn create(
                 .await?
                 .ok_or(AppError::NotFound("flag"))?;
             if flag.status != FlagStatus::CorrectiveActionRequired {
-                bring_flag_to(
+                if !reviewable(flag.status) {
+                    return Err(AppError::Conflict(format!(
+                        "the flag is {}: a plan can be made on a flag that is open, in review or escalated",
+                        flag.status.label()
+                    )));
+                }
+                bring_to_review(tx, member, &flag).await?;
+                decide(
                     tx,
-                    &actor,
-                    &flag,
-                    FlagStatus::CorrectiveActionRequired,
-                    "corrective action plan",
+                    FlagActor::Member(member),
+                    flag_id,
+                    Action::RequireAction {
+                        reason: input.root_cause.clone(),
+                    },
                 )
-                .await
-                .map_err(|e| match e {
-                    AppError::Conflict(m) => AppError::Conflict(format!(
-                        "{m}: a plan can be made on a flag that is open, in review or escalated"
-                    )),
-                    other => other,
-                })?;
+                .await?;
             }
             let now = Utc::now();
             let (owner_contact_id, owner_user_id) = match input.owner {
@@ -227,14 +231,25 @@ pub async fn set_status(
                 let flag = db::flags::find_flag(tx, plan.flag_id)
                     .await?
                     .ok_or(AppError::NotFound("flag"))?;
-                move_flag(
-                    tx,
-                    &actor,
-                    &flag,
-                    FlagStatus::ActionInProgress,
-                    "plan started",
-                )
-                .await?;
+                decide(tx, FlagActor::Member(member), flag.id, Action::StartAction).await?;
+            }
+            if to == PlanStatus::Verified {
+                let flag = db::flags::find_flag(tx, plan.flag_id)
+                    .await?
+                    .ok_or(AppError::NotFound("flag"))?;
+                // Verifying the plan of a critical flag is the first signature of its
+                // four-eyes close; another member closes it.
+                if flag.critical && flag.status == FlagStatus::ActionInProgress {
+                    decide(
+                        tx,
+                        FlagActor::Member(member),
+                        flag.id,
+                        Action::SignClose {
+                            note: "corrective action plan verified".into(),
+                        },
+                    )
+                    .await?;
+                }
             }
             let now = Utc::now();
             let verifier = (to == PlanStatus::Verified).then_some(member);
@@ -412,7 +427,15 @@ pub async fn close_flag(
                     "a critical flag is closed by two committee members: another member than the one who verified the plan must close it".into(),
                 ));
             }
-            move_flag(tx, &actor, &flag, FlagStatus::Closed, "plan verified").await?;
+            decide(
+                tx,
+                FlagActor::Member(member),
+                flag.id,
+                Action::Close {
+                    note: "corrective action plan verified".into(),
+                },
+            )
+            .await?;
             audit::append(
                 tx,
                 &actor,

@@ -3,7 +3,7 @@
 //! - [`request`]: a committee member asks about one or more **flagged** answers of a
 //!   submitted response. One transaction: the request and its items (each with the
 //!   answer as it stands and its score), the flags moved to "clarification requested"
-//!   (`move_flag`), the email to the contact queued in the outbox
+//!   (`services::flags::transition_in`), the email to the contact queued in the outbox
 //!   (`jobs::campaign_mail::queue_clarification`, rendered at send time with the link
 //!   to `/r/{token}/clarification`), and the audit entry.
 //! - [`reply`]: through the link, the respondent answers **only the reopened
@@ -22,12 +22,14 @@ pub use crate::db::models::{ClarificationItem, ClarificationRequest, Flag};
 use crate::domain::answers::{parse_form, to_form_values, Answers, FieldError, Mode, RawInput};
 use crate::domain::clarification::{self as rules, QUESTION_MAX};
 use crate::domain::flag::FlagStatus;
+use crate::domain::flag_workflow::Action;
 use crate::domain::i18n::Lang;
 use crate::domain::risk;
 use crate::domain::states::ResponseStatus;
 use crate::domain::text::{clean_answer, clean_multi_line};
 use crate::error::AppError;
 use crate::jobs::{campaign_mail, Jobs};
+use crate::services::flags::{self, FlagActor};
 use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
 use serde_json::json;
@@ -40,68 +42,46 @@ pub fn note_field(question_id: &str) -> String {
     format!("{question_id}.note")
 }
 
-/// Moves a flag along the committee workflow (`domain::flag`), with an audit entry in
-/// the caller's transaction. A flag that another member moved meanwhile is refused
-/// (stale decision), nothing is overwritten.
-pub(crate) async fn move_flag(
+/// One decision on a flag through the flag workflow's one transition function
+/// (`services::flags::transition_in`: its rules, decision row and audit entry), in the
+/// caller's transaction, from the flag's version as read in that transaction.
+pub(crate) async fn decide(
     tx: &mut db::Tx<'_>,
-    actor: &Actor,
-    flag: &Flag,
-    to: FlagStatus,
-    reason: &str,
+    actor: FlagActor,
+    flag_id: Uuid,
+    action: Action,
 ) -> Result<(), AppError> {
-    flag.status.move_to(to).map_err(AppError::Conflict)?;
-    if !db::flags::set_flag_status(tx, flag.id, flag.status, to).await? {
-        return Err(AppError::Conflict(format!(
-            "flag {} was changed by someone else meanwhile; reload the page",
-            flag.id
-        )));
-    }
-    audit::append(
-        tx,
-        actor,
-        "flag.status_changed",
-        "flag",
-        flag.id,
-        json!({"from": flag.status.as_str(), "to": to.as_str(), "reason": reason}),
-    )
-    .await?;
+    let version = db::flags::lock_work(tx, flag_id)
+        .await?
+        .ok_or(AppError::NotFound("flag"))?
+        .version;
+    flags::transition_in(tx, actor, flag_id, Some(version), &action).await?;
     Ok(())
 }
 
-/// The moves that bring a flag to `to` through review (open → in review → …).
-pub(crate) fn path_to(from: FlagStatus, to: FlagStatus) -> Option<Vec<FlagStatus>> {
-    if from.can_move_to(to) {
-        return Some(vec![to]);
-    }
-    match from {
-        FlagStatus::Open | FlagStatus::Escalated if FlagStatus::InReview.can_move_to(to) => {
-            Some(vec![FlagStatus::InReview, to])
-        }
-        _ => None,
-    }
+/// Whether a flag in this state can be taken to review by `bring_to_review`.
+pub(crate) fn reviewable(status: FlagStatus) -> bool {
+    matches!(
+        status,
+        FlagStatus::Open | FlagStatus::InReview | FlagStatus::Escalated
+    )
 }
 
-/// Moves `flag` to `to` through review when needed.
-pub(crate) async fn bring_flag_to(
+/// An open or escalated flag is first assigned to the member acting on it (which puts
+/// it in review), as the workflow requires before a decision.
+pub(crate) async fn bring_to_review(
     tx: &mut db::Tx<'_>,
-    actor: &Actor,
+    member: Uuid,
     flag: &Flag,
-    to: FlagStatus,
-    reason: &str,
 ) -> Result<(), AppError> {
-    let steps = path_to(flag.status, to).ok_or_else(|| {
-        AppError::Conflict(
-            flag.status
-                .move_to(to)
-                .err()
-                .unwrap_or_else(|| "not allowed".into()),
+    if matches!(flag.status, FlagStatus::Open | FlagStatus::Escalated) {
+        decide(
+            tx,
+            FlagActor::Member(member),
+            flag.id,
+            Action::Assign { to: member },
         )
-    })?;
-    let mut current = flag.clone();
-    for step in steps {
-        move_flag(tx, actor, &current, step, reason).await?;
-        current.status = step;
+        .await?;
     }
     Ok(())
 }
@@ -223,7 +203,7 @@ pub async fn request(
                 let open: Vec<&Flag> = flags
                     .iter()
                     .filter(|f| &f.question_id == question_id)
-                    .filter(|f| path_to(f.status, FlagStatus::ClarificationRequested).is_some())
+                    .filter(|f| reviewable(f.status))
                     .collect();
                 if let Some(problem) = rules::cannot_reopen(q, question_id, !open.is_empty()) {
                     errors.push(FieldError {
@@ -289,14 +269,14 @@ pub async fn request(
                 })
                 .collect();
             db::clarifications::insert_items(tx, &items).await?;
-            for (_, _, open) in &chosen {
+            for (_, text, open) in &chosen {
                 for flag in open {
-                    bring_flag_to(
+                    bring_to_review(tx, member, flag).await?;
+                    decide(
                         tx,
-                        &actor,
-                        flag,
-                        FlagStatus::ClarificationRequested,
-                        "clarification requested",
+                        FlagActor::Member(member),
+                        flag.id,
+                        Action::RequestClarification { note: text.clone() },
                     )
                     .await?;
                 }
@@ -474,7 +454,13 @@ pub async fn reply(
                 f.status == FlagStatus::ClarificationRequested
                     && items.iter().any(|i| i.flag_ids.contains(&f.id))
             }) {
-                move_flag(tx, &actor, flag, FlagStatus::InReview, "supplier replied").await?;
+                decide(
+                    tx,
+                    FlagActor::Contact(contact_id),
+                    flag.id,
+                    Action::ClarificationAnswered,
+                )
+                .await?;
             }
             audit::append(
                 tx,

@@ -6,6 +6,7 @@ pub mod action_plans;
 pub mod audit;
 pub mod campaigns;
 pub mod clarifications;
+pub mod flags;
 pub mod jobs;
 pub mod listings;
 pub mod organisations;

@@ -2,6 +2,7 @@
 //! escaped by askama, from plain data.
 
 pub mod clarification;
+pub mod flags;
 pub mod form;
 pub mod organisations;
 pub mod outbox;

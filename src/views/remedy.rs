@@ -297,6 +297,9 @@ pub struct FlagPlansPage {
     pub today: String,
     pub values: HashMap<String, String>,
     pub errors: Vec<(String, String)>,
+    /// The clarifications that reopened this flag's answer: (asked at, answered at,
+    /// the answer's original and reply with the scores).
+    pub clarifications: Vec<(String, String, ItemView)>,
 }
 
 impl FlagPlansPage {
@@ -306,9 +309,15 @@ impl FlagPlansPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn flag_plans_page(
     nav: StaffNav,
     ctx: &FlagContext,
+    questionnaire: Option<&Questionnaire>,
+    clarifications: &[(
+        crate::services::clarifications::ClarificationRequest,
+        ClarificationItem,
+    )],
     may_decide: bool,
     today: chrono::NaiveDate,
     values: HashMap<String, String>,
@@ -327,6 +336,18 @@ pub fn flag_plans_page(
         today: today.to_string(),
         values,
         errors,
+        clarifications: clarifications
+            .iter()
+            .map(|(r, i)| {
+                (
+                    r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    r.answered_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default(),
+                    item_view(questionnaire, i, r.answered_at.is_some()),
+                )
+            })
+            .collect(),
     }
 }
 

@@ -140,8 +140,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ),
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
-    // The fixture's response is not submitted (nothing to clarify: 400); the plan
-    // routes act on ids that do not exist (404 once allowed).
+    // The fixture's response is not submitted (nothing to clarify: 400); an empty plan
+    // form is refused (422); the plan routes act on a plan that does not exist (404).
     (
         "GET",
         "/staff/responses/{id}/clarifications",
@@ -163,7 +163,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         "/staff/flags/{id}/action-plans",
         303,
         "APCV",
-        404,
+        200,
         403,
     ),
     (
@@ -171,7 +171,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         "/staff/flags/{id}/action-plans",
         303,
         "AC",
-        404,
+        422,
         403,
     ),
     ("GET", "/staff/action-plans/{id}", 303, "APCV", 404, 403),
@@ -215,6 +215,10 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         404,
         403,
     ),
+    ("GET", "/staff/flags/{id}", 303, "APCV", 200, 403),
+    // A decision without the page's version: refused as invalid, nothing written.
+    ("POST", "/staff/flags/{id}/decide", 303, "AC", 422, 403),
+    ("POST", "/staff/flags/{id}/comments", 303, "APC", 303, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
     ("POST", "/staff/jobs/{id}/retry", 303, "A", 303, 403),
@@ -315,6 +319,8 @@ struct Fixture {
     campaign: String,
     response: String,
     link: String,
+    /// A flag raised by another organisation's submitted response.
+    flag: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -333,6 +339,10 @@ async fn fixture(app: &TestApp) -> Fixture {
             .await
             .unwrap()
     };
+    let flag = crate::flags::flagged(app, &campaign, "Flagged Supplier")
+        .await
+        .1[0]
+        .to_string();
     Fixture {
         admin,
         org,
@@ -340,6 +350,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         campaign,
         response,
         link,
+        flag,
     }
 }
 
@@ -404,15 +415,16 @@ async fn call(
         | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
-        "/r/{token}/clarification" => format!("{}/clarification", fx.link),
-        "/staff/responses/{id}/clarifications" => pattern.replace("{id}", &fx.response),
-        p if p.starts_with("/staff/flags/{id}/") || p.starts_with("/staff/action-plans/{id}") => p
-            .replace("{id}", &uuid::Uuid::new_v4().to_string())
-            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         p if p.starts_with("/staff/organisations/{id}") => p
             .replace("{id}", &fx.org)
             .replace("{contact_id}", &fx.contact),
         p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
+        p if p.starts_with("/staff/flags/{id}") => pattern.replace("{id}", &fx.flag),
+        "/r/{token}/clarification" => format!("{}/clarification", fx.link),
+        "/staff/responses/{id}/clarifications" => pattern.replace("{id}", &fx.response),
+        p if p.starts_with("/staff/action-plans/{id}") => p
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();
@@ -507,6 +519,15 @@ async fn call(
             ("name", "new token"),
             ("role", "viewer"),
         ]),
+        ("POST", "/staff/flags/{id}/decide") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("action", "dissent"),
+            ("reason", "not convinced"),
+        ]),
+        ("POST", "/staff/flags/{id}/comments") => who
+            .client
+            .post(&url)
+            .form(&[("csrf_token", csrf.as_str()), ("body", "Checked the file.")]),
         ("POST", "/staff/organisations") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("name", "Form Org"),
@@ -712,10 +733,6 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
         }
         "/r/{token}" => fx.link.clone(),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
-        "/r/{token}/clarification" => format!("{}/clarification", fx.link),
-        p if p.starts_with("/staff/flags/{id}/") || p.starts_with("/staff/action-plans/{id}") => p
-            .replace("{id}", &uuid::Uuid::new_v4().to_string())
-            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let email = format!("victim-{}@example.com", uuid::Uuid::new_v4().simple());
             let (u, _) = accounts::create_user(
@@ -748,6 +765,11 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
             .replace("{id}", &fx.org)
             .replace("{contact_id}", &fx.contact),
         p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
+        p if p.contains("/flags/{id}") => p.replace("{id}", &fx.flag),
+        "/r/{token}/clarification" => format!("{}/clarification", fx.link),
+        p if p.starts_with("/staff/action-plans/{id}") => p
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         p if p.contains("/campaigns/{id}") => p.replace("{id}", &fx.campaign),
         p if p.contains("/responses/{id}") => p.replace("{id}", &fx.response),
         other => other.to_string(),

@@ -9,7 +9,7 @@ use crate::domain::remedy::{PlanForm, PlanStatus, RemedyForm};
 use crate::error::AppError;
 use crate::routes::pages::see_other;
 use crate::routes::respondent::read_form;
-use crate::services::action_plans;
+use crate::services::{action_plans, clarifications, responses};
 use crate::views::remedy::{flag_plans_page, plan_page};
 use crate::views::staff::StaffNav;
 use actix_multipart::Multipart;
@@ -66,9 +66,14 @@ async fn flag_plans(
     let id = path_id(&id, "flag")?;
     let mut conn = state.pool.get().await?;
     let ctx = action_plans::flag_context(&mut conn, id).await?;
+    let (_, version) =
+        responses::find_response(&mut conn, &state.registry, ctx.flag.response_id).await?;
+    let asked = clarifications::of_flag(&mut conn, id).await?;
     Ok(render(&flag_plans_page(
         StaffNav::new(&user, "/staff/flags"),
         &ctx,
+        version.as_ref().map(|v| &v.questionnaire),
+        &asked,
         may_decide(&user),
         Utc::now().date_naive(),
         HashMap::new(),
@@ -92,11 +97,16 @@ async fn create(
         Ok(plan) => Ok(see_other(&format!("/staff/action-plans/{}", plan.id))),
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let ctx = action_plans::flag_context(&mut conn, id).await?;
+            let (_, version) =
+                responses::find_response(&mut conn, &state.registry, ctx.flag.response_id).await?;
+            let asked = clarifications::of_flag(&mut conn, id).await?;
             Ok(render_status(
                 status_of(&e),
                 &flag_plans_page(
                     StaffNav::new(&user, "/staff/flags"),
                     &ctx,
+                    version.as_ref().map(|v| &v.questionnaire),
+                    &asked,
                     may_decide(&user),
                     today,
                     posted,

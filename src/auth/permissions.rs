@@ -41,6 +41,17 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/r/{token}/evidence/{file_id}", Access::Respondent),
     ("GET", "/r/{token}/clarification", Access::Respondent),
     ("POST", "/r/{token}/clarification", Access::Respondent),
+    ("GET", "/r/{token}/receipt.pdf", Access::Respondent),
+    (
+        "GET",
+        "/staff/responses/{id}/receipt.pdf",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/responses/{id}/evidence/{file_id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
     ("GET", "/staff", Access::SignedIn),
     (
         "GET",

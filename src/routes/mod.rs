@@ -4,6 +4,7 @@ pub mod account;
 pub mod api;
 pub mod health;
 pub mod pages;
+pub mod receipt;
 pub mod respondent;
 pub mod respondent_clarification;
 pub mod staff;
@@ -19,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(respondent::configure)
         .configure(respondent_clarification::configure)
+        .configure(receipt::configure)
         .configure(account::configure)
         .configure(staff::configure)
         .configure(pages::configure)

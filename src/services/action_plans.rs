@@ -331,10 +331,16 @@ pub async fn add_evidence(
     upload: &Upload,
     quota_mb: u64,
 ) -> Result<Uuid, AppError> {
-    check_upload(upload).map_err(|m| AppError::field("evidence", m.text(Lang::En)))?;
-    let content_type = upload
-        .content_type()
-        .ok_or_else(|| AppError::field("evidence", "evidence: this file type is not accepted"))?;
+    // The type is decided from the bytes, and the stored name gets its extension.
+    let mut checked = upload.clone();
+    let meta = check_upload(&mut checked)
+        .map_err(|m| AppError::field("evidence", format!("evidence: {}", m.text(Lang::En))))?;
+    let upload = &checked;
+    let content_type = meta
+        .get("content_type")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| AppError::field("evidence", "evidence: this file type is not accepted"))?
+        .to_string();
     let actor = Actor::Staff(member.to_string());
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
@@ -375,7 +381,7 @@ pub async fn add_evidence(
                         .chars()
                         .take(255)
                         .collect(),
-                    content_type: content_type.into(),
+                    content_type: content_type.clone(),
                     size_bytes: upload.bytes.len() as i32,
                     sha256: upload.sha256(),
                     content: upload.bytes.clone(),

@@ -363,7 +363,7 @@ fn merged_input(
     }
     RawInput {
         values,
-        uploads: Default::default(),
+        ..RawInput::default()
     }
 }
 

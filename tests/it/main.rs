@@ -27,6 +27,7 @@ mod mail;
 mod organisations;
 mod outbox_viewer;
 mod plans;
+mod receipt;
 mod remedy;
 mod respondent;
 mod respondent_flow;

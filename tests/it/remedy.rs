@@ -397,9 +397,14 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
     assert_eq!(action_plan_schedule::pass(&worker).await.unwrap(), 1);
     assert_eq!(action_plan_schedule::pass(&worker).await.unwrap(), 0);
     run_due(&worker).await.unwrap();
-    let messages = smtp.wait_for(2).await;
-    let reminder = text_body(&messages[1]);
-    assert!(reminder.contains(&format!("期限は {due}")), "{reminder}");
+    // The mailbox lists messages by file name, not by arrival: find them by content.
+    let bodies =
+        |messages: Vec<String>| -> Vec<String> { messages.iter().map(|m| text_body(m)).collect() };
+    let all = bodies(smtp.wait_for(2).await);
+    let reminder = all
+        .iter()
+        .find(|t| t.contains(&format!("期限は {due}")))
+        .unwrap_or_else(|| panic!("a reminder in Japanese: {all:?}"));
     assert!(reminder.contains("Return every passport"));
     clock.set(due_at + Duration::days(1));
     assert_eq!(
@@ -408,14 +413,16 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
         "the owner and the member who made the plan"
     );
     run_due(&worker).await.unwrap();
-    let messages = smtp.wait_for(4).await;
-    let bodies: Vec<String> = messages[2..].iter().map(|m| text_body(m)).collect();
-    assert!(bodies
-        .iter()
-        .any(|t| t.contains("期限") && t.contains("過ぎています")));
-    assert!(bodies
-        .iter()
-        .any(|t| t.contains(&format!("was due on {due}")) && t.contains(&plan_path)));
+    let all = bodies(smtp.wait_for(4).await);
+    assert!(
+        all.iter().any(|t| t.contains("過ぎています")),
+        "an overdue notice to the owner in Japanese: {all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|t| t.contains(&format!("was due on {due}")) && t.contains(&plan_path)),
+        "an overdue notice to the member, with the plan's page: {all:?}"
+    );
     assert_eq!(action_plan_schedule::pass(&worker).await.unwrap(), 0);
 
     // Start, complete (evidence first), verify, close with four eyes.

@@ -39,6 +39,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/r/{token}", Access::Respondent),
     ("POST", "/r/{token}", Access::Respondent),
     ("GET", "/r/{token}/evidence/{file_id}", Access::Respondent),
+    ("GET", "/r/{token}/clarification", Access::Respondent),
+    ("POST", "/r/{token}/clarification", Access::Respondent),
     ("GET", "/r/{token}/receipt.pdf", Access::Respondent),
     (
         "GET",
@@ -196,6 +198,56 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "GET",
         "/staff/organisations/{id}/responses",
         Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/responses/{id}/clarifications",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/responses/{id}/clarifications",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "GET",
+        "/staff/flags/{id}/action-plans",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/flags/{id}/action-plans",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "GET",
+        "/staff/action-plans/{id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/status",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/remedy",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/evidence",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "GET",
+        "/staff/action-plans/{id}/evidence/{file_id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/close",
+        Access::Needs(Permission::DecideFlags),
     ),
     (
         "GET",

@@ -133,3 +133,24 @@ pub async fn with_work_of_responses(
         .load(conn)
         .await
 }
+
+/// One flag.
+pub async fn find_flag(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Flag>> {
+    flags::table
+        .find(id)
+        .select(Flag::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The flags of a response, locked until the end of the transaction.
+pub async fn lock_flags_of(conn: &mut Conn, response_id: Uuid) -> QueryResult<Vec<Flag>> {
+    flags::table
+        .filter(flags::response_id.eq(response_id))
+        .order((flags::question_id.asc(), flags::rule_index.asc()))
+        .select(Flag::as_select())
+        .for_update()
+        .load(conn)
+        .await
+}

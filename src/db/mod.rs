@@ -3,11 +3,13 @@
 //! diesel-async over a deadpool pool, so a query never blocks an actix worker thread.
 //! Query functions take `&mut AsyncPgConnection`; services own the transactions.
 
+pub mod action_plans;
 pub mod admin;
 pub mod api_tokens;
 pub mod audit;
 pub mod campaign_mail;
 pub mod campaigns;
+pub mod clarifications;
 pub mod contacts;
 pub mod evidence;
 pub mod flag_comments;

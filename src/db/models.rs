@@ -215,6 +215,73 @@ pub struct ApiToken {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// A clarification request: the committee's questions on flagged answers of a response.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = clarification_requests)]
+pub struct ClarificationRequest {
+    pub id: Uuid,
+    pub response_id: Uuid,
+    pub invitation_id: Uuid,
+    pub requested_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answered_by_contact_id: Option<Uuid>,
+    pub score_before: i16,
+    pub flags_before: i32,
+    pub score_after: Option<i16>,
+    pub flags_after: Option<i32>,
+}
+
+/// One reopened answer of a clarification request, with the reply next to the original.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = clarification_items)]
+pub struct ClarificationItem {
+    pub request_id: Uuid,
+    pub question_id: String,
+    pub flag_ids: Vec<Uuid>,
+    pub question: String,
+    pub original_answer: Option<serde_json::Value>,
+    pub reply_answer: Option<serde_json::Value>,
+    pub reply_note: Option<String>,
+    pub score_before: i16,
+    pub score_after: Option<i16>,
+}
+
+/// A corrective action plan on a flag.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = action_plans)]
+pub struct ActionPlan {
+    pub id: Uuid,
+    pub flag_id: Uuid,
+    pub root_cause: String,
+    pub actions: String,
+    pub owner_contact_id: Option<Uuid>,
+    pub owner_user_id: Option<Uuid>,
+    pub start_date: chrono::NaiveDate,
+    pub due_date: chrono::NaiveDate,
+    pub status: crate::domain::remedy::PlanStatus,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub verified_by: Option<Uuid>,
+}
+
+/// The remedy facts of a plan (numbers and dates, never names).
+#[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = action_plan_remedies, primary_key(plan_id), treat_none_as_null = true)]
+pub struct ActionPlanRemedy {
+    pub plan_id: Uuid,
+    pub workers_affected: Option<i32>,
+    pub fees_repaid_hundredths: Option<i64>,
+    pub fees_currency: Option<String>,
+    pub workers_repaid: Option<i32>,
+    pub fees_repaid_on: Option<chrono::NaiveDate>,
+    pub documents_returned: Option<i32>,
+    pub documents_returned_on: Option<chrono::NaiveDate>,
+}
+
 /// A flag's committee state: what a decision checks and changes.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = flags)]

@@ -358,6 +358,132 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
+    clarification_requests (id) {
+        id -> Uuid,
+        response_id -> Uuid,
+        invitation_id -> Uuid,
+        requested_by -> Uuid,
+        created_at -> Timestamptz,
+        answered_at -> Nullable<Timestamptz>,
+        answered_by_contact_id -> Nullable<Uuid>,
+        score_before -> Int2,
+        flags_before -> Int4,
+        score_after -> Nullable<Int2>,
+        flags_after -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
+    clarification_items (request_id, question_id) {
+        request_id -> Uuid,
+        question_id -> Text,
+        flag_ids -> Array<Uuid>,
+        question -> Text,
+        original_answer -> Nullable<Jsonb>,
+        reply_answer -> Nullable<Jsonb>,
+        reply_note -> Nullable<Text>,
+        score_before -> Int2,
+        score_after -> Nullable<Int2>,
+    }
+}
+
+diesel::table! {
+    action_plans (id) {
+        id -> Uuid,
+        flag_id -> Uuid,
+        root_cause -> Text,
+        actions -> Text,
+        owner_contact_id -> Nullable<Uuid>,
+        owner_user_id -> Nullable<Uuid>,
+        start_date -> Date,
+        due_date -> Date,
+        status -> Text,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+        verified_at -> Nullable<Timestamptz>,
+        verified_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    action_plan_remedies (plan_id) {
+        plan_id -> Uuid,
+        workers_affected -> Nullable<Int4>,
+        fees_repaid_hundredths -> Nullable<Int8>,
+        fees_currency -> Nullable<Text>,
+        workers_repaid -> Nullable<Int4>,
+        fees_repaid_on -> Nullable<Date>,
+        documents_returned -> Nullable<Int4>,
+        documents_returned_on -> Nullable<Date>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    action_plan_evidence (plan_id, evidence_file_id) {
+        plan_id -> Uuid,
+        evidence_file_id -> Uuid,
+        uploaded_by -> Uuid,
+    }
+}
+
+diesel::joinable!(clarification_items -> clarification_requests (request_id));
+diesel::joinable!(clarification_requests -> responses (response_id));
+diesel::joinable!(action_plans -> flags (flag_id));
+diesel::joinable!(action_plan_evidence -> action_plans (plan_id));
+diesel::joinable!(action_plan_remedies -> action_plans (plan_id));
+diesel::joinable!(action_plan_evidence -> evidence_files (evidence_file_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    clarification_requests,
+    clarification_items,
+    action_plans,
+    action_plan_evidence,
+    action_plan_remedies,
+);
+diesel::allow_tables_to_appear_in_same_query!(clarification_requests, responses);
+diesel::allow_tables_to_appear_in_same_query!(clarification_requests, flags);
+diesel::allow_tables_to_appear_in_same_query!(clarification_requests, evidence_files);
+diesel::allow_tables_to_appear_in_same_query!(clarification_requests, contacts);
+diesel::allow_tables_to_appear_in_same_query!(clarification_requests, organisations);
+diesel::allow_tables_to_appear_in_same_query!(clarification_requests, campaigns);
+diesel::allow_tables_to_appear_in_same_query!(clarification_requests, users);
+diesel::allow_tables_to_appear_in_same_query!(clarification_requests, invitations);
+diesel::allow_tables_to_appear_in_same_query!(clarification_items, responses);
+diesel::allow_tables_to_appear_in_same_query!(clarification_items, flags);
+diesel::allow_tables_to_appear_in_same_query!(clarification_items, evidence_files);
+diesel::allow_tables_to_appear_in_same_query!(clarification_items, contacts);
+diesel::allow_tables_to_appear_in_same_query!(clarification_items, organisations);
+diesel::allow_tables_to_appear_in_same_query!(clarification_items, campaigns);
+diesel::allow_tables_to_appear_in_same_query!(clarification_items, users);
+diesel::allow_tables_to_appear_in_same_query!(clarification_items, invitations);
+diesel::allow_tables_to_appear_in_same_query!(action_plans, responses);
+diesel::allow_tables_to_appear_in_same_query!(action_plans, flags);
+diesel::allow_tables_to_appear_in_same_query!(action_plans, evidence_files);
+diesel::allow_tables_to_appear_in_same_query!(action_plans, contacts);
+diesel::allow_tables_to_appear_in_same_query!(action_plans, organisations);
+diesel::allow_tables_to_appear_in_same_query!(action_plans, campaigns);
+diesel::allow_tables_to_appear_in_same_query!(action_plans, users);
+diesel::allow_tables_to_appear_in_same_query!(action_plans, invitations);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_evidence, responses);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_evidence, flags);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_evidence, evidence_files);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_evidence, contacts);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_evidence, organisations);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_evidence, campaigns);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_evidence, users);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_evidence, invitations);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, responses);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, flags);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, evidence_files);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, contacts);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, organisations);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, campaigns);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, users);
+diesel::allow_tables_to_appear_in_same_query!(action_plan_remedies, invitations);
+
+diesel::table! {
     org_import_uploads (id) {
         id -> Uuid,
         user_id -> Uuid,

@@ -64,6 +64,11 @@ macro_rules! text_enum {
 }
 
 text_enum!(Role, Role::as_str, Role::parse);
+text_enum!(
+    crate::domain::remedy::PlanStatus,
+    crate::domain::remedy::PlanStatus::as_str,
+    crate::domain::remedy::PlanStatus::parse
+);
 text_enum!(FlagStatus, FlagStatus::as_str, FlagStatus::parse);
 text_enum!(Band, Band::as_str, Band::parse);
 text_enum!(Lang, Lang::code, Lang::parse);

@@ -166,7 +166,7 @@ pub fn parse_form(
 
 /// Size and type of an upload, decided from its bytes; the stored name gets the
 /// extension of the type the file really is.
-fn check_upload(upload: &mut Upload) -> Result<Value, Msg> {
+pub fn check_upload(upload: &mut Upload) -> Result<Value, Msg> {
     if upload.bytes.len() > MAX_EVIDENCE_BYTES {
         return Err(Msg::FileTooLarge(MAX_EVIDENCE_BYTES / 1024 / 1024));
     }

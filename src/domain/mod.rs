@@ -2,6 +2,7 @@
 //! parsing and validation, visibility of conditional questions, and the risk rules.
 
 pub mod answers;
+pub mod clarification;
 pub mod countries;
 pub mod dates;
 pub mod evidence_type;
@@ -12,6 +13,7 @@ pub mod indicator;
 pub mod org_import;
 pub mod questionnaire;
 pub mod rating;
+pub mod remedy;
 pub mod reminders;
 pub mod risk;
 pub mod role;

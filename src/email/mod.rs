@@ -6,6 +6,7 @@
 //! transaction as the change it reports (`jobs::send_email::queue`), and the job worker
 //! delivers it.
 
+pub mod action_plan;
 pub mod campaign;
 pub mod eml;
 pub mod templates;

@@ -236,7 +236,11 @@ fn render_invitation(
         organisation: ctx.organisation_name.clone().unwrap_or_default(),
         campaign: ctx.campaign_name.clone().unwrap_or_default(),
         deadline,
-        link: format!("{}/r/{token}", worker.public_base_url),
+        // A clarification opens the page with only the reopened questions.
+        link: match purpose {
+            Purpose::Clarification => format!("{}/r/{token}/clarification", worker.public_base_url),
+            _ => format!("{}/r/{token}", worker.public_base_url),
+        },
         sender_company: worker.sender_company.clone(),
         message,
         overdue,

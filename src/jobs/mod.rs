@@ -19,6 +19,7 @@
 //!   (derived from the job id) so the duplicate is recognisable. Recording the outcome is
 //!   fenced by the attempt number: a worker whose lease was taken over records nothing.
 
+pub mod action_plan_schedule;
 pub mod campaign_mail;
 pub mod campaign_schedule;
 pub mod clock;
@@ -51,16 +52,25 @@ pub enum Kind {
     /// One pass of the campaign scheduler: due reminders and escalations
     /// (`campaign_schedule`, see [`campaign_schedule`]).
     CampaignSchedule,
+    /// One pass of the corrective action plan notices: reminders and overdue notices
+    /// (`action_plan_schedule`, see [`action_plan_schedule`]).
+    ActionPlanSchedule,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::SendEmail, Kind::PasswordReset, Kind::CampaignSchedule];
+    pub const ALL: [Kind; 4] = [
+        Kind::SendEmail,
+        Kind::PasswordReset,
+        Kind::CampaignSchedule,
+        Kind::ActionPlanSchedule,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::SendEmail => "send_email",
             Kind::PasswordReset => "password_reset",
             Kind::CampaignSchedule => "campaign_schedule",
+            Kind::ActionPlanSchedule => "action_plan_schedule",
         }
     }
 
@@ -291,6 +301,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             // Handled reset requests (an address each) are kept a day, then forgotten.
             q::forget_done(&mut conn, Kind::PasswordReset.as_str(), 86_400.0).await?;
             q::forget_done(&mut conn, Kind::CampaignSchedule.as_str(), 86_400.0).await?;
+            q::forget_done(&mut conn, Kind::ActionPlanSchedule.as_str(), 86_400.0).await?;
             for (id, kind) in q::bury_lost(&mut conn).await? {
                 tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
                 if Kind::parse(&kind) == Some(Kind::SendEmail) {
@@ -321,6 +332,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
                 Kind::SendEmail => send_email::run(worker, &job).await,
                 Kind::PasswordReset => password_reset::run(worker, &job).await,
                 Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
+                Kind::ActionPlanSchedule => action_plan_schedule::run(worker, &job).await,
             };
             match record(worker, &job, outcome).await? {
                 Recorded::Done => stats.done += 1,
@@ -382,7 +394,7 @@ async fn record(
                 return Ok(Recorded::Lost);
             }
             match job.kind {
-                Kind::PasswordReset | Kind::CampaignSchedule => {}
+                Kind::PasswordReset | Kind::CampaignSchedule | Kind::ActionPlanSchedule => {}
                 Kind::SendEmail => {
                     send_email::record(conn, job.id, outcome, matches!(recorded, Recorded::Dead))
                         .await?
@@ -423,6 +435,9 @@ pub async fn run(worker: Worker, interval: std::time::Duration) {
         }
         if let Err(e) = campaign_schedule::ensure_queued(&worker).await {
             tracing::warn!(error = %e, "campaign scheduler");
+        }
+        if let Err(e) = action_plan_schedule::ensure_queued(&worker).await {
+            tracing::warn!(error = %e, "action plan notices");
         }
         if let Err(e) = run_due(&worker).await {
             tracing::warn!(error = %e, "job worker");
@@ -475,7 +490,7 @@ mod tests {
         assert_eq!(Kind::parse("reminder"), None);
         assert_eq!(
             Kind::ALL.len(),
-            3,
+            4,
             "each kind is in the jobs.kind CHECK too"
         );
     }

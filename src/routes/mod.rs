@@ -6,6 +6,7 @@ pub mod health;
 pub mod pages;
 pub mod receipt;
 pub mod respondent;
+pub mod respondent_clarification;
 pub mod staff;
 
 use actix_web::web;
@@ -18,6 +19,7 @@ pub use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(respondent::configure)
+        .configure(respondent_clarification::configure)
         .configure(receipt::configure)
         .configure(account::configure)
         .configure(staff::configure)

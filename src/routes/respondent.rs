@@ -53,7 +53,7 @@ pub(super) async fn session(
     }
 }
 
-fn chosen_lang(session: &LinkSession, query: Option<&str>) -> Lang {
+pub(super) fn chosen_lang(session: &LinkSession, query: Option<&str>) -> Lang {
     let q = &session.version.questionnaire;
     let wanted = query
         .and_then(Lang::parse)
@@ -226,7 +226,7 @@ async fn evidence(
 }
 
 /// Reads a multipart form into text values and files, within size limits.
-async fn read_form(mut payload: Multipart) -> Result<(RawInput, String), PageError> {
+pub(super) async fn read_form(mut payload: Multipart) -> Result<(RawInput, String), PageError> {
     let too_big = || {
         PageError(AppError::BadRequest(format!(
             "the form is larger than {} MB",

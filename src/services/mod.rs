@@ -2,8 +2,10 @@
 //! what it did in the audit log; handlers only parse input and render output.
 
 pub mod accounts;
+pub mod action_plans;
 pub mod audit;
 pub mod campaigns;
+pub mod clarifications;
 pub mod flags;
 pub mod jobs;
 pub mod listings;

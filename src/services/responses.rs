@@ -243,32 +243,7 @@ pub async fn save(
                 });
             }
             let raised = risk::evaluate(q, &parsed.answers);
-            let now = Utc::now();
-            let rows: Vec<Flag> = raised
-                .iter()
-                .map(|f| Flag {
-                    id: Uuid::new_v4(),
-                    response_id,
-                    question_id: f.question_id.clone(),
-                    rule_index: f.rule_index as i32,
-                    indicator: f.indicator.as_str().into(),
-                    severity: f.severity.into(),
-                    likelihood: f.likelihood.into(),
-                    score: f.score.into(),
-                    band: f.band,
-                    critical: f.critical,
-                    answer: if f.rows.is_empty() {
-                        f.answer.clone()
-                    } else {
-                        json!({"rows": f.rows, "values": f.answer})
-                    },
-                    status: FlagStatus::Open,
-                    created_at: now,
-                    updated_at: now,
-                    affected_workers: f.affected_workers.and_then(|n| i32::try_from(n).ok()),
-                    workforce: f.workforce.and_then(|n| i32::try_from(n).ok()),
-                })
-                .collect();
+            let rows = flag_rows(response_id, &raised, Utc::now());
             db::flags::insert_flags(tx, &rows).await?;
             let fingerprint = answers_fingerprint(&parsed.answers);
             let response =
@@ -305,6 +280,39 @@ pub async fn save(
         jobs.wake();
     }
     Ok(outcome)
+}
+
+/// The stored rows of flags raised on `response_id` (status open).
+pub fn flag_rows(
+    response_id: Uuid,
+    raised: &[risk::RaisedFlag],
+    now: chrono::DateTime<Utc>,
+) -> Vec<Flag> {
+    raised
+        .iter()
+        .map(|f| Flag {
+            id: Uuid::new_v4(),
+            response_id,
+            question_id: f.question_id.clone(),
+            rule_index: f.rule_index as i32,
+            indicator: f.indicator.as_str().into(),
+            severity: f.severity.into(),
+            likelihood: f.likelihood.into(),
+            score: f.score.into(),
+            band: f.band,
+            critical: f.critical,
+            answer: if f.rows.is_empty() {
+                f.answer.clone()
+            } else {
+                json!({"rows": f.rows, "values": f.answer})
+            },
+            status: FlagStatus::Open,
+            created_at: now,
+            updated_at: now,
+            affected_workers: f.affected_workers.and_then(|n| i32::try_from(n).ok()),
+            workforce: f.workforce.and_then(|n| i32::try_from(n).ok()),
+        })
+        .collect()
 }
 
 /// The flags of a response.

@@ -2,12 +2,14 @@
 //! escaped by askama, from plain data.
 
 pub mod flag_queue;
+pub mod clarification;
 pub mod flags;
 pub mod form;
 pub mod org_history;
 pub mod organisations;
 pub mod outbox;
 pub mod pages;
+pub mod remedy;
 pub mod respondent;
 pub mod staff;
 pub mod tables;

@@ -35,6 +35,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         404,
         404,
     ),
+    ("GET", "/r/{token}/clarification", 200, "APCV", 200, 200),
+    ("POST", "/r/{token}/clarification", 303, "APCV", 303, 303),
     ("GET", "/r/{token}/receipt.pdf", 404, "APCV", 404, 404),
     (
         "GET",
@@ -155,6 +157,81 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ),
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
+    // The fixture's response is not submitted (nothing to clarify: 400); an empty plan
+    // form is refused (422); the plan routes act on a plan that does not exist (404).
+    (
+        "GET",
+        "/staff/responses/{id}/clarifications",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/responses/{id}/clarifications",
+        303,
+        "AC",
+        400,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/flags/{id}/action-plans",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/flags/{id}/action-plans",
+        303,
+        "AC",
+        422,
+        403,
+    ),
+    ("GET", "/staff/action-plans/{id}", 303, "APCV", 404, 403),
+    (
+        "POST",
+        "/staff/action-plans/{id}/status",
+        303,
+        "AC",
+        404,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/remedy",
+        303,
+        "AC",
+        404,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/evidence",
+        303,
+        "AC",
+        400,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/action-plans/{id}/evidence/{file_id}",
+        303,
+        "APCV",
+        404,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/close",
+        303,
+        "AC",
+        404,
+        403,
+    ),
     ("GET", "/staff/flags/{id}", 303, "APCV", 200, 403),
     // Nothing ticked and no member chosen: refused naming the field.
     ("POST", "/staff/flags/assign", 303, "AC", 422, 403),
@@ -376,6 +453,11 @@ async fn call(
             .replace("{contact_id}", &fx.contact),
         p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
         p if p.starts_with("/staff/flags/{id}") => pattern.replace("{id}", &fx.flag),
+        "/r/{token}/clarification" => format!("{}/clarification", fx.link),
+        "/staff/responses/{id}/clarifications" => pattern.replace("{id}", &fx.response),
+        p if p.starts_with("/staff/action-plans/{id}") => p
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();
@@ -441,6 +523,15 @@ async fn call(
                 .text("action", "save");
             who.client.post(&url).multipart(form)
         }
+        ("POST", "/r/{token}/clarification") => {
+            let token = app.form_csrf(&fx.link).await;
+            let form = reqwest::multipart::Form::new().text("csrf_token", token);
+            who.client.post(&url).multipart(form)
+        }
+        ("POST", "/staff/action-plans/{id}/status") => who
+            .client
+            .post(&url)
+            .form(&[("csrf_token", csrf.as_str()), ("to", "in_progress")]),
         ("POST", "/account/password") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("current_password", PASSWORD),
@@ -712,6 +803,10 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
             .replace("{contact_id}", &fx.contact),
         p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
         p if p.contains("/flags/{id}") => p.replace("{id}", &fx.flag),
+        "/r/{token}/clarification" => format!("{}/clarification", fx.link),
+        p if p.starts_with("/staff/action-plans/{id}") => p
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         p if p.contains("/campaigns/{id}") => p.replace("{id}", &fx.campaign),
         p if p.contains("/responses/{id}") => p.replace("{id}", &fx.response),
         other => other.to_string(),

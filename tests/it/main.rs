@@ -29,6 +29,7 @@ mod organisations;
 mod outbox_viewer;
 mod plans;
 mod receipt;
+mod remedy;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;

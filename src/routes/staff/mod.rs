@@ -3,9 +3,11 @@
 //! table; handlers only adapt what they show to the role (e.g. a create form only for
 //! those who may). Pages are built in `views::tables`.
 
+mod action_plans;
 mod audit;
 mod campaigns;
 mod flag_queue;
+mod clarifications;
 mod flags;
 mod home;
 mod jobs;
@@ -36,7 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(flags::configure)
         .configure(audit::configure)
         .configure(jobs::configure)
-        .configure(outbox::configure);
+        .configure(outbox::configure)
+        .configure(clarifications::configure)
+        .configure(action_plans::configure);
 }
 
 /// The table pages of the staff area. Those with a create form are shown again after

@@ -1,0 +1,111 @@
+//! `/r/{token}/clarification`: the committee's questions on flagged answers, with only
+//! those questions open again (`services::clarifications`). Its own page, so the main
+//! form (`routes::respondent`) stays as it is.
+
+use super::pages::{render, render_status, see_other, PageError};
+use super::respondent::{chosen_lang, read_form, session};
+use super::AppState;
+use crate::auth::csrf;
+use crate::error::AppError;
+use crate::services::clarifications::{self, ReplyOutcome};
+use crate::views::clarification::page;
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(show).service(reply);
+}
+
+#[derive(Deserialize)]
+struct Query {
+    lang: Option<String>,
+    sent: Option<String>,
+}
+
+#[get("/r/{token}/clarification")]
+async fn show(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<Query>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let session = session(&state, &mut conn, &token, &req).await?;
+    let lang = chosen_lang(&session, query.lang.as_deref());
+    let csrf = csrf::respondent_token(&state.secret_key, session.invitation.id);
+    let open = clarifications::open_for(&mut conn, &session).await?;
+    let (items, current) = match open {
+        Some((_, items, current)) => (items, current),
+        None => (Vec::new(), Default::default()),
+    };
+    let notice = match (&query.sent, items.is_empty()) {
+        (Some(_), true) => "done",
+        (_, true) => "none",
+        _ => "",
+    };
+    Ok(render(&page(
+        &session,
+        &token,
+        csrf,
+        lang,
+        &items,
+        &current,
+        None,
+        &[],
+        notice,
+    ))?)
+}
+
+#[post("/r/{token}/clarification")]
+async fn reply(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<Query>,
+    payload: Multipart,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let session = {
+        let mut conn = state.pool.get().await?;
+        session(&state, &mut conn, &token, &req).await?
+    };
+    let lang = chosen_lang(&session, query.lang.as_deref());
+    let (input, _) = read_form(payload).await?;
+    let expected = csrf::respondent_token(&state.secret_key, session.invitation.id);
+    let presented = input
+        .values
+        .get(csrf::FIELD)
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .unwrap_or("");
+    if !csrf::same(&expected, presented) {
+        return Err(PageError(AppError::Forbidden(
+            "the form did not come from this site (CSRF check failed): open your link again".into(),
+        )));
+    }
+    let mut conn = state.pool.get().await?;
+    let here = format!("/r/{}/clarification?lang={}", token.as_str(), lang.code());
+    match clarifications::reply(&mut conn, &state.audit_key, &session, &input, lang).await? {
+        ReplyOutcome::Answered { .. } | ReplyOutcome::NothingOpen => {
+            Ok(see_other(&format!("{here}&sent=1")))
+        }
+        ReplyOutcome::Invalid(errors) => {
+            let (_, items, current) = clarifications::open_for(&mut conn, &session)
+                .await?
+                .ok_or(PageError(AppError::NotFound("clarification")))?;
+            let page = page(
+                &session,
+                &token,
+                expected,
+                lang,
+                &items,
+                &current,
+                Some(&input.values),
+                &errors,
+                "errors",
+            );
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Corrective action plans: `/staff/flags/{id}/action-plans` (the plans of a flag and
+//! the form for a new one) and `/staff/action-plans/{id}` (one plan: status, remedy
+//! facts, evidence, closing the flag). `services::action_plans` does the work.
+
+use super::{path_id, render, render_status, AppState, PageError};
+use crate::auth::permissions::Permission;
+use crate::auth::principal::StaffUser;
+use crate::domain::remedy::{PlanForm, PlanStatus, RemedyForm};
+use crate::error::AppError;
+use crate::routes::pages::see_other;
+use crate::routes::respondent::read_form;
+use crate::services::{action_plans, clarifications, responses};
+use crate::views::remedy::{flag_plans_page, plan_page};
+use crate::views::staff::StaffNav;
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
+use actix_web::{get, post, web, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(flag_plans)
+        .service(create)
+        .service(show)
+        .service(set_status)
+        .service(set_remedy)
+        .service(add_evidence)
+        .service(evidence)
+        .service(close);
+}
+
+fn may_decide(user: &StaffUser) -> bool {
+    user.role.can(Permission::DecideFlags)
+}
+
+/// The form's fields as the plan form reads them.
+fn fields<T: serde::de::DeserializeOwned>(posted: &HashMap<String, String>) -> Result<T, AppError> {
+    serde_json::from_value(serde_json::json!(posted))
+        .map_err(|e| AppError::BadRequest(format!("unreadable form: {e}")))
+}
+
+fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn pairs(e: &AppError) -> Vec<(String, String)> {
+    action_plans::messages(e)
+        .into_iter()
+        .map(|f| (f.field, f.message))
+        .collect()
+}
+
+#[get("/staff/flags/{id}/action-plans")]
+async fn flag_plans(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&id, "flag")?;
+    let mut conn = state.pool.get().await?;
+    let ctx = action_plans::flag_context(&mut conn, id).await?;
+    let (_, version) =
+        responses::find_response(&mut conn, &state.registry, ctx.flag.response_id).await?;
+    let asked = clarifications::of_flag(&mut conn, id).await?;
+    Ok(render(&flag_plans_page(
+        StaffNav::new(&user, "/staff/flags"),
+        &ctx,
+        version.as_ref().map(|v| &v.questionnaire),
+        &asked,
+        may_decide(&user),
+        Utc::now().date_naive(),
+        HashMap::new(),
+        Vec::new(),
+    ))?)
+}
+
+#[post("/staff/flags/{id}/action-plans")]
+async fn create(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    id: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&id, "flag")?;
+    let posted: HashMap<String, String> = form.into_inner().into_iter().collect();
+    let plan_form: PlanForm = fields(&posted)?;
+    let today = Utc::now().date_naive();
+    let mut conn = state.pool.get().await?;
+    match action_plans::create(&mut conn, &state.audit_key, user.id, id, &plan_form, today).await {
+        Ok(plan) => Ok(see_other(&format!("/staff/action-plans/{}", plan.id))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let ctx = action_plans::flag_context(&mut conn, id).await?;
+            let (_, version) =
+                responses::find_response(&mut conn, &state.registry, ctx.flag.response_id).await?;
+            let asked = clarifications::of_flag(&mut conn, id).await?;
+            Ok(render_status(
+                status_of(&e),
+                &flag_plans_page(
+                    StaffNav::new(&user, "/staff/flags"),
+                    &ctx,
+                    version.as_ref().map(|v| &v.questionnaire),
+                    &asked,
+                    may_decide(&user),
+                    today,
+                    posted,
+                    pairs(&e),
+                ),
+            )?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct Notice {
+    done: Option<String>,
+}
+
+async fn show_plan(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    status: StatusCode,
+    notice: String,
+    errors: Vec<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let ctx = action_plans::plan_context(&mut conn, id).await?;
+    Ok(render_status(
+        status,
+        &plan_page(
+            StaffNav::new(user, "/staff/flags"),
+            &ctx,
+            may_decide(user),
+            Utc::now().date_naive(),
+            notice,
+            errors,
+        ),
+    )?)
+}
+
+#[get("/staff/action-plans/{id}")]
+async fn show(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    id: web::Path<String>,
+    query: web::Query<Notice>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&id, "action plan")?;
+    let notice = query
+        .done
+        .as_deref()
+        .map(|d| match d {
+            "status" => "The plan's status was changed.",
+            "remedy" => "The remedy facts were saved.",
+            "evidence" => "The evidence was stored.",
+            "closed" => "The flag is closed.",
+            _ => "",
+        })
+        .unwrap_or_default()
+        .to_string();
+    show_plan(&state, &user, id, StatusCode::OK, notice, Vec::new()).await
+}
+
+/// After a change: back to the plan (303), or the plan with the refusal.
+async fn after(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    outcome: Result<(), AppError>,
+    done: &str,
+) -> Result<HttpResponse, PageError> {
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/staff/action-plans/{id}?done={done}"))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
+            show_plan(state, user, id, status_of(&e), String::new(), pairs(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    to: String,
+}
+
+#[post("/staff/action-plans/{id}/status")]
+async fn set_status(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    id: web::Path<String>,
+    form: web::Form<StatusForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&id, "action plan")?;
+    let to = PlanStatus::parse(&form.to)
+        .ok_or_else(|| AppError::field("to", "to: not a plan status"))?;
+    let mut conn = state.pool.get().await?;
+    let outcome = action_plans::set_status(&mut conn, &state.audit_key, user.id, id, to)
+        .await
+        .map(|_| ());
+    after(&state, &user, id, outcome, "status").await
+}
+
+#[post("/staff/action-plans/{id}/remedy")]
+async fn set_remedy(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    id: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&id, "action plan")?;
+    let posted: HashMap<String, String> = form.into_inner().into_iter().collect();
+    let remedy: RemedyForm = fields(&posted)?;
+    let mut conn = state.pool.get().await?;
+    let outcome = action_plans::set_remedy(&mut conn, &state.audit_key, user.id, id, &remedy).await;
+    after(&state, &user, id, outcome, "remedy").await
+}
+
+#[post("/staff/action-plans/{id}/evidence")]
+async fn add_evidence(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    id: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&id, "action plan")?;
+    let (input, _) = read_form(payload).await?;
+    let outcome = match input.uploads.get("evidence") {
+        None => Err(AppError::field(
+            "evidence",
+            "evidence: choose a file to upload",
+        )),
+        Some(upload) => {
+            let mut conn = state.pool.get().await?;
+            action_plans::add_evidence(
+                &mut conn,
+                &state.audit_key,
+                user.id,
+                id,
+                upload,
+                state.settings.evidence_quota_mb,
+            )
+            .await
+            .map(|_| ())
+        }
+    };
+    after(&state, &user, id, outcome, "evidence").await
+}
+
+#[get("/staff/action-plans/{id}/evidence/{file_id}")]
+async fn evidence(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (id, file_id) = path.into_inner();
+    let id = path_id(&id, "action plan")?;
+    let file_id = path_id(&file_id, "file")?;
+    let mut conn = state.pool.get().await?;
+    let (name, content_type, bytes) = action_plans::evidence_file(&mut conn, id, file_id)
+        .await?
+        .ok_or(PageError(AppError::NotFound("file")))?;
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}\"",
+                if safe.is_empty() {
+                    "evidence".into()
+                } else {
+                    safe
+                }
+            ),
+        ))
+        .body(bytes))
+}
+
+#[post("/staff/action-plans/{id}/close")]
+async fn close(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&id, "action plan")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = action_plans::close_flag(&mut conn, &state.audit_key, user.id, id).await;
+    after(&state, &user, id, outcome, "closed").await
+}

@@ -1,0 +1,497 @@
+//! Staff pages of the committee's remedy work: the clarifications of a response
+//! (`/staff/responses/{id}/clarifications`), the plans of a flag
+//! (`/staff/flags/{id}/action-plans`) and one plan (`/staff/action-plans/{id}`).
+
+use super::respondent::answer_text;
+use super::staff::StaffNav;
+use crate::domain::flag::FlagStatus;
+use crate::domain::i18n::Lang;
+use crate::domain::questionnaire::Questionnaire;
+use crate::domain::remedy::{format_amount, PlanStatus};
+use crate::services::action_plans::{ActionPlan, ActionPlanRemedy, FlagContext, PlanContext};
+use crate::services::clarifications::{ClarificationItem, ResponseClarifications};
+use askama::Template;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// An answer in words (English labels: the committee's language), or "not answered".
+fn words(q: Option<&Questionnaire>, question_id: &str, v: Option<&Value>) -> String {
+    match (q.and_then(|q| q.find(question_id)), v) {
+        (Some(x), Some(v)) => answer_text(x, v, Lang::En),
+        (None, Some(v)) => v.to_string(),
+        (_, None) => "(not answered)".into(),
+    }
+}
+
+fn label(q: Option<&Questionnaire>, question_id: &str) -> String {
+    q.and_then(|q| q.find(question_id))
+        .map(|x| x.label.get(Lang::En).to_string())
+        .unwrap_or_else(|| question_id.to_string())
+}
+
+/// A flagged answer the committee may ask about.
+pub struct AskRow {
+    pub question_id: String,
+    pub label: String,
+    pub answer: String,
+    /// "debt bondage · critical · 20 · in review", one per flag on the answer.
+    pub flags: Vec<String>,
+    /// Whether a question can be asked now (an open flag, not already waiting).
+    pub askable: bool,
+    pub value: String,
+    pub error: String,
+}
+
+/// A reopened answer: the original and the reply side by side, with the scores.
+pub struct ItemView {
+    pub label: String,
+    pub asked: String,
+    pub original: String,
+    pub reply: String,
+    pub note: String,
+    pub score_before: i16,
+    pub score_after: String,
+}
+
+pub struct RequestView {
+    pub id: String,
+    pub asked_at: String,
+    pub answered_at: String,
+    pub score_before: i16,
+    pub flags_before: i32,
+    pub score_after: String,
+    pub flags_after: String,
+    pub items: Vec<ItemView>,
+}
+
+fn item_view(q: Option<&Questionnaire>, i: &ClarificationItem, answered: bool) -> ItemView {
+    ItemView {
+        label: label(q, &i.question_id),
+        asked: i.question.clone(),
+        original: words(q, &i.question_id, i.original_answer.as_ref()),
+        reply: if answered {
+            words(q, &i.question_id, i.reply_answer.as_ref())
+        } else {
+            "(waiting for the reply)".into()
+        },
+        note: i.reply_note.clone().unwrap_or_default(),
+        score_before: i.score_before,
+        score_after: i.score_after.map(|s| s.to_string()).unwrap_or_default(),
+    }
+}
+
+pub fn request_views(
+    q: Option<&Questionnaire>,
+    requests: &[(
+        crate::services::clarifications::ClarificationRequest,
+        Vec<ClarificationItem>,
+    )],
+) -> Vec<RequestView> {
+    requests
+        .iter()
+        .map(|(r, items)| RequestView {
+            id: r.id.to_string(),
+            asked_at: r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            answered_at: r
+                .answered_at
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default(),
+            score_before: r.score_before,
+            flags_before: r.flags_before,
+            score_after: r.score_after.map(|s| s.to_string()).unwrap_or_default(),
+            flags_after: r.flags_after.map(|s| s.to_string()).unwrap_or_default(),
+            items: items
+                .iter()
+                .map(|i| item_view(q, i, r.answered_at.is_some()))
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "staff/clarifications.html")]
+pub struct ClarificationsPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub response_id: String,
+    pub organisation: String,
+    pub may_decide: bool,
+    pub waiting: bool,
+    pub notice: String,
+    pub errors: Vec<(String, String)>,
+    pub rows: Vec<AskRow>,
+    pub requests: Vec<RequestView>,
+}
+
+pub fn clarifications_page(
+    nav: StaffNav,
+    data: &ResponseClarifications,
+    may_decide: bool,
+    posted: &HashMap<String, String>,
+    errors: Vec<(String, String)>,
+    notice: String,
+) -> ClarificationsPage {
+    let q = data.version.as_ref().map(|v| &v.questionnaire);
+    let waiting = data.requests.iter().any(|(r, _)| r.answered_at.is_none());
+    let mut rows: Vec<AskRow> = Vec::new();
+    for f in &data.flags {
+        let text = format!(
+            "{} · {}{} · score {} · {}",
+            f.indicator.replace('_', " "),
+            f.band,
+            if f.critical { " (knock-out)" } else { "" },
+            f.score,
+            f.status.label()
+        );
+        let open = matches!(
+            f.status,
+            FlagStatus::Open | FlagStatus::InReview | FlagStatus::Escalated
+        );
+        match rows.iter_mut().find(|r| r.question_id == f.question_id) {
+            Some(r) => {
+                r.flags.push(text);
+                r.askable |= open && !waiting;
+            }
+            None => {
+                let field = format!("question.{}", f.question_id);
+                rows.push(AskRow {
+                    question_id: f.question_id.clone(),
+                    label: label(q, &f.question_id),
+                    answer: words(q, &f.question_id, data.answers.get(&f.question_id)),
+                    flags: vec![text],
+                    askable: open && !waiting,
+                    value: posted.get(&field).cloned().unwrap_or_default(),
+                    error: errors
+                        .iter()
+                        .find(|(k, _)| *k == field)
+                        .map(|(_, m)| m.clone())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+    }
+    ClarificationsPage {
+        lang: "en".into(),
+        title: format!("Clarifications · {}", data.organisation),
+        nav,
+        response_id: data.response.id.to_string(),
+        organisation: data.organisation.clone(),
+        may_decide,
+        waiting,
+        notice,
+        errors,
+        rows,
+        requests: request_views(q, &data.requests),
+    }
+}
+
+/// The remedy facts in words, numbers only.
+pub fn remedy_lines(r: &ActionPlanRemedy) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut push = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            out.push((k.to_string(), v));
+        }
+    };
+    push(
+        "Workers affected",
+        r.workers_affected.map(|n| n.to_string()),
+    );
+    push(
+        "Recruitment fees repaid",
+        r.fees_repaid_hundredths.map(|a| {
+            format!(
+                "{} {}",
+                format_amount(a),
+                r.fees_currency.as_deref().unwrap_or_default()
+            )
+        }),
+    );
+    push("Workers repaid", r.workers_repaid.map(|n| n.to_string()));
+    push("Fees repaid on", r.fees_repaid_on.map(|d| d.to_string()));
+    push(
+        "Identity documents returned",
+        r.documents_returned.map(|n| n.to_string()),
+    );
+    push(
+        "Documents returned on",
+        r.documents_returned_on.map(|d| d.to_string()),
+    );
+    out
+}
+
+/// The owner choices of the plan form: (value, label).
+pub fn owner_options(ctx: &FlagContext) -> Vec<(String, String)> {
+    ctx.contacts
+        .iter()
+        .map(|c| {
+            (
+                format!("contact:{}", c.id),
+                format!("{} (supplier contact, {})", c.name, c.email),
+            )
+        })
+        .chain(ctx.staff.iter().map(|u| {
+            (
+                format!("user:{}", u.id),
+                format!("{} (staff, {})", u.name, u.role),
+            )
+        }))
+        .collect()
+}
+
+pub struct FlagSummary {
+    pub id: String,
+    pub response_id: String,
+    pub organisation: String,
+    pub question: String,
+    pub indicator: String,
+    pub band: String,
+    pub critical: bool,
+    pub score: i16,
+    pub status: String,
+}
+
+fn flag_summary(ctx: &FlagContext) -> FlagSummary {
+    FlagSummary {
+        id: ctx.flag.id.to_string(),
+        response_id: ctx.flag.response_id.to_string(),
+        organisation: ctx.organisation.name.clone(),
+        question: ctx.flag.question_id.clone(),
+        indicator: ctx.flag.indicator.replace('_', " "),
+        band: ctx.flag.band.to_string(),
+        critical: ctx.flag.critical,
+        score: ctx.flag.score,
+        status: ctx.flag.status.label(),
+    }
+}
+
+pub struct PlanRow {
+    pub id: String,
+    pub status: String,
+    pub due: String,
+    pub root_cause: String,
+}
+
+fn plan_row(p: &ActionPlan) -> PlanRow {
+    PlanRow {
+        id: p.id.to_string(),
+        status: p.status.label(),
+        due: p.due_date.to_string(),
+        root_cause: p.root_cause.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/flag_plans.html")]
+pub struct FlagPlansPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub flag: FlagSummary,
+    pub plans: Vec<PlanRow>,
+    /// The form is shown: the member may decide and no plan is active.
+    pub form: bool,
+    pub owners: Vec<(String, String)>,
+    pub default_due: String,
+    pub today: String,
+    pub values: HashMap<String, String>,
+    pub errors: Vec<(String, String)>,
+    /// The clarifications that reopened this flag's answer: (asked at, answered at,
+    /// the answer's original and reply with the scores).
+    pub clarifications: Vec<(String, String, ItemView)>,
+}
+
+impl FlagPlansPage {
+    /// The posted value of a field (after an error), else empty.
+    pub fn v(&self, name: &str) -> String {
+        self.values.get(name).cloned().unwrap_or_default()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn flag_plans_page(
+    nav: StaffNav,
+    ctx: &FlagContext,
+    questionnaire: Option<&Questionnaire>,
+    clarifications: &[(
+        crate::services::clarifications::ClarificationRequest,
+        ClarificationItem,
+    )],
+    may_decide: bool,
+    today: chrono::NaiveDate,
+    values: HashMap<String, String>,
+    errors: Vec<(String, String)>,
+) -> FlagPlansPage {
+    let active = ctx.plans.iter().any(|p| p.status != PlanStatus::Verified);
+    FlagPlansPage {
+        lang: "en".into(),
+        title: format!("Corrective action · {}", ctx.organisation.name),
+        nav,
+        flag: flag_summary(ctx),
+        plans: ctx.plans.iter().map(plan_row).collect(),
+        form: may_decide && !active && ctx.flag.status.is_open(),
+        owners: owner_options(ctx),
+        default_due: crate::domain::remedy::default_due(today, ctx.flag.critical).to_string(),
+        today: today.to_string(),
+        values,
+        errors,
+        clarifications: clarifications
+            .iter()
+            .map(|(r, i)| {
+                (
+                    r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    r.answered_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default(),
+                    item_view(questionnaire, i, r.answered_at.is_some()),
+                )
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/action_plan.html")]
+pub struct PlanPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub flag: FlagSummary,
+    pub id: String,
+    pub status: String,
+    pub root_cause: String,
+    pub actions: String,
+    pub owner: String,
+    pub start: String,
+    pub due: String,
+    pub overdue: bool,
+    pub remedy: Vec<(String, String)>,
+    pub remedy_values: HashMap<String, String>,
+    /// (download URL, name, size in KB, uploaded at)
+    pub evidence: Vec<(String, String, String, String)>,
+    pub may_decide: bool,
+    /// The next statuses offered: (value, button text).
+    pub moves: Vec<(String, String)>,
+    pub can_add_evidence: bool,
+    pub can_close: bool,
+    pub verified_by: String,
+    pub csrf: String,
+    pub notice: String,
+    pub errors: Vec<(String, String)>,
+}
+
+impl PlanPage {
+    pub fn rv(&self, name: &str) -> String {
+        self.remedy_values.get(name).cloned().unwrap_or_default()
+    }
+}
+
+pub fn plan_page(
+    nav: StaffNav,
+    ctx: &PlanContext,
+    may_decide: bool,
+    today: chrono::NaiveDate,
+    notice: String,
+    errors: Vec<(String, String)>,
+) -> PlanPage {
+    let p = &ctx.plan;
+    let owner = match (p.owner_contact_id, p.owner_user_id) {
+        (Some(id), _) => ctx
+            .flag
+            .contacts
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| format!("{} (supplier contact)", c.name))
+            .unwrap_or_else(|| "a former contact".into()),
+        (_, Some(id)) => ctx
+            .flag
+            .staff
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| format!("{} (staff)", u.name))
+            .unwrap_or_else(|| "a former staff member".into()),
+        _ => String::new(),
+    };
+    let moves = PlanStatus::ALL
+        .into_iter()
+        .filter(|to| p.status.can_move_to(*to))
+        .map(|to| {
+            let text = match (p.status, to) {
+                (PlanStatus::Planned, PlanStatus::InProgress) => "Start the plan",
+                (PlanStatus::InProgress, PlanStatus::Completed) => "Mark completed",
+                (PlanStatus::Completed, PlanStatus::Verified) => "Verify the evidence",
+                (PlanStatus::Completed, PlanStatus::InProgress) => "Evidence insufficient: reopen",
+                _ => "Move",
+            };
+            (to.as_str().to_string(), text.to_string())
+        })
+        .collect();
+    let r = &ctx.remedy;
+    let remedy_values: HashMap<String, String> = [
+        (
+            "workers_affected",
+            r.workers_affected.map(|n| n.to_string()),
+        ),
+        (
+            "fees_repaid_amount",
+            r.fees_repaid_hundredths.map(format_amount),
+        ),
+        ("fees_currency", r.fees_currency.clone()),
+        ("workers_repaid", r.workers_repaid.map(|n| n.to_string())),
+        ("fees_repaid_on", r.fees_repaid_on.map(|d| d.to_string())),
+        (
+            "documents_returned",
+            r.documents_returned.map(|n| n.to_string()),
+        ),
+        (
+            "documents_returned_on",
+            r.documents_returned_on.map(|d| d.to_string()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+    .collect();
+    PlanPage {
+        lang: "en".into(),
+        title: format!("Action plan · {}", ctx.flag.organisation.name),
+        csrf: nav.csrf.clone(),
+        nav,
+        flag: flag_summary(&ctx.flag),
+        id: p.id.to_string(),
+        status: p.status.label(),
+        root_cause: p.root_cause.clone(),
+        actions: p.actions.clone(),
+        owner,
+        start: p.start_date.to_string(),
+        due: p.due_date.to_string(),
+        overdue: p.status.is_pending() && today > p.due_date,
+        remedy: remedy_lines(r),
+        remedy_values,
+        evidence: ctx
+            .evidence
+            .iter()
+            .map(|(id, name, size, at)| {
+                (
+                    format!("/staff/action-plans/{}/evidence/{id}", p.id),
+                    name.clone(),
+                    format!("{:.1}", f64::from(*size) / 1024.0),
+                    at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                )
+            })
+            .collect(),
+        may_decide,
+        moves,
+        can_add_evidence: may_decide && p.status.is_pending(),
+        can_close: may_decide
+            && p.status == PlanStatus::Verified
+            && ctx.flag.flag.status == FlagStatus::ActionInProgress,
+        verified_by: p
+            .verified_by
+            .and_then(|id| ctx.flag.staff.iter().find(|u| u.id == id))
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        notice,
+        errors,
+    }
+}

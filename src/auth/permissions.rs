@@ -39,6 +39,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/r/{token}", Access::Respondent),
     ("POST", "/r/{token}", Access::Respondent),
     ("GET", "/r/{token}/evidence/{file_id}", Access::Respondent),
+    ("GET", "/r/{token}/s/{n}", Access::Respondent),
+    ("POST", "/r/{token}/s/{n}", Access::Respondent),
+    ("GET", "/r/{token}/review", Access::Respondent),
+    ("POST", "/r/{token}/submit", Access::Respondent),
+    ("POST", "/r/{token}/handover", Access::Respondent),
     ("GET", "/staff", Access::SignedIn),
     (
         "GET",

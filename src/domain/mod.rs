@@ -4,13 +4,16 @@
 pub mod answers;
 pub mod countries;
 pub mod dates;
+pub mod declaration;
 pub mod flag;
 pub mod i18n;
 pub mod indicator;
 pub mod org_import;
+pub mod progress;
 pub mod questionnaire;
 pub mod rating;
 pub mod reminders;
+pub mod respondent_text;
 pub mod risk;
 pub mod role;
 pub mod states;

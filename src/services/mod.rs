@@ -9,6 +9,7 @@ pub mod listings;
 pub mod organisations;
 pub mod outbox;
 pub mod questionnaires;
+pub mod respondent;
 pub mod responses;
 
 /// The connection type every service takes (defined once, in `db`).

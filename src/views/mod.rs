@@ -5,5 +5,6 @@ pub mod form;
 pub mod outbox;
 pub mod pages;
 pub mod respondent;
+pub mod sections;
 pub mod staff;
 pub mod tables;

@@ -35,6 +35,11 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         404,
         404,
     ),
+    ("GET", "/r/{token}/s/{n}", 200, "APCV", 200, 200),
+    ("POST", "/r/{token}/s/{n}", 303, "APCV", 303, 303),
+    ("GET", "/r/{token}/review", 200, "APCV", 200, 200),
+    ("POST", "/r/{token}/submit", 422, "APCV", 422, 422),
+    ("POST", "/r/{token}/handover", 422, "APCV", 422, 422),
     ("GET", "/staff", 303, "APCV", 200, 403),
     ("GET", "/account/password", 303, "APCV", 200, 403),
     ("POST", "/account/password", 303, "APCV", 200, 403),
@@ -194,6 +199,7 @@ async fn call(
         }
         "/r/{token}" => fx.link.clone(),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        p if p.starts_with("/r/{token}/") => p.replace("/r/{token}", &fx.link).replace("{n}", "1"),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let (u, _) = accounts::create_user(
                 &mut conn,
@@ -295,13 +301,20 @@ async fn call(
                 ("new_password", "another long password"),
             ])
         }
-        ("POST", "/r/{token}") => {
+        ("POST", "/r/{token}") | ("POST", "/r/{token}/s/{n}") => {
             let token = app.form_csrf(&fx.link).await;
             let form = reqwest::multipart::Form::new()
                 .text("csrf_token", token)
                 .text("headcount", "12")
                 .text("action", "save");
             who.client.post(&url).multipart(form)
+        }
+        // Without a declaration or a colleague: 422, nothing written.
+        ("POST", "/r/{token}/submit") | ("POST", "/r/{token}/handover") => {
+            let token = app.form_csrf(&fx.link).await;
+            who.client
+                .post(&url)
+                .form(&[("csrf_token", token.as_str())])
         }
         ("POST", "/account/password") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
@@ -528,6 +541,7 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
         }
         "/r/{token}" => fx.link.clone(),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        p if p.starts_with("/r/{token}/") => p.replace("/r/{token}", &fx.link).replace("{n}", "1"),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let email = format!("victim-{}@example.com", uuid::Uuid::new_v4().simple());
             let (u, _) = accounts::create_user(

@@ -431,6 +431,13 @@ impl TestApp {
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
+        // A submission carries the declaration unless the test gives its own fields.
+        if action == "submit" && !fields.iter().any(|(k, _)| k.starts_with("signatory_")) {
+            form = form
+                .text("signatory_name", "Test Signatory")
+                .text("signatory_title", "Compliance lead")
+                .text("declaration", "yes");
+        }
         form = form.text("action", action.to_string());
         self.client
             .post(self.url(path))

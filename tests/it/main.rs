@@ -31,3 +31,4 @@ mod risk_rules;
 mod risk_rules_v3;
 mod route_scan;
 mod scale;
+mod sections;

@@ -10,6 +10,10 @@
 //   error keeps what was typed instead of showing an error page.
 (function () {
   "use strict";
+  var unloadHandler = null;
+  init();
+
+  function init() {
   var notice = document.getElementById("notice");
   if (notice) notice.focus();
   var form = document.querySelector("form[enctype]");
@@ -206,13 +210,15 @@
   form.addEventListener("change", changed);
 
   var leaving = false;
-  window.addEventListener("beforeunload", function (e) {
+  if (unloadHandler) window.removeEventListener("beforeunload", unloadHandler);
+  unloadHandler = function (e) {
     if (!leaving && (dirty || inFlight)) {
       e.preventDefault();
       e.returnValue = form.getAttribute("data-unsaved");
       return e.returnValue;
     }
-  });
+  };
+  window.addEventListener("beforeunload", unloadHandler);
 
   // Save / Save and continue / add a row, in the background: on success the browser
   // goes where the server says; on a page with errors or a conflict, that page is shown;
@@ -228,11 +234,7 @@
         if (res.status >= 500) throw new Error("HTTP " + res.status);
         leaving = true;
         if (res.redirected) { window.location.assign(res.url); return; }
-        return res.text().then(function (html) {
-          document.open();
-          document.write(html);
-          document.close();
-        });
+        return res.text().then(replacePage);
       })
       .catch(function () {
         form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
@@ -246,4 +248,15 @@
     var by = e.submitter && e.submitter.name === "action" ? e.submitter.value : "save";
     explicitSave(by);
   });
+  }
+
+  // The server's page for a save with errors or a conflict replaces this one in place
+  // (same address: the section's), and the script starts again on it.
+  function replacePage(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    document.title = doc.title;
+    document.documentElement.lang = doc.documentElement.lang;
+    document.body.replaceWith(document.adoptNode(doc.body));
+    init();
+  }
 })();

@@ -12,6 +12,7 @@ mod audit_chain;
 mod auth;
 mod auth_hardening;
 mod browser;
+mod browser_flow;
 mod campaign_mail;
 mod cli;
 mod database;

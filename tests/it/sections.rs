@@ -86,8 +86,8 @@ async fn the_start_page_says_who_asks_why_and_lists_the_sections() {
     assert!(html.contains("Labour practices check"));
     assert!(html.contains("Asked by"));
     assert!(
-        html.contains("Please answer by the end of the month. &lt;b&gt;Thanks&lt;/b&gt;"),
-        "the campaign's message, escaped"
+        html.contains("Please answer by the end of the month. &#60;b&#62;Thanks&#60;/b&#62;"),
+        "the campaign's message, escaped: {html}"
     );
     assert!(html.contains("Estimated time"));
     for (n, title) in [(1, "Workforce"), (2, "Recruitment"), (3, "Documents")] {

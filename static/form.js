@@ -156,7 +156,7 @@
     inFlight = true;
     dirty = false;
     say(form.getAttribute("data-saving"), "saving");
-    fetch(form.action, {
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: body("autosave"),
       credentials: "same-origin",
@@ -229,7 +229,7 @@
     data.set("action", action);
     form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
     say(form.getAttribute("data-saving"), "saving");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
       .then(function (res) {
         if (res.status >= 500) throw new Error("HTTP " + res.status);
         leaving = true;

@@ -45,7 +45,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         "Người khác đã sửa một số câu trả lời sau khi bạn mở trang. Câu trả lời của họ được giữ; của bạn vẫn ở trong ô. Hãy so sánh bên dưới và lưu lại nếu muốn dùng câu trả lời của bạn.",
         "在您打开本页后,其他人修改了部分答案。已保留他们的答案;您的答案仍在输入框中。请在下方比较,如要使用您的答案,请再次保存。",
     ]),
-    ("their_answer", ["Saved answer (by", "保存済みの回答(", "Câu trả lời đã lưu (bởi", "已保存的答案("]),
+    ("their_answer", ["Saved answer (by ", "保存済みの回答(", "Câu trả lời đã lưu (bởi ", "已保存的答案("]),
     ("your_answer", ["Your answer (not saved)", "あなたの回答(未保存)", "Câu trả lời của bạn (chưa lưu)", "您的答案(未保存)"]),
     ("nothing", ["(no answer)", "(未回答)", "(chưa trả lời)", "(未回答)"]),
     ("review_title", ["Review your answers", "回答の確認", "Xem lại câu trả lời", "检查您的答案"]),

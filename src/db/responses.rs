@@ -141,20 +141,23 @@ pub struct AnswerMeta {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
+/// (question, value, version, answered by, their name, changed at).
+type AnswerRow = (
+    String,
+    serde_json::Value,
+    i32,
+    Option<Uuid>,
+    Option<String>,
+    chrono::DateTime<Utc>,
+);
+
 /// The stored answers with, per question, its version and who changed it last: one
 /// query.
 pub async fn load_answers_with_meta(
     conn: &mut Conn,
     response_id: Uuid,
 ) -> QueryResult<(Answers, std::collections::HashMap<String, AnswerMeta>)> {
-    let rows: Vec<(
-        String,
-        serde_json::Value,
-        i32,
-        Option<Uuid>,
-        Option<String>,
-        chrono::DateTime<Utc>,
-    )> = answers::table
+    let rows: Vec<AnswerRow> = answers::table
         .left_join(contacts::table.on(contacts::id.nullable().eq(answers::answered_by_contact_id)))
         .filter(answers::response_id.eq(response_id))
         .select((

@@ -332,13 +332,9 @@ async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
     assert!(receipt.contains("Thank you: your answers have been submitted."));
     assert!(receipt.contains("<dt>Signed by</dt><dd>Hana Sato, HR manager</dd>"));
     let mut conn = app.db.conn().await;
-    let (status, name, title, declared, submitted): (
-        String,
-        Option<String>,
-        Option<String>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    ) = responses::table
+    type Time = Option<chrono::DateTime<chrono::Utc>>;
+    type Declared = (String, Option<String>, Option<String>, Time, Time);
+    let (status, name, title, declared, submitted): Declared = responses::table
         .find(response)
         .select((
             responses::status,

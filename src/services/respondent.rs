@@ -1,16 +1,19 @@
-//! A respondent hands the questionnaire over to a colleague: a contact of the same
-//! organisation (new, or found by email address) gets their own link to the same
+//! The end of the sectioned flow: the review (what a submission would refuse), the
+//! submit with the declaration, and the hand-over to a colleague: a contact of the
+//! same organisation (new, or found by email address) gets their own link to the same
 //! response, by email through the outbox, in one transaction with its audit entry.
 
-use super::responses::LinkSession;
+use super::responses::{finish_submit, record_use, LinkSession, Response, SaveOutcome};
 use super::Conn;
 use crate::auth::links::LinkKeys;
 use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::{Contact, Invitation};
-use crate::domain::answers::FieldError;
+use crate::domain::answers::{parse_form, to_form_values, Answers, FieldError, Mode, RawInput};
+use crate::domain::declaration;
 use crate::domain::i18n::Lang;
 use crate::domain::respondent_text::t;
+use crate::domain::states::ResponseStatus;
 use crate::domain::text::clean_single_line;
 use crate::domain::token;
 use crate::error::AppError;
@@ -18,7 +21,83 @@ use crate::jobs::{campaign_mail, Jobs};
 use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
 use serde_json::json;
+use std::collections::HashMap;
 use uuid::Uuid;
+
+/// What the review page's submit did.
+#[derive(Debug)]
+pub enum SubmitOutcome {
+    Submitted {
+        response: Response,
+        flags: usize,
+    },
+    AlreadySubmitted {
+        response: Response,
+    },
+    /// Nothing was written: these answers or declaration fields need attention.
+    Invalid {
+        errors: Vec<FieldError>,
+    },
+}
+
+/// Submits the stored answers with the declaration from the review page: every shown
+/// required question must be answered and every answer valid.
+pub async fn submit_reviewed(
+    conn: &mut Conn,
+    key: &AuditKey,
+    session: &LinkSession,
+    form: &HashMap<String, Vec<String>>,
+    lang: Lang,
+) -> Result<SubmitOutcome, AppError> {
+    let q = &session.version.questionnaire;
+    let response_id = session.response_id();
+    let declared = declaration::parse(form, lang);
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let response = db::responses::lock_response(tx, response_id).await?;
+            if response.status == ResponseStatus::Submitted {
+                return Ok(SubmitOutcome::AlreadySubmitted { response });
+            }
+            let stored = db::responses::load_answers(tx, response_id).await?;
+            let mut parsed = review(q, &stored, lang);
+            let declaration = match declared {
+                Ok(d) if parsed.is_empty() => d,
+                Ok(_) => return Ok(SubmitOutcome::Invalid { errors: parsed }),
+                Err(errors) => {
+                    parsed.extend(errors);
+                    return Ok(SubmitOutcome::Invalid { errors: parsed });
+                }
+            };
+            record_use(tx, session).await?;
+            let answers = crate::domain::visibility::only_visible(q, &stored);
+            match finish_submit(tx, session, &answers, lang, &declaration).await? {
+                SaveOutcome::Submitted { response, flags } => {
+                    Ok(SubmitOutcome::Submitted { response, flags })
+                }
+                SaveOutcome::AlreadySubmitted { response } => {
+                    Ok(SubmitOutcome::AlreadySubmitted { response })
+                }
+                SaveOutcome::Saved { errors, .. } => Ok(SubmitOutcome::Invalid { errors }),
+            }
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// What a submission of `stored` would refuse: missing required answers and invalid
+/// values, by field (pure; the review page lists them).
+pub fn review(
+    q: &crate::domain::questionnaire::Questionnaire,
+    stored: &Answers,
+    lang: Lang,
+) -> Vec<FieldError> {
+    let input = RawInput {
+        values: to_form_values(q, stored),
+        uploads: HashMap::new(),
+    };
+    parse_form(q, &input, stored, lang, Mode::Submit).errors
+}
 
 /// Form fields of the hand-over form.
 pub const NAME: &str = "colleague_name";

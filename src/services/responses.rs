@@ -234,7 +234,6 @@ pub async fn save(
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             record_use(tx, session).await?;
-            remember_language(tx, session, lang).await?;
             let response = db::responses::lock_response(tx, response_id).await?;
             if response.status == ResponseStatus::Submitted {
                 return Ok(SaveOutcome::AlreadySubmitted { response });
@@ -382,84 +381,9 @@ fn keep_theirs(
     conflicts
 }
 
-/// What the review page's submit did.
-#[derive(Debug)]
-pub enum SubmitOutcome {
-    Submitted {
-        response: Response,
-        flags: usize,
-    },
-    AlreadySubmitted {
-        response: Response,
-    },
-    /// Nothing was written: these answers or declaration fields need attention.
-    Invalid {
-        errors: Vec<FieldError>,
-    },
-}
-
-/// Submits the stored answers with the declaration from the review page: every shown
-/// required question must be answered and every answer valid.
-pub async fn submit_reviewed(
-    conn: &mut Conn,
-    key: &AuditKey,
-    session: &LinkSession,
-    form: &HashMap<String, Vec<String>>,
-    lang: Lang,
-) -> Result<SubmitOutcome, AppError> {
-    let q = &session.version.questionnaire;
-    let response_id = session.response_id();
-    let declared = declaration::parse(form, lang);
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
-        async move {
-            let response = db::responses::lock_response(tx, response_id).await?;
-            if response.status == ResponseStatus::Submitted {
-                return Ok(SubmitOutcome::AlreadySubmitted { response });
-            }
-            let stored = db::responses::load_answers(tx, response_id).await?;
-            let mut parsed = review(q, &stored, lang);
-            let declaration = match declared {
-                Ok(d) if parsed.is_empty() => d,
-                Ok(_) => return Ok(SubmitOutcome::Invalid { errors: parsed }),
-                Err(errors) => {
-                    parsed.extend(errors);
-                    return Ok(SubmitOutcome::Invalid { errors: parsed });
-                }
-            };
-            record_use(tx, session).await?;
-            let answers = crate::domain::visibility::only_visible(q, &stored);
-            match finish_submit(tx, session, &answers, lang, &declaration).await? {
-                SaveOutcome::Submitted { response, flags } => {
-                    Ok(SubmitOutcome::Submitted { response, flags })
-                }
-                SaveOutcome::AlreadySubmitted { response } => {
-                    Ok(SubmitOutcome::AlreadySubmitted { response })
-                }
-                SaveOutcome::Saved { errors, .. } => Ok(SubmitOutcome::Invalid { errors }),
-            }
-        }
-        .scope_boxed()
-    })
-    .await
-}
-
-/// What a submission of `stored` would refuse: missing required answers and invalid
-/// values, by field (pure; the review page lists them).
-pub fn review(
-    q: &crate::domain::questionnaire::Questionnaire,
-    stored: &Answers,
-    lang: Lang,
-) -> Vec<FieldError> {
-    let input = RawInput {
-        values: to_form_values(q, stored),
-        uploads: HashMap::new(),
-    };
-    parse_form(q, &input, stored, lang, Mode::Submit).errors
-}
-
 /// Flags, fingerprint, the submitted state with the declaration, and the audit entry:
 /// the end of a valid submission, inside its transaction.
-async fn finish_submit(
+pub(crate) async fn finish_submit(
     tx: &mut crate::db::Tx<'_>,
     session: &LinkSession,
     answers: &Answers,

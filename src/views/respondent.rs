@@ -113,7 +113,7 @@ impl FormScreen<'_> {
             nav: Vec::new(),
             progress: String::new(),
             one_section: false,
-            start_url: format!("/r/{token}"),
+            start_url: format!("/r/{token}?start=1"),
             saved_at: String::new(),
             conflict_notice: false,
             t_required: ui("required", lang).into(),

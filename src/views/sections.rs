@@ -75,6 +75,10 @@ pub fn section_page(
     page.progress = summary(&p, lang);
     page.one_section = true;
     page.heading = q.sections[section].title.get(lang).to_string();
+    // The questionnaire's description opens its first section (and the start page).
+    if section > 0 {
+        page.description.clear();
+    }
     page.action = format!("/r/{token}/s/{}", section + 1);
     page.saved_at = saved_at.map(time).unwrap_or_default();
     page.conflict_notice = !conflicts.is_empty();
@@ -421,7 +425,7 @@ pub fn review_page(
         missing,
         csrf: screen.csrf.clone(),
         action: format!("/r/{token}/submit"),
-        start_url: format!("/r/{token}"),
+        start_url: format!("/r/{token}?start=1"),
         today: Utc::now().date_naive().to_string(),
         signatory_name: field(NAME),
         signatory_title: field(TITLE),

@@ -197,7 +197,8 @@ async fn call(
         "/password/reset/{token}" => {
             "/password/reset/NotARealToken0000000000000000000000000000000".to_string()
         }
-        "/r/{token}" => fx.link.clone(),
+        // The start page itself (a link with answers would send on to its section).
+        "/r/{token}" => format!("{}?start=1", fx.link),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
         p if p.starts_with("/r/{token}/") => p.replace("/r/{token}", &fx.link).replace("{n}", "1"),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
@@ -539,7 +540,8 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
         "/password/reset/{token}" => {
             "/password/reset/NotARealToken0000000000000000000000000000000".to_string()
         }
-        "/r/{token}" => fx.link.clone(),
+        // The start page itself (a link with answers would send on to its section).
+        "/r/{token}" => format!("{}?start=1", fx.link),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
         p if p.starts_with("/r/{token}/") => p.replace("/r/{token}", &fx.link).replace("{n}", "1"),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {

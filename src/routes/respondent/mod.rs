@@ -41,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct LangQuery {
     lang: Option<String>,
     saved: Option<String>,
+    /// The start page itself, not the section to resume at.
+    start: Option<String>,
 }
 
 /// The link's session, read on the request's connection.

@@ -10,8 +10,8 @@ use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
 use crate::routes::pages::{render, render_status, see_other, PageError};
 use crate::routes::AppState;
-use crate::services::respondent::{self as handover, HandoverOutcome};
-use crate::services::responses::{self, LinkSession, SaveOutcome, SubmitOutcome};
+use crate::services::respondent::{self, HandoverOutcome, SubmitOutcome};
+use crate::services::responses::{self, LinkSession, SaveOutcome};
 use crate::views::pages::MessagePage;
 use crate::views::respondent::{receipt, FormState, Submission};
 use crate::views::sections::{review_page, section_page, start_page, AutosaveReply, StartState};
@@ -127,7 +127,7 @@ pub(super) async fn show_start(
         .as_ref()
         .map(|_| ("saved", ui("saved", lang).to_string()));
     let screen = screen(&state, &token, &session, lang);
-    Ok(render(&start_page(
+    let page = start_page(
         &screen,
         &answers,
         &state.settings.sender_company,
@@ -135,7 +135,13 @@ pub(super) async fn show_start(
             notice,
             ..StartState::default()
         },
-    ))?)
+    );
+    // Coming back through the link lands on the first section with something left to
+    // do (or the review); the start page stays one click away (`?start=1`).
+    if page.started && query.lang.is_none() && query.saved.is_none() && query.start.is_none() {
+        return Ok(see_other(&page.resume_url));
+    }
+    Ok(render(&page)?)
 }
 
 /// One section of the form.
@@ -294,7 +300,7 @@ pub(super) async fn show_review(
     if !session.writable() {
         return closed(lang);
     }
-    let problems = responses::review(&session.version.questionnaire, &answers, lang);
+    let problems = respondent::review(&session.version.questionnaire, &answers, lang);
     let screen = screen(&state, &token, &session, lang);
     Ok(render(&review_page(&screen, &answers, &problems, None))?)
 }
@@ -316,7 +322,7 @@ pub(super) async fn post_submit(
     csrf_ok(&state, &session, &form)?;
     let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let mut conn = state.pool.get().await?;
-    match responses::submit_reviewed(&mut conn, &state.audit_key, &session, &form, lang).await? {
+    match respondent::submit_reviewed(&mut conn, &state.audit_key, &session, &form, lang).await? {
         SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted { .. } => {
             Ok(see_other(&format!("/r/{token}")))
         }
@@ -351,9 +357,9 @@ pub(super) async fn post_handover(
             .cloned()
             .unwrap_or_default()
     };
-    let (name, email) = (field(handover::NAME), field(handover::EMAIL));
+    let (name, email) = (field(respondent::NAME), field(respondent::EMAIL));
     let mut conn = state.pool.get().await?;
-    let outcome = handover::hand_over(
+    let outcome = respondent::hand_over(
         &mut conn,
         &state.audit_key,
         &state.jobs,

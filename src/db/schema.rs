@@ -317,3 +317,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_reset_tokens,
     api_tokens
 );
+
+diesel::table! {
+    org_import_uploads (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        file_name -> Text,
+        sha256 -> Text,
+        content -> Bytea,
+        created_at -> Timestamptz,
+    }
+}

@@ -2,6 +2,7 @@
 //! escaped by askama, from plain data.
 
 pub mod form;
+pub mod organisations;
 pub mod outbox;
 pub mod pages;
 pub mod respondent;

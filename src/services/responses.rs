@@ -12,9 +12,7 @@ pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
 pub use crate::db::responses::AnswerMeta;
-use crate::domain::answers::{
-    parse_form, parse_section, to_form_values, Answers, FieldError, Mode, RawInput,
-};
+use crate::domain::answers::{parse_section, Answers, FieldError, Mode, RawInput};
 use crate::domain::declaration::{self, Declaration};
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::{Lang, Msg};

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod campaigns;
+pub mod flags;
 pub mod jobs;
 pub mod listings;
 pub mod organisations;

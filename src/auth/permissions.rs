@@ -44,6 +44,17 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/r/{token}/review", Access::Respondent),
     ("POST", "/r/{token}/submit", Access::Respondent),
     ("POST", "/r/{token}/handover", Access::Respondent),
+    ("GET", "/r/{token}/receipt.pdf", Access::Respondent),
+    (
+        "GET",
+        "/staff/responses/{id}/receipt.pdf",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/responses/{id}/evidence/{file_id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
     ("GET", "/staff", Access::SignedIn),
     (
         "GET",

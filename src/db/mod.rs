@@ -22,6 +22,7 @@ pub mod org_import_uploads;
 pub mod organisations;
 pub mod password_resets;
 pub mod questionnaire_versions;
+pub mod receipts;
 pub mod responses;
 pub mod schema;
 pub mod sessions;

@@ -45,6 +45,7 @@ pub enum SubmitOutcome {
 pub async fn submit_reviewed(
     conn: &mut Conn,
     key: &AuditKey,
+    jobs: &Jobs,
     session: &LinkSession,
     form: &HashMap<String, Vec<String>>,
     lang: Lang,
@@ -52,7 +53,7 @@ pub async fn submit_reviewed(
     let q = &session.version.questionnaire;
     let response_id = session.response_id();
     let declared = declaration::parse(form, lang);
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let response = db::responses::lock_response(tx, response_id).await?;
             if response.status == ResponseStatus::Submitted {
@@ -70,7 +71,7 @@ pub async fn submit_reviewed(
             };
             record_use(tx, session).await?;
             let answers = crate::domain::visibility::only_visible(q, &stored);
-            match finish_submit(tx, session, &answers, lang, &declaration).await? {
+            match finish_submit(tx, jobs, session, &answers, lang, &declaration).await? {
                 SaveOutcome::Submitted { response, flags } => {
                     Ok(SubmitOutcome::Submitted { response, flags })
                 }
@@ -82,7 +83,11 @@ pub async fn submit_reviewed(
         }
         .scope_boxed()
     })
-    .await
+    .await?;
+    if matches!(outcome, SubmitOutcome::Submitted { .. }) {
+        jobs.wake();
+    }
+    Ok(outcome)
 }
 
 /// What a submission of `stored` would refuse: missing required answers and invalid
@@ -95,6 +100,7 @@ pub fn review(
     let input = RawInput {
         values: to_form_values(q, stored),
         uploads: HashMap::new(),
+        refused: HashMap::new(),
     };
     parse_form(q, &input, stored, lang, Mode::Submit).errors
 }

@@ -215,6 +215,7 @@ fn evidence_file_id(answer: &Value) -> Option<Uuid> {
 pub async fn save(
     conn: &mut Conn,
     key: &AuditKey,
+    jobs: &crate::jobs::Jobs,
     evidence_quota_mb: u64,
     session: &LinkSession,
     input: &RawInput,
@@ -229,7 +230,7 @@ pub async fn save(
         Mode::Submit => Some(declaration::parse(&input.values, lang)),
         Mode::Draft => None,
     };
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             record_use(tx, session).await?;
             let response = db::responses::lock_response(tx, response_id).await?;
@@ -325,11 +326,15 @@ pub async fn save(
                     });
                 }
             };
-            finish_submit(tx, session, &parsed.answers, lang, &declaration).await
+            finish_submit(tx, jobs, session, &parsed.answers, lang, &declaration).await
         }
         .scope_boxed()
     })
-    .await
+    .await?;
+    if matches!(outcome, SaveOutcome::Submitted { .. }) {
+        jobs.wake();
+    }
+    Ok(outcome)
 }
 
 /// Answers of the posted section that another contact changed since the page was
@@ -383,6 +388,7 @@ fn keep_theirs(
 /// the end of a valid submission, inside its transaction.
 pub(crate) async fn finish_submit(
     tx: &mut crate::db::Tx<'_>,
+    jobs: &crate::jobs::Jobs,
     session: &LinkSession,
     answers: &Answers,
     lang: Lang,
@@ -447,6 +453,9 @@ pub(crate) async fn finish_submit(
         }),
     )
     .await?;
+    // The receipt email (with the PDF, made when it is sent) to the contact who
+    // submitted; the caller wakes the worker after the commit.
+    crate::jobs::campaign_mail::queue_receipt(tx, jobs, session.invitation.id).await?;
     Ok(SaveOutcome::Submitted {
         response,
         flags: rows.len(),

@@ -88,6 +88,8 @@ pub struct ReceiptPage {
     pub signatory: String,
     pub t_signed_by: String,
     pub thanks: String,
+    pub pdf_url: String,
+    pub t_pdf: String,
     /// (question label, answer text) in questionnaire order.
     pub answers: Vec<(String, String)>,
     pub t_receipt: String,

@@ -137,6 +137,8 @@ pub struct Submission<'a> {
     pub receipt_id: String,
     pub submitted_at: Option<DateTime<Utc>>,
     pub fingerprint: &'a str,
+    /// Where the receipt PDF is downloaded (`/r/{token}/receipt.pdf?lang=…`).
+    pub pdf_url: String,
 }
 
 /// The receipt: every visible question with its answer, in questionnaire order.
@@ -174,6 +176,8 @@ pub fn receipt(
         signatory: submission.signatory,
         t_signed_by: crate::domain::respondent_text::t("signed_by", lang).into(),
         thanks: crate::domain::respondent_text::t("thanks", lang).into(),
+        pdf_url: submission.pdf_url,
+        t_pdf: crate::receipt_pdf::labels::label("download", lang).into(),
         answers: listed,
         t_receipt: ui("receipt", lang).into(),
         t_submitted_at: ui("submitted_at", lang).into(),

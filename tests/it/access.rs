@@ -40,6 +40,23 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/r/{token}/review", 200, "APCV", 200, 200),
     ("POST", "/r/{token}/submit", 422, "APCV", 422, 422),
     ("POST", "/r/{token}/handover", 422, "APCV", 422, 422),
+    ("GET", "/r/{token}/receipt.pdf", 404, "APCV", 404, 404),
+    (
+        "GET",
+        "/staff/responses/{id}/receipt.pdf",
+        303,
+        "APCV",
+        404,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/responses/{id}/evidence/{file_id}",
+        303,
+        "APCV",
+        404,
+        403,
+    ),
     ("GET", "/staff", 303, "APCV", 200, 403),
     ("GET", "/account/password", 303, "APCV", 200, 403),
     ("POST", "/account/password", 303, "APCV", 200, 403),
@@ -300,6 +317,10 @@ async fn call(
         // The start page itself (a link with answers would send on to its section).
         "/r/{token}" => format!("{}?start=1", fx.link),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        "/r/{token}/receipt.pdf" => format!("{}/receipt.pdf", fx.link),
+        "/staff/responses/{id}/receipt.pdf" | "/staff/responses/{id}/evidence/{file_id}" => pattern
+            .replace("{id}", &fx.response)
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         p if p.starts_with("/r/{token}/") => p.replace("/r/{token}", &fx.link).replace("{n}", "1"),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let (u, _) = accounts::create_user(
@@ -657,6 +678,10 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
         // The start page itself (a link with answers would send on to its section).
         "/r/{token}" => format!("{}?start=1", fx.link),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        "/r/{token}/receipt.pdf" => format!("{}/receipt.pdf", fx.link),
+        "/staff/responses/{id}/receipt.pdf" | "/staff/responses/{id}/evidence/{file_id}" => pattern
+            .replace("{id}", &fx.response)
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         p if p.starts_with("/r/{token}/") => p.replace("/r/{token}", &fx.link).replace("{n}", "1"),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let email = format!("victim-{}@example.com", uuid::Uuid::new_v4().simple());

@@ -191,7 +191,9 @@ async fn post_form(
         }
     };
     let lang = chosen_lang(&session, query.lang.as_deref(), &req);
-    let (input, action) = read_form(payload).await?;
+    let (mut input, action) = read_form(payload).await?;
+    // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
+    crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
     let screen = screen(&state, &token, &session, lang);
     let presented = input
         .values
@@ -213,6 +215,7 @@ async fn post_form(
     let outcome = responses::save(
         &mut conn,
         &state.audit_key,
+        &state.jobs,
         state.settings.evidence_quota_mb,
         &session,
         &input,

@@ -116,6 +116,7 @@ pub(super) async fn show_start(
             receipt_id: response.id.to_string(),
             submitted_at: response.submitted_at,
             fingerprint: response.answers_sha256.as_deref().unwrap_or_default(),
+            pdf_url: format!("/r/{}/receipt.pdf?lang={}", token.as_str(), lang.code()),
         };
         return Ok(render(&receipt(&session, submission, &answers, lang))?);
     }
@@ -207,7 +208,7 @@ pub(super) async fn post_section(
             true
         }
     };
-    let (input, action) = read_form(payload).await?;
+    let (mut input, action) = read_form(payload).await?;
     if dead {
         return gone(&state, &token, known.as_ref(), &input.values)
             .await?
@@ -217,10 +218,15 @@ pub(super) async fn post_section(
     let section = section_index(&session, &n)?;
     let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     csrf_ok(&state, &session, &input.values)?;
+    // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
+    if action != "autosave" {
+        crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
+    }
     let mut conn = state.pool.get().await?;
     let outcome = responses::save(
         &mut conn,
         &state.audit_key,
+        &state.jobs,
         state.settings.evidence_quota_mb,
         &session,
         &input,
@@ -322,7 +328,16 @@ pub(super) async fn post_submit(
     csrf_ok(&state, &session, &form)?;
     let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let mut conn = state.pool.get().await?;
-    match respondent::submit_reviewed(&mut conn, &state.audit_key, &session, &form, lang).await? {
+    match respondent::submit_reviewed(
+        &mut conn,
+        &state.audit_key,
+        &state.jobs,
+        &session,
+        &form,
+        lang,
+    )
+    .await?
+    {
         SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted { .. } => {
             Ok(see_other(&format!("/r/{token}")))
         }

@@ -455,17 +455,35 @@ async fn respond(
     let page = page.text().await?;
     lat[0].push(t.elapsed());
     let csrf = csrf_of(&page)?;
-    // The form posts every field so far (one page today).
-    let mut fields: Vec<(String, String)> = Vec::new();
+    // Each section's page posts its own answers ("Save and continue").
     for section in 0..SECTIONS {
-        fields.extend(section_answers(section, seed));
+        let fields = section_answers(section, seed);
         let t = Instant::now();
-        let r = post(http, &link, &csrf, "save", &fields).await?;
+        let r = post(
+            http,
+            &format!("{link}/s/{}", section + 1),
+            &csrf,
+            "next",
+            &fields,
+        )
+        .await?;
         anyhow::ensure!(r == 303, "POST save: {r}");
         lat[1].push(t.elapsed());
     }
+    // The review page's submit: the stored answers with the declaration.
     let t = Instant::now();
-    let r = post(http, &link, &csrf, "submit", &fields).await?;
+    let r = http
+        .post(format!("{link}/submit"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("signatory_name", "Bench Signatory"),
+            ("signatory_title", "Compliance manager"),
+            ("declaration", "yes"),
+        ])
+        .send()
+        .await?
+        .status()
+        .as_u16();
     anyhow::ensure!(r == 303, "POST submit: {r}");
     lat[2].push(t.elapsed());
     Ok(())

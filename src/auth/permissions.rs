@@ -41,6 +41,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/r/{token}/evidence/{file_id}", Access::Respondent),
     ("GET", "/r/{token}/clarification", Access::Respondent),
     ("POST", "/r/{token}/clarification", Access::Respondent),
+    ("GET", "/r/{token}/s/{n}", Access::Respondent),
+    ("POST", "/r/{token}/s/{n}", Access::Respondent),
+    ("GET", "/r/{token}/review", Access::Respondent),
+    ("POST", "/r/{token}/submit", Access::Respondent),
+    ("POST", "/r/{token}/handover", Access::Respondent),
     ("GET", "/r/{token}/receipt.pdf", Access::Respondent),
     (
         "GET",

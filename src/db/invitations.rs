@@ -39,7 +39,7 @@ pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult
 pub async fn find_link(
     conn: &mut Conn,
     token_sha256: &str,
-) -> QueryResult<Option<(Invitation, Campaign, Organisation, Contact)>> {
+) -> QueryResult<Option<(Invitation, Campaign, Organisation, Contact, Option<String>)>> {
     invitations::table
         .inner_join(campaigns::table)
         .inner_join(organisations::table)
@@ -52,6 +52,7 @@ pub async fn find_link(
             Campaign::as_select(),
             Organisation::as_select(),
             Contact::as_select(),
+            campaigns::message,
         ))
         .first(conn)
         .await
@@ -77,4 +78,36 @@ pub async fn record_link_use(
     .execute(conn)
     .await
     .map(|n| n > 0)
+}
+
+/// A link that exists but no longer opens the form (revoked or expired): the
+/// invitation, to check a form's CSRF token against. `None` for a token never issued.
+pub async fn find_dead_link(
+    conn: &mut Conn,
+    token_sha256: &str,
+) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .filter(invitations::token_sha256.eq(token_sha256))
+        .filter(
+            invitations::revoked_at
+                .is_not_null()
+                .or(invitations::expires_at.le(Utc::now())),
+        )
+        .select(Invitation::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Remembers the language the respondent picked for this link.
+pub async fn set_chosen_language(
+    conn: &mut Conn,
+    id: Uuid,
+    language: crate::domain::i18n::Lang,
+) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id))
+        .set(invitations::chosen_language.eq(language))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }

@@ -12,6 +12,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
 pub async fn insert_organisation(conn: &mut Conn, org: &Organisation) -> QueryResult<Organisation> {
     diesel::insert_into(organisations::table)
         .values(org)
@@ -288,4 +290,19 @@ pub async fn campaigns_of(conn: &mut Conn, organisation_id: Uuid) -> QueryResult
         ))
         .load(conn)
         .await
+}
+
+/// The contact of `organisation_id` with this email address (any case), active or not.
+pub async fn find_contact_by_email(
+    conn: &mut Conn,
+    organisation_id: Uuid,
+    email: &str,
+) -> QueryResult<Option<(Contact, bool)>> {
+    contacts::table
+        .filter(contacts::organisation_id.eq(organisation_id))
+        .filter(lower(contacts::email).eq(lower(email.to_string())))
+        .select((Contact::as_select(), contacts::deactivated_at.is_not_null()))
+        .first(conn)
+        .await
+        .optional()
 }

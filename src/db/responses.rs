@@ -58,12 +58,15 @@ pub async fn lock_response(conn: &mut Conn, id: Uuid) -> QueryResult<Response> {
         .await
 }
 
+/// Marks the response submitted now by `contact_id`, with the declaration they signed
+/// (`(name, job title)`; declared at the same instant).
 pub async fn mark_submitted(
     conn: &mut Conn,
     id: Uuid,
     contact_id: Uuid,
     language: Lang,
     answers_sha256: &str,
+    declaration: (&str, &str),
 ) -> QueryResult<Response> {
     let now = Utc::now();
     diesel::update(responses::table.find(id))
@@ -74,6 +77,9 @@ pub async fn mark_submitted(
             responses::language.eq(language),
             responses::answers_sha256.eq(answers_sha256),
             responses::updated_at.eq(now),
+            responses::signatory_name.eq(declaration.0),
+            responses::signatory_title.eq(declaration.1),
+            responses::declared_at.eq(now),
         ))
         .returning(Response::as_returning())
         .get_result(conn)
@@ -124,6 +130,61 @@ pub async fn load_answers(conn: &mut Conn, response_id: Uuid) -> QueryResult<Ans
         .load(conn)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// Who last changed a stored answer, when, and its version (optimistic concurrency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerMeta {
+    pub version: i32,
+    pub contact_id: Option<Uuid>,
+    pub contact_name: Option<String>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// (question, value, version, answered by, their name, changed at).
+type AnswerRow = (
+    String,
+    serde_json::Value,
+    i32,
+    Option<Uuid>,
+    Option<String>,
+    chrono::DateTime<Utc>,
+);
+
+/// The stored answers with, per question, its version and who changed it last: one
+/// query.
+pub async fn load_answers_with_meta(
+    conn: &mut Conn,
+    response_id: Uuid,
+) -> QueryResult<(Answers, std::collections::HashMap<String, AnswerMeta>)> {
+    let rows: Vec<AnswerRow> = answers::table
+        .left_join(contacts::table.on(contacts::id.nullable().eq(answers::answered_by_contact_id)))
+        .filter(answers::response_id.eq(response_id))
+        .select((
+            answers::question_id,
+            answers::value,
+            answers::version,
+            answers::answered_by_contact_id,
+            contacts::name.nullable(),
+            answers::updated_at,
+        ))
+        .load(conn)
+        .await?;
+    let mut values = Answers::new();
+    let mut meta = std::collections::HashMap::new();
+    for (question, value, version, contact_id, contact_name, updated_at) in rows {
+        meta.insert(
+            question.clone(),
+            AnswerMeta {
+                version,
+                contact_id,
+                contact_name,
+                updated_at,
+            },
+        );
+        values.insert(question, value);
+    }
+    Ok((values, meta))
 }
 
 /// Makes the stored answers equal to `new`: upserts changed values, deletes the rest.

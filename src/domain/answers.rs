@@ -113,10 +113,39 @@ pub fn parse_form(
     lang: Lang,
     mode: Mode,
 ) -> Parsed {
+    parse_section(questionnaire, input, previous, lang, mode, None)
+}
+
+/// [`parse_form`] for the questions of one section (`section`, from 0) only: the
+/// questions of the other sections keep their `previous` value while they stay shown;
+/// a question hidden by the new answers loses its value, whichever section it is in.
+/// `None` reads every section from `input`.
+pub fn parse_section(
+    questionnaire: &Questionnaire,
+    input: &RawInput,
+    previous: &Answers,
+    lang: Lang,
+    mode: Mode,
+    section: Option<usize>,
+) -> Parsed {
     let mut out = Parsed::default();
-    for q in questionnaire.questions() {
+    let scoped = questionnaire
+        .sections
+        .iter()
+        .enumerate()
+        .flat_map(|(n, s)| {
+            let posted = section.is_none_or(|wanted| wanted == n);
+            s.questions.iter().map(move |q| (q, posted))
+        });
+    for (q, posted) in scoped {
         let shown = q.show_if.as_ref().is_none_or(|c| holds(c, &out.answers));
         if !shown {
+            continue;
+        }
+        if !posted {
+            if let Some(old) = previous.get(&q.id) {
+                out.answers.insert(q.id.clone(), old.clone());
+            }
             continue;
         }
         let result = match q.kind {

@@ -33,7 +33,7 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let session = session(&state, &mut conn, &token, &req).await?;
-    let lang = chosen_lang(&session, query.lang.as_deref());
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let csrf = csrf::respondent_token(&state.secret_key, session.invitation.id);
     let open = clarifications::open_for(&mut conn, &session).await?;
     let (items, current) = match open {
@@ -70,7 +70,7 @@ async fn reply(
         let mut conn = state.pool.get().await?;
         session(&state, &mut conn, &token, &req).await?
     };
-    let lang = chosen_lang(&session, query.lang.as_deref());
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let (input, _) = read_form(payload).await?;
     let expected = csrf::respondent_token(&state.secret_key, session.invitation.id);
     let presented = input

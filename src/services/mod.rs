@@ -14,6 +14,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod questionnaires;
 pub mod receipts;
+pub mod respondent;
 pub mod responses;
 
 /// The connection type every service takes (defined once, in `db`).

@@ -11,7 +11,9 @@ use crate::db::audit::{self, Actor, AuditKey};
 pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
-use crate::domain::answers::{parse_form, Answers, FieldError, Mode, RawInput};
+pub use crate::db::responses::AnswerMeta;
+use crate::domain::answers::{parse_section, Answers, FieldError, Mode, RawInput};
+use crate::domain::declaration::{self, Declaration};
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::{Lang, Msg};
 use crate::domain::risk::{self, overall_band};
@@ -35,12 +37,42 @@ pub struct LinkSession {
     pub organisation: Organisation,
     pub contact: Contact,
     pub version: Arc<LoadedVersion>,
+    /// The campaign's message to respondents, shown on the start page.
+    pub campaign_message: Option<String>,
 }
 
 impl LinkSession {
     pub fn response_id(&self) -> Uuid {
         self.invitation.response_id
     }
+
+    /// Whether answers may still be saved: not once the campaign is closed.
+    pub fn writable(&self) -> bool {
+        self.campaign.status != crate::domain::states::CampaignStatus::Closed
+    }
+}
+
+/// The invitation of a link that was issued but no longer opens the form (revoked or
+/// expired); `None` for a malformed or never-issued token.
+pub async fn dead_link(conn: &mut Conn, token: &str) -> Result<Option<Invitation>, AppError> {
+    if !token::is_well_formed(token) {
+        return Ok(None);
+    }
+    Ok(db::invitations::find_dead_link(conn, &token::token_sha256(token)).await?)
+}
+
+/// [`current`] with each answer's version and who changed it last (one query more
+/// than nothing: the same number as `current`).
+pub async fn current_with_meta(
+    conn: &mut Conn,
+    session: &LinkSession,
+) -> Result<(Response, Answers, HashMap<String, AnswerMeta>), AppError> {
+    record_use(conn, session).await?;
+    let response = db::responses::find_response(conn, session.response_id())
+        .await?
+        .ok_or(AppError::NotFound("response"))?;
+    let (answers, meta) = db::responses::load_answers_with_meta(conn, response.id).await?;
+    Ok((response, answers, meta))
 }
 
 /// How often a link's use is written down (`invitations.last_used_at`) at most. Writing
@@ -60,6 +92,19 @@ pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), Ap
     Ok(())
 }
 
+/// Remembers `lang` as the link's language when the respondent picked another one
+/// (no statement otherwise).
+pub async fn remember_language(
+    conn: &mut Conn,
+    session: &LinkSession,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if session.invitation.chosen_language != Some(lang) {
+        db::invitations::set_chosen_language(conn, session.invitation.id, lang).await?;
+    }
+    Ok(())
+}
+
 /// Opens a link. `None` for an unknown, revoked or expired token (the caller shows the
 /// same page for all three, so a guesser learns nothing). Reads only; the use is
 /// recorded by [`current`] and [`save`].
@@ -71,7 +116,7 @@ pub async fn open_link(
     if !token::is_well_formed(token) {
         return Ok(None);
     }
-    let Some((invitation, campaign, organisation, contact)) =
+    let Some((invitation, campaign, organisation, contact, campaign_message)) =
         db::invitations::find_link(conn, &token::token_sha256(token)).await?
     else {
         return Ok(None);
@@ -88,6 +133,7 @@ pub async fn open_link(
         organisation,
         contact,
         version,
+        campaign_message,
     }))
 }
 
@@ -105,13 +151,35 @@ pub async fn current(
     Ok((response, answers))
 }
 
+/// A posted answer not applied because another contact changed the question after the
+/// page was loaded (optimistic concurrency per question).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub question_id: String,
+    /// The stored answer, kept (`None`: the other contact cleared it).
+    pub theirs: Option<Value>,
+    /// What this contact posted, as parsed (`None`: blank).
+    pub mine: Option<Value>,
+    pub by: Option<String>,
+    pub at: chrono::DateTime<Utc>,
+}
+
+/// The form field carrying the version of question `id` the page was loaded with.
+pub fn version_field(id: &str) -> String {
+    format!("_v.{id}")
+}
+
 /// What a save or submit did.
 #[derive(Debug)]
 pub enum SaveOutcome {
-    /// Stored as a draft; `errors` are the fields to fix (their old values were kept).
+    /// Stored as a draft; `errors` are the fields to fix (their old values were kept),
+    /// `conflicts` the answers another contact changed meanwhile (theirs were kept);
+    /// `meta` the stored answers' versions after the save.
     Saved {
         answers: Answers,
         errors: Vec<FieldError>,
+        conflicts: Vec<Conflict>,
+        meta: HashMap<String, AnswerMeta>,
     },
     /// Submitted now, with this many flags raised.
     Submitted { response: Response, flags: usize },
@@ -134,8 +202,9 @@ fn evidence_file_id(answer: &Value) -> Option<Uuid> {
     answer.get("file_id")?.as_str()?.parse().ok()
 }
 
-/// Saves the posted form as a draft, or submits it when `mode` is `Submit` and every
-/// answer is valid. Runs in one transaction with the response row locked, so two
+/// Saves the posted form (every section, or only `section` when given: the others keep
+/// their stored answers) as a draft, or submits it when `mode` is `Submit`, every
+/// answer is valid and the declaration is complete. Runs in one transaction with the response row locked, so two
 /// tabs or a double click cannot interleave.
 ///
 /// Evidence: a new upload replaces the question's earlier file, which is deleted in the
@@ -152,10 +221,15 @@ pub async fn save(
     input: &RawInput,
     lang: Lang,
     mode: Mode,
+    section: Option<usize>,
 ) -> Result<SaveOutcome, AppError> {
     let q = &session.version.questionnaire;
     let contact_id = session.contact.id;
     let response_id = session.response_id();
+    let declared = match mode {
+        Mode::Submit => Some(declaration::parse(&input.values, lang)),
+        Mode::Draft => None,
+    };
     let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             record_use(tx, session).await?;
@@ -163,8 +237,12 @@ pub async fn save(
             if response.status == ResponseStatus::Submitted {
                 return Ok(SaveOutcome::AlreadySubmitted { response });
             }
-            let previous = db::responses::load_answers(tx, response_id).await?;
-            let mut parsed = parse_form(q, input, &previous, lang, mode);
+            let (previous, before) = db::responses::load_answers_with_meta(tx, response_id).await?;
+            let mut parsed = parse_section(q, input, &previous, lang, mode, section);
+            let conflicts = keep_theirs(q, input, &previous, &before, &mut parsed.answers, section);
+            if let Some(Err(errors)) = &declared {
+                parsed.errors.extend(errors.iter().cloned());
+            }
             let stored: HashMap<Uuid, i64> = db::evidence::evidence_sizes(tx, response_id)
                 .await?
                 .into_iter()
@@ -236,42 +314,19 @@ pub async fn save(
                 .collect();
             db::evidence::delete_evidence_except(tx, response_id, &referenced).await?;
             db::responses::touch_response(tx, response_id, lang).await?;
-            if mode == Mode::Draft || !parsed.errors.is_empty() {
-                return Ok(SaveOutcome::Saved {
-                    answers: parsed.answers,
-                    errors: parsed.errors,
-                });
-            }
-            let raised = risk::evaluate(q, &parsed.answers);
-            let rows = flag_rows(response_id, &raised, Utc::now());
-            db::flags::insert_flags(tx, &rows).await?;
-            let fingerprint = answers_fingerprint(&parsed.answers);
-            let response =
-                db::responses::mark_submitted(tx, response_id, contact_id, lang, &fingerprint)
-                    .await?;
-            let worst = overall_band(raised.iter().map(|f| &f.band));
-            audit::append(
-                tx,
-                &Actor::Contact(contact_id),
-                "response.submitted",
-                "response",
-                response_id,
-                json!({
-                    "answers": parsed.answers.len(),
-                    "answers_sha256": fingerprint,
-                    "flags": rows.len(),
-                    "worst_band": worst.map(|b| b.as_str()),
-                    "template_version_id": session.version.id,
-                }),
-            )
-            .await?;
-            // The receipt email (with the PDF, made when it is sent) to the contact
-            // who submitted.
-            crate::jobs::campaign_mail::queue_receipt(tx, jobs, session.invitation.id).await?;
-            Ok(SaveOutcome::Submitted {
-                response,
-                flags: rows.len(),
-            })
+            let declaration = match declared {
+                Some(Ok(d)) if parsed.errors.is_empty() && conflicts.is_empty() => d,
+                _ => {
+                    let (_, meta) = db::responses::load_answers_with_meta(tx, response_id).await?;
+                    return Ok(SaveOutcome::Saved {
+                        answers: parsed.answers,
+                        errors: parsed.errors,
+                        conflicts,
+                        meta,
+                    });
+                }
+            };
+            finish_submit(tx, jobs, session, &parsed.answers, lang, &declaration).await
         }
         .scope_boxed()
     })
@@ -280,6 +335,107 @@ pub async fn save(
         jobs.wake();
     }
     Ok(outcome)
+}
+
+/// Answers of the posted section that another contact changed since the page was
+/// loaded (its `_v.<id>` field differs from the stored version) and that this post
+/// would change: the stored answer is put back, and the conflict reported.
+fn keep_theirs(
+    q: &crate::domain::questionnaire::Questionnaire,
+    input: &RawInput,
+    previous: &Answers,
+    before: &HashMap<String, AnswerMeta>,
+    answers: &mut Answers,
+    section: Option<usize>,
+) -> Vec<Conflict> {
+    let mut conflicts = Vec::new();
+    for (n, s) in q.sections.iter().enumerate() {
+        if section.is_some_and(|wanted| wanted != n) {
+            continue;
+        }
+        for question in &s.questions {
+            let id = &question.id;
+            let Some(loaded) = input
+                .values
+                .get(&version_field(id))
+                .and_then(|v| v.first())
+                .and_then(|v| v.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let meta = before.get(id);
+            let current = meta.map_or(0, |m| m.version);
+            if loaded == current || answers.get(id) == previous.get(id) {
+                continue;
+            }
+            let mine = match previous.get(id) {
+                Some(old) => answers.insert(id.clone(), old.clone()),
+                None => answers.remove(id),
+            };
+            conflicts.push(Conflict {
+                question_id: id.clone(),
+                theirs: previous.get(id).cloned(),
+                mine,
+                by: meta.and_then(|m| m.contact_name.clone()),
+                at: meta.map_or_else(Utc::now, |m| m.updated_at),
+            });
+        }
+    }
+    conflicts
+}
+
+/// Flags, fingerprint, the submitted state with the declaration, and the audit entry:
+/// the end of a valid submission, inside its transaction.
+pub(crate) async fn finish_submit(
+    tx: &mut crate::db::Tx<'_>,
+    jobs: &crate::jobs::Jobs,
+    session: &LinkSession,
+    answers: &Answers,
+    lang: Lang,
+    declaration: &Declaration,
+) -> Result<SaveOutcome, AppError> {
+    let q = &session.version.questionnaire;
+    let contact_id = session.contact.id;
+    let response_id = session.response_id();
+    let raised = risk::evaluate(q, answers);
+    let now = Utc::now();
+    let rows = flag_rows(response_id, &raised, now);
+    db::flags::insert_flags(tx, &rows).await?;
+    let fingerprint = answers_fingerprint(answers);
+    let response = db::responses::mark_submitted(
+        tx,
+        response_id,
+        contact_id,
+        lang,
+        &fingerprint,
+        (&declaration.name, &declaration.title),
+    )
+    .await?;
+    let worst = overall_band(raised.iter().map(|f| &f.band));
+    audit::append(
+        tx,
+        &Actor::Contact(contact_id),
+        "response.submitted",
+        "response",
+        response_id,
+        json!({
+            "answers": answers.len(),
+            "signatory_name": declaration.name,
+            "signatory_title": declaration.title,
+            "answers_sha256": fingerprint,
+            "flags": rows.len(),
+            "worst_band": worst.map(|b| b.as_str()),
+            "template_version_id": session.version.id,
+        }),
+    )
+    .await?;
+    // The receipt email (with the PDF, made when it is sent) to the contact who
+    // submitted; the caller wakes the worker after the commit.
+    crate::jobs::campaign_mail::queue_receipt(tx, jobs, session.invitation.id).await?;
+    Ok(SaveOutcome::Submitted {
+        response,
+        flags: rows.len(),
+    })
 }
 
 /// The stored rows of flags raised on `response_id` (status open).

@@ -41,6 +41,16 @@ pub struct QuestionView {
     pub dont_know: bool,
     pub dont_know_checked: bool,
     pub dont_know_label: String,
+    /// The stored answer's version the page was loaded with (`_v.<id>`; empty on the
+    /// one-page form, which does not check).
+    pub version: String,
+    /// "name, time" of the contact who last changed the answer, when it was another.
+    pub changed_by: String,
+    /// A conflict: the kept answer, who gave it, and this contact's unsaved answer.
+    pub conflict: bool,
+    pub theirs: String,
+    pub theirs_by: String,
+    pub mine: String,
 }
 
 /// A row of a group.
@@ -67,10 +77,13 @@ pub struct FormContext<'a> {
     pub files: &'a HashMap<String, (String, String)>,
 }
 
-pub fn sections(q: &Questionnaire, ctx: &FormContext) -> Vec<SectionView> {
+/// The views of every section, or of section `only` (from 0).
+pub fn sections(q: &Questionnaire, ctx: &FormContext, only: Option<usize>) -> Vec<SectionView> {
     q.sections
         .iter()
-        .map(|s| SectionView {
+        .enumerate()
+        .filter(|(n, _)| only.is_none_or(|o| o == *n))
+        .map(|(_, s)| SectionView {
             id: s.id.clone(),
             title: s.title.get(ctx.lang).to_string(),
             description: s
@@ -126,6 +139,12 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
         dont_know: q.dont_know,
         dont_know_checked: q.dont_know && ctx.values.contains_key(&dont_know_field(name)),
         dont_know_label: ui("dont_know", lang).to_string(),
+        version: String::new(),
+        changed_by: String::new(),
+        conflict: false,
+        theirs: String::new(),
+        theirs_by: String::new(),
+        mine: String::new(),
     };
     match q.kind {
         QuestionKind::SingleChoice | QuestionKind::YesNoDk => {

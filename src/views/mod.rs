@@ -11,5 +11,6 @@ pub mod outbox;
 pub mod pages;
 pub mod remedy;
 pub mod respondent;
+pub mod sections;
 pub mod staff;
 pub mod tables;

@@ -40,6 +40,37 @@ pub struct FormPage {
     pub t_for_org: String,
     pub t_language: String,
     pub t_current_file: String,
+    /// The interface language (for [`FormPage::t`]).
+    pub ui: crate::domain::i18n::Lang,
+    /// The page's `<h1>`: the section's title on a section page.
+    pub heading: String,
+    /// The section list (empty on the one-page form).
+    pub nav: Vec<NavItem>,
+    /// "1 of 3 sections done · 4 required questions left".
+    pub progress: String,
+    /// One section with "Save" / "Save and continue" (else every section with "Submit").
+    pub one_section: bool,
+    pub start_url: String,
+    /// "Saved at 14:03 UTC" after a save.
+    pub saved_at: String,
+    /// Some answers were not applied: another contact changed them meanwhile.
+    pub conflict_notice: bool,
+}
+
+impl FormPage {
+    /// A word of the sectioned pages in the page's language.
+    pub fn t(&self, key: &str) -> &'static str {
+        crate::domain::respondent_text::t(key, self.ui)
+    }
+}
+
+/// One entry of the section list.
+pub struct NavItem {
+    pub number: usize,
+    pub title: String,
+    pub url: String,
+    pub done: bool,
+    pub current: bool,
 }
 
 #[derive(Template)]
@@ -53,6 +84,10 @@ pub struct ReceiptPage {
     pub receipt_id: String,
     pub submitted_at: String,
     pub fingerprint: String,
+    /// "name, job title" of the declaration's signatory.
+    pub signatory: String,
+    pub t_signed_by: String,
+    pub thanks: String,
     pub pdf_url: String,
     pub t_pdf: String,
     /// (question label, answer text) in questionnaire order.

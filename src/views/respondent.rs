@@ -32,8 +32,9 @@ pub struct FormState<'a> {
 }
 
 impl FormScreen<'_> {
-    /// The form page with `answers` as stored and `state` on top.
-    pub fn page(&self, answers: &Answers, state: FormState) -> FormPage {
+    /// The form page (every section, or section `only`, from 0) with `answers` as stored
+    /// and `state` on top.
+    pub fn page(&self, answers: &Answers, state: FormState, only: Option<usize>) -> FormPage {
         let (token, lang) = (self.token, self.lang);
         let q = &self.session.version.questionnaire;
         let stored_values;
@@ -106,7 +107,15 @@ impl FormScreen<'_> {
             notice_kind,
             notice,
             error_summary,
-            sections: sections(q, &ctx),
+            sections: sections(q, &ctx, only),
+            ui: lang,
+            heading: q.title.get(lang).into(),
+            nav: Vec::new(),
+            progress: String::new(),
+            one_section: false,
+            start_url: format!("/r/{token}?start=1"),
+            saved_at: String::new(),
+            conflict_notice: false,
             t_required: ui("required", lang).into(),
             t_save: ui("save", lang).into(),
             t_submit: ui("submit", lang).into(),
@@ -123,6 +132,8 @@ impl FormScreen<'_> {
 
 /// The facts of a submission shown on the receipt.
 pub struct Submission<'a> {
+    /// "name, job title" of the signatory (empty when there was no declaration).
+    pub signatory: String,
     pub receipt_id: String,
     pub submitted_at: Option<DateTime<Utc>>,
     pub fingerprint: &'a str,
@@ -162,6 +173,9 @@ pub fn receipt(
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_default(),
         fingerprint: submission.fingerprint.to_string(),
+        signatory: submission.signatory,
+        t_signed_by: crate::domain::respondent_text::t("signed_by", lang).into(),
+        thanks: crate::domain::respondent_text::t("thanks", lang).into(),
         pdf_url: submission.pdf_url,
         t_pdf: crate::receipt_pdf::labels::label("download", lang).into(),
         answers: listed,

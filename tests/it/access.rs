@@ -37,6 +37,11 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ),
     ("GET", "/r/{token}/clarification", 200, "APCV", 200, 200),
     ("POST", "/r/{token}/clarification", 303, "APCV", 303, 303),
+    ("GET", "/r/{token}/s/{n}", 200, "APCV", 200, 200),
+    ("POST", "/r/{token}/s/{n}", 303, "APCV", 303, 303),
+    ("GET", "/r/{token}/review", 200, "APCV", 200, 200),
+    ("POST", "/r/{token}/submit", 422, "APCV", 422, 422),
+    ("POST", "/r/{token}/handover", 422, "APCV", 422, 422),
     ("GET", "/r/{token}/receipt.pdf", 404, "APCV", 404, 404),
     (
         "GET",
@@ -398,12 +403,14 @@ async fn call(
         "/password/reset/{token}" => {
             "/password/reset/NotARealToken0000000000000000000000000000000".to_string()
         }
-        "/r/{token}" => fx.link.clone(),
+        // The start page itself (a link with answers would send on to its section).
+        "/r/{token}" => format!("{}?start=1", fx.link),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
         "/r/{token}/receipt.pdf" => format!("{}/receipt.pdf", fx.link),
         "/staff/responses/{id}/receipt.pdf" | "/staff/responses/{id}/evidence/{file_id}" => pattern
             .replace("{id}", &fx.response)
             .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
+        p if p.starts_with("/r/{token}/") => p.replace("/r/{token}", &fx.link).replace("{n}", "1"),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let (u, _) = accounts::create_user(
                 &mut conn,
@@ -515,7 +522,7 @@ async fn call(
                 ("new_password", "another long password"),
             ])
         }
-        ("POST", "/r/{token}") => {
+        ("POST", "/r/{token}") | ("POST", "/r/{token}/s/{n}") => {
             let token = app.form_csrf(&fx.link).await;
             let form = reqwest::multipart::Form::new()
                 .text("csrf_token", token)
@@ -532,6 +539,13 @@ async fn call(
             .client
             .post(&url)
             .form(&[("csrf_token", csrf.as_str()), ("to", "in_progress")]),
+        // Without a declaration or a colleague: 422, nothing written.
+        ("POST", "/r/{token}/submit") | ("POST", "/r/{token}/handover") => {
+            let token = app.form_csrf(&fx.link).await;
+            who.client
+                .post(&url)
+                .form(&[("csrf_token", token.as_str())])
+        }
         ("POST", "/account/password") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("current_password", PASSWORD),
@@ -764,12 +778,14 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
         "/password/reset/{token}" => {
             "/password/reset/NotARealToken0000000000000000000000000000000".to_string()
         }
-        "/r/{token}" => fx.link.clone(),
+        // The start page itself (a link with answers would send on to its section).
+        "/r/{token}" => format!("{}?start=1", fx.link),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
         "/r/{token}/receipt.pdf" => format!("{}/receipt.pdf", fx.link),
         "/staff/responses/{id}/receipt.pdf" | "/staff/responses/{id}/evidence/{file_id}" => pattern
             .replace("{id}", &fx.response)
             .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
+        p if p.starts_with("/r/{token}/") => p.replace("/r/{token}", &fx.link).replace("{n}", "1"),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let email = format!("victim-{}@example.com", uuid::Uuid::new_v4().simple());
             let (u, _) = accounts::create_user(

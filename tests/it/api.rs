@@ -187,7 +187,7 @@ async fn organisation_contact_campaign_and_invitation_are_created() {
     assert_eq!(status, "draft");
     assert_eq!(org_of_response.to_string(), org_id);
 
-    let page = app.get(&format!("/r/{token}")).await;
+    let page = app.get(&format!("/r/{token}/s/1")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(
@@ -587,7 +587,13 @@ async fn reissuing_a_link_revokes_the_previous_one() {
         .send()
         .await
         .unwrap();
-    assert_eq!(post_old.status(), 404, "a revoked link cannot save either");
+    // It cannot save either: what was typed is shown back (410).
+    assert_eq!(post_old.status(), 410, "a revoked link cannot save either");
+    assert!(post_old
+        .text()
+        .await
+        .unwrap()
+        .contains("<dt>headcount</dt><dd><pre>5</pre></dd>"));
 }
 
 #[tokio::test]

@@ -1191,7 +1191,7 @@ async fn questionnaire_texts_with_markup_are_shown_escaped() {
     let (org, contact) = app.supplier("Escaping Ltd", "en").await;
     let (link, _) = app.invite(&campaign, &org, &contact).await;
 
-    let res = app.get(&link).await;
+    let res = app.get(&format!("{link}/s/1")).await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert_no_raw_markup(&html, "form");

@@ -72,7 +72,7 @@ pub(crate) async fn browser() -> Browser {
     panic!("could not open a WebDriver session: {last_error:?}");
 }
 
-async fn hidden(c: &Client, id: &str) -> bool {
+pub(crate) async fn hidden(c: &Client, id: &str) -> bool {
     let v = c
         .execute(
             &format!("return document.getElementById('{id}').hidden;"),
@@ -115,15 +115,20 @@ async fn a_respondent_answers_and_submits_in_chromium() {
     let (link, response_id) = app.invite(&campaign, &org, &contact).await;
     let b = browser().await;
     let c = &b.client;
+    let section = format!("{link}/s/1");
 
-    c.goto(&app.url(&format!("{link}?lang=ja"))).await.unwrap();
+    c.goto(&app.url(&format!("{section}?lang=ja")))
+        .await
+        .unwrap();
     let japanese = c.source().await.unwrap();
     assert!(japanese.contains("旅券は誰が保管していますか?"));
     assert!(
         japanese.contains("日本 (JP)"),
         "country names in the respondent's language"
     );
-    c.goto(&app.url(&link)).await.unwrap();
+    c.goto(&app.url(&format!("{section}?lang=en")))
+        .await
+        .unwrap();
 
     // The script runs (CSP allows it) and hides the fee question until fees were paid.
     assert!(hidden(c, "q-fee_amount").await, "fee_amount starts hidden");
@@ -138,9 +143,9 @@ async fn a_respondent_answers_and_submits_in_chromium() {
         "answering no hides it again"
     );
 
-    // Submitting with a bad number keeps what was typed and says what is wrong.
+    // Saving with a bad number keeps what was typed and says what is wrong.
     type_into(c, "f-headcount", "0").await;
-    click(c, "button[value=submit]").await;
+    click(c, "button[value=next]").await;
     c.wait()
         .for_element(Locator::Css(".notice.errors"))
         .await
@@ -153,23 +158,44 @@ async fn a_respondent_answers_and_submits_in_chromium() {
         .await
         .unwrap();
     assert_eq!(error, "Enter between 1 and 100000 workers.");
-    let required = c
-        .find(Locator::Id("e-passports"))
+    screenshot(c, "form-errors.png").await;
+
+    // Full-width digits from a Japanese keyboard are accepted; the review lists the
+    // required question still unanswered, linked to its field.
+    let headcount = c.find(Locator::Id("f-headcount")).await.unwrap();
+    headcount.clear().await.unwrap();
+    headcount.send_keys("１２０").await.unwrap();
+    click(c, "button[value=next]").await;
+    c.wait()
+        .for_element(Locator::Css("form.declaration"))
+        .await
+        .unwrap();
+    let missing = c
+        .find(Locator::Css(".notice.errors li"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert_eq!(required, "This question needs an answer.");
-    screenshot(c, "form-errors.png").await;
-
-    // Full-width digits from a Japanese keyboard are accepted.
-    let headcount = c.find(Locator::Id("f-headcount")).await.unwrap();
-    headcount.clear().await.unwrap();
-    headcount.send_keys("１２０").await.unwrap();
+    assert_eq!(
+        missing,
+        "Who keeps passports?: This question needs an answer."
+    );
+    click(c, ".notice.errors li a").await;
+    c.wait()
+        .for_element(Locator::Css("input[name=passports]"))
+        .await
+        .unwrap();
     click(c, "input[name=passports][value=worker]").await;
-    click(c, "input[name=fees_paid][value=no]").await;
     type_into(c, "f-weekly_hours", "48").await;
+    click(c, "button[value=next]").await;
+    c.wait()
+        .for_element(Locator::Css("form.declaration"))
+        .await
+        .unwrap();
+    type_into(c, "f-signatory_name", "Lan Nguyen").await;
+    type_into(c, "f-signatory_title", "Factory manager").await;
+    click(c, "#f-declaration").await;
     click(c, "button[value=submit]").await;
     c.wait().for_element(Locator::Css(".done")).await.unwrap();
     let receipt = c.source().await.unwrap();
@@ -178,6 +204,7 @@ async fn a_respondent_answers_and_submits_in_chromium() {
         "the receipt names the response"
     );
     assert!(receipt.contains("120 workers"));
+    assert!(receipt.contains("Lan Nguyen, Factory manager"));
     screenshot(c, "receipt.png").await;
 
     let flags: serde_json::Value = app

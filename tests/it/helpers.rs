@@ -350,15 +350,13 @@ impl TestApp {
         if let Some(t) = self.csrf_seen.lock().unwrap().get(&key) {
             return t.clone();
         }
-        let html = self
-            .client
-            .get(self.url(link))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let mut res = self.client.get(self.url(link)).send().await.unwrap();
+        // A link with answers sends the respondent on to their section: follow it once.
+        if res.status().is_redirection() {
+            let to = res.headers()["location"].to_str().unwrap().to_string();
+            res = self.client.get(self.url(&to)).send().await.unwrap();
+        }
+        let html = res.text().await.unwrap();
         let token = csrf_field(&html).expect("the form carries a CSRF token");
         self.csrf_seen.lock().unwrap().insert(key, token.clone());
         token
@@ -430,6 +428,13 @@ impl TestApp {
             reqwest::multipart::Form::new().text("csrf_token", self.form_csrf(path).await);
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
+        }
+        // A submission carries the declaration unless the test gives its own fields.
+        if action == "submit" && !fields.iter().any(|(k, _)| k.starts_with("signatory_")) {
+            form = form
+                .text("signatory_name", "Test Signatory")
+                .text("signatory_title", "Compliance lead")
+                .text("declaration", "yes");
         }
         form = form.text("action", action.to_string());
         self.client

@@ -129,6 +129,7 @@ async fn a_saved_draft_is_shown_again_when_the_link_is_reopened() {
     let to = location(&res);
     assert_eq!(to, format!("{link}?lang=en&saved=1"));
 
+    // The start page says so; the section page shows the answers.
     let page = app.get(&to).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
@@ -136,6 +137,9 @@ async fn a_saved_draft_is_shown_again_when_the_link_is_reopened() {
         html.contains("Your answers have been saved."),
         "the saved notice"
     );
+    let page = app.get(&format!("{link}/s/1")).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
     assert!(html.contains(r#"name="headcount" type="number" value="120""#));
     assert!(html.contains(r#"name="passports" value="worker" checked"#));
     assert!(!html.contains(r#"name="passports" value="employer" checked"#));
@@ -149,7 +153,7 @@ async fn a_saved_draft_is_shown_again_when_the_link_is_reopened() {
     // notice without `saved`.
     let other = reqwest::Client::new();
     let html = other
-        .get(app.url(&link))
+        .get(app.url(&format!("{link}/s/1")))
         .send()
         .await
         .unwrap()
@@ -418,11 +422,21 @@ async fn the_receipt_shows_the_stored_answers_fingerprint() {
 #[tokio::test]
 async fn lang_ja_shows_japanese_labels_and_yes_no() {
     let (app, link, _) = invited("en").await;
-    let en = app.get(&link).await.text().await.unwrap();
+    let section = format!("{link}/s/1");
+    let en = app.get(&section).await.text().await.unwrap();
     assert!(en.contains("Who keeps passports?"));
     assert!(en.contains("<span>Yes</span>"));
 
-    let res = app.get(&format!("{link}?lang=ja")).await;
+    // A language the questionnaire does not have falls back to its default.
+    let vi = app
+        .get(&format!("{section}?lang=vi"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(vi.contains("Who keeps passports?"));
+
+    let res = app.get(&format!("{section}?lang=ja")).await;
     assert_eq!(res.status(), 200);
     let ja = res.text().await.unwrap();
     assert!(ja.contains(r#"<html lang="ja">"#));
@@ -430,22 +444,29 @@ async fn lang_ja_shows_japanese_labels_and_yes_no() {
     assert!(ja.contains("従業員数"));
     assert!(ja.contains("<span>はい</span>"));
     assert!(ja.contains("<span>いいえ</span>"));
-    assert!(ja.contains("下書き保存"));
+    assert!(ja.contains("保存して次へ"));
     assert!(!ja.contains("Who keeps passports?"));
     assert!(!ja.contains("<span>Yes</span>"));
     assert!(
-        ja.contains(&format!(r#"action="{link}?lang=ja""#)),
-        "saving keeps the language"
+        ja.contains(&format!(r#"action="{section}""#)),
+        "the form posts to its section"
     );
-
-    // A language the questionnaire does not have falls back to its default.
-    let vi = app
-        .get(&format!("{link}?lang=vi"))
+    // The choice is remembered for the link: the start page and the next visit, from
+    // another browser without cookies, are in Japanese too.
+    let start = reqwest::Client::new()
+        .get(app.url(&link))
+        .send()
         .await
+        .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(vi.contains("Who keeps passports?"));
+    assert!(start.contains(r#"<html lang="ja">"#));
+    assert!(start.contains("ミニチェック"));
+    assert!(
+        start.contains(r#"<a lang="en" hreflang="en" href=""#),
+        "each language link carries its own lang"
+    );
 }
 
 #[tokio::test]
@@ -515,7 +536,19 @@ async fn an_expired_link_is_a_404_page() {
         ],
     )
     .await;
-    assert_eq!(res.status(), 404);
+    // A form that was open when the link expired is not lost: nothing is saved, and
+    // the page shows what was typed and what to do (410, not a bare 404).
+    assert_eq!(res.status(), 410);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("This link no longer accepts answers"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<dt>headcount</dt><dd><pre>9</pre></dd>"),
+        "{html}"
+    );
+    assert!(!html.contains(&csrf), "the token is not shown back");
     assert!(stored(&app, response).await.is_empty());
 }
 
@@ -580,7 +613,12 @@ async fn evidence_is_downloadable_only_through_its_own_link() {
     assert_eq!(res.bytes().await.unwrap().as_ref(), pdf);
 
     // The form shows the file on record, and a later save without a new file keeps it.
-    let html = app.get(&link_a).await.text().await.unwrap();
+    let html = app
+        .get(&format!("{link_a}/s/1"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains(&format!(r#"href="{link_a}/evidence/{file_id}""#)));
     let res = app.post_form(&link_a, &[("headcount", "11")], "save").await;
     assert_eq!(res.status(), 303);
@@ -666,7 +704,7 @@ async fn add_row_shows_the_form_again_with_one_more_row() {
     );
 
     // A form without the click shows only the rows there are.
-    let html = app.get(&link).await.text().await.unwrap();
+    let html = app.get(&format!("{link}/s/1")).await.text().await.unwrap();
     assert!(html.contains(r#"name="agents.0.agent_name""#));
     assert!(!html.contains(r#"name="agents.1.agent_name""#));
 }
@@ -685,7 +723,7 @@ async fn script_in_answers_is_escaped_in_the_form_and_the_receipt() {
     let answers = stored(&app, response).await;
     assert_eq!(answers["notes"], json!(SCRIPT), "stored as typed");
 
-    let html = app.get(&link).await.text().await.unwrap();
+    let html = app.get(&format!("{link}/s/1")).await.text().await.unwrap();
     assert!(!html.contains(SCRIPT), "{html}");
     assert_eq!(escaped_scripts(&html), 2, "both answers are shown, escaped");
 

@@ -15,7 +15,7 @@ async fn a_submitted_form_raises_flags_listed_by_the_api() {
     let campaign = app.campaign("mini").await;
     let (link, response_id) = app.invite(&campaign, &org, &contact).await;
 
-    let page = app.get(&link).await;
+    let page = app.get(&format!("{link}/s/1")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Who keeps passports?"));

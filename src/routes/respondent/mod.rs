@@ -1,13 +1,18 @@
-//! The respondent's pages, reached only through a personal link `/r/{token}`.
+//! The respondent's pages, reached only through a personal link `/r/{token}`: the start
+//! page and the sectioned form are in [`sections`]; here the one-post form (every
+//! section at once, `POST /r/{token}`), evidence downloads, and what they share.
 
-use super::pages::{render, render_status, see_other, PageError};
+mod sections;
+
+use super::pages::{render_status, see_other, PageError};
 use super::AppState;
 use crate::auth::{csrf, link_throttle};
 use crate::domain::answers::{Mode, RawInput, Upload, MAX_EVIDENCE_BYTES};
 use crate::domain::i18n::{ui, Lang};
 use crate::error::AppError;
 use crate::services::responses::{self, LinkSession, SaveOutcome};
-use crate::views::respondent::{receipt, FormScreen, FormState, Submission};
+use crate::views::respondent::{FormScreen, FormState};
+use crate::views::sections::gone_page;
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -22,13 +27,22 @@ const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
 const MAX_FIELDS: usize = 5_000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(show_form).service(post_form).service(evidence);
+    cfg.service(sections::show_start)
+        .service(post_form)
+        .service(sections::show_section)
+        .service(sections::post_section)
+        .service(sections::show_review)
+        .service(sections::post_submit)
+        .service(sections::post_handover)
+        .service(evidence);
 }
 
 #[derive(Deserialize)]
 struct LangQuery {
     lang: Option<String>,
     saved: Option<String>,
+    /// The start page itself, not the section to resume at.
+    start: Option<String>,
 }
 
 /// The link's session, read on the request's connection.
@@ -53,46 +67,78 @@ pub(super) async fn session(
     }
 }
 
-pub(super) fn chosen_lang(session: &LinkSession, query: Option<&str>) -> Lang {
+/// The page's language: `?lang=` when the questionnaire has it, else the one picked
+/// before on this link, else the contact's, else the browser's `Accept-Language`, else
+/// the questionnaire's default.
+pub(super) fn chosen_lang(session: &LinkSession, query: Option<&str>, req: &HttpRequest) -> Lang {
     let q = &session.version.questionnaire;
-    let wanted = query
+    let offered = |l: &Lang| q.languages.contains(l);
+    query
         .and_then(Lang::parse)
-        .or(Some(session.invitation.language));
-    q.pick_lang(wanted)
+        .filter(offered)
+        .or(session.invitation.chosen_language.filter(offered))
+        .or(Some(session.invitation.language).filter(offered))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|h| h.to_str().ok())
+                .and_then(|h| {
+                    h.split(',')
+                        .filter_map(|part| part.split(';').next()?.trim().split('-').next())
+                        .filter_map(Lang::parse)
+                        .find(offered)
+                })
+        })
+        .unwrap_or_else(|| q.default_lang())
 }
 
-#[get("/r/{token}")]
-async fn show_form(
-    state: web::Data<AppState>,
-    token: web::Path<String>,
-    query: web::Query<LangQuery>,
-    req: HttpRequest,
-) -> Result<HttpResponse, PageError> {
-    let mut conn = state.pool.get().await?;
-    let session = session(&state, &mut conn, &token, &req).await?;
-    let lang = chosen_lang(&session, query.lang.as_deref());
-    let (response, answers) = responses::current(&mut conn, &session).await?;
-    if response.status == crate::domain::states::ResponseStatus::Submitted {
-        let submission = Submission {
-            receipt_id: response.id.to_string(),
-            submitted_at: response.submitted_at,
-            fingerprint: response.answers_sha256.as_deref().unwrap_or_default(),
-            pdf_url: format!("/r/{}/receipt.pdf?lang={}", token.as_str(), lang.code()),
-        };
-        return Ok(render(&receipt(&session, submission, &answers, lang))?);
+/// A post to a link that no longer works (revoked, expired, or its campaign closed):
+/// `Some` page showing back what was typed (nothing is saved) when the form carries the
+/// link's own CSRF token; `None` for a token never issued (the caller answers 404).
+async fn gone(
+    state: &AppState,
+    token: &str,
+    session: Option<&LinkSession>,
+    values: &HashMap<String, Vec<String>>,
+) -> Result<Option<HttpResponse>, PageError> {
+    let invitation = match session {
+        Some(s) => Some(s.invitation.clone()),
+        None => {
+            let mut conn = state.pool.get().await?;
+            responses::dead_link(&mut conn, token).await?
+        }
+    };
+    let Some(invitation) = invitation else {
+        return Ok(None);
+    };
+    let presented = values
+        .get(csrf::FIELD)
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .unwrap_or("");
+    if !csrf::same(
+        &csrf::respondent_token(&state.secret_key, invitation.id),
+        presented,
+    ) {
+        return Ok(None);
     }
-    let notice = query
-        .saved
-        .as_ref()
-        .map(|_| ("saved", ui("saved", lang).to_string()));
-    let page = screen(&state, &token, &session, lang).page(
-        &answers,
-        FormState {
-            notice,
-            ..FormState::default()
-        },
-    );
-    Ok(render(&page)?)
+    let mut typed: Vec<(String, String)> = values
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str() != csrf::FIELD && !k.starts_with("_v.") && k.as_str() != "action"
+        })
+        .flat_map(|(k, vs)| {
+            vs.iter()
+                .filter(|v| !v.trim().is_empty())
+                .map(move |v| (k.clone(), v.clone()))
+        })
+        .collect();
+    typed.sort();
+    let lang = invitation.chosen_language.unwrap_or(invitation.language);
+    Ok(Some(render_status(
+        StatusCode::GONE,
+        &gone_page(lang, typed),
+    )?))
 }
 
 /// The form of this link in this language.
@@ -110,6 +156,10 @@ fn screen<'a>(
     }
 }
 
+/// The one-post form: every section's answers in one multipart post (`action` = save,
+/// submit with the declaration fields, or `add_row:<group>`). The pages post one
+/// section at a time (`sections::post_section`); this stays for clients that send
+/// the whole questionnaire at once.
 #[post("/r/{token}")]
 async fn post_form(
     state: web::Data<AppState>,
@@ -123,9 +173,24 @@ async fn post_form(
     // while the body arrives: a slow upload must not hold one.
     let session = {
         let mut conn = state.pool.get().await?;
-        session(&state, &mut conn, &token, &req).await?
+        match responses::open_link(&mut conn, &state.registry, &token).await? {
+            Some(session) if session.writable() => session,
+            Some(session) => {
+                let (input, _) = read_form(payload).await?;
+                return gone(&state, &token, Some(&session), &input.values)
+                    .await?
+                    .ok_or(PageError(AppError::NotFound("link")));
+            }
+            None if responses::dead_link(&mut conn, &token).await?.is_some() => {
+                let (input, _) = read_form(payload).await?;
+                return gone(&state, &token, None, &input.values)
+                    .await?
+                    .ok_or(PageError(AppError::NotFound("link")));
+            }
+            None => session(&state, &mut conn, &token, &req).await?,
+        }
     };
-    let lang = chosen_lang(&session, query.lang.as_deref());
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let (mut input, action) = read_form(payload).await?;
     // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
     crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
@@ -156,6 +221,7 @@ async fn post_form(
         &input,
         lang,
         mode,
+        None,
     )
     .await?;
     let here = format!("/r/{}?lang={}", token.as_str(), lang.code());
@@ -163,7 +229,9 @@ async fn post_form(
         SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {
             return Ok(see_other(&here))
         }
-        SaveOutcome::Saved { answers, errors } => (answers, errors),
+        SaveOutcome::Saved {
+            answers, errors, ..
+        } => (answers, errors),
     };
     // "Add a row" shows the form again with one more row; a save without errors goes
     // back to the form with "saved"; errors are shown with the form (422).
@@ -186,6 +254,7 @@ async fn post_form(
                 .unwrap_or_default(),
             notice,
         },
+        None,
     );
     Ok(render_status(status, &page)?)
 }

@@ -1,0 +1,147 @@
+//! The words of the respondent's pages in sections (start, section, review,
+//! declaration, hand-over), in each interface language. Questionnaire texts come from the
+//! template files; the older form words are in `i18n::ui`.
+
+use super::i18n::Lang;
+
+/// `(key, [en, ja, vi, zh])`.
+const TEXTS: &[(&str, [&str; 4])] = &[
+    ("asked_by", ["Asked by", "依頼元", "Bên yêu cầu", "发起方"]),
+    ("why", [
+        "We ask our suppliers and our own sites about their labour practices, to find and prevent forced labour in our supply chain. Your answers are seen only by the people who review this campaign.",
+        "当社は、サプライチェーンにおける強制労働を発見し防止するため、取引先および自社拠点に労働慣行について質問しています。回答はこの調査の担当者のみが閲覧します。",
+        "Chúng tôi hỏi các nhà cung cấp và cơ sở của mình về thực hành lao động để phát hiện và ngăn chặn lao động cưỡng bức trong chuỗi cung ứng. Câu trả lời của bạn chỉ những người phụ trách đợt khảo sát này được xem.",
+        "我们向供应商和自有工厂了解其劳动实践,以发现和防止供应链中的强迫劳动。您的答案仅由负责本次调查的人员查看。",
+    ]),
+    ("message", ["Message from the sender", "依頼者からのメッセージ", "Lời nhắn của người gửi", "发件人留言"]),
+    ("estimated_time", ["Estimated time", "所要時間の目安", "Thời gian dự kiến", "预计用时"]),
+    ("minutes", ["minutes", "分", "phút", "分钟"]),
+    ("sections", ["Sections", "セクション", "Các phần", "部分"]),
+    ("start", ["Start", "回答を始める", "Bắt đầu", "开始"]),
+    ("continue", ["Continue where you left off", "続きから回答する", "Tiếp tục từ chỗ đã dừng", "从上次中断处继续"]),
+    ("go_review", ["Review and submit", "確認して提出", "Xem lại và gửi", "检查并提交"]),
+    ("progress", ["Progress", "進捗", "Tiến độ", "进度"]),
+    ("sections_done", ["sections done", "セクション完了", "phần đã xong", "个部分已完成"]),
+    ("required_left", ["required questions left", "未回答の必須質問", "câu bắt buộc còn lại", "个必答题未答"]),
+    ("done", ["Done", "完了", "Xong", "已完成"]),
+    ("todo", ["To do", "未完了", "Chưa xong", "未完成"]),
+    ("section_of", ["Section", "セクション", "Phần", "第"]),
+    ("save_continue", ["Save and continue", "保存して次へ", "Lưu và tiếp tục", "保存并继续"]),
+    ("save_only", ["Save", "保存", "Lưu", "保存"]),
+    ("back_start", ["Start page", "開始ページ", "Trang đầu", "首页"]),
+    ("saved_at", ["Saved at", "保存時刻", "Đã lưu lúc", "保存于"]),
+    ("saving", ["Saving…", "保存中…", "Đang lưu…", "正在保存…"]),
+    ("not_saved", [
+        "Not saved: the connection failed. Your answers are still on this page; trying again…",
+        "保存できませんでした(接続エラー)。入力内容はこのページに残っています。再試行しています…",
+        "Chưa lưu được: lỗi kết nối. Câu trả lời vẫn còn trên trang này; đang thử lại…",
+        "未保存:连接失败。您的答案仍在本页上,正在重试…",
+    ]),
+    ("unsaved", ["You have unsaved changes.", "保存されていない変更があります。", "Bạn có thay đổi chưa lưu.", "您有未保存的更改。"]),
+    ("last_changed_by", ["Last changed by", "最終更新者", "Sửa lần cuối bởi", "最后修改人"]),
+    ("conflict_notice", [
+        "Someone else changed some of these answers after you opened the page. Their answers were kept; yours are in the fields. Compare them below and save again to use yours.",
+        "このページを開いた後に、他の担当者が一部の回答を変更しました。その回答が保存されており、あなたの入力は欄に残っています。下で比べて、あなたの回答にする場合はもう一度保存してください。",
+        "Người khác đã sửa một số câu trả lời sau khi bạn mở trang. Câu trả lời của họ được giữ; của bạn vẫn ở trong ô. Hãy so sánh bên dưới và lưu lại nếu muốn dùng câu trả lời của bạn.",
+        "在您打开本页后,其他人修改了部分答案。已保留他们的答案;您的答案仍在输入框中。请在下方比较,如要使用您的答案,请再次保存。",
+    ]),
+    ("their_answer", ["Saved answer (by ", "保存済みの回答(", "Câu trả lời đã lưu (bởi ", "已保存的答案("]),
+    ("your_answer", ["Your answer (not saved)", "あなたの回答(未保存)", "Câu trả lời của bạn (chưa lưu)", "您的答案(未保存)"]),
+    ("nothing", ["(no answer)", "(未回答)", "(chưa trả lời)", "(未回答)"]),
+    ("review_title", ["Review your answers", "回答の確認", "Xem lại câu trả lời", "检查您的答案"]),
+    ("missing", ["Still to answer before you can submit", "提出前に回答が必要な項目", "Cần trả lời trước khi gửi", "提交前仍需回答"]),
+    ("all_answered", ["Every required question is answered.", "必須の質問にはすべて回答済みです。", "Đã trả lời mọi câu bắt buộc.", "所有必答题均已回答。"]),
+    ("change", ["Change", "変更", "Sửa", "修改"]),
+    ("declaration", ["Declaration", "宣誓", "Cam kết", "声明"]),
+    ("signatory_name", ["Your name", "氏名", "Họ tên", "姓名"]),
+    ("signatory_title", ["Job title", "役職", "Chức danh", "职务"]),
+    ("declare", [
+        "I declare that these answers are true to the best of my knowledge.",
+        "私の知る限り、これらの回答が真実であることを宣誓します。",
+        "Tôi cam kết các câu trả lời này là đúng theo hiểu biết tốt nhất của tôi.",
+        "本人声明,据我所知,以上答案真实无误。",
+    ]),
+    ("declaration_date", ["Date", "日付", "Ngày", "日期"]),
+    ("need_declare", ["Tick the box to make the declaration.", "宣誓するにはチェックを入れてください。", "Hãy đánh dấu ô để cam kết.", "请勾选以作出声明。"]),
+    ("need_text", ["Enter this (1 to 200 characters, one line).", "入力してください(1〜200文字、1行)。", "Hãy nhập (1 đến 200 ký tự, một dòng).", "请填写(1至200个字符,单行)。"]),
+    ("cannot_submit", ["Some answers are missing or need correcting: see the list.", "未回答または修正が必要な回答があります(一覧を参照)。", "Còn câu chưa trả lời hoặc cần sửa: xem danh sách.", "有答案缺失或需要修改:请查看列表。"]),
+    ("thanks", ["Thank you: your answers have been submitted.", "ありがとうございました。回答を提出しました。", "Cảm ơn: câu trả lời của bạn đã được gửi.", "谢谢,您的答案已提交。"]),
+    ("signed_by", ["Signed by", "署名者", "Người ký", "签署人"]),
+    ("handover", ["Hand over to a colleague", "同僚に引き継ぐ", "Chuyển cho đồng nghiệp", "转交给同事"]),
+    ("handover_help", [
+        "Your colleague gets their own link by email and works on the same answers. Your link keeps working.",
+        "同僚にはメールで専用リンクが届き、同じ回答を編集できます。あなたのリンクも引き続き使えます。",
+        "Đồng nghiệp sẽ nhận đường dẫn riêng qua email và làm trên cùng bộ câu trả lời. Đường dẫn của bạn vẫn dùng được.",
+        "您的同事将通过电子邮件收到自己的链接,并编辑同一份答案。您的链接仍然有效。",
+    ]),
+    ("colleague_name", ["Colleague's name", "同僚の氏名", "Tên đồng nghiệp", "同事姓名"]),
+    ("colleague_email", ["Colleague's email address", "同僚のメールアドレス", "Email của đồng nghiệp", "同事的电子邮件地址"]),
+    ("send_link", ["Send them a link", "リンクを送る", "Gửi đường dẫn", "发送链接"]),
+    ("handed_over", ["A link is on its way to", "リンクを送信しました:", "Đường dẫn đang được gửi tới", "链接已发送至"]),
+    ("bad_email", ["Enter an email address such as name@example.com.", "name@example.com のようなメールアドレスを入力してください。", "Hãy nhập email như name@example.com.", "请输入电子邮件地址,例如 name@example.com。"]),
+    ("handover_self", ["This is your own address: enter your colleague's.", "ご自身のアドレスです。同僚のアドレスを入力してください。", "Đây là địa chỉ của bạn: hãy nhập địa chỉ của đồng nghiệp.", "这是您自己的地址:请输入同事的地址。"]),
+    ("handover_inactive", [
+        "This person is no longer a contact of your organisation here: ask the person who sent you the link.",
+        "この方は現在、貴社の担当者として登録されていません。リンクの送信者にお問い合わせください。",
+        "Người này không còn là đầu mối của tổ chức bạn: hãy hỏi người đã gửi đường dẫn.",
+        "此人已不再是贵组织的联系人:请联系发送链接的人。",
+    ]),
+    ("gone_title", ["This link no longer accepts answers", "このリンクでは回答できなくなりました", "Đường dẫn này không còn nhận câu trả lời", "此链接已不再接受回答"]),
+    ("gone_text", [
+        "The link was withdrawn or the campaign was closed while you were answering, so what you sent was not saved. It is shown below: copy it somewhere safe, then ask the person who sent you the link for a new one.",
+        "回答中にリンクが取り消されたか、調査が締め切られたため、送信した内容は保存されていません。内容を下に表示しますので、控えてから、リンクの送信者に新しいリンクを依頼してください。",
+        "Đường dẫn đã bị thu hồi hoặc đợt khảo sát đã đóng khi bạn đang trả lời, nên nội dung vừa gửi chưa được lưu. Nội dung được hiển thị bên dưới: hãy sao chép lại, rồi đề nghị người gửi cấp đường dẫn mới.",
+        "在您作答期间,链接已被撤回或调查已结束,因此您提交的内容未保存。内容显示如下:请复制保存,然后向发送链接的人索取新链接。",
+    ]),
+    ("what_you_typed", ["What you typed", "入力した内容", "Nội dung bạn đã nhập", "您输入的内容"]),
+    ("closed_title", ["This campaign is closed", "この調査は締め切られました", "Đợt khảo sát đã đóng", "本次调查已结束"]),
+    ("closed_text", [
+        "Answers can no longer be changed. Ask the person who sent you the link if you need to add something.",
+        "回答は変更できません。追加が必要な場合は、リンクの送信者にお問い合わせください。",
+        "Không thể sửa câu trả lời nữa. Nếu cần bổ sung, hãy liên hệ người đã gửi đường dẫn.",
+        "答案已无法修改。如需补充,请联系发送链接的人。",
+    ]),
+];
+
+/// The text of `key` in `lang`; empty for an unknown key (the views' unit test checks
+/// that every key they use is known).
+pub fn t(key: &str, lang: Lang) -> &'static str {
+    let column = match lang {
+        Lang::En => 0,
+        Lang::Ja => 1,
+        Lang::Vi => 2,
+        Lang::Zh => 3,
+    };
+    TEXTS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, texts)| texts[column])
+        .unwrap_or("")
+}
+
+/// Whether `key` has a text (for the views' tests).
+pub fn known(key: &str) -> bool {
+    TEXTS.iter().any(|(k, _)| *k == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_translated_once() {
+        let mut keys: Vec<&str> = TEXTS.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len(), "a key appears twice");
+        for (key, texts) in TEXTS {
+            assert!(texts.iter().all(|t| !t.trim().is_empty()), "{key}");
+        }
+        assert_eq!(
+            t("declare", Lang::Ja),
+            TEXTS.iter().find(|(k, _)| *k == "declare").unwrap().1[1]
+        );
+        assert!(!known("no such key"));
+    }
+}

@@ -1,0 +1,411 @@
+//! The sectioned form: the start page, one page per section with "Save and continue"
+//! (and the script's autosave), the review page with the declaration, submit, and the
+//! hand-over to a colleague.
+
+use super::{chosen_lang, gone, read_form, screen, session, LangQuery};
+use crate::domain::answers::Mode;
+use crate::domain::i18n::ui;
+use crate::domain::respondent_text::t;
+use crate::domain::states::ResponseStatus;
+use crate::error::AppError;
+use crate::routes::pages::{render, render_status, see_other, PageError};
+use crate::routes::AppState;
+use crate::services::respondent::{self, HandoverOutcome, SubmitOutcome};
+use crate::services::responses::{self, LinkSession, SaveOutcome};
+use crate::views::pages::MessagePage;
+use crate::views::respondent::{receipt, FormState, Submission};
+use crate::views::sections::{review_page, section_page, start_page, AutosaveReply, StartState};
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use std::collections::HashMap;
+
+/// The section number in the path (from 1), checked against the questionnaire.
+fn section_index(session: &LinkSession, n: &str) -> Result<usize, PageError> {
+    n.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=session.version.questionnaire.sections.len()).contains(n))
+        .map(|n| n - 1)
+        .ok_or(PageError(AppError::NotFound("section")))
+}
+
+/// A urlencoded form as the multipart reader gives it: values by name.
+fn values(form: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form.into_iter().take(200) {
+        out.entry(k).or_default().push(v);
+    }
+    out
+}
+
+fn csrf_ok(
+    state: &AppState,
+    session: &LinkSession,
+    values: &HashMap<String, Vec<String>>,
+) -> Result<(), PageError> {
+    let presented = values
+        .get(crate::auth::csrf::FIELD)
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .unwrap_or("");
+    let expected = crate::auth::csrf::respondent_token(&state.secret_key, session.invitation.id);
+    if crate::auth::csrf::same(&expected, presented) {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Forbidden(
+            "the form did not come from this site (CSRF check failed): open your link again and re-enter the last answers".into(),
+        )))
+    }
+}
+
+/// The page shown instead of the form once the campaign is closed.
+fn closed(lang: crate::domain::i18n::Lang) -> Result<HttpResponse, PageError> {
+    Ok(render_status(
+        StatusCode::GONE,
+        &MessagePage {
+            lang: lang.code().into(),
+            title: t("closed_title", lang).into(),
+            message: t("closed_text", lang).into(),
+        },
+    )?)
+}
+
+/// The link's session for a post, or the response for a link that stopped working
+/// (what was typed is shown back) or never existed (404).
+async fn post_session(
+    state: &AppState,
+    token: &str,
+    req: &HttpRequest,
+    typed: &HashMap<String, Vec<String>>,
+) -> Result<Result<LinkSession, HttpResponse>, PageError> {
+    let mut conn = state.pool.get().await?;
+    match responses::open_link(&mut conn, &state.registry, token).await? {
+        Some(session) if session.writable() => Ok(Ok(session)),
+        Some(session) => Ok(Err(gone(state, token, Some(&session), typed)
+            .await?
+            .ok_or(PageError(AppError::NotFound("link")))?)),
+        None => match gone(state, token, None, typed).await? {
+            Some(page) => Ok(Err(page)),
+            None => session(state, &mut conn, token, req).await.map(Ok),
+        },
+    }
+}
+
+/// The start page, or the receipt once submitted.
+#[get("/r/{token}")]
+pub(super) async fn show_start(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let session = session(&state, &mut conn, &token, &req).await?;
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
+    if query.lang.is_some() {
+        // An explicit choice of language is remembered for this link.
+        responses::remember_language(&mut conn, &session, lang).await?;
+    }
+    let (response, answers) = responses::current(&mut conn, &session).await?;
+    if response.status == ResponseStatus::Submitted {
+        let submission = Submission {
+            signatory: match (&response.signatory_name, &response.signatory_title) {
+                (Some(n), Some(t)) => format!("{n}, {t}"),
+                _ => String::new(),
+            },
+            receipt_id: response.id.to_string(),
+            submitted_at: response.submitted_at,
+            fingerprint: response.answers_sha256.as_deref().unwrap_or_default(),
+            pdf_url: format!("/r/{}/receipt.pdf?lang={}", token.as_str(), lang.code()),
+        };
+        return Ok(render(&receipt(&session, submission, &answers, lang))?);
+    }
+    if !session.writable() {
+        return closed(lang);
+    }
+    let notice = query
+        .saved
+        .as_ref()
+        .map(|_| ("saved", ui("saved", lang).to_string()));
+    let screen = screen(&state, &token, &session, lang);
+    let page = start_page(
+        &screen,
+        &answers,
+        &state.settings.sender_company,
+        StartState {
+            notice,
+            ..StartState::default()
+        },
+    );
+    // Coming back through the link lands on the first section with something left to
+    // do (or the review); the start page stays one click away (`?start=1`).
+    if page.started && query.lang.is_none() && query.saved.is_none() && query.start.is_none() {
+        return Ok(see_other(&page.resume_url));
+    }
+    Ok(render(&page)?)
+}
+
+/// One section of the form.
+#[get("/r/{token}/s/{n}")]
+pub(super) async fn show_section(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<LangQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let (token, n) = path.into_inner();
+    let mut conn = state.pool.get().await?;
+    let session = session(&state, &mut conn, &token, &req).await?;
+    let section = section_index(&session, &n)?;
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
+    if query.lang.is_some() {
+        responses::remember_language(&mut conn, &session, lang).await?;
+    }
+    let (response, answers, meta) = responses::current_with_meta(&mut conn, &session).await?;
+    if response.status == ResponseStatus::Submitted {
+        return Ok(see_other(&format!("/r/{token}")));
+    }
+    if !session.writable() {
+        return closed(lang);
+    }
+    let screen = screen(&state, &token, &session, lang);
+    let saved_at = query.saved.as_ref().map(|_| response.updated_at);
+    let page = section_page(
+        &screen,
+        section,
+        &answers,
+        &meta,
+        FormState::default(),
+        &[],
+        saved_at,
+    );
+    Ok(render(&page)?)
+}
+
+/// Saves one section: `action` = save (stay), next (go on), autosave (JSON for the
+/// script) or `add_row:<group>`. Only this section's answers are read and validated.
+#[post("/r/{token}/s/{n}")]
+pub(super) async fn post_section(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<LangQuery>,
+    payload: Multipart,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let (token, n) = path.into_inner();
+    // The link is checked before the body is read, as for the one-post form.
+    let known = {
+        let mut conn = state.pool.get().await?;
+        responses::open_link(&mut conn, &state.registry, &token).await?
+    };
+    let dead = match &known {
+        Some(s) => !s.writable(),
+        None => {
+            let mut conn = state.pool.get().await?;
+            if responses::dead_link(&mut conn, &token).await?.is_none() {
+                session(&state, &mut conn, &token, &req).await?;
+            }
+            true
+        }
+    };
+    let (mut input, action) = read_form(payload).await?;
+    if dead {
+        return gone(&state, &token, known.as_ref(), &input.values)
+            .await?
+            .ok_or(PageError(AppError::NotFound("link")));
+    }
+    let session = known.ok_or(PageError(AppError::NotFound("link")))?;
+    let section = section_index(&session, &n)?;
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
+    csrf_ok(&state, &session, &input.values)?;
+    // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
+    if action != "autosave" {
+        crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
+    }
+    let mut conn = state.pool.get().await?;
+    let outcome = responses::save(
+        &mut conn,
+        &state.audit_key,
+        &state.jobs,
+        state.settings.evidence_quota_mb,
+        &session,
+        &input,
+        lang,
+        Mode::Draft,
+        Some(section),
+    )
+    .await?;
+    let (answers, errors, conflicts, meta) = match outcome {
+        SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {
+            return Ok(see_other(&format!("/r/{token}")))
+        }
+        SaveOutcome::Saved {
+            answers,
+            errors,
+            conflicts,
+            meta,
+        } => (answers, errors, conflicts, meta),
+    };
+    if action == "autosave" {
+        return Ok(HttpResponse::Ok().json(AutosaveReply::new(&meta, errors, &conflicts, lang)));
+    }
+    let add_row = action.strip_prefix("add_row:");
+    if add_row.is_none() && errors.is_empty() && conflicts.is_empty() {
+        let count = session.version.questionnaire.sections.len();
+        let to = match action.as_str() {
+            "next" if section + 1 < count => format!("/r/{token}/s/{}", section + 2),
+            "next" => format!("/r/{token}/review"),
+            _ => format!("/r/{token}/s/{}?saved=1", section + 1),
+        };
+        return Ok(see_other(&to));
+    }
+    let status = match (add_row, conflicts.is_empty(), errors.is_empty()) {
+        (Some(_), true, true) => StatusCode::OK,
+        (_, false, _) => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let notice = (!errors.is_empty()).then(|| ("errors", ui("fix_errors", lang).to_string()));
+    let screen = screen(&state, &token, &session, lang);
+    let page = section_page(
+        &screen,
+        section,
+        &answers,
+        &meta,
+        FormState {
+            values: Some(&input.values),
+            errors: &errors,
+            extra_rows: add_row
+                .map(|group| HashMap::from([(group.to_string(), 1)]))
+                .unwrap_or_default(),
+            notice,
+        },
+        &conflicts,
+        None,
+    );
+    Ok(render_status(status, &page)?)
+}
+
+/// Every answer by section, what is missing, and the declaration.
+#[get("/r/{token}/review")]
+pub(super) async fn show_review(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let session = session(&state, &mut conn, &token, &req).await?;
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
+    if query.lang.is_some() {
+        responses::remember_language(&mut conn, &session, lang).await?;
+    }
+    let (response, answers) = responses::current(&mut conn, &session).await?;
+    if response.status == ResponseStatus::Submitted {
+        return Ok(see_other(&format!("/r/{token}")));
+    }
+    if !session.writable() {
+        return closed(lang);
+    }
+    let problems = respondent::review(&session.version.questionnaire, &answers, lang);
+    let screen = screen(&state, &token, &session, lang);
+    Ok(render(&review_page(&screen, &answers, &problems, None))?)
+}
+
+/// Submits the stored answers with the declaration.
+#[post("/r/{token}/submit")]
+pub(super) async fn post_submit(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+    form: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let form = values(form.into_inner());
+    let session = match post_session(&state, &token, &req, &form).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    csrf_ok(&state, &session, &form)?;
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
+    let mut conn = state.pool.get().await?;
+    match respondent::submit_reviewed(
+        &mut conn,
+        &state.audit_key,
+        &state.jobs,
+        &session,
+        &form,
+        lang,
+    )
+    .await?
+    {
+        SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted { .. } => {
+            Ok(see_other(&format!("/r/{token}")))
+        }
+        SubmitOutcome::Invalid { errors } => {
+            let (_, answers) = responses::current(&mut conn, &session).await?;
+            let screen = screen(&state, &token, &session, lang);
+            let page = review_page(&screen, &answers, &errors, Some(&form));
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
+        }
+    }
+}
+
+/// Hands the questionnaire over to a colleague (a link by email).
+#[post("/r/{token}/handover")]
+pub(super) async fn post_handover(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+    form: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let form = values(form.into_inner());
+    let session = match post_session(&state, &token, &req, &form).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(page),
+    };
+    csrf_ok(&state, &session, &form)?;
+    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
+    let field = |k: &str| {
+        form.get(k)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (name, email) = (field(respondent::NAME), field(respondent::EMAIL));
+    let mut conn = state.pool.get().await?;
+    let outcome = respondent::hand_over(
+        &mut conn,
+        &state.audit_key,
+        &state.jobs,
+        &state.link_keys,
+        &session,
+        &name,
+        &email,
+        lang,
+    )
+    .await?;
+    let (status, state_) = match outcome {
+        HandoverOutcome::Sent { email } => (
+            StatusCode::OK,
+            StartState {
+                notice: Some(("saved", format!("{} {email}", t("handed_over", lang)))),
+                ..StartState::default()
+            },
+        ),
+        HandoverOutcome::Invalid { errors } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StartState {
+                notice: Some(("errors", ui("fix_errors", lang).to_string())),
+                colleague: (name, email),
+                errors,
+            },
+        ),
+    };
+    let (_, answers) = responses::current(&mut conn, &session).await?;
+    let screen = screen(&state, &token, &session, lang);
+    Ok(render_status(
+        status,
+        &start_page(&screen, &answers, &state.settings.sender_company, state_),
+    )?)
+}

@@ -1,0 +1,237 @@
+//! The end of the sectioned flow: the review (what a submission would refuse), the
+//! submit with the declaration, and the hand-over to a colleague: a contact of the
+//! same organisation (new, or found by email address) gets their own link to the same
+//! response, by email through the outbox, in one transaction with its audit entry.
+
+use super::responses::{finish_submit, record_use, LinkSession, Response, SaveOutcome};
+use super::Conn;
+use crate::auth::links::LinkKeys;
+use crate::db;
+use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::models::{Contact, Invitation};
+use crate::domain::answers::{parse_form, to_form_values, Answers, FieldError, Mode, RawInput};
+use crate::domain::declaration;
+use crate::domain::i18n::Lang;
+use crate::domain::respondent_text::t;
+use crate::domain::states::ResponseStatus;
+use crate::domain::text::clean_single_line;
+use crate::domain::token;
+use crate::error::AppError;
+use crate::jobs::{campaign_mail, Jobs};
+use chrono::Utc;
+use scoped_futures::ScopedFutureExt;
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What the review page's submit did.
+#[derive(Debug)]
+pub enum SubmitOutcome {
+    Submitted {
+        response: Response,
+        flags: usize,
+    },
+    AlreadySubmitted {
+        response: Response,
+    },
+    /// Nothing was written: these answers or declaration fields need attention.
+    Invalid {
+        errors: Vec<FieldError>,
+    },
+}
+
+/// Submits the stored answers with the declaration from the review page: every shown
+/// required question must be answered and every answer valid.
+pub async fn submit_reviewed(
+    conn: &mut Conn,
+    key: &AuditKey,
+    jobs: &Jobs,
+    session: &LinkSession,
+    form: &HashMap<String, Vec<String>>,
+    lang: Lang,
+) -> Result<SubmitOutcome, AppError> {
+    let q = &session.version.questionnaire;
+    let response_id = session.response_id();
+    let declared = declaration::parse(form, lang);
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let response = db::responses::lock_response(tx, response_id).await?;
+            if response.status == ResponseStatus::Submitted {
+                return Ok(SubmitOutcome::AlreadySubmitted { response });
+            }
+            let stored = db::responses::load_answers(tx, response_id).await?;
+            let mut parsed = review(q, &stored, lang);
+            let declaration = match declared {
+                Ok(d) if parsed.is_empty() => d,
+                Ok(_) => return Ok(SubmitOutcome::Invalid { errors: parsed }),
+                Err(errors) => {
+                    parsed.extend(errors);
+                    return Ok(SubmitOutcome::Invalid { errors: parsed });
+                }
+            };
+            record_use(tx, session).await?;
+            let answers = crate::domain::visibility::only_visible(q, &stored);
+            match finish_submit(tx, jobs, session, &answers, lang, &declaration).await? {
+                SaveOutcome::Submitted { response, flags } => {
+                    Ok(SubmitOutcome::Submitted { response, flags })
+                }
+                SaveOutcome::AlreadySubmitted { response } => {
+                    Ok(SubmitOutcome::AlreadySubmitted { response })
+                }
+                SaveOutcome::Saved { errors, .. } => Ok(SubmitOutcome::Invalid { errors }),
+            }
+        }
+        .scope_boxed()
+    })
+    .await?;
+    if matches!(outcome, SubmitOutcome::Submitted { .. }) {
+        jobs.wake();
+    }
+    Ok(outcome)
+}
+
+/// What a submission of `stored` would refuse: missing required answers and invalid
+/// values, by field (pure; the review page lists them).
+pub fn review(
+    q: &crate::domain::questionnaire::Questionnaire,
+    stored: &Answers,
+    lang: Lang,
+) -> Vec<FieldError> {
+    let input = RawInput {
+        values: to_form_values(q, stored),
+        uploads: HashMap::new(),
+        refused: HashMap::new(),
+    };
+    parse_form(q, &input, stored, lang, Mode::Submit).errors
+}
+
+/// Form fields of the hand-over form.
+pub const NAME: &str = "colleague_name";
+pub const EMAIL: &str = "colleague_email";
+
+/// What a hand-over did.
+#[derive(Debug)]
+pub enum HandoverOutcome {
+    /// A link is queued to this address.
+    Sent { email: String },
+    /// Nothing was written: fix these fields.
+    Invalid { errors: Vec<FieldError> },
+}
+
+/// Hands the response of `session` over to the colleague `name` <`email`>.
+#[allow(clippy::too_many_arguments)]
+pub async fn hand_over(
+    conn: &mut Conn,
+    key: &AuditKey,
+    jobs: &Jobs,
+    keys: &LinkKeys,
+    session: &LinkSession,
+    name: &str,
+    email: &str,
+    lang: Lang,
+) -> Result<HandoverOutcome, AppError> {
+    let mut errors = Vec::new();
+    let name = match clean_single_line(NAME, name) {
+        Ok(n) if !n.is_empty() && n.chars().count() <= 200 => n,
+        _ => {
+            errors.push(FieldError {
+                field: NAME.into(),
+                message: t("need_text", lang).into(),
+            });
+            String::new()
+        }
+    };
+    let email = email.trim().to_string();
+    {
+        use validator::ValidateEmail;
+        if email.len() > 254 || !email.validate_email() {
+            errors.push(FieldError {
+                field: EMAIL.into(),
+                message: t("bad_email", lang).into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(HandoverOutcome::Invalid { errors });
+    }
+    let from = session.contact.id;
+    let organisation_id = session.organisation.id;
+    let outcome =
+        crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+            async move {
+                let refuse = |key: &str| {
+                    Ok(HandoverOutcome::Invalid {
+                        errors: vec![FieldError {
+                            field: EMAIL.into(),
+                            message: t(key, lang).into(),
+                        }],
+                    })
+                };
+                let (contact, created) =
+                    match db::organisations::find_contact_by_email(tx, organisation_id, &email)
+                        .await?
+                    {
+                        Some((c, _)) if c.id == from => return refuse("handover_self"),
+                        Some((_, true)) => return refuse("handover_inactive"),
+                        Some((c, false)) => (c, false),
+                        None => {
+                            let contact = Contact {
+                                id: Uuid::new_v4(),
+                                organisation_id,
+                                name: name.clone(),
+                                email: email.clone(),
+                                language: lang,
+                                job_title: None,
+                                created_at: Utc::now(),
+                            };
+                            (db::organisations::insert_contact(tx, &contact).await?, true)
+                        }
+                    };
+                let campaign_id = session.campaign.id;
+                db::invitations::revoke_active_invitations(tx, campaign_id, contact.id).await?;
+                let id = Uuid::new_v4();
+                let (link, link_key_id) = keys.issue(id);
+                let invitation = Invitation {
+                    id,
+                    campaign_id,
+                    organisation_id,
+                    contact_id: contact.id,
+                    response_id: session.response_id(),
+                    token_sha256: token::token_sha256(&link),
+                    language: lang,
+                    created_at: Utc::now(),
+                    // The colleague's link lasts as long as the one it came from.
+                    expires_at: session.invitation.expires_at,
+                    revoked_at: None,
+                    last_used_at: None,
+                    link_key_id: Some(link_key_id),
+                    chosen_language: None,
+                };
+                db::invitations::insert_invitation(tx, &invitation).await?;
+                campaign_mail::queue_invitation(tx, jobs, id).await?;
+                audit::append(
+                    tx,
+                    &Actor::Contact(from),
+                    "response.handed_over",
+                    "response",
+                    session.response_id(),
+                    json!({
+                        "from_contact_id": from,
+                        "to_contact_id": contact.id,
+                        "new_contact": created,
+                        "invitation_id": id,
+                    }),
+                )
+                .await?;
+                Ok(HandoverOutcome::Sent {
+                    email: contact.email,
+                })
+            }
+            .scope_boxed()
+        })
+        .await?;
+    if matches!(outcome, HandoverOutcome::Sent { .. }) {
+        jobs.wake();
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,482 @@
+//! The respondent's pages in sections: start page, one section, review with the
+//! declaration, and the page that keeps what was typed when a link stopped working.
+
+use super::pages::{FormPage, LangLink, NavItem};
+use super::respondent::{answer_text, FormScreen, FormState};
+use crate::domain::answers::{Answers, FieldError};
+use crate::domain::i18n::Lang;
+use crate::domain::progress::{progress, resume_at, section_of, SectionProgress};
+use crate::domain::questionnaire::Questionnaire;
+use crate::domain::respondent_text::t;
+use crate::domain::visibility::visible_questions;
+use crate::services::responses::AnswerMeta;
+use crate::services::responses::{version_field, Conflict};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The section list with each section's state.
+fn nav(
+    token: &str,
+    q: &Questionnaire,
+    p: &[SectionProgress],
+    lang: Lang,
+    current: Option<usize>,
+) -> Vec<NavItem> {
+    q.sections
+        .iter()
+        .zip(p)
+        .enumerate()
+        .map(|(n, (s, sp))| NavItem {
+            number: n + 1,
+            title: s.title.get(lang).to_string(),
+            url: format!("/r/{token}/s/{}", n + 1),
+            done: sp.done(),
+            current: current == Some(n),
+        })
+        .collect()
+}
+
+/// "1 / 3 sections done · 2 required questions left".
+fn summary(p: &[SectionProgress], lang: Lang) -> String {
+    let done = p.iter().filter(|s| s.done()).count();
+    let left: usize = p.iter().map(|s| s.required_left.len()).sum();
+    format!(
+        "{done} / {} {} · {left} {}",
+        p.len(),
+        t("sections_done", lang),
+        t("required_left", lang)
+    )
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// One section's page. `answers` are stored (or just saved), `meta` their versions,
+/// `conflicts` the answers of this post that were not applied.
+#[allow(clippy::too_many_arguments)]
+pub fn section_page(
+    screen: &FormScreen,
+    section: usize,
+    answers: &Answers,
+    meta: &HashMap<String, AnswerMeta>,
+    state: FormState,
+    conflicts: &[Conflict],
+    saved_at: Option<DateTime<Utc>>,
+) -> FormPage {
+    let (token, lang) = (screen.token, screen.lang);
+    let q = &screen.session.version.questionnaire;
+    let me = screen.session.contact.id;
+    let mut page = screen.page(answers, state, Some(section));
+    let p = progress(q, answers);
+    page.nav = nav(token, q, &p, lang, Some(section));
+    page.progress = summary(&p, lang);
+    page.one_section = true;
+    page.heading = q.sections[section].title.get(lang).to_string();
+    // The questionnaire's description opens its first section (and the start page).
+    if section > 0 {
+        page.description.clear();
+    }
+    page.action = format!("/r/{token}/s/{}", section + 1);
+    page.saved_at = saved_at.map(time).unwrap_or_default();
+    page.conflict_notice = !conflicts.is_empty();
+    page.languages = languages(token, q, lang)
+        .into_iter()
+        .map(|mut l| {
+            l.url = format!("/r/{token}/s/{}?lang={}", section + 1, l.code);
+            l
+        })
+        .collect();
+    // A question hidden by answers of other sections is not on this page at all (the
+    // script can only decide conditions on questions it sees).
+    let visible = visible_questions(q, answers);
+    let here: Vec<&str> = q.sections[section]
+        .questions
+        .iter()
+        .map(|x| x.id.as_str())
+        .collect();
+    for s in &mut page.sections {
+        s.questions.retain(|v| {
+            visible.contains(v.id.as_str())
+                || q.find(&v.id)
+                    .and_then(|x| x.show_if.as_ref())
+                    .is_some_and(|c| c.referenced().iter().any(|r| here.contains(r)))
+        });
+    }
+    for s in &mut page.sections {
+        for v in &mut s.questions {
+            let m = meta.get(&v.id);
+            v.version = m.map_or(0, |m| m.version).to_string();
+            if let Some(m) = m.filter(|m| m.contact_id.is_some_and(|c| c != me)) {
+                v.changed_by = format!(
+                    "{}, {}",
+                    m.contact_name.clone().unwrap_or_default(),
+                    time(m.updated_at)
+                );
+            }
+            if let Some(c) = conflicts.iter().find(|c| c.question_id == v.id) {
+                let question = q.find(&c.question_id);
+                let text = |value: &Option<serde_json::Value>| match (question, value) {
+                    (Some(question), Some(value)) => answer_text(question, value, lang),
+                    _ => t("nothing", lang).to_string(),
+                };
+                v.conflict = true;
+                v.theirs = text(&c.theirs);
+                v.theirs_by = format!("{}, {}", c.by.clone().unwrap_or_default(), time(c.at));
+                v.mine = text(&c.mine);
+            }
+        }
+    }
+    page
+}
+
+/// The reply to an autosave (`action=autosave`), read by `static/form.js`.
+#[derive(Debug, Serialize)]
+pub struct AutosaveReply {
+    /// "saved", "errors" or "conflict".
+    pub status: &'static str,
+    pub saved_at: String,
+    /// The stored versions after the save, by question (the script updates `_v.<id>`).
+    pub versions: HashMap<String, i32>,
+    pub errors: Vec<FieldError>,
+    /// Questions whose answer another contact changed (theirs kept): reload to compare.
+    pub conflicts: Vec<String>,
+    pub message: String,
+}
+
+impl AutosaveReply {
+    pub fn new(
+        meta: &HashMap<String, AnswerMeta>,
+        errors: Vec<FieldError>,
+        conflicts: &[Conflict],
+        lang: Lang,
+    ) -> AutosaveReply {
+        let status = if !conflicts.is_empty() {
+            "conflict"
+        } else if !errors.is_empty() {
+            "errors"
+        } else {
+            "saved"
+        };
+        AutosaveReply {
+            status,
+            saved_at: time(Utc::now()),
+            versions: meta
+                .iter()
+                .map(|(k, m)| (version_field(k), m.version))
+                .collect(),
+            errors,
+            conflicts: conflicts.iter().map(|c| c.question_id.clone()).collect(),
+            message: match status {
+                "conflict" => t("conflict_notice", lang).to_string(),
+                "errors" => crate::domain::i18n::ui("fix_errors", lang).to_string(),
+                _ => t("saved_at", lang).to_string(),
+            },
+        }
+    }
+}
+
+fn languages(token: &str, q: &Questionnaire, lang: Lang) -> Vec<LangLink> {
+    q.languages
+        .iter()
+        .map(|l| LangLink {
+            code: l.code().into(),
+            name: l.native_name().into(),
+            url: format!("/r/{token}?lang={}", l.code()),
+            current: *l == lang,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "start.html")]
+pub struct StartPage {
+    pub lang: String,
+    pub ui: Lang,
+    pub title: String,
+    pub description: String,
+    pub organisation: String,
+    pub campaign: String,
+    pub asked_by: String,
+    pub message: String,
+    pub t_for_org: String,
+    pub t_deadline: String,
+    pub deadline: String,
+    pub minutes: usize,
+    pub languages: Vec<LangLink>,
+    pub nav: Vec<NavItem>,
+    pub progress: String,
+    pub started: bool,
+    pub resume_url: String,
+    pub review_url: String,
+    pub handover_url: String,
+    pub csrf: String,
+    /// `saved`, `handed_over` or `errors`.
+    pub notice_kind: String,
+    pub notice: String,
+    pub colleague_name: String,
+    pub colleague_email: String,
+    pub errors: HashMap<String, String>,
+}
+
+impl StartPage {
+    pub fn t(&self, key: &str) -> &'static str {
+        t(key, self.ui)
+    }
+    pub fn error(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// What the start page shows besides the link's facts.
+#[derive(Default)]
+pub struct StartState {
+    pub notice: Option<(&'static str, String)>,
+    pub colleague: (String, String),
+    pub errors: Vec<FieldError>,
+}
+
+/// The start page: who asks and why, the message, deadline, estimated time, languages,
+/// progress and the section list, and the hand-over form.
+pub fn start_page(
+    screen: &FormScreen,
+    answers: &Answers,
+    sender_company: &str,
+    state: StartState,
+) -> StartPage {
+    let (token, lang, session) = (screen.token, screen.lang, screen.session);
+    let q = &session.version.questionnaire;
+    let p = progress(q, answers);
+    let resume_url = match resume_at(&p) {
+        Some(n) => format!("/r/{token}/s/{}", n + 1),
+        None => format!("/r/{token}/review"),
+    };
+    let (notice_kind, notice) = state
+        .notice
+        .map(|(k, n)| (k.to_string(), n))
+        .unwrap_or_default();
+    StartPage {
+        lang: lang.code().into(),
+        ui: lang,
+        title: q.title.get(lang).into(),
+        description: q
+            .description
+            .as_ref()
+            .map(|d| d.get(lang).to_string())
+            .unwrap_or_default(),
+        organisation: session.organisation.name.clone(),
+        campaign: session.campaign.name.clone(),
+        asked_by: sender_company.to_string(),
+        message: session.campaign_message.clone().unwrap_or_default(),
+        t_for_org: crate::domain::i18n::ui("for_org", lang).into(),
+        t_deadline: crate::domain::i18n::ui("deadline", lang).into(),
+        deadline: session.campaign.deadline.to_string(),
+        // About half a minute a question, rounded up to five minutes.
+        minutes: q.questions().count().div_ceil(10) * 5,
+        languages: languages(token, q, lang),
+        nav: nav(token, q, &p, lang, None),
+        progress: summary(&p, lang),
+        started: !answers.is_empty(),
+        resume_url,
+        review_url: format!("/r/{token}/review"),
+        handover_url: format!("/r/{token}/handover"),
+        csrf: screen.csrf.clone(),
+        notice_kind,
+        notice,
+        colleague_name: state.colleague.0,
+        colleague_email: state.colleague.1,
+        errors: state
+            .errors
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect(),
+    }
+}
+
+/// One answered (or unanswered) question on the review page.
+pub struct ReviewItem {
+    pub label: String,
+    pub answer: String,
+    pub url: String,
+}
+
+pub struct ReviewSection {
+    pub number: usize,
+    pub title: String,
+    pub url: String,
+    pub items: Vec<ReviewItem>,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    pub lang: String,
+    pub ui: Lang,
+    pub title: String,
+    pub organisation: String,
+    pub languages: Vec<LangLink>,
+    pub progress: String,
+    pub sections: Vec<ReviewSection>,
+    /// (link to the field, question label, message).
+    pub missing: Vec<(String, String, String)>,
+    pub csrf: String,
+    pub action: String,
+    pub start_url: String,
+    pub today: String,
+    pub signatory_name: String,
+    pub signatory_title: String,
+    pub agreed: bool,
+    pub errors: HashMap<String, String>,
+    pub not_answered: String,
+    pub t_submit: String,
+}
+
+impl ReviewPage {
+    pub fn t(&self, key: &str) -> &'static str {
+        t(key, self.ui)
+    }
+    pub fn error(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// The review page: every shown question with its answer, by section; what is missing
+/// or invalid (`problems`, from `responses::review`) linked to its field; the
+/// declaration form (`posted`: what was typed in it, after a refused submit).
+pub fn review_page(
+    screen: &FormScreen,
+    answers: &Answers,
+    problems: &[FieldError],
+    posted: Option<&HashMap<String, Vec<String>>>,
+) -> ReviewPage {
+    use crate::domain::declaration::{AGREE, NAME, TITLE};
+    let (token, lang, session) = (screen.token, screen.lang, screen.session);
+    let q = &session.version.questionnaire;
+    let visible = visible_questions(q, answers);
+    let not_answered = crate::domain::i18n::ui("not_answered", lang).to_string();
+    let sections = q
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(n, s)| ReviewSection {
+            number: n + 1,
+            title: s.title.get(lang).to_string(),
+            url: format!("/r/{token}/s/{}", n + 1),
+            items: s
+                .questions
+                .iter()
+                .filter(|x| visible.contains(x.id.as_str()))
+                .map(|x| ReviewItem {
+                    label: x.label.get(lang).to_string(),
+                    answer: answers
+                        .get(&x.id)
+                        .map(|v| answer_text(x, v, lang))
+                        .unwrap_or_default(),
+                    url: format!("/r/{token}/s/{}#q-{}", n + 1, x.id),
+                })
+                .collect(),
+        })
+        .collect();
+    let (declaration_errors, answer_errors): (Vec<&FieldError>, Vec<&FieldError>) = problems
+        .iter()
+        .partition(|e| [NAME, TITLE, AGREE].contains(&e.field.as_str()));
+    let missing = answer_errors
+        .iter()
+        .map(|e| {
+            let n = section_of(q, &e.field).unwrap_or(0);
+            let qid = e.field.split('.').next().unwrap_or(&e.field);
+            let label = q
+                .find(qid)
+                .map(|x| x.label.get(lang).to_string())
+                .unwrap_or_else(|| e.field.clone());
+            (
+                format!("/r/{token}/s/{}#q-{}", n + 1, e.field),
+                label,
+                e.message.clone(),
+            )
+        })
+        .collect();
+    let field = |k: &str| {
+        posted
+            .and_then(|p| p.get(k))
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    ReviewPage {
+        lang: lang.code().into(),
+        ui: lang,
+        title: t("review_title", lang).into(),
+        organisation: session.organisation.name.clone(),
+        languages: q
+            .languages
+            .iter()
+            .map(|l| LangLink {
+                code: l.code().into(),
+                name: l.native_name().into(),
+                url: format!("/r/{token}/review?lang={}", l.code()),
+                current: *l == lang,
+            })
+            .collect(),
+        progress: summary(&progress(q, answers), lang),
+        sections,
+        missing,
+        csrf: screen.csrf.clone(),
+        action: format!("/r/{token}/submit"),
+        start_url: format!("/r/{token}?start=1"),
+        today: Utc::now().date_naive().to_string(),
+        signatory_name: field(NAME),
+        signatory_title: field(TITLE),
+        agreed: field(AGREE) == "yes",
+        errors: declaration_errors
+            .into_iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect(),
+        not_answered,
+        t_submit: crate::domain::i18n::ui("submit", lang).into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "gone.html")]
+pub struct GonePage {
+    pub lang: String,
+    pub title: String,
+    pub message: String,
+    pub t_typed: String,
+    /// (field, value) as posted, in the order received.
+    pub typed: Vec<(String, String)>,
+}
+
+/// The page for a form posted to a link that stopped working (revoked or expired,
+/// or its campaign closed): nothing was saved, and what was typed is shown back.
+pub fn gone_page(lang: Lang, typed: Vec<(String, String)>) -> GonePage {
+    GonePage {
+        lang: lang.code().into(),
+        title: t("gone_title", lang).into(),
+        message: t("gone_text", lang).into(),
+        t_typed: t("what_you_typed", lang).into(),
+        typed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::respondent_text::known;
+
+    #[test]
+    fn every_word_the_templates_ask_for_is_known() {
+        for file in ["start.html", "review.html", "form.html"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("templates")
+                .join(file);
+            let source = std::fs::read_to_string(path).unwrap();
+            for part in source.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                assert!(known(key), "{file} asks for an unknown text: {key}");
+            }
+        }
+    }
+}

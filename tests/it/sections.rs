@@ -1,0 +1,637 @@
+//! The form in sections over HTTP: start page, one section per post, resume, review,
+//! declaration and submit, several contacts (hand-over, per-question conflicts), and
+//! links that stop working while a page is open.
+
+use crate::helpers::TestApp;
+use crate::respondent::stored;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use hrdd_survey::db::models::Invitation;
+use hrdd_survey::db::schema::{audit_log, campaigns, email_outbox, invitations, responses};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+pub(crate) fn sections_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sections")
+}
+
+/// An app with a supplier invited to the three-section questionnaire:
+/// (app, link path, response id, campaign id).
+pub(crate) async fn invited() -> (TestApp, String, Uuid, String) {
+    let app = TestApp::spawn_with_templates(&sections_dir()).await;
+    let (org, contact) = app.supplier("Sections Supplier", "en").await;
+    let campaign = app.campaign("sections").await;
+    let (link, response) = app.invite(&campaign, &org, &contact).await;
+    (app, link, response.parse().unwrap(), campaign)
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// The version a page carries for question `id`.
+fn version_in(html: &str, id: &str) -> String {
+    let marker = format!(r#"name="_v.{id}" value=""#);
+    let start = html.find(&marker).expect("the page carries the version") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn post_urlencoded(
+    app: &TestApp,
+    link: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let csrf = app.form_csrf(link).await;
+    let mut all = vec![("csrf_token", csrf.as_str())];
+    all.extend_from_slice(fields);
+    app.client
+        .post(app.url(path))
+        .form(&all)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The link of the newest invitation of `email`, recomputed as the outbox would.
+pub(crate) async fn link_of(app: &TestApp, email: &str) -> String {
+    use hrdd_survey::db::schema::contacts;
+    let mut conn = app.db.conn().await;
+    let inv: Invitation = invitations::table
+        .inner_join(contacts::table)
+        .filter(contacts::email.eq(email))
+        .filter(invitations::revoked_at.is_null())
+        .select(Invitation::as_select())
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let token = hrdd_survey::auth::links::link_token(&app.state.link_keys, &inv).unwrap();
+    format!("/r/{token}")
+}
+
+#[tokio::test]
+async fn the_start_page_says_who_asks_why_and_lists_the_sections() {
+    let (app, link, _, campaign) = invited().await;
+    let mut conn = app.db.conn().await;
+    diesel::update(campaigns::table.find(campaign.parse::<Uuid>().unwrap()))
+        .set(campaigns::message.eq("Please answer by the end of the month. <b>Thanks</b>"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let res = app.get(&link).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains("Labour practices check"));
+    assert!(html.contains("Asked by"));
+    assert!(
+        html.contains("Please answer by the end of the month. &#60;b&#62;Thanks&#60;/b&#62;"),
+        "the campaign's message, escaped: {html}"
+    );
+    assert!(html.contains("Estimated time"));
+    for (n, title) in [(1, "Workforce"), (2, "Recruitment"), (3, "Documents")] {
+        assert!(
+            html.contains(&format!(r#"<a href="{link}/s/{n}">{title}</a>"#)),
+            "section {n} is listed: {html}"
+        );
+    }
+    assert!(html.contains("0 / 3 sections done · 4 required questions left"));
+    assert!(html.contains(&format!(r#"<a class="button" href="{link}/s/1">Start</a>"#)));
+    for (code, name) in [("ja", "日本語"), ("vi", "Tiếng Việt")] {
+        assert!(html.contains(&format!(
+            r#"<a lang="{code}" hreflang="{code}" href="{link}?lang={code}">{name}</a>"#
+        )));
+    }
+    // Opening pages writes nothing: no answer, no language remembered, no audit entry.
+    let before: i64 = audit_log::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    for path in [
+        link.clone(),
+        format!("{link}/s/2"),
+        format!("{link}/review"),
+    ] {
+        assert_eq!(app.get(&path).await.status(), 200, "{path}");
+    }
+    let after: i64 = audit_log::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    let chosen: Option<String> = invitations::table
+        .select(invitations::chosen_language)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(chosen, None);
+
+    // Accept-Language picks the default when the contact's language is not offered…
+    // and an explicit choice is remembered for the link.
+    let ja = app
+        .get(&format!("{link}?lang=ja"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(ja.contains(r#"<html lang="ja">"#));
+    assert!(ja.contains("依頼元"));
+    let again = reqwest::Client::new()
+        .get(app.url(&format!("{link}/s/1")))
+        .header("Accept-Language", "vi,en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        again.contains(r#"<html lang="ja">"#),
+        "remembered over the browser's"
+    );
+}
+
+#[tokio::test]
+async fn save_and_continue_goes_section_by_section_and_resume_finds_the_first_gap() {
+    let (app, link, response, _) = invited().await;
+    let s1 = format!("{link}/s/1");
+    let res = app
+        .post_form(&s1, &[("headcount", "120"), ("migrants", "no")], "next")
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("{link}/s/2"));
+
+    // Another device with only the link lands on section 2, the first with something
+    // left to do; the start page (one click away) says so too.
+    let res = app.get(&link).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), format!("{link}/s/2"));
+    let start = reqwest::Client::new()
+        .get(app.url(&format!("{link}?start=1")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        start.contains(&format!(
+            r#"<a class="button" href="{link}/s/2">Continue where you left off</a>"#
+        )),
+        "{start}"
+    );
+    assert!(start.contains("1 / 3 sections done"));
+
+    // "Save" stays on the section and says when.
+    let s2 = format!("{link}/s/2");
+    let res = app
+        .post_form(&s2, &[("notes", "Direct hiring")], "save")
+        .await;
+    assert_eq!(location(&res), format!("{s2}?saved=1"));
+    let page = app.get(&location(&res)).await.text().await.unwrap();
+    assert!(
+        page.contains(r#"role="status" aria-live="polite">Saved at 20"#),
+        "{page}"
+    );
+    assert!(page.contains(">Direct hiring</textarea>"));
+    assert!(page.contains(r#"aria-current="page">Recruitment</a>"#));
+
+    // Section 2 posts only its own questions: section 1's answers stay.
+    let res = app.post_form(&s2, &[("fees_paid", "no")], "next").await;
+    assert_eq!(location(&res), format!("{link}/s/3"));
+    let answers = stored(&app, response).await;
+    assert_eq!(answers["headcount"], json!(120));
+    assert_eq!(answers["fees_paid"], json!("no"));
+    assert!(
+        !answers.contains_key("notes"),
+        "cleared in section 2's post"
+    );
+
+    let res = app
+        .post_form(&format!("{link}/s/3"), &[("passports", "worker")], "next")
+        .await;
+    assert_eq!(location(&res), format!("{link}/review"));
+    assert_eq!(location(&app.get(&link).await), format!("{link}/review"));
+    let start = app
+        .get(&format!("{link}?start=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(start.contains(&format!(
+        r#"href="{link}/review">Continue where you left off"#
+    )));
+
+    // A section number out of range is a 404.
+    assert_eq!(app.get(&format!("{link}/s/4")).await.status(), 404);
+    assert_eq!(app.get(&format!("{link}/s/0")).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_section_with_a_bad_value_keeps_the_typed_value_and_hidden_answers_go() {
+    let (app, link, response, _) = invited().await;
+    let s1 = format!("{link}/s/1");
+    let res = app
+        .post_form(
+            &s1,
+            &[
+                ("headcount", "0"),
+                ("migrants", "yes"),
+                ("migrant_share", "30"),
+            ],
+            "next",
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r#"<p class="error" id="e-headcount">Enter between 1 and 100000 workers."#)
+    );
+    assert!(html.contains(r#"name="headcount" type="number" value="0""#));
+    assert!(html.contains(r##"<a href="#q-headcount">Number of workers</a>"##));
+    let answers = stored(&app, response).await;
+    assert_eq!(answers["migrant_share"], json!(30.0), "the rest is saved");
+    assert!(!answers.contains_key("headcount"));
+
+    // Answering "no" hides the share: its stored answer goes.
+    let res = app
+        .post_form(
+            &s1,
+            &[
+                ("headcount", "50"),
+                ("migrants", "no"),
+                ("migrant_share", "30"),
+            ],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let answers = stored(&app, response).await;
+    assert!(!answers.contains_key("migrant_share"), "{answers:?}");
+    assert_eq!(answers["headcount"], json!(50));
+}
+
+#[tokio::test]
+async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
+    let (app, link, response, _) = invited().await;
+    app.post_form(
+        &format!("{link}/s/1"),
+        &[("headcount", "80"), ("migrants", "yes")],
+        "next",
+    )
+    .await;
+    let review = app.get(&format!("{link}/review")).await;
+    assert_eq!(review.status(), 200);
+    let html = review.text().await.unwrap();
+    assert!(html.contains("Still to answer before you can submit"));
+    assert!(html.contains(&format!(
+        r#"<a href="{link}/s/1#q-migrant_share">Share of migrant workers</a>: This question needs an answer."#
+    )), "{html}");
+    assert!(html.contains(&format!(
+        r#"<a href="{link}/s/3#q-passports">Who keeps passports?</a>"#
+    )));
+    assert!(html.contains("<dd>80</dd>"));
+
+    // Missing answers and no declaration: 422, nothing submitted.
+    let res = post_urlencoded(
+        &app,
+        &link,
+        &format!("{link}/submit"),
+        &[("signatory_name", "Hana")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<p class="error" id="e-signatory_title">"#));
+    assert!(html
+        .contains(r#"<p class="error" id="e-declaration">Tick the box to make the declaration."#));
+    assert!(html.contains(
+        r#"name="signatory_name" type="text" maxlength="200" autocomplete="name" value="Hana""#
+    ));
+
+    app.post_form(
+        &format!("{link}/s/1"),
+        &[
+            ("headcount", "80"),
+            ("migrants", "yes"),
+            ("migrant_share", "12.5"),
+        ],
+        "save",
+    )
+    .await;
+    app.post_form(&format!("{link}/s/2"), &[("fees_paid", "yes")], "save")
+        .await;
+    app.post_form(&format!("{link}/s/3"), &[("passports", "worker")], "save")
+        .await;
+    let declaration = [
+        ("signatory_name", "Hana Sato"),
+        ("signatory_title", "HR manager"),
+        ("declaration", "yes"),
+    ];
+    // Complete answers but no tick: still refused.
+    let res = post_urlencoded(&app, &link, &format!("{link}/submit"), &declaration[..2]).await;
+    assert_eq!(res.status(), 422);
+    let res = post_urlencoded(&app, &link, &format!("{link}/submit"), &declaration).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), link);
+    // Twice is once.
+    let res = post_urlencoded(&app, &link, &format!("{link}/submit"), &declaration).await;
+    assert_eq!(res.status(), 303);
+
+    let receipt = app.get(&link).await.text().await.unwrap();
+    assert!(receipt.contains("Thank you: your answers have been submitted."));
+    assert!(receipt.contains("<dt>Signed by</dt><dd>Hana Sato, HR manager</dd>"));
+    let mut conn = app.db.conn().await;
+    type Time = Option<chrono::DateTime<chrono::Utc>>;
+    type Declared = (String, Option<String>, Option<String>, Time, Time);
+    let (status, name, title, declared, submitted): Declared = responses::table
+        .find(response)
+        .select((
+            responses::status,
+            responses::signatory_name,
+            responses::signatory_title,
+            responses::declared_at,
+            responses::submitted_at,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "submitted");
+    assert_eq!(name.as_deref(), Some("Hana Sato"));
+    assert_eq!(title.as_deref(), Some("HR manager"));
+    assert_eq!(declared, submitted);
+    let submissions: i64 = audit_log::table
+        .filter(audit_log::action.eq("response.submitted"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(submissions, 1);
+    let flags: Value = app
+        .get(&format!("/api/v1/responses/{response}/flags"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(flags["flags"][0]["indicator"], "debt_bondage");
+}
+
+#[tokio::test]
+async fn a_hand_over_sends_a_colleague_a_link_and_a_concurrent_change_is_shown_not_overwritten() {
+    let (app, link, response, _) = invited().await;
+    // Bad input: each field named, nothing written.
+    let res = post_urlencoded(
+        &app,
+        &link,
+        &format!("{link}/handover"),
+        &[
+            ("colleague_name", ""),
+            ("colleague_email", "not an address"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<p class="error" id="e-colleague_name">"#));
+    assert!(html.contains(r#"<p class="error" id="e-colleague_email">Enter an email address"#));
+
+    let res = post_urlencoded(
+        &app,
+        &link,
+        &format!("{link}/handover"),
+        &[
+            ("colleague_name", "Minh Tran"),
+            ("colleague_email", "minh@supplier.example"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("A link is on its way to minh@supplier.example"));
+    let mut conn = app.db.conn().await;
+    let queued: i64 = email_outbox::table
+        .filter(email_outbox::purpose.eq("invitation"))
+        .filter(email_outbox::to_address.eq("minh@supplier.example"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        queued, 1,
+        "the colleague's invitation goes through the outbox"
+    );
+    let handed: Value = audit_log::table
+        .filter(audit_log::action.eq("response.handed_over"))
+        .select(audit_log::details)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(handed["new_contact"], json!(true));
+
+    // Both contacts open section 2; the colleague saves first.
+    let colleague = link_of(&app, "minh@supplier.example").await;
+    let mine = app.get(&format!("{link}/s/2")).await.text().await.unwrap();
+    let v_mine = version_in(&mine, "notes");
+    let theirs = app
+        .get(&format!("{colleague}/s/2"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let v_theirs = version_in(&theirs, "notes");
+    assert_eq!(v_mine, v_theirs);
+    let res = app
+        .post_form(
+            &format!("{colleague}/s/2"),
+            &[
+                ("notes", "Through a licensed agency"),
+                ("_v.notes", &v_theirs),
+            ],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+
+    // The first contact's save over it is not applied, and both values are shown.
+    let res = app
+        .post_form(
+            &format!("{link}/s/2"),
+            &[
+                ("notes", "Direct hiring only"),
+                ("_v.notes", &v_mine),
+                ("fees_paid", "no"),
+            ],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Someone else changed some of these answers"));
+    assert!(
+        html.contains(r#"<span class="theirs">Through a licensed agency</span>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<span class="mine">Direct hiring only</span>"#));
+    assert!(html.contains("Saved answer (by Minh Tran, 20"));
+    assert!(
+        html.contains(">Direct hiring only</textarea>"),
+        "the typed value stays in the field"
+    );
+    let answers = stored(&app, response).await;
+    assert_eq!(answers["notes"], json!("Through a licensed agency"));
+    assert_eq!(
+        answers["fees_paid"],
+        json!("no"),
+        "the other answers were saved"
+    );
+
+    // Saving again from that page (it carries the new version) applies it knowingly.
+    let v_now = version_in(&html, "notes");
+    let res = app
+        .post_form(
+            &format!("{link}/s/2"),
+            &[
+                ("notes", "Direct hiring only"),
+                ("_v.notes", &v_now),
+                ("fees_paid", "no"),
+            ],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        stored(&app, response).await["notes"],
+        json!("Direct hiring only")
+    );
+    // The colleague's page now names who changed it.
+    let page = app
+        .get(&format!("{colleague}/s/2"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Last changed by: Sections Supplier contact"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn autosave_answers_json_with_the_new_versions() {
+    let (app, link, response, _) = invited().await;
+    let s1 = format!("{link}/s/1");
+    let res = app.post_form(&s1, &[("headcount", "7")], "autosave").await;
+    assert_eq!(res.status(), 200);
+    let reply: Value = res.json().await.unwrap();
+    assert_eq!(reply["status"], "saved");
+    assert_eq!(reply["versions"]["_v.headcount"], json!(1));
+    let res = app
+        .post_form(
+            &s1,
+            &[("headcount", "8"), ("_v.headcount", "1")],
+            "autosave",
+        )
+        .await;
+    let reply: Value = res.json().await.unwrap();
+    assert_eq!(reply["versions"]["_v.headcount"], json!(2));
+    let res = app
+        .post_form(
+            &s1,
+            &[("headcount", "lots"), ("_v.headcount", "2")],
+            "autosave",
+        )
+        .await;
+    let reply: Value = res.json().await.unwrap();
+    assert_eq!(reply["status"], "errors");
+    assert_eq!(reply["errors"][0]["field"], "headcount");
+    assert_eq!(stored(&app, response).await["headcount"], json!(8));
+    let res = app
+        .post_form(
+            &s1,
+            &[("headcount", "9"), ("_v.headcount", "1")],
+            "autosave",
+        )
+        .await;
+    let reply: Value = res.json().await.unwrap();
+    assert_eq!(reply["status"], "conflict");
+    assert_eq!(reply["conflicts"], json!(["headcount"]));
+    assert_eq!(stored(&app, response).await["headcount"], json!(8));
+}
+
+#[tokio::test]
+async fn a_campaign_closed_or_a_link_revoked_while_the_page_is_open_keeps_what_was_typed() {
+    let (app, link, response, campaign) = invited().await;
+    let csrf = app.form_csrf(&format!("{link}/s/1")).await;
+    let mut conn = app.db.conn().await;
+    diesel::update(campaigns::table.find(campaign.parse::<Uuid>().unwrap()))
+        .set(campaigns::status.eq("closed"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.clone())
+        .text("headcount", "42")
+        .text("action", "next");
+    let res = app
+        .client
+        .post(app.url(&format!("{link}/s/1")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 410);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("This link no longer accepts answers"));
+    assert!(html.contains("<dt>headcount</dt><dd><pre>42</pre></dd>"));
+    assert!(stored(&app, response).await.is_empty());
+    let res = app.get(&format!("{link}/s/1")).await;
+    assert_eq!(res.status(), 410);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("This campaign is closed"));
+
+    // Reopened, then the link revoked: the declaration typed on the review page is kept.
+    diesel::update(campaigns::table.find(campaign.parse::<Uuid>().unwrap()))
+        .set(campaigns::status.eq("open"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::update(invitations::table)
+        .set(invitations::revoked_at.eq(chrono::Utc::now()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("{link}/submit")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("signatory_name", "Hana Sato"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 410);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("<dt>signatory_name</dt><dd><pre>Hana Sato</pre></dd>"));
+    // Without the link's own token it is the plain 404.
+    let res = app
+        .client
+        .post(app.url(&format!("{link}/submit")))
+        .form(&[("csrf_token", "forged"), ("signatory_name", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}

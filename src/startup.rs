@@ -181,13 +181,24 @@ pub fn job_worker(
         )?,
         from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
     };
+    let previous: Vec<Vec<u8>> = settings
+        .previous_secret_keys
+        .iter()
+        .map(|k| k.as_bytes().to_vec())
+        .collect();
+    let link_keys = crate::auth::links::LinkKeys::new(
+        settings.link_key_id,
+        &load_secret_key(settings)?,
+        &previous,
+    );
     Ok(crate::jobs::Worker::new(
         pool,
         jobs,
         mailer,
         audit_key,
         settings.public_base_url.clone(),
-    ))
+    )
+    .with_link_keys(link_keys))
 }
 
 /// Turns Nagle's algorithm off on every accepted connection (actix-web leaves it on).

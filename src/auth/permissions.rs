@@ -219,6 +219,31 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageCampaigns),
     ),
     (
+        "POST",
+        "/api/v1/campaigns/{id}/launch",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/organisations",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/deadline",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/close",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/api/v1/campaigns/{id}/progress",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
         "GET",
         "/api/v1/responses/{id}/flags",
         Access::Needs(Permission::ViewFlags),

@@ -5,9 +5,11 @@
 
 pub mod admin;
 pub mod audit;
+pub mod campaigns;
 pub mod jobs;
 pub mod listings;
 pub mod models;
+pub mod progress;
 pub mod queries;
 pub mod schema;
 

@@ -265,7 +265,13 @@ pub async fn record_link_use(
                 .or(invitations::last_used_at.lt(since)),
         ),
     )
-    .set(invitations::last_used_at.eq(Utc::now()))
+    .set((
+        invitations::last_used_at.eq(Utc::now()),
+        // Progress: when the link was first opened.
+        invitations::first_opened_at.eq(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        >("coalesce(first_opened_at, now())")),
+    ))
     .execute(conn)
     .await
     .map(|n| n > 0)

@@ -2,6 +2,7 @@
 //! parsing and validation, visibility of conditional questions, and the risk rules.
 
 pub mod answers;
+pub mod campaign;
 pub mod countries;
 pub mod dates;
 pub mod i18n;

@@ -19,6 +19,7 @@
 //!   (derived from the job id) so the duplicate is recognisable. Recording the outcome is
 //!   fenced by the attempt number: a worker whose lease was taken over records nothing.
 
+pub mod campaign_mail;
 mod password_reset;
 pub mod send_email;
 
@@ -189,6 +190,8 @@ pub struct Worker {
     pub audit_key: AuditKey,
     /// Base of the links put in emails.
     pub public_base_url: String,
+    /// Recompute respondent links when an email that carries one is rendered.
+    pub link_keys: Option<crate::auth::links::LinkKeys>,
 }
 
 impl Worker {
@@ -205,9 +208,16 @@ impl Worker {
             mailer,
             audit_key,
             public_base_url,
+            link_keys: None,
             lease: std::time::Duration::from_secs(300),
             batch: 10,
         }
+    }
+
+    /// The keys that recompute respondent links in emails rendered at send time.
+    pub fn with_link_keys(mut self, keys: crate::auth::links::LinkKeys) -> Worker {
+        self.link_keys = Some(keys);
+        self
     }
 }
 

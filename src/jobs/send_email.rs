@@ -40,25 +40,28 @@ pub async fn queue(
 
 /// Sends the job's message (no transaction open meanwhile).
 pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
-    let row = {
+    let (row, rendered) = {
         let mut conn = worker
             .pool
             .get()
             .await
             .map_err(|e| Failure::Retry(format!("database: {e}")))?;
-        q::email_of_job(&mut conn, job.id)
+        let row = q::email_of_job(&mut conn, job.id)
             .await
-            .map_err(|e| Failure::Retry(format!("database: {e}")))?
+            .map_err(|e| Failure::Retry(format!("database: {e}")))?;
+        // An email that carries a personal link is rendered now (the link is not stored).
+        let rendered = super::campaign_mail::render_at_send(worker, &mut conn, job.id).await?;
+        (row, rendered)
     };
     let Some(row) = row else {
         return Err(Failure::Permanent("no message for this job".into()));
     };
-    let email = Email {
+    let email = rendered.unwrap_or(Email {
         to: row.to_address,
         subject: row.subject,
         text: row.text_body,
         html: row.html_body,
-    };
+    });
     let sent = match build_message(job.id, &worker.mailer.from, &email) {
         Ok(message) => worker.mailer.transport.send(message).await,
         Err(e) => Err(e),

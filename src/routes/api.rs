@@ -132,6 +132,7 @@ async fn issue_invitation(
         &state.registry,
         &who.actor(),
         &state.link_keys,
+        &state.jobs,
         &state.settings.public_base_url,
         id,
         body.into_inner(),

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod api;
+pub mod api_campaigns;
 pub mod health;
 pub mod jobs;
 pub mod pages;
@@ -31,7 +32,11 @@ pub struct AppState {
 
 /// Every route of the service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1").configure(api::configure))
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(api::configure)
+            .configure(api_campaigns::configure),
+    )
         .configure(respondent::configure)
         .configure(account::configure)
         .configure(staff::configure)

@@ -2,6 +2,8 @@
 //! what it did in the audit log; handlers only parse input and render output.
 
 pub mod accounts;
+pub mod campaign_lifecycle;
+pub mod campaign_progress;
 pub mod campaigns;
 pub mod jobs;
 pub mod organisations;

@@ -156,9 +156,8 @@ impl Audience {
                 Ok(Audience::Organisations(ids))
             }
             Audience::Filter(f) => {
-                let clean = |s: Option<String>| {
-                    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-                };
+                let clean =
+                    |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
                 let f = AudienceFilter {
                     kind: clean(f.kind),
                     country: clean(f.country).map(|c| c.to_ascii_uppercase()),
@@ -168,18 +167,12 @@ impl Audience {
                 };
                 if let Some(k) = &f.kind {
                     if k != "production_base" && k != "supplier" {
-                        return Err((
-                            "audience.kind",
-                            "give production_base or supplier".into(),
-                        ));
+                        return Err(("audience.kind", "give production_base or supplier".into()));
                     }
                 }
                 if let Some(c) = &f.country {
                     if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
-                        return Err((
-                            "audience.country",
-                            "give a two-letter country code".into(),
-                        ));
+                        return Err(("audience.country", "give a two-letter country code".into()));
                     }
                 }
                 for (field, v) in [
@@ -209,7 +202,10 @@ pub fn reminder_schedule(
     days.sort_unstable_by(|a, b| b.cmp(a));
     days.dedup();
     if days.len() > 10 {
-        return Err(("reminder_days_before", "at most 10 reminders before the deadline"));
+        return Err((
+            "reminder_days_before",
+            "at most 10 reminders before the deadline",
+        ));
     }
     if !(0..=52).contains(&weekly_after) {
         return Err(("reminder_weekly_after", "between 0 and 52 weekly reminders"));
@@ -277,8 +273,10 @@ mod tests {
     #[test]
     fn deadlines_not_in_the_past_and_only_extended_once_launched() {
         let today = d("2026-11-29");
-        assert!(deadline_change_problem(Status::Draft, d("2026-12-31"), d("2026-11-28"), today)
-            .is_some());
+        assert!(
+            deadline_change_problem(Status::Draft, d("2026-12-31"), d("2026-11-28"), today)
+                .is_some()
+        );
         assert_eq!(
             deadline_change_problem(Status::Draft, d("2026-12-31"), d("2026-12-10"), today),
             None
@@ -291,8 +289,10 @@ mod tests {
             deadline_change_problem(Status::Open, d("2026-12-31"), d("2027-01-31"), today),
             None
         );
-        assert!(deadline_change_problem(Status::Open, d("2026-12-31"), d("2099-01-31"), today)
-            .is_some());
+        assert!(
+            deadline_change_problem(Status::Open, d("2026-12-31"), d("2099-01-31"), today)
+                .is_some()
+        );
     }
 
     #[test]

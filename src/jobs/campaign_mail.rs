@@ -31,7 +31,8 @@ pub async fn queue_invitation(
     contact_id: Uuid,
     campaign_id: Uuid,
 ) -> QueryResult<Option<Uuid>> {
-    let job = NewJob::new(Kind::SendEmail, serde_json::json!({})).dedup_key(dedup_key(invitation_id));
+    let job =
+        NewJob::new(Kind::SendEmail, serde_json::json!({})).dedup_key(dedup_key(invitation_id));
     let Some(id) = jobs.enqueue(conn, job).await? else {
         return Ok(None);
     };

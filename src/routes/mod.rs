@@ -37,10 +37,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api::configure)
             .configure(api_campaigns::configure),
     )
-        .configure(respondent::configure)
-        .configure(account::configure)
-        .configure(staff::configure)
-        .configure(jobs::configure)
-        .configure(pages::configure)
-        .configure(health::configure);
+    .configure(respondent::configure)
+    .configure(account::configure)
+    .configure(staff::configure)
+    .configure(jobs::configure)
+    .configure(pages::configure)
+    .configure(health::configure);
 }

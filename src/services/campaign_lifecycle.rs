@@ -75,7 +75,10 @@ impl CampaignDetails {
     pub async fn store(&self, tx: &mut Tx<'_>, id: Uuid) -> Result<CampaignRow, AppError> {
         if let Some(owner) = self.owner_user_id {
             if !q::user_exists(tx, owner).await? {
-                return Err(AppError::field("owner_user_id", "no staff account with this id"));
+                return Err(AppError::field(
+                    "owner_user_id",
+                    "no staff account with this id",
+                ));
             }
         }
         let audience = match &self.audience {
@@ -83,7 +86,8 @@ impl CampaignDetails {
             None => None,
         };
         if let Some(Audience::Organisations(ids)) = &self.audience {
-            let found = q::audience_organisations(tx, Some(ids), None, None, None, None, None).await?;
+            let found =
+                q::audience_organisations(tx, Some(ids), None, None, None, None, None).await?;
             if found.len() != ids.len() {
                 return Err(AppError::field(
                     "audience",
@@ -230,7 +234,12 @@ pub async fn add_organisations(
 ) -> Result<LaunchOutcome, AppError> {
     let ids = match Audience::Organisations(organisation_ids).normalised() {
         Ok(Audience::Organisations(ids)) => ids,
-        _ => return Err(AppError::field("organisation_ids", "pick at least one organisation")),
+        _ => {
+            return Err(AppError::field(
+                "organisation_ids",
+                "pick at least one organisation",
+            ))
+        }
     };
     let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
@@ -238,14 +247,16 @@ pub async fn add_organisations(
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
             allowed(&campaign, Action::AddOrganisations)?;
-            let found = q::audience_organisations(tx, Some(&ids), None, None, None, None, None).await?;
+            let found =
+                q::audience_organisations(tx, Some(&ids), None, None, None, None, None).await?;
             if found.len() != ids.len() {
                 return Err(AppError::field(
                     "organisation_ids",
                     "some organisations do not exist or are deactivated",
                 ));
             }
-            let mut outcome = issue_links(tx, registry, keys, &campaign, &found, None, true).await?;
+            let mut outcome =
+                issue_links(tx, registry, keys, &campaign, &found, None, true).await?;
             outcome.launched_at = campaign.launched_at;
             outcome.message = format!(
                 "{} organisations added: {} invitation emails queued",
@@ -316,9 +327,12 @@ async fn issue_links(
         links.contact_ids.push(c.contact_id);
         links.response_ids.push(c.response_id);
         links.token_hashes.push(token_hash(&token));
-        links
-            .languages
-            .push(questionnaire.pick_lang(Lang::parse(&c.language)).code().into());
+        links.languages.push(
+            questionnaire
+                .pick_lang(Lang::parse(&c.language))
+                .code()
+                .into(),
+        );
         links.job_ids.push(Uuid::new_v4());
     }
     let n = links.invitation_ids.len();
@@ -359,7 +373,12 @@ fn link_expiry(deadline: NaiveDate) -> Result<DateTime<Utc>, AppError> {
         .and_then(|end| end.and_utc().checked_add_signed(Duration::days(30)))
         .map(|end| end.max(now + Duration::days(1)))
         .filter(|t| t.date_naive() <= dates::latest())
-        .ok_or_else(|| AppError::field("deadline", "links would expire after the latest date this service accepts"))
+        .ok_or_else(|| {
+            AppError::field(
+                "deadline",
+                "links would expire after the latest date this service accepts",
+            )
+        })
 }
 
 /// Input for a new deadline.

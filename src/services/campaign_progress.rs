@@ -150,7 +150,10 @@ pub async fn progress(
     let stage_filter = match filter.stage.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(Stage::parse(s).ok_or_else(|| {
-            AppError::field("stage", "give submitted, in_progress, opened, invited, link_expired or not_invited")
+            AppError::field(
+                "stage",
+                "give submitted, in_progress, opened, invited, link_expired or not_invited",
+            )
         })?),
     };
     let required: Vec<String> = registry
@@ -170,12 +173,18 @@ pub async fn progress(
         .map(|r| org_progress(r, required.len(), campaign.deadline < today))
         .collect();
     let totals = totals(&all);
-    let needle = filter.q.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let needle = filter
+        .q
+        .as_deref()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
     all.retain(|o| {
         stage_filter.is_none_or(|s| o.stage == s)
             && filter.overdue.is_none_or(|v| o.overdue == v)
             && filter.bounced.is_none_or(|v| o.bounced == v)
-            && needle.as_ref().is_none_or(|n| o.name.to_lowercase().contains(n))
+            && needle
+                .as_ref()
+                .is_none_or(|n| o.name.to_lowercase().contains(n))
     });
     let shown: std::collections::HashSet<Uuid> = all.iter().map(|o| o.organisation_id).collect();
     let now = Utc::now();
@@ -321,7 +330,9 @@ fn cell(v: &str) -> String {
 /// A horizontal bar of the organisations per stage, drawn on the server (no script).
 pub fn chart_svg(t: &Totals) -> String {
     const W: f64 = 600.0;
-    let colours = ["#2e7d32", "#f9a825", "#0277bd", "#90a4ae", "#c62828", "#e0e0e0"];
+    let colours = [
+        "#2e7d32", "#f9a825", "#0277bd", "#90a4ae", "#c62828", "#e0e0e0",
+    ];
     let total = t.organisations.max(1) as f64;
     let mut x = 0.0;
     let mut bars = String::new();

@@ -69,7 +69,11 @@ pub async fn create_campaign(
     // With an audience the campaign is a draft, launched later as a whole; without one
     // it is open at once and links are issued one by one (as before issue 8).
     let details = super::campaign_lifecycle::CampaignDetails::checked(&input)?;
-    let status = if details.audience.is_some() { "draft" } else { "open" };
+    let status = if details.audience.is_some() {
+        "draft"
+    } else {
+        "open"
+    };
     let campaign = Campaign {
         id: Uuid::new_v4(),
         name: input.name,
@@ -157,7 +161,11 @@ pub async fn issue_invitation(
         Some(Verdict::Refused(why) | Verdict::AlreadyDone(why)) => {
             return Err(AppError::Conflict(why.into()))
         }
-        None => return Err(AppError::Conflict("the campaign is in an unknown state".into())),
+        None => {
+            return Err(AppError::Conflict(
+                "the campaign is in an unknown state".into(),
+            ))
+        }
     }
     let send_email = input.send_email.unwrap_or(true);
     let contact = queries::find_contact_of(conn, input.contact_id, input.organisation_id)

@@ -142,6 +142,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
             &app.state.registry,
             &Actor::System,
             &keys2,
+            &app.state.jobs,
             &app.address,
             campaign.parse().unwrap(),
             NewInvitation {
@@ -149,6 +150,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
                 contact_id: contact_b.parse().unwrap(),
                 language: None,
                 valid_days: None,
+                send_email: Some(false),
             },
         )
         .await
@@ -199,6 +201,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
             &app.state.registry,
             &Actor::System,
             &forgotten,
+            &app.state.jobs,
             &app.address,
             campaign.parse().unwrap(),
             NewInvitation {
@@ -206,6 +209,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
                 contact_id: contact_a.parse().unwrap(),
                 language: None,
                 valid_days: None,
+                send_email: Some(false),
             },
         )
         .await

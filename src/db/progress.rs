@@ -108,3 +108,59 @@ pub async fn contacts(conn: &mut Conn, campaign_id: Uuid) -> QueryResult<Vec<Con
     .load(conn)
     .await
 }
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TimelineRow {
+    #[diesel(sql_type = Timestamptz)]
+    pub at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub what: String,
+    #[diesel(sql_type = Text)]
+    pub detail: String,
+}
+
+/// Every email, link, open, save and submit of an organisation in a campaign, oldest
+/// first (derived from the outbox, the links, the response and its answers).
+pub async fn timeline(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    organisation_id: Uuid,
+) -> QueryResult<Vec<TimelineRow>> {
+    diesel::sql_query(
+        "SELECT at, what, detail FROM ( \
+           SELECT e.created_at AS at, 'Email queued' AS what, \
+                  coalesce(e.purpose, 'email') || ' to ' || e.to_address AS detail \
+             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id \
+            WHERE e.campaign_id = $1 AND c.organisation_id = $2 \
+           UNION ALL \
+           SELECT e.sent_at, 'Email delivered', coalesce(e.purpose, 'email') || ' to ' || e.to_address \
+             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id \
+            WHERE e.campaign_id = $1 AND c.organisation_id = $2 AND e.sent_at IS NOT NULL \
+           UNION ALL \
+           SELECT coalesce(j.finished_at, e.created_at), 'Email refused', \
+                  e.to_address || ': ' || coalesce(e.last_error, '') \
+             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id JOIN jobs j ON j.id = e.job_id \
+            WHERE e.campaign_id = $1 AND c.organisation_id = $2 AND e.status = 'failed' \
+           UNION ALL \
+           SELECT i.created_at, 'Link issued', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
+            WHERE i.campaign_id = $1 AND i.organisation_id = $2 \
+           UNION ALL \
+           SELECT i.first_opened_at, 'Link opened', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
+            WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.first_opened_at IS NOT NULL \
+           UNION ALL \
+           SELECT i.revoked_at, 'Link revoked', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
+            WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.revoked_at IS NOT NULL \
+           UNION ALL \
+           SELECT max(a.updated_at), 'Answers saved', count(*) || ' answers' \
+             FROM answers a JOIN responses r ON r.id = a.response_id \
+            WHERE r.campaign_id = $1 AND r.organisation_id = $2 HAVING count(*) > 0 \
+           UNION ALL \
+           SELECT r.submitted_at, 'Submitted', '' FROM responses r \
+            WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND r.submitted_at IS NOT NULL \
+         ) t ORDER BY at, what",
+    )
+    .bind::<SqlUuid, _>(campaign_id)
+    .bind::<SqlUuid, _>(organisation_id)
+    .load(conn)
+    .await
+}

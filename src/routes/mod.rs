@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod pages;
 pub mod respondent;
 pub mod staff;
+pub mod staff_campaigns;
 
 use crate::config::Settings;
 use crate::db::Pool;

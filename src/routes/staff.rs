@@ -27,7 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(revoke_api_token)
         .service(organisations_page)
         .service(create_organisation)
-        .service(campaigns_page)
         .service(flags_page)
         .service(audit_page);
 }
@@ -526,40 +525,6 @@ async fn create_organisation(
             )?)
         }
     }
-}
-
-#[get("/staff/campaigns")]
-async fn campaigns_page(
-    state: web::Data<AppState>,
-    user: StaffUser,
-) -> Result<HttpResponse, PageError> {
-    let mut conn = state.pool.get().await?;
-    let list = listings::campaigns(&mut conn).await?;
-    let mut page = table(&user, "/staff/campaigns", "Campaigns");
-    page.intro = "Each campaign is pinned to one questionnaire version.".into();
-    page.headers = [
-        "Campaign",
-        "Questionnaire",
-        "Deadline",
-        "Status",
-        "Submitted / invited organisations",
-    ]
-    .map(String::from)
-    .to_vec();
-    page.rows = list
-        .into_iter()
-        .map(|c| Row {
-            cells: vec![
-                c.campaign.name,
-                format!("{} v{}", c.template_id, c.version),
-                c.campaign.deadline.to_string(),
-                c.campaign.status,
-                format!("{} / {}", c.submitted, c.responses),
-            ],
-            actions: Vec::new(),
-        })
-        .collect();
-    Ok(render(&page)?)
 }
 
 #[get("/staff/flags")]

@@ -489,3 +489,34 @@ pub async fn close(
     })
     .await
 }
+
+/// Revokes a contact's active link for the campaign (the email already sent stops
+/// working); returns how many links were revoked.
+pub async fn revoke_contact(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    campaign_id: Uuid,
+    contact_id: Uuid,
+) -> Result<usize, AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let n = crate::db::queries::revoke_active_invitations(tx, campaign_id, contact_id).await?;
+            if n == 0 {
+                return Err(AppError::Conflict("this contact has no active link".into()));
+            }
+            audit::append(
+                tx,
+                actor,
+                "invitation.revoked",
+                "campaign",
+                campaign_id,
+                json!({"contact_id": contact_id, "revoked": n}),
+            )
+            .await?;
+            Ok(n)
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -369,6 +369,19 @@ pub fn chart_svg(t: &Totals) -> String {
     )
 }
 
+/// An organisation's timeline in a campaign: (when, what, detail), oldest first.
+pub async fn timeline(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    organisation_id: Uuid,
+) -> Result<Vec<(DateTime<Utc>, String, String)>, AppError> {
+    Ok(q::timeline(conn, campaign_id, organisation_id)
+        .await?
+        .into_iter()
+        .map(|r| (r.at, r.what, r.detail))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

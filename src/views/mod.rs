@@ -3,4 +3,5 @@
 
 pub mod form;
 pub mod pages;
+pub mod campaigns;
 pub mod staff;

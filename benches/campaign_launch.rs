@@ -122,9 +122,15 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
          baseline median {:.0} ms  (all: {:?})\n  ratio (baseline time / launch time) {:.2}",
         2 * orgs,
         launch.as_secs_f64() * 1000.0,
-        launch_times.iter().map(|d| d.as_millis()).collect::<Vec<_>>(),
+        launch_times
+            .iter()
+            .map(|d| d.as_millis())
+            .collect::<Vec<_>>(),
         base.as_secs_f64() * 1000.0,
-        baseline_times.iter().map(|d| d.as_millis()).collect::<Vec<_>>(),
+        baseline_times
+            .iter()
+            .map(|d| d.as_millis())
+            .collect::<Vec<_>>(),
         base.as_secs_f64() / launch.as_secs_f64()
     ))
 }

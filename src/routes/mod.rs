@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(respondent::configure)
     .configure(account::configure)
     .configure(staff::configure)
+    .configure(staff_campaigns::configure)
     .configure(jobs::configure)
     .configure(pages::configure)
     .configure(health::configure);

@@ -12,7 +12,9 @@ use crate::error::AppError;
 use crate::services::campaign_lifecycle as lifecycle;
 use crate::services::campaign_progress as progress;
 use crate::services::campaigns;
-use crate::views::campaigns::{CampaignList, CampaignPage, Event, ListItem, NewCampaignPage, TimelinePage};
+use crate::views::campaigns::{
+    CampaignList, CampaignPage, Event, ListItem, NewCampaignPage, TimelinePage,
+};
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -40,7 +42,9 @@ fn parse_id(raw: &str, what: &'static str) -> Result<Uuid, AppError> {
 
 fn errors_of(e: AppError) -> Result<Vec<(String, String)>, PageError> {
     match e {
-        AppError::Validation(fields) => Ok(fields.into_iter().map(|f| (f.field, f.message)).collect()),
+        AppError::Validation(fields) => {
+            Ok(fields.into_iter().map(|f| (f.field, f.message)).collect())
+        }
         AppError::Conflict(m) | AppError::BadRequest(m) => Ok(vec![("error".into(), m)]),
         other => Err(other.into()),
     }
@@ -82,7 +86,12 @@ async fn new_page(
     let organisations = listings::organisations(&mut conn)
         .await?
         .into_iter()
-        .map(|(o, contacts)| (o.id.to_string(), format!("{} ({}, {} contacts)", o.name, o.country, contacts)))
+        .map(|(o, contacts)| {
+            (
+                o.id.to_string(),
+                format!("{} ({}, {} contacts)", o.name, o.country, contacts),
+            )
+        })
         .collect();
     let versions = state
         .registry
@@ -125,7 +134,10 @@ async fn new_form(state: web::Data<AppState>, user: StaffUser) -> Result<HttpRes
 fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppError> {
     let opt = |k: &str| field(form, k).filter(|v| !v.trim().is_empty());
     let (template_id, version) = opt("version")
-        .and_then(|v| v.split_once(':').map(|(a, b)| (a.to_string(), b.parse::<u32>().ok())))
+        .and_then(|v| {
+            v.split_once(':')
+                .map(|(a, b)| (a.to_string(), b.parse::<u32>().ok()))
+        })
         .ok_or_else(|| AppError::field("version", "pick a questionnaire"))?;
     let deadline = opt("deadline")
         .and_then(|d| d.trim().parse().ok())
@@ -136,7 +148,12 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
             s.split(',')
                 .map(|d| d.trim().parse::<i32>())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| AppError::field("reminder_days_before", "give whole days separated by commas"))?,
+                .map_err(|_| {
+                    AppError::field(
+                        "reminder_days_before",
+                        "give whole days separated by commas",
+                    )
+                })?,
         ),
     };
     let reminder_weekly_after = match opt("reminder_weekly_after") {
@@ -159,7 +176,11 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
         let ids = form
             .iter()
             .filter(|(k, _)| k == "organisation")
-            .map(|(_, v)| Uuid::parse_str(v).map_err(|_| AppError::field("audience", "an organisation picked does not exist")))
+            .map(|(_, v)| {
+                Uuid::parse_str(v).map_err(|_| {
+                    AppError::field("audience", "an organisation picked does not exist")
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Audience::Organisations(ids)
     };
@@ -187,12 +208,22 @@ async fn create(
     let result = match draft_input(&form) {
         Ok(input) => {
             let mut conn = state.pool.get().await?;
-            campaigns::create_campaign(&mut conn, &state.audit_key, &state.registry, &who.actor(), input).await
+            campaigns::create_campaign(
+                &mut conn,
+                &state.audit_key,
+                &state.registry,
+                &who.actor(),
+                input,
+            )
+            .await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(c) => Ok(super::staff::see_other(&format!("/staff/campaigns/{}", c.id))),
+        Ok(c) => Ok(super::staff::see_other(&format!(
+            "/staff/campaigns/{}",
+            c.id
+        ))),
         Err(e) => {
             let errors = errors_of(e)?;
             Ok(render_status(
@@ -225,8 +256,13 @@ async fn campaign_page(
     };
     let (campaign, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
     let in_campaign: std::collections::HashSet<Uuid> = {
-        let all = progress::progress(&mut conn, &state.registry, id, &progress::Filter::default()).await?.1;
-        all.organisations.iter().map(|o| o.organisation_id).collect()
+        let all = progress::progress(&mut conn, &state.registry, id, &progress::Filter::default())
+            .await?
+            .1;
+        all.organisations
+            .iter()
+            .map(|o| o.organisation_id)
+            .collect()
     };
     let addable = listings::organisations(&mut conn)
         .await?
@@ -237,21 +273,44 @@ async fn campaign_page(
     let questionnaire = state
         .registry
         .get(campaign.template_version_id)
-        .map(|v| format!("{} — version {}", v.questionnaire.title.get(v.questionnaire.default_lang()), v.questionnaire.version))
+        .map(|v| {
+            format!(
+                "{} — version {}",
+                v.questionnaire.title.get(v.questionnaire.default_lang()),
+                v.questionnaire.version
+            )
+        })
         .unwrap_or_default();
-    let audience = match campaign.audience.clone().and_then(|a| serde_json::from_value::<Audience>(a).ok()) {
+    let audience = match campaign
+        .audience
+        .clone()
+        .and_then(|a| serde_json::from_value::<Audience>(a).ok())
+    {
         None => "organisations invited one by one".to_string(),
         Some(Audience::Organisations(ids)) => format!("{} organisations picked", ids.len()),
         Some(Audience::Filter(f)) => {
-            let parts: Vec<String> = [("kind", f.kind), ("country", f.country), ("sector", f.sector), ("business unit", f.business_unit)]
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
-                .collect();
-            if parts.is_empty() { "every active organisation".into() } else { format!("active organisations with {}", parts.join(", ")) }
+            let parts: Vec<String> = [
+                ("kind", f.kind),
+                ("country", f.country),
+                ("sector", f.sector),
+                ("business unit", f.business_unit),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
+            .collect();
+            if parts.is_empty() {
+                "every active organisation".into()
+            } else {
+                format!("active organisations with {}", parts.join(", "))
+            }
         }
     };
     let status = Status::parse(&campaign.status).unwrap_or(Status::Closed);
-    let qs = serde_urlencoded::to_string([("stage", query.stage.clone().unwrap_or_default()), ("q", query.q.clone().unwrap_or_default())]).unwrap_or_default();
+    let qs = serde_urlencoded::to_string([
+        ("stage", query.stage.clone().unwrap_or_default()),
+        ("q", query.q.clone().unwrap_or_default()),
+    ])
+    .unwrap_or_default();
     Ok(CampaignPage {
         lang: "en".into(),
         title: campaign.name.clone(),
@@ -267,7 +326,12 @@ async fn campaign_page(
         message: campaign.message.clone().unwrap_or_default(),
         reminders: format!(
             "{} days before the deadline, then weekly (at most {})",
-            campaign.reminder_days_before.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+            campaign
+                .reminder_days_before
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             campaign.reminder_weekly_after
         ),
         audience,
@@ -288,7 +352,17 @@ async fn page(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path, "campaign")?;
-    Ok(render(&campaign_page(&state, &user, id, query.into_inner(), String::new(), Vec::new()).await?)?)
+    Ok(render(
+        &campaign_page(
+            &state,
+            &user,
+            id,
+            query.into_inner(),
+            String::new(),
+            Vec::new(),
+        )
+        .await?,
+    )?)
 }
 
 /// The campaign page after an action: its notice, or its errors (422).
@@ -299,12 +373,15 @@ async fn after(
     outcome: Result<String, AppError>,
 ) -> Result<HttpResponse, PageError> {
     match outcome {
-        Ok(notice) => Ok(render(&campaign_page(state, user, id, PageQuery::default(), notice, Vec::new()).await?)?),
+        Ok(notice) => Ok(render(
+            &campaign_page(state, user, id, PageQuery::default(), notice, Vec::new()).await?,
+        )?),
         Err(e) => {
             let errors = errors_of(e)?;
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &campaign_page(state, user, id, PageQuery::default(), String::new(), errors).await?,
+                &campaign_page(state, user, id, PageQuery::default(), String::new(), errors)
+                    .await?,
             )?)
         }
     }
@@ -319,9 +396,17 @@ async fn launch(
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::launch(&mut conn, &state.audit_key, &state.registry, &who.actor(), &state.link_keys, &state.jobs, id)
-        .await
-        .map(|o| o.message);
+    let outcome = lifecycle::launch(
+        &mut conn,
+        &state.audit_key,
+        &state.registry,
+        &who.actor(),
+        &state.link_keys,
+        &state.jobs,
+        id,
+    )
+    .await
+    .map(|o| o.message);
     after(&state, &user, id, outcome).await
 }
 
@@ -343,9 +428,15 @@ async fn set_deadline(
         Err(_) => Err(AppError::field("deadline", "give a date (YYYY-MM-DD)")),
         Ok(d) => {
             let mut conn = state.pool.get().await?;
-            lifecycle::change_deadline(&mut conn, &state.audit_key, &who.actor(), id, lifecycle::NewDeadline { deadline: d })
-                .await
-                .map(|c| format!("The deadline is now {}.", c.deadline))
+            lifecycle::change_deadline(
+                &mut conn,
+                &state.audit_key,
+                &who.actor(),
+                id,
+                lifecycle::NewDeadline { deadline: d },
+            )
+            .await
+            .map(|c| format!("The deadline is now {}.", c.deadline))
         }
     };
     after(&state, &user, id, outcome).await
@@ -360,7 +451,9 @@ async fn close(
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::close(&mut conn, &state.audit_key, &who.actor(), id).await.map(|o| o.message);
+    let outcome = lifecycle::close(&mut conn, &state.audit_key, &who.actor(), id)
+        .await
+        .map(|o| o.message);
     after(&state, &user, id, outcome).await
 }
 
@@ -382,9 +475,18 @@ async fn add_organisation(
         Err(_) => Err(AppError::field("organisation_id", "pick an organisation")),
         Ok(org) => {
             let mut conn = state.pool.get().await?;
-            lifecycle::add_organisations(&mut conn, &state.audit_key, &state.registry, &who.actor(), &state.link_keys, &state.jobs, id, vec![org])
-                .await
-                .map(|o| o.message)
+            lifecycle::add_organisations(
+                &mut conn,
+                &state.audit_key,
+                &state.registry,
+                &who.actor(),
+                &state.link_keys,
+                &state.jobs,
+                id,
+                vec![org],
+            )
+            .await
+            .map(|o| o.message)
         }
     };
     after(&state, &user, id, outcome).await
@@ -460,12 +562,19 @@ async fn csv(
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path, "campaign")?;
     let query = query.into_inner();
-    let filter = progress::Filter { stage: query.stage, q: query.q, ..Default::default() };
+    let filter = progress::Filter {
+        stage: query.stage,
+        q: query.q,
+        ..Default::default()
+    };
     let mut conn = state.pool.get().await?;
     let (_, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"campaign-progress.csv\""))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"campaign-progress.csv\"",
+        ))
         .body(progress::csv(&p)))
 }
 
@@ -478,7 +587,8 @@ async fn timeline(
     let id = parse_id(&path.0, "campaign")?;
     let org = parse_id(&path.1, "organisation")?;
     let mut conn = state.pool.get().await?;
-    let (_, p) = progress::progress(&mut conn, &state.registry, id, &progress::Filter::default()).await?;
+    let (_, p) =
+        progress::progress(&mut conn, &state.registry, id, &progress::Filter::default()).await?;
     let name = p
         .organisations
         .iter()
@@ -488,7 +598,11 @@ async fn timeline(
     let events = progress::timeline(&mut conn, id, org)
         .await?
         .into_iter()
-        .map(|(at, what, detail)| Event { at: at.format("%Y-%m-%d %H:%M UTC").to_string(), what, detail })
+        .map(|(at, what, detail)| Event {
+            at: at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            what,
+            detail,
+        })
         .collect();
     Ok(render(&TimelinePage {
         lang: "en".into(),

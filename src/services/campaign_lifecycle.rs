@@ -501,7 +501,8 @@ pub async fn revoke_contact(
 ) -> Result<usize, AppError> {
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let n = crate::db::queries::revoke_active_invitations(tx, campaign_id, contact_id).await?;
+            let n =
+                crate::db::queries::revoke_active_invitations(tx, campaign_id, contact_id).await?;
             if n == 0 {
                 return Err(AppError::Conflict("this contact has no active link".into()));
             }

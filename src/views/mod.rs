@@ -1,7 +1,7 @@
 //! View models and askama templates (in `templates/`): every page is rendered here,
 //! escaped by askama, from plain data.
 
+pub mod campaigns;
 pub mod form;
 pub mod pages;
-pub mod campaigns;
 pub mod staff;

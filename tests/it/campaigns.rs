@@ -82,7 +82,7 @@ async fn rows(app: &TestApp) -> (i64, i64, i64, i64) {
 }
 
 /// The decoded text of a message (7bit, quoted-printable or base64).
-fn body(message: &str) -> String {
+pub(crate) fn body(message: &str) -> String {
     let message = message.replace("\r\n", "\n");
     let (_, raw) = message.split_once("\n\n").unwrap();
     match header(&message, "Content-Transfer-Encoding")
@@ -115,7 +115,7 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
-fn link_path(app: &TestApp, text: &str) -> String {
+pub(crate) fn link_path(app: &TestApp, text: &str) -> String {
     let prefix = format!("{}/r/", app.address);
     let start = text
         .find(&prefix)

@@ -10,6 +10,7 @@ mod audit_chain;
 mod auth;
 mod auth_hardening;
 mod browser;
+mod campaign_pages;
 mod campaigns;
 mod cli;
 mod database;

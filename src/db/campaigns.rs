@@ -34,6 +34,7 @@ pub struct CampaignRow {
 }
 
 /// The lifecycle fields of a new campaign (the base row is inserted first).
+#[allow(clippy::too_many_arguments)]
 pub async fn set_details(
     conn: &mut Conn,
     id: Uuid,

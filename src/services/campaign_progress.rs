@@ -230,14 +230,11 @@ fn org_progress(r: q::OrgRow, required: usize, past_deadline: bool) -> Organisat
     let link_expired = !submitted && invited && r.usable_links == 0;
     let percent_required = if submitted {
         100
-    } else if required == 0 {
-        if r.answers > 0 {
-            100
-        } else {
-            0
-        }
     } else {
-        ((r.required_answered.max(0) as usize).min(required) * 100 / required) as u32
+        ((r.required_answered.max(0) as usize).min(required) * 100)
+            .checked_div(required)
+            // No required question: any answer counts as all of them.
+            .unwrap_or(if r.answers > 0 { 100 } else { 0 }) as u32
     };
     let stage = if submitted {
         Stage::Submitted
@@ -358,11 +355,9 @@ pub fn chart_svg(t: &Totals) -> String {
             stage.label()
         ));
     }
-    let pct = if t.organisations == 0 {
-        0
-    } else {
-        t.submitted * 100 / t.organisations
-    };
+    let pct = (t.submitted * 100)
+        .checked_div(t.organisations)
+        .unwrap_or(0);
     format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 96" width="600" height="96" role="img" aria-label="{pct}% submitted ({} of {} organisations)"><title>{pct}% submitted</title>{bars}{legend}</svg>"#,
         t.submitted, t.organisations

@@ -550,7 +550,10 @@ async fn revoke(
     let mut conn = state.pool.get().await?;
     let outcome = lifecycle::revoke_contact(&mut conn, &state.audit_key, &who.actor(), id, contact)
         .await
-        .map(|_| "The link was revoked.".to_string());
+        .map(|n| match n {
+            0 => "This contact has no active link: nothing changed.".to_string(),
+            _ => "The link was revoked.".to_string(),
+        });
     after(&state, &user, id, outcome).await
 }
 

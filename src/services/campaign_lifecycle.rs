@@ -504,7 +504,8 @@ pub async fn revoke_contact(
             let n =
                 crate::db::queries::revoke_active_invitations(tx, campaign_id, contact_id).await?;
             if n == 0 {
-                return Err(AppError::Conflict("this contact has no active link".into()));
+                // Already the state asked for: nothing to write.
+                return Ok(0);
             }
             audit::append(
                 tx,

@@ -49,6 +49,8 @@ pub struct Settings {
     /// Most evidence one response may hold, all files together, in MB
     /// (`HRDD_EVIDENCE_QUOTA_MB`, default 50).
     pub evidence_quota_mb: u64,
+    /// The company named in campaign emails (`HRDD_SENDER_COMPANY`, default "HRDD Survey").
+    pub sender_company: String,
 }
 
 impl fmt::Debug for Settings {
@@ -106,6 +108,7 @@ struct FileSettings {
     link_key_id: Option<String>,
     job_poll_seconds: Option<String>,
     evidence_quota_mb: Option<u64>,
+    sender_company: Option<String>,
 }
 
 impl Settings {
@@ -276,6 +279,17 @@ impl Settings {
                 )
             })?;
 
+        let sender_company = pick("HRDD_SENDER_COMPANY", file.sender_company)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|| "HRDD Survey".into());
+        if sender_company.chars().count() > 200 || sender_company.chars().any(char::is_control) {
+            return Err(bad(
+                "HRDD_SENDER_COMPANY",
+                "it is longer than 200 characters or has control characters",
+                "use the company name as it should appear in emails, e.g. \"Acme Apparel\"",
+            ));
+        }
+
         Ok(Settings {
             listen,
             database_url,
@@ -290,6 +304,7 @@ impl Settings {
             link_key_id,
             job_poll_interval,
             evidence_quota_mb,
+            sender_company,
         })
     }
 }

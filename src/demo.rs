@@ -1,16 +1,13 @@
 //! Demo data for the quick start: one illustrative supplier with a contact, a campaign on
 //! the latest forced-labour questionnaire, and a fresh personal link each start.
 
+use crate::db;
 use crate::db::audit::Actor;
-use crate::db::models::Organisation;
-use crate::db::schema::{campaigns, organisations};
-use crate::routes::AppState;
 use crate::services::campaigns::{self as campaign_service, NewCampaign, NewInvitation};
 use crate::services::organisations::{self as org_service, NewContact, NewOrganisation};
+use crate::state::AppState;
 use anyhow::Context;
 use chrono::{Duration, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 
 const DEMO_REF: &str = "demo-supplier-1";
 const DEMO_CAMPAIGN: &str = "Demo: forced-labour survey (illustrative data)";
@@ -33,20 +30,14 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
     let mut conn = state.pool.get().await?;
     let conn = &mut *conn;
     let actor = Actor::System;
-    let existing: Option<Organisation> = organisations::table
-        .filter(organisations::external_ref.eq(DEMO_REF))
-        .select(Organisation::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    let org = match existing {
+    let org = match db::organisations::find_organisation_by_ref(conn, DEMO_REF).await? {
         Some(org) => org,
         None => org_service::create_organisation(
             conn,
             &state.audit_key,
             &actor,
             NewOrganisation {
-                kind: "supplier".into(),
+                kind: crate::domain::states::OrganisationKind::Supplier.to_string(),
                 name: "Demo Components Co., Ltd. (illustrative)".into(),
                 country: "MY".into(),
                 sector: Some("electronics".into()),
@@ -56,7 +47,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         .await
         .map_err(|e| anyhow::anyhow!("creating the demo organisation: {e}"))?,
     };
-    let contacts = crate::db::queries::contacts_of(conn, org.id).await?;
+    let contacts = db::organisations::contacts_of(conn, org.id).await?;
     let contact = match contacts.into_iter().next() {
         Some(c) => c,
         None => org_service::add_contact(
@@ -74,14 +65,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         .await
         .map_err(|e| anyhow::anyhow!("creating the demo contact: {e}"))?,
     };
-    let campaign_id: Option<uuid::Uuid> = campaigns::table
-        .filter(campaigns::name.eq(DEMO_CAMPAIGN))
-        .filter(campaigns::deadline.ge(Utc::now().date_naive()))
-        .select(campaigns::id)
-        .first(conn)
-        .await
-        .optional()?;
-    let campaign_id = match campaign_id {
+    let running =
+        db::campaigns::find_by_name_due_from(conn, DEMO_CAMPAIGN, Utc::now().date_naive()).await?;
+    let campaign_id = match running {
         Some(id) => id,
         None => {
             campaign_service::create_campaign(
@@ -131,13 +117,11 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
 }
 
 async fn seed_admin(
-    conn: &mut diesel_async::AsyncPgConnection,
-    key: &crate::db::audit::AuditKey,
+    conn: &mut db::Conn,
+    key: &db::audit::AuditKey,
 ) -> anyhow::Result<Option<(String, String)>> {
     use crate::auth::permissions::Role;
-    use crate::db::schema::users;
-    let any_user: i64 = users::table.count().get_result(conn).await?;
-    if any_user > 0 {
+    if db::users::count(conn).await? > 0 {
         return Ok(None);
     }
     crate::services::accounts::create_user(
@@ -151,9 +135,6 @@ async fn seed_admin(
     )
     .await
     .map_err(|e| anyhow::anyhow!("creating the demo admin: {e}"))?;
-    diesel::update(users::table.filter(users::email.eq(DEMO_ADMIN_EMAIL)))
-        .set(users::must_change_password.eq(true))
-        .execute(conn)
-        .await?;
+    db::users::require_password_change(conn, DEMO_ADMIN_EMAIL).await?;
     Ok(Some((DEMO_ADMIN_EMAIL.into(), DEMO_ADMIN_PASSWORD.into())))
 }

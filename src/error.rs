@@ -1,7 +1,7 @@
 //! The one error type of the HTTP layer.
 //!
 //! JSON routes answer with `{"error": code, "message": …, "fields": [...]}`; pages for
-//! respondents wrap it in [`crate::routes::pages::PageError`] to get an HTML page. A
+//! respondents and staff wrap it in [`PageError`] to get an HTML page. A
 //! database constraint a client can trip is a 4xx, never a 500. `anyhow` is for CLI and
 //! start-up code only.
 
@@ -163,4 +163,55 @@ pub fn from_validator(errors: validator::ValidationErrors) -> AppError {
         .collect();
     out.sort_by(|a, b| a.field.cmp(&b.field));
     AppError::Validation(out)
+}
+
+/// An [`AppError`] shown as an HTML page, for routes people open in a browser.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PageError(#[from] pub AppError);
+
+impl From<diesel::result::Error> for PageError {
+    fn from(e: diesel::result::Error) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for PageError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(e) = &self.0 {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let (title, message) = match &self.0 {
+            AppError::NotFound(_) => (
+                "Not found · 見つかりません",
+                "This page does not exist, or the link is no longer valid. If you were invited to answer a questionnaire, use the newest link from your invitation email or ask the sender for a new one. · このページは存在しないか、リンクが無効になっています。招待メールの最新のリンクをご利用いただくか、送信者に新しいリンクを依頼してください。".to_string(),
+            ),
+            AppError::Unavailable | AppError::Internal(_) => (
+                "Something went wrong · エラーが発生しました",
+                "We could not complete this request. Nothing you saved before has been lost; please try again in a minute. · 処理を完了できませんでした。保存済みの回答は失われていません。しばらくしてから再度お試しください。".to_string(),
+            ),
+            other => ("Request not accepted · 受け付けられませんでした", other.detail()),
+        };
+        let page = crate::views::pages::MessagePage {
+            lang: "en".into(),
+            title: title.into(),
+            message,
+        };
+        let body = askama::Template::render(&page).unwrap_or_else(|_| title.to_string());
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::TooManyAttempts(wait) = &self.0 {
+            response.insert_header(("Retry-After", wait.to_string()));
+        }
+        response.content_type("text/html; charset=utf-8").body(body)
+    }
 }

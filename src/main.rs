@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::config::Settings;
 use hrdd_survey::db::audit::Actor;
-use hrdd_survey::services::{accounts, templates};
+use hrdd_survey::services::{accounts, questionnaires};
 use hrdd_survey::{demo, startup, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
     telemetry::init(settings.log_format);
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::CheckTemplates { dir } = &command {
-        return check_templates(dir.as_ref().unwrap_or(&settings.templates_dir));
+        return check_questionnaires(dir.as_ref().unwrap_or(&settings.templates_dir));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -110,8 +110,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn check_templates(dir: &std::path::Path) -> ExitCode {
-    match templates::check_dir(dir) {
+fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
+    match questionnaires::check_dir(dir) {
         Ok(files) => {
             for (file, q) in files {
                 let languages: Vec<&str> = q.languages.iter().map(|l| l.code()).collect();
@@ -143,22 +143,34 @@ fn check_templates(dir: &std::path::Path) -> ExitCode {
 }
 
 async fn worker(settings: Settings) -> anyhow::Result<()> {
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let pool = hrdd_survey::db::pool(&database.url, 4)?;
-        let audit_key =
-            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
-        let worker =
-            startup::job_worker(&settings, pool, hrdd_survey::jobs::Jobs::new(), audit_key)?;
+    with_database(&settings, async |url| {
+        let pool = hrdd_survey::db::pool(url, 4)?;
+        let worker = startup::job_worker(
+            &settings,
+            pool,
+            hrdd_survey::jobs::Jobs::new(),
+            audit_key(&settings)?,
+        )?;
         tracing::info!("job worker running");
         tokio::select! {
             _ = hrdd_survey::jobs::run(worker, settings.job_poll_interval) => {}
             _ = shutdown_signal() => tracing::info!("job worker stopping"),
         }
         anyhow::Ok(())
-    }
-    .await;
+    })
+    .await
+}
+
+/// Runs `work` with the database (the configured one or the embedded server, which is
+/// stopped afterwards whatever the outcome).
+async fn with_database(
+    settings: &Settings,
+    work: impl AsyncFnOnce(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let database = startup::prepare_database(settings).await?;
+    let result = work(&database.url).await;
     if let Some(pg) = &database.embedded {
+        tracing::info!("stopping embedded PostgreSQL");
         pg.stop();
     }
     result
@@ -180,25 +192,26 @@ async fn shutdown_signal() {
     }
 }
 
+/// The audit key, for the one-shot commands that write.
+fn audit_key(settings: &Settings) -> anyhow::Result<hrdd_survey::db::audit::AuditKey> {
+    let secret = startup::load_secret_key(settings)?;
+    Ok(hrdd_survey::db::audit::AuditKey::from_secret(&secret))
+}
+
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let pool = hrdd_survey::db::pool(&database.url, 2)?;
+    with_database(&settings, async |url| {
+        let pool = hrdd_survey::db::pool(url, 2)?;
         let mut conn = pool.get().await?;
-        let audit_key =
-            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
-        let registry = templates::prepare(&mut conn, &audit_key, &settings.templates_dir).await?;
+        let registry =
+            questionnaires::prepare(&mut conn, &audit_key(&settings)?, &settings.templates_dir)
+                .await?;
         println!(
             "migrations applied; {} questionnaire version(s) stored",
             registry.all().len()
         );
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }
 
 async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
@@ -221,15 +234,12 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
         None
     };
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_string());
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let pool = hrdd_survey::db::pool(&database.url, 2)?;
+    with_database(&settings, async |url| {
+        let pool = hrdd_survey::db::pool(url, 2)?;
         let mut conn = pool.get().await?;
-        let audit_key =
-            hrdd_survey::db::audit::AuditKey::from_secret(&startup::load_secret_key(&settings)?);
         let (user, one_time) = accounts::create_user(
             &mut conn,
-            &audit_key,
+            &audit_key(&settings)?,
             &Actor::System,
             &email,
             &name,
@@ -255,19 +265,14 @@ async fn user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
                 settings.public_base_url
             );
         }
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }
 
 async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
-    let database = startup::prepare_database(&settings).await?;
-    let result = async {
-        let app = startup::Application::build(settings.clone(), &database.url).await?;
+    with_database(&settings, async |url| {
+        let app = startup::Application::build(settings.clone(), url).await?;
         tracing::info!(port = app.port(), "listening on {}", settings.listen);
         if demo {
             let links = demo::seed(&app.state)
@@ -288,12 +293,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             println!();
         }
         app.run_until_stopped().await?;
-        anyhow::Ok(())
-    }
-    .await;
-    if let Some(pg) = &database.embedded {
-        tracing::info!("stopping embedded PostgreSQL");
-        pg.stop();
-    }
-    result
+        Ok(())
+    })
+    .await
 }

@@ -4,8 +4,9 @@
 use crate::config::Settings;
 use crate::db::{self, admin};
 use crate::embedded_pg::EmbeddedPostgres;
-use crate::routes::{self, AppState};
-use crate::services::templates::{self, TemplateRegistry};
+use crate::routes;
+use crate::services::questionnaires::{self, QuestionnaireRegistry};
+use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -62,9 +63,9 @@ impl Application {
         let pool = db::pool(database_url, 16)?;
         let secret_key = load_secret_key(&settings)?;
         let audit_key = db::audit::AuditKey::from_secret(&secret_key);
-        let registry: TemplateRegistry = {
+        let registry: QuestionnaireRegistry = {
             let mut conn = pool.get().await.context("connecting to the database")?;
-            templates::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
+            questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
         };
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (HRDD_LISTEN)", settings.listen))?;
@@ -181,16 +182,13 @@ pub fn job_worker(
         )?,
         from: settings.mail_from.parse().context("HRDD_MAIL_FROM")?,
     };
+    let secret_key = load_secret_key(settings)?;
     let previous: Vec<Vec<u8>> = settings
         .previous_secret_keys
         .iter()
         .map(|k| k.as_bytes().to_vec())
         .collect();
-    let link_keys = crate::auth::links::LinkKeys::new(
-        settings.link_key_id,
-        &load_secret_key(settings)?,
-        &previous,
-    );
+    let link_keys = crate::auth::links::LinkKeys::new(settings.link_key_id, &secret_key, &previous);
     Ok(crate::jobs::Worker::new(
         pool,
         jobs,
@@ -198,7 +196,7 @@ pub fn job_worker(
         audit_key,
         settings.public_base_url.clone(),
     )
-    .with_link_keys(link_keys))
+    .with_campaign_mail(link_keys, settings.sender_company.clone()))
 }
 
 /// Turns Nagle's algorithm off on every accepted connection (actix-web leaves it on).
@@ -267,7 +265,7 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     if req.path().starts_with("/api/") {
         crate::error::AppError::NotFound("route").error_response()
     } else {
-        crate::routes::pages::PageError(crate::error::AppError::NotFound("page")).error_response()
+        crate::error::PageError(crate::error::AppError::NotFound("page")).error_response()
     }
 }
 

@@ -9,21 +9,17 @@
 //! as `GET`.
 
 use super::csrf;
-use super::permissions::{access_for, is_api_route, methods_for, Access, Role};
+use super::permissions::{access_for, is_api_route, methods_for, Access};
 use super::principal::{ApiClient, Principal};
 use super::{session, token_sha256};
-use crate::db::schema::{api_tokens, users};
 use crate::error::AppError;
-use crate::routes::pages::PageError;
-use crate::routes::AppState;
+use crate::error::PageError;
+use crate::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
-use chrono::Utc;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 
 /// What a user who must still replace a one-time password may open.
 const ACCOUNT_PAGES: [&str; 3] = ["/account/password", "/logout", "/account/sessions/revoke"];
@@ -82,29 +78,11 @@ async fn identify(
 ) -> Result<Principal, AppError> {
     if let Some(bearer) = bearer_token(req).filter(|_| api_route) {
         let mut conn = state.pool.get().await?;
-        // A token stops working when it is revoked or its creator is disabled (tokens
-        // made by the system, `created_by` NULL, belong to no user).
-        let found: Option<(uuid::Uuid, String, String)> = api_tokens::table
-            .left_join(users::table.on(api_tokens::created_by.eq(users::id.nullable())))
-            .filter(api_tokens::token_sha256.eq(token_sha256(bearer)))
-            .filter(api_tokens::revoked_at.is_null())
-            .filter(
-                api_tokens::created_by
-                    .is_null()
-                    .or(users::disabled_at.is_null()),
-            )
-            .select((api_tokens::id, api_tokens::name, api_tokens::role))
-            .first(&mut conn)
-            .await
-            .optional()?;
-        return match found.and_then(|(id, name, role)| {
-            Role::parse(&role).map(|role| ApiClient { id, name, role })
-        }) {
+        // A token stops working when it is revoked or its creator is disabled.
+        let found = crate::db::api_tokens::find_usable(&mut conn, &token_sha256(bearer)).await?;
+        return match found.map(|(id, name, role)| ApiClient { id, name, role }) {
             Some(client) => {
-                diesel::update(api_tokens::table.find(client.id))
-                    .set(api_tokens::last_used_at.eq(Utc::now()))
-                    .execute(&mut conn)
-                    .await?;
+                crate::db::api_tokens::touch(&mut conn, client.id).await?;
                 Ok(Principal::Api(client))
             }
             None => Ok(Principal::Anonymous),

@@ -4,93 +4,8 @@
 //! registered route that is missing (fail closed), and the route-table test fails when
 //! a handler is added without a row here.
 
-use serde::{Deserialize, Serialize};
-
-/// A staff role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Procurement,
-    Committee,
-    Viewer,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::Admin,
-        Role::Procurement,
-        Role::Committee,
-        Role::Viewer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Procurement => "procurement",
-            Role::Committee => "committee",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// What the role may do.
-    pub fn permissions(self) -> &'static [Permission] {
-        use Permission::*;
-        match self {
-            Role::Admin => &[
-                ManageUsers,
-                ManageApiTokens,
-                ViewOrganisations,
-                ManageOrganisations,
-                ViewCampaigns,
-                ManageCampaigns,
-                ViewFlags,
-                DecideFlags,
-                ViewAudit,
-                ManageJobs,
-            ],
-            Role::Procurement => &[
-                ViewOrganisations,
-                ManageOrganisations,
-                ViewCampaigns,
-                ManageCampaigns,
-                ViewFlags,
-            ],
-            Role::Committee => &[
-                ViewOrganisations,
-                ViewCampaigns,
-                ViewFlags,
-                DecideFlags,
-                ViewAudit,
-            ],
-            Role::Viewer => &[ViewOrganisations, ViewCampaigns, ViewFlags],
-        }
-    }
-
-    pub fn can(self, p: Permission) -> bool {
-        self.permissions().contains(&p)
-    }
-}
-
-/// Something a staff member or API token may be allowed to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Permission {
-    ManageUsers,
-    ManageApiTokens,
-    ViewOrganisations,
-    ManageOrganisations,
-    ViewCampaigns,
-    ManageCampaigns,
-    ViewFlags,
-    DecideFlags,
-    ViewAudit,
-    /// See failed background jobs (e.g. undeliverable email) and retry them.
-    ManageJobs,
-}
+/// Roles and what each may do are pure policy, in [`crate::domain::role`].
+pub use crate::domain::role::{Permission, Role};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,9 +150,74 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/staff/campaigns/{id}/organisations/{org}",
         Access::Needs(Permission::ViewCampaigns),
     ),
+    (
+        "GET",
+        "/staff/campaigns/new",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/launch",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/deadline",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/close",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/organisations",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/contacts/{contact}/resend",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/contacts/{contact}/revoke",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/progress.csv",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/organisations/{org}",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
     ("GET", "/staff/flags", Access::Needs(Permission::ViewFlags)),
     ("GET", "/staff/audit", Access::Needs(Permission::ViewAudit)),
     ("GET", "/staff/jobs", Access::Needs(Permission::ManageJobs)),
+    (
+        "GET",
+        "/staff/outbox",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/outbox/{name}",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
     (
         "POST",
         "/staff/jobs/{id}/retry",
@@ -272,6 +252,31 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "POST",
         "/api/v1/campaigns/{id}/invitations",
         Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/launch",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/organisations",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/deadline",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/close",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/api/v1/campaigns/{id}/progress",
+        Access::Needs(Permission::ViewCampaigns),
     ),
     (
         "POST",

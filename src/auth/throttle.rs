@@ -12,10 +12,8 @@
 //! The caller serialises check and record per account ([`lock_account`]) so that
 //! parallel attempts cannot all pass the check before any is recorded.
 
-use crate::db::schema::login_attempts;
+use crate::db::{self, throttle as attempts, Conn, DbError};
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// Failures allowed per (account, address) before delays start.
 pub const FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS: i64 = 3;
@@ -47,78 +45,38 @@ pub fn delay_seconds(failures: i64, free: i64) -> i64 {
     }
 }
 
+/// Seconds left to wait under a set of rules, each `(failures, latest failure, free
+/// failures)`: the longest of their delays, counted from each rule's latest failure.
+pub fn seconds_left(rules: &[(i64, Option<DateTime<Utc>>, i64)], now: DateTime<Utc>) -> i64 {
+    let mut wait = 0;
+    for (count, last, free) in rules {
+        if let Some(last) = last {
+            let until = *last + Duration::seconds(delay_seconds(*count, *free));
+            let left = until - now;
+            wait = wait.max(left.num_seconds() + i64::from(left.subsec_nanos() > 0));
+        }
+    }
+    wait.max(0)
+}
+
 /// Takes the account's throttling lock until the end of the current transaction: one
-/// check-and-record at a time per account (`pg_advisory_xact_lock` on a hash of it).
-pub async fn lock_account(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<()> {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("login-throttle:{email}").as_bytes());
-    let key = i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(key)
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// The latest success of `email` from one of `sources` after `since`.
-async fn last_success(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-    sources: Option<&[&str]>,
-    since: DateTime<Utc>,
-) -> QueryResult<Option<DateTime<Utc>>> {
-    let mut query = login_attempts::table
-        .filter(login_attempts::succeeded.eq(true))
-        .filter(login_attempts::email.eq(email.to_string()))
-        .filter(login_attempts::at.gt(since))
-        .select(diesel::dsl::max(login_attempts::at))
-        .into_boxed();
-    if let Some(sources) = sources {
-        let sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
-        query = query.filter(login_attempts::ip.eq_any(sources));
-    }
-    query.first(conn).await
-}
-
-/// Failures after `since` of an account, an address, or both: (count, latest).
-async fn failures(
-    conn: &mut AsyncPgConnection,
-    by_email: Option<&str>,
-    by_ip: Option<&str>,
-    since: DateTime<Utc>,
-) -> QueryResult<(i64, Option<DateTime<Utc>>)> {
-    let mut failed = login_attempts::table
-        .filter(login_attempts::succeeded.eq(false))
-        .filter(login_attempts::at.gt(since))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::max(login_attempts::at),
-        ))
-        .into_boxed();
-    if let Some(email) = by_email {
-        failed = failed.filter(login_attempts::email.eq(email.to_string()));
-    }
-    if let Some(ip) = by_ip {
-        failed = failed.filter(login_attempts::ip.eq(ip.to_string()));
-    }
-    failed.first(conn).await
+/// check-and-record at a time per account.
+pub async fn lock_account(conn: &mut Conn, email: &str) -> Result<(), DbError> {
+    attempts::lock_key_for_transaction(conn, &format!("login-throttle:{email}")).await
 }
 
 /// Seconds the caller must still wait before another attempt, 0 when it may try now.
 /// `source` is the client's address, or [`CHANGE_PASSWORD_SOURCE`].
-pub async fn wait_seconds(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-    source: &str,
-) -> QueryResult<i64> {
+pub async fn wait_seconds(conn: &mut Conn, email: &str, source: &str) -> Result<i64, DbError> {
     let now = Utc::now();
     let hour_ago = now - Duration::hours(1);
     let is_address = source != CHANGE_PASSWORD_SOURCE && source != RESET_SOURCE;
     let mut rules = Vec::new();
 
     // (account, address): restarts at this address's success or a completed reset.
-    let restart = last_success(conn, email, Some(&[source, RESET_SOURCE]), hour_ago).await?;
-    let (count, last) = failures(
+    let restart =
+        attempts::last_success(conn, email, Some(&[source, RESET_SOURCE]), hour_ago).await?;
+    let (count, last) = attempts::failures(
         conn,
         Some(email),
         Some(source),
@@ -130,14 +88,14 @@ pub async fn wait_seconds(
     // The address over all accounts: never restarts (one valid account must not let an
     // attacker reset the address's count).
     if is_address {
-        let (count, last) = failures(conn, None, Some(source), hour_ago).await?;
+        let (count, last) = attempts::failures(conn, None, Some(source), hour_ago).await?;
         rules.push((count, last, FREE_FAILURES_PER_IP));
     }
 
     // The account over all addresses: restarts at a completed reset; an address the
     // account recently signed in from is exempt.
     let known = is_address
-        && last_success(
+        && attempts::last_success(
             conn,
             email,
             Some(&[source]),
@@ -146,8 +104,8 @@ pub async fn wait_seconds(
         .await?
         .is_some();
     if !known {
-        let reset = last_success(conn, email, Some(&[RESET_SOURCE]), hour_ago).await?;
-        let (count, last) = failures(
+        let reset = attempts::last_success(conn, email, Some(&[RESET_SOURCE]), hour_ago).await?;
+        let (count, last) = attempts::failures(
             conn,
             Some(email),
             None,
@@ -157,48 +115,19 @@ pub async fn wait_seconds(
         rules.push((count, last, FREE_FAILURES_PER_ACCOUNT));
     }
 
-    let mut wait = 0;
-    for (count, last, free) in rules {
-        if let Some(last) = last {
-            let until = last + Duration::seconds(delay_seconds(count, free));
-            let left = until - now;
-            wait = wait.max(left.num_seconds() + i64::from(left.subsec_nanos() > 0));
-        }
-    }
-    Ok(wait.max(0))
-}
-
-/// Records an attempt; returns its id (a check is recorded as failed before the password
-/// is verified, and [`mark_succeeded`] turns it into a success).
-pub async fn record(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-    source: &str,
-    succeeded: bool,
-) -> QueryResult<i64> {
-    diesel::insert_into(login_attempts::table)
-        .values((
-            login_attempts::email.eq(email),
-            login_attempts::ip.eq(source),
-            login_attempts::succeeded.eq(succeeded),
-        ))
-        .returning(login_attempts::id)
-        .get_result(conn)
-        .await
+    Ok(seconds_left(&rules, now))
 }
 
 /// Turns a recorded attempt into a success (the password was right).
-pub async fn mark_succeeded(conn: &mut AsyncPgConnection, attempt: i64) -> QueryResult<()> {
-    diesel::update(login_attempts::table.find(attempt))
-        .set(login_attempts::succeeded.eq(true))
-        .execute(conn)
-        .await
-        .map(|_| ())
+pub async fn mark_succeeded(conn: &mut Conn, attempt: i64) -> Result<(), DbError> {
+    attempts::mark_succeeded(conn, attempt).await
 }
 
 /// Clears the account's delays after a completed password reset.
-pub async fn record_reset(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<()> {
-    record(conn, email, RESET_SOURCE, true).await.map(|_| ())
+pub async fn record_reset(conn: &mut Conn, email: &str) -> Result<(), DbError> {
+    attempts::record(conn, email, RESET_SOURCE, true)
+        .await
+        .map(|_| ())
 }
 
 /// Checks the delays and, when none applies, records the attempt as failed, under the
@@ -206,20 +135,19 @@ pub async fn record_reset(conn: &mut AsyncPgConnection, email: &str) -> QueryRes
 /// else the attempt's id. The password is verified after this returns (no connection
 /// or lock is held during argon2); [`mark_succeeded`] records a right password.
 pub async fn reserve_attempt(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Conn,
     email: &str,
     source: &str,
-) -> QueryResult<Result<i64, i64>> {
-    use diesel_async::scoped_futures::ScopedFutureExt;
-    use diesel_async::AsyncConnection;
-    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+) -> Result<Result<i64, i64>, DbError> {
+    use scoped_futures::ScopedFutureExt;
+    db::plain_transaction::<_, DbError, _>(conn, |conn| {
         async move {
             lock_account(conn, email).await?;
             let wait = wait_seconds(conn, email, source).await?;
             if wait > 0 {
                 return Ok(Err(wait));
             }
-            Ok(Ok(record(conn, email, source, false).await?))
+            Ok(Ok(attempts::record(conn, email, source, false).await?))
         }
         .scope_boxed()
     })
@@ -238,5 +166,23 @@ mod tests {
         assert_eq!(delay_seconds(4, 3), 2);
         assert_eq!(delay_seconds(8, 3), 32);
         assert_eq!(delay_seconds(40, 3), MAX_DELAY_SECONDS);
+    }
+
+    #[test]
+    fn the_longest_delay_counts_from_its_latest_failure() {
+        let now = Utc::now();
+        let rules = [
+            // 4 failures with 3 free: 2 s after a failure 1.5 s ago → 1 s (rounded up).
+            (4, Some(now - Duration::milliseconds(1500)), 3),
+            // Under the free count: no delay.
+            (2, Some(now), 3),
+            (9, None, 3),
+        ];
+        assert_eq!(seconds_left(&rules, now), 1);
+        assert_eq!(seconds_left(&[], now), 0);
+        assert_eq!(
+            seconds_left(&[(3, Some(now - Duration::hours(1)), 3)], now),
+            0
+        );
     }
 }

@@ -1,25 +1,61 @@
-//! Campaign lifecycle queries (issue 8): the whole campaign row, the audience, the
-//! set-based launch (responses, links and invitation emails for thousands of
-//! organisations in a handful of statements), deadline, close and progress.
+//! Campaigns: the base row, the whole record with its lifecycle columns (owner,
+//! message, reminder schedule, grace, audience, launched/closed), the audience, the
+//! set-based launch (responses and links for thousands of organisations in a handful of
+//! statements; the invitation emails are queued by `jobs::campaign_mail`), deadline and
+//! close.
 
-use super::schema::campaigns;
+use super::models::*;
+use super::schema::*;
+use super::Conn;
+use crate::domain::i18n::Lang;
+use crate::domain::states::CampaignStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use uuid::Uuid;
 
-type Conn = AsyncPgConnection;
+pub async fn insert_campaign(conn: &mut Conn, c: &Campaign) -> QueryResult<Campaign> {
+    diesel::insert_into(campaigns::table)
+        .values(c)
+        .returning(Campaign::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find_campaign(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Campaign>> {
+    campaigns::table
+        .find(id)
+        .select(Campaign::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The id of a campaign with this name whose deadline is `from` or later.
+pub async fn find_by_name_due_from(
+    conn: &mut Conn,
+    name: &str,
+    from: chrono::NaiveDate,
+) -> QueryResult<Option<Uuid>> {
+    campaigns::table
+        .filter(campaigns::name.eq(name))
+        .filter(campaigns::deadline.ge(from))
+        .select(campaigns::id)
+        .first(conn)
+        .await
+        .optional()
+}
 
 /// A campaign with its lifecycle columns.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = campaigns)]
-pub struct CampaignRow {
+pub struct CampaignRecord {
     pub id: Uuid,
     pub name: String,
     pub template_version_id: Uuid,
-    pub status: String,
+    pub status: CampaignStatus,
     pub deadline: NaiveDate,
     pub created_at: DateTime<Utc>,
     pub owner_user_id: Option<Uuid>,
@@ -44,7 +80,7 @@ pub async fn set_details(
     weekly_after: i32,
     grace_days: i32,
     audience: Option<&serde_json::Value>,
-) -> QueryResult<CampaignRow> {
+) -> QueryResult<CampaignRecord> {
     diesel::update(campaigns::table.find(id))
         .set((
             campaigns::owner_user_id.eq(owner),
@@ -55,36 +91,36 @@ pub async fn set_details(
             campaigns::audience.eq(audience),
             campaigns::updated_at.eq(diesel::dsl::now),
         ))
-        .returning(CampaignRow::as_returning())
+        .returning(CampaignRecord::as_returning())
         .get_result(conn)
         .await
 }
 
-pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRow>> {
+pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRecord>> {
     campaigns::table
         .find(id)
-        .select(CampaignRow::as_select())
+        .select(CampaignRecord::as_select())
         .first(conn)
         .await
         .optional()
 }
 
 /// The campaign, locked for the rest of the transaction (serialises launches, closes).
-pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRow>> {
+pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRecord>> {
     campaigns::table
         .find(id)
         .for_update()
-        .select(CampaignRow::as_select())
+        .select(CampaignRecord::as_select())
         .first(conn)
         .await
         .optional()
 }
 
 /// All campaigns, newest first.
-pub async fn list(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
+pub async fn list(conn: &mut Conn) -> QueryResult<Vec<CampaignRecord>> {
     campaigns::table
         .order(campaigns::created_at.desc())
-        .select(CampaignRow::as_select())
+        .select(CampaignRecord::as_select())
         .load(conn)
         .await
 }
@@ -92,7 +128,7 @@ pub async fn list(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
 pub async fn mark_launched(conn: &mut Conn, id: Uuid) -> QueryResult<DateTime<Utc>> {
     diesel::update(campaigns::table.find(id))
         .set((
-            campaigns::status.eq("open"),
+            campaigns::status.eq(CampaignStatus::Open),
             campaigns::launched_at.eq(diesel::dsl::now),
             campaigns::updated_at.eq(diesel::dsl::now),
         ))
@@ -131,7 +167,7 @@ pub async fn set_deadline(
 pub async fn close(conn: &mut Conn, id: Uuid, grace_days: i32) -> QueryResult<usize> {
     diesel::update(campaigns::table.find(id))
         .set((
-            campaigns::status.eq("closed"),
+            campaigns::status.eq(CampaignStatus::Closed),
             campaigns::closed_at.eq(diesel::dsl::now),
             campaigns::updated_at.eq(diesel::dsl::now),
         ))
@@ -216,7 +252,7 @@ pub struct ToInvite {
     #[diesel(sql_type = SqlUuid)]
     pub response_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub language: String,
+    pub language: Lang,
     /// False when the address would be refused by the outbox (no link is issued).
     #[diesel(sql_type = Bool)]
     pub email_ok: bool,
@@ -248,7 +284,7 @@ pub async fn contacts_to_invite(
     .await
 }
 
-/// New links and their invitation emails, column-wise (one entry per link).
+/// New links, column-wise (one entry per link).
 #[derive(Debug, Default)]
 pub struct NewLinks {
     pub invitation_ids: Vec<Uuid>,
@@ -256,23 +292,18 @@ pub struct NewLinks {
     pub contact_ids: Vec<Uuid>,
     pub response_ids: Vec<Uuid>,
     pub token_hashes: Vec<String>,
-    pub languages: Vec<String>,
-    /// The `send_email` job (and outbox row) of each link's invitation email.
-    pub job_ids: Vec<Uuid>,
+    pub languages: Vec<Lang>,
 }
 
-/// Inserts the links, one `send_email` job per link (dedup key `invitation:<id>`) and
-/// its outbox row (purpose `invitation`, body rendered when sent: the link is never
-/// stored), in three set-based statements.
+/// Inserts the links in one set-based statement, whatever their number.
 pub async fn insert_links(
     conn: &mut Conn,
     campaign_id: Uuid,
     links: &NewLinks,
     expires_at: DateTime<Utc>,
     link_key_id: i32,
-    subject: &str,
-    send_email: bool,
-) -> QueryResult<()> {
+) -> QueryResult<usize> {
+    let languages: Vec<&str> = links.languages.iter().map(|l| l.code()).collect();
     diesel::sql_query(
         "INSERT INTO invitations (id, campaign_id, organisation_id, contact_id, response_id, \
                                   token_sha256, language, created_at, expires_at, link_key_id) \
@@ -286,111 +317,44 @@ pub async fn insert_links(
     .bind::<Array<SqlUuid>, _>(&links.contact_ids)
     .bind::<Array<SqlUuid>, _>(&links.response_ids)
     .bind::<Array<Text>, _>(&links.token_hashes)
-    .bind::<Array<Text>, _>(&links.languages)
+    .bind::<Array<Text>, _>(&languages)
     .bind::<Timestamptz, _>(expires_at)
     .bind::<Int4, _>(link_key_id)
     .execute(conn)
-    .await?;
-    if !send_email {
-        return Ok(());
-    }
-    diesel::sql_query(
-        "INSERT INTO jobs (id, kind, payload, run_at, dedup_key, max_attempts) \
-         SELECT t.j, 'send_email', '{}'::jsonb, now(), 'invitation:' || t.i, 8 \
-           FROM unnest($1::uuid[], $2::uuid[]) AS t(j, i)",
-    )
-    .bind::<Array<SqlUuid>, _>(&links.job_ids)
-    .bind::<Array<SqlUuid>, _>(&links.invitation_ids)
-    .execute(conn)
-    .await?;
-    diesel::sql_query(
-        "INSERT INTO email_outbox (id, job_id, to_address, subject, text_body, purpose, \
-                                   campaign_id, invitation_id, contact_id) \
-         SELECT t.j, t.j, c.email, $4, '', 'invitation', $5, t.i, t.c \
-           FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS t(j, i, c) \
-           JOIN contacts c ON c.id = t.c",
-    )
-    .bind::<Array<SqlUuid>, _>(&links.job_ids)
-    .bind::<Array<SqlUuid>, _>(&links.invitation_ids)
-    .bind::<Array<SqlUuid>, _>(&links.contact_ids)
-    .bind::<Text, _>(subject)
-    .bind::<SqlUuid, _>(campaign_id)
-    .execute(conn)
     .await
-    .map(|_| ())
 }
 
-/// What an invitation email needs at send time.
+/// An active organisation that a campaign could go to.
 #[derive(Debug, Clone, QueryableByName)]
-pub struct InvitationMail {
+pub struct Pickable {
     #[diesel(sql_type = SqlUuid)]
-    pub invitation_id: Uuid,
+    pub id: Uuid,
     #[diesel(sql_type = Text)]
-    pub to_address: String,
+    pub name: String,
     #[diesel(sql_type = Text)]
-    pub contact_name: String,
-    #[diesel(sql_type = Text)]
-    pub organisation_name: String,
-    #[diesel(sql_type = Text)]
-    pub campaign_name: String,
-    #[diesel(sql_type = diesel::sql_types::Date)]
-    pub deadline: NaiveDate,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub message: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub language: String,
-    #[diesel(sql_type = Bool)]
-    pub usable: bool,
+    pub country: String,
+    /// Its active contacts.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub contacts: i64,
 }
 
-/// The invitation email behind outbox message `job_id`, if it is one.
-pub async fn invitation_mail(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option<InvitationMail>> {
-    diesel::sql_query(
-        "SELECT i.id AS invitation_id, e.to_address, c.name AS contact_name, \
-                o.name AS organisation_name, k.name AS campaign_name, k.deadline, k.message, \
-                i.language, (i.revoked_at IS NULL AND i.expires_at > now()) AS usable \
-           FROM email_outbox e \
-           JOIN invitations i ON i.id = e.invitation_id \
-           JOIN contacts c ON c.id = i.contact_id \
-           JOIN organisations o ON o.id = i.organisation_id \
-           JOIN campaigns k ON k.id = i.campaign_id \
-          WHERE e.job_id = $1 AND e.purpose = 'invitation'",
-    )
-    .bind::<SqlUuid, _>(job_id)
-    .get_result(conn)
-    .await
-    .optional()
-}
-
-/// The outbox row of one invitation email (job `job_id` was just queued): body
-/// rendered when sent.
-pub async fn insert_invitation_email(
+/// Active organisations by name (at most 2,000), without those already in campaign
+/// `outside` when one is given.
+pub async fn pickable_organisations(
     conn: &mut Conn,
-    job_id: Uuid,
-    invitation_id: Uuid,
-    contact_id: Uuid,
-    campaign_id: Uuid,
-) -> QueryResult<()> {
+    outside: Option<Uuid>,
+) -> QueryResult<Vec<Pickable>> {
     diesel::sql_query(
-        "INSERT INTO email_outbox (id, job_id, to_address, subject, text_body, purpose, \
-                                   campaign_id, invitation_id, contact_id) \
-         SELECT $1, $1, c.email, left('Questionnaire: ' || k.name, 300), '', 'invitation', \
-                k.id, $2, c.id \
-           FROM contacts c, campaigns k WHERE c.id = $3 AND k.id = $4",
+        "SELECT o.id, o.name, o.country::text AS country, \
+                (SELECT count(*) FROM contacts c WHERE c.organisation_id = o.id \
+                    AND c.deactivated_at IS NULL) AS contacts \
+           FROM organisations o \
+          WHERE o.deactivated_at IS NULL \
+            AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM responses r \
+                  WHERE r.campaign_id = $1 AND r.organisation_id = o.id)) \
+          ORDER BY o.name, o.id LIMIT 2000",
     )
-    .bind::<SqlUuid, _>(job_id)
-    .bind::<SqlUuid, _>(invitation_id)
-    .bind::<SqlUuid, _>(contact_id)
-    .bind::<SqlUuid, _>(campaign_id)
-    .execute(conn)
+    .bind::<Nullable<SqlUuid>, _>(outside)
+    .load(conn)
     .await
-    .map(|_| ())
-}
-
-/// Whether a staff account `id` exists (a campaign owner must be one).
-pub async fn user_exists(conn: &mut Conn, id: Uuid) -> QueryResult<bool> {
-    use super::schema::users;
-    diesel::select(diesel::dsl::exists(users::table.find(id)))
-        .get_result(conn)
-        .await
 }

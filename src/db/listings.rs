@@ -1,13 +1,15 @@
 //! Read models for the staff pages: lists joined for display.
 
-use super::models::{Campaign, Organisation};
+use super::models::{Campaign, Flag, Organisation};
 use super::schema::*;
-use chrono::{DateTime, NaiveDate, Utc};
+use super::Conn;
+use crate::domain::flag::FlagStatus;
+use crate::domain::risk::Band;
+use crate::domain::states::{CampaignStatus, ResponseStatus};
+use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-
-type Conn = AsyncPgConnection;
 
 pub async fn organisations(conn: &mut Conn) -> QueryResult<Vec<(Organisation, i64)>> {
     let orgs: Vec<Organisation> = organisations::table
@@ -55,7 +57,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
         ))
         .load(conn)
         .await?;
-    let progress: Vec<(Uuid, String, i64)> = responses::table
+    let progress: Vec<(Uuid, ResponseStatus, i64)> = responses::table
         .group_by((responses::campaign_id, responses::status))
         .select((
             responses::campaign_id,
@@ -67,16 +69,16 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
     Ok(rows
         .into_iter()
         .map(|(campaign, template_id, version)| {
-            let of = |status: Option<&str>| {
+            let of = |status: Option<ResponseStatus>| {
                 progress
                     .iter()
-                    .filter(|(c, s, _)| *c == campaign.id && status.is_none_or(|x| x == s))
+                    .filter(|(c, s, _)| *c == campaign.id && status.is_none_or(|x| x == *s))
                     .map(|(_, _, n)| *n)
                     .sum()
             };
             CampaignRow {
                 responses: of(None),
-                submitted: of(Some("submitted")),
+                submitted: of(Some(ResponseStatus::Submitted)),
                 campaign,
                 template_id,
                 version,
@@ -85,47 +87,26 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
         .collect())
 }
 
-/// A flag with where it came from.
+/// A flag with where it came from. Derefs to the [`Flag`] itself.
 pub struct FlagRow {
-    pub id: Uuid,
+    pub flag: Flag,
     pub organisation: String,
     pub country: String,
     pub campaign: String,
     pub template_version_id: Uuid,
-    pub question_id: String,
-    pub rule_index: i32,
-    pub indicator: String,
-    pub severity: i16,
-    pub likelihood: i16,
-    pub score: i16,
-    pub band: String,
-    pub critical: bool,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
     pub deadline: NaiveDate,
+}
+
+impl std::ops::Deref for FlagRow {
+    type Target = Flag;
+    fn deref(&self) -> &Flag {
+        &self.flag
+    }
 }
 
 /// Flags, worst first.
 pub async fn flags(conn: &mut Conn) -> QueryResult<Vec<FlagRow>> {
-    type Raw = (
-        Uuid,
-        String,
-        String,
-        String,
-        Uuid,
-        String,
-        i32,
-        String,
-        i16,
-        i16,
-        i16,
-        String,
-        bool,
-        String,
-        DateTime<Utc>,
-        NaiveDate,
-    );
-    let rows: Vec<Raw> = flags::table
+    let rows: Vec<(Flag, String, String, String, Uuid, NaiveDate)> = flags::table
         .inner_join(responses::table.inner_join(organisations::table).inner_join(campaigns::table))
         .order((
             diesel::dsl::sql::<diesel::sql_types::Int4>("CASE flags.band WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"),
@@ -134,45 +115,27 @@ pub async fn flags(conn: &mut Conn) -> QueryResult<Vec<FlagRow>> {
         ))
         .limit(1000)
         .select((
-            flags::id,
+            Flag::as_select(),
             organisations::name,
             organisations::country,
             campaigns::name,
             campaigns::template_version_id,
-            flags::question_id,
-            flags::rule_index,
-            flags::indicator,
-            flags::severity,
-            flags::likelihood,
-            flags::score,
-            flags::band,
-            flags::critical,
-            flags::status,
-            flags::created_at,
             campaigns::deadline,
         ))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| FlagRow {
-            id: r.0,
-            organisation: r.1,
-            country: r.2,
-            campaign: r.3,
-            template_version_id: r.4,
-            question_id: r.5,
-            rule_index: r.6,
-            indicator: r.7,
-            severity: r.8,
-            likelihood: r.9,
-            score: r.10,
-            band: r.11,
-            critical: r.12,
-            status: r.13,
-            created_at: r.14,
-            deadline: r.15,
-        })
+        .map(
+            |(flag, organisation, country, campaign, template_version_id, deadline)| FlagRow {
+                flag,
+                organisation,
+                country,
+                campaign,
+                template_version_id,
+                deadline,
+            },
+        )
         .collect())
 }
 
@@ -189,23 +152,23 @@ pub async fn overview(conn: &mut Conn) -> QueryResult<Overview> {
     Ok(Overview {
         organisations: organisations::table.count().get_result(conn).await?,
         open_campaigns: campaigns::table
-            .filter(campaigns::status.eq("open"))
+            .filter(campaigns::status.eq(CampaignStatus::Open))
             .count()
             .get_result(conn)
             .await?,
         submitted: responses::table
-            .filter(responses::status.eq("submitted"))
+            .filter(responses::status.eq(ResponseStatus::Submitted))
             .count()
             .get_result(conn)
             .await?,
         open_flags: flags::table
-            .filter(flags::status.ne("closed"))
+            .filter(flags::status.ne(FlagStatus::Closed))
             .count()
             .get_result(conn)
             .await?,
         critical_open_flags: flags::table
-            .filter(flags::status.ne("closed"))
-            .filter(flags::band.eq("critical"))
+            .filter(flags::status.ne(FlagStatus::Closed))
+            .filter(flags::band.eq(Band::Critical))
             .count()
             .get_result(conn)
             .await?,

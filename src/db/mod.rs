@@ -4,14 +4,27 @@
 //! Query functions take `&mut AsyncPgConnection`; services own the transactions.
 
 pub mod admin;
+pub mod api_tokens;
 pub mod audit;
+pub mod campaign_mail;
 pub mod campaigns;
+pub mod evidence;
+pub mod flags;
+pub mod invitations;
 pub mod jobs;
+pub mod link_throttle;
 pub mod listings;
 pub mod models;
+pub mod organisations;
+pub mod password_resets;
 pub mod progress;
-pub mod queries;
+pub mod questionnaire_versions;
+pub mod responses;
 pub mod schema;
+pub mod sessions;
+pub mod throttle;
+pub mod types;
+pub mod users;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
@@ -21,6 +34,8 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 /// The shared pool of connections.
 pub type Pool = DeadPool<AsyncPgConnection>;
+/// The connection type of every query function and service.
+pub type Conn = AsyncPgConnection;
 /// A connection taken from the pool.
 pub type PooledConn = Object<AsyncPgConnection>;
 
@@ -87,6 +102,33 @@ where
         .scope_boxed()
     })
     .await
+}
+
+/// An error from a query (what every function of this module's submodules returns).
+pub type DbError = diesel::result::Error;
+
+/// The result of a query.
+pub type QueryResult<T> = Result<T, DbError>;
+
+/// Runs `f` in a transaction that records nothing in the audit log (bookkeeping such as
+/// login attempts); changes that are audited go through [`transaction`].
+pub async fn plain_transaction<'a, R, E, F>(conn: &'a mut Conn, f: F) -> Result<R, E>
+where
+    F: for<'r> FnOnce(&'r mut Conn) -> ScopedBoxFuture<'a, 'r, Result<R, E>> + Send + 'a,
+    E: From<DbError> + Send + 'a,
+    R: Send + 'a,
+{
+    use diesel_async::AsyncConnection;
+    conn.transaction(f).await
+}
+
+/// `SELECT 1`: whether the database answers (the health check).
+pub async fn ping(conn: &mut Conn) -> Result<(), DbError> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT 1")
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Migrations compiled into the binary.

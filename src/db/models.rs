@@ -1,6 +1,11 @@
 //! Rows as read from and written to the tables in `schema.rs`.
 
 use super::schema::*;
+use crate::domain::flag::FlagStatus;
+use crate::domain::i18n::Lang;
+use crate::domain::risk::Band;
+use crate::domain::role::Role;
+use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -10,7 +15,7 @@ use uuid::Uuid;
 #[diesel(table_name = organisations)]
 pub struct Organisation {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: OrganisationKind,
     pub name: String,
     pub country: String,
     pub sector: Option<String>,
@@ -26,7 +31,7 @@ pub struct Contact {
     pub organisation_id: Uuid,
     pub name: String,
     pub email: String,
-    pub language: String,
+    pub language: Lang,
     pub job_title: Option<String>,
     pub created_at: DateTime<Utc>,
 }
@@ -50,7 +55,7 @@ pub struct Campaign {
     pub id: Uuid,
     pub name: String,
     pub template_version_id: Uuid,
-    pub status: String,
+    pub status: CampaignStatus,
     pub deadline: NaiveDate,
     pub created_at: DateTime<Utc>,
 }
@@ -61,8 +66,8 @@ pub struct Response {
     pub id: Uuid,
     pub campaign_id: Uuid,
     pub organisation_id: Uuid,
-    pub status: String,
-    pub language: Option<String>,
+    pub status: ResponseStatus,
+    pub language: Option<Lang>,
     pub answers_sha256: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub submitted_by_contact_id: Option<Uuid>,
@@ -79,7 +84,7 @@ pub struct Invitation {
     pub contact_id: Uuid,
     pub response_id: Uuid,
     pub token_sha256: String,
-    pub language: String,
+    pub language: Lang,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -124,14 +129,49 @@ pub struct Flag {
     pub severity: i16,
     pub likelihood: i16,
     pub score: i16,
-    pub band: String,
+    pub band: Band,
     pub critical: bool,
     pub answer: serde_json::Value,
-    pub status: String,
+    pub status: FlagStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Workers the flag concerns and the site's workforce, as answered (see
     /// `domain::risk::RaisedFlag`).
     pub affected_workers: Option<i32>,
     pub workforce: Option<i32>,
+}
+
+/// A staff account as listed (never its password hash).
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub must_change_password: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What signing in needs of an account.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct Credentials {
+    pub id: Uuid,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// An API token as listed (never its secret).
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
 }

@@ -2,13 +2,13 @@
 //! answers to required questions, bounces) and one per contact (latest link and the
 //! delivery of its latest email), each in one statement.
 
+use super::Conn;
+use crate::domain::states::ResponseStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-
-type Conn = AsyncPgConnection;
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct OrgRow {
@@ -21,7 +21,7 @@ pub struct OrgRow {
     #[diesel(sql_type = SqlUuid)]
     pub response_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: ResponseStatus,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub submitted_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = BigInt)]

@@ -7,18 +7,11 @@
 //! organisations or contacts, extend its deadline and be closed.
 
 use super::dates;
+pub use super::states::CampaignStatus;
+use super::states::OrganisationKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// The stored `campaigns.status` ('open' = launched and not closed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Draft,
-    Open,
-    Closed,
-}
 
 /// Something a person asks of a campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,34 +34,20 @@ pub enum Verdict {
     Refused(&'static str),
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Open => "open",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        [Status::Draft, Status::Open, Status::Closed]
-            .into_iter()
-            .find(|st| st.as_str() == s)
-    }
-
+impl CampaignStatus {
     /// A label for the staff pages.
     pub fn label(self) -> &'static str {
         match self {
-            Status::Draft => "Draft",
-            Status::Open => "Launched",
-            Status::Closed => "Closed",
+            CampaignStatus::Draft => "Draft",
+            CampaignStatus::Open => "Launched",
+            CampaignStatus::Closed => "Closed",
         }
     }
 
     /// Whether `action` may be done in this state.
     pub fn allows(self, action: Action) -> Verdict {
         use Action::*;
-        use Status::*;
+        use CampaignStatus::*;
         match (self, action) {
             (Draft, Launch) => Verdict::Allowed,
             (Open, Launch) => Verdict::AlreadyDone("the campaign is already launched"),
@@ -95,7 +74,7 @@ impl Status {
 /// be a usable deadline (`dates::deadline_problem`) and, once launched, not earlier
 /// than the one the invitations announced.
 pub fn deadline_change_problem(
-    status: Status,
+    status: CampaignStatus,
     current: NaiveDate,
     new: NaiveDate,
     today: NaiveDate,
@@ -103,7 +82,7 @@ pub fn deadline_change_problem(
     if let Some(p) = dates::deadline_problem(new, today) {
         return Some(p);
     }
-    if status != Status::Draft && new < current {
+    if status != CampaignStatus::Draft && new < current {
         return Some("a launched campaign's deadline can only be extended");
     }
     None
@@ -166,7 +145,7 @@ impl Audience {
                     owner_user_id: f.owner_user_id,
                 };
                 if let Some(k) = &f.kind {
-                    if k != "production_base" && k != "supplier" {
+                    if OrganisationKind::parse(k).is_none() {
                         return Err(("audience.kind", "give production_base or supplier".into()));
                     }
                 }
@@ -223,13 +202,13 @@ mod tests {
 
     #[test]
     fn launch_once_then_already_done() {
-        assert_eq!(Status::Draft.allows(Action::Launch), Verdict::Allowed);
+        assert_eq!(CampaignStatus::Draft.allows(Action::Launch), Verdict::Allowed);
         assert!(matches!(
-            Status::Open.allows(Action::Launch),
+            CampaignStatus::Open.allows(Action::Launch),
             Verdict::AlreadyDone(_)
         ));
         assert!(matches!(
-            Status::Closed.allows(Action::Launch),
+            CampaignStatus::Closed.allows(Action::Launch),
             Verdict::AlreadyDone(_)
         ));
     }
@@ -242,55 +221,47 @@ mod tests {
             Action::ExtendDeadline,
             Action::Close,
         ] {
-            assert_eq!(Status::Open.allows(a), Verdict::Allowed, "{a:?}");
+            assert_eq!(CampaignStatus::Open.allows(a), Verdict::Allowed, "{a:?}");
         }
         assert!(matches!(
-            Status::Open.allows(Action::EditDraft),
+            CampaignStatus::Open.allows(Action::EditDraft),
             Verdict::Refused(_)
         ));
         assert!(matches!(
-            Status::Closed.allows(Action::AddContacts),
+            CampaignStatus::Closed.allows(Action::AddContacts),
             Verdict::Refused(_)
         ));
         assert!(matches!(
-            Status::Closed.allows(Action::Close),
+            CampaignStatus::Closed.allows(Action::Close),
             Verdict::AlreadyDone(_)
         ));
         assert!(matches!(
-            Status::Draft.allows(Action::AddOrganisations),
+            CampaignStatus::Draft.allows(Action::AddOrganisations),
             Verdict::Refused(_)
         ));
-    }
-
-    #[test]
-    fn status_round_trips() {
-        for s in [Status::Draft, Status::Open, Status::Closed] {
-            assert_eq!(Status::parse(s.as_str()), Some(s));
-        }
-        assert_eq!(Status::parse("launched"), None);
     }
 
     #[test]
     fn deadlines_not_in_the_past_and_only_extended_once_launched() {
         let today = d("2026-11-29");
         assert!(
-            deadline_change_problem(Status::Draft, d("2026-12-31"), d("2026-11-28"), today)
+            deadline_change_problem(CampaignStatus::Draft, d("2026-12-31"), d("2026-11-28"), today)
                 .is_some()
         );
         assert_eq!(
-            deadline_change_problem(Status::Draft, d("2026-12-31"), d("2026-12-10"), today),
+            deadline_change_problem(CampaignStatus::Draft, d("2026-12-31"), d("2026-12-10"), today),
             None
         );
         assert!(
-            deadline_change_problem(Status::Open, d("2026-12-31"), d("2026-12-10"), today)
+            deadline_change_problem(CampaignStatus::Open, d("2026-12-31"), d("2026-12-10"), today)
                 .is_some()
         );
         assert_eq!(
-            deadline_change_problem(Status::Open, d("2026-12-31"), d("2027-01-31"), today),
+            deadline_change_problem(CampaignStatus::Open, d("2026-12-31"), d("2027-01-31"), today),
             None
         );
         assert!(
-            deadline_change_problem(Status::Open, d("2026-12-31"), d("2099-01-31"), today)
+            deadline_change_problem(CampaignStatus::Open, d("2026-12-31"), d("2099-01-31"), today)
                 .is_some()
         );
     }

@@ -52,6 +52,12 @@ impl Band {
     }
 }
 
+impl std::fmt::Display for Band {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A flag raised by one rule on one question (or group field).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RaisedFlag {

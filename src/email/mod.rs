@@ -6,6 +6,8 @@
 //! transaction as the change it reports (`jobs::send_email::queue`), and the job worker
 //! delivers it.
 
+pub mod campaign;
+pub mod eml;
 pub mod templates;
 mod transport;
 
@@ -53,11 +55,26 @@ pub fn message_id(id: Uuid, from: &Mailbox) -> String {
 /// The MIME message for `email`, sent by job `id`: Message-ID from the job, Date (added
 /// by lettre), `Auto-Submitted`, and text with an HTML alternative when there is one.
 pub fn build_message(id: Uuid, from: &Mailbox, email: &Email) -> Result<Message, SendError> {
+    build_message_with(id, from, email, None)
+}
+
+/// [`build_message`] with a `Reply-To` (a campaign email: replies go to the campaign's
+/// owner, not to the no-reply sender). An owner address that does not parse is left out.
+pub fn build_message_with(
+    id: Uuid,
+    from: &Mailbox,
+    email: &Email,
+    reply_to: Option<&str>,
+) -> Result<Message, SendError> {
     let to: Mailbox = email
         .to
         .parse()
         .map_err(|e| SendError::Permanent(format!("bad recipient address: {e}")))?;
-    let builder = Message::builder()
+    let mut builder = Message::builder();
+    if let Some(reply_to) = reply_to.and_then(|r| r.parse::<Mailbox>().ok()) {
+        builder = builder.reply_to(reply_to);
+    }
+    let builder = builder
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone())

@@ -1,112 +1,248 @@
-//! Invitation emails of campaigns: queued in the transaction that issues the link, and
-//! rendered by the `send_email` job **when it is sent**, with the link recomputed from
-//! the invitation (`auth::links`). The outbox row holds the recipient, a subject and an
-//! empty body: the link is never stored in clear.
+//! Campaign emails: invitation, reminder, escalation, submission receipt, clarification
+//! request. Each is a `send_email` job (so delivery, retries, the 5xx answer on the
+//! message row, `/staff/jobs` and its retry action work as for every email) whose
+//! `email_outbox` row says what it is about: purpose, campaign, invitation, contact and
+//! reminder step.
 //!
-//! A minimal plain-text invitation in the contact's language (en, ja, vi); the full
-//! template set (HTML, Reply-To of the owner, reminders) belongs to the email templates.
+//! **The link is never stored.** An email that carries a personal link is queued with
+//! an empty body and rendered when it is sent ([`render`]), from the invitation:
+//! `auth::links::link_token` recomputes the token and checks it against the stored
+//! hash. An invitation revoked or expired before the send is not mailed (the job
+//! fails permanently with that reason): a dead link is never sent.
+//!
+//! **At most once per step**: each queue function uses a deduplication key —
+//! `invitation:{invitation}`, `reminder:{campaign}:{contact}:{step}`,
+//! `escalation:{campaign}`, `receipt:{invitation}`, `clarification:{invitation}:{request}`.
+//! Call them inside the transaction of the change that causes the email and
+//! `jobs.wake()` after the commit.
 
-use super::{Failure, Jobs, Kind, NewJob, Worker};
+use super::{Failure, Jobs, Worker};
 use crate::auth::links::link_token;
-use crate::db::campaigns as q;
-use crate::db::models::Invitation;
-use crate::db::schema::invitations;
+use crate::db::campaign_mail::{self as q, MailContext, Targets};
+use crate::db::Conn as AsyncPgConnection;
+use crate::db::QueryResult;
+use crate::domain::i18n::Lang;
+use crate::email::campaign::{CampaignEmail, Purpose};
 use crate::email::Email;
-use diesel::prelude::*;
-use diesel::QueryResult;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// The dedup key of an invitation's email: one email per link, ever.
-pub fn dedup_key(invitation_id: Uuid) -> String {
-    format!("invitation:{invitation_id}")
-}
-
-/// Queues the invitation email of link `invitation_id` (inside the caller's
-/// transaction); the job id, or `None` when it was queued before.
+/// Queues the invitation email of `invitation_id` (once per invitation: a re-sent link is
+/// a new invitation, so it gets its own email). Returns the job id, `None` if it was
+/// queued before.
 pub async fn queue_invitation(
     conn: &mut AsyncPgConnection,
-    jobs: &Jobs,
+    _jobs: &Jobs,
     invitation_id: Uuid,
-    contact_id: Uuid,
-    campaign_id: Uuid,
 ) -> QueryResult<Option<Uuid>> {
-    let job =
-        NewJob::new(Kind::SendEmail, serde_json::json!({})).dedup_key(dedup_key(invitation_id));
-    let Some(id) = jobs.enqueue(conn, job).await? else {
-        return Ok(None);
-    };
-    q::insert_invitation_email(conn, id, invitation_id, contact_id, campaign_id).await?;
-    Ok(Some(id))
+    queue_one(conn, invitation_id, Purpose::Invitation, "invitation:").await
 }
 
-/// The invitation email of job `job_id` rendered now, or `None` when the job's message
-/// is not an invitation (then it is sent as stored).
-pub(super) async fn render_at_send(
-    worker: &Worker,
+/// Queues the invitation emails of many invitations in two statements (a launch).
+/// Returns the new job ids.
+pub async fn queue_invitations(
     conn: &mut AsyncPgConnection,
-    job_id: Uuid,
-) -> Result<Option<Email>, Failure> {
-    let db = |e: diesel::result::Error| Failure::Retry(format!("database: {e}"));
-    let Some(mail) = q::invitation_mail(conn, job_id).await.map_err(db)? else {
-        return Ok(None);
-    };
-    if !mail.usable {
+    _jobs: &Jobs,
+    invitation_ids: &[Uuid],
+) -> QueryResult<Vec<Uuid>> {
+    q::queue_for_invitations(
+        conn,
+        Targets::Invitations(invitation_ids),
+        Purpose::Invitation.as_str(),
+        "invitation:",
+        false,
+        "",
+        None,
+        None,
+    )
+    .await
+}
+
+/// Queues reminder step `step` of `campaign_id` to every active contact (with a working
+/// link) of every active organisation that has not submitted, at most once per
+/// (contact, step). Returns the new job ids.
+pub async fn queue_reminder(
+    conn: &mut AsyncPgConnection,
+    _jobs: &Jobs,
+    campaign_id: Uuid,
+    step: i32,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Uuid>> {
+    q::queue_for_invitations(
+        conn,
+        Targets::Unsubmitted { campaign_id, now },
+        Purpose::Reminder.as_str(),
+        &format!("reminder:{campaign_id}:"),
+        true,
+        &format!(":{step}"),
+        None,
+        Some(step),
+    )
+    .await
+}
+
+/// Tells the campaign owner (`owner_email`), once per campaign, which organisations are
+/// overdue. The body is stored (it carries no personal link).
+#[allow(clippy::too_many_arguments)]
+pub async fn queue_escalation(
+    conn: &mut AsyncPgConnection,
+    _jobs: &Jobs,
+    campaign_id: Uuid,
+    campaign_name: &str,
+    deadline: chrono::NaiveDate,
+    owner_email: &str,
+    overdue: Vec<String>,
+    sender_company: &str,
+    public_base_url: &str,
+) -> QueryResult<Option<Uuid>> {
+    let email = CampaignEmail {
+        lang: Lang::En,
+        purpose: Purpose::Escalation,
+        contact: String::new(),
+        organisation: String::new(),
+        campaign: campaign_name.to_string(),
+        deadline,
+        link: format!("{public_base_url}/staff/campaigns/{campaign_id}"),
+        sender_company: sender_company.to_string(),
+        message: None,
+        overdue: true,
+        organisations: overdue,
+    }
+    .render(owner_email)
+    .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
+    q::queue_plain(
+        conn,
+        &format!("escalation:{campaign_id}"),
+        owner_email,
+        &email.subject,
+        &email.text,
+        email.html.as_deref(),
+        Purpose::Escalation.as_str(),
+        campaign_id,
+    )
+    .await
+}
+
+/// Queues the submission receipt to the contact of `invitation_id` (once).
+pub async fn queue_receipt(
+    conn: &mut AsyncPgConnection,
+    _jobs: &Jobs,
+    invitation_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    queue_one(conn, invitation_id, Purpose::Receipt, "receipt:").await
+}
+
+/// Queues one email of `purpose` to the contact of `invitation_id`, once per
+/// `dedup_prefix` + invitation id, with nothing stored in its body.
+async fn queue_one(
+    conn: &mut AsyncPgConnection,
+    invitation_id: Uuid,
+    purpose: Purpose,
+    dedup_prefix: &str,
+) -> QueryResult<Option<Uuid>> {
+    let ids = q::queue_for_invitations(
+        conn,
+        Targets::Invitation(invitation_id),
+        purpose.as_str(),
+        dedup_prefix,
+        false,
+        "",
+        None,
+        None,
+    )
+    .await?;
+    Ok(ids.into_iter().next())
+}
+
+/// Queues a clarification request (the committee's `question`, stored as the body's
+/// message: it is not a secret) to the contact of `invitation_id`; `request_id` names
+/// the request, so the same request is mailed once.
+pub async fn queue_clarification(
+    conn: &mut AsyncPgConnection,
+    _jobs: &Jobs,
+    invitation_id: Uuid,
+    request_id: Uuid,
+    question: &str,
+) -> QueryResult<Option<Uuid>> {
+    let ids = q::queue_for_invitations(
+        conn,
+        Targets::Invitation(invitation_id),
+        Purpose::Clarification.as_str(),
+        "clarification:",
+        false,
+        &format!(":{request_id}"),
+        Some(question),
+        None,
+    )
+    .await?;
+    Ok(ids.into_iter().next())
+}
+
+/// The message to send for a campaign email, rendered now (with its link), and the
+/// Reply-To (the campaign owner). `None` for an email that is not a campaign email
+/// with a link (it is sent as stored).
+pub(super) fn render(
+    worker: &Worker,
+    ctx: &MailContext,
+) -> Option<Result<(Email, Option<String>), Failure>> {
+    let purpose = ctx.purpose.as_deref().and_then(Purpose::parse)?;
+    if purpose == Purpose::Escalation {
+        return None;
+    }
+    let invitation = ctx.invitation.as_ref()?;
+    Some(render_invitation(worker, ctx, purpose, invitation))
+}
+
+fn render_invitation(
+    worker: &Worker,
+    ctx: &MailContext,
+    purpose: Purpose,
+    invitation: &crate::db::models::Invitation,
+) -> Result<(Email, Option<String>), Failure> {
+    if invitation.revoked_at.is_some() {
         return Err(Failure::Permanent(
-            "the link was revoked or expired before the email was sent".into(),
+            "not sent: the link was revoked before the email went out".into(),
         ));
     }
-    let keys = worker.link_keys.as_ref().ok_or_else(|| {
-        Failure::Permanent("this worker has no link keys: cannot render the link".into())
-    })?;
-    let invitation: Invitation = invitations::table
-        .find(mail.invitation_id)
-        .select(Invitation::as_select())
-        .first(conn)
-        .await
-        .map_err(db)?;
-    let token = link_token(keys, &invitation).ok_or_else(|| {
-        Failure::Permanent("the link cannot be recomputed (its key is gone): re-send it".into())
-    })?;
-    let link = format!("{}/r/{token}", worker.public_base_url);
-    Ok(Some(invitation_email(&mail, &link)))
-}
-
-/// The message in the invitation's language.
-pub fn invitation_email(mail: &q::InvitationMail, link: &str) -> Email {
-    let deadline = mail.deadline.format("%Y-%m-%d").to_string();
-    let message = mail
-        .message
-        .as_deref()
-        .map(|m| format!("\n{m}\n"))
-        .unwrap_or_default();
-    let (subject, text) = match mail.language.as_str() {
-        "ja" => (
-            format!("アンケートのご依頼: {}", mail.campaign_name),
-            format!(
-                "{} 様\n\n{} として、アンケート「{}」へのご回答をお願いいたします。\n{}\n回答期限: {}\n\n回答はこちらのリンクから（あなた専用のリンクです。転送しないでください）:\n{}\n",
-                mail.contact_name, mail.organisation_name, mail.campaign_name, message, deadline, link
-            ),
-        ),
-        "vi" => (
-            format!("Yêu cầu trả lời bảng câu hỏi: {}", mail.campaign_name),
-            format!(
-                "Kính gửi {},\n\nXin vui lòng trả lời bảng câu hỏi \"{}\" thay mặt cho {}.\n{}\nHạn chót: {}\n\nLiên kết cá nhân của bạn (vui lòng không chuyển tiếp):\n{}\n",
-                mail.contact_name, mail.campaign_name, mail.organisation_name, message, deadline, link
-            ),
-        ),
-        _ => (
-            format!("Questionnaire: {}", mail.campaign_name),
-            format!(
-                "Dear {},\n\nPlease answer the questionnaire \"{}\" for {}.\n{}\nDeadline: {}\n\nYour personal link (please do not forward it):\n{}\n",
-                mail.contact_name, mail.campaign_name, mail.organisation_name, message, deadline, link
-            ),
-        ),
-    };
-    Email {
-        to: mail.to_address.clone(),
-        subject: subject.chars().take(300).collect(),
-        text,
-        html: None,
+    if invitation.expires_at <= Utc::now() && purpose != Purpose::Receipt {
+        return Err(Failure::Permanent(
+            "not sent: the link expired before the email went out".into(),
+        ));
     }
+    let keys = worker
+        .link_keys
+        .as_ref()
+        .ok_or_else(|| Failure::Retry("this worker has no link keys (HRDD_SECRET_KEY)".into()))?;
+    let token = link_token(keys, invitation).ok_or_else(|| {
+        Failure::Permanent(
+            "not sent: the link cannot be recomputed (an older link, or its secret key is gone); re-send the invitation".into(),
+        )
+    })?;
+    let deadline = ctx
+        .deadline
+        .ok_or_else(|| Failure::Permanent("no campaign for this email".into()))?;
+    let overdue = purpose == Purpose::Reminder
+        && ctx.reminder_step.is_some()
+        && worker.clock.now() >= crate::domain::reminders::overdue_at(deadline);
+    let message = match purpose {
+        Purpose::Clarification => Some(ctx.text_body.clone()).filter(|m| !m.trim().is_empty()),
+        Purpose::Invitation | Purpose::Reminder => ctx.message.clone(),
+        _ => None,
+    };
+    let email = CampaignEmail {
+        lang: invitation.language,
+        purpose,
+        contact: ctx.contact_name.clone().unwrap_or_default(),
+        organisation: ctx.organisation_name.clone().unwrap_or_default(),
+        campaign: ctx.campaign_name.clone().unwrap_or_default(),
+        deadline,
+        link: format!("{}/r/{token}", worker.public_base_url),
+        sender_company: worker.sender_company.clone(),
+        message,
+        overdue,
+        organisations: Vec::new(),
+    }
+    .render(&ctx.to_address)
+    .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;
+    Ok((email, ctx.owner_email.clone()))
 }

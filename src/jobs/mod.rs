@@ -20,16 +20,18 @@
 //!   fenced by the attempt number: a worker whose lease was taken over records nothing.
 
 pub mod campaign_mail;
+pub mod campaign_schedule;
+pub mod clock;
 mod password_reset;
 pub mod send_email;
 
 use crate::db::audit::AuditKey;
 use crate::db::jobs as q;
+use crate::db::Conn as AsyncPgConnection;
+use crate::db::DbError;
 use crate::db::Pool;
 use crate::email::Mailer;
 use chrono::{DateTime, Duration, Utc};
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
 use rand::Rng;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -46,15 +48,19 @@ pub enum Kind {
     /// Handle a password-reset request: email a link if the address has an account
     /// (`password_reset`, payload `{"email": …}`).
     PasswordReset,
+    /// One pass of the campaign scheduler: due reminders and escalations
+    /// (`campaign_schedule`, see [`campaign_schedule`]).
+    CampaignSchedule,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::SendEmail, Kind::PasswordReset];
+    pub const ALL: [Kind; 3] = [Kind::SendEmail, Kind::PasswordReset, Kind::CampaignSchedule];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::SendEmail => "send_email",
             Kind::PasswordReset => "password_reset",
+            Kind::CampaignSchedule => "campaign_schedule",
         }
     }
 
@@ -123,7 +129,7 @@ impl Jobs {
         &self,
         conn: &mut AsyncPgConnection,
         job: NewJob,
-    ) -> QueryResult<Option<Uuid>> {
+    ) -> Result<Option<Uuid>, DbError> {
         q::insert(
             conn,
             job.id,
@@ -190,8 +196,13 @@ pub struct Worker {
     pub audit_key: AuditKey,
     /// Base of the links put in emails.
     pub public_base_url: String,
-    /// Recompute respondent links when an email that carries one is rendered.
+    /// Recompute respondent links for campaign emails at send time; `None` in workers
+    /// that send no campaign mail (such a job is retried later).
     pub link_keys: Option<crate::auth::links::LinkKeys>,
+    /// `HRDD_SENDER_COMPANY`, named in campaign emails.
+    pub sender_company: String,
+    /// "Now" for the scheduler (reminders, escalation); tests set it.
+    pub clock: Arc<dyn clock::Clock>,
 }
 
 impl Worker {
@@ -208,15 +219,28 @@ impl Worker {
             mailer,
             audit_key,
             public_base_url,
-            link_keys: None,
             lease: std::time::Duration::from_secs(300),
             batch: 10,
+            link_keys: None,
+            sender_company: "HRDD Survey".into(),
+            clock: Arc::new(clock::SystemClock),
         }
     }
 
-    /// The keys that recompute respondent links in emails rendered at send time.
-    pub fn with_link_keys(mut self, keys: crate::auth::links::LinkKeys) -> Worker {
-        self.link_keys = Some(keys);
+    /// With the keys and sender name that campaign emails need.
+    pub fn with_campaign_mail(
+        mut self,
+        link_keys: crate::auth::links::LinkKeys,
+        sender_company: String,
+    ) -> Worker {
+        self.link_keys = Some(link_keys);
+        self.sender_company = sender_company;
+        self
+    }
+
+    /// With another clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> Worker {
+        self.clock = clock;
         self
     }
 }
@@ -245,6 +269,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             let mut conn = worker.pool.get().await?;
             // Handled reset requests (an address each) are kept a day, then forgotten.
             q::forget_done(&mut conn, Kind::PasswordReset.as_str(), 86_400.0).await?;
+            q::forget_done(&mut conn, Kind::CampaignSchedule.as_str(), 86_400.0).await?;
             for (id, kind) in q::bury_lost(&mut conn).await? {
                 tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
                 if Kind::parse(&kind) == Some(Kind::SendEmail) {
@@ -274,6 +299,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             let outcome = match job.kind {
                 Kind::SendEmail => send_email::run(worker, &job).await,
                 Kind::PasswordReset => password_reset::run(worker, &job).await,
+                Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
             };
             match record(worker, &job, outcome).await? {
                 Recorded::Done => stats.done += 1,
@@ -299,60 +325,53 @@ async fn record(
     job: &Claimed,
     outcome: Result<(), Failure>,
 ) -> anyhow::Result<Recorded> {
-    use diesel_async::scoped_futures::ScopedFutureExt;
-    use diesel_async::AsyncConnection;
+    use scoped_futures::ScopedFutureExt;
     let mut conn = worker.pool.get().await?;
     let outcome = &outcome;
-    let recorded = conn
-        .transaction::<_, diesel::result::Error, _>(|conn| {
-            async move {
-                let (recorded, kept) = match outcome {
-                    Ok(()) => (
-                        Recorded::Done,
-                        q::mark_done(conn, job.id, job.attempt).await?,
-                    ),
-                    Err(Failure::Retry(e)) if job.attempt < job.max_attempts => {
-                        let delay = retry_delay_with_jitter(job.attempt).as_secs_f64();
-                        (
-                            Recorded::Retry,
-                            q::mark_retry(conn, job.id, job.attempt, delay, &clip(e)).await?,
-                        )
-                    }
-                    Err(Failure::Retry(e)) => (
-                        Recorded::Dead,
-                        q::mark_dead(
-                            conn,
-                            job.id,
-                            job.attempt,
-                            &clip(&format!("gave up after {} attempts: {e}", job.attempt)),
-                        )
-                        .await?,
-                    ),
-                    Err(Failure::Permanent(e)) => (
-                        Recorded::Dead,
-                        q::mark_dead(conn, job.id, job.attempt, &clip(e)).await?,
-                    ),
-                };
-                if !kept {
-                    return Ok(Recorded::Lost);
+    let recorded = crate::db::plain_transaction::<_, DbError, _>(&mut conn, |conn| {
+        async move {
+            let (recorded, kept) = match outcome {
+                Ok(()) => (
+                    Recorded::Done,
+                    q::mark_done(conn, job.id, job.attempt).await?,
+                ),
+                Err(Failure::Retry(e)) if job.attempt < job.max_attempts => {
+                    let delay = retry_delay_with_jitter(job.attempt).as_secs_f64();
+                    (
+                        Recorded::Retry,
+                        q::mark_retry(conn, job.id, job.attempt, delay, &clip(e)).await?,
+                    )
                 }
-                match job.kind {
-                    Kind::PasswordReset => {}
-                    Kind::SendEmail => {
-                        send_email::record(
-                            conn,
-                            job.id,
-                            outcome,
-                            matches!(recorded, Recorded::Dead),
-                        )
-                        .await?
-                    }
-                }
-                Ok(recorded)
+                Err(Failure::Retry(e)) => (
+                    Recorded::Dead,
+                    q::mark_dead(
+                        conn,
+                        job.id,
+                        job.attempt,
+                        &clip(&format!("gave up after {} attempts: {e}", job.attempt)),
+                    )
+                    .await?,
+                ),
+                Err(Failure::Permanent(e)) => (
+                    Recorded::Dead,
+                    q::mark_dead(conn, job.id, job.attempt, &clip(e)).await?,
+                ),
+            };
+            if !kept {
+                return Ok(Recorded::Lost);
             }
-            .scope_boxed()
-        })
-        .await?;
+            match job.kind {
+                Kind::PasswordReset | Kind::CampaignSchedule => {}
+                Kind::SendEmail => {
+                    send_email::record(conn, job.id, outcome, matches!(recorded, Recorded::Dead))
+                        .await?
+                }
+            }
+            Ok(recorded)
+        }
+        .scope_boxed()
+    })
+    .await?;
     match (&recorded, outcome) {
         (Recorded::Done, _) => tracing::info!(id = %job.id, kind = job.kind.as_str(), "job done"),
         (Recorded::Retry, Err(f)) => {
@@ -381,6 +400,9 @@ pub async fn run(worker: Worker, interval: std::time::Duration) {
             _ = worker.jobs.woken() => {}
             _ = tokio::time::sleep(interval) => {}
         }
+        if let Err(e) = campaign_schedule::ensure_queued(&worker).await {
+            tracing::warn!(error = %e, "campaign scheduler");
+        }
         if let Err(e) = run_due(&worker).await {
             tracing::warn!(error = %e, "job worker");
         }
@@ -389,7 +411,7 @@ pub async fn run(worker: Worker, interval: std::time::Duration) {
 
 /// A dead job queued again by an admin (fresh attempts, due now); false when `id` is not
 /// a dead job. Runs inside the caller's transaction; wake the worker after the commit.
-pub async fn revive(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+pub async fn revive(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, DbError> {
     match q::revive(conn, id).await? {
         None => Ok(false),
         Some(kind) => {
@@ -432,7 +454,7 @@ mod tests {
         assert_eq!(Kind::parse("reminder"), None);
         assert_eq!(
             Kind::ALL.len(),
-            2,
+            3,
             "each kind is in the jobs.kind CHECK too"
         );
     }

@@ -4,9 +4,9 @@
 
 use super::{Claimed, Failure, Jobs, Kind, NewJob, Worker};
 use crate::db::jobs as q;
-use crate::email::{build_message, Email, SendError};
-use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
+use crate::db::Conn as AsyncPgConnection;
+use crate::db::DbError;
+use crate::email::{build_message_with, Email, SendError};
 use uuid::Uuid;
 
 /// Queues `email` (inside the caller's transaction); returns the job id, or `None` when
@@ -17,7 +17,7 @@ pub async fn queue(
     jobs: &Jobs,
     email: &Email,
     dedup_key: Option<&str>,
-) -> QueryResult<Option<Uuid>> {
+) -> Result<Option<Uuid>, DbError> {
     let mut job = NewJob::new(Kind::SendEmail, serde_json::json!({}));
     if let Some(key) = dedup_key {
         job = job.dedup_key(key);
@@ -40,29 +40,34 @@ pub async fn queue(
 
 /// Sends the job's message (no transaction open meanwhile).
 pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
-    let (row, rendered) = {
+    let ctx = {
         let mut conn = worker
             .pool
             .get()
             .await
             .map_err(|e| Failure::Retry(format!("database: {e}")))?;
-        let row = q::email_of_job(&mut conn, job.id)
+        crate::db::campaign_mail::context_of_job(&mut conn, job.id)
             .await
-            .map_err(|e| Failure::Retry(format!("database: {e}")))?;
-        // An email that carries a personal link is rendered now (the link is not stored).
-        let rendered = super::campaign_mail::render_at_send(worker, &mut conn, job.id).await?;
-        (row, rendered)
+            .map_err(|e| Failure::Retry(format!("database: {e}")))?
     };
-    let Some(row) = row else {
+    let Some(ctx) = ctx else {
         return Err(Failure::Permanent("no message for this job".into()));
     };
-    let email = rendered.unwrap_or(Email {
-        to: row.to_address,
-        subject: row.subject,
-        text: row.text_body,
-        html: row.html_body,
-    });
-    let sent = match build_message(job.id, &worker.mailer.from, &email) {
+    // A campaign email with a personal link is rendered now; others go as stored.
+    let (email, reply_to) = match super::campaign_mail::render(worker, &ctx) {
+        Some(rendered) => rendered?,
+        None => (
+            Email {
+                to: ctx.to_address,
+                subject: ctx.subject,
+                text: ctx.text_body,
+                html: ctx.html_body,
+            },
+            ctx.owner_email
+                .filter(|_| ctx.purpose.as_deref() != Some("escalation")),
+        ),
+    };
+    let sent = match build_message_with(job.id, &worker.mailer.from, &email, reply_to.as_deref()) {
         Ok(message) => worker.mailer.transport.send(message).await,
         Err(e) => Err(e),
     };
@@ -78,7 +83,7 @@ pub(super) async fn record(
     job_id: Uuid,
     outcome: &Result<(), Failure>,
     dead: bool,
-) -> QueryResult<()> {
+) -> Result<(), DbError> {
     match outcome {
         Ok(()) => q::email_sent(conn, job_id).await,
         Err(Failure::Retry(e) | Failure::Permanent(e)) => {
@@ -88,7 +93,7 @@ pub(super) async fn record(
 }
 
 /// The job died with its worker on the last attempt.
-pub(super) async fn record_lost(conn: &mut AsyncPgConnection, job_id: Uuid) -> QueryResult<()> {
+pub(super) async fn record_lost(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<(), DbError> {
     q::email_error(
         conn,
         job_id,

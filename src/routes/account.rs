@@ -1,6 +1,6 @@
 //! Signing in and out, changing and resetting a staff password.
 
-use super::pages::{render, render_status, PageError};
+use super::pages::{render, render_status, see_other, PageError};
 use super::AppState;
 use crate::auth::principal::StaffUser;
 use crate::auth::{csrf, new_token, session};
@@ -13,6 +13,7 @@ use crate::views::staff::{
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -64,6 +65,18 @@ fn with_cookie(mut resp: HttpResponse, c: Option<Cookie<'_>>) -> HttpResponse {
         let _ = resp.add_cookie(&c);
     }
     resp
+}
+
+/// A page for someone not signed in, carrying this browser's anonymous CSRF token (and
+/// setting its cookie when the token is new).
+fn anonymous_page<P: Template>(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    page: impl FnOnce(String) -> P,
+) -> Result<HttpResponse, PageError> {
+    let (token, set) = anonymous_csrf(state, req);
+    Ok(with_cookie(render_status(status, &page(token))?, set))
 }
 
 /// Only a local path, else `/staff`: no open redirect. It must start with a single `/`
@@ -125,16 +138,21 @@ async fn login_page(
     req: HttpRequest,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let (token, set) = anonymous_csrf(&state, &req);
-    let page = LoginPage {
+    let next = safe_next(query.next.as_deref());
+    anonymous_page(&state, &req, StatusCode::OK, |csrf| {
+        login_form(csrf, String::new(), next, String::new())
+    })
+}
+
+fn login_form(csrf: String, email: String, next: String, error: String) -> LoginPage {
+    LoginPage {
         lang: "en".into(),
         title: "Sign in".into(),
-        csrf: token,
-        email: String::new(),
-        next: safe_next(query.next.as_deref()),
-        error: String::new(),
-    };
-    Ok(with_cookie(render(&page)?, set))
+        csrf,
+        email,
+        next,
+        error,
+    }
 }
 
 #[derive(Deserialize)]
@@ -181,10 +199,7 @@ async fn login(
             c.set_max_age(CookieDuration::seconds(
                 session::ABSOLUTE_TIMEOUT.num_seconds(),
             ));
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, target))
-                .cookie(c)
-                .finish())
+            Ok(with_cookie(see_other(&target), Some(c)))
         }
         Err(
             e @ (AppError::TooManyAttempts(_) | AppError::BadRequest(_) | AppError::Validation(_)),
@@ -194,16 +209,11 @@ async fn login(
                 AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            let (token, set) = anonymous_csrf(&state, &req);
-            let page = LoginPage {
-                lang: "en".into(),
-                title: "Sign in".into(),
-                csrf: token,
-                email: text::clean_answer(&form.email, false),
-                next: safe_next(form.next.as_deref()),
-                error: e.detail(),
-            };
-            Ok(with_cookie(render_status(status, &page)?, set))
+            let email = text::clean_answer(&form.email, false);
+            let next = safe_next(form.next.as_deref());
+            anonymous_page(&state, &req, status, |csrf| {
+                login_form(csrf, email, next, e.detail())
+            })
         }
         Err(e) => Err(e.into()),
     }
@@ -215,10 +225,7 @@ async fn logout(state: web::Data<AppState>, user: StaffUser) -> Result<HttpRespo
     accounts::sign_out(&mut conn, &state.audit_key, user.id, user.session_id).await?;
     let mut gone = cookie(&state, session::COOKIE, String::new(), SameSite::Lax);
     gone.make_removal();
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/login"))
-        .cookie(gone)
-        .finish())
+    Ok(with_cookie(see_other("/login"), Some(gone)))
 }
 
 fn password_page_for(
@@ -297,9 +304,7 @@ async fn revoke_sessions(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     accounts::sign_out_elsewhere(&mut conn, &state.audit_key, user.id, user.session_id).await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/account/password"))
-        .finish())
+    Ok(see_other("/account/password"))
 }
 
 #[get("/password/reset")]
@@ -307,16 +312,20 @@ async fn reset_request_page(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let (token, set) = anonymous_csrf(&state, &req);
-    Ok(with_cookie(
-        render(&ResetRequestPage {
-            lang: "en".into(),
-            title: "Reset your password".into(),
-            csrf: token,
-            sent: false,
-        })?,
-        set,
-    ))
+    reset_request_form(&state, &req, false)
+}
+
+fn reset_request_form(
+    state: &AppState,
+    req: &HttpRequest,
+    sent: bool,
+) -> Result<HttpResponse, PageError> {
+    anonymous_page(state, req, StatusCode::OK, |csrf| ResetRequestPage {
+        lang: "en".into(),
+        title: "Reset your password".into(),
+        csrf,
+        sent,
+    })
 }
 
 #[derive(Deserialize)]
@@ -333,16 +342,7 @@ async fn reset_request(
     let email = text::clean_single_line("email", &form.email).map_err(AppError::from)?;
     let mut conn = state.pool.get().await?;
     accounts::request_reset(&mut conn, &state.jobs, &email).await?;
-    let (token, set) = anonymous_csrf(&state, &req);
-    Ok(with_cookie(
-        render(&ResetRequestPage {
-            lang: "en".into(),
-            title: "Reset your password".into(),
-            csrf: token,
-            sent: true,
-        })?,
-        set,
-    ))
+    reset_request_form(&state, &req, true)
 }
 
 fn reset_page(token: String, path_token: &str, error: String) -> ResetFormPage {
@@ -367,11 +367,9 @@ async fn reset_form(
             "this reset link has expired or was already used: ask for a new one".into(),
         )));
     }
-    let (token, set) = anonymous_csrf(&state, &req);
-    Ok(with_cookie(
-        render(&reset_page(token, &path, String::new()))?,
-        set,
-    ))
+    anonymous_page(&state, &req, StatusCode::OK, |csrf| {
+        reset_page(csrf, &path, String::new())
+    })
 }
 
 #[derive(Deserialize)]
@@ -388,23 +386,16 @@ async fn reset_submit(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     match accounts::complete_reset(&mut conn, &state.audit_key, &path, &form.new_password).await {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/login"))
-            .finish()),
+        Ok(()) => Ok(see_other("/login")),
         Err(AppError::Validation(fields)) => {
-            let (token, set) = anonymous_csrf(&state, &req);
             let message = fields
                 .into_iter()
                 .map(|f| format!("New password: {}", f.message))
                 .collect::<Vec<_>>()
                 .join("; ");
-            Ok(with_cookie(
-                render_status(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &reset_page(token, &path, message),
-                )?,
-                set,
-            ))
+            anonymous_page(&state, &req, StatusCode::UNPROCESSABLE_ENTITY, |csrf| {
+                reset_page(csrf, &path, message)
+            })
         }
         Err(e) => Err(e.into()),
     }

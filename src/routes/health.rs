@@ -3,7 +3,6 @@
 use super::AppState;
 use crate::error::AppError;
 use actix_web::{get, web, HttpResponse};
-use diesel_async::RunQueryDsl;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health);
@@ -13,7 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[get("/health")]
 async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
-    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    crate::services::database_answers(&mut conn).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "status": "ok",
         "questionnaire_versions": state.registry.all().len(),

@@ -3,20 +3,22 @@
 //! set-based statements), adding organisations, extending the deadline, closing.
 //! The rules of each state are in `domain::campaign`.
 
-use super::campaigns::{token_hash, NewCampaign};
-use super::templates::TemplateRegistry;
+use super::campaigns::NewCampaign;
+use super::questionnaires::QuestionnaireRegistry;
 use super::Conn;
 use crate::auth::links::LinkKeys;
+use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::campaigns::{self as q, CampaignRow, NewLinks};
+use crate::db::campaigns::{self as q, NewLinks};
+pub use crate::db::campaigns::{CampaignRecord, Pickable};
 use crate::db::Tx;
-use crate::domain::campaign::{self as rules, Action, Audience, Status, Verdict};
-use crate::domain::i18n::Lang;
+use crate::domain::campaign::{self as rules, Action, Audience, Verdict};
+use crate::domain::token::token_sha256;
 use crate::domain::{dates, text};
 use crate::error::AppError;
-use crate::jobs::Jobs;
+use crate::jobs::{campaign_mail, Jobs};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -72,9 +74,9 @@ impl CampaignDetails {
     }
 
     /// Writes the details on campaign `id` (inside its creating transaction).
-    pub async fn store(&self, tx: &mut Tx<'_>, id: Uuid) -> Result<CampaignRow, AppError> {
+    pub async fn store(&self, tx: &mut Tx<'_>, id: Uuid) -> Result<CampaignRecord, AppError> {
         if let Some(owner) = self.owner_user_id {
-            if !q::user_exists(tx, owner).await? {
+            if !db::users::exists(tx, owner).await? {
                 return Err(AppError::field(
                     "owner_user_id",
                     "no staff account with this id",
@@ -134,7 +136,7 @@ pub struct LaunchOutcome {
 pub async fn launch(
     conn: &mut Conn,
     key: &AuditKey,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     actor: &Actor,
     keys: &LinkKeys,
     jobs: &Jobs,
@@ -145,7 +147,7 @@ pub async fn launch(
             let campaign = q::lock(tx, campaign_id)
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
-            match status(&campaign)?.allows(Action::Launch) {
+            match campaign.status.allows(Action::Launch) {
                 Verdict::Allowed => {}
                 Verdict::AlreadyDone(why) => {
                     return Ok(LaunchOutcome {
@@ -190,7 +192,7 @@ pub async fn launch(
             if organisations.is_empty() {
                 return Err(AppError::field("audience", "no active organisation is in this audience"));
             }
-            let mut outcome = issue_links(tx, registry, keys, &campaign, &organisations, None, true).await?;
+            let mut outcome = issue_links(tx, registry, keys, jobs, &campaign, &organisations, None, true).await?;
             let launched_at = q::mark_launched(tx, campaign.id).await?;
             outcome.launched = true;
             outcome.launched_at = Some(launched_at);
@@ -225,7 +227,7 @@ pub async fn launch(
 pub async fn add_organisations(
     conn: &mut Conn,
     key: &AuditKey,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     actor: &Actor,
     keys: &LinkKeys,
     jobs: &Jobs,
@@ -256,7 +258,7 @@ pub async fn add_organisations(
                 ));
             }
             let mut outcome =
-                issue_links(tx, registry, keys, &campaign, &found, None, true).await?;
+                issue_links(tx, registry, keys, jobs, &campaign, &found, None, true).await?;
             outcome.launched_at = campaign.launched_at;
             outcome.message = format!(
                 "{} organisations added: {} invitation emails queued",
@@ -282,26 +284,23 @@ pub async fn add_organisations(
     Ok(outcome)
 }
 
-fn status(c: &CampaignRow) -> Result<Status, AppError> {
-    Status::parse(&c.status).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!("campaign {} has status {}", c.id, c.status))
-    })
-}
-
-fn allowed(c: &CampaignRow, action: Action) -> Result<(), AppError> {
-    match status(c)?.allows(action) {
+fn allowed(c: &CampaignRecord, action: Action) -> Result<(), AppError> {
+    match c.status.allows(action) {
         Verdict::Allowed => Ok(()),
         Verdict::AlreadyDone(why) | Verdict::Refused(why) => Err(AppError::Conflict(why.into())),
     }
 }
 
-/// Responses for `organisations` and a link (with its email) for each of their active
-/// contacts without one, in a few set-based statements whatever the audience's size.
+/// Responses for `organisations` and a link (with its invitation email, unless
+/// `send_email` is false) for each of their active contacts without one, in a few
+/// set-based statements whatever the audience's size.
+#[allow(clippy::too_many_arguments)]
 async fn issue_links(
     tx: &mut Tx<'_>,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     keys: &LinkKeys,
-    campaign: &CampaignRow,
+    jobs: &Jobs,
+    campaign: &CampaignRecord,
     organisations: &[Uuid],
     contacts: Option<&[Uuid]>,
     send_email: bool,
@@ -326,31 +325,25 @@ async fn issue_links(
         links.organisation_ids.push(c.organisation_id);
         links.contact_ids.push(c.contact_id);
         links.response_ids.push(c.response_id);
-        links.token_hashes.push(token_hash(&token));
-        links.languages.push(
-            questionnaire
-                .pick_lang(Lang::parse(&c.language))
-                .code()
-                .into(),
-        );
-        links.job_ids.push(Uuid::new_v4());
+        links.token_hashes.push(token_sha256(&token));
+        links.languages.push(questionnaire.pick_lang(Some(c.language)));
     }
     let n = links.invitation_ids.len();
+    let mut emails = 0;
     if n > 0 {
-        let subject: String = format!("Questionnaire: {}", campaign.name)
-            .chars()
-            .take(300)
-            .collect();
         q::insert_links(
             tx,
             campaign.id,
             &links,
             link_expiry(campaign.deadline)?,
             keys.current_id(),
-            &subject,
-            send_email,
         )
         .await?;
+        if send_email {
+            emails = campaign_mail::queue_invitations(tx, jobs, &links.invitation_ids)
+                .await?
+                .len();
+        }
     }
     Ok(LaunchOutcome {
         campaign_id: campaign.id,
@@ -360,7 +353,7 @@ async fn issue_links(
         organisations: organisations.len(),
         responses_created,
         links: n,
-        emails: if send_email { n } else { 0 },
+        emails,
         contacts_skipped: skipped,
     })
 }
@@ -396,16 +389,15 @@ pub async fn change_deadline(
     actor: &Actor,
     campaign_id: Uuid,
     input: NewDeadline,
-) -> Result<CampaignRow, AppError> {
+) -> Result<CampaignRecord, AppError> {
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let campaign = q::lock(tx, campaign_id)
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
             allowed(&campaign, Action::ExtendDeadline)?;
-            let st = status(&campaign)?;
             if let Some(p) = rules::deadline_change_problem(
-                st,
+                campaign.status,
                 campaign.deadline,
                 input.deadline,
                 Utc::now().date_naive(),
@@ -453,7 +445,7 @@ pub async fn close(
             let campaign = q::lock(tx, campaign_id)
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
-            match status(&campaign)?.allows(Action::Close) {
+            match campaign.status.allows(Action::Close) {
                 Verdict::Allowed => {}
                 Verdict::AlreadyDone(why) => {
                     return Ok(CloseOutcome {
@@ -502,7 +494,7 @@ pub async fn revoke_contact(
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let n =
-                crate::db::queries::revoke_active_invitations(tx, campaign_id, contact_id).await?;
+                db::invitations::revoke_active_invitations(tx, campaign_id, contact_id).await?;
             if n == 0 {
                 // Already the state asked for: nothing to write.
                 return Ok(0);
@@ -521,4 +513,14 @@ pub async fn revoke_contact(
         .scope_boxed()
     })
     .await
+}
+
+
+/// Active organisations a draft can pick, or (with `campaign_id`) that a launched
+/// campaign can add: those not in it yet.
+pub async fn pickable_organisations(
+    conn: &mut Conn,
+    campaign_id: Option<Uuid>,
+) -> Result<Vec<Pickable>, AppError> {
+    Ok(q::pickable_organisations(conn, campaign_id).await?)
 }

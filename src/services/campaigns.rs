@@ -1,20 +1,22 @@
 //! Campaigns (one questionnaire version sent to many organisations, with a deadline) and
 //! the personal links that invite a contact to answer.
 
-use super::templates::TemplateRegistry;
+use super::questionnaires::QuestionnaireRegistry;
 use super::Conn;
 use crate::auth::links::LinkKeys;
+use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::models::{Campaign, Invitation};
-use crate::db::queries;
+pub use crate::db::models::{Campaign, Invitation};
 use crate::domain::i18n::Lang;
-use crate::domain::{dates, text};
+use crate::domain::campaign::{Action, Verdict};
+use crate::domain::states::CampaignStatus;
+use crate::jobs::Jobs;
+use crate::domain::{dates, text, token};
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use validator::Validate;
 
@@ -29,7 +31,8 @@ pub struct NewCampaign {
     /// Version number; the latest stored version when absent.
     pub template_version: Option<u32>,
     pub deadline: NaiveDate,
-    /// The staff member who runs the campaign (Reply-To of its emails).
+    /// The staff member who runs the campaign (Reply-To of its emails, told about
+    /// overdue organisations).
     pub owner_user_id: Option<Uuid>,
     /// Shown in the invitation email and on the form's first page.
     pub message: Option<String>,
@@ -46,7 +49,7 @@ pub struct NewCampaign {
 pub async fn create_campaign(
     conn: &mut Conn,
     key: &AuditKey,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     actor: &Actor,
     mut input: NewCampaign,
 ) -> Result<Campaign, AppError> {
@@ -70,21 +73,21 @@ pub async fn create_campaign(
     // it is open at once and links are issued one by one (as before issue 8).
     let details = super::campaign_lifecycle::CampaignDetails::checked(&input)?;
     let status = if details.audience.is_some() {
-        "draft"
+        CampaignStatus::Draft
     } else {
-        "open"
+        CampaignStatus::Open
     };
     let campaign = Campaign {
         id: Uuid::new_v4(),
         name: input.name,
         template_version_id: version.id,
-        status: status.into(),
+        status,
         deadline: input.deadline,
         created_at: Utc::now(),
     };
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let c = queries::insert_campaign(tx, &campaign).await?;
+            let c = db::campaigns::insert_campaign(tx, &campaign).await?;
             details.store(tx, c.id).await?;
             audit::append(
                 tx,
@@ -131,44 +134,34 @@ pub struct IssuedInvitation {
     pub email_job_id: Option<Uuid>,
 }
 
-/// SHA-256 of a link token, as stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Issues a link for a contact; any earlier link of the same contact for the campaign
 /// stops working. The token is derived from the new invitation's id under the current
 /// link key (`auth::links`), so a reminder can recompute it; only its hash is stored.
+/// The invitation email is queued in the same transaction unless `send_email` is false.
 #[allow(clippy::too_many_arguments)]
 pub async fn issue_invitation(
     conn: &mut Conn,
     key: &AuditKey,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     actor: &Actor,
     keys: &LinkKeys,
-    jobs: &crate::jobs::Jobs,
+    jobs: &Jobs,
     public_base_url: &str,
     campaign_id: Uuid,
     input: NewInvitation,
 ) -> Result<IssuedInvitation, AppError> {
     input.validate().map_err(from_validator)?;
-    let campaign = queries::find_campaign(conn, campaign_id)
+    let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?
         .ok_or(AppError::NotFound("campaign"))?;
-    use crate::domain::campaign::{Action, Status, Verdict};
-    match Status::parse(&campaign.status).map(|s| s.allows(Action::AddContacts)) {
-        Some(Verdict::Allowed) => {}
-        Some(Verdict::Refused(why) | Verdict::AlreadyDone(why)) => {
+    match campaign.status.allows(Action::AddContacts) {
+        Verdict::Allowed => {}
+        Verdict::Refused(why) | Verdict::AlreadyDone(why) => {
             return Err(AppError::Conflict(why.into()))
-        }
-        None => {
-            return Err(AppError::Conflict(
-                "the campaign is in an unknown state".into(),
-            ))
         }
     }
     let send_email = input.send_email.unwrap_or(true);
-    let contact = queries::find_contact_of(conn, input.contact_id, input.organisation_id)
+    let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?
         .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
     let questionnaire = &registry
@@ -197,7 +190,7 @@ pub async fn issue_invitation(
                     format!("this questionnaire is in {offered}: give one of these"),
                 )
             })?,
-        None => questionnaire.pick_lang(Lang::parse(&contact.language)),
+        None => questionnaire.pick_lang(Some(contact.language)),
     };
     let invitation_id = Uuid::new_v4();
     // 256 bits (43 characters of 62 symbols each), unguessable without the secret key.
@@ -221,11 +214,11 @@ pub async fn issue_invitation(
             "the link would expire after the latest date this service accepts",
         )
     })?;
-    let token_sha256 = token_hash(&token);
+    let token_sha256 = token::token_sha256(&token);
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let response = queries::ensure_response(tx, campaign.id, contact.organisation_id).await?;
-            let revoked_previous = queries::revoke_active_invitations(tx, campaign.id, contact.id).await?;
+            let response = db::responses::ensure_response(tx, campaign.id, contact.organisation_id).await?;
+            let revoked_previous = db::invitations::revoke_active_invitations(tx, campaign.id, contact.id).await?;
             let invitation = Invitation {
                 id: invitation_id,
                 campaign_id: campaign.id,
@@ -233,16 +226,16 @@ pub async fn issue_invitation(
                 contact_id: contact.id,
                 response_id: response.id,
                 token_sha256,
-                language: language.code().into(),
+                language,
                 created_at: now,
                 expires_at,
                 revoked_at: None,
                 last_used_at: None,
                 link_key_id: Some(link_key_id),
             };
-            queries::insert_invitation(tx, &invitation).await?;
+            db::invitations::insert_invitation(tx, &invitation).await?;
             let email_job_id = if send_email {
-                crate::jobs::campaign_mail::queue_invitation(tx, jobs, invitation.id, contact.id, campaign.id).await?
+                crate::jobs::campaign_mail::queue_invitation(tx, jobs, invitation.id).await?
             } else {
                 None
             };

@@ -2,10 +2,11 @@
 
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::jobs::{self as q, Job};
+use crate::db::jobs as q;
+pub use crate::db::jobs::Job;
 use crate::error::AppError;
 use crate::jobs::{self, Jobs};
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use uuid::Uuid;
 

@@ -2,15 +2,21 @@
 //! what it did in the audit log; handlers only parse input and render output.
 
 pub mod accounts;
+pub mod audit;
 pub mod campaign_lifecycle;
 pub mod campaign_progress;
 pub mod campaigns;
 pub mod jobs;
+pub mod listings;
 pub mod organisations;
+pub mod outbox;
+pub mod questionnaires;
 pub mod responses;
-pub mod templates;
 
-use diesel_async::AsyncPgConnection;
+/// The connection type every service takes (defined once, in `db`).
+pub use crate::db::Conn;
 
-/// The connection type every service takes.
-pub type Conn = AsyncPgConnection;
+/// Whether the database answers (the health check).
+pub async fn database_answers(conn: &mut Conn) -> Result<(), crate::error::AppError> {
+    Ok(crate::db::ping(conn).await?)
+}

@@ -1,14 +1,15 @@
 //! Organisations (own production bases and suppliers) and their contacts.
 
 use super::Conn;
+use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::models::{Contact, Organisation};
-use crate::db::queries;
+pub use crate::db::models::{Contact, Organisation};
 use crate::domain::i18n::Lang;
+use crate::domain::states::OrganisationKind;
 use crate::domain::text;
 use crate::error::{from_validator, AppError};
 use chrono::Utc;
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -47,7 +48,7 @@ impl NewOrganisation {
 }
 
 fn valid_kind(kind: &str) -> Result<(), ValidationError> {
-    if kind == "production_base" || kind == "supplier" {
+    if OrganisationKind::parse(kind).is_some() {
         Ok(())
     } else {
         Err(ValidationError::new("kind")
@@ -112,7 +113,10 @@ pub async fn create_organisation(
     let now = Utc::now();
     let org = Organisation {
         id: Uuid::new_v4(),
-        kind: input.kind,
+        // Checked by `valid_kind` above.
+        kind: OrganisationKind::parse(&input.kind).ok_or_else(|| {
+            AppError::field("kind", "must be \"production_base\" or \"supplier\"")
+        })?,
         name: input.name,
         country: input.country,
         sector: input.sector,
@@ -122,7 +126,7 @@ pub async fn create_organisation(
     };
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let org = queries::insert_organisation(tx, &org).await?;
+            let org = db::organisations::insert_organisation(tx, &org).await?;
             audit::append(
                 tx,
                 actor,
@@ -148,7 +152,7 @@ pub async fn add_contact(
 ) -> Result<Contact, AppError> {
     input.clean()?;
     input.validate().map_err(from_validator)?;
-    queries::find_organisation(conn, organisation_id)
+    db::organisations::find_organisation(conn, organisation_id)
         .await?
         .ok_or(AppError::NotFound("organisation"))?;
     let contact = Contact {
@@ -156,21 +160,26 @@ pub async fn add_contact(
         organisation_id,
         name: input.name,
         email: input.email,
-        language: input.language.unwrap_or_else(|| "en".into()),
+        // Checked by `valid_language` above.
+        language: input
+            .language
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(Lang::En),
         job_title: input.job_title,
         created_at: Utc::now(),
     };
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let contact = queries::insert_contact(tx, &contact).await.map_err(|e| {
-                match AppError::from(e) {
+            let contact = db::organisations::insert_contact(tx, &contact)
+                .await
+                .map_err(|e| match AppError::from(e) {
                     AppError::Conflict(_) => AppError::field(
                         "email",
                         "this organisation already has a contact with this email",
                     ),
                     other => other,
-                }
-            })?;
+                })?;
             audit::append(
                 tx,
                 actor,
@@ -185,4 +194,16 @@ pub async fn add_contact(
         .scope_boxed()
     })
     .await
+}
+
+/// An organisation with its contacts; `NotFound` when there is no such organisation.
+pub async fn find_with_contacts(
+    conn: &mut Conn,
+    id: Uuid,
+) -> Result<(Organisation, Vec<Contact>), AppError> {
+    let org = db::organisations::find_organisation(conn, id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    let contacts = db::organisations::contacts_of(conn, id).await?;
+    Ok((org, contacts))
 }

@@ -4,20 +4,22 @@
 //! Everything here is reached through [`LinkSession`], which can only be made from a
 //! valid link token, and carries the one response that link may touch.
 
-use super::campaigns::token_hash;
-use super::templates::{LoadedVersion, TemplateRegistry};
+use super::questionnaires::{LoadedVersion, QuestionnaireRegistry};
 use super::Conn;
+use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
-use crate::db::models::{
+pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
-use crate::db::queries;
 use crate::domain::answers::{parse_form, Answers, FieldError, Mode, RawInput};
+use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::{Lang, Msg};
 use crate::domain::risk::{self, overall_band};
+use crate::domain::states::ResponseStatus;
+use crate::domain::token;
 use crate::error::AppError;
 use chrono::{Duration, Utc};
-use diesel_async::scoped_futures::ScopedFutureExt;
+use scoped_futures::ScopedFutureExt;
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -54,7 +56,7 @@ pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), Ap
     if session.invitation.last_used_at.is_some_and(|t| t >= since) {
         return Ok(());
     }
-    queries::record_link_use(conn, session.invitation.id, since).await?;
+    db::invitations::record_link_use(conn, session.invitation.id, since).await?;
     Ok(())
 }
 
@@ -63,14 +65,14 @@ pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), Ap
 /// recorded by [`current`] and [`save`].
 pub async fn open_link(
     conn: &mut Conn,
-    registry: &TemplateRegistry,
+    registry: &QuestionnaireRegistry,
     token: &str,
 ) -> Result<Option<LinkSession>, AppError> {
-    if token.len() != 43 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
+    if !token::is_well_formed(token) {
         return Ok(None);
     }
     let Some((invitation, campaign, organisation, contact)) =
-        queries::find_link(conn, &token_hash(token)).await?
+        db::invitations::find_link(conn, &token::token_sha256(token)).await?
     else {
         return Ok(None);
     };
@@ -96,10 +98,10 @@ pub async fn current(
     session: &LinkSession,
 ) -> Result<(Response, Answers), AppError> {
     record_use(conn, session).await?;
-    let response = queries::find_response(conn, session.response_id())
+    let response = db::responses::find_response(conn, session.response_id())
         .await?
         .ok_or(AppError::NotFound("response"))?;
-    let answers = queries::load_answers(conn, response.id).await?;
+    let answers = db::responses::load_answers(conn, response.id).await?;
     Ok((response, answers))
 }
 
@@ -155,13 +157,13 @@ pub async fn save(
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             record_use(tx, session).await?;
-            let response = queries::lock_response(tx, response_id).await?;
-            if response.status == "submitted" {
+            let response = db::responses::lock_response(tx, response_id).await?;
+            if response.status == ResponseStatus::Submitted {
                 return Ok(SaveOutcome::AlreadySubmitted { response });
             }
-            let previous = queries::load_answers(tx, response_id).await?;
+            let previous = db::responses::load_answers(tx, response_id).await?;
             let mut parsed = parse_form(q, input, &previous, lang, mode);
-            let stored: HashMap<Uuid, i64> = queries::evidence_sizes(tx, response_id)
+            let stored: HashMap<Uuid, i64> = db::evidence::evidence_sizes(tx, response_id)
                 .await?
                 .into_iter()
                 .map(|(id, size)| (id, i64::from(size)))
@@ -203,7 +205,7 @@ pub async fn save(
                     continue;
                 }
                 total += size;
-                queries::insert_evidence(
+                db::evidence::insert_evidence(
                     tx,
                     &NewEvidenceFile {
                         id: file_id,
@@ -222,7 +224,7 @@ pub async fn save(
                     meta.insert("file_id".into(), json!(file_id));
                 }
             }
-            queries::replace_answers(tx, response_id, &parsed.answers, contact_id).await?;
+            db::responses::replace_answers(tx, response_id, &parsed.answers, contact_id).await?;
             // Files no answer refers to any more (replaced, or their question hidden or
             // cleared) go with the answers that referred to them.
             let referenced: Vec<Uuid> = parsed
@@ -230,8 +232,8 @@ pub async fn save(
                 .values()
                 .filter_map(evidence_file_id)
                 .collect();
-            queries::delete_evidence_except(tx, response_id, &referenced).await?;
-            queries::touch_response(tx, response_id, lang.code()).await?;
+            db::evidence::delete_evidence_except(tx, response_id, &referenced).await?;
+            db::responses::touch_response(tx, response_id, lang).await?;
             if mode == Mode::Draft || !parsed.errors.is_empty() {
                 return Ok(SaveOutcome::Saved {
                     answers: parsed.answers,
@@ -251,24 +253,24 @@ pub async fn save(
                     severity: f.severity.into(),
                     likelihood: f.likelihood.into(),
                     score: f.score.into(),
-                    band: f.band.as_str().into(),
+                    band: f.band,
                     critical: f.critical,
                     answer: if f.rows.is_empty() {
                         f.answer.clone()
                     } else {
                         json!({"rows": f.rows, "values": f.answer})
                     },
-                    status: "open".into(),
+                    status: FlagStatus::Open,
                     created_at: now,
                     updated_at: now,
                     affected_workers: f.affected_workers.and_then(|n| i32::try_from(n).ok()),
                     workforce: f.workforce.and_then(|n| i32::try_from(n).ok()),
                 })
                 .collect();
-            queries::insert_flags(tx, &rows).await?;
+            db::flags::insert_flags(tx, &rows).await?;
             let fingerprint = answers_fingerprint(&parsed.answers);
             let response =
-                queries::mark_submitted(tx, response_id, contact_id, lang.code(), &fingerprint)
+                db::responses::mark_submitted(tx, response_id, contact_id, lang, &fingerprint)
                     .await?;
             let worst = overall_band(raised.iter().map(|f| &f.band));
             audit::append(
@@ -298,16 +300,16 @@ pub async fn save(
 
 /// The flags of a response.
 pub async fn flags(conn: &mut Conn, response_id: Uuid) -> Result<Vec<Flag>, AppError> {
-    Ok(queries::flags_of(conn, response_id).await?)
+    Ok(db::flags::flags_of(conn, response_id).await?)
 }
 
 /// A stored flag as the rating sees it (`None` for an indicator or band this build does
 /// not know, which a migration would have to bring first).
 pub fn flag_facts(f: &Flag) -> Option<crate::domain::rating::FlagFacts> {
-    use crate::domain::{indicator::Indicator, risk::Band};
+    use crate::domain::indicator::Indicator;
     Some(crate::domain::rating::FlagFacts {
         indicator: Indicator::parse(&f.indicator)?,
-        band: Band::parse(&f.band)?,
+        band: f.band,
         knock_out: f.critical,
         score: u8::try_from(f.score).ok()?,
         affected_workers: f.affected_workers.and_then(|n| u32::try_from(n).ok()),
@@ -330,23 +332,49 @@ pub async fn organisation_rating(
     conn: &mut Conn,
     organisation_id: Uuid,
 ) -> Result<(crate::domain::rating::Rating, Vec<RatedResponse>, Vec<Flag>), AppError> {
-    queries::find_organisation(conn, organisation_id)
+    db::organisations::find_organisation(conn, organisation_id)
         .await?
         .ok_or(AppError::NotFound("organisation"))?;
-    let latest: Vec<RatedResponse> = queries::latest_submitted_responses(conn, organisation_id)
-        .await?
-        .into_iter()
-        .map(
-            |(response_id, template_id, version, submitted_at)| RatedResponse {
-                response_id,
-                template_id,
-                version,
-                submitted_at,
-            },
-        )
-        .collect();
+    let latest: Vec<RatedResponse> =
+        db::responses::latest_submitted_responses(conn, organisation_id)
+            .await?
+            .into_iter()
+            .map(
+                |(response_id, template_id, version, submitted_at)| RatedResponse {
+                    response_id,
+                    template_id,
+                    version,
+                    submitted_at,
+                },
+            )
+            .collect();
     let ids: Vec<Uuid> = latest.iter().map(|r| r.response_id).collect();
-    let flags = queries::flags_of_responses(conn, &ids).await?;
+    let flags = db::flags::flags_of_responses(conn, &ids).await?;
     let facts: Vec<_> = flags.iter().filter_map(flag_facts).collect();
     Ok((crate::domain::rating::Rating::of(&facts), latest, flags))
+}
+
+/// A response and the questionnaire version its campaign is pinned to (`None` when the
+/// version is not loaded); `NotFound` when there is no such response.
+pub async fn find_response(
+    conn: &mut Conn,
+    registry: &QuestionnaireRegistry,
+    id: Uuid,
+) -> Result<(Response, Option<Arc<LoadedVersion>>), AppError> {
+    let response = db::responses::find_response(conn, id)
+        .await?
+        .ok_or(AppError::NotFound("response"))?;
+    let campaign = db::campaigns::find_campaign(conn, response.campaign_id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    Ok((response, registry.get(campaign.template_version_id)))
+}
+
+/// An evidence file (name, content type, bytes) of the link's own response only.
+pub async fn evidence(
+    conn: &mut Conn,
+    session: &LinkSession,
+    file_id: Uuid,
+) -> Result<Option<(String, String, Vec<u8>)>, AppError> {
+    Ok(db::evidence::find_evidence_of(conn, file_id, session.response_id()).await?)
 }

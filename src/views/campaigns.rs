@@ -3,7 +3,7 @@
 //! contacts with their actions) and an organisation's timeline.
 
 use super::staff::StaffNav;
-use crate::services::campaign_progress::{ContactProgress, OrganisationProgress, Progress};
+use crate::domain::progress::{ContactProgress, OrganisationProgress, Progress};
 use askama::Template;
 
 pub struct ListItem {
@@ -33,14 +33,20 @@ pub struct NewCampaignPage {
     pub title: String,
     pub nav: StaffNav,
     pub errors: Vec<(String, String)>,
-    /// (value, label) of each stored questionnaire version.
-    pub versions: Vec<(String, String)>,
-    /// (id, label) of each active organisation.
-    pub organisations: Vec<(String, String)>,
+    /// (value, label, selected) of each stored questionnaire version.
+    pub versions: Vec<(String, String, bool)>,
+    /// (id, label, checked) of each active organisation.
+    pub organisations: Vec<(String, String, bool)>,
     pub name: String,
     pub deadline: String,
     pub message: String,
     pub reminders: String,
+    pub weekly_after: String,
+    pub kind: String,
+    pub country: String,
+    pub sector: String,
+    pub business_unit: String,
+    pub use_filter: bool,
 }
 
 #[derive(Template)]

@@ -3,5 +3,8 @@
 
 pub mod campaigns;
 pub mod form;
+pub mod outbox;
 pub mod pages;
+pub mod respondent;
 pub mod staff;
+pub mod tables;

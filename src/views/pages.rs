@@ -71,7 +71,7 @@ pub struct MessagePage {
 }
 
 /// A questionnaire on the home page.
-pub struct TemplateSummary {
+pub struct QuestionnaireSummary {
     pub id: String,
     pub version: u32,
     pub title: String,
@@ -84,5 +84,5 @@ pub struct TemplateSummary {
 pub struct HomePage {
     pub lang: String,
     pub title: String,
-    pub templates: Vec<TemplateSummary>,
+    pub questionnaires: Vec<QuestionnaireSummary>,
 }

@@ -1,6 +1,6 @@
 //! Pages for staff: sign-in, password, and the role-dependent staff area.
 
-use crate::auth::permissions::Permission;
+use crate::auth::permissions::{Permission, Role};
 use crate::auth::principal::StaffUser;
 use askama::Template;
 
@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 8] = [
+        let all: [(&str, &str, Option<Permission>); 9] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -43,6 +43,7 @@ impl StaffNav {
                 Some(Permission::ManageApiTokens),
             ),
             ("/staff/jobs", "Jobs", Some(Permission::ManageJobs)),
+            ("/staff/outbox", "Outbox", Some(Permission::ManageCampaigns)),
         ];
         StaffNav {
             user_name: user.name.clone(),
@@ -125,6 +126,61 @@ pub struct Row {
     pub actions: Vec<(String, String, String, String)>,
 }
 
+impl Row {
+    /// A row without actions.
+    pub fn cells(cells: Vec<String>) -> Row {
+        Row {
+            cells,
+            actions: Vec::new(),
+        }
+    }
+}
+
+/// A row action: a button that posts to `url` (with one hidden field when `field` is
+/// given as `(name, value)`).
+pub fn action(
+    url: String,
+    label: &str,
+    field: Option<(&str, &str)>,
+) -> (String, String, String, String) {
+    let (name, value) = field.unwrap_or_default();
+    (url, label.into(), name.into(), value.into())
+}
+
+/// What a table page shows after a create form was posted.
+#[derive(Default)]
+pub struct Feedback {
+    /// A secret shown once: (label, secret).
+    pub reveal: Option<(String, String)>,
+    pub notice: String,
+    /// (field, message)
+    pub errors: Vec<(String, String)>,
+}
+
+impl Feedback {
+    pub fn notice(notice: String) -> Feedback {
+        Feedback {
+            notice,
+            ..Feedback::default()
+        }
+    }
+
+    /// A secret shown once, under `label`.
+    pub fn reveal(label: String, secret: String) -> Feedback {
+        Feedback {
+            reveal: Some((label, secret)),
+            ..Feedback::default()
+        }
+    }
+
+    pub fn errors(errors: Vec<(String, String)>) -> Feedback {
+        Feedback {
+            errors,
+            ..Feedback::default()
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "staff/table.html")]
 pub struct TablePage {
@@ -144,6 +200,60 @@ pub struct TablePage {
     pub form_action: String,
     pub form_submit: String,
     pub form_fields: Vec<FormField>,
+}
+
+impl TablePage {
+    /// An empty table page of the staff area, `current` being its place in the navigation.
+    pub fn new(user: &StaffUser, current: &str, title: &str, intro: &str) -> TablePage {
+        TablePage {
+            lang: "en".into(),
+            title: title.into(),
+            nav: StaffNav::new(user, current),
+            intro: intro.into(),
+            headers: Vec::new(),
+            rows: Vec::new(),
+            empty: "Nothing here yet.".into(),
+            reveal: String::new(),
+            reveal_label: String::new(),
+            notice: String::new(),
+            errors: Vec::new(),
+            form_action: String::new(),
+            form_submit: String::new(),
+            form_fields: Vec::new(),
+        }
+    }
+
+    pub fn headers(mut self, headers: &[&str]) -> TablePage {
+        self.headers = headers.iter().map(|h| h.to_string()).collect();
+        self
+    }
+
+    /// The create form above the table.
+    pub fn form(mut self, action: &str, submit: &str, fields: Vec<FormField>) -> TablePage {
+        self.form_action = action.into();
+        self.form_submit = submit.into();
+        self.form_fields = fields;
+        self
+    }
+
+    /// The outcome of a create form, shown above the table.
+    pub fn with(mut self, feedback: Feedback) -> TablePage {
+        if let Some((label, secret)) = feedback.reveal {
+            self.reveal_label = label;
+            self.reveal = secret;
+        }
+        self.notice = feedback.notice;
+        self.errors = feedback.errors;
+        self
+    }
+}
+
+/// The roles as options of a select field.
+pub fn role_options() -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), r.as_str().to_string()))
+        .collect()
 }
 
 /// A field of a create form.

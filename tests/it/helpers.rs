@@ -8,8 +8,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use hrdd_survey::config::Settings;
 use hrdd_survey::db::admin;
 use hrdd_survey::embedded_pg::EmbeddedPostgres;
-use hrdd_survey::routes::AppState;
 use hrdd_survey::startup::Application;
+use hrdd_survey::state::AppState;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use tokio::sync::OnceCell;
@@ -400,12 +400,13 @@ impl TestApp {
         c["id"].as_str().unwrap().to_string()
     }
 
-    /// Issues a link; returns (path of the link, response id).
+    /// Issues a link without its email (the caller uses the link); returns (path of the
+    /// link, response id).
     pub async fn invite(&self, campaign: &str, org: &str, contact: &str) -> (String, String) {
         let inv: Value = self
             .post_json(
                 &format!("/api/v1/campaigns/{campaign}/invitations"),
-                &json!({"organisation_id": org, "contact_id": contact}),
+                &json!({"organisation_id": org, "contact_id": contact, "send_email": false}),
             )
             .await
             .json()

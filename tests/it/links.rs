@@ -9,8 +9,8 @@ use diesel_async::RunQueryDsl;
 use hrdd_survey::auth::links::{link_token, LinkKeys};
 use hrdd_survey::auth::token_sha256;
 use hrdd_survey::db::audit::Actor;
+use hrdd_survey::db::invitations;
 use hrdd_survey::db::models::Invitation;
-use hrdd_survey::db::queries;
 use hrdd_survey::services::campaigns::{self, NewInvitation};
 use uuid::Uuid;
 
@@ -22,7 +22,7 @@ fn token_of(link: &str) -> &str {
 
 async fn invitation(app: &TestApp, token: &str) -> Invitation {
     let mut conn = app.state.pool.get().await.unwrap();
-    queries::find_link(&mut conn, &token_sha256(token))
+    invitations::find_link(&mut conn, &token_sha256(token))
         .await
         .unwrap()
         .expect("a usable link")

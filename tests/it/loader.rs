@@ -7,7 +7,7 @@
 use hrdd_survey::domain::i18n::Lang;
 use hrdd_survey::domain::indicator::Indicator;
 use hrdd_survey::domain::questionnaire::{self, Question, Questionnaire, TemplateFile};
-use hrdd_survey::services::templates::check_dir;
+use hrdd_survey::services::questionnaires::check_dir;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

@@ -278,8 +278,30 @@ pub(crate) fn text_body(message: &str) -> String {
             }
             String::from_utf8(out).unwrap()
         }
+        "base64" => String::from_utf8(decode_base64(body)).unwrap(),
         other => panic!("unexpected Content-Transfer-Encoding {other}"),
     }
+}
+
+/// Standard base64, whitespace ignored (lettre encodes mostly non-ASCII text so).
+fn decode_base64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let v = ALPHABET.iter().position(|a| *a == c).expect("base64 digit") as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
 }
 
 /// The path of the reset link in a message (`/password/reset/<token>`), checking that

@@ -6,12 +6,13 @@
 
 mod access;
 mod api;
+mod api_shapes;
+mod architecture;
 mod audit_chain;
 mod auth;
 mod auth_hardening;
 mod browser;
-mod campaign_pages;
-mod campaigns;
+mod campaign_mail;
 mod cli;
 mod database;
 mod embedded;
@@ -22,9 +23,11 @@ mod jobs;
 mod links;
 mod loader;
 mod mail;
+mod outbox_viewer;
 mod plans;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;
 mod risk_rules_v3;
+mod route_scan;
 mod scale;

@@ -13,7 +13,7 @@ use diesel::connection::InstrumentationEvent;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use hrdd_survey::auth::{new_token, session, token_sha256};
-use hrdd_survey::db::queries;
+use hrdd_survey::db::invitations;
 use hrdd_survey::db::schema::api_tokens;
 use hrdd_survey::services::accounts;
 use std::sync::{Arc, Mutex};
@@ -174,7 +174,9 @@ async fn look_ups_by_token_hash_use_an_index_at_realistic_size() {
             .get_result(&mut admin)
             .await
             .unwrap();
-    let found = queries::find_link(&mut conn, &token_hash).await.unwrap();
+    let found = invitations::find_link(&mut conn, &token_hash)
+        .await
+        .unwrap();
     assert!(found.is_some(), "the seeded link is found");
     let sql = lookup_sql(&seen, "invitations");
     let p = plan(

@@ -1,0 +1,293 @@
+//! Delivery benchmark: the job worker delivering campaign emails (clarification
+//! requests: each rendered at send time, its link recomputed from the invitation) to a
+//! local SMTP sink, against a plain lettre send loop (the same pooled transport, the
+//! same number of prebuilt messages) to the same sink in the same run.
+//!
+//!     cargo bench --bench outbox_delivery
+//!
+//! Settings: BENCH_MESSAGES (default 3000), BENCH_WORKERS (default 4: worker tasks
+//! running `run_due` side by side, as several worker processes would; the baseline
+//! uses as many concurrent send loops). The sink is a task here: it speaks just enough
+//! SMTP and discards every message. Only 127.0.0.1 is ever a target.
+
+use hrdd_survey::config::Settings;
+use hrdd_survey::db::admin;
+use hrdd_survey::db::audit::Actor;
+use hrdd_survey::email::{build_message, Email, Mailer, Transport};
+use hrdd_survey::jobs::{campaign_mail, run_due, Jobs, Worker};
+use hrdd_survey::services::{campaigns, organisations};
+use hrdd_survey::startup::Application;
+use lettre::AsyncTransport;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An SMTP sink: accepts everything, keeps nothing, counts messages.
+async fn sink(count: Arc<AtomicU64>) -> anyhow::Result<u16> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let _ = stream.set_nodelay(true);
+            let count = count.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read);
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut line = String::new();
+                let mut in_data = false;
+                loop {
+                    line.clear();
+                    match lines.read_line(&mut line).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    if in_data {
+                        if line == ".\r\n" || line == ".\n" {
+                            in_data = false;
+                            count.fetch_add(1, Ordering::Relaxed);
+                            let _ = write.write_all(b"250 2.0.0 queued\r\n").await;
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    if write.write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    Ok(port)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("outbox_delivery: not run (use `cargo bench --bench outbox_delivery`)");
+        return Ok(());
+    }
+    let messages = env_num("BENCH_MESSAGES", 3000) as usize;
+    let workers = env_num("BENCH_WORKERS", 4).max(1) as usize;
+    let admin_url = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => admin::with_database(&url, "postgres"),
+        _ => "postgres://postgres@127.0.0.1:5432/postgres".to_string(),
+    };
+    let db = format!("hrdd_bench_outbox_{}", std::process::id());
+    admin::create_database(&admin_url, &db, None).await?;
+    let url = admin::with_database(&admin_url, &db);
+    let result = run(&url, messages, workers).await;
+    admin::drop_database(&admin_url, &db).await?;
+    println!("{}", result?);
+    Ok(())
+}
+
+async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<String> {
+    hrdd_survey::db::run_migrations(url).await?;
+    let data_dir = tempfile::tempdir()?;
+    let vars = [
+        ("HRDD_LISTEN", "127.0.0.1:0".to_string()),
+        (
+            "HRDD_TEMPLATES_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/survey_templates").to_string(),
+        ),
+        (
+            "HRDD_SECRET_KEY",
+            "benchmark-secret-key-of-at-least-32-chars".to_string(),
+        ),
+        ("HRDD_DATA_DIR", data_dir.path().display().to_string()),
+        // The application's own worker stays idle: the benchmark runs its workers.
+        ("HRDD_JOB_POLL_SECONDS", "3600".to_string()),
+    ];
+    let settings = Settings::from_sources(None, |k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })?;
+    let app = Application::build(settings, url).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+
+    // 20 contacts with links; `messages` clarification requests spread over them.
+    let mut conn = state.pool.get().await?;
+    let campaign = campaigns::create_campaign(
+        &mut conn,
+        &state.audit_key,
+        &state.registry,
+        &Actor::System,
+        campaigns::NewCampaign {
+            name: "Benchmark".into(),
+            template_id: "forced-labour".into(),
+            template_version: None,
+            deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(30),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut invitations = Vec::new();
+    for n in 0..20 {
+        let org = organisations::create_organisation(
+            &mut conn,
+            &state.audit_key,
+            &Actor::System,
+            organisations::NewOrganisation {
+                kind: "supplier".into(),
+                name: format!("Bench supplier {n}"),
+                country: "VN".into(),
+                sector: None,
+                external_ref: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let contact = organisations::add_contact(
+            &mut conn,
+            &state.audit_key,
+            &Actor::System,
+            org.id,
+            organisations::NewContact {
+                name: "Bench".into(),
+                email: format!("bench{n}@example.com"),
+                language: None,
+                job_title: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let issued = campaigns::issue_invitation(
+            &mut conn,
+            &state.audit_key,
+            &state.registry,
+            &Actor::System,
+            &state.link_keys,
+            &state.jobs,
+            &base,
+            campaign.id,
+            campaigns::NewInvitation {
+                organisation_id: org.id,
+                contact_id: contact.id,
+                language: None,
+                valid_days: None,
+                send_email: Some(false),
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        invitations.push(issued.invitation_id);
+    }
+    let jobs = Jobs::new();
+    for n in 0..messages {
+        campaign_mail::queue_clarification(
+            &mut conn,
+            &jobs,
+            invitations[n % invitations.len()],
+            uuid::Uuid::new_v4(),
+            "Please confirm the number of workers in question 3.",
+        )
+        .await?;
+    }
+    drop(conn);
+
+    let count = Arc::new(AtomicU64::new(0));
+    let port = sink(count.clone()).await?;
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let mailer = Mailer {
+        transport: Transport::from_settings(Some(&smtp_url), data_dir.path())?,
+        from: "HRDD Survey <no-reply@hrdd-survey.invalid>".parse()?,
+    };
+
+    // Baseline: the same pooled lettre transport sending prebuilt messages, with as
+    // many concurrent loops as the workers.
+    let Transport::Smtp(smtp) = mailer.transport.clone() else {
+        anyhow::bail!("SMTP transport expected");
+    };
+    let email = Email {
+        to: "bench0@example.com".into(),
+        subject: "Question about the answers of Bench supplier 0 (Benchmark)".into(),
+        text: "Dear Bench,\n\nPlease confirm the number of workers in question 3.\n\nhttp://127.0.0.1/r/0123456789012345678901234567890123456789012\n".into(),
+        html: None,
+    };
+    let prebuilt: Vec<_> = (0..messages)
+        .map(|_| build_message(uuid::Uuid::new_v4(), &mailer.from, &email))
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let per_loop = messages.div_ceil(workers);
+    let started = Instant::now();
+    let mut loops = Vec::new();
+    let mut prebuilt = prebuilt.into_iter();
+    for _ in 0..workers {
+        let chunk: Vec<_> = prebuilt.by_ref().take(per_loop).collect();
+        let smtp = smtp.clone();
+        loops.push(tokio::spawn(async move {
+            for m in chunk {
+                smtp.send(m).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for l in loops {
+        l.await??;
+    }
+    let baseline_secs = started.elapsed().as_secs_f64();
+    let baseline_sent = count.swap(0, Ordering::Relaxed);
+
+    // The worker: claim, render (link recomputed), send, record — `workers` side by side.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let mut worker = Worker::new(
+            state.pool.clone(),
+            Jobs::new(),
+            mailer.clone(),
+            state.audit_key.clone(),
+            base.clone(),
+        )
+        .with_campaign_mail(state.link_keys.clone(), "Bench Company".into());
+        worker.batch = 50;
+        tasks.push(tokio::spawn(async move { run_due(&worker).await }));
+    }
+    let mut done = 0;
+    for t in tasks {
+        done += t.await??.done;
+    }
+    let worker_secs = started.elapsed().as_secs_f64();
+    let worker_sent = count.load(Ordering::Relaxed);
+    anyhow::ensure!(done == messages, "{done} of {messages} delivered");
+    anyhow::ensure!(
+        worker_sent as usize == messages,
+        "the sink got {worker_sent}"
+    );
+
+    let baseline_rate = baseline_sent as f64 / baseline_secs;
+    let worker_rate = worker_sent as f64 / worker_secs;
+    Ok(format!(
+        "messages: {messages}, concurrency: {workers}\n\
+         lettre loop: {baseline_sent} in {baseline_secs:.2} s = {baseline_rate:.0} msg/s\n\
+         worker:      {worker_sent} in {worker_secs:.2} s = {worker_rate:.0} msg/s\n\
+         ratio worker / lettre: {:.2}",
+        worker_rate / baseline_rate
+    ))
+}

@@ -1,0 +1,370 @@
+//! Queries for campaign emails (`jobs::campaign_mail`) and the reminder scheduler
+//! (`jobs::campaign_schedule`). A campaign email is a `send_email` job with an
+//! `email_outbox` row that names its purpose, campaign, invitation, contact and reminder
+//! step; its subject column holds the campaign's name and its body stays empty until
+//! it is sent (the body carries the personal link, which is never stored).
+
+use super::models::Invitation;
+use super::schema::{campaigns, contacts, email_outbox, invitations, organisations, users};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+type Conn = AsyncPgConnection;
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Which invitations a batch of campaign emails goes to.
+pub enum Targets<'a> {
+    /// One invitation.
+    Invitation(Uuid),
+    /// Reminder recipients of a campaign: the active links of active contacts of active
+    /// organisations whose response is not submitted, at time `now`.
+    Unsubmitted {
+        campaign_id: Uuid,
+        now: DateTime<Utc>,
+    },
+    /// Several invitations.
+    Invitations(&'a [Uuid]),
+}
+
+/// Queues one `send_email` job and one outbox row per target invitation, in two
+/// statements whatever the number; a target whose key (`{key_prefix}{invitation or
+/// contact}{key_suffix}`, see `key_by_contact`) was used before is skipped. Returns the
+/// new job ids.
+#[allow(clippy::too_many_arguments)]
+pub async fn queue_for_invitations(
+    conn: &mut Conn,
+    targets: Targets<'_>,
+    purpose: &str,
+    key_prefix: &str,
+    key_by_contact: bool,
+    key_suffix: &str,
+    body: Option<&str>,
+    reminder_step: Option<i32>,
+) -> QueryResult<Vec<Uuid>> {
+    let filter = match &targets {
+        Targets::Invitation(_) => "i.id = $6",
+        Targets::Invitations(_) => "i.id = ANY($7)",
+        Targets::Unsubmitted { .. } => {
+            "i.campaign_id = $6 AND i.revoked_at IS NULL AND i.expires_at > $8 \
+             AND c.deactivated_at IS NULL AND o.deactivated_at IS NULL \
+             AND r.status <> 'submitted'"
+        }
+    };
+    let key_of = if key_by_contact {
+        "i.contact_id"
+    } else {
+        "i.id"
+    };
+    let sql = format!(
+        "WITH targets AS ( \
+           SELECT i.id AS invitation_id, i.campaign_id, i.contact_id, c.email, k.name, \
+                  $1 || {key_of}::text || $2 AS key \
+             FROM invitations i \
+             JOIN contacts c ON c.id = i.contact_id \
+             JOIN organisations o ON o.id = i.organisation_id \
+             JOIN responses r ON r.id = i.response_id \
+             JOIN campaigns k ON k.id = i.campaign_id \
+            WHERE {filter}), \
+         j AS ( \
+           INSERT INTO jobs (id, kind, dedup_key) \
+           SELECT gen_random_uuid(), 'send_email', key FROM targets \
+           ON CONFLICT DO NOTHING RETURNING id, dedup_key) \
+         INSERT INTO email_outbox (id, job_id, to_address, subject, text_body, purpose, \
+                                   campaign_id, invitation_id, contact_id, reminder_step) \
+         SELECT j.id, j.id, t.email, t.name, coalesce($3, ''), $4, t.campaign_id, \
+                t.invitation_id, t.contact_id, $5 \
+           FROM j JOIN targets t ON t.key = j.dedup_key \
+         RETURNING id"
+    );
+    let (one, many, now) = match targets {
+        Targets::Invitation(id) => (Some(id), Vec::new(), None),
+        Targets::Invitations(ids) => (None, ids.to_vec(), None),
+        Targets::Unsubmitted { campaign_id, now } => (Some(campaign_id), Vec::new(), Some(now)),
+    };
+    let rows: Vec<Id> = diesel::sql_query(sql)
+        .bind::<Text, _>(key_prefix)
+        .bind::<Text, _>(key_suffix)
+        .bind::<Nullable<Text>, _>(body)
+        .bind::<Text, _>(purpose)
+        .bind::<Nullable<Integer>, _>(reminder_step)
+        .bind::<Nullable<SqlUuid>, _>(one)
+        .bind::<Array<SqlUuid>, _>(many)
+        .bind::<Nullable<Timestamptz>, _>(now)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Queues one message to an address that is not a contact (the escalation to the
+/// campaign owner), body stored (it carries no personal link).
+#[allow(clippy::too_many_arguments)]
+pub async fn queue_plain(
+    conn: &mut Conn,
+    dedup_key: &str,
+    to: &str,
+    subject: &str,
+    text: &str,
+    html: Option<&str>,
+    purpose: &str,
+    campaign_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    let id = Uuid::new_v4();
+    let Some(id) = super::jobs::insert(
+        conn,
+        id,
+        "send_email",
+        &serde_json::json!({}),
+        Utc::now(),
+        Some(dedup_key),
+        crate::jobs::DEFAULT_MAX_ATTEMPTS,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    diesel::insert_into(email_outbox::table)
+        .values((
+            email_outbox::id.eq(id),
+            email_outbox::job_id.eq(id),
+            email_outbox::to_address.eq(to),
+            email_outbox::subject.eq(subject),
+            email_outbox::text_body.eq(text),
+            email_outbox::html_body.eq(html),
+            email_outbox::purpose.eq(purpose),
+            email_outbox::campaign_id.eq(campaign_id),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(Some(id))
+}
+
+/// What the send-time rendering of a campaign email needs.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    pub purpose: Option<String>,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: Option<String>,
+    pub reminder_step: Option<i32>,
+    pub invitation: Option<Invitation>,
+    pub contact_name: Option<String>,
+    pub organisation_name: Option<String>,
+    pub campaign_id: Option<Uuid>,
+    pub campaign_name: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub message: Option<String>,
+    pub owner_email: Option<String>,
+}
+
+/// The outbox row of job `job_id` with its invitation, contact, organisation, campaign
+/// and the campaign owner's address.
+pub async fn context_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option<MailContext>> {
+    #[allow(clippy::type_complexity)]
+    let row: Option<(
+        Option<String>,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<i32>,
+        Option<Uuid>,
+        Option<Uuid>,
+    )> = email_outbox::table
+        .filter(email_outbox::job_id.eq(job_id))
+        .select((
+            email_outbox::purpose,
+            email_outbox::to_address,
+            email_outbox::subject,
+            email_outbox::text_body,
+            email_outbox::html_body,
+            email_outbox::reminder_step,
+            email_outbox::campaign_id,
+            email_outbox::invitation_id,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((
+        purpose,
+        to_address,
+        subject,
+        text_body,
+        html_body,
+        reminder_step,
+        campaign_id,
+        invitation_id,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    let invitation: Option<Invitation> = match invitation_id {
+        None => None,
+        Some(id) => invitations::table
+            .find(id)
+            .select(Invitation::as_select())
+            .first(conn)
+            .await
+            .optional()?,
+    };
+    let mut ctx = MailContext {
+        purpose,
+        to_address,
+        subject,
+        text_body,
+        html_body,
+        reminder_step,
+        invitation: invitation.clone(),
+        contact_name: None,
+        organisation_name: None,
+        campaign_id,
+        campaign_name: None,
+        deadline: None,
+        message: None,
+        owner_email: None,
+    };
+    if let Some(inv) = &invitation {
+        let (contact, organisation): (String, String) = contacts::table
+            .inner_join(organisations::table)
+            .filter(contacts::id.eq(inv.contact_id))
+            .select((contacts::name, organisations::name))
+            .first(conn)
+            .await?;
+        ctx.contact_name = Some(contact);
+        ctx.organisation_name = Some(organisation);
+    }
+    if let Some(campaign) = campaign_id.or(invitation.as_ref().map(|i| i.campaign_id)) {
+        let (name, deadline, message, owner_id): (String, NaiveDate, Option<String>, Option<Uuid>) =
+            campaigns::table
+                .filter(campaigns::id.eq(campaign))
+                .select((
+                    campaigns::name,
+                    campaigns::deadline,
+                    campaigns::message,
+                    campaigns::owner_user_id,
+                ))
+                .first(conn)
+                .await?;
+        let owner = match owner_id {
+            None => None,
+            Some(id) => owner_email(conn, id).await?,
+        };
+        ctx.campaign_id = Some(campaign);
+        ctx.campaign_name = Some(name);
+        ctx.deadline = Some(deadline);
+        ctx.message = message;
+        ctx.owner_email = owner;
+    }
+    Ok(Some(ctx))
+}
+
+/// An open (launched, not closed) campaign as the scheduler sees it.
+#[derive(Debug, Clone, Queryable)]
+pub struct OpenCampaign {
+    pub id: Uuid,
+    pub name: String,
+    pub deadline: NaiveDate,
+    pub reminder_days_before: Vec<i32>,
+    pub reminder_weekly_after: i32,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub owner_user_id: Option<Uuid>,
+}
+
+/// The address of an active staff user.
+pub async fn owner_email(conn: &mut Conn, user_id: Uuid) -> QueryResult<Option<String>> {
+    users::table
+        .find(user_id)
+        .filter(users::disabled_at.is_null())
+        .select(users::email)
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn open_campaigns(conn: &mut Conn) -> QueryResult<Vec<OpenCampaign>> {
+    campaigns::table
+        .filter(campaigns::status.eq(crate::domain::states::CampaignStatus::Open))
+        .filter(campaigns::closed_at.is_null())
+        .select((
+            campaigns::id,
+            campaigns::name,
+            campaigns::deadline,
+            campaigns::reminder_days_before,
+            campaigns::reminder_weekly_after,
+            campaigns::launched_at,
+            campaigns::owner_user_id,
+        ))
+        .order(campaigns::created_at)
+        .load(conn)
+        .await
+}
+
+/// Names of the active organisations of a campaign whose response is not submitted.
+pub async fn unsubmitted_organisations(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+) -> QueryResult<Vec<String>> {
+    use super::schema::responses;
+    responses::table
+        .inner_join(organisations::table)
+        .filter(responses::campaign_id.eq(campaign_id))
+        .filter(responses::status.ne(crate::domain::states::ResponseStatus::Submitted))
+        .filter(organisations::deactivated_at.is_null())
+        .select(organisations::name)
+        .order(organisations::name)
+        .load(conn)
+        .await
+}
+
+/// The `.eml` body of a message is never kept for campaign emails; the row's
+/// delivery status per contact, for the campaign's pages: (contact, purpose, step,
+/// status, last error).
+pub async fn deliveries(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+) -> QueryResult<
+    Vec<(
+        Option<Uuid>,
+        Option<String>,
+        Option<i32>,
+        String,
+        Option<String>,
+    )>,
+> {
+    email_outbox::table
+        .filter(email_outbox::campaign_id.eq(campaign_id))
+        .order(email_outbox::created_at)
+        .select((
+            email_outbox::contact_id,
+            email_outbox::purpose,
+            email_outbox::reminder_step,
+            email_outbox::status,
+            email_outbox::last_error,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Queues a `campaign_schedule` job unless one is pending or running, or one finished
+/// less than `every_seconds` ago; true when it queued one.
+pub async fn queue_schedule_pass(conn: &mut Conn, every_seconds: f64) -> QueryResult<bool> {
+    diesel::sql_query(
+        "INSERT INTO jobs (id, kind) \
+         SELECT gen_random_uuid(), 'campaign_schedule' \
+          WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = 'campaign_schedule' \
+                               AND (state IN ('pending', 'running') \
+                                    OR finished_at > now() - make_interval(secs => $1)))",
+    )
+    .bind::<diesel::sql_types::Double, _>(every_seconds)
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}

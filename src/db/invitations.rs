@@ -1,0 +1,86 @@
+//! Invitations: the personal links. Only the SHA-256 of a link token is stored.
+
+use super::models::*;
+use super::schema::*;
+use super::Conn;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+/// Revokes the contact's active link for the campaign, if any; returns how many.
+pub async fn revoke_active_invitations(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    contact_id: Uuid,
+) -> QueryResult<usize> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::campaign_id.eq(campaign_id))
+            .filter(invitations::contact_id.eq(contact_id))
+            .filter(invitations::revoked_at.is_null()),
+    )
+    .set(invitations::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
+pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult<()> {
+    diesel::insert_into(invitations::table)
+        .values(inv)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Everything a usable link opens, in one query: the invitation (not revoked, not
+/// expired), its campaign, organisation and contact (the composite foreign key makes the
+/// contact one of that organisation's).
+pub async fn find_link(
+    conn: &mut Conn,
+    token_sha256: &str,
+) -> QueryResult<Option<(Invitation, Campaign, Organisation, Contact)>> {
+    invitations::table
+        .inner_join(campaigns::table)
+        .inner_join(organisations::table)
+        .inner_join(contacts::table)
+        .filter(invitations::token_sha256.eq(token_sha256))
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.gt(Utc::now()))
+        .select((
+            Invitation::as_select(),
+            Campaign::as_select(),
+            Organisation::as_select(),
+            Contact::as_select(),
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Sets the link's `last_used_at` to now (and `first_opened_at`, the first time) unless it was set after `since`; returns
+/// whether the row was written. The condition is in the `WHERE` clause, so two requests
+/// at once write at most once.
+pub async fn record_link_use(
+    conn: &mut Conn,
+    id: Uuid,
+    since: chrono::DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::update(
+        invitations::table.find(id).filter(
+            invitations::last_used_at
+                .is_null()
+                .or(invitations::last_used_at.lt(since)),
+        ),
+    )
+    .set((
+        invitations::last_used_at.eq(Utc::now()),
+        // Progress: when the link was first opened (kept once set).
+        invitations::first_opened_at.eq(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        >("coalesce(first_opened_at, now())")),
+    ))
+    .execute(conn)
+    .await
+    .map(|n| n > 0)
+}

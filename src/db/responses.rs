@@ -1,0 +1,165 @@
+//! Responses and their answers. A response is reached through its id only, which a
+//! link session or a staff permission hands out.
+
+use super::models::*;
+use super::schema::*;
+use super::Conn;
+use crate::domain::answers::Answers;
+use crate::domain::i18n::Lang;
+use crate::domain::states::ResponseStatus;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+/// The organisation's response in the campaign, created as a draft if missing.
+pub async fn ensure_response(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    organisation_id: Uuid,
+) -> QueryResult<Response> {
+    let now = Utc::now();
+    diesel::insert_into(responses::table)
+        .values((
+            responses::id.eq(Uuid::new_v4()),
+            responses::campaign_id.eq(campaign_id),
+            responses::organisation_id.eq(organisation_id),
+            responses::created_at.eq(now),
+            responses::updated_at.eq(now),
+        ))
+        .on_conflict((responses::campaign_id, responses::organisation_id))
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    responses::table
+        .filter(responses::campaign_id.eq(campaign_id))
+        .filter(responses::organisation_id.eq(organisation_id))
+        .select(Response::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn find_response(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Response>> {
+    responses::table
+        .find(id)
+        .select(Response::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Locks the response row for the rest of the transaction (serialises saves).
+pub async fn lock_response(conn: &mut Conn, id: Uuid) -> QueryResult<Response> {
+    responses::table
+        .find(id)
+        .for_update()
+        .select(Response::as_select())
+        .first(conn)
+        .await
+}
+
+pub async fn mark_submitted(
+    conn: &mut Conn,
+    id: Uuid,
+    contact_id: Uuid,
+    language: Lang,
+    answers_sha256: &str,
+) -> QueryResult<Response> {
+    let now = Utc::now();
+    diesel::update(responses::table.find(id))
+        .set((
+            responses::status.eq(ResponseStatus::Submitted),
+            responses::submitted_at.eq(now),
+            responses::submitted_by_contact_id.eq(contact_id),
+            responses::language.eq(language),
+            responses::answers_sha256.eq(answers_sha256),
+            responses::updated_at.eq(now),
+        ))
+        .returning(Response::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn touch_response(conn: &mut Conn, id: Uuid, language: Lang) -> QueryResult<()> {
+    diesel::update(responses::table.find(id))
+        .set((
+            responses::updated_at.eq(Utc::now()),
+            responses::language.eq(language),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// An organisation's latest submitted response to each questionnaire (whatever the
+/// version): `(response id, questionnaire id, version, submitted at)`, by questionnaire.
+pub async fn latest_submitted_responses(
+    conn: &mut Conn,
+    organisation_id: Uuid,
+) -> QueryResult<Vec<(Uuid, String, i32, Option<chrono::DateTime<Utc>>)>> {
+    responses::table
+        .inner_join(campaigns::table.inner_join(template_versions::table))
+        .filter(responses::organisation_id.eq(organisation_id))
+        .filter(responses::status.eq(ResponseStatus::Submitted))
+        .distinct_on(template_versions::template_id)
+        .order((
+            template_versions::template_id.asc(),
+            responses::submitted_at.desc(),
+            responses::id.asc(),
+        ))
+        .select((
+            responses::id,
+            template_versions::template_id,
+            template_versions::version,
+            responses::submitted_at,
+        ))
+        .load(conn)
+        .await
+}
+
+pub async fn load_answers(conn: &mut Conn, response_id: Uuid) -> QueryResult<Answers> {
+    let rows: Vec<(String, serde_json::Value)> = answers::table
+        .filter(answers::response_id.eq(response_id))
+        .select((answers::question_id, answers::value))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Makes the stored answers equal to `new`: upserts changed values, deletes the rest.
+pub async fn replace_answers(
+    conn: &mut Conn,
+    response_id: Uuid,
+    new: &Answers,
+    contact_id: Uuid,
+) -> QueryResult<()> {
+    let keep: Vec<&String> = new.keys().collect();
+    diesel::delete(
+        answers::table
+            .filter(answers::response_id.eq(response_id))
+            .filter(answers::question_id.ne_all(keep)),
+    )
+    .execute(conn)
+    .await?;
+    if new.is_empty() {
+        return Ok(());
+    }
+    let (ids, values): (Vec<String>, Vec<serde_json::Value>) =
+        new.iter().map(|(q, v)| (q.clone(), v.clone())).unzip();
+    // Only a changed value moves `answered_by` and `updated_at`: attribution stays with
+    // whoever actually gave the answer.
+    diesel::sql_query(
+        "INSERT INTO answers (response_id, question_id, value, answered_by_contact_id, updated_at) \
+         SELECT $1, q, v, $2, now() FROM unnest($3::text[], $4::jsonb[]) AS t(q, v) \
+         ON CONFLICT (response_id, question_id) DO UPDATE \
+         SET value = excluded.value, answered_by_contact_id = excluded.answered_by_contact_id, updated_at = excluded.updated_at \
+         WHERE answers.value IS DISTINCT FROM excluded.value",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(response_id)
+    .bind::<diesel::sql_types::Uuid, _>(contact_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Jsonb>, _>(values)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! The import plan (what a file would create, update or leave) and the export.
+
+use super::*;
+
+/// A stored contact of an [`ExistingOrg`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingContact {
+    pub id: Uuid,
+    pub fields: ContactFields,
+}
+
+/// A stored organisation with its contacts, as the service reads it for [`plan`]
+/// (`owner_email` is the owner user's email).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingOrg {
+    pub id: Uuid,
+    pub external_ref: String,
+    pub fields: OrgFields,
+    pub contacts: Vec<ExistingContact>,
+}
+
+/// A stored contact whose fields the file changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactUpdate {
+    pub id: Uuid,
+    pub row: ContactRow,
+    /// The contact columns that change, in [`COLUMNS`] order.
+    pub changed: Vec<&'static str>,
+}
+
+/// A stored organisation that the file changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgUpdate {
+    pub id: Uuid,
+    /// The organisation as the file has it (all its fields and contacts).
+    pub row: OrgRow,
+    /// The organisation columns that change, in [`COLUMNS`] order (may be empty when
+    /// only contacts change).
+    pub changed: Vec<&'static str>,
+    pub new_contacts: Vec<ContactRow>,
+    pub changed_contacts: Vec<ContactUpdate>,
+}
+
+/// What applying a preview would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportPlan {
+    /// Organisations whose `external_ref` is not stored: created with their contacts.
+    pub create: Vec<OrgRow>,
+    pub update: Vec<OrgUpdate>,
+    /// The `external_ref`s of the organisations that the file leaves as they are.
+    pub unchanged: Vec<String>,
+}
+
+impl ImportPlan {
+    /// Whether applying would write nothing.
+    pub fn is_empty(&self) -> bool {
+        self.create.is_empty() && self.update.is_empty()
+    }
+}
+
+/// Compares the file with what is stored. `existing` are the stored organisations whose
+/// `external_ref` is in the file (more do no harm). Matching is on the exact
+/// `external_ref` (as the database's unique index), contacts on the email without regard
+/// to case.
+pub fn plan(preview: &ImportPreview, existing: &[ExistingOrg]) -> ImportPlan {
+    let stored: HashMap<&str, &ExistingOrg> = existing
+        .iter()
+        .map(|o| (o.external_ref.as_str(), o))
+        .collect();
+    let mut result = ImportPlan::default();
+    for org in &preview.organisations {
+        let Some(old) = stored.get(org.external_ref.as_str()) else {
+            result.create.push(org.clone());
+            continue;
+        };
+        let old_contacts: HashMap<String, &ExistingContact> = old
+            .contacts
+            .iter()
+            .map(|c| (c.fields.email.to_lowercase(), c))
+            .collect();
+        let mut new_contacts = Vec::new();
+        let mut changed_contacts = Vec::new();
+        for contact in &org.contacts {
+            match old_contacts.get(&contact.fields.email.to_lowercase()) {
+                None => new_contacts.push(contact.clone()),
+                Some(old_contact) => {
+                    let changed = old_contact.fields.changed_columns(&contact.fields);
+                    if !changed.is_empty() {
+                        changed_contacts.push(ContactUpdate {
+                            id: old_contact.id,
+                            row: contact.clone(),
+                            changed,
+                        });
+                    }
+                }
+            }
+        }
+        let changed = old.fields.changed_columns(&org.fields);
+        if changed.is_empty() && new_contacts.is_empty() && changed_contacts.is_empty() {
+            result.unchanged.push(org.external_ref.clone());
+        } else {
+            result.update.push(OrgUpdate {
+                id: old.id,
+                row: org.clone(),
+                changed,
+                new_contacts,
+                changed_contacts,
+            });
+        }
+    }
+    result
+}
+
+/// An organisation to export. One without an `external_ref` is written with an empty
+/// one, which the import refuses until one is filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportOrg {
+    pub external_ref: Option<String>,
+    pub fields: OrgFields,
+    pub contacts: Vec<ContactFields>,
+}
+
+impl From<&ExistingOrg> for ExportOrg {
+    fn from(org: &ExistingOrg) -> Self {
+        ExportOrg {
+            external_ref: Some(org.external_ref.clone()),
+            fields: org.fields.clone(),
+            contacts: org.contacts.iter().map(|c| c.fields.clone()).collect(),
+        }
+    }
+}
+
+/// The first characters that make a spreadsheet treat a cell as a formula (OWASP's
+/// CSV-injection list), plus the apostrophe that escapes them, so the escape itself
+/// round-trips.
+fn needs_guard(c: char) -> bool {
+    matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r' | '\'')
+}
+
+/// A cell as exported: a value that a spreadsheet would run as a formula
+/// (`=HYPERLINK(…)`, `+`, `-`, `@`, tab, carriage return) gets a leading `'`, as OWASP
+/// advises, so Excel shows it as text. A value that starts with `'` gets one more, so
+/// [`unguard_cell`] gives back exactly the value.
+pub fn guard_cell(value: &str) -> Cow<'_, str> {
+    if value.starts_with(needs_guard) {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// Undoes [`guard_cell`]: drops a leading `'` followed by a character it guards. An
+/// apostrophe before anything else (`'t Hooft`) is kept.
+pub fn unguard_cell(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(needs_guard) => rest,
+        _ => value,
+    }
+}
+
+/// The organisations as a CSV file in the import's format: UTF-8 with a byte-order mark
+/// (so Excel reads it as UTF-8), CRLF line ends, the header, then one line per contact
+/// (one line with empty contact columns for an organisation without contacts), every
+/// cell through [`guard_cell`].
+pub fn export_csv(rows: &[ExportOrg]) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        let mut write = |cells: [&str; 11]| {
+            writer
+                .write_record(cells.iter().map(|c| guard_cell(c).into_owned()))
+                .expect("writing CSV to memory cannot fail");
+        };
+        write(COLUMNS);
+        for org in rows {
+            let f = &org.fields;
+            let org_cells = [
+                org.external_ref.as_deref().unwrap_or(""),
+                f.kind.as_str(),
+                &f.name,
+                &f.country,
+                f.sector.as_deref().unwrap_or(""),
+                f.business_unit.as_deref().unwrap_or(""),
+                f.owner_email.as_deref().unwrap_or(""),
+            ];
+            if org.contacts.is_empty() {
+                write(export_line(&org_cells, None));
+            }
+            for contact in &org.contacts {
+                write(export_line(&org_cells, Some(contact)));
+            }
+        }
+        writer.flush().expect("writing CSV to memory cannot fail");
+    }
+    out
+}
+
+/// One exported line: the organisation's seven cells, then the contact's four.
+fn export_line<'a>(org: &[&'a str; 7], contact: Option<&'a ContactFields>) -> [&'a str; 11] {
+    let c = [
+        contact.map_or("", |c| c.name.as_str()),
+        contact.map_or("", |c| c.email.as_str()),
+        contact.map_or("", |c| c.language.code()),
+        contact.and_then(|c| c.job_title.as_deref()).unwrap_or(""),
+    ];
+    std::array::from_fn(|i| if i < 7 { org[i] } else { c[i - 7] })
+}

@@ -1,0 +1,257 @@
+//! Campaign emails (issue 8): invitation, reminder, escalation, submission receipt and
+//! clarification request, each with a subject, a plain-text and an HTML part per language
+//! (`templates/email/<lang>/<purpose>.{txt,html}`; subjects in
+//! `templates/email/campaign.subject.txt`). The HTML has inline styles only: no script,
+//! no remote images. A language without its own text (Chinese today) gets English.
+//!
+//! These emails carry a personal link, so they are rendered **when they are sent**
+//! (`jobs::campaign_mail`), from the invitation; the link is never stored.
+
+use super::Email;
+use crate::domain::i18n::Lang;
+use askama::Template;
+use chrono::{Datelike, NaiveDate};
+
+/// What a campaign email is about (`email_outbox.purpose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Invitation,
+    Reminder,
+    Escalation,
+    Receipt,
+    Clarification,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 5] = [
+        Purpose::Invitation,
+        Purpose::Reminder,
+        Purpose::Escalation,
+        Purpose::Receipt,
+        Purpose::Clarification,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Invitation => "invitation",
+            Purpose::Reminder => "reminder",
+            Purpose::Escalation => "escalation",
+            Purpose::Receipt => "receipt",
+            Purpose::Clarification => "clarification",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// The placeholders of a campaign email.
+#[derive(Debug, Clone)]
+pub struct CampaignEmail {
+    pub lang: Lang,
+    pub purpose: Purpose,
+    /// The contact's name (unused in the escalation, which goes to the owner).
+    pub contact: String,
+    pub organisation: String,
+    pub campaign: String,
+    pub deadline: NaiveDate,
+    /// The personal link (the campaign's staff page in the escalation).
+    pub link: String,
+    /// `HRDD_SENDER_COMPANY`.
+    pub sender_company: String,
+    /// The campaign's message (invitation, reminder) or the committee's question
+    /// (clarification).
+    pub message: Option<String>,
+    /// A reminder after the deadline.
+    pub overdue: bool,
+    /// Escalation: the organisations that have not submitted.
+    pub organisations: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "email/campaign.subject.txt")]
+struct Subject<'a> {
+    m: &'a CampaignEmail,
+}
+
+#[derive(Template)]
+#[template(path = "email/campaign.txt")]
+struct Text<'a> {
+    m: &'a CampaignEmail,
+}
+
+#[derive(Template)]
+#[template(path = "email/campaign.html")]
+struct Html<'a> {
+    m: &'a CampaignEmail,
+    lang_code: &'a str,
+    subject: &'a str,
+}
+
+impl CampaignEmail {
+    /// The deadline as people write it in the email's language.
+    pub fn deadline_text(&self) -> String {
+        let d = self.deadline;
+        match text_lang(self.lang) {
+            Lang::Ja => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+            Lang::Vi => format!("ngày {} tháng {} năm {}", d.day(), d.month(), d.year()),
+            _ => d.format("%-d %B %Y").to_string(),
+        }
+    }
+
+    /// The message to `to`.
+    pub fn render(&self, to: &str) -> askama::Result<Email> {
+        let subject = Subject { m: self }
+            .render()?
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let text = tidy(&Text { m: self }.render()?);
+        let html = Html {
+            m: self,
+            lang_code: text_lang(self.lang).code(),
+            subject: &subject,
+        }
+        .render()?;
+        Ok(Email {
+            to: to.to_string(),
+            subject,
+            text,
+            html: Some(html),
+        })
+    }
+}
+
+/// At most one empty line in a row (an absent message leaves a gap), and one final
+/// newline.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn text_lang(lang: Lang) -> Lang {
+    match lang {
+        Lang::En | Lang::Ja | Lang::Vi => lang,
+        Lang::Zh => Lang::En,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(lang: Lang, purpose: Purpose) -> CampaignEmail {
+        CampaignEmail {
+            lang,
+            purpose,
+            contact: "Lan <Nguyen>".into(),
+            organisation: "Sông Hồng Textiles & Co".into(),
+            campaign: "Supplier survey 2027".into(),
+            deadline: "2027-03-31".parse().unwrap(),
+            link: "https://survey.example/r/abcDEF123".into(),
+            sender_company: "Acme Apparel".into(),
+            message: Some("Please answer <all> questions".into()),
+            overdue: false,
+            organisations: vec!["Org A".into(), "Org <B>".into()],
+        }
+    }
+
+    #[test]
+    fn every_purpose_and_language_has_subject_text_html_and_the_link() {
+        for purpose in Purpose::ALL {
+            let mut subjects = std::collections::BTreeSet::new();
+            for lang in [Lang::En, Lang::Ja, Lang::Vi] {
+                let e = email(lang, purpose).render("x@example.com").unwrap();
+                assert!(!e.subject.is_empty() && !e.subject.contains('\n'));
+                subjects.insert(e.subject.clone());
+                assert!(
+                    e.text.contains("https://survey.example/r/abcDEF123"),
+                    "{lang:?} {purpose:?}"
+                );
+                assert!(e.text.contains("Acme Apparel"), "{lang:?} {purpose:?}");
+                assert!(!e.text.contains("\n\n\n"), "{}", e.text);
+                let html = e.html.unwrap();
+                assert!(html.contains(&format!(r#"<html lang="{}">"#, lang.code())));
+                assert!(html.contains(r#"href="https://survey.example/r/abcDEF123""#));
+                let lower = html.to_lowercase();
+                for forbidden in ["<script", "<img", "<link", "<style", "url(", "javascript:"] {
+                    assert!(!lower.contains(forbidden), "{forbidden} in {html}");
+                }
+                if purpose == Purpose::Escalation {
+                    assert!(e.text.contains("- Org A\n- Org <B>\n"), "{}", e.text);
+                    assert!(html.contains("<li>Org &#60;B&#62;</li>"), "{html}");
+                } else {
+                    assert!(e.text.contains("Lan <Nguyen>"));
+                    assert!(html.contains("Lan &#60;Nguyen&#62;"));
+                }
+            }
+            assert_eq!(subjects.len(), 3, "{purpose:?}: one subject per language");
+        }
+    }
+
+    #[test]
+    fn deadline_is_written_per_language() {
+        assert_eq!(
+            email(Lang::En, Purpose::Invitation).deadline_text(),
+            "31 March 2027"
+        );
+        assert_eq!(
+            email(Lang::Ja, Purpose::Invitation).deadline_text(),
+            "2027年3月31日"
+        );
+        assert_eq!(
+            email(Lang::Vi, Purpose::Invitation).deadline_text(),
+            "ngày 31 tháng 3 năm 2027"
+        );
+        assert_eq!(
+            email(Lang::Zh, Purpose::Invitation).deadline_text(),
+            "31 March 2027"
+        );
+    }
+
+    #[test]
+    fn message_is_optional_and_escaped_in_html() {
+        let with = email(Lang::En, Purpose::Invitation)
+            .render("x@example.com")
+            .unwrap();
+        assert!(with.text.contains("Please answer <all> questions"));
+        assert!(with
+            .html
+            .unwrap()
+            .contains("Please answer &#60;all&#62; questions"));
+        let mut m = email(Lang::En, Purpose::Invitation);
+        m.message = None;
+        let without = m.render("x@example.com").unwrap();
+        assert!(!without.text.contains("Message from"));
+        assert!(!without.html.unwrap().contains("Message from"));
+    }
+
+    #[test]
+    fn overdue_reminders_say_so() {
+        let mut m = email(Lang::En, Purpose::Reminder);
+        let before = m.render("x@example.com").unwrap();
+        m.overdue = true;
+        let after = m.render("x@example.com").unwrap();
+        assert!(before.text.contains("is due by 31 March 2027"));
+        assert!(after.text.contains("was 31 March 2027"));
+        assert_eq!(
+            before.subject,
+            "Reminder: Supplier survey 2027 for Sông Hồng Textiles & Co (due 31 March 2027)"
+        );
+    }
+}

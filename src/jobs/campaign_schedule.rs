@@ -1,0 +1,125 @@
+//! The campaign scheduler: one periodic pass, run as a `campaign_schedule` job so that
+//! with several workers (two `serve` instances, or `serve` and `worker`) one pass runs
+//! at a time. Each pass, for each open campaign, with the worker's clock
+//! ([`super::clock`]):
+//!
+//! - queues the due reminder step (`domain::reminders::due_step`) to each active contact
+//!   of each organisation that has not submitted: at most once per (contact, step), by
+//!   the deduplication key `reminder:{campaign}:{contact}:{step}`. An organisation that
+//!   submitted gets nothing more;
+//! - after the deadline, tells the campaign owner once (`escalation:{campaign}`) which
+//!   organisations are overdue.
+//!
+//! A pass is idempotent, so a pass that runs twice (a lease taken over) sends nothing
+//! twice.
+
+use super::{campaign_mail, Claimed, Failure, Worker};
+use crate::db::campaign_mail as q;
+use crate::domain::reminders::{due_step, escalation_due, Schedule};
+use scoped_futures::ScopedFutureExt;
+
+/// How long after a pass the next one is queued.
+pub const EVERY_SECONDS: f64 = 300.0;
+
+/// What a pass queued.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassStats {
+    pub reminders: usize,
+    pub escalations: usize,
+}
+
+pub(super) async fn run(worker: &Worker, _job: &Claimed) -> Result<(), Failure> {
+    pass(worker)
+        .await
+        .map(|_| ())
+        .map_err(|e| Failure::Retry(e.to_string()))
+}
+
+/// Queues a scheduler pass unless one is waiting or ran in the last [`EVERY_SECONDS`].
+pub async fn ensure_queued(worker: &Worker) -> anyhow::Result<bool> {
+    let mut conn = worker.pool.get().await?;
+    Ok(q::queue_schedule_pass(&mut conn, EVERY_SECONDS).await?)
+}
+
+/// One pass over the open campaigns (see the module note); wakes the worker when it
+/// queued mail.
+pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
+    let now = worker.clock.now();
+    let mut stats = PassStats::default();
+    let mut conn = worker.pool.get().await?;
+    // Housekeeping: failed link look-ups older than an hour no longer count.
+    crate::db::link_throttle::forget_old(&mut conn, 3600.0).await?;
+    for campaign in q::open_campaigns(&mut conn).await? {
+        let Some(launched_at) = campaign.launched_at else {
+            continue;
+        };
+        let schedule = Schedule {
+            days_before: campaign.reminder_days_before.clone(),
+            weekly_after: campaign.reminder_weekly_after,
+        };
+        let step = due_step(campaign.deadline, &schedule, launched_at, now);
+        let escalate = escalation_due(campaign.deadline, now);
+        let jobs = worker.jobs.clone();
+        let sender = worker.sender_company.clone();
+        let base = worker.public_base_url.clone();
+        let campaign = &campaign;
+        let (reminders, escalations) =
+            crate::db::plain_transaction::<_, crate::db::DbError, _>(&mut conn, |conn| {
+                async move {
+                    let mut reminders = 0;
+                    let mut escalations = 0;
+                    if let Some(step) = step {
+                        reminders = campaign_mail::queue_reminder(
+                            conn,
+                            &jobs,
+                            campaign.id,
+                            step.number,
+                            now,
+                        )
+                        .await?
+                        .len();
+                    }
+                    if escalate {
+                        let owner = match campaign.owner_user_id {
+                            Some(id) => q::owner_email(conn, id).await?,
+                            None => None,
+                        };
+                        if let Some(owner) = owner {
+                            let overdue = q::unsubmitted_organisations(conn, campaign.id).await?;
+                            if !overdue.is_empty()
+                                && campaign_mail::queue_escalation(
+                                    conn,
+                                    &jobs,
+                                    campaign.id,
+                                    &campaign.name,
+                                    campaign.deadline,
+                                    &owner,
+                                    overdue,
+                                    &sender,
+                                    &base,
+                                )
+                                .await?
+                                .is_some()
+                            {
+                                escalations = 1;
+                            }
+                        }
+                    }
+                    Ok((reminders, escalations))
+                }
+                .scope_boxed()
+            })
+            .await?;
+        stats.reminders += reminders;
+        stats.escalations += escalations;
+    }
+    if stats.reminders + stats.escalations > 0 {
+        tracing::info!(
+            reminders = stats.reminders,
+            escalations = stats.escalations,
+            "campaign reminders queued"
+        );
+        worker.jobs.wake();
+    }
+    Ok(stats)
+}

@@ -1,0 +1,114 @@
+//! The staff area: overview, organisations, campaigns, flags, audit log, users and API
+//! tokens, one file per area. Access is decided by the middleware from the permission
+//! table; handlers only adapt what they show to the role (e.g. a create form only for
+//! those who may). Pages are built in `views::tables`.
+
+mod audit;
+mod campaign_page;
+mod campaigns;
+mod flags;
+mod home;
+mod jobs;
+mod organisations;
+mod outbox;
+mod tokens;
+mod users;
+
+use super::pages::{render, render_status, PageError};
+use super::AppState;
+use crate::auth::permissions::Role;
+use crate::auth::principal::StaffUser;
+use crate::error::AppError;
+use crate::services::{accounts, listings, Conn};
+use crate::views::staff::{Feedback, TablePage};
+use crate::views::tables;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(home::configure)
+        .configure(users::configure)
+        .configure(tokens::configure)
+        .configure(organisations::configure)
+        .configure(campaigns::configure)
+        .configure(campaign_page::configure)
+        .configure(flags::configure)
+        .configure(audit::configure)
+        .configure(jobs::configure)
+        .configure(outbox::configure);
+}
+
+/// The table pages of the staff area. Those with a create form are shown again after
+/// a post, with what was created or what was wrong.
+#[derive(Clone, Copy)]
+enum Table {
+    Users,
+    ApiTokens,
+    Organisations,
+    Flags,
+    Audit,
+}
+
+impl Table {
+    async fn page(
+        self,
+        state: &AppState,
+        user: &StaffUser,
+        feedback: Feedback,
+    ) -> Result<TablePage, PageError> {
+        let mut conn = state.pool.get().await?;
+        let c = &mut conn;
+        let page = match self {
+            Table::Users => tables::users(user, accounts::list_users(c).await?),
+            Table::ApiTokens => tables::api_tokens(user, accounts::list_api_tokens(c).await?),
+            Table::Organisations => tables::organisations(user, listings::organisations(c).await?),
+            Table::Flags => tables::flags(user, &state.registry, listings::flags(c).await?),
+            Table::Audit => tables::audit(
+                user,
+                crate::services::audit::recent(c, &state.audit_key, 200).await?,
+            ),
+        };
+        Ok(page.with(feedback))
+    }
+
+    /// The page as opened with GET.
+    async fn show(self, state: &AppState, user: &StaffUser) -> Result<HttpResponse, PageError> {
+        Ok(render(&self.page(state, user, Feedback::default()).await?)?)
+    }
+
+    /// Runs a create form's service call, then shows the table again with what was
+    /// created (a notice or a secret shown once) or, with 422, with what was wrong in
+    /// the form. Errors that are not about the input (e.g. the database is down) are an
+    /// error page.
+    async fn create(
+        self,
+        state: &AppState,
+        user: &StaffUser,
+        create: impl AsyncFnOnce(&mut Conn) -> Result<Feedback, AppError>,
+    ) -> Result<HttpResponse, PageError> {
+        let result = create(&mut *state.pool.get().await?).await;
+        let errors = match result {
+            Ok(feedback) => return Ok(render(&self.page(state, user, feedback).await?)?),
+            Err(AppError::Validation(fields)) => {
+                fields.into_iter().map(|f| (f.field, f.message)).collect()
+            }
+            Err(AppError::Conflict(m) | AppError::BadRequest(m)) => vec![("error".into(), m)],
+            Err(other) => return Err(other.into()),
+        };
+        Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &self.page(state, user, Feedback::errors(errors)).await?,
+        )?)
+    }
+}
+
+/// A posted role, or a 422 naming the field.
+fn parse_role(raw: &str) -> Result<Role, PageError> {
+    Role::parse(raw).ok_or_else(|| PageError(AppError::field("role", "unknown role")))
+}
+
+/// Path ids that are not UUIDs are simply "not found".
+fn path_id(raw: &str, what: &'static str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(raw).map_err(|_| PageError(AppError::NotFound(what)))
+}

@@ -1,0 +1,211 @@
+//! Creating accounts, changing roles, disabling and enabling.
+
+use crate::auth::permissions::Role;
+use crate::auth::{password, session};
+use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::models::User;
+use crate::db::{self, Conn, Tx};
+use crate::domain::text;
+use crate::error::AppError;
+use scoped_futures::ScopedFutureExt;
+use serde_json::json;
+use uuid::Uuid;
+
+pub async fn list_users(conn: &mut Conn) -> Result<Vec<User>, AppError> {
+    Ok(db::users::list(conn).await?)
+}
+
+fn valid_email(email: &str) -> bool {
+    use validator::ValidateEmail;
+    email.len() <= 254 && email.validate_email()
+}
+
+/// Creates an account. Without `password` a one-time password is generated and returned,
+/// and the user must change it at first sign-in.
+pub async fn create_user(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: Option<&str>,
+) -> Result<(User, Option<String>), AppError> {
+    let email = text::clean_single_line("email", email)?.to_lowercase();
+    if !valid_email(&email) {
+        return Err(AppError::field("email", "must be an email address"));
+    }
+    // The name lands in email bodies: one line, no control or bidi characters.
+    let name = &text::clean_single_line("name", name)?;
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::field(
+            "name",
+            "give a name of 1 to 200 characters",
+        ));
+    }
+    let (secret, one_time) = match password {
+        Some(p) => {
+            if let Some(problem) = password::policy_problem(p, &email) {
+                return Err(AppError::field("password", problem));
+            }
+            (p.to_string(), None)
+        }
+        None => {
+            let p = password::one_time();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = password::hash_async(&secret).await;
+    let id = Uuid::new_v4();
+    let must_change = one_time.is_some();
+    let user = db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let new = db::users::NewUser {
+                id,
+                email: &email,
+                name,
+                role,
+                password_hash: hash,
+                must_change_password: must_change,
+            };
+            let user = db::users::insert(tx, new)
+                .await
+                .map_err(|e| match AppError::from(e) {
+                    AppError::Conflict(_) => {
+                        AppError::field("email", "an account with this email already exists")
+                    }
+                    other => other,
+                })?;
+            audit::append(
+                tx,
+                actor,
+                "user.created",
+                "user",
+                id,
+                json!({"email": email, "role": role.as_str()}),
+            )
+            .await?;
+            Ok(user)
+        }
+        .scope_boxed()
+    })
+    .await?;
+    Ok((user, one_time))
+}
+
+/// Changes a user's role; takes effect on their next request.
+pub async fn change_role(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    user_id: Uuid,
+    role: Role,
+) -> Result<(), AppError> {
+    db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let old = lock_role(tx, user_id).await?;
+            if old == role {
+                return Ok(());
+            }
+            if old == Role::Admin {
+                ensure_another_admin(tx, user_id).await?;
+            }
+            db::users::set_role(tx, user_id, role).await?;
+            audit::append(
+                tx,
+                actor,
+                "user.role_changed",
+                "user",
+                user_id,
+                json!({"from": old.as_str(), "to": role.as_str()}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// A user's role, with the row locked for the rest of the transaction.
+async fn lock_role(conn: &mut Conn, user_id: Uuid) -> Result<Role, AppError> {
+    db::users::lock_role(conn, user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))
+}
+
+async fn ensure_another_admin(conn: &mut Conn, except: Uuid) -> Result<(), AppError> {
+    if db::users::count_other_active_admins(conn, except).await? == 0 {
+        Err(AppError::Conflict(
+            "this is the last active admin: make someone else admin first".into(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Disables (ending every session at once) or re-enables an account.
+pub async fn set_disabled(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    user_id: Uuid,
+    disabled: bool,
+) -> Result<(), AppError> {
+    db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let role = lock_role(tx, user_id).await?;
+            if disabled && role == Role::Admin {
+                ensure_another_admin(tx, user_id).await?;
+            }
+            db::users::set_disabled(tx, user_id, disabled).await?;
+            let (ended, revoked_tokens) = if disabled {
+                (
+                    session::revoke_all(tx, user_id, None).await?,
+                    revoke_tokens_created_by(tx, actor, user_id).await?,
+                )
+            } else {
+                (0, 0)
+            };
+            let action = if disabled {
+                "user.disabled"
+            } else {
+                "user.enabled"
+            };
+            audit::append(
+                tx,
+                actor,
+                action,
+                "user",
+                user_id,
+                json!({"sessions_ended": ended, "api_tokens_revoked": revoked_tokens}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Revokes every active API token `user_id` created, each with its own audit entry; the
+/// caller's transaction disables the user. Re-enabling the user does not bring them back.
+async fn revoke_tokens_created_by(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    user_id: Uuid,
+) -> Result<usize, AppError> {
+    let revoked = db::api_tokens::revoke_created_by(tx, user_id).await?;
+    for (id, name) in &revoked {
+        audit::append(
+            tx,
+            actor,
+            "api_token.revoked",
+            "api_token",
+            id,
+            json!({"name": name, "reason": "creator disabled", "creator": user_id}),
+        )
+        .await?;
+    }
+    Ok(revoked.len())
+}

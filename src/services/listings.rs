@@ -1,0 +1,28 @@
+//! Read-only lists for the staff pages (joined for display, no writes).
+
+use super::Conn;
+use crate::db::listings;
+use crate::error::AppError;
+
+pub use crate::db::listings::{CampaignRow, FlagRow, Overview};
+pub use crate::db::models::Organisation;
+
+/// Counts for the overview page.
+pub async fn overview(conn: &mut Conn) -> Result<Overview, AppError> {
+    Ok(listings::overview(conn).await?)
+}
+
+/// Organisations by name, each with its number of contacts.
+pub async fn organisations(conn: &mut Conn) -> Result<Vec<(Organisation, i64)>, AppError> {
+    Ok(listings::organisations(conn).await?)
+}
+
+/// Campaigns, newest first, with their questionnaire and progress.
+pub async fn campaigns(conn: &mut Conn) -> Result<Vec<CampaignRow>, AppError> {
+    Ok(listings::campaigns(conn).await?)
+}
+
+/// Flags, worst first, with where they came from.
+pub async fn flags(conn: &mut Conn) -> Result<Vec<FlagRow>, AppError> {
+    Ok(listings::flags(conn).await?)
+}

@@ -1,0 +1,21 @@
+//! The state every handler shares, built once at start-up (`startup.rs`).
+
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::services::questionnaires::QuestionnaireRegistry;
+use std::sync::Arc;
+
+/// Shared by every handler.
+pub struct AppState {
+    pub pool: Pool,
+    pub registry: Arc<QuestionnaireRegistry>,
+    pub settings: Arc<Settings>,
+    /// Signs respondent form tokens.
+    pub secret_key: Vec<u8>,
+    /// Signs the audit chain's head (derived from `secret_key`).
+    pub audit_key: crate::db::audit::AuditKey,
+    /// Queues background work (emails); services wake the worker after their commit.
+    pub jobs: crate::jobs::Jobs,
+    /// Derive respondent link tokens, so reminders can resend the same link.
+    pub link_keys: crate::auth::links::LinkKeys,
+}

@@ -1,0 +1,230 @@
+//! The respondent's pages as view models: the form (with its errors and notices), the
+//! receipt after submission, and answers as a person reads them.
+
+use super::form::{sections, FormContext};
+use super::pages::{FormPage, LangLink, ReceiptPage};
+use crate::domain::answers::{format_number, Answers, FieldError};
+use crate::domain::i18n::{ui, Lang};
+use crate::domain::questionnaire::{Question, QuestionKind};
+use crate::domain::visibility::visible_questions;
+use crate::services::responses::LinkSession;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// What every showing of one link's form shares.
+pub struct FormScreen<'a> {
+    /// The respondent CSRF token (see `auth::csrf::respondent_token`).
+    pub csrf: String,
+    pub token: &'a str,
+    pub session: &'a LinkSession,
+    pub lang: Lang,
+}
+
+/// What differs between showings: the values in the fields, stored answers (for
+/// evidence files), errors, extra group rows and a notice (`saved` / `errors`).
+#[derive(Default)]
+pub struct FormState<'a> {
+    pub values: Option<&'a HashMap<String, Vec<String>>>,
+    pub errors: &'a [FieldError],
+    pub extra_rows: HashMap<String, usize>,
+    pub notice: Option<(&'static str, String)>,
+}
+
+impl FormScreen<'_> {
+    /// The form page with `answers` as stored and `state` on top.
+    pub fn page(&self, answers: &Answers, state: FormState) -> FormPage {
+        let (token, lang) = (self.token, self.lang);
+        let q = &self.session.version.questionnaire;
+        let stored_values;
+        let values = match state.values {
+            Some(v) => v,
+            None => {
+                stored_values = crate::domain::answers::to_form_values(q, answers);
+                &stored_values
+            }
+        };
+        let error_map: HashMap<String, String> = state
+            .errors
+            .iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect();
+        let files: HashMap<String, (String, String)> = answers
+            .iter()
+            .filter_map(|(qid, v)| {
+                let name = v.get("file_name")?.as_str()?.to_string();
+                let id = v.get("file_id")?.as_str()?;
+                Some((qid.clone(), (name, format!("/r/{token}/evidence/{id}"))))
+            })
+            .collect();
+        let ctx = FormContext {
+            lang,
+            values,
+            errors: &error_map,
+            extra_rows: &state.extra_rows,
+            files: &files,
+        };
+        let error_summary = state
+            .errors
+            .iter()
+            .map(|e| {
+                let qid = e.field.rsplit('.').next().unwrap_or(&e.field);
+                let label = q
+                    .find(qid)
+                    .map(|x| x.label.get(lang).to_string())
+                    .unwrap_or_else(|| e.field.clone());
+                (e.field.clone(), label, e.message.clone())
+            })
+            .collect();
+        let (notice_kind, notice) = state
+            .notice
+            .map(|(k, n)| (k.to_string(), n))
+            .unwrap_or_default();
+        FormPage {
+            csrf: self.csrf.clone(),
+            lang: lang.code().into(),
+            title: q.title.get(lang).into(),
+            description: q
+                .description
+                .as_ref()
+                .map(|d| d.get(lang).to_string())
+                .unwrap_or_default(),
+            organisation: self.session.organisation.name.clone(),
+            campaign: self.session.campaign.name.clone(),
+            deadline: self.session.campaign.deadline.to_string(),
+            action: format!("/r/{token}?lang={}", lang.code()),
+            languages: q
+                .languages
+                .iter()
+                .map(|l| LangLink {
+                    code: l.code().into(),
+                    name: l.native_name().into(),
+                    url: format!("/r/{token}?lang={}", l.code()),
+                    current: *l == lang,
+                })
+                .collect(),
+            notice_kind,
+            notice,
+            error_summary,
+            sections: sections(q, &ctx),
+            t_required: ui("required", lang).into(),
+            t_save: ui("save", lang).into(),
+            t_submit: ui("submit", lang).into(),
+            t_add_row: ui("add_row", lang).into(),
+            t_row: ui("row", lang).into(),
+            t_select: ui("select", lang).into(),
+            t_deadline: ui("deadline", lang).into(),
+            t_for_org: ui("for_org", lang).into(),
+            t_language: ui("language", lang).into(),
+            t_current_file: ui("current_file", lang).into(),
+        }
+    }
+}
+
+/// The facts of a submission shown on the receipt.
+pub struct Submission<'a> {
+    pub receipt_id: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub fingerprint: &'a str,
+}
+
+/// The receipt: every visible question with its answer, in questionnaire order.
+pub fn receipt(
+    session: &LinkSession,
+    submission: Submission,
+    answers: &Answers,
+    lang: Lang,
+) -> ReceiptPage {
+    let q = &session.version.questionnaire;
+    let visible = visible_questions(q, answers);
+    let listed = q
+        .questions()
+        .filter(|x| visible.contains(x.id.as_str()))
+        .map(|x| {
+            let text = answers
+                .get(&x.id)
+                .map(|v| answer_text(x, v, lang))
+                .unwrap_or_else(|| ui("not_answered", lang).to_string());
+            (x.label.get(lang).to_string(), text)
+        })
+        .collect();
+    ReceiptPage {
+        lang: lang.code().into(),
+        title: ui("submitted_title", lang).into(),
+        questionnaire: format!("{} (v{})", q.title.get(lang), q.version),
+        organisation: session.organisation.name.clone(),
+        campaign: session.campaign.name.clone(),
+        receipt_id: submission.receipt_id,
+        submitted_at: submission
+            .submitted_at
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default(),
+        fingerprint: submission.fingerprint.to_string(),
+        answers: listed,
+        t_receipt: ui("receipt", lang).into(),
+        t_submitted_at: ui("submitted_at", lang).into(),
+        t_fingerprint: ui("answers_fingerprint", lang).into(),
+        t_for_org: ui("for_org", lang).into(),
+        t_your_answers: ui("your_answers", lang).into(),
+    }
+}
+/// An answer as a person reads it: choice labels, units, group rows.
+pub fn answer_text(question: &Question, value: &Value, lang: Lang) -> String {
+    let choice = |id: &str| -> String {
+        match question.kind {
+            QuestionKind::YesNoDk => ui(id, lang).to_string(),
+            _ => question
+                .choices
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.label.get(lang).to_string())
+                .unwrap_or_else(|| id.to_string()),
+        }
+    };
+    match (question.kind, value) {
+        (QuestionKind::Group, Value::Array(rows)) => rows
+            .iter()
+            .enumerate()
+            .map(|(n, row)| {
+                let cells: Vec<String> = question
+                    .fields
+                    .iter()
+                    .filter_map(|f| {
+                        row.get(&f.id)
+                            .map(|v| format!("{}: {}", f.label.get(lang), answer_text(f, v, lang)))
+                    })
+                    .collect();
+                format!("{} {}: {}", ui("row", lang), n + 1, cells.join("; "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        (QuestionKind::Evidence, v) => v
+            .get("file_name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        (_, Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(choice)
+            .collect::<Vec<_>>()
+            .join(", "),
+        (k, Value::String(s)) if k.has_choices() => choice(s),
+        (QuestionKind::Country, Value::String(code)) => crate::domain::countries::name(code, lang)
+            .map(String::from)
+            .unwrap_or_else(|| code.clone()),
+        (QuestionKind::Percentage, v) => {
+            format!("{} %", format_number(v.as_f64().unwrap_or_default()))
+        }
+        (_, Value::Number(n)) => {
+            let unit = question
+                .unit
+                .as_ref()
+                .map(|u| format!(" {}", u.get(lang)))
+                .unwrap_or_default();
+            format!("{}{}", format_number(n.as_f64().unwrap_or_default()), unit)
+        }
+        (_, Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
+    }
+}

@@ -1,0 +1,353 @@
+//! The staff area's pages built from what the services return: the overview tiles and
+//! one table per area (users, API tokens, organisations, campaigns, flags, audit log).
+
+use super::staff::{action, role_options, FormField, HomePage, Row, StaffNav, TablePage, Tile};
+use crate::auth::permissions::{Permission, Role};
+use crate::auth::principal::StaffUser;
+use crate::domain::i18n::Lang;
+use crate::domain::indicator::Indicator;
+use crate::services::accounts::{ApiToken, User};
+use crate::services::audit::AuditLog;
+use crate::services::jobs::Job;
+use crate::services::listings::{FlagRow, Organisation, Overview};
+use crate::services::questionnaires::QuestionnaireRegistry;
+
+const MINUTES: &str = "%Y-%m-%d %H:%M";
+
+/// The overview: a tile for each count the role may open.
+pub fn home(user: &StaffUser, o: &Overview) -> HomePage {
+    let tiles: [(&str, i64, &str, Permission); 5] = [
+        (
+            "Organisations",
+            o.organisations,
+            "/staff/organisations",
+            Permission::ViewOrganisations,
+        ),
+        (
+            "Open campaigns",
+            o.open_campaigns,
+            "/staff/campaigns",
+            Permission::ViewCampaigns,
+        ),
+        (
+            "Submitted responses",
+            o.submitted,
+            "/staff/campaigns",
+            Permission::ViewCampaigns,
+        ),
+        (
+            "Open flags",
+            o.open_flags,
+            "/staff/flags",
+            Permission::ViewFlags,
+        ),
+        (
+            "Critical open flags",
+            o.critical_open_flags,
+            "/staff/flags",
+            Permission::ViewFlags,
+        ),
+    ];
+    HomePage {
+        lang: "en".into(),
+        title: format!("Welcome, {}", user.name),
+        nav: StaffNav::new(user, "/staff"),
+        tiles: tiles
+            .into_iter()
+            .filter(|(.., p)| user.role.can(*p))
+            .map(|(label, value, href, _)| Tile {
+                label: label.into(),
+                value: value.to_string(),
+                href: href.into(),
+            })
+            .collect(),
+    }
+}
+
+pub fn users(user: &StaffUser, list: Vec<User>) -> TablePage {
+    let rows = list
+        .into_iter()
+        .map(|u| {
+            let mut actions: Vec<_> = Role::ALL
+                .iter()
+                .filter(|r| **r != u.role)
+                .map(|r| {
+                    action(
+                        format!("/staff/users/{}/role", u.id),
+                        &format!("Make {}", r.as_str()),
+                        Some(("role", r.as_str())),
+                    )
+                })
+                .collect();
+            if u.id != user.id {
+                let (verb, label) = match u.disabled_at {
+                    Some(_) => ("enable", "Enable"),
+                    None => ("disable", "Disable"),
+                };
+                actions.push(action(format!("/staff/users/{}/{verb}", u.id), label, None));
+            }
+            let status = match (u.disabled_at, u.must_change_password) {
+                (Some(_), _) => "disabled",
+                (None, true) => "must set password",
+                (None, false) => "active",
+            };
+            Row {
+                cells: vec![u.email, u.name, u.role.to_string(), status.into()],
+                actions,
+            }
+        })
+        .collect();
+    TablePage {
+        rows,
+        ..TablePage::new(user, "/staff/users", "Users", "Roles: admin (users, API tokens, everything), procurement (organisations, contacts, campaigns), committee (flags, decisions, audit log), viewer (read only). A new user gets a one-time password and must change it at first sign-in.")
+    }
+    .headers(&["Email", "Name", "Role", "Status", "Actions"])
+    .form(
+        "/staff/users",
+        "Add user",
+        vec![
+            FormField::text("email", "Email", "email"),
+            FormField::text("name", "Name", "text"),
+            FormField::select("role", "Role", role_options()),
+        ],
+    )
+}
+
+pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
+    let rows = list
+        .into_iter()
+        .map(|t| Row {
+            cells: vec![
+                t.name,
+                t.role.to_string(),
+                t.created_at.format(MINUTES).to_string(),
+                t.last_used_at
+                    .map(|d| d.format(MINUTES).to_string())
+                    .unwrap_or_else(|| "never".into()),
+                if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                }
+                .into(),
+            ],
+            actions: match t.revoked_at {
+                None => vec![action(
+                    format!("/staff/api-tokens/{}/revoke", t.id),
+                    "Revoke",
+                    None,
+                )],
+                Some(_) => Vec::new(),
+            },
+        })
+        .collect();
+    TablePage {
+        rows,
+        ..TablePage::new(user, "/staff/api-tokens", "API tokens", "Tokens let other systems (for example a procurement system that pushes suppliers) call the JSON API with `Authorization: Bearer <token>`. A token acts with the permissions of its role; only its hash is stored.")
+    }
+    .headers(&["Name", "Role", "Created", "Last used", "Status", "Actions"])
+    .form(
+        "/staff/api-tokens",
+        "Create token",
+        vec![
+            FormField::text("name", "Name", "text"),
+            FormField::select("role", "Role", role_options()),
+        ],
+    )
+}
+
+/// Organisations; the create form only for those who may manage them.
+pub fn organisations(user: &StaffUser, list: Vec<(Organisation, i64)>) -> TablePage {
+    let rows = list
+        .into_iter()
+        .map(|(o, contacts)| {
+            Row::cells(vec![
+                o.name,
+                o.kind.label(),
+                o.country,
+                o.sector.unwrap_or_default(),
+                o.external_ref.unwrap_or_default(),
+                contacts.to_string(),
+            ])
+        })
+        .collect();
+    let page = TablePage {
+        rows,
+        ..TablePage::new(
+            user,
+            "/staff/organisations",
+            "Organisations",
+            "Own production bases and suppliers.",
+        )
+    }
+    .headers(&["Name", "Kind", "Country", "Sector", "Reference", "Contacts"]);
+    if !user.role.can(Permission::ManageOrganisations) {
+        return page;
+    }
+    page.form(
+        "/staff/organisations",
+        "Add organisation",
+        vec![
+            FormField::text("name", "Name", "text"),
+            FormField::select(
+                "kind",
+                "Kind",
+                vec![
+                    ("supplier".into(), "supplier".into()),
+                    ("production_base".into(), "production base".into()),
+                ],
+            ),
+            FormField::text("country", "Country (ISO code, e.g. JP)", "text"),
+            FormField::text("sector", "Sector", "text"),
+        ],
+    )
+}
+
+/// Flags, worst first, with the question and the rule's explanation in the
+/// questionnaire's default language.
+pub fn flags(user: &StaffUser, registry: &QuestionnaireRegistry, list: Vec<FlagRow>) -> TablePage {
+    let rows = list
+        .into_iter()
+        .map(|f| {
+            let version = registry.get(f.template_version_id);
+            let question = version
+                .as_ref()
+                .and_then(|v| v.questionnaire.find(&f.question_id));
+            let lang = version
+                .as_ref()
+                .map(|v| v.questionnaire.default_lang())
+                .unwrap_or(Lang::En);
+            let why = question
+                .and_then(|q| q.risk.get(f.rule_index as usize))
+                .map(|r| r.explanation.get(lang).to_string())
+                .unwrap_or_default();
+            let indicator = Indicator::parse(&f.indicator)
+                .map(|i| i.name().to_string())
+                .unwrap_or(f.indicator.clone());
+            Row::cells(vec![
+                if f.critical {
+                    format!("{} (trigger)", f.band)
+                } else {
+                    f.band.to_string()
+                },
+                format!("{} = {}×{}", f.score, f.severity, f.likelihood),
+                format!("{} ({}) · {}", f.organisation, f.country, f.campaign),
+                indicator,
+                question
+                    .map(|q| q.label.get(lang).to_string())
+                    .unwrap_or(f.question_id.clone()),
+                why,
+                f.status.label(),
+                f.created_at.format("%Y-%m-%d").to_string(),
+            ])
+        })
+        .collect();
+    TablePage {
+        rows,
+        ..TablePage::new(user, "/staff/flags", "Flags", "Answers that show risk, worst first. Score = severity × likelihood; a critical trigger is critical regardless of the score.")
+    }
+    .headers(&[
+        "Band",
+        "Score",
+        "Organisation",
+        "Indicator",
+        "Question",
+        "Why",
+        "Status",
+        "Raised",
+    ])
+}
+
+/// The newest entries under the verdict on the whole chain.
+pub fn audit(user: &StaffUser, log: AuditLog) -> TablePage {
+    let intro = match log.chain {
+        Ok(n) => format!("Hash chain verified: all {n} entries are intact. Newest first."),
+        Err(broken) => format!("WARNING: {broken}: the log was altered."),
+    };
+    let people = log.people;
+    let rows = log
+        .entries
+        .into_iter()
+        .map(|e| {
+            Row::cells(vec![
+                e.id.to_string(),
+                e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                match e.actor_id {
+                    Some(id) => format!(
+                        "{} {}",
+                        e.actor_kind,
+                        people.get(&id).cloned().unwrap_or(id)
+                    ),
+                    None => e.actor_kind.clone(),
+                },
+                e.action,
+                format!("{} {}", e.subject_type, e.subject_id),
+                e.details.to_string(),
+                e.hash[..12].to_string(),
+            ])
+        })
+        .collect();
+    TablePage {
+        rows,
+        ..TablePage::new(user, "/staff/audit", "Audit log", &intro)
+    }
+    .headers(&[
+        "#",
+        "When (UTC)",
+        "Actor",
+        "Action",
+        "Subject",
+        "Details",
+        "Hash",
+    ])
+}
+
+/// Background work that failed (dead, or waiting for a retry), with a retry action for
+/// the dead ones.
+pub fn jobs(user: &StaffUser, list: Vec<(Job, Option<String>)>) -> TablePage {
+    let when = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M:%S").to_string();
+    let rows = list
+        .into_iter()
+        .map(|(job, recipient)| {
+            let dead = job.state == "dead";
+            Row {
+                cells: vec![
+                    job.kind.replace('_', " "),
+                    if dead { "dead" } else { "failing" }.into(),
+                    format!("{} / {}", job.attempts, job.max_attempts),
+                    recipient.unwrap_or_default(),
+                    job.last_error.unwrap_or_default(),
+                    match (dead, job.finished_at) {
+                        (true, Some(at)) => when(at),
+                        _ => when(job.run_at),
+                    },
+                    when(job.created_at),
+                ],
+                actions: if dead {
+                    vec![action(
+                        format!("/staff/jobs/{}/retry", job.id),
+                        "Retry",
+                        None,
+                    )]
+                } else {
+                    Vec::new()
+                },
+            }
+        })
+        .collect();
+    TablePage {
+        rows,
+        empty: "No failed jobs.".into(),
+        ..TablePage::new(user, "/staff/jobs", "Jobs", "Background work that failed. A failing job is retried with growing delays; after its last attempt, or at once on a permanent error (such as a mail server refusing the address), it is dead and waits here for a retry.")
+    }
+    .headers(&[
+        "Kind",
+        "State",
+        "Attempts",
+        "For",
+        "Last error",
+        "Next try / ended (UTC)",
+        "Queued (UTC)",
+        "Actions",
+    ])
+}

@@ -1,0 +1,429 @@
+//! Campaign emails (issue 8) against a real SMTP server (aiosmtpd): the invitation in
+//! the contact's language with a working link and the owner as Reply-To, rendered at
+//! send time (the link never in the database); an SMTP outage; two workers; a 5xx;
+//! reminders on a set clock that stop when the organisation submits; the escalation
+//! once; and the throttle on failed link look-ups.
+
+use crate::auth::{create_user, PASSWORD};
+use crate::helpers::{templates_dir, TestApp};
+use crate::mail::{free_port, header, text_body, SmtpServer};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use hrdd_survey::auth::permissions::Role;
+use hrdd_survey::db::schema::{campaigns, email_outbox, invitations, jobs, responses};
+use hrdd_survey::email::{Mailer, Transport};
+use hrdd_survey::jobs::clock::SetClock;
+use hrdd_survey::jobs::{campaign_mail, campaign_schedule, run_due, Jobs, Worker};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The application with its own worker idle (nobody wakes it, it polls hourly).
+async fn quiet_app() -> TestApp {
+    TestApp::spawn_with_settings(
+        &templates_dir(),
+        &[
+            ("SMTP_URL", format!("smtp://127.0.0.1:{}", free_port())),
+            ("HRDD_JOB_POLL_SECONDS", "3600".to_string()),
+        ],
+    )
+    .await
+}
+
+fn worker(app: &TestApp, smtp_url: &str, clock: &SetClock) -> Worker {
+    Worker::new(
+        app.state.pool.clone(),
+        Jobs::new(),
+        Mailer {
+            transport: Transport::from_settings(Some(smtp_url), &std::env::temp_dir()).unwrap(),
+            from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
+                .parse()
+                .unwrap(),
+        },
+        app.state.audit_key.clone(),
+        app.address.clone(),
+    )
+    .with_campaign_mail(app.state.link_keys.clone(), "Acme Apparel".into())
+    .with_clock(Arc::new(clock.clone()))
+}
+
+/// An invited organisation: (link path, invitation id, response id, organisation name).
+struct Invited {
+    link: String,
+    invitation: Uuid,
+    response: Uuid,
+    name: String,
+}
+
+async fn invite(app: &TestApp, campaign: &str, name: &str, lang: &str) -> Invited {
+    let (org, contact) = app.supplier(name, lang).await;
+    let (link, response) = app.invite(campaign, &org, &contact).await;
+    let response: Uuid = response.parse().unwrap();
+    let mut conn = app.db.conn().await;
+    let invitation = invitations::table
+        .filter(invitations::response_id.eq(response))
+        .filter(invitations::revoked_at.is_null())
+        .select(invitations::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    Invited {
+        link,
+        invitation,
+        response,
+        name: name.to_string(),
+    }
+}
+
+/// A campaign launched yesterday, owned by a new procurement user; (id, deadline, owner
+/// email).
+async fn launched_campaign(app: &TestApp) -> (String, NaiveDate, String) {
+    let id = app.campaign("forced-labour").await;
+    let owner_email = format!("owner-{}@example.com", Uuid::new_v4().simple());
+    let owner = create_user(app, &owner_email, Role::Procurement, Some(PASSWORD)).await;
+    let mut conn = app.db.conn().await;
+    let deadline = diesel::update(campaigns::table.find(id.parse::<Uuid>().unwrap()))
+        .set((
+            campaigns::owner_user_id.eq(owner),
+            campaigns::launched_at.eq(Utc::now() - Duration::days(1)),
+            campaigns::message.eq("Please answer before the audit <2027>."),
+        ))
+        .returning(campaigns::deadline)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    (id, deadline, owner_email)
+}
+
+async fn queue_invitations(app: &TestApp, ids: Vec<Uuid>) -> Vec<Uuid> {
+    let mut conn = app.state.pool.get().await.unwrap();
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        async move { campaign_mail::queue_invitations(conn, &Jobs::new(), &ids).await }
+            .scope_boxed()
+    })
+    .await
+    .unwrap()
+}
+
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap().and_utc()
+}
+
+fn link_in(text: &str) -> String {
+    let start = text.find("/r/").expect("a link in the text");
+    text[start..start + 46].to_string()
+}
+
+#[tokio::test]
+async fn the_invitation_arrives_in_the_contacts_language_with_its_link_and_the_owner_as_reply_to() {
+    let app = quiet_app().await;
+    let smtp = SmtpServer::start().await;
+    let clock = SetClock::new(Utc::now());
+    let (campaign, _, owner) = launched_campaign(&app).await;
+    let ja = invite(&app, &campaign, "東京部品", "ja").await;
+    let vi = invite(&app, &campaign, "Công ty Sông Hồng", "vi").await;
+    let queued = queue_invitations(&app, vec![ja.invitation, vi.invitation]).await;
+    assert_eq!(queued.len(), 2);
+    assert!(
+        queue_invitations(&app, vec![ja.invitation])
+            .await
+            .is_empty(),
+        "an invitation is mailed once"
+    );
+
+    // Queued: no body, so no link, anywhere in the row.
+    let mut conn = app.db.conn().await;
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(String, Option<String>, Option<String>, Option<Uuid>)> = email_outbox::table
+        .select((
+            email_outbox::text_body,
+            email_outbox::html_body,
+            email_outbox::purpose,
+            email_outbox::contact_id,
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for (text, html, purpose, contact) in &rows {
+        assert_eq!(text, "");
+        assert_eq!(html, &None);
+        assert_eq!(purpose.as_deref(), Some("invitation"));
+        assert!(contact.is_some());
+    }
+
+    let stats = run_due(&worker(&app, &smtp.url(), &clock)).await.unwrap();
+    assert_eq!(stats.done, 2);
+    let messages = smtp.wait_for(2).await;
+    let ja_mail = messages
+        .iter()
+        .find(|m| text_body(m).contains(&ja.link))
+        .expect("the Japanese contact's message carries their link");
+    let text = text_body(ja_mail);
+    assert!(text.contains("東京部品 contact 様"), "{text}");
+    assert!(
+        text.contains("回答期限") || text.contains("までにご回答ください"),
+        "{text}"
+    );
+    assert!(text.contains("Acme Apparel"), "{text}");
+    assert!(
+        text.contains("Please answer before the audit <2027>."),
+        "{text}"
+    );
+    assert_eq!(header(ja_mail, "Reply-To").as_deref(), Some(owner.as_str()));
+    assert_eq!(
+        header(ja_mail, "Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
+    assert!(header(ja_mail, "Message-ID").is_some() && header(ja_mail, "Date").is_some());
+    let vi_mail = messages
+        .iter()
+        .find(|m| text_body(m).contains(&vi.link))
+        .unwrap();
+    assert!(
+        text_body(vi_mail).contains("Kính gửi"),
+        "{}",
+        text_body(vi_mail)
+    );
+
+    // The link in the email opens the form.
+    let page = app
+        .client
+        .get(app.url(&link_in(&text)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+
+    // Sent: still no body stored.
+    let texts: Vec<(String, String)> = email_outbox::table
+        .select((email_outbox::text_body, email_outbox::status))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        texts.iter().all(|(t, s)| t.is_empty() && s == "sent"),
+        "{texts:?}"
+    );
+}
+
+#[tokio::test]
+async fn smtp_down_for_a_while_then_every_campaign_email_arrives_exactly_once_even_with_two_workers(
+) {
+    let app = quiet_app().await;
+    let clock = SetClock::new(Utc::now());
+    let (campaign, _, _) = launched_campaign(&app).await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        ids.push(
+            invite(&app, &campaign, &format!("Supplier {n}"), "en")
+                .await
+                .invitation,
+        );
+    }
+    let queued = queue_invitations(&app, ids).await;
+    assert_eq!(queued.len(), 12);
+
+    // Nobody listens: every attempt fails with a connection error and is retried later.
+    let down = format!("smtp://127.0.0.1:{}", free_port());
+    let stats = run_due(&worker(&app, &down, &clock)).await.unwrap();
+    assert_eq!((stats.done, stats.retried), (0, 12));
+    let mut conn = app.db.conn().await;
+    let queued_rows: i64 = email_outbox::table
+        .filter(email_outbox::status.eq("queued"))
+        .filter(email_outbox::last_error.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(queued_rows, 12);
+
+    // The server is back; the backoff is skipped; two workers deliver concurrently.
+    let smtp = SmtpServer::start().await;
+    diesel::update(jobs::table)
+        .set(jobs::run_at.eq(Utc::now()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut a = worker(&app, &smtp.url(), &clock);
+    let mut b = worker(&app, &smtp.url(), &clock);
+    a.batch = 2;
+    b.batch = 2;
+    let (ra, rb) = tokio::join!(run_due(&a), run_due(&b));
+    assert_eq!(ra.unwrap().done + rb.unwrap().done, 12);
+    let messages = smtp.wait_for(12).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let messages_after = smtp.messages();
+    assert_eq!(messages_after.len(), 12, "no duplicate");
+    let ids: BTreeSet<String> = messages
+        .iter()
+        .map(|m| header(m, "Message-ID").unwrap())
+        .collect();
+    assert_eq!(ids.len(), 12);
+    let links: BTreeSet<String> = messages.iter().map(|m| link_in(&text_body(m))).collect();
+    assert_eq!(links.len(), 12, "each contact got their own link");
+    assert_eq!(run_due(&a).await.unwrap().done, 0);
+}
+
+#[tokio::test]
+async fn a_5xx_marks_the_campaign_email_failed_with_the_servers_answer() {
+    let app = quiet_app().await;
+    let smtp = SmtpServer::start_rejecting().await;
+    let clock = SetClock::new(Utc::now());
+    let (campaign, _, _) = launched_campaign(&app).await;
+    let inv = invite(&app, &campaign, "Rejected Ltd", "en").await;
+    queue_invitations(&app, vec![inv.invitation]).await;
+    let stats = run_due(&worker(&app, &smtp.url(), &clock)).await.unwrap();
+    assert_eq!(stats.dead, 1);
+    let mut conn = app.db.conn().await;
+    let (status, error, invitation): (String, Option<String>, Option<Uuid>) = email_outbox::table
+        .select((
+            email_outbox::status,
+            email_outbox::last_error,
+            email_outbox::invitation_id,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert_eq!(invitation, Some(inv.invitation));
+    let error = error.unwrap();
+    assert!(
+        error.contains("550") && error.contains("no such mailbox"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn reminders_follow_the_schedule_stop_on_submission_and_the_owner_is_told_once() {
+    let app = quiet_app().await;
+    let smtp = SmtpServer::start().await;
+    let (campaign, deadline, owner) = launched_campaign(&app).await;
+    let done = invite(&app, &campaign, "Quick Answers Ltd", "en").await;
+    let late = invite(&app, &campaign, "Slow Answers Ltd", "vi").await;
+    let clock = SetClock::new(midnight(deadline) - Duration::days(15));
+    let w = worker(&app, &smtp.url(), &clock);
+
+    // Before the first step: nothing.
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 0);
+    // 14 days before: both organisations, once however often the pass runs.
+    clock.set(midnight(deadline) - Duration::days(14) + Duration::hours(9));
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 2);
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 0);
+    clock.set(midnight(deadline) - Duration::days(12));
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 0);
+    run_due(&w).await.unwrap();
+    let messages = smtp.wait_for(2).await;
+    let late_reminder = messages
+        .iter()
+        .find(|m| text_body(m).contains(&late.link))
+        .expect("the reminder carries the same working link as the invitation");
+    assert!(
+        text_body(late_reminder).contains("Xin nhắc"),
+        "{}",
+        text_body(late_reminder)
+    );
+
+    // One organisation submits: its contacts hear nothing more.
+    let mut conn = app.db.conn().await;
+    diesel::update(responses::table.find(done.response))
+        .set((
+            responses::status.eq("submitted"),
+            responses::submitted_at.eq(Utc::now()),
+            responses::answers_sha256.eq("0".repeat(64)),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    clock.set(midnight(deadline) - Duration::days(7));
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 1);
+    run_due(&w).await.unwrap();
+    let messages = smtp.wait_for(3).await;
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| text_body(m).contains(&done.link))
+            .count(),
+        1,
+        "no reminder after submitting"
+    );
+    let steps: Vec<Option<i32>> = email_outbox::table
+        .filter(email_outbox::purpose.eq("reminder"))
+        .order(email_outbox::created_at)
+        .select(email_outbox::reminder_step)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(steps, vec![Some(1), Some(1), Some(2)]);
+
+    // After the deadline: the owner is told once, with the overdue organisation only.
+    clock.set(midnight(deadline) + Duration::days(1) + Duration::hours(1));
+    let pass = campaign_schedule::pass(&w).await.unwrap();
+    assert_eq!(pass.escalations, 1);
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 0);
+    clock.set(midnight(deadline) + Duration::days(8));
+    let weekly = campaign_schedule::pass(&w).await.unwrap();
+    assert_eq!((weekly.reminders, weekly.escalations), (1, 0));
+    run_due(&w).await.unwrap();
+    let messages = smtp.wait_for(5 + pass.reminders).await;
+    let to_owner: Vec<&String> = messages
+        .iter()
+        .filter(|m| header(m, "To").is_some_and(|t| t.contains(&owner)))
+        .collect();
+    assert_eq!(to_owner.len(), 1);
+    let text = text_body(to_owner[0]);
+    assert!(text.contains(&format!("- {}", late.name)), "{text}");
+    assert!(!text.contains(&done.name), "{text}");
+    assert!(
+        text.contains(&format!("/staff/campaigns/{campaign}")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn failed_link_lookups_are_throttled_per_address_but_a_valid_link_is_always_served() {
+    let app = TestApp::spawn().await;
+    let campaign = app.campaign("forced-labour").await;
+    let (org, contact) = app.supplier("Real Holder Ltd", "en").await;
+    let (link, _) = app.invite(&campaign, &org, &contact).await;
+    let limit = hrdd_survey::auth::link_throttle::LIMIT;
+    for n in 0..limit {
+        // Unknown tokens and malformed ones count alike.
+        let token = if n % 2 == 0 {
+            format!("{:0>43}", n)
+        } else {
+            format!("bad-{n}")
+        };
+        let res = app
+            .client
+            .get(app.url(&format!("/r/{token}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "attempt {n}");
+    }
+    let res = app
+        .client
+        .get(app.url(&format!("/r/{}", "x".repeat(43))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(
+        res.headers().get("retry-after").unwrap().to_str().unwrap(),
+        hrdd_survey::auth::link_throttle::WINDOW_SECONDS.to_string()
+    );
+    let res = app
+        .client
+        .post(app.url(&format!("/r/{}", "y".repeat(43))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429, "posts count too");
+    // The real holder behind the same address still gets the form.
+    let res = app.client.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(!app.form_csrf(&link).await.is_empty());
+}

@@ -16,7 +16,7 @@ use hrdd_survey::db::admin;
 use hrdd_survey::db::audit::{Actor, AuditKey};
 use hrdd_survey::domain::campaign::{Audience, AudienceFilter};
 use hrdd_survey::jobs::Jobs;
-use hrdd_survey::services::{campaign_lifecycle, campaigns, templates};
+use hrdd_survey::services::{campaign_lifecycle, campaigns, questionnaires};
 use std::time::{Duration, Instant};
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -52,7 +52,7 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
     let pool = hrdd_survey::db::pool(url, 2)?;
     let key = AuditKey::from_secret(b"benchmark-secret-key-of-at-least-32-chars");
     let mut conn = pool.get().await?;
-    let registry = templates::prepare(
+    let registry = questionnaires::prepare(
         &mut conn,
         &key,
         std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/survey_templates")),
@@ -138,7 +138,7 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
 async fn draft(
     conn: &mut AsyncPgConnection,
     key: &AuditKey,
-    registry: &templates::TemplateRegistry,
+    registry: &questionnaires::QuestionnaireRegistry,
     round: usize,
     side: usize,
 ) -> anyhow::Result<uuid::Uuid> {

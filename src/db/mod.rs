@@ -19,6 +19,7 @@ pub mod organisations;
 pub mod password_resets;
 pub mod progress;
 pub mod questionnaire_versions;
+pub mod response_events;
 pub mod responses;
 pub mod schema;
 pub mod sessions;

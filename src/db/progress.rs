@@ -120,7 +120,7 @@ pub struct TimelineRow {
 }
 
 /// Every email, link, open, save and submit of an organisation in a campaign, oldest
-/// first (derived from the outbox, the links, the response and its answers).
+/// first (from the outbox, the links, `response_events` and the response).
 pub async fn timeline(
     conn: &mut Conn,
     campaign_id: Uuid,
@@ -145,15 +145,18 @@ pub async fn timeline(
            SELECT i.created_at, 'Link issued', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
             WHERE i.campaign_id = $1 AND i.organisation_id = $2 \
            UNION ALL \
-           SELECT i.first_opened_at, 'Link opened', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
-            WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.first_opened_at IS NOT NULL \
+           SELECT v.at, 'Link opened', coalesce(c.name, '') \
+             FROM response_events v JOIN responses r ON r.id = v.response_id \
+             LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
+            WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'opened' \
            UNION ALL \
            SELECT i.revoked_at, 'Link revoked', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
             WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.revoked_at IS NOT NULL \
            UNION ALL \
-           SELECT max(a.updated_at), 'Answers saved', count(*) || ' answers' \
-             FROM answers a JOIN responses r ON r.id = a.response_id \
-            WHERE r.campaign_id = $1 AND r.organisation_id = $2 HAVING count(*) > 0 \
+           SELECT v.at, 'Answers saved', coalesce(c.name || ': ', '') || v.answers || ' answers' \
+             FROM response_events v JOIN responses r ON r.id = v.response_id \
+             LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
+            WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'saved' \
            UNION ALL \
            SELECT r.submitted_at, 'Submitted', '' FROM responses r \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND r.submitted_at IS NOT NULL \

@@ -312,3 +312,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_reset_tokens,
     api_tokens
 );
+
+diesel::table! {
+    response_events (id) {
+        id -> Int8,
+        response_id -> Uuid,
+        invitation_id -> Nullable<Uuid>,
+        kind -> Text,
+        at -> Timestamptz,
+        answers -> Nullable<Int4>,
+    }
+}

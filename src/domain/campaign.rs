@@ -202,7 +202,10 @@ mod tests {
 
     #[test]
     fn launch_once_then_already_done() {
-        assert_eq!(CampaignStatus::Draft.allows(Action::Launch), Verdict::Allowed);
+        assert_eq!(
+            CampaignStatus::Draft.allows(Action::Launch),
+            Verdict::Allowed
+        );
         assert!(matches!(
             CampaignStatus::Open.allows(Action::Launch),
             Verdict::AlreadyDone(_)
@@ -244,26 +247,45 @@ mod tests {
     #[test]
     fn deadlines_not_in_the_past_and_only_extended_once_launched() {
         let today = d("2026-11-29");
-        assert!(
-            deadline_change_problem(CampaignStatus::Draft, d("2026-12-31"), d("2026-11-28"), today)
-                .is_some()
-        );
+        assert!(deadline_change_problem(
+            CampaignStatus::Draft,
+            d("2026-12-31"),
+            d("2026-11-28"),
+            today
+        )
+        .is_some());
         assert_eq!(
-            deadline_change_problem(CampaignStatus::Draft, d("2026-12-31"), d("2026-12-10"), today),
+            deadline_change_problem(
+                CampaignStatus::Draft,
+                d("2026-12-31"),
+                d("2026-12-10"),
+                today
+            ),
             None
         );
-        assert!(
-            deadline_change_problem(CampaignStatus::Open, d("2026-12-31"), d("2026-12-10"), today)
-                .is_some()
-        );
+        assert!(deadline_change_problem(
+            CampaignStatus::Open,
+            d("2026-12-31"),
+            d("2026-12-10"),
+            today
+        )
+        .is_some());
         assert_eq!(
-            deadline_change_problem(CampaignStatus::Open, d("2026-12-31"), d("2027-01-31"), today),
+            deadline_change_problem(
+                CampaignStatus::Open,
+                d("2026-12-31"),
+                d("2027-01-31"),
+                today
+            ),
             None
         );
-        assert!(
-            deadline_change_problem(CampaignStatus::Open, d("2026-12-31"), d("2099-01-31"), today)
-                .is_some()
-        );
+        assert!(deadline_change_problem(
+            CampaignStatus::Open,
+            d("2026-12-31"),
+            d("2099-01-31"),
+            today
+        )
+        .is_some());
     }
 
     #[test]

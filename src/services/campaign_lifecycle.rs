@@ -326,7 +326,9 @@ async fn issue_links(
         links.contact_ids.push(c.contact_id);
         links.response_ids.push(c.response_id);
         links.token_hashes.push(token_sha256(&token));
-        links.languages.push(questionnaire.pick_lang(Some(c.language)));
+        links
+            .languages
+            .push(questionnaire.pick_lang(Some(c.language)));
     }
     let n = links.invitation_ids.len();
     let mut emails = 0;
@@ -493,8 +495,7 @@ pub async fn revoke_contact(
 ) -> Result<usize, AppError> {
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let n =
-                db::invitations::revoke_active_invitations(tx, campaign_id, contact_id).await?;
+            let n = db::invitations::revoke_active_invitations(tx, campaign_id, contact_id).await?;
             if n == 0 {
                 // Already the state asked for: nothing to write.
                 return Ok(0);
@@ -514,7 +515,6 @@ pub async fn revoke_contact(
     })
     .await
 }
-
 
 /// Active organisations a draft can pick, or (with `campaign_id`) that a launched
 /// campaign can add: those not in it yet.

@@ -142,15 +142,13 @@ pub async fn timeline(
     campaign_id: Uuid,
     organisation_id: Uuid,
 ) -> Result<Vec<Event>, AppError> {
-    Ok(
-        db::progress::timeline(conn, campaign_id, organisation_id)
-            .await?
-            .into_iter()
-            .map(|r| Event {
-                at: r.at,
-                what: r.what,
-                detail: r.detail,
-            })
-            .collect(),
-    )
+    Ok(db::progress::timeline(conn, campaign_id, organisation_id)
+        .await?
+        .into_iter()
+        .map(|r| Event {
+            at: r.at,
+            what: r.what,
+            detail: r.detail,
+        })
+        .collect())
 }

@@ -56,7 +56,11 @@ pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), Ap
     if session.invitation.last_used_at.is_some_and(|t| t >= since) {
         return Ok(());
     }
-    db::invitations::record_link_use(conn, session.invitation.id, since).await?;
+    if db::invitations::record_link_use(conn, session.invitation.id, since).await? {
+        // On the organisation's timeline (as often as the use is recorded).
+        db::response_events::record_open(conn, session.response_id(), session.invitation.id)
+            .await?;
+    }
     Ok(())
 }
 
@@ -234,6 +238,13 @@ pub async fn save(
                 .collect();
             db::evidence::delete_evidence_except(tx, response_id, &referenced).await?;
             db::responses::touch_response(tx, response_id, lang).await?;
+            db::response_events::record_save(
+                tx,
+                response_id,
+                session.invitation.id,
+                parsed.answers.len(),
+            )
+            .await?;
             if mode == Mode::Draft || !parsed.errors.is_empty() {
                 return Ok(SaveOutcome::Saved {
                     answers: parsed.answers,

@@ -85,6 +85,86 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         200,
         403,
     ),
+    ("POST", "/api/v1/campaigns/{id}/launch", 401, "AP", 200, 403),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/organisations",
+        401,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/deadline",
+        401,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "GET",
+        "/api/v1/campaigns/{id}/progress",
+        401,
+        "APCV",
+        200,
+        403,
+    ),
+    ("GET", "/staff/campaigns/new", 303, "AP", 200, 403),
+    ("POST", "/staff/campaigns", 303, "AP", 422, 403),
+    ("GET", "/staff/campaigns/{id}", 303, "APCV", 200, 403),
+    ("POST", "/staff/campaigns/{id}/launch", 303, "AP", 200, 403),
+    (
+        "POST",
+        "/staff/campaigns/{id}/deadline",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/organisations",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/contacts/{contact}/resend",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/contacts/{contact}/revoke",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/progress.csv",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/organisations/{org}",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    // Late: closing the campaign ends what the rows above do.
+    ("POST", "/staff/campaigns/{id}/close", 303, "AP", 200, 403),
+    ("POST", "/api/v1/campaigns/{id}/close", 401, "AP", 200, 403),
     // Last: it ends the session.
     ("POST", "/logout", 303, "APCV", 303, 403),
 ];
@@ -150,6 +230,7 @@ struct Fixture {
     campaign: String,
     response: String,
     link: String,
+    contact: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -174,6 +255,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         campaign,
         response,
         link,
+        contact,
     }
 }
 
@@ -238,6 +320,10 @@ async fn call(
         | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
+        p if p.contains("/campaigns/{id}") => p
+            .replace("{id}", &fx.campaign)
+            .replace("{org}", &fx.org)
+            .replace("{contact}", &fx.contact),
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();
@@ -323,6 +409,21 @@ async fn call(
             ("name", "new token"),
             ("role", "viewer"),
         ]),
+        ("POST", "/staff/campaigns/{id}/deadline") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            (
+                "deadline",
+                &(chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string(),
+            ),
+        ]),
+        (
+            "POST",
+            "/staff/campaigns/{id}/organisations"
+            | "/staff/campaigns/{id}/contacts/{contact}/resend",
+        ) => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("organisation_id", fx.org.as_str()),
+        ]),
         ("POST", "/staff/organisations") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("name", "Form Org"),
@@ -343,6 +444,11 @@ async fn call(
                 "/api/v1/campaigns/{id}/invitations" => {
                     let (org, contact) = app.supplier(&format!("Invitee {n}"), "en").await;
                     json!({"organisation_id": org, "contact_id": contact})
+                }
+                "/api/v1/campaigns/{id}/launch" | "/api/v1/campaigns/{id}/close" => json!({}),
+                "/api/v1/campaigns/{id}/organisations" => json!({"organisation_ids": [fx.org]}),
+                "/api/v1/campaigns/{id}/deadline" => {
+                    json!({"deadline": (chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string()})
                 }
                 other => panic!("no body for {other}"),
             };
@@ -557,7 +663,10 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
             pattern.replace("{id}", &t.id.to_string())
         }
         p if p.contains("/organisations/{id}") => p.replace("{id}", &fx.org),
-        p if p.contains("/campaigns/{id}") => p.replace("{id}", &fx.campaign),
+        p if p.contains("/campaigns/{id}") => p
+            .replace("{id}", &fx.campaign)
+            .replace("{org}", &fx.org)
+            .replace("{contact}", &fx.contact),
         p if p.contains("/responses/{id}") => p.replace("{id}", &fx.response),
         other => other.to_string(),
     }

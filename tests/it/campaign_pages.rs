@@ -143,6 +143,8 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
     let form = app.get(&path).await;
     assert_eq!(form.status(), 200);
     assert!(form.text().await.unwrap().contains("lang=\"ja\""));
+    // A save through the link goes on the organisation's timeline.
+    assert_eq!(app.post_form(&path, &[], "save").await.status(), 303);
 
     // Progress on the page: one opened; re-send revokes the old link.
     let page = s
@@ -210,6 +212,7 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
         "Email queued",
         "Email delivered",
         "Link opened",
+        "Answers saved",
         "Link revoked",
     ] {
         assert!(

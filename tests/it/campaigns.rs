@@ -3,11 +3,16 @@
 //! links open the form), launching twice, bad input that writes nothing, adding
 //! contacts with or without an email, deadline, close, and the progress counts.
 
+use crate::auth::{create_user, sign_in, PASSWORD};
 use crate::helpers::{templates_dir, TestApp};
 use crate::mail::{header, SmtpServer};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::schema::{audit_log, campaigns, email_outbox, invitations, responses};
+use hrdd_survey::email::{Mailer, Transport};
+use hrdd_survey::jobs::clock::SetClock;
+use hrdd_survey::jobs::{campaign_schedule, run_due, Jobs, Worker};
 use serde_json::{json, Value};
 
 fn in_days(n: i64) -> String {
@@ -156,7 +161,7 @@ async fn launch_emails_every_contact_in_their_language_and_the_links_open_the_fo
         .iter()
         .find(|(to, _)| to.contains("sakura-mills-0"))
         .unwrap();
-    assert!(ja.1.contains("アンケート"), "Japanese: {}", ja.1);
+    assert!(ja.1.contains("質問票"), "Japanese: {}", ja.1);
     assert!(
         ja.1.contains("Thank you for your help."),
         "the campaign's message"
@@ -484,6 +489,17 @@ async fn a_refused_invitation_shows_as_bounced_with_the_servers_answer() {
         .as_str()
         .unwrap()
         .contains("no such mailbox here"));
+    // The campaign page shows the server's answer next to the contact.
+    create_user(&app, "paula@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let staff = sign_in(&app, "paula@example.com", PASSWORD).await;
+    let page = staff
+        .get(&app, &format!("/staff/campaigns/{campaign}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("bounced"), "{page}");
+    assert!(page.contains("no such mailbox here"), "{page}");
     let bounced: Value = app
         .get(&format!(
             "/api/v1/campaigns/{campaign}/progress?bounced=true"
@@ -493,4 +509,85 @@ async fn a_refused_invitation_shows_as_bounced_with_the_servers_answer() {
         .await
         .unwrap();
     assert_eq!(bounced["organisations"].as_array().unwrap().len(), 1);
+}
+
+/// The scheduler reminds the contacts of a campaign launched through the API (same
+/// link as the invitation) and stops for an organisation once it submits through it.
+#[tokio::test]
+async fn the_scheduler_reminds_a_launched_campaign_until_the_organisation_submits() {
+    let smtp = SmtpServer::start().await;
+    let app =
+        TestApp::spawn_with_settings(&crate::helpers::fixtures_dir(), &[("SMTP_URL", smtp.url())])
+            .await;
+    let (a, _) = organisation(&app, "Prompt Co", "JP", &["en"]).await;
+    let (b, _) = organisation(&app, "Tardy Co", "JP", &["en"]).await;
+    let res = app
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({"name": "Mini check", "template_id": "mini", "deadline": in_days(30),
+                    "audience": {"organisations": [a, b]}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let c: Value = res.json().await.unwrap();
+    let campaign = c["id"].as_str().unwrap().to_string();
+    let out: Value = app
+        .post_json(&format!("/api/v1/campaigns/{campaign}/launch"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(out["emails"], 2, "{out}");
+    let invitations = smtp.wait_for(2).await;
+    let link_of = |who: &str| {
+        let m = invitations
+            .iter()
+            .find(|m| header(m, "To").unwrap().contains(who))
+            .unwrap();
+        link_path(&app, &body(m))
+    };
+    let (prompt, tardy) = (link_of("prompt-co"), link_of("tardy-co"));
+    let valid = [
+        ("headcount", "120"),
+        ("passports", "employer"),
+        ("fees_paid", "yes"),
+        ("fee_amount", "1500"),
+        ("weekly_hours", "72"),
+        ("agents.0.agent_name", "Good Agency"),
+    ];
+    assert_eq!(app.post_form(&prompt, &valid, "submit").await.status(), 303);
+
+    let deadline: chrono::NaiveDate = in_days(30).parse().unwrap();
+    let clock = SetClock::new(
+        deadline.and_hms_opt(9, 0, 0).unwrap().and_utc() - chrono::Duration::days(14),
+    );
+    let w = Worker::new(
+        app.state.pool.clone(),
+        Jobs::new(),
+        Mailer {
+            transport: Transport::from_settings(Some(&smtp.url()), &std::env::temp_dir()).unwrap(),
+            from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
+                .parse()
+                .unwrap(),
+        },
+        app.state.audit_key.clone(),
+        app.address.clone(),
+    )
+    .with_campaign_mail(app.state.link_keys.clone(), "Acme Apparel".into())
+    .with_clock(std::sync::Arc::new(clock.clone()));
+    let pass = campaign_schedule::pass(&w).await.unwrap();
+    assert_eq!(
+        pass.reminders, 1,
+        "only the organisation that has not submitted"
+    );
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 0);
+    run_due(&w).await.unwrap();
+    let messages = smtp.wait_for(3).await;
+    let reminders: Vec<&String> = messages
+        .iter()
+        .filter(|m| !invitations.contains(m))
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    assert!(header(reminders[0], "To").unwrap().contains("tardy-co"));
+    assert_eq!(link_path(&app, &body(reminders[0])), tardy, "the same link");
 }

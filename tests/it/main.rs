@@ -13,6 +13,8 @@ mod auth;
 mod auth_hardening;
 mod browser;
 mod campaign_mail;
+mod campaign_pages;
+mod campaigns;
 mod cli;
 mod database;
 mod embedded;

@@ -328,3 +328,14 @@ diesel::table! {
         answers -> Nullable<Int4>,
     }
 }
+
+diesel::table! {
+    org_import_uploads (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        file_name -> Text,
+        sha256 -> Text,
+        content -> Bytea,
+        created_at -> Timestamptz,
+    }
+}

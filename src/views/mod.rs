@@ -3,6 +3,7 @@
 
 pub mod campaigns;
 pub mod form;
+pub mod organisations;
 pub mod outbox;
 pub mod pages;
 pub mod respondent;

@@ -83,7 +83,7 @@ async fn hidden(c: &Client, id: &str) -> bool {
     v.as_bool().unwrap()
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -92,7 +92,7 @@ async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
-async fn type_into(c: &Client, id: &str, text: &str) {
+pub(crate) async fn type_into(c: &Client, id: &str, text: &str) {
     c.find(Locator::Id(id))
         .await
         .unwrap()

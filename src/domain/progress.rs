@@ -354,4 +354,99 @@ mod tests {
         }
         assert!(!svg.contains("<script"));
     }
+
+    fn facts() -> OrganisationFacts {
+        OrganisationFacts {
+            organisation_id: Uuid::new_v4(),
+            name: "Acme".into(),
+            country: "JP".into(),
+            response_id: Uuid::new_v4(),
+            submitted: false,
+            submitted_at: None,
+            links: 1,
+            usable_links: 1,
+            first_opened_at: None,
+            answers: 0,
+            required_answered: 0,
+            bounced: false,
+        }
+    }
+
+    #[test]
+    fn each_organisation_is_in_one_stage_most_advanced_first() {
+        let invited = organisation_progress(facts(), 4, false);
+        assert_eq!(
+            (invited.stage, invited.percent_required),
+            (Stage::Invited, 0)
+        );
+        let opened = organisation_progress(
+            OrganisationFacts {
+                first_opened_at: Some(Utc::now()),
+                ..facts()
+            },
+            4,
+            false,
+        );
+        assert_eq!(opened.stage, Stage::Opened);
+        let saving = organisation_progress(
+            OrganisationFacts {
+                first_opened_at: Some(Utc::now()),
+                answers: 5,
+                required_answered: 3,
+                ..facts()
+            },
+            4,
+            true,
+        );
+        assert_eq!(saving.stage, Stage::InProgress);
+        assert_eq!(saving.percent_required, 75);
+        assert!(saving.overdue, "past the deadline and not submitted");
+        let expired = organisation_progress(
+            OrganisationFacts {
+                answers: 5,
+                usable_links: 0,
+                ..facts()
+            },
+            4,
+            false,
+        );
+        assert_eq!(expired.stage, Stage::LinkExpired);
+        let done = organisation_progress(
+            OrganisationFacts {
+                submitted: true,
+                usable_links: 0,
+                bounced: true,
+                ..facts()
+            },
+            4,
+            true,
+        );
+        assert_eq!((done.stage, done.percent_required), (Stage::Submitted, 100));
+        assert!(!done.overdue && done.bounced);
+        let none = organisation_progress(
+            OrganisationFacts {
+                links: 0,
+                usable_links: 0,
+                ..facts()
+            },
+            4,
+            false,
+        );
+        assert_eq!(none.stage, Stage::NotInvited);
+        let t = totals(&[invited, opened, saving, expired, done, none]);
+        assert_eq!(t.organisations, 6);
+        assert_eq!(t.by_stage.iter().map(|(_, n)| n).sum::<usize>(), 6);
+        assert_eq!((t.submitted, t.bounced, t.overdue), (1, 1, 1));
+    }
+
+    #[test]
+    fn a_link_is_active_revoked_expired_or_none() {
+        let now = Utc::now();
+        let later = Some(now + chrono::Duration::days(1));
+        let earlier = Some(now - chrono::Duration::days(1));
+        assert_eq!(LinkState::of(false, false, None, now), LinkState::None);
+        assert_eq!(LinkState::of(true, true, later, now), LinkState::Revoked);
+        assert_eq!(LinkState::of(true, false, earlier, now), LinkState::Expired);
+        assert_eq!(LinkState::of(true, false, later, now), LinkState::Active);
+    }
 }

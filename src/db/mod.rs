@@ -10,6 +10,8 @@ pub mod campaign_mail;
 pub mod campaigns;
 pub mod contacts;
 pub mod evidence;
+pub mod flag_comments;
+pub mod flag_decisions;
 pub mod flags;
 pub mod invitations;
 pub mod jobs;

@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod countries;
 pub mod dates;
 pub mod flag;
+pub mod flag_workflow;
 pub mod i18n;
 pub mod indicator;
 pub mod org_import;

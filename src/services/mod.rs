@@ -6,6 +6,7 @@ pub mod audit;
 pub mod campaign_lifecycle;
 pub mod campaign_progress;
 pub mod campaigns;
+pub mod flags;
 pub mod jobs;
 pub mod listings;
 pub mod organisations;

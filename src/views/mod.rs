@@ -2,6 +2,7 @@
 //! escaped by askama, from plain data.
 
 pub mod campaigns;
+pub mod flags;
 pub mod form;
 pub mod organisations;
 pub mod outbox;

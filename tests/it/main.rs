@@ -19,6 +19,7 @@ mod cli;
 mod database;
 mod embedded;
 mod evidence;
+mod flags;
 mod helpers;
 mod input;
 mod jobs;

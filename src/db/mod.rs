@@ -23,6 +23,7 @@ pub mod organisations;
 pub mod password_resets;
 pub mod progress;
 pub mod questionnaire_versions;
+pub mod receipts;
 pub mod response_events;
 pub mod responses;
 pub mod schema;

@@ -5,6 +5,7 @@ pub mod answers;
 pub mod campaign;
 pub mod countries;
 pub mod dates;
+pub mod evidence_type;
 pub mod flag;
 pub mod flag_workflow;
 pub mod i18n;

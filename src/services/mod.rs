@@ -9,9 +9,11 @@ pub mod campaigns;
 pub mod flags;
 pub mod jobs;
 pub mod listings;
+pub mod malware;
 pub mod organisations;
 pub mod outbox;
 pub mod questionnaires;
+pub mod receipts;
 pub mod responses;
 
 /// The connection type every service takes (defined once, in `db`).

@@ -29,6 +29,7 @@ mod mail;
 mod organisations;
 mod outbox_viewer;
 mod plans;
+mod receipt;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;

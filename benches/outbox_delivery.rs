@@ -6,9 +6,11 @@
 //!     cargo bench --bench outbox_delivery
 //!
 //! Settings: BENCH_MESSAGES (default 3000), BENCH_WORKERS (default 4: worker tasks
-//! running `run_due` side by side, as several worker processes would; the baseline
-//! uses as many concurrent send loops). The sink is a task here: it speaks just enough
-//! SMTP and discards every message. Only 127.0.0.1 is ever a target.
+//! running `run_due` side by side, as several worker processes would), BENCH_CONCURRENCY
+//! (default 8: sends at once per worker, `Worker::concurrency`). The baseline runs
+//! workers × concurrency send loops, the same number of sends in flight. The sink is a
+//! task here: it speaks just enough SMTP and discards every message. Only 127.0.0.1 is
+//! ever a target.
 
 use hrdd_survey::config::Settings;
 use hrdd_survey::db::admin;
@@ -30,7 +32,8 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// An SMTP sink: accepts everything, keeps nothing, counts messages.
+/// An SMTP sink: accepts everything, keeps nothing, counts messages. `TCP_NODELAY` on
+/// its answers and `TCP_QUICKACK` after each read, so it never stalls a client.
 async fn sink(count: Arc<AtomicU64>) -> anyhow::Result<u16> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
@@ -53,6 +56,11 @@ async fn sink(count: Arc<AtomicU64>) -> anyhow::Result<u16> {
                         Ok(0) | Err(_) => return,
                         Ok(_) => {}
                     }
+                    // ACK at once: lettre writes a message and its final "." in two
+                    // writes without TCP_NODELAY, so a delayed ACK here would hold the
+                    // "." back (Nagle) for up to 40 ms per message. Linux turns quick
+                    // ACK off again by itself, so it is set after every read.
+                    let _ = lines.get_ref().as_ref().set_quickack(true);
                     if in_data {
                         if line == ".\r\n" || line == ".\n" {
                             in_data = false;
@@ -92,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let messages = env_num("BENCH_MESSAGES", 3000) as usize;
     let workers = env_num("BENCH_WORKERS", 4).max(1) as usize;
+    let concurrency = env_num("BENCH_CONCURRENCY", 8).max(1) as usize;
     let admin_url = match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => admin::with_database(&url, "postgres"),
         _ => "postgres://postgres@127.0.0.1:5432/postgres".to_string(),
@@ -99,13 +108,18 @@ async fn main() -> anyhow::Result<()> {
     let db = format!("hrdd_bench_outbox_{}", std::process::id());
     admin::create_database(&admin_url, &db, None).await?;
     let url = admin::with_database(&admin_url, &db);
-    let result = run(&url, messages, workers).await;
+    let result = run(&url, messages, workers, concurrency).await;
     admin::drop_database(&admin_url, &db).await?;
     println!("{}", result?);
     Ok(())
 }
 
-async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<String> {
+async fn run(
+    url: &str,
+    messages: usize,
+    workers: usize,
+    concurrency: usize,
+) -> anyhow::Result<String> {
     hrdd_survey::db::run_migrations(url).await?;
     let data_dir = tempfile::tempdir()?;
     let vars = [
@@ -142,6 +156,7 @@ async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<Strin
             template_id: "forced-labour".into(),
             template_version: None,
             deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(30),
+            ..Default::default()
         },
     )
     .await
@@ -182,6 +197,7 @@ async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<Strin
             &state.registry,
             &Actor::System,
             &state.link_keys,
+            &state.jobs,
             &base,
             campaign.id,
             campaigns::NewInvitation {
@@ -189,6 +205,7 @@ async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<Strin
                 contact_id: contact.id,
                 language: None,
                 valid_days: None,
+                send_email: Some(false),
             },
         )
         .await
@@ -217,7 +234,7 @@ async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<Strin
     };
 
     // Baseline: the same pooled lettre transport sending prebuilt messages, with as
-    // many concurrent loops as the workers.
+    // many concurrent loops as the workers have sends in flight.
     let Transport::Smtp(smtp) = mailer.transport.clone() else {
         anyhow::bail!("SMTP transport expected");
     };
@@ -231,11 +248,12 @@ async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<Strin
         .map(|_| build_message(uuid::Uuid::new_v4(), &mailer.from, &email))
         .collect::<Result<_, _>>()
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let per_loop = messages.div_ceil(workers);
+    let loops_n = workers * concurrency;
+    let per_loop = messages.div_ceil(loops_n);
     let started = Instant::now();
     let mut loops = Vec::new();
     let mut prebuilt = prebuilt.into_iter();
-    for _ in 0..workers {
+    for _ in 0..loops_n {
         let chunk: Vec<_> = prebuilt.by_ref().take(per_loop).collect();
         let smtp = smtp.clone();
         loops.push(tokio::spawn(async move {
@@ -264,6 +282,7 @@ async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<Strin
         )
         .with_campaign_mail(state.link_keys.clone(), "Bench Company".into());
         worker.batch = 50;
+        worker.concurrency = concurrency;
         tasks.push(tokio::spawn(async move { run_due(&worker).await }));
     }
     let mut done = 0;
@@ -281,7 +300,7 @@ async fn run(url: &str, messages: usize, workers: usize) -> anyhow::Result<Strin
     let baseline_rate = baseline_sent as f64 / baseline_secs;
     let worker_rate = worker_sent as f64 / worker_secs;
     Ok(format!(
-        "messages: {messages}, concurrency: {workers}\n\
+        "messages: {messages}, workers: {workers} x {concurrency} sends at once\n\
          lettre loop: {baseline_sent} in {baseline_secs:.2} s = {baseline_rate:.0} msg/s\n\
          worker:      {worker_sent} in {worker_secs:.2} s = {worker_rate:.0} msg/s\n\
          ratio worker / lettre: {:.2}",

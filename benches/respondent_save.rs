@@ -106,6 +106,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
             template_id: "forced-labour".into(),
             template_version: None,
             deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(30),
+            ..Default::default()
         },
     )
     .await
@@ -149,6 +150,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
             &state.registry,
             &Actor::System,
             &state.link_keys,
+            &state.jobs,
             &base,
             campaign.id,
             campaigns::NewInvitation {
@@ -156,6 +158,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
                 contact_id: contact.id,
                 language: None,
                 valid_days: None,
+                send_email: Some(false),
             },
         )
         .await

@@ -80,6 +80,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
                     template_id: "forced-labour".into(),
                     template_version: None,
                     deadline: Utc::now().date_naive() + Duration::days(30),
+                    ..Default::default()
                 },
             )
             .await
@@ -93,6 +94,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         &state.registry,
         &actor,
         &state.link_keys,
+        &state.jobs,
         &state.settings.public_base_url,
         campaign_id,
         NewInvitation {
@@ -100,6 +102,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
             contact_id: contact.id,
             language: None,
             valid_days: None,
+            send_email: Some(false),
         },
     )
     .await

@@ -183,6 +183,61 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/staff/campaigns",
         Access::Needs(Permission::ViewCampaigns),
     ),
+    (
+        "GET",
+        "/staff/campaigns/new",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/launch",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/deadline",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/close",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/organisations",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/contacts/{contact}/resend",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/contacts/{contact}/revoke",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/progress.csv",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/organisations/{org}",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
     ("GET", "/staff/flags", Access::Needs(Permission::ViewFlags)),
     (
         "POST",
@@ -315,6 +370,31 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "POST",
         "/api/v1/campaigns/{id}/invitations",
         Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/launch",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/organisations",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/deadline",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/close",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "GET",
+        "/api/v1/campaigns/{id}/progress",
+        Access::Needs(Permission::ViewCampaigns),
     ),
     (
         "GET",

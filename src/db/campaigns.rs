@@ -1,10 +1,19 @@
-//! Campaigns.
+//! Campaigns: the base row, the whole record with its lifecycle columns (owner,
+//! message, reminder schedule, grace, audience, launched/closed), the audience, the
+//! set-based launch (responses and links for thousands of organisations in a handful of
+//! statements; the invitation emails are queued by `jobs::campaign_mail`), deadline and
+//! close.
 
 use super::models::*;
 use super::schema::*;
 use super::Conn;
+use crate::domain::i18n::Lang;
+use crate::domain::states::CampaignStatus;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
+use serde::Serialize;
 use uuid::Uuid;
 
 pub async fn insert_campaign(conn: &mut Conn, c: &Campaign) -> QueryResult<Campaign> {
@@ -37,4 +46,315 @@ pub async fn find_by_name_due_from(
         .first(conn)
         .await
         .optional()
+}
+
+/// A campaign with its lifecycle columns.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = campaigns)]
+pub struct CampaignRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub template_version_id: Uuid,
+    pub status: CampaignStatus,
+    pub deadline: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub owner_user_id: Option<Uuid>,
+    pub message: Option<String>,
+    pub reminder_days_before: Vec<i32>,
+    pub reminder_weekly_after: i32,
+    pub link_grace_days: i32,
+    pub audience: Option<serde_json::Value>,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The lifecycle fields of a new campaign (the base row is inserted first).
+#[allow(clippy::too_many_arguments)]
+pub async fn set_details(
+    conn: &mut Conn,
+    id: Uuid,
+    owner: Option<Uuid>,
+    message: Option<&str>,
+    days_before: &[i32],
+    weekly_after: i32,
+    grace_days: i32,
+    audience: Option<&serde_json::Value>,
+) -> QueryResult<CampaignRecord> {
+    diesel::update(campaigns::table.find(id))
+        .set((
+            campaigns::owner_user_id.eq(owner),
+            campaigns::message.eq(message),
+            campaigns::reminder_days_before.eq(days_before),
+            campaigns::reminder_weekly_after.eq(weekly_after),
+            campaigns::link_grace_days.eq(grace_days),
+            campaigns::audience.eq(audience),
+            campaigns::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(CampaignRecord::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRecord>> {
+    campaigns::table
+        .find(id)
+        .select(CampaignRecord::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The campaign, locked for the rest of the transaction (serialises launches, closes).
+pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRecord>> {
+    campaigns::table
+        .find(id)
+        .for_update()
+        .select(CampaignRecord::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// All campaigns, newest first.
+pub async fn list(conn: &mut Conn) -> QueryResult<Vec<CampaignRecord>> {
+    campaigns::table
+        .order(campaigns::created_at.desc())
+        .select(CampaignRecord::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn mark_launched(conn: &mut Conn, id: Uuid) -> QueryResult<DateTime<Utc>> {
+    diesel::update(campaigns::table.find(id))
+        .set((
+            campaigns::status.eq(CampaignStatus::Open),
+            campaigns::launched_at.eq(diesel::dsl::now),
+            campaigns::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(campaigns::launched_at.assume_not_null())
+        .get_result(conn)
+        .await
+}
+
+/// A new deadline; the campaign's active links last at least until `links_until`.
+pub async fn set_deadline(
+    conn: &mut Conn,
+    id: Uuid,
+    deadline: NaiveDate,
+    links_until: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(campaigns::table.find(id))
+        .set((
+            campaigns::deadline.eq(deadline),
+            campaigns::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::sql_query(
+        "UPDATE invitations SET expires_at = $2 \
+          WHERE campaign_id = $1 AND revoked_at IS NULL AND expires_at > now() AND expires_at < $2",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Timestamptz, _>(links_until)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Active links never used expire at the latest `grace_days` from now (a link not
+/// used by then is not going to be); returns how many were shortened.
+pub async fn close(conn: &mut Conn, id: Uuid, grace_days: i32) -> QueryResult<usize> {
+    diesel::update(campaigns::table.find(id))
+        .set((
+            campaigns::status.eq(CampaignStatus::Closed),
+            campaigns::closed_at.eq(diesel::dsl::now),
+            campaigns::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::sql_query(
+        "UPDATE invitations SET expires_at = now() + make_interval(days => $2) \
+          WHERE campaign_id = $1 AND revoked_at IS NULL AND last_used_at IS NULL \
+            AND expires_at > now() + make_interval(days => $2)",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Int4, _>(grace_days)
+    .execute(conn)
+    .await
+}
+
+/// The active organisations of an audience: picked ids, or a filter (absent fields
+/// match everything).
+#[allow(clippy::too_many_arguments)]
+pub async fn audience_organisations(
+    conn: &mut Conn,
+    picked: Option<&[Uuid]>,
+    kind: Option<&str>,
+    country: Option<&str>,
+    sector: Option<&str>,
+    business_unit: Option<&str>,
+    owner: Option<Uuid>,
+) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT id FROM organisations \
+          WHERE deactivated_at IS NULL \
+            AND ($1::uuid[] IS NULL OR id = ANY($1)) \
+            AND ($2::text IS NULL OR kind = $2) \
+            AND ($3::text IS NULL OR country = $3) \
+            AND ($4::text IS NULL OR sector = $4) \
+            AND ($5::text IS NULL OR business_unit = $5) \
+            AND ($6::uuid IS NULL OR owner_user_id = $6) \
+          ORDER BY id",
+    )
+    .bind::<Nullable<Array<SqlUuid>>, _>(picked)
+    .bind::<Nullable<Text>, _>(kind)
+    .bind::<Nullable<Text>, _>(country)
+    .bind::<Nullable<Text>, _>(sector)
+    .bind::<Nullable<Text>, _>(business_unit)
+    .bind::<Nullable<SqlUuid>, _>(owner)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// One response (draft) per organisation that has none in the campaign, in one
+/// statement; returns how many were created.
+pub async fn insert_responses(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    organisations: &[Uuid],
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO responses (id, campaign_id, organisation_id, created_at, updated_at) \
+         SELECT gen_random_uuid(), $1, o, now(), now() FROM unnest($2::uuid[]) AS o \
+         ON CONFLICT (campaign_id, organisation_id) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(campaign_id)
+    .bind::<Array<SqlUuid>, _>(organisations)
+    .execute(conn)
+    .await
+}
+
+/// A contact to invite: active, in one of the organisations, with a well-formed email
+/// and no active link for the campaign yet.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ToInvite {
+    #[diesel(sql_type = SqlUuid)]
+    pub contact_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub organisation_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub response_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub language: Lang,
+    /// False when the address would be refused by the outbox (no link is issued).
+    #[diesel(sql_type = Bool)]
+    pub email_ok: bool,
+}
+
+/// The contacts of `organisations` (all active ones, or only `contacts` when given)
+/// that have no active link for the campaign.
+pub async fn contacts_to_invite(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    organisations: &[Uuid],
+    contacts: Option<&[Uuid]>,
+) -> QueryResult<Vec<ToInvite>> {
+    diesel::sql_query(
+        "SELECT c.id AS contact_id, c.organisation_id, r.id AS response_id, c.language, \
+                (c.email ~ '^[^@[:space:]]+@[^@[:space:]]+$') AS email_ok \
+           FROM contacts c \
+           JOIN responses r ON r.campaign_id = $1 AND r.organisation_id = c.organisation_id \
+          WHERE c.organisation_id = ANY($2::uuid[]) AND c.deactivated_at IS NULL \
+            AND ($3::uuid[] IS NULL OR c.id = ANY($3)) \
+            AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.campaign_id = $1 \
+                              AND i.contact_id = c.id AND i.revoked_at IS NULL) \
+          ORDER BY c.organisation_id, c.id",
+    )
+    .bind::<SqlUuid, _>(campaign_id)
+    .bind::<Array<SqlUuid>, _>(organisations)
+    .bind::<Nullable<Array<SqlUuid>>, _>(contacts)
+    .load(conn)
+    .await
+}
+
+/// New links, column-wise (one entry per link).
+#[derive(Debug, Default)]
+pub struct NewLinks {
+    pub invitation_ids: Vec<Uuid>,
+    pub organisation_ids: Vec<Uuid>,
+    pub contact_ids: Vec<Uuid>,
+    pub response_ids: Vec<Uuid>,
+    pub token_hashes: Vec<String>,
+    pub languages: Vec<Lang>,
+}
+
+/// Inserts the links in one set-based statement, whatever their number.
+pub async fn insert_links(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    links: &NewLinks,
+    expires_at: DateTime<Utc>,
+    link_key_id: i32,
+) -> QueryResult<usize> {
+    let languages: Vec<&str> = links.languages.iter().map(|l| l.code()).collect();
+    diesel::sql_query(
+        "INSERT INTO invitations (id, campaign_id, organisation_id, contact_id, response_id, \
+                                  token_sha256, language, created_at, expires_at, link_key_id) \
+         SELECT t.i, $1, t.o, t.c, t.r, t.h, t.l, now(), $8, $9 \
+           FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[]) \
+                AS t(i, o, c, r, h, l)",
+    )
+    .bind::<SqlUuid, _>(campaign_id)
+    .bind::<Array<SqlUuid>, _>(&links.invitation_ids)
+    .bind::<Array<SqlUuid>, _>(&links.organisation_ids)
+    .bind::<Array<SqlUuid>, _>(&links.contact_ids)
+    .bind::<Array<SqlUuid>, _>(&links.response_ids)
+    .bind::<Array<Text>, _>(&links.token_hashes)
+    .bind::<Array<Text>, _>(&languages)
+    .bind::<Timestamptz, _>(expires_at)
+    .bind::<Int4, _>(link_key_id)
+    .execute(conn)
+    .await
+}
+
+/// An active organisation that a campaign could go to.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Pickable {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub country: String,
+    /// Its active contacts.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub contacts: i64,
+}
+
+/// Active organisations by name (at most 2,000), without those already in campaign
+/// `outside` when one is given.
+pub async fn pickable_organisations(
+    conn: &mut Conn,
+    outside: Option<Uuid>,
+) -> QueryResult<Vec<Pickable>> {
+    diesel::sql_query(
+        "SELECT o.id, o.name, o.country::text AS country, \
+                (SELECT count(*) FROM contacts c WHERE c.organisation_id = o.id \
+                    AND c.deactivated_at IS NULL) AS contacts \
+           FROM organisations o \
+          WHERE o.deactivated_at IS NULL \
+            AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM responses r \
+                  WHERE r.campaign_id = $1 AND r.organisation_id = o.id)) \
+          ORDER BY o.name, o.id LIMIT 2000",
+    )
+    .bind::<Nullable<SqlUuid>, _>(outside)
+    .load(conn)
+    .await
 }

@@ -59,7 +59,7 @@ pub async fn find_link(
         .optional()
 }
 
-/// Sets the link's `last_used_at` to now unless it was set after `since`; returns
+/// Sets the link's `last_used_at` to now (and `first_opened_at`, the first time) unless it was set after `since`; returns
 /// whether the row was written. The condition is in the `WHERE` clause, so two requests
 /// at once write at most once.
 pub async fn record_link_use(
@@ -74,7 +74,13 @@ pub async fn record_link_use(
                 .or(invitations::last_used_at.lt(since)),
         ),
     )
-    .set(invitations::last_used_at.eq(Utc::now()))
+    .set((
+        invitations::last_used_at.eq(Utc::now()),
+        // Progress: when the link was first opened (kept once set).
+        invitations::first_opened_at.eq(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        >("coalesce(first_opened_at, now())")),
+    ))
     .execute(conn)
     .await
     .map(|n| n > 0)

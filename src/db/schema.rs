@@ -493,3 +493,14 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    response_events (id) {
+        id -> Int8,
+        response_id -> Uuid,
+        invitation_id -> Nullable<Uuid>,
+        kind -> Text,
+        at -> Timestamptz,
+        answers -> Nullable<Int4>,
+    }
+}

@@ -158,6 +158,13 @@ pub async fn find_enabled_by_email(
         .optional()
 }
 
+/// Whether a staff account `id` exists (a campaign owner must be one).
+pub async fn exists(conn: &mut Conn, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.find(id)))
+        .get_result(conn)
+        .await
+}
+
 /// A staff member as a flag decision names them.
 #[derive(Debug, Clone, Queryable)]
 pub struct Member {

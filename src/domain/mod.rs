@@ -3,6 +3,8 @@
 
 pub mod answers;
 pub mod clarification;
+pub mod campaign;
+pub mod campaign_progress;
 pub mod countries;
 pub mod dates;
 pub mod declaration;

@@ -33,6 +33,7 @@ use crate::db::DbError;
 use crate::db::Pool;
 use crate::email::Mailer;
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 use rand::Rng;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -200,8 +201,10 @@ pub struct Worker {
     /// How long a claim lasts before another worker may take the job over; longer than
     /// the slowest job (an SMTP send times out after 20 s) times `batch`.
     pub lease: std::time::Duration,
-    /// Jobs claimed at once.
+    /// Jobs claimed at once (one statement).
     pub batch: i64,
+    /// Jobs of a claimed batch run at once (SMTP sends share lettre's connection pool).
+    pub concurrency: usize,
     /// For jobs that write audit entries.
     pub audit_key: AuditKey,
     /// Base of the links put in emails.
@@ -240,7 +243,8 @@ impl Worker {
             audit_key,
             public_base_url,
             lease: std::time::Duration::from_secs(300),
-            batch: 10,
+            batch: 32,
+            concurrency: 8,
             link_keys: None,
             sender_company: "HRDD Survey".into(),
             clock: Arc::new(clock::SystemClock),
@@ -314,27 +318,13 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
         if claimed.is_empty() {
             return Ok(stats);
         }
-        for row in claimed {
-            let Some(kind) = Kind::parse(&row.kind) else {
-                let mut conn = worker.pool.get().await?;
-                q::mark_dead(&mut conn, row.id, row.attempts, "unknown job kind").await?;
-                stats.dead += 1;
-                continue;
-            };
-            let job = Claimed {
-                id: row.id,
-                kind,
-                payload: row.payload,
-                attempt: row.attempts,
-                max_attempts: row.max_attempts,
-            };
-            let outcome = match job.kind {
-                Kind::SendEmail => send_email::run(worker, &job).await,
-                Kind::PasswordReset => password_reset::run(worker, &job).await,
-                Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
-                Kind::ActionPlanSchedule => action_plan_schedule::run(worker, &job).await,
-            };
-            match record(worker, &job, outcome).await? {
+        // The batch's jobs run side by side (each records its own outcome, fenced by
+        // its attempt number); the lease covers the whole batch.
+        let mut outcomes = futures_util::stream::iter(claimed)
+            .map(|row| run_claimed(worker, row))
+            .buffer_unordered(worker.concurrency.max(1));
+        while let Some(recorded) = outcomes.next().await {
+            match recorded? {
                 Recorded::Done => stats.done += 1,
                 Recorded::Retry => stats.retried += 1,
                 Recorded::Dead => stats.dead += 1,
@@ -342,6 +332,29 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             }
         }
     }
+}
+
+/// Runs one claimed job and records its outcome.
+async fn run_claimed(worker: &Worker, row: q::Job) -> anyhow::Result<Recorded> {
+    let Some(kind) = Kind::parse(&row.kind) else {
+        let mut conn = worker.pool.get().await?;
+        q::mark_dead(&mut conn, row.id, row.attempts, "unknown job kind").await?;
+        return Ok(Recorded::Dead);
+    };
+    let job = Claimed {
+        id: row.id,
+        kind,
+        payload: row.payload,
+        attempt: row.attempts,
+        max_attempts: row.max_attempts,
+    };
+    let outcome = match job.kind {
+        Kind::SendEmail => send_email::run(worker, &job).await,
+        Kind::PasswordReset => password_reset::run(worker, &job).await,
+        Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
+        Kind::ActionPlanSchedule => action_plan_schedule::run(worker, &job).await,
+    };
+    record(worker, &job, outcome).await
 }
 
 enum Recorded {

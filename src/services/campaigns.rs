@@ -7,10 +7,12 @@ use crate::auth::links::LinkKeys;
 use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
 pub use crate::db::models::{Campaign, Invitation};
+use crate::domain::campaign::{Action, Verdict};
 use crate::domain::i18n::Lang;
 use crate::domain::states::CampaignStatus;
 use crate::domain::{dates, text, token};
 use crate::error::{from_validator, AppError};
+use crate::jobs::Jobs;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use scoped_futures::ScopedFutureExt;
 use serde::{Deserialize, Serialize};
@@ -19,7 +21,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 /// Input for a new campaign.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Default, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewCampaign {
     #[validate(length(min = 1, max = 200, message = "give a name of 1 to 200 characters"))]
@@ -29,6 +31,19 @@ pub struct NewCampaign {
     /// Version number; the latest stored version when absent.
     pub template_version: Option<u32>,
     pub deadline: NaiveDate,
+    /// The staff member who runs the campaign (Reply-To of its emails, told about
+    /// overdue organisations).
+    pub owner_user_id: Option<Uuid>,
+    /// Shown in the invitation email and on the form's first page.
+    pub message: Option<String>,
+    /// Days before the deadline for reminders (default 14, 7, 2).
+    pub reminder_days_before: Option<Vec<i32>>,
+    /// Weekly reminders after the deadline, at most this many (default 4).
+    pub reminder_weekly_after: Option<i32>,
+    /// Days unused links keep working after the campaign is closed (default 14).
+    pub link_grace_days: Option<i32>,
+    /// Who the campaign goes to; with one, the campaign is a draft to launch.
+    pub audience: Option<crate::domain::campaign::Audience>,
 }
 
 pub async fn create_campaign(
@@ -54,17 +69,26 @@ pub async fn create_campaign(
     if let Some(problem) = dates::deadline_problem(input.deadline, Utc::now().date_naive()) {
         return Err(AppError::field("deadline", problem));
     }
+    // With an audience the campaign is a draft, launched later as a whole; without one
+    // it is open at once and links are issued one by one (as before issue 8).
+    let details = super::campaign_lifecycle::CampaignDetails::checked(&input)?;
+    let status = if details.audience.is_some() {
+        CampaignStatus::Draft
+    } else {
+        CampaignStatus::Open
+    };
     let campaign = Campaign {
         id: Uuid::new_v4(),
         name: input.name,
         template_version_id: version.id,
-        status: CampaignStatus::Open,
+        status,
         deadline: input.deadline,
         created_at: Utc::now(),
     };
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let c = db::campaigns::insert_campaign(tx, &campaign).await?;
+            details.store(tx, c.id).await?;
             audit::append(
                 tx,
                 actor,
@@ -92,6 +116,8 @@ pub struct NewInvitation {
     /// Days the link stays valid; default: until 30 days after the deadline.
     #[validate(range(min = 1, max = 400, message = "between 1 and 400 days"))]
     pub valid_days: Option<u32>,
+    /// Queue the invitation email (default true).
+    pub send_email: Option<bool>,
 }
 
 /// A link just issued. The token is shown here once; only its hash is stored.
@@ -104,11 +130,14 @@ pub struct IssuedInvitation {
     pub expires_at: DateTime<Utc>,
     /// How many earlier links of this contact for this campaign were revoked.
     pub revoked_previous: usize,
+    /// The `send_email` job of the invitation email, when one was queued.
+    pub email_job_id: Option<Uuid>,
 }
 
 /// Issues a link for a contact; any earlier link of the same contact for the campaign
 /// stops working. The token is derived from the new invitation's id under the current
 /// link key (`auth::links`), so a reminder can recompute it; only its hash is stored.
+/// The invitation email is queued in the same transaction unless `send_email` is false.
 #[allow(clippy::too_many_arguments)]
 pub async fn issue_invitation(
     conn: &mut Conn,
@@ -116,6 +145,7 @@ pub async fn issue_invitation(
     registry: &QuestionnaireRegistry,
     actor: &Actor,
     keys: &LinkKeys,
+    jobs: &Jobs,
     public_base_url: &str,
     campaign_id: Uuid,
     input: NewInvitation,
@@ -124,9 +154,13 @@ pub async fn issue_invitation(
     let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?
         .ok_or(AppError::NotFound("campaign"))?;
-    if campaign.status == CampaignStatus::Closed {
-        return Err(AppError::Conflict("the campaign is closed".into()));
+    match campaign.status.allows(Action::AddContacts) {
+        Verdict::Allowed => {}
+        Verdict::Refused(why) | Verdict::AlreadyDone(why) => {
+            return Err(AppError::Conflict(why.into()))
+        }
     }
+    let send_email = input.send_email.unwrap_or(true);
     let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?
         .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
@@ -201,13 +235,18 @@ pub async fn issue_invitation(
                 chosen_language: None,
             };
             db::invitations::insert_invitation(tx, &invitation).await?;
+            let email_job_id = if send_email {
+                crate::jobs::campaign_mail::queue_invitation(tx, jobs, invitation.id).await?
+            } else {
+                None
+            };
             audit::append(
                 tx,
                 actor,
                 "invitation.issued",
                 "response",
                 response.id,
-                json!({"invitation_id": invitation.id, "contact_id": contact.id, "expires_at": expires_at, "revoked_previous": revoked_previous}),
+                json!({"invitation_id": invitation.id, "contact_id": contact.id, "expires_at": expires_at, "revoked_previous": revoked_previous, "email_job_id": email_job_id}),
             )
             .await?;
             Ok(IssuedInvitation {
@@ -217,9 +256,15 @@ pub async fn issue_invitation(
                 language: language.code().into(),
                 expires_at,
                 revoked_previous,
+                email_job_id,
             })
         }
         .scope_boxed()
     })
     .await
+    .inspect(|issued| {
+        if issued.email_job_id.is_some() {
+            jobs.wake();
+        }
+    })
 }

@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod action_plans;
 pub mod audit;
+pub mod campaign_lifecycle;
+pub mod campaign_progress;
 pub mod campaigns;
 pub mod clarifications;
 pub mod flags;

@@ -88,7 +88,11 @@ pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), Ap
     if session.invitation.last_used_at.is_some_and(|t| t >= since) {
         return Ok(());
     }
-    db::invitations::record_link_use(conn, session.invitation.id, since).await?;
+    if db::invitations::record_link_use(conn, session.invitation.id, since).await? {
+        // On the organisation's timeline (as often as the use is recorded).
+        db::response_events::record_open(conn, session.response_id(), session.invitation.id)
+            .await?;
+    }
     Ok(())
 }
 
@@ -314,6 +318,13 @@ pub async fn save(
                 .collect();
             db::evidence::delete_evidence_except(tx, response_id, &referenced).await?;
             db::responses::touch_response(tx, response_id, lang).await?;
+            db::response_events::record_save(
+                tx,
+                response_id,
+                session.invitation.id,
+                parsed.answers.len(),
+            )
+            .await?;
             let declaration = match declared {
                 Some(Ok(d)) if parsed.errors.is_empty() && conflicts.is_empty() => d,
                 _ => {

@@ -3,6 +3,7 @@
 
 pub mod flag_queue;
 pub mod clarification;
+pub mod campaigns;
 pub mod flags;
 pub mod form;
 pub mod org_history;

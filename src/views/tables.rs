@@ -7,7 +7,7 @@ use crate::auth::principal::StaffUser;
 use crate::services::accounts::{ApiToken, User};
 use crate::services::audit::AuditLog;
 use crate::services::jobs::Job;
-use crate::services::listings::{CampaignRow, Overview};
+use crate::services::listings::Overview;
 
 const MINUTES: &str = "%Y-%m-%d %H:%M";
 
@@ -151,37 +151,6 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
             FormField::select("role", "Role", role_options()),
         ],
     )
-}
-
-pub fn campaigns(user: &StaffUser, list: Vec<CampaignRow>) -> TablePage {
-    let rows = list
-        .into_iter()
-        .map(|c| {
-            Row::cells(vec![
-                c.campaign.name,
-                format!("{} v{}", c.template_id, c.version),
-                c.campaign.deadline.to_string(),
-                c.campaign.status.to_string(),
-                format!("{} / {}", c.submitted, c.responses),
-            ])
-        })
-        .collect();
-    TablePage {
-        rows,
-        ..TablePage::new(
-            user,
-            "/staff/campaigns",
-            "Campaigns",
-            "Each campaign is pinned to one questionnaire version.",
-        )
-    }
-    .headers(&[
-        "Campaign",
-        "Questionnaire",
-        "Deadline",
-        "Status",
-        "Submitted / invited organisations",
-    ])
 }
 
 /// The newest entries under the verdict on the whole chain.

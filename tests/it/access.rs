@@ -287,6 +287,86 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         200,
         403,
     ),
+    ("POST", "/api/v1/campaigns/{id}/launch", 401, "AP", 200, 403),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/organisations",
+        401,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/deadline",
+        401,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "GET",
+        "/api/v1/campaigns/{id}/progress",
+        401,
+        "APCV",
+        200,
+        403,
+    ),
+    ("GET", "/staff/campaigns/new", 303, "AP", 200, 403),
+    ("POST", "/staff/campaigns", 303, "AP", 422, 403),
+    ("GET", "/staff/campaigns/{id}", 303, "APCV", 200, 403),
+    ("POST", "/staff/campaigns/{id}/launch", 303, "AP", 200, 403),
+    (
+        "POST",
+        "/staff/campaigns/{id}/deadline",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/organisations",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/contacts/{contact}/resend",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/contacts/{contact}/revoke",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/progress.csv",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/organisations/{org}",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    // Late: closing the campaign ends what the rows above do.
+    ("POST", "/staff/campaigns/{id}/close", 303, "AP", 200, 403),
+    ("POST", "/api/v1/campaigns/{id}/close", 401, "AP", 200, 403),
     // Last: it ends the session.
     ("POST", "/logout", 303, "APCV", 303, 403),
 ];
@@ -459,6 +539,10 @@ async fn call(
             .replace("{id}", &fx.org)
             .replace("{contact_id}", &fx.contact),
         p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
+        p if p.contains("/campaigns/{id}") => p
+            .replace("{id}", &fx.campaign)
+            .replace("{org}", &fx.org)
+            .replace("{contact}", &fx.contact),
         p if p.starts_with("/staff/flags/{id}") => pattern.replace("{id}", &fx.flag),
         "/r/{token}/clarification" => format!("{}/clarification", fx.link),
         "/staff/responses/{id}/clarifications" => pattern.replace("{id}", &fx.response),
@@ -566,6 +650,21 @@ async fn call(
             ("name", "new token"),
             ("role", "viewer"),
         ]),
+        ("POST", "/staff/campaigns/{id}/deadline") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            (
+                "deadline",
+                &(chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string(),
+            ),
+        ]),
+        (
+            "POST",
+            "/staff/campaigns/{id}/organisations"
+            | "/staff/campaigns/{id}/contacts/{contact}/resend",
+        ) => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("organisation_id", fx.org.as_str()),
+        ]),
         ("POST", "/staff/flags/{id}/decide") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("action", "dissent"),
@@ -595,6 +694,11 @@ async fn call(
                 "/api/v1/campaigns/{id}/invitations" => {
                     let (org, contact) = app.supplier(&format!("Invitee {n}"), "en").await;
                     json!({"organisation_id": org, "contact_id": contact})
+                }
+                "/api/v1/campaigns/{id}/launch" | "/api/v1/campaigns/{id}/close" => json!({}),
+                "/api/v1/campaigns/{id}/organisations" => json!({"organisation_ids": [fx.org]}),
+                "/api/v1/campaigns/{id}/deadline" => {
+                    json!({"deadline": (chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string()})
                 }
                 other => panic!("no body for {other}"),
             };
@@ -814,6 +918,10 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
             .unwrap();
             pattern.replace("{id}", &t.id.to_string())
         }
+        p if p.contains("/campaigns/{id}") => p
+            .replace("{id}", &fx.campaign)
+            .replace("{org}", &fx.org)
+            .replace("{contact}", &fx.contact),
         p if p.contains("/organisations/{id}") => p
             .replace("{id}", &fx.org)
             .replace("{contact_id}", &fx.contact),
@@ -823,7 +931,6 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
         p if p.starts_with("/staff/action-plans/{id}") => p
             .replace("{id}", &uuid::Uuid::new_v4().to_string())
             .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
-        p if p.contains("/campaigns/{id}") => p.replace("{id}", &fx.campaign),
         p if p.contains("/responses/{id}") => p.replace("{id}", &fx.response),
         other => other.to_string(),
     }

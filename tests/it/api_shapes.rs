@@ -133,7 +133,8 @@ async fn every_api_body_keeps_its_keys() {
             "link",
             "language",
             "expires_at",
-            "revoked_previous"
+            "revoked_previous",
+            "email_job_id"
         ])
     );
     let link = invitation["link"]

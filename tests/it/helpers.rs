@@ -398,12 +398,13 @@ impl TestApp {
         c["id"].as_str().unwrap().to_string()
     }
 
-    /// Issues a link; returns (path of the link, response id).
+    /// Issues a link without its email (the caller uses the link); returns (path of the
+    /// link, response id).
     pub async fn invite(&self, campaign: &str, org: &str, contact: &str) -> (String, String) {
         let inv: Value = self
             .post_json(
                 &format!("/api/v1/campaigns/{campaign}/invitations"),
-                &json!({"organisation_id": org, "contact_id": contact}),
+                &json!({"organisation_id": org, "contact_id": contact, "send_email": false}),
             )
             .await
             .json()

@@ -143,6 +143,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
             &app.state.registry,
             &Actor::System,
             &keys2,
+            &app.state.jobs,
             &app.address,
             campaign.parse().unwrap(),
             NewInvitation {
@@ -150,6 +151,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
                 contact_id: contact_b.parse().unwrap(),
                 language: None,
                 valid_days: None,
+                send_email: Some(false),
             },
         )
         .await
@@ -200,6 +202,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
             &app.state.registry,
             &Actor::System,
             &forgotten,
+            &app.state.jobs,
             &app.address,
             campaign.parse().unwrap(),
             NewInvitation {
@@ -207,6 +210,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
                 contact_id: contact_a.parse().unwrap(),
                 language: None,
                 valid_days: None,
+                send_email: Some(false),
             },
         )
         .await

@@ -14,6 +14,8 @@ mod auth_hardening;
 mod browser;
 mod browser_flow;
 mod campaign_mail;
+mod campaign_pages;
+mod campaigns;
 mod cli;
 mod database;
 mod embedded;

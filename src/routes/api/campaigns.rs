@@ -1,15 +1,26 @@
 //! Campaigns and the personal links (invitations) that go with them.
 
 use super::parse_id;
-use super::types::{CampaignBody, NewCampaign, NewInvitation};
+use super::types::{
+    AddOrganisations, CampaignBody, CampaignDetailBody, NewCampaign, NewDeadline, NewInvitation,
+    ProgressQuery,
+};
 use crate::auth::principal::Principal;
 use crate::error::AppError;
 use crate::routes::AppState;
+use crate::services::campaign_lifecycle as lifecycle;
+use crate::services::campaign_progress as progress;
 use crate::services::campaigns;
-use actix_web::{post, web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(create_campaign).service(issue_invitation);
+    cfg.service(create_campaign)
+        .service(issue_invitation)
+        .service(launch)
+        .service(add_organisations)
+        .service(change_deadline)
+        .service(close)
+        .service(get_progress);
 }
 
 #[post("/campaigns")]
@@ -30,7 +41,8 @@ async fn create_campaign(
     Ok(HttpResponse::Created().json(CampaignBody::from(campaign)))
 }
 
-/// A new personal link for a contact; the body ([`IssuedInvitation`]) carries the link
+/// A new personal link for a contact, with its invitation email queued unless the body
+/// says `"send_email": false`; the answer ([`IssuedInvitation`]) carries the link
 /// once.
 ///
 /// [`IssuedInvitation`]: super::types::IssuedInvitation
@@ -49,10 +61,130 @@ async fn issue_invitation(
         &state.registry,
         &who.actor(),
         &state.link_keys,
+        &state.jobs,
         &state.settings.public_base_url,
         id,
         body.into_inner(),
     )
     .await?;
     Ok(HttpResponse::Created().json(issued))
+}
+
+/// Launches a draft campaign to its audience in one transaction; a second launch
+/// answers 200 with `launched: false` and changes nothing.
+#[post("/campaigns/{id}/launch")]
+async fn launch(
+    who: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path, "campaign")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = lifecycle::launch(
+        &mut conn,
+        &state.audit_key,
+        &state.registry,
+        &who.actor(),
+        &state.link_keys,
+        &state.jobs,
+        id,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(outcome))
+}
+
+/// Adds organisations to a launched campaign (their links and emails).
+#[post("/campaigns/{id}/organisations")]
+async fn add_organisations(
+    who: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<AddOrganisations>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path, "campaign")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = lifecycle::add_organisations(
+        &mut conn,
+        &state.audit_key,
+        &state.registry,
+        &who.actor(),
+        &state.link_keys,
+        &state.jobs,
+        id,
+        body.into_inner().organisation_ids,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(outcome))
+}
+
+/// A new deadline (a launched campaign's only later).
+#[post("/campaigns/{id}/deadline")]
+async fn change_deadline(
+    who: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<NewDeadline>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path, "campaign")?;
+    let mut conn = state.pool.get().await?;
+    let campaign = lifecycle::change_deadline(
+        &mut conn,
+        &state.audit_key,
+        &who.actor(),
+        id,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(CampaignDetailBody::from(campaign)))
+}
+
+/// Closes the campaign (a second close changes nothing and says so).
+#[post("/campaigns/{id}/close")]
+async fn close(
+    who: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path, "campaign")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = lifecycle::close(&mut conn, &state.audit_key, &who.actor(), id).await?;
+    Ok(HttpResponse::Ok().json(outcome))
+}
+
+/// Progress per organisation and contact with totals ([`Progress`]), filtered; CSV
+/// with `format=csv`.
+///
+/// [`Progress`]: super::types::Progress
+#[get("/campaigns/{id}/progress")]
+async fn get_progress(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ProgressQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path, "campaign")?;
+    let query = query.into_inner();
+    let filter = progress::Filter {
+        stage: query.stage,
+        overdue: query.overdue,
+        bounced: query.bounced,
+        q: query.q,
+    };
+    let csv = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(AppError::field("format", "give json or csv")),
+    };
+    let mut conn = state.pool.get().await?;
+    let (_, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
+    if csv {
+        Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"campaign-progress.csv\"",
+            ))
+            .body(progress::csv(&p)))
+    } else {
+        Ok(HttpResponse::Ok().json(p))
+    }
 }

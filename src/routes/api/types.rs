@@ -8,6 +8,7 @@ use crate::domain::i18n::Lang;
 use crate::domain::rating::Rating;
 use crate::domain::risk::Band;
 use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
+use crate::services::campaign_lifecycle::CampaignRecord;
 use crate::services::campaigns::Campaign;
 use crate::services::organisations::{Contact, Organisation};
 use crate::services::questionnaires::LoadedVersion;
@@ -18,6 +19,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+pub use crate::domain::campaign_progress::Progress;
+pub use crate::services::campaign_lifecycle::{CloseOutcome, LaunchOutcome, NewDeadline};
 pub use crate::services::campaigns::{IssuedInvitation, NewCampaign, NewInvitation};
 pub use crate::services::organisations::{NewContact, NewOrganisation};
 pub use crate::services::responses::RatedResponse;
@@ -134,6 +137,67 @@ impl From<Campaign> for CampaignBody {
             created_at: c.created_at,
         }
     }
+}
+
+/// A campaign with its lifecycle fields (`POST /campaigns/{id}/deadline`).
+#[derive(Debug, Serialize)]
+pub struct CampaignDetailBody {
+    pub id: Uuid,
+    pub name: String,
+    pub template_version_id: Uuid,
+    pub status: CampaignStatus,
+    pub deadline: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub owner_user_id: Option<Uuid>,
+    pub message: Option<String>,
+    pub reminder_days_before: Vec<i32>,
+    pub reminder_weekly_after: i32,
+    pub link_grace_days: i32,
+    pub audience: Option<Value>,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<CampaignRecord> for CampaignDetailBody {
+    fn from(c: CampaignRecord) -> Self {
+        CampaignDetailBody {
+            id: c.id,
+            name: c.name,
+            template_version_id: c.template_version_id,
+            status: c.status,
+            deadline: c.deadline,
+            created_at: c.created_at,
+            owner_user_id: c.owner_user_id,
+            message: c.message,
+            reminder_days_before: c.reminder_days_before,
+            reminder_weekly_after: c.reminder_weekly_after,
+            link_grace_days: c.link_grace_days,
+            audience: c.audience,
+            launched_at: c.launched_at,
+            closed_at: c.closed_at,
+        }
+    }
+}
+
+/// `POST /campaigns/{id}/organisations`: organisations to add to a launched campaign.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddOrganisations {
+    pub organisation_ids: Vec<Uuid>,
+}
+
+/// `GET /campaigns/{id}/progress`: filters, and `format=csv` for a CSV export.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressQuery {
+    /// `submitted`, `in_progress`, `opened`, `invited`, `link_expired`, `not_invited`.
+    pub stage: Option<String>,
+    pub overdue: Option<bool>,
+    pub bounced: Option<bool>,
+    /// Part of the organisation's name.
+    pub q: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
 }
 
 /// `GET /responses/{id}/flags`: a response's flags, worst first, and its rating.

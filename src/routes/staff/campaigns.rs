@@ -1,19 +1,233 @@
-//! Campaigns with their questionnaire version and progress.
+//! Campaigns: the list and the draft form (name, questionnaire version pinned for the
+//! campaign's life, audience picked or by filter, deadline, reminder schedule, message).
+//! The campaign page and its actions are in `campaign_page`.
 
-use super::Table;
-use crate::auth::principal::StaffUser;
-use crate::routes::pages::PageError;
-use crate::routes::AppState;
-use actix_web::{get, web, HttpResponse};
+use super::{render, render_status, AppState, PageError};
+use crate::auth::permissions::Permission;
+use crate::auth::principal::{Principal, StaffUser};
+use crate::domain::campaign::{Audience, AudienceFilter};
+use crate::error::AppError;
+use crate::services::{campaign_lifecycle as lifecycle, campaigns, listings};
+use crate::views::campaigns::{CampaignList, ListItem, NewCampaignPage};
+use crate::views::staff::StaffNav;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(campaigns_page);
+    cfg.service(list).service(new_form).service(create);
+}
+
+/// The messages of an error about the input, or the error page for any other.
+pub(super) fn errors_of(e: AppError) -> Result<Vec<(String, String)>, PageError> {
+    match e {
+        AppError::Validation(fields) => {
+            Ok(fields.into_iter().map(|f| (f.field, f.message)).collect())
+        }
+        AppError::Conflict(m) | AppError::BadRequest(m) => Ok(vec![("error".into(), m)]),
+        other => Err(other.into()),
+    }
 }
 
 #[get("/staff/campaigns")]
-async fn campaigns_page(
+async fn list(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let items = listings::campaigns(&mut conn)
+        .await?
+        .into_iter()
+        .map(|c| ListItem {
+            id: c.campaign.id.to_string(),
+            name: c.campaign.name,
+            questionnaire: format!("{} v{}", c.template_id, c.version),
+            deadline: c.campaign.deadline.to_string(),
+            status: c.campaign.status.label().to_string(),
+            progress: format!("{} / {}", c.submitted, c.responses),
+        })
+        .collect();
+    Ok(render(&CampaignList {
+        lang: "en".into(),
+        title: "Campaigns".into(),
+        can_manage: user.role.can(Permission::ManageCampaigns),
+        nav: StaffNav::new(&user, "/staff/campaigns"),
+        items,
+    })?)
+}
+
+async fn new_page(
+    state: &AppState,
+    user: &StaffUser,
+    errors: Vec<(String, String)>,
+    form: &[(String, String)],
+) -> Result<NewCampaignPage, PageError> {
+    let mut conn = state.pool.get().await?;
+    let picked: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "organisation")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let organisations = lifecycle::pickable_organisations(&mut conn, None)
+        .await?
+        .into_iter()
+        .map(|o| {
+            let id = o.id.to_string();
+            let checked = picked.contains(&id.as_str());
+            (
+                id,
+                format!("{} ({}, {} contacts)", o.name, o.country, o.contacts),
+                checked,
+            )
+        })
+        .collect();
+    let chosen = field(form, "version").unwrap_or_default();
+    let versions = state
+        .registry
+        .all()
+        .iter()
+        .map(|v| {
+            let q = &v.questionnaire;
+            let value = format!("{}:{}", q.id, q.version);
+            let selected = value == chosen;
+            (
+                value,
+                format!("{} — version {}", q.title.get(q.default_lang()), q.version),
+                selected,
+            )
+        })
+        .collect();
+    let value = |k: &str| field(form, k).unwrap_or_default();
+    Ok(NewCampaignPage {
+        lang: "en".into(),
+        title: "New campaign".into(),
+        nav: StaffNav::new(user, "/staff/campaigns"),
+        errors,
+        versions,
+        organisations,
+        name: value("name"),
+        deadline: value("deadline"),
+        message: value("message"),
+        reminders: field(form, "reminder_days_before").unwrap_or_else(|| "14, 7, 2".into()),
+        weekly_after: field(form, "reminder_weekly_after").unwrap_or_else(|| "4".into()),
+        kind: value("kind"),
+        country: value("country"),
+        sector: value("sector"),
+        business_unit: value("business_unit"),
+        use_filter: field(form, "use_filter").is_some(),
+    })
+}
+
+fn field(form: &[(String, String)], key: &str) -> Option<String> {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+#[get("/staff/campaigns/new")]
+async fn new_form(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
+    Ok(render(&new_page(&state, &user, Vec::new(), &[]).await?)?)
+}
+
+/// The draft form (repeated `organisation` checkboxes, so read as pairs) as the API's
+/// input, or the field that cannot be read.
+fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppError> {
+    let opt = |k: &str| field(form, k).filter(|v| !v.trim().is_empty());
+    let (template_id, version) = opt("version")
+        .and_then(|v| {
+            v.split_once(':')
+                .map(|(a, b)| (a.to_string(), b.parse::<u32>().ok()))
+        })
+        .ok_or_else(|| AppError::field("version", "pick a questionnaire"))?;
+    let deadline = opt("deadline")
+        .and_then(|d| d.trim().parse().ok())
+        .ok_or_else(|| AppError::field("deadline", "give a date (YYYY-MM-DD)"))?;
+    let reminder_days_before = match opt("reminder_days_before") {
+        None => Some(Vec::new()),
+        Some(s) => Some(
+            s.split(',')
+                .map(|d| d.trim().parse::<i32>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    AppError::field(
+                        "reminder_days_before",
+                        "give whole days separated by commas",
+                    )
+                })?,
+        ),
+    };
+    let reminder_weekly_after = match opt("reminder_weekly_after") {
+        None => None,
+        Some(s) => Some(
+            s.trim()
+                .parse()
+                .map_err(|_| AppError::field("reminder_weekly_after", "give a whole number"))?,
+        ),
+    };
+    let audience = if opt("use_filter").is_some() {
+        Audience::Filter(AudienceFilter {
+            kind: opt("kind"),
+            country: opt("country"),
+            sector: opt("sector"),
+            business_unit: opt("business_unit"),
+            owner_user_id: None,
+        })
+    } else {
+        let ids = form
+            .iter()
+            .filter(|(k, _)| k == "organisation")
+            .map(|(_, v)| {
+                Uuid::parse_str(v).map_err(|_| {
+                    AppError::field("audience", "an organisation picked does not exist")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Audience::Organisations(ids)
+    };
+    Ok(campaigns::NewCampaign {
+        name: field(form, "name").unwrap_or_default(),
+        template_id,
+        template_version: version,
+        deadline,
+        message: opt("message"),
+        reminder_days_before,
+        reminder_weekly_after,
+        audience: Some(audience),
+        ..Default::default()
+    })
+}
+
+/// Saves a draft (the signed-in user owns it) and opens its page; with errors, the
+/// form again as it was typed (422).
+#[post("/staff/campaigns")]
+async fn create(
     state: web::Data<AppState>,
     user: StaffUser,
+    who: Principal,
+    form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
-    Table::Campaigns.show(&state, &user).await
+    let form = form.into_inner();
+    let result = match draft_input(&form) {
+        Ok(mut input) => {
+            input.owner_user_id = Some(user.id);
+            let mut conn = state.pool.get().await?;
+            campaigns::create_campaign(
+                &mut conn,
+                &state.audit_key,
+                &state.registry,
+                &who.actor(),
+                input,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(c) => Ok(crate::routes::pages::see_other(&format!(
+            "/staff/campaigns/{}",
+            c.id
+        ))),
+        Err(e) => {
+            let errors = errors_of(e)?;
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &new_page(&state, &user, errors, &form).await?,
+            )?)
+        }
+    }
 }

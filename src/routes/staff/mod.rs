@@ -5,6 +5,7 @@
 
 mod action_plans;
 mod audit;
+mod campaign_page;
 mod campaigns;
 mod flag_queue;
 mod clarifications;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(organisations::configure)
         .configure(campaigns::configure)
         .configure(flag_queue::configure)
+        .configure(campaign_page::configure)
         .configure(flags::configure)
         .configure(audit::configure)
         .configure(jobs::configure)
@@ -49,7 +51,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 enum Table {
     Users,
     ApiTokens,
-    Campaigns,
     Audit,
 }
 
@@ -65,7 +66,6 @@ impl Table {
         let page = match self {
             Table::Users => tables::users(user, accounts::list_users(c).await?),
             Table::ApiTokens => tables::api_tokens(user, accounts::list_api_tokens(c).await?),
-            Table::Campaigns => tables::campaigns(user, listings::campaigns(c).await?),
             Table::Audit => tables::audit(
                 user,
                 crate::services::audit::recent(c, &state.audit_key, 200).await?,

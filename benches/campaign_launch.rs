@@ -1,0 +1,221 @@
+//! Benchmark: launching a campaign to 10,000 organisations and 20,000 contacts (one
+//! response per organisation, one link and one queued invitation email per contact, in
+//! one transaction) against a plain multi-row `INSERT … SELECT` of the same rows,
+//! measured on the same PostgreSQL in the same run. Results go in BENCHMARKS.md.
+//!
+//!     cargo bench --bench campaign_launch
+//!
+//! Settings: BENCH_ORGS (default 10000; two contacts each), BENCH_ROUNDS (default 3;
+//! launch and baseline alternate, the median of each is reported). The server is the
+//! one named by DATABASE_URL, else 127.0.0.1:5432; a scratch database is created and
+//! dropped.
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use hrdd_survey::auth::links::LinkKeys;
+use hrdd_survey::db::admin;
+use hrdd_survey::db::audit::{Actor, AuditKey};
+use hrdd_survey::domain::campaign::{Audience, AudienceFilter};
+use hrdd_survey::jobs::Jobs;
+use hrdd_survey::services::{campaign_lifecycle, campaigns, questionnaires};
+use std::time::{Duration, Instant};
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("campaign_launch: not run (use `cargo bench --bench campaign_launch`)");
+        return Ok(());
+    }
+    let orgs = env_num("BENCH_ORGS", 10_000) as i64;
+    let rounds = env_num("BENCH_ROUNDS", 3).max(1) as usize;
+    let admin_url = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => admin::with_database(&url, "postgres"),
+        _ => "postgres://postgres@127.0.0.1:5432/postgres".to_string(),
+    };
+    let db = format!("hrdd_bench_launch_{}", std::process::id());
+    admin::create_database(&admin_url, &db, None).await?;
+    let url = admin::with_database(&admin_url, &db);
+    let result = run(&url, orgs, rounds).await;
+    admin::drop_database(&admin_url, &db).await?;
+    println!("{}", result?);
+    Ok(())
+}
+
+async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
+    hrdd_survey::db::run_migrations(url).await?;
+    let pool = hrdd_survey::db::pool(url, 2)?;
+    let key = AuditKey::from_secret(b"benchmark-secret-key-of-at-least-32-chars");
+    let mut conn = pool.get().await?;
+    let registry = questionnaires::prepare(
+        &mut conn,
+        &key,
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/survey_templates")),
+    )
+    .await?;
+    let keys = LinkKeys::new(1, b"benchmark-secret-key-of-at-least-32-chars", &[]);
+    // Nobody listens to this handle: the emails stay queued, nothing is delivered.
+    let jobs = Jobs::new();
+
+    // The audience: organisations with two contacts each, in the three languages.
+    diesel::sql_query(
+        "INSERT INTO organisations (id, kind, name, country, sector) \
+         SELECT gen_random_uuid(), 'supplier', 'Supplier ' || n, 'JP', 'textiles' \
+           FROM generate_series(1, $1) AS n",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(orgs)
+    .execute(&mut conn)
+    .await?;
+    diesel::sql_query(
+        "INSERT INTO contacts (id, organisation_id, name, email, language) \
+         SELECT gen_random_uuid(), o.id, 'Contact ' || k, k || '-' || o.id || '@example.com', \
+                (ARRAY['en','ja','vi'])[1 + (abs(hashtext(o.id::text)) + k) % 3] \
+           FROM organisations o, generate_series(1, 2) AS k",
+    )
+    .execute(&mut conn)
+    .await?;
+    diesel::sql_query("ANALYZE").execute(&mut conn).await?;
+
+    let mut launch_times = Vec::new();
+    let mut baseline_times = Vec::new();
+    let mut rows = 0;
+    for round in 0..rounds {
+        // Alternate the order so that neither side always runs on the larger tables.
+        for side in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+            let campaign = draft(&mut conn, &key, &registry, round, side).await?;
+            let started = Instant::now();
+            if side == 0 {
+                let out = campaign_lifecycle::launch(
+                    &mut conn,
+                    &key,
+                    &registry,
+                    &Actor::System,
+                    &keys,
+                    &jobs,
+                    campaign,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                launch_times.push(started.elapsed());
+                anyhow::ensure!(out.launched && out.links as i64 == 2 * orgs);
+                rows = out.responses_created + out.links + 2 * out.emails;
+            } else {
+                baseline(&mut conn, campaign).await?;
+                baseline_times.push(started.elapsed());
+            }
+        }
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let launch = median(&mut launch_times);
+    let base = median(&mut baseline_times);
+    Ok(format!(
+        "campaign_launch: {orgs} organisations, {} contacts, {rows} rows \
+         (responses, links, jobs, outbox)\n  launch   median {:.0} ms  (all: {:?})\n  \
+         baseline median {:.0} ms  (all: {:?})\n  ratio (baseline time / launch time) {:.2}",
+        2 * orgs,
+        launch.as_secs_f64() * 1000.0,
+        launch_times
+            .iter()
+            .map(|d| d.as_millis())
+            .collect::<Vec<_>>(),
+        base.as_secs_f64() * 1000.0,
+        baseline_times
+            .iter()
+            .map(|d| d.as_millis())
+            .collect::<Vec<_>>(),
+        base.as_secs_f64() / launch.as_secs_f64()
+    ))
+}
+
+async fn draft(
+    conn: &mut AsyncPgConnection,
+    key: &AuditKey,
+    registry: &questionnaires::QuestionnaireRegistry,
+    round: usize,
+    side: usize,
+) -> anyhow::Result<uuid::Uuid> {
+    let c = campaigns::create_campaign(
+        conn,
+        key,
+        registry,
+        &Actor::System,
+        campaigns::NewCampaign {
+            name: format!("Benchmark {round}-{side}"),
+            template_id: "forced-labour".into(),
+            deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(30),
+            audience: Some(Audience::Filter(AudienceFilter {
+                kind: Some("supplier".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(c.id)
+}
+
+/// The same rows written by plain multi-row `INSERT … SELECT` statements in one
+/// transaction: no audience resolution, no per-link key derivation, no audit entry.
+async fn baseline(conn: &mut AsyncPgConnection, campaign: uuid::Uuid) -> anyhow::Result<()> {
+    use diesel::sql_types::Uuid as U;
+    use diesel_async::scoped_futures::ScopedFutureExt;
+    conn.transaction::<_, diesel::result::Error, _>(|tx| {
+        async move {
+            diesel::sql_query(
+                "INSERT INTO responses (id, campaign_id, organisation_id, created_at, updated_at) \
+                 SELECT gen_random_uuid(), $1, id, now(), now() FROM organisations",
+            )
+            .bind::<U, _>(campaign)
+            .execute(tx)
+            .await?;
+            diesel::sql_query(
+                "INSERT INTO invitations (id, campaign_id, organisation_id, contact_id, response_id, \
+                                          token_sha256, language, created_at, expires_at, link_key_id) \
+                 SELECT gen_random_uuid(), $1, c.organisation_id, c.id, r.id, \
+                        encode(sha256(convert_to(c.id::text || $1::text, 'UTF8')), 'hex'), \
+                        c.language, now(), now() + interval '60 days', 1 \
+                   FROM contacts c JOIN responses r ON r.organisation_id = c.organisation_id \
+                                                   AND r.campaign_id = $1",
+            )
+            .bind::<U, _>(campaign)
+            .execute(tx)
+            .await?;
+            diesel::sql_query(
+                "CREATE TEMP TABLE bench_jobs ON COMMIT DROP AS \
+                 SELECT gen_random_uuid() AS j, i.id AS i, i.contact_id AS c \
+                   FROM invitations i WHERE i.campaign_id = $1",
+            )
+            .bind::<U, _>(campaign)
+            .execute(tx)
+            .await?;
+            diesel::sql_query(
+                "INSERT INTO jobs (id, kind, payload, run_at, dedup_key, max_attempts) \
+                 SELECT j, 'send_email', '{}'::jsonb, now(), 'invitation:' || i, 8 FROM bench_jobs",
+            )
+            .execute(tx)
+            .await?;
+            diesel::sql_query(
+                "INSERT INTO email_outbox (id, job_id, to_address, subject, text_body, purpose, \
+                                           campaign_id, invitation_id, contact_id) \
+                 SELECT b.j, b.j, c.email, 'Questionnaire', '', 'invitation', $1, b.i, b.c \
+                   FROM bench_jobs b JOIN contacts c ON c.id = b.c",
+            )
+            .bind::<U, _>(campaign)
+            .execute(tx)
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await?;
+    Ok(())
+}

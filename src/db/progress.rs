@@ -1,0 +1,169 @@
+//! Campaign progress queries: one row per organisation (its response, links, opens,
+//! answers to required questions, bounces) and one per contact (latest link and the
+//! delivery of its latest email), each in one statement.
+
+use super::Conn;
+use crate::domain::states::ResponseStatus;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OrgRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub organisation_name: String,
+    #[diesel(sql_type = Text)]
+    pub country: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub response_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub status: ResponseStatus,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub submitted_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = BigInt)]
+    pub links: i64,
+    #[diesel(sql_type = BigInt)]
+    pub usable_links: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub first_opened_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = BigInt)]
+    pub answers: i64,
+    #[diesel(sql_type = BigInt)]
+    pub required_answered: i64,
+    #[diesel(sql_type = Bool)]
+    pub bounced: bool,
+}
+
+pub async fn organisations(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    required: &[String],
+) -> QueryResult<Vec<OrgRow>> {
+    diesel::sql_query(
+        "SELECT o.id AS organisation_id, o.name AS organisation_name, o.country::text AS country, \
+                r.id AS response_id, r.status, r.submitted_at, \
+                (SELECT count(*) FROM invitations i WHERE i.response_id = r.id) AS links, \
+                (SELECT count(*) FROM invitations i WHERE i.response_id = r.id \
+                    AND i.revoked_at IS NULL AND i.expires_at > now()) AS usable_links, \
+                (SELECT min(i.first_opened_at) FROM invitations i WHERE i.response_id = r.id) \
+                    AS first_opened_at, \
+                (SELECT count(*) FROM answers a WHERE a.response_id = r.id) AS answers, \
+                (SELECT count(*) FROM answers a WHERE a.response_id = r.id \
+                    AND a.question_id = ANY($2::text[])) AS required_answered, \
+                EXISTS (SELECT 1 FROM email_outbox e JOIN invitations i ON i.id = e.invitation_id \
+                         WHERE i.response_id = r.id AND e.status = 'failed') AS bounced \
+           FROM responses r JOIN organisations o ON o.id = r.organisation_id \
+          WHERE r.campaign_id = $1 \
+          ORDER BY o.name, o.id",
+    )
+    .bind::<SqlUuid, _>(campaign_id)
+    .bind::<Array<Text>, _>(required)
+    .load(conn)
+    .await
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ContactRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub contact_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub invitation_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub revoked_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub first_opened_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub email_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub email_error: Option<String>,
+}
+
+/// Contacts of the campaign's organisations with their latest link and email.
+pub async fn contacts(conn: &mut Conn, campaign_id: Uuid) -> QueryResult<Vec<ContactRow>> {
+    diesel::sql_query(
+        "SELECT c.id AS contact_id, c.organisation_id, c.name, c.email, \
+                i.id AS invitation_id, i.expires_at, i.revoked_at, i.first_opened_at, \
+                e.status AS email_status, e.last_error AS email_error \
+           FROM responses r JOIN contacts c ON c.organisation_id = r.organisation_id \
+           LEFT JOIN LATERAL (SELECT * FROM invitations i WHERE i.campaign_id = $1 \
+                                 AND i.contact_id = c.id ORDER BY i.created_at DESC LIMIT 1) i ON true \
+           LEFT JOIN LATERAL (SELECT * FROM email_outbox e WHERE e.campaign_id = $1 \
+                                 AND e.contact_id = c.id ORDER BY e.created_at DESC LIMIT 1) e ON true \
+          WHERE r.campaign_id = $1 AND (c.deactivated_at IS NULL OR i.id IS NOT NULL) \
+          ORDER BY c.organisation_id, c.name, c.id",
+    )
+    .bind::<SqlUuid, _>(campaign_id)
+    .load(conn)
+    .await
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct TimelineRow {
+    #[diesel(sql_type = Timestamptz)]
+    pub at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub what: String,
+    #[diesel(sql_type = Text)]
+    pub detail: String,
+}
+
+/// Every email, link, open, save and submit of an organisation in a campaign, oldest
+/// first (from the outbox, the links, `response_events` and the response).
+pub async fn timeline(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    organisation_id: Uuid,
+) -> QueryResult<Vec<TimelineRow>> {
+    diesel::sql_query(
+        "SELECT at, what, detail FROM ( \
+           SELECT e.created_at AS at, 'Email queued' AS what, \
+                  coalesce(e.purpose, 'email') || ' to ' || e.to_address AS detail \
+             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id \
+            WHERE e.campaign_id = $1 AND c.organisation_id = $2 \
+           UNION ALL \
+           SELECT e.sent_at, 'Email delivered', coalesce(e.purpose, 'email') || ' to ' || e.to_address \
+             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id \
+            WHERE e.campaign_id = $1 AND c.organisation_id = $2 AND e.sent_at IS NOT NULL \
+           UNION ALL \
+           SELECT coalesce(j.finished_at, e.created_at), 'Email refused', \
+                  e.to_address || ': ' || coalesce(e.last_error, '') \
+             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id JOIN jobs j ON j.id = e.job_id \
+            WHERE e.campaign_id = $1 AND c.organisation_id = $2 AND e.status = 'failed' \
+           UNION ALL \
+           SELECT i.created_at, 'Link issued', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
+            WHERE i.campaign_id = $1 AND i.organisation_id = $2 \
+           UNION ALL \
+           SELECT v.at, 'Link opened', coalesce(c.name, '') \
+             FROM response_events v JOIN responses r ON r.id = v.response_id \
+             LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
+            WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'opened' \
+           UNION ALL \
+           SELECT i.revoked_at, 'Link revoked', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
+            WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.revoked_at IS NOT NULL \
+           UNION ALL \
+           SELECT v.at, 'Answers saved', coalesce(c.name || ': ', '') || v.answers || ' answers' \
+             FROM response_events v JOIN responses r ON r.id = v.response_id \
+             LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
+            WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'saved' \
+           UNION ALL \
+           SELECT r.submitted_at, 'Submitted', '' FROM responses r \
+            WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND r.submitted_at IS NOT NULL \
+         ) t ORDER BY at, what",
+    )
+    .bind::<SqlUuid, _>(campaign_id)
+    .bind::<SqlUuid, _>(organisation_id)
+    .load(conn)
+    .await
+}

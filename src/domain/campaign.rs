@@ -1,0 +1,346 @@
+//! A campaign's life: draft → open (launched) → closed, what each state allows, and the
+//! audience a draft is launched to. Pure rules; the services apply them in transactions.
+//!
+//! A campaign pins one questionnaire version for its whole life: no state allows
+//! changing it. It is launched once: launching an open or closed campaign changes
+//! nothing (the service says so). A launched campaign can still reach more
+//! organisations or contacts, extend its deadline and be closed.
+
+use super::dates;
+pub use super::states::CampaignStatus;
+use super::states::OrganisationKind;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Something a person asks of a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Launch,
+    AddOrganisations,
+    AddContacts,
+    ExtendDeadline,
+    EditDraft,
+    Close,
+}
+
+/// What happens when `action` is asked of a campaign in a state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Nothing to do, and that is not an error (a second launch): say so.
+    AlreadyDone(&'static str),
+    /// Refused, with the reason for a person.
+    Refused(&'static str),
+}
+
+impl CampaignStatus {
+    /// A label for the staff pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "Draft",
+            CampaignStatus::Open => "Launched",
+            CampaignStatus::Closed => "Closed",
+        }
+    }
+
+    /// Whether `action` may be done in this state.
+    pub fn allows(self, action: Action) -> Verdict {
+        use Action::*;
+        use CampaignStatus::*;
+        match (self, action) {
+            (Draft, Launch) => Verdict::Allowed,
+            (Open, Launch) => Verdict::AlreadyDone("the campaign is already launched"),
+            (Closed, Launch) => Verdict::AlreadyDone("the campaign was launched and is closed"),
+            (Draft, EditDraft) => Verdict::Allowed,
+            (_, EditDraft) => {
+                Verdict::Refused("a launched campaign keeps its questionnaire and audience")
+            }
+            (Draft, AddOrganisations | AddContacts) => {
+                Verdict::Refused("launch the campaign first: a draft sends nothing")
+            }
+            (Open, AddOrganisations | AddContacts | ExtendDeadline) => Verdict::Allowed,
+            (Draft, ExtendDeadline) => Verdict::Allowed,
+            (Closed, AddOrganisations | AddContacts | ExtendDeadline) => {
+                Verdict::Refused("the campaign is closed")
+            }
+            (Draft | Open, Close) => Verdict::Allowed,
+            (Closed, Close) => Verdict::AlreadyDone("the campaign is already closed"),
+        }
+    }
+}
+
+/// Why `new` cannot replace the deadline `current` on `today`, if it cannot: it must
+/// be a usable deadline (`dates::deadline_problem`) and, once launched, not earlier
+/// than the one the invitations announced.
+pub fn deadline_change_problem(
+    status: CampaignStatus,
+    current: NaiveDate,
+    new: NaiveDate,
+    today: NaiveDate,
+) -> Option<&'static str> {
+    if let Some(p) = dates::deadline_problem(new, today) {
+        return Some(p);
+    }
+    if status != CampaignStatus::Draft && new < current {
+        return Some("a launched campaign's deadline can only be extended");
+    }
+    None
+}
+
+/// Which organisations a campaign goes to: some picked by hand, or every active one
+/// that matches a filter (empty fields match everything).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Audience {
+    Organisations(Vec<Uuid>),
+    Filter(AudienceFilter),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceFilter {
+    /// `production_base` or `supplier`.
+    pub kind: Option<String>,
+    /// ISO 3166 alpha-2 code.
+    pub country: Option<String>,
+    pub sector: Option<String>,
+    pub business_unit: Option<String>,
+    pub owner_user_id: Option<Uuid>,
+}
+
+/// Organisations picked for one audience, at most.
+pub const MAX_PICKED: usize = 50_000;
+
+impl Audience {
+    /// The audience cleaned (trimmed, empty strings as absent, picked ids without
+    /// duplicates, country upper case), or the field and message of what is wrong.
+    pub fn normalised(self) -> Result<Audience, (&'static str, String)> {
+        match self {
+            Audience::Organisations(ids) => {
+                let mut seen = std::collections::HashSet::new();
+                let ids: Vec<Uuid> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+                if ids.is_empty() {
+                    return Err((
+                        "audience",
+                        "pick at least one organisation, or give a filter".into(),
+                    ));
+                }
+                if ids.len() > MAX_PICKED {
+                    return Err((
+                        "audience",
+                        format!("pick at most {MAX_PICKED} organisations, or give a filter"),
+                    ));
+                }
+                Ok(Audience::Organisations(ids))
+            }
+            Audience::Filter(f) => {
+                let clean =
+                    |s: Option<String>| s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+                let f = AudienceFilter {
+                    kind: clean(f.kind),
+                    country: clean(f.country).map(|c| c.to_ascii_uppercase()),
+                    sector: clean(f.sector),
+                    business_unit: clean(f.business_unit),
+                    owner_user_id: f.owner_user_id,
+                };
+                if let Some(k) = &f.kind {
+                    if OrganisationKind::parse(k).is_none() {
+                        return Err(("audience.kind", "give production_base or supplier".into()));
+                    }
+                }
+                if let Some(c) = &f.country {
+                    if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                        return Err(("audience.country", "give a two-letter country code".into()));
+                    }
+                }
+                for (field, v) in [
+                    ("audience.sector", &f.sector),
+                    ("audience.business_unit", &f.business_unit),
+                ] {
+                    if v.as_ref().is_some_and(|v| v.chars().count() > 100) {
+                        return Err((field, "at most 100 characters".into()));
+                    }
+                }
+                Ok(Audience::Filter(f))
+            }
+        }
+    }
+}
+
+/// A reminder schedule: days before the deadline (distinct, 1 to 365, at most 10,
+/// latest first) and how many weekly reminders after it (0 to 52).
+pub fn reminder_schedule(
+    days_before: Vec<i32>,
+    weekly_after: i32,
+) -> Result<(Vec<i32>, i32), (&'static str, &'static str)> {
+    if days_before.iter().any(|d| !(1..=365).contains(d)) {
+        return Err(("reminder_days_before", "each day must be between 1 and 365"));
+    }
+    let mut days = days_before;
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    if days.len() > 10 {
+        return Err((
+            "reminder_days_before",
+            "at most 10 reminders before the deadline",
+        ));
+    }
+    if !(0..=52).contains(&weekly_after) {
+        return Err(("reminder_weekly_after", "between 0 and 52 weekly reminders"));
+    }
+    Ok((days, weekly_after))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn launch_once_then_already_done() {
+        assert_eq!(
+            CampaignStatus::Draft.allows(Action::Launch),
+            Verdict::Allowed
+        );
+        assert!(matches!(
+            CampaignStatus::Open.allows(Action::Launch),
+            Verdict::AlreadyDone(_)
+        ));
+        assert!(matches!(
+            CampaignStatus::Closed.allows(Action::Launch),
+            Verdict::AlreadyDone(_)
+        ));
+    }
+
+    #[test]
+    fn launched_campaign_grows_and_closes_but_keeps_its_questionnaire() {
+        for a in [
+            Action::AddOrganisations,
+            Action::AddContacts,
+            Action::ExtendDeadline,
+            Action::Close,
+        ] {
+            assert_eq!(CampaignStatus::Open.allows(a), Verdict::Allowed, "{a:?}");
+        }
+        assert!(matches!(
+            CampaignStatus::Open.allows(Action::EditDraft),
+            Verdict::Refused(_)
+        ));
+        assert!(matches!(
+            CampaignStatus::Closed.allows(Action::AddContacts),
+            Verdict::Refused(_)
+        ));
+        assert!(matches!(
+            CampaignStatus::Closed.allows(Action::Close),
+            Verdict::AlreadyDone(_)
+        ));
+        assert!(matches!(
+            CampaignStatus::Draft.allows(Action::AddOrganisations),
+            Verdict::Refused(_)
+        ));
+    }
+
+    #[test]
+    fn deadlines_not_in_the_past_and_only_extended_once_launched() {
+        let today = d("2026-11-29");
+        assert!(deadline_change_problem(
+            CampaignStatus::Draft,
+            d("2026-12-31"),
+            d("2026-11-28"),
+            today
+        )
+        .is_some());
+        assert_eq!(
+            deadline_change_problem(
+                CampaignStatus::Draft,
+                d("2026-12-31"),
+                d("2026-12-10"),
+                today
+            ),
+            None
+        );
+        assert!(deadline_change_problem(
+            CampaignStatus::Open,
+            d("2026-12-31"),
+            d("2026-12-10"),
+            today
+        )
+        .is_some());
+        assert_eq!(
+            deadline_change_problem(
+                CampaignStatus::Open,
+                d("2026-12-31"),
+                d("2027-01-31"),
+                today
+            ),
+            None
+        );
+        assert!(deadline_change_problem(
+            CampaignStatus::Open,
+            d("2026-12-31"),
+            d("2099-01-31"),
+            today
+        )
+        .is_some());
+    }
+
+    #[test]
+    fn audience_rules() {
+        let id = Uuid::new_v4();
+        assert_eq!(
+            Audience::Organisations(vec![id, id]).normalised().unwrap(),
+            Audience::Organisations(vec![id])
+        );
+        assert_eq!(
+            Audience::Organisations(vec![]).normalised().unwrap_err().0,
+            "audience"
+        );
+        let f = Audience::Filter(AudienceFilter {
+            kind: Some("supplier".into()),
+            country: Some(" jp ".into()),
+            sector: Some("  ".into()),
+            ..Default::default()
+        })
+        .normalised()
+        .unwrap();
+        assert_eq!(
+            f,
+            Audience::Filter(AudienceFilter {
+                kind: Some("supplier".into()),
+                country: Some("JP".into()),
+                ..Default::default()
+            })
+        );
+        let bad = Audience::Filter(AudienceFilter {
+            kind: Some("factory".into()),
+            ..Default::default()
+        });
+        assert_eq!(bad.normalised().unwrap_err().0, "audience.kind");
+        let json: Audience =
+            serde_json::from_str(r#"{"filter": {"country": "VN"}}"#).expect("filter json");
+        assert!(matches!(json, Audience::Filter(_)));
+        let json: Audience =
+            serde_json::from_str(&format!(r#"{{"organisations": ["{id}"]}}"#)).unwrap();
+        assert_eq!(json, Audience::Organisations(vec![id]));
+    }
+
+    #[test]
+    fn reminder_schedule_rules() {
+        assert_eq!(
+            reminder_schedule(vec![2, 14, 7, 7], 4).unwrap(),
+            (vec![14, 7, 2], 4)
+        );
+        assert_eq!(
+            reminder_schedule(vec![0], 4).unwrap_err().0,
+            "reminder_days_before"
+        );
+        assert_eq!(
+            reminder_schedule(vec![], 53).unwrap_err().0,
+            "reminder_weekly_after"
+        );
+    }
+}

@@ -1,0 +1,404 @@
+//! A campaign's page: its details and the actions of its life (launch, deadline,
+//! close, add an organisation), the progress (totals, a server-drawn SVG chart,
+//! filters, organisations and contacts with re-send and revoke, a refused email's
+//! answer next to the contact), the CSV export and an organisation's timeline.
+
+use super::campaigns::errors_of;
+use super::{path_id, render, render_status, AppState, PageError};
+use crate::auth::permissions::Permission;
+use crate::auth::principal::{Principal, StaffUser};
+use crate::domain::campaign::Audience;
+use crate::error::AppError;
+use crate::services::campaign_lifecycle as lifecycle;
+use crate::services::campaign_progress as progress;
+use crate::services::campaigns;
+use crate::views::campaigns::{CampaignPage, Event, TimelinePage};
+use crate::views::staff::StaffNav;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(page)
+        .service(launch)
+        .service(set_deadline)
+        .service(close)
+        .service(add_organisation)
+        .service(resend)
+        .service(revoke)
+        .service(csv)
+        .service(timeline);
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    stage: Option<String>,
+    q: Option<String>,
+}
+
+async fn campaign_page(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    query: PageQuery,
+    notice: String,
+    errors: Vec<(String, String)>,
+) -> Result<CampaignPage, PageError> {
+    let mut conn = state.pool.get().await?;
+    let filter = progress::Filter {
+        stage: query.stage.clone(),
+        q: query.q.clone(),
+        ..Default::default()
+    };
+    let (campaign, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
+    let addable = lifecycle::pickable_organisations(&mut conn, Some(id))
+        .await?
+        .into_iter()
+        .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.country)))
+        .collect();
+    let questionnaire = state
+        .registry
+        .get(campaign.template_version_id)
+        .map(|v| {
+            format!(
+                "{} — version {}",
+                v.questionnaire.title.get(v.questionnaire.default_lang()),
+                v.questionnaire.version
+            )
+        })
+        .unwrap_or_default();
+    let audience = match campaign
+        .audience
+        .clone()
+        .and_then(|a| serde_json::from_value::<Audience>(a).ok())
+    {
+        None => "organisations invited one by one".to_string(),
+        Some(Audience::Organisations(ids)) => format!("{} organisations picked", ids.len()),
+        Some(Audience::Filter(f)) => {
+            let parts: Vec<String> = [
+                ("kind", f.kind),
+                ("country", f.country),
+                ("sector", f.sector),
+                ("business unit", f.business_unit),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
+            .collect();
+            if parts.is_empty() {
+                "every active organisation".into()
+            } else {
+                format!("active organisations with {}", parts.join(", "))
+            }
+        }
+    };
+    let status = campaign.status;
+    let qs = serde_urlencoded::to_string([
+        ("stage", query.stage.clone().unwrap_or_default()),
+        ("q", query.q.clone().unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    Ok(CampaignPage {
+        lang: "en".into(),
+        title: campaign.name.clone(),
+        nav: StaffNav::new(user, "/staff/campaigns"),
+        id: campaign.id.to_string(),
+        notice,
+        errors,
+        can_manage: user.role.can(Permission::ManageCampaigns),
+        status: status.as_str().into(),
+        status_label: status.label().into(),
+        questionnaire,
+        deadline: campaign.deadline.to_string(),
+        message: campaign.message.clone().unwrap_or_default(),
+        reminders: format!(
+            "{} days before the deadline, then weekly (at most {})",
+            campaign
+                .reminder_days_before
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            campaign.reminder_weekly_after
+        ),
+        audience,
+        chart_svg: progress::chart_svg(&p.totals),
+        progress: p,
+        addable,
+        filter_stage: query.stage.unwrap_or_default(),
+        filter_q: query.q.unwrap_or_default(),
+        query: format!("?{qs}"),
+    })
+}
+
+#[get("/staff/campaigns/{id}")]
+async fn page(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "campaign")?;
+    Ok(render(
+        &campaign_page(
+            &state,
+            &user,
+            id,
+            query.into_inner(),
+            String::new(),
+            Vec::new(),
+        )
+        .await?,
+    )?)
+}
+
+/// The campaign page after an action: its notice, or its errors (422).
+async fn after(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    outcome: Result<String, AppError>,
+) -> Result<HttpResponse, PageError> {
+    match outcome {
+        Ok(notice) => Ok(render(
+            &campaign_page(state, user, id, PageQuery::default(), notice, Vec::new()).await?,
+        )?),
+        Err(e) => {
+            let errors = errors_of(e)?;
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &campaign_page(state, user, id, PageQuery::default(), String::new(), errors)
+                    .await?,
+            )?)
+        }
+    }
+}
+
+#[post("/staff/campaigns/{id}/launch")]
+async fn launch(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "campaign")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = lifecycle::launch(
+        &mut conn,
+        &state.audit_key,
+        &state.registry,
+        &who.actor(),
+        &state.link_keys,
+        &state.jobs,
+        id,
+    )
+    .await
+    .map(|o| o.message);
+    after(&state, &user, id, outcome).await
+}
+
+#[derive(Deserialize)]
+struct DeadlineForm {
+    deadline: String,
+}
+
+#[post("/staff/campaigns/{id}/deadline")]
+async fn set_deadline(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<String>,
+    form: web::Form<DeadlineForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "campaign")?;
+    let outcome = match form.deadline.trim().parse() {
+        Err(_) => Err(AppError::field("deadline", "give a date (YYYY-MM-DD)")),
+        Ok(d) => {
+            let mut conn = state.pool.get().await?;
+            lifecycle::change_deadline(
+                &mut conn,
+                &state.audit_key,
+                &who.actor(),
+                id,
+                lifecycle::NewDeadline { deadline: d },
+            )
+            .await
+            .map(|c| format!("The deadline is now {}.", c.deadline))
+        }
+    };
+    after(&state, &user, id, outcome).await
+}
+
+#[post("/staff/campaigns/{id}/close")]
+async fn close(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "campaign")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = lifecycle::close(&mut conn, &state.audit_key, &who.actor(), id)
+        .await
+        .map(|o| o.message);
+    after(&state, &user, id, outcome).await
+}
+
+#[derive(Deserialize)]
+struct AddForm {
+    organisation_id: String,
+}
+
+#[post("/staff/campaigns/{id}/organisations")]
+async fn add_organisation(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<String>,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "campaign")?;
+    let outcome = match Uuid::parse_str(form.organisation_id.trim()) {
+        Err(_) => Err(AppError::field("organisation_id", "pick an organisation")),
+        Ok(org) => {
+            let mut conn = state.pool.get().await?;
+            lifecycle::add_organisations(
+                &mut conn,
+                &state.audit_key,
+                &state.registry,
+                &who.actor(),
+                &state.link_keys,
+                &state.jobs,
+                id,
+                vec![org],
+            )
+            .await
+            .map(|o| o.message)
+        }
+    };
+    after(&state, &user, id, outcome).await
+}
+
+#[derive(Deserialize)]
+struct ResendForm {
+    organisation_id: String,
+}
+
+/// A new link for the contact (the old one stops working) and its email.
+#[post("/staff/campaigns/{id}/contacts/{contact}/resend")]
+async fn resend(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<(String, String)>,
+    form: web::Form<ResendForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path.0, "campaign")?;
+    let contact = path_id(&path.1, "contact")?;
+    let org = path_id(&form.organisation_id, "organisation")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = campaigns::issue_invitation(
+        &mut conn,
+        &state.audit_key,
+        &state.registry,
+        &who.actor(),
+        &state.link_keys,
+        &state.jobs,
+        &state.settings.public_base_url,
+        id,
+        campaigns::NewInvitation {
+            organisation_id: org,
+            contact_id: contact,
+            language: None,
+            valid_days: None,
+            send_email: Some(true),
+        },
+    )
+    .await
+    .map(|i| {
+        if i.revoked_previous > 0 {
+            "A new link was emailed; the previous one no longer works.".to_string()
+        } else {
+            "A link was emailed.".to_string()
+        }
+    });
+    after(&state, &user, id, outcome).await
+}
+
+#[post("/staff/campaigns/{id}/contacts/{contact}/revoke")]
+async fn revoke(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path.0, "campaign")?;
+    let contact = path_id(&path.1, "contact")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = lifecycle::revoke_contact(&mut conn, &state.audit_key, &who.actor(), id, contact)
+        .await
+        .map(|n| match n {
+            0 => "This contact has no active link: nothing changed.".to_string(),
+            _ => "The link was revoked.".to_string(),
+        });
+    after(&state, &user, id, outcome).await
+}
+
+#[get("/staff/campaigns/{id}/progress.csv")]
+async fn csv(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "campaign")?;
+    let query = query.into_inner();
+    let filter = progress::Filter {
+        stage: query.stage,
+        q: query.q,
+        ..Default::default()
+    };
+    let mut conn = state.pool.get().await?;
+    let (_, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"campaign-progress.csv\"",
+        ))
+        .body(progress::csv(&p)))
+}
+
+#[get("/staff/campaigns/{id}/organisations/{org}")]
+async fn timeline(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path.0, "campaign")?;
+    let org = path_id(&path.1, "organisation")?;
+    let mut conn = state.pool.get().await?;
+    let (_, p) =
+        progress::progress(&mut conn, &state.registry, id, &progress::Filter::default()).await?;
+    let name = p
+        .organisations
+        .iter()
+        .find(|o| o.organisation_id == org)
+        .map(|o| o.name.clone())
+        .ok_or(AppError::NotFound("organisation"))?;
+    let events = progress::timeline(&mut conn, id, org)
+        .await?
+        .into_iter()
+        .map(|e| Event {
+            at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            what: e.what,
+            detail: e.detail,
+        })
+        .collect();
+    Ok(render(&TimelinePage {
+        lang: "en".into(),
+        title: format!("{name} in {}", p.name),
+        nav: StaffNav::new(&user, "/staff/campaigns"),
+        campaign_id: id.to_string(),
+        events,
+    })?)
+}

@@ -1,0 +1,526 @@
+//! A campaign's lifecycle (issue 8): the details of a new campaign, launch (one
+//! transaction: responses, links and invitation emails for the whole audience, in
+//! set-based statements), adding organisations, extending the deadline, closing.
+//! The rules of each state are in `domain::campaign`.
+
+use super::campaigns::NewCampaign;
+use super::questionnaires::QuestionnaireRegistry;
+use super::Conn;
+use crate::auth::links::LinkKeys;
+use crate::db;
+use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::campaigns::{self as q, NewLinks};
+pub use crate::db::campaigns::{CampaignRecord, Pickable};
+use crate::db::Tx;
+use crate::domain::campaign::{self as rules, Action, Audience, Verdict};
+use crate::domain::token::token_sha256;
+use crate::domain::{dates, text};
+use crate::error::AppError;
+use crate::jobs::{campaign_mail, Jobs};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use scoped_futures::ScopedFutureExt;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+/// The lifecycle fields of a new campaign, checked.
+#[derive(Debug, Clone)]
+pub struct CampaignDetails {
+    pub owner_user_id: Option<Uuid>,
+    pub message: Option<String>,
+    pub reminder_days_before: Vec<i32>,
+    pub reminder_weekly_after: i32,
+    pub link_grace_days: i32,
+    pub audience: Option<Audience>,
+}
+
+impl CampaignDetails {
+    /// The optional fields of `input` with their defaults, or the field that is wrong.
+    pub fn checked(input: &NewCampaign) -> Result<CampaignDetails, AppError> {
+        let message = match input.message.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(m) => {
+                let m = text::clean_multi_line("message", m)?;
+                if m.chars().count() > 4000 {
+                    return Err(AppError::field("message", "at most 4000 characters"));
+                }
+                Some(m)
+            }
+        };
+        let (days, weekly) = rules::reminder_schedule(
+            input
+                .reminder_days_before
+                .clone()
+                .unwrap_or_else(|| vec![14, 7, 2]),
+            input.reminder_weekly_after.unwrap_or(4),
+        )
+        .map_err(|(f, m)| AppError::field(f, m))?;
+        let grace = input.link_grace_days.unwrap_or(14);
+        if !(0..=365).contains(&grace) {
+            return Err(AppError::field("link_grace_days", "between 0 and 365 days"));
+        }
+        let audience = match input.audience.clone() {
+            None => None,
+            Some(a) => Some(a.normalised().map_err(|(f, m)| AppError::field(f, m))?),
+        };
+        Ok(CampaignDetails {
+            owner_user_id: input.owner_user_id,
+            message,
+            reminder_days_before: days,
+            reminder_weekly_after: weekly,
+            link_grace_days: grace,
+            audience,
+        })
+    }
+
+    /// Writes the details on campaign `id` (inside its creating transaction).
+    pub async fn store(&self, tx: &mut Tx<'_>, id: Uuid) -> Result<CampaignRecord, AppError> {
+        if let Some(owner) = self.owner_user_id {
+            if !db::users::exists(tx, owner).await? {
+                return Err(AppError::field(
+                    "owner_user_id",
+                    "no staff account with this id",
+                ));
+            }
+        }
+        let audience = match &self.audience {
+            Some(a) => Some(serde_json::to_value(a).map_err(|e| AppError::Internal(e.into()))?),
+            None => None,
+        };
+        if let Some(Audience::Organisations(ids)) = &self.audience {
+            let found =
+                q::audience_organisations(tx, Some(ids), None, None, None, None, None).await?;
+            if found.len() != ids.len() {
+                return Err(AppError::field(
+                    "audience",
+                    format!(
+                        "{} of the organisations picked do not exist or are deactivated",
+                        ids.len() - found.len()
+                    ),
+                ));
+            }
+        }
+        Ok(q::set_details(
+            tx,
+            id,
+            self.owner_user_id,
+            self.message.as_deref(),
+            &self.reminder_days_before,
+            self.reminder_weekly_after,
+            self.link_grace_days,
+            audience.as_ref(),
+        )
+        .await?)
+    }
+}
+
+/// What a launch (or adding organisations) did.
+#[derive(Debug, Clone, Serialize)]
+pub struct LaunchOutcome {
+    pub campaign_id: Uuid,
+    /// False when nothing was done (the campaign was launched before).
+    pub launched: bool,
+    pub message: String,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub organisations: usize,
+    pub responses_created: usize,
+    pub links: usize,
+    pub emails: usize,
+    /// Active contacts left out because their email address is not usable.
+    pub contacts_skipped: usize,
+}
+
+/// Launches a draft campaign to its audience in one transaction. A second launch
+/// changes nothing and says so (`launched: false`).
+#[allow(clippy::too_many_arguments)]
+pub async fn launch(
+    conn: &mut Conn,
+    key: &AuditKey,
+    registry: &QuestionnaireRegistry,
+    actor: &Actor,
+    keys: &LinkKeys,
+    jobs: &Jobs,
+    campaign_id: Uuid,
+) -> Result<LaunchOutcome, AppError> {
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let campaign = q::lock(tx, campaign_id)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            match campaign.status.allows(Action::Launch) {
+                Verdict::Allowed => {}
+                Verdict::AlreadyDone(why) => {
+                    return Ok(LaunchOutcome {
+                        campaign_id,
+                        launched: false,
+                        message: format!("{why}: nothing changed"),
+                        launched_at: campaign.launched_at,
+                        organisations: 0,
+                        responses_created: 0,
+                        links: 0,
+                        emails: 0,
+                        contacts_skipped: 0,
+                    });
+                }
+                Verdict::Refused(why) => return Err(AppError::Conflict(why.into())),
+            }
+            if let Some(problem) = dates::deadline_problem(campaign.deadline, Utc::now().date_naive()) {
+                return Err(AppError::field("deadline", problem));
+            }
+            let audience: Audience = campaign
+                .audience
+                .clone()
+                .and_then(|a| serde_json::from_value(a).ok())
+                .ok_or_else(|| AppError::field("audience", "this campaign has no audience: pick organisations or give a filter"))?;
+            let organisations = match &audience {
+                Audience::Organisations(ids) => {
+                    q::audience_organisations(tx, Some(ids), None, None, None, None, None).await?
+                }
+                Audience::Filter(f) => {
+                    q::audience_organisations(
+                        tx,
+                        None,
+                        f.kind.as_deref(),
+                        f.country.as_deref(),
+                        f.sector.as_deref(),
+                        f.business_unit.as_deref(),
+                        f.owner_user_id,
+                    )
+                    .await?
+                }
+            };
+            if organisations.is_empty() {
+                return Err(AppError::field("audience", "no active organisation is in this audience"));
+            }
+            let mut outcome = issue_links(tx, registry, keys, jobs, &campaign, &organisations, None, true).await?;
+            let launched_at = q::mark_launched(tx, campaign.id).await?;
+            outcome.launched = true;
+            outcome.launched_at = Some(launched_at);
+            outcome.message = format!(
+                "launched to {} organisations: {} invitation emails queued",
+                outcome.organisations, outcome.emails
+            );
+            audit::append(
+                tx,
+                actor,
+                "campaign.launched",
+                "campaign",
+                campaign.id,
+                json!({"organisations": outcome.organisations, "links": outcome.links, "emails": outcome.emails, "contacts_skipped": outcome.contacts_skipped}),
+            )
+            .await?;
+            Ok(outcome)
+        }
+        .scope_boxed()
+    })
+    .await?;
+    if outcome.emails > 0 {
+        jobs.wake();
+    }
+    Ok(outcome)
+}
+
+/// Adds organisations to a launched campaign: responses, links and emails for them (in
+/// one transaction); organisations already in the campaign get links only for contacts
+/// that have none.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_organisations(
+    conn: &mut Conn,
+    key: &AuditKey,
+    registry: &QuestionnaireRegistry,
+    actor: &Actor,
+    keys: &LinkKeys,
+    jobs: &Jobs,
+    campaign_id: Uuid,
+    organisation_ids: Vec<Uuid>,
+) -> Result<LaunchOutcome, AppError> {
+    let ids = match Audience::Organisations(organisation_ids).normalised() {
+        Ok(Audience::Organisations(ids)) => ids,
+        _ => {
+            return Err(AppError::field(
+                "organisation_ids",
+                "pick at least one organisation",
+            ))
+        }
+    };
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let campaign = q::lock(tx, campaign_id)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            allowed(&campaign, Action::AddOrganisations)?;
+            let found =
+                q::audience_organisations(tx, Some(&ids), None, None, None, None, None).await?;
+            if found.len() != ids.len() {
+                return Err(AppError::field(
+                    "organisation_ids",
+                    "some organisations do not exist or are deactivated",
+                ));
+            }
+            let mut outcome =
+                issue_links(tx, registry, keys, jobs, &campaign, &found, None, true).await?;
+            outcome.launched_at = campaign.launched_at;
+            outcome.message = format!(
+                "{} organisations added: {} invitation emails queued",
+                outcome.responses_created, outcome.emails
+            );
+            audit::append(
+                tx,
+                actor,
+                "campaign.organisations_added",
+                "campaign",
+                campaign.id,
+                json!({"organisations": found, "links": outcome.links, "emails": outcome.emails}),
+            )
+            .await?;
+            Ok(outcome)
+        }
+        .scope_boxed()
+    })
+    .await?;
+    if outcome.emails > 0 {
+        jobs.wake();
+    }
+    Ok(outcome)
+}
+
+fn allowed(c: &CampaignRecord, action: Action) -> Result<(), AppError> {
+    match c.status.allows(action) {
+        Verdict::Allowed => Ok(()),
+        Verdict::AlreadyDone(why) | Verdict::Refused(why) => Err(AppError::Conflict(why.into())),
+    }
+}
+
+/// Responses for `organisations` and a link (with its invitation email, unless
+/// `send_email` is false) for each of their active contacts without one, in a few
+/// set-based statements whatever the audience's size.
+#[allow(clippy::too_many_arguments)]
+async fn issue_links(
+    tx: &mut Tx<'_>,
+    registry: &QuestionnaireRegistry,
+    keys: &LinkKeys,
+    jobs: &Jobs,
+    campaign: &CampaignRecord,
+    organisations: &[Uuid],
+    contacts: Option<&[Uuid]>,
+    send_email: bool,
+) -> Result<LaunchOutcome, AppError> {
+    let questionnaire = &registry
+        .get(campaign.template_version_id)
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "campaign {} uses an unloaded questionnaire version",
+                campaign.id
+            ))
+        })?
+        .questionnaire;
+    let responses_created = q::insert_responses(tx, campaign.id, organisations).await?;
+    let candidates = q::contacts_to_invite(tx, campaign.id, organisations, contacts).await?;
+    let skipped = candidates.iter().filter(|c| !c.email_ok).count();
+    let mut links = NewLinks::default();
+    for c in candidates.into_iter().filter(|c| c.email_ok) {
+        let id = Uuid::new_v4();
+        let (token, _) = keys.issue(id);
+        links.invitation_ids.push(id);
+        links.organisation_ids.push(c.organisation_id);
+        links.contact_ids.push(c.contact_id);
+        links.response_ids.push(c.response_id);
+        links.token_hashes.push(token_sha256(&token));
+        links
+            .languages
+            .push(questionnaire.pick_lang(Some(c.language)));
+    }
+    let n = links.invitation_ids.len();
+    let mut emails = 0;
+    if n > 0 {
+        q::insert_links(
+            tx,
+            campaign.id,
+            &links,
+            link_expiry(campaign.deadline)?,
+            keys.current_id(),
+        )
+        .await?;
+        if send_email {
+            emails = campaign_mail::queue_invitations(tx, jobs, &links.invitation_ids)
+                .await?
+                .len();
+        }
+    }
+    Ok(LaunchOutcome {
+        campaign_id: campaign.id,
+        launched: false,
+        message: String::new(),
+        launched_at: None,
+        organisations: organisations.len(),
+        responses_created,
+        links: n,
+        emails,
+        contacts_skipped: skipped,
+    })
+}
+
+/// Links of a campaign work until 30 days after its deadline (at least a day).
+fn link_expiry(deadline: NaiveDate) -> Result<DateTime<Utc>, AppError> {
+    let now = Utc::now();
+    deadline
+        .and_hms_opt(23, 59, 59)
+        .and_then(|end| end.and_utc().checked_add_signed(Duration::days(30)))
+        .map(|end| end.max(now + Duration::days(1)))
+        .filter(|t| t.date_naive() <= dates::latest())
+        .ok_or_else(|| {
+            AppError::field(
+                "deadline",
+                "links would expire after the latest date this service accepts",
+            )
+        })
+}
+
+/// Input for a new deadline.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeadline {
+    pub deadline: NaiveDate,
+}
+
+/// Moves the deadline (a launched campaign's only later); active links of the campaign
+/// then last until 30 days after the new deadline.
+pub async fn change_deadline(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    campaign_id: Uuid,
+    input: NewDeadline,
+) -> Result<CampaignRecord, AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let campaign = q::lock(tx, campaign_id)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            allowed(&campaign, Action::ExtendDeadline)?;
+            if let Some(p) = rules::deadline_change_problem(
+                campaign.status,
+                campaign.deadline,
+                input.deadline,
+                Utc::now().date_naive(),
+            ) {
+                return Err(AppError::field("deadline", p));
+            }
+            let expiry = link_expiry(input.deadline)?;
+            q::set_deadline(tx, campaign.id, input.deadline, expiry).await?;
+            audit::append(
+                tx,
+                actor,
+                "campaign.deadline_changed",
+                "campaign",
+                campaign.id,
+                json!({"from": campaign.deadline, "to": input.deadline}),
+            )
+            .await?;
+            Ok(q::find(tx, campaign.id).await?.expect("locked row"))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// What closing did.
+#[derive(Debug, Clone, Serialize)]
+pub struct CloseOutcome {
+    pub campaign_id: Uuid,
+    pub closed: bool,
+    pub message: String,
+    /// Unused links now expiring at the end of the grace period.
+    pub links_expiring: usize,
+}
+
+/// Closes the campaign: unused links expire after its grace period; links in use keep
+/// working until they expire (a respondent can finish). Closing twice changes nothing.
+pub async fn close(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    campaign_id: Uuid,
+) -> Result<CloseOutcome, AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let campaign = q::lock(tx, campaign_id)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            match campaign.status.allows(Action::Close) {
+                Verdict::Allowed => {}
+                Verdict::AlreadyDone(why) => {
+                    return Ok(CloseOutcome {
+                        campaign_id,
+                        closed: false,
+                        message: format!("{why}: nothing changed"),
+                        links_expiring: 0,
+                    })
+                }
+                Verdict::Refused(why) => return Err(AppError::Conflict(why.into())),
+            }
+            let n = q::close(tx, campaign.id, campaign.link_grace_days).await?;
+            audit::append(
+                tx,
+                actor,
+                "campaign.closed",
+                "campaign",
+                campaign.id,
+                json!({"grace_days": campaign.link_grace_days, "links_expiring": n}),
+            )
+            .await?;
+            Ok(CloseOutcome {
+                campaign_id,
+                closed: true,
+                message: format!(
+                    "closed: {n} unused links expire in {} days",
+                    campaign.link_grace_days
+                ),
+                links_expiring: n,
+            })
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Revokes a contact's active link for the campaign (the email already sent stops
+/// working); returns how many links were revoked.
+pub async fn revoke_contact(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    campaign_id: Uuid,
+    contact_id: Uuid,
+) -> Result<usize, AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let n = db::invitations::revoke_active_invitations(tx, campaign_id, contact_id).await?;
+            if n == 0 {
+                // Already the state asked for: nothing to write.
+                return Ok(0);
+            }
+            audit::append(
+                tx,
+                actor,
+                "invitation.revoked",
+                "campaign",
+                campaign_id,
+                json!({"contact_id": contact_id, "revoked": n}),
+            )
+            .await?;
+            Ok(n)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Active organisations a draft can pick, or (with `campaign_id`) that a launched
+/// campaign can add: those not in it yet.
+pub async fn pickable_organisations(
+    conn: &mut Conn,
+    campaign_id: Option<Uuid>,
+) -> Result<Vec<Pickable>, AppError> {
+    Ok(q::pickable_organisations(conn, campaign_id).await?)
+}

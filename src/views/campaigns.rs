@@ -1,0 +1,104 @@
+//! Staff pages of campaigns (issue 8): the list, the draft form, and the campaign page
+//! with its progress (totals, a server-drawn SVG chart, filters, organisations and
+//! contacts with their actions) and an organisation's timeline.
+
+use super::staff::StaffNav;
+use crate::domain::campaign_progress::{ContactProgress, OrganisationProgress, Progress};
+use askama::Template;
+
+pub struct ListItem {
+    pub id: String,
+    pub name: String,
+    pub questionnaire: String,
+    pub deadline: String,
+    pub status: String,
+    pub progress: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/campaigns.html")]
+pub struct CampaignList {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub can_manage: bool,
+    pub items: Vec<ListItem>,
+}
+
+/// The draft form; `values` keeps what was typed when it comes back with errors.
+#[derive(Template)]
+#[template(path = "staff/campaign_new.html")]
+pub struct NewCampaignPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub errors: Vec<(String, String)>,
+    /// (value, label, selected) of each stored questionnaire version.
+    pub versions: Vec<(String, String, bool)>,
+    /// (id, label, checked) of each active organisation.
+    pub organisations: Vec<(String, String, bool)>,
+    pub name: String,
+    pub deadline: String,
+    pub message: String,
+    pub reminders: String,
+    pub weekly_after: String,
+    pub kind: String,
+    pub country: String,
+    pub sector: String,
+    pub business_unit: String,
+    pub use_filter: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/campaign.html")]
+pub struct CampaignPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub id: String,
+    pub notice: String,
+    pub errors: Vec<(String, String)>,
+    pub can_manage: bool,
+    pub status: String,
+    pub status_label: String,
+    pub questionnaire: String,
+    pub deadline: String,
+    pub message: String,
+    pub reminders: String,
+    pub audience: String,
+    /// The chart, drawn by the service from fixed labels and numbers only.
+    pub chart_svg: String,
+    pub progress: Progress,
+    /// Organisations that may be added: (id, label).
+    pub addable: Vec<(String, String)>,
+    pub filter_stage: String,
+    pub filter_q: String,
+    pub query: String,
+}
+
+impl CampaignPage {
+    pub fn contacts_of<'a>(&'a self, o: &OrganisationProgress) -> Vec<&'a ContactProgress> {
+        self.progress
+            .contacts
+            .iter()
+            .filter(|c| c.organisation_id == o.organisation_id)
+            .collect()
+    }
+}
+
+/// One event on an organisation's timeline.
+pub struct Event {
+    pub at: String,
+    pub what: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/campaign_timeline.html")]
+pub struct TimelinePage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub campaign_id: String,
+    pub events: Vec<Event>,
+}

@@ -1,0 +1,328 @@
+//! The campaign staff pages (issue 8): a procurement user creates a draft and launches
+//! it from the pages; the invitation reaches the SMTP server in the contact's language
+//! with a link that opens the form; progress, re-send, revoke, CSV and the timeline;
+//! the pages in headless Chromium, with screenshots kept in target/tmp/screenshots.
+
+use crate::auth::{create_user, sign_in, PASSWORD};
+use crate::browser::{browser, screenshot};
+use crate::helpers::{templates_dir, TestApp};
+use crate::mail::{header, SmtpServer};
+use fantoccini::Locator;
+use hrdd_survey::auth::permissions::Role;
+use serde_json::{json, Value};
+
+fn in_days(n: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(n)).to_string()
+}
+
+async fn org(app: &TestApp, name: &str, email: &str, lang: &str) -> String {
+    let o: Value = app
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"kind": "supplier", "name": name, "country": "JP"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = o["id"].as_str().unwrap().to_string();
+    app.post_json(
+        &format!("/api/v1/organisations/{id}/contacts"),
+        &json!({"name": format!("{name} contact"), "email": email, "language": lang}),
+    )
+    .await;
+    id
+}
+
+fn campaign_id_of(location: &str) -> String {
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_language() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with_settings(&templates_dir(), &[("SMTP_URL", smtp.url())]).await;
+    let a = org(&app, "Kyoto Dyeworks", "yuki@example.com", "ja").await;
+    let b = org(&app, "Osaka Buttons", "ken@example.com", "en").await;
+    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let s = sign_in(&app, "maria@example.com", PASSWORD).await;
+
+    let res = s.get(&app, "/staff/campaigns/new").await;
+    assert_eq!(res.status(), 200);
+    let form = res.text().await.unwrap();
+    assert!(form.contains("Kyoto Dyeworks"), "{form}");
+    // Bad input: a deadline in the past comes back with the field named, nothing saved.
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Spring"),
+                ("version", "forced-labour:3"),
+                ("deadline", &in_days(-2)),
+                ("organisation", &a),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("deadline: the deadline is in the past"));
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Spring"),
+                ("version", "forced-labour:3"),
+                ("deadline", &in_days(20)),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422, "no organisation picked");
+    assert!(res.text().await.unwrap().contains("audience"));
+    let list = s.get(&app, "/staff/campaigns").await.text().await.unwrap();
+    assert!(!list.contains("Spring"), "nothing saved");
+
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Spring check"),
+                ("version", "forced-labour:3"),
+                ("deadline", &in_days(20)),
+                ("reminder_days_before", "10, 3"),
+                ("message", "Questions? Write to Maria."),
+                ("organisation", &a),
+                ("organisation", &b),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let location = crate::auth::location(&res);
+    let id = campaign_id_of(&location);
+    let page = s.get(&app, &location).await.text().await.unwrap();
+    assert!(page.contains("Draft"));
+    assert!(page.contains("10, 3 days before the deadline"));
+
+    let res = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("launched to 2 organisations: 2 invitation emails queued"),
+        "{page}"
+    );
+    // Twice: nothing changes, and the page says so.
+    let page = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("already launched: nothing changed"));
+
+    let messages = smtp.wait_for(2).await;
+    assert_eq!(messages.len(), 2);
+    let ja = messages
+        .iter()
+        .find(|m| header(m, "To").unwrap().contains("yuki"))
+        .unwrap();
+    let subject = header(ja, "Subject").unwrap();
+    assert!(
+        subject.contains("=?utf-8?") || subject.contains("アンケート"),
+        "a Japanese subject: {subject}"
+    );
+    let text = crate::campaigns::body(ja);
+    assert!(text.contains("Questions? Write to Maria."));
+    let path = crate::campaigns::link_path(&app, &text);
+    let form = app.get(&path).await;
+    assert_eq!(form.status(), 200);
+    assert!(form.text().await.unwrap().contains("lang=\"ja\""));
+    // A save through the link goes on the organisation's timeline.
+    assert_eq!(app.post_form(&path, &[], "save").await.status(), 303);
+
+    // Progress on the page: one opened; re-send revokes the old link.
+    let page = s
+        .get(&app, &format!("/staff/campaigns/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("2 organisations · 2 invited · 1 opened"),
+        "{page}"
+    );
+    assert!(page.contains("<svg"));
+    let contact: Value = app
+        .get(&format!("/api/v1/organisations/{a}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let contact_id = contact["contacts"][0]["id"].as_str().unwrap();
+    let page = s
+        .post(
+            &app,
+            &format!("/staff/campaigns/{id}/contacts/{contact_id}/resend"),
+            &[("organisation_id", &a)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("A new link was emailed; the previous one no longer works."));
+    assert_eq!(
+        app.get(&path).await.status(),
+        404,
+        "the old link stops working"
+    );
+    smtp.wait_for(3).await;
+    let page = s
+        .post(
+            &app,
+            &format!("/staff/campaigns/{id}/contacts/{contact_id}/revoke"),
+            &[],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("The link was revoked."));
+
+    let csv = s
+        .get(&app, &format!("/staff/campaigns/{id}/progress.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("Kyoto Dyeworks,JP,"));
+    let timeline = s
+        .get(&app, &format!("/staff/campaigns/{id}/organisations/{a}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for event in [
+        "Link issued",
+        "Email queued",
+        "Email delivered",
+        "Link opened",
+        "Answers saved",
+        "Link revoked",
+    ] {
+        assert!(
+            timeline.contains(event),
+            "{event} on the timeline: {timeline}"
+        );
+    }
+
+    // A viewer sees the pages but cannot launch.
+    create_user(&app, "vera@example.com", Role::Viewer, Some(PASSWORD)).await;
+    let v = sign_in(&app, "vera@example.com", PASSWORD).await;
+    let page = v
+        .get(&app, &format!("/staff/campaigns/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Close the campaign"));
+    let res = v
+        .post(&app, &format!("/staff/campaigns/{id}/close"), &[])
+        .await;
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn the_campaign_pages_in_chromium() {
+    let app = TestApp::spawn().await;
+    let a = org(&app, "Hue Garments", "lan@example.com", "vi").await;
+    org(&app, "Nagoya Zippers", "taro@example.com", "ja").await;
+    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("maria@example.com")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.goto(&app.url("/staff/campaigns/new")).await.unwrap();
+    c.find(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("Browser campaign")
+        .await
+        .unwrap();
+    c.execute(
+        &format!(
+            "document.querySelector('input[name=deadline]').value = '{}';",
+            in_days(25)
+        ),
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css(&format!("input[value='{a}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(c, "campaign-new.png").await;
+    c.find(Locator::Css("form.create button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("launch")).await.unwrap();
+    screenshot(c, "campaign-draft.png").await;
+    c.find(Locator::Id("launch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("progress")).await.unwrap();
+    let status = c
+        .find(Locator::Id("status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "Launched");
+    let totals = c
+        .find(Locator::Id("totals"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        totals.starts_with("1 organisations · 1 invited"),
+        "{totals}"
+    );
+    screenshot(c, "campaign-launched.png").await;
+    c.goto(&app.url("/staff/campaigns")).await.unwrap();
+    screenshot(c, "campaign-list.png").await;
+    c.clone().close().await.unwrap();
+}

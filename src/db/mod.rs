@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod evidence;
 pub mod flag_comments;
 pub mod flag_decisions;
+pub mod flag_queue;
 pub mod flags;
 pub mod invitations;
 pub mod jobs;

@@ -1,8 +1,10 @@
 //! View models and askama templates (in `templates/`): every page is rendered here,
 //! escaped by askama, from plain data.
 
+pub mod flag_queue;
 pub mod flags;
 pub mod form;
+pub mod org_history;
 pub mod organisations;
 pub mod outbox;
 pub mod pages;

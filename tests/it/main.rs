@@ -18,6 +18,7 @@ mod cli;
 mod database;
 mod embedded;
 mod evidence;
+mod flag_queue;
 mod flags;
 mod helpers;
 mod input;

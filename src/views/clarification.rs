@@ -144,7 +144,7 @@ pub fn page(
         extra_rows: &no_rows,
         files: &no_files,
     };
-    let mut views: HashMap<String, QuestionView> = sections(q, &ctx)
+    let mut views: HashMap<String, QuestionView> = sections(q, &ctx, None)
         .into_iter()
         .flat_map(|s| s.questions)
         .filter(|v| items.iter().any(|i| i.question_id == v.id))

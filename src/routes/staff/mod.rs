@@ -22,7 +22,7 @@ use super::AppState;
 use crate::auth::permissions::Role;
 use crate::auth::principal::StaffUser;
 use crate::error::AppError;
-use crate::services::{accounts, listings, Conn};
+use crate::services::{accounts, Conn};
 use crate::views::staff::{Feedback, TablePage};
 use crate::views::tables;
 use actix_web::http::StatusCode;

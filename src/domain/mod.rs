@@ -2,9 +2,9 @@
 //! parsing and validation, visibility of conditional questions, and the risk rules.
 
 pub mod answers;
-pub mod clarification;
 pub mod campaign;
 pub mod campaign_progress;
+pub mod clarification;
 pub mod countries;
 pub mod dates;
 pub mod declaration;

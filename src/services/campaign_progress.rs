@@ -6,7 +6,9 @@ use super::questionnaires::QuestionnaireRegistry;
 use super::Conn;
 use crate::db;
 use crate::db::campaigns::CampaignRecord;
-use crate::domain::campaign_progress::{self as rules, ContactProgress, LinkState, Progress, Stage};
+use crate::domain::campaign_progress::{
+    self as rules, ContactProgress, LinkState, Progress, Stage,
+};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

@@ -1,9 +1,9 @@
 //! View models and askama templates (in `templates/`): every page is rendered here,
 //! escaped by askama, from plain data.
 
-pub mod flag_queue;
-pub mod clarification;
 pub mod campaigns;
+pub mod clarification;
+pub mod flag_queue;
 pub mod flags;
 pub mod form;
 pub mod org_history;

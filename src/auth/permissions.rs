@@ -114,6 +114,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageJobs),
     ),
     (
+        "GET",
+        "/staff/inherent-risk",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/inherent-risk",
+        Access::Needs(Permission::ManageRiskData),
+    ),
+    (
         "POST",
         "/api/v1/organisations",
         Access::Needs(Permission::ManageOrganisations),

@@ -7,6 +7,7 @@ pub mod dates;
 pub mod flag;
 pub mod i18n;
 pub mod indicator;
+pub mod inherent_risk;
 pub mod org_import;
 pub mod questionnaire;
 pub mod rating;

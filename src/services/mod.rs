@@ -4,12 +4,14 @@
 pub mod accounts;
 pub mod audit;
 pub mod campaigns;
+pub mod inherent_risk;
 pub mod jobs;
 pub mod listings;
 pub mod organisations;
 pub mod outbox;
 pub mod questionnaires;
 pub mod responses;
+pub mod scoring;
 
 /// The connection type every service takes (defined once, in `db`).
 pub use crate::db::Conn;

@@ -12,9 +12,8 @@ pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
 use crate::domain::answers::{parse_form, Answers, FieldError, Mode, RawInput};
-use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::{Lang, Msg};
-use crate::domain::risk::{self, overall_band};
+use crate::domain::risk::overall_band;
 use crate::domain::states::ResponseStatus;
 use crate::domain::token;
 use crate::error::AppError;
@@ -240,33 +239,15 @@ pub async fn save(
                     errors: parsed.errors,
                 });
             }
-            let raised = risk::evaluate(q, &parsed.answers);
-            let now = Utc::now();
-            let rows: Vec<Flag> = raised
-                .iter()
-                .map(|f| Flag {
-                    id: Uuid::new_v4(),
-                    response_id,
-                    question_id: f.question_id.clone(),
-                    rule_index: f.rule_index as i32,
-                    indicator: f.indicator.as_str().into(),
-                    severity: f.severity.into(),
-                    likelihood: f.likelihood.into(),
-                    score: f.score.into(),
-                    band: f.band,
-                    critical: f.critical,
-                    answer: if f.rows.is_empty() {
-                        f.answer.clone()
-                    } else {
-                        json!({"rows": f.rows, "values": f.answer})
-                    },
-                    status: FlagStatus::Open,
-                    created_at: now,
-                    updated_at: now,
-                    affected_workers: f.affected_workers.and_then(|n| i32::try_from(n).ok()),
-                    workforce: f.workforce.and_then(|n| i32::try_from(n).ok()),
-                })
-                .collect();
+            let raised = super::scoring::score_submission(
+                tx,
+                q,
+                &session.organisation,
+                response_id,
+                &parsed.answers,
+            )
+            .await?;
+            let rows = super::scoring::flag_rows(response_id, &raised, Utc::now());
             db::flags::insert_flags(tx, &rows).await?;
             let fingerprint = answers_fingerprint(&parsed.answers);
             let response =

@@ -1,6 +1,7 @@
 //! View models and askama templates (in `templates/`): every page is rendered here,
 //! escaped by askama, from plain data.
 
+pub mod data;
 pub mod form;
 pub mod outbox;
 pub mod pages;

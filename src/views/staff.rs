@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 9] = [
+        let all: [(&str, &str, Option<Permission>); 10] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -35,6 +35,11 @@ impl StaffNav {
                 Some(Permission::ViewCampaigns),
             ),
             ("/staff/flags", "Flags", Some(Permission::ViewFlags)),
+            (
+                "/staff/inherent-risk",
+                "Risk data",
+                Some(Permission::ViewFlags),
+            ),
             ("/staff/audit", "Audit log", Some(Permission::ViewAudit)),
             ("/staff/users", "Users", Some(Permission::ManageUsers)),
             (

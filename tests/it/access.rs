@@ -52,6 +52,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
+    ("GET", "/staff/inherent-risk", 303, "APCV", 200, 403),
+    ("POST", "/staff/inherent-risk", 303, "A", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
     ("POST", "/staff/jobs/{id}/retry", 303, "A", 303, 403),
     ("GET", "/staff/outbox", 303, "AP", 200, 403),
@@ -329,6 +331,14 @@ async fn call(
             ("kind", "supplier"),
             ("country", "VN"),
         ]),
+        ("POST", "/staff/inherent-risk") => {
+            let csv = format!(
+                "country,sector,value,source,year\nJP,*,3,Access test {n} (illustrative),2025\n"
+            );
+            who.client
+                .post(&url)
+                .form(&[("csrf_token", csrf.as_str()), ("csv", csv.as_str())])
+        }
         ("POST", p) if p.starts_with("/api/") => {
             let body: Value = match p {
                 "/api/v1/organisations" => {

@@ -18,6 +18,7 @@ mod database;
 mod embedded;
 mod evidence;
 mod helpers;
+mod inherent_risk;
 mod input;
 mod jobs;
 mod links;

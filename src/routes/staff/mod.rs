@@ -7,6 +7,7 @@ mod audit;
 mod campaigns;
 mod flags;
 mod home;
+mod inherent_risk;
 mod jobs;
 mod organisations;
 mod outbox;
@@ -34,7 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(flags::configure)
         .configure(audit::configure)
         .configure(jobs::configure)
-        .configure(outbox::configure);
+        .configure(outbox::configure)
+        .configure(inherent_risk::configure);
 }
 
 /// The table pages of the staff area. Those with a create form are shown again after

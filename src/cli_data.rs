@@ -136,9 +136,9 @@ pub async fn audit(settings: Settings, command: AuditCommand) -> anyhow::Result<
         let pool = hrdd_survey::db::pool(url, 2)?;
         let mut conn = pool.get().await?;
         let key = audit_key(&settings)?;
-        Ok(audit_service::verify(&mut conn, &key)
+        audit_service::verify(&mut conn, &key)
             .await
-            .map_err(failure)?)
+            .map_err(failure)
     })
     .await;
     match checked {

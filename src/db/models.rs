@@ -73,6 +73,10 @@ pub struct Response {
     pub submitted_by_contact_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The declaration signed with the submission (all three set, or none).
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
+    pub declared_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -92,6 +96,8 @@ pub struct Invitation {
     /// The link key the token was derived with (`auth::links`); `None` for an older
     /// random token, which cannot be recomputed.
     pub link_key_id: Option<i32>,
+    /// The language the respondent picked on the start page (`None`: not picked yet).
+    pub chosen_language: Option<Lang>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -102,6 +108,8 @@ pub struct Answer {
     pub value: serde_json::Value,
     pub answered_by_contact_id: Option<Uuid>,
     pub updated_at: DateTime<Utc>,
+    /// One more on every change of `value` (optimistic concurrency per question).
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -152,7 +152,7 @@ pub async fn replace_answers(
         "INSERT INTO answers (response_id, question_id, value, answered_by_contact_id, updated_at) \
          SELECT $1, q, v, $2, now() FROM unnest($3::text[], $4::jsonb[]) AS t(q, v) \
          ON CONFLICT (response_id, question_id) DO UPDATE \
-         SET value = excluded.value, answered_by_contact_id = excluded.answered_by_contact_id, updated_at = excluded.updated_at \
+         SET value = excluded.value, answered_by_contact_id = excluded.answered_by_contact_id, updated_at = excluded.updated_at, version = answers.version + 1 \
          WHERE answers.value IS DISTINCT FROM excluded.value",
     )
     .bind::<diesel::sql_types::Uuid, _>(response_id)

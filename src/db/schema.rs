@@ -83,6 +83,9 @@ diesel::table! {
         submitted_by_contact_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        signatory_name -> Nullable<Text>,
+        signatory_title -> Nullable<Text>,
+        declared_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -101,6 +104,7 @@ diesel::table! {
         last_used_at -> Nullable<Timestamptz>,
         link_key_id -> Nullable<Int4>,
         first_opened_at -> Nullable<Timestamptz>,
+        chosen_language -> Nullable<Text>,
     }
 }
 
@@ -111,6 +115,7 @@ diesel::table! {
         value -> Jsonb,
         answered_by_contact_id -> Nullable<Uuid>,
         updated_at -> Timestamptz,
+        version -> Int4,
     }
 }
 

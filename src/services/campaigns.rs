@@ -198,6 +198,7 @@ pub async fn issue_invitation(
                 revoked_at: None,
                 last_used_at: None,
                 link_key_id: Some(link_key_id),
+                chosen_language: None,
             };
             db::invitations::insert_invitation(tx, &invitation).await?;
             audit::append(

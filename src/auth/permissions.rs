@@ -115,6 +115,21 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/staff/exports",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/exports/responses",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/exports/flags",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
         "/staff/inherent-risk",
         Access::Needs(Permission::ViewFlags),
     ),

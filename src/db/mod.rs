@@ -9,6 +9,7 @@ pub mod audit;
 pub mod campaign_mail;
 pub mod campaigns;
 pub mod evidence;
+pub mod exports;
 pub mod flags;
 pub mod inherent_risk;
 pub mod invitations;

@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod countries;
 pub mod dates;
+pub mod exports;
 pub mod flag;
 pub mod i18n;
 pub mod indicator;

@@ -40,3 +40,22 @@ pub struct InherentRiskPage {
     pub notice: String,
     pub errors: Vec<(String, String)>,
 }
+
+/// A campaign offered for export.
+pub struct ExportCampaign {
+    pub id: String,
+    pub name: String,
+    pub questionnaire: String,
+    pub responses: i64,
+}
+
+#[derive(Template)]
+#[template(path = "staff/exports.html")]
+pub struct ExportsPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub campaigns: Vec<ExportCampaign>,
+    /// (code, native name) of the label languages.
+    pub languages: Vec<(String, String)>,
+}

@@ -2,6 +2,7 @@
 //! escaped by askama, from plain data.
 
 pub mod data;
+pub mod exports;
 pub mod form;
 pub mod outbox;
 pub mod pages;

@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 10] = [
+        let all: [(&str, &str, Option<Permission>); 11] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -40,6 +40,7 @@ impl StaffNav {
                 "Risk data",
                 Some(Permission::ViewFlags),
             ),
+            ("/staff/exports", "Exports", Some(Permission::ViewFlags)),
             ("/staff/audit", "Audit log", Some(Permission::ViewAudit)),
             ("/staff/users", "Users", Some(Permission::ManageUsers)),
             (

@@ -52,6 +52,9 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
+    ("GET", "/staff/exports", 303, "APCV", 200, 403),
+    ("GET", "/staff/exports/responses", 303, "APCV", 200, 403),
+    ("GET", "/staff/exports/flags", 303, "APCV", 200, 403),
     ("GET", "/staff/inherent-risk", 303, "APCV", 200, 403),
     ("POST", "/staff/inherent-risk", 303, "A", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
@@ -240,6 +243,7 @@ async fn call(
         | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
+        "/staff/exports/responses" => format!("{pattern}?campaign={}", fx.campaign),
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();

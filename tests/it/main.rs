@@ -17,6 +17,7 @@ mod cli;
 mod database;
 mod embedded;
 mod evidence;
+mod exports;
 mod helpers;
 mod inherent_risk;
 mod input;

@@ -5,6 +5,7 @@
 
 mod audit;
 mod campaigns;
+mod exports;
 mod flags;
 mod home;
 mod inherent_risk;
@@ -36,7 +37,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(audit::configure)
         .configure(jobs::configure)
         .configure(outbox::configure)
-        .configure(inherent_risk::configure);
+        .configure(inherent_risk::configure)
+        .configure(exports::configure);
 }
 
 /// The table pages of the staff area. Those with a create form are shown again after

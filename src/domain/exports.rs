@@ -12,7 +12,7 @@ use std::collections::HashSet;
 /// from the newest version that has it.
 pub fn columns<'a>(versions: &[&'a Questionnaire]) -> Vec<&'a Question> {
     let mut sorted: Vec<&Questionnaire> = versions.to_vec();
-    sorted.sort_by(|a, b| b.version.cmp(&a.version));
+    sorted.sort_by_key(|q| std::cmp::Reverse(q.version));
     let mut seen: HashSet<&str> = HashSet::new();
     let mut out = Vec::new();
     for q in sorted {

@@ -126,7 +126,7 @@ async fn send<K: Send + 'static>(
             // State: the next page's key; `Some(None)` = first page, `None` = done.
             let body = stream::once(async move { Ok::<_, AppError>(head) }).chain(
                 stream::try_unfold(Some(None::<K>), move |state| {
-                    let next = state.map(|key| pager(key));
+                    let next = state.map(&mut pager);
                     async move {
                         let Some(next) = next else {
                             return Ok(None);

@@ -130,19 +130,20 @@ pub async fn queue_plain(
     else {
         return Ok(None);
     };
-    diesel::insert_into(email_outbox::table)
-        .values((
-            email_outbox::id.eq(id),
-            email_outbox::job_id.eq(id),
-            email_outbox::to_address.eq(to),
-            email_outbox::subject.eq(subject),
-            email_outbox::text_body.eq(text),
-            email_outbox::html_body.eq(html),
-            email_outbox::purpose.eq(purpose),
-            email_outbox::campaign_id.eq(campaign_id),
-        ))
-        .execute(conn)
-        .await?;
+    super::jobs::insert_email(
+        conn,
+        &super::jobs::NewEmail {
+            id,
+            job_id: id,
+            to_address: to,
+            subject,
+            text_body: text,
+            html_body: html,
+            purpose: Some(purpose),
+            campaign_id: Some(campaign_id),
+        },
+    )
+    .await?;
     Ok(Some(id))
 }
 

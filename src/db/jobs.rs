@@ -242,27 +242,27 @@ pub struct OutboxEmail {
     pub status: String,
 }
 
-pub async fn insert_email(
-    conn: &mut Conn,
-    id: Uuid,
-    job_id: Uuid,
-    to: &str,
-    subject: &str,
-    text: &str,
-    html: Option<&str>,
-) -> QueryResult<()> {
+pub async fn insert_email(conn: &mut Conn, email: &NewEmail<'_>) -> QueryResult<()> {
     diesel::insert_into(email_outbox::table)
-        .values((
-            email_outbox::id.eq(id),
-            email_outbox::job_id.eq(job_id),
-            email_outbox::to_address.eq(to),
-            email_outbox::subject.eq(subject),
-            email_outbox::text_body.eq(text),
-            email_outbox::html_body.eq(html),
-        ))
+        .values(email)
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// An outbox row: the message, the job that delivers it (`job_id`, usually the same
+/// id), and what it is for (campaign emails; `None` for account emails).
+#[derive(Debug, diesel::Insertable)]
+#[diesel(table_name = email_outbox)]
+pub struct NewEmail<'a> {
+    pub id: Uuid,
+    pub job_id: Uuid,
+    pub to_address: &'a str,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+    pub html_body: Option<&'a str>,
+    pub purpose: Option<&'a str>,
+    pub campaign_id: Option<Uuid>,
 }
 
 pub async fn email_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option<OutboxEmail>> {

@@ -7,7 +7,7 @@
 //! These emails carry a personal link, so they are rendered **when they are sent**
 //! (`jobs::campaign_mail`), from the invitation; the link is never stored.
 
-use super::Email;
+use super::{text_lang, Email};
 use crate::domain::i18n::Lang;
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
@@ -102,52 +102,19 @@ impl CampaignEmail {
 
     /// The message to `to`.
     pub fn render(&self, to: &str) -> askama::Result<Email> {
-        let subject = Subject { m: self }
-            .render()?
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let text = tidy(&Text { m: self }.render()?);
-        let html = Html {
-            m: self,
-            lang_code: text_lang(self.lang).code(),
-            subject: &subject,
-        }
-        .render()?;
-        Ok(Email {
-            to: to.to_string(),
-            subject,
-            text,
-            html: Some(html),
-        })
-    }
-}
-
-/// At most one empty line in a row (an absent message leaves a gap), and one final
-/// newline.
-fn tidy(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank = 0;
-    for line in text.trim().lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank += 1;
-            if blank > 1 {
-                continue;
-            }
-        } else {
-            blank = 0;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
-fn text_lang(lang: Lang) -> Lang {
-    match lang {
-        Lang::En | Lang::Ja | Lang::Vi => lang,
-        Lang::Zh => Lang::En,
+        Email::assemble(
+            to,
+            &Subject { m: self }.render()?,
+            &Text { m: self }.render()?,
+            |subject| {
+                Html {
+                    m: self,
+                    lang_code: text_lang(self.lang).code(),
+                    subject,
+                }
+                .render()
+            },
+        )
     }
 }
 

@@ -27,6 +27,58 @@ pub struct Email {
     pub html: Option<String>,
 }
 
+impl Email {
+    /// Puts a message together from its rendered parts, the one way every email is
+    /// tidied: the subject on one line, the text without trailing spaces or runs of
+    /// blank lines (whatever the templates' tags left), ending with one newline. `html`
+    /// gets the tidied subject (for the page's `<title>`).
+    pub fn assemble(
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: impl FnOnce(&str) -> askama::Result<String>,
+    ) -> askama::Result<Email> {
+        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        let html = html(&subject)?;
+        Ok(Email {
+            to: to.to_string(),
+            subject,
+            text: tidy(text),
+            html: Some(html),
+        })
+    }
+}
+
+/// The language an email's text is actually in: the questionnaire languages have their
+/// own text; any other gets English.
+fn text_lang(lang: crate::domain::i18n::Lang) -> crate::domain::i18n::Lang {
+    use crate::domain::i18n::Lang;
+    match lang {
+        Lang::En | Lang::Ja | Lang::Vi => lang,
+        Lang::Zh => Lang::En,
+    }
+}
+
+/// Trims line ends and the whole text, and keeps at most one blank line in a row.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// `Auto-Submitted: auto-generated` (RFC 3834): no auto-replies, no vacation notices.
 #[derive(Clone)]
 struct AutoSubmitted;

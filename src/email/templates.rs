@@ -3,7 +3,7 @@
 //! HTML has inline styles only: no script, no remote images. A language without its own
 //! text (Chinese today) gets English.
 
-use super::Email;
+use super::{text_lang, Email};
 use crate::domain::i18n::Lang;
 use askama::Template;
 
@@ -39,30 +39,19 @@ struct ResetHtml<'a> {
 impl PasswordReset {
     /// The message to `to`.
     pub fn render(&self, to: &str) -> askama::Result<Email> {
-        let subject = ResetSubject { m: self }.render()?.trim().to_string();
-        // Plain text ends with one newline, whatever the template's tags trimmed.
-        let mut text = ResetText { m: self }.render()?.trim_end().to_string();
-        text.push('\n');
-        let html = ResetHtml {
-            m: self,
-            lang_code: text_lang(self.lang).code(),
-            subject: &subject,
-        }
-        .render()?;
-        Ok(Email {
-            to: to.to_string(),
-            subject,
-            text,
-            html: Some(html),
-        })
-    }
-}
-
-/// The language the text is actually in (see the module note).
-fn text_lang(lang: Lang) -> Lang {
-    match lang {
-        Lang::En | Lang::Ja | Lang::Vi => lang,
-        Lang::Zh => Lang::En,
+        Email::assemble(
+            to,
+            &ResetSubject { m: self }.render()?,
+            &ResetText { m: self }.render()?,
+            |subject| {
+                ResetHtml {
+                    m: self,
+                    lang_code: text_lang(self.lang).code(),
+                    subject,
+                }
+                .render()
+            },
+        )
     }
 }
 

@@ -27,12 +27,16 @@ pub async fn queue(
     };
     q::insert_email(
         conn,
-        id,
-        id,
-        &email.to,
-        &email.subject,
-        &email.text,
-        email.html.as_deref(),
+        &q::NewEmail {
+            id,
+            job_id: id,
+            to_address: &email.to,
+            subject: &email.subject,
+            text_body: &email.text,
+            html_body: email.html.as_deref(),
+            purpose: None,
+            campaign_id: None,
+        },
     )
     .await?;
     Ok(Some(id))

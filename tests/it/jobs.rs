@@ -324,12 +324,16 @@ async fn a_job_that_keeps_failing_is_dead_at_its_attempt_cap() {
                     .unwrap();
                 hrdd_survey::db::jobs::insert_email(
                     conn,
-                    id,
-                    id,
-                    "late@example.com",
-                    "Hello",
-                    "Hi\n",
-                    None,
+                    &hrdd_survey::db::jobs::NewEmail {
+                        id,
+                        job_id: id,
+                        to_address: "late@example.com",
+                        subject: "Hello",
+                        text_body: "Hi\n",
+                        html_body: None,
+                        purpose: None,
+                        campaign_id: None,
+                    },
                 )
                 .await?;
                 Ok(id)

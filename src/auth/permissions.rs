@@ -130,6 +130,21 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/staff/reassessments",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/reassessments",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "GET",
+        "/staff/reassessments/{id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
         "/staff/inherent-risk",
         Access::Needs(Permission::ViewFlags),
     ),

@@ -20,6 +20,7 @@ pub mod models;
 pub mod organisations;
 pub mod password_resets;
 pub mod questionnaire_versions;
+pub mod reassessments;
 pub mod responses;
 pub mod schema;
 pub mod scoring;

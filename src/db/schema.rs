@@ -385,6 +385,8 @@ diesel::joinable!(inherent_risk_rows -> inherent_risk_versions (version_id));
 diesel::joinable!(response_inherent_risk -> inherent_risk_versions (version_id));
 diesel::joinable!(reassessment_flags -> reassessments (reassessment_id));
 diesel::joinable!(reassessments -> campaigns (campaign_id));
+diesel::joinable!(reassessments -> template_versions (template_version_id));
+diesel::joinable!(reassessment_flags -> responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(
     inherent_risk_versions,
     inherent_risk_rows,

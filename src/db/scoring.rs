@@ -8,12 +8,15 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-/// A submitted response to re-score: its id, organisation and pinned version.
+/// A submitted response to re-score: its id, organisation (with country and sector)
+/// and pinned version.
 #[derive(Debug, Clone, Queryable)]
 pub struct ScoredResponse {
     pub response_id: Uuid,
     pub organisation_id: Uuid,
     pub template_version_id: Uuid,
+    pub country: String,
+    pub sector: Option<String>,
 }
 
 /// Submitted responses in id order after `after` (keyset paging), at most `limit`;
@@ -26,6 +29,7 @@ pub async fn submitted_page(
 ) -> QueryResult<Vec<ScoredResponse>> {
     let mut query = responses::table
         .inner_join(campaigns::table)
+        .inner_join(organisations::table)
         .filter(responses::status.eq(ResponseStatus::Submitted))
         .into_boxed();
     if let Some(c) = campaign {
@@ -41,6 +45,8 @@ pub async fn submitted_page(
             responses::id,
             responses::organisation_id,
             campaigns::template_version_id,
+            organisations::country,
+            organisations::sector,
         ))
         .load(conn)
         .await

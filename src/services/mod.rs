@@ -11,6 +11,7 @@ pub mod listings;
 pub mod organisations;
 pub mod outbox;
 pub mod questionnaires;
+pub mod reassessments;
 pub mod responses;
 pub mod scoring;
 

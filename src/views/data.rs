@@ -59,3 +59,66 @@ pub struct ExportsPage {
     /// (code, native name) of the label languages.
     pub languages: Vec<(String, String)>,
 }
+
+/// A re-assessment in the list.
+pub struct ReassessmentRow {
+    pub id: String,
+    pub created_at: String,
+    pub campaign: String,
+    pub applied: String,
+    pub by: String,
+    pub responses: i32,
+    pub flags: i32,
+}
+
+/// A choice in a select: (value, label).
+pub type Choice = (String, String);
+
+#[derive(Template)]
+#[template(path = "staff/reassessments.html")]
+pub struct ReassessmentsPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub rows: Vec<ReassessmentRow>,
+    /// The run form, for those who may decide.
+    pub can_run: bool,
+    pub campaigns: Vec<Choice>,
+    pub versions: Vec<Choice>,
+    pub no_inherent_data: Option<String>,
+    pub errors: Vec<(String, String)>,
+}
+
+/// One organisation, original beside re-assessed.
+pub struct ComparisonRow {
+    pub organisation: String,
+    pub original_flags: usize,
+    pub original_band: String,
+    pub reassessed_flags: usize,
+    pub reassessed_band: String,
+    pub changed: bool,
+}
+
+/// One re-assessed flag.
+pub struct ReassessedFlagRow {
+    pub organisation: String,
+    pub question_id: String,
+    pub indicator: String,
+    pub severity: i16,
+    pub likelihood: i16,
+    pub score: i16,
+    pub band: String,
+    pub knock_out: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/reassessment.html")]
+pub struct ReassessmentPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub summary: ReassessmentRow,
+    pub inherent: String,
+    pub comparison: Vec<ComparisonRow>,
+    pub flags: Vec<ReassessedFlagRow>,
+}

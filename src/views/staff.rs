@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 11] = [
+        let all: [(&str, &str, Option<Permission>); 12] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -38,6 +38,11 @@ impl StaffNav {
             (
                 "/staff/inherent-risk",
                 "Risk data",
+                Some(Permission::ViewFlags),
+            ),
+            (
+                "/staff/reassessments",
+                "Re-assessments",
                 Some(Permission::ViewFlags),
             ),
             ("/staff/exports", "Exports", Some(Permission::ViewFlags)),

@@ -55,6 +55,9 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/exports", 303, "APCV", 200, 403),
     ("GET", "/staff/exports/responses", 303, "APCV", 200, 403),
     ("GET", "/staff/exports/flags", 303, "APCV", 200, 403),
+    ("GET", "/staff/reassessments", 303, "APCV", 200, 403),
+    ("POST", "/staff/reassessments", 303, "AC", 303, 403),
+    ("GET", "/staff/reassessments/{id}", 303, "APCV", 200, 403),
     ("GET", "/staff/inherent-risk", 303, "APCV", 200, 403),
     ("POST", "/staff/inherent-risk", 303, "A", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
@@ -244,6 +247,20 @@ async fn call(
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
         "/staff/exports/responses" => format!("{pattern}?campaign={}", fx.campaign),
+        "/staff/reassessments/{id}" => {
+            let version = app.state.registry.find("mini", None).unwrap().id;
+            let r = hrdd_survey::services::reassessments::run(
+                &mut conn,
+                &app.state.audit_key,
+                &app.state.registry,
+                &Actor::System,
+                fx.campaign.parse().unwrap(),
+                version,
+            )
+            .await
+            .unwrap();
+            pattern.replace("{id}", &r.id.to_string())
+        }
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();
@@ -335,6 +352,20 @@ async fn call(
             ("kind", "supplier"),
             ("country", "VN"),
         ]),
+        ("POST", "/staff/reassessments") => {
+            let version = app
+                .state
+                .registry
+                .find("mini", None)
+                .unwrap()
+                .id
+                .to_string();
+            who.client.post(&url).form(&[
+                ("csrf_token", csrf.as_str()),
+                ("campaign", fx.campaign.as_str()),
+                ("version", version.as_str()),
+            ])
+        }
         ("POST", "/staff/inherent-risk") => {
             let csv = format!(
                 "country,sector,value,source,year\nJP,*,3,Access test {n} (illustrative),2025\n"

@@ -27,6 +27,7 @@ mod loader;
 mod mail;
 mod outbox_viewer;
 mod plans;
+mod reassessments;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;

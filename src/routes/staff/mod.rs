@@ -12,6 +12,7 @@ mod inherent_risk;
 mod jobs;
 mod organisations;
 mod outbox;
+mod reassessments;
 mod tokens;
 mod users;
 
@@ -38,7 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(jobs::configure)
         .configure(outbox::configure)
         .configure(inherent_risk::configure)
-        .configure(exports::configure);
+        .configure(exports::configure)
+        .configure(reassessments::configure);
 }
 
 /// The table pages of the staff area. Those with a create form are shown again after

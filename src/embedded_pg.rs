@@ -117,10 +117,14 @@ impl EmbeddedPostgres {
 
     /// Starts (after `initdb` on first use) the cluster kept in `data_dir/postgres`.
     pub fn start(data_dir: &Path) -> Result<EmbeddedPostgres, EmbeddedPgError> {
-        Self::start_inner(data_dir, true)
+        Self::start_inner(data_dir, true, "")
     }
 
-    fn start_inner(data_dir: &Path, watchdog: bool) -> Result<EmbeddedPostgres, EmbeddedPgError> {
+    fn start_inner(
+        data_dir: &Path,
+        watchdog: bool,
+        extra_options: &str,
+    ) -> Result<EmbeddedPostgres, EmbeddedPgError> {
         let bindir = Self::find_bindir()?;
         let run_as = if nix::unistd::geteuid().is_root() {
             let user = nix::unistd::User::from_name("postgres")
@@ -191,7 +195,7 @@ impl EmbeddedPostgres {
         }
         pg.port = free_port()?;
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c unix_socket_permissions=0700 -c fsync=on -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c unix_socket_permissions=0700 -c fsync=on -c max_connections=200 {extra_options}",
             pg.port,
             socket_dir.display()
         );
@@ -230,7 +234,16 @@ impl EmbeddedPostgres {
     /// Starts a throw-away cluster in `dir`, removed with its data when this process
     /// exits (the test harness's fallback when no server is reachable).
     pub fn start_ephemeral(dir: &Path) -> Result<EmbeddedPostgres, EmbeddedPgError> {
-        let pg = Self::start_inner(dir, false)?;
+        Self::start_ephemeral_with(dir, "")
+    }
+
+    /// [`Self::start_ephemeral`] with more server options (`-c name=value …`), for
+    /// benchmarks that need, say, `shared_preload_libraries=pg_stat_statements`.
+    pub fn start_ephemeral_with(
+        dir: &Path,
+        extra_options: &str,
+    ) -> Result<EmbeddedPostgres, EmbeddedPgError> {
+        let pg = Self::start_inner(dir, false, extra_options)?;
         pg.spawn_watchdog(Some(dir));
         Ok(pg)
     }
@@ -241,6 +254,14 @@ impl EmbeddedPostgres {
             "postgres://postgres:{}@127.0.0.1:{}/{database}",
             self.password, self.port
         )
+    }
+
+    /// The server's main process (from `postmaster.pid`), for measuring what the
+    /// cluster uses.
+    pub fn postmaster_pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.cluster_dir.join("postmaster.pid"))
+            .ok()
+            .and_then(|s| s.lines().next().and_then(|l| l.trim().parse().ok()))
     }
 
     /// The TCP port the cluster listens on.
@@ -384,10 +405,7 @@ impl EmbeddedPostgres {
     /// The watchdog signals the postmaster it saw at start (not whatever runs there
     /// later), so it cannot stop a cluster that a newer process started.
     fn spawn_watchdog(&self, remove: Option<&Path>) {
-        let Some(postmaster) = std::fs::read_to_string(self.cluster_dir.join("postmaster.pid"))
-            .ok()
-            .and_then(|s| s.lines().next().and_then(|l| l.trim().parse::<u32>().ok()))
-        else {
+        let Some(postmaster) = self.postmaster_pid() else {
             return;
         };
         let cleanup = remove

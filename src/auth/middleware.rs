@@ -114,7 +114,21 @@ async fn presented_csrf(req: &mut ServiceRequest) -> Result<Option<String>, Http
         .and_then(|h| h.to_str().ok())
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return Ok(None);
+        // A file upload (multipart) is not read here: its form puts the token in the
+        // query string of its action (`?csrf_token=…`), which a cross-site page cannot know.
+        let is_multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|c| c.starts_with("multipart/form-data"));
+        return Ok(is_multipart
+            .then(|| serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()).ok())
+            .flatten()
+            .and_then(|q| {
+                q.into_iter()
+                    .find(|(k, _)| k == csrf::FIELD)
+                    .map(|(_, v)| v)
+            }));
     }
     let body = match req.extract::<web::Bytes>().await {
         Ok(body) => body,

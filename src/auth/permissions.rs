@@ -92,6 +92,76 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/staff/organisations/export.csv",
+        Access::Needs(Permission::ViewOrganisations),
+    ),
+    (
+        "GET",
+        "/staff/organisations/example.csv",
+        Access::Needs(Permission::ViewOrganisations),
+    ),
+    (
+        "GET",
+        "/staff/organisations/import",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/import",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/import/{upload}/confirm",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "GET",
+        "/staff/organisations/{id}",
+        Access::Needs(Permission::ViewOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/deactivate",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/reactivate",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/contacts",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "GET",
+        "/staff/organisations/{id}/contacts/{contact_id}",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/contacts/{contact_id}",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/contacts/{contact_id}/deactivate",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/contacts/{contact_id}/reactivate",
+        Access::Needs(Permission::ManageOrganisations),
+    ),
+    (
+        "GET",
         "/staff/campaigns",
         Access::Needs(Permission::ViewCampaigns),
     ),

@@ -1,6 +1,6 @@
 //! Read models for the staff pages: lists joined for display.
 
-use super::models::{Campaign, Flag, Organisation};
+use super::models::{Campaign, Flag};
 use super::schema::*;
 use super::Conn;
 use crate::domain::flag::FlagStatus;
@@ -10,31 +10,6 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
-
-pub async fn organisations(conn: &mut Conn) -> QueryResult<Vec<(Organisation, i64)>> {
-    let orgs: Vec<Organisation> = organisations::table
-        .order(organisations::name.asc())
-        .limit(500)
-        .select(Organisation::as_select())
-        .load(conn)
-        .await?;
-    let counts: Vec<(Uuid, i64)> = contacts::table
-        .group_by(contacts::organisation_id)
-        .select((contacts::organisation_id, diesel::dsl::count_star()))
-        .load(conn)
-        .await?;
-    Ok(orgs
-        .into_iter()
-        .map(|o| {
-            let n = counts
-                .iter()
-                .find(|(id, _)| *id == o.id)
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            (o, n)
-        })
-        .collect())
-}
 
 /// A campaign with its questionnaire and progress.
 pub struct CampaignRow {

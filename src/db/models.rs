@@ -36,6 +36,37 @@ pub struct Contact {
     pub created_at: DateTime<Utc>,
 }
 
+/// An organisation with every field the staff pages show (owner, business unit,
+/// deactivation).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
+pub struct OrgRecord {
+    pub id: Uuid,
+    pub kind: OrganisationKind,
+    pub name: String,
+    pub country: String,
+    pub sector: Option<String>,
+    pub business_unit: Option<String>,
+    pub owner_user_id: Option<Uuid>,
+    pub external_ref: Option<String>,
+    pub deactivated_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A contact with its deactivation.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = contacts)]
+pub struct ContactRecord {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub language: Lang,
+    pub job_title: Option<String>,
+    pub deactivated_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = template_versions)]
 pub struct TemplateVersion {

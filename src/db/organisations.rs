@@ -1,9 +1,13 @@
 //! Organisations and their contacts. A contact is looked up only together with its
-//! organisation, so a missing access check cannot be written by accident.
+//! organisation, so a missing access check cannot be written by accident. The staff
+//! pages' queries (the filtered list, details with owner and deactivation, edits, the
+//! organisation's campaigns, the CSV import's look-up by reference) follow the API's.
 
 use super::models::*;
 use super::schema::*;
 use super::Conn;
+use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
@@ -68,4 +72,220 @@ pub async fn find_organisation_by_ref(
         .first(conn)
         .await
         .optional()
+}
+
+/// An organisation's own fields as written by an edit or an import.
+#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[diesel(table_name = organisations, treat_none_as_null = true)]
+pub struct OrgChanges<'a> {
+    pub kind: OrganisationKind,
+    pub name: &'a str,
+    pub country: &'a str,
+    pub sector: Option<&'a str>,
+    pub business_unit: Option<&'a str>,
+    pub owner_user_id: Option<Uuid>,
+    pub external_ref: Option<&'a str>,
+}
+
+/// The list filters; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    pub kind: Option<OrganisationKind>,
+    pub country: Option<String>,
+    pub sector: Option<String>,
+    pub business_unit: Option<String>,
+    pub owner: Option<Uuid>,
+    /// Part of the name or the external reference, without regard to case.
+    pub text: Option<String>,
+    /// `Some(true)`: active only; `Some(false)`: deactivated only; `None`: both.
+    pub active: Option<bool>,
+}
+
+/// `%`, `_` and `\` in a search text match themselves.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn filtered(filter: &OrgFilter) -> organisations::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut q = organisations::table.into_boxed();
+    if let Some(kind) = filter.kind {
+        q = q.filter(organisations::kind.eq(kind));
+    }
+    if let Some(country) = &filter.country {
+        q = q.filter(organisations::country.eq(country.clone()));
+    }
+    if let Some(sector) = &filter.sector {
+        q = q.filter(organisations::sector.eq(sector.clone()));
+    }
+    if let Some(unit) = &filter.business_unit {
+        q = q.filter(organisations::business_unit.eq(unit.clone()));
+    }
+    if let Some(owner) = filter.owner {
+        q = q.filter(organisations::owner_user_id.eq(owner));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = like_pattern(text);
+        q = q.filter(
+            organisations::name
+                .ilike(pattern.clone())
+                .or(organisations::external_ref.ilike(pattern)),
+        );
+    }
+    match filter.active {
+        Some(true) => q = q.filter(organisations::deactivated_at.is_null()),
+        Some(false) => q = q.filter(organisations::deactivated_at.is_not_null()),
+        None => {}
+    }
+    q
+}
+
+/// One page of the filtered list, by name, and the number of matches.
+pub async fn list_page(
+    conn: &mut Conn,
+    filter: &OrgFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<OrgRecord>, i64)> {
+    let total = filtered(filter).count().get_result(conn).await?;
+    let rows = filtered(filter)
+        .order((organisations::name.asc(), organisations::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(OrgRecord::as_select())
+        .load(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Every organisation the filter matches, by name (the export).
+pub async fn all_matching(conn: &mut Conn, filter: &OrgFilter) -> QueryResult<Vec<OrgRecord>> {
+    filtered(filter)
+        .order((organisations::name.asc(), organisations::id.asc()))
+        .select(OrgRecord::as_select())
+        .load(conn)
+        .await
+}
+
+/// The distinct sectors and business units in use, for the filter form.
+pub async fn filter_values(conn: &mut Conn) -> QueryResult<(Vec<String>, Vec<String>)> {
+    let sectors: Vec<Option<String>> = organisations::table
+        .filter(organisations::sector.is_not_null())
+        .select(organisations::sector)
+        .distinct()
+        .order(organisations::sector.asc())
+        .load(conn)
+        .await?;
+    let units: Vec<Option<String>> = organisations::table
+        .filter(organisations::business_unit.is_not_null())
+        .select(organisations::business_unit)
+        .distinct()
+        .order(organisations::business_unit.asc())
+        .load(conn)
+        .await?;
+    Ok((
+        sectors.into_iter().flatten().collect(),
+        units.into_iter().flatten().collect(),
+    ))
+}
+
+pub async fn find_record(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrgRecord>> {
+    organisations::table
+        .find(id)
+        .select(OrgRecord::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Locks the organisation's row for an edit in the caller's transaction.
+pub async fn lock_record(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrgRecord>> {
+    organisations::table
+        .find(id)
+        .select(OrgRecord::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert_fields(conn: &mut Conn, id: Uuid, changes: &OrgChanges<'_>) -> QueryResult<()> {
+    diesel::insert_into(organisations::table)
+        .values((organisations::id.eq(id), changes))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn update_fields(conn: &mut Conn, id: Uuid, changes: &OrgChanges<'_>) -> QueryResult<()> {
+    diesel::update(organisations::table.find(id))
+        .set((changes, organisations::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Deactivates (`Some(when)`) or reactivates (`None`) an organisation.
+pub async fn set_deactivated(
+    conn: &mut Conn,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    diesel::update(organisations::table.find(id))
+        .set((
+            organisations::deactivated_at.eq(at),
+            organisations::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The stored organisations with these references (the CSV import).
+pub async fn records_by_refs(conn: &mut Conn, refs: &[&str]) -> QueryResult<Vec<OrgRecord>> {
+    organisations::table
+        .filter(organisations::external_ref.eq_any(refs))
+        .select(OrgRecord::as_select())
+        .load(conn)
+        .await
+}
+
+/// A campaign the organisation is part of, with its response's status.
+#[derive(Debug, Clone, Queryable)]
+pub struct OrgCampaign {
+    pub campaign_id: Uuid,
+    pub name: String,
+    pub status: CampaignStatus,
+    pub deadline: NaiveDate,
+    pub questionnaire: String,
+    pub version: i32,
+    pub response_status: ResponseStatus,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// The organisation's campaigns, newest deadline first.
+pub async fn campaigns_of(conn: &mut Conn, organisation_id: Uuid) -> QueryResult<Vec<OrgCampaign>> {
+    responses::table
+        .inner_join(campaigns::table.inner_join(template_versions::table))
+        .filter(responses::organisation_id.eq(organisation_id))
+        .order((campaigns::deadline.desc(), campaigns::name.asc()))
+        .select((
+            campaigns::id,
+            campaigns::name,
+            campaigns::status,
+            campaigns::deadline,
+            template_versions::template_id,
+            template_versions::version,
+            responses::status,
+            responses::submitted_at,
+        ))
+        .load(conn)
+        .await
 }

@@ -318,6 +318,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens
 );
 
+diesel::table! {
+    org_import_uploads (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        file_name -> Text,
+        sha256 -> Text,
+        content -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
 // Inherent country/sector risk and re-assessments (issue 10, items 5 and 6).
 diesel::table! {
     inherent_risk_versions (id) {

@@ -157,3 +157,26 @@ pub async fn find_enabled_by_email(
         .await
         .optional()
 }
+
+/// A staff account as an organisation's owner field shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub disabled: bool,
+}
+
+/// Every staff account by name (disabled ones too: they may still own organisations).
+pub async fn staff_members(conn: &mut Conn) -> QueryResult<Vec<StaffMember>> {
+    users::table
+        .order((users::name.asc(), users::email.asc()))
+        .select((
+            users::id,
+            users::email,
+            users::name,
+            users::disabled_at.is_not_null(),
+        ))
+        .load(conn)
+        .await
+}

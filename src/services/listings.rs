@@ -5,16 +5,10 @@ use crate::db::listings;
 use crate::error::AppError;
 
 pub use crate::db::listings::{CampaignRow, FlagRow, Overview};
-pub use crate::db::models::Organisation;
 
 /// Counts for the overview page.
 pub async fn overview(conn: &mut Conn) -> Result<Overview, AppError> {
     Ok(listings::overview(conn).await?)
-}
-
-/// Organisations by name, each with its number of contacts.
-pub async fn organisations(conn: &mut Conn) -> Result<Vec<(Organisation, i64)>, AppError> {
-    Ok(listings::organisations(conn).await?)
 }
 
 /// Campaigns, newest first, with their questionnaire and progress.

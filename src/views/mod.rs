@@ -4,6 +4,7 @@
 pub mod data;
 pub mod exports;
 pub mod form;
+pub mod organisations;
 pub mod outbox;
 pub mod pages;
 pub mod respondent;

@@ -1,5 +1,5 @@
 //! The staff area's pages built from what the services return: the overview tiles and
-//! one table per area (users, API tokens, organisations, campaigns, flags, audit log).
+//! one table per area (users, API tokens, campaigns, flags, audit log).
 
 use super::staff::{action, role_options, FormField, HomePage, Row, StaffNav, TablePage, Tile};
 use crate::auth::permissions::{Permission, Role};
@@ -9,7 +9,7 @@ use crate::domain::indicator::Indicator;
 use crate::services::accounts::{ApiToken, User};
 use crate::services::audit::AuditLog;
 use crate::services::jobs::Job;
-use crate::services::listings::{CampaignRow, FlagRow, Organisation, Overview};
+use crate::services::listings::{CampaignRow, FlagRow, Overview};
 use crate::services::questionnaires::QuestionnaireRegistry;
 
 const MINUTES: &str = "%Y-%m-%d %H:%M";
@@ -152,53 +152,6 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
         vec![
             FormField::text("name", "Name", "text"),
             FormField::select("role", "Role", role_options()),
-        ],
-    )
-}
-
-/// Organisations; the create form only for those who may manage them.
-pub fn organisations(user: &StaffUser, list: Vec<(Organisation, i64)>) -> TablePage {
-    let rows = list
-        .into_iter()
-        .map(|(o, contacts)| {
-            Row::cells(vec![
-                o.name,
-                o.kind.label(),
-                o.country,
-                o.sector.unwrap_or_default(),
-                o.external_ref.unwrap_or_default(),
-                contacts.to_string(),
-            ])
-        })
-        .collect();
-    let page = TablePage {
-        rows,
-        ..TablePage::new(
-            user,
-            "/staff/organisations",
-            "Organisations",
-            "Own production bases and suppliers.",
-        )
-    }
-    .headers(&["Name", "Kind", "Country", "Sector", "Reference", "Contacts"]);
-    if !user.role.can(Permission::ManageOrganisations) {
-        return page;
-    }
-    page.form(
-        "/staff/organisations",
-        "Add organisation",
-        vec![
-            FormField::text("name", "Name", "text"),
-            FormField::select(
-                "kind",
-                "Kind",
-                vec![
-                    ("supplier".into(), "supplier".into()),
-                    ("production_base".into(), "production base".into()),
-                ],
-            ),
-            FormField::text("country", "Country (ISO code, e.g. JP)", "text"),
-            FormField::text("sector", "Sector", "text"),
         ],
     )
 }

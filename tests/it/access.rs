@@ -48,7 +48,94 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("POST", "/staff/api-tokens", 303, "A", 200, 403),
     ("POST", "/staff/api-tokens/{id}/revoke", 303, "A", 303, 403),
     ("GET", "/staff/organisations", 303, "APCV", 200, 403),
-    ("POST", "/staff/organisations", 303, "AP", 200, 403),
+    ("POST", "/staff/organisations", 303, "AP", 303, 403),
+    (
+        "GET",
+        "/staff/organisations/export.csv",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/organisations/example.csv",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    ("GET", "/staff/organisations/import", 303, "AP", 200, 403),
+    // A urlencoded body where a file upload is expected: named on the file field.
+    ("POST", "/staff/organisations/import", 303, "AP", 422, 403),
+    // An unknown upload.
+    (
+        "POST",
+        "/staff/organisations/import/{upload}/confirm",
+        303,
+        "AP",
+        422,
+        403,
+    ),
+    ("GET", "/staff/organisations/{id}", 303, "APCV", 200, 403),
+    // Empty forms: every field is named in a 422.
+    ("POST", "/staff/organisations/{id}", 303, "AP", 422, 403),
+    (
+        "POST",
+        "/staff/organisations/{id}/deactivate",
+        303,
+        "AP",
+        303,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/reactivate",
+        303,
+        "AP",
+        303,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/contacts",
+        303,
+        "AP",
+        422,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/organisations/{id}/contacts/{contact_id}",
+        303,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/contacts/{contact_id}",
+        303,
+        "AP",
+        422,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/contacts/{contact_id}/deactivate",
+        303,
+        "AP",
+        303,
+        403,
+    ),
+    (
+        "POST",
+        "/staff/organisations/{id}/contacts/{contact_id}/reactivate",
+        303,
+        "AP",
+        303,
+        403,
+    ),
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
@@ -155,6 +242,7 @@ struct Fixture {
     /// The harness's admin (creator of its API token).
     admin: uuid::Uuid,
     org: String,
+    contact: String,
     campaign: String,
     response: String,
     link: String,
@@ -179,6 +267,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     Fixture {
         admin,
         org,
+        contact,
         campaign,
         response,
         link,
@@ -261,6 +350,10 @@ async fn call(
             .unwrap();
             pattern.replace("{id}", &r.id.to_string())
         }
+        p if p.starts_with("/staff/organisations/{id}") => p
+            .replace("{id}", &fx.org)
+            .replace("{contact_id}", &fx.contact),
+        p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();
@@ -601,7 +694,10 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
             .unwrap();
             pattern.replace("{id}", &t.id.to_string())
         }
-        p if p.contains("/organisations/{id}") => p.replace("{id}", &fx.org),
+        p if p.contains("/organisations/{id}") => p
+            .replace("{id}", &fx.org)
+            .replace("{contact_id}", &fx.contact),
+        p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
         p if p.contains("/campaigns/{id}") => p.replace("{id}", &fx.campaign),
         p if p.contains("/responses/{id}") => p.replace("{id}", &fx.response),
         other => other.to_string(),

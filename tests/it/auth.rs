@@ -494,8 +494,9 @@ async fn staff_forms_need_the_sessions_csrf_token() {
     assert_eq!(organisation_count(&app, "Forged Ltd").await, 0);
 
     let res = s.post(&app, "/staff/organisations", &fields).await;
-    assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("Added Forged Ltd."));
+    assert_eq!(res.status(), 303, "a new organisation opens its page");
+    let page = s.get(&app, &location(&res)).await.text().await.unwrap();
+    assert!(page.contains("Organisation added.") && page.contains("Forged Ltd"));
     assert_eq!(organisation_count(&app, "Forged Ltd").await, 1);
 
     // Logout is state-changing too: without the token the session survives.

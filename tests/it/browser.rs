@@ -9,12 +9,12 @@ use std::process::Stdio;
 use std::time::Duration;
 
 /// A chromedriver child process and a WebDriver session on it.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     _driver: tokio::process::Child,
 }
 
-async fn browser() -> Browser {
+pub(crate) async fn browser() -> Browser {
     let chromedriver =
         std::env::var("HRDD_TEST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let chromium =
@@ -83,7 +83,7 @@ async fn hidden(c: &Client, id: &str) -> bool {
     v.as_bool().unwrap()
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -92,7 +92,7 @@ async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
-async fn type_into(c: &Client, id: &str, text: &str) {
+pub(crate) async fn type_into(c: &Client, id: &str, text: &str) {
     c.find(Locator::Id(id))
         .await
         .unwrap()
@@ -101,7 +101,7 @@ async fn type_into(c: &Client, id: &str, text: &str) {
         .unwrap();
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(name), c.screenshot().await.unwrap()).unwrap();

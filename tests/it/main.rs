@@ -25,6 +25,7 @@ mod jobs;
 mod links;
 mod loader;
 mod mail;
+mod organisations;
 mod outbox_viewer;
 mod plans;
 mod reassessments;

@@ -201,7 +201,7 @@ impl Checker<'_> {
 
     pub(super) fn org_fields(&mut self, values: &[Option<String>; 11]) -> Option<OrgFields> {
         let kind = values[KIND].as_deref().and_then(|v| {
-            let kind = OrgKind::parse(v);
+            let kind = parse_kind(v);
             if kind.is_none() {
                 if v.is_empty() {
                     self.error(KIND, "required: production_base or supplier");

@@ -86,30 +86,11 @@ impl SourceEncoding {
     }
 }
 
-/// What an organisation is to the group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrgKind {
-    /// One of the group's own sites.
-    ProductionBase,
-    Supplier,
-}
+pub use super::states::OrganisationKind;
 
-impl OrgKind {
-    /// The stored and written value; `parse` also accepts capitals.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::ProductionBase => "production_base",
-            OrgKind::Supplier => "supplier",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<OrgKind> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "production_base" => Some(OrgKind::ProductionBase),
-            "supplier" => Some(OrgKind::Supplier),
-            _ => None,
-        }
-    }
+/// The kind as a file states it: the stored name, in any case, with spaces around.
+pub fn parse_kind(value: &str) -> Option<OrganisationKind> {
+    OrganisationKind::parse(&value.trim().to_ascii_lowercase())
 }
 
 /// An organisation's own fields, as the file states them (cleaned) and as the database
@@ -117,7 +98,7 @@ impl OrgKind {
 /// resolves it to a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgFields {
-    pub kind: OrgKind,
+    pub kind: OrganisationKind,
     pub name: String,
     /// ISO 3166-1 alpha-2, in capitals.
     pub country: String,
@@ -301,6 +282,11 @@ pub enum FileError {
 /// `Shift_JIS` is the WHATWG one, which is Windows' code page 932 (NEC and IBM
 /// extensions included), i.e. what Excel writes.
 pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, SourceEncoding), FileError> {
+    // UTF-16 without a byte-order mark is valid UTF-8 (a NUL beside each ASCII letter);
+    // the header's first two bytes are never NUL in a file we can read.
+    if bytes.iter().take(2).any(|b| *b == 0) {
+        return Err(FileError::Undecodable);
+    }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
             .map(|s| (Cow::Borrowed(s), SourceEncoding::Utf8Bom))

@@ -53,7 +53,7 @@ fn utf8_file_with_several_contacts_per_organisation() {
     assert_eq!(preview.organisations.len(), 2);
     let s1 = &preview.organisations[0];
     assert_eq!((s1.line, s1.external_ref.as_str()), (2, "S-1"));
-    assert_eq!(s1.fields.kind, OrgKind::Supplier);
+    assert_eq!(s1.fields.kind, OrganisationKind::Supplier);
     assert_eq!(s1.fields.name, "Công ty Ví Dụ");
     assert_eq!(s1.fields.country, "VN");
     assert_eq!(s1.fields.business_unit.as_deref(), Some("Apparel"));
@@ -64,7 +64,7 @@ fn utf8_file_with_several_contacts_per_organisation() {
     assert_eq!(s1.contacts[1].fields.language, Lang::En, "empty means en");
     assert_eq!(s1.contacts[1].fields.job_title, None);
     let p1 = &preview.organisations[1];
-    assert_eq!(p1.fields.kind, OrgKind::ProductionBase);
+    assert_eq!(p1.fields.kind, OrganisationKind::ProductionBase);
     assert_eq!((p1.fields.sector.as_ref(), p1.contacts.len()), (None, 0));
     assert_eq!(preview.contact_count(), 2);
     assert_eq!(preview.external_refs(), ["S-1", "P-1"]);
@@ -341,7 +341,7 @@ fn tricky_orgs() -> Vec<ExistingOrg> {
             id: Uuid::new_v4(),
             external_ref: "=1+2".into(),
             fields: OrgFields {
-                kind: OrgKind::Supplier,
+                kind: OrganisationKind::Supplier,
                 name: "=HYPERLINK(\"http://evil.example\",\"click\")".into(),
                 country: "JP".into(),
                 sector: Some("-textiles, \"woven\"".into()),
@@ -358,7 +358,7 @@ fn tricky_orgs() -> Vec<ExistingOrg> {
             id: Uuid::new_v4(),
             external_ref: "P-1".into(),
             fields: OrgFields {
-                kind: OrgKind::ProductionBase,
+                kind: OrganisationKind::ProductionBase,
                 name: "例示工業 株式会社".into(),
                 country: "VN".into(),
                 sector: None,
@@ -449,4 +449,18 @@ fn unknown_owners_are_row_errors() {
         preview.errors[0].message,
         "no staff member has the email stranger@example.com"
     );
+}
+
+#[test]
+fn utf16_without_a_byte_order_mark_is_refused_not_read_as_utf8() {
+    let utf16: Vec<u8> = HEADER
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    assert_eq!(parse(&utf16), Err(FileError::Undecodable));
+    let big_endian: Vec<u8> = HEADER
+        .encode_utf16()
+        .flat_map(|u| u.to_be_bytes())
+        .collect();
+    assert_eq!(parse(&big_endian), Err(FileError::Undecodable));
 }

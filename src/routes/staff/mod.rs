@@ -49,7 +49,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 enum Table {
     Users,
     ApiTokens,
-    Organisations,
     Campaigns,
     Flags,
     Audit,
@@ -67,7 +66,6 @@ impl Table {
         let page = match self {
             Table::Users => tables::users(user, accounts::list_users(c).await?),
             Table::ApiTokens => tables::api_tokens(user, accounts::list_api_tokens(c).await?),
-            Table::Organisations => tables::organisations(user, listings::organisations(c).await?),
             Table::Campaigns => tables::campaigns(user, listings::campaigns(c).await?),
             Table::Flags => tables::flags(user, &state.registry, listings::flags(c).await?),
             Table::Audit => tables::audit(

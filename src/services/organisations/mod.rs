@@ -1,4 +1,16 @@
-//! Organisations (own production bases and suppliers) and their contacts.
+//! Organisations (own production bases and suppliers) and their contacts: here the
+//! API's create and add-contact; the staff pages' forms (`forms`), edits and
+//! deactivation (`edit`), reads (`pages`) and the CSV import and export (`import`).
+
+pub mod edit;
+pub mod forms;
+pub mod import;
+pub mod pages;
+
+pub use crate::db::models::{ContactRecord, OrgRecord};
+pub use crate::db::organisations::OrgCampaign;
+pub use crate::db::users::StaffMember;
+pub use forms::{ContactInput, ListQuery, OrgInput};
 
 use super::Conn;
 use crate::db;

@@ -1,0 +1,280 @@
+//! One organisation: its page (details, contacts, campaigns), the edit form,
+//! deactivation, and its contacts (add, edit, deactivate).
+
+use super::{field_errors, org_href};
+use crate::auth::permissions::Permission;
+use crate::auth::principal::{Principal, StaffUser};
+use crate::error::{AppError, PageError};
+use crate::routes::pages::{render, render_status, see_other};
+use crate::services::organisations::{edit, pages, ContactInput, OrgInput};
+use crate::state::AppState;
+use crate::views::organisations::{
+    contact_form, kind_choices, language_choices, org_form, owner_label, staff_choices,
+    ContactLine, ContactPage, FormState, OrgPageView,
+};
+use crate::views::staff::StaffNav;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(show_handler)
+        .service(update_handler)
+        .service(deactivate_handler)
+        .service(reactivate_handler)
+        .service(add_contact_handler)
+        .service(contact_form_handler)
+        .service(update_contact_handler)
+        .service(deactivate_contact_handler)
+        .service(reactivate_contact_handler);
+}
+
+/// Path ids that are not UUIDs are simply "not found".
+fn org_id(raw: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(raw).map_err(|_| PageError(AppError::NotFound("organisation")))
+}
+
+fn contact_id(raw: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(raw).map_err(|_| PageError(AppError::NotFound("contact")))
+}
+
+/// What was just saved, for the notice on the page after the redirect.
+#[derive(Default, Deserialize)]
+struct Saved {
+    saved: Option<String>,
+}
+
+fn notice(saved: Option<&str>) -> String {
+    match saved {
+        Some("created") => "Organisation added.",
+        Some("details") => "Details saved.",
+        Some("unchanged") => "Nothing changed.",
+        Some("contact") => "Contact added.",
+        Some("contact-saved") => "Contact saved.",
+        Some("deactivated") => "Deactivated.",
+        Some("reactivated") => "Reactivated.",
+        _ => "",
+    }
+    .into()
+}
+
+async fn org_page(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    edit: Option<FormState>,
+    contact: FormState,
+    notice: String,
+) -> Result<OrgPageView, PageError> {
+    let mut conn = state.pool.get().await?;
+    let page = pages::page(&mut conn, id).await?;
+    let href = org_href(id);
+    Ok(OrgPageView {
+        lang: "en".into(),
+        title: page.org.name.clone(),
+        nav: StaffNav::new(user, "/staff/organisations"),
+        can_manage: user.role.can(Permission::ManageOrganisations),
+        notice,
+        owner: owner_label(&page.staff, page.org.owner_user_id),
+        contacts: page
+            .contacts
+            .into_iter()
+            .map(|c| ContactLine {
+                href: format!("{href}/contacts/{}", c.id),
+                contact: c,
+            })
+            .collect(),
+        campaigns: page.campaigns,
+        kinds: kind_choices(),
+        staff: staff_choices(&page.staff),
+        languages: language_choices(),
+        edit: edit.unwrap_or_else(|| org_form(&OrgInput::of_record(&page.org))),
+        contact_form: contact,
+        href,
+        org: page.org,
+    })
+}
+
+#[get("/staff/organisations/{id}")]
+async fn show_handler(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<String>,
+    saved: web::Query<Saved>,
+) -> Result<HttpResponse, PageError> {
+    let id = org_id(&path)?;
+    let notice = notice(saved.saved.as_deref());
+    let page = org_page(&state, &user, id, None, FormState::default(), notice).await?;
+    Ok(render(&page)?)
+}
+
+#[post("/staff/organisations/{id}")]
+async fn update_handler(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<String>,
+    form: web::Form<OrgInput>,
+) -> Result<HttpResponse, PageError> {
+    let id = org_id(&path)?;
+    let input = form.into_inner();
+    let mut conn = state.pool.get().await?;
+    match edit::update(&mut conn, &state.audit_key, &who.actor(), id, &input).await {
+        Ok(true) => Ok(see_other(&format!("{}?saved=details", org_href(id)))),
+        Ok(false) => Ok(see_other(&format!("{}?saved=unchanged", org_href(id)))),
+        Err(e) => {
+            let mut form = org_form(&input);
+            form.errors = field_errors(e)?;
+            let page = org_page(
+                &state,
+                &user,
+                id,
+                Some(form),
+                FormState::default(),
+                String::new(),
+            )
+            .await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
+        }
+    }
+}
+
+async fn set_org_active(
+    state: &AppState,
+    who: &Principal,
+    raw: &str,
+    active: bool,
+) -> Result<HttpResponse, PageError> {
+    let id = org_id(raw)?;
+    let mut conn = state.pool.get().await?;
+    edit::set_active(&mut conn, &state.audit_key, &who.actor(), id, active).await?;
+    let saved = if active { "reactivated" } else { "deactivated" };
+    Ok(see_other(&format!("{}?saved={saved}", org_href(id))))
+}
+
+#[post("/staff/organisations/{id}/deactivate")]
+async fn deactivate_handler(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    set_org_active(&state, &who, &path, false).await
+}
+
+#[post("/staff/organisations/{id}/reactivate")]
+async fn reactivate_handler(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    set_org_active(&state, &who, &path, true).await
+}
+
+#[post("/staff/organisations/{id}/contacts")]
+async fn add_contact_handler(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<String>,
+    form: web::Form<ContactInput>,
+) -> Result<HttpResponse, PageError> {
+    let id = org_id(&path)?;
+    let input = form.into_inner();
+    let mut conn = state.pool.get().await?;
+    match edit::add_contact(&mut conn, &state.audit_key, &who.actor(), id, &input).await {
+        Ok(_) => Ok(see_other(&format!("{}?saved=contact", org_href(id)))),
+        Err(e) => {
+            let mut form = contact_form(&input);
+            form.errors = field_errors(e)?;
+            let page = org_page(&state, &user, id, None, form, String::new()).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
+        }
+    }
+}
+
+async fn contact_page(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    cid: Uuid,
+    form: Option<FormState>,
+) -> Result<ContactPage, PageError> {
+    let mut conn = state.pool.get().await?;
+    let (org, contact) = pages::contact(&mut conn, id, cid).await?;
+    let form = form.unwrap_or_else(|| contact_form(&ContactInput::of_record(&contact)));
+    Ok(ContactPage {
+        lang: "en".into(),
+        title: format!("Edit contact {}", contact.name),
+        nav: StaffNav::new(user, "/staff/organisations"),
+        org_name: org.name,
+        org_href: org_href(id),
+        action: format!("{}/contacts/{cid}", org_href(id)),
+        languages: language_choices(),
+        form,
+    })
+}
+
+#[get("/staff/organisations/{id}/contacts/{contact_id}")]
+async fn contact_form_handler(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let (id, cid) = (org_id(&path.0)?, contact_id(&path.1)?);
+    Ok(render(&contact_page(&state, &user, id, cid, None).await?)?)
+}
+
+#[post("/staff/organisations/{id}/contacts/{contact_id}")]
+async fn update_contact_handler(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<(String, String)>,
+    form: web::Form<ContactInput>,
+) -> Result<HttpResponse, PageError> {
+    let (id, cid) = (org_id(&path.0)?, contact_id(&path.1)?);
+    let input = form.into_inner();
+    let mut conn = state.pool.get().await?;
+    match edit::update_contact(&mut conn, &state.audit_key, &who.actor(), id, cid, &input).await {
+        Ok(true) => Ok(see_other(&format!("{}?saved=contact-saved", org_href(id)))),
+        Ok(false) => Ok(see_other(&format!("{}?saved=unchanged", org_href(id)))),
+        Err(e) => {
+            let mut form = contact_form(&input);
+            form.errors = field_errors(e)?;
+            let page = contact_page(&state, &user, id, cid, Some(form)).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
+        }
+    }
+}
+
+async fn set_contact_active(
+    state: &AppState,
+    who: &Principal,
+    path: &(String, String),
+    active: bool,
+) -> Result<HttpResponse, PageError> {
+    let (id, cid) = (org_id(&path.0)?, contact_id(&path.1)?);
+    let mut conn = state.pool.get().await?;
+    edit::set_contact_active(&mut conn, &state.audit_key, &who.actor(), id, cid, active).await?;
+    let saved = if active { "reactivated" } else { "deactivated" };
+    Ok(see_other(&format!("{}?saved={saved}", org_href(id))))
+}
+
+#[post("/staff/organisations/{id}/contacts/{contact_id}/deactivate")]
+async fn deactivate_contact_handler(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    set_contact_active(&state, &who, &path, false).await
+}
+
+#[post("/staff/organisations/{id}/contacts/{contact_id}/reactivate")]
+async fn reactivate_contact_handler(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    set_contact_active(&state, &who, &path, true).await
+}

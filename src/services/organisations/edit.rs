@@ -1,0 +1,255 @@
+//! Organisations and contacts as procurement edits them on the staff pages: create,
+//! edit, deactivate and reactivate. Every change runs in one transaction with its audit
+//! entry, which names the fields that changed (old and new values); nothing changes,
+//! and nothing is recorded, when the form holds what is stored.
+//!
+//! Deactivating keeps the row (responses, links and the audit log refer to it); a
+//! deactivated organisation or contact is left out of new campaigns.
+
+use super::forms::{
+    check_contact, check_org, diff, ContactInput, ContactValues, OrgInput, OrgValues,
+};
+use super::Conn;
+use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::{self, DbError};
+use crate::error::AppError;
+use chrono::Utc;
+use scoped_futures::ScopedFutureExt;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// A unique-key violation on the reference is the user's mistake, said on the field.
+fn ref_conflict(e: DbError) -> AppError {
+    match AppError::from(e) {
+        AppError::Conflict(_) => AppError::field(
+            "external_ref",
+            "another organisation has this external reference",
+        ),
+        other => other,
+    }
+}
+
+fn email_conflict(e: DbError) -> AppError {
+    match AppError::from(e) {
+        AppError::Conflict(_) => AppError::field(
+            "email",
+            "this organisation already has a contact with this email",
+        ),
+        other => other,
+    }
+}
+
+pub async fn create(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    input: &OrgInput,
+) -> Result<Uuid, AppError> {
+    let values = check_org(conn, input).await?;
+    let id = Uuid::new_v4();
+    db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            db::organisations::insert_fields(tx, id, &values.changes())
+                .await
+                .map_err(ref_conflict)?;
+            audit::append(
+                tx,
+                actor,
+                "organisation.created",
+                "organisation",
+                id,
+                Value::Object(values.as_json()),
+            )
+            .await?;
+            Ok(id)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Saves the edit form; `Ok(false)` when nothing changed (and nothing is written).
+pub async fn update(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    id: Uuid,
+    input: &OrgInput,
+) -> Result<bool, AppError> {
+    let values: OrgValues = check_org(conn, input).await?;
+    db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let old = db::organisations::lock_record(tx, id)
+                .await?
+                .ok_or(AppError::NotFound("organisation"))?;
+            let changed = diff(&OrgValues::of_record(&old), &values.as_json());
+            if changed.is_empty() {
+                return Ok(false);
+            }
+            db::organisations::update_fields(tx, id, &values.changes())
+                .await
+                .map_err(ref_conflict)?;
+            audit::append(
+                tx,
+                actor,
+                "organisation.updated",
+                "organisation",
+                id,
+                json!({"changed": changed}),
+            )
+            .await?;
+            Ok(true)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Deactivates (`active = false`) or reactivates an organisation; a no-op (and no
+/// audit entry) when it is already so.
+pub async fn set_active(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    id: Uuid,
+    active: bool,
+) -> Result<(), AppError> {
+    db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let old = db::organisations::lock_record(tx, id)
+                .await?
+                .ok_or(AppError::NotFound("organisation"))?;
+            if old.deactivated_at.is_none() == active {
+                return Ok(());
+            }
+            db::organisations::set_deactivated(tx, id, (!active).then(Utc::now)).await?;
+            let action = if active {
+                "organisation.reactivated"
+            } else {
+                "organisation.deactivated"
+            };
+            audit::append(tx, actor, action, "organisation", id, json!({})).await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+pub async fn add_contact(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    organisation_id: Uuid,
+    input: &ContactInput,
+) -> Result<Uuid, AppError> {
+    let values = check_contact(input)?;
+    let id = Uuid::new_v4();
+    db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            db::organisations::lock_record(tx, organisation_id)
+                .await?
+                .ok_or(AppError::NotFound("organisation"))?;
+            db::contacts::insert(tx, id, organisation_id, &values.changes())
+                .await
+                .map_err(email_conflict)?;
+            let mut details = values.as_json();
+            details.insert("contact_id".into(), json!(id));
+            audit::append(
+                tx,
+                actor,
+                "contact.created",
+                "organisation",
+                organisation_id,
+                Value::Object(details),
+            )
+            .await?;
+            Ok(id)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Saves a contact's edit form; `Ok(false)` when nothing changed.
+pub async fn update_contact(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    organisation_id: Uuid,
+    contact_id: Uuid,
+    input: &ContactInput,
+) -> Result<bool, AppError> {
+    let values = check_contact(input)?;
+    db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let old = db::contacts::find_record(tx, organisation_id, contact_id)
+                .await?
+                .ok_or(AppError::NotFound("contact"))?;
+            let changed = diff(&ContactValues::of_record(&old), &values.as_json());
+            if changed.is_empty() {
+                return Ok(false);
+            }
+            db::contacts::update(tx, organisation_id, contact_id, &values.changes())
+                .await
+                .map_err(email_conflict)?;
+            audit::append(
+                tx,
+                actor,
+                "contact.updated",
+                "organisation",
+                organisation_id,
+                json!({"contact_id": contact_id, "changed": changed}),
+            )
+            .await?;
+            Ok(true)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Deactivates or reactivates a contact of the organisation; a no-op when it is so.
+pub async fn set_contact_active(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+    organisation_id: Uuid,
+    contact_id: Uuid,
+    active: bool,
+) -> Result<(), AppError> {
+    db::transaction::<_, AppError, _>(conn, key, |tx| {
+        async move {
+            let old = db::contacts::find_record(tx, organisation_id, contact_id)
+                .await?
+                .ok_or(AppError::NotFound("contact"))?;
+            if old.deactivated_at.is_none() == active {
+                return Ok(());
+            }
+            db::contacts::set_deactivated(
+                tx,
+                organisation_id,
+                contact_id,
+                (!active).then(Utc::now),
+            )
+            .await?;
+            let action = if active {
+                "contact.reactivated"
+            } else {
+                "contact.deactivated"
+            };
+            audit::append(
+                tx,
+                actor,
+                action,
+                "organisation",
+                organisation_id,
+                json!({"contact_id": contact_id}),
+            )
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,0 +1,81 @@
+//! What the organisation pages read: one page of the filtered list, one organisation
+//! with its contacts and campaigns, one contact.
+
+use super::forms::PAGE_SIZE;
+use super::Conn;
+use crate::db;
+use crate::db::models::{ContactRecord, OrgRecord};
+use crate::db::organisations::{OrgCampaign, OrgFilter};
+use crate::db::users::StaffMember;
+use crate::error::AppError;
+use uuid::Uuid;
+
+/// One page of the list.
+pub struct ListPage {
+    /// Each organisation with its number of active contacts.
+    pub rows: Vec<(OrgRecord, i64)>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub staff: Vec<StaffMember>,
+    pub sectors: Vec<String>,
+    pub business_units: Vec<String>,
+}
+
+pub async fn list(conn: &mut Conn, filter: &OrgFilter, page: i64) -> Result<ListPage, AppError> {
+    let (rows, total) =
+        db::organisations::list_page(conn, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let counts = db::contacts::active_counts(conn, &ids).await?;
+    let (sectors, business_units) = db::organisations::filter_values(conn).await?;
+    Ok(ListPage {
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let n = counts.get(&r.id).copied().unwrap_or(0);
+                (r, n)
+            })
+            .collect(),
+        total,
+        page,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        staff: db::users::staff_members(conn).await?,
+        sectors,
+        business_units,
+    })
+}
+
+/// Everything the organisation's page shows.
+pub struct OrgPage {
+    pub org: OrgRecord,
+    pub contacts: Vec<ContactRecord>,
+    pub campaigns: Vec<OrgCampaign>,
+    pub staff: Vec<StaffMember>,
+}
+
+pub async fn page(conn: &mut Conn, id: Uuid) -> Result<OrgPage, AppError> {
+    let org = db::organisations::find_record(conn, id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    Ok(OrgPage {
+        contacts: db::contacts::records_of(conn, &[id]).await?,
+        campaigns: db::organisations::campaigns_of(conn, id).await?,
+        staff: db::users::staff_members(conn).await?,
+        org,
+    })
+}
+
+/// A contact with its organisation; `NotFound` unless the contact is the organisation's.
+pub async fn contact(
+    conn: &mut Conn,
+    organisation_id: Uuid,
+    contact_id: Uuid,
+) -> Result<(OrgRecord, ContactRecord), AppError> {
+    let org = db::organisations::find_record(conn, organisation_id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    let contact = db::contacts::find_record(conn, organisation_id, contact_id)
+        .await?
+        .ok_or(AppError::NotFound("contact"))?;
+    Ok((org, contact))
+}

@@ -1,0 +1,278 @@
+//! The organisation pages: the filtered list, one organisation (details, contacts,
+//! campaigns, edit forms), a contact's edit form and the CSV import. Forms keep what was
+//! typed and show each error next to its field (`FormState`). Templates in
+//! `templates/staff/orgs/`.
+
+use crate::domain::org_import::{ImportPlan, RowError};
+use crate::domain::states::OrganisationKind;
+use crate::services::organisations::{
+    ContactInput, ContactRecord, OrgCampaign, OrgInput, OrgRecord, StaffMember,
+};
+use crate::views::staff::StaffNav;
+use askama::Template;
+use std::collections::HashMap;
+
+/// A form's values and its errors by field.
+#[derive(Default)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormState {
+    pub fn with(values: &[(&str, String)]) -> FormState {
+        FormState {
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The value of a field ("" when none).
+    pub fn v(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// The errors of a field, joined ("" when none).
+    pub fn e(&self, name: &str) -> String {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == name)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Errors on no field of the form (shown above it).
+    pub fn general(&self, fields: &[&str]) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| !fields.contains(&f.as_str()))
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect()
+    }
+}
+
+/// A choice of a select: (value, label).
+pub type Choice = (String, String);
+
+pub fn kind_choices() -> Vec<Choice> {
+    OrganisationKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), k.label()))
+        .collect()
+}
+
+/// An organisation form showing `input`.
+pub fn org_form(input: &OrgInput) -> FormState {
+    FormState::with(&[
+        ("kind", input.kind.clone()),
+        ("name", input.name.clone()),
+        ("country", input.country.clone()),
+        ("sector", input.sector.clone()),
+        ("business_unit", input.business_unit.clone()),
+        ("owner", input.owner.clone()),
+        ("external_ref", input.external_ref.clone()),
+    ])
+}
+
+/// A contact form showing `input`.
+pub fn contact_form(input: &ContactInput) -> FormState {
+    FormState::with(&[
+        ("name", input.name.clone()),
+        ("email", input.email.clone()),
+        ("language", input.language.clone()),
+        ("job_title", input.job_title.clone()),
+    ])
+}
+
+pub fn language_choices() -> Vec<Choice> {
+    crate::domain::i18n::Lang::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.code().to_string(),
+                format!("{} ({})", l.native_name(), l.code()),
+            )
+        })
+        .collect()
+}
+
+pub fn staff_choices(staff: &[StaffMember]) -> Vec<Choice> {
+    staff
+        .iter()
+        .map(|s| {
+            let label = if s.disabled {
+                format!("{} <{}> (disabled)", s.name, s.email)
+            } else {
+                format!("{} <{}>", s.name, s.email)
+            };
+            (s.id.to_string(), label)
+        })
+        .collect()
+}
+
+pub fn owner_label(staff: &[StaffMember], id: Option<uuid::Uuid>) -> String {
+    id.and_then(|id| staff.iter().find(|s| s.id == id))
+        .map(|s| format!("{} <{}>", s.name, s.email))
+        .unwrap_or_default()
+}
+
+/// One line of the list.
+pub struct ListRow {
+    pub href: String,
+    pub name: String,
+    pub kind: String,
+    pub country: String,
+    pub sector: String,
+    pub business_unit: String,
+    pub owner: String,
+    pub external_ref: String,
+    pub contacts: i64,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/orgs/list.html")]
+pub struct ListPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub can_manage: bool,
+    pub notice: String,
+    /// The filter form (its values and errors).
+    pub filter: FormState,
+    pub kinds: Vec<Choice>,
+    pub staff: Vec<Choice>,
+    pub sectors: Vec<String>,
+    pub business_units: Vec<String>,
+    pub rows: Vec<ListRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    /// The query string of the filter, without the page (for paging and export links).
+    pub query: String,
+    pub create: FormState,
+}
+
+pub struct ContactLine {
+    pub contact: ContactRecord,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/orgs/organisation.html")]
+pub struct OrgPageView {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub can_manage: bool,
+    pub notice: String,
+    pub org: OrgRecord,
+    pub href: String,
+    pub owner: String,
+    pub contacts: Vec<ContactLine>,
+    pub campaigns: Vec<OrgCampaign>,
+    pub kinds: Vec<Choice>,
+    pub staff: Vec<Choice>,
+    pub languages: Vec<Choice>,
+    pub edit: FormState,
+    pub contact_form: FormState,
+}
+
+#[derive(Template)]
+#[template(path = "staff/orgs/contact.html")]
+pub struct ContactPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub org_name: String,
+    pub org_href: String,
+    pub action: String,
+    pub languages: Vec<Choice>,
+    pub form: FormState,
+}
+
+/// A line of the plan table.
+pub struct PlanLine {
+    pub line: u64,
+    pub external_ref: String,
+    pub name: String,
+    pub action: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/orgs/import.html")]
+pub struct ImportPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    /// The upload form's action (with the CSRF token: a multipart body is not read by
+    /// the middleware).
+    pub upload_action: String,
+    pub max_mb: usize,
+    /// An error with the file as a whole, next to the file field.
+    pub file_error: String,
+    pub notice: String,
+    /// The preview, when a file was read.
+    pub previewed: bool,
+    pub file_name: String,
+    pub encoding: String,
+    pub organisations: usize,
+    pub contacts: usize,
+    pub row_errors: Vec<RowError>,
+    pub plan: Vec<PlanLine>,
+    pub unchanged: usize,
+    pub creates: usize,
+    pub updates: usize,
+    pub confirm_action: String,
+    pub digest: String,
+}
+
+/// The plan as lines for the preview table (creates and updates; unchanged counted).
+pub fn plan_lines(plan: &ImportPlan) -> Vec<PlanLine> {
+    let mut lines: Vec<PlanLine> = plan
+        .create
+        .iter()
+        .map(|o| PlanLine {
+            line: o.line,
+            external_ref: o.external_ref.clone(),
+            name: o.fields.name.clone(),
+            action: "create".into(),
+            detail: format!("with {} contact(s)", o.contacts.len()),
+        })
+        .collect();
+    lines.extend(plan.update.iter().map(|u| {
+        let mut parts = Vec::new();
+        if !u.changed.is_empty() {
+            parts.push(format!("changes {}", u.changed.join(", ")));
+        }
+        if !u.new_contacts.is_empty() {
+            let emails: Vec<&str> = u
+                .new_contacts
+                .iter()
+                .map(|c| c.fields.email.as_str())
+                .collect();
+            parts.push(format!("adds contact(s) {}", emails.join(", ")));
+        }
+        for c in &u.changed_contacts {
+            parts.push(format!(
+                "changes contact {} ({})",
+                c.row.fields.email,
+                c.changed.join(", ")
+            ));
+        }
+        PlanLine {
+            line: u.row.line,
+            external_ref: u.row.external_ref.clone(),
+            name: u.row.fields.name.clone(),
+            action: "update".into(),
+            detail: parts.join("; "),
+        }
+    }));
+    lines.sort_by_key(|l| l.line);
+    lines
+}

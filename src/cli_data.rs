@@ -156,3 +156,42 @@ pub async fn audit(settings: Settings, command: AuditCommand) -> anyhow::Result<
         }
     }
 }
+
+/// `seed`: illustrative bulk data for benchmarks.
+pub async fn seed(
+    settings: Settings,
+    size: hrdd_survey::services::seed::SeedSize,
+    questionnaire: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    with_database(&settings, async |url| {
+        let pool = hrdd_survey::db::pool(url, 2)?;
+        let mut conn = pool.get().await?;
+        let registry =
+            questionnaires::prepare(&mut conn, &audit_key(&settings)?, &settings.templates_dir)
+                .await?;
+        let started = std::time::Instant::now();
+        let report = hrdd_survey::services::seed::seed(
+            &mut conn,
+            &registry,
+            questionnaire.as_deref(),
+            size,
+        )
+        .await
+        .map_err(failure)?;
+        println!(
+            "ILLUSTRATIVE data (run {}, questionnaire {}): {} organisations, {} submitted responses, {} answers, {} flags in {:.1?}",
+            report.run,
+            report.questionnaire,
+            report.organisations,
+            report.responses,
+            report.answers,
+            report.flags,
+            started.elapsed()
+        );
+        for (step, took) in &report.steps {
+            println!("  {step}: {took:.1?}");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}

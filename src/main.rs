@@ -63,6 +63,19 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Write ILLUSTRATIVE bulk data for benchmarks (set-based SQL): organisations with
+    /// one submitted response each, answers and random flags. Never on a real database.
+    Seed {
+        #[arg(long, default_value_t = 50_000)]
+        organisations: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        answers: i64,
+        #[arg(long, default_value_t = 100_000)]
+        flags: i64,
+        /// Questionnaire id (default: the first stored).
+        #[arg(long)]
+        questionnaire: Option<String>,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -123,6 +136,19 @@ fn main() -> ExitCode {
             Command::InherentRisk { command } => cli_data::inherent_risk(settings, command).await,
             Command::Rescore { check: _, limit } => cli_data::rescore(settings, limit).await,
             Command::Audit { command } => cli_data::audit(settings, command).await,
+            Command::Seed {
+                organisations,
+                answers,
+                flags,
+                questionnaire,
+            } => {
+                let size = hrdd_survey::services::seed::SeedSize {
+                    organisations,
+                    answers,
+                    flags,
+                };
+                cli_data::seed(settings, size, questionnaire).await
+            }
             Command::CheckTemplates { .. } => unreachable!("handled above"),
         }
     });

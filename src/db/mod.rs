@@ -26,6 +26,7 @@ pub mod reassessments;
 pub mod responses;
 pub mod schema;
 pub mod scoring;
+pub mod seed;
 pub mod sessions;
 pub mod throttle;
 pub mod types;

@@ -45,7 +45,7 @@ mod tests {
             .iter()
             .map(|id| {
                 format!(
-                    "      - id: {id}\n        type: text\n        label: {{en: \"{id} v{v}\"}}\n"
+                    "      - id: {id}\n        type: short_text\n        label: {{en: \"{id} v{v}\"}}\n"
                 )
             })
             .collect();

@@ -15,6 +15,7 @@ pub mod rating;
 pub mod reminders;
 pub mod risk;
 pub mod role;
+pub mod seed;
 pub mod states;
 pub mod text;
 pub mod token;

@@ -14,6 +14,7 @@ pub mod questionnaires;
 pub mod reassessments;
 pub mod responses;
 pub mod scoring;
+pub mod seed;
 
 /// The connection type every service takes (defined once, in `db`).
 pub use crate::db::Conn;

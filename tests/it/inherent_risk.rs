@@ -282,3 +282,58 @@ async fn inherent_risk_raises_likelihood_of_new_submissions_only_and_rescoring_r
         .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"));
     assert_eq!(code, 2, "{err}");
 }
+
+/// `hrdd-survey seed` writes the asked-for illustrative rows in a few set-based
+/// statements, all marked, and refuses more answers than the questionnaire has
+/// questions.
+#[tokio::test]
+async fn the_seed_command_writes_marked_illustrative_rows() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (code, out, err) = run(cli(&app).args([
+        "seed",
+        "--organisations",
+        "200",
+        "--answers",
+        "1000",
+        "--flags",
+        "700",
+    ]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("ILLUSTRATIVE data"), "{out}");
+    assert!(
+        out.contains("200 organisations, 200 submitted responses, 1000 answers, 700 flags"),
+        "{out}"
+    );
+    {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hrdd_survey::db::schema::{flags, organisations};
+        let mut conn = app.state.pool.get().await.unwrap();
+        let unmarked: i64 = organisations::table
+            .filter(organisations::external_ref.not_like("ILLUSTRATIVE-%"))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(unmarked, 0);
+        let critical_ok: i64 = flags::table
+            .filter(flags::critical.eq(true))
+            .filter(flags::band.ne("critical"))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(critical_ok, 0);
+    }
+    let (code, _, err) = run(cli(&app).args([
+        "seed",
+        "--organisations",
+        "10",
+        "--answers",
+        "1000",
+        "--flags",
+        "0",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("answers: at most"), "{err}");
+}

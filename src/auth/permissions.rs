@@ -166,6 +166,21 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ViewCampaigns),
     ),
     ("GET", "/staff/flags", Access::Needs(Permission::ViewFlags)),
+    (
+        "GET",
+        "/staff/flags/{id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/flags/{id}/decide",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "POST",
+        "/staff/flags/{id}/comments",
+        Access::Needs(Permission::CommentOnFlags),
+    ),
     ("GET", "/staff/audit", Access::Needs(Permission::ViewAudit)),
     ("GET", "/staff/jobs", Access::Needs(Permission::ManageJobs)),
     (

@@ -3,6 +3,8 @@
 use super::models::*;
 use super::schema::*;
 use super::Conn;
+use crate::domain::flag::FlagStatus;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
@@ -46,4 +48,71 @@ pub async fn flags_of(conn: &mut Conn, response_id: Uuid) -> QueryResult<Vec<Fla
         .select(Flag::as_select())
         .load(conn)
         .await
+}
+
+/// A flag's committee state, locked for the rest of the transaction (decisions on one
+/// flag are serialised here; the version then tells a stale page apart).
+pub async fn lock_work(conn: &mut Conn, id: Uuid) -> QueryResult<Option<FlagWork>> {
+    flags::table
+        .find(id)
+        .select(FlagWork::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The committee state after a decision.
+pub struct WorkChange<'a> {
+    pub status: FlagStatus,
+    pub assignee_id: Option<Uuid>,
+    /// `Some` replaces the decision reason.
+    pub decision_reason: Option<&'a str>,
+    /// The pending first signature of a four-eyes close: `(member, when)` or none.
+    pub close_signed: Option<(Uuid, DateTime<Utc>)>,
+    pub version: i32,
+}
+
+/// Writes a decision's change, only over the version it was decided from (0 rows: the
+/// flag moved on in between).
+pub async fn apply_work(
+    conn: &mut Conn,
+    id: Uuid,
+    from_version: i32,
+    change: &WorkChange<'_>,
+) -> QueryResult<usize> {
+    let target = flags::table
+        .filter(flags::id.eq(id))
+        .filter(flags::version.eq(from_version));
+    let (signed_by, signed_at) = match change.close_signed {
+        Some((by, at)) => (Some(by), Some(at)),
+        None => (None, None),
+    };
+    let set = (
+        flags::status.eq(change.status),
+        flags::assignee_id.eq(change.assignee_id),
+        flags::close_signed_by.eq(signed_by),
+        flags::close_signed_at.eq(signed_at),
+        flags::version.eq(change.version),
+        flags::updated_at.eq(diesel::dsl::now),
+    );
+    match change.decision_reason {
+        Some(reason) => {
+            diesel::update(target)
+                .set((set, flags::decision_reason.eq(reason)))
+                .execute(conn)
+                .await
+        }
+        None => diesel::update(target).set(set).execute(conn).await,
+    }
+}
+
+/// A flag with its committee state.
+pub async fn find_with_work(conn: &mut Conn, id: Uuid) -> QueryResult<Option<(Flag, FlagWork)>> {
+    flags::table
+        .find(id)
+        .select((Flag::as_select(), FlagWork::as_select()))
+        .first(conn)
+        .await
+        .optional()
 }

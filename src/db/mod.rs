@@ -11,6 +11,8 @@ pub mod campaigns;
 pub mod contacts;
 pub mod evidence;
 pub mod exports;
+pub mod flag_comments;
+pub mod flag_decisions;
 pub mod flags;
 pub mod inherent_risk;
 pub mod invitations;

@@ -214,3 +214,45 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
+
+/// A flag's committee state: what a decision checks and changes.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = flags)]
+pub struct FlagWork {
+    pub id: Uuid,
+    pub status: FlagStatus,
+    pub critical: bool,
+    pub version: i32,
+    pub assignee_id: Option<Uuid>,
+    pub decision_reason: Option<String>,
+    pub close_signed_by: Option<Uuid>,
+    pub close_signed_at: Option<DateTime<Utc>>,
+    pub campaign_id: Uuid,
+    pub organisation_id: Uuid,
+}
+
+/// One decision on a flag (`flag_decisions`), as written and read.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = flag_decisions)]
+pub struct FlagDecision {
+    pub id: Uuid,
+    pub flag_id: Uuid,
+    pub member_id: Option<Uuid>,
+    pub actor_kind: String,
+    pub action: crate::domain::flag_workflow::ActionKind,
+    pub from_status: FlagStatus,
+    pub to_status: FlagStatus,
+    pub assignee_id: Option<Uuid>,
+    pub reason: Option<String>,
+    pub flag_version: i32,
+}
+
+/// A comment on a flag.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = flag_comments)]
+pub struct FlagComment {
+    pub id: Uuid,
+    pub flag_id: Uuid,
+    pub author_id: Uuid,
+    pub body: String,
+}

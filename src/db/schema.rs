@@ -152,6 +152,40 @@ diesel::table! {
         updated_at -> Timestamptz,
         affected_workers -> Nullable<Int4>,
         workforce -> Nullable<Int4>,
+        assignee_id -> Nullable<Uuid>,
+        decision_reason -> Nullable<Text>,
+        version -> Int4,
+        close_signed_by -> Nullable<Uuid>,
+        close_signed_at -> Nullable<Timestamptz>,
+        campaign_id -> Uuid,
+        organisation_id -> Uuid,
+        queue_rank -> Int2,
+    }
+}
+
+diesel::table! {
+    flag_comments (id) {
+        id -> Uuid,
+        flag_id -> Uuid,
+        author_id -> Uuid,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    flag_decisions (id) {
+        id -> Uuid,
+        flag_id -> Uuid,
+        member_id -> Nullable<Uuid>,
+        actor_kind -> Text,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        assignee_id -> Nullable<Uuid>,
+        reason -> Nullable<Text>,
+        flag_version -> Int4,
+        created_at -> Timestamptz,
     }
 }
 
@@ -192,6 +226,8 @@ diesel::joinable!(invitations -> contacts (contact_id));
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(evidence_files -> responses (response_id));
 diesel::joinable!(flags -> responses (response_id));
+diesel::joinable!(flag_comments -> flags (flag_id));
+diesel::joinable!(flag_decisions -> flags (flag_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -204,7 +240,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     evidence_files,
     flags,
+    flag_comments,
+    flag_decisions,
     audit_log,
+    users,
 );
 
 diesel::table! {

@@ -82,3 +82,8 @@ text_enum!(
     OrganisationKind::as_str,
     OrganisationKind::parse
 );
+text_enum!(
+    crate::domain::flag_workflow::ActionKind,
+    crate::domain::flag_workflow::ActionKind::as_str,
+    crate::domain::flag_workflow::ActionKind::parse
+);

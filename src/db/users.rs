@@ -158,6 +158,48 @@ pub async fn find_enabled_by_email(
         .optional()
 }
 
+/// A staff member as a flag decision names them.
+#[derive(Debug, Clone, Queryable)]
+pub struct Member {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+pub async fn find_member(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Member>> {
+    users::table
+        .find(id)
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            users::role,
+            users::disabled_at,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Enabled members with one of `roles`, by name (those a flag can be assigned to).
+pub async fn enabled_with_roles(conn: &mut Conn, roles: &[Role]) -> QueryResult<Vec<Member>> {
+    users::table
+        .filter(users::role.eq_any(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()))
+        .filter(users::disabled_at.is_null())
+        .order((users::name.asc(), users::id.asc()))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            users::role,
+            users::disabled_at,
+        ))
+        .load(conn)
+        .await
+}
+
 /// A staff account as an organisation's owner field shows it.
 #[derive(Debug, Clone, Queryable)]
 pub struct StaffMember {

@@ -6,6 +6,7 @@ pub mod countries;
 pub mod dates;
 pub mod exports;
 pub mod flag;
+pub mod flag_workflow;
 pub mod i18n;
 pub mod indicator;
 pub mod inherent_risk;

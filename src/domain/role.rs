@@ -46,11 +46,13 @@ impl Role {
                 ViewCampaigns,
                 ManageCampaigns,
                 ViewFlags,
+                CommentOnFlags,
             ],
             Role::Committee => &[
                 ViewOrganisations,
                 ViewCampaigns,
                 ViewFlags,
+                CommentOnFlags,
                 DecideFlags,
                 ViewAudit,
             ],
@@ -73,6 +75,9 @@ pub enum Permission {
     ViewCampaigns,
     ManageCampaigns,
     ViewFlags,
+    /// Comment on a flag (discussion, not a decision): procurement may, a viewer not.
+    CommentOnFlags,
+    /// Assign, decide and close flags, sign a four-eyes close, record a dissent.
     DecideFlags,
     ViewAudit,
     /// See failed background jobs (e.g. undeliverable email) and retry them.
@@ -91,6 +96,7 @@ impl Permission {
         Permission::ViewCampaigns,
         Permission::ManageCampaigns,
         Permission::ViewFlags,
+        Permission::CommentOnFlags,
         Permission::DecideFlags,
         Permission::ViewAudit,
         Permission::ManageJobs,

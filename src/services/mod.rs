@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod campaigns;
 pub mod exports;
+pub mod flags;
 pub mod inherent_risk;
 pub mod jobs;
 pub mod listings;

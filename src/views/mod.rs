@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod exports;
+pub mod flags;
 pub mod form;
 pub mod organisations;
 pub mod outbox;

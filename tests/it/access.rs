@@ -138,6 +138,10 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ),
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
+    ("GET", "/staff/flags/{id}", 303, "APCV", 200, 403),
+    // A decision without the page's version: refused as invalid, nothing written.
+    ("POST", "/staff/flags/{id}/decide", 303, "AC", 422, 403),
+    ("POST", "/staff/flags/{id}/comments", 303, "APC", 303, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
     ("GET", "/staff/exports", 303, "APCV", 200, 403),
     ("GET", "/staff/exports/responses", 303, "APCV", 200, 403),
@@ -246,6 +250,8 @@ struct Fixture {
     campaign: String,
     response: String,
     link: String,
+    /// A flag raised by another organisation's submitted response.
+    flag: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -264,6 +270,10 @@ async fn fixture(app: &TestApp) -> Fixture {
             .await
             .unwrap()
     };
+    let flag = crate::flags::flagged(app, &campaign, "Flagged Supplier")
+        .await
+        .1[0]
+        .to_string();
     Fixture {
         admin,
         org,
@@ -271,6 +281,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         campaign,
         response,
         link,
+        flag,
     }
 }
 
@@ -354,6 +365,7 @@ async fn call(
             .replace("{id}", &fx.org)
             .replace("{contact_id}", &fx.contact),
         p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
+        p if p.starts_with("/staff/flags/{id}") => pattern.replace("{id}", &fx.flag),
         other => other.to_string(),
     };
     let csrf = who.csrf.clone().unwrap_or_default();
@@ -439,6 +451,15 @@ async fn call(
             ("name", "new token"),
             ("role", "viewer"),
         ]),
+        ("POST", "/staff/flags/{id}/decide") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("action", "dissent"),
+            ("reason", "not convinced"),
+        ]),
+        ("POST", "/staff/flags/{id}/comments") => who
+            .client
+            .post(&url)
+            .form(&[("csrf_token", csrf.as_str()), ("body", "Checked the file.")]),
         ("POST", "/staff/organisations") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("name", "Form Org"),
@@ -698,6 +719,7 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
             .replace("{id}", &fx.org)
             .replace("{contact_id}", &fx.contact),
         p if p.contains("{upload}") => p.replace("{upload}", &uuid::Uuid::new_v4().to_string()),
+        p if p.contains("/flags/{id}") => p.replace("{id}", &fx.flag),
         p if p.contains("/campaigns/{id}") => p.replace("{id}", &fx.campaign),
         p if p.contains("/responses/{id}") => p.replace("{id}", &fx.response),
         other => other.to_string(),

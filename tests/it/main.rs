@@ -18,6 +18,7 @@ mod database;
 mod embedded;
 mod evidence;
 mod exports;
+mod flags;
 mod helpers;
 mod inherent_risk;
 mod input;

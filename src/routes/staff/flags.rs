@@ -1,13 +1,24 @@
-//! Flags raised by submitted answers, worst first.
+//! The committee's flags: the queue, one flag's page, decisions, comments and bulk
+//! assignment. Every decision goes through `services::flags::transition`.
 
-use super::Table;
+use super::{path_id, Table};
 use crate::auth::principal::StaffUser;
-use crate::routes::pages::PageError;
+use crate::domain::flag_workflow::{Action, ActionKind};
+use crate::error::AppError;
+use crate::routes::pages::{render_status, see_other, PageError};
 use crate::routes::AppState;
-use actix_web::{get, web, HttpResponse};
+use crate::services::flags::{self, FlagActor};
+use crate::views::flags::flag_page;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse, ResponseError};
+use serde::Deserialize;
+use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(flags_page);
+    cfg.service(flags_page)
+        .service(flag)
+        .service(decide)
+        .service(add_comment);
 }
 
 #[get("/staff/flags")]
@@ -16,4 +27,158 @@ async fn flags_page(
     user: StaffUser,
 ) -> Result<HttpResponse, PageError> {
     Table::Flags.show(&state, &user).await
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+#[get("/staff/flags/{id}")]
+async fn flag(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<String>,
+    query: web::Query<Done>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "flag")?;
+    let notice = match query.done.as_deref().and_then(ActionKind::parse) {
+        Some(kind) => format!("Recorded: {}.", kind.label()),
+        None if query.done.as_deref() == Some("comment") => "Comment added.".into(),
+        None => String::new(),
+    };
+    show(&state, &user, id, notice, Vec::new(), StatusCode::OK).await
+}
+
+/// The flag page, with a notice or with what was refused (and the refusal's status).
+async fn show(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    notice: String,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let page = flags::page::load(&mut conn, id).await?;
+    Ok(render_status(
+        status,
+        &flag_page(user, &state.registry, page, notice, errors),
+    )?)
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    action: String,
+    version: Option<String>,
+    #[serde(default)]
+    reason: String,
+    assignee: Option<String>,
+}
+
+/// The action a decision form asks for, or a 422 naming the field.
+fn parse_action(form: &DecideForm) -> Result<Action, AppError> {
+    let reason = form.reason.clone();
+    Ok(
+        match ActionKind::parse(&form.action)
+            .ok_or_else(|| AppError::field("action", "unknown decision"))?
+        {
+            ActionKind::Assign => Action::Assign {
+                to: form
+                    .assignee
+                    .as_deref()
+                    .and_then(|a| Uuid::parse_str(a).ok())
+                    .ok_or_else(|| AppError::field("assignee", "choose a member"))?,
+            },
+            ActionKind::RequestClarification => Action::RequestClarification { note: reason },
+            ActionKind::ClarificationAnswered => Action::ClarificationAnswered,
+            ActionKind::AcceptRisk => Action::AcceptRisk { reason },
+            ActionKind::RequireAction => Action::RequireAction { reason },
+            ActionKind::StartAction => Action::StartAction,
+            ActionKind::Escalate => Action::Escalate { reason },
+            ActionKind::SignClose => Action::SignClose { note: reason },
+            ActionKind::Close => Action::Close { note: reason },
+            ActionKind::Dissent => Action::Dissent { reason },
+        },
+    )
+}
+
+/// The version field: the flag version the page showed.
+fn parse_version(raw: Option<&str>) -> Result<i32, AppError> {
+    raw.and_then(|v| v.trim().parse::<i32>().ok())
+        .filter(|v| *v >= 1)
+        .ok_or_else(|| AppError::field("version", "missing or not a flag version; reload the flag"))
+}
+
+#[post("/staff/flags/{id}/decide")]
+async fn decide(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<String>,
+    form: web::Form<DecideForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "flag")?;
+    let result = async {
+        let action = parse_action(&form)?;
+        let version = parse_version(form.version.as_deref())?;
+        let mut conn = state.pool.get().await?;
+        flags::transition(
+            &mut conn,
+            &state.audit_key,
+            FlagActor::Member(user.id),
+            id,
+            Some(version),
+            action,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(done) => Ok(see_other(&format!(
+            "/staff/flags/{id}?done={}",
+            done.kind.as_str()
+        ))),
+        Err(e) => refused(&state, &user, id, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    #[serde(default)]
+    body: String,
+}
+
+#[post("/staff/flags/{id}/comments")]
+async fn add_comment(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<String>,
+    form: web::Form<CommentForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "flag")?;
+    let mut conn = state.pool.get().await?;
+    match flags::comment(&mut conn, &state.audit_key, user.id, id, &form.body).await {
+        Ok(()) => Ok(see_other(&format!("/staff/flags/{id}?done=comment"))),
+        Err(e) => refused(&state, &user, id, e).await,
+    }
+}
+
+/// A refused decision: the flag page again with the reason and the refusal's status
+/// (403, 409 or 422); other errors (not found, database down) are an error page.
+async fn refused(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    e: AppError,
+) -> Result<HttpResponse, PageError> {
+    match e {
+        AppError::Validation(_)
+        | AppError::Conflict(_)
+        | AppError::Forbidden(_)
+        | AppError::BadRequest(_) => {
+            let status = e.status_code();
+            show(state, user, id, String::new(), vec![e.detail()], status).await
+        }
+        other => Err(other.into()),
+    }
 }

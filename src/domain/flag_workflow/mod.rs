@@ -1,0 +1,396 @@
+//! The committee's decisions on a flag, as pure rules: who may do what, in which state,
+//! with which reason, and what it changes. `services::flags::transition` loads the
+//! flag, asks [`decide`], and writes the outcome with its audit entry in one
+//! transaction; a refusal writes nothing.
+//!
+//! Four-eyes close: a critical flag is closed by two different members: the first
+//! signs (`SignClose`), a second closes. Any change of state drops a pending signature.
+//! A dissent (with its reason) can be recorded on a flag in any state and never changes
+//! it. Every decision names the flag version it was made from: a decision made from an
+//! older page (someone else acted in between) is refused as stale.
+
+use super::flag::FlagStatus;
+use super::text::clean_multi_line;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Longest reason or comment, in characters.
+pub const MAX_REASON: usize = 4000;
+
+/// What the committee (or the supplier, or the platform) does with a flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Give the flag to a member; an open (or escalated) flag goes into review.
+    Assign {
+        to: Uuid,
+    },
+    /// Ask the supplier (the question itself is H4b's clarification round trip).
+    RequestClarification {
+        note: String,
+    },
+    /// The supplier answered: back to review.
+    ClarificationAnswered,
+    AcceptRisk {
+        reason: String,
+    },
+    RequireAction {
+        reason: String,
+    },
+    StartAction,
+    Escalate {
+        reason: String,
+    },
+    /// First signature of a four-eyes close (critical flags).
+    SignClose {
+        note: String,
+    },
+    Close {
+        note: String,
+    },
+    /// Disagreement, with reasons; recorded, never changes the flag.
+    Dissent {
+        reason: String,
+    },
+}
+
+/// The stored name of each kind of action (`flag_decisions.action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Assign,
+    RequestClarification,
+    ClarificationAnswered,
+    AcceptRisk,
+    RequireAction,
+    StartAction,
+    Escalate,
+    SignClose,
+    Close,
+    Dissent,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 10] = [
+        ActionKind::Assign,
+        ActionKind::RequestClarification,
+        ActionKind::ClarificationAnswered,
+        ActionKind::AcceptRisk,
+        ActionKind::RequireAction,
+        ActionKind::StartAction,
+        ActionKind::Escalate,
+        ActionKind::SignClose,
+        ActionKind::Close,
+        ActionKind::Dissent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Assign => "assign",
+            ActionKind::RequestClarification => "request_clarification",
+            ActionKind::ClarificationAnswered => "clarification_answered",
+            ActionKind::AcceptRisk => "accept_risk",
+            ActionKind::RequireAction => "require_action",
+            ActionKind::StartAction => "start_action",
+            ActionKind::Escalate => "escalate",
+            ActionKind::SignClose => "sign_close",
+            ActionKind::Close => "close",
+            ActionKind::Dissent => "dissent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActionKind> {
+        ActionKind::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// In words, for the history on the flag page.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::Assign => "assigned",
+            ActionKind::RequestClarification => "requested clarification",
+            ActionKind::ClarificationAnswered => "clarification answered",
+            ActionKind::AcceptRisk => "accepted the risk",
+            ActionKind::RequireAction => "required corrective action",
+            ActionKind::StartAction => "corrective action started",
+            ActionKind::Escalate => "escalated",
+            ActionKind::SignClose => "signed the close (first of two)",
+            ActionKind::Close => "closed",
+            ActionKind::Dissent => "DISSENT",
+        }
+    }
+
+    /// Whether only a staff member may do this (all but the supplier's answer, which a
+    /// member may also record; and the platform may escalate). A member always needs
+    /// the `DecideFlags` permission.
+    pub fn is_staff_decision(self) -> bool {
+        self != ActionKind::ClarificationAnswered
+    }
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Assign { .. } => ActionKind::Assign,
+            Action::RequestClarification { .. } => ActionKind::RequestClarification,
+            Action::ClarificationAnswered => ActionKind::ClarificationAnswered,
+            Action::AcceptRisk { .. } => ActionKind::AcceptRisk,
+            Action::RequireAction { .. } => ActionKind::RequireAction,
+            Action::StartAction => ActionKind::StartAction,
+            Action::Escalate { .. } => ActionKind::Escalate,
+            Action::SignClose { .. } => ActionKind::SignClose,
+            Action::Close { .. } => ActionKind::Close,
+            Action::Dissent { .. } => ActionKind::Dissent,
+        }
+    }
+}
+
+/// Who acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// A staff member; `may_decide` is their role's `DecideFlags`.
+    Member { id: Uuid, may_decide: bool },
+    /// The supplier, through their link.
+    Contact(Uuid),
+    /// The platform (jobs).
+    System,
+}
+
+/// What [`decide`] needs to know about the flag as stored now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlagNow {
+    pub status: FlagStatus,
+    pub critical: bool,
+    pub version: i32,
+    pub assignee: Option<Uuid>,
+    pub close_signed_by: Option<Uuid>,
+}
+
+/// What happens to the pending first signature of a four-eyes close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signature {
+    Keep,
+    Clear,
+    Set(Uuid),
+}
+
+/// The change to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub kind: ActionKind,
+    pub from: FlagStatus,
+    pub to: FlagStatus,
+    pub assignee: Option<Uuid>,
+    /// The reason or note, cleaned (None when none was given).
+    pub reason: Option<String>,
+    /// Whether the reason becomes the flag's decision reason.
+    pub sets_decision_reason: bool,
+    pub signature: Signature,
+    /// The version after the change.
+    pub version: i32,
+}
+
+/// Why nothing was done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The actor may not do this at all (viewer, procurement, a contact deciding).
+    Forbidden(String),
+    /// A field of the request is wrong.
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// The flag changed since the page the decision was made from.
+    Stale { expected: i32, current: i32 },
+    /// Not possible in the flag's current state (or the same member twice).
+    NotNow(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Forbidden(m) | Refusal::NotNow(m) => f.write_str(m),
+            Refusal::Invalid { field, message } => write!(f, "{field}: {message}"),
+            Refusal::Stale { expected, current } => write!(
+                f,
+                "this flag changed since you opened it (your page shows version {expected}, \
+                 it is now version {current}); nothing was saved: reload the flag and decide again"
+            ),
+        }
+    }
+}
+
+/// A reason that must be given: cleaned, not empty, at most [`MAX_REASON`] characters.
+pub fn required_text(field: &'static str, raw: &str, what: &str) -> Result<String, Refusal> {
+    match optional_text(field, raw)? {
+        Some(t) => Ok(t),
+        None => Err(Refusal::Invalid {
+            field,
+            message: format!("{what} is required"),
+        }),
+    }
+}
+
+/// A note that may be empty.
+pub fn optional_text(field: &'static str, raw: &str) -> Result<Option<String>, Refusal> {
+    let text = clean_multi_line(field, raw).map_err(|e| Refusal::Invalid {
+        field,
+        message: e.message,
+    })?;
+    if text.chars().count() > MAX_REASON {
+        return Err(Refusal::Invalid {
+            field,
+            message: format!("must be at most {MAX_REASON} characters"),
+        });
+    }
+    Ok((!text.is_empty()).then_some(text))
+}
+
+/// Decides `action` by `who` on the flag `now`, made from the page showing
+/// `expected_version` (`None`: the supplier or the platform, which act on no page).
+pub fn decide(
+    now: FlagNow,
+    who: Who,
+    expected_version: Option<i32>,
+    action: &Action,
+) -> Result<Outcome, Refusal> {
+    use FlagStatus::*;
+    let kind = action.kind();
+    let member = match who {
+        Who::Member { id, may_decide } => {
+            if !may_decide {
+                return Err(Refusal::Forbidden(
+                    "your role may view flags but not decide on them; only committee members and administrators decide".into(),
+                ));
+            }
+            Some(id)
+        }
+        Who::Contact(_) | Who::System => {
+            if kind.is_staff_decision() && !(who == Who::System && kind == ActionKind::Escalate) {
+                return Err(Refusal::Forbidden(format!(
+                    "only a committee member can {}",
+                    kind.as_str().replace('_', " ")
+                )));
+            }
+            None
+        }
+    };
+    if let Some(expected) = expected_version {
+        if expected != now.version {
+            return Err(Refusal::Stale {
+                expected,
+                current: now.version,
+            });
+        }
+    } else if member.is_some() {
+        return Err(Refusal::Invalid {
+            field: "version",
+            message: "the flag version the decision was made from is required".into(),
+        });
+    }
+    if now.status == Closed && kind != ActionKind::Dissent {
+        return Err(Refusal::NotNow(
+            "the flag is closed; only a dissent can still be recorded".into(),
+        ));
+    }
+    let moving = |to: FlagStatus| -> Result<FlagStatus, Refusal> {
+        now.status.move_to(to).map_err(Refusal::NotNow)
+    };
+    let mut out = Outcome {
+        kind,
+        from: now.status,
+        to: now.status,
+        assignee: now.assignee,
+        reason: None,
+        sets_decision_reason: false,
+        signature: Signature::Keep,
+        version: now.version + 1,
+    };
+    match action {
+        Action::Assign { to } => {
+            out.to = match now.status {
+                Open | Escalated => moving(InReview)?,
+                s => s,
+            };
+            if now.assignee == Some(*to) && out.to == now.status {
+                return Err(Refusal::NotNow(
+                    "the flag is already assigned to this member".into(),
+                ));
+            }
+            out.assignee = Some(*to);
+        }
+        Action::RequestClarification { note } => {
+            out.to = moving(ClarificationRequested)?;
+            out.reason = required_text("note", note, "the question to the supplier")?.into();
+        }
+        Action::ClarificationAnswered => out.to = moving(InReview)?,
+        Action::AcceptRisk { reason } => {
+            out.to = moving(AcceptedRisk)?;
+            out.reason = required_text("reason", reason, "a reason for accepting the risk")?.into();
+            out.sets_decision_reason = true;
+        }
+        Action::RequireAction { reason } => {
+            out.to = moving(CorrectiveActionRequired)?;
+            out.reason =
+                required_text("reason", reason, "what must be corrected (the reason)")?.into();
+            out.sets_decision_reason = true;
+        }
+        Action::StartAction => out.to = moving(ActionInProgress)?,
+        Action::Escalate { reason } => {
+            out.to = moving(Escalated)?;
+            out.reason = required_text("reason", reason, "a reason for escalating")?.into();
+        }
+        Action::SignClose { note } => {
+            moving(Closed)?;
+            if !now.critical {
+                return Err(Refusal::NotNow(
+                    "only a critical flag needs two signatures; close it directly".into(),
+                ));
+            }
+            let me = member.expect("staff decision");
+            match now.close_signed_by {
+                Some(by) if by == me => {
+                    return Err(Refusal::NotNow(
+                        "you have already signed this close; a different committee member must close it".into(),
+                    ))
+                }
+                Some(_) => {
+                    return Err(Refusal::NotNow(
+                        "another member has already signed; close the flag as the second member".into(),
+                    ))
+                }
+                None => {}
+            }
+            out.reason = optional_text("note", note)?;
+            out.signature = Signature::Set(me);
+        }
+        Action::Close { note } => {
+            out.to = moving(Closed)?;
+            if now.critical {
+                let me = member.expect("staff decision");
+                match now.close_signed_by {
+                    None => return Err(Refusal::NotNow(
+                        "a critical flag is closed by two different committee members: one signs first, another closes".into(),
+                    )),
+                    Some(by) if by == me => return Err(Refusal::NotNow(
+                        "you signed this close yourself; the same member cannot give both signatures of a four-eyes close".into(),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            out.reason = optional_text("note", note)?;
+        }
+        Action::Dissent { reason } => {
+            out.reason = required_text("reason", reason, "the reasons for the dissent")?.into();
+        }
+    }
+    if out.to != out.from {
+        out.signature = match out.signature {
+            Signature::Set(id) => Signature::Set(id),
+            _ if now.close_signed_by.is_some() => Signature::Clear,
+            keep => keep,
+        };
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

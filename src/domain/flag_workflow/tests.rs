@@ -1,0 +1,306 @@
+//! The workflow's rules, without a database.
+
+use super::FlagStatus::*;
+use super::*;
+
+fn member(n: u128) -> Who {
+    Who::Member {
+        id: Uuid::from_u128(n),
+        may_decide: true,
+    }
+}
+
+fn flag(status: FlagStatus, critical: bool) -> FlagNow {
+    FlagNow {
+        status,
+        critical,
+        version: 3,
+        assignee: None,
+        close_signed_by: None,
+    }
+}
+
+#[test]
+fn assigning_an_open_flag_puts_it_in_review() {
+    let to = Uuid::from_u128(9);
+    let out = decide(
+        flag(Open, false),
+        member(1),
+        Some(3),
+        &Action::Assign { to },
+    )
+    .unwrap();
+    assert_eq!((out.from, out.to, out.assignee), (Open, InReview, Some(to)));
+    assert_eq!(out.version, 4);
+    let mut now = flag(InReview, false);
+    now.assignee = Some(to);
+    assert!(matches!(
+        decide(now, member(1), Some(3), &Action::Assign { to }),
+        Err(Refusal::NotNow(_))
+    ));
+    let other = Uuid::from_u128(10);
+    let out = decide(now, member(1), Some(3), &Action::Assign { to: other }).unwrap();
+    assert_eq!((out.to, out.assignee), (InReview, Some(other)));
+}
+
+#[test]
+fn a_viewer_decides_nothing_and_a_contact_only_answers() {
+    let viewer = Who::Member {
+        id: Uuid::from_u128(1),
+        may_decide: false,
+    };
+    for action in [
+        Action::Assign {
+            to: Uuid::from_u128(2),
+        },
+        Action::Close {
+            note: String::new(),
+        },
+        Action::Dissent {
+            reason: "no".into(),
+        },
+    ] {
+        assert!(matches!(
+            decide(flag(Open, false), viewer, Some(3), &action),
+            Err(Refusal::Forbidden(_))
+        ));
+    }
+    let contact = Who::Contact(Uuid::from_u128(5));
+    assert!(matches!(
+        decide(
+            flag(AcceptedRisk, false),
+            contact,
+            None,
+            &Action::Close {
+                note: String::new()
+            }
+        ),
+        Err(Refusal::Forbidden(_))
+    ));
+    let out = decide(
+        flag(ClarificationRequested, false),
+        contact,
+        None,
+        &Action::ClarificationAnswered,
+    )
+    .unwrap();
+    assert_eq!(out.to, InReview);
+}
+
+#[test]
+fn reasons_are_required_where_the_decision_needs_one() {
+    let err = decide(
+        flag(InReview, false),
+        member(1),
+        Some(3),
+        &Action::AcceptRisk {
+            reason: "  \n ".into(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "reason: a reason for accepting the risk is required"
+    );
+    let out = decide(
+        flag(InReview, false),
+        member(1),
+        Some(3),
+        &Action::AcceptRisk {
+            reason: " Passports returned; checked on site. ".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        out.reason.as_deref(),
+        Some("Passports returned; checked on site.")
+    );
+    assert!(out.sets_decision_reason);
+    assert!(matches!(
+        decide(
+            flag(InReview, false),
+            member(1),
+            Some(3),
+            &Action::Dissent {
+                reason: "x".repeat(MAX_REASON + 1)
+            }
+        ),
+        Err(Refusal::Invalid {
+            field: "reason",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_stale_version_is_refused_before_anything_else() {
+    let err = decide(
+        flag(InReview, false),
+        member(1),
+        Some(2),
+        &Action::AcceptRisk {
+            reason: "fine".into(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        Refusal::Stale {
+            expected: 2,
+            current: 3
+        }
+    );
+    assert!(matches!(
+        decide(flag(InReview, false), member(1), None, &Action::StartAction),
+        Err(Refusal::Invalid {
+            field: "version",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_critical_flag_needs_two_different_members_to_close() {
+    let (a, b) = (member(1), member(2));
+    let now = flag(AcceptedRisk, true);
+    let close = Action::Close {
+        note: String::new(),
+    };
+    assert!(matches!(
+        decide(now, a, Some(3), &close),
+        Err(Refusal::NotNow(m)) if m.contains("two different")
+    ));
+    let signed = decide(
+        now,
+        a,
+        Some(3),
+        &Action::SignClose {
+            note: String::new(),
+        },
+    )
+    .unwrap();
+    assert_eq!(signed.to, AcceptedRisk);
+    assert_eq!(signed.signature, Signature::Set(Uuid::from_u128(1)));
+    let now = FlagNow {
+        version: 4,
+        close_signed_by: Some(Uuid::from_u128(1)),
+        ..now
+    };
+    assert!(matches!(
+        decide(now, a, Some(4), &close),
+        Err(Refusal::NotNow(m)) if m.contains("same member")
+    ));
+    assert!(matches!(
+        decide(
+            now,
+            a,
+            Some(4),
+            &Action::SignClose {
+                note: String::new()
+            }
+        ),
+        Err(Refusal::NotNow(_))
+    ));
+    let closed = decide(now, b, Some(4), &close).unwrap();
+    assert_eq!(closed.to, Closed);
+    assert_eq!(closed.signature, Signature::Clear);
+}
+
+#[test]
+fn a_non_critical_flag_closes_with_one_member_and_needs_no_signature() {
+    let now = flag(ActionInProgress, false);
+    assert_eq!(
+        decide(
+            now,
+            member(1),
+            Some(3),
+            &Action::Close {
+                note: "done".into()
+            }
+        )
+        .unwrap()
+        .to,
+        Closed
+    );
+    assert!(decide(
+        now,
+        member(1),
+        Some(3),
+        &Action::SignClose {
+            note: String::new()
+        }
+    )
+    .is_err());
+}
+
+#[test]
+fn a_change_of_state_drops_a_pending_signature() {
+    let now = FlagNow {
+        close_signed_by: Some(Uuid::from_u128(1)),
+        ..flag(ActionInProgress, true)
+    };
+    let out = decide(
+        now,
+        member(2),
+        Some(3),
+        &Action::Escalate {
+            reason: "overdue".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!((out.to, out.signature), (Escalated, Signature::Clear));
+    let out = decide(
+        now,
+        member(2),
+        Some(3),
+        &Action::Dissent {
+            reason: "not convinced".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!((out.to, out.signature), (ActionInProgress, Signature::Keep));
+}
+
+#[test]
+fn shortcuts_are_refused_and_a_closed_flag_only_takes_a_dissent() {
+    assert!(matches!(
+        decide(
+            flag(Open, false),
+            member(1),
+            Some(3),
+            &Action::AcceptRisk { reason: "x".into() }
+        ),
+        Err(Refusal::NotNow(_))
+    ));
+    let closed = flag(Closed, true);
+    assert!(decide(
+        closed,
+        member(1),
+        Some(3),
+        &Action::Assign {
+            to: Uuid::from_u128(1)
+        }
+    )
+    .is_err());
+    let out = decide(
+        closed,
+        member(1),
+        Some(3),
+        &Action::Dissent {
+            reason: "the evidence was thin".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(out.to, Closed);
+}
+
+#[test]
+fn names_match_the_database_check() {
+    // migrations/2026-11-29-000120_flag_workflow/up.sql, flag_decisions.action
+    let check = "'assign', 'request_clarification', 'clarification_answered', 'accept_risk', \
+                 'require_action', 'start_action', 'escalate', 'sign_close', 'close', 'dissent'";
+    for a in ActionKind::ALL {
+        assert!(check.contains(&format!("'{}'", a.as_str())));
+        assert_eq!(ActionKind::parse(a.as_str()), Some(a));
+    }
+}

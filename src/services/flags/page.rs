@@ -1,0 +1,59 @@
+//! What the flag page shows: the flag, where it comes from, its committee state, every
+//! decision (dissents included) and comment, and who it can be assigned to.
+
+use super::deciding_roles;
+use crate::db::flag_decisions::DecisionRow;
+use crate::db::models::{Campaign, Flag, FlagComment, FlagWork, Organisation};
+use crate::db::{campaigns, flag_comments, flag_decisions, flags, organisations, users};
+use crate::error::AppError;
+use crate::services::Conn;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub use crate::db::users::Member;
+
+/// Everything on one flag's page.
+pub struct FlagPage {
+    pub flag: Flag,
+    pub work: FlagWork,
+    pub organisation: Organisation,
+    pub campaign: Campaign,
+    pub assignee: Option<Member>,
+    pub signed_by: Option<Member>,
+    pub decisions: Vec<DecisionRow>,
+    pub comments: Vec<(FlagComment, DateTime<Utc>, String)>,
+    /// Members a flag can be assigned to.
+    pub members: Vec<Member>,
+}
+
+pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> {
+    let (flag, work) = flags::find_with_work(conn, flag_id)
+        .await?
+        .ok_or(AppError::NotFound("flag"))?;
+    let organisation = organisations::find_organisation(conn, work.organisation_id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    let campaign = campaigns::find_campaign(conn, work.campaign_id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    let members = users::enabled_with_roles(conn, &deciding_roles()).await?;
+    let mut named = async |id: Option<Uuid>| -> Result<Option<Member>, AppError> {
+        Ok(match id {
+            Some(id) => users::find_member(conn, id).await?,
+            None => None,
+        })
+    };
+    let assignee = named(work.assignee_id).await?;
+    let signed_by = named(work.close_signed_by).await?;
+    Ok(FlagPage {
+        decisions: flag_decisions::of_flag(conn, flag_id).await?,
+        comments: flag_comments::of_flag(conn, flag_id).await?,
+        flag,
+        work,
+        organisation,
+        campaign,
+        assignee,
+        signed_by,
+        members,
+    })
+}

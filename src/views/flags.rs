@@ -1,0 +1,297 @@
+//! The committee's flag pages: one flag with its decisions, comments and the forms of
+//! the decisions its state allows (`staff/flag.html`).
+
+use super::respondent::answer_text;
+use super::staff::StaffNav;
+use crate::auth::permissions::Permission;
+use crate::auth::principal::StaffUser;
+use crate::domain::flag::FlagStatus;
+use crate::domain::flag_workflow::ActionKind;
+use crate::domain::i18n::Lang;
+use crate::domain::indicator::Indicator;
+use crate::services::flags::page::FlagPage;
+use crate::services::questionnaires::QuestionnaireRegistry;
+use askama::Template;
+
+const MINUTES: &str = "%Y-%m-%d %H:%M";
+
+/// A decision in the history.
+pub struct DecisionLine {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    pub change: String,
+    pub reason: String,
+    pub dissent: bool,
+}
+
+/// A form for one decision: `reason` names the text field (empty: none), `required`
+/// whether it must be filled in.
+pub struct DecisionForm {
+    pub action: &'static str,
+    pub label: &'static str,
+    pub reason: &'static str,
+    pub reason_label: &'static str,
+    pub required: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/flag.html")]
+pub struct FlagView {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub notice: String,
+    pub errors: Vec<String>,
+    pub id: String,
+    pub version: i32,
+    pub band: String,
+    pub critical: bool,
+    pub score: String,
+    pub indicator: String,
+    pub question: String,
+    pub explanation: String,
+    pub answer: String,
+    pub status: String,
+    pub organisation: String,
+    pub organisation_id: String,
+    pub country: String,
+    pub kind: String,
+    pub campaign: String,
+    pub raised: String,
+    pub assignee: String,
+    pub signed_by: String,
+    pub decision_reason: String,
+    pub dissents: Vec<DecisionLine>,
+    pub decisions: Vec<DecisionLine>,
+    pub comments: Vec<(String, String, String)>,
+    pub can_decide: bool,
+    pub can_comment: bool,
+    pub members: Vec<(String, String, bool)>,
+    pub forms: Vec<DecisionForm>,
+}
+
+/// The flag page for `user`; `notice` after a decision, `errors` after a refusal.
+pub fn flag_page(
+    user: &StaffUser,
+    registry: &QuestionnaireRegistry,
+    p: FlagPage,
+    notice: String,
+    errors: Vec<String>,
+) -> FlagView {
+    let version = registry.get(p.campaign.template_version_id);
+    let questionnaire = version.as_ref().map(|v| &v.questionnaire);
+    let lang = questionnaire.map(|q| q.default_lang()).unwrap_or(Lang::En);
+    let question = questionnaire.and_then(|q| q.find(&p.flag.question_id));
+    let explanation = question
+        .and_then(|q| q.risk.get(p.flag.rule_index as usize))
+        .map(|r| r.explanation.get(lang).to_string())
+        .unwrap_or_default();
+    let answer = match question {
+        Some(q) => answer_text(q, &p.flag.answer, lang),
+        None => p.flag.answer.to_string(),
+    };
+    let name_of = |id: Option<uuid::Uuid>| {
+        id.and_then(|id| p.members.iter().find(|m| m.id == id))
+            .map(|m| m.name.clone())
+    };
+    let lines: Vec<DecisionLine> = p
+        .decisions
+        .iter()
+        .map(|(d, at, member)| DecisionLine {
+            when: at.format(MINUTES).to_string(),
+            who: member
+                .clone()
+                .unwrap_or_else(|| match d.actor_kind.as_str() {
+                    "contact" => "the supplier".into(),
+                    _ => "the platform".into(),
+                }),
+            what: match (d.action, d.assignee_id) {
+                (ActionKind::Assign, Some(to)) => format!(
+                    "assigned to {}",
+                    name_of(Some(to)).unwrap_or_else(|| "a former member".into())
+                ),
+                (kind, _) => kind.label().to_string(),
+            },
+            change: if d.from_status == d.to_status {
+                String::new()
+            } else {
+                format!("{} → {}", d.from_status.label(), d.to_status.label())
+            },
+            reason: d.reason.clone().unwrap_or_default(),
+            dissent: d.action == ActionKind::Dissent,
+        })
+        .collect();
+    let dissents = lines
+        .iter()
+        .filter(|l| l.dissent)
+        .map(|l| DecisionLine {
+            when: l.when.clone(),
+            who: l.who.clone(),
+            what: l.what.clone(),
+            change: String::new(),
+            reason: l.reason.clone(),
+            dissent: true,
+        })
+        .collect();
+    let can_decide = user.role.can(Permission::DecideFlags);
+    let forms = if can_decide {
+        forms_for(p.work.status, p.flag.critical, p.work.close_signed_by)
+    } else {
+        Vec::new()
+    };
+    let indicator = Indicator::parse(&p.flag.indicator)
+        .map(|i| i.name().to_string())
+        .unwrap_or(p.flag.indicator.clone());
+    FlagView {
+        lang: "en".into(),
+        title: format!("Flag: {indicator} at {}", p.organisation.name),
+        nav: StaffNav::new(user, "/staff/flags"),
+        notice,
+        errors,
+        id: p.flag.id.to_string(),
+        version: p.work.version,
+        band: p.flag.band.to_string(),
+        critical: p.flag.critical,
+        score: format!(
+            "{} = severity {} × likelihood {}",
+            p.flag.score, p.flag.severity, p.flag.likelihood
+        ),
+        indicator,
+        question: question
+            .map(|q| q.label.get(lang).to_string())
+            .unwrap_or(p.flag.question_id.clone()),
+        explanation,
+        answer,
+        status: p.work.status.label(),
+        organisation: p.organisation.name.clone(),
+        organisation_id: p.organisation.id.to_string(),
+        country: p.organisation.country.clone(),
+        kind: p.organisation.kind.label(),
+        campaign: p.campaign.name.clone(),
+        raised: p.flag.created_at.format(MINUTES).to_string(),
+        assignee: p.assignee.map(|m| m.name).unwrap_or_default(),
+        signed_by: p
+            .signed_by
+            .map(|m| {
+                format!(
+                    "{} signed the close on {}; a different member must close it.",
+                    m.name,
+                    p.work
+                        .close_signed_at
+                        .map(|t| t.format(MINUTES).to_string())
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_default(),
+        decision_reason: p.work.decision_reason.clone().unwrap_or_default(),
+        dissents,
+        decisions: lines,
+        comments: p
+            .comments
+            .into_iter()
+            .map(|(c, at, name)| (at.format(MINUTES).to_string(), name, c.body))
+            .collect(),
+        can_decide: can_decide && p.work.status.is_open(),
+        can_comment: user.role.can(Permission::CommentOnFlags),
+        members: p
+            .members
+            .iter()
+            .map(|m| {
+                (
+                    m.id.to_string(),
+                    format!("{} ({})", m.name, m.role),
+                    Some(m.id) == p.work.assignee_id,
+                )
+            })
+            .collect(),
+        forms,
+    }
+}
+
+/// The decisions a flag in `status` offers (besides assigning, always offered on an
+/// open flag, and dissent, always offered).
+fn forms_for(status: FlagStatus, critical: bool, signed: Option<uuid::Uuid>) -> Vec<DecisionForm> {
+    use FlagStatus::*;
+    let form = |action, label, reason, reason_label, required| DecisionForm {
+        action,
+        label,
+        reason,
+        reason_label,
+        required,
+    };
+    let mut out = Vec::new();
+    for next in status.next() {
+        match next {
+            ClarificationRequested => out.push(form(
+                "request_clarification",
+                "Request clarification",
+                "reason",
+                "Question to the supplier",
+                true,
+            )),
+            InReview if status == ClarificationRequested => out.push(form(
+                "clarification_answered",
+                "Clarification answered: back to review",
+                "",
+                "",
+                false,
+            )),
+            AcceptedRisk => out.push(form(
+                "accept_risk",
+                "Accept the risk",
+                "reason",
+                "Reason for accepting the risk",
+                true,
+            )),
+            CorrectiveActionRequired => out.push(form(
+                "require_action",
+                "Require corrective action",
+                "reason",
+                "What must be corrected",
+                true,
+            )),
+            ActionInProgress => out.push(form(
+                "start_action",
+                "Corrective action started",
+                "",
+                "",
+                false,
+            )),
+            Escalated => out.push(form(
+                "escalate",
+                "Escalate",
+                "reason",
+                "Reason for escalating",
+                true,
+            )),
+            Closed if critical && signed.is_none() => out.push(form(
+                "sign_close",
+                "Sign the close (first of two members)",
+                "reason",
+                "Note (optional)",
+                false,
+            )),
+            Closed => out.push(form(
+                "close",
+                if critical {
+                    "Close (second member)"
+                } else {
+                    "Close"
+                },
+                "reason",
+                "Closing note (optional)",
+                false,
+            )),
+            _ => {}
+        }
+    }
+    out.push(form(
+        "dissent",
+        "Record a dissent",
+        "reason",
+        "Your reasons (always shown on this flag)",
+        true,
+    ));
+    out
+}

@@ -22,32 +22,40 @@ fn env_num(name: &str, default: i64) -> i64 {
         .unwrap_or(default)
 }
 
-/// The queries measured: the committee's queue (filtered and sorted, one page), the
-/// heat map (open flags by severity × likelihood) and the dashboard (counts by band,
-/// indicator, country and kind).
+/// The queries measured, written against the flag workflow's columns (migration
+/// `…000120`: `organisation_id`, `campaign_id`, `queue_rank` and their indexes): the
+/// committee's queue (filtered and sorted, one page, and its count), the heat map (flags
+/// not closed by severity × likelihood) and the dashboard (counts by band, indicator,
+/// country and kind). The service's own queue/heat-map/dashboard functions had not
+/// landed when this was written; swap them in here when they do.
 const QUERIES: &[(&str, &str)] = &[
     (
-        "queue: open critical+high flags in VN, worst first, page 1",
+        "queue: not closed, critical+high, country VN, worst first, page 1",
         "SELECT f.id, f.question_id, f.indicator, f.severity, f.likelihood, f.score, f.band, f.status, f.created_at, o.name, o.country, o.kind \
-         FROM flags f JOIN responses r ON r.id = f.response_id JOIN organisations o ON o.id = r.organisation_id \
-         WHERE f.status IN ('open', 'in_review') AND f.band IN ('critical', 'high') AND o.country = 'VN' \
-         ORDER BY f.critical DESC, f.score DESC, f.created_at ASC, f.id LIMIT 50",
+         FROM flags f JOIN organisations o ON o.id = f.organisation_id \
+         WHERE f.status <> 'closed' AND f.band IN ('critical', 'high') AND o.country = 'VN' \
+         ORDER BY f.queue_rank, f.created_at, f.id LIMIT 50",
     ),
     (
-        "queue: all open flags, worst first, page 1",
+        "queue: one campaign, open, worst first, page 1",
         "SELECT f.id, f.question_id, f.indicator, f.severity, f.likelihood, f.score, f.band, f.status, f.created_at, o.name, o.country, o.kind \
-         FROM flags f JOIN responses r ON r.id = f.response_id JOIN organisations o ON o.id = r.organisation_id \
-         WHERE f.status <> 'closed' \
-         ORDER BY f.critical DESC, f.score DESC, f.created_at ASC, f.id LIMIT 50",
+         FROM flags f JOIN organisations o ON o.id = f.organisation_id \
+         WHERE f.campaign_id = (SELECT id FROM campaigns ORDER BY created_at, id LIMIT 1) AND f.status = 'open' \
+         ORDER BY f.queue_rank, f.created_at, f.id LIMIT 50",
     ),
     (
-        "heat map: flags not closed by severity x likelihood",
+        "queue: count for the filter (not closed, critical+high, VN)",
+        "SELECT count(*) FROM flags f JOIN organisations o ON o.id = f.organisation_id \
+         WHERE f.status <> 'closed' AND f.band IN ('critical', 'high') AND o.country = 'VN'",
+    ),
+    (
+        "heat map: not closed, by severity x likelihood",
         "SELECT severity, likelihood, count(*) FROM flags WHERE status <> 'closed' GROUP BY severity, likelihood",
     ),
     (
         "dashboard: not closed by band, indicator, country, kind",
         "SELECT f.band, f.indicator, o.country, o.kind, count(*) \
-         FROM flags f JOIN responses r ON r.id = f.response_id JOIN organisations o ON o.id = r.organisation_id \
+         FROM flags f JOIN organisations o ON o.id = f.organisation_id \
          WHERE f.status <> 'closed' GROUP BY GROUPING SETS ((f.band), (f.indicator), (o.country), (o.kind))",
     ),
 ];

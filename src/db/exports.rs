@@ -72,6 +72,8 @@ pub struct FlagRow {
     pub country: String,
     pub campaign_name: String,
     pub template_version_id: Uuid,
+    pub decision_reason: Option<String>,
+    pub assignee_email: Option<String>,
 }
 
 /// Flags (of one campaign, or all) in id order after `after`.
@@ -105,6 +107,37 @@ pub async fn flags_page(
             organisations::country,
             campaigns::name,
             campaigns::template_version_id,
+            flags::decision_reason,
+            users::email.nullable(),
+        ))
+        .load(conn)
+        .await
+}
+
+/// One decision on a flag, as exported.
+#[derive(Debug, Clone, Queryable)]
+pub struct DecisionRow {
+    pub flag_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub action: String,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub member_email: Option<String>,
+}
+
+/// Every decision on the given flags, in order.
+pub async fn decisions_of(conn: &mut Conn, flag_ids: &[Uuid]) -> QueryResult<Vec<DecisionRow>> {
+    flag_decisions::table
+        .left_join(users::table.on(users::id.nullable().eq(flag_decisions::member_id)))
+        .filter(flag_decisions::flag_id.eq_any(flag_ids))
+        .order((flag_decisions::flag_id, flag_decisions::flag_version))
+        .select((
+            flag_decisions::flag_id,
+            flag_decisions::created_at,
+            flag_decisions::action,
+            flag_decisions::to_status,
+            flag_decisions::reason,
+            users::email.nullable(),
         ))
         .load(conn)
         .await

@@ -88,7 +88,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission (what an admin has).
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ManageUsers,
         Permission::ManageApiTokens,
         Permission::ViewOrganisations,

@@ -6,7 +6,7 @@ use super::questionnaires::QuestionnaireRegistry;
 use super::scoring::group_answers;
 use super::Conn;
 use crate::db;
-pub use crate::db::exports::{FlagRow, ResponseRow};
+pub use crate::db::exports::{DecisionRow, FlagRow, ResponseRow};
 use crate::db::models::Campaign;
 use crate::domain::answers::Answers;
 use crate::domain::exports;
@@ -77,11 +77,24 @@ pub fn page_key(row: &ResponseRow) -> (String, Uuid) {
     (row.organisation_name.clone(), row.response_id)
 }
 
-/// One page of flags (of a campaign, or all), in id order after `after`.
+/// One page of flags (of a campaign, or all), in id order after `after`, each with
+/// the committee's decisions on it (in order).
 pub async fn flags_page(
     conn: &mut Conn,
     campaign_id: Option<Uuid>,
     after: Option<Uuid>,
-) -> Result<Vec<FlagRow>, AppError> {
-    Ok(db::exports::flags_page(conn, campaign_id, after, PAGE).await?)
+) -> Result<Vec<(FlagRow, Vec<DecisionRow>)>, AppError> {
+    let rows = db::exports::flags_page(conn, campaign_id, after, PAGE).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.flag.id).collect();
+    let mut decisions: std::collections::HashMap<Uuid, Vec<DecisionRow>> = Default::default();
+    for d in db::exports::decisions_of(conn, &ids).await? {
+        decisions.entry(d.flag_id).or_default().push(d);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let d = decisions.remove(&r.flag.id).unwrap_or_default();
+            (r, d)
+        })
+        .collect())
 }

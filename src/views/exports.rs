@@ -5,7 +5,7 @@ use super::respondent::answer_text;
 use crate::domain::answers::Answers;
 use crate::domain::exports::safe_cell;
 use crate::domain::i18n::Lang;
-use crate::services::exports::{FlagRow, ResponseRow, ResponsesExport};
+use crate::services::exports::{DecisionRow, FlagRow, ResponseRow, ResponsesExport};
 use crate::services::questionnaires::QuestionnaireRegistry;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -91,6 +91,9 @@ pub fn flags_header() -> Vec<String> {
         "Status",
         "Raised (UTC)",
         "Last change (UTC)",
+        "Assignee",
+        "Decision reason",
+        "Decisions",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -98,7 +101,12 @@ pub fn flags_header() -> Vec<String> {
 }
 
 /// One flag's row, with the question's label and the answer in `lang`.
-pub fn flags_cells(row: &FlagRow, registry: &QuestionnaireRegistry, lang: Lang) -> Vec<String> {
+pub fn flags_cells(
+    row: &FlagRow,
+    decisions: &[DecisionRow],
+    registry: &QuestionnaireRegistry,
+    lang: Lang,
+) -> Vec<String> {
     let f = &row.flag;
     let version = registry.get(row.template_version_id);
     let question = version
@@ -133,6 +141,25 @@ pub fn flags_cells(row: &FlagRow, registry: &QuestionnaireRegistry, lang: Lang) 
         f.status.as_str().to_string(),
         f.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
         f.updated_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        row.assignee_email.clone().unwrap_or_default(),
+        row.decision_reason.clone().unwrap_or_default(),
+        decisions
+            .iter()
+            .map(|d| {
+                let mut line = format!(
+                    "{} {}: {} -> {}",
+                    d.created_at.format("%Y-%m-%d %H:%M"),
+                    d.member_email.as_deref().unwrap_or("supplier or platform"),
+                    d.action,
+                    d.to_status
+                );
+                if let Some(reason) = &d.reason {
+                    line.push_str(&format!(" ({reason})"));
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
     ]
 }
 

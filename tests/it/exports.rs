@@ -20,6 +20,7 @@ fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
 async fn responses_and_flags_export_as_csv_and_xlsx_with_labels_in_the_chosen_language() {
     let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
     create_user(&app, "viewer@example.com", Role::Viewer, Some(PASSWORD)).await;
+    let member = create_user(&app, "member@example.com", Role::Committee, Some(PASSWORD)).await;
     let viewer = sign_in(&app, "viewer@example.com", PASSWORD).await;
     let campaign = app.campaign("mini").await;
     // Two organisations: one submits (flags), one is still to answer.
@@ -127,6 +128,35 @@ async fn responses_and_flags_export_as_csv_and_xlsx_with_labels_in_the_chosen_la
     assert!(find(b"xl/worksheets/sheet1.xml"));
     assert!(find(b"[Content_Types].xml"));
 
+    // A decision on the passports flag, through the flag workflow.
+    let passports_flag: uuid::Uuid = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hrdd_survey::db::schema::flags;
+        let mut conn = app.state.pool.get().await.unwrap();
+        flags::table
+            .filter(flags::question_id.eq("passports"))
+            .select(flags::id)
+            .first(&mut conn)
+            .await
+            .unwrap()
+    };
+    {
+        use hrdd_survey::domain::flag_workflow::Action;
+        use hrdd_survey::services::flags::{transition, FlagActor};
+        let mut conn = app.state.pool.get().await.unwrap();
+        transition(
+            &mut conn,
+            &app.state.audit_key,
+            FlagActor::Member(member),
+            passports_flag,
+            Some(1),
+            Action::Assign { to: member },
+        )
+        .await
+        .unwrap();
+    }
+
     // Flags: one row per flag, with the question in the chosen language.
     let res = viewer
         .get(
@@ -153,7 +183,13 @@ async fn responses_and_flags_export_as_csv_and_xlsx_with_labels_in_the_chosen_la
         .expect("the passports flag");
     assert_eq!(passport_flag[7], "旅券は誰が保管していますか?");
     assert_eq!(passport_flag[8], "雇用主");
-    assert_eq!(passport_flag[17], "open");
+    assert_eq!(passport_flag[17], "in_review");
+    assert_eq!(flags[0][20], "Assignee");
+    assert_eq!(passport_flag[20], "member@example.com");
+    assert!(
+        passport_flag[22].contains("member@example.com: assign -> in_review"),
+        "{passport_flag:?}"
+    );
     let res = viewer.get(&app, "/staff/exports/flags?format=xlsx").await;
     assert_eq!(res.status(), 200);
     assert!(res.bytes().await.unwrap().starts_with(b"PK\x03\x04"));

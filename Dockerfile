@@ -21,8 +21,11 @@ RUN cargo build --release --locked \
     && /usr/local/bin/hrdd-survey check-templates survey_templates
 
 FROM debian:bookworm-slim
+# fonts-noto-cjk: the font receipt PDFs are set in (Japanese, Chinese, Vietnamese;
+# HRDD_PDF_FONT, default /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc). The
+# service refuses to start without it. Only the glyphs a receipt uses are embedded.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates \
+    && apt-get install -y --no-install-recommends ca-certificates fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home-dir /var/lib/hrdd --shell /usr/sbin/nologin hrdd \
     && install -d -o hrdd -g hrdd -m 0750 /var/lib/hrdd

@@ -293,7 +293,12 @@ fn section_answers(section: usize, seed: usize) -> Vec<(String, String)> {
             let id = format!("s{section}q{q}");
             let value = match q % 3 {
                 0 => (10 + (seed + q) % 90).to_string(),
-                1 => if (seed + q) % 7 == 0 { "yes" } else { "no" }.to_string(),
+                1 => if (seed + q).is_multiple_of(7) {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_string(),
                 _ => format!("Answer {seed} to {id}"),
             };
             (id, value)

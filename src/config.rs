@@ -51,6 +51,13 @@ pub struct Settings {
     pub evidence_quota_mb: u64,
     /// The company named in campaign emails (`HRDD_SENDER_COMPANY`, default "HRDD Survey").
     pub sender_company: String,
+    /// The font of receipt PDFs (`HRDD_PDF_FONT`): an OpenType font or collection with
+    /// Japanese and Vietnamese glyphs; default Debian's `fonts-noto-cjk`
+    /// (`receipt_pdf::font::DEFAULT_FONT`). Checked at start-up.
+    pub pdf_font: PathBuf,
+    /// The clamd socket evidence uploads are scanned through (`HRDD_CLAMD_SOCKET`, a
+    /// Unix socket path); `None`: no scan.
+    pub clamd_socket: Option<PathBuf>,
 }
 
 impl fmt::Debug for Settings {
@@ -70,6 +77,8 @@ impl fmt::Debug for Settings {
             .field("link_key_id", &self.link_key_id)
             .field("job_poll_interval", &self.job_poll_interval)
             .field("evidence_quota_mb", &self.evidence_quota_mb)
+            .field("pdf_font", &self.pdf_font)
+            .field("clamd_socket", &self.clamd_socket)
             .finish()
     }
 }
@@ -109,6 +118,8 @@ struct FileSettings {
     job_poll_seconds: Option<String>,
     evidence_quota_mb: Option<u64>,
     sender_company: Option<String>,
+    pdf_font: Option<PathBuf>,
+    clamd_socket: Option<PathBuf>,
 }
 
 impl Settings {
@@ -290,6 +301,16 @@ impl Settings {
             ));
         }
 
+        let pdf_font = env("HRDD_PDF_FONT")
+            .filter(|s| !s.trim().is_empty())
+            .map(PathBuf::from)
+            .or(file.pdf_font)
+            .unwrap_or_else(|| PathBuf::from(crate::receipt_pdf::font::DEFAULT_FONT));
+        let clamd_socket = env("HRDD_CLAMD_SOCKET")
+            .filter(|s| !s.trim().is_empty())
+            .map(PathBuf::from)
+            .or(file.clamd_socket);
+
         Ok(Settings {
             listen,
             database_url,
@@ -305,6 +326,8 @@ impl Settings {
             job_poll_interval,
             evidence_quota_mb,
             sender_company,
+            pdf_font,
+            clamd_socket,
         })
     }
 }

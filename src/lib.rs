@@ -11,6 +11,7 @@ pub mod email;
 pub mod embedded_pg;
 pub mod error;
 pub mod jobs;
+pub mod receipt_pdf;
 pub mod routes;
 pub mod services;
 pub mod startup;

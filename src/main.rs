@@ -196,12 +196,20 @@ fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
 async fn worker(settings: Settings) -> anyhow::Result<()> {
     with_database(&settings, async |url| {
         let pool = hrdd_survey::db::pool(url, 4)?;
+        let font = std::sync::Arc::new(hrdd_survey::receipt_pdf::FontSource::check(
+            &settings.pdf_font,
+        )?);
+        let registry = {
+            let mut conn = pool.get().await?;
+            hrdd_survey::services::questionnaires::load_registry(&mut conn).await?
+        };
         let worker = startup::job_worker(
             &settings,
             pool,
             hrdd_survey::jobs::Jobs::new(),
             audit_key(&settings)?,
-        )?;
+        )?
+        .with_receipts(std::sync::Arc::new(registry), font);
         tracing::info!("job worker running");
         tokio::select! {
             _ = hrdd_survey::jobs::run(worker, settings.job_poll_interval) => {}

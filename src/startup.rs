@@ -67,6 +67,8 @@ impl Application {
             let mut conn = pool.get().await.context("connecting to the database")?;
             questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
         };
+        let receipt_font = Arc::new(crate::receipt_pdf::FontSource::check(&settings.pdf_font)?);
+        let registry = Arc::new(registry);
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (HRDD_LISTEN)", settings.listen))?;
         let port = listener.local_addr()?.port();
@@ -78,7 +80,8 @@ impl Application {
         }
         let jobs = crate::jobs::Jobs::new();
         let worker = tokio::spawn(crate::jobs::run(
-            job_worker(&settings, pool.clone(), jobs.clone(), audit_key.clone())?,
+            job_worker(&settings, pool.clone(), jobs.clone(), audit_key.clone())?
+                .with_receipts(registry.clone(), receipt_font.clone()),
             settings.job_poll_interval,
         ));
         let previous: Vec<Vec<u8>> = settings
@@ -90,12 +93,13 @@ impl Application {
             crate::auth::links::LinkKeys::new(settings.link_key_id, &secret_key, &previous);
         let state = web::Data::new(AppState {
             pool,
-            registry: Arc::new(registry),
+            registry,
             settings: Arc::new(settings),
             secret_key,
             audit_key,
             jobs,
             link_keys,
+            receipt_font,
         });
         let server_state = state.clone();
         let server =

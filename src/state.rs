@@ -18,4 +18,6 @@ pub struct AppState {
     pub jobs: crate::jobs::Jobs,
     /// Derive respondent link tokens, so reminders can resend the same link.
     pub link_keys: crate::auth::links::LinkKeys,
+    /// The receipt PDFs' font (checked at start-up, read on first use).
+    pub receipt_font: Arc<crate::receipt_pdf::FontSource>,
 }

@@ -39,6 +39,17 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/r/{token}", Access::Respondent),
     ("POST", "/r/{token}", Access::Respondent),
     ("GET", "/r/{token}/evidence/{file_id}", Access::Respondent),
+    ("GET", "/r/{token}/receipt.pdf", Access::Respondent),
+    (
+        "GET",
+        "/staff/responses/{id}/receipt.pdf",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/responses/{id}/evidence/{file_id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
     ("GET", "/staff", Access::SignedIn),
     (
         "GET",

@@ -73,7 +73,7 @@ pub struct FlagRow {
     pub campaign_name: String,
     pub template_version_id: Uuid,
     pub decision_reason: Option<String>,
-    pub assignee_email: Option<String>,
+    pub assignee_id: Option<Uuid>,
 }
 
 /// Flags (of one campaign, or all) in id order after `after`.
@@ -108,10 +108,24 @@ pub async fn flags_page(
             campaigns::name,
             campaigns::template_version_id,
             flags::decision_reason,
-            users::email.nullable(),
+            flags::assignee_id,
         ))
         .load(conn)
         .await
+}
+
+/// Staff emails by id (assignees of a page of flags).
+pub async fn emails_of(
+    conn: &mut Conn,
+    user_ids: &[Uuid],
+) -> QueryResult<std::collections::HashMap<Uuid, String>> {
+    Ok(users::table
+        .filter(users::id.eq_any(user_ids))
+        .select((users::id, users::email))
+        .load::<(Uuid, String)>(conn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// One decision on a flag, as exported.

@@ -25,6 +25,7 @@ pub mod organisations;
 pub mod password_resets;
 pub mod questionnaire_versions;
 pub mod reassessments;
+pub mod receipts;
 pub mod responses;
 pub mod schema;
 pub mod scoring;

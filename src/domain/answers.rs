@@ -23,33 +23,6 @@ pub const SHORT_TEXT_MAX: usize = 500;
 /// Longest `long_text` answer, in characters.
 pub const LONG_TEXT_MAX: usize = 10_000;
 
-/// File extensions accepted as evidence, with the content type they are served with.
-pub const EVIDENCE_TYPES: [(&str, &str); 14] = [
-    ("pdf", "application/pdf"),
-    ("png", "image/png"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("webp", "image/webp"),
-    ("txt", "text/plain"),
-    ("csv", "text/csv"),
-    ("doc", "application/msword"),
-    (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    ("xls", "application/vnd.ms-excel"),
-    (
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-    (
-        "pptx",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ),
-    ("odt", "application/vnd.oasis.opendocument.text"),
-    ("ods", "application/vnd.oasis.opendocument.spreadsheet"),
-];
-
 /// What came in from a form: text values by field name, and uploaded files.
 ///
 /// Field names are question ids; group cells are `group_id.row.field_id` (row from 0).
@@ -57,6 +30,9 @@ pub const EVIDENCE_TYPES: [(&str, &str); 14] = [
 pub struct RawInput {
     pub values: HashMap<String, Vec<String>>,
     pub uploads: HashMap<String, Upload>,
+    /// Files refused before parsing (the malware scan), by field: reported next to the
+    /// field like any invalid upload.
+    pub refused: HashMap<String, Msg>,
 }
 
 impl RawInput {
@@ -87,14 +63,12 @@ pub struct Upload {
 }
 
 impl Upload {
-    /// The content type the file will be served with, from its extension; `None` when the
-    /// type is not accepted.
+    /// The content type the file will be served with, from its bytes
+    /// (`evidence_type::sniff`); `None` when the type is not accepted.
     pub fn content_type(&self) -> Option<&'static str> {
-        let ext = self.file_name.rsplit_once('.')?.1.to_ascii_lowercase();
-        EVIDENCE_TYPES
-            .iter()
-            .find(|(e, _)| *e == ext)
-            .map(|(_, t)| *t)
+        super::evidence_type::sniff(&self.file_name, &self.bytes)
+            .ok()
+            .map(|t| t.content_type)
     }
 
     /// SHA-256 of the content, hex-encoded.
@@ -152,7 +126,8 @@ pub fn parse_form(
                 file_name: clean_answer(&u.file_name, false),
                 bytes: u.bytes.clone(),
             }) {
-                Some(upload) => match check_upload(&upload) {
+                _ if input.refused.contains_key(&q.id) => Err(input.refused[&q.id].text(lang)),
+                Some(mut upload) => match check_upload(&mut upload) {
                     Ok(meta) => {
                         out.uploads.push((q.id.clone(), upload));
                         Ok(Some(meta))
@@ -189,17 +164,17 @@ pub fn parse_form(
     out
 }
 
-fn check_upload(upload: &Upload) -> Result<Value, Msg> {
+/// Size and type of an upload, decided from its bytes; the stored name gets the
+/// extension of the type the file really is.
+fn check_upload(upload: &mut Upload) -> Result<Value, Msg> {
     if upload.bytes.len() > MAX_EVIDENCE_BYTES {
         return Err(Msg::FileTooLarge(MAX_EVIDENCE_BYTES / 1024 / 1024));
     }
-    let content_type = upload.content_type().ok_or(Msg::FileTypeNotAllowed)?;
-    if upload.bytes.is_empty() {
-        return Err(Msg::FileTypeNotAllowed);
-    }
+    let kind = super::evidence_type::sniff(&upload.file_name, &upload.bytes)?;
+    upload.file_name = super::evidence_type::stored_name(&upload.file_name, kind);
     Ok(json!({
         "file_name": upload.file_name,
-        "content_type": content_type,
+        "content_type": kind.content_type,
         "size": upload.bytes.len(),
         "sha256": upload.sha256(),
     }))

@@ -76,6 +76,14 @@ pub enum Msg {
     TooManyRows(u32),
     FileTooLarge(usize),
     FileTypeNotAllowed,
+    /// The file's bytes are a program (whatever its name).
+    FileIsProgram,
+    /// The file's bytes are a web page or other markup.
+    FileIsWebPage,
+    /// The malware scanner found something in the file.
+    FileInfected,
+    /// The malware scanner could not be reached: the file was not taken.
+    FileNotScanned,
     /// The response's files together would exceed this many MB.
     EvidenceQuota(u64),
     /// A number was typed and "don't know" ticked.
@@ -158,6 +166,22 @@ impl Msg {
                 "Hãy tải lên tệp PDF, hình ảnh hoặc tài liệu văn phòng.".into()
             }
             (FileTypeNotAllowed, Zh) => "请上传 PDF、图片或办公文档。".into(),
+            (FileIsProgram, En) => "This file is a program, not a document, and cannot be accepted. Upload a PDF, an image or an office document.".into(),
+            (FileIsProgram, Ja) => "このファイルは文書ではなくプログラムのため、受け付けられません。PDF、画像、Office 文書をアップロードしてください。".into(),
+            (FileIsProgram, Vi) => "Tệp này là một chương trình, không phải tài liệu, nên không được chấp nhận. Hãy tải lên tệp PDF, hình ảnh hoặc tài liệu văn phòng.".into(),
+            (FileIsProgram, Zh) => "此文件是程序而不是文档，无法接受。请上传 PDF、图片或办公文档。".into(),
+            (FileIsWebPage, En) => "This file is a web page (HTML), which cannot be accepted. Save or print it as PDF and upload that.".into(),
+            (FileIsWebPage, Ja) => "このファイルはウェブページ (HTML) のため、受け付けられません。PDF として保存または印刷してからアップロードしてください。".into(),
+            (FileIsWebPage, Vi) => "Tệp này là một trang web (HTML) nên không được chấp nhận. Hãy lưu hoặc in thành PDF rồi tải lên.".into(),
+            (FileIsWebPage, Zh) => "此文件是网页 (HTML)，无法接受。请将其保存或打印为 PDF 后上传。".into(),
+            (FileInfected, En) => "The virus scan found malware in this file; it was not accepted.".into(),
+            (FileInfected, Ja) => "ウイルス検査でこのファイルにマルウェアが見つかったため、受け付けられませんでした。".into(),
+            (FileInfected, Vi) => "Quét virus phát hiện mã độc trong tệp này; tệp không được chấp nhận.".into(),
+            (FileInfected, Zh) => "病毒扫描在此文件中发现恶意软件，文件未被接受。".into(),
+            (FileNotScanned, En) => "The file could not be checked for viruses just now; it was not accepted. Please try again in a few minutes.".into(),
+            (FileNotScanned, Ja) => "現在ファイルのウイルス検査ができないため、受け付けられませんでした。数分後にもう一度お試しください。".into(),
+            (FileNotScanned, Vi) => "Hiện không thể quét virus cho tệp này nên tệp chưa được nhận. Vui lòng thử lại sau vài phút.".into(),
+            (FileNotScanned, Zh) => "目前无法对文件进行病毒扫描，文件未被接受。请几分钟后重试。".into(),
             (EvidenceQuota(mb), En) => format!(
                 "With this file, the files of this questionnaire would exceed {mb} MB in total. Upload a smaller file, or replace a large one."
             ),

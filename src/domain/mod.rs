@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod countries;
 pub mod dates;
+pub mod evidence_type;
 pub mod exports;
 pub mod flag;
 pub mod flag_workflow;

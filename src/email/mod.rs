@@ -118,6 +118,26 @@ pub fn build_message_with(
     email: &Email,
     reply_to: Option<&str>,
 ) -> Result<Message, SendError> {
+    build_message_full(id, from, email, reply_to, &[])
+}
+
+/// A file sent with a message (the receipt PDF), made when the message is sent.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// [`build_message_with`] with files: `multipart/mixed` of the text (and HTML) and the
+/// attachments.
+pub fn build_message_full(
+    id: Uuid,
+    from: &Mailbox,
+    email: &Email,
+    reply_to: Option<&str>,
+    attachments: &[Attachment],
+) -> Result<Message, SendError> {
     let to: Mailbox = email
         .to
         .parse()
@@ -136,15 +156,33 @@ pub fn build_message_with(
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
         .body(email.text.clone());
-    let message = match &email.html {
-        Some(html) => builder.multipart(
-            MultiPart::alternative().singlepart(text).singlepart(
+    let body = email.html.as_ref().map(|html| {
+        MultiPart::alternative()
+            .singlepart(text.clone())
+            .singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
                     .body(html.clone()),
-            ),
-        ),
-        None => builder.singlepart(text),
+            )
+    });
+    let message = match (body, attachments.is_empty()) {
+        (Some(body), true) => builder.multipart(body),
+        (None, true) => builder.singlepart(text),
+        (body, false) => {
+            let mut mixed = match body {
+                Some(body) => MultiPart::mixed().multipart(body),
+                None => MultiPart::mixed().singlepart(text),
+            };
+            for a in attachments {
+                let content_type = ContentType::parse(a.content_type)
+                    .map_err(|e| SendError::Permanent(format!("attachment type: {e}")))?;
+                mixed = mixed.singlepart(
+                    lettre::message::Attachment::new(a.file_name.clone())
+                        .body(a.bytes.clone(), content_type),
+                );
+            }
+            builder.multipart(mixed)
+        }
     };
     message.map_err(|e| SendError::Permanent(e.to_string()))
 }

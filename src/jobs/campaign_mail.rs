@@ -246,3 +246,50 @@ fn render_invitation(
     .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;
     Ok((email, ctx.owner_email.clone()))
 }
+
+/// The receipt PDF for a receipt email, made now from the stored answers (in the
+/// language of the invitation when the questionnaire has it). `None` for other emails.
+pub(super) async fn receipt_attachment(
+    worker: &Worker,
+    ctx: &MailContext,
+) -> Option<Result<crate::email::Attachment, Failure>> {
+    if ctx.purpose.as_deref().and_then(Purpose::parse) != Some(Purpose::Receipt) {
+        return None;
+    }
+    let invitation = ctx.invitation.as_ref()?;
+    Some(make_receipt(worker, invitation).await)
+}
+
+async fn make_receipt(
+    worker: &Worker,
+    invitation: &crate::db::models::Invitation,
+) -> Result<crate::email::Attachment, Failure> {
+    let receipts = worker.receipts.as_ref().ok_or_else(|| {
+        Failure::Retry("this worker makes no receipt PDFs (no questionnaires or font)".into())
+    })?;
+    let doc = {
+        let mut conn = worker
+            .pool
+            .get()
+            .await
+            .map_err(|e| Failure::Retry(format!("database: {e}")))?;
+        crate::services::receipts::document(
+            &mut conn,
+            &receipts.registry,
+            invitation.response_id,
+            Some(invitation.language),
+        )
+        .await
+        .map_err(|e| Failure::Retry(format!("the receipt: {e}")))?
+        .ok_or_else(|| Failure::Permanent("not sent: the response is not submitted".into()))?
+    };
+    let file_name = doc.file_name();
+    let bytes = crate::services::receipts::pdf(receipts.font.clone(), doc)
+        .await
+        .map_err(|e| Failure::Retry(format!("the receipt PDF: {e}")))?;
+    Ok(crate::email::Attachment {
+        file_name,
+        content_type: "application/pdf",
+        bytes,
+    })
+}

@@ -203,6 +203,16 @@ pub struct Worker {
     pub sender_company: String,
     /// "Now" for the scheduler (reminders, escalation); tests set it.
     pub clock: Arc<dyn clock::Clock>,
+    /// The questionnaires and font the receipt email's PDF is made with; `None` in
+    /// workers that make no receipts (such a job is retried later).
+    pub receipts: Option<Receipts>,
+}
+
+/// What a worker needs to attach the receipt PDF to the receipt email.
+#[derive(Clone)]
+pub struct Receipts {
+    pub registry: Arc<crate::services::questionnaires::QuestionnaireRegistry>,
+    pub font: Arc<crate::receipt_pdf::FontSource>,
 }
 
 impl Worker {
@@ -224,7 +234,18 @@ impl Worker {
             link_keys: None,
             sender_company: "HRDD Survey".into(),
             clock: Arc::new(clock::SystemClock),
+            receipts: None,
         }
+    }
+
+    /// With the questionnaires and the font of receipt PDFs (the receipt email).
+    pub fn with_receipts(
+        mut self,
+        registry: Arc<crate::services::questionnaires::QuestionnaireRegistry>,
+        font: Arc<crate::receipt_pdf::FontSource>,
+    ) -> Worker {
+        self.receipts = Some(Receipts { registry, font });
+        self
     }
 
     /// With the keys and sender name that campaign emails need.

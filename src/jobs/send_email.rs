@@ -6,7 +6,7 @@ use super::{Claimed, Failure, Jobs, Kind, NewJob, Worker};
 use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
 use crate::db::DbError;
-use crate::email::{build_message_with, Email, SendError};
+use crate::email::{build_message_full, Email, SendError};
 use uuid::Uuid;
 
 /// Queues `email` (inside the caller's transaction); returns the job id, or `None` when
@@ -57,6 +57,12 @@ pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
     let Some(ctx) = ctx else {
         return Err(Failure::Permanent("no message for this job".into()));
     };
+    // The receipt email carries the receipt PDF, made now from the stored answers.
+    // Boxed: the receipt's future is large, and the worker may run on a small stack.
+    let attachments = match Box::pin(super::campaign_mail::receipt_attachment(worker, &ctx)).await {
+        Some(pdf) => vec![pdf?],
+        None => Vec::new(),
+    };
     // A campaign email with a personal link is rendered now; others go as stored.
     let (email, reply_to) = match super::campaign_mail::render(worker, &ctx) {
         Some(rendered) => rendered?,
@@ -71,7 +77,13 @@ pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
                 .filter(|_| ctx.purpose.as_deref() != Some("escalation")),
         ),
     };
-    let sent = match build_message_with(job.id, &worker.mailer.from, &email, reply_to.as_deref()) {
+    let sent = match build_message_full(
+        job.id,
+        &worker.mailer.from,
+        &email,
+        reply_to.as_deref(),
+        &attachments,
+    ) {
         Ok(message) => worker.mailer.transport.send(message).await,
         Err(e) => Err(e),
     };

@@ -4,6 +4,7 @@ pub mod account;
 pub mod api;
 pub mod health;
 pub mod pages;
+pub mod receipt;
 pub mod respondent;
 pub mod staff;
 
@@ -17,6 +18,7 @@ pub use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(respondent::configure)
+        .configure(receipt::configure)
         .configure(account::configure)
         .configure(staff::configure)
         .configure(pages::configure)

@@ -34,7 +34,7 @@ struct LangQuery {
 /// The link's session, read on the request's connection.
 /// A token that finds no link counts against the client's address
 /// (`auth::link_throttle`): 429 beyond the limit. A valid link is always served.
-async fn session(
+pub(super) async fn session(
     state: &AppState,
     conn: &mut crate::services::Conn,
     token: &str,
@@ -77,6 +77,7 @@ async fn show_form(
             receipt_id: response.id.to_string(),
             submitted_at: response.submitted_at,
             fingerprint: response.answers_sha256.as_deref().unwrap_or_default(),
+            pdf_url: format!("/r/{}/receipt.pdf?lang={}", token.as_str(), lang.code()),
         };
         return Ok(render(&receipt(&session, submission, &answers, lang))?);
     }
@@ -125,7 +126,9 @@ async fn post_form(
         session(&state, &mut conn, &token, &req).await?
     };
     let lang = chosen_lang(&session, query.lang.as_deref());
-    let (input, action) = read_form(payload).await?;
+    let (mut input, action) = read_form(payload).await?;
+    // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
+    crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
     let screen = screen(&state, &token, &session, lang);
     let presented = input
         .values
@@ -147,6 +150,7 @@ async fn post_form(
     let outcome = responses::save(
         &mut conn,
         &state.audit_key,
+        &state.jobs,
         state.settings.evidence_quota_mb,
         &session,
         &input,

@@ -77,14 +77,18 @@ pub fn page_key(row: &ResponseRow) -> (String, Uuid) {
     (row.organisation_name.clone(), row.response_id)
 }
 
-/// One page of flags (of a campaign, or all), in id order after `after`, each with
-/// the committee's decisions on it (in order).
+/// A flag as exported: the row, its assignee's email and the decisions on it (in order).
+pub type ExportedFlag = (FlagRow, Option<String>, Vec<DecisionRow>);
+
+/// One page of flags (of a campaign, or all), in id order after `after`.
 pub async fn flags_page(
     conn: &mut Conn,
     campaign_id: Option<Uuid>,
     after: Option<Uuid>,
-) -> Result<Vec<(FlagRow, Vec<DecisionRow>)>, AppError> {
+) -> Result<Vec<ExportedFlag>, AppError> {
     let rows = db::exports::flags_page(conn, campaign_id, after, PAGE).await?;
+    let assignees: Vec<Uuid> = rows.iter().filter_map(|r| r.assignee_id).collect();
+    let emails = db::exports::emails_of(conn, &assignees).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.flag.id).collect();
     let mut decisions: std::collections::HashMap<Uuid, Vec<DecisionRow>> = Default::default();
     for d in db::exports::decisions_of(conn, &ids).await? {
@@ -94,7 +98,8 @@ pub async fn flags_page(
         .into_iter()
         .map(|r| {
             let d = decisions.remove(&r.flag.id).unwrap_or_default();
-            (r, d)
+            let email = r.assignee_id.and_then(|a| emails.get(&a).cloned());
+            (r, email, d)
         })
         .collect())
 }

@@ -141,9 +141,11 @@ fn evidence_file_id(answer: &Value) -> Option<Uuid> {
 /// same transaction, and the response's files together may not exceed
 /// `evidence_quota_mb` (an upload over it is refused next to its field; the other
 /// answers are saved).
+#[allow(clippy::too_many_arguments)]
 pub async fn save(
     conn: &mut Conn,
     key: &AuditKey,
+    jobs: &crate::jobs::Jobs,
     evidence_quota_mb: u64,
     session: &LinkSession,
     input: &RawInput,
@@ -153,7 +155,7 @@ pub async fn save(
     let q = &session.version.questionnaire;
     let contact_id = session.contact.id;
     let response_id = session.response_id();
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             record_use(tx, session).await?;
             let response = db::responses::lock_response(tx, response_id).await?;
@@ -269,6 +271,9 @@ pub async fn save(
                 }),
             )
             .await?;
+            // The receipt email (with the PDF, made when it is sent) to the contact
+            // who submitted.
+            crate::jobs::campaign_mail::queue_receipt(tx, jobs, session.invitation.id).await?;
             Ok(SaveOutcome::Submitted {
                 response,
                 flags: rows.len(),
@@ -276,7 +281,11 @@ pub async fn save(
         }
         .scope_boxed()
     })
-    .await
+    .await?;
+    if matches!(outcome, SaveOutcome::Submitted { .. }) {
+        jobs.wake();
+    }
+    Ok(outcome)
 }
 
 /// The flags of a response.

@@ -103,6 +103,7 @@ pub fn flags_header() -> Vec<String> {
 /// One flag's row, with the question's label and the answer in `lang`.
 pub fn flags_cells(
     row: &FlagRow,
+    assignee: Option<&str>,
     decisions: &[DecisionRow],
     registry: &QuestionnaireRegistry,
     lang: Lang,
@@ -141,7 +142,7 @@ pub fn flags_cells(
         f.status.as_str().to_string(),
         f.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
         f.updated_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        row.assignee_email.clone().unwrap_or_default(),
+        assignee.unwrap_or_default().to_string(),
         row.decision_reason.clone().unwrap_or_default(),
         decisions
             .iter()

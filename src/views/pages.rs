@@ -53,6 +53,8 @@ pub struct ReceiptPage {
     pub receipt_id: String,
     pub submitted_at: String,
     pub fingerprint: String,
+    pub pdf_url: String,
+    pub t_pdf: String,
     /// (question label, answer text) in questionnaire order.
     pub answers: Vec<(String, String)>,
     pub t_receipt: String,

@@ -126,6 +126,8 @@ pub struct Submission<'a> {
     pub receipt_id: String,
     pub submitted_at: Option<DateTime<Utc>>,
     pub fingerprint: &'a str,
+    /// Where the receipt PDF is downloaded (`/r/{token}/receipt.pdf?lang=…`).
+    pub pdf_url: String,
 }
 
 /// The receipt: every visible question with its answer, in questionnaire order.
@@ -160,6 +162,8 @@ pub fn receipt(
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_default(),
         fingerprint: submission.fingerprint.to_string(),
+        pdf_url: submission.pdf_url,
+        t_pdf: crate::receipt_pdf::labels::label("download", lang).into(),
         answers: listed,
         t_receipt: ui("receipt", lang).into(),
         t_submitted_at: ui("submitted_at", lang).into(),

@@ -35,6 +35,23 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         404,
         404,
     ),
+    ("GET", "/r/{token}/receipt.pdf", 404, "APCV", 404, 404),
+    (
+        "GET",
+        "/staff/responses/{id}/receipt.pdf",
+        303,
+        "APCV",
+        404,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/responses/{id}/evidence/{file_id}",
+        303,
+        "APCV",
+        404,
+        403,
+    ),
     ("GET", "/staff", 303, "APCV", 200, 403),
     ("GET", "/account/password", 303, "APCV", 200, 403),
     ("POST", "/account/password", 303, "APCV", 200, 403),
@@ -302,6 +319,10 @@ async fn call(
         }
         "/r/{token}" => fx.link.clone(),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        "/r/{token}/receipt.pdf" => format!("{}/receipt.pdf", fx.link),
+        "/staff/responses/{id}/receipt.pdf" | "/staff/responses/{id}/evidence/{file_id}" => pattern
+            .replace("{id}", &fx.response)
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let (u, _) = accounts::create_user(
                 &mut conn,
@@ -687,6 +708,10 @@ async fn concrete(app: &TestApp, fx: &Fixture, pattern: &str) -> String {
         }
         "/r/{token}" => fx.link.clone(),
         "/r/{token}/evidence/{file_id}" => format!("{}/evidence/{}", fx.link, uuid::Uuid::new_v4()),
+        "/r/{token}/receipt.pdf" => format!("{}/receipt.pdf", fx.link),
+        "/staff/responses/{id}/receipt.pdf" | "/staff/responses/{id}/evidence/{file_id}" => pattern
+            .replace("{id}", &fx.response)
+            .replace("{file_id}", &uuid::Uuid::new_v4().to_string()),
         "/staff/users/{id}/role" | "/staff/users/{id}/disable" | "/staff/users/{id}/enable" => {
             let email = format!("victim-{}@example.com", uuid::Uuid::new_v4().simple());
             let (u, _) = accounts::create_user(

@@ -245,9 +245,11 @@ pub(crate) fn text_body(message: &str) -> String {
     }) {
         let part = message
             .split(&format!("--{boundary}"))
+            .skip(1)
             .find(|p| {
-                header(p.trim_start_matches('\n'), "Content-Type")
-                    .is_some_and(|t| t.starts_with("text/plain"))
+                header(p.trim_start_matches('\n'), "Content-Type").is_some_and(|t| {
+                    t.starts_with("text/plain") || t.starts_with("multipart/alternative")
+                })
             })
             .expect("a text/plain part");
         return text_body(part.trim_start_matches('\n'));
@@ -284,7 +286,7 @@ pub(crate) fn text_body(message: &str) -> String {
 }
 
 /// Standard base64, whitespace ignored (lettre encodes mostly non-ASCII text so).
-fn decode_base64(text: &str) -> Vec<u8> {
+pub(crate) fn decode_base64(text: &str) -> Vec<u8> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = Vec::new();
     let (mut acc, mut bits) = (0u32, 0);

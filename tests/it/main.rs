@@ -30,6 +30,7 @@ mod organisations;
 mod outbox_viewer;
 mod plans;
 mod reassessments;
+mod receipt;
 mod respondent;
 mod respondent_flow;
 mod risk_rules;

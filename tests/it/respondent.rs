@@ -617,7 +617,7 @@ async fn an_exe_upload_is_refused_next_to_the_field_in_the_respondents_language(
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains(r#"<p class="error" id="e-policy">PDF、画像、Office 文書をアップロードしてください。</p>"#),
+        html.contains(r#"<p class="error" id="e-policy">このファイルは文書ではなくプログラムのため、受け付けられません。PDF、画像、Office 文書をアップロードしてください。</p>"#),
         "{html}"
     );
     let answers = stored(&app, response).await;

@@ -279,10 +279,10 @@ async fn export_flags(
         Box::pin(async move {
             let mut conn = pool.get().await.map_err(|e| AppError::Internal(e.into()))?;
             let page = exports::flags_page(&mut conn, campaign, after).await?;
-            let key = page.last().map(|(r, _)| r.flag.id);
+            let key = page.last().map(|(r, _, _)| r.flag.id);
             let rows = page
                 .iter()
-                .map(|(r, d)| files::flags_cells(r, d, &state.registry, lang))
+                .map(|(r, a, d)| files::flags_cells(r, a.as_deref(), d, &state.registry, lang))
                 .collect();
             Ok((rows, key))
         })

@@ -1,0 +1,188 @@
+//! The receipt's font: one OpenType file or collection with Japanese, Chinese and
+//! Vietnamese glyphs (Debian's `fonts-noto-cjk`, `NotoSansCJK-Regular.ttc`, by default;
+//! `HRDD_PDF_FONT` names another). Nothing is downloaded: start-up only checks that the
+//! file is there and is a font ([`FontSource::check`]); it is read and its coverage
+//! checked when the first receipt is made, and then kept (one read per process).
+
+use super::layout::Measure;
+use super::PdfError;
+use crate::domain::i18n::Lang;
+use rustybuzz::ttf_parser;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// Where Debian's `fonts-noto-cjk` puts the sans-serif collection.
+pub const DEFAULT_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+
+/// Characters every receipt font must have: kana, a Han character, Vietnamese letters.
+const REQUIRED: &str = "あア漢ệƯđẫ";
+
+/// What to tell an operator whose font does not do.
+const FIX: &str = "install Debian's fonts-noto-cjk (NotoSansCJK-Regular.ttc) or set HRDD_PDF_FONT to an OpenType font or collection with Japanese and Vietnamese glyphs";
+
+/// The font file named by the settings, read on first use.
+pub struct FontSource {
+    path: PathBuf,
+    loaded: OnceLock<Result<Arc<ReceiptFont>, String>>,
+}
+
+impl std::fmt::Debug for FontSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FontSource")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl FontSource {
+    /// Checks that `path` is a readable font file (its first bytes), without reading it
+    /// all: a missing font stops start-up with what to do.
+    pub fn check(path: &Path) -> Result<FontSource, PdfError> {
+        use std::io::Read;
+        let mut magic = [0u8; 4];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .map_err(|e| {
+                PdfError::Font(format!(
+                    "the receipt PDF font {} cannot be read ({e}): {FIX}",
+                    path.display()
+                ))
+            })?;
+        if !matches!(&magic, b"ttcf" | b"OTTO" | b"true" | [0, 1, 0, 0]) {
+            return Err(PdfError::Font(format!(
+                "the receipt PDF font {} is not an OpenType/TrueType font: {FIX}",
+                path.display()
+            )));
+        }
+        Ok(FontSource {
+            path: path.to_path_buf(),
+            loaded: OnceLock::new(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The font, read and checked once.
+    pub fn get(&self) -> Result<Arc<ReceiptFont>, PdfError> {
+        self.loaded
+            .get_or_init(|| {
+                ReceiptFont::load(&self.path)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(PdfError::Font)
+    }
+}
+
+/// A font file's bytes and the face to use per language.
+pub struct ReceiptFont {
+    data: Arc<Vec<u8>>,
+    /// Face for Japanese, Vietnamese and English (a "JP" face in a CJK collection).
+    default_face: u32,
+    /// Face for Chinese (an "SC" face), else the default.
+    chinese_face: u32,
+}
+
+impl ReceiptFont {
+    /// Reads `path` and checks that its face has every [`REQUIRED`] character.
+    pub fn load(path: &Path) -> Result<ReceiptFont, PdfError> {
+        let data = std::fs::read(path).map_err(|e| {
+            PdfError::Font(format!(
+                "the receipt PDF font {} cannot be read ({e}): {FIX}",
+                path.display()
+            ))
+        })?;
+        Self::from_bytes(data, &path.display().to_string())
+    }
+
+    /// A font from its bytes (`name` for messages).
+    pub fn from_bytes(data: Vec<u8>, name: &str) -> Result<ReceiptFont, PdfError> {
+        let faces = ttf_parser::fonts_in_collection(&data).unwrap_or(1);
+        let family = |index: u32| -> Option<String> {
+            let face = ttf_parser::Face::parse(&data, index).ok()?;
+            face.names()
+                .into_iter()
+                .filter(|n| n.name_id == ttf_parser::name_id::FAMILY)
+                .find_map(|n| n.to_string())
+        };
+        let families: Vec<Option<String>> = (0..faces).map(family).collect();
+        if families.iter().all(Option::is_none) {
+            return Err(PdfError::Font(format!(
+                "the receipt PDF font {name} cannot be parsed: {FIX}"
+            )));
+        }
+        let find = |suffix: &str| {
+            families
+                .iter()
+                .position(|f| f.as_deref().is_some_and(|f| f.ends_with(suffix)))
+                .and_then(|i| u32::try_from(i).ok())
+        };
+        let default_face = find(" JP").unwrap_or(0);
+        let chinese_face = find(" SC").unwrap_or(default_face);
+        let face = ttf_parser::Face::parse(&data, default_face).map_err(|e| {
+            PdfError::Font(format!(
+                "the receipt PDF font {name} cannot be parsed ({e}): {FIX}"
+            ))
+        })?;
+        let missing: String = REQUIRED
+            .chars()
+            .filter(|c| face.glyph_index(*c).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(PdfError::Font(format!(
+                "the receipt PDF font {name} has no glyph for {missing:?}: {FIX}"
+            )));
+        }
+        Ok(ReceiptFont {
+            data: Arc::new(data),
+            default_face,
+            chinese_face,
+        })
+    }
+
+    /// The font's face for `lang`, as krilla embeds it (subset to the glyphs used).
+    pub(super) fn pdf_font(&self, lang: Lang) -> Result<krilla::text::Font, PdfError> {
+        krilla::text::Font::new(self.data.clone().into(), self.face(lang))
+            .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be embedded".into()))
+    }
+
+    pub(super) fn face(&self, lang: Lang) -> u32 {
+        match lang {
+            Lang::Zh => self.chinese_face,
+            _ => self.default_face,
+        }
+    }
+
+    /// Measures text as it will be drawn (shaped with the same face).
+    pub(super) fn shaper(&self, lang: Lang) -> Result<Shaper<'_>, PdfError> {
+        let face = rustybuzz::Face::from_slice(&self.data, self.face(lang))
+            .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be shaped".into()))?;
+        Ok(Shaper { face })
+    }
+}
+
+/// Text widths from the shaped glyphs' advances.
+pub(super) struct Shaper<'a> {
+    face: rustybuzz::Face<'a>,
+}
+
+impl Measure for Shaper<'_> {
+    fn width(&self, text: &str, size: f32) -> f32 {
+        if text.is_empty() {
+            return 0.0;
+        }
+        let mut buffer = rustybuzz::UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        let shaped = rustybuzz::shape(&self.face, &[], buffer);
+        let units: i64 = shaped
+            .glyph_positions()
+            .iter()
+            .map(|p| i64::from(p.x_advance))
+            .sum();
+        units as f32 * size / self.face.units_per_em() as f32
+    }
+}

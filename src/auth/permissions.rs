@@ -178,6 +178,26 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/staff/flags", Access::Needs(Permission::ViewFlags)),
     (
+        "POST",
+        "/staff/flags/assign",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "GET",
+        "/staff/heatmap",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/dashboard",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/organisations/{id}/responses",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
         "GET",
         "/staff/flags/{id}",
         Access::Needs(Permission::ViewFlags),

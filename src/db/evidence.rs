@@ -58,3 +58,40 @@ pub async fn find_evidence_of(
         .await
         .optional()
 }
+
+/// An evidence file as listed for staff (never its content).
+#[derive(Debug, Clone, Queryable)]
+pub struct EvidenceListed {
+    pub response_id: Uuid,
+    pub id: Uuid,
+    pub question_id: String,
+    pub file_name: String,
+    pub size_bytes: i32,
+    pub sha256: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The evidence files of several responses, by question and upload time.
+pub async fn listed_of_responses(
+    conn: &mut Conn,
+    response_ids: &[Uuid],
+) -> QueryResult<Vec<EvidenceListed>> {
+    evidence_files::table
+        .filter(evidence_files::response_id.eq_any(response_ids))
+        .order((
+            evidence_files::response_id.asc(),
+            evidence_files::question_id.asc(),
+            evidence_files::created_at.asc(),
+        ))
+        .select((
+            evidence_files::response_id,
+            evidence_files::id,
+            evidence_files::question_id,
+            evidence_files::file_name,
+            evidence_files::size_bytes,
+            evidence_files::sha256,
+            evidence_files::created_at,
+        ))
+        .load(conn)
+        .await
+}

@@ -116,3 +116,20 @@ pub async fn find_with_work(conn: &mut Conn, id: Uuid) -> QueryResult<Option<(Fl
         .await
         .optional()
 }
+
+/// The flags of several responses with their committee state, worst first.
+pub async fn with_work_of_responses(
+    conn: &mut Conn,
+    response_ids: &[Uuid],
+) -> QueryResult<Vec<(Flag, FlagWork)>> {
+    flags::table
+        .filter(flags::response_id.eq_any(response_ids))
+        .order((
+            flags::queue_rank.asc(),
+            flags::created_at.asc(),
+            flags::id.asc(),
+        ))
+        .select((Flag::as_select(), FlagWork::as_select()))
+        .load(conn)
+        .await
+}

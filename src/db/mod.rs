@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod exports;
 pub mod flag_comments;
 pub mod flag_decisions;
+pub mod flag_queue;
 pub mod flags;
 pub mod inherent_risk;
 pub mod invitations;

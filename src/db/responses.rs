@@ -163,3 +163,21 @@ pub async fn replace_answers(
     .await?;
     Ok(())
 }
+
+/// An organisation's responses with their campaigns, oldest campaign first.
+pub async fn of_organisation(
+    conn: &mut Conn,
+    organisation_id: uuid::Uuid,
+) -> QueryResult<Vec<(Response, Campaign)>> {
+    responses::table
+        .inner_join(campaigns::table)
+        .filter(responses::organisation_id.eq(organisation_id))
+        .order((
+            campaigns::created_at.asc(),
+            campaigns::id.asc(),
+            responses::created_at.asc(),
+        ))
+        .select((Response::as_select(), Campaign::as_select()))
+        .load(conn)
+        .await
+}

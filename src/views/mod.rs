@@ -3,8 +3,10 @@
 
 pub mod data;
 pub mod exports;
+pub mod flag_queue;
 pub mod flags;
 pub mod form;
+pub mod org_history;
 pub mod organisations;
 pub mod outbox;
 pub mod pages;

@@ -4,13 +4,10 @@
 use super::staff::{action, role_options, FormField, HomePage, Row, StaffNav, TablePage, Tile};
 use crate::auth::permissions::{Permission, Role};
 use crate::auth::principal::StaffUser;
-use crate::domain::i18n::Lang;
-use crate::domain::indicator::Indicator;
 use crate::services::accounts::{ApiToken, User};
 use crate::services::audit::AuditLog;
 use crate::services::jobs::Job;
-use crate::services::listings::{CampaignRow, FlagRow, Overview};
-use crate::services::questionnaires::QuestionnaireRegistry;
+use crate::services::listings::{CampaignRow, Overview};
 
 const MINUTES: &str = "%Y-%m-%d %H:%M";
 
@@ -44,7 +41,7 @@ pub fn home(user: &StaffUser, o: &Overview) -> HomePage {
         (
             "Critical open flags",
             o.critical_open_flags,
-            "/staff/flags",
+            "/staff/flags?band=critical",
             Permission::ViewFlags,
         ),
     ];
@@ -184,61 +181,6 @@ pub fn campaigns(user: &StaffUser, list: Vec<CampaignRow>) -> TablePage {
         "Deadline",
         "Status",
         "Submitted / invited organisations",
-    ])
-}
-
-/// Flags, worst first, with the question and the rule's explanation in the
-/// questionnaire's default language.
-pub fn flags(user: &StaffUser, registry: &QuestionnaireRegistry, list: Vec<FlagRow>) -> TablePage {
-    let rows = list
-        .into_iter()
-        .map(|f| {
-            let version = registry.get(f.template_version_id);
-            let question = version
-                .as_ref()
-                .and_then(|v| v.questionnaire.find(&f.question_id));
-            let lang = version
-                .as_ref()
-                .map(|v| v.questionnaire.default_lang())
-                .unwrap_or(Lang::En);
-            let why = question
-                .and_then(|q| q.risk.get(f.rule_index as usize))
-                .map(|r| r.explanation.get(lang).to_string())
-                .unwrap_or_default();
-            let indicator = Indicator::parse(&f.indicator)
-                .map(|i| i.name().to_string())
-                .unwrap_or(f.indicator.clone());
-            Row::cells(vec![
-                if f.critical {
-                    format!("{} (trigger)", f.band)
-                } else {
-                    f.band.to_string()
-                },
-                format!("{} = {}×{}", f.score, f.severity, f.likelihood),
-                format!("{} ({}) · {}", f.organisation, f.country, f.campaign),
-                indicator,
-                question
-                    .map(|q| q.label.get(lang).to_string())
-                    .unwrap_or(f.question_id.clone()),
-                why,
-                f.status.label(),
-                f.created_at.format("%Y-%m-%d").to_string(),
-            ])
-        })
-        .collect();
-    TablePage {
-        rows,
-        ..TablePage::new(user, "/staff/flags", "Flags", "Answers that show risk, worst first. Score = severity × likelihood; a critical trigger is critical regardless of the score.")
-    }
-    .headers(&[
-        "Band",
-        "Score",
-        "Organisation",
-        "Indicator",
-        "Question",
-        "Why",
-        "Status",
-        "Raised",
     ])
 }
 

@@ -156,6 +156,18 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/campaigns", 303, "APCV", 200, 403),
     ("GET", "/staff/flags", 303, "APCV", 200, 403),
     ("GET", "/staff/flags/{id}", 303, "APCV", 200, 403),
+    // Nothing ticked and no member chosen: refused naming the field.
+    ("POST", "/staff/flags/assign", 303, "AC", 422, 403),
+    ("GET", "/staff/heatmap", 303, "APCV", 200, 403),
+    ("GET", "/staff/dashboard", 303, "APCV", 200, 403),
+    (
+        "GET",
+        "/staff/organisations/{id}/responses",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
     // A decision without the page's version: refused as invalid, nothing written.
     ("POST", "/staff/flags/{id}/decide", 303, "AC", 422, 403),
     ("POST", "/staff/flags/{id}/comments", 303, "APC", 303, 403),

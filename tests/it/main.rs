@@ -18,6 +18,7 @@ mod database;
 mod embedded;
 mod evidence;
 mod exports;
+mod flag_queue;
 mod flags;
 mod helpers;
 mod inherent_risk;

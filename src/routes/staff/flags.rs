@@ -1,7 +1,6 @@
-//! The committee's flags: the queue, one flag's page, decisions, comments and bulk
-//! assignment. Every decision goes through `services::flags::transition`.
+//! One flag's page, its decisions and comments (the queue is in `flag_queue`). Every decision goes through `services::flags::transition`.
 
-use super::{path_id, Table};
+use super::path_id;
 use crate::auth::principal::StaffUser;
 use crate::domain::flag_workflow::{Action, ActionKind};
 use crate::error::AppError;
@@ -15,18 +14,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(flags_page)
-        .service(flag)
-        .service(decide)
-        .service(add_comment);
-}
-
-#[get("/staff/flags")]
-async fn flags_page(
-    state: web::Data<AppState>,
-    user: StaffUser,
-) -> Result<HttpResponse, PageError> {
-    Table::Flags.show(&state, &user).await
+    cfg.service(flag).service(decide).service(add_comment);
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@
 mod audit;
 mod campaigns;
 mod exports;
+mod flag_queue;
 mod flags;
 mod home;
 mod inherent_risk;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(tokens::configure)
         .configure(organisations::configure)
         .configure(campaigns::configure)
+        .configure(flag_queue::configure)
         .configure(flags::configure)
         .configure(audit::configure)
         .configure(jobs::configure)
@@ -50,7 +52,6 @@ enum Table {
     Users,
     ApiTokens,
     Campaigns,
-    Flags,
     Audit,
 }
 
@@ -67,7 +68,6 @@ impl Table {
             Table::Users => tables::users(user, accounts::list_users(c).await?),
             Table::ApiTokens => tables::api_tokens(user, accounts::list_api_tokens(c).await?),
             Table::Campaigns => tables::campaigns(user, listings::campaigns(c).await?),
-            Table::Flags => tables::flags(user, &state.registry, listings::flags(c).await?),
             Table::Audit => tables::audit(
                 user,
                 crate::services::audit::recent(c, &state.audit_key, 200).await?,

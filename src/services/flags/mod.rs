@@ -7,7 +7,9 @@
 //! writes nothing. Other services that must decide inside their own transaction (the
 //! clarification round trip, corrective action plans) call [`transition_in`].
 
+pub mod organisation;
 pub mod page;
+pub mod queue;
 
 use crate::db::audit::{self, Actor};
 use crate::db::models::{FlagComment, FlagDecision, FlagWork};

@@ -1,0 +1,62 @@
+//! What the committee reads about one organisation: every response (campaign by
+//! campaign) with all its answers, its flags and their state, and its evidence. The
+//! year-over-year diff is computed in the view from consecutive responses.
+
+use crate::db::evidence::EvidenceListed;
+use crate::db::models::{Campaign, Flag, FlagWork, Organisation, Response};
+use crate::db::{evidence, flags, organisations, responses};
+use crate::domain::answers::Answers;
+use crate::error::AppError;
+use crate::services::Conn;
+use uuid::Uuid;
+
+/// One response with everything shown for it.
+pub struct ResponseRecord {
+    pub response: Response,
+    pub campaign: Campaign,
+    pub answers: Answers,
+    pub flags: Vec<(Flag, FlagWork)>,
+    pub evidence: Vec<EvidenceListed>,
+}
+
+/// An organisation's responses, oldest campaign first.
+pub struct OrganisationHistory {
+    pub organisation: Organisation,
+    pub responses: Vec<ResponseRecord>,
+}
+
+pub async fn history(
+    conn: &mut Conn,
+    organisation_id: Uuid,
+) -> Result<OrganisationHistory, AppError> {
+    let organisation = organisations::find_organisation(conn, organisation_id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))?;
+    let rows = responses::of_organisation(conn, organisation_id).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id).collect();
+    let mut all_flags = flags::with_work_of_responses(conn, &ids).await?;
+    let mut all_evidence = evidence::listed_of_responses(conn, &ids).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (response, campaign) in rows {
+        let answers = responses::load_answers(conn, response.id).await?;
+        let (mine, rest): (Vec<_>, Vec<_>) = all_flags
+            .into_iter()
+            .partition(|(f, _)| f.response_id == response.id);
+        all_flags = rest;
+        let (files, rest): (Vec<_>, Vec<_>) = all_evidence
+            .into_iter()
+            .partition(|e| e.response_id == response.id);
+        all_evidence = rest;
+        out.push(ResponseRecord {
+            response,
+            campaign,
+            answers,
+            flags: mine,
+            evidence: files,
+        });
+    }
+    Ok(OrganisationHistory {
+        organisation,
+        responses: out,
+    })
+}

@@ -1,0 +1,184 @@
+//! The committee's page of one organisation: each response with all its answers, the
+//! flagged ones highlighted with the rule's explanation, the evidence, and what changed
+//! since the organisation's previous submitted response (`staff/org_responses.html`).
+
+use super::respondent::answer_text;
+use super::staff::StaffNav;
+use crate::auth::principal::StaffUser;
+use crate::domain::i18n::Lang;
+use crate::domain::indicator::Indicator;
+use crate::domain::states::ResponseStatus;
+use crate::services::flags::organisation::{OrganisationHistory, ResponseRecord};
+use crate::services::questionnaires::QuestionnaireRegistry;
+use askama::Template;
+
+/// A flag beside its answer.
+pub struct FlagNote {
+    pub id: String,
+    pub band: String,
+    pub indicator: String,
+    pub explanation: String,
+    pub status: String,
+}
+
+/// One question's line.
+pub struct AnswerLine {
+    pub question_id: String,
+    pub label: String,
+    pub answer: String,
+    pub flags: Vec<FlagNote>,
+    pub evidence: Vec<String>,
+    /// The previous response's answer, when it differs from this one.
+    pub before: Option<String>,
+}
+
+/// One response.
+pub struct ResponseBlock {
+    pub anchor: String,
+    pub campaign: String,
+    pub questionnaire: String,
+    pub status: String,
+    pub submitted: String,
+    pub flag_count: usize,
+    pub compared_with: String,
+    pub changed: usize,
+    pub lines: Vec<AnswerLine>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/org_responses.html")]
+pub struct OrgResponsesPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub organisation_id: String,
+    pub place: String,
+    pub blocks: Vec<ResponseBlock>,
+}
+
+fn block(
+    registry: &QuestionnaireRegistry,
+    r: &ResponseRecord,
+    previous: Option<&ResponseRecord>,
+) -> ResponseBlock {
+    let version = registry.get(r.campaign.template_version_id);
+    let previous_version = previous.and_then(|p| registry.get(p.campaign.template_version_id));
+    let mut lines = Vec::new();
+    let mut questionnaire = String::from("(questionnaire not loaded)");
+    if let Some(v) = version.as_ref() {
+        let q = &v.questionnaire;
+        let lang = r.response.language.unwrap_or(q.default_lang());
+        let lang = if q.languages.contains(&lang) {
+            lang
+        } else {
+            q.default_lang()
+        };
+        questionnaire = format!("{} v{}", q.title.get(lang), q.version);
+        for question in q.questions() {
+            let value = r.answers.get(&question.id);
+            let answer = value
+                .map(|v| answer_text(question, v, lang))
+                .unwrap_or_else(|| "(not answered)".into());
+            let before = previous.and_then(|p| {
+                let old = p.answers.get(&question.id);
+                if old == value {
+                    return None;
+                }
+                let old_question = previous_version
+                    .as_ref()
+                    .and_then(|pv| pv.questionnaire.find(&question.id))
+                    .unwrap_or(question);
+                Some(
+                    old.map(|o| answer_text(old_question, o, lang))
+                        .unwrap_or_else(|| "(not answered)".into()),
+                )
+            });
+            let flags = r
+                .flags
+                .iter()
+                .filter(|(f, _)| f.question_id == question.id)
+                .map(|(f, w)| FlagNote {
+                    id: f.id.to_string(),
+                    band: f.band.to_string(),
+                    indicator: Indicator::parse(&f.indicator)
+                        .map(|i| i.name().to_string())
+                        .unwrap_or(f.indicator.clone()),
+                    explanation: question
+                        .risk
+                        .get(f.rule_index as usize)
+                        .map(|rule| rule.explanation.get(lang).to_string())
+                        .unwrap_or_default(),
+                    status: w.status.label(),
+                })
+                .collect();
+            let evidence = r
+                .evidence
+                .iter()
+                .filter(|e| e.question_id == question.id)
+                .map(|e| {
+                    format!(
+                        "{} ({} KB, SHA-256 {}…, {})",
+                        e.file_name,
+                        (e.size_bytes + 1023) / 1024,
+                        &e.sha256[..12.min(e.sha256.len())],
+                        e.created_at.format("%Y-%m-%d")
+                    )
+                })
+                .collect();
+            lines.push(AnswerLine {
+                question_id: question.id.clone(),
+                label: question.label.get(lang).to_string(),
+                answer,
+                flags,
+                evidence,
+                before,
+            });
+        }
+    }
+    ResponseBlock {
+        anchor: r.response.id.to_string(),
+        campaign: r.campaign.name.clone(),
+        questionnaire,
+        status: r.response.status.to_string(),
+        submitted: r
+            .response
+            .submitted_at
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|| "not submitted".into()),
+        flag_count: r.flags.len(),
+        compared_with: previous
+            .map(|p| p.campaign.name.clone())
+            .unwrap_or_default(),
+        changed: lines.iter().filter(|l| l.before.is_some()).count(),
+        lines,
+    }
+}
+
+/// Newest response first; each compared with the submitted response before it.
+pub fn org_responses_page(
+    user: &StaffUser,
+    registry: &QuestionnaireRegistry,
+    h: OrganisationHistory,
+) -> OrgResponsesPage {
+    let mut blocks = Vec::new();
+    let mut previous: Option<&ResponseRecord> = None;
+    for r in &h.responses {
+        blocks.push(block(registry, r, previous));
+        if r.response.status == ResponseStatus::Submitted {
+            previous = Some(r);
+        }
+    }
+    blocks.reverse();
+    OrgResponsesPage {
+        lang: Lang::En.code().into(),
+        title: format!("{}: responses and history", h.organisation.name),
+        nav: StaffNav::new(user, "/staff/organisations"),
+        organisation_id: h.organisation.id.to_string(),
+        place: format!(
+            "{}, {}",
+            h.organisation.kind.label(),
+            h.organisation.country
+        ),
+        blocks,
+    }
+}

@@ -108,11 +108,13 @@ pub async fn flags(
             WHERE o.external_ref LIKE $1 || '-' || $2 || '-%'), \
          qs AS (SELECT qid, n FROM unnest($3::text[]) WITH ORDINALITY AS t(qid, n)), \
          picks AS ( \
-            SELECT i, 1 + floor(random() * 5)::int AS s, 1 + floor(random() * 5)::int AS l, \
+            SELECT i, 1 + i % t.total AS rn, 1 + (i / t.total) % cardinality($3::text[]) AS qn, \
+                   (i / (t.total * cardinality($3::text[])))::int AS rule, \
+                   1 + floor(random() * 5)::int AS s, 1 + floor(random() * 5)::int AS l, \
                    random() < 0.03 AS ko, random() AS st, random() AS age \
-            FROM generate_series(0, $4 - 1) AS i) \
+            FROM generate_series(0, $4 - 1) AS i CROSS JOIN (SELECT count(*) AS total FROM rs) t) \
          INSERT INTO flags (id, response_id, question_id, rule_index, indicator, severity, likelihood, score, band, critical, answer, status, created_at, updated_at) \
-         SELECT gen_random_uuid(), rs.id, qs.qid, (p.i / (rs.total * cardinality($3::text[])))::int, \
+         SELECT gen_random_uuid(), rs.id, qs.qid, p.rule, \
                 (ARRAY['abuse_of_vulnerability','deception','restriction_of_movement','isolation', \
                        'physical_and_sexual_violence','intimidation_and_threats','retention_of_identity_documents', \
                        'withholding_of_wages','debt_bondage','abusive_working_and_living_conditions', \
@@ -125,8 +127,8 @@ pub async fn flags(
                        'corrective_action_required','closed'])[1 + floor(p.st * 8)::int], \
                 now() - p.age * interval '400 days', now() \
          FROM picks p \
-         JOIN rs ON rs.rn = 1 + p.i % rs.total \
-         JOIN qs ON qs.n = 1 + (p.i / rs.total) % cardinality($3::text[])",
+         JOIN rs ON rs.rn = p.rn \
+         JOIN qs ON qs.n = p.qn",
     )
     .bind::<Text, _>(MARK)
     .bind::<Text, _>(run)

@@ -10,6 +10,8 @@ use hrdd_survey::{demo, startup, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cli_data;
+
 #[derive(Parser)]
 #[command(
     name = "hrdd-survey",
@@ -46,6 +48,38 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Inherent country/sector risk: the operator's table.
+    InherentRisk {
+        #[command(subcommand)]
+        command: cli_data::InherentRiskCommand,
+    },
+    /// Re-score stored responses.
+    Rescore {
+        /// Compare the re-scored flags with the stored ones; exit 1 if any differ.
+        #[arg(long, required = true)]
+        check: bool,
+        /// Only the first N submitted responses (by id).
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Write ILLUSTRATIVE bulk data for benchmarks (set-based SQL): organisations with
+    /// one submitted response each, answers and random flags. Never on a real database.
+    Seed {
+        #[arg(long, default_value_t = 50_000)]
+        organisations: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        answers: i64,
+        #[arg(long, default_value_t = 100_000)]
+        flags: i64,
+        /// Questionnaire id (default: the first stored).
+        #[arg(long)]
+        questionnaire: Option<String>,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: cli_data::AuditCommand,
     },
 }
 
@@ -93,16 +127,33 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
+        let done = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
         match command {
-            Command::Serve { demo } => serve(settings, demo).await,
-            Command::Worker => worker(settings).await,
-            Command::Migrate => migrate(settings).await,
-            Command::User { command } => user(settings, command).await,
+            Command::Serve { demo } => done(serve(settings, demo).await),
+            Command::Worker => done(worker(settings).await),
+            Command::Migrate => done(migrate(settings).await),
+            Command::User { command } => done(user(settings, command).await),
+            Command::InherentRisk { command } => cli_data::inherent_risk(settings, command).await,
+            Command::Rescore { check: _, limit } => cli_data::rescore(settings, limit).await,
+            Command::Audit { command } => cli_data::audit(settings, command).await,
+            Command::Seed {
+                organisations,
+                answers,
+                flags,
+                questionnaire,
+            } => {
+                let size = hrdd_survey::services::seed::SeedSize {
+                    organisations,
+                    answers,
+                    flags,
+                };
+                cli_data::seed(settings, size, questionnaire).await
+            }
             Command::CheckTemplates { .. } => unreachable!("handled above"),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("hrdd-survey: {e:#}");
             ExitCode::FAILURE
@@ -171,10 +222,10 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
 
 /// Runs `work` with the database (the configured one or the embedded server, which is
 /// stopped afterwards whatever the outcome).
-async fn with_database(
+async fn with_database<T>(
     settings: &Settings,
-    work: impl AsyncFnOnce(&str) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+    work: impl AsyncFnOnce(&str) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let database = startup::prepare_database(settings).await?;
     let result = work(&database.url).await;
     if let Some(pg) = &database.embedded {

@@ -342,6 +342,46 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageJobs),
     ),
     (
+        "GET",
+        "/staff/exports",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/exports/responses",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/exports/flags",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/reassessments",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/reassessments",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
+        "GET",
+        "/staff/reassessments/{id}",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
+        "/staff/inherent-risk",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "POST",
+        "/staff/inherent-risk",
+        Access::Needs(Permission::ManageRiskData),
+    ),
+    (
         "POST",
         "/api/v1/organisations",
         Access::Needs(Permission::ManageOrganisations),

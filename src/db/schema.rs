@@ -504,3 +504,86 @@ diesel::table! {
         answers -> Nullable<Int4>,
     }
 }
+// Inherent country/sector risk and re-assessments (issue 10, items 5 and 6).
+diesel::table! {
+    inherent_risk_versions (id) {
+        id -> Uuid,
+        version -> Int4,
+        file_name -> Nullable<Text>,
+        row_count -> Int4,
+        sha256 -> Text,
+        imported_by -> Nullable<Uuid>,
+        imported_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    inherent_risk_rows (version_id, country, sector) {
+        version_id -> Uuid,
+        country -> Text,
+        sector -> Text,
+        value -> Int2,
+        source -> Text,
+        year -> Int4,
+    }
+}
+
+diesel::table! {
+    response_inherent_risk (response_id) {
+        response_id -> Uuid,
+        version_id -> Uuid,
+        country -> Text,
+        sector -> Text,
+        value -> Int2,
+    }
+}
+
+diesel::table! {
+    reassessments (id) {
+        id -> Uuid,
+        campaign_id -> Uuid,
+        template_version_id -> Uuid,
+        inherent_version_id -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        response_count -> Int4,
+        flag_count -> Int4,
+    }
+}
+
+diesel::table! {
+    reassessment_flags (reassessment_id, response_id, question_id, rule_index) {
+        reassessment_id -> Uuid,
+        response_id -> Uuid,
+        question_id -> Text,
+        rule_index -> Int4,
+        indicator -> Text,
+        severity -> Int2,
+        likelihood -> Int2,
+        score -> Int2,
+        band -> Text,
+        critical -> Bool,
+        answer -> Jsonb,
+    }
+}
+
+diesel::joinable!(inherent_risk_rows -> inherent_risk_versions (version_id));
+diesel::joinable!(response_inherent_risk -> inherent_risk_versions (version_id));
+diesel::joinable!(reassessment_flags -> reassessments (reassessment_id));
+diesel::joinable!(reassessments -> campaigns (campaign_id));
+diesel::joinable!(reassessments -> template_versions (template_version_id));
+diesel::joinable!(reassessment_flags -> responses (response_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    inherent_risk_versions,
+    inherent_risk_rows,
+    response_inherent_risk,
+    reassessments,
+    reassessment_flags,
+);
+diesel::allow_tables_to_appear_in_same_query!(inherent_risk_versions, users);
+diesel::allow_tables_to_appear_in_same_query!(response_inherent_risk, responses);
+diesel::allow_tables_to_appear_in_same_query!(reassessments, campaigns);
+diesel::allow_tables_to_appear_in_same_query!(reassessments, template_versions);
+diesel::allow_tables_to_appear_in_same_query!(reassessments, users);
+diesel::allow_tables_to_appear_in_same_query!(reassessment_flags, responses);
+diesel::allow_tables_to_appear_in_same_query!(reassessment_flags, organisations);

@@ -82,11 +82,13 @@ pub enum Permission {
     ViewAudit,
     /// See failed background jobs (e.g. undeliverable email) and retry them.
     ManageJobs,
+    /// Import the inherent country/sector risk table (operator data).
+    ManageRiskData,
 }
 
 impl Permission {
     /// Every permission (what an admin has).
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ManageUsers,
         Permission::ManageApiTokens,
         Permission::ViewOrganisations,
@@ -98,6 +100,7 @@ impl Permission {
         Permission::DecideFlags,
         Permission::ViewAudit,
         Permission::ManageJobs,
+        Permission::ManageRiskData,
     ];
 }
 

@@ -35,3 +35,8 @@ pub async fn recent(conn: &mut Conn, key: &AuditKey, limit: i64) -> Result<Audit
         people,
     })
 }
+
+/// Verifies the whole chain against its signed head (`audit verify`).
+pub async fn verify(conn: &mut Conn, key: &AuditKey) -> Result<Result<usize, Broken>, AppError> {
+    Ok(audit::verify_chain(conn, key).await?)
+}

@@ -14,7 +14,8 @@
 //!   the flags go back to "in review"; the audit entry names the scores before and after.
 
 use super::questionnaires::{LoadedVersion, QuestionnaireRegistry};
-use super::responses::{flag_rows, LinkSession};
+use super::responses::LinkSession;
+use super::scoring::flag_rows;
 use super::Conn;
 use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};

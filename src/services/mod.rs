@@ -8,16 +8,21 @@ pub mod campaign_lifecycle;
 pub mod campaign_progress;
 pub mod campaigns;
 pub mod clarifications;
+pub mod exports;
 pub mod flags;
+pub mod inherent_risk;
 pub mod jobs;
 pub mod listings;
 pub mod malware;
 pub mod organisations;
 pub mod outbox;
 pub mod questionnaires;
+pub mod reassessments;
 pub mod receipts;
 pub mod respondent;
 pub mod responses;
+pub mod scoring;
+pub mod seed;
 
 /// The connection type every service takes (defined once, in `db`).
 pub use crate::db::Conn;

@@ -14,9 +14,8 @@ pub use crate::db::models::{
 pub use crate::db::responses::AnswerMeta;
 use crate::domain::answers::{parse_section, Answers, FieldError, Mode, RawInput};
 use crate::domain::declaration::{self, Declaration};
-use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::{Lang, Msg};
-use crate::domain::risk::{self, overall_band};
+use crate::domain::risk::overall_band;
 use crate::domain::states::ResponseStatus;
 use crate::domain::token;
 use crate::error::AppError;
@@ -408,9 +407,11 @@ pub(crate) async fn finish_submit(
     let q = &session.version.questionnaire;
     let contact_id = session.contact.id;
     let response_id = session.response_id();
-    let raised = risk::evaluate(q, answers);
+    let raised =
+        super::scoring::score_submission(tx, q, &session.organisation, response_id, answers)
+            .await?;
     let now = Utc::now();
-    let rows = flag_rows(response_id, &raised, now);
+    let rows = super::scoring::flag_rows(response_id, &raised, now);
     db::flags::insert_flags(tx, &rows).await?;
     let fingerprint = answers_fingerprint(answers);
     let response = db::responses::mark_submitted(
@@ -447,39 +448,6 @@ pub(crate) async fn finish_submit(
         response,
         flags: rows.len(),
     })
-}
-
-/// The stored rows of flags raised on `response_id` (status open).
-pub fn flag_rows(
-    response_id: Uuid,
-    raised: &[risk::RaisedFlag],
-    now: chrono::DateTime<Utc>,
-) -> Vec<Flag> {
-    raised
-        .iter()
-        .map(|f| Flag {
-            id: Uuid::new_v4(),
-            response_id,
-            question_id: f.question_id.clone(),
-            rule_index: f.rule_index as i32,
-            indicator: f.indicator.as_str().into(),
-            severity: f.severity.into(),
-            likelihood: f.likelihood.into(),
-            score: f.score.into(),
-            band: f.band,
-            critical: f.critical,
-            answer: if f.rows.is_empty() {
-                f.answer.clone()
-            } else {
-                json!({"rows": f.rows, "values": f.answer})
-            },
-            status: FlagStatus::Open,
-            created_at: now,
-            updated_at: now,
-            affected_workers: f.affected_workers.and_then(|n| i32::try_from(n).ok()),
-            workforce: f.workforce.and_then(|n| i32::try_from(n).ok()),
-        })
-        .collect()
 }
 
 /// The flags of a response.

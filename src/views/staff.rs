@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 11] = [
+        let all: [(&str, &str, Option<Permission>); 14] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -35,6 +35,17 @@ impl StaffNav {
                 Some(Permission::ViewCampaigns),
             ),
             ("/staff/flags", "Flags", Some(Permission::ViewFlags)),
+            (
+                "/staff/inherent-risk",
+                "Risk data",
+                Some(Permission::ViewFlags),
+            ),
+            (
+                "/staff/reassessments",
+                "Re-assessments",
+                Some(Permission::ViewFlags),
+            ),
+            ("/staff/exports", "Exports", Some(Permission::ViewFlags)),
             ("/staff/heatmap", "Heat map", Some(Permission::ViewFlags)),
             ("/staff/dashboard", "Dashboard", Some(Permission::ViewFlags)),
             ("/staff/audit", "Audit log", Some(Permission::ViewAudit)),

@@ -254,6 +254,14 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("POST", "/staff/flags/{id}/decide", 303, "AC", 422, 403),
     ("POST", "/staff/flags/{id}/comments", 303, "APC", 303, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
+    ("GET", "/staff/exports", 303, "APCV", 200, 403),
+    ("GET", "/staff/exports/responses", 303, "APCV", 200, 403),
+    ("GET", "/staff/exports/flags", 303, "APCV", 200, 403),
+    ("GET", "/staff/reassessments", 303, "APCV", 200, 403),
+    ("POST", "/staff/reassessments", 303, "AC", 303, 403),
+    ("GET", "/staff/reassessments/{id}", 303, "APCV", 200, 403),
+    ("GET", "/staff/inherent-risk", 303, "APCV", 200, 403),
+    ("POST", "/staff/inherent-risk", 303, "A", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
     ("POST", "/staff/jobs/{id}/retry", 303, "A", 303, 403),
     ("GET", "/staff/outbox", 303, "AP", 200, 403),
@@ -535,6 +543,21 @@ async fn call(
         | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
         "/api/v1/campaigns/{id}/invitations" => pattern.replace("{id}", &fx.campaign),
         "/api/v1/responses/{id}/flags" => pattern.replace("{id}", &fx.response),
+        "/staff/exports/responses" => format!("{pattern}?campaign={}", fx.campaign),
+        "/staff/reassessments/{id}" => {
+            let version = app.state.registry.find("mini", None).unwrap().id;
+            let r = hrdd_survey::services::reassessments::run(
+                &mut conn,
+                &app.state.audit_key,
+                &app.state.registry,
+                &Actor::System,
+                fx.campaign.parse().unwrap(),
+                version,
+            )
+            .await
+            .unwrap();
+            pattern.replace("{id}", &r.id.to_string())
+        }
         p if p.starts_with("/staff/organisations/{id}") => p
             .replace("{id}", &fx.org)
             .replace("{contact_id}", &fx.contact),
@@ -680,6 +703,28 @@ async fn call(
             ("kind", "supplier"),
             ("country", "VN"),
         ]),
+        ("POST", "/staff/reassessments") => {
+            let version = app
+                .state
+                .registry
+                .find("mini", None)
+                .unwrap()
+                .id
+                .to_string();
+            who.client.post(&url).form(&[
+                ("csrf_token", csrf.as_str()),
+                ("campaign", fx.campaign.as_str()),
+                ("version", version.as_str()),
+            ])
+        }
+        ("POST", "/staff/inherent-risk") => {
+            let csv = format!(
+                "country,sector,value,source,year\nJP,*,3,Access test {n} (illustrative),2025\n"
+            );
+            who.client
+                .post(&url)
+                .form(&[("csrf_token", csrf.as_str()), ("csv", csv.as_str())])
+        }
         ("POST", p) if p.starts_with("/api/") => {
             let body: Value = match p {
                 "/api/v1/organisations" => {

@@ -8,12 +8,15 @@ mod audit;
 mod campaign_page;
 mod campaigns;
 mod clarifications;
+mod exports;
 mod flag_queue;
 mod flags;
 mod home;
+mod inherent_risk;
 mod jobs;
 mod organisations;
 mod outbox;
+mod reassessments;
 mod tokens;
 mod users;
 
@@ -42,7 +45,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(jobs::configure)
         .configure(outbox::configure)
         .configure(clarifications::configure)
-        .configure(action_plans::configure);
+        .configure(action_plans::configure)
+        .configure(inherent_risk::configure)
+        .configure(exports::configure)
+        .configure(reassessments::configure);
 }
 
 /// The table pages of the staff area. Those with a create form are shown again after

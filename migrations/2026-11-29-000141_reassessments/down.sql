@@ -1,0 +1,2 @@
+DROP TABLE reassessment_flags;
+DROP TABLE reassessments;

@@ -1,0 +1,105 @@
+//! Exports for the committee: a campaign's responses (one row per organisation, one
+//! column per question) and flags, read in pages so an export of any size keeps one
+//! page in memory. The file formats (CSV, XLSX) are written in `views::exports`.
+
+use super::questionnaires::QuestionnaireRegistry;
+use super::scoring::group_answers;
+use super::Conn;
+use crate::db;
+pub use crate::db::exports::{DecisionRow, FlagRow, ResponseRow};
+use crate::db::models::Campaign;
+use crate::domain::answers::Answers;
+use crate::domain::exports;
+use crate::domain::questionnaire::{Question, Questionnaire};
+use crate::error::AppError;
+use uuid::Uuid;
+
+/// Rows read per page.
+pub const PAGE: i64 = 500;
+
+/// What a responses export is about: the campaign and the question columns.
+#[derive(Debug, Clone)]
+pub struct ResponsesExport {
+    pub campaign: Campaign,
+    /// The questionnaire's id (columns come from all its stored versions).
+    pub questionnaire_id: String,
+    pub columns: Vec<Question>,
+}
+
+/// The campaign and its columns; `NotFound` for an unknown campaign.
+pub async fn responses_export(
+    conn: &mut Conn,
+    registry: &QuestionnaireRegistry,
+    campaign_id: Uuid,
+) -> Result<ResponsesExport, AppError> {
+    let campaign = db::campaigns::find_campaign(conn, campaign_id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    let pinned = registry
+        .get(campaign.template_version_id)
+        .ok_or(AppError::NotFound("questionnaire version"))?;
+    let questionnaire_id = pinned.questionnaire.id.clone();
+    let all = registry.all();
+    let versions: Vec<&Questionnaire> = all
+        .iter()
+        .map(|l| &l.questionnaire)
+        .filter(|q| q.id == questionnaire_id)
+        .collect();
+    let columns = exports::columns(&versions).into_iter().cloned().collect();
+    Ok(ResponsesExport {
+        campaign,
+        questionnaire_id,
+        columns,
+    })
+}
+
+/// One page of the campaign's responses (by organisation name) with their answers;
+/// pass the last row's [`page_key`] to get the next page.
+pub async fn responses_page(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    after: Option<(String, Uuid)>,
+) -> Result<Vec<(ResponseRow, Answers)>, AppError> {
+    let rows = db::exports::responses_page(conn, campaign_id, after, PAGE).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.response_id).collect();
+    let mut answers = group_answers(db::scoring::answers_of_responses(conn, &ids).await?);
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let a = answers.remove(&r.response_id).unwrap_or_default();
+            (r, a)
+        })
+        .collect())
+}
+
+/// The paging key of a responses row.
+pub fn page_key(row: &ResponseRow) -> (String, Uuid) {
+    (row.organisation_name.clone(), row.response_id)
+}
+
+/// A flag as exported: the row, its assignee's email and the decisions on it (in order).
+pub type ExportedFlag = (FlagRow, Option<String>, Vec<DecisionRow>);
+
+/// One page of flags (of a campaign, or all), in id order after `after`.
+pub async fn flags_page(
+    conn: &mut Conn,
+    campaign_id: Option<Uuid>,
+    after: Option<Uuid>,
+) -> Result<Vec<ExportedFlag>, AppError> {
+    let rows = db::exports::flags_page(conn, campaign_id, after, PAGE).await?;
+    let assignees: Vec<Uuid> = rows.iter().filter_map(|r| r.assignee_id).collect();
+    let emails = db::exports::emails_of(conn, &assignees).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.flag.id).collect();
+    let mut decisions: std::collections::HashMap<Uuid, Vec<DecisionRow>> = Default::default();
+    for d in db::exports::decisions_of(conn, &ids).await? {
+        decisions.entry(d.flag_id).or_default().push(d);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let d = decisions.remove(&r.flag.id).unwrap_or_default();
+            let email = r.assignee_id.and_then(|a| emails.get(&a).cloned());
+            (r, email, d)
+        })
+        .collect())
+}

@@ -1,0 +1,124 @@
+//! Pages for the committee's data: the inherent-risk table, re-assessments and exports.
+
+use super::staff::StaffNav;
+use askama::Template;
+
+/// A row of the inherent-risk table as shown.
+pub struct InherentRowView {
+    pub country: String,
+    pub country_name: String,
+    pub sector: String,
+    pub value: i16,
+    pub source: String,
+    pub year: i32,
+}
+
+/// A version in the import history.
+pub struct InherentVersionView {
+    pub version: i32,
+    pub imported_at: String,
+    pub imported_by: String,
+    pub file_name: String,
+    pub rows: i32,
+    pub sha256: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/inherent_risk.html")]
+pub struct InherentRiskPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    /// The current version number, `None`: no data loaded.
+    pub current: Option<i32>,
+    pub no_data: String,
+    pub rows: Vec<InherentRowView>,
+    pub history: Vec<InherentVersionView>,
+    /// Whether the user may import.
+    pub can_import: bool,
+    pub csv: String,
+    pub notice: String,
+    pub errors: Vec<(String, String)>,
+}
+
+/// A campaign offered for export.
+pub struct ExportCampaign {
+    pub id: String,
+    pub name: String,
+    pub questionnaire: String,
+    pub responses: i64,
+}
+
+#[derive(Template)]
+#[template(path = "staff/exports.html")]
+pub struct ExportsPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub campaigns: Vec<ExportCampaign>,
+    /// (code, native name) of the label languages.
+    pub languages: Vec<(String, String)>,
+}
+
+/// A re-assessment in the list.
+pub struct ReassessmentRow {
+    pub id: String,
+    pub created_at: String,
+    pub campaign: String,
+    pub applied: String,
+    pub by: String,
+    pub responses: i32,
+    pub flags: i32,
+}
+
+/// A choice in a select: (value, label).
+pub type Choice = (String, String);
+
+#[derive(Template)]
+#[template(path = "staff/reassessments.html")]
+pub struct ReassessmentsPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub rows: Vec<ReassessmentRow>,
+    /// The run form, for those who may decide.
+    pub can_run: bool,
+    pub campaigns: Vec<Choice>,
+    pub versions: Vec<Choice>,
+    pub no_inherent_data: Option<String>,
+    pub errors: Vec<(String, String)>,
+}
+
+/// One organisation, original beside re-assessed.
+pub struct ComparisonRow {
+    pub organisation: String,
+    pub original_flags: usize,
+    pub original_band: String,
+    pub reassessed_flags: usize,
+    pub reassessed_band: String,
+    pub changed: bool,
+}
+
+/// One re-assessed flag.
+pub struct ReassessedFlagRow {
+    pub organisation: String,
+    pub question_id: String,
+    pub indicator: String,
+    pub severity: i16,
+    pub likelihood: i16,
+    pub score: i16,
+    pub band: String,
+    pub knock_out: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/reassessment.html")]
+pub struct ReassessmentPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub summary: ReassessmentRow,
+    pub inherent: String,
+    pub comparison: Vec<ComparisonRow>,
+    pub flags: Vec<ReassessedFlagRow>,
+}

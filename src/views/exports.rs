@@ -1,0 +1,231 @@
+//! Export files: the cells of each row (labels in the chosen language) and their CSV
+//! and XLSX encodings. Rows are encoded one page at a time by `routes::staff::exports`.
+
+use super::respondent::answer_text;
+use crate::domain::answers::Answers;
+use crate::domain::exports::safe_cell;
+use crate::domain::i18n::Lang;
+use crate::services::exports::{DecisionRow, FlagRow, ResponseRow, ResponsesExport};
+use crate::services::questionnaires::QuestionnaireRegistry;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+/// Fixed columns of a responses export, before the questions.
+const RESPONSE_COLUMNS: [&str; 9] = [
+    "Organisation",
+    "Reference",
+    "Kind",
+    "Country",
+    "Sector",
+    "Status",
+    "Language",
+    "Submitted (UTC)",
+    "Questionnaire",
+];
+
+/// The header: fixed columns, then each question as `label [question id]`.
+pub fn responses_header(export: &ResponsesExport, lang: Lang) -> Vec<String> {
+    RESPONSE_COLUMNS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            export
+                .columns
+                .iter()
+                .map(|q| format!("{} [{}]", q.label.get(lang), q.id)),
+        )
+        .collect()
+}
+
+/// One organisation's row; a question it was not asked or did not answer is empty.
+pub fn responses_cells(
+    export: &ResponsesExport,
+    row: &ResponseRow,
+    answers: &Answers,
+    version: &str,
+    lang: Lang,
+) -> Vec<String> {
+    let mut cells = vec![
+        row.organisation_name.clone(),
+        row.external_ref.clone().unwrap_or_default(),
+        row.kind.as_str().to_string(),
+        row.country.clone(),
+        row.sector.clone().unwrap_or_default(),
+        row.status.as_str().to_string(),
+        row.language
+            .map(|l| l.code().to_string())
+            .unwrap_or_default(),
+        row.submitted_at
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default(),
+        version.to_string(),
+    ];
+    cells.extend(export.columns.iter().map(|q| {
+        answers
+            .get(&q.id)
+            .map(|v| answer_text(q, v, lang))
+            .unwrap_or_default()
+    }));
+    cells
+}
+
+/// The header of a flags export.
+pub fn flags_header() -> Vec<String> {
+    [
+        "Flag id",
+        "Organisation",
+        "Reference",
+        "Kind",
+        "Country",
+        "Campaign",
+        "Question id",
+        "Question",
+        "Answer",
+        "Indicator",
+        "Severity",
+        "Likelihood",
+        "Score",
+        "Band",
+        "Knock-out",
+        "Workers affected",
+        "Workforce",
+        "Status",
+        "Raised (UTC)",
+        "Last change (UTC)",
+        "Assignee",
+        "Decision reason",
+        "Decisions",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// One flag's row, with the question's label and the answer in `lang`.
+pub fn flags_cells(
+    row: &FlagRow,
+    assignee: Option<&str>,
+    decisions: &[DecisionRow],
+    registry: &QuestionnaireRegistry,
+    lang: Lang,
+) -> Vec<String> {
+    let f = &row.flag;
+    let version = registry.get(row.template_version_id);
+    let question = version
+        .as_ref()
+        .and_then(|v| v.questionnaire.find(&f.question_id));
+    let answer = match question {
+        Some(q) if f.answer.get("rows").is_none() => answer_text(q, &f.answer, lang),
+        _ => f.answer.to_string(),
+    };
+    vec![
+        f.id.to_string(),
+        row.organisation_name.clone(),
+        row.external_ref.clone().unwrap_or_default(),
+        row.kind.as_str().to_string(),
+        row.country.clone(),
+        row.campaign_name.clone(),
+        f.question_id.clone(),
+        question
+            .map(|q| q.label.get(lang).to_string())
+            .unwrap_or_default(),
+        answer,
+        f.indicator.clone(),
+        f.severity.to_string(),
+        f.likelihood.to_string(),
+        f.score.to_string(),
+        f.band.as_str().to_string(),
+        if f.critical { "yes" } else { "no" }.to_string(),
+        f.affected_workers
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        f.workforce.map(|n| n.to_string()).unwrap_or_default(),
+        f.status.as_str().to_string(),
+        f.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        f.updated_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        assignee.unwrap_or_default().to_string(),
+        row.decision_reason.clone().unwrap_or_default(),
+        decisions
+            .iter()
+            .map(|d| {
+                let mut line = format!(
+                    "{} {}: {} -> {}",
+                    d.created_at.format("%Y-%m-%d %H:%M"),
+                    d.member_email.as_deref().unwrap_or("supplier or platform"),
+                    d.action,
+                    d.to_status
+                );
+                if let Some(reason) = &d.reason {
+                    line.push_str(&format!(" ({reason})"));
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    ]
+}
+
+/// Rows as CSV text (RFC 4180, CRLF), each cell guarded against formula injection.
+pub fn csv_rows(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for row in rows {
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(row.iter().map(|c| safe_cell(c)));
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+/// The UTF-8 byte-order mark, so spreadsheet programs read the CSV as UTF-8.
+pub const CSV_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One XLSX worksheet written row by row in constant memory (rows go to a temporary
+/// file as they are written).
+pub struct XlsxSheet {
+    workbook: Workbook,
+    next_row: u32,
+    bold: Format,
+}
+
+impl XlsxSheet {
+    pub fn new(name: &str) -> Result<XlsxSheet, XlsxError> {
+        let mut workbook = Workbook::new();
+        workbook
+            .add_worksheet_with_constant_memory()
+            .set_name(name)?;
+        Ok(XlsxSheet {
+            workbook,
+            next_row: 0,
+            bold: Format::new().set_bold(),
+        })
+    }
+
+    /// Writes the header row (bold, frozen).
+    pub fn header(&mut self, cells: &[String]) -> Result<(), XlsxError> {
+        let bold = self.bold.clone();
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        for (c, text) in cells.iter().enumerate() {
+            sheet.write_string_with_format(self.next_row, c as u16, text, &bold)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        self.next_row += 1;
+        Ok(())
+    }
+
+    /// Writes one row of text cells (never formulas).
+    pub fn row(&mut self, cells: &[String]) -> Result<(), XlsxError> {
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        for (c, text) in cells.iter().enumerate() {
+            if !text.is_empty() {
+                sheet.write_string(self.next_row, c as u16, text)?;
+            }
+        }
+        self.next_row += 1;
+        Ok(())
+    }
+
+    /// Writes the workbook to `path`.
+    pub fn save(mut self, path: &std::path::Path) -> Result<(), XlsxError> {
+        self.workbook.save(path)
+    }
+}

@@ -16,6 +16,12 @@ use actix_web::web;
 pub use crate::state::AppState;
 
 /// Every route of the service.
+/// A path id that is not a UUID is simply "not found" (`what`), for the API and the
+/// pages alike (`PageError` converts from `AppError`).
+pub(crate) fn path_id(raw: &str, what: &'static str) -> Result<uuid::Uuid, crate::error::AppError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| crate::error::AppError::NotFound(what))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(respondent::configure)

@@ -53,7 +53,7 @@ async fn staff_receipt(
     id: web::Path<String>,
     query: web::Query<LangQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id = Uuid::parse_str(&id).map_err(|_| PageError(AppError::NotFound("response")))?;
+    let id = super::path_id(&id, "response")?;
     let lang = query.lang.as_deref().and_then(Lang::parse);
     let doc = {
         let mut conn = state.pool.get().await?;

@@ -1,6 +1,6 @@
 //! Campaigns and the personal links (invitations) that go with them.
 
-use super::parse_id;
+use super::path_id;
 use super::types::{
     AddOrganisations, CampaignBody, CampaignDetailBody, NewCampaign, NewDeadline, NewInvitation,
     ProgressQuery,
@@ -53,7 +53,7 @@ async fn issue_invitation(
     path: web::Path<String>,
     body: web::Json<NewInvitation>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "campaign")?;
+    let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
     let issued = campaigns::issue_invitation(
         &mut conn,
@@ -78,7 +78,7 @@ async fn launch(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "campaign")?;
+    let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
     let outcome = lifecycle::launch(
         &mut conn,
@@ -101,7 +101,7 @@ async fn add_organisations(
     path: web::Path<String>,
     body: web::Json<AddOrganisations>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "campaign")?;
+    let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
     let outcome = lifecycle::add_organisations(
         &mut conn,
@@ -125,7 +125,7 @@ async fn change_deadline(
     path: web::Path<String>,
     body: web::Json<NewDeadline>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "campaign")?;
+    let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
     let campaign = lifecycle::change_deadline(
         &mut conn,
@@ -145,7 +145,7 @@ async fn close(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "campaign")?;
+    let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
     let outcome = lifecycle::close(&mut conn, &state.audit_key, &who.actor(), id).await?;
     Ok(HttpResponse::Ok().json(outcome))
@@ -161,7 +161,7 @@ async fn get_progress(
     path: web::Path<String>,
     query: web::Query<ProgressQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "campaign")?;
+    let id = path_id(&path, "campaign")?;
     let query = query.into_inner();
     let filter = progress::Filter {
         stage: query.stage,

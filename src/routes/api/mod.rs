@@ -8,9 +8,7 @@ mod questionnaires;
 mod responses;
 pub mod types;
 
-use crate::error::AppError;
 use actix_web::web;
-use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(organisations::configure)
@@ -20,6 +18,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Path ids that are not UUIDs are simply "not found".
-fn parse_id(raw: &str, what: &'static str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound(what))
-}
+use super::path_id;

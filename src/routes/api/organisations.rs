@@ -1,6 +1,6 @@
 //! Organisations, their contacts, and an organisation's rating.
 
-use super::parse_id;
+use super::path_id;
 use super::types::{
     ContactBody, NewContact, NewOrganisation, OrganisationBody, OrganisationRating,
     OrganisationWithContacts,
@@ -40,7 +40,7 @@ async fn get_organisation(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "organisation")?;
+    let id = path_id(&path, "organisation")?;
     let mut conn = state.pool.get().await?;
     let (org, contacts) = organisations::find_with_contacts(&mut conn, id).await?;
     Ok(HttpResponse::Ok().json(OrganisationWithContacts {
@@ -56,7 +56,7 @@ async fn add_contact(
     path: web::Path<String>,
     body: web::Json<NewContact>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "organisation")?;
+    let id = path_id(&path, "organisation")?;
     let mut conn = state.pool.get().await?;
     let contact = organisations::add_contact(
         &mut conn,
@@ -76,7 +76,7 @@ async fn organisation_rating(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "organisation")?;
+    let id = path_id(&path, "organisation")?;
     let mut conn = state.pool.get().await?;
     let (rating, rated, flags) = responses::organisation_rating(&mut conn, id).await?;
     Ok(HttpResponse::Ok().json(OrganisationRating {

@@ -1,6 +1,6 @@
 //! Responses: the flags a submission raised.
 
-use super::parse_id;
+use super::path_id;
 use super::types::ResponseFlags;
 use crate::error::AppError;
 use crate::routes::AppState;
@@ -17,7 +17,7 @@ async fn response_flags(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&path, "response")?;
+    let id = path_id(&path, "response")?;
     let mut conn = state.pool.get().await?;
     let (response, version) = responses::find_response(&mut conn, &state.registry, id).await?;
     let flags = responses::flags(&mut conn, id).await?;

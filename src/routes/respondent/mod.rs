@@ -19,7 +19,6 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// Largest form post: every text field plus evidence files.
 pub const MAX_FORM_BYTES: usize = 3 * MAX_EVIDENCE_BYTES;
@@ -269,7 +268,7 @@ async fn evidence(
     let (token, file_id) = path.into_inner();
     let mut conn = state.pool.get().await?;
     let session = session(&state, &mut conn, &token, &req).await?;
-    let file_id = Uuid::parse_str(&file_id).map_err(|_| PageError(AppError::NotFound("file")))?;
+    let file_id = crate::routes::path_id(&file_id, "file")?;
     let (name, content_type, bytes) = responses::evidence(&mut conn, &session, file_id)
         .await?
         .ok_or(PageError(AppError::NotFound("file")))?;

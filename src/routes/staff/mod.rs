@@ -30,7 +30,6 @@ use crate::views::staff::{Feedback, TablePage};
 use crate::views::tables;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(home::configure)
@@ -117,6 +116,4 @@ fn parse_role(raw: &str) -> Result<Role, PageError> {
 }
 
 /// Path ids that are not UUIDs are simply "not found".
-fn path_id(raw: &str, what: &'static str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(raw).map_err(|_| PageError(AppError::NotFound(what)))
-}
+use super::path_id;

@@ -30,13 +30,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reactivate_contact_handler);
 }
 
-/// Path ids that are not UUIDs are simply "not found".
-fn org_id(raw: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(raw).map_err(|_| PageError(AppError::NotFound("organisation")))
+fn org_id(raw: &str) -> Result<Uuid, AppError> {
+    crate::routes::path_id(raw, "organisation")
 }
 
-fn contact_id(raw: &str) -> Result<Uuid, PageError> {
-    Uuid::parse_str(raw).map_err(|_| PageError(AppError::NotFound("contact")))
+fn contact_id(raw: &str) -> Result<Uuid, AppError> {
+    crate::routes::path_id(raw, "contact")
 }
 
 /// What was just saved, for the notice on the page after the redirect.

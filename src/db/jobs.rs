@@ -118,18 +118,31 @@ pub async fn claim(conn: &mut Conn, limit: i64, lease_seconds: f64) -> QueryResu
     .await
 }
 
-/// Attempt `attempt` of job `id` succeeded; false if the claim was lost meanwhile.
-pub async fn mark_done(conn: &mut Conn, id: Uuid, attempt: i32) -> QueryResult<bool> {
-    diesel::update(claimed(id, attempt))
-        .set((
-            jobs::state.eq("done"),
-            jobs::lease_until.eq(None::<DateTime<Utc>>),
-            jobs::finished_at.eq(diesel::dsl::now),
-            jobs::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .await
-        .map(|n| n == 1)
+/// Attempts that succeeded, many at once (`(job id, attempt)` pairs): one statement.
+/// Returns the ids still held by those attempts (now done); a job whose claim was lost
+/// meanwhile is left alone and missing from the result.
+pub async fn mark_done_many(conn: &mut Conn, held: &[(Uuid, i32)]) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Done {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (ids, attempts): (Vec<Uuid>, Vec<i32>) = held.iter().copied().unzip();
+    let rows: Vec<Done> = diesel::sql_query(
+        "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = now(), \
+                last_error = NULL \
+           FROM unnest($1::uuid[], $2::int[]) AS held(id, attempt) \
+          WHERE jobs.id = held.id AND jobs.state = 'running' AND jobs.attempts = held.attempt \
+          RETURNING jobs.id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(attempts)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Attempt `attempt` failed and may be retried in `delay_seconds`.
@@ -274,10 +287,14 @@ pub async fn email_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option<O
         .optional()
 }
 
-/// The message was accepted. Its bodies are cleared: they can hold a working link (a
-/// password reset), which should not outlive the delivery in the database.
-pub async fn email_sent(conn: &mut Conn, job_id: Uuid) -> QueryResult<()> {
-    diesel::update(email_outbox::table.filter(email_outbox::job_id.eq(job_id)))
+/// The messages were accepted (one statement for many). Their bodies are cleared: they
+/// can hold a working link (a password reset), which should not outlive the delivery
+/// in the database.
+pub async fn emails_sent(conn: &mut Conn, job_ids: &[Uuid]) -> QueryResult<()> {
+    if job_ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(email_outbox::table.filter(email_outbox::job_id.eq_any(job_ids)))
         .set((
             email_outbox::status.eq("sent"),
             email_outbox::sent_at.eq(diesel::dsl::now),

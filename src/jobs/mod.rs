@@ -311,9 +311,12 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
     {
         let mut conn = worker.pool.get().await?;
         // Handled reset requests (an address each) are kept a day, then forgotten.
-        q::forget_done(&mut conn, Kind::PasswordReset.as_str(), 86_400.0).await?;
-        q::forget_done(&mut conn, Kind::CampaignSchedule.as_str(), 86_400.0).await?;
-        q::forget_done(&mut conn, Kind::ActionPlanSchedule.as_str(), 86_400.0).await?;
+        let handled = [
+            Kind::PasswordReset.as_str(),
+            Kind::CampaignSchedule.as_str(),
+            Kind::ActionPlanSchedule.as_str(),
+        ];
+        q::forget_done(&mut conn, &handled, 86_400.0).await?;
         for (id, kind) in q::bury_lost(&mut conn).await? {
             tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
             if Kind::parse(&kind) == Some(Kind::SendEmail) {
@@ -397,9 +400,20 @@ async fn run_batch(
             let _ = finished.send(outcome);
         }
     };
+    // A group is at least `concurrency` outcomes (or what is left of the batch): one
+    // commit per group, so the commits stay few whatever the order sends finish in.
+    let group_size = worker.concurrency.max(1);
     let recording = async {
         let mut group = Vec::new();
-        while outcomes.recv_many(&mut group, 1024).await > 0 {
+        loop {
+            while group.len() < group_size {
+                if outcomes.recv_many(&mut group, 1024).await == 0 {
+                    break;
+                }
+            }
+            if group.is_empty() {
+                break;
+            }
             for recorded in record(worker, std::mem::take(&mut group)).await? {
                 match recorded {
                     Recorded::Done => stats.done += 1,

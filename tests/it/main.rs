@@ -18,6 +18,7 @@ mod campaign_pages;
 mod campaigns;
 mod cli;
 mod database;
+mod demo;
 mod embedded;
 mod evidence;
 mod exports;

@@ -17,6 +17,7 @@ mod campaign_mail;
 mod campaign_pages;
 mod campaigns;
 mod cli;
+mod committee_rest;
 mod database;
 mod demo;
 mod embedded;

@@ -296,15 +296,40 @@ pub struct CampaignBand {
     pub n: i64,
 }
 
+/// The SQL of [`per_campaign_and_band`].
+pub const PER_CAMPAIGN_AND_BAND: &str =
+    "SELECT c.id AS campaign_id, c.name AS campaign, c.created_at, f.band, count(*) AS n \
+     FROM flags f JOIN campaigns c ON c.id = f.campaign_id \
+     GROUP BY c.id, c.name, c.created_at, f.band \
+     ORDER BY c.created_at, c.id";
+
 pub async fn per_campaign_and_band(conn: &mut Conn) -> QueryResult<Vec<CampaignBand>> {
-    diesel::sql_query(
-        "SELECT c.id AS campaign_id, c.name AS campaign, c.created_at, f.band, count(*) AS n \
-         FROM flags f JOIN campaigns c ON c.id = f.campaign_id \
-         GROUP BY c.id, c.name, c.created_at, f.band \
-         ORDER BY c.created_at, c.id",
-    )
-    .load(conn)
-    .await
+    diesel::sql_query(PER_CAMPAIGN_AND_BAND).load(conn).await
+}
+
+/// The SQL that [`page`] (first page, `limit` rows) and [`counts`] run for `filter`,
+/// with each parameter written in as a literal: the same statements for `psql` or
+/// `pgbench` (the committee benchmark's baseline).
+pub fn literal_sql(filter: &QueueFilter, limit: i64) -> (String, String) {
+    let (page, _) = page_sql(filter, None, limit);
+    let (_, binds) = conditions(filter, None);
+    let (counts, _) = counts_sql(filter);
+    (inline(page, &binds), inline(counts, &binds))
+}
+
+/// `sql` with `$n` replaced by the literal of the n-th bind (highest first, so that
+/// `$1` does not match the start of `$10`).
+fn inline(mut sql: String, binds: &[Bind]) -> String {
+    for (i, b) in binds.iter().enumerate().rev() {
+        let literal = match b {
+            Bind::Uuid(v) => format!("'{v}'::uuid"),
+            Bind::Text(v) => format!("'{}'", v.replace('\'', "''")),
+            Bind::Small(v) => format!("{v}::int2"),
+            Bind::Time(v) => format!("'{}'::timestamptz", v.to_rfc3339()),
+        };
+        sql = sql.replace(&format!("${}", i + 1), &literal);
+    }
+    sql
 }
 
 /// Campaigns by id and name, newest first (the campaign filter's choices).

@@ -286,3 +286,76 @@ async fn staff_plan_evidence_goes_through_clamd_and_the_type_check() {
         .contains("could not be checked for viruses"));
     assert_eq!(files().await, 1);
 }
+
+#[tokio::test]
+async fn the_kept_counts_equal_the_counts_of_the_flags_themselves() {
+    use diesel_async::SimpleAsyncConnection;
+    use hrdd_survey::db::flag_queue::{counts, counts_by_scan, QueueFilter, StatusFilter};
+    use hrdd_survey::domain::flag::FlagStatus;
+    let app = TestApp::spawn().await;
+    // Flags in several states, assigned and not, from the demo's submissions and
+    // decisions; then an organisation moves country and kind, flags change state and
+    // one is deleted (as only a database operator would).
+    hrdd_survey::demo::seed(&app.state).await.unwrap();
+    let mut conn = app.db.conn().await;
+    let same = |mut a: Vec<hrdd_survey::db::flag_queue::FacetCount>,
+                mut b: Vec<hrdd_survey::db::flag_queue::FacetCount>| {
+        a.sort_by(|x, y| (&x.facet, &x.value).cmp(&(&y.facet, &y.value)));
+        b.sort_by(|x, y| (&x.facet, &x.value).cmp(&(&y.facet, &y.value)));
+        a.retain(|c| c.n != 0);
+        b.retain(|c| c.n != 0);
+        (a, b)
+    };
+    let check = |label: &'static str| {
+        let app = &app;
+        async move {
+            let mut conn = app.state.pool.get().await.unwrap();
+            for status in [
+                StatusFilter::Open,
+                StatusFilter::All,
+                StatusFilter::Only(FlagStatus::InReview),
+                StatusFilter::Only(FlagStatus::Closed),
+            ] {
+                let filter = QueueFilter {
+                    status,
+                    ..QueueFilter::default()
+                };
+                let kept = counts(&mut conn, &filter).await.unwrap();
+                let scanned = counts_by_scan(&mut conn, &filter).await.unwrap();
+                let (kept, scanned) = same(kept, scanned);
+                assert!(!scanned.is_empty() || status != StatusFilter::All);
+                assert_eq!(kept, scanned, "{label}, {status:?}");
+            }
+            let trend = hrdd_survey::db::flag_queue::per_campaign_and_band(&mut conn)
+                .await
+                .unwrap();
+            let total: i64 = trend.iter().map(|t| t.n).sum();
+            let flags: i64 = flags::table.count().get_result(&mut conn).await.unwrap();
+            assert_eq!(total, flags, "{label}: the trend counts every flag");
+        }
+    };
+    check("after the demo").await;
+    conn.batch_execute(
+        "UPDATE organisations SET country = 'TH', kind = 'production_base' \
+          WHERE external_ref = 'demo-illustrative-jp-aichi'; \
+         UPDATE flags SET status = 'closed' \
+          WHERE id = (SELECT id FROM flags WHERE status = 'open' ORDER BY id LIMIT 1); \
+         UPDATE flags SET assignee_id = (SELECT id FROM users ORDER BY email LIMIT 1), \
+                          status = 'in_review' \
+          WHERE id IN (SELECT id FROM flags WHERE status = 'open' ORDER BY id LIMIT 2); \
+         DELETE FROM flags WHERE id = (SELECT id FROM flags WHERE status = 'open' \
+                                        AND id NOT IN (SELECT flag_id FROM action_plans) \
+                                        ORDER BY id DESC LIMIT 1);",
+    )
+    .await
+    .unwrap();
+    check("after changes").await;
+    let counted: i64 = hrdd_survey::db::flag_queue::counts(&mut conn, &QueueFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.facet == "country" && c.value.as_deref() == Some("TH"))
+        .map(|c| c.n)
+        .sum();
+    assert!(counted >= 5, "the moved organisation's flags count under TH: {counted}");
+}

@@ -39,8 +39,7 @@ enum Case {
 const MEMBERS_SQL: &str = "SELECT id, name, email, role, disabled_at FROM users \
      WHERE role IN ('admin', 'committee') AND disabled_at IS NULL ORDER BY name, id";
 /// The campaigns offered (`db::flag_queue::campaign_names`).
-const CAMPAIGNS_SQL: &str =
-    "SELECT id, name FROM campaigns ORDER BY created_at DESC, id LIMIT 500";
+const CAMPAIGNS_SQL: &str = "SELECT id, name FROM campaigns ORDER BY created_at DESC, id LIMIT 500";
 /// The dashboard's overdue plans (`db::action_plans::count_overdue`).
 const OVERDUE_SQL: &str = "SELECT count(*) FROM action_plans \
      WHERE due_date < current_date AND status IN ('planned', 'in_progress')";

@@ -4,8 +4,8 @@
 use super::models::Flag;
 use super::schema::*;
 use super::Conn;
-use crate::domain::i18n::Lang;
 use crate::domain::flag::FlagStatus;
+use crate::domain::i18n::Lang;
 use crate::domain::remedy::PlanStatus;
 use crate::domain::risk::Band;
 use crate::domain::states::{OrganisationKind, ResponseStatus};

@@ -257,10 +257,7 @@ pub async fn counts(conn: &mut Conn, filter: &QueueFilter) -> QueryResult<Vec<Fa
 
 /// [`counts`] from the flags themselves, whatever the filter (`GROUPING SETS`, one
 /// pass); the tests compare it with the kept counts.
-pub async fn counts_by_scan(
-    conn: &mut Conn,
-    filter: &QueueFilter,
-) -> QueryResult<Vec<FacetCount>> {
+pub async fn counts_by_scan(conn: &mut Conn, filter: &QueueFilter) -> QueryResult<Vec<FacetCount>> {
     let (sql, binds) = scan_counts_sql(filter);
     bound(sql, binds).load(conn).await
 }
@@ -283,7 +280,10 @@ fn counts_sql(filter: &QueueFilter) -> (String, Vec<Bind>) {
             "AND status <> $1".to_string(),
             vec![Bind::Text(FlagStatus::Closed.as_str().into())],
         ),
-        StatusFilter::Only(s) => ("AND status = $1".to_string(), vec![Bind::Text(s.as_str().into())]),
+        StatusFilter::Only(s) => (
+            "AND status = $1".to_string(),
+            vec![Bind::Text(s.as_str().into())],
+        ),
     };
     (
         format!(

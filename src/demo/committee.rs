@@ -251,7 +251,10 @@ pub async fn seed(state: &AppState, conn: &mut db::Conn) -> anyhow::Result<()> {
     // flag in review.
     let (_, aichi) = &by_ref[AICHI];
     if let Some(flag) = flag_of(conn, *aichi, "passport_custody").await? {
-        if db::clarifications::requests_of(conn, *aichi).await?.is_empty() {
+        if db::clarifications::requests_of(conn, *aichi)
+            .await?
+            .is_empty()
+        {
             let asked = BTreeMap::from([(
                 flag.question_id.clone(),
                 "Who holds the workers' passports today, and can each worker take theirs back at any time without asking? (illustrative demo question)".to_string(),
@@ -395,25 +398,24 @@ async fn place(
     org: &DemoOrg,
 ) -> anyhow::Result<(Organisation, Uuid)> {
     let actor = Actor::System;
-    let organisation = match db::organisations::find_organisation_by_ref(conn, org.reference)
-        .await?
-    {
-        Some(o) => o,
-        None => org_service::create_organisation(
-            conn,
-            &state.audit_key,
-            &actor,
-            NewOrganisation {
-                kind: org.kind.to_string(),
-                name: org.name.into(),
-                country: org.country.into(),
-                sector: Some(org.sector.into()),
-                external_ref: Some(org.reference.into()),
-            },
-        )
-        .await
-        .map_err(|e| anyhow!("creating {}: {e}", org.name))?,
-    };
+    let organisation =
+        match db::organisations::find_organisation_by_ref(conn, org.reference).await? {
+            Some(o) => o,
+            None => org_service::create_organisation(
+                conn,
+                &state.audit_key,
+                &actor,
+                NewOrganisation {
+                    kind: org.kind.to_string(),
+                    name: org.name.into(),
+                    country: org.country.into(),
+                    sector: Some(org.sector.into()),
+                    external_ref: Some(org.reference.into()),
+                },
+            )
+            .await
+            .map_err(|e| anyhow!("creating {}: {e}", org.name))?,
+        };
     let contact = match db::organisations::contacts_of(conn, organisation.id)
         .await?
         .into_iter()

@@ -146,7 +146,8 @@ const FILES: &[&str] = &[
 ];
 
 /// The bytes of every demo evidence file: a one-line PDF saying what it is.
-const ILLUSTRATIVE_PDF: &[u8] = b"%PDF-1.4\n% Illustrative demo evidence file: not a real document.\n";
+const ILLUSTRATIVE_PDF: &[u8] =
+    b"%PDF-1.4\n% Illustrative demo evidence file: not a real document.\n";
 
 /// The clean form with `changes` applied: a changed field replaces every value of its
 /// name (a multiple choice is given as several pairs of the same name), and `omit`

@@ -21,8 +21,16 @@ async fn corrective_actions_export_as_csv_and_xlsx_with_their_flag_and_remedy_fa
     hrdd_survey::demo::seed(&app.state).await.unwrap();
     let (_, viewer) = member(&app, Role::Viewer).await;
 
-    let page = viewer.get(&app, "/staff/exports").await.text().await.unwrap();
-    assert!(page.contains(r#"action="/staff/exports/action-plans""#), "{page}");
+    let page = viewer
+        .get(&app, "/staff/exports")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"action="/staff/exports/action-plans""#),
+        "{page}"
+    );
 
     let res = viewer
         .get(&app, "/staff/exports/action-plans?format=csv&lang=ja")
@@ -78,9 +86,15 @@ async fn corrective_actions_export_as_csv_and_xlsx_with_their_flag_and_remedy_fa
         .iter()
         .find(|r| r[7] == "recruitment_fees_paid")
         .expect("the recruitment-fee plan");
-    assert_eq!(fees[2], "Illustrative supplier – Binh Duong garments (demo)");
+    assert_eq!(
+        fees[2],
+        "Illustrative supplier – Binh Duong garments (demo)"
+    );
     assert_eq!(fees[5], "VN");
-    assert_eq!((fees[9].as_str(), fees[10].as_str()), ("debt_bondage", "critical"));
+    assert_eq!(
+        (fees[9].as_str(), fees[10].as_str()),
+        ("debt_bondage", "critical")
+    );
     assert_eq!(fees[12], "yes");
     assert_eq!(fees[13], "action_in_progress");
     assert_eq!(fees[14], "in_progress");
@@ -114,9 +128,16 @@ async fn corrective_actions_export_as_csv_and_xlsx_with_their_flag_and_remedy_fa
         .await
         .unwrap();
     let res = viewer
-        .get(&app, &format!("/staff/exports/action-plans?campaign={other}"))
+        .get(
+            &app,
+            &format!("/staff/exports/action-plans?campaign={other}"),
+        )
         .await;
-    assert_eq!(parse_csv(&res.bytes().await.unwrap()).len(), 1, "no plan there");
+    assert_eq!(
+        parse_csv(&res.bytes().await.unwrap()).len(),
+        1,
+        "no plan there"
+    );
     let res = viewer
         .get(&app, "/staff/exports/action-plans?format=xlsx")
         .await;
@@ -357,5 +378,8 @@ async fn the_kept_counts_equal_the_counts_of_the_flags_themselves() {
         .filter(|c| c.facet == "country" && c.value.as_deref() == Some("TH"))
         .map(|c| c.n)
         .sum();
-    assert!(counted >= 5, "the moved organisation's flags count under TH: {counted}");
+    assert!(
+        counted >= 5,
+        "the moved organisation's flags count under TH: {counted}"
+    );
 }

@@ -19,7 +19,11 @@ use hrdd_survey::db::schema::{
 async fn made(app: &TestApp) -> [i64; 7] {
     let mut c = app.db.conn().await;
     [
-        organisations::table.count().get_result(&mut c).await.unwrap(),
+        organisations::table
+            .count()
+            .get_result(&mut c)
+            .await
+            .unwrap(),
         responses::table.count().get_result(&mut c).await.unwrap(),
         flags::table.count().get_result(&mut c).await.unwrap(),
         clarification_requests::table
@@ -27,7 +31,11 @@ async fn made(app: &TestApp) -> [i64; 7] {
             .get_result(&mut c)
             .await
             .unwrap(),
-        action_plans::table.count().get_result(&mut c).await.unwrap(),
+        action_plans::table
+            .count()
+            .get_result(&mut c)
+            .await
+            .unwrap(),
         users::table.count().get_result(&mut c).await.unwrap(),
         audit_log::table
             .filter(audit_log::action.eq("demo.deadline_backdated"))
@@ -43,7 +51,10 @@ async fn the_demo_fills_every_committee_page_once() {
     let app = TestApp::spawn().await;
     hrdd_survey::demo::seed(&app.state).await.unwrap();
     let first = made(&app).await;
-    assert_eq!(first[0], 9, "the quick-start supplier and eight illustrative ones");
+    assert_eq!(
+        first[0], 9,
+        "the quick-start supplier and eight illustrative ones"
+    );
     assert_eq!((first[3], first[4], first[6]), (1, 2, 1));
     hrdd_survey::demo::seed(&app.state).await.unwrap();
     assert_eq!(made(&app).await, first, "a second start adds nothing");
@@ -51,7 +62,9 @@ async fn the_demo_fills_every_committee_page_once() {
     let viewer = member(&app, Role::Viewer, "Demo Viewer").await;
     // Every band, from the rules.
     for band in ["low", "medium", "high", "critical"] {
-        let (status, page) = viewer.page(&app, &format!("/staff/flags?band={band}")).await;
+        let (status, page) = viewer
+            .page(&app, &format!("/staff/flags?band={band}"))
+            .await;
         assert_eq!(status, 200);
         assert!(total_of(&page) > 0, "no {band} flag in the demo");
     }
@@ -116,7 +129,10 @@ async fn the_demo_fills_every_committee_page_once() {
         dash.contains(r#"<div class="tile card" id="overdue-plans"><span class="num">1</span>"#),
         "{dash}"
     );
-    assert!(dash.contains("<td>JP</td>") || dash.contains(">JP</a>"), "{dash}");
+    assert!(
+        dash.contains("<td>JP</td>") || dash.contains(">JP</a>"),
+        "{dash}"
+    );
     assert!(dash.contains("Illustrative 2026 supplier survey (demo data)"));
 
     // The organisations stand in every state: the campaign pages say so.

@@ -238,10 +238,7 @@ async fn add_evidence(
     let outcome = match (input.refused.get("evidence"), input.uploads.get("evidence")) {
         (Some(refused), _) => Err(AppError::field(
             "evidence",
-            format!(
-                "evidence: {}",
-                refused.text(crate::domain::i18n::Lang::En)
-            ),
+            format!("evidence: {}", refused.text(crate::domain::i18n::Lang::En)),
         )),
         (None, None) => Err(AppError::field(
             "evidence",

@@ -324,5 +324,12 @@ async fn export_plans(
         Some(c) => format!("action-plans-{c}-{}", lang.code()),
         None => format!("action-plans-{}", lang.code()),
     };
-    send(&name, "Corrective actions", p.format, files::plans_header(), pager).await
+    send(
+        &name,
+        "Corrective actions",
+        p.format,
+        files::plans_header(),
+        pager,
+    )
+    .await
 }

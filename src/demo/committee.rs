@@ -15,6 +15,7 @@
 //! plan on the flag) and does nothing when it is there.
 
 use super::forms;
+use super::organisations::{site_orgs, survey_orgs, DemoOrg, Stage, AICHI, BINH_DUONG, PENANG};
 use crate::auth::permissions::Role;
 use crate::db;
 use crate::db::audit::{self, Actor};
@@ -24,7 +25,7 @@ use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::Action;
 use crate::domain::i18n::Lang;
 use crate::domain::remedy::{PlanForm, PlanStatus, RemedyForm};
-use crate::domain::states::{OrganisationKind, ResponseStatus};
+use crate::domain::states::ResponseStatus;
 use crate::services::campaigns::{self as campaign_service, NewCampaign, NewInvitation};
 use crate::services::flags::FlagActor;
 use crate::services::organisations::{self as org_service, NewContact, NewOrganisation};
@@ -43,179 +44,6 @@ pub const SURVEY: &str = "Illustrative 2026 supplier survey (demo data)";
 pub const SITES: &str = "Illustrative 2026 production-site survey (demo data)";
 /// Shown on every demo campaign's first page and in its emails.
 pub const NOTE: &str = "Illustrative demo data: every organisation, person, answer and decision in this campaign is invented to show the committee's pages. None of it describes a real company or real workers.";
-
-/// Where an organisation stands in its campaign.
-enum Stage {
-    /// Submitted in `lang`, with these answers changed from the clean site and these
-    /// evidence files left out.
-    Submitted {
-        lang: Lang,
-        changes: &'static [(&'static str, &'static str)],
-        omit: &'static [&'static str],
-        signatory: (&'static str, &'static str),
-    },
-    /// A few answers saved, not submitted.
-    InProgress,
-    /// A link issued, never used.
-    Invited,
-}
-
-struct DemoOrg {
-    reference: &'static str,
-    name: &'static str,
-    kind: OrganisationKind,
-    country: &'static str,
-    sector: &'static str,
-    contact: &'static str,
-    email: &'static str,
-    language: &'static str,
-    stage: Stage,
-}
-
-const AICHI: &str = "demo-illustrative-jp-aichi";
-const BINH_DUONG: &str = "demo-illustrative-vn-binh-duong";
-const PENANG: &str = "demo-illustrative-my-penang";
-
-fn survey_orgs() -> Vec<DemoOrg> {
-    vec![
-        DemoOrg {
-            reference: AICHI,
-            name: "Illustrative supplier – Aichi auto parts (demo)",
-            kind: OrganisationKind::Supplier,
-            country: "JP",
-            sector: "automotive",
-            contact: "例示 担当者",
-            email: "aichi.contact@example.com",
-            language: "ja",
-            stage: Stage::Submitted {
-                lang: Lang::Ja,
-                changes: &[
-                    ("passport_custody", "employer_practice"),
-                    ("max_weekly_hours", "68"),
-                    ("non_local_language_pct", "45"),
-                    ("company_store", "dont_know"),
-                    ("worker_languages", "日本語、ベトナム語、インドネシア語"),
-                    ("last_audit_standard", "SMETA 6.1（例示）"),
-                ],
-                omit: &[],
-                signatory: ("例示 担当者", "人事部長（例示）"),
-            },
-        },
-        DemoOrg {
-            reference: BINH_DUONG,
-            name: "Illustrative supplier – Binh Duong garments (demo)",
-            kind: OrganisationKind::Supplier,
-            country: "VN",
-            sector: "apparel",
-            contact: "Người liên hệ minh họa",
-            email: "binhduong.contact@example.com",
-            language: "vi",
-            stage: Stage::Submitted {
-                lang: Lang::Vi,
-                changes: &[
-                    ("recruitment_fees_paid", "yes"),
-                    ("workers_who_paid_fees", "18"),
-                    ("fee_months_of_wages", "2.5"),
-                    ("deductions_share", "35"),
-                    ("itemised_payslip", "dont_know"),
-                    ("worker_languages", "Tiếng Việt, tiếng Khmer"),
-                ],
-                omit: &[],
-                signatory: ("Người liên hệ minh họa", "Trưởng phòng nhân sự (minh họa)"),
-            },
-        },
-        DemoOrg {
-            reference: PENANG,
-            name: "Illustrative supplier – Penang electronics (demo)",
-            kind: OrganisationKind::Supplier,
-            country: "MY",
-            sector: "electronics",
-            contact: "Illustrative Contact",
-            email: "penang.contact@example.com",
-            language: "en",
-            stage: Stage::Submitted {
-                lang: Lang::En,
-                changes: &[
-                    ("phone_custody", "held_by_employer"),
-                    ("legal_hours_exceeded", "yes"),
-                    ("overtime_voluntary", "expected"),
-                    ("site_location", "dont_know"),
-                ],
-                omit: &[],
-                signatory: ("Illustrative Contact", "HR manager (illustrative)"),
-            },
-        },
-        DemoOrg {
-            reference: "demo-illustrative-th-rayong",
-            name: "Illustrative production base – Rayong (demo)",
-            kind: OrganisationKind::ProductionBase,
-            country: "TH",
-            sector: "automotive",
-            contact: "Illustrative Site Manager",
-            email: "rayong.site@example.com",
-            language: "en",
-            stage: Stage::Submitted {
-                lang: Lang::En,
-                changes: &[
-                    ("dependency_on_employer", "dont_know"),
-                    ("worker_representation", "dont_know"),
-                    ("uses_subcontractors", "dont_know"),
-                ],
-                omit: &["last_audit_report_file"],
-                signatory: ("Illustrative Site Manager", "Site manager (illustrative)"),
-            },
-        },
-        DemoOrg {
-            reference: "demo-illustrative-id-batam",
-            name: "Illustrative supplier – Batam plastics (demo)",
-            kind: OrganisationKind::Supplier,
-            country: "ID",
-            sector: "plastics",
-            contact: "Illustrative Contact",
-            email: "batam.contact@example.com",
-            language: "en",
-            stage: Stage::Invited,
-        },
-        DemoOrg {
-            reference: "demo-illustrative-cn-dongguan",
-            name: "Illustrative supplier – Dongguan packaging (demo)",
-            kind: OrganisationKind::Supplier,
-            country: "CN",
-            sector: "packaging",
-            contact: "Illustrative Contact",
-            email: "dongguan.contact@example.com",
-            language: "en",
-            stage: Stage::InProgress,
-        },
-    ]
-}
-
-fn site_orgs() -> Vec<DemoOrg> {
-    vec![
-        DemoOrg {
-            reference: "demo-illustrative-vn-hai-phong",
-            name: "Illustrative production base – Hai Phong (demo)",
-            kind: OrganisationKind::ProductionBase,
-            country: "VN",
-            sector: "electronics",
-            contact: "Người quản lý minh họa",
-            email: "haiphong.site@example.com",
-            language: "vi",
-            stage: Stage::InProgress,
-        },
-        DemoOrg {
-            reference: "demo-illustrative-kh-phnom-penh",
-            name: "Illustrative production base – Phnom Penh (demo)",
-            kind: OrganisationKind::ProductionBase,
-            country: "KH",
-            sector: "apparel",
-            contact: "Illustrative Site Manager",
-            email: "phnompenh.site@example.com",
-            language: "en",
-            stage: Stage::Invited,
-        },
-    ]
-}
 
 /// The two illustrative committee members who act in the demo (no password: nobody
 /// signs in as them).

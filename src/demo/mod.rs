@@ -5,6 +5,7 @@
 
 pub mod committee;
 mod forms;
+mod organisations;
 
 use crate::db;
 use crate::db::audit::Actor;

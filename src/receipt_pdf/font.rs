@@ -160,13 +160,89 @@ impl ReceiptFont {
     pub(super) fn shaper(&self, lang: Lang) -> Result<Shaper<'_>, PdfError> {
         let face = rustybuzz::Face::from_slice(&self.data, self.face(lang))
             .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be shaped".into()))?;
-        Ok(Shaper { face })
+        Ok(Shaper {
+            face,
+            plans: Default::default(),
+        })
     }
 }
 
-/// Text widths from the shaped glyphs' advances.
+/// The segment properties a shape plan is made for.
+type PlanKey = (
+    rustybuzz::Direction,
+    rustybuzz::Script,
+    Option<rustybuzz::Language>,
+);
+
+/// Text widths from the shaped glyphs' advances. Line breaking measures many pieces of
+/// the same text, so the shape plans (one per direction, script and language; building
+/// one reads the font's layout tables, which for a CJK font costs more than the shaping
+/// itself) are made once per document and reused.
 pub(super) struct Shaper<'a> {
     face: rustybuzz::Face<'a>,
+    plans: std::cell::RefCell<Vec<(PlanKey, std::rc::Rc<rustybuzz::ShapePlan>)>>,
+}
+
+impl Shaper<'_> {
+    fn plan(&self, key: PlanKey) -> std::rc::Rc<rustybuzz::ShapePlan> {
+        let mut plans = self.plans.borrow_mut();
+        if let Some((_, plan)) = plans.iter().find(|(k, _)| *k == key) {
+            return plan.clone();
+        }
+        let plan = std::rc::Rc::new(rustybuzz::ShapePlan::new(
+            &self.face,
+            key.0,
+            Some(key.1),
+            key.2.as_ref(),
+            &[],
+        ));
+        plans.push((key, plan.clone()));
+        plan
+    }
+}
+
+impl Shaper<'_> {
+    /// `text` shaped with the plan for its direction, script and language.
+    fn shape(&self, text: &str) -> rustybuzz::GlyphBuffer {
+        let mut buffer = rustybuzz::UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        let plan = self.plan((buffer.direction(), buffer.script(), buffer.language()));
+        rustybuzz::shape_with_plan(&self.face, &plan, buffer)
+    }
+
+    /// `text` as the glyphs to draw, sizes in ems (what krilla's own `draw_text` would
+    /// make, without building a new face for every line, which for a CJK font costs
+    /// more than everything else in the receipt).
+    pub(super) fn glyphs(&self, text: &str) -> Vec<krilla::text::KrillaGlyph> {
+        let shaped = self.shape(text);
+        let upem = self.face.units_per_em() as f32;
+        let infos = shaped.glyph_infos();
+        // A glyph's text is its cluster up to the next cluster (in text order).
+        let mut starts: Vec<usize> = infos.iter().map(|i| i.cluster as usize).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        infos
+            .iter()
+            .zip(shaped.glyph_positions())
+            .map(|(info, pos)| {
+                let start = info.cluster as usize;
+                let end = starts
+                    .get(starts.partition_point(|&s| s <= start))
+                    .copied()
+                    .unwrap_or(text.len());
+                krilla::text::KrillaGlyph::new(
+                    krilla::text::GlyphId::new(info.glyph_id),
+                    pos.x_advance as f32 / upem,
+                    pos.x_offset as f32 / upem,
+                    pos.y_offset as f32 / upem,
+                    pos.y_advance as f32 / upem,
+                    start..end,
+                    None,
+                )
+            })
+            .collect()
+    }
 }
 
 impl Measure for Shaper<'_> {
@@ -174,11 +250,8 @@ impl Measure for Shaper<'_> {
         if text.is_empty() {
             return 0.0;
         }
-        let mut buffer = rustybuzz::UnicodeBuffer::new();
-        buffer.push_str(text);
-        buffer.guess_segment_properties();
-        let shaped = rustybuzz::shape(&self.face, &[], buffer);
-        let units: i64 = shaped
+        let units: i64 = self
+            .shape(text)
             .glyph_positions()
             .iter()
             .map(|p| i64::from(p.x_advance))

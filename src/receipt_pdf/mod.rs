@@ -193,7 +193,6 @@ pub fn render(doc: &ReceiptDocument, font: &ReceiptFont) -> Result<Vec<u8>, PdfE
     use krilla::num::NormalizedF32;
     use krilla::page::PageSettings;
     use krilla::paint::Fill;
-    use krilla::text::TextDirection;
 
     let geometry = Geometry::A4;
     let shaper = font.shaper(doc.lang)?;
@@ -229,13 +228,13 @@ pub fn render(doc: &ReceiptDocument, font: &ReceiptFont) -> Result<Vec<u8>, PdfE
                 opacity: NormalizedF32::ONE,
                 rule: Default::default(),
             }));
-            surface.draw_text(
+            surface.draw_glyphs(
                 Point::from_xy(line.x, line.y),
+                &shaper.glyphs(&line.text),
                 pdf_font.clone(),
-                line.style.size(),
                 &line.text,
+                line.style.size(),
                 false,
-                TextDirection::Auto,
             );
         }
         surface.finish();

@@ -72,8 +72,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         None => {
             campaign_service::create_campaign(
                 conn,
-                &state.audit_key,
-                &state.registry,
+                &state.ctx(),
                 &actor,
                 NewCampaign {
                     name: DEMO_CAMPAIGN.into(),
@@ -90,12 +89,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
     };
     let issued = campaign_service::issue_invitation(
         conn,
-        &state.audit_key,
-        &state.registry,
+        &state.ctx(),
         &actor,
-        &state.link_keys,
-        &state.jobs,
-        &state.settings.public_base_url,
         campaign_id,
         NewInvitation {
             organisation_id: org.id,

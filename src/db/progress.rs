@@ -3,6 +3,7 @@
 //! delivery of its latest email), each in one statement.
 
 use super::Conn;
+use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::domain::states::ResponseStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -123,8 +124,8 @@ pub struct TimelineRow {
 /// first (from the outbox, the links, `response_events` and the response).
 pub async fn timeline(
     conn: &mut Conn,
-    campaign_id: Uuid,
-    organisation_id: Uuid,
+    campaign_id: CampaignId,
+    organisation_id: OrganisationId,
 ) -> QueryResult<Vec<TimelineRow>> {
     diesel::sql_query(
         "SELECT at, what, detail FROM ( \

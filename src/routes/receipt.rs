@@ -13,6 +13,7 @@ use crate::services::receipts;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use crate::domain::ids::ResponseId;
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -73,7 +74,7 @@ async fn staff_evidence(
 ) -> Result<HttpResponse, PageError> {
     let (id, file_id) = path.into_inner();
     let not_found = || PageError(AppError::NotFound("file"));
-    let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let id: ResponseId = id.parse().map_err(|_| not_found())?;
     let file_id = Uuid::parse_str(&file_id).map_err(|_| not_found())?;
     let mut conn = state.pool.get().await?;
     let (name, content_type, bytes) = receipts::evidence_file(&mut conn, id, file_id)

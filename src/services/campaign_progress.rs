@@ -3,6 +3,7 @@
 //! filters; and an organisation's timeline. The rules are in `domain::progress`.
 
 use super::questionnaires::QuestionnaireRegistry;
+use crate::domain::ids::{CampaignId, OrganisationId};
 use super::Conn;
 use crate::db;
 use crate::db::campaigns::CampaignRecord;
@@ -29,7 +30,7 @@ pub struct Filter {
 pub async fn progress(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     filter: &Filter,
 ) -> Result<(CampaignRecord, Progress), AppError> {
     let campaign = db::campaigns::find(conn, campaign_id)
@@ -56,7 +57,7 @@ pub async fn progress(
         .unwrap_or_default();
     let now = Utc::now();
     let past_deadline = campaign.deadline < now.date_naive();
-    let mut all: Vec<_> = db::progress::organisations(conn, campaign.id, &required)
+    let mut all: Vec<_> = db::progress::organisations(conn, campaign.id.uuid(), &required)
         .await?
         .into_iter()
         .map(|r| {
@@ -95,7 +96,7 @@ pub async fn progress(
                 .is_none_or(|n| o.name.to_lowercase().contains(n))
     });
     let shown: std::collections::HashSet<Uuid> = all.iter().map(|o| o.organisation_id).collect();
-    let contacts = db::progress::contacts(conn, campaign.id)
+    let contacts = db::progress::contacts(conn, campaign.id.uuid())
         .await?
         .into_iter()
         .filter(|c| shown.contains(&c.organisation_id))
@@ -117,7 +118,7 @@ pub async fn progress(
         })
         .collect();
     let progress = Progress {
-        campaign_id: campaign.id,
+        campaign_id: campaign.id.uuid(),
         name: campaign.name.clone(),
         status: campaign.status,
         deadline: campaign.deadline,
@@ -141,8 +142,8 @@ pub struct Event {
 /// delivered, refused), link (issued, opened, revoked), save and the submission.
 pub async fn timeline(
     conn: &mut Conn,
-    campaign_id: Uuid,
-    organisation_id: Uuid,
+    campaign_id: CampaignId,
+    organisation_id: OrganisationId,
 ) -> Result<Vec<Event>, AppError> {
     Ok(db::progress::timeline(conn, campaign_id, organisation_id)
         .await?

@@ -3,6 +3,7 @@
 //! page in memory. The file formats (CSV, XLSX) are written in `views::exports`.
 
 use super::questionnaires::QuestionnaireRegistry;
+use crate::domain::ids::CampaignId;
 use super::scoring::group_answers;
 use super::Conn;
 use crate::db;
@@ -30,7 +31,7 @@ pub struct ResponsesExport {
 pub async fn responses_export(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
 ) -> Result<ResponsesExport, AppError> {
     let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?

@@ -4,6 +4,7 @@
 //! never rewritten.
 
 use super::questionnaires::QuestionnaireRegistry;
+use crate::domain::ids::CampaignId;
 use super::scoring::{group_answers, stored_answer};
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
@@ -27,7 +28,7 @@ pub async fn run(
     key: &AuditKey,
     registry: &QuestionnaireRegistry,
     actor: &Actor,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     version_id: Uuid,
 ) -> Result<Reassessment, AppError> {
     let campaign = db::campaigns::find_campaign(conn, campaign_id)
@@ -68,7 +69,7 @@ pub async fn run(
     let mut responses = 0usize;
     let mut after = None;
     loop {
-        let page = db::scoring::submitted_page(conn, Some(campaign_id), after, 500).await?;
+        let page = db::scoring::submitted_page(conn, Some(campaign_id.uuid()), after, 500).await?;
         let Some(last) = page.last() else {
             break;
         };
@@ -103,7 +104,7 @@ pub async fn run(
     };
     let row = Reassessment {
         id,
-        campaign_id,
+        campaign_id: campaign_id.uuid(),
         template_version_id: version_id,
         inherent_version_id: table.as_ref().map(|t| t.id),
         created_by,

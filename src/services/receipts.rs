@@ -3,6 +3,7 @@
 //! outbox row stays small and the PDF always matches the fingerprint).
 
 use super::questionnaires::QuestionnaireRegistry;
+use crate::domain::ids::ResponseId;
 use super::responses::LinkSession;
 use super::Conn;
 use crate::db;
@@ -19,7 +20,7 @@ use uuid::Uuid;
 pub async fn document(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    response_id: Uuid,
+    response_id: ResponseId,
     lang: Option<Lang>,
 ) -> Result<Option<ReceiptDocument>, AppError> {
     let Some((response, campaign, organisation)) =
@@ -100,7 +101,7 @@ pub async fn pdf(font: Arc<FontSource>, doc: ReceiptDocument) -> Result<Vec<u8>,
 /// who may see answers; `None` when the file is not that response's.
 pub async fn evidence_file(
     conn: &mut Conn,
-    response_id: Uuid,
+    response_id: ResponseId,
     file_id: Uuid,
 ) -> Result<Option<(String, String, Vec<u8>)>, AppError> {
     Ok(db::evidence::find_evidence_of(conn, file_id, response_id).await?)

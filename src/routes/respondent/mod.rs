@@ -213,9 +213,7 @@ async fn post_form(
     let mut conn = state.pool.get().await?;
     let outcome = responses::save(
         &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        state.settings.evidence_quota_mb,
+        &state.ctx(),
         &session,
         &input,
         lang,

@@ -225,9 +225,7 @@ pub(super) async fn post_section(
     let mut conn = state.pool.get().await?;
     let outcome = responses::save(
         &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        state.settings.evidence_quota_mb,
+        &state.ctx(),
         &session,
         &input,
         lang,
@@ -328,16 +326,7 @@ pub(super) async fn post_submit(
     csrf_ok(&state, &session, &form)?;
     let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let mut conn = state.pool.get().await?;
-    match respondent::submit_reviewed(
-        &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        &session,
-        &form,
-        lang,
-    )
-    .await?
-    {
+    match respondent::submit_reviewed(&mut conn, &state.ctx(), &session, &form, lang).await? {
         SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted { .. } => {
             Ok(see_other(&format!("/r/{token}")))
         }
@@ -374,17 +363,8 @@ pub(super) async fn post_handover(
     };
     let (name, email) = (field(respondent::NAME), field(respondent::EMAIL));
     let mut conn = state.pool.get().await?;
-    let outcome = respondent::hand_over(
-        &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        &state.link_keys,
-        &session,
-        &name,
-        &email,
-        lang,
-    )
-    .await?;
+    let outcome =
+        respondent::hand_over(&mut conn, &state.ctx(), &session, &name, &email, lang).await?;
     let (status, state_) = match outcome {
         HandoverOutcome::Sent { email } => (
             StatusCode::OK,

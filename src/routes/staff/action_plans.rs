@@ -67,7 +67,8 @@ async fn flag_plans(
     let mut conn = state.pool.get().await?;
     let ctx = action_plans::flag_context(&mut conn, id).await?;
     let (_, version) =
-        responses::find_response(&mut conn, &state.registry, ctx.flag.response_id).await?;
+        responses::find_response(&mut conn, &state.registry, ctx.flag.response_id.into())
+                .await?;
     let asked = clarifications::of_flag(&mut conn, id).await?;
     Ok(render(&flag_plans_page(
         StaffNav::new(&user, "/staff/flags"),
@@ -98,7 +99,8 @@ async fn create(
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let ctx = action_plans::flag_context(&mut conn, id).await?;
             let (_, version) =
-                responses::find_response(&mut conn, &state.registry, ctx.flag.response_id).await?;
+                responses::find_response(&mut conn, &state.registry, ctx.flag.response_id.into())
+                .await?;
             let asked = clarifications::of_flag(&mut conn, id).await?;
             Ok(render_status(
                 status_of(&e),
@@ -239,16 +241,9 @@ async fn add_evidence(
         )),
         Some(upload) => {
             let mut conn = state.pool.get().await?;
-            action_plans::add_evidence(
-                &mut conn,
-                &state.audit_key,
-                user.id,
-                id,
-                upload,
-                state.settings.evidence_quota_mb,
-            )
-            .await
-            .map(|_| ())
+            action_plans::add_evidence(&mut conn, &state.ctx(), user.id, id, upload)
+                .await
+                .map(|_| ())
         }
     };
     after(&state, &user, id, outcome, "evidence").await

@@ -125,7 +125,7 @@ async fn run_reassessment(
                 &state.audit_key,
                 &state.registry,
                 &who.actor(),
-                campaign,
+                campaign.into(),
                 version,
             )
             .await

@@ -29,6 +29,7 @@ use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use crate::domain::ids::{ContactId, OrganisationId};
 use uuid::Uuid;
 
 /// How long an uploaded file waits for its confirmation.
@@ -92,8 +93,8 @@ async fn read_and_plan(
     preview.check_owners(|email| by_email.contains_key(email));
     let refs = preview.external_refs();
     let stored = db::organisations::records_by_refs(conn, &refs).await?;
-    let ids: Vec<Uuid> = stored.iter().map(|o| o.id).collect();
-    let mut contacts: HashMap<Uuid, Vec<ExistingContact>> = HashMap::new();
+    let ids: Vec<OrganisationId> = stored.iter().map(|o| o.id).collect();
+    let mut contacts: HashMap<OrganisationId, Vec<ExistingContact>> = HashMap::new();
     for c in db::contacts::records_of(conn, &ids).await? {
         contacts
             .entry(c.organisation_id)
@@ -240,7 +241,7 @@ pub async fn confirm(
                 ..Default::default()
             };
             for org in &plan.create {
-                let id = Uuid::new_v4();
+                let id = OrganisationId::random();
                 let f = &org.fields;
                 db::organisations::insert_fields(
                     tx,
@@ -257,7 +258,7 @@ pub async fn confirm(
                 )
                 .await?;
                 for c in &org.contacts {
-                    db::contacts::insert(tx, Uuid::new_v4(), id, &contact_changes(&c.fields)).await?;
+                    db::contacts::insert(tx, ContactId::random(), id, &contact_changes(&c.fields)).await?;
                 }
                 outcome.created += 1;
                 outcome.contacts_added += org.contacts.len();
@@ -291,7 +292,7 @@ pub async fn confirm(
                     .await?;
                 }
                 for c in &update.new_contacts {
-                    db::contacts::insert(tx, Uuid::new_v4(), update.id, &contact_changes(&c.fields))
+                    db::contacts::insert(tx, ContactId::random(), update.id, &contact_changes(&c.fields))
                         .await?;
                 }
                 for c in &update.changed_contacts {
@@ -355,8 +356,8 @@ fn contact_changes(c: &ContactFields) -> ContactChanges<'_> {
 pub async fn export(conn: &mut Conn, filter: &OrgFilter) -> Result<Vec<u8>, AppError> {
     let orgs = db::organisations::all_matching(conn, filter).await?;
     let (_, by_id) = staff_maps(conn).await?;
-    let ids: Vec<Uuid> = orgs.iter().map(|o| o.id).collect();
-    let mut contacts: HashMap<Uuid, Vec<ContactFields>> = HashMap::new();
+    let ids: Vec<OrganisationId> = orgs.iter().map(|o| o.id).collect();
+    let mut contacts: HashMap<OrganisationId, Vec<ContactFields>> = HashMap::new();
     for chunk in ids.chunks(10_000) {
         for c in db::contacts::records_of(conn, chunk).await? {
             if c.deactivated_at.is_some() {

@@ -24,7 +24,7 @@ use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
+use crate::domain::ids::{ContactId, OrganisationId};
 use validator::{Validate, ValidationError};
 
 /// Input for a new organisation.
@@ -124,7 +124,7 @@ pub async fn create_organisation(
     input.validate().map_err(from_validator)?;
     let now = Utc::now();
     let org = Organisation {
-        id: Uuid::new_v4(),
+        id: OrganisationId::random(),
         // Checked by `valid_kind` above.
         kind: OrganisationKind::parse(&input.kind).ok_or_else(|| {
             AppError::field("kind", "must be \"production_base\" or \"supplier\"")
@@ -159,7 +159,7 @@ pub async fn add_contact(
     conn: &mut Conn,
     key: &AuditKey,
     actor: &Actor,
-    organisation_id: Uuid,
+    organisation_id: OrganisationId,
     mut input: NewContact,
 ) -> Result<Contact, AppError> {
     input.clean()?;
@@ -168,7 +168,7 @@ pub async fn add_contact(
         .await?
         .ok_or(AppError::NotFound("organisation"))?;
     let contact = Contact {
-        id: Uuid::new_v4(),
+        id: ContactId::random(),
         organisation_id,
         name: input.name,
         email: input.email,
@@ -211,7 +211,7 @@ pub async fn add_contact(
 /// An organisation with its contacts; `NotFound` when there is no such organisation.
 pub async fn find_with_contacts(
     conn: &mut Conn,
-    id: Uuid,
+    id: OrganisationId,
 ) -> Result<(Organisation, Vec<Contact>), AppError> {
     let org = db::organisations::find_organisation(conn, id)
         .await?

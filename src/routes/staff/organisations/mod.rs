@@ -17,7 +17,7 @@ use crate::views::organisations::{
 use crate::views::staff::StaffNav;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpResponse};
-use uuid::Uuid;
+use crate::domain::ids::OrganisationId;
 
 /// The example file, served as a download.
 const EXAMPLE_CSV: &[u8] = include_bytes!("../../../../static/organisations-example.csv");
@@ -43,7 +43,7 @@ fn field_errors(e: AppError) -> Result<Vec<(String, String)>, PageError> {
     }
 }
 
-fn org_href(id: Uuid) -> String {
+fn org_href(id: OrganisationId) -> String {
     format!("/staff/organisations/{id}")
 }
 

@@ -19,10 +19,14 @@
 //! PostgreSQL (from `/proc`). Only 127.0.0.1 is ever a target; every loop is bounded in
 //! count and time.
 
+mod common;
+
+use common::{env_num, SECRET};
 use diesel::sql_types::{Array, BigInt, Int4, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hrdd_survey::auth::links::LinkKeys;
 use hrdd_survey::db::admin;
+use hrdd_survey::domain::ids::InvitationId;
 use hrdd_survey::embedded_pg::EmbeddedPostgres;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -32,16 +36,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const SECRET: &str = "benchmark-secret-key-of-at-least-32-chars";
 const SECTIONS: usize = 3;
 const PER_SECTION: usize = 10;
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -325,7 +321,7 @@ async fn seed(conn: &mut AsyncPgConnection, n: usize) -> anyhow::Result<Vec<Stri
         let invitation_ids: Vec<Uuid> = (0..len).map(|_| Uuid::new_v4()).collect();
         let mut hashes = Vec::with_capacity(len);
         for id in &invitation_ids {
-            let (token, _) = keys.issue(*id);
+            let (token, _) = keys.issue(InvitationId::from(*id));
             hashes.push(hex::encode(Sha256::digest(token.as_bytes())));
             tokens.push(token);
         }

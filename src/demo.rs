@@ -34,7 +34,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         Some(org) => org,
         None => org_service::create_organisation(
             conn,
-            &state.audit_key,
+            &state.ctx(),
             &actor,
             NewOrganisation {
                 kind: crate::domain::states::OrganisationKind::Supplier.to_string(),
@@ -52,7 +52,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         Some(c) => c,
         None => org_service::add_contact(
             conn,
-            &state.audit_key,
+            &state.ctx(),
             &actor,
             org.id,
             NewContact {

@@ -15,9 +15,9 @@
 
 use crate::auth::token_sha256;
 use crate::db::models::Invitation;
+use crate::domain::ids::InvitationId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use crate::domain::ids::InvitationId;
 
 /// The keys that derive link tokens: the current key id and the secrets to try, the
 /// current secret first.

@@ -6,11 +6,11 @@ use super::models::ContactRecord;
 use super::schema::contacts;
 use super::Conn;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{ContactId, OrganisationId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use std::collections::HashMap;
-use crate::domain::ids::{ContactId, OrganisationId};
 
 /// A contact's fields as written by an edit or an import.
 #[derive(Debug, Clone, AsChangeset)]
@@ -23,7 +23,10 @@ pub struct ContactChanges<'a> {
 }
 
 /// All contacts of the organisations, active first, then by name.
-pub async fn records_of(conn: &mut Conn, org_ids: &[OrganisationId]) -> QueryResult<Vec<ContactRecord>> {
+pub async fn records_of(
+    conn: &mut Conn,
+    org_ids: &[OrganisationId],
+) -> QueryResult<Vec<ContactRecord>> {
     contacts::table
         .filter(contacts::organisation_id.eq_any(org_ids))
         .order((
@@ -37,7 +40,10 @@ pub async fn records_of(conn: &mut Conn, org_ids: &[OrganisationId]) -> QueryRes
 }
 
 /// Active contacts per organisation, for the list.
-pub async fn active_counts(conn: &mut Conn, org_ids: &[OrganisationId]) -> QueryResult<HashMap<OrganisationId, i64>> {
+pub async fn active_counts(
+    conn: &mut Conn,
+    org_ids: &[OrganisationId],
+) -> QueryResult<HashMap<OrganisationId, i64>> {
     let rows: Vec<(OrganisationId, i64)> = contacts::table
         .filter(contacts::organisation_id.eq_any(org_ids))
         .filter(contacts::deactivated_at.is_null())

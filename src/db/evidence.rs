@@ -16,7 +16,10 @@ pub async fn insert_evidence(conn: &mut Conn, file: &NewEvidenceFile) -> QueryRe
 }
 
 /// The stored evidence files of a response: id and size in bytes.
-pub async fn evidence_sizes(conn: &mut Conn, response_id: ResponseId) -> QueryResult<Vec<(Uuid, i32)>> {
+pub async fn evidence_sizes(
+    conn: &mut Conn,
+    response_id: ResponseId,
+) -> QueryResult<Vec<(Uuid, i32)>> {
     evidence_files::table
         .filter(evidence_files::response_id.eq(response_id))
         .select((evidence_files::id, evidence_files::size_bytes))

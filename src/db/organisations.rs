@@ -22,7 +22,10 @@ pub async fn insert_organisation(conn: &mut Conn, org: &Organisation) -> QueryRe
         .await
 }
 
-pub async fn find_organisation(conn: &mut Conn, id: OrganisationId) -> QueryResult<Option<Organisation>> {
+pub async fn find_organisation(
+    conn: &mut Conn,
+    id: OrganisationId,
+) -> QueryResult<Option<Organisation>> {
     organisations::table
         .find(id)
         .select(Organisation::as_select())
@@ -54,7 +57,10 @@ pub async fn find_contact_of(
         .optional()
 }
 
-pub async fn contacts_of(conn: &mut Conn, organisation_id: OrganisationId) -> QueryResult<Vec<Contact>> {
+pub async fn contacts_of(
+    conn: &mut Conn,
+    organisation_id: OrganisationId,
+) -> QueryResult<Vec<Contact>> {
     contacts::table
         .filter(contacts::organisation_id.eq(organisation_id))
         .order(contacts::created_at.asc())
@@ -218,7 +224,11 @@ pub async fn lock_record(conn: &mut Conn, id: OrganisationId) -> QueryResult<Opt
         .optional()
 }
 
-pub async fn insert_fields(conn: &mut Conn, id: OrganisationId, changes: &OrgChanges<'_>) -> QueryResult<()> {
+pub async fn insert_fields(
+    conn: &mut Conn,
+    id: OrganisationId,
+    changes: &OrgChanges<'_>,
+) -> QueryResult<()> {
     diesel::insert_into(organisations::table)
         .values((organisations::id.eq(id), changes))
         .execute(conn)
@@ -226,7 +236,11 @@ pub async fn insert_fields(conn: &mut Conn, id: OrganisationId, changes: &OrgCha
         .map(|_| ())
 }
 
-pub async fn update_fields(conn: &mut Conn, id: OrganisationId, changes: &OrgChanges<'_>) -> QueryResult<()> {
+pub async fn update_fields(
+    conn: &mut Conn,
+    id: OrganisationId,
+    changes: &OrgChanges<'_>,
+) -> QueryResult<()> {
     diesel::update(organisations::table.find(id))
         .set((changes, organisations::updated_at.eq(Utc::now())))
         .execute(conn)
@@ -273,7 +287,10 @@ pub struct OrgCampaign {
 }
 
 /// The organisation's campaigns, newest deadline first.
-pub async fn campaigns_of(conn: &mut Conn, organisation_id: OrganisationId) -> QueryResult<Vec<OrgCampaign>> {
+pub async fn campaigns_of(
+    conn: &mut Conn,
+    organisation_id: OrganisationId,
+) -> QueryResult<Vec<OrgCampaign>> {
     responses::table
         .inner_join(campaigns::table.inner_join(template_versions::table))
         .filter(responses::organisation_id.eq(organisation_id))

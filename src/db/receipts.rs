@@ -6,7 +6,6 @@ use super::Conn;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-
 /// The response `response_id` with its campaign and organisation (one query).
 pub async fn response_with_context(
     conn: &mut Conn,

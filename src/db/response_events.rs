@@ -3,9 +3,9 @@
 
 use super::schema::response_events;
 use super::Conn;
+use crate::domain::ids::{InvitationId, ResponseId};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use crate::domain::ids::{InvitationId, ResponseId};
 
 /// A link was opened (recorded as often as `last_used_at` is written).
 pub async fn record_open(

@@ -5,10 +5,10 @@
 
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{CampaignId, ContactId, InvitationId, OrganisationId, ResponseId};
 use crate::domain::risk::Band;
 use crate::domain::role::Role;
 use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
-use crate::domain::ids::{CampaignId, ContactId, InvitationId, OrganisationId, ResponseId};
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::dsl::AsExprOf;
 use diesel::expression::AsExpression;

@@ -22,7 +22,8 @@ pub(crate) fn path_id<Id: std::str::FromStr>(
     raw: &str,
     what: &'static str,
 ) -> Result<Id, crate::error::AppError> {
-    raw.parse().map_err(|_| crate::error::AppError::NotFound(what))
+    raw.parse()
+        .map_err(|_| crate::error::AppError::NotFound(what))
 }
 
 /// Every route of the service.

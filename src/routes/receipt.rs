@@ -8,12 +8,12 @@ use super::pages::PageError;
 use super::respondent::session;
 use super::AppState;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::ResponseId;
 use crate::error::AppError;
 use crate::services::receipts;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use crate::domain::ids::ResponseId;
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

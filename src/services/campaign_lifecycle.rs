@@ -297,7 +297,9 @@ async fn issue_links(
     campaign: &CampaignRecord,
     organisations: &[Uuid],
 ) -> Result<LaunchOutcome, AppError> {
-    let version = ctx.registry.pinned(campaign.id, campaign.template_version_id)?;
+    let version = ctx
+        .registry
+        .pinned(campaign.id, campaign.template_version_id)?;
     let questionnaire = &version.questionnaire;
     let responses_created = q::insert_responses(tx, campaign.id, organisations).await?;
     let candidates = q::contacts_to_invite(tx, campaign.id, organisations, None).await?;

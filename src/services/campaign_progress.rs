@@ -3,13 +3,13 @@
 //! filters; and an organisation's timeline. The rules are in `domain::progress`.
 
 use super::questionnaires::QuestionnaireRegistry;
-use crate::domain::ids::{CampaignId, OrganisationId};
 use super::Conn;
 use crate::db;
 use crate::db::campaigns::CampaignRecord;
 use crate::domain::campaign_progress::{
     self as rules, ContactProgress, LinkState, Progress, Stage,
 };
+use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

@@ -157,7 +157,9 @@ pub async fn issue_invitation(
     let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?
         .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
-    let version = ctx.registry.pinned(campaign.id, campaign.template_version_id)?;
+    let version = ctx
+        .registry
+        .pinned(campaign.id, campaign.template_version_id)?;
     let questionnaire = &version.questionnaire;
     let offered = questionnaire
         .languages

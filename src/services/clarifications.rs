@@ -25,6 +25,7 @@ use crate::domain::clarification::{self as rules, QUESTION_MAX};
 use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::Action;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::ResponseId;
 use crate::domain::risk;
 use crate::domain::states::ResponseStatus;
 use crate::domain::text::{clean_answer, clean_multi_line};
@@ -36,7 +37,6 @@ use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use crate::domain::ids::ResponseId;
 use uuid::Uuid;
 
 /// The form field of the respondent's note beside a reopened question.
@@ -293,8 +293,14 @@ pub async fn request(
                 })
                 .collect::<Vec<_>>()
                 .join("\n\n");
-            campaign_mail::queue_clarification(tx, jobs, invitation.id.uuid(), request.id, &message)
-                .await?;
+            campaign_mail::queue_clarification(
+                tx,
+                jobs,
+                invitation.id.uuid(),
+                request.id,
+                &message,
+            )
+            .await?;
             audit::append(
                 tx,
                 &actor,
@@ -324,7 +330,8 @@ pub async fn open_for(
     conn: &mut Conn,
     session: &LinkSession,
 ) -> Result<Option<(ClarificationRequest, Vec<ClarificationItem>, Answers)>, AppError> {
-    let Some(request) = db::clarifications::open_request(conn, session.response_id().uuid()).await?
+    let Some(request) =
+        db::clarifications::open_request(conn, session.response_id().uuid()).await?
     else {
         return Ok(None);
     };
@@ -384,7 +391,8 @@ pub async fn reply(
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let q = &version.questionnaire;
-            let Some(request) = db::clarifications::lock_open_request(tx, response_id.uuid()).await?
+            let Some(request) =
+                db::clarifications::lock_open_request(tx, response_id.uuid()).await?
             else {
                 return Ok(ReplyOutcome::NothingOpen);
             };

@@ -3,7 +3,6 @@
 //! page in memory. The file formats (CSV, XLSX) are written in `views::exports`.
 
 use super::questionnaires::QuestionnaireRegistry;
-use crate::domain::ids::CampaignId;
 use super::scoring::group_answers;
 use super::Conn;
 use crate::db;
@@ -11,6 +10,7 @@ pub use crate::db::exports::{DecisionRow, FlagRow, ResponseRow};
 use crate::db::models::Campaign;
 use crate::domain::answers::Answers;
 use crate::domain::exports;
+use crate::domain::ids::CampaignId;
 use crate::domain::questionnaire::{Question, Questionnaire};
 use crate::error::AppError;
 use uuid::Uuid;

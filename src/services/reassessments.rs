@@ -4,12 +4,12 @@
 //! never rewritten.
 
 use super::questionnaires::QuestionnaireRegistry;
-use crate::domain::ids::CampaignId;
 use super::scoring::{group_answers, stored_answer};
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
 pub use crate::db::reassessments::{Listed, ReassessedFlag, Reassessment};
 use crate::db::{self};
+use crate::domain::ids::CampaignId;
 use crate::domain::inherent_risk::{self, InherentRow};
 use crate::domain::risk::{self, overall_band, Band};
 use crate::error::AppError;

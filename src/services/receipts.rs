@@ -3,11 +3,11 @@
 //! outbox row stays small and the PDF always matches the fingerprint).
 
 use super::questionnaires::QuestionnaireRegistry;
-use crate::domain::ids::ResponseId;
 use super::responses::LinkSession;
 use super::Conn;
 use crate::db;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::ResponseId;
 use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
 use crate::receipt_pdf::{self, FontSource, ReceiptDocument, ReceiptFacts};

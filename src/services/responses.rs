@@ -15,6 +15,7 @@ pub use crate::db::responses::AnswerMeta;
 use crate::domain::answers::{parse_section, Answers, FieldError, Mode, RawInput};
 use crate::domain::declaration::{self, Declaration};
 use crate::domain::i18n::{Lang, Msg};
+use crate::domain::ids::{OrganisationId, ResponseId};
 use crate::domain::risk::overall_band;
 use crate::domain::states::ResponseStatus;
 use crate::domain::token;
@@ -26,7 +27,6 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
-use crate::domain::ids::{OrganisationId, ResponseId};
 use uuid::Uuid;
 
 /// What a valid link gives access to: exactly one organisation's response in one campaign.

@@ -81,7 +81,8 @@ async fn add_organisations(
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
     let ids = body.into_inner().organisation_ids;
-    let outcome = lifecycle::add_organisations(&mut conn, &state.ctx(), &who.actor(), id, ids).await?;
+    let outcome =
+        lifecycle::add_organisations(&mut conn, &state.ctx(), &who.actor(), id, ids).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 

@@ -5,6 +5,7 @@
 
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{CampaignId, ContactId, OrganisationId, ResponseId};
 use crate::domain::rating::Rating;
 use crate::domain::risk::Band;
 use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
@@ -17,7 +18,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use crate::domain::ids::{CampaignId, ContactId, OrganisationId, ResponseId};
 use uuid::Uuid;
 
 pub use crate::domain::campaign_progress::Progress;

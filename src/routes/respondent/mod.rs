@@ -211,16 +211,8 @@ async fn post_form(
         Mode::Draft
     };
     let mut conn = state.pool.get().await?;
-    let outcome = responses::save(
-        &mut conn,
-        &state.ctx(),
-        &session,
-        &input,
-        lang,
-        mode,
-        None,
-    )
-    .await?;
+    let outcome =
+        responses::save(&mut conn, &state.ctx(), &session, &input, lang, mode, None).await?;
     let here = format!("/r/{}?lang={}", token.as_str(), lang.code());
     let (answers, errors) = match outcome {
         SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {

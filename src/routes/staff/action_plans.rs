@@ -67,8 +67,7 @@ async fn flag_plans(
     let mut conn = state.pool.get().await?;
     let ctx = action_plans::flag_context(&mut conn, id).await?;
     let (_, version) =
-        responses::find_response(&mut conn, &state.registry, ctx.flag.response_id.into())
-                .await?;
+        responses::find_response(&mut conn, &state.registry, ctx.flag.response_id.into()).await?;
     let asked = clarifications::of_flag(&mut conn, id).await?;
     Ok(render(&flag_plans_page(
         StaffNav::new(&user, "/staff/flags"),
@@ -100,7 +99,7 @@ async fn create(
             let ctx = action_plans::flag_context(&mut conn, id).await?;
             let (_, version) =
                 responses::find_response(&mut conn, &state.registry, ctx.flag.response_id.into())
-                .await?;
+                    .await?;
             let asked = clarifications::of_flag(&mut conn, id).await?;
             Ok(render_status(
                 status_of(&e),

@@ -12,11 +12,11 @@ use super::forms::{
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::{self, DbError};
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::error::AppError;
 use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
 use serde_json::{json, Value};
-use crate::domain::ids::{ContactId, OrganisationId};
 
 /// A unique-key violation on the reference is the user's mistake, said on the field.
 fn ref_conflict(e: DbError) -> AppError {

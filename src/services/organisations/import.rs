@@ -19,6 +19,7 @@ use crate::db::contacts::ContactChanges;
 use crate::db::org_import_uploads::Upload;
 use crate::db::organisations::{OrgChanges, OrgFilter};
 use crate::db::{self, DbError};
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::domain::org_import::{
     self, ContactFields, ExistingContact, ExistingOrg, ExportOrg, ImportPlan, ImportPreview,
     OrgFields,
@@ -29,7 +30,6 @@ use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use crate::domain::ids::{ContactId, OrganisationId};
 use uuid::Uuid;
 
 /// How long an uploaded file waits for its confirmation.

@@ -14,9 +14,10 @@ pub use forms::{ContactInput, ListQuery, OrgInput};
 
 use super::Conn;
 use crate::db;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 pub use crate::db::models::{Contact, Organisation};
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::domain::states::OrganisationKind;
 use crate::domain::text;
 use crate::error::{from_validator, AppError};
@@ -24,7 +25,6 @@ use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
 use serde::Deserialize;
 use serde_json::json;
-use crate::domain::ids::{ContactId, OrganisationId};
 use validator::{Validate, ValidationError};
 
 /// Input for a new organisation.
@@ -116,7 +116,7 @@ impl NewContact {
 
 pub async fn create_organisation(
     conn: &mut Conn,
-    key: &AuditKey,
+    ctx: &super::Ctx<'_>,
     actor: &Actor,
     mut input: NewOrganisation,
 ) -> Result<Organisation, AppError> {
@@ -136,7 +136,7 @@ pub async fn create_organisation(
         created_at: now,
         updated_at: now,
     };
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let org = db::organisations::insert_organisation(tx, &org).await?;
             audit::append(
@@ -157,7 +157,7 @@ pub async fn create_organisation(
 
 pub async fn add_contact(
     conn: &mut Conn,
-    key: &AuditKey,
+    ctx: &super::Ctx<'_>,
     actor: &Actor,
     organisation_id: OrganisationId,
     mut input: NewContact,
@@ -181,7 +181,7 @@ pub async fn add_contact(
         job_title: input.job_title,
         created_at: Utc::now(),
     };
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let contact = db::organisations::insert_contact(tx, &contact)
                 .await

@@ -7,8 +7,8 @@ use crate::db;
 use crate::db::models::{ContactRecord, OrgRecord};
 use crate::db::organisations::{OrgCampaign, OrgFilter};
 use crate::db::users::StaffMember;
-use crate::error::AppError;
 use crate::domain::ids::{ContactId, OrganisationId};
+use crate::error::AppError;
 
 /// One page of the list.
 pub struct ListPage {

@@ -4,6 +4,7 @@
 use super::{field_errors, org_href};
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::error::{AppError, PageError};
 use crate::routes::pages::{render, render_status, see_other};
 use crate::services::organisations::{edit, pages, ContactInput, OrgInput};
@@ -16,7 +17,6 @@ use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
-use crate::domain::ids::{ContactId, OrganisationId};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(show_handler)

@@ -44,7 +44,7 @@ async fn respondent_receipt(
     let doc = doc.ok_or(PageError(AppError::NotFound("receipt")))?;
     let name = doc.file_name();
     let bytes = receipts::pdf(state.receipt_font.clone(), doc).await?;
-    Ok(download("application/pdf", &name, bytes))
+    Ok(download("application/pdf", &name, "file", bytes))
 }
 
 /// The receipt PDF of any submitted response, for staff who may see answers.
@@ -63,7 +63,7 @@ async fn staff_receipt(
     let doc = doc.ok_or(PageError(AppError::NotFound("receipt")))?;
     let name = doc.file_name();
     let bytes = receipts::pdf(state.receipt_font.clone(), doc).await?;
-    Ok(download("application/pdf", &name, bytes))
+    Ok(download("application/pdf", &name, "file", bytes))
 }
 
 /// An evidence file of a response, for staff who may see answers.
@@ -80,17 +80,23 @@ async fn staff_evidence(
     let (name, content_type, bytes) = receipts::evidence_file(&mut conn, id, file_id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(download(&content_type, &name, bytes))
+    Ok(download(&content_type, &name, "file", bytes))
 }
 
-/// A file as an attachment (never shown inline in our origin), with an ASCII name.
-pub(super) fn download(content_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
+/// A file as an attachment (never shown inline in our origin), with an ASCII name
+/// (`fallback` when nothing of `name` is left).
+pub(super) fn download(
+    content_type: &str,
+    name: &str,
+    fallback: &str,
+    bytes: Vec<u8>,
+) -> HttpResponse {
     let safe: String = name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
         .collect();
     let safe = if safe.trim().is_empty() {
-        "file".to_string()
+        fallback.to_string()
     } else {
         safe
     };

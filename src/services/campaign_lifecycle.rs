@@ -137,7 +137,7 @@ pub async fn launch(
     actor: &Actor,
     campaign_id: CampaignId,
 ) -> Result<LaunchOutcome, AppError> {
-    let outcome = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let campaign = lock(tx, campaign_id).await?;
             if let Some(message) = already_done(&campaign, Action::Launch)? {
@@ -202,11 +202,8 @@ pub async fn launch(
         }
         .scope_boxed()
     })
-    .await?;
-    if outcome.emails > 0 {
-        ctx.jobs.wake();
-    }
-    Ok(outcome)
+    .await
+    .inspect(|outcome| wake_if_queued(ctx, outcome))
 }
 
 /// Adds organisations to a launched campaign: responses, links and emails for them (in
@@ -228,7 +225,7 @@ pub async fn add_organisations(
             ))
         }
     };
-    let outcome = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let campaign = lock(tx, campaign_id).await?;
             allowed(&campaign, Action::AddOrganisations)?;
@@ -259,11 +256,15 @@ pub async fn add_organisations(
         }
         .scope_boxed()
     })
-    .await?;
+    .await
+    .inspect(|outcome| wake_if_queued(ctx, outcome))
+}
+
+/// Wakes the worker (after the commit) when the outcome queued emails.
+fn wake_if_queued(ctx: &Ctx<'_>, outcome: &LaunchOutcome) {
     if outcome.emails > 0 {
         ctx.jobs.wake();
     }
-    Ok(outcome)
 }
 
 /// The campaign, locked for the rest of the transaction.

@@ -6,9 +6,8 @@ use super::questionnaires::QuestionnaireRegistry;
 use super::Conn;
 use crate::db;
 use crate::db::campaigns::CampaignRecord;
-use crate::domain::campaign_progress::{
-    self as rules, ContactProgress, LinkState, Progress, Stage,
-};
+pub use crate::domain::campaign_progress::Progress;
+use crate::domain::campaign_progress::{self as rules, ContactProgress, LinkState, Stage};
 use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};

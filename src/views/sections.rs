@@ -179,15 +179,7 @@ impl AutosaveReply {
 }
 
 fn languages(token: &str, q: &Questionnaire, lang: Lang) -> Vec<LangLink> {
-    q.languages
-        .iter()
-        .map(|l| LangLink {
-            code: l.code().into(),
-            name: l.native_name().into(),
-            url: format!("/r/{token}?lang={}", l.code()),
-            current: *l == lang,
-        })
-        .collect()
+    LangLink::all(&q.languages, lang, &format!("/r/{token}"))
 }
 
 #[derive(Template)]
@@ -410,16 +402,7 @@ pub fn review_page(
         ui: lang,
         title: t("review_title", lang).into(),
         organisation: session.organisation.name.clone(),
-        languages: q
-            .languages
-            .iter()
-            .map(|l| LangLink {
-                code: l.code().into(),
-                name: l.native_name().into(),
-                url: format!("/r/{token}/review?lang={}", l.code()),
-                current: *l == lang,
-            })
-            .collect(),
+        languages: LangLink::all(&q.languages, lang, &format!("/r/{token}/review")),
         progress: summary(&progress(q, answers), lang),
         sections,
         missing,

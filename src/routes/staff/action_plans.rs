@@ -13,7 +13,7 @@ use crate::services::{action_plans, clarifications, responses};
 use crate::views::remedy::{flag_plans_page, plan_page};
 use crate::views::staff::StaffNav;
 use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
@@ -260,24 +260,12 @@ async fn evidence(
     let (name, content_type, bytes) = action_plans::evidence_file(&mut conn, id, file_id)
         .await?
         .ok_or(PageError(AppError::NotFound("file")))?;
-    let safe: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
-        .collect();
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}\"",
-                if safe.is_empty() {
-                    "evidence".into()
-                } else {
-                    safe
-                }
-            ),
-        ))
-        .body(bytes))
+    Ok(crate::routes::receipt::download(
+        &content_type,
+        &name,
+        "evidence",
+        bytes,
+    ))
 }
 
 #[post("/staff/action-plans/{id}/close")]

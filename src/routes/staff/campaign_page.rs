@@ -334,13 +334,7 @@ async fn csv(
     };
     let mut conn = state.pool.get().await?;
     let (_, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"campaign-progress.csv\"",
-        ))
-        .body(progress::csv(&p)))
+    Ok(crate::routes::pages::progress_csv(&p))
 }
 
 #[get("/staff/campaigns/{id}/organisations/{org}")]

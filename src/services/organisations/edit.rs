@@ -29,7 +29,8 @@ fn ref_conflict(e: DbError) -> AppError {
     }
 }
 
-fn email_conflict(e: DbError) -> AppError {
+/// A second contact with the same email in one organisation, as a field error.
+pub(super) fn email_conflict(e: DbError) -> AppError {
     match AppError::from(e) {
         AppError::Conflict(_) => AppError::field(
             "email",

@@ -16,6 +16,7 @@
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::contacts::ContactChanges;
+use crate::db::models::{ContactRecord, OrgRecord};
 use crate::db::org_import_uploads::Upload;
 use crate::db::organisations::{OrgChanges, OrgFilter};
 use crate::db::{self, DbError};
@@ -82,6 +83,35 @@ async fn staff_maps(
     Ok((by_email, by_id))
 }
 
+/// A stored organisation as the file has it: its id, reference and fields (the owner by
+/// email, from `emails`).
+fn stored_org(
+    o: OrgRecord,
+    emails: &HashMap<Uuid, String>,
+) -> (OrganisationId, Option<String>, OrgFields) {
+    let owner_email = o.owner_user_id.and_then(|id| emails.get(&id).cloned());
+    let fields = OrgFields {
+        kind: o.kind,
+        name: o.name,
+        country: o.country,
+        sector: o.sector,
+        business_unit: o.business_unit,
+        owner_email,
+    };
+    (o.id, o.external_ref, fields)
+}
+
+/// A stored contact as the file has it: its organisation, id and fields.
+fn stored_contact(c: ContactRecord) -> (OrganisationId, ContactId, ContactFields) {
+    let fields = ContactFields {
+        name: c.name,
+        email: c.email,
+        language: c.language,
+        job_title: c.job_title,
+    };
+    (c.organisation_id, c.id, fields)
+}
+
 /// Reads and checks the file, and plans it against the database as it is now.
 async fn read_and_plan(
     conn: &mut Conn,
@@ -96,33 +126,22 @@ async fn read_and_plan(
     let ids: Vec<OrganisationId> = stored.iter().map(|o| o.id).collect();
     let mut contacts: HashMap<OrganisationId, Vec<ExistingContact>> = HashMap::new();
     for c in db::contacts::records_of(conn, &ids).await? {
+        let (organisation_id, id, fields) = stored_contact(c);
         contacts
-            .entry(c.organisation_id)
+            .entry(organisation_id)
             .or_default()
-            .push(ExistingContact {
-                id: c.id,
-                fields: ContactFields {
-                    name: c.name,
-                    email: c.email,
-                    language: c.language,
-                    job_title: c.job_title,
-                },
-            });
+            .push(ExistingContact { id, fields });
     }
     let existing: Vec<ExistingOrg> = stored
         .into_iter()
-        .map(|o| ExistingOrg {
-            id: o.id,
-            external_ref: o.external_ref.unwrap_or_default(),
-            fields: OrgFields {
-                kind: o.kind,
-                name: o.name,
-                country: o.country,
-                sector: o.sector,
-                business_unit: o.business_unit,
-                owner_email: o.owner_user_id.and_then(|id| by_id.get(&id).cloned()),
-            },
-            contacts: contacts.remove(&o.id).unwrap_or_default(),
+        .map(|o| {
+            let (id, external_ref, fields) = stored_org(o, &by_id);
+            ExistingOrg {
+                id,
+                external_ref: external_ref.unwrap_or_default(),
+                fields,
+                contacts: contacts.remove(&id).unwrap_or_default(),
+            }
         })
         .collect();
     let plan = if preview.is_clean() {
@@ -363,30 +382,19 @@ pub async fn export(conn: &mut Conn, filter: &OrgFilter) -> Result<Vec<u8>, AppE
             if c.deactivated_at.is_some() {
                 continue;
             }
-            contacts
-                .entry(c.organisation_id)
-                .or_default()
-                .push(ContactFields {
-                    name: c.name,
-                    email: c.email,
-                    language: c.language,
-                    job_title: c.job_title,
-                });
+            let (organisation_id, _, fields) = stored_contact(c);
+            contacts.entry(organisation_id).or_default().push(fields);
         }
     }
     let rows: Vec<ExportOrg> = orgs
         .into_iter()
-        .map(|o| ExportOrg {
-            contacts: contacts.remove(&o.id).unwrap_or_default(),
-            external_ref: o.external_ref,
-            fields: OrgFields {
-                kind: o.kind,
-                name: o.name,
-                country: o.country,
-                sector: o.sector,
-                business_unit: o.business_unit,
-                owner_email: o.owner_user_id.and_then(|id| by_id.get(&id).cloned()),
-            },
+        .map(|o| {
+            let (id, external_ref, fields) = stored_org(o, &by_id);
+            ExportOrg {
+                contacts: contacts.remove(&id).unwrap_or_default(),
+                external_ref,
+                fields,
+            }
         })
         .collect();
     Ok(org_import::export_csv(&rows))

@@ -185,13 +185,7 @@ pub async fn add_contact(
         async move {
             let contact = db::organisations::insert_contact(tx, &contact)
                 .await
-                .map_err(|e| match AppError::from(e) {
-                    AppError::Conflict(_) => AppError::field(
-                        "email",
-                        "this organisation already has a contact with this email",
-                    ),
-                    other => other,
-                })?;
+                .map_err(edit::email_conflict)?;
             audit::append(
                 tx,
                 actor,

@@ -77,10 +77,19 @@ async fn staff_evidence(
     let id: ResponseId = id.parse().map_err(|_| not_found())?;
     let file_id = Uuid::parse_str(&file_id).map_err(|_| not_found())?;
     let mut conn = state.pool.get().await?;
-    let (name, content_type, bytes) = receipts::evidence_file(&mut conn, id, file_id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(download(&content_type, &name, "file", bytes))
+    file_or_404(
+        receipts::evidence_file(&mut conn, id, file_id).await?,
+        "file",
+    )
+}
+
+/// A stored file (name, content type, bytes) as a [`download`]; 404 when there is none.
+pub(super) fn file_or_404(
+    file: Option<(String, String, Vec<u8>)>,
+    fallback: &str,
+) -> Result<HttpResponse, PageError> {
+    let (name, content_type, bytes) = file.ok_or(PageError(AppError::NotFound("file")))?;
+    Ok(download(&content_type, &name, fallback, bytes))
 }
 
 /// A file as an attachment (never shown inline in our origin), with an ASCII name

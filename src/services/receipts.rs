@@ -31,12 +31,7 @@ pub async fn document(
     if response.status != ResponseStatus::Submitted {
         return Ok(None);
     }
-    let version = registry.get(campaign.template_version_id).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "campaign {} uses an unloaded questionnaire version",
-            campaign.id
-        ))
-    })?;
+    let version = registry.pinned(campaign.id, campaign.template_version_id)?;
     let q = &version.questionnaire;
     let lang = q.pick_lang(
         lang.filter(|l| q.languages.contains(l))

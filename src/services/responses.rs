@@ -125,12 +125,7 @@ pub async fn open_link(
     else {
         return Ok(None);
     };
-    let version = registry.get(campaign.template_version_id).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "campaign {} uses an unloaded questionnaire version",
-            campaign.id
-        ))
-    })?;
+    let version = registry.pinned(campaign.id, campaign.template_version_id)?;
     Ok(Some(LinkSession {
         invitation,
         campaign,

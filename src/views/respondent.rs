@@ -105,11 +105,7 @@ impl FormScreen<'_> {
             csrf: self.csrf.clone(),
             lang: lang.code().into(),
             title: q.title.get(lang).into(),
-            description: q
-                .description
-                .as_ref()
-                .map(|d| d.get(lang).to_string())
-                .unwrap_or_default(),
+            description: q.description_in(lang),
             organisation: self.session.organisation.name.clone(),
             campaign: self.session.campaign.name.clone(),
             deadline: self.session.campaign.deadline.to_string(),

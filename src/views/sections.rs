@@ -253,11 +253,7 @@ pub fn start_page(
         lang: lang.code().into(),
         ui: lang,
         title: q.title.get(lang).into(),
-        description: q
-            .description
-            .as_ref()
-            .map(|d| d.get(lang).to_string())
-            .unwrap_or_default(),
+        description: q.description_in(lang),
         organisation: session.organisation.name.clone(),
         campaign: session.campaign.name.clone(),
         asked_by: sender_company.to_string(),

@@ -242,15 +242,8 @@ async fn evidence(
     let mut conn = state.pool.get().await?;
     let session = session(&state, &mut conn, &token, &req).await?;
     let file_id = crate::routes::path_id(&file_id, "file")?;
-    let (name, content_type, bytes) = responses::evidence(&mut conn, &session, file_id)
-        .await?
-        .ok_or(PageError(AppError::NotFound("file")))?;
-    Ok(crate::routes::receipt::download(
-        &content_type,
-        &name,
-        "evidence",
-        bytes,
-    ))
+    let file = responses::evidence(&mut conn, &session, file_id).await?;
+    crate::routes::receipt::file_or_404(file, "evidence")
 }
 
 /// What a respondent whose post failed the CSRF check does to save their answers.

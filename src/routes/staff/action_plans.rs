@@ -257,15 +257,8 @@ async fn evidence(
     let id = path_id(&id, "action plan")?;
     let file_id = path_id(&file_id, "file")?;
     let mut conn = state.pool.get().await?;
-    let (name, content_type, bytes) = action_plans::evidence_file(&mut conn, id, file_id)
-        .await?
-        .ok_or(PageError(AppError::NotFound("file")))?;
-    Ok(crate::routes::receipt::download(
-        &content_type,
-        &name,
-        "evidence",
-        bytes,
-    ))
+    let file = action_plans::evidence_file(&mut conn, id, file_id).await?;
+    crate::routes::receipt::file_or_404(file, "evidence")
 }
 
 #[post("/staff/action-plans/{id}/close")]

@@ -265,15 +265,7 @@ pub async fn confirm(
                 db::organisations::insert_fields(
                     tx,
                     id,
-                    &OrgChanges {
-                        kind: f.kind,
-                        name: &f.name,
-                        country: &f.country,
-                        sector: f.sector.as_deref(),
-                        business_unit: f.business_unit.as_deref(),
-                        owner_user_id: owner(&f.owner_email),
-                        external_ref: Some(&org.external_ref),
-                    },
+                    &org_changes(f, owner(&f.owner_email), &org.external_ref),
                 )
                 .await?;
                 for c in &org.contacts {
@@ -298,15 +290,7 @@ pub async fn confirm(
                     db::organisations::update_fields(
                         tx,
                         update.id,
-                        &OrgChanges {
-                            kind: f.kind,
-                            name: &f.name,
-                            country: &f.country,
-                            sector: f.sector.as_deref(),
-                            business_unit: f.business_unit.as_deref(),
-                            owner_user_id: owner(&f.owner_email),
-                            external_ref: Some(&update.row.external_ref),
-                        },
+                        &org_changes(f, owner(&f.owner_email), &update.row.external_ref),
                     )
                     .await?;
                 }
@@ -359,6 +343,22 @@ pub async fn confirm(
         .scope_boxed()
     })
     .await
+}
+
+fn org_changes<'a>(
+    f: &'a OrgFields,
+    owner_user_id: Option<Uuid>,
+    external_ref: &'a str,
+) -> OrgChanges<'a> {
+    OrgChanges {
+        kind: f.kind,
+        name: &f.name,
+        country: &f.country,
+        sector: f.sector.as_deref(),
+        business_unit: f.business_unit.as_deref(),
+        owner_user_id,
+        external_ref: Some(external_ref),
+    }
 }
 
 fn contact_changes(c: &ContactFields) -> ContactChanges<'_> {

@@ -42,7 +42,25 @@ pub async fn insert_contact(conn: &mut Conn, contact: &Contact) -> QueryResult<C
         .await
 }
 
-/// A contact, only if it belongs to `organisation_id`.
+/// A contact, only if it belongs to `organisation_id`. The two ids are typed, so they
+/// cannot be given the wrong way round:
+///
+/// ```
+/// use hrdd_survey::db::{organisations::find_contact_of, Conn};
+/// use hrdd_survey::domain::ids::{ContactId, OrganisationId};
+/// async fn look_up(conn: &mut Conn, org: OrganisationId, contact: ContactId) {
+///     let _ = find_contact_of(conn, contact, org).await;
+/// }
+/// ```
+///
+/// ```compile_fail
+/// use hrdd_survey::db::{organisations::find_contact_of, Conn};
+/// use hrdd_survey::domain::ids::{ContactId, OrganisationId};
+/// async fn swapped(conn: &mut Conn, org: OrganisationId, contact: ContactId) {
+///     // A contact's id where the organisation's is expected: does not compile.
+///     let _ = find_contact_of(conn, org, contact).await;
+/// }
+/// ```
 pub async fn find_contact_of(
     conn: &mut Conn,
     contact_id: ContactId,

@@ -1,7 +1,14 @@
 //! Typed ids for the rows whose ids are easily mixed up: an organisation, a contact, a
 //! campaign, a response and an invitation. A function that takes two of them (or that
-//! scopes one by another, as `find_contact_of` does) cannot be called with the ids
-//! swapped, or with a contact's id where an organisation's is expected:
+//! scopes one by another, as `db::organisations::find_contact_of` does) cannot be
+//! called with the ids swapped, or with a contact's id where an organisation's is
+//! expected:
+//!
+//! ```
+//! use hrdd_survey::domain::ids::{ContactId, OrganisationId};
+//! fn of_organisation(_: OrganisationId) {}
+//! of_organisation(OrganisationId::random());
+//! ```
 //!
 //! ```compile_fail
 //! use hrdd_survey::domain::ids::{ContactId, OrganisationId};

@@ -3,10 +3,9 @@
 //! result is recorded in its own tables and an audit entry; the original flags are
 //! never rewritten.
 
-use super::questionnaires::QuestionnaireRegistry;
 use super::scoring::{group_answers, stored_answer};
 use super::Conn;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 pub use crate::db::reassessments::{Listed, ReassessedFlag, Reassessment};
 use crate::db::{self};
 use crate::domain::ids::CampaignId;
@@ -25,12 +24,12 @@ use uuid::Uuid;
 /// questionnaire).
 pub async fn run(
     conn: &mut Conn,
-    key: &AuditKey,
-    registry: &QuestionnaireRegistry,
+    ctx: &super::Ctx<'_>,
     actor: &Actor,
     campaign_id: CampaignId,
     version_id: Uuid,
 ) -> Result<Reassessment, AppError> {
+    let registry = ctx.registry;
     let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?
         .ok_or_else(|| AppError::field("campaign", "no such campaign"))?;
@@ -113,7 +112,7 @@ pub async fn run(
         flag_count: flags.len() as i32,
     };
     let inherent_version = table.map(|t| t.version);
-    db::transaction::<_, AppError, _>(conn, key, |tx| {
+    db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             db::reassessments::insert(tx, &row, &flags).await?;
             audit::append(

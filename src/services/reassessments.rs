@@ -54,13 +54,7 @@ pub async fn run(
         Some(t) => db::inherent_risk::rows_of(conn, t.id)
             .await?
             .into_iter()
-            .map(|r| InherentRow {
-                country: r.country,
-                sector: r.sector,
-                value: u8::try_from(r.value).unwrap_or(1),
-                source: r.source,
-                year: r.year,
-            })
+            .map(InherentRow::from)
             .collect(),
     };
     let id = Uuid::new_v4();

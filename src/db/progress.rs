@@ -41,7 +41,7 @@ pub struct OrgRow {
 
 pub async fn organisations(
     conn: &mut Conn,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     required: &[String],
 ) -> QueryResult<Vec<OrgRow>> {
     diesel::sql_query(
@@ -92,7 +92,7 @@ pub struct ContactRow {
 }
 
 /// Contacts of the campaign's organisations with their latest link and email.
-pub async fn contacts(conn: &mut Conn, campaign_id: Uuid) -> QueryResult<Vec<ContactRow>> {
+pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<Vec<ContactRow>> {
     diesel::sql_query(
         "SELECT c.id AS contact_id, c.organisation_id, c.name, c.email, \
                 i.id AS invitation_id, i.expires_at, i.revoked_at, i.first_opened_at, \

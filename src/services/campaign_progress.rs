@@ -56,7 +56,7 @@ pub async fn progress(
         .unwrap_or_default();
     let now = Utc::now();
     let past_deadline = campaign.deadline < now.date_naive();
-    let mut all: Vec<_> = db::progress::organisations(conn, campaign.id.uuid(), &required)
+    let mut all: Vec<_> = db::progress::organisations(conn, campaign.id, &required)
         .await?
         .into_iter()
         .map(|r| {
@@ -95,7 +95,7 @@ pub async fn progress(
                 .is_none_or(|n| o.name.to_lowercase().contains(n))
     });
     let shown: std::collections::HashSet<Uuid> = all.iter().map(|o| o.organisation_id).collect();
-    let contacts = db::progress::contacts(conn, campaign.id.uuid())
+    let contacts = db::progress::contacts(conn, campaign.id)
         .await?
         .into_iter()
         .filter(|c| shown.contains(&c.organisation_id))

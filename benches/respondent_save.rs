@@ -119,53 +119,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
     let app_rate = latencies.len() as f64 / elapsed;
 
     // The baseline: pgbench, same clients and duration, a 10-row upsert per transaction.
-    let script = tempfile::NamedTempFile::new()?;
-    std::fs::write(
-        script.path(),
-        "\\set r random(1, 10000)\nBEGIN;\nINSERT INTO bench_answers (response_id, question_id, value) SELECT :r, 'q' || g, to_jsonb(g) FROM generate_series(1, 10) g ON CONFLICT (response_id, question_id) DO UPDATE SET value = excluded.value;\nCOMMIT;\n",
-    )?;
-    let mut conn: diesel_async::AsyncPgConnection =
-        diesel_async::AsyncConnection::establish(url).await?;
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query("CREATE TABLE bench_answers (response_id int, question_id text, value jsonb, PRIMARY KEY (response_id, question_id))"),
-        &mut conn,
-    )
-    .await?;
-    let out = tokio::process::Command::new("pgbench")
-        .args([
-            "-n",
-            "-c",
-            &clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &seconds.to_string(),
-            "-f",
-        ])
-        .arg(script.path())
-        .arg(url)
-        .output()
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "pgbench not runnable ({e}); install postgresql-contrib or the postgresql client"
-            )
-        })?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let tps: f64 = text
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("tps = ")
-                .and_then(|r| r.split_whitespace().next())
-                .and_then(|n| n.parse().ok())
-        })
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "pgbench gave no tps: {}{}",
-                text,
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })?;
+    let tps = common::pgbench_upsert(url, clients, seconds).await?;
 
     Ok(format!(
         "respondent draft saves over HTTP ({clients} clients, {seconds} s): {:.0} saves/s, p50 {:.1} ms, p99 {:.1} ms, {} errors, {} saves\n\

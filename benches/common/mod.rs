@@ -6,6 +6,7 @@
 // Each benchmark is its own crate and uses only part of this module.
 #![allow(dead_code)]
 
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hrdd_survey::config::Settings;
 use hrdd_survey::db::admin;
 use hrdd_survey::db::audit::Actor;
@@ -182,4 +183,50 @@ pub async fn seed_links(
         );
     }
     Ok(issued)
+}
+
+/// The storage baseline: pgbench's transactions per second, `clients` at a time for
+/// `seconds`, each a 10-row upsert of answers (table `bench_answers`) in one
+/// transaction.
+pub async fn pgbench_upsert(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    diesel::sql_query("CREATE TABLE IF NOT EXISTS bench_answers (response_id int, question_id text, value jsonb, PRIMARY KEY (response_id, question_id))")
+        .execute(&mut conn)
+        .await?;
+    let script = tempfile::NamedTempFile::new()?;
+    std::fs::write(
+        script.path(),
+        "\\set r random(1, 10000)\nBEGIN;\nINSERT INTO bench_answers (response_id, question_id, value) SELECT :r, 'q' || g, to_jsonb(g) FROM generate_series(1, 10) g ON CONFLICT (response_id, question_id) DO UPDATE SET value = excluded.value;\nCOMMIT;\n",
+    )?;
+    let out = tokio::process::Command::new("pgbench")
+        .args([
+            "-n",
+            "-c",
+            &clients.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &seconds.to_string(),
+            "-f",
+        ])
+        .arg(script.path())
+        .arg(url)
+        .output()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!("pgbench not runnable ({e}); install the postgresql client")
+        })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("tps = ")
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "pgbench gave no tps: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
 }

@@ -15,7 +15,9 @@
 use hrdd_survey::config::Settings;
 use hrdd_survey::db::admin;
 use hrdd_survey::db::audit::Actor;
-use hrdd_survey::email::{build_message, Email, Mailer, Transport};
+use hrdd_survey::domain::i18n::Lang;
+use hrdd_survey::email::campaign::{CampaignEmail, Purpose};
+use hrdd_survey::email::{build_message_full, Mailer, Transport};
 use hrdd_survey::jobs::{campaign_mail, run_due, Jobs, Worker};
 use hrdd_survey::services::{campaigns, organisations};
 use hrdd_survey::startup::Application;
@@ -52,6 +54,7 @@ async fn sink(count: Arc<AtomicU64>) -> anyhow::Result<u16> {
                 let mut in_data = false;
                 loop {
                     line.clear();
+                    let read_from_socket = lines.buffer().is_empty();
                     match lines.read_line(&mut line).await {
                         Ok(0) | Err(_) => return,
                         Ok(_) => {}
@@ -59,8 +62,11 @@ async fn sink(count: Arc<AtomicU64>) -> anyhow::Result<u16> {
                     // ACK at once: lettre writes a message and its final "." in two
                     // writes without TCP_NODELAY, so a delayed ACK here would hold the
                     // "." back (Nagle) for up to 40 ms per message. Linux turns quick
-                    // ACK off again by itself, so it is set after every read.
-                    let _ = lines.get_ref().as_ref().set_quickack(true);
+                    // ACK off again by itself, so it is set after every read from the
+                    // socket (not after every line: most lines come from the buffer).
+                    if read_from_socket {
+                        let _ = lines.get_ref().as_ref().set_quickack(true);
+                    }
                     if in_data {
                         if line == ".\r\n" || line == ".\n" {
                             in_data = false;
@@ -232,32 +238,46 @@ async fn run(
         from: "HRDD Survey <no-reply@hrdd-survey.invalid>".parse()?,
     };
 
-    // Baseline: the same pooled lettre transport sending prebuilt messages, with as
-    // many concurrent loops as the workers have sends in flight.
+    // Baseline: a plain lettre send loop (build the message, send it) on the same pooled
+    // transport, with as many concurrent loops as the workers have sends in flight. The
+    // message is the one the worker sends (the same clarification email, rendered once
+    // here: text and HTML parts, Reply-To), so both sides put the same bytes on the wire.
     let Transport::Smtp(smtp) = mailer.transport.clone() else {
         anyhow::bail!("SMTP transport expected");
     };
-    let email = Email {
-        to: "bench0@example.com".into(),
-        subject: "Question about the answers of Bench supplier 0 (Benchmark)".into(),
-        text: "Dear Bench,\n\nPlease confirm the number of workers in question 3.\n\nhttp://127.0.0.1/r/0123456789012345678901234567890123456789012\n".into(),
-        html: None,
-    };
-    let prebuilt: Vec<_> = (0..messages)
-        .map(|_| build_message(uuid::Uuid::new_v4(), &mailer.from, &email))
-        .collect::<Result<_, _>>()
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let email = CampaignEmail {
+        lang: Lang::En,
+        purpose: Purpose::Clarification,
+        contact: "Bench".into(),
+        organisation: "Bench supplier 0".into(),
+        campaign: "Benchmark".into(),
+        deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(30),
+        link: format!("{base}/r/0123456789012345678901234567890123456789012/clarification"),
+        sender_company: "Bench Company".into(),
+        message: Some("Please confirm the number of workers in question 3.".into()),
+        overdue: false,
+        organisations: Vec::new(),
+    }
+    .render("bench0@example.com")?;
+    let email = Arc::new(email);
     let loops_n = workers * concurrency;
     let per_loop = messages.div_ceil(loops_n);
     let started = Instant::now();
     let mut loops = Vec::new();
-    let mut prebuilt = prebuilt.into_iter();
-    for _ in 0..loops_n {
-        let chunk: Vec<_> = prebuilt.by_ref().take(per_loop).collect();
-        let smtp = smtp.clone();
+    for n in 0..loops_n {
+        let sends = per_loop.min(messages.saturating_sub(n * per_loop));
+        let (smtp, email, from) = (smtp.clone(), email.clone(), mailer.from.clone());
         loops.push(tokio::spawn(async move {
-            for m in chunk {
-                smtp.send(m).await?;
+            for _ in 0..sends {
+                let message = build_message_full(
+                    uuid::Uuid::new_v4(),
+                    &from,
+                    &email,
+                    Some("owner@example.com"),
+                    &[],
+                )
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                smtp.send(message).await?;
             }
             anyhow::Ok(())
         }));
@@ -280,7 +300,7 @@ async fn run(
             base.clone(),
         )
         .with_campaign_mail(state.link_keys.clone(), "Bench Company".into());
-        worker.batch = 50;
+        worker.batch = env_num("BENCH_BATCH", 50) as i64;
         worker.concurrency = concurrency;
         tasks.push(tokio::spawn(async move { run_due(&worker).await }));
     }

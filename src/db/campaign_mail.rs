@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 type Conn = AsyncPgConnection;
@@ -166,11 +167,17 @@ pub struct MailContext {
     pub owner_email: Option<String>,
 }
 
-/// The outbox row of job `job_id` with its invitation, contact, organisation, campaign
-/// and the campaign owner's address.
-pub async fn context_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option<MailContext>> {
+/// The outbox rows of the jobs `job_ids`, each with its invitation, contact,
+/// organisation, campaign and the campaign owner's address, keyed by job id: five
+/// statements for a whole claimed batch, whatever its size. A job without a message row
+/// is missing from the map.
+pub async fn contexts_of_jobs(
+    conn: &mut Conn,
+    job_ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, MailContext>> {
     #[allow(clippy::type_complexity)]
-    let row: Option<(
+    let rows: Vec<(
+        Uuid,
         Option<String>,
         String,
         String,
@@ -180,8 +187,9 @@ pub async fn context_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option
         Option<Uuid>,
         Option<Uuid>,
     )> = email_outbox::table
-        .filter(email_outbox::job_id.eq(job_id))
+        .filter(email_outbox::job_id.eq_any(job_ids))
         .select((
+            email_outbox::job_id,
             email_outbox::purpose,
             email_outbox::to_address,
             email_outbox::subject,
@@ -191,10 +199,83 @@ pub async fn context_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option
             email_outbox::campaign_id,
             email_outbox::invitation_id,
         ))
-        .first(conn)
-        .await
-        .optional()?;
-    let Some((
+        .load(conn)
+        .await?;
+    let invitation_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.8).collect();
+    let invitations: HashMap<Uuid, Invitation> = if invitation_ids.is_empty() {
+        HashMap::new()
+    } else {
+        invitations::table
+            .filter(invitations::id.eq_any(&invitation_ids))
+            .select(Invitation::as_select())
+            .load(conn)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect()
+    };
+    let contact_ids: Vec<Uuid> = invitations.values().map(|i| i.contact_id).collect();
+    let names: HashMap<Uuid, (String, String)> = if contact_ids.is_empty() {
+        HashMap::new()
+    } else {
+        contacts::table
+            .inner_join(organisations::table)
+            .filter(contacts::id.eq_any(&contact_ids))
+            .select((contacts::id, contacts::name, organisations::name))
+            .load::<(Uuid, String, String)>(conn)
+            .await?
+            .into_iter()
+            .map(|(id, contact, org)| (id, (contact, org)))
+            .collect()
+    };
+    let campaign_of = |campaign_id: Option<Uuid>, invitation_id: Option<Uuid>| {
+        campaign_id.or_else(|| {
+            invitation_id
+                .and_then(|id| invitations.get(&id))
+                .map(|i| i.campaign_id)
+        })
+    };
+    let campaign_ids: Vec<Uuid> = rows.iter().filter_map(|r| campaign_of(r.7, r.8)).collect();
+    #[allow(clippy::type_complexity)]
+    let campaign_rows: Vec<(Uuid, String, NaiveDate, Option<String>, Option<Uuid>)> =
+        if campaign_ids.is_empty() {
+            Vec::new()
+        } else {
+            campaigns::table
+                .filter(campaigns::id.eq_any(&campaign_ids))
+                .select((
+                    campaigns::id,
+                    campaigns::name,
+                    campaigns::deadline,
+                    campaigns::message,
+                    campaigns::owner_user_id,
+                ))
+                .load(conn)
+                .await?
+        };
+    let owner_ids: Vec<Uuid> = campaign_rows.iter().filter_map(|c| c.4).collect();
+    let owners: HashMap<Uuid, String> = if owner_ids.is_empty() {
+        HashMap::new()
+    } else {
+        users::table
+            .filter(users::id.eq_any(&owner_ids))
+            .filter(users::disabled_at.is_null())
+            .select((users::id, users::email))
+            .load::<(Uuid, String)>(conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let campaigns: HashMap<Uuid, _> = campaign_rows
+        .into_iter()
+        .map(|(id, name, deadline, message, owner)| {
+            let owner = owner.and_then(|o| owners.get(&o).cloned());
+            (id, (name, deadline, message, owner))
+        })
+        .collect();
+    let mut contexts = HashMap::with_capacity(rows.len());
+    for (
+        job_id,
         purpose,
         to_address,
         subject,
@@ -203,68 +284,33 @@ pub async fn context_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option
         reminder_step,
         campaign_id,
         invitation_id,
-    )) = row
-    else {
-        return Ok(None);
-    };
-    let invitation: Option<Invitation> = match invitation_id {
-        None => None,
-        Some(id) => invitations::table
-            .find(id)
-            .select(Invitation::as_select())
-            .first(conn)
-            .await
-            .optional()?,
-    };
-    let mut ctx = MailContext {
-        purpose,
-        to_address,
-        subject,
-        text_body,
-        html_body,
-        reminder_step,
-        invitation: invitation.clone(),
-        contact_name: None,
-        organisation_name: None,
-        campaign_id,
-        campaign_name: None,
-        deadline: None,
-        message: None,
-        owner_email: None,
-    };
-    if let Some(inv) = &invitation {
-        let (contact, organisation): (String, String) = contacts::table
-            .inner_join(organisations::table)
-            .filter(contacts::id.eq(inv.contact_id))
-            .select((contacts::name, organisations::name))
-            .first(conn)
-            .await?;
-        ctx.contact_name = Some(contact);
-        ctx.organisation_name = Some(organisation);
+    ) in rows
+    {
+        let campaign = campaign_of(campaign_id, invitation_id);
+        let invitation = invitation_id.and_then(|id| invitations.get(&id)).cloned();
+        let names = invitation.as_ref().and_then(|i| names.get(&i.contact_id));
+        let details = campaign.and_then(|id| campaigns.get(&id));
+        contexts.insert(
+            job_id,
+            MailContext {
+                purpose,
+                to_address,
+                subject,
+                text_body,
+                html_body,
+                reminder_step,
+                contact_name: names.map(|n| n.0.clone()),
+                organisation_name: names.map(|n| n.1.clone()),
+                campaign_id: campaign,
+                campaign_name: details.map(|d| d.0.clone()),
+                deadline: details.map(|d| d.1),
+                message: details.and_then(|d| d.2.clone()),
+                owner_email: details.and_then(|d| d.3.clone()),
+                invitation,
+            },
+        );
     }
-    if let Some(campaign) = campaign_id.or(invitation.as_ref().map(|i| i.campaign_id)) {
-        let (name, deadline, message, owner_id): (String, NaiveDate, Option<String>, Option<Uuid>) =
-            campaigns::table
-                .filter(campaigns::id.eq(campaign))
-                .select((
-                    campaigns::name,
-                    campaigns::deadline,
-                    campaigns::message,
-                    campaigns::owner_user_id,
-                ))
-                .first(conn)
-                .await?;
-        let owner = match owner_id {
-            None => None,
-            Some(id) => owner_email(conn, id).await?,
-        };
-        ctx.campaign_id = Some(campaign);
-        ctx.campaign_name = Some(name);
-        ctx.deadline = Some(deadline);
-        ctx.message = message;
-        ctx.owner_email = owner;
-    }
-    Ok(Some(ctx))
+    Ok(contexts)
 }
 
 /// An open (launched, not closed) campaign as the scheduler sees it.

@@ -79,37 +79,42 @@ pub async fn bury_lost(conn: &mut Conn) -> QueryResult<Vec<(Uuid, String)>> {
     Ok(rows.into_iter().map(|r| (r.id, r.kind)).collect())
 }
 
-/// Deletes done jobs of `kind` (without a deduplication key, which must stay used)
-/// finished more than `older_than_seconds` ago.
+/// Deletes done jobs of the `kinds` (without a deduplication key, which must stay used)
+/// finished more than `older_than_seconds` ago (`jobs_forget_idx`).
 pub async fn forget_done(
     conn: &mut Conn,
-    kind: &str,
+    kinds: &[&str],
     older_than_seconds: f64,
 ) -> QueryResult<usize> {
     diesel::sql_query(
-        "DELETE FROM jobs WHERE kind = $1 AND state = 'done' AND dedup_key IS NULL \
+        "DELETE FROM jobs WHERE kind = ANY($1) AND state = 'done' AND dedup_key IS NULL \
             AND finished_at < now() - make_interval(secs => $2)",
     )
-    .bind::<Text, _>(kind)
+    .bind::<diesel::sql_types::Array<Text>, _>(kinds)
     .bind::<Double, _>(older_than_seconds)
     .execute(conn)
     .await
 }
 
-/// Claims up to `limit` due jobs in one statement: pending ones whose time has come, and
-/// running ones whose lease expired (their worker died). `SKIP LOCKED` lets concurrent
-/// workers take different rows; each claimed job is marked running with a lease of
-/// `lease_seconds` and its attempt counted. No lock is held once this returns.
+/// Claims up to `limit` due jobs in one statement: running ones whose lease expired
+/// (their worker died) first, then pending ones whose time has come, oldest first. Each
+/// side reads its own partial index (`jobs_lease_idx`, `jobs_due_idx`) and stops at
+/// `limit` rows, so a claim costs the same with 50 or 500,000 jobs queued. `SKIP
+/// LOCKED` lets concurrent workers take different rows; each claimed job is marked
+/// running with a lease of `lease_seconds` and its attempt counted. No lock is held
+/// once this returns.
 pub async fn claim(conn: &mut Conn, limit: i64, lease_seconds: f64) -> QueryResult<Vec<Job>> {
     diesel::sql_query(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+        "WITH lost AS (SELECT id FROM jobs \
+                         WHERE state = 'running' AND lease_until < now() \
+                           AND attempts < max_attempts \
+                         ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), \
+              due AS (SELECT id FROM jobs \
+                        WHERE state = 'pending' AND run_at <= now() \
+                        ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+         UPDATE jobs SET state = 'running', attempts = attempts + 1, \
                 lease_until = now() + make_interval(secs => $2) \
-          WHERE id IN (SELECT id FROM jobs \
-                        WHERE (state = 'pending' AND run_at <= now()) \
-                           OR (state = 'running' AND lease_until < now() AND attempts < max_attempts) \
-                        ORDER BY run_at \
-                        LIMIT $1 \
-                        FOR UPDATE SKIP LOCKED) \
+          WHERE id = ANY(ARRAY(SELECT id FROM lost UNION ALL SELECT id FROM due LIMIT $1)) \
           RETURNING *",
     )
     .bind::<BigInt, _>(limit)
@@ -118,18 +123,31 @@ pub async fn claim(conn: &mut Conn, limit: i64, lease_seconds: f64) -> QueryResu
     .await
 }
 
-/// Attempt `attempt` of job `id` succeeded; false if the claim was lost meanwhile.
-pub async fn mark_done(conn: &mut Conn, id: Uuid, attempt: i32) -> QueryResult<bool> {
-    diesel::update(claimed(id, attempt))
-        .set((
-            jobs::state.eq("done"),
-            jobs::lease_until.eq(None::<DateTime<Utc>>),
-            jobs::finished_at.eq(diesel::dsl::now),
-            jobs::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .await
-        .map(|n| n == 1)
+/// Attempts that succeeded, many at once (`(job id, attempt)` pairs): one statement.
+/// Returns the ids still held by those attempts (now done); a job whose claim was lost
+/// meanwhile is left alone and missing from the result.
+pub async fn mark_done_many(conn: &mut Conn, held: &[(Uuid, i32)]) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Done {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (ids, attempts): (Vec<Uuid>, Vec<i32>) = held.iter().copied().unzip();
+    let rows: Vec<Done> = diesel::sql_query(
+        "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = now(), \
+                last_error = NULL \
+           FROM unnest($1::uuid[], $2::int[]) AS held(id, attempt) \
+          WHERE jobs.id = held.id AND jobs.state = 'running' AND jobs.attempts = held.attempt \
+          RETURNING jobs.id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(attempts)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Attempt `attempt` failed and may be retried in `delay_seconds`.
@@ -274,10 +292,14 @@ pub async fn email_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option<O
         .optional()
 }
 
-/// The message was accepted. Its bodies are cleared: they can hold a working link (a
-/// password reset), which should not outlive the delivery in the database.
-pub async fn email_sent(conn: &mut Conn, job_id: Uuid) -> QueryResult<()> {
-    diesel::update(email_outbox::table.filter(email_outbox::job_id.eq(job_id)))
+/// The messages were accepted (one statement for many). Their bodies are cleared: they
+/// can hold a working link (a password reset), which should not outlive the delivery
+/// in the database.
+pub async fn emails_sent(conn: &mut Conn, job_ids: &[Uuid]) -> QueryResult<()> {
+    if job_ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(email_outbox::table.filter(email_outbox::job_id.eq_any(job_ids)))
         .set((
             email_outbox::status.eq("sent"),
             email_outbox::sent_at.eq(diesel::dsl::now),

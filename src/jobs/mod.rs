@@ -27,6 +27,7 @@ mod password_reset;
 pub mod send_email;
 
 use crate::db::audit::AuditKey;
+use crate::db::campaign_mail::MailContext;
 use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
 use crate::db::DbError;
@@ -35,6 +36,7 @@ use crate::email::Mailer;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use rand::Rng;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -297,66 +299,152 @@ pub fn retry_delay_with_jitter(attempt: i32) -> std::time::Duration {
 
 /// Runs every due job (in batches) until none is left; returns what happened. Tests
 /// call it directly; [`run`] calls it in a loop.
+///
+/// Per claimed batch the database sees a fixed number of statements, whatever the
+/// batch's size: the claim, the messages' contexts (`send_email`), and one recording
+/// transaction per group of finished jobs. Jobs run side by side (`concurrency`) while
+/// the outcomes of those already finished are recorded, so a send never waits for the
+/// database, and an outcome is recorded as soon as the recorder is free (not at the end
+/// of the batch).
 pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
     let mut stats = RunStats::default();
-    loop {
-        let claimed = {
-            let mut conn = worker.pool.get().await?;
-            // Handled reset requests (an address each) are kept a day, then forgotten.
-            q::forget_done(&mut conn, Kind::PasswordReset.as_str(), 86_400.0).await?;
-            q::forget_done(&mut conn, Kind::CampaignSchedule.as_str(), 86_400.0).await?;
-            q::forget_done(&mut conn, Kind::ActionPlanSchedule.as_str(), 86_400.0).await?;
-            for (id, kind) in q::bury_lost(&mut conn).await? {
-                tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
-                if Kind::parse(&kind) == Some(Kind::SendEmail) {
-                    send_email::record_lost(&mut conn, id).await?;
-                }
-                stats.dead += 1;
+    {
+        let mut conn = worker.pool.get().await?;
+        // Handled reset requests (an address each) are kept a day, then forgotten.
+        let handled = [
+            Kind::PasswordReset.as_str(),
+            Kind::CampaignSchedule.as_str(),
+            Kind::ActionPlanSchedule.as_str(),
+        ];
+        q::forget_done(&mut conn, &handled, 86_400.0).await?;
+        for (id, kind) in q::bury_lost(&mut conn).await? {
+            tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
+            if Kind::parse(&kind) == Some(Kind::SendEmail) {
+                send_email::record_lost(&mut conn, id).await?;
             }
-            q::claim(&mut conn, worker.batch, worker.lease.as_secs_f64()).await?
-        };
+            stats.dead += 1;
+        }
+    }
+    loop {
+        let (claimed, contexts) = claim_batch(worker, &mut stats).await?;
         if claimed.is_empty() {
             return Ok(stats);
         }
-        // The batch's jobs run side by side (each records its own outcome, fenced by
-        // its attempt number); the lease covers the whole batch.
-        let mut outcomes = futures_util::stream::iter(claimed)
-            .map(|row| run_claimed(worker, row))
-            .buffer_unordered(worker.concurrency.max(1));
-        while let Some(recorded) = outcomes.next().await {
-            match recorded? {
-                Recorded::Done => stats.done += 1,
-                Recorded::Retry => stats.retried += 1,
-                Recorded::Dead => stats.dead += 1,
-                Recorded::Lost => {}
-            }
-        }
+        run_batch(worker, claimed, contexts, &mut stats).await?;
     }
 }
 
-/// Runs one claimed job and records its outcome.
-async fn run_claimed(worker: &Worker, row: q::Job) -> anyhow::Result<Recorded> {
-    let Some(kind) = Kind::parse(&row.kind) else {
-        let mut conn = worker.pool.get().await?;
-        q::mark_dead(&mut conn, row.id, row.attempts, "unknown job kind").await?;
-        return Ok(Recorded::Dead);
+/// The messages of a batch's `send_email` jobs by job id, or why they could not be read
+/// (then each of those jobs is retried later).
+type Contexts = Result<HashMap<Uuid, MailContext>, String>;
+
+/// Claims the next batch and reads what its jobs need. A job of an unknown kind is dead
+/// at once. An empty batch: nothing is due.
+async fn claim_batch(
+    worker: &Worker,
+    stats: &mut RunStats,
+) -> anyhow::Result<(Vec<Claimed>, Contexts)> {
+    let mut conn = worker.pool.get().await?;
+    let rows = q::claim(&mut conn, worker.batch, worker.lease.as_secs_f64()).await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(kind) = Kind::parse(&row.kind) else {
+            q::mark_dead(&mut conn, row.id, row.attempts, "unknown job kind").await?;
+            stats.dead += 1;
+            continue;
+        };
+        claimed.push(Claimed {
+            id: row.id,
+            kind,
+            payload: row.payload,
+            attempt: row.attempts,
+            max_attempts: row.max_attempts,
+        });
+    }
+    let emails: Vec<Uuid> = claimed
+        .iter()
+        .filter(|j| j.kind == Kind::SendEmail)
+        .map(|j| j.id)
+        .collect();
+    let contexts = if emails.is_empty() {
+        Ok(HashMap::new())
+    } else {
+        crate::db::campaign_mail::contexts_of_jobs(&mut conn, &emails)
+            .await
+            .map_err(|e| format!("database: {e}"))
     };
-    let job = Claimed {
-        id: row.id,
-        kind,
-        payload: row.payload,
-        attempt: row.attempts,
-        max_attempts: row.max_attempts,
+    Ok((claimed, contexts))
+}
+
+/// Runs a claimed batch (`concurrency` jobs at once) and records the outcomes as they
+/// come, in groups (each group one transaction). The lease covers the whole batch.
+async fn run_batch(
+    worker: &Worker,
+    claimed: Vec<Claimed>,
+    mut contexts: Contexts,
+    stats: &mut RunStats,
+) -> anyhow::Result<()> {
+    let (finished, mut outcomes) = tokio::sync::mpsc::unbounded_channel();
+    let running = async move {
+        let mut runs = futures_util::stream::iter(claimed)
+            .map(|job| {
+                let ctx = match &mut contexts {
+                    Ok(found) => Ok(found.remove(&job.id)),
+                    Err(e) => Err(e.clone()),
+                };
+                run_one(worker, job, ctx)
+            })
+            .buffer_unordered(worker.concurrency.max(1));
+        while let Some(outcome) = runs.next().await {
+            // The receiver lives until every sender is gone: this cannot fail.
+            let _ = finished.send(outcome);
+        }
     };
+    // A group is at least `concurrency` outcomes (or what is left of the batch): one
+    // commit per group, so the commits stay few whatever the order sends finish in.
+    let group_size = worker.concurrency.max(1);
+    let recording = async {
+        let mut group = Vec::new();
+        loop {
+            while group.len() < group_size {
+                if outcomes.recv_many(&mut group, 1024).await == 0 {
+                    break;
+                }
+            }
+            if group.is_empty() {
+                break;
+            }
+            for recorded in record(worker, std::mem::take(&mut group)).await? {
+                match recorded {
+                    Recorded::Done => stats.done += 1,
+                    Recorded::Retry => stats.retried += 1,
+                    Recorded::Dead => stats.dead += 1,
+                    Recorded::Lost => {}
+                }
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    };
+    let ((), recorded) = tokio::join!(running, recording);
+    recorded
+}
+
+/// Runs one claimed job; `ctx` is its message (`send_email` only).
+async fn run_one(
+    worker: &Worker,
+    job: Claimed,
+    ctx: Result<Option<MailContext>, String>,
+) -> (Claimed, Result<(), Failure>) {
     let outcome = match job.kind {
-        Kind::SendEmail => send_email::run(worker, &job).await,
+        Kind::SendEmail => send_email::run(worker, &job, ctx).await,
         Kind::PasswordReset => password_reset::run(worker, &job).await,
         Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
         Kind::ActionPlanSchedule => action_plan_schedule::run(worker, &job).await,
     };
-    record(worker, &job, outcome).await
+    (job, outcome)
 }
 
+#[derive(Debug, Clone, Copy)]
 enum Recorded {
     Done,
     Retry,
@@ -365,71 +453,97 @@ enum Recorded {
     Lost,
 }
 
-/// Stores the outcome of an attempt, with the kind's own bookkeeping, in one transaction.
+/// Stores the outcomes of a group of attempts, with each kind's own bookkeeping, in one
+/// transaction: the successes in two statements whatever their number, each failure on
+/// its own (failures are rare, and each has its own error and schedule).
 async fn record(
     worker: &Worker,
-    job: &Claimed,
-    outcome: Result<(), Failure>,
-) -> anyhow::Result<Recorded> {
+    finished: Vec<(Claimed, Result<(), Failure>)>,
+) -> anyhow::Result<Vec<Recorded>> {
     use scoped_futures::ScopedFutureExt;
     let mut conn = worker.pool.get().await?;
-    let outcome = &outcome;
+    let finished = &finished;
     let recorded = crate::db::plain_transaction::<_, DbError, _>(&mut conn, |conn| {
         async move {
-            let (recorded, kept) = match outcome {
-                Ok(()) => (
-                    Recorded::Done,
-                    q::mark_done(conn, job.id, job.attempt).await?,
-                ),
-                Err(Failure::Retry(e)) if job.attempt < job.max_attempts => {
-                    let delay = retry_delay_with_jitter(job.attempt).as_secs_f64();
-                    (
-                        Recorded::Retry,
-                        q::mark_retry(conn, job.id, job.attempt, delay, &clip(e)).await?,
-                    )
-                }
-                Err(Failure::Retry(e)) => (
-                    Recorded::Dead,
-                    q::mark_dead(
-                        conn,
-                        job.id,
-                        job.attempt,
-                        &clip(&format!("gave up after {} attempts: {e}", job.attempt)),
-                    )
-                    .await?,
-                ),
-                Err(Failure::Permanent(e)) => (
-                    Recorded::Dead,
-                    q::mark_dead(conn, job.id, job.attempt, &clip(e)).await?,
-                ),
-            };
-            if !kept {
-                return Ok(Recorded::Lost);
-            }
-            match job.kind {
-                Kind::PasswordReset | Kind::CampaignSchedule | Kind::ActionPlanSchedule => {}
-                Kind::SendEmail => {
-                    send_email::record(conn, job.id, outcome, matches!(recorded, Recorded::Dead))
-                        .await?
-                }
+            let held: Vec<(Uuid, i32)> = finished
+                .iter()
+                .filter(|(_, outcome)| outcome.is_ok())
+                .map(|(job, _)| (job.id, job.attempt))
+                .collect();
+            let done: HashSet<Uuid> = q::mark_done_many(conn, &held).await?.into_iter().collect();
+            let sent: Vec<Uuid> = finished
+                .iter()
+                .filter(|(job, _)| job.kind == Kind::SendEmail && done.contains(&job.id))
+                .map(|(job, _)| job.id)
+                .collect();
+            send_email::record_sent(conn, &sent).await?;
+            let mut recorded = Vec::with_capacity(finished.len());
+            for (job, outcome) in finished {
+                recorded.push(match outcome {
+                    Ok(()) if done.contains(&job.id) => Recorded::Done,
+                    Ok(()) => Recorded::Lost,
+                    Err(failure) => record_failure(conn, job, failure).await?,
+                });
             }
             Ok(recorded)
         }
         .scope_boxed()
     })
     .await?;
-    match (&recorded, outcome) {
-        (Recorded::Done, _) => tracing::info!(id = %job.id, kind = job.kind.as_str(), "job done"),
-        (Recorded::Retry, Err(f)) => {
-            tracing::warn!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, error = ?f, "job failed; will retry")
+    for ((job, outcome), recorded) in finished.iter().zip(&recorded) {
+        match (recorded, outcome) {
+            (Recorded::Done, _) => {
+                tracing::info!(id = %job.id, kind = job.kind.as_str(), "job done")
+            }
+            (Recorded::Retry, Err(f)) => {
+                tracing::warn!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, error = ?f, "job failed; will retry")
+            }
+            (Recorded::Dead, Err(f)) => {
+                tracing::error!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, error = ?f, "job dead")
+            }
+            (Recorded::Lost, _) => {
+                tracing::warn!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, "job outcome not recorded: its lease expired and another worker took it over")
+            }
+            _ => {}
         }
-        (Recorded::Dead, Err(f)) => {
-            tracing::error!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, error = ?f, "job dead")
+    }
+    Ok(recorded)
+}
+
+/// Records one failed attempt: pending again after a backoff, or dead.
+async fn record_failure(
+    conn: &mut AsyncPgConnection,
+    job: &Claimed,
+    failure: &Failure,
+) -> Result<Recorded, DbError> {
+    let (recorded, kept) = match failure {
+        Failure::Retry(e) if job.attempt < job.max_attempts => {
+            let delay = retry_delay_with_jitter(job.attempt).as_secs_f64();
+            (
+                Recorded::Retry,
+                q::mark_retry(conn, job.id, job.attempt, delay, &clip(e)).await?,
+            )
         }
-        (Recorded::Lost, _) => {
-            tracing::warn!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, "job outcome not recorded: its lease expired and another worker took it over")
-        }
-        _ => {}
+        Failure::Retry(e) => (
+            Recorded::Dead,
+            q::mark_dead(
+                conn,
+                job.id,
+                job.attempt,
+                &clip(&format!("gave up after {} attempts: {e}", job.attempt)),
+            )
+            .await?,
+        ),
+        Failure::Permanent(e) => (
+            Recorded::Dead,
+            q::mark_dead(conn, job.id, job.attempt, &clip(e)).await?,
+        ),
+    };
+    if !kept {
+        return Ok(Recorded::Lost);
+    }
+    if job.kind == Kind::SendEmail {
+        send_email::record_error(conn, job.id, failure, matches!(recorded, Recorded::Dead)).await?;
     }
     Ok(recorded)
 }

@@ -3,6 +3,7 @@
 //! pages that show a contact's mail; the job keeps the attempts and the schedule.
 
 use super::{Claimed, Failure, Jobs, Kind, NewJob, Worker};
+use crate::db::campaign_mail::MailContext;
 use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
 use crate::db::DbError;
@@ -42,19 +43,14 @@ pub async fn queue(
     Ok(Some(id))
 }
 
-/// Sends the job's message (no transaction open meanwhile).
-pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
-    let ctx = {
-        let mut conn = worker
-            .pool
-            .get()
-            .await
-            .map_err(|e| Failure::Retry(format!("database: {e}")))?;
-        crate::db::campaign_mail::context_of_job(&mut conn, job.id)
-            .await
-            .map_err(|e| Failure::Retry(format!("database: {e}")))?
-    };
-    let Some(ctx) = ctx else {
+/// Sends the job's message (no transaction open meanwhile); `ctx` is the message and
+/// what it is about, read with the rest of the batch.
+pub(super) async fn run(
+    worker: &Worker,
+    job: &Claimed,
+    ctx: Result<Option<MailContext>, String>,
+) -> Result<(), Failure> {
+    let Some(ctx) = ctx.map_err(Failure::Retry)? else {
         return Err(Failure::Permanent("no message for this job".into()));
     };
     // The receipt email carries the receipt PDF, made now from the stored answers.
@@ -93,19 +89,24 @@ pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
     })
 }
 
-/// The message's side of an attempt's outcome (inside the job's recording transaction).
-pub(super) async fn record(
+/// The messages of successful attempts were accepted (inside the recording transaction).
+pub(super) async fn record_sent(
+    conn: &mut AsyncPgConnection,
+    job_ids: &[Uuid],
+) -> Result<(), DbError> {
+    q::emails_sent(conn, job_ids).await
+}
+
+/// The message's side of a failed attempt (inside the recording transaction): the
+/// server's answer; `failed` when no retry will follow.
+pub(super) async fn record_error(
     conn: &mut AsyncPgConnection,
     job_id: Uuid,
-    outcome: &Result<(), Failure>,
+    failure: &Failure,
     dead: bool,
 ) -> Result<(), DbError> {
-    match outcome {
-        Ok(()) => q::email_sent(conn, job_id).await,
-        Err(Failure::Retry(e) | Failure::Permanent(e)) => {
-            q::email_error(conn, job_id, &super::clip(e), dead).await
-        }
-    }
+    let (Failure::Retry(e) | Failure::Permanent(e)) = failure;
+    q::email_error(conn, job_id, &super::clip(e), dead).await
 }
 
 /// The job died with its worker on the last attempt.

@@ -410,9 +410,10 @@ async fn a_job_whose_worker_died_is_claimed_again_when_its_lease_expires() {
         format!("<{id}@hrdd-survey.invalid>")
     );
     // The first worker, back from the dead, cannot record over the second's attempt.
-    assert!(!hrdd_survey::db::jobs::mark_done(&mut conn, id, 1)
+    assert!(hrdd_survey::db::jobs::mark_done_many(&mut conn, &[(id, 1)])
         .await
-        .unwrap());
+        .unwrap()
+        .is_empty());
     assert!(!hrdd_survey::db::jobs::mark_dead(&mut conn, id, 1, "late")
         .await
         .unwrap());

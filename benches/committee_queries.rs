@@ -1,5 +1,7 @@
-//! The committee's queries at benchmark size (issue 10), each beside the same SQL run
-//! by pgbench in the same run, and re-scoring beside a baseline of reading the same rows.
+//! The committee's pages at benchmark size (issue 10): the queue (filtered, worst first,
+//! with its counts), the heat map and the dashboard, each through its service call
+//! beside the same statements run by pgbench in the same run (and each statement
+//! alone); re-scoring beside a baseline of reading the same rows.
 //!
 //!     cargo bench --bench committee_queries
 //!
@@ -9,8 +11,8 @@
 //! BENCH_RESCORE (10000 responses). The data are the illustrative rows of
 //! `hrdd-survey seed` (services::seed), on the real `forced-labour` questionnaire.
 
-use diesel_async::RunQueryDsl;
-use hrdd_survey::db::{self, admin};
+use hrdd_survey::db::{self, admin, flag_queue};
+use hrdd_survey::services::flags::queue::{self, QueueParams};
 use hrdd_survey::services::{questionnaires, scoring, seed};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -22,43 +24,112 @@ fn env_num(name: &str, default: i64) -> i64 {
         .unwrap_or(default)
 }
 
-/// The queries measured, written against the flag workflow's columns (migration
-/// `…000120`: `organisation_id`, `campaign_id`, `queue_rank` and their indexes): the
-/// committee's queue (filtered and sorted, one page, and its count), the heat map (flags
-/// not closed by severity × likelihood) and the dashboard (counts by band, indicator,
-/// country and kind). The service's own queue/heat-map/dashboard functions had not
-/// landed when this was written; swap them in here when they do.
-const QUERIES: &[(&str, &str)] = &[
-    (
-        "queue: not closed, critical+high, country VN, worst first, page 1",
-        "SELECT f.id, f.question_id, f.indicator, f.severity, f.likelihood, f.score, f.band, f.status, f.created_at, o.name, o.country, o.kind \
-         FROM flags f JOIN organisations o ON o.id = f.organisation_id \
-         WHERE f.status <> 'closed' AND f.band IN ('critical', 'high') AND o.country = 'VN' \
-         ORDER BY f.queue_rank, f.created_at, f.id LIMIT 50",
-    ),
-    (
-        "queue: one campaign, open, worst first, page 1",
-        "SELECT f.id, f.question_id, f.indicator, f.severity, f.likelihood, f.score, f.band, f.status, f.created_at, o.name, o.country, o.kind \
-         FROM flags f JOIN organisations o ON o.id = f.organisation_id \
-         WHERE f.campaign_id = (SELECT id FROM campaigns ORDER BY created_at, id LIMIT 1) AND f.status = 'open' \
-         ORDER BY f.queue_rank, f.created_at, f.id LIMIT 50",
-    ),
-    (
-        "queue: count for the filter (not closed, critical+high, VN)",
-        "SELECT count(*) FROM flags f JOIN organisations o ON o.id = f.organisation_id \
-         WHERE f.status <> 'closed' AND f.band IN ('critical', 'high') AND o.country = 'VN'",
-    ),
-    (
-        "heat map: not closed, by severity x likelihood",
-        "SELECT severity, likelihood, count(*) FROM flags WHERE status <> 'closed' GROUP BY severity, likelihood",
-    ),
-    (
-        "dashboard: not closed by band, indicator, country, kind",
-        "SELECT f.band, f.indicator, o.country, o.kind, count(*) \
-         FROM flags f JOIN organisations o ON o.id = f.organisation_id \
-         WHERE f.status <> 'closed' GROUP BY GROUPING SETS ((f.band), (f.indicator), (o.country), (o.kind))",
-    ),
-];
+/// What is measured: the services the committee's pages call, with the statements
+/// each one runs (the queue: its page, its counts, the members and campaigns offered
+/// in the filters; the heat map: the counts of its filter; the dashboard: the counts,
+/// the trend and the overdue plans). The pgbench baseline runs the same statements,
+/// with the parameters written in (`db::flag_queue::literal_sql`), as one script.
+enum Case {
+    Queue(QueueParams),
+    HeatMap(QueueParams),
+    Dashboard,
+}
+
+/// The members offered in the queue's filters (`db::users::enabled_with_roles`).
+const MEMBERS_SQL: &str = "SELECT id, name, email, role, disabled_at FROM users \
+     WHERE role IN ('admin', 'committee') AND disabled_at IS NULL ORDER BY name, id";
+/// The campaigns offered (`db::flag_queue::campaign_names`).
+const CAMPAIGNS_SQL: &str = "SELECT id, name FROM campaigns ORDER BY created_at DESC, id LIMIT 500";
+/// The dashboard's overdue plans (`db::action_plans::count_overdue`).
+const OVERDUE_SQL: &str = "SELECT count(*) FROM action_plans \
+     WHERE due_date < current_date AND status IN ('planned', 'in_progress')";
+
+impl Case {
+    /// The statements the service runs, as literal SQL.
+    fn statements(&self) -> anyhow::Result<Vec<String>> {
+        let now = chrono::Utc::now();
+        let filter = |p: &QueueParams| p.filter(now).map_err(|e| anyhow::anyhow!("{}", e.detail()));
+        Ok(match self {
+            Case::Queue(p) => {
+                let (page, counts) = flag_queue::literal_sql(&filter(p)?, queue::PAGE_SIZE + 1);
+                vec![page, counts, MEMBERS_SQL.into(), CAMPAIGNS_SQL.into()]
+            }
+            Case::HeatMap(p) => {
+                let mut f = filter(p)?;
+                f.severity = None;
+                f.likelihood = None;
+                vec![flag_queue::literal_sql(&f, 1).1]
+            }
+            Case::Dashboard => vec![
+                flag_queue::literal_sql(&Default::default(), 1).1,
+                flag_queue::PER_CAMPAIGN_AND_BAND.into(),
+                OVERDUE_SQL.into(),
+            ],
+        })
+    }
+
+    /// The service call a page makes.
+    async fn call(&self, conn: &mut db::Conn) -> anyhow::Result<()> {
+        let e = |e: hrdd_survey::error::AppError| anyhow::anyhow!("{}", e.detail());
+        match self {
+            Case::Queue(p) => {
+                std::hint::black_box(queue::queue(conn, p).await.map_err(e)?.rows.len());
+            }
+            Case::HeatMap(p) => {
+                std::hint::black_box(queue::heat_map(conn, p).await.map_err(e)?.total);
+            }
+            Case::Dashboard => {
+                std::hint::black_box(queue::dashboard(conn).await.map_err(e)?.open.total);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn cases(campaign: uuid::Uuid) -> Vec<(&'static str, Case)> {
+    vec![
+        (
+            "queue: not closed (default), worst first, first page + counts",
+            Case::Queue(QueueParams::default()),
+        ),
+        (
+            "queue: band high, country VN, not closed",
+            Case::Queue(QueueParams {
+                band: "high".into(),
+                country: "VN".into(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "queue: one campaign, status open, suppliers",
+            Case::Queue(QueueParams {
+                campaign: campaign.to_string(),
+                status: "open".into(),
+                kind: "supplier".into(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "heat map: not closed",
+            Case::HeatMap(QueueParams::default()),
+        ),
+        (
+            "heat map: critical, one campaign",
+            Case::HeatMap(QueueParams {
+                band: "critical".into(),
+                campaign: campaign.to_string(),
+                ..Default::default()
+            }),
+        ),
+        ("dashboard", Case::Dashboard),
+    ]
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
 
 fn p95(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -118,6 +189,17 @@ fn pgbench_p95(url: &str, sql: &str, runs: i64) -> anyhow::Result<Duration> {
     Ok(p95(latencies))
 }
 
+/// The first seeded campaign.
+async fn campaign_a(conn: &mut db::Conn) -> anyhow::Result<uuid::Uuid> {
+    let names = flag_queue::campaign_names(conn).await?;
+    names
+        .iter()
+        .find(|(_, n)| n.contains("campaign A"))
+        .or(names.first())
+        .map(|(id, _)| *id)
+        .ok_or_else(|| anyhow::anyhow!("no campaign seeded"))
+}
+
 fn main() -> anyhow::Result<()> {
     if !std::env::args().any(|a| a == "--bench") {
         println!("committee_queries: not run (use `cargo bench --bench committee_queries`)");
@@ -167,29 +249,48 @@ async fn run(url: &str) -> anyhow::Result<()> {
         started.elapsed()
     );
     let runs = env_num("BENCH_RUNS", 200);
+    let campaign = campaign_a(&mut conn).await?;
+    // Fresh statistics, as autovacuum would have them on a live database.
+    diesel_async::RunQueryDsl::execute(diesel::sql_query("VACUUM ANALYZE"), &mut conn).await?;
     println!();
-    println!("| query | service path (diesel, pool) p95 | pgbench p95 | ratio |");
+    println!("machine load before (1, 5, 15 min): {}", load());
+    println!();
+    println!("| page (service call) | service p95 | same SQL by pgbench p95 | ratio |");
     println!("|---|---|---|---|");
-    for (label, sql) in QUERIES {
-        // Warm up, then measure.
+    let mut statements: Vec<(String, String)> = Vec::new();
+    for (label, case) in cases(campaign) {
         for _ in 0..5 {
-            diesel::sql_query(*sql).execute(&mut conn).await?;
+            case.call(&mut conn).await?;
         }
         let mut times = Vec::new();
         for _ in 0..runs {
             let t = Instant::now();
-            diesel::sql_query(*sql).execute(&mut conn).await?;
+            case.call(&mut conn).await?;
             times.push(t.elapsed());
         }
         let ours = p95(times);
-        let theirs = pgbench_p95(url, sql, runs)?;
+        let sql = case.statements()?;
+        let theirs = pgbench_p95(url, &sql.join(";\n"), runs)?;
         println!(
             "| {label} | {} | {} | {:.2} |",
             ms(ours),
             ms(theirs),
             ours.as_secs_f64() / theirs.as_secs_f64()
         );
+        for (i, one) in sql.into_iter().enumerate() {
+            statements.push((format!("{label} #{}", i + 1), one));
+        }
     }
+    println!();
+    println!("| statement (pgbench, one client) | p95 |");
+    println!("|---|---|");
+    // The queue's members and campaigns (#3, #4) are a few rows: left out.
+    let trivial = |l: &str| l.starts_with("queue") && (l.ends_with("#3") || l.ends_with("#4"));
+    for (label, sql) in statements.iter().filter(|(l, _)| !trivial(l)) {
+        println!("| {label} | {} |", ms(pgbench_p95(url, sql, runs)?));
+    }
+    println!();
+    println!("machine load after: {}", load());
     let n = env_num("BENCH_RESCORE", 10_000) as usize;
     // Baseline: the same reads as re-scoring, without evaluating.
     let t = Instant::now();

@@ -351,6 +351,10 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             println!("  HRDD Survey is running at {}", settings.public_base_url);
             println!("  Demo questionnaire link (English):  {}", links.english);
             println!("  Demo questionnaire link (Japanese): {}", links.japanese);
+            println!(
+                "  Committee demo (illustrative data): {}/staff/flags, /staff/heatmap, /staff/dashboard",
+                settings.public_base_url
+            );
             if let Some(admin) = &links.admin {
                 println!(
                     "  Staff sign-in: {}/login  as {}  with password {}",

@@ -358,6 +358,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/staff/exports/action-plans",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
         "/staff/reassessments",
         Access::Needs(Permission::ViewFlags),
     ),

@@ -269,6 +269,25 @@ pub async fn pending_due_by(conn: &mut Conn, until: NaiveDate) -> QueryResult<Ve
         .collect())
 }
 
+/// The number of pending plans (planned or in progress) whose due date is before
+/// `today`: the dashboard's "overdue plans".
+pub async fn count_overdue(conn: &mut Conn, today: NaiveDate) -> QueryResult<i64> {
+    action_plans::table
+        .filter(action_plans::due_date.lt(today))
+        .filter(
+            action_plans::status.eq_any(
+                PlanStatus::ALL
+                    .into_iter()
+                    .filter(|s| s.is_pending())
+                    .map(PlanStatus::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+        )
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Queues an `action_plan_schedule` pass unless one is waiting or ran in the last
 /// `every_seconds`; `true` when one was queued.
 pub async fn queue_schedule_pass(conn: &mut Conn, every_seconds: f64) -> QueryResult<bool> {

@@ -1,12 +1,15 @@
-//! Read models for exports, read in keyset pages so that an export of any size holds
+//! Read models for exports (responses, flags, corrective action plans), read in keyset pages so that an export of any size holds
 //! one page in memory at a time.
 
 use super::models::Flag;
 use super::schema::*;
 use super::Conn;
+use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
+use crate::domain::remedy::PlanStatus;
+use crate::domain::risk::Band;
 use crate::domain::states::{OrganisationKind, ResponseStatus};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
@@ -155,4 +158,120 @@ pub async fn decisions_of(conn: &mut Conn, flag_ids: &[Uuid]) -> QueryResult<Vec
         ))
         .load(conn)
         .await
+}
+
+/// A corrective action plan with its flag, organisation, campaign, the people on it
+/// (addresses only) and its remedy facts, as exported.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PlanRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub plan_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub flag_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: PlanStatus,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub root_cause: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub actions: String,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub start_date: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub due_date: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub completed_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub verified_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub indicator: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub band: Band,
+    #[diesel(sql_type = diesel::sql_types::SmallInt)]
+    pub score: i16,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub critical: bool,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub question_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub flag_status: FlagStatus,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub organisation_name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub external_ref: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub kind: OrganisationKind,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub country: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub campaign_name: String,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub template_version_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub owner_contact_email: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub owner_staff_email: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub created_by_email: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub verified_by_email: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    pub workers_affected: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub fees_repaid_hundredths: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub fees_currency: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    pub workers_repaid: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    pub fees_repaid_on: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    pub documents_returned: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    pub documents_returned_on: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub evidence_files: i64,
+}
+
+/// Corrective action plans (of one campaign, or all) in id order after `after`.
+pub async fn plans_page(
+    conn: &mut Conn,
+    campaign_id: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<PlanRow>> {
+    diesel::sql_query(
+        "SELECT p.id AS plan_id, p.flag_id, p.status, p.root_cause, p.actions, \
+                p.start_date, p.due_date, p.created_at, p.completed_at, p.verified_at, \
+                f.indicator, f.band, f.score, f.critical, f.question_id, \
+                f.status AS flag_status, o.name AS organisation_name, o.external_ref, \
+                o.kind, o.country, c.name AS campaign_name, c.template_version_id, \
+                oc.email AS owner_contact_email, ou.email AS owner_staff_email, \
+                cu.email AS created_by_email, vu.email AS verified_by_email, \
+                rm.workers_affected, rm.fees_repaid_hundredths, rm.fees_currency, \
+                rm.workers_repaid, rm.fees_repaid_on, rm.documents_returned, \
+                rm.documents_returned_on, \
+                (SELECT count(*) FROM action_plan_evidence e WHERE e.plan_id = p.id) \
+                    AS evidence_files \
+           FROM action_plans p \
+           JOIN flags f ON f.id = p.flag_id \
+           JOIN responses r ON r.id = f.response_id \
+           JOIN organisations o ON o.id = r.organisation_id \
+           JOIN campaigns c ON c.id = r.campaign_id \
+           JOIN users cu ON cu.id = p.created_by \
+           LEFT JOIN users vu ON vu.id = p.verified_by \
+           LEFT JOIN contacts oc ON oc.id = p.owner_contact_id \
+           LEFT JOIN users ou ON ou.id = p.owner_user_id \
+           LEFT JOIN action_plan_remedies rm ON rm.plan_id = p.id \
+          WHERE ($1::uuid IS NULL OR r.campaign_id = $1) \
+            AND ($2::uuid IS NULL OR p.id > $2) \
+          ORDER BY p.id \
+          LIMIT $3",
+    )
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(campaign_id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>, _>(after)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await
 }

@@ -2,6 +2,8 @@
 //! (never by offset), with counts per filter value and per heat-map cell computed over
 //! the same filter, so the heat map's cells and the queue always agree.
 //!
+//! Counts over the state filter alone come from `flag_counts` (kept by triggers).
+//!
 //! The SQL is built from the active filters only (each value a bind parameter), so the
 //! planner sees a plain query and uses `flags_queue_idx` / `flags_open_queue_idx`
 //! (`queue_rank, created_at, id`) for the page. Organisation and campaign come from the
@@ -243,13 +245,57 @@ pub async fn page(
 }
 
 /// Counts over the filtered flags: per campaign, indicator, band, country, kind, status
-/// and assignee, per heat-map cell, and the total; one pass (`GROUPING SETS`).
+/// and assignee, per heat-map cell, and the total. A filter on the state alone (the
+/// dashboard, the heat map and the queue as they open) reads the counts kept by
+/// triggers (`flag_counts`, migration `…000155`): a few hundred rows whatever the
+/// number of flags. Any other filter counts the flags themselves in one pass
+/// ([`counts_by_scan`]).
 pub async fn counts(conn: &mut Conn, filter: &QueueFilter) -> QueryResult<Vec<FacetCount>> {
     let (sql, binds) = counts_sql(filter);
     bound(sql, binds).load(conn).await
 }
 
+/// [`counts`] from the flags themselves, whatever the filter (`GROUPING SETS`, one
+/// pass); the tests compare it with the kept counts.
+pub async fn counts_by_scan(conn: &mut Conn, filter: &QueueFilter) -> QueryResult<Vec<FacetCount>> {
+    let (sql, binds) = scan_counts_sql(filter);
+    bound(sql, binds).load(conn).await
+}
+
+/// Whether the kept counts answer `filter`: it filters on the state only.
+fn state_only(filter: &QueueFilter) -> bool {
+    QueueFilter {
+        status: filter.status,
+        ..QueueFilter::default()
+    } == *filter
+}
+
 fn counts_sql(filter: &QueueFilter) -> (String, Vec<Bind>) {
+    if !state_only(filter) {
+        return scan_counts_sql(filter);
+    }
+    let (cond, binds) = match filter.status {
+        StatusFilter::All => (String::new(), Vec::new()),
+        StatusFilter::Open => (
+            "AND status <> $1".to_string(),
+            vec![Bind::Text(FlagStatus::Closed.as_str().into())],
+        ),
+        StatusFilter::Only(s) => (
+            "AND status = $1".to_string(),
+            vec![Bind::Text(s.as_str().into())],
+        ),
+    };
+    (
+        format!(
+            "SELECT facet, NULLIF(value, '') AS value, sum(n)::bigint AS n FROM flag_counts \
+             WHERE facet <> 'campaign_band' {cond} \
+             GROUP BY facet, value HAVING sum(n) <> 0"
+        ),
+        binds,
+    )
+}
+
+fn scan_counts_sql(filter: &QueueFilter) -> (String, Vec<Bind>) {
     let (cond, binds) = conditions(filter, None);
     let sql = format!(
         "SELECT CASE \
@@ -296,15 +342,44 @@ pub struct CampaignBand {
     pub n: i64,
 }
 
+/// The SQL of [`per_campaign_and_band`]: from the counts kept by triggers (facet
+/// `campaign_band`, value `campaign id:band`, every state).
+pub const PER_CAMPAIGN_AND_BAND: &str =
+    "SELECT c.id AS campaign_id, c.name AS campaign, c.created_at, \
+            split_part(k.value, ':', 2) AS band, sum(k.n)::bigint AS n \
+     FROM flag_counts k JOIN campaigns c ON c.id::text = split_part(k.value, ':', 1) \
+     WHERE k.facet = 'campaign_band' \
+     GROUP BY c.id, c.name, c.created_at, split_part(k.value, ':', 2) \
+     HAVING sum(k.n) <> 0 \
+     ORDER BY c.created_at, c.id";
+
 pub async fn per_campaign_and_band(conn: &mut Conn) -> QueryResult<Vec<CampaignBand>> {
-    diesel::sql_query(
-        "SELECT c.id AS campaign_id, c.name AS campaign, c.created_at, f.band, count(*) AS n \
-         FROM flags f JOIN campaigns c ON c.id = f.campaign_id \
-         GROUP BY c.id, c.name, c.created_at, f.band \
-         ORDER BY c.created_at, c.id",
-    )
-    .load(conn)
-    .await
+    diesel::sql_query(PER_CAMPAIGN_AND_BAND).load(conn).await
+}
+
+/// The SQL that [`page`] (first page, `limit` rows) and [`counts`] run for `filter`,
+/// with each parameter written in as a literal: the same statements for `psql` or
+/// `pgbench` (the committee benchmark's baseline).
+pub fn literal_sql(filter: &QueueFilter, limit: i64) -> (String, String) {
+    let (page, _) = page_sql(filter, None, limit);
+    let (_, binds) = conditions(filter, None);
+    let (counts, _) = counts_sql(filter);
+    (inline(page, &binds), inline(counts, &binds))
+}
+
+/// `sql` with `$n` replaced by the literal of the n-th bind (highest first, so that
+/// `$1` does not match the start of `$10`).
+fn inline(mut sql: String, binds: &[Bind]) -> String {
+    for (i, b) in binds.iter().enumerate().rev() {
+        let literal = match b {
+            Bind::Uuid(v) => format!("'{v}'::uuid"),
+            Bind::Text(v) => format!("'{}'", v.replace('\'', "''")),
+            Bind::Small(v) => format!("{v}::int2"),
+            Bind::Time(v) => format!("'{}'::timestamptz", v.to_rfc3339()),
+        };
+        sql = sql.replace(&format!("${}", i + 1), &literal);
+    }
+    sql
 }
 
 /// Campaigns by id and name, newest first (the campaign filter's choices).

@@ -9,13 +9,14 @@
 //! - [`reply`]: through the link, the respondent answers **only the reopened
 //!   questions** (validated by `domain::answers::parse_form`, the form's own parser).
 //!   The reply is written next to the original (`clarification_items`), never over the
-//!   `answers` row; the response is re-scored with `domain::risk::evaluate` and the
-//!   campaign's pinned questionnaire version; flags the reply newly raises are stored;
+//!   `answers` row; the response is re-scored as its submission was scored
+//!   (`services::scoring::score_stored`: the campaign's pinned questionnaire version and
+//!   the inherent value recorded with the response); flags the reply newly raises are stored;
 //!   the flags go back to "in review"; the audit entry names the scores before and after.
 
 use super::questionnaires::{LoadedVersion, QuestionnaireRegistry};
 use super::responses::LinkSession;
-use super::scoring::flag_rows;
+use super::scoring::{flag_rows, score_stored};
 use super::Conn;
 use crate::db;
 use crate::db::audit::{self, Actor, AuditKey};
@@ -26,7 +27,6 @@ use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::Action;
 use crate::domain::i18n::Lang;
 use crate::domain::ids::ResponseId;
-use crate::domain::risk;
 use crate::domain::states::ResponseStatus;
 use crate::domain::text::{clean_answer, clean_multi_line};
 use crate::error::AppError;
@@ -240,7 +240,7 @@ pub async fn request(
                 )
             })?;
             let answers = current_answers(tx, response_id).await?;
-            let raised = risk::evaluate(q, &answers);
+            let raised = score_stored(tx, q, response_id, &answers).await?;
             let (score_before, flags_before) = rules::summary(&raised);
             let request = ClarificationRequest {
                 id: Uuid::new_v4(),
@@ -434,7 +434,7 @@ pub async fn reply(
                 .map(|id| (*id, parsed.answers.get(*id)))
                 .collect();
             let after = rules::with_replies(&current, replies.iter().copied());
-            let raised = risk::evaluate(q, &after);
+            let raised = score_stored(tx, q, response_id, &after).await?;
             let (score_after, flags_after) = rules::summary(&raised);
             for (id, reply) in &replies {
                 db::clarifications::record_reply(

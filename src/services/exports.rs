@@ -1,12 +1,12 @@
 //! Exports for the committee: a campaign's responses (one row per organisation, one
-//! column per question) and flags, read in pages so an export of any size keeps one
+//! column per question), flags and corrective action plans, read in pages so an export of any size keeps one
 //! page in memory. The file formats (CSV, XLSX) are written in `views::exports`.
 
 use super::questionnaires::QuestionnaireRegistry;
 use super::scoring::group_answers;
 use super::Conn;
 use crate::db;
-pub use crate::db::exports::{DecisionRow, FlagRow, ResponseRow};
+pub use crate::db::exports::{DecisionRow, FlagRow, PlanRow, ResponseRow};
 use crate::db::models::Campaign;
 use crate::domain::answers::Answers;
 use crate::domain::exports;
@@ -103,4 +103,14 @@ pub async fn flags_page(
             (r, email, d)
         })
         .collect())
+}
+
+/// One page of corrective action plans (of a campaign, or all), in id order after
+/// `after`.
+pub async fn plans_page(
+    conn: &mut Conn,
+    campaign_id: Option<Uuid>,
+    after: Option<Uuid>,
+) -> Result<Vec<PlanRow>, AppError> {
+    Ok(db::exports::plans_page(conn, campaign_id, after, PAGE).await?)
 }

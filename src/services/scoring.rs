@@ -53,6 +53,28 @@ pub async fn score_submission(
     Ok(inherent_risk::apply(raised, Some(row.value)))
 }
 
+/// The flags a submitted response's answers raise, scored as its submission was: the
+/// pinned version's rules and the inherent value recorded with the response at
+/// submission (none recorded: the answers alone). A table imported since changes
+/// nothing here (it is for re-assessments). Used to re-score after a clarification,
+/// where `answers` are the stored answers with the replies laid over them.
+pub async fn score_stored(
+    conn: &mut Conn,
+    questionnaire: &Questionnaire,
+    response_id: Uuid,
+    answers: &Answers,
+) -> Result<Vec<RaisedFlag>, AppError> {
+    let recorded = db::inherent_risk::response_values(conn, &[response_id])
+        .await?
+        .into_iter()
+        .find(|r| r.response_id == response_id)
+        .map(|r| u8::try_from(r.value).unwrap_or(1));
+    Ok(inherent_risk::apply(
+        risk::evaluate(questionnaire, answers),
+        recorded,
+    ))
+}
+
 /// How a raised flag's answer is stored: the answer itself, or for a group field the
 /// matching rows and their cells.
 pub fn stored_answer(f: &RaisedFlag) -> Value {

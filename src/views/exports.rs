@@ -5,7 +5,8 @@ use super::respondent::answer_text;
 use crate::domain::answers::Answers;
 use crate::domain::exports::safe_cell;
 use crate::domain::i18n::Lang;
-use crate::services::exports::{DecisionRow, FlagRow, ResponseRow, ResponsesExport};
+use crate::domain::remedy::format_amount;
+use crate::services::exports::{DecisionRow, FlagRow, PlanRow, ResponseRow, ResponsesExport};
 use crate::services::questionnaires::QuestionnaireRegistry;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -161,6 +162,121 @@ pub fn flags_cells(
             })
             .collect::<Vec<_>>()
             .join("\n"),
+    ]
+}
+
+/// The header of a corrective-action export.
+pub fn plans_header() -> Vec<String> {
+    [
+        "Plan id",
+        "Flag id",
+        "Organisation",
+        "Reference",
+        "Kind",
+        "Country",
+        "Campaign",
+        "Question id",
+        "Question",
+        "Indicator",
+        "Band",
+        "Score",
+        "Knock-out",
+        "Flag status",
+        "Plan status",
+        "Root cause",
+        "Actions",
+        "Owner",
+        "Start date",
+        "Due date",
+        "Overdue",
+        "Created (UTC)",
+        "Created by",
+        "Completed (UTC)",
+        "Verified (UTC)",
+        "Verified by",
+        "Evidence files",
+        "Workers affected",
+        "Fees repaid",
+        "Fees currency",
+        "Workers repaid",
+        "Fees repaid on",
+        "Documents returned",
+        "Documents returned on",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// One plan's row; the question's label in `lang`; remedy facts as numbers (the amount
+/// in units with two decimals, beside its ISO 4217 code); `today` decides "Overdue".
+pub fn plans_cells(
+    row: &PlanRow,
+    registry: &QuestionnaireRegistry,
+    lang: Lang,
+    today: chrono::NaiveDate,
+) -> Vec<String> {
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    };
+    let number = |n: Option<i32>| n.map(|n| n.to_string()).unwrap_or_default();
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let question = registry
+        .get(row.template_version_id)
+        .and_then(|v| {
+            v.questionnaire
+                .find(&row.question_id)
+                .map(|q| q.label.get(lang).to_string())
+        })
+        .unwrap_or_default();
+    let owner = match (&row.owner_contact_email, &row.owner_staff_email) {
+        (Some(e), _) => format!("supplier contact: {e}"),
+        (None, Some(e)) => format!("staff: {e}"),
+        (None, None) => String::new(),
+    };
+    vec![
+        row.plan_id.to_string(),
+        row.flag_id.to_string(),
+        row.organisation_name.clone(),
+        row.external_ref.clone().unwrap_or_default(),
+        row.kind.as_str().to_string(),
+        row.country.clone(),
+        row.campaign_name.clone(),
+        row.question_id.clone(),
+        question,
+        row.indicator.clone(),
+        row.band.as_str().to_string(),
+        row.score.to_string(),
+        if row.critical { "yes" } else { "no" }.to_string(),
+        row.flag_status.as_str().to_string(),
+        row.status.as_str().to_string(),
+        row.root_cause.clone(),
+        row.actions.clone(),
+        owner,
+        row.start_date.to_string(),
+        row.due_date.to_string(),
+        if row.status.is_pending() && row.due_date < today {
+            "yes"
+        } else {
+            "no"
+        }
+        .to_string(),
+        time(Some(row.created_at)),
+        row.created_by_email.clone(),
+        time(row.completed_at),
+        time(row.verified_at),
+        row.verified_by_email.clone().unwrap_or_default(),
+        row.evidence_files.to_string(),
+        number(row.workers_affected),
+        row.fees_repaid_hundredths
+            .map(format_amount)
+            .unwrap_or_default(),
+        row.fees_currency.clone().unwrap_or_default(),
+        number(row.workers_repaid),
+        date(row.fees_repaid_on),
+        number(row.documents_returned),
+        date(row.documents_returned_on),
     ]
 }
 

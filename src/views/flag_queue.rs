@@ -368,7 +368,7 @@ pub struct DashboardPage {
     pub nav: StaffNav,
     pub open_total: i64,
     pub open_critical: i64,
-    pub overdue_plans: Option<i64>,
+    pub overdue_plans: i64,
     pub tables: Vec<(&'static str, Vec<CountLine>)>,
     pub trend: Vec<TrendLine>,
     pub trend_height: usize,

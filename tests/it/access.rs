@@ -257,6 +257,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/exports", 303, "APCV", 200, 403),
     ("GET", "/staff/exports/responses", 303, "APCV", 200, 403),
     ("GET", "/staff/exports/flags", 303, "APCV", 200, 403),
+    ("GET", "/staff/exports/action-plans", 303, "APCV", 200, 403),
     ("GET", "/staff/reassessments", 303, "APCV", 200, 403),
     ("POST", "/staff/reassessments", 303, "AC", 303, 403),
     ("GET", "/staff/reassessments/{id}", 303, "APCV", 200, 403),

@@ -6,7 +6,7 @@ use crate::helpers::{fixtures_dir, TestApp};
 use crate::inherent_risk::FLAGGED;
 use hrdd_survey::auth::permissions::Role;
 
-fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a UTF-8 BOM");
     csv::ReaderBuilder::new()
         .has_headers(false)

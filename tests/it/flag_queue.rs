@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 /// The number the queue page says matches (`data-total`).
-fn total_of(page: &str) -> i64 {
+pub(crate) fn total_of(page: &str) -> i64 {
     let at = page
         .find("data-total=\"")
         .expect("the queue shows its total")
@@ -23,7 +23,7 @@ fn total_of(page: &str) -> i64 {
 }
 
 /// (href, count) of every heat-map table cell.
-fn cells_of(page: &str) -> Vec<(String, i64)> {
+pub(crate) fn cells_of(page: &str) -> Vec<(String, i64)> {
     let mut out = Vec::new();
     for part in page.split("<td><a href=\"").skip(1) {
         let href = part

@@ -373,7 +373,7 @@ async fn a_picture_named_pdf_is_kept_as_the_picture_it_is_and_only_the_right_peo
 
 /// A stand-in for clamd on a Unix socket: reads `zINSTREAM\0` and the chunks, answers
 /// FOUND when the stream holds the EICAR test string, else OK.
-async fn fake_clamd(path: &Path) -> tokio::task::JoinHandle<()> {
+pub(crate) async fn fake_clamd(path: &Path) -> tokio::task::JoinHandle<()> {
     let listener = tokio::net::UnixListener::bind(path).unwrap();
     tokio::spawn(async move {
         loop {

@@ -58,7 +58,7 @@ fn worker(app: &TestApp, smtp: &SmtpServer, clock: &SetClock) -> Worker {
 
 /// A Japanese supplier that submitted `mini` with the passports held by the employer
 /// (a critical flag); (link, response id, contact id).
-async fn submitted(app: &TestApp) -> (String, Uuid, Uuid) {
+pub(crate) async fn submitted(app: &TestApp) -> (String, Uuid, Uuid) {
     let (org, contact) = app.supplier("東京部品", "ja").await;
     let campaign = app.campaign("mini").await;
     let (link, response) = app.invite(&campaign, &org, &contact).await;
@@ -78,7 +78,7 @@ async fn submitted(app: &TestApp) -> (String, Uuid, Uuid) {
     (link, response.parse().unwrap(), contact.parse().unwrap())
 }
 
-async fn member(app: &TestApp, role: Role) -> (Uuid, Session) {
+pub(crate) async fn member(app: &TestApp, role: Role) -> (Uuid, Session) {
     let email = format!("{}-{}@example.com", role.as_str(), Uuid::new_v4().simple());
     let id = create_user(app, &email, role, Some(PASSWORD)).await;
     (id, sign_in(app, &email, PASSWORD).await)

@@ -232,13 +232,20 @@ async fn add_evidence(
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&id, "action plan")?;
-    let (input, _) = read_form(payload).await?;
-    let outcome = match input.uploads.get("evidence") {
-        None => Err(AppError::field(
+    let (mut input, _) = read_form(payload).await?;
+    // The same clamd hook as a respondent's evidence (with HRDD_CLAMD_SOCKET set); the
+    // service then decides the type from the bytes.
+    crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
+    let outcome = match (input.refused.get("evidence"), input.uploads.get("evidence")) {
+        (Some(refused), _) => Err(AppError::field(
+            "evidence",
+            format!("evidence: {}", refused.text(crate::domain::i18n::Lang::En)),
+        )),
+        (None, None) => Err(AppError::field(
             "evidence",
             "evidence: choose a file to upload",
         )),
-        Some(upload) => {
+        (None, Some(upload)) => {
             let mut conn = state.pool.get().await?;
             action_plans::add_evidence(&mut conn, &state.ctx(), user.id, id, upload)
                 .await

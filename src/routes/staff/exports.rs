@@ -1,4 +1,4 @@
-//! `/staff/exports`: a campaign's responses and the flags, as CSV or XLSX, labels in a
+//! `/staff/exports`: a campaign's responses, the flags and the corrective action plans, as CSV or XLSX, labels in a
 //! chosen language. Both are streamed: CSV as a chunked body written page by page from
 //! the database; XLSX written row by row in constant memory to a temporary file, which
 //! is then sent in chunks (and deleted).
@@ -22,7 +22,8 @@ use uuid::Uuid;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(exports_page)
         .service(export_responses)
-        .service(export_flags);
+        .service(export_flags)
+        .service(export_plans);
 }
 
 #[get("/staff/exports")]
@@ -292,4 +293,43 @@ async fn export_flags(
         None => format!("flags-{}", lang.code()),
     };
     send(&name, "Flags", p.format, files::flags_header(), pager).await
+}
+
+#[get("/staff/exports/action-plans")]
+async fn export_plans(
+    state: web::Data<AppState>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, PageError> {
+    let p = parse(&query)?;
+    let lang = p.lang;
+    let campaign = p.campaign;
+    let pool = state.pool.clone();
+    let state2 = state.clone();
+    let today = chrono::Utc::now().date_naive();
+    let pager: Pager<Uuid> = Box::new(move |after| {
+        let pool = pool.clone();
+        let state = state2.clone();
+        Box::pin(async move {
+            let mut conn = pool.get().await.map_err(|e| AppError::Internal(e.into()))?;
+            let page = exports::plans_page(&mut conn, campaign, after).await?;
+            let key = page.last().map(|r| r.plan_id);
+            let rows = page
+                .iter()
+                .map(|r| files::plans_cells(r, &state.registry, lang, today))
+                .collect();
+            Ok((rows, key))
+        })
+    });
+    let name = match campaign {
+        Some(c) => format!("action-plans-{c}-{}", lang.code()),
+        None => format!("action-plans-{}", lang.code()),
+    };
+    send(
+        &name,
+        "Corrective actions",
+        p.format,
+        files::plans_header(),
+        pager,
+    )
+    .await
 }

@@ -9,7 +9,7 @@ use crate::domain::risk::Band;
 use crate::domain::states::OrganisationKind;
 use crate::error::AppError;
 use crate::services::Conn;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -296,26 +296,24 @@ pub async fn heat_map(conn: &mut Conn, params: &QueueParams) -> Result<Counts, A
 }
 
 /// The dashboard: open flags counted by band, indicator, country and kind; flags per
-/// campaign and band (the trend).
+/// campaign and band (the trend); corrective action plans past their due date.
 pub struct Dashboard {
     pub open: Counts,
     pub trend: Vec<CampaignBand>,
-    /// Corrective action plans past their due date: `None` until plans exist
-    /// (H4b's `services::plans` fills [`overdue_plans`]).
-    pub overdue_plans: Option<i64>,
+    /// Plans still planned or in progress whose due date has passed.
+    pub overdue_plans: i64,
 }
 
 pub async fn dashboard(conn: &mut Conn) -> Result<Dashboard, AppError> {
     Ok(Dashboard {
         open: Counts::from_rows(flag_queue::counts(conn, &QueueFilter::default()).await?),
         trend: flag_queue::per_campaign_and_band(conn).await?,
-        overdue_plans: overdue_plans(conn).await?,
+        overdue_plans: overdue_plans(conn, Utc::now().date_naive()).await?,
     })
 }
 
-/// HOOK for corrective action plans (issue 10 part 3): the number of plans past their
-/// due date, shown on the dashboard. Plans do not exist yet in this branch, so there
-/// is nothing to count and the dashboard says so.
-pub async fn overdue_plans(_conn: &mut Conn) -> Result<Option<i64>, AppError> {
-    Ok(None)
+/// The number of corrective action plans still planned or in progress whose due date
+/// is before `today`.
+pub async fn overdue_plans(conn: &mut Conn, today: NaiveDate) -> Result<i64, AppError> {
+    Ok(crate::db::action_plans::count_overdue(conn, today).await?)
 }

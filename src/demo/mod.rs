@@ -1,5 +1,11 @@
 //! Demo data for the quick start: one illustrative supplier with a contact, a campaign on
-//! the latest forced-labour questionnaire, and a fresh personal link each start.
+//! the latest forced-labour questionnaire, and a fresh personal link each start; and the
+//! committee's demo (`committee`): illustrative organisations in every state, flags of
+//! every band, a clarification and corrective action plans, made once.
+
+pub mod committee;
+mod forms;
+mod organisations;
 
 use crate::db;
 use crate::db::audit::Actor;
@@ -104,6 +110,9 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
     .map_err(|e| anyhow::anyhow!("issuing the demo link: {e}"))
     .context("seeding the demo")?;
     let admin = seed_admin(conn, &state.audit_key).await?;
+    committee::seed(state, conn)
+        .await
+        .context("seeding the committee's demo data")?;
     Ok(DemoLinks {
         japanese: format!("{}?lang=ja", issued.link),
         english: issued.link,

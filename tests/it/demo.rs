@@ -1,0 +1,198 @@
+//! The demo shows the committee's work (issue 10, item 8): after `serve --demo`'s
+//! seeding, through the staff pages, the queue has flags of every band (computed by the
+//! real rules from submitted answers), one in clarification, plans with remedy facts
+//! (one overdue), the heat map and the dashboard count them, the organisations are in
+//! every state; a second start adds nothing. And the pages in headless Chromium.
+
+use crate::flag_queue::{cells_of, total_of};
+use crate::flags::member;
+use crate::helpers::TestApp;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use hrdd_survey::auth::permissions::Role;
+use hrdd_survey::db::schema::{
+    action_plan_remedies, action_plans, audit_log, clarification_items, clarification_requests,
+    flags, organisations, responses, users,
+};
+
+/// Rows that the committee's demo makes (a second seeding must not add any).
+async fn made(app: &TestApp) -> [i64; 7] {
+    let mut c = app.db.conn().await;
+    [
+        organisations::table
+            .count()
+            .get_result(&mut c)
+            .await
+            .unwrap(),
+        responses::table.count().get_result(&mut c).await.unwrap(),
+        flags::table.count().get_result(&mut c).await.unwrap(),
+        clarification_requests::table
+            .count()
+            .get_result(&mut c)
+            .await
+            .unwrap(),
+        action_plans::table
+            .count()
+            .get_result(&mut c)
+            .await
+            .unwrap(),
+        users::table.count().get_result(&mut c).await.unwrap(),
+        audit_log::table
+            .filter(audit_log::action.eq("demo.deadline_backdated"))
+            .count()
+            .get_result(&mut c)
+            .await
+            .unwrap(),
+    ]
+}
+
+#[tokio::test]
+async fn the_demo_fills_every_committee_page_once() {
+    let app = TestApp::spawn().await;
+    hrdd_survey::demo::seed(&app.state).await.unwrap();
+    let first = made(&app).await;
+    assert_eq!(
+        first[0], 9,
+        "the quick-start supplier and eight illustrative ones"
+    );
+    assert_eq!((first[3], first[4], first[6]), (1, 2, 1));
+    hrdd_survey::demo::seed(&app.state).await.unwrap();
+    assert_eq!(made(&app).await, first, "a second start adds nothing");
+
+    let viewer = member(&app, Role::Viewer, "Demo Viewer").await;
+    // Every band, from the rules.
+    for band in ["low", "medium", "high", "critical"] {
+        let (status, page) = viewer
+            .page(&app, &format!("/staff/flags?band={band}"))
+            .await;
+        assert_eq!(status, 200);
+        assert!(total_of(&page) > 0, "no {band} flag in the demo");
+    }
+    let (_, queue) = viewer.page(&app, "/staff/flags").await;
+    assert!(queue.contains("Illustrative supplier – Aichi auto parts (demo)"));
+    let (_, asked) = viewer
+        .page(&app, "/staff/flags?status=clarification_requested")
+        .await;
+    assert_eq!(total_of(&asked), 1, "one flag waits for the supplier");
+    let (_, acting) = viewer
+        .page(&app, "/staff/flags?status=action_in_progress")
+        .await;
+    assert_eq!(total_of(&acting), 2, "two flags with a plan under way");
+    let (_, reviewed) = viewer.page(&app, "/staff/flags?status=in_review").await;
+    assert_eq!(total_of(&reviewed), 1);
+
+    // The question is kept with the answer it is about; the remedy facts are numbers.
+    let mut c = app.db.conn().await;
+    let question: String = clarification_items::table
+        .select(clarification_items::question)
+        .first(&mut c)
+        .await
+        .unwrap();
+    assert!(question.contains("passports"), "{question}");
+    let remedy: (Option<i32>, Option<i64>, Option<String>, Option<i32>) =
+        action_plan_remedies::table
+            .filter(action_plan_remedies::workers_affected.is_not_null())
+            .select((
+                action_plan_remedies::workers_affected,
+                action_plan_remedies::fees_repaid_hundredths,
+                action_plan_remedies::fees_currency,
+                action_plan_remedies::documents_returned,
+            ))
+            .first(&mut c)
+            .await
+            .unwrap();
+    assert_eq!(
+        remedy,
+        (Some(18), Some(2_160_000), Some("USD".into()), Some(18))
+    );
+    // Submissions in Japanese, Vietnamese and English.
+    let languages: Vec<Option<String>> = responses::table
+        .filter(responses::status.eq("submitted"))
+        .select(responses::language)
+        .order(responses::language)
+        .load(&mut c)
+        .await
+        .unwrap();
+    for lang in ["ja", "vi", "en"] {
+        assert!(languages.contains(&Some(lang.into())), "{languages:?}");
+    }
+
+    // The heat map adds up to the queue, and is not empty.
+    let (_, map) = viewer.page(&app, "/staff/heatmap").await;
+    let sum: i64 = cells_of(&map).iter().map(|(_, n)| n).sum();
+    assert!(sum > 0);
+    assert_eq!(sum, total_of(&queue));
+
+    // The dashboard: open critical flags and the overdue plan.
+    let (_, dash) = viewer.page(&app, "/staff/dashboard").await;
+    assert!(
+        dash.contains(r#"<div class="tile card" id="overdue-plans"><span class="num">1</span>"#),
+        "{dash}"
+    );
+    assert!(
+        dash.contains("<td>JP</td>") || dash.contains(">JP</a>"),
+        "{dash}"
+    );
+    assert!(dash.contains("Illustrative 2026 supplier survey (demo data)"));
+
+    // The organisations stand in every state: the campaign pages say so.
+    let (_, campaigns) = viewer.page(&app, "/staff/campaigns").await;
+    assert!(campaigns.contains("Illustrative 2026 production-site survey (demo data)"));
+}
+
+#[tokio::test]
+async fn the_demo_committee_pages_in_chromium() {
+    use crate::browser::{browser, click, screenshot};
+    use fantoccini::Locator;
+    let app = TestApp::spawn().await;
+    hrdd_survey::demo::seed(&app.state).await.unwrap();
+    let email = format!("demo-{}@example.com", uuid::Uuid::new_v4().simple());
+    {
+        let mut conn = app.state.pool.get().await.unwrap();
+        hrdd_survey::services::accounts::create_user(
+            &mut conn,
+            &app.state.audit_key,
+            &hrdd_survey::db::audit::Actor::System,
+            &email,
+            "Demo Member",
+            Role::Committee,
+            Some(crate::flags::PASSWORD),
+        )
+        .await
+        .unwrap();
+    }
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(crate::flags::PASSWORD)
+        .await
+        .unwrap();
+    click(c, "form button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css(".staffnav"))
+        .await
+        .unwrap();
+    c.goto(&app.url("/staff/flags")).await.unwrap();
+    c.wait().for_element(Locator::Id("total")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("Illustrative supplier"));
+    screenshot(c, "demo-flag-queue.png").await;
+    c.goto(&app.url("/staff/heatmap")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("svg.heatmap"))
+        .await
+        .unwrap();
+    screenshot(c, "demo-heat-map.png").await;
+    c.goto(&app.url("/staff/dashboard")).await.unwrap();
+    c.wait().for_element(Locator::Css(".tiles")).await.unwrap();
+    screenshot(c, "demo-dashboard.png").await;
+    b.client.clone().close().await.unwrap();
+}

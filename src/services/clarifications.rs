@@ -240,7 +240,7 @@ pub async fn request(
                 )
             })?;
             let answers = current_answers(tx, response_id).await?;
-            let raised = score_stored(tx, q, response_id, &answers).await?;
+            let raised = score_stored(tx, q, response_id.uuid(), &answers).await?;
             let (score_before, flags_before) = rules::summary(&raised);
             let request = ClarificationRequest {
                 id: Uuid::new_v4(),
@@ -434,7 +434,7 @@ pub async fn reply(
                 .map(|id| (*id, parsed.answers.get(*id)))
                 .collect();
             let after = rules::with_replies(&current, replies.iter().copied());
-            let raised = score_stored(tx, q, response_id, &after).await?;
+            let raised = score_stored(tx, q, response_id.uuid(), &after).await?;
             let (score_after, flags_after) = rules::summary(&raised);
             for (id, reply) in &replies {
                 db::clarifications::record_reply(

@@ -10,21 +10,17 @@
 //! one named by DATABASE_URL, else 127.0.0.1:5432; a scratch database is created and
 //! dropped.
 
+mod common;
+
+use common::{env_num, SECRET};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hrdd_survey::auth::links::LinkKeys;
-use hrdd_survey::db::admin;
 use hrdd_survey::db::audit::{Actor, AuditKey};
 use hrdd_survey::domain::campaign::{Audience, AudienceFilter};
+use hrdd_survey::domain::ids::CampaignId;
 use hrdd_survey::jobs::Jobs;
-use hrdd_survey::services::{campaign_lifecycle, campaigns, questionnaires};
+use hrdd_survey::services::{campaign_lifecycle, campaigns, questionnaires, Ctx};
 use std::time::{Duration, Instant};
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -34,23 +30,17 @@ async fn main() -> anyhow::Result<()> {
     }
     let orgs = env_num("BENCH_ORGS", 10_000) as i64;
     let rounds = env_num("BENCH_ROUNDS", 3).max(1) as usize;
-    let admin_url = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.is_empty() => admin::with_database(&url, "postgres"),
-        _ => "postgres://postgres@127.0.0.1:5432/postgres".to_string(),
-    };
-    let db = format!("hrdd_bench_launch_{}", std::process::id());
-    admin::create_database(&admin_url, &db, None).await?;
-    let url = admin::with_database(&admin_url, &db);
-    let result = run(&url, orgs, rounds).await;
-    admin::drop_database(&admin_url, &db).await?;
-    println!("{}", result?);
+    let report = common::with_scratch_database(&common::admin_url(), "launch", |url| async move {
+        run(&url, orgs, rounds).await
+    })
+    .await?;
+    println!("{report}");
     Ok(())
 }
 
 async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
-    hrdd_survey::db::run_migrations(url).await?;
     let pool = hrdd_survey::db::pool(url, 2)?;
-    let key = AuditKey::from_secret(b"benchmark-secret-key-of-at-least-32-chars");
+    let key = AuditKey::from_secret(SECRET.as_bytes());
     let mut conn = pool.get().await?;
     let registry = questionnaires::prepare(
         &mut conn,
@@ -58,9 +48,17 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
         std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/survey_templates")),
     )
     .await?;
-    let keys = LinkKeys::new(1, b"benchmark-secret-key-of-at-least-32-chars", &[]);
+    let keys = LinkKeys::new(1, SECRET.as_bytes(), &[]);
     // Nobody listens to this handle: the emails stay queued, nothing is delivered.
     let jobs = Jobs::new();
+    let ctx = Ctx {
+        audit_key: &key,
+        registry: &registry,
+        link_keys: &keys,
+        jobs: &jobs,
+        public_base_url: "http://127.0.0.1",
+        evidence_quota_mb: 0,
+    };
 
     // The audience: organisations with two contacts each, in the three languages.
     diesel::sql_query(
@@ -87,20 +85,12 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
     for round in 0..rounds {
         // Alternate the order so that neither side always runs on the larger tables.
         for side in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
-            let campaign = draft(&mut conn, &key, &registry, round, side).await?;
+            let campaign = draft(&mut conn, &ctx, round, side).await?;
             let started = Instant::now();
             if side == 0 {
-                let out = campaign_lifecycle::launch(
-                    &mut conn,
-                    &key,
-                    &registry,
-                    &Actor::System,
-                    &keys,
-                    &jobs,
-                    campaign,
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let out = campaign_lifecycle::launch(&mut conn, &ctx, &Actor::System, campaign)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 launch_times.push(started.elapsed());
                 anyhow::ensure!(out.launched && out.links as i64 == 2 * orgs);
                 rows = out.responses_created + out.links + 2 * out.emails;
@@ -137,15 +127,13 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
 
 async fn draft(
     conn: &mut AsyncPgConnection,
-    key: &AuditKey,
-    registry: &questionnaires::QuestionnaireRegistry,
+    ctx: &Ctx<'_>,
     round: usize,
     side: usize,
-) -> anyhow::Result<uuid::Uuid> {
+) -> anyhow::Result<CampaignId> {
     let c = campaigns::create_campaign(
         conn,
-        key,
-        registry,
+        ctx,
         &Actor::System,
         campaigns::NewCampaign {
             name: format!("Benchmark {round}-{side}"),
@@ -165,7 +153,7 @@ async fn draft(
 
 /// The same rows written by plain multi-row `INSERT … SELECT` statements in one
 /// transaction: no audience resolution, no per-link key derivation, no audit entry.
-async fn baseline(conn: &mut AsyncPgConnection, campaign: uuid::Uuid) -> anyhow::Result<()> {
+async fn baseline(conn: &mut AsyncPgConnection, campaign: CampaignId) -> anyhow::Result<()> {
     use diesel::sql_types::Uuid as U;
     use diesel_async::scoped_futures::ScopedFutureExt;
     conn.transaction::<_, diesel::result::Error, _>(|tx| {

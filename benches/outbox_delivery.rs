@@ -152,10 +152,13 @@ async fn run(
 
     // 20 contacts with links; `messages` clarification requests spread over them.
     let mut conn = state.pool.get().await?;
+    let ctx = hrdd_survey::services::Ctx {
+        public_base_url: &base,
+        ..state.ctx()
+    };
     let campaign = campaigns::create_campaign(
         &mut conn,
-        &state.audit_key,
-        &state.registry,
+        &ctx,
         &Actor::System,
         campaigns::NewCampaign {
             name: "Benchmark".into(),
@@ -171,7 +174,7 @@ async fn run(
     for n in 0..20 {
         let org = organisations::create_organisation(
             &mut conn,
-            &state.audit_key,
+            &ctx,
             &Actor::System,
             organisations::NewOrganisation {
                 kind: "supplier".into(),
@@ -185,7 +188,7 @@ async fn run(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let contact = organisations::add_contact(
             &mut conn,
-            &state.audit_key,
+            &ctx,
             &Actor::System,
             org.id,
             organisations::NewContact {
@@ -199,12 +202,8 @@ async fn run(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         let issued = campaigns::issue_invitation(
             &mut conn,
-            &state.audit_key,
-            &state.registry,
+            &ctx,
             &Actor::System,
-            &state.link_keys,
-            &state.jobs,
-            &base,
             campaign.id,
             campaigns::NewInvitation {
                 organisation_id: org.id,
@@ -216,7 +215,7 @@ async fn run(
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        invitations.push(issued.invitation_id);
+        invitations.push(issued.invitation_id.uuid());
     }
     let jobs = Jobs::new();
     for n in 0..messages {

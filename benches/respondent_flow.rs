@@ -19,10 +19,14 @@
 //! PostgreSQL (from `/proc`). Only 127.0.0.1 is ever a target; every loop is bounded in
 //! count and time.
 
+mod common;
+
+use common::{env_num, SECRET};
 use diesel::sql_types::{Array, BigInt, Int4, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hrdd_survey::auth::links::LinkKeys;
 use hrdd_survey::db::admin;
+use hrdd_survey::domain::ids::InvitationId;
 use hrdd_survey::embedded_pg::EmbeddedPostgres;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -32,16 +36,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const SECRET: &str = "benchmark-secret-key-of-at-least-32-chars";
 const SECTIONS: usize = 3;
 const PER_SECTION: usize = 10;
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -163,7 +159,7 @@ async fn bench() -> anyhow::Result<()> {
     let _ = hello.kill().await;
 
     // The storage ceiling.
-    let tps = pgbench(&url, s.concurrency.min(16), 10).await?;
+    let tps = common::pgbench_upsert(&url, s.concurrency.min(16), 10).await?;
     drop(conn);
     pg.stop();
 
@@ -325,7 +321,7 @@ async fn seed(conn: &mut AsyncPgConnection, n: usize) -> anyhow::Result<Vec<Stri
         let invitation_ids: Vec<Uuid> = (0..len).map(|_| Uuid::new_v4()).collect();
         let mut hashes = Vec::with_capacity(len);
         for id in &invitation_ids {
-            let (token, _) = keys.issue(*id);
+            let (token, _) = keys.issue(InvitationId::from(*id));
             hashes.push(hex::encode(Sha256::digest(token.as_bytes())));
             tokens.push(token);
         }
@@ -724,48 +720,4 @@ async fn wait_until_up(http: &reqwest::Client, url: &str) -> anyhow::Result<()> 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     anyhow::bail!("{url} did not answer within 30 s")
-}
-
-/// pgbench's 10-row upsert of answers, as in `benches/respondent_save.rs`.
-async fn pgbench(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
-    let mut conn = AsyncPgConnection::establish(url).await?;
-    diesel::sql_query("CREATE TABLE IF NOT EXISTS bench_answers (response_id int, question_id text, value jsonb, PRIMARY KEY (response_id, question_id))")
-        .execute(&mut conn)
-        .await?;
-    let script = tempfile::NamedTempFile::new()?;
-    std::fs::write(
-        script.path(),
-        "\\set r random(1, 10000)\nBEGIN;\nINSERT INTO bench_answers (response_id, question_id, value) SELECT :r, 'q' || g, to_jsonb(g) FROM generate_series(1, 10) g ON CONFLICT (response_id, question_id) DO UPDATE SET value = excluded.value;\nCOMMIT;\n",
-    )?;
-    let out = tokio::process::Command::new("pgbench")
-        .args([
-            "-n",
-            "-c",
-            &clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &seconds.to_string(),
-            "-f",
-        ])
-        .arg(script.path())
-        .arg(url)
-        .output()
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!("pgbench not runnable ({e}); install the postgresql client")
-        })?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| {
-            l.strip_prefix("tps = ")
-                .and_then(|r| r.split_whitespace().next())
-                .and_then(|n| n.parse().ok())
-        })
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "pgbench gave no tps: {text}{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
 }

@@ -10,20 +10,10 @@
 //! DATABASE_URL, else 127.0.0.1:5432, else an embedded cluster; a scratch database is
 //! created and dropped. Only 127.0.0.1 is ever a target.
 
-use hrdd_survey::config::Settings;
-use hrdd_survey::db::admin;
-use hrdd_survey::db::audit::Actor;
-use hrdd_survey::embedded_pg::EmbeddedPostgres;
-use hrdd_survey::services::{campaigns, organisations};
-use hrdd_survey::startup::Application;
-use std::time::{Duration, Instant};
+mod common;
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use common::env_num;
+use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -37,132 +27,27 @@ async fn main() -> anyhow::Result<()> {
     let clients = env_num("BENCH_CLIENTS", 8) as usize;
     let max_requests = env_num("BENCH_MAX_REQUESTS", 200_000);
 
-    // The server and a scratch database.
-    let mut _embedded = None;
-    let admin_url = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.is_empty() => admin::with_database(&url, "postgres"),
-        _ => {
-            let local = "postgres://postgres@127.0.0.1:5432/postgres".to_string();
-            if admin::database_exists(&local, "postgres").await.is_ok() {
-                local
-            } else {
-                let dir = tempfile::Builder::new()
-                    .prefix("hrdd-bench-pg-")
-                    .tempdir()?
-                    .keep();
-                let pg =
-                    tokio::task::spawn_blocking(move || EmbeddedPostgres::start_ephemeral(&dir))
-                        .await??;
-                let url = pg.url("postgres");
-                _embedded = Some(pg);
-                url
-            }
-        }
-    };
-    let db = format!("hrdd_bench_{}", std::process::id());
-    admin::create_database(&admin_url, &db, None).await?;
-    let url = admin::with_database(&admin_url, &db);
-    let result = run(&url, seconds, clients, max_requests).await;
-    admin::drop_database(&admin_url, &db).await?;
-    let report = result?;
+    // The server (kept running while `_embedded` lives) and a scratch database.
+    let (admin_url, _embedded) = common::admin_url_or_embedded().await?;
+    let report = common::with_scratch_database(&admin_url, "save", |url| async move {
+        run(&url, seconds, clients, max_requests).await
+    })
+    .await?;
     println!("{report}");
     Ok(())
 }
 
 async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyhow::Result<String> {
-    hrdd_survey::db::run_migrations(url).await?;
     let data_dir = tempfile::tempdir()?;
-    let vars = [
-        ("HRDD_LISTEN", "127.0.0.1:0".to_string()),
-        (
-            "HRDD_TEMPLATES_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/survey_templates").to_string(),
-        ),
-        (
-            "HRDD_SECRET_KEY",
-            "benchmark-secret-key-of-at-least-32-chars".to_string(),
-        ),
-        ("HRDD_DATA_DIR", data_dir.path().display().to_string()),
-        ("RUST_LOG", "warn".to_string()),
-    ];
-    let settings = Settings::from_sources(None, |k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-    })?;
-    let app = Application::build(settings, url).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state.clone();
-    tokio::spawn(app.run_until_stopped());
-
+    let (state, base) = common::start_app(url, data_dir.path(), &[("RUST_LOG", "warn")]).await?;
     // One supplier, contact and link per client: suppliers answer concurrently, each
     // on its own response (one response's saves are serialised by design).
-    let mut conn = state.pool.get().await?;
-    let campaign = campaigns::create_campaign(
-        &mut conn,
-        &state.audit_key,
-        &state.registry,
-        &Actor::System,
-        campaigns::NewCampaign {
-            name: "Benchmark".into(),
-            template_id: "forced-labour".into(),
-            template_version: None,
-            deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(30),
-            ..Default::default()
-        },
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let issued = common::seed_links(&state, &base, clients).await?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let mut links = Vec::new();
-    for n in 0..clients {
-        let org = organisations::create_organisation(
-            &mut conn,
-            &state.audit_key,
-            &Actor::System,
-            organisations::NewOrganisation {
-                kind: "supplier".into(),
-                name: format!("Bench supplier {n}"),
-                country: "VN".into(),
-                sector: None,
-                external_ref: None,
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let contact = organisations::add_contact(
-            &mut conn,
-            &state.audit_key,
-            &Actor::System,
-            org.id,
-            organisations::NewContact {
-                name: "Bench".into(),
-                email: format!("bench{n}@example.com"),
-                language: None,
-                job_title: None,
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let issued = campaigns::issue_invitation(
-            &mut conn,
-            &state.audit_key,
-            &state.registry,
-            &Actor::System,
-            &state.link_keys,
-            &state.jobs,
-            &base,
-            campaign.id,
-            campaigns::NewInvitation {
-                organisation_id: org.id,
-                contact_id: contact.id,
-                language: None,
-                valid_days: None,
-                send_email: Some(false),
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for issued in issued {
         let page = http.get(&issued.link).send().await?.text().await?;
         let marker = r#"name="csrf_token" value=""#;
         let at = page
@@ -171,7 +56,6 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
             + marker.len();
         links.push((issued.link, page[at..at + 64].to_string()));
     }
-    drop(conn);
 
     // The app: each request saves a draft with 10 answers (values vary per request).
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -235,53 +119,7 @@ async fn run(url: &str, seconds: u64, clients: usize, max_requests: u64) -> anyh
     let app_rate = latencies.len() as f64 / elapsed;
 
     // The baseline: pgbench, same clients and duration, a 10-row upsert per transaction.
-    let script = tempfile::NamedTempFile::new()?;
-    std::fs::write(
-        script.path(),
-        "\\set r random(1, 10000)\nBEGIN;\nINSERT INTO bench_answers (response_id, question_id, value) SELECT :r, 'q' || g, to_jsonb(g) FROM generate_series(1, 10) g ON CONFLICT (response_id, question_id) DO UPDATE SET value = excluded.value;\nCOMMIT;\n",
-    )?;
-    let mut conn: diesel_async::AsyncPgConnection =
-        diesel_async::AsyncConnection::establish(url).await?;
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query("CREATE TABLE bench_answers (response_id int, question_id text, value jsonb, PRIMARY KEY (response_id, question_id))"),
-        &mut conn,
-    )
-    .await?;
-    let out = tokio::process::Command::new("pgbench")
-        .args([
-            "-n",
-            "-c",
-            &clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &seconds.to_string(),
-            "-f",
-        ])
-        .arg(script.path())
-        .arg(url)
-        .output()
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "pgbench not runnable ({e}); install postgresql-contrib or the postgresql client"
-            )
-        })?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let tps: f64 = text
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("tps = ")
-                .and_then(|r| r.split_whitespace().next())
-                .and_then(|n| n.parse().ok())
-        })
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "pgbench gave no tps: {}{}",
-                text,
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })?;
+    let tps = common::pgbench_upsert(url, clients, seconds).await?;
 
     Ok(format!(
         "respondent draft saves over HTTP ({clients} clients, {seconds} s): {:.0} saves/s, p50 {:.1} ms, p99 {:.1} ms, {} errors, {} saves\n\

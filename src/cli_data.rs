@@ -1,7 +1,7 @@
 //! The data commands of `hrdd-survey`: `inherent-risk import`, `rescore --check`,
 //! `audit verify` and `seed` (a child of `main.rs`, which parses the arguments).
 
-use super::{audit_key, with_database};
+use super::{audit_key, prepared, with_database};
 use anyhow::Context;
 use clap::Subcommand;
 use hrdd_survey::config::Settings;
@@ -164,11 +164,8 @@ pub async fn seed(
     questionnaire: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     with_database(&settings, async |url| {
-        let pool = hrdd_survey::db::pool(url, 2)?;
+        let (pool, registry) = prepared(&settings, url).await?;
         let mut conn = pool.get().await?;
-        let registry =
-            questionnaires::prepare(&mut conn, &audit_key(&settings)?, &settings.templates_dir)
-                .await?;
         let started = std::time::Instant::now();
         let report = hrdd_survey::services::seed::seed(
             &mut conn,

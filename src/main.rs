@@ -257,13 +257,23 @@ fn audit_key(settings: &Settings) -> anyhow::Result<hrdd_survey::db::audit::Audi
     Ok(hrdd_survey::db::audit::AuditKey::from_secret(&secret))
 }
 
+/// A small pool on `url` and the questionnaire files of `settings`, stored as start-up
+/// stores them (a changed file under a stored version is refused).
+async fn prepared(
+    settings: &Settings,
+    url: &str,
+) -> anyhow::Result<(hrdd_survey::db::Pool, questionnaires::QuestionnaireRegistry)> {
+    let pool = hrdd_survey::db::pool(url, 2)?;
+    let mut conn = pool.get().await?;
+    let registry =
+        questionnaires::prepare(&mut conn, &audit_key(settings)?, &settings.templates_dir).await?;
+    drop(conn);
+    Ok((pool, registry))
+}
+
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
     with_database(&settings, async |url| {
-        let pool = hrdd_survey::db::pool(url, 2)?;
-        let mut conn = pool.get().await?;
-        let registry =
-            questionnaires::prepare(&mut conn, &audit_key(&settings)?, &settings.templates_dir)
-                .await?;
+        let (_, registry) = prepared(&settings, url).await?;
         println!(
             "migrations applied; {} questionnaire version(s) stored",
             registry.all().len()

@@ -21,3 +21,17 @@ pub struct AppState {
     /// The receipt PDFs' font (checked at start-up, read on first use).
     pub receipt_font: Arc<crate::receipt_pdf::FontSource>,
 }
+
+impl AppState {
+    /// What the use cases need of this state (`services::Ctx`), borrowed.
+    pub fn ctx(&self) -> crate::services::Ctx<'_> {
+        crate::services::Ctx {
+            audit_key: &self.audit_key,
+            registry: &self.registry,
+            link_keys: &self.link_keys,
+            jobs: &self.jobs,
+            public_base_url: &self.settings.public_base_url,
+            evidence_quota_mb: self.settings.evidence_quota_mb,
+        }
+    }
+}

@@ -25,9 +25,9 @@ pub fn same(a: &str, b: &str) -> bool {
 }
 
 /// The respondent form token for an invitation.
-pub fn respondent_token(secret: &[u8], invitation_id: uuid::Uuid) -> String {
+pub fn respondent_token(secret: &[u8], invitation_id: crate::domain::ids::InvitationId) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(b"respondent-form:");
-    mac.update(invitation_id.as_bytes());
+    mac.update(invitation_id.as_uuid().as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }

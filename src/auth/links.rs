@@ -15,9 +15,9 @@
 
 use crate::auth::token_sha256;
 use crate::db::models::Invitation;
+use crate::domain::ids::InvitationId;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use uuid::Uuid;
 
 /// The keys that derive link tokens: the current key id and the secrets to try, the
 /// current secret first.
@@ -54,7 +54,7 @@ impl LinkKeys {
     }
 
     /// A new link token for `invitation_id` under the current key: (token, key id).
-    pub fn issue(&self, invitation_id: Uuid) -> (String, i32) {
+    pub fn issue(&self, invitation_id: InvitationId) -> (String, i32) {
         (
             derive(&self.secrets[0], self.current_id, invitation_id),
             self.current_id,
@@ -80,9 +80,9 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-fn derive(secret: &[u8], key_id: i32, invitation_id: Uuid) -> String {
+fn derive(secret: &[u8], key_id: i32, invitation_id: InvitationId) -> String {
     let link_key = hmac(secret, &[b"link-token:", key_id.to_string().as_bytes()]);
-    base62(&hmac(&link_key, &[invitation_id.as_bytes()]))
+    base62(&hmac(&link_key, &[invitation_id.as_uuid().as_bytes()]))
 }
 
 /// 32 bytes as exactly 43 base-62 digits (62^43 > 2^256), most significant first.
@@ -121,12 +121,12 @@ mod tests {
 
     #[test]
     fn tokens_depend_on_key_id_secret_and_invitation() {
-        let id = Uuid::new_v4();
+        let id = InvitationId::random();
         let a = derive(b"secret one", 1, id);
         assert_eq!(a, derive(b"secret one", 1, id), "deterministic");
         assert_ne!(a, derive(b"secret one", 2, id));
         assert_ne!(a, derive(b"secret two", 1, id));
-        assert_ne!(a, derive(b"secret one", 1, Uuid::new_v4()));
+        assert_ne!(a, derive(b"secret one", 1, InvitationId::random()));
         assert_eq!(a.len(), 43);
     }
 }

@@ -211,10 +211,10 @@ pub async fn contexts_of_jobs(
             .load(conn)
             .await?
             .into_iter()
-            .map(|i| (i.id, i))
+            .map(|i| (i.id.uuid(), i))
             .collect()
     };
-    let contact_ids: Vec<Uuid> = invitations.values().map(|i| i.contact_id).collect();
+    let contact_ids: Vec<Uuid> = invitations.values().map(|i| i.contact_id.uuid()).collect();
     let names: HashMap<Uuid, (String, String)> = if contact_ids.is_empty() {
         HashMap::new()
     } else {
@@ -288,7 +288,9 @@ pub async fn contexts_of_jobs(
     {
         let campaign = campaign_of(campaign_id, invitation_id);
         let invitation = invitation_id.and_then(|id| invitations.get(&id)).cloned();
-        let names = invitation.as_ref().and_then(|i| names.get(&i.contact_id));
+        let names = invitation
+            .as_ref()
+            .and_then(|i| names.get(&i.contact_id.uuid()));
         let details = campaign.and_then(|id| campaigns.get(&id));
         contexts.insert(
             job_id,

@@ -24,7 +24,7 @@ pub async fn insert_campaign(conn: &mut Conn, c: &Campaign) -> QueryResult<Campa
         .await
 }
 
-pub async fn find_campaign(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Campaign>> {
+pub async fn find_campaign(conn: &mut Conn, id: CampaignId) -> QueryResult<Option<Campaign>> {
     campaigns::table
         .find(id)
         .select(Campaign::as_select())
@@ -38,7 +38,7 @@ pub async fn find_by_name_due_from(
     conn: &mut Conn,
     name: &str,
     from: chrono::NaiveDate,
-) -> QueryResult<Option<Uuid>> {
+) -> QueryResult<Option<CampaignId>> {
     campaigns::table
         .filter(campaigns::name.eq(name))
         .filter(campaigns::deadline.ge(from))
@@ -52,7 +52,7 @@ pub async fn find_by_name_due_from(
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = campaigns)]
 pub struct CampaignRecord {
-    pub id: Uuid,
+    pub id: CampaignId,
     pub name: String,
     pub template_version_id: Uuid,
     pub status: CampaignStatus,
@@ -73,7 +73,7 @@ pub struct CampaignRecord {
 #[allow(clippy::too_many_arguments)]
 pub async fn set_details(
     conn: &mut Conn,
-    id: Uuid,
+    id: CampaignId,
     owner: Option<Uuid>,
     message: Option<&str>,
     days_before: &[i32],
@@ -96,7 +96,7 @@ pub async fn set_details(
         .await
 }
 
-pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRecord>> {
+pub async fn find(conn: &mut Conn, id: CampaignId) -> QueryResult<Option<CampaignRecord>> {
     campaigns::table
         .find(id)
         .select(CampaignRecord::as_select())
@@ -106,7 +106,7 @@ pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRecor
 }
 
 /// The campaign, locked for the rest of the transaction (serialises launches, closes).
-pub async fn lock(conn: &mut Conn, id: Uuid) -> QueryResult<Option<CampaignRecord>> {
+pub async fn lock(conn: &mut Conn, id: CampaignId) -> QueryResult<Option<CampaignRecord>> {
     campaigns::table
         .find(id)
         .for_update()
@@ -125,7 +125,7 @@ pub async fn list(conn: &mut Conn) -> QueryResult<Vec<CampaignRecord>> {
         .await
 }
 
-pub async fn mark_launched(conn: &mut Conn, id: Uuid) -> QueryResult<DateTime<Utc>> {
+pub async fn mark_launched(conn: &mut Conn, id: CampaignId) -> QueryResult<DateTime<Utc>> {
     diesel::update(campaigns::table.find(id))
         .set((
             campaigns::status.eq(CampaignStatus::Open),
@@ -140,7 +140,7 @@ pub async fn mark_launched(conn: &mut Conn, id: Uuid) -> QueryResult<DateTime<Ut
 /// A new deadline; the campaign's active links last at least until `links_until`.
 pub async fn set_deadline(
     conn: &mut Conn,
-    id: Uuid,
+    id: CampaignId,
     deadline: NaiveDate,
     links_until: DateTime<Utc>,
 ) -> QueryResult<()> {
@@ -164,7 +164,7 @@ pub async fn set_deadline(
 
 /// Active links never used expire at the latest `grace_days` from now (a link not
 /// used by then is not going to be); returns how many were shortened.
-pub async fn close(conn: &mut Conn, id: Uuid, grace_days: i32) -> QueryResult<usize> {
+pub async fn close(conn: &mut Conn, id: CampaignId, grace_days: i32) -> QueryResult<usize> {
     diesel::update(campaigns::table.find(id))
         .set((
             campaigns::status.eq(CampaignStatus::Closed),
@@ -227,7 +227,7 @@ pub async fn audience_organisations(
 /// statement; returns how many were created.
 pub async fn insert_responses(
     conn: &mut Conn,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     organisations: &[Uuid],
 ) -> QueryResult<usize> {
     diesel::sql_query(
@@ -262,7 +262,7 @@ pub struct ToInvite {
 /// that have no active link for the campaign.
 pub async fn contacts_to_invite(
     conn: &mut Conn,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     organisations: &[Uuid],
     contacts: Option<&[Uuid]>,
 ) -> QueryResult<Vec<ToInvite>> {
@@ -298,7 +298,7 @@ pub struct NewLinks {
 /// Inserts the links in one set-based statement, whatever their number.
 pub async fn insert_links(
     conn: &mut Conn,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     links: &NewLinks,
     expires_at: DateTime<Utc>,
     link_key_id: i32,
@@ -342,7 +342,7 @@ pub struct Pickable {
 /// `outside` when one is given.
 pub async fn pickable_organisations(
     conn: &mut Conn,
-    outside: Option<Uuid>,
+    outside: Option<CampaignId>,
 ) -> QueryResult<Vec<Pickable>> {
     diesel::sql_query(
         "SELECT o.id, o.name, o.country::text AS country, \

@@ -1,7 +1,7 @@
 //! Clarification requests and their reopened answers (`clarification_requests`,
 //! `clarification_items`). Replies are written to the item, never to `answers`.
 
-use super::models::{ClarificationItem, ClarificationRequest, Invitation};
+use super::models::{ClarificationItem, ClarificationRequest, ContactId, Invitation, ResponseId};
 use super::schema::*;
 use super::Conn;
 use chrono::{DateTime, Utc};
@@ -164,11 +164,11 @@ pub async fn mark_answered(
 /// response for `contact_id` if there is one, else the newest active one.
 pub async fn link_for(
     conn: &mut Conn,
-    response_id: Uuid,
-    contact_id: Option<Uuid>,
+    response_id: ResponseId,
+    contact_id: Option<ContactId>,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<Invitation>> {
-    let preferred = contact_id.unwrap_or(Uuid::nil());
+    let preferred = contact_id.map_or(Uuid::nil(), ContactId::uuid);
     invitations::table
         .filter(invitations::response_id.eq(response_id))
         .filter(invitations::revoked_at.is_null())

@@ -6,11 +6,11 @@ use super::models::ContactRecord;
 use super::schema::contacts;
 use super::Conn;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{ContactId, OrganisationId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// A contact's fields as written by an edit or an import.
 #[derive(Debug, Clone, AsChangeset)]
@@ -23,7 +23,10 @@ pub struct ContactChanges<'a> {
 }
 
 /// All contacts of the organisations, active first, then by name.
-pub async fn records_of(conn: &mut Conn, org_ids: &[Uuid]) -> QueryResult<Vec<ContactRecord>> {
+pub async fn records_of(
+    conn: &mut Conn,
+    org_ids: &[OrganisationId],
+) -> QueryResult<Vec<ContactRecord>> {
     contacts::table
         .filter(contacts::organisation_id.eq_any(org_ids))
         .order((
@@ -37,8 +40,11 @@ pub async fn records_of(conn: &mut Conn, org_ids: &[Uuid]) -> QueryResult<Vec<Co
 }
 
 /// Active contacts per organisation, for the list.
-pub async fn active_counts(conn: &mut Conn, org_ids: &[Uuid]) -> QueryResult<HashMap<Uuid, i64>> {
-    let rows: Vec<(Uuid, i64)> = contacts::table
+pub async fn active_counts(
+    conn: &mut Conn,
+    org_ids: &[OrganisationId],
+) -> QueryResult<HashMap<OrganisationId, i64>> {
+    let rows: Vec<(OrganisationId, i64)> = contacts::table
         .filter(contacts::organisation_id.eq_any(org_ids))
         .filter(contacts::deactivated_at.is_null())
         .group_by(contacts::organisation_id)
@@ -51,8 +57,8 @@ pub async fn active_counts(conn: &mut Conn, org_ids: &[Uuid]) -> QueryResult<Has
 /// A contact, only if it belongs to the organisation.
 pub async fn find_record(
     conn: &mut Conn,
-    organisation_id: Uuid,
-    contact_id: Uuid,
+    organisation_id: OrganisationId,
+    contact_id: ContactId,
 ) -> QueryResult<Option<ContactRecord>> {
     contacts::table
         .filter(contacts::id.eq(contact_id))
@@ -65,8 +71,8 @@ pub async fn find_record(
 
 pub async fn insert(
     conn: &mut Conn,
-    id: Uuid,
-    organisation_id: Uuid,
+    id: ContactId,
+    organisation_id: OrganisationId,
     changes: &ContactChanges<'_>,
 ) -> QueryResult<()> {
     diesel::insert_into(contacts::table)
@@ -86,8 +92,8 @@ pub async fn insert(
 /// Updates a contact of the organisation; the number of rows changed (0: not its).
 pub async fn update(
     conn: &mut Conn,
-    organisation_id: Uuid,
-    contact_id: Uuid,
+    organisation_id: OrganisationId,
+    contact_id: ContactId,
     changes: &ContactChanges<'_>,
 ) -> QueryResult<usize> {
     diesel::update(
@@ -103,8 +109,8 @@ pub async fn update(
 /// Deactivates (`Some(when)`) or reactivates (`None`) a contact of the organisation.
 pub async fn set_deactivated(
     conn: &mut Conn,
-    organisation_id: Uuid,
-    contact_id: Uuid,
+    organisation_id: OrganisationId,
+    contact_id: ContactId,
     at: Option<DateTime<Utc>>,
 ) -> QueryResult<usize> {
     diesel::update(

@@ -16,7 +16,10 @@ pub async fn insert_evidence(conn: &mut Conn, file: &NewEvidenceFile) -> QueryRe
 }
 
 /// The stored evidence files of a response: id and size in bytes.
-pub async fn evidence_sizes(conn: &mut Conn, response_id: Uuid) -> QueryResult<Vec<(Uuid, i32)>> {
+pub async fn evidence_sizes(
+    conn: &mut Conn,
+    response_id: ResponseId,
+) -> QueryResult<Vec<(Uuid, i32)>> {
     evidence_files::table
         .filter(evidence_files::response_id.eq(response_id))
         .select((evidence_files::id, evidence_files::size_bytes))
@@ -28,7 +31,7 @@ pub async fn evidence_sizes(conn: &mut Conn, response_id: Uuid) -> QueryResult<V
 /// any more: replaced by a new upload, or of a question no longer answered).
 pub async fn delete_evidence_except(
     conn: &mut Conn,
-    response_id: Uuid,
+    response_id: ResponseId,
     keep: &[Uuid],
 ) -> QueryResult<usize> {
     diesel::delete(
@@ -44,7 +47,7 @@ pub async fn delete_evidence_except(
 pub async fn find_evidence_of(
     conn: &mut Conn,
     file_id: Uuid,
-    response_id: Uuid,
+    response_id: ResponseId,
 ) -> QueryResult<Option<(String, String, Vec<u8>)>> {
     evidence_files::table
         .filter(evidence_files::id.eq(file_id))

@@ -34,6 +34,20 @@ pub struct InherentRowRecord {
     pub year: i32,
 }
 
+impl From<InherentRowRecord> for crate::domain::inherent_risk::InherentRow {
+    /// A stored row as the rules read it (a value outside 1..=5 cannot be stored: the
+    /// table's CHECK; 1 if it ever were).
+    fn from(r: InherentRowRecord) -> Self {
+        Self {
+            country: r.country,
+            sector: r.sector,
+            value: u8::try_from(r.value).unwrap_or(1),
+            source: r.source,
+            year: r.year,
+        }
+    }
+}
+
 /// The value a response's flags were computed with.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = response_inherent_risk)]

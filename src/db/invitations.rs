@@ -6,13 +6,12 @@ use super::Conn;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use uuid::Uuid;
 
 /// Revokes the contact's active link for the campaign, if any; returns how many.
 pub async fn revoke_active_invitations(
     conn: &mut Conn,
-    campaign_id: Uuid,
-    contact_id: Uuid,
+    campaign_id: CampaignId,
+    contact_id: ContactId,
 ) -> QueryResult<usize> {
     diesel::update(
         invitations::table
@@ -64,7 +63,7 @@ pub async fn find_link(
 /// at once write at most once.
 pub async fn record_link_use(
     conn: &mut Conn,
-    id: Uuid,
+    id: InvitationId,
     since: chrono::DateTime<Utc>,
 ) -> QueryResult<bool> {
     diesel::update(
@@ -108,7 +107,7 @@ pub async fn find_dead_link(
 /// Remembers the language the respondent picked for this link.
 pub async fn set_chosen_language(
     conn: &mut Conn,
-    id: Uuid,
+    id: InvitationId,
     language: crate::domain::i18n::Lang,
 ) -> QueryResult<()> {
     diesel::update(invitations::table.find(id))

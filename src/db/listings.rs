@@ -1,6 +1,6 @@
 //! Read models for the staff pages: lists joined for display.
 
-use super::models::{Campaign, Flag};
+use super::models::{Campaign, CampaignId, Flag};
 use super::schema::*;
 use super::Conn;
 use crate::domain::flag::FlagStatus;
@@ -32,7 +32,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
         ))
         .load(conn)
         .await?;
-    let progress: Vec<(Uuid, ResponseStatus, i64)> = responses::table
+    let progress: Vec<(CampaignId, ResponseStatus, i64)> = responses::table
         .group_by((responses::campaign_id, responses::status))
         .select((
             responses::campaign_id,

@@ -3,6 +3,8 @@
 use super::schema::*;
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
+// The typed ids, for the modules that read these rows (`use super::models::*`).
+pub use crate::domain::ids::{CampaignId, ContactId, InvitationId, OrganisationId, ResponseId};
 use crate::domain::risk::Band;
 use crate::domain::role::Role;
 use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
@@ -14,7 +16,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = organisations)]
 pub struct Organisation {
-    pub id: Uuid,
+    pub id: OrganisationId,
     pub kind: OrganisationKind,
     pub name: String,
     pub country: String,
@@ -27,8 +29,8 @@ pub struct Organisation {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = contacts)]
 pub struct Contact {
-    pub id: Uuid,
-    pub organisation_id: Uuid,
+    pub id: ContactId,
+    pub organisation_id: OrganisationId,
     pub name: String,
     pub email: String,
     pub language: Lang,
@@ -41,7 +43,7 @@ pub struct Contact {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisations)]
 pub struct OrgRecord {
-    pub id: Uuid,
+    pub id: OrganisationId,
     pub kind: OrganisationKind,
     pub name: String,
     pub country: String,
@@ -58,8 +60,8 @@ pub struct OrgRecord {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = contacts)]
 pub struct ContactRecord {
-    pub id: Uuid,
-    pub organisation_id: Uuid,
+    pub id: ContactId,
+    pub organisation_id: OrganisationId,
     pub name: String,
     pub email: String,
     pub language: Lang,
@@ -83,7 +85,7 @@ pub struct TemplateVersion {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = campaigns)]
 pub struct Campaign {
-    pub id: Uuid,
+    pub id: CampaignId,
     pub name: String,
     pub template_version_id: Uuid,
     pub status: CampaignStatus,
@@ -94,14 +96,14 @@ pub struct Campaign {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = responses)]
 pub struct Response {
-    pub id: Uuid,
-    pub campaign_id: Uuid,
-    pub organisation_id: Uuid,
+    pub id: ResponseId,
+    pub campaign_id: CampaignId,
+    pub organisation_id: OrganisationId,
     pub status: ResponseStatus,
     pub language: Option<Lang>,
     pub answers_sha256: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
-    pub submitted_by_contact_id: Option<Uuid>,
+    pub submitted_by_contact_id: Option<ContactId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The declaration signed with the submission (all three set, or none).
@@ -113,11 +115,12 @@ pub struct Response {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = invitations)]
 pub struct Invitation {
-    pub id: Uuid,
+    pub id: InvitationId,
+    /// A plain UUID until `db::campaign_mail` reads it as a `CampaignId`.
     pub campaign_id: Uuid,
-    pub organisation_id: Uuid,
-    pub contact_id: Uuid,
-    pub response_id: Uuid,
+    pub organisation_id: OrganisationId,
+    pub contact_id: ContactId,
+    pub response_id: ResponseId,
     pub token_sha256: String,
     pub language: Lang,
     pub created_at: DateTime<Utc>,
@@ -134,10 +137,10 @@ pub struct Invitation {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = answers)]
 pub struct Answer {
-    pub response_id: Uuid,
+    pub response_id: ResponseId,
     pub question_id: String,
     pub value: serde_json::Value,
-    pub answered_by_contact_id: Option<Uuid>,
+    pub answered_by_contact_id: Option<ContactId>,
     pub updated_at: DateTime<Utc>,
     /// One more on every change of `value` (optimistic concurrency per question).
     pub version: i32,
@@ -147,14 +150,14 @@ pub struct Answer {
 #[diesel(table_name = evidence_files)]
 pub struct NewEvidenceFile {
     pub id: Uuid,
-    pub response_id: Uuid,
+    pub response_id: ResponseId,
     pub question_id: String,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i32,
     pub sha256: String,
     pub content: Vec<u8>,
-    pub uploaded_by_contact_id: Option<Uuid>,
+    pub uploaded_by_contact_id: Option<ContactId>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
@@ -294,8 +297,8 @@ pub struct FlagWork {
     pub decision_reason: Option<String>,
     pub close_signed_by: Option<Uuid>,
     pub close_signed_at: Option<DateTime<Utc>>,
-    pub campaign_id: Uuid,
-    pub organisation_id: Uuid,
+    pub campaign_id: CampaignId,
+    pub organisation_id: OrganisationId,
 }
 
 /// One decision on a flag (`flag_decisions`), as written and read.

@@ -22,7 +22,10 @@ pub async fn insert_organisation(conn: &mut Conn, org: &Organisation) -> QueryRe
         .await
 }
 
-pub async fn find_organisation(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Organisation>> {
+pub async fn find_organisation(
+    conn: &mut Conn,
+    id: OrganisationId,
+) -> QueryResult<Option<Organisation>> {
     organisations::table
         .find(id)
         .select(Organisation::as_select())
@@ -39,11 +42,29 @@ pub async fn insert_contact(conn: &mut Conn, contact: &Contact) -> QueryResult<C
         .await
 }
 
-/// A contact, only if it belongs to `organisation_id`.
+/// A contact, only if it belongs to `organisation_id`. The two ids are typed, so they
+/// cannot be given the wrong way round:
+///
+/// ```
+/// use hrdd_survey::db::{organisations::find_contact_of, Conn};
+/// use hrdd_survey::domain::ids::{ContactId, OrganisationId};
+/// async fn look_up(conn: &mut Conn, org: OrganisationId, contact: ContactId) {
+///     let _ = find_contact_of(conn, contact, org).await;
+/// }
+/// ```
+///
+/// ```compile_fail
+/// use hrdd_survey::db::{organisations::find_contact_of, Conn};
+/// use hrdd_survey::domain::ids::{ContactId, OrganisationId};
+/// async fn swapped(conn: &mut Conn, org: OrganisationId, contact: ContactId) {
+///     // A contact's id where the organisation's is expected: does not compile.
+///     let _ = find_contact_of(conn, org, contact).await;
+/// }
+/// ```
 pub async fn find_contact_of(
     conn: &mut Conn,
-    contact_id: Uuid,
-    organisation_id: Uuid,
+    contact_id: ContactId,
+    organisation_id: OrganisationId,
 ) -> QueryResult<Option<Contact>> {
     contacts::table
         .filter(contacts::id.eq(contact_id))
@@ -54,7 +75,10 @@ pub async fn find_contact_of(
         .optional()
 }
 
-pub async fn contacts_of(conn: &mut Conn, organisation_id: Uuid) -> QueryResult<Vec<Contact>> {
+pub async fn contacts_of(
+    conn: &mut Conn,
+    organisation_id: OrganisationId,
+) -> QueryResult<Vec<Contact>> {
     contacts::table
         .filter(contacts::organisation_id.eq(organisation_id))
         .order(contacts::created_at.asc())
@@ -198,7 +222,7 @@ pub async fn filter_values(conn: &mut Conn) -> QueryResult<(Vec<String>, Vec<Str
     ))
 }
 
-pub async fn find_record(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrgRecord>> {
+pub async fn find_record(conn: &mut Conn, id: OrganisationId) -> QueryResult<Option<OrgRecord>> {
     organisations::table
         .find(id)
         .select(OrgRecord::as_select())
@@ -208,7 +232,7 @@ pub async fn find_record(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrgRec
 }
 
 /// Locks the organisation's row for an edit in the caller's transaction.
-pub async fn lock_record(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrgRecord>> {
+pub async fn lock_record(conn: &mut Conn, id: OrganisationId) -> QueryResult<Option<OrgRecord>> {
     organisations::table
         .find(id)
         .select(OrgRecord::as_select())
@@ -218,7 +242,11 @@ pub async fn lock_record(conn: &mut Conn, id: Uuid) -> QueryResult<Option<OrgRec
         .optional()
 }
 
-pub async fn insert_fields(conn: &mut Conn, id: Uuid, changes: &OrgChanges<'_>) -> QueryResult<()> {
+pub async fn insert_fields(
+    conn: &mut Conn,
+    id: OrganisationId,
+    changes: &OrgChanges<'_>,
+) -> QueryResult<()> {
     diesel::insert_into(organisations::table)
         .values((organisations::id.eq(id), changes))
         .execute(conn)
@@ -226,7 +254,11 @@ pub async fn insert_fields(conn: &mut Conn, id: Uuid, changes: &OrgChanges<'_>) 
         .map(|_| ())
 }
 
-pub async fn update_fields(conn: &mut Conn, id: Uuid, changes: &OrgChanges<'_>) -> QueryResult<()> {
+pub async fn update_fields(
+    conn: &mut Conn,
+    id: OrganisationId,
+    changes: &OrgChanges<'_>,
+) -> QueryResult<()> {
     diesel::update(organisations::table.find(id))
         .set((changes, organisations::updated_at.eq(Utc::now())))
         .execute(conn)
@@ -237,7 +269,7 @@ pub async fn update_fields(conn: &mut Conn, id: Uuid, changes: &OrgChanges<'_>) 
 /// Deactivates (`Some(when)`) or reactivates (`None`) an organisation.
 pub async fn set_deactivated(
     conn: &mut Conn,
-    id: Uuid,
+    id: OrganisationId,
     at: Option<DateTime<Utc>>,
 ) -> QueryResult<()> {
     diesel::update(organisations::table.find(id))
@@ -273,7 +305,10 @@ pub struct OrgCampaign {
 }
 
 /// The organisation's campaigns, newest deadline first.
-pub async fn campaigns_of(conn: &mut Conn, organisation_id: Uuid) -> QueryResult<Vec<OrgCampaign>> {
+pub async fn campaigns_of(
+    conn: &mut Conn,
+    organisation_id: OrganisationId,
+) -> QueryResult<Vec<OrgCampaign>> {
     responses::table
         .inner_join(campaigns::table.inner_join(template_versions::table))
         .filter(responses::organisation_id.eq(organisation_id))
@@ -295,7 +330,7 @@ pub async fn campaigns_of(conn: &mut Conn, organisation_id: Uuid) -> QueryResult
 /// The contact of `organisation_id` with this email address (any case), active or not.
 pub async fn find_contact_by_email(
     conn: &mut Conn,
-    organisation_id: Uuid,
+    organisation_id: OrganisationId,
     email: &str,
 ) -> QueryResult<Option<(Contact, bool)>> {
     contacts::table

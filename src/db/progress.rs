@@ -3,6 +3,7 @@
 //! delivery of its latest email), each in one statement.
 
 use super::Conn;
+use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::domain::states::ResponseStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -40,7 +41,7 @@ pub struct OrgRow {
 
 pub async fn organisations(
     conn: &mut Conn,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     required: &[String],
 ) -> QueryResult<Vec<OrgRow>> {
     diesel::sql_query(
@@ -91,7 +92,7 @@ pub struct ContactRow {
 }
 
 /// Contacts of the campaign's organisations with their latest link and email.
-pub async fn contacts(conn: &mut Conn, campaign_id: Uuid) -> QueryResult<Vec<ContactRow>> {
+pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<Vec<ContactRow>> {
     diesel::sql_query(
         "SELECT c.id AS contact_id, c.organisation_id, c.name, c.email, \
                 i.id AS invitation_id, i.expires_at, i.revoked_at, i.first_opened_at, \
@@ -123,8 +124,8 @@ pub struct TimelineRow {
 /// first (from the outbox, the links, `response_events` and the response).
 pub async fn timeline(
     conn: &mut Conn,
-    campaign_id: Uuid,
-    organisation_id: Uuid,
+    campaign_id: CampaignId,
+    organisation_id: OrganisationId,
 ) -> QueryResult<Vec<TimelineRow>> {
     diesel::sql_query(
         "SELECT at, what, detail FROM ( \

@@ -5,12 +5,11 @@ use super::schema::*;
 use super::Conn;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use uuid::Uuid;
 
 /// The response `response_id` with its campaign and organisation (one query).
 pub async fn response_with_context(
     conn: &mut Conn,
-    response_id: Uuid,
+    response_id: ResponseId,
 ) -> QueryResult<Option<(Response, Campaign, Organisation)>> {
     responses::table
         .inner_join(campaigns::table)

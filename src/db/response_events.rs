@@ -3,15 +3,15 @@
 
 use super::schema::response_events;
 use super::Conn;
+use crate::domain::ids::{InvitationId, ResponseId};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use uuid::Uuid;
 
 /// A link was opened (recorded as often as `last_used_at` is written).
 pub async fn record_open(
     conn: &mut Conn,
-    response_id: Uuid,
-    invitation_id: Uuid,
+    response_id: ResponseId,
+    invitation_id: InvitationId,
 ) -> QueryResult<()> {
     diesel::insert_into(response_events::table)
         .values((
@@ -27,8 +27,8 @@ pub async fn record_open(
 /// The response was saved through a link; it now holds `answers` answers.
 pub async fn record_save(
     conn: &mut Conn,
-    response_id: Uuid,
-    invitation_id: Uuid,
+    response_id: ResponseId,
+    invitation_id: InvitationId,
     answers: usize,
 ) -> QueryResult<()> {
     diesel::insert_into(response_events::table)

@@ -15,8 +15,8 @@ use uuid::Uuid;
 /// The organisation's response in the campaign, created as a draft if missing.
 pub async fn ensure_response(
     conn: &mut Conn,
-    campaign_id: Uuid,
-    organisation_id: Uuid,
+    campaign_id: CampaignId,
+    organisation_id: OrganisationId,
 ) -> QueryResult<Response> {
     let now = Utc::now();
     diesel::insert_into(responses::table)
@@ -39,7 +39,7 @@ pub async fn ensure_response(
         .await
 }
 
-pub async fn find_response(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Response>> {
+pub async fn find_response(conn: &mut Conn, id: ResponseId) -> QueryResult<Option<Response>> {
     responses::table
         .find(id)
         .select(Response::as_select())
@@ -49,7 +49,7 @@ pub async fn find_response(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Resp
 }
 
 /// Locks the response row for the rest of the transaction (serialises saves).
-pub async fn lock_response(conn: &mut Conn, id: Uuid) -> QueryResult<Response> {
+pub async fn lock_response(conn: &mut Conn, id: ResponseId) -> QueryResult<Response> {
     responses::table
         .find(id)
         .for_update()
@@ -62,8 +62,8 @@ pub async fn lock_response(conn: &mut Conn, id: Uuid) -> QueryResult<Response> {
 /// (`(name, job title)`; declared at the same instant).
 pub async fn mark_submitted(
     conn: &mut Conn,
-    id: Uuid,
-    contact_id: Uuid,
+    id: ResponseId,
+    contact_id: ContactId,
     language: Lang,
     answers_sha256: &str,
     declaration: (&str, &str),
@@ -86,7 +86,7 @@ pub async fn mark_submitted(
         .await
 }
 
-pub async fn touch_response(conn: &mut Conn, id: Uuid, language: Lang) -> QueryResult<()> {
+pub async fn touch_response(conn: &mut Conn, id: ResponseId, language: Lang) -> QueryResult<()> {
     diesel::update(responses::table.find(id))
         .set((
             responses::updated_at.eq(Utc::now()),
@@ -101,8 +101,8 @@ pub async fn touch_response(conn: &mut Conn, id: Uuid, language: Lang) -> QueryR
 /// version): `(response id, questionnaire id, version, submitted at)`, by questionnaire.
 pub async fn latest_submitted_responses(
     conn: &mut Conn,
-    organisation_id: Uuid,
-) -> QueryResult<Vec<(Uuid, String, i32, Option<chrono::DateTime<Utc>>)>> {
+    organisation_id: OrganisationId,
+) -> QueryResult<Vec<(ResponseId, String, i32, Option<chrono::DateTime<Utc>>)>> {
     responses::table
         .inner_join(campaigns::table.inner_join(template_versions::table))
         .filter(responses::organisation_id.eq(organisation_id))
@@ -123,7 +123,7 @@ pub async fn latest_submitted_responses(
         .await
 }
 
-pub async fn load_answers(conn: &mut Conn, response_id: Uuid) -> QueryResult<Answers> {
+pub async fn load_answers(conn: &mut Conn, response_id: ResponseId) -> QueryResult<Answers> {
     let rows: Vec<(String, serde_json::Value)> = answers::table
         .filter(answers::response_id.eq(response_id))
         .select((answers::question_id, answers::value))
@@ -136,7 +136,7 @@ pub async fn load_answers(conn: &mut Conn, response_id: Uuid) -> QueryResult<Ans
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerMeta {
     pub version: i32,
-    pub contact_id: Option<Uuid>,
+    pub contact_id: Option<ContactId>,
     pub contact_name: Option<String>,
     pub updated_at: chrono::DateTime<Utc>,
 }
@@ -146,7 +146,7 @@ type AnswerRow = (
     String,
     serde_json::Value,
     i32,
-    Option<Uuid>,
+    Option<ContactId>,
     Option<String>,
     chrono::DateTime<Utc>,
 );
@@ -155,7 +155,7 @@ type AnswerRow = (
 /// query.
 pub async fn load_answers_with_meta(
     conn: &mut Conn,
-    response_id: Uuid,
+    response_id: ResponseId,
 ) -> QueryResult<(Answers, std::collections::HashMap<String, AnswerMeta>)> {
     let rows: Vec<AnswerRow> = answers::table
         .left_join(contacts::table.on(contacts::id.nullable().eq(answers::answered_by_contact_id)))
@@ -190,9 +190,9 @@ pub async fn load_answers_with_meta(
 /// Makes the stored answers equal to `new`: upserts changed values, deletes the rest.
 pub async fn replace_answers(
     conn: &mut Conn,
-    response_id: Uuid,
+    response_id: ResponseId,
     new: &Answers,
-    contact_id: Uuid,
+    contact_id: ContactId,
 ) -> QueryResult<()> {
     let keep: Vec<&String> = new.keys().collect();
     diesel::delete(
@@ -228,7 +228,7 @@ pub async fn replace_answers(
 /// An organisation's responses with their campaigns, oldest campaign first.
 pub async fn of_organisation(
     conn: &mut Conn,
-    organisation_id: uuid::Uuid,
+    organisation_id: OrganisationId,
 ) -> QueryResult<Vec<(Response, Campaign)>> {
     responses::table
         .inner_join(campaigns::table)

@@ -24,6 +24,7 @@ use crate::domain::answers::{Mode, RawInput};
 use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::Action;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{CampaignId, ResponseId};
 use crate::domain::remedy::{PlanForm, PlanStatus, RemedyForm};
 use crate::domain::states::ResponseStatus;
 use crate::services::campaigns::{self as campaign_service, NewCampaign, NewInvitation};
@@ -63,7 +64,7 @@ pub async fn seed(state: &AppState, conn: &mut db::Conn) -> anyhow::Result<()> {
     let [a, b] = members(state, conn).await?;
     let today = Utc::now().date_naive();
     let survey = campaign(state, conn, SURVEY, today + Duration::days(21)).await?;
-    let mut by_ref: BTreeMap<&str, (Organisation, Uuid)> = BTreeMap::new();
+    let mut by_ref: BTreeMap<&str, (Organisation, ResponseId)> = BTreeMap::new();
     for org in survey_orgs() {
         let placed = place(state, conn, survey, &org).await?;
         by_ref.insert(org.reference, placed);
@@ -79,7 +80,7 @@ pub async fn seed(state: &AppState, conn: &mut db::Conn) -> anyhow::Result<()> {
     // flag in review.
     let (_, aichi) = &by_ref[AICHI];
     if let Some(flag) = flag_of(conn, *aichi, "passport_custody").await? {
-        if db::clarifications::requests_of(conn, *aichi)
+        if db::clarifications::requests_of(conn, aichi.uuid())
             .await?
             .is_empty()
         {
@@ -87,17 +88,9 @@ pub async fn seed(state: &AppState, conn: &mut db::Conn) -> anyhow::Result<()> {
                 flag.question_id.clone(),
                 "Who holds the workers' passports today, and can each worker take theirs back at any time without asking? (illustrative demo question)".to_string(),
             )]);
-            clarifications::request(
-                conn,
-                &state.audit_key,
-                &state.jobs,
-                &state.registry,
-                a,
-                *aichi,
-                &asked,
-            )
-            .await
-            .map_err(|e| anyhow!("the demo clarification: {e}"))?;
+            clarifications::request(conn, &state.ctx(), a, *aichi, &asked)
+                .await
+                .map_err(|e| anyhow!("the demo clarification: {e}"))?;
         }
     }
     let (binh_duong_org, binh_duong) = &by_ref[BINH_DUONG];
@@ -110,7 +103,7 @@ pub async fn seed(state: &AppState, conn: &mut db::Conn) -> anyhow::Result<()> {
         let form = PlanForm {
             root_cause: "Illustrative: the sending agency charged workers for training, visas and travel, and the site never checked what its agency charged.".into(),
             actions: "Repay every worker who paid the full amount; amend the agency contract to ban all fees to workers; confirm the repayments in confidential interviews.".into(),
-            owner: crate::domain::remedy::Owner::Contact(contact.id).form_value(),
+            owner: crate::domain::remedy::Owner::Contact(contact.id.uuid()).form_value(),
             remedy: RemedyForm {
                 workers_affected: "18".into(),
                 fees_repaid_amount: "21600".into(),
@@ -192,15 +185,14 @@ async fn campaign(
     conn: &mut db::Conn,
     name: &str,
     deadline: NaiveDate,
-) -> anyhow::Result<Uuid> {
+) -> anyhow::Result<CampaignId> {
     let any_deadline = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
     if let Some(id) = db::campaigns::find_by_name_due_from(conn, name, any_deadline).await? {
         return Ok(id);
     }
     Ok(campaign_service::create_campaign(
         conn,
-        &state.audit_key,
-        &state.registry,
+        &state.ctx(),
         &Actor::System,
         NewCampaign {
             name: name.into(),
@@ -222,16 +214,16 @@ async fn campaign(
 async fn place(
     state: &AppState,
     conn: &mut db::Conn,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     org: &DemoOrg,
-) -> anyhow::Result<(Organisation, Uuid)> {
+) -> anyhow::Result<(Organisation, ResponseId)> {
     let actor = Actor::System;
     let organisation =
         match db::organisations::find_organisation_by_ref(conn, org.reference).await? {
             Some(o) => o,
             None => org_service::create_organisation(
                 conn,
-                &state.audit_key,
+                &state.ctx(),
                 &actor,
                 NewOrganisation {
                     kind: org.kind.to_string(),
@@ -252,7 +244,7 @@ async fn place(
         Some(c) => c,
         None => org_service::add_contact(
             conn,
-            &state.audit_key,
+            &state.ctx(),
             &actor,
             organisation.id,
             NewContact {
@@ -275,12 +267,8 @@ async fn place(
     }
     let issued = campaign_service::issue_invitation(
         conn,
-        &state.audit_key,
-        &state.registry,
+        &state.ctx(),
         &actor,
-        &state.link_keys,
-        &state.jobs,
-        &state.settings.public_base_url,
         campaign_id,
         NewInvitation {
             organisation_id: organisation.id,
@@ -304,19 +292,9 @@ async fn place(
         let session = session.clone();
         async move {
             let mut conn = state.pool.get().await?;
-            responses::save(
-                &mut conn,
-                &state.audit_key,
-                &state.jobs,
-                state.settings.evidence_quota_mb,
-                &session,
-                &input,
-                lang,
-                mode,
-                None,
-            )
-            .await
-            .map_err(|e| anyhow!("saving the demo answers of {}: {e}", org.name))
+            responses::save(&mut conn, &state.ctx(), &session, &input, lang, mode, None)
+                .await
+                .map_err(|e| anyhow!("saving the demo answers of {}: {e}", org.name))
         }
     };
     match &org.stage {
@@ -351,14 +329,14 @@ async fn place(
 /// The flag a submitted response raised on `question` (its first rule that fired).
 async fn flag_of(
     conn: &mut db::Conn,
-    response_id: Uuid,
+    response_id: ResponseId,
     question: &str,
 ) -> anyhow::Result<Option<Flag>> {
     let response = db::responses::find_response(conn, response_id).await?;
     if response.is_none_or(|r| r.status != ResponseStatus::Submitted) {
         return Ok(None);
     }
-    Ok(db::flags::flags_of(conn, response_id)
+    Ok(db::flags::flags_of(conn, response_id.uuid())
         .await?
         .into_iter()
         .find(|f| f.question_id == question))
@@ -399,7 +377,7 @@ async fn plan(
 async fn backdate(
     state: &AppState,
     conn: &mut db::Conn,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     to: NaiveDate,
 ) -> anyhow::Result<()> {
     let campaign = db::campaigns::find_campaign(conn, campaign_id)

@@ -40,7 +40,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         Some(org) => org,
         None => org_service::create_organisation(
             conn,
-            &state.audit_key,
+            &state.ctx(),
             &actor,
             NewOrganisation {
                 kind: crate::domain::states::OrganisationKind::Supplier.to_string(),
@@ -58,7 +58,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         Some(c) => c,
         None => org_service::add_contact(
             conn,
-            &state.audit_key,
+            &state.ctx(),
             &actor,
             org.id,
             NewContact {
@@ -78,8 +78,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
         None => {
             campaign_service::create_campaign(
                 conn,
-                &state.audit_key,
-                &state.registry,
+                &state.ctx(),
                 &actor,
                 NewCampaign {
                     name: DEMO_CAMPAIGN.into(),
@@ -96,12 +95,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<DemoLinks> {
     };
     let issued = campaign_service::issue_invitation(
         conn,
-        &state.audit_key,
-        &state.registry,
+        &state.ctx(),
         &actor,
-        &state.link_keys,
-        &state.jobs,
-        &state.settings.public_base_url,
         campaign_id,
         NewInvitation {
             organisation_id: org.id,

@@ -13,6 +13,7 @@ pub mod exports;
 pub mod flag;
 pub mod flag_workflow;
 pub mod i18n;
+pub mod ids;
 pub mod indicator;
 pub mod inherent_risk;
 pub mod org_import;

@@ -15,13 +15,18 @@ use actix_web::web;
 /// (branches merged after this one) still compiles.
 pub use crate::state::AppState;
 
-/// Every route of the service.
 /// A path id that is not a UUID is simply "not found" (`what`), for the API and the
-/// pages alike (`PageError` converts from `AppError`).
-pub(crate) fn path_id(raw: &str, what: &'static str) -> Result<uuid::Uuid, crate::error::AppError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| crate::error::AppError::NotFound(what))
+/// pages alike (`PageError` converts from `AppError`). It reads a plain `Uuid` or a typed
+/// id of `domain::ids` (`let id: CampaignId = path_id(…)?`).
+pub(crate) fn path_id<Id: std::str::FromStr>(
+    raw: &str,
+    what: &'static str,
+) -> Result<Id, crate::error::AppError> {
+    raw.parse()
+        .map_err(|_| crate::error::AppError::NotFound(what))
 }
 
+/// Every route of the service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::configure))
         .configure(respondent::configure)

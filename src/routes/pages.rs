@@ -36,6 +36,18 @@ pub fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// A campaign's progress as a CSV attachment (the API's `format=csv` and the staff
+/// page's export).
+pub fn progress_csv(p: &crate::services::campaign_progress::Progress) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"campaign-progress.csv\"",
+        ))
+        .body(crate::services::campaign_progress::csv(p))
+}
+
 #[get("/")]
 async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let questionnaires = state

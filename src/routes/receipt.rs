@@ -8,6 +8,7 @@ use super::pages::PageError;
 use super::respondent::session;
 use super::AppState;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::ResponseId;
 use crate::error::AppError;
 use crate::services::receipts;
 use actix_web::http::header;
@@ -43,7 +44,7 @@ async fn respondent_receipt(
     let doc = doc.ok_or(PageError(AppError::NotFound("receipt")))?;
     let name = doc.file_name();
     let bytes = receipts::pdf(state.receipt_font.clone(), doc).await?;
-    Ok(download("application/pdf", &name, bytes))
+    Ok(download("application/pdf", &name, "file", bytes))
 }
 
 /// The receipt PDF of any submitted response, for staff who may see answers.
@@ -62,7 +63,7 @@ async fn staff_receipt(
     let doc = doc.ok_or(PageError(AppError::NotFound("receipt")))?;
     let name = doc.file_name();
     let bytes = receipts::pdf(state.receipt_font.clone(), doc).await?;
-    Ok(download("application/pdf", &name, bytes))
+    Ok(download("application/pdf", &name, "file", bytes))
 }
 
 /// An evidence file of a response, for staff who may see answers.
@@ -73,23 +74,38 @@ async fn staff_evidence(
 ) -> Result<HttpResponse, PageError> {
     let (id, file_id) = path.into_inner();
     let not_found = || PageError(AppError::NotFound("file"));
-    let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let id: ResponseId = id.parse().map_err(|_| not_found())?;
     let file_id = Uuid::parse_str(&file_id).map_err(|_| not_found())?;
     let mut conn = state.pool.get().await?;
-    let (name, content_type, bytes) = receipts::evidence_file(&mut conn, id, file_id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(download(&content_type, &name, bytes))
+    file_or_404(
+        receipts::evidence_file(&mut conn, id, file_id).await?,
+        "file",
+    )
 }
 
-/// A file as an attachment (never shown inline in our origin), with an ASCII name.
-pub(super) fn download(content_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
+/// A stored file (name, content type, bytes) as a [`download`]; 404 when there is none.
+pub(super) fn file_or_404(
+    file: Option<(String, String, Vec<u8>)>,
+    fallback: &str,
+) -> Result<HttpResponse, PageError> {
+    let (name, content_type, bytes) = file.ok_or(PageError(AppError::NotFound("file")))?;
+    Ok(download(&content_type, &name, fallback, bytes))
+}
+
+/// A file as an attachment (never shown inline in our origin), with an ASCII name
+/// (`fallback` when nothing of `name` is left).
+pub(super) fn download(
+    content_type: &str,
+    name: &str,
+    fallback: &str,
+    bytes: Vec<u8>,
+) -> HttpResponse {
     let safe: String = name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
         .collect();
     let safe = if safe.trim().is_empty() {
-        "file".to_string()
+        fallback.to_string()
     } else {
         safe
     };

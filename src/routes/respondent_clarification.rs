@@ -3,7 +3,7 @@
 //! form (`routes::respondent`) stays as it is.
 
 use super::pages::{render, render_status, see_other, PageError};
-use super::respondent::{chosen_lang, read_form, session};
+use super::respondent::{check_csrf, chosen_lang, read_form, session};
 use super::AppState;
 use crate::auth::csrf;
 use crate::error::AppError;
@@ -72,18 +72,7 @@ async fn reply(
     };
     let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let (input, _) = read_form(payload).await?;
-    let expected = csrf::respondent_token(&state.secret_key, session.invitation.id);
-    let presented = input
-        .values
-        .get(csrf::FIELD)
-        .and_then(|v| v.first())
-        .map(String::as_str)
-        .unwrap_or("");
-    if !csrf::same(&expected, presented) {
-        return Err(PageError(AppError::Forbidden(
-            "the form did not come from this site (CSRF check failed): open your link again".into(),
-        )));
-    }
+    check_csrf(&state, &session, &input.values, "open your link again")?;
     let mut conn = state.pool.get().await?;
     let here = format!("/r/{}/clarification?lang={}", token.as_str(), lang.code());
     match clarifications::reply(&mut conn, &state.audit_key, &session, &input, lang).await? {
@@ -97,7 +86,7 @@ async fn reply(
             let page = page(
                 &session,
                 &token,
-                expected,
+                csrf::respondent_token(&state.secret_key, session.invitation.id),
                 lang,
                 &items,
                 &current,

@@ -40,7 +40,7 @@ pub async fn flag_context(conn: &mut Conn, flag_id: Uuid) -> Result<FlagContext,
     let flag = db::flags::find_flag(conn, flag_id)
         .await?
         .ok_or(AppError::NotFound("flag"))?;
-    let response = db::responses::find_response(conn, flag.response_id)
+    let response = db::responses::find_response(conn, flag.response_id.into())
         .await?
         .ok_or(AppError::NotFound("response"))?;
     let organisation = db::organisations::find_organisation(conn, response.organisation_id)
@@ -103,7 +103,7 @@ pub async fn create(
     let ctx = flag_context(conn, flag_id).await?;
     let input = parse_plan(form, today, ctx.flag.critical).map_err(AppError::Validation)?;
     match input.owner {
-        Owner::Contact(id) if !ctx.contacts.iter().any(|c| c.id == id) => {
+        Owner::Contact(id) if !ctx.contacts.iter().any(|c| c.id.uuid() == id) => {
             return Err(AppError::field(
                 "owner",
                 "owner: not an active contact of this organisation",
@@ -206,9 +206,7 @@ pub async fn set_status(
     let actor = Actor::Staff(member.to_string());
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let plan = db::action_plans::lock_plan(tx, plan_id)
-                .await?
-                .ok_or(AppError::NotFound("action plan"))?;
+            let plan = locked_plan(tx, plan_id).await?;
             if !plan.status.can_move_to(to) {
                 return Err(AppError::field(
                     "status",
@@ -296,9 +294,7 @@ pub async fn set_remedy(
     let actor = Actor::Staff(member.to_string());
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let plan = db::action_plans::lock_plan(tx, plan_id)
-                .await?
-                .ok_or(AppError::NotFound("action plan"))?;
+            let plan = locked_plan(tx, plan_id).await?;
             if plan.status == PlanStatus::Verified {
                 return Err(AppError::Conflict(
                     "the plan is verified: its remedy facts are final".into(),
@@ -325,12 +321,12 @@ pub async fn set_remedy(
 /// respondent's evidence).
 pub async fn add_evidence(
     conn: &mut Conn,
-    key: &AuditKey,
+    ctx: &crate::services::Ctx<'_>,
     member: Uuid,
     plan_id: Uuid,
     upload: &Upload,
-    quota_mb: u64,
 ) -> Result<Uuid, AppError> {
+    let quota_mb = ctx.evidence_quota_mb;
     // The type is decided from the bytes, and the stored name gets its extension.
     let mut checked = upload.clone();
     let meta = check_upload(&mut checked)
@@ -342,11 +338,9 @@ pub async fn add_evidence(
         .ok_or_else(|| AppError::field("evidence", "evidence: this file type is not accepted"))?
         .to_string();
     let actor = Actor::Staff(member.to_string());
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
-            let plan = db::action_plans::lock_plan(tx, plan_id)
-                .await?
-                .ok_or(AppError::NotFound("action plan"))?;
+            let plan = locked_plan(tx, plan_id).await?;
             if !plan.status.is_pending() {
                 return Err(AppError::Conflict(format!(
                     "the plan is {}: evidence is added while it is planned or in progress",
@@ -356,7 +350,7 @@ pub async fn add_evidence(
             let flag = db::flags::find_flag(tx, plan.flag_id)
                 .await?
                 .ok_or(AppError::NotFound("flag"))?;
-            let used: i64 = db::evidence::evidence_sizes(tx, flag.response_id)
+            let used: i64 = db::evidence::evidence_sizes(tx, flag.response_id.into())
                 .await?
                 .iter()
                 .map(|(_, s)| i64::from(*s))
@@ -375,7 +369,7 @@ pub async fn add_evidence(
                 tx,
                 &NewEvidenceFile {
                     id: file_id,
-                    response_id: flag.response_id,
+                    response_id: flag.response_id.into(),
                     question_id: flag.question_id.clone(),
                     file_name: crate::domain::text::clean_answer(&upload.file_name, false)
                         .chars()
@@ -417,9 +411,7 @@ pub async fn close_flag(
     let actor = Actor::Staff(member.to_string());
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
-            let plan = db::action_plans::lock_plan(tx, plan_id)
-                .await?
-                .ok_or(AppError::NotFound("action plan"))?;
+            let plan = locked_plan(tx, plan_id).await?;
             if plan.status != PlanStatus::Verified {
                 return Err(AppError::Conflict(
                     "the plan is not verified yet: verify the evidence first".into(),
@@ -456,6 +448,13 @@ pub async fn close_flag(
         .scope_boxed()
     })
     .await
+}
+
+/// The plan, locked for the rest of the transaction.
+async fn locked_plan(tx: &mut crate::db::Tx<'_>, plan_id: Uuid) -> Result<ActionPlan, AppError> {
+    db::action_plans::lock_plan(tx, plan_id)
+        .await?
+        .ok_or(AppError::NotFound("action plan"))
 }
 
 /// An evidence file of a plan (name, content type, bytes).

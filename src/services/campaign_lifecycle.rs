@@ -4,19 +4,18 @@
 //! The rules of each state are in `domain::campaign`.
 
 use super::campaigns::NewCampaign;
-use super::questionnaires::QuestionnaireRegistry;
-use super::Conn;
-use crate::auth::links::LinkKeys;
+use super::{Conn, Ctx};
 use crate::db;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 use crate::db::campaigns::{self as q, NewLinks};
 pub use crate::db::campaigns::{CampaignRecord, Pickable};
 use crate::db::Tx;
 use crate::domain::campaign::{self as rules, Action, Audience, Verdict};
+use crate::domain::ids::{CampaignId, ContactId, InvitationId};
 use crate::domain::token::token_sha256;
 use crate::domain::{dates, text};
 use crate::error::AppError;
-use crate::jobs::{campaign_mail, Jobs};
+use crate::jobs::campaign_mail;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use scoped_futures::ScopedFutureExt;
 use serde::{Deserialize, Serialize};
@@ -74,7 +73,7 @@ impl CampaignDetails {
     }
 
     /// Writes the details on campaign `id` (inside its creating transaction).
-    pub async fn store(&self, tx: &mut Tx<'_>, id: Uuid) -> Result<CampaignRecord, AppError> {
+    pub async fn store(&self, tx: &mut Tx<'_>, id: CampaignId) -> Result<CampaignRecord, AppError> {
         if let Some(owner) = self.owner_user_id {
             if !db::users::exists(tx, owner).await? {
                 return Err(AppError::field(
@@ -117,7 +116,7 @@ impl CampaignDetails {
 /// What a launch (or adding organisations) did.
 #[derive(Debug, Clone, Serialize)]
 pub struct LaunchOutcome {
-    pub campaign_id: Uuid,
+    pub campaign_id: CampaignId,
     /// False when nothing was done (the campaign was launched before).
     pub launched: bool,
     pub message: String,
@@ -132,37 +131,27 @@ pub struct LaunchOutcome {
 
 /// Launches a draft campaign to its audience in one transaction. A second launch
 /// changes nothing and says so (`launched: false`).
-#[allow(clippy::too_many_arguments)]
 pub async fn launch(
     conn: &mut Conn,
-    key: &AuditKey,
-    registry: &QuestionnaireRegistry,
+    ctx: &Ctx<'_>,
     actor: &Actor,
-    keys: &LinkKeys,
-    jobs: &Jobs,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
 ) -> Result<LaunchOutcome, AppError> {
-    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
-            let campaign = q::lock(tx, campaign_id)
-                .await?
-                .ok_or(AppError::NotFound("campaign"))?;
-            match campaign.status.allows(Action::Launch) {
-                Verdict::Allowed => {}
-                Verdict::AlreadyDone(why) => {
-                    return Ok(LaunchOutcome {
-                        campaign_id,
-                        launched: false,
-                        message: format!("{why}: nothing changed"),
-                        launched_at: campaign.launched_at,
-                        organisations: 0,
-                        responses_created: 0,
-                        links: 0,
-                        emails: 0,
-                        contacts_skipped: 0,
-                    });
-                }
-                Verdict::Refused(why) => return Err(AppError::Conflict(why.into())),
+            let campaign = lock(tx, campaign_id).await?;
+            if let Some(message) = already_done(&campaign, Action::Launch)? {
+                return Ok(LaunchOutcome {
+                    campaign_id,
+                    launched: false,
+                    message,
+                    launched_at: campaign.launched_at,
+                    organisations: 0,
+                    responses_created: 0,
+                    links: 0,
+                    emails: 0,
+                    contacts_skipped: 0,
+                });
             }
             if let Some(problem) = dates::deadline_problem(campaign.deadline, Utc::now().date_naive()) {
                 return Err(AppError::field("deadline", problem));
@@ -192,7 +181,7 @@ pub async fn launch(
             if organisations.is_empty() {
                 return Err(AppError::field("audience", "no active organisation is in this audience"));
             }
-            let mut outcome = issue_links(tx, registry, keys, jobs, &campaign, &organisations, None, true).await?;
+            let mut outcome = issue_links(tx, ctx, &campaign, &organisations).await?;
             let launched_at = q::mark_launched(tx, campaign.id).await?;
             outcome.launched = true;
             outcome.launched_at = Some(launched_at);
@@ -213,25 +202,18 @@ pub async fn launch(
         }
         .scope_boxed()
     })
-    .await?;
-    if outcome.emails > 0 {
-        jobs.wake();
-    }
-    Ok(outcome)
+    .await
+    .inspect(|outcome| wake_if_queued(ctx, outcome))
 }
 
 /// Adds organisations to a launched campaign: responses, links and emails for them (in
 /// one transaction); organisations already in the campaign get links only for contacts
 /// that have none.
-#[allow(clippy::too_many_arguments)]
 pub async fn add_organisations(
     conn: &mut Conn,
-    key: &AuditKey,
-    registry: &QuestionnaireRegistry,
+    ctx: &Ctx<'_>,
     actor: &Actor,
-    keys: &LinkKeys,
-    jobs: &Jobs,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     organisation_ids: Vec<Uuid>,
 ) -> Result<LaunchOutcome, AppError> {
     let ids = match Audience::Organisations(organisation_ids).normalised() {
@@ -243,11 +225,9 @@ pub async fn add_organisations(
             ))
         }
     };
-    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
-            let campaign = q::lock(tx, campaign_id)
-                .await?
-                .ok_or(AppError::NotFound("campaign"))?;
+            let campaign = lock(tx, campaign_id).await?;
             allowed(&campaign, Action::AddOrganisations)?;
             let found =
                 q::audience_organisations(tx, Some(&ids), None, None, None, None, None).await?;
@@ -257,8 +237,7 @@ pub async fn add_organisations(
                     "some organisations do not exist or are deactivated",
                 ));
             }
-            let mut outcome =
-                issue_links(tx, registry, keys, jobs, &campaign, &found, None, true).await?;
+            let mut outcome = issue_links(tx, ctx, &campaign, &found).await?;
             outcome.launched_at = campaign.launched_at;
             outcome.message = format!(
                 "{} organisations added: {} invitation emails queued",
@@ -277,11 +256,30 @@ pub async fn add_organisations(
         }
         .scope_boxed()
     })
-    .await?;
+    .await
+    .inspect(|outcome| wake_if_queued(ctx, outcome))
+}
+
+/// Wakes the worker (after the commit) when the outcome queued emails.
+fn wake_if_queued(ctx: &Ctx<'_>, outcome: &LaunchOutcome) {
     if outcome.emails > 0 {
-        jobs.wake();
+        ctx.jobs.wake();
     }
-    Ok(outcome)
+}
+
+/// The campaign, locked for the rest of the transaction.
+async fn lock(tx: &mut Tx<'_>, id: CampaignId) -> Result<CampaignRecord, AppError> {
+    q::lock(tx, id).await?.ok_or(AppError::NotFound("campaign"))
+}
+
+/// `Some(message)` when `action` was already taken (nothing to do, and no error);
+/// `None` when it may be taken now; refused otherwise.
+fn already_done(c: &CampaignRecord, action: Action) -> Result<Option<String>, AppError> {
+    match c.status.allows(action) {
+        Verdict::Allowed => Ok(None),
+        Verdict::AlreadyDone(why) => Ok(Some(format!("{why}: nothing changed"))),
+        Verdict::Refused(why) => Err(AppError::Conflict(why.into())),
+    }
 }
 
 fn allowed(c: &CampaignRecord, action: Action) -> Result<(), AppError> {
@@ -291,37 +289,27 @@ fn allowed(c: &CampaignRecord, action: Action) -> Result<(), AppError> {
     }
 }
 
-/// Responses for `organisations` and a link (with its invitation email, unless
-/// `send_email` is false) for each of their active contacts without one, in a few
-/// set-based statements whatever the audience's size.
-#[allow(clippy::too_many_arguments)]
+/// Responses for `organisations` and a link (with its invitation email) for each of
+/// their active contacts without one, in a few set-based statements whatever the
+/// audience's size.
 async fn issue_links(
     tx: &mut Tx<'_>,
-    registry: &QuestionnaireRegistry,
-    keys: &LinkKeys,
-    jobs: &Jobs,
+    ctx: &Ctx<'_>,
     campaign: &CampaignRecord,
     organisations: &[Uuid],
-    contacts: Option<&[Uuid]>,
-    send_email: bool,
 ) -> Result<LaunchOutcome, AppError> {
-    let questionnaire = &registry
-        .get(campaign.template_version_id)
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "campaign {} uses an unloaded questionnaire version",
-                campaign.id
-            ))
-        })?
-        .questionnaire;
+    let version = ctx
+        .registry
+        .pinned(campaign.id, campaign.template_version_id)?;
+    let questionnaire = &version.questionnaire;
     let responses_created = q::insert_responses(tx, campaign.id, organisations).await?;
-    let candidates = q::contacts_to_invite(tx, campaign.id, organisations, contacts).await?;
+    let candidates = q::contacts_to_invite(tx, campaign.id, organisations, None).await?;
     let skipped = candidates.iter().filter(|c| !c.email_ok).count();
     let mut links = NewLinks::default();
     for c in candidates.into_iter().filter(|c| c.email_ok) {
-        let id = Uuid::new_v4();
-        let (token, _) = keys.issue(id);
-        links.invitation_ids.push(id);
+        let id = InvitationId::random();
+        let (token, _) = ctx.link_keys.issue(id);
+        links.invitation_ids.push(id.uuid());
         links.organisation_ids.push(c.organisation_id);
         links.contact_ids.push(c.contact_id);
         links.response_ids.push(c.response_id);
@@ -338,14 +326,12 @@ async fn issue_links(
             campaign.id,
             &links,
             link_expiry(campaign.deadline)?,
-            keys.current_id(),
+            ctx.link_keys.current_id(),
         )
         .await?;
-        if send_email {
-            emails = campaign_mail::queue_invitations(tx, jobs, &links.invitation_ids)
-                .await?
-                .len();
-        }
+        emails = campaign_mail::queue_invitations(tx, ctx.jobs, &links.invitation_ids)
+            .await?
+            .len();
     }
     Ok(LaunchOutcome {
         campaign_id: campaign.id,
@@ -387,16 +373,14 @@ pub struct NewDeadline {
 /// then last until 30 days after the new deadline.
 pub async fn change_deadline(
     conn: &mut Conn,
-    key: &AuditKey,
+    ctx: &Ctx<'_>,
     actor: &Actor,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     input: NewDeadline,
 ) -> Result<CampaignRecord, AppError> {
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
-            let campaign = q::lock(tx, campaign_id)
-                .await?
-                .ok_or(AppError::NotFound("campaign"))?;
+            let campaign = lock(tx, campaign_id).await?;
             allowed(&campaign, Action::ExtendDeadline)?;
             if let Some(p) = rules::deadline_change_problem(
                 campaign.status,
@@ -427,7 +411,7 @@ pub async fn change_deadline(
 /// What closing did.
 #[derive(Debug, Clone, Serialize)]
 pub struct CloseOutcome {
-    pub campaign_id: Uuid,
+    pub campaign_id: CampaignId,
     pub closed: bool,
     pub message: String,
     /// Unused links now expiring at the end of the grace period.
@@ -438,26 +422,20 @@ pub struct CloseOutcome {
 /// working until they expire (a respondent can finish). Closing twice changes nothing.
 pub async fn close(
     conn: &mut Conn,
-    key: &AuditKey,
+    ctx: &Ctx<'_>,
     actor: &Actor,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
 ) -> Result<CloseOutcome, AppError> {
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
-            let campaign = q::lock(tx, campaign_id)
-                .await?
-                .ok_or(AppError::NotFound("campaign"))?;
-            match campaign.status.allows(Action::Close) {
-                Verdict::Allowed => {}
-                Verdict::AlreadyDone(why) => {
-                    return Ok(CloseOutcome {
-                        campaign_id,
-                        closed: false,
-                        message: format!("{why}: nothing changed"),
-                        links_expiring: 0,
-                    })
-                }
-                Verdict::Refused(why) => return Err(AppError::Conflict(why.into())),
+            let campaign = lock(tx, campaign_id).await?;
+            if let Some(message) = already_done(&campaign, Action::Close)? {
+                return Ok(CloseOutcome {
+                    campaign_id,
+                    closed: false,
+                    message,
+                    links_expiring: 0,
+                });
             }
             let n = q::close(tx, campaign.id, campaign.link_grace_days).await?;
             audit::append(
@@ -488,12 +466,12 @@ pub async fn close(
 /// working); returns how many links were revoked.
 pub async fn revoke_contact(
     conn: &mut Conn,
-    key: &AuditKey,
+    ctx: &Ctx<'_>,
     actor: &Actor,
-    campaign_id: Uuid,
-    contact_id: Uuid,
+    campaign_id: CampaignId,
+    contact_id: ContactId,
 ) -> Result<usize, AppError> {
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let n = db::invitations::revoke_active_invitations(tx, campaign_id, contact_id).await?;
             if n == 0 {
@@ -520,7 +498,7 @@ pub async fn revoke_contact(
 /// campaign can add: those not in it yet.
 pub async fn pickable_organisations(
     conn: &mut Conn,
-    campaign_id: Option<Uuid>,
+    campaign_id: Option<CampaignId>,
 ) -> Result<Vec<Pickable>, AppError> {
     Ok(q::pickable_organisations(conn, campaign_id).await?)
 }

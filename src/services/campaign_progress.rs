@@ -6,9 +6,9 @@ use super::questionnaires::QuestionnaireRegistry;
 use super::Conn;
 use crate::db;
 use crate::db::campaigns::CampaignRecord;
-use crate::domain::campaign_progress::{
-    self as rules, ContactProgress, LinkState, Progress, Stage,
-};
+pub use crate::domain::campaign_progress::Progress;
+use crate::domain::campaign_progress::{self as rules, ContactProgress, LinkState, Stage};
+use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -29,7 +29,7 @@ pub struct Filter {
 pub async fn progress(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     filter: &Filter,
 ) -> Result<(CampaignRecord, Progress), AppError> {
     let campaign = db::campaigns::find(conn, campaign_id)
@@ -117,7 +117,7 @@ pub async fn progress(
         })
         .collect();
     let progress = Progress {
-        campaign_id: campaign.id,
+        campaign_id: campaign.id.uuid(),
         name: campaign.name.clone(),
         status: campaign.status,
         deadline: campaign.deadline,
@@ -141,8 +141,8 @@ pub struct Event {
 /// delivered, refused), link (issued, opened, revoked), save and the submission.
 pub async fn timeline(
     conn: &mut Conn,
-    campaign_id: Uuid,
-    organisation_id: Uuid,
+    campaign_id: CampaignId,
+    organisation_id: OrganisationId,
 ) -> Result<Vec<Event>, AppError> {
     Ok(db::progress::timeline(conn, campaign_id, organisation_id)
         .await?

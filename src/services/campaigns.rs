@@ -1,18 +1,16 @@
 //! Campaigns (one questionnaire version sent to many organisations, with a deadline) and
 //! the personal links that invite a contact to answer.
 
-use super::questionnaires::QuestionnaireRegistry;
-use super::Conn;
-use crate::auth::links::LinkKeys;
+use super::{Conn, Ctx};
 use crate::db;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 pub use crate::db::models::{Campaign, Invitation};
 use crate::domain::campaign::{Action, Verdict};
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{CampaignId, ContactId, InvitationId, OrganisationId, ResponseId};
 use crate::domain::states::CampaignStatus;
 use crate::domain::{dates, text, token};
 use crate::error::{from_validator, AppError};
-use crate::jobs::Jobs;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use scoped_futures::ScopedFutureExt;
 use serde::{Deserialize, Serialize};
@@ -48,14 +46,14 @@ pub struct NewCampaign {
 
 pub async fn create_campaign(
     conn: &mut Conn,
-    key: &AuditKey,
-    registry: &QuestionnaireRegistry,
+    ctx: &Ctx<'_>,
     actor: &Actor,
     mut input: NewCampaign,
 ) -> Result<Campaign, AppError> {
     input.name = text::clean_single_line("name", &input.name)?;
     input.validate().map_err(from_validator)?;
-    let version = registry
+    let version = ctx
+        .registry
         .find(&input.template_id, input.template_version)
         .ok_or_else(|| {
             AppError::field(
@@ -78,14 +76,14 @@ pub async fn create_campaign(
         CampaignStatus::Open
     };
     let campaign = Campaign {
-        id: Uuid::new_v4(),
+        id: CampaignId::random(),
         name: input.name,
         template_version_id: version.id,
         status,
         deadline: input.deadline,
         created_at: Utc::now(),
     };
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let c = db::campaigns::insert_campaign(tx, &campaign).await?;
             details.store(tx, c.id).await?;
@@ -109,8 +107,8 @@ pub async fn create_campaign(
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvitation {
-    pub organisation_id: Uuid,
-    pub contact_id: Uuid,
+    pub organisation_id: OrganisationId,
+    pub contact_id: ContactId,
     /// Language the form opens in; the contact's language when absent.
     pub language: Option<String>,
     /// Days the link stays valid; default: until 30 days after the deadline.
@@ -123,8 +121,8 @@ pub struct NewInvitation {
 /// A link just issued. The token is shown here once; only its hash is stored.
 #[derive(Debug, Serialize)]
 pub struct IssuedInvitation {
-    pub invitation_id: Uuid,
-    pub response_id: Uuid,
+    pub invitation_id: InvitationId,
+    pub response_id: ResponseId,
     pub link: String,
     pub language: String,
     pub expires_at: DateTime<Utc>,
@@ -138,16 +136,11 @@ pub struct IssuedInvitation {
 /// stops working. The token is derived from the new invitation's id under the current
 /// link key (`auth::links`), so a reminder can recompute it; only its hash is stored.
 /// The invitation email is queued in the same transaction unless `send_email` is false.
-#[allow(clippy::too_many_arguments)]
 pub async fn issue_invitation(
     conn: &mut Conn,
-    key: &AuditKey,
-    registry: &QuestionnaireRegistry,
+    ctx: &Ctx<'_>,
     actor: &Actor,
-    keys: &LinkKeys,
-    jobs: &Jobs,
-    public_base_url: &str,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     input: NewInvitation,
 ) -> Result<IssuedInvitation, AppError> {
     input.validate().map_err(from_validator)?;
@@ -164,15 +157,10 @@ pub async fn issue_invitation(
     let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?
         .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
-    let questionnaire = &registry
-        .get(campaign.template_version_id)
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "campaign {} uses an unloaded questionnaire version",
-                campaign.id
-            ))
-        })?
-        .questionnaire;
+    let version = ctx
+        .registry
+        .pinned(campaign.id, campaign.template_version_id)?;
+    let questionnaire = &version.questionnaire;
     let offered = questionnaire
         .languages
         .iter()
@@ -192,9 +180,9 @@ pub async fn issue_invitation(
             })?,
         None => questionnaire.pick_lang(Some(contact.language)),
     };
-    let invitation_id = Uuid::new_v4();
+    let invitation_id = InvitationId::random();
     // 256 bits (43 characters of 62 symbols each), unguessable without the secret key.
-    let (token, link_key_id) = keys.issue(invitation_id);
+    let (token, link_key_id) = ctx.link_keys.issue(invitation_id);
     let now = Utc::now();
     // Checked: the deadline is validated on the way in, but a date stored before that
     // rule (or written by hand) must give a field error here, not a panic.
@@ -215,13 +203,15 @@ pub async fn issue_invitation(
         )
     })?;
     let token_sha256 = token::token_sha256(&token);
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    let jobs = ctx.jobs;
+    let link = format!("{}/r/{token}", ctx.public_base_url);
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let response = db::responses::ensure_response(tx, campaign.id, contact.organisation_id).await?;
             let revoked_previous = db::invitations::revoke_active_invitations(tx, campaign.id, contact.id).await?;
             let invitation = Invitation {
                 id: invitation_id,
-                campaign_id: campaign.id,
+                campaign_id: campaign.id.uuid(),
                 organisation_id: contact.organisation_id,
                 contact_id: contact.id,
                 response_id: response.id,
@@ -236,7 +226,7 @@ pub async fn issue_invitation(
             };
             db::invitations::insert_invitation(tx, &invitation).await?;
             let email_job_id = if send_email {
-                crate::jobs::campaign_mail::queue_invitation(tx, jobs, invitation.id).await?
+                crate::jobs::campaign_mail::queue_invitation(tx, jobs, invitation.id.uuid()).await?
             } else {
                 None
             };
@@ -252,7 +242,7 @@ pub async fn issue_invitation(
             Ok(IssuedInvitation {
                 invitation_id: invitation.id,
                 response_id: response.id,
-                link: format!("{public_base_url}/r/{token}"),
+                link,
                 language: language.code().into(),
                 expires_at,
                 revoked_previous,

@@ -26,10 +26,11 @@ use crate::domain::clarification::{self as rules, QUESTION_MAX};
 use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::Action;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::ResponseId;
 use crate::domain::states::ResponseStatus;
 use crate::domain::text::{clean_answer, clean_multi_line};
 use crate::error::AppError;
-use crate::jobs::{campaign_mail, Jobs};
+use crate::jobs::campaign_mail;
 use crate::services::flags::{self, FlagActor};
 use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
@@ -89,9 +90,9 @@ pub(crate) async fn bring_to_review(
 
 /// The answers a response stands on now: the stored answers with the replies already
 /// given over them.
-async fn current_answers(conn: &mut Conn, response_id: Uuid) -> Result<Answers, AppError> {
+async fn current_answers(conn: &mut Conn, response_id: ResponseId) -> Result<Answers, AppError> {
     let stored = db::responses::load_answers(conn, response_id).await?;
-    let replies = db::clarifications::answered_replies(conn, response_id).await?;
+    let replies = db::clarifications::answered_replies(conn, response_id.uuid()).await?;
     Ok(rules::with_replies(
         &stored,
         replies.iter().map(|(q, v)| (q.as_str(), v.as_ref())),
@@ -111,7 +112,7 @@ pub struct ResponseClarifications {
 pub async fn of_response(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    response_id: Uuid,
+    response_id: ResponseId,
 ) -> Result<ResponseClarifications, AppError> {
     let (response, version) = super::responses::find_response(conn, registry, response_id).await?;
     let organisation = db::organisations::find_organisation(conn, response.organisation_id)
@@ -119,9 +120,9 @@ pub async fn of_response(
         .map(|o| o.name)
         .unwrap_or_default();
     let answers = current_answers(conn, response_id).await?;
-    let flags = db::flags::flags_of(conn, response_id).await?;
+    let flags = db::flags::flags_of(conn, response_id.uuid()).await?;
     let mut requests = Vec::new();
-    for r in db::clarifications::requests_of(conn, response_id).await? {
+    for r in db::clarifications::requests_of(conn, response_id.uuid()).await? {
         let items = db::clarifications::items_of(conn, r.id).await?;
         requests.push((r, items));
     }
@@ -149,14 +150,13 @@ pub async fn of_flag(
 /// waiting, or the response has no working link.
 pub async fn request(
     conn: &mut Conn,
-    key: &AuditKey,
-    jobs: &Jobs,
-    registry: &QuestionnaireRegistry,
+    ctx: &super::Ctx<'_>,
     member: Uuid,
-    response_id: Uuid,
+    response_id: ResponseId,
     asked: &BTreeMap<String, String>,
 ) -> Result<ClarificationRequest, AppError> {
-    let (response, version) = super::responses::find_response(conn, registry, response_id).await?;
+    let (response, version) =
+        super::responses::find_response(conn, ctx.registry, response_id).await?;
     let version = version.ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "the response's questionnaire is not loaded"
@@ -168,11 +168,12 @@ pub async fn request(
         ));
     }
     let actor = Actor::Staff(member.to_string());
-    let created = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    let jobs = ctx.jobs;
+    let created = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let q = &version.questionnaire;
-            let flags = db::flags::lock_flags_of(tx, response_id).await?;
-            if db::clarifications::open_request(tx, response_id)
+            let flags = db::flags::lock_flags_of(tx, response_id.uuid()).await?;
+            if db::clarifications::open_request(tx, response_id.uuid())
                 .await?
                 .is_some()
             {
@@ -239,12 +240,12 @@ pub async fn request(
                 )
             })?;
             let answers = current_answers(tx, response_id).await?;
-            let raised = score_stored(tx, q, response_id, &answers).await?;
+            let raised = score_stored(tx, q, response_id.uuid(), &answers).await?;
             let (score_before, flags_before) = rules::summary(&raised);
             let request = ClarificationRequest {
                 id: Uuid::new_v4(),
-                response_id,
-                invitation_id: invitation.id,
+                response_id: response_id.uuid(),
+                invitation_id: invitation.id.uuid(),
                 requested_by: member,
                 created_at: now,
                 answered_at: None,
@@ -292,8 +293,14 @@ pub async fn request(
                 })
                 .collect::<Vec<_>>()
                 .join("\n\n");
-            campaign_mail::queue_clarification(tx, jobs, invitation.id, request.id, &message)
-                .await?;
+            campaign_mail::queue_clarification(
+                tx,
+                jobs,
+                invitation.id.uuid(),
+                request.id,
+                &message,
+            )
+            .await?;
             audit::append(
                 tx,
                 &actor,
@@ -323,7 +330,9 @@ pub async fn open_for(
     conn: &mut Conn,
     session: &LinkSession,
 ) -> Result<Option<(ClarificationRequest, Vec<ClarificationItem>, Answers)>, AppError> {
-    let Some(request) = db::clarifications::open_request(conn, session.response_id()).await? else {
+    let Some(request) =
+        db::clarifications::open_request(conn, session.response_id().uuid()).await?
+    else {
         return Ok(None);
     };
     let items = db::clarifications::items_of(conn, request.id).await?;
@@ -382,7 +391,8 @@ pub async fn reply(
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let q = &version.questionnaire;
-            let Some(request) = db::clarifications::lock_open_request(tx, response_id).await?
+            let Some(request) =
+                db::clarifications::lock_open_request(tx, response_id.uuid()).await?
             else {
                 return Ok(ReplyOutcome::NothingOpen);
             };
@@ -424,7 +434,7 @@ pub async fn reply(
                 .map(|id| (*id, parsed.answers.get(*id)))
                 .collect();
             let after = rules::with_replies(&current, replies.iter().copied());
-            let raised = score_stored(tx, q, response_id, &after).await?;
+            let raised = score_stored(tx, q, response_id.uuid(), &after).await?;
             let (score_after, flags_after) = rules::summary(&raised);
             for (id, reply) in &replies {
                 db::clarifications::record_reply(
@@ -441,23 +451,23 @@ pub async fn reply(
             db::clarifications::mark_answered(
                 tx,
                 request.id,
-                contact_id,
+                contact_id.uuid(),
                 now,
                 score_after,
                 flags_after,
             )
             .await?;
             // A reply can raise a rule that did not fire before: a new flag.
-            db::flags::insert_flags(tx, &flag_rows(response_id, &raised, now)).await?;
-            let actor = Actor::Contact(contact_id);
-            let flags = db::flags::lock_flags_of(tx, response_id).await?;
+            db::flags::insert_flags(tx, &flag_rows(response_id.uuid(), &raised, now)).await?;
+            let actor = Actor::Contact(contact_id.uuid());
+            let flags = db::flags::lock_flags_of(tx, response_id.uuid()).await?;
             for flag in flags.iter().filter(|f| {
                 f.status == FlagStatus::ClarificationRequested
                     && items.iter().any(|i| i.flag_ids.contains(&f.id))
             }) {
                 decide(
                     tx,
-                    FlagActor::Contact(contact_id),
+                    FlagActor::Contact(contact_id.uuid()),
                     flag.id,
                     Action::ClarificationAnswered,
                 )

@@ -10,6 +10,7 @@ pub use crate::db::exports::{DecisionRow, FlagRow, PlanRow, ResponseRow};
 use crate::db::models::Campaign;
 use crate::domain::answers::Answers;
 use crate::domain::exports;
+use crate::domain::ids::CampaignId;
 use crate::domain::questionnaire::{Question, Questionnaire};
 use crate::error::AppError;
 use uuid::Uuid;
@@ -30,7 +31,7 @@ pub struct ResponsesExport {
 pub async fn responses_export(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
 ) -> Result<ResponsesExport, AppError> {
     let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?

@@ -161,13 +161,7 @@ pub async fn value_in(
         db::inherent_risk::rows_for_country(conn, version_id, &country.to_ascii_uppercase())
             .await?
             .into_iter()
-            .map(|r| InherentRow {
-                country: r.country,
-                sector: r.sector,
-                value: u8::try_from(r.value).unwrap_or(1),
-                source: r.source,
-                year: r.year,
-            })
+            .map(InherentRow::from)
             .collect();
     Ok(inherent_risk::lookup(&rows, country, sector).map(|r| (version_id, r.clone())))
 }

@@ -1,11 +1,11 @@
 //! Background jobs as admins see them: the ones that failed, and retrying a dead one.
 
 use super::Conn;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 use crate::db::jobs as q;
 pub use crate::db::jobs::Job;
 use crate::error::AppError;
-use crate::jobs::{self, Jobs};
+use crate::jobs;
 use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use uuid::Uuid;
@@ -19,12 +19,11 @@ pub async fn troubled(conn: &mut Conn) -> Result<Vec<(Job, Option<String>)>, App
 /// Queues a dead job again with a fresh set of attempts.
 pub async fn retry(
     conn: &mut Conn,
-    key: &AuditKey,
-    jobs: &Jobs,
+    ctx: &super::Ctx<'_>,
     actor: &Actor,
     id: Uuid,
 ) -> Result<(), AppError> {
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let before = q::find(tx, id).await?.ok_or(AppError::NotFound("job"))?;
             if !jobs::revive(tx, id).await? {
@@ -47,6 +46,6 @@ pub async fn retry(
         .scope_boxed()
     })
     .await?;
-    jobs.wake();
+    ctx.jobs.wake();
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod campaign_lifecycle;
 pub mod campaign_progress;
 pub mod campaigns;
 pub mod clarifications;
+pub mod ctx;
 pub mod exports;
 pub mod flags;
 pub mod inherent_risk;
@@ -23,6 +24,8 @@ pub mod respondent;
 pub mod responses;
 pub mod scoring;
 pub mod seed;
+
+pub use ctx::Ctx;
 
 /// The connection type every service takes (defined once, in `db`).
 pub use crate::db::Conn;

@@ -43,6 +43,20 @@ impl QuestionnaireRegistry {
         self.by_id.get(&version_id).cloned()
     }
 
+    /// The version a campaign is pinned to; an internal error when it is not loaded (a
+    /// campaign is only created with a loaded version, and versions are never dropped).
+    pub fn pinned(
+        &self,
+        campaign_id: impl std::fmt::Display,
+        version_id: Uuid,
+    ) -> Result<Arc<LoadedVersion>, crate::error::AppError> {
+        self.get(version_id).ok_or_else(|| {
+            crate::error::AppError::Internal(anyhow!(
+                "campaign {campaign_id} uses an unloaded questionnaire version"
+            ))
+        })
+    }
+
     /// A version by questionnaire id and number; the latest when `version` is `None`.
     pub fn find(&self, questionnaire_id: &str, version: Option<u32>) -> Option<Arc<LoadedVersion>> {
         match version {

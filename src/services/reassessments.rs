@@ -3,12 +3,12 @@
 //! result is recorded in its own tables and an audit entry; the original flags are
 //! never rewritten.
 
-use super::questionnaires::QuestionnaireRegistry;
 use super::scoring::{group_answers, stored_answer};
 use super::Conn;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 pub use crate::db::reassessments::{Listed, ReassessedFlag, Reassessment};
 use crate::db::{self};
+use crate::domain::ids::CampaignId;
 use crate::domain::inherent_risk::{self, InherentRow};
 use crate::domain::risk::{self, overall_band, Band};
 use crate::error::AppError;
@@ -24,12 +24,12 @@ use uuid::Uuid;
 /// questionnaire).
 pub async fn run(
     conn: &mut Conn,
-    key: &AuditKey,
-    registry: &QuestionnaireRegistry,
+    ctx: &super::Ctx<'_>,
     actor: &Actor,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     version_id: Uuid,
 ) -> Result<Reassessment, AppError> {
+    let registry = ctx.registry;
     let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?
         .ok_or_else(|| AppError::field("campaign", "no such campaign"))?;
@@ -54,13 +54,7 @@ pub async fn run(
         Some(t) => db::inherent_risk::rows_of(conn, t.id)
             .await?
             .into_iter()
-            .map(|r| InherentRow {
-                country: r.country,
-                sector: r.sector,
-                value: u8::try_from(r.value).unwrap_or(1),
-                source: r.source,
-                year: r.year,
-            })
+            .map(InherentRow::from)
             .collect(),
     };
     let id = Uuid::new_v4();
@@ -68,7 +62,7 @@ pub async fn run(
     let mut responses = 0usize;
     let mut after = None;
     loop {
-        let page = db::scoring::submitted_page(conn, Some(campaign_id), after, 500).await?;
+        let page = db::scoring::submitted_page(conn, Some(campaign_id.uuid()), after, 500).await?;
         let Some(last) = page.last() else {
             break;
         };
@@ -103,7 +97,7 @@ pub async fn run(
     };
     let row = Reassessment {
         id,
-        campaign_id,
+        campaign_id: campaign_id.uuid(),
         template_version_id: version_id,
         inherent_version_id: table.as_ref().map(|t| t.id),
         created_by,
@@ -112,7 +106,7 @@ pub async fn run(
         flag_count: flags.len() as i32,
     };
     let inherent_version = table.map(|t| t.version);
-    db::transaction::<_, AppError, _>(conn, key, |tx| {
+    db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             db::reassessments::insert(tx, &row, &flags).await?;
             audit::append(

@@ -7,6 +7,7 @@ use super::responses::LinkSession;
 use super::Conn;
 use crate::db;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::ResponseId;
 use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
 use crate::receipt_pdf::{self, FontSource, ReceiptDocument, ReceiptFacts};
@@ -19,7 +20,7 @@ use uuid::Uuid;
 pub async fn document(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    response_id: Uuid,
+    response_id: ResponseId,
     lang: Option<Lang>,
 ) -> Result<Option<ReceiptDocument>, AppError> {
     let Some((response, campaign, organisation)) =
@@ -30,12 +31,7 @@ pub async fn document(
     if response.status != ResponseStatus::Submitted {
         return Ok(None);
     }
-    let version = registry.get(campaign.template_version_id).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "campaign {} uses an unloaded questionnaire version",
-            campaign.id
-        ))
-    })?;
+    let version = registry.pinned(campaign.id, campaign.template_version_id)?;
     let q = &version.questionnaire;
     let lang = q.pick_lang(
         lang.filter(|l| q.languages.contains(l))
@@ -100,7 +96,7 @@ pub async fn pdf(font: Arc<FontSource>, doc: ReceiptDocument) -> Result<Vec<u8>,
 /// who may see answers; `None` when the file is not that response's.
 pub async fn evidence_file(
     conn: &mut Conn,
-    response_id: Uuid,
+    response_id: ResponseId,
     file_id: Uuid,
 ) -> Result<Option<(String, String, Vec<u8>)>, AppError> {
     Ok(db::evidence::find_evidence_of(conn, file_id, response_id).await?)

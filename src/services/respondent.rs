@@ -4,25 +4,24 @@
 //! response, by email through the outbox, in one transaction with its audit entry.
 
 use super::responses::{finish_submit, record_use, LinkSession, Response, SaveOutcome};
-use super::Conn;
-use crate::auth::links::LinkKeys;
+use super::{Conn, Ctx};
 use crate::db;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 use crate::db::models::{Contact, Invitation};
 use crate::domain::answers::{parse_form, to_form_values, Answers, FieldError, Mode, RawInput};
 use crate::domain::declaration;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{ContactId, InvitationId};
 use crate::domain::respondent_text::t;
 use crate::domain::states::ResponseStatus;
 use crate::domain::text::clean_single_line;
 use crate::domain::token;
 use crate::error::AppError;
-use crate::jobs::{campaign_mail, Jobs};
+use crate::jobs::campaign_mail;
 use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// What the review page's submit did.
 #[derive(Debug)]
@@ -44,8 +43,7 @@ pub enum SubmitOutcome {
 /// required question must be answered and every answer valid.
 pub async fn submit_reviewed(
     conn: &mut Conn,
-    key: &AuditKey,
-    jobs: &Jobs,
+    ctx: &Ctx<'_>,
     session: &LinkSession,
     form: &HashMap<String, Vec<String>>,
     lang: Lang,
@@ -53,7 +51,8 @@ pub async fn submit_reviewed(
     let q = &session.version.questionnaire;
     let response_id = session.response_id();
     let declared = declaration::parse(form, lang);
-    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    let jobs = ctx.jobs;
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let response = db::responses::lock_response(tx, response_id).await?;
             if response.status == ResponseStatus::Submitted {
@@ -119,12 +118,9 @@ pub enum HandoverOutcome {
 }
 
 /// Hands the response of `session` over to the colleague `name` <`email`>.
-#[allow(clippy::too_many_arguments)]
 pub async fn hand_over(
     conn: &mut Conn,
-    key: &AuditKey,
-    jobs: &Jobs,
-    keys: &LinkKeys,
+    ctx: &Ctx<'_>,
     session: &LinkSession,
     name: &str,
     email: &str,
@@ -156,8 +152,9 @@ pub async fn hand_over(
     }
     let from = session.contact.id;
     let organisation_id = session.organisation.id;
+    let jobs = ctx.jobs;
     let outcome =
-        crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+        crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
             async move {
                 let refuse = |key: &str| {
                     Ok(HandoverOutcome::Invalid {
@@ -176,7 +173,7 @@ pub async fn hand_over(
                         Some((c, false)) => (c, false),
                         None => {
                             let contact = Contact {
-                                id: Uuid::new_v4(),
+                                id: ContactId::random(),
                                 organisation_id,
                                 name: name.clone(),
                                 email: email.clone(),
@@ -189,11 +186,11 @@ pub async fn hand_over(
                     };
                 let campaign_id = session.campaign.id;
                 db::invitations::revoke_active_invitations(tx, campaign_id, contact.id).await?;
-                let id = Uuid::new_v4();
-                let (link, link_key_id) = keys.issue(id);
+                let id = InvitationId::random();
+                let (link, link_key_id) = ctx.link_keys.issue(id);
                 let invitation = Invitation {
                     id,
-                    campaign_id,
+                    campaign_id: campaign_id.uuid(),
                     organisation_id,
                     contact_id: contact.id,
                     response_id: session.response_id(),
@@ -208,10 +205,10 @@ pub async fn hand_over(
                     chosen_language: None,
                 };
                 db::invitations::insert_invitation(tx, &invitation).await?;
-                campaign_mail::queue_invitation(tx, jobs, id).await?;
+                campaign_mail::queue_invitation(tx, jobs, id.uuid()).await?;
                 audit::append(
                     tx,
-                    &Actor::Contact(from),
+                    &Actor::Contact(from.uuid()),
                     "response.handed_over",
                     "response",
                     session.response_id(),

@@ -7,7 +7,7 @@
 use super::questionnaires::{LoadedVersion, QuestionnaireRegistry};
 use super::Conn;
 use crate::db;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
@@ -15,6 +15,7 @@ pub use crate::db::responses::AnswerMeta;
 use crate::domain::answers::{parse_section, Answers, FieldError, Mode, RawInput};
 use crate::domain::declaration::{self, Declaration};
 use crate::domain::i18n::{Lang, Msg};
+use crate::domain::ids::{OrganisationId, ResponseId};
 use crate::domain::risk::overall_band;
 use crate::domain::states::ResponseStatus;
 use crate::domain::token;
@@ -41,7 +42,7 @@ pub struct LinkSession {
 }
 
 impl LinkSession {
-    pub fn response_id(&self) -> Uuid {
+    pub fn response_id(&self) -> ResponseId {
         self.invitation.response_id
     }
 
@@ -124,12 +125,7 @@ pub async fn open_link(
     else {
         return Ok(None);
     };
-    let version = registry.get(campaign.template_version_id).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "campaign {} uses an unloaded questionnaire version",
-            campaign.id
-        ))
-    })?;
+    let version = registry.pinned(campaign.id, campaign.template_version_id)?;
     Ok(Some(LinkSession {
         invitation,
         campaign,
@@ -214,12 +210,9 @@ fn evidence_file_id(answer: &Value) -> Option<Uuid> {
 /// same transaction, and the response's files together may not exceed
 /// `evidence_quota_mb` (an upload over it is refused next to its field; the other
 /// answers are saved).
-#[allow(clippy::too_many_arguments)]
 pub async fn save(
     conn: &mut Conn,
-    key: &AuditKey,
-    jobs: &crate::jobs::Jobs,
-    evidence_quota_mb: u64,
+    ctx: &super::Ctx<'_>,
     session: &LinkSession,
     input: &RawInput,
     lang: Lang,
@@ -233,7 +226,8 @@ pub async fn save(
         Mode::Submit => Some(declaration::parse(&input.values, lang)),
         Mode::Draft => None,
     };
-    let outcome = crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    let (jobs, evidence_quota_mb) = (ctx.jobs, ctx.evidence_quota_mb);
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             record_use(tx, session).await?;
             let response = db::responses::lock_response(tx, response_id).await?;
@@ -408,10 +402,10 @@ pub(crate) async fn finish_submit(
     let contact_id = session.contact.id;
     let response_id = session.response_id();
     let raised =
-        super::scoring::score_submission(tx, q, &session.organisation, response_id, answers)
+        super::scoring::score_submission(tx, q, &session.organisation, response_id.uuid(), answers)
             .await?;
     let now = Utc::now();
-    let rows = super::scoring::flag_rows(response_id, &raised, now);
+    let rows = super::scoring::flag_rows(response_id.uuid(), &raised, now);
     db::flags::insert_flags(tx, &rows).await?;
     let fingerprint = answers_fingerprint(answers);
     let response = db::responses::mark_submitted(
@@ -426,7 +420,7 @@ pub(crate) async fn finish_submit(
     let worst = overall_band(raised.iter().map(|f| &f.band));
     audit::append(
         tx,
-        &Actor::Contact(contact_id),
+        &Actor::Contact(contact_id.uuid()),
         "response.submitted",
         "response",
         response_id,
@@ -443,7 +437,7 @@ pub(crate) async fn finish_submit(
     .await?;
     // The receipt email (with the PDF, made when it is sent) to the contact who
     // submitted; the caller wakes the worker after the commit.
-    crate::jobs::campaign_mail::queue_receipt(tx, jobs, session.invitation.id).await?;
+    crate::jobs::campaign_mail::queue_receipt(tx, jobs, session.invitation.id.uuid()).await?;
     Ok(SaveOutcome::Submitted {
         response,
         flags: rows.len(),
@@ -451,8 +445,8 @@ pub(crate) async fn finish_submit(
 }
 
 /// The flags of a response.
-pub async fn flags(conn: &mut Conn, response_id: Uuid) -> Result<Vec<Flag>, AppError> {
-    Ok(db::flags::flags_of(conn, response_id).await?)
+pub async fn flags(conn: &mut Conn, response_id: ResponseId) -> Result<Vec<Flag>, AppError> {
+    Ok(db::flags::flags_of(conn, response_id.uuid()).await?)
 }
 
 /// A stored flag as the rating sees it (`None` for an indicator or band this build does
@@ -472,7 +466,7 @@ pub fn flag_facts(f: &Flag) -> Option<crate::domain::rating::FlagFacts> {
 /// One response an organisation's rating is built from.
 #[derive(Debug, Serialize)]
 pub struct RatedResponse {
-    pub response_id: Uuid,
+    pub response_id: ResponseId,
     pub template_id: String,
     pub version: i32,
     pub submitted_at: Option<chrono::DateTime<Utc>>,
@@ -482,7 +476,7 @@ pub struct RatedResponse {
 /// with the responses it used and their flags (worst first).
 pub async fn organisation_rating(
     conn: &mut Conn,
-    organisation_id: Uuid,
+    organisation_id: OrganisationId,
 ) -> Result<(crate::domain::rating::Rating, Vec<RatedResponse>, Vec<Flag>), AppError> {
     db::organisations::find_organisation(conn, organisation_id)
         .await?
@@ -500,7 +494,7 @@ pub async fn organisation_rating(
                 },
             )
             .collect();
-    let ids: Vec<Uuid> = latest.iter().map(|r| r.response_id).collect();
+    let ids: Vec<Uuid> = latest.iter().map(|r| r.response_id.uuid()).collect();
     let flags = db::flags::flags_of_responses(conn, &ids).await?;
     let facts: Vec<_> = flags.iter().filter_map(flag_facts).collect();
     Ok((crate::domain::rating::Rating::of(&facts), latest, flags))
@@ -511,7 +505,7 @@ pub async fn organisation_rating(
 pub async fn find_response(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    id: Uuid,
+    id: ResponseId,
 ) -> Result<(Response, Option<Arc<LoadedVersion>>), AppError> {
     let response = db::responses::find_response(conn, id)
         .await?

@@ -185,16 +185,7 @@ pub fn page(
         organisation: session.organisation.name.clone(),
         campaign: session.campaign.name.clone(),
         action: format!("/r/{token}/clarification?lang={}", lang.code()),
-        languages: q
-            .languages
-            .iter()
-            .map(|l| LangLink {
-                code: l.code().into(),
-                name: l.native_name().into(),
-                url: format!("/r/{token}/clarification?lang={}", l.code()),
-                current: *l == lang,
-            })
-            .collect(),
+        languages: LangLink::all(&q.languages, lang, &format!("/r/{token}/clarification")),
         notice_kind: notice_kind.into(),
         notice: if notice_kind.is_empty() {
             String::new()

@@ -11,6 +11,26 @@ pub struct LangLink {
     pub current: bool,
 }
 
+impl LangLink {
+    /// The switcher of a page at `path`: one link per language (`path?lang=…`),
+    /// `current` marked.
+    pub fn all(
+        languages: &[crate::domain::i18n::Lang],
+        current: crate::domain::i18n::Lang,
+        path: &str,
+    ) -> Vec<LangLink> {
+        languages
+            .iter()
+            .map(|l| LangLink {
+                code: l.code().into(),
+                name: l.native_name().into(),
+                url: format!("{path}?lang={}", l.code()),
+                current: *l == current,
+            })
+            .collect()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct FormPage {

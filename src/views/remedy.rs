@@ -401,7 +401,7 @@ pub fn plan_page(
             .flag
             .contacts
             .iter()
-            .find(|c| c.id == id)
+            .find(|c| c.id.uuid() == id)
             .map(|c| format!("{} (supplier contact)", c.name))
             .unwrap_or_else(|| "a former contact".into()),
         (_, Some(id)) => ctx

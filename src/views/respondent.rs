@@ -31,6 +31,26 @@ pub struct FormState<'a> {
     pub notice: Option<(&'static str, String)>,
 }
 
+impl<'a> FormState<'a> {
+    /// A posted form shown again: what was typed, its errors, one more row of the group
+    /// whose "add a row" was pressed, and the notice.
+    pub fn posted(
+        values: &'a HashMap<String, Vec<String>>,
+        errors: &'a [FieldError],
+        add_row: Option<&str>,
+        notice: Option<(&'static str, String)>,
+    ) -> Self {
+        FormState {
+            values: Some(values),
+            errors,
+            extra_rows: add_row
+                .map(|group| HashMap::from([(group.to_string(), 1)]))
+                .unwrap_or_default(),
+            notice,
+        }
+    }
+}
+
 impl FormScreen<'_> {
     /// The form page (every section, or section `only`, from 0) with `answers` as stored
     /// and `state` on top.
@@ -85,25 +105,12 @@ impl FormScreen<'_> {
             csrf: self.csrf.clone(),
             lang: lang.code().into(),
             title: q.title.get(lang).into(),
-            description: q
-                .description
-                .as_ref()
-                .map(|d| d.get(lang).to_string())
-                .unwrap_or_default(),
+            description: q.description_in(lang),
             organisation: self.session.organisation.name.clone(),
             campaign: self.session.campaign.name.clone(),
             deadline: self.session.campaign.deadline.to_string(),
             action: format!("/r/{token}?lang={}", lang.code()),
-            languages: q
-                .languages
-                .iter()
-                .map(|l| LangLink {
-                    code: l.code().into(),
-                    name: l.native_name().into(),
-                    url: format!("/r/{token}?lang={}", l.code()),
-                    current: *l == lang,
-                })
-                .collect(),
+            languages: LangLink::all(&q.languages, lang, &format!("/r/{token}")),
             notice_kind,
             notice,
             error_summary,

@@ -179,15 +179,7 @@ impl AutosaveReply {
 }
 
 fn languages(token: &str, q: &Questionnaire, lang: Lang) -> Vec<LangLink> {
-    q.languages
-        .iter()
-        .map(|l| LangLink {
-            code: l.code().into(),
-            name: l.native_name().into(),
-            url: format!("/r/{token}?lang={}", l.code()),
-            current: *l == lang,
-        })
-        .collect()
+    LangLink::all(&q.languages, lang, &format!("/r/{token}"))
 }
 
 #[derive(Template)]
@@ -261,11 +253,7 @@ pub fn start_page(
         lang: lang.code().into(),
         ui: lang,
         title: q.title.get(lang).into(),
-        description: q
-            .description
-            .as_ref()
-            .map(|d| d.get(lang).to_string())
-            .unwrap_or_default(),
+        description: q.description_in(lang),
         organisation: session.organisation.name.clone(),
         campaign: session.campaign.name.clone(),
         asked_by: sender_company.to_string(),
@@ -410,16 +398,7 @@ pub fn review_page(
         ui: lang,
         title: t("review_title", lang).into(),
         organisation: session.organisation.name.clone(),
-        languages: q
-            .languages
-            .iter()
-            .map(|l| LangLink {
-                code: l.code().into(),
-                name: l.native_name().into(),
-                url: format!("/r/{token}/review?lang={}", l.code()),
-                current: *l == lang,
-            })
-            .collect(),
+        languages: LangLink::all(&q.languages, lang, &format!("/r/{token}/review")),
         progress: summary(&progress(q, answers), lang),
         sections,
         missing,

@@ -549,8 +549,7 @@ async fn call(
             let version = app.state.registry.find("mini", None).unwrap().id;
             let r = hrdd_survey::services::reassessments::run(
                 &mut conn,
-                &app.state.audit_key,
-                &app.state.registry,
+                &app.state.ctx(),
                 &Actor::System,
                 fx.campaign.parse().unwrap(),
                 version,

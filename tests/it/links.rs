@@ -11,8 +11,8 @@ use hrdd_survey::auth::token_sha256;
 use hrdd_survey::db::audit::Actor;
 use hrdd_survey::db::invitations;
 use hrdd_survey::db::models::Invitation;
+use hrdd_survey::domain::ids::InvitationId;
 use hrdd_survey::services::campaigns::{self, NewInvitation};
-use uuid::Uuid;
 
 const SECRET: &[u8] = b"test-secret-key-of-at-least-32-characters";
 
@@ -137,14 +137,15 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
     let (org_b, contact_b) = app.supplier("New Key Supplier", "en").await;
     let issued_b = {
         let mut conn = app.state.pool.get().await.unwrap();
+        let ctx = hrdd_survey::services::Ctx {
+            link_keys: &keys2,
+            public_base_url: &app.address,
+            ..app.state.ctx()
+        };
         campaigns::issue_invitation(
             &mut conn,
-            &app.state.audit_key,
-            &app.state.registry,
+            &ctx,
             &Actor::System,
-            &keys2,
-            &app.state.jobs,
-            &app.address,
             campaign.parse().unwrap(),
             NewInvitation {
                 organisation_id: org_b.parse().unwrap(),
@@ -196,14 +197,15 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
     assert_eq!(opens(&app, &token_a).await, 200);
     let reissued = {
         let mut conn = app.state.pool.get().await.unwrap();
+        let ctx = hrdd_survey::services::Ctx {
+            link_keys: &forgotten,
+            public_base_url: &app.address,
+            ..app.state.ctx()
+        };
         campaigns::issue_invitation(
             &mut conn,
-            &app.state.audit_key,
-            &app.state.registry,
+            &ctx,
             &Actor::System,
-            &forgotten,
-            &app.state.jobs,
-            &app.address,
             campaign.parse().unwrap(),
             NewInvitation {
                 organisation_id: org_a.parse().unwrap(),
@@ -241,7 +243,7 @@ async fn a_new_link_key_id_changes_new_links_while_old_links_still_work_and_reco
     // A wrong key id can never yield a token other than the stored one.
     let tampered = Invitation {
         link_key_id: Some(9),
-        id: Uuid::new_v4(),
+        id: InvitationId::random(),
         ..inv_new
     };
     assert_eq!(link_token(&forgotten, &tampered), None);

@@ -28,9 +28,9 @@
 //! against formula injection ([`guard_cell`]), which the import undoes ([`unguard_cell`]).
 
 use super::i18n::Lang;
+use super::ids::{ContactId, OrganisationId};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use uuid::Uuid;
 
 /// The columns of the file, in the order the export writes them.
 pub const COLUMNS: [&str; 11] = [

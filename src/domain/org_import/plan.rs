@@ -5,7 +5,7 @@ use super::*;
 /// A stored contact of an [`ExistingOrg`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExistingContact {
-    pub id: Uuid,
+    pub id: ContactId,
     pub fields: ContactFields,
 }
 
@@ -13,7 +13,7 @@ pub struct ExistingContact {
 /// (`owner_email` is the owner user's email).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExistingOrg {
-    pub id: Uuid,
+    pub id: OrganisationId,
     pub external_ref: String,
     pub fields: OrgFields,
     pub contacts: Vec<ExistingContact>,
@@ -22,7 +22,7 @@ pub struct ExistingOrg {
 /// A stored contact whose fields the file changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactUpdate {
-    pub id: Uuid,
+    pub id: ContactId,
     pub row: ContactRow,
     /// The contact columns that change, in [`COLUMNS`] order.
     pub changed: Vec<&'static str>,
@@ -31,7 +31,7 @@ pub struct ContactUpdate {
 /// A stored organisation that the file changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgUpdate {
-    pub id: Uuid,
+    pub id: OrganisationId,
     /// The organisation as the file has it (all its fields and contacts).
     pub row: OrgRow,
     /// The organisation columns that change, in [`COLUMNS`] order (may be empty when

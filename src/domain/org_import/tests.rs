@@ -25,14 +25,14 @@ fn stored(preview: &ImportPreview) -> Vec<ExistingOrg> {
         .organisations
         .iter()
         .map(|o| ExistingOrg {
-            id: Uuid::new_v4(),
+            id: OrganisationId::random(),
             external_ref: o.external_ref.clone(),
             fields: o.fields.clone(),
             contacts: o
                 .contacts
                 .iter()
                 .map(|c| ExistingContact {
-                    id: Uuid::new_v4(),
+                    id: ContactId::random(),
                     fields: c.fields.clone(),
                 })
                 .collect(),
@@ -328,7 +328,7 @@ fn a_changed_line_plans_an_update_naming_the_fields() {
 
 fn tricky_orgs() -> Vec<ExistingOrg> {
     let contact = |name: &str, email: &str, language, job_title: Option<&str>| ExistingContact {
-        id: Uuid::new_v4(),
+        id: ContactId::random(),
         fields: ContactFields {
             name: name.into(),
             email: email.into(),
@@ -338,7 +338,7 @@ fn tricky_orgs() -> Vec<ExistingOrg> {
     };
     vec![
         ExistingOrg {
-            id: Uuid::new_v4(),
+            id: OrganisationId::random(),
             external_ref: "=1+2".into(),
             fields: OrgFields {
                 kind: OrganisationKind::Supplier,
@@ -355,7 +355,7 @@ fn tricky_orgs() -> Vec<ExistingOrg> {
             ],
         },
         ExistingOrg {
-            id: Uuid::new_v4(),
+            id: OrganisationId::random(),
             external_ref: "P-1".into(),
             fields: OrgFields {
                 kind: OrganisationKind::ProductionBase,

@@ -43,6 +43,14 @@ pub struct Questionnaire {
 }
 
 impl Questionnaire {
+    /// The description in `lang` (empty when there is none).
+    pub fn description_in(&self, lang: Lang) -> String {
+        self.description
+            .as_ref()
+            .map(|d| d.get(lang).to_string())
+            .unwrap_or_default()
+    }
+
     /// The default language (the first declared).
     pub fn default_lang(&self) -> Lang {
         self.languages[0]

@@ -30,14 +30,9 @@ async fn create_campaign(
     body: web::Json<NewCampaign>,
 ) -> Result<HttpResponse, AppError> {
     let mut conn = state.pool.get().await?;
-    let campaign = campaigns::create_campaign(
-        &mut conn,
-        &state.audit_key,
-        &state.registry,
-        &who.actor(),
-        body.into_inner(),
-    )
-    .await?;
+    let campaign =
+        campaigns::create_campaign(&mut conn, &state.ctx(), &who.actor(), body.into_inner())
+            .await?;
     Ok(HttpResponse::Created().json(CampaignBody::from(campaign)))
 }
 
@@ -55,18 +50,9 @@ async fn issue_invitation(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let issued = campaigns::issue_invitation(
-        &mut conn,
-        &state.audit_key,
-        &state.registry,
-        &who.actor(),
-        &state.link_keys,
-        &state.jobs,
-        &state.settings.public_base_url,
-        id,
-        body.into_inner(),
-    )
-    .await?;
+    let issued =
+        campaigns::issue_invitation(&mut conn, &state.ctx(), &who.actor(), id, body.into_inner())
+            .await?;
     Ok(HttpResponse::Created().json(issued))
 }
 
@@ -80,16 +66,7 @@ async fn launch(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::launch(
-        &mut conn,
-        &state.audit_key,
-        &state.registry,
-        &who.actor(),
-        &state.link_keys,
-        &state.jobs,
-        id,
-    )
-    .await?;
+    let outcome = lifecycle::launch(&mut conn, &state.ctx(), &who.actor(), id).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 
@@ -103,17 +80,9 @@ async fn add_organisations(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::add_organisations(
-        &mut conn,
-        &state.audit_key,
-        &state.registry,
-        &who.actor(),
-        &state.link_keys,
-        &state.jobs,
-        id,
-        body.into_inner().organisation_ids,
-    )
-    .await?;
+    let ids = body.into_inner().organisation_ids;
+    let outcome =
+        lifecycle::add_organisations(&mut conn, &state.ctx(), &who.actor(), id, ids).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 
@@ -127,14 +96,9 @@ async fn change_deadline(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let campaign = lifecycle::change_deadline(
-        &mut conn,
-        &state.audit_key,
-        &who.actor(),
-        id,
-        body.into_inner(),
-    )
-    .await?;
+    let campaign =
+        lifecycle::change_deadline(&mut conn, &state.ctx(), &who.actor(), id, body.into_inner())
+            .await?;
     Ok(HttpResponse::Ok().json(CampaignDetailBody::from(campaign)))
 }
 
@@ -147,7 +111,7 @@ async fn close(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::close(&mut conn, &state.audit_key, &who.actor(), id).await?;
+    let outcome = lifecycle::close(&mut conn, &state.ctx(), &who.actor(), id).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 
@@ -177,13 +141,7 @@ async fn get_progress(
     let mut conn = state.pool.get().await?;
     let (_, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
     if csv {
-        Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                "Content-Disposition",
-                "attachment; filename=\"campaign-progress.csv\"",
-            ))
-            .body(progress::csv(&p)))
+        Ok(crate::routes::pages::progress_csv(&p))
     } else {
         Ok(HttpResponse::Ok().json(p))
     }

@@ -27,7 +27,7 @@ async fn create_organisation(
     let mut conn = state.pool.get().await?;
     let org = organisations::create_organisation(
         &mut conn,
-        &state.audit_key,
+        &state.ctx(),
         &who.actor(),
         body.into_inner(),
     )
@@ -58,14 +58,9 @@ async fn add_contact(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "organisation")?;
     let mut conn = state.pool.get().await?;
-    let contact = organisations::add_contact(
-        &mut conn,
-        &state.audit_key,
-        &who.actor(),
-        id,
-        body.into_inner(),
-    )
-    .await?;
+    let contact =
+        organisations::add_contact(&mut conn, &state.ctx(), &who.actor(), id, body.into_inner())
+            .await?;
     Ok(HttpResponse::Created().json(ContactBody::from(contact)))
 }
 

@@ -5,6 +5,7 @@
 
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{CampaignId, ContactId, OrganisationId, ResponseId};
 use crate::domain::rating::Rating;
 use crate::domain::risk::Band;
 use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
@@ -28,7 +29,7 @@ pub use crate::services::responses::RatedResponse;
 /// An organisation (`POST /organisations`, and inside [`OrganisationWithContacts`]).
 #[derive(Debug, Serialize)]
 pub struct OrganisationBody {
-    pub id: Uuid,
+    pub id: OrganisationId,
     pub kind: OrganisationKind,
     pub name: String,
     pub country: String,
@@ -56,8 +57,8 @@ impl From<Organisation> for OrganisationBody {
 /// A contact of an organisation (`POST /organisations/{id}/contacts`).
 #[derive(Debug, Serialize)]
 pub struct ContactBody {
-    pub id: Uuid,
-    pub organisation_id: Uuid,
+    pub id: ContactId,
+    pub organisation_id: OrganisationId,
     pub name: String,
     pub email: String,
     pub language: Lang,
@@ -118,7 +119,7 @@ impl From<&LoadedVersion> for QuestionnaireVersionBody {
 /// A campaign (`POST /campaigns`).
 #[derive(Debug, Serialize)]
 pub struct CampaignBody {
-    pub id: Uuid,
+    pub id: CampaignId,
     pub name: String,
     pub template_version_id: Uuid,
     pub status: CampaignStatus,
@@ -142,7 +143,7 @@ impl From<Campaign> for CampaignBody {
 /// A campaign with its lifecycle fields (`POST /campaigns/{id}/deadline`).
 #[derive(Debug, Serialize)]
 pub struct CampaignDetailBody {
-    pub id: Uuid,
+    pub id: CampaignId,
     pub name: String,
     pub template_version_id: Uuid,
     pub status: CampaignStatus,
@@ -203,7 +204,7 @@ pub struct ProgressQuery {
 /// `GET /responses/{id}/flags`: a response's flags, worst first, and its rating.
 #[derive(Debug, Serialize)]
 pub struct ResponseFlags {
-    pub response_id: Uuid,
+    pub response_id: ResponseId,
     pub status: ResponseStatus,
     pub submitted_at: Option<DateTime<Utc>>,
     /// The worst band among the flags (`null` without flags).
@@ -291,7 +292,7 @@ impl ResponseFlags {
 /// `GET /organisations/{id}/rating`.
 #[derive(Debug, Serialize)]
 pub struct OrganisationRating {
-    pub organisation_id: Uuid,
+    pub organisation_id: OrganisationId,
     pub rating: Rating,
     /// The latest submitted response to each questionnaire.
     pub responses: Vec<RatedResponse>,

@@ -194,35 +194,15 @@ async fn post_form(
     // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
     crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
     let screen = screen(&state, &token, &session, lang);
-    let presented = input
-        .values
-        .get(csrf::FIELD)
-        .and_then(|v| v.first())
-        .map(String::as_str)
-        .unwrap_or("");
-    if !csrf::same(&screen.csrf, presented) {
-        return Err(PageError(AppError::Forbidden(
-            "the form did not come from this site (CSRF check failed): open your link again and re-enter the last answers".into(),
-        )));
-    }
+    check_csrf(&state, &session, &input.values, RETYPE)?;
     let mode = if action == "submit" {
         Mode::Submit
     } else {
         Mode::Draft
     };
     let mut conn = state.pool.get().await?;
-    let outcome = responses::save(
-        &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        state.settings.evidence_quota_mb,
-        &session,
-        &input,
-        lang,
-        mode,
-        None,
-    )
-    .await?;
+    let outcome =
+        responses::save(&mut conn, &state.ctx(), &session, &input, lang, mode, None).await?;
     let here = format!("/r/{}?lang={}", token.as_str(), lang.code());
     let (answers, errors) = match outcome {
         SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {
@@ -245,14 +225,7 @@ async fn post_form(
     };
     let page = screen.page(
         &answers,
-        FormState {
-            values: Some(&input.values),
-            errors: &errors,
-            extra_rows: add_row
-                .map(|group| HashMap::from([(group.to_string(), 1)]))
-                .unwrap_or_default(),
-            notice,
-        },
+        FormState::posted(&input.values, &errors, add_row, notice),
         None,
     );
     Ok(render_status(status, &page)?)
@@ -269,28 +242,34 @@ async fn evidence(
     let mut conn = state.pool.get().await?;
     let session = session(&state, &mut conn, &token, &req).await?;
     let file_id = crate::routes::path_id(&file_id, "file")?;
-    let (name, content_type, bytes) = responses::evidence(&mut conn, &session, file_id)
-        .await?
-        .ok_or(PageError(AppError::NotFound("file")))?;
-    let safe_name: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
-        .collect();
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}\"",
-                if safe_name.is_empty() {
-                    "evidence".into()
-                } else {
-                    safe_name
-                }
-            ),
-        ))
-        .insert_header(("Cache-Control", "private, no-store"))
-        .body(bytes))
+    let file = responses::evidence(&mut conn, &session, file_id).await?;
+    crate::routes::receipt::file_or_404(file, "evidence")
+}
+
+/// What a respondent whose post failed the CSRF check does to save their answers.
+const RETYPE: &str = "open your link again and re-enter the last answers";
+
+/// Refuses a post whose CSRF field is not the link's token (`auth::csrf`); `what_to_do`
+/// ends the message.
+pub(super) fn check_csrf(
+    state: &AppState,
+    session: &LinkSession,
+    values: &HashMap<String, Vec<String>>,
+    what_to_do: &str,
+) -> Result<(), PageError> {
+    let presented = values
+        .get(csrf::FIELD)
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .unwrap_or("");
+    let expected = csrf::respondent_token(&state.secret_key, session.invitation.id);
+    if csrf::same(&expected, presented) {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Forbidden(format!(
+            "the form did not come from this site (CSRF check failed): {what_to_do}"
+        ))))
+    }
 }
 
 /// Reads a multipart form into text values and files, within size limits.

@@ -2,9 +2,9 @@
 //! (and the script's autosave), the review page with the declaration, submit, and the
 //! hand-over to a colleague.
 
-use super::{chosen_lang, gone, read_form, screen, session, LangQuery};
+use super::{chosen_lang, gone, read_form, screen, session, LangQuery, RETYPE};
 use crate::domain::answers::Mode;
-use crate::domain::i18n::ui;
+use crate::domain::i18n::{ui, Lang};
 use crate::domain::respondent_text::t;
 use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
@@ -43,19 +43,42 @@ fn csrf_ok(
     session: &LinkSession,
     values: &HashMap<String, Vec<String>>,
 ) -> Result<(), PageError> {
-    let presented = values
-        .get(crate::auth::csrf::FIELD)
-        .and_then(|v| v.first())
-        .map(String::as_str)
-        .unwrap_or("");
-    let expected = crate::auth::csrf::respondent_token(&state.secret_key, session.invitation.id);
-    if crate::auth::csrf::same(&expected, presented) {
-        Ok(())
-    } else {
-        Err(PageError(AppError::Forbidden(
-            "the form did not come from this site (CSRF check failed): open your link again and re-enter the last answers".into(),
-        )))
+    super::check_csrf(state, session, values, RETYPE)
+}
+
+/// The link's session for a page and the page's language: the one the query asks for
+/// (then remembered for the link), else the link's or the browser's.
+async fn page_session(
+    state: &AppState,
+    conn: &mut crate::services::Conn,
+    token: &str,
+    query: &LangQuery,
+    req: &HttpRequest,
+) -> Result<(LinkSession, Lang), PageError> {
+    let session = session(state, conn, token, req).await?;
+    let lang = chosen_lang(&session, query.lang.as_deref(), req);
+    if query.lang.is_some() {
+        responses::remember_language(conn, &session, lang).await?;
     }
+    Ok((session, lang))
+}
+
+/// The link's session and language for a form post whose CSRF field is the link's, or
+/// the page for a link that stopped working ([`post_session`]).
+async fn form_session(
+    state: &AppState,
+    token: &str,
+    query: &LangQuery,
+    req: &HttpRequest,
+    form: &HashMap<String, Vec<String>>,
+) -> Result<Result<(LinkSession, Lang), HttpResponse>, PageError> {
+    let session = match post_session(state, token, req, form).await? {
+        Ok(s) => s,
+        Err(page) => return Ok(Err(page)),
+    };
+    csrf_ok(state, &session, form)?;
+    let lang = chosen_lang(&session, query.lang.as_deref(), req);
+    Ok(Ok((session, lang)))
 }
 
 /// The page shown instead of the form once the campaign is closed.
@@ -100,12 +123,7 @@ pub(super) async fn show_start(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let session = session(&state, &mut conn, &token, &req).await?;
-    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
-    if query.lang.is_some() {
-        // An explicit choice of language is remembered for this link.
-        responses::remember_language(&mut conn, &session, lang).await?;
-    }
+    let (session, lang) = page_session(&state, &mut conn, &token, &query, &req).await?;
     let (response, answers) = responses::current(&mut conn, &session).await?;
     if response.status == ResponseStatus::Submitted {
         let submission = Submission {
@@ -155,12 +173,8 @@ pub(super) async fn show_section(
 ) -> Result<HttpResponse, PageError> {
     let (token, n) = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let session = session(&state, &mut conn, &token, &req).await?;
+    let (session, lang) = page_session(&state, &mut conn, &token, &query, &req).await?;
     let section = section_index(&session, &n)?;
-    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
-    if query.lang.is_some() {
-        responses::remember_language(&mut conn, &session, lang).await?;
-    }
     let (response, answers, meta) = responses::current_with_meta(&mut conn, &session).await?;
     if response.status == ResponseStatus::Submitted {
         return Ok(see_other(&format!("/r/{token}")));
@@ -225,9 +239,7 @@ pub(super) async fn post_section(
     let mut conn = state.pool.get().await?;
     let outcome = responses::save(
         &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        state.settings.evidence_quota_mb,
+        &state.ctx(),
         &session,
         &input,
         lang,
@@ -271,14 +283,7 @@ pub(super) async fn post_section(
         section,
         &answers,
         &meta,
-        FormState {
-            values: Some(&input.values),
-            errors: &errors,
-            extra_rows: add_row
-                .map(|group| HashMap::from([(group.to_string(), 1)]))
-                .unwrap_or_default(),
-            notice,
-        },
+        FormState::posted(&input.values, &errors, add_row, notice),
         &conflicts,
         None,
     );
@@ -294,11 +299,7 @@ pub(super) async fn show_review(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let session = session(&state, &mut conn, &token, &req).await?;
-    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
-    if query.lang.is_some() {
-        responses::remember_language(&mut conn, &session, lang).await?;
-    }
+    let (session, lang) = page_session(&state, &mut conn, &token, &query, &req).await?;
     let (response, answers) = responses::current(&mut conn, &session).await?;
     if response.status == ResponseStatus::Submitted {
         return Ok(see_other(&format!("/r/{token}")));
@@ -321,23 +322,12 @@ pub(super) async fn post_submit(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let form = values(form.into_inner());
-    let session = match post_session(&state, &token, &req, &form).await? {
+    let (session, lang) = match form_session(&state, &token, &query, &req, &form).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
-    csrf_ok(&state, &session, &form)?;
-    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let mut conn = state.pool.get().await?;
-    match respondent::submit_reviewed(
-        &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        &session,
-        &form,
-        lang,
-    )
-    .await?
-    {
+    match respondent::submit_reviewed(&mut conn, &state.ctx(), &session, &form, lang).await? {
         SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted { .. } => {
             Ok(see_other(&format!("/r/{token}")))
         }
@@ -360,12 +350,10 @@ pub(super) async fn post_handover(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let form = values(form.into_inner());
-    let session = match post_session(&state, &token, &req, &form).await? {
+    let (session, lang) = match form_session(&state, &token, &query, &req, &form).await? {
         Ok(s) => s,
         Err(page) => return Ok(page),
     };
-    csrf_ok(&state, &session, &form)?;
-    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let field = |k: &str| {
         form.get(k)
             .and_then(|v| v.first())
@@ -374,17 +362,8 @@ pub(super) async fn post_handover(
     };
     let (name, email) = (field(respondent::NAME), field(respondent::EMAIL));
     let mut conn = state.pool.get().await?;
-    let outcome = respondent::hand_over(
-        &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        &state.link_keys,
-        &session,
-        &name,
-        &email,
-        lang,
-    )
-    .await?;
+    let outcome =
+        respondent::hand_over(&mut conn, &state.ctx(), &session, &name, &email, lang).await?;
     let (status, state_) = match outcome {
         HandoverOutcome::Sent { email } => (
             StatusCode::OK,

@@ -13,7 +13,7 @@ use crate::services::{action_plans, clarifications, responses};
 use crate::views::remedy::{flag_plans_page, plan_page};
 use crate::views::staff::StaffNav;
 use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
@@ -67,7 +67,7 @@ async fn flag_plans(
     let mut conn = state.pool.get().await?;
     let ctx = action_plans::flag_context(&mut conn, id).await?;
     let (_, version) =
-        responses::find_response(&mut conn, &state.registry, ctx.flag.response_id).await?;
+        responses::find_response(&mut conn, &state.registry, ctx.flag.response_id.into()).await?;
     let asked = clarifications::of_flag(&mut conn, id).await?;
     Ok(render(&flag_plans_page(
         StaffNav::new(&user, "/staff/flags"),
@@ -98,7 +98,8 @@ async fn create(
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_))) => {
             let ctx = action_plans::flag_context(&mut conn, id).await?;
             let (_, version) =
-                responses::find_response(&mut conn, &state.registry, ctx.flag.response_id).await?;
+                responses::find_response(&mut conn, &state.registry, ctx.flag.response_id.into())
+                    .await?;
             let asked = clarifications::of_flag(&mut conn, id).await?;
             Ok(render_status(
                 status_of(&e),
@@ -246,16 +247,9 @@ async fn add_evidence(
         )),
         (None, Some(upload)) => {
             let mut conn = state.pool.get().await?;
-            action_plans::add_evidence(
-                &mut conn,
-                &state.audit_key,
-                user.id,
-                id,
-                upload,
-                state.settings.evidence_quota_mb,
-            )
-            .await
-            .map(|_| ())
+            action_plans::add_evidence(&mut conn, &state.ctx(), user.id, id, upload)
+                .await
+                .map(|_| ())
         }
     };
     after(&state, &user, id, outcome, "evidence").await
@@ -270,27 +264,8 @@ async fn evidence(
     let id = path_id(&id, "action plan")?;
     let file_id = path_id(&file_id, "file")?;
     let mut conn = state.pool.get().await?;
-    let (name, content_type, bytes) = action_plans::evidence_file(&mut conn, id, file_id)
-        .await?
-        .ok_or(PageError(AppError::NotFound("file")))?;
-    let safe: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
-        .collect();
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}\"",
-                if safe.is_empty() {
-                    "evidence".into()
-                } else {
-                    safe
-                }
-            ),
-        ))
-        .body(bytes))
+    let file = action_plans::evidence_file(&mut conn, id, file_id).await?;
+    crate::routes::receipt::file_or_404(file, "evidence")
 }
 
 #[post("/staff/action-plans/{id}/close")]

@@ -8,6 +8,7 @@ use super::{path_id, render, render_status, AppState, PageError};
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::campaign::Audience;
+use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::error::AppError;
 use crate::services::campaign_lifecycle as lifecycle;
 use crate::services::campaign_progress as progress;
@@ -40,7 +41,7 @@ struct PageQuery {
 async fn campaign_page(
     state: &AppState,
     user: &StaffUser,
-    id: Uuid,
+    id: CampaignId,
     query: PageQuery,
     notice: String,
     errors: Vec<(String, String)>,
@@ -156,7 +157,7 @@ async fn page(
 async fn after(
     state: &AppState,
     user: &StaffUser,
-    id: Uuid,
+    id: CampaignId,
     outcome: Result<String, AppError>,
 ) -> Result<HttpResponse, PageError> {
     match outcome {
@@ -183,17 +184,9 @@ async fn launch(
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::launch(
-        &mut conn,
-        &state.audit_key,
-        &state.registry,
-        &who.actor(),
-        &state.link_keys,
-        &state.jobs,
-        id,
-    )
-    .await
-    .map(|o| o.message);
+    let outcome = lifecycle::launch(&mut conn, &state.ctx(), &who.actor(), id)
+        .await
+        .map(|o| o.message);
     after(&state, &user, id, outcome).await
 }
 
@@ -213,17 +206,12 @@ async fn set_deadline(
     let id = path_id(&path, "campaign")?;
     let outcome = match form.deadline.trim().parse() {
         Err(_) => Err(AppError::field("deadline", "give a date (YYYY-MM-DD)")),
-        Ok(d) => {
+        Ok(deadline) => {
             let mut conn = state.pool.get().await?;
-            lifecycle::change_deadline(
-                &mut conn,
-                &state.audit_key,
-                &who.actor(),
-                id,
-                lifecycle::NewDeadline { deadline: d },
-            )
-            .await
-            .map(|c| format!("The deadline is now {}.", c.deadline))
+            let input = lifecycle::NewDeadline { deadline };
+            lifecycle::change_deadline(&mut conn, &state.ctx(), &who.actor(), id, input)
+                .await
+                .map(|c| format!("The deadline is now {}.", c.deadline))
         }
     };
     after(&state, &user, id, outcome).await
@@ -238,7 +226,7 @@ async fn close(
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::close(&mut conn, &state.audit_key, &who.actor(), id)
+    let outcome = lifecycle::close(&mut conn, &state.ctx(), &who.actor(), id)
         .await
         .map(|o| o.message);
     after(&state, &user, id, outcome).await
@@ -262,18 +250,9 @@ async fn add_organisation(
         Err(_) => Err(AppError::field("organisation_id", "pick an organisation")),
         Ok(org) => {
             let mut conn = state.pool.get().await?;
-            lifecycle::add_organisations(
-                &mut conn,
-                &state.audit_key,
-                &state.registry,
-                &who.actor(),
-                &state.link_keys,
-                &state.jobs,
-                id,
-                vec![org],
-            )
-            .await
-            .map(|o| o.message)
+            lifecycle::add_organisations(&mut conn, &state.ctx(), &who.actor(), id, vec![org])
+                .await
+                .map(|o| o.message)
         }
     };
     after(&state, &user, id, outcome).await
@@ -299,12 +278,8 @@ async fn resend(
     let mut conn = state.pool.get().await?;
     let outcome = campaigns::issue_invitation(
         &mut conn,
-        &state.audit_key,
-        &state.registry,
+        &state.ctx(),
         &who.actor(),
-        &state.link_keys,
-        &state.jobs,
-        &state.settings.public_base_url,
         id,
         campaigns::NewInvitation {
             organisation_id: org,
@@ -335,7 +310,7 @@ async fn revoke(
     let id = path_id(&path.0, "campaign")?;
     let contact = path_id(&path.1, "contact")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::revoke_contact(&mut conn, &state.audit_key, &who.actor(), id, contact)
+    let outcome = lifecycle::revoke_contact(&mut conn, &state.ctx(), &who.actor(), id, contact)
         .await
         .map(|n| match n {
             0 => "This contact has no active link: nothing changed.".to_string(),
@@ -359,13 +334,7 @@ async fn csv(
     };
     let mut conn = state.pool.get().await?;
     let (_, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"campaign-progress.csv\"",
-        ))
-        .body(progress::csv(&p)))
+    Ok(crate::routes::pages::progress_csv(&p))
 }
 
 #[get("/staff/campaigns/{id}/organisations/{org}")]
@@ -375,14 +344,14 @@ async fn timeline(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path.0, "campaign")?;
-    let org = path_id(&path.1, "organisation")?;
+    let org: OrganisationId = path_id(&path.1, "organisation")?;
     let mut conn = state.pool.get().await?;
     let (_, p) =
         progress::progress(&mut conn, &state.registry, id, &progress::Filter::default()).await?;
     let name = p
         .organisations
         .iter()
-        .find(|o| o.organisation_id == org)
+        .find(|o| o.organisation_id == org.uuid())
         .map(|o| o.name.clone())
         .ok_or(AppError::NotFound("organisation"))?;
     let events = progress::timeline(&mut conn, id, org)

@@ -206,14 +206,7 @@ async fn create(
         Ok(mut input) => {
             input.owner_user_id = Some(user.id);
             let mut conn = state.pool.get().await?;
-            campaigns::create_campaign(
-                &mut conn,
-                &state.audit_key,
-                &state.registry,
-                &who.actor(),
-                input,
-            )
-            .await
+            campaigns::create_campaign(&mut conn, &state.ctx(), &who.actor(), input).await
         }
         Err(e) => Err(e),
     };

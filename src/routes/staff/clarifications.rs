@@ -50,16 +50,7 @@ async fn ask(
         .filter_map(|(k, v)| Some((k.strip_prefix("question.")?.to_string(), v.clone())))
         .collect();
     let mut conn = state.pool.get().await?;
-    let outcome = clarifications::request(
-        &mut conn,
-        &state.audit_key,
-        &state.jobs,
-        &state.registry,
-        user.id,
-        id,
-        &asked,
-    )
-    .await;
+    let outcome = clarifications::request(&mut conn, &state.ctx(), user.id, id, &asked).await;
     let data = clarifications::of_response(&mut conn, &state.registry, id).await?;
     let nav = StaffNav::new(&user, "/staff/flags");
     let may = user.role.can(Permission::DecideFlags);

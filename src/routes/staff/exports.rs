@@ -225,7 +225,7 @@ async fn export_responses(
         .ok_or_else(|| AppError::field("campaign", "choose a campaign"))?;
     let export = {
         let mut conn = state.pool.get().await?;
-        Arc::new(exports::responses_export(&mut conn, &state.registry, campaign).await?)
+        Arc::new(exports::responses_export(&mut conn, &state.registry, campaign.into()).await?)
     };
     let header_row = files::responses_header(&export, p.lang);
     let version = format!(
@@ -245,7 +245,7 @@ async fn export_responses(
         let version = version.clone();
         Box::pin(async move {
             let mut conn = pool.get().await.map_err(|e| AppError::Internal(e.into()))?;
-            let page = exports::responses_page(&mut conn, export.campaign.id, after).await?;
+            let page = exports::responses_page(&mut conn, export.campaign.id.uuid(), after).await?;
             let key = page.last().map(|(r, _)| exports::page_key(r));
             let rows = page
                 .iter()

@@ -26,6 +26,6 @@ async fn retry_job(
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path, "job")?;
     let mut conn = state.pool.get().await?;
-    jobs::retry(&mut conn, &state.audit_key, &state.jobs, &who.actor(), id).await?;
+    jobs::retry(&mut conn, &state.ctx(), &who.actor(), id).await?;
     Ok(see_other("/staff/jobs"))
 }

@@ -120,15 +120,8 @@ async fn run_reassessment(
     let result = match parsed {
         (Ok(campaign), Ok(version)) => {
             let mut conn = state.pool.get().await?;
-            reassessments::run(
-                &mut conn,
-                &state.audit_key,
-                &state.registry,
-                &who.actor(),
-                campaign,
-                version,
-            )
-            .await
+            let campaign = campaign.into();
+            reassessments::run(&mut conn, &state.ctx(), &who.actor(), campaign, version).await
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     };

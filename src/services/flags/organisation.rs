@@ -6,6 +6,7 @@ use crate::db::evidence::EvidenceListed;
 use crate::db::models::{Campaign, Flag, FlagWork, Organisation, Response};
 use crate::db::{evidence, flags, organisations, responses};
 use crate::domain::answers::Answers;
+use crate::domain::ids::OrganisationId;
 use crate::error::AppError;
 use crate::services::Conn;
 use uuid::Uuid;
@@ -27,13 +28,13 @@ pub struct OrganisationHistory {
 
 pub async fn history(
     conn: &mut Conn,
-    organisation_id: Uuid,
+    organisation_id: OrganisationId,
 ) -> Result<OrganisationHistory, AppError> {
     let organisation = organisations::find_organisation(conn, organisation_id)
         .await?
         .ok_or(AppError::NotFound("organisation"))?;
     let rows = responses::of_organisation(conn, organisation_id).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id.uuid()).collect();
     let mut all_flags = flags::with_work_of_responses(conn, &ids).await?;
     let mut all_evidence = evidence::listed_of_responses(conn, &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -41,11 +42,11 @@ pub async fn history(
         let answers = responses::load_answers(conn, response.id).await?;
         let (mine, rest): (Vec<_>, Vec<_>) = all_flags
             .into_iter()
-            .partition(|(f, _)| f.response_id == response.id);
+            .partition(|(f, _)| f.response_id == response.id.uuid());
         all_flags = rest;
         let (files, rest): (Vec<_>, Vec<_>) = all_evidence
             .into_iter()
-            .partition(|e| e.response_id == response.id);
+            .partition(|e| e.response_id == response.id.uuid());
         all_evidence = rest;
         out.push(ResponseRecord {
             response,

@@ -12,11 +12,11 @@ use super::forms::{
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::{self, DbError};
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::error::AppError;
 use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 /// A unique-key violation on the reference is the user's mistake, said on the field.
 fn ref_conflict(e: DbError) -> AppError {
@@ -29,7 +29,8 @@ fn ref_conflict(e: DbError) -> AppError {
     }
 }
 
-fn email_conflict(e: DbError) -> AppError {
+/// A second contact with the same email in one organisation, as a field error.
+pub(super) fn email_conflict(e: DbError) -> AppError {
     match AppError::from(e) {
         AppError::Conflict(_) => AppError::field(
             "email",
@@ -44,9 +45,9 @@ pub async fn create(
     key: &AuditKey,
     actor: &Actor,
     input: &OrgInput,
-) -> Result<Uuid, AppError> {
+) -> Result<OrganisationId, AppError> {
     let values = check_org(conn, input).await?;
-    let id = Uuid::new_v4();
+    let id = OrganisationId::random();
     db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             db::organisations::insert_fields(tx, id, &values.changes())
@@ -73,7 +74,7 @@ pub async fn update(
     conn: &mut Conn,
     key: &AuditKey,
     actor: &Actor,
-    id: Uuid,
+    id: OrganisationId,
     input: &OrgInput,
 ) -> Result<bool, AppError> {
     let values: OrgValues = check_org(conn, input).await?;
@@ -111,7 +112,7 @@ pub async fn set_active(
     conn: &mut Conn,
     key: &AuditKey,
     actor: &Actor,
-    id: Uuid,
+    id: OrganisationId,
     active: bool,
 ) -> Result<(), AppError> {
     db::transaction::<_, AppError, _>(conn, key, |tx| {
@@ -140,11 +141,11 @@ pub async fn add_contact(
     conn: &mut Conn,
     key: &AuditKey,
     actor: &Actor,
-    organisation_id: Uuid,
+    organisation_id: OrganisationId,
     input: &ContactInput,
-) -> Result<Uuid, AppError> {
+) -> Result<ContactId, AppError> {
     let values = check_contact(input)?;
-    let id = Uuid::new_v4();
+    let id = ContactId::random();
     db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             db::organisations::lock_record(tx, organisation_id)
@@ -176,8 +177,8 @@ pub async fn update_contact(
     conn: &mut Conn,
     key: &AuditKey,
     actor: &Actor,
-    organisation_id: Uuid,
-    contact_id: Uuid,
+    organisation_id: OrganisationId,
+    contact_id: ContactId,
     input: &ContactInput,
 ) -> Result<bool, AppError> {
     let values = check_contact(input)?;
@@ -214,8 +215,8 @@ pub async fn set_contact_active(
     conn: &mut Conn,
     key: &AuditKey,
     actor: &Actor,
-    organisation_id: Uuid,
-    contact_id: Uuid,
+    organisation_id: OrganisationId,
+    contact_id: ContactId,
     active: bool,
 ) -> Result<(), AppError> {
     db::transaction::<_, AppError, _>(conn, key, |tx| {

@@ -16,9 +16,11 @@
 use super::Conn;
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::contacts::ContactChanges;
+use crate::db::models::{ContactRecord, OrgRecord};
 use crate::db::org_import_uploads::Upload;
 use crate::db::organisations::{OrgChanges, OrgFilter};
 use crate::db::{self, DbError};
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::domain::org_import::{
     self, ContactFields, ExistingContact, ExistingOrg, ExportOrg, ImportPlan, ImportPreview,
     OrgFields,
@@ -81,6 +83,35 @@ async fn staff_maps(
     Ok((by_email, by_id))
 }
 
+/// A stored organisation as the file has it: its id, reference and fields (the owner by
+/// email, from `emails`).
+fn stored_org(
+    o: OrgRecord,
+    emails: &HashMap<Uuid, String>,
+) -> (OrganisationId, Option<String>, OrgFields) {
+    let owner_email = o.owner_user_id.and_then(|id| emails.get(&id).cloned());
+    let fields = OrgFields {
+        kind: o.kind,
+        name: o.name,
+        country: o.country,
+        sector: o.sector,
+        business_unit: o.business_unit,
+        owner_email,
+    };
+    (o.id, o.external_ref, fields)
+}
+
+/// A stored contact as the file has it: its organisation, id and fields.
+fn stored_contact(c: ContactRecord) -> (OrganisationId, ContactId, ContactFields) {
+    let fields = ContactFields {
+        name: c.name,
+        email: c.email,
+        language: c.language,
+        job_title: c.job_title,
+    };
+    (c.organisation_id, c.id, fields)
+}
+
 /// Reads and checks the file, and plans it against the database as it is now.
 async fn read_and_plan(
     conn: &mut Conn,
@@ -92,36 +123,25 @@ async fn read_and_plan(
     preview.check_owners(|email| by_email.contains_key(email));
     let refs = preview.external_refs();
     let stored = db::organisations::records_by_refs(conn, &refs).await?;
-    let ids: Vec<Uuid> = stored.iter().map(|o| o.id).collect();
-    let mut contacts: HashMap<Uuid, Vec<ExistingContact>> = HashMap::new();
+    let ids: Vec<OrganisationId> = stored.iter().map(|o| o.id).collect();
+    let mut contacts: HashMap<OrganisationId, Vec<ExistingContact>> = HashMap::new();
     for c in db::contacts::records_of(conn, &ids).await? {
+        let (organisation_id, id, fields) = stored_contact(c);
         contacts
-            .entry(c.organisation_id)
+            .entry(organisation_id)
             .or_default()
-            .push(ExistingContact {
-                id: c.id,
-                fields: ContactFields {
-                    name: c.name,
-                    email: c.email,
-                    language: c.language,
-                    job_title: c.job_title,
-                },
-            });
+            .push(ExistingContact { id, fields });
     }
     let existing: Vec<ExistingOrg> = stored
         .into_iter()
-        .map(|o| ExistingOrg {
-            id: o.id,
-            external_ref: o.external_ref.unwrap_or_default(),
-            fields: OrgFields {
-                kind: o.kind,
-                name: o.name,
-                country: o.country,
-                sector: o.sector,
-                business_unit: o.business_unit,
-                owner_email: o.owner_user_id.and_then(|id| by_id.get(&id).cloned()),
-            },
-            contacts: contacts.remove(&o.id).unwrap_or_default(),
+        .map(|o| {
+            let (id, external_ref, fields) = stored_org(o, &by_id);
+            ExistingOrg {
+                id,
+                external_ref: external_ref.unwrap_or_default(),
+                fields,
+                contacts: contacts.remove(&id).unwrap_or_default(),
+            }
         })
         .collect();
     let plan = if preview.is_clean() {
@@ -240,24 +260,16 @@ pub async fn confirm(
                 ..Default::default()
             };
             for org in &plan.create {
-                let id = Uuid::new_v4();
+                let id = OrganisationId::random();
                 let f = &org.fields;
                 db::organisations::insert_fields(
                     tx,
                     id,
-                    &OrgChanges {
-                        kind: f.kind,
-                        name: &f.name,
-                        country: &f.country,
-                        sector: f.sector.as_deref(),
-                        business_unit: f.business_unit.as_deref(),
-                        owner_user_id: owner(&f.owner_email),
-                        external_ref: Some(&org.external_ref),
-                    },
+                    &org_changes(f, owner(&f.owner_email), &org.external_ref),
                 )
                 .await?;
                 for c in &org.contacts {
-                    db::contacts::insert(tx, Uuid::new_v4(), id, &contact_changes(&c.fields)).await?;
+                    db::contacts::insert(tx, ContactId::random(), id, &contact_changes(&c.fields)).await?;
                 }
                 outcome.created += 1;
                 outcome.contacts_added += org.contacts.len();
@@ -278,20 +290,12 @@ pub async fn confirm(
                     db::organisations::update_fields(
                         tx,
                         update.id,
-                        &OrgChanges {
-                            kind: f.kind,
-                            name: &f.name,
-                            country: &f.country,
-                            sector: f.sector.as_deref(),
-                            business_unit: f.business_unit.as_deref(),
-                            owner_user_id: owner(&f.owner_email),
-                            external_ref: Some(&update.row.external_ref),
-                        },
+                        &org_changes(f, owner(&f.owner_email), &update.row.external_ref),
                     )
                     .await?;
                 }
                 for c in &update.new_contacts {
-                    db::contacts::insert(tx, Uuid::new_v4(), update.id, &contact_changes(&c.fields))
+                    db::contacts::insert(tx, ContactId::random(), update.id, &contact_changes(&c.fields))
                         .await?;
                 }
                 for c in &update.changed_contacts {
@@ -341,6 +345,22 @@ pub async fn confirm(
     .await
 }
 
+fn org_changes<'a>(
+    f: &'a OrgFields,
+    owner_user_id: Option<Uuid>,
+    external_ref: &'a str,
+) -> OrgChanges<'a> {
+    OrgChanges {
+        kind: f.kind,
+        name: &f.name,
+        country: &f.country,
+        sector: f.sector.as_deref(),
+        business_unit: f.business_unit.as_deref(),
+        owner_user_id,
+        external_ref: Some(external_ref),
+    }
+}
+
 fn contact_changes(c: &ContactFields) -> ContactChanges<'_> {
     ContactChanges {
         name: &c.name,
@@ -355,37 +375,26 @@ fn contact_changes(c: &ContactFields) -> ContactChanges<'_> {
 pub async fn export(conn: &mut Conn, filter: &OrgFilter) -> Result<Vec<u8>, AppError> {
     let orgs = db::organisations::all_matching(conn, filter).await?;
     let (_, by_id) = staff_maps(conn).await?;
-    let ids: Vec<Uuid> = orgs.iter().map(|o| o.id).collect();
-    let mut contacts: HashMap<Uuid, Vec<ContactFields>> = HashMap::new();
+    let ids: Vec<OrganisationId> = orgs.iter().map(|o| o.id).collect();
+    let mut contacts: HashMap<OrganisationId, Vec<ContactFields>> = HashMap::new();
     for chunk in ids.chunks(10_000) {
         for c in db::contacts::records_of(conn, chunk).await? {
             if c.deactivated_at.is_some() {
                 continue;
             }
-            contacts
-                .entry(c.organisation_id)
-                .or_default()
-                .push(ContactFields {
-                    name: c.name,
-                    email: c.email,
-                    language: c.language,
-                    job_title: c.job_title,
-                });
+            let (organisation_id, _, fields) = stored_contact(c);
+            contacts.entry(organisation_id).or_default().push(fields);
         }
     }
     let rows: Vec<ExportOrg> = orgs
         .into_iter()
-        .map(|o| ExportOrg {
-            contacts: contacts.remove(&o.id).unwrap_or_default(),
-            external_ref: o.external_ref,
-            fields: OrgFields {
-                kind: o.kind,
-                name: o.name,
-                country: o.country,
-                sector: o.sector,
-                business_unit: o.business_unit,
-                owner_email: o.owner_user_id.and_then(|id| by_id.get(&id).cloned()),
-            },
+        .map(|o| {
+            let (id, external_ref, fields) = stored_org(o, &by_id);
+            ExportOrg {
+                contacts: contacts.remove(&id).unwrap_or_default(),
+                external_ref,
+                fields,
+            }
         })
         .collect();
     Ok(org_import::export_csv(&rows))

@@ -14,9 +14,10 @@ pub use forms::{ContactInput, ListQuery, OrgInput};
 
 use super::Conn;
 use crate::db;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 pub use crate::db::models::{Contact, Organisation};
 use crate::domain::i18n::Lang;
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::domain::states::OrganisationKind;
 use crate::domain::text;
 use crate::error::{from_validator, AppError};
@@ -24,7 +25,6 @@ use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 /// Input for a new organisation.
@@ -116,7 +116,7 @@ impl NewContact {
 
 pub async fn create_organisation(
     conn: &mut Conn,
-    key: &AuditKey,
+    ctx: &super::Ctx<'_>,
     actor: &Actor,
     mut input: NewOrganisation,
 ) -> Result<Organisation, AppError> {
@@ -124,7 +124,7 @@ pub async fn create_organisation(
     input.validate().map_err(from_validator)?;
     let now = Utc::now();
     let org = Organisation {
-        id: Uuid::new_v4(),
+        id: OrganisationId::random(),
         // Checked by `valid_kind` above.
         kind: OrganisationKind::parse(&input.kind).ok_or_else(|| {
             AppError::field("kind", "must be \"production_base\" or \"supplier\"")
@@ -136,7 +136,7 @@ pub async fn create_organisation(
         created_at: now,
         updated_at: now,
     };
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let org = db::organisations::insert_organisation(tx, &org).await?;
             audit::append(
@@ -157,9 +157,9 @@ pub async fn create_organisation(
 
 pub async fn add_contact(
     conn: &mut Conn,
-    key: &AuditKey,
+    ctx: &super::Ctx<'_>,
     actor: &Actor,
-    organisation_id: Uuid,
+    organisation_id: OrganisationId,
     mut input: NewContact,
 ) -> Result<Contact, AppError> {
     input.clean()?;
@@ -168,7 +168,7 @@ pub async fn add_contact(
         .await?
         .ok_or(AppError::NotFound("organisation"))?;
     let contact = Contact {
-        id: Uuid::new_v4(),
+        id: ContactId::random(),
         organisation_id,
         name: input.name,
         email: input.email,
@@ -181,17 +181,11 @@ pub async fn add_contact(
         job_title: input.job_title,
         created_at: Utc::now(),
     };
-    crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let contact = db::organisations::insert_contact(tx, &contact)
                 .await
-                .map_err(|e| match AppError::from(e) {
-                    AppError::Conflict(_) => AppError::field(
-                        "email",
-                        "this organisation already has a contact with this email",
-                    ),
-                    other => other,
-                })?;
+                .map_err(edit::email_conflict)?;
             audit::append(
                 tx,
                 actor,
@@ -211,7 +205,7 @@ pub async fn add_contact(
 /// An organisation with its contacts; `NotFound` when there is no such organisation.
 pub async fn find_with_contacts(
     conn: &mut Conn,
-    id: Uuid,
+    id: OrganisationId,
 ) -> Result<(Organisation, Vec<Contact>), AppError> {
     let org = db::organisations::find_organisation(conn, id)
         .await?

@@ -7,8 +7,8 @@ use crate::db;
 use crate::db::models::{ContactRecord, OrgRecord};
 use crate::db::organisations::{OrgCampaign, OrgFilter};
 use crate::db::users::StaffMember;
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::error::AppError;
-use uuid::Uuid;
 
 /// One page of the list.
 pub struct ListPage {
@@ -25,7 +25,7 @@ pub struct ListPage {
 pub async fn list(conn: &mut Conn, filter: &OrgFilter, page: i64) -> Result<ListPage, AppError> {
     let (rows, total) =
         db::organisations::list_page(conn, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<OrganisationId> = rows.iter().map(|r| r.id).collect();
     let counts = db::contacts::active_counts(conn, &ids).await?;
     let (sectors, business_units) = db::organisations::filter_values(conn).await?;
     Ok(ListPage {
@@ -53,7 +53,7 @@ pub struct OrgPage {
     pub staff: Vec<StaffMember>,
 }
 
-pub async fn page(conn: &mut Conn, id: Uuid) -> Result<OrgPage, AppError> {
+pub async fn page(conn: &mut Conn, id: OrganisationId) -> Result<OrgPage, AppError> {
     let org = db::organisations::find_record(conn, id)
         .await?
         .ok_or(AppError::NotFound("organisation"))?;
@@ -68,8 +68,8 @@ pub async fn page(conn: &mut Conn, id: Uuid) -> Result<OrgPage, AppError> {
 /// A contact with its organisation; `NotFound` unless the contact is the organisation's.
 pub async fn contact(
     conn: &mut Conn,
-    organisation_id: Uuid,
-    contact_id: Uuid,
+    organisation_id: OrganisationId,
+    contact_id: ContactId,
 ) -> Result<(OrgRecord, ContactRecord), AppError> {
     let org = db::organisations::find_record(conn, organisation_id)
         .await?

@@ -4,6 +4,7 @@
 use super::{field_errors, org_href};
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
+use crate::domain::ids::{ContactId, OrganisationId};
 use crate::error::{AppError, PageError};
 use crate::routes::pages::{render, render_status, see_other};
 use crate::services::organisations::{edit, pages, ContactInput, OrgInput};
@@ -16,7 +17,6 @@ use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
-use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(show_handler)
@@ -30,11 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(reactivate_contact_handler);
 }
 
-fn org_id(raw: &str) -> Result<Uuid, AppError> {
+fn org_id(raw: &str) -> Result<OrganisationId, AppError> {
     crate::routes::path_id(raw, "organisation")
 }
 
-fn contact_id(raw: &str) -> Result<Uuid, AppError> {
+fn contact_id(raw: &str) -> Result<ContactId, AppError> {
     crate::routes::path_id(raw, "contact")
 }
 
@@ -61,7 +61,7 @@ fn notice(saved: Option<&str>) -> String {
 async fn org_page(
     state: &AppState,
     user: &StaffUser,
-    id: Uuid,
+    id: OrganisationId,
     edit: Option<FormState>,
     contact: FormState,
     notice: String,
@@ -195,8 +195,8 @@ async fn add_contact_handler(
 async fn contact_page(
     state: &AppState,
     user: &StaffUser,
-    id: Uuid,
-    cid: Uuid,
+    id: OrganisationId,
+    cid: ContactId,
     form: Option<FormState>,
 ) -> Result<ContactPage, PageError> {
     let mut conn = state.pool.get().await?;

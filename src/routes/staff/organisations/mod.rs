@@ -7,6 +7,7 @@ mod import;
 
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
+use crate::domain::ids::OrganisationId;
 use crate::error::{AppError, PageError};
 use crate::routes::pages::{render, render_status, see_other};
 use crate::services::organisations::{edit, import as csv, pages, ListQuery, OrgInput};
@@ -17,7 +18,6 @@ use crate::views::organisations::{
 use crate::views::staff::StaffNav;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpResponse};
-use uuid::Uuid;
 
 /// The example file, served as a download.
 const EXAMPLE_CSV: &[u8] = include_bytes!("../../../../static/organisations-example.csv");
@@ -43,7 +43,7 @@ fn field_errors(e: AppError) -> Result<Vec<(String, String)>, PageError> {
     }
 }
 
-fn org_href(id: Uuid) -> String {
+fn org_href(id: OrganisationId) -> String {
     format!("/staff/organisations/{id}")
 }
 

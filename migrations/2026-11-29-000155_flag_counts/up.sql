@@ -5,12 +5,19 @@
 -- themselves). Facets as in the queue's counts: campaign, indicator, band, country,
 -- kind, status, assignee ('' = nobody), cell ('severity:likelihood'), total (''), and
 -- campaign_band ('campaign id:band', the dashboard's trend).
+--
+-- Each count is spread over up to 16 rows (`slot`, from the writing backend's process
+-- id): a transaction that adds flags updates its own slot's rows, so concurrent
+-- submissions do not queue behind one "total" row until each other's commit (measured:
+-- with one row per count, the flags INSERT of a submission waited 204 ms on average
+-- with 50 respondents at once). Readers add the slots up (`sum(n)`).
 CREATE TABLE flag_counts (
-    facet  text   NOT NULL,
-    value  text   NOT NULL,
-    status text   NOT NULL,
-    n      bigint NOT NULL,
-    PRIMARY KEY (facet, value, status)
+    facet  text     NOT NULL,
+    value  text     NOT NULL,
+    status text     NOT NULL,
+    slot   smallint NOT NULL,
+    n      bigint   NOT NULL,
+    PRIMARY KEY (facet, value, status, slot)
 );
 
 -- The statement that adds the facet rows of `source` (flags with a `d` column: 1
@@ -19,8 +26,8 @@ CREATE TABLE flag_counts (
 -- table is visible only in its trigger's function, which runs the statement.)
 CREATE FUNCTION flag_counts_sql(source text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT format($q$
-        INSERT INTO flag_counts AS fc (facet, value, status, n)
-        SELECT v.facet, v.value, x.status, sum(x.d)
+        INSERT INTO flag_counts AS fc (facet, value, status, slot, n)
+        SELECT v.facet, v.value, x.status, (pg_backend_pid() %% 16)::smallint, sum(x.d)
           FROM (%s) AS x
          CROSS JOIN LATERAL (VALUES
                ('campaign', x.campaign_id::text), ('indicator', x.indicator),
@@ -31,7 +38,7 @@ CREATE FUNCTION flag_counts_sql(source text) RETURNS text LANGUAGE sql IMMUTABLE
          GROUP BY v.facet, v.value, x.status
         HAVING sum(x.d) <> 0
          ORDER BY v.facet, v.value, x.status
-        ON CONFLICT (facet, value, status) DO UPDATE SET n = fc.n + EXCLUDED.n
+        ON CONFLICT (facet, value, status, slot) DO UPDATE SET n = fc.n + EXCLUDED.n
     $q$, source)
 $$;
 
@@ -72,8 +79,8 @@ DECLARE
                   'WHERE (n.country, n.kind) IS DISTINCT FROM (p.country, p.kind)';
 BEGIN
     EXECUTE format($q$
-        INSERT INTO flag_counts AS fc (facet, value, status, n)
-        SELECT v.facet, v.value, x.status, sum(x.d)
+        INSERT INTO flag_counts AS fc (facet, value, status, slot, n)
+        SELECT v.facet, v.value, x.status, (pg_backend_pid() %% 16)::smallint, sum(x.d)
           FROM (SELECT f.status, n.country AS new_country, n.kind AS new_kind,
                        p.country AS old_country, p.kind AS old_kind %s) AS y
          CROSS JOIN LATERAL (VALUES
@@ -83,7 +90,7 @@ BEGIN
          GROUP BY v.facet, v.value, x.status
         HAVING sum(x.d) <> 0
          ORDER BY v.facet, v.value, x.status
-        ON CONFLICT (facet, value, status) DO UPDATE SET n = fc.n + EXCLUDED.n
+        ON CONFLICT (facet, value, status, slot) DO UPDATE SET n = fc.n + EXCLUDED.n
     $q$, moved);
     RETURN NULL;
 END $$;

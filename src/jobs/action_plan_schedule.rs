@@ -21,10 +21,7 @@ use scoped_futures::ScopedFutureExt;
 pub const EVERY_SECONDS: f64 = 300.0;
 
 pub(super) async fn run(worker: &Worker, _job: &Claimed) -> Result<(), Failure> {
-    pass(worker)
-        .await
-        .map(|_| ())
-        .map_err(|e| Failure::Retry(e.to_string()))
+    super::pass_job(pass(worker)).await
 }
 
 /// Queues a pass unless one is waiting or ran in the last [`EVERY_SECONDS`].

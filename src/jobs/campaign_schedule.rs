@@ -29,10 +29,7 @@ pub struct PassStats {
 }
 
 pub(super) async fn run(worker: &Worker, _job: &Claimed) -> Result<(), Failure> {
-    pass(worker)
-        .await
-        .map(|_| ())
-        .map_err(|e| Failure::Retry(e.to_string()))
+    super::pass_job(pass(worker)).await
 }
 
 /// Queues a scheduler pass unless one is waiting or ran in the last [`EVERY_SECONDS`].

@@ -20,6 +20,9 @@
 //!   fenced by the attempt number: a worker whose lease was taken over records nothing.
 
 pub mod action_plan_schedule;
+mod batch;
+use batch::clip;
+pub use batch::run_due;
 pub mod campaign_mail;
 pub mod campaign_schedule;
 pub mod clock;
@@ -27,16 +30,13 @@ mod password_reset;
 pub mod send_email;
 
 use crate::db::audit::AuditKey;
-use crate::db::campaign_mail::MailContext;
 use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
 use crate::db::DbError;
 use crate::db::Pool;
 use crate::email::Mailer;
 use chrono::{DateTime, Duration, Utc};
-use futures_util::StreamExt;
 use rand::Rng;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -282,6 +282,15 @@ impl Worker {
     }
 }
 
+/// A scheduler pass run as a job: an error is retried later.
+async fn pass_job<T>(
+    pass: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> Result<(), Failure> {
+    pass.await
+        .map(|_| ())
+        .map_err(|e| Failure::Retry(e.to_string()))
+}
+
 /// Base delay before the attempt after `attempt` (1-based): 30 s, 1 min, 2 min …
 /// capped at one hour.
 pub fn retry_delay(attempt: i32) -> Duration {
@@ -295,261 +304,6 @@ pub fn retry_delay_with_jitter(attempt: i32) -> std::time::Duration {
     let base = retry_delay(attempt).num_milliseconds() as f64 / 1000.0;
     let jitter = rand::rng().random_range(0.0..0.25);
     std::time::Duration::from_secs_f64(base * (1.0 + jitter))
-}
-
-/// Runs every due job (in batches) until none is left; returns what happened. Tests
-/// call it directly; [`run`] calls it in a loop.
-///
-/// Per claimed batch the database sees a fixed number of statements, whatever the
-/// batch's size: the claim, the messages' contexts (`send_email`), and one recording
-/// transaction per group of finished jobs. Jobs run side by side (`concurrency`) while
-/// the outcomes of those already finished are recorded, so a send never waits for the
-/// database, and an outcome is recorded as soon as the recorder is free (not at the end
-/// of the batch).
-pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
-    let mut stats = RunStats::default();
-    {
-        let mut conn = worker.pool.get().await?;
-        // Handled reset requests (an address each) are kept a day, then forgotten.
-        let handled = [
-            Kind::PasswordReset.as_str(),
-            Kind::CampaignSchedule.as_str(),
-            Kind::ActionPlanSchedule.as_str(),
-        ];
-        q::forget_done(&mut conn, &handled, 86_400.0).await?;
-        for (id, kind) in q::bury_lost(&mut conn).await? {
-            tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
-            if Kind::parse(&kind) == Some(Kind::SendEmail) {
-                send_email::record_lost(&mut conn, id).await?;
-            }
-            stats.dead += 1;
-        }
-    }
-    loop {
-        let (claimed, contexts) = claim_batch(worker, &mut stats).await?;
-        if claimed.is_empty() {
-            return Ok(stats);
-        }
-        run_batch(worker, claimed, contexts, &mut stats).await?;
-    }
-}
-
-/// The messages of a batch's `send_email` jobs by job id, or why they could not be read
-/// (then each of those jobs is retried later).
-type Contexts = Result<HashMap<Uuid, MailContext>, String>;
-
-/// Claims the next batch and reads what its jobs need. A job of an unknown kind is dead
-/// at once. An empty batch: nothing is due.
-async fn claim_batch(
-    worker: &Worker,
-    stats: &mut RunStats,
-) -> anyhow::Result<(Vec<Claimed>, Contexts)> {
-    let mut conn = worker.pool.get().await?;
-    let rows = q::claim(&mut conn, worker.batch, worker.lease.as_secs_f64()).await?;
-    let mut claimed = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Some(kind) = Kind::parse(&row.kind) else {
-            q::mark_dead(&mut conn, row.id, row.attempts, "unknown job kind").await?;
-            stats.dead += 1;
-            continue;
-        };
-        claimed.push(Claimed {
-            id: row.id,
-            kind,
-            payload: row.payload,
-            attempt: row.attempts,
-            max_attempts: row.max_attempts,
-        });
-    }
-    let emails: Vec<Uuid> = claimed
-        .iter()
-        .filter(|j| j.kind == Kind::SendEmail)
-        .map(|j| j.id)
-        .collect();
-    let contexts = if emails.is_empty() {
-        Ok(HashMap::new())
-    } else {
-        crate::db::campaign_mail::contexts_of_jobs(&mut conn, &emails)
-            .await
-            .map_err(|e| format!("database: {e}"))
-    };
-    Ok((claimed, contexts))
-}
-
-/// Runs a claimed batch (`concurrency` jobs at once) and records the outcomes as they
-/// come, in groups (each group one transaction). The lease covers the whole batch.
-async fn run_batch(
-    worker: &Worker,
-    claimed: Vec<Claimed>,
-    mut contexts: Contexts,
-    stats: &mut RunStats,
-) -> anyhow::Result<()> {
-    let (finished, mut outcomes) = tokio::sync::mpsc::unbounded_channel();
-    let running = async move {
-        let mut runs = futures_util::stream::iter(claimed)
-            .map(|job| {
-                let ctx = match &mut contexts {
-                    Ok(found) => Ok(found.remove(&job.id)),
-                    Err(e) => Err(e.clone()),
-                };
-                run_one(worker, job, ctx)
-            })
-            .buffer_unordered(worker.concurrency.max(1));
-        while let Some(outcome) = runs.next().await {
-            // The receiver lives until every sender is gone: this cannot fail.
-            let _ = finished.send(outcome);
-        }
-    };
-    // A group is at least `concurrency` outcomes (or what is left of the batch): one
-    // commit per group, so the commits stay few whatever the order sends finish in.
-    let group_size = worker.concurrency.max(1);
-    let recording = async {
-        let mut group = Vec::new();
-        loop {
-            while group.len() < group_size {
-                if outcomes.recv_many(&mut group, 1024).await == 0 {
-                    break;
-                }
-            }
-            if group.is_empty() {
-                break;
-            }
-            for recorded in record(worker, std::mem::take(&mut group)).await? {
-                match recorded {
-                    Recorded::Done => stats.done += 1,
-                    Recorded::Retry => stats.retried += 1,
-                    Recorded::Dead => stats.dead += 1,
-                    Recorded::Lost => {}
-                }
-            }
-        }
-        Ok::<_, anyhow::Error>(())
-    };
-    let ((), recorded) = tokio::join!(running, recording);
-    recorded
-}
-
-/// Runs one claimed job; `ctx` is its message (`send_email` only).
-async fn run_one(
-    worker: &Worker,
-    job: Claimed,
-    ctx: Result<Option<MailContext>, String>,
-) -> (Claimed, Result<(), Failure>) {
-    let outcome = match job.kind {
-        Kind::SendEmail => send_email::run(worker, &job, ctx).await,
-        Kind::PasswordReset => password_reset::run(worker, &job).await,
-        Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
-        Kind::ActionPlanSchedule => action_plan_schedule::run(worker, &job).await,
-    };
-    (job, outcome)
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Recorded {
-    Done,
-    Retry,
-    Dead,
-    /// The lease ran out and another worker has the job now.
-    Lost,
-}
-
-/// Stores the outcomes of a group of attempts, with each kind's own bookkeeping, in one
-/// transaction: the successes in two statements whatever their number, each failure on
-/// its own (failures are rare, and each has its own error and schedule).
-async fn record(
-    worker: &Worker,
-    finished: Vec<(Claimed, Result<(), Failure>)>,
-) -> anyhow::Result<Vec<Recorded>> {
-    use scoped_futures::ScopedFutureExt;
-    let mut conn = worker.pool.get().await?;
-    let finished = &finished;
-    let recorded = crate::db::plain_transaction::<_, DbError, _>(&mut conn, |conn| {
-        async move {
-            let held: Vec<(Uuid, i32)> = finished
-                .iter()
-                .filter(|(_, outcome)| outcome.is_ok())
-                .map(|(job, _)| (job.id, job.attempt))
-                .collect();
-            let done: HashSet<Uuid> = q::mark_done_many(conn, &held).await?.into_iter().collect();
-            let sent: Vec<Uuid> = finished
-                .iter()
-                .filter(|(job, _)| job.kind == Kind::SendEmail && done.contains(&job.id))
-                .map(|(job, _)| job.id)
-                .collect();
-            send_email::record_sent(conn, &sent).await?;
-            let mut recorded = Vec::with_capacity(finished.len());
-            for (job, outcome) in finished {
-                recorded.push(match outcome {
-                    Ok(()) if done.contains(&job.id) => Recorded::Done,
-                    Ok(()) => Recorded::Lost,
-                    Err(failure) => record_failure(conn, job, failure).await?,
-                });
-            }
-            Ok(recorded)
-        }
-        .scope_boxed()
-    })
-    .await?;
-    for ((job, outcome), recorded) in finished.iter().zip(&recorded) {
-        match (recorded, outcome) {
-            (Recorded::Done, _) => {
-                tracing::info!(id = %job.id, kind = job.kind.as_str(), "job done")
-            }
-            (Recorded::Retry, Err(f)) => {
-                tracing::warn!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, error = ?f, "job failed; will retry")
-            }
-            (Recorded::Dead, Err(f)) => {
-                tracing::error!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, error = ?f, "job dead")
-            }
-            (Recorded::Lost, _) => {
-                tracing::warn!(id = %job.id, kind = job.kind.as_str(), attempt = job.attempt, "job outcome not recorded: its lease expired and another worker took it over")
-            }
-            _ => {}
-        }
-    }
-    Ok(recorded)
-}
-
-/// Records one failed attempt: pending again after a backoff, or dead.
-async fn record_failure(
-    conn: &mut AsyncPgConnection,
-    job: &Claimed,
-    failure: &Failure,
-) -> Result<Recorded, DbError> {
-    let (recorded, kept) = match failure {
-        Failure::Retry(e) if job.attempt < job.max_attempts => {
-            let delay = retry_delay_with_jitter(job.attempt).as_secs_f64();
-            (
-                Recorded::Retry,
-                q::mark_retry(conn, job.id, job.attempt, delay, &clip(e)).await?,
-            )
-        }
-        Failure::Retry(e) => (
-            Recorded::Dead,
-            q::mark_dead(
-                conn,
-                job.id,
-                job.attempt,
-                &clip(&format!("gave up after {} attempts: {e}", job.attempt)),
-            )
-            .await?,
-        ),
-        Failure::Permanent(e) => (
-            Recorded::Dead,
-            q::mark_dead(conn, job.id, job.attempt, &clip(e)).await?,
-        ),
-    };
-    if !kept {
-        return Ok(Recorded::Lost);
-    }
-    if job.kind == Kind::SendEmail {
-        send_email::record_error(conn, job.id, failure, matches!(recorded, Recorded::Dead)).await?;
-    }
-    Ok(recorded)
-}
-
-fn clip(e: &str) -> String {
-    e.chars().take(2000).collect()
 }
 
 /// Runs forever: due jobs when woken, and at least every `interval` (the first pass,

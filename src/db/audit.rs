@@ -167,16 +167,17 @@ pub async fn append(
 ) -> QueryResult<()> {
     let key = tx.audit_key().clone();
     let conn = tx.conn();
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(AUDIT_LOCK_KEY)
-        .execute(conn)
-        .await?;
-    let head: Option<Head> = audit_head::table
-        .select((audit_head::seq, audit_head::hash, audit_head::mac))
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
+    // The head row's lock (held until commit) puts appends in one line; only when the
+    // row is missing does the advisory lock do it (then the head is read again: it may
+    // have been written meanwhile). One round trip while the row is there.
+    let mut head = locked_head(conn).await?;
+    if head.is_none() {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(AUDIT_LOCK_KEY)
+            .execute(conn)
+            .await?;
+        head = locked_head(conn).await?;
+    }
     let (head_seq, prev, head_ok) = match head {
         Some((seq, hash, None)) => {
             if seq > 0 {
@@ -254,6 +255,16 @@ pub async fn append(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The anchored head, locked until the end of the transaction.
+async fn locked_head(conn: &mut AsyncPgConnection) -> QueryResult<Option<Head>> {
+    audit_head::table
+        .select((audit_head::seq, audit_head::hash, audit_head::mac))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Entries about one subject, oldest first.

@@ -417,6 +417,10 @@ pub(crate) async fn finish_submit(
         (&declaration.name, &declaration.title),
     )
     .await?;
+    // The receipt email (with the PDF, made when it is sent) to the contact who
+    // submitted; the caller wakes the worker after the commit. Queued before the audit
+    // entry, the last statement: appends wait for each other until commit.
+    crate::jobs::campaign_mail::queue_receipt(tx, jobs, session.invitation.id.uuid()).await?;
     let worst = overall_band(raised.iter().map(|f| &f.band));
     audit::append(
         tx,
@@ -435,9 +439,6 @@ pub(crate) async fn finish_submit(
         }),
     )
     .await?;
-    // The receipt email (with the PDF, made when it is sent) to the contact who
-    // submitted; the caller wakes the worker after the commit.
-    crate::jobs::campaign_mail::queue_receipt(tx, jobs, session.invitation.id.uuid()).await?;
     Ok(SaveOutcome::Submitted {
         response,
         flags: rows.len(),

@@ -264,6 +264,16 @@ async fn the_campaign_pages_in_chromium() {
         .click()
         .await
         .unwrap();
+    // Signing in hashes the password: wait for it to land before going on (a `goto`
+    // while the sign-in is in flight would cancel it).
+    let waiting = std::time::Instant::now();
+    while c.current_url().await.unwrap().path() == "/login" {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(30),
+            "still on the sign-in page"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     c.goto(&app.url("/staff/campaigns/new")).await.unwrap();
     c.find(Locator::Css("input[name=name]"))
         .await

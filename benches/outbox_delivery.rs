@@ -12,27 +12,18 @@
 //! task here: it speaks just enough SMTP and discards every message. Only 127.0.0.1 is
 //! ever a target.
 
-use hrdd_survey::config::Settings;
-use hrdd_survey::db::admin;
-use hrdd_survey::db::audit::Actor;
+mod common;
+
+use common::env_num;
 use hrdd_survey::domain::i18n::Lang;
 use hrdd_survey::email::campaign::{CampaignEmail, Purpose};
 use hrdd_survey::email::{build_message_full, Mailer, Transport};
 use hrdd_survey::jobs::{campaign_mail, run_due, Jobs, Worker};
-use hrdd_survey::services::{campaigns, organisations};
-use hrdd_survey::startup::Application;
 use lettre::AsyncTransport;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// An SMTP sink: accepts everything, keeps nothing, counts messages. `TCP_NODELAY` on
 /// its answers and `TCP_QUICKACK` after each read, so it never stalls a client.
@@ -107,16 +98,11 @@ async fn main() -> anyhow::Result<()> {
     let messages = env_num("BENCH_MESSAGES", 3000) as usize;
     let workers = env_num("BENCH_WORKERS", 4).max(1) as usize;
     let concurrency = env_num("BENCH_CONCURRENCY", 8).max(1) as usize;
-    let admin_url = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.is_empty() => admin::with_database(&url, "postgres"),
-        _ => "postgres://postgres@127.0.0.1:5432/postgres".to_string(),
-    };
-    let db = format!("hrdd_bench_outbox_{}", std::process::id());
-    admin::create_database(&admin_url, &db, None).await?;
-    let url = admin::with_database(&admin_url, &db);
-    let result = run(&url, messages, workers, concurrency).await;
-    admin::drop_database(&admin_url, &db).await?;
-    println!("{}", result?);
+    let report = common::with_scratch_database(&common::admin_url(), "outbox", |url| async move {
+        run(&url, messages, workers, concurrency).await
+    })
+    .await?;
+    println!("{report}");
     Ok(())
 }
 
@@ -126,97 +112,18 @@ async fn run(
     workers: usize,
     concurrency: usize,
 ) -> anyhow::Result<String> {
-    hrdd_survey::db::run_migrations(url).await?;
     let data_dir = tempfile::tempdir()?;
-    let vars = [
-        ("HRDD_LISTEN", "127.0.0.1:0".to_string()),
-        (
-            "HRDD_TEMPLATES_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/survey_templates").to_string(),
-        ),
-        (
-            "HRDD_SECRET_KEY",
-            "benchmark-secret-key-of-at-least-32-chars".to_string(),
-        ),
-        ("HRDD_DATA_DIR", data_dir.path().display().to_string()),
-        // The application's own worker stays idle: the benchmark runs its workers.
-        ("HRDD_JOB_POLL_SECONDS", "3600".to_string()),
-    ];
-    let settings = Settings::from_sources(None, |k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-    })?;
-    let app = Application::build(settings, url).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state.clone();
-    tokio::spawn(app.run_until_stopped());
+    // The application's own worker stays idle: the benchmark runs its workers.
+    let (state, base) =
+        common::start_app(url, data_dir.path(), &[("HRDD_JOB_POLL_SECONDS", "3600")]).await?;
 
     // 20 contacts with links; `messages` clarification requests spread over them.
+    let invitations: Vec<uuid::Uuid> = common::seed_links(&state, &base, 20)
+        .await?
+        .into_iter()
+        .map(|issued| issued.invitation_id.uuid())
+        .collect();
     let mut conn = state.pool.get().await?;
-    let ctx = hrdd_survey::services::Ctx {
-        public_base_url: &base,
-        ..state.ctx()
-    };
-    let campaign = campaigns::create_campaign(
-        &mut conn,
-        &ctx,
-        &Actor::System,
-        campaigns::NewCampaign {
-            name: "Benchmark".into(),
-            template_id: "forced-labour".into(),
-            template_version: None,
-            deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(30),
-            ..Default::default()
-        },
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut invitations = Vec::new();
-    for n in 0..20 {
-        let org = organisations::create_organisation(
-            &mut conn,
-            &ctx,
-            &Actor::System,
-            organisations::NewOrganisation {
-                kind: "supplier".into(),
-                name: format!("Bench supplier {n}"),
-                country: "VN".into(),
-                sector: None,
-                external_ref: None,
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let contact = organisations::add_contact(
-            &mut conn,
-            &ctx,
-            &Actor::System,
-            org.id,
-            organisations::NewContact {
-                name: "Bench".into(),
-                email: format!("bench{n}@example.com"),
-                language: None,
-                job_title: None,
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let issued = campaigns::issue_invitation(
-            &mut conn,
-            &ctx,
-            &Actor::System,
-            campaign.id,
-            campaigns::NewInvitation {
-                organisation_id: org.id,
-                contact_id: contact.id,
-                language: None,
-                valid_days: None,
-                send_email: Some(false),
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        invitations.push(issued.invitation_id.uuid());
-    }
     let jobs = Jobs::new();
     for n in 0..messages {
         campaign_mail::queue_clarification(

@@ -248,18 +248,6 @@ pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Job>> {
 
 // ---- email_outbox ---------------------------------------------------------------------
 
-/// A queued message as the email job reads it.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = email_outbox)]
-pub struct OutboxEmail {
-    pub id: Uuid,
-    pub to_address: String,
-    pub subject: String,
-    pub text_body: String,
-    pub html_body: Option<String>,
-    pub status: String,
-}
-
 pub async fn insert_email(conn: &mut Conn, email: &NewEmail<'_>) -> QueryResult<()> {
     diesel::insert_into(email_outbox::table)
         .values(email)
@@ -281,15 +269,6 @@ pub struct NewEmail<'a> {
     pub html_body: Option<&'a str>,
     pub purpose: Option<&'a str>,
     pub campaign_id: Option<Uuid>,
-}
-
-pub async fn email_of_job(conn: &mut Conn, job_id: Uuid) -> QueryResult<Option<OutboxEmail>> {
-    email_outbox::table
-        .filter(email_outbox::job_id.eq(job_id))
-        .select(OutboxEmail::as_select())
-        .first(conn)
-        .await
-        .optional()
 }
 
 /// The messages were accepted (one statement for many). Their bodies are cleared: they

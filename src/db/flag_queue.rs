@@ -2,12 +2,14 @@
 //! (never by offset), with counts per filter value and per heat-map cell computed over
 //! the same filter, so the heat map's cells and the queue always agree.
 //!
-//! Counts over the state filter alone come from `flag_counts` (kept by triggers).
+//! Counts over the state filter alone come from `flag_counts` (kept by triggers); any
+//! other filter counts the matching flags in the compact facet indexes (index-only).
 //!
 //! The SQL is built from the active filters only (each value a bind parameter), so the
 //! planner sees a plain query and uses `flags_queue_idx` / `flags_open_queue_idx`
-//! (`queue_rank, created_at, id`) for the page. Organisation and campaign come from the
-//! columns copied onto each flag (migration 000120).
+//! (`queue_rank, created_at, id`) for the page. Nothing joins `organisations` to filter
+//! or count: campaign and organisation (migration …000120), country and kind (migration
+//! …000160) are copied onto each flag.
 
 use super::{Conn, QueryResult};
 use crate::domain::flag::FlagStatus;
@@ -148,10 +150,10 @@ fn conditions(filter: &QueueFilter, after: Option<&After>) -> (String, Vec<Bind>
         add("f.band = ?", Bind::Text(b.as_str().into()), &mut parts);
     }
     if let Some(c) = &filter.country {
-        add("o.country = ?", Bind::Text(c.clone()), &mut parts);
+        add("f.country = ?", Bind::Text(c.clone()), &mut parts);
     }
     if let Some(k) = filter.kind {
-        add("o.kind = ?", Bind::Text(k.as_str().into()), &mut parts);
+        add("f.kind = ?", Bind::Text(k.as_str().into()), &mut parts);
     }
     match filter.status {
         StatusFilter::All => {}
@@ -212,20 +214,25 @@ fn bound(
     q
 }
 
-/// The SQL of a queue page and its number of parameters.
+/// The SQL of a queue page and its number of parameters. The page's flags are chosen
+/// first from the flag's own columns alone (with the open queue's covering index, an
+/// index-only walk that tests every filter on the index entry), then joined for the
+/// page's rows only; the outer query keeps the walk's order (no sort).
 fn page_sql(filter: &QueueFilter, after: Option<&After>, limit: i64) -> (String, usize) {
     let (cond, binds) = conditions(filter, after);
     (
         format!(
             "SELECT f.id, f.band, f.critical, f.score, f.severity, f.likelihood, f.indicator, \
              f.question_id, f.rule_index, f.status, f.version, f.created_at, f.queue_rank, \
-             u.name AS assignee, f.organisation_id, o.name AS organisation, o.country, o.kind, \
+             u.name AS assignee, f.organisation_id, o.name AS organisation, f.country, f.kind, \
              c.name AS campaign, c.template_version_id \
-             FROM flags f \
+             FROM (SELECT f.id, f.queue_rank, f.created_at FROM flags f {cond} \
+                   ORDER BY f.queue_rank, f.created_at, f.id LIMIT {}) AS k \
+             JOIN flags f ON f.id = k.id \
              JOIN organisations o ON o.id = f.organisation_id \
              JOIN campaigns c ON c.id = f.campaign_id \
              LEFT JOIN users u ON u.id = f.assignee_id \
-             {cond} ORDER BY f.queue_rank, f.created_at, f.id LIMIT {}",
+             ORDER BY k.queue_rank, k.created_at, k.id",
             limit.clamp(1, 500)
         ),
         binds.len(),
@@ -248,8 +255,11 @@ pub async fn page(
 /// and assignee, per heat-map cell, and the total. A filter on the state alone (the
 /// dashboard, the heat map and the queue as they open) reads the counts kept by
 /// triggers (`flag_counts`, migration `…000155`): a few hundred rows whatever the
-/// number of flags. Any other filter counts the flags themselves in one pass
-/// ([`counts_by_scan`]).
+/// number of flags. Any other filter counts the matching flags in one pass
+/// ([`counts_by_scan`]): an index-only scan of `flags_facets_band_idx` or
+/// `flags_facets_campaign_idx` (migration `…000160`), whose keys are every column
+/// counted, so the cost is that of the matching index entries (about 0.5 µs each),
+/// not of the table. The age filter still reads the flags' rows.
 pub async fn counts(conn: &mut Conn, filter: &QueueFilter) -> QueryResult<Vec<FacetCount>> {
     let (sql, binds) = counts_sql(filter);
     bound(sql, binds).load(conn).await
@@ -302,8 +312,8 @@ fn scan_counts_sql(filter: &QueueFilter) -> (String, Vec<Bind>) {
              WHEN GROUPING(f.campaign_id) = 0 THEN 'campaign' \
              WHEN GROUPING(f.indicator) = 0 THEN 'indicator' \
              WHEN GROUPING(f.band) = 0 THEN 'band' \
-             WHEN GROUPING(o.country) = 0 THEN 'country' \
-             WHEN GROUPING(o.kind) = 0 THEN 'kind' \
+             WHEN GROUPING(f.country) = 0 THEN 'country' \
+             WHEN GROUPING(f.kind) = 0 THEN 'kind' \
              WHEN GROUPING(f.status) = 0 THEN 'status' \
              WHEN GROUPING(f.assignee_id) = 0 THEN 'assignee' \
              WHEN GROUPING(f.severity, f.likelihood) = 0 THEN 'cell' \
@@ -312,17 +322,17 @@ fn scan_counts_sql(filter: &QueueFilter) -> (String, Vec<Bind>) {
              WHEN GROUPING(f.campaign_id) = 0 THEN f.campaign_id::text \
              WHEN GROUPING(f.indicator) = 0 THEN f.indicator \
              WHEN GROUPING(f.band) = 0 THEN f.band \
-             WHEN GROUPING(o.country) = 0 THEN o.country \
-             WHEN GROUPING(o.kind) = 0 THEN o.kind \
+             WHEN GROUPING(f.country) = 0 THEN f.country \
+             WHEN GROUPING(f.kind) = 0 THEN f.kind \
              WHEN GROUPING(f.status) = 0 THEN f.status \
              WHEN GROUPING(f.assignee_id) = 0 THEN f.assignee_id::text \
              WHEN GROUPING(f.severity, f.likelihood) = 0 THEN f.severity || ':' || f.likelihood \
            END AS value, \
            count(*) AS n \
-         FROM flags f JOIN organisations o ON o.id = f.organisation_id \
+         FROM flags f \
          {cond} \
-         GROUP BY GROUPING SETS ((f.campaign_id), (f.indicator), (f.band), (o.country), \
-           (o.kind), (f.status), (f.assignee_id), (f.severity, f.likelihood), ())"
+         GROUP BY GROUPING SETS ((f.campaign_id), (f.indicator), (f.band), (f.country), \
+           (f.kind), (f.status), (f.assignee_id), (f.severity, f.likelihood), ())"
     );
     (sql, binds)
 }

@@ -160,6 +160,8 @@ diesel::table! {
         campaign_id -> Uuid,
         organisation_id -> Uuid,
         queue_rank -> Int2,
+        country -> Text,
+        kind -> Text,
     }
 }
 

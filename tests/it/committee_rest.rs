@@ -382,4 +382,54 @@ async fn the_kept_counts_equal_the_counts_of_the_flags_themselves() {
         counted >= 5,
         "the moved organisation's flags count under TH: {counted}"
     );
+    // Each flag carries its organisation's country and kind (migration …000160), and a
+    // filtered count (from the flags' own columns) equals the count through the
+    // organisations, for every country and kind filter alone and together.
+    let astray: i64 = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "SELECT count(*) FROM flags f JOIN organisations o ON o.id = f.organisation_id \
+          WHERE (f.country, f.kind) IS DISTINCT FROM (o.country, o.kind)",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(astray, 0, "flags follow their organisation");
+    use hrdd_survey::domain::states::OrganisationKind;
+    for country in [None, Some("TH"), Some("JP"), Some("VN")] {
+        for kind in [
+            None,
+            Some(OrganisationKind::Supplier),
+            Some(OrganisationKind::ProductionBase),
+        ] {
+            let filter = QueueFilter {
+                country: country.map(str::to_string),
+                kind,
+                status: StatusFilter::All,
+                ..QueueFilter::default()
+            };
+            let total: i64 = counts(&mut conn, &filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.facet == "total")
+                .map(|c| c.n)
+                .sum();
+            let joined: i64 = diesel::sql_query(
+                "SELECT count(*) AS n FROM flags f JOIN organisations o ON o.id = f.organisation_id \
+                  WHERE ($1::text IS NULL OR o.country = $1) AND ($2::text IS NULL OR o.kind = $2)",
+            )
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(country)
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(kind.map(|k| k.as_str()))
+            .get_result::<Count>(&mut conn)
+            .await
+            .unwrap()
+            .n;
+            assert_eq!(total, joined, "{country:?} {kind:?}");
+        }
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }

@@ -536,7 +536,14 @@ ALTER TABLE flags ENABLE TRIGGER flags_fill_origin;
     // counts read when the filter is more than the state). A campaign's page may walk
     // the campaign's index, or the open queue's covering index when the campaign holds
     // a good share of the flags (it tests the campaign on the index entry).
-    let cases: Vec<(&str, QueueFilter, Option<After>, &[&str], Option<&str>)> = vec![
+    type Case<'a> = (
+        &'a str,
+        QueueFilter,
+        Option<After>,
+        &'a [&'a str],
+        Option<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
         (
             "not closed, first page",
             open.clone(),

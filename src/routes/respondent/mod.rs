@@ -70,6 +70,19 @@ pub(super) async fn session(
 /// before on this link, else the contact's, else the browser's `Accept-Language`, else
 /// the questionnaire's default.
 pub(super) fn chosen_lang(session: &LinkSession, query: Option<&str>, req: &HttpRequest) -> Lang {
+    pick_lang(session, query, accept_language(req).as_deref())
+}
+
+/// The request's `Accept-Language` header, if readable.
+pub(super) fn accept_language(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+}
+
+/// [`chosen_lang`] from the query's `lang` and the `Accept-Language` header.
+pub(super) fn pick_lang(session: &LinkSession, query: Option<&str>, accept: Option<&str>) -> Lang {
     let q = &session.version.questionnaire;
     let offered = |l: &Lang| q.languages.contains(l);
     query
@@ -78,15 +91,12 @@ pub(super) fn chosen_lang(session: &LinkSession, query: Option<&str>, req: &Http
         .or(session.invitation.chosen_language.filter(offered))
         .or(Some(session.invitation.language).filter(offered))
         .or_else(|| {
-            req.headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|h| h.to_str().ok())
-                .and_then(|h| {
-                    h.split(',')
-                        .filter_map(|part| part.split(';').next()?.trim().split('-').next())
-                        .filter_map(Lang::parse)
-                        .find(offered)
-                })
+            accept.and_then(|h| {
+                h.split(',')
+                    .filter_map(|part| part.split(';').next()?.trim().split('-').next())
+                    .filter_map(Lang::parse)
+                    .find(offered)
+            })
         })
         .unwrap_or_else(|| q.default_lang())
 }

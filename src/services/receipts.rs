@@ -98,6 +98,8 @@ pub async fn for_link(
 /// The receipt as PDF bytes, made on the blocking pool (shaping and font subsetting
 /// are CPU work).
 pub async fn pdf(font: Arc<FontSource>, doc: ReceiptDocument) -> Result<Vec<u8>, AppError> {
+    let source = font.clone();
+    let _turn = source.turn().await;
     tokio::task::spawn_blocking(move || {
         let font = font.get()?;
         receipt_pdf::render(&doc, &font)

@@ -77,7 +77,7 @@ async fn page(
 /// The answer to a post whose link opened nothing in the post's transaction: the page
 /// showing back what was typed for a link that was issued and stopped working, else the
 /// 404 (or 429) of an unknown link.
-async fn unknown_post(
+pub(super) async fn unknown_post(
     state: &AppState,
     token: &str,
     req: &HttpRequest,
@@ -95,7 +95,7 @@ async fn unknown_post(
 /// (its declared length at most [`SMALL_FORM_BYTES`]). A larger one, or one of unknown
 /// length, has its link checked first, so a guessed link never makes the server take
 /// in a 30 MB upload.
-fn small_form(req: &HttpRequest) -> bool {
+pub(super) fn small_form(req: &HttpRequest) -> bool {
     req.headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

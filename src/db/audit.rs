@@ -89,21 +89,6 @@ impl Actor {
     }
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = audit_log)]
-struct NewEntry {
-    occurred_at: DateTime<Utc>,
-    actor_kind: String,
-    actor_id: Option<String>,
-    action: String,
-    subject_type: String,
-    subject_id: String,
-    details: Value,
-    prev_hash: Option<String>,
-    hash: String,
-    seq: i64,
-}
-
 /// A stored entry.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = audit_log)]
@@ -218,42 +203,35 @@ pub async fn append(
         &subject_id,
         &details,
     );
-    diesel::insert_into(audit_log::table)
-        .values(NewEntry {
-            occurred_at,
-            actor_kind: actor_kind.to_string(),
-            actor_id,
-            action: action.to_string(),
-            subject_type: subject_type.to_string(),
-            subject_id,
-            details,
-            prev_hash: prev,
-            hash: hash.clone(),
-            seq,
-        })
-        .execute(conn)
-        .await?;
     let mac = if head_ok {
         key.sign(seq, Some(&hash))
     } else {
         String::new()
     };
-    diesel::insert_into(audit_head::table)
-        .values((
-            audit_head::singleton.eq(true),
-            audit_head::seq.eq(seq),
-            audit_head::hash.eq(&hash),
-            audit_head::mac.eq(&mac),
-        ))
-        .on_conflict(audit_head::singleton)
-        .do_update()
-        .set((
-            audit_head::seq.eq(seq),
-            audit_head::hash.eq(&hash),
-            audit_head::mac.eq(&mac),
-        ))
-        .execute(conn)
-        .await?;
+    // The entry and the head that now points at it, in one statement: the head's lock
+    // is held until commit, so every round trip under it is a wait for the next append.
+    diesel::sql_query(
+        "WITH entry AS ( \
+             INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, subject_type, \
+                                    subject_id, details, prev_hash, hash, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)) \
+         INSERT INTO audit_head (singleton, seq, hash, mac) VALUES (true, $10, $9, $11) \
+         ON CONFLICT (singleton) DO UPDATE \
+         SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(occurred_at)
+    .bind::<diesel::sql_types::Text, _>(actor_kind)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(actor_id)
+    .bind::<diesel::sql_types::Text, _>(action)
+    .bind::<diesel::sql_types::Text, _>(subject_type)
+    .bind::<diesel::sql_types::Text, _>(subject_id)
+    .bind::<diesel::sql_types::Jsonb, _>(details)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(prev)
+    .bind::<diesel::sql_types::Text, _>(hash)
+    .bind::<diesel::sql_types::BigInt, _>(seq)
+    .bind::<diesel::sql_types::Text, _>(mac)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -58,28 +58,28 @@ pub async fn find_link(
         .optional()
 }
 
-/// Sets the link's `last_used_at` to now (and `first_opened_at`, the first time) unless it was set after `since`; returns
-/// whether the row was written. The condition is in the `WHERE` clause, so two requests
-/// at once write at most once.
+/// Sets the link's `last_used_at` to now (and `first_opened_at`, the first time) unless
+/// it was set after `since`, and when it was written puts an "opened" event on the
+/// organisation's timeline, in one statement; returns whether the row was written. The
+/// condition is in the `WHERE` clause, so two requests at once write at most once.
 pub async fn record_link_use(
     conn: &mut Conn,
     id: InvitationId,
+    response_id: ResponseId,
     since: chrono::DateTime<Utc>,
 ) -> QueryResult<bool> {
-    diesel::update(
-        invitations::table.find(id).filter(
-            invitations::last_used_at
-                .is_null()
-                .or(invitations::last_used_at.lt(since)),
-        ),
+    diesel::sql_query(
+        "WITH used AS ( \
+             UPDATE invitations SET last_used_at = now(), \
+                    first_opened_at = coalesce(first_opened_at, now()) \
+              WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3) \
+             RETURNING id) \
+         INSERT INTO response_events (response_id, invitation_id, kind) \
+         SELECT $2, id, 'opened' FROM used",
     )
-    .set((
-        invitations::last_used_at.eq(Utc::now()),
-        // Progress: when the link was first opened (kept once set).
-        invitations::first_opened_at.eq(diesel::dsl::sql::<
-            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
-        >("coalesce(first_opened_at, now())")),
-    ))
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<diesel::sql_types::Uuid, _>(response_id)
+    .bind::<diesel::sql_types::Timestamptz, _>(since)
     .execute(conn)
     .await
     .map(|n| n > 0)

@@ -30,7 +30,6 @@ pub mod progress;
 pub mod questionnaire_versions;
 pub mod reassessments;
 pub mod receipts;
-pub mod response_events;
 pub mod responses;
 pub mod schema;
 pub mod scoring;

@@ -86,17 +86,6 @@ pub async fn mark_submitted(
         .await
 }
 
-pub async fn touch_response(conn: &mut Conn, id: ResponseId, language: Lang) -> QueryResult<()> {
-    diesel::update(responses::table.find(id))
-        .set((
-            responses::updated_at.eq(Utc::now()),
-            responses::language.eq(language),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
 /// An organisation's latest submitted response to each questionnaire (whatever the
 /// version): `(response id, questionnaire id, version, submitted at)`, by questionnaire.
 pub async fn latest_submitted_responses(
@@ -187,42 +176,57 @@ pub async fn load_answers_with_meta(
     Ok((values, meta))
 }
 
-/// Makes the stored answers equal to `new`: upserts changed values, deletes the rest.
+/// An answer a save wrote (new or with a new value): its version and time after it.
+#[derive(Debug, QueryableByName)]
+pub struct ChangedAnswer {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub question_id: String,
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    pub version: i32,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+/// A save through a link, in one statement: the response's answers become `new` (the
+/// others deleted; a changed value gets the next version, `contact_id` and now; an
+/// unchanged one is not written), the response is touched with its language, and the
+/// save goes on the organisation's timeline (`response_events`, "saved" by
+/// `invitation_id`). Returns the answers written.
 pub async fn replace_answers(
     conn: &mut Conn,
     response_id: ResponseId,
     new: &Answers,
     contact_id: ContactId,
-) -> QueryResult<()> {
-    let keep: Vec<&String> = new.keys().collect();
-    diesel::delete(
-        answers::table
-            .filter(answers::response_id.eq(response_id))
-            .filter(answers::question_id.ne_all(keep)),
-    )
-    .execute(conn)
-    .await?;
-    if new.is_empty() {
-        return Ok(());
-    }
+    language: Lang,
+    invitation_id: InvitationId,
+) -> QueryResult<Vec<ChangedAnswer>> {
     let (ids, values): (Vec<String>, Vec<serde_json::Value>) =
         new.iter().map(|(q, v)| (q.clone(), v.clone())).unzip();
-    // Only a changed value moves `answered_by` and `updated_at`: attribution stays with
-    // whoever actually gave the answer.
     diesel::sql_query(
-        "INSERT INTO answers (response_id, question_id, value, answered_by_contact_id, updated_at) \
+        "WITH removed AS ( \
+             DELETE FROM answers WHERE response_id = $1 AND question_id <> ALL($3::text[])), \
+         touched AS ( \
+             UPDATE responses SET updated_at = now(), language = $5 WHERE id = $1), \
+         event AS ( \
+             INSERT INTO response_events (response_id, invitation_id, kind, answers) \
+             VALUES ($1, $6, 'saved', $7)) \
+         INSERT INTO answers (response_id, question_id, value, answered_by_contact_id, updated_at) \
          SELECT $1, q, v, $2, now() FROM unnest($3::text[], $4::jsonb[]) AS t(q, v) \
          ON CONFLICT (response_id, question_id) DO UPDATE \
-         SET value = excluded.value, answered_by_contact_id = excluded.answered_by_contact_id, updated_at = excluded.updated_at, version = answers.version + 1 \
-         WHERE answers.value IS DISTINCT FROM excluded.value",
+         SET value = excluded.value, answered_by_contact_id = excluded.answered_by_contact_id, \
+             updated_at = excluded.updated_at, version = answers.version + 1 \
+         WHERE answers.value IS DISTINCT FROM excluded.value \
+         RETURNING question_id, version, updated_at",
     )
     .bind::<diesel::sql_types::Uuid, _>(response_id)
     .bind::<diesel::sql_types::Uuid, _>(contact_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(ids)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Jsonb>, _>(values)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .bind::<diesel::sql_types::Text, _>(language.code())
+    .bind::<diesel::sql_types::Uuid, _>(invitation_id)
+    .bind::<diesel::sql_types::Int4, _>(i32::try_from(new.len()).unwrap_or(i32::MAX))
+    .load(conn)
+    .await
 }
 
 /// An organisation's responses with their campaigns, oldest campaign first.

@@ -13,6 +13,7 @@ pub mod exports;
 pub mod flags;
 pub mod inherent_risk;
 pub mod jobs;
+pub mod link_requests;
 pub mod listings;
 pub mod malware;
 pub mod organisations;

@@ -11,13 +11,28 @@ use crate::domain::ids::ResponseId;
 use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
 use crate::receipt_pdf::{self, FontSource, ReceiptDocument, ReceiptFacts};
+use scoped_futures::ScopedFutureExt;
 use std::sync::Arc;
 use uuid::Uuid;
 
 /// The receipt of response `response_id` in `lang` (when its questionnaire has it;
 /// otherwise the language it was submitted in). `None` when there is no such response
 /// or it is not submitted.
+/// Its three reads are one transaction: one snapshot, and one PostgreSQL transaction per
+/// receipt email instead of three.
 pub async fn document(
+    conn: &mut Conn,
+    registry: &QuestionnaireRegistry,
+    response_id: ResponseId,
+    lang: Option<Lang>,
+) -> Result<Option<ReceiptDocument>, AppError> {
+    db::plain_transaction::<_, AppError, _>(conn, |tx| {
+        document_in(tx, registry, response_id, lang).scope_boxed()
+    })
+    .await
+}
+
+async fn document_in(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
     response_id: ResponseId,
@@ -83,6 +98,8 @@ pub async fn for_link(
 /// The receipt as PDF bytes, made on the blocking pool (shaping and font subsetting
 /// are CPU work).
 pub async fn pdf(font: Arc<FontSource>, doc: ReceiptDocument) -> Result<Vec<u8>, AppError> {
+    let source = font.clone();
+    let _turn = source.turn().await;
     tokio::task::spawn_blocking(move || {
         let font = font.get()?;
         receipt_pdf::render(&doc, &font)

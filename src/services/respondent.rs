@@ -48,45 +48,55 @@ pub async fn submit_reviewed(
     form: &HashMap<String, Vec<String>>,
     lang: Lang,
 ) -> Result<SubmitOutcome, AppError> {
-    let q = &session.version.questionnaire;
-    let response_id = session.response_id();
-    let declared = declaration::parse(form, lang);
-    let jobs = ctx.jobs;
     let outcome = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
-        async move {
-            let response = db::responses::lock_response(tx, response_id).await?;
-            if response.status == ResponseStatus::Submitted {
-                return Ok(SubmitOutcome::AlreadySubmitted { response });
-            }
-            let stored = db::responses::load_answers(tx, response_id).await?;
-            let mut parsed = review(q, &stored, lang);
-            let declaration = match declared {
-                Ok(d) if parsed.is_empty() => d,
-                Ok(_) => return Ok(SubmitOutcome::Invalid { errors: parsed }),
-                Err(errors) => {
-                    parsed.extend(errors);
-                    return Ok(SubmitOutcome::Invalid { errors: parsed });
-                }
-            };
-            record_use(tx, session).await?;
-            let answers = crate::domain::visibility::only_visible(q, &stored);
-            match finish_submit(tx, jobs, session, &answers, lang, &declaration).await? {
-                SaveOutcome::Submitted { response, flags } => {
-                    Ok(SubmitOutcome::Submitted { response, flags })
-                }
-                SaveOutcome::AlreadySubmitted { response } => {
-                    Ok(SubmitOutcome::AlreadySubmitted { response })
-                }
-                SaveOutcome::Saved { errors, .. } => Ok(SubmitOutcome::Invalid { errors }),
-            }
-        }
-        .scope_boxed()
+        submit_in(tx, ctx, session, form, lang).scope_boxed()
     })
     .await?;
     if matches!(outcome, SubmitOutcome::Submitted { .. }) {
-        jobs.wake();
+        ctx.jobs.wake();
     }
     Ok(outcome)
+}
+
+/// [`submit_reviewed`] inside the caller's transaction (the caller wakes the job worker
+/// after the commit when it submitted).
+pub(crate) async fn submit_in(
+    tx: &mut crate::db::Tx<'_>,
+    ctx: &Ctx<'_>,
+    session: &LinkSession,
+    form: &HashMap<String, Vec<String>>,
+    lang: Lang,
+) -> Result<SubmitOutcome, AppError> {
+    let q = &session.version.questionnaire;
+    let response_id = session.response_id();
+    let declared = declaration::parse(form, lang);
+    let response = db::responses::lock_response(tx, response_id).await?;
+    if response.status == ResponseStatus::Submitted {
+        return Ok(SubmitOutcome::AlreadySubmitted { response });
+    }
+    let stored = db::responses::load_answers(tx, response_id).await?;
+    let mut parsed = review(q, &stored, lang);
+    let declaration = match declared {
+        Ok(d) if parsed.is_empty() => d,
+        Ok(_) => return Ok(SubmitOutcome::Invalid { errors: parsed }),
+        Err(errors) => {
+            parsed.extend(errors);
+            return Ok(SubmitOutcome::Invalid { errors: parsed });
+        }
+    };
+    record_use(tx, session).await?;
+    let answers = crate::domain::visibility::only_visible(q, &stored);
+    Ok(
+        match finish_submit(tx, ctx.jobs, session, &answers, lang, &declaration).await? {
+            SaveOutcome::Submitted { response, flags } => {
+                SubmitOutcome::Submitted { response, flags }
+            }
+            SaveOutcome::AlreadySubmitted { response } => {
+                SubmitOutcome::AlreadySubmitted { response }
+            }
+            SaveOutcome::Saved { errors, .. } => SubmitOutcome::Invalid { errors },
+        },
+    )
 }
 
 /// What a submission of `stored` would refuse: missing required answers and invalid

@@ -61,20 +61,6 @@ pub async fn dead_link(conn: &mut Conn, token: &str) -> Result<Option<Invitation
     Ok(db::invitations::find_dead_link(conn, &token::token_sha256(token)).await?)
 }
 
-/// [`current`] with each answer's version and who changed it last (one query more
-/// than nothing: the same number as `current`).
-pub async fn current_with_meta(
-    conn: &mut Conn,
-    session: &LinkSession,
-) -> Result<(Response, Answers, HashMap<String, AnswerMeta>), AppError> {
-    record_use(conn, session).await?;
-    let response = db::responses::find_response(conn, session.response_id())
-        .await?
-        .ok_or(AppError::NotFound("response"))?;
-    let (answers, meta) = db::responses::load_answers_with_meta(conn, response.id).await?;
-    Ok((response, answers, meta))
-}
-
 /// How often a link's use is written down (`invitations.last_used_at`) at most. Writing
 /// it on every page view and save made each respondent cost dozens of row updates.
 pub const LINK_USE_INTERVAL: Duration = Duration::minutes(5);
@@ -88,11 +74,9 @@ pub async fn record_use(conn: &mut Conn, session: &LinkSession) -> Result<(), Ap
     if session.invitation.last_used_at.is_some_and(|t| t >= since) {
         return Ok(());
     }
-    if db::invitations::record_link_use(conn, session.invitation.id, since).await? {
-        // On the organisation's timeline (as often as the use is recorded).
-        db::response_events::record_open(conn, session.response_id(), session.invitation.id)
-            .await?;
-    }
+    // On the organisation's timeline as "opened" (as often as the use is recorded).
+    db::invitations::record_link_use(conn, session.invitation.id, session.response_id(), since)
+        .await?;
     Ok(())
 }
 
@@ -219,6 +203,27 @@ pub async fn save(
     mode: Mode,
     section: Option<usize>,
 ) -> Result<SaveOutcome, AppError> {
+    let outcome = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+        save_in(tx, ctx, session, input, lang, mode, section).scope_boxed()
+    })
+    .await?;
+    if matches!(outcome, SaveOutcome::Submitted { .. }) {
+        ctx.jobs.wake();
+    }
+    Ok(outcome)
+}
+
+/// [`save`] inside the caller's transaction (the caller wakes the job worker after the
+/// commit when it submitted).
+pub(crate) async fn save_in(
+    tx: &mut crate::db::Tx<'_>,
+    ctx: &super::Ctx<'_>,
+    session: &LinkSession,
+    input: &RawInput,
+    lang: Lang,
+    mode: Mode,
+    section: Option<usize>,
+) -> Result<SaveOutcome, AppError> {
     let q = &session.version.questionnaire;
     let contact_id = session.contact.id;
     let response_id = session.response_id();
@@ -227,118 +232,146 @@ pub async fn save(
         Mode::Draft => None,
     };
     let (jobs, evidence_quota_mb) = (ctx.jobs, ctx.evidence_quota_mb);
-    let outcome = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
-        async move {
-            record_use(tx, session).await?;
-            let response = db::responses::lock_response(tx, response_id).await?;
-            if response.status == ResponseStatus::Submitted {
-                return Ok(SaveOutcome::AlreadySubmitted { response });
-            }
-            let (previous, before) = db::responses::load_answers_with_meta(tx, response_id).await?;
-            let mut parsed = parse_section(q, input, &previous, lang, mode, section);
-            let conflicts = keep_theirs(q, input, &previous, &before, &mut parsed.answers, section);
-            if let Some(Err(errors)) = &declared {
-                parsed.errors.extend(errors.iter().cloned());
-            }
-            let stored: HashMap<Uuid, i64> = db::evidence::evidence_sizes(tx, response_id)
-                .await?
-                .into_iter()
-                .map(|(id, size)| (id, i64::from(size)))
-                .collect();
-            let quota = i64::try_from(evidence_quota_mb)
-                .unwrap_or(i64::MAX)
-                .saturating_mul(1024 * 1024);
-            // Bytes of the files that stay: those of answers without a new upload.
-            let mut total: i64 = parsed
-                .answers
-                .iter()
-                .filter(|(q, _)| !parsed.uploads.iter().any(|(u, _)| u == *q))
-                .filter_map(|(_, v)| evidence_file_id(v))
-                .filter_map(|id| stored.get(&id))
-                .sum();
-            for (question_id, upload) in std::mem::take(&mut parsed.uploads) {
-                let file_id = Uuid::new_v4();
-                let Some(content_type) = upload.content_type() else {
-                    continue;
-                };
-                let size = upload.bytes.len() as i64;
-                if total.saturating_add(size) > quota {
-                    // Refused: the question keeps its earlier file (if any).
-                    match previous.get(&question_id) {
-                        Some(old) => {
-                            total += evidence_file_id(old)
-                                .and_then(|id| stored.get(&id).copied())
-                                .unwrap_or(0);
-                            parsed.answers.insert(question_id.clone(), old.clone());
-                        }
-                        None => {
-                            parsed.answers.remove(&question_id);
-                        }
-                    }
-                    parsed.errors.push(FieldError {
-                        field: question_id,
-                        message: Msg::EvidenceQuota(evidence_quota_mb).text(lang),
-                    });
-                    continue;
-                }
-                total += size;
-                db::evidence::insert_evidence(
-                    tx,
-                    &NewEvidenceFile {
-                        id: file_id,
-                        response_id,
-                        question_id: question_id.clone(),
-                        file_name: upload.file_name.chars().take(255).collect(),
-                        content_type: content_type.into(),
-                        size_bytes: upload.bytes.len() as i32,
-                        sha256: upload.sha256(),
-                        content: upload.bytes.clone(),
-                        uploaded_by_contact_id: Some(contact_id),
-                    },
-                )
-                .await?;
-                if let Some(Value::Object(meta)) = parsed.answers.get_mut(&question_id) {
-                    meta.insert("file_id".into(), json!(file_id));
-                }
-            }
-            db::responses::replace_answers(tx, response_id, &parsed.answers, contact_id).await?;
-            // Files no answer refers to any more (replaced, or their question hidden or
-            // cleared) go with the answers that referred to them.
-            let referenced: Vec<Uuid> = parsed
-                .answers
-                .values()
-                .filter_map(evidence_file_id)
-                .collect();
-            db::evidence::delete_evidence_except(tx, response_id, &referenced).await?;
-            db::responses::touch_response(tx, response_id, lang).await?;
-            db::response_events::record_save(
-                tx,
-                response_id,
-                session.invitation.id,
-                parsed.answers.len(),
-            )
-            .await?;
-            let declaration = match declared {
-                Some(Ok(d)) if parsed.errors.is_empty() && conflicts.is_empty() => d,
-                _ => {
-                    let (_, meta) = db::responses::load_answers_with_meta(tx, response_id).await?;
-                    return Ok(SaveOutcome::Saved {
-                        answers: parsed.answers,
-                        errors: parsed.errors,
-                        conflicts,
-                        meta,
-                    });
-                }
-            };
-            finish_submit(tx, jobs, session, &parsed.answers, lang, &declaration).await
-        }
-        .scope_boxed()
-    })
-    .await?;
-    if matches!(outcome, SaveOutcome::Submitted { .. }) {
-        jobs.wake();
+    record_use(tx, session).await?;
+    let response = db::responses::lock_response(tx, response_id).await?;
+    if response.status == ResponseStatus::Submitted {
+        return Ok(SaveOutcome::AlreadySubmitted { response });
     }
-    Ok(outcome)
+    let (previous, before) = db::responses::load_answers_with_meta(tx, response_id).await?;
+    let mut parsed = parse_section(q, input, &previous, lang, mode, section);
+    let conflicts = keep_theirs(q, input, &previous, &before, &mut parsed.answers, section);
+    if let Some(Err(errors)) = &declared {
+        parsed.errors.extend(errors.iter().cloned());
+    }
+    // The stored files' sizes count against the quota only when files come in.
+    let stored: HashMap<Uuid, i64> = if parsed.uploads.is_empty() {
+        HashMap::new()
+    } else {
+        db::evidence::evidence_sizes(tx, response_id)
+            .await?
+            .into_iter()
+            .map(|(id, size)| (id, i64::from(size)))
+            .collect()
+    };
+    let uploaded = !parsed.uploads.is_empty();
+    let quota = i64::try_from(evidence_quota_mb)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1024 * 1024);
+    // Bytes of the files that stay: those of answers without a new upload.
+    let mut total: i64 = parsed
+        .answers
+        .iter()
+        .filter(|(q, _)| !parsed.uploads.iter().any(|(u, _)| u == *q))
+        .filter_map(|(_, v)| evidence_file_id(v))
+        .filter_map(|id| stored.get(&id))
+        .sum();
+    for (question_id, upload) in std::mem::take(&mut parsed.uploads) {
+        let file_id = Uuid::new_v4();
+        let Some(content_type) = upload.content_type() else {
+            continue;
+        };
+        let size = upload.bytes.len() as i64;
+        if total.saturating_add(size) > quota {
+            // Refused: the question keeps its earlier file (if any).
+            match previous.get(&question_id) {
+                Some(old) => {
+                    total += evidence_file_id(old)
+                        .and_then(|id| stored.get(&id).copied())
+                        .unwrap_or(0);
+                    parsed.answers.insert(question_id.clone(), old.clone());
+                }
+                None => {
+                    parsed.answers.remove(&question_id);
+                }
+            }
+            parsed.errors.push(FieldError {
+                field: question_id,
+                message: Msg::EvidenceQuota(evidence_quota_mb).text(lang),
+            });
+            continue;
+        }
+        total += size;
+        db::evidence::insert_evidence(
+            tx,
+            &NewEvidenceFile {
+                id: file_id,
+                response_id,
+                question_id: question_id.clone(),
+                file_name: upload.file_name.chars().take(255).collect(),
+                content_type: content_type.into(),
+                size_bytes: upload.bytes.len() as i32,
+                sha256: upload.sha256(),
+                content: upload.bytes.clone(),
+                uploaded_by_contact_id: Some(contact_id),
+            },
+        )
+        .await?;
+        if let Some(Value::Object(meta)) = parsed.answers.get_mut(&question_id) {
+            meta.insert("file_id".into(), json!(file_id));
+        }
+    }
+    let changed = db::responses::replace_answers(
+        tx,
+        response_id,
+        &parsed.answers,
+        contact_id,
+        lang,
+        session.invitation.id,
+    )
+    .await?;
+    // Files no answer refers to any more (replaced, or their question hidden or
+    // cleared) go with the answers that referred to them. Every save keeps this
+    // true, so without an upload and with every file referred to before still
+    // referred to, there is nothing to delete.
+    let referenced: Vec<Uuid> = parsed
+        .answers
+        .values()
+        .filter_map(evidence_file_id)
+        .collect();
+    let dropped = previous
+        .values()
+        .filter_map(evidence_file_id)
+        .any(|id| !referenced.contains(&id));
+    if uploaded || dropped {
+        db::evidence::delete_evidence_except(tx, response_id, &referenced).await?;
+    }
+    let declaration = match declared {
+        Some(Ok(d)) if parsed.errors.is_empty() && conflicts.is_empty() => d,
+        _ => {
+            let meta = meta_after(before, &parsed.answers, changed, &session.contact);
+            return Ok(SaveOutcome::Saved {
+                answers: parsed.answers,
+                errors: parsed.errors,
+                conflicts,
+                meta,
+            });
+        }
+    };
+    finish_submit(tx, jobs, session, &parsed.answers, lang, &declaration).await
+}
+
+/// The answers' versions after a save: those the save changed (`changed`, as the
+/// database returned them) by `contact`, the others as they were; none for answers the
+/// save removed.
+fn meta_after(
+    mut before: HashMap<String, AnswerMeta>,
+    answers: &Answers,
+    changed: Vec<db::responses::ChangedAnswer>,
+    contact: &Contact,
+) -> HashMap<String, AnswerMeta> {
+    before.retain(|question, _| answers.contains_key(question));
+    for c in changed {
+        before.insert(
+            c.question_id,
+            AnswerMeta {
+                version: c.version,
+                contact_id: Some(contact.id),
+                contact_name: Some(contact.name.clone()),
+                updated_at: c.updated_at,
+            },
+        );
+    }
+    before
 }
 
 /// Answers of the posted section that another contact changed since the page was

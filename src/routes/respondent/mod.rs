@@ -10,6 +10,7 @@ use crate::auth::{csrf, link_throttle};
 use crate::domain::answers::{Mode, RawInput, Upload, MAX_EVIDENCE_BYTES};
 use crate::domain::i18n::{ui, Lang};
 use crate::error::AppError;
+use crate::services::link_requests::{self, OnLink};
 use crate::services::responses::{self, LinkSession, SaveOutcome};
 use crate::views::respondent::{FormScreen, FormState};
 use crate::views::sections::gone_page;
@@ -70,6 +71,19 @@ pub(super) async fn session(
 /// before on this link, else the contact's, else the browser's `Accept-Language`, else
 /// the questionnaire's default.
 pub(super) fn chosen_lang(session: &LinkSession, query: Option<&str>, req: &HttpRequest) -> Lang {
+    pick_lang(session, query, accept_language(req).as_deref())
+}
+
+/// The request's `Accept-Language` header, if readable.
+pub(super) fn accept_language(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+}
+
+/// [`chosen_lang`] from the query's `lang` and the `Accept-Language` header.
+pub(super) fn pick_lang(session: &LinkSession, query: Option<&str>, accept: Option<&str>) -> Lang {
     let q = &session.version.questionnaire;
     let offered = |l: &Lang| q.languages.contains(l);
     query
@@ -78,15 +92,12 @@ pub(super) fn chosen_lang(session: &LinkSession, query: Option<&str>, req: &Http
         .or(session.invitation.chosen_language.filter(offered))
         .or(Some(session.invitation.language).filter(offered))
         .or_else(|| {
-            req.headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|h| h.to_str().ok())
-                .and_then(|h| {
-                    h.split(',')
-                        .filter_map(|part| part.split(';').next()?.trim().split('-').next())
-                        .filter_map(Lang::parse)
-                        .find(offered)
-                })
+            accept.and_then(|h| {
+                h.split(',')
+                    .filter_map(|part| part.split(';').next()?.trim().split('-').next())
+                    .filter_map(Lang::parse)
+                    .find(offered)
+            })
         })
         .unwrap_or_else(|| q.default_lang())
 }
@@ -167,42 +178,59 @@ async fn post_form(
     payload: Multipart,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    // The link is checked before the body is read (a guessed link gets its 404 without
-    // the server taking in a 30 MB form), and the connection goes back to the pool
-    // while the body arrives: a slow upload must not hold one.
-    let session = {
+    // A post with files is checked against its link before the body is read (a guessed
+    // link gets its 404 without the server taking in a 30 MB form, and the connection
+    // goes back to the pool while the body arrives: a slow upload must not hold one); a
+    // small one is read first, and its link read in the save's own transaction.
+    if !sections::small_form(&req) {
         let mut conn = state.pool.get().await?;
         match responses::open_link(&mut conn, &state.registry, &token).await? {
-            Some(session) if session.writable() => session,
+            Some(session) if session.writable() => {}
             Some(session) => {
                 let (input, _) = read_form(payload).await?;
                 return gone(&state, &token, Some(&session), &input.values)
                     .await?
                     .ok_or(PageError(AppError::NotFound("link")));
             }
-            None if responses::dead_link(&mut conn, &token).await?.is_some() => {
+            None => {
+                if responses::dead_link(&mut conn, &token).await?.is_none() {
+                    session(&state, &mut conn, &token, &req).await?;
+                }
                 let (input, _) = read_form(payload).await?;
-                return gone(&state, &token, None, &input.values)
-                    .await?
-                    .ok_or(PageError(AppError::NotFound("link")));
+                return sections::unknown_post(&state, &token, &req, &input.values).await;
             }
-            None => session(&state, &mut conn, &token, &req).await?,
         }
-    };
-    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
+    }
     let (mut input, action) = read_form(payload).await?;
     // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
     crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
-    let screen = screen(&state, &token, &session, lang);
-    check_csrf(&state, &session, &input.values, RETYPE)?;
     let mode = if action == "submit" {
         Mode::Submit
     } else {
         Mode::Draft
     };
+    let (asked, accept) = (query.lang.clone(), accept_language(&req));
+    let app: &AppState = &state;
+    let input = &input;
     let mut conn = state.pool.get().await?;
-    let outcome =
-        responses::save(&mut conn, &state.ctx(), &session, &input, lang, mode, None).await?;
+    let outcome = link_requests::save(&mut conn, &state.ctx(), &token, input, mode, |s| {
+        check_csrf(app, s, &input.values, RETYPE).map_err(|e| e.0)?;
+        Ok((pick_lang(s, asked.as_deref(), accept.as_deref()), None))
+    })
+    .await?;
+    drop(conn);
+    let (session, lang, outcome) = match outcome {
+        OnLink::Open(s, (lang, _, outcome)) => (s, lang, outcome),
+        OnLink::Closed(s) => {
+            return gone(&state, &token, Some(&s), &input.values)
+                .await?
+                .ok_or(PageError(AppError::NotFound("link")))
+        }
+        OnLink::Unknown => {
+            return sections::unknown_post(&state, &token, &req, &input.values).await
+        }
+    };
+    let screen = screen(&state, &token, &session, lang);
     let here = format!("/r/{}?lang={}", token.as_str(), lang.code());
     let (answers, errors) = match outcome {
         SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {

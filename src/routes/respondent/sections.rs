@@ -2,7 +2,9 @@
 //! (and the script's autosave), the review page with the declaration, submit, and the
 //! hand-over to a colleague.
 
-use super::{chosen_lang, gone, read_form, screen, session, LangQuery, RETYPE};
+use super::{
+    accept_language, chosen_lang, gone, pick_lang, read_form, screen, session, LangQuery, RETYPE,
+};
 use crate::domain::answers::Mode;
 use crate::domain::i18n::{ui, Lang};
 use crate::domain::respondent_text::t;
@@ -10,6 +12,7 @@ use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
 use crate::routes::pages::{render, render_status, see_other, PageError};
 use crate::routes::AppState;
+use crate::services::link_requests::{self, OnLink, Page};
 use crate::services::respondent::{self, HandoverOutcome, SubmitOutcome};
 use crate::services::responses::{self, LinkSession, SaveOutcome};
 use crate::views::pages::MessagePage;
@@ -46,22 +49,62 @@ fn csrf_ok(
     super::check_csrf(state, session, values, RETYPE)
 }
 
-/// The link's session for a page and the page's language: the one the query asks for
-/// (then remembered for the link), else the link's or the browser's.
-async fn page_session(
+/// A page's data through its link, read in one transaction ([`link_requests::open_page`])
+/// in the language the query asks for (then remembered for the link), else the link's
+/// or the browser's; the 404 (or 429, `session`) of a link that opens nothing.
+async fn page(
     state: &AppState,
     conn: &mut crate::services::Conn,
     token: &str,
     query: &LangQuery,
     req: &HttpRequest,
-) -> Result<(LinkSession, Lang), PageError> {
-    let session = session(state, conn, token, req).await?;
-    let lang = chosen_lang(&session, query.lang.as_deref(), req);
-    if query.lang.is_some() {
-        responses::remember_language(conn, &session, lang).await?;
+) -> Result<Page, PageError> {
+    let (asked, accept) = (query.lang.clone(), accept_language(req));
+    let remember = asked.is_some();
+    let page = link_requests::open_page(conn, &state.registry, token, remember, move |s| {
+        pick_lang(s, asked.as_deref(), accept.as_deref())
+    })
+    .await?;
+    match page {
+        Some(page) => Ok(page),
+        None => {
+            session(state, conn, token, req).await?;
+            Err(PageError(AppError::NotFound("link")))
+        }
     }
-    Ok((session, lang))
 }
+
+/// The answer to a post whose link opened nothing in the post's transaction: the page
+/// showing back what was typed for a link that was issued and stopped working, else the
+/// 404 (or 429) of an unknown link.
+pub(super) async fn unknown_post(
+    state: &AppState,
+    token: &str,
+    req: &HttpRequest,
+    typed: &HashMap<String, Vec<String>>,
+) -> Result<HttpResponse, PageError> {
+    if let Some(page) = gone(state, token, None, typed).await? {
+        return Ok(page);
+    }
+    let mut conn = state.pool.get().await?;
+    session(state, &mut conn, token, req).await?;
+    Err(PageError(AppError::NotFound("link")))
+}
+
+/// Whether a post is small enough to be read before its link is: a form without files
+/// (its declared length at most [`SMALL_FORM_BYTES`]). A larger one, or one of unknown
+/// length, has its link checked first, so a guessed link never makes the server take
+/// in a 30 MB upload.
+pub(super) fn small_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n <= SMALL_FORM_BYTES)
+}
+
+/// Largest post read before its link is checked (a section's text answers).
+const SMALL_FORM_BYTES: usize = 64 * 1024;
 
 /// The link's session and language for a form post whose CSRF field is the link's, or
 /// the page for a link that stopped working ([`post_session`]).
@@ -123,8 +166,14 @@ pub(super) async fn show_start(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let (session, lang) = page_session(&state, &mut conn, &token, &query, &req).await?;
-    let (response, answers) = responses::current(&mut conn, &session).await?;
+    let Page {
+        session,
+        lang,
+        response,
+        answers,
+        ..
+    } = page(&state, &mut conn, &token, &query, &req).await?;
+    drop(conn);
     if response.status == ResponseStatus::Submitted {
         let submission = Submission {
             signatory: match (&response.signatory_name, &response.signatory_title) {
@@ -173,9 +222,15 @@ pub(super) async fn show_section(
 ) -> Result<HttpResponse, PageError> {
     let (token, n) = path.into_inner();
     let mut conn = state.pool.get().await?;
-    let (session, lang) = page_session(&state, &mut conn, &token, &query, &req).await?;
+    let Page {
+        session,
+        lang,
+        response,
+        answers,
+        meta,
+    } = page(&state, &mut conn, &token, &query, &req).await?;
+    drop(conn);
     let section = section_index(&session, &n)?;
-    let (response, answers, meta) = responses::current_with_meta(&mut conn, &session).await?;
     if response.status == ResponseStatus::Submitted {
         return Ok(see_other(&format!("/r/{token}")));
     }
@@ -207,46 +262,55 @@ pub(super) async fn post_section(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let (token, n) = path.into_inner();
-    // The link is checked before the body is read, as for the one-post form.
-    let known = {
+    // A post with files is checked against its link before the body is read; a small
+    // one is read first and its link read in the save's own transaction.
+    if !small_form(&req) {
         let mut conn = state.pool.get().await?;
-        responses::open_link(&mut conn, &state.registry, &token).await?
-    };
-    let dead = match &known {
-        Some(s) => !s.writable(),
-        None => {
-            let mut conn = state.pool.get().await?;
-            if responses::dead_link(&mut conn, &token).await?.is_none() {
-                session(&state, &mut conn, &token, &req).await?;
+        match responses::open_link(&mut conn, &state.registry, &token).await? {
+            Some(s) if s.writable() => {}
+            Some(s) => {
+                let (input, _) = read_form(payload).await?;
+                return gone(&state, &token, Some(&s), &input.values)
+                    .await?
+                    .ok_or(PageError(AppError::NotFound("link")));
             }
-            true
+            None => {
+                if responses::dead_link(&mut conn, &token).await?.is_none() {
+                    session(&state, &mut conn, &token, &req).await?;
+                }
+                let (input, _) = read_form(payload).await?;
+                return unknown_post(&state, &token, &req, &input.values).await;
+            }
         }
-    };
-    let (mut input, action) = read_form(payload).await?;
-    if dead {
-        return gone(&state, &token, known.as_ref(), &input.values)
-            .await?
-            .ok_or(PageError(AppError::NotFound("link")));
     }
-    let session = known.ok_or(PageError(AppError::NotFound("link")))?;
-    let section = section_index(&session, &n)?;
-    let lang = chosen_lang(&session, query.lang.as_deref(), &req);
-    csrf_ok(&state, &session, &input.values)?;
-    // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
+    let (mut input, action) = read_form(payload).await?;
     if action != "autosave" {
+        // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
         crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
     }
+    let (asked, accept) = (query.lang.clone(), accept_language(&req));
+    let app: &AppState = &state;
+    let input = &input;
     let mut conn = state.pool.get().await?;
-    let outcome = responses::save(
-        &mut conn,
-        &state.ctx(),
-        &session,
-        &input,
-        lang,
-        Mode::Draft,
-        Some(section),
-    )
+    let outcome = link_requests::save(&mut conn, &state.ctx(), &token, input, Mode::Draft, |s| {
+        let section = section_index(s, &n).map_err(|e| e.0)?;
+        csrf_ok(app, s, &input.values).map_err(|e| e.0)?;
+        Ok((
+            pick_lang(s, asked.as_deref(), accept.as_deref()),
+            Some(section),
+        ))
+    })
     .await?;
+    drop(conn);
+    let (session, lang, section, outcome) = match outcome {
+        OnLink::Open(s, (lang, section, outcome)) => (s, lang, section.unwrap_or(0), outcome),
+        OnLink::Closed(s) => {
+            return gone(&state, &token, Some(&s), &input.values)
+                .await?
+                .ok_or(PageError(AppError::NotFound("link")))
+        }
+        OnLink::Unknown => return unknown_post(&state, &token, &req, &input.values).await,
+    };
     let (answers, errors, conflicts, meta) = match outcome {
         SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {
             return Ok(see_other(&format!("/r/{token}")))
@@ -299,8 +363,14 @@ pub(super) async fn show_review(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let (session, lang) = page_session(&state, &mut conn, &token, &query, &req).await?;
-    let (response, answers) = responses::current(&mut conn, &session).await?;
+    let Page {
+        session,
+        lang,
+        response,
+        answers,
+        ..
+    } = page(&state, &mut conn, &token, &query, &req).await?;
+    drop(conn);
     if response.status == ResponseStatus::Submitted {
         return Ok(see_other(&format!("/r/{token}")));
     }
@@ -322,20 +392,32 @@ pub(super) async fn post_submit(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let form = values(form.into_inner());
-    let (session, lang) = match form_session(&state, &token, &query, &req, &form).await? {
-        Ok(s) => s,
-        Err(page) => return Ok(page),
-    };
+    let (asked, accept) = (query.lang.clone(), accept_language(&req));
+    let app: &AppState = &state;
+    let posted = &form;
     let mut conn = state.pool.get().await?;
-    match respondent::submit_reviewed(&mut conn, &state.ctx(), &session, &form, lang).await? {
-        SubmitOutcome::Submitted { .. } | SubmitOutcome::AlreadySubmitted { .. } => {
+    let outcome = link_requests::submit(&mut conn, &state.ctx(), &token, posted, |s| {
+        csrf_ok(app, s, posted).map_err(|e| e.0)?;
+        Ok(pick_lang(s, asked.as_deref(), accept.as_deref()))
+    })
+    .await?;
+    match outcome {
+        OnLink::Open(_, (_, SubmitOutcome::Submitted { .. }))
+        | OnLink::Open(_, (_, SubmitOutcome::AlreadySubmitted { .. })) => {
             Ok(see_other(&format!("/r/{token}")))
         }
-        SubmitOutcome::Invalid { errors } => {
+        OnLink::Open(session, (lang, SubmitOutcome::Invalid { errors })) => {
             let (_, answers) = responses::current(&mut conn, &session).await?;
             let screen = screen(&state, &token, &session, lang);
             let page = review_page(&screen, &answers, &errors, Some(&form));
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
+        }
+        OnLink::Closed(s) => gone(&state, &token, Some(&s), &form)
+            .await?
+            .ok_or(PageError(AppError::NotFound("link"))),
+        OnLink::Unknown => {
+            drop(conn);
+            unknown_post(&state, &token, &req, &form).await
         }
     }
 }

@@ -65,6 +65,7 @@ impl Application {
         let audit_key = db::audit::AuditKey::from_secret(&secret_key);
         let registry: QuestionnaireRegistry = {
             let mut conn = pool.get().await.context("connecting to the database")?;
+            crate::services::audit::open_contact_chains(&mut conn, &audit_key).await?;
             questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
         };
         let receipt_font = Arc::new(crate::receipt_pdf::FontSource::check(&settings.pdf_font)?);

@@ -9,8 +9,13 @@
 //! database superuser with the triggers switched off, leaves a head that no longer
 //! matches, and a new head cannot be signed without the key.
 //!
-//! Appends are serialised with a transaction advisory lock, so the chain stays linear
-//! under concurrent writers (`seq` and `prev_hash` are also UNIQUE). [`append`] takes a
+//! There are several chains (migration `…000165`): chain 0 holds staff, API and system
+//! entries (the committee's decisions among them) in one order; a contact's entries go
+//! to one of [`CONTACT_CHAINS`] contact chains, so that submissions on different
+//! connections do not commit one after another behind one head. Each chain is linked,
+//! gap-free and headed on its own; appends to one chain are serialised by its head
+//! row's lock, so it stays linear under concurrent writers (`(chain, seq)` and
+//! `prev_hash` are also UNIQUE). [`append`] takes a
 //! [`Tx`], which only [`super::transaction`] creates: an entry cannot be written outside
 //! a transaction, and it is written in the transaction of the change it records.
 
@@ -45,23 +50,31 @@ impl AuditKey {
         AuditKey(mac.finalize().into_bytes().into())
     }
 
-    fn mac(&self, seq: i64, hash: Option<&str>) -> Hmac<Sha256> {
+    /// The head's MAC: over its seq and hash, and for a contact chain its number too
+    /// (chain 0's bytes are as they were before there were several chains, so its
+    /// stored signature stays valid; a contact chain's start with "chain:", which no
+    /// seq's big-endian bytes do).
+    fn mac(&self, chain: i16, seq: i64, hash: Option<&str>) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(b"audit-head:");
+        if chain != 0 {
+            mac.update(b"chain:");
+            mac.update(&chain.to_be_bytes());
+        }
         mac.update(&seq.to_be_bytes());
         mac.update(hash.unwrap_or("").as_bytes());
         mac
     }
 
-    fn sign(&self, seq: i64, hash: Option<&str>) -> String {
-        hex::encode(self.mac(seq, hash).finalize().into_bytes())
+    fn sign(&self, chain: i16, seq: i64, hash: Option<&str>) -> String {
+        hex::encode(self.mac(chain, seq, hash).finalize().into_bytes())
     }
 
-    fn verifies(&self, seq: i64, hash: Option<&str>, mac: Option<&str>) -> bool {
+    fn verifies(&self, chain: i16, seq: i64, hash: Option<&str>, mac: Option<&str>) -> bool {
         let Some(Ok(tag)) = mac.map(hex::decode) else {
             return false;
         };
-        self.mac(seq, hash).verify_slice(&tag).is_ok()
+        self.mac(chain, seq, hash).verify_slice(&tag).is_ok()
     }
 }
 
@@ -103,8 +116,11 @@ pub struct Entry {
     pub details: Value,
     pub prev_hash: Option<String>,
     pub hash: String,
-    /// Position in the chain: 1, 2, 3 … without gaps.
+    /// Position in its chain: 1, 2, 3 … without gaps.
     pub seq: i64,
+    /// The chain: 0 for staff, API and system entries, 1–[`CONTACT_CHAINS`] for a
+    /// contact's.
+    pub chain: i16,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -133,7 +149,7 @@ fn entry_hash(
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
-/// The anchored head: `(seq, hash, mac)` of the newest entry.
+/// A chain's anchored head: `(seq, hash, mac)` of its newest entry.
 type Head = (i64, Option<String>, Option<String>);
 
 /// Appends one entry after the anchored head, and moves the head (signed) to it.
@@ -152,34 +168,36 @@ pub async fn append(
 ) -> QueryResult<()> {
     let key = tx.audit_key().clone();
     let conn = tx.conn();
-    // The head row's lock (held until commit) puts appends in one line; only when the
-    // row is missing does the advisory lock do it (then the head is read again: it may
-    // have been written meanwhile). One round trip while the row is there.
-    let mut head = locked_head(conn).await?;
+    let chain = chain_for(actor);
+    // The head row's lock (held until commit) puts appends to one chain in one line;
+    // only when the row is missing does the advisory lock do it (then the head is read
+    // again: it may have been written meanwhile). One round trip while the row is there.
+    let mut head = locked_head(conn, chain).await?;
     if head.is_none() {
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(AUDIT_LOCK_KEY)
+            .bind::<diesel::sql_types::BigInt, _>(AUDIT_LOCK_KEY + i64::from(chain))
             .execute(conn)
             .await?;
-        head = locked_head(conn).await?;
+        head = locked_head(conn, chain).await?;
     }
     let (head_seq, prev, head_ok) = match head {
         Some((seq, hash, None)) => {
             if seq > 0 {
-                tracing::warn!(seq, "signing an unsigned audit head (first use after an upgrade, or it was cleared)");
+                tracing::warn!(chain, seq, "signing an unsigned audit head (first use after an upgrade, or it was cleared)");
             }
             (seq, hash, true)
         }
         Some((seq, hash, Some(mac))) => {
-            let ok = key.verifies(seq, hash.as_deref(), Some(&mac));
+            let ok = key.verifies(chain, seq, hash.as_deref(), Some(&mac));
             if !ok {
-                tracing::error!(seq, "the audit head's signature does not verify: the log was altered (or the secret key changed)");
+                tracing::error!(chain, seq, "the audit head's signature does not verify: the log was altered (or the secret key changed)");
             }
             (seq, hash, ok)
         }
         None => {
-            tracing::error!("the audit head row is missing: the log was altered");
+            tracing::error!(chain, "the audit head row is missing: the log was altered");
             let last: Option<(i64, String)> = audit_log::table
+                .filter(audit_log::chain.eq(chain))
                 .select((audit_log::seq, audit_log::hash))
                 .order(audit_log::seq.desc())
                 .first(conn)
@@ -204,7 +222,7 @@ pub async fn append(
         &details,
     );
     let mac = if head_ok {
-        key.sign(seq, Some(&hash))
+        key.sign(chain, seq, Some(&hash))
     } else {
         String::new()
     };
@@ -213,10 +231,10 @@ pub async fn append(
     diesel::sql_query(
         "WITH entry AS ( \
              INSERT INTO audit_log (occurred_at, actor_kind, actor_id, action, subject_type, \
-                                    subject_id, details, prev_hash, hash, seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)) \
-         INSERT INTO audit_head (singleton, seq, hash, mac) VALUES (true, $10, $9, $11) \
-         ON CONFLICT (singleton) DO UPDATE \
+                                    subject_id, details, prev_hash, hash, seq, chain) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12)) \
+         INSERT INTO audit_head (chain, seq, hash, mac) VALUES ($12, $10, $9, $11) \
+         ON CONFLICT (chain) DO UPDATE \
          SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(occurred_at)
@@ -230,19 +248,78 @@ pub async fn append(
     .bind::<diesel::sql_types::Text, _>(hash)
     .bind::<diesel::sql_types::BigInt, _>(seq)
     .bind::<diesel::sql_types::Text, _>(mac)
+    .bind::<diesel::sql_types::SmallInt, _>(chain)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The anchored head, locked until the end of the transaction.
-async fn locked_head(conn: &mut AsyncPgConnection) -> QueryResult<Option<Head>> {
+/// The contact chains: entries made by suppliers' and sites' contacts through their
+/// links (submissions above all) are spread over these, so that two submissions do not
+/// wait for each other's commit on one head; staff, API and system entries (the
+/// committee's decisions among them) stay in one chain, 0, in one order.
+pub const CONTACT_CHAINS: i16 = 16;
+
+/// The chain an actor's entry goes to: a contact's to one of the contact chains (at
+/// random: appends on different chains never wait for each other), everything else to
+/// chain 0.
+fn chain_for(actor: &Actor) -> i16 {
+    match actor {
+        Actor::Contact(_) => rand::random_range(1..=CONTACT_CHAINS),
+        _ => 0,
+    }
+}
+
+/// The anchored head of `chain`, locked until the end of the transaction.
+async fn locked_head(conn: &mut AsyncPgConnection, chain: i16) -> QueryResult<Option<Head>> {
     audit_head::table
+        .filter(audit_head::chain.eq(chain))
         .select((audit_head::seq, audit_head::hash, audit_head::mac))
         .for_update()
         .first(conn)
         .await
         .optional()
+}
+
+/// Opens the contact chains that have no head yet: each gets an empty head signed with
+/// `tx`'s key, and chain 0 an `audit.chains_opened` entry naming them, so that a whole
+/// contact chain deleted with its head is missed by [`verify_chain`]. Run at start-up;
+/// nothing happens when every chain is open.
+pub async fn open_contact_chains(tx: &mut Tx<'_>) -> QueryResult<Vec<i16>> {
+    let key = tx.audit_key().clone();
+    let conn = tx.conn();
+    let existing: Vec<i16> = audit_head::table
+        .select(audit_head::chain)
+        .load(conn)
+        .await?;
+    let new: Vec<i16> = (1..=CONTACT_CHAINS)
+        .filter(|c| !existing.contains(c))
+        .collect();
+    if new.is_empty() {
+        return Ok(new);
+    }
+    for chain in &new {
+        diesel::insert_into(audit_head::table)
+            .values((
+                audit_head::chain.eq(chain),
+                audit_head::seq.eq(0),
+                audit_head::hash.eq(None::<String>),
+                audit_head::mac.eq(key.sign(*chain, 0, None)),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    append(
+        tx,
+        &Actor::System,
+        "audit.chains_opened",
+        "audit",
+        "chains",
+        json!({ "chains": new }),
+    )
+    .await?;
+    Ok(new)
 }
 
 /// Entries about one subject, oldest first.
@@ -293,51 +370,73 @@ impl std::fmt::Display for Broken {
     }
 }
 
-/// Recomputes the whole chain and checks it against the signed head; the error says
-/// where it breaks. `Ok(n)`: all `n` entries are intact and none is missing at the end.
+/// Recomputes every chain and checks each against its signed head; the error says
+/// where one breaks. `Ok(n)`: all `n` entries are intact and none is missing at the end
+/// of any chain, and every contact chain chain 0 says was opened is there.
 pub async fn verify_chain(
     conn: &mut AsyncPgConnection,
     key: &AuditKey,
 ) -> QueryResult<Result<usize, Broken>> {
     let entries: Vec<Entry> = audit_log::table
-        .order(audit_log::seq.asc())
+        .order((audit_log::chain.asc(), audit_log::seq.asc()))
         .select(Entry::as_select())
         .load(conn)
         .await?;
-    let mut prev: Option<String> = None;
-    for (i, e) in entries.iter().enumerate() {
-        let expected = entry_hash(
-            prev.as_deref(),
-            &e.occurred_at,
-            &e.actor_kind,
-            e.actor_id.as_deref(),
-            &e.action,
-            &e.subject_type,
-            &e.subject_id,
-            &e.details,
-        );
-        if e.seq != i as i64 + 1 || e.prev_hash != prev || e.hash != expected {
-            return Ok(Err(Broken::Entry(e.id)));
+    let heads: Vec<(i16, i64, Option<String>, Option<String>)> = audit_head::table
+        .order(audit_head::chain.asc())
+        .select((
+            audit_head::chain,
+            audit_head::seq,
+            audit_head::hash,
+            audit_head::mac,
+        ))
+        .load(conn)
+        .await?;
+    // The chains to check: those with entries or a head, and those chain 0 opened.
+    let mut chains: Vec<i16> = entries.iter().map(|e| e.chain).collect();
+    chains.extend(heads.iter().map(|h| h.0));
+    chains.extend(
+        entries
+            .iter()
+            .filter(|e| e.chain == 0 && e.action == "audit.chains_opened")
+            .filter_map(|e| e.details.get("chains")?.as_array().cloned())
+            .flatten()
+            .filter_map(|c| i16::try_from(c.as_i64()?).ok()),
+    );
+    chains.sort_unstable();
+    chains.dedup();
+    for chain in chains {
+        let of_chain: Vec<&Entry> = entries.iter().filter(|e| e.chain == chain).collect();
+        let mut prev: Option<String> = None;
+        for (i, e) in of_chain.iter().enumerate() {
+            let expected = entry_hash(
+                prev.as_deref(),
+                &e.occurred_at,
+                &e.actor_kind,
+                e.actor_id.as_deref(),
+                &e.action,
+                &e.subject_type,
+                &e.subject_id,
+                &e.details,
+            );
+            if e.seq != i as i64 + 1 || e.prev_hash != prev || e.hash != expected {
+                return Ok(Err(Broken::Entry(e.id)));
+            }
+            prev = Some(e.hash.clone());
         }
-        prev = Some(e.hash.clone());
-    }
-    let head: Option<Head> = audit_head::table
-        .select((audit_head::seq, audit_head::hash, audit_head::mac))
-        .first(conn)
-        .await
-        .optional()?;
-    let n = entries.len();
-    match head {
-        Some((seq, hash, mac))
-            if seq == n as i64
-                && hash == prev
-                && key.verifies(seq, hash.as_deref(), mac.as_deref()) =>
-        {
-            Ok(Ok(n))
+        let n = of_chain.len();
+        match heads.iter().find(|h| h.0 == chain) {
+            Some((_, seq, hash, mac))
+                if *seq == n as i64
+                    && *hash == prev
+                    && key.verifies(chain, *seq, hash.as_deref(), mac.as_deref()) => {}
+            head => {
+                return Ok(Err(Broken::Head {
+                    entries: n,
+                    anchored: head.map(|h| h.1),
+                }))
+            }
         }
-        head => Ok(Err(Broken::Head {
-            entries: n,
-            anchored: head.map(|h| h.0),
-        })),
     }
+    Ok(Ok(entries.len()))
 }

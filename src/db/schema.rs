@@ -204,15 +204,16 @@ diesel::table! {
         prev_hash -> Nullable<Text>,
         hash -> Text,
         seq -> Int8,
+        chain -> Int2,
     }
 }
 
 diesel::table! {
-    audit_head (singleton) {
-        singleton -> Bool,
+    audit_head (chain) {
         seq -> Int8,
         hash -> Nullable<Text>,
         mac -> Nullable<Text>,
+        chain -> Int2,
     }
 }
 

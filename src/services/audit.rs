@@ -1,6 +1,6 @@
-//! The audit log as staff read it: the state of the hash chain and the newest entries.
+//! The audit log as staff read it: the state of the hash chains and the newest entries.
 //! (Entries are written by the services that make the changes, inside their
-//! transactions; nothing here writes.)
+//! transactions; the one write here is opening the contact chains at start-up.)
 
 use super::{accounts, Conn};
 use crate::db::audit::{self, AuditKey};
@@ -39,4 +39,16 @@ pub async fn recent(conn: &mut Conn, key: &AuditKey, limit: i64) -> Result<Audit
 /// Verifies the whole chain against its signed head (`audit verify`).
 pub async fn verify(conn: &mut Conn, key: &AuditKey) -> Result<Result<usize, Broken>, AppError> {
     Ok(audit::verify_chain(conn, key).await?)
+}
+
+/// Opens the contact chains not opened yet (`db::audit::open_contact_chains`), at
+/// start-up: returns the chains opened now.
+pub async fn open_contact_chains(conn: &mut Conn, key: &AuditKey) -> Result<Vec<i16>, AppError> {
+    use scoped_futures::ScopedFutureExt;
+    Ok(
+        crate::db::transaction::<_, crate::db::DbError, _>(conn, key, |tx| {
+            audit::open_contact_chains(tx).scope_boxed()
+        })
+        .await?,
+    )
 }

@@ -1,6 +1,7 @@
 //! The audit chain against a database superuser and under concurrent writers: deleting
 //! the newest entries (triggers off) is reported, a head rewritten without the secret key
-//! is reported, and many sessions writing at once keep one linear chain.
+//! is reported, many sessions writing at once keep each chain linear, and a whole contact
+//! chain deleted with its head is reported.
 
 use crate::auth::{create_user, sign_in, PASSWORD};
 use crate::helpers::TestApp;
@@ -199,4 +200,90 @@ async fn append_needs_a_transaction_and_many_concurrent_writers_keep_one_chain()
     .execute(&mut conn)
     .await;
     assert!(fork.is_err(), "a second entry after the same predecessor");
+}
+
+/// Contacts' entries (submissions) spread over the contact chains, each linked and
+/// signed on its own; concurrent contact writers keep every chain linear; and a whole
+/// contact chain deleted with its head (triggers off) is still reported, because chain
+/// 0 recorded that the chain was opened.
+#[tokio::test]
+async fn contact_entries_spread_over_signed_chains_and_a_deleted_chain_is_detected() {
+    let app = TestApp::spawn().await;
+    let key = app.state.audit_key.clone();
+    let tasks = (0..10).map(|t| {
+        let pool = app.state.pool.clone();
+        let key = key.clone();
+        tokio::spawn(async move {
+            let mut conn = pool.get().await.unwrap();
+            for i in 0..10 {
+                hrdd_survey::db::transaction::<_, diesel::result::Error, _>(
+                    &mut conn,
+                    &key,
+                    |tx| {
+                        async move {
+                            audit::append(
+                                tx,
+                                &Actor::Contact(uuid::Uuid::new_v4()),
+                                "test.contact",
+                                "test",
+                                format!("{t}-{i}"),
+                                json!({}),
+                            )
+                            .await
+                        }
+                        .scope_boxed()
+                    },
+                )
+                .await
+                .unwrap();
+            }
+        })
+    });
+    for task in futures_util::future::join_all(tasks).await {
+        task.unwrap();
+    }
+    let mut conn = app.db.conn().await;
+    let n = entries(&mut conn).await;
+    assert_eq!(verify_chain(&mut conn, &key).await.unwrap(), Ok(n));
+    let chains: Vec<i16> = audit_log::table
+        .filter(audit_log::action.eq("test.contact"))
+        .select(audit_log::chain)
+        .distinct()
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        chains.len() > 1 && chains.iter().all(|c| (1..=16).contains(c)),
+        "100 contact entries on contact chains only: {chains:?}"
+    );
+    let staff: i64 = audit_log::table
+        .filter(audit_log::chain.ne(0))
+        .filter(audit_log::actor_kind.ne("contact"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(staff, 0, "staff and system entries stay on chain 0");
+
+    // A superuser deletes one contact chain, entries and head.
+    let gone = chains[0];
+    sql(&mut conn, "SET session_replication_role = replica").await;
+    let removed = sql(
+        &mut conn,
+        &format!("DELETE FROM audit_log WHERE chain = {gone}"),
+    )
+    .await;
+    assert!(removed > 0);
+    sql(
+        &mut conn,
+        &format!("DELETE FROM audit_head WHERE chain = {gone}"),
+    )
+    .await;
+    assert_eq!(
+        verify_chain(&mut conn, &key).await.unwrap(),
+        Err(Broken::Head {
+            entries: 0,
+            anchored: None
+        })
+    );
 }

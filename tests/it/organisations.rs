@@ -865,6 +865,12 @@ async fn organisation_pages_in_chromium() {
     type_into(c, "email", "buyer@example.com").await;
     type_into(c, "password", PASSWORD).await;
     click(c, "form button[type=submit]").await;
+    // Signing in hashes the password: wait for the staff pages before going on (a
+    // `goto` while the sign-in is in flight cancels it).
+    c.wait()
+        .for_element(Locator::Css(".staffnav"))
+        .await
+        .unwrap();
 
     // Import the example file through the page.
     c.goto(&app.url("/staff/organisations/import"))

@@ -311,6 +311,8 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A view (migration `…000170`): the `send_email` jobs as messages with a status
+    /// (`queued`, `sent`, `failed`) and their invitation's campaign and contact. Read only.
     email_outbox (id) {
         id -> Uuid,
         to_address -> Text,
@@ -344,6 +346,14 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        to_address -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        text_body -> Nullable<Text>,
+        html_body -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        campaign_id -> Nullable<Uuid>,
+        invitation_id -> Nullable<Uuid>,
+        reminder_step -> Nullable<Int4>,
     }
 }
 

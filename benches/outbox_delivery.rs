@@ -105,7 +105,12 @@ fn cpu_seconds(pid: &str) -> f64 {
     // fields 14 and 15 of the line, in USER_HZ (100 per second on Linux).
     let rest = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -120,11 +125,10 @@ async fn backend_cpu(
         pid: i32,
     }
     let mut conn = pool.get().await?;
-    let backends: Vec<Backend> = diesel::sql_query(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
-    )
-    .load(&mut conn)
-    .await?;
+    let backends: Vec<Backend> =
+        diesel::sql_query("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .load(&mut conn)
+            .await?;
     Ok(backends
         .into_iter()
         .map(|b| (b.pid, cpu_seconds(&b.pid.to_string())))

@@ -311,8 +311,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// A view (migration `…000170`): the `send_email` jobs as messages with a status
-    /// (`queued`, `sent`, `failed`) and their invitation's campaign and contact. Read only.
+    /// Read-only view of the `send_email` jobs as messages with a status (migration …000170).
     email_outbox (id) {
         id -> Uuid,
         to_address -> Text,

@@ -11,6 +11,12 @@
 //! workers × concurrency send loops, the same number of sends in flight. The sink is a
 //! task here: it speaks just enough SMTP and discards every message. Only 127.0.0.1 is
 //! ever a target.
+//!
+//! Besides the rates, it reports the CPU each side spends per message (from /proc: this
+//! process, which holds the sender and the sink, and the PostgreSQL backends of its
+//! database): on a shared 2-core machine the rates move with everyone else's load, the
+//! CPU per message much less, and when both sides are CPU-bound their ratio is the
+//! rate ratio an otherwise idle machine would give.
 
 mod common;
 
@@ -87,6 +93,46 @@ async fn sink(count: Arc<AtomicU64>) -> anyhow::Result<u16> {
         }
     });
     Ok(port)
+}
+
+/// CPU seconds (user + system) used so far by process `pid` (`self`: this one); 0 when
+/// it cannot be read.
+fn cpu_seconds(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The fields after the command name (which may hold spaces): utime and stime are
+    // fields 14 and 15 of the line, in USER_HZ (100 per second on Linux).
+    let rest = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// CPU seconds so far of each PostgreSQL backend connected to this database.
+async fn backend_cpu(
+    pool: &hrdd_survey::db::Pool,
+) -> anyhow::Result<std::collections::HashMap<i32, f64>> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Backend {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    let mut conn = pool.get().await?;
+    let backends: Vec<Backend> =
+        diesel::sql_query("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .load(&mut conn)
+            .await?;
+    Ok(backends
+        .into_iter()
+        .map(|b| (b.pid, cpu_seconds(&b.pid.to_string())))
+        .collect())
 }
 
 #[tokio::main]
@@ -169,6 +215,7 @@ async fn run(
     let email = Arc::new(email);
     let loops_n = workers * concurrency;
     let per_loop = messages.div_ceil(loops_n);
+    let cpu_before = cpu_seconds("self");
     let started = Instant::now();
     let mut loops = Vec::new();
     for n in 0..loops_n {
@@ -193,9 +240,12 @@ async fn run(
         l.await??;
     }
     let baseline_secs = started.elapsed().as_secs_f64();
+    let baseline_cpu = cpu_seconds("self") - cpu_before;
     let baseline_sent = count.swap(0, Ordering::Relaxed);
 
     // The worker: claim, render (link recomputed), send, record — `workers` side by side.
+    let backends_before = backend_cpu(&state.pool).await?;
+    let cpu_before = cpu_seconds("self");
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..workers {
@@ -216,6 +266,12 @@ async fn run(
         done += t.await??.done;
     }
     let worker_secs = started.elapsed().as_secs_f64();
+    let worker_cpu = cpu_seconds("self") - cpu_before;
+    let database_cpu: f64 = backend_cpu(&state.pool)
+        .await?
+        .into_iter()
+        .map(|(pid, cpu)| cpu - backends_before.get(&pid).copied().unwrap_or(0.0))
+        .sum();
     let worker_sent = count.load(Ordering::Relaxed);
     anyhow::ensure!(done == messages, "{done} of {messages} delivered");
     anyhow::ensure!(
@@ -225,11 +281,21 @@ async fn run(
 
     let baseline_rate = baseline_sent as f64 / baseline_secs;
     let worker_rate = worker_sent as f64 / worker_secs;
+    let per_message = |seconds: f64| seconds * 1e6 / messages as f64;
+    let (base_us, worker_us, database_us) = (
+        per_message(baseline_cpu),
+        per_message(worker_cpu),
+        per_message(database_cpu),
+    );
     Ok(format!(
         "messages: {messages}, workers: {workers} x {concurrency} sends at once\n\
          lettre loop: {baseline_sent} in {baseline_secs:.2} s = {baseline_rate:.0} msg/s\n\
          worker:      {worker_sent} in {worker_secs:.2} s = {worker_rate:.0} msg/s\n\
-         ratio worker / lettre: {:.2}",
-        worker_rate / baseline_rate
+         ratio worker / lettre: {:.2}\n\
+         CPU per message: lettre loop {base_us:.0} us (sender and sink); worker {worker_us:.0} us \
+         (worker and sink) + PostgreSQL {database_us:.0} us = {:.0} us; CPU ratio {:.2}",
+        worker_rate / baseline_rate,
+        worker_us + database_us,
+        base_us / (worker_us + database_us)
     ))
 }

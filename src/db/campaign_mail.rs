@@ -1,11 +1,11 @@
 //! Queries for campaign emails (`jobs::campaign_mail`) and the reminder scheduler
-//! (`jobs::campaign_schedule`). A campaign email is a `send_email` job with an
-//! `email_outbox` row that names its purpose, campaign, invitation, contact and reminder
-//! step; its subject column holds the campaign's name and its body stays empty until
-//! it is sent (the body carries the personal link, which is never stored).
+//! (`jobs::campaign_schedule`). A campaign email is one `send_email` job row that names
+//! its purpose, invitation (whose campaign and contact it is about) and reminder step;
+//! its subject column holds the campaign's name and its body stays empty until it is
+//! sent (the body carries the personal link, which is never stored).
 
 use super::models::Invitation;
-use super::schema::{campaigns, contacts, email_outbox, invitations, organisations, users};
+use super::schema::{campaigns, contacts, invitations, jobs, organisations, users};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -35,8 +35,8 @@ pub enum Targets<'a> {
     Invitations(&'a [Uuid]),
 }
 
-/// Queues one `send_email` job and one outbox row per target invitation, in two
-/// statements whatever the number; a target whose key (`{key_prefix}{invitation or
+/// Queues one `send_email` job per target invitation, in one statement whatever the
+/// number; a target whose key (`{key_prefix}{invitation or
 /// contact}{key_suffix}`, see `key_by_contact`) was used before is skipped. Returns the
 /// new job ids.
 #[allow(clippy::too_many_arguments)]
@@ -64,25 +64,21 @@ pub async fn queue_for_invitations(
     } else {
         "i.id"
     };
+    // Only what the send needs is stored: the address (the contact's at queue time,
+    // shown on the pages), the campaign's name as subject, the body (the clarification's
+    // question) and the invitation (campaign and contact are the invitation's).
     let sql = format!(
-        "WITH targets AS ( \
-           SELECT i.id AS invitation_id, i.campaign_id, i.contact_id, c.email, k.name, \
-                  $1 || {key_of}::text || $2 AS key \
-             FROM invitations i \
-             JOIN contacts c ON c.id = i.contact_id \
-             JOIN organisations o ON o.id = i.organisation_id \
-             JOIN responses r ON r.id = i.response_id \
-             JOIN campaigns k ON k.id = i.campaign_id \
-            WHERE {filter}), \
-         j AS ( \
-           INSERT INTO jobs (id, kind, dedup_key) \
-           SELECT gen_random_uuid(), 'send_email', key FROM targets \
-           ON CONFLICT DO NOTHING RETURNING id, dedup_key) \
-         INSERT INTO email_outbox (id, job_id, to_address, subject, text_body, purpose, \
-                                   campaign_id, invitation_id, contact_id, reminder_step) \
-         SELECT j.id, j.id, t.email, t.name, coalesce($3, ''), $4, t.campaign_id, \
-                t.invitation_id, t.contact_id, $5 \
-           FROM j JOIN targets t ON t.key = j.dedup_key \
+        "INSERT INTO jobs (id, kind, dedup_key, to_address, subject, text_body, purpose, \
+                           invitation_id, reminder_step) \
+         SELECT gen_random_uuid(), 'send_email', $1 || {key_of}::text || $2, c.email, k.name, \
+                coalesce($3, ''), $4, i.id, $5 \
+           FROM invitations i \
+           JOIN contacts c ON c.id = i.contact_id \
+           JOIN organisations o ON o.id = i.organisation_id \
+           JOIN responses r ON r.id = i.response_id \
+           JOIN campaigns k ON k.id = i.campaign_id \
+          WHERE {filter} \
+         ON CONFLICT DO NOTHING \
          RETURNING id"
     );
     let (one, many, now) = match targets {
@@ -117,25 +113,12 @@ pub async fn queue_plain(
     purpose: &str,
     campaign_id: Uuid,
 ) -> QueryResult<Option<Uuid>> {
-    let id = Uuid::new_v4();
-    let Some(id) = super::jobs::insert(
-        conn,
-        id,
-        "send_email",
-        &serde_json::json!({}),
-        Utc::now(),
-        Some(dedup_key),
-        crate::jobs::DEFAULT_MAX_ATTEMPTS,
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
     super::jobs::insert_email(
         conn,
+        Uuid::new_v4(),
+        Some(dedup_key),
+        crate::jobs::DEFAULT_MAX_ATTEMPTS,
         &super::jobs::NewEmail {
-            id,
-            job_id: id,
             to_address: to,
             subject,
             text_body: text,
@@ -144,8 +127,7 @@ pub async fn queue_plain(
             campaign_id: Some(campaign_id),
         },
     )
-    .await?;
-    Ok(Some(id))
+    .await
 }
 
 /// What the send-time rendering of a campaign email needs.
@@ -167,9 +149,9 @@ pub struct MailContext {
     pub owner_email: Option<String>,
 }
 
-/// The outbox rows of the jobs `job_ids`, each with its invitation, contact,
+/// The messages of the jobs `job_ids`, each with its invitation, contact,
 /// organisation, campaign and the campaign owner's address, keyed by job id: five
-/// statements for a whole claimed batch, whatever its size. A job without a message row
+/// statements for a whole claimed batch, whatever its size. A job without a message
 /// is missing from the map.
 pub async fn contexts_of_jobs(
     conn: &mut Conn,
@@ -179,25 +161,26 @@ pub async fn contexts_of_jobs(
     let rows: Vec<(
         Uuid,
         Option<String>,
-        String,
-        String,
-        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
         Option<String>,
         Option<i32>,
         Option<Uuid>,
         Option<Uuid>,
-    )> = email_outbox::table
-        .filter(email_outbox::job_id.eq_any(job_ids))
+    )> = jobs::table
+        .filter(jobs::id.eq_any(job_ids))
+        .filter(jobs::to_address.is_not_null())
         .select((
-            email_outbox::job_id,
-            email_outbox::purpose,
-            email_outbox::to_address,
-            email_outbox::subject,
-            email_outbox::text_body,
-            email_outbox::html_body,
-            email_outbox::reminder_step,
-            email_outbox::campaign_id,
-            email_outbox::invitation_id,
+            jobs::id,
+            jobs::purpose,
+            jobs::to_address,
+            jobs::subject,
+            jobs::text_body,
+            jobs::html_body,
+            jobs::reminder_step,
+            jobs::campaign_id,
+            jobs::invitation_id,
         ))
         .load(conn)
         .await?;
@@ -296,9 +279,9 @@ pub async fn contexts_of_jobs(
             job_id,
             MailContext {
                 purpose,
-                to_address,
-                subject,
-                text_body,
+                to_address: to_address.unwrap_or_default(),
+                subject: subject.unwrap_or_default(),
+                text_body: text_body.unwrap_or_default(),
                 html_body,
                 reminder_step,
                 contact_name: names.map(|n| n.0.clone()),
@@ -369,35 +352,6 @@ pub async fn unsubmitted_organisations(
         .filter(organisations::deactivated_at.is_null())
         .select(organisations::name)
         .order(organisations::name)
-        .load(conn)
-        .await
-}
-
-/// The `.eml` body of a message is never kept for campaign emails; the row's
-/// delivery status per contact, for the campaign's pages: (contact, purpose, step,
-/// status, last error).
-pub async fn deliveries(
-    conn: &mut Conn,
-    campaign_id: Uuid,
-) -> QueryResult<
-    Vec<(
-        Option<Uuid>,
-        Option<String>,
-        Option<i32>,
-        String,
-        Option<String>,
-    )>,
-> {
-    email_outbox::table
-        .filter(email_outbox::campaign_id.eq(campaign_id))
-        .order(email_outbox::created_at)
-        .select((
-            email_outbox::contact_id,
-            email_outbox::purpose,
-            email_outbox::reminder_step,
-            email_outbox::status,
-            email_outbox::last_error,
-        ))
         .load(conn)
         .await
 }

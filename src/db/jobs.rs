@@ -1,12 +1,15 @@
-//! Queries on `jobs` and on `email_outbox`, the message rows that `send_email` jobs
-//! deliver. The life of a job: pending → (claimed) running → done, or pending again
-//! with a later `run_at`, or dead. Every update after the claim names the attempt it
-//! belongs to, so a worker whose lease ran out cannot overwrite a newer attempt.
+//! Queries on `jobs`. A `send_email` job is also the outbox entry: its row carries the
+//! message (address, subject, bodies, and what it is about), and its state is the
+//! delivery status (pending or running = queued, done = sent, dead = failed with the
+//! server's answer in `last_error`; the `email_outbox` view shows them so). The life
+//! of a job: pending → (claimed) running → done, or pending again with a later
+//! `run_at`, or dead. Every update after the claim names the attempt it belongs to, so
+//! a worker whose lease ran out cannot overwrite a newer attempt.
 
-use super::schema::{email_outbox, jobs};
+use super::schema::jobs;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Text};
+use diesel::sql_types::{Double, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -104,50 +107,30 @@ pub async fn forget_done(
 /// running with a lease of `lease_seconds` and its attempt counted. No lock is held
 /// once this returns.
 pub async fn claim(conn: &mut Conn, limit: i64, lease_seconds: f64) -> QueryResult<Vec<Job>> {
-    diesel::sql_query(
-        "WITH lost AS (SELECT id FROM jobs \
-                         WHERE state = 'running' AND lease_until < now() \
-                           AND attempts < max_attempts \
-                         ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), \
-              due AS (SELECT id FROM jobs \
-                        WHERE state = 'pending' AND run_at <= now() \
-                        ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
-         UPDATE jobs SET state = 'running', attempts = attempts + 1, \
-                lease_until = now() + make_interval(secs => $2) \
-          WHERE id = ANY(ARRAY(SELECT id FROM lost UNION ALL SELECT id FROM due LIMIT $1)) \
-          RETURNING *",
-    )
-    .bind::<BigInt, _>(limit)
-    .bind::<Double, _>(lease_seconds)
+    prepared::Claim {
+        limit,
+        lease_seconds,
+    }
     .load(conn)
     .await
 }
 
 /// Attempts that succeeded, many at once (`(job id, attempt)` pairs): one statement.
 /// Returns the ids still held by those attempts (now done); a job whose claim was lost
-/// meanwhile is left alone and missing from the result.
+/// meanwhile is left alone and missing from the result. A sent message's bodies are
+/// cleared in the same statement: they can hold a working link (a password reset),
+/// which should not outlive the delivery in the database.
 pub async fn mark_done_many(conn: &mut Conn, held: &[(Uuid, i32)]) -> QueryResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Done {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        id: Uuid,
-    }
     if held.is_empty() {
         return Ok(Vec::new());
     }
     let (ids, attempts): (Vec<Uuid>, Vec<i32>) = held.iter().copied().unzip();
-    let rows: Vec<Done> = diesel::sql_query(
-        "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = now(), \
-                last_error = NULL \
-           FROM unnest($1::uuid[], $2::int[]) AS held(id, attempt) \
-          WHERE jobs.id = held.id AND jobs.state = 'running' AND jobs.attempts = held.attempt \
-          RETURNING jobs.id",
-    )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(attempts)
+    prepared::DoneMany {
+        ids: &ids,
+        attempts: &attempts,
+    }
     .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    .await
 }
 
 /// Attempt `attempt` failed and may be retried in `delay_seconds`.
@@ -224,7 +207,6 @@ pub async fn revive(conn: &mut Conn, id: Uuid) -> QueryResult<Option<String>> {
 /// with the recipient when the job sends an email.
 pub async fn troubled(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(Job, Option<String>)>> {
     jobs::table
-        .left_join(email_outbox::table)
         .filter(
             jobs::state
                 .eq("dead")
@@ -232,7 +214,7 @@ pub async fn troubled(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(Job, Opti
         )
         .order((jobs::created_at.desc(), jobs::id))
         .limit(limit)
-        .select((Job::as_select(), email_outbox::to_address.nullable()))
+        .select((Job::as_select(), jobs::to_address))
         .load(conn)
         .await
 }
@@ -246,23 +228,10 @@ pub async fn find(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Job>> {
         .optional()
 }
 
-// ---- email_outbox ---------------------------------------------------------------------
-
-pub async fn insert_email(conn: &mut Conn, email: &NewEmail<'_>) -> QueryResult<()> {
-    diesel::insert_into(email_outbox::table)
-        .values(email)
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// An outbox row: the message, the job that delivers it (`job_id`, usually the same
-/// id), and what it is for (campaign emails; `None` for account emails).
-#[derive(Debug, diesel::Insertable)]
-#[diesel(table_name = email_outbox)]
+/// A message to queue as a `send_email` job: the address, subject and bodies, and
+/// what it is about (campaign emails; `None` for account emails).
+#[derive(Debug)]
 pub struct NewEmail<'a> {
-    pub id: Uuid,
-    pub job_id: Uuid,
     pub to_address: &'a str,
     pub subject: &'a str,
     pub text_body: &'a str,
@@ -271,52 +240,141 @@ pub struct NewEmail<'a> {
     pub campaign_id: Option<Uuid>,
 }
 
-/// The messages were accepted (one statement for many). Their bodies are cleared: they
-/// can hold a working link (a password reset), which should not outlive the delivery
-/// in the database.
-pub async fn emails_sent(conn: &mut Conn, job_ids: &[Uuid]) -> QueryResult<()> {
-    if job_ids.is_empty() {
-        return Ok(());
-    }
-    diesel::update(email_outbox::table.filter(email_outbox::job_id.eq_any(job_ids)))
-        .set((
-            email_outbox::status.eq("sent"),
-            email_outbox::sent_at.eq(diesel::dsl::now),
-            email_outbox::last_error.eq(None::<String>),
-            email_outbox::text_body.eq(""),
-            email_outbox::html_body.eq(None::<String>),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-/// Records the server's answer; `failed` when no retry will follow.
-pub async fn email_error(
+/// Inserts a pending `send_email` job `id` carrying `email`, due now; `None` when a job
+/// with the same `dedup_key` exists (in any state: a key is used once).
+pub async fn insert_email(
     conn: &mut Conn,
-    job_id: Uuid,
-    error: &str,
-    failed: bool,
-) -> QueryResult<()> {
-    diesel::update(email_outbox::table.filter(email_outbox::job_id.eq(job_id)))
-        .set((
-            email_outbox::last_error.eq(error),
-            email_outbox::status.eq(if failed { "failed" } else { "queued" }),
+    id: Uuid,
+    dedup_key: Option<&str>,
+    max_attempts: i32,
+    email: &NewEmail<'_>,
+) -> QueryResult<Option<Uuid>> {
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(id),
+            jobs::kind.eq("send_email"),
+            jobs::dedup_key.eq(dedup_key),
+            jobs::max_attempts.eq(max_attempts),
+            jobs::to_address.eq(email.to_address),
+            jobs::subject.eq(email.subject),
+            jobs::text_body.eq(email.text_body),
+            jobs::html_body.eq(email.html_body),
+            jobs::purpose.eq(email.purpose),
+            jobs::campaign_id.eq(email.campaign_id),
         ))
-        .execute(conn)
+        .on_conflict_do_nothing()
+        .returning(jobs::id)
+        .get_result(conn)
         .await
-        .map(|_| ())
+        .optional()
 }
 
-/// A message queued again (its job was retried by an admin).
-pub async fn email_requeued(conn: &mut Conn, job_id: Uuid) -> QueryResult<()> {
-    diesel::update(
-        email_outbox::table
-            .filter(email_outbox::job_id.eq(job_id))
-            .filter(email_outbox::status.eq("failed")),
-    )
-    .set(email_outbox::status.eq("queued"))
-    .execute(conn)
-    .await
-    .map(|_| ())
+/// The worker's two statements per batch, kept prepared per connection: a
+/// `sql_query` is parsed and planned again at every run (diesel cannot tell that its
+/// text is fixed), which cost the database more than the rows these statements write.
+/// Each type here has a fixed text, so diesel caches its prepared statement by type.
+mod prepared {
+    use diesel::pg::Pg;
+    use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+    use diesel::sql_types::{Array, BigInt, Double, Integer, Jsonb, Nullable, Text, Timestamptz};
+    use diesel::QueryResult;
+    use uuid::Uuid;
+
+    /// See [`super::claim`].
+    pub struct Claim {
+        pub limit: i64,
+        pub lease_seconds: f64,
+    }
+
+    impl QueryId for Claim {
+        type QueryId = Claim;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl Query for Claim {
+        type SqlType = (
+            diesel::sql_types::Uuid,
+            Text,
+            Jsonb,
+            Timestamptz,
+            Nullable<Text>,
+            Text,
+            Integer,
+            Integer,
+            Nullable<Timestamptz>,
+            Nullable<Text>,
+            Timestamptz,
+            Nullable<Timestamptz>,
+        );
+    }
+
+    impl QueryFragment<Pg> for Claim {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            out.push_sql(
+                "WITH lost AS (SELECT id FROM jobs \
+                                 WHERE state = 'running' AND lease_until < now() \
+                                   AND attempts < max_attempts \
+                                 ORDER BY lease_until LIMIT ",
+            );
+            out.push_bind_param::<BigInt, _>(&self.limit)?;
+            out.push_sql(
+                " FOR UPDATE SKIP LOCKED), \
+                  due AS (SELECT id FROM jobs \
+                            WHERE state = 'pending' AND run_at <= now() \
+                            ORDER BY run_at LIMIT ",
+            );
+            out.push_bind_param::<BigInt, _>(&self.limit)?;
+            out.push_sql(
+                " FOR UPDATE SKIP LOCKED) \
+                 UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+                        lease_until = now() + make_interval(secs => ",
+            );
+            out.push_bind_param::<Double, _>(&self.lease_seconds)?;
+            out.push_sql(
+                ") WHERE id = ANY(ARRAY(SELECT id FROM lost UNION ALL SELECT id FROM due LIMIT ",
+            );
+            out.push_bind_param::<BigInt, _>(&self.limit)?;
+            out.push_sql(
+                ")) RETURNING id, kind, payload, run_at, dedup_key, state, attempts, \
+                             max_attempts, lease_until, last_error, created_at, finished_at",
+            );
+            Ok(())
+        }
+    }
+
+    /// See [`super::mark_done_many`].
+    pub struct DoneMany<'a> {
+        pub ids: &'a [Uuid],
+        pub attempts: &'a [i32],
+    }
+
+    impl QueryId for DoneMany<'_> {
+        type QueryId = DoneMany<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl Query for DoneMany<'_> {
+        type SqlType = diesel::sql_types::Uuid;
+    }
+
+    impl QueryFragment<Pg> for DoneMany<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            out.push_sql(
+                "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = now(), \
+                        last_error = NULL, html_body = NULL, \
+                        text_body = CASE WHEN jobs.text_body IS NOT NULL THEN '' END \
+                   FROM unnest(",
+            );
+            out.push_bind_param::<Array<diesel::sql_types::Uuid>, _>(self.ids)?;
+            out.push_sql("::uuid[], ");
+            out.push_bind_param::<Array<Integer>, _>(self.attempts)?;
+            out.push_sql(
+                "::int[]) AS held(id, attempt) \
+                  WHERE jobs.id = held.id AND jobs.state = 'running' \
+                    AND jobs.attempts = held.attempt \
+                  RETURNING jobs.id",
+            );
+            Ok(())
+        }
+    }
 }

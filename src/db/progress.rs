@@ -55,8 +55,8 @@ pub async fn organisations(
                 (SELECT count(*) FROM answers a WHERE a.response_id = r.id) AS answers, \
                 (SELECT count(*) FROM answers a WHERE a.response_id = r.id \
                     AND a.question_id = ANY($2::text[])) AS required_answered, \
-                EXISTS (SELECT 1 FROM email_outbox e JOIN invitations i ON i.id = e.invitation_id \
-                         WHERE i.response_id = r.id AND e.status = 'failed') AS bounced \
+                EXISTS (SELECT 1 FROM invitations i JOIN jobs e ON e.invitation_id = i.id \
+                         WHERE i.response_id = r.id AND e.state = 'dead') AS bounced \
            FROM responses r JOIN organisations o ON o.id = r.organisation_id \
           WHERE r.campaign_id = $1 \
           ORDER BY o.name, o.id",
@@ -96,12 +96,17 @@ pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<V
     diesel::sql_query(
         "SELECT c.id AS contact_id, c.organisation_id, c.name, c.email, \
                 i.id AS invitation_id, i.expires_at, i.revoked_at, i.first_opened_at, \
-                e.status AS email_status, e.last_error AS email_error \
+                CASE e.state WHEN 'done' THEN 'sent' WHEN 'dead' THEN 'failed' \
+                             WHEN 'pending' THEN 'queued' WHEN 'running' THEN 'queued' END \
+                    AS email_status, \
+                e.last_error AS email_error \
            FROM responses r JOIN contacts c ON c.organisation_id = r.organisation_id \
            LEFT JOIN LATERAL (SELECT * FROM invitations i WHERE i.campaign_id = $1 \
                                  AND i.contact_id = c.id ORDER BY i.created_at DESC LIMIT 1) i ON true \
-           LEFT JOIN LATERAL (SELECT * FROM email_outbox e WHERE e.campaign_id = $1 \
-                                 AND e.contact_id = c.id ORDER BY e.created_at DESC LIMIT 1) e ON true \
+           LEFT JOIN LATERAL (SELECT m.state, m.last_error \
+                                FROM invitations mi JOIN jobs m ON m.invitation_id = mi.id \
+                               WHERE mi.response_id = r.id AND mi.contact_id = c.id \
+                               ORDER BY m.created_at DESC LIMIT 1) e ON true \
           WHERE r.campaign_id = $1 AND (c.deactivated_at IS NULL OR i.id IS NOT NULL) \
           ORDER BY c.organisation_id, c.name, c.id",
     )
@@ -121,27 +126,26 @@ pub struct TimelineRow {
 }
 
 /// Every email, link, open, save and submit of an organisation in a campaign, oldest
-/// first (from the outbox, the links, `response_events` and the response).
+/// first (from the email jobs of its links, the links, `response_events` and the
+/// response).
 pub async fn timeline(
     conn: &mut Conn,
     campaign_id: CampaignId,
     organisation_id: OrganisationId,
 ) -> QueryResult<Vec<TimelineRow>> {
     diesel::sql_query(
-        "SELECT at, what, detail FROM ( \
+        "WITH mail AS (SELECT e.* FROM invitations i JOIN jobs e ON e.invitation_id = i.id \
+                        WHERE i.campaign_id = $1 AND i.organisation_id = $2) \
+         SELECT at, what, detail FROM ( \
            SELECT e.created_at AS at, 'Email queued' AS what, \
                   coalesce(e.purpose, 'email') || ' to ' || e.to_address AS detail \
-             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id \
-            WHERE e.campaign_id = $1 AND c.organisation_id = $2 \
+             FROM mail e \
            UNION ALL \
-           SELECT e.sent_at, 'Email delivered', coalesce(e.purpose, 'email') || ' to ' || e.to_address \
-             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id \
-            WHERE e.campaign_id = $1 AND c.organisation_id = $2 AND e.sent_at IS NOT NULL \
+           SELECT e.finished_at, 'Email delivered', coalesce(e.purpose, 'email') || ' to ' || e.to_address \
+             FROM mail e WHERE e.state = 'done' \
            UNION ALL \
-           SELECT coalesce(j.finished_at, e.created_at), 'Email refused', \
-                  e.to_address || ': ' || coalesce(e.last_error, '') \
-             FROM email_outbox e JOIN contacts c ON c.id = e.contact_id JOIN jobs j ON j.id = e.job_id \
-            WHERE e.campaign_id = $1 AND c.organisation_id = $2 AND e.status = 'failed' \
+           SELECT e.finished_at, 'Email refused', e.to_address || ': ' || coalesce(e.last_error, '') \
+             FROM mail e WHERE e.state = 'dead' \
            UNION ALL \
            SELECT i.created_at, 'Link issued', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
             WHERE i.campaign_id = $1 AND i.organisation_id = $2 \

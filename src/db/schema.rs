@@ -312,6 +312,7 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Read-only view of the `send_email` jobs as messages with a status (migration …000170).
     email_outbox (id) {
         id -> Uuid,
         to_address -> Text,
@@ -345,6 +346,14 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        to_address -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        text_body -> Nullable<Text>,
+        html_body -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+        campaign_id -> Nullable<Uuid>,
+        invitation_id -> Nullable<Uuid>,
+        reminder_step -> Nullable<Int4>,
     }
 }
 

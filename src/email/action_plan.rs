@@ -2,7 +2,7 @@
 //! and an overdue notice after it, to the plan's owner (and the overdue notice to the
 //! member who made the plan), in the owner's language (English, Japanese or
 //! Vietnamese; staff get English). Plain text: they carry no personal link, so the body
-//! is stored with the outbox row as it is rendered.
+//! is stored with its `send_email` job as it is rendered.
 
 use super::Email;
 use crate::domain::i18n::Lang;

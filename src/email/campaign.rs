@@ -12,7 +12,7 @@ use crate::domain::i18n::Lang;
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
 
-/// What a campaign email is about (`email_outbox.purpose`).
+/// What a campaign email is about (`jobs.purpose` of its `send_email` job).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     Invitation,

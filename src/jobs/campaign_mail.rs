@@ -1,8 +1,7 @@
 //! Campaign emails: invitation, reminder, escalation, submission receipt, clarification
-//! request. Each is a `send_email` job (so delivery, retries, the 5xx answer on the
-//! message row, `/staff/jobs` and its retry action work as for every email) whose
-//! `email_outbox` row says what it is about: purpose, campaign, invitation, contact and
-//! reminder step.
+//! request. Each is one `send_email` job row (so delivery, retries, the 5xx answer on
+//! the job, `/staff/jobs` and its retry action work as for every email) that says what
+//! it is about: purpose, invitation (hence campaign and contact) and reminder step.
 //!
 //! **The link is never stored.** An email that carries a personal link is queued with
 //! an empty body and rendered when it is sent ([`render`]), from the invitation:

@@ -21,7 +21,6 @@
 
 pub mod action_plan_schedule;
 mod batch;
-use batch::clip;
 pub use batch::run_due;
 pub mod campaign_mail;
 pub mod campaign_schedule;
@@ -47,7 +46,8 @@ pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 /// What a job does. Each kind is listed in the `jobs.kind` CHECK constraint too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Deliver one `email_outbox` message (`send_email`).
+    /// Deliver the message the job's row carries (`send_email`; the job is the outbox
+    /// entry, see [`send_email`]).
     SendEmail,
     /// Handle a password-reset request: email a link if the address has an account
     /// (`password_reset`, payload `{"email": …}`).
@@ -329,15 +329,8 @@ pub async fn run(worker: Worker, interval: std::time::Duration) {
 /// A dead job queued again by an admin (fresh attempts, due now); false when `id` is not
 /// a dead job. Runs inside the caller's transaction; wake the worker after the commit.
 pub async fn revive(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, DbError> {
-    match q::revive(conn, id).await? {
-        None => Ok(false),
-        Some(kind) => {
-            if Kind::parse(&kind) == Some(Kind::SendEmail) {
-                crate::db::jobs::email_requeued(conn, id).await?;
-            }
-            Ok(true)
-        }
-    }
+    // A message's status is its job's: revived, it is queued again.
+    Ok(q::revive(conn, id).await?.is_some())
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
-//! The `send_email` job: delivers one `email_outbox` message. The message row keeps its
-//! delivery status (`queued`, `sent`, `failed`) and the server's last answer, for the
-//! pages that show a contact's mail; the job keeps the attempts and the schedule.
+//! The `send_email` job: delivers the message its row carries. The job is the outbox
+//! entry: one row per message, whose state is the delivery status (queued while
+//! pending or running, sent when done, failed when dead) and whose `last_error` is the
+//! server's last answer, for the pages that show a contact's mail.
 
-use super::{Claimed, Failure, Jobs, Kind, NewJob, Worker};
+use super::{Claimed, Failure, DEFAULT_MAX_ATTEMPTS};
 use crate::db::campaign_mail::MailContext;
 use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
@@ -11,26 +12,20 @@ use crate::email::{build_message_full, Email, SendError};
 use uuid::Uuid;
 
 /// Queues `email` (inside the caller's transaction); returns the job id, or `None` when
-/// `dedup_key` was used before (then nothing is queued). The message row has the job's
-/// id, and so does its Message-ID.
+/// `dedup_key` was used before (then nothing is queued). The job's id is the
+/// message's Message-ID. Wake the worker (`Jobs::wake`) after the commit.
 pub async fn queue(
     conn: &mut AsyncPgConnection,
-    jobs: &Jobs,
+    _jobs: &super::Jobs,
     email: &Email,
     dedup_key: Option<&str>,
 ) -> Result<Option<Uuid>, DbError> {
-    let mut job = NewJob::new(Kind::SendEmail, serde_json::json!({}));
-    if let Some(key) = dedup_key {
-        job = job.dedup_key(key);
-    }
-    let Some(id) = jobs.enqueue(conn, job).await? else {
-        return Ok(None);
-    };
     q::insert_email(
         conn,
+        Uuid::new_v4(),
+        dedup_key,
+        DEFAULT_MAX_ATTEMPTS,
         &q::NewEmail {
-            id,
-            job_id: id,
             to_address: &email.to,
             subject: &email.subject,
             text_body: &email.text,
@@ -39,14 +34,13 @@ pub async fn queue(
             campaign_id: None,
         },
     )
-    .await?;
-    Ok(Some(id))
+    .await
 }
 
 /// Sends the job's message (no transaction open meanwhile); `ctx` is the message and
 /// what it is about, read with the rest of the batch.
 pub(super) async fn run(
-    worker: &Worker,
+    worker: &super::Worker,
     job: &Claimed,
     ctx: Result<Option<MailContext>, String>,
 ) -> Result<(), Failure> {
@@ -87,35 +81,4 @@ pub(super) async fn run(
         SendError::Retry(m) => Failure::Retry(m),
         SendError::Permanent(m) => Failure::Permanent(m),
     })
-}
-
-/// The messages of successful attempts were accepted (inside the recording transaction).
-pub(super) async fn record_sent(
-    conn: &mut AsyncPgConnection,
-    job_ids: &[Uuid],
-) -> Result<(), DbError> {
-    q::emails_sent(conn, job_ids).await
-}
-
-/// The message's side of a failed attempt (inside the recording transaction): the
-/// server's answer; `failed` when no retry will follow.
-pub(super) async fn record_error(
-    conn: &mut AsyncPgConnection,
-    job_id: Uuid,
-    failure: &Failure,
-    dead: bool,
-) -> Result<(), DbError> {
-    let (Failure::Retry(e) | Failure::Permanent(e)) = failure;
-    q::email_error(conn, job_id, &super::clip(e), dead).await
-}
-
-/// The job died with its worker on the last attempt.
-pub(super) async fn record_lost(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<(), DbError> {
-    q::email_error(
-        conn,
-        job_id,
-        "not confirmed: the worker stopped while sending",
-        true,
-    )
-    .await
 }

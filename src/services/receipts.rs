@@ -1,6 +1,6 @@
 //! Receipts of submitted responses as PDF (`receipt_pdf`): for the respondent's link,
 //! for staff, and for the receipt email. Made from the stored answers each time (the
-//! outbox row stays small and the PDF always matches the fingerprint).
+//! email's job row stays small and the PDF always matches the fingerprint).
 
 use super::questionnaires::QuestionnaireRegistry;
 use super::responses::LinkSession;

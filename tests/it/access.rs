@@ -765,19 +765,16 @@ async fn dead_job(conn: &mut diesel_async::AsyncPgConnection) -> uuid::Uuid {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     use hrdd_survey::db::schema::jobs;
-    use hrdd_survey::jobs::{Jobs, Kind, NewJob};
-    // Not due, so the application's worker leaves it alone until it is dead.
-    let id = Jobs::new()
-        .enqueue(
-            conn,
-            NewJob::new(Kind::SendEmail, json!({}))
-                .run_at(chrono::Utc::now() + chrono::Duration::days(1)),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    diesel::update(jobs::table.find(id))
-        .set((
+    // Written dead at once (an email job carries its message), so the application's
+    // worker never sees it pending.
+    let id = uuid::Uuid::new_v4();
+    diesel::insert_into(jobs::table)
+        .values((
+            jobs::id.eq(id),
+            jobs::kind.eq("send_email"),
+            jobs::to_address.eq("someone@example.com"),
+            jobs::subject.eq("Hello"),
+            jobs::text_body.eq("Hi\n"),
             jobs::state.eq("dead"),
             jobs::finished_at.eq(chrono::Utc::now()),
             jobs::last_error.eq("550 no such mailbox"),

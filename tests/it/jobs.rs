@@ -13,7 +13,7 @@ use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::jobs::Job;
 use hrdd_survey::db::schema::{audit_log, email_outbox, jobs};
 use hrdd_survey::email::{Email, Mailer, Transport};
-use hrdd_survey::jobs::{run_due, send_email, Jobs, Kind, NewJob, RunStats, Worker};
+use hrdd_survey::jobs::{run_due, send_email, Jobs, RunStats, Worker};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -315,18 +315,12 @@ async fn a_job_that_keeps_failing_is_dead_at_its_attempt_cap() {
         let mut conn = app.state.pool.get().await.unwrap();
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
             async move {
-                let id = Jobs::new()
-                    .enqueue(
-                        conn,
-                        NewJob::new(Kind::SendEmail, serde_json::json!({})).max_attempts(3),
-                    )
-                    .await?
-                    .unwrap();
-                hrdd_survey::db::jobs::insert_email(
+                let id = hrdd_survey::db::jobs::insert_email(
                     conn,
+                    Uuid::new_v4(),
+                    None,
+                    3,
                     &hrdd_survey::db::jobs::NewEmail {
-                        id,
-                        job_id: id,
                         to_address: "late@example.com",
                         subject: "Hello",
                         text_body: "Hi\n",
@@ -335,7 +329,8 @@ async fn a_job_that_keeps_failing_is_dead_at_its_attempt_cap() {
                         campaign_id: None,
                     },
                 )
-                .await?;
+                .await?
+                .unwrap();
                 Ok(id)
             }
             .scope_boxed()

@@ -16,8 +16,11 @@
 //! 3-section questionnaire (generated below), and submits. Reported: respondents/s, p50
 //! and p99 per request, PostgreSQL transactions and statements per respondent, the
 //! service's peak RSS (`VmHWM`), and the CPU split between load generator, service and
-//! PostgreSQL (from `/proc`). Only 127.0.0.1 is ever a target; every loop is bounded in
-//! count and time.
+//! PostgreSQL (from `/proc`); then, since the receipts (a PDF by email per submission)
+//! are made by the service's job worker and partly after the last request, how many
+//! were still queued, how long they took to go, and the transactions, statements and
+//! CPU with them. Only 127.0.0.1 is ever a target; every loop is bounded in count and
+//! time.
 
 mod common;
 
@@ -143,7 +146,26 @@ async fn bench() -> anyhow::Result<()> {
     let flow = run_flow(&http, &base, &tokens[..s.respondents], &s).await?;
     let cpu = Cpu::read(service_pid, pg.postmaster_pid()).since(&cpu_before);
     let (xacts, statements, top) = database_counters(&mut conn).await?;
+    // The receipts the submissions queued are made and sent by the service's job
+    // worker, partly after the last request: wait for them (bounded) and report the
+    // flow's whole cost with them.
+    let queued_at_end = receipts_waiting(&mut conn).await?;
+    let drain = Instant::now();
+    let mut waiting = queued_at_end;
+    while waiting > 0 && drain.elapsed() < Duration::from_secs(s.seconds.max(60)) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        waiting = receipts_waiting(&mut conn).await?;
+    }
+    let drained = drain.elapsed();
+    let cpu_all = Cpu::read(service_pid, pg.postmaster_pid()).since(&cpu_before);
+    let (xacts_all, statements_all, _) = database_counters(&mut conn).await?;
     let peak_rss_kb = vm_hwm_kb(service_pid);
+    // What the resident memory is at the end: the heap and stacks, and mapped files
+    // (the binary, the receipt font's pages in use).
+    let (anon_kb, file_kb) = (
+        status_kb(service_pid, "RssAnon:"),
+        status_kb(service_pid, "RssFile:"),
+    );
     let _ = service.kill().await;
 
     // The HTTP ceiling: the same client, the same concurrency, as many requests.
@@ -209,14 +231,31 @@ async fn bench() -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "  service peak RSS (VmHWM): {:.1} MB",
-        peak_rss_kb as f64 / 1024.0
+        "  service peak RSS (VmHWM): {:.1} MB (at the end: {:.1} MB anonymous, {:.1} MB mapped files)",
+        peak_rss_kb as f64 / 1024.0,
+        anon_kb as f64 / 1024.0,
+        file_kb as f64 / 1024.0
     )?;
     writeln!(
         out,
         "  CPU seconds: load generator {:.2}, service {:.2}, PostgreSQL {:.2} (wall {:.1} s, 2 cores)",
         cpu.load, cpu.service, cpu.postgres,
         flow.elapsed.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "  receipts (PDF by email, made by the service's job worker): {queued_at_end} still queued when the last request ended; {} {:.1} s later",
+        if waiting == 0 { "all sent" } else { "not all sent" },
+        drained.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "  with the receipts: {:.1} transactions, {:.1} statements per respondent; CPU seconds service {:.2}, PostgreSQL {:.2} (wall {:.1} s)",
+        per(xacts_all),
+        per(statements_all),
+        cpu_all.service,
+        cpu_all.postgres,
+        flow.elapsed.as_secs_f64() + drained.as_secs_f64()
     )?;
     writeln!(
         out,
@@ -624,6 +663,17 @@ async fn database_counters(
     ))
 }
 
+/// Receipt emails queued and not yet sent.
+async fn receipts_waiting(conn: &mut AsyncPgConnection) -> anyhow::Result<i64> {
+    let n: Count = diesel::sql_query(
+        "SELECT count(*)::bigint AS n FROM jobs \
+          WHERE kind = 'send_email' AND purpose = 'receipt' AND state IN ('pending', 'running')",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(n.n)
+}
+
 /// CPU seconds used so far by this process, the service, and every PostgreSQL process.
 struct Cpu {
     load: f64,
@@ -694,11 +744,16 @@ fn parent_of(pid: u32) -> Option<u32> {
 }
 
 fn vm_hwm_kb(pid: u32) -> u64 {
+    status_kb(pid, "VmHWM:")
+}
+
+/// A `/proc/{pid}/status` field in kB (0 when unreadable).
+fn status_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
         })
         .unwrap_or(0)

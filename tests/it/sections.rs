@@ -635,3 +635,52 @@ async fn a_campaign_closed_or_a_link_revoked_while_the_page_is_open_keeps_what_w
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+/// A post with a file (over 64 KiB) has its link checked before its body is read, so a
+/// never-issued link is a plain 404 without the upload taken in, and a link whose
+/// campaign closed still shows back what was typed; nothing is saved either way.
+#[tokio::test]
+async fn a_post_with_a_file_is_checked_against_its_link_before_its_body() {
+    let (app, link, response, campaign) = invited().await;
+    let csrf = app.form_csrf(&format!("{link}/s/1")).await;
+    let form = |csrf: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.to_string())
+            .text("headcount", "42")
+            .text("action", "next")
+            .part(
+                "evidence",
+                reqwest::multipart::Part::bytes(vec![b'x'; 200 * 1024]).file_name("big.pdf"),
+            )
+    };
+    let unknown = format!("/r/{}", "A".repeat(43));
+    let res = app
+        .client
+        .post(app.url(&format!("{unknown}/s/1")))
+        .multipart(form(&csrf))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    let mut conn = app.db.conn().await;
+    diesel::update(campaigns::table.find(campaign.parse::<Uuid>().unwrap()))
+        .set(campaigns::status.eq("closed"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("{link}/s/1")))
+        .multipart(form(&csrf))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 410);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<dt>headcount</dt><dd><pre>42</pre></dd>"),
+        "{html}"
+    );
+    assert!(stored(&app, response).await.is_empty());
+}

@@ -182,25 +182,10 @@ async fn post_form(
     // link gets its 404 without the server taking in a 30 MB form, and the connection
     // goes back to the pool while the body arrives: a slow upload must not hold one); a
     // small one is read first, and its link read in the save's own transaction.
-    if !sections::small_form(&req) {
-        let mut conn = state.pool.get().await?;
-        match responses::open_link(&mut conn, &state.registry, &token).await? {
-            Some(session) if session.writable() => {}
-            Some(session) => {
-                let (input, _) = read_form(payload).await?;
-                return gone(&state, &token, Some(&session), &input.values)
-                    .await?
-                    .ok_or(PageError(AppError::NotFound("link")));
-            }
-            None => {
-                if responses::dead_link(&mut conn, &token).await?.is_none() {
-                    session(&state, &mut conn, &token, &req).await?;
-                }
-                let (input, _) = read_form(payload).await?;
-                return sections::unknown_post(&state, &token, &req, &input.values).await;
-            }
-        }
-    }
+    let payload = match sections::check_before_body(&state, &token, &req, payload).await? {
+        Ok(payload) => payload,
+        Err(page) => return Ok(page),
+    };
     let (mut input, action) = read_form(payload).await?;
     // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
     crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;

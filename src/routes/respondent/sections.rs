@@ -95,12 +95,45 @@ pub(super) async fn unknown_post(
 /// (its declared length at most [`SMALL_FORM_BYTES`]). A larger one, or one of unknown
 /// length, has its link checked first, so a guessed link never makes the server take
 /// in a 30 MB upload.
-pub(super) fn small_form(req: &HttpRequest) -> bool {
+fn small_form(req: &HttpRequest) -> bool {
     req.headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|n| n <= SMALL_FORM_BYTES)
+}
+
+/// A post's link checked before its body is read, unless [`small_form`] says the post
+/// carries no files: `Ok(payload)` to go on, or the answer for a link that opens
+/// nothing (its body then read, with no connection held, only to show back what was
+/// typed).
+pub(super) async fn check_before_body(
+    state: &AppState,
+    token: &str,
+    req: &HttpRequest,
+    payload: Multipart,
+) -> Result<Result<Multipart, HttpResponse>, PageError> {
+    if small_form(req) {
+        return Ok(Ok(payload));
+    }
+    let mut conn = state.pool.get().await?;
+    match responses::open_link(&mut conn, &state.registry, token).await? {
+        Some(s) if s.writable() => Ok(Ok(payload)),
+        Some(s) => {
+            drop(conn);
+            let (input, _) = read_form(payload).await?;
+            let page = gone(state, token, Some(&s), &input.values).await?;
+            Ok(Err(page.ok_or(PageError(AppError::NotFound("link")))?))
+        }
+        None => {
+            if responses::dead_link(&mut conn, token).await?.is_none() {
+                session(state, &mut conn, token, req).await?;
+            }
+            drop(conn);
+            let (input, _) = read_form(payload).await?;
+            Ok(Err(unknown_post(state, token, req, &input.values).await?))
+        }
+    }
 }
 
 /// Largest post read before its link is checked (a section's text answers).
@@ -264,25 +297,10 @@ pub(super) async fn post_section(
     let (token, n) = path.into_inner();
     // A post with files is checked against its link before the body is read; a small
     // one is read first and its link read in the save's own transaction.
-    if !small_form(&req) {
-        let mut conn = state.pool.get().await?;
-        match responses::open_link(&mut conn, &state.registry, &token).await? {
-            Some(s) if s.writable() => {}
-            Some(s) => {
-                let (input, _) = read_form(payload).await?;
-                return gone(&state, &token, Some(&s), &input.values)
-                    .await?
-                    .ok_or(PageError(AppError::NotFound("link")));
-            }
-            None => {
-                if responses::dead_link(&mut conn, &token).await?.is_none() {
-                    session(&state, &mut conn, &token, &req).await?;
-                }
-                let (input, _) = read_form(payload).await?;
-                return unknown_post(&state, &token, &req, &input.values).await;
-            }
-        }
-    }
+    let payload = match check_before_body(&state, &token, &req, payload).await? {
+        Ok(payload) => payload,
+        Err(page) => return Ok(page),
+    };
     let (mut input, action) = read_form(payload).await?;
     if action != "autosave" {
         // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.

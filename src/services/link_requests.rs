@@ -114,7 +114,7 @@ pub async fn save(
 }
 
 /// Submits the stored answers with the review page's declaration
-/// ([`respondent::submit_reviewed`]) in the transaction that reads the link `token`.
+/// ([`respondent::submit_in`]) in the transaction that reads the link `token`.
 pub async fn submit(
     conn: &mut Conn,
     ctx: &Ctx<'_>,

@@ -39,27 +39,10 @@ pub enum SubmitOutcome {
     },
 }
 
-/// Submits the stored answers with the declaration from the review page: every shown
-/// required question must be answered and every answer valid.
-pub async fn submit_reviewed(
-    conn: &mut Conn,
-    ctx: &Ctx<'_>,
-    session: &LinkSession,
-    form: &HashMap<String, Vec<String>>,
-    lang: Lang,
-) -> Result<SubmitOutcome, AppError> {
-    let outcome = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
-        submit_in(tx, ctx, session, form, lang).scope_boxed()
-    })
-    .await?;
-    if matches!(outcome, SubmitOutcome::Submitted { .. }) {
-        ctx.jobs.wake();
-    }
-    Ok(outcome)
-}
-
-/// [`submit_reviewed`] inside the caller's transaction (the caller wakes the job worker
-/// after the commit when it submitted).
+/// Submits the stored answers with the declaration from the review page, inside the
+/// caller's transaction (`link_requests::submit`, which wakes the job worker after the
+/// commit when it submitted): every shown required question must be answered and every
+/// answer valid.
 pub(crate) async fn submit_in(
     tx: &mut crate::db::Tx<'_>,
     ctx: &Ctx<'_>,

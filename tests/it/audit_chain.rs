@@ -29,6 +29,22 @@ async fn entries(conn: &mut AsyncPgConnection) -> usize {
         .unwrap() as usize
 }
 
+/// One entry by `actor`, appended in a transaction of its own.
+async fn append_one(
+    conn: &mut AsyncPgConnection,
+    key: &audit::AuditKey,
+    actor: Actor,
+    action: &'static str,
+    subject: String,
+) {
+    hrdd_survey::db::transaction::<_, diesel::result::Error, _>(conn, key, |tx| {
+        async move { audit::append(tx, &actor, action, "test", subject, json!({})).await }
+            .scope_boxed()
+    })
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn deleting_the_newest_audit_entries_as_superuser_is_detected() {
     let app = TestApp::spawn().await;
@@ -145,26 +161,8 @@ async fn append_needs_a_transaction_and_many_concurrent_writers_keep_one_chain()
                         .await
                         .unwrap();
                 } else {
-                    hrdd_survey::db::transaction::<_, diesel::result::Error, _>(
-                        &mut conn,
-                        &key,
-                        |tx| {
-                            async move {
-                                audit::append(
-                                    tx,
-                                    &Actor::System,
-                                    "test.concurrent",
-                                    "test",
-                                    format!("{t}-{i}"),
-                                    json!({}),
-                                )
-                                .await
-                            }
-                            .scope_boxed()
-                        },
-                    )
-                    .await
-                    .unwrap();
+                    let subject = format!("{t}-{i}");
+                    append_one(&mut conn, &key, Actor::System, "test.concurrent", subject).await;
                 }
             }
         })
@@ -216,26 +214,8 @@ async fn contact_entries_spread_over_signed_chains_and_a_deleted_chain_is_detect
         tokio::spawn(async move {
             let mut conn = pool.get().await.unwrap();
             for i in 0..10 {
-                hrdd_survey::db::transaction::<_, diesel::result::Error, _>(
-                    &mut conn,
-                    &key,
-                    |tx| {
-                        async move {
-                            audit::append(
-                                tx,
-                                &Actor::Contact(uuid::Uuid::new_v4()),
-                                "test.contact",
-                                "test",
-                                format!("{t}-{i}"),
-                                json!({}),
-                            )
-                            .await
-                        }
-                        .scope_boxed()
-                    },
-                )
-                .await
-                .unwrap();
+                let contact = Actor::Contact(uuid::Uuid::new_v4());
+                append_one(&mut conn, &key, contact, "test.contact", format!("{t}-{i}")).await;
             }
         })
     });

@@ -653,14 +653,13 @@ async fn a_post_with_a_file_is_checked_against_its_link_before_its_body() {
                 reqwest::multipart::Part::bytes(vec![b'x'; 200 * 1024]).file_name("big.pdf"),
             )
     };
-    let unknown = format!("/r/{}", "A".repeat(43));
-    let res = app
-        .client
-        .post(app.url(&format!("{unknown}/s/1")))
-        .multipart(form(&csrf))
-        .send()
-        .await
-        .unwrap();
+    let post = |link: String| {
+        app.client
+            .post(app.url(&format!("{link}/s/1")))
+            .multipart(form(&csrf))
+            .send()
+    };
+    let res = post(format!("/r/{}", "A".repeat(43))).await.unwrap();
     assert_eq!(res.status(), 404);
 
     let mut conn = app.db.conn().await;
@@ -669,13 +668,7 @@ async fn a_post_with_a_file_is_checked_against_its_link_before_its_body() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let res = app
-        .client
-        .post(app.url(&format!("{link}/s/1")))
-        .multipart(form(&csrf))
-        .send()
-        .await
-        .unwrap();
+    let res = post(link.clone()).await.unwrap();
     assert_eq!(res.status(), 410);
     let html = res.text().await.unwrap();
     assert!(

@@ -206,11 +206,7 @@ async fn post_form(
     drop(conn);
     let (session, lang, outcome) = match outcome {
         OnLink::Open(s, (lang, _, outcome)) => (s, lang, outcome),
-        OnLink::Closed(s) => {
-            return gone(&state, &token, Some(&s), &input.values)
-                .await?
-                .ok_or(PageError(AppError::NotFound("link")))
-        }
+        OnLink::Closed(s) => return sections::closed_post(&state, &token, &s, &input.values).await,
         OnLink::Unknown => {
             return sections::unknown_post(&state, &token, &req, &input.values).await
         }

@@ -51,14 +51,16 @@ fn csrf_ok(
 
 /// A page's data through its link, read in one transaction ([`link_requests::open_page`])
 /// in the language the query asks for (then remembered for the link), else the link's
-/// or the browser's; the 404 (or 429, `session`) of a link that opens nothing.
+/// or the browser's; the 404 (or 429, `session`) of a link that opens nothing. The
+/// connection goes back to the pool before the page is rendered.
 async fn page(
     state: &AppState,
-    conn: &mut crate::services::Conn,
     token: &str,
     query: &LangQuery,
     req: &HttpRequest,
 ) -> Result<Page, PageError> {
+    let mut conn = state.pool.get().await?;
+    let conn = &mut conn;
     let (asked, accept) = (query.lang.clone(), accept_language(req));
     let remember = asked.is_some();
     let page = link_requests::open_page(conn, &state.registry, token, remember, move |s| {
@@ -72,6 +74,19 @@ async fn page(
             Err(PageError(AppError::NotFound("link")))
         }
     }
+}
+
+/// The answer to a post through a link whose campaign is closed: the page showing back
+/// what was typed (the 404 when the form did not carry the link's CSRF token).
+pub(super) async fn closed_post(
+    state: &AppState,
+    token: &str,
+    session: &LinkSession,
+    typed: &HashMap<String, Vec<String>>,
+) -> Result<HttpResponse, PageError> {
+    gone(state, token, Some(session), typed)
+        .await?
+        .ok_or(PageError(AppError::NotFound("link")))
 }
 
 /// The answer to a post whose link opened nothing in the post's transaction: the page
@@ -122,8 +137,7 @@ pub(super) async fn check_before_body(
         Some(s) => {
             drop(conn);
             let (input, _) = read_form(payload).await?;
-            let page = gone(state, token, Some(&s), &input.values).await?;
-            Ok(Err(page.ok_or(PageError(AppError::NotFound("link")))?))
+            Ok(Err(closed_post(state, token, &s, &input.values).await?))
         }
         None => {
             if responses::dead_link(&mut conn, token).await?.is_none() {
@@ -180,13 +194,11 @@ async fn post_session(
     let mut conn = state.pool.get().await?;
     match responses::open_link(&mut conn, &state.registry, token).await? {
         Some(session) if session.writable() => Ok(Ok(session)),
-        Some(session) => Ok(Err(gone(state, token, Some(&session), typed)
-            .await?
-            .ok_or(PageError(AppError::NotFound("link")))?)),
-        None => match gone(state, token, None, typed).await? {
-            Some(page) => Ok(Err(page)),
-            None => session(state, &mut conn, token, req).await.map(Ok),
-        },
+        Some(session) => Ok(Err(closed_post(state, token, &session, typed).await?)),
+        None => {
+            drop(conn);
+            Ok(Err(unknown_post(state, token, req, typed).await?))
+        }
     }
 }
 
@@ -198,15 +210,13 @@ pub(super) async fn show_start(
     query: web::Query<LangQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let mut conn = state.pool.get().await?;
     let Page {
         session,
         lang,
         response,
         answers,
         ..
-    } = page(&state, &mut conn, &token, &query, &req).await?;
-    drop(conn);
+    } = page(&state, &token, &query, &req).await?;
     if response.status == ResponseStatus::Submitted {
         let submission = Submission {
             signatory: match (&response.signatory_name, &response.signatory_title) {
@@ -254,15 +264,13 @@ pub(super) async fn show_section(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let (token, n) = path.into_inner();
-    let mut conn = state.pool.get().await?;
     let Page {
         session,
         lang,
         response,
         answers,
         meta,
-    } = page(&state, &mut conn, &token, &query, &req).await?;
-    drop(conn);
+    } = page(&state, &token, &query, &req).await?;
     let section = section_index(&session, &n)?;
     if response.status == ResponseStatus::Submitted {
         return Ok(see_other(&format!("/r/{token}")));
@@ -322,11 +330,7 @@ pub(super) async fn post_section(
     drop(conn);
     let (session, lang, section, outcome) = match outcome {
         OnLink::Open(s, (lang, section, outcome)) => (s, lang, section.unwrap_or(0), outcome),
-        OnLink::Closed(s) => {
-            return gone(&state, &token, Some(&s), &input.values)
-                .await?
-                .ok_or(PageError(AppError::NotFound("link")))
-        }
+        OnLink::Closed(s) => return closed_post(&state, &token, &s, &input.values).await,
         OnLink::Unknown => return unknown_post(&state, &token, &req, &input.values).await,
     };
     let (answers, errors, conflicts, meta) = match outcome {
@@ -380,15 +384,13 @@ pub(super) async fn show_review(
     query: web::Query<LangQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let mut conn = state.pool.get().await?;
     let Page {
         session,
         lang,
         response,
         answers,
         ..
-    } = page(&state, &mut conn, &token, &query, &req).await?;
-    drop(conn);
+    } = page(&state, &token, &query, &req).await?;
     if response.status == ResponseStatus::Submitted {
         return Ok(see_other(&format!("/r/{token}")));
     }
@@ -430,9 +432,7 @@ pub(super) async fn post_submit(
             let page = review_page(&screen, &answers, &errors, Some(&form));
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
         }
-        OnLink::Closed(s) => gone(&state, &token, Some(&s), &form)
-            .await?
-            .ok_or(PageError(AppError::NotFound("link"))),
+        OnLink::Closed(s) => closed_post(&state, &token, &s, &form).await,
         OnLink::Unknown => {
             drop(conn);
             unknown_post(&state, &token, &req, &form).await

@@ -6,8 +6,11 @@
 //!
 //! Settings: BENCH_RESPONDENTS (default 5000) respondents in all, BENCH_CONCURRENCY (50)
 //! at a time, BENCH_INVITATIONS (50000) invitations in the database (a campaign's real
-//! size, so that anything that grows with the table shows), BENCH_SECONDS (60) a hard
-//! bound on each load phase.
+//! size, so that anything that grows with the table shows; every other invitation
+//! outside the flow has a draft of 30 answers already, as in a campaign under way, and
+//! the statistics are taken after, so that plans are made for tables of that size),
+//! BENCH_SECONDS (60) a hard bound on each load phase; BENCH_PG_OPTIONS more server
+//! options (for profiling).
 //!
 //! What runs: a private PostgreSQL cluster (the machine's binaries, fsync on, with
 //! `pg_stat_statements` preloaded so statements per respondent can be counted), the
@@ -93,11 +96,15 @@ async fn bench() -> anyhow::Result<()> {
     );
     let work = tempfile::Builder::new().prefix("hrdd-flow-").tempdir()?;
     let pg_dir = work.path().join("pg");
+    // BENCH_PG_OPTIONS: more server options, for profiling (for example auto_explain:
+    // "-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=5
+    //  -c logging_collector=on -c log_directory=/tmp/flow-log").
+    let options = format!(
+        "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top {}",
+        std::env::var("BENCH_PG_OPTIONS").unwrap_or_default()
+    );
     let pg = tokio::task::spawn_blocking(move || {
-        EmbeddedPostgres::start_ephemeral_with(
-            &pg_dir,
-            "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top",
-        )
+        EmbeddedPostgres::start_ephemeral_with(&pg_dir, &options)
     })
     .await??;
     let url = pg.url("hrdd_flow");
@@ -137,7 +144,7 @@ async fn bench() -> anyhow::Result<()> {
     wait_until_up(&http, &format!("{base}/health")).await?;
 
     let seed_started = Instant::now();
-    let tokens = seed(&mut conn, s.invitations).await?;
+    let tokens = seed(&mut conn, s.invitations, s.respondents).await?;
     let seed_time = seed_started.elapsed();
 
     // The flow.
@@ -343,7 +350,9 @@ fn section_answers(section: usize, seed: usize) -> Vec<(String, String)> {
 
 /// One campaign, `n` organisations, contacts, responses and invitations whose tokens
 /// are derived exactly as the service derives them (`auth::links`), in set-based SQL.
-async fn seed(conn: &mut AsyncPgConnection, n: usize) -> anyhow::Result<Vec<String>> {
+/// `n` invitations, each with its organisation, contact and response; every other one
+/// after the first `flow` (those the flow answers) has a draft of all 30 answers.
+async fn seed(conn: &mut AsyncPgConnection, n: usize, flow: usize) -> anyhow::Result<Vec<String>> {
     let keys = LinkKeys::new(1, SECRET.as_bytes(), &[]);
     let campaign = Uuid::new_v4();
     diesel::sql_query(
@@ -355,9 +364,17 @@ async fn seed(conn: &mut AsyncPgConnection, n: usize) -> anyhow::Result<Vec<Stri
     .execute(conn)
     .await?;
     let mut tokens = Vec::with_capacity(n);
+    let mut drafts = Vec::new();
     for chunk_start in (0..n).step_by(10_000) {
         let len = 10_000.min(n - chunk_start);
         let invitation_ids: Vec<Uuid> = (0..len).map(|_| Uuid::new_v4()).collect();
+        drafts.extend(
+            invitation_ids
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| chunk_start + i >= flow && (chunk_start + i) % 2 == 0)
+                .map(|(_, id)| *id),
+        );
         let mut hashes = Vec::with_capacity(len);
         for id in &invitation_ids {
             let (token, _) = keys.issue(InvitationId::from(*id));
@@ -389,6 +406,20 @@ async fn seed(conn: &mut AsyncPgConnection, n: usize) -> anyhow::Result<Vec<Stri
         .bind::<Array<Text>, _>(&hashes)
         .bind::<BigInt, _>(chunk_start as i64)
         .bind::<Int4, _>(keys.current_id())
+        .execute(conn)
+        .await?;
+    }
+    for chunk in drafts.chunks(5_000) {
+        diesel::sql_query(
+            "INSERT INTO answers (response_id, question_id, value, answered_by_contact_id)
+             SELECT i.response_id, 's' || s || 'q' || q,
+                    CASE q % 3 WHEN 0 THEN to_jsonb(10 + q) WHEN 1 THEN '\"no\"'::jsonb
+                               ELSE to_jsonb('Earlier answer ' || q) END,
+                    i.contact_id
+             FROM invitations i, generate_series(0, 2) AS s, generate_series(0, 9) AS q
+             WHERE i.id = ANY($1)",
+        )
+        .bind::<Array<SqlUuid>, _>(chunk)
         .execute(conn)
         .await?;
     }

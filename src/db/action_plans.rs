@@ -2,6 +2,7 @@
 //! (`action_plan_evidence`, files stored in `evidence_files` of the flag's response).
 
 use super::models::{ActionPlan, ActionPlanRemedy};
+use super::prepared::Prepare;
 use super::schema::*;
 use super::Conn;
 use crate::domain::remedy::{PlanStatus, RemedyFacts};
@@ -300,6 +301,7 @@ pub async fn queue_schedule_pass(conn: &mut Conn, every_seconds: f64) -> QueryRe
     )
     .bind::<diesel::sql_types::Double, _>(every_seconds)
     .bind::<diesel::sql_types::Text, _>(crate::jobs::Kind::ActionPlanSchedule.as_str())
+    .prepared()
     .execute(conn)
     .await
     .map(|n| n == 1)

@@ -19,6 +19,7 @@
 //! [`Tx`], which only [`super::transaction`] creates: an entry cannot be written outside
 //! a transaction, and it is written in the transaction of the change it records.
 
+use super::prepared::Prepare;
 use super::schema::{audit_head, audit_log};
 use super::Tx;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -176,6 +177,7 @@ pub async fn append(
     if head.is_none() {
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
             .bind::<diesel::sql_types::BigInt, _>(AUDIT_LOCK_KEY + i64::from(chain))
+            .prepared()
             .execute(conn)
             .await?;
         head = locked_head(conn, chain).await?;
@@ -249,6 +251,7 @@ pub async fn append(
     .bind::<diesel::sql_types::BigInt, _>(seq)
     .bind::<diesel::sql_types::Text, _>(mac)
     .bind::<diesel::sql_types::SmallInt, _>(chain)
+    .prepared()
     .execute(conn)
     .await?;
     Ok(())

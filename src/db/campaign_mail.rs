@@ -5,6 +5,7 @@
 //! sent (the body carries the personal link, which is never stored).
 
 use super::models::Invitation;
+use super::prepared::Prepare;
 use super::schema::{campaigns, contacts, invitations, jobs, organisations, users};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -367,6 +368,7 @@ pub async fn queue_schedule_pass(conn: &mut Conn, every_seconds: f64) -> QueryRe
                                     OR finished_at > now() - make_interval(secs => $1)))",
     )
     .bind::<diesel::sql_types::Double, _>(every_seconds)
+    .prepared()
     .execute(conn)
     .await
     .map(|n| n == 1)

@@ -1,6 +1,7 @@
 //! Invitations: the personal links. Only the SHA-256 of a link token is stored.
 
 use super::models::*;
+use super::prepared::Prepare;
 use super::schema::*;
 use super::Conn;
 use chrono::Utc;
@@ -80,6 +81,7 @@ pub async fn record_link_use(
     .bind::<diesel::sql_types::Uuid, _>(id)
     .bind::<diesel::sql_types::Uuid, _>(response_id)
     .bind::<diesel::sql_types::Timestamptz, _>(since)
+    .prepared()
     .execute(conn)
     .await
     .map(|n| n > 0)

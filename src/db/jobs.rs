@@ -6,6 +6,7 @@
 //! `run_at`, or dead. Every update after the claim names the attempt it belongs to, so
 //! a worker whose lease ran out cannot overwrite a newer attempt.
 
+use super::prepared::Prepare;
 use super::schema::jobs;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -77,6 +78,7 @@ pub async fn bury_lost(conn: &mut Conn) -> QueryResult<Vec<(Uuid, String)>> {
           WHERE state = 'running' AND lease_until < now() AND attempts >= max_attempts \
           RETURNING id, kind",
     )
+    .prepared()
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.kind)).collect())
@@ -95,6 +97,7 @@ pub async fn forget_done(
     )
     .bind::<diesel::sql_types::Array<Text>, _>(kinds)
     .bind::<Double, _>(older_than_seconds)
+    .prepared()
     .execute(conn)
     .await
 }
@@ -107,10 +110,23 @@ pub async fn forget_done(
 /// running with a lease of `lease_seconds` and its attempt counted. No lock is held
 /// once this returns.
 pub async fn claim(conn: &mut Conn, limit: i64, lease_seconds: f64) -> QueryResult<Vec<Job>> {
-    prepared::Claim {
-        limit,
-        lease_seconds,
-    }
+    diesel::sql_query(
+        "WITH lost AS (SELECT id FROM jobs \
+                         WHERE state = 'running' AND lease_until < now() \
+                           AND attempts < max_attempts \
+                         ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), \
+              due AS (SELECT id FROM jobs \
+                        WHERE state = 'pending' AND run_at <= now() \
+                        ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+         UPDATE jobs SET state = 'running', attempts = attempts + 1, \
+                lease_until = now() + make_interval(secs => $2) \
+          WHERE id = ANY(ARRAY(SELECT id FROM lost UNION ALL SELECT id FROM due LIMIT $1)) \
+         RETURNING id, kind, payload, run_at, dedup_key, state, attempts, max_attempts, \
+                   lease_until, last_error, created_at, finished_at",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .bind::<Double, _>(lease_seconds)
+    .prepared()
     .load(conn)
     .await
 }
@@ -125,12 +141,25 @@ pub async fn mark_done_many(conn: &mut Conn, held: &[(Uuid, i32)]) -> QueryResul
         return Ok(Vec::new());
     }
     let (ids, attempts): (Vec<Uuid>, Vec<i32>) = held.iter().copied().unzip();
-    prepared::DoneMany {
-        ids: &ids,
-        attempts: &attempts,
+    #[derive(QueryableByName)]
+    struct Done {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
     }
+    let done: Vec<Done> = diesel::sql_query(
+        "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = now(), \
+                last_error = NULL, html_body = NULL, \
+                text_body = CASE WHEN jobs.text_body IS NOT NULL THEN '' END \
+           FROM unnest($1::uuid[], $2::int[]) AS held(id, attempt) \
+          WHERE jobs.id = held.id AND jobs.state = 'running' AND jobs.attempts = held.attempt \
+          RETURNING jobs.id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(&attempts)
+    .prepared()
     .load(conn)
-    .await
+    .await?;
+    Ok(done.into_iter().map(|d| d.id).collect())
 }
 
 /// Attempt `attempt` failed and may be retried in `delay_seconds`.
@@ -267,114 +296,4 @@ pub async fn insert_email(
         .get_result(conn)
         .await
         .optional()
-}
-
-/// The worker's two statements per batch, kept prepared per connection: a
-/// `sql_query` is parsed and planned again at every run (diesel cannot tell that its
-/// text is fixed), which cost the database more than the rows these statements write.
-/// Each type here has a fixed text, so diesel caches its prepared statement by type.
-mod prepared {
-    use diesel::pg::Pg;
-    use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-    use diesel::sql_types::{Array, BigInt, Double, Integer, Jsonb, Nullable, Text, Timestamptz};
-    use diesel::QueryResult;
-    use uuid::Uuid;
-
-    /// See [`super::claim`].
-    pub struct Claim {
-        pub limit: i64,
-        pub lease_seconds: f64,
-    }
-
-    impl QueryId for Claim {
-        type QueryId = Claim;
-        const HAS_STATIC_QUERY_ID: bool = true;
-    }
-
-    impl Query for Claim {
-        type SqlType = (
-            diesel::sql_types::Uuid,
-            Text,
-            Jsonb,
-            Timestamptz,
-            Nullable<Text>,
-            Text,
-            Integer,
-            Integer,
-            Nullable<Timestamptz>,
-            Nullable<Text>,
-            Timestamptz,
-            Nullable<Timestamptz>,
-        );
-    }
-
-    impl QueryFragment<Pg> for Claim {
-        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-            out.push_sql(
-                "WITH lost AS (SELECT id FROM jobs \
-                                 WHERE state = 'running' AND lease_until < now() \
-                                   AND attempts < max_attempts \
-                                 ORDER BY lease_until LIMIT ",
-            );
-            out.push_bind_param::<BigInt, _>(&self.limit)?;
-            out.push_sql(
-                " FOR UPDATE SKIP LOCKED), \
-                  due AS (SELECT id FROM jobs \
-                            WHERE state = 'pending' AND run_at <= now() \
-                            ORDER BY run_at LIMIT ",
-            );
-            out.push_bind_param::<BigInt, _>(&self.limit)?;
-            out.push_sql(
-                " FOR UPDATE SKIP LOCKED) \
-                 UPDATE jobs SET state = 'running', attempts = attempts + 1, \
-                        lease_until = now() + make_interval(secs => ",
-            );
-            out.push_bind_param::<Double, _>(&self.lease_seconds)?;
-            out.push_sql(
-                ") WHERE id = ANY(ARRAY(SELECT id FROM lost UNION ALL SELECT id FROM due LIMIT ",
-            );
-            out.push_bind_param::<BigInt, _>(&self.limit)?;
-            out.push_sql(
-                ")) RETURNING id, kind, payload, run_at, dedup_key, state, attempts, \
-                             max_attempts, lease_until, last_error, created_at, finished_at",
-            );
-            Ok(())
-        }
-    }
-
-    /// See [`super::mark_done_many`].
-    pub struct DoneMany<'a> {
-        pub ids: &'a [Uuid],
-        pub attempts: &'a [i32],
-    }
-
-    impl QueryId for DoneMany<'_> {
-        type QueryId = DoneMany<'static>;
-        const HAS_STATIC_QUERY_ID: bool = true;
-    }
-
-    impl Query for DoneMany<'_> {
-        type SqlType = diesel::sql_types::Uuid;
-    }
-
-    impl QueryFragment<Pg> for DoneMany<'_> {
-        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-            out.push_sql(
-                "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = now(), \
-                        last_error = NULL, html_body = NULL, \
-                        text_body = CASE WHEN jobs.text_body IS NOT NULL THEN '' END \
-                   FROM unnest(",
-            );
-            out.push_bind_param::<Array<diesel::sql_types::Uuid>, _>(self.ids)?;
-            out.push_sql("::uuid[], ");
-            out.push_bind_param::<Array<Integer>, _>(self.attempts)?;
-            out.push_sql(
-                "::int[]) AS held(id, attempt) \
-                  WHERE jobs.id = held.id AND jobs.state = 'running' \
-                    AND jobs.attempts = held.attempt \
-                  RETURNING jobs.id",
-            );
-            Ok(())
-        }
-    }
 }

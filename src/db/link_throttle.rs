@@ -1,6 +1,7 @@
 //! Counts of failed respondent-link look-ups per client address (`auth::link_throttle`),
 //! in one-minute buckets, in the database so that several service instances share them.
 
+use super::prepared::Prepare;
 use diesel::sql_types::{BigInt, Double, Text};
 use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -25,6 +26,7 @@ pub async fn record_failure(
     )
     .bind::<Text, _>(address)
     .bind::<Double, _>(window_seconds)
+    .prepared()
     .execute(conn)
     .await?;
     diesel::sql_query(
@@ -33,6 +35,7 @@ pub async fn record_failure(
          ON CONFLICT (address, bucket) DO UPDATE SET failures = link_lookup_failures.failures + 1",
     )
     .bind::<Text, _>(address)
+    .prepared()
     .execute(conn)
     .await?;
     let count: Count = diesel::sql_query(
@@ -41,6 +44,7 @@ pub async fn record_failure(
     )
     .bind::<Text, _>(address)
     .bind::<Double, _>(window_seconds)
+    .prepared()
     .get_result(conn)
     .await?;
     Ok(count.n)
@@ -55,6 +59,7 @@ pub async fn forget_old(
         "DELETE FROM link_lookup_failures WHERE bucket < now() - make_interval(secs => $1)",
     )
     .bind::<Double, _>(older_than_seconds)
+    .prepared()
     .execute(conn)
     .await
 }

@@ -26,6 +26,7 @@ pub mod models;
 pub mod org_import_uploads;
 pub mod organisations;
 pub mod password_resets;
+pub mod prepared;
 pub mod progress;
 pub mod questionnaire_versions;
 pub mod reassessments;

@@ -2,6 +2,7 @@
 //! answers to required questions, bounces) and one per contact (latest link and the
 //! delivery of its latest email), each in one statement.
 
+use super::prepared::Prepare;
 use super::Conn;
 use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::domain::states::ResponseStatus;
@@ -63,6 +64,7 @@ pub async fn organisations(
     )
     .bind::<SqlUuid, _>(campaign_id)
     .bind::<Array<Text>, _>(required)
+    .prepared()
     .load(conn)
     .await
 }
@@ -111,6 +113,7 @@ pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<V
           ORDER BY c.organisation_id, c.name, c.id",
     )
     .bind::<SqlUuid, _>(campaign_id)
+    .prepared()
     .load(conn)
     .await
 }
@@ -169,6 +172,7 @@ pub async fn timeline(
     )
     .bind::<SqlUuid, _>(campaign_id)
     .bind::<SqlUuid, _>(organisation_id)
+    .prepared()
     .load(conn)
     .await
 }

@@ -2,6 +2,7 @@
 //! link session or a staff permission hands out.
 
 use super::models::*;
+use super::prepared::Prepare;
 use super::schema::*;
 use super::Conn;
 use crate::domain::answers::Answers;
@@ -225,6 +226,7 @@ pub async fn replace_answers(
     .bind::<diesel::sql_types::Text, _>(language.code())
     .bind::<diesel::sql_types::Uuid, _>(invitation_id)
     .bind::<diesel::sql_types::Int4, _>(i32::try_from(new.len()).unwrap_or(i32::MAX))
+    .prepared()
     .load(conn)
     .await
 }

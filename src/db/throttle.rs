@@ -1,6 +1,7 @@
 //! Login attempts, the record the sign-in throttle counts (`auth::throttle` holds the
 //! rules).
 
+use super::prepared::Prepare;
 use super::schema::login_attempts;
 use super::Conn;
 use chrono::{DateTime, Utc};
@@ -15,6 +16,7 @@ pub async fn lock_key_for_transaction(conn: &mut Conn, key: &str) -> QueryResult
     let key = i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
     diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
         .bind::<diesel::sql_types::BigInt, _>(key)
+        .prepared()
         .execute(conn)
         .await
         .map(|_| ())

@@ -71,18 +71,29 @@ impl Transport {
 }
 
 /// Writes `message` as `<uuid>.eml` (the name lettre's file transport uses), created
-/// with mode 0600 so it is never readable by others, not even for a moment.
+/// with mode 0600 so it is never readable by others, not even for a moment. It is
+/// written under a hidden name and renamed when complete, so whoever lists the folder
+/// (the outbox page, a test) never sees half a message, and a failed write leaves none.
 async fn write_private(dir: &std::path::Path, message: &Message) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
-    let path = dir.join(format!("{}.eml", uuid::Uuid::new_v4()));
-    let mut file = tokio::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .await?;
-    file.write_all(&message.formatted()).await?;
-    file.sync_all().await
+    let id = uuid::Uuid::new_v4();
+    let partial = dir.join(format!(".{id}.eml.partial"));
+    let write = async {
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&partial)
+            .await?;
+        file.write_all(&message.formatted()).await?;
+        file.sync_all().await?;
+        tokio::fs::rename(&partial, dir.join(format!("{id}.eml"))).await
+    };
+    let written = write.await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&partial).await;
+    }
+    written
 }
 
 /// What the email job needs: the transport and the sender.

@@ -13,14 +13,8 @@ pub(super) async fn run(worker: &Worker, job: &Claimed) -> Result<(), Failure> {
         .get()
         .await
         .map_err(|e| Failure::Retry(format!("database: {e}")))?;
-    accounts::handle_reset_request(
-        &mut conn,
-        &worker.audit_key,
-        &worker.jobs,
-        email,
-        &worker.public_base_url,
-    )
-    .await
-    .map(|_| ())
-    .map_err(|e| Failure::Retry(e.to_string()))
+    accounts::handle_reset_request(&mut conn, &worker.audit_key, email, &worker.public_base_url)
+        .await
+        .map(|_| ())
+        .map_err(|e| Failure::Retry(e.to_string()))
 }

@@ -16,7 +16,6 @@ use uuid::Uuid;
 /// message's Message-ID. Wake the worker (`Jobs::wake`) after the commit.
 pub async fn queue(
     conn: &mut AsyncPgConnection,
-    _jobs: &super::Jobs,
     email: &Email,
     dedup_key: Option<&str>,
 ) -> Result<Option<Uuid>, DbError> {

@@ -293,4 +293,21 @@ impl Measure for Shaper<'_> {
             .sum();
         units as f32 * size / self.face.units_per_em() as f32
     }
+
+    /// One shaping of the whole text; each glyph's advance counts for the piece its
+    /// cluster (the byte offset of its first character) falls in.
+    fn widths(&self, text: &str, ends: &[usize], size: f32) -> Vec<f32> {
+        let mut units = vec![0i64; ends.len()];
+        if !text.is_empty() {
+            let shaped = self.shape(text);
+            for (info, pos) in shaped.glyph_infos().iter().zip(shaped.glyph_positions()) {
+                let piece = ends.partition_point(|&end| end <= info.cluster as usize);
+                if let Some(u) = units.get_mut(piece) {
+                    *u += i64::from(pos.x_advance);
+                }
+            }
+        }
+        let scale = size / self.face.units_per_em() as f32;
+        units.into_iter().map(|u| u as f32 * scale).collect()
+    }
 }

@@ -6,6 +6,20 @@
 /// Width of a text at a font size, in points.
 pub trait Measure {
     fn width(&self, text: &str, size: f32) -> f32;
+
+    /// The widths of the consecutive pieces of `text` that end at `ends` (byte offsets,
+    /// increasing, on character boundaries; pieces may be empty). By default each piece
+    /// is measured alone; a shaper shapes the whole text once.
+    fn widths(&self, text: &str, ends: &[usize], size: f32) -> Vec<f32> {
+        let mut start = 0;
+        ends.iter()
+            .map(|&end| {
+                let w = self.width(&text[start..end], size);
+                start = end;
+                w
+            })
+            .collect()
+    }
 }
 
 /// An A4 page, in points, with its margins.
@@ -181,18 +195,31 @@ pub fn wrap(text: &str, width: f32, size: f32, measure: &impl Measure) -> Vec<St
     let mut out = Vec::new();
     for paragraph in text.split('\n') {
         let paragraph = paragraph.trim_end_matches('\r');
+        let segments = segments(paragraph);
+        // Each segment as three pieces (leading spaces, the rest, trailing spaces; a
+        // segment of spaces only is all trailing), measured in one pass over the
+        // paragraph.
+        let mut ends = Vec::with_capacity(segments.len() * 3);
+        let mut at = 0;
+        for segment in &segments {
+            let end = at + segment.len();
+            let core_end = at + segment.trim_end().len();
+            let lead = core_end - at - segment.trim().len();
+            ends.extend([at + lead, core_end, end]);
+            at = end;
+        }
+        let widths = measure.widths(paragraph, &ends, size);
         let mut line = String::new();
         let mut line_width = 0.0;
-        for segment in segments(paragraph) {
-            let trimmed = segment.trim_end();
-            let seg_width = measure.width(&segment, size);
-            let fits = line_width + measure.width(trimmed, size) <= width;
-            if !line.is_empty() && !fits {
+        for (segment, w) in segments.iter().zip(widths.chunks_exact(3)) {
+            let (lead, core, trail) = (w[0], w[1], w[2]);
+            let trimmed_width = lead + core;
+            if !line.is_empty() && line_width + trimmed_width > width {
                 out.push(line.trim_end().to_string());
                 line.clear();
                 line_width = 0.0;
             }
-            if line.is_empty() && measure.width(trimmed, size) > width {
+            if line.is_empty() && trimmed_width > width {
                 // Too wide even alone: character by character.
                 for c in segment.chars() {
                     let mut buf = [0u8; 4];
@@ -210,11 +237,11 @@ pub fn wrap(text: &str, width: f32, size: f32, measure: &impl Measure) -> Vec<St
             }
             if line.is_empty() {
                 let kept = segment.trim_start();
-                line_width = measure.width(kept, size);
+                line_width = if kept.is_empty() { 0.0 } else { core + trail };
                 line.push_str(kept);
             } else {
-                line.push_str(&segment);
-                line_width += seg_width;
+                line.push_str(segment);
+                line_width += lead + core + trail;
             }
         }
         out.push(line.trim_end().to_string());

@@ -366,6 +366,47 @@ mod tests {
     }
 
     #[test]
+    fn one_shaping_measures_each_piece_as_measuring_it_alone_does() {
+        use layout::Measure;
+        for (lang, text) in [
+            (Lang::En, "  Wages are paid in full, on time. "),
+            (Lang::Ja, "採用手数料を労働者が負担していますか? いいえ"),
+            (Lang::Vi, "Người lao động có phải trả phí tuyển dụng không?"),
+        ] {
+            let shaper = font().shaper(lang).unwrap();
+            // Cut at every space and every fifth character boundary.
+            let mut ends: Vec<usize> = text
+                .char_indices()
+                .filter(|(i, c)| *c == ' ' || i % 5 == 0)
+                .map(|(i, _)| i)
+                .collect();
+            ends.push(text.len());
+            ends.dedup();
+            let together = shaper.widths(text, &ends, 10.0);
+            let mut start = 0;
+            for (end, w) in ends.iter().zip(&together) {
+                // Equal but for kerning across a cut (a fraction of a point at 10 pt).
+                let alone = shaper.width(&text[start..*end], 10.0);
+                assert!(
+                    (alone - w).abs() < 0.3,
+                    "{lang:?} {:?}: {alone} vs {w}",
+                    &text[start..*end]
+                );
+                start = *end;
+            }
+            let whole = shaper.width(text, 10.0);
+            assert!((together.iter().sum::<f32>() - whole).abs() < 0.01);
+            // And lines wrapped with it fit their width.
+            for line in layout::wrap(text, 60.0, 10.0, &shaper) {
+                assert!(
+                    line.chars().count() == 1 || shaper.width(&line, 10.0) <= 60.05,
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_font_check_names_the_file_and_the_fix() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("not-a-font.ttf");

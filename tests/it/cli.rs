@@ -224,7 +224,7 @@ async fn the_worker_command_delivers_queued_mail() {
     use diesel_async::scoped_futures::ScopedFutureExt;
     use diesel_async::{AsyncConnection, AsyncPgConnection};
     use hrdd_survey::email::Email;
-    use hrdd_survey::jobs::{send_email, Jobs};
+    use hrdd_survey::jobs::send_email;
 
     struct Running(std::process::Child);
     impl Drop for Running {
@@ -257,7 +257,7 @@ async fn the_worker_command_delivers_queued_mail() {
                     text: "Delivered by hrdd-survey worker.\n".into(),
                     html: None,
                 };
-                send_email::queue(conn, &Jobs::new(), &email, None).await
+                send_email::queue(conn, &email, None).await
             }
             .scope_boxed()
         })
@@ -271,7 +271,7 @@ async fn the_worker_command_delivers_queued_mail() {
         let found = std::fs::read_dir(&outbox)
             .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
             .unwrap_or_default();
-        // Read until the file is complete (it is written, not renamed, into place).
+        // Complete messages only: a message is written under a hidden name, then renamed.
         if let Some(m) = found
             .into_iter()
             .filter(|p| p.extension().is_some_and(|e| e == "eml"))

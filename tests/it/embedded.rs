@@ -300,7 +300,16 @@ async fn outbox_files_are_readable_by_the_services_user_only() {
     let mut files = Vec::new();
     for _ in 0..100 {
         files = std::fs::read_dir(&outbox)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(hrdd_survey::services::outbox::valid_name)
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         if !files.is_empty() {
             break;

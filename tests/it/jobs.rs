@@ -60,8 +60,7 @@ async fn queue(app: &TestApp, email: Email, key: Option<&str>) -> Option<Uuid> {
     let mut conn = app.state.pool.get().await.unwrap();
     let key = key.map(String::from);
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
-        async move { send_email::queue(conn, &Jobs::new(), &email, key.as_deref()).await }
-            .scope_boxed()
+        async move { send_email::queue(conn, &email, key.as_deref()).await }.scope_boxed()
     })
     .await
     .unwrap()

@@ -48,6 +48,7 @@ async fn the_outbox_page_shows_the_invitation_and_its_link_opens_the_form() {
             .map(|d| {
                 d.flatten()
                     .map(|e| e.file_name().into_string().unwrap())
+                    .filter(|n| hrdd_survey::services::outbox::valid_name(n))
                     .collect()
             })
             .unwrap_or_default();

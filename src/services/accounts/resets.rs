@@ -43,19 +43,17 @@ pub async fn request_reset(conn: &mut Conn, jobs: &Jobs, email: &str) -> Result<
 pub async fn handle_reset_request(
     conn: &mut Conn,
     key: &AuditKey,
-    jobs: &Jobs,
     email: &str,
     public_base_url: &str,
 ) -> Result<bool, AppError> {
     db::transaction::<_, AppError, _>(conn, key, |tx| {
-        async move { reset_in_tx(tx, jobs, email, public_base_url).await }.scope_boxed()
+        async move { reset_in_tx(tx, email, public_base_url).await }.scope_boxed()
     })
     .await
 }
 
 async fn reset_in_tx(
     tx: &mut Tx<'_>,
-    jobs: &Jobs,
     email: &str,
     public_base_url: &str,
 ) -> Result<bool, AppError> {
@@ -87,7 +85,7 @@ async fn reset_in_tx(
         Utc::now() + RESET_TOKEN_LIFETIME,
     )
     .await?;
-    send_email::queue(tx, jobs, &message, None).await?;
+    send_email::queue(tx, &message, None).await?;
     audit::append(
         tx,
         &Actor::System,

@@ -49,16 +49,6 @@ pub async fn find_response(conn: &mut Conn, id: ResponseId) -> QueryResult<Optio
         .optional()
 }
 
-/// Locks the response row for the rest of the transaction (serialises saves).
-pub async fn lock_response(conn: &mut Conn, id: ResponseId) -> QueryResult<Response> {
-    responses::table
-        .find(id)
-        .for_update()
-        .select(Response::as_select())
-        .first(conn)
-        .await
-}
-
 /// Marks the response submitted now by `contact_id`, with the declaration they signed
 /// (`(name, job title)`; declared at the same instant).
 pub async fn mark_submitted(
@@ -175,6 +165,76 @@ pub async fn load_answers_with_meta(
         values.insert(question, value);
     }
     Ok((values, meta))
+}
+
+/// The response's row locked for the rest of the transaction (a response's saves and
+/// submits go one at a time) with its status and its stored answers with their meta,
+/// in one statement; `None` when there is no such response.
+pub async fn lock_with_answers(
+    conn: &mut Conn,
+    response_id: ResponseId,
+) -> QueryResult<
+    Option<(
+        ResponseStatus,
+        Answers,
+        std::collections::HashMap<String, AnswerMeta>,
+    )>,
+> {
+    use diesel::sql_types::{Int4, Jsonb, Nullable, Text, Timestamptz};
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        status: ResponseStatus,
+        #[diesel(sql_type = Nullable<Text>)]
+        question_id: Option<String>,
+        #[diesel(sql_type = Nullable<Jsonb>)]
+        value: Option<serde_json::Value>,
+        #[diesel(sql_type = Nullable<Int4>)]
+        version: Option<i32>,
+        #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+        answered_by_contact_id: Option<ContactId>,
+        #[diesel(sql_type = Nullable<Text>)]
+        contact_name: Option<String>,
+        #[diesel(sql_type = Nullable<Timestamptz>)]
+        updated_at: Option<chrono::DateTime<Utc>>,
+    }
+    // One row per answer (one with no answer when there is none), each with the status.
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT r.status, a.question_id, a.value, a.version, a.answered_by_contact_id, \
+                c.name AS contact_name, a.updated_at \
+           FROM responses r \
+           LEFT JOIN answers a ON a.response_id = r.id \
+           LEFT JOIN contacts c ON c.id = a.answered_by_contact_id \
+          WHERE r.id = $1 \
+            FOR UPDATE OF r",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(response_id)
+    .prepared()
+    .load(conn)
+    .await?;
+    let Some(status) = <[Row]>::first(&rows).map(|r| r.status) else {
+        return Ok(None);
+    };
+    let mut values = Answers::new();
+    let mut meta = std::collections::HashMap::new();
+    for row in rows {
+        let (Some(question), Some(value), Some(version), Some(updated_at)) =
+            (row.question_id, row.value, row.version, row.updated_at)
+        else {
+            continue;
+        };
+        meta.insert(
+            question.clone(),
+            AnswerMeta {
+                version,
+                contact_id: row.answered_by_contact_id,
+                contact_name: row.contact_name,
+                updated_at,
+            },
+        );
+        values.insert(question, value);
+    }
+    Ok(Some((status, values, meta)))
 }
 
 /// An answer a save wrote (new or with a new value): its version and time after it.

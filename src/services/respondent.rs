@@ -3,7 +3,9 @@
 //! same organisation (new, or found by email address) gets their own link to the same
 //! response, by email through the outbox, in one transaction with its audit entry.
 
-use super::responses::{finish_submit, record_use, LinkSession, Response, SaveOutcome};
+use super::responses::{
+    finish_submit, locked, record_use, LinkSession, Locked, Response, SaveOutcome,
+};
 use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
@@ -13,7 +15,6 @@ use crate::domain::declaration;
 use crate::domain::i18n::Lang;
 use crate::domain::ids::{ContactId, InvitationId};
 use crate::domain::respondent_text::t;
-use crate::domain::states::ResponseStatus;
 use crate::domain::text::clean_single_line;
 use crate::domain::token;
 use crate::error::AppError;
@@ -53,11 +54,10 @@ pub(crate) async fn submit_in(
     let q = &session.version.questionnaire;
     let response_id = session.response_id();
     let declared = declaration::parse(form, lang);
-    let response = db::responses::lock_response(tx, response_id).await?;
-    if response.status == ResponseStatus::Submitted {
-        return Ok(SubmitOutcome::AlreadySubmitted { response });
-    }
-    let stored = db::responses::load_answers(tx, response_id).await?;
+    let stored = match locked(tx, response_id).await? {
+        Locked::Submitted(response) => return Ok(SubmitOutcome::AlreadySubmitted { response }),
+        Locked::Open { answers, .. } => answers,
+    };
     let mut parsed = review(q, &stored, lang);
     let declaration = match declared {
         Ok(d) if parsed.is_empty() => d,

@@ -213,6 +213,30 @@ pub async fn save(
     Ok(outcome)
 }
 
+/// A response locked for a save or a submit (`db::responses::lock_with_answers`).
+pub(crate) enum Locked {
+    /// Already submitted: nothing more is written.
+    Submitted(Response),
+    /// Its stored answers, with their versions and who changed them last.
+    Open {
+        answers: Answers,
+        meta: HashMap<String, AnswerMeta>,
+    },
+}
+
+/// Locks the response for the rest of the transaction and reads its answers: one
+/// statement (the whole response is read again only when it was already submitted).
+pub(crate) async fn locked(conn: &mut Conn, response_id: ResponseId) -> Result<Locked, AppError> {
+    match db::responses::lock_with_answers(conn, response_id).await? {
+        None => Err(AppError::NotFound("response")),
+        Some((ResponseStatus::Submitted, _, _)) => db::responses::find_response(conn, response_id)
+            .await?
+            .map(Locked::Submitted)
+            .ok_or(AppError::NotFound("response")),
+        Some((_, answers, meta)) => Ok(Locked::Open { answers, meta }),
+    }
+}
+
 /// [`save`] inside the caller's transaction (the caller wakes the job worker after the
 /// commit when it submitted).
 pub(crate) async fn save_in(
@@ -233,11 +257,10 @@ pub(crate) async fn save_in(
     };
     let (jobs, evidence_quota_mb) = (ctx.jobs, ctx.evidence_quota_mb);
     record_use(tx, session).await?;
-    let response = db::responses::lock_response(tx, response_id).await?;
-    if response.status == ResponseStatus::Submitted {
-        return Ok(SaveOutcome::AlreadySubmitted { response });
-    }
-    let (previous, before) = db::responses::load_answers_with_meta(tx, response_id).await?;
+    let (previous, before) = match locked(tx, response_id).await? {
+        Locked::Submitted(response) => return Ok(SaveOutcome::AlreadySubmitted { response }),
+        Locked::Open { answers, meta } => (answers, meta),
+    };
     let mut parsed = parse_section(q, input, &previous, lang, mode, section);
     let conflicts = keep_theirs(q, input, &previous, &before, &mut parsed.answers, section);
     if let Some(Err(errors)) = &declared {

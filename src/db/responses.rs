@@ -121,38 +121,35 @@ pub struct AnswerMeta {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-/// (question, value, version, answered by, their name, changed at).
+/// An answer row from a left join on a response: (question, value, version, answered
+/// by, their name, changed at), all `None` for a response without answers.
 type AnswerRow = (
-    String,
-    serde_json::Value,
-    i32,
+    Option<String>,
+    Option<serde_json::Value>,
+    Option<i32>,
     Option<ContactId>,
     Option<String>,
-    chrono::DateTime<Utc>,
+    Option<chrono::DateTime<Utc>>,
 );
 
-/// The stored answers with, per question, its version and who changed it last: one
-/// query.
-pub async fn load_answers_with_meta(
-    conn: &mut Conn,
-    response_id: ResponseId,
-) -> QueryResult<(Answers, std::collections::HashMap<String, AnswerMeta>)> {
-    let rows: Vec<AnswerRow> = answers::table
-        .left_join(contacts::table.on(contacts::id.nullable().eq(answers::answered_by_contact_id)))
-        .filter(answers::response_id.eq(response_id))
-        .select((
-            answers::question_id,
-            answers::value,
-            answers::version,
-            answers::answered_by_contact_id,
-            contacts::name.nullable(),
-            answers::updated_at,
-        ))
-        .load(conn)
-        .await?;
+/// A response's answers and, per question, its version and who changed it last.
+type AnswersWithMeta = (Answers, std::collections::HashMap<String, AnswerMeta>);
+
+fn answers_with_meta(rows: impl IntoIterator<Item = AnswerRow>) -> AnswersWithMeta {
     let mut values = Answers::new();
     let mut meta = std::collections::HashMap::new();
-    for (question, value, version, contact_id, contact_name, updated_at) in rows {
+    for row in rows {
+        let (
+            Some(question),
+            Some(value),
+            Some(version),
+            contact_id,
+            contact_name,
+            Some(updated_at),
+        ) = row
+        else {
+            continue;
+        };
         meta.insert(
             question.clone(),
             AnswerMeta {
@@ -164,7 +161,45 @@ pub async fn load_answers_with_meta(
         );
         values.insert(question, value);
     }
-    Ok((values, meta))
+    (values, meta)
+}
+
+/// The response with its stored answers and their meta (a page's read), in one query;
+/// `None` when there is no such response.
+pub async fn find_with_answers(
+    conn: &mut Conn,
+    response_id: ResponseId,
+) -> QueryResult<
+    Option<(
+        Response,
+        Answers,
+        std::collections::HashMap<String, AnswerMeta>,
+    )>,
+> {
+    let rows: Vec<(Response, AnswerRow)> = responses::table
+        .left_join(answers::table.left_join(
+            contacts::table.on(contacts::id.nullable().eq(answers::answered_by_contact_id)),
+        ))
+        .filter(responses::id.eq(response_id))
+        .select((
+            Response::as_select(),
+            (
+                answers::question_id.nullable(),
+                answers::value.nullable(),
+                answers::version.nullable(),
+                answers::answered_by_contact_id.nullable(),
+                contacts::name.nullable(),
+                answers::updated_at.nullable(),
+            ),
+        ))
+        .load(conn)
+        .await?;
+    let mut rows = rows.into_iter().peekable();
+    let Some(response) = rows.peek().map(|(r, _)| r.clone()) else {
+        return Ok(None);
+    };
+    let (answers, meta) = answers_with_meta(rows.map(|(_, a)| a));
+    Ok(Some((response, answers, meta)))
 }
 
 /// The response's row locked for the rest of the transaction (a response's saves and
@@ -215,25 +250,16 @@ pub async fn lock_with_answers(
     let Some(status) = <[Row]>::first(&rows).map(|r| r.status) else {
         return Ok(None);
     };
-    let mut values = Answers::new();
-    let mut meta = std::collections::HashMap::new();
-    for row in rows {
-        let (Some(question), Some(value), Some(version), Some(updated_at)) =
-            (row.question_id, row.value, row.version, row.updated_at)
-        else {
-            continue;
-        };
-        meta.insert(
-            question.clone(),
-            AnswerMeta {
-                version,
-                contact_id: row.answered_by_contact_id,
-                contact_name: row.contact_name,
-                updated_at,
-            },
-        );
-        values.insert(question, value);
-    }
+    let (values, meta) = answers_with_meta(rows.into_iter().map(|r| {
+        (
+            r.question_id,
+            r.value,
+            r.version,
+            r.answered_by_contact_id,
+            r.contact_name,
+            r.updated_at,
+        )
+    }));
     Ok(Some((status, values, meta)))
 }
 

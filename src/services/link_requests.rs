@@ -61,10 +61,10 @@ pub async fn open_page(
                 responses::remember_language(tx, &session, lang).await?;
             }
             responses::record_use(tx, &session).await?;
-            let response = db::responses::find_response(tx, session.response_id())
-                .await?
-                .ok_or(AppError::NotFound("response"))?;
-            let (answers, meta) = db::responses::load_answers_with_meta(tx, response.id).await?;
+            let (response, answers, meta) =
+                db::responses::find_with_answers(tx, session.response_id())
+                    .await?
+                    .ok_or(AppError::NotFound("response"))?;
             Ok(Some(Page {
                 session,
                 lang,

@@ -132,10 +132,10 @@ type AnswerRow = (
     Option<chrono::DateTime<Utc>>,
 );
 
-/// A response's answers and, per question, its version and who changed it last.
-type AnswersWithMeta = (Answers, std::collections::HashMap<String, AnswerMeta>);
+/// Per question, its version and who changed it last.
+pub type AnswerMetas = std::collections::HashMap<String, AnswerMeta>;
 
-fn answers_with_meta(rows: impl IntoIterator<Item = AnswerRow>) -> AnswersWithMeta {
+fn answers_with_meta(rows: impl IntoIterator<Item = AnswerRow>) -> (Answers, AnswerMetas) {
     let mut values = Answers::new();
     let mut meta = std::collections::HashMap::new();
     for row in rows {
@@ -169,13 +169,7 @@ fn answers_with_meta(rows: impl IntoIterator<Item = AnswerRow>) -> AnswersWithMe
 pub async fn find_with_answers(
     conn: &mut Conn,
     response_id: ResponseId,
-) -> QueryResult<
-    Option<(
-        Response,
-        Answers,
-        std::collections::HashMap<String, AnswerMeta>,
-    )>,
-> {
+) -> QueryResult<Option<(Response, Answers, AnswerMetas)>> {
     let rows: Vec<(Response, AnswerRow)> = responses::table
         .left_join(answers::table.left_join(
             contacts::table.on(contacts::id.nullable().eq(answers::answered_by_contact_id)),
@@ -208,13 +202,7 @@ pub async fn find_with_answers(
 pub async fn lock_with_answers(
     conn: &mut Conn,
     response_id: ResponseId,
-) -> QueryResult<
-    Option<(
-        ResponseStatus,
-        Answers,
-        std::collections::HashMap<String, AnswerMeta>,
-    )>,
-> {
+) -> QueryResult<Option<(ResponseStatus, Answers, AnswerMetas)>> {
     use diesel::sql_types::{Int4, Jsonb, Nullable, Text, Timestamptz};
     #[derive(QueryableByName)]
     struct Row {

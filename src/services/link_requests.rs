@@ -78,6 +78,21 @@ pub async fn open_page(
     .await
 }
 
+/// The link `token`, read in the request's transaction, when it may still write; else
+/// what the request answers (no usable link, or its campaign closed), having written
+/// nothing.
+async fn writable<T>(
+    conn: &mut Conn,
+    registry: &QuestionnaireRegistry,
+    token: &str,
+) -> Result<Result<LinkSession, OnLink<T>>, AppError> {
+    Ok(match responses::open_link(conn, registry, token).await? {
+        None => Err(OnLink::Unknown),
+        Some(session) if !session.writable() => Err(OnLink::Closed(session)),
+        Some(session) => Ok(session),
+    })
+}
+
 /// Saves a posted form through the link `token` ([`responses::save`]) in the
 /// transaction that reads the link; `pick` gives the language and the section (`None`:
 /// every section) or refuses.
@@ -91,12 +106,10 @@ pub async fn save(
 ) -> Result<OnLink<(Lang, Option<usize>, SaveOutcome)>, AppError> {
     let outcome = db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
-            let Some(session) = responses::open_link(tx, ctx.registry, token).await? else {
-                return Ok(OnLink::Unknown);
+            let session = match writable(tx, ctx.registry, token).await? {
+                Ok(session) => session,
+                Err(refused) => return Ok(refused),
             };
-            if !session.writable() {
-                return Ok(OnLink::Closed(session));
-            }
             let (lang, section) = pick(&session)?;
             let saved = responses::save_in(tx, ctx, &session, input, lang, mode, section).await?;
             Ok(OnLink::Open(session, (lang, section, saved)))
@@ -124,12 +137,10 @@ pub async fn submit(
 ) -> Result<OnLink<(Lang, SubmitOutcome)>, AppError> {
     let outcome = db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
-            let Some(session) = responses::open_link(tx, ctx.registry, token).await? else {
-                return Ok(OnLink::Unknown);
+            let session = match writable(tx, ctx.registry, token).await? {
+                Ok(session) => session,
+                Err(refused) => return Ok(refused),
             };
-            if !session.writable() {
-                return Ok(OnLink::Closed(session));
-            }
             let lang = pick(&session)?;
             let submitted = respondent::submit_in(tx, ctx, &session, form, lang).await?;
             Ok(OnLink::Open(session, (lang, submitted)))

@@ -11,7 +11,7 @@
 
 use super::questionnaires::QuestionnaireRegistry;
 use super::respondent::{self, SubmitOutcome};
-use super::responses::{self, AnswerMeta, LinkSession, Response, SaveOutcome};
+use super::responses::{self, AnswerMetas, LinkSession, Response, SaveOutcome};
 use super::{Conn, Ctx};
 use crate::db;
 use crate::domain::answers::{Answers, Mode, RawInput};
@@ -38,7 +38,7 @@ pub struct Page {
     pub lang: Lang,
     pub response: Response,
     pub answers: Answers,
-    pub meta: HashMap<String, AnswerMeta>,
+    pub meta: AnswerMetas,
 }
 
 /// The page of the link `token`: the language is `pick(session)`, remembered for the

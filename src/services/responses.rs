@@ -11,7 +11,7 @@ use crate::db::audit::{self, Actor};
 pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
-pub use crate::db::responses::AnswerMeta;
+pub use crate::db::responses::{AnswerMeta, AnswerMetas};
 use crate::domain::answers::{parse_section, Answers, FieldError, Mode, RawInput};
 use crate::domain::declaration::{self, Declaration};
 use crate::domain::i18n::{Lang, Msg};
@@ -162,7 +162,7 @@ pub enum SaveOutcome {
         answers: Answers,
         errors: Vec<FieldError>,
         conflicts: Vec<Conflict>,
-        meta: HashMap<String, AnswerMeta>,
+        meta: AnswerMetas,
     },
     /// Submitted now, with this many flags raised.
     Submitted { response: Response, flags: usize },
@@ -218,10 +218,7 @@ pub(crate) enum Locked {
     /// Already submitted: nothing more is written.
     Submitted(Response),
     /// Its stored answers, with their versions and who changed them last.
-    Open {
-        answers: Answers,
-        meta: HashMap<String, AnswerMeta>,
-    },
+    Open { answers: Answers, meta: AnswerMetas },
 }
 
 /// Locks the response for the rest of the transaction and reads its answers: one
@@ -377,11 +374,11 @@ pub(crate) async fn save_in(
 /// database returned them) by `contact`, the others as they were; none for answers the
 /// save removed.
 fn meta_after(
-    mut before: HashMap<String, AnswerMeta>,
+    mut before: AnswerMetas,
     answers: &Answers,
     changed: Vec<db::responses::ChangedAnswer>,
     contact: &Contact,
-) -> HashMap<String, AnswerMeta> {
+) -> AnswerMetas {
     before.retain(|question, _| answers.contains_key(question));
     for c in changed {
         before.insert(
@@ -404,7 +401,7 @@ fn keep_theirs(
     q: &crate::domain::questionnaire::Questionnaire,
     input: &RawInput,
     previous: &Answers,
-    before: &HashMap<String, AnswerMeta>,
+    before: &AnswerMetas,
     answers: &mut Answers,
     section: Option<usize>,
 ) -> Vec<Conflict> {

@@ -9,7 +9,7 @@ use crate::domain::progress::{progress, resume_at, section_of, SectionProgress};
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::respondent_text::t;
 use crate::domain::visibility::visible_questions;
-use crate::services::responses::AnswerMeta;
+use crate::services::responses::AnswerMetas;
 use crate::services::responses::{version_field, Conflict};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -61,7 +61,7 @@ pub fn section_page(
     screen: &FormScreen,
     section: usize,
     answers: &Answers,
-    meta: &HashMap<String, AnswerMeta>,
+    meta: &AnswerMetas,
     state: FormState,
     conflicts: &[Conflict],
     saved_at: Option<DateTime<Utc>>,
@@ -148,7 +148,7 @@ pub struct AutosaveReply {
 
 impl AutosaveReply {
     pub fn new(
-        meta: &HashMap<String, AnswerMeta>,
+        meta: &AnswerMetas,
         errors: Vec<FieldError>,
         conflicts: &[Conflict],
         lang: Lang,

@@ -226,10 +226,10 @@ async fn thirty_parallel_wrong_passwords_get_exactly_the_allowed_password_checks
     assert_eq!(failures_recorded(&app, "raced@example.com").await, 8);
 }
 
-/// A PHC string for `password` whose check takes long (t = 150 instead of 2).
+/// A PHC string for `password` whose check takes long (t = 250 instead of 2).
 fn slow_hash(password: &str) -> String {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-    let params = argon2::Params::new(19 * 1024, 150, 1, None).unwrap();
+    let params = argon2::Params::new(19 * 1024, 250, 1, None).unwrap();
     argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
         .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
         .unwrap()
@@ -281,17 +281,18 @@ async fn health_answers_while_password_checks_run() {
     let started = std::time::Instant::now();
     let health = app.client.get(app.url("/health")).send().await.unwrap();
     let health_took = started.elapsed();
-    assert_eq!(health.status(), 200);
+    assert_eq!(health.status(), 200, "health after {health_took:?}");
+    // Had health waited for a worker busy with a check, it would answer only after that
+    // check ended: both still running proves the checks are off the workers, with no
+    // timing constant to tune (a check takes about 2 s alone, far longer on a busy CI).
     let pending = sign_ins.iter().filter(|s| !s.is_finished()).count();
-    assert_eq!(pending, 2, "health answered while both password checks ran");
+    assert_eq!(
+        pending, 2,
+        "health answered in {health_took:?}, while both password checks ran"
+    );
     for s in sign_ins {
         let (status, took) = s.await.unwrap();
-        assert_eq!(status, 401);
-        // On the workers, health would wait for a whole check.
-        assert!(
-            health_took * 4 < took,
-            "health {health_took:?}, a check {took:?}"
-        );
+        assert_eq!(status, 401, "a check that took {took:?}");
     }
 }
 

@@ -46,6 +46,8 @@ pub struct NewCampaignPage {
     pub country: String,
     pub sector: String,
     pub business_unit: String,
+    /// (id, label, selected) of each staff member who may own organisations.
+    pub owners: Vec<(String, String, bool)>,
     pub use_filter: bool,
 }
 

@@ -238,6 +238,85 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
 }
 
 #[tokio::test]
+async fn a_draft_by_filter_on_the_internal_owner_invites_only_that_owners_organisations() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::organisations;
+    let app = TestApp::spawn().await;
+    let mine = org(&app, "Nagoya Bolts", "ai@example.com", "ja").await;
+    let theirs = org(&app, "Kobe Rivets", "jo@example.com", "en").await;
+    let maria = create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let tomas = create_user(&app, "tomas@example.com", Role::Procurement, Some(PASSWORD)).await;
+    for (org, owner) in [(&mine, maria), (&theirs, tomas)] {
+        let mut conn = app.db.conn().await;
+        diesel::update(organisations::table.find(uuid::Uuid::parse_str(org).unwrap()))
+            .set(organisations::owner_user_id.eq(owner))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let s = sign_in(&app, "maria@example.com", PASSWORD).await;
+    let form = s
+        .get(&app, "/staff/campaigns/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains(&format!("<option value=\"{tomas}\">")),
+        "each staff member is an owner to pick: {form}"
+    );
+    assert!(form.contains("(JP, 1 contact)"), "{form}");
+    let deadline = in_days(20);
+    let draft = |owner: &'static str| {
+        [
+            ("name", "Owned"),
+            ("version", "forced-labour:3"),
+            ("use_filter", "1"),
+            ("owner", owner),
+        ]
+    };
+    let mut bad: Vec<(&str, &str)> = draft("not-an-id").to_vec();
+    bad.push(("deadline", &deadline));
+    let res = s.post(&app, "/staff/campaigns", &bad).await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("owner: pick an owner from the list"));
+
+    let maria_id = maria.to_string();
+    let mut good: Vec<(&str, &str)> = draft("").to_vec();
+    good.retain(|(k, _)| *k != "owner");
+    good.push(("owner", &maria_id));
+    good.push(("deadline", &deadline));
+    let res = s.post(&app, "/staff/campaigns", &good).await;
+    assert_eq!(res.status(), 303);
+    let location = crate::auth::location(&res);
+    let page = s.get(&app, &location).await.text().await.unwrap();
+    assert!(
+        page.contains("active organisations with owner"),
+        "the audience names its owner: {page}"
+    );
+    let id = campaign_id_of(&location);
+    let page = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("launched to 1 organisation"), "{page}");
+    assert!(page.contains("Nagoya Bolts"), "{page}");
+    assert_eq!(
+        page.matches("Kobe Rivets").count(),
+        1,
+        "the other owner's organisation only as one to add: {page}"
+    );
+    assert!(page.contains(&format!("<option value=\"{theirs}\">Kobe Rivets")));
+}
+
+#[tokio::test]
 async fn the_campaign_pages_in_chromium() {
     let app = TestApp::spawn().await;
     let a = org(&app, "Hue Garments", "lan@example.com", "vi").await;

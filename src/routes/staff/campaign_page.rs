@@ -77,11 +77,23 @@ async fn campaign_page(
         None => "organisations invited one by one".to_string(),
         Some(Audience::Organisations(ids)) => format!("{} organisations picked", ids.len()),
         Some(Audience::Filter(f)) => {
+            let owner = match f.owner_user_id {
+                None => None,
+                Some(id) => Some(
+                    crate::services::organisations::staff_members(&mut conn)
+                        .await?
+                        .into_iter()
+                        .find(|s| s.id == id)
+                        .map(|s| format!("{} <{}>", s.name, s.email))
+                        .unwrap_or_else(|| "a staff member no longer listed".into()),
+                ),
+            };
             let parts: Vec<String> = [
                 ("kind", f.kind),
                 ("country", f.country),
                 ("sector", f.sector),
                 ("business unit", f.business_unit),
+                ("owner", owner),
             ]
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))

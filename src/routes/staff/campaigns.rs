@@ -7,7 +7,7 @@ use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::campaign::{Audience, AudienceFilter};
 use crate::error::AppError;
-use crate::services::{campaign_lifecycle as lifecycle, campaigns, listings};
+use crate::services::{campaign_lifecycle as lifecycle, campaigns, listings, organisations};
 use crate::views::campaigns::{CampaignList, ListItem, NewCampaignPage};
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
@@ -71,11 +71,26 @@ async fn new_page(
         .map(|o| {
             let id = o.id.to_string();
             let checked = picked.contains(&id.as_str());
+            let contacts = match o.contacts {
+                1 => "1 contact".to_string(),
+                n => format!("{n} contacts"),
+            };
             (
                 id,
-                format!("{} ({}, {} contacts)", o.name, o.country, o.contacts),
+                format!("{} ({}, {contacts})", o.name, o.country),
                 checked,
             )
+        })
+        .collect();
+    let owner = field(form, "owner").unwrap_or_default();
+    let owners = organisations::staff_members(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|s| !s.disabled)
+        .map(|s| {
+            let id = s.id.to_string();
+            let selected = id == owner;
+            (id, format!("{} <{}>", s.name, s.email), selected)
         })
         .collect();
     let chosen = field(form, "version").unwrap_or_default();
@@ -111,6 +126,7 @@ async fn new_page(
         country: value("country"),
         sector: value("sector"),
         business_unit: value("business_unit"),
+        owners,
         use_filter: field(form, "use_filter").is_some(),
     })
 }
@@ -165,7 +181,10 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
             country: opt("country"),
             sector: opt("sector"),
             business_unit: opt("business_unit"),
-            owner_user_id: None,
+            owner_user_id: opt("owner")
+                .map(|v| Uuid::parse_str(&v))
+                .transpose()
+                .map_err(|_| AppError::field("owner", "pick an owner from the list"))?,
         })
     } else {
         let ids = form

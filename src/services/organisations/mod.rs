@@ -27,6 +27,11 @@ use serde::Deserialize;
 use serde_json::json;
 use validator::{Validate, ValidationError};
 
+/// Every staff account that may own an organisation, by name (disabled ones marked).
+pub async fn staff_members(conn: &mut Conn) -> Result<Vec<StaffMember>, AppError> {
+    Ok(db::users::staff_members(conn).await?)
+}
+
 /// Input for a new organisation.
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]

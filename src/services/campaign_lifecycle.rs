@@ -186,8 +186,9 @@ pub async fn launch(
             outcome.launched = true;
             outcome.launched_at = Some(launched_at);
             outcome.message = format!(
-                "launched to {} organisations: {} invitation emails queued",
-                outcome.organisations, outcome.emails
+                "launched to {}: {} queued",
+                counted(outcome.organisations, "organisation"),
+                counted(outcome.emails, "invitation email")
             );
             audit::append(
                 tx,
@@ -240,8 +241,9 @@ pub async fn add_organisations(
             let mut outcome = issue_links(tx, ctx, &campaign, &found).await?;
             outcome.launched_at = campaign.launched_at;
             outcome.message = format!(
-                "{} organisations added: {} invitation emails queued",
-                outcome.responses_created, outcome.emails
+                "{} added: {} queued",
+                counted(outcome.responses_created, "organisation"),
+                counted(outcome.emails, "invitation email")
             );
             audit::append(
                 tx,
@@ -501,4 +503,12 @@ pub async fn pickable_organisations(
     campaign_id: Option<CampaignId>,
 ) -> Result<Vec<Pickable>, AppError> {
     Ok(q::pickable_organisations(conn, campaign_id).await?)
+}
+
+/// "1 organisation", "2 organisations": a count with its noun (English staff pages).
+fn counted(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
 }

@@ -3,7 +3,7 @@
 //! contacts with their actions) and an organisation's timeline.
 
 use super::staff::StaffNav;
-use crate::domain::campaign_progress::{ContactProgress, OrganisationProgress, Progress};
+use crate::domain::campaign_progress::{ContactProgress, OrganisationProgress, Progress, Stage};
 use askama::Template;
 
 pub struct ListItem {

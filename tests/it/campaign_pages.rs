@@ -406,10 +406,7 @@ async fn the_campaign_pages_in_chromium() {
         .text()
         .await
         .unwrap();
-    assert!(
-        totals.starts_with("1 organisations · 1 invited"),
-        "{totals}"
-    );
+    assert!(totals.starts_with("1 organisation · 1 invited"), "{totals}");
     screenshot(c, "campaign-launched.png").await;
     c.goto(&app.url("/staff/campaigns")).await.unwrap();
     screenshot(c, "campaign-list.png").await;

@@ -6,9 +6,9 @@ use crate::error::AppError;
 
 pub use crate::db::listings::{CampaignRow, FlagRow, Overview};
 
-/// Counts for the overview page.
-pub async fn overview(conn: &mut Conn) -> Result<Overview, AppError> {
-    Ok(listings::overview(conn).await?)
+/// Counts for the overview page of staff member `me`.
+pub async fn overview(conn: &mut Conn, me: uuid::Uuid) -> Result<Overview, AppError> {
+    Ok(listings::overview(conn, me).await?)
 }
 
 /// Campaigns, newest first, with their questionnaire and progress.

@@ -129,7 +129,25 @@ pub struct HomePage {
     pub lang: String,
     pub title: String,
     pub nav: StaffNav,
+    /// What needs the member: their flags, the unassigned and the escalated ones.
+    pub attention: Vec<Tile>,
+    /// Open campaigns, nearest deadline first (only for roles that see campaigns).
+    pub due: Vec<DueCampaign>,
     pub tiles: Vec<Tile>,
+}
+
+/// An open campaign on the overview, with how far its deadline is.
+pub struct DueCampaign {
+    pub href: String,
+    pub name: String,
+    pub deadline: String,
+    /// "in 5 days", "today", "3 days ago".
+    pub when: String,
+    pub submitted: String,
+    /// Organisations that have not submitted.
+    pub outstanding: i64,
+    /// Of those, the ones past the deadline (all of them once it has passed).
+    pub overdue: i64,
 }
 
 /// Generic table page: headers, rows of cells, and optional forms rendered by kind.

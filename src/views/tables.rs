@@ -1,18 +1,77 @@
 //! The staff area's pages built from what the services return: the overview tiles and
 //! one table per area (users, API tokens, campaigns, flags, audit log).
 
-use super::staff::{action, role_options, FormField, HomePage, Row, StaffNav, TablePage, Tile};
+use super::staff::{
+    action, role_options, DueCampaign, FormField, HomePage, Row, StaffNav, TablePage, Tile,
+};
 use crate::auth::permissions::{Permission, Role};
 use crate::auth::principal::StaffUser;
+use crate::domain::states::CampaignStatus;
 use crate::services::accounts::{ApiToken, User};
 use crate::services::audit::AuditLog;
 use crate::services::jobs::Job;
-use crate::services::listings::Overview;
+use crate::services::listings::{CampaignRow, Overview};
+use chrono::NaiveDate;
 
 const MINUTES: &str = "%Y-%m-%d %H:%M";
 
-/// The overview: a tile for each count the role may open.
-pub fn home(user: &StaffUser, o: &Overview) -> HomePage {
+/// The overview: what needs the member's attention (tiles and the open campaigns by
+/// deadline), then a tile for each count the role may open.
+pub fn home(
+    user: &StaffUser,
+    o: &Overview,
+    campaigns: &[CampaignRow],
+    today: NaiveDate,
+) -> HomePage {
+    let mine = format!("/staff/flags?assignee={}", user.id);
+    let attention: [(&str, i64, &str, Permission); 3] = [
+        (
+            "Flags assigned to you",
+            o.my_open_flags,
+            &mine,
+            Permission::ViewFlags,
+        ),
+        (
+            "Open flags nobody is assigned to",
+            o.unassigned_open_flags,
+            "/staff/flags?assignee=nobody",
+            Permission::ViewFlags,
+        ),
+        (
+            "Escalated flags (corrective action failed or overdue)",
+            o.escalated_flags,
+            "/staff/flags?status=escalated",
+            Permission::ViewFlags,
+        ),
+    ];
+    let mut open: Vec<&CampaignRow> = campaigns
+        .iter()
+        .filter(|c| c.campaign.status == CampaignStatus::Open)
+        .collect();
+    open.sort_by_key(|c| c.campaign.deadline);
+    let due = open
+        .into_iter()
+        .map(|c| {
+            let days = (c.campaign.deadline - today).num_days();
+            let when = match days {
+                0 => "today".to_string(),
+                1 => "tomorrow".to_string(),
+                d if d > 1 => format!("in {d} days"),
+                -1 => "1 day ago".to_string(),
+                d => format!("{} days ago", -d),
+            };
+            let outstanding = c.responses - c.submitted;
+            DueCampaign {
+                href: format!("/staff/campaigns/{}", c.campaign.id),
+                name: c.campaign.name.clone(),
+                deadline: c.campaign.deadline.to_string(),
+                when,
+                submitted: format!("{} / {}", c.submitted, c.responses),
+                overdue: if days < 0 { outstanding } else { 0 },
+                outstanding,
+            }
+        })
+        .collect();
     let tiles: [(&str, i64, &str, Permission); 5] = [
         (
             "Organisations",
@@ -45,11 +104,8 @@ pub fn home(user: &StaffUser, o: &Overview) -> HomePage {
             Permission::ViewFlags,
         ),
     ];
-    HomePage {
-        lang: "en".into(),
-        title: format!("Welcome, {}", user.name),
-        nav: StaffNav::new(user, "/staff"),
-        tiles: tiles
+    let visible = |tiles: Vec<(&str, i64, &str, Permission)>| -> Vec<Tile> {
+        tiles
             .into_iter()
             .filter(|(.., p)| user.role.can(*p))
             .map(|(label, value, href, _)| Tile {
@@ -57,7 +113,15 @@ pub fn home(user: &StaffUser, o: &Overview) -> HomePage {
                 value: value.to_string(),
                 href: href.into(),
             })
-            .collect(),
+            .collect()
+    };
+    HomePage {
+        lang: "en".into(),
+        title: format!("Welcome, {}", user.name),
+        nav: StaffNav::new(user, "/staff"),
+        attention: visible(attention.to_vec()),
+        due,
+        tiles: visible(tiles.to_vec()),
     }
 }
 

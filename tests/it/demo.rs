@@ -138,6 +138,69 @@ async fn the_demo_fills_every_committee_page_once() {
     // The organisations stand in every state: the campaign pages say so.
     let (_, campaigns) = viewer.page(&app, "/staff/campaigns").await;
     assert!(campaigns.contains("Illustrative 2026 production-site survey (demo data)"));
+
+    // The overview: what needs the member, each count as the queue's own filter gives it,
+    // and the open campaigns nearest deadline first, the past one with its overdue count.
+    let (_, home) = viewer.page(&app, "/staff").await;
+    let (_, nobody) = viewer.page(&app, "/staff/flags?assignee=nobody").await;
+    let (_, escalated) = viewer.page(&app, "/staff/flags?status=escalated").await;
+    assert_eq!(tile(&home, "Flags assigned to you"), 0, "{home}");
+    assert_eq!(
+        tile(&home, "Open flags nobody is assigned to"),
+        total_of(&nobody)
+    );
+    assert!(total_of(&nobody) > 0);
+    assert_eq!(
+        tile(
+            &home,
+            "Escalated flags (corrective action failed or overdue)"
+        ),
+        total_of(&escalated)
+    );
+    let due = &home[home
+        .find(r#"<table id="due">"#)
+        .expect("the campaigns by deadline")..];
+    let past = due
+        .find("Illustrative 2026 production-site survey (demo data)")
+        .unwrap();
+    let later = due
+        .find("Illustrative 2026 supplier survey (demo data)")
+        .unwrap();
+    assert!(past < later, "nearest deadline first: {due}");
+    assert!(
+        due[past..later].contains("days ago)") && due[past..later].contains("2 overdue"),
+        "{due}"
+    );
+    // A member's own flags: two assigned to them, one of them closed.
+    let judge = member(&app, Role::Committee, "Demo Judge").await;
+    let two: Vec<uuid::Uuid> = flags::table
+        .select(flags::id)
+        .limit(2)
+        .load(&mut c)
+        .await
+        .unwrap();
+    diesel::update(flags::table.filter(flags::id.eq_any(&two)))
+        .set(flags::assignee_id.eq(judge.id))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    diesel::update(flags::table.find(two[0]))
+        .set(flags::status.eq("closed"))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let (_, home) = judge.page(&app, "/staff").await;
+    assert_eq!(tile(&home, "Flags assigned to you"), 1, "{home}");
+    assert!(home.contains(&format!("/staff/flags?assignee={}", judge.id)));
+}
+
+/// The number on the overview's tile labelled `label`.
+fn tile(page: &str, label: &str) -> i64 {
+    let end = page
+        .find(&format!("</span><span>{label}</span>"))
+        .unwrap_or_else(|| panic!("no tile {label}"));
+    let start = page[..end].rfind('>').unwrap() + 1;
+    page[start..end].parse().unwrap()
 }
 
 #[tokio::test]

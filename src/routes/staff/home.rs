@@ -1,5 +1,8 @@
-//! The overview: counts for the sections the role may open.
+//! The overview: what needs the signed-in member (their flags, the unassigned and
+//! escalated ones, open campaigns by deadline with what is overdue) and counts for the
+//! sections the role may open.
 
+use crate::auth::permissions::Permission;
 use crate::auth::principal::StaffUser;
 use crate::routes::pages::{render, PageError};
 use crate::routes::AppState;
@@ -14,6 +17,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[get("/staff")]
 async fn home(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let overview = listings::overview(&mut conn).await?;
-    Ok(render(&tables::home(&user, &overview))?)
+    let overview = listings::overview(&mut conn, user.id).await?;
+    let campaigns = if user.role.can(Permission::ViewCampaigns) {
+        listings::campaigns(&mut conn).await?
+    } else {
+        Vec::new()
+    };
+    let today = chrono::Utc::now().date_naive();
+    Ok(render(&tables::home(&user, &overview, &campaigns, today))?)
 }

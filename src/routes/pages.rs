@@ -4,10 +4,12 @@ use super::AppState;
 use crate::error::AppError;
 /// Moved to [`crate::error`]; re-exported for the handlers that name it from here.
 pub use crate::error::PageError;
+use crate::views::assets;
 use crate::views::pages::{HomePage, QuestionnaireSummary};
 use actix_web::http::{header, StatusCode};
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(home).service(app_css).service(form_js);
@@ -77,26 +79,33 @@ async fn home(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     })?)
 }
 
-/// A file compiled into the binary, cacheable for an hour.
-fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+/// A file compiled into the binary: kept for a year when asked for by the current
+/// version (`?v=`, as every page links it), for an hour otherwise.
+fn asset(req: &HttpRequest, content_type: &str, body: &'static str) -> HttpResponse {
+    let current = web::Query::<AssetQuery>::from_query(req.query_string())
+        .is_ok_and(|q| q.v.as_deref() == Some(assets::version()));
+    let cache = if current {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
     HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .insert_header(("Cache-Control", cache))
         .body(body)
 }
 
+#[derive(Deserialize)]
+struct AssetQuery {
+    v: Option<String>,
+}
+
 #[get("/static/app.css")]
-async fn app_css() -> HttpResponse {
-    asset(
-        "text/css; charset=utf-8",
-        include_str!("../../static/app.css"),
-    )
+async fn app_css(req: HttpRequest) -> HttpResponse {
+    asset(&req, "text/css; charset=utf-8", assets::APP_CSS)
 }
 
 #[get("/static/form.js")]
-async fn form_js() -> HttpResponse {
-    asset(
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/form.js"),
-    )
+async fn form_js(req: HttpRequest) -> HttpResponse {
+    asset(&req, "text/javascript; charset=utf-8", assets::FORM_JS)
 }

@@ -51,6 +51,53 @@ pub struct NewCampaignPage {
     pub use_filter: bool,
 }
 
+/// The form's fields and the error names that belong to each (the service names the
+/// questionnaire `template_id` and the filter's fields `audience.*`).
+const FIELD_ERRORS: [(&str, &[&str]); 10] = [
+    ("name", &["name"]),
+    ("version", &["version", "template_id", "template_version"]),
+    ("deadline", &["deadline"]),
+    ("reminder_days_before", &["reminder_days_before"]),
+    ("reminder_weekly_after", &["reminder_weekly_after"]),
+    ("message", &["message"]),
+    ("audience", &["audience", "organisation_ids"]),
+    ("kind", &["audience.kind"]),
+    ("country", &["audience.country"]),
+    ("owner", &["owner"]),
+];
+
+impl NewCampaignPage {
+    /// The messages for the form field `field`, joined ("" when none).
+    pub fn err(&self, field: &str) -> String {
+        let names = FIELD_ERRORS
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, n)| *n)
+            .unwrap_or(&[]);
+        self.errors
+            .iter()
+            .filter(|(f, _)| names.contains(&f.as_str()))
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Errors that belong to no field of the form, as "field: message".
+    pub fn general(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| !FIELD_ERRORS.iter().any(|(_, n)| n.contains(&f.as_str())))
+            .map(|(f, m)| {
+                if f == "error" {
+                    m.clone()
+                } else {
+                    format!("{f}: {m}")
+                }
+            })
+            .collect()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "staff/campaign.html")]
 pub struct CampaignPage {

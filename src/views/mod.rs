@@ -1,6 +1,7 @@
 //! View models and askama templates (in `templates/`): every page is rendered here,
 //! escaped by askama, from plain data.
 
+pub mod assets;
 pub mod campaigns;
 pub mod clarification;
 pub mod data;

@@ -501,7 +501,8 @@ async fn pages_with_secrets_or_answers_are_not_stored_by_caches() {
         &app.client.get(app.url("/login")).send().await.unwrap(),
         "login",
     );
-    // Static assets stay cacheable.
+    // Static assets stay cacheable: an hour unversioned, a year by the version the pages
+    // link, which changes with the files' contents (so a release is fetched at once).
     let css = app
         .client
         .get(app.url("/static/app.css"))
@@ -509,6 +510,42 @@ async fn pages_with_secrets_or_answers_are_not_stored_by_caches() {
         .await
         .unwrap();
     assert_eq!(css.headers()["cache-control"], "public, max-age=3600");
+    let login = app
+        .client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let v = hrdd_survey::views::assets::version();
+    let versioned = format!("/static/app.css?v={v}");
+    assert!(login.contains(&versioned), "{login}");
+    let res = app
+        .client
+        .get(app.url(&format!("{link}/review")))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let form = res.text().await.unwrap();
+    assert!(
+        form.contains(&format!("/static/form.js?v={v}")),
+        "{status} {form:?}"
+    );
+    let css = app.client.get(app.url(&versioned)).send().await.unwrap();
+    assert_eq!(
+        css.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let stale = app
+        .client
+        .get(app.url("/static/app.css?v=000000000000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.headers()["cache-control"], "public, max-age=3600");
 }
 
 // --- 14. Large forms and the bearer scheme --------------------------------------------

@@ -51,6 +51,10 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
     assert_eq!(res.status(), 200);
     let form = res.text().await.unwrap();
     assert!(form.contains("Kyoto Dyeworks"), "{form}");
+    assert!(
+        form.contains(r#"<option value="forced-labour:3" selected>"#),
+        "the newest version is the default: {form}"
+    );
     // Bad input: a deadline in the past comes back with the field named, nothing saved.
     let res = s
         .post(
@@ -69,7 +73,7 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
         .text()
         .await
         .unwrap()
-        .contains("deadline: the deadline is in the past"));
+        .contains(r#"<p class="error" id="deadline-error">the deadline is in the past"#));
     let res = s
         .post(
             &app,
@@ -82,7 +86,15 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
         )
         .await;
     assert_eq!(res.status(), 422, "no organisation picked");
-    assert!(res.text().await.unwrap().contains("audience"));
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(r#"<p class="error" id="audience-error">"#),
+        "the audience's error beside it: {page}"
+    );
+    assert!(
+        page.contains(r#"value="Spring""#),
+        "what was typed comes back"
+    );
     let list = s.get(&app, "/staff/campaigns").await.text().await.unwrap();
     assert!(!list.contains("Spring"), "nothing saved");
 
@@ -284,7 +296,7 @@ async fn a_draft_by_filter_on_the_internal_owner_invites_only_that_owners_organi
         .text()
         .await
         .unwrap()
-        .contains("owner: pick an owner from the list"));
+        .contains(r#"<p class="error" id="owner-error">pick an owner from the list</p>"#));
 
     let maria_id = maria.to_string();
     let mut good: Vec<(&str, &str)> = draft("").to_vec();
@@ -376,7 +388,7 @@ async fn the_campaign_pages_in_chromium() {
         .await
         .unwrap();
     screenshot(c, "campaign-new.png").await;
-    c.find(Locator::Css("form.create button[type=submit]"))
+    c.find(Locator::Css("form.campaign-form button[type=submit]"))
         .await
         .unwrap()
         .click()

@@ -5,6 +5,7 @@
 use super::{render, render_status, AppState, PageError};
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
+use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Audience, AudienceFilter};
 use crate::error::AppError;
 use crate::services::{campaign_lifecycle as lifecycle, campaigns, listings, organisations};
@@ -93,10 +94,19 @@ async fn new_page(
             (id, format!("{} <{}>", s.name, s.email), selected)
         })
         .collect();
-    let chosen = field(form, "version").unwrap_or_default();
-    let versions = state
-        .registry
-        .all()
+    let all = state.registry.all();
+    // Nothing chosen yet: the newest version of the first questionnaire.
+    let chosen = field(form, "version").unwrap_or_else(|| {
+        all.first()
+            .and_then(|first| {
+                all.iter()
+                    .filter(|v| v.questionnaire.id == first.questionnaire.id)
+                    .max_by_key(|v| v.questionnaire.version)
+            })
+            .map(|v| format!("{}:{}", v.questionnaire.id, v.questionnaire.version))
+            .unwrap_or_default()
+    });
+    let versions = all
         .iter()
         .map(|v| {
             let q = &v.questionnaire;
@@ -141,74 +151,92 @@ async fn new_form(state: web::Data<AppState>, user: StaffUser) -> Result<HttpRes
 }
 
 /// The draft form (repeated `organisation` checkboxes, so read as pairs) as the API's
-/// input, or the field that cannot be read.
+/// input, or every field that cannot be read (all at once, each shown beside its field).
 fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppError> {
     let opt = |k: &str| field(form, k).filter(|v| !v.trim().is_empty());
-    let (template_id, version) = opt("version")
-        .and_then(|v| {
-            v.split_once(':')
-                .map(|(a, b)| (a.to_string(), b.parse::<u32>().ok()))
+    let mut problems = Vec::new();
+    let mut problem = |name: &str, message: &str| {
+        problems.push(FieldError {
+            field: name.into(),
+            message: message.into(),
         })
-        .ok_or_else(|| AppError::field("version", "pick a questionnaire"))?;
-    let deadline = opt("deadline")
-        .and_then(|d| d.trim().parse().ok())
-        .ok_or_else(|| AppError::field("deadline", "give a date (YYYY-MM-DD)"))?;
+    };
+    let version = opt("version").and_then(|v| {
+        v.split_once(':')
+            .map(|(a, b)| (a.to_string(), b.parse::<u32>().ok()))
+    });
+    if version.is_none() {
+        problem("version", "pick a questionnaire");
+    }
+    let deadline = opt("deadline").and_then(|d| d.trim().parse().ok());
+    if deadline.is_none() {
+        problem("deadline", "give a date (YYYY-MM-DD)");
+    }
     let reminder_days_before = match opt("reminder_days_before") {
         None => Some(Vec::new()),
-        Some(s) => Some(
-            s.split(',')
+        Some(s) => {
+            let days = s
+                .split(',')
                 .map(|d| d.trim().parse::<i32>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| {
-                    AppError::field(
-                        "reminder_days_before",
-                        "give whole days separated by commas",
-                    )
-                })?,
-        ),
+                .collect::<Result<Vec<_>, _>>();
+            if days.is_err() {
+                problem(
+                    "reminder_days_before",
+                    "give whole days separated by commas",
+                );
+            }
+            days.ok()
+        }
     };
     let reminder_weekly_after = match opt("reminder_weekly_after") {
         None => None,
-        Some(s) => Some(
-            s.trim()
-                .parse()
-                .map_err(|_| AppError::field("reminder_weekly_after", "give a whole number"))?,
-        ),
+        Some(s) => {
+            let weeks = s.trim().parse().ok();
+            if weeks.is_none() {
+                problem("reminder_weekly_after", "give a whole number");
+            }
+            weeks
+        }
     };
     let audience = if opt("use_filter").is_some() {
-        Audience::Filter(AudienceFilter {
+        let owner_user_id = opt("owner").and_then(|v| Uuid::parse_str(&v).ok());
+        if opt("owner").is_some() && owner_user_id.is_none() {
+            problem("owner", "pick an owner from the list");
+        }
+        Some(Audience::Filter(AudienceFilter {
             kind: opt("kind"),
             country: opt("country"),
             sector: opt("sector"),
             business_unit: opt("business_unit"),
-            owner_user_id: opt("owner")
-                .map(|v| Uuid::parse_str(&v))
-                .transpose()
-                .map_err(|_| AppError::field("owner", "pick an owner from the list"))?,
-        })
+            owner_user_id,
+        }))
     } else {
-        let ids = form
+        let ids: Result<Vec<Uuid>, _> = form
             .iter()
             .filter(|(k, _)| k == "organisation")
-            .map(|(_, v)| {
-                Uuid::parse_str(v).map_err(|_| {
-                    AppError::field("audience", "an organisation picked does not exist")
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Audience::Organisations(ids)
+            .map(|(_, v)| Uuid::parse_str(v))
+            .collect();
+        if ids.is_err() {
+            problem("audience", "an organisation picked does not exist");
+        }
+        ids.ok().map(Audience::Organisations)
     };
-    Ok(campaigns::NewCampaign {
-        name: field(form, "name").unwrap_or_default(),
-        template_id,
-        template_version: version,
-        deadline,
-        message: opt("message"),
-        reminder_days_before,
-        reminder_weekly_after,
-        audience: Some(audience),
-        ..Default::default()
-    })
+    match (version, deadline) {
+        (Some((template_id, version)), Some(deadline)) if problems.is_empty() => {
+            Ok(campaigns::NewCampaign {
+                name: field(form, "name").unwrap_or_default(),
+                template_id,
+                template_version: version,
+                deadline,
+                message: opt("message"),
+                reminder_days_before,
+                reminder_weekly_after,
+                audience,
+                ..Default::default()
+            })
+        }
+        _ => Err(AppError::Validation(problems)),
+    }
 }
 
 /// Saves a draft (the signed-in user owns it) and opens its page; with errors, the

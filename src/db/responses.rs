@@ -11,6 +11,7 @@ use crate::domain::states::ResponseStatus;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The organisation's response in the campaign, created as a draft if missing.
@@ -110,6 +111,27 @@ pub async fn load_answers(conn: &mut Conn, response_id: ResponseId) -> QueryResu
         .load(conn)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// The stored answers of each of `ids` (a response without answers is missing): one
+/// query whatever their number.
+pub async fn load_answers_of(
+    conn: &mut Conn,
+    ids: &[ResponseId],
+) -> QueryResult<HashMap<ResponseId, Answers>> {
+    let rows: Vec<(ResponseId, String, serde_json::Value)> = answers::table
+        .filter(answers::response_id.eq_any(ids))
+        .select((answers::response_id, answers::question_id, answers::value))
+        .load(conn)
+        .await?;
+    let mut by_response: HashMap<ResponseId, Answers> = HashMap::new();
+    for (response, question, value) in rows {
+        by_response
+            .entry(response)
+            .or_default()
+            .insert(question, value);
+    }
+    Ok(by_response)
 }
 
 /// Who last changed a stored answer, when, and its version (optimistic concurrency).

@@ -3,13 +3,16 @@
 //! [`crate::jobs`]).
 
 use super::{
-    action_plan_schedule, campaign_schedule, password_reset, retry_delay_with_jitter, send_email,
-    Claimed, Failure, Kind, RunStats, Worker,
+    action_plan_schedule, campaign_mail, campaign_schedule, password_reset,
+    retry_delay_with_jitter, send_email, Claimed, Failure, Kind, RunStats, Worker,
 };
 use crate::db::campaign_mail::MailContext;
 use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
 use crate::db::DbError;
+use crate::domain::i18n::Lang;
+use crate::domain::ids::ResponseId;
+use crate::receipt_pdf::ReceiptDocument;
 use futures_util::StreamExt;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -18,7 +21,8 @@ use uuid::Uuid;
 /// call it directly; [`run`] calls it in a loop.
 ///
 /// Per claimed batch the database sees a fixed number of statements, whatever the
-/// batch's size: the claim, the messages' contexts (`send_email`), and one recording
+/// batch's size: the claim, the messages' contexts (`send_email`) and the receipts of
+/// the receipt emails (one transaction), and one recording
 /// transaction per group of finished jobs. Jobs run side by side (`concurrency`) while
 /// the outcomes of those already finished are recorded, so a send never waits for the
 /// database, and an outcome is recorded as soon as the recorder is free (not at the end
@@ -48,9 +52,17 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
     }
 }
 
-/// The messages of a batch's `send_email` jobs by job id, or why they could not be read
-/// (then each of those jobs is retried later).
-type Contexts = Result<HashMap<Uuid, MailContext>, String>;
+/// What a batch's `send_email` jobs need, read for the whole batch: each job's message
+/// with its context, and each receipt email's receipt (or why it could not be made).
+#[derive(Default)]
+struct BatchReads {
+    mail: HashMap<Uuid, MailContext>,
+    receipts: HashMap<Uuid, Result<ReceiptDocument, String>>,
+}
+
+/// The batch's reads, or why they could not be made (then each of its `send_email` jobs
+/// is retried later).
+type Contexts = Result<BatchReads, String>;
 
 /// Claims the next batch and reads what its jobs need. A job of an unknown kind is dead
 /// at once. An empty batch: nothing is due.
@@ -81,13 +93,57 @@ async fn claim_batch(
         .map(|j| j.id)
         .collect();
     let contexts = if emails.is_empty() {
-        Ok(HashMap::new())
+        Ok(BatchReads::default())
     } else {
-        crate::db::campaign_mail::contexts_of_jobs(&mut conn, &emails)
-            .await
-            .map_err(|e| format!("database: {e}"))
+        match crate::db::campaign_mail::contexts_of_jobs(&mut conn, &emails).await {
+            Ok(mail) => {
+                let receipts = receipts_of(worker, &mut conn, &mail).await;
+                Ok(BatchReads { mail, receipts })
+            }
+            Err(e) => Err(format!("database: {e}")),
+        }
     };
     Ok((claimed, contexts))
+}
+
+/// The receipts that the batch's receipt emails carry, by job id: one transaction for
+/// the whole batch. None when this worker makes no receipts (those emails are retried
+/// by a worker that does).
+async fn receipts_of(
+    worker: &Worker,
+    conn: &mut AsyncPgConnection,
+    mail: &HashMap<Uuid, MailContext>,
+) -> HashMap<Uuid, Result<ReceiptDocument, String>> {
+    let Some(receipts) = worker.receipts.as_ref() else {
+        return HashMap::new();
+    };
+    let wanted: Vec<(Uuid, ResponseId, Lang)> = mail
+        .iter()
+        .filter_map(|(job, ctx)| {
+            let invitation = campaign_mail::receipt_invitation(ctx)?;
+            Some((*job, invitation.response_id, invitation.language))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return HashMap::new();
+    }
+    let asked: Vec<(ResponseId, Option<Lang>)> = wanted
+        .iter()
+        .map(|(_, response, lang)| (*response, Some(*lang)))
+        .collect();
+    match crate::services::receipts::documents(conn, &receipts.registry, &asked).await {
+        Ok(mut docs) => wanted
+            .into_iter()
+            .filter_map(|(job, response, _)| {
+                let doc = docs.remove(&response)?;
+                Some((job, doc.map_err(|e| format!("the receipt: {e}"))))
+            })
+            .collect(),
+        Err(e) => wanted
+            .into_iter()
+            .map(|(job, ..)| (job, Err(format!("the receipt: {e}"))))
+            .collect(),
+    }
 }
 
 /// Runs a claimed batch (`concurrency` jobs at once) and records the outcomes as they
@@ -102,11 +158,14 @@ async fn run_batch(
     let running = async move {
         let mut runs = futures_util::stream::iter(claimed)
             .map(|job| {
-                let ctx = match &mut contexts {
-                    Ok(found) => Ok(found.remove(&job.id)),
-                    Err(e) => Err(e.clone()),
+                let (ctx, receipt) = match &mut contexts {
+                    Ok(found) => (
+                        Ok(found.mail.remove(&job.id)),
+                        found.receipts.remove(&job.id),
+                    ),
+                    Err(e) => (Err(e.clone()), None),
                 };
-                run_one(worker, job, ctx)
+                run_one(worker, job, ctx, receipt)
             })
             .buffer_unordered(worker.concurrency.max(1));
         while let Some(outcome) = runs.next().await {
@@ -143,14 +202,16 @@ async fn run_batch(
     recorded
 }
 
-/// Runs one claimed job; `ctx` is its message (`send_email` only).
+/// Runs one claimed job; `ctx` is its message and `receipt` the receipt it carries
+/// (`send_email` only).
 async fn run_one(
     worker: &Worker,
     job: Claimed,
     ctx: Result<Option<MailContext>, String>,
+    receipt: Option<Result<ReceiptDocument, String>>,
 ) -> (Claimed, Result<(), Failure>) {
     let outcome = match job.kind {
-        Kind::SendEmail => send_email::run(worker, &job, ctx).await,
+        Kind::SendEmail => send_email::run(worker, &job, ctx, receipt).await,
         Kind::PasswordReset => password_reset::run(worker, &job).await,
         Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
         Kind::ActionPlanSchedule => action_plan_schedule::run(worker, &job).await,

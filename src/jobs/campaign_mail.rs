@@ -23,6 +23,7 @@ use crate::db::QueryResult;
 use crate::domain::i18n::Lang;
 use crate::email::campaign::{CampaignEmail, Purpose};
 use crate::email::Email;
+use crate::receipt_pdf::ReceiptDocument;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -250,42 +251,38 @@ fn render_invitation(
     Ok((email, ctx.owner_email.clone()))
 }
 
-/// The receipt PDF for a receipt email, made now from the stored answers (in the
-/// language of the invitation when the questionnaire has it). `None` for other emails.
-pub(super) async fn receipt_attachment(
-    worker: &Worker,
-    ctx: &MailContext,
-) -> Option<Result<crate::email::Attachment, Failure>> {
+/// The invitation of a receipt email (whose response the receipt is of); `None` for
+/// other emails.
+pub(super) fn receipt_invitation(ctx: &MailContext) -> Option<&crate::db::models::Invitation> {
     if ctx.purpose.as_deref().and_then(Purpose::parse) != Some(Purpose::Receipt) {
         return None;
     }
-    let invitation = ctx.invitation.as_ref()?;
-    Some(make_receipt(worker, invitation).await)
+    ctx.invitation.as_ref()
+}
+
+/// The receipt PDF for a receipt email, made now from `receipt`, its receipt read with
+/// the batch from the stored answers (in the language of the invitation when the
+/// questionnaire has it; missing when the response is not submitted). `None` for other
+/// emails.
+pub(super) async fn receipt_attachment(
+    worker: &Worker,
+    ctx: &MailContext,
+    receipt: Option<Result<ReceiptDocument, String>>,
+) -> Option<Result<crate::email::Attachment, Failure>> {
+    receipt_invitation(ctx)?;
+    Some(make_receipt(worker, receipt).await)
 }
 
 async fn make_receipt(
     worker: &Worker,
-    invitation: &crate::db::models::Invitation,
+    receipt: Option<Result<ReceiptDocument, String>>,
 ) -> Result<crate::email::Attachment, Failure> {
     let receipts = worker.receipts.as_ref().ok_or_else(|| {
         Failure::Retry("this worker makes no receipt PDFs (no questionnaires or font)".into())
     })?;
-    let doc = {
-        let mut conn = worker
-            .pool
-            .get()
-            .await
-            .map_err(|e| Failure::Retry(format!("database: {e}")))?;
-        crate::services::receipts::document(
-            &mut conn,
-            &receipts.registry,
-            invitation.response_id,
-            Some(invitation.language),
-        )
-        .await
-        .map_err(|e| Failure::Retry(format!("the receipt: {e}")))?
+    let doc = receipt
         .ok_or_else(|| Failure::Permanent("not sent: the response is not submitted".into()))?
-    };
+        .map_err(Failure::Retry)?;
     let file_name = doc.file_name();
     let bytes = crate::services::receipts::pdf(receipts.font.clone(), doc)
         .await

@@ -9,6 +9,7 @@ use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
 use crate::db::DbError;
 use crate::email::{build_message_full, Email, SendError};
+use crate::receipt_pdf::ReceiptDocument;
 use uuid::Uuid;
 
 /// Queues `email` (inside the caller's transaction); returns the job id, or `None` when
@@ -37,18 +38,24 @@ pub async fn queue(
 }
 
 /// Sends the job's message (no transaction open meanwhile); `ctx` is the message and
-/// what it is about, read with the rest of the batch.
+/// what it is about, and `receipt` the receipt a receipt email carries, both read with
+/// the rest of the batch.
 pub(super) async fn run(
     worker: &super::Worker,
     job: &Claimed,
     ctx: Result<Option<MailContext>, String>,
+    receipt: Option<Result<ReceiptDocument, String>>,
 ) -> Result<(), Failure> {
     let Some(ctx) = ctx.map_err(Failure::Retry)? else {
         return Err(Failure::Permanent("no message for this job".into()));
     };
     // The receipt email carries the receipt PDF, made now from the stored answers.
     // Boxed: the receipt's future is large, and the worker may run on a small stack.
-    let attachments = match Box::pin(super::campaign_mail::receipt_attachment(worker, &ctx)).await {
+    let attachments = match Box::pin(super::campaign_mail::receipt_attachment(
+        worker, &ctx, receipt,
+    ))
+    .await
+    {
         Some(pdf) => vec![pdf?],
         None => Vec::new(),
     };

@@ -1,6 +1,7 @@
 //! Receipts of submitted responses as PDF (`receipt_pdf`): for the respondent's link,
 //! for staff, and for the receipt email. Made from the stored answers each time (the
-//! email's job row stays small and the PDF always matches the fingerprint).
+//! email's job row stays small and the PDF always matches the fingerprint); the job
+//! worker reads the receipts of a whole batch of receipt emails at once (`documents`).
 
 use super::questionnaires::QuestionnaireRegistry;
 use super::responses::LinkSession;
@@ -12,77 +13,106 @@ use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
 use crate::receipt_pdf::{self, FontSource, ReceiptDocument, ReceiptFacts};
 use scoped_futures::ScopedFutureExt;
+use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
 /// The receipt of response `response_id` in `lang` (when its questionnaire has it;
 /// otherwise the language it was submitted in). `None` when there is no such response
 /// or it is not submitted.
-/// Its three reads are one transaction: one snapshot, and one PostgreSQL transaction per
-/// receipt email instead of three.
 pub async fn document(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
     response_id: ResponseId,
     lang: Option<Lang>,
 ) -> Result<Option<ReceiptDocument>, AppError> {
-    db::plain_transaction::<_, AppError, _>(conn, |tx| {
-        document_in(tx, registry, response_id, lang).scope_boxed()
-    })
-    .await
+    documents(conn, registry, &[(response_id, lang)])
+        .await?
+        .remove(&response_id)
+        .transpose()
 }
 
-async fn document_in(
+/// The receipts of several responses (each in its language, as [`document`]), keyed by
+/// response, each on its own (one whose questionnaire version is not loaded does not
+/// stop the others); the ones missing are not submitted or do not exist. Two reads in one
+/// transaction (one snapshot) whatever their number: the job worker reads a whole
+/// batch of receipt emails' receipts so.
+pub async fn documents(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
-    response_id: ResponseId,
-    lang: Option<Lang>,
-) -> Result<Option<ReceiptDocument>, AppError> {
-    let Some((response, campaign, organisation)) =
-        db::receipts::response_with_context(conn, response_id).await?
-    else {
-        return Ok(None);
-    };
-    if response.status != ResponseStatus::Submitted {
-        return Ok(None);
+    wanted: &[(ResponseId, Option<Lang>)],
+) -> Result<HashMap<ResponseId, Result<ReceiptDocument, AppError>>, AppError> {
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
     }
-    let version = registry.pinned(campaign.id, campaign.template_version_id)?;
-    let q = &version.questionnaire;
-    let lang = q.pick_lang(
-        lang.filter(|l| q.languages.contains(l))
-            .or(response.language),
-    );
-    let contact = match response.submitted_by_contact_id {
-        Some(id) => db::organisations::find_contact_of(conn, id, organisation.id)
-            .await?
-            .map(|c| format!("{} <{}>", c.name, c.email))
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    let answers = db::responses::load_answers(conn, response.id).await?;
-    let facts = ReceiptFacts {
-        campaign: campaign.name,
-        organisation: organisation.name,
-        contact,
-        receipt_id: response.id.to_string(),
-        submitted_at: response.submitted_at,
-        fingerprint: response.answers_sha256.unwrap_or_default(),
-        declaration: match (
-            response.signatory_name,
-            response.signatory_title,
-            response.declared_at,
-        ) {
-            (Some(signatory_name), Some(signatory_title), Some(declared_at)) => {
-                Some(receipt_pdf::Declaration {
-                    signatory_name,
-                    signatory_title,
-                    declared_at,
-                })
+    let ids: Vec<ResponseId> = wanted.iter().map(|(id, _)| *id).collect();
+    let (rows, mut answers) = db::plain_transaction::<_, AppError, _>(conn, |tx| {
+        async move {
+            let rows = db::receipts::responses_with_context(tx, &ids).await?;
+            let submitted: Vec<ResponseId> = rows
+                .iter()
+                .filter(|(r, ..)| r.status == ResponseStatus::Submitted)
+                .map(|(r, ..)| r.id)
+                .collect();
+            let answers = db::responses::load_answers_of(tx, &submitted).await?;
+            Ok((rows, answers))
+        }
+        .scope_boxed()
+    })
+    .await?;
+    let mut docs = HashMap::with_capacity(rows.len());
+    for (response, campaign, organisation, contact) in rows {
+        if response.status != ResponseStatus::Submitted {
+            continue;
+        }
+        let asked = wanted
+            .iter()
+            .find(|(id, _)| *id == response.id)
+            .and_then(|(_, lang)| *lang);
+        let version = match registry.pinned(campaign.id, campaign.template_version_id) {
+            Ok(version) => version,
+            Err(e) => {
+                docs.insert(response.id, Err(e));
+                continue;
             }
-            _ => None,
-        },
-    };
-    Ok(Some(ReceiptDocument::new(q, &answers, lang, facts)))
+        };
+        let q = &version.questionnaire;
+        let lang = q.pick_lang(
+            asked
+                .filter(|l| q.languages.contains(l))
+                .or(response.language),
+        );
+        let facts = ReceiptFacts {
+            campaign: campaign.name,
+            organisation: organisation.name,
+            contact: contact
+                .map(|(name, email)| format!("{name} <{email}>"))
+                .unwrap_or_default(),
+            receipt_id: response.id.to_string(),
+            submitted_at: response.submitted_at,
+            fingerprint: response.answers_sha256.unwrap_or_default(),
+            declaration: match (
+                response.signatory_name,
+                response.signatory_title,
+                response.declared_at,
+            ) {
+                (Some(signatory_name), Some(signatory_title), Some(declared_at)) => {
+                    Some(receipt_pdf::Declaration {
+                        signatory_name,
+                        signatory_title,
+                        declared_at,
+                    })
+                }
+                _ => None,
+            },
+        };
+        let stored = answers.remove(&response.id).unwrap_or_default();
+        docs.insert(
+            response.id,
+            Ok(ReceiptDocument::new(q, &stored, lang, facts)),
+        );
+    }
+    Ok(docs)
 }
 
 /// The receipt of the link's own response (`None` before it is submitted).

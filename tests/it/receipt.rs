@@ -473,3 +473,93 @@ async fn with_clamd_configured_an_infected_upload_is_refused_and_a_clean_one_kep
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].1, "p.pdf", "the file on record stays");
 }
+
+/// The worker reads the receipts of a whole batch of receipt emails at once (one
+/// transaction); each email still carries its own response's receipt: its
+/// organisation and fingerprint, and no other's.
+#[tokio::test]
+async fn a_batch_of_receipt_emails_each_carries_its_own_receipt() {
+    use hrdd_survey::db::schema::jobs;
+    use hrdd_survey::email::{Mailer, Transport};
+    use hrdd_survey::jobs::{run_due, Jobs, Worker};
+    // Nobody listens at first: the service's own worker tries each receipt once, then
+    // leaves it for later.
+    let down = format!("smtp://127.0.0.1:{}", crate::mail::free_port());
+    let app = TestApp::spawn_with_settings(
+        &fixtures_dir(),
+        &[
+            ("SMTP_URL", down),
+            ("HRDD_JOB_POLL_SECONDS", "3600".to_string()),
+        ],
+    )
+    .await;
+    let names = ["大阪繊維", "Leeds Mills", "神戸ボタン"];
+    let mut responses = Vec::new();
+    for (name, lang) in names.iter().zip(["ja", "en", "ja"]) {
+        let (link, response) = invite_supplier(&app, name, lang).await;
+        let res = app.post_form(&link, &valid(), "submit").await;
+        assert_eq!(res.status(), 303);
+        responses.push(response);
+    }
+    let mut conn = app.db.conn().await;
+    let waiting = std::time::Instant::now();
+    loop {
+        let tried: i64 = jobs::table
+            .filter(jobs::purpose.eq("receipt"))
+            .filter(jobs::state.eq("pending"))
+            .filter(jobs::last_error.is_not_null())
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        if tried == 3 {
+            break;
+        }
+        assert!(waiting.elapsed() < std::time::Duration::from_secs(15));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // The server is back: one worker's pass takes the three in one batch.
+    let smtp = SmtpServer::start().await;
+    diesel::update(jobs::table.filter(jobs::purpose.eq("receipt")))
+        .set(jobs::run_at.eq(chrono::Utc::now()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let worker = Worker::new(
+        app.state.pool.clone(),
+        Jobs::new(),
+        Mailer {
+            transport: Transport::from_settings(Some(&smtp.url()), &std::env::temp_dir()).unwrap(),
+            from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
+                .parse()
+                .unwrap(),
+        },
+        app.state.audit_key.clone(),
+        app.address.clone(),
+    )
+    .with_campaign_mail(app.state.link_keys.clone(), "Acme Apparel".into())
+    .with_receipts(app.state.registry.clone(), app.state.receipt_font.clone());
+    let stats = run_due(&worker).await.unwrap();
+    assert_eq!(stats.done, 3, "{stats:?}");
+    let messages = smtp.wait_for(3).await;
+    assert_eq!(messages.len(), 3);
+    for (name, response) in names.iter().zip(&responses) {
+        let own = fingerprint(&app, *response).await;
+        let texts: Vec<String> = messages
+            .iter()
+            .map(|m| pdf_text(&attachment(m, "application/pdf").expect("a PDF")))
+            .filter(|t| t.contains(name))
+            .collect();
+        assert_eq!(texts.len(), 1, "one receipt names {name}");
+        assert!(
+            texts[0].contains(&own),
+            "{name}'s own fingerprint: {}",
+            texts[0]
+        );
+        for other in names.iter().filter(|n| *n != name) {
+            assert!(!texts[0].contains(other), "{name}'s receipt names {other}");
+        }
+    }
+    smtp.stop().await;
+}

@@ -12,8 +12,10 @@ use crate::db::Conn as AsyncPgConnection;
 use crate::db::DbError;
 use crate::domain::i18n::Lang;
 use crate::domain::ids::ResponseId;
+use crate::error::AppError;
 use crate::receipt_pdf::ReceiptDocument;
 use futures_util::StreamExt;
+use scoped_futures::ScopedFutureExt;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -95,27 +97,32 @@ async fn claim_batch(
     let contexts = if emails.is_empty() {
         Ok(BatchReads::default())
     } else {
-        match crate::db::campaign_mail::contexts_of_jobs(&mut conn, &emails).await {
-            Ok(mail) => {
-                let receipts = receipts_of(worker, &mut conn, &mail).await;
+        // One transaction (one snapshot) for all the batch's reads.
+        let emails = &emails;
+        crate::db::plain_transaction::<_, AppError, _>(&mut conn, |tx| {
+            async move {
+                let mail = crate::db::campaign_mail::contexts_of_jobs(tx, emails).await?;
+                let receipts = receipts_of(worker, tx, &mail).await?;
                 Ok(BatchReads { mail, receipts })
             }
-            Err(e) => Err(format!("database: {e}")),
-        }
+            .scope_boxed()
+        })
+        .await
+        .map_err(|e| format!("database: {e}"))
     };
     Ok((claimed, contexts))
 }
 
-/// The receipts that the batch's receipt emails carry, by job id: one transaction for
-/// the whole batch. None when this worker makes no receipts (those emails are retried
-/// by a worker that does).
+/// The receipts that the batch's receipt emails carry, by job id (each, or why it could
+/// not be made). None when this worker makes no receipts (those emails are retried by a
+/// worker that does).
 async fn receipts_of(
     worker: &Worker,
-    conn: &mut AsyncPgConnection,
+    tx: &mut AsyncPgConnection,
     mail: &HashMap<Uuid, MailContext>,
-) -> HashMap<Uuid, Result<ReceiptDocument, String>> {
+) -> Result<HashMap<Uuid, Result<ReceiptDocument, String>>, AppError> {
     let Some(receipts) = worker.receipts.as_ref() else {
-        return HashMap::new();
+        return Ok(HashMap::new());
     };
     let wanted: Vec<(Uuid, ResponseId, Lang)> = mail
         .iter()
@@ -124,26 +131,18 @@ async fn receipts_of(
             Some((*job, invitation.response_id, invitation.language))
         })
         .collect();
-    if wanted.is_empty() {
-        return HashMap::new();
-    }
     let asked: Vec<(ResponseId, Option<Lang>)> = wanted
         .iter()
         .map(|(_, response, lang)| (*response, Some(*lang)))
         .collect();
-    match crate::services::receipts::documents(conn, &receipts.registry, &asked).await {
-        Ok(mut docs) => wanted
-            .into_iter()
-            .filter_map(|(job, response, _)| {
-                let doc = docs.remove(&response)?;
-                Some((job, doc.map_err(|e| format!("the receipt: {e}"))))
-            })
-            .collect(),
-        Err(e) => wanted
-            .into_iter()
-            .map(|(job, ..)| (job, Err(format!("the receipt: {e}"))))
-            .collect(),
-    }
+    let mut docs = crate::services::receipts::documents_in(tx, &receipts.registry, &asked).await?;
+    Ok(wanted
+        .into_iter()
+        .filter_map(|(job, response, _)| {
+            let doc = docs.remove(&response)?;
+            Some((job, doc.map_err(|e| format!("the receipt: {e}"))))
+        })
+        .collect())
 }
 
 /// Runs a claimed batch (`concurrency` jobs at once) and records the outcomes as they
@@ -235,7 +234,6 @@ async fn record(
     worker: &Worker,
     finished: Vec<(Claimed, Result<(), Failure>)>,
 ) -> anyhow::Result<Vec<Recorded>> {
-    use scoped_futures::ScopedFutureExt;
     let mut conn = worker.pool.get().await?;
     let finished = &finished;
     // Successes alone are one statement: no transaction around it (two round trips and

@@ -35,10 +35,22 @@ pub async fn document(
 /// The receipts of several responses (each in its language, as [`document`]), keyed by
 /// response, each on its own (one whose questionnaire version is not loaded does not
 /// stop the others); the ones missing are not submitted or do not exist. Two reads in one
-/// transaction (one snapshot) whatever their number: the job worker reads a whole
-/// batch of receipt emails' receipts so.
+/// transaction (one snapshot) whatever their number.
 pub async fn documents(
     conn: &mut Conn,
+    registry: &QuestionnaireRegistry,
+    wanted: &[(ResponseId, Option<Lang>)],
+) -> Result<HashMap<ResponseId, Result<ReceiptDocument, AppError>>, AppError> {
+    db::plain_transaction::<_, AppError, _>(conn, |tx| {
+        documents_in(tx, registry, wanted).scope_boxed()
+    })
+    .await
+}
+
+/// [`documents`] inside the caller's transaction (the job worker reads a whole batch's
+/// messages and receipts in one).
+pub async fn documents_in(
+    tx: &mut Conn,
     registry: &QuestionnaireRegistry,
     wanted: &[(ResponseId, Option<Lang>)],
 ) -> Result<HashMap<ResponseId, Result<ReceiptDocument, AppError>>, AppError> {
@@ -46,20 +58,13 @@ pub async fn documents(
         return Ok(HashMap::new());
     }
     let ids: Vec<ResponseId> = wanted.iter().map(|(id, _)| *id).collect();
-    let (rows, mut answers) = db::plain_transaction::<_, AppError, _>(conn, |tx| {
-        async move {
-            let rows = db::receipts::responses_with_context(tx, &ids).await?;
-            let submitted: Vec<ResponseId> = rows
-                .iter()
-                .filter(|(r, ..)| r.status == ResponseStatus::Submitted)
-                .map(|(r, ..)| r.id)
-                .collect();
-            let answers = db::responses::load_answers_of(tx, &submitted).await?;
-            Ok((rows, answers))
-        }
-        .scope_boxed()
-    })
-    .await?;
+    let rows = db::receipts::responses_with_context(tx, &ids).await?;
+    let submitted: Vec<ResponseId> = rows
+        .iter()
+        .filter(|(r, ..)| r.status == ResponseStatus::Submitted)
+        .map(|(r, ..)| r.id)
+        .collect();
+    let mut answers = db::responses::load_answers_of(tx, &submitted).await?;
     let mut docs = HashMap::with_capacity(rows.len());
     for (response, campaign, organisation, contact) in rows {
         if response.status != ResponseStatus::Submitted {

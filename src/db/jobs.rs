@@ -61,9 +61,16 @@ pub async fn insert(
         .optional()
 }
 
-/// Running jobs whose lease ran out on their last allowed attempt become dead (the
-/// worker died or hung); returns their ids and kinds.
-pub async fn bury_lost(conn: &mut Conn) -> QueryResult<Vec<(Uuid, String)>> {
+/// A worker pass's housekeeping, in one statement: done jobs of the `kinds` (without a
+/// deduplication key, which must stay used) finished more than `older_than_seconds`
+/// ago are deleted (`jobs_forget_idx`), and running jobs whose lease ran out on their
+/// last allowed attempt become dead (the worker died or hung); returns the ids and kinds
+/// of those.
+pub async fn housekeeping(
+    conn: &mut Conn,
+    kinds: &[&str],
+    older_than_seconds: f64,
+) -> QueryResult<Vec<(Uuid, String)>> {
     #[derive(QueryableByName)]
     struct Lost {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -72,34 +79,21 @@ pub async fn bury_lost(conn: &mut Conn) -> QueryResult<Vec<(Uuid, String)>> {
         kind: String,
     }
     let rows: Vec<Lost> = diesel::sql_query(
-        "UPDATE jobs SET state = 'dead', lease_until = NULL, finished_at = now(), \
+        "WITH forgotten AS ( \
+            DELETE FROM jobs WHERE kind = ANY($1) AND state = 'done' AND dedup_key IS NULL \
+               AND finished_at < now() - make_interval(secs => $2) RETURNING 1) \
+         UPDATE jobs SET state = 'dead', lease_until = NULL, finished_at = now(), \
                 last_error = left('the worker stopped during the last attempt (lease expired)' \
                                   || coalesce('; before: ' || last_error, ''), 2000) \
           WHERE state = 'running' AND lease_until < now() AND attempts >= max_attempts \
           RETURNING id, kind",
     )
+    .bind::<diesel::sql_types::Array<Text>, _>(kinds)
+    .bind::<Double, _>(older_than_seconds)
     .prepared()
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.kind)).collect())
-}
-
-/// Deletes done jobs of the `kinds` (without a deduplication key, which must stay used)
-/// finished more than `older_than_seconds` ago (`jobs_forget_idx`).
-pub async fn forget_done(
-    conn: &mut Conn,
-    kinds: &[&str],
-    older_than_seconds: f64,
-) -> QueryResult<usize> {
-    diesel::sql_query(
-        "DELETE FROM jobs WHERE kind = ANY($1) AND state = 'done' AND dedup_key IS NULL \
-            AND finished_at < now() - make_interval(secs => $2)",
-    )
-    .bind::<diesel::sql_types::Array<Text>, _>(kinds)
-    .bind::<Double, _>(older_than_seconds)
-    .prepared()
-    .execute(conn)
-    .await
 }
 
 /// Claims up to `limit` due jobs in one statement: running ones whose lease expired

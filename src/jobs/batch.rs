@@ -39,8 +39,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             Kind::CampaignSchedule.as_str(),
             Kind::ActionPlanSchedule.as_str(),
         ];
-        q::forget_done(&mut conn, &handled, 86_400.0).await?;
-        for (id, kind) in q::bury_lost(&mut conn).await? {
+        for (id, kind) in q::housekeeping(&mut conn, &handled, 86_400.0).await? {
             tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
             stats.dead += 1;
         }

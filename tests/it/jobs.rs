@@ -467,3 +467,58 @@ async fn a_deduplication_key_is_used_once() {
     );
     smtp.stop().await;
 }
+
+/// A worker's pass forgets handled bookkeeping jobs a day after they finished (one
+/// statement with burying the lost ones): not sooner, not a job whose deduplication key
+/// must stay used, not a delivered email (its row is the email's status).
+#[tokio::test]
+async fn handled_reset_jobs_are_forgotten_after_a_day_and_nothing_else() {
+    let smtp = SmtpServer::start().await;
+    let app = quiet_app(smtp.url()).await;
+    let mut conn = app.db.conn().await;
+    let day_and_more = Utc::now() - chrono::Duration::hours(25);
+    let hour_ago = Utc::now() - chrono::Duration::hours(1);
+    let mut rows = Vec::new();
+    for (kind, key, finished) in [
+        ("password_reset", None, day_and_more),
+        ("password_reset", None, hour_ago),
+        ("password_reset", Some("reset:kept"), day_and_more),
+        ("send_email", None, day_and_more),
+    ] {
+        let id = if kind == "send_email" {
+            queue(&app, email(9), None).await.unwrap()
+        } else {
+            let id = Uuid::new_v4();
+            hrdd_survey::db::jobs::insert(
+                &mut conn,
+                id,
+                kind,
+                &serde_json::json!({}),
+                Utc::now(),
+                key,
+                5,
+            )
+            .await
+            .unwrap();
+            id
+        };
+        diesel::update(jobs::table.find(id))
+            .set((jobs::state.eq("done"), jobs::finished_at.eq(finished)))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        rows.push(id);
+    }
+    let w = worker(&app, &smtp.url());
+    assert_eq!(run_due(&w).await.unwrap(), RunStats::default());
+    let left: BTreeSet<Uuid> = jobs::table
+        .filter(jobs::id.eq_any(&rows))
+        .select(jobs::id)
+        .load::<Uuid>(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(left, rows[1..].iter().copied().collect::<BTreeSet<_>>());
+    smtp.stop().await;
+}

@@ -231,6 +231,8 @@ pub struct TablePage {
     pub form_action: String,
     pub form_submit: String,
     pub form_fields: Vec<FormField>,
+    /// A class for the table's own layout rules in `app.css` ("" for none).
+    pub table_class: &'static str,
 }
 
 impl TablePage {
@@ -251,6 +253,7 @@ impl TablePage {
             form_action: String::new(),
             form_submit: String::new(),
             form_fields: Vec::new(),
+            table_class: "",
         }
     }
 

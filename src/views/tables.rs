@@ -218,6 +218,31 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
 }
 
 /// The newest entries under the verdict on the whole chain.
+/// An audit entry's details for reading: `key: value` pairs separated by "; ", lists
+/// with ", " (so a long entry wraps in its column instead of running off the page);
+/// the stored JSON itself is what the hash chain covers and the API returns.
+fn details_text(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", details_text(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(details_text)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::String(s) => s.clone(),
+        Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
 pub fn audit(user: &StaffUser, log: AuditLog) -> TablePage {
     let intro = match log.chain {
         Ok(n) => format!("Hash chain verified: all {n} entries are intact. Newest first."),
@@ -241,13 +266,14 @@ pub fn audit(user: &StaffUser, log: AuditLog) -> TablePage {
                 },
                 e.action,
                 format!("{} {}", e.subject_type, e.subject_id),
-                e.details.to_string(),
+                details_text(&e.details),
                 e.hash[..12].to_string(),
             ])
         })
         .collect();
     TablePage {
         rows,
+        table_class: "audit",
         ..TablePage::new(user, "/staff/audit", "Audit log", &intro)
     }
     .headers(&[
@@ -309,4 +335,20 @@ pub fn jobs(user: &StaffUser, list: Vec<(Job, Option<String>)>) -> TablePage {
         "Queued (UTC)",
         "Actions",
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::details_text;
+    use serde_json::json;
+
+    #[test]
+    fn audit_details_read_as_key_value_pairs_that_can_wrap() {
+        let v = json!({"changed": {"name": ["Old", "New"]}, "emails": 2, "note": null});
+        assert_eq!(
+            details_text(&v),
+            "changed: name: [Old, New]; emails: 2; note: —"
+        );
+        assert_eq!(details_text(&json!({})), "");
+    }
 }

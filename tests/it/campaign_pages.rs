@@ -64,16 +64,22 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
                 ("name", "Spring"),
                 ("version", "forced-labour:3"),
                 ("deadline", &in_days(-2)),
+                ("reminder_days_before", "14, x"),
                 ("organisation", &a),
             ],
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains(r#"<p class="error" id="deadline-error">the deadline is in the past"#));
+    let page = res.text().await.unwrap();
+    // Both at once, each beside its field.
+    assert!(
+        page.contains(r#"<p class="error" id="deadline-error">the deadline is in the past"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<p class="error" id="reminder_days_before-error">give whole days"#),
+        "{page}"
+    );
     let res = s
         .post(
             &app,

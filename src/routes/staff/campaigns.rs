@@ -7,6 +7,7 @@ use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Audience, AudienceFilter};
+use crate::domain::dates;
 use crate::error::AppError;
 use crate::services::{campaign_lifecycle as lifecycle, campaigns, listings, organisations};
 use crate::views::campaigns::{CampaignList, ListItem, NewCampaignPage};
@@ -169,8 +170,14 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
         problem("version", "pick a questionnaire");
     }
     let deadline = opt("deadline").and_then(|d| d.trim().parse().ok());
-    if deadline.is_none() {
-        problem("deadline", "give a date (YYYY-MM-DD)");
+    match deadline {
+        None => problem("deadline", "give a date (YYYY-MM-DD)"),
+        // The service checks it too; here so that it comes with the other fields' errors.
+        Some(d) => {
+            if let Some(wrong) = dates::deadline_problem(d, chrono::Utc::now().date_naive()) {
+                problem("deadline", wrong);
+            }
+        }
     }
     let reminder_days_before = match opt("reminder_days_before") {
         None => Some(Vec::new()),

@@ -134,13 +134,17 @@ async fn receipts_of(
         .iter()
         .map(|(_, response, lang)| (*response, Some(*lang)))
         .collect();
-    let mut docs = crate::services::receipts::documents_in(tx, &receipts.registry, &asked).await?;
+    let docs: HashMap<ResponseId, Result<ReceiptDocument, String>> =
+        crate::services::receipts::documents_in(tx, &receipts.registry, &asked)
+            .await?
+            .into_iter()
+            .map(|(response, doc)| (response, doc.map_err(|e| format!("the receipt: {e}"))))
+            .collect();
+    // By response: two emails of one response (not made today: one receipt per
+    // submission) would each get it.
     Ok(wanted
         .into_iter()
-        .filter_map(|(job, response, _)| {
-            let doc = docs.remove(&response)?;
-            Some((job, doc.map_err(|e| format!("the receipt: {e}"))))
-        })
+        .filter_map(|(job, response, _)| Some((job, docs.get(&response)?.clone())))
         .collect())
 }
 

@@ -506,7 +506,7 @@ pub async fn pickable_organisations(
 }
 
 /// "1 organisation", "2 organisations": a count with its noun (English staff pages).
-fn counted(n: usize, noun: &str) -> String {
+pub fn counted(n: usize, noun: &str) -> String {
     match n {
         1 => format!("1 {noun}"),
         n => format!("{n} {noun}s"),

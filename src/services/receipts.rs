@@ -1,7 +1,7 @@
 //! Receipts of submitted responses as PDF (`receipt_pdf`): for the respondent's link,
 //! for staff, and for the receipt email. Made from the stored answers each time (the
 //! email's job row stays small and the PDF always matches the fingerprint); the job
-//! worker reads the receipts of a whole batch of receipt emails at once (`documents`).
+//! worker reads the receipts of a whole batch of receipt emails at once (`documents_in`).
 
 use super::questionnaires::QuestionnaireRegistry;
 use super::responses::LinkSession;

@@ -144,10 +144,9 @@ pub struct DueCampaign {
     /// "in 5 days", "today", "3 days ago".
     pub when: String,
     pub submitted: String,
-    /// Organisations that have not submitted.
+    /// Organisations that have not submitted (overdue once the deadline has passed).
     pub outstanding: i64,
-    /// Of those, the ones past the deadline (all of them once it has passed).
-    pub overdue: i64,
+    pub past_deadline: bool,
 }
 
 /// Generic table page: headers, rows of cells, and optional forms rendered by kind.

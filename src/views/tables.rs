@@ -60,15 +60,14 @@ pub fn home(
                 -1 => "1 day ago".to_string(),
                 d => format!("{} days ago", -d),
             };
-            let outstanding = c.responses - c.submitted;
             DueCampaign {
                 href: format!("/staff/campaigns/{}", c.campaign.id),
                 name: c.campaign.name.clone(),
                 deadline: c.campaign.deadline.to_string(),
                 when,
                 submitted: format!("{} / {}", c.submitted, c.responses),
-                overdue: if days < 0 { outstanding } else { 0 },
-                outstanding,
+                outstanding: c.responses - c.submitted,
+                past_deadline: days < 0,
             }
         })
         .collect();
@@ -104,14 +103,14 @@ pub fn home(
             Permission::ViewFlags,
         ),
     ];
-    let visible = |tiles: Vec<(&str, i64, &str, Permission)>| -> Vec<Tile> {
+    let visible = |tiles: &[(&str, i64, &str, Permission)]| -> Vec<Tile> {
         tiles
-            .into_iter()
+            .iter()
             .filter(|(.., p)| user.role.can(*p))
             .map(|(label, value, href, _)| Tile {
-                label: label.into(),
+                label: label.to_string(),
                 value: value.to_string(),
-                href: href.into(),
+                href: href.to_string(),
             })
             .collect()
     };
@@ -119,9 +118,9 @@ pub fn home(
         lang: "en".into(),
         title: format!("Welcome, {}", user.name),
         nav: StaffNav::new(user, "/staff"),
-        attention: visible(attention.to_vec()),
+        attention: visible(&attention),
         due,
-        tiles: visible(tiles.to_vec()),
+        tiles: visible(&tiles),
     }
 }
 
@@ -217,7 +216,6 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
     )
 }
 
-/// The newest entries under the verdict on the whole chain.
 /// An audit entry's details for reading: `key: value` pairs separated by "; ", lists
 /// with ", " (so a long entry wraps in its column instead of running off the page);
 /// the stored JSON itself is what the hash chain covers and the API returns.
@@ -243,6 +241,7 @@ fn details_text(v: &serde_json::Value) -> String {
     }
 }
 
+/// The newest entries under the verdict on the whole chain.
 pub fn audit(user: &StaffUser, log: AuditLog) -> TablePage {
     let intro = match log.chain {
         Ok(n) => format!("Hash chain verified: all {n} entries are intact. Newest first."),

@@ -14,6 +14,7 @@ use crate::services::campaign_lifecycle as lifecycle;
 use crate::services::campaign_progress as progress;
 use crate::services::campaigns;
 use crate::views::campaigns::{CampaignPage, Event, TimelinePage};
+use crate::views::organisations::owner_label;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -79,14 +80,15 @@ async fn campaign_page(
         Some(Audience::Filter(f)) => {
             let owner = match f.owner_user_id {
                 None => None,
-                Some(id) => Some(
-                    crate::services::organisations::staff_members(&mut conn)
-                        .await?
-                        .into_iter()
-                        .find(|s| s.id == id)
-                        .map(|s| format!("{} <{}>", s.name, s.email))
-                        .unwrap_or_else(|| "a staff member no longer listed".into()),
-                ),
+                Some(id) => {
+                    let staff = crate::services::organisations::staff_members(&mut conn).await?;
+                    let label = owner_label(&staff, Some(id));
+                    Some(if label.is_empty() {
+                        "a staff member no longer listed".into()
+                    } else {
+                        label
+                    })
+                }
             };
             let parts: Vec<String> = [
                 ("kind", f.kind),

@@ -11,6 +11,7 @@ use crate::domain::dates;
 use crate::error::AppError;
 use crate::services::{campaign_lifecycle as lifecycle, campaigns, listings, organisations};
 use crate::views::campaigns::{CampaignList, ListItem, NewCampaignPage};
+use crate::views::organisations::staff_choices;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -73,10 +74,7 @@ async fn new_page(
         .map(|o| {
             let id = o.id.to_string();
             let checked = picked.contains(&id.as_str());
-            let contacts = match o.contacts {
-                1 => "1 contact".to_string(),
-                n => format!("{n} contacts"),
-            };
+            let contacts = lifecycle::counted(usize::try_from(o.contacts).unwrap_or(0), "contact");
             (
                 id,
                 format!("{} ({}, {contacts})", o.name, o.country),
@@ -85,14 +83,16 @@ async fn new_page(
         })
         .collect();
     let owner = field(form, "owner").unwrap_or_default();
-    let owners = organisations::staff_members(&mut conn)
+    let active: Vec<_> = organisations::staff_members(&mut conn)
         .await?
         .into_iter()
         .filter(|s| !s.disabled)
-        .map(|s| {
-            let id = s.id.to_string();
+        .collect();
+    let owners = staff_choices(&active)
+        .into_iter()
+        .map(|(id, label)| {
             let selected = id == owner;
-            (id, format!("{} <{}>", s.name, s.email), selected)
+            (id, label, selected)
         })
         .collect();
     let all = state.registry.all();

@@ -13,7 +13,6 @@ use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::schema::{campaigns, email_outbox, invitations, jobs, responses};
-use hrdd_survey::email::{Mailer, Transport};
 use hrdd_survey::jobs::clock::SetClock;
 use hrdd_survey::jobs::{campaign_mail, campaign_schedule, run_due, Jobs, Worker};
 use std::collections::BTreeSet;
@@ -33,20 +32,8 @@ async fn quiet_app() -> TestApp {
 }
 
 fn worker(app: &TestApp, smtp_url: &str, clock: &SetClock) -> Worker {
-    Worker::new(
-        app.state.pool.clone(),
-        Jobs::new(),
-        Mailer {
-            transport: Transport::from_settings(Some(smtp_url), &std::env::temp_dir()).unwrap(),
-            from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
-                .parse()
-                .unwrap(),
-        },
-        app.state.audit_key.clone(),
-        app.address.clone(),
-    )
-    .with_campaign_mail(app.state.link_keys.clone(), "Acme Apparel".into())
-    .with_clock(Arc::new(clock.clone()))
+    app.campaign_worker(smtp_url)
+        .with_clock(Arc::new(clock.clone()))
 }
 
 /// An invited organisation: (link path, invitation id, response id, organisation name).

@@ -10,9 +10,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::schema::{audit_log, campaigns, email_outbox, invitations, responses};
-use hrdd_survey::email::{Mailer, Transport};
 use hrdd_survey::jobs::clock::SetClock;
-use hrdd_survey::jobs::{campaign_schedule, run_due, Jobs, Worker};
+use hrdd_survey::jobs::{campaign_schedule, run_due};
 use serde_json::{json, Value};
 
 fn in_days(n: i64) -> String {
@@ -561,20 +560,9 @@ async fn the_scheduler_reminds_a_launched_campaign_until_the_organisation_submit
     let clock = SetClock::new(
         deadline.and_hms_opt(9, 0, 0).unwrap().and_utc() - chrono::Duration::days(14),
     );
-    let w = Worker::new(
-        app.state.pool.clone(),
-        Jobs::new(),
-        Mailer {
-            transport: Transport::from_settings(Some(&smtp.url()), &std::env::temp_dir()).unwrap(),
-            from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
-                .parse()
-                .unwrap(),
-        },
-        app.state.audit_key.clone(),
-        app.address.clone(),
-    )
-    .with_campaign_mail(app.state.link_keys.clone(), "Acme Apparel".into())
-    .with_clock(std::sync::Arc::new(clock.clone()));
+    let w = app
+        .campaign_worker(&smtp.url())
+        .with_clock(std::sync::Arc::new(clock.clone()));
     let pass = campaign_schedule::pass(&w).await.unwrap();
     assert_eq!(
         pass.reminders, 1,

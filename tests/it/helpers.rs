@@ -7,7 +7,9 @@
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use hrdd_survey::config::Settings;
 use hrdd_survey::db::admin;
+use hrdd_survey::email::{Mailer, Transport};
 use hrdd_survey::embedded_pg::EmbeddedPostgres;
+use hrdd_survey::jobs::{Jobs, Worker};
 use hrdd_survey::startup::Application;
 use hrdd_survey::state::AppState;
 use serde_json::{json, Value};
@@ -320,6 +322,30 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// A job worker on this app's database that sends to `smtp_url`, for a test that runs
+    /// it itself (`run_due`) beside the service's own.
+    pub fn worker(&self, smtp_url: &str) -> Worker {
+        Worker::new(
+            self.state.pool.clone(),
+            Jobs::new(),
+            Mailer {
+                transport: Transport::from_settings(Some(smtp_url), &std::env::temp_dir()).unwrap(),
+                from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
+                    .parse()
+                    .unwrap(),
+            },
+            self.state.audit_key.clone(),
+            self.address.clone(),
+        )
+    }
+
+    /// [`TestApp::worker`] that also renders campaign emails (personal links; the sender
+    /// company "Acme Apparel").
+    pub fn campaign_worker(&self, smtp_url: &str) -> Worker {
+        self.worker(smtp_url)
+            .with_campaign_mail(self.state.link_keys.clone(), "Acme Apparel".into())
     }
 
     /// POSTs JSON with the harness's admin API token.

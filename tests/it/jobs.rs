@@ -12,8 +12,8 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::jobs::Job;
 use hrdd_survey::db::schema::{audit_log, email_outbox, jobs};
-use hrdd_survey::email::{Email, Mailer, Transport};
-use hrdd_survey::jobs::{run_due, send_email, Jobs, RunStats, Worker};
+use hrdd_survey::email::Email;
+use hrdd_survey::jobs::{run_due, send_email, RunStats, Worker};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -32,18 +32,7 @@ async fn quiet_app(smtp_url: String) -> TestApp {
 }
 
 fn worker(app: &TestApp, smtp_url: &str) -> Worker {
-    Worker::new(
-        app.state.pool.clone(),
-        Jobs::new(),
-        Mailer {
-            transport: Transport::from_settings(Some(smtp_url), &std::env::temp_dir()).unwrap(),
-            from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
-                .parse()
-                .unwrap(),
-        },
-        app.state.audit_key.clone(),
-        app.address.clone(),
-    )
+    app.worker(smtp_url)
 }
 
 fn email(n: usize) -> Email {

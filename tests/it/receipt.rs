@@ -480,8 +480,7 @@ async fn with_clamd_configured_an_infected_upload_is_refused_and_a_clean_one_kep
 #[tokio::test]
 async fn a_batch_of_receipt_emails_each_carries_its_own_receipt() {
     use hrdd_survey::db::schema::jobs;
-    use hrdd_survey::email::{Mailer, Transport};
-    use hrdd_survey::jobs::{run_due, Jobs, Worker};
+    use hrdd_survey::jobs::run_due;
     // Nobody listens at first: the service's own worker tries each receipt once, then
     // leaves it for later.
     let down = format!("smtp://127.0.0.1:{}", crate::mail::free_port());
@@ -526,20 +525,9 @@ async fn a_batch_of_receipt_emails_each_carries_its_own_receipt() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let worker = Worker::new(
-        app.state.pool.clone(),
-        Jobs::new(),
-        Mailer {
-            transport: Transport::from_settings(Some(&smtp.url()), &std::env::temp_dir()).unwrap(),
-            from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
-                .parse()
-                .unwrap(),
-        },
-        app.state.audit_key.clone(),
-        app.address.clone(),
-    )
-    .with_campaign_mail(app.state.link_keys.clone(), "Acme Apparel".into())
-    .with_receipts(app.state.registry.clone(), app.state.receipt_font.clone());
+    let worker = app
+        .campaign_worker(&smtp.url())
+        .with_receipts(app.state.registry.clone(), app.state.receipt_font.clone());
     let stats = run_due(&worker).await.unwrap();
     assert_eq!(stats.done, 3, "{stats:?}");
     let messages = smtp.wait_for(3).await;

@@ -20,9 +20,8 @@ use hrdd_survey::db::schema::{
     action_plan_evidence, action_plans, answers, clarification_items, clarification_requests,
     flags, invitations,
 };
-use hrdd_survey::email::{Mailer, Transport};
 use hrdd_survey::jobs::clock::SetClock;
-use hrdd_survey::jobs::{action_plan_schedule, run_due, Jobs, Worker};
+use hrdd_survey::jobs::{action_plan_schedule, run_due, Worker};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -40,20 +39,8 @@ async fn app(smtp: &SmtpServer) -> TestApp {
 }
 
 fn worker(app: &TestApp, smtp: &SmtpServer, clock: &SetClock) -> Worker {
-    Worker::new(
-        app.state.pool.clone(),
-        Jobs::new(),
-        Mailer {
-            transport: Transport::from_settings(Some(&smtp.url()), &std::env::temp_dir()).unwrap(),
-            from: "HRDD Survey <no-reply@hrdd-survey.invalid>"
-                .parse()
-                .unwrap(),
-        },
-        app.state.audit_key.clone(),
-        app.address.clone(),
-    )
-    .with_campaign_mail(app.state.link_keys.clone(), "Acme Apparel".into())
-    .with_clock(Arc::new(clock.clone()))
+    app.campaign_worker(&smtp.url())
+        .with_clock(Arc::new(clock.clone()))
 }
 
 /// A Japanese supplier that submitted `mini` with the passports held by the employer

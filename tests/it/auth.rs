@@ -3,7 +3,7 @@
 //! throttling, security headers, escaping of questionnaire texts, API tokens and the
 //! audit trail of account changes.
 
-use crate::helpers::{fixtures_dir, hidden_csrf, web_client, TestApp};
+use crate::helpers::{client_builder, fixtures_dir, hidden_csrf, web_client, TestApp};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -24,10 +24,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A client without cookies, to replay a cookie by hand.
 fn bare() -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    client_builder().build().unwrap()
 }
 
 /// Creates an account directly (as the system).

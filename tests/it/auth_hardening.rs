@@ -4,7 +4,7 @@
 //! `bearer` scheme.
 
 use crate::auth::{create_user, location, login, sign_in, PASSWORD};
-use crate::helpers::{hidden_csrf, TestApp};
+use crate::helpers::{client_builder, hidden_csrf, TestApp};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -18,8 +18,7 @@ const NEW_PASSWORD: &str = "a brand new passphrase";
 
 /// A browser whose connections come from `ip` (any 127.0.0.0/8 address is loopback).
 fn browser_from(ip: &str) -> Client {
-    Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    client_builder()
         .cookie_store(true)
         .local_address(ip.parse::<IpAddr>().unwrap())
         .build()

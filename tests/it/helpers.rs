@@ -14,6 +14,7 @@ use hrdd_survey::startup::Application;
 use hrdd_survey::state::AppState;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::sync::OnceCell;
 
 pub struct DbServer {
@@ -221,13 +222,19 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/templates")
 }
 
-/// A browser-like HTTP client: keeps cookies, does not follow redirects.
-pub fn web_client() -> reqwest::Client {
+/// The tests' HTTP clients: redirects not followed, and idle pooled connections dropped
+/// after 2 s. The service (actix-web) closes an idle keep-alive connection after 5 s;
+/// a client that kept it longer could send its next request just as the server closes
+/// it, and fail with `IncompleteMessage` (seen after a browser test's long pause).
+pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
+        .pool_idle_timeout(Duration::from_secs(2))
+}
+
+/// A browser-like HTTP client: keeps cookies, does not follow redirects.
+pub fn web_client() -> reqwest::Client {
+    client_builder().cookie_store(true).build().unwrap()
 }
 
 /// The value of the first hidden `csrf_token` field of a page, if it has one.

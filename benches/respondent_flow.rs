@@ -16,14 +16,15 @@
 //! `pg_stat_statements` preloaded so statements per respondent can be counted), the
 //! release `hrdd-survey serve` as a separate process, and this process as the load
 //! generator. Each respondent opens a fresh link, saves each section of a 30-question,
-//! 3-section questionnaire (generated below), and submits. Reported: respondents/s, p50
-//! and p99 per request, PostgreSQL transactions and statements per respondent, the
-//! service's peak RSS (`VmHWM`), and the CPU split between load generator, service and
-//! PostgreSQL (from `/proc`); then, since the receipts (a PDF by email per submission)
-//! are made by the service's job worker and partly after the last request, how many
-//! were still queued, how long they took to go, and the transactions, statements and
-//! CPU with them. Only 127.0.0.1 is ever a target; every loop is bounded in count and
-//! time.
+//! 3-section questionnaire (generated below), reads the review page and submits (six
+//! requests; the section pages a browser would load after each save's redirect are not
+//! requested). Reported: respondents/s, p50 and p99 per request, PostgreSQL
+//! transactions and statements per respondent, the service's peak RSS (`VmHWM`), and
+//! the CPU split between load generator, service and PostgreSQL (from `/proc`); then,
+//! since the receipts (a PDF by email per submission) are made by the service's job
+//! worker and partly after the last request, how many were still queued, how long they
+//! took to go, and the transactions, statements and CPU with them. Only 127.0.0.1 is
+//! ever a target; every loop is bounded in count and time.
 
 mod common;
 
@@ -448,7 +449,7 @@ impl FlowResult {
     }
 }
 
-const KINDS: [&str; 3] = ["GET form", "POST save", "POST submit"];
+const KINDS: [&str; 4] = ["GET form", "POST save", "GET review", "POST submit"];
 
 async fn run_flow(
     http: &reqwest::Client,
@@ -506,7 +507,7 @@ async fn run_flow(
     })
 }
 
-/// One respondent: open the link, save each section, submit.
+/// One respondent: open the link, save each section, review, submit.
 async fn respond(
     http: &reqwest::Client,
     base: &str,
@@ -536,6 +537,13 @@ async fn respond(
         anyhow::ensure!(r == 303, "POST save: {r}");
         lat[1].push(t.elapsed());
     }
+    // The last section's "Save and continue" leads to the review page: every answer by
+    // section, what is missing, the declaration.
+    let t = Instant::now();
+    let review = http.get(format!("{link}/review")).send().await?;
+    anyhow::ensure!(review.status() == 200, "GET review: {}", review.status());
+    review.bytes().await?;
+    lat[2].push(t.elapsed());
     // The review page's submit: the stored answers with the declaration.
     let t = Instant::now();
     let r = http
@@ -551,7 +559,7 @@ async fn respond(
         .status()
         .as_u16();
     anyhow::ensure!(r == 303, "POST submit: {r}");
-    lat[2].push(t.elapsed());
+    lat[3].push(t.elapsed());
     Ok(())
 }
 

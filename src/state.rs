@@ -5,7 +5,9 @@ use crate::db::Pool;
 use crate::services::questionnaires::QuestionnaireRegistry;
 use std::sync::Arc;
 
-/// Shared by every handler.
+/// Shared by every handler. Each HTTP worker thread has its own copy with its own pool
+/// ([`AppState::with_pool`], `startup.rs`); everything else is shared.
+#[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub registry: Arc<QuestionnaireRegistry>,
@@ -23,6 +25,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// This state with another connection pool: an HTTP worker's own, so that its
+    /// connections are driven on its own thread (see `startup::worker_pool_size`).
+    pub fn with_pool(&self, pool: Pool) -> AppState {
+        AppState {
+            pool,
+            ..self.clone()
+        }
+    }
+
     /// What the use cases need of this state (`services::Ctx`), borrowed.
     pub fn ctx(&self) -> crate::services::Ctx<'_> {
         crate::services::Ctx {

@@ -3,8 +3,6 @@
 use super::models::{Campaign, CampaignId, Flag};
 use super::schema::*;
 use super::Conn;
-use crate::domain::flag::FlagStatus;
-use crate::domain::risk::Band;
 use crate::domain::states::{CampaignStatus, ResponseStatus};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -114,39 +112,16 @@ pub async fn flags(conn: &mut Conn) -> QueryResult<Vec<FlagRow>> {
         .collect())
 }
 
-/// Counts for the overview page; `me` is the signed-in staff member.
-pub struct Overview {
+/// The overview's counts that are not about flags (those come from the kept flag
+/// counts, `services::listings::overview`).
+pub struct Totals {
     pub organisations: i64,
     pub open_campaigns: i64,
     pub submitted: i64,
-    pub open_flags: i64,
-    pub critical_open_flags: i64,
-    /// Flags not closed that are assigned to `me`.
-    pub my_open_flags: i64,
-    /// Flags not closed that nobody is assigned to.
-    pub unassigned_open_flags: i64,
-    /// Flags whose corrective action failed or is overdue.
-    pub escalated_flags: i64,
 }
 
-pub async fn overview(conn: &mut Conn, me: Uuid) -> QueryResult<Overview> {
-    let open = || flags::table.filter(flags::status.ne(FlagStatus::Closed));
-    Ok(Overview {
-        my_open_flags: open()
-            .filter(flags::assignee_id.eq(me))
-            .count()
-            .get_result(conn)
-            .await?,
-        unassigned_open_flags: open()
-            .filter(flags::assignee_id.is_null())
-            .count()
-            .get_result(conn)
-            .await?,
-        escalated_flags: flags::table
-            .filter(flags::status.eq(FlagStatus::Escalated))
-            .count()
-            .get_result(conn)
-            .await?,
+pub async fn totals(conn: &mut Conn) -> QueryResult<Totals> {
+    Ok(Totals {
         organisations: organisations::table.count().get_result(conn).await?,
         open_campaigns: campaigns::table
             .filter(campaigns::status.eq(CampaignStatus::Open))
@@ -155,17 +130,6 @@ pub async fn overview(conn: &mut Conn, me: Uuid) -> QueryResult<Overview> {
             .await?,
         submitted: responses::table
             .filter(responses::status.eq(ResponseStatus::Submitted))
-            .count()
-            .get_result(conn)
-            .await?,
-        open_flags: flags::table
-            .filter(flags::status.ne(FlagStatus::Closed))
-            .count()
-            .get_result(conn)
-            .await?,
-        critical_open_flags: flags::table
-            .filter(flags::status.ne(FlagStatus::Closed))
-            .filter(flags::band.eq(Band::Critical))
             .count()
             .get_result(conn)
             .await?,

@@ -306,10 +306,17 @@ pub struct Dashboard {
 
 pub async fn dashboard(conn: &mut Conn) -> Result<Dashboard, AppError> {
     Ok(Dashboard {
-        open: Counts::from_rows(flag_queue::counts(conn, &QueueFilter::default()).await?),
+        open: open_counts(conn).await?,
         trend: flag_queue::per_campaign_and_band(conn).await?,
         overdue_plans: overdue_plans(conn, Utc::now().date_naive()).await?,
     })
+}
+
+/// The counts of the flags not closed (the queue as it opens), from the kept counts.
+pub async fn open_counts(conn: &mut Conn) -> Result<Counts, AppError> {
+    Ok(Counts::from_rows(
+        flag_queue::counts(conn, &QueueFilter::default()).await?,
+    ))
 }
 
 /// The number of corrective action plans still planned or in progress whose due date

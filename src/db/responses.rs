@@ -5,7 +5,7 @@ use super::models::*;
 use super::prepared::Prepare;
 use super::schema::*;
 use super::Conn;
-use crate::domain::answers::Answers;
+use crate::domain::answers::{Answers, AnswersDiff};
 use crate::domain::i18n::Lang;
 use crate::domain::states::ResponseStatus;
 use chrono::Utc;
@@ -284,24 +284,30 @@ pub struct ChangedAnswer {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-/// A save through a link, in one statement: the response's answers become `new` (the
-/// others deleted; a changed value gets the next version, `contact_id` and now; an
-/// unchanged one is not written), the response is touched with its language, and the
-/// save goes on the organisation's timeline (`response_events`, "saved" by
-/// `invitation_id`). Returns the answers written.
+/// A save through a link, in one statement: the answers of `write` are upserted (a
+/// changed value gets the next version, `contact_id` and now; one equal to the stored
+/// value is not written), those of `removed` deleted, the response touched with its
+/// language, and the save put on the organisation's timeline (`response_events`,
+/// "saved" by `invitation_id`, with the `answers` count the response now has). Returns
+/// the answers written.
+///
+/// The caller passes only what differs from the answers it read under the response's
+/// lock ([`AnswersDiff`]): an upsert of an unchanged answer is not free even when its
+/// `WHERE` skips the update (`ON CONFLICT DO UPDATE` locks the existing row first, a
+/// heap write and a WAL record each), and neither is a delete that scans every answer.
 pub async fn replace_answers(
     conn: &mut Conn,
     response_id: ResponseId,
-    new: &Answers,
+    diff: &AnswersDiff<'_>,
     contact_id: ContactId,
     language: Lang,
     invitation_id: InvitationId,
 ) -> QueryResult<Vec<ChangedAnswer>> {
-    let (ids, values): (Vec<String>, Vec<serde_json::Value>) =
-        new.iter().map(|(q, v)| (q.clone(), v.clone())).unzip();
+    let (ids, values): (Vec<&str>, Vec<&serde_json::Value>) =
+        diff.write.iter().map(|(q, v)| (q.as_str(), *v)).unzip();
     diesel::sql_query(
         "WITH removed AS ( \
-             DELETE FROM answers WHERE response_id = $1 AND question_id <> ALL($3::text[])), \
+             DELETE FROM answers WHERE response_id = $1 AND question_id = ANY($8::text[])), \
          touched AS ( \
              UPDATE responses SET updated_at = now(), language = $5 WHERE id = $1), \
          event AS ( \
@@ -321,7 +327,8 @@ pub async fn replace_answers(
     .bind::<diesel::sql_types::Array<diesel::sql_types::Jsonb>, _>(values)
     .bind::<diesel::sql_types::Text, _>(language.code())
     .bind::<diesel::sql_types::Uuid, _>(invitation_id)
-    .bind::<diesel::sql_types::Int4, _>(i32::try_from(new.len()).unwrap_or(i32::MAX))
+    .bind::<diesel::sql_types::Int4, _>(i32::try_from(diff.count).unwrap_or(i32::MAX))
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&diff.removed)
     .prepared()
     .load(conn)
     .await

@@ -494,9 +494,57 @@ fn value_strings(v: &Value) -> Vec<String> {
     }
 }
 
+/// What a save changes in a response's stored answers: the answers to write (new, or
+/// with a value other than the stored one), the questions whose answers go, and how
+/// many answers the response has after it.
+#[derive(Debug, PartialEq)]
+pub struct AnswersDiff<'a> {
+    pub write: Vec<(&'a String, &'a Value)>,
+    pub removed: Vec<&'a str>,
+    pub count: usize,
+}
+
+impl<'a> AnswersDiff<'a> {
+    /// From the stored answers (`before`, read under the response's lock) to `after`.
+    pub fn between(before: &'a Answers, after: &'a Answers) -> Self {
+        Self {
+            write: after
+                .iter()
+                .filter(|(q, v)| before.get(*q) != Some(*v))
+                .collect(),
+            removed: before
+                .keys()
+                .filter(|q| !after.contains_key(*q))
+                .map(String::as_str)
+                .collect(),
+            count: after.len(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_diff_writes_only_new_and_changed_answers_and_removes_the_dropped() {
+        let before: Answers = [("a", json!(1)), ("b", json!("x")), ("c", json!(true))]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let after: Answers = [("a", json!(1)), ("b", json!("y")), ("d", json!(2))]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let diff = AnswersDiff::between(&before, &after);
+        let written: Vec<(&str, &Value)> =
+            diff.write.iter().map(|(q, v)| (q.as_str(), *v)).collect();
+        assert_eq!(written, vec![("b", &json!("y")), ("d", &json!(2))]);
+        assert_eq!(diff.removed, vec!["c"]);
+        assert_eq!(diff.count, 3);
+        let same = AnswersDiff::between(&after, &after);
+        assert!(same.write.is_empty() && same.removed.is_empty());
+    }
 
     #[test]
     fn full_width_digits_are_numbers() {

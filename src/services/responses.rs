@@ -12,7 +12,7 @@ pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
 pub use crate::db::responses::{AnswerMeta, AnswerMetas};
-use crate::domain::answers::{parse_section, Answers, FieldError, Mode, RawInput};
+use crate::domain::answers::{parse_section, Answers, AnswersDiff, FieldError, Mode, RawInput};
 use crate::domain::declaration::{self, Declaration};
 use crate::domain::i18n::{Lang, Msg};
 use crate::domain::ids::{OrganisationId, ResponseId};
@@ -333,7 +333,7 @@ pub(crate) async fn save_in(
     let changed = db::responses::replace_answers(
         tx,
         response_id,
-        &parsed.answers,
+        &AnswersDiff::between(&previous, &parsed.answers),
         contact_id,
         lang,
         session.invitation.id,

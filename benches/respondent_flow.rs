@@ -150,10 +150,12 @@ async fn bench() -> anyhow::Result<()> {
 
     // The flow.
     reset_counters(&mut conn).await?;
+    let xid_before = next_xid(&mut conn).await?;
     let cpu_before = Cpu::read(service_pid, pg.postmaster_pid());
     let flow = run_flow(&http, &base, &tokens[..s.respondents], &s).await?;
     let cpu = Cpu::read(service_pid, pg.postmaster_pid()).since(&cpu_before);
     let (xacts, statements, top) = database_counters(&mut conn).await?;
+    let writing = next_xid(&mut conn).await? - xid_before;
     // The receipts the submissions queued are made and sent by the service's job
     // worker, partly after the last request: wait for them (bounded) and report the
     // flow's whole cost with them.
@@ -229,8 +231,9 @@ async fn bench() -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "  PostgreSQL per respondent: {:.1} transactions, {:.1} statements",
+        "  PostgreSQL per respondent: {:.1} transactions ({:.1} of them writing), {:.1} statements",
         per(xacts),
+        per(writing),
         per(statements)
     )?;
     writeln!(out, "  top statements (calls per respondent, mean ms):")?;
@@ -700,6 +703,17 @@ async fn database_counters(
             .map(|t| (t.query, t.calls, t.mean))
             .collect(),
     ))
+}
+
+/// The next transaction id PostgreSQL will assign: the difference between two readings
+/// is the number of transactions that wrote in between (a read-only transaction gets no
+/// id), in this benchmark's own cluster.
+async fn next_xid(conn: &mut AsyncPgConnection) -> anyhow::Result<i64> {
+    let n: Count =
+        diesel::sql_query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS n")
+            .get_result(conn)
+            .await?;
+    Ok(n.n)
 }
 
 /// Receipt emails queued and not yet sent.

@@ -59,6 +59,61 @@ pub async fn find_link(
         .optional()
 }
 
+/// What [`find_link_page`] reads: the link as [`find_link`] gives it, its response with
+/// the response's revision, and the response's answers with their meta.
+pub type LinkPage = (
+    (Invitation, Campaign, Organisation, Contact, Option<String>),
+    Response,
+    i64,
+    super::responses::StoredAnswers,
+);
+
+/// A usable link with its response and the response's answers, in **one statement**
+/// (a page's read and a draft save's read, without a transaction): the answers come as
+/// one JSON array built by a subquery, so the link's columns are not repeated per answer.
+pub async fn find_link_page(conn: &mut Conn, token_sha256: &str) -> QueryResult<Option<LinkPage>> {
+    type Row = (
+        Invitation,
+        Campaign,
+        Organisation,
+        Contact,
+        Option<String>,
+        Response,
+        i64,
+        serde_json::Value,
+    );
+    let row: Option<Row> = invitations::table
+        .inner_join(campaigns::table)
+        .inner_join(organisations::table)
+        .inner_join(contacts::table)
+        .inner_join(responses::table)
+        .filter(invitations::token_sha256.eq(token_sha256))
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.gt(Utc::now()))
+        .select((
+            Invitation::as_select(),
+            Campaign::as_select(),
+            Organisation::as_select(),
+            Contact::as_select(),
+            campaigns::message,
+            Response::as_select(),
+            responses::revision,
+            super::responses::AnswersJson,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(|(i, c, o, k, message, response, revision, answers)| {
+        Ok((
+            (i, c, o, k, message),
+            response,
+            revision,
+            super::responses::StoredAnswers::from_json(answers)?,
+        ))
+    })
+    .transpose()
+}
+
 /// Sets the link's `last_used_at` to now (and `first_opened_at`, the first time) unless
 /// it was set after `since`, and when it was written puts an "opened" event on the
 /// organisation's timeline, in one statement; returns whether the row was written. The

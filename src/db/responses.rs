@@ -72,6 +72,7 @@ pub async fn mark_submitted(
             responses::signatory_name.eq(declaration.0),
             responses::signatory_title.eq(declaration.1),
             responses::declared_at.eq(now),
+            responses::revision.eq(responses::revision + 1),
         ))
         .returning(Response::as_returning())
         .get_result(conn)
@@ -186,36 +187,65 @@ fn answers_with_meta(rows: impl IntoIterator<Item = AnswerRow>) -> (Answers, Ans
     (values, meta)
 }
 
-/// The response with its stored answers and their meta (a page's read), in one query;
-/// `None` when there is no such response.
-pub async fn find_with_answers(
-    conn: &mut Conn,
-    response_id: ResponseId,
-) -> QueryResult<Option<(Response, Answers, AnswerMetas)>> {
-    let rows: Vec<(Response, AnswerRow)> = responses::table
-        .left_join(answers::table.left_join(
-            contacts::table.on(contacts::id.nullable().eq(answers::answered_by_contact_id)),
-        ))
-        .filter(responses::id.eq(response_id))
-        .select((
-            Response::as_select(),
-            (
-                answers::question_id.nullable(),
-                answers::value.nullable(),
-                answers::version.nullable(),
-                answers::answered_by_contact_id.nullable(),
-                contacts::name.nullable(),
-                answers::updated_at.nullable(),
-            ),
-        ))
-        .load(conn)
-        .await?;
-    let mut rows = rows.into_iter().peekable();
-    let Some(response) = rows.peek().map(|(r, _)| r.clone()) else {
-        return Ok(None);
-    };
-    let (answers, meta) = answers_with_meta(rows.map(|(_, a)| a));
-    Ok(Some((response, answers, meta)))
+/// A response's answers with their meta, as read by one statement.
+#[derive(Debug, Clone, Default)]
+pub struct StoredAnswers {
+    pub answers: Answers,
+    pub meta: AnswerMetas,
+}
+
+/// The answers of the enclosing query's `responses` row as one JSON array of
+/// `[question, value, version, answered by, their name, changed at]` (empty when there
+/// are none): a select expression of [`super::invitations::find_link_page`]. A type of
+/// its own rather than `dsl::sql`, which diesel never keeps prepared.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct AnswersJson;
+
+impl diesel::Expression for AnswersJson {
+    type SqlType = diesel::sql_types::Json;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AnswersJson {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql(ANSWERS_JSON);
+        Ok(())
+    }
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for AnswersJson {}
+impl<QS> diesel::SelectableExpression<QS> for AnswersJson {}
+impl<GB> diesel::expression::ValidGrouping<GB> for AnswersJson {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+const ANSWERS_JSON: &str = "(SELECT coalesce(json_agg(json_build_array(\
+    a.question_id, a.value, a.version, a.answered_by_contact_id, c.name, a.updated_at)), '[]') \
+    FROM answers a LEFT JOIN contacts c ON c.id = a.answered_by_contact_id \
+    WHERE a.response_id = responses.id)";
+
+impl StoredAnswers {
+    /// From [`AnswersJson`]'s array.
+    pub fn from_json(json: serde_json::Value) -> QueryResult<Self> {
+        /// `[question, value, version, answered by, their name, changed at]`.
+        type JsonRow = (
+            String,
+            serde_json::Value,
+            i32,
+            Option<ContactId>,
+            Option<String>,
+            chrono::DateTime<Utc>,
+        );
+        let rows: Vec<JsonRow> = serde_json::from_value(json)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        let (answers, meta) = answers_with_meta(
+            rows.into_iter()
+                .map(|(q, v, n, by, name, at)| (Some(q), Some(v), Some(n), by, name, Some(at))),
+        );
+        Ok(Self { answers, meta })
+    }
 }
 
 /// The response's row locked for the rest of the transaction (a response's saves and
@@ -224,12 +254,14 @@ pub async fn find_with_answers(
 pub async fn lock_with_answers(
     conn: &mut Conn,
     response_id: ResponseId,
-) -> QueryResult<Option<(ResponseStatus, Answers, AnswerMetas)>> {
+) -> QueryResult<Option<(ResponseStatus, i64, StoredAnswers)>> {
     use diesel::sql_types::{Int4, Jsonb, Nullable, Text, Timestamptz};
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Text)]
         status: ResponseStatus,
+        #[diesel(sql_type = diesel::sql_types::Int8)]
+        revision: i64,
         #[diesel(sql_type = Nullable<Text>)]
         question_id: Option<String>,
         #[diesel(sql_type = Nullable<Jsonb>)]
@@ -245,7 +277,7 @@ pub async fn lock_with_answers(
     }
     // One row per answer (one with no answer when there is none), each with the status.
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT r.status, a.question_id, a.value, a.version, a.answered_by_contact_id, \
+        "SELECT r.status, r.revision, a.question_id, a.value, a.version, a.answered_by_contact_id, \
                 c.name AS contact_name, a.updated_at \
            FROM responses r \
            LEFT JOIN answers a ON a.response_id = r.id \
@@ -257,10 +289,10 @@ pub async fn lock_with_answers(
     .prepared()
     .load(conn)
     .await?;
-    let Some(status) = <[Row]>::first(&rows).map(|r| r.status) else {
+    let Some((status, revision)) = <[Row]>::first(&rows).map(|r| (r.status, r.revision)) else {
         return Ok(None);
     };
-    let (values, meta) = answers_with_meta(rows.into_iter().map(|r| {
+    let (answers, meta) = answers_with_meta(rows.into_iter().map(|r| {
         (
             r.question_id,
             r.value,
@@ -270,56 +302,82 @@ pub async fn lock_with_answers(
             r.updated_at,
         )
     }));
-    Ok(Some((status, values, meta)))
+    Ok(Some((status, revision, StoredAnswers { answers, meta })))
 }
 
 /// An answer a save wrote (new or with a new value): its version and time after it.
-#[derive(Debug, QueryableByName)]
+#[derive(Debug)]
 pub struct ChangedAnswer {
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub question_id: String,
-    #[diesel(sql_type = diesel::sql_types::Int4)]
     pub version: i32,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-/// A save through a link, in one statement: the answers of `write` are upserted (a
-/// changed value gets the next version, `contact_id` and now; one equal to the stored
-/// value is not written), those of `removed` deleted, the response touched with its
-/// language, and the save put on the organisation's timeline (`response_events`,
-/// "saved" by `invitation_id`, with the `answers` count the response now has). Returns
-/// the answers written.
+/// An answer a save wrote: a row of [`replace_answers`]'s result, all `None` when the
+/// save wrote no answer.
+#[derive(Debug, QueryableByName)]
+struct WrittenRow {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    question_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Int4>)]
+    version: Option<i32>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    updated_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// A save through a link, in one statement, **if the response is still as it was
+/// read**: its revision is `read_revision`, it is not submitted, and the link
+/// (`invitation_id`) is neither revoked nor expired nor its campaign closed. Then the
+/// answers of `diff.write` are upserted (a changed value gets the next version,
+/// `contact_id` and now; one equal to the stored value is not written), those of
+/// `diff.removed` deleted, the response touched with its language and its revision
+/// advanced, and the save put on the organisation's timeline (`response_events`,
+/// "saved" by `invitation_id`, with the `answers` count the response now has).
 ///
-/// The caller passes only what differs from the answers it read under the response's
-/// lock ([`AnswersDiff`]): an upsert of an unchanged answer is not free even when its
-/// `WHERE` skips the update (`ON CONFLICT DO UPDATE` locks the existing row first, a
-/// heap write and a WAL record each), and neither is a delete that scans every answer.
+/// Returns the answers written, or `None` when the response or the link changed since
+/// it was read: nothing was written, and the caller reads again. The condition is the
+/// `UPDATE` of the response's row, which every other statement of the save depends on:
+/// a concurrent save or submission holds that row until it commits, and PostgreSQL then
+/// checks the condition again on the row it committed.
+///
+/// The caller passes only what differs from the answers it read ([`AnswersDiff`]): an
+/// upsert of an unchanged answer is not free even when its `WHERE` skips the update
+/// (`ON CONFLICT DO UPDATE` locks the existing row first, a heap write and a WAL record
+/// each), and neither is a delete that scans every answer.
 pub async fn replace_answers(
     conn: &mut Conn,
     response_id: ResponseId,
+    read_revision: i64,
     diff: &AnswersDiff<'_>,
     contact_id: ContactId,
     language: Lang,
     invitation_id: InvitationId,
-) -> QueryResult<Vec<ChangedAnswer>> {
+) -> QueryResult<Option<Vec<ChangedAnswer>>> {
     let (ids, values): (Vec<&str>, Vec<&serde_json::Value>) =
         diff.write.iter().map(|(q, v)| (q.as_str(), *v)).unzip();
-    diesel::sql_query(
-        "WITH removed AS ( \
-             DELETE FROM answers WHERE response_id = $1 AND question_id = ANY($8::text[])), \
-         touched AS ( \
-             UPDATE responses SET updated_at = now(), language = $5 WHERE id = $1), \
+    let rows: Vec<WrittenRow> = diesel::sql_query(
+        "WITH guard AS ( \
+             UPDATE responses r SET updated_at = now(), language = $5, revision = r.revision + 1 \
+              WHERE r.id = $1 AND r.revision = $9 AND r.status = 'draft' \
+                AND EXISTS (SELECT 1 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id \
+                             WHERE i.id = $6 AND i.revoked_at IS NULL AND i.expires_at > now() \
+                               AND c.status <> 'closed') \
+             RETURNING r.id), \
+         removed AS ( \
+             DELETE FROM answers WHERE response_id = (SELECT id FROM guard) \
+                AND question_id = ANY($8::text[])), \
          event AS ( \
              INSERT INTO response_events (response_id, invitation_id, kind, answers) \
-             VALUES ($1, $6, 'saved', $7)) \
-         INSERT INTO answers (response_id, question_id, value, answered_by_contact_id, updated_at) \
-         SELECT $1, q, v, $2, now() FROM unnest($3::text[], $4::jsonb[]) AS t(q, v) \
-         ON CONFLICT (response_id, question_id) DO UPDATE \
-         SET value = excluded.value, answered_by_contact_id = excluded.answered_by_contact_id, \
-             updated_at = excluded.updated_at, version = answers.version + 1 \
-         WHERE answers.value IS DISTINCT FROM excluded.value \
-         RETURNING question_id, version, updated_at",
+             SELECT id, $6, 'saved', $7 FROM guard), \
+         written AS ( \
+             INSERT INTO answers (response_id, question_id, value, answered_by_contact_id, updated_at) \
+             SELECT g.id, q, v, $2, now() FROM guard g, unnest($3::text[], $4::jsonb[]) AS t(q, v) \
+             ON CONFLICT (response_id, question_id) DO UPDATE \
+             SET value = excluded.value, answered_by_contact_id = excluded.answered_by_contact_id, \
+                 updated_at = excluded.updated_at, version = answers.version + 1 \
+             WHERE answers.value IS DISTINCT FROM excluded.value \
+             RETURNING question_id, version, updated_at) \
+         SELECT w.question_id, w.version, w.updated_at FROM guard LEFT JOIN written w ON true",
     )
     .bind::<diesel::sql_types::Uuid, _>(response_id)
     .bind::<diesel::sql_types::Uuid, _>(contact_id)
@@ -329,9 +387,24 @@ pub async fn replace_answers(
     .bind::<diesel::sql_types::Uuid, _>(invitation_id)
     .bind::<diesel::sql_types::Int4, _>(i32::try_from(diff.count).unwrap_or(i32::MAX))
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&diff.removed)
+    .bind::<diesel::sql_types::Int8, _>(read_revision)
     .prepared()
     .load(conn)
-    .await
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(|r| {
+                Some(ChangedAnswer {
+                    question_id: r.question_id?,
+                    version: r.version?,
+                    updated_at: r.updated_at?,
+                })
+            })
+            .collect(),
+    ))
 }
 
 /// An organisation's responses with their campaigns, oldest campaign first.

@@ -86,6 +86,7 @@ diesel::table! {
         signatory_name -> Nullable<Text>,
         signatory_title -> Nullable<Text>,
         declared_at -> Nullable<Timestamptz>,
+        revision -> Int8,
     }
 }
 

@@ -88,6 +88,9 @@ pub enum Msg {
     EvidenceQuota(u64),
     /// A number was typed and "don't know" ticked.
     NumberOrDontKnow,
+    /// Others kept saving the same questionnaire while this save was tried again and
+    /// again: nothing of it was saved.
+    SaveBusy,
 }
 
 impl Msg {
@@ -194,6 +197,10 @@ impl Msg {
             (EvidenceQuota(mb), Zh) => format!(
                 "加上此文件后，本问卷的文件总大小将超过 {mb} MB。请上传较小的文件，或替换一个较大的文件。"
             ),
+            (SaveBusy, En) => "Colleagues are saving this questionnaire at this very moment, so your answers were not saved yet. Go back and save again.".into(),
+            (SaveBusy, Ja) => "同僚の方がちょうど今このアンケートを保存しているため、回答はまだ保存されていません。戻ってもう一度保存してください。".into(),
+            (SaveBusy, Vi) => "Đồng nghiệp của bạn đang lưu bảng câu hỏi này ngay lúc này nên câu trả lời của bạn chưa được lưu. Hãy quay lại và lưu lại.".into(),
+            (SaveBusy, Zh) => "同事正在保存此问卷，因此您的回答尚未保存。请返回并再次保存。".into(),
         }
     }
 }

@@ -11,11 +11,12 @@
 
 use super::questionnaires::QuestionnaireRegistry;
 use super::respondent::{self, SubmitOutcome};
-use super::responses::{self, AnswerMetas, LinkSession, Response, SaveOutcome};
+use super::responses::{self, AnswerMetas, Attempt, LinkSession, Response, SaveOutcome};
 use super::{Conn, Ctx};
 use crate::db;
 use crate::domain::answers::{Answers, Mode, RawInput};
 use crate::domain::i18n::Lang;
+use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
 use scoped_futures::ScopedFutureExt;
 use std::collections::HashMap;
@@ -43,7 +44,9 @@ pub struct Page {
 
 /// The page of the link `token`: the language is `pick(session)`, remembered for the
 /// link when `remember` (the respondent chose it); the link's use is recorded when due.
-/// `None` for no usable link.
+/// `None` for no usable link. The link, the response and its answers are one statement
+/// (no transaction: one statement sees one snapshot); remembering the language and
+/// recording the use, when there is anything to write, one more each.
 pub async fn open_page(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
@@ -51,31 +54,23 @@ pub async fn open_page(
     remember: bool,
     pick: impl FnOnce(&LinkSession) -> Lang + Send,
 ) -> Result<Option<Page>, AppError> {
-    db::plain_transaction::<_, AppError, _>(conn, |tx| {
-        async move {
-            let Some(session) = responses::open_link(tx, registry, token).await? else {
-                return Ok(None);
-            };
-            let lang = pick(&session);
-            if remember {
-                responses::remember_language(tx, &session, lang).await?;
-            }
-            responses::record_use(tx, &session).await?;
-            let (response, answers, meta) =
-                db::responses::find_with_answers(tx, session.response_id())
-                    .await?
-                    .ok_or(AppError::NotFound("response"))?;
-            Ok(Some(Page {
-                session,
-                lang,
-                response,
-                answers,
-                meta,
-            }))
-        }
-        .scope_boxed()
-    })
-    .await
+    let Some((session, response, stored)) =
+        responses::open_link_page(conn, registry, token).await?
+    else {
+        return Ok(None);
+    };
+    let lang = pick(&session);
+    if remember {
+        responses::remember_language(conn, &session, lang).await?;
+    }
+    responses::record_use(conn, &session).await?;
+    Ok(Some(Page {
+        session,
+        lang,
+        response,
+        answers: stored.answers,
+        meta: stored.meta,
+    }))
 }
 
 /// The link `token`, read in the request's transaction, when it may still write; else
@@ -93,37 +88,119 @@ async fn writable<T>(
     })
 }
 
-/// Saves a posted form through the link `token` ([`responses::save`]) in the
-/// transaction that reads the link; `pick` gives the language and the section (`None`:
-/// every section) or refuses.
+/// Saves a posted form through the link `token`; `pick` gives the language and the
+/// section (`None`: every section) or refuses.
+///
+/// A draft without files, the common save, is **two statements and no transaction**:
+/// the link with the response and its answers read in one
+/// ([`responses::open_link_page`]), then one that writes only if the response is still
+/// at the revision read and the link still works
+/// ([`responses::save_draft_unlocked`]). When another contact saved in between, it
+/// reads and tries again, and after twice takes the lock. A post with files, a submission, or a draft that deletes a
+/// file is one transaction that reads the link and locks the response
+/// ([`responses::save_locked`]). Either way a link revoked or a campaign closed while
+/// the page was open is seen by the very statement that would have written.
 pub async fn save(
     conn: &mut Conn,
     ctx: &Ctx<'_>,
     token: &str,
     input: &RawInput,
     mode: Mode,
-    pick: impl FnOnce(&LinkSession) -> Result<(Lang, Option<usize>), AppError> + Send,
+    pick: impl Fn(&LinkSession) -> Result<(Lang, Option<usize>), AppError> + Send + Sync,
 ) -> Result<OnLink<(Lang, Option<usize>, SaveOutcome)>, AppError> {
-    let outcome = db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+    let mut lock = mode == Mode::Submit || !input.uploads.is_empty();
+    let (mut last_lang, mut stale) = (Lang::En, 0);
+    for _ in 0..responses::SAVE_ATTEMPTS {
+        let attempt = if lock {
+            save_locked(conn, ctx, token, input, mode, &pick).await?
+        } else {
+            save_unlocked(conn, ctx, token, input, &pick).await?
+        };
+        match attempt {
+            Err(refused) => return Ok(refused),
+            Ok((session, lang, section, attempt)) => match attempt {
+                Attempt::Done(outcome) => {
+                    if matches!(outcome, SaveOutcome::Submitted { .. }) {
+                        ctx.jobs.wake();
+                    }
+                    return Ok(OnLink::Open(session, (lang, section, outcome)));
+                }
+                // Saved over twice in a row: the lock makes the others wait.
+                Attempt::Stale => {
+                    last_lang = lang;
+                    stale += 1;
+                    tracing::debug!(
+                        stale,
+                        "the response changed since the save read it: reading again"
+                    );
+                    lock |= stale >= 2;
+                }
+                Attempt::NeedsLock => {
+                    last_lang = lang;
+                    lock = true;
+                }
+            },
+        }
+    }
+    Err(AppError::Conflict(
+        crate::domain::i18n::Msg::SaveBusy.text(last_lang),
+    ))
+}
+
+/// One try of a save, with what the link gave (or the answer for a refused link).
+type Tried =
+    Result<(LinkSession, Lang, Option<usize>, Attempt), OnLink<(Lang, Option<usize>, SaveOutcome)>>;
+
+/// [`save`]'s draft without files: the link, response and answers in one read, then
+/// the conditional write; the link's use, when due, is one more statement.
+async fn save_unlocked(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    token: &str,
+    input: &RawInput,
+    pick: &(impl Fn(&LinkSession) -> Result<(Lang, Option<usize>), AppError> + Send + Sync),
+) -> Result<Tried, AppError> {
+    let Some((session, response, stored)) =
+        responses::open_link_page(conn, ctx.registry, token).await?
+    else {
+        return Ok(Err(OnLink::Unknown));
+    };
+    if !session.writable() {
+        return Ok(Err(OnLink::Closed(session)));
+    }
+    let (lang, section) = pick(&session)?;
+    responses::record_use(conn, &session).await?;
+    let attempt = if response.status == ResponseStatus::Submitted {
+        Attempt::Done(SaveOutcome::AlreadySubmitted { response })
+    } else {
+        responses::save_draft_unlocked(conn, ctx, &session, input, lang, section, stored).await?
+    };
+    Ok(Ok((session, lang, section, attempt)))
+}
+
+/// [`save`] in one transaction that reads the link and locks the response.
+async fn save_locked(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    token: &str,
+    input: &RawInput,
+    mode: Mode,
+    pick: &(impl Fn(&LinkSession) -> Result<(Lang, Option<usize>), AppError> + Send + Sync),
+) -> Result<Tried, AppError> {
+    db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let session = match writable(tx, ctx.registry, token).await? {
                 Ok(session) => session,
-                Err(refused) => return Ok(refused),
+                Err(refused) => return Ok(Err(refused)),
             };
             let (lang, section) = pick(&session)?;
-            let saved = responses::save_in(tx, ctx, &session, input, lang, mode, section).await?;
-            Ok(OnLink::Open(session, (lang, section, saved)))
+            let attempt =
+                responses::save_locked(tx, ctx, &session, input, lang, mode, section).await?;
+            Ok(Ok((session, lang, section, attempt)))
         }
         .scope_boxed()
     })
-    .await?;
-    if matches!(
-        &outcome,
-        OnLink::Open(_, (_, _, SaveOutcome::Submitted { .. }))
-    ) {
-        ctx.jobs.wake();
-    }
-    Ok(outcome)
+    .await
 }
 
 /// Submits the stored answers with the review page's declaration

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod action_plans;
+pub mod answer_saves;
 pub mod audit;
 pub mod campaign_lifecycle;
 pub mod campaign_progress;

@@ -56,7 +56,7 @@ pub(crate) async fn submit_in(
     let declared = declaration::parse(form, lang);
     let stored = match locked(tx, response_id).await? {
         Locked::Submitted(response) => return Ok(SubmitOutcome::AlreadySubmitted { response }),
-        Locked::Open { answers, .. } => answers,
+        Locked::Open(stored) => stored.answers,
     };
     let mut parsed = review(q, &stored, lang);
     let declaration = match declared {

@@ -43,5 +43,6 @@ mod respondent_flow;
 mod risk_rules;
 mod risk_rules_v3;
 mod route_scan;
+mod save_races;
 mod scale;
 mod sections;

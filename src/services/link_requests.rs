@@ -1,13 +1,15 @@
-//! Each respondent request's database work in **one transaction that reads the link
-//! first**: a page is one transaction (the link with its campaign, organisation and
-//! contact, the link's use when it is due, the response and its answers), and a save or
-//! a submit is one transaction (the link read again, then the save), so a link revoked
-//! or a campaign closed while the page was open is seen by the very transaction that
-//! would have written, and a respondent's five requests cost five transactions.
+//! Each respondent request's database work, **reading the link first** and as few
+//! statements as it takes: a page is one statement (the link with its campaign,
+//! organisation and contact, the response and its answers; the link's use one more when
+//! it is due); a draft save without files is that read and one write that happens only
+//! if the response is still as read and the link still works; a save with files and a
+//! submission are one transaction that reads the link again, then saves. Either way a
+//! link revoked or a campaign closed while the page was open is seen by the very
+//! statement that would have written.
 //!
 //! What the caller decides from the link (the page's language, the section, the CSRF
-//! check) runs inside, as a closure over the fresh [`LinkSession`]; an error from it
-//! rolls back and writes nothing.
+//! check) runs as a closure over the fresh [`LinkSession`], before anything is written;
+//! an error from it writes nothing.
 
 use super::questionnaires::QuestionnaireRegistry;
 use super::respondent::{self, SubmitOutcome};

@@ -19,7 +19,8 @@
 //! 3-section questionnaire (generated below), reads the review page and submits (six
 //! requests; the section pages a browser would load after each save's redirect are not
 //! requested). Reported: respondents/s, p50 and p99 per request, PostgreSQL
-//! transactions and statements per respondent, the service's peak RSS (`VmHWM`), and
+//! transactions (all, and those that wrote: transaction ids assigned) and statements
+//! per respondent, the service's peak RSS (`VmHWM`), and
 //! the CPU split between load generator, service and PostgreSQL (from `/proc`); then,
 //! since the receipts (a PDF by email per submission) are made by the service's job
 //! worker and partly after the last request, how many were still queued, how long they

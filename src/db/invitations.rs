@@ -36,17 +36,12 @@ pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult
 /// Everything a usable link opens, in one query: the invitation (not revoked, not
 /// expired), its campaign, organisation and contact (the composite foreign key makes the
 /// contact one of that organisation's).
-pub async fn find_link(
-    conn: &mut Conn,
-    token_sha256: &str,
-) -> QueryResult<Option<(Invitation, Campaign, Organisation, Contact, Option<String>)>> {
+pub async fn find_link(conn: &mut Conn, token_sha256: &str) -> QueryResult<Option<Link>> {
     invitations::table
         .inner_join(campaigns::table)
         .inner_join(organisations::table)
         .inner_join(contacts::table)
-        .filter(invitations::token_sha256.eq(token_sha256))
-        .filter(invitations::revoked_at.is_null())
-        .filter(invitations::expires_at.gt(Utc::now()))
+        .filter(usable(token_sha256, Utc::now()))
         .select((
             Invitation::as_select(),
             Campaign::as_select(),
@@ -59,14 +54,22 @@ pub async fn find_link(
         .optional()
 }
 
+/// A usable link: the invitation, its campaign, organisation and contact, and the
+/// campaign's message to respondents.
+pub type Link = (Invitation, Campaign, Organisation, Contact, Option<String>);
+
+/// The invitation of `token_sha256`, neither revoked nor expired at `now`.
+#[diesel::dsl::auto_type]
+fn usable<'a>(token_sha256: &'a str, now: chrono::DateTime<Utc>) -> _ {
+    invitations::token_sha256
+        .eq(token_sha256)
+        .and(invitations::revoked_at.is_null())
+        .and(invitations::expires_at.gt(now))
+}
+
 /// What [`find_link_page`] reads: the link as [`find_link`] gives it, its response with
 /// the response's revision, and the response's answers with their meta.
-pub type LinkPage = (
-    (Invitation, Campaign, Organisation, Contact, Option<String>),
-    Response,
-    i64,
-    super::responses::StoredAnswers,
-);
+pub type LinkPage = (Link, Response, i64, super::responses::StoredAnswers);
 
 /// A usable link with its response and the response's answers, in **one statement**
 /// (a page's read and a draft save's read, without a transaction): the answers come as
@@ -87,9 +90,7 @@ pub async fn find_link_page(conn: &mut Conn, token_sha256: &str) -> QueryResult<
         .inner_join(organisations::table)
         .inner_join(contacts::table)
         .inner_join(responses::table)
-        .filter(invitations::token_sha256.eq(token_sha256))
-        .filter(invitations::revoked_at.is_null())
-        .filter(invitations::expires_at.gt(Utc::now()))
+        .filter(usable(token_sha256, Utc::now()))
         .select((
             Invitation::as_select(),
             Campaign::as_select(),

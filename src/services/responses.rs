@@ -105,20 +105,26 @@ pub async fn open_link(
     if !token::is_well_formed(token) {
         return Ok(None);
     }
-    let Some((invitation, campaign, organisation, contact, campaign_message)) =
-        db::invitations::find_link(conn, &token::token_sha256(token)).await?
-    else {
-        return Ok(None);
-    };
+    match db::invitations::find_link(conn, &token::token_sha256(token)).await? {
+        None => Ok(None),
+        Some(link) => Ok(Some(session_of(registry, link)?)),
+    }
+}
+
+/// The session of a usable link, with its campaign's pinned questionnaire version.
+fn session_of(
+    registry: &QuestionnaireRegistry,
+    (invitation, campaign, organisation, contact, campaign_message): db::invitations::Link,
+) -> Result<LinkSession, AppError> {
     let version = registry.pinned(campaign.id, campaign.template_version_id)?;
-    Ok(Some(LinkSession {
+    Ok(LinkSession {
         invitation,
         campaign,
         organisation,
         contact,
         version,
         campaign_message,
-    }))
+    })
 }
 
 /// Opens a link with its response and the response's answers, in one statement
@@ -136,17 +142,8 @@ pub(crate) async fn open_link_page(
     else {
         return Ok(None);
     };
-    let (invitation, campaign, organisation, contact, campaign_message) = link;
-    let version = registry.pinned(campaign.id, campaign.template_version_id)?;
     Ok(Some((
-        LinkSession {
-            invitation,
-            campaign,
-            organisation,
-            contact,
-            version,
-            campaign_message,
-        },
+        session_of(registry, link)?,
         response,
         Stored {
             revision,

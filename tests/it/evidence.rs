@@ -138,3 +138,37 @@ async fn evidence_over_the_response_quota_is_refused_next_to_the_field() {
     assert_eq!(file_id(&answers), kept2);
     assert_eq!(files_of(&app, response).await, vec![kept2]);
 }
+
+#[tokio::test]
+async fn a_file_whose_question_becomes_hidden_goes_with_its_answer() {
+    // The real questionnaire: the agencies' licences are asked for only when the site
+    // uses labour agencies.
+    let app = TestApp::spawn().await;
+    let (org, contact) = app.supplier("Agency User", "en").await;
+    let campaign = app.campaign("forced-labour").await;
+    let (link, response) = app.invite(&campaign, &org, &contact).await;
+    let response: Uuid = response.parse().unwrap();
+    let res = post_with_files(
+        &app,
+        &link,
+        &[("uses_labour_agencies", "yes")],
+        &[("agency_licences_and_contracts_file", "licences.pdf", &pdf(2_000, b'l'))],
+        "save",
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let answers = stored(&app, response).await;
+    assert!(answers.contains_key("agency_licences_and_contracts_file"));
+    assert_eq!(files_of(&app, response).await.len(), 1);
+
+    // A draft save without files that hides the question: the answer and its file go,
+    // in the save's transaction (a save read without the lock takes it for this).
+    let res = app
+        .post_form(&link, &[("uses_labour_agencies", "no")], "save")
+        .await;
+    assert_eq!(res.status(), 303);
+    let answers = stored(&app, response).await;
+    assert_eq!(answers["uses_labour_agencies"], json!("no"));
+    assert!(!answers.contains_key("agency_licences_and_contracts_file"));
+    assert!(files_of(&app, response).await.is_empty(), "the file is deleted");
+}

@@ -152,7 +152,11 @@ async fn a_file_whose_question_becomes_hidden_goes_with_its_answer() {
         &app,
         &link,
         &[("uses_labour_agencies", "yes")],
-        &[("agency_licences_and_contracts_file", "licences.pdf", &pdf(2_000, b'l'))],
+        &[(
+            "agency_licences_and_contracts_file",
+            "licences.pdf",
+            &pdf(2_000, b'l'),
+        )],
         "save",
     )
     .await;
@@ -170,5 +174,8 @@ async fn a_file_whose_question_becomes_hidden_goes_with_its_answer() {
     let answers = stored(&app, response).await;
     assert_eq!(answers["uses_labour_agencies"], json!("no"));
     assert!(!answers.contains_key("agency_licences_and_contracts_file"));
-    assert!(files_of(&app, response).await.is_empty(), "the file is deleted");
+    assert!(
+        files_of(&app, response).await.is_empty(),
+        "the file is deleted"
+    );
 }

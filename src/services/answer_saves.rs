@@ -7,8 +7,9 @@
 //! chooses and tries again when the response changed in between.
 
 use super::responses::{finish_submit, record_use, LinkSession};
+use super::Conn;
 use crate::db;
-pub use crate::db::models::{Contact, NewEvidenceFile, Response};
+use crate::db::models::{Contact, NewEvidenceFile, Response};
 use crate::db::responses::{AnswerMeta, AnswerMetas};
 use crate::domain::answers::{parse_section, Answers, AnswersDiff, FieldError, Mode, RawInput};
 use crate::domain::declaration::{self, Declaration};
@@ -21,8 +22,6 @@ use scoped_futures::ScopedFutureExt;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
-
-use super::Conn;
 
 /// A posted answer not applied because another contact changed the question after the
 /// page was loaded (optimistic concurrency per question).

@@ -37,11 +37,7 @@ pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult
 /// expired), its campaign, organisation and contact (the composite foreign key makes the
 /// contact one of that organisation's).
 pub async fn find_link(conn: &mut Conn, token_sha256: &str) -> QueryResult<Option<Link>> {
-    invitations::table
-        .inner_join(campaigns::table)
-        .inner_join(organisations::table)
-        .inner_join(contacts::table)
-        .filter(usable(token_sha256, Utc::now()))
+    usable_links(token_sha256, Utc::now())
         .select((
             Invitation::as_select(),
             Campaign::as_select(),
@@ -58,18 +54,22 @@ pub async fn find_link(conn: &mut Conn, token_sha256: &str) -> QueryResult<Optio
 /// campaign's message to respondents.
 pub type Link = (Invitation, Campaign, Organisation, Contact, Option<String>);
 
-/// The invitation of `token_sha256`, neither revoked nor expired at `now`.
+/// The invitation of `token_sha256` if neither revoked nor expired at `now`, joined to
+/// its campaign, organisation and contact: the source of both link reads.
 #[diesel::dsl::auto_type]
-fn usable<'a>(token_sha256: &'a str, now: chrono::DateTime<Utc>) -> _ {
-    invitations::token_sha256
-        .eq(token_sha256)
-        .and(invitations::revoked_at.is_null())
-        .and(invitations::expires_at.gt(now))
+fn usable_links<'a>(token_sha256: &'a str, now: chrono::DateTime<Utc>) -> _ {
+    invitations::table
+        .inner_join(campaigns::table)
+        .inner_join(organisations::table)
+        .inner_join(contacts::table)
+        .filter(invitations::token_sha256.eq(token_sha256))
+        .filter(invitations::revoked_at.is_null())
+        .filter(invitations::expires_at.gt(now))
 }
 
-/// What [`find_link_page`] reads: the link as [`find_link`] gives it, its response with
-/// the response's revision, and the response's answers with their meta.
-pub type LinkPage = (Link, Response, i64, super::responses::StoredAnswers);
+/// What [`find_link_page`] reads: the link as [`find_link`] gives it, its response, and
+/// the response's answers with their meta and its revision.
+pub type LinkPage = (Link, Response, super::responses::StoredAnswers);
 
 /// A usable link with its response and the response's answers, in **one statement**
 /// (a page's read and a draft save's read, without a transaction): the answers come as
@@ -85,12 +85,8 @@ pub async fn find_link_page(conn: &mut Conn, token_sha256: &str) -> QueryResult<
         i64,
         serde_json::Value,
     );
-    let row: Option<Row> = invitations::table
-        .inner_join(campaigns::table)
-        .inner_join(organisations::table)
-        .inner_join(contacts::table)
+    let row: Option<Row> = usable_links(token_sha256, Utc::now())
         .inner_join(responses::table)
-        .filter(usable(token_sha256, Utc::now()))
         .select((
             Invitation::as_select(),
             Campaign::as_select(),
@@ -108,8 +104,7 @@ pub async fn find_link_page(conn: &mut Conn, token_sha256: &str) -> QueryResult<
         Ok((
             (i, c, o, k, message),
             response,
-            revision,
-            super::responses::StoredAnswers::from_json(answers)?,
+            super::responses::StoredAnswers::from_json(revision, answers)?,
         ))
     })
     .transpose()

@@ -187,9 +187,11 @@ fn answers_with_meta(rows: impl IntoIterator<Item = AnswerRow>) -> (Answers, Ans
     (values, meta)
 }
 
-/// A response's answers with their meta, as read by one statement.
+/// A response's answers with their meta, as read by one statement, and the response's
+/// revision then (the one a conditional save must still find, [`replace_answers`]).
 #[derive(Debug, Clone, Default)]
 pub struct StoredAnswers {
+    pub revision: i64,
     pub answers: Answers,
     pub meta: AnswerMetas,
 }
@@ -227,8 +229,8 @@ const ANSWERS_JSON: &str = "(SELECT coalesce(json_agg(json_build_array(\
     WHERE a.response_id = responses.id)";
 
 impl StoredAnswers {
-    /// From [`AnswersJson`]'s array.
-    pub fn from_json(json: serde_json::Value) -> QueryResult<Self> {
+    /// From [`AnswersJson`]'s array, read with the response's `revision`.
+    pub fn from_json(revision: i64, json: serde_json::Value) -> QueryResult<Self> {
         /// `[question, value, version, answered by, their name, changed at]`.
         type JsonRow = (
             String,
@@ -244,7 +246,11 @@ impl StoredAnswers {
             rows.into_iter()
                 .map(|(q, v, n, by, name, at)| (Some(q), Some(v), Some(n), by, name, Some(at))),
         );
-        Ok(Self { answers, meta })
+        Ok(Self {
+            revision,
+            answers,
+            meta,
+        })
     }
 }
 
@@ -254,7 +260,7 @@ impl StoredAnswers {
 pub async fn lock_with_answers(
     conn: &mut Conn,
     response_id: ResponseId,
-) -> QueryResult<Option<(ResponseStatus, i64, StoredAnswers)>> {
+) -> QueryResult<Option<(ResponseStatus, StoredAnswers)>> {
     use diesel::sql_types::{Int4, Jsonb, Nullable, Text, Timestamptz};
     #[derive(QueryableByName)]
     struct Row {
@@ -302,7 +308,14 @@ pub async fn lock_with_answers(
             r.updated_at,
         )
     }));
-    Ok(Some((status, revision, StoredAnswers { answers, meta })))
+    Ok(Some((
+        status,
+        StoredAnswers {
+            revision,
+            answers,
+            meta,
+        },
+    )))
 }
 
 /// An answer a save wrote (new or with a new value): its version and time after it.

@@ -10,7 +10,7 @@ use super::responses::{finish_submit, record_use, LinkSession};
 use super::Conn;
 use crate::db;
 use crate::db::models::{Contact, NewEvidenceFile, Response};
-use crate::db::responses::{AnswerMeta, AnswerMetas};
+use crate::db::responses::{AnswerMeta, AnswerMetas, StoredAnswers};
 use crate::domain::answers::{parse_section, Answers, AnswersDiff, FieldError, Mode, RawInput};
 use crate::domain::declaration::{self, Declaration};
 use crate::domain::i18n::{Lang, Msg};
@@ -72,7 +72,7 @@ pub(crate) const SAVE_ATTEMPTS: usize = 5;
 /// their stored answers) as a draft, or submits it when `mode` is `Submit`, every
 /// answer is valid and the declaration is complete, in one transaction with the
 /// response row locked ([`save_locked`]; the demo's path, `link_requests::save` is the
-/// respondent's).
+/// respondent's, which reads the link again and retries).
 ///
 /// Evidence: a new upload replaces the question's earlier file, which is deleted in the
 /// same transaction, and the response's files together may not exceed
@@ -87,27 +87,21 @@ pub async fn save(
     mode: Mode,
     section: Option<usize>,
 ) -> Result<SaveOutcome, AppError> {
-    for _ in 0..SAVE_ATTEMPTS {
-        let attempt = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
-            save_locked(tx, ctx, session, input, lang, mode, section).scope_boxed()
-        })
-        .await?;
-        if let Attempt::Done(outcome) = attempt {
+    let attempt = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+        save_locked(tx, ctx, session, input, lang, mode, section).scope_boxed()
+    })
+    .await?;
+    match attempt {
+        Attempt::Done(outcome) => {
             if matches!(outcome, SaveOutcome::Submitted { .. }) {
                 ctx.jobs.wake();
             }
-            return Ok(outcome);
+            Ok(outcome)
         }
+        // Under the lock only a link that stopped working makes a save stale; this
+        // session's link would be stale again on every try.
+        Attempt::Stale | Attempt::NeedsLock => Err(AppError::Conflict(Msg::SaveBusy.text(lang))),
     }
-    Err(AppError::Conflict(Msg::SaveBusy.text(lang)))
-}
-
-/// A response's state as a save read it, with the revision its write must still find.
-#[derive(Debug, Clone)]
-pub(crate) struct Stored {
-    pub revision: i64,
-    pub answers: Answers,
-    pub meta: AnswerMetas,
 }
 
 /// A response locked for a save or a submit (`db::responses::lock_with_answers`).
@@ -115,7 +109,7 @@ pub(crate) enum Locked {
     /// Already submitted: nothing more is written.
     Submitted(Response),
     /// Its stored answers, with their versions and who changed them last.
-    Open(Stored),
+    Open(StoredAnswers),
 }
 
 /// Locks the response for the rest of the transaction and reads its answers: one
@@ -123,15 +117,11 @@ pub(crate) enum Locked {
 pub(crate) async fn locked(conn: &mut Conn, response_id: ResponseId) -> Result<Locked, AppError> {
     match db::responses::lock_with_answers(conn, response_id).await? {
         None => Err(AppError::NotFound("response")),
-        Some((ResponseStatus::Submitted, _, _)) => db::responses::find_response(conn, response_id)
+        Some((ResponseStatus::Submitted, _)) => db::responses::find_response(conn, response_id)
             .await?
             .map(Locked::Submitted)
             .ok_or(AppError::NotFound("response")),
-        Some((_, revision, stored)) => Ok(Locked::Open(Stored {
-            revision,
-            answers: stored.answers,
-            meta: stored.meta,
-        })),
+        Some((_, stored)) => Ok(Locked::Open(stored)),
     }
 }
 
@@ -155,6 +145,8 @@ struct Plan {
     declared: Option<Result<Declaration, Vec<FieldError>>>,
     /// New evidence files, their ids already in their answers.
     files: Vec<NewEvidenceFile>,
+    /// The stored files the answers refer to after the save.
+    referenced: Vec<Uuid>,
     /// Whether a stored file is no longer referred to by any answer.
     drops_files: bool,
 }
@@ -170,7 +162,7 @@ fn plan(
     lang: Lang,
     mode: Mode,
     section: Option<usize>,
-    stored: &Stored,
+    stored: &StoredAnswers,
     sizes: &HashMap<Uuid, i64>,
 ) -> Plan {
     let q = &session.version.questionnaire;
@@ -263,6 +255,7 @@ fn plan(
         conflicts,
         declared,
         files,
+        referenced,
         drops_files,
     }
 }
@@ -272,7 +265,7 @@ fn plan(
 async fn write_answers(
     conn: &mut Conn,
     session: &LinkSession,
-    stored: &Stored,
+    stored: &StoredAnswers,
     plan: &Plan,
     lang: Lang,
 ) -> Result<Option<Vec<db::responses::ChangedAnswer>>, AppError> {
@@ -291,7 +284,7 @@ async fn write_answers(
 /// The outcome of a save that did not submit.
 fn saved(
     plan: Plan,
-    stored: Stored,
+    stored: StoredAnswers,
     changed: Vec<db::responses::ChangedAnswer>,
     session: &LinkSession,
 ) -> SaveOutcome {
@@ -306,10 +299,9 @@ fn saved(
 
 /// A draft save without files on answers read **without a lock**, in one statement
 /// with the link (`stored`; the caller saw the response not submitted): one writing
-/// statement, outside any transaction,
-/// that writes only if the response is still at the revision read
-/// (`db::responses::replace_answers`). A save that would delete a file asks for the
-/// lock instead ([`Attempt::NeedsLock`]).
+/// statement, outside any transaction, that writes only if the response is still at the
+/// revision read (`db::responses::replace_answers`). A post with files, or a save that
+/// would delete a file, asks for the lock instead ([`Attempt::NeedsLock`]).
 pub(crate) async fn save_draft_unlocked(
     conn: &mut Conn,
     ctx: &super::Ctx<'_>,
@@ -317,7 +309,7 @@ pub(crate) async fn save_draft_unlocked(
     input: &RawInput,
     lang: Lang,
     section: Option<usize>,
-    stored: Stored,
+    stored: StoredAnswers,
 ) -> Result<Attempt, AppError> {
     if !input.uploads.is_empty() {
         return Ok(Attempt::NeedsLock);
@@ -332,7 +324,7 @@ pub(crate) async fn save_draft_unlocked(
         &stored,
         &HashMap::new(),
     );
-    if plan.drops_files || !plan.files.is_empty() {
+    if plan.drops_files {
         return Ok(Attempt::NeedsLock);
     }
     Ok(
@@ -383,13 +375,7 @@ pub(crate) async fn save_locked(
         db::evidence::insert_evidence(tx, &file).await?;
     }
     if uploaded || plan.drops_files {
-        let referenced: Vec<Uuid> = plan
-            .parsed
-            .answers
-            .values()
-            .filter_map(evidence_file_id)
-            .collect();
-        db::evidence::delete_evidence_except(tx, response_id, &referenced).await?;
+        db::evidence::delete_evidence_except(tx, response_id, &plan.referenced).await?;
     }
     let declaration = match &plan.declared {
         Some(Ok(d)) if plan.parsed.errors.is_empty() && plan.conflicts.is_empty() => d.clone(),

@@ -5,7 +5,7 @@
 //! valid link token, and carries the one response that link may touch.
 
 pub(crate) use super::answer_saves::{
-    locked, save_draft_unlocked, save_locked, Attempt, Locked, Stored, SAVE_ATTEMPTS,
+    locked, save_draft_unlocked, save_locked, Attempt, Locked, SAVE_ATTEMPTS,
 };
 pub use super::answer_saves::{save, version_field, Conflict, SaveOutcome};
 use super::questionnaires::{LoadedVersion, QuestionnaireRegistry};
@@ -15,7 +15,7 @@ use crate::db::audit::{self, Actor};
 pub use crate::db::models::{
     Campaign, Contact, Flag, Invitation, NewEvidenceFile, Organisation, Response,
 };
-pub use crate::db::responses::{AnswerMeta, AnswerMetas};
+pub use crate::db::responses::{AnswerMeta, AnswerMetas, StoredAnswers};
 use crate::domain::answers::Answers;
 use crate::domain::declaration::Declaration;
 use crate::domain::i18n::Lang;
@@ -133,24 +133,16 @@ pub(crate) async fn open_link_page(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
     token: &str,
-) -> Result<Option<(LinkSession, Response, Stored)>, AppError> {
+) -> Result<Option<(LinkSession, Response, StoredAnswers)>, AppError> {
     if !token::is_well_formed(token) {
         return Ok(None);
     }
-    let Some((link, response, revision, stored)) =
+    let Some((link, response, stored)) =
         db::invitations::find_link_page(conn, &token::token_sha256(token)).await?
     else {
         return Ok(None);
     };
-    Ok(Some((
-        session_of(registry, link)?,
-        response,
-        Stored {
-            revision,
-            answers: stored.answers,
-            meta: stored.meta,
-        },
-    )))
+    Ok(Some((session_of(registry, link)?, response, stored)))
 }
 
 /// The response and its stored answers (the link's use is recorded, at most every few

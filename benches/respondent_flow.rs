@@ -157,6 +157,7 @@ async fn bench() -> anyhow::Result<()> {
     let cpu = Cpu::read(service_pid, pg.postmaster_pid()).since(&cpu_before);
     let (xacts, statements, top) = database_counters(&mut conn).await?;
     let writing = next_xid(&mut conn).await? - xid_before;
+    let writes = table_writes(&mut conn).await?;
     // The receipts the submissions queued are made and sent by the service's job
     // worker, partly after the last request: wait for them (bounded) and report the
     // flow's whole cost with them.
@@ -235,11 +236,50 @@ async fn bench() -> anyhow::Result<()> {
         "  PostgreSQL per respondent: {:.1} transactions ({:.1} of them writing), {:.1} statements",
         per(xacts),
         per(writing),
-        per(statements)
+        per(statements.calls)
     )?;
-    writeln!(out, "  top statements (calls per respondent, mean ms):")?;
-    for (query, calls, mean) in top {
-        writeln!(out, "    {:>5.2}  {mean:>6.3}  {query}", per(calls))?;
+    if statements.plans > 0 {
+        writeln!(
+            out,
+            "  planning per respondent: {:.2} plans, {:.3} ms",
+            per(statements.plans),
+            statements.plan_ms / flow.respondents as f64
+        )?;
+    }
+    writeln!(
+        out,
+        "  WAL per respondent: {:.1} kB, {:.2} full-page images",
+        per(writes.wal_bytes) / 1024.0,
+        per(writes.wal_fpi)
+    )?;
+    writeln!(
+        out,
+        "  row writes per respondent (inserted, updated, of which HOT):"
+    )?;
+    for t in &writes.tables {
+        writeln!(
+            out,
+            "    {:<18} {:>5.2}  {:>5.2}  {:>5.2}",
+            t.name,
+            per(t.inserted),
+            per(t.updated),
+            per(t.hot)
+        )?;
+    }
+    writeln!(
+        out,
+        "  top statements (calls per respondent, mean ms; plans per respondent and mean ms when BENCH_PG_OPTIONS has -c pg_stat_statements.track_planning=on):"
+    )?;
+    for t in top {
+        writeln!(
+            out,
+            "    {:>5.2}  {:>6.3}  {:>5.2}  {:>6.3}  {}",
+            per(t.calls),
+            t.mean,
+            per(t.plans),
+            t.mean_plan,
+            t.query
+        )?;
     }
     writeln!(
         out,
@@ -264,7 +304,7 @@ async fn bench() -> anyhow::Result<()> {
         out,
         "  with the receipts: {:.1} transactions, {:.1} statements per respondent; CPU seconds service {:.2}, PostgreSQL {:.2} (wall {:.1} s)",
         per(xacts_all),
-        per(statements_all),
+        per(statements_all.calls),
         cpu_all.service,
         cpu_all.postgres,
         flow.elapsed.as_secs_f64() + drained.as_secs_f64()
@@ -644,10 +684,18 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 }
 
 async fn reset_counters(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    // The seeding's last table counts are still this backend's own until it reports
+    // them (at most once a second); report them now, so the reset clears them.
+    diesel::sql_query("SELECT pg_stat_force_next_flush()")
+        .execute(conn)
+        .await?;
     diesel::sql_query("SELECT pg_stat_statements_reset()")
         .execute(conn)
         .await?;
     diesel::sql_query("SELECT pg_stat_reset()")
+        .execute(conn)
+        .await?;
+    diesel::sql_query("SELECT pg_stat_reset_shared('wal')")
         .execute(conn)
         .await?;
     Ok(())
@@ -667,13 +715,28 @@ struct Top {
     calls: i64,
     #[diesel(sql_type = diesel::sql_types::Double)]
     mean: f64,
+    #[diesel(sql_type = BigInt)]
+    plans: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    mean_plan: f64,
 }
 
-/// Committed + rolled-back transactions and statements in the benchmark database since
-/// the reset (the few statements of this function are excluded), and the top statements.
+#[derive(diesel::QueryableByName)]
+struct Statements {
+    #[diesel(sql_type = BigInt)]
+    calls: i64,
+    #[diesel(sql_type = BigInt)]
+    plans: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    plan_ms: f64,
+}
+
+/// Committed + rolled-back transactions and statements (with their plans, counted when
+/// `pg_stat_statements.track_planning` is on) in the benchmark database since the reset
+/// (the few statements of this function are excluded), and the top statements.
 async fn database_counters(
     conn: &mut AsyncPgConnection,
-) -> anyhow::Result<(i64, i64, Vec<(String, i64, f64)>)> {
+) -> anyhow::Result<(i64, Statements, Vec<Top>)> {
     // Statistics reach pg_stat_database when a backend reports; give them a moment.
     tokio::time::sleep(Duration::from_millis(800)).await;
     diesel::sql_query("SELECT pg_stat_clear_snapshot()")
@@ -686,24 +749,69 @@ async fn database_counters(
     .await?;
     let filter = "dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                   AND query NOT LIKE '%pg_stat%'";
-    let statements: Count = diesel::sql_query(format!(
-        "SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_statements WHERE {filter}"
+    let statements: Statements = diesel::sql_query(format!(
+        "SELECT coalesce(sum(calls), 0)::bigint AS calls, coalesce(sum(plans), 0)::bigint AS plans, \
+                coalesce(sum(total_plan_time), 0)::float8 AS plan_ms \
+           FROM pg_stat_statements WHERE {filter}"
     ))
     .get_result(conn)
     .await?;
     let top: Vec<Top> = diesel::sql_query(format!(
-        "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query, calls::bigint AS calls, mean_exec_time AS mean
-         FROM pg_stat_statements WHERE {filter} ORDER BY total_exec_time DESC LIMIT 8"
+        "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query, calls::bigint AS calls, mean_exec_time AS mean, \
+                plans::bigint AS plans, mean_plan_time AS mean_plan
+         FROM pg_stat_statements WHERE {filter} ORDER BY total_exec_time + total_plan_time DESC LIMIT 12"
     ))
     .load(conn)
     .await?;
-    Ok((
-        xacts.n,
-        statements.n,
-        top.into_iter()
-            .map(|t| (t.query, t.calls, t.mean))
-            .collect(),
-    ))
+    Ok((xacts.n, statements, top))
+}
+
+#[derive(diesel::QueryableByName)]
+struct TableWrites {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = BigInt)]
+    inserted: i64,
+    #[diesel(sql_type = BigInt)]
+    updated: i64,
+    #[diesel(sql_type = BigInt)]
+    hot: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Wal {
+    #[diesel(sql_type = BigInt)]
+    wal_bytes: i64,
+    #[diesel(sql_type = BigInt)]
+    wal_fpi: i64,
+}
+
+struct Writes {
+    tables: Vec<TableWrites>,
+    wal_bytes: i64,
+    wal_fpi: i64,
+}
+
+/// Rows written per table since the reset (an update that is not HOT writes an entry in
+/// every index of its table) and the WAL the cluster wrote.
+async fn table_writes(conn: &mut AsyncPgConnection) -> anyhow::Result<Writes> {
+    let tables: Vec<TableWrites> = diesel::sql_query(
+        "SELECT relname::text AS name, n_tup_ins AS inserted, n_tup_upd AS updated, n_tup_hot_upd AS hot
+           FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd > 0
+          ORDER BY n_tup_ins + n_tup_upd DESC LIMIT 10",
+    )
+    .load(conn)
+    .await?;
+    let wal: Wal = diesel::sql_query(
+        "SELECT wal_bytes::bigint AS wal_bytes, wal_fpi::bigint AS wal_fpi FROM pg_stat_wal",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(Writes {
+        tables,
+        wal_bytes: wal.wal_bytes,
+        wal_fpi: wal.wal_fpi,
+    })
 }
 
 /// The next transaction id PostgreSQL will assign: the difference between two readings

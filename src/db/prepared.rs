@@ -11,9 +11,9 @@
 //! diesel::sql_query("SELECT …").bind::<Text, _>(x).prepared().execute(conn)
 //! ```
 //!
-//! Only for SQL whose text is a literal: the cache holds one entry per distinct text, so
-//! text assembled at run time (filters, `IN` lists of varying length) must stay an
-//! ordinary `sql_query`.
+//! Only for SQL whose text is a literal or one of a few fixed variants: the cache holds
+//! one entry per distinct text, so text assembled at run time without such a bound
+//! (free filters, `IN` lists of varying length) must stay an ordinary `sql_query`.
 
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};

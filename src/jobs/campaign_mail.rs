@@ -284,9 +284,13 @@ async fn make_receipt(
         .ok_or_else(|| Failure::Permanent("not sent: the response is not submitted".into()))?
         .map_err(Failure::Retry)?;
     let file_name = doc.file_name();
-    let bytes = crate::services::receipts::pdf(receipts.font.clone(), doc)
-        .await
-        .map_err(|e| Failure::Retry(format!("the receipt PDF: {e}")))?;
+    let bytes = crate::services::receipts::pdf(
+        receipts.font.clone(),
+        doc,
+        crate::services::receipts::Waiting::Email,
+    )
+    .await
+    .map_err(|e| Failure::Retry(format!("the receipt PDF: {e}")))?;
     Ok(crate::email::Attachment {
         file_name,
         content_type: "application/pdf",

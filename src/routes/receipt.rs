@@ -43,7 +43,7 @@ async fn respondent_receipt(
     };
     let doc = doc.ok_or(PageError(AppError::NotFound("receipt")))?;
     let name = doc.file_name();
-    let bytes = receipts::pdf(state.receipt_font.clone(), doc).await?;
+    let bytes = receipts::pdf(state.receipt_font.clone(), doc, receipts::Waiting::Person).await?;
     Ok(download("application/pdf", &name, "file", bytes))
 }
 
@@ -62,7 +62,7 @@ async fn staff_receipt(
     };
     let doc = doc.ok_or(PageError(AppError::NotFound("receipt")))?;
     let name = doc.file_name();
-    let bytes = receipts::pdf(state.receipt_font.clone(), doc).await?;
+    let bytes = receipts::pdf(state.receipt_font.clone(), doc, receipts::Waiting::Person).await?;
     Ok(download("application/pdf", &name, "file", bytes))
 }
 

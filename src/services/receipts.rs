@@ -130,18 +130,58 @@ pub async fn for_link(
     document(conn, registry, session.response_id(), lang).await
 }
 
-/// The receipt as PDF bytes, made on the blocking pool (shaping and font subsetting
-/// are CPU work).
-pub async fn pdf(font: Arc<FontSource>, doc: ReceiptDocument) -> Result<Vec<u8>, AppError> {
+/// Who waits for a receipt PDF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// A person downloading it: made on the blocking pool at normal priority.
+    Person,
+    /// The receipt email's job: made on a thread of its own at a lower CPU priority
+    /// (nice 10), so that under load the requests of people filling in the form go
+    /// first and the receipts follow when the cores are free (they are the same
+    /// outbox rows either way; only when they are made changes).
+    Email,
+}
+
+/// The receipt as PDF bytes (shaping and font subsetting are CPU work, kept off the
+/// async threads), at most one per core at once.
+pub async fn pdf(
+    font: Arc<FontSource>,
+    doc: ReceiptDocument,
+    waiting: Waiting,
+) -> Result<Vec<u8>, AppError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        AppError::Internal(anyhow::anyhow!("making the receipt PDF: {e}"))
+    };
     let source = font.clone();
     let _turn = source.turn().await;
-    tokio::task::spawn_blocking(move || {
-        let font = font.get()?;
-        receipt_pdf::render(&doc, &font)
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("making the receipt PDF: {e}")))?
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("making the receipt PDF: {e}")))
+    let make = move || font.get().and_then(|font| receipt_pdf::render(&doc, &font));
+    let made = match waiting {
+        Waiting::Person => tokio::task::spawn_blocking(make)
+            .await
+            .map_err(|e| failed(&e))?,
+        Waiting::Email => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            std::thread::Builder::new()
+                .name("receipt-pdf".into())
+                .spawn(move || {
+                    lower_this_threads_priority();
+                    let _ = tx.send(make());
+                })
+                .map_err(|e| failed(&e))?;
+            rx.await.map_err(|e| failed(&e))?
+        }
+    };
+    made.map_err(|e| failed(&e))
+}
+
+/// Nice 10 for the calling thread only (on Linux the nice value is a thread's). Best
+/// effort: where it cannot be lowered the PDF is made at normal priority.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: nice only changes the calling thread's scheduling weight.
+    unsafe {
+        libc::nice(10);
+    }
 }
 
 /// An evidence file (name, content type, bytes) of response `response_id`, for staff

@@ -9,7 +9,8 @@
 //! size, so that anything that grows with the table shows; every other invitation
 //! outside the flow has a draft of 30 answers already, as in a campaign under way, and
 //! the statistics are taken after, so that plans are made for tables of that size),
-//! BENCH_SECONDS (60) a hard bound on each load phase; BENCH_PG_OPTIONS more server
+//! BENCH_SECONDS (60) a hard bound on each load phase; BENCH_TOP_STATEMENTS (12) how many
+//! statements to list; BENCH_PG_OPTIONS more server
 //! options (for profiling).
 //!
 //! What runs: a private PostgreSQL cluster (the machine's binaries, fsync on, with
@@ -290,8 +291,8 @@ async fn bench() -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "  CPU seconds: load generator {:.2}, service {:.2}, PostgreSQL {:.2} (wall {:.1} s, 2 cores)",
-        cpu.load, cpu.service, cpu.postgres,
+        "  CPU seconds: load generator {:.2}, service {:.2} (of which its HTTP workers {:.2}), PostgreSQL {:.2} (wall {:.1} s, 2 cores)",
+        cpu.load, cpu.service, cpu.requests, cpu.postgres,
         flow.elapsed.as_secs_f64()
     )?;
     writeln!(
@@ -759,7 +760,8 @@ async fn database_counters(
     let top: Vec<Top> = diesel::sql_query(format!(
         "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query, calls::bigint AS calls, mean_exec_time AS mean, \
                 plans::bigint AS plans, mean_plan_time AS mean_plan
-         FROM pg_stat_statements WHERE {filter} ORDER BY total_exec_time + total_plan_time DESC LIMIT 12"
+         FROM pg_stat_statements WHERE {filter} ORDER BY total_exec_time + total_plan_time DESC LIMIT {}",
+        env_num("BENCH_TOP_STATEMENTS", 12)
     ))
     .load(conn)
     .await?;
@@ -840,6 +842,9 @@ async fn receipts_waiting(conn: &mut AsyncPgConnection) -> anyhow::Result<i64> {
 struct Cpu {
     load: f64,
     service: f64,
+    /// The service's HTTP worker threads alone (`actix-server worker …`): the requests,
+    /// without the job worker and the receipt PDFs.
+    requests: f64,
     postgres: f64,
 }
 
@@ -865,6 +870,7 @@ impl Cpu {
         Cpu {
             load: cpu_seconds(std::process::id()).unwrap_or(0.0),
             service: cpu_seconds(service).unwrap_or(0.0),
+            requests: http_worker_seconds(service),
             postgres,
         }
     }
@@ -873,6 +879,7 @@ impl Cpu {
         Cpu {
             load: self.load - before.load,
             service: self.service - before.service,
+            requests: self.requests - before.requests,
             postgres: self.postgres - before.postgres,
         }
     }
@@ -894,6 +901,26 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
     let f = stat_fields(pid)?;
     // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
     Some((f[11].parse::<f64>().ok()? + f[12].parse::<f64>().ok()?) / ticks())
+}
+
+/// CPU seconds of the process's threads named like actix-web's HTTP workers.
+fn http_worker_seconds(pid: u32) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0.0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| {
+            let dir = t.path();
+            let name = std::fs::read_to_string(dir.join("comm")).ok()?;
+            if !name.starts_with("actix-server w") {
+                return None;
+            }
+            let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+            let f: Vec<&str> = stat[stat.rfind(')')? + 2..].split_whitespace().collect();
+            Some((f[11].parse::<f64>().ok()? + f[12].parse::<f64>().ok()?) / ticks())
+        })
+        .sum()
 }
 
 fn children_cpu_seconds(pid: u32) -> Option<f64> {

@@ -193,3 +193,26 @@ pub async fn evidence_file(
 ) -> Result<Option<(String, String, Vec<u8>)>, AppError> {
     Ok(db::evidence::find_evidence_of(conn, file_id, response_id).await?)
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::lower_this_threads_priority;
+
+    fn nice_of_this_thread() -> i32 {
+        // SAFETY: getpriority only reads the calling thread's nice value.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
+    }
+
+    #[test]
+    fn an_email_receipts_thread_gives_way_and_no_other_thread_does() {
+        let before = nice_of_this_thread();
+        let lowered = std::thread::spawn(|| {
+            lower_this_threads_priority();
+            nice_of_this_thread()
+        })
+        .join()
+        .expect("the thread ran");
+        assert_eq!(lowered, (before + 10).min(19));
+        assert_eq!(nice_of_this_thread(), before, "the caller keeps its own");
+    }
+}

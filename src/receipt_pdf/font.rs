@@ -33,6 +33,9 @@ pub struct FontSource {
     /// each blocking thread that makes one keeps its own allocator arena (measured: the
     /// service's peak RSS under the flow benchmark).
     renders: tokio::sync::Semaphore,
+    /// The same for receipts made in the background (emails, at a lower CPU priority):
+    /// apart, so that a download never waits for a turn held by a slow background one.
+    background_renders: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for FontSource {
@@ -68,6 +71,7 @@ impl FontSource {
             path: path.to_path_buf(),
             loaded: OnceLock::new(),
             renders: tokio::sync::Semaphore::new(cores),
+            background_renders: tokio::sync::Semaphore::new(cores),
         })
     }
 
@@ -77,11 +81,21 @@ impl FontSource {
 
     /// A turn to make a receipt (at most one per core at once).
     pub async fn turn(&self) -> tokio::sync::SemaphorePermit<'_> {
-        // The semaphore is never closed.
-        self.renders
+        Self::acquire(&self.renders).await
+    }
+
+    /// A turn to make a receipt in the background (at most one per core at once, apart
+    /// from [`Self::turn`]'s).
+    pub async fn background_turn(&self) -> tokio::sync::SemaphorePermit<'_> {
+        Self::acquire(&self.background_renders).await
+    }
+
+    async fn acquire(renders: &tokio::sync::Semaphore) -> tokio::sync::SemaphorePermit<'_> {
+        // The semaphores are never closed.
+        renders
             .acquire()
             .await
-            .unwrap_or_else(|_| unreachable!("the receipt semaphore is never closed"))
+            .unwrap_or_else(|_| unreachable!("the receipt semaphores are never closed"))
     }
 
     /// The font, read and checked once.
@@ -309,5 +323,38 @@ impl Measure for Shaper<'_> {
         }
         let scale = size / self.face.units_per_em() as f32;
         units.into_iter().map(|u| u as f32 * scale).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FontSource;
+    use futures_util::FutureExt;
+
+    #[test]
+    fn a_download_gets_a_turn_while_background_receipts_hold_all_theirs() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("font.otf");
+        std::fs::write(&path, b"OTTO").expect("the font file");
+        let source = FontSource::check(&path).expect("a font by its magic");
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let held: Vec<_> = (0..cores)
+            .map(|_| {
+                source
+                    .background_turn()
+                    .now_or_never()
+                    .expect("a free turn")
+            })
+            .collect();
+        assert!(
+            source.background_turn().now_or_never().is_none(),
+            "background turns are one per core"
+        );
+        assert!(
+            source.turn().now_or_never().is_some(),
+            "a download does not wait behind the background"
+        );
+        drop(held);
+        assert!(source.background_turn().now_or_never().is_some());
     }
 }

@@ -143,7 +143,8 @@ pub enum Waiting {
 }
 
 /// The receipt as PDF bytes (shaping and font subsetting are CPU work, kept off the
-/// async threads), at most one per core at once.
+/// async threads), at most one per core at once for each kind of [`Waiting`]: a
+/// download does not wait behind emails' receipts made at the lower priority.
 pub async fn pdf(
     font: Arc<FontSource>,
     doc: ReceiptDocument,
@@ -153,13 +154,16 @@ pub async fn pdf(
         AppError::Internal(anyhow::anyhow!("making the receipt PDF: {e}"))
     };
     let source = font.clone();
-    let _turn = source.turn().await;
     let make = move || font.get().and_then(|font| receipt_pdf::render(&doc, &font));
     let made = match waiting {
-        Waiting::Person => tokio::task::spawn_blocking(make)
-            .await
-            .map_err(|e| failed(&e))?,
+        Waiting::Person => {
+            let _turn = source.turn().await;
+            tokio::task::spawn_blocking(make)
+                .await
+                .map_err(|e| failed(&e))?
+        }
         Waiting::Email => {
+            let _turn = source.background_turn().await;
             let (tx, rx) = tokio::sync::oneshot::channel();
             std::thread::Builder::new()
                 .name("receipt-pdf".into())

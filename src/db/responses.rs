@@ -144,48 +144,8 @@ pub struct AnswerMeta {
     pub updated_at: chrono::DateTime<Utc>,
 }
 
-/// An answer row from a left join on a response: (question, value, version, answered
-/// by, their name, changed at), all `None` for a response without answers.
-type AnswerRow = (
-    Option<String>,
-    Option<serde_json::Value>,
-    Option<i32>,
-    Option<ContactId>,
-    Option<String>,
-    Option<chrono::DateTime<Utc>>,
-);
-
 /// Per question, its version and who changed it last.
 pub type AnswerMetas = std::collections::HashMap<String, AnswerMeta>;
-
-fn answers_with_meta(rows: impl IntoIterator<Item = AnswerRow>) -> (Answers, AnswerMetas) {
-    let mut values = Answers::new();
-    let mut meta = std::collections::HashMap::new();
-    for row in rows {
-        let (
-            Some(question),
-            Some(value),
-            Some(version),
-            contact_id,
-            contact_name,
-            Some(updated_at),
-        ) = row
-        else {
-            continue;
-        };
-        meta.insert(
-            question.clone(),
-            AnswerMeta {
-                version,
-                contact_id,
-                contact_name,
-                updated_at,
-            },
-        );
-        values.insert(question, value);
-    }
-    (values, meta)
-}
 
 /// A response's answers with their meta, as read by one statement, and the response's
 /// revision then (the one a conditional save must still find, [`replace_answers`]).
@@ -198,7 +158,8 @@ pub struct StoredAnswers {
 
 /// The answers of the enclosing query's `responses` row as one JSON array of
 /// `[question, value, version, answered by, their name, changed at]` (empty when there
-/// are none): a select expression of [`super::invitations::find_link_page`]. A type of
+/// are none): a select expression of [`super::invitations::find_link_page`] and of
+/// [`lock_with_answers`], the one way stored answers are read with their meta. A type of
 /// its own rather than `dsl::sql`, which diesel never keeps prepared.
 #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
 pub struct AnswersJson;
@@ -242,80 +203,45 @@ impl StoredAnswers {
         );
         let rows: Vec<JsonRow> = serde_json::from_value(json)
             .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-        let (answers, meta) = answers_with_meta(
-            rows.into_iter()
-                .map(|(q, v, n, by, name, at)| (Some(q), Some(v), Some(n), by, name, Some(at))),
-        );
-        Ok(Self {
+        let mut stored = Self {
             revision,
-            answers,
-            meta,
-        })
+            ..Self::default()
+        };
+        for (question, value, version, contact_id, contact_name, updated_at) in rows {
+            stored.meta.insert(
+                question.clone(),
+                AnswerMeta {
+                    version,
+                    contact_id,
+                    contact_name,
+                    updated_at,
+                },
+            );
+            stored.answers.insert(question, value);
+        }
+        Ok(stored)
     }
 }
 
 /// The response's row locked for the rest of the transaction (a response's saves and
 /// submits go one at a time) with its status and its stored answers with their meta,
-/// in one statement; `None` when there is no such response.
+/// in one statement (the answers as [`AnswersJson`] gives them to a page; only the
+/// response's row is locked); `None` when there is no such response.
 pub async fn lock_with_answers(
     conn: &mut Conn,
     response_id: ResponseId,
 ) -> QueryResult<Option<(ResponseStatus, StoredAnswers)>> {
-    use diesel::sql_types::{Int4, Jsonb, Nullable, Text, Timestamptz};
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        status: ResponseStatus,
-        #[diesel(sql_type = diesel::sql_types::Int8)]
-        revision: i64,
-        #[diesel(sql_type = Nullable<Text>)]
-        question_id: Option<String>,
-        #[diesel(sql_type = Nullable<Jsonb>)]
-        value: Option<serde_json::Value>,
-        #[diesel(sql_type = Nullable<Int4>)]
-        version: Option<i32>,
-        #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
-        answered_by_contact_id: Option<ContactId>,
-        #[diesel(sql_type = Nullable<Text>)]
-        contact_name: Option<String>,
-        #[diesel(sql_type = Nullable<Timestamptz>)]
-        updated_at: Option<chrono::DateTime<Utc>>,
-    }
-    // One row per answer (one with no answer when there is none), each with the status.
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT r.status, r.revision, a.question_id, a.value, a.version, a.answered_by_contact_id, \
-                c.name AS contact_name, a.updated_at \
-           FROM responses r \
-           LEFT JOIN answers a ON a.response_id = r.id \
-           LEFT JOIN contacts c ON c.id = a.answered_by_contact_id \
-          WHERE r.id = $1 \
-            FOR UPDATE OF r",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(response_id)
-    .prepared()
-    .load(conn)
-    .await?;
-    let Some((status, revision)) = <[Row]>::first(&rows).map(|r| (r.status, r.revision)) else {
-        return Ok(None);
-    };
-    let (answers, meta) = answers_with_meta(rows.into_iter().map(|r| {
-        (
-            r.question_id,
-            r.value,
-            r.version,
-            r.answered_by_contact_id,
-            r.contact_name,
-            r.updated_at,
-        )
-    }));
-    Ok(Some((
-        status,
-        StoredAnswers {
-            revision,
-            answers,
-            meta,
-        },
-    )))
+    let row: Option<(ResponseStatus, i64, serde_json::Value)> = responses::table
+        .find(response_id)
+        .select((responses::status, responses::revision, AnswersJson))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(|(status, revision, answers)| {
+        Ok((status, StoredAnswers::from_json(revision, answers)?))
+    })
+    .transpose()
 }
 
 /// An answer a save wrote (new or with a new value): its version and time after it.

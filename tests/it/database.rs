@@ -299,3 +299,148 @@ async fn a_changed_questionnaire_file_with_the_same_version_stops_start_up() {
         .unwrap();
     assert_eq!(stored.len(), 2);
 }
+
+/// The pattern checks refuse what they always refused, without a long bounded repetition
+/// (`{64}`, `{0,63}`): PostgreSQL builds a regular expression's automaton at every
+/// evaluation, and a bound of n makes it n copies of the pattern (about 11 µs a row
+/// instead of 2; migration `…000180`).
+#[tokio::test]
+async fn pattern_checks_hold_without_long_bounded_repetitions() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        definition: String,
+    }
+    let long_bounds: Vec<Check> = diesel::sql_query(
+        "SELECT conname::text AS name, pg_get_constraintdef(oid) AS definition \
+           FROM pg_constraint \
+          WHERE contype = 'c' AND pg_get_constraintdef(oid) ~ '\\{[0-9]*,?[0-9]{2,}\\}'",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let listed: Vec<String> = long_bounds
+        .iter()
+        .map(|c| format!("{}: {}", c.name, c.definition))
+        .collect();
+    assert!(listed.is_empty(), "{listed:#?}");
+
+    // The same values are refused as before and the same accepted: each check's own
+    // expression is evaluated with its column replaced by the value.
+    let cases = [
+        (
+            "responses_answers_sha256_check",
+            "answers_sha256",
+            "a".repeat(63),
+            false,
+        ),
+        (
+            "responses_answers_sha256_check",
+            "answers_sha256",
+            "a".repeat(65),
+            false,
+        ),
+        (
+            "responses_answers_sha256_check",
+            "answers_sha256",
+            format!("A{}", "a".repeat(63)),
+            false,
+        ),
+        (
+            "responses_answers_sha256_check",
+            "answers_sha256",
+            format!("g{}", "a".repeat(63)),
+            false,
+        ),
+        (
+            "responses_answers_sha256_check",
+            "answers_sha256",
+            "0123456789abcdef".repeat(4),
+            true,
+        ),
+        (
+            "invitations_token_sha256_check",
+            "token_sha256",
+            "f".repeat(64),
+            true,
+        ),
+        (
+            "invitations_token_sha256_check",
+            "token_sha256",
+            String::new(),
+            false,
+        ),
+        (
+            "answers_question_id_check",
+            "question_id",
+            format!("q{}", "a".repeat(64)),
+            false,
+        ),
+        (
+            "answers_question_id_check",
+            "question_id",
+            format!("q{}", "a_9".repeat(21)),
+            true,
+        ),
+        (
+            "answers_question_id_check",
+            "question_id",
+            "1abc".into(),
+            false,
+        ),
+        (
+            "answers_question_id_check",
+            "question_id",
+            "Abc".into(),
+            false,
+        ),
+        (
+            "answers_question_id_check",
+            "question_id",
+            String::new(),
+            false,
+        ),
+        ("answers_question_id_check", "question_id", "q".into(), true),
+        ("audit_log_action_check", "action", "a".repeat(65), false),
+        (
+            "audit_log_action_check",
+            "action",
+            "link.opened".into(),
+            true,
+        ),
+        ("audit_log_action_check", "action", String::new(), false),
+    ];
+    for (check, column, value, accepted) in cases {
+        #[derive(QueryableByName)]
+        struct Definition {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            definition: String,
+        }
+        let definition = diesel::sql_query(format!(
+            "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = '{check}'"
+        ))
+        .get_result::<Definition>(&mut conn)
+        .await
+        .unwrap()
+        .definition;
+        let expression = definition
+            .strip_prefix("CHECK ")
+            .unwrap()
+            .replace(column, &format!("'{value}'::text"));
+        #[derive(QueryableByName)]
+        struct Passes {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            ok: bool,
+        }
+        let passes = diesel::sql_query(format!("SELECT coalesce({expression}, true) AS ok"))
+            .get_result::<Passes>(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{expression}: {e}"))
+            .ok;
+        assert_eq!(passes, accepted, "{check} on {value:?}: {expression}");
+    }
+}

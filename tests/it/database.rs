@@ -331,80 +331,45 @@ async fn pattern_checks_hold_without_long_bounded_repetitions() {
 
     // The same values are refused as before and the same accepted: each check's own
     // expression is evaluated with its column replaced by the value.
+    // A domain's check names its value `VALUE` (migration `…000185`).
     let cases = [
+        ("sha256_hex_check", "VALUE", "a".repeat(63), false),
+        ("sha256_hex_check", "VALUE", "a".repeat(65), false),
         (
-            "responses_answers_sha256_check",
-            "answers_sha256",
-            "a".repeat(63),
-            false,
-        ),
-        (
-            "responses_answers_sha256_check",
-            "answers_sha256",
-            "a".repeat(65),
-            false,
-        ),
-        (
-            "responses_answers_sha256_check",
-            "answers_sha256",
+            "sha256_hex_check",
+            "VALUE",
             format!("A{}", "a".repeat(63)),
             false,
         ),
         (
-            "responses_answers_sha256_check",
-            "answers_sha256",
+            "sha256_hex_check",
+            "VALUE",
             format!("g{}", "a".repeat(63)),
             false,
         ),
+        ("sha256_hex_check", "VALUE", String::new(), false),
         (
-            "responses_answers_sha256_check",
-            "answers_sha256",
+            "sha256_hex_check",
+            "VALUE",
             "0123456789abcdef".repeat(4),
             true,
         ),
         (
-            "invitations_token_sha256_check",
-            "token_sha256",
-            "f".repeat(64),
-            true,
-        ),
-        (
-            "invitations_token_sha256_check",
-            "token_sha256",
-            String::new(),
-            false,
-        ),
-        (
-            "answers_question_id_check",
-            "question_id",
+            "question_key_check",
+            "VALUE",
             format!("q{}", "a".repeat(64)),
             false,
         ),
         (
-            "answers_question_id_check",
-            "question_id",
+            "question_key_check",
+            "VALUE",
             format!("q{}", "a_9".repeat(21)),
             true,
         ),
-        (
-            "answers_question_id_check",
-            "question_id",
-            "1abc".into(),
-            false,
-        ),
-        (
-            "answers_question_id_check",
-            "question_id",
-            "Abc".into(),
-            false,
-        ),
-        (
-            "answers_question_id_check",
-            "question_id",
-            String::new(),
-            false,
-        ),
-        ("answers_question_id_check", "question_id", "q".into(), true),
+        ("question_key_check", "VALUE", "1abc".into(), false),
+        ("question_key_check", "VALUE", "Abc".into(), false),
+        ("question_key_check", "VALUE", String::new(), false),
+        ("question_key_check", "VALUE", "q".into(), true),
         ("audit_log_action_check", "action", "a".repeat(65), false),
         (
             "audit_log_action_check",
@@ -414,6 +379,53 @@ async fn pattern_checks_hold_without_long_bounded_repetitions() {
         ),
         ("audit_log_action_check", "action", String::new(), false),
     ];
+    // Each column of those shapes has its domain (a column left as plain text would
+    // accept anything).
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Column {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        column: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        domain: String,
+    }
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT table_name || '.' || column_name AS column, coalesce(domain_name, data_type) AS domain \
+           FROM information_schema.columns \
+          WHERE table_schema = 'public' \
+            AND (column_name IN ('language', 'chosen_language', 'question_id', 'signatory_name', \
+                                 'signatory_title') \
+                 OR column_name LIKE '%sha256' OR column_name IN ('hash', 'prev_hash') \
+                 OR (table_name = 'responses' AND column_name = 'status')) \
+          ORDER BY 1",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let expected = |column: &str| match column.split_once('.').unwrap().1 {
+        "language" | "chosen_language" => "language_code",
+        "question_id" => "question_key",
+        "signatory_name" | "signatory_title" => "signatory_text",
+        "status" => "response_status",
+        _ => "sha256_hex",
+    };
+    let wrong: Vec<&Column> = columns
+        .iter()
+        // Copies of values checked where they were first written: a flag's, an
+        // evidence file's and a re-assessment's question id, the chain head's hash.
+        .filter(|c| {
+            ![
+                "flags.question_id",
+                "evidence_files.question_id",
+                "reassessment_flags.question_id",
+                "audit_head.hash",
+            ]
+            .contains(&c.column.as_str())
+        })
+        .filter(|c| c.domain != expected(&c.column))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(columns.len() >= 18, "{columns:#?}");
+
     for (check, column, value, accepted) in cases {
         #[derive(QueryableByName)]
         struct Definition {

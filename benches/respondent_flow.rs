@@ -887,7 +887,12 @@ impl Cpu {
 
 /// Fields after the command name in `/proc/<pid>/stat` (the name may contain spaces).
 fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_fields_at(format!("/proc/{pid}/stat"))
+}
+
+/// Fields after the command name in a `stat` file of `/proc` (a process's or a thread's).
+fn stat_fields_at(path: impl AsRef<std::path::Path>) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(path).ok()?;
     let rest = &stat[stat.rfind(')')? + 2..];
     Some(rest.split_whitespace().map(String::from).collect())
 }
@@ -898,9 +903,13 @@ fn ticks() -> f64 {
 }
 
 fn cpu_seconds(pid: u32) -> Option<f64> {
-    let f = stat_fields(pid)?;
-    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
-    Some((f[11].parse::<f64>().ok()? + f[12].parse::<f64>().ok()?) / ticks())
+    own_cpu_seconds(&stat_fields(pid)?)
+}
+
+/// User and system CPU seconds from a `stat` file's fields: utime and stime are fields
+/// 14 and 15 of the whole line, 11 and 12 after the name.
+fn own_cpu_seconds(f: &[String]) -> Option<f64> {
+    Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / ticks())
 }
 
 /// CPU seconds of the process's threads named like actix-web's HTTP workers.
@@ -916,9 +925,7 @@ fn http_worker_seconds(pid: u32) -> f64 {
             if !name.starts_with("actix-server w") {
                 return None;
             }
-            let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
-            let f: Vec<&str> = stat[stat.rfind(')')? + 2..].split_whitespace().collect();
-            Some((f[11].parse::<f64>().ok()? + f[12].parse::<f64>().ok()?) / ticks())
+            own_cpu_seconds(&stat_fields_at(dir.join("stat"))?)
         })
         .sum()
 }

@@ -27,6 +27,12 @@ pub struct DbServer {
 
 static SERVER: OnceCell<DbServer> = OnceCell::const_new();
 
+/// How long a test waits for an email or a job that may sit behind a receipt before it
+/// fails. Only a guard against a hang, not a timing: a receipt's PDF for email is made
+/// at nice 10 (`services::receipts::Waiting::Email`), and on a 2-core machine saturated
+/// by the rest of the suite it can wait well over 15 s for a core.
+pub const MAIL_WAIT: Duration = Duration::from_secs(60);
+
 async fn reachable(url: &str) -> bool {
     matches!(
         tokio::time::timeout(

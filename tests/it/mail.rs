@@ -2,7 +2,7 @@
 //! and the outbox surviving an SMTP outage.
 
 use crate::auth::{create_user, location, login, sign_in, PASSWORD};
-use crate::helpers::{hidden_csrf, templates_dir, web_client, TestApp};
+use crate::helpers::{hidden_csrf, templates_dir, web_client, TestApp, MAIL_WAIT};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -184,11 +184,7 @@ impl SmtpServer {
             .collect()
     }
 
-    /// Waits (up to 60 s) until `n` messages have arrived; returns them.
-    ///
-    /// The bound only stops a test that would otherwise hang: a receipt's PDF for email
-    /// is made at nice 10 (`services::receipts::Waiting::Email`), and on a 2-core
-    /// machine saturated by the rest of the suite it can wait well over 15 s for a core.
+    /// Waits (up to [`MAIL_WAIT`]) until `n` messages have arrived; returns them.
     pub(crate) async fn wait_for(&self, n: usize) -> Vec<String> {
         let started = Instant::now();
         loop {
@@ -197,7 +193,7 @@ impl SmtpServer {
                 return messages;
             }
             assert!(
-                started.elapsed() < std::time::Duration::from_secs(60),
+                started.elapsed() < MAIL_WAIT,
                 "{n} message(s) expected, {} arrived",
                 messages.len()
             );

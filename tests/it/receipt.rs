@@ -514,9 +514,7 @@ async fn a_batch_of_receipt_emails_each_carries_its_own_receipt() {
         if tried == 3 {
             break;
         }
-        // A hang guard, not a timing: the PDFs are made at nice 10 (see
-        // `SmtpServer::wait_for`).
-        assert!(waiting.elapsed() < std::time::Duration::from_secs(60));
+        assert!(waiting.elapsed() < crate::helpers::MAIL_WAIT);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 

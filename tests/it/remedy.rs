@@ -188,10 +188,9 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
         if let Some(t) = found {
             break t;
         }
-        // A hang guard (see `SmtpServer::wait_for`): the receipt's PDF, made at nice 10,
-        // may be in the same batch.
+        // The receipt's PDF may be in the same batch.
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
+            started.elapsed() < crate::helpers::MAIL_WAIT,
             "no clarification email"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

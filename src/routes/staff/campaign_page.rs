@@ -76,7 +76,11 @@ async fn campaign_page(
         .and_then(|a| serde_json::from_value::<Audience>(a).ok())
     {
         None => "organisations invited one by one".to_string(),
-        Some(Audience::Organisations(ids)) => format!("{} organisations picked", ids.len()),
+        Some(Audience::Organisations(ids)) => format!(
+            "{} organisation{} picked",
+            ids.len(),
+            if ids.len() == 1 { "" } else { "s" }
+        ),
         Some(Audience::Filter(f)) => {
             let owner = match f.owner_user_id {
                 None => None,

@@ -154,6 +154,8 @@ async fn bench() -> anyhow::Result<()> {
     reset_counters(&mut conn).await?;
     let xid_before = next_xid(&mut conn).await?;
     let cpu_before = Cpu::read(service_pid, pg.postmaster_pid());
+    // For `scripts/profile-flow`, which starts its profiler at this line.
+    eprintln!("respondent_flow: flow started, service pid {service_pid}");
     let flow = run_flow(&http, &base, &tokens[..s.respondents], &s).await?;
     let cpu = Cpu::read(service_pid, pg.postmaster_pid()).since(&cpu_before);
     let (xacts, statements, top) = database_counters(&mut conn).await?;

@@ -281,6 +281,12 @@ impl TablePage {
     }
 }
 
+/// `n` and an English noun that takes an "s" in the plural: "1 flag", "3 flags" (the
+/// staff pages are in English).
+pub fn count_of(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// The roles as options of a select field.
 pub fn role_options() -> Vec<(String, String)> {
     Role::ALL
@@ -318,5 +324,15 @@ impl FormField {
             options,
             value: String::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn count_of_says_one_or_many() {
+        assert_eq!(super::count_of(0, "flag"), "0 flags");
+        assert_eq!(super::count_of(1, "organisation"), "1 organisation");
+        assert_eq!(super::count_of(2, "flag"), "2 flags");
     }
 }

@@ -77,9 +77,8 @@ async fn campaign_page(
     {
         None => "organisations invited one by one".to_string(),
         Some(Audience::Organisations(ids)) => format!(
-            "{} organisation{} picked",
-            ids.len(),
-            if ids.len() == 1 { "" } else { "s" }
+            "{} picked",
+            crate::views::staff::count_of(ids.len(), "organisation")
         ),
         Some(Audience::Filter(f)) => {
             let owner = match f.owner_user_id {

@@ -28,7 +28,7 @@ async fn queue_view(
     done: web::Query<Assigned>,
 ) -> Result<HttpResponse, PageError> {
     let notice = match done.assigned {
-        Some(n) => format!("Assigned {n} flag{}.", if n == 1 { "" } else { "s" }),
+        Some(n) => format!("Assigned {}.", crate::views::staff::count_of(n, "flag")),
         None => String::new(),
     };
     show(&state, &user, &params, notice, Vec::new()).await

@@ -11,7 +11,8 @@
 //! the statistics are taken after, so that plans are made for tables of that size),
 //! BENCH_SECONDS (60) a hard bound on each load phase; BENCH_TOP_STATEMENTS (12) how many
 //! statements to list; BENCH_PG_OPTIONS more server
-//! options (for profiling).
+//! options (for profiling); BENCH_PG_TCP=1 connects the service and pgbench to
+//! PostgreSQL through loopback TCP instead of the cluster's Unix socket.
 //!
 //! What runs: a private PostgreSQL cluster (the machine's binaries, fsync on, with
 //! `pg_stat_statements` preloaded so statements per respondent can be counted), the
@@ -110,7 +111,19 @@ async fn bench() -> anyhow::Result<()> {
         EmbeddedPostgres::start_ephemeral_with(&pg_dir, &options)
     })
     .await??;
-    let url = pg.url("hrdd_flow");
+    // The service reaches the cluster as `serve` reaches its embedded one: through the
+    // Unix socket. BENCH_PG_TCP=1: through loopback TCP instead (a server elsewhere).
+    let pg_tcp = std::env::var("BENCH_PG_TCP").is_ok_and(|v| v == "1");
+    let url = if pg_tcp {
+        pg.tcp_url("hrdd_flow")
+    } else {
+        pg.url("hrdd_flow")
+    };
+    let transport = if url.contains("@127.0.0.1:") {
+        "loopback TCP"
+    } else {
+        "Unix socket"
+    };
     admin::create_database(&pg.url("postgres"), "hrdd_flow", None).await?;
     hrdd_survey::db::run_migrations(&url).await?;
     let mut conn = AsyncPgConnection::establish(&url).await?;
@@ -204,7 +217,7 @@ async fn bench() -> anyhow::Result<()> {
     let per = |n: i64| n as f64 / flow.respondents as f64;
     writeln!(
         out,
-        "respondent flow: {} respondents ({} at a time, {} invitations in the database, seeded in {:.1} s)",
+        "respondent flow: {} respondents ({} at a time, {} invitations in the database, seeded in {:.1} s; PostgreSQL through {transport})",
         flow.respondents,
         s.concurrency,
         s.invitations,

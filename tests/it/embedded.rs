@@ -45,12 +45,20 @@ async fn an_ephemeral_cluster_starts_answers_and_stops() {
         .await
         .expect("the embedded cluster starts");
     assert_ne!(pg.port(), 0);
+    // The service's way in is the cluster's Unix socket (its folder, percent-encoded
+    // as the URL's host); loopback TCP on the same port works too.
     let url = pg.url("postgres");
     assert!(
-        url.contains(&format!("127.0.0.1:{}", pg.port())),
-        "the URL names the cluster's port: {url}"
+        url.contains(&format!("%2Fpostgres%2Frun:{}/", pg.port())),
+        "the URL names the cluster's socket folder and port: {url}"
+    );
+    let tcp = pg.tcp_url("postgres");
+    assert!(
+        tcp.contains(&format!("@127.0.0.1:{}/", pg.port())),
+        "the TCP URL names the cluster's port: {tcp}"
     );
     assert!(answers(&url).await, "a connection to {url} works");
+    assert!(answers(&tcp).await, "a connection to {tcp} works");
 
     let pg = blocking(move || {
         pg.stop();
@@ -58,7 +66,7 @@ async fn an_ephemeral_cluster_starts_answers_and_stops() {
     })
     .await;
     assert!(
-        !answers(&url).await,
+        !answers(&url).await && !answers(&tcp).await,
         "the cluster no longer answers after stop"
     );
     drop(pg);

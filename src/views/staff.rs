@@ -287,6 +287,23 @@ pub fn count_of(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// A service's outcome message ("launched to 1 organisation: …", written to be read in
+/// an API answer too) as a sentence of a staff page's notice: a capital first letter and
+/// a full stop.
+pub fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let mut chars = message.chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let end = if message.ends_with(['.', '!', '?']) {
+        ""
+    } else {
+        "."
+    };
+    format!("{}{}{end}", first.to_uppercase(), chars.as_str())
+}
+
 /// The roles as options of a select field.
 pub fn role_options() -> Vec<(String, String)> {
     Role::ALL
@@ -334,5 +351,19 @@ mod tests {
         assert_eq!(super::count_of(0, "flag"), "0 flags");
         assert_eq!(super::count_of(1, "organisation"), "1 organisation");
         assert_eq!(super::count_of(2, "flag"), "2 flags");
+    }
+
+    #[test]
+    fn sentence_capitalises_and_ends_with_a_full_stop() {
+        assert_eq!(
+            super::sentence("launched to 1 organisation: 1 invitation email queued"),
+            "Launched to 1 organisation: 1 invitation email queued."
+        );
+        assert_eq!(
+            super::sentence("The deadline is now 2026-12-25."),
+            "The deadline is now 2026-12-25."
+        );
+        assert_eq!(super::sentence("élan"), "Élan.");
+        assert_eq!(super::sentence("  "), "");
     }
 }

@@ -132,7 +132,7 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
     assert!(
-        page.contains("launched to 2 organisations: 2 invitation emails queued"),
+        page.contains("Launched to 2 organisations: 2 invitation emails queued."),
         "{page}"
     );
     // Twice: nothing changes, and the page says so.
@@ -324,7 +324,7 @@ async fn a_draft_by_filter_on_the_internal_owner_invites_only_that_owners_organi
         .text()
         .await
         .unwrap();
-    assert!(page.contains("launched to 1 organisation"), "{page}");
+    assert!(page.contains("Launched to 1 organisation"), "{page}");
     assert!(page.contains("Nagoya Bolts"), "{page}");
     assert_eq!(
         page.matches("Kobe Rivets").count(),

@@ -179,7 +179,15 @@ async fn after(
 ) -> Result<HttpResponse, PageError> {
     match outcome {
         Ok(notice) => Ok(render(
-            &campaign_page(state, user, id, PageQuery::default(), notice, Vec::new()).await?,
+            &campaign_page(
+                state,
+                user,
+                id,
+                PageQuery::default(),
+                crate::views::staff::sentence(&notice),
+                Vec::new(),
+            )
+            .await?,
         )?),
         Err(e) => {
             let errors = errors_of(e)?;

@@ -281,10 +281,11 @@ impl EmbeddedPostgres {
 
     /// The socket folder, percent-encoded as a URL's host (a host that starts with `/`
     /// is a socket folder to libpq and tokio-postgres alike), when the socket exists and
-    /// its path fits a socket address (108 bytes with the final NUL).
+    /// its path fits a socket address (104 bytes with the final NUL on macOS, 108 on
+    /// Linux: the smaller).
     fn socket_host(&self) -> Option<String> {
         let socket = self.socket_dir.join(format!(".s.PGSQL.{}", self.port));
-        if socket.as_os_str().len() >= 108 || !socket.exists() {
+        if socket.as_os_str().len() >= 104 || !socket.exists() {
             return None;
         }
         let dir = self.socket_dir.to_str()?;

@@ -310,6 +310,20 @@ async fn bench() -> anyhow::Result<()> {
         cpu.load, cpu.service, cpu.requests, cpu.postgres,
         flow.elapsed.as_secs_f64()
     )?;
+    // The budget: what a respondent costs the machine, and the rate that cost allows.
+    let ms = |seconds: f64| seconds * 1000.0 / flow.respondents as f64;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as f64;
+    let total = ms(cpu.load + cpu.service + cpu.postgres);
+    writeln!(
+        out,
+        "  CPU per respondent: PostgreSQL {:.2} ms, service {:.2} ms (its HTTP workers {:.2}), load generator {:.2} ms; {total:.2} ms in all, so {cores} cores allow at most {:.0} respondents/s at this cost (500/s needs {:.1} ms)",
+        ms(cpu.postgres),
+        ms(cpu.service),
+        ms(cpu.requests),
+        ms(cpu.load),
+        cores * 1000.0 / total,
+        cores * 1000.0 / 500.0
+    )?;
     writeln!(
         out,
         "  receipts (PDF by email, made by the service's job worker): {queued_at_end} still queued when the last request ended; {} {:.1} s later",

@@ -369,7 +369,8 @@ pub struct DashboardPage {
     pub open_total: i64,
     pub open_critical: i64,
     pub overdue_plans: i64,
-    pub tables: Vec<(&'static str, Vec<CountLine>)>,
+    /// Each table's caption, the heading of its first column, and its lines.
+    pub tables: Vec<(&'static str, &'static str, Vec<CountLine>)>,
     pub trend: Vec<TrendLine>,
     pub trend_height: usize,
 }
@@ -444,16 +445,22 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
         open_critical: d.open.of("band", Some(Band::Critical.as_str())),
         overdue_plans: d.overdue_plans,
         tables: vec![
-            ("Open flags by band", bands),
+            ("Open flags by band", "Band", bands),
             (
                 "Open flags by indicator",
+                "Indicator",
                 table("indicator", &indicator_name),
             ),
             (
                 "Open flags by country",
+                "Country",
                 table("country", &|c| c.to_string()),
             ),
-            ("Open flags by organisation kind", table("kind", &kind_name)),
+            (
+                "Open flags by organisation kind",
+                "Kind",
+                table("kind", &kind_name),
+            ),
         ],
         trend_height: 8 + trend.len() * 28,
         trend,

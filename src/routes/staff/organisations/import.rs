@@ -10,6 +10,7 @@ use crate::routes::pages::{render, render_status};
 use crate::services::organisations::import::{self, ConfirmError, PreviewResult};
 use crate::state::AppState;
 use crate::views::organisations::{plan_lines, ImportPage};
+use crate::views::staff::count_of;
 use crate::views::staff::StaffNav;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -181,8 +182,12 @@ async fn import_confirm_handler(
     match import::confirm(&mut conn, key, &actor, user.id, upload, &form.digest).await {
         Ok(done) => {
             page.notice = format!(
-                "Imported: {} organisation(s) created, {} updated, {} unchanged; {} contact(s) added, {} updated.",
-                done.created, done.updated, done.unchanged, done.contacts_added, done.contacts_updated
+                "Imported: {} created, {} updated, {} unchanged; {} added, {} updated.",
+                count_of(done.created, "organisation"),
+                done.updated,
+                done.unchanged,
+                count_of(done.contacts_added, "contact"),
+                done.contacts_updated
             );
             Ok(render(&page)?)
         }

@@ -267,6 +267,22 @@ pub fn format_amount(hundredths: i64) -> String {
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
+/// An amount for people to read: [`format_amount`] with its whole part in groups of
+/// three digits ("1,250,000.00"); forms and exports keep the plain form.
+pub fn display_amount(hundredths: i64) -> String {
+    let plain = format_amount(hundredths);
+    let (whole, cents) = plain.split_once('.').unwrap_or((&plain, "00"));
+    let digits = whole.len();
+    let mut grouped = String::with_capacity(digits + digits / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (digits - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{grouped}.{cents}")
+}
+
 /// Reads the remedy fields.
 pub fn parse_remedy(form: &RemedyForm, errors: &mut Vec<FieldError>) -> RemedyFacts {
     let mut facts = RemedyFacts {
@@ -495,6 +511,10 @@ mod tests {
         assert_eq!(p.remedy.fees_repaid_hundredths, Some(125_000_000));
         assert_eq!(p.remedy.fees_currency.as_deref(), Some("JPY"));
         assert_eq!(format_amount(125_000_000), "1250000.00");
+        assert_eq!(display_amount(125_000_000), "1,250,000.00");
+        assert_eq!(display_amount(99_999), "999.99");
+        assert_eq!(display_amount(100_000), "1,000.00");
+        assert_eq!(display_amount(5), "0.05");
         f.remedy.workers_repaid = "43".into();
         let e = parse_plan(&f, d("2027-01-10"), true).unwrap_err();
         assert_eq!(e[0].field, "workers_repaid");

@@ -7,7 +7,7 @@ use super::staff::StaffNav;
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
 use crate::domain::questionnaire::Questionnaire;
-use crate::domain::remedy::{format_amount, PlanStatus};
+use crate::domain::remedy::{display_amount, format_amount, PlanStatus};
 use crate::services::action_plans::{ActionPlan, ActionPlanRemedy, FlagContext, PlanContext};
 use crate::services::clarifications::{ClarificationItem, ResponseClarifications};
 use askama::Template;
@@ -203,7 +203,7 @@ pub fn remedy_lines(r: &ActionPlanRemedy) -> Vec<(String, String)> {
         r.fees_repaid_hundredths.map(|a| {
             format!(
                 "{} {}",
-                format_amount(a),
+                display_amount(a),
                 r.fees_currency.as_deref().unwrap_or_default()
             )
         }),

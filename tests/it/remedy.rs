@@ -388,7 +388,7 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
     );
     assert_eq!(flag_status(&app, flag).await, "corrective_action_required");
     let html = a.get(&app, &plan_path).await.text().await.unwrap();
-    for fact in ["1250000.00 JPY", ">42<", ">40<", "2026-11-20"] {
+    for fact in ["1,250,000.00 JPY", ">42<", ">40<", "2026-11-20"] {
         assert!(html.contains(fact), "{fact} in {html}");
     }
 
@@ -636,6 +636,6 @@ async fn the_clarification_and_plan_pages_in_chromium() {
         .unwrap();
     c.goto(&app.url(&plan_path)).await.unwrap();
     let html = c.source().await.unwrap();
-    assert!(html.contains("1250000.00 JPY"), "{html}");
+    assert!(html.contains("1,250,000.00 JPY"), "{html}");
     screenshot(c, "action-plan.png").await;
 }

@@ -401,6 +401,16 @@ async fn the_campaign_pages_in_chromium() {
         .await
         .unwrap();
     c.wait().for_element(Locator::Id("launch")).await.unwrap();
+    // A draft has no progress yet: the page says what will show there, not an empty chart.
+    let pending = c
+        .find(Locator::Id("progress-pending"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(pending.starts_with("Not launched yet."), "{pending}");
+    assert!(c.find(Locator::Id("totals")).await.is_err());
     screenshot(c, "campaign-draft.png").await;
     c.find(Locator::Id("launch"))
         .await

@@ -65,7 +65,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("need_declare", ["Tick the box to make the declaration.", "宣誓するにはチェックを入れてください。", "Hãy đánh dấu ô để cam kết.", "请勾选以作出声明。"]),
     ("need_text", ["Enter this (1 to 200 characters, one line).", "入力してください(1〜200文字、1行)。", "Hãy nhập (1 đến 200 ký tự, một dòng).", "请填写(1至200个字符,单行)。"]),
     ("cannot_submit", ["Some answers are missing or need correcting: see the list.", "未回答または修正が必要な回答があります(一覧を参照)。", "Còn câu chưa trả lời hoặc cần sửa: xem danh sách.", "有答案缺失或需要修改:请查看列表。"]),
-    ("thanks", ["Thank you: your answers have been submitted.", "ありがとうございました。回答を提出しました。", "Cảm ơn: câu trả lời của bạn đã được gửi.", "谢谢,您的答案已提交。"]),
+    ("thanks", ["Keep the PDF below as your record; we also email it to you. This link keeps showing what was submitted.", "下のPDFを控えとして保存してください。同じ控えをメールでもお送りします。このリンクからいつでも提出内容を確認できます。", "Hãy lưu tệp PDF bên dưới làm bản lưu; chúng tôi cũng gửi tệp này qua email cho bạn. Liên kết này sẽ tiếp tục hiển thị nội dung đã gửi.", "请保存下方的PDF作为记录;我们也会通过电子邮件发送给您。此链接会一直显示已提交的内容。"]),
     ("signed_by", ["Signed by", "署名者", "Người ký", "签署人"]),
     ("handover", ["Hand over to a colleague", "同僚に引き継ぐ", "Chuyển cho đồng nghiệp", "转交给同事"]),
     ("handover_help", [

@@ -342,7 +342,8 @@ async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
     assert_eq!(res.status(), 303);
 
     let receipt = app.get(&link).await.text().await.unwrap();
-    assert!(receipt.contains("Thank you: your answers have been submitted."));
+    assert!(receipt.contains("Thank you: your answers have been submitted"));
+    assert!(receipt.contains("Keep the PDF below as your record; we also email it to you."));
     assert!(receipt.contains("<dt>Signed by</dt><dd>Hana Sato, HR manager</dd>"));
     let mut conn = app.db.conn().await;
     type Time = Option<chrono::DateTime<chrono::Utc>>;

@@ -67,6 +67,9 @@ pub struct CampaignEmail {
     pub overdue: bool,
     /// Escalation: the organisations that have not submitted.
     pub organisations: Vec<String>,
+    /// Whether a reply reaches a person (the campaign has an owner, the Reply-To): only
+    /// then does the email invite one, since the sender is a no-reply address.
+    pub can_reply: bool,
 }
 
 #[derive(Template)]
@@ -135,6 +138,7 @@ mod tests {
             message: Some("Please answer <all> questions".into()),
             overdue: false,
             organisations: vec!["Org A".into(), "Org <B>".into()],
+            can_reply: true,
         }
     }
 
@@ -206,6 +210,43 @@ mod tests {
         let without = m.render("x@example.com").unwrap();
         assert!(!without.text.contains("Message from"));
         assert!(!without.html.unwrap().contains("Message from"));
+    }
+
+    #[test]
+    fn a_reply_is_invited_only_when_it_reaches_a_person() {
+        let replies = [
+            (Lang::En, "reply to this email"),
+            (Lang::Ja, "ご返信"),
+            (Lang::Vi, "trả lời email này"),
+        ];
+        for purpose in [
+            Purpose::Invitation,
+            Purpose::Reminder,
+            Purpose::Clarification,
+        ] {
+            for (lang, reply) in replies {
+                let mut m = email(lang, purpose);
+                let with = m.render("x@example.com").unwrap();
+                assert!(
+                    with.text.contains(reply),
+                    "{lang:?} {purpose:?}: {}",
+                    with.text
+                );
+                assert!(with.html.unwrap().contains(reply), "{lang:?} {purpose:?}");
+                m.can_reply = false;
+                let without = m.render("x@example.com").unwrap();
+                assert!(
+                    !without.text.contains(reply),
+                    "{lang:?} {purpose:?}: {}",
+                    without.text
+                );
+                assert!(
+                    !without.html.unwrap().contains(reply),
+                    "{lang:?} {purpose:?}"
+                );
+                assert!(without.text.contains("https://survey.example/r/abcDEF123"));
+            }
+        }
     }
 
     #[test]

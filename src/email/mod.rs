@@ -122,6 +122,12 @@ pub fn build_message_with(
     build_message_full(id, from, email, reply_to, &[])
 }
 
+/// The `Reply-To` mailbox of an owner address; `None` when there is none or it does not
+/// parse (then the message has no `Reply-To`, and replies would reach the sender).
+pub fn reply_to_mailbox(owner: Option<&str>) -> Option<Mailbox> {
+    owner.and_then(|r| r.parse::<Mailbox>().ok())
+}
+
 /// A file sent with a message (the receipt PDF), made when the message is sent.
 #[derive(Debug, Clone)]
 pub struct Attachment {
@@ -144,7 +150,7 @@ pub fn build_message_full(
         .parse()
         .map_err(|e| SendError::Permanent(format!("bad recipient address: {e}")))?;
     let mut builder = Message::builder();
-    if let Some(reply_to) = reply_to.and_then(|r| r.parse::<Mailbox>().ok()) {
+    if let Some(reply_to) = reply_to_mailbox(reply_to) {
         builder = builder.reply_to(reply_to);
     }
     let builder = builder

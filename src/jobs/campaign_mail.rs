@@ -107,6 +107,7 @@ pub async fn queue_escalation(
         message: None,
         overdue: true,
         organisations: overdue,
+        can_reply: false,
     }
     .render(owner_email)
     .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
@@ -245,6 +246,9 @@ fn render_invitation(
         message,
         overdue,
         organisations: Vec::new(),
+        // Replies go to the owner (Reply-To); without one they would reach the no-reply
+        // sender, so the email does not ask for them.
+        can_reply: crate::email::reply_to_mailbox(ctx.owner_email.as_deref()).is_some(),
     }
     .render(&ctx.to_address)
     .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;

@@ -160,6 +160,8 @@ async fn the_invitation_arrives_in_the_contacts_language_with_its_link_and_the_o
         "{text}"
     );
     assert_eq!(header(ja_mail, "Reply-To").as_deref(), Some(owner.as_str()));
+    // A reply reaches the owner, so the email invites one.
+    assert!(text.contains("このメールにご返信ください"), "{text}");
     assert_eq!(
         header(ja_mail, "Auto-Submitted").as_deref(),
         Some("auto-generated")

@@ -3,9 +3,10 @@
 //!
 //! It uses the machine's PostgreSQL server binaries (nothing is downloaded), runs
 //! `initdb` once under the data directory, and starts the server on a free loopback port
-//! with its socket inside the data directory; the service connects through the socket. PostgreSQL refuses to run as root, so when
-//! we are root the cluster belongs to, and runs as, the `postgres` user. A small watchdog
-//! process stops the cluster if this process dies without stopping it.
+//! with its socket inside the data directory; the service connects through the socket.
+//! PostgreSQL refuses to run as root, so when we are root the cluster belongs to, and
+//! runs as, the `postgres` user. A small watchdog process stops the cluster if this
+//! process dies without stopping it.
 //!
 //! Nobody else on the machine gets in: every connection (socket and TCP) needs the
 //! `postgres` password (`scram-sha-256`), which is generated at `initdb` and kept in

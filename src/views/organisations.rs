@@ -8,7 +8,7 @@ use crate::domain::states::OrganisationKind;
 use crate::services::organisations::{
     ContactInput, ContactRecord, OrgCampaign, OrgInput, OrgRecord, StaffMember,
 };
-use crate::views::staff::{count_of, StaffNav};
+use crate::views::staff::{count_of, noun_for, StaffNav};
 use askama::Template;
 use std::collections::HashMap;
 
@@ -232,13 +232,6 @@ pub struct ImportPage {
     pub digest: String,
 }
 
-impl ImportPage {
-    /// `n` and a noun, singular or plural ([`count_of`]), for the template.
-    pub fn count(&self, n: impl std::borrow::Borrow<usize>, noun: &str) -> String {
-        count_of(*n.borrow(), noun)
-    }
-}
-
 /// The plan as lines for the preview table (creates and updates; unchanged counted).
 pub fn plan_lines(plan: &ImportPlan) -> Vec<PlanLine> {
     let mut lines: Vec<PlanLine> = plan
@@ -263,12 +256,11 @@ pub fn plan_lines(plan: &ImportPlan) -> Vec<PlanLine> {
                 .iter()
                 .map(|c| c.fields.email.as_str())
                 .collect();
-            let noun = if emails.len() == 1 {
-                "contact"
-            } else {
-                "contacts"
-            };
-            parts.push(format!("adds {noun} {}", emails.join(", ")));
+            parts.push(format!(
+                "adds {} {}",
+                noun_for(emails.len(), "contact"),
+                emails.join(", ")
+            ));
         }
         for c in &u.changed_contacts {
             parts.push(format!(

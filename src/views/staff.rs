@@ -284,7 +284,13 @@ impl TablePage {
 /// `n` and an English noun that takes an "s" in the plural: "1 flag", "3 flags" (the
 /// staff pages are in English).
 pub fn count_of(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+    format!("{n} {}", noun_for(n, noun))
+}
+
+/// The noun of [`count_of`] alone, singular or plural for `n`: "adds contact a@x",
+/// "adds contacts a@x, b@y".
+pub fn noun_for(n: usize, noun: &str) -> String {
+    format!("{noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A service's outcome message ("launched to 1 organisation: …", written to be read in
@@ -351,6 +357,8 @@ mod tests {
         assert_eq!(super::count_of(0, "flag"), "0 flags");
         assert_eq!(super::count_of(1, "organisation"), "1 organisation");
         assert_eq!(super::count_of(2, "flag"), "2 flags");
+        assert_eq!(super::noun_for(1, "contact"), "contact");
+        assert_eq!(super::noun_for(2, "contact"), "contacts");
     }
 
     #[test]

@@ -41,13 +41,13 @@ SELECT id, 'send_email', '{}'::jsonb, next_attempt_at,
 UPDATE email_outbox SET job_id = id;
 UPDATE email_outbox SET status = 'sent' WHERE sent_at IS NOT NULL;
 
+DROP INDEX email_outbox_pending_idx;
 ALTER TABLE email_outbox
     ALTER COLUMN job_id SET NOT NULL,
     ADD CONSTRAINT email_outbox_job_key UNIQUE (job_id),
     ADD CONSTRAINT email_outbox_sent_check CHECK ((status = 'sent') = (sent_at IS NOT NULL)),
     DROP COLUMN attempts,
     DROP COLUMN next_attempt_at;
-DROP INDEX IF EXISTS email_outbox_pending_idx;
 
 -- Password-reset requests become jobs (same work whatever the address: one job row).
 INSERT INTO jobs (id, kind, payload, run_at, created_at)

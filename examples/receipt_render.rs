@@ -4,10 +4,12 @@
 //!     cargo run --release --example receipt_render -- 300
 //!     perf record --call-graph dwarf target/release/examples/receipt_render 150
 //!
-//! Renders the receipt of the flow benchmark's 30-question, 3-section questionnaire
+//! Renders receipts of the flow benchmark's 30-question, 3-section questionnaire
 //! (English) the given number of times (default 200) with the machine's CJK font
 //! (`receipt_pdf::font::DEFAULT_FONT`, or `HRDD_PDF_FONT`), and prints the time per
-//! receipt and its size.
+//! receipt and its size. As in the flow, each receipt has its own organisation,
+//! contact, receipt id, fingerprint and answers (a number, yes or no, or a short text
+//! naming the respondent), under the same questions.
 
 use hrdd_survey::domain::i18n::Lang;
 use hrdd_survey::receipt_pdf::{
@@ -23,15 +25,15 @@ fn main() -> anyhow::Result<()> {
     let path = std::env::var("HRDD_PDF_FONT").unwrap_or_else(|_| DEFAULT_FONT.to_string());
     let font = ReceiptFont::load(std::path::Path::new(&path))?;
     let at: chrono::DateTime<chrono::Utc> = "2027-03-01T09:30:00Z".parse()?;
-    let doc = || ReceiptDocument {
+    let doc = |i: usize| ReceiptDocument {
         lang: Lang::En,
         questionnaire: "Flow benchmark (illustrative) (v1)".into(),
         campaign: "Flow benchmark (illustrative)".into(),
-        organisation: "Flow supplier 123".into(),
-        contact: "Contact <flow123@example.com>".into(),
-        receipt_id: "8d3c1f0e-6a55-4c1b-9d7e-3f2a1b0c9d8e".into(),
+        organisation: format!("Flow supplier {i}"),
+        contact: format!("Contact <flow{i}@example.com>"),
+        receipt_id: format!("8d3c1f0e-6a55-4c1b-9d7e-{i:012x}"),
         submitted_at: Some(at),
-        fingerprint: "ab".repeat(32),
+        fingerprint: format!("{:064x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
         declaration: Some(Declaration {
             signatory_name: "Bench Signatory".into(),
             signatory_title: "Compliance manager".into(),
@@ -42,10 +44,13 @@ fn main() -> anyhow::Result<()> {
                 title: format!("Section {}", s + 1),
                 answers: (0..10)
                     .map(|q| {
-                        (
-                            format!("How many workers (s{s}q{q})?"),
-                            format!("Answer 123 to s{s}q{q}"),
-                        )
+                        let answer = match q % 3 {
+                            0 => (10 + (i + q) % 90).to_string(),
+                            1 if (i + q).is_multiple_of(7) => "Yes".into(),
+                            1 => "No".into(),
+                            _ => format!("Answer {i} to s{s}q{q}"),
+                        };
+                        (format!("How many workers (s{s}q{q})?"), answer)
                     })
                     .collect(),
             })
@@ -53,8 +58,8 @@ fn main() -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let mut bytes = 0;
-    for _ in 0..n {
-        bytes += render(&doc(), &font)?.len();
+    for i in 0..n {
+        bytes += render(&doc(i), &font)?.len();
     }
     println!(
         "{:.2} ms per receipt, {} bytes each ({n} receipts)",

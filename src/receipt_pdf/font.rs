@@ -121,6 +121,79 @@ pub struct ReceiptFont {
     default_face: u32,
     /// Face for Chinese (an "SC" face), else the default.
     chinese_face: u32,
+    /// Texts shaped for earlier receipts.
+    shapes: ShapeCache,
+    /// Texts shaped once (hashes): a text is kept from its second shaping on.
+    seen: Doorkeeper,
+}
+
+/// A glyph as shaped: what drawing and measuring take from rustybuzz's buffer (font
+/// units).
+#[derive(Debug, Clone, Copy)]
+struct ShapedGlyph {
+    id: u32,
+    /// Byte offset of the glyph's first character in the text.
+    cluster: u32,
+    x_advance: i32,
+    y_advance: i32,
+    x_offset: i32,
+    y_offset: i32,
+}
+
+/// A text's glyphs as shaped.
+type Shaped = Arc<[ShapedGlyph]>;
+
+/// Texts shaped before, by face and text, **kept between receipts**: the questions,
+/// section titles and labels of a questionnaire are the same in every receipt in its
+/// language, and shaping was 40 % of a receipt's CPU (`examples/receipt_render`: 1.70
+/// ms a receipt before, 1.22–1.27 ms after). Shaping depends on nothing else (the plan
+/// is chosen from the text itself), so a kept shape is the one shaping again would
+/// give. A text is let in from the second document that has it ([`Doorkeeper`]);
+/// bounded by [`SHAPES_BYTES`].
+type ShapeCache = quick_cache::sync::Cache<(u32, Box<str>), Shaped, ShapeWeight>;
+
+/// Hashes of the texts shaped once, so that a text is kept only from its second shaping
+/// on: what one receipt alone has (its free-text answers, its organisation) is never
+/// allocated for keeping. Kept shapes outlive the receipts around them, and every one
+/// taken in and pushed out again was a long-lived allocation between short-lived ones:
+/// keeping every text, two receipt threads of 4,000 receipts grew to 70–150 MB (glibc,
+/// two arenas; 15 MB without keeping) while the kept weight stayed at its 4 MB; with
+/// the doorkeeper, 13–20 MB, and the flow benchmark's receipts keep 140 texts (40 kB).
+#[derive(Default)]
+struct Doorkeeper(std::sync::Mutex<std::collections::HashSet<u64>>);
+
+/// How many hashes the doorkeeper holds before it starts again (8 bytes and a little
+/// each).
+const DOORKEEPER_HASHES: usize = 1 << 15;
+
+impl Doorkeeper {
+    /// Whether `key` was seen before (and it is now).
+    fn seen_before(&self, key: &(u32, Box<str>)) -> bool {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.len() >= DOORKEEPER_HASHES {
+            seen.clear();
+        }
+        !seen.insert(hash)
+    }
+}
+
+/// About what the kept shapes may take in memory (their texts and glyphs): the
+/// questions of a few questionnaires in every language.
+const SHAPES_BYTES: u64 = 4 << 20;
+
+/// A kept shape's weight: its bytes, about.
+#[derive(Clone)]
+struct ShapeWeight;
+
+impl quick_cache::Weighter<(u32, Box<str>), Shaped> for ShapeWeight {
+    fn weight(&self, key: &(u32, Box<str>), shaped: &Shaped) -> u64 {
+        (key.1.len() + std::mem::size_of_val::<[ShapedGlyph]>(shaped) + 64) as u64
+    }
 }
 
 impl ReceiptFont {
@@ -189,6 +262,8 @@ impl ReceiptFont {
             data,
             default_face,
             chinese_face,
+            shapes: ShapeCache::with_weighter(2048, SHAPES_BYTES, ShapeWeight),
+            seen: Doorkeeper::default(),
         })
     }
 
@@ -196,6 +271,12 @@ impl ReceiptFont {
     pub(super) fn pdf_font(&self, lang: Lang) -> Result<krilla::text::Font, PdfError> {
         krilla::text::Font::new(self.data.clone().into(), self.face(lang))
             .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be embedded".into()))
+    }
+
+    /// How many shaped texts are kept (for tests).
+    #[cfg(test)]
+    pub(super) fn kept_shapes(&self) -> usize {
+        self.shapes.len()
     }
 
     pub(super) fn face(&self, lang: Lang) -> u32 {
@@ -211,6 +292,10 @@ impl ReceiptFont {
             .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be shaped".into()))?;
         Ok(Shaper {
             face,
+            face_index: self.face(lang),
+            shapes: &self.shapes,
+            seen: &self.seen,
+            this_document: Default::default(),
             plans: Default::default(),
         })
     }
@@ -226,9 +311,16 @@ type PlanKey = (
 /// Text widths from the shaped glyphs' advances. Line breaking measures many pieces of
 /// the same text, so the shape plans (one per direction, script and language; building
 /// one reads the font's layout tables, which for a CJK font costs more than the shaping
-/// itself) are made once per document and reused.
+/// itself) are made once per document and reused; the shaped texts are kept longer, in
+/// the font's [`ShapeCache`].
 pub(super) struct Shaper<'a> {
     face: rustybuzz::Face<'a>,
+    face_index: u32,
+    shapes: &'a ShapeCache,
+    seen: &'a Doorkeeper,
+    /// The texts shaped for this document (a line that is a whole paragraph is
+    /// measured, then drawn): the doorkeeper sees a text once per document.
+    this_document: std::cell::RefCell<std::collections::HashMap<Box<str>, Shaped>>,
     plans: std::cell::RefCell<Vec<(PlanKey, std::rc::Rc<rustybuzz::ShapePlan>)>>,
 }
 
@@ -251,13 +343,47 @@ impl Shaper<'_> {
 }
 
 impl Shaper<'_> {
-    /// `text` shaped with the plan for its direction, script and language.
-    fn shape(&self, text: &str) -> rustybuzz::GlyphBuffer {
+    /// `text` shaped with the plan for its direction, script and language, or as it
+    /// was shaped before.
+    fn shape(&self, text: &str) -> Shaped {
+        if let Some(shaped) = self.this_document.borrow().get(text) {
+            return shaped.clone();
+        }
+        let key = (self.face_index, Box::from(text));
+        let shaped = match self.shapes.get(&key) {
+            Some(shaped) => shaped,
+            None => {
+                let shaped = self.shape_anew(text);
+                if self.seen.seen_before(&key) {
+                    self.shapes.insert(key.clone(), shaped.clone());
+                }
+                shaped
+            }
+        };
+        self.this_document
+            .borrow_mut()
+            .insert(key.1, shaped.clone());
+        shaped
+    }
+
+    fn shape_anew(&self, text: &str) -> Shaped {
         let mut buffer = rustybuzz::UnicodeBuffer::new();
         buffer.push_str(text);
         buffer.guess_segment_properties();
         let plan = self.plan((buffer.direction(), buffer.script(), buffer.language()));
-        rustybuzz::shape_with_plan(&self.face, &plan, buffer)
+        let out = rustybuzz::shape_with_plan(&self.face, &plan, buffer);
+        out.glyph_infos()
+            .iter()
+            .zip(out.glyph_positions())
+            .map(|(info, pos)| ShapedGlyph {
+                id: info.glyph_id,
+                cluster: info.cluster,
+                x_advance: pos.x_advance,
+                y_advance: pos.y_advance,
+                x_offset: pos.x_offset,
+                y_offset: pos.y_offset,
+            })
+            .collect()
     }
 
     /// `text` as the glyphs to draw, sizes in ems (what krilla's own `draw_text` would
@@ -266,26 +392,24 @@ impl Shaper<'_> {
     pub(super) fn glyphs(&self, text: &str) -> Vec<krilla::text::KrillaGlyph> {
         let shaped = self.shape(text);
         let upem = self.face.units_per_em() as f32;
-        let infos = shaped.glyph_infos();
         // A glyph's text is its cluster up to the next cluster (in text order).
-        let mut starts: Vec<usize> = infos.iter().map(|i| i.cluster as usize).collect();
+        let mut starts: Vec<usize> = shaped.iter().map(|g| g.cluster as usize).collect();
         starts.sort_unstable();
         starts.dedup();
-        infos
+        shaped
             .iter()
-            .zip(shaped.glyph_positions())
-            .map(|(info, pos)| {
-                let start = info.cluster as usize;
+            .map(|g| {
+                let start = g.cluster as usize;
                 let end = starts
                     .get(starts.partition_point(|&s| s <= start))
                     .copied()
                     .unwrap_or(text.len());
                 krilla::text::KrillaGlyph::new(
-                    krilla::text::GlyphId::new(info.glyph_id),
-                    pos.x_advance as f32 / upem,
-                    pos.x_offset as f32 / upem,
-                    pos.y_offset as f32 / upem,
-                    pos.y_advance as f32 / upem,
+                    krilla::text::GlyphId::new(g.id),
+                    g.x_advance as f32 / upem,
+                    g.x_offset as f32 / upem,
+                    g.y_offset as f32 / upem,
+                    g.y_advance as f32 / upem,
                     start..end,
                     None,
                 )
@@ -301,9 +425,8 @@ impl Measure for Shaper<'_> {
         }
         let units: i64 = self
             .shape(text)
-            .glyph_positions()
             .iter()
-            .map(|p| i64::from(p.x_advance))
+            .map(|g| i64::from(g.x_advance))
             .sum();
         units as f32 * size / self.face.units_per_em() as f32
     }
@@ -313,11 +436,10 @@ impl Measure for Shaper<'_> {
     fn widths(&self, text: &str, ends: &[usize], size: f32) -> Vec<f32> {
         let mut units = vec![0i64; ends.len()];
         if !text.is_empty() {
-            let shaped = self.shape(text);
-            for (info, pos) in shaped.glyph_infos().iter().zip(shaped.glyph_positions()) {
-                let piece = ends.partition_point(|&end| end <= info.cluster as usize);
+            for g in self.shape(text).iter() {
+                let piece = ends.partition_point(|&end| end <= g.cluster as usize);
                 if let Some(u) = units.get_mut(piece) {
-                    *u += i64::from(pos.x_advance);
+                    *u += i64::from(g.x_advance);
                 }
             }
         }

@@ -366,6 +366,33 @@ mod tests {
     }
 
     #[test]
+    fn shapes_kept_from_earlier_receipts_make_the_same_pdf_as_shaping_anew() {
+        // A font of its own, so that no other test's receipts warm it first.
+        let fresh = || ReceiptFont::load(std::path::Path::new(font::DEFAULT_FONT)).unwrap();
+        for lang in [Lang::Ja, Lang::Zh] {
+            let d = doc(lang);
+            let kept = fresh();
+            let first = render(&d, &kept).unwrap();
+            assert_eq!(
+                kept.kept_shapes(),
+                0,
+                "{lang:?}: a text is kept when seen again"
+            );
+            assert_eq!(first, render(&d, &kept).unwrap(), "{lang:?}");
+            assert!(
+                kept.kept_shapes() > 0,
+                "{lang:?}: the second receipt's texts are kept"
+            );
+            let again = render(&d, &kept).unwrap();
+            assert_eq!(
+                first, again,
+                "{lang:?}: the same bytes from the kept shapes"
+            );
+            assert_eq!(first, render(&d, &fresh()).unwrap(), "{lang:?}");
+        }
+    }
+
+    #[test]
     fn one_shaping_measures_each_piece_as_measuring_it_alone_does() {
         use layout::Measure;
         for (lang, text) in [

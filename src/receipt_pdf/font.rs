@@ -123,7 +123,7 @@ pub struct ReceiptFont {
     chinese_face: u32,
     /// Texts shaped for earlier receipts.
     shapes: ShapeCache,
-    /// Texts shaped once (hashes): a text is kept from its second shaping on.
+    /// Texts shaped for one receipt so far (hashes): a text is kept from the second.
     seen: Doorkeeper,
 }
 
@@ -152,13 +152,14 @@ type Shaped = Arc<[ShapedGlyph]>;
 /// bounded by [`SHAPES_BYTES`].
 type ShapeCache = quick_cache::sync::Cache<(u32, Box<str>), Shaped, ShapeWeight>;
 
-/// Hashes of the texts shaped once, so that a text is kept only from its second shaping
-/// on: what one receipt alone has (its free-text answers, its organisation) is never
-/// allocated for keeping. Kept shapes outlive the receipts around them, and every one
-/// taken in and pushed out again was a long-lived allocation between short-lived ones:
-/// keeping every text, two receipt threads of 4,000 receipts grew to 70–150 MB (glibc,
-/// two arenas; 15 MB without keeping) while the kept weight stayed at its 4 MB; with
-/// the doorkeeper, 13–20 MB, and the flow benchmark's receipts keep 140 texts (40 kB).
+/// Hashes of the texts shaped for one receipt so far, so that a text is kept only from
+/// the second receipt that has it on (a receipt asks once per text): what one receipt
+/// alone has (its free-text answers, its organisation) is never allocated for keeping.
+/// Kept shapes outlive the receipts around them, and every one taken in and pushed out
+/// again was a long-lived allocation between short-lived ones: keeping every text, two
+/// receipt threads of 4,000 receipts grew to 70–150 MB (glibc, two arenas; 15 MB
+/// without keeping) while the kept weight stayed at its 4 MB; with the doorkeeper,
+/// 13–20 MB, and the flow benchmark's receipts keep 140 texts (40 kB).
 #[derive(Default)]
 struct Doorkeeper(std::sync::Mutex<std::collections::HashSet<u64>>);
 
@@ -288,11 +289,12 @@ impl ReceiptFont {
 
     /// Measures text as it will be drawn (shaped with the same face).
     pub(super) fn shaper(&self, lang: Lang) -> Result<Shaper<'_>, PdfError> {
-        let face = rustybuzz::Face::from_slice((*self.data).as_ref(), self.face(lang))
+        let face_index = self.face(lang);
+        let face = rustybuzz::Face::from_slice((*self.data).as_ref(), face_index)
             .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be shaped".into()))?;
         Ok(Shaper {
             face,
-            face_index: self.face(lang),
+            face_index,
             shapes: &self.shapes,
             seen: &self.seen,
             this_document: Default::default(),

@@ -131,6 +131,16 @@ pub(crate) async fn type_into(c: &Client, id: &str, text: &str) {
         .unwrap();
 }
 
+/// The text of the first element `css` finds.
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 pub(crate) async fn screenshot(c: &Client, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -180,13 +190,7 @@ async fn a_respondent_answers_and_submits_in_chromium() {
         .for_element(Locator::Css(".notice.errors"))
         .await
         .unwrap();
-    let error = c
-        .find(Locator::Id("e-headcount"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let error = text_of(c, "#e-headcount").await;
     assert_eq!(error, "Enter between 1 and 100000 workers.");
     screenshot(c, "form-errors.png").await;
 
@@ -200,13 +204,7 @@ async fn a_respondent_answers_and_submits_in_chromium() {
         .for_element(Locator::Css("form.declaration"))
         .await
         .unwrap();
-    let missing = c
-        .find(Locator::Css(".notice.errors li"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let missing = text_of(c, ".notice.errors li").await;
     assert_eq!(
         missing,
         "Who keeps passports?: This question needs an answer."

@@ -7,7 +7,7 @@
 //! errors, the review page and the receipt. Screenshots of each step land in
 //! `target/tmp/screenshots/flow-*.png`.
 
-use crate::browser::{browser, click, hidden, screenshot, type_into};
+use crate::browser::{browser, click, hidden, screenshot, text_of, type_into};
 use crate::respondent::stored;
 use crate::sections::{invited, link_of};
 use fantoccini::key::Key;
@@ -117,15 +117,6 @@ async fn tab_to(c: &Client, css: &str) {
             .unwrap();
     }
     panic!("Tab never reached {css}");
-}
-
-async fn text_of(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! the pages in headless Chromium, with screenshots kept in target/tmp/screenshots.
 
 use crate::auth::{create_user, sign_in, PASSWORD};
-use crate::browser::{browser, screenshot};
+use crate::browser::{browser, screenshot, text_of};
 use crate::helpers::{templates_dir, TestApp};
 use crate::mail::{header, SmtpServer};
 use fantoccini::Locator;
@@ -402,13 +402,7 @@ async fn the_campaign_pages_in_chromium() {
         .unwrap();
     c.wait().for_element(Locator::Id("launch")).await.unwrap();
     // A draft has no progress yet: the page says what will show there, not an empty chart.
-    let pending = c
-        .find(Locator::Id("progress-pending"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let pending = text_of(c, "#progress-pending").await;
     assert!(pending.starts_with("Not launched yet."), "{pending}");
     assert!(c.find(Locator::Id("totals")).await.is_err());
     screenshot(c, "campaign-draft.png").await;
@@ -419,21 +413,9 @@ async fn the_campaign_pages_in_chromium() {
         .await
         .unwrap();
     c.wait().for_element(Locator::Id("progress")).await.unwrap();
-    let status = c
-        .find(Locator::Id("status"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = text_of(c, "#status").await;
     assert_eq!(status, "Launched");
-    let totals = c
-        .find(Locator::Id("totals"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let totals = text_of(c, "#totals").await;
     assert!(totals.starts_with("1 organisation · 1 invited"), "{totals}");
     screenshot(c, "campaign-launched.png").await;
     c.goto(&app.url("/staff/campaigns")).await.unwrap();

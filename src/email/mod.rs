@@ -12,7 +12,7 @@ pub mod eml;
 pub mod templates;
 mod transport;
 
-pub use transport::{Mailer, SendError, Transport};
+pub use transport::{Mailer, SendError, Shelf, Transport, ACCOUNT_FOLDER};
 
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};

@@ -26,9 +26,24 @@ impl SendError {
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// `.eml` files in a folder (development default). The folder is 0700 and each file
-    /// 0600: messages hold reset links, so only the service's user may read them.
+    /// 0600: messages hold personal links, so only the service's user may read them.
     Files(PathBuf),
 }
+
+/// Who may read a message written to the local outbox ([`Transport::Files`]); an SMTP
+/// relay delivers both alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shelf {
+    /// Campaign mail (invitations, reminders, receipts, clarifications, staff notices):
+    /// `outbox/`, which the staff outbox page lists for procurement.
+    Campaign,
+    /// Account mail (password resets): `outbox/account/`, which no page lists. A reset
+    /// link in a page that procurement can read would let them take over any account.
+    Account,
+}
+
+/// The folder of the local outbox's account mail, under the outbox folder.
+pub const ACCOUNT_FOLDER: &str = "account";
 
 impl Transport {
     /// SMTP for `smtp_url`, else files under `data_dir/outbox`.
@@ -46,15 +61,18 @@ impl Transport {
             None => {
                 use std::os::unix::fs::PermissionsExt;
                 let dir = data_dir.join("outbox");
-                std::fs::create_dir_all(&dir)?;
-                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+                for folder in [dir.clone(), dir.join(ACCOUNT_FOLDER)] {
+                    std::fs::create_dir_all(&folder)?;
+                    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700))?;
+                }
                 Ok(Transport::Files(dir))
             }
         }
     }
 
-    /// Sends one message; a 5xx answer is permanent, anything else may be retried.
-    pub async fn send(&self, message: Message) -> Result<(), SendError> {
+    /// Sends one message; a 5xx answer is permanent, anything else may be retried. In
+    /// the local outbox, `shelf` decides the folder.
+    pub async fn send(&self, message: Message, shelf: Shelf) -> Result<(), SendError> {
         match self {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| {
                 if e.is_permanent() {
@@ -63,9 +81,11 @@ impl Transport {
                     SendError::Retry(e.to_string())
                 }
             }),
-            Transport::Files(dir) => write_private(dir, &message)
-                .await
-                .map_err(|e| SendError::Retry(e.to_string())),
+            Transport::Files(dir) => match shelf {
+                Shelf::Campaign => write_private(dir, &message).await,
+                Shelf::Account => write_private(&dir.join(ACCOUNT_FOLDER), &message).await,
+            }
+            .map_err(|e| SendError::Retry(e.to_string())),
         }
     }
 }

@@ -8,12 +8,13 @@ use crate::db::campaign_mail::MailContext;
 use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
 use crate::db::DbError;
-use crate::email::{build_message_full, Email, SendError};
+use crate::email::{build_message_full, Email, SendError, Shelf};
 use crate::receipt_pdf::ReceiptDocument;
 use uuid::Uuid;
 
-/// Queues `email` (inside the caller's transaction); returns the job id, or `None` when
-/// `dedup_key` was used before (then nothing is queued). The job's id is the
+/// Queues `email`, an account email (a password reset: no campaign purpose, so the local
+/// outbox keeps it off the staff outbox page), inside the caller's transaction; returns
+/// the job id, or `None` when `dedup_key` was used before (then nothing is queued). The job's id is the
 /// message's Message-ID. Wake the worker (`Jobs::wake`) after the commit.
 pub async fn queue(
     conn: &mut AsyncPgConnection,
@@ -73,6 +74,13 @@ pub(super) async fn run(
                 .filter(|_| ctx.purpose.as_deref() != Some("escalation")),
         ),
     };
+    // Mail without a campaign purpose is account mail (password resets, the only mail
+    // `queue` writes): kept off the staff outbox page.
+    let shelf = if ctx.purpose.is_some() {
+        Shelf::Campaign
+    } else {
+        Shelf::Account
+    };
     let sent = match build_message_full(
         job.id,
         &worker.mailer.from,
@@ -80,7 +88,7 @@ pub(super) async fn run(
         reply_to.as_deref(),
         &attachments,
     ) {
-        Ok(message) => worker.mailer.transport.send(message).await,
+        Ok(message) => worker.mailer.transport.send(message, shelf).await,
         Err(e) => Err(e),
     };
     sent.map_err(|e| match e {

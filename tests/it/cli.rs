@@ -264,7 +264,11 @@ async fn the_worker_command_delivers_queued_mail() {
         .await
         .unwrap()
         .unwrap();
-    let outbox = data.path().join("outbox");
+    // Mail queued without a campaign purpose is account mail: `outbox/account/`.
+    let outbox = data
+        .path()
+        .join("outbox")
+        .join(hrdd_survey::email::ACCOUNT_FOLDER);
     let started = std::time::Instant::now();
     let message_id = format!("<{id}@hrdd-survey.invalid>");
     let message = loop {

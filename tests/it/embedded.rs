@@ -304,7 +304,11 @@ async fn outbox_files_are_readable_by_the_services_user_only() {
     .await;
     let client = crate::helpers::web_client();
     crate::mail::request_reset(&app, &client, "mailbox@example.com").await;
-    let outbox = data.path().join("outbox");
+    // A reset is account mail: the outbox's own folder, which no page lists.
+    let outbox = data
+        .path()
+        .join("outbox")
+        .join(hrdd_survey::email::ACCOUNT_FOLDER);
     let mut files = Vec::new();
     for _ in 0..100 {
         files = std::fs::read_dir(&outbox)
@@ -338,6 +342,7 @@ async fn outbox_files_are_readable_by_the_services_user_only() {
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(eml), 0o600);
     assert_eq!(mode(&outbox), 0o700);
+    assert_eq!(mode(outbox.parent().unwrap()), 0o700);
     let (ok, out) = as_nobody(
         std::path::Path::new("/bin/cat"),
         &[eml.to_str().unwrap()],

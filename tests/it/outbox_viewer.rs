@@ -115,3 +115,61 @@ async fn the_outbox_page_shows_the_invitation_and_its_link_opens_the_form() {
     let viewer = sign_in(&app, "viewer@example.com", PASSWORD).await;
     assert_eq!(viewer.get(&app, "/staff/outbox").await.status(), 403);
 }
+
+/// A password reset is never on the outbox page: procurement could otherwise ask for an
+/// admin's reset and follow its link (a take-over found by a security review). The
+/// message is written to `outbox/account/`, which no page lists or opens.
+#[tokio::test]
+async fn password_resets_stay_off_the_outbox_page() {
+    let data = tempfile::tempdir().unwrap();
+    let app = TestApp::spawn_with_settings(
+        &templates_dir(),
+        &[("HRDD_DATA_DIR", data.path().display().to_string())],
+    )
+    .await;
+    create_user(&app, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
+    create_user(&app, "buyer@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let buyer = sign_in(&app, "buyer@example.com", PASSWORD).await;
+    crate::mail::request_reset(&app, &crate::helpers::web_client(), "boss@example.com").await;
+
+    let account = data
+        .path()
+        .join("outbox")
+        .join(hrdd_survey::email::ACCOUNT_FOLDER);
+    let started = Instant::now();
+    let name = loop {
+        let found = std::fs::read_dir(&account)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().into_string().unwrap())
+                    .find(|n| hrdd_survey::services::outbox::valid_name(n))
+            })
+            .unwrap_or_default();
+        if let Some(name) = found {
+            break name;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the reset email was written to {}",
+            account.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let eml = std::fs::read_to_string(account.join(&name)).unwrap();
+    assert!(eml.contains("/password/reset/"), "{eml}");
+
+    let list = buyer.get(&app, "/staff/outbox").await;
+    assert_eq!(list.status(), 200);
+    let list = list.text().await.unwrap();
+    assert!(!list.contains(&name), "{list}");
+    assert!(!list.contains("boss@example.com"), "{list}");
+    for path in [
+        format!("/staff/outbox/{name}"),
+        format!("/staff/outbox/account%2F{name}"),
+        "/staff/outbox/account".to_string(),
+    ] {
+        let res = buyer.get(&app, &path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(!res.text().await.unwrap().contains("/password/reset/"));
+    }
+}

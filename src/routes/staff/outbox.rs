@@ -1,6 +1,7 @@
 //! `/staff/outbox`: the local outbox (`SMTP_URL` unset) for admins and procurement, so
 //! a newcomer can read the invitation a campaign sent and click its link. The HTML part
-//! is shown as escaped source, never rendered in our origin.
+//! is shown as escaped source, never rendered in our origin. Account mail (password
+//! resets) is written apart, to `outbox/account/` (`email::Shelf`), and never shown.
 
 use super::{render, AppState, PageError};
 use crate::auth::principal::StaffUser;

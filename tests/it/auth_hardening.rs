@@ -686,3 +686,73 @@ async fn disabling_a_user_revokes_the_api_tokens_they_created() {
         .unwrap();
     assert_eq!(works(other_secret).await, 401);
 }
+
+/// An admin made a viewer no longer may manage tokens, nor see the ones they made: those
+/// are revoked with the role change (audited), or they would keep an admin's API rights
+/// (found by a security review). A role that keeps the right keeps its tokens.
+#[tokio::test]
+async fn losing_the_right_to_manage_tokens_revokes_the_tokens_one_made() {
+    use hrdd_survey::db::audit::Actor;
+    use hrdd_survey::db::schema::{api_tokens, audit_log};
+    use hrdd_survey::services::accounts;
+    let app = TestApp::spawn().await;
+    create_user(&app, "boss@example.com", Role::Admin, Some(PASSWORD)).await;
+    let demoted = create_user(&app, "demoted@example.com", Role::Admin, Some(PASSWORD)).await;
+    let mut conn = app.state.pool.get().await.unwrap();
+    let (token, secret) = accounts::create_api_token(
+        &mut conn,
+        &app.state.audit_key,
+        &Actor::System,
+        demoted,
+        "sync",
+        Role::Admin,
+    )
+    .await
+    .unwrap();
+    let create_org = |secret: String| {
+        let url = app.url("/api/v1/organisations");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(secret)
+                .json(&serde_json::json!({"kind": "supplier", "name": "Made by token", "country": "JP"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(create_org(secret.clone()).await, 201);
+
+    let boss = sign_in(&app, "boss@example.com", PASSWORD).await;
+    let res = boss
+        .post(
+            &app,
+            &format!("/staff/users/{demoted}/role"),
+            &[("role", "viewer")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        create_org(secret).await,
+        401,
+        "the token went with the role"
+    );
+    let revoked: Option<chrono::DateTime<Utc>> = api_tokens::table
+        .find(token.id)
+        .select(api_tokens::revoked_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(revoked.is_some());
+    let reasons: Vec<serde_json::Value> = audit_log::table
+        .filter(audit_log::subject_id.eq(token.id.to_string()))
+        .filter(audit_log::action.eq("api_token.revoked"))
+        .select(audit_log::details)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(reasons.len(), 1);
+    assert_eq!(reasons[0]["reason"], "creator's role changed");
+}

@@ -1,6 +1,6 @@
 //! Creating accounts, changing roles, disabling and enabling.
 
-use crate::auth::permissions::Role;
+use crate::auth::permissions::{Permission, Role};
 use crate::auth::{password, session};
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::User;
@@ -111,13 +111,20 @@ pub async fn change_role(
                 ensure_another_admin(tx, user_id).await?;
             }
             db::users::set_role(tx, user_id, role).await?;
+            // A token works for as long as its creator may still manage tokens: an admin
+            // made a viewer must not keep an admin token they can no longer see or revoke.
+            let revoked_tokens = if role.can(Permission::ManageApiTokens) {
+                0
+            } else {
+                revoke_tokens_created_by(tx, actor, user_id, "creator's role changed").await?
+            };
             audit::append(
                 tx,
                 actor,
                 "user.role_changed",
                 "user",
                 user_id,
-                json!({"from": old.as_str(), "to": role.as_str()}),
+                json!({"from": old.as_str(), "to": role.as_str(), "api_tokens_revoked": revoked_tokens}),
             )
             .await?;
             Ok(())
@@ -162,7 +169,7 @@ pub async fn set_disabled(
             let (ended, revoked_tokens) = if disabled {
                 (
                     session::revoke_all(tx, user_id, None).await?,
-                    revoke_tokens_created_by(tx, actor, user_id).await?,
+                    revoke_tokens_created_by(tx, actor, user_id, "creator disabled").await?,
                 )
             } else {
                 (0, 0)
@@ -188,12 +195,14 @@ pub async fn set_disabled(
     .await
 }
 
-/// Revokes every active API token `user_id` created, each with its own audit entry; the
-/// caller's transaction disables the user. Re-enabling the user does not bring them back.
+/// Revokes every active API token `user_id` created, each with its own audit entry giving
+/// `reason`; the caller's transaction disables the user or takes away their right to
+/// manage tokens. Re-enabling the user or giving the right back does not bring them back.
 async fn revoke_tokens_created_by(
     tx: &mut Tx<'_>,
     actor: &Actor,
     user_id: Uuid,
+    reason: &str,
 ) -> Result<usize, AppError> {
     let revoked = db::api_tokens::revoke_created_by(tx, user_id).await?;
     for (id, name) in &revoked {
@@ -203,7 +212,7 @@ async fn revoke_tokens_created_by(
             "api_token.revoked",
             "api_token",
             id,
-            json!({"name": name, "reason": "creator disabled", "creator": user_id}),
+            json!({"name": name, "reason": reason, "creator": user_id}),
         )
         .await?;
     }

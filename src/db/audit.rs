@@ -340,6 +340,25 @@ pub async fn for_subject(
         .await
 }
 
+/// How many `action` entries about one subject were written since `since` (a limit's
+/// count: the hand-overs of a response in the last day).
+pub async fn count_since(
+    conn: &mut AsyncPgConnection,
+    action: &str,
+    subject_type: &str,
+    subject_id: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<i64> {
+    audit_log::table
+        .filter(audit_log::subject_type.eq(subject_type))
+        .filter(audit_log::subject_id.eq(subject_id))
+        .filter(audit_log::action.eq(action))
+        .filter(audit_log::occurred_at.gt(since))
+        .count()
+        .get_result(conn)
+        .await
+}
+
 /// Where the chain fails to verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Broken {

@@ -41,6 +41,19 @@ pub async fn ensure_response(
         .await
 }
 
+/// Locks the response's row for the rest of the transaction (whatever its state), so
+/// that changes counted against it are counted one at a time; whether it exists.
+pub async fn lock(conn: &mut Conn, id: ResponseId) -> QueryResult<bool> {
+    responses::table
+        .find(id)
+        .select(responses::id)
+        .for_update()
+        .first::<ResponseId>(conn)
+        .await
+        .optional()
+        .map(|found| found.is_some())
+}
+
 pub async fn find_response(conn: &mut Conn, id: ResponseId) -> QueryResult<Option<Response>> {
     responses::table
         .find(id)

@@ -80,6 +80,18 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("handed_over", ["A link is on its way to", "リンクを送信しました:", "Đường dẫn đang được gửi tới", "链接已发送至"]),
     ("bad_email", ["Enter an email address such as name@example.com.", "name@example.com のようなメールアドレスを入力してください。", "Hãy nhập email như name@example.com.", "请输入电子邮件地址,例如 name@example.com。"]),
     ("handover_self", ["This is your own address: enter your colleague's.", "ご自身のアドレスです。同僚のアドレスを入力してください。", "Đây là địa chỉ của bạn: hãy nhập địa chỉ của đồng nghiệp.", "这是您自己的地址:请输入同事的地址。"]),
+    ("handover_limit", [
+        "This questionnaire was handed over too many times today. Try again tomorrow, or ask the person who sent you the link to add your colleague.",
+        "本日はこれ以上この質問票を引き継ぐことができません。明日もう一度お試しいただくか、リンクの送信者に同僚の追加を依頼してください。",
+        "Hôm nay bảng câu hỏi này đã được chuyển giao quá nhiều lần. Hãy thử lại vào ngày mai, hoặc nhờ người đã gửi đường dẫn thêm đồng nghiệp của bạn.",
+        "今天此问卷的转交次数已达上限。请明天再试,或请发送链接的人添加您的同事。",
+    ]),
+    ("handover_name_link", [
+        "Enter your colleague's name, without a web address.",
+        "同僚のお名前を入力してください(ウェブアドレスは入力できません)。",
+        "Hãy nhập tên đồng nghiệp, không kèm địa chỉ web.",
+        "请输入同事的姓名,不要包含网址。",
+    ]),
     ("handover_inactive", [
         "This person is no longer a contact of your organisation here: ask the person who sent you the link.",
         "この方は現在、貴社の担当者として登録されていません。リンクの送信者にお問い合わせください。",

@@ -101,6 +101,15 @@ pub fn review(
 pub const NAME: &str = "colleague_name";
 pub const EMAIL: &str = "colleague_email";
 
+/// How many hand-overs a response takes in a day (24 hours).
+pub const HANDOVERS_A_DAY: i64 = 5;
+
+/// Whether a name holds a web address (`://` or `www.`, in any case).
+fn looks_like_a_web_address(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    lower.contains("://") || lower.contains("www.")
+}
+
 /// What a hand-over did.
 #[derive(Debug)]
 pub enum HandoverOutcome {
@@ -121,6 +130,15 @@ pub async fn hand_over(
 ) -> Result<HandoverOutcome, AppError> {
     let mut errors = Vec::new();
     let name = match clean_single_line(NAME, name) {
+        // The name is the greeting of the colleague's email: a web address there would
+        // make the hand-over a way to mail links of one's choosing.
+        Ok(n) if looks_like_a_web_address(&n) => {
+            errors.push(FieldError {
+                field: NAME.into(),
+                message: t("handover_name_link", lang).into(),
+            });
+            String::new()
+        }
         Ok(n) if !n.is_empty() && n.chars().count() <= 200 => n,
         _ => {
             errors.push(FieldError {
@@ -157,6 +175,22 @@ pub async fn hand_over(
                         }],
                     })
                 };
+                // At most HANDOVERS_A_DAY a response, counted under its row's lock: a link
+                // must not become a way to mail anyone, nor to grow the organisation's
+                // contacts without end.
+                db::responses::lock(tx, session.response_id()).await?;
+                let since = Utc::now() - chrono::Duration::days(1);
+                let recent = audit::count_since(
+                    tx,
+                    "response.handed_over",
+                    "response",
+                    &session.response_id().to_string(),
+                    since,
+                )
+                .await?;
+                if recent >= HANDOVERS_A_DAY {
+                    return refuse("handover_limit");
+                }
                 let (contact, created) =
                     match db::organisations::find_contact_by_email(tx, organisation_id, &email)
                         .await?

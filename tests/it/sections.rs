@@ -678,3 +678,66 @@ async fn a_post_with_a_file_is_checked_against_its_link_before_its_body() {
     );
     assert!(stored(&app, response).await.is_empty());
 }
+
+/// A link is not a mail relay: a name with a web address is refused, and a response
+/// takes at most five hand-overs a day; the sixth is refused next to the field and
+/// writes nothing (found by a security review: twelve hand-overs had mailed twelve
+/// addresses and added twelve contacts).
+#[tokio::test]
+async fn hand_overs_are_limited_and_names_carry_no_web_address() {
+    let (app, link, _, _) = invited().await;
+    let hand_over = |name: &'static str, email: String| {
+        let (app, link) = (&app, &link);
+        async move {
+            post_urlencoded(
+                app,
+                link,
+                &format!("{link}/handover"),
+                &[
+                    ("colleague_name", name),
+                    ("colleague_email", email.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    let res = hand_over(
+        "Win a prize at http://evil.example/claim",
+        "victim@example.org".into(),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Enter your colleague&#39;s name, without a web address.")
+            || html.contains("Enter your colleague's name, without a web address."),
+        "{html}"
+    );
+    let res = hand_over("See WWW.evil.example", "victim@example.org".into()).await;
+    assert_eq!(res.status(), 422);
+
+    let limit = hrdd_survey::services::respondent::HANDOVERS_A_DAY;
+    for n in 0..limit {
+        let res = hand_over("Minh Tran", format!("colleague{n}@supplier.example")).await;
+        assert_eq!(res.status(), 200, "hand-over {n}");
+    }
+    let mut conn = app.db.conn().await;
+    let before = contacts_and_mails(&mut conn).await;
+    let res = hand_over("Minh Tran", "one-too-many@supplier.example".into()).await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("handed over too many times today"), "{html}");
+    assert!(html.contains(r#"id="e-colleague_email""#), "{html}");
+    assert_eq!(
+        contacts_and_mails(&mut conn).await,
+        before,
+        "nothing written"
+    );
+}
+
+async fn contacts_and_mails(conn: &mut diesel_async::AsyncPgConnection) -> (i64, i64) {
+    use hrdd_survey::db::schema::contacts;
+    let contacts: i64 = contacts::table.count().get_result(conn).await.unwrap();
+    let mails: i64 = email_outbox::table.count().get_result(conn).await.unwrap();
+    (contacts, mails)
+}

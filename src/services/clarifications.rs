@@ -144,6 +144,30 @@ pub async fn of_flag(
     Ok(db::clarifications::items_of_flag(conn, flag_id).await?)
 }
 
+/// "Request clarification" from a flag's page: [`request`] with the flag's answer and
+/// `question`, so that the supplier is asked (email, reopened answer) and the flag
+/// moves in the same transaction; a flag never waits for a question nobody sent.
+pub async fn request_about_flag(
+    conn: &mut Conn,
+    ctx: &super::Ctx<'_>,
+    member: Uuid,
+    flag_id: Uuid,
+    question: &str,
+) -> Result<ClarificationRequest, AppError> {
+    let flag = db::flags::find_flag(conn, flag_id)
+        .await?
+        .ok_or(AppError::NotFound("flag"))?;
+    let asked = BTreeMap::from([(flag.question_id.clone(), question.to_string())]);
+    request(
+        conn,
+        ctx,
+        member,
+        ResponseId::from(flag.response_id),
+        &asked,
+    )
+    .await
+}
+
 /// Asks the supplier about the flagged answers in `asked` (question id → the
 /// committee's question). Refused with a message per field, nothing written, when an
 /// answer has no open flag, a question is empty or too long, a request is already

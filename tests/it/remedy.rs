@@ -639,3 +639,66 @@ async fn the_clarification_and_plan_pages_in_chromium() {
     assert!(html.contains("1,250,000.00 JPY"), "{html}");
     screenshot(c, "action-plan.png").await;
 }
+
+/// "Request clarification" on a flag's own page asks the supplier, as the response's
+/// clarifications page does: the request, its email in the outbox and the flag's move
+/// happen together (a walk-through found the flag waiting for a question nobody sent).
+#[tokio::test]
+async fn request_clarification_on_the_flag_page_sends_the_question() {
+    use hrdd_survey::db::schema::email_outbox;
+    let smtp = SmtpServer::start().await;
+    let app = app(&smtp).await;
+    let (_link, response, _contact) = submitted(&app).await;
+    let (_, a) = member(&app, Role::Committee).await;
+    let mut conn = app.db.conn().await;
+    let (flag, version): (Uuid, i32) = flags::table
+        .filter(flags::response_id.eq(response))
+        .filter(flags::question_id.eq("passports"))
+        .select((flags::id, flags::version))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let question = "Who holds the passports today?";
+    let res = a
+        .post(
+            &app,
+            &format!("/staff/flags/{flag}/decide"),
+            &[
+                ("action", "request_clarification"),
+                ("reason", question),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(count_requests(&app).await, 1);
+    assert_eq!(flag_status(&app, flag).await, "clarification_requested");
+    let mails: i64 = email_outbox::table
+        .filter(email_outbox::purpose.eq("clarification"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mails, 1, "the question is on its way to the supplier");
+    let asked: String = clarification_items::table
+        .select(clarification_items::question)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(asked, question);
+
+    // A second request while one waits is refused on the flag page, nothing written.
+    let res = a
+        .post(
+            &app,
+            &format!("/staff/flags/{flag}/decide"),
+            &[
+                ("action", "request_clarification"),
+                ("reason", "Again?"),
+                ("version", &(version + 1).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(count_requests(&app).await, 1);
+}

@@ -6,6 +6,7 @@ use crate::domain::flag_workflow::{Action, ActionKind};
 use crate::error::AppError;
 use crate::routes::pages::{render_status, see_other, PageError};
 use crate::routes::AppState;
+use crate::services::clarifications;
 use crate::services::flags::{self, FlagActor};
 use crate::views::flags::flag_page;
 use actix_web::http::StatusCode;
@@ -31,6 +32,10 @@ async fn flag(
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path, "flag")?;
     let notice = match query.done.as_deref().and_then(ActionKind::parse) {
+        Some(ActionKind::RequestClarification) => {
+            "Recorded: requested clarification. The question is on its way to the supplier by email."
+                .into()
+        }
         Some(kind) => format!("Recorded: {}.", kind.label()),
         None if query.done.as_deref() == Some("comment") => "Comment added.".into(),
         None => String::new(),
@@ -110,6 +115,12 @@ async fn decide(
         let action = parse_action(&form)?;
         let version = parse_version(form.version.as_deref())?;
         let mut conn = state.pool.get().await?;
+        if let Action::RequestClarification { note } = &action {
+            // The question goes to the supplier, as from the response's clarifications
+            // page; the flag moves with it.
+            clarifications::request_about_flag(&mut conn, &state.ctx(), user.id, id, note).await?;
+            return Ok(ActionKind::RequestClarification);
+        }
         flags::transition(
             &mut conn,
             &state.audit_key,
@@ -119,12 +130,13 @@ async fn decide(
             action,
         )
         .await
+        .map(|done| done.kind)
     }
     .await;
     match result {
-        Ok(done) => Ok(see_other(&format!(
+        Ok(kind) => Ok(see_other(&format!(
             "/staff/flags/{id}?done={}",
-            done.kind.as_str()
+            kind.as_str()
         ))),
         Err(e) => refused(&state, &user, id, e).await,
     }

@@ -307,8 +307,10 @@ pub struct ReviewPage {
     pub languages: Vec<LangLink>,
     pub progress: String,
     pub sections: Vec<ReviewSection>,
-    /// (link to the field, question label, message).
+    /// (link to the field, question label, message): unanswered questions, then the
+    /// declaration's fields.
     pub missing: Vec<(String, String, String)>,
+    pub missing_heading: &'static str,
     pub csrf: String,
     pub action: String,
     pub start_url: String,
@@ -370,6 +372,26 @@ pub fn review_page(
     let (declaration_errors, answer_errors): (Vec<&FieldError>, Vec<&FieldError>) = problems
         .iter()
         .partition(|e| [NAME, TITLE, AGREE].contains(&e.field.as_str()));
+    // What keeps the submission back is listed at the top, each linked to its field:
+    // unanswered questions (on their sections) and then the declaration's own fields
+    // (further down this page), so a refused submit never looks like a reload.
+    let missing_heading = if answer_errors.is_empty() {
+        t("declaration_problems", lang)
+    } else {
+        t("missing", lang)
+    };
+    let declaration_missing = declaration_errors.iter().map(|e| {
+        let label = match e.field.as_str() {
+            NAME => t("signatory_name", lang),
+            TITLE => t("signatory_title", lang),
+            _ => t("declaration", lang),
+        };
+        (
+            format!("#q-{}", e.field),
+            label.to_string(),
+            e.message.clone(),
+        )
+    });
     let missing = answer_errors
         .iter()
         .map(|e| {
@@ -385,6 +407,7 @@ pub fn review_page(
                 e.message.clone(),
             )
         })
+        .chain(declaration_missing)
         .collect();
     let field = |k: &str| {
         posted
@@ -402,6 +425,7 @@ pub fn review_page(
         progress: summary(&progress(q, answers), lang),
         sections,
         missing,
+        missing_heading,
         csrf: screen.csrf.clone(),
         action: format!("/r/{token}/submit"),
         start_url: format!("/r/{token}?start=1"),

@@ -334,6 +334,25 @@ async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
     // Complete answers but no tick: still refused.
     let res = post_urlencoded(&app, &link, &format!("{link}/submit"), &declaration[..2]).await;
     assert_eq!(res.status(), 422);
+    // The refusal is said at the top, linked to the box further down, instead of the
+    // green "every required question is answered" alone (it looked like a reload).
+    let html = res.text().await.unwrap();
+    let top = html.find(r#"id="notice""#).expect("a notice at the top");
+    assert!(top < html.find("review-section").unwrap(), "{html}");
+    assert!(
+        html.contains(r#"<h2>Not submitted yet: complete the declaration below.</h2>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            r##"<li><a href="#q-declaration">Declaration</a>: Tick the box to make the declaration.</li>"##
+        ),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Every required question is answered."),
+        "{html}"
+    );
     let res = post_urlencoded(&app, &link, &format!("{link}/submit"), &declaration).await;
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), link);

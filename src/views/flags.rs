@@ -52,6 +52,14 @@ pub struct FlagView {
     pub question: String,
     pub explanation: String,
     pub answer: String,
+    /// The supplier's latest reply to a clarification of this answer (empty if none),
+    /// with its note, time and the answer's score before → after.
+    pub reply: String,
+    pub reply_note: String,
+    pub reply_when: String,
+    pub reply_score: String,
+    /// A clarification of this answer still waiting for the supplier (when it was asked).
+    pub waiting_since: String,
     pub status: String,
     pub organisation: String,
     pub organisation_id: String,
@@ -91,6 +99,35 @@ pub fn flag_page(
         Some(q) => answer_text(q, &p.flag.answer, lang),
         None => p.flag.answer.to_string(),
     };
+    // Newest first: the latest reply, and whether the newest request still waits.
+    let replied = p
+        .clarifications
+        .iter()
+        .find(|(r, i)| r.answered_at.is_some() && i.reply_answer.is_some());
+    let (reply, reply_note, reply_when, reply_score) = match replied {
+        Some((r, i)) => (
+            match (question, &i.reply_answer) {
+                (Some(q), Some(v)) => answer_text(q, v, lang),
+                (None, Some(v)) => v.to_string(),
+                _ => String::new(),
+            },
+            i.reply_note.clone().unwrap_or_default(),
+            r.answered_at
+                .map(|at| at.format(MINUTES).to_string())
+                .unwrap_or_default(),
+            match i.score_after {
+                Some(after) => format!("{} → {after}", i.score_before),
+                None => i.score_before.to_string(),
+            },
+        ),
+        None => Default::default(),
+    };
+    let waiting_since = p
+        .clarifications
+        .first()
+        .filter(|(r, _)| r.answered_at.is_none())
+        .map(|(r, _)| r.created_at.format(MINUTES).to_string())
+        .unwrap_or_default();
     let name_of = |id: Option<uuid::Uuid>| {
         id.and_then(|id| p.members.iter().find(|m| m.id == id))
             .map(|m| m.name.clone())
@@ -163,6 +200,11 @@ pub fn flag_page(
             .unwrap_or(p.flag.question_id.clone()),
         explanation,
         answer,
+        reply,
+        reply_note,
+        reply_when,
+        reply_score,
+        waiting_since,
         status: p.work.status.label(),
         organisation: p.organisation.name.clone(),
         organisation_id: p.organisation.id.to_string(),

@@ -648,7 +648,7 @@ async fn request_clarification_on_the_flag_page_sends_the_question() {
     use hrdd_survey::db::schema::email_outbox;
     let smtp = SmtpServer::start().await;
     let app = app(&smtp).await;
-    let (_link, response, _contact) = submitted(&app).await;
+    let (link, response, _contact) = submitted(&app).await;
     let (_, a) = member(&app, Role::Committee).await;
     let mut conn = app.db.conn().await;
     let (flag, version): (Uuid, i32) = flags::table
@@ -701,4 +701,46 @@ async fn request_clarification_on_the_flag_page_sends_the_question() {
         .await;
     assert_eq!(res.status(), 409);
     assert_eq!(count_requests(&app).await, 1);
+    let page = a.get(&app, &format!("/staff/flags/{flag}")).await;
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("waiting for the supplier&#39;s reply")
+            || html.contains("waiting for the supplier's reply"),
+        "{html}"
+    );
+
+    // The supplier replies; the flag's page shows the reply beside the answer as
+    // submitted, with the answer's score before and after.
+    let reply_path = format!("{link}/clarification");
+    let form = app.client.get(app.url(&reply_path)).send().await.unwrap();
+    assert_eq!(form.status(), 200);
+    let csrf = crate::helpers::hidden_csrf(&form.text().await.unwrap());
+    let res = app
+        .client
+        .post(app.url(&reply_path))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf_token", csrf)
+                .text("passports", "worker")
+                .text("passports.note", "Returned to every worker in November."),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = a
+        .get(&app, &format!("/staff/flags/{flag}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<dt>Answer as submitted</dt>"), "{html}");
+    let reply = &html[html.find(r#"<dd id="reply">"#).expect("the reply is shown")..];
+    let reply = &reply[..reply.find("</dd>").unwrap()];
+    assert!(
+        reply.contains("Note: Returned to every worker in November."),
+        "{reply}"
+    );
+    assert!(reply.contains(" → "), "the score before and after: {reply}");
+    assert!(!html.contains("waiting for the supplier"), "{html}");
 }

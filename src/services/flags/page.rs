@@ -1,10 +1,15 @@
 //! What the flag page shows: the flag, where it comes from, its committee state, every
-//! decision (dissents included) and comment, and who it can be assigned to.
+//! decision (dissents included) and comment, the clarifications of its answer, and who
+//! it can be assigned to.
 
 use super::deciding_roles;
 use crate::db::flag_decisions::DecisionRow;
-use crate::db::models::{Campaign, Flag, FlagComment, FlagWork, Organisation};
-use crate::db::{campaigns, flag_comments, flag_decisions, flags, organisations, users};
+use crate::db::models::{
+    Campaign, ClarificationItem, ClarificationRequest, Flag, FlagComment, FlagWork, Organisation,
+};
+use crate::db::{
+    campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,
+};
 use crate::error::AppError;
 use crate::services::Conn;
 use chrono::{DateTime, Utc};
@@ -24,6 +29,8 @@ pub struct FlagPage {
     pub comments: Vec<(FlagComment, DateTime<Utc>, String)>,
     /// Members a flag can be assigned to.
     pub members: Vec<Member>,
+    /// The clarifications that reopened the flag's answer, newest first.
+    pub clarifications: Vec<(ClarificationRequest, ClarificationItem)>,
 }
 
 pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> {
@@ -48,6 +55,7 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
     Ok(FlagPage {
         decisions: flag_decisions::of_flag(conn, flag_id).await?,
         comments: flag_comments::of_flag(conn, flag_id).await?,
+        clarifications: clarifications::items_of_flag(conn, flag_id).await?,
         flag,
         work,
         organisation,

@@ -67,6 +67,8 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("need_text", ["Enter this (1 to 200 characters, one line).", "入力してください(1〜200文字、1行)。", "Hãy nhập (1 đến 200 ký tự, một dòng).", "请填写(1至200个字符,单行)。"]),
     ("cannot_submit", ["Some answers are missing or need correcting: see the list.", "未回答または修正が必要な回答があります(一覧を参照)。", "Còn câu chưa trả lời hoặc cần sửa: xem danh sách.", "有答案缺失或需要修改:请查看列表。"]),
     ("thanks", ["Keep the PDF below as your record; we also email it to you. This link keeps showing what was submitted.", "下のPDFを控えとして保存してください。同じ控えをメールでもお送りします。このリンクからいつでも提出内容を確認できます。", "Hãy lưu tệp PDF bên dưới làm bản lưu; chúng tôi cũng gửi tệp này qua email cho bạn. Liên kết này sẽ tiếp tục hiển thị nội dung đã gửi.", "请保存下方的PDF作为记录;我们也会通过电子邮件发送给您。此链接会一直显示已提交的内容。"]),
+    ("clarification_waiting", ["The committee has asked you about some of your answers.", "委員会から、回答の一部について質問が届いています。", "Ủy ban có câu hỏi về một số câu trả lời của bạn.", "委员会对您的部分回答提出了问题。"]),
+    ("clarification_answer", ["Answer the question", "質問に回答する", "Trả lời câu hỏi", "回答问题"]),
     ("signed_by", ["Signed by", "署名者", "Người ký", "签署人"]),
     ("handover", ["Hand over to a colleague", "同僚に引き継ぐ", "Chuyển cho đồng nghiệp", "转交给同事"]),
     ("handover_help", [

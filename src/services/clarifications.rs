@@ -144,6 +144,16 @@ pub async fn of_flag(
     Ok(db::clarifications::items_of_flag(conn, flag_id).await?)
 }
 
+/// Whether a committee's question waits for the reply of the link's holder (the receipt
+/// page points to it).
+pub async fn waiting_for(conn: &mut Conn, session: &LinkSession) -> Result<bool, AppError> {
+    Ok(
+        db::clarifications::open_request(conn, session.response_id().uuid())
+            .await?
+            .is_some(),
+    )
+}
+
 /// "Request clarification" from a flag's page: [`request`] with the flag's answer and
 /// `question`, so that the supplier is asked (email, reopened answer) and the flag
 /// moves in the same transaction; a flag never waits for a question nobody sent.

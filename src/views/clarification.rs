@@ -39,6 +39,8 @@ pub struct ClarificationPage {
     pub notice_kind: String,
     pub notice: String,
     pub items: Vec<ReopenedView>,
+    /// The link's own page (the receipt once submitted), for when nothing is left here.
+    pub back_url: String,
     pub t: Texts,
 }
 
@@ -53,6 +55,7 @@ pub struct Texts {
     pub select: &'static str,
     pub for_org: &'static str,
     pub language: &'static str,
+    pub back: &'static str,
 }
 
 impl Texts {
@@ -69,6 +72,7 @@ impl Texts {
                 select: common("select"),
                 for_org: common("for_org"),
                 language: common("language"),
+                back: "提出内容と控えに戻る",
             },
             Lang::Vi => Texts {
                 intro: "Ủy ban có câu hỏi về các câu trả lời dưới đây. Chỉ những câu hỏi này được mở lại; câu trả lời ban đầu vẫn được lưu.",
@@ -80,6 +84,7 @@ impl Texts {
                 select: common("select"),
                 for_org: common("for_org"),
                 language: common("language"),
+                back: "Quay lại nội dung đã gửi và biên nhận",
             },
             _ => Texts {
                 intro: "The committee has a question about the answers below. Only these questions are open again; your original answers are kept on record.",
@@ -91,6 +96,7 @@ impl Texts {
                 select: common("select"),
                 for_org: common("for_org"),
                 language: common("language"),
+                back: "Back to your answers and receipt",
             },
         }
     }
@@ -193,6 +199,7 @@ pub fn page(
             notice_text(notice_kind, lang)
         },
         items,
+        back_url: format!("/r/{token}?lang={}", lang.code()),
         t: Texts::of(lang),
     }
 }

@@ -97,6 +97,11 @@ pub struct NavItem {
 #[template(path = "receipt.html")]
 pub struct ReceiptPage {
     pub lang: String,
+    pub languages: Vec<LangLink>,
+    /// The clarification page when the committee's question waits for a reply.
+    pub clarification_url: Option<String>,
+    pub t_clarification: String,
+    pub t_clarification_answer: String,
     pub title: String,
     pub questionnaire: String,
     pub organisation: String,

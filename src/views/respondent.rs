@@ -146,6 +146,10 @@ pub struct Submission<'a> {
     pub fingerprint: &'a str,
     /// Where the receipt PDF is downloaded (`/r/{token}/receipt.pdf?lang=…`).
     pub pdf_url: String,
+    /// The link's token (the page's language links and the clarification's link).
+    pub token: &'a str,
+    /// Whether a committee's question waits for the supplier's reply.
+    pub clarification_waiting: bool,
 }
 
 /// The receipt: every visible question with its answer, in questionnaire order.
@@ -168,8 +172,16 @@ pub fn receipt(
             (x.label.get(lang).to_string(), text)
         })
         .collect();
+    let token = &submission.token;
     ReceiptPage {
         lang: lang.code().into(),
+        languages: LangLink::all(&q.languages, lang, &format!("/r/{token}")),
+        clarification_url: submission
+            .clarification_waiting
+            .then(|| format!("/r/{token}/clarification?lang={}", lang.code())),
+        t_clarification: crate::domain::respondent_text::t("clarification_waiting", lang).into(),
+        t_clarification_answer: crate::domain::respondent_text::t("clarification_answer", lang)
+            .into(),
         title: ui("submitted_title", lang).into(),
         questionnaire: format!("{} (v{})", q.title.get(lang), q.version),
         organisation: session.organisation.name.clone(),

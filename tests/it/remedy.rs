@@ -709,6 +709,24 @@ async fn request_clarification_on_the_flag_page_sends_the_question() {
         "{html}"
     );
 
+    // The supplier's own link (the receipt, in their language, with its language
+    // links) points to the waiting question.
+    let receipt = app.get(&link).await.text().await.unwrap();
+    assert!(
+        receipt.contains("委員会から、回答の一部について質問が届いています。"),
+        "{receipt}"
+    );
+    assert!(
+        receipt.contains(&format!(
+            r#"<a href="{link}/clarification?lang=ja">質問に回答する</a>"#
+        )),
+        "{receipt}"
+    );
+    assert!(
+        receipt.contains(&format!(r#"href="{link}?lang=en">English</a>"#)),
+        "{receipt}"
+    );
+
     // The supplier replies; the flag's page shows the reply beside the answer as
     // submitted, with the answer's score before and after.
     let reply_path = format!("{link}/clarification");
@@ -728,6 +746,22 @@ async fn request_clarification_on_the_flag_page_sends_the_question() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
+    // After the reply: a way back to the receipt, which no longer asks.
+    let sent = app
+        .client
+        .get(app.url(res.headers()["location"].to_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        sent.contains(&format!(r#"href="{link}?lang=ja">"#)),
+        "{sent}"
+    );
+    let receipt = app.get(&link).await.text().await.unwrap();
+    assert!(!receipt.contains("質問に回答する"), "{receipt}");
     let html = a
         .get(&app, &format!("/staff/flags/{flag}"))
         .await

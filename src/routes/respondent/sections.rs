@@ -227,6 +227,11 @@ pub(super) async fn show_start(
             submitted_at: response.submitted_at,
             fingerprint: response.answers_sha256.as_deref().unwrap_or_default(),
             pdf_url: format!("/r/{}/receipt.pdf?lang={}", token.as_str(), lang.code()),
+            token: token.as_str(),
+            clarification_waiting: {
+                let mut conn = state.pool.get().await?;
+                crate::services::clarifications::waiting_for(&mut conn, &session).await?
+            },
         };
         return Ok(render(&receipt(&session, submission, &answers, lang))?);
     }

@@ -191,21 +191,36 @@ impl ResponseError for PageError {
         if let AppError::Internal(e) = &self.0 {
             tracing::error!(error = ?e, "internal error");
         }
-        let (title, message) = match &self.0 {
+        // No reader's language is known here: English, then Japanese and Vietnamese
+        // (the questionnaires' languages), each marked with its language.
+        let (title, message, translations) = match &self.0 {
             AppError::NotFound(_) => (
-                "Not found · 見つかりません",
-                "This page does not exist, or the link is no longer valid. If you were invited to answer a questionnaire, use the newest link from your invitation email or ask the sender for a new one. · このページは存在しないか、リンクが無効になっています。招待メールの最新のリンクをご利用いただくか、送信者に新しいリンクを依頼してください。".to_string(),
+                "Not found · 見つかりません · Không tìm thấy",
+                "This page does not exist, or the link is no longer valid. If you were invited to answer a questionnaire, use the newest link from your invitation email or ask the sender for a new one.".to_string(),
+                vec![
+                    ("ja", "このページは存在しないか、リンクが無効になっています。招待メールの最新のリンクをご利用いただくか、送信者に新しいリンクを依頼してください。"),
+                    ("vi", "Trang này không tồn tại hoặc đường dẫn không còn hiệu lực. Nếu bạn được mời trả lời bảng câu hỏi, hãy dùng đường dẫn mới nhất trong email mời hoặc đề nghị người gửi cấp đường dẫn mới."),
+                ],
             ),
             AppError::Unavailable | AppError::Internal(_) => (
-                "Something went wrong · エラーが発生しました",
-                "We could not complete this request. Nothing you saved before has been lost; please try again in a minute. · 処理を完了できませんでした。保存済みの回答は失われていません。しばらくしてから再度お試しください。".to_string(),
+                "Something went wrong · エラーが発生しました · Đã xảy ra lỗi",
+                "We could not complete this request. Nothing you saved before has been lost; please try again in a minute.".to_string(),
+                vec![
+                    ("ja", "処理を完了できませんでした。保存済みの回答は失われていません。しばらくしてから再度お試しください。"),
+                    ("vi", "Không thể hoàn tất yêu cầu này. Những gì bạn đã lưu trước đó không bị mất; vui lòng thử lại sau một phút."),
+                ],
             ),
-            other => ("Request not accepted · 受け付けられませんでした", other.detail()),
+            other => (
+                "Request not accepted · 受け付けられませんでした · Yêu cầu không được chấp nhận",
+                other.detail(),
+                Vec::new(),
+            ),
         };
         let page = crate::views::pages::MessagePage {
             lang: "en".into(),
             title: title.into(),
             message,
+            translations,
         };
         let body = askama::Template::render(&page).unwrap_or_else(|_| title.to_string());
         let mut response = HttpResponse::build(self.status_code());

@@ -130,6 +130,9 @@ pub struct MessagePage {
     pub lang: String,
     pub title: String,
     pub message: String,
+    /// The message again in other languages (`(lang, text)`), each its own paragraph
+    /// marked with its language: the error pages, which know no reader's language.
+    pub translations: Vec<(&'static str, &'static str)>,
 }
 
 /// A questionnaire on the home page.

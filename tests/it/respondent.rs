@@ -502,6 +502,15 @@ async fn guessed_or_unknown_tokens_are_404_pages() {
         );
         let html = res.text().await.unwrap();
         assert!(html.contains("Not found"), "{path}: {html}");
+        // In the questionnaires' three languages, each marked with its language.
+        assert!(
+            html.contains(r#"<p lang="ja">このページは存在しないか"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<p lang="vi">Trang này không tồn tại"#),
+            "{html}"
+        );
         assert!(!html.contains("Acme"), "nothing about the real supplier");
         let res = post_raw(&app, &path, &[("csrf_token", &csrf), ("headcount", "1")]).await;
         assert_eq!(res.status(), 404, "POST {path}");

@@ -179,6 +179,7 @@ fn closed(lang: crate::domain::i18n::Lang) -> Result<HttpResponse, PageError> {
             lang: lang.code().into(),
             title: t("closed_title", lang).into(),
             message: t("closed_text", lang).into(),
+            translations: Vec::new(),
         },
     )?)
 }

@@ -49,6 +49,13 @@ pub struct ExportCampaign {
     pub responses: i64,
 }
 
+impl ExportCampaign {
+    /// "1 organisation", "3 organisations": its responses, one per organisation.
+    pub fn organisations(&self) -> String {
+        super::staff::count_of(usize::try_from(self.responses).unwrap_or(0), "organisation")
+    }
+}
+
 #[derive(Template)]
 #[template(path = "staff/exports.html")]
 pub struct ExportsPage {

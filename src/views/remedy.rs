@@ -252,13 +252,23 @@ pub struct FlagSummary {
     pub status: String,
 }
 
-fn flag_summary(ctx: &FlagContext) -> FlagSummary {
+/// The flag as the plan pages head it: its question's label (the id when the
+/// questionnaire is not loaded) and its indicator's name.
+fn flag_summary(ctx: &FlagContext, questionnaire: Option<&Questionnaire>) -> FlagSummary {
+    let question = questionnaire
+        .and_then(|q| {
+            q.find(&ctx.flag.question_id)
+                .map(|x| x.label.get(q.default_lang()).to_string())
+        })
+        .unwrap_or_else(|| ctx.flag.question_id.clone());
     FlagSummary {
         id: ctx.flag.id.to_string(),
         response_id: ctx.flag.response_id.to_string(),
         organisation: ctx.organisation.name.clone(),
-        question: ctx.flag.question_id.clone(),
-        indicator: ctx.flag.indicator.replace('_', " "),
+        question,
+        indicator: crate::domain::indicator::Indicator::parse(&ctx.flag.indicator)
+            .map(|i| i.name().to_string())
+            .unwrap_or_else(|| ctx.flag.indicator.replace('_', " ")),
         band: ctx.flag.band.to_string(),
         critical: ctx.flag.critical,
         score: ctx.flag.score,
@@ -328,7 +338,7 @@ pub fn flag_plans_page(
         lang: "en".into(),
         title: format!("Corrective action · {}", ctx.organisation.name),
         nav,
-        flag: flag_summary(ctx),
+        flag: flag_summary(ctx, questionnaire),
         plans: ctx.plans.iter().map(plan_row).collect(),
         form: may_decide && !active && ctx.flag.status.is_open(),
         owners: owner_options(ctx),
@@ -390,6 +400,7 @@ impl PlanPage {
 pub fn plan_page(
     nav: StaffNav,
     ctx: &PlanContext,
+    questionnaire: Option<&Questionnaire>,
     may_decide: bool,
     today: chrono::NaiveDate,
     notice: String,
@@ -457,7 +468,7 @@ pub fn plan_page(
         title: format!("Action plan · {}", ctx.flag.organisation.name),
         csrf: nav.csrf.clone(),
         nav,
-        flag: flag_summary(&ctx.flag),
+        flag: flag_summary(&ctx.flag, questionnaire),
         id: p.id.to_string(),
         status: p.status.label(),
         root_cause: p.root_cause.clone(),

@@ -777,4 +777,13 @@ async fn request_clarification_on_the_flag_page_sends_the_question() {
     );
     assert!(reply.contains(" → "), "the score before and after: {reply}");
     assert!(!html.contains("waiting for the supplier"), "{html}");
+
+    // The flag's plans page names the question by its label, not its id.
+    let plans = a
+        .get(&app, &format!("/staff/flags/{flag}/action-plans"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(plans.contains("Flag on “Who keeps passports?”"), "{plans}");
 }

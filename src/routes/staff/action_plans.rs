@@ -134,11 +134,15 @@ async fn show_plan(
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let ctx = action_plans::plan_context(&mut conn, id).await?;
+    let (_, version) =
+        responses::find_response(&mut conn, &state.registry, ctx.flag.flag.response_id.into())
+            .await?;
     Ok(render_status(
         status,
         &plan_page(
             StaffNav::new(user, "/staff/flags"),
             &ctx,
+            version.as_ref().map(|v| &v.questionnaire),
             may_decide(user),
             Utc::now().date_naive(),
             notice,

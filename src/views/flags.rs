@@ -74,6 +74,8 @@ pub struct FlagView {
     pub decisions: Vec<DecisionLine>,
     pub comments: Vec<(String, String, String)>,
     pub can_decide: bool,
+    /// Open and unassigned: assigning comes first, the other decisions after it.
+    pub awaits_assignment: bool,
     pub can_comment: bool,
     pub members: Vec<(String, String, bool)>,
     pub forms: Vec<DecisionForm>,
@@ -235,6 +237,7 @@ pub fn flag_page(
             .map(|(c, at, name)| (at.format(MINUTES).to_string(), name, c.body))
             .collect(),
         can_decide: can_decide && p.work.status.is_open(),
+        awaits_assignment: p.work.status == FlagStatus::Open,
         can_comment: user.role.can(Permission::CommentOnFlags),
         members: p
             .members

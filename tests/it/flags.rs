@@ -187,6 +187,8 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
         page.contains("/decide") && page.contains("Aiko Committee"),
         "{page}"
     );
+    // An open flag says that assigning comes first.
+    assert!(page.contains(r#"id="assign-first""#), "{page}");
 
     // A viewer decides nothing; procurement cannot decide either (it may comment).
     let before = snapshot(&app, critical).await;

@@ -26,6 +26,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/health", Access::Public),
     ("GET", "/static/app.css", Access::Public),
     ("GET", "/static/form.js", Access::Public),
+    ("GET", "/favicon.ico", Access::Public),
     ("GET", "/login", Access::Public),
     ("POST", "/login", Access::Public),
     ("GET", "/password/reset", Access::Public),

@@ -12,7 +12,10 @@ use askama::Template;
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(home).service(app_css).service(form_js);
+    cfg.service(home)
+        .service(app_css)
+        .service(form_js)
+        .service(favicon);
 }
 
 /// Renders a page; a template error is an internal error.
@@ -108,4 +111,13 @@ async fn app_css(req: HttpRequest) -> HttpResponse {
 #[get("/static/form.js")]
 async fn form_js(req: HttpRequest) -> HttpResponse {
     asset(&req, "text/javascript; charset=utf-8", assets::FORM_JS)
+}
+
+/// The icon every browser asks for (a 404 there was an error in every page's console).
+#[get("/favicon.ico")]
+async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(assets::FAVICON_SVG)
 }

@@ -1,4 +1,4 @@
-//! The stylesheet and the form script, compiled into the binary, and the version that
+//! The stylesheet, the form script and the icon, compiled into the binary, and the version that
 //! pages put in their URLs (`/static/app.css?v=…`): a browser keeps a versioned file for
 //! a year, and a new release, whose files hash differently, is fetched at once.
 
@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 
 pub const APP_CSS: &str = include_str!("../../static/app.css");
 pub const FORM_JS: &str = include_str!("../../static/form.js");
+/// The icon browsers ask for at `/favicon.ico` (SVG, which they accept there too).
+pub const FAVICON_SVG: &str = include_str!("../../static/favicon.svg");
 
 static VERSION: LazyLock<String> = LazyLock::new(|| {
     let digest = Sha256::new()

@@ -19,6 +19,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/health", 200, "APCV", 200, 200),
     ("GET", "/static/app.css", 200, "APCV", 200, 200),
     ("GET", "/static/form.js", 200, "APCV", 200, 200),
+    ("GET", "/favicon.ico", 200, "APCV", 200, 200),
     ("GET", "/login", 200, "APCV", 200, 200),
     ("POST", "/login", 401, "APCV", 401, 401),
     ("GET", "/password/reset", 200, "APCV", 200, 200),

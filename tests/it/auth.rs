@@ -1478,7 +1478,10 @@ async fn sign_ins_and_account_changes_are_in_the_audit_log_and_the_chain_holds()
                 )
             }
             "user.role_changed" => {
-                assert_eq!(details, &json!({"from": "committee", "to": "viewer"}))
+                assert_eq!(
+                    details,
+                    &json!({"from": "committee", "to": "viewer", "api_tokens_revoked": 0})
+                )
             }
             "user.disabled" => assert_eq!(details["sessions_ended"], 1),
             "login.failed" => assert_eq!(details["email"], "new.hire@example.com"),

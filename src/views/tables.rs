@@ -25,11 +25,12 @@ pub fn home(
 ) -> HomePage {
     let mine = format!("/staff/flags?assignee={}", user.id);
     let attention: [(&str, i64, &str, Permission); 3] = [
+        // Only members who decide are assigned flags.
         (
             "Flags assigned to you",
             o.my_open_flags,
             &mine,
-            Permission::ViewFlags,
+            Permission::DecideFlags,
         ),
         (
             "Open flags nobody is assigned to",

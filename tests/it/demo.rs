@@ -144,7 +144,10 @@ async fn the_demo_fills_every_committee_page_once() {
     let (_, home) = viewer.page(&app, "/staff").await;
     let (_, nobody) = viewer.page(&app, "/staff/flags?assignee=nobody").await;
     let (_, escalated) = viewer.page(&app, "/staff/flags?status=escalated").await;
-    assert_eq!(tile(&home, "Flags assigned to you"), 0, "{home}");
+    assert!(
+        !home.contains("Flags assigned to you"),
+        "a viewer is never assigned a flag: {home}"
+    );
     assert_eq!(
         tile(&home, "Open flags nobody is assigned to"),
         total_of(&nobody)

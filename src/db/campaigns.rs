@@ -223,6 +223,36 @@ pub async fn audience_organisations(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// An organisation of an audience, with how many active contacts it has.
+#[derive(Debug, QueryableByName)]
+pub struct AudienceMember {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub country: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub active_contacts: i64,
+}
+
+/// `organisations` by name, each with its active contacts counted.
+pub async fn audience_members(
+    conn: &mut Conn,
+    organisations: &[Uuid],
+) -> QueryResult<Vec<AudienceMember>> {
+    diesel::sql_query(
+        "SELECT o.id, o.name, o.country, \
+                count(c.id) FILTER (WHERE c.deactivated_at IS NULL) AS active_contacts \
+           FROM organisations o LEFT JOIN contacts c ON c.organisation_id = o.id \
+          WHERE o.id = ANY($1::uuid[]) \
+          GROUP BY o.id ORDER BY o.name, o.id",
+    )
+    .bind::<Array<SqlUuid>, _>(organisations)
+    .load(conn)
+    .await
+}
+
 /// One response (draft) per organisation that has none in the campaign, in one
 /// statement; returns how many were created.
 pub async fn insert_responses(

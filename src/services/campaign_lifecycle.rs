@@ -129,6 +129,41 @@ pub struct LaunchOutcome {
     pub contacts_skipped: usize,
 }
 
+/// The active organisations an audience stands for now (what a launch invites).
+async fn organisations_of(conn: &mut Conn, audience: &Audience) -> Result<Vec<Uuid>, AppError> {
+    Ok(match audience {
+        Audience::Organisations(ids) => {
+            q::audience_organisations(conn, Some(ids), None, None, None, None, None).await?
+        }
+        Audience::Filter(f) => {
+            q::audience_organisations(
+                conn,
+                None,
+                f.kind.as_deref(),
+                f.country.as_deref(),
+                f.sector.as_deref(),
+                f.business_unit.as_deref(),
+                f.owner_user_id,
+            )
+            .await?
+        }
+    })
+}
+
+/// Who a draft's launch would invite, as it stands now: each active organisation of the
+/// audience with its count of active contacts (one with none would get no email), by
+/// name. Empty for a campaign without an audience.
+pub async fn launch_preview(
+    conn: &mut Conn,
+    audience: Option<&Audience>,
+) -> Result<Vec<q::AudienceMember>, AppError> {
+    let Some(audience) = audience else {
+        return Ok(Vec::new());
+    };
+    let organisations = organisations_of(conn, audience).await?;
+    Ok(q::audience_members(conn, &organisations).await?)
+}
+
 /// Launches a draft campaign to its audience in one transaction. A second launch
 /// changes nothing and says so (`launched: false`).
 pub async fn launch(
@@ -161,23 +196,7 @@ pub async fn launch(
                 .clone()
                 .and_then(|a| serde_json::from_value(a).ok())
                 .ok_or_else(|| AppError::field("audience", "this campaign has no audience: pick organisations or give a filter"))?;
-            let organisations = match &audience {
-                Audience::Organisations(ids) => {
-                    q::audience_organisations(tx, Some(ids), None, None, None, None, None).await?
-                }
-                Audience::Filter(f) => {
-                    q::audience_organisations(
-                        tx,
-                        None,
-                        f.kind.as_deref(),
-                        f.country.as_deref(),
-                        f.sector.as_deref(),
-                        f.business_unit.as_deref(),
-                        f.owner_user_id,
-                    )
-                    .await?
-                }
-            };
+            let organisations = organisations_of(tx, &audience).await?;
             if organisations.is_empty() {
                 return Err(AppError::field("audience", "no active organisation is in this audience"));
             }

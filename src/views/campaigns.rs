@@ -120,12 +120,34 @@ pub struct CampaignPage {
     pub progress: Progress,
     /// Organisations that may be added: (id, label).
     pub addable: Vec<(String, String)>,
+    /// A draft's audience as a launch would invite it now.
+    pub preview: Vec<PreviewRow>,
     pub filter_stage: String,
     pub filter_q: String,
     pub query: String,
 }
 
+/// An organisation a draft's launch would invite.
+pub struct PreviewRow {
+    pub id: String,
+    pub name: String,
+    pub country: String,
+    pub contacts: i64,
+}
+
 impl CampaignPage {
+    /// The contacts a launch would email.
+    pub fn preview_contacts(&self) -> usize {
+        self.preview
+            .iter()
+            .map(|r| r.contacts.max(0) as usize)
+            .sum()
+    }
+
+    /// The organisations of the audience without an active contact (no email for them).
+    pub fn preview_without_contacts(&self) -> usize {
+        self.preview.iter().filter(|r| r.contacts == 0).count()
+    }
     pub fn contacts_of<'a>(&'a self, o: &OrganisationProgress) -> Vec<&'a ContactProgress> {
         self.progress
             .contacts

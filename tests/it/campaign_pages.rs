@@ -422,3 +422,63 @@ async fn the_campaign_pages_in_chromium() {
     screenshot(c, "campaign-list.png").await;
     c.clone().close().await.unwrap();
 }
+
+/// A draft says whom its launch would invite, as the audience stands now: each
+/// organisation with its active contacts, and a warning for one without any (nobody
+/// there would get an email). Found walking procurement's path: the draft said only
+/// "2 organisations picked".
+#[tokio::test]
+async fn a_draft_lists_whom_the_launch_invites_and_warns_of_organisations_without_contacts() {
+    let app = TestApp::spawn().await;
+    let staffed = org(&app, "Sendai Threads", "mai@example.com", "ja").await;
+    let empty: Value = app
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"kind": "supplier", "name": "Hakata Looms", "country": "JP"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let empty = empty["id"].as_str().unwrap().to_string();
+    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let s = sign_in(&app, "maria@example.com", PASSWORD).await;
+    let deadline = in_days(20);
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Preview"),
+                ("version", "forced-labour:3"),
+                ("deadline", &deadline),
+                ("organisation", &staffed),
+                ("organisation", &empty),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = s
+        .get(&app, &crate::auth::location(&res))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("the launch emails 1 contact at 2 organisations."),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="no-contacts""#), "{page}");
+    assert!(
+        page.contains(&format!(
+            r#"<tr><td><a href="/staff/organisations/{empty}">Hakata Looms</a></td><td>JP</td><td><strong>none: not invited</strong></td></tr>"#
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            r#"<tr><td><a href="/staff/organisations/{staffed}">Sendai Threads</a></td><td>JP</td><td>1</td></tr>"#
+        )),
+        "{page}"
+    );
+}

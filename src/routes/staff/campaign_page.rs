@@ -9,11 +9,12 @@ use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::campaign::Audience;
 use crate::domain::ids::{CampaignId, OrganisationId};
+use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use crate::services::campaign_lifecycle as lifecycle;
 use crate::services::campaign_progress as progress;
 use crate::services::campaigns;
-use crate::views::campaigns::{CampaignPage, Event, TimelinePage};
+use crate::views::campaigns::{CampaignPage, Event, PreviewRow, TimelinePage};
 use crate::views::organisations::owner_label;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
@@ -70,11 +71,25 @@ async fn campaign_page(
             )
         })
         .unwrap_or_default();
-    let audience = match campaign
+    let parsed_audience = campaign
         .audience
         .clone()
-        .and_then(|a| serde_json::from_value::<Audience>(a).ok())
-    {
+        .and_then(|a| serde_json::from_value::<Audience>(a).ok());
+    let preview = if campaign.status == CampaignStatus::Draft {
+        lifecycle::launch_preview(&mut conn, parsed_audience.as_ref())
+            .await?
+            .into_iter()
+            .map(|m| PreviewRow {
+                id: m.id.to_string(),
+                name: m.name,
+                country: m.country,
+                contacts: m.active_contacts,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let audience = match parsed_audience {
         None => "organisations invited one by one".to_string(),
         Some(Audience::Organisations(ids)) => format!(
             "{} picked",
@@ -117,6 +132,7 @@ async fn campaign_page(
     ])
     .unwrap_or_default();
     Ok(CampaignPage {
+        preview,
         lang: "en".into(),
         title: campaign.name.clone(),
         nav: StaffNav::new(user, "/staff/campaigns"),

@@ -86,4 +86,36 @@ mod tests {
             }
         }
     }
+
+    /// An overdue plan tells its supplier owner to report back, and a member of staff
+    /// (who gets the plan's page) to follow it up, not to "tell us where it stands".
+    #[test]
+    fn the_overdue_notice_asks_the_supplier_to_report_and_staff_to_follow_up() {
+        let notice = |link: &str| PlanNotice {
+            lang: Lang::En,
+            notice: Notice::Overdue,
+            name: "Lan".into(),
+            organisation: "Sông Hồng Textiles".into(),
+            indicator: "Isolation".into(),
+            actions: "Return passports".into(),
+            due: "2027-01-24".parse().unwrap(),
+            link: link.into(),
+            sender_company: "Acme".into(),
+        };
+        let supplier = notice("").render("lan@example.com").unwrap().text;
+        assert!(
+            supplier.contains("Please tell us where it stands"),
+            "{supplier}"
+        );
+        let staff = notice("https://hrdd.example/staff/action-plans/1")
+            .render("member@example.com")
+            .unwrap()
+            .text;
+        assert!(
+            staff.contains("Please follow it up with the organisation"),
+            "{staff}"
+        );
+        assert!(!staff.contains("tell us"), "{staff}");
+        assert!(staff.contains("https://hrdd.example/staff/action-plans/1"));
+    }
 }

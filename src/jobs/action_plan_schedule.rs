@@ -56,7 +56,9 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<usize> {
             notice,
             name: d.owner_name.clone(),
             organisation: d.organisation.clone(),
-            indicator: d.indicator.replace('_', " "),
+            indicator: crate::domain::indicator::Indicator::parse(&d.indicator)
+                .map(|i| i.name().to_string())
+                .unwrap_or_else(|| d.indicator.replace('_', " ")),
             actions: d.plan.actions.clone(),
             due: d.plan.due_date,
             link: if d.owner_language.is_some() {

@@ -14,6 +14,10 @@ pub enum LogFormat {
     Json,
 }
 
+/// The sender company when none is set: the product's name, which reads as if the
+/// software asked ("HRDD Survey invites …"); `serve` warns about it.
+pub const DEFAULT_SENDER_COMPANY: &str = "HRDD Survey";
+
 /// Everything the service needs to start.
 #[derive(Clone)]
 pub struct Settings {
@@ -49,7 +53,8 @@ pub struct Settings {
     /// Most evidence one response may hold, all files together, in MB
     /// (`HRDD_EVIDENCE_QUOTA_MB`, default 50).
     pub evidence_quota_mb: u64,
-    /// The company named in campaign emails (`HRDD_SENDER_COMPANY`, default "HRDD Survey").
+    /// The company named in campaign emails (`HRDD_SENDER_COMPANY`, default
+    /// [`DEFAULT_SENDER_COMPANY`]).
     pub sender_company: String,
     /// The font of receipt PDFs (`HRDD_PDF_FONT`): an OpenType font or collection with
     /// Japanese and Vietnamese glyphs; default Debian's `fonts-noto-cjk`
@@ -292,7 +297,7 @@ impl Settings {
 
         let sender_company = pick("HRDD_SENDER_COMPANY", file.sender_company)
             .map(|s| s.trim().to_string())
-            .unwrap_or_else(|| "HRDD Survey".into());
+            .unwrap_or_else(|| DEFAULT_SENDER_COMPANY.into());
         if sender_company.chars().count() > 200 || sender_company.chars().any(char::is_control) {
             return Err(bad(
                 "HRDD_SENDER_COMPANY",

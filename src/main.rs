@@ -344,6 +344,12 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     with_database(&settings, async |url| {
         let app = startup::Application::build(settings.clone(), url).await?;
         tracing::info!(port = app.port(), "listening on {}", settings.listen);
+        if settings.sender_company == hrdd_survey::config::DEFAULT_SENDER_COMPANY {
+            tracing::warn!(
+                "HRDD_SENDER_COMPANY is not set: campaign emails name \"{}\" where your company's name belongs; set it to the name suppliers know you by",
+                settings.sender_company
+            );
+        }
         if demo {
             let links = demo::seed(&app.state)
                 .await

@@ -199,7 +199,7 @@ impl ResponseError for PageError {
                 "This page does not exist, or the link is no longer valid. If you were invited to answer a questionnaire, use the newest link from your invitation email or ask the sender for a new one.".to_string(),
                 vec![
                     ("ja", "このページは存在しないか、リンクが無効になっています。招待メールの最新のリンクをご利用いただくか、送信者に新しいリンクを依頼してください。"),
-                    ("vi", "Trang này không tồn tại hoặc đường dẫn không còn hiệu lực. Nếu bạn được mời trả lời bảng câu hỏi, hãy dùng đường dẫn mới nhất trong email mời hoặc đề nghị người gửi cấp đường dẫn mới."),
+                    ("vi", "Trang này không tồn tại hoặc đường liên kết không còn hiệu lực. Nếu quý vị được mời trả lời bảng câu hỏi, hãy dùng đường liên kết mới nhất trong email mời hoặc đề nghị người gửi cấp đường liên kết mới."),
                 ],
             ),
             AppError::Unavailable | AppError::Internal(_) => (
@@ -207,7 +207,7 @@ impl ResponseError for PageError {
                 "We could not complete this request. Nothing you saved before has been lost; please try again in a minute.".to_string(),
                 vec![
                     ("ja", "処理を完了できませんでした。保存済みの回答は失われていません。しばらくしてから再度お試しください。"),
-                    ("vi", "Không thể hoàn tất yêu cầu này. Những gì bạn đã lưu trước đó không bị mất; vui lòng thử lại sau một phút."),
+                    ("vi", "Không thể hoàn tất yêu cầu này. Những gì quý vị đã lưu trước đó không bị mất; vui lòng thử lại sau một phút."),
                 ],
             ),
             other => (

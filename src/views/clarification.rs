@@ -106,7 +106,7 @@ impl Texts {
 pub fn notice_text(kind: &str, lang: Lang) -> String {
     match (kind, lang) {
         ("done", Lang::Ja) => "ありがとうございました。ご回答を送信しました。",
-        ("done", Lang::Vi) => "Cảm ơn bạn: câu trả lời đã được gửi.",
+        ("done", Lang::Vi) => "Cảm ơn quý vị: câu trả lời đã được gửi.",
         ("done", _) => "Thank you: your reply was sent to the committee.",
         ("none", Lang::Ja) => "現在、確認をお願いしている質問はありません。",
         ("none", Lang::Vi) => "Hiện không có câu hỏi nào cần trả lời.",

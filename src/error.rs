@@ -25,6 +25,9 @@ pub enum AppError {
     TooManyAttempts(i64),
     #[error("{0}")]
     Conflict(String),
+    /// A body over its limit (413).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the database is not reachable; try again shortly")]
     Unavailable,
     #[error("internal error")]
@@ -61,6 +64,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::Conflict(_) => "conflict",
+            AppError::TooLarge(_) => "payload_too_large",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -124,6 +128,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -237,7 +237,8 @@ pub fn no_delay(connection: &dyn std::any::Any, _: &mut actix_web::dev::Extensio
     }
 }
 
-/// JSON bodies: at most 64 KiB, and a parse error is a 400 that says what is wrong.
+/// JSON bodies: at most 64 KiB (a larger one is a 413), and a parse error is a 400 that
+/// says what is wrong; both in the API's error shape.
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(64 * 1024)
@@ -245,7 +246,10 @@ fn json_config() -> web::JsonConfig {
             let message = match &err {
                 actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
                 | actix_web::error::JsonPayloadError::Overflow { .. } => {
-                    "the JSON body is larger than 64 KiB".to_string()
+                    return crate::error::AppError::TooLarge(
+                        "the JSON body is larger than 64 KiB".into(),
+                    )
+                    .into();
                 }
                 actix_web::error::JsonPayloadError::ContentType => {
                     "send the body as application/json".to_string()

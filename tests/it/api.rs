@@ -370,11 +370,11 @@ async fn malformed_bodies_are_400_json_with_a_message() {
 }
 
 #[tokio::test]
-async fn a_body_over_64_kib_is_a_400_not_a_500() {
+async fn a_body_over_64_kib_is_a_413_not_a_500() {
     let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
     let big = json!({"kind": "supplier", "name": "x".repeat(70 * 1024), "country": "JP"});
     let res = app.post_json("/api/v1/organisations", &big).await;
-    let message = assert_error(res, 400, "bad_request").await;
+    let message = assert_error(res, 413, "payload_too_large").await;
     assert!(message.contains("64 KiB"), "{message}");
 
     // Without a Content-Length (chunked), the limit holds as the body streams in.
@@ -392,7 +392,7 @@ async fn a_body_over_64_kib_is_a_400_not_a_500() {
     }
     request.push_str("0\r\n\r\n");
     let head = raw_http(&app, request.as_bytes()).await;
-    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     assert!(head.contains("64 KiB"), "{head}");
 
     // Just under the limit is parsed (and then fails validation on the name's length).

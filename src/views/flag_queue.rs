@@ -349,15 +349,30 @@ pub struct CountLine {
     pub href: String,
 }
 
+/// Where the trend's bars start (the campaign's label is left of it).
+const TREND_LABEL_WIDTH: i64 = 200;
+
 /// A campaign's flags by band (the trend).
 pub struct TrendLine {
     pub campaign: String,
+    /// The campaign's name as the chart labels its bar (at most 30 characters).
+    pub label: String,
     pub started: String,
     /// critical, high, medium, low, total
     pub counts: [i64; 5],
     /// Bar segments on the SVG: (x, width, band).
     pub bars: Vec<(i64, i64, &'static str)>,
     pub y: usize,
+}
+
+impl TrendLine {
+    /// Where the bar ends (its total is written after it).
+    pub fn end(&self) -> i64 {
+        self.bars
+            .last()
+            .map(|(x, w, _)| x + w)
+            .unwrap_or(TREND_LABEL_WIDTH)
+    }
 }
 
 #[derive(Template)]
@@ -412,7 +427,13 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
         if trend.last().is_none_or(|t| {
             t.campaign != row.campaign || t.started != row.created_at.format("%Y-%m-%d").to_string()
         }) {
+            let label = if row.campaign.chars().count() > 30 {
+                row.campaign.chars().take(29).collect::<String>() + "…"
+            } else {
+                row.campaign.clone()
+            };
             trend.push(TrendLine {
+                label,
                 campaign: row.campaign.clone(),
                 started: row.created_at.format("%Y-%m-%d").to_string(),
                 counts: [0; 5],
@@ -426,9 +447,11 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
         t.counts[4] += row.n;
     }
     let widest = trend.iter().map(|t| t.counts[4]).max().unwrap_or(1).max(1);
+    // Each bar after its campaign's label (200 units), its total after it; the legend of
+    // bands under the bars.
     for (n, t) in trend.iter_mut().enumerate() {
         t.y = 4 + n * 28;
-        let mut x = 0;
+        let mut x = TREND_LABEL_WIDTH;
         for (i, b) in BANDS.iter().enumerate() {
             let w = t.counts[i] * 600 / widest;
             if w > 0 {
@@ -462,7 +485,7 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
                 table("kind", &kind_name),
             ),
         ],
-        trend_height: 8 + trend.len() * 28,
+        trend_height: 8 + trend.len() * 28 + 24,
         trend,
     }
 }

@@ -134,6 +134,15 @@ async fn the_demo_fills_every_committee_page_once() {
         "{dash}"
     );
     assert!(dash.contains("Illustrative 2026 supplier survey (demo data)"));
+    // The trend's bars are labelled with their campaign (cut to 30 characters), their
+    // total and a legend of the bands.
+    let svg = &dash[dash.find(r#"<svg class="trend""#).expect("the trend chart")..];
+    let svg = &svg[..svg.find("</svg>").unwrap()];
+    assert!(
+        svg.contains(r#"font-size="13">Illustrative 2026 supplier su…</text>"#),
+        "{svg}"
+    );
+    assert!(svg.contains(r#"font-size="13">critical</text>"#), "{svg}");
 
     // The organisations stand in every state: the campaign pages say so.
     let (_, campaigns) = viewer.page(&app, "/staff/campaigns").await;

@@ -226,6 +226,7 @@ impl ResponseError for PageError {
             title: title.into(),
             message,
             translations,
+            back: None,
         };
         let body = askama::Template::render(&page).unwrap_or_else(|_| title.to_string());
         let mut response = HttpResponse::build(self.status_code());

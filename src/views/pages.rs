@@ -133,6 +133,8 @@ pub struct MessagePage {
     /// The message again in other languages (`(lang, text)`), each its own paragraph
     /// marked with its language: the error pages, which know no reader's language.
     pub translations: Vec<(&'static str, &'static str)>,
+    /// A way on from the page: (href, label).
+    pub back: Option<(&'static str, &'static str)>,
 }
 
 /// A questionnaire on the home page.

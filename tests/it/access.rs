@@ -1123,3 +1123,37 @@ async fn wrong_methods_are_405_with_allow_and_head_is_like_get() {
     let res = web_client().head(app.url("/health")).send().await.unwrap();
     assert_eq!(res.status(), 200, "monitoring may use HEAD /health");
 }
+
+/// A mistyped staff address is a staff 404 with a way back to the overview, not the
+/// supplier's dead-link page (found walking the staff pages); elsewhere the supplier's.
+#[tokio::test]
+async fn an_unknown_staff_address_is_a_staff_404() {
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    crate::auth::create_user(
+        &app,
+        "admin-404@example.com",
+        Role::Admin,
+        Some(crate::auth::PASSWORD),
+    )
+    .await;
+    let admin = crate::auth::sign_in(&app, "admin-404@example.com", crate::auth::PASSWORD).await;
+    let res = admin.get(&app, "/staff/no-such-page").await;
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("There is no staff page at this address."),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<a href="/staff">Back to the overview</a>"#),
+        "{html}"
+    );
+    assert!(!html.contains("invitation email"), "{html}");
+    let res = web_client()
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("invitation email"));
+}

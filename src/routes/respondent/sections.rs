@@ -180,6 +180,7 @@ fn closed(lang: crate::domain::i18n::Lang) -> Result<HttpResponse, PageError> {
             title: t("closed_title", lang).into(),
             message: t("closed_text", lang).into(),
             translations: Vec::new(),
+            back: None,
         },
     )?)
 }

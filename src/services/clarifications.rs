@@ -154,28 +154,51 @@ pub async fn waiting_for(conn: &mut Conn, session: &LinkSession) -> Result<bool,
     )
 }
 
-/// "Request clarification" from a flag's page: [`request`] with the flag's answer and
-/// `question`, so that the supplier is asked (email, reopened answer) and the flag
-/// moves in the same transaction; a flag never waits for a question nobody sent.
+/// "Request clarification" from a flag's page, decided on the page that showed
+/// `expected_version`: [`request`] with the flag's answer and `question`, so that the
+/// supplier is asked (email, reopened answer) and the flag moves in the same transaction;
+/// a flag never waits for a question nobody sent. Every open flag on the same answer
+/// moves with it, as from the clarifications page. A page older than the flag is
+/// refused as stale; the errors name the page's one field, `reason`.
 pub async fn request_about_flag(
     conn: &mut Conn,
     ctx: &super::Ctx<'_>,
     member: Uuid,
     flag_id: Uuid,
+    expected_version: i32,
     question: &str,
 ) -> Result<ClarificationRequest, AppError> {
     let flag = db::flags::find_flag(conn, flag_id)
         .await?
         .ok_or(AppError::NotFound("flag"))?;
     let asked = BTreeMap::from([(flag.question_id.clone(), question.to_string())]);
-    request(
+    let from_page = Some((flag_id, expected_version));
+    request_checked(
         conn,
         ctx,
         member,
         ResponseId::from(flag.response_id),
         &asked,
+        from_page,
     )
     .await
+    .map_err(|e| match e {
+        AppError::Validation(fields) => AppError::Validation(
+            fields
+                .into_iter()
+                .map(|f| FieldError {
+                    field: "reason".into(),
+                    // "passports: at most 2000 characters" → "at most 2000 characters"
+                    message: f
+                        .message
+                        .split_once(": ")
+                        .map(|(_, m)| m.to_string())
+                        .unwrap_or(f.message),
+                })
+                .collect(),
+        ),
+        other => other,
+    })
 }
 
 /// Asks the supplier about the flagged answers in `asked` (question id → the
@@ -188,6 +211,19 @@ pub async fn request(
     member: Uuid,
     response_id: ResponseId,
     asked: &BTreeMap<String, String>,
+) -> Result<ClarificationRequest, AppError> {
+    request_checked(conn, ctx, member, response_id, asked, None).await
+}
+
+/// [`request`], refused as stale when `from_page` (a flag and the version its page
+/// showed) no longer matches the flag.
+async fn request_checked(
+    conn: &mut Conn,
+    ctx: &super::Ctx<'_>,
+    member: Uuid,
+    response_id: ResponseId,
+    asked: &BTreeMap<String, String>,
+    from_page: Option<(Uuid, i32)>,
 ) -> Result<ClarificationRequest, AppError> {
     let (response, version) =
         super::responses::find_response(conn, ctx.registry, response_id).await?;
@@ -207,6 +243,16 @@ pub async fn request(
         async move {
             let q = &version.questionnaire;
             let flags = db::flags::lock_flags_of(tx, response_id.uuid()).await?;
+            if let Some((flag_id, expected)) = from_page {
+                let current = db::flags::lock_work(tx, flag_id)
+                    .await?
+                    .ok_or(AppError::NotFound("flag"))?
+                    .version;
+                if current != expected {
+                    let stale = crate::domain::flag_workflow::Refusal::Stale { expected, current };
+                    return Err(stale.into());
+                }
+            }
             if db::clarifications::open_request(tx, response_id.uuid())
                 .await?
                 .is_some()

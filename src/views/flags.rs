@@ -33,6 +33,8 @@ pub struct DecisionForm {
     pub reason: &'static str,
     pub reason_label: &'static str,
     pub required: bool,
+    /// The longest text the decision takes.
+    pub max: usize,
 }
 
 #[derive(Template)]
@@ -79,6 +81,19 @@ pub struct FlagView {
     pub can_comment: bool,
     pub members: Vec<(String, String, bool)>,
     pub forms: Vec<DecisionForm>,
+    /// A refused form's (action, text), shown back in its box.
+    pub typed: (String, String),
+}
+
+impl FlagView {
+    /// What was typed in the form of `action` before a refusal, else nothing.
+    pub fn typed_for(&self, action: &str) -> &str {
+        if self.typed.0 == action {
+            &self.typed.1
+        } else {
+            ""
+        }
+    }
 }
 
 /// The flag page for `user`; `notice` after a decision, `errors` after a refusal.
@@ -105,13 +120,14 @@ pub fn flag_page(
     let replied = p
         .clarifications
         .iter()
-        .find(|(r, i)| r.answered_at.is_some() && i.reply_answer.is_some());
+        .find(|(r, _)| r.answered_at.is_some());
     let (reply, reply_note, reply_when, reply_score) = match replied {
         Some((r, i)) => (
             match (question, &i.reply_answer) {
                 (Some(q), Some(v)) => answer_text(q, v, lang),
                 (None, Some(v)) => v.to_string(),
-                _ => String::new(),
+                // A reply may clear the answer.
+                (_, None) => "(no answer)".to_string(),
             },
             i.reply_note.clone().unwrap_or_default(),
             r.answered_at
@@ -238,6 +254,7 @@ pub fn flag_page(
             .collect(),
         can_decide: can_decide && p.work.status.is_open(),
         awaits_assignment: p.work.status == FlagStatus::Open,
+        typed: Default::default(),
         can_comment: user.role.can(Permission::CommentOnFlags),
         members: p
             .members
@@ -264,6 +281,11 @@ fn forms_for(status: FlagStatus, critical: bool, signed: Option<uuid::Uuid>) -> 
         reason,
         reason_label,
         required,
+        max: if action == "request_clarification" {
+            crate::domain::clarification::QUESTION_MAX
+        } else {
+            crate::domain::flag_workflow::MAX_REASON
+        },
     };
     let mut out = Vec::new();
     for next in status.next() {

@@ -649,7 +649,7 @@ async fn request_clarification_on_the_flag_page_sends_the_question() {
     let smtp = SmtpServer::start().await;
     let app = app(&smtp).await;
     let (link, response, _contact) = submitted(&app).await;
-    let (_, a) = member(&app, Role::Committee).await;
+    let (a_id, a) = member(&app, Role::Committee).await;
     let mut conn = app.db.conn().await;
     let (flag, version): (Uuid, i32) = flags::table
         .filter(flags::response_id.eq(response))
@@ -658,6 +658,61 @@ async fn request_clarification_on_the_flag_page_sends_the_question() {
         .first(&mut conn)
         .await
         .unwrap();
+    // Assigned first, as the page asks (the question's box is offered from then on).
+    let res = a
+        .post(
+            &app,
+            &format!("/staff/flags/{flag}/decide"),
+            &[
+                ("action", "assign"),
+                ("assignee", &a_id.to_string()),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let version = version + 1;
+    // A page older than the flag is refused as stale; a question too long is refused
+    // beside the page's one field, and what was typed stays in its box. Nothing sent.
+    let res = a
+        .post(
+            &app,
+            &format!("/staff/flags/{flag}/decide"),
+            &[
+                ("action", "request_clarification"),
+                ("reason", "Who?"),
+                ("version", &(version + 7).to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("this flag changed since you opened it"));
+    let long = format!("Why {}", "so ".repeat(700));
+    let res = a
+        .post(
+            &app,
+            &format!("/staff/flags/{flag}/decide"),
+            &[
+                ("action", "request_clarification"),
+                ("reason", long.trim()),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("at most 2000 characters"), "{html}");
+    assert!(!html.contains("question.passports"), "{html}");
+    assert!(
+        html.contains(r#"maxlength="2000" required>Why so so"#),
+        "{html}"
+    );
+    assert_eq!(count_requests(&app).await, 0);
+
     let question = "Who holds the passports today?";
     let res = a
         .post(

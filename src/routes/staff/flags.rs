@@ -40,10 +40,11 @@ async fn flag(
         None if query.done.as_deref() == Some("comment") => "Comment added.".into(),
         None => String::new(),
     };
-    show(&state, &user, id, notice, Vec::new(), StatusCode::OK).await
+    show(&state, &user, id, notice, Vec::new(), StatusCode::OK, None).await
 }
 
-/// The flag page, with a notice or with what was refused (and the refusal's status).
+/// The flag page, with a notice or with what was refused (and the refusal's status);
+/// `typed`: the refused form's action and text, shown back in its box.
 async fn show(
     state: &AppState,
     user: &StaffUser,
@@ -51,13 +52,13 @@ async fn show(
     notice: String,
     errors: Vec<String>,
     status: StatusCode,
+    typed: Option<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let page = flags::page::load(&mut conn, id).await?;
-    Ok(render_status(
-        status,
-        &flag_page(user, &state.registry, page, notice, errors),
-    )?)
+    let mut view = flag_page(user, &state.registry, page, notice, errors);
+    view.typed = typed.unwrap_or_default();
+    Ok(render_status(status, &view)?)
 }
 
 #[derive(Deserialize)]
@@ -118,7 +119,8 @@ async fn decide(
         if let Action::RequestClarification { note } = &action {
             // The question goes to the supplier, as from the response's clarifications
             // page; the flag moves with it.
-            clarifications::request_about_flag(&mut conn, &state.ctx(), user.id, id, note).await?;
+            clarifications::request_about_flag(&mut conn, &state.ctx(), user.id, id, version, note)
+                .await?;
             return Ok(ActionKind::RequestClarification);
         }
         flags::transition(
@@ -138,7 +140,10 @@ async fn decide(
             "/staff/flags/{id}?done={}",
             kind.as_str()
         ))),
-        Err(e) => refused(&state, &user, id, e).await,
+        Err(e) => {
+            let typed = (form.action.clone(), form.reason.clone());
+            refused(&state, &user, id, e, Some(typed)).await
+        }
     }
 }
 
@@ -159,7 +164,7 @@ async fn add_comment(
     let mut conn = state.pool.get().await?;
     match flags::comment(&mut conn, &state.audit_key, user.id, id, &form.body).await {
         Ok(()) => Ok(see_other(&format!("/staff/flags/{id}?done=comment"))),
-        Err(e) => refused(&state, &user, id, e).await,
+        Err(e) => refused(&state, &user, id, e, None).await,
     }
 }
 
@@ -170,6 +175,7 @@ async fn refused(
     user: &StaffUser,
     id: Uuid,
     e: AppError,
+    typed: Option<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     match e {
         AppError::Validation(_)
@@ -177,7 +183,16 @@ async fn refused(
         | AppError::Forbidden(_)
         | AppError::BadRequest(_) => {
             let status = e.status_code();
-            show(state, user, id, String::new(), vec![e.detail()], status).await
+            show(
+                state,
+                user,
+                id,
+                String::new(),
+                vec![e.detail()],
+                status,
+                typed,
+            )
+            .await
         }
         other => Err(other.into()),
     }

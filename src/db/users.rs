@@ -61,6 +61,18 @@ pub async fn lock_role(conn: &mut Conn, user_id: Uuid) -> QueryResult<Option<Rol
         .optional()
 }
 
+/// A user's role and whether they are disabled, with the row locked for the rest of
+/// the transaction.
+pub async fn lock_standing(conn: &mut Conn, user_id: Uuid) -> QueryResult<Option<(Role, bool)>> {
+    users::table
+        .find(user_id)
+        .select((users::role, users::disabled_at.is_not_null()))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Enabled admins other than `except`.
 pub async fn count_other_active_admins(conn: &mut Conn, except: Uuid) -> QueryResult<i64> {
     users::table

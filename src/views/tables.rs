@@ -160,7 +160,7 @@ pub fn users(user: &StaffUser, list: Vec<User>) -> TablePage {
         .collect();
     TablePage {
         rows,
-        ..TablePage::new(user, "/staff/users", "Users", "Roles: admin (users, API tokens, everything), procurement (organisations, contacts, campaigns), committee (flags, decisions, audit log), viewer (read only). A new user gets a one-time password and must change it at first sign-in.")
+        ..TablePage::new(user, "/staff/users", "Users", "Roles: admin (users, API tokens, everything), procurement (organisations, contacts, campaigns), committee (flags, decisions, audit log), viewer (read only). A new user gets a one-time password and must change it at first sign-in. Making an admin anything else, or disabling a user, revokes the API tokens they created: integrations that use them stop working.")
     }
     .headers(&["Email", "Name", "Role", "Status", "Actions"])
     .form(

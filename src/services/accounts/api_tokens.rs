@@ -1,6 +1,6 @@
 //! API tokens: created by an admin for an integration, shown once, revocable.
 
-use crate::auth::permissions::Role;
+use crate::auth::permissions::{Permission, Role};
 use crate::db::audit::{self, Actor, AuditKey};
 use crate::db::models::ApiToken;
 use crate::db::{self, Conn};
@@ -34,6 +34,17 @@ pub async fn create_api_token(
     let hash = token::token_sha256(&secret);
     let created = db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
+            // The creator's row locked and their right checked in this transaction: a
+            // role change or a disable that commits first revokes what they made, and
+            // one that comes after waits for this token and then revokes it too.
+            let (creator_role, disabled) = db::users::lock_standing(tx, created_by)
+                .await?
+                .ok_or(AppError::NotFound("user"))?;
+            if disabled || !creator_role.can(Permission::ManageApiTokens) {
+                return Err(AppError::Forbidden(
+                    "this account may no longer create API tokens".into(),
+                ));
+            }
             let t = db::api_tokens::insert(tx, &name, &hash, role, created_by).await?;
             audit::append(
                 tx,

@@ -31,3 +31,14 @@ pub fn respondent_token(secret: &[u8], invitation_id: crate::domain::ids::Invita
     mac.update(invitation_id.as_uuid().as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
+
+/// The signature of a notice carried in a redirect's URL (`?notice=…&sig=…`, after a
+/// staff action: post, then redirect, then get), for one user: a crafted link cannot
+/// make the page say something the service did not.
+pub fn notice_signature(secret: &[u8], user_id: uuid::Uuid, notice: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"staff-notice:");
+    mac.update(user_id.as_bytes());
+    mac.update(notice.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}

@@ -325,13 +325,13 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/campaigns/new", 303, "AP", 200, 403),
     ("POST", "/staff/campaigns", 303, "AP", 422, 403),
     ("GET", "/staff/campaigns/{id}", 303, "APCV", 200, 403),
-    ("POST", "/staff/campaigns/{id}/launch", 303, "AP", 200, 403),
+    ("POST", "/staff/campaigns/{id}/launch", 303, "AP", 303, 403),
     (
         "POST",
         "/staff/campaigns/{id}/deadline",
         303,
         "AP",
-        200,
+        303,
         403,
     ),
     (
@@ -339,7 +339,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         "/staff/campaigns/{id}/organisations",
         303,
         "AP",
-        200,
+        303,
         403,
     ),
     (
@@ -347,7 +347,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         "/staff/campaigns/{id}/contacts/{contact}/resend",
         303,
         "AP",
-        200,
+        303,
         403,
     ),
     (
@@ -355,7 +355,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         "/staff/campaigns/{id}/contacts/{contact}/revoke",
         303,
         "AP",
-        200,
+        303,
         403,
     ),
     (
@@ -375,7 +375,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         403,
     ),
     // Late: closing the campaign ends what the rows above do.
-    ("POST", "/staff/campaigns/{id}/close", 303, "AP", 200, 403),
+    ("POST", "/staff/campaigns/{id}/close", 303, "AP", 303, 403),
     ("POST", "/api/v1/campaigns/{id}/close", 401, "AP", 200, 403),
     // Last: it ends the session.
     ("POST", "/logout", 303, "APCV", 303, 403),

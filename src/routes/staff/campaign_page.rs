@@ -38,6 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct PageQuery {
     stage: Option<String>,
     q: Option<String>,
+    /// After an action: its notice and the notice's signature for this user.
+    notice: Option<String>,
+    sig: Option<String>,
 }
 
 async fn campaign_page(
@@ -173,20 +176,25 @@ async fn page(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path, "campaign")?;
+    let query = query.into_inner();
+    let notice = match (&query.notice, &query.sig) {
+        (Some(notice), Some(sig))
+            if crate::auth::csrf::same(
+                sig,
+                &crate::auth::csrf::notice_signature(&state.secret_key, user.id, notice),
+            ) =>
+        {
+            notice.clone()
+        }
+        _ => String::new(),
+    };
     Ok(render(
-        &campaign_page(
-            &state,
-            &user,
-            id,
-            query.into_inner(),
-            String::new(),
-            Vec::new(),
-        )
-        .await?,
+        &campaign_page(&state, &user, id, query, notice, Vec::new()).await?,
     )?)
 }
 
-/// The campaign page after an action: its notice, or its errors (422).
+/// After an action: a redirect to the campaign page with its notice (signed for the
+/// user), or the page with its errors (422).
 async fn after(
     state: &AppState,
     user: &StaffUser,
@@ -194,17 +202,17 @@ async fn after(
     outcome: Result<String, AppError>,
 ) -> Result<HttpResponse, PageError> {
     match outcome {
-        Ok(notice) => Ok(render(
-            &campaign_page(
-                state,
-                user,
-                id,
-                PageQuery::default(),
-                crate::views::staff::sentence(&notice),
-                Vec::new(),
-            )
-            .await?,
-        )?),
+        // Post, redirect, get: reloading the page does not do the action again (a
+        // second re-send would revoke the link just emailed).
+        Ok(notice) => {
+            let notice = crate::views::staff::sentence(&notice);
+            let sig = crate::auth::csrf::notice_signature(&state.secret_key, user.id, &notice);
+            let query = serde_urlencoded::to_string([("notice", notice.as_str()), ("sig", &sig)])
+                .unwrap_or_default();
+            Ok(crate::routes::pages::see_other(&format!(
+                "/staff/campaigns/{id}?{query}"
+            )))
+        }
         Err(e) => {
             let errors = errors_of(e)?;
             Ok(render_status(

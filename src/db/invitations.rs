@@ -25,6 +25,35 @@ pub async fn revoke_active_invitations(
     .await
 }
 
+/// Revokes every active link of a contact, in every campaign (the contact was
+/// deactivated); returns how many.
+pub async fn revoke_all_of_contact(conn: &mut Conn, contact_id: ContactId) -> QueryResult<usize> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::contact_id.eq(contact_id))
+            .filter(invitations::revoked_at.is_null()),
+    )
+    .set(invitations::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
+/// Revokes every active link of an organisation's contacts, in every campaign (the
+/// organisation was deactivated); returns how many.
+pub async fn revoke_all_of_organisation(
+    conn: &mut Conn,
+    organisation_id: OrganisationId,
+) -> QueryResult<usize> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::organisation_id.eq(organisation_id))
+            .filter(invitations::revoked_at.is_null()),
+    )
+    .set(invitations::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
 pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult<()> {
     diesel::insert_into(invitations::table)
         .values(inv)

@@ -42,7 +42,8 @@ pub async fn insert_contact(conn: &mut Conn, contact: &Contact) -> QueryResult<C
         .await
 }
 
-/// A contact, only if it belongs to `organisation_id`. The two ids are typed, so they
+/// A contact, only if it belongs to `organisation_id` and neither is deactivated (a
+/// deactivated contact or organisation gets no link). The two ids are typed, so they
 /// cannot be given the wrong way round:
 ///
 /// ```
@@ -67,8 +68,11 @@ pub async fn find_contact_of(
     organisation_id: OrganisationId,
 ) -> QueryResult<Option<Contact>> {
     contacts::table
+        .inner_join(organisations::table)
         .filter(contacts::id.eq(contact_id))
         .filter(contacts::organisation_id.eq(organisation_id))
+        .filter(contacts::deactivated_at.is_null())
+        .filter(organisations::deactivated_at.is_null())
         .select(Contact::as_select())
         .first(conn)
         .await

@@ -156,7 +156,12 @@ pub async fn issue_invitation(
     let send_email = input.send_email.unwrap_or(true);
     let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?
-        .ok_or_else(|| AppError::field("contact_id", "no such contact in this organisation"))?;
+        .ok_or_else(|| {
+            AppError::field(
+                "contact_id",
+                "no such active contact in this organisation (a deactivated contact or organisation gets no link)",
+            )
+        })?;
     let version = ctx
         .registry
         .pinned(campaign.id, campaign.template_version_id)?;

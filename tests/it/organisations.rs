@@ -937,3 +937,69 @@ async fn organisation_pages_in_chromium() {
     assert!(error.contains("give a name"));
     screenshot(c, "organisations-page-error.png").await;
 }
+
+/// A deactivated contact's links stop working and it gets no new one; a deactivated
+/// organisation's links stop working too (found walking procurement's path: both kept
+/// answering 200, and the API issued a fresh link to a deactivated contact).
+#[tokio::test]
+async fn deactivating_a_contact_or_an_organisation_ends_their_links() {
+    let app = TestApp::spawn().await;
+    let (org, leaver) = app.supplier("Lapsed Ltd", "en").await;
+    let campaign = app.campaign("forced-labour").await;
+    let (leaver_link, _) = app.invite(&campaign, &org, &leaver).await;
+    let stayer: serde_json::Value = app
+        .post_json(
+            &format!("/api/v1/organisations/{org}/contacts"),
+            &serde_json::json!({"name": "Stays", "email": "stays@example.com", "language": "en"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stayer = stayer["id"].as_str().unwrap().to_string();
+    let (stayer_link, _) = app.invite(&campaign, &org, &stayer).await;
+    assert_eq!(app.get(&leaver_link).await.status(), 200);
+    assert_eq!(app.get(&stayer_link).await.status(), 200);
+
+    let s = procurement(&app).await;
+    let res = s
+        .post(
+            &app,
+            &format!("/staff/organisations/{org}/contacts/{leaver}/deactivate"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.get(&leaver_link).await.status(),
+        404,
+        "the leaver's link ends"
+    );
+    assert_eq!(
+        app.get(&stayer_link).await.status(),
+        200,
+        "the colleague's works"
+    );
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{campaign}/invitations"),
+            &serde_json::json!({"organisation_id": org, "contact_id": leaver}),
+        )
+        .await;
+    assert_eq!(res.status(), 422, "no new link for a deactivated contact");
+
+    let res = s
+        .post(&app, &format!("/staff/organisations/{org}/deactivate"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.get(&stayer_link).await.status(),
+        404,
+        "the organisation's links end"
+    );
+    let actions = audit_actions(&app).await;
+    assert!(
+        actions.contains(&"organisation.deactivated".to_string()),
+        "{actions:?}"
+    );
+}

@@ -4,7 +4,8 @@
 //! and nothing is recorded, when the form holds what is stored.
 //!
 //! Deactivating keeps the row (responses, links and the audit log refer to it); a
-//! deactivated organisation or contact is left out of new campaigns.
+//! deactivated organisation or contact is left out of new campaigns, gets no new link,
+//! and its links stop working (revoked, in the same transaction).
 
 use super::forms::{
     check_contact, check_org, diff, ContactInput, ContactValues, OrgInput, OrgValues,
@@ -124,12 +125,23 @@ pub async fn set_active(
                 return Ok(());
             }
             db::organisations::set_deactivated(tx, id, (!active).then(Utc::now)).await?;
-            let action = if active {
-                "organisation.reactivated"
+            // Its links stop working with it; reactivating does not bring them back
+            // (staff re-send a link).
+            let (action, links_revoked) = if active {
+                ("organisation.reactivated", 0)
             } else {
-                "organisation.deactivated"
+                let n = db::invitations::revoke_all_of_organisation(tx, id).await?;
+                ("organisation.deactivated", n)
             };
-            audit::append(tx, actor, action, "organisation", id, json!({})).await?;
+            audit::append(
+                tx,
+                actor,
+                action,
+                "organisation",
+                id,
+                json!({"links_revoked": links_revoked}),
+            )
+            .await?;
             Ok(())
         }
         .scope_boxed()
@@ -234,10 +246,11 @@ pub async fn set_contact_active(
                 (!active).then(Utc::now),
             )
             .await?;
-            let action = if active {
-                "contact.reactivated"
+            let (action, links_revoked) = if active {
+                ("contact.reactivated", 0)
             } else {
-                "contact.deactivated"
+                let n = db::invitations::revoke_all_of_contact(tx, contact_id).await?;
+                ("contact.deactivated", n)
             };
             audit::append(
                 tx,
@@ -245,7 +258,7 @@ pub async fn set_contact_active(
                 action,
                 "organisation",
                 organisation_id,
-                json!({"contact_id": contact_id}),
+                json!({"contact_id": contact_id, "links_revoked": links_revoked}),
             )
             .await?;
             Ok(())

@@ -472,8 +472,11 @@ pub async fn close(
                 campaign_id,
                 closed: true,
                 message: format!(
-                    "closed: {n} unused links expire in {} days",
-                    campaign.link_grace_days
+                    "closed: answers are no longer accepted; {} that no one opened {} in {} (until then {} that the campaign is closed)",
+                    counted(n, "link"),
+                    if n == 1 { "stops opening" } else { "stop opening" },
+                    counted(campaign.link_grace_days.max(0) as usize, "day"),
+                    if n == 1 { "it says" } else { "they say" },
                 ),
                 links_expiring: n,
             })

@@ -48,7 +48,8 @@ pub struct Page {
 /// link when `remember` (the respondent chose it); the link's use is recorded when due.
 /// `None` for no usable link. The link, the response and its answers are one statement
 /// (no transaction: one statement sees one snapshot); remembering the language and
-/// recording the use, when there is anything to write, one more each.
+/// recording the use (not once the campaign is closed), when there is anything to
+/// write, one more each.
 pub async fn open_page(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
@@ -65,7 +66,11 @@ pub async fn open_page(
     if remember {
         responses::remember_language(conn, &session, lang).await?;
     }
-    responses::record_use(conn, &session).await?;
+    // A visit after the campaign closed is refused, not an open: it is not recorded
+    // (nor does it move the organisation to "opened" on the campaign's progress).
+    if session.writable() {
+        responses::record_use(conn, &session).await?;
+    }
     Ok(Some(Page {
         session,
         lang,

@@ -433,7 +433,27 @@ async fn deadline_extends_only_and_closing_expires_unused_links_after_the_grace_
     let out: Value = res.json().await.unwrap();
     assert_eq!(out["closed"], true, "{out}");
     assert_eq!(out["links_expiring"], 1);
+    // The message says what closing does: no more answers, the link only explains.
+    assert_eq!(
+        out["message"],
+        "closed: answers are no longer accepted; 1 link that no one opened stops opening in 14 days (until then it says that the campaign is closed)",
+        "{out}"
+    );
     let mut conn = app.db.conn().await;
+    // A visit now is refused (410), and it is not recorded as an open.
+    let inv: hrdd_survey::db::models::Invitation = invitations::table
+        .select(hrdd_survey::db::models::Invitation::as_select())
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let token = hrdd_survey::auth::links::link_token(&app.state.link_keys, &inv).unwrap();
+    assert_eq!(app.get(&format!("/r/{token}")).await.status(), 410);
+    let opened: Option<chrono::DateTime<chrono::Utc>> = invitations::table
+        .select(invitations::first_opened_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(opened, None, "a refused visit is not an open");
     let expires: chrono::DateTime<chrono::Utc> = invitations::table
         .select(invitations::expires_at)
         .first(&mut conn)

@@ -20,6 +20,8 @@ pub struct OrgRow {
     pub organisation_name: String,
     #[diesel(sql_type = Text)]
     pub country: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub external_ref: Option<String>,
     #[diesel(sql_type = SqlUuid)]
     pub response_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -47,7 +49,7 @@ pub async fn organisations(
 ) -> QueryResult<Vec<OrgRow>> {
     diesel::sql_query(
         "SELECT o.id AS organisation_id, o.name AS organisation_name, o.country::text AS country, \
-                r.id AS response_id, r.status, r.submitted_at, \
+                o.external_ref, r.id AS response_id, r.status, r.submitted_at, \
                 (SELECT count(*) FROM invitations i WHERE i.response_id = r.id) AS links, \
                 (SELECT count(*) FROM invitations i WHERE i.response_id = r.id \
                     AND i.revoked_at IS NULL AND i.expires_at > now()) AS usable_links, \
@@ -161,7 +163,7 @@ pub async fn timeline(
            SELECT i.revoked_at, 'Link revoked', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
             WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.revoked_at IS NOT NULL \
            UNION ALL \
-           SELECT v.at, 'Answers saved', coalesce(c.name || ': ', '') || v.answers || ' answers' \
+           SELECT v.at, 'Answers saved', coalesce(c.name || ': ', '') || v.answers || CASE WHEN v.answers = 1 THEN ' answer' ELSE ' answers' END \
              FROM response_events v JOIN responses r ON r.id = v.response_id \
              LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'saved' \

@@ -104,6 +104,7 @@ pub struct OrganisationProgress {
     pub organisation_id: Uuid,
     pub name: String,
     pub country: String,
+    pub external_ref: Option<String>,
     pub response_id: Uuid,
     pub stage: Stage,
     pub invited: bool,
@@ -168,6 +169,8 @@ pub struct OrganisationFacts {
     pub organisation_id: Uuid,
     pub name: String,
     pub country: String,
+    /// The organisation's key in the buyer's systems (the CSV import's), if any.
+    pub external_ref: Option<String>,
     pub response_id: Uuid,
     pub submitted: bool,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -219,6 +222,7 @@ pub fn organisation_progress(
         organisation_id: r.organisation_id,
         name: r.name,
         country: r.country,
+        external_ref: r.external_ref,
         response_id: r.response_id,
         stage,
         invited,
@@ -253,14 +257,19 @@ pub fn totals(all: &[OrganisationProgress]) -> Totals {
     }
 }
 
-/// The progress as CSV (one row per organisation), cells guarded against formulas.
+/// The progress as CSV (one row per organisation), cells guarded against formulas. It
+/// starts with a UTF-8 byte order mark, as the organisation export does, so that Excel
+/// reads Japanese and Vietnamese names right; the organisation's id and external
+/// reference tell apart two organisations of the same name.
 pub fn csv(p: &Progress) -> String {
     let mut out = String::from(
-        "organisation,country,stage,percent_required,opened,submitted_at,overdue,bounced,link_expired\r\n",
+        "\u{feff}organisation,external_ref,organisation_id,country,stage,percent_required,opened,submitted_at,overdue,bounced,link_expired\r\n",
     );
     for o in &p.organisations {
         let cells = [
             cell(&o.name),
+            cell(o.external_ref.as_deref().unwrap_or_default()),
+            o.organisation_id.to_string(),
             cell(&o.country),
             o.stage.as_str().to_string(),
             o.percent_required.to_string(),
@@ -360,6 +369,7 @@ mod tests {
             organisation_id: Uuid::new_v4(),
             name: "Acme".into(),
             country: "JP".into(),
+            external_ref: None,
             response_id: Uuid::new_v4(),
             submitted: false,
             submitted_at: None,

@@ -46,9 +46,13 @@ pub fn see_other(to: &str) -> HttpResponse {
 pub fn progress_csv(p: &crate::services::campaign_progress::Progress) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
+        // One file name per campaign: two exports do not overwrite each other.
         .insert_header((
             "Content-Disposition",
-            "attachment; filename=\"campaign-progress.csv\"",
+            format!(
+                "attachment; filename=\"campaign-progress-{}.csv\"",
+                p.campaign_id.simple()
+            ),
         ))
         .body(crate::services::campaign_progress::csv(p))
 }

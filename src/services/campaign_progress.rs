@@ -65,6 +65,7 @@ pub async fn progress(
                     organisation_id: r.organisation_id,
                     name: r.organisation_name,
                     country: r.country,
+                    external_ref: r.external_ref,
                     response_id: r.response_id,
                     submitted: r.status == crate::domain::states::ResponseStatus::Submitted,
                     submitted_at: r.submitted_at,

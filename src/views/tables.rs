@@ -204,7 +204,7 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
         .collect();
     TablePage {
         rows,
-        ..TablePage::new(user, "/staff/api-tokens", "API tokens", "Tokens let other systems (for example a procurement system that pushes suppliers) call the JSON API with `Authorization: Bearer <token>`. A token acts with the permissions of its role; only its hash is stored.")
+        ..TablePage::new(user, "/staff/api-tokens", "API tokens", "Tokens let other systems (for example a procurement system that pushes suppliers) call the JSON API with the header “Authorization: Bearer <token>”. A token acts with the permissions of its role; only its hash is stored.")
     }
     .headers(&["Name", "Role", "Created", "Last used", "Status", "Actions"])
     .form(

@@ -242,9 +242,26 @@ async fn launch_emails_every_contact_in_their_language_and_the_links_open_the_fo
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!(
+                "campaign-progress-{}.csv",
+                campaign.replace('-', "")
+            )),
+        "one file name per campaign"
+    );
     let csv = csv.text().await.unwrap();
-    assert!(csv.starts_with("organisation,country,stage,"));
-    assert!(csv.contains("Sakura Mills,JP,opened,"));
+    // A byte order mark for Excel, and each organisation's keys beside its name.
+    assert!(
+        csv.starts_with("\u{feff}organisation,external_ref,organisation_id,country,stage,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("Sakura Mills,,{a},JP,opened,")),
+        "{csv}"
+    );
 }
 
 #[tokio::test]

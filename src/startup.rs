@@ -254,10 +254,40 @@ fn json_config() -> web::JsonConfig {
                 actix_web::error::JsonPayloadError::ContentType => {
                     "send the body as application/json".to_string()
                 }
+                actix_web::error::JsonPayloadError::Deserialize(e) => {
+                    // A field missing or unknown is the caller's field error (422), as
+                    // a field with a wrong value is after validation.
+                    if let Some(field) = named_field(&e.to_string()) {
+                        return crate::error::AppError::field(&field.0, field.1).into();
+                    }
+                    format!("the JSON body is not valid: {e}")
+                }
                 other => format!("the JSON body is not valid: {other}"),
             };
             crate::error::AppError::BadRequest(message).into()
         })
+}
+
+/// The field a JSON deserialisation error names, with what to say about it: serde's
+/// "missing field `name`" and "unknown field `nmae`, expected one of …".
+fn named_field(error: &str) -> Option<(String, String)> {
+    let quoted = |rest: &str| rest.split('`').nth(1).map(str::to_string);
+    if let Some(rest) = error.strip_prefix("missing field ") {
+        return Some((quoted(rest)?, "this field is required".into()));
+    }
+    if let Some(rest) = error.strip_prefix("unknown field ") {
+        let expected = rest.split_once("expected ").map(|(_, e)| e).unwrap_or("");
+        let expected = expected
+            .split(" at line")
+            .next()
+            .unwrap_or("")
+            .replace('`', "");
+        return Some((
+            quoted(rest)?,
+            format!("not a field of this request; expected {expected}"),
+        ));
+    }
+    None
 }
 
 /// Headers on every response: no framing, no referrer (links carry tokens), no sniffing,

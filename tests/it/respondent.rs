@@ -841,6 +841,17 @@ async fn security_headers_are_on_pages_api_answers_and_errors() {
     let res = app
         .post_json("/api/v1/organisations", &json!({"kind": "x"}))
         .await;
+    assert_eq!(res.status(), 422, "a missing field is named");
+    assert_security_headers(&res, "API 422");
+    let res = app
+        .client
+        .post(app.url("/api/v1/organisations"))
+        .bearer_auth(&app.api_token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_security_headers(&res, "API 400");
 

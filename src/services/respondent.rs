@@ -104,10 +104,20 @@ pub const EMAIL: &str = "colleague_email";
 /// How many hand-overs a response takes in a day (24 hours).
 pub const HANDOVERS_A_DAY: i64 = 5;
 
-/// Whether a name holds a web address (`://` or `www.`, in any case).
+/// Whether a name holds a web or mail address, as a mail client would make a link of
+/// it: after NFKC folding (full-width `ｗｗｗ．` is `www.`), `://`, `www.`, a `/` or an
+/// `@`, or a word, a dot and two letters or more (`evil.example`, `bit.ly`); "J. Smith"
+/// and "Nguyễn Văn A." are names.
 fn looks_like_a_web_address(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    lower.contains("://") || lower.contains("www.")
+    use unicode_normalization::UnicodeNormalization;
+    static DOT_WORD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[\p{L}\p{N}-]\.\p{L}{2,}").expect("a valid pattern")
+    });
+    let folded = name.nfkc().collect::<String>().to_lowercase();
+    folded.contains("://")
+        || folded.contains("www.")
+        || folded.contains(['/', '@'])
+        || DOT_WORD.is_match(&folded)
 }
 
 /// What a hand-over did.
@@ -258,4 +268,32 @@ pub async fn hand_over(
         jobs.wake();
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_a_web_address as link;
+
+    #[test]
+    fn names_are_names_and_addresses_are_not() {
+        for name in [
+            "Minh Tran",
+            "J. Smith",
+            "Nguyễn Văn A.",
+            "佐藤 花子",
+            "Anne-Marie O'Neil",
+        ] {
+            assert!(!link(name), "{name}");
+        }
+        for name in [
+            "Win at http://evil.example/claim",
+            "See WWW.evil.example",
+            "ｗｗｗ．ｅｖｉｌ．ｅｘａｍｐｌｅ",
+            "claim at evil.example",
+            "bit.ly/x",
+            "mail me@evil.example",
+        ] {
+            assert!(link(name), "{name}");
+        }
+    }
 }

@@ -223,7 +223,9 @@ pub async fn audience_organisations(
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// An organisation of an audience, with how many active contacts it has.
+/// An organisation of an audience, with how many contacts a launch would email (active,
+/// with a usable address, as [`contacts_to_invite`] picks them), and the audience's
+/// totals (the same on every row).
 #[derive(Debug, QueryableByName)]
 pub struct AudienceMember {
     #[diesel(sql_type = SqlUuid)]
@@ -234,21 +236,39 @@ pub struct AudienceMember {
     pub country: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub active_contacts: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub total_organisations: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub total_contacts: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub total_without_contacts: i64,
 }
 
-/// `organisations` by name, each with its active contacts counted.
+/// At most `limit` of `organisations` (those without a contact to email first, then by
+/// name), each with its contacts counted, and the totals of all of them.
 pub async fn audience_members(
     conn: &mut Conn,
     organisations: &[Uuid],
+    limit: i64,
 ) -> QueryResult<Vec<AudienceMember>> {
     diesel::sql_query(
-        "SELECT o.id, o.name, o.country, \
-                count(c.id) FILTER (WHERE c.deactivated_at IS NULL) AS active_contacts \
-           FROM organisations o LEFT JOIN contacts c ON c.organisation_id = o.id \
-          WHERE o.id = ANY($1::uuid[]) \
-          GROUP BY o.id ORDER BY o.name, o.id",
+        "WITH counted AS ( \
+             SELECT o.id, o.name, o.country::text AS country, \
+                    count(c.id) FILTER (WHERE c.deactivated_at IS NULL \
+                        AND c.email ~ '^[^@[:space:]]+@[^@[:space:]]+$') AS active_contacts \
+               FROM organisations o LEFT JOIN contacts c ON c.organisation_id = o.id \
+              WHERE o.id = ANY($1::uuid[]) \
+              GROUP BY o.id) \
+         SELECT id, name, country, active_contacts, \
+                count(*) OVER () AS total_organisations, \
+                (sum(active_contacts) OVER ())::bigint AS total_contacts, \
+                count(*) FILTER (WHERE active_contacts = 0) OVER () AS total_without_contacts \
+           FROM counted \
+          ORDER BY active_contacts = 0 DESC, name, id \
+          LIMIT $2",
     )
     .bind::<Array<SqlUuid>, _>(organisations)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
     .load(conn)
     .await
 }

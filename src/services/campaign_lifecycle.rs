@@ -8,7 +8,7 @@ use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
 use crate::db::campaigns::{self as q, NewLinks};
-pub use crate::db::campaigns::{CampaignRecord, Pickable};
+pub use crate::db::campaigns::{AudienceMember, CampaignRecord, Pickable};
 use crate::db::Tx;
 use crate::domain::campaign::{self as rules, Action, Audience, Verdict};
 use crate::domain::ids::{CampaignId, ContactId, InvitationId};
@@ -150,9 +150,13 @@ async fn organisations_of(conn: &mut Conn, audience: &Audience) -> Result<Vec<Uu
     })
 }
 
-/// Who a draft's launch would invite, as it stands now: each active organisation of the
-/// audience with its count of active contacts (one with none would get no email), by
-/// name. Empty for a campaign without an audience.
+/// The organisations a draft's preview lists at most (those without a contact first).
+pub const PREVIEW_ROWS: i64 = 200;
+
+/// Who a draft's launch would invite, as it stands now: at most [`PREVIEW_ROWS`] active
+/// organisations of the audience with the contacts the launch would email (one with
+/// none would get no email), and the audience's totals on every row. Empty for a
+/// campaign without an audience.
 pub async fn launch_preview(
     conn: &mut Conn,
     audience: Option<&Audience>,
@@ -161,7 +165,7 @@ pub async fn launch_preview(
         return Ok(Vec::new());
     };
     let organisations = organisations_of(conn, audience).await?;
-    Ok(q::audience_members(conn, &organisations).await?)
+    Ok(q::audience_members(conn, &organisations, PREVIEW_ROWS).await?)
 }
 
 /// Launches a draft campaign to its audience in one transaction. A second launch

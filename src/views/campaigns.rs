@@ -121,7 +121,7 @@ pub struct CampaignPage {
     /// Organisations that may be added: (id, label).
     pub addable: Vec<(String, String)>,
     /// A draft's audience as a launch would invite it now.
-    pub preview: Vec<PreviewRow>,
+    pub preview: Preview,
     pub filter_stage: String,
     pub filter_q: String,
     pub query: String,
@@ -135,19 +135,16 @@ pub struct PreviewRow {
     pub contacts: i64,
 }
 
-impl CampaignPage {
-    /// The contacts a launch would email.
-    pub fn preview_contacts(&self) -> usize {
-        self.preview
-            .iter()
-            .map(|r| r.contacts.max(0) as usize)
-            .sum()
-    }
+/// A draft's audience: the listed organisations and the totals of all of them.
+#[derive(Default)]
+pub struct Preview {
+    pub rows: Vec<PreviewRow>,
+    pub organisations: usize,
+    pub contacts: usize,
+    pub without_contacts: usize,
+}
 
-    /// The organisations of the audience without an active contact (no email for them).
-    pub fn preview_without_contacts(&self) -> usize {
-        self.preview.iter().filter(|r| r.contacts == 0).count()
-    }
+impl CampaignPage {
     pub fn contacts_of<'a>(&'a self, o: &OrganisationProgress) -> Vec<&'a ContactProgress> {
         self.progress
             .contacts

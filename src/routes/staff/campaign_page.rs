@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::services::campaign_lifecycle as lifecycle;
 use crate::services::campaign_progress as progress;
 use crate::services::campaigns;
-use crate::views::campaigns::{CampaignPage, Event, PreviewRow, TimelinePage};
+use crate::views::campaigns::{CampaignPage, Event, Preview, PreviewRow, TimelinePage};
 use crate::views::organisations::owner_label;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
@@ -79,18 +79,26 @@ async fn campaign_page(
         .clone()
         .and_then(|a| serde_json::from_value::<Audience>(a).ok());
     let preview = if campaign.status == CampaignStatus::Draft {
-        lifecycle::launch_preview(&mut conn, parsed_audience.as_ref())
-            .await?
-            .into_iter()
-            .map(|m| PreviewRow {
-                id: m.id.to_string(),
-                name: m.name,
-                country: m.country,
-                contacts: m.active_contacts,
-            })
-            .collect()
+        let members = lifecycle::launch_preview(&mut conn, parsed_audience.as_ref()).await?;
+        let total = |f: fn(&lifecycle::AudienceMember) -> i64| {
+            members.first().map(f).unwrap_or(0).max(0) as usize
+        };
+        Preview {
+            organisations: total(|m| m.total_organisations),
+            contacts: total(|m| m.total_contacts),
+            without_contacts: total(|m| m.total_without_contacts),
+            rows: members
+                .iter()
+                .map(|m| PreviewRow {
+                    id: m.id.to_string(),
+                    name: m.name.clone(),
+                    country: m.country.clone(),
+                    contacts: m.active_contacts,
+                })
+                .collect(),
+        }
     } else {
-        Vec::new()
+        Preview::default()
     };
     let audience = match parsed_audience {
         None => "organisations invited one by one".to_string(),

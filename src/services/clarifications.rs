@@ -144,8 +144,8 @@ pub async fn of_flag(
     Ok(db::clarifications::items_of_flag(conn, flag_id).await?)
 }
 
-/// Whether a committee's question waits for the reply of the link's holder (the receipt
-/// page points to it).
+/// Whether a committee's question waits for a reply on the link's response (any of its
+/// contacts may answer it; the receipt page points to it).
 pub async fn waiting_for(conn: &mut Conn, session: &LinkSession) -> Result<bool, AppError> {
     Ok(
         db::clarifications::open_request(conn, session.response_id().uuid())

@@ -352,6 +352,25 @@ pub struct CountLine {
 /// Where the trend's bars start (the campaign's label is left of it).
 const TREND_LABEL_WIDTH: i64 = 200;
 
+/// A campaign's name cut to fit left of the bars: 30 columns, a wide character (CJK,
+/// full-width) taking two, with "…" when cut.
+fn trend_label(name: &str) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if name.width() <= 30 {
+        return name.to_string();
+    }
+    let mut used = 0;
+    let mut out: String = name
+        .chars()
+        .take_while(|c| {
+            used += c.width().unwrap_or(0);
+            used <= 29
+        })
+        .collect();
+    out.push('…');
+    out
+}
+
 /// A campaign's flags by band (the trend).
 pub struct TrendLine {
     pub campaign: String,
@@ -427,11 +446,7 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
         if trend.last().is_none_or(|t| {
             t.campaign != row.campaign || t.started != row.created_at.format("%Y-%m-%d").to_string()
         }) {
-            let label = if row.campaign.chars().count() > 30 {
-                row.campaign.chars().take(29).collect::<String>() + "…"
-            } else {
-                row.campaign.clone()
-            };
+            let label = trend_label(&row.campaign);
             trend.push(TrendLine {
                 label,
                 campaign: row.campaign.clone(),
@@ -487,5 +502,17 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
         ],
         trend_height: 8 + trend.len() * 28 + 24,
         trend,
+    }
+}
+
+#[cfg(test)]
+mod trend_tests {
+    #[test]
+    fn labels_are_cut_by_their_width_on_screen() {
+        let latin = super::trend_label("Illustrative 2026 supplier survey (demo data)");
+        assert_eq!(latin, "Illustrative 2026 supplier su…");
+        let japanese = super::trend_label("二〇二六年度サプライヤー人権デューディリジェンス調査");
+        assert_eq!(japanese, "二〇二六年度サプライヤー人権…");
+        assert_eq!(super::trend_label("Short"), "Short");
     }
 }

@@ -689,7 +689,8 @@ async fn disabling_a_user_revokes_the_api_tokens_they_created() {
 
 /// An admin made a viewer no longer may manage tokens, nor see the ones they made: those
 /// are revoked with the role change (audited), or they would keep an admin's API rights
-/// (found by a security review). A role that keeps the right keeps its tokens.
+/// (found by a security review). Only admins may manage tokens, so any change away from
+/// admin revokes them.
 #[tokio::test]
 async fn losing_the_right_to_manage_tokens_revokes_the_tokens_one_made() {
     use hrdd_survey::db::audit::Actor;

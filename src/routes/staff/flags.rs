@@ -1,4 +1,7 @@
-//! One flag's page, its decisions and comments (the queue is in `flag_queue`). Every decision goes through `services::flags::transition`.
+//! One flag's page, its decisions and comments (the queue is in `flag_queue`). Every
+//! decision goes through `services::flags::transition`, but "Request clarification",
+//! which asks the supplier through `services::clarifications::request_about_flag` (it
+//! moves the flag with the same rules).
 
 use super::path_id;
 use crate::auth::principal::StaffUser;

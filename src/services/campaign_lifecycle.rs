@@ -180,6 +180,13 @@ pub async fn launch(
         async move {
             let campaign = lock(tx, campaign_id).await?;
             if let Some(message) = already_done(&campaign, Action::Launch)? {
+                // An open campaign that was never launched invites contacts one by one:
+                // there is nothing to launch, and "already launched" would be untrue.
+                let message = if campaign.launched_at.is_none() {
+                    "this campaign invites contacts one by one (it has no audience to launch): nothing changed".to_string()
+                } else {
+                    message
+                };
                 return Ok(LaunchOutcome {
                     campaign_id,
                     launched: false,
@@ -263,11 +270,19 @@ pub async fn add_organisations(
             }
             let mut outcome = issue_links(tx, ctx, &campaign, &found).await?;
             outcome.launched_at = campaign.launched_at;
-            outcome.message = format!(
-                "{} added: {} queued",
-                counted(outcome.responses_created, "organisation"),
-                counted(outcome.emails, "invitation email")
-            );
+            // Organisations already in the campaign are not "added": say what happened.
+            outcome.message = match (outcome.responses_created, outcome.emails) {
+                (0, 0) => "already in the campaign: nothing changed".to_string(),
+                (0, emails) => format!(
+                    "already in the campaign: {} queued for contacts without a link",
+                    counted(emails, "invitation email")
+                ),
+                (added, emails) => format!(
+                    "{} added: {} queued",
+                    counted(added, "organisation"),
+                    counted(emails, "invitation email")
+                ),
+            };
             audit::append(
                 tx,
                 actor,

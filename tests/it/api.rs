@@ -206,7 +206,7 @@ async fn invalid_organisation_fields_are_named_in_a_422() {
         b[k] = v;
         b
     };
-    for country in ["XX", "jp", "JPN", ""] {
+    for country in ["XX", "JPN", ""] {
         let res = app
             .post_json("/api/v1/organisations", &with("country", json!(country)))
             .await;
@@ -233,6 +233,16 @@ async fn invalid_organisation_fields_are_named_in_a_422() {
     // The same body with good values is accepted (the checks above are not vacuous).
     let res = app.post_json("/api/v1/organisations", &base).await;
     assert_eq!(res.status(), 201);
+    // A code in small letters is read as the staff form and the CSV import read it.
+    let res = app
+        .post_json(
+            "/api/v1/organisations",
+            &with("country", json!(" jp ")).to_owned(),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["country"], "JP", "{created}");
 }
 
 #[tokio::test]

@@ -103,8 +103,14 @@ async fn campaign_page(
     let audience = match parsed_audience {
         None => "organisations invited one by one".to_string(),
         Some(Audience::Organisations(ids)) => format!(
-            "{} picked",
-            crate::views::staff::count_of(ids.len(), "organisation")
+            "{} picked{}",
+            crate::views::staff::count_of(ids.len(), "organisation"),
+            // Organisations added after the launch are in the progress, not here.
+            if campaign.status == CampaignStatus::Draft {
+                ""
+            } else {
+                " at launch"
+            }
         ),
         Some(Audience::Filter(f)) => {
             let owner = match f.owner_user_id {

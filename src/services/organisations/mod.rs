@@ -60,6 +60,8 @@ impl NewOrganisation {
         self.sector = text::clean_optional_line("sector", self.sector.as_deref())?;
         self.external_ref =
             text::clean_optional_line("external_ref", self.external_ref.as_deref())?;
+        // "jp" is JP, as the staff form and the CSV import read it.
+        self.country = self.country.trim().to_ascii_uppercase();
         Ok(())
     }
 }
@@ -78,7 +80,7 @@ fn valid_country(code: &str) -> Result<(), ValidationError> {
         Ok(())
     } else {
         Err(ValidationError::new("country")
-            .with_message("must be an ISO 3166-1 alpha-2 code in capitals, e.g. JP or VN".into()))
+            .with_message("must be an ISO 3166-1 alpha-2 code, e.g. JP or VN".into()))
     }
 }
 

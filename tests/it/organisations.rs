@@ -1003,3 +1003,30 @@ async fn deactivating_a_contact_or_an_organisation_ends_their_links() {
         "{actions:?}"
     );
 }
+
+/// An unknown owner is reported with the line's other problems, in one preview (it was
+/// reported only once the rest of the line was fixed: found walking the import).
+#[tokio::test]
+async fn an_unknown_owner_is_reported_with_the_lines_other_errors() {
+    let app = TestApp::spawn().await;
+    let s = procurement(&app).await;
+    let file = format!(
+        "{HEADER}\nEX-9,supplier,Nine Ltd,ZZ,,,nobody@example.com,Ann,ann@example.com,en,\n"
+    );
+    let (status, html) = upload(&app, &s, "owner.csv", file.into_bytes()).await;
+    assert_eq!(status, 422);
+    for (column, message) in [
+        ("country", "is not an ISO 3166-1"),
+        (
+            "owner_email",
+            "no staff member has the email nobody@example.com",
+        ),
+    ] {
+        let row = format!("<tr><td>2</td><td>{column}</td><td>");
+        let at = html
+            .find(&row)
+            .unwrap_or_else(|| panic!("{column} on line 2 in {html}"));
+        let end = html[at..].find("</tr>").unwrap() + at;
+        assert!(html[at..end].contains(message), "{}", &html[at..end]);
+    }
+}

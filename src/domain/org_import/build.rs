@@ -21,6 +21,9 @@ pub(super) struct Builder {
     entries: Vec<Entry>,
     by_ref: HashMap<String, usize>,
     pub(super) errors: Vec<RowError>,
+    /// Every well-formed owner email with its line, also on lines with other errors, so
+    /// that an unknown owner is reported with the rest (`ImportPreview::check_owners`).
+    owners: Vec<(u64, String)>,
 }
 
 impl Builder {
@@ -48,13 +51,24 @@ impl Builder {
         let org = check.org_fields(&values);
         let contact = check.contact(&values);
         self.errors.append(&mut errors);
+        // The owner is checked once per organisation (its first line), or on a line
+        // without a reference.
+        let owner = values[OWNER_EMAIL]
+            .as_deref()
+            .filter(|e| {
+                use validator::ValidateEmail;
+                !e.is_empty() && e.validate_email()
+            })
+            .map(|e| (line, e.to_lowercase()));
 
         let Some(external_ref) = external_ref else {
+            self.owners.extend(owner);
             return;
         };
         let index = match self.by_ref.get(&external_ref) {
             Some(&i) => i,
             None => {
+                self.owners.extend(owner);
                 self.by_ref.insert(external_ref.clone(), self.entries.len());
                 self.entries.push(Entry {
                     line,
@@ -127,6 +141,7 @@ impl Builder {
             encoding,
             organisations,
             errors,
+            owners: self.owners,
         }
     }
 }

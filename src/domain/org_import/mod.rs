@@ -210,6 +210,8 @@ pub struct ImportPreview {
     pub organisations: Vec<OrgRow>,
     /// Every problem, by line then column order. Any error means nothing is imported.
     pub errors: Vec<RowError>,
+    /// Every well-formed owner email with its line (lines with other errors too).
+    pub owners: Vec<(u64, String)>,
 }
 
 impl ImportPreview {
@@ -234,15 +236,13 @@ impl ImportPreview {
     /// Adds an error for each organisation whose `owner_email` is not a staff member's
     /// (`is_staff` is the service's look-up, given a lower-case email).
     pub fn check_owners(&mut self, is_staff: impl Fn(&str) -> bool) {
-        for org in &self.organisations {
-            if let Some(owner) = &org.fields.owner_email {
-                if !is_staff(owner) {
-                    self.errors.push(RowError {
-                        line: org.line,
-                        column: COLUMNS[OWNER_EMAIL],
-                        message: format!("no staff member has the email {owner}"),
-                    });
-                }
+        for (line, owner) in &self.owners {
+            if !is_staff(owner) {
+                self.errors.push(RowError {
+                    line: *line,
+                    column: COLUMNS[OWNER_EMAIL],
+                    message: format!("no staff member has the email {owner}"),
+                });
             }
         }
         self.errors

@@ -95,7 +95,9 @@ pub struct ContactRow {
     pub email_error: Option<String>,
 }
 
-/// Contacts of the campaign's organisations with their latest link and email.
+/// Contacts of the campaign's organisations with their latest link and that link's
+/// latest email (none when the link was issued without one: an earlier link's email
+/// is not this one's).
 pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<Vec<ContactRow>> {
     diesel::sql_query(
         "SELECT c.id AS contact_id, c.organisation_id, c.name, c.email, \
@@ -107,9 +109,8 @@ pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<V
            FROM responses r JOIN contacts c ON c.organisation_id = r.organisation_id \
            LEFT JOIN LATERAL (SELECT * FROM invitations i WHERE i.campaign_id = $1 \
                                  AND i.contact_id = c.id ORDER BY i.created_at DESC LIMIT 1) i ON true \
-           LEFT JOIN LATERAL (SELECT m.state, m.last_error \
-                                FROM invitations mi JOIN jobs m ON m.invitation_id = mi.id \
-                               WHERE mi.response_id = r.id AND mi.contact_id = c.id \
+           LEFT JOIN LATERAL (SELECT m.state, m.last_error FROM jobs m \
+                               WHERE m.invitation_id = i.id \
                                ORDER BY m.created_at DESC LIMIT 1) e ON true \
           WHERE r.campaign_id = $1 AND (c.deactivated_at IS NULL OR i.id IS NOT NULL) \
           ORDER BY c.organisation_id, c.name, c.id",

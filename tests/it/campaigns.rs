@@ -137,7 +137,7 @@ async fn launch_emails_every_contact_in_their_language_and_the_links_open_the_fo
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(&smtp).await;
     let (a, _) = organisation(&app, "Sakura Mills", "JP", &["ja", "en"]).await;
-    let (b, _) = organisation(&app, "Hanoi Knit", "VN", &["vi"]).await;
+    let (b, hanoi_contacts) = organisation(&app, "Hanoi Knit", "VN", &["vi"]).await;
     let (_other, _) = organisation(&app, "Not Picked", "JP", &["en"]).await;
     let campaign = draft(&app, json!({"organisations": [a, b]})).await;
 
@@ -219,6 +219,30 @@ async fn launch_emails_every_contact_in_their_language_and_the_links_open_the_fo
         .unwrap()
         .iter()
         .all(|c| c["email_status"] == "sent" && c["link"] == "active"));
+
+    // A new link issued without an email has no email status: the earlier link's "sent"
+    // is not this link's.
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{campaign}/invitations"),
+            &json!({"organisation_id": b, "contact_id": hanoi_contacts[0], "send_email": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let p: Value = app
+        .get(&format!("/api/v1/campaigns/{campaign}/progress"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hanoi = p["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["contact_id"] == hanoi_contacts[0].as_str())
+        .unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(hanoi["link"], "active", "{hanoi}");
+    assert_eq!(hanoi["email_status"], Value::Null, "{hanoi}");
 
     // Filters and CSV export.
     let opened: Value = app

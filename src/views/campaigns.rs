@@ -125,6 +125,17 @@ pub struct CampaignPage {
     pub filter_stage: String,
     pub filter_q: String,
     pub query: String,
+    pub pager: Pager,
+}
+
+/// Where the progress table's page is among all the organisations the filter keeps.
+pub struct Pager {
+    pub page: usize,
+    pub pages: usize,
+    /// Organisations the filter keeps (on every page).
+    pub listed: usize,
+    pub previous: Option<String>,
+    pub next: Option<String>,
 }
 
 /// An organisation a draft's launch would invite.

@@ -486,3 +486,58 @@ async fn a_draft_lists_whom_the_launch_invites_and_warns_of_organisations_withou
         "{page}"
     );
 }
+
+/// A campaign of many organisations shows its progress table a page at a time (100
+/// rows), the totals counting them all (found walking procurement's path: 300
+/// organisations on one page).
+#[tokio::test]
+async fn the_progress_table_is_paged() {
+    let app = TestApp::spawn().await;
+    for n in 0..105 {
+        let res = app
+            .post_json(
+                "/api/v1/organisations",
+                &json!({"kind": "supplier", "name": format!("Paged {n:03}"), "country": "TH"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let s = sign_in(&app, "maria@example.com", PASSWORD).await;
+    let deadline = in_days(20);
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Many"),
+                ("version", "forced-labour:3"),
+                ("deadline", &deadline),
+                ("use_filter", "1"),
+                ("country", "TH"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let id = campaign_id_of(&crate::auth::location(&res));
+    let first = act(&app, &s, &format!("/staff/campaigns/{id}/launch"), &[]).await;
+    assert!(
+        first.contains("105 organisations ·"),
+        "totals count all: {first}"
+    );
+    assert!(first.contains("Page 1 of 2 (105 organisations)"), "{first}");
+    assert_eq!(first.matches("Paged ").count(), 100);
+    let next = format!("/staff/campaigns/{id}?stage=&#38;q=&#38;page=2");
+    assert!(
+        first.contains(&format!(r#"<a href="{next}" rel="next">Next</a>"#)),
+        "{first}"
+    );
+    let second = s
+        .get(&app, &format!("/staff/campaigns/{id}?page=2"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(second.matches("Paged ").count(), 5, "{second}");
+    assert!(second.contains("Paged 104"), "{second}");
+}

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::services::campaign_lifecycle as lifecycle;
 use crate::services::campaign_progress as progress;
 use crate::services::campaigns;
-use crate::views::campaigns::{CampaignPage, Event, Preview, PreviewRow, TimelinePage};
+use crate::views::campaigns::{CampaignPage, Event, Pager, Preview, PreviewRow, TimelinePage};
 use crate::views::organisations::owner_label;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
@@ -41,7 +41,13 @@ struct PageQuery {
     /// After an action: its notice and the notice's signature for this user.
     notice: Option<String>,
     sig: Option<String>,
+    /// The page of the organisations' table (from 1).
+    page: Option<usize>,
 }
+
+/// Organisations on one page of a campaign's progress table (a campaign may have
+/// thousands; the totals, the chart and the CSV count them all).
+const ORGANISATIONS_PER_PAGE: usize = 100;
 
 async fn campaign_page(
     state: &AppState,
@@ -57,7 +63,18 @@ async fn campaign_page(
         q: query.q.clone(),
         ..Default::default()
     };
-    let (campaign, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
+    let (campaign, mut p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
+    let listed = p.organisations.len();
+    let pages = listed.div_ceil(ORGANISATIONS_PER_PAGE).max(1);
+    let at = query.page.unwrap_or(1).clamp(1, pages);
+    p.organisations = std::mem::take(&mut p.organisations)
+        .into_iter()
+        .skip((at - 1) * ORGANISATIONS_PER_PAGE)
+        .take(ORGANISATIONS_PER_PAGE)
+        .collect();
+    let shown: std::collections::HashSet<Uuid> =
+        p.organisations.iter().map(|o| o.organisation_id).collect();
+    p.contacts.retain(|c| shown.contains(&c.organisation_id));
     let addable = lifecycle::pickable_organisations(&mut conn, Some(id))
         .await?
         .into_iter()
@@ -148,6 +165,14 @@ async fn campaign_page(
         ("q", query.q.clone().unwrap_or_default()),
     ])
     .unwrap_or_default();
+    let page_url = |n: usize| format!("/staff/campaigns/{}?{qs}&page={n}", campaign.id);
+    let pager = Pager {
+        page: at,
+        pages,
+        listed,
+        previous: (at > 1).then(|| page_url(at - 1)),
+        next: (at < pages).then(|| page_url(at + 1)),
+    };
     Ok(CampaignPage {
         preview,
         lang: "en".into(),
@@ -179,6 +204,7 @@ async fn campaign_page(
         filter_stage: query.stage.unwrap_or_default(),
         filter_q: query.q.unwrap_or_default(),
         query: format!("?{qs}"),
+        pager,
     })
 }
 

@@ -93,6 +93,55 @@ impl Indicator {
             Indicator::GrievanceAndRemedy => "Grievance and remedy",
         }
     }
+
+    /// The name in `lang`, for what suppliers read (a corrective action plan's notice);
+    /// English for staff.
+    pub fn name_in(self, lang: crate::domain::i18n::Lang) -> &'static str {
+        use crate::domain::i18n::Lang;
+        // [ja, vi, zh] per indicator, in `ALL`'s order.
+        const NAMES: [[&str; 3]; 14] = [
+            [
+                "脆弱性の悪用",
+                "Lợi dụng tình trạng dễ bị tổn thương",
+                "利用弱势处境",
+            ],
+            ["欺瞞", "Lừa dối", "欺骗"],
+            ["移動の制限", "Hạn chế đi lại", "限制人身自由"],
+            ["孤立", "Cô lập", "孤立"],
+            [
+                "身体的・性的暴力",
+                "Bạo lực thể chất và tình dục",
+                "身体暴力和性暴力",
+            ],
+            ["脅迫・威嚇", "Đe dọa và uy hiếp", "恐吓和威胁"],
+            [
+                "身分証明書の取り上げ",
+                "Giữ giấy tờ tùy thân",
+                "扣留身份证件",
+            ],
+            ["賃金の不払い・留保", "Giữ lương", "扣发工资"],
+            ["債務による拘束", "Lao động gán nợ", "债务奴役"],
+            [
+                "劣悪な労働・生活環境",
+                "Điều kiện làm việc và sinh sống bị ngược đãi",
+                "恶劣的工作和生活条件",
+            ],
+            ["過度な時間外労働", "Làm thêm giờ quá mức", "过度加班"],
+            ["退職の自由", "Quyền tự do nghỉ việc", "辞职自由"],
+            ["責任ある採用", "Tuyển dụng có trách nhiệm", "负责任的招聘"],
+            ["苦情処理と救済", "Khiếu nại và khắc phục", "申诉与补救"],
+        ];
+        let i = Indicator::ALL
+            .iter()
+            .position(|x| *x == self)
+            .expect("every indicator is in ALL");
+        match lang {
+            Lang::Ja => NAMES[i][0],
+            Lang::Vi => NAMES[i][1],
+            Lang::Zh => NAMES[i][2],
+            _ => self.name(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -108,5 +157,9 @@ mod tests {
         assert_eq!(Indicator::ExcessiveOvertime.ilo_number(), Some(11));
         assert_eq!(Indicator::FreedomToResign.ilo_number(), None);
         assert_eq!(Indicator::parse("slavery"), None);
+        use crate::domain::i18n::Lang;
+        assert_eq!(Indicator::Isolation.name_in(Lang::En), "Isolation");
+        assert_eq!(Indicator::Isolation.name_in(Lang::Ja), "孤立");
+        assert_eq!(Indicator::DebtBondage.name_in(Lang::Vi), "Lao động gán nợ");
     }
 }

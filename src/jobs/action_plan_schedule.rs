@@ -57,7 +57,7 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<usize> {
             name: d.owner_name.clone(),
             organisation: d.organisation.clone(),
             indicator: crate::domain::indicator::Indicator::parse(&d.indicator)
-                .map(|i| i.name().to_string())
+                .map(|i| i.name_in(lang).to_string())
                 .unwrap_or_else(|| d.indicator.replace('_', " ")),
             actions: d.plan.actions.clone(),
             due: d.plan.due_date,
@@ -79,6 +79,9 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<usize> {
                 lang: Lang::En,
                 name: d.creator_email.clone(),
                 link: link.clone(),
+                indicator: crate::domain::indicator::Indicator::parse(&d.indicator)
+                    .map(|i| i.name().to_string())
+                    .unwrap_or_else(|| d.indicator.replace('_', " ")),
                 ..base
             };
             messages.push((

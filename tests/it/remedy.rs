@@ -409,6 +409,8 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
         .find(|t| t.contains(&format!("期限は {due}")))
         .unwrap_or_else(|| panic!("a reminder in Japanese: {all:?}"));
     assert!(reminder.contains("Return every passport"));
+    // The indicator in the supplier's language, not the English name or its id.
+    assert!(reminder.contains("（身分証明書の取り上げ）"), "{reminder}");
     clock.set(due_at + Duration::days(1));
     assert_eq!(
         action_plan_schedule::pass(&worker).await.unwrap(),

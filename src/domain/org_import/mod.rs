@@ -266,7 +266,7 @@ pub enum FileError {
     Undecodable,
     #[error("the file is empty: its first line must name the columns {}", COLUMNS.join(","))]
     Empty,
-    #[error("{problem}; the first line must name the columns {}", COLUMNS.join(","))]
+    #[error("line 1: {problem}; the first line must name the columns {}", COLUMNS.join(","))]
     Header { problem: String },
     #[error("the file has more than {max} lines of contacts; split it into several files", max = MAX_ROWS)]
     TooManyRows,

@@ -155,6 +155,7 @@ fn a_wrong_header_is_a_file_error_listing_the_columns() {
         let message = error.to_string();
         assert!(matches!(error, FileError::Header { .. }), "{message}");
         assert!(message.contains(expected), "{message}");
+        assert!(message.starts_with("line 1: "), "{message}");
         assert!(message.contains(&COLUMNS.join(",")), "{message}");
     }
     assert_eq!(parse(b"").unwrap_err(), FileError::Empty);

@@ -32,13 +32,48 @@ pub fn respondent_token(secret: &[u8], invitation_id: crate::domain::ids::Invita
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// The signature of a notice carried in a redirect's URL (`?notice=…&sig=…`, after a
-/// staff action: post, then redirect, then get), for one user: a crafted link cannot
-/// make the page say something the service did not.
-pub fn notice_signature(secret: &[u8], user_id: uuid::Uuid, notice: &str) -> String {
+/// The signature of a notice carried in a redirect's URL (`?notice=…&at=…&sig=…`, after
+/// a staff action: post, then redirect, then get), for one user, one page (`page`, e.g.
+/// the campaign's id) and one time (`at`, Unix seconds; the page honours it for
+/// [`NOTICE_SECONDS`]): a crafted or replayed link cannot make a page say something the
+/// service did not just say there.
+pub fn notice_signature(
+    secret: &[u8],
+    user_id: uuid::Uuid,
+    page: &str,
+    at: i64,
+    notice: &str,
+) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(b"staff-notice:");
     mac.update(user_id.as_bytes());
+    mac.update(page.as_bytes());
+    mac.update(b":");
+    mac.update(&at.to_be_bytes());
     mac.update(notice.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// How long a signed notice is shown after its action.
+pub const NOTICE_SECONDS: i64 = 300;
+
+#[cfg(test)]
+mod tests {
+    use super::notice_signature as sign;
+
+    #[test]
+    fn a_notice_is_signed_for_one_user_one_page_and_one_time() {
+        let user = uuid::Uuid::new_v4();
+        let base = sign(b"key", user, "campaign-a", 100, "Launched.");
+        assert_eq!(base, sign(b"key", user, "campaign-a", 100, "Launched."));
+        for other in [
+            sign(b"key", uuid::Uuid::new_v4(), "campaign-a", 100, "Launched."),
+            sign(b"key", user, "campaign-b", 100, "Launched."),
+            sign(b"key", user, "campaign-a", 101, "Launched."),
+            sign(b"key", user, "campaign-a", 100, "Closed."),
+            sign(b"other", user, "campaign-a", 100, "Launched."),
+        ] {
+            assert_ne!(base, other);
+        }
+    }
 }

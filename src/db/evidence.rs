@@ -49,6 +49,36 @@ pub async fn find_evidence_of(
     file_id: Uuid,
     response_id: ResponseId,
 ) -> QueryResult<Option<(String, String, Vec<u8>)>> {
+    find_evidence(conn, file_id, response_id, false).await
+}
+
+/// [`find_evidence_of`] for the response's own link: the supplier's files only, not the
+/// committee's corrective-action evidence stored with the response.
+pub async fn find_answer_evidence_of(
+    conn: &mut Conn,
+    file_id: Uuid,
+    response_id: ResponseId,
+) -> QueryResult<Option<(String, String, Vec<u8>)>> {
+    find_evidence(conn, file_id, response_id, true).await
+}
+
+async fn find_evidence(
+    conn: &mut Conn,
+    file_id: Uuid,
+    response_id: ResponseId,
+    answers_only: bool,
+) -> QueryResult<Option<(String, String, Vec<u8>)>> {
+    use super::schema::action_plan_evidence;
+    if answers_only {
+        let of_a_plan: bool = diesel::select(diesel::dsl::exists(
+            action_plan_evidence::table.filter(action_plan_evidence::evidence_file_id.eq(file_id)),
+        ))
+        .get_result(conn)
+        .await?;
+        if of_a_plan {
+            return Ok(None);
+        }
+    }
     evidence_files::table
         .filter(evidence_files::id.eq(file_id))
         .filter(evidence_files::response_id.eq(response_id))

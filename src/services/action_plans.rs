@@ -350,6 +350,9 @@ pub async fn add_evidence(
             let flag = db::flags::find_flag(tx, plan.flag_id)
                 .await?
                 .ok_or(AppError::NotFound("flag"))?;
+            // The response's row locked: uploads to its other plans (and the supplier's
+            // own) wait, so the quota is counted one upload at a time.
+            db::responses::lock(tx, flag.response_id.into()).await?;
             let used: i64 = db::evidence::evidence_sizes(tx, flag.response_id.into())
                 .await?
                 .iter()

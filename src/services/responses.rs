@@ -304,5 +304,5 @@ pub async fn evidence(
     session: &LinkSession,
     file_id: Uuid,
 ) -> Result<Option<(String, String, Vec<u8>)>, AppError> {
-    Ok(db::evidence::find_evidence_of(conn, file_id, session.response_id()).await?)
+    Ok(db::evidence::find_answer_evidence_of(conn, file_id, session.response_id()).await?)
 }

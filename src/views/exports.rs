@@ -328,11 +328,22 @@ impl XlsxSheet {
         Ok(())
     }
 
-    /// Writes one row of text cells (never formulas).
+    /// Writes one row of text cells (never formulas). A cell longer than Excel takes
+    /// (32,767 characters: a long table answer) is cut, saying so, instead of failing
+    /// the whole export; the CSV keeps it whole.
     pub fn row(&mut self, cells: &[String]) -> Result<(), XlsxError> {
+        const EXCEL_CELL_MAX: usize = 32_767;
+        const CUT: &str =
+            " … [cut: Excel takes 32,767 characters a cell; the CSV export has it all]";
         let sheet = self.workbook.worksheet_from_index(0)?;
         for (c, text) in cells.iter().enumerate() {
-            if !text.is_empty() {
+            if text.chars().count() > EXCEL_CELL_MAX {
+                let kept: String = text
+                    .chars()
+                    .take(EXCEL_CELL_MAX - CUT.chars().count())
+                    .collect();
+                sheet.write_string(self.next_row, c as u16, kept + CUT)?;
+            } else if !text.is_empty() {
                 sheet.write_string(self.next_row, c as u16, text)?;
             }
         }
@@ -343,5 +354,18 @@ impl XlsxSheet {
     /// Writes the workbook to `path`.
     pub fn save(mut self, path: &std::path::Path) -> Result<(), XlsxError> {
         self.workbook.save(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A cell over Excel's limit is cut and the workbook still saves.
+    #[test]
+    fn a_cell_over_excels_limit_is_cut_not_an_error() {
+        let mut sheet = super::XlsxSheet::new("Responses").unwrap();
+        sheet.header(&["answer".to_string()]).unwrap();
+        sheet.row(&["x".repeat(40_000)]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        sheet.save(&dir.path().join("out.xlsx")).unwrap();
     }
 }

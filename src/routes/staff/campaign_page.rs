@@ -40,6 +40,7 @@ struct PageQuery {
     q: Option<String>,
     /// After an action: its notice and the notice's signature for this user.
     notice: Option<String>,
+    at: Option<i64>,
     sig: Option<String>,
     /// The page of the organisations' table (from 1).
     page: Option<usize>,
@@ -215,14 +216,24 @@ async fn page(
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let id = path_id(&path, "campaign")?;
+    let id: CampaignId = path_id(&path, "campaign")?;
     let query = query.into_inner();
     let notice = match (&query.notice, &query.sig) {
         (Some(notice), Some(sig))
-            if crate::auth::csrf::same(
-                sig,
-                &crate::auth::csrf::notice_signature(&state.secret_key, user.id, notice),
-            ) =>
+            if query.at.is_some_and(|at| {
+                let age = chrono::Utc::now().timestamp() - at;
+                (0..=crate::auth::csrf::NOTICE_SECONDS).contains(&age)
+                    && crate::auth::csrf::same(
+                        sig,
+                        &crate::auth::csrf::notice_signature(
+                            &state.secret_key,
+                            user.id,
+                            &id.to_string(),
+                            at,
+                            notice,
+                        ),
+                    )
+            }) =>
         {
             notice.clone()
         }
@@ -246,9 +257,21 @@ async fn after(
         // second re-send would revoke the link just emailed).
         Ok(notice) => {
             let notice = crate::views::staff::sentence(&notice);
-            let sig = crate::auth::csrf::notice_signature(&state.secret_key, user.id, &notice);
-            let query = serde_urlencoded::to_string([("notice", notice.as_str()), ("sig", &sig)])
-                .unwrap_or_default();
+            let at = chrono::Utc::now().timestamp();
+            let sig = crate::auth::csrf::notice_signature(
+                &state.secret_key,
+                user.id,
+                &id.to_string(),
+                at,
+                &notice,
+            );
+            let at = at.to_string();
+            let query = serde_urlencoded::to_string([
+                ("notice", notice.as_str()),
+                ("at", &at),
+                ("sig", &sig),
+            ])
+            .unwrap_or_default();
             Ok(crate::routes::pages::see_other(&format!(
                 "/staff/campaigns/{id}?{query}"
             )))

@@ -109,12 +109,68 @@ pub(super) fn download(
     } else {
         safe
     };
+    // The name as uploaded too (RFC 6266 `filename*`, percent-encoded UTF-8), so that
+    // "給与明細.pdf" is saved as such by browsers that read it; `filename` stays ASCII.
+    let full: String = name
+        .chars()
+        .filter(|c| !c.is_control() && !"/\\\"".contains(*c))
+        .collect();
+    let mut parameters = vec![header::DispositionParam::Filename(safe.clone())];
+    if !full.trim().is_empty() && full != safe {
+        parameters.push(header::DispositionParam::FilenameExt(
+            header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: full.into_bytes(),
+            },
+        ));
+    }
     HttpResponse::Ok()
         .content_type(content_type.to_string())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{safe}\""),
-        ))
+        .insert_header(header::ContentDisposition {
+            disposition: header::DispositionType::Attachment,
+            parameters,
+        })
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A Japanese file name reaches the browser whole (`filename*`), beside an ASCII one.
+    #[test]
+    fn a_download_keeps_its_japanese_name() {
+        let res = super::download(
+            "application/pdf",
+            "給与明細_payslips.pdf",
+            "evidence",
+            vec![],
+        );
+        let disposition = res
+            .headers()
+            .get(actix_web::http::header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(disposition.starts_with("attachment"), "{disposition}");
+        assert!(
+            disposition.contains("filename=\"_payslips.pdf\""),
+            "{disposition}"
+        );
+        assert!(
+            disposition
+                .contains("filename*=UTF-8''%E7%B5%A6%E4%B8%8E%E6%98%8E%E7%B4%B0_payslips.pdf"),
+            "{disposition}"
+        );
+        let plain = super::download("application/pdf", "policy.pdf", "evidence", vec![]);
+        let plain = plain
+            .headers()
+            .get(actix_web::http::header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(!plain.contains("filename*"), "{plain}");
+    }
 }

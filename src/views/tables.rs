@@ -39,7 +39,7 @@ pub fn home(
             Permission::ViewFlags,
         ),
         (
-            "Escalated flags (corrective action failed or overdue)",
+            "Escalated flags",
             o.escalated_flags,
             "/staff/flags?status=escalated",
             Permission::ViewFlags,

@@ -54,6 +54,9 @@ pub struct QueuePage {
     pub lang: String,
     pub title: String,
     pub nav: StaffNav,
+    /// Filters with no select of their own (a heat map cell, an organisation): kept
+    /// through the filter form as (name, value), and said beside it.
+    pub kept: Vec<(&'static str, String)>,
     pub notice: String,
     pub errors: Vec<String>,
     pub total: i64,
@@ -271,6 +274,15 @@ pub fn queue_page(
         back: plain.query_string(),
         heatmap_href: format!("/staff/heatmap{}", plain.query_string()),
         lines,
+        kept: [
+            ("severity", &params.severity),
+            ("likelihood", &params.likelihood),
+            ("organisation", &params.organisation),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.clone()))
+        .collect(),
     }
 }
 

@@ -119,6 +119,20 @@ async fn heat_map_cells_equal_the_queue_counts() {
         (count(4, 4), count(3, 3), count(3, 2), count(5, 5)),
         (3, 3, 3, 0)
     );
+    // A cell's queue keeps and says its filter: another filter on top does not drop it
+    // (found walking the committee's path).
+    let (_, queue) = viewer
+        .page(&app, "/staff/flags?severity=4&likelihood=4")
+        .await;
+    assert!(
+        queue.contains(r#"<input type="hidden" name="severity" value="4">"#)
+            && queue.contains(r#"<input type="hidden" name="likelihood" value="4">"#),
+        "{queue}"
+    );
+    assert!(
+        queue.contains("Also filtered by severity 4, likelihood 4"),
+        "{queue}"
+    );
 }
 
 /// Seeds `n` flags over 40 organisations in two countries and kinds, two campaigns.

@@ -191,7 +191,12 @@ pub fn flag_page(
         .collect();
     let can_decide = user.role.can(Permission::DecideFlags);
     let forms = if can_decide {
-        forms_for(p.work.status, p.flag.critical, p.work.close_signed_by)
+        forms_for(
+            p.work.status,
+            p.flag.critical,
+            p.work.close_signed_by,
+            user.id,
+        )
     } else {
         Vec::new()
     };
@@ -273,7 +278,12 @@ pub fn flag_page(
 
 /// The decisions a flag in `status` offers (besides assigning, always offered on an
 /// open flag, and dissent, always offered).
-fn forms_for(status: FlagStatus, critical: bool, signed: Option<uuid::Uuid>) -> Vec<DecisionForm> {
+fn forms_for(
+    status: FlagStatus,
+    critical: bool,
+    signed: Option<uuid::Uuid>,
+    me: uuid::Uuid,
+) -> Vec<DecisionForm> {
     use FlagStatus::*;
     let form = |action, label, reason, reason_label, required| DecisionForm {
         action,
@@ -339,6 +349,8 @@ fn forms_for(status: FlagStatus, critical: bool, signed: Option<uuid::Uuid>) -> 
                 "Note (optional)",
                 false,
             )),
+            // The member who signed first may not close too: a second member must.
+            Closed if critical && signed == Some(me) => {}
             Closed => out.push(form(
                 "close",
                 if critical {

@@ -318,6 +318,12 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    // The first signatory is not offered the close; the second member is.
+    let close_form = r#"name="action" value="close""#;
+    let (_, page) = aiko.page(&app, &format!("/staff/flags/{critical}")).await;
+    assert!(!page.contains(close_form), "{page}");
+    let (_, page) = ben.page(&app, &format!("/staff/flags/{critical}")).await;
+    assert!(page.contains(close_form), "{page}");
     let before = snapshot(&app, critical).await;
     let (status, page) = aiko
         .decide(&app, critical, &[("action", "close"), ("version", "4")])

@@ -94,6 +94,14 @@ impl Indicator {
         }
     }
 
+    /// The name of the indicator stored as `id`, in `lang`; an id that is none (the
+    /// database's check keeps them out) as it is stored.
+    pub fn name_of(id: &str, lang: crate::domain::i18n::Lang) -> String {
+        Indicator::parse(id)
+            .map(|i| i.name_in(lang).to_string())
+            .unwrap_or_else(|| id.to_string())
+    }
+
     /// The name in `lang`, for what suppliers read (a corrective action plan's notice);
     /// English for staff.
     pub fn name_in(self, lang: crate::domain::i18n::Lang) -> &'static str {

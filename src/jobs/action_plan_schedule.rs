@@ -13,6 +13,7 @@
 use super::{Claimed, Failure, Worker};
 use crate::db::action_plans as q;
 use crate::domain::i18n::Lang;
+use crate::domain::indicator::Indicator;
 use crate::domain::remedy::{notice_due, Notice, REMINDER_DAYS_BEFORE};
 use crate::email::action_plan::PlanNotice;
 use scoped_futures::ScopedFutureExt;
@@ -56,9 +57,7 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<usize> {
             notice,
             name: d.owner_name.clone(),
             organisation: d.organisation.clone(),
-            indicator: crate::domain::indicator::Indicator::parse(&d.indicator)
-                .map(|i| i.name_in(lang).to_string())
-                .unwrap_or_else(|| d.indicator.replace('_', " ")),
+            indicator: Indicator::name_of(&d.indicator, lang),
             actions: d.plan.actions.clone(),
             due: d.plan.due_date,
             link: if d.owner_language.is_some() {
@@ -79,9 +78,7 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<usize> {
                 lang: Lang::En,
                 name: d.creator_email.clone(),
                 link: link.clone(),
-                indicator: crate::domain::indicator::Indicator::parse(&d.indicator)
-                    .map(|i| i.name().to_string())
-                    .unwrap_or_else(|| d.indicator.replace('_', " ")),
+                indicator: Indicator::name_of(&d.indicator, Lang::En),
                 ..base
             };
             messages.push((

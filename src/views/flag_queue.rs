@@ -72,9 +72,7 @@ pub struct QueuePage {
 }
 
 fn indicator_name(id: &str) -> String {
-    Indicator::parse(id)
-        .map(|i| i.name().to_string())
-        .unwrap_or_else(|| id.to_string())
+    Indicator::name_of(id, Lang::En)
 }
 
 fn choice(current: &str, value: &str, label: String) -> Choice {
@@ -386,7 +384,7 @@ fn trend_label(name: &str) -> String {
 /// A campaign's flags by band (the trend).
 pub struct TrendLine {
     pub campaign: String,
-    /// The campaign's name as the chart labels its bar (at most 30 characters).
+    /// The campaign's name as the chart labels its bar (at most 30 columns wide).
     pub label: String,
     pub started: String,
     /// critical, high, medium, low, total

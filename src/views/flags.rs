@@ -112,10 +112,12 @@ pub fn flag_page(
         .and_then(|q| q.risk.get(p.flag.rule_index as usize))
         .map(|r| r.explanation.get(lang).to_string())
         .unwrap_or_default();
-    let answer = match question {
-        Some(q) => answer_text(q, &p.flag.answer, lang),
-        None => p.flag.answer.to_string(),
+    // An answer as a person reads it (its question's labels and units), or as stored.
+    let shown = |v: &serde_json::Value| match question {
+        Some(q) => answer_text(q, v, lang),
+        None => v.to_string(),
     };
+    let answer = shown(&p.flag.answer);
     // Newest first: the latest reply, and whether the newest request still waits.
     let replied = p
         .clarifications
@@ -123,12 +125,10 @@ pub fn flag_page(
         .find(|(r, _)| r.answered_at.is_some());
     let (reply, reply_note, reply_when, reply_score) = match replied {
         Some((r, i)) => (
-            match (question, &i.reply_answer) {
-                (Some(q), Some(v)) => answer_text(q, v, lang),
-                (None, Some(v)) => v.to_string(),
-                // A reply may clear the answer.
-                (_, None) => "(no answer)".to_string(),
-            },
+            // A reply may clear the answer.
+            i.reply_answer
+                .as_ref()
+                .map_or_else(|| "(no answer)".to_string(), shown),
             i.reply_note.clone().unwrap_or_default(),
             r.answered_at
                 .map(|at| at.format(MINUTES).to_string())
@@ -200,9 +200,7 @@ pub fn flag_page(
     } else {
         Vec::new()
     };
-    let indicator = Indicator::parse(&p.flag.indicator)
-        .map(|i| i.name().to_string())
-        .unwrap_or(p.flag.indicator.clone());
+    let indicator = Indicator::name_of(&p.flag.indicator, Lang::En);
     FlagView {
         lang: "en".into(),
         title: format!("Flag: {indicator} at {}", p.organisation.name),

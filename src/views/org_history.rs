@@ -100,9 +100,7 @@ fn block(
                 .map(|(f, w)| FlagNote {
                     id: f.id.to_string(),
                     band: f.band.to_string(),
-                    indicator: Indicator::parse(&f.indicator)
-                        .map(|i| i.name().to_string())
-                        .unwrap_or(f.indicator.clone()),
+                    indicator: Indicator::name_of(&f.indicator, Lang::En),
                     explanation: question
                         .risk
                         .get(f.rule_index as usize)

@@ -266,9 +266,10 @@ fn flag_summary(ctx: &FlagContext, questionnaire: Option<&Questionnaire>) -> Fla
         response_id: ctx.flag.response_id.to_string(),
         organisation: ctx.organisation.name.clone(),
         question,
-        indicator: crate::domain::indicator::Indicator::parse(&ctx.flag.indicator)
-            .map(|i| i.name().to_string())
-            .unwrap_or_else(|| ctx.flag.indicator.replace('_', " ")),
+        indicator: crate::domain::indicator::Indicator::name_of(
+            &ctx.flag.indicator,
+            crate::domain::i18n::Lang::En,
+        ),
         band: ctx.flag.band.to_string(),
         critical: ctx.flag.critical,
         score: ctx.flag.score,

@@ -37,7 +37,7 @@ pub fn respondent_token(secret: &[u8], invitation_id: crate::domain::ids::Invita
 /// the campaign's id) and one time (`at`, Unix seconds; the page honours it for
 /// [`NOTICE_SECONDS`]): a crafted or replayed link cannot make a page say something the
 /// service did not just say there.
-pub fn notice_signature(
+fn notice_signature(
     secret: &[u8],
     user_id: uuid::Uuid,
     page: &str,
@@ -56,6 +56,30 @@ pub fn notice_signature(
 
 /// How long a signed notice is shown after its action.
 pub const NOTICE_SECONDS: i64 = 300;
+
+/// The query (`notice=…&at=…&sig=…`) that carries `notice` to `page` for `user_id`, signed
+/// now.
+pub fn signed_notice_query(secret: &[u8], user_id: uuid::Uuid, page: &str, notice: &str) -> String {
+    let at = chrono::Utc::now().timestamp();
+    let sig = notice_signature(secret, user_id, page, at, notice);
+    serde_urlencoded::to_string([("notice", notice), ("at", &at.to_string()), ("sig", &sig)])
+        .unwrap_or_default()
+}
+
+/// Whether `notice` (with its `at` and `sig` from the URL) was signed by
+/// [`signed_notice_query`] for this user and page less than [`NOTICE_SECONDS`] ago.
+pub fn notice_is_genuine(
+    secret: &[u8],
+    user_id: uuid::Uuid,
+    page: &str,
+    notice: &str,
+    at: i64,
+    sig: &str,
+) -> bool {
+    let age = chrono::Utc::now().timestamp() - at;
+    (0..=NOTICE_SECONDS).contains(&age)
+        && same(sig, &notice_signature(secret, user_id, page, at, notice))
+}
 
 #[cfg(test)]
 mod tests {

@@ -42,16 +42,15 @@ pub async fn ensure_response(
 }
 
 /// Locks the response's row for the rest of the transaction (whatever its state), so
-/// that changes counted against it are counted one at a time; whether it exists.
-pub async fn lock(conn: &mut Conn, id: ResponseId) -> QueryResult<bool> {
+/// that changes counted against it are counted one at a time.
+pub async fn lock(conn: &mut Conn, id: ResponseId) -> QueryResult<()> {
     responses::table
         .find(id)
         .select(responses::id)
         .for_update()
-        .first::<ResponseId>(conn)
+        .load::<ResponseId>(conn)
         .await
-        .optional()
-        .map(|found| found.is_some())
+        .map(|_| ())
 }
 
 pub async fn find_response(conn: &mut Conn, id: ResponseId) -> QueryResult<Option<Response>> {

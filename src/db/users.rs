@@ -50,17 +50,6 @@ pub async fn insert(conn: &mut Conn, new: NewUser<'_>) -> QueryResult<User> {
         .await
 }
 
-/// A user's role, with the row locked for the rest of the transaction.
-pub async fn lock_role(conn: &mut Conn, user_id: Uuid) -> QueryResult<Option<Role>> {
-    users::table
-        .find(user_id)
-        .select(users::role)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
-}
-
 /// A user's role and whether they are disabled, with the row locked for the rest of
 /// the transaction.
 pub async fn lock_standing(conn: &mut Conn, user_id: Uuid) -> QueryResult<Option<(Role, bool)>> {

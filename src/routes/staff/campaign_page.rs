@@ -218,22 +218,16 @@ async fn page(
 ) -> Result<HttpResponse, PageError> {
     let id: CampaignId = path_id(&path, "campaign")?;
     let query = query.into_inner();
-    let notice = match (&query.notice, &query.sig) {
-        (Some(notice), Some(sig))
-            if query.at.is_some_and(|at| {
-                let age = chrono::Utc::now().timestamp() - at;
-                (0..=crate::auth::csrf::NOTICE_SECONDS).contains(&age)
-                    && crate::auth::csrf::same(
-                        sig,
-                        &crate::auth::csrf::notice_signature(
-                            &state.secret_key,
-                            user.id,
-                            &id.to_string(),
-                            at,
-                            notice,
-                        ),
-                    )
-            }) =>
+    let notice = match (&query.notice, query.at, &query.sig) {
+        (Some(notice), Some(at), Some(sig))
+            if crate::auth::csrf::notice_is_genuine(
+                &state.secret_key,
+                user.id,
+                &id.to_string(),
+                notice,
+                at,
+                sig,
+            ) =>
         {
             notice.clone()
         }
@@ -256,22 +250,12 @@ async fn after(
         // Post, redirect, get: reloading the page does not do the action again (a
         // second re-send would revoke the link just emailed).
         Ok(notice) => {
-            let notice = crate::views::staff::sentence(&notice);
-            let at = chrono::Utc::now().timestamp();
-            let sig = crate::auth::csrf::notice_signature(
+            let query = crate::auth::csrf::signed_notice_query(
                 &state.secret_key,
                 user.id,
                 &id.to_string(),
-                at,
-                &notice,
+                &crate::views::staff::sentence(&notice),
             );
-            let at = at.to_string();
-            let query = serde_urlencoded::to_string([
-                ("notice", notice.as_str()),
-                ("at", &at),
-                ("sig", &sig),
-            ])
-            .unwrap_or_default();
             Ok(crate::routes::pages::see_other(&format!(
                 "/staff/campaigns/{id}?{query}"
             )))

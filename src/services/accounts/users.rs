@@ -136,8 +136,9 @@ pub async fn change_role(
 
 /// A user's role, with the row locked for the rest of the transaction.
 async fn lock_role(conn: &mut Conn, user_id: Uuid) -> Result<Role, AppError> {
-    db::users::lock_role(conn, user_id)
+    db::users::lock_standing(conn, user_id)
         .await?
+        .map(|(role, _)| role)
         .ok_or(AppError::NotFound("user"))
 }
 

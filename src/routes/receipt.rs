@@ -137,40 +137,30 @@ pub(super) fn download(
 
 #[cfg(test)]
 mod tests {
+    fn disposition(name: &str) -> String {
+        super::download("application/pdf", name, "evidence", vec![])
+            .headers()
+            .get(actix_web::http::header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// A Japanese file name reaches the browser whole (`filename*`), beside an ASCII one.
     #[test]
     fn a_download_keeps_its_japanese_name() {
-        let res = super::download(
-            "application/pdf",
-            "給与明細_payslips.pdf",
-            "evidence",
-            vec![],
-        );
-        let disposition = res
-            .headers()
-            .get(actix_web::http::header::CONTENT_DISPOSITION)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
-        assert!(disposition.starts_with("attachment"), "{disposition}");
+        let japanese = disposition("給与明細_payslips.pdf");
+        assert!(japanese.starts_with("attachment"), "{japanese}");
         assert!(
-            disposition.contains("filename=\"_payslips.pdf\""),
-            "{disposition}"
+            japanese.contains("filename=\"_payslips.pdf\""),
+            "{japanese}"
         );
         assert!(
-            disposition
-                .contains("filename*=UTF-8''%E7%B5%A6%E4%B8%8E%E6%98%8E%E7%B4%B0_payslips.pdf"),
-            "{disposition}"
+            japanese.contains("filename*=UTF-8''%E7%B5%A6%E4%B8%8E%E6%98%8E%E7%B4%B0_payslips.pdf"),
+            "{japanese}"
         );
-        let plain = super::download("application/pdf", "policy.pdf", "evidence", vec![]);
-        let plain = plain
-            .headers()
-            .get(actix_web::http::header::CONTENT_DISPOSITION)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
+        let plain = disposition("policy.pdf");
         assert!(!plain.contains("filename*"), "{plain}");
     }
 }

@@ -42,21 +42,13 @@ fn nav(
 fn summary(p: &[SectionProgress], lang: Lang) -> String {
     let done = p.iter().filter(|s| s.done()).count();
     let left: usize = p.iter().map(|s| s.required_left.len()).sum();
-    match lang {
+    let required_left = t("required_left", lang);
+    let left = match lang {
         // Japanese counts after the noun: "未回答の必須質問 2 問".
-        Lang::Ja => format!(
-            "{done} / {} {} · {} {left} 問",
-            p.len(),
-            t("sections_done", lang),
-            t("required_left", lang)
-        ),
-        _ => format!(
-            "{done} / {} {} · {left} {}",
-            p.len(),
-            t("sections_done", lang),
-            t("required_left", lang)
-        ),
-    }
+        Lang::Ja => format!("{required_left} {left} 問"),
+        _ => format!("{left} {required_left}"),
+    };
+    format!("{done} / {} {} · {left}", p.len(), t("sections_done", lang))
 }
 
 fn time(at: DateTime<Utc>) -> String {

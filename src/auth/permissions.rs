@@ -326,6 +326,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::CommentOnFlags),
     ),
     ("GET", "/staff/audit", Access::Needs(Permission::ViewAudit)),
+    (
+        "POST",
+        "/staff/audit/verify",
+        Access::Needs(Permission::ViewAudit),
+    ),
+    (
+        "GET",
+        "/staff/exports/audit",
+        Access::Needs(Permission::ViewAudit),
+    ),
     ("GET", "/staff/jobs", Access::Needs(Permission::ManageJobs)),
     (
         "GET",

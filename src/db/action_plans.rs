@@ -2,7 +2,6 @@
 //! (`action_plan_evidence`, files stored in `evidence_files` of the flag's response).
 
 use super::models::{ActionPlan, ActionPlanRemedy};
-use super::prepared::Prepare;
 use super::schema::*;
 use super::Conn;
 use crate::domain::remedy::{PlanStatus, RemedyFacts};
@@ -287,22 +286,4 @@ pub async fn count_overdue(conn: &mut Conn, today: NaiveDate) -> QueryResult<i64
         .count()
         .get_result(conn)
         .await
-}
-
-/// Queues an `action_plan_schedule` pass unless one is waiting or ran in the last
-/// `every_seconds`; `true` when one was queued.
-pub async fn queue_schedule_pass(conn: &mut Conn, every_seconds: f64) -> QueryResult<bool> {
-    diesel::sql_query(
-        "INSERT INTO jobs (id, kind) \
-         SELECT gen_random_uuid(), $2 \
-          WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $2 \
-                               AND (state IN ('pending', 'running') \
-                                    OR finished_at > now() - make_interval(secs => $1)))",
-    )
-    .bind::<diesel::sql_types::Double, _>(every_seconds)
-    .bind::<diesel::sql_types::Text, _>(crate::jobs::Kind::ActionPlanSchedule.as_str())
-    .prepared()
-    .execute(conn)
-    .await
-    .map(|n| n == 1)
 }

@@ -360,20 +360,3 @@ pub async fn unsubmitted_organisations(
         .load(conn)
         .await
 }
-
-/// Queues a `campaign_schedule` job unless one is pending or running, or one finished
-/// less than `every_seconds` ago; true when it queued one.
-pub async fn queue_schedule_pass(conn: &mut Conn, every_seconds: f64) -> QueryResult<bool> {
-    diesel::sql_query(
-        "INSERT INTO jobs (id, kind) \
-         SELECT gen_random_uuid(), 'campaign_schedule' \
-          WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = 'campaign_schedule' \
-                               AND (state IN ('pending', 'running') \
-                                    OR finished_at > now() - make_interval(secs => $1)))",
-    )
-    .bind::<diesel::sql_types::Double, _>(every_seconds)
-    .prepared()
-    .execute(conn)
-    .await
-    .map(|n| n == 1)
-}

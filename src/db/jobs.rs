@@ -291,3 +291,28 @@ pub async fn insert_email(
         .await
         .optional()
 }
+
+/// Queues a job of a periodic `kind` (a scheduler pass, the daily audit verification),
+/// due `delay_seconds` from now, unless one is pending or running, or one finished less
+/// than `every_seconds` ago; true when it queued one.
+pub async fn queue_periodic(
+    conn: &mut Conn,
+    kind: &str,
+    every_seconds: f64,
+    delay_seconds: f64,
+) -> QueryResult<bool> {
+    diesel::sql_query(
+        "INSERT INTO jobs (id, kind, run_at) \
+         SELECT gen_random_uuid(), $2, now() + make_interval(secs => $3) \
+          WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $2 \
+                               AND (state IN ('pending', 'running') \
+                                    OR finished_at > now() - make_interval(secs => $1)))",
+    )
+    .bind::<Double, _>(every_seconds)
+    .bind::<Text, _>(kind)
+    .bind::<Double, _>(delay_seconds)
+    .prepared()
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}

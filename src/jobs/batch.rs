@@ -3,7 +3,7 @@
 //! [`crate::jobs`]).
 
 use super::{
-    action_plan_schedule, campaign_mail, campaign_schedule, password_reset,
+    action_plan_schedule, audit_verify, campaign_mail, campaign_schedule, password_reset,
     retry_delay_with_jitter, send_email, Claimed, Failure, Kind, RunStats, Worker,
 };
 use crate::db::campaign_mail::MailContext;
@@ -38,6 +38,7 @@ pub async fn run_due(worker: &Worker) -> anyhow::Result<RunStats> {
             Kind::PasswordReset.as_str(),
             Kind::CampaignSchedule.as_str(),
             Kind::ActionPlanSchedule.as_str(),
+            Kind::AuditVerify.as_str(),
         ];
         for (id, kind) in q::housekeeping(&mut conn, &handled, 86_400.0).await? {
             tracing::error!(%id, kind, "job dead: its worker stopped during the last attempt");
@@ -217,6 +218,7 @@ async fn run_one(
         Kind::PasswordReset => password_reset::run(worker, &job).await,
         Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
         Kind::ActionPlanSchedule => action_plan_schedule::run(worker, &job).await,
+        Kind::AuditVerify => audit_verify::run(worker).await,
     };
     (job, outcome)
 }

@@ -35,7 +35,13 @@ pub(super) async fn run(worker: &Worker, _job: &Claimed) -> Result<(), Failure> 
 /// Queues a scheduler pass unless one is waiting or ran in the last [`EVERY_SECONDS`].
 pub async fn ensure_queued(worker: &Worker) -> anyhow::Result<bool> {
     let mut conn = worker.pool.get().await?;
-    Ok(q::queue_schedule_pass(&mut conn, EVERY_SECONDS).await?)
+    Ok(crate::db::jobs::queue_periodic(
+        &mut conn,
+        super::Kind::CampaignSchedule.as_str(),
+        EVERY_SECONDS,
+        0.0,
+    )
+    .await?)
 }
 
 /// One pass over the open campaigns (see the module note); wakes the worker when it

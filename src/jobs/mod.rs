@@ -20,6 +20,7 @@
 //!   fenced by the attempt number: a worker whose lease was taken over records nothing.
 
 pub mod action_plan_schedule;
+pub mod audit_verify;
 mod batch;
 pub use batch::run_due;
 pub mod campaign_mail;
@@ -58,14 +59,18 @@ pub enum Kind {
     /// One pass of the corrective action plan notices: reminders and overdue notices
     /// (`action_plan_schedule`, see [`action_plan_schedule`]).
     ActionPlanSchedule,
+    /// The daily full verification of the audit log, recorded in it (`audit_verify`,
+    /// see [`audit_verify`]).
+    AuditVerify,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::SendEmail,
         Kind::PasswordReset,
         Kind::CampaignSchedule,
         Kind::ActionPlanSchedule,
+        Kind::AuditVerify,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +79,7 @@ impl Kind {
             Kind::PasswordReset => "password_reset",
             Kind::CampaignSchedule => "campaign_schedule",
             Kind::ActionPlanSchedule => "action_plan_schedule",
+            Kind::AuditVerify => "audit_verify",
         }
     }
 
@@ -320,6 +326,9 @@ pub async fn run(worker: Worker, interval: std::time::Duration) {
         if let Err(e) = action_plan_schedule::ensure_queued(&worker).await {
             tracing::warn!(error = %e, "action plan notices");
         }
+        if let Err(e) = audit_verify::ensure_queued(&worker).await {
+            tracing::warn!(error = %e, "audit verification");
+        }
         if let Err(e) = run_due(&worker).await {
             tracing::warn!(error = %e, "job worker");
         }
@@ -364,8 +373,8 @@ mod tests {
         assert_eq!(Kind::parse("reminder"), None);
         assert_eq!(
             Kind::ALL.len(),
-            4,
-            "each kind is in the jobs.kind CHECK too"
+            5,
+            "each kind is in the jobs.kind CHECK too (migration …000200)"
         );
     }
 }

@@ -1,44 +1,205 @@
-//! The audit log as staff read it: the state of the hash chains and the newest entries.
-//! (Entries are written by the services that make the changes, inside their
-//! transactions; the one write here is opening the contact chains at start-up.)
+//! The audit log as staff read it: a page of entries by filter, the quick check of the
+//! chains' signed heads, and the full verification (on demand and daily), which is
+//! itself recorded in the log. (Entries are written by the services that make the
+//! changes, inside their transactions; the writes here are opening the contact chains
+//! at start-up and recording verifications.)
 
 use super::{accounts, Conn};
-use crate::db::audit::{self, AuditKey};
-use crate::db::listings;
+use crate::db::audit::{self, Actor, AuditKey, Filter, CHAINS_SUBJECT};
 use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use serde_json::json;
 use std::collections::HashMap;
 
 pub use crate::db::audit::{Broken, Entry};
 
+/// Entries on one page of the audit log.
+pub const PAGE_SIZE: i64 = 100;
+
+/// The action of a recorded verification.
+pub const VERIFIED: &str = "audit.verified";
+
 /// What the audit page shows.
 pub struct AuditLog {
-    /// `Ok(n)`: all `n` entries verify against the chain and its signed head.
-    pub chain: Result<usize, Broken>,
-    /// The newest entries, newest first.
+    /// The chains' ends against their signed heads, checked at this view: `Ok(n)`, the
+    /// heads anchor `n` entries.
+    pub heads: Result<usize, Broken>,
+    /// The newest full verification, if there was one.
+    pub last_verified: Option<Verification>,
+    /// The page: entries that match the filter, newest first.
     pub entries: Vec<Entry>,
+    /// The id to read the next (older) page before, when there is one.
+    pub older: Option<i64>,
     /// Staff user id → email, to name the actors.
     pub people: HashMap<String, String>,
+    /// The kinds of subject the log has entries about (the filter's choices).
+    pub subject_types: Vec<String>,
 }
 
-/// Verifies the whole chain and reads the newest `limit` entries.
-pub async fn recent(conn: &mut Conn, key: &AuditKey, limit: i64) -> Result<AuditLog, AppError> {
-    let chain = audit::verify_chain(conn, key).await?;
-    let entries = listings::recent_audit(conn, limit).await?;
-    let people = accounts::list_users(conn)
+/// A recorded full verification of every chain.
+pub struct Verification {
+    pub at: DateTime<Utc>,
+    /// Who asked: a staff member's email, or "the daily check".
+    pub by: String,
+    /// The entries verified (intact), or where the log breaks.
+    pub outcome: Result<usize, String>,
+}
+
+/// The filter as a member typed it: `actor` is a staff member's email, an actor kind
+/// (`staff`, `contact`, `api`, `system`) or an actor's id.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub subject_type: Option<String>,
+    pub subject_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+const ACTOR_KINDS: [&str; 4] = ["staff", "contact", "api", "system"];
+
+impl Query {
+    /// The database's filter: an email is looked up among the staff (`people`: id →
+    /// email); an email nobody has matches nothing rather than everything.
+    fn filter(&self, people: &HashMap<String, String>) -> Filter {
+        let mut f = Filter {
+            action: self.action.clone(),
+            subject_type: self.subject_type.clone(),
+            subject_id: self.subject_id.clone(),
+            from: self.from,
+            until: self.until,
+            ..Filter::default()
+        };
+        match self.actor.as_deref() {
+            None => {}
+            Some(kind) if ACTOR_KINDS.contains(&kind) => f.actor_kind = Some(kind.into()),
+            Some(who) if who.contains('@') => {
+                let id = people
+                    .iter()
+                    .find(|(_, email)| email.eq_ignore_ascii_case(who))
+                    .map_or_else(|| format!("no staff member {who}"), |(id, _)| id.clone());
+                f.actor_kind = Some("staff".into());
+                f.actor_id = Some(id);
+            }
+            Some(id) => f.actor_id = Some(id.into()),
+        }
+        f
+    }
+}
+
+async fn people(conn: &mut Conn) -> Result<HashMap<String, String>, AppError> {
+    Ok(accounts::list_users(conn)
         .await?
         .into_iter()
         .map(|u| (u.id.to_string(), u.email))
-        .collect();
+        .collect())
+}
+
+/// One page of the log (older than the entry `before` when given), with the heads'
+/// check and the last full verification.
+pub async fn page(
+    conn: &mut Conn,
+    key: &AuditKey,
+    query: &Query,
+    before: Option<i64>,
+) -> Result<AuditLog, AppError> {
+    let heads = audit::check_heads(conn, key).await?;
+    let people = people(conn).await?;
+    let last_verified = audit::about_the_chains(conn, VERIFIED, Some(1))
+        .await?
+        .pop()
+        .map(|e| verification(&e, &people));
+    let mut entries = matching(conn, query, &people, before, PAGE_SIZE + 1).await?;
+    let older = (entries.len() as i64 > PAGE_SIZE).then(|| {
+        entries.truncate(PAGE_SIZE as usize);
+        entries.last().map(|e| e.id)
+    });
     Ok(AuditLog {
-        chain,
+        heads,
+        last_verified,
         entries,
+        older: older.flatten(),
         people,
+        subject_types: audit::subject_types(conn).await?,
     })
 }
 
-/// Verifies the whole chain against its signed head (`audit verify`).
+/// Entries that match `query`, newest first, before the entry `before`; for exports.
+pub async fn matching(
+    conn: &mut Conn,
+    query: &Query,
+    people: &HashMap<String, String>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, AppError> {
+    Ok(audit::matching(conn, &query.filter(people), before, limit).await?)
+}
+
+/// Staff user id → email (to name actors in an export).
+pub async fn staff_emails(conn: &mut Conn) -> Result<HashMap<String, String>, AppError> {
+    people(conn).await
+}
+
+fn verification(e: &Entry, people: &HashMap<String, String>) -> Verification {
+    let by = match &e.actor_id {
+        Some(id) => people.get(id).cloned().unwrap_or_else(|| id.clone()),
+        None => "the daily check".into(),
+    };
+    let entries = e
+        .details
+        .get("entries")
+        .and_then(|n| n.as_u64())
+        .unwrap_or(0) as usize;
+    let outcome = match e.details.get("finding").and_then(|f| f.as_str()) {
+        Some(finding) => Err(finding.to_string()),
+        None => Ok(entries),
+    };
+    Verification {
+        at: e.occurred_at,
+        by,
+        outcome,
+    }
+}
+
+/// Verifies every chain against its signed head (`audit verify`), without recording.
 pub async fn verify(conn: &mut Conn, key: &AuditKey) -> Result<Result<usize, Broken>, AppError> {
     Ok(audit::verify_chain(conn, key).await?)
+}
+
+/// Verifies every chain and records the outcome in the log (`audit.verified`, by
+/// `actor`), so that the log shows when it was last proved intact and by whom. A broken
+/// log is also an error in the service's log.
+pub async fn verify_and_record(
+    conn: &mut Conn,
+    key: &AuditKey,
+    actor: &Actor,
+) -> Result<Result<usize, Broken>, AppError> {
+    use scoped_futures::ScopedFutureExt;
+    let outcome = audit::verify_chain(conn, key).await?;
+    let details = match &outcome {
+        Ok(n) => json!({ "entries": n, "finding": null }),
+        Err(broken) => {
+            tracing::error!(%broken, "the audit log does not verify");
+            json!({ "entries": null, "finding": broken.to_string() })
+        }
+    };
+    crate::db::transaction::<_, crate::db::DbError, _>(conn, key, |tx| {
+        async move {
+            audit::append(
+                tx,
+                actor,
+                VERIFIED,
+                CHAINS_SUBJECT.0,
+                CHAINS_SUBJECT.1,
+                details,
+            )
+            .await
+        }
+        .scope_boxed()
+    })
+    .await?;
+    Ok(outcome)
 }
 
 /// Opens the contact chains not opened yet (`db::audit::open_contact_chains`), at

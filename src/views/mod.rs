@@ -2,6 +2,7 @@
 //! escaped by askama, from plain data.
 
 pub mod assets;
+pub mod audit;
 pub mod campaigns;
 pub mod clarification;
 pub mod data;

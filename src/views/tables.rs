@@ -1,5 +1,5 @@
 //! The staff area's pages built from what the services return: the overview tiles and
-//! one table per area (users, API tokens, campaigns, flags, audit log).
+//! one table per area (users, API tokens, jobs).
 
 use super::staff::{
     action, role_options, DueCampaign, FormField, HomePage, Row, StaffNav, TablePage, Tile,
@@ -8,7 +8,6 @@ use crate::auth::permissions::{Permission, Role};
 use crate::auth::principal::StaffUser;
 use crate::domain::states::CampaignStatus;
 use crate::services::accounts::{ApiToken, User};
-use crate::services::audit::AuditLog;
 use crate::services::jobs::Job;
 use crate::services::listings::{CampaignRow, Overview};
 use chrono::NaiveDate;
@@ -217,76 +216,6 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
     )
 }
 
-/// An audit entry's details for reading: `key: value` pairs separated by "; ", lists
-/// with ", " (so a long entry wraps in its column instead of running off the page);
-/// the stored JSON itself is what the hash chain covers and the API returns.
-fn details_text(v: &serde_json::Value) -> String {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", details_text(v)))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(details_text)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::String(s) => s.clone(),
-        Value::Null => "—".into(),
-        other => other.to_string(),
-    }
-}
-
-/// The newest entries under the verdict on the whole chain.
-pub fn audit(user: &StaffUser, log: AuditLog) -> TablePage {
-    let intro = match log.chain {
-        Ok(n) => format!("Hash chain verified: all {n} entries are intact. Newest first."),
-        Err(broken) => format!("WARNING: {broken}: the log was altered."),
-    };
-    let people = log.people;
-    let rows = log
-        .entries
-        .into_iter()
-        .map(|e| {
-            Row::cells(vec![
-                e.id.to_string(),
-                e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                match e.actor_id {
-                    Some(id) => format!(
-                        "{} {}",
-                        e.actor_kind,
-                        people.get(&id).cloned().unwrap_or(id)
-                    ),
-                    None => e.actor_kind.clone(),
-                },
-                e.action,
-                format!("{} {}", e.subject_type, e.subject_id),
-                details_text(&e.details),
-                e.hash[..12].to_string(),
-            ])
-        })
-        .collect();
-    TablePage {
-        rows,
-        table_class: "audit",
-        ..TablePage::new(user, "/staff/audit", "Audit log", &intro)
-    }
-    .headers(&[
-        "#",
-        "When (UTC)",
-        "Actor",
-        "Action",
-        "Subject",
-        "Details",
-        "Hash",
-    ])
-}
-
 /// Background work that failed (dead, or waiting for a retry), with a retry action for
 /// the dead ones.
 pub fn jobs(user: &StaffUser, list: Vec<(Job, Option<String>)>) -> TablePage {
@@ -335,20 +264,4 @@ pub fn jobs(user: &StaffUser, list: Vec<(Job, Option<String>)>) -> TablePage {
         "Queued (UTC)",
         "Actions",
     ])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::details_text;
-    use serde_json::json;
-
-    #[test]
-    fn audit_details_read_as_key_value_pairs_that_can_wrap() {
-        let v = json!({"changed": {"name": ["Old", "New"]}, "emails": 2, "note": null});
-        assert_eq!(
-            details_text(&v),
-            "changed: name: [Old, New]; emails: 2; note: —"
-        );
-        assert_eq!(details_text(&json!({})), "");
-    }
 }

@@ -263,5 +263,23 @@ async fn the_demo_committee_pages_in_chromium() {
     c.goto(&app.url("/staff/dashboard")).await.unwrap();
     c.wait().for_element(Locator::Css(".tiles")).await.unwrap();
     screenshot(c, "demo-dashboard.png").await;
+    // The audit log: verified on demand, then the committee's own decisions.
+    c.goto(&app.url("/staff/audit")).await.unwrap();
+    click(c, "form[action=\"/staff/audit/verify\"] button").await;
+    c.wait().for_element(Locator::Id("verified")).await.unwrap();
+    let verified = c
+        .find(Locator::Id("verified"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(verified.contains("entries were intact"), "{verified}");
+    c.goto(&app.url("/staff/audit?action=flag.")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("table.audit"))
+        .await
+        .unwrap();
+    screenshot(c, "demo-audit-log.png").await;
     b.client.clone().close().await.unwrap();
 }

@@ -9,6 +9,7 @@ mod api;
 mod api_shapes;
 mod architecture;
 mod audit_chain;
+mod audit_page;
 mod auth;
 mod auth_hardening;
 mod browser;

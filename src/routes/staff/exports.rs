@@ -23,7 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(exports_page)
         .service(export_responses)
         .service(export_flags)
-        .service(export_plans);
+        .service(export_plans)
+        .service(export_audit);
 }
 
 #[get("/staff/exports")]
@@ -91,16 +92,27 @@ fn parse(q: &ExportQuery) -> Result<Parsed, AppError> {
             AppError::field("lang", "unknown language: use one of en, ja, vi, zh")
         })?,
     };
-    let format = match q.format.as_deref().unwrap_or("csv") {
-        "csv" => FileFormat::Csv,
-        "xlsx" => FileFormat::Xlsx,
-        _ => return Err(AppError::field("format", "use csv or xlsx")),
-    };
+    let format = parse_format(q.format.as_deref())?;
     Ok(Parsed {
         campaign,
         lang,
         format,
     })
+}
+
+/// `csv` (the default) or `xlsx`.
+fn parse_format(raw: Option<&str>) -> Result<FileFormat, AppError> {
+    match raw.unwrap_or("csv") {
+        "csv" => Ok(FileFormat::Csv),
+        "xlsx" => Ok(FileFormat::Xlsx),
+        _ => Err(AppError::field("format", "use csv or xlsx")),
+    }
+}
+
+/// Just the format (an export whose other parameters are another page's filter).
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: Option<String>,
 }
 
 /// Where a page of rows comes from: the state after the last page (`None`: done).
@@ -329,6 +341,58 @@ async fn export_plans(
         "Corrective actions",
         p.format,
         files::plans_header(),
+        pager,
+    )
+    .await
+}
+
+/// The audit entries of the audit page's filter, newest first, every stored column
+/// (the chain can be recomputed from the file).
+#[get("/staff/exports/audit")]
+async fn export_audit(
+    state: web::Data<AppState>,
+    query: web::Query<super::audit::AuditQuery>,
+    format: web::Query<FormatOnly>,
+) -> Result<HttpResponse, PageError> {
+    let p = super::audit::parse(&query);
+    if let Some((field, message)) = p.errors.into_iter().next() {
+        return Err(AppError::field(&field, &message).into());
+    }
+    let format = parse_format(format.format.as_deref())?;
+    let people = {
+        let mut conn = state.pool.get().await?;
+        Arc::new(crate::services::audit::staff_emails(&mut conn).await?)
+    };
+    let filter = Arc::new(p.query);
+    let pool = state.pool.clone();
+    let pager: Pager<i64> = Box::new(move |before| {
+        let pool = pool.clone();
+        let filter = filter.clone();
+        let people = people.clone();
+        Box::pin(async move {
+            let mut conn = pool.get().await.map_err(|e| AppError::Internal(e.into()))?;
+            let page = crate::services::audit::matching(
+                &mut conn,
+                &filter,
+                &people,
+                before,
+                exports::PAGE,
+            )
+            .await?;
+            let key = page.last().map(|e| e.id);
+            let rows = page
+                .iter()
+                .map(|e| crate::views::audit::export_cells(e, &people))
+                .collect();
+            Ok((rows, key))
+        })
+    });
+    let name = format!("audit-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    send(
+        &name,
+        "Audit log",
+        format,
+        crate::views::audit::export_header(),
         pager,
     )
     .await

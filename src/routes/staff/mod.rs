@@ -56,7 +56,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 enum Table {
     Users,
     ApiTokens,
-    Audit,
 }
 
 impl Table {
@@ -71,10 +70,6 @@ impl Table {
         let page = match self {
             Table::Users => tables::users(user, accounts::list_users(c).await?),
             Table::ApiTokens => tables::api_tokens(user, accounts::list_api_tokens(c).await?),
-            Table::Audit => tables::audit(
-                user,
-                crate::services::audit::recent(c, &state.audit_key, 200).await?,
-            ),
         };
         Ok(page.with(feedback))
     }

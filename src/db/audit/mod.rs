@@ -18,6 +18,15 @@
 //! `prev_hash` are also UNIQUE). [`append`] takes a
 //! [`Tx`], which only [`super::transaction`] creates: an entry cannot be written outside
 //! a transaction, and it is written in the transaction of the change it records.
+//!
+//! Verifying the chains is in [`verify`] (the whole log, and the quick check of the
+//! heads); reading it by filter in [`read`].
+
+mod read;
+mod verify;
+
+pub use read::{about_the_chains, count_since, for_subject, matching, subject_types, Filter};
+pub use verify::{check_heads, verify_chain, Broken};
 
 use super::prepared::Prepare;
 use super::schema::{audit_head, audit_log};
@@ -67,7 +76,8 @@ impl AuditKey {
         mac
     }
 
-    fn sign(&self, chain: i16, seq: i64, hash: Option<&str>) -> String {
+    /// The signature of a chain's head at `seq` with `hash` (what `audit_head.mac` holds).
+    pub fn sign(&self, chain: i16, seq: i64, hash: Option<&str>) -> String {
         hex::encode(self.mac(chain, seq, hash).finalize().into_bytes())
     }
 
@@ -124,8 +134,11 @@ pub struct Entry {
     pub chain: i16,
 }
 
+/// The hash an entry must have: SHA-256 (hex) of the canonical JSON of its predecessor's
+/// hash and its own content. Public so that a log can be recomputed outside the service
+/// (an export's rows carry every input) and built by tools (the benchmark's seeding).
 #[allow(clippy::too_many_arguments)]
-fn entry_hash(
+pub fn entry_hash(
     prev: Option<&str>,
     occurred_at: &DateTime<Utc>,
     actor_kind: &str,
@@ -325,140 +338,5 @@ pub async fn open_contact_chains(tx: &mut Tx<'_>) -> QueryResult<Vec<i16>> {
     Ok(new)
 }
 
-/// Entries about one subject, oldest first.
-pub async fn for_subject(
-    conn: &mut AsyncPgConnection,
-    subject_type: &str,
-    subject_id: &str,
-) -> QueryResult<Vec<Entry>> {
-    audit_log::table
-        .filter(audit_log::subject_type.eq(subject_type))
-        .filter(audit_log::subject_id.eq(subject_id))
-        .order(audit_log::id.asc())
-        .select(Entry::as_select())
-        .load(conn)
-        .await
-}
-
-/// How many `action` entries about one subject were written since `since` (a limit's
-/// count: the hand-overs of a response in the last day).
-pub async fn count_since(
-    conn: &mut AsyncPgConnection,
-    action: &str,
-    subject_type: &str,
-    subject_id: &str,
-    since: DateTime<Utc>,
-) -> QueryResult<i64> {
-    audit_log::table
-        .filter(audit_log::subject_type.eq(subject_type))
-        .filter(audit_log::subject_id.eq(subject_id))
-        .filter(audit_log::action.eq(action))
-        .filter(audit_log::occurred_at.gt(since))
-        .count()
-        .get_result(conn)
-        .await
-}
-
-/// Where the chain fails to verify.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Broken {
-    /// This entry (by id) does not follow from the one before it: it, or an entry
-    /// before it, was changed, deleted or inserted.
-    Entry(i64),
-    /// The chain is intact up to `entries`, but the signed head says otherwise
-    /// (`anchored`: the head's seq, if there is a head): the newest entries were deleted,
-    /// or the head was rewritten without the key.
-    Head {
-        entries: usize,
-        anchored: Option<i64>,
-    },
-}
-
-impl std::fmt::Display for Broken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Broken::Entry(id) => write!(f, "the hash chain breaks at entry {id}"),
-            Broken::Head {
-                entries,
-                anchored: Some(seq),
-            } if *seq as usize > *entries => write!(
-                f,
-                "the newest entries are missing: the signed head is entry number {seq}, the log ends at number {entries}"
-            ),
-            Broken::Head { .. } => {
-                write!(f, "the signed head of the chain does not match the log")
-            }
-        }
-    }
-}
-
-/// Recomputes every chain and checks each against its signed head; the error says
-/// where one breaks. `Ok(n)`: all `n` entries are intact and none is missing at the end
-/// of any chain, and every contact chain chain 0 says was opened is there.
-pub async fn verify_chain(
-    conn: &mut AsyncPgConnection,
-    key: &AuditKey,
-) -> QueryResult<Result<usize, Broken>> {
-    let entries: Vec<Entry> = audit_log::table
-        .order((audit_log::chain.asc(), audit_log::seq.asc()))
-        .select(Entry::as_select())
-        .load(conn)
-        .await?;
-    let heads: Vec<(i16, i64, Option<String>, Option<String>)> = audit_head::table
-        .order(audit_head::chain.asc())
-        .select((
-            audit_head::chain,
-            audit_head::seq,
-            audit_head::hash,
-            audit_head::mac,
-        ))
-        .load(conn)
-        .await?;
-    // The chains to check: those with entries or a head, and those chain 0 opened.
-    let mut chains: Vec<i16> = entries.iter().map(|e| e.chain).collect();
-    chains.extend(heads.iter().map(|h| h.0));
-    chains.extend(
-        entries
-            .iter()
-            .filter(|e| e.chain == 0 && e.action == "audit.chains_opened")
-            .filter_map(|e| e.details.get("chains")?.as_array().cloned())
-            .flatten()
-            .filter_map(|c| i16::try_from(c.as_i64()?).ok()),
-    );
-    chains.sort_unstable();
-    chains.dedup();
-    for chain in chains {
-        let of_chain: Vec<&Entry> = entries.iter().filter(|e| e.chain == chain).collect();
-        let mut prev: Option<String> = None;
-        for (i, e) in of_chain.iter().enumerate() {
-            let expected = entry_hash(
-                prev.as_deref(),
-                &e.occurred_at,
-                &e.actor_kind,
-                e.actor_id.as_deref(),
-                &e.action,
-                &e.subject_type,
-                &e.subject_id,
-                &e.details,
-            );
-            if e.seq != i as i64 + 1 || e.prev_hash != prev || e.hash != expected {
-                return Ok(Err(Broken::Entry(e.id)));
-            }
-            prev = Some(e.hash.clone());
-        }
-        let n = of_chain.len();
-        match heads.iter().find(|h| h.0 == chain) {
-            Some((_, seq, hash, mac))
-                if *seq == n as i64
-                    && *hash == prev
-                    && key.verifies(chain, *seq, hash.as_deref(), mac.as_deref()) => {}
-            head => {
-                return Ok(Err(Broken::Head {
-                    entries: n,
-                    anchored: head.map(|h| h.1),
-                }))
-            }
-        }
-    }
-    Ok(Ok(entries.len()))
-}
+/// The subject of the entries about the chains themselves (opened, verified).
+pub const CHAINS_SUBJECT: (&str, &str) = ("audit", "chains");

@@ -1,0 +1,339 @@
+//! The audit log page as the committee and auditors use it: filtered by action, actor,
+//! subject and dates, 100 entries a page with links to older ones, each entry linked to
+//! its subject; the filtered entries exported; the signed heads checked at every view;
+//! the whole log verified on demand and daily, each verification recorded with who
+//! asked, and a change deep in the log found by it.
+
+use crate::audit_chain::{append_one, entries, sql};
+use crate::auth::{create_user, sign_in, PASSWORD};
+use crate::helpers::TestApp;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use hrdd_survey::auth::permissions::Role;
+use hrdd_survey::db::audit::Actor;
+use hrdd_survey::db::schema::{audit_log, jobs};
+use serde_json::json;
+
+/// The entry ids listed on a page (the first cell of each row).
+fn listed_ids(page: &str) -> Vec<i64> {
+    page.split("<tr><td>")
+        .skip(1)
+        .filter_map(|row| row.split("</td>").next()?.parse().ok())
+        .collect()
+}
+
+/// The `href` of the link labelled `label`.
+fn link(page: &str, label: &str) -> Option<String> {
+    let at = page.find(&format!(">{label}</a>"))?;
+    let start = page[..at].rfind("href=\"")? + 6;
+    let end = start + page[start..].find('"')?;
+    Some(page[start..end].replace("&amp;", "&").replace("&#38;", "&"))
+}
+
+#[tokio::test]
+async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
+    let app = TestApp::spawn().await;
+    create_user(&app, "auditor@example.com", Role::Admin, Some(PASSWORD)).await;
+    let auditor = sign_in(&app, "auditor@example.com", PASSWORD).await;
+    let res = app
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"kind": "supplier", "name": "Filtered Ltd", "country": "VN"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let org: serde_json::Value = res.json().await.unwrap();
+    let org_id = org["id"].as_str().unwrap().to_string();
+    let key = app.state.audit_key.clone();
+    let mut conn = app.db.conn().await;
+    for i in 0..130 {
+        append_one(
+            &mut conn,
+            &key,
+            Actor::System,
+            "test.paged",
+            format!("p{i}"),
+        )
+        .await;
+    }
+
+    // Unfiltered: the newest 100, newest first, and a link to the older ones.
+    let page = auditor
+        .get(&app, "/staff/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let first = listed_ids(&page);
+    assert_eq!(first.len(), 100, "{page}");
+    assert!(first.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let older = link(&page, "Older entries").expect("a link to older entries");
+    let page2 = auditor.get(&app, &older).await.text().await.unwrap();
+    let second = listed_ids(&page2);
+    assert!(
+        !second.is_empty() && second[0] < *first.last().unwrap(),
+        "{older}: {second:?} after {first:?}"
+    );
+    assert!(link(&page2, "Newest entries").is_some());
+    let total = entries(&mut conn).await;
+    let mut all = first.clone();
+    let mut next = Some(older);
+    while let Some(href) = next {
+        let p = auditor.get(&app, &href).await.text().await.unwrap();
+        all.extend(listed_ids(&p));
+        next = link(&p, "Older entries");
+    }
+    assert_eq!(all.len(), total, "every entry on exactly one page");
+
+    // By action (a prefix), keeping the filter across pages.
+    let page = auditor
+        .get(&app, "/staff/audit?action=test.")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listed_ids(&page).len(), 100);
+    let older = link(&page, "Older entries").unwrap();
+    assert!(older.contains("action=test."), "{older}");
+    let page2 = auditor.get(&app, &older).await.text().await.unwrap();
+    assert_eq!(listed_ids(&page2).len(), 30, "{older}");
+    assert!(!page2.contains("organisation.created"));
+
+    // By subject: the organisation's history, its entry linked to its page.
+    let page = auditor
+        .get(
+            &app,
+            &format!("/staff/audit?subject_type=organisation&subject_id={org_id}"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listed_ids(&page).len(), 1, "{page}");
+    assert!(page.contains(&format!("href=\"/staff/organisations/{org_id}\"")));
+    assert!(page.contains("<option value=\"organisation\" selected>"));
+
+    // By actor: the system, or a staff member by email (nobody's email matches nothing).
+    let page = auditor
+        .get(&app, "/staff/audit?actor=system&action=test.paged")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listed_ids(&page).len(), 100);
+    let page = auditor
+        .get(&app, "/staff/audit?actor=nobody%40example.com")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No entry matches this filter."), "{page}");
+
+    // By dates: today has everything, yesterday nothing; a bad date is shown by its field.
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+    let page = auditor
+        .get(
+            &app,
+            &format!("/staff/audit?action=test.paged&from={today}&to={today}"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listed_ids(&page).len(), 100);
+    let page = auditor
+        .get(&app, &format!("/staff/audit?to={yesterday}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No entry matches this filter."));
+    let res = auditor.get(&app, "/staff/audit?from=31/12/2026").await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"from-error\""), "{page}");
+    assert!(page.contains("not a date (31/12/2026): use YYYY-MM-DD"));
+    assert!(page.contains("aria-invalid=\"true\""));
+    let res = auditor
+        .get(&app, &format!("/staff/audit?from={today}&to={yesterday}"))
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("the end is before the start"));
+
+    // The export: the filter's entries, every one (not a page), every stored column.
+    let page = auditor
+        .get(&app, "/staff/audit?action=test.paged")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csv_href = link(&page, "Download these entries (CSV)").unwrap();
+    assert!(csv_href.starts_with("/staff/exports/audit?action=test.paged"));
+    let res = auditor.get(&app, &csv_href).await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[0], "id");
+    assert!(header.contains(&"prev_hash".to_string()));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 130);
+    assert!(rows
+        .iter()
+        .all(|r| &r[5] == "test.paged" && &r[2] == "system"));
+    let res = auditor.get(&app, "/staff/exports/audit?format=xlsx").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"PK"));
+
+    // A viewer may not read the log, export it or verify it.
+    create_user(&app, "viewer@example.com", Role::Viewer, Some(PASSWORD)).await;
+    let viewer = sign_in(&app, "viewer@example.com", PASSWORD).await;
+    assert_eq!(viewer.get(&app, "/staff/audit").await.status(), 403);
+    assert_eq!(viewer.get(&app, "/staff/exports/audit").await.status(), 403);
+    assert_eq!(
+        viewer.post(&app, "/staff/audit/verify", &[]).await.status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn verifying_the_whole_log_is_recorded_and_finds_a_change_the_heads_cannot() {
+    let app = TestApp::spawn().await;
+    create_user(&app, "auditor@example.com", Role::Admin, Some(PASSWORD)).await;
+    let auditor = sign_in(&app, "auditor@example.com", PASSWORD).await;
+    let key = app.state.audit_key.clone();
+    let mut conn = app.db.conn().await;
+    for i in 0..20 {
+        append_one(&mut conn, &key, Actor::System, "test.deep", format!("d{i}")).await;
+    }
+    let page = auditor
+        .get(&app, "/staff/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("The whole log has not been verified yet"),
+        "{page}"
+    );
+
+    // Verify now: recorded in the log, by this member, with the count.
+    let n = entries(&mut conn).await;
+    let res = auditor.post(&app, "/staff/audit/verify", &[]).await;
+    assert_eq!(res.status(), 303);
+    let page = auditor
+        .get(&app, "/staff/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("by auditor@example.com: all")
+            && page.contains(&format!("all {n} entries were intact")),
+        "{page}"
+    );
+    let recorded: (String, Option<String>) = audit_log::table
+        .filter(audit_log::action.eq("audit.verified"))
+        .select((audit_log::actor_kind, audit_log::actor_id))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(recorded.0, "staff");
+
+    // A superuser rewrites an entry in the middle (triggers off): the heads still
+    // match, so the page's quick check cannot see it; the full verification does.
+    sql(&mut conn, "SET session_replication_role = replica").await;
+    let changed = sql(
+        &mut conn,
+        "UPDATE audit_log SET details = '{\"rewritten\": true}' \
+          WHERE id = (SELECT id FROM audit_log WHERE action = 'test.deep' AND subject_id = 'd5')",
+    )
+    .await;
+    assert_eq!(changed, 1);
+    let id: i64 = audit_log::table
+        .filter(audit_log::subject_id.eq("d5"))
+        .select(audit_log::id)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let page = auditor
+        .get(&app, "/staff/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("matches its signed head"), "{page}");
+    auditor.post(&app, "/staff/audit/verify", &[]).await;
+    let page = auditor
+        .get(&app, "/staff/audit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("WARNING: the last full verification (")
+            && page.contains(&format!(
+                "the hash chain breaks at entry {id}: the log was altered"
+            )),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_daily_check_verifies_the_log_as_the_system_once_a_day() {
+    let app = TestApp::spawn().await;
+    let worker = app.worker("smtp://127.0.0.1:9");
+    let mut conn = app.db.conn().await;
+    // Queued for an hour later (not during start-up), once.
+    assert!(
+        hrdd_survey::jobs::audit_verify::ensure_queued(&worker)
+            .await
+            .unwrap()
+            || pending_verifications(&mut conn).await == 1
+    );
+    assert!(!hrdd_survey::jobs::audit_verify::ensure_queued(&worker)
+        .await
+        .unwrap());
+    assert_eq!(pending_verifications(&mut conn).await, 1);
+    hrdd_survey::jobs::run_due(&worker).await.unwrap();
+    assert_eq!(verified_by_system(&mut conn).await, 0, "not due yet");
+
+    // An hour on, it runs and records itself as the system's.
+    diesel::update(jobs::table.filter(jobs::kind.eq("audit_verify")))
+        .set(jobs::run_at.eq(chrono::Utc::now()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let stats = hrdd_survey::jobs::run_due(&worker).await.unwrap();
+    assert!(stats.done >= 1, "{stats:?}");
+    assert_eq!(verified_by_system(&mut conn).await, 1);
+    // The next one waits for a day after it.
+    assert!(!hrdd_survey::jobs::audit_verify::ensure_queued(&worker)
+        .await
+        .unwrap());
+}
+
+async fn pending_verifications(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
+    jobs::table
+        .filter(jobs::kind.eq("audit_verify"))
+        .filter(jobs::state.eq("pending"))
+        .count()
+        .get_result(conn)
+        .await
+        .unwrap()
+}
+
+async fn verified_by_system(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
+    audit_log::table
+        .filter(audit_log::action.eq("audit.verified"))
+        .filter(audit_log::actor_kind.eq("system"))
+        .count()
+        .get_result(conn)
+        .await
+        .unwrap()
+}

@@ -81,6 +81,69 @@ pub fn notice_is_genuine(
         && same(sig, &notice_signature(secret, user_id, page, at, notice))
 }
 
+/// What the start of a multipart body says about its CSRF token.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FirstPart {
+    /// The first part is not complete yet: read more.
+    Incomplete,
+    /// The first part is the token field, with this value.
+    Token(String),
+    /// The first part is something else (or the body is not multipart as announced):
+    /// a staff upload form puts its token first, so this one carries none.
+    NotToken,
+}
+
+/// The first part of a `multipart/form-data` body that starts with `head`, when it is
+/// the [`FIELD`] field. A staff upload form carries its token as its first field, so
+/// that it is read from the body (never from the URL, where it would reach logs and
+/// history) without reading the file after it.
+pub fn multipart_token(head: &[u8], boundary: &str) -> FirstPart {
+    let open = format!("--{boundary}\r\n");
+    if head.len() < open.len() {
+        return if open.as_bytes().starts_with(head) {
+            FirstPart::Incomplete
+        } else {
+            FirstPart::NotToken
+        };
+    }
+    if !head.starts_with(open.as_bytes()) {
+        return FirstPart::NotToken;
+    }
+    let rest = &head[open.len()..];
+    let Some(end_of_headers) = find(rest, b"\r\n\r\n") else {
+        return FirstPart::Incomplete;
+    };
+    let Ok(headers) = std::str::from_utf8(&rest[..end_of_headers]) else {
+        return FirstPart::NotToken;
+    };
+    let names_the_field = headers.split("\r\n").any(|line| {
+        let Some((name, value)) = line.split_once(':') else {
+            return false;
+        };
+        name.trim().eq_ignore_ascii_case("content-disposition")
+            && value
+                .split(';')
+                .map(str::trim)
+                .any(|p| p == format!("name=\"{FIELD}\""))
+    });
+    if !names_the_field {
+        return FirstPart::NotToken;
+    }
+    let body = &rest[end_of_headers + 4..];
+    let close = format!("\r\n--{boundary}");
+    match find(body, close.as_bytes()) {
+        None => FirstPart::Incomplete,
+        Some(n) => match std::str::from_utf8(&body[..n]) {
+            Ok(token) => FirstPart::Token(token.to_string()),
+            Err(_) => FirstPart::NotToken,
+        },
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::notice_signature as sign;
@@ -99,5 +162,33 @@ mod tests {
         ] {
             assert_ne!(base, other);
         }
+    }
+
+    #[test]
+    fn an_upload_form_s_token_is_its_first_part() {
+        use super::{multipart_token, FirstPart};
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\ndata\r\n--XyZ--\r\n";
+        assert_eq!(
+            multipart_token(body, "XyZ"),
+            FirstPart::Token("abc123".into())
+        );
+        // Read in pieces: more is needed until the token's part is closed.
+        for cut in [0, 3, 10, 60, 70] {
+            assert_eq!(
+                multipart_token(&body[..cut], "XyZ"),
+                FirstPart::Incomplete,
+                "{cut}"
+            );
+        }
+        // The file first, another field first, or not multipart at all: no token.
+        let file_first = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\ndata";
+        assert_eq!(multipart_token(file_first, "XyZ"), FirstPart::NotToken);
+        let lookalike =
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token_x\"\r\n\r\nabc\r\n--XyZ";
+        assert_eq!(multipart_token(lookalike, "XyZ"), FirstPart::NotToken);
+        assert_eq!(
+            multipart_token(b"csrf_token=abc", "XyZ"),
+            FirstPart::NotToken
+        );
     }
 }

@@ -114,21 +114,19 @@ async fn presented_csrf(req: &mut ServiceRequest) -> Result<Option<String>, Http
         .and_then(|h| h.to_str().ok())
         .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        // A file upload (multipart) is not read here: its form puts the token in the
-        // query string of its action (`?csrf_token=…`), which a cross-site page cannot know.
-        let is_multipart = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|h| h.to_str().ok())
-            .is_some_and(|c| c.starts_with("multipart/form-data"));
-        return Ok(is_multipart
-            .then(|| serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()).ok())
+        let boundary = req
+            .mime_type()
+            .ok()
             .flatten()
-            .and_then(|q| {
-                q.into_iter()
-                    .find(|(k, _)| k == csrf::FIELD)
-                    .map(|(_, v)| v)
-            }));
+            .filter(|m| m.essence_str() == "multipart/form-data")
+            .and_then(|m| {
+                m.get_param(actix_web::mime::BOUNDARY)
+                    .map(|b| b.as_str().to_string())
+            });
+        return Ok(match boundary {
+            Some(boundary) => multipart_token(req, &boundary).await,
+            None => None,
+        });
     }
     let body = match req.extract::<web::Bytes>().await {
         Ok(body) => body,
@@ -147,6 +145,32 @@ async fn presented_csrf(req: &mut ServiceRequest) -> Result<Option<String>, Http
         });
     req.set_payload(actix_web::dev::Payload::from(body));
     Ok(token)
+}
+
+/// The token of a file upload: its form's first field, read from the body's first
+/// bytes (at most 8 KiB), which are then put back before the rest for the handler.
+async fn multipart_token(req: &mut ServiceRequest, boundary: &str) -> Option<String> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let mut head = web::BytesMut::new();
+    let token = loop {
+        match csrf::multipart_token(&head, boundary) {
+            csrf::FirstPart::Token(token) => break Some(token),
+            csrf::FirstPart::NotToken => break None,
+            csrf::FirstPart::Incomplete if head.len() > 8 * 1024 => break None,
+            csrf::FirstPart::Incomplete => {}
+        }
+        match payload.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            _ => break None,
+        }
+    };
+    let head = head.freeze();
+    let body = futures_util::stream::once(async move { Ok(head) }).chain(payload);
+    req.set_payload(actix_web::dev::Payload::Stream {
+        payload: Box::pin(body),
+    });
+    token
 }
 
 /// 413 for a form body over the limit.

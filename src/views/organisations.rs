@@ -210,9 +210,6 @@ pub struct ImportPage {
     pub lang: String,
     pub title: String,
     pub nav: StaffNav,
-    /// The upload form's action (with the CSRF token: a multipart body is not read by
-    /// the middleware).
-    pub upload_action: String,
     pub max_mb: usize,
     /// An error with the file as a whole, next to the file field.
     pub file_error: String,

@@ -251,15 +251,14 @@ async fn staff_plan_evidence_goes_through_clamd_and_the_type_check() {
         .unwrap();
     let (_, a) = member(&app, Role::Committee).await;
     let upload = |name: &'static str, bytes: Vec<u8>| {
-        let form = reqwest::multipart::Form::new().part(
-            "evidence",
-            reqwest::multipart::Part::bytes(bytes).file_name(name),
-        );
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", a.csrf.clone())
+            .part(
+                "evidence",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
         a.client
-            .post(app.url(&format!(
-                "/staff/action-plans/{plan}/evidence?csrf_token={}",
-                a.csrf
-            )))
+            .post(app.url(&format!("/staff/action-plans/{plan}/evidence")))
             .multipart(form)
             .send()
     };

@@ -56,7 +56,8 @@ fn field_error(html: &str, id: &str) -> Option<String> {
     Some(html[start..end].to_string())
 }
 
-/// Uploads a file on the import page (multipart, the CSRF token in the query).
+/// Uploads a file on the import page (multipart, the CSRF token its first field, as
+/// the page's form has it).
 async fn upload(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> (StatusCode, String) {
     let page = s
         .get(app, "/staff/organisations/import")
@@ -64,20 +65,28 @@ async fn upload(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> (Stat
         .text()
         .await
         .unwrap();
-    let marker = "action=\"/staff/organisations/import?csrf_token=";
-    let start = page.find(marker).expect("the upload form") + "action=\"".len();
-    let end = page[start..].find('"').unwrap() + start;
-    let action = page[start..end].replace("&amp;", "&");
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes)
-            .file_name(name.to_string())
-            .mime_str("text/csv")
-            .unwrap(),
+    let form_start = page
+        .find("<form method=\"post\" action=\"/staff/organisations/import\" enctype=\"multipart/form-data\"")
+        .expect("the upload form");
+    assert!(
+        page[form_start..].starts_with(&format!(
+            "<form method=\"post\" action=\"/staff/organisations/import\" enctype=\"multipart/form-data\" class=\"card create\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">",
+            s.csrf
+        )),
+        "the token is the form's first field, not in its URL"
     );
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", s.csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_string())
+                .mime_str("text/csv")
+                .unwrap(),
+        );
     let res = s
         .client
-        .post(app.url(&action))
+        .post(app.url("/staff/organisations/import"))
         .multipart(form)
         .send()
         .await

@@ -2,7 +2,6 @@
 //! the import will do) and the confirmation of a kept upload.
 
 use super::field_errors;
-use crate::auth::csrf;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::org_import::MAX_FILE_BYTES;
 use crate::error::{AppError, PageError};
@@ -30,12 +29,6 @@ fn import_page(user: &StaffUser) -> ImportPage {
         lang: "en".into(),
         title: "Import organisations".into(),
         nav: StaffNav::new(user, "/staff/organisations"),
-        // A multipart body is not read by the middleware: the token rides in the query.
-        upload_action: format!(
-            "/staff/organisations/import?{}={}",
-            csrf::FIELD,
-            user.csrf_token
-        ),
         max_mb: MAX_FILE_BYTES / (1024 * 1024),
         file_error: String::new(),
         notice: String::new(),

@@ -262,16 +262,25 @@ pub fn parse_amount(s: &str) -> Option<i64> {
     whole.checked_mul(100)?.checked_add(frac)
 }
 
-/// Hundredths as an amount ("123450" → "1234.50").
-pub fn format_amount(hundredths: i64) -> String {
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+/// Hundredths as an amount in `currency` ("123450" → "1234.50"; in a currency without
+/// minor units, such as JPY or VND, "1234").
+pub fn format_amount(hundredths: i64, currency: Option<&str>) -> String {
+    if currency.is_some_and(has_no_minor_unit) {
+        format!("{}", hundredths / 100)
+    } else {
+        format!("{}.{:02}", hundredths / 100, hundredths % 100)
+    }
 }
 
 /// An amount for people to read: [`format_amount`] with its whole part in groups of
-/// three digits ("1,250,000.00"); forms and exports keep the plain form.
-pub fn display_amount(hundredths: i64) -> String {
-    let plain = format_amount(hundredths);
-    let (whole, cents) = plain.split_once('.').unwrap_or((&plain, "00"));
+/// three digits ("1,250,000.00", "¥"-style "1,250,000"); forms and exports keep the
+/// plain form.
+pub fn display_amount(hundredths: i64, currency: Option<&str>) -> String {
+    let plain = format_amount(hundredths, currency);
+    let (whole, cents) = match plain.split_once('.') {
+        Some((w, c)) => (w, Some(c)),
+        None => (plain.as_str(), None),
+    };
     let digits = whole.len();
     let mut grouped = String::with_capacity(digits + digits / 3);
     for (i, c) in whole.chars().enumerate() {
@@ -280,7 +289,10 @@ pub fn display_amount(hundredths: i64) -> String {
         }
         grouped.push(c);
     }
-    format!("{grouped}.{cents}")
+    match cents {
+        Some(cents) => format!("{grouped}.{cents}"),
+        None => grouped,
+    }
 }
 
 /// Reads the remedy fields.
@@ -321,6 +333,11 @@ pub fn parse_remedy(form: &RemedyForm, errors: &mut Vec<FieldError>) -> RemedyFa
                 errors.push(err(
                     "fees_currency",
                     format!("fees_currency: {currency:?} is not an ISO 4217 currency code"),
+                ));
+            } else if parsed.is_some_and(|a| a % 100 != 0) && has_no_minor_unit(&currency) {
+                errors.push(err(
+                    "fees_repaid_amount",
+                    format!("fees_repaid_amount: {currency} has no decimals: enter a whole amount"),
                 ));
             } else if parsed.is_some() {
                 facts.fees_repaid_hundredths = parsed;
@@ -437,6 +454,15 @@ pub fn is_currency(code: &str) -> bool {
     code.len() == 3 && CURRENCIES.split_whitespace().any(|c| c == code)
 }
 
+/// The active ISO 4217 currencies without a minor unit (exponent 0): amounts in them
+/// are whole.
+const NO_MINOR_UNIT: &str = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF";
+
+/// Whether amounts in `code` are whole (JPY, VND, KRW …).
+pub fn has_no_minor_unit(code: &str) -> bool {
+    NO_MINOR_UNIT.split_whitespace().any(|c| c == code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,11 +536,25 @@ mod tests {
         assert_eq!(p.remedy.workers_affected, Some(42));
         assert_eq!(p.remedy.fees_repaid_hundredths, Some(125_000_000));
         assert_eq!(p.remedy.fees_currency.as_deref(), Some("JPY"));
-        assert_eq!(format_amount(125_000_000), "1250000.00");
-        assert_eq!(display_amount(125_000_000), "1,250,000.00");
-        assert_eq!(display_amount(99_999), "999.99");
-        assert_eq!(display_amount(100_000), "1,000.00");
-        assert_eq!(display_amount(5), "0.05");
+        assert_eq!(format_amount(125_000_000, Some("USD")), "1250000.00");
+        assert_eq!(display_amount(125_000_000, Some("USD")), "1,250,000.00");
+        assert_eq!(display_amount(99_999, None), "999.99");
+        assert_eq!(display_amount(100_000, Some("EUR")), "1,000.00");
+        assert_eq!(display_amount(5, None), "0.05");
+        assert_eq!(format_amount(125_000_000, Some("JPY")), "1250000");
+        assert_eq!(display_amount(125_000_000, Some("VND")), "1,250,000");
+        // Yen have no decimals: 1,250,000.50 JPY is refused, by its field; dollars have.
+        f.remedy.fees_repaid_amount = "1250000.50".into();
+        let e = parse_plan(&f, d("2027-01-10"), true).unwrap_err();
+        assert_eq!(e[0].field, "fees_repaid_amount");
+        assert!(
+            e[0].message.contains("JPY has no decimals"),
+            "{}",
+            e[0].message
+        );
+        f.remedy.fees_currency = "usd".into();
+        let p = parse_plan(&f, d("2027-01-10"), true).unwrap();
+        assert_eq!(p.remedy.fees_repaid_hundredths, Some(125_000_050));
         f.remedy.workers_repaid = "43".into();
         let e = parse_plan(&f, d("2027-01-10"), true).unwrap_err();
         assert_eq!(e[0].field, "workers_repaid");

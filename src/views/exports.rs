@@ -270,7 +270,7 @@ pub fn plans_cells(
         row.evidence_files.to_string(),
         number(row.workers_affected),
         row.fees_repaid_hundredths
-            .map(format_amount)
+            .map(|a| format_amount(a, row.fees_currency.as_deref()))
             .unwrap_or_default(),
         row.fees_currency.clone().unwrap_or_default(),
         number(row.workers_repaid),

@@ -203,7 +203,7 @@ pub fn remedy_lines(r: &ActionPlanRemedy) -> Vec<(String, String)> {
         r.fees_repaid_hundredths.map(|a| {
             format!(
                 "{} {}",
-                display_amount(a),
+                display_amount(a, r.fees_currency.as_deref()),
                 r.fees_currency.as_deref().unwrap_or_default()
             )
         }),
@@ -447,7 +447,8 @@ pub fn plan_page(
         ),
         (
             "fees_repaid_amount",
-            r.fees_repaid_hundredths.map(format_amount),
+            r.fees_repaid_hundredths
+                .map(|a| format_amount(a, r.fees_currency.as_deref())),
         ),
         ("fees_currency", r.fees_currency.clone()),
         ("workers_repaid", r.workers_repaid.map(|n| n.to_string())),

@@ -388,7 +388,7 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
     );
     assert_eq!(flag_status(&app, flag).await, "corrective_action_required");
     let html = a.get(&app, &plan_path).await.text().await.unwrap();
-    for fact in ["1,250,000.00 JPY", ">42<", ">40<", "2026-11-20"] {
+    for fact in ["1,250,000 JPY", ">42<", ">40<", "2026-11-20"] {
         assert!(html.contains(fact), "{fact} in {html}");
     }
 
@@ -449,14 +449,46 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
         .await
         .unwrap()
         .contains("evidence: attach evidence"));
-    let form = reqwest::multipart::Form::new().part(
-        "evidence",
+    let evidence = || {
         reqwest::multipart::Part::bytes(b"%PDF-1.4 passports returned".to_vec())
-            .file_name("受領書.pdf"),
-    );
+            .file_name("受領書.pdf")
+    };
+    // The token rides in the body, as the form's first field: in the URL (where logs and
+    // history would keep it), after the file, or missing, the upload is refused.
+    let refused = [
+        (
+            format!("{plan_path}/evidence?csrf_token={}", a.csrf),
+            reqwest::multipart::Form::new().part("evidence", evidence()),
+        ),
+        (
+            format!("{plan_path}/evidence"),
+            reqwest::multipart::Form::new()
+                .part("evidence", evidence())
+                .text("csrf_token", a.csrf.clone()),
+        ),
+        (
+            format!("{plan_path}/evidence"),
+            reqwest::multipart::Form::new()
+                .text("csrf_token", "0".repeat(64))
+                .part("evidence", evidence()),
+        ),
+    ];
+    for (path, form) in refused {
+        let res = a
+            .client
+            .post(app.url(&path))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+    }
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", a.csrf.clone())
+        .part("evidence", evidence());
     let res = a
         .client
-        .post(app.url(&format!("{plan_path}/evidence?csrf_token={}", a.csrf)))
+        .post(app.url(&format!("{plan_path}/evidence")))
         .multipart(form)
         .send()
         .await
@@ -638,7 +670,7 @@ async fn the_clarification_and_plan_pages_in_chromium() {
         .unwrap();
     c.goto(&app.url(&plan_path)).await.unwrap();
     let html = c.source().await.unwrap();
-    assert!(html.contains("1,250,000.00 JPY"), "{html}");
+    assert!(html.contains("1,250,000 JPY"), "{html}");
     screenshot(c, "action-plan.png").await;
 }
 

@@ -227,7 +227,10 @@ fn parse_group(
     row_numbers.dedup();
     let mut rows = Vec::new();
     let mut row_errors = false;
-    for n in row_numbers.into_iter().take(1000) {
+    // Rows past the group's limit are never read (one more than the limit is enough to
+    // refuse them); a group without a limit still stops at 1,000.
+    let read_at_most = q.max_rows.map_or(1000, |m| m as usize + 1);
+    for n in row_numbers.into_iter().take(read_at_most) {
         let names: Vec<String> = q
             .fields
             .iter()
@@ -263,16 +266,18 @@ fn parse_group(
         }
         rows.push(Value::Object(row));
     }
+    let count = rows.len() as u32;
+    // Too many rows is refused in a draft too (the form never shows more than the limit,
+    // so only a crafted post has them); too few only at submission.
+    if let Some(max) = q.max_rows.filter(|m| count > *m) {
+        return Err(Msg::TooManyRows(max).text(lang));
+    }
     if mode == Mode::Submit && !row_errors {
-        let count = rows.len() as u32;
         if let Some(min) = q
             .min_rows
             .filter(|m| count < *m && (count > 0 || q.required))
         {
             return Err(Msg::TooFewRows(min).text(lang));
-        }
-        if let Some(max) = q.max_rows.filter(|m| count > *m) {
-            return Err(Msg::TooManyRows(max).text(lang));
         }
     }
     if rows.is_empty() {

@@ -753,3 +753,49 @@ fn flags_carry_their_scope_and_the_rating_ranks_by_it() {
     hrdd_survey::domain::rating::rank(&mut ranked);
     assert_eq!(ranked[0].0, "two");
 }
+
+/// A group's row limit holds in a draft too: 61 nationalities (the limit is 60) are
+/// refused by the group's field, in the respondent's language; 60 are kept as a draft.
+#[test]
+fn a_draft_with_more_rows_than_the_group_allows_is_refused() {
+    let q = fl();
+    let rows = |n: usize| -> Vec<(String, String)> {
+        let mut fields = vec![("foreign_workers".to_string(), "500".to_string())];
+        for i in 0..n {
+            fields.push((
+                format!("workforce_by_nationality.{i}.nationality"),
+                "VN".into(),
+            ));
+            fields.push((
+                format!("workforce_by_nationality.{i}.nationality_workers"),
+                "5".into(),
+            ));
+        }
+        fields
+    };
+    let draft = |n: usize, lang: Lang| {
+        let fields = rows(n);
+        let typed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        parse_form(&q, &input(&typed), &Answers::new(), lang, Mode::Draft)
+    };
+    let too_many = draft(61, Lang::Ja);
+    let error = too_many
+        .errors
+        .iter()
+        .find(|e| e.field == "workforce_by_nationality")
+        .expect("the group's error");
+    assert_eq!(error.message, "入力できるのは 60 行までです。");
+    assert!(!too_many.answers.contains_key("workforce_by_nationality"));
+    let at_limit = draft(60, Lang::En);
+    assert!(at_limit.errors.is_empty(), "{:?}", at_limit.errors);
+    assert_eq!(
+        at_limit.answers["workforce_by_nationality"]
+            .as_array()
+            .unwrap()
+            .len(),
+        60
+    );
+}

@@ -149,12 +149,69 @@ pub struct Comparison {
     pub reassessed_band: Option<Band>,
 }
 
+/// How the re-assessment moved one flag, matched by response, question and indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Raised only by the re-assessment.
+    New,
+    /// Raised originally, not by the re-assessment.
+    Gone,
+    /// A higher score (or band) than the original.
+    Higher,
+    /// A lower one.
+    Lower,
+}
+
+/// One flag the re-assessment changes: its original and re-assessed score and band.
+#[derive(Debug)]
+pub struct FlagChange {
+    pub organisation: String,
+    pub question_id: String,
+    pub indicator: String,
+    pub before: Option<(i16, Band)>,
+    pub after: Option<(i16, Band)>,
+}
+
+impl FlagChange {
+    /// What changed; `None` when score and band are the same.
+    pub fn change(&self) -> Option<Change> {
+        match (self.before, self.after) {
+            (None, _) => Some(Change::New),
+            (_, None) => Some(Change::Gone),
+            (Some(b), Some(a)) if (a.0, a.1) == (b.0, b.1) => None,
+            (Some(b), Some(a)) if (a.1, a.0) > (b.1, b.0) => Some(Change::Higher),
+            _ => Some(Change::Lower),
+        }
+    }
+}
+
 /// A re-assessment with its flags and, per organisation, the original beside it.
 #[derive(Debug)]
 pub struct Detail {
     pub listed: Listed,
     pub flags: Vec<(ReassessedFlag, String)>,
     pub comparison: Vec<Comparison>,
+    /// The flags that are new, gone, higher or lower, worst after first.
+    pub changes: Vec<FlagChange>,
+    /// Flags the same before and after.
+    pub unchanged: usize,
+}
+
+/// A flag's identity across the original and the re-assessment.
+type FlagKey<'a> = (Uuid, &'a str, &'a str);
+
+/// The worst `(score, band)` per flag identity.
+fn worst_by_key<'a>(
+    flags: impl Iterator<Item = (FlagKey<'a>, i16, Band)>,
+) -> HashMap<FlagKey<'a>, (i16, Band)> {
+    let mut out: HashMap<FlagKey<'a>, (i16, Band)> = HashMap::new();
+    for (key, score, band) in flags {
+        let slot = out.entry(key).or_insert((score, band));
+        if (band, score) > (slot.1, slot.0) {
+            *slot = (score, band);
+        }
+    }
+    out
 }
 
 pub async fn show(conn: &mut Conn, id: Uuid) -> Result<Detail, AppError> {
@@ -181,25 +238,32 @@ pub async fn show(conn: &mut Conn, id: Uuid) -> Result<Detail, AppError> {
     }
     let originals = db::flags::flags_of_responses(conn, &order).await?;
     let org_names = db::reassessments::organisation_names(conn, &order).await?;
+    let name_of = |rid: &Uuid| {
+        org_names
+            .get(rid)
+            .or_else(|| names.get(rid))
+            .cloned()
+            .unwrap_or_default()
+    };
+    // Bands per response, each list read once (not once per response).
+    let mut original_bands: HashMap<Uuid, Vec<&Band>> = HashMap::new();
+    for f in &originals {
+        original_bands
+            .entry(f.response_id)
+            .or_default()
+            .push(&f.band);
+    }
+    let mut new_bands: HashMap<Uuid, Vec<&Band>> = HashMap::new();
+    for (f, _) in &flags {
+        new_bands.entry(f.response_id).or_default().push(&f.band);
+    }
     let mut comparison: Vec<Comparison> = order
         .iter()
         .map(|rid| {
-            let orig: Vec<&Band> = originals
-                .iter()
-                .filter(|f| f.response_id == *rid)
-                .map(|f| &f.band)
-                .collect();
-            let new: Vec<&Band> = flags
-                .iter()
-                .filter(|(f, _)| f.response_id == *rid)
-                .map(|(f, _)| &f.band)
-                .collect();
+            let orig = original_bands.remove(rid).unwrap_or_default();
+            let new = new_bands.remove(rid).unwrap_or_default();
             Comparison {
-                organisation: org_names
-                    .get(rid)
-                    .or_else(|| names.get(rid))
-                    .cloned()
-                    .unwrap_or_default(),
+                organisation: name_of(rid),
                 response_id: *rid,
                 original_flags: orig.len(),
                 original_band: overall_band(orig),
@@ -209,9 +273,51 @@ pub async fn show(conn: &mut Conn, id: Uuid) -> Result<Detail, AppError> {
         })
         .collect();
     comparison.sort_by(|a, b| a.organisation.cmp(&b.organisation));
+
+    let before = worst_by_key(originals.iter().map(|f| {
+        (
+            (f.response_id, f.question_id.as_str(), f.indicator.as_str()),
+            f.score,
+            f.band,
+        )
+    }));
+    let after = worst_by_key(flags.iter().map(|(f, _)| {
+        (
+            (f.response_id, f.question_id.as_str(), f.indicator.as_str()),
+            f.score,
+            f.band,
+        )
+    }));
+    let mut keys: Vec<&FlagKey> = before.keys().chain(after.keys()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut unchanged = 0;
+    let mut changes: Vec<FlagChange> = Vec::new();
+    for key in keys {
+        let change = FlagChange {
+            organisation: name_of(&key.0),
+            question_id: key.1.to_string(),
+            indicator: key.2.to_string(),
+            before: before.get(key).copied(),
+            after: after.get(key).copied(),
+        };
+        match change.change() {
+            None => unchanged += 1,
+            Some(_) => changes.push(change),
+        }
+    }
+    let worst = |c: &FlagChange| c.after.or(c.before).map(|(s, b)| (b, s));
+    changes.sort_by(|a, b| {
+        worst(b)
+            .cmp(&worst(a))
+            .then_with(|| a.organisation.cmp(&b.organisation))
+            .then_with(|| a.question_id.cmp(&b.question_id))
+    });
     Ok(Detail {
         listed,
         flags,
         comparison,
+        changes,
+        unchanged,
     })
 }

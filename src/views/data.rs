@@ -106,10 +106,23 @@ pub struct ComparisonRow {
     pub changed: bool,
 }
 
+/// One flag the re-assessment changes, before beside after.
+pub struct FlagChangeRow {
+    pub organisation: String,
+    pub question: String,
+    pub indicator: String,
+    /// "high (12)", or "—" when there was none.
+    pub before: String,
+    pub after: String,
+    /// "new", "gone", "higher" or "lower".
+    pub change: &'static str,
+}
+
 /// One re-assessed flag.
 pub struct ReassessedFlagRow {
     pub organisation: String,
-    pub question_id: String,
+    /// The question's label (and id).
+    pub question: String,
     pub indicator: String,
     pub severity: i16,
     pub likelihood: i16,
@@ -127,5 +140,8 @@ pub struct ReassessmentPage {
     pub summary: ReassessmentRow,
     pub inherent: String,
     pub comparison: Vec<ComparisonRow>,
+    pub changes: Vec<FlagChangeRow>,
+    /// "3 new, 1 gone, 2 higher, 0 lower; 40 unchanged".
+    pub change_counts: String,
     pub flags: Vec<ReassessedFlagRow>,
 }

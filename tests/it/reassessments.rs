@@ -133,6 +133,24 @@ async fn a_newer_version_applied_to_old_answers_is_recorded_apart() {
         "{page}"
     );
     assert!(page.contains("(changed)"), "{page}");
+    // What changes, flag by flag: the overtime flag is gone, by its label and indicator.
+    let unchanged = original.len() - 1;
+    assert!(
+        page.contains(&format!(
+            "0 new, 1 gone, 0 higher, 0 lower; {unchanged} unchanged"
+        )),
+        "{page}"
+    );
+    let row = page
+        .split("<tr class=\"change-gone\">")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .expect("the gone flag's row");
+    assert!(
+        row.contains("<td>Old Answers Ltd</td><td>Maximum weekly hours (weekly_hours)</td><td>Excessive overtime</td>")
+            && row.contains("<td>—</td><td><strong>gone</strong></td>"),
+        "{row}"
+    );
     let list = viewer
         .get(&app, "/staff/reassessments")
         .await

@@ -4,11 +4,15 @@
 use super::{path_id, render, render_status, AppState, PageError};
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
+use crate::domain::i18n::Lang;
+use crate::domain::indicator::Indicator;
 use crate::error::AppError;
 use crate::routes::pages::see_other;
+use crate::services::reassessments::Change;
 use crate::services::{inherent_risk, listings, reassessments};
 use crate::views::data::{
-    ComparisonRow, ReassessedFlagRow, ReassessmentPage, ReassessmentRow, ReassessmentsPage,
+    ComparisonRow, FlagChangeRow, ReassessedFlagRow, ReassessmentPage, ReassessmentRow,
+    ReassessmentsPage,
 };
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
@@ -151,6 +155,33 @@ async fn reassessment_page(
         b.map(|b| b.as_str().to_string())
             .unwrap_or_else(|| "no flag".into())
     };
+    // Questions by their label in the applied version (its id when it has none there).
+    let applied = state
+        .registry
+        .get(detail.listed.reassessment.template_version_id);
+    let question = |id: &str| match applied.as_ref().and_then(|v| v.questionnaire.find(id)) {
+        Some(q) => format!("{} ({id})", q.label.get(Lang::En)),
+        None => id.to_string(),
+    };
+    let scored = |s: Option<(i16, crate::domain::risk::Band)>| match s {
+        Some((score, band)) => format!("{} ({score})", band.as_str()),
+        None => "—".to_string(),
+    };
+    let count = |kind: Change| {
+        detail
+            .changes
+            .iter()
+            .filter(|c| c.change() == Some(kind))
+            .count()
+    };
+    let change_counts = format!(
+        "{} new, {} gone, {} higher, {} lower; {} unchanged",
+        count(Change::New),
+        count(Change::Gone),
+        count(Change::Higher),
+        count(Change::Lower),
+        detail.unchanged
+    );
     let inherent = match detail.listed.reassessment.inherent_version_id {
         Some(_) => "the table current when it was run".to_string(),
         None => inherent_risk::NO_DATA.to_string(),
@@ -174,13 +205,31 @@ async fn reassessment_page(
                     || c.original_flags != c.reassessed_flags,
             })
             .collect(),
+        changes: detail
+            .changes
+            .iter()
+            .map(|c| FlagChangeRow {
+                organisation: c.organisation.clone(),
+                question: question(&c.question_id),
+                indicator: Indicator::name_of(&c.indicator, Lang::En),
+                before: scored(c.before),
+                after: scored(c.after),
+                change: match c.change() {
+                    Some(Change::New) => "new",
+                    Some(Change::Gone) => "gone",
+                    Some(Change::Higher) => "higher",
+                    Some(Change::Lower) | None => "lower",
+                },
+            })
+            .collect(),
+        change_counts,
         flags: detail
             .flags
             .iter()
             .map(|(f, org)| ReassessedFlagRow {
                 organisation: org.clone(),
-                question_id: f.question_id.clone(),
-                indicator: f.indicator.clone(),
+                question: question(&f.question_id),
+                indicator: Indicator::name_of(&f.indicator, Lang::En),
                 severity: f.severity,
                 likelihood: f.likelihood,
                 score: f.score,

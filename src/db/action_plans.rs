@@ -287,3 +287,60 @@ pub async fn count_overdue(conn: &mut Conn, today: NaiveDate) -> QueryResult<i64
         .get_result(conn)
         .await
 }
+
+/// A plan as the list of corrective actions shows it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ListedPlan {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub plan_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub flag_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: PlanStatus,
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub due_date: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub organisation: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub campaign: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub indicator: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub band: crate::domain::risk::Band,
+    /// The owner: a contact's or a staff member's name and address.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub owner: Option<String>,
+}
+
+/// Plans in one of `statuses` (due before `due_before` when given), soonest due first,
+/// at most `limit`.
+pub async fn listing(
+    conn: &mut Conn,
+    statuses: &[PlanStatus],
+    due_before: Option<NaiveDate>,
+    limit: i64,
+) -> QueryResult<Vec<ListedPlan>> {
+    diesel::sql_query(
+        "SELECT p.id AS plan_id, p.flag_id, p.status, p.due_date, o.name AS organisation, \
+                c.name AS campaign, f.indicator, f.band, \
+                coalesce(oc.name || ' <' || oc.email || '>', ou.name || ' <' || ou.email || '>') \
+                    AS owner \
+           FROM action_plans p \
+           JOIN flags f ON f.id = p.flag_id \
+           JOIN responses r ON r.id = f.response_id \
+           JOIN organisations o ON o.id = r.organisation_id \
+           JOIN campaigns c ON c.id = r.campaign_id \
+           LEFT JOIN contacts oc ON oc.id = p.owner_contact_id \
+           LEFT JOIN users ou ON ou.id = p.owner_user_id \
+          WHERE p.status = ANY($1) AND ($2::date IS NULL OR p.due_date < $2) \
+          ORDER BY p.due_date, p.id \
+          LIMIT $3",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(
+        statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+    )
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Date>, _>(due_before)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await
+}

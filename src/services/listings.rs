@@ -3,8 +3,10 @@
 use super::Conn;
 use crate::db::listings;
 use crate::domain::flag::FlagStatus;
+use crate::domain::remedy::PlanStatus;
 use crate::domain::risk::Band;
 use crate::error::AppError;
+use chrono::NaiveDate;
 
 pub use crate::db::listings::{CampaignRow, FlagRow};
 
@@ -21,6 +23,8 @@ pub struct Overview {
     pub unassigned_open_flags: i64,
     /// Flags whose corrective action failed or is overdue.
     pub escalated_flags: i64,
+    /// Corrective action plans still planned or in progress past their due date.
+    pub overdue_plans: i64,
 }
 
 /// The overview's counts: the flag counts are the open queue's (the dashboard's kept
@@ -38,6 +42,11 @@ pub async fn overview(conn: &mut Conn, me: uuid::Uuid) -> Result<Overview, AppEr
         my_open_flags: open.of("assignee", Some(&me.to_string())),
         unassigned_open_flags: open.of("assignee", None),
         escalated_flags: open.of("status", Some(FlagStatus::Escalated.as_str())),
+        overdue_plans: crate::db::action_plans::count_overdue(
+            conn,
+            chrono::Utc::now().date_naive(),
+        )
+        .await?,
     })
 }
 
@@ -49,4 +58,74 @@ pub async fn campaigns(conn: &mut Conn) -> Result<Vec<CampaignRow>, AppError> {
 /// Flags, worst first, with where they came from.
 pub async fn flags(conn: &mut Conn) -> Result<Vec<FlagRow>, AppError> {
     Ok(listings::flags(conn).await?)
+}
+
+pub use crate::db::action_plans::ListedPlan;
+
+/// Which corrective action plans the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanShow {
+    /// Planned or in progress, past their due date.
+    Overdue,
+    /// Planned or in progress (the default).
+    Pending,
+    /// Completed by their owner, waiting for the committee to verify them.
+    ToVerify,
+    Verified,
+    All,
+}
+
+impl PlanShow {
+    pub const ALL: [PlanShow; 5] = [
+        PlanShow::Overdue,
+        PlanShow::Pending,
+        PlanShow::ToVerify,
+        PlanShow::Verified,
+        PlanShow::All,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanShow::Overdue => "overdue",
+            PlanShow::Pending => "pending",
+            PlanShow::ToVerify => "to_verify",
+            PlanShow::Verified => "verified",
+            PlanShow::All => "all",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PlanShow> {
+        PlanShow::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    fn statuses(self) -> Vec<PlanStatus> {
+        PlanStatus::ALL
+            .into_iter()
+            .filter(|s| match self {
+                PlanShow::Overdue | PlanShow::Pending => s.is_pending(),
+                PlanShow::ToVerify => *s == PlanStatus::Completed,
+                PlanShow::Verified => *s == PlanStatus::Verified,
+                PlanShow::All => true,
+            })
+            .collect()
+    }
+}
+
+/// Plans shown at once; the export has them all.
+pub const PLANS_SHOWN: i64 = 500;
+
+/// The plans `show` asks for, soonest due first (at most [`PLANS_SHOWN`]; `true` when
+/// there are more). Overdue is as of `today`.
+pub async fn action_plans(
+    conn: &mut Conn,
+    show: PlanShow,
+    today: NaiveDate,
+) -> Result<(Vec<ListedPlan>, bool), AppError> {
+    let due_before = (show == PlanShow::Overdue).then_some(today);
+    let mut plans =
+        crate::db::action_plans::listing(conn, &show.statuses(), due_before, PLANS_SHOWN + 1)
+            .await?;
+    let more = plans.len() as i64 > PLANS_SHOWN;
+    plans.truncate(PLANS_SHOWN as usize);
+    Ok((plans, more))
 }

@@ -23,7 +23,7 @@ pub fn home(
     today: NaiveDate,
 ) -> HomePage {
     let mine = format!("/staff/flags?assignee={}", user.id);
-    let attention: [(&str, i64, &str, Permission); 3] = [
+    let attention: [(&str, i64, &str, Permission); 4] = [
         // Only members who decide are assigned flags.
         (
             "Flags assigned to you",
@@ -41,6 +41,12 @@ pub fn home(
             "Escalated flags",
             o.escalated_flags,
             "/staff/flags?status=escalated",
+            Permission::ViewFlags,
+        ),
+        (
+            "Corrective action plans past due",
+            o.overdue_plans,
+            "/staff/action-plans?show=overdue",
             Permission::ViewFlags,
         ),
     ];

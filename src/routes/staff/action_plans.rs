@@ -1,6 +1,7 @@
-//! Corrective action plans: `/staff/flags/{id}/action-plans` (the plans of a flag and
-//! the form for a new one) and `/staff/action-plans/{id}` (one plan: status, remedy
-//! facts, evidence, closing the flag). `services::action_plans` does the work.
+//! Corrective action plans: `/staff/action-plans` (every plan by state: overdue,
+//! pending, waiting for verification …), `/staff/flags/{id}/action-plans` (the plans of
+//! a flag and the form for a new one) and `/staff/action-plans/{id}` (one plan: status,
+//! remedy facts, evidence, closing the flag). `services::action_plans` does the work.
 
 use super::{path_id, render, render_status, AppState, PageError};
 use crate::auth::permissions::Permission;
@@ -9,6 +10,7 @@ use crate::domain::remedy::{PlanForm, PlanStatus, RemedyForm};
 use crate::error::AppError;
 use crate::routes::pages::see_other;
 use crate::routes::respondent::read_form;
+use crate::services::listings::{self, PlanShow};
 use crate::services::{action_plans, clarifications, responses};
 use crate::views::remedy::{flag_plans_page, plan_page};
 use crate::views::staff::StaffNav;
@@ -21,7 +23,8 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(flag_plans)
+    cfg.service(plan_list)
+        .service(flag_plans)
         .service(create)
         .service(show)
         .service(set_status)
@@ -282,4 +285,34 @@ async fn close(
     let mut conn = state.pool.get().await?;
     let outcome = action_plans::close_flag(&mut conn, &state.audit_key, user.id, id).await;
     after(&state, &user, id, outcome, "closed").await
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    show: Option<String>,
+}
+
+/// Every corrective action plan by state, soonest due first (the dashboard's overdue
+/// tile opens it with `show=overdue`).
+#[get("/staff/action-plans")]
+async fn plan_list(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, PageError> {
+    let which = match query.show.as_deref().filter(|s| !s.is_empty()) {
+        None => PlanShow::Pending,
+        Some(raw) => PlanShow::parse(raw).ok_or_else(|| {
+            AppError::field(
+                "show",
+                "show: one of overdue, pending, to_verify, verified, all",
+            )
+        })?,
+    };
+    let today = Utc::now().date_naive();
+    let mut conn = state.pool.get().await?;
+    let (plans, more) = listings::action_plans(&mut conn, which, today).await?;
+    Ok(render(&crate::views::plan_list::page(
+        &user, which, plans, more, today,
+    ))?)
 }

@@ -316,3 +316,43 @@ pub async fn queue_periodic(
     .await
     .map(|n| n == 1)
 }
+
+/// Makes a job of `kind` with `payload` due now: the pending one (moved, its payload
+/// replaced) or a new one, unless one is running (it takes the request). For work that
+/// must not run twice at once (the audit log's verification).
+pub async fn queue_now(
+    conn: &mut Conn,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "WITH moved AS ( \
+             UPDATE jobs SET run_at = now(), payload = $2 \
+              WHERE kind = $1 AND state = 'pending' RETURNING id) \
+         INSERT INTO jobs (id, kind, payload) \
+         SELECT gen_random_uuid(), $1, $2 \
+          WHERE NOT EXISTS (SELECT 1 FROM moved) \
+            AND NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1 AND state = 'running')",
+    )
+    .bind::<Text, _>(kind)
+    .bind::<diesel::sql_types::Jsonb, _>(payload)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// When the job of `kind` due soonest among those pending or running is due, and
+/// whether it is running: `None` when there is none.
+pub async fn next_of_kind(
+    conn: &mut Conn,
+    kind: &str,
+) -> QueryResult<Option<(DateTime<Utc>, bool)>> {
+    jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::state.eq_any(["pending", "running"]))
+        .order(jobs::run_at.asc())
+        .select((jobs::run_at, jobs::state.eq("running")))
+        .first(conn)
+        .await
+        .optional()
+}

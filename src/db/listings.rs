@@ -135,13 +135,3 @@ pub async fn totals(conn: &mut Conn) -> QueryResult<Totals> {
             .await?,
     })
 }
-
-/// The newest audit entries.
-pub async fn recent_audit(conn: &mut Conn, limit: i64) -> QueryResult<Vec<super::audit::Entry>> {
-    audit_log::table
-        .order(audit_log::id.desc())
-        .limit(limit)
-        .select(super::audit::Entry::as_select())
-        .load(conn)
-        .await
-}

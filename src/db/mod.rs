@@ -136,6 +136,19 @@ where
     conn.transaction(f).await
 }
 
+/// `text` for a `LIKE` pattern: `%`, `_` and `\` in it match themselves (PostgreSQL's
+/// default escape character is `\`). Callers add the wildcards they mean.
+pub fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `SELECT 1`: whether the database answers (the health check).
 pub async fn ping(conn: &mut Conn) -> Result<(), DbError> {
     use diesel_async::RunQueryDsl;
@@ -193,4 +206,13 @@ pub async fn redo_all_migrations(database_url: &str) -> anyhow::Result<()> {
         Ok(())
     })
     .await?
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_match_wildcards_literally() {
+        assert_eq!(super::like_escaped("flag."), "flag.");
+        assert_eq!(super::like_escaped("a_b%c\\"), "a\\_b\\%c\\\\");
+    }
 }

@@ -131,19 +131,6 @@ pub struct OrgFilter {
     pub active: Option<bool>,
 }
 
-/// `%`, `_` and `\` in a search text match themselves.
-fn like_pattern(text: &str) -> String {
-    let mut out = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 fn filtered(filter: &OrgFilter) -> organisations::BoxedQuery<'static, diesel::pg::Pg> {
     let mut q = organisations::table.into_boxed();
     if let Some(kind) = filter.kind {
@@ -162,7 +149,7 @@ fn filtered(filter: &OrgFilter) -> organisations::BoxedQuery<'static, diesel::pg
         q = q.filter(organisations::owner_user_id.eq(owner));
     }
     if let Some(text) = &filter.text {
-        let pattern = like_pattern(text);
+        let pattern = format!("%{}%", super::like_escaped(text));
         q = q.filter(
             organisations::name
                 .ilike(pattern.clone())

@@ -218,7 +218,7 @@ async fn run_one(
         Kind::PasswordReset => password_reset::run(worker, &job).await,
         Kind::CampaignSchedule => campaign_schedule::run(worker, &job).await,
         Kind::ActionPlanSchedule => action_plan_schedule::run(worker, &job).await,
-        Kind::AuditVerify => audit_verify::run(worker).await,
+        Kind::AuditVerify => audit_verify::run(worker, &job).await,
     };
     (job, outcome)
 }

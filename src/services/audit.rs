@@ -26,6 +26,8 @@ pub struct AuditLog {
     pub heads: Result<usize, Broken>,
     /// The newest full verification, if there was one.
     pub last_verified: Option<Verification>,
+    /// A verification asked for and not finished: when it is due, and whether it runs.
+    pub under_way: Option<(DateTime<Utc>, bool)>,
     /// The page: entries that match the filter, newest first.
     pub entries: Vec<Entry>,
     /// The id to read the next (older) page before, when there is one.
@@ -43,6 +45,9 @@ pub struct Verification {
     pub by: String,
     /// The entries verified (intact), or where the log breaks.
     pub outcome: Result<usize, String>,
+    /// The record and every entry after it, checked at this view up to the signed
+    /// head: `Err` when the record (or an entry since) was altered.
+    pub since: Result<usize, Broken>,
 }
 
 /// The filter as a member typed it: `actor` is a staff member's email, an actor kind
@@ -88,7 +93,8 @@ impl Query {
     }
 }
 
-async fn people(conn: &mut Conn) -> Result<HashMap<String, String>, AppError> {
+/// Staff user id → email, to name actors.
+pub async fn staff_emails(conn: &mut Conn) -> Result<HashMap<String, String>, AppError> {
     Ok(accounts::list_users(conn)
         .await?
         .into_iter()
@@ -105,11 +111,24 @@ pub async fn page(
     before: Option<i64>,
 ) -> Result<AuditLog, AppError> {
     let heads = audit::check_heads(conn, key).await?;
-    let people = people(conn).await?;
-    let last_verified = audit::about_the_chains(conn, VERIFIED, Some(1))
+    let people = staff_emails(conn).await?;
+    let last_verified = match audit::about_the_chains(conn, VERIFIED, Some(1))
         .await?
         .pop()
-        .map(|e| verification(&e, &people));
+    {
+        None => None,
+        Some(e) => {
+            // The record itself is checked from it to the signed head (at most a day of
+            // staff entries, with the daily verification): a rewritten outcome shows.
+            let since = audit::verify_from(conn, key, e.chain, e.seq).await?;
+            Some(verification(&e, &people, since))
+        }
+    };
+    let under_way = crate::db::jobs::next_of_kind(conn, crate::jobs::Kind::AuditVerify.as_str())
+        .await?
+        .filter(|(due, running)| {
+            *running || *due <= chrono::Utc::now() + chrono::Duration::minutes(1)
+        });
     let mut entries = matching(conn, query, &people, before, PAGE_SIZE + 1).await?;
     let older = (entries.len() as i64 > PAGE_SIZE).then(|| {
         entries.truncate(PAGE_SIZE as usize);
@@ -118,6 +137,7 @@ pub async fn page(
     Ok(AuditLog {
         heads,
         last_verified,
+        under_way,
         entries,
         older: older.flatten(),
         people,
@@ -136,12 +156,11 @@ pub async fn matching(
     Ok(audit::matching(conn, &query.filter(people), before, limit).await?)
 }
 
-/// Staff user id → email (to name actors in an export).
-pub async fn staff_emails(conn: &mut Conn) -> Result<HashMap<String, String>, AppError> {
-    people(conn).await
-}
-
-fn verification(e: &Entry, people: &HashMap<String, String>) -> Verification {
+fn verification(
+    e: &Entry,
+    people: &HashMap<String, String>,
+    since: Result<usize, Broken>,
+) -> Verification {
     let by = match &e.actor_id {
         Some(id) => people.get(id).cloned().unwrap_or_else(|| id.clone()),
         None => "the daily check".into(),
@@ -159,7 +178,22 @@ fn verification(e: &Entry, people: &HashMap<String, String>) -> Verification {
         at: e.occurred_at,
         by,
         outcome,
+        since,
     }
+}
+
+/// Asks for a full verification now, by `actor` (`jobs::audit_verify`, which records
+/// it): the pending one is made due, or one is queued, unless one is running. The
+/// worker is woken. One at a time, however many members ask.
+pub async fn request_verification(
+    conn: &mut Conn,
+    jobs: &crate::jobs::Jobs,
+    actor: &Actor,
+) -> Result<(), AppError> {
+    let kind = crate::jobs::Kind::AuditVerify.as_str();
+    crate::db::jobs::queue_now(conn, kind, &crate::jobs::audit_verify::asked_by(actor)).await?;
+    jobs.wake();
+    Ok(())
 }
 
 /// Verifies every chain against its signed head (`audit verify`), without recording.

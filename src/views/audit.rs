@@ -57,7 +57,6 @@ pub struct AuditLine {
     pub subject_href: String,
     pub subject_filter: String,
     pub details: String,
-    pub hash: String,
 }
 
 #[derive(Template)]
@@ -70,6 +69,8 @@ pub struct AuditPage {
     pub heads_ok: bool,
     pub verified: String,
     pub verified_broken: bool,
+    /// A verification asked for and not finished yet, in words (empty: none).
+    pub under_way: String,
     pub form: AuditForm,
     pub subject_types: Vec<(String, bool)>,
     /// (field, message) of a filter that could not be read.
@@ -108,21 +109,7 @@ pub fn actor_text(e: &Entry, people: &HashMap<String, String>) -> String {
     }
 }
 
-/// The staff page of a subject, where there is one.
-fn subject_page(kind: &str, id: &str) -> String {
-    match kind {
-        "organisation" => format!("/staff/organisations/{id}"),
-        "campaign" => format!("/staff/campaigns/{id}"),
-        "flag" => format!("/staff/flags/{id}"),
-        "action_plan" => format!("/staff/action-plans/{id}"),
-        "user" => "/staff/users".into(),
-        "api_token" => "/staff/api-tokens".into(),
-        "job" => "/staff/jobs".into(),
-        _ => String::new(),
-    }
-}
-
-fn line(e: Entry, people: &HashMap<String, String>) -> AuditLine {
+fn line(user: &StaffUser, e: Entry, people: &HashMap<String, String>) -> AuditLine {
     let only = |pairs: &[(&str, String)]| AuditForm::default().href("/staff/audit", pairs);
     let who = match &e.actor_id {
         Some(id) => people.get(id).cloned().unwrap_or_else(|| id.clone()),
@@ -135,13 +122,12 @@ fn line(e: Entry, people: &HashMap<String, String>) -> AuditLine {
         actor_filter: only(&[("actor", who)]),
         action_filter: only(&[("action", e.action.clone())]),
         subject: format!("{} {}", e.subject_type, e.subject_id),
-        subject_href: subject_page(&e.subject_type, &e.subject_id),
+        subject_href: subject_page(user, &e.subject_type, &e.subject_id),
         subject_filter: only(&[
             ("subject_type", e.subject_type.clone()),
             ("subject_id", e.subject_id.clone()),
         ]),
         details: details_text(&e.details),
-        hash: e.hash[..12].to_string(),
         action: e.action,
     }
 }
@@ -155,12 +141,18 @@ fn verified_text(v: &Option<Verification>) -> (String, bool) {
         ),
         Some(v) => {
             let at = v.at.format(WHEN);
-            match &v.outcome {
-                Ok(n) => (
+            match (&v.outcome, &v.since) {
+                (_, Err(broken)) => (
+                    format!(
+                        "WARNING: the record of the last full verification ({at}) or an entry after it was altered ({broken}): verify the whole log again."
+                    ),
+                    true,
+                ),
+                (Ok(n), Ok(_)) => (
                     format!("Last full verification {at} by {}: all {n} entries were intact.", v.by),
                     false,
                 ),
-                Err(finding) => (
+                (Err(finding), Ok(_)) => (
                     format!(
                         "WARNING: the last full verification ({at}, by {}) found that {finding}: the log was altered.",
                         v.by
@@ -169,6 +161,32 @@ fn verified_text(v: &Option<Verification>) -> (String, bool) {
                 ),
             }
         }
+    }
+}
+
+/// What a staff member may open about a subject: its page, when there is one and their
+/// role opens it (a link that answers 403 is no link).
+fn subject_page(user: &StaffUser, kind: &str, id: &str) -> String {
+    use crate::auth::permissions::Permission as P;
+    let (href, needs) = match kind {
+        "organisation" => (format!("/staff/organisations/{id}"), P::ViewOrganisations),
+        "campaign" => (format!("/staff/campaigns/{id}"), P::ViewCampaigns),
+        "flag" => (format!("/staff/flags/{id}"), P::ViewFlags),
+        "action_plan" => (format!("/staff/action-plans/{id}"), P::ViewFlags),
+        "reassessment" => (format!("/staff/reassessments/{id}"), P::ViewFlags),
+        "response" => (
+            format!("/staff/responses/{id}/clarifications"),
+            P::ViewFlags,
+        ),
+        "user" => ("/staff/users".into(), P::ManageUsers),
+        "api_token" => ("/staff/api-tokens".into(), P::ManageApiTokens),
+        "job" => ("/staff/jobs".into(), P::ManageJobs),
+        _ => return String::new(),
+    };
+    if user.role.can(needs) {
+        href
+    } else {
+        String::new()
     }
 }
 
@@ -183,19 +201,31 @@ pub fn page(
 ) -> AuditPage {
     let (heads, heads_ok) = match &log.heads {
         Ok(n) => (
-            format!("Checked at this view: the newest entry of every chain matches its signed head ({n} entries in all)."),
+            format!("Quick check at this view: the newest entry of every chain matches its signed head ({n} entries in all). A change further back is found by the full verification below."),
             true,
         ),
         Err(broken) => (format!("WARNING: {broken}: the log was altered."), false),
     };
     let (verified, verified_broken) = verified_text(&log.last_verified);
+    let under_way = match log.under_way {
+        Some((_, true)) => "A full verification is running: reload the page in a moment to see its outcome.".to_string(),
+        Some((due, false)) => format!(
+            "A full verification was asked for (due {} UTC): reload the page in a moment to see its outcome.",
+            due.format(WHEN)
+        ),
+        None => String::new(),
+    };
     let subject_types = log
         .subject_types
         .iter()
         .map(|t| (t.clone(), *t == form.subject_type))
         .collect();
     let people = log.people;
-    let lines = log.entries.into_iter().map(|e| line(e, &people)).collect();
+    let lines = log
+        .entries
+        .into_iter()
+        .map(|e| line(user, e, &people))
+        .collect();
     AuditPage {
         lang: "en".into(),
         title: "Audit log".into(),
@@ -204,6 +234,7 @@ pub fn page(
         heads_ok,
         verified,
         verified_broken,
+        under_way,
         subject_types,
         errors,
         lines,

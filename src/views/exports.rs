@@ -301,10 +301,19 @@ pub struct XlsxSheet {
     workbook: Workbook,
     next_row: u32,
     bold: Format,
+    /// Rows a sheet takes (Excel's 1,048,576; fewer in tests).
+    max_rows: u32,
 }
+
+/// The rows of an Excel worksheet.
+const EXCEL_ROWS: u32 = 1_048_576;
 
 impl XlsxSheet {
     pub fn new(name: &str) -> Result<XlsxSheet, XlsxError> {
+        XlsxSheet::with_max_rows(name, EXCEL_ROWS)
+    }
+
+    fn with_max_rows(name: &str, max_rows: u32) -> Result<XlsxSheet, XlsxError> {
         let mut workbook = Workbook::new();
         workbook
             .add_worksheet_with_constant_memory()
@@ -313,7 +322,15 @@ impl XlsxSheet {
             workbook,
             next_row: 0,
             bold: Format::new().set_bold(),
+            max_rows,
         })
+    }
+
+    /// Whether the sheet is full: its last row says the rest is in the CSV export, and
+    /// further rows are not written (an export of more rows than Excel takes still
+    /// gives a file instead of failing after minutes of work).
+    pub fn is_full(&self) -> bool {
+        self.next_row >= self.max_rows
     }
 
     /// Writes the header row (bold, frozen).
@@ -335,7 +352,19 @@ impl XlsxSheet {
         const EXCEL_CELL_MAX: usize = 32_767;
         const CUT: &str =
             " … [cut: Excel takes 32,767 characters a cell; the CSV export has it all]";
+        if self.is_full() {
+            return Ok(());
+        }
         let sheet = self.workbook.worksheet_from_index(0)?;
+        if self.next_row == self.max_rows - 1 {
+            sheet.write_string(
+                self.next_row,
+                0,
+                "[cut: Excel takes 1,048,576 rows a sheet; the CSV export has every row]",
+            )?;
+            self.next_row += 1;
+            return Ok(());
+        }
         for (c, text) in cells.iter().enumerate() {
             if text.chars().count() > EXCEL_CELL_MAX {
                 let kept: String = text
@@ -365,6 +394,21 @@ mod tests {
         let mut sheet = super::XlsxSheet::new("Responses").unwrap();
         sheet.header(&["answer".to_string()]).unwrap();
         sheet.row(&["x".repeat(40_000)]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        sheet.save(&dir.path().join("out.xlsx")).unwrap();
+    }
+
+    /// More rows than a sheet takes: the last row says so, the rest are left out, and
+    /// the workbook still saves.
+    #[test]
+    fn rows_past_the_sheets_limit_are_left_out_saying_so() {
+        let mut sheet = super::XlsxSheet::with_max_rows("Audit log", 4).unwrap();
+        sheet.header(&["id".to_string()]).unwrap();
+        for i in 0..10 {
+            assert_eq!(sheet.is_full(), i >= 3, "{i}");
+            sheet.row(&[i.to_string()]).unwrap();
+        }
+        assert!(sheet.is_full());
         let dir = tempfile::tempdir().unwrap();
         sheet.save(&dir.path().join("out.xlsx")).unwrap();
     }

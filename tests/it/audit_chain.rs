@@ -81,6 +81,7 @@ async fn deleting_the_newest_audit_entries_as_superuser_is_detected() {
         3
     );
     let broken = Broken::Head {
+        chain: 0,
         entries: n - 3,
         anchored: Some(n as i64),
     };
@@ -265,6 +266,7 @@ async fn contact_entries_spread_over_signed_chains_and_a_deleted_chain_is_detect
     assert_eq!(
         verify_chain(&mut conn, &key).await.unwrap(),
         Err(Broken::Head {
+            chain: gone,
             entries: 0,
             anchored: None
         })

@@ -156,14 +156,38 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
     assert!(page.contains("not a date (31/12/2026): use YYYY-MM-DD"));
     assert!(page.contains("aria-invalid=\"true\""));
     let res = auditor
-        .get(&app, &format!("/staff/audit?from={today}&to={yesterday}"))
+        .get(
+            &app,
+            &format!("/staff/audit?action=test.&from={today}&to={yesterday}"),
+        )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("the end is before the start"));
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("To (inclusive): the end is before the start"),
+        "{page}"
+    );
+    assert!(
+        listed_ids(&page).is_empty() && !page.contains("Download every entry"),
+        "a filter that cannot be read lists nothing: {page}"
+    );
+    // A NUL, a year out of range, an unreadable page start: a page that says what is
+    // wrong, never an error page; a repeated field counts once.
+    for (query, says) in [
+        ("action=%00", "Action starts with: contains a character"),
+        ("subject_id=a%00b", "Subject id: contains a character"),
+        ("from=-2026-01-01", "From: not a date"),
+        ("before=abc", "Older entries: not an entry number"),
+    ] {
+        let res = auditor.get(&app, &format!("/staff/audit?{query}")).await;
+        assert_eq!(res.status(), 422, "{query}");
+        assert!(res.text().await.unwrap().contains(says), "{query}");
+    }
+    let res = auditor
+        .get(&app, "/staff/audit?action=test.&action=zzz")
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(listed_ids(&res.text().await.unwrap()).len(), 100);
 
     // The export: the filter's entries, every one (not a page), every stored column.
     let page = auditor
@@ -172,7 +196,7 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
         .text()
         .await
         .unwrap();
-    let csv_href = link(&page, "Download these entries (CSV)").unwrap();
+    let csv_href = link(&page, "Download every entry of this filter (CSV)").unwrap();
     assert!(csv_href.starts_with("/staff/exports/audit?action=test.paged"));
     let res = auditor.get(&app, &csv_href).await;
     assert_eq!(res.status(), 200);
@@ -222,21 +246,17 @@ async fn verifying_the_whole_log_is_recorded_and_finds_a_change_the_heads_cannot
         "{page}"
     );
 
-    // Verify now: recorded in the log, by this member, with the count.
+    // Verify now: a job (one at a time), recorded in the log by this member, with the
+    // count; the page says it is under way until it is done.
     let n = entries(&mut conn).await;
     let res = auditor.post(&app, "/staff/audit/verify", &[]).await;
     assert_eq!(res.status(), 303);
-    let page = auditor
-        .get(&app, "/staff/audit")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = until(&app, &auditor, "by auditor@example.com: all").await;
     assert!(
-        page.contains("by auditor@example.com: all")
-            && page.contains(&format!("all {n} entries were intact")),
+        page.contains(&format!("all {n} entries were intact")),
         "{page}"
     );
+    assert!(!page.contains("id=\"under-way\""), "{page}");
     let recorded: (String, Option<String>) = audit_log::table
         .filter(audit_log::action.eq("audit.verified"))
         .select((audit_log::actor_kind, audit_log::actor_id))
@@ -269,19 +289,50 @@ async fn verifying_the_whole_log_is_recorded_and_finds_a_change_the_heads_cannot
         .unwrap();
     assert!(page.contains("matches its signed head"), "{page}");
     auditor.post(&app, "/staff/audit/verify", &[]).await;
+    let page = until(&app, &auditor, "WARNING: the last full verification (").await;
+    assert!(
+        page.contains(&format!(
+            "the hash chain breaks at entry {id}: the log was altered"
+        )),
+        "{page}"
+    );
+
+    // The record of a verification is itself checked at every view, up to the signed
+    // head: rewritten to say "intact" (with a later entry, so the heads still match),
+    // it is reported.
+    append_one(&mut conn, &key, Actor::System, "test.after", "a".into()).await;
+    sql(
+        &mut conn,
+        "UPDATE audit_log SET details = '{\"entries\": 20, \"finding\": null}' \
+          WHERE id = (SELECT max(id) FROM audit_log WHERE action = 'audit.verified')",
+    )
+    .await;
     let page = auditor
         .get(&app, "/staff/audit")
         .await
         .text()
         .await
         .unwrap();
+    assert!(page.contains("matches its signed head"), "{page}");
     assert!(
-        page.contains("WARNING: the last full verification (")
-            && page.contains(&format!(
-                "the hash chain breaks at entry {id}: the log was altered"
-            )),
+        page.contains("WARNING: the record of the last full verification (")
+            && page.contains("was altered (the hash chain breaks at entry"),
         "{page}"
     );
+}
+
+/// The audit page once it contains `needle` (the verification runs as a job), within
+/// 30 seconds.
+async fn until(app: &TestApp, who: &crate::auth::Session, needle: &str) -> String {
+    let mut page = String::new();
+    for _ in 0..150 {
+        page = who.get(app, "/staff/audit").await.text().await.unwrap();
+        if page.contains(needle) {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("no {needle:?} on the audit page: {page}");
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ mod read;
 mod verify;
 
 pub use read::{about_the_chains, count_since, for_subject, matching, subject_types, Filter};
-pub use verify::{check_heads, verify_chain, Broken};
+pub use verify::{check_heads, verify_chain, verify_from, Broken};
 
 use super::prepared::Prepare;
 use super::schema::{audit_head, audit_log};

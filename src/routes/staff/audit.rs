@@ -8,16 +8,15 @@ use crate::routes::AppState;
 use crate::services::audit::{self, Query};
 use crate::views::audit::{self as view, AuditForm};
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(audit_page).service(verify_now);
 }
 
-/// The filter in the query string, as typed.
-#[derive(Deserialize, Default)]
+/// The filter in the query string, as typed (a repeated field: its first value).
+#[derive(Default)]
 pub struct AuditQuery {
     action: Option<String>,
     actor: Option<String>,
@@ -25,7 +24,29 @@ pub struct AuditQuery {
     subject_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    before: Option<i64>,
+    before: Option<String>,
+}
+
+impl AuditQuery {
+    /// Reads a query string; unknown fields are ignored, an unreadable one is empty.
+    pub fn from_query_string(qs: &str) -> AuditQuery {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(qs).unwrap_or_default();
+        let first = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        AuditQuery {
+            action: first("action"),
+            actor: first("actor"),
+            subject_type: first("subject_type"),
+            subject_id: first("subject_id"),
+            from: first("from"),
+            to: first("to"),
+            before: first("before"),
+        }
+    }
 }
 
 /// The filter read: the form to echo, the service's query, and the fields that could
@@ -37,31 +58,44 @@ pub struct Parsed {
     pub before: Option<i64>,
 }
 
-fn trimmed(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from)
+/// A text field, trimmed; one with a NUL character (which no stored text has, and
+/// PostgreSQL refuses) is an error by its label.
+fn text(
+    field: &str,
+    label: &str,
+    raw: &Option<String>,
+    errors: &mut Vec<(String, String)>,
+) -> Option<String> {
+    let value = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    if value.contains('\0') {
+        errors.push((
+            field.into(),
+            format!("{label}: contains a character that cannot be searched for"),
+        ));
+        return None;
+    }
+    Some(value.to_string())
 }
 
 /// A date field: the start of that day (UTC), `days_after` days on.
 fn day(
     field: &str,
+    label: &str,
     raw: &Option<String>,
     days_after: i64,
     errors: &mut Vec<(String, String)>,
 ) -> Option<DateTime<Utc>> {
-    let raw = trimmed(raw)?;
+    let raw = text(field, label, raw, errors)?;
     match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
-        Ok(d) => Some(
+        Ok(d) if (2000..=2100).contains(&d.year()) => Some(
             (d + chrono::Duration::days(days_after))
                 .and_time(Default::default())
                 .and_utc(),
         ),
-        Err(_) => {
+        _ => {
             errors.push((
                 field.into(),
-                format!("{field}: not a date ({raw}): use YYYY-MM-DD"),
+                format!("{label}: not a date ({raw}): use YYYY-MM-DD"),
             ));
             None
         }
@@ -70,35 +104,53 @@ fn day(
 
 pub fn parse(q: &AuditQuery) -> Parsed {
     let mut errors = Vec::new();
-    let from = day("from", &q.from, 0, &mut errors);
+    let from = day("from", "From", &q.from, 0, &mut errors);
     // "To" is inclusive: entries before the start of the next day.
-    let until = day("to", &q.to, 1, &mut errors);
+    let until = day("to", "To (inclusive)", &q.to, 1, &mut errors);
     if let (Some(f), Some(u)) = (from, until) {
         if u <= f {
-            errors.push(("to".into(), "to: the end is before the start".into()));
+            errors.push((
+                "to".into(),
+                "To (inclusive): the end is before the start".into(),
+            ));
         }
     }
-    let form = AuditForm {
-        action: trimmed(&q.action).unwrap_or_default(),
-        actor: trimmed(&q.actor).unwrap_or_default(),
-        subject_type: trimmed(&q.subject_type).unwrap_or_default(),
-        subject_id: trimmed(&q.subject_id).unwrap_or_default(),
-        from: trimmed(&q.from).unwrap_or_default(),
-        to: trimmed(&q.to).unwrap_or_default(),
-    };
     let query = Query {
-        action: trimmed(&q.action),
-        actor: trimmed(&q.actor),
-        subject_type: trimmed(&q.subject_type),
-        subject_id: trimmed(&q.subject_id),
+        action: text("action", "Action starts with", &q.action, &mut errors),
+        actor: text("actor", "Who", &q.actor, &mut errors),
+        subject_type: text("subject_type", "Subject", &q.subject_type, &mut errors),
+        subject_id: text("subject_id", "Subject id", &q.subject_id, &mut errors),
         from,
         until,
+    };
+    let before = match q.before.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.push((
+                    "before".into(),
+                    "Older entries: not an entry number: start again from the newest".into(),
+                ));
+                None
+            }
+        },
+    };
+    // The form echoes what was typed, without a NUL.
+    let echo = |v: &Option<String>| v.as_deref().unwrap_or("").trim().replace('\0', "");
+    let form = AuditForm {
+        action: echo(&q.action),
+        actor: echo(&q.actor),
+        subject_type: echo(&q.subject_type),
+        subject_id: echo(&q.subject_id),
+        from: echo(&q.from),
+        to: echo(&q.to),
     };
     Parsed {
         form,
         query,
         errors,
-        before: q.before,
+        before,
     }
 }
 
@@ -106,32 +158,34 @@ pub fn parse(q: &AuditQuery) -> Parsed {
 async fn audit_page(
     state: web::Data<AppState>,
     user: StaffUser,
-    q: web::Query<AuditQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let p = parse(&q);
+    let p = parse(&AuditQuery::from_query_string(req.query_string()));
     let mut conn = state.pool.get().await?;
-    // A filter that cannot be read shows the log unfiltered, with the errors by the fields.
-    let query = if p.errors.is_empty() {
-        p.query
-    } else {
-        Query::default()
-    };
-    let before = p.before.filter(|_| p.errors.is_empty());
-    let log = audit::page(&mut conn, &state.audit_key, &query, before).await?;
-    let status = if p.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let page = view::page(&user, log, p.form, p.errors, before);
-    Ok(render_status(status, &page)?)
+    if p.errors.is_empty() {
+        let log = audit::page(&mut conn, &state.audit_key, &p.query, p.before).await?;
+        return Ok(render_status(
+            StatusCode::OK,
+            &view::page(&user, log, p.form, p.errors, p.before),
+        )?);
+    }
+    // A filter that cannot be read lists nothing (not the unfiltered log under the
+    // filled form, which reads as its result): the errors are by their fields.
+    let mut log = audit::page(&mut conn, &state.audit_key, &Query::default(), None).await?;
+    log.entries.clear();
+    log.older = None;
+    Ok(render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &view::page(&user, log, p.form, p.errors, None),
+    )?)
 }
 
-/// Verifies the whole log now and records it (then the page shows the outcome).
+/// Asks for the whole log to be verified now (a job; the page shows it under way, then
+/// its outcome).
 #[post("/staff/audit/verify")]
 async fn verify_now(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    // The outcome is recorded in the log; the page shows it.
-    let _outcome = audit::verify_and_record(&mut conn, &state.audit_key, &who.actor()).await?;
+    // The job records the outcome in the log; the page shows it under way, then done.
+    audit::request_verification(&mut conn, &state.jobs, &who.actor()).await?;
     Ok(see_other("/staff/audit#integrity"))
 }

@@ -174,7 +174,7 @@ async fn send<K: Send + 'static>(
                         book.row(row).map_err(internal)?;
                     }
                     match next {
-                        Some(k) if !rows.is_empty() => key = Some(k),
+                        Some(k) if !rows.is_empty() && !book.is_full() => key = Some(k),
                         _ => break,
                     }
                 }
@@ -351,10 +351,12 @@ async fn export_plans(
 #[get("/staff/exports/audit")]
 async fn export_audit(
     state: web::Data<AppState>,
-    query: web::Query<super::audit::AuditQuery>,
+    req: actix_web::HttpRequest,
     format: web::Query<FormatOnly>,
 ) -> Result<HttpResponse, PageError> {
-    let p = super::audit::parse(&query);
+    let p = super::audit::parse(&super::audit::AuditQuery::from_query_string(
+        req.query_string(),
+    ));
     if let Some((field, message)) = p.errors.into_iter().next() {
         return Err(AppError::field(&field, &message).into());
     }

@@ -351,9 +351,11 @@ impl ListQuery {
     /// The filter, or a field error for a value that cannot match anything sensible.
     pub fn filter(&self) -> Result<OrgFilter, AppError> {
         let mut p = Problems::default();
+        // No stored text has a NUL (PostgreSQL refuses it), so one in a search matches
+        // nothing either way; dropped here rather than sent (a 500 before).
         let some = |v: &str| {
-            let v = v.trim();
-            (!v.is_empty()).then(|| v.to_string())
+            let v = v.trim().replace('\0', "");
+            (!v.is_empty()).then_some(v)
         };
         let kind = some(&self.kind).and_then(|k| {
             let kind = parse_kind(&k);

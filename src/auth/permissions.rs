@@ -282,6 +282,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/staff/action-plans",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
         "/staff/action-plans/{id}",
         Access::Needs(Permission::ViewFlags),
     ),

@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod campaign_progress;
 pub mod clarification;
 pub mod countries;
+pub mod currency;
 pub mod dates;
 pub mod declaration;
 pub mod evidence_type;

@@ -4,6 +4,7 @@
 //! dates), never names. Pure: the service stores what [`parse_plan`] returns.
 
 use super::answers::FieldError;
+use super::currency::{has_no_minor_unit, is_currency};
 use super::text::clean_multi_line;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -262,10 +263,11 @@ pub fn parse_amount(s: &str) -> Option<i64> {
     whole.checked_mul(100)?.checked_add(frac)
 }
 
-/// Hundredths as an amount in `currency` ("123450" → "1234.50"; in a currency without
-/// minor units, such as JPY or VND, "1234").
+/// Hundredths as an amount in `currency` ("123450" → "1234.50"; a whole amount in a
+/// currency without minor units, such as JPY or VND, "1234"; one stored with decimals
+/// before they were refused keeps them, so that a form filled with it saves it as it is).
 pub fn format_amount(hundredths: i64, currency: Option<&str>) -> String {
-    if currency.is_some_and(has_no_minor_unit) {
+    if hundredths % 100 == 0 && currency.is_some_and(has_no_minor_unit) {
         format!("{}", hundredths / 100)
     } else {
         format!("{}.{:02}", hundredths / 100, hundredths % 100)
@@ -440,29 +442,6 @@ pub fn notice_due(due: NaiveDate, today: NaiveDate) -> Option<Notice> {
     }
 }
 
-/// The active ISO 4217 currency codes.
-const CURRENCIES: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD \
-BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP \
-ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK \
-JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK \
-MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG \
-QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT \
-TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG";
-
-/// Whether `code` is an active ISO 4217 currency code.
-pub fn is_currency(code: &str) -> bool {
-    code.len() == 3 && CURRENCIES.split_whitespace().any(|c| c == code)
-}
-
-/// The active ISO 4217 currencies without a minor unit (exponent 0): amounts in them
-/// are whole.
-const NO_MINOR_UNIT: &str = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF";
-
-/// Whether amounts in `code` are whole (JPY, VND, KRW …).
-pub fn has_no_minor_unit(code: &str) -> bool {
-    NO_MINOR_UNIT.split_whitespace().any(|c| c == code)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,6 +522,7 @@ mod tests {
         assert_eq!(display_amount(5, None), "0.05");
         assert_eq!(format_amount(125_000_000, Some("JPY")), "1250000");
         assert_eq!(display_amount(125_000_000, Some("VND")), "1,250,000");
+        assert_eq!(format_amount(125_000_050, Some("JPY")), "1250000.50");
         // Yen have no decimals: 1,250,000.50 JPY is refused, by its field; dollars have.
         f.remedy.fees_repaid_amount = "1250000.50".into();
         let e = parse_plan(&f, d("2027-01-10"), true).unwrap_err();

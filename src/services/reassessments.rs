@@ -91,6 +91,13 @@ pub async fn run(
             }));
         }
     }
+    if responses == 0 {
+        // Nothing to compare: a run would only record an empty result.
+        return Err(AppError::field(
+            "campaign",
+            "campaign: no submitted response to re-assess yet",
+        ));
+    }
     let created_by = match actor {
         Actor::Staff(s) => Uuid::parse_str(s).ok(),
         _ => None,
@@ -195,6 +202,9 @@ pub struct Detail {
     pub changes: Vec<FlagChange>,
     /// Flags the same before and after.
     pub unchanged: usize,
+    /// The questionnaire version the campaign's answers were given (and first scored)
+    /// with.
+    pub campaign_version_id: Option<Uuid>,
 }
 
 /// A flag's identity across the original and the re-assessment.
@@ -313,11 +323,16 @@ pub async fn show(conn: &mut Conn, id: Uuid) -> Result<Detail, AppError> {
             .then_with(|| a.organisation.cmp(&b.organisation))
             .then_with(|| a.question_id.cmp(&b.question_id))
     });
+    let campaign_version_id =
+        db::campaigns::find_campaign(conn, listed.reassessment.campaign_id.into())
+            .await?
+            .map(|c| c.template_version_id);
     Ok(Detail {
         listed,
         flags,
         comparison,
         changes,
         unchanged,
+        campaign_version_id,
     })
 }

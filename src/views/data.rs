@@ -116,6 +116,8 @@ pub struct FlagChangeRow {
     pub after: String,
     /// "new", "gone", "higher" or "lower".
     pub change: &'static str,
+    /// Why, where the page can say (a gone flag's question dropped from the version).
+    pub why: String,
 }
 
 /// One re-assessed flag.

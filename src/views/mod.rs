@@ -14,6 +14,7 @@ pub mod org_history;
 pub mod organisations;
 pub mod outbox;
 pub mod pages;
+pub mod plan_list;
 pub mod remedy;
 pub mod respondent;
 pub mod sections;

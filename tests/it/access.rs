@@ -254,6 +254,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     // A decision without the page's version: refused as invalid, nothing written.
     ("POST", "/staff/flags/{id}/decide", 303, "AC", 422, 403),
     ("POST", "/staff/flags/{id}/comments", 303, "APC", 303, 403),
+    ("GET", "/staff/action-plans", 303, "APCV", 200, 403),
     ("GET", "/staff/audit", 303, "AC", 200, 403),
     // Verifying records an entry and shows the page again.
     ("POST", "/staff/audit/verify", 303, "AC", 303, 403),

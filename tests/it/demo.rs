@@ -126,9 +126,32 @@ async fn the_demo_fills_every_committee_page_once() {
     // The dashboard: open critical flags and the overdue plan.
     let (_, dash) = viewer.page(&app, "/staff/dashboard").await;
     assert!(
-        dash.contains(r#"<div class="tile card" id="overdue-plans"><span class="num">1</span>"#),
+        dash.contains(r#"<a class="tile card" id="overdue-plans" href="/staff/action-plans?show=overdue"><span class="num">1</span>"#),
         "{dash}"
     );
+    // The tile opens the overdue plan, its days counted; the default list has both plans
+    // under way, soonest due first; a made-up choice is refused by its field.
+    let (_, overdue) = viewer.page(&app, "/staff/action-plans?show=overdue").await;
+    let rows: Vec<&str> = overdue.split("<tr><td>").skip(1).collect();
+    assert_eq!(rows.len(), 1, "{overdue}");
+    assert!(
+        rows[0].contains("9 days overdue") && rows[0].contains("in progress"),
+        "{overdue}"
+    );
+    assert!(
+        rows[0].contains("href=\"/staff/action-plans/") && rows[0].contains("href=\"/staff/flags/")
+    );
+    let (_, pending) = viewer.page(&app, "/staff/action-plans").await;
+    let rows: Vec<&str> = pending.split("<tr><td>").skip(1).collect();
+    assert_eq!(rows.len(), 2, "{pending}");
+    assert!(rows[0].contains("days overdue") && !rows[1].contains("overdue"));
+    let (_, to_verify) = viewer
+        .page(&app, "/staff/action-plans?show=to_verify")
+        .await;
+    assert!(to_verify.contains("No plan here."), "{to_verify}");
+    let (status, bad) = viewer.page(&app, "/staff/action-plans?show=late").await;
+    assert_eq!(status, 422);
+    assert!(bad.contains("show: one of overdue, pending"), "{bad}");
     assert!(
         dash.contains("<td>JP</td>") || dash.contains(">JP</a>"),
         "{dash}"
@@ -163,6 +186,7 @@ async fn the_demo_fills_every_committee_page_once() {
     );
     assert!(total_of(&nobody) > 0);
     assert_eq!(tile(&home, "Escalated flags"), total_of(&escalated));
+    assert_eq!(tile(&home, "Corrective action plans past due"), 1);
     let due = &home[home
         .find(r#"<table id="due">"#)
         .expect("the campaigns by deadline")..];
@@ -266,14 +290,23 @@ async fn the_demo_committee_pages_in_chromium() {
     // The audit log: verified on demand, then the committee's own decisions.
     c.goto(&app.url("/staff/audit")).await.unwrap();
     click(c, "form[action=\"/staff/audit/verify\"] button").await;
-    c.wait().for_element(Locator::Id("verified")).await.unwrap();
-    let verified = c
-        .find(Locator::Id("verified"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // It runs in the background: the page says so until it is done.
+    let mut verified = String::new();
+    for _ in 0..100 {
+        c.wait().for_element(Locator::Id("verified")).await.unwrap();
+        verified = c
+            .find(Locator::Id("verified"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if verified.contains("entries were intact") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        c.refresh().await.unwrap();
+    }
     assert!(verified.contains("entries were intact"), "{verified}");
     c.goto(&app.url("/staff/audit?action=flag.")).await.unwrap();
     c.wait()

@@ -105,6 +105,32 @@ async fn a_newer_version_applied_to_old_answers_is_recorded_apart() {
         )
         .await;
     assert_eq!(res.status(), 403);
+    // A campaign nobody has submitted to yet has nothing to re-assess.
+    let empty: Value = app
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({"name": "Nobody yet", "template_id": "mini", "template_version": 1, "deadline": deadline}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = member
+        .post(
+            &app,
+            "/staff/reassessments",
+            &[
+                ("campaign", empty["id"].as_str().unwrap()),
+                ("version", &v2),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("campaign: no submitted response to re-assess yet"));
 
     let res = member
         .post(

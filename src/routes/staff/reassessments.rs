@@ -159,14 +159,31 @@ async fn reassessment_page(
     let applied = state
         .registry
         .get(detail.listed.reassessment.template_version_id);
-    let question = |id: &str| match applied.as_ref().and_then(|v| v.questionnaire.find(id)) {
-        Some(q) => format!("{} ({id})", q.label.get(Lang::En)),
-        None => id.to_string(),
+    let original = detail
+        .campaign_version_id
+        .and_then(|v| state.registry.get(v));
+    let in_applied = |id: &str| {
+        applied
+            .as_ref()
+            .is_some_and(|v| v.questionnaire.find(id).is_some())
+    };
+    // A question by its label in the applied version, else in the campaign's own (a
+    // question the applied version dropped), else its id.
+    let question = |id: &str| {
+        let found = [applied.as_ref(), original.as_ref()]
+            .into_iter()
+            .flatten()
+            .find_map(|v| v.questionnaire.find(id));
+        match found {
+            Some(q) => format!("{} ({id})", q.label.get(Lang::En)),
+            None => id.to_string(),
+        }
     };
     let scored = |s: Option<(i16, crate::domain::risk::Band)>| match s {
-        Some((score, band)) => format!("{} ({score})", band.as_str()),
+        Some((score, band)) => format!("{}, score {score}", band.as_str()),
         None => "—".to_string(),
     };
+    let applied_name = format!("{} v{}", detail.listed.template_id, detail.listed.version);
     let count = |kind: Change| {
         detail
             .changes
@@ -219,6 +236,11 @@ async fn reassessment_page(
                     Some(Change::Gone) => "gone",
                     Some(Change::Higher) => "higher",
                     Some(Change::Lower) | None => "lower",
+                },
+                why: if c.change() == Some(Change::Gone) && !in_applied(&c.question_id) {
+                    format!("the question is not in {applied_name}")
+                } else {
+                    String::new()
                 },
             })
             .collect(),

@@ -327,17 +327,11 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
         crate::error::AppError::NotFound("route").error_response()
     } else if req.path().starts_with("/staff/") {
         // Staff read English, and a mistyped address is not a supplier's dead link.
-        let page = crate::views::pages::MessagePage {
-            lang: "en".into(),
-            title: "Not found".into(),
-            message: "There is no staff page at this address.".into(),
-            translations: Vec::new(),
-            back: Some(("/staff", "Back to the overview")),
-        };
-        match crate::routes::pages::render_status(actix_web::http::StatusCode::NOT_FOUND, &page) {
-            Ok(response) => response,
-            Err(e) => e.error_response(),
-        }
+        crate::routes::pages::staff_message(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no staff page at this address.",
+        )
     } else {
         crate::error::PageError(crate::error::AppError::NotFound("page")).error_response()
     }

@@ -51,6 +51,15 @@ fn refuse(req: &ServiceRequest, why: Refusal) -> HttpResponse {
         Refusal::ChangePassword if is_api(path) => AppError::Forbidden("set a new password first (/account/password)".into()).error_response(),
         Refusal::ChangePassword => HttpResponse::SeeOther().insert_header((header::LOCATION, "/account/password")).finish(),
         Refusal::Forbidden(why) if is_api(path) => AppError::Forbidden(why.into()).error_response(),
+        // A signed-in member on a staff page their role does not open: the staff area's
+        // own page, with the way back.
+        Refusal::Forbidden(why) if path == "/staff" || path.starts_with("/staff/") => {
+            let mut why = why.to_string();
+            if let Some(first) = why.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            crate::routes::pages::staff_message(StatusCode::FORBIDDEN, "Not allowed", &format!("{why}."))
+        }
         Refusal::Forbidden(why) => PageError(AppError::Forbidden(why.into())).error_response(),
     }
 }

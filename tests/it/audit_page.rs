@@ -217,7 +217,15 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
     // A viewer may not read the log, export it or verify it.
     create_user(&app, "viewer@example.com", Role::Viewer, Some(PASSWORD)).await;
     let viewer = sign_in(&app, "viewer@example.com", PASSWORD).await;
-    assert_eq!(viewer.get(&app, "/staff/audit").await.status(), 403);
+    let res = viewer.get(&app, "/staff/audit").await;
+    assert_eq!(res.status(), 403);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Not allowed")
+            && page.contains("Your role does not allow this.")
+            && page.contains("Back to the overview"),
+        "the staff area's own page, with the way back: {page}"
+    );
     assert_eq!(viewer.get(&app, "/staff/exports/audit").await.status(), 403);
     assert_eq!(
         viewer.post(&app, "/staff/audit/verify", &[]).await.status(),

@@ -14,6 +14,11 @@ use hrdd_survey::db::audit::Actor;
 use hrdd_survey::db::schema::{audit_log, jobs};
 use serde_json::json;
 
+/// A staff page's HTML.
+async fn view(app: &TestApp, who: &crate::auth::Session, path: &str) -> String {
+    who.get(app, path).await.text().await.unwrap()
+}
+
 /// The entry ids listed on a page (the first cell of each row).
 fn listed_ids(page: &str) -> Vec<i64> {
     page.split("<tr><td>")
@@ -58,17 +63,12 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
     }
 
     // Unfiltered: the newest 100, newest first, and a link to the older ones.
-    let page = auditor
-        .get(&app, "/staff/audit")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(&app, &auditor, "/staff/audit").await;
     let first = listed_ids(&page);
     assert_eq!(first.len(), 100, "{page}");
     assert!(first.windows(2).all(|w| w[0] > w[1]), "newest first");
     let older = link(&page, "Older entries").expect("a link to older entries");
-    let page2 = auditor.get(&app, &older).await.text().await.unwrap();
+    let page2 = view(&app, &auditor, &older).await;
     let second = listed_ids(&page2);
     assert!(
         !second.is_empty() && second[0] < *first.last().unwrap(),
@@ -79,23 +79,18 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
     let mut all = first.clone();
     let mut next = Some(older);
     while let Some(href) = next {
-        let p = auditor.get(&app, &href).await.text().await.unwrap();
+        let p = view(&app, &auditor, &href).await;
         all.extend(listed_ids(&p));
         next = link(&p, "Older entries");
     }
     assert_eq!(all.len(), total, "every entry on exactly one page");
 
     // By action (a prefix), keeping the filter across pages.
-    let page = auditor
-        .get(&app, "/staff/audit?action=test.")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(&app, &auditor, "/staff/audit?action=test.").await;
     assert_eq!(listed_ids(&page).len(), 100);
     let older = link(&page, "Older entries").unwrap();
     assert!(older.contains("action=test."), "{older}");
-    let page2 = auditor.get(&app, &older).await.text().await.unwrap();
+    let page2 = view(&app, &auditor, &older).await;
     assert_eq!(listed_ids(&page2).len(), 30, "{older}");
     assert!(!page2.contains("organisation.created"));
 
@@ -114,19 +109,14 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
     assert!(page.contains("<option value=\"organisation\" selected>"));
 
     // By actor: the system, or a staff member by email (nobody's email matches nothing).
-    let page = auditor
-        .get(&app, "/staff/audit?actor=system&action=test.paged")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(
+        &app,
+        &auditor,
+        "/staff/audit?actor=system&action=test.paged",
+    )
+    .await;
     assert_eq!(listed_ids(&page).len(), 100);
-    let page = auditor
-        .get(&app, "/staff/audit?actor=nobody%40example.com")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(&app, &auditor, "/staff/audit?actor=nobody%40example.com").await;
     assert!(page.contains("No entry matches this filter."), "{page}");
 
     // By dates: today has everything, yesterday nothing; a bad date is shown by its field.
@@ -142,12 +132,7 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
         .await
         .unwrap();
     assert_eq!(listed_ids(&page).len(), 100);
-    let page = auditor
-        .get(&app, &format!("/staff/audit?to={yesterday}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(&app, &auditor, &format!("/staff/audit?to={yesterday}")).await;
     assert!(page.contains("No entry matches this filter."));
     let res = auditor.get(&app, "/staff/audit?from=31/12/2026").await;
     assert_eq!(res.status(), 422);
@@ -190,12 +175,7 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
     assert_eq!(listed_ids(&res.text().await.unwrap()).len(), 100);
 
     // The export: the filter's entries, every one (not a page), every stored column.
-    let page = auditor
-        .get(&app, "/staff/audit?action=test.paged")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(&app, &auditor, "/staff/audit?action=test.paged").await;
     let csv_href = link(&page, "Download every entry of this filter (CSV)").unwrap();
     assert!(csv_href.starts_with("/staff/exports/audit?action=test.paged"));
     let res = auditor.get(&app, &csv_href).await;
@@ -243,12 +223,7 @@ async fn verifying_the_whole_log_is_recorded_and_finds_a_change_the_heads_cannot
     for i in 0..20 {
         append_one(&mut conn, &key, Actor::System, "test.deep", format!("d{i}")).await;
     }
-    let page = auditor
-        .get(&app, "/staff/audit")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(&app, &auditor, "/staff/audit").await;
     assert!(
         page.contains("The whole log has not been verified yet"),
         "{page}"
@@ -289,12 +264,7 @@ async fn verifying_the_whole_log_is_recorded_and_finds_a_change_the_heads_cannot
         .first(&mut conn)
         .await
         .unwrap();
-    let page = auditor
-        .get(&app, "/staff/audit")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(&app, &auditor, "/staff/audit").await;
     assert!(page.contains("matches its signed head"), "{page}");
     auditor.post(&app, "/staff/audit/verify", &[]).await;
     let page = until(&app, &auditor, "WARNING: the last full verification (").await;
@@ -315,12 +285,7 @@ async fn verifying_the_whole_log_is_recorded_and_finds_a_change_the_heads_cannot
           WHERE id = (SELECT max(id) FROM audit_log WHERE action = 'audit.verified')",
     )
     .await;
-    let page = auditor
-        .get(&app, "/staff/audit")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = view(&app, &auditor, "/staff/audit").await;
     assert!(page.contains("matches its signed head"), "{page}");
     assert!(
         page.contains("WARNING: the record of the last full verification (")
@@ -334,7 +299,7 @@ async fn verifying_the_whole_log_is_recorded_and_finds_a_change_the_heads_cannot
 async fn until(app: &TestApp, who: &crate::auth::Session, needle: &str) -> String {
     let mut page = String::new();
     for _ in 0..150 {
-        page = who.get(app, "/staff/audit").await.text().await.unwrap();
+        page = view(app, who, "/staff/audit").await;
         if page.contains(needle) {
             return page;
         }

@@ -12,7 +12,9 @@
 //! BENCH_SECONDS (60) a hard bound on each load phase; BENCH_TOP_STATEMENTS (12) how many
 //! statements to list; BENCH_PG_OPTIONS more server
 //! options (for profiling); BENCH_PG_TCP=1 connects the service and pgbench to
-//! PostgreSQL through loopback TCP instead of the cluster's Unix socket.
+//! PostgreSQL through loopback TCP instead of the cluster's Unix socket;
+//! BENCH_WITHOUT_AUDIT_FILTER_INDEXES=1 drops the audit page's filter indexes (an A/B
+//! of their cost).
 //!
 //! What runs: a private PostgreSQL cluster (the machine's binaries, fsync on, with
 //! `pg_stat_statements` preloaded so statements per respondent can be counted), the
@@ -497,6 +499,21 @@ async fn seed(conn: &mut AsyncPgConnection, n: usize, flow: usize) -> anyhow::Re
         .bind::<Array<SqlUuid>, _>(chunk)
         .execute(conn)
         .await?;
+    }
+    // BENCH_WITHOUT_AUDIT_FILTER_INDEXES=1: the audit log without the audit page's
+    // three filter indexes (migrations …000205–000207), to measure what they cost the
+    // submissions' audit entries.
+    if std::env::var("BENCH_WITHOUT_AUDIT_FILTER_INDEXES").is_ok_and(|v| v == "1") {
+        for index in [
+            "audit_log_occurred_idx",
+            "audit_log_actor_idx",
+            "audit_log_action_idx",
+        ] {
+            diesel::sql_query(format!("DROP INDEX {index}"))
+                .execute(conn)
+                .await?;
+        }
+        println!("(the audit log without its three filter indexes)");
     }
     diesel::sql_query("ANALYZE").execute(conn).await?;
     Ok(tokens)

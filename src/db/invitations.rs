@@ -8,50 +8,32 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-/// Revokes the contact's active link for the campaign, if any; returns how many.
-pub async fn revoke_active_invitations(
-    conn: &mut Conn,
-    campaign_id: CampaignId,
-    contact_id: ContactId,
-) -> QueryResult<usize> {
-    diesel::update(
-        invitations::table
-            .filter(invitations::campaign_id.eq(campaign_id))
-            .filter(invitations::contact_id.eq(contact_id))
-            .filter(invitations::revoked_at.is_null()),
-    )
-    .set(invitations::revoked_at.eq(Utc::now()))
-    .execute(conn)
-    .await
+/// Whose active links [`revoke_active`] revokes.
+#[derive(Debug, Clone, Copy)]
+pub enum LinksOf {
+    /// A contact's in one campaign (a re-send, a hand-over, a staff revoke).
+    ContactIn(CampaignId, ContactId),
+    /// A contact's in every campaign (the contact was deactivated).
+    Contact(ContactId),
+    /// Every contact's of an organisation, in every campaign (it was deactivated).
+    Organisation(OrganisationId),
 }
 
-/// Revokes every active link of a contact, in every campaign (the contact was
-/// deactivated); returns how many.
-pub async fn revoke_all_of_contact(conn: &mut Conn, contact_id: ContactId) -> QueryResult<usize> {
-    diesel::update(
-        invitations::table
-            .filter(invitations::contact_id.eq(contact_id))
-            .filter(invitations::revoked_at.is_null()),
-    )
-    .set(invitations::revoked_at.eq(Utc::now()))
-    .execute(conn)
-    .await
-}
-
-/// Revokes every active link of an organisation's contacts, in every campaign (the
-/// organisation was deactivated); returns how many.
-pub async fn revoke_all_of_organisation(
-    conn: &mut Conn,
-    organisation_id: OrganisationId,
-) -> QueryResult<usize> {
-    diesel::update(
-        invitations::table
-            .filter(invitations::organisation_id.eq(organisation_id))
-            .filter(invitations::revoked_at.is_null()),
-    )
-    .set(invitations::revoked_at.eq(Utc::now()))
-    .execute(conn)
-    .await
+/// Revokes the active links of `of`; returns how many.
+pub async fn revoke_active(conn: &mut Conn, of: LinksOf) -> QueryResult<usize> {
+    let q = diesel::update(invitations::table)
+        .into_boxed()
+        .filter(invitations::revoked_at.is_null());
+    let q = match of {
+        LinksOf::ContactIn(campaign, contact) => q
+            .filter(invitations::campaign_id.eq(campaign))
+            .filter(invitations::contact_id.eq(contact)),
+        LinksOf::Contact(contact) => q.filter(invitations::contact_id.eq(contact)),
+        LinksOf::Organisation(org) => q.filter(invitations::organisation_id.eq(org)),
+    };
+    q.set(invitations::revoked_at.eq(Utc::now()))
+        .execute(conn)
+        .await
 }
 
 pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult<()> {

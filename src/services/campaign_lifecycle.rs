@@ -516,7 +516,11 @@ pub async fn revoke_contact(
 ) -> Result<usize, AppError> {
     crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
-            let n = db::invitations::revoke_active_invitations(tx, campaign_id, contact_id).await?;
+            let n = db::invitations::revoke_active(
+                tx,
+                db::invitations::LinksOf::ContactIn(campaign_id, contact_id),
+            )
+            .await?;
             if n == 0 {
                 // Already the state asked for: nothing to write.
                 return Ok(0);

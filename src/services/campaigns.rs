@@ -213,7 +213,7 @@ pub async fn issue_invitation(
     crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let response = db::responses::ensure_response(tx, campaign.id, contact.organisation_id).await?;
-            let revoked_previous = db::invitations::revoke_active_invitations(tx, campaign.id, contact.id).await?;
+            let revoked_previous = db::invitations::revoke_active(tx, db::invitations::LinksOf::ContactIn(campaign.id, contact.id)).await?;
             let invitation = Invitation {
                 id: invitation_id,
                 campaign_id: campaign.id.uuid(),

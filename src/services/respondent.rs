@@ -222,7 +222,11 @@ pub async fn hand_over(
                         }
                     };
                 let campaign_id = session.campaign.id;
-                db::invitations::revoke_active_invitations(tx, campaign_id, contact.id).await?;
+                db::invitations::revoke_active(
+                    tx,
+                    db::invitations::LinksOf::ContactIn(campaign_id, contact.id),
+                )
+                .await?;
                 let id = InvitationId::random();
                 let (link, link_key_id) = ctx.link_keys.issue(id);
                 let invitation = Invitation {

@@ -130,7 +130,9 @@ pub async fn set_active(
             let (action, links_revoked) = if active {
                 ("organisation.reactivated", 0)
             } else {
-                let n = db::invitations::revoke_all_of_organisation(tx, id).await?;
+                let n =
+                    db::invitations::revoke_active(tx, db::invitations::LinksOf::Organisation(id))
+                        .await?;
                 ("organisation.deactivated", n)
             };
             audit::append(
@@ -249,7 +251,11 @@ pub async fn set_contact_active(
             let (action, links_revoked) = if active {
                 ("contact.reactivated", 0)
             } else {
-                let n = db::invitations::revoke_all_of_contact(tx, contact_id).await?;
+                let n = db::invitations::revoke_active(
+                    tx,
+                    db::invitations::LinksOf::Contact(contact_id),
+                )
+                .await?;
                 ("contact.deactivated", n)
             };
             audit::append(

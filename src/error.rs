@@ -236,3 +236,20 @@ impl ResponseError for PageError {
         response.content_type("text/html; charset=utf-8").body(body)
     }
 }
+
+/// A staff area message page (English, with a way back to the overview): a staff
+/// address that does not exist, a page the role may not open. Not the supplier-facing
+/// three-language page of [`PageError`].
+pub fn staff_message(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let page = crate::views::pages::MessagePage {
+        lang: "en".into(),
+        title: title.into(),
+        message: message.into(),
+        translations: Vec::new(),
+        back: Some(("/staff", "Back to the overview")),
+    };
+    let body = askama::Template::render(&page).unwrap_or_else(|_| title.to_string());
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}

@@ -327,7 +327,7 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
         crate::error::AppError::NotFound("route").error_response()
     } else if req.path().starts_with("/staff/") {
         // Staff read English, and a mistyped address is not a supplier's dead link.
-        crate::routes::pages::staff_message(
+        crate::error::staff_message(
             actix_web::http::StatusCode::NOT_FOUND,
             "Not found",
             "There is no staff page at this address.",

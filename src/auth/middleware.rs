@@ -58,7 +58,7 @@ fn refuse(req: &ServiceRequest, why: Refusal) -> HttpResponse {
             if let Some(first) = why.get_mut(0..1) {
                 first.make_ascii_uppercase();
             }
-            crate::routes::pages::staff_message(StatusCode::FORBIDDEN, "Not allowed", &format!("{why}."))
+            crate::error::staff_message(StatusCode::FORBIDDEN, "Not allowed", &format!("{why}."))
         }
         Refusal::Forbidden(why) => PageError(AppError::Forbidden(why.into())).error_response(),
     }

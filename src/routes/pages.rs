@@ -34,28 +34,6 @@ pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpRes
         .body(html))
 }
 
-/// A staff area message page (English, with a way back to the overview): a staff
-/// address that does not exist, a page the role may not open. Not the supplier-facing
-/// three-language page.
-pub fn staff_message(
-    status: actix_web::http::StatusCode,
-    title: &str,
-    message: &str,
-) -> HttpResponse {
-    use actix_web::ResponseError;
-    let page = crate::views::pages::MessagePage {
-        lang: "en".into(),
-        title: title.into(),
-        message: message.into(),
-        translations: Vec::new(),
-        back: Some(("/staff", "Back to the overview")),
-    };
-    match render_status(status, &page) {
-        Ok(response) => response,
-        Err(e) => e.error_response(),
-    }
-}
-
 /// 303 See Other to a local path: after a form post, the browser loads `to` with GET.
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -308,6 +308,11 @@ async fn the_demo_committee_pages_in_chromium() {
         c.refresh().await.unwrap();
     }
     assert!(verified.contains("entries were intact"), "{verified}");
+    c.goto(&app.url("/staff/action-plans?show=pending"))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("plans")).await.unwrap();
+    screenshot(c, "demo-corrective-actions.png").await;
     c.goto(&app.url("/staff/audit?action=flag.")).await.unwrap();
     c.wait()
         .for_element(Locator::Css("table.audit"))

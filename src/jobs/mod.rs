@@ -313,25 +313,36 @@ pub fn retry_delay_with_jitter(attempt: i32) -> std::time::Duration {
 }
 
 /// Runs forever: due jobs when woken, and at least every `interval` (the first pass,
-/// for jobs left from before a restart, comes after one interval too).
+/// for jobs left from before a restart, comes after one interval too). The periodic
+/// jobs (scheduler passes, the daily verification) are queued at most once an
+/// `interval`, not at every wake: a busy service wakes the worker at every submission.
 pub async fn run(worker: Worker, interval: std::time::Duration) {
+    let mut periodic_checked: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
             _ = worker.jobs.woken() => {}
             _ = tokio::time::sleep(interval) => {}
         }
-        if let Err(e) = campaign_schedule::ensure_queued(&worker).await {
-            tracing::warn!(error = %e, "campaign scheduler");
-        }
-        if let Err(e) = action_plan_schedule::ensure_queued(&worker).await {
-            tracing::warn!(error = %e, "action plan notices");
-        }
-        if let Err(e) = audit_verify::ensure_queued(&worker).await {
-            tracing::warn!(error = %e, "audit verification");
+        if periodic_checked.is_none_or(|at| at.elapsed() >= interval) {
+            periodic_checked = Some(std::time::Instant::now());
+            queue_periodic_jobs(&worker).await;
         }
         if let Err(e) = run_due(&worker).await {
             tracing::warn!(error = %e, "job worker");
         }
+    }
+}
+
+/// Queues each periodic job that is due (each checks its own last run).
+async fn queue_periodic_jobs(worker: &Worker) {
+    if let Err(e) = campaign_schedule::ensure_queued(worker).await {
+        tracing::warn!(error = %e, "campaign scheduler");
+    }
+    if let Err(e) = action_plan_schedule::ensure_queued(worker).await {
+        tracing::warn!(error = %e, "action plan notices");
+    }
+    if let Err(e) = audit_verify::ensure_queued(worker).await {
+        tracing::warn!(error = %e, "audit verification");
     }
 }
 

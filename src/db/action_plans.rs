@@ -232,11 +232,7 @@ pub async fn pending_due_by(conn: &mut Conn, until: NaiveDate) -> QueryResult<Ve
     )
     .bind::<diesel::sql_types::Date, _>(until)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(
-        PlanStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_pending())
-            .map(PlanStatus::as_str)
-            .collect::<Vec<_>>(),
+        PlanStatus::PENDING.map(PlanStatus::as_str).to_vec(),
     )
     .load(conn)
     .await?;
@@ -274,15 +270,7 @@ pub async fn pending_due_by(conn: &mut Conn, until: NaiveDate) -> QueryResult<Ve
 pub async fn count_overdue(conn: &mut Conn, today: NaiveDate) -> QueryResult<i64> {
     action_plans::table
         .filter(action_plans::due_date.lt(today))
-        .filter(
-            action_plans::status.eq_any(
-                PlanStatus::ALL
-                    .into_iter()
-                    .filter(|s| s.is_pending())
-                    .map(PlanStatus::as_str)
-                    .collect::<Vec<_>>(),
-            ),
-        )
+        .filter(action_plans::status.eq_any(PlanStatus::PENDING.map(PlanStatus::as_str).to_vec()))
         .count()
         .get_result(conn)
         .await

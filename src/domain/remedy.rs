@@ -37,6 +37,9 @@ impl PlanStatus {
         PlanStatus::Verified,
     ];
 
+    /// The states in which reminders and overdue notices apply ([`PlanStatus::is_pending`]).
+    pub const PENDING: [PlanStatus; 2] = [PlanStatus::Planned, PlanStatus::InProgress];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PlanStatus::Planned => "planned",

@@ -156,15 +156,19 @@ pub async fn matching(
     Ok(audit::matching(conn, &query.filter(people), before, limit).await?)
 }
 
+/// Who made an entry, as a person reads it: a staff member's email (`people`: id →
+/// email), else the actor's id; `None` for the system, which has none.
+pub fn actor_name(e: &Entry, people: &HashMap<String, String>) -> Option<String> {
+    let id = e.actor_id.as_ref()?;
+    Some(people.get(id).unwrap_or(id).clone())
+}
+
 fn verification(
     e: &Entry,
     people: &HashMap<String, String>,
     since: Result<usize, Broken>,
 ) -> Verification {
-    let by = match &e.actor_id {
-        Some(id) => people.get(id).cloned().unwrap_or_else(|| id.clone()),
-        None => "the daily check".into(),
-    };
+    let by = actor_name(e, people).unwrap_or_else(|| "the daily check".into());
     let entries = e
         .details
         .get("entries")

@@ -42,11 +42,8 @@ pub async fn overview(conn: &mut Conn, me: uuid::Uuid) -> Result<Overview, AppEr
         my_open_flags: open.of("assignee", Some(&me.to_string())),
         unassigned_open_flags: open.of("assignee", None),
         escalated_flags: open.of("status", Some(FlagStatus::Escalated.as_str())),
-        overdue_plans: crate::db::action_plans::count_overdue(
-            conn,
-            chrono::Utc::now().date_naive(),
-        )
-        .await?,
+        overdue_plans: super::flags::queue::overdue_plans(conn, chrono::Utc::now().date_naive())
+            .await?,
     })
 }
 
@@ -99,15 +96,12 @@ impl PlanShow {
     }
 
     fn statuses(self) -> Vec<PlanStatus> {
-        PlanStatus::ALL
-            .into_iter()
-            .filter(|s| match self {
-                PlanShow::Overdue | PlanShow::Pending => s.is_pending(),
-                PlanShow::ToVerify => *s == PlanStatus::Completed,
-                PlanShow::Verified => *s == PlanStatus::Verified,
-                PlanShow::All => true,
-            })
-            .collect()
+        match self {
+            PlanShow::Overdue | PlanShow::Pending => PlanStatus::PENDING.to_vec(),
+            PlanShow::ToVerify => vec![PlanStatus::Completed],
+            PlanShow::Verified => vec![PlanStatus::Verified],
+            PlanShow::All => PlanStatus::ALL.to_vec(),
+        }
     }
 }
 

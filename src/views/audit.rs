@@ -3,7 +3,7 @@
 
 use super::staff::StaffNav;
 use crate::auth::principal::StaffUser;
-use crate::services::audit::{AuditLog, Entry, Verification};
+use crate::services::audit::{actor_name, AuditLog, Entry, Verification};
 use askama::Template;
 use std::collections::HashMap;
 
@@ -99,22 +99,16 @@ const WHEN: &str = "%Y-%m-%d %H:%M:%S";
 
 /// The actor as a person reads it: a staff member by email.
 pub fn actor_text(e: &Entry, people: &HashMap<String, String>) -> String {
-    match &e.actor_id {
-        Some(id) => format!(
-            "{} {}",
-            e.actor_kind,
-            people.get(id).map_or(id.as_str(), String::as_str)
-        ),
+    match actor_name(e, people) {
+        Some(name) => format!("{} {name}", e.actor_kind),
         None => e.actor_kind.clone(),
     }
 }
 
 fn line(user: &StaffUser, e: Entry, people: &HashMap<String, String>) -> AuditLine {
     let only = |pairs: &[(&str, String)]| AuditForm::default().href("/staff/audit", pairs);
-    let who = match &e.actor_id {
-        Some(id) => people.get(id).cloned().unwrap_or_else(|| id.clone()),
-        None => e.actor_kind.clone(),
-    };
+    // The filter that finds this actor's entries: their email or id, else their kind.
+    let who = actor_name(&e, people).unwrap_or_else(|| e.actor_kind.clone());
     AuditLine {
         id: e.id,
         when: e.occurred_at.format(WHEN).to_string(),

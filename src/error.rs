@@ -237,6 +237,79 @@ impl ResponseError for PageError {
     }
 }
 
+/// The pages staff read (the staff area, sign-in, their account and password reset):
+/// errors there are the staff area's own English page, not the supplier-facing
+/// three-language page of [`PageError`].
+pub fn is_staff_page(path: &str) -> bool {
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    under("/staff")
+        || under("/account")
+        || under("/password/reset")
+        || path == "/login"
+        || path == "/logout"
+}
+
+/// Middleware: an error raised by a handler of a staff page (a missing flag, a refused
+/// query, a database outage) is shown as [`staff_message`] with the error's status and
+/// its message. Pages a handler renders itself (a form with its errors) are left alone:
+/// they are not errors to actix.
+pub async fn staff_error_pages(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<
+        actix_web::body::EitherBody<impl actix_web::body::MessageBody, actix_web::body::BoxBody>,
+    >,
+    actix_web::Error,
+> {
+    let staff = is_staff_page(req.path());
+    let res = next.call(req).await?;
+    let replacement = staff
+        .then(|| res.response().error())
+        .flatten()
+        .and_then(|e| {
+            e.as_error::<PageError>()
+                .map(|p| &p.0)
+                .or_else(|| e.as_error::<AppError>())
+        })
+        .map(staff_error_response);
+    Ok(match replacement {
+        Some(page) => res.into_response(page).map_into_right_body(),
+        None => res.map_into_left_body(),
+    })
+}
+
+/// An error as the staff area's message page.
+fn staff_error_response(e: &AppError) -> HttpResponse {
+    let (title, message) = match e {
+        AppError::NotFound(what) => (
+            "Not found",
+            format!("There is no {what} at this address: it may have been removed, or the address is mistyped."),
+        ),
+        AppError::Forbidden(_) => ("Not allowed", crate::views::staff::sentence(&e.detail())),
+        AppError::TooManyAttempts(_) => ("Too many attempts", crate::views::staff::sentence(&e.detail())),
+        AppError::Unavailable | AppError::Internal(_) => (
+            "Something went wrong",
+            "The request could not be completed and nothing it would have changed was saved. Please try again in a minute; if it keeps failing, the service's log has the details.".to_string(),
+        ),
+        // Field names stay as the form and the API spell them ("band: unknown band").
+        AppError::Validation(_) => ("Request not accepted", e.detail()),
+        _ => ("Request not accepted", crate::views::staff::sentence(&e.detail())),
+    };
+    let mut response = staff_message(e.status_code(), title, &message);
+    if let AppError::TooManyAttempts(wait) = e {
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&wait.to_string()) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+    }
+    response
+}
+
 /// A staff area message page (English, with a way back to the overview): a staff
 /// address that does not exist, a page the role may not open. Not the supplier-facing
 /// three-language page of [`PageError`].

@@ -145,6 +145,9 @@ impl Application {
                         crate::error::AppError::BadRequest(e.to_string()).into()
                     }))
                     .wrap(actix_web::middleware::from_fn(
+                        crate::error::staff_error_pages,
+                    ))
+                    .wrap(actix_web::middleware::from_fn(
                         crate::auth::middleware::enforce,
                     ))
                     .wrap(actix_web::middleware::from_fn(no_store))
@@ -325,7 +328,7 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
     if req.path().starts_with("/api/") {
         crate::error::AppError::NotFound("route").error_response()
-    } else if req.path().starts_with("/staff/") {
+    } else if crate::error::is_staff_page(req.path()) {
         // Staff read English, and a mistyped address is not a supplier's dead link.
         crate::error::staff_message(
             actix_web::http::StatusCode::NOT_FOUND,

@@ -53,12 +53,8 @@ fn refuse(req: &ServiceRequest, why: Refusal) -> HttpResponse {
         Refusal::Forbidden(why) if is_api(path) => AppError::Forbidden(why.into()).error_response(),
         // A signed-in member on a staff page their role does not open: the staff area's
         // own page, with the way back.
-        Refusal::Forbidden(why) if path == "/staff" || path.starts_with("/staff/") => {
-            let mut why = why.to_string();
-            if let Some(first) = why.get_mut(0..1) {
-                first.make_ascii_uppercase();
-            }
-            crate::error::staff_message(StatusCode::FORBIDDEN, "Not allowed", &format!("{why}."))
+        Refusal::Forbidden(why) if crate::error::is_staff_page(path) => {
+            crate::error::staff_message(StatusCode::FORBIDDEN, "Not allowed", &crate::views::staff::sentence(why))
         }
         Refusal::Forbidden(why) => PageError(AppError::Forbidden(why.into())).error_response(),
     }

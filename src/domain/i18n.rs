@@ -41,6 +41,16 @@ impl Lang {
         }
     }
 
+    /// The language's name in English, for the staff pages.
+    pub fn english_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ja => "Japanese",
+            Lang::Vi => "Vietnamese",
+            Lang::Zh => "Chinese",
+        }
+    }
+
     /// The language's own name, for a language switcher.
     pub fn native_name(self) -> &'static str {
         match self {

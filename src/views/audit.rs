@@ -72,7 +72,7 @@ pub struct AuditPage {
     /// A verification asked for and not finished yet, in words (empty: none).
     pub under_way: String,
     pub form: AuditForm,
-    pub subject_types: Vec<(String, bool)>,
+    pub subject_types: Vec<(String, String, bool)>,
     /// (field, message) of a filter that could not be read.
     pub errors: Vec<(String, String)>,
     pub lines: Vec<AuditLine>,
@@ -115,7 +115,7 @@ fn line(user: &StaffUser, e: Entry, people: &HashMap<String, String>) -> AuditLi
         actor: actor_text(&e, people),
         actor_filter: only(&[("actor", who)]),
         action_filter: only(&[("action", e.action.clone())]),
-        subject: format!("{} {}", e.subject_type, e.subject_id),
+        subject: format!("{} {}", subject_label(&e.subject_type), e.subject_id),
         subject_href: subject_page(user, &e.subject_type, &e.subject_id),
         subject_filter: only(&[
             ("subject_type", e.subject_type.clone()),
@@ -212,7 +212,7 @@ pub fn page(
     let subject_types = log
         .subject_types
         .iter()
-        .map(|t| (t.clone(), *t == form.subject_type))
+        .map(|t| (t.clone(), subject_label(t), *t == form.subject_type))
         .collect();
     let people = log.people;
     let lines = log
@@ -284,6 +284,14 @@ pub fn export_cells(e: &Entry, people: &HashMap<String, String>) -> Vec<String> 
     ]
 }
 
+/// A subject type as a person reads it: `action_plan` is "Action plan". The filter
+/// still posts the stored name.
+pub fn subject_label(subject_type: &str) -> String {
+    crate::views::staff::sentence(&subject_type.replace('_', " "))
+        .trim_end_matches('.')
+        .to_string()
+}
+
 /// An audit entry's details for reading: `key: value` pairs separated by "; ", lists
 /// with ", " (so a long entry wraps in its column instead of running off the page);
 /// the stored JSON itself is what the hash chain covers and the export carries.
@@ -292,7 +300,14 @@ pub fn details_text(v: &serde_json::Value) -> String {
     match v {
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| format!("{k}: {}", details_text(v)))
+            .map(|(k, v)| match v {
+                // A nested object in parentheses, so that its pairs do not read as the
+                // entry's own.
+                Value::Object(inner) if !inner.is_empty() => {
+                    format!("{k}: ({})", details_text(v))
+                }
+                _ => format!("{k}: {}", details_text(v)),
+            })
             .collect::<Vec<_>>()
             .join("; "),
         Value::Array(items) => format!(
@@ -316,10 +331,10 @@ mod tests {
 
     #[test]
     fn audit_details_read_as_key_value_pairs_that_can_wrap() {
-        let v = json!({"changed": {"name": ["Old", "New"]}, "emails": 2, "note": null});
+        let v = json!({"changed": {"name": ["Old", "New"], "country": ["JP", "VN"]}, "emails": 2, "note": null});
         assert_eq!(
             details_text(&v),
-            "changed: name: [Old, New]; emails: 2; note: —"
+            "changed: (country: [JP, VN]; name: [Old, New]); emails: 2; note: —"
         );
         assert_eq!(details_text(&json!({})), "");
     }

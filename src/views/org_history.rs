@@ -37,6 +37,9 @@ pub struct ResponseBlock {
     pub anchor: String,
     pub campaign: String,
     pub questionnaire: String,
+    /// "answered in Japanese" when the supplier answered in another language than the
+    /// questions are shown in; else empty.
+    pub answered_in: String,
     pub status: String,
     pub submitted: String,
     pub flag_count: usize,
@@ -65,15 +68,17 @@ fn block(
     let previous_version = previous.and_then(|p| registry.get(p.campaign.template_version_id));
     let mut lines = Vec::new();
     let mut questionnaire = String::from("(questionnaire not loaded)");
+    let mut answered_in = String::new();
     if let Some(v) = version.as_ref() {
         let q = &v.questionnaire;
-        let lang = r.response.language.unwrap_or(q.default_lang());
-        let lang = if q.languages.contains(&lang) {
-            lang
-        } else {
-            q.default_lang()
-        };
+        // The committee reads the questionnaire's own language (English in ours), as
+        // on the flag pages; what the supplier typed stays as typed, and the block says
+        // which language they answered in.
+        let lang = q.default_lang();
         questionnaire = format!("{} v{}", q.title.get(lang), q.version);
+        if let Some(answered) = r.response.language.filter(|l| *l != lang) {
+            answered_in = format!("answered in {}", answered.english_name());
+        }
         for question in q.questions() {
             let value = r.answers.get(&question.id);
             let answer = value
@@ -137,6 +142,7 @@ fn block(
         anchor: r.response.id.to_string(),
         campaign: r.campaign.name.clone(),
         questionnaire,
+        answered_in,
         status: r.response.status.to_string(),
         submitted: r
             .response

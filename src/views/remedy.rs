@@ -3,7 +3,7 @@
 //! (`/staff/flags/{id}/action-plans`) and one plan (`/staff/action-plans/{id}`).
 
 use super::respondent::answer_text;
-use super::staff::StaffNav;
+use super::staff::{FieldErrors, StaffNav};
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
 use crate::domain::questionnaire::Questionnaire;
@@ -307,7 +307,7 @@ pub struct FlagPlansPage {
     pub default_due: String,
     pub today: String,
     pub values: HashMap<String, String>,
-    pub errors: Vec<(String, String)>,
+    pub errors: FieldErrors,
     /// The clarifications that reopened this flag's answer: (asked at, answered at,
     /// the answer's original and reply with the scores).
     pub clarifications: Vec<(String, String, ItemView)>,
@@ -317,6 +317,16 @@ impl FlagPlansPage {
     /// The posted value of a field (after an error), else empty.
     pub fn v(&self, name: &str) -> String {
         self.values.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The due date's label, with the date an empty field gives.
+    pub fn due_label(&self) -> String {
+        let critical = if self.flag.critical {
+            ", 14 days for a critical flag"
+        } else {
+            ""
+        };
+        format!("Due (empty: {}{critical})", self.default_due)
     }
 }
 
@@ -346,7 +356,7 @@ pub fn flag_plans_page(
         default_due: crate::domain::remedy::default_due(today, ctx.flag.critical).to_string(),
         today: today.to_string(),
         values,
-        errors,
+        errors: FieldErrors::new(&[PLAN_FIELDS, REMEDY_FIELDS].concat(), errors),
         clarifications: clarifications
             .iter()
             .map(|(r, i)| {
@@ -389,14 +399,29 @@ pub struct PlanPage {
     pub verified_by: String,
     pub csrf: String,
     pub notice: String,
-    pub errors: Vec<(String, String)>,
+    pub errors: FieldErrors,
 }
 
 impl PlanPage {
-    pub fn rv(&self, name: &str) -> String {
+    /// A remedy field's value: what was posted, after a refusal; else what is stored.
+    pub fn v(&self, name: &str) -> String {
         self.remedy_values.get(name).cloned().unwrap_or_default()
     }
 }
+
+/// The remedy facts' fields, on the plan form and the plan page.
+const REMEDY_FIELDS: &[&str] = &[
+    "workers_affected",
+    "fees_repaid_amount",
+    "fees_currency",
+    "workers_repaid",
+    "fees_repaid_on",
+    "documents_returned",
+    "documents_returned_on",
+];
+
+/// The new plan form's own fields, beside its remedy facts.
+const PLAN_FIELDS: &[&str] = &["root_cause", "actions", "owner", "start_date", "due_date"];
 
 pub fn plan_page(
     nav: StaffNav,
@@ -405,7 +430,7 @@ pub fn plan_page(
     may_decide: bool,
     today: chrono::NaiveDate,
     notice: String,
-    errors: Vec<(String, String)>,
+    refused: Option<(HashMap<String, String>, Vec<(String, String)>)>,
 ) -> PlanPage {
     let p = &ctx.plan;
     let owner = match (p.owner_contact_id, p.owner_user_id) {
@@ -465,6 +490,18 @@ pub fn plan_page(
     .into_iter()
     .filter_map(|(k, v)| Some((k.to_string(), v?)))
     .collect();
+    // After a refusal the form shows what was typed, never the stored values over it.
+    let (remedy_values, errors) = match refused {
+        Some((posted, errors))
+            if errors
+                .iter()
+                .any(|(f, _)| REMEDY_FIELDS.contains(&f.as_str())) =>
+        {
+            (posted, errors)
+        }
+        Some((_, errors)) => (remedy_values, errors),
+        None => (remedy_values, Vec::new()),
+    };
     PlanPage {
         lang: "en".into(),
         title: format!("Action plan · {}", ctx.flag.organisation.name),
@@ -505,6 +542,6 @@ pub fn plan_page(
             .map(|u| u.name.clone())
             .unwrap_or_default(),
         notice,
-        errors,
+        errors: FieldErrors::new(&[REMEDY_FIELDS, &["evidence"]].concat(), errors),
     }
 }

@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 14] = [
+        let all: [(&str, &str, Option<Permission>); 15] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -35,6 +35,11 @@ impl StaffNav {
                 Some(Permission::ViewCampaigns),
             ),
             ("/staff/flags", "Flags", Some(Permission::ViewFlags)),
+            (
+                "/staff/action-plans",
+                "Corrective actions",
+                Some(Permission::ViewFlags),
+            ),
             (
                 "/staff/inherent-risk",
                 "Risk data",
@@ -310,6 +315,48 @@ pub fn sentence(message: &str) -> String {
     format!("{}{}{end}", first.to_uppercase(), chars.as_str())
 }
 
+/// A staff form's refusals, shown by their fields: `on(field)` is what goes under the
+/// field (its messages without the "field: " prefix that API answers carry), and
+/// `general()` the refusals of no field on the form, for the notice at the top.
+#[derive(Default)]
+pub struct FieldErrors {
+    fields: Vec<&'static str>,
+    errors: Vec<(String, String)>,
+}
+
+impl FieldErrors {
+    /// `fields`: the names of the fields the form shows.
+    pub fn new(fields: &[&'static str], errors: Vec<(String, String)>) -> FieldErrors {
+        FieldErrors {
+            fields: fields.to_vec(),
+            errors,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The messages of one field, joined; empty when it has none.
+    pub fn on(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(f, m)| sentence(m.strip_prefix(&format!("{f}: ")).unwrap_or(m)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The refusals that belong to no field of the form.
+    pub fn general(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| !self.fields.contains(&f.as_str()))
+            .map(|(_, m)| sentence(m))
+            .collect()
+    }
+}
+
 /// The roles as options of a select field.
 pub fn role_options() -> Vec<(String, String)> {
     Role::ALL
@@ -359,6 +406,35 @@ mod tests {
         assert_eq!(super::count_of(2, "flag"), "2 flags");
         assert_eq!(super::noun_for(1, "contact"), "contact");
         assert_eq!(super::noun_for(2, "contact"), "contacts");
+    }
+
+    #[test]
+    fn field_errors_go_under_their_fields_and_the_rest_on_top() {
+        let errors = super::FieldErrors::new(
+            &["workers_repaid", "evidence"],
+            vec![
+                (
+                    "workers_repaid".into(),
+                    "workers_repaid: cannot be more than the workers affected".into(),
+                ),
+                ("".into(), "the plan was changed by someone else".into()),
+                ("to".into(), "to: not a plan status".into()),
+            ],
+        );
+        assert_eq!(
+            errors.on("workers_repaid"),
+            "Cannot be more than the workers affected."
+        );
+        assert_eq!(errors.on("evidence"), "");
+        assert_eq!(
+            errors.general(),
+            [
+                "The plan was changed by someone else.",
+                "To: not a plan status."
+            ]
+        );
+        assert!(!errors.is_empty());
+        assert!(super::FieldErrors::default().is_empty());
     }
 
     #[test]

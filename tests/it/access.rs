@@ -1153,6 +1153,43 @@ async fn an_unknown_staff_address_is_a_staff_404() {
         "{html}"
     );
     assert!(!html.contains("invitation email"), "{html}");
+    // Errors raised inside staff handlers are the staff page too, with their status:
+    // a flag that does not exist, an id that is not one, a query that cannot be read.
+    let missing_flag = format!("/staff/flags/{}", uuid::Uuid::new_v4());
+    for (path, status, says) in [
+        (
+            missing_flag.as_str(),
+            404,
+            "There is no flag at this address",
+        ),
+        (
+            "/staff/campaigns/not-an-id",
+            404,
+            "There is no campaign at this address",
+        ),
+        (
+            "/staff/exports/audit?format=csv&format=xlsx",
+            400,
+            "Request not accepted",
+        ),
+    ] {
+        let res = admin.get(&app, path).await;
+        assert_eq!(res.status(), status, "{path}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        let html = res.text().await.unwrap();
+        assert!(html.contains(says), "{path}: {html}");
+        assert!(
+            html.contains(r#"<a href="/staff">Back to the overview</a>"#),
+            "{path}: {html}"
+        );
+        assert!(!html.contains("見つかりません"), "{path}: {html}");
+    }
     let res = web_client()
         .get(app.url("/no-such-page"))
         .send()

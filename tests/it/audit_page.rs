@@ -106,7 +106,11 @@ async fn the_audit_page_filters_pages_links_and_exports_the_entries() {
         .unwrap();
     assert_eq!(listed_ids(&page).len(), 1, "{page}");
     assert!(page.contains(&format!("href=\"/staff/organisations/{org_id}\"")));
-    assert!(page.contains("<option value=\"organisation\" selected>"));
+    assert!(page.contains("<option value=\"organisation\" selected>Organisation</option>"));
+    assert!(
+        page.contains(&format!(">Organisation {org_id}</a>")),
+        "the subject as a person reads it: {page}"
+    );
 
     // By actor: the system, or a staff member by email (nobody's email matches nothing).
     let page = view(

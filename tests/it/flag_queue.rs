@@ -340,6 +340,35 @@ async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed
     );
     assert!(page.contains("class=\"flagged changed\""), "{page}");
 
+    // A supplier who answered in Japanese: the committee reads the questions and the
+    // rule in English, and the page says which language the supplier used.
+    let (org_ja, contact_ja) = app.supplier("日本語 KK", "ja").await;
+    let (link, _) = app.invite(&second, &org_ja, &contact_ja).await;
+    let res = app
+        .post_form(
+            &link,
+            &[
+                ("headcount", "12"),
+                ("passports", "employer"),
+                ("fees_paid", "no"),
+                ("weekly_hours", "48"),
+            ],
+            "submit",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (status, page) = member
+        .page(&app, &format!("/staff/organisations/{org_ja}/responses"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Mini check v1 · answered in Japanese"),
+        "{page}"
+    );
+    assert!(page.contains("Who keeps passports?"), "{page}");
+    assert!(page.contains("Passports kept by the employer."), "{page}");
+    assert!(!page.contains("旅券は誰が保管していますか"), "{page}");
+
     let (status, dash) = member.page(&app, "/staff/dashboard").await;
     assert_eq!(status, 200);
     assert!(dash.contains("Open critical flags"));

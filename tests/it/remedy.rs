@@ -340,8 +340,24 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
         .await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
-    assert!(body.contains("workers_affected: a whole number"), "{body}");
-    assert!(body.contains("fees_currency: the ISO 4217 code"), "{body}");
+    // Each refusal is beside its field, and what was typed is still there.
+    assert!(
+        body.contains(r#"<span class="error" id="workers_affected-error">A whole number"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"<span class="error" id="fees_currency-error">The ISO 4217 code"#),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"value="Nguyen Van A" aria-invalid="true""#),
+        "{body}"
+    );
+    assert!(
+        body.contains("Passports kept in the office safe</textarea>"),
+        "{body}"
+    );
+    assert!(body.contains("Nothing was saved: fix what is marked below."));
     let plans: i64 = action_plans::table
         .count()
         .get_result(&mut conn)
@@ -448,7 +464,33 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
         .text()
         .await
         .unwrap()
-        .contains("evidence: attach evidence"));
+        .contains(r#"<span class="error" id="evidence-error">Attach evidence"#));
+    // Remedy facts refused on the plan page: beside their fields, with what was typed
+    // (not the stored facts) in the form.
+    let res = a
+        .post(
+            &app,
+            &format!("{plan_path}/remedy"),
+            &[
+                ("workers_affected", "12"),
+                ("workers_repaid", "30"),
+                ("fees_repaid_amount", "1500.50"),
+                ("fees_currency", "JPY"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r#"id="workers_repaid-error">Cannot be more than the workers affected."#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"id="fees_repaid_amount-error">JPY has no decimals"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="1500.50""#), "{html}");
+    assert!(html.contains(r#"value="30""#), "{html}");
     let evidence = || {
         reqwest::multipart::Part::bytes(b"%PDF-1.4 passports returned".to_vec())
             .file_name("受領書.pdf")

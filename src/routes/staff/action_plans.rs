@@ -133,7 +133,7 @@ async fn show_plan(
     id: Uuid,
     status: StatusCode,
     notice: String,
-    errors: Vec<(String, String)>,
+    refused: Option<(HashMap<String, String>, Vec<(String, String)>)>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let ctx = action_plans::plan_context(&mut conn, id).await?;
@@ -143,13 +143,13 @@ async fn show_plan(
     Ok(render_status(
         status,
         &plan_page(
-            StaffNav::new(user, "/staff/flags"),
+            StaffNav::new(user, "/staff/action-plans"),
             &ctx,
             version.as_ref().map(|v| &v.questionnaire),
             may_decide(user),
             Utc::now().date_naive(),
             notice,
-            errors,
+            refused,
         ),
     )?)
 }
@@ -174,21 +174,24 @@ async fn show(
         })
         .unwrap_or_default()
         .to_string();
-    show_plan(&state, &user, id, StatusCode::OK, notice, Vec::new()).await
+    show_plan(&state, &user, id, StatusCode::OK, notice, None).await
 }
 
-/// After a change: back to the plan (303), or the plan with the refusal.
+/// After a change: back to the plan (303), or the plan with the refusal and what was
+/// posted.
 async fn after(
     state: &AppState,
     user: &StaffUser,
     id: Uuid,
     outcome: Result<(), AppError>,
     done: &str,
+    posted: HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
     match outcome {
         Ok(()) => Ok(see_other(&format!("/staff/action-plans/{id}?done={done}"))),
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            show_plan(state, user, id, status_of(&e), String::new(), pairs(&e)).await
+            let refused = Some((posted, pairs(&e)));
+            show_plan(state, user, id, status_of(&e), String::new(), refused).await
         }
         Err(e) => Err(e.into()),
     }
@@ -213,7 +216,7 @@ async fn set_status(
     let outcome = action_plans::set_status(&mut conn, &state.audit_key, user.id, id, to)
         .await
         .map(|_| ());
-    after(&state, &user, id, outcome, "status").await
+    after(&state, &user, id, outcome, "status", HashMap::new()).await
 }
 
 #[post("/staff/action-plans/{id}/remedy")]
@@ -228,7 +231,7 @@ async fn set_remedy(
     let remedy: RemedyForm = fields(&posted)?;
     let mut conn = state.pool.get().await?;
     let outcome = action_plans::set_remedy(&mut conn, &state.audit_key, user.id, id, &remedy).await;
-    after(&state, &user, id, outcome, "remedy").await
+    after(&state, &user, id, outcome, "remedy", posted).await
 }
 
 #[post("/staff/action-plans/{id}/evidence")]
@@ -259,7 +262,7 @@ async fn add_evidence(
                 .map(|_| ())
         }
     };
-    after(&state, &user, id, outcome, "evidence").await
+    after(&state, &user, id, outcome, "evidence", HashMap::new()).await
 }
 
 #[get("/staff/action-plans/{id}/evidence/{file_id}")]
@@ -284,7 +287,7 @@ async fn close(
     let id = path_id(&id, "action plan")?;
     let mut conn = state.pool.get().await?;
     let outcome = action_plans::close_flag(&mut conn, &state.audit_key, user.id, id).await;
-    after(&state, &user, id, outcome, "closed").await
+    after(&state, &user, id, outcome, "closed", HashMap::new()).await
 }
 
 #[derive(Deserialize)]

@@ -409,6 +409,13 @@ impl PlanPage {
     }
 }
 
+/// A refused post on the plan page: what was posted, and the refusals as (field,
+/// message).
+pub struct Refused {
+    pub posted: HashMap<String, String>,
+    pub errors: Vec<(String, String)>,
+}
+
 /// The remedy facts' fields, on the plan form and the plan page.
 const REMEDY_FIELDS: &[&str] = &[
     "workers_affected",
@@ -430,7 +437,7 @@ pub fn plan_page(
     may_decide: bool,
     today: chrono::NaiveDate,
     notice: String,
-    refused: Option<(HashMap<String, String>, Vec<(String, String)>)>,
+    refused: Option<Refused>,
 ) -> PlanPage {
     let p = &ctx.plan;
     let owner = match (p.owner_contact_id, p.owner_user_id) {
@@ -492,14 +499,14 @@ pub fn plan_page(
     .collect();
     // After a refusal the form shows what was typed, never the stored values over it.
     let (remedy_values, errors) = match refused {
-        Some((posted, errors))
+        Some(Refused { posted, errors })
             if errors
                 .iter()
                 .any(|(f, _)| REMEDY_FIELDS.contains(&f.as_str())) =>
         {
             (posted, errors)
         }
-        Some((_, errors)) => (remedy_values, errors),
+        Some(Refused { errors, .. }) => (remedy_values, errors),
         None => (remedy_values, Vec::new()),
     };
     PlanPage {

@@ -12,7 +12,7 @@ use crate::routes::pages::see_other;
 use crate::routes::respondent::read_form;
 use crate::services::listings::{self, PlanShow};
 use crate::services::{action_plans, clarifications, responses};
-use crate::views::remedy::{flag_plans_page, plan_page};
+use crate::views::remedy::{flag_plans_page, plan_page, Refused};
 use crate::views::staff::StaffNav;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -133,7 +133,7 @@ async fn show_plan(
     id: Uuid,
     status: StatusCode,
     notice: String,
-    refused: Option<(HashMap<String, String>, Vec<(String, String)>)>,
+    refused: Option<Refused>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let ctx = action_plans::plan_context(&mut conn, id).await?;
@@ -190,7 +190,10 @@ async fn after(
     match outcome {
         Ok(()) => Ok(see_other(&format!("/staff/action-plans/{id}?done={done}"))),
         Err(e @ (AppError::Validation(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            let refused = Some((posted, pairs(&e)));
+            let refused = Some(Refused {
+                posted,
+                errors: pairs(&e),
+            });
             show_plan(state, user, id, status_of(&e), String::new(), refused).await
         }
         Err(e) => Err(e.into()),

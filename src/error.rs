@@ -193,12 +193,20 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(e) = &self.0 {
+        public_error_page(&self.0)
+    }
+}
+
+/// The page of an error for anyone (a supplier's link, the home page): English, then
+/// Japanese and Vietnamese.
+fn public_error_page(e: &AppError) -> HttpResponse {
+    {
+        if let AppError::Internal(e) = e {
             tracing::error!(error = ?e, "internal error");
         }
         // No reader's language is known here: English, then Japanese and Vietnamese
         // (the questionnaires' languages), each marked with its language.
-        let (title, message, translations) = match &self.0 {
+        let (title, message, translations) = match e {
             AppError::NotFound(_) => (
                 "Not found · 見つかりません · Không tìm thấy",
                 "This page does not exist, or the link is no longer valid. If you were invited to answer a questionnaire, use the newest link from your invitation email or ask the sender for a new one.".to_string(),
@@ -229,8 +237,8 @@ impl ResponseError for PageError {
             back: None,
         };
         let body = askama::Template::render(&page).unwrap_or_else(|_| title.to_string());
-        let mut response = HttpResponse::build(self.status_code());
-        if let AppError::TooManyAttempts(wait) = &self.0 {
+        let mut response = HttpResponse::build(e.status_code());
+        if let AppError::TooManyAttempts(wait) = e {
             response.insert_header(("Retry-After", wait.to_string()));
         }
         response.content_type("text/html; charset=utf-8").body(body)
@@ -252,11 +260,14 @@ pub fn is_staff_page(path: &str) -> bool {
         || path == "/logout"
 }
 
-/// Middleware: an error raised by a handler of a staff page (a missing flag, a refused
-/// query, a database outage) is shown as [`staff_message`] with the error's status and
-/// its message. Pages a handler renders itself (a form with its errors) are left alone:
-/// they are not errors to actix.
-pub async fn staff_error_pages(
+/// Middleware: an error raised on a page, by its handler or by an extractor (a missing
+/// flag, a query that cannot be read, a database outage), is an HTML page with the
+/// error's status and message: on a staff page the staff area's [`staff_message`], on any
+/// other page the three-language page of [`PageError`] (an extractor's error is a bare
+/// [`AppError`], which would otherwise answer JSON to a browser). The API and `/health`
+/// keep their JSON. Pages a handler renders itself (a form with its errors) are left
+/// alone: they are not errors to actix.
+pub async fn error_pages(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<
@@ -265,17 +276,19 @@ pub async fn staff_error_pages(
     >,
     actix_web::Error,
 > {
-    let staff = is_staff_page(req.path());
+    let path = req.path();
+    let staff = is_staff_page(path);
+    let json = path.starts_with("/api/") || path == "/health";
     let res = next.call(req).await?;
-    let replacement = staff
-        .then(|| res.response().error())
-        .flatten()
-        .and_then(|e| {
-            e.as_error::<PageError>()
-                .map(|p| &p.0)
-                .or_else(|| e.as_error::<AppError>())
-        })
-        .map(staff_error_response);
+    let error = res.response().error().filter(|_| !json);
+    let replacement = match (
+        error.and_then(|e| e.as_error::<PageError>()),
+        error.and_then(|e| e.as_error::<AppError>()),
+    ) {
+        (Some(PageError(e)), _) | (None, Some(e)) if staff => Some(staff_error_response(e)),
+        (None, Some(e)) => Some(public_error_page(e)),
+        _ => None,
+    };
     Ok(match replacement {
         Some(page) => res.into_response(page).map_into_right_body(),
         None => res.map_into_left_body(),

@@ -144,9 +144,7 @@ impl Application {
                     .app_data(web::QueryConfig::default().error_handler(|e, _| {
                         crate::error::AppError::BadRequest(e.to_string()).into()
                     }))
-                    .wrap(actix_web::middleware::from_fn(
-                        crate::error::staff_error_pages,
-                    ))
+                    .wrap(actix_web::middleware::from_fn(crate::error::error_pages))
                     .wrap(actix_web::middleware::from_fn(
                         crate::auth::middleware::enforce,
                     ))

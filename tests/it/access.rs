@@ -1197,4 +1197,29 @@ async fn an_unknown_staff_address_is_a_staff_404() {
         .unwrap();
     assert_eq!(res.status(), 404);
     assert!(res.text().await.unwrap().contains("invitation email"));
+    // A supplier's page whose query cannot be read: the three-language page, not JSON.
+    let token = "a".repeat(43);
+    let res = web_client()
+        .get(app.url(&format!("/r/{token}?lang=ja&lang=vi")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(res.text().await.unwrap().contains("受け付けられませんでした"));
+    // The API keeps its JSON.
+    let res = web_client()
+        .get(app.url("/api/v1/organisations/not-an-id"))
+        .bearer_auth(&app.api_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
 }

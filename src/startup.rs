@@ -107,61 +107,66 @@ impl Application {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let per_worker = worker_pool_size(workers);
         let database_url = database_url.to_string();
-        let server =
-            HttpServer::new(move || {
-                // Built in the worker's thread; its connections are opened, and driven,
-                // on this worker's runtime.
-                let pool = db::pool(&database_url, per_worker)
-                    .expect("the same URL and settings built the main pool");
-                App::new()
-                    .app_data(web::Data::new(server_state.with_pool(pool)))
-                    .app_data(json_config())
-                    // Staff forms are small; the respondent form (multipart, with files)
-                    // has its own limit in routes::respondent.
-                    .app_data(
-                        web::FormConfig::default()
-                            .limit(32 * 1024)
-                            .error_handler(|e, _| match e {
-                                // Too large is 413, like the middleware's CSRF read.
-                                actix_web::error::UrlencodedError::Overflow { .. } => {
-                                    actix_web::error::InternalError::from_response(
-                                        e,
-                                        crate::auth::middleware::too_large(),
-                                    )
-                                    .into()
-                                }
-                                e => crate::error::AppError::BadRequest(format!(
-                                    "the form is not valid: {e}"
-                                ))
-                                .into(),
-                            }),
-                    )
-                    .app_data(web::PayloadConfig::new(64 * 1024))
-                    .app_data(
-                        web::PathConfig::default()
-                            .error_handler(|_, _| crate::error::AppError::NotFound("page").into()),
-                    )
-                    .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                        crate::error::AppError::BadRequest(e.to_string()).into()
-                    }))
-                    .wrap(actix_web::middleware::from_fn(crate::error::error_pages))
-                    .wrap(actix_web::middleware::from_fn(
-                        crate::auth::middleware::enforce,
-                    ))
-                    .wrap(actix_web::middleware::from_fn(no_store))
-                    .wrap(security_headers())
-                    .wrap(Compress::default())
-                    .wrap(tracing_actix_web::TracingLogger::<
-                        crate::telemetry::RequestSpan,
-                    >::new())
-                    .configure(routes::configure)
-                    .default_service(web::to(not_found))
-            })
-            .on_connect(no_delay)
-            .workers(workers)
-            .listen(listener)?
-            .shutdown_timeout(10)
-            .run();
+        let server = HttpServer::new(move || {
+            // Built in the worker's thread; its connections are opened, and driven,
+            // on this worker's runtime.
+            let pool = db::pool(&database_url, per_worker)
+                .expect("the same URL and settings built the main pool");
+            App::new()
+                .app_data(web::Data::new(server_state.with_pool(pool)))
+                .app_data(json_config())
+                // Staff forms are small; the respondent form (multipart, with files)
+                // has its own limit in routes::respondent.
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(32 * 1024)
+                        .error_handler(|e, _| match e {
+                            // Too large is 413, like the middleware's CSRF read.
+                            actix_web::error::UrlencodedError::Overflow { .. } => {
+                                actix_web::error::InternalError::from_response(
+                                    e,
+                                    crate::auth::middleware::too_large(),
+                                )
+                                .into()
+                            }
+                            actix_web::error::UrlencodedError::Parse(e) => {
+                                extractor_error("form", &e.to_string()).into()
+                            }
+                            e => crate::error::AppError::BadRequest(format!(
+                                "the form is not valid: {e}"
+                            ))
+                            .into(),
+                        }),
+                )
+                .app_data(web::PayloadConfig::new(64 * 1024))
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|_, _| crate::error::AppError::NotFound("page").into()),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|e, _| match e {
+                    actix_web::error::QueryPayloadError::Deserialize(e) => {
+                        extractor_error("address", &e.to_string()).into()
+                    }
+                    e => crate::error::AppError::BadRequest(e.to_string()).into(),
+                }))
+                .wrap(actix_web::middleware::from_fn(crate::error::error_pages))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::auth::middleware::enforce,
+                ))
+                .wrap(actix_web::middleware::from_fn(no_store))
+                .wrap(security_headers())
+                .wrap(Compress::default())
+                .wrap(tracing_actix_web::TracingLogger::<
+                    crate::telemetry::RequestSpan,
+                >::new())
+                .configure(routes::configure)
+                .default_service(web::to(not_found))
+        })
+        .on_connect(no_delay)
+        .workers(workers)
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
         Ok(Application {
             port,
             server,
@@ -289,6 +294,33 @@ fn named_field(error: &str) -> Option<(String, String)> {
         ));
     }
     None
+}
+
+/// A query string's or a form's deserialisation error in words a person reads, naming
+/// the field where serde does (`place`: "address" or "form"): serde's "duplicate field
+/// `band`" is "band: given more than once", "invalid digit found in string" a number that
+/// is not one.
+fn extractor_error(place: &str, error: &str) -> crate::error::AppError {
+    use crate::error::AppError;
+    if let Some((field, message)) = named_field(error) {
+        return AppError::field(&field, format!("{field}: {message}"));
+    }
+    if let Some(field) = error
+        .strip_prefix("duplicate field ")
+        .and_then(|rest| rest.split('`').nth(1))
+    {
+        return AppError::field(field, format!("{field}: given more than once"));
+    }
+    let message = match error {
+        "invalid digit found in string" | "cannot parse integer from empty string" => {
+            format!("a number in the {place} is not a whole number")
+        }
+        "number too large to fit in target type" | "number too small to fit in target type" => {
+            format!("a number in the {place} is out of range")
+        }
+        other => format!("the {place} cannot be read: {other}"),
+    };
+    AppError::BadRequest(message)
 }
 
 /// Headers on every response: no framing, no referrer (links carry tokens), no sniffing,

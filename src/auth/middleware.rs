@@ -185,6 +185,27 @@ pub fn too_large() -> HttpResponse {
         .body("the form is too large: send less text")
 }
 
+/// For a `GET` (or `HEAD`) of a page route that only takes a form's `POST`
+/// (`/staff/flags/{id}/decide`, `/r/{token}/submit`): the nearest enclosing address
+/// that is a page (`/staff/flags/{id}`, `/r/{token}`). `None` for the API and when no
+/// enclosing address is a page.
+fn form_page(req: &ServiceRequest, pattern: &str) -> Option<String> {
+    if is_api(req.path()) || !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    let (mut pattern, mut path) = (pattern, req.path());
+    loop {
+        pattern = &pattern[..pattern.rfind('/')?];
+        path = &path[..path.rfind('/')?];
+        if pattern.is_empty() {
+            return None;
+        }
+        if access_for("GET", pattern).is_some() {
+            return Some(path.to_string());
+        }
+    }
+}
+
 /// 405 for a method the table does not list for a known route, with `Allow`. `HEAD` is
 /// allowed wherever `GET` is (the middleware answers it as a `GET` without a body).
 fn method_not_allowed(req: &ServiceRequest, methods: &[&str]) -> HttpResponse {
@@ -226,6 +247,13 @@ pub async fn enforce(
                 // A registered route missing from the permission table: fail closed.
                 tracing::error!(%method, %pattern, "route missing from the permission table");
                 refuse(&req, Refusal::Forbidden("this route has no access rule"))
+            } else if let Some(page) = form_page(&req, &pattern) {
+                // The address of a form's submission opened in a browser (the address
+                // bar after a refused form, reloaded or bookmarked): the page the form
+                // is on, not an error.
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, page))
+                    .finish()
             } else {
                 // A known route called with a method it does not have: the client's
                 // mistake, not ours.

@@ -1101,10 +1101,21 @@ async fn wrong_methods_are_405_with_allow_and_head_is_like_get() {
                 .await
                 .unwrap();
             let status = res.status().as_u16();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|h| h.to_str().unwrap().to_string());
             match (method, anon_get) {
                 ("HEAD", Some(get)) => {
                     if status != get {
                         failures.push(format!("HEAD {pattern}: {status}, GET gives {get}"));
+                    }
+                }
+                // A form's address opened in a browser: the page the form is on.
+                ("GET" | "HEAD", None) if !pattern.starts_with("/api/") && status == 303 => {
+                    let page = location.unwrap_or_default();
+                    if !(path.starts_with(&format!("{page}/")) && page.len() > 1) {
+                        failures.push(format!("{method} {pattern}: 303 to {page:?}"));
                     }
                 }
                 _ => {
@@ -1169,8 +1180,18 @@ async fn an_unknown_staff_address_is_a_staff_404() {
         ),
         (
             "/staff/exports/audit?format=csv&format=xlsx",
+            422,
+            "format: given more than once",
+        ),
+        (
+            "/staff/flags?band=critical&band=high",
+            422,
+            "band: given more than once",
+        ),
+        (
+            "/staff/organisations?page=abc",
             400,
-            "Request not accepted",
+            "A number in the address is not a whole number.",
         ),
     ] {
         let res = admin.get(&app, path).await;
@@ -1204,12 +1225,16 @@ async fn an_unknown_staff_address_is_a_staff_404() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 422);
     assert!(res.headers()["content-type"]
         .to_str()
         .unwrap()
         .starts_with("text/html"));
-    assert!(res.text().await.unwrap().contains("受け付けられませんでした"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("受け付けられませんでした"));
     // The API keeps its JSON.
     let res = web_client()
         .get(app.url("/api/v1/organisations/not-an-id"))

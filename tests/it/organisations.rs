@@ -517,9 +517,16 @@ async fn the_list_filters_by_each_field_and_pages() {
     let html = res.text().await.unwrap();
     assert!(field_error(&html, "filter-country").is_some());
     assert!(shown(&html).is_empty());
-    // A NUL in the search (no stored name has one) is dropped, not sent to PostgreSQL.
-    let res = s.get(&app, "/staff/organisations?q=ze%00ta").await;
-    assert_eq!(res.status(), 200);
+    // A NUL in the search is refused by its field (not sent to PostgreSQL, not
+    // searched for without it, never written back into the page).
+    for query in ["q=ze%00ta", "q=%00", "country=J%00P"] {
+        let res = s.get(&app, &format!("/staff/organisations?{query}")).await;
+        assert_eq!(res.status(), 422, "{query}");
+        let html = res.text().await.unwrap();
+        assert!(!html.contains('\0'), "{query}");
+        assert!(shown(&html).is_empty(), "{query}");
+        assert!(html.contains("must not contain"), "{query}: {html}");
+    }
 
     // Paging: 50 a page.
     for i in 0..52 {
@@ -541,6 +548,15 @@ async fn the_list_filters_by_each_field_and_pages() {
         .unwrap();
     assert!(page2.contains(">Zeta 50</a>") && page2.contains(">Zeta 51</a>"));
     assert!(!page2.contains(">Zeta 49</a>"));
+    // A page past the end shows the last page.
+    let page9 = s
+        .get(&app, "/staff/organisations?q=zeta&page=9")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page9.contains("page 2 of 2"), "{page9}");
+    assert!(page9.contains(">Zeta 51</a>"));
 }
 
 #[tokio::test]
@@ -947,7 +963,49 @@ async fn organisation_pages_in_chromium() {
         .await
         .unwrap();
     assert!(error.contains("give a name"));
+    // The refusal is also said on top, where the page opens, with a way to the form.
+    let summary = c
+        .find(Locator::Css("div.notice.errors a[href='#add-contact']"))
+        .await
+        .unwrap();
+    assert!(summary.text().await.unwrap().contains("fix what is marked"));
     screenshot(c, "organisations-page-error.png").await;
+
+    // A name of 200 letters without a space wraps: the list and the organisation's page
+    // stay as wide as the window (it widened the page to 3,800 px).
+    c.goto(&app.url("/staff/organisations")).await.unwrap();
+    type_into(c, "new-name", &"A".repeat(200)).await;
+    type_into(c, "new-country", "JP").await;
+    click(c, "form[aria-labelledby=add-org] button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css("div.notice.saved"))
+        .await
+        .unwrap();
+    for path in ["/staff/organisations", "/staff/organisations?q=AAAA"] {
+        c.goto(&app.url(path)).await.unwrap();
+        let wide = c
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(wide, serde_json::json!(false), "{path}");
+    }
+    c.find(Locator::XPath("//a[starts-with(., 'AAAAAAAAAA')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(wide, serde_json::json!(false), "the organisation's page");
 }
 
 /// A deactivated contact's links stop working and it gets no new one; a deactivated

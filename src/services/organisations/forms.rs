@@ -351,24 +351,30 @@ impl ListQuery {
     /// The filter, or a field error for a value that cannot match anything sensible.
     pub fn filter(&self) -> Result<OrgFilter, AppError> {
         let mut p = Problems::default();
-        // No stored text has a NUL (PostgreSQL refuses it), so one in a search matches
-        // nothing either way; dropped here rather than sent (a 500 before).
-        let some = |v: &str| {
-            let v = v.trim().replace('\0', "");
-            (!v.is_empty()).then_some(v)
-        };
-        let kind = some(&self.kind).and_then(|k| {
+        // A NUL or another control character (PostgreSQL refuses a NUL: a 500 before)
+        // is refused by its field, like a stored value's; it is never searched for
+        // without it, which would widen the search.
+        let [kind, country, owner, q, sector, business_unit] = [
+            ("kind", &self.kind),
+            ("country", &self.country),
+            ("owner", &self.owner),
+            ("q", &self.q),
+            ("sector", &self.sector),
+            ("business_unit", &self.business_unit),
+        ]
+        .map(|(field, v)| p.line(field, v, 1000).filter(|v| !v.is_empty()));
+        let kind = kind.and_then(|k| {
             let kind = parse_kind(&k);
             if kind.is_none() {
                 p.add("kind", KIND_MESSAGE);
             }
             kind
         });
-        let country = some(&self.country).map(|c| c.to_ascii_uppercase());
+        let country = country.map(|c| c.to_ascii_uppercase());
         if country.as_deref().is_some_and(|c| !countries::is_code(c)) {
             p.add("country", COUNTRY_MESSAGE);
         }
-        let owner = some(&self.owner).and_then(|o| {
+        let owner = owner.and_then(|o| {
             let id = Uuid::parse_str(&o).ok();
             if id.is_none() {
                 p.add("owner", "choose a staff member");
@@ -387,10 +393,10 @@ impl ListQuery {
         let filter = OrgFilter {
             kind,
             country,
-            sector: some(&self.sector),
-            business_unit: some(&self.business_unit),
+            sector,
+            business_unit,
             owner,
-            text: some(&self.q),
+            text: q,
             active,
         };
         p.finish(Some(filter))

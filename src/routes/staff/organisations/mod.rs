@@ -47,15 +47,18 @@ fn org_href(id: OrganisationId) -> String {
     format!("/staff/organisations/{id}")
 }
 
+/// The filter form as it was sent, without control characters (a NUL is refused by
+/// its field, and never written back into the page).
 fn filter_form(q: &ListQuery) -> FormState {
+    let shown = |v: &str| v.chars().filter(|c| !c.is_control()).collect::<String>();
     FormState::with(&[
-        ("q", q.q.clone()),
-        ("kind", q.kind.clone()),
-        ("country", q.country.clone()),
-        ("sector", q.sector.clone()),
-        ("business_unit", q.business_unit.clone()),
-        ("owner", q.owner.clone()),
-        ("status", q.status.clone()),
+        ("q", shown(&q.q)),
+        ("kind", shown(&q.kind)),
+        ("country", shown(&q.country)),
+        ("sector", shown(&q.sector)),
+        ("business_unit", shown(&q.business_unit)),
+        ("owner", shown(&q.owner)),
+        ("status", shown(&q.status)),
     ])
 }
 
@@ -75,6 +78,11 @@ async fn list_page(
     };
     let mut conn = state.pool.get().await?;
     let mut list = pages::list(&mut conn, &filter, page).await?;
+    if list.rows.is_empty() && list.total > 0 && page > list.pages {
+        // A page past the end (an old link after deletions, an edited address): the
+        // last page, not "N match" above "no organisation matches".
+        list = pages::list(&mut conn, &filter, list.pages).await?;
+    }
     if !filter_state.errors.is_empty() {
         // An invalid filter matches nothing rather than everything.
         list.rows.clear();

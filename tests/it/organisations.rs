@@ -740,6 +740,10 @@ async fn csv_import_reads_cp932_and_refuses_bad_files_with_a_message() {
     assert_eq!(status, 422);
     assert!(file_error(&html).contains("unknown column"), "{html}");
     assert!(file_error(&html).contains("external_ref,kind,name"));
+    // A file with only its header: said as such.
+    let (status, html) = upload(&app, &s, "header.csv", format!("{HEADER}\n").into_bytes()).await;
+    assert_eq!(status, 422);
+    assert!(file_error(&html).contains("only its header line"), "{html}");
     // Duplicate external references that disagree.
     let dup =
         format!("{HEADER}\nD-1,supplier,One,JP,,,,,,,\nD-1,supplier,Another name,JP,,,,,,,\n");
@@ -761,10 +765,13 @@ async fn csv_import_reads_cp932_and_refuses_bad_files_with_a_message() {
     let (status, html) = upload(&app, &s, "big.csv", big).await;
     assert_eq!(status, 422);
     assert!(file_error(&html).contains("larger than 5 MB"), "{html}");
-    // No file.
+    // An empty file (it said "choose a CSV file", though one was chosen), and no file.
     let (status, html) = upload(&app, &s, "empty.csv", Vec::new()).await;
     assert_eq!(status, 422);
-    assert!(file_error(&html).contains("choose a CSV file"));
+    assert!(file_error(&html).contains("the file is empty"), "{html}");
+    let (status, html) = upload(&app, &s, "", Vec::new()).await;
+    assert_eq!(status, 422);
+    assert!(file_error(&html).contains("choose a CSV file"), "{html}");
     assert_eq!(count_orgs(&app).await, before);
 
     // An upload without the CSRF token is refused before it is read.

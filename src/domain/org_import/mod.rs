@@ -270,6 +270,8 @@ pub enum FileError {
     Header { problem: String },
     #[error("the file has more than {max} lines of contacts; split it into several files", max = MAX_ROWS)]
     TooManyRows,
+    #[error("the file has only its header line: add a line for each organisation or contact below it (see the example file)")]
+    NoRows,
     #[error("line {line}: {message}")]
     Malformed { line: u64, message: String },
 }
@@ -349,6 +351,9 @@ pub fn parse(bytes: &[u8]) -> Result<ImportPreview, FileError> {
         }
         let cells: [&str; 11] = positions.map(|p| record.get(p).unwrap_or(""));
         builder.row(line, &cells);
+    }
+    if rows == 0 {
+        return Err(FileError::NoRows);
     }
     Ok(builder.finish(encoding))
 }

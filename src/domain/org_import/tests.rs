@@ -160,6 +160,11 @@ fn a_wrong_header_is_a_file_error_listing_the_columns() {
     }
     assert_eq!(parse(b"").unwrap_err(), FileError::Empty);
     assert_eq!(parse(b"\xEF\xBB\xBF").unwrap_err(), FileError::Empty);
+    let header_only = format!("{}\r\n,,,,,,,,,,\r\n", COLUMNS.join(","));
+    assert_eq!(
+        parse(header_only.as_bytes()).unwrap_err(),
+        FileError::NoRows
+    );
 }
 
 #[test]

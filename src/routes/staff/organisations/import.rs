@@ -130,6 +130,11 @@ async fn import_upload_handler(
             let mut conn = state.pool.get().await?;
             import::preview(&mut conn, user.id, &name, bytes).await
         }
+        // A form sent with no file chosen has a file part with no name and no bytes.
+        Ok(Some((name, _))) if !name.is_empty() => Err(AppError::field(
+            "file",
+            crate::domain::org_import::FileError::Empty.to_string(),
+        )),
         Ok(_) => Err(AppError::field("file", "choose a CSV file to upload")),
         Err(e) => Err(e),
     };

@@ -46,9 +46,13 @@ impl AppError {
     /// The message for a person: for a validation error, each field with its message.
     pub fn detail(&self) -> String {
         match self {
+            // Most messages already start with their field ("band: unknown band").
             AppError::Validation(fields) => fields
                 .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
+                .map(|f| match f.message.strip_prefix(f.field.as_str()) {
+                    Some(rest) if rest.starts_with(": ") || f.field.is_empty() => f.message.clone(),
+                    _ => format!("{}: {}", f.field, f.message),
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
             other => other.to_string(),

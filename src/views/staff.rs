@@ -347,6 +347,13 @@ impl FieldErrors {
             .join(" ")
     }
 
+    /// Whether a refusal is shown beside a field of the form.
+    pub fn any_on_fields(&self) -> bool {
+        self.errors
+            .iter()
+            .any(|(f, _)| self.fields.contains(&f.as_str()))
+    }
+
     /// The refusals that belong to no field of the form.
     pub fn general(&self) -> Vec<String> {
         self.errors

@@ -1189,6 +1189,16 @@ async fn an_unknown_staff_address_is_a_staff_404() {
             "band: given more than once",
         ),
         (
+            "/staff/exports/audit?from=bad",
+            400,
+            "From: not a date (bad): use YYYY-MM-DD.",
+        ),
+        (
+            "/staff/action-plans?show=nope",
+            422,
+            "<p>show: one of overdue, pending",
+        ),
+        (
             "/staff/organisations?page=abc",
             400,
             "A number in the address is not a whole number.",

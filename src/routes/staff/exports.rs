@@ -357,8 +357,10 @@ async fn export_audit(
     let p = super::audit::parse(&super::audit::AuditQuery::from_query_string(
         req.query_string(),
     ));
-    if let Some((field, message)) = p.errors.into_iter().next() {
-        return Err(AppError::field(&field, &message).into());
+    if !p.errors.is_empty() {
+        // The audit page's messages name their field by its label ("From: not a date").
+        let messages: Vec<String> = p.errors.into_iter().map(|(_, m)| m).collect();
+        return Err(AppError::BadRequest(messages.join("; ")).into());
     }
     let format = parse_format(format.format.as_deref())?;
     let people = {

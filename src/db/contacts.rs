@@ -39,6 +39,19 @@ pub async fn records_of(
         .await
 }
 
+/// The emails of contacts by id, for naming who made audit entries (a reader of the
+/// whole log; not an organisation's page, so not scoped to one organisation).
+pub async fn emails_of(
+    conn: &mut Conn,
+    ids: &[ContactId],
+) -> QueryResult<Vec<(ContactId, String)>> {
+    contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .select((contacts::id, contacts::email))
+        .load(conn)
+        .await
+}
+
 /// Active contacts per organisation, for the list.
 pub async fn active_counts(
     conn: &mut Conn,

@@ -134,6 +134,19 @@ pub async fn page(
         entries.truncate(PAGE_SIZE as usize);
         entries.last().map(|e| e.id)
     });
+    // Suppliers' entries (a submission, a clarification's reply) named by the contact's
+    // email too, not a bare id.
+    let contacts: Vec<crate::domain::ids::ContactId> = entries
+        .iter()
+        .filter(|e| e.actor_kind == "contact")
+        .filter_map(|e| e.actor_id.as_deref()?.parse().ok())
+        .collect();
+    let mut people = people;
+    if !contacts.is_empty() {
+        for (id, email) in crate::db::contacts::emails_of(conn, &contacts).await? {
+            people.insert(id.to_string(), email);
+        }
+    }
     Ok(AuditLog {
         heads,
         last_verified,

@@ -365,3 +365,37 @@ async fn verified_by_system(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
         .await
         .unwrap()
 }
+
+/// A supplier's entry names the contact by email, as a staff member's does (it showed
+/// "contact 70e95e92-…", found walking the committee's path).
+#[tokio::test]
+async fn a_suppliers_entry_names_the_contact() {
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    let (org, contact) = app.supplier("Named Contact KK", "en").await;
+    let campaign = app.campaign("mini").await;
+    let (link, _) = app.invite(&campaign, &org, &contact).await;
+    let res = app
+        .post_form(
+            &link,
+            &[
+                ("headcount", "12"),
+                ("passports", "worker"),
+                ("fees_paid", "no"),
+                ("weekly_hours", "48"),
+            ],
+            "submit",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let mut conn = app.db.conn().await;
+    let email: String = hrdd_survey::db::schema::contacts::table
+        .filter(hrdd_survey::db::schema::contacts::id.eq(uuid::Uuid::parse_str(&contact).unwrap()))
+        .select(hrdd_survey::db::schema::contacts::email)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    create_user(&app, "auditor-c@example.com", Role::Admin, Some(PASSWORD)).await;
+    let auditor = sign_in(&app, "auditor-c@example.com", PASSWORD).await;
+    let page = view(&app, &auditor, "/staff/audit?action=response.submitted").await;
+    assert!(page.contains(&format!("contact {email}")), "{page}");
+}

@@ -91,9 +91,13 @@ pub struct ReassessmentsPage {
     /// The run form, for those who may decide.
     pub can_run: bool,
     pub campaigns: Vec<Choice>,
-    pub versions: Vec<Choice>,
+    /// The versions by questionnaire: (questionnaire id, its versions).
+    pub versions: Vec<(String, Vec<Choice>)>,
     pub no_inherent_data: Option<String>,
-    pub errors: Vec<(String, String)>,
+    /// After a refusal: what was chosen, kept chosen.
+    pub chosen_campaign: String,
+    pub chosen_version: String,
+    pub errors: super::staff::FieldErrors,
 }
 
 /// One organisation, original beside re-assessed.

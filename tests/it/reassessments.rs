@@ -92,11 +92,18 @@ async fn a_newer_version_applied_to_old_answers_is_recorded_apart() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("version: choose a questionnaire version"));
+    let html = res.text().await.unwrap();
+    // Beside its field, with the campaign still chosen.
+    assert!(
+        html.contains(
+            r#"<span class="error" id="version-error">Choose a questionnaire version.</span>"#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"<option value="{campaign}" selected>"#)),
+        "{html}"
+    );
     let res = viewer
         .post(
             &app,
@@ -130,7 +137,7 @@ async fn a_newer_version_applied_to_old_answers_is_recorded_apart() {
         .text()
         .await
         .unwrap()
-        .contains("campaign: no submitted response to re-assess yet"));
+        .contains(r#"id="campaign-error">No submitted response to re-assess yet"#));
 
     let res = member
         .post(

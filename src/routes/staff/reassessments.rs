@@ -48,7 +48,7 @@ fn summary(l: &reassessments::Listed) -> ReassessmentRow {
 async fn list_page(
     state: &AppState,
     user: &StaffUser,
-    errors: Vec<(String, String)>,
+    refused: Option<(&RunForm, Vec<(String, String)>)>,
 ) -> Result<ReassessmentsPage, PageError> {
     let mut conn = state.pool.get().await?;
     let rows = reassessments::list(&mut conn)
@@ -66,17 +66,21 @@ async fn list_page(
             )
         })
         .collect();
-    let versions = state
-        .registry
-        .all()
-        .iter()
-        .map(|v| {
-            (
-                v.id.to_string(),
-                format!("{} v{}", v.questionnaire.id, v.questionnaire.version),
-            )
-        })
-        .collect();
+    let mut versions: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for v in state.registry.all().iter() {
+        let choice = (
+            v.id.to_string(),
+            format!("{} v{}", v.questionnaire.id, v.questionnaire.version),
+        );
+        match versions.iter_mut().find(|(q, _)| *q == v.questionnaire.id) {
+            Some((_, choices)) => choices.push(choice),
+            None => versions.push((v.questionnaire.id.clone(), vec![choice])),
+        }
+    }
+    let (chosen_campaign, chosen_version, errors) = match refused {
+        Some((form, errors)) => (form.campaign.clone(), form.version.clone(), errors),
+        None => Default::default(),
+    };
     let no_data = inherent_risk::current(&mut conn)
         .await?
         .is_none()
@@ -90,7 +94,9 @@ async fn list_page(
         campaigns,
         versions,
         no_inherent_data: no_data,
-        errors,
+        chosen_campaign,
+        chosen_version,
+        errors: crate::views::staff::FieldErrors::new(&["campaign", "version"], errors),
     })
 }
 
@@ -99,7 +105,7 @@ async fn reassessments_page(
     state: web::Data<AppState>,
     user: StaffUser,
 ) -> Result<HttpResponse, PageError> {
-    Ok(render(&list_page(&state, &user, Vec::new()).await?)?)
+    Ok(render(&list_page(&state, &user, None).await?)?)
 }
 
 #[derive(Deserialize)]
@@ -138,7 +144,7 @@ async fn run_reassessment(
     };
     Ok(render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &list_page(&state, &user, errors).await?,
+        &list_page(&state, &user, Some((&form, errors))).await?,
     )?)
 }
 

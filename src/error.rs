@@ -7,7 +7,7 @@
 
 use crate::domain::answers::FieldError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::json;
 
@@ -285,11 +285,18 @@ pub async fn error_pages(
     let json = path.starts_with("/api/") || path == "/health";
     let res = next.call(req).await?;
     let error = res.response().error().filter(|_| !json);
+    let who = res
+        .request()
+        .extensions()
+        .get::<crate::auth::principal::Principal>()
+        .and_then(|p| p.staff().cloned());
     let replacement = match (
         error.and_then(|e| e.as_error::<PageError>()),
         error.and_then(|e| e.as_error::<AppError>()),
     ) {
-        (Some(PageError(e)), _) | (None, Some(e)) if staff => Some(staff_error_response(e)),
+        (Some(PageError(e)), _) | (None, Some(e)) if staff => {
+            Some(staff_error_response(e, who.as_ref()))
+        }
         (None, Some(e)) => Some(public_error_page(e)),
         _ => None,
     };
@@ -300,7 +307,10 @@ pub async fn error_pages(
 }
 
 /// An error as the staff area's message page.
-fn staff_error_response(e: &AppError) -> HttpResponse {
+fn staff_error_response(
+    e: &AppError,
+    who: Option<&crate::auth::principal::StaffUser>,
+) -> HttpResponse {
     let (title, message) = match e {
         AppError::NotFound(what) => (
             "Not found",
@@ -316,7 +326,7 @@ fn staff_error_response(e: &AppError) -> HttpResponse {
         AppError::Validation(_) => ("Request not accepted", e.detail()),
         _ => ("Request not accepted", crate::views::staff::sentence(&e.detail())),
     };
-    let mut response = staff_message(e.status_code(), title, &message);
+    let mut response = staff_message(e.status_code(), who, title, &message);
     if let AppError::TooManyAttempts(wait) = e {
         if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&wait.to_string()) {
             response
@@ -330,15 +340,29 @@ fn staff_error_response(e: &AppError) -> HttpResponse {
 /// A staff area message page (English, with a way back to the overview): a staff
 /// address that does not exist, a page the role may not open. Not the supplier-facing
 /// three-language page of [`PageError`].
-pub fn staff_message(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let page = crate::views::pages::MessagePage {
-        lang: "en".into(),
-        title: title.into(),
-        message: message.into(),
-        translations: Vec::new(),
-        back: Some(("/staff", "Back to the overview")),
-    };
-    let body = askama::Template::render(&page).unwrap_or_else(|_| title.to_string());
+/// With the signed-in member (`who`), the page has the staff navigation and sign-out.
+pub fn staff_message(
+    status: StatusCode,
+    who: Option<&crate::auth::principal::StaffUser>,
+    title: &str,
+    message: &str,
+) -> HttpResponse {
+    let body = match who {
+        Some(user) => askama::Template::render(&crate::views::pages::StaffMessagePage {
+            lang: "en".into(),
+            title: title.into(),
+            nav: crate::views::staff::StaffNav::new(user, ""),
+            message: message.into(),
+        }),
+        None => askama::Template::render(&crate::views::pages::MessagePage {
+            lang: "en".into(),
+            title: title.into(),
+            message: message.into(),
+            translations: Vec::new(),
+            back: Some(("/staff", "Back to the overview")),
+        }),
+    }
+    .unwrap_or_else(|_| title.to_string());
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body)

@@ -362,6 +362,7 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
         // Staff read English, and a mistyped address is not a supplier's dead link.
         crate::error::staff_message(
             actix_web::http::StatusCode::NOT_FOUND,
+            None,
             "Not found",
             "There is no staff page at this address.",
         )

@@ -37,7 +37,11 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-fn refuse(req: &ServiceRequest, why: Refusal) -> HttpResponse {
+fn refuse(
+    req: &ServiceRequest,
+    who: Option<&super::principal::StaffUser>,
+    why: Refusal,
+) -> HttpResponse {
     let path = req.path();
     match why {
         Refusal::SignIn if is_api(path) => HttpResponse::Unauthorized()
@@ -54,7 +58,7 @@ fn refuse(req: &ServiceRequest, why: Refusal) -> HttpResponse {
         // A signed-in member on a staff page their role does not open: the staff area's
         // own page, with the way back.
         Refusal::Forbidden(why) if crate::error::is_staff_page(path) => {
-            crate::error::staff_message(StatusCode::FORBIDDEN, "Not allowed", &crate::views::staff::sentence(why))
+            crate::error::staff_message(StatusCode::FORBIDDEN, who, "Not allowed", &crate::views::staff::sentence(why))
         }
         Refusal::Forbidden(why) => PageError(AppError::Forbidden(why.into())).error_response(),
     }
@@ -246,7 +250,11 @@ pub async fn enforce(
             let resp = if methods.is_empty() {
                 // A registered route missing from the permission table: fail closed.
                 tracing::error!(%method, %pattern, "route missing from the permission table");
-                refuse(&req, Refusal::Forbidden("this route has no access rule"))
+                refuse(
+                    &req,
+                    None,
+                    Refusal::Forbidden("this route has no access rule"),
+                )
             } else if let Some(page) = form_page(&req, &pattern) {
                 // The address of a form's submission opened in a browser (the address
                 // bar after a refused form, reloaded or bookmarked): the page the form
@@ -271,6 +279,7 @@ pub async fn enforce(
         // (it would skip the CSRF check that protects them).
         let resp = refuse(
             &req,
+            None,
             Refusal::Forbidden("API tokens work only on /api/ routes: sign in with a browser to use the staff pages"),
         );
         return Ok(req.into_response(resp).map_into_right_body());
@@ -312,7 +321,7 @@ pub async fn enforce(
         (Access::Needs(_), _) => None,
     };
     if let Some(why) = refusal {
-        let resp = refuse(&req, why);
+        let resp = refuse(&req, principal.staff(), why);
         return Ok(req.into_response(resp).map_into_right_body());
     }
 
@@ -335,7 +344,7 @@ pub async fn enforce(
             .as_deref()
             .is_some_and(|p| expected.iter().any(|e| e.len() >= 32 && csrf::same(e, p)));
         if !ok {
-            let resp = refuse(&req, Refusal::Forbidden("the form expired or did not come from this site (CSRF check failed): reload the page and try again"));
+            let resp = refuse(&req, principal.staff(), Refusal::Forbidden("the form expired or did not come from this site (CSRF check failed): reload the page and try again"));
             return Ok(req.into_response(resp).map_into_right_body());
         }
     }

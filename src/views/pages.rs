@@ -137,6 +137,17 @@ pub struct MessagePage {
     pub back: Option<(&'static str, &'static str)>,
 }
 
+/// A staff area message (an error, a refusal) inside the staff navigation, for a
+/// signed-in member.
+#[derive(Template)]
+#[template(path = "staff/message.html")]
+pub struct StaffMessagePage {
+    pub lang: String,
+    pub title: String,
+    pub nav: super::staff::StaffNav,
+    pub message: String,
+}
+
 /// A questionnaire on the home page.
 pub struct QuestionnaireSummary {
     pub id: String,

@@ -1220,6 +1220,11 @@ async fn an_unknown_staff_address_is_a_staff_404() {
             "{path}: {html}"
         );
         assert!(!html.contains("見つかりません"), "{path}: {html}");
+        // Inside the staff navigation, with the way to sign out.
+        assert!(
+            html.contains("Sign out") && html.contains(r#"href="/staff/flags""#),
+            "{path}: {html}"
+        );
     }
     let res = web_client()
         .get(app.url("/no-such-page"))

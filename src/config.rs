@@ -226,9 +226,11 @@ impl Settings {
         if secret_key.as_ref().is_some_and(|k| k.len() < 32) {
             return Err(bad("HRDD_SECRET_KEY", "it is shorter than 32 characters", "use a long random value, e.g. the output of `openssl rand -hex 32`, or unset it to have one generated in the data folder"));
         }
-        let mail_from = pick("HRDD_MAIL_FROM", file.mail_from)
-            .unwrap_or_else(|| "HRDD Survey <no-reply@hrdd-survey.invalid>".into());
-        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+        let mail_from = pick("HRDD_MAIL_FROM", file.mail_from);
+        if let Some(mail_from) = mail_from
+            .as_ref()
+            .filter(|m| m.parse::<lettre::message::Mailbox>().is_err())
+        {
             return Err(bad(
                 "HRDD_MAIL_FROM",
                 format!("\"{mail_from}\" is not an email address"),
@@ -306,6 +308,18 @@ impl Settings {
             ));
         }
 
+        // Unset: the sender company's name on the no-reply address, so that a supplier
+        // sees who writes ("Acme Apparel"), not the platform's name.
+        let mail_from = mail_from.unwrap_or_else(|| {
+            lettre::message::Mailbox::new(
+                Some(sender_company.clone()),
+                "no-reply@hrdd-survey.invalid"
+                    .parse()
+                    .expect("a valid address"),
+            )
+            .to_string()
+        });
+
         let pdf_font = env("HRDD_PDF_FONT")
             .filter(|s| !s.trim().is_empty())
             .map(PathBuf::from)
@@ -359,6 +373,23 @@ mod tests {
         assert_eq!(s.link_key_id, 1);
         assert!(s.previous_secret_keys.is_empty());
         assert_eq!(s.job_poll_interval, std::time::Duration::from_secs(5));
+        assert_eq!(s.mail_from, "HRDD Survey <no-reply@hrdd-survey.invalid>");
+    }
+
+    #[test]
+    fn mail_comes_from_the_sender_company_unless_set() {
+        let s = with(&[("HRDD_SENDER_COMPANY", "Acme Apparel, Inc.")]).unwrap();
+        assert_eq!(
+            s.mail_from,
+            "\"Acme Apparel, Inc.\" <no-reply@hrdd-survey.invalid>"
+        );
+        assert!(s.mail_from.parse::<lettre::message::Mailbox>().is_ok());
+        let s = with(&[
+            ("HRDD_SENDER_COMPANY", "Acme"),
+            ("HRDD_MAIL_FROM", "HRDD <hrdd@acme.example>"),
+        ])
+        .unwrap();
+        assert_eq!(s.mail_from, "HRDD <hrdd@acme.example>");
     }
 
     #[test]

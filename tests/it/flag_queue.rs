@@ -287,40 +287,28 @@ async fn the_queue_filters_pages_worst_first_and_assigns_in_bulk() {
     assert_eq!(total_of(&nobody), total - 2);
 }
 
+/// Submits the mini questionnaire through `link`, with who keeps the passports.
+async fn submit_mini(app: &TestApp, link: &str, passports: &str) {
+    let answers = [
+        ("headcount", "80"),
+        ("passports", passports),
+        ("fees_paid", "no"),
+        ("weekly_hours", "48"),
+    ];
+    let res = app.post_form(link, &answers, "submit").await;
+    assert_eq!(res.status(), 303);
+}
+
 #[tokio::test]
 async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed() {
     let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
     let (org, contact) = app.supplier("Year Over Year KK", "en").await;
     let first = app.campaign("mini").await;
     let (link, _) = app.invite(&first, &org, &contact).await;
-    let res = app
-        .post_form(
-            &link,
-            &[
-                ("headcount", "80"),
-                ("passports", "worker"),
-                ("fees_paid", "no"),
-                ("weekly_hours", "48"),
-            ],
-            "submit",
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    submit_mini(&app, &link, "worker").await;
     let second = app.campaign("mini").await;
     let (link, _) = app.invite(&second, &org, &contact).await;
-    let res = app
-        .post_form(
-            &link,
-            &[
-                ("headcount", "80"),
-                ("passports", "employer"),
-                ("fees_paid", "no"),
-                ("weekly_hours", "48"),
-            ],
-            "submit",
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    submit_mini(&app, &link, "employer").await;
     let member = member(&app, Role::Committee, "Chie Committee").await;
     let (status, page) = member
         .page(&app, &format!("/staff/organisations/{org}/responses"))
@@ -344,19 +332,7 @@ async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed
     // rule in English, and the page says which language the supplier used.
     let (org_ja, contact_ja) = app.supplier("日本語 KK", "ja").await;
     let (link, _) = app.invite(&second, &org_ja, &contact_ja).await;
-    let res = app
-        .post_form(
-            &link,
-            &[
-                ("headcount", "12"),
-                ("passports", "employer"),
-                ("fees_paid", "no"),
-                ("weekly_hours", "48"),
-            ],
-            "submit",
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    submit_mini(&app, &link, "employer").await;
     let (status, page) = member
         .page(&app, &format!("/staff/organisations/{org_ja}/responses"))
         .await;

@@ -4,12 +4,15 @@
 //! second tab or offered once final, a stale new plan losing its text, the due date's
 //! label, an empty evidence file and the queue's checkbox labels.
 
+use crate::auth::Session;
 use crate::helpers::{fixtures_dir, TestApp};
 use crate::remedy::{member, submitted};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hrdd_survey::auth::permissions::Role;
-use hrdd_survey::db::schema::{action_plan_remedies, flags};
+use hrdd_survey::db::schema::{
+    action_plan_remedies, flag_comments, flag_decisions, flags, invitations,
+};
 use uuid::Uuid;
 
 /// The flag on `question` of `response` and its version.
@@ -22,6 +25,79 @@ async fn flag_on(app: &TestApp, response: Uuid, question: &str) -> (Uuid, i32) {
         .first(&mut conn)
         .await
         .unwrap()
+}
+
+async fn status_of(app: &TestApp, flag: Uuid) -> String {
+    let mut conn = app.db.conn().await;
+    flags::table
+        .find(flag)
+        .select(flags::status)
+        .first(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// The decisions of a flag as (action, actor kind), oldest first.
+async fn decisions(app: &TestApp, flag: Uuid) -> Vec<(String, String)> {
+    let mut conn = app.db.conn().await;
+    flag_decisions::table
+        .filter(flag_decisions::flag_id.eq(flag))
+        .order(flag_decisions::flag_version.asc())
+        .select((flag_decisions::action, flag_decisions::actor_kind))
+        .load(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// The supplier answers the waiting clarification through their link.
+async fn supplier_replies(app: &TestApp, response: Uuid, passports: &str) {
+    let mut conn = app.db.conn().await;
+    let invitation: hrdd_survey::db::models::Invitation = invitations::table
+        .filter(invitations::response_id.eq(response))
+        .select(hrdd_survey::db::models::Invitation::as_select())
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let token = hrdd_survey::auth::links::link_token(&app.state.link_keys, &invitation).unwrap();
+    let session = hrdd_survey::services::responses::open_link(
+        &mut app.state.pool.get().await.unwrap(),
+        &app.state.registry,
+        &token,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let mut input = hrdd_survey::domain::answers::RawInput::default();
+    input
+        .values
+        .insert("passports".into(), vec![passports.into()]);
+    let done = hrdd_survey::services::clarifications::reply(
+        &mut app.state.pool.get().await.unwrap(),
+        &app.state.audit_key,
+        &session,
+        &input,
+        hrdd_survey::domain::i18n::Lang::Ja,
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            done,
+            hrdd_survey::services::clarifications::ReplyOutcome::Answered { .. }
+        ),
+        "{done:?}"
+    );
+}
+
+async fn ask(app: &TestApp, a: &Session, response: Uuid, question: &str) {
+    let res = a
+        .post(
+            app,
+            &format!("/staff/responses/{response}/clarifications"),
+            &[(question, "Who holds the passports today?")],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
 /// The value of a hidden field of a page.
@@ -37,6 +113,224 @@ fn hidden(html: &str, name: &str) -> String {
 async fn text(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
     (status, res.text().await.unwrap())
+}
+
+/// Only the supplier's reply answers a clarification: the page offers no button that
+/// claims it, a post claiming it is refused and records nothing, and the real reply is
+/// the one "clarification answered" in the flag's history.
+#[tokio::test]
+async fn a_member_cannot_record_that_the_supplier_answered() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (_link, response, _contact) = submitted(&app).await;
+    let (_, a) = member(&app, Role::Committee).await;
+    ask(&app, &a, response, "question.passports").await;
+    let (flag, version) = flag_on(&app, response, "passports").await;
+    assert_eq!(status_of(&app, flag).await, "clarification_requested");
+
+    let (status, html) = text(a.get(&app, &format!("/staff/flags/{flag}")).await).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Clarification answered"), "{html}");
+    assert!(
+        !html.contains(r#"value="clarification_answered""#),
+        "{html}"
+    );
+    assert!(html.contains("only their reply takes the flag back to review"));
+
+    let (status, html) = text(
+        a.post(
+            &app,
+            &format!("/staff/flags/{flag}/decide"),
+            &[
+                ("action", "clarification_answered"),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403, "{html}");
+    assert!(
+        html.contains("own reply (through their clarification link) answers a clarification"),
+        "{html}"
+    );
+    assert_eq!(status_of(&app, flag).await, "clarification_requested");
+    assert!(!decisions(&app, flag)
+        .await
+        .iter()
+        .any(|(a, _)| a == "clarification_answered"));
+
+    supplier_replies(&app, response, "worker").await;
+    assert_eq!(status_of(&app, flag).await, "in_review");
+    let answered: Vec<_> = decisions(&app, flag)
+        .await
+        .into_iter()
+        .filter(|(a, _)| a == "clarification_answered")
+        .collect();
+    assert_eq!(
+        answered,
+        [("clarification_answered".to_string(), "contact".to_string())],
+        "the supplier's reply, and only it"
+    );
+}
+
+/// A refused comment comes back in its box with the refusal beside it; the same form
+/// posted twice at once (a double click) stores one comment.
+#[tokio::test]
+async fn comments_keep_what_was_typed_and_a_double_post_stores_once() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (_link, response, _contact) = submitted(&app).await;
+    let (_, a) = member(&app, Role::Committee).await;
+    let (flag, _) = flag_on(&app, response, "passports").await;
+    let path = format!("/staff/flags/{flag}/comments");
+
+    let pasted = "Checked with the site manager.\u{000B}Passports are in the safe.";
+    let (status, html) = text(a.post(&app, &path, &[("body", pasted)]).await).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains(&format!(">{pasted}</textarea>")), "{html}");
+    assert!(
+        html.contains(r#"<span class="error" id="comment-error">"#)
+            && html.contains("control characters"),
+        "{html}"
+    );
+
+    let (_, page) = text(a.get(&app, &format!("/staff/flags/{flag}")).await).await;
+    let token = hidden(&page, "form_token");
+    assert!(Uuid::parse_str(&token).is_ok(), "{token}");
+    let fields = [
+        ("body", "Passports are in the safe."),
+        ("form_token", token.as_str()),
+    ];
+    let (one, two) = tokio::join!(a.post(&app, &path, &fields), a.post(&app, &path, &fields));
+    assert_eq!((one.status().as_u16(), two.status().as_u16()), (303, 303));
+    // A later post of the same form, too (back button, reload).
+    assert_eq!(a.post(&app, &path, &fields).await.status(), 303);
+    let mut conn = app.db.conn().await;
+    let stored: i64 = flag_comments::table
+        .filter(flag_comments::flag_id.eq(flag))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    // A new page view is a new form: the same words again are a new comment.
+    let (_, page) = text(a.get(&app, &format!("/staff/flags/{flag}")).await).await;
+    let again = hidden(&page, "form_token");
+    assert_ne!(again, token);
+    let res = a
+        .post(
+            &app,
+            &path,
+            &[
+                ("body", "Passports are in the safe."),
+                ("form_token", &again),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let stored: i64 = flag_comments::table
+        .filter(flag_comments::flag_id.eq(flag))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2);
+}
+
+/// A decision refused as stale whose form the flag no longer offers shows the typed
+/// reason back, quoted to copy.
+#[tokio::test]
+async fn a_stale_decision_shows_the_typed_reason_back() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (_link, response, _contact) = submitted(&app).await;
+    let (a_id, a) = member(&app, Role::Committee).await;
+    let (_, b) = member(&app, Role::Committee).await;
+    let (flag, version) = flag_on(&app, response, "passports").await;
+    let decide = format!("/staff/flags/{flag}/decide");
+    let res = a
+        .post(
+            &app,
+            &decide,
+            &[
+                ("action", "assign"),
+                ("assignee", &a_id.to_string()),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let seen = (version + 1).to_string();
+    // A accepts the risk; B, on the page both had open, requires corrective action.
+    let res = a
+        .post(
+            &app,
+            &decide,
+            &[
+                ("action", "accept_risk"),
+                ("reason", "Passports returned."),
+                ("version", &seen),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let typed = "Lockers for every worker by the end of the month; a check on site.";
+    let (status, html) = text(
+        b.post(
+            &app,
+            &decide,
+            &[
+                ("action", "require_action"),
+                ("reason", typed),
+                ("version", &seen),
+            ],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains("this flag changed since you opened it"));
+    assert!(
+        !html.contains(r#"value="require_action""#),
+        "no longer offered"
+    );
+    assert!(html.contains(r#"id="typed""#), "{html}");
+    assert!(html.contains(typed), "{html}");
+}
+
+/// "Request clarification" is not offered while a question waits on the response about
+/// another flagged answer; the page says so and links the response's clarifications.
+#[tokio::test]
+async fn a_question_waiting_on_the_response_is_linked_not_offered_again() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let campaign = app.campaign("mini").await;
+    let (response, _) = crate::flags::flagged(&app, &campaign, "Waiting Ltd").await;
+    let response: Uuid = response.parse().unwrap();
+    let (a_id, a) = member(&app, Role::Committee).await;
+    let (hours, version) = flag_on(&app, response, "weekly_hours").await;
+    let res = a
+        .post(
+            &app,
+            &format!("/staff/flags/{hours}/decide"),
+            &[
+                ("action", "assign"),
+                ("assignee", &a_id.to_string()),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = text(a.get(&app, &format!("/staff/flags/{hours}")).await).await;
+    assert!(
+        html.contains(r#"value="request_clarification""#),
+        "offered while nothing waits"
+    );
+
+    ask(&app, &a, response, "question.passports").await;
+    let (_, html) = text(a.get(&app, &format!("/staff/flags/{hours}")).await).await;
+    assert!(!html.contains(r#"value="request_clarification""#), "{html}");
+    assert!(html.contains(r#"id="question-waiting""#), "{html}");
+    assert!(html.contains(&format!(
+        r#"href="/staff/responses/{response}/clarifications""#
+    )));
 }
 
 /// The plan pages: the due date's label says the rule; a new plan from a stale tab keeps

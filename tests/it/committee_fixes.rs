@@ -496,3 +496,37 @@ async fn plan_pages_keep_what_was_typed_and_refuse_a_stale_save() {
     assert!(html.contains(r#"id="unsaved""#), "{html}");
     assert!(html.contains("<dd>42</dd>"), "{html}");
 }
+
+/// Each checkbox of the queue names its flag: organisation, indicator and question.
+#[tokio::test]
+async fn queue_checkboxes_name_their_flag() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let campaign = app.campaign("mini").await;
+    crate::flags::flagged(&app, &campaign, "Labelled Ltd").await;
+    let (_, a) = member(&app, Role::Committee).await;
+    let (status, html) = text(a.get(&app, "/staff/flags").await).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Pick flag 1"), "{html}");
+    let labels: Vec<&str> = html
+        .match_indices(r#"type="checkbox" name="pick""#)
+        .map(|(i, _)| {
+            let rest = &html[i..];
+            let start = rest.find("aria-label=\"").unwrap() + 12;
+            &rest[start..start + rest[start..].find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(labels.len(), 3, "{html}");
+    for label in &labels {
+        assert!(label.contains("Labelled Ltd"), "{label}");
+    }
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with("Pick the critical flag at Labelled Ltd")),
+        "{labels:?}"
+    );
+    let mut distinct = labels.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "each names its own flag: {labels:?}");
+}

@@ -104,6 +104,17 @@ pub async fn set_remedy(
         .map(|_| ())
 }
 
+/// When a plan's remedy facts were last saved (`None`: never); the remedy form's
+/// version.
+pub async fn remedy_saved_at(conn: &mut Conn, plan_id: Uuid) -> QueryResult<Option<DateTime<Utc>>> {
+    action_plan_remedies::table
+        .find(plan_id)
+        .select(action_plan_remedies::updated_at)
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// The remedy facts of a plan (empty when none were recorded).
 pub async fn remedy_of(conn: &mut Conn, plan_id: Uuid) -> QueryResult<ActionPlanRemedy> {
     Ok(action_plan_remedies::table

@@ -8,12 +8,28 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-pub async fn insert(conn: &mut Conn, row: &FlagComment) -> QueryResult<()> {
+/// Stores a comment with the token of the form it was posted from (if any).
+pub async fn insert(
+    conn: &mut Conn,
+    row: &FlagComment,
+    form_token: Option<Uuid>,
+) -> QueryResult<()> {
     diesel::insert_into(flag_comments::table)
-        .values(row)
+        .values((row, flag_comments::form_token.eq(form_token)))
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// Whether `author` already posted a comment from the form carrying `form_token`.
+pub async fn posted_from(conn: &mut Conn, author: Uuid, form_token: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        flag_comments::table
+            .filter(flag_comments::author_id.eq(author))
+            .filter(flag_comments::form_token.eq(form_token)),
+    ))
+    .get_result(conn)
+    .await
 }
 
 /// The comments on a flag, oldest first, with their authors' names.

@@ -173,6 +173,7 @@ diesel::table! {
         author_id -> Uuid,
         body -> Text,
         created_at -> Timestamptz,
+        form_token -> Nullable<Uuid>,
     }
 }
 

@@ -33,6 +33,10 @@ pub struct RawInput {
     /// Files refused before parsing (the malware scan), by field: reported next to the
     /// field like any invalid upload.
     pub refused: HashMap<String, Msg>,
+    /// Files chosen but empty (0 bytes), by field: their names. Not uploads (a form
+    /// posted with no file chosen looks the same to the answers); a page that takes
+    /// one file says so.
+    pub empty_files: HashMap<String, String>,
 }
 
 impl RawInput {

@@ -66,6 +66,8 @@ pub async fn flag_context(conn: &mut Conn, flag_id: Uuid) -> Result<FlagContext,
 pub struct PlanContext {
     pub plan: ActionPlan,
     pub remedy: ActionPlanRemedy,
+    /// The remedy facts' version ([`remedy_version`]), carried by the remedy form.
+    pub remedy_version: String,
     pub flag: FlagContext,
     pub evidence: Vec<(Uuid, String, i32, chrono::DateTime<Utc>)>,
 }
@@ -77,9 +79,11 @@ pub async fn plan_context(conn: &mut Conn, plan_id: Uuid) -> Result<PlanContext,
     let flag = flag_context(conn, plan.flag_id).await?;
     let evidence = db::action_plans::evidence_of(conn, plan_id).await?;
     let remedy = db::action_plans::remedy_of(conn, plan_id).await?;
+    let remedy_version = remedy_version(db::action_plans::remedy_saved_at(conn, plan_id).await?);
     Ok(PlanContext {
         plan,
         remedy,
+        remedy_version,
         flag,
         evidence,
     })
@@ -278,19 +282,29 @@ pub async fn set_status(
     .await
 }
 
-/// Replaces the remedy facts of a plan that is not verified.
+/// The version of a plan's remedy facts as the remedy form carries it: when they were
+/// last saved, in microseconds ("0": never).
+pub fn remedy_version(saved_at: Option<chrono::DateTime<Utc>>) -> String {
+    saved_at.map_or_else(|| "0".into(), |t| t.timestamp_micros().to_string())
+}
+
+/// Replaces the remedy facts of a plan that is not verified, from the form that showed
+/// the facts at version `seen` ([`remedy_version`]): if they were saved since (another
+/// tab, another member), refused as stale (409), nothing written: no lost update.
 pub async fn set_remedy(
     conn: &mut Conn,
     key: &AuditKey,
     member: Uuid,
     plan_id: Uuid,
     form: &RemedyForm,
+    seen: &str,
 ) -> Result<(), AppError> {
     let mut errors = Vec::new();
     let facts = parse_remedy(form, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    let seen = seen.trim().to_string();
     let actor = Actor::Staff(member.to_string());
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
@@ -299,6 +313,20 @@ pub async fn set_remedy(
                 return Err(AppError::Conflict(
                     "the plan is verified: its remedy facts are final".into(),
                 ));
+            }
+            let saved_at = db::action_plans::remedy_saved_at(tx, plan_id).await?;
+            if seen.is_empty() {
+                return Err(AppError::BadRequest(
+                    "the form does not say which remedy facts it showed: reload the plan and save again".into(),
+                ));
+            }
+            if remedy_version(saved_at) != seen {
+                return Err(AppError::Conflict(format!(
+                    "the remedy facts changed since you opened it (saved again at {} UTC): nothing was saved. What is stored now is shown above; what you typed is kept in the form: check it and save again to replace the stored facts.",
+                    saved_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_default()
+                )));
             }
             db::action_plans::set_remedy(tx, plan_id, &facts, Utc::now()).await?;
             audit::append(

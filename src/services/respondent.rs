@@ -91,8 +91,7 @@ pub fn review(
 ) -> Vec<FieldError> {
     let input = RawInput {
         values: to_form_values(q, stored),
-        uploads: HashMap::new(),
-        refused: HashMap::new(),
+        ..RawInput::default()
     };
     parse_form(q, &input, stored, lang, Mode::Submit).errors
 }

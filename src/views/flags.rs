@@ -83,6 +83,13 @@ pub struct FlagView {
     pub forms: Vec<DecisionForm>,
     /// A refused form's (action, text), shown back in its box.
     pub typed: (String, String),
+    /// The comment form's own token, new at each view (a repeated post stores once).
+    pub comment_token: String,
+    pub response_id: String,
+    /// A question to the supplier waits on this flag's response (maybe about another
+    /// flagged answer) and this flag could otherwise be asked about: "Request
+    /// clarification" is not offered, the waiting question is linked instead.
+    pub question_waiting: bool,
 }
 
 impl FlagView {
@@ -92,6 +99,32 @@ impl FlagView {
             &self.typed.1
         } else {
             ""
+        }
+    }
+
+    /// A refused decision's text whose form the flag no longer offers (it changed in
+    /// between: a stale page): shown quoted so that it can be copied, never lost.
+    pub fn typed_unplaced(&self) -> &str {
+        let (action, text) = &self.typed;
+        let placed = action == "comment"
+            || (self.can_decide
+                && self
+                    .forms
+                    .iter()
+                    .any(|f| f.action == action && !f.reason.is_empty()));
+        if placed || text.trim().is_empty() {
+            ""
+        } else {
+            text
+        }
+    }
+
+    /// The refusal of a comment, shown beside its box.
+    pub fn comment_error(&self) -> String {
+        if self.typed.0 == "comment" {
+            self.errors.join(" ")
+        } else {
+            String::new()
         }
     }
 }
@@ -196,6 +229,7 @@ pub fn flag_page(
             p.flag.critical,
             p.work.close_signed_by,
             user.id,
+            p.question_waiting,
         )
     } else {
         Vec::new()
@@ -258,6 +292,12 @@ pub fn flag_page(
         can_decide: can_decide && p.work.status.is_open(),
         awaits_assignment: p.work.status == FlagStatus::Open,
         typed: Default::default(),
+        comment_token: uuid::Uuid::new_v4().to_string(),
+        response_id: p.flag.response_id.to_string(),
+        question_waiting: p.question_waiting
+            && p.work
+                .status
+                .can_move_to(FlagStatus::ClarificationRequested),
         can_comment: user.role.can(Permission::CommentOnFlags),
         members: p
             .members
@@ -281,6 +321,7 @@ fn forms_for(
     critical: bool,
     signed: Option<uuid::Uuid>,
     me: uuid::Uuid,
+    question_waiting: bool,
 ) -> Vec<DecisionForm> {
     use FlagStatus::*;
     let form = |action, label, reason, reason_label, required| DecisionForm {
@@ -298,6 +339,8 @@ fn forms_for(
     let mut out = Vec::new();
     for next in status.next() {
         match next {
+            // One question at a time waits on a response (the page links it).
+            ClarificationRequested if question_waiting => {}
             ClarificationRequested => out.push(form(
                 "request_clarification",
                 "Request clarification",
@@ -305,13 +348,7 @@ fn forms_for(
                 "Question to the supplier",
                 true,
             )),
-            InReview if status == ClarificationRequested => out.push(form(
-                "clarification_answered",
-                "Clarification answered: back to review",
-                "",
-                "",
-                false,
-            )),
+            // Only the supplier's reply takes a flag waiting for it back to review.
             AcceptedRisk => out.push(form(
                 "accept_risk",
                 "Accept the risk",

@@ -20,3 +20,4 @@ pub mod respondent;
 pub mod sections;
 pub mod staff;
 pub mod tables;
+pub mod unsaved;

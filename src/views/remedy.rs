@@ -304,10 +304,12 @@ pub struct FlagPlansPage {
     /// The form is shown: the member may decide and no plan is active.
     pub form: bool,
     pub owners: Vec<(String, String)>,
-    pub default_due: String,
     pub today: String,
     pub values: HashMap<String, String>,
     pub errors: FieldErrors,
+    /// A refused new plan whose form is no longer offered (the flag got a plan from
+    /// another tab meanwhile): what was typed, (label, text), to copy.
+    pub unsaved: Vec<(String, String)>,
     /// The clarifications that reopened this flag's answer: (asked at, answered at,
     /// the answer's original and reply with the scores).
     pub clarifications: Vec<(String, String, ItemView)>,
@@ -319,14 +321,19 @@ impl FlagPlansPage {
         self.values.get(name).cloned().unwrap_or_default()
     }
 
-    /// The due date's label, with the date an empty field gives.
+    /// The due date's label, with the rule an empty field follows: counted from the
+    /// start date (`domain::remedy::default_due`), whatever the start is.
     pub fn due_label(&self) -> String {
-        let critical = if self.flag.critical {
-            ", 14 days for a critical flag"
+        use crate::domain::remedy::{CRITICAL_DUE_DAYS, DEFAULT_DUE_DAYS};
+        if self.flag.critical {
+            format!(
+                "Due (empty: {CRITICAL_DUE_DAYS} days after the start, as the flag is critical)"
+            )
         } else {
-            ""
-        };
-        format!("Due (empty: {}{critical})", self.default_due)
+            format!(
+                "Due (empty: {DEFAULT_DUE_DAYS} days after the start; {CRITICAL_DUE_DAYS} for a critical flag)"
+            )
+        }
     }
 }
 
@@ -345,18 +352,32 @@ pub fn flag_plans_page(
     errors: Vec<(String, String)>,
 ) -> FlagPlansPage {
     let active = ctx.plans.iter().any(|p| p.status != PlanStatus::Verified);
+    let form = may_decide && !active && ctx.flag.status.is_open();
+    let owners = owner_options(ctx);
     FlagPlansPage {
+        unsaved: if form {
+            Vec::new()
+        } else {
+            super::unsaved::typed_lines(&values, &owners)
+        },
         lang: "en".into(),
         title: format!("Corrective action · {}", ctx.organisation.name),
         nav,
         flag: flag_summary(ctx, questionnaire),
         plans: ctx.plans.iter().map(plan_row).collect(),
-        form: may_decide && !active && ctx.flag.status.is_open(),
-        owners: owner_options(ctx),
-        default_due: crate::domain::remedy::default_due(today, ctx.flag.critical).to_string(),
+        form,
+        owners,
         today: today.to_string(),
         values,
-        errors: FieldErrors::new(&[PLAN_FIELDS, REMEDY_FIELDS].concat(), errors),
+        // Without the form every refusal is general: no field shows it.
+        errors: FieldErrors::new(
+            &if form {
+                [PLAN_FIELDS, REMEDY_FIELDS].concat()
+            } else {
+                Vec::new()
+            },
+            errors,
+        ),
         clarifications: clarifications
             .iter()
             .map(|(r, i)| {
@@ -389,6 +410,13 @@ pub struct PlanPage {
     pub overdue: bool,
     pub remedy: Vec<(String, String)>,
     pub remedy_values: HashMap<String, String>,
+    /// The remedy form is offered: the member decides and the plan is not verified (its
+    /// facts are final then, shown read-only).
+    pub remedy_form: bool,
+    /// The stored facts' version, carried by the remedy form (a stale save is refused).
+    pub remedy_version: String,
+    /// A refused remedy save whose form is no longer offered: what was typed, to copy.
+    pub unsaved: Vec<(String, String)>,
     /// (download URL, name, size in KB, uploaded at)
     pub evidence: Vec<(String, String, String, String)>,
     pub may_decide: bool,
@@ -497,17 +525,19 @@ pub fn plan_page(
     .into_iter()
     .filter_map(|(k, v)| Some((k.to_string(), v?)))
     .collect();
-    // After a refusal the form shows what was typed, never the stored values over it.
-    let (remedy_values, errors) = match refused {
-        Some(Refused { posted, errors })
-            if errors
-                .iter()
-                .any(|(f, _)| REMEDY_FIELDS.contains(&f.as_str())) =>
-        {
-            (posted, errors)
+    // After a refused remedy save (only it posts values) the form shows what was
+    // typed, never the stored values over it; without a form, the page quotes it.
+    let remedy_form = may_decide && p.status != PlanStatus::Verified;
+    let (remedy_values, errors, unsaved) = match refused {
+        Some(Refused { posted, errors }) if !posted.is_empty() && remedy_form => {
+            (posted, errors, Vec::new())
         }
-        Some(Refused { errors, .. }) => (remedy_values, errors),
-        None => (remedy_values, Vec::new()),
+        Some(Refused { posted, errors }) => (
+            remedy_values,
+            errors,
+            super::unsaved::typed_lines(&posted, &[]),
+        ),
+        None => (remedy_values, Vec::new(), Vec::new()),
     };
     PlanPage {
         lang: "en".into(),
@@ -525,6 +555,9 @@ pub fn plan_page(
         overdue: p.status.is_pending() && today > p.due_date,
         remedy: remedy_lines(r),
         remedy_values,
+        remedy_form,
+        remedy_version: ctx.remedy_version.clone(),
+        unsaved,
         evidence: ctx
             .evidence
             .iter()

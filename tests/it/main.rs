@@ -18,6 +18,7 @@ mod campaign_mail;
 mod campaign_pages;
 mod campaigns;
 mod cli;
+mod committee_fixes;
 mod committee_rest;
 mod database;
 mod demo;

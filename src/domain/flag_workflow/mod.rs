@@ -28,7 +28,8 @@ pub enum Action {
     RequestClarification {
         note: String,
     },
-    /// The supplier answered: back to review.
+    /// The supplier answered: back to review. Only the supplier's reply through their
+    /// link records it (`services::clarifications::reply`); a member cannot claim it.
     ClarificationAnswered,
     AcceptRisk {
         reason: String,
@@ -118,8 +119,8 @@ impl ActionKind {
         }
     }
 
-    /// Whether only a staff member may do this (all but the supplier's answer, which a
-    /// member may also record; and the platform may escalate). A member always needs
+    /// Whether only a staff member may do this (all but the supplier's answer, which
+    /// only the supplier records; and the platform may escalate). A member always needs
     /// the `DecideFlags` permission.
     pub fn is_staff_decision(self) -> bool {
         self != ActionKind::ClarificationAnswered
@@ -254,6 +255,13 @@ pub fn decide(
 ) -> Result<Outcome, Refusal> {
     use FlagStatus::*;
     let kind = action.kind();
+    if kind == ActionKind::ClarificationAnswered && !matches!(who, Who::Contact(_)) {
+        // The history would say the supplier answered when they did not, and their real
+        // reply, later, would find the flag no longer waiting.
+        return Err(Refusal::Forbidden(
+            "only the supplier's own reply (through their clarification link) answers a clarification; the flag returns to review when they reply".into(),
+        ));
+    }
     let member = match who {
         Who::Member { id, may_decide } => {
             if !may_decide {

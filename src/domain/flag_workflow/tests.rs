@@ -304,3 +304,26 @@ fn names_match_the_database_check() {
         assert_eq!(ActionKind::parse(a.as_str()), Some(a));
     }
 }
+
+#[test]
+fn only_the_suppliers_reply_answers_a_clarification() {
+    for who in [member(1), Who::System] {
+        let refused = decide(
+            flag(ClarificationRequested, false),
+            who,
+            (who != Who::System).then_some(3),
+            &Action::ClarificationAnswered,
+        )
+        .unwrap_err();
+        assert!(matches!(refused, Refusal::Forbidden(_)), "{refused:?}");
+        assert!(refused.to_string().contains("supplier's own reply"));
+    }
+    let out = decide(
+        flag(ClarificationRequested, false),
+        Who::Contact(Uuid::from_u128(5)),
+        None,
+        &Action::ClarificationAnswered,
+    )
+    .unwrap();
+    assert_eq!(out.to, InReview);
+}

@@ -330,6 +330,9 @@ pub(super) async fn read_form(mut payload: Multipart) -> Result<(RawInput, Strin
             Some(file_name) if !file_name.is_empty() && !bytes.is_empty() => {
                 input.uploads.insert(name, Upload { file_name, bytes });
             }
+            Some(file_name) if !file_name.is_empty() => {
+                input.empty_files.insert(name, file_name);
+            }
             Some(_) => {}
             None => {
                 let text = String::from_utf8_lossy(&bytes).into_owned();

@@ -189,7 +189,12 @@ async fn after(
 ) -> Result<HttpResponse, PageError> {
     match outcome {
         Ok(()) => Ok(see_other(&format!("/staff/action-plans/{id}?done={done}"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict(_) | AppError::Forbidden(_))) => {
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::Conflict(_)
+            | AppError::Forbidden(_)
+            | AppError::BadRequest(_)),
+        ) => {
             let refused = Some(Refused {
                 posted,
                 errors: pairs(&e),
@@ -233,7 +238,9 @@ async fn set_remedy(
     let posted: HashMap<String, String> = form.into_inner().into_iter().collect();
     let remedy: RemedyForm = fields(&posted)?;
     let mut conn = state.pool.get().await?;
-    let outcome = action_plans::set_remedy(&mut conn, &state.audit_key, user.id, id, &remedy).await;
+    let seen = posted.get("remedy_version").map_or("", String::as_str);
+    let outcome =
+        action_plans::set_remedy(&mut conn, &state.audit_key, user.id, id, &remedy, seen).await;
     after(&state, &user, id, outcome, "remedy", posted).await
 }
 
@@ -256,7 +263,12 @@ async fn add_evidence(
         )),
         (None, None) => Err(AppError::field(
             "evidence",
-            "evidence: choose a file to upload",
+            match input.empty_files.get("evidence") {
+                Some(name) => format!(
+                    "evidence: the file “{name}” is empty (0 bytes): nothing to store; choose the file again or another one"
+                ),
+                None => "evidence: choose a file to upload".into(),
+            },
         )),
         (None, Some(upload)) => {
             let mut conn = state.pool.get().await?;

@@ -21,6 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(flag).service(decide).service(add_comment);
 }
 
+/// The comment form's name in `FlagView::typed`.
+const COMMENT: &str = "comment";
+
 #[derive(Deserialize)]
 struct Done {
     done: Option<String>,
@@ -154,6 +157,8 @@ async fn decide(
 struct CommentForm {
     #[serde(default)]
     body: String,
+    /// The form's own token (`FlagView::comment_token`): a repeated post is stored once.
+    form_token: Option<String>,
 }
 
 #[post("/staff/flags/{id}/comments")]
@@ -164,10 +169,18 @@ async fn add_comment(
     form: web::Form<CommentForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path, "flag")?;
+    let token = form
+        .form_token
+        .as_deref()
+        .and_then(|t| Uuid::parse_str(t.trim()).ok());
     let mut conn = state.pool.get().await?;
-    match flags::comment(&mut conn, &state.audit_key, user.id, id, &form.body).await {
+    match flags::comment(&mut conn, &state.audit_key, user.id, id, &form.body, token).await {
         Ok(()) => Ok(see_other(&format!("/staff/flags/{id}?done=comment"))),
-        Err(e) => refused(&state, &user, id, e, None).await,
+        Err(e) => {
+            // The typed comment stays in its box, the refusal beside it.
+            let typed = (COMMENT.to_string(), form.body.clone());
+            refused(&state, &user, id, e, Some(typed)).await
+        }
     }
 }
 

@@ -218,12 +218,16 @@ pub async fn assign_many(
 
 /// Adds a comment. Comments are discussion, not decisions: they need
 /// `CommentOnFlags` (procurement may comment) and do not change the flag's version.
+/// `form_token`, the comment form's own token (new at each page view): a second post
+/// from the same form (a double click, two posts at once) stores nothing and succeeds,
+/// as the two are serialised on the flag's row lock.
 pub async fn comment(
     conn: &mut Conn,
     audit_key: &audit::AuditKey,
     author: Uuid,
     flag_id: Uuid,
     body: &str,
+    form_token: Option<Uuid>,
 ) -> Result<(), AppError> {
     let body = flag_workflow::required_text("comment", body, "the comment")?;
     db::transaction(conn, audit_key, |tx| {
@@ -240,13 +244,18 @@ pub async fn comment(
             flags::lock_work(tx, flag_id)
                 .await?
                 .ok_or(AppError::NotFound("flag"))?;
+            if let Some(token) = form_token {
+                if flag_comments::posted_from(tx, author, token).await? {
+                    return Ok(());
+                }
+            }
             let row = FlagComment {
                 id: Uuid::new_v4(),
                 flag_id,
                 author_id: author,
                 body,
             };
-            flag_comments::insert(tx, &row).await?;
+            flag_comments::insert(tx, &row, form_token).await?;
             audit::append(
                 tx,
                 &Actor::Staff(author.to_string()),

@@ -31,6 +31,9 @@ pub struct FlagPage {
     pub members: Vec<Member>,
     /// The clarifications that reopened the flag's answer, newest first.
     pub clarifications: Vec<(ClarificationRequest, ClarificationItem)>,
+    /// A question to the supplier waits for their reply on the flag's response (about
+    /// this flag's answer or another's): no other can be asked until they reply.
+    pub question_waiting: bool,
 }
 
 pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> {
@@ -56,6 +59,9 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
         decisions: flag_decisions::of_flag(conn, flag_id).await?,
         comments: flag_comments::of_flag(conn, flag_id).await?,
         clarifications: clarifications::items_of_flag(conn, flag_id).await?,
+        question_waiting: clarifications::open_request(conn, flag.response_id)
+            .await?
+            .is_some(),
         flag,
         work,
         organisation,

@@ -156,6 +156,31 @@ pub struct Preview {
 }
 
 impl CampaignPage {
+    /// The messages for the form field `field` (shown beside it), joined.
+    pub fn err(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Errors shown at the top: all but those shown beside their field.
+    pub fn general(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f != "confirm")
+            .map(|(f, m)| {
+                if f == "error" {
+                    m.clone()
+                } else {
+                    format!("{f}: {m}")
+                }
+            })
+            .collect()
+    }
+
     pub fn contacts_of<'a>(&'a self, o: &OrganisationProgress) -> Vec<&'a ContactProgress> {
         self.progress
             .contacts

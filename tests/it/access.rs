@@ -678,6 +678,10 @@ async fn call(
             ("name", "new token"),
             ("role", "viewer"),
         ]),
+        ("POST", "/staff/campaigns/{id}/close") => who
+            .client
+            .post(&url)
+            .form(&[("csrf_token", csrf.as_str()), ("confirm", "yes")]),
         ("POST", "/staff/campaigns/{id}/deadline") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             (
@@ -1209,7 +1213,11 @@ async fn an_unknown_staff_address_is_a_staff_404() {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
-    assert!(res.text().await.unwrap().contains("受け付けられませんでした"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("受け付けられませんでした"));
     // The API keeps its JSON.
     let res = web_client()
         .get(app.url("/api/v1/organisations/not-an-id"))

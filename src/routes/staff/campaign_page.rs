@@ -120,16 +120,18 @@ async fn campaign_page(
     };
     let audience = match parsed_audience {
         None => "organisations invited one by one".to_string(),
-        Some(Audience::Organisations(ids)) => format!(
-            "{} picked{}",
-            crate::views::staff::count_of(ids.len(), "organisation"),
-            // Organisations added after the launch are in the progress, not here.
+        Some(Audience::Organisations(ids)) => {
+            let picked = crate::views::staff::count_of(ids.len(), "organisation");
             if campaign.status == CampaignStatus::Draft {
-                ""
+                format!("{picked} picked")
             } else {
-                " at launch"
+                // Organisations added after the launch count too.
+                format!(
+                    "{picked} picked at launch; {} in the campaign now",
+                    p.totals.organisations
+                )
             }
-        ),
+        }
         Some(Audience::Filter(f)) => {
             let owner = match f.owner_user_id {
                 None => None,
@@ -153,10 +155,18 @@ async fn campaign_page(
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
             .collect();
-            if parts.is_empty() {
-                "every active organisation".into()
+            let which = if parts.is_empty() {
+                "every active organisation".to_string()
             } else {
                 format!("active organisations with {}", parts.join(", "))
+            };
+            if campaign.status == CampaignStatus::Draft {
+                which
+            } else {
+                format!(
+                    "{which} at launch; {} in the campaign now",
+                    p.totals.organisations
+                )
             }
         }
     };
@@ -313,18 +323,32 @@ async fn set_deadline(
     after(&state, &user, id, outcome).await
 }
 
+#[derive(Deserialize)]
+struct CloseForm {
+    /// The "no more answers from now on" checkbox: closing cannot be undone.
+    confirm: Option<String>,
+}
+
 #[post("/staff/campaigns/{id}/close")]
 async fn close(
     state: web::Data<AppState>,
     user: StaffUser,
     who: Principal,
     path: web::Path<String>,
+    form: web::Form<CloseForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path, "campaign")?;
-    let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::close(&mut conn, &state.ctx(), &who.actor(), id)
-        .await
-        .map(|o| o.message);
+    let outcome = if form.confirm.as_deref() == Some("yes") {
+        let mut conn = state.pool.get().await?;
+        lifecycle::close(&mut conn, &state.ctx(), &who.actor(), id)
+            .await
+            .map(|o| o.message)
+    } else {
+        Err(AppError::field(
+            "confirm",
+            "tick \u{201c}no more answers from now on\u{201d} to close the campaign: closing cannot be undone",
+        ))
+    };
     after(&state, &user, id, outcome).await
 }
 

@@ -1,0 +1,139 @@
+//! Defects found on the campaign pages by a QA walk: every organisation reachable in
+//! the pickers (a search; the cut said plainly), no launch that invites nobody and
+//! honest counts, closing only when confirmed, every draft error in one pass, the
+//! filter's country an ISO code, no re-send for a deactivated organisation, buttons
+//! named for their contact, the way back and the audience's size now.
+
+use crate::auth::{create_user, sign_in, Session, PASSWORD};
+use crate::helpers::TestApp;
+use diesel_async::SimpleAsyncConnection;
+use hrdd_survey::auth::permissions::Role;
+use serde_json::{json, Value};
+
+fn in_days(n: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(n)).to_string()
+}
+
+/// An organisation, with a contact when `email` is given; its id.
+async fn org(app: &TestApp, name: &str, email: Option<&str>) -> String {
+    let o: Value = app
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"kind": "supplier", "name": name, "country": "JP"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = o["id"].as_str().unwrap().to_string();
+    if let Some(email) = email {
+        let res = app
+            .post_json(
+                &format!("/api/v1/organisations/{id}/contacts"),
+                &json!({"name": format!("{name} contact"), "email": email, "language": "en"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    id
+}
+
+async fn maria(app: &TestApp) -> Session {
+    create_user(app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    sign_in(app, "maria@example.com", PASSWORD).await
+}
+
+/// Saves a draft picking `orgs`; its id.
+async fn draft_of(app: &TestApp, s: &Session, orgs: &[&str]) -> String {
+    let deadline = in_days(20);
+    let mut fields = vec![
+        ("name", "Autumn check"),
+        ("version", "forced-labour:3"),
+        ("deadline", deadline.as_str()),
+    ];
+    fields.extend(orgs.iter().map(|o| ("organisation", *o)));
+    let res = s.post(app, "/staff/campaigns", &fields).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    crate::auth::location(&res)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn page(app: &TestApp, s: &Session, path: &str) -> String {
+    let res = s.get(app, path).await;
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap()
+}
+
+async fn status_of(app: &TestApp, s: &Session, id: &str) -> String {
+    let p = page(app, s, &format!("/staff/campaigns/{id}")).await;
+    let start = p.find(r#"<dd id="status">"#).unwrap() + 16;
+    p[start..start + p[start..].find('<').unwrap()].to_string()
+}
+
+/// Closing without the confirmation is refused beside the checkbox, nothing changed.
+#[tokio::test]
+async fn closing_needs_the_confirmation() {
+    let app = TestApp::spawn().await;
+    let s = maria(&app).await;
+    let a = org(&app, "Chiba Weaving", Some("c@example.com")).await;
+    let id = draft_of(&app, &s, &[&a]).await;
+    let res = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = s
+        .post(&app, &format!("/staff/campaigns/{id}/close"), &[])
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(
+        refused.contains(r#"aria-describedby="confirm-error"> no more answers from now on"#),
+        "{refused}"
+    );
+    assert!(refused.contains(r#"<p class="error" id="confirm-error">tick"#));
+    assert_eq!(status_of(&app, &s, &id).await, "Launched");
+    let res = s
+        .post(
+            &app,
+            &format!("/staff/campaigns/{id}/close"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(status_of(&app, &s, &id).await, "Closed");
+}
+
+/// A deactivated organisation's contacts are not offered Re-send or Revoke; the
+/// others' buttons are named for their contact; the way back to the campaigns.
+#[tokio::test]
+async fn a_deactivated_organisation_is_not_offered_re_send_and_buttons_are_named() {
+    let app = TestApp::spawn().await;
+    let s = maria(&app).await;
+    let a = org(&app, "Daito Prints", Some("d@example.com")).await;
+    let b = org(&app, "Ebina Socks", Some("e@example.com")).await;
+    let id = draft_of(&app, &s, &[&a, &b]).await;
+    let res = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let mut conn = app.db.conn().await;
+    conn.batch_execute(&format!(
+        "UPDATE organisations SET deactivated_at = now() WHERE id = '{b}'"
+    ))
+    .await
+    .unwrap();
+    let p = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
+    assert!(p.contains(r#"<a href="/staff/campaigns">← Campaigns</a>"#));
+    assert!(
+        p.contains(r#"aria-label="Re-send to Daito Prints contact">Re-send</button>"#),
+        "{p}"
+    );
+    assert!(p.contains(r#"aria-label="Revoke the link of Daito Prints contact">Revoke</button>"#));
+    assert!(!p.contains("Re-send to Ebina Socks contact"), "{p}");
+    assert!(!p.contains("Revoke the link of Ebina Socks contact"));
+    assert_eq!(p.matches("organisation deactivated").count(), 1, "{p}");
+    assert_eq!(p.matches(">Re-send</button>").count(), 1);
+}

@@ -121,7 +121,13 @@ pub struct LaunchOutcome {
     pub launched: bool,
     pub message: String,
     pub launched_at: Option<DateTime<Utc>>,
+    /// Organisations of the audience (each has a response in the campaign).
     pub organisations: usize,
+    /// Of those, the ones that got at least one new link (an invitation).
+    pub organisations_invited: usize,
+    /// Of those, the ones without an active contact with a usable address: no one
+    /// there was invited.
+    pub organisations_not_invited: usize,
     pub responses_created: usize,
     pub links: usize,
     pub emails: usize,
@@ -193,6 +199,8 @@ pub async fn launch(
                     message,
                     launched_at: campaign.launched_at,
                     organisations: 0,
+                    organisations_invited: 0,
+                    organisations_not_invited: 0,
                     responses_created: 0,
                     links: 0,
                     emails: 0,
@@ -212,21 +220,41 @@ pub async fn launch(
                 return Err(AppError::field("audience", "no active organisation is in this audience"));
             }
             let mut outcome = issue_links(tx, ctx, &campaign, &organisations).await?;
+            if outcome.links == 0 {
+                // Returning the error rolls back what `issue_links` wrote.
+                return Err(AppError::field(
+                    "audience",
+                    format!(
+                        "nobody would be invited: no organisation of the audience ({}) has an active contact with a usable email address; add a contact on the organisation's page first",
+                        counted(organisations.len(), "organisation")
+                    ),
+                ));
+            }
             let launched_at = q::mark_launched(tx, campaign.id).await?;
             outcome.launched = true;
             outcome.launched_at = Some(launched_at);
             outcome.message = format!(
                 "launched to {}: {} queued",
-                counted(outcome.organisations, "organisation"),
+                counted(outcome.organisations_invited, "organisation"),
                 counted(outcome.emails, "invitation email")
             );
+            if outcome.organisations_not_invited > 0 {
+                outcome.message.push_str(&format!(
+                    "; {} no active contact with a usable email address and {} not invited",
+                    match outcome.organisations_not_invited {
+                        1 => "1 organisation has".to_string(),
+                        n => format!("{n} organisations have"),
+                    },
+                    if outcome.organisations_not_invited == 1 { "is" } else { "are" },
+                ));
+            }
             audit::append(
                 tx,
                 actor,
                 "campaign.launched",
                 "campaign",
                 campaign.id,
-                json!({"organisations": outcome.organisations, "links": outcome.links, "emails": outcome.emails, "contacts_skipped": outcome.contacts_skipped}),
+                json!({"organisations": outcome.organisations, "organisations_invited": outcome.organisations_invited, "links": outcome.links, "emails": outcome.emails, "contacts_skipped": outcome.contacts_skipped}),
             )
             .await?;
             Ok(outcome)
@@ -359,6 +387,7 @@ async fn issue_links(
             .push(questionnaire.pick_lang(Some(c.language)));
     }
     let n = links.invitation_ids.len();
+    let invited: std::collections::HashSet<Uuid> = links.organisation_ids.iter().copied().collect();
     let mut emails = 0;
     if n > 0 {
         q::insert_links(
@@ -379,6 +408,8 @@ async fn issue_links(
         message: String::new(),
         launched_at: None,
         organisations: organisations.len(),
+        organisations_invited: invited.len(),
+        organisations_not_invited: organisations.len() - invited.len(),
         responses_created,
         links: n,
         emails,

@@ -73,6 +73,81 @@ async fn status_of(app: &TestApp, s: &Session, id: &str) -> String {
     p[start..start + p[start..].find('<').unwrap()].to_string()
 }
 
+/// A launch that would invite nobody is refused (the page and the API), writing
+/// nothing; the counts name only the organisations invited.
+#[tokio::test]
+async fn a_launch_that_invites_nobody_is_refused_and_counts_are_honest() {
+    let app = TestApp::spawn().await;
+    let s = maria(&app).await;
+    let lonely = org(&app, "Empty Mills", None).await;
+    let id = draft_of(&app, &s, &[&lonely]).await;
+    let draft = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
+    assert!(draft.contains("nobody would be invited"), "{draft}");
+    let res = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(
+        refused.contains("audience: nobody would be invited"),
+        "{refused}"
+    );
+    assert_eq!(status_of(&app, &s, &id).await, "Draft");
+    let res = app
+        .post_json(&format!("/api/v1/campaigns/{id}/launch"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("audience") && body.contains("nobody would be invited"),
+        "{body}"
+    );
+    assert_eq!(status_of(&app, &s, &id).await, "Draft");
+    let mut conn = app.db.conn().await;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::{invitations, responses};
+    let n: i64 = responses::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing written");
+    let n: i64 = invitations::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing written");
+
+    // Two with contacts (one with two), one without: 2 invited, 3 emails, 1 left out.
+    let a = org(&app, "Aomori Cotton", Some("a1@example.com")).await;
+    app.post_json(
+        &format!("/api/v1/organisations/{a}/contacts"),
+        &json!({"name": "Second", "email": "a2@example.com", "language": "en"}),
+    )
+    .await;
+    let b = org(&app, "Beppu Linen", Some("b@example.com")).await;
+    let id = draft_of(&app, &s, &[&a, &b, &lonely]).await;
+    let draft = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
+    assert!(
+        draft.contains("the launch emails 3 contacts at 2 organisations."),
+        "{draft}"
+    );
+    assert!(draft.contains("1 organisation without an active contact"));
+    let res = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let launched = page(&app, &s, &crate::auth::location(&res)).await;
+    assert!(
+        launched.contains(
+            "Launched to 2 organisations: 3 invitation emails queued; 1 organisation has no active contact with a usable email address and is not invited."
+        ),
+        "{launched}"
+    );
+}
+
 /// Closing without the confirmation is refused beside the checkbox, nothing changed.
 #[tokio::test]
 async fn closing_needs_the_confirmation() {

@@ -8,10 +8,10 @@ use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
 use crate::db::campaigns::{self as q, NewLinks};
-pub use crate::db::campaigns::{AudienceMember, CampaignRecord, Pickable};
+pub use crate::db::campaigns::{AudienceMember, CampaignRecord};
 use crate::db::Tx;
 use crate::domain::campaign::{self as rules, Action, Audience, Verdict};
-use crate::domain::ids::{CampaignId, ContactId, InvitationId};
+use crate::domain::ids::{CampaignId, InvitationId};
 use crate::domain::token::token_sha256;
 use crate::domain::{dates, text};
 use crate::error::AppError;
@@ -534,51 +534,6 @@ pub async fn close(
         .scope_boxed()
     })
     .await
-}
-
-/// Revokes a contact's active link for the campaign (the email already sent stops
-/// working); returns how many links were revoked.
-pub async fn revoke_contact(
-    conn: &mut Conn,
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    campaign_id: CampaignId,
-    contact_id: ContactId,
-) -> Result<usize, AppError> {
-    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
-        async move {
-            let n = db::invitations::revoke_active(
-                tx,
-                db::invitations::LinksOf::ContactIn(campaign_id, contact_id),
-            )
-            .await?;
-            if n == 0 {
-                // Already the state asked for: nothing to write.
-                return Ok(0);
-            }
-            audit::append(
-                tx,
-                actor,
-                "invitation.revoked",
-                "campaign",
-                campaign_id,
-                json!({"contact_id": contact_id, "revoked": n}),
-            )
-            .await?;
-            Ok(n)
-        }
-        .scope_boxed()
-    })
-    .await
-}
-
-/// Active organisations a draft can pick, or (with `campaign_id`) that a launched
-/// campaign can add: those not in it yet.
-pub async fn pickable_organisations(
-    conn: &mut Conn,
-    campaign_id: Option<CampaignId>,
-) -> Result<Vec<Pickable>, AppError> {
-    Ok(q::pickable_organisations(conn, campaign_id).await?)
 }
 
 /// "1 organisation", "2 organisations": a count with its noun (English staff pages).

@@ -4,6 +4,7 @@
 use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
+pub use crate::db::campaigns::Pickable;
 pub use crate::db::models::{Campaign, Invitation};
 use crate::domain::campaign::{Action, Verdict};
 use crate::domain::i18n::Lang;
@@ -262,4 +263,76 @@ pub async fn issue_invitation(
             jobs.wake();
         }
     })
+}
+
+/// Organisations a picker lists at most (the search narrows the rest).
+pub const PICKER_ROWS: i64 = 2000;
+
+/// Active organisations a draft can pick, or (with `campaign_id`) that a launched
+/// campaign can add (those not in it yet), whose name or reference contains `search`:
+/// at most [`PICKER_ROWS`] by name, and how many match in all.
+pub async fn pickable_organisations(
+    conn: &mut Conn,
+    campaign_id: Option<CampaignId>,
+    search: Option<&str>,
+) -> Result<(Vec<Pickable>, usize), AppError> {
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    let rows =
+        db::campaigns::pickable_organisations(conn, campaign_id, search, PICKER_ROWS).await?;
+    let total = if rows.len() < PICKER_ROWS as usize {
+        rows.len()
+    } else {
+        usize::try_from(db::campaigns::count_pickable(conn, campaign_id, search).await?)
+            .unwrap_or(0)
+    };
+    Ok((rows, total))
+}
+
+/// The active organisations among those picked on a draft form (kept across a search).
+pub async fn picked_organisations(
+    conn: &mut Conn,
+    ids: &[Uuid],
+) -> Result<Vec<Pickable>, AppError> {
+    let ids: Vec<Uuid> = ids
+        .iter()
+        .take(crate::domain::campaign::MAX_PICKED)
+        .copied()
+        .collect();
+    Ok(db::campaigns::picked_organisations(conn, &ids).await?)
+}
+
+/// Revokes a contact's active link for the campaign (the email already sent stops
+/// working); returns how many links were revoked.
+pub async fn revoke_contact(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    campaign_id: CampaignId,
+    contact_id: ContactId,
+) -> Result<usize, AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+        async move {
+            let n = db::invitations::revoke_active(
+                tx,
+                db::invitations::LinksOf::ContactIn(campaign_id, contact_id),
+            )
+            .await?;
+            if n == 0 {
+                // Already the state asked for: nothing to write.
+                return Ok(0);
+            }
+            audit::append(
+                tx,
+                actor,
+                "invitation.revoked",
+                "campaign",
+                campaign_id,
+                json!({"contact_id": contact_id, "revoked": n}),
+            )
+            .await?;
+            Ok(n)
+        }
+        .scope_boxed()
+    })
+    .await
 }

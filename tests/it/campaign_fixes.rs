@@ -73,6 +73,113 @@ async fn status_of(app: &TestApp, s: &Session, id: &str) -> String {
     p[start..start + p[start..].find('<').unwrap()].to_string()
 }
 
+/// 2,001 organisations: the picker lists 2,000, says so, and a search (by name or
+/// reference) reaches the one left out; what was picked stays picked across a search.
+/// The same on a launched campaign's "Add an organisation".
+#[tokio::test]
+async fn every_organisation_can_be_picked_and_the_cut_is_said() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.conn().await;
+    conn.batch_execute(
+        "INSERT INTO organisations (id, kind, name, country, external_ref) \
+         SELECT gen_random_uuid(), 'supplier', 'Bulk ' || lpad(g::text, 4, '0'), 'VN', 'REF-' || g \
+           FROM generate_series(1, 2000) g",
+    )
+    .await
+    .unwrap();
+    // Last by name: beyond the first 2,000.
+    let last = org(&app, "Zeta Knits", Some("zeta@example.com")).await;
+    let first = org(&app, "Alpha Yarns", Some("alpha@example.com")).await;
+    let s = maria(&app).await;
+
+    let form = page(&app, &s, "/staff/campaigns/new").await;
+    assert!(
+        form.contains("Showing 2,000 of 2,002 organisations: search to narrow."),
+        "{}",
+        &form[..2000.min(form.len())]
+    );
+    assert!(!form.contains(&last), "the cut one is not listed");
+    let found = page(&app, &s, "/staff/campaigns/new?org_q=zeta").await;
+    assert!(found.contains(&format!(r#"value="{last}""#)), "{found}");
+    assert!(!found.contains("search to narrow"));
+    let by_ref = page(&app, &s, "/staff/campaigns/new?org_q=REF-1999").await;
+    assert!(by_ref.contains("Bulk 1999"), "{by_ref}");
+
+    // Search with one picked: it stays picked (and listed) though the search is for another.
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Search"),
+                ("organisation", &first),
+                ("org_q", "Zeta"),
+                ("action", "search"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let searched = res.text().await.unwrap();
+    assert!(
+        searched.contains(&format!(r#"value="{first}" checked"#)),
+        "{searched}"
+    );
+    assert!(searched.contains(&format!(r#"value="{last}">"#)));
+    assert!(
+        searched.contains(r#"value="Search""#),
+        "the name typed is kept"
+    );
+    // A refused save keeps both picks.
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Search"),
+                ("organisation", &first),
+                ("organisation", &last),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains(&format!(r#"value="{first}" checked"#)));
+    assert!(refused.contains(&format!(r#"value="{last}" checked"#)));
+
+    // A launched campaign adds the one beyond the cut after a search.
+    let id = draft_of(&app, &s, &[&first]).await;
+    let res = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let launched = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
+    assert!(
+        launched.contains("Showing 2,000 of 2,001 organisations: search to narrow."),
+        "{launched}"
+    );
+    let narrowed = page(&app, &s, &format!("/staff/campaigns/{id}?org_q=zeta")).await;
+    assert!(
+        narrowed.contains(&format!(
+            r#"<option value="{last}">Zeta Knits (JP)</option>"#
+        )),
+        "{narrowed}"
+    );
+    let res = s
+        .post(
+            &app,
+            &format!("/staff/campaigns/{id}/organisations"),
+            &[("organisation_id", &last)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // Item 8: the audience says how many are in the campaign now.
+    let after = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
+    assert!(
+        after.contains("1 organisation picked at launch; 2 in the campaign now"),
+        "{after}"
+    );
+}
+
 /// A launch that would invite nobody is refused (the page and the API), writing
 /// nothing; the counts name only the organisations invited.
 #[tokio::test]

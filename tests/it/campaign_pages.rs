@@ -398,7 +398,7 @@ async fn the_campaign_pages_in_chromium() {
         .await
         .unwrap();
     screenshot(c, "campaign-new.png").await;
-    c.find(Locator::Css("form.campaign-form button[type=submit]"))
+    c.find(Locator::Id("save-draft"))
         .await
         .unwrap()
         .click()

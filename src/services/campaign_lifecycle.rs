@@ -10,6 +10,7 @@ use crate::db::audit::{self, Actor};
 use crate::db::campaigns::{self as q, NewLinks};
 pub use crate::db::campaigns::{AudienceMember, CampaignRecord};
 use crate::db::Tx;
+use crate::domain::answers::FieldError;
 use crate::domain::campaign::{self as rules, Action, Audience, Verdict};
 use crate::domain::ids::{CampaignId, InvitationId};
 use crate::domain::token::token_sha256;
@@ -34,42 +35,68 @@ pub struct CampaignDetails {
 }
 
 impl CampaignDetails {
-    /// The optional fields of `input` with their defaults, or the field that is wrong.
+    /// The optional fields of `input` with their defaults, or every field that is wrong.
     pub fn checked(input: &NewCampaign) -> Result<CampaignDetails, AppError> {
+        let mut problems: Vec<FieldError> = Vec::new();
+        let mut problem = |field: &str, message: String| {
+            problems.push(FieldError {
+                field: field.into(),
+                message,
+            })
+        };
         let message = match input.message.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(m) => {
-                let m = text::clean_multi_line("message", m)?;
-                if m.chars().count() > 4000 {
-                    return Err(AppError::field("message", "at most 4000 characters"));
+            Some(m) => match text::clean_multi_line("message", m) {
+                Err(e) => {
+                    problem(&e.field, e.message);
+                    None
                 }
-                Some(m)
-            }
+                Ok(m) if m.chars().count() > 4000 => {
+                    problem("message", "at most 4000 characters".into());
+                    None
+                }
+                Ok(m) => Some(m),
+            },
         };
-        let (days, weekly) = rules::reminder_schedule(
+        let schedule = rules::reminder_schedule(
             input
                 .reminder_days_before
                 .clone()
                 .unwrap_or_else(|| vec![14, 7, 2]),
             input.reminder_weekly_after.unwrap_or(4),
         )
-        .map_err(|(f, m)| AppError::field(f, m))?;
+        .map_err(|wrong| {
+            for (f, m) in wrong {
+                problem(f, m.into());
+            }
+        })
+        .ok();
         let grace = input.link_grace_days.unwrap_or(14);
         if !(0..=365).contains(&grace) {
-            return Err(AppError::field("link_grace_days", "between 0 and 365 days"));
+            problem("link_grace_days", "between 0 and 365 days".into());
         }
         let audience = match input.audience.clone() {
             None => None,
-            Some(a) => Some(a.normalised().map_err(|(f, m)| AppError::field(f, m))?),
+            Some(a) => a
+                .normalised()
+                .map_err(|wrong| {
+                    for (f, m) in wrong {
+                        problem(f, m);
+                    }
+                })
+                .ok(),
         };
-        Ok(CampaignDetails {
-            owner_user_id: input.owner_user_id,
-            message,
-            reminder_days_before: days,
-            reminder_weekly_after: weekly,
-            link_grace_days: grace,
-            audience,
-        })
+        match schedule {
+            Some((days, weekly)) if problems.is_empty() => Ok(CampaignDetails {
+                owner_user_id: input.owner_user_id,
+                message,
+                reminder_days_before: days,
+                reminder_weekly_after: weekly,
+                link_grace_days: grace,
+                audience,
+            }),
+            _ => Err(AppError::Validation(problems)),
+        }
     }
 
     /// Writes the details on campaign `id` (inside its creating transaction).

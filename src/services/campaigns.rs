@@ -6,6 +6,7 @@ use crate::db;
 use crate::db::audit::{self, Actor};
 pub use crate::db::campaigns::Pickable;
 pub use crate::db::models::{Campaign, Invitation};
+use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Action, Verdict};
 use crate::domain::i18n::Lang;
 use crate::domain::ids::{CampaignId, ContactId, InvitationId, OrganisationId, ResponseId};
@@ -51,23 +52,29 @@ pub async fn create_campaign(
     actor: &Actor,
     mut input: NewCampaign,
 ) -> Result<Campaign, AppError> {
-    input.name = text::clean_single_line("name", &input.name)?;
-    input.validate().map_err(from_validator)?;
+    // Every problem at once, each beside its field.
+    let mut problems = check_fields(&mut input);
     let version = ctx
         .registry
-        .find(&input.template_id, input.template_version)
-        .ok_or_else(|| {
-            AppError::field(
-                "template_id",
-                format!(
-                    "no stored questionnaire \"{}\" with that version",
-                    input.template_id
-                ),
-            )
-        })?;
-    if let Some(problem) = dates::deadline_problem(input.deadline, Utc::now().date_naive()) {
-        return Err(AppError::field("deadline", problem));
+        .find(&input.template_id, input.template_version);
+    if version.is_none() {
+        problems.push(FieldError {
+            field: "template_id".into(),
+            message: format!(
+                "no stored questionnaire \"{}\" with that version",
+                input.template_id
+            ),
+        });
     }
+    if let Some(problem) = dates::deadline_problem(input.deadline, Utc::now().date_naive()) {
+        problems.push(FieldError {
+            field: "deadline".into(),
+            message: problem.into(),
+        });
+    }
+    let (Some(version), true) = (version, problems.is_empty()) else {
+        return Err(AppError::Validation(problems));
+    };
     // With an audience the campaign is a draft, launched later as a whole; without one
     // it is open at once and links are issued one by one (as before issue 8).
     let details = super::campaign_lifecycle::CampaignDetails::checked(&input)?;
@@ -102,6 +109,34 @@ pub async fn create_campaign(
         .scope_boxed()
     })
     .await
+}
+
+/// The problems of a new campaign's own fields (name, message, reminders, grace,
+/// audience: all of them, not the first), the name cleaned in place. The questionnaire
+/// and the deadline are checked by [`create_campaign`].
+pub fn check_fields(input: &mut NewCampaign) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    let name_ok = match text::clean_single_line("name", &input.name) {
+        Ok(name) => {
+            input.name = name;
+            true
+        }
+        Err(e) => {
+            problems.push(e);
+            false
+        }
+    };
+    if let Err(e) = input.validate() {
+        if let AppError::Validation(fields) = from_validator(e) {
+            problems.extend(fields.into_iter().filter(|f| name_ok || f.field != "name"));
+        }
+    }
+    if let Err(AppError::Validation(fields)) =
+        super::campaign_lifecycle::CampaignDetails::checked(input)
+    {
+        problems.extend(fields);
+    }
+    problems
 }
 
 /// Input for a personal link.

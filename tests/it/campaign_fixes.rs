@@ -288,6 +288,83 @@ async fn closing_needs_the_confirmation() {
     assert_eq!(status_of(&app, &s, &id).await, "Closed");
 }
 
+/// Every problem of the draft form in one pass; the filter's country an ISO code.
+#[tokio::test]
+async fn the_draft_form_reports_every_problem_at_once() {
+    let app = TestApp::spawn().await;
+    let s = maria(&app).await;
+    let form = page(&app, &s, "/staff/campaigns/new").await;
+    assert!(form.contains(r#"<a href="/staff/campaigns">← Campaigns</a>"#));
+    let yesterday = in_days(-1);
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", ""),
+                ("version", "forced-labour:3"),
+                ("deadline", &yesterday),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    for id in ["name-error", "deadline-error", "audience-error"] {
+        assert!(
+            refused.contains(&format!(r#"id="{id}""#)),
+            "{id}: {refused}"
+        );
+    }
+    // A valid deadline: the name and the audience still both reported.
+    let deadline = in_days(10);
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", ""),
+                ("version", "forced-labour:3"),
+                ("deadline", &deadline),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains(r#"id="name-error""#), "{refused}");
+    assert!(refused.contains(r#"id="audience-error""#), "{refused}");
+
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Nowhere"),
+                ("version", "forced-labour:3"),
+                ("deadline", &deadline),
+                ("use_filter", "1"),
+                ("kind", "factory"),
+                ("country", "ZZ"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(
+        refused.contains(r#"<p class="error" id="country-error">"#)
+            && refused.contains("is not an ISO 3166 country code"),
+        "{refused}"
+    );
+    assert!(refused.contains(r#"id="kind-error""#), "{refused}");
+    let res = app
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({"name": "Nowhere", "template_id": "forced-labour", "deadline": deadline,
+                    "audience": {"filter": {"country": "ZZ"}}}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+}
+
 /// A deactivated organisation's contacts are not offered Re-send or Revoke; the
 /// others' buttons are named for their contact; the way back to the campaigns.
 #[tokio::test]

@@ -254,22 +254,30 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
         }
         ids.ok().map(Audience::Organisations)
     };
-    match (version, deadline) {
-        (Some((template_id, version)), Some(deadline)) if problems.is_empty() => {
-            Ok(campaigns::NewCampaign {
-                name: field(form, "name").unwrap_or_default(),
-                template_id,
-                template_version: version,
-                deadline,
-                message: opt("message"),
-                reminder_days_before,
-                reminder_weekly_after,
-                audience,
-                ..Default::default()
-            })
-        }
-        _ => Err(AppError::Validation(problems)),
+    let ready = problems.is_empty() && deadline.is_some();
+    let (template_id, template_version) = version.unwrap_or_default();
+    let mut input = campaigns::NewCampaign {
+        name: field(form, "name").unwrap_or_default(),
+        template_id,
+        template_version,
+        deadline: deadline.unwrap_or_default(),
+        message: opt("message"),
+        reminder_days_before,
+        reminder_weekly_after,
+        audience,
+        ..Default::default()
+    };
+    if ready {
+        return Ok(input);
     }
+    // The other fields' problems too: every one in one pass.
+    let known: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
+    problems.extend(
+        campaigns::check_fields(&mut input)
+            .into_iter()
+            .filter(|p| !known.contains(&p.field)),
+    );
+    Err(AppError::Validation(problems))
 }
 
 /// Saves a draft (the signed-in user owns it) and opens its page; with errors, the

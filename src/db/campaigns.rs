@@ -388,12 +388,15 @@ pub struct Pickable {
     pub contacts: i64,
 }
 
-/// Active organisations by name (at most 2,000), without those already in campaign
-/// `outside` when one is given.
+/// Active organisations by name (at most `limit`), without those already in campaign
+/// `outside` when given, whose name or reference contains `search` when given.
 pub async fn pickable_organisations(
     conn: &mut Conn,
     outside: Option<CampaignId>,
+    search: Option<&str>,
+    limit: i64,
 ) -> QueryResult<Vec<Pickable>> {
+    let pattern = search.map(|s| format!("%{}%", super::like_escaped(s)));
     diesel::sql_query(
         "SELECT o.id, o.name, o.country::text AS country, \
                 (SELECT count(*) FROM contacts c WHERE c.organisation_id = o.id \
@@ -402,9 +405,53 @@ pub async fn pickable_organisations(
           WHERE o.deactivated_at IS NULL \
             AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM responses r \
                   WHERE r.campaign_id = $1 AND r.organisation_id = o.id)) \
-          ORDER BY o.name, o.id LIMIT 2000",
+            AND ($2::text IS NULL OR o.name ILIKE $2 OR o.external_ref ILIKE $2) \
+          ORDER BY o.name, o.id LIMIT $3",
     )
     .bind::<Nullable<SqlUuid>, _>(outside)
+    .bind::<Nullable<Text>, _>(pattern)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
+/// How many organisations [`pickable_organisations`] would list without its limit.
+pub async fn count_pickable(
+    conn: &mut Conn,
+    outside: Option<CampaignId>,
+    search: Option<&str>,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let pattern = search.map(|s| format!("%{}%", super::like_escaped(s)));
+    let row: Row = diesel::sql_query(
+        "SELECT count(*) AS n FROM organisations o \
+          WHERE o.deactivated_at IS NULL \
+            AND ($1::uuid IS NULL OR NOT EXISTS (SELECT 1 FROM responses r \
+                  WHERE r.campaign_id = $1 AND r.organisation_id = o.id)) \
+            AND ($2::text IS NULL OR o.name ILIKE $2 OR o.external_ref ILIKE $2)",
+    )
+    .bind::<Nullable<SqlUuid>, _>(outside)
+    .bind::<Nullable<Text>, _>(pattern)
+    .get_result(conn)
+    .await?;
+    Ok(row.n)
+}
+
+/// The active organisations among `ids`, by name (a draft form's picks).
+pub async fn picked_organisations(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<Vec<Pickable>> {
+    diesel::sql_query(
+        "SELECT o.id, o.name, o.country::text AS country, \
+                (SELECT count(*) FROM contacts c WHERE c.organisation_id = o.id \
+                    AND c.deactivated_at IS NULL) AS contacts \
+           FROM organisations o \
+          WHERE o.deactivated_at IS NULL AND o.id = ANY($1::uuid[]) \
+          ORDER BY o.name, o.id",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
     .load(conn)
     .await
 }

@@ -93,6 +93,10 @@ pub struct ContactRow {
     pub email_status: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub email_error: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub contact_deactivated: bool,
+    #[diesel(sql_type = Bool)]
+    pub organisation_deactivated: bool,
 }
 
 /// Contacts of the campaign's organisations with their latest link and that link's
@@ -105,8 +109,11 @@ pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<V
                 CASE e.state WHEN 'done' THEN 'sent' WHEN 'dead' THEN 'failed' \
                              WHEN 'pending' THEN 'queued' WHEN 'running' THEN 'queued' END \
                     AS email_status, \
-                e.last_error AS email_error \
+                e.last_error AS email_error, \
+                c.deactivated_at IS NOT NULL AS contact_deactivated, \
+                o.deactivated_at IS NOT NULL AS organisation_deactivated \
            FROM responses r JOIN contacts c ON c.organisation_id = r.organisation_id \
+           JOIN organisations o ON o.id = r.organisation_id \
            LEFT JOIN LATERAL (SELECT * FROM invitations i WHERE i.campaign_id = $1 \
                                  AND i.contact_id = c.id ORDER BY i.created_at DESC LIMIT 1) i ON true \
            LEFT JOIN LATERAL (SELECT m.state, m.last_error FROM jobs m \

@@ -6,9 +6,9 @@
 //! nothing (the service says so). A launched campaign can still reach more
 //! organisations or contacts, extend its deadline and be closed.
 
-use super::dates;
 pub use super::states::CampaignStatus;
 use super::states::OrganisationKind;
+use super::{countries, dates};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -114,23 +114,23 @@ pub const MAX_PICKED: usize = 50_000;
 
 impl Audience {
     /// The audience cleaned (trimmed, empty strings as absent, picked ids without
-    /// duplicates, country upper case), or the field and message of what is wrong.
-    pub fn normalised(self) -> Result<Audience, (&'static str, String)> {
+    /// duplicates, country upper case), or the field and message of everything wrong.
+    pub fn normalised(self) -> Result<Audience, Vec<(&'static str, String)>> {
         match self {
             Audience::Organisations(ids) => {
                 let mut seen = std::collections::HashSet::new();
                 let ids: Vec<Uuid> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
                 if ids.is_empty() {
-                    return Err((
+                    return Err(vec![(
                         "audience",
                         "pick at least one organisation, or give a filter".into(),
-                    ));
+                    )]);
                 }
                 if ids.len() > MAX_PICKED {
-                    return Err((
+                    return Err(vec![(
                         "audience",
                         format!("pick at most {MAX_PICKED} organisations, or give a filter"),
-                    ));
+                    )]);
                 }
                 Ok(Audience::Organisations(ids))
             }
@@ -144,14 +144,19 @@ impl Audience {
                     business_unit: clean(f.business_unit),
                     owner_user_id: f.owner_user_id,
                 };
+                let mut problems = Vec::new();
                 if let Some(k) = &f.kind {
                     if OrganisationKind::parse(k).is_none() {
-                        return Err(("audience.kind", "give production_base or supplier".into()));
+                        problems.push(("audience.kind", "give production_base or supplier".into()));
                     }
                 }
                 if let Some(c) = &f.country {
-                    if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
-                        return Err(("audience.country", "give a two-letter country code".into()));
+                    // The same check as the organisations' own country and their list's filter.
+                    if !countries::is_code(c) {
+                        problems.push((
+                            "audience.country",
+                            format!("\"{c}\" is not an ISO 3166 country code (e.g. JP, VN)"),
+                        ));
                     }
                 }
                 for (field, v) in [
@@ -159,37 +164,50 @@ impl Audience {
                     ("audience.business_unit", &f.business_unit),
                 ] {
                     if v.as_ref().is_some_and(|v| v.chars().count() > 100) {
-                        return Err((field, "at most 100 characters".into()));
+                        problems.push((field, "at most 100 characters".into()));
                     }
                 }
-                Ok(Audience::Filter(f))
+                if problems.is_empty() {
+                    Ok(Audience::Filter(f))
+                } else {
+                    Err(problems)
+                }
             }
         }
     }
 }
 
+/// A field's name and what is wrong with it.
+pub type FieldProblem = (&'static str, &'static str);
+
 /// A reminder schedule: days before the deadline (distinct, 1 to 365, at most 10,
-/// latest first) and how many weekly reminders after it (0 to 52).
+/// latest first) and how many weekly reminders after it (0 to 52), or every field
+/// that is wrong.
 pub fn reminder_schedule(
     days_before: Vec<i32>,
     weekly_after: i32,
-) -> Result<(Vec<i32>, i32), (&'static str, &'static str)> {
+) -> Result<(Vec<i32>, i32), Vec<FieldProblem>> {
+    let mut problems = Vec::new();
     if days_before.iter().any(|d| !(1..=365).contains(d)) {
-        return Err(("reminder_days_before", "each day must be between 1 and 365"));
+        problems.push(("reminder_days_before", "each day must be between 1 and 365"));
     }
     let mut days = days_before;
     days.sort_unstable_by(|a, b| b.cmp(a));
     days.dedup();
     if days.len() > 10 {
-        return Err((
+        problems.push((
             "reminder_days_before",
             "at most 10 reminders before the deadline",
         ));
     }
     if !(0..=52).contains(&weekly_after) {
-        return Err(("reminder_weekly_after", "between 0 and 52 weekly reminders"));
+        problems.push(("reminder_weekly_after", "between 0 and 52 weekly reminders"));
     }
-    Ok((days, weekly_after))
+    if problems.is_empty() {
+        Ok((days, weekly_after))
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -296,7 +314,7 @@ mod tests {
             Audience::Organisations(vec![id])
         );
         assert_eq!(
-            Audience::Organisations(vec![]).normalised().unwrap_err().0,
+            Audience::Organisations(vec![]).normalised().unwrap_err()[0].0,
             "audience"
         );
         let f = Audience::Filter(AudienceFilter {
@@ -319,7 +337,20 @@ mod tests {
             kind: Some("factory".into()),
             ..Default::default()
         });
-        assert_eq!(bad.normalised().unwrap_err().0, "audience.kind");
+        assert_eq!(bad.normalised().unwrap_err()[0].0, "audience.kind");
+        // Every wrong field at once; a country must be an ISO code, not just two letters.
+        let bad = Audience::Filter(AudienceFilter {
+            kind: Some("factory".into()),
+            country: Some("zz".into()),
+            ..Default::default()
+        });
+        let fields: Vec<_> = bad
+            .normalised()
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        assert_eq!(fields, ["audience.kind", "audience.country"]);
         let json: Audience =
             serde_json::from_str(r#"{"filter": {"country": "VN"}}"#).expect("filter json");
         assert!(matches!(json, Audience::Filter(_)));
@@ -335,11 +366,11 @@ mod tests {
             (vec![14, 7, 2], 4)
         );
         assert_eq!(
-            reminder_schedule(vec![0], 4).unwrap_err().0,
+            reminder_schedule(vec![0], 4).unwrap_err()[0].0,
             "reminder_days_before"
         );
         assert_eq!(
-            reminder_schedule(vec![], 53).unwrap_err().0,
+            reminder_schedule(vec![], 53).unwrap_err()[0].0,
             "reminder_weekly_after"
         );
     }

@@ -135,6 +135,9 @@ pub struct ContactProgress {
     pub email_status: Option<String>,
     /// The server's answer when the email failed.
     pub email_error: Option<String>,
+    /// A deactivated contact, or one of a deactivated organisation, gets no new link.
+    pub contact_deactivated: bool,
+    pub organisation_deactivated: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -8,10 +8,11 @@ use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
 use crate::db::campaigns::{self as q, NewLinks};
-pub use crate::db::campaigns::{AudienceMember, CampaignRecord, Pickable};
+pub use crate::db::campaigns::{AudienceMember, CampaignRecord};
 use crate::db::Tx;
+use crate::domain::answers::FieldError;
 use crate::domain::campaign::{self as rules, Action, Audience, Verdict};
-use crate::domain::ids::{CampaignId, ContactId, InvitationId};
+use crate::domain::ids::{CampaignId, InvitationId};
 use crate::domain::token::token_sha256;
 use crate::domain::{dates, text};
 use crate::error::AppError;
@@ -34,42 +35,68 @@ pub struct CampaignDetails {
 }
 
 impl CampaignDetails {
-    /// The optional fields of `input` with their defaults, or the field that is wrong.
+    /// The optional fields of `input` with their defaults, or every field that is wrong.
     pub fn checked(input: &NewCampaign) -> Result<CampaignDetails, AppError> {
+        let mut problems: Vec<FieldError> = Vec::new();
+        let mut problem = |field: &str, message: String| {
+            problems.push(FieldError {
+                field: field.into(),
+                message,
+            })
+        };
         let message = match input.message.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(m) => {
-                let m = text::clean_multi_line("message", m)?;
-                if m.chars().count() > 4000 {
-                    return Err(AppError::field("message", "at most 4000 characters"));
+            Some(m) => match text::clean_multi_line("message", m) {
+                Err(e) => {
+                    problem(&e.field, e.message);
+                    None
                 }
-                Some(m)
-            }
+                Ok(m) if m.chars().count() > 4000 => {
+                    problem("message", "at most 4000 characters".into());
+                    None
+                }
+                Ok(m) => Some(m),
+            },
         };
-        let (days, weekly) = rules::reminder_schedule(
+        let schedule = rules::reminder_schedule(
             input
                 .reminder_days_before
                 .clone()
                 .unwrap_or_else(|| vec![14, 7, 2]),
             input.reminder_weekly_after.unwrap_or(4),
         )
-        .map_err(|(f, m)| AppError::field(f, m))?;
+        .map_err(|wrong| {
+            for (f, m) in wrong {
+                problem(f, m.into());
+            }
+        })
+        .ok();
         let grace = input.link_grace_days.unwrap_or(14);
         if !(0..=365).contains(&grace) {
-            return Err(AppError::field("link_grace_days", "between 0 and 365 days"));
+            problem("link_grace_days", "between 0 and 365 days".into());
         }
         let audience = match input.audience.clone() {
             None => None,
-            Some(a) => Some(a.normalised().map_err(|(f, m)| AppError::field(f, m))?),
+            Some(a) => a
+                .normalised()
+                .map_err(|wrong| {
+                    for (f, m) in wrong {
+                        problem(f, m);
+                    }
+                })
+                .ok(),
         };
-        Ok(CampaignDetails {
-            owner_user_id: input.owner_user_id,
-            message,
-            reminder_days_before: days,
-            reminder_weekly_after: weekly,
-            link_grace_days: grace,
-            audience,
-        })
+        match schedule {
+            Some((days, weekly)) if problems.is_empty() => Ok(CampaignDetails {
+                owner_user_id: input.owner_user_id,
+                message,
+                reminder_days_before: days,
+                reminder_weekly_after: weekly,
+                link_grace_days: grace,
+                audience,
+            }),
+            _ => Err(AppError::Validation(problems)),
+        }
     }
 
     /// Writes the details on campaign `id` (inside its creating transaction).
@@ -121,7 +148,13 @@ pub struct LaunchOutcome {
     pub launched: bool,
     pub message: String,
     pub launched_at: Option<DateTime<Utc>>,
+    /// Organisations of the audience (each has a response in the campaign).
     pub organisations: usize,
+    /// Of those, the ones that got at least one new link (an invitation).
+    pub organisations_invited: usize,
+    /// Of those, the ones without an active contact with a usable address: no one
+    /// there was invited.
+    pub organisations_not_invited: usize,
     pub responses_created: usize,
     pub links: usize,
     pub emails: usize,
@@ -193,6 +226,8 @@ pub async fn launch(
                     message,
                     launched_at: campaign.launched_at,
                     organisations: 0,
+                    organisations_invited: 0,
+                    organisations_not_invited: 0,
                     responses_created: 0,
                     links: 0,
                     emails: 0,
@@ -212,21 +247,41 @@ pub async fn launch(
                 return Err(AppError::field("audience", "no active organisation is in this audience"));
             }
             let mut outcome = issue_links(tx, ctx, &campaign, &organisations).await?;
+            if outcome.links == 0 {
+                // Returning the error rolls back what `issue_links` wrote.
+                return Err(AppError::field(
+                    "audience",
+                    format!(
+                        "nobody would be invited: no organisation of the audience ({}) has an active contact with a usable email address; add a contact on the organisation's page first",
+                        counted(organisations.len(), "organisation")
+                    ),
+                ));
+            }
             let launched_at = q::mark_launched(tx, campaign.id).await?;
             outcome.launched = true;
             outcome.launched_at = Some(launched_at);
             outcome.message = format!(
                 "launched to {}: {} queued",
-                counted(outcome.organisations, "organisation"),
+                counted(outcome.organisations_invited, "organisation"),
                 counted(outcome.emails, "invitation email")
             );
+            if outcome.organisations_not_invited > 0 {
+                outcome.message.push_str(&format!(
+                    "; {} no active contact with a usable email address and {} not invited",
+                    match outcome.organisations_not_invited {
+                        1 => "1 organisation has".to_string(),
+                        n => format!("{n} organisations have"),
+                    },
+                    if outcome.organisations_not_invited == 1 { "is" } else { "are" },
+                ));
+            }
             audit::append(
                 tx,
                 actor,
                 "campaign.launched",
                 "campaign",
                 campaign.id,
-                json!({"organisations": outcome.organisations, "links": outcome.links, "emails": outcome.emails, "contacts_skipped": outcome.contacts_skipped}),
+                json!({"organisations": outcome.organisations, "organisations_invited": outcome.organisations_invited, "links": outcome.links, "emails": outcome.emails, "contacts_skipped": outcome.contacts_skipped}),
             )
             .await?;
             Ok(outcome)
@@ -359,6 +414,7 @@ async fn issue_links(
             .push(questionnaire.pick_lang(Some(c.language)));
     }
     let n = links.invitation_ids.len();
+    let invited: std::collections::HashSet<Uuid> = links.organisation_ids.iter().copied().collect();
     let mut emails = 0;
     if n > 0 {
         q::insert_links(
@@ -379,6 +435,8 @@ async fn issue_links(
         message: String::new(),
         launched_at: None,
         organisations: organisations.len(),
+        organisations_invited: invited.len(),
+        organisations_not_invited: organisations.len() - invited.len(),
         responses_created,
         links: n,
         emails,
@@ -503,51 +561,6 @@ pub async fn close(
         .scope_boxed()
     })
     .await
-}
-
-/// Revokes a contact's active link for the campaign (the email already sent stops
-/// working); returns how many links were revoked.
-pub async fn revoke_contact(
-    conn: &mut Conn,
-    ctx: &Ctx<'_>,
-    actor: &Actor,
-    campaign_id: CampaignId,
-    contact_id: ContactId,
-) -> Result<usize, AppError> {
-    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
-        async move {
-            let n = db::invitations::revoke_active(
-                tx,
-                db::invitations::LinksOf::ContactIn(campaign_id, contact_id),
-            )
-            .await?;
-            if n == 0 {
-                // Already the state asked for: nothing to write.
-                return Ok(0);
-            }
-            audit::append(
-                tx,
-                actor,
-                "invitation.revoked",
-                "campaign",
-                campaign_id,
-                json!({"contact_id": contact_id, "revoked": n}),
-            )
-            .await?;
-            Ok(n)
-        }
-        .scope_boxed()
-    })
-    .await
-}
-
-/// Active organisations a draft can pick, or (with `campaign_id`) that a launched
-/// campaign can add: those not in it yet.
-pub async fn pickable_organisations(
-    conn: &mut Conn,
-    campaign_id: Option<CampaignId>,
-) -> Result<Vec<Pickable>, AppError> {
-    Ok(q::pickable_organisations(conn, campaign_id).await?)
 }
 
 /// "1 organisation", "2 organisations": a count with its noun (English staff pages).

@@ -115,6 +115,8 @@ pub async fn progress(
             first_opened_at: c.first_opened_at,
             email_status: c.email_status,
             email_error: c.email_error,
+            contact_deactivated: c.contact_deactivated,
+            organisation_deactivated: c.organisation_deactivated,
         })
         .collect();
     let progress = Progress {

@@ -4,7 +4,9 @@
 use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
+pub use crate::db::campaigns::Pickable;
 pub use crate::db::models::{Campaign, Invitation};
+use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Action, Verdict};
 use crate::domain::i18n::Lang;
 use crate::domain::ids::{CampaignId, ContactId, InvitationId, OrganisationId, ResponseId};
@@ -50,23 +52,29 @@ pub async fn create_campaign(
     actor: &Actor,
     mut input: NewCampaign,
 ) -> Result<Campaign, AppError> {
-    input.name = text::clean_single_line("name", &input.name)?;
-    input.validate().map_err(from_validator)?;
+    // Every problem at once, each beside its field.
+    let mut problems = check_fields(&mut input);
     let version = ctx
         .registry
-        .find(&input.template_id, input.template_version)
-        .ok_or_else(|| {
-            AppError::field(
-                "template_id",
-                format!(
-                    "no stored questionnaire \"{}\" with that version",
-                    input.template_id
-                ),
-            )
-        })?;
-    if let Some(problem) = dates::deadline_problem(input.deadline, Utc::now().date_naive()) {
-        return Err(AppError::field("deadline", problem));
+        .find(&input.template_id, input.template_version);
+    if version.is_none() {
+        problems.push(FieldError {
+            field: "template_id".into(),
+            message: format!(
+                "no stored questionnaire \"{}\" with that version",
+                input.template_id
+            ),
+        });
     }
+    if let Some(problem) = dates::deadline_problem(input.deadline, Utc::now().date_naive()) {
+        problems.push(FieldError {
+            field: "deadline".into(),
+            message: problem.into(),
+        });
+    }
+    let (Some(version), true) = (version, problems.is_empty()) else {
+        return Err(AppError::Validation(problems));
+    };
     // With an audience the campaign is a draft, launched later as a whole; without one
     // it is open at once and links are issued one by one (as before issue 8).
     let details = super::campaign_lifecycle::CampaignDetails::checked(&input)?;
@@ -101,6 +109,34 @@ pub async fn create_campaign(
         .scope_boxed()
     })
     .await
+}
+
+/// The problems of a new campaign's own fields (name, message, reminders, grace,
+/// audience: all of them, not the first), the name cleaned in place. The questionnaire
+/// and the deadline are checked by [`create_campaign`].
+pub fn check_fields(input: &mut NewCampaign) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    let name_ok = match text::clean_single_line("name", &input.name) {
+        Ok(name) => {
+            input.name = name;
+            true
+        }
+        Err(e) => {
+            problems.push(e);
+            false
+        }
+    };
+    if let Err(e) = input.validate() {
+        if let AppError::Validation(fields) = from_validator(e) {
+            problems.extend(fields.into_iter().filter(|f| name_ok || f.field != "name"));
+        }
+    }
+    if let Err(AppError::Validation(fields)) =
+        super::campaign_lifecycle::CampaignDetails::checked(input)
+    {
+        problems.extend(fields);
+    }
+    problems
 }
 
 /// Input for a personal link.
@@ -262,4 +298,76 @@ pub async fn issue_invitation(
             jobs.wake();
         }
     })
+}
+
+/// Organisations a picker lists at most (the search narrows the rest).
+pub const PICKER_ROWS: i64 = 2000;
+
+/// Active organisations a draft can pick, or (with `campaign_id`) that a launched
+/// campaign can add (those not in it yet), whose name or reference contains `search`:
+/// at most [`PICKER_ROWS`] by name, and how many match in all.
+pub async fn pickable_organisations(
+    conn: &mut Conn,
+    campaign_id: Option<CampaignId>,
+    search: Option<&str>,
+) -> Result<(Vec<Pickable>, usize), AppError> {
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    let rows =
+        db::campaigns::pickable_organisations(conn, campaign_id, search, PICKER_ROWS).await?;
+    let total = if rows.len() < PICKER_ROWS as usize {
+        rows.len()
+    } else {
+        usize::try_from(db::campaigns::count_pickable(conn, campaign_id, search).await?)
+            .unwrap_or(0)
+    };
+    Ok((rows, total))
+}
+
+/// The active organisations among those picked on a draft form (kept across a search).
+pub async fn picked_organisations(
+    conn: &mut Conn,
+    ids: &[Uuid],
+) -> Result<Vec<Pickable>, AppError> {
+    let ids: Vec<Uuid> = ids
+        .iter()
+        .take(crate::domain::campaign::MAX_PICKED)
+        .copied()
+        .collect();
+    Ok(db::campaigns::picked_organisations(conn, &ids).await?)
+}
+
+/// Revokes a contact's active link for the campaign (the email already sent stops
+/// working); returns how many links were revoked.
+pub async fn revoke_contact(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    campaign_id: CampaignId,
+    contact_id: ContactId,
+) -> Result<usize, AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+        async move {
+            let n = db::invitations::revoke_active(
+                tx,
+                db::invitations::LinksOf::ContactIn(campaign_id, contact_id),
+            )
+            .await?;
+            if n == 0 {
+                // Already the state asked for: nothing to write.
+                return Ok(0);
+            }
+            audit::append(
+                tx,
+                actor,
+                "invitation.revoked",
+                "campaign",
+                campaign_id,
+                json!({"contact_id": contact_id, "revoked": n}),
+            )
+            .await?;
+            Ok(n)
+        }
+        .scope_boxed()
+    })
+    .await
 }

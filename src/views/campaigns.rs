@@ -35,8 +35,12 @@ pub struct NewCampaignPage {
     pub errors: Vec<(String, String)>,
     /// (value, label, selected) of each stored questionnaire version.
     pub versions: Vec<(String, String, bool)>,
-    /// (id, label, checked) of each active organisation.
+    /// (id, label, checked): the organisations picked, then those the search finds.
     pub organisations: Vec<(String, String, bool)>,
+    /// The search that narrows the organisations listed.
+    pub org_q: String,
+    /// Says when the list is cut ("" when every match is listed).
+    pub picker_note: String,
     pub name: String,
     pub deadline: String,
     pub message: String,
@@ -49,6 +53,43 @@ pub struct NewCampaignPage {
     /// (id, label, selected) of each staff member who may own organisations.
     pub owners: Vec<(String, String, bool)>,
     pub use_filter: bool,
+}
+
+/// 2000 as "2,000".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a picker says of its list: nothing when it lists every match, else how many
+/// of how many and that a search narrows it.
+pub fn picker_note(shown: usize, matching: usize, search: &str) -> String {
+    if shown >= matching {
+        if !search.trim().is_empty() && matching == 0 {
+            return format!(
+                "No active organisation matches \u{201c}{}\u{201d}.",
+                search.trim()
+            );
+        }
+        return String::new();
+    }
+    format!(
+        "Showing {} of {} organisations{}: search to narrow.",
+        thousands(shown),
+        thousands(matching),
+        if search.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" matching \u{201c}{}\u{201d}", search.trim())
+        }
+    )
 }
 
 /// The form's fields and the error names that belong to each (the service names the
@@ -118,8 +159,11 @@ pub struct CampaignPage {
     /// The chart, drawn by the service from fixed labels and numbers only.
     pub chart_svg: String,
     pub progress: Progress,
-    /// Organisations that may be added: (id, label).
+    /// Organisations that may be added: (id, label), at most the picker's rows.
     pub addable: Vec<(String, String)>,
+    /// The search that narrows `addable`, and what is said when the list is cut.
+    pub org_q: String,
+    pub addable_note: String,
     /// A draft's audience as a launch would invite it now.
     pub preview: Preview,
     pub filter_stage: String,
@@ -156,6 +200,31 @@ pub struct Preview {
 }
 
 impl CampaignPage {
+    /// The messages for the form field `field` (shown beside it), joined.
+    pub fn err(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Errors shown at the top: all but those shown beside their field.
+    pub fn general(&self) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f != "confirm")
+            .map(|(f, m)| {
+                if f == "error" {
+                    m.clone()
+                } else {
+                    format!("{f}: {m}")
+                }
+            })
+            .collect()
+    }
+
     pub fn contacts_of<'a>(&'a self, o: &OrganisationProgress) -> Vec<&'a ContactProgress> {
         self.progress
             .contacts

@@ -678,6 +678,10 @@ async fn call(
             ("name", "new token"),
             ("role", "viewer"),
         ]),
+        ("POST", "/staff/campaigns/{id}/close") => who
+            .client
+            .post(&url)
+            .form(&[("csrf_token", csrf.as_str()), ("confirm", "yes")]),
         ("POST", "/staff/campaigns/{id}/deadline") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             (

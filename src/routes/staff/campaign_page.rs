@@ -44,6 +44,8 @@ struct PageQuery {
     sig: Option<String>,
     /// The page of the organisations' table (from 1).
     page: Option<usize>,
+    /// Narrows the organisations that may be added (name or reference).
+    org_q: Option<String>,
 }
 
 /// Organisations on one page of a campaign's progress table (a campaign may have
@@ -76,11 +78,20 @@ async fn campaign_page(
     let shown: std::collections::HashSet<Uuid> =
         p.organisations.iter().map(|o| o.organisation_id).collect();
     p.contacts.retain(|c| shown.contains(&c.organisation_id));
-    let addable = lifecycle::pickable_organisations(&mut conn, Some(id))
-        .await?
-        .into_iter()
-        .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.country)))
-        .collect();
+    let org_q = query.org_q.clone().unwrap_or_default();
+    // Only a launched campaign that is not closed can add organisations.
+    let (addable, addable_note) = if campaign.status == CampaignStatus::Open {
+        let (found, matching) =
+            campaigns::pickable_organisations(&mut conn, Some(id), Some(&org_q)).await?;
+        let note = crate::views::campaigns::picker_note(found.len(), matching, &org_q);
+        let rows = found
+            .into_iter()
+            .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.country)))
+            .collect();
+        (rows, note)
+    } else {
+        (Vec::new(), String::new())
+    };
     let questionnaire = state
         .registry
         .get(campaign.template_version_id)
@@ -120,16 +131,18 @@ async fn campaign_page(
     };
     let audience = match parsed_audience {
         None => "organisations invited one by one".to_string(),
-        Some(Audience::Organisations(ids)) => format!(
-            "{} picked{}",
-            crate::views::staff::count_of(ids.len(), "organisation"),
-            // Organisations added after the launch are in the progress, not here.
+        Some(Audience::Organisations(ids)) => {
+            let picked = crate::views::staff::count_of(ids.len(), "organisation");
             if campaign.status == CampaignStatus::Draft {
-                ""
+                format!("{picked} picked")
             } else {
-                " at launch"
+                // Organisations added after the launch count too.
+                format!(
+                    "{picked} picked at launch; {} in the campaign now",
+                    p.totals.organisations
+                )
             }
-        ),
+        }
         Some(Audience::Filter(f)) => {
             let owner = match f.owner_user_id {
                 None => None,
@@ -153,10 +166,18 @@ async fn campaign_page(
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
             .collect();
-            if parts.is_empty() {
-                "every active organisation".into()
+            let which = if parts.is_empty() {
+                "every active organisation".to_string()
             } else {
                 format!("active organisations with {}", parts.join(", "))
+            };
+            if campaign.status == CampaignStatus::Draft {
+                which
+            } else {
+                format!(
+                    "{which} at launch; {} in the campaign now",
+                    p.totals.organisations
+                )
             }
         }
     };
@@ -202,6 +223,8 @@ async fn campaign_page(
         chart_svg: progress::chart_svg(&p.totals),
         progress: p,
         addable,
+        org_q,
+        addable_note,
         filter_stage: query.stage.unwrap_or_default(),
         filter_q: query.q.unwrap_or_default(),
         query: format!("?{qs}"),
@@ -313,18 +336,32 @@ async fn set_deadline(
     after(&state, &user, id, outcome).await
 }
 
+#[derive(Deserialize)]
+struct CloseForm {
+    /// The "no more answers from now on" checkbox: closing cannot be undone.
+    confirm: Option<String>,
+}
+
 #[post("/staff/campaigns/{id}/close")]
 async fn close(
     state: web::Data<AppState>,
     user: StaffUser,
     who: Principal,
     path: web::Path<String>,
+    form: web::Form<CloseForm>,
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&path, "campaign")?;
-    let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::close(&mut conn, &state.ctx(), &who.actor(), id)
-        .await
-        .map(|o| o.message);
+    let outcome = if form.confirm.as_deref() == Some("yes") {
+        let mut conn = state.pool.get().await?;
+        lifecycle::close(&mut conn, &state.ctx(), &who.actor(), id)
+            .await
+            .map(|o| o.message)
+    } else {
+        Err(AppError::field(
+            "confirm",
+            "tick \u{201c}no more answers from now on\u{201d} to close the campaign: closing cannot be undone",
+        ))
+    };
     after(&state, &user, id, outcome).await
 }
 
@@ -406,7 +443,7 @@ async fn revoke(
     let id = path_id(&path.0, "campaign")?;
     let contact = path_id(&path.1, "contact")?;
     let mut conn = state.pool.get().await?;
-    let outcome = lifecycle::revoke_contact(&mut conn, &state.ctx(), &who.actor(), id, contact)
+    let outcome = campaigns::revoke_contact(&mut conn, &state.ctx(), &who.actor(), id, contact)
         .await
         .map(|n| match n {
             0 => "This contact has no active link: nothing changed.".to_string(),

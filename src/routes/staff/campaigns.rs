@@ -63,25 +63,33 @@ async fn new_page(
     form: &[(String, String)],
 ) -> Result<NewCampaignPage, PageError> {
     let mut conn = state.pool.get().await?;
-    let picked: Vec<&str> = form
+    let picked_ids: Vec<Uuid> = form
         .iter()
         .filter(|(k, _)| k == "organisation")
-        .map(|(_, v)| v.as_str())
+        .filter_map(|(_, v)| Uuid::parse_str(v).ok())
         .collect();
-    let organisations = lifecycle::pickable_organisations(&mut conn, None)
-        .await?
-        .into_iter()
-        .map(|o| {
-            let id = o.id.to_string();
-            let checked = picked.contains(&id.as_str());
-            let contacts = lifecycle::counted(usize::try_from(o.contacts).unwrap_or(0), "contact");
-            (
-                id,
-                format!("{} ({}, {contacts})", o.name, o.country),
-                checked,
-            )
-        })
-        .collect();
+    let org_q = field(form, "org_q").unwrap_or_default();
+    let label = |o: &campaigns::Pickable| {
+        let contacts = lifecycle::counted(usize::try_from(o.contacts).unwrap_or(0), "contact");
+        format!("{} ({}, {contacts})", o.name, o.country)
+    };
+    // Those picked stay picked (listed first) whatever the search shows.
+    let mut organisations: Vec<(String, String, bool)> =
+        campaigns::picked_organisations(&mut conn, &picked_ids)
+            .await?
+            .iter()
+            .map(|o| (o.id.to_string(), label(o), true))
+            .collect();
+    let (found, matching) =
+        campaigns::pickable_organisations(&mut conn, None, Some(&org_q)).await?;
+    let shown = found.len();
+    organisations.extend(
+        found
+            .iter()
+            .filter(|o| !picked_ids.contains(&o.id))
+            .map(|o| (o.id.to_string(), label(o), false)),
+    );
+    let picker_note = crate::views::campaigns::picker_note(shown, matching, &org_q);
     let owner = field(form, "owner").unwrap_or_default();
     let active: Vec<_> = organisations::staff_members(&mut conn)
         .await?
@@ -128,6 +136,8 @@ async fn new_page(
         errors,
         versions,
         organisations,
+        org_q,
+        picker_note,
         name: value("name"),
         deadline: value("deadline"),
         message: value("message"),
@@ -146,9 +156,25 @@ fn field(form: &[(String, String)], key: &str) -> Option<String> {
     form.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
 }
 
+#[derive(serde::Deserialize)]
+struct NewQuery {
+    /// Narrows the organisations to pick (name or reference).
+    org_q: Option<String>,
+}
+
 #[get("/staff/campaigns/new")]
-async fn new_form(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
-    Ok(render(&new_page(&state, &user, Vec::new(), &[]).await?)?)
+async fn new_form(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, PageError> {
+    let form: Vec<(String, String)> = query
+        .into_inner()
+        .org_q
+        .map(|q| ("org_q".to_string(), q))
+        .into_iter()
+        .collect();
+    Ok(render(&new_page(&state, &user, Vec::new(), &form).await?)?)
 }
 
 /// The draft form (repeated `organisation` checkboxes, so read as pairs) as the API's
@@ -228,22 +254,30 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
         }
         ids.ok().map(Audience::Organisations)
     };
-    match (version, deadline) {
-        (Some((template_id, version)), Some(deadline)) if problems.is_empty() => {
-            Ok(campaigns::NewCampaign {
-                name: field(form, "name").unwrap_or_default(),
-                template_id,
-                template_version: version,
-                deadline,
-                message: opt("message"),
-                reminder_days_before,
-                reminder_weekly_after,
-                audience,
-                ..Default::default()
-            })
-        }
-        _ => Err(AppError::Validation(problems)),
+    let ready = problems.is_empty() && deadline.is_some();
+    let (template_id, template_version) = version.unwrap_or_default();
+    let mut input = campaigns::NewCampaign {
+        name: field(form, "name").unwrap_or_default(),
+        template_id,
+        template_version,
+        deadline: deadline.unwrap_or_default(),
+        message: opt("message"),
+        reminder_days_before,
+        reminder_weekly_after,
+        audience,
+        ..Default::default()
+    };
+    if ready {
+        return Ok(input);
     }
+    // The other fields' problems too: every one in one pass.
+    let known: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
+    problems.extend(
+        campaigns::check_fields(&mut input)
+            .into_iter()
+            .filter(|p| !known.contains(&p.field)),
+    );
+    Err(AppError::Validation(problems))
 }
 
 /// Saves a draft (the signed-in user owns it) and opens its page; with errors, the
@@ -256,6 +290,10 @@ async fn create(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
+    if field(&form, "action").as_deref() == Some("search") {
+        // "Search" narrows the organisations listed: the form again, nothing saved.
+        return Ok(render(&new_page(&state, &user, Vec::new(), &form).await?)?);
+    }
     let result = match draft_input(&form) {
         Ok(mut input) => {
             input.owner_user_id = Some(user.id);

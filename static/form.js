@@ -136,8 +136,19 @@
     return two(d.getHours()) + ":" + two(d.getMinutes()) + ":" + two(d.getSeconds());
   }
 
+  // A date the browser cannot read (typed halfway: "mm/dd/2026") is sent as an empty
+  // value, which a draft takes as "cleared" and would erase the stored date: it is sent
+  // as it stands instead, so that the server refuses it beside its field and keeps the
+  // stored date.
+  function keepBadDates(data) {
+    form.querySelectorAll("input[type=date]").forEach(function (i) {
+      if (i.validity && i.validity.badInput) data.set(i.name, "?");
+    });
+    return data;
+  }
+
   function body(action) {
-    var data = new FormData(form);
+    var data = keepBadDates(new FormData(form));
     // Files go with an explicit save only: a background save must stay small.
     form.querySelectorAll("input[type=file]").forEach(function (f) { data.delete(f.name); });
     data.set("action", action);
@@ -225,7 +236,7 @@
   // on a failure, nothing changes on screen but the status line.
   function explicitSave(action) {
     if (timer) { window.clearTimeout(timer); timer = null; }
-    var data = new FormData(form);
+    var data = keepBadDates(new FormData(form));
     data.set("action", action);
     form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
     say(form.getAttribute("data-saving"), "saving");
@@ -240,6 +251,10 @@
         form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
         dirty = true;
         say(form.getAttribute("data-not-saved"), "failed");
+        // The message says it retries: the answers (not the files) are saved in the
+        // background as soon as the line is back, with the same backoff as autosave.
+        retryDelay = retryDelay ? Math.min(retryDelay * 2, 60000) : 2000;
+        schedule(retryDelay);
       });
   }
 

@@ -41,6 +41,23 @@ pub fn version_field(id: &str) -> String {
     format!("_v.{id}")
 }
 
+/// The form field carrying a fingerprint of question `id`'s answer as the page was
+/// loaded (`_h.<id>`, beside `_v.<id>`): a post whose answer still has it did not
+/// change the question, whatever the version says.
+pub fn base_field(id: &str) -> String {
+    format!("_h.{id}")
+}
+
+/// The fingerprint of an answer for [`base_field`] (empty for no answer): the first
+/// 16 hex digits of the SHA-256 of its JSON.
+pub fn answer_fingerprint(answer: Option<&Value>) -> String {
+    use sha2::{Digest, Sha256};
+    match answer {
+        None => String::new(),
+        Some(v) => hex::encode(&Sha256::digest(v.to_string().as_bytes())[..8]),
+    }
+}
+
 /// What a save or submit did.
 #[derive(Debug)]
 pub enum SaveOutcome {
@@ -420,7 +437,12 @@ fn meta_after(
 
 /// Answers of the posted section that another contact changed since the page was
 /// loaded (its `_v.<id>` field differs from the stored version) and that this post
-/// would change: the stored answer is put back, and the conflict reported.
+/// would change: the stored answer is put back, and the conflict reported. A posted
+/// answer that is still the one the page was loaded with (its `_h.<id>` fingerprint)
+/// was not changed on this page: the stored answer stays, silently, whatever the
+/// versions say. (An autosave posts the whole section: without this, a page left open
+/// wrote its stale value over a colleague's newer answer to a question it never
+/// touched, once the script had taken the new versions from a reply.)
 fn keep_theirs(
     q: &crate::domain::questionnaire::Questionnaire,
     input: &RawInput,
@@ -444,9 +466,24 @@ fn keep_theirs(
             else {
                 continue;
             };
+            if answers.get(id) == previous.get(id) {
+                continue;
+            }
+            let untouched = input
+                .values
+                .get(&base_field(id))
+                .and_then(|v| v.first())
+                .is_some_and(|base| *base == answer_fingerprint(answers.get(id)));
+            if untouched {
+                match previous.get(id) {
+                    Some(old) => answers.insert(id.clone(), old.clone()),
+                    None => answers.remove(id),
+                };
+                continue;
+            }
             let meta = before.get(id);
             let current = meta.map_or(0, |m| m.version);
-            if loaded == current || answers.get(id) == previous.get(id) {
+            if loaded == current {
                 continue;
             }
             let mine = match previous.get(id) {

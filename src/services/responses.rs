@@ -4,10 +4,12 @@
 //! Everything here is reached through [`LinkSession`], which can only be made from a
 //! valid link token, and carries the one response that link may touch.
 
+pub use super::answer_saves::{
+    answer_fingerprint, base_field, save, version_field, Conflict, SaveOutcome,
+};
 pub(crate) use super::answer_saves::{
     locked, save_draft_unlocked, save_locked, Attempt, Locked, SAVE_ATTEMPTS,
 };
-pub use super::answer_saves::{save, version_field, Conflict, SaveOutcome};
 use super::questionnaires::{LoadedVersion, QuestionnaireRegistry};
 use super::Conn;
 use crate::db;

@@ -44,6 +44,9 @@ pub struct QuestionView {
     /// The stored answer's version the page was loaded with (`_v.<id>`; empty on the
     /// one-page form, which does not check).
     pub version: String,
+    /// The fingerprint of the stored answer the page was loaded with (`_h.<id>`, with
+    /// `version`).
+    pub base: String,
     /// "name, time" of the contact who last changed the answer, when it was another.
     pub changed_by: String,
     /// A conflict: the kept answer, who gave it, and this contact's unsaved answer.
@@ -140,6 +143,7 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
         dont_know_checked: q.dont_know && ctx.values.contains_key(&dont_know_field(name)),
         dont_know_label: ui("dont_know", lang).to_string(),
         version: String::new(),
+        base: String::new(),
         changed_by: String::new(),
         conflict: false,
         theirs: String::new(),

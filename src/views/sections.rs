@@ -10,7 +10,7 @@ use crate::domain::questionnaire::Questionnaire;
 use crate::domain::respondent_text::t;
 use crate::domain::visibility::visible_questions;
 use crate::services::responses::AnswerMetas;
-use crate::services::responses::{version_field, Conflict};
+use crate::services::responses::{answer_fingerprint, version_field, Conflict};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -110,6 +110,7 @@ pub fn section_page(
         for v in &mut s.questions {
             let m = meta.get(&v.id);
             v.version = m.map_or(0, |m| m.version).to_string();
+            v.base = answer_fingerprint(answers.get(&v.id));
             if let Some(m) = m.filter(|m| m.contact_id.is_some_and(|c| c != me)) {
                 v.changed_by = format!(
                     "{}, {}",

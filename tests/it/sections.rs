@@ -32,8 +32,13 @@ fn location(res: &reqwest::Response) -> String {
 
 /// The version a page carries for question `id`.
 fn version_in(html: &str, id: &str) -> String {
-    let marker = format!(r#"name="_v.{id}" value=""#);
-    let start = html.find(&marker).expect("the page carries the version") + marker.len();
+    hidden_in(html, &format!("_v.{id}"))
+}
+
+/// The value of the hidden field `name` of a page.
+fn hidden_in(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker).expect("the page carries the field") + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
@@ -540,6 +545,60 @@ async fn a_hand_over_sends_a_colleague_a_link_and_a_concurrent_change_is_shown_n
         page.contains("Last changed by: Sections Supplier contact"),
         "{page}"
     );
+
+    // The colleague's page stays open; the first contact changes the answer again. The
+    // colleague's autosaves post the whole section, with the stale answer they never
+    // touched: it is not written over the newer one, not even once the script has
+    // taken the new versions from a reply (found walking the supplier's path: a
+    // colleague's saved answer was silently wiped).
+    let (v_open, h_open) = (version_in(&page, "notes"), hidden_in(&page, "_h.notes"));
+    let res = app
+        .post_form(
+            &format!("{link}/s/2"),
+            &[("notes", "Agency, audited in 2026"), ("_v.notes", &v_open)],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let mut v_script = v_open.clone();
+    for fees in ["yes", "no"] {
+        let res = app
+            .post_form(
+                &format!("{colleague}/s/2"),
+                &[
+                    ("notes", "Direct hiring only"),
+                    ("_v.notes", &v_script),
+                    ("_h.notes", &h_open),
+                    ("fees_paid", fees),
+                ],
+                "autosave",
+            )
+            .await;
+        let reply: Value = res.json().await.unwrap();
+        assert_eq!(reply["status"], "saved", "{reply}");
+        let answers = stored(&app, response).await;
+        assert_eq!(answers["notes"], json!("Agency, audited in 2026"));
+        assert_eq!(answers["fees_paid"], json!(fees));
+        v_script = reply["versions"]["_v.notes"].to_string();
+    }
+    // What the colleague does change is still checked against the newer answer.
+    let res = app
+        .post_form(
+            &format!("{colleague}/s/2"),
+            &[
+                ("notes", "Direct hiring, since 2025"),
+                ("_v.notes", &v_open),
+                ("_h.notes", &h_open),
+            ],
+            "autosave",
+        )
+        .await;
+    let reply: Value = res.json().await.unwrap();
+    assert_eq!(reply["status"], "conflict", "{reply}");
+    assert_eq!(
+        stored(&app, response).await["notes"],
+        json!("Agency, audited in 2026")
+    );
 }
 
 #[tokio::test]
@@ -759,4 +818,52 @@ async fn contacts_and_mails(conn: &mut diesel_async::AsyncPgConnection) -> (i64,
     let contacts: i64 = contacts::table.count().get_result(conn).await.unwrap();
     let mails: i64 = email_outbox::table.count().get_result(conn).await.unwrap();
     (contacts, mails)
+}
+
+/// A date typed halfway in the browser's date field ("mm/dd/2026": the browser sends an
+/// empty value) is refused beside the field and the stored date stays (it was saved as
+/// empty, erasing the date: found walking the supplier's path).
+#[tokio::test]
+async fn a_half_typed_date_is_refused_not_saved_as_empty() {
+    use crate::browser::{browser, click};
+    use fantoccini::Locator;
+    let app = TestApp::spawn().await;
+    let (org, contact) = app.supplier("Date Field Ltd", "en").await;
+    let campaign = app.campaign("forced-labour").await;
+    let (link, response) = app.invite(&campaign, &org, &contact).await;
+    let response: Uuid = response.parse().unwrap();
+    let section = format!("{link}/s/17");
+    let res = app
+        .post_form(
+            &section,
+            &[("last_labour_audit_date", "2026-02-03")],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&app.url(&section)).await.unwrap();
+    let field = c
+        .find(Locator::Id("f-last_labour_audit_date"))
+        .await
+        .unwrap();
+    field.clear().await.unwrap();
+    // The month only: the field is left incomplete.
+    field.send_keys("02").await.unwrap();
+    click(c, "button[name=action][value=save]").await;
+    let error = c
+        .wait()
+        .for_element(Locator::Id("e-last_labour_audit_date"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("YYYY-MM-DD"), "{error}");
+    assert_eq!(
+        stored(&app, response).await["last_labour_audit_date"],
+        json!("2026-02-03")
+    );
+    b.client.clone().close().await.unwrap();
 }

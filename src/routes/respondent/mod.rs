@@ -135,7 +135,10 @@ async fn gone(
     let mut typed: Vec<(String, String)> = values
         .iter()
         .filter(|(k, _)| {
-            k.as_str() != csrf::FIELD && !k.starts_with("_v.") && k.as_str() != "action"
+            k.as_str() != csrf::FIELD
+                && !k.starts_with("_v.")
+                && !k.starts_with("_h.")
+                && k.as_str() != "action"
         })
         .flat_map(|(k, vs)| {
             vs.iter()

@@ -131,9 +131,11 @@ async fn receipts_of(
             Some((*job, invitation.response_id, invitation.language))
         })
         .collect();
+    // The receipt is in the language the response was submitted in (the page's, which
+    // the supplier may have switched from the invitation's).
     let asked: Vec<(ResponseId, Option<Lang>)> = wanted
         .iter()
-        .map(|(_, response, lang)| (*response, Some(*lang)))
+        .map(|(_, response, _)| (*response, None))
         .collect();
     let docs: HashMap<ResponseId, Result<ReceiptDocument, String>> =
         crate::services::receipts::documents_in(tx, &receipts.registry, &asked)

@@ -181,17 +181,19 @@ pub async fn queue_clarification(
 
 /// The message to send for a campaign email, rendered now (with its link), and the
 /// Reply-To (the campaign owner). `None` for an email that is not a campaign email
-/// with a link (it is sent as stored).
+/// with a link (it is sent as stored). `lang`: the language of the email when it is not
+/// the invitation's (a receipt's, in the language the response was submitted in).
 pub(super) fn render(
     worker: &Worker,
     ctx: &MailContext,
+    lang: Option<Lang>,
 ) -> Option<Result<(Email, Option<String>), Failure>> {
     let purpose = ctx.purpose.as_deref().and_then(Purpose::parse)?;
     if purpose == Purpose::Escalation {
         return None;
     }
     let invitation = ctx.invitation.as_ref()?;
-    Some(render_invitation(worker, ctx, purpose, invitation))
+    Some(render_invitation(worker, ctx, purpose, invitation, lang))
 }
 
 fn render_invitation(
@@ -199,6 +201,7 @@ fn render_invitation(
     ctx: &MailContext,
     purpose: Purpose,
     invitation: &crate::db::models::Invitation,
+    lang: Option<Lang>,
 ) -> Result<(Email, Option<String>), Failure> {
     if invitation.revoked_at.is_some() {
         return Err(Failure::Permanent(
@@ -231,7 +234,7 @@ fn render_invitation(
         _ => None,
     };
     let email = CampaignEmail {
-        lang: invitation.language,
+        lang: lang.unwrap_or(invitation.language),
         purpose,
         contact: ctx.contact_name.clone().unwrap_or_default(),
         organisation: ctx.organisation_name.clone().unwrap_or_default(),
@@ -265,9 +268,8 @@ pub(super) fn receipt_invitation(ctx: &MailContext) -> Option<&crate::db::models
 }
 
 /// The receipt PDF for a receipt email, made now from `receipt`, its receipt read with
-/// the batch from the stored answers (in the language of the invitation when the
-/// questionnaire has it; missing when the response is not submitted). `None` for other
-/// emails.
+/// the batch from the stored answers (in the language the response was submitted in;
+/// missing when the response is not submitted). `None` for other emails.
 pub(super) async fn receipt_attachment(
     worker: &Worker,
     ctx: &MailContext,

@@ -50,6 +50,12 @@ pub(super) async fn run(
     let Some(ctx) = ctx.map_err(Failure::Retry)? else {
         return Err(Failure::Permanent("no message for this job".into()));
     };
+    // A receipt email is written in its receipt's language: the one the response was
+    // submitted in.
+    let receipt_lang = receipt
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(|doc| doc.lang);
     // The receipt email carries the receipt PDF, made now from the stored answers.
     // Boxed: the receipt's future is large, and the worker may run on a small stack.
     let attachments = match Box::pin(super::campaign_mail::receipt_attachment(
@@ -61,7 +67,7 @@ pub(super) async fn run(
         None => Vec::new(),
     };
     // A campaign email with a personal link is rendered now; others go as stored.
-    let (email, reply_to) = match super::campaign_mail::render(worker, &ctx) {
+    let (email, reply_to) = match super::campaign_mail::render(worker, &ctx, receipt_lang) {
         Some(rendered) => rendered?,
         None => (
             Email {

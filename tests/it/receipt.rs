@@ -231,6 +231,25 @@ async fn the_receipt_email_carries_the_pdf_with_the_fingerprint_and_the_japanese
     smtp.stop().await;
 }
 
+/// A contact invited in English who answers in Japanese gets the receipt, email and
+/// PDF, in Japanese: the language they submitted in (it followed the invitation's).
+#[tokio::test]
+async fn the_receipt_is_in_the_language_the_response_was_submitted_in() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with_settings(&fixtures_dir(), &[("SMTP_URL", smtp.url())]).await;
+    let (link, _) = invite_supplier(&app, "Switcher Ltd", "en").await;
+    let res = app
+        .post_form(&format!("{link}?lang=ja"), &valid(), "submit")
+        .await;
+    assert_eq!(res.status(), 303);
+    let messages = smtp.wait_for(1).await;
+    let text = text_body(&messages[0]);
+    assert!(text.contains("ご回答を受け付けました"), "{text}");
+    let pdf = pdf_text(&attachment(&messages[0], "application/pdf").expect("a PDF"));
+    assert!(pdf.contains("旅券は誰が保管していますか"), "{pdf}");
+    smtp.stop().await;
+}
+
 /// The decoded part of `message` whose type starts with `content_type`.
 fn attachment(message: &str, content_type: &str) -> Option<Vec<u8>> {
     let message = message.replace("\r\n", "\n");

@@ -334,6 +334,9 @@ async fn request_checked(
                 flags_before,
                 score_after: None,
                 flags_after: None,
+                withdrawn_at: None,
+                withdrawn_by: None,
+                withdrawn_reason: None,
             };
             db::clarifications::insert_request(tx, &request).await?;
             let items: Vec<ClarificationItem> = chosen

@@ -92,6 +92,7 @@ fn parse_action(form: &DecideForm) -> Result<Action, AppError> {
             },
             ActionKind::RequestClarification => Action::RequestClarification { note: reason },
             ActionKind::ClarificationAnswered => Action::ClarificationAnswered,
+            ActionKind::WithdrawQuestion => Action::WithdrawQuestion { reason },
             ActionKind::AcceptRisk => Action::AcceptRisk { reason },
             ActionKind::RequireAction => Action::RequireAction { reason },
             ActionKind::StartAction => Action::StartAction,

@@ -48,3 +48,4 @@ mod route_scan;
 mod save_races;
 mod scale;
 mod sections;
+mod withdraw_question;

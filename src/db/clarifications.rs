@@ -25,7 +25,8 @@ pub async fn insert_items(conn: &mut Conn, rows: &[ClarificationItem]) -> QueryR
         .map(|_| ())
 }
 
-/// The response's unanswered request, if any.
+/// The response's request still waiting for the supplier (neither answered nor
+/// withdrawn), if any.
 pub async fn open_request(
     conn: &mut Conn,
     response_id: Uuid,
@@ -33,14 +34,16 @@ pub async fn open_request(
     clarification_requests::table
         .filter(clarification_requests::response_id.eq(response_id))
         .filter(clarification_requests::answered_at.is_null())
+        .filter(clarification_requests::withdrawn_at.is_null())
         .select(ClarificationRequest::as_select())
         .first(conn)
         .await
         .optional()
 }
 
-/// The response's unanswered request, locked until the end of the transaction (a
-/// double click on "send" replies once).
+/// The response's waiting request, locked until the end of the transaction (a double
+/// click on "send" replies once; a reply and a withdrawal at the same moment: the
+/// second finds it no longer waiting).
 pub async fn lock_open_request(
     conn: &mut Conn,
     response_id: Uuid,
@@ -48,11 +51,50 @@ pub async fn lock_open_request(
     clarification_requests::table
         .filter(clarification_requests::response_id.eq(response_id))
         .filter(clarification_requests::answered_at.is_null())
+        .filter(clarification_requests::withdrawn_at.is_null())
         .select(ClarificationRequest::as_select())
         .for_update()
         .first(conn)
         .await
         .optional()
+}
+
+/// The response's newest request, whatever its state.
+pub async fn latest_request(
+    conn: &mut Conn,
+    response_id: Uuid,
+) -> QueryResult<Option<ClarificationRequest>> {
+    clarification_requests::table
+        .filter(clarification_requests::response_id.eq(response_id))
+        .order(clarification_requests::created_at.desc())
+        .select(ClarificationRequest::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Marks a waiting request withdrawn by `member`; the number of rows changed (0: it
+/// was answered or withdrawn meanwhile).
+pub async fn mark_withdrawn(
+    conn: &mut Conn,
+    request_id: Uuid,
+    member: Uuid,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        clarification_requests::table
+            .find(request_id)
+            .filter(clarification_requests::answered_at.is_null())
+            .filter(clarification_requests::withdrawn_at.is_null()),
+    )
+    .set((
+        clarification_requests::withdrawn_at.eq(at),
+        clarification_requests::withdrawn_by.eq(member),
+        clarification_requests::withdrawn_reason.eq(reason),
+    ))
+    .execute(conn)
+    .await
 }
 
 /// The reopened answers of a request, in question order as asked.

@@ -233,6 +233,18 @@ pub struct ClarificationRequest {
     pub flags_before: i32,
     pub score_after: Option<i16>,
     pub flags_after: Option<i32>,
+    /// Withdrawn by a member before the supplier replied (`withdraw_question`): when,
+    /// by whom and why. A withdrawn request no longer waits.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<Uuid>,
+    pub withdrawn_reason: Option<String>,
+}
+
+impl ClarificationRequest {
+    /// Neither answered nor withdrawn: the supplier's reply is awaited.
+    pub fn is_waiting(&self) -> bool {
+        self.answered_at.is_none() && self.withdrawn_at.is_none()
+    }
 }
 
 /// One reopened answer of a clarification request, with the reply next to the original.

@@ -384,6 +384,9 @@ diesel::table! {
         flags_before -> Int4,
         score_after -> Nullable<Int2>,
         flags_after -> Nullable<Int4>,
+        withdrawn_at -> Nullable<Timestamptz>,
+        withdrawn_by -> Nullable<Uuid>,
+        withdrawn_reason -> Nullable<Text>,
     }
 }
 

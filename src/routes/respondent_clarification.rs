@@ -7,6 +7,7 @@ use super::respondent::{check_csrf, chosen_lang, read_form, session};
 use super::AppState;
 use crate::auth::csrf;
 use crate::error::AppError;
+use crate::services::clarification_withdraw;
 use crate::services::clarifications::{self, ReplyOutcome};
 use crate::views::clarification::page;
 use actix_multipart::Multipart;
@@ -36,11 +37,14 @@ async fn show(
     let lang = chosen_lang(&session, query.lang.as_deref(), &req);
     let csrf = csrf::respondent_token(&state.secret_key, session.invitation.id);
     let open = clarifications::open_for(&mut conn, &session).await?;
+    let withdrawn =
+        open.is_none() && clarification_withdraw::withdrawn_for(&mut conn, &session).await?;
     let (items, current) = match open {
         Some((_, items, current)) => (items, current),
         None => (Vec::new(), Default::default()),
     };
     let notice = match (&query.sent, items.is_empty()) {
+        _ if withdrawn => "withdrawn",
         (Some(_), true) => "done",
         (_, true) => "none",
         _ => "",
@@ -78,6 +82,21 @@ async fn reply(
     match clarifications::reply(&mut conn, &state.audit_key, &session, &input, lang).await? {
         ReplyOutcome::Answered { .. } | ReplyOutcome::NothingOpen => {
             Ok(see_other(&format!("{here}&sent=1")))
+        }
+        ReplyOutcome::Withdrawn => {
+            // Refused, nothing written: the page says the question was withdrawn.
+            let page = page(
+                &session,
+                &token,
+                csrf::respondent_token(&state.secret_key, session.invitation.id),
+                lang,
+                &[],
+                &Default::default(),
+                None,
+                &[],
+                "withdrawn",
+            );
+            Ok(render_status(StatusCode::CONFLICT, &page)?)
         }
         ReplyOutcome::Invalid(errors) => {
             let (_, items, current) = clarifications::open_for(&mut conn, &session)

@@ -107,6 +107,8 @@ pub struct ResponseClarifications {
     pub answers: Answers,
     pub flags: Vec<Flag>,
     pub requests: Vec<(ClarificationRequest, Vec<ClarificationItem>)>,
+    /// The names of the members who withdrew requests, by id.
+    pub withdrawers: std::collections::HashMap<Uuid, String>,
 }
 
 pub async fn of_response(
@@ -126,6 +128,7 @@ pub async fn of_response(
         let items = db::clarifications::items_of(conn, r.id).await?;
         requests.push((r, items));
     }
+    let withdrawers = super::clarification_withdraw::withdrawers(conn, &requests).await?;
     Ok(ResponseClarifications {
         response,
         version,
@@ -133,6 +136,7 @@ pub async fn of_response(
         answers,
         flags,
         requests,
+        withdrawers,
     })
 }
 
@@ -334,6 +338,9 @@ async fn request_checked(
                 flags_before,
                 score_after: None,
                 flags_after: None,
+                withdrawn_at: None,
+                withdrawn_by: None,
+                withdrawn_reason: None,
             };
             db::clarifications::insert_request(tx, &request).await?;
             let items: Vec<ClarificationItem> = chosen
@@ -427,6 +434,8 @@ pub enum ReplyOutcome {
     Answered { score_before: i16, score_after: i16 },
     /// Nothing was waiting (answered before: a double click or an old tab).
     NothingOpen,
+    /// The question was withdrawn by a member: nothing was written, none is expected.
+    Withdrawn,
     /// Some reopened answers are not valid: nothing was written.
     Invalid(Vec<FieldError>),
 }
@@ -474,7 +483,12 @@ pub async fn reply(
             let Some(request) =
                 db::clarifications::lock_open_request(tx, response_id.uuid()).await?
             else {
-                return Ok(ReplyOutcome::NothingOpen);
+                return Ok(
+                    match db::clarifications::latest_request(tx, response_id.uuid()).await? {
+                        Some(r) if r.withdrawn_at.is_some() => ReplyOutcome::Withdrawn,
+                        _ => ReplyOutcome::NothingOpen,
+                    },
+                );
             };
             let items = db::clarifications::items_of(tx, request.id).await?;
             let current = current_answers(tx, response_id).await?;

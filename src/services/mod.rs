@@ -8,6 +8,7 @@ pub mod audit;
 pub mod campaign_lifecycle;
 pub mod campaign_progress;
 pub mod campaigns;
+pub mod clarification_withdraw;
 pub mod clarifications;
 pub mod ctx;
 pub mod exports;

@@ -35,7 +35,7 @@ pub struct ClarificationPage {
     pub campaign: String,
     pub action: String,
     pub languages: Vec<LangLink>,
-    /// `done`, `errors`, `none` or empty.
+    /// `done`, `errors`, `none`, `withdrawn` or empty.
     pub notice_kind: String,
     pub notice: String,
     pub items: Vec<ReopenedView>,
@@ -102,12 +102,17 @@ impl Texts {
     }
 }
 
-/// The notice after a reply, or when nothing waits.
+/// The notice after a reply, when nothing waits, or when the question was withdrawn
+/// (`withdrawn`: in every language of the form, Chinese too).
 pub fn notice_text(kind: &str, lang: Lang) -> String {
     match (kind, lang) {
         ("done", Lang::Ja) => "ありがとうございました。ご回答を送信しました。",
         ("done", Lang::Vi) => "Cảm ơn quý vị: câu trả lời đã được gửi.",
         ("done", _) => "Thank you: your reply was sent to the committee.",
+        ("withdrawn", Lang::Ja) => "この質問は、依頼した委員会メンバーによって取り下げられました。これ以上のご対応は必要ありません（回答は不要で、送信されても記録されません）。",
+        ("withdrawn", Lang::Vi) => "Câu hỏi này đã được người yêu cầu rút lại. Quý vị không cần làm gì thêm: không cần trả lời, và câu trả lời gửi lúc này sẽ không được ghi nhận.",
+        ("withdrawn", Lang::Zh) => "该问题已由提问的委员会成员撤回。您无需再做任何事：无需回复，现在发送的回复也不会被记录。",
+        ("withdrawn", _) => "This question was withdrawn by the committee member who asked it. Nothing more is needed from you: no reply is expected, and a reply sent now is not recorded.",
         ("none", Lang::Ja) => "現在、確認をお願いしている質問はありません。",
         ("none", Lang::Vi) => "Hiện không có câu hỏi nào cần trả lời.",
         ("none", _) => "There is no question waiting for your reply.",

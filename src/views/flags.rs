@@ -9,6 +9,7 @@ use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::ActionKind;
 use crate::domain::i18n::Lang;
 use crate::domain::indicator::Indicator;
+use crate::services::clarifications::ClarificationRequest;
 use crate::services::flags::page::FlagPage;
 use crate::services::questionnaires::QuestionnaireRegistry;
 use askama::Template;
@@ -62,6 +63,9 @@ pub struct FlagView {
     pub reply_score: String,
     /// A clarification of this answer still waiting for the supplier (when it was asked).
     pub waiting_since: String,
+    /// The newest clarification of this answer, withdrawn by a member without a reply
+    /// (when asked, when withdrawn, by whom, why), else empty.
+    pub withdrawn: String,
     pub status: String,
     pub organisation: String,
     pub organisation_id: String,
@@ -100,6 +104,11 @@ impl FlagView {
         } else {
             ""
         }
+    }
+
+    /// Whether "Withdraw the question" is among the forms (a question waits).
+    pub fn offers_withdraw(&self) -> bool {
+        self.forms.iter().any(|f| f.action == "withdraw_question")
     }
 
     /// A refused decision's text whose form the flag no longer offers (it changed in
@@ -176,13 +185,24 @@ pub fn flag_page(
     let waiting_since = p
         .clarifications
         .first()
-        .filter(|(r, _)| r.answered_at.is_none())
+        .filter(|(r, _)| r.is_waiting())
         .map(|(r, _)| r.created_at.format(MINUTES).to_string())
         .unwrap_or_default();
     let name_of = |id: Option<uuid::Uuid>| {
         id.and_then(|id| p.members.iter().find(|m| m.id == id))
             .map(|m| m.name.clone())
     };
+    // The newest question on this answer, if a member withdrew it unanswered.
+    let withdrawn = p
+        .clarifications
+        .first()
+        .filter(|(r, _)| r.withdrawn_at.is_some())
+        .map(|(r, _)| {
+            let who = name_of(r.withdrawn_by).unwrap_or_else(|| "a former member".into());
+            let asked = r.created_at.format(MINUTES);
+            format!("asked {asked} UTC, {}", withdrawal_text(r, Some(&who)))
+        })
+        .unwrap_or_default();
     let lines: Vec<DecisionLine> = p
         .decisions
         .iter()
@@ -260,6 +280,7 @@ pub fn flag_page(
         reply_when,
         reply_score,
         waiting_since,
+        withdrawn,
         status: p.work.status.label(),
         organisation: p.organisation.name.clone(),
         organisation_id: p.organisation.id.to_string(),
@@ -314,6 +335,20 @@ pub fn flag_page(
     }
 }
 
+/// A request a member withdrew without a reply, in words: when, by whom (when known),
+/// why; empty when it was not withdrawn. The flag page and the clarification lists.
+pub fn withdrawal_text(r: &ClarificationRequest, who: Option<&String>) -> String {
+    let Some(at) = r.withdrawn_at else {
+        return String::new();
+    };
+    let by = who.map(|w| format!(" by {w}")).unwrap_or_default();
+    format!(
+        "withdrawn {} UTC{by} without a reply: {}",
+        at.format(MINUTES),
+        r.withdrawn_reason.as_deref().unwrap_or_default()
+    )
+}
+
 /// The decisions a flag in `status` offers (besides assigning, always offered on an
 /// open flag, and dissent, always offered).
 fn forms_for(
@@ -348,7 +383,15 @@ fn forms_for(
                 "Question to the supplier",
                 true,
             )),
-            // Only the supplier's reply takes a flag waiting for it back to review.
+            // Only the supplier's reply records an answer; a member may withdraw the
+            // question instead (it records that nobody answered).
+            InReview if status == ClarificationRequested => out.push(form(
+                "withdraw_question",
+                "Withdraw the question",
+                "reason",
+                "Why the question is withdrawn (required; e.g. no reply, the campaign closed)",
+                true,
+            )),
             AcceptedRisk => out.push(form(
                 "accept_risk",
                 "Accept the risk",

@@ -2,6 +2,7 @@
 //! (`/staff/responses/{id}/clarifications`), the plans of a flag
 //! (`/staff/flags/{id}/action-plans`) and one plan (`/staff/action-plans/{id}`).
 
+use super::flags::withdrawal_text;
 use super::respondent::answer_text;
 use super::staff::{FieldErrors, StaffNav};
 use crate::domain::flag::FlagStatus;
@@ -9,7 +10,8 @@ use crate::domain::i18n::Lang;
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::remedy::{display_amount, format_amount, PlanStatus};
 use crate::services::action_plans::{ActionPlan, ActionPlanRemedy, FlagContext, PlanContext};
-use crate::services::clarifications::{ClarificationItem, ResponseClarifications};
+use crate::services::clarifications::ResponseClarifications;
+use crate::services::clarifications::{ClarificationItem, ClarificationRequest as Request};
 use askama::Template;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -61,18 +63,20 @@ pub struct RequestView {
     pub flags_before: i32,
     pub score_after: String,
     pub flags_after: String,
+    /// Withdrawn without a reply: when, by whom, why (`views::flags::withdrawal_text`).
+    pub withdrawn: String,
     pub items: Vec<ItemView>,
 }
 
-fn item_view(q: Option<&Questionnaire>, i: &ClarificationItem, answered: bool) -> ItemView {
+fn item_view(q: Option<&Questionnaire>, i: &ClarificationItem, r: &Request) -> ItemView {
     ItemView {
         label: label(q, &i.question_id),
         asked: i.question.clone(),
         original: words(q, &i.question_id, i.original_answer.as_ref()),
-        reply: if answered {
-            words(q, &i.question_id, i.reply_answer.as_ref())
-        } else {
-            "(waiting for the reply)".into()
+        reply: match (r.answered_at, r.withdrawn_at) {
+            (Some(_), _) => words(q, &i.question_id, i.reply_answer.as_ref()),
+            (None, Some(_)) => "(no reply: the question was withdrawn)".into(),
+            (None, None) => "(waiting for the reply)".into(),
         },
         note: i.reply_note.clone().unwrap_or_default(),
         score_before: i.score_before,
@@ -82,10 +86,8 @@ fn item_view(q: Option<&Questionnaire>, i: &ClarificationItem, answered: bool) -
 
 pub fn request_views(
     q: Option<&Questionnaire>,
-    requests: &[(
-        crate::services::clarifications::ClarificationRequest,
-        Vec<ClarificationItem>,
-    )],
+    requests: &[(Request, Vec<ClarificationItem>)],
+    withdrawers: &HashMap<uuid::Uuid, String>,
 ) -> Vec<RequestView> {
     requests
         .iter()
@@ -100,10 +102,8 @@ pub fn request_views(
             flags_before: r.flags_before,
             score_after: r.score_after.map(|s| s.to_string()).unwrap_or_default(),
             flags_after: r.flags_after.map(|s| s.to_string()).unwrap_or_default(),
-            items: items
-                .iter()
-                .map(|i| item_view(q, i, r.answered_at.is_some()))
-                .collect(),
+            withdrawn: withdrawal_text(r, r.withdrawn_by.and_then(|id| withdrawers.get(&id))),
+            items: items.iter().map(|i| item_view(q, i, r)).collect(),
         })
         .collect()
 }
@@ -133,7 +133,7 @@ pub fn clarifications_page(
     notice: String,
 ) -> ClarificationsPage {
     let q = data.version.as_ref().map(|v| &v.questionnaire);
-    let waiting = data.requests.iter().any(|(r, _)| r.answered_at.is_none());
+    let waiting = data.requests.iter().any(|(r, _)| r.is_waiting());
     let mut rows: Vec<AskRow> = Vec::new();
     for f in &data.flags {
         let text = format!(
@@ -182,7 +182,7 @@ pub fn clarifications_page(
         notice,
         errors,
         rows,
-        requests: request_views(q, &data.requests),
+        requests: request_views(q, &data.requests, &data.withdrawers),
     }
 }
 
@@ -383,10 +383,12 @@ pub fn flag_plans_page(
             .map(|(r, i)| {
                 (
                     r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                    r.answered_at
-                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                        .unwrap_or_default(),
-                    item_view(questionnaire, i, r.answered_at.is_some()),
+                    match (r.answered_at, r.withdrawn_at.is_some()) {
+                        (Some(t), _) => t.format("answered %Y-%m-%d %H:%M UTC").to_string(),
+                        (None, true) => withdrawal_text(r, None),
+                        (None, false) => String::new(),
+                    },
+                    item_view(questionnaire, i, r),
                 )
             })
             .collect(),

@@ -134,7 +134,7 @@ async fn a_member_cannot_record_that_the_supplier_answered() {
         !html.contains(r#"value="clarification_answered""#),
         "{html}"
     );
-    assert!(html.contains("only their reply takes the flag back to review"));
+    assert!(html.contains("their reply takes the flag back to review"));
 
     let (status, html) = text(
         a.post(

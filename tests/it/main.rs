@@ -49,3 +49,4 @@ mod route_scan;
 mod save_races;
 mod scale;
 mod sections;
+mod withdraw_question;

@@ -31,6 +31,13 @@ pub enum Action {
     /// The supplier answered: back to review. Only the supplier's reply through their
     /// link records it (`services::clarifications::reply`); a member cannot claim it.
     ClarificationAnswered,
+    /// A member withdraws the question the supplier never answered (a supplier who
+    /// ignores it, a closed campaign, an expired link): back to review, with a reason.
+    /// The history says the question was withdrawn, never that the supplier answered
+    /// (`services::clarification_withdraw`).
+    WithdrawQuestion {
+        reason: String,
+    },
     AcceptRisk {
         reason: String,
     },
@@ -61,6 +68,7 @@ pub enum ActionKind {
     Assign,
     RequestClarification,
     ClarificationAnswered,
+    WithdrawQuestion,
     AcceptRisk,
     RequireAction,
     StartAction,
@@ -71,10 +79,11 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 10] = [
+    pub const ALL: [ActionKind; 11] = [
         ActionKind::Assign,
         ActionKind::RequestClarification,
         ActionKind::ClarificationAnswered,
+        ActionKind::WithdrawQuestion,
         ActionKind::AcceptRisk,
         ActionKind::RequireAction,
         ActionKind::StartAction,
@@ -89,6 +98,7 @@ impl ActionKind {
             ActionKind::Assign => "assign",
             ActionKind::RequestClarification => "request_clarification",
             ActionKind::ClarificationAnswered => "clarification_answered",
+            ActionKind::WithdrawQuestion => "withdraw_question",
             ActionKind::AcceptRisk => "accept_risk",
             ActionKind::RequireAction => "require_action",
             ActionKind::StartAction => "start_action",
@@ -109,6 +119,7 @@ impl ActionKind {
             ActionKind::Assign => "assigned",
             ActionKind::RequestClarification => "requested clarification",
             ActionKind::ClarificationAnswered => "clarification answered",
+            ActionKind::WithdrawQuestion => "withdrew the question (no reply)",
             ActionKind::AcceptRisk => "accepted the risk",
             ActionKind::RequireAction => "required corrective action",
             ActionKind::StartAction => "corrective action started",
@@ -133,6 +144,7 @@ impl Action {
             Action::Assign { .. } => ActionKind::Assign,
             Action::RequestClarification { .. } => ActionKind::RequestClarification,
             Action::ClarificationAnswered => ActionKind::ClarificationAnswered,
+            Action::WithdrawQuestion { .. } => ActionKind::WithdrawQuestion,
             Action::AcceptRisk { .. } => ActionKind::AcceptRisk,
             Action::RequireAction { .. } => ActionKind::RequireAction,
             Action::StartAction => ActionKind::StartAction,
@@ -330,6 +342,17 @@ pub fn decide(
             out.reason = required_text("note", note, "the question to the supplier")?.into();
         }
         Action::ClarificationAnswered => out.to = moving(InReview)?,
+        Action::WithdrawQuestion { reason } => {
+            if now.status != ClarificationRequested {
+                return Err(Refusal::NotNow(
+                    "no question to the supplier waits on this flag; there is nothing to withdraw"
+                        .into(),
+                ));
+            }
+            out.to = moving(InReview)?;
+            out.reason =
+                required_text("reason", reason, "a reason for withdrawing the question")?.into();
+        }
         Action::AcceptRisk { reason } => {
             out.to = moving(AcceptedRisk)?;
             out.reason = required_text("reason", reason, "a reason for accepting the risk")?.into();

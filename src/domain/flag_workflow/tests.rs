@@ -297,8 +297,10 @@ fn shortcuts_are_refused_and_a_closed_flag_only_takes_a_dissent() {
 #[test]
 fn names_match_the_database_check() {
     // migrations/2026-11-29-000120_flag_workflow/up.sql, flag_decisions.action
+    // and migrations/2026-12-01-000220_withdraw_question/up.sql, which adds one.
     let check = "'assign', 'request_clarification', 'clarification_answered', 'accept_risk', \
-                 'require_action', 'start_action', 'escalate', 'sign_close', 'close', 'dissent'";
+                 'require_action', 'start_action', 'escalate', 'sign_close', 'close', 'dissent', \
+                 'withdraw_question'";
     for a in ActionKind::ALL {
         assert!(check.contains(&format!("'{}'", a.as_str())));
         assert_eq!(ActionKind::parse(a.as_str()), Some(a));
@@ -326,4 +328,118 @@ fn only_the_suppliers_reply_answers_a_clarification() {
     )
     .unwrap();
     assert_eq!(out.to, InReview);
+}
+
+fn withdraw(reason: &str) -> Action {
+    Action::WithdrawQuestion {
+        reason: reason.into(),
+    }
+}
+
+#[test]
+fn a_member_withdraws_an_unanswered_question_back_to_review() {
+    let out = decide(
+        flag(ClarificationRequested, false),
+        member(1),
+        Some(3),
+        &withdraw("  the supplier never replied; campaign closed  "),
+    )
+    .unwrap();
+    assert_eq!(
+        (out.kind, out.from, out.to),
+        (
+            ActionKind::WithdrawQuestion,
+            ClarificationRequested,
+            InReview
+        )
+    );
+    assert_eq!(
+        out.reason.as_deref(),
+        Some("the supplier never replied; campaign closed")
+    );
+    assert!(!out.sets_decision_reason);
+    assert_eq!(out.version, 4);
+    assert_eq!(
+        ActionKind::WithdrawQuestion.label(),
+        "withdrew the question (no reply)"
+    );
+}
+
+#[test]
+fn withdrawing_needs_a_reason_like_accepting_the_risk() {
+    let now = flag(ClarificationRequested, false);
+    for (raw, bad) in [
+        ("", true),
+        ("   \n ", true),
+        ("bad\u{7}bell", true),
+        ("ok", false),
+    ] {
+        let got = decide(now, member(1), Some(3), &withdraw(raw));
+        let accept = decide(
+            flag(InReview, false),
+            member(1),
+            Some(3),
+            &Action::AcceptRisk { reason: raw.into() },
+        );
+        assert_eq!(got.is_err(), bad, "{raw:?}: {got:?}");
+        assert_eq!(accept.is_err(), bad, "{raw:?}: {accept:?}");
+        if let Err(e) = got {
+            assert!(
+                matches!(
+                    e,
+                    Refusal::Invalid {
+                        field: "reason",
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+        }
+    }
+    let long = "x".repeat(MAX_REASON + 1);
+    assert!(matches!(
+        decide(now, member(1), Some(3), &withdraw(&long)),
+        Err(Refusal::Invalid {
+            field: "reason",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn only_a_deciding_member_withdraws_and_only_a_waiting_question() {
+    let viewer = Who::Member {
+        id: Uuid::from_u128(1),
+        may_decide: false,
+    };
+    let now = flag(ClarificationRequested, false);
+    for who in [viewer, Who::Contact(Uuid::from_u128(5)), Who::System] {
+        let expected = matches!(who, Who::Member { .. }).then_some(3);
+        assert!(
+            matches!(
+                decide(now, who, expected, &withdraw("r")),
+                Err(Refusal::Forbidden(_))
+            ),
+            "{who:?}"
+        );
+    }
+    for status in FlagStatus::ALL {
+        if status == ClarificationRequested {
+            continue;
+        }
+        assert!(
+            matches!(
+                decide(flag(status, false), member(1), Some(3), &withdraw("r")),
+                Err(Refusal::NotNow(_))
+            ),
+            "{status:?}"
+        );
+    }
+    assert!(matches!(
+        decide(now, member(1), Some(2), &withdraw("r")),
+        Err(Refusal::Stale {
+            expected: 2,
+            current: 3
+        })
+    ));
 }

@@ -1,7 +1,8 @@
 //! One flag's page, its decisions and comments (the queue is in `flag_queue`). Every
 //! decision goes through `services::flags::transition`, but "Request clarification",
-//! which asks the supplier through `services::clarifications::request_about_flag` (it
-//! moves the flag with the same rules).
+//! which asks the supplier through `services::clarifications::request_about_flag`, and
+//! "Withdraw the question", which withdraws the response's waiting request through
+//! `services::clarification_withdraw` (both move the flag with the same rules).
 
 use super::path_id;
 use crate::auth::principal::StaffUser;
@@ -9,8 +10,8 @@ use crate::domain::flag_workflow::{Action, ActionKind};
 use crate::error::AppError;
 use crate::routes::pages::{render_status, see_other, PageError};
 use crate::routes::AppState;
-use crate::services::clarifications;
 use crate::services::flags::{self, FlagActor};
+use crate::services::{clarification_withdraw, clarifications};
 use crate::views::flags::flag_page;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse, ResponseError};
@@ -40,6 +41,10 @@ async fn flag(
     let notice = match query.done.as_deref().and_then(ActionKind::parse) {
         Some(ActionKind::RequestClarification) => {
             "Recorded: requested clarification. The question is on its way to the supplier by email."
+                .into()
+        }
+        Some(ActionKind::WithdrawQuestion) => {
+            "Recorded: withdrew the question (no reply). Every flag that waited for it is back in review; the supplier's link now says the question was withdrawn and takes no reply."
                 .into()
         }
         Some(kind) => format!("Recorded: {}.", kind.label()),
@@ -92,6 +97,7 @@ fn parse_action(form: &DecideForm) -> Result<Action, AppError> {
             },
             ActionKind::RequestClarification => Action::RequestClarification { note: reason },
             ActionKind::ClarificationAnswered => Action::ClarificationAnswered,
+            ActionKind::WithdrawQuestion => Action::WithdrawQuestion { reason },
             ActionKind::AcceptRisk => Action::AcceptRisk { reason },
             ActionKind::RequireAction => Action::RequireAction { reason },
             ActionKind::StartAction => Action::StartAction,
@@ -128,6 +134,20 @@ async fn decide(
             clarifications::request_about_flag(&mut conn, &state.ctx(), user.id, id, version, note)
                 .await?;
             return Ok(ActionKind::RequestClarification);
+        }
+        if let Action::WithdrawQuestion { reason } = &action {
+            // The whole waiting request of the response is withdrawn, every flag
+            // waiting for it back to review.
+            clarification_withdraw::withdraw_from_flag(
+                &mut conn,
+                &state.audit_key,
+                user.id,
+                id,
+                version,
+                reason,
+            )
+            .await?;
+            return Ok(ActionKind::WithdrawQuestion);
         }
         flags::transition(
             &mut conn,

@@ -80,6 +80,8 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("colleague_name", ["Colleague's name", "同僚の氏名", "Tên đồng nghiệp", "同事姓名"]),
     ("colleague_email", ["Colleague's email address", "同僚のメールアドレス", "Email của đồng nghiệp", "同事的电子邮件地址"]),
     ("send_link", ["Send them a link", "リンクを送る", "Gửi đường liên kết", "发送链接"]),
+    ("skip_to_content", ["Skip to content", "本文へ移動", "Chuyển đến nội dung", "跳到正文"]),
+    ("handover_fix", ["No link was sent: correct what is marked below.", "リンクは送信されていません。下に表示された項目を修正してください。", "Chưa gửi đường liên kết: hãy sửa các mục được đánh dấu bên dưới.", "链接尚未发送:请更正下面标出的内容。"]),
     ("handed_over", ["A link is on its way to", "リンクを送信しました:", "Đường liên kết đang được gửi tới", "链接已发送至"]),
     ("bad_email", ["Enter an email address such as name@example.com.", "name@example.com のようなメールアドレスを入力してください。", "Hãy nhập email như name@example.com.", "请输入电子邮件地址,例如 name@example.com。"]),
     ("handover_self", ["This is your own address: enter your colleague's.", "ご自身のアドレスです。同僚のアドレスを入力してください。", "Đây là địa chỉ của quý vị: hãy nhập địa chỉ của đồng nghiệp.", "这是您自己的地址:请输入同事的地址。"]),
@@ -117,6 +119,11 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         "答案已无法修改。如需补充,请联系发送链接的人。",
     ]),
 ];
+
+/// [`t`] for a page that knows its language by code only (the shared page layout).
+pub fn t_code(key: &str, code: &str) -> &'static str {
+    t(key, Lang::parse(code).unwrap_or(Lang::En))
+}
 
 /// The text of `key` in `lang`; empty for an unknown key (the views' unit test checks
 /// that every key they use is known).

@@ -445,6 +445,7 @@ async fn lang_ja_shows_japanese_labels_and_yes_no() {
     assert!(ja.contains("<span>はい</span>"));
     assert!(ja.contains("<span>いいえ</span>"));
     assert!(ja.contains("保存して次へ"));
+    assert!(ja.contains(r##"<a class="skip" href="#main">本文へ移動</a>"##));
     assert!(!ja.contains("Who keeps passports?"));
     assert!(!ja.contains("<span>Yes</span>"));
     assert!(

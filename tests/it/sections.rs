@@ -421,6 +421,12 @@ async fn a_hand_over_sends_a_colleague_a_link_and_a_concurrent_change_is_shown_n
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(html.contains(r#"<p class="error" id="e-colleague_name">"#));
+    // Nothing is saved by this form: the notice does not say "everything else was saved".
+    assert!(
+        html.contains("No link was sent: correct what is marked below."),
+        "{html}"
+    );
+    assert!(!html.contains("has been saved"), "{html}");
     assert!(html.contains(r#"<p class="error" id="e-colleague_email">Enter an email address"#));
 
     let res = post_urlencoded(

@@ -482,7 +482,7 @@ pub(super) async fn post_handover(
         HandoverOutcome::Invalid { errors } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             StartState {
-                notice: Some(("errors", ui("fix_errors", lang).to_string())),
+                notice: Some(("errors", t("handover_fix", lang).to_string())),
                 colleague: (name, email),
                 errors,
             },

@@ -78,6 +78,12 @@ pub fn clean_multi_line(field: &str, value: &str) -> Result<String, FieldError> 
     Ok(text.to_string())
 }
 
+/// A search typed into a filter: control characters (a NUL, which PostgreSQL refuses)
+/// and bidirectional overrides dropped, trimmed; safe to send and to show again.
+pub fn search_text(value: &str) -> String {
+    clean_answer(value, false)
+}
+
 /// A respondent's text answer or file name: control characters (except line breaks and
 /// tabs when `multi_line`) and bidirectional overrides are dropped, never refused.
 pub fn clean_answer(value: &str, multi_line: bool) -> String {

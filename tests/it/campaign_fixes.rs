@@ -288,6 +288,29 @@ async fn closing_needs_the_confirmation() {
     assert_eq!(status_of(&app, &s, &id).await, "Closed");
 }
 
+/// A NUL in a campaign page's searches is neither sent to PostgreSQL (a 500) nor written
+/// back into the page.
+#[tokio::test]
+async fn a_nul_in_the_campaign_searches_is_dropped() {
+    let app = TestApp::spawn().await;
+    let s = maria(&app).await;
+    let a = org(&app, "Nagoya Dyeing", Some("n@example.com")).await;
+    let id = draft_of(&app, &s, &[&a]).await;
+    let res = s
+        .post(&app, &format!("/staff/campaigns/{id}/launch"), &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    for path in [
+        format!("/staff/campaigns/{id}?q=Na%00goya&org_q=a%00b"),
+        format!("/staff/campaigns/{id}/progress.csv?q=%00"),
+        "/staff/campaigns/new?org_q=%00".to_string(),
+    ] {
+        let res = s.get(&app, &path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(!res.text().await.unwrap().contains('\0'), "{path}");
+    }
+}
+
 /// Every problem of the draft form in one pass; the filter's country an ISO code.
 #[tokio::test]
 async fn the_draft_form_reports_every_problem_at_once() {

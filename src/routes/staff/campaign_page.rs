@@ -61,6 +61,8 @@ async fn campaign_page(
     errors: Vec<(String, String)>,
 ) -> Result<CampaignPage, PageError> {
     let mut conn = state.pool.get().await?;
+    let mut query = query;
+    query.q = query.q.map(|q| crate::domain::text::search_text(&q));
     let filter = progress::Filter {
         stage: query.stage.clone(),
         q: query.q.clone(),
@@ -78,7 +80,7 @@ async fn campaign_page(
     let shown: std::collections::HashSet<Uuid> =
         p.organisations.iter().map(|o| o.organisation_id).collect();
     p.contacts.retain(|c| shown.contains(&c.organisation_id));
-    let org_q = query.org_q.clone().unwrap_or_default();
+    let org_q = crate::domain::text::search_text(&query.org_q.clone().unwrap_or_default());
     // Only a launched campaign that is not closed can add organisations.
     let (addable, addable_note) = if campaign.status == CampaignStatus::Open {
         let (found, matching) =
@@ -462,7 +464,7 @@ async fn csv(
     let query = query.into_inner();
     let filter = progress::Filter {
         stage: query.stage,
-        q: query.q,
+        q: query.q.map(|q| crate::domain::text::search_text(&q)),
         ..Default::default()
     };
     let mut conn = state.pool.get().await?;

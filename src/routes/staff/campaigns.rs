@@ -68,7 +68,7 @@ async fn new_page(
         .filter(|(k, _)| k == "organisation")
         .filter_map(|(_, v)| Uuid::parse_str(v).ok())
         .collect();
-    let org_q = field(form, "org_q").unwrap_or_default();
+    let org_q = crate::domain::text::search_text(&field(form, "org_q").unwrap_or_default());
     let label = |o: &campaigns::Pickable| {
         let contacts = lifecycle::counted(usize::try_from(o.contacts).unwrap_or(0), "contact");
         format!("{} ({}, {contacts})", o.name, o.country)

@@ -6,7 +6,7 @@
 
 use crate::auth::Session;
 use crate::helpers::{fixtures_dir, TestApp};
-use crate::remedy::{member, submitted};
+use crate::remedy::{flag_status, member, submitted};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hrdd_survey::auth::permissions::Role;
@@ -22,16 +22,6 @@ async fn flag_on(app: &TestApp, response: Uuid, question: &str) -> (Uuid, i32) {
         .filter(flags::response_id.eq(response))
         .filter(flags::question_id.eq(question))
         .select((flags::id, flags::version))
-        .first(&mut conn)
-        .await
-        .unwrap()
-}
-
-async fn status_of(app: &TestApp, flag: Uuid) -> String {
-    let mut conn = app.db.conn().await;
-    flags::table
-        .find(flag)
-        .select(flags::status)
         .first(&mut conn)
         .await
         .unwrap()
@@ -125,7 +115,7 @@ async fn a_member_cannot_record_that_the_supplier_answered() {
     let (_, a) = member(&app, Role::Committee).await;
     ask(&app, &a, response, "question.passports").await;
     let (flag, version) = flag_on(&app, response, "passports").await;
-    assert_eq!(status_of(&app, flag).await, "clarification_requested");
+    assert_eq!(flag_status(&app, flag).await, "clarification_requested");
 
     let (status, html) = text(a.get(&app, &format!("/staff/flags/{flag}")).await).await;
     assert_eq!(status, 200);
@@ -153,14 +143,14 @@ async fn a_member_cannot_record_that_the_supplier_answered() {
         html.contains("own reply (through their clarification link) answers a clarification"),
         "{html}"
     );
-    assert_eq!(status_of(&app, flag).await, "clarification_requested");
+    assert_eq!(flag_status(&app, flag).await, "clarification_requested");
     assert!(!decisions(&app, flag)
         .await
         .iter()
         .any(|(a, _)| a == "clarification_answered"));
 
     supplier_replies(&app, response, "worker").await;
-    assert_eq!(status_of(&app, flag).await, "in_review");
+    assert_eq!(flag_status(&app, flag).await, "in_review");
     let answered: Vec<_> = decisions(&app, flag)
         .await
         .into_iter()

@@ -80,7 +80,7 @@ async fn count_requests(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-async fn flag_status(app: &TestApp, flag: Uuid) -> String {
+pub(crate) async fn flag_status(app: &TestApp, flag: Uuid) -> String {
     let mut conn = app.db.conn().await;
     flags::table
         .find(flag)

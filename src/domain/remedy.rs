@@ -286,14 +286,7 @@ pub fn display_amount(hundredths: i64, currency: Option<&str>) -> String {
         Some((w, c)) => (w, Some(c)),
         None => (plain.as_str(), None),
     };
-    let digits = whole.len();
-    let mut grouped = String::with_capacity(digits + digits / 3);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (digits - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = super::text::grouped_digits(whole);
     match cents {
         Some(cents) => format!("{grouped}.{cents}"),
         None => grouped,

@@ -78,6 +78,19 @@ pub fn clean_multi_line(field: &str, value: &str) -> Result<String, FieldError> 
     Ok(text.to_string())
 }
 
+/// A run of digits in groups of three for people to read: "1250000" is "1,250,000".
+pub fn grouped_digits(digits: &str) -> String {
+    let len = digits.chars().count();
+    let mut out = String::with_capacity(len + len / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (len - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A search typed into a filter: control characters (a NUL, which PostgreSQL refuses)
 /// and bidirectional overrides dropped, trimmed; safe to send and to show again.
 pub fn search_text(value: &str) -> String {
@@ -99,6 +112,14 @@ pub fn clean_answer(value: &str, multi_line: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_are_grouped_in_threes() {
+        assert_eq!(grouped_digits("1250000"), "1,250,000");
+        assert_eq!(grouped_digits("2000"), "2,000");
+        assert_eq!(grouped_digits("999"), "999");
+        assert_eq!(grouped_digits(""), "");
+    }
 
     #[test]
     fn single_line_is_trimmed_and_loses_bidi_overrides() {

@@ -55,19 +55,6 @@ pub struct NewCampaignPage {
     pub use_filter: bool,
 }
 
-/// 2000 as "2,000".
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// What a picker says of its list: nothing when it lists every match, else how many
 /// of how many and that a search narrows it.
 pub fn picker_note(shown: usize, matching: usize, search: &str) -> String {
@@ -82,8 +69,8 @@ pub fn picker_note(shown: usize, matching: usize, search: &str) -> String {
     }
     format!(
         "Showing {} of {} organisations{}: search to narrow.",
-        thousands(shown),
-        thousands(matching),
+        crate::domain::text::grouped_digits(&shown.to_string()),
+        crate::domain::text::grouped_digits(&matching.to_string()),
         if search.trim().is_empty() {
             String::new()
         } else {

@@ -306,8 +306,9 @@ pub async fn error_pages(
     })
 }
 
-/// An error as the staff area's message page.
-fn staff_error_response(
+/// An error as the staff area's message page (`who`: the signed-in member, for the
+/// navigation).
+pub fn staff_error_response(
     e: &AppError,
     who: Option<&crate::auth::principal::StaffUser>,
 ) -> HttpResponse {

@@ -58,7 +58,7 @@ fn refuse(
         // A signed-in member on a staff page their role does not open: the staff area's
         // own page, with the way back.
         Refusal::Forbidden(why) if crate::error::is_staff_page(path) => {
-            crate::error::staff_message(StatusCode::FORBIDDEN, who, "Not allowed", &crate::views::staff::sentence(why))
+            crate::error::staff_error_response(&AppError::Forbidden(why.into()), who)
         }
         Refusal::Forbidden(why) => PageError(AppError::Forbidden(why.into())).error_response(),
     }

@@ -285,17 +285,17 @@ pub async fn error_pages(
     let json = path.starts_with("/api/") || path == "/health";
     let res = next.call(req).await?;
     let error = res.response().error().filter(|_| !json);
-    let who = res
-        .request()
-        .extensions()
-        .get::<crate::auth::principal::Principal>()
-        .and_then(|p| p.staff().cloned());
     let replacement = match (
         error.and_then(|e| e.as_error::<PageError>()),
         error.and_then(|e| e.as_error::<AppError>()),
     ) {
         (Some(PageError(e)), _) | (None, Some(e)) if staff => {
-            Some(staff_error_response(e, who.as_ref()))
+            // The member only for an error page: most responses are no error.
+            let extensions = res.request().extensions();
+            let who = extensions
+                .get::<crate::auth::principal::Principal>()
+                .and_then(|p| p.staff());
+            Some(staff_error_response(e, who))
         }
         (None, Some(e)) => Some(public_error_page(e)),
         _ => None,

@@ -50,7 +50,7 @@ fn org_href(id: OrganisationId) -> String {
 /// The filter form as it was sent, without control characters (a NUL is refused by
 /// its field, and never written back into the page).
 fn filter_form(q: &ListQuery) -> FormState {
-    let shown = |v: &str| v.chars().filter(|c| !c.is_control()).collect::<String>();
+    let shown = crate::domain::text::search_text;
     FormState::with(&[
         ("q", shown(&q.q)),
         ("kind", shown(&q.kind)),

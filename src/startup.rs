@@ -159,6 +159,10 @@ impl Application {
                 .wrap(tracing_actix_web::TracingLogger::<
                     crate::telemetry::RequestSpan,
                 >::new())
+                // "/staff/campaigns/" is "/staff/campaigns": a typed address with a
+                // trailing slash finds its page (outermost, so that every check sees
+                // the path the router sees).
+                .wrap(actix_web::middleware::NormalizePath::trim())
                 .configure(routes::configure)
                 .default_service(web::to(not_found))
         })

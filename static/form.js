@@ -105,15 +105,82 @@
   form.addEventListener("change", update);
   update();
 
+  // A field's refusal (or none), marked as the server's page marks it.
+  function markField(div, message) {
+    var name = div.id.slice(2);
+    var p = document.getElementById("e-" + name);
+    var inputs = div.querySelectorAll(":scope > input:not([type=hidden]), :scope > textarea, :scope > select");
+    if (!message) {
+      if (p) p.remove();
+      div.classList.remove("has-error");
+      inputs.forEach(function (i) { i.removeAttribute("aria-invalid"); i.removeAttribute("aria-describedby"); });
+      return;
+    }
+    if (!p) {
+      var anchor = div.querySelector(":scope > fieldset > .help, :scope > .help") ||
+        div.querySelector(":scope > fieldset > legend, :scope > label");
+      if (!anchor) return;
+      p = document.createElement("p");
+      p.className = "error";
+      p.id = "e-" + name;
+      anchor.insertAdjacentElement("afterend", p);
+    }
+    p.textContent = message;
+    div.classList.add("has-error");
+    inputs.forEach(function (i) { i.setAttribute("aria-invalid", "true"); i.setAttribute("aria-describedby", p.id); });
+  }
+
+  // Files the server would refuse for their size are refused here, beside their field,
+  // before anything is sent: a post over the server's limit is refused whole, and its
+  // page would replace the one holding what was typed. True when the form may go.
+  function filesFit() {
+    var maxFile = parseInt(form.getAttribute("data-max-file"), 10);
+    var maxForm = parseInt(form.getAttribute("data-max-form"), 10);
+    var total = 0;
+    var first = null;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      var div = input.closest("div.question");
+      var file = input.files && input.files[0];
+      if (!div || !file) return;
+      var message = "";
+      if (file.size > maxFile) {
+        message = form.getAttribute("data-file-too-large");
+      } else {
+        total += file.size;
+        if (total > maxForm) message = form.getAttribute("data-files-too-large");
+      }
+      if (message) {
+        markField(div, message);
+        if (!first) first = input;
+      } else if (div.classList.contains("has-error") && div.hasAttribute("data-size-refused")) {
+        markField(div, "");
+      }
+      if (message) div.setAttribute("data-size-refused", "1"); else div.removeAttribute("data-size-refused");
+    });
+    if (first) first.focus();
+    return !first;
+  }
+
   var status = document.getElementById("save-status");
   if (!form.hasAttribute("data-autosave") || !window.fetch || !window.FormData) {
     // One submission at a time: a double click sends the form once.
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (e) {
+      if (!filesFit()) { e.preventDefault(); return; }
       window.setTimeout(function () {
         form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
       }, 0);
     });
     return;
+  }
+
+  // Statuses of a post refused whole, whose page holds no form.
+  var REFUSED = [400, 403, 413, 429];
+
+  function pageMessage(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var h = doc.querySelector("h1");
+    var p = doc.querySelector("main p");
+    return (h ? h.textContent : "") + " " + (p ? p.textContent : "");
   }
 
   var dirty = false;
@@ -130,16 +197,30 @@
     status.setAttribute("data-state", kind);
   }
 
-  function clock() {
-    var d = new Date();
+  function clock(d) {
+    d = d || new Date();
     function two(n) { return (n < 10 ? "0" : "") + n; }
     return two(d.getHours()) + ":" + two(d.getMinutes()) + ":" + two(d.getSeconds());
   }
 
-  // A date the browser cannot read (typed halfway: "mm/dd/2026") is sent as an empty
-  // value, which a draft takes as "cleared" and would erase the stored date: it is sent
-  // as it stands instead, so that the server refuses it beside its field and keeps the
-  // stored date.
+  // The server writes "saved at" in UTC; shown here, like the script's own, in the
+  // respondent's time.
+  var savedTime = status && status.querySelector("time[datetime]");
+  if (savedTime) {
+    var at = new Date(savedTime.getAttribute("datetime"));
+    if (!isNaN(at.getTime())) savedTime.textContent = clock(at);
+  }
+
+  // An autosave's refusals, beside their fields as the server's page would mark them;
+  // marks of fields that are now fine are taken away.
+  function markErrors(errors) {
+    var byField = {};
+    (errors || []).forEach(function (e) { byField[e.field] = e.message; });
+    form.querySelectorAll("div.question[id^='q-'], div.cell[id^='q-']").forEach(function (div) {
+      if (!div.hasAttribute("data-size-refused")) markField(div, byField[div.id.slice(2)]);
+    });
+  }
+
   function keepBadDates(data) {
     form.querySelectorAll("input[type=date]").forEach(function (i) {
       if (i.validity && i.validity.badInput) data.set(i.name, "?");
@@ -175,16 +256,18 @@
     }).then(function (res) {
       if (res.status === 410 || res.status === 404) {
         stopped = true;
-        return res.text().then(function (html) {
-          var doc = new DOMParser().parseFromString(html, "text/html");
-          var h = doc.querySelector("h1");
-          var p = doc.querySelector("main p");
-          say((h ? h.textContent : "") + " " + (p ? p.textContent : ""), "gone");
-        });
+        return res.text().then(function (html) { say(pageMessage(html), "gone"); });
       }
       if (!res.ok) throw new Error("HTTP " + res.status);
       return res.json().then(function (reply) {
         retryDelay = 0;
+        if (reply.status === "submitted") {
+          // Submitted meanwhile (another page, a colleague): nothing more is saved here,
+          // and what was typed stays on screen; "Save" shows what differs.
+          stopped = true;
+          say(reply.message, "gone");
+          return;
+        }
         if (reply.status === "conflict") {
           // Another contact changed an answer: the server's page shows both values.
           stopped = true;
@@ -195,6 +278,7 @@
           var input = form.querySelector('input[type=hidden][name="' + name + '"]');
           if (input) input.value = String(reply.versions[name]);
         });
+        markErrors(reply.errors);
         if (reply.status === "errors") {
           say(reply.message, "errors");
         } else {
@@ -243,6 +327,15 @@
     fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
       .then(function (res) {
         if (res.status >= 500) throw new Error("HTTP " + res.status);
+        if (REFUSED.indexOf(res.status) >= 0) {
+          // A refusal of the whole post (too large, too many tries): its message, and
+          // the page with what was typed stays.
+          return res.text().then(function (html) {
+            form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+            dirty = true;
+            say(pageMessage(html), "failed");
+          });
+        }
         leaving = true;
         if (res.redirected) { window.location.assign(res.url); return; }
         return res.text().then(replacePage);
@@ -260,6 +353,7 @@
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
+    if (!filesFit()) return;
     var by = e.submitter && e.submitter.name === "action" ? e.submitter.value : "save";
     explicitSave(by);
   });

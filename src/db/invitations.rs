@@ -7,6 +7,7 @@ use super::Conn;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use uuid::Uuid;
 
 /// Whose active links [`revoke_active`] revokes.
 #[derive(Debug, Clone, Copy)]
@@ -150,19 +151,21 @@ pub async fn record_link_use(
 }
 
 /// A link that exists but no longer opens the form (revoked or expired): the
-/// invitation, to check a form's CSRF token against. `None` for a token never issued.
+/// invitation, to check a form's CSRF token against, and the questionnaire version its
+/// campaign is pinned to. `None` for a token never issued.
 pub async fn find_dead_link(
     conn: &mut Conn,
     token_sha256: &str,
-) -> QueryResult<Option<Invitation>> {
+) -> QueryResult<Option<(Invitation, Uuid)>> {
     invitations::table
+        .inner_join(campaigns::table)
         .filter(invitations::token_sha256.eq(token_sha256))
         .filter(
             invitations::revoked_at
                 .is_not_null()
                 .or(invitations::expires_at.le(Utc::now())),
         )
-        .select(Invitation::as_select())
+        .select((Invitation::as_select(), campaigns::template_version_id))
         .first(conn)
         .await
         .optional()

@@ -18,6 +18,8 @@ pub type Answers = BTreeMap<String, Value>;
 
 /// Largest evidence file accepted, in bytes.
 pub const MAX_EVIDENCE_BYTES: usize = 10 * 1024 * 1024;
+/// Largest form post: every text field plus evidence files.
+pub const MAX_FORM_BYTES: usize = 3 * MAX_EVIDENCE_BYTES;
 /// Longest `short_text` answer, in characters.
 pub const SHORT_TEXT_MAX: usize = 500;
 /// Longest `long_text` answer, in characters.

@@ -110,6 +110,26 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         "Đường liên kết đã bị thu hồi hoặc đợt khảo sát đã đóng khi quý vị đang trả lời, nên nội dung vừa gửi chưa được lưu. Nội dung được hiển thị bên dưới: hãy sao chép lại, rồi đề nghị người gửi cấp đường liên kết mới.",
         "在您作答期间,链接已被撤回或调查已结束,因此您提交的内容未保存。内容显示如下:请复制保存,然后向发送链接的人索取新链接。",
     ]),
+    ("submitted_meanwhile_title", ["This questionnaire has already been submitted", "この調査票はすでに提出されています", "Bảng câu hỏi này đã được nộp", "本问卷已提交"]),
+    ("submitted_meanwhile_text", [
+        "It was submitted from another page, or by a colleague, while this page was open, so the changes you made here were not saved. They are shown below: copy them somewhere safe. To add or correct something now, contact the person who sent you the link.",
+        "このページを開いている間に、別のページまたは同僚によって提出されたため、ここでの変更は保存されていません。変更内容を下に表示しますので、控えておいてください。追加や修正が必要な場合は、リンクの送信者にご連絡ください。",
+        "Bảng câu hỏi đã được nộp từ một trang khác hoặc bởi đồng nghiệp trong khi trang này đang mở, nên các thay đổi của quý vị ở đây chưa được lưu. Các thay đổi được hiển thị bên dưới: hãy sao chép lại. Nếu cần bổ sung hoặc sửa, hãy liên hệ người đã gửi đường liên kết.",
+        "在此页面打开期间,问卷已从其他页面或由同事提交,因此您在此处所做的更改未保存。更改内容显示如下:请复制保存。如需补充或更正,请联系发送链接的人。",
+    ]),
+    ("see_receipt", ["See what was submitted, and the receipt", "提出内容と受領証を見る", "Xem nội dung đã nộp và biên nhận", "查看提交内容和回执"]),
+    ("files_too_large", [
+        "Together with the other files chosen on this page, this file makes more than {mb} MB: save the others first, then choose this one again.",
+        "このページで選択した他のファイルと合わせて {mb} MB を超えています。先に他のファイルを保存してから、このファイルを選び直してください。",
+        "Cùng với các tệp khác đã chọn trên trang này, tệp này làm tổng dung lượng vượt quá {mb} MB: hãy lưu các tệp kia trước, rồi chọn lại tệp này.",
+        "与本页已选的其他文件合计超过 {mb} MB:请先保存其他文件,再重新选择此文件。",
+    ]),
+    ("autosave_errors", [
+        "Some answers need your attention: they are marked on this page. Everything else has been saved.",
+        "確認が必要な回答があります(このページに表示)。それ以外の回答は保存済みです。",
+        "Một số câu trả lời cần được sửa (đã đánh dấu trên trang này); phần còn lại đã được lưu.",
+        "部分答案需要修改(已在本页标注),其余答案已保存。",
+    ]),
     ("what_you_typed", ["What you typed", "入力した内容", "Nội dung quý vị đã nhập", "您输入的内容"]),
     ("closed_title", ["This campaign is closed", "この調査は締め切られました", "Đợt khảo sát đã đóng", "本次调查已结束"]),
     ("closed_text", [

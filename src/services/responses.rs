@@ -56,12 +56,23 @@ impl LinkSession {
 }
 
 /// The invitation of a link that was issued but no longer opens the form (revoked or
-/// expired); `None` for a malformed or never-issued token.
-pub async fn dead_link(conn: &mut Conn, token: &str) -> Result<Option<Invitation>, AppError> {
+/// expired), with the questionnaire version its campaign is pinned to; `None` for a
+/// malformed or never-issued token.
+pub async fn dead_link(
+    conn: &mut Conn,
+    registry: &QuestionnaireRegistry,
+    token: &str,
+) -> Result<Option<(Invitation, Arc<LoadedVersion>)>, AppError> {
     if !token::is_well_formed(token) {
         return Ok(None);
     }
-    Ok(db::invitations::find_dead_link(conn, &token::token_sha256(token)).await?)
+    match db::invitations::find_dead_link(conn, &token::token_sha256(token)).await? {
+        Some((invitation, version_id)) => {
+            let version = registry.pinned(invitation.campaign_id, version_id)?;
+            Ok(Some((invitation, version)))
+        }
+        None => Ok(None),
+    }
 }
 
 /// How often a link's use is written down (`invitations.last_used_at`) at most. Writing

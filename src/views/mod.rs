@@ -20,4 +20,5 @@ pub mod respondent;
 pub mod sections;
 pub mod staff;
 pub mod tables;
+pub mod typed;
 pub mod unsaved;

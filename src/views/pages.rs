@@ -73,6 +73,15 @@ pub struct FormPage {
     pub start_url: String,
     /// "Saved at 14:03 UTC" after a save.
     pub saved_at: String,
+    /// The script refuses a file over `MAX_EVIDENCE_BYTES`, or files over
+    /// `MAX_FORM_BYTES` together, beside the field before posting (the server would
+    /// refuse the whole post).
+    pub max_file_bytes: usize,
+    pub max_form_bytes: usize,
+    pub t_file_too_large: String,
+    pub t_files_too_large: String,
+    /// The same time for the script, which shows it in the respondent's own time zone.
+    pub saved_at_iso: String,
     /// Some answers were not applied: another contact changed them meanwhile.
     pub conflict_notice: bool,
 }

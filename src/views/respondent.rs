@@ -3,8 +3,10 @@
 
 use super::form::{sections, FormContext};
 use super::pages::{FormPage, LangLink, ReceiptPage};
-use crate::domain::answers::{format_number, Answers, FieldError};
-use crate::domain::i18n::{ui, Lang};
+use crate::domain::answers::{
+    format_number, Answers, FieldError, MAX_EVIDENCE_BYTES, MAX_FORM_BYTES,
+};
+use crate::domain::i18n::{ui, Lang, Msg};
 use crate::domain::questionnaire::{Question, QuestionKind};
 use crate::domain::visibility::visible_questions;
 use crate::services::responses::LinkSession;
@@ -122,6 +124,12 @@ impl FormScreen<'_> {
             one_section: false,
             start_url: format!("/r/{token}?start=1"),
             saved_at: String::new(),
+            saved_at_iso: String::new(),
+            max_file_bytes: MAX_EVIDENCE_BYTES,
+            max_form_bytes: MAX_FORM_BYTES,
+            t_file_too_large: Msg::FileTooLarge(MAX_EVIDENCE_BYTES / 1024 / 1024).text(lang),
+            t_files_too_large: crate::domain::respondent_text::t("files_too_large", lang)
+                .replace("{mb}", &(MAX_FORM_BYTES / 1024 / 1024).to_string()),
             conflict_notice: false,
             t_required: ui("required", lang).into(),
             t_save: ui("save", lang).into(),

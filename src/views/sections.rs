@@ -3,6 +3,7 @@
 
 use super::pages::{FormPage, LangLink, NavItem};
 use super::respondent::{answer_text, FormScreen, FormState};
+use super::typed::TypedLine;
 use crate::domain::answers::{Answers, FieldError};
 use crate::domain::i18n::Lang;
 use crate::domain::progress::{progress, resume_at, section_of, SectionProgress};
@@ -82,6 +83,9 @@ pub fn section_page(
     }
     page.action = format!("/r/{token}/s/{}", section + 1);
     page.saved_at = saved_at.map(time).unwrap_or_default();
+    page.saved_at_iso = saved_at
+        .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default();
     page.conflict_notice = !conflicts.is_empty();
     page.languages = languages(token, q, lang)
         .into_iter()
@@ -137,7 +141,7 @@ pub fn section_page(
 /// The reply to an autosave (`action=autosave`), read by `static/form.js`.
 #[derive(Debug, Serialize)]
 pub struct AutosaveReply {
-    /// "saved", "errors" or "conflict".
+    /// "saved", "errors", "conflict" or "submitted".
     pub status: &'static str,
     pub saved_at: String,
     /// The stored versions after the save, by question (the script updates `_v.<id>`).
@@ -149,6 +153,23 @@ pub struct AutosaveReply {
 }
 
 impl AutosaveReply {
+    /// The reply to an autosave that came after the questionnaire was submitted: nothing
+    /// was saved, and the script stops saving (the typed values stay on screen).
+    pub fn submitted(lang: Lang) -> AutosaveReply {
+        AutosaveReply {
+            status: "submitted",
+            saved_at: String::new(),
+            versions: HashMap::new(),
+            errors: Vec::new(),
+            conflicts: Vec::new(),
+            message: format!(
+                "{} {}",
+                t("submitted_meanwhile_title", lang),
+                t("submitted_meanwhile_text", lang)
+            ),
+        }
+    }
+
     pub fn new(
         meta: &AnswerMetas,
         errors: Vec<FieldError>,
@@ -173,7 +194,8 @@ impl AutosaveReply {
             conflicts: conflicts.iter().map(|c| c.question_id.clone()).collect(),
             message: match status {
                 "conflict" => t("conflict_notice", lang).to_string(),
-                "errors" => crate::domain::i18n::ui("fix_errors", lang).to_string(),
+                // Said in the status line under the form: the marks are above it.
+                "errors" => t("autosave_errors", lang).to_string(),
                 _ => t("saved_at", lang).to_string(),
             },
         }
@@ -432,8 +454,16 @@ pub fn review_page(
         action: format!("/r/{token}/submit"),
         start_url: format!("/r/{token}?start=1"),
         today: Utc::now().date_naive().to_string(),
-        signatory_name: field(NAME),
-        signatory_title: field(TITLE),
+        // Before any submit, the contact's own name and job title as the platform has
+        // them (whoever signs may change them); after a refused one, what was posted.
+        signatory_name: match posted {
+            Some(_) => field(NAME),
+            None => session.contact.name.clone(),
+        },
+        signatory_title: match posted {
+            Some(_) => field(TITLE),
+            None => session.contact.job_title.clone().unwrap_or_default(),
+        },
         agreed: field(AGREE) == "yes",
         errors: declaration_errors
             .into_iter()
@@ -450,18 +480,35 @@ pub struct GonePage {
     pub lang: String,
     pub title: String,
     pub message: String,
+    /// Where to go from here, and its words (the receipt, once submitted).
+    pub link: Option<(String, String)>,
     pub t_typed: String,
-    /// (field, value) as posted, in the order received.
-    pub typed: Vec<(String, String)>,
+    /// What was typed, labelled by question.
+    pub typed: Vec<TypedLine>,
 }
 
 /// The page for a form posted to a link that stopped working (revoked or expired,
 /// or its campaign closed): nothing was saved, and what was typed is shown back.
-pub fn gone_page(lang: Lang, typed: Vec<(String, String)>) -> GonePage {
+pub fn gone_page(lang: Lang, typed: Vec<TypedLine>) -> GonePage {
     GonePage {
         lang: lang.code().into(),
         title: t("gone_title", lang).into(),
         message: t("gone_text", lang).into(),
+        link: None,
+        t_typed: t("what_you_typed", lang).into(),
+        typed,
+    }
+}
+
+/// The page for a section posted after the questionnaire was submitted (from another
+/// page, or by a colleague): what differs from the submission is shown back, with the
+/// way to the receipt.
+pub fn submitted_meanwhile_page(lang: Lang, token: &str, typed: Vec<TypedLine>) -> GonePage {
+    GonePage {
+        lang: lang.code().into(),
+        title: t("submitted_meanwhile_title", lang).into(),
+        message: t("submitted_meanwhile_text", lang).into(),
+        link: Some((format!("/r/{token}"), t("see_receipt", lang).into())),
         t_typed: t("what_you_typed", lang).into(),
         typed,
     }

@@ -241,7 +241,7 @@ async fn a_supplier_completes_the_sectioned_form_in_chromium() {
     let notes = c2.find(Locator::Id("f-notes")).await.unwrap();
     notes.clear().await.unwrap();
     notes.send_keys("認可された紹介会社経由").await.unwrap();
-    click(c2, "button[value=save]").await;
+    click(c2, ".actions button[value=save]").await;
     until(
         c2,
         "return location.search.indexOf('saved=1') >= 0;",

@@ -349,7 +349,13 @@ async fn a_second_submit_changes_nothing() {
             "save",
         )
         .await;
-    assert_eq!(res.status(), 303);
+    // Not applied, and shown back as not saved rather than dropped silently.
+    assert_eq!(res.status(), 409);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("This questionnaire has already been submitted"));
 
     assert_eq!(stored(&app, response).await, before_answers);
     let after: (
@@ -555,7 +561,7 @@ async fn an_expired_link_is_a_404_page() {
         "{html}"
     );
     assert!(
-        html.contains("<dt>headcount</dt><dd><pre>9</pre></dd>"),
+        html.contains("<dt>Number of workers</dt><dd><pre>9</pre></dd>"),
         "{html}"
     );
     assert!(!html.contains(&csrf), "the token is not shown back");

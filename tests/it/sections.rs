@@ -198,7 +198,7 @@ async fn save_and_continue_goes_section_by_section_and_resume_finds_the_first_ga
     assert_eq!(location(&res), format!("{s2}?saved=1"));
     let page = app.get(&location(&res)).await.text().await.unwrap();
     assert!(
-        page.contains(r#"role="status" aria-live="polite">Saved at 20"#),
+        page.contains(r#"role="status" aria-live="polite">Saved at <time datetime="20"#),
         "{page}"
     );
     assert!(page.contains(">Direct hiring</textarea>"));
@@ -673,7 +673,7 @@ async fn a_campaign_closed_or_a_link_revoked_while_the_page_is_open_keeps_what_w
     assert_eq!(res.status(), 410);
     let html = res.text().await.unwrap();
     assert!(html.contains("This link no longer accepts answers"));
-    assert!(html.contains("<dt>headcount</dt><dd><pre>42</pre></dd>"));
+    assert!(html.contains("<dt>Number of workers</dt><dd><pre>42</pre></dd>"));
     assert!(stored(&app, response).await.is_empty());
     let res = app.get(&format!("{link}/s/1")).await;
     assert_eq!(res.status(), 410);
@@ -709,7 +709,7 @@ async fn a_campaign_closed_or_a_link_revoked_while_the_page_is_open_keeps_what_w
         .text()
         .await
         .unwrap()
-        .contains("<dt>signatory_name</dt><dd><pre>Hana Sato</pre></dd>"));
+        .contains("<dt>Your name</dt><dd><pre>Hana Sato</pre></dd>"));
     // Without the link's own token it is the plain 404.
     let res = app
         .client
@@ -757,7 +757,7 @@ async fn a_post_with_a_file_is_checked_against_its_link_before_its_body() {
     assert_eq!(res.status(), 410);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("<dt>headcount</dt><dd><pre>42</pre></dd>"),
+        html.contains("<dt>Number of workers</dt><dd><pre>42</pre></dd>"),
         "{html}"
     );
     assert!(stored(&app, response).await.is_empty());
@@ -857,7 +857,7 @@ async fn a_half_typed_date_is_refused_not_saved_as_empty() {
     field.clear().await.unwrap();
     // The month only: the field is left incomplete.
     field.send_keys("02").await.unwrap();
-    click(c, "button[name=action][value=save]").await;
+    click(c, ".actions button[name=action][value=save]").await;
     let error = c
         .wait()
         .for_element(Locator::Id("e-last_labour_audit_date"))

@@ -7,13 +7,14 @@ mod sections;
 use super::pages::{render_status, see_other, PageError};
 use super::AppState;
 use crate::auth::{csrf, link_throttle};
-use crate::domain::answers::{Mode, RawInput, Upload, MAX_EVIDENCE_BYTES};
+use crate::domain::answers::{Mode, RawInput, Upload, MAX_EVIDENCE_BYTES, MAX_FORM_BYTES};
 use crate::domain::i18n::{ui, Lang};
 use crate::error::AppError;
 use crate::services::link_requests::{self, OnLink};
 use crate::services::responses::{self, LinkSession, SaveOutcome};
 use crate::views::respondent::{FormScreen, FormState};
 use crate::views::sections::gone_page;
+use crate::views::typed::typed_lines;
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -21,8 +22,6 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-/// Largest form post: every text field plus evidence files.
-pub const MAX_FORM_BYTES: usize = 3 * MAX_EVIDENCE_BYTES;
 const MAX_TEXT_FIELD_BYTES: usize = 64 * 1024;
 const MAX_FIELDS: usize = 5_000;
 
@@ -111,14 +110,14 @@ async fn gone(
     session: Option<&LinkSession>,
     values: &HashMap<String, Vec<String>>,
 ) -> Result<Option<HttpResponse>, PageError> {
-    let invitation = match session {
-        Some(s) => Some(s.invitation.clone()),
+    let found = match session {
+        Some(s) => Some((s.invitation.clone(), s.version.clone())),
         None => {
             let mut conn = state.pool.get().await?;
-            responses::dead_link(&mut conn, token).await?
+            responses::dead_link(&mut conn, &state.registry, token).await?
         }
     };
-    let Some(invitation) = invitation else {
+    let Some((invitation, version)) = found else {
         return Ok(None);
     };
     let presented = values
@@ -132,22 +131,8 @@ async fn gone(
     ) {
         return Ok(None);
     }
-    let mut typed: Vec<(String, String)> = values
-        .iter()
-        .filter(|(k, _)| {
-            k.as_str() != csrf::FIELD
-                && !k.starts_with("_v.")
-                && !k.starts_with("_h.")
-                && k.as_str() != "action"
-        })
-        .flat_map(|(k, vs)| {
-            vs.iter()
-                .filter(|v| !v.trim().is_empty())
-                .map(move |v| (k.clone(), v.clone()))
-        })
-        .collect();
-    typed.sort();
     let lang = invitation.chosen_language.unwrap_or(invitation.language);
+    let typed = typed_lines(&version.questionnaire, lang, values, None);
     Ok(Some(render_status(
         StatusCode::GONE,
         &gone_page(lang, typed),
@@ -217,6 +202,10 @@ async fn post_form(
     let screen = screen(&state, &token, &session, lang);
     let here = format!("/r/{}?lang={}", token.as_str(), lang.code());
     let (answers, errors) = match outcome {
+        SaveOutcome::AlreadySubmitted { .. } if mode == Mode::Draft => {
+            return sections::submitted_meanwhile(&state, &token, &session, lang, &input.values)
+                .await
+        }
         SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {
             return Ok(see_other(&here))
         }

@@ -17,7 +17,10 @@ use crate::services::respondent::{self, HandoverOutcome, SubmitOutcome};
 use crate::services::responses::{self, LinkSession, SaveOutcome};
 use crate::views::pages::MessagePage;
 use crate::views::respondent::{receipt, FormState, Submission};
-use crate::views::sections::{review_page, section_page, start_page, AutosaveReply, StartState};
+use crate::views::sections::{
+    review_page, section_page, start_page, submitted_meanwhile_page, AutosaveReply, StartState,
+};
+use crate::views::typed::typed_lines;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -106,6 +109,38 @@ pub(super) async fn unknown_post(
     Err(PageError(AppError::NotFound("link")))
 }
 
+/// The answer to a draft posted after the questionnaire was submitted (from another
+/// page, or by a colleague): what the post would have changed is shown back beside the
+/// way to the receipt (409), so that nothing typed is lost; the receipt itself when the
+/// post changed nothing (a second click, a stale page left untouched).
+pub(super) async fn submitted_meanwhile(
+    state: &AppState,
+    token: &str,
+    session: &LinkSession,
+    lang: Lang,
+    posted: &HashMap<String, Vec<String>>,
+) -> Result<HttpResponse, PageError> {
+    let mut conn = state.pool.get().await?;
+    let page = link_requests::open_page(&mut conn, &state.registry, token, false, |_| lang).await?;
+    drop(conn);
+    let typed = match page {
+        Some(page) => typed_lines(
+            &session.version.questionnaire,
+            lang,
+            posted,
+            Some(&page.answers),
+        ),
+        None => Vec::new(),
+    };
+    if typed.is_empty() {
+        return Ok(see_other(&format!("/r/{token}")));
+    }
+    Ok(render_status(
+        StatusCode::CONFLICT,
+        &submitted_meanwhile_page(lang, token, typed),
+    )?)
+}
+
 /// Whether a post is small enough to be read before its link is: a form without files
 /// (its declared length at most [`SMALL_FORM_BYTES`]). A larger one, or one of unknown
 /// length, has its link checked first, so a guessed link never makes the server take
@@ -140,7 +175,10 @@ pub(super) async fn check_before_body(
             Ok(Err(closed_post(state, token, &s, &input.values).await?))
         }
         None => {
-            if responses::dead_link(&mut conn, token).await?.is_none() {
+            if responses::dead_link(&mut conn, &state.registry, token)
+                .await?
+                .is_none()
+            {
                 session(state, &mut conn, token, req).await?;
             }
             drop(conn);
@@ -341,8 +379,12 @@ pub(super) async fn post_section(
         OnLink::Unknown => return unknown_post(&state, &token, &req, &input.values).await,
     };
     let (answers, errors, conflicts, meta) = match outcome {
-        SaveOutcome::Submitted { .. } | SaveOutcome::AlreadySubmitted { .. } => {
-            return Ok(see_other(&format!("/r/{token}")))
+        SaveOutcome::Submitted { .. } => return Ok(see_other(&format!("/r/{token}"))),
+        SaveOutcome::AlreadySubmitted { .. } if action == "autosave" => {
+            return Ok(HttpResponse::Ok().json(AutosaveReply::submitted(lang)))
+        }
+        SaveOutcome::AlreadySubmitted { .. } => {
+            return submitted_meanwhile(&state, &token, &session, lang, &input.values).await
         }
         SaveOutcome::Saved {
             answers,

@@ -613,7 +613,7 @@ async fn reissuing_a_link_revokes_the_previous_one() {
         .text()
         .await
         .unwrap()
-        .contains("<dt>headcount</dt><dd><pre>5</pre></dd>"));
+        .contains("<dt>Number of workers</dt><dd><pre>5</pre></dd>"));
 }
 
 #[tokio::test]

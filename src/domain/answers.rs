@@ -162,6 +162,7 @@ pub fn parse_section(
                 bytes: u.bytes.clone(),
             }) {
                 _ if input.refused.contains_key(&q.id) => Err(input.refused[&q.id].text(lang)),
+                None if input.empty_files.contains_key(&q.id) => Err(Msg::FileEmpty.text(lang)),
                 Some(mut upload) => match check_upload(&mut upload) {
                     Ok(meta) => {
                         out.uploads.push((q.id.clone(), upload));

@@ -85,6 +85,8 @@ pub enum Msg {
     TooFewRows(u32),
     TooManyRows(u32),
     FileTooLarge(usize),
+    /// A file was chosen but holds nothing (0 bytes): refused, the stored one kept.
+    FileEmpty,
     FileTypeNotAllowed,
     /// The file's bytes are a program (whatever its name).
     FileIsProgram,
@@ -173,6 +175,10 @@ impl Msg {
             (FileTooLarge(mb), Ja) => format!("ファイルが {mb} MB を超えています。"),
             (FileTooLarge(mb), Vi) => format!("Tệp lớn hơn {mb} MB."),
             (FileTooLarge(mb), Zh) => format!("文件超过 {mb} MB。"),
+            (FileEmpty, En) => "The file is empty (0 bytes): choose it again, or another file.".into(),
+            (FileEmpty, Ja) => "ファイルが空です(0 バイト)。もう一度選択するか、別のファイルを選んでください。".into(),
+            (FileEmpty, Vi) => "Tệp trống (0 byte): hãy chọn lại hoặc chọn tệp khác.".into(),
+            (FileEmpty, Zh) => "文件为空(0 字节):请重新选择或选择其他文件。".into(),
             (FileTypeNotAllowed, En) => "Upload a PDF, an image or an office document.".into(),
             (FileTypeNotAllowed, Ja) => "PDF、画像、Office 文書をアップロードしてください。".into(),
             (FileTypeNotAllowed, Vi) => {

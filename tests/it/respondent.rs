@@ -23,7 +23,7 @@ fn escaped_scripts(html: &str) -> usize {
 }
 
 /// An app with one supplier invited to a `mini` campaign; returns (app, link, response id).
-async fn invited(language: &str) -> (TestApp, String, Uuid) {
+pub(crate) async fn invited(language: &str) -> (TestApp, String, Uuid) {
     let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
     let (link, response) = invite_supplier(&app, "Acme Sewing", language).await;
     (app, link, response)

@@ -2,7 +2,7 @@
 //! (from another tab, or by a colleague), nor when a link stops working: the page says
 //! what happened and shows back, labelled by question, what was not saved.
 
-use crate::respondent::stored;
+use crate::respondent::{post_with_files, stored};
 use crate::sections::invited;
 use serde_json::{json, Value};
 
@@ -137,4 +137,39 @@ async fn a_trailing_slash_finds_the_page() {
     assert_eq!(res.status(), 200);
     let res = app.get("/health/").await;
     assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn an_empty_file_is_refused_beside_its_field_and_the_stored_one_kept() {
+    let (app, link, response) = crate::respondent::invited("ja").await;
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let res = post_with_files(
+        &app,
+        &link,
+        &[("headcount", "10")],
+        &[("policy", "policy.pdf", pdf)],
+        "save",
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let before = stored(&app, response).await["policy"].clone();
+    assert_eq!(before["file_name"], json!("policy.pdf"));
+    // A file chosen that holds nothing (a cloud drive's placeholder, a failed copy).
+    let res = post_with_files(
+        &app,
+        &link,
+        &[("headcount", "11")],
+        &[("policy", "new.pdf", b"")],
+        "save",
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r#"<p class="error" id="e-policy">ファイルが空です(0 バイト)。"#),
+        "{html}"
+    );
+    let after = stored(&app, response).await;
+    assert_eq!(after["policy"], before, "the stored file stays");
+    assert_eq!(after["headcount"], json!(11), "the rest was saved");
 }

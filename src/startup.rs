@@ -159,10 +159,6 @@ impl Application {
                 .wrap(tracing_actix_web::TracingLogger::<
                     crate::telemetry::RequestSpan,
                 >::new())
-                // "/staff/campaigns/" is "/staff/campaigns": a typed address with a
-                // trailing slash finds its page (outermost, so that every check sees
-                // the path the router sees).
-                .wrap(actix_web::middleware::NormalizePath::trim())
                 .configure(routes::configure)
                 .default_service(web::to(not_found))
         })
@@ -360,6 +356,11 @@ async fn no_store(
 
 async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
+    if let Some(to) = without_trailing_slash(&req) {
+        return HttpResponse::PermanentRedirect()
+            .insert_header((actix_web::http::header::LOCATION, to))
+            .finish();
+    }
     if req.path().starts_with("/api/") {
         crate::error::AppError::NotFound("route").error_response()
     } else if crate::error::is_staff_page(req.path()) {
@@ -373,6 +374,25 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     } else {
         crate::error::PageError(crate::error::AppError::NotFound("page")).error_response()
     }
+}
+
+/// A page asked for with a trailing slash ("/staff/campaigns/", typed or pasted): the
+/// address without it, where the page is, with its query. Only for GET and HEAD, and
+/// never an address starting with "//" (a browser would read that as another site's).
+/// Found here, where no route matched, so no other request pays for the check.
+fn without_trailing_slash(req: &actix_web::HttpRequest) -> Option<String> {
+    use actix_web::http::Method;
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    let path = req.path().trim_end_matches('/');
+    if path.is_empty() || path.len() == req.path().len() || path.starts_with("//") {
+        return None;
+    }
+    Some(match req.query_string() {
+        "" => path.to_string(),
+        query => format!("{path}?{query}"),
+    })
 }
 
 /// `HRDD_SECRET_KEY`, or a key generated once and kept in `data_dir/secret_key` (mode 600).

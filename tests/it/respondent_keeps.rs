@@ -131,12 +131,24 @@ async fn the_declaration_starts_with_the_contacts_own_name() {
 }
 
 #[tokio::test]
-async fn a_trailing_slash_finds_the_page() {
+async fn a_trailing_slash_leads_to_the_page() {
     let (app, link, _, _) = invited().await;
-    let res = app.get(&format!("{link}/review/")).await;
-    assert_eq!(res.status(), 200);
-    let res = app.get("/health/").await;
-    assert_eq!(res.status(), 200);
+    let res = app.get(&format!("{link}/review/?lang=ja")).await;
+    assert_eq!(res.status(), 308);
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        format!("{link}/review?lang=ja")
+    );
+    assert_eq!(app.get("/health/").await.headers()["location"], "/health");
+    // Never to another site ("//host" is a protocol-relative address), never a post.
+    assert_eq!(app.get("//evil.example/").await.status(), 404);
+    let res = app
+        .client
+        .post(app.url("/staff/login/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
 }
 
 #[tokio::test]

@@ -7,7 +7,8 @@
 //   a pause in typing, with a visible "saved at" status; a failed save is retried with
 //   backoff and the typed values stay on screen; leaving with unsaved changes warns;
 // - "Save" and "Save and continue" post in the background too, so a network or server
-//   error keeps what was typed instead of showing an error page.
+//   error keeps what was typed instead of showing an error page;
+// - on the review page, the declaration's name and job title are kept for the tab.
 (function () {
   "use strict";
   var unloadHandler = null;
@@ -16,6 +17,8 @@
   function init() {
   var notice = document.getElementById("notice");
   if (notice) notice.focus();
+  var declaration = document.querySelector("form.declaration");
+  if (declaration) keepDeclaration(declaration);
   var form = document.querySelector("form[enctype]");
   if (!form) return;
 
@@ -357,6 +360,31 @@
     var by = e.submitter && e.submitter.name === "action" ? e.submitter.value : "save";
     explicitSave(by);
   });
+  }
+
+  // The declaration's name and job title, as typed on the review page, are kept for this
+  // tab (sessionStorage): going to a section to add a missing answer and coming back
+  // finds them as they were. The tick box is ticked anew each time.
+  function keepDeclaration(form) {
+    var key = "hrdd-declaration:" + window.location.pathname;
+    var store;
+    try { store = window.sessionStorage; } catch (e) { return; }
+    if (!store) return;
+    var fields = ["signatory_name", "signatory_title"];
+    var kept = {};
+    try { kept = JSON.parse(store.getItem(key) || "{}") || {}; } catch (e) { kept = {}; }
+    fields.forEach(function (name) {
+      var input = form.querySelector('[name="' + name + '"]');
+      if (input && typeof kept[name] === "string") input.value = kept[name];
+    });
+    form.addEventListener("input", function () {
+      var now = {};
+      fields.forEach(function (name) {
+        var input = form.querySelector('[name="' + name + '"]');
+        if (input) now[name] = input.value;
+      });
+      try { store.setItem(key, JSON.stringify(now)); } catch (e) { /* full or off: not kept */ }
+    });
   }
 
   // The server's page for a save with errors or a conflict replaces this one in place

@@ -185,3 +185,45 @@ async fn the_section_script_marks_refusals_saves_on_enter_and_refuses_oversized_
     screenshot(c, "keeps-03-submitted-meanwhile.png").await;
     assert!(!stored(&app, response).await.contains_key("notes"));
 }
+
+#[tokio::test]
+async fn the_declaration_typed_on_the_review_page_is_there_when_coming_back() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (org, contact) = app.supplier("Declaring Supplier", "en").await;
+    let campaign = app.campaign("mini").await;
+    let (link, _) = app.invite(&campaign, &org, &contact).await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&app.url(&format!("{link}/review"))).await.unwrap();
+    let name = c.find(Locator::Id("f-signatory_name")).await.unwrap();
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("Declaring Supplier contact"),
+        "the contact's own name to start with"
+    );
+    name.clear().await.unwrap();
+    name.send_keys("Lan Nguyen").await.unwrap();
+    type_into(c, "f-signatory_title", "Factory manager").await;
+    // Off to a section to answer what is missing, then back.
+    c.goto(&app.url(&format!("{link}/s/1"))).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("f-headcount"))
+        .await
+        .unwrap();
+    c.goto(&app.url(&format!("{link}/review"))).await.unwrap();
+    until(
+        c,
+        "return document.getElementById('f-signatory_name').value === 'Lan Nguyen' && document.getElementById('f-signatory_title').value === 'Factory manager';",
+        "the declaration as typed",
+    )
+    .await;
+    assert_eq!(
+        js(
+            c,
+            "return document.getElementById('f-declaration').checked;"
+        )
+        .await,
+        json!(false),
+        "the box is ticked anew"
+    );
+}

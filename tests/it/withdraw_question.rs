@@ -198,7 +198,8 @@ async fn a_member_withdraws_an_unanswered_question_and_the_supplier_is_told() {
     assert!(html.contains("by Test Person without a reply"), "{html}");
     assert!(!html.contains(r#"id="waiting""#), "{html}");
     assert!(!html.contains(r#"value="withdraw_question""#), "{html}");
-    assert!(html.contains(r#"value="accept_risk""#), "{html}");
+    // (The flag is critical: accepting its risk starts with a first signature.)
+    assert!(html.contains(r#"value="sign_accept_risk""#), "{html}");
     // The response's clarifications page.
     let html = page(
         &app,
@@ -248,16 +249,19 @@ async fn a_member_withdraws_an_unanswered_question_and_the_supplier_is_told() {
     assert_eq!(decisions(&app, flag).await, history);
     assert_eq!(flag_now(&app, response).await.1, new_version);
 
-    // The member can now decide.
+    // The members can now decide (a critical flag: one signs, another confirms).
     let (status, html) = decide(
         &app,
         &a,
         flag,
-        "accept_risk",
+        "sign_accept_risk",
         new_version,
         "Passports returned, confirmed on site.",
     )
     .await;
+    assert_eq!(status, 303, "{html}");
+    let (_, b) = member(&app, Role::Committee).await;
+    let (status, html) = decide(&app, &b, flag, "accept_risk", new_version + 1, "Agreed.").await;
     assert_eq!(status, 303, "{html}");
     assert_eq!(flag_now(&app, response).await.2, "accepted_risk");
 }

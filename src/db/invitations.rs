@@ -180,3 +180,16 @@ pub async fn set_chosen_language(
         .await
         .map(|_| ())
 }
+
+/// The language of an invitation's emails, if it exists.
+pub async fn language_of(
+    conn: &mut Conn,
+    id: InvitationId,
+) -> QueryResult<Option<crate::domain::i18n::Lang>> {
+    invitations::table
+        .find(id)
+        .select(invitations::language)
+        .first(conn)
+        .await
+        .optional()
+}

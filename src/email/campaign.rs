@@ -20,15 +20,19 @@ pub enum Purpose {
     Escalation,
     Receipt,
     Clarification,
+    /// The committee withdrew its question: no answer is needed. No link (it is sent
+    /// whatever became of the link, often expired by then).
+    ClarificationWithdrawn,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 5] = [
+    pub const ALL: [Purpose; 6] = [
         Purpose::Invitation,
         Purpose::Reminder,
         Purpose::Escalation,
         Purpose::Receipt,
         Purpose::Clarification,
+        Purpose::ClarificationWithdrawn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,11 +42,18 @@ impl Purpose {
             Purpose::Escalation => "escalation",
             Purpose::Receipt => "receipt",
             Purpose::Clarification => "clarification",
+            Purpose::ClarificationWithdrawn => "clarification_withdrawn",
         }
     }
 
     pub fn parse(s: &str) -> Option<Purpose> {
         Purpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Whether the email carries the contact's personal link (all but the escalation,
+    /// which links the staff page, and the withdrawal, which needs no answer).
+    pub fn has_personal_link(self) -> bool {
+        !matches!(self, Purpose::Escalation | Purpose::ClarificationWithdrawn)
     }
 }
 
@@ -56,12 +67,13 @@ pub struct CampaignEmail {
     pub organisation: String,
     pub campaign: String,
     pub deadline: NaiveDate,
-    /// The personal link (the campaign's staff page in the escalation).
+    /// The personal link (the campaign's staff page in the escalation; empty in the
+    /// withdrawal).
     pub link: String,
     /// `HRDD_SENDER_COMPANY`.
     pub sender_company: String,
-    /// The campaign's message (invitation, reminder) or the committee's question
-    /// (clarification).
+    /// The campaign's message (invitation, reminder) or the committee's questions
+    /// (clarification, withdrawal).
     pub message: Option<String>,
     /// A reminder after the deadline.
     pub overdue: bool,
@@ -150,15 +162,22 @@ mod tests {
                 let e = email(lang, purpose).render("x@example.com").unwrap();
                 assert!(!e.subject.is_empty() && !e.subject.contains('\n'));
                 subjects.insert(e.subject.clone());
-                assert!(
+                // The withdrawal has nothing to answer: no link, even one given.
+                let linked = purpose != Purpose::ClarificationWithdrawn;
+                assert_eq!(
                     e.text.contains("https://survey.example/r/abcDEF123"),
+                    linked,
                     "{lang:?} {purpose:?}"
                 );
                 assert!(e.text.contains("Acme Apparel"), "{lang:?} {purpose:?}");
                 assert!(!e.text.contains("\n\n\n"), "{}", e.text);
                 let html = e.html.unwrap();
                 assert!(html.contains(&format!(r#"<html lang="{}">"#, lang.code())));
-                assert!(html.contains(r#"href="https://survey.example/r/abcDEF123""#));
+                assert_eq!(
+                    html.contains(r#"href="https://survey.example/r/abcDEF123""#),
+                    linked
+                );
+                assert!(linked || !html.contains("href="), "{html}");
                 let lower = html.to_lowercase();
                 for forbidden in ["<script", "<img", "<link", "<style", "url(", "javascript:"] {
                     assert!(!lower.contains(forbidden), "{forbidden} in {html}");

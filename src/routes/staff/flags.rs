@@ -145,7 +145,7 @@ async fn decide(
             // waiting for it back to review.
             clarification_withdraw::withdraw_from_flag(
                 &mut conn,
-                &state.audit_key,
+                &state.ctx(),
                 user.id,
                 id,
                 version,

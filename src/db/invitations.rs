@@ -44,6 +44,20 @@ pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult
         .map(|_| ())
 }
 
+/// Inserts the link a hand-over made, recording the contact it came from (`from`), whom
+/// its email names.
+pub async fn insert_handed_over(
+    conn: &mut Conn,
+    inv: &Invitation,
+    from: ContactId,
+) -> QueryResult<()> {
+    diesel::insert_into(invitations::table)
+        .values((inv, invitations::handed_over_by.eq(from)))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Everything a usable link opens, in one query: the invitation (not revoked, not
 /// expired), its campaign, organisation and contact (the composite foreign key makes the
 /// contact one of that organisation's).

@@ -106,6 +106,7 @@ diesel::table! {
         link_key_id -> Nullable<Int4>,
         first_opened_at -> Nullable<Timestamptz>,
         chosen_language -> Nullable<Text>,
+        handed_over_by -> Nullable<Uuid>,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Campaign emails (issue 8): invitation, reminder, escalation, submission receipt and
-//! clarification request, each with a subject, a plain-text and an HTML part per language
+//! Campaign emails (issue 8): invitation, reminder, escalation, submission receipt,
+//! clarification request and its withdrawal, and the hand-over to a colleague, each with a subject, a plain-text and an HTML part per language
 //! (`templates/email/<lang>/<purpose>.{txt,html}`; subjects in
 //! `templates/email/campaign.subject.txt`). The HTML has inline styles only: no script,
 //! no remote images. A language without its own text (Chinese today) gets English.
@@ -23,16 +23,20 @@ pub enum Purpose {
     /// The committee withdrew its question: no answer is needed. No link (it is sent
     /// whatever became of the link, often expired by then).
     ClarificationWithdrawn,
+    /// A contact handed the questionnaire over to a colleague: the colleague's link,
+    /// naming who handed it over.
+    Handover,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 7] = [
         Purpose::Invitation,
         Purpose::Reminder,
         Purpose::Escalation,
         Purpose::Receipt,
         Purpose::Clarification,
         Purpose::ClarificationWithdrawn,
+        Purpose::Handover,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +47,7 @@ impl Purpose {
             Purpose::Receipt => "receipt",
             Purpose::Clarification => "clarification",
             Purpose::ClarificationWithdrawn => "clarification_withdrawn",
+            Purpose::Handover => "handover",
         }
     }
 
@@ -82,6 +87,10 @@ pub struct CampaignEmail {
     /// Whether a reply reaches a person (the campaign has an owner, the Reply-To): only
     /// then does the email invite one, since the sender is a no-reply address.
     pub can_reply: bool,
+    /// Hand-over: the name and email of the contact who handed the questionnaire over
+    /// (empty in the other emails).
+    pub from_name: String,
+    pub from_email: String,
 }
 
 #[derive(Template)]
@@ -151,6 +160,8 @@ mod tests {
             overdue: false,
             organisations: vec!["Org A".into(), "Org <B>".into()],
             can_reply: true,
+            from_name: "Anh <Tran>".into(),
+            from_email: "anh@song-hong.example".into(),
         }
     }
 
@@ -191,6 +202,32 @@ mod tests {
                 }
             }
             assert_eq!(subjects.len(), 3, "{purpose:?}: one subject per language");
+        }
+    }
+
+    #[test]
+    fn the_hand_over_names_who_handed_it_over_and_where_it_belongs() {
+        for (lang, words) in [
+            (Lang::En, "has handed over to you"),
+            (Lang::Ja, "引き継がれました"),
+            (Lang::Vi, "đã chuyển cho quý vị"),
+        ] {
+            let e = email(lang, Purpose::Handover)
+                .render("x@example.com")
+                .unwrap();
+            assert!(e.subject.contains("Anh <Tran>"), "{}", e.subject);
+            for part in [
+                words,
+                "Anh <Tran>",
+                "anh@song-hong.example",
+                "Sông Hồng Textiles & Co",
+                "Supplier survey 2027",
+            ] {
+                assert!(e.text.contains(part), "{lang:?} {part}: {}", e.text);
+            }
+            let html = e.html.unwrap();
+            assert!(html.contains("Anh &#60;Tran&#62;"), "{html}");
+            assert!(html.contains("anh@song-hong.example"), "{html}");
         }
     }
 

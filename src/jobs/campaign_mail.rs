@@ -1,5 +1,5 @@
 //! Campaign emails: invitation, reminder, escalation, submission receipt, clarification
-//! request and its withdrawal. Each is one `send_email` job row (so delivery, retries, the 5xx answer on
+//! request and its withdrawal, hand-over to a colleague. Each is one `send_email` job row (so delivery, retries, the 5xx answer on
 //! the job, `/staff/jobs` and its retry action work as for every email) that says what
 //! it is about: purpose, invitation (hence campaign and contact) and reminder step.
 //!
@@ -12,7 +12,7 @@
 //! **At most once per step**: each queue function uses a deduplication key —
 //! `invitation:{invitation}`, `reminder:{campaign}:{contact}:{step}`,
 //! `escalation:{campaign}`, `receipt:{invitation}`, `clarification:{invitation}:{request}`,
-//! `clarification-withdrawn:{invitation}:{request}`.
+//! `clarification-withdrawn:{invitation}:{request}`, `handover:{invitation}`.
 //! Call them inside the transaction of the change that causes the email and
 //! `jobs.wake()` after the commit.
 
@@ -37,6 +37,17 @@ pub async fn queue_invitation(
     invitation_id: Uuid,
 ) -> QueryResult<Option<Uuid>> {
     queue_one(conn, invitation_id, Purpose::Invitation, "invitation:").await
+}
+
+/// Queues the email of a hand-over's link, `invitation_id` (made by
+/// `db::invitations::insert_handed_over`): the colleague's link, naming the contact
+/// who handed the questionnaire over, read when it is sent. Once per invitation.
+pub async fn queue_handover(
+    conn: &mut AsyncPgConnection,
+    _jobs: &Jobs,
+    invitation_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    queue_one(conn, invitation_id, Purpose::Handover, "handover:").await
 }
 
 /// Queues the invitation emails of many invitations in two statements (a launch).
@@ -109,6 +120,8 @@ pub async fn queue_escalation(
         overdue: true,
         organisations: overdue,
         can_reply: false,
+        from_name: String::new(),
+        from_email: String::new(),
     }
     .render(owner_email)
     .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
@@ -250,8 +263,16 @@ fn render_invitation(
         Purpose::Clarification | Purpose::ClarificationWithdrawn => {
             Some(ctx.text_body.clone()).filter(|m| !m.trim().is_empty())
         }
-        Purpose::Invitation | Purpose::Reminder => ctx.message.clone(),
+        Purpose::Invitation | Purpose::Reminder | Purpose::Handover => ctx.message.clone(),
         _ => None,
+    };
+    // A hand-over's email names who handed the questionnaire over; without them (a
+    // contact that is gone) it says nothing it cannot back.
+    let from = match purpose {
+        Purpose::Handover => ctx.handed_over_by.clone().ok_or_else(|| {
+            Failure::Permanent("not sent: the contact who handed it over is not found".into())
+        })?,
+        _ => Default::default(),
     };
     let email = CampaignEmail {
         lang: lang.unwrap_or(invitation.language),
@@ -268,6 +289,8 @@ fn render_invitation(
         // Replies go to the owner (Reply-To); without one they would reach the no-reply
         // sender, so the email does not ask for them.
         can_reply: crate::email::reply_to_mailbox(ctx.owner_email.as_deref()).is_some(),
+        from_name: from.0,
+        from_email: from.1,
     }
     .render(&ctx.to_address)
     .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;

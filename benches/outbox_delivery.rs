@@ -212,6 +212,8 @@ async fn run(
         overdue: false,
         organisations: Vec::new(),
         can_reply: false,
+        from_name: String::new(),
+        from_email: String::new(),
     }
     .render("bench0@example.com")?;
     let email = Arc::new(email);

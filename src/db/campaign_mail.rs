@@ -152,10 +152,14 @@ pub struct MailContext {
     pub deadline: Option<NaiveDate>,
     pub message: Option<String>,
     pub owner_email: Option<String>,
+    /// The contact (name, email) who handed the questionnaire over, for a link a
+    /// hand-over made.
+    pub handed_over_by: Option<(String, String)>,
 }
 
 /// The messages of the jobs `job_ids`, each with its invitation, contact,
-/// organisation, campaign and the campaign owner's address, keyed by job id: five
+/// organisation, campaign, the campaign owner's address and the contact who handed the
+/// questionnaire over (a hand-over's link), keyed by job id: five
 /// statements for a whole claimed batch, whatever its size. A job without a message
 /// is missing from the map.
 pub async fn contexts_of_jobs(
@@ -190,37 +194,48 @@ pub async fn contexts_of_jobs(
         .load(conn)
         .await?;
     let invitation_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.8).collect();
-    let invitations: HashMap<Uuid, Invitation> = if invitation_ids.is_empty() {
+    // Each invitation with the contact a hand-over made it from, if one did.
+    let invitations: HashMap<Uuid, (Invitation, Option<Uuid>)> = if invitation_ids.is_empty() {
         HashMap::new()
     } else {
         invitations::table
             .filter(invitations::id.eq_any(&invitation_ids))
-            .select(Invitation::as_select())
-            .load(conn)
+            .select((Invitation::as_select(), invitations::handed_over_by))
+            .load::<(Invitation, Option<Uuid>)>(conn)
             .await?
             .into_iter()
-            .map(|i| (i.id.uuid(), i))
+            .map(|(i, from)| (i.id.uuid(), (i, from)))
             .collect()
     };
-    let contact_ids: Vec<Uuid> = invitations.values().map(|i| i.contact_id.uuid()).collect();
-    let names: HashMap<Uuid, (String, String)> = if contact_ids.is_empty() {
+    let contact_ids: Vec<Uuid> = invitations
+        .values()
+        .flat_map(|(i, from)| [Some(i.contact_id.uuid()), *from])
+        .flatten()
+        .collect();
+    // (contact name, organisation name, contact email) by contact id.
+    let names: HashMap<Uuid, (String, String, String)> = if contact_ids.is_empty() {
         HashMap::new()
     } else {
         contacts::table
             .inner_join(organisations::table)
             .filter(contacts::id.eq_any(&contact_ids))
-            .select((contacts::id, contacts::name, organisations::name))
-            .load::<(Uuid, String, String)>(conn)
+            .select((
+                contacts::id,
+                contacts::name,
+                organisations::name,
+                contacts::email,
+            ))
+            .load::<(Uuid, String, String, String)>(conn)
             .await?
             .into_iter()
-            .map(|(id, contact, org)| (id, (contact, org)))
+            .map(|(id, contact, org, email)| (id, (contact, org, email)))
             .collect()
     };
     let campaign_of = |campaign_id: Option<Uuid>, invitation_id: Option<Uuid>| {
         campaign_id.or_else(|| {
             invitation_id
                 .and_then(|id| invitations.get(&id))
-                .map(|i| i.campaign_id)
+                .map(|(i, _)| i.campaign_id)
         })
     };
     let campaign_ids: Vec<Uuid> = rows.iter().filter_map(|r| campaign_of(r.7, r.8)).collect();
@@ -275,7 +290,13 @@ pub async fn contexts_of_jobs(
     ) in rows
     {
         let campaign = campaign_of(campaign_id, invitation_id);
-        let invitation = invitation_id.and_then(|id| invitations.get(&id)).cloned();
+        let (invitation, from) = match invitation_id.and_then(|id| invitations.get(&id)) {
+            Some((i, from)) => (Some(i.clone()), *from),
+            None => (None, None),
+        };
+        let handed_over_by = from
+            .and_then(|id| names.get(&id))
+            .map(|n| (n.0.clone(), n.2.clone()));
         let names = invitation
             .as_ref()
             .and_then(|i| names.get(&i.contact_id.uuid()));
@@ -297,6 +318,7 @@ pub async fn contexts_of_jobs(
                 message: details.and_then(|d| d.2.clone()),
                 owner_email: details.and_then(|d| d.3.clone()),
                 invitation,
+                handed_over_by,
             },
         );
     }

@@ -4,6 +4,7 @@ use super::models::*;
 use super::schema::*;
 use super::Conn;
 use crate::domain::flag::FlagStatus;
+use crate::domain::flag_workflow::Signed;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -68,8 +69,9 @@ pub struct WorkChange<'a> {
     pub assignee_id: Option<Uuid>,
     /// `Some` replaces the decision reason.
     pub decision_reason: Option<&'a str>,
-    /// The pending first signature of a four-eyes close: `(member, when)` or none.
-    pub close_signed: Option<(Uuid, DateTime<Utc>)>,
+    /// The pending first signature of a four-eyes decision: `(member, when, which)`
+    /// or none.
+    pub signed: Option<(Uuid, DateTime<Utc>, Signed)>,
     pub version: i32,
 }
 
@@ -84,15 +86,16 @@ pub async fn apply_work(
     let target = flags::table
         .filter(flags::id.eq(id))
         .filter(flags::version.eq(from_version));
-    let (signed_by, signed_at) = match change.close_signed {
-        Some((by, at)) => (Some(by), Some(at)),
-        None => (None, None),
+    let (signed_by, signed_at, signed_for) = match change.signed {
+        Some((by, at, which)) => (Some(by), Some(at), Some(which)),
+        None => (None, None, None),
     };
     let set = (
         flags::status.eq(change.status),
         flags::assignee_id.eq(change.assignee_id),
-        flags::close_signed_by.eq(signed_by),
-        flags::close_signed_at.eq(signed_at),
+        flags::signed_by.eq(signed_by),
+        flags::signed_at.eq(signed_at),
+        flags::signed_for.eq(signed_for.map(Signed::as_str)),
         flags::version.eq(change.version),
         flags::updated_at.eq(diesel::dsl::now),
     );

@@ -45,6 +45,20 @@ pub async fn insert_invitation(conn: &mut Conn, inv: &Invitation) -> QueryResult
         .map(|_| ())
 }
 
+/// Inserts the link a hand-over made, recording the contact it came from (`from`), whom
+/// its email names.
+pub async fn insert_handed_over(
+    conn: &mut Conn,
+    inv: &Invitation,
+    from: ContactId,
+) -> QueryResult<()> {
+    diesel::insert_into(invitations::table)
+        .values((inv, invitations::handed_over_by.eq(from)))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Everything a usable link opens, in one query: the invitation (not revoked, not
 /// expired), its campaign, organisation and contact (the composite foreign key makes the
 /// contact one of that organisation's).
@@ -182,4 +196,17 @@ pub async fn set_chosen_language(
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// The language of an invitation's emails, if it exists.
+pub async fn language_of(
+    conn: &mut Conn,
+    id: InvitationId,
+) -> QueryResult<Option<crate::domain::i18n::Lang>> {
+    invitations::table
+        .find(id)
+        .select(invitations::language)
+        .first(conn)
+        .await
+        .optional()
 }

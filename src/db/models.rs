@@ -307,8 +307,10 @@ pub struct FlagWork {
     pub version: i32,
     pub assignee_id: Option<Uuid>,
     pub decision_reason: Option<String>,
-    pub close_signed_by: Option<Uuid>,
-    pub close_signed_at: Option<DateTime<Utc>>,
+    /// The pending first signature of a four-eyes decision: who, when, for which.
+    pub signed_by: Option<Uuid>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub signed_for: Option<crate::domain::flag_workflow::Signed>,
     pub campaign_id: CampaignId,
     pub organisation_id: OrganisationId,
 }

@@ -106,6 +106,7 @@ diesel::table! {
         link_key_id -> Nullable<Int4>,
         first_opened_at -> Nullable<Timestamptz>,
         chosen_language -> Nullable<Text>,
+        handed_over_by -> Nullable<Uuid>,
     }
 }
 
@@ -156,13 +157,14 @@ diesel::table! {
         assignee_id -> Nullable<Uuid>,
         decision_reason -> Nullable<Text>,
         version -> Int4,
-        close_signed_by -> Nullable<Uuid>,
-        close_signed_at -> Nullable<Timestamptz>,
+        signed_by -> Nullable<Uuid>,
+        signed_at -> Nullable<Timestamptz>,
         campaign_id -> Uuid,
         organisation_id -> Uuid,
         queue_rank -> Int2,
         country -> Text,
         kind -> Text,
+        signed_for -> Nullable<Text>,
     }
 }
 

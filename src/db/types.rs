@@ -92,6 +92,11 @@ text_enum!(
     OrganisationKind::parse
 );
 text_enum!(
+    crate::domain::flag_workflow::Signed,
+    crate::domain::flag_workflow::Signed::as_str,
+    crate::domain::flag_workflow::Signed::parse
+);
+text_enum!(
     crate::domain::flag_workflow::ActionKind,
     crate::domain::flag_workflow::ActionKind::as_str,
     crate::domain::flag_workflow::ActionKind::parse

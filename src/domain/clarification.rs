@@ -3,6 +3,7 @@
 //! stored as they were), and the scores before and after.
 
 use super::answers::Answers;
+use super::i18n::Lang;
 use super::questionnaire::{QuestionKind, Questionnaire};
 use super::risk::RaisedFlag;
 use serde_json::Value;
@@ -70,6 +71,24 @@ pub fn question_score(flags: &[RaisedFlag], question_id: &str) -> i16 {
         .map(|f| i16::from(f.score))
         .max()
         .unwrap_or(0)
+}
+
+/// The questions of a clarification as its emails list them (the request, and its
+/// withdrawal): each reopened question's label in `lang` (its id when the questionnaire
+/// is not at hand), the committee's question under it.
+pub fn questions_text<'a>(
+    q: Option<&Questionnaire>,
+    lang: Lang,
+    asked: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    asked
+        .into_iter()
+        .map(|(id, text)| {
+            let label = q.and_then(|q| q.find(id)).map_or(id, |x| x.label.get(lang));
+            format!("• {label}\n  {text}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Campaign emails (issue 8): invitation, reminder, escalation, submission receipt and
-//! clarification request, each with a subject, a plain-text and an HTML part per language
+//! Campaign emails (issue 8): invitation, reminder, escalation, submission receipt,
+//! clarification request and its withdrawal, and the hand-over to a colleague, each with a subject, a plain-text and an HTML part per language
 //! (`templates/email/<lang>/<purpose>.{txt,html}`; subjects in
 //! `templates/email/campaign.subject.txt`). The HTML has inline styles only: no script,
 //! no remote images. A language without its own text (Chinese today) gets English.
@@ -20,15 +20,23 @@ pub enum Purpose {
     Escalation,
     Receipt,
     Clarification,
+    /// The committee withdrew its question: no answer is needed. No link (it is sent
+    /// whatever became of the link, often expired by then).
+    ClarificationWithdrawn,
+    /// A contact handed the questionnaire over to a colleague: the colleague's link,
+    /// naming who handed it over.
+    Handover,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 5] = [
+    pub const ALL: [Purpose; 7] = [
         Purpose::Invitation,
         Purpose::Reminder,
         Purpose::Escalation,
         Purpose::Receipt,
         Purpose::Clarification,
+        Purpose::ClarificationWithdrawn,
+        Purpose::Handover,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,11 +46,19 @@ impl Purpose {
             Purpose::Escalation => "escalation",
             Purpose::Receipt => "receipt",
             Purpose::Clarification => "clarification",
+            Purpose::ClarificationWithdrawn => "clarification_withdrawn",
+            Purpose::Handover => "handover",
         }
     }
 
     pub fn parse(s: &str) -> Option<Purpose> {
         Purpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Whether the email carries the contact's personal link (all but the escalation,
+    /// which links the staff page, and the withdrawal, which needs no answer).
+    pub fn has_personal_link(self) -> bool {
+        !matches!(self, Purpose::Escalation | Purpose::ClarificationWithdrawn)
     }
 }
 
@@ -56,12 +72,13 @@ pub struct CampaignEmail {
     pub organisation: String,
     pub campaign: String,
     pub deadline: NaiveDate,
-    /// The personal link (the campaign's staff page in the escalation).
+    /// The personal link (the campaign's staff page in the escalation; empty in the
+    /// withdrawal).
     pub link: String,
     /// `HRDD_SENDER_COMPANY`.
     pub sender_company: String,
-    /// The campaign's message (invitation, reminder) or the committee's question
-    /// (clarification).
+    /// The campaign's message (invitation, reminder) or the committee's questions
+    /// (clarification, withdrawal).
     pub message: Option<String>,
     /// A reminder after the deadline.
     pub overdue: bool,
@@ -70,6 +87,10 @@ pub struct CampaignEmail {
     /// Whether a reply reaches a person (the campaign has an owner, the Reply-To): only
     /// then does the email invite one, since the sender is a no-reply address.
     pub can_reply: bool,
+    /// Hand-over: the name and email of the contact who handed the questionnaire over
+    /// (empty in the other emails).
+    pub from_name: String,
+    pub from_email: String,
 }
 
 #[derive(Template)]
@@ -139,6 +160,8 @@ mod tests {
             overdue: false,
             organisations: vec!["Org A".into(), "Org <B>".into()],
             can_reply: true,
+            from_name: "Anh <Tran>".into(),
+            from_email: "anh@song-hong.example".into(),
         }
     }
 
@@ -150,15 +173,22 @@ mod tests {
                 let e = email(lang, purpose).render("x@example.com").unwrap();
                 assert!(!e.subject.is_empty() && !e.subject.contains('\n'));
                 subjects.insert(e.subject.clone());
-                assert!(
+                // The withdrawal has nothing to answer: no link, even one given.
+                let linked = purpose != Purpose::ClarificationWithdrawn;
+                assert_eq!(
                     e.text.contains("https://survey.example/r/abcDEF123"),
+                    linked,
                     "{lang:?} {purpose:?}"
                 );
                 assert!(e.text.contains("Acme Apparel"), "{lang:?} {purpose:?}");
                 assert!(!e.text.contains("\n\n\n"), "{}", e.text);
                 let html = e.html.unwrap();
                 assert!(html.contains(&format!(r#"<html lang="{}">"#, lang.code())));
-                assert!(html.contains(r#"href="https://survey.example/r/abcDEF123""#));
+                assert_eq!(
+                    html.contains(r#"href="https://survey.example/r/abcDEF123""#),
+                    linked
+                );
+                assert!(linked || !html.contains("href="), "{html}");
                 let lower = html.to_lowercase();
                 for forbidden in ["<script", "<img", "<link", "<style", "url(", "javascript:"] {
                     assert!(!lower.contains(forbidden), "{forbidden} in {html}");
@@ -172,6 +202,32 @@ mod tests {
                 }
             }
             assert_eq!(subjects.len(), 3, "{purpose:?}: one subject per language");
+        }
+    }
+
+    #[test]
+    fn the_hand_over_names_who_handed_it_over_and_where_it_belongs() {
+        for (lang, words) in [
+            (Lang::En, "has handed over to you"),
+            (Lang::Ja, "引き継がれました"),
+            (Lang::Vi, "đã chuyển cho quý vị"),
+        ] {
+            let e = email(lang, Purpose::Handover)
+                .render("x@example.com")
+                .unwrap();
+            assert!(e.subject.contains("Anh <Tran>"), "{}", e.subject);
+            for part in [
+                words,
+                "Anh <Tran>",
+                "anh@song-hong.example",
+                "Sông Hồng Textiles & Co",
+                "Supplier survey 2027",
+            ] {
+                assert!(e.text.contains(part), "{lang:?} {part}: {}", e.text);
+            }
+            let html = e.html.unwrap();
+            assert!(html.contains("Anh &#60;Tran&#62;"), "{html}");
+            assert!(html.contains("anh@song-hong.example"), "{html}");
         }
     }
 

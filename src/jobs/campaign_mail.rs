@@ -1,5 +1,5 @@
 //! Campaign emails: invitation, reminder, escalation, submission receipt, clarification
-//! request. Each is one `send_email` job row (so delivery, retries, the 5xx answer on
+//! request and its withdrawal, hand-over to a colleague. Each is one `send_email` job row (so delivery, retries, the 5xx answer on
 //! the job, `/staff/jobs` and its retry action work as for every email) that says what
 //! it is about: purpose, invitation (hence campaign and contact) and reminder step.
 //!
@@ -11,7 +11,8 @@
 //!
 //! **At most once per step**: each queue function uses a deduplication key —
 //! `invitation:{invitation}`, `reminder:{campaign}:{contact}:{step}`,
-//! `escalation:{campaign}`, `receipt:{invitation}`, `clarification:{invitation}:{request}`.
+//! `escalation:{campaign}`, `receipt:{invitation}`, `clarification:{invitation}:{request}`,
+//! `clarification-withdrawn:{invitation}:{request}`, `handover:{invitation}`.
 //! Call them inside the transaction of the change that causes the email and
 //! `jobs.wake()` after the commit.
 
@@ -36,6 +37,17 @@ pub async fn queue_invitation(
     invitation_id: Uuid,
 ) -> QueryResult<Option<Uuid>> {
     queue_one(conn, invitation_id, Purpose::Invitation, "invitation:").await
+}
+
+/// Queues the email of a hand-over's link, `invitation_id` (made by
+/// `db::invitations::insert_handed_over`): the colleague's link, naming the contact
+/// who handed the questionnaire over, read when it is sent. Once per invitation.
+pub async fn queue_handover(
+    conn: &mut AsyncPgConnection,
+    _jobs: &Jobs,
+    invitation_id: Uuid,
+) -> QueryResult<Option<Uuid>> {
+    queue_one(conn, invitation_id, Purpose::Handover, "handover:").await
 }
 
 /// Queues the invitation emails of many invitations in two statements (a launch).
@@ -108,6 +120,8 @@ pub async fn queue_escalation(
         overdue: true,
         organisations: overdue,
         can_reply: false,
+        from_name: String::new(),
+        from_email: String::new(),
     }
     .render(owner_email)
     .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
@@ -179,9 +193,34 @@ pub async fn queue_clarification(
     Ok(ids.into_iter().next())
 }
 
-/// The message to send for a campaign email, rendered now (with its link), and the
-/// Reply-To (the campaign owner). `None` for an email that is not a campaign email
-/// with a link (it is sent as stored). `lang`: the language of the email when it is not
+/// Tells the contact of `invitation_id`, once per request (`request_id`), that the
+/// committee withdrew its questions (`questions`, stored as the body's message, as the
+/// request's): no answer is needed. Rendered at send time like the request, in the
+/// invitation's language, but with no link, so it goes out whatever became of the link.
+pub async fn queue_clarification_withdrawn(
+    conn: &mut AsyncPgConnection,
+    _jobs: &Jobs,
+    invitation_id: Uuid,
+    request_id: Uuid,
+    questions: &str,
+) -> QueryResult<Option<Uuid>> {
+    let ids = q::queue_for_invitations(
+        conn,
+        Targets::Invitation(invitation_id),
+        Purpose::ClarificationWithdrawn.as_str(),
+        "clarification-withdrawn:",
+        false,
+        &format!(":{request_id}"),
+        Some(questions),
+        None,
+    )
+    .await?;
+    Ok(ids.into_iter().next())
+}
+
+/// The message to send for a campaign email, rendered now (with its link, if it has
+/// one), and the Reply-To (the campaign owner). `None` for an email that is not a
+/// campaign email of an invitation (it is sent as stored). `lang`: the language of the email when it is not
 /// the invitation's (a receipt's, in the language the response was submitted in).
 pub(super) fn render(
     worker: &Worker,
@@ -203,6 +242,68 @@ fn render_invitation(
     invitation: &crate::db::models::Invitation,
     lang: Option<Lang>,
 ) -> Result<(Email, Option<String>), Failure> {
+    // A withdrawn question's notice has no link: it goes out whatever became of it.
+    let link = if purpose.has_personal_link() {
+        let token = personal_link(worker, purpose, invitation)?;
+        // A clarification opens the page with only the reopened questions.
+        match purpose {
+            Purpose::Clarification => format!("{}/r/{token}/clarification", worker.public_base_url),
+            _ => format!("{}/r/{token}", worker.public_base_url),
+        }
+    } else {
+        String::new()
+    };
+    let deadline = ctx
+        .deadline
+        .ok_or_else(|| Failure::Permanent("no campaign for this email".into()))?;
+    let overdue = purpose == Purpose::Reminder
+        && ctx.reminder_step.is_some()
+        && worker.clock.now() >= crate::domain::reminders::overdue_at(deadline);
+    let message = match purpose {
+        Purpose::Clarification | Purpose::ClarificationWithdrawn => {
+            Some(ctx.text_body.clone()).filter(|m| !m.trim().is_empty())
+        }
+        Purpose::Invitation | Purpose::Reminder | Purpose::Handover => ctx.message.clone(),
+        _ => None,
+    };
+    // A hand-over's email names who handed the questionnaire over; without them (a
+    // contact that is gone) it says nothing it cannot back.
+    let from = match purpose {
+        Purpose::Handover => ctx.handed_over_by.clone().ok_or_else(|| {
+            Failure::Permanent("not sent: the contact who handed it over is not found".into())
+        })?,
+        _ => Default::default(),
+    };
+    let email = CampaignEmail {
+        lang: lang.unwrap_or(invitation.language),
+        purpose,
+        contact: ctx.contact_name.clone().unwrap_or_default(),
+        organisation: ctx.organisation_name.clone().unwrap_or_default(),
+        campaign: ctx.campaign_name.clone().unwrap_or_default(),
+        deadline,
+        link,
+        sender_company: worker.sender_company.clone(),
+        message,
+        overdue,
+        organisations: Vec::new(),
+        // Replies go to the owner (Reply-To); without one they would reach the no-reply
+        // sender, so the email does not ask for them.
+        can_reply: crate::email::reply_to_mailbox(ctx.owner_email.as_deref()).is_some(),
+        from_name: from.0,
+        from_email: from.1,
+    }
+    .render(&ctx.to_address)
+    .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;
+    Ok((email, ctx.owner_email.clone()))
+}
+
+/// The token of the invitation's link, recomputed now; refused for a link revoked or
+/// expired (but a receipt's) before the send, or that cannot be recomputed.
+fn personal_link(
+    worker: &Worker,
+    purpose: Purpose,
+    invitation: &crate::db::models::Invitation,
+) -> Result<String, Failure> {
     if invitation.revoked_at.is_some() {
         return Err(Failure::Permanent(
             "not sent: the link was revoked before the email went out".into(),
@@ -217,45 +318,11 @@ fn render_invitation(
         .link_keys
         .as_ref()
         .ok_or_else(|| Failure::Retry("this worker has no link keys (HRDD_SECRET_KEY)".into()))?;
-    let token = link_token(keys, invitation).ok_or_else(|| {
+    link_token(keys, invitation).ok_or_else(|| {
         Failure::Permanent(
             "not sent: the link cannot be recomputed (an older link, or its secret key is gone); re-send the invitation".into(),
         )
-    })?;
-    let deadline = ctx
-        .deadline
-        .ok_or_else(|| Failure::Permanent("no campaign for this email".into()))?;
-    let overdue = purpose == Purpose::Reminder
-        && ctx.reminder_step.is_some()
-        && worker.clock.now() >= crate::domain::reminders::overdue_at(deadline);
-    let message = match purpose {
-        Purpose::Clarification => Some(ctx.text_body.clone()).filter(|m| !m.trim().is_empty()),
-        Purpose::Invitation | Purpose::Reminder => ctx.message.clone(),
-        _ => None,
-    };
-    let email = CampaignEmail {
-        lang: lang.unwrap_or(invitation.language),
-        purpose,
-        contact: ctx.contact_name.clone().unwrap_or_default(),
-        organisation: ctx.organisation_name.clone().unwrap_or_default(),
-        campaign: ctx.campaign_name.clone().unwrap_or_default(),
-        deadline,
-        // A clarification opens the page with only the reopened questions.
-        link: match purpose {
-            Purpose::Clarification => format!("{}/r/{token}/clarification", worker.public_base_url),
-            _ => format!("{}/r/{token}", worker.public_base_url),
-        },
-        sender_company: worker.sender_company.clone(),
-        message,
-        overdue,
-        organisations: Vec::new(),
-        // Replies go to the owner (Reply-To); without one they would reach the no-reply
-        // sender, so the email does not ask for them.
-        can_reply: crate::email::reply_to_mailbox(ctx.owner_email.as_deref()).is_some(),
-    }
-    .render(&ctx.to_address)
-    .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;
-    Ok((email, ctx.owner_email.clone()))
+    })
 }
 
 /// The invitation of a receipt email (whose response the receipt is of); `None` for

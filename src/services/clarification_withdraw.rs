@@ -3,24 +3,31 @@
 //! for it can be decided again. Nothing says the supplier answered: the flags move back
 //! to review with a `withdraw_question` decision naming the member and the reason, and
 //! the request is marked withdrawn (who, when, why), so that the supplier's link no
-//! longer takes a reply to it and says that nothing more is needed.
+//! longer takes a reply to it and says that nothing more is needed; and the contact the
+//! question was sent to is told by email, in the invitation's language (queued in the
+//! same transaction, `jobs::campaign_mail::queue_clarification_withdrawn`), since they
+//! may still be preparing an answer.
 //!
 //! Withdrawing from one flag's page withdraws the whole waiting request of its response
 //! (every question it reopened): the supplier is asked one set of questions at a time.
 //! One transaction: the request row locked first (as a reply locks it: a reply and a
 //! withdrawal at the same moment, the second finds nothing waiting), the page's flag
 //! decided from the version its page showed (a stale page is refused, nothing written),
-//! the request marked, every other flag waiting for it moved, one audit entry.
+//! the request marked, every other flag waiting for it moved, the email queued, one
+//! audit entry.
 
 use super::clarifications::decide;
 use super::responses::LinkSession;
-use super::Conn;
+use super::{Conn, Ctx};
 use crate::db;
-use crate::db::audit::{self, Actor, AuditKey};
+use crate::db::audit::{self, Actor};
 use crate::db::models::{ClarificationItem, ClarificationRequest};
+use crate::domain::clarification::questions_text;
 use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::{required_text, Action};
+use crate::domain::ids::{InvitationId, ResponseId};
 use crate::error::AppError;
+use crate::jobs::campaign_mail;
 use crate::services::flags::{self, FlagActor};
 use chrono::Utc;
 use scoped_futures::ScopedFutureExt;
@@ -42,7 +49,7 @@ pub struct Withdrawn {
 /// page that showed `expected_version`, with `reason` (required, as accepting a risk's).
 pub async fn withdraw_from_flag(
     conn: &mut Conn,
-    audit_key: &AuditKey,
+    ctx: &Ctx<'_>,
     member: Uuid,
     flag_id: Uuid,
     expected_version: i32,
@@ -52,10 +59,14 @@ pub async fn withdraw_from_flag(
         .await?
         .ok_or(AppError::NotFound("flag"))?;
     let response_id = flag.response_id;
+    // The questionnaire names the withdrawn questions in the email.
+    let (_, version) =
+        super::responses::find_response(conn, ctx.registry, ResponseId::from(response_id)).await?;
     let action = Action::WithdrawQuestion {
         reason: reason.to_string(),
     };
-    db::transaction::<_, AppError, _>(conn, audit_key, |tx| {
+    let jobs = ctx.jobs;
+    let withdrawn = db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let request = db::clarifications::lock_open_request(tx, response_id).await?;
             // The workflow's checks (role, state, reason, stale page) on the page's flag.
@@ -108,6 +119,26 @@ pub async fn withdraw_from_flag(
                     moved.push(other.id);
                 }
             }
+            // The contact the question went to, in the language it went in.
+            let invitation = InvitationId::from(request.invitation_id);
+            if let Some(lang) = db::invitations::language_of(tx, invitation).await? {
+                let q = version.as_ref().map(|v| &v.questionnaire);
+                let questions = questions_text(
+                    q,
+                    q.map_or(lang, |q| q.pick_lang(Some(lang))),
+                    items
+                        .iter()
+                        .map(|i| (i.question_id.as_str(), i.question.as_str())),
+                );
+                campaign_mail::queue_clarification_withdrawn(
+                    tx,
+                    jobs,
+                    request.invitation_id,
+                    request.id,
+                    &questions,
+                )
+                .await?;
+            }
             audit::append(
                 tx,
                 &Actor::Staff(member.to_string()),
@@ -130,7 +161,11 @@ pub async fn withdraw_from_flag(
         }
         .scope_boxed()
     })
-    .await
+    .await?;
+    if withdrawn.request_id.is_some() {
+        jobs.wake();
+    }
+    Ok(withdrawn)
 }
 
 /// Whether the newest question on the link's response was withdrawn (the supplier's

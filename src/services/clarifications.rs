@@ -371,15 +371,13 @@ async fn request_checked(
                 }
             }
             // The email lists the questions in the contact's language.
-            let lang = q.pick_lang(Some(invitation.language));
-            let message = chosen
-                .iter()
-                .map(|(id, text, _)| {
-                    let label = q.find(id).map(|x| x.label.get(lang)).unwrap_or(id);
-                    format!("• {label}\n  {text}")
-                })
-                .collect::<Vec<_>>()
-                .join("\n\n");
+            let message = rules::questions_text(
+                Some(q),
+                q.pick_lang(Some(invitation.language)),
+                chosen
+                    .iter()
+                    .map(|(id, text, _)| (id.as_str(), text.as_str())),
+            );
             campaign_mail::queue_clarification(
                 tx,
                 jobs,

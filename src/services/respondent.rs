@@ -1,7 +1,9 @@
 //! The end of the sectioned flow: the review (what a submission would refuse), the
 //! submit with the declaration, and the hand-over to a colleague: a contact of the
 //! same organisation (new, or found by email address) gets their own link to the same
-//! response, by email through the outbox, in one transaction with its audit entry.
+//! response, by email through the outbox (in the colleague's language, naming who
+//! handed it over and the organisation and campaign it belongs to), in one
+//! transaction with its audit entry.
 
 use super::responses::{
     finish_submit, locked, record_use, LinkSession, Locked, Response, SaveOutcome,
@@ -235,7 +237,9 @@ pub async fn hand_over(
                     contact_id: contact.id,
                     response_id: session.response_id(),
                     token_sha256: token::token_sha256(&link),
-                    language: lang,
+                    // The colleague's email in their language (a new contact's is the
+                    // page's, in which they were added).
+                    language: contact.language,
                     created_at: Utc::now(),
                     // The colleague's link lasts as long as the one it came from.
                     expires_at: session.invitation.expires_at,
@@ -244,8 +248,9 @@ pub async fn hand_over(
                     link_key_id: Some(link_key_id),
                     chosen_language: None,
                 };
-                db::invitations::insert_invitation(tx, &invitation).await?;
-                campaign_mail::queue_invitation(tx, jobs, id.uuid()).await?;
+                // The link records whom it came from: its email names them.
+                db::invitations::insert_handed_over(tx, &invitation, from).await?;
+                campaign_mail::queue_handover(tx, jobs, id.uuid()).await?;
                 audit::append(
                     tx,
                     &Actor::Contact(from.uuid()),

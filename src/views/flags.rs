@@ -6,11 +6,12 @@ use super::staff::StaffNav;
 use crate::auth::permissions::Permission;
 use crate::auth::principal::StaffUser;
 use crate::domain::flag::FlagStatus;
-use crate::domain::flag_workflow::ActionKind;
+use crate::domain::flag_workflow::{ActionKind, PendingSignature, Signed};
 use crate::domain::i18n::Lang;
 use crate::domain::indicator::Indicator;
 use crate::services::clarifications::ClarificationRequest;
 use crate::services::flags::page::FlagPage;
+use crate::services::flags::pending_signature;
 use crate::services::questionnaires::QuestionnaireRegistry;
 use askama::Template;
 
@@ -247,7 +248,7 @@ pub fn flag_page(
         forms_for(
             p.work.status,
             p.flag.critical,
-            p.work.close_signed_by,
+            pending_signature(&p.work),
             user.id,
             p.question_waiting,
         )
@@ -255,6 +256,7 @@ pub fn flag_page(
         Vec::new()
     };
     let indicator = Indicator::name_of(&p.flag.indicator, Lang::En);
+    let signed_by = signature_text(&p);
     FlagView {
         lang: "en".into(),
         title: format!("Flag: {indicator} at {}", p.organisation.name),
@@ -289,19 +291,7 @@ pub fn flag_page(
         campaign: p.campaign.name.clone(),
         raised: p.flag.created_at.format(MINUTES).to_string(),
         assignee: p.assignee.map(|m| m.name).unwrap_or_default(),
-        signed_by: p
-            .signed_by
-            .map(|m| {
-                format!(
-                    "{} signed the close on {}; a different member must close it.",
-                    m.name,
-                    p.work
-                        .close_signed_at
-                        .map(|t| t.format(MINUTES).to_string())
-                        .unwrap_or_default()
-                )
-            })
-            .unwrap_or_default(),
+        signed_by,
         decision_reason: p.work.decision_reason.clone().unwrap_or_default(),
         dissents,
         decisions: lines,
@@ -335,6 +325,41 @@ pub fn flag_page(
     }
 }
 
+/// The pending first signature of a four-eyes decision in words (empty when none
+/// waits): which decision, who signed and when, and for a risk acceptance the reason
+/// the first member gave.
+fn signature_text(p: &FlagPage) -> String {
+    let Some(pending) = pending_signature(&p.work) else {
+        return String::new();
+    };
+    let who = p
+        .signed_by
+        .as_ref()
+        .map_or_else(|| "a former member".to_string(), |m| m.name.clone());
+    let at = p
+        .work
+        .signed_at
+        .map(|t| format!(" on {} UTC", t.format(MINUTES)))
+        .unwrap_or_default();
+    match pending.decision {
+        Signed::Close => format!("{who} signed the close{at}; a different member must close it."),
+        Signed::AcceptRisk => {
+            let reason = p
+                .decisions
+                .iter()
+                .rev()
+                .find(|(d, ..)| d.action == ActionKind::SignAcceptRisk)
+                .and_then(|(d, ..)| d.reason.clone())
+                .map(|r| format!(" Their reason: {r}"))
+                .unwrap_or_default();
+            format!(
+                "{}: signed by {who}{at}, waiting for a second member.{reason}",
+                pending.decision.label()
+            )
+        }
+    }
+}
+
 /// A request a member withdrew without a reply, in words: when, by whom (when known),
 /// why; empty when it was not withdrawn. The flag page and the clarification lists.
 pub fn withdrawal_text(r: &ClarificationRequest, who: Option<&String>) -> String {
@@ -354,7 +379,7 @@ pub fn withdrawal_text(r: &ClarificationRequest, who: Option<&String>) -> String
 fn forms_for(
     status: FlagStatus,
     critical: bool,
-    signed: Option<uuid::Uuid>,
+    signature: Option<PendingSignature>,
     me: uuid::Uuid,
     question_waiting: bool,
 ) -> Vec<DecisionForm> {
@@ -371,6 +396,8 @@ fn forms_for(
             crate::domain::flag_workflow::MAX_REASON
         },
     };
+    // Who signed `decision` first, if that is the signature waiting.
+    let signed_for = |decision: Signed| signature.filter(|s| s.decision == decision).map(|s| s.by);
     let mut out = Vec::new();
     for next in status.next() {
         match next {
@@ -392,6 +419,24 @@ fn forms_for(
                 "Why the question is withdrawn (required; e.g. no reply, the campaign closed)",
                 true,
             )),
+            AcceptedRisk if critical => match signed_for(Signed::AcceptRisk) {
+                None => out.push(form(
+                    "sign_accept_risk",
+                    "Sign the risk acceptance (first of two members)",
+                    "reason",
+                    "Reason for accepting the risk",
+                    true,
+                )),
+                // The member who signed first may not confirm too: a second member must.
+                Some(by) if by == me => {}
+                Some(_) => out.push(form(
+                    "accept_risk",
+                    "Confirm: accept the risk (second member)",
+                    "reason",
+                    "Your reason for accepting the risk",
+                    true,
+                )),
+            },
             AcceptedRisk => out.push(form(
                 "accept_risk",
                 "Accept the risk",
@@ -420,7 +465,7 @@ fn forms_for(
                 "Reason for escalating",
                 true,
             )),
-            Closed if critical && signed.is_none() => out.push(form(
+            Closed if critical && signed_for(Signed::Close).is_none() => out.push(form(
                 "sign_close",
                 "Sign the close (first of two members)",
                 "reason",
@@ -428,7 +473,7 @@ fn forms_for(
                 false,
             )),
             // The member who signed first may not close too: a second member must.
-            Closed if critical && signed == Some(me) => {}
+            Closed if critical && signed_for(Signed::Close) == Some(me) => {}
             Closed => out.push(form(
                 "close",
                 if critical {

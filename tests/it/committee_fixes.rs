@@ -249,15 +249,29 @@ async fn a_stale_decision_shows_the_typed_reason_back() {
         .await;
     assert_eq!(res.status(), 303);
     let seen = (version + 1).to_string();
-    // A accepts the risk; B, on the page both had open, requires corrective action.
+    // A accepts the risk (a critical flag: A signs, C confirms); B, on the page A and B
+    // had open, requires corrective action.
     let res = a
         .post(
             &app,
             &decide,
             &[
-                ("action", "accept_risk"),
+                ("action", "sign_accept_risk"),
                 ("reason", "Passports returned."),
                 ("version", &seen),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, c) = member(&app, Role::Committee).await;
+    let res = c
+        .post(
+            &app,
+            &decide,
+            &[
+                ("action", "accept_risk"),
+                ("reason", "Confirmed."),
+                ("version", &(version + 2).to_string()),
             ],
         )
         .await;

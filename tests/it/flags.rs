@@ -268,13 +268,14 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
     assert!(page.contains("Nothing was saved"), "{page}");
     assert_eq!(snapshot(&app, critical).await, before);
 
-    // A reason is required to accept a risk.
+    // A reason is required to accept a risk (here, to sign its acceptance: a critical
+    // flag's risk is accepted by two members, see `four_eyes.rs`).
     let (status, page) = aiko
         .decide(
             &app,
             critical,
             &[
-                ("action", "accept_risk"),
+                ("action", "sign_accept_risk"),
                 ("version", "2"),
                 ("reason", "  "),
             ],
@@ -291,7 +292,7 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
             &app,
             critical,
             &[
-                ("action", "accept_risk"),
+                ("action", "sign_accept_risk"),
                 ("version", "2"),
                 (
                     "reason",
@@ -301,11 +302,23 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = ben
+        .decide(
+            &app,
+            critical,
+            &[
+                ("action", "accept_risk"),
+                ("version", "3"),
+                ("reason", "Agreed; the safe's log shows free access."),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 
     // Four eyes: nobody closes a critical flag alone.
     let before = snapshot(&app, critical).await;
     let (status, page) = aiko
-        .decide(&app, critical, &[("action", "close"), ("version", "3")])
+        .decide(&app, critical, &[("action", "close"), ("version", "4")])
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(page.contains("two different committee members"), "{page}");
@@ -314,7 +327,7 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
         .decide(
             &app,
             critical,
-            &[("action", "sign_close"), ("version", "3")],
+            &[("action", "sign_close"), ("version", "4")],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -326,7 +339,7 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
     assert!(page.contains(close_form), "{page}");
     let before = snapshot(&app, critical).await;
     let (status, page) = aiko
-        .decide(&app, critical, &[("action", "close"), ("version", "4")])
+        .decide(&app, critical, &[("action", "close"), ("version", "5")])
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
@@ -342,14 +355,14 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
             critical,
             &[
                 ("action", "dissent"),
-                ("version", "4"),
+                ("version", "5"),
                 ("reason", "I would have asked for a follow-up audit."),
             ],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, _) = ben
-        .decide(&app, critical, &[("action", "close"), ("version", "4")])
+        .decide(&app, critical, &[("action", "close"), ("version", "5")])
         .await;
     assert_eq!(
         status,
@@ -362,14 +375,14 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
             critical,
             &[
                 ("action", "close"),
-                ("version", "5"),
+                ("version", "6"),
                 ("reason", "Second signature."),
             ],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, version, ..) = snapshot(&app, critical).await;
-    assert_eq!((status.as_str(), version), ("closed", 6));
+    assert_eq!((status.as_str(), version), ("closed", 7));
 
     let (_, page) = viewer.page(&app, &format!("/staff/flags/{critical}")).await;
     assert!(
@@ -398,17 +411,19 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
         [
             "flag.comment",
             "flag.assign",
+            "flag.sign_accept_risk",
             "flag.accept_risk",
             "flag.sign_close",
             "flag.dissent",
             "flag.close"
         ]
     );
-    let (_, actor, details) = &entries[5];
+    let (_, actor, details) = &entries[6];
     assert_eq!(actor.as_deref(), Some(ben.id.to_string().as_str()));
     assert_eq!(details["member"]["name"], "Ben Committee");
     assert_eq!(details["from"], "accepted_risk");
     assert_eq!(details["to"], "closed");
+    assert_eq!(details["first_signature"]["name"], "Aiko Committee");
     assert!(
         hrdd_survey::services::audit::verify(&mut conn, &app.state.audit_key)
             .await

@@ -27,6 +27,7 @@ mod demo;
 mod embedded;
 mod evidence;
 mod exports;
+mod flag_four_eyes;
 mod flag_queue;
 mod flags;
 mod helpers;

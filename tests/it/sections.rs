@@ -3,11 +3,14 @@
 //! links that stop working while a page is open.
 
 use crate::helpers::TestApp;
+use crate::mail::{header, text_body, SmtpServer};
 use crate::respondent::stored;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hrdd_survey::db::models::Invitation;
-use hrdd_survey::db::schema::{audit_log, campaigns, email_outbox, invitations, responses};
+use hrdd_survey::db::schema::{
+    audit_log, campaigns, contacts, email_outbox, invitations, responses,
+};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -19,7 +22,11 @@ pub(crate) fn sections_dir() -> PathBuf {
 /// An app with a supplier invited to the three-section questionnaire:
 /// (app, link path, response id, campaign id).
 pub(crate) async fn invited() -> (TestApp, String, Uuid, String) {
-    let app = TestApp::spawn_with_templates(&sections_dir()).await;
+    invited_in(TestApp::spawn_with_templates(&sections_dir()).await).await
+}
+
+/// [`invited`] in `app`.
+async fn invited_in(app: TestApp) -> (TestApp, String, Uuid, String) {
     let (org, contact) = app.supplier("Sections Supplier", "en").await;
     let campaign = app.campaign("sections").await;
     let (link, response) = app.invite(&campaign, &org, &contact).await;
@@ -406,7 +413,9 @@ async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
 
 #[tokio::test]
 async fn a_hand_over_sends_a_colleague_a_link_and_a_concurrent_change_is_shown_not_overwritten() {
-    let (app, link, response, _) = invited().await;
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with_settings(&sections_dir(), &[("SMTP_URL", smtp.url())]).await;
+    let (app, link, response, campaign) = invited_in(app).await;
     // Bad input: each field named, nothing written.
     let res = post_urlencoded(
         &app,
@@ -447,7 +456,7 @@ async fn a_hand_over_sends_a_colleague_a_link_and_a_concurrent_change_is_shown_n
         .contains("A link is on its way to minh@supplier.example"));
     let mut conn = app.db.conn().await;
     let queued: i64 = email_outbox::table
-        .filter(email_outbox::purpose.eq("invitation"))
+        .filter(email_outbox::purpose.eq("handover"))
         .filter(email_outbox::to_address.eq("minh@supplier.example"))
         .count()
         .get_result(&mut conn)
@@ -457,6 +466,49 @@ async fn a_hand_over_sends_a_colleague_a_link_and_a_concurrent_change_is_shown_n
         queued, 1,
         "the colleague's invitation goes through the outbox"
     );
+    // The colleague's email says who handed it over (name and address) and to which
+    // organisation and campaign it belongs, with their own link.
+    let (from_email, campaign_name): (String, String) = (
+        contacts::table
+            .filter(contacts::name.eq("Sections Supplier contact"))
+            .select(contacts::email)
+            .first(&mut conn)
+            .await
+            .unwrap(),
+        campaigns::table
+            .find(Uuid::parse_str(&campaign).unwrap())
+            .select(campaigns::name)
+            .first(&mut conn)
+            .await
+            .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    let message = loop {
+        let found = smtp
+            .messages()
+            .into_iter()
+            .find(|m| header(m, "To").is_some_and(|to| to.contains("minh@supplier.example")));
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(
+            started.elapsed() < crate::helpers::MAIL_WAIT,
+            "no email to the colleague"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let text = text_body(&message);
+    for part in [
+        "Dear Minh Tran",
+        "Sections Supplier contact (",
+        from_email.as_str(),
+        "has handed over to you",
+        "of Sections Supplier",
+        campaign_name.as_str(),
+        "/r/",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
     let handed: Value = audit_log::table
         .filter(audit_log::action.eq("response.handed_over"))
         .select(audit_log::details)

@@ -4,10 +4,12 @@
 //! "clarification answered"), the request is marked withdrawn (who, when, why), one
 //! audit entry; the supplier's link says, in their language, that the question was
 //! withdrawn and refuses a reply without writing anything; the member can then decide.
-//! Refused: a viewer (403), an empty reason (422), a stale page (409).
+//! Refused: a viewer (403), an empty reason (422), a stale page (409). The supplier is
+//! told by email, in their language, once.
 
 use crate::auth::Session;
 use crate::helpers::{fixtures_dir, hidden_csrf, TestApp};
+use crate::mail::{header, text_body, SmtpServer};
 use crate::remedy::{member, submitted};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -198,7 +200,8 @@ async fn a_member_withdraws_an_unanswered_question_and_the_supplier_is_told() {
     assert!(html.contains("by Test Person without a reply"), "{html}");
     assert!(!html.contains(r#"id="waiting""#), "{html}");
     assert!(!html.contains(r#"value="withdraw_question""#), "{html}");
-    assert!(html.contains(r#"value="accept_risk""#), "{html}");
+    // (The flag is critical: accepting its risk starts with a first signature.)
+    assert!(html.contains(r#"value="sign_accept_risk""#), "{html}");
     // The response's clarifications page.
     let html = page(
         &app,
@@ -248,16 +251,19 @@ async fn a_member_withdraws_an_unanswered_question_and_the_supplier_is_told() {
     assert_eq!(decisions(&app, flag).await, history);
     assert_eq!(flag_now(&app, response).await.1, new_version);
 
-    // The member can now decide.
+    // The members can now decide (a critical flag: one signs, another confirms).
     let (status, html) = decide(
         &app,
         &a,
         flag,
-        "accept_risk",
+        "sign_accept_risk",
         new_version,
         "Passports returned, confirmed on site.",
     )
     .await;
+    assert_eq!(status, 303, "{html}");
+    let (_, b) = member(&app, Role::Committee).await;
+    let (status, html) = decide(&app, &b, flag, "accept_risk", new_version + 1, "Agreed.").await;
     assert_eq!(status, 303, "{html}");
     assert_eq!(flag_now(&app, response).await.2, "accepted_risk");
 }
@@ -344,4 +350,84 @@ async fn withdrawing_takes_back_every_question_of_the_request() {
         .await
         .unwrap();
     assert_eq!(requests, 2);
+}
+
+/// The supplier who was asked is told by email, in their language (Japanese here), that
+/// the committee withdrew the question and needs nothing more for it: one message, with
+/// the question and no link, however often the worker runs.
+#[tokio::test]
+async fn the_supplier_is_told_by_email_in_their_language_exactly_once() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with_settings(
+        &fixtures_dir(),
+        &[
+            ("SMTP_URL", smtp.url()),
+            ("HRDD_JOB_POLL_SECONDS", "3600".to_string()),
+        ],
+    )
+    .await;
+    let (_link, response, _contact) = submitted(&app).await;
+    let (_, a) = member(&app, Role::Committee).await;
+    let question = "Who holds the passports today?";
+    let res = a
+        .post(
+            &app,
+            &format!("/staff/responses/{response}/clarifications"),
+            &[("question.passports", question)],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let asked = wait_for_mail(&smtp, "ご確認させてください").await;
+    let (flag, version, _) = flag_now(&app, response).await;
+
+    let (status, html) = decide(&app, &a, flag, "withdraw_question", version, REASON).await;
+    assert_eq!(status, 303, "{html}");
+    let told = wait_for_mail(&smtp, "取り下げました").await;
+    assert_eq!(
+        header(&told, "To"),
+        header(&asked, "To"),
+        "to the one asked"
+    );
+    let text = text_body(&told);
+    assert!(text.contains("東京部品 contact 様"), "{text}");
+    assert!(text.contains("旅券は誰が保管していますか?"), "{text}");
+    assert!(text.contains(question), "{text}");
+    assert!(text.contains("これ以上のご対応は必要ありません"), "{text}");
+    assert!(!text.contains("/r/"), "no link: nothing to answer: {text}");
+    assert!(
+        !text.contains(REASON),
+        "the committee's reason stays internal"
+    );
+
+    // Once: a second withdrawal finds nothing waiting, and the worker sends nothing more.
+    let (status, _) = decide(&app, &a, flag, "withdraw_question", version, REASON).await;
+    assert_eq!(status, 409);
+    hrdd_survey::jobs::run_due(&app.campaign_worker(&smtp.url()))
+        .await
+        .unwrap();
+    let told: Vec<String> = smtp
+        .messages()
+        .into_iter()
+        .filter(|m| text_body(m).contains("取り下げました"))
+        .collect();
+    assert_eq!(told.len(), 1);
+}
+
+/// Waits for the message whose text contains `marker`; returns it.
+async fn wait_for_mail(smtp: &SmtpServer, marker: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(m) = smtp
+            .messages()
+            .into_iter()
+            .find(|m| text_body(m).contains(marker))
+        {
+            return m;
+        }
+        assert!(
+            started.elapsed() < crate::helpers::MAIL_WAIT,
+            "no message with {marker}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

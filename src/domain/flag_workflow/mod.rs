@@ -3,8 +3,11 @@
 //! flag, asks [`decide`], and writes the outcome with its audit entry in one
 //! transaction; a refusal writes nothing.
 //!
-//! Four-eyes close: a critical flag is closed by two different members: the first
-//! signs (`SignClose`), a second closes. Any change of state drops a pending signature.
+//! Four eyes on a critical flag: its risk is accepted, and it is closed, by two
+//! different members: the first signs the decision (`SignAcceptRisk` with the reason,
+//! `SignClose`), a second gives it (`AcceptRisk`, `Close`). The flag keeps one pending
+//! signature ([`PendingSignature`]: who signed, and which decision); any change of state
+//! drops it. A non-critical flag takes either decision from one member.
 //! A dissent (with its reason) can be recorded on a flag in any state and never changes
 //! it. Every decision names the flag version it was made from: a decision made from an
 //! older page (someone else acted in between) is refused as stale.
@@ -38,7 +41,12 @@ pub enum Action {
     WithdrawQuestion {
         reason: String,
     },
+    /// Accept the risk; on a critical flag, the second signature (see [`Signed`]).
     AcceptRisk {
+        reason: String,
+    },
+    /// First signature of a four-eyes risk acceptance (critical flags), with its reason.
+    SignAcceptRisk {
         reason: String,
     },
     RequireAction {
@@ -52,6 +60,7 @@ pub enum Action {
     SignClose {
         note: String,
     },
+    /// Close; on a critical flag, the second signature (see [`Signed`]).
     Close {
         note: String,
     },
@@ -70,6 +79,7 @@ pub enum ActionKind {
     ClarificationAnswered,
     WithdrawQuestion,
     AcceptRisk,
+    SignAcceptRisk,
     RequireAction,
     StartAction,
     Escalate,
@@ -79,12 +89,13 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 11] = [
+    pub const ALL: [ActionKind; 12] = [
         ActionKind::Assign,
         ActionKind::RequestClarification,
         ActionKind::ClarificationAnswered,
         ActionKind::WithdrawQuestion,
         ActionKind::AcceptRisk,
+        ActionKind::SignAcceptRisk,
         ActionKind::RequireAction,
         ActionKind::StartAction,
         ActionKind::Escalate,
@@ -100,6 +111,7 @@ impl ActionKind {
             ActionKind::ClarificationAnswered => "clarification_answered",
             ActionKind::WithdrawQuestion => "withdraw_question",
             ActionKind::AcceptRisk => "accept_risk",
+            ActionKind::SignAcceptRisk => "sign_accept_risk",
             ActionKind::RequireAction => "require_action",
             ActionKind::StartAction => "start_action",
             ActionKind::Escalate => "escalate",
@@ -121,6 +133,7 @@ impl ActionKind {
             ActionKind::ClarificationAnswered => "clarification answered",
             ActionKind::WithdrawQuestion => "withdrew the question (no reply)",
             ActionKind::AcceptRisk => "accepted the risk",
+            ActionKind::SignAcceptRisk => "signed the risk acceptance (first of two)",
             ActionKind::RequireAction => "required corrective action",
             ActionKind::StartAction => "corrective action started",
             ActionKind::Escalate => "escalated",
@@ -146,6 +159,7 @@ impl Action {
             Action::ClarificationAnswered => ActionKind::ClarificationAnswered,
             Action::WithdrawQuestion { .. } => ActionKind::WithdrawQuestion,
             Action::AcceptRisk { .. } => ActionKind::AcceptRisk,
+            Action::SignAcceptRisk { .. } => ActionKind::SignAcceptRisk,
             Action::RequireAction { .. } => ActionKind::RequireAction,
             Action::StartAction => ActionKind::StartAction,
             Action::Escalate { .. } => ActionKind::Escalate,
@@ -174,15 +188,79 @@ pub struct FlagNow {
     pub critical: bool,
     pub version: i32,
     pub assignee: Option<Uuid>,
-    pub close_signed_by: Option<Uuid>,
+    /// The first signature of a four-eyes decision, waiting for a second member.
+    pub signature: Option<PendingSignature>,
 }
 
-/// What happens to the pending first signature of a four-eyes close.
+/// The decisions a critical flag takes only from two different members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signed {
+    AcceptRisk,
+    Close,
+}
+
+impl Signed {
+    pub const ALL: [Signed; 2] = [Signed::AcceptRisk, Signed::Close];
+
+    /// The stored name (`flags.signed_for`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signed::AcceptRisk => "accept_risk",
+            Signed::Close => "close",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Signed> {
+        Signed::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
+    /// The decision in words, as the flag page names what waits ("accept risk").
+    pub fn label(self) -> &'static str {
+        match self {
+            Signed::AcceptRisk => "accept risk",
+            Signed::Close => "close",
+        }
+    }
+
+    /// Whether `kind` is the decision this signature waits for (its second signature).
+    pub fn given_by(self, kind: ActionKind) -> bool {
+        matches!(
+            (self, kind),
+            (Signed::AcceptRisk, ActionKind::AcceptRisk) | (Signed::Close, ActionKind::Close)
+        )
+    }
+
+    /// The decision as a noun ("this close", "this risk acceptance").
+    fn noun(self) -> &'static str {
+        match self {
+            Signed::AcceptRisk => "risk acceptance",
+            Signed::Close => "close",
+        }
+    }
+
+    /// What the second member does ("close it", "confirm it").
+    fn second(self) -> &'static str {
+        match self {
+            Signed::AcceptRisk => "confirm it",
+            Signed::Close => "close it",
+        }
+    }
+}
+
+/// A first signature waiting for a second member: who signed, and which decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingSignature {
+    pub by: Uuid,
+    pub decision: Signed,
+}
+
+/// What happens to the pending first signature of a four-eyes decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signature {
     Keep,
     Clear,
-    Set(Uuid),
+    Set(PendingSignature),
 }
 
 /// The change to write.
@@ -355,8 +433,14 @@ pub fn decide(
         }
         Action::AcceptRisk { reason } => {
             out.to = moving(AcceptedRisk)?;
+            second_signature(now, member, Signed::AcceptRisk)?;
             out.reason = required_text("reason", reason, "a reason for accepting the risk")?.into();
             out.sets_decision_reason = true;
+        }
+        Action::SignAcceptRisk { reason } => {
+            moving(AcceptedRisk)?;
+            out.signature = first_signature(now, member, Signed::AcceptRisk)?;
+            out.reason = required_text("reason", reason, "a reason for accepting the risk")?.into();
         }
         Action::RequireAction { reason } => {
             out.to = moving(CorrectiveActionRequired)?;
@@ -371,42 +455,12 @@ pub fn decide(
         }
         Action::SignClose { note } => {
             moving(Closed)?;
-            if !now.critical {
-                return Err(Refusal::NotNow(
-                    "only a critical flag needs two signatures; close it directly".into(),
-                ));
-            }
-            let me = member.expect("staff decision");
-            match now.close_signed_by {
-                Some(by) if by == me => {
-                    return Err(Refusal::NotNow(
-                        "you have already signed this close; a different committee member must close it".into(),
-                    ))
-                }
-                Some(_) => {
-                    return Err(Refusal::NotNow(
-                        "another member has already signed; close the flag as the second member".into(),
-                    ))
-                }
-                None => {}
-            }
+            out.signature = first_signature(now, member, Signed::Close)?;
             out.reason = optional_text("note", note)?;
-            out.signature = Signature::Set(me);
         }
         Action::Close { note } => {
             out.to = moving(Closed)?;
-            if now.critical {
-                let me = member.expect("staff decision");
-                match now.close_signed_by {
-                    None => return Err(Refusal::NotNow(
-                        "a critical flag is closed by two different committee members: one signs first, another closes".into(),
-                    )),
-                    Some(by) if by == me => return Err(Refusal::NotNow(
-                        "you signed this close yourself; the same member cannot give both signatures of a four-eyes close".into(),
-                    )),
-                    Some(_) => {}
-                }
-            }
+            second_signature(now, member, Signed::Close)?;
             out.reason = optional_text("note", note)?;
         }
         Action::Dissent { reason } => {
@@ -416,11 +470,69 @@ pub fn decide(
     if out.to != out.from {
         out.signature = match out.signature {
             Signature::Set(id) => Signature::Set(id),
-            _ if now.close_signed_by.is_some() => Signature::Clear,
+            _ if now.signature.is_some() => Signature::Clear,
             keep => keep,
         };
     }
     Ok(out)
+}
+
+/// The first signature of `decision` on a critical flag by `member`: refused on a
+/// non-critical flag (one member decides it) and when a signature already waits.
+fn first_signature(
+    now: FlagNow,
+    member: Option<Uuid>,
+    decision: Signed,
+) -> Result<Signature, Refusal> {
+    if !now.critical {
+        return Err(Refusal::NotNow(match decision {
+            Signed::AcceptRisk => {
+                "only a critical flag needs two signatures; accept the risk directly".into()
+            }
+            Signed::Close => "only a critical flag needs two signatures; close it directly".into(),
+        }));
+    }
+    let me = member.expect("staff decision");
+    match now.signature {
+        None => Ok(Signature::Set(PendingSignature { by: me, decision })),
+        Some(s) if s.decision == decision && s.by == me => Err(Refusal::NotNow(format!(
+            "you have already signed this {}; a different committee member must {}",
+            decision.noun(),
+            decision.second()
+        ))),
+        Some(s) if s.decision == decision => Err(Refusal::NotNow(match decision {
+            Signed::AcceptRisk => {
+                "another member has already signed; confirm the risk acceptance as the second member".into()
+            }
+            Signed::Close => {
+                "another member has already signed; close the flag as the second member".into()
+            }
+        })),
+        Some(s) => Err(Refusal::NotNow(format!(
+            "the {} waits for its second signature; it must be given or the flag moved on first",
+            s.decision.noun()
+        ))),
+    }
+}
+
+/// The second signature of `decision` by `member`: on a critical flag, a different
+/// member must have signed that same decision first. A non-critical flag needs none.
+fn second_signature(now: FlagNow, member: Option<Uuid>, decision: Signed) -> Result<(), Refusal> {
+    if !now.critical {
+        return Ok(());
+    }
+    let me = member.expect("staff decision");
+    match now.signature.filter(|s| s.decision == decision) {
+        None => Err(Refusal::NotNow(match decision {
+            Signed::AcceptRisk => "the risk of a critical flag is accepted by two different committee members: one signs first with the reason, another confirms".into(),
+            Signed::Close => "a critical flag is closed by two different committee members: one signs first, another closes".into(),
+        })),
+        Some(s) if s.by == me => Err(Refusal::NotNow(format!(
+            "you signed this {0} yourself; the same member cannot give both signatures of a four-eyes {0}",
+            decision.noun()
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 #[cfg(test)]

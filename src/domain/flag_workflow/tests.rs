@@ -16,8 +16,16 @@ fn flag(status: FlagStatus, critical: bool) -> FlagNow {
         critical,
         version: 3,
         assignee: None,
-        close_signed_by: None,
+        signature: None,
     }
+}
+
+/// The pending first signature of `decision` by member `n`.
+fn signed(n: u128, decision: Signed) -> Option<PendingSignature> {
+    Some(PendingSignature {
+        by: Uuid::from_u128(n),
+        decision,
+    })
 }
 
 #[test]
@@ -160,108 +168,6 @@ fn a_stale_version_is_refused_before_anything_else() {
 }
 
 #[test]
-fn a_critical_flag_needs_two_different_members_to_close() {
-    let (a, b) = (member(1), member(2));
-    let now = flag(AcceptedRisk, true);
-    let close = Action::Close {
-        note: String::new(),
-    };
-    assert!(matches!(
-        decide(now, a, Some(3), &close),
-        Err(Refusal::NotNow(m)) if m.contains("two different")
-    ));
-    let signed = decide(
-        now,
-        a,
-        Some(3),
-        &Action::SignClose {
-            note: String::new(),
-        },
-    )
-    .unwrap();
-    assert_eq!(signed.to, AcceptedRisk);
-    assert_eq!(signed.signature, Signature::Set(Uuid::from_u128(1)));
-    let now = FlagNow {
-        version: 4,
-        close_signed_by: Some(Uuid::from_u128(1)),
-        ..now
-    };
-    assert!(matches!(
-        decide(now, a, Some(4), &close),
-        Err(Refusal::NotNow(m)) if m.contains("same member")
-    ));
-    assert!(matches!(
-        decide(
-            now,
-            a,
-            Some(4),
-            &Action::SignClose {
-                note: String::new()
-            }
-        ),
-        Err(Refusal::NotNow(_))
-    ));
-    let closed = decide(now, b, Some(4), &close).unwrap();
-    assert_eq!(closed.to, Closed);
-    assert_eq!(closed.signature, Signature::Clear);
-}
-
-#[test]
-fn a_non_critical_flag_closes_with_one_member_and_needs_no_signature() {
-    let now = flag(ActionInProgress, false);
-    assert_eq!(
-        decide(
-            now,
-            member(1),
-            Some(3),
-            &Action::Close {
-                note: "done".into()
-            }
-        )
-        .unwrap()
-        .to,
-        Closed
-    );
-    assert!(decide(
-        now,
-        member(1),
-        Some(3),
-        &Action::SignClose {
-            note: String::new()
-        }
-    )
-    .is_err());
-}
-
-#[test]
-fn a_change_of_state_drops_a_pending_signature() {
-    let now = FlagNow {
-        close_signed_by: Some(Uuid::from_u128(1)),
-        ..flag(ActionInProgress, true)
-    };
-    let out = decide(
-        now,
-        member(2),
-        Some(3),
-        &Action::Escalate {
-            reason: "overdue".into(),
-        },
-    )
-    .unwrap();
-    assert_eq!((out.to, out.signature), (Escalated, Signature::Clear));
-    let out = decide(
-        now,
-        member(2),
-        Some(3),
-        &Action::Dissent {
-            reason: "not convinced".into(),
-        },
-    )
-    .unwrap();
-    assert_eq!((out.to, out.signature), (ActionInProgress, Signature::Keep));
-}
-
-#[test]
 fn shortcuts_are_refused_and_a_closed_flag_only_takes_a_dissent() {
     assert!(matches!(
         decide(
@@ -296,14 +202,20 @@ fn shortcuts_are_refused_and_a_closed_flag_only_takes_a_dissent() {
 
 #[test]
 fn names_match_the_database_check() {
-    // migrations/2026-11-29-000120_flag_workflow/up.sql, flag_decisions.action
-    // and migrations/2026-12-01-000220_withdraw_question/up.sql, which adds one.
+    // migrations/2026-11-29-000120_flag_workflow/up.sql, flag_decisions.action, as
+    // migrations/2026-12-01-000230_four_eyes_accept_risk/up.sql last writes it.
     let check = "'assign', 'request_clarification', 'clarification_answered', 'accept_risk', \
                  'require_action', 'start_action', 'escalate', 'sign_close', 'close', 'dissent', \
-                 'withdraw_question'";
+                 'withdraw_question', 'sign_accept_risk'";
     for a in ActionKind::ALL {
         assert!(check.contains(&format!("'{}'", a.as_str())));
         assert_eq!(ActionKind::parse(a.as_str()), Some(a));
+    }
+    // flags.signed_for, in the same migration.
+    let check = "signed_for IN ('accept_risk', 'close')";
+    for d in Signed::ALL {
+        assert!(check.contains(&format!("'{}'", d.as_str())));
+        assert_eq!(Signed::parse(d.as_str()), Some(d));
     }
 }
 
@@ -443,3 +355,5 @@ fn only_a_deciding_member_withdraws_and_only_a_waiting_question() {
         })
     ));
 }
+
+mod four_eyes;

@@ -47,6 +47,10 @@ async fn flag(
             "Recorded: withdrew the question (no reply). Every flag that waited for it is back in review; the supplier's link now says the question was withdrawn and takes no reply."
                 .into()
         }
+        Some(ActionKind::SignAcceptRisk) => {
+            "Recorded: signed the risk acceptance (first of two). A different committee member must confirm it before the risk is accepted."
+                .into()
+        }
         Some(kind) => format!("Recorded: {}.", kind.label()),
         None if query.done.as_deref() == Some("comment") => "Comment added.".into(),
         None => String::new(),
@@ -99,6 +103,7 @@ fn parse_action(form: &DecideForm) -> Result<Action, AppError> {
             ActionKind::ClarificationAnswered => Action::ClarificationAnswered,
             ActionKind::WithdrawQuestion => Action::WithdrawQuestion { reason },
             ActionKind::AcceptRisk => Action::AcceptRisk { reason },
+            ActionKind::SignAcceptRisk => Action::SignAcceptRisk { reason },
             ActionKind::RequireAction => Action::RequireAction { reason },
             ActionKind::StartAction => Action::StartAction,
             ActionKind::Escalate => Action::Escalate { reason },
@@ -140,7 +145,7 @@ async fn decide(
             // waiting for it back to review.
             clarification_withdraw::withdraw_from_flag(
                 &mut conn,
-                &state.audit_key,
+                &state.ctx(),
                 user.id,
                 id,
                 version,

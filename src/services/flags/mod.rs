@@ -16,7 +16,7 @@ use crate::db::models::{FlagComment, FlagDecision, FlagWork};
 use crate::db::{self, flag_comments, flag_decisions, flags, users, Tx};
 use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::{
-    self, decide, Action, ActionKind, FlagNow, Refusal, Signature, Who,
+    self, decide, Action, ActionKind, FlagNow, PendingSignature, Refusal, Signature, Who,
 };
 use crate::domain::role::{Permission, Role};
 use crate::error::AppError;
@@ -100,11 +100,28 @@ pub async fn transition_in(
         Action::Assign { to } => Some(assignable(tx, *to).await?),
         _ => None,
     };
+    // The second signature of a four-eyes decision names the first in its audit entry.
+    let first_signer = match now_of(&work).signature {
+        Some(s) if outcome.signature == Signature::Clear && s.decision.given_by(outcome.kind) => {
+            let signer = users::find_member(tx, s.by).await?;
+            Some(json!({
+                "id": s.by,
+                "name": signer.as_ref().map(|m| &m.name),
+                "email": signer.as_ref().map(|m| &m.email),
+                "signed_at": work.signed_at,
+            }))
+        }
+        _ => None,
+    };
     let now = chrono::Utc::now();
-    let close_signed = match outcome.signature {
-        Signature::Keep => work.close_signed_by.zip(work.close_signed_at),
+    let signed = match outcome.signature {
+        Signature::Keep => work
+            .signed_by
+            .zip(work.signed_at)
+            .zip(work.signed_for)
+            .map(|((by, at), which)| (by, at, which)),
         Signature::Clear => None,
-        Signature::Set(by) => Some((by, now)),
+        Signature::Set(s) => Some((s.by, now, s.decision)),
     };
     let written = flags::apply_work(
         tx,
@@ -117,7 +134,7 @@ pub async fn transition_in(
                 .sets_decision_reason
                 .then_some(outcome.reason.as_deref())
                 .flatten(),
-            close_signed,
+            signed,
             version: outcome.version,
         },
     )
@@ -153,21 +170,25 @@ pub async fn transition_in(
         },
     )
     .await?;
+    let mut details = json!({
+        "member": member.as_ref().map(|m| json!({"id": m.id, "name": m.name, "email": m.email})),
+        "from": outcome.from,
+        "to": outcome.to,
+        "version": outcome.version,
+        "assignee": assignee.as_ref().map(|a| json!({"id": a.id, "name": a.name})),
+        "reason": outcome.reason,
+        "trigger": work.critical,
+    });
+    if let Some(first) = first_signer {
+        details["first_signature"] = first;
+    }
     audit::append(
         tx,
         &audit_actor,
         &format!("flag.{}", outcome.kind.as_str()),
         "flag",
         flag_id,
-        json!({
-            "member": member.as_ref().map(|m| json!({"id": m.id, "name": m.name, "email": m.email})),
-            "from": outcome.from,
-            "to": outcome.to,
-            "version": outcome.version,
-            "assignee": assignee.as_ref().map(|a| json!({"id": a.id, "name": a.name})),
-            "reason": outcome.reason,
-            "trigger": work.critical,
-        }),
+        details,
     )
     .await?;
     Ok(Transitioned {
@@ -278,8 +299,15 @@ fn now_of(work: &FlagWork) -> FlagNow {
         critical: work.critical,
         version: work.version,
         assignee: work.assignee_id,
-        close_signed_by: work.close_signed_by,
+        signature: pending_signature(work),
     }
+}
+
+/// The flag's pending first signature of a four-eyes decision, if one waits.
+pub fn pending_signature(work: &FlagWork) -> Option<PendingSignature> {
+    work.signed_by
+        .zip(work.signed_for)
+        .map(|(by, decision)| PendingSignature { by, decision })
 }
 
 /// The actor as the workflow sees it, as the audit log names it, and the member row.

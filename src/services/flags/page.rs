@@ -54,7 +54,7 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
         })
     };
     let assignee = named(work.assignee_id).await?;
-    let signed_by = named(work.close_signed_by).await?;
+    let signed_by = named(work.signed_by).await?;
     Ok(FlagPage {
         decisions: flag_decisions::of_flag(conn, flag_id).await?,
         comments: flag_comments::of_flag(conn, flag_id).await?,

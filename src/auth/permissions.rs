@@ -200,6 +200,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ViewCampaigns),
     ),
     (
+        "GET",
+        "/staff/campaigns/{id}/edit",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/edit",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
         "POST",
         "/staff/campaigns/{id}/launch",
         Access::Needs(Permission::ManageCampaigns),

@@ -455,3 +455,28 @@ pub async fn picked_organisations(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<
     .load(conn)
     .await
 }
+
+/// A draft's own columns after an edit (its name, pinned questionnaire version and
+/// deadline); only while it is a draft. Returns whether a row was written.
+pub async fn set_draft_basics(
+    conn: &mut Conn,
+    id: CampaignId,
+    name: &str,
+    template_version_id: Uuid,
+    deadline: NaiveDate,
+) -> QueryResult<bool> {
+    diesel::update(
+        campaigns::table
+            .find(id)
+            .filter(campaigns::status.eq(CampaignStatus::Draft)),
+    )
+    .set((
+        campaigns::name.eq(name),
+        campaigns::template_version_id.eq(template_version_id),
+        campaigns::deadline.eq(deadline),
+        campaigns::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}

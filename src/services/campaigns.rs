@@ -4,7 +4,7 @@
 use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
-pub use crate::db::campaigns::Pickable;
+pub use crate::db::campaigns::{CampaignContact, CampaignRecord, Pickable};
 pub use crate::db::models::{Campaign, Invitation};
 use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Action, Verdict};
@@ -88,6 +88,21 @@ pub async fn create_campaign(
         .scope_boxed()
     })
     .await
+}
+
+/// A contact of a campaign, as the confirm page of a re-send or a revoke names it.
+pub async fn campaign_contact(
+    conn: &mut Conn,
+    campaign_id: CampaignId,
+    contact_id: ContactId,
+) -> Result<(CampaignRecord, CampaignContact), AppError> {
+    let campaign = db::campaigns::find(conn, campaign_id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    let contact = db::campaigns::campaign_contact(conn, campaign_id, contact_id.uuid())
+        .await?
+        .ok_or(AppError::NotFound("contact"))?;
+    Ok((campaign, contact))
 }
 
 /// The stored questionnaire version `input` asks for, or every problem of `input` at

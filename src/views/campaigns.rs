@@ -255,3 +255,23 @@ pub struct TimelinePage {
     pub campaign_id: String,
     pub events: Vec<Event>,
 }
+
+/// The confirm page of a re-send or a revoke: who, where, and what will happen.
+#[derive(Template)]
+#[template(path = "staff/campaign_confirm.html")]
+pub struct ContactConfirmPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub campaign_id: String,
+    pub campaign_name: String,
+    pub contact_name: String,
+    pub email: String,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    /// Where the confirmed form posts.
+    pub action_url: String,
+    /// What the action does, in one sentence.
+    pub what: String,
+    pub confirm_label: String,
+}

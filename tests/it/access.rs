@@ -692,13 +692,19 @@ async fn call(
                 &(chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string(),
             ),
         ]),
+        ("POST", "/staff/campaigns/{id}/organisations") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("organisation_id", fx.org.as_str()),
+        ]),
+        // Confirmed (unconfirmed, they only show the confirm page).
         (
             "POST",
-            "/staff/campaigns/{id}/organisations"
-            | "/staff/campaigns/{id}/contacts/{contact}/resend",
+            "/staff/campaigns/{id}/contacts/{contact}/resend"
+            | "/staff/campaigns/{id}/contacts/{contact}/revoke",
         ) => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("organisation_id", fx.org.as_str()),
+            ("confirm", "yes"),
         ]),
         ("POST", "/staff/flags/{id}/decide") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),

@@ -14,6 +14,7 @@ mod auth;
 mod auth_hardening;
 mod browser;
 mod browser_flow;
+mod campaign_confirm;
 mod campaign_edits;
 mod campaign_fixes;
 mod campaign_mail;

@@ -438,6 +438,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageCampaigns),
     ),
     (
+        "PATCH",
+        "/api/v1/campaigns/{id}",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
         "POST",
         "/api/v1/campaigns/{id}/invitations",
         Access::Needs(Permission::ManageCampaigns),

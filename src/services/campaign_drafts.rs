@@ -2,7 +2,8 @@
 //! questionnaire version, audience, deadline, reminder schedule, message) checked as a
 //! new campaign's, written in one transaction with one `campaign.draft_edited` audit
 //! entry saying what changed. A launched or closed campaign refuses (its questionnaire
-//! version is pinned for life).
+//! version is pinned for life). The staff form sends every field; the API
+//! (`PATCH /api/v1/campaigns/{id}`) only those that change.
 
 use super::campaigns::NewCampaign;
 use super::{Conn, Ctx};
@@ -12,8 +13,12 @@ pub use crate::db::campaigns::CampaignRecord;
 use crate::domain::campaign::{Action, Audience, Verdict};
 use crate::domain::ids::CampaignId;
 use crate::error::AppError;
+use crate::services::questionnaires::QuestionnaireRegistry;
+use chrono::NaiveDate;
 use scoped_futures::ScopedFutureExt;
+use serde::Deserialize;
 use serde_json::json;
+use uuid::Uuid;
 
 /// A draft campaign as its edit form opens, or why it cannot be edited: a launched or
 /// closed campaign is refused (409), its questionnaire version pinned for life.
@@ -32,6 +37,72 @@ fn editable(c: &CampaignRecord) -> Result<(), AppError> {
     }
 }
 
+/// Changes to a draft: absent fields stay as they are (`"message": ""` removes the
+/// message; a `template_id` without `template_version` takes its latest version, a
+/// `template_version` alone keeps the questionnaire).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftChanges {
+    pub name: Option<String>,
+    pub template_id: Option<String>,
+    pub template_version: Option<u32>,
+    pub deadline: Option<NaiveDate>,
+    pub owner_user_id: Option<Uuid>,
+    pub message: Option<String>,
+    pub reminder_days_before: Option<Vec<i32>>,
+    pub reminder_weekly_after: Option<i32>,
+    pub link_grace_days: Option<i32>,
+    pub audience: Option<Audience>,
+}
+
+impl DraftChanges {
+    /// The draft `c` with these changes, as a new campaign's input.
+    fn over(self, c: &CampaignRecord, registry: &QuestionnaireRegistry) -> NewCampaign {
+        let pinned = registry.get(c.template_version_id);
+        let (template_id, template_version) = match (self.template_id, self.template_version) {
+            (Some(id), version) => (id, version),
+            (None, version) => (
+                pinned
+                    .as_ref()
+                    .map(|v| v.questionnaire.id.clone())
+                    .unwrap_or_default(),
+                version.or(pinned.as_ref().map(|v| v.questionnaire.version)),
+            ),
+        };
+        NewCampaign {
+            name: self.name.unwrap_or_else(|| c.name.clone()),
+            template_id,
+            template_version,
+            deadline: self.deadline.unwrap_or(c.deadline),
+            owner_user_id: self.owner_user_id.or(c.owner_user_id),
+            message: self.message.or_else(|| c.message.clone()),
+            reminder_days_before: Some(
+                self.reminder_days_before
+                    .unwrap_or_else(|| c.reminder_days_before.clone()),
+            ),
+            reminder_weekly_after: Some(
+                self.reminder_weekly_after
+                    .unwrap_or(c.reminder_weekly_after),
+            ),
+            link_grace_days: Some(self.link_grace_days.unwrap_or(c.link_grace_days)),
+            audience: self.audience.or_else(|| {
+                c.audience
+                    .clone()
+                    .and_then(|a| serde_json::from_value(a).ok())
+            }),
+        }
+    }
+}
+
+/// An edit of a draft: the whole form, or some fields.
+#[derive(Debug)]
+pub enum DraftEdit {
+    /// Every field of the draft form; the owner and the links' grace period (not on
+    /// the form) stay as they were unless given.
+    Whole(NewCampaign),
+    Changes(DraftChanges),
+}
+
 /// What an edit of a draft did: the draft as stored now, and the fields that changed
 /// (none: nothing was written, no audit entry).
 #[derive(Debug)]
@@ -40,17 +111,16 @@ pub struct DraftEdited {
     pub changed: Vec<String>,
 }
 
-/// Replaces a draft's fields with `input`, checked as a new campaign's (every problem
-/// at once, nothing written when one is wrong), in one transaction with a
-/// `campaign.draft_edited` audit entry saying what changed (none when nothing did).
-/// The owner and the links' grace period stay as they were unless `input` gives them.
-/// A launched or closed campaign is refused (409) before its input is looked at.
+/// Edits a draft, its fields checked as a new campaign's (every problem at once,
+/// nothing written when one is wrong), in one transaction with a `campaign.draft_edited`
+/// audit entry saying what changed (none when nothing did). A launched or closed
+/// campaign is refused (409) before the edit is looked at.
 pub async fn edit_draft(
     conn: &mut Conn,
     ctx: &Ctx<'_>,
     actor: &Actor,
     campaign_id: CampaignId,
-    mut input: NewCampaign,
+    edit: DraftEdit,
 ) -> Result<DraftEdited, AppError> {
     let registry = ctx.registry;
     crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
@@ -60,9 +130,15 @@ pub async fn edit_draft(
                 .ok_or(AppError::NotFound("campaign"))?;
             // Refused first: a launched campaign's edit is refused whatever it holds.
             editable(&current)?;
-            // What the form does not hold stays as it was.
-            input.owner_user_id = input.owner_user_id.or(current.owner_user_id);
-            input.link_grace_days = input.link_grace_days.or(Some(current.link_grace_days));
+            let mut input = match edit {
+                DraftEdit::Whole(mut input) => {
+                    // What the form does not hold stays as it was.
+                    input.owner_user_id = input.owner_user_id.or(current.owner_user_id);
+                    input.link_grace_days = input.link_grace_days.or(Some(current.link_grace_days));
+                    input
+                }
+                DraftEdit::Changes(changes) => changes.over(&current, registry),
+            };
             // Every problem at once; returning it writes nothing.
             let version = super::campaigns::checked(ctx, &mut input)?;
             let details = super::campaign_lifecycle::CampaignDetails::checked(&input)?;

@@ -284,6 +284,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ),
     ("GET", "/api/v1/templates", 401, "APCV", 200, 403),
     ("POST", "/api/v1/campaigns", 401, "AP", 201, 403),
+    // The fixture's campaign is launched: only a draft can be edited.
+    ("PATCH", "/api/v1/campaigns/{id}", 401, "AP", 409, 403),
     (
         "POST",
         "/api/v1/campaigns/{id}/invitations",
@@ -770,6 +772,11 @@ async fn call(
                 .header("X-CSRF-Token", csrf.as_str())
                 .json(&body)
         }
+        ("PATCH", "/api/v1/campaigns/{id}") => who
+            .client
+            .patch(&url)
+            .header("X-CSRF-Token", csrf.as_str())
+            .json(&json!({"name": "Renamed"})),
         ("POST", _) => who.client.post(&url).form(&[("csrf_token", csrf.as_str())]),
         (m, _) => who
             .client

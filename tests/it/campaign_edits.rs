@@ -316,3 +316,78 @@ async fn a_launched_or_closed_campaign_refuses_edits() {
         .unwrap()
         .contains("this campaign is closed"));
 }
+
+/// `PATCH /api/v1/campaigns/{id}`: the fields given change, the others stay; every
+/// problem at once and nothing written; a launched campaign refuses (409).
+#[tokio::test]
+async fn the_api_edits_a_draft_field_by_field() {
+    let app = TestApp::spawn().await;
+    let (alpha, _) = org(&app, "Alpha Yarns", "JP", "alpha@example.com").await;
+    let res = app
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({"name": "Autumn chek", "template_id": "forced-labour", "template_version": 2,
+                    "deadline": in_days(20), "message": "Thank you.",
+                    "audience": {"organisations": [alpha]}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let patch = |body: Value| {
+        let url = app.url(&format!("/api/v1/campaigns/{id}"));
+        let client = app.client.clone();
+        let token = app.api_token.clone();
+        async move {
+            client
+                .patch(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    let res =
+        patch(json!({"name": "Autumn check", "template_version": 3, "reminder_days_before": [5]}))
+            .await;
+    assert_eq!(res.status(), 200);
+    let c: Value = res.json().await.unwrap();
+    assert_eq!(c["name"], "Autumn check");
+    assert_eq!(c["reminder_days_before"], json!([5]));
+    assert_eq!(c["deadline"], json!(in_days(20)), "unchanged");
+    assert_eq!(c["message"], "Thank you.", "unchanged");
+    assert_eq!(
+        c["audience"],
+        json!({"organisations": [alpha]}),
+        "unchanged"
+    );
+    assert_eq!(c["status"], "draft");
+    let entries = audited(&app, "campaign.draft_edited").await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0]["changed"]["questionnaire"],
+        json!({"from": "forced-labour v2", "to": "forced-labour v3"})
+    );
+    assert!(entries[0]["changed"].get("deadline").is_none());
+
+    // Two bad fields: both named, nothing written.
+    let res = patch(json!({"name": " ", "deadline": in_days(-1), "message": "New"})).await;
+    assert_eq!(res.status(), 422);
+    let text = res.text().await.unwrap();
+    assert!(text.contains(r#""field":"name""#), "{text}");
+    assert!(text.contains(r#""field":"deadline""#), "{text}");
+    assert_eq!(audited(&app, "campaign.draft_edited").await.len(), 1);
+
+    let res = app
+        .post_json(&format!("/api/v1/campaigns/{id}/launch"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = patch(json!({"name": "Renamed"})).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("pinned for life"));
+    assert_eq!(audited(&app, "campaign.draft_edited").await.len(), 1);
+}

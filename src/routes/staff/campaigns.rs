@@ -441,7 +441,14 @@ async fn save_edit(
     let result = match draft_input(&form) {
         Ok(input) => {
             let mut conn = state.pool.get().await?;
-            drafts::edit_draft(&mut conn, &state.ctx(), &who.actor(), id, input).await
+            drafts::edit_draft(
+                &mut conn,
+                &state.ctx(),
+                &who.actor(),
+                id,
+                drafts::DraftEdit::Whole(input),
+            )
+            .await
         }
         Err(e) => Err(e),
     };

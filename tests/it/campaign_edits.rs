@@ -121,6 +121,31 @@ async fn a_draft_is_edited_in_full_before_its_launch() {
         assert!(form.contains(&expected), "{expected} in {form}");
     }
     assert!(!form.contains(r#"name="use_filter" value="1" checked"#));
+    assert!(form.contains(&format!(r#"<a href="/staff/campaigns/{id}">Cancel</a>"#)));
+    // "Search" narrows the organisations listed: the form again with what was typed,
+    // posting to the edit still, nothing saved.
+    let res = s
+        .post(
+            &app,
+            &format!("/staff/campaigns/{id}/edit"),
+            &[
+                ("name", "Typed but not saved"),
+                ("organisation", &alpha),
+                ("org_q", "Hanoi"),
+                ("action", "search"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let searched = res.text().await.unwrap();
+    assert!(
+        searched.contains("Hanoi Knits (VN, 1 contact)"),
+        "{searched}"
+    );
+    assert!(searched.contains(&format!(r#"value="{alpha}" checked"#)));
+    assert!(searched.contains(r#"value="Typed but not saved""#));
+    assert!(searched.contains(&format!(r#"action="/staff/campaigns/{id}/edit""#)));
+    assert!(audited(&app, "campaign.draft_edited").await.is_empty());
 
     // Every field changes: the audience from one picked organisation to a filter.
     let page_after = act(

@@ -200,6 +200,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ViewCampaigns),
     ),
     (
+        "GET",
+        "/staff/campaigns/{id}/edit",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/staff/campaigns/{id}/edit",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
         "POST",
         "/staff/campaigns/{id}/launch",
         Access::Needs(Permission::ManageCampaigns),
@@ -425,6 +435,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/api/v1/campaigns",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "PATCH",
+        "/api/v1/campaigns/{id}",
         Access::Needs(Permission::ManageCampaigns),
     ),
     (

@@ -455,3 +455,66 @@ pub async fn picked_organisations(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<
     .load(conn)
     .await
 }
+
+/// A draft's own columns after an edit (its name, pinned questionnaire version and
+/// deadline); only while it is a draft. Returns whether a row was written.
+pub async fn set_draft_basics(
+    conn: &mut Conn,
+    id: CampaignId,
+    name: &str,
+    template_version_id: Uuid,
+    deadline: NaiveDate,
+) -> QueryResult<bool> {
+    diesel::update(
+        campaigns::table
+            .find(id)
+            .filter(campaigns::status.eq(CampaignStatus::Draft)),
+    )
+    .set((
+        campaigns::name.eq(name),
+        campaigns::template_version_id.eq(template_version_id),
+        campaigns::deadline.eq(deadline),
+        campaigns::updated_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}
+
+/// A contact as a campaign's confirm page names it: with its organisation, and whether
+/// it holds a link of the campaign that works now.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct CampaignContact {
+    #[diesel(sql_type = SqlUuid)]
+    pub organisation_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub organisation_name: String,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = Bool)]
+    pub has_active_link: bool,
+}
+
+/// The contact `contact` with its organisation and its active link for `campaign`.
+pub async fn campaign_contact(
+    conn: &mut Conn,
+    campaign: CampaignId,
+    contact: Uuid,
+) -> QueryResult<Option<CampaignContact>> {
+    diesel::sql_query(
+        "SELECT o.id AS organisation_id, o.name AS organisation_name, \
+                c.name AS contact_name, c.email::text AS email, \
+                EXISTS (SELECT 1 FROM invitations i \
+                         WHERE i.campaign_id = $1 AND i.contact_id = c.id \
+                           AND i.revoked_at IS NULL AND i.expires_at > now()) AS has_active_link \
+           FROM contacts c JOIN organisations o ON o.id = c.organisation_id \
+          WHERE c.id = $2",
+    )
+    .bind::<SqlUuid, _>(campaign)
+    .bind::<SqlUuid, _>(contact)
+    .get_result(conn)
+    .await
+    .optional()
+}

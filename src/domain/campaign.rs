@@ -53,9 +53,12 @@ impl CampaignStatus {
             (Open, Launch) => Verdict::AlreadyDone("the campaign is already launched"),
             (Closed, Launch) => Verdict::AlreadyDone("the campaign was launched and is closed"),
             (Draft, EditDraft) => Verdict::Allowed,
-            (_, EditDraft) => {
-                Verdict::Refused("a launched campaign keeps its questionnaire and audience")
-            }
+            (Open, EditDraft) => Verdict::Refused(
+                "only a draft can be edited: this campaign is launched, so its questionnaire version is pinned for life; change its deadline, add organisations or re-send to contacts with the actions on its page",
+            ),
+            (Closed, EditDraft) => Verdict::Refused(
+                "only a draft can be edited: this campaign is closed, and its questionnaire version is pinned for life",
+            ),
             (Draft, AddOrganisations | AddContacts) => {
                 Verdict::Refused("launch the campaign first: a draft sends nothing")
             }

@@ -4,7 +4,7 @@
 use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
-pub use crate::db::campaigns::Pickable;
+pub use crate::db::campaigns::{CampaignContact, CampaignRecord, Pickable};
 pub use crate::db::models::{Campaign, Invitation};
 use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Action, Verdict};
@@ -53,28 +53,7 @@ pub async fn create_campaign(
     mut input: NewCampaign,
 ) -> Result<Campaign, AppError> {
     // Every problem at once, each beside its field.
-    let mut problems = check_fields(&mut input);
-    let version = ctx
-        .registry
-        .find(&input.template_id, input.template_version);
-    if version.is_none() {
-        problems.push(FieldError {
-            field: "template_id".into(),
-            message: format!(
-                "no stored questionnaire \"{}\" with that version",
-                input.template_id
-            ),
-        });
-    }
-    if let Some(problem) = dates::deadline_problem(input.deadline, Utc::now().date_naive()) {
-        problems.push(FieldError {
-            field: "deadline".into(),
-            message: problem.into(),
-        });
-    }
-    let (Some(version), true) = (version, problems.is_empty()) else {
-        return Err(AppError::Validation(problems));
-    };
+    let version = checked(ctx, &mut input)?;
     // With an audience the campaign is a draft, launched later as a whole; without one
     // it is open at once and links are issued one by one (as before issue 8).
     let details = super::campaign_lifecycle::CampaignDetails::checked(&input)?;
@@ -109,6 +88,52 @@ pub async fn create_campaign(
         .scope_boxed()
     })
     .await
+}
+
+/// A contact of a campaign, as the confirm page of a re-send or a revoke names it.
+pub async fn campaign_contact(
+    conn: &mut Conn,
+    campaign_id: CampaignId,
+    contact_id: ContactId,
+) -> Result<(CampaignRecord, CampaignContact), AppError> {
+    let campaign = db::campaigns::find(conn, campaign_id)
+        .await?
+        .ok_or(AppError::NotFound("campaign"))?;
+    let contact = db::campaigns::campaign_contact(conn, campaign_id, contact_id.uuid())
+        .await?
+        .ok_or(AppError::NotFound("contact"))?;
+    Ok((campaign, contact))
+}
+
+/// The stored questionnaire version `input` asks for, or every problem of `input` at
+/// once (its own fields, the questionnaire, the deadline), the name cleaned in place.
+pub(super) fn checked(
+    ctx: &Ctx<'_>,
+    input: &mut NewCampaign,
+) -> Result<std::sync::Arc<crate::services::questionnaires::LoadedVersion>, AppError> {
+    let mut problems = check_fields(input);
+    let version = ctx
+        .registry
+        .find(&input.template_id, input.template_version);
+    if version.is_none() {
+        problems.push(FieldError {
+            field: "template_id".into(),
+            message: format!(
+                "no stored questionnaire \"{}\" with that version",
+                input.template_id
+            ),
+        });
+    }
+    if let Some(problem) = dates::deadline_problem(input.deadline, Utc::now().date_naive()) {
+        problems.push(FieldError {
+            field: "deadline".into(),
+            message: problem.into(),
+        });
+    }
+    match version {
+        Some(version) if problems.is_empty() => Ok(version),
+        _ => Err(AppError::Validation(problems)),
+    }
 }
 
 /// The problems of a new campaign's own fields (name, message, reminders, grace,

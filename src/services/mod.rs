@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod action_plans;
 pub mod answer_saves;
 pub mod audit;
+pub mod campaign_drafts;
 pub mod campaign_lifecycle;
 pub mod campaign_progress;
 pub mod campaigns;

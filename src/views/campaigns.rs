@@ -25,13 +25,20 @@ pub struct CampaignList {
     pub items: Vec<ListItem>,
 }
 
-/// The draft form; `values` keeps what was typed when it comes back with errors.
+/// The draft form, for a new draft or to edit one; it keeps what was typed when it
+/// comes back with errors.
 #[derive(Template)]
 #[template(path = "staff/campaign_new.html")]
 pub struct NewCampaignPage {
     pub lang: String,
     pub title: String,
     pub nav: StaffNav,
+    /// Where the form posts: a new draft, or the draft's edit.
+    pub action: String,
+    /// The way back: (url, label).
+    pub back: (String, String),
+    /// Editing a stored draft (not a new one).
+    pub editing: bool,
     pub errors: Vec<(String, String)>,
     /// (value, label, selected) of each stored questionnaire version.
     pub versions: Vec<(String, String, bool)>,
@@ -53,6 +60,17 @@ pub struct NewCampaignPage {
     /// (id, label, selected) of each staff member who may own organisations.
     pub owners: Vec<(String, String, bool)>,
     pub use_filter: bool,
+}
+
+/// A draft's field as the notice after an edit names it.
+pub fn field_label(field: &str) -> &str {
+    match field {
+        "reminder_days_before" => "reminders before the deadline",
+        "reminder_weekly_after" => "weekly reminders",
+        "link_grace_days" => "link grace period",
+        "owner_user_id" => "owner",
+        other => other,
+    }
 }
 
 /// What a picker says of its list: nothing when it lists every match, else how many
@@ -236,4 +254,24 @@ pub struct TimelinePage {
     pub nav: StaffNav,
     pub campaign_id: String,
     pub events: Vec<Event>,
+}
+
+/// The confirm page of a re-send or a revoke: who, where, and what will happen.
+#[derive(Template)]
+#[template(path = "staff/campaign_confirm.html")]
+pub struct ContactConfirmPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub campaign_id: String,
+    pub campaign_name: String,
+    pub contact_name: String,
+    pub email: String,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    /// Where the confirmed form posts.
+    pub action_url: String,
+    /// What the action does, in one sentence.
+    pub what: String,
+    pub confirm_label: String,
 }

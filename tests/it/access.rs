@@ -284,6 +284,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ),
     ("GET", "/api/v1/templates", 401, "APCV", 200, 403),
     ("POST", "/api/v1/campaigns", 401, "AP", 201, 403),
+    // The fixture's campaign is launched: only a draft can be edited.
+    ("PATCH", "/api/v1/campaigns/{id}", 401, "AP", 409, 403),
     (
         "POST",
         "/api/v1/campaigns/{id}/invitations",
@@ -329,6 +331,9 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/campaigns/new", 303, "AP", 200, 403),
     ("POST", "/staff/campaigns", 303, "AP", 422, 403),
     ("GET", "/staff/campaigns/{id}", 303, "APCV", 200, 403),
+    // The fixture's campaign is launched: only a draft can be edited.
+    ("GET", "/staff/campaigns/{id}/edit", 303, "AP", 409, 403),
+    ("POST", "/staff/campaigns/{id}/edit", 303, "AP", 409, 403),
     ("POST", "/staff/campaigns/{id}/launch", 303, "AP", 303, 403),
     (
         "POST",
@@ -689,13 +694,19 @@ async fn call(
                 &(chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string(),
             ),
         ]),
+        ("POST", "/staff/campaigns/{id}/organisations") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("organisation_id", fx.org.as_str()),
+        ]),
+        // Confirmed (unconfirmed, they only show the confirm page).
         (
             "POST",
-            "/staff/campaigns/{id}/organisations"
-            | "/staff/campaigns/{id}/contacts/{contact}/resend",
+            "/staff/campaigns/{id}/contacts/{contact}/resend"
+            | "/staff/campaigns/{id}/contacts/{contact}/revoke",
         ) => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("organisation_id", fx.org.as_str()),
+            ("confirm", "yes"),
         ]),
         ("POST", "/staff/flags/{id}/decide") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
@@ -761,6 +772,11 @@ async fn call(
                 .header("X-CSRF-Token", csrf.as_str())
                 .json(&body)
         }
+        ("PATCH", "/api/v1/campaigns/{id}") => who
+            .client
+            .patch(&url)
+            .header("X-CSRF-Token", csrf.as_str())
+            .json(&json!({"name": "Renamed"})),
         ("POST", _) => who.client.post(&url).form(&[("csrf_token", csrf.as_str())]),
         (m, _) => who
             .client

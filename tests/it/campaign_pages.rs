@@ -202,7 +202,7 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
         &app,
         &s,
         &format!("/staff/campaigns/{id}/contacts/{contact_id}/resend"),
-        &[("organisation_id", &a)],
+        &[("organisation_id", &a), ("confirm", "yes")],
     )
     .await;
     assert!(page.contains("A new link was emailed; the previous one no longer works."));
@@ -216,7 +216,7 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
         &app,
         &s,
         &format!("/staff/campaigns/{id}/contacts/{contact_id}/revoke"),
-        &[],
+        &[("confirm", "yes")],
     )
     .await;
     assert!(page.contains("The link was revoked."));

@@ -15,6 +15,8 @@ mod auth_hardening;
 mod browser;
 mod browser_flow;
 mod browser_keeps;
+mod campaign_confirm;
+mod campaign_edits;
 mod campaign_fixes;
 mod campaign_mail;
 mod campaign_pages;

@@ -2,19 +2,21 @@
 
 use super::path_id;
 use super::types::{
-    AddOrganisations, CampaignBody, CampaignDetailBody, NewCampaign, NewDeadline, NewInvitation,
-    ProgressQuery,
+    AddOrganisations, CampaignBody, CampaignDetailBody, DraftChanges, NewCampaign, NewDeadline,
+    NewInvitation, ProgressQuery,
 };
 use crate::auth::principal::Principal;
 use crate::error::AppError;
 use crate::routes::AppState;
+use crate::services::campaign_drafts as drafts;
 use crate::services::campaign_lifecycle as lifecycle;
 use crate::services::campaign_progress as progress;
 use crate::services::campaigns;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_campaign)
+        .service(edit_draft)
         .service(issue_invitation)
         .service(launch)
         .service(add_organisations)
@@ -34,6 +36,28 @@ async fn create_campaign(
         campaigns::create_campaign(&mut conn, &state.ctx(), &who.actor(), body.into_inner())
             .await?;
     Ok(HttpResponse::Created().json(CampaignBody::from(campaign)))
+}
+
+/// Edits a draft campaign: the fields given change, the others stay (the same checks
+/// as a new campaign, every problem at once); a launched or closed campaign: 409.
+#[patch("/campaigns/{id}")]
+async fn edit_draft(
+    who: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<DraftChanges>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path, "campaign")?;
+    let mut conn = state.pool.get().await?;
+    let edited = drafts::edit_draft(
+        &mut conn,
+        &state.ctx(),
+        &who.actor(),
+        id,
+        drafts::DraftEdit::Changes(body.into_inner()),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(CampaignDetailBody::from(edited.campaign)))
 }
 
 /// A new personal link for a contact, with its invitation email queued unless the body

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub use crate::domain::campaign_progress::Progress;
+pub use crate::services::campaign_drafts::DraftChanges;
 pub use crate::services::campaign_lifecycle::{CloseOutcome, LaunchOutcome, NewDeadline};
 pub use crate::services::campaigns::{IssuedInvitation, NewCampaign, NewInvitation};
 pub use crate::services::organisations::{NewContact, NewOrganisation};

@@ -1,7 +1,8 @@
 //! A campaign's page: its details and the actions of its life (launch, deadline,
 //! close, add an organisation), the progress (totals, a server-drawn SVG chart,
-//! filters, organisations and contacts with re-send and revoke, a refused email's
-//! answer next to the contact), the CSV export and an organisation's timeline.
+//! filters, organisations and contacts with re-send and revoke (in `campaign_contacts`),
+//! a refused email's answer next to the contact), the CSV export and an organisation's
+//! timeline.
 
 use super::campaigns::errors_of;
 use super::{path_id, render, render_status, AppState, PageError};
@@ -28,8 +29,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(set_deadline)
         .service(close)
         .service(add_organisation)
-        .service(resend)
-        .service(revoke)
         .service(csv)
         .service(timeline);
 }
@@ -265,7 +264,7 @@ async fn page(
 
 /// After an action: a redirect to the campaign page with its notice (signed for the
 /// user), or the page with its errors (422).
-async fn after(
+pub(super) async fn after(
     state: &AppState,
     user: &StaffUser,
     id: CampaignId,
@@ -390,67 +389,6 @@ async fn add_organisation(
                 .map(|o| o.message)
         }
     };
-    after(&state, &user, id, outcome).await
-}
-
-#[derive(Deserialize)]
-struct ResendForm {
-    organisation_id: String,
-}
-
-/// A new link for the contact (the old one stops working) and its email.
-#[post("/staff/campaigns/{id}/contacts/{contact}/resend")]
-async fn resend(
-    state: web::Data<AppState>,
-    user: StaffUser,
-    who: Principal,
-    path: web::Path<(String, String)>,
-    form: web::Form<ResendForm>,
-) -> Result<HttpResponse, PageError> {
-    let id = path_id(&path.0, "campaign")?;
-    let contact = path_id(&path.1, "contact")?;
-    let org = path_id(&form.organisation_id, "organisation")?;
-    let mut conn = state.pool.get().await?;
-    let outcome = campaigns::issue_invitation(
-        &mut conn,
-        &state.ctx(),
-        &who.actor(),
-        id,
-        campaigns::NewInvitation {
-            organisation_id: org,
-            contact_id: contact,
-            language: None,
-            valid_days: None,
-            send_email: Some(true),
-        },
-    )
-    .await
-    .map(|i| {
-        if i.revoked_previous > 0 {
-            "A new link was emailed; the previous one no longer works.".to_string()
-        } else {
-            "A link was emailed.".to_string()
-        }
-    });
-    after(&state, &user, id, outcome).await
-}
-
-#[post("/staff/campaigns/{id}/contacts/{contact}/revoke")]
-async fn revoke(
-    state: web::Data<AppState>,
-    user: StaffUser,
-    who: Principal,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, PageError> {
-    let id = path_id(&path.0, "campaign")?;
-    let contact = path_id(&path.1, "contact")?;
-    let mut conn = state.pool.get().await?;
-    let outcome = campaigns::revoke_contact(&mut conn, &state.ctx(), &who.actor(), id, contact)
-        .await
-        .map(|n| match n {
-            0 => "This contact has no active link: nothing changed.".to_string(),
-            _ => "The link was revoked.".to_string(),
-        });
     after(&state, &user, id, outcome).await
 }
 

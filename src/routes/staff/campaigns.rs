@@ -1,15 +1,19 @@
 //! Campaigns: the list and the draft form (name, questionnaire version pinned for the
-//! campaign's life, audience picked or by filter, deadline, reminder schedule, message).
-//! The campaign page and its actions are in `campaign_page`.
+//! campaign's life, audience picked or by filter, deadline, reminder schedule, message),
+//! for a new draft and to edit a draft before its launch. The campaign page and its
+//! actions are in `campaign_page`.
 
-use super::{render, render_status, AppState, PageError};
+use super::{path_id, render, render_status, AppState, PageError};
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Audience, AudienceFilter};
 use crate::domain::dates;
+use crate::domain::ids::CampaignId;
 use crate::error::AppError;
-use crate::services::{campaign_lifecycle as lifecycle, campaigns, listings, organisations};
+use crate::services::{
+    campaign_drafts as drafts, campaign_lifecycle as lifecycle, campaigns, listings, organisations,
+};
 use crate::views::campaigns::{CampaignList, ListItem, NewCampaignPage};
 use crate::views::organisations::staff_choices;
 use crate::views::staff::StaffNav;
@@ -18,7 +22,11 @@ use actix_web::{get, post, web, HttpResponse};
 use uuid::Uuid;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list).service(new_form).service(create);
+    cfg.service(list)
+        .service(new_form)
+        .service(create)
+        .service(edit_form)
+        .service(save_edit);
 }
 
 /// The messages of an error about the input, or the error page for any other.
@@ -132,6 +140,9 @@ async fn new_page(
     Ok(NewCampaignPage {
         lang: "en".into(),
         title: "New campaign".into(),
+        action: "/staff/campaigns".into(),
+        back: ("/staff/campaigns".into(), "Campaigns".into()),
+        editing: false,
         nav: StaffNav::new(user, "/staff/campaigns"),
         errors,
         versions,
@@ -312,6 +323,167 @@ async fn create(
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &new_page(&state, &user, errors, &form).await?,
+            )?)
+        }
+    }
+}
+
+/// The edit form of draft `campaign`: the draft form posting to its edit route.
+async fn edit_page(
+    state: &AppState,
+    user: &StaffUser,
+    campaign: &drafts::CampaignRecord,
+    errors: Vec<(String, String)>,
+    form: &[(String, String)],
+) -> Result<NewCampaignPage, PageError> {
+    let mut page = new_page(state, user, errors, form).await?;
+    page.title = format!("Edit draft: {}", campaign.name);
+    page.action = format!("/staff/campaigns/{}/edit", campaign.id);
+    page.back = (
+        format!("/staff/campaigns/{}", campaign.id),
+        campaign.name.clone(),
+    );
+    page.editing = true;
+    Ok(page)
+}
+
+/// A stored draft as the form's fields, so that the edit form opens with its values.
+fn form_of(state: &AppState, c: &drafts::CampaignRecord) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: String| form.push((k.to_string(), v));
+    put("name", c.name.clone());
+    if let Some(v) = state.registry.get(c.template_version_id) {
+        put(
+            "version",
+            format!("{}:{}", v.questionnaire.id, v.questionnaire.version),
+        );
+    }
+    put("deadline", c.deadline.to_string());
+    put("message", c.message.clone().unwrap_or_default());
+    put(
+        "reminder_days_before",
+        c.reminder_days_before
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    put("reminder_weekly_after", c.reminder_weekly_after.to_string());
+    let audience = c
+        .audience
+        .clone()
+        .and_then(|a| serde_json::from_value::<Audience>(a).ok());
+    match audience {
+        Some(Audience::Organisations(ids)) => {
+            for id in ids {
+                put("organisation", id.to_string());
+            }
+        }
+        Some(Audience::Filter(f)) => {
+            put("use_filter", "1".into());
+            put("kind", f.kind.unwrap_or_default());
+            put("country", f.country.unwrap_or_default());
+            put("sector", f.sector.unwrap_or_default());
+            put("business_unit", f.business_unit.unwrap_or_default());
+            put(
+                "owner",
+                f.owner_user_id.map(|u| u.to_string()).unwrap_or_default(),
+            );
+        }
+        None => {}
+    }
+    form
+}
+
+/// The draft form with the draft's values; a launched or closed campaign: 409.
+#[get("/staff/campaigns/{id}/edit")]
+async fn edit_form(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<String>,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, PageError> {
+    let id: CampaignId = path_id(&path, "campaign")?;
+    let campaign = {
+        let mut conn = state.pool.get().await?;
+        drafts::draft_to_edit(&mut conn, id).await?
+    };
+    let mut form = form_of(&state, &campaign);
+    if let Some(q) = query.into_inner().org_q {
+        form.push(("org_q".into(), q));
+    }
+    Ok(render(
+        &edit_page(&state, &user, &campaign, Vec::new(), &form).await?,
+    )?)
+}
+
+/// Saves an edited draft and opens its page with what changed; with errors, the form
+/// again as it was typed (422), nothing written. A launched or closed campaign: 409.
+#[post("/staff/campaigns/{id}/edit")]
+async fn save_edit(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let id: CampaignId = path_id(&path, "campaign")?;
+    let form = form.into_inner();
+    let campaign = {
+        let mut conn = state.pool.get().await?;
+        drafts::draft_to_edit(&mut conn, id).await?
+    };
+    if field(&form, "action").as_deref() == Some("search") {
+        return Ok(render(
+            &edit_page(&state, &user, &campaign, Vec::new(), &form).await?,
+        )?);
+    }
+    let result = match draft_input(&form) {
+        Ok(input) => {
+            let mut conn = state.pool.get().await?;
+            drafts::edit_draft(
+                &mut conn,
+                &state.ctx(),
+                &who.actor(),
+                id,
+                drafts::DraftEdit::Whole(input),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(edited) => {
+            let notice = if edited.changed.is_empty() {
+                "Nothing was changed: the draft already had these values.".to_string()
+            } else {
+                format!(
+                    "The draft was saved (changed: {}).",
+                    edited
+                        .changed
+                        .iter()
+                        .map(|f| crate::views::campaigns::field_label(f))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let query = crate::auth::csrf::signed_notice_query(
+                &state.secret_key,
+                user.id,
+                &id.to_string(),
+                &notice,
+            );
+            Ok(crate::routes::pages::see_other(&format!(
+                "/staff/campaigns/{id}?{query}"
+            )))
+        }
+        // Launched meanwhile: the staff page of the refusal (409).
+        Err(AppError::Conflict(m)) => Err(AppError::Conflict(m).into()),
+        Err(e) => {
+            let errors = errors_of(e)?;
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &edit_page(&state, &user, &campaign, errors, &form).await?,
             )?)
         }
     }

@@ -5,6 +5,7 @@
 
 mod action_plans;
 mod audit;
+mod campaign_contacts;
 mod campaign_page;
 mod campaigns;
 mod clarifications;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(campaigns::configure)
         .configure(flag_queue::configure)
         .configure(campaign_page::configure)
+        .configure(campaign_contacts::configure)
         .configure(flags::configure)
         .configure(audit::configure)
         .configure(jobs::configure)

@@ -377,8 +377,9 @@ async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
 }
 
 /// A page asked for with a trailing slash ("/staff/campaigns/", typed or pasted): the
-/// address without it, where the page is, with its query. Only for GET and HEAD, and
-/// never an address starting with "//" (a browser would read that as another site's).
+/// address without it, where the page is, with its query. Only for GET and HEAD, only
+/// to an address a route answers, and never one starting with "//" (a browser would
+/// read that as another site's).
 /// Found here, where no route matched, so no other request pays for the check.
 fn without_trailing_slash(req: &actix_web::HttpRequest) -> Option<String> {
     use actix_web::http::Method;
@@ -386,7 +387,11 @@ fn without_trailing_slash(req: &actix_web::HttpRequest) -> Option<String> {
         return None;
     }
     let path = req.path().trim_end_matches('/');
-    if path.is_empty() || path.len() == req.path().len() || path.starts_with("//") {
+    if path.is_empty()
+        || path.len() == req.path().len()
+        || path.starts_with("//")
+        || !req.resource_map().has_resource(path)
+    {
         return None;
     }
     Some(match req.query_string() {

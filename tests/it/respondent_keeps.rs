@@ -142,6 +142,7 @@ async fn a_trailing_slash_leads_to_the_page() {
     assert_eq!(app.get("/health/").await.headers()["location"], "/health");
     // Never to another site ("//host" is a protocol-relative address), never a post.
     assert_eq!(app.get("//evil.example/").await.status(), 404);
+    assert_eq!(app.get("/no-such-page/").await.status(), 404);
     let res = app
         .client
         .post(app.url("/staff/login/"))

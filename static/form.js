@@ -42,9 +42,23 @@
     return first.value.trim() === "" ? undefined : first.value.trim();
   }
 
+  // A number as the server reads it (src/domain/numbers.rs): thousands separators out,
+  // a decimal comma read as a dot (what the server refuses as ambiguous only decides
+  // what is shown until the save).
   function num(v) {
     if (v === undefined || Array.isArray(v)) return NaN;
-    return parseFloat(String(v).replace(/[０-９]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); }));
+    var s = String(v).replace(/[０-９]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
+      .replace(/\s/g, "").replace(/，/g, ",").replace(/．/g, ".");
+    var last = Math.max(s.lastIndexOf("."), s.lastIndexOf(","));
+    var seps = (s.match(/[.,]/g) || []).length;
+    if (seps >= 2 && /^[+-]?\d{1,3}([.,]\d{3})+$/.test(s)) {
+      s = s.replace(/[.,]/g, "");
+    } else if (seps >= 2) {
+      s = s.slice(0, last).replace(/[.,]/g, "") + "." + s.slice(last + 1);
+    } else {
+      s = s.replace(",", ".");
+    }
+    return parseFloat(s);
   }
 
   function holds(c, answers) {

@@ -6,6 +6,7 @@
 //! mistyped number never erases an earlier good answer.
 
 use super::i18n::{Lang, Msg};
+use super::numbers::ungrouped;
 use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation, DONT_KNOW};
 use super::text::clean_answer;
 use super::visibility::holds;
@@ -349,14 +350,16 @@ fn parse_single(
             }
         }
         QuestionKind::Integer => {
-            let n: i64 = normalise_number(text)
+            let n: i64 = ungrouped(&normalise_number(text), lang)
+                .map_err(|m| m.text(lang))?
                 .parse()
                 .map_err(|_| Msg::NotAWholeNumber.text(lang))?;
             check_range(n as f64, &q.validation, None).map_err(custom)?;
             Ok(Some(json!(n)))
         }
         QuestionKind::Decimal | QuestionKind::Percentage => {
-            let n: f64 = normalise_number(text)
+            let n: f64 = ungrouped(&normalise_number(text), lang)
+                .map_err(|m| m.text(lang))?
                 .parse()
                 .ok()
                 .filter(|n: &f64| n.is_finite())
@@ -450,6 +453,7 @@ fn normalise_number(s: &str) -> String {
         .map(|c| match c {
             '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
             '．' => '.',
+            '，' => ',',
             '－' | 'ー' | '−' => '-',
             '＋' => '+',
             _ => c,
@@ -497,10 +501,11 @@ fn value_strings(v: &Value) -> Vec<String> {
     match v {
         Value::Array(items) => items.iter().flat_map(value_strings).collect(),
         Value::String(s) => vec![s.clone()],
-        Value::Number(n) => vec![n
-            .as_f64()
-            .map(format_number)
-            .unwrap_or_else(|| n.to_string())],
+        Value::Number(n) => vec![super::numbers::unambiguous(
+            n.as_f64()
+                .map(format_number)
+                .unwrap_or_else(|| n.to_string()),
+        )],
         Value::Bool(b) => vec![b.to_string()],
         _ => Vec::new(),
     }

@@ -75,6 +75,9 @@ pub enum Msg {
     NotAChoice,
     NotAWholeNumber,
     NotANumber,
+    /// Separators that could group thousands or mark decimals ("1,500"; "1.500" in
+    /// Vietnamese): refused rather than guessed (`domain::numbers`).
+    AmbiguousNumber,
     AtLeast(String),
     AtMost(String),
     NotADate,
@@ -123,6 +126,10 @@ impl Msg {
             (NotAWholeNumber, Ja) => "整数で入力してください(例:25)。".into(),
             (NotAWholeNumber, Vi) => "Hãy nhập một số nguyên, ví dụ 25.".into(),
             (NotAWholeNumber, Zh) => "请输入整数,例如 25。".into(),
+            (AmbiguousNumber, En) => "Write the number without separators between thousands, for example 1500000 (and 1.5 for one and a half).".into(),
+            (AmbiguousNumber, Ja) => "桁区切りの記号を付けずに入力してください(例:1500000。小数は 1.5 のように入力)。".into(),
+            (AmbiguousNumber, Vi) => "Hãy viết số không có dấu phân cách hàng nghìn, ví dụ 1500000 (số thập phân viết 1,5 hoặc 1.5).".into(),
+            (AmbiguousNumber, Zh) => "请输入不带千位分隔符的数字,例如 1500000(小数写作 1.5)。".into(),
             (NotANumber, En) => "Enter a number, for example 12.5.".into(),
             (NotANumber, Ja) => "数値で入力してください(例:12.5)。".into(),
             (NotANumber, Vi) => "Hãy nhập một số, ví dụ 12.5.".into(),

@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod ids;
 pub mod indicator;
 pub mod inherent_risk;
+pub mod numbers;
 pub mod org_import;
 pub mod progress;
 pub mod questionnaire;

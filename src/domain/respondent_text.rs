@@ -130,6 +130,26 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         "Một số câu trả lời cần được sửa (đã đánh dấu trên trang này); phần còn lại đã được lưu.",
         "部分答案需要修改(已在本页标注),其余答案已保存。",
     ]),
+    ("answers_changed", [
+        "Some answers were changed after you opened this page (by a colleague, or on another page), so nothing was submitted. The changed answers are marked below: check them, then tick the declaration again and submit.",
+        "このページを開いた後に、一部の回答が(同僚または別のページで)変更されたため、提出されていません。変更された回答に印を付けています。確認してから、もう一度宣誓欄にチェックを入れて提出してください。",
+        "Một số câu trả lời đã được thay đổi sau khi quý vị mở trang này (bởi đồng nghiệp hoặc ở trang khác), nên chưa có gì được nộp. Các câu trả lời đã thay đổi được đánh dấu bên dưới: hãy kiểm tra, rồi đánh dấu lại phần cam kết và nộp.",
+        "您打开此页面后,部分答案已被更改(由同事或在其他页面),因此未提交。已更改的答案在下方标出:请检查后重新勾选声明并提交。",
+    ]),
+    ("changed_by", ["Changed by", "変更者", "Người thay đổi", "修改人"]),
+    ("submitted_by_colleague_title", ["These answers have been submitted", "この回答はすでに提出されています", "Các câu trả lời này đã được nộp", "这些答案已提交"]),
+    ("thanks_colleague", [
+        "A colleague at your organisation submitted these answers (the signatory is below). The receipt was emailed to them; you can keep the PDF below as your record. This link keeps showing what was submitted.",
+        "この回答は貴社の別の担当者が提出しました(署名者は下記)。受領証はその担当者にメールで送られています。下のPDFを控えとして保存できます。このリンクからいつでも提出内容を確認できます。",
+        "Một đồng nghiệp trong tổ chức của quý vị đã nộp các câu trả lời này (người ký ở bên dưới). Biên nhận đã được gửi qua email cho người đó; quý vị có thể lưu tệp PDF bên dưới làm bản lưu. Liên kết này sẽ tiếp tục hiển thị nội dung đã gửi.",
+        "贵组织的另一位同事已提交这些答案(签署人见下方)。回执已通过电子邮件发送给该同事;您可以保存下方的PDF作为记录。此链接会一直显示已提交的内容。",
+    ]),
+    ("submitted_meanwhile_status", [
+        "This questionnaire has already been submitted, from another page or by a colleague, so what you changed here was not saved. It is still in the fields above: press Save to list it, then copy it somewhere safe.",
+        "この調査票は、別のページまたは同僚によってすでに提出されたため、ここでの変更は保存されていません。変更内容は上の入力欄に残っています。「保存」を押すと一覧で表示されますので、控えておいてください。",
+        "Bảng câu hỏi này đã được nộp từ một trang khác hoặc bởi đồng nghiệp, nên những thay đổi của quý vị ở đây chưa được lưu. Chúng vẫn còn trong các ô phía trên: bấm Lưu để xem danh sách, rồi sao chép lại.",
+        "本问卷已从其他页面或由同事提交,因此您在此处的更改未保存。更改仍保留在上方的输入框中:点击“保存”可列出这些内容,请复制保存。",
+    ]),
     ("what_you_typed", ["What you typed", "入力した内容", "Nội dung quý vị đã nhập", "您输入的内容"]),
     ("closed_title", ["This campaign is closed", "この調査は締め切られました", "Đợt khảo sát đã đóng", "本次调查已结束"]),
     ("closed_text", [

@@ -6,7 +6,8 @@
 //! transaction with its audit entry.
 
 use super::responses::{
-    finish_submit, locked, record_use, LinkSession, Locked, Response, SaveOutcome,
+    answers_fingerprint, finish_submit, locked, record_use, LinkSession, Locked, Response,
+    SaveOutcome,
 };
 use super::{Conn, Ctx};
 use crate::db;
@@ -21,7 +22,7 @@ use crate::domain::text::clean_single_line;
 use crate::domain::token;
 use crate::error::AppError;
 use crate::jobs::campaign_mail;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use std::collections::HashMap;
@@ -40,7 +41,19 @@ pub enum SubmitOutcome {
     Invalid {
         errors: Vec<FieldError>,
     },
+    /// Nothing was written: the answers are not those the review page showed (a
+    /// colleague or another tab changed them since, `since` when it was made); the
+    /// declaration is never signed over answers its signer did not see.
+    Changed {
+        since: Option<DateTime<Utc>>,
+    },
 }
+
+/// The review page's hidden fields: the fingerprint of the answers it showed
+/// ([`answers_fingerprint`] of the shown answers) and when it was made (RFC 3339). A
+/// submission without them (a client of its own) is checked as before.
+pub const REVIEWED: &str = "_reviewed";
+pub const REVIEWED_AT: &str = "_reviewed_at";
 
 /// Submits the stored answers with the declaration from the review page, inside the
 /// caller's transaction (`link_requests::submit`, which wakes the job worker after the
@@ -60,6 +73,18 @@ pub(crate) async fn submit_in(
         Locked::Submitted(response) => return Ok(SubmitOutcome::AlreadySubmitted { response }),
         Locked::Open(stored) => stored.answers,
     };
+    let answers = crate::domain::visibility::only_visible(q, &stored);
+    let first = |name: &str| {
+        form.get(name)
+            .and_then(|v| v.first())
+            .filter(|v| !v.is_empty())
+    };
+    if first(REVIEWED).is_some_and(|seen| *seen != answers_fingerprint(&answers)) {
+        let since = first(REVIEWED_AT)
+            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+            .map(|at| at.with_timezone(&Utc));
+        return Ok(SubmitOutcome::Changed { since });
+    }
     let mut parsed = review(q, &stored, lang);
     let declaration = match declared {
         Ok(d) if parsed.is_empty() => d,
@@ -70,7 +95,6 @@ pub(crate) async fn submit_in(
         }
     };
     record_use(tx, session).await?;
-    let answers = crate::domain::visibility::only_visible(q, &stored);
     Ok(
         match finish_submit(tx, ctx.jobs, session, &answers, lang, &declaration).await? {
             SaveOutcome::Submitted { response, flags } => {

@@ -159,23 +159,12 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
             view.input = "checkbox";
             view.options = choice_options(q, lang, &values);
         }
-        QuestionKind::Integer => {
-            view.input = "number";
-            view.step = "1".into();
-        }
-        QuestionKind::Decimal => {
-            view.input = "number";
-            view.step = "any".into();
-        }
+        // A text box with a number keyboard, not `type=number`: a browser's number box
+        // reads "1.500.000" as 1.5 and posts that, so the server never sees what was
+        // typed (`domain::numbers` reads it, or refuses it beside the field).
+        QuestionKind::Integer | QuestionKind::Decimal => view.input = "number",
         QuestionKind::Percentage => {
             view.input = "number";
-            view.step = "any".into();
-            if view.min.is_empty() {
-                view.min = "0".into();
-            }
-            if view.max.is_empty() {
-                view.max = "100".into();
-            }
             view.unit = "%".into();
         }
         QuestionKind::ShortText => {

@@ -17,6 +17,7 @@ pub mod pages;
 pub mod plan_list;
 pub mod remedy;
 pub mod respondent;
+pub mod review;
 pub mod sections;
 pub mod staff;
 pub mod tables;

@@ -158,6 +158,9 @@ pub struct Submission<'a> {
     pub token: &'a str,
     /// Whether a committee's question waits for the supplier's reply.
     pub clarification_waiting: bool,
+    /// Whether the contact of this link submitted it (else a colleague did, and the
+    /// receipt email went to them).
+    pub by_this_contact: bool,
 }
 
 /// The receipt: every visible question with its answer, in questionnaire order.
@@ -190,7 +193,11 @@ pub fn receipt(
         t_clarification: crate::domain::respondent_text::t("clarification_waiting", lang).into(),
         t_clarification_answer: crate::domain::respondent_text::t("clarification_answer", lang)
             .into(),
-        title: ui("submitted_title", lang).into(),
+        title: if submission.by_this_contact {
+            ui("submitted_title", lang).into()
+        } else {
+            crate::domain::respondent_text::t("submitted_by_colleague_title", lang).into()
+        },
         questionnaire: format!("{} (v{})", q.title.get(lang), q.version),
         organisation: session.organisation.name.clone(),
         campaign: session.campaign.name.clone(),
@@ -202,7 +209,15 @@ pub fn receipt(
         fingerprint: submission.fingerprint.to_string(),
         signatory: submission.signatory,
         t_signed_by: crate::domain::respondent_text::t("signed_by", lang).into(),
-        thanks: crate::domain::respondent_text::t("thanks", lang).into(),
+        thanks: crate::domain::respondent_text::t(
+            if submission.by_this_contact {
+                "thanks"
+            } else {
+                "thanks_colleague"
+            },
+            lang,
+        )
+        .into(),
         pdf_url: submission.pdf_url,
         t_pdf: crate::receipt_pdf::labels::label("download", lang).into(),
         answers: listed,

@@ -6,7 +6,7 @@ use super::respondent::{answer_text, FormScreen, FormState};
 use super::typed::TypedLine;
 use crate::domain::answers::{Answers, FieldError};
 use crate::domain::i18n::Lang;
-use crate::domain::progress::{progress, resume_at, section_of, SectionProgress};
+use crate::domain::progress::{progress, resume_at, SectionProgress};
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::respondent_text::t;
 use crate::domain::visibility::visible_questions;
@@ -40,7 +40,7 @@ fn nav(
 }
 
 /// "1 / 3 sections done · 2 required questions left".
-fn summary(p: &[SectionProgress], lang: Lang) -> String {
+pub(super) fn summary(p: &[SectionProgress], lang: Lang) -> String {
     let done = p.iter().filter(|s| s.done()).count();
     let left: usize = p.iter().map(|s| s.required_left.len()).sum();
     let required_left = t("required_left", lang);
@@ -162,11 +162,8 @@ impl AutosaveReply {
             versions: HashMap::new(),
             errors: Vec::new(),
             conflicts: Vec::new(),
-            message: format!(
-                "{} {}",
-                t("submitted_meanwhile_title", lang),
-                t("submitted_meanwhile_text", lang)
-            ),
+            // Said in the status line under the form: what was typed is in the fields.
+            message: t("submitted_meanwhile_status", lang).to_string(),
         }
     }
 
@@ -304,173 +301,6 @@ pub fn start_page(
             .into_iter()
             .map(|e| (e.field, e.message))
             .collect(),
-    }
-}
-
-/// One answered (or unanswered) question on the review page.
-pub struct ReviewItem {
-    pub label: String,
-    pub answer: String,
-    pub url: String,
-}
-
-pub struct ReviewSection {
-    pub number: usize,
-    pub title: String,
-    pub url: String,
-    pub items: Vec<ReviewItem>,
-}
-
-#[derive(Template)]
-#[template(path = "review.html")]
-pub struct ReviewPage {
-    pub lang: String,
-    pub ui: Lang,
-    pub title: String,
-    pub organisation: String,
-    pub languages: Vec<LangLink>,
-    pub progress: String,
-    pub sections: Vec<ReviewSection>,
-    /// (link to the field, question label, message): unanswered questions, then the
-    /// declaration's fields.
-    pub missing: Vec<(String, String, String)>,
-    pub missing_heading: &'static str,
-    pub csrf: String,
-    pub action: String,
-    pub start_url: String,
-    pub today: String,
-    pub signatory_name: String,
-    pub signatory_title: String,
-    pub agreed: bool,
-    pub errors: HashMap<String, String>,
-    pub not_answered: String,
-    pub t_submit: String,
-}
-
-impl ReviewPage {
-    pub fn t(&self, key: &str) -> &'static str {
-        t(key, self.ui)
-    }
-    pub fn error(&self, field: &str) -> String {
-        self.errors.get(field).cloned().unwrap_or_default()
-    }
-}
-
-/// The review page: every shown question with its answer, by section; what is missing
-/// or invalid (`problems`, from `responses::review`) linked to its field; the
-/// declaration form (`posted`: what was typed in it, after a refused submit).
-pub fn review_page(
-    screen: &FormScreen,
-    answers: &Answers,
-    problems: &[FieldError],
-    posted: Option<&HashMap<String, Vec<String>>>,
-) -> ReviewPage {
-    use crate::domain::declaration::{AGREE, NAME, TITLE};
-    let (token, lang, session) = (screen.token, screen.lang, screen.session);
-    let q = &session.version.questionnaire;
-    let visible = visible_questions(q, answers);
-    let not_answered = crate::domain::i18n::ui("not_answered", lang).to_string();
-    let sections = q
-        .sections
-        .iter()
-        .enumerate()
-        .map(|(n, s)| ReviewSection {
-            number: n + 1,
-            title: s.title.get(lang).to_string(),
-            url: format!("/r/{token}/s/{}", n + 1),
-            items: s
-                .questions
-                .iter()
-                .filter(|x| visible.contains(x.id.as_str()))
-                .map(|x| ReviewItem {
-                    label: x.label.get(lang).to_string(),
-                    answer: answers
-                        .get(&x.id)
-                        .map(|v| answer_text(x, v, lang))
-                        .unwrap_or_default(),
-                    url: format!("/r/{token}/s/{}#q-{}", n + 1, x.id),
-                })
-                .collect(),
-        })
-        .collect();
-    let (declaration_errors, answer_errors): (Vec<&FieldError>, Vec<&FieldError>) = problems
-        .iter()
-        .partition(|e| [NAME, TITLE, AGREE].contains(&e.field.as_str()));
-    // What keeps the submission back is listed at the top, each linked to its field:
-    // unanswered questions (on their sections) and then the declaration's own fields
-    // (further down this page), so a refused submit never looks like a reload.
-    let missing_heading = if answer_errors.is_empty() {
-        t("declaration_problems", lang)
-    } else {
-        t("missing", lang)
-    };
-    let declaration_missing = declaration_errors.iter().map(|e| {
-        let label = match e.field.as_str() {
-            NAME => t("signatory_name", lang),
-            TITLE => t("signatory_title", lang),
-            _ => t("declaration", lang),
-        };
-        (
-            format!("#q-{}", e.field),
-            label.to_string(),
-            e.message.clone(),
-        )
-    });
-    let missing = answer_errors
-        .iter()
-        .map(|e| {
-            let n = section_of(q, &e.field).unwrap_or(0);
-            let qid = e.field.split('.').next().unwrap_or(&e.field);
-            let label = q
-                .find(qid)
-                .map(|x| x.label.get(lang).to_string())
-                .unwrap_or_else(|| e.field.clone());
-            (
-                format!("/r/{token}/s/{}#q-{}", n + 1, e.field),
-                label,
-                e.message.clone(),
-            )
-        })
-        .chain(declaration_missing)
-        .collect();
-    let field = |k: &str| {
-        posted
-            .and_then(|p| p.get(k))
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
-    ReviewPage {
-        lang: lang.code().into(),
-        ui: lang,
-        title: t("review_title", lang).into(),
-        organisation: session.organisation.name.clone(),
-        languages: LangLink::all(&q.languages, lang, &format!("/r/{token}/review")),
-        progress: summary(&progress(q, answers), lang),
-        sections,
-        missing,
-        missing_heading,
-        csrf: screen.csrf.clone(),
-        action: format!("/r/{token}/submit"),
-        start_url: format!("/r/{token}?start=1"),
-        today: Utc::now().date_naive().to_string(),
-        // Before any submit, the contact's own name and job title as the platform has
-        // them (whoever signs may change them); after a refused one, what was posted.
-        signatory_name: match posted {
-            Some(_) => field(NAME),
-            None => session.contact.name.clone(),
-        },
-        signatory_title: match posted {
-            Some(_) => field(TITLE),
-            None => session.contact.job_title.clone().unwrap_or_default(),
-        },
-        agreed: field(AGREE) == "yes",
-        errors: declaration_errors
-            .into_iter()
-            .map(|e| (e.field.clone(), e.message.clone()))
-            .collect(),
-        not_answered,
-        t_submit: crate::domain::i18n::ui("submit", lang).into(),
     }
 }
 

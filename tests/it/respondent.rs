@@ -140,7 +140,7 @@ async fn a_saved_draft_is_shown_again_when_the_link_is_reopened() {
     let page = app.get(&format!("{link}/s/1")).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains(r#"name="headcount" type="number" value="120""#));
+    assert!(html.contains(r#"name="headcount" type="text" inputmode="decimal" value="120""#));
     assert!(html.contains(r#"name="passports" value="worker" checked"#));
     assert!(!html.contains(r#"name="passports" value="employer" checked"#));
     assert!(html.contains(r#"name="fees_paid" value="dont_know" checked"#));
@@ -160,7 +160,7 @@ async fn a_saved_draft_is_shown_again_when_the_link_is_reopened() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains(r#"name="headcount" type="number" value="120""#));
+    assert!(html.contains(r#"name="headcount" type="text" inputmode="decimal" value="120""#));
     assert!(!html.contains("Your answers have been saved."));
 
     let answers = stored(&app, response).await;
@@ -212,7 +212,7 @@ async fn an_invalid_value_keeps_the_earlier_good_value_and_saves_the_rest() {
     let html = res.text().await.unwrap();
     assert!(html.contains(r#"<p class="error" id="e-headcount">Enter a whole number"#));
     assert!(
-        html.contains(r#"name="headcount" type="number" value="lots""#),
+        html.contains(r#"name="headcount" type="text" inputmode="decimal" value="lots""#),
         "what was typed is shown for correction"
     );
     assert!(html.contains("everything else has been saved"));

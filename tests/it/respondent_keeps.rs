@@ -186,3 +186,214 @@ async fn an_empty_file_is_refused_beside_its_field_and_the_stored_one_kept() {
     assert_eq!(after["policy"], before, "the stored file stays");
     assert_eq!(after["headcount"], json!(11), "the rest was saved");
 }
+
+/// The value of the hidden field `name` of a page.
+fn hidden_in(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker).expect("the page carries the field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_declaration_is_not_signed_over_answers_changed_after_the_review() {
+    let (app, link, response, _) = invited().await;
+    app.post_form(
+        &format!("{link}/s/1"),
+        &[("headcount", "80"), ("migrants", "no")],
+        "save",
+    )
+    .await;
+    app.post_form(&format!("{link}/s/2"), &[("fees_paid", "no")], "save")
+        .await;
+    app.post_form(&format!("{link}/s/3"), &[("passports", "worker")], "save")
+        .await;
+    let review = app
+        .get(&format!("{link}/review"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (csrf, reviewed, at) = (
+        hidden_in(&review, "csrf_token"),
+        hidden_in(&review, "_reviewed"),
+        hidden_in(&review, "_reviewed_at"),
+    );
+    assert!(review.contains("<dd>No</dd>"), "{review}");
+    // A colleague changes an answer while the review page is open.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    app.post_form(&format!("{link}/s/2"), &[("fees_paid", "yes")], "save")
+        .await;
+    let sign = |reviewed: String, at: String| {
+        let csrf = csrf.clone();
+        let app = &app;
+        let link = link.clone();
+        async move {
+            app.client
+                .post(app.url(&format!("{link}/submit")))
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("_reviewed", reviewed.as_str()),
+                    ("_reviewed_at", at.as_str()),
+                    ("signatory_name", "Hana Sato"),
+                    ("signatory_title", "HR manager"),
+                    ("declaration", "yes"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = sign(reviewed, at).await;
+    assert_eq!(res.status(), 409);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Some answers were changed after you opened this page"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<dd class="changed">Yes <strong class="changed-note">(Changed by: Sections Supplier contact, "#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"autocomplete="name" value="Hana Sato""#),
+        "{html}"
+    );
+    assert!(!html.contains("checked"), "the box is ticked anew: {html}");
+    let mut conn = app.db.conn().await;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::responses;
+    let status: String = responses::table
+        .find(response)
+        .select(responses::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "draft", "nothing was submitted");
+    // Signed from the page that shows the answers as they are: submitted.
+    let res = sign(
+        hidden_in(&html, "_reviewed"),
+        hidden_in(&html, "_reviewed_at"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let status: String = responses::table
+        .find(response)
+        .select(responses::status)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "submitted");
+}
+
+#[tokio::test]
+async fn a_colleague_who_did_not_submit_is_told_who_did_not_thanked_for_it() {
+    let (app, link, _, _) = invited().await;
+    let csrf = app.form_csrf(&link).await;
+    let res = app
+        .client
+        .post(app.url(&format!("{link}/handover")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("colleague_name", "Minh Tran"),
+            ("colleague_email", "minh@supplier.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let colleague = crate::sections::link_of(&app, "minh@supplier.example").await;
+    app.post_form(
+        &format!("{link}/s/1"),
+        &[("headcount", "80"), ("migrants", "no")],
+        "save",
+    )
+    .await;
+    app.post_form(&format!("{link}/s/2"), &[("fees_paid", "no")], "save")
+        .await;
+    app.post_form(&format!("{link}/s/3"), &[("passports", "worker")], "save")
+        .await;
+    let res = app
+        .client
+        .post(app.url(&format!("{link}/submit")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("signatory_name", "Hana Sato"),
+            ("signatory_title", "HR manager"),
+            ("declaration", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let mine = app.get(&link).await.text().await.unwrap();
+    assert!(mine.contains("we also email it to you"), "{mine}");
+    let theirs = app.get(&colleague).await.text().await.unwrap();
+    assert!(
+        theirs.contains("These answers have been submitted"),
+        "{theirs}"
+    );
+    assert!(
+        theirs.contains("A colleague at your organisation submitted these answers"),
+        "{theirs}"
+    );
+    assert!(!theirs.contains("we also email it to you"), "{theirs}");
+    assert!(theirs.contains("Hana Sato, HR manager"), "{theirs}");
+}
+
+#[tokio::test]
+async fn numbers_are_read_as_written_in_the_respondents_language_never_guessed() {
+    let app = crate::helpers::TestApp::spawn_with_templates(&crate::sections::sections_dir()).await;
+    let (org, contact) = app.supplier("Nha may Viet", "vi").await;
+    let campaign = app.campaign("sections").await;
+    let (link, response) = app.invite(&campaign, &org, &contact).await;
+    let response = response.parse().unwrap();
+    let s1 = format!("{link}/s/1");
+    // A text box with a number keyboard: the browser posts what was typed.
+    let page = app.get(&s1).await.text().await.unwrap();
+    assert!(
+        page.contains(r#"name="headcount" type="text" inputmode="decimal""#),
+        "{page}"
+    );
+    // "1.500" is 1,500 in Vietnamese and 1.5 in English: refused, with how to write it.
+    let res = app
+        .post_form(
+            &s1,
+            &[
+                ("headcount", "1.500"),
+                ("migrants", "yes"),
+                ("migrant_share", "12,5"),
+            ],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(
+            r#"<p class="error" id="e-headcount">Hãy viết số không có dấu phân cách hàng nghìn"#
+        ),
+        "{html}"
+    );
+    let stored_now = stored(&app, response).await;
+    assert_eq!(
+        stored_now["migrant_share"],
+        json!(12.5),
+        "a decimal comma is read"
+    );
+    assert!(!stored_now.contains_key("headcount"));
+    // Spaces between thousands are read; so is a grouping that can only be one thing.
+    let res = app
+        .post_form(
+            &s1,
+            &[
+                ("headcount", "1 500"),
+                ("migrants", "yes"),
+                ("migrant_share", "12,5"),
+            ],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(stored(&app, response).await["headcount"], json!(1500));
+}

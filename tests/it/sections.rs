@@ -262,7 +262,7 @@ async fn a_section_with_a_bad_value_keeps_the_typed_value_and_hidden_answers_go(
     assert!(
         html.contains(r#"<p class="error" id="e-headcount">Enter between 1 and 100000 workers."#)
     );
-    assert!(html.contains(r#"name="headcount" type="number" value="0""#));
+    assert!(html.contains(r#"name="headcount" type="text" inputmode="decimal" value="0""#));
     assert!(html.contains(r##"<a href="#q-headcount">Number of workers</a>"##));
     let answers = stored(&app, response).await;
     assert_eq!(answers["migrant_share"], json!(30.0), "the rest is saved");

@@ -17,8 +17,9 @@ use crate::services::respondent::{self, HandoverOutcome, SubmitOutcome};
 use crate::services::responses::{self, LinkSession, SaveOutcome};
 use crate::views::pages::MessagePage;
 use crate::views::respondent::{receipt, FormState, Submission};
+use crate::views::review::review_page;
 use crate::views::sections::{
-    review_page, section_page, start_page, submitted_meanwhile_page, AutosaveReply, StartState,
+    section_page, start_page, submitted_meanwhile_page, AutosaveReply, StartState,
 };
 use crate::views::typed::typed_lines;
 use actix_multipart::Multipart;
@@ -272,6 +273,7 @@ pub(super) async fn show_start(
                 let mut conn = state.pool.get().await?;
                 crate::services::clarifications::waiting_for(&mut conn, &session).await?
             },
+            by_this_contact: response.submitted_by_contact_id == Some(session.contact.id),
         };
         return Ok(render(&receipt(&session, submission, &answers, lang))?);
     }
@@ -448,7 +450,9 @@ pub(super) async fn show_review(
     }
     let problems = respondent::review(&session.version.questionnaire, &answers, lang);
     let screen = screen(&state, &token, &session, lang);
-    Ok(render(&review_page(&screen, &answers, &problems, None))?)
+    Ok(render(&review_page(
+        &screen, &answers, &problems, None, None,
+    ))?)
 }
 
 /// Submits the stored answers with the declaration.
@@ -478,8 +482,32 @@ pub(super) async fn post_submit(
         OnLink::Open(session, (lang, SubmitOutcome::Invalid { errors })) => {
             let (_, answers) = responses::current(&mut conn, &session).await?;
             let screen = screen(&state, &token, &session, lang);
-            let page = review_page(&screen, &answers, &errors, Some(&form));
+            let page = review_page(&screen, &answers, &errors, Some(&form), None);
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
+        }
+        OnLink::Open(session, (lang, SubmitOutcome::Changed { since })) => {
+            // The page again with the answers as they are now, the changed ones marked;
+            // the name and title typed are kept, the box is ticked anew.
+            let Some(now) =
+                link_requests::open_page(&mut conn, &state.registry, &token, false, |_| lang)
+                    .await?
+            else {
+                return Ok(see_other(&format!("/r/{token}")));
+            };
+            drop(conn);
+            let problems = respondent::review(&session.version.questionnaire, &now.answers, lang);
+            let mut typed = form.clone();
+            typed.remove(crate::domain::declaration::AGREE);
+            let screen = screen(&state, &token, &session, lang);
+            let since = since.unwrap_or(now.response.created_at);
+            let page = review_page(
+                &screen,
+                &now.answers,
+                &problems,
+                Some(&typed),
+                Some((&now.meta, since)),
+            );
+            Ok(render_status(StatusCode::CONFLICT, &page)?)
         }
         OnLink::Closed(s) => closed_post(&state, &token, &s, &form).await,
         OnLink::Unknown => {

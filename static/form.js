@@ -247,8 +247,9 @@
 
   function body(action) {
     var data = keepBadDates(new FormData(form));
-    // Files go with an explicit save only: a background save must stay small.
-    form.querySelectorAll("input[type=file]").forEach(function (f) { data.delete(f.name); });
+    // Files go with an explicit save only: a background save must stay small; a file is
+    // removed by an explicit save only too ("Remove this file when I save").
+    form.querySelectorAll("input[type=file], input[name$='.remove']").forEach(function (f) { data.delete(f.name); });
     data.set("action", action);
     return data;
   }

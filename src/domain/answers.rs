@@ -164,6 +164,8 @@ pub fn parse_section(
             }) {
                 _ if input.refused.contains_key(&q.id) => Err(input.refused[&q.id].text(lang)),
                 None if input.empty_files.contains_key(&q.id) => Err(Msg::FileEmpty.text(lang)),
+                // "Remove this file" ticked and no new file: the answer (and the file) go.
+                None if input.first(&remove_field(&q.id)).is_some() => Ok(None),
                 Some(mut upload) => match check_upload(&mut upload) {
                     Ok(meta) => {
                         out.uploads.push((q.id.clone(), upload));
@@ -417,6 +419,11 @@ fn parse_single(
         }
         QuestionKind::MultipleChoice | QuestionKind::Group | QuestionKind::Evidence => Ok(None),
     }
+}
+
+/// The box beside a stored evidence file that removes it on the save.
+pub fn remove_field(name: &str) -> String {
+    format!("{name}.remove")
 }
 
 /// The form field of the "don't know" box of number field `name`.

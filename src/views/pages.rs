@@ -60,6 +60,8 @@ pub struct FormPage {
     pub t_for_org: String,
     pub t_language: String,
     pub t_current_file: String,
+    pub t_remove_file: String,
+    pub t_empty_row_hint: String,
     /// The interface language (for [`FormPage::t`]).
     pub ui: crate::domain::i18n::Lang,
     /// The page's `<h1>`: the section's title on a section page.

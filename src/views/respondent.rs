@@ -141,6 +141,8 @@ impl FormScreen<'_> {
             t_for_org: ui("for_org", lang).into(),
             t_language: ui("language", lang).into(),
             t_current_file: ui("current_file", lang).into(),
+            t_remove_file: ui("remove_file", lang).into(),
+            t_empty_row_hint: ui("empty_row_hint", lang).into(),
         }
     }
 }

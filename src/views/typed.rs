@@ -29,6 +29,8 @@ fn hidden(name: &str) -> bool {
         || name == "action"
         || name.starts_with("_v.")
         || name.starts_with("_h.")
+        || name.starts_with("_reviewed")
+        || name.ends_with(".remove")
 }
 
 /// The lines of `posted` worth showing back. With `stored` (the answers saved before),

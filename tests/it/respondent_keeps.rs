@@ -397,3 +397,42 @@ async fn numbers_are_read_as_written_in_the_respondents_language_never_guessed()
     assert_eq!(res.status(), 303);
     assert_eq!(stored(&app, response).await["headcount"], json!(1500));
 }
+
+#[tokio::test]
+async fn a_stored_evidence_file_can_be_removed() {
+    let (app, link, response) = crate::respondent::invited("en").await;
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let res = post_with_files(
+        &app,
+        &link,
+        &[("headcount", "10")],
+        &[("policy", "unredacted.pdf", pdf)],
+        "save",
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let page = app.get(&format!("{link}/s/1")).await.text().await.unwrap();
+    assert!(
+        page.contains(r#"<input type="checkbox" name="policy.remove" value="yes"> <span>Remove this file when I save</span>"#),
+        "{page}"
+    );
+    let res = post_with_files(
+        &app,
+        &link,
+        &[("headcount", "10"), ("policy.remove", "yes")],
+        &[],
+        "save",
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert!(!stored(&app, response).await.contains_key("policy"));
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.db.conn().await;
+    let files: i64 = hrdd_survey::db::schema::evidence_files::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(files, 0, "the file itself is gone");
+}

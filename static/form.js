@@ -324,8 +324,15 @@
 
   var leaving = false;
   if (unloadHandler) window.removeEventListener("beforeunload", unloadHandler);
+  // A date typed halfway ("12" of a day) fires no input event, so nothing marks the page
+  // changed: it counts as unsaved work all the same.
+  function halfTypedDate() {
+    return Array.prototype.some.call(form.querySelectorAll("input[type=date]"), function (i) {
+      return i.validity && i.validity.badInput;
+    });
+  }
   unloadHandler = function (e) {
-    if (!leaving && (dirty || inFlight)) {
+    if (!leaving && (dirty || inFlight || halfTypedDate())) {
       e.preventDefault();
       e.returnValue = form.getAttribute("data-unsaved");
       return e.returnValue;

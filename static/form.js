@@ -12,11 +12,13 @@
 (function () {
   "use strict";
   var unloadHandler = null;
+  var barWatched = false;
   init();
 
   function init() {
   var notice = document.getElementById("notice");
   if (notice) notice.focus();
+  keepFocusClearOfBar();
   var declaration = document.querySelector("form.declaration");
   if (declaration) keepDeclaration(declaration);
   var form = document.querySelector("form[enctype]");
@@ -395,5 +397,20 @@
     document.documentElement.lang = doc.documentElement.lang;
     document.body.replaceWith(document.adoptNode(doc.body));
     init();
+  }
+
+  // The sticky Save bar must never hide what has the focus (SC 2.4.11): the page keeps
+  // the bar's height (and the focus ring's) clear at its bottom when the browser
+  // scrolls a focused field into view. app.css sets a fixed room for pages without the
+  // script; here it is the bar's own height, whatever its words' length.
+  function keepFocusClearOfBar() {
+    fitBar();
+    if (!barWatched) window.addEventListener("resize", fitBar);
+    barWatched = true;
+  }
+  function fitBar() {
+    var bar = document.querySelector("form .actions");
+    var sticky = bar && getComputedStyle(bar).position === "sticky";
+    document.documentElement.style.scrollPaddingBottom = sticky ? (bar.offsetHeight + 12) + "px" : "";
   }
 })();

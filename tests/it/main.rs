@@ -13,6 +13,7 @@ mod audit_page;
 mod auth;
 mod auth_hardening;
 mod browser;
+mod browser_a11y;
 mod browser_flow;
 mod browser_keeps;
 mod campaign_confirm;

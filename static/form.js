@@ -110,15 +110,19 @@
   form.addEventListener("change", update);
   update();
 
-  // A field's refusal (or none), marked as the server's page marks it.
+  // A field's refusal (or none), marked as the server's page marks it: the error's id
+  // is added to (and taken from) aria-describedby beside the help's.
   function markField(div, message) {
     var name = div.id.slice(2);
     var p = document.getElementById("e-" + name);
     var inputs = div.querySelectorAll(":scope > input:not([type=hidden]), :scope > textarea, :scope > select");
+    // What the error is read with: the field, or a choice group's fieldset.
+    var described = div.querySelectorAll(":scope > input:not([type=hidden]), :scope > textarea, :scope > select, :scope > fieldset");
     if (!message) {
       if (p) p.remove();
       div.classList.remove("has-error");
-      inputs.forEach(function (i) { i.removeAttribute("aria-invalid"); i.removeAttribute("aria-describedby"); });
+      inputs.forEach(function (i) { i.removeAttribute("aria-invalid"); });
+      described.forEach(function (i) { describedBy(i, "e-" + name, false); });
       return;
     }
     if (!p) {
@@ -132,7 +136,19 @@
     }
     p.textContent = message;
     div.classList.add("has-error");
-    inputs.forEach(function (i) { i.setAttribute("aria-invalid", "true"); i.setAttribute("aria-describedby", p.id); });
+    inputs.forEach(function (i) { i.setAttribute("aria-invalid", "true"); });
+    described.forEach(function (i) { describedBy(i, p.id, true); });
+  }
+
+  // Adds `id` to (or takes it from) an element's aria-describedby, keeping the others
+  // (the help's id).
+  function describedBy(el, id, on) {
+    var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== id;
+    });
+    if (on) ids.push(id);
+    if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+    else el.removeAttribute("aria-describedby");
   }
 
   // Files the server would refuse for their size are refused here, beside their field,

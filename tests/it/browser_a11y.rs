@@ -1,8 +1,9 @@
-//! The respondent's pages in headless Chromium for keyboard and phone users: tabbing
-//! through the real forced-labour questionnaire at 1100×800 never puts the focus
-//! under the sticky Save bar, and the focus ring stands out (3:1) from the white page
-//! and the blue buttons; on a 360 px phone, "Saved" after a save and the hand-over's
-//! result are on screen (and focused) at once. Screenshots land in
+//! The respondent's pages in headless Chromium for keyboard, screen reader and phone
+//! users: tabbing through the real forced-labour questionnaire at 1100×800 never puts
+//! the focus under the sticky Save bar, and the focus ring stands out (3:1) from the
+//! white page and the blue buttons; an autosave's refusal is read with the field's
+//! help; on a 360 px phone, "Saved" after a save and the hand-over's result are on
+//! screen (and focused) at once. Screenshots land in
 //! `target/tmp/screenshots/a11y-*.png`.
 
 use crate::browser::{browser, click, screenshot, type_into};
@@ -124,6 +125,54 @@ async fn tabbing_through_a_long_section_keeps_the_focus_clear_of_the_save_bar() 
     );
     assert!(under.is_empty(), "focus under the Save bar: {under:#?}");
     assert!(faint.is_empty(), "focus rings under 3:1: {faint:#?}");
+    b.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_autosave_refusal_is_read_with_the_fields_help() {
+    let app = TestApp::spawn().await;
+    let (org, contact) = app.supplier("Help Supplier", "en").await;
+    let campaign = app.campaign("forced-labour").await;
+    let (link, _) = app.invite(&campaign, &org, &contact).await;
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&app.url(&format!("{link}/s/2"))).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("f-total_headcount"))
+        .await
+        .unwrap();
+    let described =
+        "return document.getElementById('f-total_headcount').getAttribute('aria-describedby');";
+    assert_eq!(
+        c.execute(described, vec![]).await.unwrap(),
+        json!("h-total_headcount")
+    );
+    type_into(c, "f-total_headcount", "-5").await;
+    until(
+        c,
+        "return !!document.getElementById('e-total_headcount');",
+        "the refused autosave",
+    )
+    .await;
+    assert_eq!(
+        c.execute(described, vec![]).await.unwrap(),
+        json!("h-total_headcount e-total_headcount")
+    );
+    screenshot(c, "a11y-refusal-with-help.png").await;
+    let field = c.find(Locator::Id("f-total_headcount")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("120").await.unwrap();
+    until(
+        c,
+        "return !document.getElementById('e-total_headcount');",
+        "the mark taken away",
+    )
+    .await;
+    assert_eq!(
+        c.execute(described, vec![]).await.unwrap(),
+        json!("h-total_headcount"),
+        "the help stays"
+    );
     b.client.clone().close().await.unwrap();
 }
 

@@ -47,6 +47,7 @@ mod reassessments;
 mod receipt;
 mod remedy;
 mod respondent;
+mod respondent_a11y;
 mod respondent_flow;
 mod respondent_keeps;
 mod risk_rules;

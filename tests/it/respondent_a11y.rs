@@ -1,0 +1,82 @@
+//! The respondent's pages for a screen reader and a phone, over HTTP: help texts read
+//! with their fields (and errors beside them), "Saved" said at the top of a section
+//! after a save, each page its own `<title>`, the deadline written as the emails write
+//! it, and the hand-over's result first on the start page.
+
+use crate::helpers::TestApp;
+use crate::sections::invited;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use hrdd_survey::db::schema::campaigns;
+use uuid::Uuid;
+
+/// An app with a supplier invited to the real forced-labour questionnaire: (app, link).
+async fn forced_labour() -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    let (org, contact) = app.supplier("Help Supplier", "en").await;
+    let campaign = app.campaign("forced-labour").await;
+    let (link, _) = app.invite(&campaign, &org, &contact).await;
+    (app, link)
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let res = app.get(path).await;
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap()
+}
+
+/// The `<title>` of a page.
+fn title(html: &str) -> &str {
+    html.split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .expect("the page has a title")
+}
+
+#[tokio::test]
+async fn help_texts_describe_their_fields_and_errors_are_added_beside_them() {
+    let (app, link) = forced_labour().await;
+    // A choice group: its fieldset names the help.
+    let s1 = page(&app, &format!("{link}/s/1")).await;
+    assert!(
+        s1.contains(r#"<fieldset aria-describedby="h-information_sources">"#),
+        "{s1}"
+    );
+    assert!(s1.contains(r#"<p class="help" id="h-information_sources">"#));
+    // A number field: the input names it.
+    let s2 = page(&app, &format!("{link}/s/2")).await;
+    let input = s2
+        .split(r#"<input id="f-total_headcount""#)
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .expect("the headcount field");
+    assert!(
+        input.contains(r#"aria-describedby="h-total_headcount""#),
+        "{input}"
+    );
+    assert!(!input.contains("aria-invalid"), "{input}");
+
+    // With an error: the help, then the error, both read with the field.
+    let res = app
+        .post_form(
+            &format!("{link}/s/2"),
+            &[("total_headcount", "many")],
+            "save",
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    let input = html
+        .split(r#"<input id="f-total_headcount""#)
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .expect("the headcount field");
+    assert!(
+        input.contains(
+            r#"aria-invalid="true" aria-describedby="h-total_headcount e-total_headcount""#
+        ),
+        "{input}"
+    );
+    assert!(html.contains(r#"<p class="error" id="e-total_headcount">"#));
+}
+

@@ -80,3 +80,29 @@ async fn help_texts_describe_their_fields_and_errors_are_added_beside_them() {
     assert!(html.contains(r#"<p class="error" id="e-total_headcount">"#));
 }
 
+#[tokio::test]
+async fn the_deadline_is_written_as_the_emails_write_it() {
+    let (app, link, _, campaign) = invited().await;
+    let mut conn = app.db.conn().await;
+    diesel::update(campaigns::table.find(campaign.parse::<Uuid>().unwrap()))
+        .set(campaigns::deadline.eq(chrono::NaiveDate::from_ymd_opt(2099, 3, 31).unwrap()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    for (lang, text) in [
+        ("en", "31 March 2099"),
+        ("ja", "2099年3月31日"),
+        ("vi", "ngày 31 tháng 3 năm 2099"),
+    ] {
+        let written = format!(r#"<time datetime="2099-03-31">{text}</time>"#);
+        for path in [
+            format!("{link}?start=1&lang={lang}"),
+            format!("{link}/s/2?lang={lang}"),
+        ] {
+            let html = page(&app, &path).await;
+            assert!(html.contains(&written), "{path}: {html}");
+            assert!(!html.contains(">2099-03-31<"), "{path}: {html}");
+        }
+    }
+}
+

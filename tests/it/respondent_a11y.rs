@@ -81,6 +81,28 @@ async fn help_texts_describe_their_fields_and_errors_are_added_beside_them() {
 }
 
 #[tokio::test]
+async fn each_section_and_the_review_have_their_own_title() {
+    let (app, link, _, _) = invited().await;
+    let s1 = format!("{link}/s/1");
+    assert_eq!(
+        title(&page(&app, &s1).await),
+        "Workforce · Labour practices check · HRDD Survey"
+    );
+    assert_eq!(
+        title(&page(&app, &format!("{link}/s/2?lang=ja")).await),
+        "採用 · 労働慣行チェック · HRDD Survey"
+    );
+    assert_eq!(
+        title(&page(&app, &format!("{link}/review?lang=vi")).await),
+        "Xem lại câu trả lời · Kiểm tra thực hành lao động · HRDD Survey"
+    );
+    assert_eq!(
+        title(&page(&app, &format!("{link}/review?lang=en")).await),
+        "Review your answers · Labour practices check · HRDD Survey"
+    );
+}
+
+#[tokio::test]
 async fn the_deadline_is_written_as_the_emails_write_it() {
     let (app, link, _, campaign) = invited().await;
     let mut conn = app.db.conn().await;

@@ -8,7 +8,9 @@
 //   backoff and the typed values stay on screen; leaving with unsaved changes warns;
 // - "Save" and "Save and continue" post in the background too, so a network or server
 //   error keeps what was typed instead of showing an error page;
-// - on the review page, the declaration's name and job title are kept for the tab.
+// - on the review page, the declaration's name and job title are kept for the tab;
+// - on every page, a notice (#notice: errors, "saved at", a hand-over's result) takes
+//   the focus, and the sticky Save bar's height is kept clear below a focused field.
 (function () {
   "use strict";
   var unloadHandler = null;
@@ -226,11 +228,10 @@
 
   // The server writes "saved at" in UTC; shown here, like the script's own, in the
   // respondent's time.
-  var savedTime = status && status.querySelector("time[datetime]");
-  if (savedTime) {
+  document.querySelectorAll("#save-status time[datetime], #notice time[datetime]").forEach(function (savedTime) {
     var at = new Date(savedTime.getAttribute("datetime"));
     if (!isNaN(at.getTime())) savedTime.textContent = clock(at);
-  }
+  });
 
   // An autosave's refusals, beside their fields as the server's page would mark them;
   // marks of fields that are now fine are taken away.

@@ -188,3 +188,69 @@ async fn seen_and_focused(c: &Client, id: &str) -> Value {
     .unwrap()
 }
 
+#[tokio::test]
+async fn on_a_phone_saved_and_the_hand_over_result_are_seen_at_once() {
+    let (app, link, _, _) = invited().await;
+    let b = browser().await;
+    let c = &b.client;
+    c.set_window_size(360, 800).await.unwrap();
+    c.goto(&app.url(&format!("{link}/s/1"))).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("f-headcount"))
+        .await
+        .unwrap();
+    type_into(c, "f-headcount", "120").await;
+    click(c, ".actions button[value=save]").await;
+    until(
+        c,
+        "return location.search.indexOf('saved=1') >= 0 && !!document.getElementById('notice');",
+        "the page after Save",
+    )
+    .await;
+    assert_eq!(seen_and_focused(c, "notice").await, json!([true, true]));
+    let said = c
+        .find(Locator::Id("notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(said.starts_with("Saved at "), "{said}");
+    screenshot(c, "a11y-saved-360px.png").await;
+
+    c.goto(&app.url(&format!("{link}?start=1"))).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("f-colleague_email"))
+        .await
+        .unwrap();
+    type_into(c, "f-colleague_name", "Minh Tran").await;
+    type_into(c, "f-colleague_email", "not an address").await;
+    click(c, ".handover button").await;
+    until(
+        c,
+        "var n = document.getElementById('notice'); return !!n && n.className.indexOf('errors') >= 0;",
+        "the refused hand-over",
+    )
+    .await;
+    until(
+        c,
+        "return document.activeElement === document.getElementById('notice');",
+        "the focus on the notice",
+    )
+    .await;
+    assert_eq!(seen_and_focused(c, "notice").await, json!([true, true]));
+    screenshot(c, "a11y-handover-refused-360px.png").await;
+    let email = c.find(Locator::Id("f-colleague_email")).await.unwrap();
+    email.clear().await.unwrap();
+    email.send_keys("minh@supplier.example").await.unwrap();
+    click(c, ".handover button").await;
+    until(
+        c,
+        "var n = document.getElementById('notice'); return !!n && n.className.indexOf('saved') >= 0 && document.activeElement === n;",
+        "the hand-over's result, focused",
+    )
+    .await;
+    assert_eq!(seen_and_focused(c, "notice").await, json!([true, true]));
+    screenshot(c, "a11y-handover-sent-360px.png").await;
+    b.client.clone().close().await.unwrap();
+}

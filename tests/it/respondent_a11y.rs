@@ -103,6 +103,35 @@ async fn each_section_and_the_review_have_their_own_title() {
 }
 
 #[tokio::test]
+async fn after_a_save_the_section_says_saved_at_its_top() {
+    let (app, link, _, _) = invited().await;
+    let s1 = format!("{link}/s/1");
+    // No notice before a save.
+    assert!(!page(&app, &s1).await.contains(r#"id="notice""#));
+    let res = app.post_form(&s1, &[("headcount", "120")], "save").await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, format!("{s1}?saved=1"));
+    let html = page(&app, &to).await;
+    let notice = html
+        .find(r#"<div class="notice saved" role="status" tabindex="-1" id="notice"><p>Saved at <time datetime="20"#)
+        .unwrap_or_else(|| panic!("a notice at the top: {html}"));
+    assert!(
+        notice < html.find("<form").unwrap(),
+        "the notice is above the form"
+    );
+    // The status line under the form stays as it was.
+    assert!(html.contains(r#"role="status" aria-live="polite">Saved at <time datetime="20"#));
+
+    // In the page's language.
+    let ja = page(&app, &format!("{s1}?saved=1&lang=ja")).await;
+    assert!(
+        ja.contains(r#"id="notice"><p>保存時刻 <time datetime="20"#),
+        "{ja}"
+    );
+}
+
+#[tokio::test]
 async fn the_deadline_is_written_as_the_emails_write_it() {
     let (app, link, _, campaign) = invited().await;
     let mut conn = app.db.conn().await;
@@ -128,3 +157,53 @@ async fn the_deadline_is_written_as_the_emails_write_it() {
     }
 }
 
+#[tokio::test]
+async fn the_hand_over_result_is_the_first_thing_on_the_start_page() {
+    let (app, link, _, _) = invited().await;
+    let csrf = app.form_csrf(&link).await;
+    let post = |name: &'static str, email: &'static str| {
+        app.client
+            .post(app.url(&format!("{link}/handover")))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("colleague_name", name),
+                ("colleague_email", email),
+            ])
+            .send()
+    };
+    let res = post("", "not an address").await.unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    let notice = html
+        .find(r#"<div class="notice errors" role="alert" tabindex="-1" id="notice">"#)
+        .expect("the notice");
+    assert!(
+        notice < html.find(r#"class="card intro""#).unwrap(),
+        "{html}"
+    );
+    // Each refusal linked to its field, which keeps its error beside it.
+    let summary = &html[notice..html.find(r#"class="card intro""#).unwrap()];
+    assert!(
+        summary.contains(r##"<li><a href="#q-colleague_email">"##)
+            && summary.contains("</a>: Enter an email"),
+        "{summary}"
+    );
+    // The errors stay beside their fields.
+    assert!(html.contains(r#"<p class="error" id="e-colleague_email">"#));
+    // The script that moves the focus to the notice is on the page.
+    assert!(
+        html.contains(r#"<script src="/static/form.js?v="#),
+        "{html}"
+    );
+
+    let res = post("Minh Tran", "minh@supplier.example").await.unwrap();
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let notice = html
+        .find(r#"id="notice"><p>A link is on its way to minh@supplier.example</p>"#)
+        .expect("the notice");
+    assert!(
+        notice < html.find(r#"class="card intro""#).unwrap(),
+        "{html}"
+    );
+}

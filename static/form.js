@@ -426,7 +426,7 @@
     barWatched = true;
   }
   function fitBar() {
-    var bar = document.querySelector("form .actions");
+    var bar = document.querySelector("form > .actions");
     var sticky = bar && getComputedStyle(bar).position === "sticky";
     document.documentElement.style.scrollPaddingBottom = sticky ? (bar.offsetHeight + 12) + "px" : "";
   }

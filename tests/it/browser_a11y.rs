@@ -41,7 +41,7 @@ function ratio(a, b) {
   return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
 }
 var e = document.activeElement, s = getComputedStyle(e);
-var bar = document.querySelector("form .actions");
+var bar = document.querySelector("form > .actions");
 var white = "rgb(255, 255, 255)";
 var inner = (s.boxShadow.match(/rgba?\([^)]*\)/) || [s.outlineColor])[0];
 var own = s.backgroundColor.indexOf("rgba(0, 0, 0, 0)") === 0 ? white : s.backgroundColor;

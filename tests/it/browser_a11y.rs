@@ -7,6 +7,7 @@
 //! `target/tmp/screenshots/a11y-*.png`.
 
 use crate::browser::{browser, click, screenshot, type_into};
+use crate::browser_flow::{accessible, axe_source};
 use crate::helpers::TestApp;
 use crate::sections::invited;
 use fantoccini::key::Key;
@@ -217,6 +218,8 @@ async fn on_a_phone_saved_and_the_hand_over_result_are_seen_at_once() {
         .unwrap();
     assert!(said.starts_with("Saved at "), "{said}");
     screenshot(c, "a11y-saved-360px.png").await;
+    let axe = axe_source();
+    accessible(c, &axe, "a section after Save").await;
 
     c.goto(&app.url(&format!("{link}?start=1"))).await.unwrap();
     c.wait()
@@ -240,6 +243,7 @@ async fn on_a_phone_saved_and_the_hand_over_result_are_seen_at_once() {
     .await;
     assert_eq!(seen_and_focused(c, "notice").await, json!([true, true]));
     screenshot(c, "a11y-handover-refused-360px.png").await;
+    accessible(c, &axe, "the start page with the hand-over refused").await;
     let email = c.find(Locator::Id("f-colleague_email")).await.unwrap();
     email.clear().await.unwrap();
     email.send_keys("minh@supplier.example").await.unwrap();

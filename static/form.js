@@ -8,15 +8,19 @@
 //   backoff and the typed values stay on screen; leaving with unsaved changes warns;
 // - "Save" and "Save and continue" post in the background too, so a network or server
 //   error keeps what was typed instead of showing an error page;
-// - on the review page, the declaration's name and job title are kept for the tab.
+// - on the review page, the declaration's name and job title are kept for the tab;
+// - on every page, a notice (#notice: errors, "saved at", a hand-over's result) takes
+//   the focus, and the sticky Save bar's height is kept clear below a focused field.
 (function () {
   "use strict";
   var unloadHandler = null;
+  var barWatched = false;
   init();
 
   function init() {
   var notice = document.getElementById("notice");
   if (notice) notice.focus();
+  keepFocusClearOfBar();
   var declaration = document.querySelector("form.declaration");
   if (declaration) keepDeclaration(declaration);
   var form = document.querySelector("form[enctype]");
@@ -122,15 +126,19 @@
   form.addEventListener("change", update);
   update();
 
-  // A field's refusal (or none), marked as the server's page marks it.
+  // A field's refusal (or none), marked as the server's page marks it: the error's id
+  // is added to (and taken from) aria-describedby beside the help's.
   function markField(div, message) {
     var name = div.id.slice(2);
     var p = document.getElementById("e-" + name);
     var inputs = div.querySelectorAll(":scope > input:not([type=hidden]), :scope > textarea, :scope > select");
+    // What the error is read with: the field, or a choice group's fieldset.
+    var described = div.querySelectorAll(":scope > input:not([type=hidden]), :scope > textarea, :scope > select, :scope > fieldset");
     if (!message) {
       if (p) p.remove();
       div.classList.remove("has-error");
-      inputs.forEach(function (i) { i.removeAttribute("aria-invalid"); i.removeAttribute("aria-describedby"); });
+      inputs.forEach(function (i) { i.removeAttribute("aria-invalid"); });
+      described.forEach(function (i) { describedBy(i, "e-" + name, false); });
       return;
     }
     if (!p) {
@@ -144,7 +152,19 @@
     }
     p.textContent = message;
     div.classList.add("has-error");
-    inputs.forEach(function (i) { i.setAttribute("aria-invalid", "true"); i.setAttribute("aria-describedby", p.id); });
+    inputs.forEach(function (i) { i.setAttribute("aria-invalid", "true"); });
+    described.forEach(function (i) { describedBy(i, p.id, true); });
+  }
+
+  // Adds `id` to (or takes it from) an element's aria-describedby, keeping the others
+  // (the help's id).
+  function describedBy(el, id, on) {
+    var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== id;
+    });
+    if (on) ids.push(id);
+    if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+    else el.removeAttribute("aria-describedby");
   }
 
   // Files the server would refuse for their size are refused here, beside their field,
@@ -222,11 +242,10 @@
 
   // The server writes "saved at" in UTC; shown here, like the script's own, in the
   // respondent's time.
-  var savedTime = status && status.querySelector("time[datetime]");
-  if (savedTime) {
+  document.querySelectorAll("#save-status time[datetime], #notice time[datetime]").forEach(function (savedTime) {
     var at = new Date(savedTime.getAttribute("datetime"));
     if (!isNaN(at.getTime())) savedTime.textContent = clock(at);
-  }
+  });
 
   // An autosave's refusals, beside their fields as the server's page would mark them;
   // marks of fields that are now fine are taken away.
@@ -417,5 +436,20 @@
     document.documentElement.lang = doc.documentElement.lang;
     document.body.replaceWith(document.adoptNode(doc.body));
     init();
+  }
+
+  // The sticky Save bar must never hide what has the focus (SC 2.4.11): the page keeps
+  // the bar's height (and the focus ring's) clear at its bottom when the browser
+  // scrolls a focused field into view. app.css sets a fixed room for pages without the
+  // script; here it is the bar's own height, whatever its words' length.
+  function keepFocusClearOfBar() {
+    fitBar();
+    if (!barWatched) window.addEventListener("resize", fitBar);
+    barWatched = true;
+  }
+  function fitBar() {
+    var bar = document.querySelector("form > .actions");
+    var sticky = bar && getComputedStyle(bar).position === "sticky";
+    document.documentElement.style.scrollPaddingBottom = sticky ? (bar.offsetHeight + 12) + "px" : "";
   }
 })();

@@ -62,6 +62,17 @@ impl Purpose {
     }
 }
 
+/// A date as people write it in `lang` (as the emails are written: English for a
+/// language without its own text): "31 March 2027", "2027年3月31日",
+/// "ngày 31 tháng 3 năm 2027". The respondent's pages write the deadline with it too.
+pub fn date_text(d: NaiveDate, lang: Lang) -> String {
+    match text_lang(lang) {
+        Lang::Ja => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        Lang::Vi => format!("ngày {} tháng {} năm {}", d.day(), d.month(), d.year()),
+        _ => d.format("%-d %B %Y").to_string(),
+    }
+}
+
 /// The placeholders of a campaign email.
 #[derive(Debug, Clone)]
 pub struct CampaignEmail {
@@ -116,12 +127,7 @@ struct Html<'a> {
 impl CampaignEmail {
     /// The deadline as people write it in the email's language.
     pub fn deadline_text(&self) -> String {
-        let d = self.deadline;
-        match text_lang(self.lang) {
-            Lang::Ja => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-            Lang::Vi => format!("ngày {} tháng {} năm {}", d.day(), d.month(), d.year()),
-            _ => d.format("%-d %B %Y").to_string(),
-        }
+        date_text(self.deadline, self.lang)
     }
 
     /// The message to `to`.

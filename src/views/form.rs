@@ -56,6 +56,16 @@ pub struct QuestionView {
     pub mine: String,
 }
 
+impl QuestionView {
+    /// What the field's `aria-describedby` names: its help (`h-<name>`), then its error
+    /// (`e-<name>`), space-separated; empty when it has neither.
+    pub fn described_by(&self) -> String {
+        let help = (!self.help.is_empty()).then(|| format!("h-{}", self.name));
+        let error = (!self.error.is_empty()).then(|| format!("e-{}", self.name));
+        help.into_iter().chain(error).collect::<Vec<_>>().join(" ")
+    }
+}
+
 /// A row of a group.
 pub struct RowView {
     pub number: usize,

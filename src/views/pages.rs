@@ -41,7 +41,10 @@ pub struct FormPage {
     pub description: String,
     pub organisation: String,
     pub campaign: String,
+    /// The deadline as the emails write it in the page's language ("31 March 2027").
     pub deadline: String,
+    /// The deadline as `YYYY-MM-DD`, for `<time datetime>`.
+    pub deadline_iso: String,
     pub action: String,
     pub languages: Vec<LangLink>,
     /// `saved` or `errors` or empty.

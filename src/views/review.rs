@@ -41,6 +41,8 @@ pub struct ReviewPage {
     pub lang: String,
     pub ui: Lang,
     pub title: String,
+    /// The questionnaire's title (the `<title>` after the page's own).
+    pub questionnaire: String,
     pub organisation: String,
     pub languages: Vec<LangLink>,
     pub progress: String,
@@ -177,6 +179,7 @@ pub fn review_page(
         lang: lang.code().into(),
         ui: lang,
         title: t("review_title", lang).into(),
+        questionnaire: q.title.get(lang).into(),
         organisation: session.organisation.name.clone(),
         languages: LangLink::all(&q.languages, lang, &format!("/r/{token}/review")),
         progress: summary(&progress(q, answers), lang),

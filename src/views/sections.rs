@@ -216,7 +216,9 @@ pub struct StartPage {
     pub message: String,
     pub t_for_org: String,
     pub t_deadline: String,
+    /// As the emails write it; `deadline_iso` for `<time datetime>`.
     pub deadline: String,
+    pub deadline_iso: String,
     pub minutes: usize,
     pub languages: Vec<LangLink>,
     pub nav: Vec<NavItem>,
@@ -281,7 +283,8 @@ pub fn start_page(
         message: session.campaign_message.clone().unwrap_or_default(),
         t_for_org: crate::domain::i18n::ui("for_org", lang).into(),
         t_deadline: crate::domain::i18n::ui("deadline", lang).into(),
-        deadline: session.campaign.deadline.to_string(),
+        deadline: crate::email::campaign::date_text(session.campaign.deadline, lang),
+        deadline_iso: session.campaign.deadline.to_string(),
         // About half a minute a question, rounded up to five minutes.
         minutes: q.questions().count().div_ceil(10) * 5,
         languages: languages(token, q, lang),

@@ -94,6 +94,9 @@ pub struct FlagView {
     /// flagged answer) and this flag could otherwise be asked about: "Request
     /// clarification" is not offered, the waiting question is linked instead.
     pub question_waiting: bool,
+    /// The flag could be closed but its plan is still planned or in progress: (plan id,
+    /// its state in words); the close is not offered, the plan is linked.
+    pub plan_first: Option<(String, String)>,
 }
 
 impl FlagView {
@@ -250,6 +253,7 @@ pub fn flag_page(
             pending_signature(&p.work),
             user.id,
             p.question_waiting,
+            p.unfinished_plan.is_some(),
         )
     } else {
         Vec::new()
@@ -310,6 +314,10 @@ pub fn flag_page(
             && p.work
                 .status
                 .can_move_to(FlagStatus::ClarificationRequested),
+        plan_first: p
+            .unfinished_plan
+            .filter(|_| p.work.status.can_move_to(FlagStatus::Closed))
+            .map(|(id, status)| (id.to_string(), status.label())),
         can_comment: user.role.can(Permission::CommentOnFlags),
         members: p
             .members
@@ -383,6 +391,7 @@ fn forms_for(
     signature: Option<PendingSignature>,
     me: uuid::Uuid,
     question_waiting: bool,
+    plan_unfinished: bool,
 ) -> Vec<DecisionForm> {
     use FlagStatus::*;
     let form = |action, label, reason, reason_label, required| DecisionForm {
@@ -466,6 +475,8 @@ fn forms_for(
                 "Reason for escalating",
                 true,
             )),
+            // Not over a plan still to be carried out (the page links it instead).
+            Closed if plan_unfinished => {}
             Closed if critical && signed_for(Signed::Close).is_none() => out.push(form(
                 "sign_close",
                 "Sign the close (first of two members)",

@@ -215,6 +215,19 @@ async fn flag_four_eyes_no_close_over_an_unfinished_plan() {
     let before = state(&app, critical).await;
     assert_eq!(before.0, "action_in_progress");
     let version = before.1.to_string();
+    // The page offers no close over the plan; it links the plan instead.
+    let (_, page) = aiko.page(&app, &format!("/staff/flags/{critical}")).await;
+    assert!(
+        !page.contains(r#"value="sign_close""#) && !page.contains(r#"value="close""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="plan-first""#), "{page}");
+    assert!(
+        page.contains(&format!(
+            r#"href="/staff/action-plans/{plan}">Verify the corrective action plan first"#
+        )),
+        "{page}"
+    );
     for (who, action) in [(&aiko, "sign_close"), (&ben, "close")] {
         let (status, page) = who
             .decide(

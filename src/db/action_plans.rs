@@ -49,6 +49,22 @@ pub async fn plans_of_flag(conn: &mut Conn, flag_id: Uuid) -> QueryResult<Vec<Ac
         .await
 }
 
+/// The flag's plan still to be carried out (planned or in progress), if any: what
+/// refuses the flag's close (`domain::flag_workflow::UnfinishedPlan`).
+pub async fn unfinished_of_flag(
+    conn: &mut Conn,
+    flag_id: Uuid,
+) -> QueryResult<Option<(Uuid, PlanStatus)>> {
+    action_plans::table
+        .filter(action_plans::flag_id.eq(flag_id))
+        .filter(action_plans::status.eq_any(PlanStatus::PENDING.map(PlanStatus::as_str).to_vec()))
+        .order(action_plans::created_at.desc())
+        .select((action_plans::id, action_plans::status))
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Moves a plan from `from` to `to` (fenced: `false` when it was no longer `from`),
 /// with its completion time and verifier as they now stand.
 pub async fn set_status(

@@ -183,6 +183,14 @@ pub struct Flag {
     pub workforce: Option<i32>,
 }
 
+impl Flag {
+    /// Whether its risk acceptance and close take two members (a trigger, or a
+    /// critical band: `domain::flag_workflow::four_eyes`).
+    pub fn four_eyes(&self) -> bool {
+        crate::domain::flag_workflow::four_eyes(self.critical, self.band)
+    }
+}
+
 /// A staff account as listed (never its password hash).
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = users)]
@@ -304,6 +312,7 @@ pub struct FlagWork {
     pub id: Uuid,
     pub status: FlagStatus,
     pub critical: bool,
+    pub band: Band,
     pub version: i32,
     pub assignee_id: Option<Uuid>,
     pub decision_reason: Option<String>,

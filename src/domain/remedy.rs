@@ -293,20 +293,54 @@ pub fn display_amount(hundredths: i64, currency: Option<&str>) -> String {
     }
 }
 
-/// Reads the remedy fields.
-pub fn parse_remedy(form: &RemedyForm, errors: &mut Vec<FieldError>) -> RemedyFacts {
+/// A date something was done: not in the future. `today` is the date in UTC, and a
+/// day later is still today somewhere (UTC+14), so only a date after that is refused.
+fn parse_done_on(
+    field: &str,
+    s: &str,
+    today: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
+    let d = parse_date(field, s, errors)?;
+    if d > today + Duration::days(1) {
+        errors.push(err(
+            field,
+            format!("{field}: a date that has come (today is {today}), not one in the future"),
+        ));
+        return None;
+    }
+    Some(d)
+}
+
+/// Reads the remedy fields; `today` (UTC) bounds the dates things were done on.
+pub fn parse_remedy(
+    form: &RemedyForm,
+    today: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> RemedyFacts {
     let mut facts = RemedyFacts {
         workers_affected: parse_count("workers_affected", &form.workers_affected, errors),
         workers_repaid: parse_count("workers_repaid", &form.workers_repaid, errors),
         documents_returned: parse_count("documents_returned", &form.documents_returned, errors),
-        fees_repaid_on: parse_date("fees_repaid_on", &form.fees_repaid_on, errors),
-        documents_returned_on: parse_date(
+        fees_repaid_on: parse_done_on("fees_repaid_on", &form.fees_repaid_on, today, errors),
+        documents_returned_on: parse_done_on(
             "documents_returned_on",
             &form.documents_returned_on,
+            today,
             errors,
         ),
         ..RemedyFacts::default()
     };
+    // A repayment date says something was repaid: how much, or to how many workers.
+    if facts.fees_repaid_on.is_some()
+        && form.fees_repaid_amount.trim().is_empty()
+        && form.workers_repaid.trim().is_empty()
+    {
+        errors.push(err(
+            "fees_repaid_on",
+            "fees_repaid_on: a repayment date needs the amount repaid or the number of workers repaid",
+        ));
+    }
     let amount = form.fees_repaid_amount.trim();
     let currency = form.fees_currency.trim().to_ascii_uppercase();
     match (amount.is_empty(), currency.is_empty()) {
@@ -354,7 +388,8 @@ pub fn parse_remedy(form: &RemedyForm, errors: &mut Vec<FieldError>) -> RemedyFa
     facts
 }
 
-/// Reads and checks a plan form. `today` is the default start; `critical` sets the
+/// Reads and checks a plan form. `today` is the default start and bounds the remedy
+/// facts' dates; `critical` sets the
 /// default due date. Every problem is reported with its field; `Err` holds them all.
 pub fn parse_plan(
     form: &PlanForm,
@@ -397,7 +432,7 @@ pub fn parse_plan(
     if due < start {
         errors.push(err("due_date", "due_date: on or after the start date"));
     }
-    let remedy = parse_remedy(&form.remedy, &mut errors);
+    let remedy = parse_remedy(&form.remedy, today, &mut errors);
     match owner {
         Some(owner) if errors.is_empty() => Ok(PlanInput {
             root_cause,
@@ -439,138 +474,4 @@ pub fn notice_due(due: NaiveDate, today: NaiveDate) -> Option<Notice> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn form() -> PlanForm {
-        PlanForm {
-            root_cause: "Passports kept in the office safe".into(),
-            actions: "Return passports; lockers in the dormitory".into(),
-            owner: format!("contact:{}", uuid::Uuid::nil()),
-            ..PlanForm::default()
-        }
-    }
-
-    #[test]
-    fn critical_flags_default_to_fourteen_days() {
-        let p = parse_plan(&form(), d("2027-01-10"), true).unwrap();
-        assert_eq!(p.start_date, d("2027-01-10"));
-        assert_eq!(p.due_date, d("2027-01-24"));
-        let p = parse_plan(&form(), d("2027-01-10"), false).unwrap();
-        assert_eq!(p.due_date, d("2027-03-11"));
-        assert_eq!(p.owner, Owner::Contact(uuid::Uuid::nil()));
-    }
-
-    #[test]
-    fn every_bad_field_is_named() {
-        let mut f = PlanForm {
-            owner: "someone".into(),
-            start_date: "2027-02-10".into(),
-            due_date: "2027-02-01".into(),
-            ..PlanForm::default()
-        };
-        f.remedy.workers_affected = "Nguyen Van A".into();
-        f.remedy.fees_repaid_amount = "12.345".into();
-        f.remedy.fees_currency = "XXY".into();
-        f.remedy.documents_returned_on = "soon".into();
-        let errors = parse_plan(&f, d("2027-01-10"), true).unwrap_err();
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "root_cause",
-                "actions",
-                "owner",
-                "due_date",
-                "workers_affected",
-                "documents_returned_on",
-                "fees_repaid_amount",
-                "fees_currency"
-            ]
-        );
-        assert!(errors.iter().all(|e| e.message.starts_with(&e.field)));
-    }
-
-    #[test]
-    fn remedy_facts_are_numbers_with_an_iso_currency() {
-        let mut f = form();
-        f.remedy = RemedyForm {
-            workers_affected: "４２".into(),
-            fees_repaid_amount: "1,250,000".into(),
-            fees_currency: "jpy".into(),
-            workers_repaid: "40".into(),
-            fees_repaid_on: "2027-01-20".into(),
-            documents_returned: "42".into(),
-            documents_returned_on: "2027-01-12".into(),
-        };
-        let p = parse_plan(&f, d("2027-01-10"), true).unwrap();
-        assert_eq!(p.remedy.workers_affected, Some(42));
-        assert_eq!(p.remedy.fees_repaid_hundredths, Some(125_000_000));
-        assert_eq!(p.remedy.fees_currency.as_deref(), Some("JPY"));
-        assert_eq!(format_amount(125_000_000, Some("USD")), "1250000.00");
-        assert_eq!(display_amount(125_000_000, Some("USD")), "1,250,000.00");
-        assert_eq!(display_amount(99_999, None), "999.99");
-        assert_eq!(display_amount(100_000, Some("EUR")), "1,000.00");
-        assert_eq!(display_amount(5, None), "0.05");
-        assert_eq!(format_amount(125_000_000, Some("JPY")), "1250000");
-        assert_eq!(display_amount(125_000_000, Some("VND")), "1,250,000");
-        assert_eq!(format_amount(125_000_050, Some("JPY")), "1250000.50");
-        // Yen have no decimals: 1,250,000.50 JPY is refused, by its field; dollars have.
-        f.remedy.fees_repaid_amount = "1250000.50".into();
-        let e = parse_plan(&f, d("2027-01-10"), true).unwrap_err();
-        assert_eq!(e[0].field, "fees_repaid_amount");
-        assert!(
-            e[0].message.contains("JPY has no decimals"),
-            "{}",
-            e[0].message
-        );
-        f.remedy.fees_currency = "usd".into();
-        let p = parse_plan(&f, d("2027-01-10"), true).unwrap();
-        assert_eq!(p.remedy.fees_repaid_hundredths, Some(125_000_050));
-        f.remedy.workers_repaid = "43".into();
-        let e = parse_plan(&f, d("2027-01-10"), true).unwrap_err();
-        assert_eq!(e[0].field, "workers_repaid");
-        f.remedy.workers_repaid = String::new();
-        f.remedy.fees_currency = String::new();
-        assert_eq!(
-            parse_plan(&f, d("2027-01-10"), true).unwrap_err()[0].field,
-            "fees_currency"
-        );
-    }
-
-    #[test]
-    fn amounts_parse_to_hundredths() {
-        assert_eq!(parse_amount("0"), Some(0));
-        assert_eq!(parse_amount("12.5"), Some(1250));
-        assert_eq!(parse_amount("１２．０５"), Some(1205));
-        assert_eq!(parse_amount("-3"), None);
-        assert_eq!(parse_amount("1e3"), None);
-        assert_eq!(parse_amount(".5"), None);
-        assert!(is_currency("VND") && is_currency("USD") && !is_currency("ABC"));
-    }
-
-    #[test]
-    fn notices_follow_the_due_date() {
-        let due = d("2027-01-24");
-        assert_eq!(notice_due(due, d("2027-01-20")), None);
-        assert_eq!(notice_due(due, d("2027-01-21")), Some(Notice::Reminder));
-        assert_eq!(notice_due(due, d("2027-01-24")), Some(Notice::Reminder));
-        assert_eq!(notice_due(due, d("2027-01-25")), Some(Notice::Overdue));
-    }
-
-    #[test]
-    fn plan_moves() {
-        use PlanStatus::*;
-        assert!(Planned.can_move_to(InProgress));
-        assert!(!Planned.can_move_to(Verified));
-        assert!(Completed.can_move_to(InProgress));
-        for s in PlanStatus::ALL {
-            assert!(!Verified.can_move_to(s));
-            assert_eq!(PlanStatus::parse(s.as_str()), Some(s));
-        }
-    }
-}
+mod tests;

@@ -241,7 +241,7 @@ pub async fn set_status(
                     .ok_or(AppError::NotFound("flag"))?;
                 // Verifying the plan of a critical flag is the first signature of its
                 // four-eyes close; another member closes it.
-                if flag.critical && flag.status == FlagStatus::ActionInProgress {
+                if flag.four_eyes() && flag.status == FlagStatus::ActionInProgress {
                     decide(
                         tx,
                         FlagActor::Member(member),
@@ -300,7 +300,7 @@ pub async fn set_remedy(
     seen: &str,
 ) -> Result<(), AppError> {
     let mut errors = Vec::new();
-    let facts = parse_remedy(form, &mut errors);
+    let facts = parse_remedy(form, Utc::now().date_naive(), &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -451,7 +451,7 @@ pub async fn close_flag(
             let flag = db::flags::find_flag(tx, plan.flag_id)
                 .await?
                 .ok_or(AppError::NotFound("flag"))?;
-            if flag.critical && plan.verified_by == Some(member) {
+            if flag.four_eyes() && plan.verified_by == Some(member) {
                 return Err(AppError::Forbidden(
                     "a critical flag is closed by two committee members: another member than the one who verified the plan must close it".into(),
                 ));
@@ -471,7 +471,7 @@ pub async fn close_flag(
                 "action_plan.flag_closed",
                 "action_plan",
                 plan_id,
-                json!({"flag_id": flag.id, "verified_by": plan.verified_by, "knock_out": flag.critical}),
+                json!({"flag_id": flag.id, "verified_by": plan.verified_by, "knock_out": flag.critical, "four_eyes": flag.four_eyes()}),
             )
             .await?;
             Ok(())

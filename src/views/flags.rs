@@ -17,15 +17,7 @@ use askama::Template;
 
 const MINUTES: &str = "%Y-%m-%d %H:%M";
 
-/// A decision in the history.
-pub struct DecisionLine {
-    pub when: String,
-    pub who: String,
-    pub what: String,
-    pub change: String,
-    pub reason: String,
-    pub dissent: bool,
-}
+pub use super::flag_history::DecisionLine;
 
 /// A form for one decision: `reason` names the text field (empty: none), `required`
 /// whether it must be filled in.
@@ -50,7 +42,11 @@ pub struct FlagView {
     pub id: String,
     pub version: i32,
     pub band: String,
+    /// The rule's trigger marker.
     pub critical: bool,
+    /// Accepting the risk and closing each take two members (a trigger, or a critical
+    /// band).
+    pub four_eyes: bool,
     pub score: String,
     pub indicator: String,
     pub question: String,
@@ -76,7 +72,8 @@ pub struct FlagView {
     pub raised: String,
     pub assignee: String,
     pub signed_by: String,
-    pub decision_reason: String,
+    /// The last decision that changed the flag's state, in words (`flag_history`).
+    pub last_decision: String,
     pub dissents: Vec<DecisionLine>,
     pub decisions: Vec<DecisionLine>,
     pub comments: Vec<(String, String, String)>,
@@ -88,6 +85,8 @@ pub struct FlagView {
     pub forms: Vec<DecisionForm>,
     /// A refused form's (action, text), shown back in its box.
     pub typed: (String, String),
+    /// The refused form was made from an older version of the flag (it changed since).
+    pub typed_stale: bool,
     /// The comment form's own token, new at each view (a repeated post stores once).
     pub comment_token: String,
     pub response_id: String,
@@ -95,6 +94,9 @@ pub struct FlagView {
     /// flagged answer) and this flag could otherwise be asked about: "Request
     /// clarification" is not offered, the waiting question is linked instead.
     pub question_waiting: bool,
+    /// The flag could be closed but its plan is still planned or in progress: (plan id,
+    /// its state in words); the close is not offered, the plan is linked.
+    pub plan_first: Option<(String, String)>,
 }
 
 impl FlagView {
@@ -112,8 +114,8 @@ impl FlagView {
         self.forms.iter().any(|f| f.action == "withdraw_question")
     }
 
-    /// A refused decision's text whose form the flag no longer offers (it changed in
-    /// between: a stale page): shown quoted so that it can be copied, never lost.
+    /// A refused decision's text whose form the flag does not offer (it changed in
+    /// between, or not to this member): shown quoted so that it can be copied, never lost.
     pub fn typed_unplaced(&self) -> &str {
         let (action, text) = &self.typed;
         let placed = action == "comment"
@@ -247,10 +249,11 @@ pub fn flag_page(
     let forms = if can_decide {
         forms_for(
             p.work.status,
-            p.flag.critical,
+            p.flag.four_eyes(),
             pending_signature(&p.work),
             user.id,
             p.question_waiting,
+            p.unfinished_plan.is_some(),
         )
     } else {
         Vec::new()
@@ -267,6 +270,7 @@ pub fn flag_page(
         version: p.work.version,
         band: p.flag.band.to_string(),
         critical: p.flag.critical,
+        four_eyes: p.flag.four_eyes(),
         score: format!(
             "{} = severity {} × likelihood {}",
             p.flag.score, p.flag.severity, p.flag.likelihood
@@ -292,9 +296,9 @@ pub fn flag_page(
         raised: p.flag.created_at.format(MINUTES).to_string(),
         assignee: p.assignee.map(|m| m.name).unwrap_or_default(),
         signed_by,
-        decision_reason: p.work.decision_reason.clone().unwrap_or_default(),
+        last_decision: super::flag_history::last_decision(&p.decisions, &lines),
         dissents,
-        decisions: lines,
+        decisions: super::flag_history::with_lapses(&p.decisions, lines),
         comments: p
             .comments
             .into_iter()
@@ -303,12 +307,17 @@ pub fn flag_page(
         can_decide: can_decide && p.work.status.is_open(),
         awaits_assignment: p.work.status == FlagStatus::Open,
         typed: Default::default(),
+        typed_stale: false,
         comment_token: uuid::Uuid::new_v4().to_string(),
         response_id: p.flag.response_id.to_string(),
         question_waiting: p.question_waiting
             && p.work
                 .status
                 .can_move_to(FlagStatus::ClarificationRequested),
+        plan_first: p
+            .unfinished_plan
+            .filter(|_| p.work.status.can_move_to(FlagStatus::Closed))
+            .map(|(id, status)| (id.to_string(), status.label())),
         can_comment: user.role.can(Permission::CommentOnFlags),
         members: p
             .members
@@ -382,6 +391,7 @@ fn forms_for(
     signature: Option<PendingSignature>,
     me: uuid::Uuid,
     question_waiting: bool,
+    plan_unfinished: bool,
 ) -> Vec<DecisionForm> {
     use FlagStatus::*;
     let form = |action, label, reason, reason_label, required| DecisionForm {
@@ -465,6 +475,8 @@ fn forms_for(
                 "Reason for escalating",
                 true,
             )),
+            // Not over a plan still to be carried out (the page links it instead).
+            Closed if plan_unfinished => {}
             Closed if critical && signed_for(Signed::Close).is_none() => out.push(form(
                 "sign_close",
                 "Sign the close (first of two members)",

@@ -248,6 +248,8 @@ pub struct FlagSummary {
     pub indicator: String,
     pub band: String,
     pub critical: bool,
+    /// Closed by two members (a trigger, or a critical band).
+    pub four_eyes: bool,
     pub score: i16,
     pub status: String,
 }
@@ -272,6 +274,7 @@ fn flag_summary(ctx: &FlagContext, questionnaire: Option<&Questionnaire>) -> Fla
         ),
         band: ctx.flag.band.to_string(),
         critical: ctx.flag.critical,
+        four_eyes: ctx.flag.four_eyes(),
         score: ctx.flag.score,
         status: ctx.flag.status.label(),
     }

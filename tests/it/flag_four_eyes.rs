@@ -117,6 +117,12 @@ async fn flag_risk_acceptance_of_a_critical_flag_needs_two_different_members() {
         page.contains("the same member cannot give both signatures"),
         "{page}"
     );
+    // Only the true refusal: the flag did not change since her page.
+    assert!(!page.contains("changed since you opened it"), "{page}");
+    assert!(
+        page.contains("Confirming myself."),
+        "the text is kept: {page}"
+    );
     assert_eq!(
         state(&app, critical).await,
         ("in_review".into(), 3, Some("accept_risk".into()))

@@ -31,6 +31,7 @@ mod embedded;
 mod evidence;
 mod exports;
 mod flag_four_eyes;
+mod flag_four_eyes_fixes;
 mod flag_queue;
 mod flags;
 mod helpers;

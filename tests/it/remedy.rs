@@ -491,6 +491,53 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
     );
     assert!(html.contains(r#"value="1500.50""#), "{html}");
     assert!(html.contains(r#"value="30""#), "{html}");
+    // Impossible facts: dates to come, a repayment date without what was repaid; each
+    // refused beside its field, nothing written.
+    let remedy_row = || async {
+        let mut conn = app.db.conn().await;
+        hrdd_survey::db::schema::action_plan_remedies::table
+            .find(plan)
+            .select((
+                hrdd_survey::db::schema::action_plan_remedies::fees_repaid_on,
+                hrdd_survey::db::schema::action_plan_remedies::documents_returned_on,
+                hrdd_survey::db::schema::action_plan_remedies::updated_at,
+            ))
+            .first::<(
+                Option<chrono::NaiveDate>,
+                Option<chrono::NaiveDate>,
+                chrono::DateTime<Utc>,
+            )>(&mut conn)
+            .await
+            .unwrap()
+    };
+    let before = remedy_row().await;
+    let next_week = (Utc::now().date_naive() + Duration::days(7)).to_string();
+    for (fields, errors) in [
+        (
+            vec![
+                ("documents_returned", "42"),
+                ("documents_returned_on", next_week.as_str()),
+                ("workers_repaid", "40"),
+                ("fees_repaid_on", next_week.as_str()),
+            ],
+            ["documents_returned_on", "fees_repaid_on"].as_slice(),
+        ),
+        (
+            vec![("fees_repaid_on", "2026-11-20")],
+            ["fees_repaid_on"].as_slice(),
+        ),
+    ] {
+        let res = a.post(&app, &format!("{plan_path}/remedy"), &fields).await;
+        assert_eq!(res.status(), 422);
+        let html = res.text().await.unwrap();
+        for field in errors {
+            assert!(
+                html.contains(&format!(r#"id="{field}-error""#)),
+                "{field}: {html}"
+            );
+        }
+        assert_eq!(remedy_row().await, before, "nothing written");
+    }
     let evidence = || {
         reqwest::multipart::Part::bytes(b"%PDF-1.4 passports returned".to_vec())
             .file_name("受領書.pdf")

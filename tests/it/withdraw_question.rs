@@ -195,7 +195,13 @@ async fn a_member_withdraws_an_unanswered_question_and_the_supplier_is_told() {
     // The flag page: the withdrawal in the history and beside the answer, no longer
     // waiting; the decisions are offered again.
     let html = page(&app, &a, &format!("{flag_path}?done=withdraw_question")).await;
-    assert!(html.contains("withdrew the question (no reply)"), "{html}");
+    // The history says what was done and why, never a reason of its own ("no reply").
+    assert!(html.contains("withdrew the question"), "{html}");
+    assert!(!html.contains("(no reply)"), "{html}");
+    assert!(
+        html.contains(&format!("<td>withdrew the question</td><td>clarification requested → in review</td><td>{REASON}</td>")),
+        "{html}"
+    );
     assert!(html.contains(r#"id="withdrawn""#), "{html}");
     assert!(html.contains("by Test Person without a reply"), "{html}");
     assert!(!html.contains(r#"id="waiting""#), "{html}");

@@ -3,22 +3,26 @@
 //! flag, asks [`decide`], and writes the outcome with its audit entry in one
 //! transaction; a refusal writes nothing.
 //!
-//! Four eyes on a critical flag: its risk is accepted, and it is closed, by two
+//! Four eyes on a critical flag (a trigger, or critical by its band: [`four_eyes`]):
+//! its risk is accepted, and it is closed, by two
 //! different members: the first signs the decision (`SignAcceptRisk` with the reason,
 //! `SignClose`), a second gives it (`AcceptRisk`, `Close`). The flag keeps one pending
 //! signature ([`PendingSignature`]: who signed, and which decision); any change of state
-//! drops it. A non-critical flag takes either decision from one member.
+//! drops it, and the outcome names the signature that lapsed. A non-critical flag takes
+//! either decision from one member. No flag is closed (nor its close signed) while its
+//! corrective action plan is planned or in progress ([`UnfinishedPlan`]).
 //! A dissent (with its reason) can be recorded on a flag in any state and never changes
 //! it. Every decision names the flag version it was made from: a decision made from an
 //! older page (someone else acted in between) is refused as stale.
 
 use super::flag::FlagStatus;
-use super::text::clean_multi_line;
+use super::remedy::PlanStatus;
+use super::risk::Band;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Longest reason or comment, in characters.
-pub const MAX_REASON: usize = 4000;
+mod reasons;
+pub use reasons::{optional_text, required_text, MAX_REASON};
 
 /// What the committee (or the supplier, or the platform) does with a flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,7 +135,7 @@ impl ActionKind {
             ActionKind::Assign => "assigned",
             ActionKind::RequestClarification => "requested clarification",
             ActionKind::ClarificationAnswered => "clarification answered",
-            ActionKind::WithdrawQuestion => "withdrew the question (no reply)",
+            ActionKind::WithdrawQuestion => "withdrew the question",
             ActionKind::AcceptRisk => "accepted the risk",
             ActionKind::SignAcceptRisk => "signed the risk acceptance (first of two)",
             ActionKind::RequireAction => "required corrective action",
@@ -185,11 +189,56 @@ pub enum Who {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlagNow {
     pub status: FlagStatus,
+    /// The rule's `critical: true` marker (a knock-out "trigger").
     pub critical: bool,
+    /// The flag's band: a flag critical by its score alone takes four eyes too.
+    pub band: Band,
     pub version: i32,
     pub assignee: Option<Uuid>,
     /// The first signature of a four-eyes decision, waiting for a second member.
     pub signature: Option<PendingSignature>,
+    /// The flag's corrective action plan that is not finished yet (planned or in
+    /// progress), read in the transaction that decides: the flag is not closed over it.
+    pub unfinished_plan: Option<UnfinishedPlan>,
+}
+
+impl FlagNow {
+    /// Whether accepting the risk and closing each take two members: a trigger flag, or
+    /// one whose band is critical (by its score).
+    pub fn four_eyes(&self) -> bool {
+        four_eyes(self.critical, self.band)
+    }
+}
+
+/// Whether a flag takes four eyes on its risk acceptance and close: a trigger, or a
+/// critical band. The one rule, for `decide` and for the pages offering its forms.
+pub fn four_eyes(trigger: bool, band: Band) -> bool {
+    trigger || band == Band::Critical
+}
+
+/// A corrective action plan that is still to be carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnfinishedPlan {
+    pub id: Uuid,
+    pub status: PlanStatus,
+}
+
+impl UnfinishedPlan {
+    /// Whether a plan in `status` still blocks its flag's close: planned or in progress
+    /// (a completed plan waits only for the committee's verification; a verified one
+    /// is final; plans are never cancelled).
+    pub fn blocks(status: PlanStatus) -> bool {
+        status.is_pending()
+    }
+
+    /// The refusal of a close over this plan, with where to finish it.
+    fn refusal(self) -> Refusal {
+        Refusal::NotNow(format!(
+            "this flag's corrective action plan is still {}: complete and verify the corrective action plan first: /staff/action-plans/{}",
+            self.status.label(),
+            self.id
+        ))
+    }
 }
 
 /// The decisions a critical flag takes only from two different members.
@@ -275,6 +324,9 @@ pub struct Outcome {
     /// Whether the reason becomes the flag's decision reason.
     pub sets_decision_reason: bool,
     pub signature: Signature,
+    /// A pending first signature this change drops without giving its decision (the
+    /// flag moved on): recorded in the decision's audit entry and the history.
+    pub lapsed: Option<PendingSignature>,
     /// The version after the change.
     pub version: i32,
 }
@@ -307,32 +359,6 @@ impl std::fmt::Display for Refusal {
             ),
         }
     }
-}
-
-/// A reason that must be given: cleaned, not empty, at most [`MAX_REASON`] characters.
-pub fn required_text(field: &'static str, raw: &str, what: &str) -> Result<String, Refusal> {
-    match optional_text(field, raw)? {
-        Some(t) => Ok(t),
-        None => Err(Refusal::Invalid {
-            field,
-            message: format!("{what} is required"),
-        }),
-    }
-}
-
-/// A note that may be empty.
-pub fn optional_text(field: &'static str, raw: &str) -> Result<Option<String>, Refusal> {
-    let text = clean_multi_line(field, raw).map_err(|e| Refusal::Invalid {
-        field,
-        message: e.message,
-    })?;
-    if text.chars().count() > MAX_REASON {
-        return Err(Refusal::Invalid {
-            field,
-            message: format!("must be at most {MAX_REASON} characters"),
-        });
-    }
-    Ok((!text.is_empty()).then_some(text))
 }
 
 /// Decides `action` by `who` on the flag `now`, made from the page showing
@@ -400,6 +426,7 @@ pub fn decide(
         reason: None,
         sets_decision_reason: false,
         signature: Signature::Keep,
+        lapsed: None,
         version: now.version + 1,
     };
     match action {
@@ -455,11 +482,17 @@ pub fn decide(
         }
         Action::SignClose { note } => {
             moving(Closed)?;
+            if let Some(plan) = now.unfinished_plan {
+                return Err(plan.refusal());
+            }
             out.signature = first_signature(now, member, Signed::Close)?;
             out.reason = optional_text("note", note)?;
         }
         Action::Close { note } => {
             out.to = moving(Closed)?;
+            if let Some(plan) = now.unfinished_plan {
+                return Err(plan.refusal());
+            }
             second_signature(now, member, Signed::Close)?;
             out.reason = optional_text("note", note)?;
         }
@@ -473,6 +506,9 @@ pub fn decide(
             _ if now.signature.is_some() => Signature::Clear,
             keep => keep,
         };
+        out.lapsed = now
+            .signature
+            .filter(|s| out.signature == Signature::Clear && !s.decision.given_by(kind));
     }
     Ok(out)
 }
@@ -484,7 +520,7 @@ fn first_signature(
     member: Option<Uuid>,
     decision: Signed,
 ) -> Result<Signature, Refusal> {
-    if !now.critical {
+    if !now.four_eyes() {
         return Err(Refusal::NotNow(match decision {
             Signed::AcceptRisk => {
                 "only a critical flag needs two signatures; accept the risk directly".into()
@@ -518,7 +554,7 @@ fn first_signature(
 /// The second signature of `decision` by `member`: on a critical flag, a different
 /// member must have signed that same decision first. A non-critical flag needs none.
 fn second_signature(now: FlagNow, member: Option<Uuid>, decision: Signed) -> Result<(), Refusal> {
-    if !now.critical {
+    if !now.four_eyes() {
         return Ok(());
     }
     let me = member.expect("staff decision");

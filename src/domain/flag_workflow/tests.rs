@@ -14,9 +14,11 @@ fn flag(status: FlagStatus, critical: bool) -> FlagNow {
     FlagNow {
         status,
         critical,
+        band: if critical { Band::Critical } else { Band::High },
         version: 3,
         assignee: None,
         signature: None,
+        unfinished_plan: None,
     }
 }
 
@@ -273,7 +275,7 @@ fn a_member_withdraws_an_unanswered_question_back_to_review() {
     assert_eq!(out.version, 4);
     assert_eq!(
         ActionKind::WithdrawQuestion.label(),
-        "withdrew the question (no reply)"
+        "withdrew the question"
     );
 }
 
@@ -356,4 +358,5 @@ fn only_a_deciding_member_withdraws_and_only_a_waiting_question() {
     ));
 }
 
+mod closing;
 mod four_eyes;

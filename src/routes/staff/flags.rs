@@ -44,7 +44,7 @@ async fn flag(
                 .into()
         }
         Some(ActionKind::WithdrawQuestion) => {
-            "Recorded: withdrew the question (no reply). Every flag that waited for it is back in review; the supplier's link now says the question was withdrawn and takes no reply."
+            "Recorded: withdrew the question. Every flag that waited for it is back in review; the supplier's link now says the question was withdrawn and takes no reply."
                 .into()
         }
         Some(ActionKind::SignAcceptRisk) => {
@@ -55,11 +55,23 @@ async fn flag(
         None if query.done.as_deref() == Some("comment") => "Comment added.".into(),
         None => String::new(),
     };
-    show(&state, &user, id, notice, Vec::new(), StatusCode::OK, None).await
+    show(
+        &state,
+        &user,
+        id,
+        notice,
+        Vec::new(),
+        StatusCode::OK,
+        None,
+        None,
+    )
+    .await
 }
 
 /// The flag page, with a notice or with what was refused (and the refusal's status);
-/// `typed`: the refused form's action and text, shown back in its box.
+/// `typed`: the refused form's action and text, shown back in its box; `posted_version`:
+/// the flag version the refused form was made from (another one: the flag changed).
+#[allow(clippy::too_many_arguments)]
 async fn show(
     state: &AppState,
     user: &StaffUser,
@@ -68,11 +80,13 @@ async fn show(
     errors: Vec<String>,
     status: StatusCode,
     typed: Option<(String, String)>,
+    posted_version: Option<i32>,
 ) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
     let page = flags::page::load(&mut conn, id).await?;
     let mut view = flag_page(user, &state.registry, page, notice, errors);
     view.typed = typed.unwrap_or_default();
+    view.typed_stale = posted_version.is_some_and(|v| v != view.version);
     Ok(render_status(status, &view)?)
 }
 
@@ -173,7 +187,8 @@ async fn decide(
         ))),
         Err(e) => {
             let typed = (form.action.clone(), form.reason.clone());
-            refused(&state, &user, id, e, Some(typed)).await
+            let posted = parse_version(form.version.as_deref()).ok();
+            refused(&state, &user, id, e, Some(typed), posted).await
         }
     }
 }
@@ -204,7 +219,7 @@ async fn add_comment(
         Err(e) => {
             // The typed comment stays in its box, the refusal beside it.
             let typed = (COMMENT.to_string(), form.body.clone());
-            refused(&state, &user, id, e, Some(typed)).await
+            refused(&state, &user, id, e, Some(typed), None).await
         }
     }
 }
@@ -217,6 +232,7 @@ async fn refused(
     id: Uuid,
     e: AppError,
     typed: Option<(String, String)>,
+    posted_version: Option<i32>,
 ) -> Result<HttpResponse, PageError> {
     match e {
         AppError::Validation(_)
@@ -232,6 +248,7 @@ async fn refused(
                 vec![e.detail()],
                 status,
                 typed,
+                posted_version,
             )
             .await
         }

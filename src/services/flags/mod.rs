@@ -16,7 +16,8 @@ use crate::db::models::{FlagComment, FlagDecision, FlagWork};
 use crate::db::{self, flag_comments, flag_decisions, flags, users, Tx};
 use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::{
-    self, decide, Action, ActionKind, FlagNow, PendingSignature, Refusal, Signature, Who,
+    self, decide, Action, ActionKind, FlagNow, PendingSignature, Refusal, Signature,
+    UnfinishedPlan, Who,
 };
 use crate::domain::role::{Permission, Role};
 use crate::error::AppError;
@@ -95,7 +96,20 @@ pub async fn transition_in(
     let work = flags::lock_work(tx, flag_id)
         .await?
         .ok_or(AppError::NotFound("flag"))?;
-    let outcome = decide(now_of(&work), who, expected_version, action)?;
+    // A close waits for the flag's plan: read here, under the flag's lock, for the rule.
+    let unfinished_plan = match action.kind() {
+        ActionKind::Close | ActionKind::SignClose => {
+            db::action_plans::unfinished_of_flag(tx, flag_id)
+                .await?
+                .map(|(id, status)| UnfinishedPlan { id, status })
+        }
+        _ => None,
+    };
+    let now_flag = FlagNow {
+        unfinished_plan,
+        ..now_of(&work)
+    };
+    let outcome = decide(now_flag, who, expected_version, action)?;
     let assignee = match action {
         Action::Assign { to } => Some(assignable(tx, *to).await?),
         _ => None,
@@ -112,6 +126,20 @@ pub async fn transition_in(
             }))
         }
         _ => None,
+    };
+    // A first signature this change drops without its decision lapses, and says so.
+    let lapsed = match outcome.lapsed {
+        Some(l) => {
+            let signer = users::find_member(tx, l.by).await?;
+            Some(json!({
+                "id": l.by,
+                "name": signer.as_ref().map(|m| &m.name),
+                "email": signer.as_ref().map(|m| &m.email),
+                "decision": l.decision.as_str(),
+                "signed_at": work.signed_at,
+            }))
+        }
+        None => None,
     };
     let now = chrono::Utc::now();
     let signed = match outcome.signature {
@@ -181,6 +209,9 @@ pub async fn transition_in(
     });
     if let Some(first) = first_signer {
         details["first_signature"] = first;
+    }
+    if let Some(lapsed) = lapsed {
+        details["lapsed_signature"] = lapsed;
     }
     audit::append(
         tx,
@@ -297,9 +328,11 @@ fn now_of(work: &FlagWork) -> FlagNow {
     FlagNow {
         status: work.status,
         critical: work.critical,
+        band: work.band,
         version: work.version,
         assignee: work.assignee_id,
         signature: pending_signature(work),
+        unfinished_plan: None,
     }
 }
 

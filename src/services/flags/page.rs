@@ -10,6 +10,7 @@ use crate::db::models::{
 use crate::db::{
     campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,
 };
+use crate::domain::remedy::PlanStatus;
 use crate::error::AppError;
 use crate::services::Conn;
 use chrono::{DateTime, Utc};
@@ -34,6 +35,9 @@ pub struct FlagPage {
     /// A question to the supplier waits for their reply on the flag's response (about
     /// this flag's answer or another's): no other can be asked until they reply.
     pub question_waiting: bool,
+    /// The flag's corrective action plan still planned or in progress: the flag is not
+    /// closed over it (`domain::flag_workflow::UnfinishedPlan`).
+    pub unfinished_plan: Option<(Uuid, PlanStatus)>,
 }
 
 pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> {
@@ -62,6 +66,7 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
         question_waiting: clarifications::open_request(conn, flag.response_id)
             .await?
             .is_some(),
+        unfinished_plan: crate::db::action_plans::unfinished_of_flag(conn, flag_id).await?,
         flag,
         work,
         organisation,

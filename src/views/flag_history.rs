@@ -1,0 +1,124 @@
+//! A flag's history in words (`staff/flag.html`): each decision, the first signatures
+//! of four-eyes decisions that lapsed when the flag changed, and the last decision that
+//! changed the flag's state as its summary says it (both members of a four-eyes one).
+
+use crate::db::flag_decisions::DecisionRow;
+use crate::domain::flag_workflow::{ActionKind, Signed};
+
+/// A decision in the history.
+pub struct DecisionLine {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    pub change: String,
+    pub reason: String,
+    pub dissent: bool,
+}
+
+/// The decision a first signature is given for.
+fn signs(kind: ActionKind) -> Option<Signed> {
+    match kind {
+        ActionKind::SignAcceptRisk => Some(Signed::AcceptRisk),
+        ActionKind::SignClose => Some(Signed::Close),
+        _ => None,
+    }
+}
+
+/// The decision as a noun, for a lapsed signature ("the risk acceptance").
+fn noun(decision: Signed) -> &'static str {
+    match decision {
+        Signed::AcceptRisk => "the risk acceptance",
+        Signed::Close => "the close",
+    }
+}
+
+/// For each decision (same order), the index of the first signature it gave its
+/// second signature to (four eyes), and the one it let lapse (a change of state that
+/// is not that decision). As `domain::flag_workflow::decide` keeps and drops them.
+fn signatures(decisions: &[DecisionRow]) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut pending: Option<(usize, Signed)> = None;
+    decisions
+        .iter()
+        .enumerate()
+        .map(|(i, (d, ..))| {
+            if let Some(s) = signs(d.action) {
+                pending = Some((i, s));
+                return (None, None);
+            }
+            if d.from_status == d.to_status {
+                return (None, None);
+            }
+            match pending.take() {
+                Some((first, s)) if s.given_by(d.action) => (Some(first), None),
+                Some((first, _)) => (None, Some(first)),
+                None => (None, None),
+            }
+        })
+        .collect()
+}
+
+/// The history: `lines` (one per decision, same order) with a line after each change
+/// of state that let a first signature lapse.
+pub fn with_lapses(decisions: &[DecisionRow], lines: Vec<DecisionLine>) -> Vec<DecisionLine> {
+    let marks = signatures(decisions);
+    let mut out = Vec::with_capacity(lines.len());
+    let signer: Vec<String> = lines.iter().map(|l| l.who.clone()).collect();
+    for (i, line) in lines.into_iter().enumerate() {
+        let when = line.when.clone();
+        out.push(line);
+        if let Some(first) = marks[i].1 {
+            let Some(decision) = signs(decisions[first].0.action) else {
+                continue;
+            };
+            out.push(DecisionLine {
+                when,
+                who: signer[first].clone(),
+                what: format!(
+                    "{}’s signature on {} lapsed (the flag changed)",
+                    signer[first],
+                    noun(decision)
+                ),
+                change: String::new(),
+                reason: String::new(),
+                dissent: false,
+            });
+        }
+    }
+    out
+}
+
+/// The last decision that changed the flag's state, in words: what, who (both members
+/// of a four-eyes decision), when, and its reason or note ("no note"); empty when none
+/// did. `lines` are the decisions' lines, one per decision, same order.
+pub fn last_decision(decisions: &[DecisionRow], lines: &[DecisionLine]) -> String {
+    let marks = signatures(decisions);
+    let Some(i) = decisions
+        .iter()
+        .rposition(|(d, ..)| d.from_status != d.to_status)
+    else {
+        return String::new();
+    };
+    let line = &lines[i];
+    let note = |r: &str| {
+        if r.is_empty() {
+            "no note".to_string()
+        } else {
+            r.to_string()
+        }
+    };
+    let first = marks[i].0.map(|f| &lines[f]).map_or_else(String::new, |f| {
+        format!(
+            "; signed first by {} on {} UTC — {}",
+            f.who,
+            f.when,
+            note(&f.reason)
+        )
+    });
+    format!(
+        "{} by {} on {} UTC — {}{first}",
+        line.what,
+        line.who,
+        line.when,
+        note(&line.reason)
+    )
+}

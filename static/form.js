@@ -382,7 +382,12 @@
         }
         leaving = true;
         if (res.redirected) { window.location.assign(res.url); return; }
-        return res.text().then(replacePage);
+        return res.text().then(function (html) {
+          replacePage(html);
+          // "Add a row": the new row's first box takes the focus (a keyboard user is
+          // not sent back to the top of the page).
+          if (action.indexOf("add_row:") === 0) focusLastRow(action.slice(8));
+        });
       })
       .catch(function () {
         form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
@@ -430,6 +435,14 @@
 
   // The server's page for a save with errors or a conflict replaces this one in place
   // (same address: the section's), and the script starts again on it.
+  function focusLastRow(group) {
+    var div = document.getElementById("q-" + group);
+    var rows = div ? div.querySelectorAll("fieldset.row") : [];
+    var last = rows.length ? rows[rows.length - 1] : null;
+    var box = last && last.querySelector("input:not([type=hidden]), select, textarea");
+    if (box) box.focus();
+  }
+
   function replacePage(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     document.title = doc.title;

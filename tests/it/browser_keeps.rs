@@ -107,6 +107,24 @@ async fn the_section_script_marks_refusals_saves_on_enter_and_refuses_oversized_
         "{shown}"
     );
 
+    // "Add a row" gives the new row's first box the focus.
+    js(
+        c,
+        "document.querySelector(\"button[value='add_row:agents']\").scrollIntoView({block: 'center'}); return true;",
+    )
+    .await;
+    c.find(Locator::Css("button[value='add_row:agents']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(
+        c,
+        "return document.activeElement && document.activeElement.name === 'agents.1.agent_name';",
+        "the focus in the new row",
+    )
+    .await;
     // A file over 10 MB is refused beside its field; nothing is sent.
     let big = std::env::temp_dir().join(format!("keeps-{}.pdf", uuid::Uuid::new_v4().simple()));
     let mut bytes = b"%PDF-1.4\n".to_vec();

@@ -493,19 +493,19 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
         open_critical: d.open.of("band", Some(Band::Critical.as_str())),
         overdue_plans: d.overdue_plans,
         tables: vec![
-            ("Open flags by band", "Band", bands),
+            ("Flags not closed, by band", "Band", bands),
             (
-                "Open flags by indicator",
+                "Flags not closed, by indicator",
                 "Indicator",
                 table("indicator", &indicator_name),
             ),
             (
-                "Open flags by country",
+                "Flags not closed, by country",
                 "Country",
                 table("country", &|c| c.to_string()),
             ),
             (
-                "Open flags by organisation kind",
+                "Flags not closed, by organisation kind",
                 "Kind",
                 table("kind", &kind_name),
             ),

@@ -347,7 +347,7 @@ async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed
 
     let (status, dash) = member.page(&app, "/staff/dashboard").await;
     assert_eq!(status, 200);
-    assert!(dash.contains("Open critical flags"));
+    assert!(dash.contains("Critical flags not closed"));
     assert!(
         dash.contains("Retention of identity documents") || dash.contains("identity documents"),
         "{dash}"

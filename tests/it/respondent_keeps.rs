@@ -28,30 +28,55 @@ async fn post_section(
         .unwrap()
 }
 
+/// Every required question of the sections fixture answered, section by section.
+async fn answer_every_section(app: &crate::helpers::TestApp, link: &str) {
+    let first = [("headcount", "80"), ("migrants", "no")];
+    assert_eq!(
+        app.post_form(&format!("{link}/s/1"), &first, "save")
+            .await
+            .status(),
+        303
+    );
+    app.post_form(&format!("{link}/s/2"), &[("fees_paid", "no")], "save")
+        .await;
+    app.post_form(&format!("{link}/s/3"), &[("passports", "worker")], "save")
+        .await;
+}
+
+/// The review page's submit with a complete declaration (and `extra` fields).
+async fn sign(
+    app: &crate::helpers::TestApp,
+    link: &str,
+    csrf: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = vec![
+        ("csrf_token", csrf),
+        ("signatory_name", "Hana Sato"),
+        ("signatory_title", "HR manager"),
+        ("declaration", "yes"),
+    ];
+    form.extend_from_slice(extra);
+    app.client
+        .post(app.url(&format!("{link}/submit")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_change_posted_after_the_submission_is_shown_back_not_dropped() {
     let (app, link, response, _) = invited().await;
     let s1 = format!("{link}/s/1");
     let csrf = app.form_csrf(&s1).await;
     let first = [("headcount", "80"), ("migrants", "no")];
-    assert_eq!(app.post_form(&s1, &first, "save").await.status(), 303);
-    app.post_form(&format!("{link}/s/2"), &[("fees_paid", "no")], "save")
-        .await;
-    app.post_form(&format!("{link}/s/3"), &[("passports", "worker")], "save")
-        .await;
-    let res = app
-        .client
-        .post(app.url(&format!("{link}/submit")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("signatory_name", "Hana Sato"),
-            ("signatory_title", "HR manager"),
-            ("declaration", "yes"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "submitted");
+    answer_every_section(&app, &link).await;
+    assert_eq!(
+        sign(&app, &link, &csrf, &[]).await.status(),
+        303,
+        "submitted"
+    );
 
     // The page of section 1 was still open elsewhere; its autosave stops and says why.
     let res = post_section(
@@ -197,16 +222,7 @@ fn hidden_in(html: &str, name: &str) -> String {
 #[tokio::test]
 async fn the_declaration_is_not_signed_over_answers_changed_after_the_review() {
     let (app, link, response, _) = invited().await;
-    app.post_form(
-        &format!("{link}/s/1"),
-        &[("headcount", "80"), ("migrants", "no")],
-        "save",
-    )
-    .await;
-    app.post_form(&format!("{link}/s/2"), &[("fees_paid", "no")], "save")
-        .await;
-    app.post_form(&format!("{link}/s/3"), &[("passports", "worker")], "save")
-        .await;
+    answer_every_section(&app, &link).await;
     let review = app
         .get(&format!("{link}/review"))
         .await
@@ -223,27 +239,16 @@ async fn the_declaration_is_not_signed_over_answers_changed_after_the_review() {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     app.post_form(&format!("{link}/s/2"), &[("fees_paid", "yes")], "save")
         .await;
-    let sign = |reviewed: String, at: String| {
-        let csrf = csrf.clone();
-        let app = &app;
-        let link = link.clone();
-        async move {
-            app.client
-                .post(app.url(&format!("{link}/submit")))
-                .form(&[
-                    ("csrf_token", csrf.as_str()),
-                    ("_reviewed", reviewed.as_str()),
-                    ("_reviewed_at", at.as_str()),
-                    ("signatory_name", "Hana Sato"),
-                    ("signatory_title", "HR manager"),
-                    ("declaration", "yes"),
-                ])
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let res = sign(reviewed, at).await;
+    let res = sign(
+        &app,
+        &link,
+        &csrf,
+        &[
+            ("_reviewed", reviewed.as_str()),
+            ("_reviewed_at", at.as_str()),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 409);
     let html = res.text().await.unwrap();
     assert!(
@@ -271,9 +276,18 @@ async fn the_declaration_is_not_signed_over_answers_changed_after_the_review() {
         .unwrap();
     assert_eq!(status, "draft", "nothing was submitted");
     // Signed from the page that shows the answers as they are: submitted.
-    let res = sign(
+    let (reviewed, at) = (
         hidden_in(&html, "_reviewed"),
         hidden_in(&html, "_reviewed_at"),
+    );
+    let res = sign(
+        &app,
+        &link,
+        &csrf,
+        &[
+            ("_reviewed", reviewed.as_str()),
+            ("_reviewed_at", at.as_str()),
+        ],
     )
     .await;
     assert_eq!(res.status(), 303);
@@ -303,29 +317,8 @@ async fn a_colleague_who_did_not_submit_is_told_who_did_not_thanked_for_it() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let colleague = crate::sections::link_of(&app, "minh@supplier.example").await;
-    app.post_form(
-        &format!("{link}/s/1"),
-        &[("headcount", "80"), ("migrants", "no")],
-        "save",
-    )
-    .await;
-    app.post_form(&format!("{link}/s/2"), &[("fees_paid", "no")], "save")
-        .await;
-    app.post_form(&format!("{link}/s/3"), &[("passports", "worker")], "save")
-        .await;
-    let res = app
-        .client
-        .post(app.url(&format!("{link}/submit")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("signatory_name", "Hana Sato"),
-            ("signatory_title", "HR manager"),
-            ("declaration", "yes"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    answer_every_section(&app, &link).await;
+    assert_eq!(sign(&app, &link, &csrf, &[]).await.status(), 303);
     let mine = app.get(&link).await.text().await.unwrap();
     assert!(mine.contains("we also email it to you"), "{mine}");
     let theirs = app.get(&colleague).await.text().await.unwrap();

@@ -497,7 +497,8 @@ pub struct CampaignContact {
     pub has_active_link: bool,
 }
 
-/// The contact `contact` with its organisation and its active link for `campaign`.
+/// The contact `contact` with its organisation and its active link for `campaign`, if
+/// its organisation is in the campaign (has a response in it); `None` otherwise.
 pub async fn campaign_contact(
     conn: &mut Conn,
     campaign: CampaignId,
@@ -510,7 +511,9 @@ pub async fn campaign_contact(
                          WHERE i.campaign_id = $1 AND i.contact_id = c.id \
                            AND i.revoked_at IS NULL AND i.expires_at > now()) AS has_active_link \
            FROM contacts c JOIN organisations o ON o.id = c.organisation_id \
-          WHERE c.id = $2",
+          WHERE c.id = $2 \
+            AND EXISTS (SELECT 1 FROM responses r \
+                         WHERE r.campaign_id = $1 AND r.organisation_id = c.organisation_id)",
     )
     .bind::<SqlUuid, _>(campaign)
     .bind::<SqlUuid, _>(contact)

@@ -15,6 +15,7 @@ mod auth_hardening;
 mod browser;
 mod browser_flow;
 mod browser_keeps;
+mod campaign_checks;
 mod campaign_confirm;
 mod campaign_edits;
 mod campaign_fixes;

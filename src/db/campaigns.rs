@@ -457,10 +457,12 @@ pub async fn picked_organisations(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<
 }
 
 /// A draft's own columns after an edit (its name, pinned questionnaire version and
-/// deadline); only while it is a draft. Returns whether a row was written.
+/// deadline); only while it is a draft and still at `version` (its `updated_at` as the
+/// edit read it). Returns whether a row was written.
 pub async fn set_draft_basics(
     conn: &mut Conn,
     id: CampaignId,
+    version: DateTime<Utc>,
     name: &str,
     template_version_id: Uuid,
     deadline: NaiveDate,
@@ -468,7 +470,8 @@ pub async fn set_draft_basics(
     diesel::update(
         campaigns::table
             .find(id)
-            .filter(campaigns::status.eq(CampaignStatus::Draft)),
+            .filter(campaigns::status.eq(CampaignStatus::Draft))
+            .filter(campaigns::updated_at.eq(version)),
     )
     .set((
         campaigns::name.eq(name),

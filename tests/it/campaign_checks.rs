@@ -4,7 +4,6 @@
 //! its field; a draft is deleted, not closed; the audience's error says what to do;
 //! percentages are rounded.
 
-use crate::auth::location;
 use crate::campaign_edits::{act, audited, draft, in_days, maria, org, page};
 use crate::helpers::{templates_dir, TestApp};
 use crate::mail::SmtpServer;
@@ -43,5 +42,115 @@ async fn re_send_and_revoke_refuse_a_contact_outside_the_campaign() {
     assert!(audited(&app, "invitation.revoked").await.is_empty());
     let campaign = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
     assert!(!campaign.contains("Beta Mills contact"), "{campaign}");
-    let _ = (in_days(1), location);
+}
+
+/// The value of the form field `name` on `page` (`name="…" value="…"`).
+pub(crate) fn value_of(page: &str, name: &str) -> String {
+    let start = format!(r#"name="{name}" value=""#);
+    let at = page.find(&start).unwrap_or_else(|| panic!("{name} in {page}")) + start.len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_stale_draft_form_does_not_overwrite_a_colleagues_save() {
+    let app = TestApp::spawn().await;
+    let (alpha, _) = org(&app, "Alpha Yarns", "JP", "alpha@example.com").await;
+    let (beta, _) = org(&app, "Beta Mills", "VN", "beta@example.com").await;
+    let s = maria(&app).await;
+    let id = draft(&app, &s, &alpha).await;
+    let edit = format!("/staff/campaigns/{id}/edit");
+    let a_form = page(&app, &s, &edit).await;
+    let b_form = page(&app, &s, &edit).await;
+    let deadline = in_days(20);
+    let fields = |name: &'static str, message: &'static str, version: String, orgs: Vec<String>| {
+        let mut f: Vec<(String, String)> = vec![
+            ("draft_version".into(), version),
+            ("name".into(), name.into()),
+            ("version".into(), "forced-labour:3".into()),
+            ("deadline".into(), deadline.clone()),
+            ("reminder_days_before".into(), "14, 7, 2".into()),
+            ("reminder_weekly_after".into(), "4".into()),
+            ("message".into(), message.into()),
+        ];
+        f.extend(orgs.into_iter().map(|o| ("organisation".to_string(), o)));
+        f
+    };
+    let post = |f: Vec<(String, String)>| {
+        let s = &s;
+        let app = &app;
+        let edit = edit.clone();
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            s.post(app, &edit, &f).await
+        }
+    };
+    // A saves the audience and the message.
+    let res = post(fields(
+        "Autumn chek",
+        "Please answer by Friday.",
+        value_of(&a_form, "draft_version"),
+        vec![alpha.clone(), beta.clone()],
+    ))
+    .await;
+    assert_eq!(res.status(), 303);
+    // B, from the older form, renames: refused, nothing written.
+    let res = post(fields(
+        "Autumn check",
+        "Thank you.",
+        value_of(&b_form, "draft_version"),
+        vec![alpha.clone()],
+    ))
+    .await;
+    assert_eq!(res.status(), 409);
+    let again = res.text().await.unwrap();
+    for expected in [
+        "this draft was changed since you opened this form (changed meanwhile: audience, message)",
+        r#"name="name" value="Autumn check""#,
+        "<dd>Please answer by Friday.</dd>",
+        "<dd>2 picked: Alpha Yarns, Beta Mills</dd>",
+    ] {
+        assert!(again.contains(expected), "{expected} in {again}");
+    }
+    let shown = page(&app, &s, &edit).await;
+    assert!(shown.contains(r#"name="name" value="Autumn chek""#), "{shown}");
+    assert!(shown.contains(">Please answer by Friday.</textarea>"));
+    assert_eq!(audited(&app, "campaign.draft_edited").await.len(), 1);
+    // Saving again from the refused page is a choice: it applies.
+    let res = post(fields(
+        "Autumn check",
+        "Please answer by Friday.",
+        value_of(&again, "draft_version"),
+        vec![alpha.clone(), beta.clone()],
+    ))
+    .await;
+    assert_eq!(res.status(), 303);
+    assert!(page(&app, &s, &edit).await.contains(r#"name="name" value="Autumn check""#));
+
+    // The API: a PATCH with the draft's updated_at as read applies only if unchanged.
+    let patch = |body: serde_json::Value| {
+        let url = app.url(&format!("/api/v1/campaigns/{id}"));
+        let client = app.client.clone();
+        let token = app.api_token.clone();
+        async move {
+            client
+                .patch(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let read: serde_json::Value = patch(serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let version = read["updated_at"].clone();
+    let res = patch(serde_json::json!({"message": "Thanks.", "updated_at": version})).await;
+    assert_eq!(res.status(), 200);
+    let res = patch(serde_json::json!({"name": "Stale", "updated_at": version})).await;
+    assert_eq!(res.status(), 409);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("message changed"), "{body}");
 }

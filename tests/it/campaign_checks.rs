@@ -154,3 +154,107 @@ async fn a_stale_draft_form_does_not_overwrite_a_colleagues_save() {
     let body = res.text().await.unwrap();
     assert!(body.contains("message changed"), "{body}");
 }
+
+/// A Chromium session signed in as Maria (`maria` must exist).
+pub(crate) async fn signed_in_browser(app: &TestApp) -> crate::browser::Browser {
+    use fantoccini::Locator;
+    let b = crate::browser::browser().await;
+    let c = &b.client;
+    c.goto(&app.url("/login")).await.unwrap();
+    crate::browser::type_into(c, "email", "maria@example.com").await;
+    crate::browser::type_into(c, "password", crate::auth::PASSWORD).await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let waiting = std::time::Instant::now();
+    while c.current_url().await.unwrap().path() == "/login" {
+        assert!(waiting.elapsed() < std::time::Duration::from_secs(30));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    b
+}
+
+async fn campaigns_stored(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.db.conn().await;
+    hrdd_survey::db::schema::campaigns::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// The value of input `id` in the browser.
+async fn input_value(c: &fantoccini::Client, id: &str) -> String {
+    c.find(fantoccini::Locator::Id(id))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Enter in "Find organisations…" (or any field) searches: the form again with what was
+/// typed, nothing created or saved.
+#[tokio::test]
+async fn enter_in_the_draft_form_searches_and_writes_nothing() {
+    use fantoccini::key::Key;
+    let app = TestApp::spawn().await;
+    let s = maria(&app).await;
+    let (alpha, _) = org(&app, "Alpha Yarns", "JP", "alpha@example.com").await;
+    org(&app, "Beta Mills", "VN", "beta@example.com").await;
+    let b = signed_in_browser(&app).await;
+    let c = &b.client;
+
+    c.goto(&app.url("/staff/campaigns/new")).await.unwrap();
+    crate::browser::type_into(c, "c-name", "Spring check").await;
+    c.execute(
+        &format!(
+            "document.getElementById('c-deadline').value = '{}';",
+            in_days(25)
+        ),
+        vec![],
+    )
+    .await
+    .unwrap();
+    crate::browser::click(c, &format!("input[value='{alpha}']")).await;
+    crate::browser::type_into(c, "c-org-q", &format!("Beta{}", char::from(Key::Enter))).await;
+    c.wait()
+        .for_element(fantoccini::Locator::Css("#c-org-q[value='Beta']"))
+        .await
+        .unwrap();
+    assert_eq!(campaigns_stored(&app).await, 0, "Enter created nothing");
+    assert_eq!(input_value(c, "c-name").await, "Spring check");
+    assert_eq!(input_value(c, "c-deadline").await, in_days(25));
+    let page = c.source().await.unwrap();
+    assert!(page.contains("Beta Mills"), "{page}");
+    assert!(page.contains(&format!(r#"value="{alpha}" checked"#)), "{page}");
+
+    let id = draft(&app, &s, &alpha).await;
+    c.goto(&app.url(&format!("/staff/campaigns/{id}/edit")))
+        .await
+        .unwrap();
+    let name = c.find(fantoccini::Locator::Id("c-name")).await.unwrap();
+    name.clear().await.unwrap();
+    name.send_keys(&format!("Renamed{}", char::from(Key::Enter)))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(fantoccini::Locator::Css("#c-name[value='Renamed']"))
+        .await
+        .unwrap();
+    assert!(audited(&app, "campaign.draft_edited").await.is_empty());
+    assert!(page_has_name(&app, &s, &id, "Autumn chek").await);
+    c.clone().close().await.unwrap();
+}
+
+async fn page_has_name(app: &TestApp, s: &crate::auth::Session, id: &str, name: &str) -> bool {
+    page(app, s, &format!("/staff/campaigns/{id}/edit"))
+        .await
+        .contains(&format!(r#"name="name" value="{name}""#))
+}

@@ -524,3 +524,16 @@ pub async fn campaign_contact(
     .await
     .optional()
 }
+
+/// Deletes a draft (its picked organisations are in its row); never a launched
+/// campaign. Returns whether a row was deleted.
+pub async fn delete_draft(conn: &mut Conn, id: CampaignId) -> QueryResult<bool> {
+    diesel::delete(
+        campaigns::table
+            .find(id)
+            .filter(campaigns::status.eq(CampaignStatus::Draft)),
+    )
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}

@@ -12,6 +12,7 @@ use crate::db::audit::{self, Actor};
 pub use crate::db::campaigns::CampaignRecord;
 use crate::domain::campaign::{Action, Audience, Verdict};
 use crate::domain::ids::CampaignId;
+use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use crate::services::questionnaires::QuestionnaireRegistry;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -243,6 +244,47 @@ pub async fn edit_draft(
             )
             .await?;
             Ok(Ok(DraftEdited { campaign, changed }))
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Deletes a never-launched draft with its picked organisations, in one transaction
+/// with a `campaign.draft_deleted` audit entry naming it; a launched or closed campaign
+/// is refused (409: it is closed, never deleted). Returns the draft's name.
+pub async fn delete_draft(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    campaign_id: CampaignId,
+) -> Result<String, AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+        async move {
+            let current = db::campaigns::lock(tx, campaign_id)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            let refused = || {
+                AppError::Conflict(
+                    "only a draft that was never launched can be deleted: a launched campaign is closed instead".into(),
+                )
+            };
+            if current.status != CampaignStatus::Draft || current.launched_at.is_some() {
+                return Err(refused());
+            }
+            audit::append(
+                tx,
+                actor,
+                "campaign.draft_deleted",
+                "campaign",
+                campaign_id,
+                json!({"name": current.name, "audience": current.audience}),
+            )
+            .await?;
+            if !db::campaigns::delete_draft(tx, campaign_id).await? {
+                return Err(refused());
+            }
+            Ok(current.name)
         }
         .scope_boxed()
     })

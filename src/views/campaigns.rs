@@ -96,7 +96,13 @@ pub fn stale_values(
     } else {
         changed.iter().map(String::as_str).collect()
     };
-    let none = |v: String| if v.is_empty() { "(none)".to_string() } else { v };
+    let none = |v: String| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            v
+        }
+    };
     fields
         .into_iter()
         .map(|f| {
@@ -217,6 +223,8 @@ pub struct CampaignPage {
     pub status_label: String,
     pub questionnaire: String,
     pub deadline: String,
+    /// The "New deadline" field: the deadline, or the date typed when it was refused.
+    pub new_deadline: String,
     pub message: String,
     pub reminders: String,
     pub audience: String,
@@ -263,6 +271,9 @@ pub struct Preview {
     pub without_contacts: usize,
 }
 
+/// The campaign page's fields whose errors are shown beside them.
+const BESIDE_FIELDS: [&str; 3] = ["confirm", "deadline", "delete_confirm"];
+
 impl CampaignPage {
     /// The messages for the form field `field` (shown beside it), joined.
     pub fn err(&self, field: &str) -> String {
@@ -278,7 +289,7 @@ impl CampaignPage {
     pub fn general(&self) -> Vec<String> {
         self.errors
             .iter()
-            .filter(|(f, _)| f != "confirm")
+            .filter(|(f, _)| !BESIDE_FIELDS.contains(&f.as_str()))
             .map(|(f, m)| {
                 if f == "error" {
                     m.clone()

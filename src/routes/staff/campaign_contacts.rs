@@ -123,13 +123,13 @@ async fn resend(
     let mut conn = state.pool.get().await?;
     let outcome = campaigns::resend_to_contact(&mut conn, &state.ctx(), &who.actor(), id, contact)
         .await
-    .map(|i| {
-        if i.revoked_previous > 0 {
-            "A new link was emailed; the previous one no longer works.".to_string()
-        } else {
-            "A link was emailed.".to_string()
-        }
-    });
+        .map(|i| {
+            if i.revoked_previous > 0 {
+                "A new link was emailed; the previous one no longer works.".to_string()
+            } else {
+                "A link was emailed.".to_string()
+            }
+        });
     after(&state, &user, id, outcome).await
 }
 

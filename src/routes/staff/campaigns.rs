@@ -10,6 +10,7 @@ use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Audience, AudienceFilter};
 use crate::domain::dates;
 use crate::domain::ids::CampaignId;
+use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use crate::services::{
     campaign_drafts as drafts, campaign_lifecycle as lifecycle, campaigns, listings, organisations,
@@ -52,7 +53,14 @@ async fn list(state: web::Data<AppState>, user: StaffUser) -> Result<HttpRespons
             questionnaire: format!("{} v{}", c.template_id, c.version),
             deadline: c.campaign.deadline.to_string(),
             status: c.campaign.status.label().to_string(),
-            progress: format!("{} / {}", c.submitted, c.responses),
+            // A draft has no responses yet: the organisations it has picked.
+            progress: match (c.campaign.status, c.audience.map(serde_json::from_value)) {
+                (CampaignStatus::Draft, Some(Ok(Audience::Organisations(ids)))) => {
+                    format!("{} picked", ids.len())
+                }
+                (CampaignStatus::Draft, Some(Ok(Audience::Filter(_)))) => "by filter".into(),
+                _ => format!("{} / {}", c.submitted, c.responses),
+            },
         })
         .collect();
     Ok(render(&CampaignList {
@@ -262,8 +270,17 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
             .filter(|(k, _)| k == "organisation")
             .map(|(_, v)| Uuid::parse_str(v))
             .collect();
+        let filter_typed = ["kind", "country", "sector", "business_unit", "owner"]
+            .iter()
+            .any(|k| opt(k).is_some());
         if ids.is_err() {
             problem("audience", "an organisation picked does not exist");
+        } else if filter_typed && ids.as_ref().is_ok_and(|ids| ids.is_empty()) {
+            // A filter given but not ticked: say what to do, not "give a filter".
+            problem(
+                "audience",
+                "tick \u{201c}Use the filter\u{201d} to invite the organisations the filter finds, or pick organisations",
+            );
         }
         ids.ok().map(Audience::Organisations)
     };

@@ -324,6 +324,21 @@ async fn a_draft_is_deleted_not_closed() {
     );
     assert!(!shown.contains("Close the campaign"), "{shown}");
 
+    // Closing a draft is refused: nothing was sent, there is nothing to close.
+    let res = s
+        .post(
+            &app,
+            &format!("/staff/campaigns/{id}/close"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("delete it instead of closing it"));
+    assert!(audited(&app, "campaign.closed").await.is_empty());
     let delete = format!("/staff/campaigns/{id}/delete");
     let res = s.post(&app, &delete, &[]).await;
     assert_eq!(res.status(), 422);

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// axe-core's browser build, installed by `npm ci` in `tests/axe` (scripts/test does it).
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/axe/node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
@@ -29,7 +29,7 @@ fn axe_source() -> String {
 
 /// Runs axe on the current page: no serious or critical violation of WCAG 2.0, 2.1 and
 /// 2.2 at levels A and AA; the page and each language link carry `lang`.
-async fn accessible(c: &Client, axe: &str, page: &str) {
+pub(crate) async fn accessible(c: &Client, axe: &str, page: &str) {
     c.execute(&format!("{axe}\nreturn true;"), vec![])
         .await
         .unwrap();

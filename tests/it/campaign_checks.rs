@@ -442,6 +442,7 @@ async fn the_campaign_actions_and_the_search_box_at_two_widths() {
     let draft_id = draft(&app, &s, &alpha).await;
     let open_id = draft(&app, &s, &alpha).await;
     act(&app, &s, &format!("/staff/campaigns/{open_id}/launch"), &[]).await;
+    let axe = crate::browser_flow::axe_source();
     let b = signed_in_browser(&app).await;
     let c = &b.client;
     for width in [1100u32, 1400] {
@@ -475,14 +476,17 @@ async fn the_campaign_actions_and_the_search_box_at_two_widths() {
         }
         assert!(height_of(c, "#add-org-q").await >= 30.0);
         crate::browser::screenshot(c, &format!("campaign-open-{width}.png")).await;
+        crate::browser_flow::accessible(c, &axe, "a launched campaign's page").await;
         c.goto(&app.url(&format!("/staff/campaigns/{draft_id}")))
             .await
             .unwrap();
         crate::browser::screenshot(c, &format!("campaign-draft-{width}.png")).await;
+        crate::browser_flow::accessible(c, &axe, "a draft's page").await;
         c.goto(&app.url("/staff/campaigns/new")).await.unwrap();
         let h = height_of(c, "#c-org-q").await;
         assert!(h >= 30.0, "the search box is {h}px tall at {width}px");
         crate::browser::screenshot(c, &format!("campaign-form-{width}.png")).await;
+        crate::browser_flow::accessible(c, &axe, "the draft form").await;
     }
     c.clone().close().await.unwrap();
 }

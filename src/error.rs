@@ -313,6 +313,10 @@ pub fn staff_error_response(
     who: Option<&crate::auth::principal::StaffUser>,
 ) -> HttpResponse {
     let (title, message) = match e {
+        // A refusal that says itself ("this contact is not in this campaign").
+        AppError::NotFound(what) if what.starts_with("this ") => {
+            ("Not found", crate::views::staff::sentence(what))
+        }
         AppError::NotFound(what) => (
             "Not found",
             format!("There is no {what} at this address: it may have been removed, or the address is mistyped."),

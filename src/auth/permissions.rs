@@ -226,6 +226,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/staff/campaigns/{id}/delete",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
         "/staff/campaigns/{id}/organisations",
         Access::Needs(Permission::ManageCampaigns),
     ),

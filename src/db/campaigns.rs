@@ -457,10 +457,12 @@ pub async fn picked_organisations(conn: &mut Conn, ids: &[Uuid]) -> QueryResult<
 }
 
 /// A draft's own columns after an edit (its name, pinned questionnaire version and
-/// deadline); only while it is a draft. Returns whether a row was written.
+/// deadline); only while it is a draft and still at `version` (its `updated_at` as the
+/// edit read it). Returns whether a row was written.
 pub async fn set_draft_basics(
     conn: &mut Conn,
     id: CampaignId,
+    version: DateTime<Utc>,
     name: &str,
     template_version_id: Uuid,
     deadline: NaiveDate,
@@ -468,7 +470,8 @@ pub async fn set_draft_basics(
     diesel::update(
         campaigns::table
             .find(id)
-            .filter(campaigns::status.eq(CampaignStatus::Draft)),
+            .filter(campaigns::status.eq(CampaignStatus::Draft))
+            .filter(campaigns::updated_at.eq(version)),
     )
     .set((
         campaigns::name.eq(name),
@@ -497,7 +500,8 @@ pub struct CampaignContact {
     pub has_active_link: bool,
 }
 
-/// The contact `contact` with its organisation and its active link for `campaign`.
+/// The contact `contact` with its organisation and its active link for `campaign`, if
+/// its organisation is in the campaign (has a response in it); `None` otherwise.
 pub async fn campaign_contact(
     conn: &mut Conn,
     campaign: CampaignId,
@@ -510,11 +514,26 @@ pub async fn campaign_contact(
                          WHERE i.campaign_id = $1 AND i.contact_id = c.id \
                            AND i.revoked_at IS NULL AND i.expires_at > now()) AS has_active_link \
            FROM contacts c JOIN organisations o ON o.id = c.organisation_id \
-          WHERE c.id = $2",
+          WHERE c.id = $2 \
+            AND EXISTS (SELECT 1 FROM responses r \
+                         WHERE r.campaign_id = $1 AND r.organisation_id = c.organisation_id)",
     )
     .bind::<SqlUuid, _>(campaign)
     .bind::<SqlUuid, _>(contact)
     .get_result(conn)
     .await
     .optional()
+}
+
+/// Deletes a draft (its picked organisations are in its row); never a launched
+/// campaign. Returns whether a row was deleted.
+pub async fn delete_draft(conn: &mut Conn, id: CampaignId) -> QueryResult<bool> {
+    diesel::delete(
+        campaigns::table
+            .find(id)
+            .filter(campaigns::status.eq(CampaignStatus::Draft)),
+    )
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
 }

@@ -16,10 +16,12 @@ pub struct CampaignRow {
     pub version: i32,
     pub responses: i64,
     pub submitted: i64,
+    /// Who a draft goes to (picked organisations or a filter), as stored.
+    pub audience: Option<serde_json::Value>,
 }
 
 pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
-    let rows: Vec<(Campaign, String, i32)> = campaigns::table
+    let rows: Vec<(Campaign, String, i32, Option<serde_json::Value>)> = campaigns::table
         .inner_join(template_versions::table)
         .order(campaigns::created_at.desc())
         .limit(500)
@@ -27,6 +29,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
             Campaign::as_select(),
             template_versions::template_id,
             template_versions::version,
+            campaigns::audience,
         ))
         .load(conn)
         .await?;
@@ -41,7 +44,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(campaign, template_id, version)| {
+        .map(|(campaign, template_id, version, audience)| {
             let of = |status: Option<ResponseStatus>| {
                 progress
                     .iter()
@@ -55,6 +58,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
                 campaign,
                 template_id,
                 version,
+                audience,
             }
         })
         .collect())

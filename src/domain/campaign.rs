@@ -67,7 +67,11 @@ impl CampaignStatus {
             (Closed, AddOrganisations | AddContacts | ExtendDeadline) => {
                 Verdict::Refused("the campaign is closed")
             }
-            (Draft | Open, Close) => Verdict::Allowed,
+            // Nothing was sent: a draft is deleted, never closed.
+            (Draft, Close) => Verdict::Refused(
+                "a draft was never launched: delete it instead of closing it",
+            ),
+            (Open, Close) => Verdict::Allowed,
             (Closed, Close) => Verdict::AlreadyDone("the campaign is already closed"),
         }
     }
@@ -253,6 +257,10 @@ mod tests {
         ));
         assert!(matches!(
             CampaignStatus::Closed.allows(Action::AddContacts),
+            Verdict::Refused(_)
+        ));
+        assert!(matches!(
+            CampaignStatus::Draft.allows(Action::Close),
             Verdict::Refused(_)
         ));
         assert!(matches!(

@@ -203,10 +203,12 @@ pub fn organisation_progress(
     let percent_required = if submitted {
         100
     } else {
-        ((r.required_answered.max(0) as usize).min(required) * 100)
-            .checked_div(required)
-            // No required question: any answer counts as all of them.
-            .unwrap_or(if r.answers > 0 { 100 } else { 0 }) as u32
+        percent(
+            (r.required_answered.max(0) as usize).min(required),
+            required,
+        )
+        // No required question: any answer counts as all of them.
+        .unwrap_or(if r.answers > 0 { 100 } else { 0 }) as u32
     };
     let stage = if submitted {
         Stage::Submitted
@@ -330,13 +332,22 @@ pub fn chart_svg(t: &Totals) -> String {
             stage.label()
         ));
     }
-    let pct = (t.submitted * 100)
-        .checked_div(t.organisations)
-        .unwrap_or(0);
+    let pct = percent(t.submitted, t.organisations).unwrap_or(0);
     format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 96" width="600" height="96" role="img" aria-label="{pct}% submitted ({} of {} organisations)"><title>{pct}% submitted</title>{bars}{legend}</svg>"#,
         t.submitted, t.organisations
     )
+}
+
+/// `part` of `whole` in per cent, rounded to the nearest (4 of 6: 67), but never 100
+/// before all nor 0 after some; `None` of nothing.
+pub fn percent(part: usize, whole: usize) -> Option<usize> {
+    let nearest = (part.min(whole) * 200 + whole).checked_div(whole * 2)?;
+    Some(match part {
+        0 => 0,
+        p if p >= whole => 100,
+        _ => nearest.clamp(1, 99),
+    })
 }
 
 #[cfg(test)]
@@ -361,6 +372,20 @@ mod tests {
         let svg = chart_svg(&t);
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("25% submitted"));
+        // Rounded to the nearest, not cut: 4 of 6 is 67 %.
+        let t = Totals {
+            organisations: 6,
+            submitted: 4,
+            ..t
+        };
+        assert!(chart_svg(&t).contains("67% submitted (4 of 6 organisations)"));
+        assert_eq!(percent(4, 6), Some(67));
+        assert_eq!(percent(1, 6), Some(17));
+        assert_eq!(percent(1, 3), Some(33));
+        assert_eq!(percent(199, 200), Some(99));
+        assert_eq!(percent(1, 300), Some(1));
+        assert_eq!(percent(6, 6), Some(100));
+        assert_eq!(percent(0, 0), None);
         for s in Stage::ALL {
             assert!(svg.contains(s.label()));
         }

@@ -12,9 +12,10 @@ use crate::db::audit::{self, Actor};
 pub use crate::db::campaigns::CampaignRecord;
 use crate::domain::campaign::{Action, Audience, Verdict};
 use crate::domain::ids::CampaignId;
+use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use crate::services::questionnaires::QuestionnaireRegistry;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use scoped_futures::ScopedFutureExt;
 use serde::Deserialize;
 use serde_json::json;
@@ -53,6 +54,9 @@ pub struct DraftChanges {
     pub reminder_weekly_after: Option<i32>,
     pub link_grace_days: Option<i32>,
     pub audience: Option<Audience>,
+    /// The draft's `updated_at` as read: the edit applies only if it is still that
+    /// (else 409 naming what changed meanwhile). Absent: no check.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl DraftChanges {
@@ -103,6 +107,16 @@ pub enum DraftEdit {
     Changes(DraftChanges),
 }
 
+/// A draft edit refused because the draft changed since its form (or the API client)
+/// read it: nothing written; the draft as stored now and the fields changed meanwhile.
+#[derive(Debug)]
+pub struct StaleDraft {
+    pub current: CampaignRecord,
+    /// Fields saved meanwhile (from the `campaign.draft_edited` entries since), in the
+    /// audit entries' spelling; empty when they cannot be told.
+    pub changed: Vec<String>,
+}
+
 /// What an edit of a draft did: the draft as stored now, and the fields that changed
 /// (none: nothing was written, no audit entry).
 #[derive(Debug)]
@@ -114,14 +128,18 @@ pub struct DraftEdited {
 /// Edits a draft, its fields checked as a new campaign's (every problem at once,
 /// nothing written when one is wrong), in one transaction with a `campaign.draft_edited`
 /// audit entry saying what changed (none when nothing did). A launched or closed
-/// campaign is refused (409) before the edit is looked at.
+/// campaign is refused (409) before the edit is looked at. With `expected` (the draft's
+/// `updated_at` when its form was read), an edit that would change something applies
+/// only if the draft is still at that version (the UPDATE's `WHERE`, under the row's
+/// lock): else `Ok(Err(StaleDraft))`, nothing written.
 pub async fn edit_draft(
     conn: &mut Conn,
     ctx: &Ctx<'_>,
     actor: &Actor,
     campaign_id: CampaignId,
     edit: DraftEdit,
-) -> Result<DraftEdited, AppError> {
+    expected: Option<DateTime<Utc>>,
+) -> Result<Result<DraftEdited, StaleDraft>, AppError> {
     let registry = ctx.registry;
     crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
@@ -130,6 +148,10 @@ pub async fn edit_draft(
                 .ok_or(AppError::NotFound("campaign"))?;
             // Refused first: a launched campaign's edit is refused whatever it holds.
             editable(&current)?;
+            let expected = match &edit {
+                DraftEdit::Changes(c) => c.updated_at.or(expected),
+                DraftEdit::Whole(_) => expected,
+            };
             let mut input = match edit {
                 DraftEdit::Whole(mut input) => {
                     // What the form does not hold stays as it was.
@@ -188,14 +210,20 @@ pub async fn edit_draft(
             }
             if changes.is_empty() {
                 // Already as asked: nothing to write.
-                return Ok(DraftEdited {
+                return Ok(Ok(DraftEdited {
                     campaign: current,
                     changed: Vec::new(),
-                });
+                }));
+            }
+            let read_at = expected.unwrap_or(current.updated_at);
+            if read_at != current.updated_at {
+                let changed = changed_since(tx, campaign_id, read_at).await?;
+                return Ok(Err(StaleDraft { current, changed }));
             }
             if !db::campaigns::set_draft_basics(
                 tx,
                 campaign_id,
+                read_at,
                 &input.name,
                 version.id,
                 input.deadline,
@@ -212,14 +240,81 @@ pub async fn edit_draft(
                 "campaign.draft_edited",
                 "campaign",
                 campaign_id,
-                json!({"changed": changes}),
+                json!({"changed": changes, "version": campaign.updated_at}),
             )
             .await?;
-            Ok(DraftEdited { campaign, changed })
+            Ok(Ok(DraftEdited { campaign, changed }))
         }
         .scope_boxed()
     })
     .await
+}
+
+/// Deletes a never-launched draft with its picked organisations, in one transaction
+/// with a `campaign.draft_deleted` audit entry naming it; a launched or closed campaign
+/// is refused (409: it is closed, never deleted). Returns the draft's name.
+pub async fn delete_draft(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    campaign_id: CampaignId,
+) -> Result<String, AppError> {
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+        async move {
+            let current = db::campaigns::lock(tx, campaign_id)
+                .await?
+                .ok_or(AppError::NotFound("campaign"))?;
+            let refused = || {
+                AppError::Conflict(
+                    "only a draft that was never launched can be deleted: a launched campaign is closed instead".into(),
+                )
+            };
+            if current.status != CampaignStatus::Draft || current.launched_at.is_some() {
+                return Err(refused());
+            }
+            audit::append(
+                tx,
+                actor,
+                "campaign.draft_deleted",
+                "campaign",
+                campaign_id,
+                json!({"name": current.name, "audience": current.audience}),
+            )
+            .await?;
+            if !db::campaigns::delete_draft(tx, campaign_id).await? {
+                return Err(refused());
+            }
+            Ok(current.name)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// The fields of draft `id` saved since its version `since`: those its
+/// `campaign.draft_edited` entries name, but the entry that made `since` (whose
+/// `version` is `since`).
+async fn changed_since(
+    conn: &mut Conn,
+    id: CampaignId,
+    since: DateTime<Utc>,
+) -> Result<Vec<String>, AppError> {
+    let entries = db::audit::for_subject(conn, "campaign", &id.to_string()).await?;
+    let mut changed: Vec<String> = Vec::new();
+    for e in entries.iter().filter(|e| {
+        e.action == "campaign.draft_edited"
+            && e.occurred_at >= since
+            && e.details.get("version") != Some(&json!(since))
+    }) {
+        if let Some(fields) = e.details.get("changed").and_then(|c| c.as_object()) {
+            for f in fields.keys() {
+                if !changed.contains(f) {
+                    changed.push(f.clone());
+                }
+            }
+        }
+    }
+    Ok(changed)
 }
 
 /// How a draft's audience changed, for its audit entry (`None`: it did not): picked

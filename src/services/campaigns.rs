@@ -90,7 +90,12 @@ pub async fn create_campaign(
     .await
 }
 
-/// A contact of a campaign, as the confirm page of a re-send or a revoke names it.
+/// The refusal of a re-send or a revoke for a contact whose organisation is not in the
+/// campaign (organisations join a campaign only by its launch or "Add organisations").
+pub const NOT_IN_CAMPAIGN: &str = "this contact is not in this campaign";
+
+/// A contact of a campaign, as the confirm page of a re-send or a revoke names it;
+/// not found unless the contact's organisation is in the campaign.
 pub async fn campaign_contact(
     conn: &mut Conn,
     campaign_id: CampaignId,
@@ -101,8 +106,35 @@ pub async fn campaign_contact(
         .ok_or(AppError::NotFound("campaign"))?;
     let contact = db::campaigns::campaign_contact(conn, campaign_id, contact_id.uuid())
         .await?
-        .ok_or(AppError::NotFound("contact"))?;
+        .ok_or(AppError::NotFound(NOT_IN_CAMPAIGN))?;
     Ok((campaign, contact))
+}
+
+/// A new link for a contact of the campaign (the old one stops working) and its email,
+/// from the campaign page: refused (not found) unless the contact's organisation is in
+/// the campaign, so that a re-send never adds an organisation.
+pub async fn resend_to_contact(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    actor: &Actor,
+    campaign_id: CampaignId,
+    contact_id: ContactId,
+) -> Result<IssuedInvitation, AppError> {
+    let (_, contact) = campaign_contact(conn, campaign_id, contact_id).await?;
+    issue_invitation(
+        conn,
+        ctx,
+        actor,
+        campaign_id,
+        NewInvitation {
+            organisation_id: OrganisationId::from(contact.organisation_id),
+            contact_id,
+            language: None,
+            valid_days: None,
+            send_email: Some(true),
+        },
+    )
+    .await
 }
 
 /// The stored questionnaire version `input` asks for, or every problem of `input` at
@@ -362,7 +394,8 @@ pub async fn picked_organisations(
 }
 
 /// Revokes a contact's active link for the campaign (the email already sent stops
-/// working); returns how many links were revoked.
+/// working); returns how many links were revoked. Not found unless the contact's
+/// organisation is in the campaign.
 pub async fn revoke_contact(
     conn: &mut Conn,
     ctx: &Ctx<'_>,
@@ -370,6 +403,7 @@ pub async fn revoke_contact(
     campaign_id: CampaignId,
     contact_id: ContactId,
 ) -> Result<usize, AppError> {
+    campaign_contact(conn, campaign_id, contact_id).await?;
     crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let n = db::invitations::revoke_active(

@@ -60,6 +60,71 @@ pub struct NewCampaignPage {
     /// (id, label, selected) of each staff member who may own organisations.
     pub owners: Vec<(String, String, bool)>,
     pub use_filter: bool,
+    /// The draft's version the form was read at (editing only).
+    pub draft_version: String,
+    /// After a save refused because the draft changed meanwhile: (field, value saved
+    /// now) of each field changed; empty otherwise.
+    pub stale: Vec<(String, String)>,
+}
+
+/// The values a draft has now, for the fields changed meanwhile (all of them when
+/// which cannot be told): (label, value) from the draft as form fields and the names
+/// of its picked organisations.
+pub fn stale_values(
+    current: &[(String, String)],
+    changed: &[String],
+    picked_names: &[String],
+) -> Vec<(String, String)> {
+    let get = |k: &str| {
+        current
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let all = [
+        "name",
+        "questionnaire",
+        "deadline",
+        "message",
+        "reminder_days_before",
+        "reminder_weekly_after",
+        "audience",
+    ];
+    let fields: Vec<&str> = if changed.is_empty() {
+        all.to_vec()
+    } else {
+        changed.iter().map(String::as_str).collect()
+    };
+    let none = |v: String| {
+        if v.is_empty() {
+            "(none)".to_string()
+        } else {
+            v
+        }
+    };
+    fields
+        .into_iter()
+        .map(|f| {
+            let value = match f {
+                "questionnaire" => get("version"),
+                "audience" if get("use_filter").is_empty() => {
+                    format!("{} picked: {}", picked_names.len(), picked_names.join(", "))
+                }
+                "audience" => {
+                    let parts: Vec<String> = ["kind", "country", "sector", "business_unit"]
+                        .iter()
+                        .filter(|k| !get(k).is_empty())
+                        .map(|k| format!("{}: {}", k.replace('_', " "), get(k)))
+                        .collect();
+                    format!("the filter ({})", none(parts.join(", ")))
+                }
+                "owner_user_id" | "link_grace_days" => "(not on this form)".into(),
+                other => get(other),
+            };
+            (field_label(f).to_string(), none(value))
+        })
+        .collect()
 }
 
 /// A draft's field as the notice after an edit names it.
@@ -158,6 +223,8 @@ pub struct CampaignPage {
     pub status_label: String,
     pub questionnaire: String,
     pub deadline: String,
+    /// The "New deadline" field: the deadline, or the date typed when it was refused.
+    pub new_deadline: String,
     pub message: String,
     pub reminders: String,
     pub audience: String,
@@ -204,6 +271,9 @@ pub struct Preview {
     pub without_contacts: usize,
 }
 
+/// The campaign page's fields whose errors are shown beside them.
+const BESIDE_FIELDS: [&str; 3] = ["confirm", "deadline", "delete_confirm"];
+
 impl CampaignPage {
     /// The messages for the form field `field` (shown beside it), joined.
     pub fn err(&self, field: &str) -> String {
@@ -219,7 +289,7 @@ impl CampaignPage {
     pub fn general(&self) -> Vec<String> {
         self.errors
             .iter()
-            .filter(|(f, _)| f != "confirm")
+            .filter(|(f, _)| !BESIDE_FIELDS.contains(&f.as_str()))
             .map(|(f, m)| {
                 if f == "error" {
                     m.clone()

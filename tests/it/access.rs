@@ -383,6 +383,8 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         200,
         403,
     ),
+    // Without its checkbox: refused beside it (a launched campaign is never deleted).
+    ("POST", "/staff/campaigns/{id}/delete", 303, "AP", 422, 403),
     // Late: closing the campaign ends what the rows above do.
     ("POST", "/staff/campaigns/{id}/close", 303, "AP", 303, 403),
     ("POST", "/api/v1/campaigns/{id}/close", 401, "AP", 200, 403),

@@ -16,6 +16,7 @@ mod browser;
 mod browser_a11y;
 mod browser_flow;
 mod browser_keeps;
+mod campaign_checks;
 mod campaign_confirm;
 mod campaign_edits;
 mod campaign_fixes;

@@ -39,7 +39,9 @@ async fn create_campaign(
 }
 
 /// Edits a draft campaign: the fields given change, the others stay (the same checks
-/// as a new campaign, every problem at once); a launched or closed campaign: 409.
+/// as a new campaign, every problem at once); a launched or closed campaign: 409. With
+/// `updated_at` (as a read of the draft gave it), the edit applies only if the draft
+/// is unchanged since: else 409 naming the fields changed meanwhile.
 #[patch("/campaigns/{id}")]
 async fn edit_draft(
     who: Principal,
@@ -55,8 +57,19 @@ async fn edit_draft(
         &who.actor(),
         id,
         drafts::DraftEdit::Changes(body.into_inner()),
+        None,
     )
-    .await?;
+    .await?
+    .map_err(|stale| {
+        AppError::Conflict(format!(
+            "the draft was changed since updated_at{}: read it again and send the changes anew",
+            if stale.changed.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} changed)", stale.changed.join(", "))
+            }
+        ))
+    })?;
     Ok(HttpResponse::Ok().json(CampaignDetailBody::from(edited.campaign)))
 }
 

@@ -158,6 +158,8 @@ pub struct CampaignDetailBody {
     pub audience: Option<Value>,
     pub launched_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The draft's version: `PATCH` with it as `updated_at` applies only if unchanged.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<CampaignRecord> for CampaignDetailBody {
@@ -177,6 +179,7 @@ impl From<CampaignRecord> for CampaignDetailBody {
             audience: c.audience,
             launched_at: c.launched_at,
             closed_at: c.closed_at,
+            updated_at: c.updated_at,
         }
     }
 }

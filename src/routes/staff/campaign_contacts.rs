@@ -20,10 +20,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resend).service(revoke);
 }
 
+/// The contact's organisation is the one it belongs to, and must be in the campaign
+/// (an `organisation_id` posted with it is not needed, and not trusted).
 #[derive(Deserialize)]
 struct ContactForm {
-    /// The contact's organisation (a re-send addresses the contact within it).
-    organisation_id: Option<String>,
     /// "yes" from the confirm page's button; anything else shows the confirm page.
     confirm: Option<String>,
 }
@@ -120,32 +120,16 @@ async fn resend(
     if !form.confirmed() {
         return confirm_page(&state, &user, id, contact, ContactAction::Resend).await;
     }
-    let org = path_id(
-        form.organisation_id.as_deref().unwrap_or_default(),
-        "organisation",
-    )?;
     let mut conn = state.pool.get().await?;
-    let outcome = campaigns::issue_invitation(
-        &mut conn,
-        &state.ctx(),
-        &who.actor(),
-        id,
-        campaigns::NewInvitation {
-            organisation_id: org,
-            contact_id: contact,
-            language: None,
-            valid_days: None,
-            send_email: Some(true),
-        },
-    )
-    .await
-    .map(|i| {
-        if i.revoked_previous > 0 {
-            "A new link was emailed; the previous one no longer works.".to_string()
-        } else {
-            "A link was emailed.".to_string()
-        }
-    });
+    let outcome = campaigns::resend_to_contact(&mut conn, &state.ctx(), &who.actor(), id, contact)
+        .await
+        .map(|i| {
+            if i.revoked_previous > 0 {
+                "A new link was emailed; the previous one no longer works.".to_string()
+            } else {
+                "A link was emailed.".to_string()
+            }
+        });
     after(&state, &user, id, outcome).await
 }
 

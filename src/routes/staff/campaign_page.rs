@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(launch)
         .service(set_deadline)
         .service(close)
+        .service(delete_draft)
         .service(add_organisation)
         .service(csv)
         .service(timeline);
@@ -58,6 +59,7 @@ async fn campaign_page(
     query: PageQuery,
     notice: String,
     errors: Vec<(String, String)>,
+    typed_deadline: Option<String>,
 ) -> Result<CampaignPage, PageError> {
     let mut conn = state.pool.get().await?;
     let mut query = query;
@@ -209,6 +211,7 @@ async fn campaign_page(
         status_label: status.label().into(),
         questionnaire,
         deadline: campaign.deadline.to_string(),
+        new_deadline: typed_deadline.unwrap_or_else(|| campaign.deadline.to_string()),
         message: campaign.message.clone().unwrap_or_default(),
         reminders: format!(
             "{} days before the deadline, then weekly (at most {})",
@@ -258,7 +261,7 @@ async fn page(
         _ => String::new(),
     };
     Ok(render(
-        &campaign_page(&state, &user, id, query, notice, Vec::new()).await?,
+        &campaign_page(&state, &user, id, query, notice, Vec::new(), None).await?,
     )?)
 }
 
@@ -269,6 +272,17 @@ pub(super) async fn after(
     user: &StaffUser,
     id: CampaignId,
     outcome: Result<String, AppError>,
+) -> Result<HttpResponse, PageError> {
+    after_typed(state, user, id, outcome, None).await
+}
+
+/// [`after`], the page with errors showing the deadline as it was typed.
+async fn after_typed(
+    state: &AppState,
+    user: &StaffUser,
+    id: CampaignId,
+    outcome: Result<String, AppError>,
+    typed_deadline: Option<String>,
 ) -> Result<HttpResponse, PageError> {
     match outcome {
         // Post, redirect, get: reloading the page does not do the action again (a
@@ -288,8 +302,16 @@ pub(super) async fn after(
             let errors = errors_of(e)?;
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &campaign_page(state, user, id, PageQuery::default(), String::new(), errors)
-                    .await?,
+                &campaign_page(
+                    state,
+                    user,
+                    id,
+                    PageQuery::default(),
+                    String::new(),
+                    errors,
+                    typed_deadline,
+                )
+                .await?,
             )?)
         }
     }
@@ -334,7 +356,8 @@ async fn set_deadline(
                 .map(|c| format!("The deadline is now {}.", c.deadline))
         }
     };
-    after(&state, &user, id, outcome).await
+    // A refused date stays in the field, its error beside it (422).
+    after_typed(&state, &user, id, outcome, Some(form.deadline.clone())).await
 }
 
 #[derive(Deserialize)]
@@ -364,6 +387,34 @@ async fn close(
         ))
     };
     after(&state, &user, id, outcome).await
+}
+
+/// Deletes a draft that was never launched (with its "delete this draft" checkbox,
+/// else 422 beside it) and goes back to the campaigns; a launched campaign: 409.
+#[post("/staff/campaigns/{id}/delete")]
+async fn delete_draft(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<String>,
+    form: web::Form<CloseForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path, "campaign")?;
+    if form.confirm.as_deref() != Some("yes") {
+        let refused = Err(AppError::field(
+            "delete_confirm",
+            "tick \u{201c}delete this draft\u{201d} to delete it: deleting cannot be undone",
+        ));
+        return after(&state, &user, id, refused).await;
+    }
+    let mut conn = state.pool.get().await?;
+    match crate::services::campaign_drafts::delete_draft(&mut conn, &state.ctx(), &who.actor(), id)
+        .await
+    {
+        Ok(_) => Ok(crate::routes::pages::see_other("/staff/campaigns")),
+        Err(AppError::Conflict(m)) => Err(AppError::Conflict(m).into()),
+        Err(e) => after(&state, &user, id, Err(e)).await,
+    }
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Audience, AudienceFilter};
 use crate::domain::dates;
 use crate::domain::ids::CampaignId;
+use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use crate::services::{
     campaign_drafts as drafts, campaign_lifecycle as lifecycle, campaigns, listings, organisations,
@@ -52,7 +53,14 @@ async fn list(state: web::Data<AppState>, user: StaffUser) -> Result<HttpRespons
             questionnaire: format!("{} v{}", c.template_id, c.version),
             deadline: c.campaign.deadline.to_string(),
             status: c.campaign.status.label().to_string(),
-            progress: format!("{} / {}", c.submitted, c.responses),
+            // A draft has no responses yet: the organisations it has picked.
+            progress: match (c.campaign.status, c.audience.map(serde_json::from_value)) {
+                (CampaignStatus::Draft, Some(Ok(Audience::Organisations(ids)))) => {
+                    format!("{} picked", ids.len())
+                }
+                (CampaignStatus::Draft, Some(Ok(Audience::Filter(_)))) => "by filter".into(),
+                _ => format!("{} / {}", c.submitted, c.responses),
+            },
         })
         .collect();
     Ok(render(&CampaignList {
@@ -160,6 +168,8 @@ async fn new_page(
         business_unit: value("business_unit"),
         owners,
         use_filter: field(form, "use_filter").is_some(),
+        draft_version: value("draft_version"),
+        stale: Vec::new(),
     })
 }
 
@@ -260,8 +270,17 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
             .filter(|(k, _)| k == "organisation")
             .map(|(_, v)| Uuid::parse_str(v))
             .collect();
+        let filter_typed = ["kind", "country", "sector", "business_unit", "owner"]
+            .iter()
+            .any(|k| opt(k).is_some());
         if ids.is_err() {
             problem("audience", "an organisation picked does not exist");
+        } else if filter_typed && ids.as_ref().is_ok_and(|ids| ids.is_empty()) {
+            // A filter given but not ticked: say what to do, not "give a filter".
+            problem(
+                "audience",
+                "tick \u{201c}Use the filter\u{201d} to invite the organisations the filter finds, or pick organisations",
+            );
         }
         ids.ok().map(Audience::Organisations)
     };
@@ -351,6 +370,8 @@ async fn edit_page(
 fn form_of(state: &AppState, c: &drafts::CampaignRecord) -> Vec<(String, String)> {
     let mut form: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: String| form.push((k.to_string(), v));
+    // The version the form was read at: a save applies only if the draft is still so.
+    put("draft_version", c.updated_at.timestamp_micros().to_string());
     put("name", c.name.clone());
     if let Some(v) = state.registry.get(c.template_version_id) {
         put(
@@ -438,6 +459,10 @@ async fn save_edit(
             &edit_page(&state, &user, &campaign, Vec::new(), &form).await?,
         )?);
     }
+    // Without a version (a form from before it was carried), no check.
+    let expected = field(&form, "draft_version")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_micros);
     let result = match draft_input(&form) {
         Ok(input) => {
             let mut conn = state.pool.get().await?;
@@ -447,13 +472,15 @@ async fn save_edit(
                 &who.actor(),
                 id,
                 drafts::DraftEdit::Whole(input),
+                expected,
             )
             .await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(edited) => {
+        Ok(Err(stale)) => stale_form(&state, &user, stale, form).await,
+        Ok(Ok(edited)) => {
             let notice = if edited.changed.is_empty() {
                 "Nothing was changed: the draft already had these values.".to_string()
             } else {
@@ -487,4 +514,37 @@ async fn save_edit(
             )?)
         }
     }
+}
+
+/// A save from a form read before a colleague's (or another tab's) save: the form
+/// again (409) with what was typed, a notice naming what changed meanwhile and the
+/// values saved now, and the draft's new version, so that saving again is a choice.
+async fn stale_form(
+    state: &AppState,
+    user: &StaffUser,
+    stale: drafts::StaleDraft,
+    mut form: Vec<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let current = form_of(state, &stale.current);
+    form.retain(|(k, _)| k != "draft_version");
+    form.push((
+        "draft_version".into(),
+        stale.current.updated_at.timestamp_micros().to_string(),
+    ));
+    let picked: Vec<Uuid> = current
+        .iter()
+        .filter(|(k, _)| k == "organisation")
+        .filter_map(|(_, v)| Uuid::parse_str(v).ok())
+        .collect();
+    let names: Vec<String> = {
+        let mut conn = state.pool.get().await?;
+        campaigns::picked_organisations(&mut conn, &picked)
+            .await?
+            .into_iter()
+            .map(|o| o.name)
+            .collect()
+    };
+    let mut page = edit_page(state, user, &stale.current, Vec::new(), &form).await?;
+    page.stale = crate::views::campaigns::stale_values(&current, &stale.changed, &names);
+    Ok(render_status(StatusCode::CONFLICT, &page)?)
 }

@@ -105,7 +105,8 @@ pub async fn create(
     today: NaiveDate,
 ) -> Result<ActionPlan, AppError> {
     let ctx = flag_context(conn, flag_id).await?;
-    let input = parse_plan(form, today, ctx.flag.critical).map_err(AppError::Validation)?;
+    // The shorter default due date for every critical flag: a trigger or a critical band.
+    let input = parse_plan(form, today, ctx.flag.four_eyes()).map_err(AppError::Validation)?;
     match input.owner {
         Owner::Contact(id) if !ctx.contacts.iter().any(|c| c.id.uuid() == id) => {
             return Err(AppError::field(

@@ -328,7 +328,7 @@ impl FlagPlansPage {
     /// start date (`domain::remedy::default_due`), whatever the start is.
     pub fn due_label(&self) -> String {
         use crate::domain::remedy::{CRITICAL_DUE_DAYS, DEFAULT_DUE_DAYS};
-        if self.flag.critical {
+        if self.flag.four_eyes {
             format!(
                 "Due (empty: {CRITICAL_DUE_DAYS} days after the start, as the flag is critical)"
             )

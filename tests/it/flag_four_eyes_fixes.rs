@@ -323,3 +323,50 @@ async fn flag_four_eyes_a_lapsed_signature_is_recorded() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_plan_on_a_flag_critical_by_its_score_gets_the_critical_due_date() {
+    use hrdd_survey::domain::remedy::CRITICAL_DUE_DAYS;
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    let campaign = app.campaign("mini").await;
+    let (_, ids) = flagged(&app, &campaign, "Scored Plan Ltd").await;
+    let scored = ids[1];
+    {
+        let mut conn = app.db.conn().await;
+        diesel::update(flags::table.find(scored))
+            .set((
+                flags::severity.eq(4i16),
+                flags::likelihood.eq(4i16),
+                flags::score.eq(16i16),
+                flags::band.eq("critical"),
+                flags::critical.eq(false),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let aiko = member(&app, Role::Committee, "Aiko Committee").await;
+    let mut conn = app.state.pool.get().await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let form = PlanForm {
+        root_cause: "Excessive overtime in peak season.".into(),
+        actions: "Cap weekly hours; hire seasonal staff.".into(),
+        owner: format!("user:{}", aiko.id),
+        start_date: today.to_string(),
+        ..PlanForm::default()
+    };
+    let plan = action_plans::create(
+        &mut conn,
+        &app.state.audit_key,
+        aiko.id,
+        scored,
+        &form,
+        today,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        plan.due_date,
+        today + chrono::Duration::days(CRITICAL_DUE_DAYS)
+    );
+}

@@ -12,7 +12,7 @@ use super::text::clean_answer;
 use super::visibility::holds;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Answers by question id, as stored in the `answers` table (`value jsonb`).
 pub type Answers = BTreeMap<String, Value>;
@@ -227,14 +227,7 @@ fn parse_group(
     mode: Mode,
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<Value>, String> {
-    let prefix = format!("{}.", q.id);
-    let mut row_numbers: Vec<usize> = input
-        .values
-        .keys()
-        .filter_map(|k| k.strip_prefix(&prefix)?.split('.').next()?.parse().ok())
-        .collect();
-    row_numbers.sort_unstable();
-    row_numbers.dedup();
+    let row_numbers = posted_rows(&input.values, &q.id);
     let mut rows = Vec::new();
     let mut row_errors = false;
     // Rows past the group's limit are never read (one more than the limit is enough to
@@ -419,6 +412,16 @@ fn parse_single(
         }
         QuestionKind::MultipleChoice | QuestionKind::Group | QuestionKind::Evidence => Ok(None),
     }
+}
+
+/// The row numbers of group `group` that a form posted (`group.row.field` names), in
+/// order, each once.
+pub fn posted_rows(values: &HashMap<String, Vec<String>>, group: &str) -> BTreeSet<usize> {
+    let prefix = format!("{group}.");
+    values
+        .keys()
+        .filter_map(|k| k.strip_prefix(&prefix)?.split('.').next()?.parse().ok())
+        .collect()
 }
 
 /// The box beside a stored evidence file that removes it on the save.

@@ -6,7 +6,7 @@
 
 use super::pages::LangLink;
 use super::respondent::{answer_text, FormScreen};
-use super::sections::summary;
+use super::sections::{summary, time};
 use crate::domain::answers::{Answers, FieldError};
 use crate::domain::i18n::Lang;
 use crate::domain::progress::{progress, section_of};
@@ -120,7 +120,7 @@ pub fn review_page(
                                 "{}: {}, {}",
                                 t("changed_by", lang),
                                 m.contact_name.as_deref().unwrap_or("?"),
-                                m.updated_at.format("%Y-%m-%d %H:%M UTC")
+                                time(m.updated_at)
                             )
                         })
                         .unwrap_or_default(),

@@ -52,7 +52,7 @@ pub(super) fn summary(p: &[SectionProgress], lang: Lang) -> String {
     format!("{done} / {} {} · {left}", p.len(), t("sections_done", lang))
 }
 
-fn time(at: DateTime<Utc>) -> String {
+pub(super) fn time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 

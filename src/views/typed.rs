@@ -7,11 +7,12 @@
 //! page's hidden fields and the declaration's tick box are left out.
 
 use super::respondent::answer_text;
-use crate::domain::answers::{to_form_values, Answers};
+use crate::domain::answers::{dont_know_field, posted_rows, remove_field, to_form_values, Answers};
 use crate::domain::declaration;
 use crate::domain::i18n::{ui, Lang};
 use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire, DONT_KNOW};
 use crate::domain::respondent_text::t;
+use crate::services::respondent::{REVIEWED, REVIEWED_AT};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
@@ -23,14 +24,15 @@ pub struct TypedLine {
 }
 
 /// Fields a form carries that nobody typed: the CSRF token, the answers' versions and
-/// fingerprints, the button pressed.
+/// fingerprints, the button pressed, the review page's fingerprint and time. (A
+/// question's "don't know" and "remove this file" boxes are read with the question.)
 fn hidden(name: &str) -> bool {
     name == crate::auth::csrf::FIELD
         || name == "action"
         || name.starts_with("_v.")
         || name.starts_with("_h.")
-        || name.starts_with("_reviewed")
-        || name.ends_with(".remove")
+        || name == REVIEWED
+        || name == REVIEWED_AT
 }
 
 /// The lines of `posted` worth showing back. With `stored` (the answers saved before),
@@ -45,10 +47,8 @@ pub fn typed_lines(
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut out = Vec::new();
     let mut line = |label: String, name: &str, q: &Question| {
-        let dont_know = format!("{name}.dont_know");
-        for key in [name, dont_know.as_str()] {
-            seen.insert(key.to_string());
-        }
+        let dont_know = dont_know_field(name);
+        seen.extend([name.to_string(), dont_know.clone(), remove_field(name)]);
         let now = filled(posted, name, &dont_know);
         if now.is_empty() {
             return;
@@ -67,12 +67,7 @@ pub fn typed_lines(
     };
     for q in questionnaire.questions() {
         if q.kind == QuestionKind::Group {
-            let prefix = format!("{}.", q.id);
-            let rows: BTreeSet<usize> = posted
-                .keys()
-                .filter_map(|k| k.strip_prefix(&prefix)?.split('.').next()?.parse().ok())
-                .collect();
-            for row in rows {
+            for row in posted_rows(posted, &q.id) {
                 for f in &q.fields {
                     let label = format!(
                         "{} — {} {}: {}",

@@ -257,10 +257,16 @@
     });
   }
 
-  function keepBadDates(data) {
-    form.querySelectorAll("input[type=date]").forEach(function (i) {
-      if (i.validity && i.validity.badInput) data.set(i.name, "?");
+  // Date boxes holding a date typed halfway ("mm/dd/2026"): the browser reads them as
+  // empty, and fires no input event while they are typed.
+  function badDates() {
+    return Array.prototype.filter.call(form.querySelectorAll("input[type=date]"), function (i) {
+      return i.validity && i.validity.badInput;
     });
+  }
+
+  function keepBadDates(data) {
+    badDates().forEach(function (i) { data.set(i.name, "?"); });
     return data;
   }
 
@@ -343,15 +349,10 @@
 
   var leaving = false;
   if (unloadHandler) window.removeEventListener("beforeunload", unloadHandler);
-  // A date typed halfway ("12" of a day) fires no input event, so nothing marks the page
-  // changed: it counts as unsaved work all the same.
-  function halfTypedDate() {
-    return Array.prototype.some.call(form.querySelectorAll("input[type=date]"), function (i) {
-      return i.validity && i.validity.badInput;
-    });
-  }
+  // A date typed halfway marks nothing changed (no input event): it counts as unsaved
+  // work all the same.
   unloadHandler = function (e) {
-    if (!leaving && (dirty || inFlight || halfTypedDate())) {
+    if (!leaving && (dirty || inFlight || badDates().length)) {
       e.preventDefault();
       e.returnValue = form.getAttribute("data-unsaved");
       return e.returnValue;
@@ -362,6 +363,12 @@
   // Save / Save and continue / add a row, in the background: on success the browser
   // goes where the server says; on a page with errors or a conflict, that page is shown;
   // on a failure, nothing changes on screen but the status line.
+  function notSaved(message) {
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+    dirty = true;
+    say(message, "failed");
+  }
+
   function explicitSave(action) {
     if (timer) { window.clearTimeout(timer); timer = null; }
     var data = keepBadDates(new FormData(form));
@@ -374,11 +381,7 @@
         if (REFUSED.indexOf(res.status) >= 0) {
           // A refusal of the whole post (too large, too many tries): its message, and
           // the page with what was typed stays.
-          return res.text().then(function (html) {
-            form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
-            dirty = true;
-            say(pageMessage(html), "failed");
-          });
+          return res.text().then(function (html) { notSaved(pageMessage(html)); });
         }
         leaving = true;
         if (res.redirected) { window.location.assign(res.url); return; }
@@ -390,9 +393,7 @@
         });
       })
       .catch(function () {
-        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
-        dirty = true;
-        say(form.getAttribute("data-not-saved"), "failed");
+        notSaved(form.getAttribute("data-not-saved"));
         // The message says it retries: the answers (not the files) are saved in the
         // background as soon as the line is back, with the same backoff as autosave.
         retryDelay = retryDelay ? Math.min(retryDelay * 2, 60000) : 2000;
@@ -433,8 +434,7 @@
     });
   }
 
-  // The server's page for a save with errors or a conflict replaces this one in place
-  // (same address: the section's), and the script starts again on it.
+  // After "Add a row", the focus in the new (last) row of `group`.
   function focusLastRow(group) {
     var div = document.getElementById("q-" + group);
     var rows = div ? div.querySelectorAll("fieldset.row") : [];
@@ -443,6 +443,8 @@
     if (box) box.focus();
   }
 
+  // The server's page for a save with errors or a conflict replaces this one in place
+  // (same address: the section's), and the script starts again on it.
   function replacePage(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     document.title = doc.title;

@@ -75,7 +75,6 @@ pub struct FlagRow {
     pub country: String,
     pub campaign_name: String,
     pub template_version_id: Uuid,
-    pub decision_reason: Option<String>,
     pub assignee_id: Option<Uuid>,
 }
 
@@ -110,14 +109,13 @@ pub async fn flags_page(
             organisations::country,
             campaigns::name,
             campaigns::template_version_id,
-            flags::decision_reason,
             flags::assignee_id,
         ))
         .load(conn)
         .await
 }
 
-/// Staff emails by id (assignees of a page of flags).
+/// Staff emails by id (the people a page of flags, or decisions on them, are assigned to).
 pub async fn emails_of(
     conn: &mut Conn,
     user_ids: &[Uuid],
@@ -129,35 +127,6 @@ pub async fn emails_of(
         .await?
         .into_iter()
         .collect())
-}
-
-/// One decision on a flag, as exported.
-#[derive(Debug, Clone, Queryable)]
-pub struct DecisionRow {
-    pub flag_id: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub action: String,
-    pub to_status: String,
-    pub reason: Option<String>,
-    pub member_email: Option<String>,
-}
-
-/// Every decision on the given flags, in order.
-pub async fn decisions_of(conn: &mut Conn, flag_ids: &[Uuid]) -> QueryResult<Vec<DecisionRow>> {
-    flag_decisions::table
-        .left_join(users::table.on(users::id.nullable().eq(flag_decisions::member_id)))
-        .filter(flag_decisions::flag_id.eq_any(flag_ids))
-        .order((flag_decisions::flag_id, flag_decisions::flag_version))
-        .select((
-            flag_decisions::flag_id,
-            flag_decisions::created_at,
-            flag_decisions::action,
-            flag_decisions::to_status,
-            flag_decisions::reason,
-            users::email.nullable(),
-        ))
-        .load(conn)
-        .await
 }
 
 /// A corrective action plan with its flag, organisation, campaign, the people on it

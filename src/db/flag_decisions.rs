@@ -33,3 +33,24 @@ pub async fn of_flag(conn: &mut Conn, flag_id: Uuid) -> QueryResult<Vec<Decision
         .load(conn)
         .await
 }
+
+/// The decisions on several flags (an export's page), each flag's oldest first, with
+/// the member who took each as "name <email>" (the address identifies them outside the
+/// service).
+pub async fn of_flags(conn: &mut Conn, flag_ids: &[Uuid]) -> QueryResult<Vec<DecisionRow>> {
+    flag_decisions::table
+        .left_join(users::table.on(users::id.nullable().eq(flag_decisions::member_id)))
+        .filter(flag_decisions::flag_id.eq_any(flag_ids))
+        .order((flag_decisions::flag_id, flag_decisions::flag_version.asc()))
+        .select((
+            FlagDecision::as_select(),
+            flag_decisions::created_at,
+            users::name
+                .concat(" <")
+                .concat(users::email)
+                .concat(">")
+                .nullable(),
+        ))
+        .load(conn)
+        .await
+}

@@ -6,13 +6,15 @@ use super::questionnaires::QuestionnaireRegistry;
 use super::scoring::group_answers;
 use super::Conn;
 use crate::db;
-pub use crate::db::exports::{DecisionRow, FlagRow, PlanRow, ResponseRow};
+pub use crate::db::exports::{FlagRow, PlanRow, ResponseRow};
+pub use crate::db::flag_decisions::DecisionRow;
 use crate::db::models::Campaign;
 use crate::domain::answers::Answers;
 use crate::domain::exports;
 use crate::domain::ids::CampaignId;
 use crate::domain::questionnaire::{Question, Questionnaire};
 use crate::error::AppError;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Rows read per page.
@@ -78,31 +80,39 @@ pub fn page_key(row: &ResponseRow) -> (String, Uuid) {
     (row.organisation_name.clone(), row.response_id)
 }
 
-/// A flag as exported: the row, its assignee's email and the decisions on it (in order).
-pub type ExportedFlag = (FlagRow, Option<String>, Vec<DecisionRow>);
+/// A page of flags as exported: each flag with the decisions on it (in order), and the
+/// email of every staff member a flag or a decision on it is assigned to.
+pub struct FlagsPage {
+    pub flags: Vec<(FlagRow, Vec<DecisionRow>)>,
+    pub people: HashMap<Uuid, String>,
+}
 
 /// One page of flags (of a campaign, or all), in id order after `after`.
 pub async fn flags_page(
     conn: &mut Conn,
     campaign_id: Option<Uuid>,
     after: Option<Uuid>,
-) -> Result<Vec<ExportedFlag>, AppError> {
+) -> Result<FlagsPage, AppError> {
     let rows = db::exports::flags_page(conn, campaign_id, after, PAGE).await?;
-    let assignees: Vec<Uuid> = rows.iter().filter_map(|r| r.assignee_id).collect();
-    let emails = db::exports::emails_of(conn, &assignees).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.flag.id).collect();
-    let mut decisions: std::collections::HashMap<Uuid, Vec<DecisionRow>> = Default::default();
-    for d in db::exports::decisions_of(conn, &ids).await? {
-        decisions.entry(d.flag_id).or_default().push(d);
+    let mut decisions: HashMap<Uuid, Vec<DecisionRow>> = HashMap::new();
+    for d in db::flag_decisions::of_flags(conn, &ids).await? {
+        decisions.entry(d.0.flag_id).or_default().push(d);
     }
-    Ok(rows
+    let assigned: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|r| r.assignee_id)
+        .chain(decisions.values().flatten().filter_map(|d| d.0.assignee_id))
+        .collect();
+    let people = db::exports::emails_of(conn, &assigned).await?;
+    let flags = rows
         .into_iter()
         .map(|r| {
             let d = decisions.remove(&r.flag.id).unwrap_or_default();
-            let email = r.assignee_id.and_then(|a| emails.get(&a).cloned());
-            (r, email, d)
+            (r, d)
         })
-        .collect())
+        .collect();
+    Ok(FlagsPage { flags, people })
 }
 
 /// One page of corrective action plans (of a campaign, or all), in id order after

@@ -1,6 +1,7 @@
 //! Export files: the cells of each row (labels in the chosen language) and their CSV
 //! and XLSX encodings. Rows are encoded one page at a time by `routes::staff::exports`.
 
+use super::flag_history;
 use super::respondent::answer_text;
 use crate::domain::answers::Answers;
 use crate::domain::exports::safe_cell;
@@ -9,6 +10,8 @@ use crate::domain::remedy::format_amount;
 use crate::services::exports::{DecisionRow, FlagRow, PlanRow, ResponseRow, ResponsesExport};
 use crate::services::questionnaires::QuestionnaireRegistry;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use std::collections::HashMap;
+use uuid::Uuid;
 
 /// Fixed columns of a responses export, before the questions.
 const RESPONSE_COLUMNS: [&str; 9] = [
@@ -93,7 +96,7 @@ pub fn flags_header() -> Vec<String> {
         "Raised (UTC)",
         "Last change (UTC)",
         "Assignee",
-        "Decision reason",
+        "Last decision",
         "Decisions",
     ]
     .iter()
@@ -104,12 +107,15 @@ pub fn flags_header() -> Vec<String> {
 /// One flag's row, with the question's label and the answer in `lang`.
 pub fn flags_cells(
     row: &FlagRow,
-    assignee: Option<&str>,
     decisions: &[DecisionRow],
+    people: &HashMap<Uuid, String>,
     registry: &QuestionnaireRegistry,
     lang: Lang,
 ) -> Vec<String> {
     let f = &row.flag;
+    let assignee = row.assignee_id.and_then(|id| people.get(&id));
+    // The history in the flag page's words.
+    let lines = flag_history::lines(decisions, |id| id.and_then(|id| people.get(&id)).cloned());
     let version = registry.get(row.template_version_id);
     let question = version
         .as_ref()
@@ -143,25 +149,9 @@ pub fn flags_cells(
         f.status.as_str().to_string(),
         f.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
         f.updated_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        assignee.unwrap_or_default().to_string(),
-        row.decision_reason.clone().unwrap_or_default(),
-        decisions
-            .iter()
-            .map(|d| {
-                let mut line = format!(
-                    "{} {}: {} -> {}",
-                    d.created_at.format("%Y-%m-%d %H:%M"),
-                    d.member_email.as_deref().unwrap_or("supplier or platform"),
-                    d.action,
-                    d.to_status
-                );
-                if let Some(reason) = &d.reason {
-                    line.push_str(&format!(" ({reason})"));
-                }
-                line
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        assignee.cloned().unwrap_or_default(),
+        flag_history::last_decision(decisions, &lines),
+        flag_history::as_text(&flag_history::with_lapses(decisions, lines)),
     ]
 }
 

@@ -4,6 +4,10 @@
 
 use crate::db::flag_decisions::DecisionRow;
 use crate::domain::flag_workflow::{ActionKind, Signed};
+use uuid::Uuid;
+
+/// How times are written in the history (UTC, to the minute).
+pub(super) const MINUTES: &str = "%Y-%m-%d %H:%M";
 
 /// A decision in the history.
 pub struct DecisionLine {
@@ -13,6 +17,60 @@ pub struct DecisionLine {
     pub change: String,
     pub reason: String,
     pub dissent: bool,
+}
+
+/// One line per decision, same order: who (`member` of the row, else the supplier or
+/// the platform), what (an assignment names the assignee through `name_of`), the change
+/// of state and the reason.
+pub fn lines(
+    decisions: &[DecisionRow],
+    name_of: impl Fn(Option<Uuid>) -> Option<String>,
+) -> Vec<DecisionLine> {
+    decisions
+        .iter()
+        .map(|(d, at, member)| DecisionLine {
+            when: at.format(MINUTES).to_string(),
+            who: member
+                .clone()
+                .unwrap_or_else(|| match d.actor_kind.as_str() {
+                    "contact" => "the supplier".into(),
+                    _ => "the platform".into(),
+                }),
+            what: match (d.action, d.assignee_id) {
+                (ActionKind::Assign, Some(to)) => format!(
+                    "assigned to {}",
+                    name_of(Some(to)).unwrap_or_else(|| "a former member".into())
+                ),
+                (kind, _) => kind.label().to_string(),
+            },
+            change: if d.from_status == d.to_status {
+                String::new()
+            } else {
+                format!("{} → {}", d.from_status.label(), d.to_status.label())
+            },
+            reason: d.reason.clone().unwrap_or_default(),
+            dissent: d.action == ActionKind::Dissent,
+        })
+        .collect()
+}
+
+/// The history as text, one line per entry (an export's cell): "when UTC — who: what
+/// (change) — reason".
+pub fn as_text(lines: &[DecisionLine]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            let mut out = format!("{} UTC — {}: {}", l.when, l.who, l.what);
+            if !l.change.is_empty() {
+                out.push_str(&format!(" ({})", l.change));
+            }
+            if !l.reason.is_empty() {
+                out.push_str(&format!(" — {}", l.reason));
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The decision a first signature is given for.

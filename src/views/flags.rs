@@ -15,7 +15,7 @@ use crate::services::flags::pending_signature;
 use crate::services::questionnaires::QuestionnaireRegistry;
 use askama::Template;
 
-const MINUTES: &str = "%Y-%m-%d %H:%M";
+use super::flag_history::MINUTES;
 
 pub use super::flag_history::DecisionLine;
 
@@ -206,33 +206,7 @@ pub fn flag_page(
             format!("asked {asked} UTC, {}", withdrawal_text(r, Some(&who)))
         })
         .unwrap_or_default();
-    let lines: Vec<DecisionLine> = p
-        .decisions
-        .iter()
-        .map(|(d, at, member)| DecisionLine {
-            when: at.format(MINUTES).to_string(),
-            who: member
-                .clone()
-                .unwrap_or_else(|| match d.actor_kind.as_str() {
-                    "contact" => "the supplier".into(),
-                    _ => "the platform".into(),
-                }),
-            what: match (d.action, d.assignee_id) {
-                (ActionKind::Assign, Some(to)) => format!(
-                    "assigned to {}",
-                    name_of(Some(to)).unwrap_or_else(|| "a former member".into())
-                ),
-                (kind, _) => kind.label().to_string(),
-            },
-            change: if d.from_status == d.to_status {
-                String::new()
-            } else {
-                format!("{} → {}", d.from_status.label(), d.to_status.label())
-            },
-            reason: d.reason.clone().unwrap_or_default(),
-            dissent: d.action == ActionKind::Dissent,
-        })
-        .collect();
+    let lines = super::flag_history::lines(&p.decisions, name_of);
     let dissents = lines
         .iter()
         .filter(|l| l.dissent)

@@ -171,6 +171,25 @@ async fn flag_four_eyes_apply_to_a_flag_critical_by_its_score() {
         "{last}"
     );
     assert!(!page.contains("Decision reason"), "{page}");
+    // The flags export says the same, each member with their address.
+    let (status, csv) = ben.page(&app, "/staff/exports/flags?format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = crate::exports::parse_csv(csv.as_bytes());
+    let row = rows
+        .iter()
+        .find(|r| r[0] == scored.to_string())
+        .expect("the flag's row");
+    assert!(
+        row[21].starts_with("closed by Ben Committee <ben.committee-")
+            && row[21].contains("— no note; signed first by Aiko Committee <aiko.committee-"),
+        "{row:?}"
+    );
+    assert!(
+        row[22].contains("Ben Committee <ben.committee-")
+            && row[22].contains(": closed (accepted risk → closed)")
+            && row[22].contains("— Agreed, paid at 150 %."),
+        "{row:?}"
+    );
     let closed = entries(&app, scored, "flag.close").await;
     assert_eq!(closed[0]["first_signature"]["name"], "Aiko Committee");
 }

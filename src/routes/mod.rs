@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api;
 pub mod health;
+pub mod multipart;
 pub mod pages;
 pub mod receipt;
 pub mod respondent;

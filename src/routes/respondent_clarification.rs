@@ -7,10 +7,10 @@ use super::respondent::{check_csrf, chosen_lang, read_form, session};
 use super::AppState;
 use crate::auth::csrf;
 use crate::error::AppError;
+use crate::routes::multipart::Guarded;
 use crate::services::clarification_withdraw;
 use crate::services::clarifications::{self, ReplyOutcome};
 use crate::views::clarification::page;
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -67,7 +67,7 @@ async fn reply(
     state: web::Data<AppState>,
     token: web::Path<String>,
     query: web::Query<Query>,
-    payload: Multipart,
+    Guarded(payload): Guarded,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let session = {

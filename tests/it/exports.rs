@@ -189,9 +189,9 @@ async fn responses_and_flags_export_as_csv_and_xlsx_with_labels_in_the_chosen_la
     // The decisions in the flag page's words, the member named with their address.
     assert_eq!(flags[0][21], "Last decision");
     assert!(
-        passport_flag[21].starts_with(
-            "assigned to member@example.com by Test Person <member@example.com> on "
-        ) && passport_flag[21].ends_with(" UTC — no note"),
+        passport_flag[21]
+            .starts_with("assigned to member@example.com by Test Person <member@example.com> on ")
+            && passport_flag[21].ends_with(" UTC — no note"),
         "{passport_flag:?}"
     );
     assert!(

@@ -409,3 +409,79 @@ async fn respondent_answers_lose_nul_and_bidi_overrides() {
     assert_eq!(get("agents"), Some(json!([{"agent_name": "Agent X"}])));
     assert_eq!(get("headcount"), None);
 }
+
+/// Sends a form post's head and the start of its body, then holds the connection open
+/// without the rest: returns the status line the service answers with before the rest
+/// arrives (it waits at most 20 s, under the guard's 30 s idle limit, so an answer here
+/// is the framing check's, not the idle timeout's).
+async fn answer_before_the_body_ends(
+    app: &TestApp,
+    path: &str,
+    content_length: usize,
+    start: &[u8],
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: {content_length}\r\n\r\n"
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    // The service may answer and close before all of `start` is written.
+    let _ = socket.write_all(start).await;
+    let mut answer = vec![0; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), socket.read(&mut answer))
+        .await
+        .expect("an answer before the rest of the body")
+        .unwrap();
+    String::from_utf8_lossy(&answer[..n])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A garbled multipart body is refused as soon as its framing is wrong, not after the
+/// parser has searched it again and again to its end (work that grows with the square
+/// of its size); a body declared over the limit is refused before it is read.
+#[tokio::test]
+async fn a_garbled_or_oversized_form_is_refused_before_its_body_ends() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (org, contact) = app.supplier("Garbled Co", "en").await;
+    let campaign = app.campaign("mini").await;
+    let (link, response) = app.invite(&campaign, &org, &contact).await;
+    let sixteen_mb = 16 * 1024 * 1024;
+    // No boundary, no line break: garbage from the first byte.
+    let status = answer_before_the_body_ends(&app, &link, sixteen_mb, &[b'x'; 256 * 1024]).await;
+    assert!(status.starts_with("HTTP/1.1 400"), "{status}");
+    // A part's header block that never ends.
+    let mut endless =
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"notes\"\r\nX-Pad: ".to_vec();
+    endless.extend(vec![b'y'; 256 * 1024]);
+    let status = answer_before_the_body_ends(&app, &link, sixteen_mb, &endless).await;
+    assert!(status.starts_with("HTTP/1.1 400"), "{status}");
+    // Content that reaches a boundary line which never ends.
+    let mut line =
+        b"--XyZ\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\nhello\r\n--XyZ".to_vec();
+    line.extend(vec![b' '; 256 * 1024]);
+    let status = answer_before_the_body_ends(&app, &link, sixteen_mb, &line).await;
+    assert!(status.starts_with("HTTP/1.1 400"), "{status}");
+    // Declared larger than any form: refused unread.
+    let over = hrdd_survey::routes::multipart::MAX_BODY_BYTES + 1;
+    let status = answer_before_the_body_ends(&app, &link, over, b"--XyZ\r\n").await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    // Nothing was stored, and a well-formed save still works.
+    let res = app
+        .post_form(&link, &[("notes", "still here")], "save")
+        .await;
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let mut conn = app.db.conn().await;
+    let notes: Vec<Value> = answers::table
+        .filter(answers::response_id.eq(uuid::Uuid::parse_str(&response).unwrap()))
+        .filter(answers::question_id.eq("notes"))
+        .select(answers::value)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(notes, vec![json!("still here")]);
+}

@@ -10,6 +10,7 @@ use crate::auth::{csrf, link_throttle};
 use crate::domain::answers::{Mode, RawInput, Upload, MAX_EVIDENCE_BYTES, MAX_FORM_BYTES};
 use crate::domain::i18n::{ui, Lang};
 use crate::error::AppError;
+use crate::routes::multipart::{unreadable, Guarded};
 use crate::services::link_requests::{self, OnLink};
 use crate::services::responses::{self, LinkSession, SaveOutcome};
 use crate::views::respondent::{FormScreen, FormState};
@@ -163,7 +164,7 @@ async fn post_form(
     state: web::Data<AppState>,
     token: web::Path<String>,
     query: web::Query<LangQuery>,
-    payload: Multipart,
+    Guarded(payload): Guarded,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     // A post with files is checked against its link before the body is read (a guessed
@@ -286,8 +287,7 @@ pub(super) async fn read_form(mut payload: Multipart) -> Result<(RawInput, Strin
     let mut total = 0usize;
     let mut fields = 0usize;
     while let Some(item) = payload.next().await {
-        let mut field =
-            item.map_err(|e| PageError(AppError::BadRequest(format!("unreadable form: {e}"))))?;
+        let mut field = item.map_err(|e| PageError(unreadable(e)))?;
         fields += 1;
         if fields > MAX_FIELDS {
             return Err(PageError(AppError::BadRequest(
@@ -306,8 +306,7 @@ pub(super) async fn read_form(mut payload: Multipart) -> Result<(RawInput, Strin
         };
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk
-                .map_err(|e| PageError(AppError::BadRequest(format!("unreadable form: {e}"))))?;
+            let chunk = chunk.map_err(|e| PageError(unreadable(e)))?;
             total += chunk.len();
             if total > MAX_FORM_BYTES {
                 return Err(too_big());

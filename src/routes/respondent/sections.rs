@@ -10,6 +10,7 @@ use crate::domain::i18n::{ui, Lang};
 use crate::domain::respondent_text::t;
 use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
+use crate::routes::multipart::Guarded;
 use crate::routes::pages::{render, render_status, see_other, PageError};
 use crate::routes::AppState;
 use crate::services::link_requests::{self, OnLink, Page};
@@ -346,7 +347,7 @@ pub(super) async fn post_section(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<LangQuery>,
-    payload: Multipart,
+    Guarded(payload): Guarded,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let (token, n) = path.into_inner();

@@ -8,13 +8,13 @@ use crate::auth::permissions::Permission;
 use crate::auth::principal::StaffUser;
 use crate::domain::remedy::{PlanForm, PlanStatus, RemedyForm};
 use crate::error::AppError;
+use crate::routes::multipart::Guarded;
 use crate::routes::pages::see_other;
 use crate::routes::respondent::read_form;
 use crate::services::listings::{self, PlanShow};
 use crate::services::{action_plans, clarifications, responses};
 use crate::views::remedy::{flag_plans_page, plan_page, Refused};
 use crate::views::staff::StaffNav;
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::Utc;
@@ -249,7 +249,7 @@ async fn add_evidence(
     state: web::Data<AppState>,
     user: StaffUser,
     id: web::Path<String>,
-    payload: Multipart,
+    Guarded(payload): Guarded,
 ) -> Result<HttpResponse, PageError> {
     let id = path_id(&id, "action plan")?;
     let (mut input, _) = read_form(payload).await?;

@@ -5,6 +5,7 @@ use super::field_errors;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::org_import::MAX_FILE_BYTES;
 use crate::error::{AppError, PageError};
+use crate::routes::multipart::{unreadable, Guarded};
 use crate::routes::pages::{render, render_status};
 use crate::services::organisations::import::{self, ConfirmError, PreviewResult};
 use crate::state::AppState;
@@ -82,8 +83,11 @@ async fn import_form_handler(user: StaffUser) -> Result<HttpResponse, PageError>
 /// The uploaded file: its name and bytes. Reading stops at the first chunk past the
 /// limit, so an oversized file is refused without being held whole.
 async fn read_upload(mut payload: Multipart) -> Result<Option<(String, Vec<u8>)>, AppError> {
-    let unreadable = |e: actix_multipart::MultipartError| {
-        AppError::field("file", format!("the upload could not be read: {e}"))
+    let unreadable = |e: actix_multipart::MultipartError| match unreadable(e) {
+        AppError::BadRequest(why) | AppError::TooLarge(why) => {
+            AppError::field("file", format!("the upload could not be read: {why}"))
+        }
+        other => other,
     };
     let mut found = None;
     while let Some(field) = payload.next().await {
@@ -122,7 +126,7 @@ async fn read_upload(mut payload: Multipart) -> Result<Option<(String, Vec<u8>)>
 async fn import_upload_handler(
     state: web::Data<AppState>,
     user: StaffUser,
-    payload: Multipart,
+    Guarded(payload): Guarded,
 ) -> Result<HttpResponse, PageError> {
     let mut page = import_page(&user);
     let result = match read_upload(payload).await {

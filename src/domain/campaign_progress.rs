@@ -2,7 +2,7 @@
 //! stage each, most advanced first), the totals, the CSV export and the completion
 //! chart drawn on the server as SVG. The facts come from `db::progress`.
 
-use super::org_import::guard_cell;
+use super::csv_file;
 use super::states::CampaignStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -266,16 +266,27 @@ pub fn totals(all: &[OrganisationProgress]) -> Totals {
 /// starts with a UTF-8 byte order mark, as the organisation export does, so that Excel
 /// reads Japanese and Vietnamese names right; the organisation's id and external
 /// reference tell apart two organisations of the same name.
-pub fn csv(p: &Progress) -> String {
-    let mut out = String::from(
-        "\u{feff}organisation,external_ref,organisation_id,country,stage,percent_required,opened,submitted_at,overdue,bounced,link_expired\r\n",
-    );
-    for o in &p.organisations {
-        let cells = [
-            cell(&o.name),
-            cell(o.external_ref.as_deref().unwrap_or_default()),
+pub fn csv(p: &Progress) -> Vec<u8> {
+    let header = [
+        "organisation",
+        "external_ref",
+        "organisation_id",
+        "country",
+        "stage",
+        "percent_required",
+        "opened",
+        "submitted_at",
+        "overdue",
+        "bounced",
+        "link_expired",
+    ]
+    .map(String::from);
+    let rows = p.organisations.iter().map(|o| {
+        [
+            o.name.clone(),
+            o.external_ref.clone().unwrap_or_default(),
             o.organisation_id.to_string(),
-            cell(&o.country),
+            o.country.clone(),
             o.stage.as_str().to_string(),
             o.percent_required.to_string(),
             o.opened.to_string(),
@@ -283,22 +294,9 @@ pub fn csv(p: &Progress) -> String {
             o.overdue.to_string(),
             o.bounced.to_string(),
             o.link_expired.to_string(),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// A CSV cell: guarded against formulas as the organisation export is
-/// ([`guard_cell`]), and quoted when needed.
-fn cell(v: &str) -> String {
-    let v = guard_cell(v);
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v.into_owned()
-    }
+        ]
+    });
+    csv_file::file(std::iter::once(header).chain(rows))
 }
 
 /// A horizontal bar of the organisations per stage, drawn on the server (no script).
@@ -353,13 +351,6 @@ pub fn percent(part: usize, whole: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("Acme, Ltd"), "\"Acme, Ltd\"");
-        assert_eq!(cell("plain"), "plain");
-    }
 
     #[test]
     fn chart_shows_every_stage_and_the_share_submitted() {

@@ -25,16 +25,6 @@ pub fn columns<'a>(versions: &[&'a Questionnaire]) -> Vec<&'a Question> {
     out
 }
 
-/// Guards a cell against spreadsheet formula injection: a text starting with `=`, `+`,
-/// `-`, `@`, tab or carriage return gets a leading apostrophe.
-pub fn safe_cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,12 +62,5 @@ mod tests {
         // Labels from the newest version that has the question.
         assert_eq!(cols[0].label.get(crate::domain::i18n::Lang::En), "b v2");
         assert_eq!(cols[3].label.get(crate::domain::i18n::Lang::En), "old v1");
-    }
-
-    #[test]
-    fn formulas_are_neutralised() {
-        assert_eq!(safe_cell("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(safe_cell("-3"), "'-3");
-        assert_eq!(safe_cell("plain"), "plain");
     }
 }

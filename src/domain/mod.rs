@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod campaign_progress;
 pub mod clarification;
 pub mod countries;
+pub mod csv_file;
 pub mod currency;
 pub mod dates;
 pub mod declaration;

@@ -4,7 +4,6 @@
 use super::flag_history;
 use super::respondent::answer_text;
 use crate::domain::answers::Answers;
-use crate::domain::exports::safe_cell;
 use crate::domain::i18n::Lang;
 use crate::domain::remedy::format_amount;
 use crate::services::exports::{DecisionRow, FlagRow, PlanRow, ResponseRow, ResponsesExport};
@@ -269,21 +268,6 @@ pub fn plans_cells(
         date(row.documents_returned_on),
     ]
 }
-
-/// Rows as CSV text (RFC 4180, CRLF), each cell guarded against formula injection.
-pub fn csv_rows(rows: &[Vec<String>]) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    for row in rows {
-        // Writing to a Vec cannot fail.
-        let _ = writer.write_record(row.iter().map(|c| safe_cell(c)));
-    }
-    writer.into_inner().unwrap_or_default()
-}
-
-/// The UTF-8 byte-order mark, so spreadsheet programs read the CSV as UTF-8.
-pub const CSV_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One XLSX worksheet written row by row in constant memory (rows go to a temporary
 /// file as they are written).

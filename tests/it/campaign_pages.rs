@@ -227,7 +227,10 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
         .text()
         .await
         .unwrap();
-    assert!(csv.contains(&format!("Kyoto Dyeworks,,{a},JP,")), "{csv}");
+    assert!(
+        csv.contains(&format!("\"Kyoto Dyeworks\",\"\",\"{a}\",\"JP\",")),
+        "{csv}"
+    );
     let timeline = s
         .get(&app, &format!("/staff/campaigns/{id}/organisations/{a}"))
         .await

@@ -862,7 +862,7 @@ async fn export_is_filtered_guards_formulas_and_imports_back_unchanged() {
     assert!(exported.starts_with(b"\xEF\xBB\xBF"));
     let text = String::from_utf8(exported.clone()).unwrap();
     assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
-    assert!(text.contains(",'-boss\r\n"));
+    assert!(text.contains(",\"'-boss\"\r\n"), "{text}");
     assert!(text.contains("owner@example.com"));
 
     let (status, preview) = upload(&app, &s, "export.csv", exported).await;

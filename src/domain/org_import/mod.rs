@@ -25,8 +25,10 @@
 //! reactivates or deactivates anything.
 //!
 //! [`export_csv`] writes the same columns, so export → import plans nothing, and guards
-//! against formula injection ([`guard_cell`]), which the import undoes ([`unguard_cell`]).
+//! against formula injection ([`guard_cell`](super::csv_file::guard_cell)), which the
+//! import undoes ([`unguard_cell`]).
 
+use super::csv_file::unguard_cell;
 use super::i18n::Lang;
 use super::ids::{ContactId, OrganisationId};
 use std::borrow::Cow;

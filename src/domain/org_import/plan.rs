@@ -1,6 +1,7 @@
 //! The import plan (what a file would create, update or leave) and the export.
 
 use super::*;
+use crate::domain::csv_file;
 
 /// A stored contact of an [`ExistingOrg`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,71 +131,31 @@ impl From<&ExistingOrg> for ExportOrg {
     }
 }
 
-/// The first characters that make a spreadsheet treat a cell as a formula (OWASP's
-/// CSV-injection list), plus the apostrophe that escapes them, so the escape itself
-/// round-trips.
-fn needs_guard(c: char) -> bool {
-    matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r' | '\'')
-}
-
-/// A cell as exported: a value that a spreadsheet would run as a formula
-/// (`=HYPERLINK(…)`, `+`, `-`, `@`, tab, carriage return) gets a leading `'`, as OWASP
-/// advises, so Excel shows it as text. A value that starts with `'` gets one more, so
-/// [`unguard_cell`] gives back exactly the value.
-pub fn guard_cell(value: &str) -> Cow<'_, str> {
-    if value.starts_with(needs_guard) {
-        Cow::Owned(format!("'{value}"))
-    } else {
-        Cow::Borrowed(value)
-    }
-}
-
-/// Undoes [`guard_cell`]: drops a leading `'` followed by a character it guards. An
-/// apostrophe before anything else (`'t Hooft`) is kept.
-pub fn unguard_cell(value: &str) -> &str {
-    match value.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(needs_guard) => rest,
-        _ => value,
-    }
-}
-
 /// The organisations as a CSV file in the import's format: UTF-8 with a byte-order mark
 /// (so Excel reads it as UTF-8), CRLF line ends, the header, then one line per contact
 /// (one line with empty contact columns for an organisation without contacts), every
-/// cell through [`guard_cell`].
+/// cell through [`guard_cell`](crate::domain::csv_file::guard_cell).
 pub fn export_csv(rows: &[ExportOrg]) -> Vec<u8> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        let mut write = |cells: [&str; 11]| {
-            writer
-                .write_record(cells.iter().map(|c| guard_cell(c).into_owned()))
-                .expect("writing CSV to memory cannot fail");
-        };
-        write(COLUMNS);
-        for org in rows {
-            let f = &org.fields;
-            let org_cells = [
-                org.external_ref.as_deref().unwrap_or(""),
-                f.kind.as_str(),
-                &f.name,
-                &f.country,
-                f.sector.as_deref().unwrap_or(""),
-                f.business_unit.as_deref().unwrap_or(""),
-                f.owner_email.as_deref().unwrap_or(""),
-            ];
-            if org.contacts.is_empty() {
-                write(export_line(&org_cells, None));
-            }
-            for contact in &org.contacts {
-                write(export_line(&org_cells, Some(contact)));
-            }
+    let mut lines: Vec<[&str; 11]> = vec![COLUMNS];
+    for org in rows {
+        let f = &org.fields;
+        let org_cells = [
+            org.external_ref.as_deref().unwrap_or(""),
+            f.kind.as_str(),
+            &f.name,
+            &f.country,
+            f.sector.as_deref().unwrap_or(""),
+            f.business_unit.as_deref().unwrap_or(""),
+            f.owner_email.as_deref().unwrap_or(""),
+        ];
+        if org.contacts.is_empty() {
+            lines.push(export_line(&org_cells, None));
         }
-        writer.flush().expect("writing CSV to memory cannot fail");
+        for contact in &org.contacts {
+            lines.push(export_line(&org_cells, Some(contact)));
+        }
     }
-    out
+    csv_file::file(lines)
 }
 
 /// One exported line: the organisation's seven cells, then the contact's four.

@@ -383,7 +383,11 @@ fn export_then_import_plans_nothing() {
     let bytes = export_csv(&export);
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
-    assert!(text.starts_with(&format!("{HEADER}\r\n")), "{text}");
+    let quoted: Vec<String> = HEADER.split(',').map(|h| format!("\"{h}\"")).collect();
+    assert!(
+        text.starts_with(&format!("{}\r\n", quoted.join(","))),
+        "every cell quoted: {text}"
+    );
     assert_eq!(text.lines().count(), 1 + 3 + 1, "a line per contact");
 
     let preview = parse(&bytes).unwrap();
@@ -432,13 +436,6 @@ fn export_guards_against_formula_injection() {
             "{cell}"
         );
     }
-    for value in [
-        "=x", "+x", "-x", "@x", "\tx", "\rx", "'x", "''", "x", "", "'",
-    ] {
-        assert_eq!(unguard_cell(&guard_cell(value)), value);
-    }
-    // An apostrophe a person typed before ordinary text is kept on import.
-    assert_eq!(unguard_cell("'t Hooft"), "'t Hooft");
 }
 
 #[test]

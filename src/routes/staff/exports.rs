@@ -5,6 +5,7 @@
 
 use super::{render, AppState, PageError};
 use crate::auth::principal::StaffUser;
+use crate::domain::csv_file;
 use crate::domain::i18n::Lang;
 use crate::error::AppError;
 use crate::services::{exports, listings};
@@ -135,7 +136,7 @@ async fn send<K: Send + 'static>(
 ) -> Result<HttpResponse, PageError> {
     match format {
         FileFormat::Csv => {
-            let head = Bytes::from([files::CSV_BOM, &files::csv_rows(&[header_row])].concat());
+            let head = Bytes::from(csv_file::file([header_row]));
             // State: the next page's key; `Some(None)` = first page, `None` = done.
             let body = stream::once(async move { Ok::<_, AppError>(head) }).chain(
                 stream::try_unfold(Some(None::<K>), move |state| {
@@ -148,7 +149,7 @@ async fn send<K: Send + 'static>(
                         if rows.is_empty() {
                             return Ok(None);
                         }
-                        let bytes = Bytes::from(files::csv_rows(&rows));
+                        let bytes = Bytes::from(csv_file::lines(&rows));
                         Ok(Some((bytes, key.map(Some))))
                     }
                 }),

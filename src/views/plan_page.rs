@@ -79,7 +79,10 @@ pub fn cancellation(p: &ActionPlan, staff: &[User]) -> String {
         .cancelled_by
         .and_then(|id| staff.iter().find(|u| u.id == id))
         .map_or("a former staff member", |u| u.name.as_str());
-    format!("cancelled {} UTC by {by}: {reason}", at.format("%Y-%m-%d %H:%M"))
+    format!(
+        "cancelled {} UTC by {by}: {reason}",
+        at.format("%Y-%m-%d %H:%M")
+    )
 }
 
 pub fn plan_page(
@@ -164,7 +167,10 @@ pub fn plan_page(
     let (cancel_reason, reason_unsaved) = if cancel_form || typed_reason.trim().is_empty() {
         (typed_reason, None)
     } else {
-        (String::new(), Some(("Reason for cancelling".to_string(), typed_reason)))
+        (
+            String::new(),
+            Some(("Reason for cancelling".to_string(), typed_reason)),
+        )
     };
     let (remedy_values, errors, mut unsaved) = match refused {
         Some(Refused { posted, errors }) if !posted.is_empty() && remedy_form => {

@@ -256,7 +256,10 @@ pub struct FlagSummary {
 
 /// The flag as the plan pages head it: its question's label (the id when the
 /// questionnaire is not loaded) and its indicator's name.
-pub(super) fn flag_summary(ctx: &FlagContext, questionnaire: Option<&Questionnaire>) -> FlagSummary {
+pub(super) fn flag_summary(
+    ctx: &FlagContext,
+    questionnaire: Option<&Questionnaire>,
+) -> FlagSummary {
     let question = questionnaire
         .and_then(|q| {
             q.find(&ctx.flag.question_id)

@@ -15,11 +15,11 @@ use crate::db::audit::{self, Actor};
 use crate::db::models::{FlagComment, FlagDecision, FlagWork};
 use crate::db::{self, flag_comments, flag_decisions, flags, users, Tx};
 use crate::domain::flag::FlagStatus;
-use crate::domain::remedy::PlanStatus;
 use crate::domain::flag_workflow::{
     self, decide, Action, ActionKind, FlagNow, PendingSignature, Refusal, Signature,
     UnfinishedPlan, Who,
 };
+use crate::domain::remedy::PlanStatus;
 use crate::domain::role::{Permission, Role};
 use crate::error::AppError;
 use crate::services::Conn;

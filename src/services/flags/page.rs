@@ -5,7 +5,8 @@
 use super::deciding_roles;
 use crate::db::flag_decisions::DecisionRow;
 use crate::db::models::{
-    ActionPlan, Campaign, ClarificationItem, ClarificationRequest, Flag, FlagComment, FlagWork, Organisation,
+    ActionPlan, Campaign, ClarificationItem, ClarificationRequest, Flag, FlagComment, FlagWork,
+    Organisation,
 };
 use crate::db::{
     campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,

@@ -129,6 +129,11 @@ pub async fn create(
     let actor = Actor::Staff(member.to_string());
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
+            // The flag locked first, as a close locks it: a close that found its plan
+            // cancelled and a new plan written meanwhile are serialised.
+            db::flags::lock_work(tx, flag_id)
+                .await?
+                .ok_or(AppError::NotFound("flag"))?;
             let flag = db::flags::find_flag(tx, flag_id)
                 .await?
                 .ok_or(AppError::NotFound("flag"))?;

@@ -331,6 +331,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::DecideFlags),
     ),
     (
+        "POST",
+        "/staff/action-plans/{id}/cancel",
+        Access::Needs(Permission::DecideFlags),
+    ),
+    (
         "GET",
         "/staff/flags/{id}",
         Access::Needs(Permission::ViewFlags),

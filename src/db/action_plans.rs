@@ -65,6 +65,48 @@ pub async fn unfinished_of_flag(
         .optional()
 }
 
+/// The flag's newest plan and its state, if it has any (a cancelled one lets a flag
+/// that requires corrective action be closed: `domain::flag_workflow::FlagNow`).
+pub async fn newest_of_flag(
+    conn: &mut Conn,
+    flag_id: Uuid,
+) -> QueryResult<Option<(Uuid, PlanStatus)>> {
+    action_plans::table
+        .filter(action_plans::flag_id.eq(flag_id))
+        .order((action_plans::created_at.desc(), action_plans::id.desc()))
+        .select((action_plans::id, action_plans::status))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Cancels a plan that is still `from` (fenced: `false` when it was no longer `from`),
+/// with who cancelled it, when and why.
+pub async fn cancel(
+    conn: &mut Conn,
+    id: Uuid,
+    from: PlanStatus,
+    by: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::update(
+        action_plans::table
+            .filter(action_plans::id.eq(id))
+            .filter(action_plans::status.eq(from)),
+    )
+    .set((
+        action_plans::status.eq(PlanStatus::Cancelled),
+        action_plans::updated_at.eq(now),
+        action_plans::cancelled_at.eq(now),
+        action_plans::cancelled_by.eq(by),
+        action_plans::cancel_reason.eq(reason),
+    ))
+    .execute(conn)
+    .await
+    .map(|n| n == 1)
+}
+
 /// Moves a plan from `from` to `to` (fenced: `false` when it was no longer `from`),
 /// with its completion time and verifier as they now stand.
 pub async fn set_status(

@@ -201,6 +201,12 @@ pub struct PlanRow {
     pub documents_returned_on: Option<NaiveDate>,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub evidence_files: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub cancelled_by_email: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub cancel_reason: Option<String>,
 }
 
 /// Corrective action plans (of one campaign, or all) in id order after `after`.
@@ -222,7 +228,8 @@ pub async fn plans_page(
                 rm.workers_repaid, rm.fees_repaid_on, rm.documents_returned, \
                 rm.documents_returned_on, \
                 (SELECT count(*) FROM action_plan_evidence e WHERE e.plan_id = p.id) \
-                    AS evidence_files \
+                    AS evidence_files, \
+                p.cancelled_at, xu.email AS cancelled_by_email, p.cancel_reason \
            FROM action_plans p \
            JOIN flags f ON f.id = p.flag_id \
            JOIN responses r ON r.id = f.response_id \
@@ -230,6 +237,7 @@ pub async fn plans_page(
            JOIN campaigns c ON c.id = r.campaign_id \
            JOIN users cu ON cu.id = p.created_by \
            LEFT JOIN users vu ON vu.id = p.verified_by \
+           LEFT JOIN users xu ON xu.id = p.cancelled_by \
            LEFT JOIN contacts oc ON oc.id = p.owner_contact_id \
            LEFT JOIN users ou ON ou.id = p.owner_user_id \
            LEFT JOIN action_plan_remedies rm ON rm.plan_id = p.id \

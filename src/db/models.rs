@@ -289,6 +289,9 @@ pub struct ActionPlan {
     pub completed_at: Option<DateTime<Utc>>,
     pub verified_at: Option<DateTime<Utc>>,
     pub verified_by: Option<Uuid>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancelled_by: Option<Uuid>,
+    pub cancel_reason: Option<String>,
 }
 
 /// The remedy facts of a plan (numbers and dates, never names).

@@ -423,6 +423,9 @@ diesel::table! {
         completed_at -> Nullable<Timestamptz>,
         verified_at -> Nullable<Timestamptz>,
         verified_by -> Nullable<Uuid>,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancelled_by -> Nullable<Uuid>,
+        cancel_reason -> Nullable<Text>,
     }
 }
 

@@ -4,7 +4,8 @@
 //! open → in review ─┬→ clarification requested → (the supplier answers) → in review
 //!                   ├→ accepted risk ───────────────────────────────────→ closed
 //!                   └→ corrective action required → action in progress ─┬→ closed
-//!                                                                       └→ escalated → in review
+//!                        │                                              └→ escalated → in review
+//!                        └→ closed (only once its corrective action plan was cancelled)
 //! ```
 //!
 //! A closed flag stays closed: a new finding is a new flag. The database's CHECK on
@@ -73,7 +74,9 @@ impl FlagStatus {
             ],
             ClarificationRequested => &[InReview],
             AcceptedRisk => &[Closed],
-            CorrectiveActionRequired => &[ActionInProgress],
+            // Closed without the action only when its plan was cancelled (the rule is
+            // `domain::flag_workflow::decide`'s).
+            CorrectiveActionRequired => &[ActionInProgress, Closed],
             ActionInProgress => &[Closed, Escalated],
             Escalated => &[InReview],
             Closed => &[],
@@ -144,7 +147,9 @@ mod tests {
         assert!(!Open.can_move_to(Closed));
         assert!(!Open.can_move_to(AcceptedRisk));
         assert!(!ClarificationRequested.can_move_to(Closed));
-        assert!(!CorrectiveActionRequired.can_move_to(Closed));
+        // Corrective action required → closed is a move only for a flag whose plan was
+        // cancelled: `flag_workflow::decide` refuses it otherwise (its closing tests).
+        assert!(!CorrectiveActionRequired.can_move_to(Escalated));
         for s in FlagStatus::ALL {
             assert!(!Closed.can_move_to(s), "closed → {s}");
             assert!(!s.can_move_to(s), "{s} → itself");

@@ -1,7 +1,8 @@
 //! Corrective action plans and remedy facts (issue 10, part 2): what a plan form must
-//! hold, a plan's states, the default due date, when reminders and overdue notices are
-//! due, and remedy for workers as numbers (counts, amounts in an ISO 4217 currency,
-//! dates), never names. Pure: the service stores what [`parse_plan`] returns.
+//! hold, a plan's states (cancelled with a reason: [`parse_cancel_reason`]), the default
+//! due date, when reminders and overdue notices are due, and remedy for workers as
+//! numbers (counts, amounts in an ISO 4217 currency, dates), never names. Pure: the
+//! service stores what [`parse_plan`] returns.
 
 use super::answers::FieldError;
 use super::currency::{has_no_minor_unit, is_currency};
@@ -16,6 +17,8 @@ pub const CRITICAL_DUE_DAYS: i64 = 14;
 pub const DEFAULT_DUE_DAYS: i64 = 60;
 /// A reminder goes to the owner this many days before the due date.
 pub const REMINDER_DAYS_BEFORE: i64 = 3;
+/// Longest reason for cancelling a plan, in characters.
+pub const MAX_CANCEL_REASON: usize = 2000;
 
 /// A plan's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,14 +30,19 @@ pub enum PlanStatus {
     Completed,
     /// Verified by the committee: final.
     Verified,
+    /// Abandoned by the committee, with a reason (the supplier relationship ended, the
+    /// plan was written against the wrong finding, the finding turned out false): final.
+    /// It no longer holds its flag's close, and a new plan can be written for the flag.
+    Cancelled,
 }
 
 impl PlanStatus {
-    pub const ALL: [PlanStatus; 4] = [
+    pub const ALL: [PlanStatus; 5] = [
         PlanStatus::Planned,
         PlanStatus::InProgress,
         PlanStatus::Completed,
         PlanStatus::Verified,
+        PlanStatus::Cancelled,
     ];
 
     /// The states in which reminders and overdue notices apply ([`PlanStatus::is_pending`]).
@@ -46,6 +54,7 @@ impl PlanStatus {
             PlanStatus::InProgress => "in_progress",
             PlanStatus::Completed => "completed",
             PlanStatus::Verified => "verified",
+            PlanStatus::Cancelled => "cancelled",
         }
     }
 
@@ -57,8 +66,10 @@ impl PlanStatus {
         self.as_str().replace('_', " ")
     }
 
-    /// The moves a plan may make: planned → in progress → completed → verified, and
-    /// completed → in progress when the committee finds the evidence insufficient.
+    /// The moves a plan may make: planned → in progress → completed → verified,
+    /// completed → in progress when the committee finds the evidence insufficient, and
+    /// cancelled from any state but verified (with a reason: [`parse_cancel_reason`]).
+    /// Verified and cancelled are final.
     pub fn can_move_to(self, to: PlanStatus) -> bool {
         use PlanStatus::*;
         matches!(
@@ -67,7 +78,14 @@ impl PlanStatus {
                 | (InProgress, Completed)
                 | (Completed, Verified)
                 | (Completed, InProgress)
+                | (Planned | InProgress | Completed, Cancelled)
         )
+    }
+
+    /// Whether nothing more happens to the plan (verified or cancelled): its remedy
+    /// facts are final, and it is not the flag's active plan.
+    pub fn is_final(self) -> bool {
+        matches!(self, PlanStatus::Verified | PlanStatus::Cancelled)
     }
 
     /// Whether reminders and overdue notices still apply.
@@ -176,6 +194,23 @@ fn err(field: &str, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.into(),
         message: message.into(),
+    }
+}
+
+/// The reason for cancelling a plan: cleaned (trimmed), required, at most
+/// [`MAX_CANCEL_REASON`] characters; refused with the field `cancel_reason`.
+pub fn parse_cancel_reason(raw: &str) -> Result<String, FieldError> {
+    const FIELD: &str = "cancel_reason";
+    match clean_multi_line(FIELD, raw)? {
+        r if r.is_empty() => Err(err(
+            FIELD,
+            "cancel_reason: a reason for cancelling the plan is required (e.g. the supplier relationship ended, the finding turned out false)",
+        )),
+        r if r.chars().count() > MAX_CANCEL_REASON => Err(err(
+            FIELD,
+            format!("cancel_reason: at most {MAX_CANCEL_REASON} characters"),
+        )),
+        r => Ok(r),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Corrective action plan notices: one periodic pass, run as an
 //! `action_plan_schedule` job (like [`super::campaign_schedule`]), with the worker's
-//! clock ([`super::clock`]). For each plan that is planned or in progress:
+//! clock ([`super::clock`]). For each plan that is planned or in progress (never a
+//! completed, verified or cancelled one: a cancelled plan's notices stop):
 //!
 //! - from `domain::remedy::REMINDER_DAYS_BEFORE` days before its due date, a reminder
 //!   to its owner (a contact of the organisation, in their language, or a staff member);

@@ -2,9 +2,11 @@
 //! a root cause, actions, one owner (a contact of the flagged organisation or a staff
 //! member), start and due dates (14 days by default on a critical flag) and remedy
 //! facts (numbers only); started, completed with evidence (files stored as evidence of
-//! the flag's response), verified, and the flag closed. Every change moves the flag
-//! through `domain::flag` where the workflow says so and is audited in its own
-//! transaction. Reminders and overdue notices: `jobs::action_plan_schedule`.
+//! the flag's response), verified, and the flag closed; or cancelled with a reason
+//! (`services::action_plan_cancel`), after which a new plan can be written for the
+//! flag. Every change moves the flag through `domain::flag` where the workflow says so
+//! and is audited in its own transaction. Reminders and overdue notices:
+//! `jobs::action_plan_schedule`.
 
 use super::clarifications::{bring_to_review, decide, reviewable};
 use super::flags::FlagActor;
@@ -95,7 +97,9 @@ fn stale() -> AppError {
 
 /// Creates a plan on a flag: the flag becomes "corrective action required". Refused
 /// with field messages, nothing written, on bad input; refused when the flag already
-/// has a plan in progress or cannot require corrective action from its state.
+/// has a plan in progress or cannot require corrective action from its state. A flag
+/// whose plan was cancelled gets a new plan in the state it is in (corrective action
+/// required, or in progress when the cancelled plan had started).
 pub async fn create(
     conn: &mut Conn,
     key: &AuditKey,
@@ -125,10 +129,19 @@ pub async fn create(
     let actor = Actor::Staff(member.to_string());
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
+            // The flag locked first, as a close locks it: a close that found its plan
+            // cancelled and a new plan written meanwhile are serialised.
+            db::flags::lock_work(tx, flag_id)
+                .await?
+                .ok_or(AppError::NotFound("flag"))?;
             let flag = db::flags::find_flag(tx, flag_id)
                 .await?
                 .ok_or(AppError::NotFound("flag"))?;
-            if flag.status != FlagStatus::CorrectiveActionRequired {
+            let rewrite = flag.status == FlagStatus::ActionInProgress
+                && db::action_plans::newest_of_flag(tx, flag_id)
+                    .await?
+                    .is_some_and(|(_, status)| status == PlanStatus::Cancelled);
+            if flag.status != FlagStatus::CorrectiveActionRequired && !rewrite {
                 if !reviewable(flag.status) {
                     return Err(AppError::Conflict(format!(
                         "the flag is {}: a plan can be made on a flag that is open, in review or escalated",
@@ -167,12 +180,15 @@ pub async fn create(
                 completed_at: None,
                 verified_at: None,
                 verified_by: None,
+                cancelled_at: None,
+                cancelled_by: None,
+                cancel_reason: None,
             };
             let plan = db::action_plans::insert_plan(tx, &plan)
                 .await
                 .map_err(|e| match AppError::from(e) {
                     AppError::Conflict(_) => AppError::Conflict(
-                        "this flag already has a plan that is not verified".into(),
+                        "this flag already has a plan that is neither verified nor cancelled".into(),
                     ),
                     other => other,
                 })?;
@@ -212,6 +228,13 @@ pub async fn set_status(
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let plan = locked_plan(tx, plan_id).await?;
+            if to == PlanStatus::Cancelled {
+                // Only with its reason (`services::action_plan_cancel`).
+                return Err(AppError::field(
+                    "cancel_reason",
+                    "cancel_reason: a reason for cancelling the plan is required",
+                ));
+            }
             if !plan.status.can_move_to(to) {
                 return Err(AppError::field(
                     "status",
@@ -234,7 +257,11 @@ pub async fn set_status(
                 let flag = db::flags::find_flag(tx, plan.flag_id)
                     .await?
                     .ok_or(AppError::NotFound("flag"))?;
-                decide(tx, FlagActor::Member(member), flag.id, Action::StartAction).await?;
+                // A plan written after a cancelled one that had started finds the flag
+                // in progress already.
+                if flag.status != FlagStatus::ActionInProgress {
+                    decide(tx, FlagActor::Member(member), flag.id, Action::StartAction).await?;
+                }
             }
             if to == PlanStatus::Verified {
                 let flag = db::flags::find_flag(tx, plan.flag_id)
@@ -289,7 +316,7 @@ pub fn remedy_version(saved_at: Option<chrono::DateTime<Utc>>) -> String {
     saved_at.map_or_else(|| "0".into(), |t| t.timestamp_micros().to_string())
 }
 
-/// Replaces the remedy facts of a plan that is not verified, from the form that showed
+/// Replaces the remedy facts of a plan that is not verified or cancelled, from the form that showed
 /// the facts at version `seen` ([`remedy_version`]): if they were saved since (another
 /// tab, another member), refused as stale (409), nothing written: no lost update.
 pub async fn set_remedy(
@@ -310,10 +337,11 @@ pub async fn set_remedy(
     crate::db::transaction::<_, AppError, _>(conn, key, |tx| {
         async move {
             let plan = locked_plan(tx, plan_id).await?;
-            if plan.status == PlanStatus::Verified {
-                return Err(AppError::Conflict(
-                    "the plan is verified: its remedy facts are final".into(),
-                ));
+            if plan.status.is_final() {
+                return Err(AppError::Conflict(format!(
+                    "the plan is {}: its remedy facts are final",
+                    plan.status.label()
+                )));
             }
             let saved_at = db::action_plans::remedy_saved_at(tx, plan_id).await?;
             if seen.is_empty() {

@@ -69,15 +69,18 @@ pub enum PlanShow {
     /// Completed by their owner, waiting for the committee to verify them.
     ToVerify,
     Verified,
+    /// Cancelled with a reason: neither open nor overdue.
+    Cancelled,
     All,
 }
 
 impl PlanShow {
-    pub const ALL: [PlanShow; 5] = [
+    pub const ALL: [PlanShow; 6] = [
         PlanShow::Overdue,
         PlanShow::Pending,
         PlanShow::ToVerify,
         PlanShow::Verified,
+        PlanShow::Cancelled,
         PlanShow::All,
     ];
 
@@ -87,6 +90,7 @@ impl PlanShow {
             PlanShow::Pending => "pending",
             PlanShow::ToVerify => "to_verify",
             PlanShow::Verified => "verified",
+            PlanShow::Cancelled => "cancelled",
             PlanShow::All => "all",
         }
     }
@@ -100,6 +104,7 @@ impl PlanShow {
             PlanShow::Overdue | PlanShow::Pending => PlanStatus::PENDING.to_vec(),
             PlanShow::ToVerify => vec![PlanStatus::Completed],
             PlanShow::Verified => vec![PlanStatus::Verified],
+            PlanShow::Cancelled => vec![PlanStatus::Cancelled],
             PlanShow::All => PlanStatus::ALL.to_vec(),
         }
     }

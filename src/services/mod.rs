@@ -2,6 +2,7 @@
 //! what it did in the audit log; handlers only parse input and render output.
 
 pub mod accounts;
+pub mod action_plan_cancel;
 pub mod action_plans;
 pub mod answer_saves;
 pub mod audit;

@@ -191,6 +191,9 @@ pub fn plans_header() -> Vec<String> {
         "Fees repaid on",
         "Documents returned",
         "Documents returned on",
+        "Cancelled (UTC)",
+        "Cancelled by",
+        "Cancel reason",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -198,7 +201,9 @@ pub fn plans_header() -> Vec<String> {
 }
 
 /// One plan's row; the question's label in `lang`; remedy facts as numbers (the amount
-/// in units with two decimals, beside its ISO 4217 code); `today` decides "Overdue".
+/// in units with two decimals, beside its ISO 4217 code); `today` decides "Overdue"
+/// (only a planned or in-progress plan is overdue: never a cancelled one); a cancelled
+/// plan's when, by whom and why in the last columns.
 pub fn plans_cells(
     row: &PlanRow,
     registry: &QuestionnaireRegistry,
@@ -266,6 +271,9 @@ pub fn plans_cells(
         date(row.fees_repaid_on),
         number(row.documents_returned),
         date(row.documents_returned_on),
+        time(row.cancelled_at),
+        row.cancelled_by_email.clone().unwrap_or_default(),
+        row.cancel_reason.clone().unwrap_or_default(),
     ]
 }
 

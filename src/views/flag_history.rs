@@ -180,3 +180,76 @@ pub fn last_decision(decisions: &[DecisionRow], lines: &[DecisionLine]) -> Strin
         note(&line.reason)
     )
 }
+
+/// A cancelled corrective action plan of the flag, as its history shows it.
+pub struct CancelledPlan {
+    /// When it was cancelled, as the history writes times.
+    pub when: String,
+    pub who: String,
+    pub plan_id: String,
+    pub reason: String,
+}
+
+/// The history with a line for each cancelled plan, placed by time among the
+/// decisions (a plan's cancellation is not a decision on the flag: its state stays).
+pub fn with_cancelled_plans(
+    mut lines: Vec<DecisionLine>,
+    plans: Vec<CancelledPlan>,
+) -> Vec<DecisionLine> {
+    for p in plans {
+        let at = lines.partition_point(|l| l.when <= p.when);
+        lines.insert(
+            at,
+            DecisionLine {
+                when: p.when,
+                who: p.who,
+                what: format!("cancelled the corrective action plan {}", p.plan_id),
+                change: "plan: cancelled".into(),
+                reason: p.reason,
+                dissent: false,
+            },
+        );
+    }
+    lines
+}
+
+#[cfg(test)]
+mod cancelled_plan_tests {
+    use super::*;
+
+    fn line(when: &str) -> DecisionLine {
+        DecisionLine {
+            when: when.into(),
+            who: "A".into(),
+            what: "decided".into(),
+            change: String::new(),
+            reason: String::new(),
+            dissent: false,
+        }
+    }
+
+    #[test]
+    fn a_cancelled_plan_takes_its_place_by_time() {
+        let lines = vec![line("2027-01-01 10:00"), line("2027-01-03 10:00")];
+        let out = with_cancelled_plans(
+            lines,
+            vec![CancelledPlan {
+                when: "2027-01-02 09:00".into(),
+                who: "Aiko".into(),
+                plan_id: "p1".into(),
+                reason: "The supplier relationship ended".into(),
+            }],
+        );
+        let whats: Vec<&str> = out.iter().map(|l| l.what.as_str()).collect();
+        assert_eq!(
+            whats,
+            [
+                "decided",
+                "cancelled the corrective action plan p1",
+                "decided"
+            ]
+        );
+        assert_eq!(out[1].reason, "The supplier relationship ended");
+        assert_eq!(out[1].change, "plan: cancelled");
+    }
+}

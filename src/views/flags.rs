@@ -97,6 +97,9 @@ pub struct FlagView {
     /// The flag could be closed but its plan is still planned or in progress: (plan id,
     /// its state in words); the close is not offered, the plan is linked.
     pub plan_first: Option<(String, String)>,
+    /// The flag's newest plan was cancelled and the flag is open: "Write a new plan" is
+    /// offered (to a member who decides).
+    pub new_plan: bool,
 }
 
 impl FlagView {
@@ -228,6 +231,7 @@ pub fn flag_page(
             user.id,
             p.question_waiting,
             p.unfinished_plan.is_some(),
+            p.plan_cancelled,
         )
     } else {
         Vec::new()
@@ -272,7 +276,21 @@ pub fn flag_page(
         signed_by,
         last_decision: super::flag_history::last_decision(&p.decisions, &lines),
         dissents,
-        decisions: super::flag_history::with_lapses(&p.decisions, lines),
+        decisions: super::flag_history::with_cancelled_plans(
+            super::flag_history::with_lapses(&p.decisions, lines),
+            p.cancelled_plans
+                .iter()
+                .filter_map(|(plan, by)| {
+                    Some(super::flag_history::CancelledPlan {
+                        when: plan.cancelled_at?.format(MINUTES).to_string(),
+                        who: by.clone().unwrap_or_else(|| "a former member".into()),
+                        plan_id: plan.id.to_string(),
+                        reason: plan.cancel_reason.clone().unwrap_or_default(),
+                    })
+                })
+                .collect(),
+        ),
+        new_plan: can_decide && p.plan_cancelled && p.work.status.is_open(),
         comments: p
             .comments
             .into_iter()
@@ -290,7 +308,10 @@ pub fn flag_page(
                 .can_move_to(FlagStatus::ClarificationRequested),
         plan_first: p
             .unfinished_plan
-            .filter(|_| p.work.status.can_move_to(FlagStatus::Closed))
+            .filter(|_| {
+                p.work.status.can_move_to(FlagStatus::Closed)
+                    && p.work.status != FlagStatus::CorrectiveActionRequired
+            })
             .map(|(id, status)| (id.to_string(), status.label())),
         can_comment: user.role.can(Permission::CommentOnFlags),
         members: p
@@ -366,6 +387,7 @@ fn forms_for(
     me: uuid::Uuid,
     question_waiting: bool,
     plan_unfinished: bool,
+    plan_cancelled: bool,
 ) -> Vec<DecisionForm> {
     use FlagStatus::*;
     let form = |action, label, reason, reason_label, required| DecisionForm {
@@ -451,6 +473,9 @@ fn forms_for(
             )),
             // Not over a plan still to be carried out (the page links it instead).
             Closed if plan_unfinished => {}
+            // Corrective action required: closed without it only once its plan was
+            // cancelled (`domain::flag_workflow::decide`).
+            Closed if status == CorrectiveActionRequired && !plan_cancelled => {}
             Closed if critical && signed_for(Signed::Close).is_none() => out.push(form(
                 "sign_close",
                 "Sign the close (first of two members)",

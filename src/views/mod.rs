@@ -16,6 +16,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod pages;
 pub mod plan_list;
+pub mod plan_page;
 pub mod remedy;
 pub mod respondent;
 pub mod review;

@@ -1,5 +1,5 @@
 //! The corrective actions across every flag (`/staff/action-plans`): overdue, pending,
-//! waiting for verification, verified or all, soonest due first.
+//! waiting for verification, verified, cancelled or all, soonest due first.
 
 use super::staff::StaffNav;
 use crate::auth::principal::StaffUser;
@@ -43,6 +43,7 @@ fn label(show: PlanShow) -> &'static str {
         PlanShow::Pending => "Planned or in progress",
         PlanShow::ToVerify => "Completed, waiting for verification",
         PlanShow::Verified => "Verified",
+        PlanShow::Cancelled => "Cancelled",
         PlanShow::All => "All",
     }
 }

@@ -1,6 +1,6 @@
 //! Staff pages of the committee's remedy work: the clarifications of a response
-//! (`/staff/responses/{id}/clarifications`), the plans of a flag
-//! (`/staff/flags/{id}/action-plans`) and one plan (`/staff/action-plans/{id}`).
+//! (`/staff/responses/{id}/clarifications`) and the plans of a flag
+//! (`/staff/flags/{id}/action-plans`); one plan's page is `views::plan_page`.
 
 use super::flags::withdrawal_text;
 use super::respondent::answer_text;
@@ -8,8 +8,8 @@ use super::staff::{FieldErrors, StaffNav};
 use crate::domain::flag::FlagStatus;
 use crate::domain::i18n::Lang;
 use crate::domain::questionnaire::Questionnaire;
-use crate::domain::remedy::{display_amount, format_amount, PlanStatus};
-use crate::services::action_plans::{ActionPlan, ActionPlanRemedy, FlagContext, PlanContext};
+use crate::domain::remedy::display_amount;
+use crate::services::action_plans::{ActionPlan, ActionPlanRemedy, FlagContext};
 use crate::services::clarifications::ResponseClarifications;
 use crate::services::clarifications::{ClarificationItem, ClarificationRequest as Request};
 use askama::Template;
@@ -256,7 +256,10 @@ pub struct FlagSummary {
 
 /// The flag as the plan pages head it: its question's label (the id when the
 /// questionnaire is not loaded) and its indicator's name.
-fn flag_summary(ctx: &FlagContext, questionnaire: Option<&Questionnaire>) -> FlagSummary {
+pub(super) fn flag_summary(
+    ctx: &FlagContext,
+    questionnaire: Option<&Questionnaire>,
+) -> FlagSummary {
     let question = questionnaire
         .and_then(|q| {
             q.find(&ctx.flag.question_id)
@@ -285,14 +288,17 @@ pub struct PlanRow {
     pub status: String,
     pub due: String,
     pub root_cause: String,
+    /// A cancelled plan's when, by whom and why (`views::plan_page::cancellation`).
+    pub cancelled: String,
 }
 
-fn plan_row(p: &ActionPlan) -> PlanRow {
+fn plan_row(p: &ActionPlan, ctx: &FlagContext) -> PlanRow {
     PlanRow {
         id: p.id.to_string(),
         status: p.status.label(),
         due: p.due_date.to_string(),
         root_cause: p.root_cause.clone(),
+        cancelled: super::plan_page::cancellation(p, &ctx.staff),
     }
 }
 
@@ -354,7 +360,8 @@ pub fn flag_plans_page(
     values: HashMap<String, String>,
     errors: Vec<(String, String)>,
 ) -> FlagPlansPage {
-    let active = ctx.plans.iter().any(|p| p.status != PlanStatus::Verified);
+    // A verified or cancelled plan leaves room for a new one.
+    let active = ctx.plans.iter().any(|p| !p.status.is_final());
     let form = may_decide && !active && ctx.flag.status.is_open();
     let owners = owner_options(ctx);
     FlagPlansPage {
@@ -367,7 +374,7 @@ pub fn flag_plans_page(
         title: format!("Corrective action · {}", ctx.organisation.name),
         nav,
         flag: flag_summary(ctx, questionnaire),
-        plans: ctx.plans.iter().map(plan_row).collect(),
+        plans: ctx.plans.iter().map(|p| plan_row(p, ctx)).collect(),
         form,
         owners,
         today: today.to_string(),
@@ -398,59 +405,8 @@ pub fn flag_plans_page(
     }
 }
 
-#[derive(Template)]
-#[template(path = "staff/action_plan.html")]
-pub struct PlanPage {
-    pub lang: String,
-    pub title: String,
-    pub nav: StaffNav,
-    pub flag: FlagSummary,
-    pub id: String,
-    pub status: String,
-    pub root_cause: String,
-    pub actions: String,
-    pub owner: String,
-    pub start: String,
-    pub due: String,
-    pub overdue: bool,
-    pub remedy: Vec<(String, String)>,
-    pub remedy_values: HashMap<String, String>,
-    /// The remedy form is offered: the member decides and the plan is not verified (its
-    /// facts are final then, shown read-only).
-    pub remedy_form: bool,
-    /// The stored facts' version, carried by the remedy form (a stale save is refused).
-    pub remedy_version: String,
-    /// A refused remedy save whose form is no longer offered: what was typed, to copy.
-    pub unsaved: Vec<(String, String)>,
-    /// (download URL, name, size in KB, uploaded at)
-    pub evidence: Vec<(String, String, String, String)>,
-    pub may_decide: bool,
-    /// The next statuses offered: (value, button text).
-    pub moves: Vec<(String, String)>,
-    pub can_add_evidence: bool,
-    pub can_close: bool,
-    pub verified_by: String,
-    pub csrf: String,
-    pub notice: String,
-    pub errors: FieldErrors,
-}
-
-impl PlanPage {
-    /// A remedy field's value: what was posted, after a refusal; else what is stored.
-    pub fn v(&self, name: &str) -> String {
-        self.remedy_values.get(name).cloned().unwrap_or_default()
-    }
-}
-
-/// A refused post on the plan page: what was posted, and the refusals as (field,
-/// message).
-pub struct Refused {
-    pub posted: HashMap<String, String>,
-    pub errors: Vec<(String, String)>,
-}
-
 /// The remedy facts' fields, on the plan form and the plan page.
-const REMEDY_FIELDS: &[&str] = &[
+pub(super) const REMEDY_FIELDS: &[&str] = &[
     "workers_affected",
     "fees_repaid_amount",
     "fees_currency",
@@ -462,131 +418,3 @@ const REMEDY_FIELDS: &[&str] = &[
 
 /// The new plan form's own fields, beside its remedy facts.
 const PLAN_FIELDS: &[&str] = &["root_cause", "actions", "owner", "start_date", "due_date"];
-
-pub fn plan_page(
-    nav: StaffNav,
-    ctx: &PlanContext,
-    questionnaire: Option<&Questionnaire>,
-    may_decide: bool,
-    today: chrono::NaiveDate,
-    notice: String,
-    refused: Option<Refused>,
-) -> PlanPage {
-    let p = &ctx.plan;
-    let owner = match (p.owner_contact_id, p.owner_user_id) {
-        (Some(id), _) => ctx
-            .flag
-            .contacts
-            .iter()
-            .find(|c| c.id.uuid() == id)
-            .map(|c| format!("{} (supplier contact)", c.name))
-            .unwrap_or_else(|| "a former contact".into()),
-        (_, Some(id)) => ctx
-            .flag
-            .staff
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| format!("{} (staff)", u.name))
-            .unwrap_or_else(|| "a former staff member".into()),
-        _ => String::new(),
-    };
-    let moves = PlanStatus::ALL
-        .into_iter()
-        .filter(|to| p.status.can_move_to(*to))
-        .map(|to| {
-            let text = match (p.status, to) {
-                (PlanStatus::Planned, PlanStatus::InProgress) => "Start the plan",
-                (PlanStatus::InProgress, PlanStatus::Completed) => "Mark completed",
-                (PlanStatus::Completed, PlanStatus::Verified) => "Verify the evidence",
-                (PlanStatus::Completed, PlanStatus::InProgress) => "Evidence insufficient: reopen",
-                _ => "Move",
-            };
-            (to.as_str().to_string(), text.to_string())
-        })
-        .collect();
-    let r = &ctx.remedy;
-    let remedy_values: HashMap<String, String> = [
-        (
-            "workers_affected",
-            r.workers_affected.map(|n| n.to_string()),
-        ),
-        (
-            "fees_repaid_amount",
-            r.fees_repaid_hundredths
-                .map(|a| format_amount(a, r.fees_currency.as_deref())),
-        ),
-        ("fees_currency", r.fees_currency.clone()),
-        ("workers_repaid", r.workers_repaid.map(|n| n.to_string())),
-        ("fees_repaid_on", r.fees_repaid_on.map(|d| d.to_string())),
-        (
-            "documents_returned",
-            r.documents_returned.map(|n| n.to_string()),
-        ),
-        (
-            "documents_returned_on",
-            r.documents_returned_on.map(|d| d.to_string()),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| Some((k.to_string(), v?)))
-    .collect();
-    // After a refused remedy save (only it posts values) the form shows what was
-    // typed, never the stored values over it; without a form, the page quotes it.
-    let remedy_form = may_decide && p.status != PlanStatus::Verified;
-    let (remedy_values, errors, unsaved) = match refused {
-        Some(Refused { posted, errors }) if !posted.is_empty() && remedy_form => {
-            (posted, errors, Vec::new())
-        }
-        Some(Refused { posted, errors }) => (
-            remedy_values,
-            errors,
-            super::unsaved::typed_lines(&posted, &[]),
-        ),
-        None => (remedy_values, Vec::new(), Vec::new()),
-    };
-    PlanPage {
-        lang: "en".into(),
-        title: format!("Action plan · {}", ctx.flag.organisation.name),
-        csrf: nav.csrf.clone(),
-        nav,
-        flag: flag_summary(&ctx.flag, questionnaire),
-        id: p.id.to_string(),
-        status: p.status.label(),
-        root_cause: p.root_cause.clone(),
-        actions: p.actions.clone(),
-        owner,
-        start: p.start_date.to_string(),
-        due: p.due_date.to_string(),
-        overdue: p.status.is_pending() && today > p.due_date,
-        remedy: remedy_lines(r),
-        remedy_values,
-        remedy_form,
-        remedy_version: ctx.remedy_version.clone(),
-        unsaved,
-        evidence: ctx
-            .evidence
-            .iter()
-            .map(|(id, name, size, at)| {
-                (
-                    format!("/staff/action-plans/{}/evidence/{id}", p.id),
-                    name.clone(),
-                    format!("{:.1}", f64::from(*size) / 1024.0),
-                    at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                )
-            })
-            .collect(),
-        may_decide,
-        moves,
-        can_add_evidence: may_decide && p.status.is_pending(),
-        can_close: may_decide
-            && p.status == PlanStatus::Verified
-            && ctx.flag.flag.status == FlagStatus::ActionInProgress,
-        verified_by: p
-            .verified_by
-            .and_then(|id| ctx.flag.staff.iter().find(|u| u.id == id))
-            .map(|u| u.name.clone())
-            .unwrap_or_default(),
-        notice,
-        errors: FieldErrors::new(&[REMEDY_FIELDS, &["evidence"]].concat(), errors),
-    }
-}

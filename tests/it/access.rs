@@ -238,6 +238,14 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         404,
         403,
     ),
+    (
+        "POST",
+        "/staff/action-plans/{id}/cancel",
+        303,
+        "AC",
+        404,
+        403,
+    ),
     ("GET", "/staff/flags/{id}", 303, "APCV", 200, 403),
     // Nothing ticked and no member chosen: refused naming the field.
     ("POST", "/staff/flags/assign", 303, "AC", 422, 403),
@@ -658,6 +666,10 @@ async fn call(
             .client
             .post(&url)
             .form(&[("csrf_token", csrf.as_str()), ("to", "in_progress")]),
+        ("POST", "/staff/action-plans/{id}/cancel") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("cancel_reason", "The supplier relationship ended"),
+        ]),
         // Without a declaration or a colleague: 422, nothing written.
         ("POST", "/r/{token}/submit") | ("POST", "/r/{token}/handover") => {
             let token = app.form_csrf(&fx.link).await;

@@ -79,6 +79,9 @@ async fn corrective_actions_export_as_csv_and_xlsx_with_their_flag_and_remedy_fa
             "Fees repaid on",
             "Documents returned",
             "Documents returned on",
+            "Cancelled (UTC)",
+            "Cancelled by",
+            "Cancel reason",
         ]
     );
     assert_eq!(rows.len(), 3, "a header and the demo's two plans: {rows:?}");

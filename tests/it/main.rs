@@ -44,6 +44,7 @@ mod loader;
 mod mail;
 mod organisations;
 mod outbox_viewer;
+mod plan_cancel;
 mod plans;
 mod reassessments;
 mod receipt;

@@ -10,7 +10,9 @@
 //! signature ([`PendingSignature`]: who signed, and which decision); any change of state
 //! drops it, and the outcome names the signature that lapsed. A non-critical flag takes
 //! either decision from one member. No flag is closed (nor its close signed) while its
-//! corrective action plan is planned or in progress ([`UnfinishedPlan`]).
+//! corrective action plan is planned or in progress ([`UnfinishedPlan`]); a cancelled
+//! plan holds nothing, and a flag whose plan was cancelled before it started is closed
+//! from "corrective action required" ([`FlagNow::plan_cancelled`]).
 //! A dissent (with its reason) can be recorded on a flag in any state and never changes
 //! it. Every decision names the flag version it was made from: a decision made from an
 //! older page (someone else acted in between) is refused as stale.
@@ -200,6 +202,10 @@ pub struct FlagNow {
     /// The flag's corrective action plan that is not finished yet (planned or in
     /// progress), read in the transaction that decides: the flag is not closed over it.
     pub unfinished_plan: Option<UnfinishedPlan>,
+    /// The flag's newest corrective action plan was cancelled, read with
+    /// `unfinished_plan`: a flag that required corrective action may then be closed
+    /// without starting it (otherwise it is closed once the action is in progress).
+    pub plan_cancelled: bool,
 }
 
 impl FlagNow {
@@ -226,7 +232,7 @@ pub struct UnfinishedPlan {
 impl UnfinishedPlan {
     /// Whether a plan in `status` still blocks its flag's close: planned or in progress
     /// (a completed plan waits only for the committee's verification; a verified one
-    /// is final; plans are never cancelled).
+    /// is final; a cancelled one was abandoned, with its reason, and holds nothing).
     pub fn blocks(status: PlanStatus) -> bool {
         status.is_pending()
     }
@@ -482,17 +488,13 @@ pub fn decide(
         }
         Action::SignClose { note } => {
             moving(Closed)?;
-            if let Some(plan) = now.unfinished_plan {
-                return Err(plan.refusal());
-            }
+            closable(now)?;
             out.signature = first_signature(now, member, Signed::Close)?;
             out.reason = optional_text("note", note)?;
         }
         Action::Close { note } => {
             out.to = moving(Closed)?;
-            if let Some(plan) = now.unfinished_plan {
-                return Err(plan.refusal());
-            }
+            closable(now)?;
             second_signature(now, member, Signed::Close)?;
             out.reason = optional_text("note", note)?;
         }
@@ -511,6 +513,20 @@ pub fn decide(
             .filter(|s| out.signature == Signature::Clear && !s.decision.given_by(kind));
     }
     Ok(out)
+}
+
+/// Whether the flag's plans let it be closed: none planned or in progress, and, on a
+/// flag that still requires corrective action, its plan cancelled.
+fn closable(now: FlagNow) -> Result<(), Refusal> {
+    if let Some(plan) = now.unfinished_plan {
+        return Err(plan.refusal());
+    }
+    if now.status == FlagStatus::CorrectiveActionRequired && !now.plan_cancelled {
+        return Err(Refusal::NotNow(
+            "corrective action is required on this flag: it is closed once the action is in progress, or after its corrective action plan is cancelled".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The first signature of `decision` on a critical flag by `member`: refused on a

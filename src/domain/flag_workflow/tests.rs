@@ -19,6 +19,7 @@ fn flag(status: FlagStatus, critical: bool) -> FlagNow {
         assignee: None,
         signature: None,
         unfinished_plan: None,
+        plan_cancelled: false,
     }
 }
 

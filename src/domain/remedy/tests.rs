@@ -177,3 +177,43 @@ fn plan_moves() {
         assert_eq!(PlanStatus::parse(s.as_str()), Some(s));
     }
 }
+
+#[test]
+fn a_plan_is_cancelled_from_any_state_but_verified_and_stays_cancelled() {
+    use PlanStatus::*;
+    for s in [Planned, InProgress, Completed] {
+        assert!(s.can_move_to(Cancelled), "{s} → cancelled");
+        assert!(!s.is_final());
+    }
+    assert!(!Verified.can_move_to(Cancelled));
+    assert!(!Cancelled.can_move_to(Cancelled));
+    for s in PlanStatus::ALL {
+        assert!(!Cancelled.can_move_to(s), "cancelled is final: not → {s}");
+    }
+    assert!(Cancelled.is_final() && Verified.is_final());
+    // Reminders and overdue notices stop: it is not pending.
+    assert!(!Cancelled.is_pending());
+    assert!(!PlanStatus::PENDING.contains(&Cancelled));
+    assert_eq!(PlanStatus::parse("cancelled"), Some(Cancelled));
+    assert_eq!(Cancelled.label(), "cancelled");
+}
+
+#[test]
+fn a_cancel_reason_is_required_trimmed_and_bounded() {
+    assert_eq!(
+        parse_cancel_reason("  The supplier relationship ended.\r\n").unwrap(),
+        "The supplier relationship ended."
+    );
+    for empty in ["", "   ", "\n\t"] {
+        let e = parse_cancel_reason(empty).unwrap_err();
+        assert_eq!(e.field, "cancel_reason");
+        assert!(e.message.contains("required"), "{}", e.message);
+    }
+    assert!(parse_cancel_reason(&"x".repeat(MAX_CANCEL_REASON)).is_ok());
+    let e = parse_cancel_reason(&"é".repeat(MAX_CANCEL_REASON + 1)).unwrap_err();
+    assert!(e.message.contains("at most 2000"), "{}", e.message);
+    assert_eq!(
+        parse_cancel_reason("a\u{0}b").unwrap_err().field,
+        "cancel_reason"
+    );
+}

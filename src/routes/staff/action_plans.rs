@@ -1,7 +1,8 @@
 //! Corrective action plans: `/staff/action-plans` (every plan by state: overdue,
 //! pending, waiting for verification …), `/staff/flags/{id}/action-plans` (the plans of
 //! a flag and the form for a new one) and `/staff/action-plans/{id}` (one plan: status,
-//! remedy facts, evidence, closing the flag). `services::action_plans` does the work.
+//! remedy facts, evidence, closing the flag, cancelling the plan with a reason).
+//! `services::action_plans` and `services::action_plan_cancel` do the work.
 
 use super::{path_id, render, render_status, AppState, PageError};
 use crate::auth::permissions::Permission;
@@ -12,8 +13,9 @@ use crate::routes::multipart::Guarded;
 use crate::routes::pages::see_other;
 use crate::routes::respondent::read_form;
 use crate::services::listings::{self, PlanShow};
-use crate::services::{action_plans, clarifications, responses};
-use crate::views::remedy::{flag_plans_page, plan_page, Refused};
+use crate::services::{action_plan_cancel, action_plans, clarifications, responses};
+use crate::views::plan_page::{plan_page, Refused};
+use crate::views::remedy::flag_plans_page;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -31,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(set_remedy)
         .service(add_evidence)
         .service(evidence)
-        .service(close);
+        .service(close)
+        .service(cancel);
 }
 
 fn may_decide(user: &StaffUser) -> bool {
@@ -170,6 +173,7 @@ async fn show(
             "remedy" => "The remedy facts were saved.",
             "evidence" => "The evidence was stored.",
             "closed" => "The flag is closed.",
+            "cancelled" => "The plan is cancelled. A new plan can be written for the flag.",
             _ => "",
         })
         .unwrap_or_default()
@@ -305,6 +309,30 @@ async fn close(
     after(&state, &user, id, outcome, "closed", HashMap::new()).await
 }
 
+/// Cancels the plan with the reason posted; a refusal shows the plan with the error
+/// beside the reason and what was typed in it.
+#[post("/staff/action-plans/{id}/cancel")]
+async fn cancel(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    id: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&id, "action plan")?;
+    let reason = form
+        .into_inner()
+        .into_iter()
+        .find(|(k, _)| k == "cancel_reason")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let mut conn = state.pool.get().await?;
+    let outcome = action_plan_cancel::cancel(&mut conn, &state.audit_key, user.id, id, &reason)
+        .await
+        .map(|_| ());
+    let posted = HashMap::from([("cancel_reason".to_string(), reason)]);
+    after(&state, &user, id, outcome, "cancelled", posted).await
+}
+
 #[derive(Deserialize)]
 struct ListQuery {
     show: Option<String>,
@@ -323,7 +351,7 @@ async fn plan_list(
         Some(raw) => PlanShow::parse(raw).ok_or_else(|| {
             AppError::field(
                 "show",
-                "show: one of overdue, pending, to_verify, verified, all",
+                "show: one of overdue, pending, to_verify, verified, cancelled, all",
             )
         })?,
     };

@@ -19,6 +19,7 @@ use crate::domain::flag_workflow::{
     self, decide, Action, ActionKind, FlagNow, PendingSignature, Refusal, Signature,
     UnfinishedPlan, Who,
 };
+use crate::domain::remedy::PlanStatus;
 use crate::domain::role::{Permission, Role};
 use crate::error::AppError;
 use crate::services::Conn;
@@ -97,16 +98,20 @@ pub async fn transition_in(
         .await?
         .ok_or(AppError::NotFound("flag"))?;
     // A close waits for the flag's plan: read here, under the flag's lock, for the rule.
-    let unfinished_plan = match action.kind() {
-        ActionKind::Close | ActionKind::SignClose => {
+    let (unfinished_plan, plan_cancelled) = match action.kind() {
+        ActionKind::Close | ActionKind::SignClose => (
             db::action_plans::unfinished_of_flag(tx, flag_id)
                 .await?
-                .map(|(id, status)| UnfinishedPlan { id, status })
-        }
-        _ => None,
+                .map(|(id, status)| UnfinishedPlan { id, status }),
+            db::action_plans::newest_of_flag(tx, flag_id)
+                .await?
+                .is_some_and(|(_, status)| status == PlanStatus::Cancelled),
+        ),
+        _ => (None, false),
     };
     let now_flag = FlagNow {
         unfinished_plan,
+        plan_cancelled,
         ..now_of(&work)
     };
     let outcome = decide(now_flag, who, expected_version, action)?;
@@ -333,6 +338,7 @@ fn now_of(work: &FlagWork) -> FlagNow {
         assignee: work.assignee_id,
         signature: pending_signature(work),
         unfinished_plan: None,
+        plan_cancelled: false,
     }
 }
 

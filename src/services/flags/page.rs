@@ -5,7 +5,8 @@
 use super::deciding_roles;
 use crate::db::flag_decisions::DecisionRow;
 use crate::db::models::{
-    Campaign, ClarificationItem, ClarificationRequest, Flag, FlagComment, FlagWork, Organisation,
+    ActionPlan, Campaign, ClarificationItem, ClarificationRequest, Flag, FlagComment, FlagWork,
+    Organisation,
 };
 use crate::db::{
     campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,
@@ -38,6 +39,12 @@ pub struct FlagPage {
     /// The flag's corrective action plan still planned or in progress: the flag is not
     /// closed over it (`domain::flag_workflow::UnfinishedPlan`).
     pub unfinished_plan: Option<(Uuid, PlanStatus)>,
+    /// The flag's cancelled plans, oldest first, with the name of the member who
+    /// cancelled each (`None`: an account no longer found).
+    pub cancelled_plans: Vec<(ActionPlan, Option<String>)>,
+    /// The flag's newest plan is cancelled: a new one can be written, and a flag that
+    /// requires corrective action may be closed (`domain::flag_workflow::FlagNow`).
+    pub plan_cancelled: bool,
 }
 
 pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> {
@@ -59,6 +66,20 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
     };
     let assignee = named(work.assignee_id).await?;
     let signed_by = named(work.signed_by).await?;
+    let plans = crate::db::action_plans::plans_of_flag(conn, flag_id).await?;
+    let plan_cancelled = plans
+        .first()
+        .is_some_and(|p| p.status == PlanStatus::Cancelled);
+    let mut cancelled_plans = Vec::new();
+    for plan in plans.into_iter().rev() {
+        if plan.status == PlanStatus::Cancelled {
+            let by = match plan.cancelled_by {
+                Some(id) => users::find_member(conn, id).await?.map(|m| m.name),
+                None => None,
+            };
+            cancelled_plans.push((plan, by));
+        }
+    }
     Ok(FlagPage {
         decisions: flag_decisions::of_flag(conn, flag_id).await?,
         comments: flag_comments::of_flag(conn, flag_id).await?,
@@ -67,6 +88,8 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
             .await?
             .is_some(),
         unfinished_plan: crate::db::action_plans::unfinished_of_flag(conn, flag_id).await?,
+        cancelled_plans,
+        plan_cancelled,
         flag,
         work,
         organisation,

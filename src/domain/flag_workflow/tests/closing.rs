@@ -122,9 +122,66 @@ fn a_flag_is_not_closed_over_an_unfinished_plan() {
             .is_ok());
         }
     }
-    for status in [PlanStatus::Completed, PlanStatus::Verified] {
+    for status in [
+        PlanStatus::Completed,
+        PlanStatus::Verified,
+        PlanStatus::Cancelled,
+    ] {
         assert!(!UnfinishedPlan::blocks(status));
     }
+}
+
+#[test]
+fn a_flag_requiring_action_is_closed_only_once_its_plan_was_cancelled() {
+    let close = Action::Close {
+        note: String::new(),
+    };
+    let sign = Action::SignClose {
+        note: String::new(),
+    };
+    // Its plan planned, or none cancelled: the action comes first.
+    let required = flag(CorrectiveActionRequired, false);
+    match decide(required, member(1), Some(3), &close) {
+        Err(Refusal::NotNow(m)) => assert!(m.contains("plan is cancelled"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // Its plan cancelled: one member closes a flag that is not critical.
+    let cancelled = FlagNow {
+        plan_cancelled: true,
+        ..required
+    };
+    let out = decide(cancelled, member(1), Some(3), &close).unwrap();
+    assert_eq!((out.from, out.to), (CorrectiveActionRequired, Closed));
+    // A critical one still takes two members: one signs, another closes.
+    let critical = FlagNow {
+        plan_cancelled: true,
+        ..flag(CorrectiveActionRequired, true)
+    };
+    assert!(matches!(
+        decide(critical, member(1), Some(3), &close),
+        Err(Refusal::NotNow(m)) if m.contains("two different")
+    ));
+    let signed = decide(critical, member(1), Some(3), &sign).unwrap();
+    assert_eq!(signed.to, CorrectiveActionRequired);
+    let now = FlagNow {
+        signature: super::signed(1, Signed::Close),
+        ..critical
+    };
+    assert!(
+        decide(now, member(1), Some(3), &close).is_err(),
+        "the signer"
+    );
+    assert_eq!(decide(now, member(2), Some(3), &close).unwrap().to, Closed);
+    // A new plan written after the cancelled one holds the close again.
+    let rewritten = FlagNow {
+        unfinished_plan: Some(UnfinishedPlan {
+            id: Uuid::from_u128(7),
+            status: PlanStatus::Planned,
+        }),
+        plan_cancelled: false,
+        ..now
+    };
+    assert!(decide(rewritten, member(2), Some(3), &close).is_err());
 }
 
 #[test]

@@ -47,6 +47,7 @@ mod outbox_viewer;
 mod plans;
 mod reassessments;
 mod receipt;
+mod receipt_scripts;
 mod remedy;
 mod respondent;
 mod respondent_a11y;

@@ -449,6 +449,21 @@ mod tests {
     }
 
     #[test]
+    fn receipt_fallback_fonts_default_to_debians_noto_files_unless_listed() {
+        let s = with(&[]).unwrap();
+        assert_eq!(
+            s.pdf_fallback_fonts,
+            crate::receipt_pdf::fallback::default_paths()
+        );
+        assert!(s.pdf_fallback_fonts[0].ends_with("NotoSansThai-Regular.ttf"));
+        let s = with(&[("HRDD_PDF_FALLBACK_FONTS", "/f/a.ttf: /f/b.otf::")]).unwrap();
+        assert_eq!(
+            s.pdf_fallback_fonts,
+            [PathBuf::from("/f/a.ttf"), PathBuf::from("/f/b.otf")]
+        );
+    }
+
+    #[test]
     fn file_is_read_and_environment_wins() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hrdd.toml");

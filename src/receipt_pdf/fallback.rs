@@ -233,3 +233,49 @@ pub(super) fn uncovered(faces: &[ttf_parser::Face<'_>]) -> Vec<&'static Script> 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn faces(maps: &[memmap2::Mmap]) -> Vec<ttf_parser::Face<'_>> {
+        maps.iter()
+            .map(|m| ttf_parser::Face::parse(m, 0).expect("a font"))
+            .collect()
+    }
+
+    #[test]
+    fn the_default_chain_covers_every_script_and_the_cjk_font_alone_none() {
+        let primary = [map(Path::new(super::super::font::DEFAULT_FONT)).unwrap()];
+        let alone = uncovered(&faces(&primary));
+        assert_eq!(alone.len(), SCRIPTS.len(), "{alone:?}");
+        // scripts/test installs fonts-noto-core and fonts-noto-color-emoji.
+        let all: Vec<memmap2::Mmap> = primary
+            .into_iter()
+            .chain(default_paths().iter().map(|p| {
+                map(p)
+                    .unwrap_or_else(|e| panic!("{} ({e}): fonts-noto-core installed", p.display()))
+            }))
+            .collect();
+        assert!(uncovered(&faces(&all)).is_empty());
+    }
+
+    #[test]
+    fn start_up_keeps_the_fonts_and_names_the_scripts_left_as_boxes() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_a_font = dir.path().join("NotoSansThai-Regular.ttf");
+        std::fs::write(&not_a_font, "<html>").unwrap();
+        let hebrew = Path::new(NOTO_DIR).join("NotoSansHebrew-Regular.ttf");
+        let checked = check(
+            Path::new(super::super::font::DEFAULT_FONT),
+            &[dir.path().join("missing.ttf"), not_a_font, hebrew.clone()],
+        );
+        assert_eq!(checked.usable, [hebrew]);
+        let names: Vec<&str> = checked.uncovered.iter().map(|s| s.name).collect();
+        assert!(
+            names.contains(&"Thai") && names.contains(&"emoji"),
+            "{names:?}"
+        );
+        assert!(!names.contains(&"Hebrew"), "{names:?}");
+    }
+}

@@ -33,8 +33,18 @@ pub fn runs(text: &str, slots: usize, covers: impl Fn(usize, char) -> bool) -> V
     if text.is_empty() {
         return Vec::new();
     }
+    let rtl = text.chars().any(is_rtl);
+    if !rtl && text.chars().all(|c| chooses_no_font(c) || covers(0, c)) {
+        // The common case: all in the primary font, left to right (what cutting it at
+        // every cluster would give, without cutting).
+        return vec![Run {
+            range: 0..text.len(),
+            slot: 0,
+            rtl: false,
+        }];
+    }
     let mut out = Vec::new();
-    if !text.chars().any(is_rtl) {
+    if !rtl {
         by_font(text, 0..text.len(), false, slots, &covers, &mut out);
         return out;
     }

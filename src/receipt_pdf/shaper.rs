@@ -128,7 +128,7 @@ impl<'a> Shaper<'a> {
             return shaped.clone();
         }
         let pieces = if text.is_ascii() {
-            // The primary font has ASCII (the common case needs no look-up per letter).
+            // The primary font has ASCII (no look-up per letter).
             vec![Run {
                 range: 0..text.len(),
                 slot: 0,
@@ -269,5 +269,72 @@ impl Measure for Shaper<'_> {
             }
         }
         ems.into_iter().map(|u| u as f32 * size).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fallback::default_paths;
+    use super::super::font::{ReceiptFont, DEFAULT_FONT};
+    use super::super::layout::{wrap, Measure};
+    use crate::domain::i18n::Lang;
+    use std::sync::OnceLock;
+
+    /// The CJK font with Debian's fallbacks (scripts/test installs them).
+    fn font() -> &'static ReceiptFont {
+        static FONT: OnceLock<ReceiptFont> = OnceLock::new();
+        FONT.get_or_init(|| {
+            ReceiptFont::load_with(std::path::Path::new(DEFAULT_FONT), &default_paths())
+                .expect("fonts-noto-cjk is installed")
+        })
+    }
+
+    const MIXED: &str = "Passports: นายจ้างเก็บหนังสือเดินทางไว้ ဟုတ်ကဲ့ श्रमिकहरूको पासपोर्ट جوازات السفر مع العمال 120 👍 👨‍👩‍👧 🇹🇭 ✔️ 旅券は本人が保管しています。";
+
+    #[test]
+    fn text_the_cjk_font_has_is_one_run_of_it() {
+        let shaper = font().shaper(Lang::Ja).unwrap();
+        let runs = shaper.glyph_runs("旅券は本人が保管 Người lao động");
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].0, 0);
+    }
+
+    #[test]
+    fn each_script_is_drawn_with_a_font_that_has_its_glyphs() {
+        let shaper = font().shaper(Lang::Ja).unwrap();
+        let shaped = shaper.shape(MIXED);
+        let slots: Vec<usize> = shaped.iter().map(|r| r.run.slot).collect();
+        // CJK, Thai, Myanmar, Devanagari, Arabic (right to left), emoji.
+        for slot in [0, 1, 2, 5, 9, 11] {
+            assert!(slots.contains(&slot), "{slot} in {slots:?}");
+        }
+        assert!(shaped.iter().any(|r| r.run.rtl && r.run.slot == 9));
+        // No glyph is the missing glyph (0): nothing drawn as a box.
+        for run in shaped.iter() {
+            assert!(
+                run.glyphs.iter().all(|g| g.id != 0),
+                "a box in {:?}",
+                &MIXED[run.run.range.clone()]
+            );
+        }
+    }
+
+    #[test]
+    fn lines_are_measured_as_they_are_drawn_and_fit() {
+        let shaper = font().shaper(Lang::Ja).unwrap();
+        let drawn: f32 = shaper.glyph_runs(MIXED).iter().map(|r| r.2).sum::<f32>() * 10.0;
+        assert!((shaper.width(MIXED, 10.0) - drawn).abs() < 0.01);
+        for width in [80.0, 150.0, 300.0] {
+            let lines = wrap(MIXED, width, 10.0, &shaper);
+            assert!(lines.len() > 1);
+            assert_eq!(lines.concat().replace(' ', ""), MIXED.replace(' ', ""));
+            for line in &lines {
+                use unicode_segmentation::UnicodeSegmentation;
+                assert!(
+                    line.graphemes(true).count() == 1 || shaper.width(line, 10.0) <= width + 0.05,
+                    "{line:?} at {width}"
+                );
+            }
+        }
     }
 }

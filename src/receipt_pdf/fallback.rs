@@ -175,27 +175,30 @@ pub struct Checked {
     pub uncovered: Vec<&'static Script>,
 }
 
-/// Keeps the `fallbacks` that are font files and logs, once, those that are not and
+/// Keeps the `fallbacks` that are fonts it can parse and logs, once, those that are not and
 /// the scripts that will be drawn as boxes with what to install. The coverage is read
 /// from each file's character map (mapped for the check, then unmapped: only the pages
 /// read are touched).
 pub fn check(primary: &Path, fallbacks: &[PathBuf]) -> Checked {
     let mut usable = Vec::new();
+    let mut maps = Vec::new();
+    maps.extend(map(primary).ok());
     for path in fallbacks {
-        match has_font_magic(path) {
-            Ok(true) => usable.push(path.clone()),
-            Ok(false) => {
-                tracing::warn!(font = %path.display(), "a receipt PDF fallback font is not an OpenType/TrueType font: skipped")
-            }
-            Err(e) => {
-                tracing::warn!(font = %path.display(), error = %e, "a receipt PDF fallback font cannot be read: skipped")
-            }
-        }
+        let problem = match has_font_magic(path) {
+            Ok(true) => match map(path) {
+                Ok(m) if ttf_parser::Face::parse(&m, 0).is_ok() => {
+                    usable.push(path.clone());
+                    maps.push(m);
+                    continue;
+                }
+                Ok(_) => "it cannot be parsed".to_string(),
+                Err(e) => format!("it cannot be read ({e})"),
+            },
+            Ok(false) => "it is not an OpenType/TrueType font".to_string(),
+            Err(e) => format!("it cannot be read ({e})"),
+        };
+        tracing::warn!(font = %path.display(), "a receipt PDF fallback font is skipped: {problem}");
     }
-    let maps: Vec<memmap2::Mmap> = std::iter::once(primary)
-        .chain(usable.iter().map(PathBuf::as_path))
-        .filter_map(|p| map(p).ok())
-        .collect();
     let faces: Vec<ttf_parser::Face<'_>> = maps
         .iter()
         .filter_map(|m| ttf_parser::Face::parse(m, 0).ok())
@@ -208,8 +211,12 @@ pub fn check(primary: &Path, fallbacks: &[PathBuf]) -> Checked {
         );
     } else {
         let names: Vec<&str> = uncovered.iter().map(|s| s.name).collect();
-        let mut packages: Vec<&str> = uncovered.iter().map(|s| s.package).collect();
-        packages.dedup();
+        let mut packages: Vec<&str> = Vec::new();
+        for s in &uncovered {
+            if !packages.contains(&s.package) {
+                packages.push(s.package);
+            }
+        }
         tracing::warn!(
             "receipt PDFs will draw {} as empty boxes: no font for them; install Debian's {} (fonts in {NOTO_DIR}) or list font files that have them in HRDD_PDF_FALLBACK_FONTS (':'-separated)",
             names.join(", "),
@@ -265,10 +272,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let not_a_font = dir.path().join("NotoSansThai-Regular.ttf");
         std::fs::write(&not_a_font, "<html>").unwrap();
+        let broken = dir.path().join("broken.otf");
+        std::fs::write(&broken, "OTTO and nothing").unwrap();
         let hebrew = Path::new(NOTO_DIR).join("NotoSansHebrew-Regular.ttf");
         let checked = check(
             Path::new(super::super::font::DEFAULT_FONT),
-            &[dir.path().join("missing.ttf"), not_a_font, hebrew.clone()],
+            &[
+                dir.path().join("missing.ttf"),
+                not_a_font,
+                broken,
+                hebrew.clone(),
+            ],
         );
         assert_eq!(checked.usable, [hebrew]);
         let names: Vec<&str> = checked.uncovered.iter().map(|s| s.name).collect();

@@ -51,8 +51,9 @@ pub(super) type ShapedText = Rc<[ShapedRun]>;
 pub(super) struct Shaper<'a> {
     font: &'a ReceiptFont,
     lang: Lang,
-    /// The chain's faces, parsed when first needed (`None`: the file cannot be used).
-    faces: Vec<OnceCell<Option<rustybuzz::Face<'a>>>>,
+    /// The chain's faces, parsed when first needed (`None`: the file cannot be used);
+    /// boxed, as a face is 3 kB and most receipts use only the first.
+    faces: Vec<OnceCell<Option<Box<rustybuzz::Face<'a>>>>>,
     shapes: &'a ShapeCache,
     seen: &'a Doorkeeper,
     /// The texts shaped for this document (a line that is a whole paragraph is
@@ -71,14 +72,14 @@ fn cache_key(slot: usize, rtl: bool, face: u32) -> u32 {
 
 impl<'a> Shaper<'a> {
     pub(super) fn new(font: &'a ReceiptFont, lang: Lang) -> Result<Shaper<'a>, PdfError> {
-        let faces: Vec<OnceCell<Option<rustybuzz::Face<'a>>>> =
+        let faces: Vec<OnceCell<Option<Box<rustybuzz::Face<'a>>>>> =
             (0..font.slots()).map(|_| OnceCell::new()).collect();
         let (data, face_index) = font
             .slot_data(0, lang)
             .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be shaped".into()))?;
         let primary = rustybuzz::Face::from_slice((**data).as_ref(), face_index)
             .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be shaped".into()))?;
-        let _ = faces[0].set(Some(primary));
+        let _ = faces[0].set(Some(Box::new(primary)));
         let (shapes, seen) = font.shapes();
         Ok(Shaper {
             font,
@@ -101,9 +102,9 @@ impl<'a> Shaper<'a> {
                 if face.is_none() {
                     tracing::warn!(font = %self.font.slot_name(slot), "a receipt PDF fallback font cannot be parsed");
                 }
-                face
+                face.map(Box::new)
             })
-            .as_ref()
+            .as_deref()
     }
 
     fn plan(&self, key: PlanKey) -> Option<Rc<rustybuzz::ShapePlan>> {

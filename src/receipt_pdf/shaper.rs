@@ -290,7 +290,7 @@ mod tests {
         })
     }
 
-    const MIXED: &str = "Passports: นายจ้างเก็บหนังสือเดินทางไว้ ဟုတ်ကဲ့ श्रमिकहरूको पासपोर्ट جوازات السفر مع العمال 120 👍 👨‍👩‍👧 🇹🇭 ✔️ 旅券は本人が保管しています。";
+    const MIXED: &str = "Passports: นายจ้างเก็บหนังสือเดินทางไว้ ဟုတ်ကဲ့ កម្មករ ລາວ বাংলা සිංහල தமிழ் श्रमिकहरूको पासपोर्ट جوازات السفر مع العمال עברית 120 👍 👨‍👩‍👧 🇹🇭 ✔️ 旅券は本人が保管しています。";
 
     #[test]
     fn text_the_cjk_font_has_is_one_run_of_it() {
@@ -305,11 +305,13 @@ mod tests {
         let shaper = font().shaper(Lang::Ja).unwrap();
         let shaped = shaper.shape(MIXED);
         let slots: Vec<usize> = shaped.iter().map(|r| r.run.slot).collect();
-        // CJK, Thai, Myanmar, Devanagari, Arabic (right to left), emoji.
-        for slot in [0, 1, 2, 5, 9, 11] {
+        // Every font of the chain: CJK, Thai, Myanmar, Khmer, Lao, Devanagari, Bengali,
+        // Sinhala, Tamil, Arabic and Hebrew (right to left), emoji.
+        for slot in 0..12 {
             assert!(slots.contains(&slot), "{slot} in {slots:?}");
         }
         assert!(shaped.iter().any(|r| r.run.rtl && r.run.slot == 9));
+        assert!(shaped.iter().any(|r| r.run.rtl && r.run.slot == 10));
         // No glyph is the missing glyph (0): nothing drawn as a box.
         for run in shaped.iter() {
             assert!(

@@ -23,9 +23,13 @@ RUN cargo build --release --locked \
 FROM debian:bookworm-slim
 # fonts-noto-cjk: the font receipt PDFs are set in (Japanese, Chinese, Vietnamese;
 # HRDD_PDF_FONT, default /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc). The
-# service refuses to start without it. Only the glyphs a receipt uses are embedded.
+# service refuses to start without it. fonts-noto-core and fonts-noto-color-emoji: the
+# fallbacks for the scripts it lacks (Thai, Burmese, Khmer, Lao, Devanagari, Bengali,
+# Sinhala, Tamil, Arabic and Urdu, Hebrew, emoji; HRDD_PDF_FALLBACK_FONTS), drawn as
+# empty boxes without them. Only the glyphs a receipt uses are embedded.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates fonts-noto-cjk \
+        fonts-noto-core fonts-noto-color-emoji \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home-dir /var/lib/hrdd --shell /usr/sbin/nologin hrdd \
     && install -d -o hrdd -g hrdd -m 0750 /var/lib/hrdd

@@ -10,10 +10,16 @@
 //! receipt and its size. As in the flow, each receipt has its own organisation,
 //! contact, receipt id, fingerprint and answers (a number, yes or no, or a short text
 //! naming the respondent), under the same questions.
+//!
+//! With `scripts` after the count, one answer in three is typed in Thai, Burmese,
+//! Devanagari, Arabic, Hebrew or with an emoji (the fallback fonts of
+//! `receipt_pdf::fallback`, or `HRDD_PDF_FALLBACK_FONTS`), and the peak RSS is printed:
+//!
+//!     cargo run --release --example receipt_render -- 300 scripts
 
 use hrdd_survey::domain::i18n::Lang;
 use hrdd_survey::receipt_pdf::{
-    font::DEFAULT_FONT, render, Declaration, ReceiptDocument, ReceiptFont, ReceiptSection,
+    fallback, font::DEFAULT_FONT, render, Declaration, ReceiptDocument, ReceiptFont, ReceiptSection,
 };
 use std::time::Instant;
 
@@ -22,8 +28,21 @@ fn main() -> anyhow::Result<()> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
+    let scripts = std::env::args().nth(2).as_deref() == Some("scripts");
     let path = std::env::var("HRDD_PDF_FONT").unwrap_or_else(|_| DEFAULT_FONT.to_string());
-    let font = ReceiptFont::load(std::path::Path::new(&path))?;
+    let fallbacks = match std::env::var("HRDD_PDF_FALLBACK_FONTS") {
+        Ok(list) => list.split(':').map(std::path::PathBuf::from).collect(),
+        Err(_) => fallback::default_paths(),
+    };
+    let font = ReceiptFont::load_with(std::path::Path::new(&path), &fallbacks)?;
+    const TYPED: [&str; 6] = [
+        "นายจ้างเก็บหนังสือเดินทางไว้",
+        "အလုပ်သမားများ ကိုယ်တိုင်ထားသည်",
+        "श्रमिकहरूको पासपोर्ट आफैंसँग छ",
+        "جوازات السفر مع العمال",
+        "הדרכונים אצל העובדים",
+        "Workers keep them 👍",
+    ];
     let at: chrono::DateTime<chrono::Utc> = "2027-03-01T09:30:00Z".parse()?;
     let doc = |i: usize| ReceiptDocument {
         lang: Lang::En,
@@ -48,6 +67,7 @@ fn main() -> anyhow::Result<()> {
                             0 => (10 + (i + q) % 90).to_string(),
                             1 if (i + q).is_multiple_of(7) => "Yes".into(),
                             1 => "No".into(),
+                            _ if scripts => format!("{} {i}", TYPED[(i + q) % TYPED.len()]),
                             _ => format!("Answer {i} to s{s}q{q}"),
                         };
                         (format!("How many workers (s{s}q{q})?"), answer)
@@ -66,5 +86,14 @@ fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64() * 1000.0 / n as f64,
         bytes / n.max(1)
     );
+    if scripts {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        for line in status
+            .lines()
+            .filter(|l| l.starts_with("VmHWM") || l.starts_with("VmRSS"))
+        {
+            println!("{line}");
+        }
+    }
     Ok(())
 }

@@ -60,6 +60,11 @@ pub struct Settings {
     /// Japanese and Vietnamese glyphs; default Debian's `fonts-noto-cjk`
     /// (`receipt_pdf::font::DEFAULT_FONT`). Checked at start-up.
     pub pdf_font: PathBuf,
+    /// The fonts receipt PDFs fall back to, in order, for characters `pdf_font` lacks
+    /// (`HRDD_PDF_FALLBACK_FONTS`, `:`-separated files); default Debian's
+    /// `fonts-noto-core` and `fonts-noto-color-emoji` files for the scripts of
+    /// `receipt_pdf::fallback::SCRIPTS`. Missing ones are logged at start-up, not fatal.
+    pub pdf_fallback_fonts: Vec<PathBuf>,
     /// The clamd socket evidence uploads are scanned through (`HRDD_CLAMD_SOCKET`, a
     /// Unix socket path); `None`: no scan.
     pub clamd_socket: Option<PathBuf>,
@@ -83,6 +88,7 @@ impl fmt::Debug for Settings {
             .field("job_poll_interval", &self.job_poll_interval)
             .field("evidence_quota_mb", &self.evidence_quota_mb)
             .field("pdf_font", &self.pdf_font)
+            .field("pdf_fallback_fonts", &self.pdf_fallback_fonts)
             .field("clamd_socket", &self.clamd_socket)
             .finish()
     }
@@ -124,6 +130,7 @@ struct FileSettings {
     evidence_quota_mb: Option<u64>,
     sender_company: Option<String>,
     pdf_font: Option<PathBuf>,
+    pdf_fallback_fonts: Option<Vec<PathBuf>>,
     clamd_socket: Option<PathBuf>,
 }
 
@@ -325,6 +332,17 @@ impl Settings {
             .map(PathBuf::from)
             .or(file.pdf_font)
             .unwrap_or_else(|| PathBuf::from(crate::receipt_pdf::font::DEFAULT_FONT));
+        let pdf_fallback_fonts = env("HRDD_PDF_FALLBACK_FONTS")
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                s.split(':')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(PathBuf::from)
+                    .collect()
+            })
+            .or(file.pdf_fallback_fonts)
+            .unwrap_or_else(crate::receipt_pdf::fallback::default_paths);
         let clamd_socket = env("HRDD_CLAMD_SOCKET")
             .filter(|s| !s.trim().is_empty())
             .map(PathBuf::from)
@@ -346,6 +364,7 @@ impl Settings {
             evidence_quota_mb,
             sender_company,
             pdf_font,
+            pdf_fallback_fonts,
             clamd_socket,
         })
     }
@@ -427,6 +446,21 @@ mod tests {
             let e = with(&[("HRDD_EVIDENCE_QUOTA_MB", quota)]).unwrap_err();
             assert_eq!(e.setting, "HRDD_EVIDENCE_QUOTA_MB");
         }
+    }
+
+    #[test]
+    fn receipt_fallback_fonts_default_to_debians_noto_files_unless_listed() {
+        let s = with(&[]).unwrap();
+        assert_eq!(
+            s.pdf_fallback_fonts,
+            crate::receipt_pdf::fallback::default_paths()
+        );
+        assert!(s.pdf_fallback_fonts[0].ends_with("NotoSansThai-Regular.ttf"));
+        let s = with(&[("HRDD_PDF_FALLBACK_FONTS", "/f/a.ttf: /f/b.otf::")]).unwrap();
+        assert_eq!(
+            s.pdf_fallback_fonts,
+            [PathBuf::from("/f/a.ttf"), PathBuf::from("/f/b.otf")]
+        );
     }
 
     #[test]

@@ -199,6 +199,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         let pool = hrdd_survey::db::pool(url, 4)?;
         let font = std::sync::Arc::new(hrdd_survey::receipt_pdf::FontSource::check(
             &settings.pdf_font,
+            &settings.pdf_fallback_fonts,
         )?);
         let registry = {
             let mut conn = pool.get().await?;

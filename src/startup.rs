@@ -69,7 +69,10 @@ impl Application {
             crate::services::audit::open_contact_chains(&mut conn, &audit_key).await?;
             questionnaires::prepare(&mut conn, &audit_key, &settings.templates_dir).await?
         };
-        let receipt_font = Arc::new(crate::receipt_pdf::FontSource::check(&settings.pdf_font)?);
+        let receipt_font = Arc::new(crate::receipt_pdf::FontSource::check(
+            &settings.pdf_font,
+            &settings.pdf_fallback_fonts,
+        )?);
         let registry = Arc::new(registry);
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {} (HRDD_LISTEN)", settings.listen))?;

@@ -7,8 +7,12 @@
 //! The file is memory-mapped, not read: a CJK collection is about 19 MB, of which a
 //! receipt touches the tables and glyphs it uses, so only those pages become resident
 //! (reading it whole put all 19 MB on the heap of every process that made a receipt).
+//!
+//! After it come the fallback fonts for the scripts it lacks (`super::fallback`), each
+//! mapped when a receipt first needs it; `super::shaper` cuts a text into runs by font.
 
-use super::layout::Measure;
+use super::fallback::{self, FallbackFont};
+use super::shaper::Shaper;
 use super::PdfError;
 use crate::domain::i18n::Lang;
 use rustybuzz::ttf_parser;
@@ -27,6 +31,10 @@ const FIX: &str = "install Debian's fonts-noto-cjk (NotoSansCJK-Regular.ttc) or 
 /// The font file named by the settings, read on first use.
 pub struct FontSource {
     path: PathBuf,
+    /// The fallback files found at start-up, in order.
+    fallbacks: Vec<PathBuf>,
+    /// Scripts no font of the chain has (logged at start-up).
+    uncovered: Vec<&'static fallback::Script>,
     loaded: OnceLock<Result<Arc<ReceiptFont>, String>>,
     /// Receipts made at once with this font: one per core. Making one is CPU work with a
     /// few MB of working memory; more at once than there are cores is not faster, and
@@ -42,33 +50,35 @@ impl std::fmt::Debug for FontSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FontSource")
             .field("path", &self.path)
+            .field("fallbacks", &self.fallbacks)
             .finish()
     }
 }
 
 impl FontSource {
     /// Checks that `path` is a readable font file (its first bytes), without reading it
-    /// all: a missing font stops start-up with what to do.
-    pub fn check(path: &Path) -> Result<FontSource, PdfError> {
-        use std::io::Read;
-        let mut magic = [0u8; 4];
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .map_err(|e| {
-                PdfError::Font(format!(
-                    "the receipt PDF font {} cannot be read ({e}): {FIX}",
-                    path.display()
-                ))
-            })?;
-        if !matches!(&magic, b"ttcf" | b"OTTO" | b"true" | [0, 1, 0, 0]) {
+    /// all: a missing font stops start-up with what to do. Of the `fallbacks`, those
+    /// that are fonts are kept; the scripts none of the chain has are logged, once
+    /// ([`fallback::check`]).
+    pub fn check(path: &Path, fallbacks: &[PathBuf]) -> Result<FontSource, PdfError> {
+        let is_font = fallback::has_font_magic(path).map_err(|e| {
+            PdfError::Font(format!(
+                "the receipt PDF font {} cannot be read ({e}): {FIX}",
+                path.display()
+            ))
+        })?;
+        if !is_font {
             return Err(PdfError::Font(format!(
                 "the receipt PDF font {} is not an OpenType/TrueType font: {FIX}",
                 path.display()
             )));
         }
+        let checked = fallback::check(path, fallbacks);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(FontSource {
             path: path.to_path_buf(),
+            fallbacks: checked.usable,
+            uncovered: checked.uncovered,
             loaded: OnceLock::new(),
             renders: tokio::sync::Semaphore::new(cores),
             background_renders: tokio::sync::Semaphore::new(cores),
@@ -77,6 +87,11 @@ impl FontSource {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The names of the scripts no font of the chain has: drawn as empty boxes.
+    pub fn uncovered_scripts(&self) -> Vec<&'static str> {
+        self.uncovered.iter().map(|s| s.name).collect()
     }
 
     /// A turn to make a receipt (at most one per core at once).
@@ -102,7 +117,7 @@ impl FontSource {
     pub fn get(&self) -> Result<Arc<ReceiptFont>, PdfError> {
         self.loaded
             .get_or_init(|| {
-                ReceiptFont::load(&self.path)
+                ReceiptFont::load_with(&self.path, &self.fallbacks)
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })
@@ -112,9 +127,9 @@ impl FontSource {
 }
 
 /// A font's bytes: a mapped file, or bytes in memory (tests).
-type FontBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
+pub(super) type FontBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
-/// A font file's bytes and the face to use per language.
+/// A font file's bytes and the face to use per language, then the fallback fonts.
 pub struct ReceiptFont {
     data: FontBytes,
     /// Face for Japanese, Vietnamese and English (a "JP" face in a CJK collection).
@@ -125,23 +140,25 @@ pub struct ReceiptFont {
     shapes: ShapeCache,
     /// Texts shaped for one receipt so far (hashes): a text is kept from the second.
     seen: Doorkeeper,
+    /// The fonts tried, in order, for what this one lacks.
+    fallbacks: Vec<FallbackFont>,
 }
 
 /// A glyph as shaped: what drawing and measuring take from rustybuzz's buffer (font
 /// units).
 #[derive(Debug, Clone, Copy)]
-struct ShapedGlyph {
-    id: u32,
+pub(super) struct ShapedGlyph {
+    pub id: u32,
     /// Byte offset of the glyph's first character in the text.
-    cluster: u32,
-    x_advance: i32,
-    y_advance: i32,
-    x_offset: i32,
-    y_offset: i32,
+    pub cluster: u32,
+    pub x_advance: i32,
+    pub y_advance: i32,
+    pub x_offset: i32,
+    pub y_offset: i32,
 }
 
 /// A text's glyphs as shaped.
-type Shaped = Arc<[ShapedGlyph]>;
+pub(super) type Shaped = Arc<[ShapedGlyph]>;
 
 /// Texts shaped before, by face and text, **kept between receipts**: the questions,
 /// section titles and labels of a questionnaire are the same in every receipt in its
@@ -149,8 +166,9 @@ type Shaped = Arc<[ShapedGlyph]>;
 /// ms a receipt before, 1.22–1.27 ms after). Shaping depends on nothing else (the plan
 /// is chosen from the text itself), so a kept shape is the one shaping again would
 /// give. A text is let in from the second document that has it ([`Doorkeeper`]);
-/// bounded by [`SHAPES_BYTES`].
-type ShapeCache = quick_cache::sync::Cache<(u32, Box<str>), Shaped, ShapeWeight>;
+/// bounded by [`SHAPES_BYTES`]. The key's number is the font's (its place in the chain
+/// and its face) and the direction ([`super::shaper`]'s `cache_key`).
+pub(super) type ShapeCache = quick_cache::sync::Cache<(u32, Box<str>), Shaped, ShapeWeight>;
 
 /// Hashes of the texts shaped for one receipt so far, so that a text is kept only from
 /// the second receipt that has it on (a receipt asks once per text): what one receipt
@@ -161,7 +179,7 @@ type ShapeCache = quick_cache::sync::Cache<(u32, Box<str>), Shaped, ShapeWeight>
 /// without keeping) while the kept weight stayed at its 4 MB; with the doorkeeper,
 /// 13–20 MB, and the flow benchmark's receipts keep 140 texts (40 kB).
 #[derive(Default)]
-struct Doorkeeper(std::sync::Mutex<std::collections::HashSet<u64>>);
+pub(super) struct Doorkeeper(std::sync::Mutex<std::collections::HashSet<u64>>);
 
 /// How many hashes the doorkeeper holds before it starts again (8 bytes and a little
 /// each).
@@ -169,7 +187,7 @@ const DOORKEEPER_HASHES: usize = 1 << 15;
 
 impl Doorkeeper {
     /// Whether `key` was seen before (and it is now).
-    fn seen_before(&self, key: &(u32, Box<str>)) -> bool {
+    pub(super) fn seen_before(&self, key: &(u32, Box<str>)) -> bool {
         use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
         let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
         let mut seen = self
@@ -189,7 +207,7 @@ const SHAPES_BYTES: u64 = 4 << 20;
 
 /// A kept shape's weight: its bytes, about.
 #[derive(Clone)]
-struct ShapeWeight;
+pub(super) struct ShapeWeight;
 
 impl quick_cache::Weighter<(u32, Box<str>), Shaped> for ShapeWeight {
     fn weight(&self, key: &(u32, Box<str>), shaped: &Shaped) -> u64 {
@@ -198,8 +216,14 @@ impl quick_cache::Weighter<(u32, Box<str>), Shaped> for ShapeWeight {
 }
 
 impl ReceiptFont {
-    /// Maps `path` and checks that its face has every [`REQUIRED`] character.
+    /// Maps `path` and checks that its face has every [`REQUIRED`] character; no
+    /// fallbacks.
     pub fn load(path: &Path) -> Result<ReceiptFont, PdfError> {
+        Self::load_with(path, &[])
+    }
+
+    /// [`Self::load`], with the `fallbacks` after it (each mapped when first needed).
+    pub fn load_with(path: &Path, fallbacks: &[PathBuf]) -> Result<ReceiptFont, PdfError> {
         let unreadable = |e: std::io::Error| {
             PdfError::Font(format!(
                 "the receipt PDF font {} cannot be read ({e}): {FIX}",
@@ -213,7 +237,9 @@ impl ReceiptFont {
         // place while the service runs is not supported, as for any mapped font (fontdb
         // and the system font loaders map fonts the same way).
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?;
-        Self::from_data(Arc::new(map), &path.display().to_string())
+        let mut font = Self::from_data(Arc::new(map), &path.display().to_string())?;
+        font.fallbacks = fallbacks.iter().cloned().map(FallbackFont::new).collect();
+        Ok(font)
     }
 
     /// A font from its bytes (`name` for messages).
@@ -265,13 +291,16 @@ impl ReceiptFont {
             chinese_face,
             shapes: ShapeCache::with_weighter(2048, SHAPES_BYTES, ShapeWeight),
             seen: Doorkeeper::default(),
+            fallbacks: Vec::new(),
         })
     }
 
-    /// The font's face for `lang`, as krilla embeds it (subset to the glyphs used).
-    pub(super) fn pdf_font(&self, lang: Lang) -> Result<krilla::text::Font, PdfError> {
-        krilla::text::Font::new(self.data.clone().into(), self.face(lang))
-            .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be embedded".into()))
+    /// The chain's font `slot` with its face for `lang`, as krilla embeds it (subset to
+    /// the glyphs used).
+    pub(super) fn pdf_font(&self, lang: Lang, slot: usize) -> Result<krilla::text::Font, PdfError> {
+        let cannot = || PdfError::Font(format!("{} cannot be embedded", self.slot_name(slot)));
+        let (data, face) = self.slot_data(slot, lang).ok_or_else(cannot)?;
+        krilla::text::Font::new(data.clone().into(), face).ok_or_else(cannot)
     }
 
     /// How many shaped texts are kept (for tests).
@@ -287,166 +316,38 @@ impl ReceiptFont {
         }
     }
 
-    /// Measures text as it will be drawn (shaped with the same face).
+    /// Measures and shapes text as it will be drawn, with the face for `lang` and the
+    /// fallbacks after it.
     pub(super) fn shaper(&self, lang: Lang) -> Result<Shaper<'_>, PdfError> {
-        let face_index = self.face(lang);
-        let face = rustybuzz::Face::from_slice((*self.data).as_ref(), face_index)
-            .ok_or_else(|| PdfError::Font("the receipt PDF font cannot be shaped".into()))?;
-        Ok(Shaper {
-            face,
-            face_index,
-            shapes: &self.shapes,
-            seen: &self.seen,
-            this_document: Default::default(),
-            plans: Default::default(),
-        })
+        Shaper::new(self, lang)
     }
-}
 
-/// The segment properties a shape plan is made for.
-type PlanKey = (
-    rustybuzz::Direction,
-    rustybuzz::Script,
-    Option<rustybuzz::Language>,
-);
+    /// How many fonts the chain has: the primary, then the fallbacks.
+    pub(super) fn slots(&self) -> usize {
+        1 + self.fallbacks.len()
+    }
 
-/// Text widths from the shaped glyphs' advances. Line breaking measures many pieces of
-/// the same text, so the shape plans (one per direction, script and language; building
-/// one reads the font's layout tables, which for a CJK font costs more than the shaping
-/// itself) are made once per document and reused; the shaped texts are kept longer, in
-/// the font's [`ShapeCache`].
-pub(super) struct Shaper<'a> {
-    face: rustybuzz::Face<'a>,
-    face_index: u32,
-    shapes: &'a ShapeCache,
-    seen: &'a Doorkeeper,
-    /// The texts shaped for this document (a line that is a whole paragraph is
-    /// measured, then drawn): the doorkeeper sees a text once per document.
-    this_document: std::cell::RefCell<std::collections::HashMap<Box<str>, Shaped>>,
-    plans: std::cell::RefCell<Vec<(PlanKey, std::rc::Rc<rustybuzz::ShapePlan>)>>,
-}
-
-impl Shaper<'_> {
-    fn plan(&self, key: PlanKey) -> std::rc::Rc<rustybuzz::ShapePlan> {
-        let mut plans = self.plans.borrow_mut();
-        if let Some((_, plan)) = plans.iter().find(|(k, _)| *k == key) {
-            return plan.clone();
+    /// The bytes and face index of the chain's font `slot` for `lang`; `None` for a
+    /// fallback that cannot be mapped.
+    pub(super) fn slot_data(&self, slot: usize, lang: Lang) -> Option<(&FontBytes, u32)> {
+        match slot {
+            0 => Some((&self.data, self.face(lang))),
+            n => Some((self.fallbacks.get(n - 1)?.data()?, 0)),
         }
-        let plan = std::rc::Rc::new(rustybuzz::ShapePlan::new(
-            &self.face,
-            key.0,
-            Some(key.1),
-            key.2.as_ref(),
-            &[],
-        ));
-        plans.push((key, plan.clone()));
-        plan
     }
-}
 
-impl Shaper<'_> {
-    /// `text` shaped with the plan for its direction, script and language, or as it
-    /// was shaped before.
-    fn shape(&self, text: &str) -> Shaped {
-        if let Some(shaped) = self.this_document.borrow().get(text) {
-            return shaped.clone();
+    /// A name for the font `slot` in messages.
+    pub(super) fn slot_name(&self, slot: usize) -> String {
+        match slot {
+            0 => "the receipt PDF font".into(),
+            n => self.fallbacks.get(n - 1).map_or_else(String::new, |f| {
+                format!("the receipt PDF fallback font {}", f.path().display())
+            }),
         }
-        let key = (self.face_index, Box::from(text));
-        let shaped = match self.shapes.get(&key) {
-            Some(shaped) => shaped,
-            None => {
-                let shaped = self.shape_anew(text);
-                if self.seen.seen_before(&key) {
-                    self.shapes.insert(key.clone(), shaped.clone());
-                }
-                shaped
-            }
-        };
-        self.this_document
-            .borrow_mut()
-            .insert(key.1, shaped.clone());
-        shaped
     }
 
-    fn shape_anew(&self, text: &str) -> Shaped {
-        let mut buffer = rustybuzz::UnicodeBuffer::new();
-        buffer.push_str(text);
-        buffer.guess_segment_properties();
-        let plan = self.plan((buffer.direction(), buffer.script(), buffer.language()));
-        let out = rustybuzz::shape_with_plan(&self.face, &plan, buffer);
-        out.glyph_infos()
-            .iter()
-            .zip(out.glyph_positions())
-            .map(|(info, pos)| ShapedGlyph {
-                id: info.glyph_id,
-                cluster: info.cluster,
-                x_advance: pos.x_advance,
-                y_advance: pos.y_advance,
-                x_offset: pos.x_offset,
-                y_offset: pos.y_offset,
-            })
-            .collect()
-    }
-
-    /// `text` as the glyphs to draw, sizes in ems (what krilla's own `draw_text` would
-    /// make, without building a new face for every line, which for a CJK font costs
-    /// more than everything else in the receipt).
-    pub(super) fn glyphs(&self, text: &str) -> Vec<krilla::text::KrillaGlyph> {
-        let shaped = self.shape(text);
-        let upem = self.face.units_per_em() as f32;
-        // A glyph's text is its cluster up to the next cluster (in text order).
-        let mut starts: Vec<usize> = shaped.iter().map(|g| g.cluster as usize).collect();
-        starts.sort_unstable();
-        starts.dedup();
-        shaped
-            .iter()
-            .map(|g| {
-                let start = g.cluster as usize;
-                let end = starts
-                    .get(starts.partition_point(|&s| s <= start))
-                    .copied()
-                    .unwrap_or(text.len());
-                krilla::text::KrillaGlyph::new(
-                    krilla::text::GlyphId::new(g.id),
-                    g.x_advance as f32 / upem,
-                    g.x_offset as f32 / upem,
-                    g.y_offset as f32 / upem,
-                    g.y_advance as f32 / upem,
-                    start..end,
-                    None,
-                )
-            })
-            .collect()
-    }
-}
-
-impl Measure for Shaper<'_> {
-    fn width(&self, text: &str, size: f32) -> f32 {
-        if text.is_empty() {
-            return 0.0;
-        }
-        let units: i64 = self
-            .shape(text)
-            .iter()
-            .map(|g| i64::from(g.x_advance))
-            .sum();
-        units as f32 * size / self.face.units_per_em() as f32
-    }
-
-    /// One shaping of the whole text; each glyph's advance counts for the piece its
-    /// cluster (the byte offset of its first character) falls in.
-    fn widths(&self, text: &str, ends: &[usize], size: f32) -> Vec<f32> {
-        let mut units = vec![0i64; ends.len()];
-        if !text.is_empty() {
-            for g in self.shape(text).iter() {
-                let piece = ends.partition_point(|&end| end <= g.cluster as usize);
-                if let Some(u) = units.get_mut(piece) {
-                    *u += i64::from(g.x_advance);
-                }
-            }
-        }
-        let scale = size / self.face.units_per_em() as f32;
-        units.into_iter().map(|u| u as f32 * scale).collect()
+    pub(super) fn shapes(&self) -> (&ShapeCache, &Doorkeeper) {
+        (&self.shapes, &self.seen)
     }
 }
 
@@ -460,7 +361,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let path = dir.path().join("font.otf");
         std::fs::write(&path, b"OTTO").expect("the font file");
-        let source = FontSource::check(&path).expect("a font by its magic");
+        let source = FontSource::check(&path, &[]).expect("a font by its magic");
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let held: Vec<_> = (0..cores)
             .map(|_| {

@@ -1,7 +1,11 @@
 //! Pure page layout of the receipt: line breaking (words for Latin and Vietnamese, any
 //! character boundary for Chinese and Japanese, with the basic kinsoku rules) and
 //! pagination. Text widths come from a [`Measure`], so the layout is tested without a
-//! font; the real one shapes with the embedded font (`super::font`).
+//! font; the real one shapes with the embedded fonts (`super::shaper`: the same runs by
+//! font and direction as are drawn). A line is never cut inside a grapheme cluster (a
+//! Thai, Indic or Burmese letter with its marks, an emoji with its modifiers).
+
+use unicode_segmentation::UnicodeSegmentation;
 
 /// Width of a text at a font size, in points.
 pub trait Measure {
@@ -190,7 +194,8 @@ pub fn paginate(
 
 /// `text` broken into lines no wider than `width` at `size`. Line breaks in the text
 /// are kept; blank lines are kept as empty lines. A word wider than the line is broken
-/// between characters.
+/// between grapheme clusters (Thai, Lao, Khmer and Burmese have no spaces between
+/// words: a long sentence is broken so, not by a dictionary).
 pub fn wrap(text: &str, width: f32, size: f32, measure: &impl Measure) -> Vec<String> {
     let mut out = Vec::new();
     for paragraph in text.split('\n') {
@@ -220,17 +225,15 @@ pub fn wrap(text: &str, width: f32, size: f32, measure: &impl Measure) -> Vec<St
                 line_width = 0.0;
             }
             if line.is_empty() && trimmed_width > width {
-                // Too wide even alone: character by character.
-                for c in segment.chars() {
-                    let mut buf = [0u8; 4];
-                    let cs: &str = c.encode_utf8(&mut buf);
-                    let w = measure.width(cs, size);
-                    if !line.is_empty() && line_width + w > width && !c.is_whitespace() {
+                // Too wide even alone: grapheme cluster by cluster.
+                for g in segment.graphemes(true) {
+                    let w = measure.width(g, size);
+                    if !line.is_empty() && line_width + w > width && !g.trim().is_empty() {
                         out.push(line.trim_end().to_string());
                         line.clear();
                         line_width = 0.0;
                     }
-                    line.push(c);
+                    line.push_str(g);
                     line_width += w;
                 }
                 continue;
@@ -269,12 +272,17 @@ fn no_break_after(c: char) -> bool {
 }
 
 /// The text cut where a line may break: after spaces, and between CJK characters
-/// (keeping the kinsoku rules). Concatenated, the segments are the text.
+/// (keeping the kinsoku rules), never inside a grapheme cluster. Concatenated, the
+/// segments are the text.
 fn segments(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut prev: Option<char> = None;
-    for c in text.chars() {
+    for g in text.graphemes(true) {
+        // A cluster breaks as its first character does, and is followed as its last.
+        let (Some(c), Some(last)) = (g.chars().next(), g.chars().next_back()) else {
+            continue;
+        };
         if let Some(p) = prev {
             let after_space = p.is_whitespace() && !c.is_whitespace();
             let around_cjk = (is_cjk(p) || is_cjk(c)) && !c.is_whitespace();
@@ -284,8 +292,8 @@ fn segments(text: &str) -> Vec<String> {
                 out.push(std::mem::take(&mut current));
             }
         }
-        current.push(c);
-        prev = Some(c);
+        current.push_str(g);
+        prev = Some(last);
     }
     if !current.is_empty() {
         out.push(current);
@@ -355,6 +363,26 @@ mod tests {
         for l in &lines {
             assert!(!l.ends_with('「'), "{lines:?}");
         }
+    }
+
+    #[test]
+    fn a_long_word_is_cut_between_clusters_never_inside_one() {
+        // Thai has no spaces between words; each cluster here is a consonant with a
+        // mark (น้ำ: a tone mark and a vowel sign), which must stay on its line.
+        let text = "น้ำใจดีมากน้ำใจดีมากน้ำใจดีมาก";
+        let lines = wrap(text, 30.0, 10.0, &Fake);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert_eq!(lines.concat(), text);
+        for l in &lines {
+            let first = l.chars().next().unwrap();
+            assert!(
+                !matches!(first, '\u{0E31}' | '\u{0E33}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}'),
+                "a line starts with a mark: {lines:?}"
+            );
+        }
+        // A combining accent after a Japanese character stays with it.
+        let lines = wrap("あか\u{3099}さ", 10.0, 10.0, &Fake);
+        assert!(lines.contains(&"か\u{3099}".to_string()), "{lines:?}");
     }
 
     #[test]

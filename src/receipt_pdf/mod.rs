@@ -9,9 +9,12 @@
 //! routes and the receipt email build a [`ReceiptDocument`] from stored rows and call
 //! [`render`] (on the blocking pool: subsetting takes a few milliseconds).
 
+pub mod fallback;
 pub mod font;
 pub mod labels;
 pub mod layout;
+mod runs;
+mod shaper;
 
 use crate::domain::answers::Answers;
 use crate::domain::i18n::{ui, Lang};
@@ -197,7 +200,8 @@ pub fn render(doc: &ReceiptDocument, font: &ReceiptFont) -> Result<Vec<u8>, PdfE
     let geometry = Geometry::A4;
     let shaper = font.shaper(doc.lang)?;
     let pages = layout::paginate(&doc.blocks(), &shaper, geometry, |n, of| doc.footer(n, of));
-    let pdf_font = font.pdf_font(doc.lang)?;
+    // The chain's fonts as krilla embeds them, each made when a line first uses it.
+    let mut pdf_fonts: Vec<Option<krilla::text::Font>> = vec![None; font.slots()];
     let mut document = krilla::Document::new();
     let mut metadata = Metadata::new()
         .title(format!("{} — {}", doc.questionnaire, doc.organisation))
@@ -228,14 +232,24 @@ pub fn render(doc: &ReceiptDocument, font: &ReceiptFont) -> Result<Vec<u8>, PdfE
                 opacity: NormalizedF32::ONE,
                 rule: Default::default(),
             }));
-            surface.draw_glyphs(
-                Point::from_xy(line.x, line.y),
-                &shaper.glyphs(&line.text),
-                pdf_font.clone(),
-                &line.text,
-                line.style.size(),
-                false,
-            );
+            let size = line.style.size();
+            let mut x = line.x;
+            for (slot, glyphs, advance) in shaper.glyph_runs(&line.text) {
+                let pdf_font = match pdf_fonts.get_mut(slot) {
+                    Some(Some(f)) => f.clone(),
+                    Some(empty) => empty.insert(font.pdf_font(doc.lang, slot)?).clone(),
+                    None => continue,
+                };
+                surface.draw_glyphs(
+                    Point::from_xy(x, line.y),
+                    &glyphs,
+                    pdf_font,
+                    &line.text,
+                    size,
+                    false,
+                );
+                x += advance * size;
+            }
         }
         surface.finish();
         page.finish();
@@ -438,12 +452,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("not-a-font.ttf");
         std::fs::write(&path, "<html>").unwrap();
-        let e = FontSource::check(&path).unwrap_err().to_string();
+        let e = FontSource::check(&path, &[]).unwrap_err().to_string();
         assert!(
             e.contains("not-a-font.ttf") && e.contains("HRDD_PDF_FONT"),
             "{e}"
         );
-        let e = FontSource::check(&dir.path().join("missing.ttc"))
+        let e = FontSource::check(&dir.path().join("missing.ttc"), &[])
             .unwrap_err()
             .to_string();
         assert!(
@@ -455,7 +469,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("broken.otf"), "{e}");
-        assert!(FontSource::check(std::path::Path::new(font::DEFAULT_FONT)).is_ok());
+        assert!(FontSource::check(std::path::Path::new(font::DEFAULT_FONT), &[]).is_ok());
     }
 
     #[test]

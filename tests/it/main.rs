@@ -48,6 +48,7 @@ mod plan_cancel;
 mod plans;
 mod reassessments;
 mod receipt;
+mod receipt_scripts;
 mod remedy;
 mod respondent;
 mod respondent_a11y;

@@ -10,9 +10,10 @@ use super::numbers::ungrouped;
 use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation, DONT_KNOW};
 use super::text::clean_answer;
 use super::visibility::holds;
+pub use super::rows::posted_rows;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// Answers by question id, as stored in the `answers` table (`value jsonb`).
 pub type Answers = BTreeMap<String, Value>;
@@ -109,6 +110,8 @@ pub struct Parsed {
     /// New files, by evidence question id.
     pub uploads: Vec<(String, Upload)>,
     pub errors: Vec<FieldError>,
+    /// Questions (any section) whose stored answer was dropped: the new answers hide them.
+    pub hidden: Vec<String>,
 }
 
 /// Reads `input` against `questionnaire`. `previous` are the stored answers (kept for
@@ -147,6 +150,9 @@ pub fn parse_section(
     for (q, posted) in scoped {
         let shown = q.show_if.as_ref().is_none_or(|c| holds(c, &out.answers));
         if !shown {
+            if previous.contains_key(&q.id) {
+                out.hidden.push(q.id.clone());
+            }
             continue;
         }
         if !posted {
@@ -412,16 +418,6 @@ fn parse_single(
         }
         QuestionKind::MultipleChoice | QuestionKind::Group | QuestionKind::Evidence => Ok(None),
     }
-}
-
-/// The row numbers of group `group` that a form posted (`group.row.field` names), in
-/// order, each once.
-pub fn posted_rows(values: &HashMap<String, Vec<String>>, group: &str) -> BTreeSet<usize> {
-    let prefix = format!("{group}.");
-    values
-        .keys()
-        .filter_map(|k| k.strip_prefix(&prefix)?.split('.').next()?.parse().ok())
-        .collect()
 }
 
 /// The box beside a stored evidence file that removes it on the save.

@@ -26,6 +26,7 @@ pub mod remedy;
 pub mod reminders;
 pub mod respondent_text;
 pub mod risk;
+pub mod rows;
 pub mod role;
 pub mod seed;
 pub mod states;

@@ -63,12 +63,15 @@ pub fn answer_fingerprint(answer: Option<&Value>) -> String {
 pub enum SaveOutcome {
     /// Stored as a draft; `errors` are the fields to fix (their old values were kept),
     /// `conflicts` the answers another contact changed meanwhile (theirs were kept);
-    /// `meta` the stored answers' versions after the save.
+    /// `meta` the stored answers' versions after the save; `removed` the stored answers
+    /// the save dropped because the new answers hide their questions (any section),
+    /// with the values they had, for the respondent to be told.
     Saved {
         answers: Answers,
         errors: Vec<FieldError>,
         conflicts: Vec<Conflict>,
         meta: AnswerMetas,
+        removed: Answers,
     },
     /// Submitted now, with this many flags raised.
     Submitted { response: Response, flags: usize },
@@ -306,11 +309,21 @@ fn saved(
     session: &LinkSession,
 ) -> SaveOutcome {
     let meta = meta_after(stored.meta, &plan.parsed.answers, changed, &session.contact);
+    // A hidden question whose answer a conflict kept (another contact's newer one) was
+    // not removed.
+    let removed = plan
+        .parsed
+        .hidden
+        .iter()
+        .filter(|q| !plan.parsed.answers.contains_key(*q))
+        .filter_map(|q| Some((q.clone(), stored.answers.get(q)?.clone())))
+        .collect();
     SaveOutcome::Saved {
         answers: plan.parsed.answers,
         errors: plan.parsed.errors,
         conflicts: plan.conflicts,
         meta,
+        removed,
     }
 }
 

@@ -55,6 +55,7 @@ mod respondent_keeps;
 mod risk_rules;
 mod risk_rules_v3;
 mod route_scan;
+mod rows;
 mod save_races;
 mod scale;
 mod sections;

@@ -8,9 +8,9 @@
 use super::i18n::{Lang, Msg};
 use super::numbers::ungrouped;
 use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation, DONT_KNOW};
+pub use super::rows::posted_rows;
 use super::text::clean_answer;
 use super::visibility::holds;
-pub use super::rows::posted_rows;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};

@@ -116,7 +116,11 @@ pub fn typed_lines(
 /// Stored answers a save removed (their questions hidden by the new answers), labelled
 /// by question and written as the receipt writes them (a table's rows each on a line),
 /// in the questionnaire's order.
-pub fn removed_lines(questionnaire: &Questionnaire, lang: Lang, removed: &Answers) -> Vec<TypedLine> {
+pub fn removed_lines(
+    questionnaire: &Questionnaire,
+    lang: Lang,
+    removed: &Answers,
+) -> Vec<TypedLine> {
     questionnaire
         .questions()
         .filter_map(|q| {
@@ -237,7 +241,10 @@ sections:
     #[test]
     fn removed_answers_are_labelled_and_written_as_read() {
         let removed: Answers = [
-            ("agencies".to_string(), json!([{"name": "Alpha"}, {"name": "Beta"}])),
+            (
+                "agencies".to_string(),
+                json!([{"name": "Alpha"}, {"name": "Beta"}]),
+            ),
             ("fees".to_string(), json!("yes")),
         ]
         .into_iter()
@@ -246,7 +253,10 @@ sections:
         assert_eq!(
             shown(&removed_lines(&questionnaire(), Lang::Ja, &removed)),
             [
-                ("手数料を払いましたか".to_string(), ui("yes", Lang::Ja).to_string()),
+                (
+                    "手数料を払いましたか".to_string(),
+                    ui("yes", Lang::Ja).to_string()
+                ),
                 (
                     "紹介会社".to_string(),
                     format!("{row} 1: 名称: Alpha\n{row} 2: 名称: Beta")

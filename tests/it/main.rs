@@ -16,6 +16,7 @@ mod browser;
 mod browser_a11y;
 mod browser_flow;
 mod browser_keeps;
+mod browser_rows;
 mod campaign_checks;
 mod campaign_confirm;
 mod campaign_edits;

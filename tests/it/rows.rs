@@ -43,7 +43,12 @@ pub(crate) fn section_one<'a>(
     out
 }
 
-async fn post(app: &TestApp, path: &str, fields: &[(String, String)], action: &str) -> reqwest::Response {
+async fn post(
+    app: &TestApp,
+    path: &str,
+    fields: &[(String, String)],
+    action: &str,
+) -> reqwest::Response {
     let fields: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -53,7 +58,11 @@ async fn post(app: &TestApp, path: &str, fields: &[(String, String)], action: &s
 
 fn names(rows: &Value) -> Vec<&str> {
     rows.as_array()
-        .map(|r| r.iter().map(|r| r["agency_name"].as_str().unwrap()).collect())
+        .map(|r| {
+            r.iter()
+                .map(|r| r["agency_name"].as_str().unwrap())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -61,9 +70,18 @@ fn names(rows: &Value) -> Vec<&str> {
 async fn a_row_is_removed_without_the_script_and_the_rest_of_the_post_is_saved() {
     let (app, link, response) = invited("en").await;
     let s1 = format!("{link}/s/1");
-    let res = post(&app, &s1, &section_one("yes", "", &["Alpha", "Beta", "Gamma"]), "save").await;
+    let res = post(
+        &app,
+        &s1,
+        &section_one("yes", "", &["Alpha", "Beta", "Gamma"]),
+        "save",
+    )
+    .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(names(&stored(&app, response).await["agencies"]), ["Alpha", "Beta", "Gamma"]);
+    assert_eq!(
+        names(&stored(&app, response).await["agencies"]),
+        ["Alpha", "Beta", "Gamma"]
+    );
 
     // Each row has its button, named with its number and the table's question.
     let html = app.get(&s1).await.text().await.unwrap();
@@ -88,26 +106,52 @@ async fn a_row_is_removed_without_the_script_and_the_rest_of_the_post_is_saved()
         stored(&app, response).await["agencies"],
         json!([{"agency_name": "Alpha Ltd"}, {"agency_name": "Gamma", "agency_workers": "dont_know"}])
     );
-    assert!(html.contains(r#"<p class="row-note" id="rn-agencies" role="status">Row 2 removed.</p>"#));
-    assert!(html.contains(r#"name="agencies.1.agency_name" autofocus type="text" value="Gamma""#), "the row now second has the focus");
+    assert!(
+        html.contains(r#"<p class="row-note" id="rn-agencies" role="status">Row 2 removed.</p>"#)
+    );
+    assert!(
+        html.contains(r#"name="agencies.1.agency_name" autofocus type="text" value="Gamma""#),
+        "the row now second has the focus"
+    );
     assert!(html.contains(r#"name="agencies.1.agency_workers.dont_know" value="yes" checked"#));
-    assert!(!html.contains(r#"name="agencies.2.agency_name""#), "two rows left");
+    assert!(
+        !html.contains(r#"name="agencies.2.agency_name""#),
+        "two rows left"
+    );
     assert!(html.contains("<legend>Row 2</legend>") && !html.contains("<legend>Row 3</legend>"));
 
     // The last row removed: the focus goes to "Add a row".
-    let res = post(&app, &s1, &section_one("yes", "", &["Alpha Ltd", "Gamma"]), "remove_row:agencies:1").await;
+    let res = post(
+        &app,
+        &s1,
+        &section_one("yes", "", &["Alpha Ltd", "Gamma"]),
+        "remove_row:agencies:1",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
-    assert_eq!(names(&stored(&app, response).await["agencies"]), ["Alpha Ltd"]);
+    assert_eq!(
+        names(&stored(&app, response).await["agencies"]),
+        ["Alpha Ltd"]
+    );
     assert!(html.contains(r#"value="add_row:agencies" class="secondary add-row" autofocus"#));
     assert!(!html.contains(" autofocus type="), "no field has the focus");
 
     // The only row removed: the table is empty, with its "Add a row".
-    let res = post(&app, &s1, &section_one("yes", "", &["Alpha Ltd"]), "remove_row:agencies:0").await;
+    let res = post(
+        &app,
+        &s1,
+        &section_one("yes", "", &["Alpha Ltd"]),
+        "remove_row:agencies:0",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(!stored(&app, response).await.contains_key("agencies"));
-    assert!(!html.contains(r#"name="agencies.0.agency_name""#), "no row shown");
+    assert!(
+        !html.contains(r#"name="agencies.0.agency_name""#),
+        "no row shown"
+    );
     assert!(html.contains("Row 1 removed."));
     assert!(html.contains(r#"value="add_row:agencies""#));
     // Opened again, the table starts with one blank row as a new one does.
@@ -120,7 +164,13 @@ async fn a_row_is_removed_without_the_script_and_the_rest_of_the_post_is_saved()
     assert_eq!(names(&stored(&app, response).await["agencies"]), ["Delta"]);
 
     // A row the post does not hold changes nothing but what was typed.
-    let res = post(&app, &s1, &section_one("yes", "", &["Delta"]), "remove_row:agencies:7").await;
+    let res = post(
+        &app,
+        &s1,
+        &section_one("yes", "", &["Delta"]),
+        "remove_row:agencies:7",
+    )
+    .await;
     assert_eq!(res.status(), 303);
     assert_eq!(names(&stored(&app, response).await["agencies"]), ["Delta"]);
 }
@@ -128,7 +178,13 @@ async fn a_row_is_removed_without_the_script_and_the_rest_of_the_post_is_saved()
 #[tokio::test]
 async fn the_one_post_form_removes_a_row_too() {
     let (app, link, response) = invited("en").await;
-    let res = post(&app, &link, &section_one("no", "", &["Alpha", "Beta"]), "remove_row:agencies:0").await;
+    let res = post(
+        &app,
+        &link,
+        &section_one("no", "", &["Alpha", "Beta"]),
+        "remove_row:agencies:0",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(names(&stored(&app, response).await["agencies"]), ["Beta"]);
     assert_eq!(stored(&app, response).await["uses_agencies"], json!("no"));
@@ -141,7 +197,13 @@ async fn the_one_post_form_removes_a_row_too() {
 async fn a_save_that_hides_an_answer_of_another_section_lists_what_it_removed() {
     let (app, link, response) = invited("en").await;
     let (s1, s2) = (format!("{link}/s/1"), format!("{link}/s/2"));
-    let res = post(&app, &s1, &section_one("yes", "Licensed ones only", &["Alpha"]), "save").await;
+    let res = post(
+        &app,
+        &s1,
+        &section_one("yes", "Licensed ones only", &["Alpha"]),
+        "save",
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let fees = [("agency_fees".to_string(), "1500".to_string())];
     assert_eq!(post(&app, &s2, &fees, "save").await.status(), 303);
@@ -150,7 +212,13 @@ async fn a_save_that_hides_an_answer_of_another_section_lists_what_it_removed() 
 
     // "No" on section 1 hides the note beside it and the fee of section 2: the page
     // comes back (not on to section 2) and says what went, with the values.
-    let res = post(&app, &s1, &section_one("no", "Licensed ones only", &["Alpha"]), "next").await;
+    let res = post(
+        &app,
+        &s1,
+        &section_one("no", "Licensed ones only", &["Alpha"]),
+        "next",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     let after = stored(&app, response).await;
@@ -198,12 +266,32 @@ async fn a_save_that_hides_an_answer_of_another_section_lists_what_it_removed() 
 async fn the_notices_are_in_japanese_when_the_form_is() {
     let (app, link, response) = invited("ja").await;
     let (s1, s2) = (format!("{link}/s/1"), format!("{link}/s/2"));
-    post(&app, &s1, &section_one("yes", "", &["Alpha", "Beta"]), "save").await;
-    post(&app, &s2, &[("agency_fees".to_string(), "200".to_string())], "save").await;
+    post(
+        &app,
+        &s1,
+        &section_one("yes", "", &["Alpha", "Beta"]),
+        "save",
+    )
+    .await;
+    post(
+        &app,
+        &s2,
+        &[("agency_fees".to_string(), "200".to_string())],
+        "save",
+    )
+    .await;
     let html = app.get(&s1).await.text().await.unwrap();
-    assert!(html.contains(r#"formnovalidate>行 2 を削除<span class="visually-hidden"> — 人材紹介会社</span>"#));
+    assert!(html.contains(
+        r#"formnovalidate>行 2 を削除<span class="visually-hidden"> — 人材紹介会社</span>"#
+    ));
 
-    let res = post(&app, &s1, &section_one("yes", "", &["Alpha", "Beta"]), "remove_row:agencies:0").await;
+    let res = post(
+        &app,
+        &s1,
+        &section_one("yes", "", &["Alpha", "Beta"]),
+        "remove_row:agencies:0",
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("行 1 を削除しました。"));
     assert_eq!(names(&stored(&app, response).await["agencies"]), ["Beta"]);

@@ -231,7 +231,10 @@ async fn post_form(
         Some(_) => (StatusCode::OK, None),
         None if removed_row.is_some() => (StatusCode::OK, None),
         None if removed.is_empty() => return Ok(see_other(&format!("{here}&saved=1"))),
-        None => (StatusCode::OK, Some(("saved", ui("saved", lang).to_string()))),
+        None => (
+            StatusCode::OK,
+            Some(("saved", ui("saved", lang).to_string())),
+        ),
     };
     let mut form = FormState::posted(&input.values, &errors, add_row, notice);
     (form.removed_row, form.removed) = (removed_row, removed);

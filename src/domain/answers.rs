@@ -525,6 +525,8 @@ pub struct AnswersDiff<'a> {
     pub write: Vec<(&'a String, &'a Value)>,
     pub removed: Vec<&'a str>,
     pub count: usize,
+    /// Of `removed`, those whose questions the new answers hide ([`Parsed::hidden`]).
+    pub hidden: Vec<&'a str>,
 }
 
 impl<'a> AnswersDiff<'a> {
@@ -541,7 +543,13 @@ impl<'a> AnswersDiff<'a> {
                 .map(String::as_str)
                 .collect(),
             count: after.len(),
+            hidden: Vec::new(),
         }
+    }
+
+    /// The diff with `hidden`, the removed answers whose questions are now hidden.
+    pub fn hiding(self, hidden: Vec<&'a str>) -> Self {
+        Self { hidden, ..self }
     }
 }
 

@@ -280,6 +280,19 @@ fn plan(
     }
 }
 
+impl Plan {
+    /// The stored answers the save removes because the new answers hide their
+    /// questions (one a conflict kept, another contact's newer answer, stays).
+    fn hidden_removed(&self) -> Vec<&str> {
+        let answers = &self.parsed.answers;
+        let hidden = self.parsed.hidden.iter();
+        hidden
+            .filter(|q| !answers.contains_key(*q))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
 /// Writes the plan's answers if the response is still at `stored.revision`
 /// (`db::responses::replace_answers`); `None` when it is not.
 async fn write_answers(
@@ -293,7 +306,7 @@ async fn write_answers(
         conn,
         session.response_id(),
         stored.revision,
-        &AnswersDiff::between(&stored.answers, &plan.parsed.answers),
+        &AnswersDiff::between(&stored.answers, &plan.parsed.answers).hiding(plan.hidden_removed()),
         session.contact.id,
         lang,
         session.invitation.id,
@@ -309,14 +322,10 @@ fn saved(
     session: &LinkSession,
 ) -> SaveOutcome {
     let meta = meta_after(stored.meta, &plan.parsed.answers, changed, &session.contact);
-    // A hidden question whose answer a conflict kept (another contact's newer one) was
-    // not removed.
     let removed = plan
-        .parsed
-        .hidden
-        .iter()
-        .filter(|q| !plan.parsed.answers.contains_key(*q))
-        .filter_map(|q| Some((q.clone(), stored.answers.get(q)?.clone())))
+        .hidden_removed()
+        .into_iter()
+        .filter_map(|q| Some((q.to_string(), stored.answers.get(q)?.clone())))
         .collect();
     SaveOutcome::Saved {
         answers: plan.parsed.answers,

@@ -7,6 +7,9 @@
 
 use crate::helpers::TestApp;
 use crate::respondent::stored;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use hrdd_survey::db::schema::{response_events, responses};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -232,6 +235,44 @@ async fn a_save_that_hides_an_answer_of_another_section_lists_what_it_removed() 
         r#"<li><strong>Highest fee an agency charged</strong>: <span class="removed-value">1500 USD</span></li>"#
     ));
     assert!(html.contains("To keep one, change your answer back and type it again."));
+    // The save's timeline event records which answers went, and the organisation's
+    // timeline says so.
+    let mut conn = app.db.conn().await;
+    let recorded: Option<Vec<String>> = response_events::table
+        .filter(response_events::response_id.eq(response))
+        .filter(response_events::kind.eq("saved"))
+        .order(response_events::id.desc())
+        .select(response_events::hidden_removed)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        recorded,
+        Some(vec!["agency_note".to_string(), "agency_fees".to_string()])
+    );
+    let (campaign, organisation): (Uuid, Uuid) = responses::table
+        .find(response)
+        .select((responses::campaign_id, responses::organisation_id))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    let timeline =
+        hrdd_survey::db::progress::timeline(&mut conn, campaign.into(), organisation.into())
+            .await
+            .unwrap();
+    let saves: Vec<&str> = timeline
+        .iter()
+        .filter(|r| r.what == "Answers saved")
+        .map(|r| r.detail.as_str())
+        .collect();
+    assert!(
+        saves[..2].iter().all(|d| !d.contains("removed")),
+        "{saves:?}"
+    );
+    assert!(
+        saves[2].ends_with("; removed as no longer applying: agency_note, agency_fees"),
+        "{saves:?}"
+    );
     // Saved again unchanged, nothing more is removed: on to section 2.
     let res = post(&app, &s1, &section_one("no", "", &["Alpha"]), "next").await;
     assert_eq!(res.status(), 303);

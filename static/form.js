@@ -3,11 +3,16 @@
 // With it:
 // - questions whose show_if condition does not hold are hidden as the respondent answers
 //   (the server applies the same rules on save: src/domain/visibility.rs);
+// - an answer that hides questions on the page holding typed answers says so beside it
+//   ("will be removed when you save"), and stops saying it when the change is undone;
 // - on a section page (form[data-autosave]) the answers are saved in the background after
 //   a pause in typing, with a visible "saved at" status; a failed save is retried with
 //   backoff and the typed values stay on screen; leaving with unsaved changes warns;
 // - "Save" and "Save and continue" post in the background too, so a network or server
 //   error keeps what was typed instead of showing an error page;
+// - "Remove row" takes the row away at once there (the rows after it numbered again)
+//   and the autosave records it; answers a save removed because their questions no
+//   longer apply are listed (#removed-answers);
 // - on the review page, the declaration's name and job title are kept for the tab;
 // - on every page, a notice (#notice: errors, "saved at", a hand-over's result) takes
 //   the focus, and the sticky Save bar's height is kept clear below a focused field.
@@ -108,6 +113,11 @@
   }
 
   function refersToPage(c) {
+    return referenced(c).every(function (id) { return document.getElementById("q-" + id); });
+  }
+
+  // The questions a condition reads.
+  function referenced(c) {
     var ids = [];
     (function walk(x) {
       if (!x || typeof x !== "object") return;
@@ -119,12 +129,64 @@
         if (x[k]) ids.push(x[k].question);
       });
     })(c);
-    return ids.every(function (id) { return document.getElementById("q-" + id); });
+    return ids;
   }
 
-  form.addEventListener("input", update);
-  form.addEventListener("change", update);
-  update();
+  // Whether a question holds something typed or picked (a stored file counts).
+  function typed(div) {
+    if (div.querySelector("p.file")) return true;
+    return Array.prototype.some.call(div.querySelectorAll("input, select, textarea"), function (i) {
+      if (i.type === "hidden" || i.type === "submit") return false;
+      if (i.type === "checkbox" || i.type === "radio") return i.checked;
+      if (i.type === "file") return !!(i.files && i.files.length);
+      return i.value.trim() !== "";
+    });
+  }
+
+  // Beside each answer a condition on this page reads, a polite note (made empty here:
+  // a live region announces what changes in it, not what it held when it appeared)
+  // counting the questions it hides that hold something typed, which the save removes.
+  var hideNotes = {};
+  function rules() {
+    var out = [];
+    form.querySelectorAll("div.question[data-show-if]").forEach(function (div) {
+      try { out.push([div, referenced(JSON.parse(div.getAttribute("data-show-if")))]); } catch (e) { /* shown */ }
+    });
+    return out;
+  }
+  rules().forEach(function (r) {
+    r[1].forEach(function (id) {
+      var ctl = document.getElementById("q-" + id);
+      if (!ctl || hideNotes[id]) return;
+      var p = document.createElement("p");
+      p.className = "hide-note";
+      p.id = "hn-" + id;
+      p.setAttribute("role", "status");
+      ctl.appendChild(p);
+      hideNotes[id] = p;
+    });
+  });
+  function noteHides() {
+    var counts = {};
+    rules().forEach(function (r) {
+      if (!r[0].hidden || !typed(r[0])) return;
+      r[1].forEach(function (id) { counts[id] = (counts[id] || 0) + 1; });
+    });
+    Object.keys(hideNotes).forEach(function (id) {
+      var n = counts[id] || 0;
+      var text = n === 0 ? "" : n === 1 ? form.getAttribute("data-hides-one") :
+        form.getAttribute("data-hides-many").replace("{n}", n);
+      if (hideNotes[id].textContent !== text) hideNotes[id].textContent = text;
+    });
+  }
+
+  function updateAll() {
+    update();
+    noteHides();
+  }
+  form.addEventListener("input", updateAll);
+  form.addEventListener("change", updateAll);
+  updateAll();
 
   // A field's refusal (or none), marked as the server's page marks it: the error's id
   // is added to (and taken from) aria-describedby beside the help's.
@@ -322,6 +384,7 @@
           if (input) input.value = String(reply.versions[name]);
         });
         markErrors(reply.errors);
+        showRemoved(reply);
         if (reply.status === "errors") {
           say(reply.message, "errors");
         } else {
@@ -401,10 +464,75 @@
       });
   }
 
+  // The answers an autosave removed because their questions no longer apply, listed
+  // as the server's page lists them (the list stays until another save removes some).
+  function showRemoved(reply) {
+    var box = document.getElementById("removed-answers");
+    if (!box || !reply.removed || !reply.removed.length) return;
+    var notice = document.createElement("div");
+    notice.className = "notice removed";
+    var title = document.createElement("p");
+    title.textContent = reply.removed_title;
+    var list = document.createElement("ul");
+    reply.removed.forEach(function (line) {
+      var li = document.createElement("li");
+      var label = document.createElement("strong");
+      label.textContent = line.label;
+      var value = document.createElement("span");
+      value.className = "removed-value";
+      value.textContent = line.value;
+      li.append(label, ": ", value);
+      list.appendChild(li);
+    });
+    var restore = document.createElement("p");
+    restore.textContent = reply.removed_restore;
+    notice.append(title, list, restore);
+    box.replaceChildren(notice);
+  }
+
+  // "Remove row": the row goes at once and the rows after it take its number (their
+  // fields' names too: the server reads the rows in order, as the stored answer lists
+  // them), a note beside the table says which row went, and the autosave records it.
+  // The focus goes to the first field of the row now in its place, else to the
+  // table's "Add a row".
+  function removeRow(action) {
+    var group = action.slice("remove_row:".length).replace(/:\d+$/, "");
+    var div = document.getElementById("q-" + group);
+    var button = div && div.querySelector('button[value="' + action + '"]');
+    var row = button && button.closest("fieldset.row");
+    if (!row) return;
+    var rows = Array.prototype.slice.call(div.querySelectorAll("fieldset.row"));
+    var place = rows.indexOf(row);
+    row.remove();
+    rows.splice(place, 1);
+    var cell = new RegExp(group.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "\\.\\d+\\.", "g");
+    rows.forEach(function (r, i) {
+      r.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach(function (el) {
+        ["name", "id", "for", "aria-describedby"].forEach(function (a) {
+          var v = el.getAttribute(a);
+          if (v !== null) el.setAttribute(a, v.replace(cell, group + "." + i + "."));
+        });
+      });
+      r.querySelector("legend").textContent = form.getAttribute("data-row") + " " + (i + 1);
+      var remove = r.querySelector("button.remove-row");
+      remove.value = "remove_row:" + group + ":" + i;
+      remove.firstChild.nodeValue = form.getAttribute("data-remove-row").replace("{n}", i + 1);
+    });
+    var note = document.getElementById("rn-" + group);
+    if (note) note.textContent = form.getAttribute("data-row-removed").replace("{n}", place + 1);
+    var next = rows[place];
+    var box = next && next.querySelector("input:not([type=hidden]), select, textarea");
+    (box || div.querySelector("button.add-row")).focus();
+    updateAll();
+    dirty = true;
+    schedule(0);
+  }
+
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     if (!filesFit()) return;
     var by = e.submitter && e.submitter.name === "action" ? e.submitter.value : "save";
+    if (by.indexOf("remove_row:") === 0) { removeRow(by); return; }
     explicitSave(by);
   });
   }

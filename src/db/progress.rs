@@ -172,6 +172,7 @@ pub async fn timeline(
             WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.revoked_at IS NOT NULL \
            UNION ALL \
            SELECT v.at, 'Answers saved', coalesce(c.name || ': ', '') || v.answers || CASE WHEN v.answers = 1 THEN ' answer' ELSE ' answers' END \
+                  || coalesce('; removed as no longer applying: ' || array_to_string(v.hidden_removed, ', '), '') \
              FROM response_events v JOIN responses r ON r.id = v.response_id \
              LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'saved' \

@@ -290,8 +290,8 @@ macro_rules! save_answers_sql {
                  RETURNING r.id), ",
             $removed,
             "event AS ( \
-                 INSERT INTO response_events (response_id, invitation_id, kind, answers) \
-                 SELECT id, $6, 'saved', $7 FROM guard), \
+                 INSERT INTO response_events (response_id, invitation_id, kind, answers, hidden_removed) \
+                 SELECT id, $6, 'saved', $7, $10 FROM guard), \
              written AS ( \
                  INSERT INTO answers (response_id, question_id, value, answered_by_contact_id, updated_at) \
                  SELECT g.id, q, v, $2, now() FROM guard g, unnest($3::text[], $4::jsonb[]) AS t(q, v) \
@@ -312,7 +312,8 @@ macro_rules! save_answers_sql {
 /// `contact_id` and now; one equal to the stored value is not written), those of
 /// `diff.removed` deleted, the response touched with its language and its revision
 /// advanced, and the save put on the organisation's timeline (`response_events`,
-/// "saved" by `invitation_id`, with the `answers` count the response now has).
+/// "saved" by `invitation_id`, with the `answers` count the response now has and
+/// `diff.hidden`, the answers removed because their questions are now hidden).
 ///
 /// Returns the answers written, or `None` when the response or the link changed since
 /// it was read: nothing was written, and the caller reads again. The condition is the
@@ -358,6 +359,9 @@ pub async fn replace_answers(
         .bind::<diesel::sql_types::Int4, _>(i32::try_from(diff.count).unwrap_or(i32::MAX))
         .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&diff.removed)
         .bind::<diesel::sql_types::Int8, _>(read_revision)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Array<diesel::sql_types::Text>>, _>(
+            (!diff.hidden.is_empty()).then_some(&diff.hidden),
+        )
         .prepared()
         .load(conn)
         .await?;

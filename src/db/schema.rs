@@ -524,6 +524,7 @@ diesel::table! {
         kind -> Text,
         at -> Timestamptz,
         answers -> Nullable<Int4>,
+        hidden_removed -> Nullable<Array<Text>>,
     }
 }
 // Inherent country/sector risk and re-assessments (issue 10, items 5 and 6).

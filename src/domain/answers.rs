@@ -8,11 +8,12 @@
 use super::i18n::{Lang, Msg};
 use super::numbers::ungrouped;
 use super::questionnaire::{Question, QuestionKind, Questionnaire, Validation, DONT_KNOW};
+pub use super::rows::posted_rows;
 use super::text::clean_answer;
 use super::visibility::holds;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// Answers by question id, as stored in the `answers` table (`value jsonb`).
 pub type Answers = BTreeMap<String, Value>;
@@ -109,6 +110,8 @@ pub struct Parsed {
     /// New files, by evidence question id.
     pub uploads: Vec<(String, Upload)>,
     pub errors: Vec<FieldError>,
+    /// Questions (any section) whose stored answer was dropped: the new answers hide them.
+    pub hidden: Vec<String>,
 }
 
 /// Reads `input` against `questionnaire`. `previous` are the stored answers (kept for
@@ -147,6 +150,9 @@ pub fn parse_section(
     for (q, posted) in scoped {
         let shown = q.show_if.as_ref().is_none_or(|c| holds(c, &out.answers));
         if !shown {
+            if previous.contains_key(&q.id) {
+                out.hidden.push(q.id.clone());
+            }
             continue;
         }
         if !posted {
@@ -414,16 +420,6 @@ fn parse_single(
     }
 }
 
-/// The row numbers of group `group` that a form posted (`group.row.field` names), in
-/// order, each once.
-pub fn posted_rows(values: &HashMap<String, Vec<String>>, group: &str) -> BTreeSet<usize> {
-    let prefix = format!("{group}.");
-    values
-        .keys()
-        .filter_map(|k| k.strip_prefix(&prefix)?.split('.').next()?.parse().ok())
-        .collect()
-}
-
 /// The box beside a stored evidence file that removes it on the save.
 pub fn remove_field(name: &str) -> String {
     format!("{name}.remove")
@@ -529,6 +525,8 @@ pub struct AnswersDiff<'a> {
     pub write: Vec<(&'a String, &'a Value)>,
     pub removed: Vec<&'a str>,
     pub count: usize,
+    /// Of `removed`, those whose questions the new answers hide ([`Parsed::hidden`]).
+    pub hidden: Vec<&'a str>,
 }
 
 impl<'a> AnswersDiff<'a> {
@@ -545,7 +543,13 @@ impl<'a> AnswersDiff<'a> {
                 .map(String::as_str)
                 .collect(),
             count: after.len(),
+            hidden: Vec::new(),
         }
+    }
+
+    /// The diff with `hidden`, the removed answers whose questions are now hidden.
+    pub fn hiding(self, hidden: Vec<&'a str>) -> Self {
+        Self { hidden, ..self }
     }
 }
 

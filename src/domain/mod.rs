@@ -28,6 +28,7 @@ pub mod reminders;
 pub mod respondent_text;
 pub mod risk;
 pub mod role;
+pub mod rows;
 pub mod seed;
 pub mod states;
 pub mod text;

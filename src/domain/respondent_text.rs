@@ -48,6 +48,34 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("their_answer", ["Saved answer (by ", "保存済みの回答(", "Câu trả lời đã lưu (bởi ", "已保存的答案("]),
     ("your_answer", ["Your answer (not saved)", "あなたの回答(未保存)", "Câu trả lời của quý vị (chưa lưu)", "您的答案(未保存)"]),
     ("nothing", ["(no answer)", "(未回答)", "(chưa trả lời)", "(未回答)"]),
+    // A table's rows: "{n}" is the row's number.
+    ("remove_row", ["Remove row {n}", "行 {n} を削除", "Xóa dòng {n}", "删除第 {n} 行"]),
+    ("row_removed", ["Row {n} removed.", "行 {n} を削除しました。", "Đã xóa dòng {n}.", "已删除第 {n} 行。"]),
+    // Said beside an answer that hides questions on the page holding typed answers.
+    ("hides_one", [
+        "Your answer hides 1 question below; what you typed there will be removed when you save.",
+        "この回答により、下の質問 1 問が表示されなくなります。そこに入力した内容は保存時に削除されます。",
+        "Câu trả lời này ẩn 1 câu hỏi bên dưới; nội dung quý vị đã nhập ở đó sẽ bị xóa khi lưu.",
+        "您的答案会隐藏下方 1 个问题;您在那里输入的内容将在保存时删除。",
+    ]),
+    ("hides_many", [
+        "Your answer hides {n} questions below; what you typed there will be removed when you save.",
+        "この回答により、下の質問 {n} 問が表示されなくなります。そこに入力した内容は保存時に削除されます。",
+        "Câu trả lời này ẩn {n} câu hỏi bên dưới; nội dung quý vị đã nhập ở đó sẽ bị xóa khi lưu.",
+        "您的答案会隐藏下方 {n} 个问题;您在那里输入的内容将在保存时删除。",
+    ]),
+    ("removed_title", [
+        "These answers were removed because they no longer apply:",
+        "次の回答は、該当しなくなったため削除されました:",
+        "Các câu trả lời sau đã bị xóa vì không còn áp dụng:",
+        "以下答案因不再适用已被删除:",
+    ]),
+    ("removed_restore", [
+        "To keep one, change your answer back and type it again.",
+        "残す場合は、回答を元に戻してから、もう一度入力してください。",
+        "Để giữ lại, hãy đổi câu trả lời như cũ rồi nhập lại.",
+        "如需保留,请将答案改回并重新输入。",
+    ]),
     ("review_title", ["Review your answers", "回答の確認", "Xem lại câu trả lời", "检查您的答案"]),
     ("missing", ["Still to answer before you can submit", "提出前に回答が必要な項目", "Cần trả lời trước khi gửi", "提交前仍需回答"]),
     ("declaration_problems", ["Not submitted yet: complete the declaration below.", "まだ提出されていません。下の宣誓欄にご記入ください。", "Chưa gửi: hãy hoàn thành phần cam kết bên dưới.", "尚未提交:请完成下方的声明。"]),

@@ -63,12 +63,15 @@ pub fn answer_fingerprint(answer: Option<&Value>) -> String {
 pub enum SaveOutcome {
     /// Stored as a draft; `errors` are the fields to fix (their old values were kept),
     /// `conflicts` the answers another contact changed meanwhile (theirs were kept);
-    /// `meta` the stored answers' versions after the save.
+    /// `meta` the stored answers' versions after the save; `removed` the stored answers
+    /// the save dropped because the new answers hide their questions (any section),
+    /// with the values they had, for the respondent to be told.
     Saved {
         answers: Answers,
         errors: Vec<FieldError>,
         conflicts: Vec<Conflict>,
         meta: AnswerMetas,
+        removed: Answers,
     },
     /// Submitted now, with this many flags raised.
     Submitted { response: Response, flags: usize },
@@ -277,6 +280,19 @@ fn plan(
     }
 }
 
+impl Plan {
+    /// The stored answers the save removes because the new answers hide their
+    /// questions (one a conflict kept, another contact's newer answer, stays).
+    fn hidden_removed(&self) -> Vec<&str> {
+        let answers = &self.parsed.answers;
+        let hidden = self.parsed.hidden.iter();
+        hidden
+            .filter(|q| !answers.contains_key(*q))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
 /// Writes the plan's answers if the response is still at `stored.revision`
 /// (`db::responses::replace_answers`); `None` when it is not.
 async fn write_answers(
@@ -290,7 +306,7 @@ async fn write_answers(
         conn,
         session.response_id(),
         stored.revision,
-        &AnswersDiff::between(&stored.answers, &plan.parsed.answers),
+        &AnswersDiff::between(&stored.answers, &plan.parsed.answers).hiding(plan.hidden_removed()),
         session.contact.id,
         lang,
         session.invitation.id,
@@ -306,11 +322,17 @@ fn saved(
     session: &LinkSession,
 ) -> SaveOutcome {
     let meta = meta_after(stored.meta, &plan.parsed.answers, changed, &session.contact);
+    let removed = plan
+        .hidden_removed()
+        .into_iter()
+        .filter_map(|q| Some((q.to_string(), stored.answers.get(q)?.clone())))
+        .collect();
     SaveOutcome::Saved {
         answers: plan.parsed.answers,
         errors: plan.parsed.errors,
         conflicts: plan.conflicts,
         meta,
+        removed,
     }
 }
 

@@ -154,6 +154,7 @@ pub fn page(
         errors: &error_map,
         extra_rows: &no_rows,
         files: &no_files,
+        removed_row: None,
     };
     let mut views: HashMap<String, QuestionView> = sections(q, &ctx, None)
         .into_iter()

@@ -4,6 +4,8 @@ use crate::domain::answers::{dont_know_field, format_number};
 use crate::domain::countries;
 use crate::domain::i18n::{ui, Lang};
 use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire};
+use crate::domain::respondent_text::t;
+use crate::domain::rows::remove_action;
 use std::collections::HashMap;
 
 /// One `<option>` / checkbox / radio.
@@ -54,6 +56,11 @@ pub struct QuestionView {
     pub theirs: String,
     pub theirs_by: String,
     pub mine: String,
+    /// A table's "Row 2 removed." after its row was removed (a polite status beside it;
+    /// the script writes there too).
+    pub row_note: String,
+    /// The table's "Add a row" takes the focus (its last row was just removed).
+    pub focus_add: bool,
 }
 
 impl QuestionView {
@@ -70,6 +77,11 @@ impl QuestionView {
 pub struct RowView {
     pub number: usize,
     pub cells: Vec<QuestionView>,
+    /// "Remove row 2" and the action its button posts (`remove_row:<group>:<row>`).
+    pub remove_label: String,
+    pub remove_action: String,
+    /// The row's first field takes the focus: the row before it was just removed.
+    pub focus: bool,
 }
 
 pub struct SectionView {
@@ -88,6 +100,9 @@ pub struct FormContext<'a> {
     pub extra_rows: &'a HashMap<String, usize>,
     /// Stored evidence: question id → (file name, download URL).
     pub files: &'a HashMap<String, (String, String)>,
+    /// The table whose row was just removed, and that row's number (from 1): the table
+    /// may then show no row at all, and says which row went.
+    pub removed_row: Option<(&'a str, usize)>,
 }
 
 /// The views of every section, or of section `only` (from 0).
@@ -159,6 +174,8 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
         theirs: String::new(),
         theirs_by: String::new(),
         mine: String::new(),
+        row_note: String::new(),
+        focus_add: false,
     };
     match q.kind {
         QuestionKind::SingleChoice | QuestionKind::YesNoDk => {
@@ -238,8 +255,11 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
                 .max()
                 .unwrap_or(0);
             let extra = ctx.extra_rows.get(&q.id).copied().unwrap_or(0);
+            // A table shows one blank row to start with, but not right after its last
+            // row was removed: then it is empty, with its "Add a row".
+            let removed = ctx.removed_row.filter(|(g, _)| *g == q.id).map(|(_, n)| n);
             let count = (filled + extra)
-                .max(1)
+                .max(usize::from(removed.is_none()))
                 .min(q.max_rows.map(|m| m as usize).unwrap_or(200));
             let count = count.max(q.min_rows.unwrap_or(0) as usize);
             view.rows = (0..count)
@@ -250,8 +270,15 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
                         .iter()
                         .map(|f| question_view(f, &format!("{}.{n}.{}", q.id, f.id), ctx))
                         .collect(),
+                    remove_label: t("remove_row", lang).replace("{n}", &(n + 1).to_string()),
+                    remove_action: remove_action(&q.id, n),
+                    focus: removed == Some(n + 1),
                 })
                 .collect();
+            if let Some(n) = removed {
+                view.row_note = t("row_removed", lang).replace("{n}", &n.to_string());
+                view.focus_add = n > count;
+            }
         }
     }
     view

@@ -89,6 +89,9 @@ pub struct FormPage {
     pub saved_at_iso: String,
     /// Some answers were not applied: another contact changed them meanwhile.
     pub conflict_notice: bool,
+    /// Stored answers the save removed because their questions no longer apply,
+    /// labelled by question.
+    pub removed: Vec<super::typed::TypedLine>,
 }
 
 impl FormPage {

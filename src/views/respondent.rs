@@ -3,6 +3,7 @@
 
 use super::form::{sections, FormContext};
 use super::pages::{FormPage, LangLink, ReceiptPage};
+use super::typed::TypedLine;
 use crate::domain::answers::{
     format_number, Answers, FieldError, MAX_EVIDENCE_BYTES, MAX_FORM_BYTES,
 };
@@ -31,6 +32,10 @@ pub struct FormState<'a> {
     pub errors: &'a [FieldError],
     pub extra_rows: HashMap<String, usize>,
     pub notice: Option<(&'static str, String)>,
+    /// The table whose row this post removed, and that row's number (from 1).
+    pub removed_row: Option<(String, usize)>,
+    /// Stored answers the save removed because their questions no longer apply.
+    pub removed: Vec<TypedLine>,
 }
 
 impl<'a> FormState<'a> {
@@ -49,6 +54,8 @@ impl<'a> FormState<'a> {
                 .map(|group| HashMap::from([(group.to_string(), 1)]))
                 .unwrap_or_default(),
             notice,
+            removed_row: None,
+            removed: Vec::new(),
         }
     }
 }
@@ -86,6 +93,7 @@ impl FormScreen<'_> {
             errors: &error_map,
             extra_rows: &state.extra_rows,
             files: &files,
+            removed_row: state.removed_row.as_ref().map(|(g, n)| (g.as_str(), *n)),
         };
         let error_summary = state
             .errors
@@ -132,6 +140,7 @@ impl FormScreen<'_> {
             t_files_too_large: crate::domain::respondent_text::t("files_too_large", lang)
                 .replace("{mb}", &(MAX_FORM_BYTES / 1024 / 1024).to_string()),
             conflict_notice: false,
+            removed: state.removed,
             t_required: ui("required", lang).into(),
             t_save: ui("save", lang).into(),
             t_submit: ui("submit", lang).into(),

@@ -150,6 +150,11 @@ pub struct AutosaveReply {
     /// Questions whose answer another contact changed (theirs kept): reload to compare.
     pub conflicts: Vec<String>,
     pub message: String,
+    /// Stored answers the save removed because their questions no longer apply (any
+    /// section), labelled by question: the script lists them under `removed_title`.
+    pub removed: Vec<TypedLine>,
+    pub removed_title: String,
+    pub removed_restore: String,
 }
 
 impl AutosaveReply {
@@ -164,6 +169,9 @@ impl AutosaveReply {
             conflicts: Vec::new(),
             // Said in the status line under the form: what was typed is in the fields.
             message: t("submitted_meanwhile_status", lang).to_string(),
+            removed: Vec::new(),
+            removed_title: String::new(),
+            removed_restore: String::new(),
         }
     }
 
@@ -172,6 +180,7 @@ impl AutosaveReply {
         errors: Vec<FieldError>,
         conflicts: &[Conflict],
         lang: Lang,
+        removed: Vec<TypedLine>,
     ) -> AutosaveReply {
         let status = if !conflicts.is_empty() {
             "conflict"
@@ -195,6 +204,9 @@ impl AutosaveReply {
                 "errors" => t("autosave_errors", lang).to_string(),
                 _ => t("saved_at", lang).to_string(),
             },
+            removed,
+            removed_title: t("removed_title", lang).to_string(),
+            removed_restore: t("removed_restore", lang).to_string(),
         }
     }
 }

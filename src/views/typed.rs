@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
 /// One line of what was typed: the question (and row) it was typed for, and the text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TypedLine {
     pub label: String,
     pub value: String,
@@ -111,6 +111,25 @@ pub fn typed_lines(
         }
     }
     out
+}
+
+/// Stored answers a save removed (their questions hidden by the new answers), labelled
+/// by question and written as the receipt writes them (a table's rows each on a line),
+/// in the questionnaire's order.
+pub fn removed_lines(
+    questionnaire: &Questionnaire,
+    lang: Lang,
+    removed: &Answers,
+) -> Vec<TypedLine> {
+    questionnaire
+        .questions()
+        .filter_map(|q| {
+            Some(TypedLine {
+                label: q.label.get(lang).to_string(),
+                value: answer_text(q, removed.get(&q.id)?, lang),
+            })
+        })
+        .collect()
 }
 
 /// A field's non-blank values, "don't know" written as the box's value.
@@ -216,6 +235,33 @@ sections:
         assert_eq!(
             shown(&typed_lines(&questionnaire(), Lang::Ja, &form, None)),
             expected
+        );
+    }
+
+    #[test]
+    fn removed_answers_are_labelled_and_written_as_read() {
+        let removed: Answers = [
+            (
+                "agencies".to_string(),
+                json!([{"name": "Alpha"}, {"name": "Beta"}]),
+            ),
+            ("fees".to_string(), json!("yes")),
+        ]
+        .into_iter()
+        .collect();
+        let row = ui("row", Lang::Ja);
+        assert_eq!(
+            shown(&removed_lines(&questionnaire(), Lang::Ja, &removed)),
+            [
+                (
+                    "手数料を払いましたか".to_string(),
+                    ui("yes", Lang::Ja).to_string()
+                ),
+                (
+                    "紹介会社".to_string(),
+                    format!("{row} 1: 名称: Alpha\n{row} 2: 名称: Beta")
+                ),
+            ]
         );
     }
 

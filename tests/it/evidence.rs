@@ -167,10 +167,14 @@ async fn a_file_whose_question_becomes_hidden_goes_with_its_answer() {
 
     // A draft save without files that hides the question: the answer and its file go,
     // in the save's transaction (a save read without the lock takes it for this).
+    // The page comes back saying so, with the file's name.
     let res = app
         .post_form(&link, &[("uses_labour_agencies", "no")], "save")
         .await;
-    assert_eq!(res.status(), 303);
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("These answers were removed because they no longer apply:"));
+    assert!(html.contains(r#"<span class="removed-value">licences.pdf</span>"#));
     let answers = stored(&app, response).await;
     assert_eq!(answers["uses_labour_agencies"], json!("no"));
     assert!(!answers.contains_key("agency_licences_and_contracts_file"));

@@ -272,7 +272,8 @@ async fn answers_to_hidden_questions_are_dropped() {
     assert_eq!(res.status(), 303);
     assert_eq!(stored(&app, response).await["fee_amount"], json!(1500.0));
 
-    // ... and hidden again, the stored answer goes away.
+    // ... and hidden again, the stored answer goes away, and the form says so (shown
+    // again, "saved", with what was removed) instead of going back silently.
     let res = app
         .post_form(
             &link,
@@ -280,8 +281,13 @@ async fn answers_to_hidden_questions_are_dropped() {
             "save",
         )
         .await;
-    assert_eq!(res.status(), 303);
+    assert_eq!(res.status(), 200);
     assert!(!stored(&app, response).await.contains_key("fee_amount"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("These answers were removed because they no longer apply:"));
+    assert!(html.contains(
+        r#"<strong>Highest fee paid</strong>: <span class="removed-value">1500 USD</span>"#
+    ));
 
     // A hidden answer raises no flag on submission either.
     let mut fields: Vec<(&str, &str)> = VALID

@@ -268,7 +268,8 @@ async fn a_section_with_a_bad_value_keeps_the_typed_value_and_hidden_answers_go(
     assert_eq!(answers["migrant_share"], json!(30.0), "the rest is saved");
     assert!(!answers.contains_key("headcount"));
 
-    // Answering "no" hides the share: its stored answer goes.
+    // Answering "no" hides the share: its stored answer goes, and the section comes
+    // back saying so (rows::a_save_that_hides_an_answer_of_another_section_lists_…).
     let res = app
         .post_form(
             &s1,
@@ -280,7 +281,11 @@ async fn a_section_with_a_bad_value_keeps_the_typed_value_and_hidden_answers_go(
             "save",
         )
         .await;
-    assert_eq!(res.status(), 303);
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(
+        r#"<strong>Share of migrant workers</strong>: <span class="removed-value">30 %</span>"#
+    ));
     let answers = stored(&app, response).await;
     assert!(!answers.contains_key("migrant_share"), "{answers:?}");
     assert_eq!(answers["headcount"], json!(50));

@@ -15,7 +15,7 @@ use crate::services::link_requests::{self, OnLink};
 use crate::services::responses::{self, LinkSession, SaveOutcome};
 use crate::views::respondent::{FormScreen, FormState};
 use crate::views::sections::gone_page;
-use crate::views::typed::typed_lines;
+use crate::views::typed::{removed_lines, typed_lines};
 use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -156,7 +156,7 @@ fn screen<'a>(
 }
 
 /// The one-post form: every section's answers in one multipart post (`action` = save,
-/// submit with the declaration fields, or `add_row:<group>`). The pages post one
+/// submit with the declaration fields, `add_row:<group>` or `remove_row:<group>:<row>`). The pages post one
 /// section at a time (`sections::post_section`); this stays for clients that send
 /// the whole questionnaire at once.
 #[post("/r/{token}")]
@@ -176,6 +176,7 @@ async fn post_form(
         Err(page) => return Ok(page),
     };
     let (mut input, action) = read_form(payload).await?;
+    let removed_row = remove_row(&mut input, &action);
     // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
     crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
     let mode = if action == "submit" {
@@ -202,7 +203,7 @@ async fn post_form(
     };
     let screen = screen(&state, &token, &session, lang);
     let here = format!("/r/{}?lang={}", token.as_str(), lang.code());
-    let (answers, errors) = match outcome {
+    let (answers, errors, removed) = match outcome {
         SaveOutcome::AlreadySubmitted { .. } if mode == Mode::Draft => {
             return sections::submitted_meanwhile(&state, &token, &session, lang, &input.values)
                 .await
@@ -211,25 +212,34 @@ async fn post_form(
             return Ok(see_other(&here))
         }
         SaveOutcome::Saved {
-            answers, errors, ..
-        } => (answers, errors),
+            answers,
+            errors,
+            removed,
+            ..
+        } => (answers, errors, removed),
     };
-    // "Add a row" shows the form again with one more row; a save without errors goes
-    // back to the form with "saved"; errors are shown with the form (422).
+    // "Add a row" shows the form again with one more row, "Remove row" without the
+    // row; a save without errors goes back to the form with "saved", or shows it with
+    // "saved" and the answers it removed because they no longer apply; errors are
+    // shown with the form (422).
     let add_row = action.strip_prefix("add_row:");
+    let removed = removed_lines(&session.version.questionnaire, lang, &removed);
     let (status, notice) = match add_row {
-        Some(_) => (StatusCode::OK, None),
-        None if errors.is_empty() => return Ok(see_other(&format!("{here}&saved=1"))),
-        None => (
+        _ if !errors.is_empty() => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(("errors", ui("fix_errors", lang).to_string())),
         ),
+        Some(_) => (StatusCode::OK, None),
+        None if removed_row.is_some() => (StatusCode::OK, None),
+        None if removed.is_empty() => return Ok(see_other(&format!("{here}&saved=1"))),
+        None => (
+            StatusCode::OK,
+            Some(("saved", ui("saved", lang).to_string())),
+        ),
     };
-    let page = screen.page(
-        &answers,
-        FormState::posted(&input.values, &errors, add_row, notice),
-        None,
-    );
+    let mut form = FormState::posted(&input.values, &errors, add_row, notice);
+    (form.removed_row, form.removed) = (removed_row, removed);
+    let page = screen.page(&answers, form, None);
     Ok(render_status(status, &page)?)
 }
 
@@ -246,6 +256,16 @@ async fn evidence(
     let file_id = crate::routes::path_id(&file_id, "file")?;
     let file = responses::evidence(&mut conn, &session, file_id).await?;
     crate::routes::receipt::file_or_404(file, "evidence")
+}
+
+/// A "Remove row" post (`remove_row:<group>:<row>`): the row taken out of what was
+/// typed, the rows after it renumbered (`domain::rows::remove_row`), before the save
+/// reads it; the table and the removed row's number (from 1) for the page shown
+/// again. `None` for any other action, or a row the post does not hold.
+pub(super) fn remove_row(input: &mut RawInput, action: &str) -> Option<(String, usize)> {
+    let (group, row) = crate::domain::rows::parse_remove_action(action)?;
+    let shown = crate::domain::rows::remove_row(&mut input.values, group, row)?;
+    Some((group.to_string(), shown))
 }
 
 /// What a respondent whose post failed the CSRF check does to save their answers.

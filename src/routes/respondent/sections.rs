@@ -3,7 +3,8 @@
 //! hand-over to a colleague.
 
 use super::{
-    accept_language, chosen_lang, gone, pick_lang, read_form, screen, session, LangQuery, RETYPE,
+    accept_language, chosen_lang, gone, pick_lang, read_form, remove_row, screen, session,
+    LangQuery, RETYPE,
 };
 use crate::domain::answers::Mode;
 use crate::domain::i18n::{ui, Lang};
@@ -22,7 +23,7 @@ use crate::views::review::review_page;
 use crate::views::sections::{
     section_page, start_page, submitted_meanwhile_page, AutosaveReply, StartState,
 };
-use crate::views::typed::typed_lines;
+use crate::views::typed::{removed_lines, typed_lines};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -341,7 +342,9 @@ pub(super) async fn show_section(
 }
 
 /// Saves one section: `action` = save (stay), next (go on), autosave (JSON for the
-/// script) or `add_row:<group>`. Only this section's answers are read and validated.
+/// script), `add_row:<group>` or `remove_row:<group>:<row>`. Only this section's
+/// answers are read and validated. A save that removed answers whose questions no
+/// longer apply shows the section again, listing them, instead of going on.
 #[post("/r/{token}/s/{n}")]
 pub(super) async fn post_section(
     state: web::Data<AppState>,
@@ -358,6 +361,7 @@ pub(super) async fn post_section(
         Err(page) => return Ok(page),
     };
     let (mut input, action) = read_form(payload).await?;
+    let removed_row = remove_row(&mut input, &action);
     if action != "autosave" {
         // With HRDD_CLAMD_SOCKET set, files clamd does not pass are refused by their field.
         crate::services::malware::screen(state.settings.clamd_socket.as_deref(), &mut input).await;
@@ -381,7 +385,7 @@ pub(super) async fn post_section(
         OnLink::Closed(s) => return closed_post(&state, &token, &s, &input.values).await,
         OnLink::Unknown => return unknown_post(&state, &token, &req, &input.values).await,
     };
-    let (answers, errors, conflicts, meta) = match outcome {
+    let (answers, errors, conflicts, meta, removed) = match outcome {
         SaveOutcome::Submitted { .. } => return Ok(see_other(&format!("/r/{token}"))),
         SaveOutcome::AlreadySubmitted { .. } if action == "autosave" => {
             return Ok(HttpResponse::Ok().json(AutosaveReply::submitted(lang)))
@@ -394,13 +398,17 @@ pub(super) async fn post_section(
             errors,
             conflicts,
             meta,
-        } => (answers, errors, conflicts, meta),
+            removed,
+        } => (answers, errors, conflicts, meta, removed),
     };
+    let removed = removed_lines(&session.version.questionnaire, lang, &removed);
     if action == "autosave" {
-        return Ok(HttpResponse::Ok().json(AutosaveReply::new(&meta, errors, &conflicts, lang)));
+        let reply = AutosaveReply::new(&meta, errors, &conflicts, lang, removed);
+        return Ok(HttpResponse::Ok().json(reply));
     }
     let add_row = action.strip_prefix("add_row:");
-    if add_row.is_none() && errors.is_empty() && conflicts.is_empty() {
+    let stays = add_row.is_some() || removed_row.is_some() || !removed.is_empty();
+    if !stays && errors.is_empty() && conflicts.is_empty() {
         let count = session.version.questionnaire.sections.len();
         let to = match action.as_str() {
             "next" if section + 1 < count => format!("/r/{token}/s/{}", section + 2),
@@ -409,21 +417,18 @@ pub(super) async fn post_section(
         };
         return Ok(see_other(&to));
     }
-    let status = match (add_row, conflicts.is_empty(), errors.is_empty()) {
-        (Some(_), true, true) => StatusCode::OK,
+    let status = match (stays, conflicts.is_empty(), errors.is_empty()) {
+        (true, true, true) => StatusCode::OK,
         (_, false, _) => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let notice = (!errors.is_empty()).then(|| ("errors", ui("fix_errors", lang).to_string()));
     let screen = screen(&state, &token, &session, lang);
+    let saved_at = (!removed.is_empty() && errors.is_empty()).then(chrono::Utc::now);
+    let mut form = FormState::posted(&input.values, &errors, add_row, notice);
+    (form.removed_row, form.removed) = (removed_row, removed);
     let page = section_page(
-        &screen,
-        section,
-        &answers,
-        &meta,
-        FormState::posted(&input.values, &errors, add_row, notice),
-        &conflicts,
-        None,
+        &screen, section, &answers, &meta, form, &conflicts, saved_at,
     );
     Ok(render_status(status, &page)?)
 }

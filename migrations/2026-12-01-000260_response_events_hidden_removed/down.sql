@@ -1,0 +1,1 @@
+ALTER TABLE response_events DROP COLUMN hidden_removed;

@@ -1147,6 +1147,35 @@ async fn security_headers_are_on_every_kind_of_response() {
     let res = s.get(&app, "/staff").await;
     assert_eq!(res.status(), 200);
     assert_security_headers(&res, "staff page");
+    assert!(
+        res.headers().get("strict-transport-security").is_none(),
+        "no HSTS on an http:// address"
+    );
+}
+
+/// Behind an https:// address every answer tells the browser to use https only, so a
+/// personal link typed or followed as http:// never travels in clear again.
+#[tokio::test]
+async fn an_https_address_sends_hsts() {
+    let app = TestApp::spawn_with_settings(
+        &crate::helpers::fixtures_dir(),
+        &[("HRDD_PUBLIC_URL", "https://survey.example.com".into())],
+    )
+    .await;
+    for path in [
+        "/",
+        "/login",
+        "/r/QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
+    ] {
+        let res = bare().get(app.url(path)).send().await.unwrap();
+        assert_eq!(
+            res.headers()
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap()),
+            Some("max-age=31536000"),
+            "{path}"
+        );
+    }
 }
 
 // --- 8. Escaping -----------------------------------------------------------------------

@@ -279,11 +279,13 @@ async fn launch_emails_every_contact_in_their_language_and_the_links_open_the_fo
     let csv = csv.text().await.unwrap();
     // A byte order mark for Excel, and each organisation's keys beside its name.
     assert!(
-        csv.starts_with("\u{feff}organisation,external_ref,organisation_id,country,stage,"),
+        csv.starts_with(
+            "\u{feff}\"organisation\",\"external_ref\",\"organisation_id\",\"country\",\"stage\","
+        ),
         "{csv}"
     );
     assert!(
-        csv.contains(&format!("Sakura Mills,,{a},JP,opened,")),
+        csv.contains(&format!("\"Sakura Mills\",\"\",\"{a}\",\"JP\",\"opened\",")),
         "{csv}"
     );
 }

@@ -1,5 +1,7 @@
-//! ISO 3166-1 countries with their names in each interface language (CLDR data from the
-//! keshvar crate), built once on first use.
+//! ISO 3166-1 countries with their names in each interface language (the keshvar
+//! crate's data; Vietnamese names from CLDR, `countries_vi.tsv`, as keshvar's are
+//! decades old: "Nam Dương" for Indonesia, "Miến Điện" for Myanmar), built once on
+//! first use.
 
 use super::i18n::Lang;
 use std::sync::OnceLock;
@@ -16,19 +18,26 @@ fn table() -> &'static [Entry] {
         keshvar::CountryIterator::new()
             .map(|c| {
                 let english = c.iso_short_name().to_string();
+                let code = c.alpha2().to_string().to_ascii_uppercase();
                 let names = Lang::ALL.map(|lang| {
-                    c.translations()
-                        .get(lang.code())
-                        .map(|s| s.to_string())
+                    let cldr = (lang == Lang::Vi).then(|| vietnamese(&code)).flatten();
+                    cldr.or_else(|| c.translations().get(lang.code()).map(|s| s.to_string()))
                         .unwrap_or_else(|| english.clone())
                 });
-                Entry {
-                    code: c.alpha2().to_string().to_ascii_uppercase(),
-                    names,
-                }
+                Entry { code, names }
             })
             .collect()
     })
+}
+
+/// The country's name in Vietnamese from CLDR, if it has one.
+fn vietnamese(code: &str) -> Option<String> {
+    include_str!("countries_vi.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| name.to_string())
 }
 
 fn index(lang: Lang) -> usize {
@@ -71,5 +80,26 @@ mod tests {
         assert_eq!(name("XX", Lang::En), None);
         assert!(is_code("MY") && !is_code("my") && !is_code("ZZ") && !is_code("JPN"));
         assert!(all(Lang::En).len() >= 249);
+    }
+
+    #[test]
+    fn vietnamese_names_are_todays() {
+        for (code, name_vi) in [
+            ("ID", "Indonesia"),
+            ("MM", "Myanmar (Miến Điện)"),
+            ("PH", "Philippines"),
+            ("KH", "Campuchia"),
+            ("KR", "Hàn Quốc"),
+            ("AT", "Áo"),
+            ("IN", "Ấn Độ"),
+            ("JP", "Nhật Bản"),
+            ("HK", "Hồng Kông"),
+        ] {
+            assert_eq!(name(code, Lang::Vi), Some(name_vi));
+        }
+        // Every country has a Vietnamese name from CLDR, not keshvar's.
+        for (code, _) in all(Lang::En) {
+            assert!(vietnamese(code).is_some(), "{code}");
+        }
     }
 }

@@ -49,6 +49,16 @@ pub async fn plans_of_flag(conn: &mut Conn, flag_id: Uuid) -> QueryResult<Vec<Ac
         .await
 }
 
+/// The plans of several flags (an export's page), oldest first.
+pub async fn plans_of_flags(conn: &mut Conn, flag_ids: &[Uuid]) -> QueryResult<Vec<ActionPlan>> {
+    action_plans::table
+        .filter(action_plans::flag_id.eq_any(flag_ids))
+        .order(action_plans::created_at.asc())
+        .select(ActionPlan::as_select())
+        .load(conn)
+        .await
+}
+
 /// The flag's plan still to be carried out (planned or in progress), if any: what
 /// refuses the flag's close (`domain::flag_workflow::UnfinishedPlan`).
 pub async fn unfinished_of_flag(

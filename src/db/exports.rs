@@ -115,17 +115,19 @@ pub async fn flags_page(
         .await
 }
 
-/// Staff emails by id (the people a page of flags, or decisions on them, are assigned to).
-pub async fn emails_of(
+/// Staff members by id as exports name them, "name <email>" (the people a page of
+/// flags, its decisions or its plans are assigned to, written or cancelled by).
+pub async fn people_of(
     conn: &mut Conn,
     user_ids: &[Uuid],
 ) -> QueryResult<std::collections::HashMap<Uuid, String>> {
     Ok(users::table
         .filter(users::id.eq_any(user_ids))
-        .select((users::id, users::email))
-        .load::<(Uuid, String)>(conn)
+        .select((users::id, users::name, users::email))
+        .load::<(Uuid, String, String)>(conn)
         .await?
         .into_iter()
+        .map(|(id, name, email)| (id, format!("{name} <{email}>")))
         .collect())
 }
 

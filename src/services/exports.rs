@@ -8,7 +8,7 @@ use super::Conn;
 use crate::db;
 pub use crate::db::exports::{FlagRow, PlanRow, ResponseRow};
 pub use crate::db::flag_decisions::DecisionRow;
-use crate::db::models::Campaign;
+use crate::db::models::{ActionPlan, Campaign};
 use crate::domain::answers::Answers;
 use crate::domain::exports;
 use crate::domain::ids::CampaignId;
@@ -80,10 +80,10 @@ pub fn page_key(row: &ResponseRow) -> (String, Uuid) {
     (row.organisation_name.clone(), row.response_id)
 }
 
-/// A page of flags as exported: each flag with the decisions on it (in order), and the
-/// email of every staff member a flag or a decision on it is assigned to.
+/// A page of flags as exported: each flag with the decisions on it and its corrective
+/// action plans (each oldest first), and every staff member they name ("name <email>").
 pub struct FlagsPage {
-    pub flags: Vec<(FlagRow, Vec<DecisionRow>)>,
+    pub flags: Vec<(FlagRow, Vec<DecisionRow>, Vec<ActionPlan>)>,
     pub people: HashMap<Uuid, String>,
 }
 
@@ -99,17 +99,29 @@ pub async fn flags_page(
     for d in db::flag_decisions::of_flags(conn, &ids).await? {
         decisions.entry(d.0.flag_id).or_default().push(d);
     }
-    let assigned: Vec<Uuid> = rows
+    let mut plans: HashMap<Uuid, Vec<ActionPlan>> = HashMap::new();
+    for p in db::action_plans::plans_of_flags(conn, &ids).await? {
+        plans.entry(p.flag_id).or_default().push(p);
+    }
+    let named: Vec<Uuid> = rows
         .iter()
         .filter_map(|r| r.assignee_id)
         .chain(decisions.values().flatten().filter_map(|d| d.0.assignee_id))
+        .chain(
+            plans
+                .values()
+                .flatten()
+                .flat_map(|p| [Some(p.created_by), p.cancelled_by])
+                .flatten(),
+        )
         .collect();
-    let people = db::exports::emails_of(conn, &assigned).await?;
+    let people = db::exports::people_of(conn, &named).await?;
     let flags = rows
         .into_iter()
         .map(|r| {
             let d = decisions.remove(&r.flag.id).unwrap_or_default();
-            (r, d)
+            let p = plans.remove(&r.flag.id).unwrap_or_default();
+            (r, d, p)
         })
         .collect();
     Ok(FlagsPage { flags, people })

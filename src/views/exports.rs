@@ -3,6 +3,7 @@
 
 use super::flag_history;
 use super::respondent::answer_text;
+use crate::db::models::ActionPlan;
 use crate::domain::answers::Answers;
 use crate::domain::i18n::Lang;
 use crate::domain::remedy::format_amount;
@@ -107,6 +108,7 @@ pub fn flags_header() -> Vec<String> {
 pub fn flags_cells(
     row: &FlagRow,
     decisions: &[DecisionRow],
+    plans: &[ActionPlan],
     people: &HashMap<Uuid, String>,
     registry: &QuestionnaireRegistry,
     lang: Lang,
@@ -150,7 +152,10 @@ pub fn flags_cells(
         f.updated_at.format("%Y-%m-%d %H:%M:%S").to_string(),
         assignee.cloned().unwrap_or_default(),
         flag_history::last_decision(decisions, &lines),
-        flag_history::as_text(&flag_history::with_lapses(decisions, lines)),
+        flag_history::as_text(&flag_history::with_plan_lines(
+            flag_history::with_lapses(decisions, lines),
+            flag_history::plan_lines(plans, |id| people.get(&id).cloned()),
+        )),
     ]
 }
 

@@ -181,34 +181,55 @@ pub fn last_decision(decisions: &[DecisionRow], lines: &[DecisionLine]) -> Strin
     )
 }
 
-/// A cancelled corrective action plan of the flag, as its history shows it.
-pub struct CancelledPlan {
-    /// When it was cancelled, as the history writes times.
-    pub when: String,
-    pub who: String,
-    pub plan_id: String,
-    pub reason: String,
+/// The lines a flag's corrective action plans add to its history: each plan written
+/// (by whom, due when) and each cancelled (by whom, why). `plans` oldest first; `name`
+/// says who a staff id is ("a former member" when `None`). A plan is named by its due
+/// date, as the plan pages name it.
+pub fn plan_lines(
+    plans: &[crate::db::models::ActionPlan],
+    name: impl Fn(uuid::Uuid) -> Option<String>,
+) -> Vec<DecisionLine> {
+    let who = |id: Option<uuid::Uuid>| {
+        id.and_then(&name)
+            .unwrap_or_else(|| "a former member".into())
+    };
+    let mut out = Vec::new();
+    for plan in plans {
+        let due = plan.due_date.format("%Y-%m-%d");
+        out.push(DecisionLine {
+            when: plan.created_at.format(MINUTES).to_string(),
+            who: who(Some(plan.created_by)),
+            what: format!("wrote a corrective action plan due {due}"),
+            change: "plan: planned".into(),
+            reason: String::new(),
+            dissent: false,
+        });
+        if let Some(at) = plan.cancelled_at {
+            out.push(DecisionLine {
+                when: at.format(MINUTES).to_string(),
+                who: who(plan.cancelled_by),
+                what: format!("cancelled the corrective action plan due {due}"),
+                change: "plan: cancelled".into(),
+                reason: plan.cancel_reason.clone().unwrap_or_default(),
+                dissent: false,
+            });
+        }
+    }
+    out
 }
 
-/// The history with a line for each cancelled plan, placed by time among the
-/// decisions (a plan's cancellation is not a decision on the flag: its state stays).
-pub fn with_cancelled_plans(
+/// The history with the plans' lines ([`plan_lines`]) placed by time among the
+/// decisions (a plan written or cancelled is not a decision on the flag: its state
+/// stays), after a decision of the same minute.
+pub fn with_plan_lines(
     mut lines: Vec<DecisionLine>,
-    plans: Vec<CancelledPlan>,
+    plans: Vec<DecisionLine>,
 ) -> Vec<DecisionLine> {
+    let mut plans = plans;
+    plans.sort_by(|a, b| a.when.cmp(&b.when));
     for p in plans {
         let at = lines.partition_point(|l| l.when <= p.when);
-        lines.insert(
-            at,
-            DecisionLine {
-                when: p.when,
-                who: p.who,
-                what: format!("cancelled the corrective action plan {}", p.plan_id),
-                change: "plan: cancelled".into(),
-                reason: p.reason,
-                dissent: false,
-            },
-        );
+        lines.insert(at, p);
     }
     lines
 }
@@ -229,27 +250,22 @@ mod cancelled_plan_tests {
     }
 
     #[test]
-    fn a_cancelled_plan_takes_its_place_by_time() {
+    fn plan_lines_take_their_place_by_time() {
         let lines = vec![line("2027-01-01 10:00"), line("2027-01-03 10:00")];
-        let out = with_cancelled_plans(
-            lines,
-            vec![CancelledPlan {
-                when: "2027-01-02 09:00".into(),
-                who: "Aiko".into(),
-                plan_id: "p1".into(),
-                reason: "The supplier relationship ended".into(),
-            }],
-        );
+        let mut cancelled = line("2027-01-02 09:00");
+        cancelled.what = "cancelled the corrective action plan due 2027-02-01".into();
+        let mut written = line("2027-01-01 10:00");
+        written.what = "wrote a corrective action plan due 2027-02-01".into();
+        let out = with_plan_lines(lines, vec![cancelled, written]);
         let whats: Vec<&str> = out.iter().map(|l| l.what.as_str()).collect();
         assert_eq!(
             whats,
             [
                 "decided",
-                "cancelled the corrective action plan p1",
+                "wrote a corrective action plan due 2027-02-01",
+                "cancelled the corrective action plan due 2027-02-01",
                 "decided"
             ]
         );
-        assert_eq!(out[1].reason, "The supplier relationship ended");
-        assert_eq!(out[1].change, "plan: cancelled");
     }
 }

@@ -276,19 +276,9 @@ pub fn flag_page(
         signed_by,
         last_decision: super::flag_history::last_decision(&p.decisions, &lines),
         dissents,
-        decisions: super::flag_history::with_cancelled_plans(
+        decisions: super::flag_history::with_plan_lines(
             super::flag_history::with_lapses(&p.decisions, lines),
-            p.cancelled_plans
-                .iter()
-                .filter_map(|(plan, by)| {
-                    Some(super::flag_history::CancelledPlan {
-                        when: plan.cancelled_at?.format(MINUTES).to_string(),
-                        who: by.clone().unwrap_or_else(|| "a former member".into()),
-                        plan_id: plan.id.to_string(),
-                        reason: plan.cancel_reason.clone().unwrap_or_default(),
-                    })
-                })
-                .collect(),
+            super::flag_history::plan_lines(&p.plans, |id| p.plan_people.get(&id).cloned()),
         ),
         new_plan: can_decide && p.plan_cancelled && p.work.status.is_open(),
         comments: p

@@ -69,7 +69,7 @@ pub struct Refused {
     pub errors: Vec<(String, String)>,
 }
 
-/// A cancelled plan in words: "cancelled 2026-12-01 09:30 UTC by Aiko Tanaka: the
+/// A cancelled plan in words: "2026-12-01 09:30 UTC by Aiko Tanaka: the
 /// supplier relationship ended"; empty for a plan that is not cancelled.
 pub fn cancellation(p: &ActionPlan, staff: &[User]) -> String {
     let (Some(at), Some(reason)) = (p.cancelled_at, p.cancel_reason.as_deref()) else {
@@ -79,10 +79,7 @@ pub fn cancellation(p: &ActionPlan, staff: &[User]) -> String {
         .cancelled_by
         .and_then(|id| staff.iter().find(|u| u.id == id))
         .map_or("a former staff member", |u| u.name.as_str());
-    format!(
-        "cancelled {} UTC by {by}: {reason}",
-        at.format("%Y-%m-%d %H:%M")
-    )
+    format!("{} UTC by {by}: {reason}", at.format("%Y-%m-%d %H:%M"))
 }
 
 pub fn plan_page(

@@ -185,18 +185,18 @@ async fn responses_and_flags_export_as_csv_and_xlsx_with_labels_in_the_chosen_la
     assert_eq!(passport_flag[8], "雇用主");
     assert_eq!(passport_flag[17], "in_review");
     assert_eq!(flags[0][20], "Assignee");
-    assert_eq!(passport_flag[20], "member@example.com");
+    assert_eq!(passport_flag[20], "Test Person <member@example.com>");
     // The decisions in the flag page's words, the member named with their address.
     assert_eq!(flags[0][21], "Last decision");
     assert!(
-        passport_flag[21]
-            .starts_with("assigned to member@example.com by Test Person <member@example.com> on ")
-            && passport_flag[21].ends_with(" UTC — no note"),
+        passport_flag[21].starts_with(
+            "assigned to Test Person <member@example.com> by Test Person <member@example.com> on "
+        ) && passport_flag[21].ends_with(" UTC — no note"),
         "{passport_flag:?}"
     );
     assert!(
         passport_flag[22].contains(
-            " UTC — Test Person <member@example.com>: assigned to member@example.com (open → in review)"
+            " UTC — Test Person <member@example.com>: assigned to Test Person <member@example.com> (open → in review)"
         ),
         "{passport_flag:?}"
     );

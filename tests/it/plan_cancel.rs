@@ -318,9 +318,31 @@ async fn a_started_plan_cancelled_with_a_reason_stops_its_notices_and_lets_the_f
     let html = a.get(&app, &flag_page).await.text().await.unwrap();
     assert!(
         html.contains(&format!(
-            "<td>{name_a}</td><td>cancelled the corrective action plan {plan}</td><td>plan: cancelled</td><td>{REASON}</td>"
-        )),
+            "<td>{name_a}</td><td>cancelled the corrective action plan due "
+        )) && html.contains(&format!("</td><td>plan: cancelled</td><td>{REASON}</td>")),
         "{html}"
+    );
+    assert!(
+        html.contains("</td><td>wrote a corrective action plan due "),
+        "the plan written is in the history too: {html}"
+    );
+    // The flags export tells the same story as the page.
+    let csv = a
+        .get(&app, "/staff/exports/flags?format=csv")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let flags = crate::exports::parse_csv(&csv);
+    let flag_row = flags
+        .iter()
+        .find(|r| r[0] == flag.to_string())
+        .expect("the flag's row");
+    assert!(
+        flag_row[22].contains(": wrote a corrective action plan due ")
+            && flag_row[22].contains(&format!(": cancelled the corrective action plan due "))
+            && flag_row[22].contains(&format!("(plan: cancelled) — {REASON}")),
+        "{flag_row:?}"
     );
     assert!(html.contains(r#"<p id="new-plan">"#), "{html}");
     // The flag's plans: the cancelled one with its reason, and the form again.

@@ -293,11 +293,11 @@ async fn export_flags(
         Box::pin(async move {
             let mut conn = pool.get().await.map_err(|e| AppError::Internal(e.into()))?;
             let page = exports::flags_page(&mut conn, campaign, after).await?;
-            let key = page.flags.last().map(|(r, _)| r.flag.id);
+            let key = page.flags.last().map(|(r, ..)| r.flag.id);
             let rows = page
                 .flags
                 .iter()
-                .map(|(r, d)| files::flags_cells(r, d, &page.people, &state.registry, lang))
+                .map(|(r, d, p)| files::flags_cells(r, d, p, &page.people, &state.registry, lang))
                 .collect();
             Ok((rows, key))
         })

@@ -39,9 +39,10 @@ pub struct FlagPage {
     /// The flag's corrective action plan still planned or in progress: the flag is not
     /// closed over it (`domain::flag_workflow::UnfinishedPlan`).
     pub unfinished_plan: Option<(Uuid, PlanStatus)>,
-    /// The flag's cancelled plans, oldest first, with the name of the member who
-    /// cancelled each (`None`: an account no longer found).
-    pub cancelled_plans: Vec<(ActionPlan, Option<String>)>,
+    /// The flag's plans, oldest first (its history says when each was written and
+    /// cancelled), and the names of the members who wrote or cancelled them.
+    pub plans: Vec<ActionPlan>,
+    pub plan_people: std::collections::HashMap<Uuid, String>,
     /// The flag's newest plan is cancelled: a new one can be written, and a flag that
     /// requires corrective action may be closed (`domain::flag_workflow::FlagNow`).
     pub plan_cancelled: bool,
@@ -70,14 +71,17 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
     let plan_cancelled = plans
         .first()
         .is_some_and(|p| p.status == PlanStatus::Cancelled);
-    let mut cancelled_plans = Vec::new();
-    for plan in plans.into_iter().rev() {
-        if plan.status == PlanStatus::Cancelled {
-            let by = match plan.cancelled_by {
-                Some(id) => users::find_member(conn, id).await?.map(|m| m.name),
-                None => None,
-            };
-            cancelled_plans.push((plan, by));
+    let plans: Vec<ActionPlan> = plans.into_iter().rev().collect();
+    let mut plan_people = std::collections::HashMap::new();
+    for id in plans
+        .iter()
+        .flat_map(|p| [Some(p.created_by), p.cancelled_by])
+        .flatten()
+    {
+        if !plan_people.contains_key(&id) {
+            if let Some(m) = users::find_member(conn, id).await? {
+                plan_people.insert(id, m.name);
+            }
         }
     }
     Ok(FlagPage {
@@ -88,7 +92,8 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
             .await?
             .is_some(),
         unfinished_plan: crate::db::action_plans::unfinished_of_flag(conn, flag_id).await?,
-        cancelled_plans,
+        plans,
+        plan_people,
         plan_cancelled,
         flag,
         work,

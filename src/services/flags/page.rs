@@ -72,16 +72,15 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
         .first()
         .is_some_and(|p| p.status == PlanStatus::Cancelled);
     let plans: Vec<ActionPlan> = plans.into_iter().rev().collect();
-    let mut plan_people = std::collections::HashMap::new();
-    for id in plans
+    let people: std::collections::BTreeSet<Uuid> = plans
         .iter()
         .flat_map(|p| [Some(p.created_by), p.cancelled_by])
         .flatten()
-    {
-        if !plan_people.contains_key(&id) {
-            if let Some(m) = users::find_member(conn, id).await? {
-                plan_people.insert(id, m.name);
-            }
+        .collect();
+    let mut plan_people = std::collections::HashMap::new();
+    for id in people {
+        if let Some(m) = users::find_member(conn, id).await? {
+            plan_people.insert(id, m.name);
         }
     }
     Ok(FlagPage {

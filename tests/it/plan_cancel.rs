@@ -340,7 +340,7 @@ async fn a_started_plan_cancelled_with_a_reason_stops_its_notices_and_lets_the_f
         .expect("the flag's row");
     assert!(
         flag_row[22].contains(": wrote a corrective action plan due ")
-            && flag_row[22].contains(&format!(": cancelled the corrective action plan due "))
+            && flag_row[22].contains(": cancelled the corrective action plan due ")
             && flag_row[22].contains(&format!("(plan: cancelled) — {REASON}")),
         "{flag_row:?}"
     );

@@ -235,6 +235,13 @@ async fn a_save_that_hides_an_answer_of_another_section_lists_what_it_removed() 
         r#"<li><strong>Highest fee an agency charged</strong>: <span class="removed-value">1500 USD</span></li>"#
     ));
     assert!(html.contains("To keep one, change your answer back and type it again."));
+    // The fields show what is stored now: the removed note is not in its (hidden)
+    // field, so changing the answer back does not silently bring it back.
+    assert!(
+        !html.contains(r#"value="Licensed ones only""#)
+            && !html.contains(">Licensed ones only</textarea>"),
+        "{html}"
+    );
     // The save's timeline event records which answers went, and the organisation's
     // timeline says so.
     let mut conn = app.db.conn().await;

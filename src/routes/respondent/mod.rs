@@ -239,6 +239,11 @@ async fn post_form(
     };
     let mut form = FormState::posted(&input.values, &errors, add_row, notice);
     (form.removed_row, form.removed) = (removed_row, removed);
+    if errors.is_empty() && !form.removed.is_empty() {
+        // Saved: the fields show what is stored now, without the answers removed (the
+        // posted form still held them, in questions now hidden).
+        form.values = None;
+    }
     let page = screen.page(&answers, form, None);
     Ok(render_status(status, &page)?)
 }

@@ -92,6 +92,7 @@
   // Answers of other sections that conditions here refer to are not on this page; the
   // server decided those questions' visibility when it rendered it, so a condition
   // about a question absent from the page is left as the server rendered it.
+  var pageAnswers = {};
   function update() {
     var answers = {};
     form.querySelectorAll("div.question").forEach(function (div) {
@@ -110,6 +111,7 @@
         if (v !== undefined) answers[name] = v;
       }
     });
+    pageAnswers = answers;
   }
 
   function refersToPage(c) {
@@ -154,23 +156,40 @@
     });
     return out;
   }
+  function addHideNote(id) {
+    var ctl = document.getElementById("q-" + id);
+    if (!ctl || hideNotes[id]) return;
+    var p = document.createElement("p");
+    p.className = "hide-note";
+    p.id = "hn-" + id;
+    p.setAttribute("role", "status");
+    ctl.appendChild(p);
+    hideNotes[id] = p;
+  }
   rules().forEach(function (r) {
-    r[1].forEach(function (id) {
-      var ctl = document.getElementById("q-" + id);
-      if (!ctl || hideNotes[id]) return;
-      var p = document.createElement("p");
-      p.className = "hide-note";
-      p.id = "hn-" + id;
-      p.setAttribute("role", "status");
-      ctl.appendChild(p);
-      hideNotes[id] = p;
-    });
+    r[1].forEach(addHideNote);
   });
+  // Answered questions of other sections whose condition reads this page's answers
+  // (the server lists them, with the stored answers off this page those conditions
+  // read): hidden by an answer here, the save removes them too.
+  var elsewhere = [], elsewhereAnswers = {};
+  try {
+    elsewhere = JSON.parse(form.getAttribute("data-elsewhere") || "[]");
+    elsewhereAnswers = JSON.parse(form.getAttribute("data-elsewhere-answers") || "{}");
+  } catch (e) { elsewhere = []; }
+  elsewhere.forEach(function (e) { referenced(e["if"]).forEach(addHideNote); });
   function noteHides() {
     var counts = {};
     rules().forEach(function (r) {
       if (!r[0].hidden || !typed(r[0])) return;
       r[1].forEach(function (id) { counts[id] = (counts[id] || 0) + 1; });
+    });
+    var known = Object.assign({}, elsewhereAnswers, pageAnswers);
+    elsewhere.forEach(function (e) {
+      if (holds(e["if"], known)) return;
+      referenced(e["if"]).forEach(function (id) {
+        if (document.getElementById("q-" + id)) counts[id] = (counts[id] || 0) + 1;
+      });
     });
     Object.keys(hideNotes).forEach(function (id) {
       var n = counts[id] || 0;

@@ -53,16 +53,16 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("row_removed", ["Row {n} removed.", "行 {n} を削除しました。", "Đã xóa dòng {n}.", "已删除第 {n} 行。"]),
     // Said beside an answer that hides questions on the page holding typed answers.
     ("hides_one", [
-        "Your answer hides 1 question below; what you typed there will be removed when you save.",
-        "この回答により、下の質問 1 問が表示されなくなります。そこに入力した内容は保存時に削除されます。",
-        "Câu trả lời này ẩn 1 câu hỏi bên dưới; nội dung quý vị đã nhập ở đó sẽ bị xóa khi lưu.",
-        "您的答案会隐藏下方 1 个问题;您在那里输入的内容将在保存时删除。",
+        "Your answer hides 1 question you answered; what you typed there will be removed when you save.",
+        "この回答により、回答済みの質問 1 問が表示されなくなります。そこに入力した内容は保存時に削除されます。",
+        "Câu trả lời này ẩn 1 câu hỏi quý vị đã trả lời; nội dung quý vị đã nhập ở đó sẽ bị xóa khi lưu.",
+        "您的答案会隐藏您已回答的 1 个问题;您在那里输入的内容将在保存时删除。",
     ]),
     ("hides_many", [
-        "Your answer hides {n} questions below; what you typed there will be removed when you save.",
-        "この回答により、下の質問 {n} 問が表示されなくなります。そこに入力した内容は保存時に削除されます。",
-        "Câu trả lời này ẩn {n} câu hỏi bên dưới; nội dung quý vị đã nhập ở đó sẽ bị xóa khi lưu.",
-        "您的答案会隐藏下方 {n} 个问题;您在那里输入的内容将在保存时删除。",
+        "Your answer hides {n} questions you answered; what you typed there will be removed when you save.",
+        "この回答により、回答済みの質問 {n} 問が表示されなくなります。そこに入力した内容は保存時に削除されます。",
+        "Câu trả lời này ẩn {n} câu hỏi quý vị đã trả lời; nội dung quý vị đã nhập ở đó sẽ bị xóa khi lưu.",
+        "您的答案会隐藏您已回答的 {n} 个问题;您在那里输入的内容将在保存时删除。",
     ]),
     ("removed_title", [
         "These answers were removed because they no longer apply:",

@@ -92,6 +92,12 @@ pub struct FormPage {
     /// Stored answers the save removed because their questions no longer apply,
     /// labelled by question.
     pub removed: Vec<super::typed::TypedLine>,
+    /// For the script's note of what an answer hides: the answered questions of other
+    /// sections whose condition reads a question of this page (JSON `[{"q", "if"}]`),
+    /// and the stored answers of the questions off this page those conditions read
+    /// (JSON object, values as the script reads fields: text, or a list of texts).
+    pub elsewhere: String,
+    pub elsewhere_answers: String,
 }
 
 impl FormPage {

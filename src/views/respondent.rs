@@ -141,6 +141,8 @@ impl FormScreen<'_> {
                 .replace("{mb}", &(MAX_FORM_BYTES / 1024 / 1024).to_string()),
             conflict_notice: false,
             removed: state.removed,
+            elsewhere: String::new(),
+            elsewhere_answers: String::new(),
             t_required: ui("required", lang).into(),
             t_save: ui("save", lang).into(),
             t_submit: ui("submit", lang).into(),

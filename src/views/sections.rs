@@ -102,6 +102,7 @@ pub fn section_page(
         .iter()
         .map(|x| x.id.as_str())
         .collect();
+    (page.elsewhere, page.elsewhere_answers) = elsewhere(q, section, answers, &visible);
     for s in &mut page.sections {
         s.questions.retain(|v| {
             visible.contains(v.id.as_str())
@@ -375,5 +376,67 @@ mod tests {
                 assert!(known(key), "{file} asks for an unknown text: {key}");
             }
         }
+    }
+}
+
+/// The answered, shown questions of sections other than `section` whose condition reads
+/// a question of `section` (an answer changed here may hide them, and a save would then
+/// remove them), as JSON for the script; and the stored answers of the other questions
+/// those conditions read, which are not on the page.
+fn elsewhere(
+    q: &crate::domain::questionnaire::Questionnaire,
+    section: usize,
+    answers: &crate::domain::answers::Answers,
+    visible: &std::collections::HashSet<&str>,
+) -> (String, String) {
+    let here: std::collections::HashSet<&str> = q.sections[section]
+        .questions
+        .iter()
+        .map(|x| x.id.as_str())
+        .collect();
+    let mut rules = Vec::new();
+    let mut off_page = serde_json::Map::new();
+    for (n, s) in q.sections.iter().enumerate() {
+        if n == section {
+            continue;
+        }
+        for question in &s.questions {
+            let Some(rule) = &question.show_if else {
+                continue;
+            };
+            let read = rule.referenced();
+            if !answers.contains_key(&question.id)
+                || !visible.contains(question.id.as_str())
+                || !read.iter().any(|r| here.contains(r))
+            {
+                continue;
+            }
+            rules.push(serde_json::json!({"q": question.id, "if": rule}));
+            for r in read.into_iter().filter(|r| !here.contains(r)) {
+                if let Some(v) = answers.get(r) {
+                    off_page.insert(r.to_string(), as_field(v));
+                }
+            }
+        }
+    }
+    if rules.is_empty() {
+        return (String::new(), String::new());
+    }
+    (
+        serde_json::Value::Array(rules).to_string(),
+        serde_json::Value::Object(off_page).to_string(),
+    )
+}
+
+/// A stored answer as the script reads a field: a text, or a list of texts (choices).
+fn as_field(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(_) => v.clone(),
+        Value::Number(n) => Value::String(n.to_string()),
+        Value::Bool(b) => Value::String(if *b { "yes" } else { "no" }.into()),
+        Value::Array(items) => Value::Array(items.iter().map(as_field).collect()),
+        // A table or a file: answered.
+        _ => Value::String("1".into()),
     }
 }

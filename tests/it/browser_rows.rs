@@ -148,15 +148,16 @@ async fn rows_go_at_once_and_hidden_answers_are_announced_in_chromium() {
     }
     assert!(!stored(&app, response).await.contains_key("agencies"));
 
-    // "No" hides the note holding typed text: said beside the answer, and unsaid when
-    // the answer goes back to "yes" (before the autosave runs).
+    // "No" hides the note holding typed text, and the fee answered in section 2 (its
+    // condition reads this answer): said beside the answer, and unsaid when the answer
+    // goes back to "yes" (before the autosave runs).
     let note =
         "var n = document.getElementById('hn-uses_agencies'); return n ? n.textContent : null;";
     assert_eq!(js(c, note).await, json!(""));
     click(c, "input[name=uses_agencies][value=no]").await;
     assert_eq!(
         js(c, note).await,
-        json!("Your answer hides 1 question below; what you typed there will be removed when you save.")
+        json!("Your answer hides 2 questions you answered; what you typed there will be removed when you save.")
     );
     assert_eq!(
         js(
@@ -226,7 +227,7 @@ async fn rows_go_at_once_and_hidden_answers_are_announced_in_chromium() {
     click(c, "input[name=uses_agencies][value=no]").await;
     assert_eq!(
         js(c, note).await,
-        json!("この回答により、下の質問 1 問が表示されなくなります。そこに入力した内容は保存時に削除されます。")
+        json!("この回答により、回答済みの質問 1 問が表示されなくなります。そこに入力した内容は保存時に削除されます。")
     );
     click(c, "button[value='remove_row:agencies:0']").await;
     assert_eq!(text_of(c, "#rn-agencies").await, "行 1 を削除しました。");

@@ -352,6 +352,7 @@ async fn the_notices_are_in_japanese_when_the_form_is() {
         r#"<li><strong>紹介会社の最高手数料</strong>: <span class="removed-value">200 米ドル</span></li>"#
     ));
     // The script's words for the notes it writes, in Japanese too.
-    assert!(html.contains("data-hides-one=\"この回答により、下の質問 1 問が表示されなくなります。"));
+    assert!(html
+        .contains("data-hides-one=\"この回答により、回答済みの質問 1 問が表示されなくなります。"));
     assert!(html.contains(r#"data-row-removed="行 {n} を削除しました。""#));
 }

@@ -360,25 +360,6 @@ pub fn submitted_meanwhile_page(lang: Lang, token: &str, typed: Vec<TypedLine>) 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::domain::respondent_text::known;
-
-    #[test]
-    fn every_word_the_templates_ask_for_is_known() {
-        for file in ["start.html", "review.html", "form.html"] {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("templates")
-                .join(file);
-            let source = std::fs::read_to_string(path).unwrap();
-            for part in source.split("t(\"").skip(1) {
-                let key = part.split('"').next().unwrap();
-                assert!(known(key), "{file} asks for an unknown text: {key}");
-            }
-        }
-    }
-}
-
 /// The answered, shown questions of sections other than `section` whose condition reads
 /// a question of `section` (an answer changed here may hide them, and a save would then
 /// remove them), as JSON for the script; and the stored answers of the other questions
@@ -438,5 +419,24 @@ fn as_field(v: &serde_json::Value) -> serde_json::Value {
         Value::Array(items) => Value::Array(items.iter().map(as_field).collect()),
         // A table or a file: answered.
         _ => Value::String("1".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::respondent_text::known;
+
+    #[test]
+    fn every_word_the_templates_ask_for_is_known() {
+        for file in ["start.html", "review.html", "form.html"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("templates")
+                .join(file);
+            let source = std::fs::read_to_string(path).unwrap();
+            for part in source.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                assert!(known(key), "{file} asks for an unknown text: {key}");
+            }
+        }
     }
 }

@@ -354,6 +354,11 @@ async fn a_started_plan_cancelled_with_a_reason_stops_its_notices_and_lets_the_f
         html.contains(r#"<section class="card" id="new-plan">"#),
         "{html}"
     );
+    // The flag already requires action: the form saves a new plan.
+    assert!(
+        html.contains(r#"<button type="submit">Save the new plan</button>"#),
+        "{html}"
+    );
 
     // A new plan can be written; it holds the close again; started, the flag stays.
     let second_path = write_plan(&app, &a, flag, contact).await;

@@ -39,11 +39,11 @@ pub async fn lock_plan(conn: &mut Conn, id: Uuid) -> QueryResult<Option<ActionPl
         .optional()
 }
 
-/// The plans of a flag, newest first.
+/// The plans of a flag, newest first (in the order of [`states_of_flag`]).
 pub async fn plans_of_flag(conn: &mut Conn, flag_id: Uuid) -> QueryResult<Vec<ActionPlan>> {
     action_plans::table
         .filter(action_plans::flag_id.eq(flag_id))
-        .order(action_plans::created_at.desc())
+        .order((action_plans::created_at.desc(), action_plans::id.desc()))
         .select(ActionPlan::as_select())
         .load(conn)
         .await
@@ -59,35 +59,18 @@ pub async fn plans_of_flags(conn: &mut Conn, flag_ids: &[Uuid]) -> QueryResult<V
         .await
 }
 
-/// The flag's plan still to be carried out (planned or in progress), if any: what
-/// refuses the flag's close (`domain::flag_workflow::UnfinishedPlan`).
-pub async fn unfinished_of_flag(
+/// The ids and states of the flag's plans, newest first: what its close depends on
+/// (`domain::flag_workflow::plan_standing`).
+pub async fn states_of_flag(
     conn: &mut Conn,
     flag_id: Uuid,
-) -> QueryResult<Option<(Uuid, PlanStatus)>> {
-    action_plans::table
-        .filter(action_plans::flag_id.eq(flag_id))
-        .filter(action_plans::status.eq_any(PlanStatus::PENDING.map(PlanStatus::as_str).to_vec()))
-        .order(action_plans::created_at.desc())
-        .select((action_plans::id, action_plans::status))
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// The flag's newest plan and its state, if it has any (a cancelled one lets a flag
-/// that requires corrective action be closed: `domain::flag_workflow::FlagNow`).
-pub async fn newest_of_flag(
-    conn: &mut Conn,
-    flag_id: Uuid,
-) -> QueryResult<Option<(Uuid, PlanStatus)>> {
+) -> QueryResult<Vec<(Uuid, PlanStatus)>> {
     action_plans::table
         .filter(action_plans::flag_id.eq(flag_id))
         .order((action_plans::created_at.desc(), action_plans::id.desc()))
         .select((action_plans::id, action_plans::status))
-        .first(conn)
+        .load(conn)
         .await
-        .optional()
 }
 
 /// Cancels a plan that is still `from` (fenced: `false` when it was no longer `from`),

@@ -18,7 +18,7 @@ pub use crate::db::models::{
 };
 use crate::domain::answers::{check_upload, FieldError, Upload};
 use crate::domain::flag::FlagStatus;
-use crate::domain::flag_workflow::Action;
+use crate::domain::flag_workflow::{plan_standing, Action};
 use crate::domain::i18n::Lang;
 use crate::domain::remedy::{parse_plan, parse_remedy, Owner, PlanForm, PlanStatus, RemedyForm};
 use crate::domain::role::Permission;
@@ -138,9 +138,7 @@ pub async fn create(
                 .await?
                 .ok_or(AppError::NotFound("flag"))?;
             let rewrite = flag.status == FlagStatus::ActionInProgress
-                && db::action_plans::newest_of_flag(tx, flag_id)
-                    .await?
-                    .is_some_and(|(_, status)| status == PlanStatus::Cancelled);
+                && plan_standing(&db::action_plans::states_of_flag(tx, flag_id).await?).1;
             if flag.status != FlagStatus::CorrectiveActionRequired && !rewrite {
                 if !reviewable(flag.status) {
                     return Err(AppError::Conflict(format!(

@@ -222,6 +222,21 @@ pub fn four_eyes(trigger: bool, band: Band) -> bool {
     trigger || band == Band::Critical
 }
 
+/// Where a flag's corrective action plans leave its close, from their ids and states
+/// newest first: the plan still to be carried out, if any, and whether the newest was
+/// cancelled ([`FlagNow::unfinished_plan`], [`FlagNow::plan_cancelled`]). The one
+/// reading, for `decide`, for writing a plan and for the flag page.
+pub fn plan_standing(plans: &[(Uuid, PlanStatus)]) -> (Option<UnfinishedPlan>, bool) {
+    let unfinished = plans
+        .iter()
+        .find(|(_, status)| UnfinishedPlan::blocks(*status))
+        .map(|&(id, status)| UnfinishedPlan { id, status });
+    let cancelled = plans
+        .first()
+        .is_some_and(|(_, status)| *status == PlanStatus::Cancelled);
+    (unfinished, cancelled)
+}
+
 /// A corrective action plan that is still to be carried out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnfinishedPlan {

@@ -16,10 +16,9 @@ use crate::db::models::{FlagComment, FlagDecision, FlagWork};
 use crate::db::{self, flag_comments, flag_decisions, flags, users, Tx};
 use crate::domain::flag::FlagStatus;
 use crate::domain::flag_workflow::{
-    self, decide, Action, ActionKind, FlagNow, PendingSignature, Refusal, Signature,
-    UnfinishedPlan, Who,
+    self, decide, plan_standing, Action, ActionKind, FlagNow, PendingSignature, Refusal, Signature,
+    Who,
 };
-use crate::domain::remedy::PlanStatus;
 use crate::domain::role::{Permission, Role};
 use crate::error::AppError;
 use crate::services::Conn;
@@ -99,14 +98,9 @@ pub async fn transition_in(
         .ok_or(AppError::NotFound("flag"))?;
     // A close waits for the flag's plan: read here, under the flag's lock, for the rule.
     let (unfinished_plan, plan_cancelled) = match action.kind() {
-        ActionKind::Close | ActionKind::SignClose => (
-            db::action_plans::unfinished_of_flag(tx, flag_id)
-                .await?
-                .map(|(id, status)| UnfinishedPlan { id, status }),
-            db::action_plans::newest_of_flag(tx, flag_id)
-                .await?
-                .is_some_and(|(_, status)| status == PlanStatus::Cancelled),
-        ),
+        ActionKind::Close | ActionKind::SignClose => {
+            plan_standing(&db::action_plans::states_of_flag(tx, flag_id).await?)
+        }
         _ => (None, false),
     };
     let now_flag = FlagNow {

@@ -11,6 +11,7 @@ use crate::db::models::{
 use crate::db::{
     campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,
 };
+use crate::domain::flag_workflow::plan_standing;
 use crate::domain::remedy::PlanStatus;
 use crate::error::AppError;
 use crate::services::Conn;
@@ -68,9 +69,8 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
     let assignee = named(work.assignee_id).await?;
     let signed_by = named(work.signed_by).await?;
     let plans = crate::db::action_plans::plans_of_flag(conn, flag_id).await?;
-    let plan_cancelled = plans
-        .first()
-        .is_some_and(|p| p.status == PlanStatus::Cancelled);
+    let (unfinished_plan, plan_cancelled) =
+        plan_standing(&plans.iter().map(|p| (p.id, p.status)).collect::<Vec<_>>());
     let plans: Vec<ActionPlan> = plans.into_iter().rev().collect();
     let people: std::collections::BTreeSet<Uuid> = plans
         .iter()
@@ -90,7 +90,7 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
         question_waiting: clarifications::open_request(conn, flag.response_id)
             .await?
             .is_some(),
-        unfinished_plan: crate::db::action_plans::unfinished_of_flag(conn, flag_id).await?,
+        unfinished_plan: unfinished_plan.map(|p| (p.id, p.status)),
         plans,
         plan_people,
         plan_cancelled,

@@ -224,3 +224,24 @@ fn a_change_of_state_names_the_signature_it_lets_lapse() {
     .unwrap();
     assert_eq!((out.signature, out.lapsed), (Signature::Keep, None));
 }
+
+#[test]
+fn plan_standing_reads_the_unfinished_plan_and_the_newest_cancelled() {
+    let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+    // Newest first: a new plan in progress after a cancelled one.
+    let (unfinished, cancelled) =
+        plan_standing(&[(b, PlanStatus::InProgress), (a, PlanStatus::Cancelled)]);
+    assert_eq!(
+        unfinished,
+        Some(UnfinishedPlan {
+            id: b,
+            status: PlanStatus::InProgress
+        })
+    );
+    assert!(!cancelled, "the newest is not the cancelled one");
+    let (unfinished, cancelled) =
+        plan_standing(&[(b, PlanStatus::Cancelled), (a, PlanStatus::Verified)]);
+    assert_eq!(unfinished, None);
+    assert!(cancelled);
+    assert_eq!(plan_standing(&[]), (None, false));
+}

@@ -102,7 +102,7 @@ pub fn section_page(
         .iter()
         .map(|x| x.id.as_str())
         .collect();
-    (page.elsewhere, page.elsewhere_answers) = elsewhere(q, section, answers, &visible);
+    (page.elsewhere, page.elsewhere_answers) = elsewhere(q, section, &here, answers, &visible);
     for s in &mut page.sections {
         s.questions.retain(|v| {
             visible.contains(v.id.as_str())
@@ -361,20 +361,16 @@ pub fn submitted_meanwhile_page(lang: Lang, token: &str, typed: Vec<TypedLine>) 
 }
 
 /// The answered, shown questions of sections other than `section` whose condition reads
-/// a question of `section` (an answer changed here may hide them, and a save would then
-/// remove them), as JSON for the script; and the stored answers of the other questions
-/// those conditions read, which are not on the page.
+/// one of its questions (`here`, their ids: an answer changed here may hide them, and a
+/// save would then remove them), as JSON for the script; and the stored answers of the
+/// other questions those conditions read, which are not on the page.
 fn elsewhere(
     q: &crate::domain::questionnaire::Questionnaire,
     section: usize,
+    here: &[&str],
     answers: &crate::domain::answers::Answers,
     visible: &std::collections::HashSet<&str>,
 ) -> (String, String) {
-    let here: std::collections::HashSet<&str> = q.sections[section]
-        .questions
-        .iter()
-        .map(|x| x.id.as_str())
-        .collect();
     let mut rules = Vec::new();
     let mut off_page = serde_json::Map::new();
     for (n, s) in q.sections.iter().enumerate() {

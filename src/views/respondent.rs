@@ -58,6 +58,23 @@ impl<'a> FormState<'a> {
             removed: Vec::new(),
         }
     }
+
+    /// What the post removed: the table row removed by its button, and the stored
+    /// answers the save removed because their questions no longer apply. A save that
+    /// went through (`saved`) and removed such answers shows the fields as stored now:
+    /// the posted form still held them, in questions now hidden.
+    pub fn with_removed(
+        mut self,
+        removed_row: Option<(String, usize)>,
+        removed: Vec<TypedLine>,
+        saved: bool,
+    ) -> Self {
+        if saved && !removed.is_empty() {
+            self.values = None;
+        }
+        (self.removed_row, self.removed) = (removed_row, removed);
+        self
+    }
 }
 
 impl FormScreen<'_> {

@@ -237,13 +237,12 @@ async fn post_form(
             Some(("saved", ui("saved", lang).to_string())),
         ),
     };
-    let mut form = FormState::posted(&input.values, &errors, add_row, notice);
-    (form.removed_row, form.removed) = (removed_row, removed);
-    if errors.is_empty() && !form.removed.is_empty() {
-        // Saved: the fields show what is stored now, without the answers removed (the
-        // posted form still held them, in questions now hidden).
-        form.values = None;
-    }
+    let saved = errors.is_empty();
+    let form = FormState::posted(&input.values, &errors, add_row, notice).with_removed(
+        removed_row,
+        removed,
+        saved,
+    );
     let page = screen.page(&answers, form, None);
     Ok(render_status(status, &page)?)
 }

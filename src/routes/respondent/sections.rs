@@ -425,13 +425,12 @@ pub(super) async fn post_section(
     let notice = (!errors.is_empty()).then(|| ("errors", ui("fix_errors", lang).to_string()));
     let screen = screen(&state, &token, &session, lang);
     let saved_at = (!removed.is_empty() && errors.is_empty()).then(chrono::Utc::now);
-    let mut form = FormState::posted(&input.values, &errors, add_row, notice);
-    (form.removed_row, form.removed) = (removed_row, removed);
-    if errors.is_empty() && conflicts.is_empty() && !form.removed.is_empty() {
-        // Saved: the fields show what is stored now, without the answers removed (the
-        // posted form still held them, in questions now hidden).
-        form.values = None;
-    }
+    let saved = errors.is_empty() && conflicts.is_empty();
+    let form = FormState::posted(&input.values, &errors, add_row, notice).with_removed(
+        removed_row,
+        removed,
+        saved,
+    );
     let page = section_page(
         &screen, section, &answers, &meta, form, &conflicts, saved_at,
     );

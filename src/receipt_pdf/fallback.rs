@@ -151,11 +151,14 @@ impl FallbackFont {
     }
 }
 
-/// `path` mapped read-only.
+/// `path` mapped read-only: every font of the chain, the primary one too.
 pub(super) fn map(path: &Path) -> std::io::Result<memmap2::Mmap> {
     let file = std::fs::File::open(path)?;
-    // SAFETY: read-only, as for the primary font (see `ReceiptFont::load`): a package
-    // manager replaces a font file by renaming a new one over it.
+    // SAFETY: the mapping is read-only and lives as long as the font. A font file is
+    // installed by the operator's package manager, which replaces a file by renaming a
+    // new one over it (the mapping keeps the old inode); changing the bytes in place
+    // while the service runs is not supported, as for any mapped font (fontdb and the
+    // system font loaders map fonts the same way).
     unsafe { memmap2::Mmap::map(&file) }
 }
 

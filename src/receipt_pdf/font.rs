@@ -230,13 +230,7 @@ impl ReceiptFont {
                 path.display()
             ))
         };
-        let file = std::fs::File::open(path).map_err(unreadable)?;
-        // SAFETY: the mapping is read-only and lives as long as the font. A font file is
-        // installed by the operator's package manager, which replaces a file by renaming
-        // a new one over it (the mapping keeps the old inode); changing the bytes in
-        // place while the service runs is not supported, as for any mapped font (fontdb
-        // and the system font loaders map fonts the same way).
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?;
+        let map = fallback::map(path).map_err(unreadable)?;
         let mut font = Self::from_data(Arc::new(map), &path.display().to_string())?;
         font.fallbacks = fallbacks.iter().cloned().map(FallbackFont::new).collect();
         Ok(font)

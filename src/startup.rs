@@ -105,6 +105,7 @@ impl Application {
             jobs,
             link_keys,
             receipt_font,
+            receipt_downloads: Default::default(),
         });
         let server_state = state.clone();
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());

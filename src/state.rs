@@ -22,6 +22,8 @@ pub struct AppState {
     pub link_keys: crate::auth::links::LinkKeys,
     /// The receipt PDFs' font (checked at start-up, read on first use).
     pub receipt_font: Arc<crate::receipt_pdf::FontSource>,
+    /// Receipt PDFs downloaded lately (`services::receipt_downloads`).
+    pub receipt_downloads: Arc<crate::services::receipt_downloads::ReceiptDownloads>,
 }
 
 impl AppState {

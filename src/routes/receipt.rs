@@ -10,6 +10,7 @@ use super::AppState;
 use crate::domain::i18n::Lang;
 use crate::domain::ids::ResponseId;
 use crate::error::AppError;
+use crate::receipt_pdf::ReceiptDocument;
 use crate::services::receipts;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -43,8 +44,12 @@ async fn respondent_receipt(
     };
     let doc = doc.ok_or(PageError(AppError::NotFound("receipt")))?;
     let name = doc.file_name();
-    let bytes = receipts::pdf(state.receipt_font.clone(), doc, receipts::Waiting::Person).await?;
-    Ok(download("application/pdf", &name, "file", bytes))
+    Ok(download(
+        "application/pdf",
+        &name,
+        "file",
+        receipt_pdf(&state, doc).await?,
+    ))
 }
 
 /// The receipt PDF of any submitted response, for staff who may see answers.
@@ -62,8 +67,25 @@ async fn staff_receipt(
     };
     let doc = doc.ok_or(PageError(AppError::NotFound("receipt")))?;
     let name = doc.file_name();
-    let bytes = receipts::pdf(state.receipt_font.clone(), doc, receipts::Waiting::Person).await?;
-    Ok(download("application/pdf", &name, "file", bytes))
+    Ok(download(
+        "application/pdf",
+        &name,
+        "file",
+        receipt_pdf(&state, doc).await?,
+    ))
+}
+
+/// The PDF of a receipt to download: kept from an earlier download of the same
+/// document, or made at a person's priority.
+async fn receipt_pdf(state: &AppState, doc: ReceiptDocument) -> Result<Vec<u8>, AppError> {
+    let font = state.receipt_font.clone();
+    let pdf = state
+        .receipt_downloads
+        .pdf(doc, |doc| {
+            receipts::pdf(font, doc, receipts::Waiting::Person)
+        })
+        .await?;
+    Ok(pdf.to_vec())
 }
 
 /// An evidence file of a response, for staff who may see answers.

@@ -24,6 +24,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod questionnaires;
 pub mod reassessments;
+pub mod receipt_downloads;
 pub mod receipts;
 pub mod respondent;
 pub mod responses;

@@ -570,3 +570,38 @@ async fn a_batch_of_receipt_emails_each_carries_its_own_receipt() {
     }
     smtp.stop().await;
 }
+
+#[tokio::test]
+async fn a_receipt_downloaded_again_is_the_same_and_follows_a_change_of_its_facts() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (link, response) = invite_supplier(&app, "Kept Supplier Ltd", "en").await;
+    assert_eq!(app.post_form(&link, &valid(), "submit").await.status(), 303);
+    let download = || async {
+        let res = app.get(&format!("{link}/receipt.pdf?lang=en")).await;
+        assert_eq!(res.status(), 200);
+        res.bytes().await.unwrap().to_vec()
+    };
+    let first = download().await;
+    assert!(!pdf_text(&first).contains("Renamed Supplier KK"));
+    assert_eq!(download().await, first, "the same receipt, byte for byte");
+
+    // The organisation renamed: the next download names it as it is now.
+    {
+        use hrdd_survey::db::schema::organisations;
+        let mut conn = app.db.conn().await;
+        let org: Uuid = responses::table
+            .find(response)
+            .select(responses::organisation_id)
+            .first(&mut conn)
+            .await
+            .unwrap();
+        diesel::update(organisations::table.find(org))
+            .set(organisations::name.eq("Renamed Supplier KK"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let renamed = pdf_text(&download().await);
+    assert!(renamed.contains("Renamed Supplier KK"), "{renamed}");
+    assert!(renamed.contains(&fingerprint(&app, response).await));
+}

@@ -441,6 +441,47 @@ async fn answer_before_the_body_ends(
         .to_string()
 }
 
+/// A body within the guard's limit whose parts together pass the form's limit is a 413
+/// too (it was a 400, as if the form were malformed), in the respondent's page, and
+/// nothing of it is stored.
+#[tokio::test]
+async fn a_form_over_its_limit_inside_the_body_limit_is_a_413() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (org, contact) = app.supplier("Big Form Co", "en").await;
+    let campaign = app.campaign("mini").await;
+    let (link, response) = app.invite(&campaign, &org, &contact).await;
+    let csrf = app.form_csrf(&link).await;
+    let limit = hrdd_survey::domain::answers::MAX_FORM_BYTES;
+    assert!(limit + 1024 < hrdd_survey::routes::multipart::MAX_BODY_BYTES);
+    let mut body = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\nsaved?\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"padding\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(b'p', limit + 1));
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    let res = app
+        .client
+        .post(app.url(&link))
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("larger than 30 MB"), "{html}");
+    let mut conn = app.db.conn().await;
+    let stored: i64 = answers::table
+        .filter(answers::response_id.eq(uuid::Uuid::parse_str(&response).unwrap()))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
 /// A garbled multipart body is refused as soon as its framing is wrong, not after the
 /// parser has searched it again and again to its end (work that grows with the square
 /// of its size); a body declared over the limit is refused before it is read.

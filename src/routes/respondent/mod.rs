@@ -300,8 +300,10 @@ pub(super) fn check_csrf(
 
 /// Reads a multipart form into text values and files, within size limits.
 pub(super) async fn read_form(mut payload: Multipart) -> Result<(RawInput, String), PageError> {
+    // Within the body's limit but over the form's (the parts' contents together): a 413,
+    // as the guard's refusal of a body declared too large.
     let too_big = || {
-        PageError(AppError::BadRequest(format!(
+        PageError(AppError::TooLarge(format!(
             "the form is larger than {} MB",
             MAX_FORM_BYTES / 1024 / 1024
         )))

@@ -103,6 +103,20 @@ pub enum Msg {
     EvidenceQuota(u64),
     /// A number was typed and "don't know" ticked.
     NumberOrDontKnow,
+    /// A date after today (`max: today`, judged at UTC+14h).
+    NotAfterToday,
+    /// A date before today (`min: today`, judged at UTC−12h).
+    NotBeforeToday,
+    /// More than the answer to another question (`max_answer`): its label and value.
+    MoreThanAnswer {
+        label: String,
+        value: String,
+    },
+    /// Less than the answer to another question (`min_answer`): its label and value.
+    LessThanAnswer {
+        label: String,
+        value: String,
+    },
     /// Others kept saving the same questionnaire while this save was tried again and
     /// again: nothing of it was saved.
     SaveBusy,
@@ -178,6 +192,38 @@ impl Msg {
                 "Hãy nhập một số hoặc đánh dấu “Không biết”, không chọn cả hai.".into()
             }
             (NumberOrDontKnow, Zh) => "请输入数字或勾选“不知道”,不能同时选择。".into(),
+            (NotAfterToday, En) => "Cannot be later than today.".into(),
+            (NotAfterToday, Ja) => "今日より後の日付は入力できません。".into(),
+            (NotAfterToday, Vi) => "Không được sau ngày hôm nay.".into(),
+            (NotAfterToday, Zh) => "不能晚于今天。".into(),
+            (NotBeforeToday, En) => "Cannot be earlier than today.".into(),
+            (NotBeforeToday, Ja) => "今日より前の日付は入力できません。".into(),
+            (NotBeforeToday, Vi) => "Không được trước ngày hôm nay.".into(),
+            (NotBeforeToday, Zh) => "不能早于今天。".into(),
+            (MoreThanAnswer { label, value }, En) => {
+                format!("Cannot be more than the answer to “{label}” ({value}).")
+            }
+            (MoreThanAnswer { label, value }, Ja) => {
+                format!("「{label}」の回答({value})を超えることはできません。")
+            }
+            (MoreThanAnswer { label, value }, Vi) => {
+                format!("Không được lớn hơn câu trả lời cho “{label}” ({value}).")
+            }
+            (MoreThanAnswer { label, value }, Zh) => {
+                format!("不能大于“{label}”的回答({value})。")
+            }
+            (LessThanAnswer { label, value }, En) => {
+                format!("Cannot be less than the answer to “{label}” ({value}).")
+            }
+            (LessThanAnswer { label, value }, Ja) => {
+                format!("「{label}」の回答({value})を下回ることはできません。")
+            }
+            (LessThanAnswer { label, value }, Vi) => {
+                format!("Không được nhỏ hơn câu trả lời cho “{label}” ({value}).")
+            }
+            (LessThanAnswer { label, value }, Zh) => {
+                format!("不能小于“{label}”的回答({value})。")
+            }
             (FileTooLarge(mb), En) => format!("The file is larger than {mb} MB."),
             (FileTooLarge(mb), Ja) => format!("ファイルが {mb} MB を超えています。"),
             (FileTooLarge(mb), Vi) => format!("Tệp lớn hơn {mb} MB."),

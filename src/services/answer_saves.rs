@@ -191,7 +191,15 @@ fn plan(
         Mode::Submit => Some(declaration::parse(&input.values, lang)),
         Mode::Draft => None,
     };
-    let mut parsed = parse_section(q, input, previous, lang, mode, section);
+    let mut parsed = parse_section(
+        q,
+        input,
+        previous,
+        lang,
+        mode,
+        crate::domain::dates::Today::at(chrono::Utc::now()),
+        section,
+    );
     let conflicts = keep_theirs(
         q,
         input,

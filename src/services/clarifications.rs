@@ -491,7 +491,14 @@ pub async fn reply(
             let items = db::clarifications::items_of(tx, request.id).await?;
             let current = current_answers(tx, response_id).await?;
             let input = merged_input(q, &current, &items, posted);
-            let parsed = parse_form(q, &input, &current, lang, Mode::Submit);
+            let parsed = parse_form(
+                q,
+                &input,
+                &current,
+                lang,
+                Mode::Submit,
+                crate::domain::dates::Today::at(chrono::Utc::now()),
+            );
             let reopened: Vec<&str> = items.iter().map(|i| i.question_id.as_str()).collect();
             let mut errors: Vec<FieldError> = parsed
                 .errors

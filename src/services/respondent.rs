@@ -14,6 +14,7 @@ use crate::db;
 use crate::db::audit::{self, Actor};
 use crate::db::models::{Contact, Invitation};
 use crate::domain::answers::{parse_form, to_form_values, Answers, FieldError, Mode, RawInput};
+use crate::domain::dates::Today;
 use crate::domain::declaration;
 use crate::domain::i18n::Lang;
 use crate::domain::ids::{ContactId, InvitationId};
@@ -108,18 +109,29 @@ pub(crate) async fn submit_in(
     )
 }
 
-/// What a submission of `stored` would refuse: missing required answers and invalid
-/// values, by field (pure; the review page lists them).
+/// What a submission of `stored` would refuse now: missing required answers, invalid
+/// values and answers that disagree with each other, by field (the review page lists
+/// them).
 pub fn review(
     q: &crate::domain::questionnaire::Questionnaire,
     stored: &Answers,
     lang: Lang,
 ) -> Vec<FieldError> {
+    review_at(q, stored, lang, Today::at(Utc::now()))
+}
+
+/// [`review`] on `today` (pure).
+pub fn review_at(
+    q: &crate::domain::questionnaire::Questionnaire,
+    stored: &Answers,
+    lang: Lang,
+    today: Today,
+) -> Vec<FieldError> {
     let input = RawInput {
         values: to_form_values(q, stored),
         ..RawInput::default()
     };
-    parse_form(q, &input, stored, lang, Mode::Submit).errors
+    parse_form(q, &input, stored, lang, Mode::Submit, today).errors
 }
 
 /// Form fields of the hand-over form.

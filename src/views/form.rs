@@ -214,11 +214,13 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
             view.min = q
                 .validation
                 .min_date
+                .and_then(|d| d.fixed())
                 .map(|d| d.to_string())
                 .unwrap_or_default();
             view.max = q
                 .validation
                 .max_date
+                .and_then(|d| d.fixed())
                 .map(|d| d.to_string())
                 .unwrap_or_default();
         }

@@ -27,6 +27,7 @@ mod campaigns;
 mod cli;
 mod committee_fixes;
 mod committee_rest;
+mod cross_answer;
 mod database;
 mod demo;
 mod embedded;

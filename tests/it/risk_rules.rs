@@ -31,7 +31,14 @@ pub fn input(fields: &[(&str, &str)]) -> RawInput {
 }
 
 pub fn submit(q: &Questionnaire, fields: &[(&str, &str)]) -> (Answers, Vec<FieldError>) {
-    let parsed = parse_form(q, &input(fields), &Answers::new(), Lang::En, Mode::Submit);
+    let parsed = parse_form(
+        q,
+        &input(fields),
+        &Answers::new(),
+        Lang::En,
+        Mode::Submit,
+        hrdd_survey::domain::dates::Today::at(chrono::Utc::now()),
+    );
     (parsed.answers, parsed.errors)
 }
 

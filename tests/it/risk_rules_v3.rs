@@ -143,7 +143,14 @@ fn submit_with(
     for f in files {
         raw.uploads.insert(f.to_string(), pdf());
     }
-    let parsed = parse_form(q, &raw, &Answers::new(), Lang::En, Mode::Submit);
+    let parsed = parse_form(
+        q,
+        &raw,
+        &Answers::new(),
+        Lang::En,
+        Mode::Submit,
+        hrdd_survey::domain::dates::Today::at(chrono::Utc::now()),
+    );
     (parsed.answers, parsed.errors)
 }
 
@@ -779,7 +786,14 @@ fn a_draft_with_more_rows_than_the_group_allows_is_refused() {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        parse_form(&q, &input(&typed), &Answers::new(), lang, Mode::Draft)
+        parse_form(
+            &q,
+            &input(&typed),
+            &Answers::new(),
+            lang,
+            Mode::Draft,
+            hrdd_survey::domain::dates::Today::at(chrono::Utc::now()),
+        )
     };
     let too_many = draft(61, Lang::Ja);
     let error = too_many

@@ -5,8 +5,10 @@
 //! parse is reported next to its field and the previous stored value is kept, so a
 //! mistyped number never erases an earlier good answer.
 
+mod cross;
 mod single;
 
+use super::dates::Today;
 use super::i18n::{Lang, Msg};
 use super::questionnaire::{Question, QuestionKind, Questionnaire, DONT_KNOW};
 pub use super::rows::posted_rows;
@@ -125,91 +127,159 @@ pub fn parse_form(
     previous: &Answers,
     lang: Lang,
     mode: Mode,
+    today: Today,
 ) -> Parsed {
-    parse_section(questionnaire, input, previous, lang, mode, None)
+    parse_section(questionnaire, input, previous, lang, mode, today, None)
 }
 
 /// [`parse_form`] for the questions of one section (`section`, from 0) only: the
 /// questions of the other sections keep their `previous` value while they stay shown;
 /// a question hidden by the new answers loses its value, whichever section it is in.
-/// `None` reads every section from `input`.
+/// `None` reads every section from `input`. `today` judges `max: today` / `min: today`.
+///
+/// A posted answer that disagrees with a kept answer of another section
+/// (`max_answer` / `min_answer`) is refused like an invalid value: the form is read
+/// again with that field keeping its stored value, so that what it shows or hides
+/// follows the value kept.
 pub fn parse_section(
     questionnaire: &Questionnaire,
     input: &RawInput,
     previous: &Answers,
     lang: Lang,
     mode: Mode,
+    today: Today,
     section: Option<usize>,
 ) -> Parsed {
-    let mut out = Parsed::default();
-    let scoped = questionnaire
-        .sections
-        .iter()
-        .enumerate()
-        .flat_map(|(n, s)| {
-            let posted = section.is_none_or(|wanted| wanted == n);
-            s.questions.iter().map(move |q| (q, posted))
-        });
-    for (q, posted) in scoped {
-        let shown = q.show_if.as_ref().is_none_or(|c| holds(c, &out.answers));
-        if !shown {
-            if previous.contains_key(&q.id) {
-                out.hidden.push(q.id.clone());
-            }
-            continue;
+    let read = Reading {
+        questionnaire,
+        input,
+        previous,
+        lang,
+        mode,
+        today,
+        section,
+    };
+    let mut refused = BTreeMap::new();
+    loop {
+        let (parsed, more) = read.pass(&refused);
+        let new: Vec<_> = more
+            .into_iter()
+            .filter(|(id, _)| !refused.contains_key(id))
+            .collect();
+        if new.is_empty() {
+            return parsed;
         }
-        if !posted {
-            if let Some(old) = previous.get(&q.id) {
-                out.answers.insert(q.id.clone(), old.clone());
-            }
-            continue;
-        }
-        let result = match q.kind {
-            QuestionKind::Group => parse_group(q, input, lang, mode, &mut out.errors),
-            QuestionKind::Evidence => match input.uploads.get(&q.id).map(|u| Upload {
-                // The name is shown and stored: no NUL, line breaks or bidi overrides.
-                file_name: clean_answer(&u.file_name, false),
-                bytes: u.bytes.clone(),
-            }) {
-                _ if input.refused.contains_key(&q.id) => Err(input.refused[&q.id].text(lang)),
-                None if input.empty_files.contains_key(&q.id) => Err(Msg::FileEmpty.text(lang)),
-                // "Remove this file" ticked and no new file: the answer (and the file) go.
-                None if input.first(&remove_field(&q.id)).is_some() => Ok(None),
-                Some(mut upload) => match check_upload(&mut upload) {
-                    Ok(meta) => {
-                        out.uploads.push((q.id.clone(), upload));
-                        Ok(Some(meta))
-                    }
-                    Err(msg) => Err(msg.text(lang)),
-                },
-                None => Ok(previous.get(&q.id).cloned()),
-            },
-            _ => parse_single(q, input, &q.id, lang),
-        };
-        match result {
-            Ok(Some(v)) => {
-                out.answers.insert(q.id.clone(), v);
-            }
-            Ok(None) => {
-                if q.required && mode == Mode::Submit {
-                    out.errors.push(FieldError {
-                        field: q.id.clone(),
-                        message: Msg::Required.text(lang),
-                    });
+        refused.extend(new);
+    }
+}
+
+/// One read of a post ([`parse_section`]'s arguments).
+struct Reading<'a> {
+    questionnaire: &'a Questionnaire,
+    input: &'a RawInput,
+    previous: &'a Answers,
+    lang: Lang,
+    mode: Mode,
+    today: Today,
+    section: Option<usize>,
+}
+
+impl Reading<'_> {
+    /// Reads the post with the posted fields of `refused` refused with their message; also
+    /// gives the posted fields a kept answer disagrees with, and their messages.
+    fn pass(&self, refused: &BTreeMap<String, String>) -> (Parsed, Vec<(String, String)>) {
+        let Reading {
+            questionnaire,
+            input,
+            previous,
+            lang,
+            mode,
+            today,
+            section,
+        } = *self;
+        let mut disagreeing = Vec::new();
+        let mut accepted: Vec<&str> = Vec::new();
+        let mut out = Parsed::default();
+        let scoped = questionnaire
+            .sections
+            .iter()
+            .enumerate()
+            .flat_map(|(n, s)| {
+                let posted = section.is_none_or(|wanted| wanted == n);
+                s.questions.iter().map(move |q| (q, posted))
+            });
+        for (q, posted) in scoped {
+            let shown = q.show_if.as_ref().is_none_or(|c| holds(c, &out.answers));
+            if !shown {
+                if previous.contains_key(&q.id) {
+                    out.hidden.push(q.id.clone());
                 }
+                continue;
             }
-            Err(message) => {
-                out.errors.push(FieldError {
-                    field: q.id.clone(),
-                    message,
-                });
+            if !posted {
                 if let Some(old) = previous.get(&q.id) {
+                    let answers = &out.answers;
+                    let find = |id: &str| accepted.contains(&id).then(|| answers.get(id)).flatten();
+                    disagreeing.extend(cross::check_posted(q, old, find, lang));
                     out.answers.insert(q.id.clone(), old.clone());
                 }
+                continue;
+            }
+            let result = match q.kind {
+                _ if refused.contains_key(&q.id) => Err(refused[&q.id].clone()),
+                QuestionKind::Group => parse_group(q, input, lang, mode, today, &mut out.errors),
+                QuestionKind::Evidence => match input.uploads.get(&q.id).map(|u| Upload {
+                    // The name is shown and stored: no NUL, line breaks or bidi overrides.
+                    file_name: clean_answer(&u.file_name, false),
+                    bytes: u.bytes.clone(),
+                }) {
+                    _ if input.refused.contains_key(&q.id) => Err(input.refused[&q.id].text(lang)),
+                    None if input.empty_files.contains_key(&q.id) => Err(Msg::FileEmpty.text(lang)),
+                    // "Remove this file" ticked and no new file: the answer (and the file) go.
+                    None if input.first(&remove_field(&q.id)).is_some() => Ok(None),
+                    Some(mut upload) => match check_upload(&mut upload) {
+                        Ok(meta) => {
+                            out.uploads.push((q.id.clone(), upload));
+                            Ok(Some(meta))
+                        }
+                        Err(msg) => Err(msg.text(lang)),
+                    },
+                    None => Ok(previous.get(&q.id).cloned()),
+                },
+                _ => parse_single(q, input, &q.id, lang, today),
+            };
+            let answers = &out.answers;
+            let find = |id: &str| Some((questionnaire.find(id)?, answers.get(id)?));
+            let result = match result {
+                Ok(Some(v)) => cross::check(q, &v, find, lang).map(|()| Some(v)),
+                other => other,
+            };
+            match result {
+                Ok(Some(v)) => {
+                    out.answers.insert(q.id.clone(), v);
+                    accepted.push(&q.id);
+                }
+                Ok(None) => {
+                    if q.required && mode == Mode::Submit {
+                        out.errors.push(FieldError {
+                            field: q.id.clone(),
+                            message: Msg::Required.text(lang),
+                        });
+                    }
+                }
+                Err(message) => {
+                    out.errors.push(FieldError {
+                        field: q.id.clone(),
+                        message,
+                    });
+                    if let Some(old) = previous.get(&q.id) {
+                        out.answers.insert(q.id.clone(), old.clone());
+                    }
+                }
             }
         }
+        (out, disagreeing)
     }
-    out
 }
 
 /// Size and type of an upload, decided from its bytes; the stored name gets the
@@ -234,6 +304,7 @@ fn parse_group(
     input: &RawInput,
     lang: Lang,
     mode: Mode,
+    today: Today,
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<Value>, String> {
     let row_numbers = posted_rows(&input.values, &q.id);
@@ -255,7 +326,7 @@ fn parse_group(
         }
         let mut row = Map::new();
         for (f, name) in q.fields.iter().zip(&names) {
-            match parse_single(f, input, name, lang) {
+            match parse_single(f, input, name, lang, today) {
                 Ok(Some(v)) => {
                     row.insert(f.id.clone(), v);
                 }
@@ -274,6 +345,20 @@ fn parse_group(
                         message,
                     });
                 }
+            }
+        }
+        // Within the row: a cell that disagrees with an earlier cell it names is
+        // refused like an invalid value (dropped from the row).
+        for (f, name) in q.fields.iter().zip(&names) {
+            let Some(v) = row.get(&f.id) else { continue };
+            let find = |id: &str| Some((q.fields.iter().find(|g| g.id == id)?, row.get(id)?));
+            if let Err(message) = cross::check(f, v, find, lang) {
+                row_errors = true;
+                errors.push(FieldError {
+                    field: name.clone(),
+                    message,
+                });
+                row.remove(&f.id);
             }
         }
         rows.push(Value::Object(row));

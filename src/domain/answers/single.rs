@@ -1,9 +1,10 @@
 //! One question's value: what a respondent typed in one field, parsed and checked
 //! against the question's type and validation.
 
+use super::super::dates::Today;
 use super::super::i18n::{Lang, Msg};
 use super::super::numbers::ungrouped;
-use super::super::questionnaire::{Question, QuestionKind, Validation, DONT_KNOW};
+use super::super::questionnaire::{DateBound, Question, QuestionKind, Validation, DONT_KNOW};
 use super::super::text::clean_answer;
 use super::{dont_know_field, RawInput, LONG_TEXT_MAX, SHORT_TEXT_MAX};
 use serde_json::{json, Value};
@@ -14,6 +15,7 @@ pub(super) fn parse_single(
     input: &RawInput,
     name: &str,
     lang: Lang,
+    today: Today,
 ) -> Result<Option<Value>, String> {
     let custom = |msg: Msg| -> String {
         q.validation
@@ -114,11 +116,23 @@ pub(super) fn parse_single(
             if date > super::super::dates::latest() {
                 return Err(Msg::AtMost(super::super::dates::latest().to_string()).text(lang));
             }
-            if let Some(min) = q.validation.min_date.filter(|m| date < *m) {
-                return Err(custom(Msg::AtLeast(min.to_string())));
+            match q.validation.min_date {
+                Some(DateBound::On(min)) if date < min => {
+                    return Err(custom(Msg::AtLeast(min.to_string())))
+                }
+                Some(DateBound::Today) if date < today.earliest() => {
+                    return Err(custom(Msg::NotBeforeToday))
+                }
+                _ => {}
             }
-            if let Some(max) = q.validation.max_date.filter(|m| date > *m) {
-                return Err(custom(Msg::AtMost(max.to_string())));
+            match q.validation.max_date {
+                Some(DateBound::On(max)) if date > max => {
+                    return Err(custom(Msg::AtMost(max.to_string())))
+                }
+                Some(DateBound::Today) if date > today.latest() => {
+                    return Err(custom(Msg::NotAfterToday))
+                }
+                _ => {}
             }
             Ok(Some(Value::String(date.to_string())))
         }

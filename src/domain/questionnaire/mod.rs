@@ -158,12 +158,36 @@ pub struct Choice {
 pub struct Validation {
     pub min: Option<f64>,
     pub max: Option<f64>,
-    pub min_date: Option<chrono::NaiveDate>,
-    pub max_date: Option<chrono::NaiveDate>,
+    pub min_date: Option<DateBound>,
+    pub max_date: Option<DateBound>,
     pub pattern: Option<regex::Regex>,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
+    /// Number questions: the answer must be at most (`max_answer`) or at least
+    /// (`min_answer`) the answer to this other question: an earlier top-level number
+    /// question for a top-level question, an earlier field of the same group (same row)
+    /// for a group field.
+    pub max_answer: Option<String>,
+    pub min_answer: Option<String>,
     pub message: Option<Text>,
+}
+
+/// A date question's `validation.min` / `max`: a date, or the word `today`
+/// ([`super::dates::Today`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateBound {
+    On(chrono::NaiveDate),
+    Today,
+}
+
+impl DateBound {
+    /// The date when the bound is a fixed one.
+    pub fn fixed(self) -> Option<chrono::NaiveDate> {
+        match self {
+            DateBound::On(d) => Some(d),
+            DateBound::Today => None,
+        }
+    }
 }
 
 /// One question, or one field of a group.

@@ -7,6 +7,7 @@
 mod conditions;
 mod questions;
 mod raw;
+mod references;
 mod rules;
 
 use super::*;
@@ -90,6 +91,9 @@ pub fn parse(file: &TemplateFile) -> Result<Questionnaire, Vec<LoadError>> {
         current_required: false,
         current_dont_know: false,
         pending_affects: Vec::new(),
+        current_id: String::new(),
+        current_group: None,
+        pending_answer_refs: Vec::new(),
     };
     let questionnaire = checker.template(raw);
     if checker.errors.is_empty() {
@@ -111,6 +115,10 @@ struct Seen {
     in_group: bool,
     required: bool,
     dont_know: bool,
+    /// Position in the file (questions and group fields counted in document order).
+    order: usize,
+    /// The group a field belongs to; `None` for a top-level question.
+    group: Option<String>,
 }
 
 struct Checker<'a> {
@@ -123,6 +131,11 @@ struct Checker<'a> {
     current_dont_know: bool,
     /// `(line, question, count id)` of every rule's `affects`, checked at the end.
     pending_affects: Vec<(u64, String, String)>,
+    /// The id of the question being read, and the group whose fields are being read.
+    current_id: String,
+    current_group: Option<String>,
+    /// Every `max_answer` / `min_answer`, checked at the end (`references`).
+    pending_answer_refs: Vec<references::AnswerRef>,
 }
 
 impl Checker<'_> {
@@ -202,6 +215,7 @@ impl Checker<'_> {
                 self.section(s)
             })
             .collect();
+        self.check_answer_refs();
         for (line, what, a) in std::mem::take(&mut self.pending_affects) {
             match self.seen_questions.get(&a) {
                 Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group => {}

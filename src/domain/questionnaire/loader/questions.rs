@@ -108,6 +108,7 @@ impl Checker<'_> {
             (None, _) => {}
         }
 
+        self.current_id = id.clone();
         let validation = raw
             .validation
             .as_ref()
@@ -139,9 +140,11 @@ impl Checker<'_> {
                 // The group itself is recorded first so fields cannot reuse its id.
                 self.record(&id, line, kind, &choices, in_group);
                 let (required, dk) = (self.current_required, self.current_dont_know);
+                self.current_group = Some(id.clone());
                 for f in list.value {
                     fields.push(self.question(f, true));
                 }
+                self.current_group = None;
                 (self.current_required, self.current_dont_know) = (required, dk);
             }
             (None, QuestionKind::Group) => {
@@ -224,6 +227,12 @@ impl Checker<'_> {
                 in_group,
                 required: self.current_required,
                 dont_know: self.current_dont_know,
+                order: self.seen_questions.len(),
+                group: if in_group {
+                    self.current_group.clone()
+                } else {
+                    None
+                },
             },
         );
     }
@@ -282,12 +291,17 @@ impl Checker<'_> {
                     }),
                 }
             } else if kind == QuestionKind::Date {
-                match value.as_str().and_then(|s| s.parse().ok()) {
-                    Some(d) => *slot_date = Some(d),
-                    None => self.errors.push(LoadError {
+                match value.as_str() {
+                    Some("today") => *slot_date = Some(DateBound::Today),
+                    Some(s) if s.parse::<chrono::NaiveDate>().is_ok() => {
+                        *slot_date = s.parse().ok().map(DateBound::On);
+                    }
+                    _ => self.errors.push(LoadError {
                         file: self.file.to_path_buf(),
                         line,
-                        message: format!("{what}: validation {key} must be a date \"YYYY-MM-DD\""),
+                        message: format!(
+                            "{what}: validation {key} must be a date \"YYYY-MM-DD\" or today"
+                        ),
                     }),
                 }
             } else {
@@ -323,6 +337,8 @@ impl Checker<'_> {
         }
         out.min_length = v.min_length;
         out.max_length = v.max_length;
+        out.max_answer = self.answer_reference("max_answer", v.max_answer.as_ref(), kind, what);
+        out.min_answer = self.answer_reference("min_answer", v.min_answer.as_ref(), kind, what);
         if let Some(m) = &v.message {
             out.message = Some(self.plain_text(m, line, &format!("validation message of {what}")));
         }

@@ -66,6 +66,8 @@ pub(super) struct RawValidation {
     pub(super) pattern: Option<String>,
     pub(super) min_length: Option<usize>,
     pub(super) max_length: Option<usize>,
+    pub(super) max_answer: Option<Spanned<String>>,
+    pub(super) min_answer: Option<Spanned<String>>,
     pub(super) message: Option<RawText>,
 }
 

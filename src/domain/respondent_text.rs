@@ -77,7 +77,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
         "如需保留,请将答案改回并重新输入。",
     ]),
     ("review_title", ["Review your answers", "回答の確認", "Xem lại câu trả lời", "检查您的答案"]),
-    ("missing", ["Still to answer before you can submit", "提出前に回答が必要な項目", "Cần trả lời trước khi gửi", "提交前仍需回答"]),
+    ("missing", ["Still to answer or correct before you can submit", "提出前に回答または修正が必要な項目", "Cần trả lời hoặc sửa trước khi gửi", "提交前仍需回答或更正"]),
     ("declaration_problems", ["Not submitted yet: complete the declaration below.", "まだ提出されていません。下の宣誓欄にご記入ください。", "Chưa gửi: hãy hoàn thành phần cam kết bên dưới.", "尚未提交:请完成下方的声明。"]),
     ("all_answered", ["Every required question is answered.", "必須の質問にはすべて回答済みです。", "Đã trả lời mọi câu bắt buộc.", "所有必答题均已回答。"]),
     ("change", ["Change", "変更", "Sửa", "修改"]),

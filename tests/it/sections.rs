@@ -303,7 +303,7 @@ async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
     let review = app.get(&format!("{link}/review")).await;
     assert_eq!(review.status(), 200);
     let html = review.text().await.unwrap();
-    assert!(html.contains("Still to answer before you can submit"));
+    assert!(html.contains("Still to answer or correct before you can submit"));
     assert!(html.contains(&format!(
         r#"<a href="{link}/s/1#q-migrant_share">Share of migrant workers</a>: This question needs an answer."#
     )), "{html}");

@@ -674,8 +674,10 @@ async fn the_shipped_questionnaires_are_stored_and_listed() {
         vec![
             ("forced-labour", 2),
             ("forced-labour", 3),
+            ("forced-labour", 4),
             ("migrant-labour", 2),
-            ("migrant-labour", 3)
+            ("migrant-labour", 3),
+            ("migrant-labour", 4)
         ]
     );
     let res = app

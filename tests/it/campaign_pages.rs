@@ -65,7 +65,7 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
     let form = res.text().await.unwrap();
     assert!(form.contains("Kyoto Dyeworks"), "{form}");
     assert!(
-        form.contains(r#"<option value="forced-labour:3" selected>"#),
+        form.contains(r#"<option value="forced-labour:4" selected>"#),
         "the newest version is the default: {form}"
     );
     // Bad input: a deadline in the past comes back with the field named, nothing saved.

@@ -45,11 +45,13 @@ fn check_templates_passes_on_the_real_questionnaires() {
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 4, "{stdout}");
+    assert_eq!(lines.len(), 6, "{stdout}");
     for (line, (file, id)) in lines.iter().zip([
         ("forced-labour.v2.yaml", "forced-labour"),
+        ("forced-labour.v3.yaml", "forced-labour"),
         ("forced-labour.yaml", "forced-labour"),
         ("migrant-labour.v2.yaml", "migrant-labour"),
+        ("migrant-labour.v3.yaml", "migrant-labour"),
         ("migrant-labour.yaml", "migrant-labour"),
     ]) {
         let prefix = format!("ok  {}: {id} v", dir.join(file).display());

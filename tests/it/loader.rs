@@ -363,19 +363,21 @@ fn the_real_questionnaires_pass_check_dir() {
         .iter()
         .map(|(_, q)| (q.id.as_str(), q.version))
         .collect();
-    // Version 3 of each, and version 2 kept for campaigns pinned to it.
+    // Version 4 of each, and versions 2 and 3 kept for campaigns pinned to them.
     assert_eq!(
         ids,
         vec![
             ("forced-labour", 2),
             ("forced-labour", 3),
+            ("forced-labour", 4),
             ("migrant-labour", 2),
-            ("migrant-labour", 3)
+            ("migrant-labour", 3),
+            ("migrant-labour", 4)
         ]
     );
     for (file, q) in &loaded {
         // The file is named after the questionnaire; older versions carry `.vN`.
-        let name = if q.version == 3 {
+        let name = if q.version == 4 {
             format!("{}.yaml", q.id)
         } else {
             format!("{}.v{}.yaml", q.id, q.version)
@@ -509,6 +511,8 @@ fn every_text_exists_in_english_japanese_and_vietnamese() {
     for file in [
         "forced-labour.yaml",
         "migrant-labour.yaml",
+        "forced-labour.v3.yaml",
+        "migrant-labour.v3.yaml",
         "forced-labour.v2.yaml",
         "migrant-labour.v2.yaml",
     ] {

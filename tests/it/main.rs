@@ -48,6 +48,7 @@ mod organisations;
 mod outbox_viewer;
 mod plan_cancel;
 mod plans;
+mod questionnaire_v4;
 mod reassessments;
 mod receipt;
 mod receipt_scripts;

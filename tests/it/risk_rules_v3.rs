@@ -155,10 +155,10 @@ fn submit_with(
 }
 
 fn fl() -> Questionnaire {
-    real("forced-labour.yaml")
+    real("forced-labour.v3.yaml")
 }
 fn ml() -> Questionnaire {
-    real("migrant-labour.yaml")
+    real("migrant-labour.v3.yaml")
 }
 
 fn fl_clean() -> Answers {

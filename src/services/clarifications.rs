@@ -500,11 +500,7 @@ pub async fn reply(
                 crate::domain::dates::Today::at(chrono::Utc::now()),
             );
             let reopened: Vec<&str> = items.iter().map(|i| i.question_id.as_str()).collect();
-            let mut errors: Vec<FieldError> = parsed
-                .errors
-                .into_iter()
-                .filter(|e| reopened.contains(&e.field.as_str()))
-                .collect();
+            let mut errors = parsed.errors_on(q, &reopened, lang);
             let mut notes = BTreeMap::new();
             for id in &reopened {
                 let field = note_field(id);

@@ -189,3 +189,69 @@ async fn submit_is_refused_while_two_answers_disagree() {
         res.status()
     );
 }
+
+/// A clarification reply is checked against the answers kept as they were: a reopened
+/// total lowered below the stored count of foreign workers is refused beside the total
+/// (the count cannot change in a reply), nothing written; a total that agrees is taken.
+#[tokio::test]
+async fn a_clarification_reply_cannot_lower_the_total_below_a_kept_count() {
+    use crate::remedy::member;
+    use hrdd_survey::auth::permissions::Role;
+    let (app, link, response) = invited("en").await;
+    let res = app
+        .post_form(&link, &[("total", "120"), ("foreign", "100")], "submit")
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let (_, committee) = member(&app, Role::Committee).await;
+    let res = committee
+        .post(
+            &app,
+            &format!("/staff/responses/{response}/clarifications"),
+            &[("question.total", "How many people work at the site today?")],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let reply = format!("{link}/clarification");
+    let html = app
+        .client
+        .get(app.url(&reply))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::hidden_csrf(&html);
+    let post = |total: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .text("total", total);
+        app.client.post(app.url(&reply)).multipart(form).send()
+    };
+    let res = post("50").await.unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Cannot be less than the answer to “Foreign workers” (100)."),
+        "{html}"
+    );
+    assert!(html.contains(r#"id="e-total""#), "{html}");
+    let mut conn = app.db.conn().await;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::clarification_items;
+    let replied: Vec<Option<serde_json::Value>> = clarification_items::table
+        .select(clarification_items::reply_answer)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(replied, vec![None]);
+    // A total that agrees with the kept count is the reply.
+    assert_eq!(post("100").await.unwrap().status(), 303);
+    let replied: Vec<Option<serde_json::Value>> = clarification_items::table
+        .select(clarification_items::reply_answer)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(replied, vec![Some(json!(100))]);
+}

@@ -119,6 +119,46 @@ pub struct Parsed {
     pub hidden: Vec<String>,
 }
 
+impl Parsed {
+    /// The errors of a reply to reopened questions (a clarification): those on the
+    /// reopened fields, and, for an answer kept as it was that now disagrees with a
+    /// reopened one it names (a total lowered below a count), the message beside the
+    /// reopened field, since only those can change.
+    pub fn errors_on(
+        &self,
+        questionnaire: &Questionnaire,
+        reopened: &[&str],
+        lang: Lang,
+    ) -> Vec<FieldError> {
+        let mut errors: Vec<FieldError> = self
+            .errors
+            .iter()
+            .filter(|e| reopened.contains(&e.field.as_str()))
+            .cloned()
+            .collect();
+        let find = |id: &str| {
+            reopened
+                .contains(&id)
+                .then(|| self.answers.get(id))
+                .flatten()
+        };
+        for q in questionnaire
+            .questions()
+            .filter(|q| !reopened.contains(&q.id.as_str()))
+        {
+            let Some(kept) = self.answers.get(&q.id) else {
+                continue;
+            };
+            for (field, message) in cross::check_posted(q, kept, find, lang) {
+                if !errors.iter().any(|e| e.field == field) {
+                    errors.push(FieldError { field, message });
+                }
+            }
+        }
+        errors
+    }
+}
+
 /// Reads `input` against `questionnaire`. `previous` are the stored answers (kept for
 /// evidence not re-uploaded and for fields whose new value is invalid).
 pub fn parse_form(

@@ -117,21 +117,11 @@ pub fn review(
     stored: &Answers,
     lang: Lang,
 ) -> Vec<FieldError> {
-    review_at(q, stored, lang, Today::at(Utc::now()))
-}
-
-/// [`review`] on `today` (pure).
-pub fn review_at(
-    q: &crate::domain::questionnaire::Questionnaire,
-    stored: &Answers,
-    lang: Lang,
-    today: Today,
-) -> Vec<FieldError> {
     let input = RawInput {
         values: to_form_values(q, stored),
         ..RawInput::default()
     };
-    parse_form(q, &input, stored, lang, Mode::Submit, today).errors
+    parse_form(q, &input, stored, lang, Mode::Submit, Today::at(Utc::now())).errors
 }
 
 /// Form fields of the hand-over form.

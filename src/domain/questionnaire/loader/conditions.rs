@@ -116,7 +116,7 @@ impl Checker<'_> {
         what: &str,
     ) -> Option<QuestionKind> {
         match self.seen_questions.get(id) {
-            Some(seen) if seen.in_group => {
+            Some(seen) if seen.in_group() => {
                 self.error(line, format!("{what}: condition refers to group field {id}; conditions may only use top-level questions"));
                 None
             }

@@ -112,13 +112,18 @@ fn first_line(message: &str) -> String {
 struct Seen {
     kind: QuestionKind,
     choice_ids: Vec<String>,
-    in_group: bool,
     required: bool,
     dont_know: bool,
     /// Position in the file (questions and group fields counted in document order).
     order: usize,
     /// The group a field belongs to; `None` for a top-level question.
     group: Option<String>,
+}
+
+impl Seen {
+    fn in_group(&self) -> bool {
+        self.group.is_some()
+    }
 }
 
 struct Checker<'a> {
@@ -218,7 +223,7 @@ impl Checker<'_> {
         self.check_answer_refs();
         for (line, what, a) in std::mem::take(&mut self.pending_affects) {
             match self.seen_questions.get(&a) {
-                Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group => {}
+                Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group() => {}
                 Some(_) => self.error(
                     line,
                     format!("{what}: affects must name a top-level integer question (a count of workers), {a} is not one"),
@@ -229,7 +234,7 @@ impl Checker<'_> {
         let workforce = raw.workforce.map(|w| {
             let line = w.referenced.line();
             match self.seen_questions.get(&w.value) {
-                Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group => {}
+                Some(seen) if seen.kind == QuestionKind::Integer && !seen.in_group() => {}
                 Some(_) => self.error(
                     line,
                     format!(

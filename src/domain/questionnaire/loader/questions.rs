@@ -224,7 +224,6 @@ impl Checker<'_> {
             Seen {
                 kind,
                 choice_ids,
-                in_group,
                 required: self.current_required,
                 dont_know: self.current_dont_know,
                 order: self.seen_questions.len(),
@@ -291,12 +290,14 @@ impl Checker<'_> {
                     }),
                 }
             } else if kind == QuestionKind::Date {
-                match value.as_str() {
-                    Some("today") => *slot_date = Some(DateBound::Today),
-                    Some(s) if s.parse::<chrono::NaiveDate>().is_ok() => {
-                        *slot_date = s.parse().ok().map(DateBound::On);
-                    }
-                    _ => self.errors.push(LoadError {
+                let bound = match value.as_str() {
+                    Some("today") => Some(DateBound::Today),
+                    Some(s) => s.parse().ok().map(DateBound::On),
+                    None => None,
+                };
+                match bound {
+                    Some(b) => *slot_date = Some(b),
+                    None => self.errors.push(LoadError {
                         file: self.file.to_path_buf(),
                         line,
                         message: format!(

@@ -130,7 +130,7 @@ impl Checker<'_> {
             None => own,
             Some(q) => {
                 let seen = match self.seen_questions.get(q) {
-                    Some(seen) if seen.in_group => {
+                    Some(seen) if seen.in_group() => {
                         self.error(line, format!("{what}: rule condition refers to group field {q}; it may only use top-level questions"));
                         return None;
                     }

@@ -155,6 +155,7 @@ pub fn page(
         extra_rows: &no_rows,
         files: &no_files,
         removed_row: None,
+        today: crate::domain::dates::Today::at(chrono::Utc::now()),
     };
     let mut views: HashMap<String, QuestionView> = sections(q, &ctx, None)
         .into_iter()

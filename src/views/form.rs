@@ -2,6 +2,7 @@
 
 use crate::domain::answers::{dont_know_field, format_number};
 use crate::domain::countries;
+use crate::domain::dates::Today;
 use crate::domain::i18n::{ui, Lang};
 use crate::domain::questionnaire::{Question, QuestionKind, Questionnaire};
 use crate::domain::respondent_text::t;
@@ -103,6 +104,9 @@ pub struct FormContext<'a> {
     /// The table whose row was just removed, and that row's number (from 1): the table
     /// may then show no row at all, and says which row went.
     pub removed_row: Option<(&'a str, usize)>,
+    /// Today, for a date question's `min` / `max: today`: the page's date picker offers
+    /// the dates the server accepts (the form is `novalidate`; the server decides).
+    pub today: Today,
 }
 
 /// The views of every section, or of section `only` (from 0).
@@ -214,14 +218,12 @@ fn question_view(q: &Question, name: &str, ctx: &FormContext) -> QuestionView {
             view.min = q
                 .validation
                 .min_date
-                .and_then(|d| d.fixed())
-                .map(|d| d.to_string())
+                .map(|d| d.as_min(ctx.today).to_string())
                 .unwrap_or_default();
             view.max = q
                 .validation
                 .max_date
-                .and_then(|d| d.fixed())
-                .map(|d| d.to_string())
+                .map(|d| d.as_max(ctx.today).to_string())
                 .unwrap_or_default();
         }
         QuestionKind::Country => {

@@ -7,6 +7,7 @@ use super::typed::TypedLine;
 use crate::domain::answers::{
     format_number, Answers, FieldError, MAX_EVIDENCE_BYTES, MAX_FORM_BYTES,
 };
+use crate::domain::dates::Today;
 use crate::domain::i18n::{ui, Lang, Msg};
 use crate::domain::questionnaire::{Question, QuestionKind};
 use crate::domain::visibility::visible_questions;
@@ -111,6 +112,7 @@ impl FormScreen<'_> {
             extra_rows: &state.extra_rows,
             files: &files,
             removed_row: state.removed_row.as_ref().map(|(g, n)| (g.as_str(), *n)),
+            today: Today::at(Utc::now()),
         };
         let error_summary = state
             .errors

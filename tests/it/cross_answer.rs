@@ -103,6 +103,30 @@ async fn a_date_after_today_is_refused_and_today_accepted() {
 }
 
 #[tokio::test]
+async fn the_date_picker_offers_no_date_after_today_anywhere_on_earth() {
+    let (app, link, _) = invited("en").await;
+    // `max: today` is the date at UTC+14h, the last place where it is still today.
+    let latest = || {
+        (chrono::Utc::now() + chrono::Duration::hours(14))
+            .date_naive()
+            .to_string()
+    };
+    let before = latest();
+    let html = app.get(&format!("{link}/s/1")).await.text().await.unwrap();
+    let after = latest();
+    let input = html
+        .split("<input")
+        .find(|i| i.contains(r#"name="audit_date""#))
+        .expect("the date input");
+    assert!(input.contains(r#"type="date""#), "{input}");
+    assert!(
+        input.contains(&format!(r#"max="{before}""#))
+            || input.contains(&format!(r#"max="{after}""#)),
+        "{input}"
+    );
+}
+
+#[tokio::test]
 async fn submit_is_refused_while_two_answers_disagree() {
     let (app, link, response) = invited("en").await;
     // The one-post form: the whole form with the count above the total.

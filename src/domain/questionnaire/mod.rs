@@ -181,11 +181,19 @@ pub enum DateBound {
 }
 
 impl DateBound {
-    /// The date when the bound is a fixed one.
-    pub fn fixed(self) -> Option<chrono::NaiveDate> {
+    /// The earliest date this bound allows as a `min` on `today`.
+    pub fn as_min(self, today: super::dates::Today) -> chrono::NaiveDate {
         match self {
-            DateBound::On(d) => Some(d),
-            DateBound::Today => None,
+            DateBound::On(d) => d,
+            DateBound::Today => today.earliest(),
+        }
+    }
+
+    /// The latest date this bound allows as a `max` on `today`.
+    pub fn as_max(self, today: super::dates::Today) -> chrono::NaiveDate {
+        match self {
+            DateBound::On(d) => d,
+            DateBound::Today => today.latest(),
         }
     }
 }

@@ -26,6 +26,8 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("done", ["Done", "完了", "Xong", "已完成"]),
     ("todo", ["To do", "未完了", "Chưa xong", "未完成"]),
     ("section_of", ["Section", "セクション", "Phần", "第"]),
+    // A section page's collapsed section list: "{n}" this section, "{total}" all.
+    ("section_n_of", ["section {n} of {total}", "セクション {n} / {total}", "phần {n}/{total}", "第 {n} 部分，共 {total} 部分"]),
     ("save_continue", ["Save and continue", "保存して次へ", "Lưu và tiếp tục", "保存并继续"]),
     ("save_only", ["Save", "保存", "Lưu", "保存"]),
     ("back_start", ["Start page", "開始ページ", "Trang đầu", "首页"]),

@@ -73,6 +73,8 @@ pub struct FormPage {
     pub nav: Vec<NavItem>,
     /// "1 of 3 sections done · 4 required questions left".
     pub progress: String,
+    /// "section 2 of 3", beside the collapsed section list of a section page.
+    pub nav_position: String,
     /// One section with "Save" / "Save and continue" (else every section with "Submit").
     pub one_section: bool,
     pub start_url: String,

@@ -149,6 +149,7 @@ impl FormScreen<'_> {
             heading: q.title.get(lang).into(),
             nav: Vec::new(),
             progress: String::new(),
+            nav_position: String::new(),
             one_section: false,
             start_url: format!("/r/{token}?start=1"),
             saved_at: String::new(),

@@ -75,6 +75,9 @@ pub fn section_page(
     let p = progress(q, answers);
     page.nav = nav(token, q, &p, lang, Some(section));
     page.progress = summary(&p, lang);
+    page.nav_position = t("section_n_of", lang)
+        .replace("{n}", &(section + 1).to_string())
+        .replace("{total}", &q.sections.len().to_string());
     page.one_section = true;
     page.heading = q.sections[section].title.get(lang).to_string();
     // The questionnaire's description opens its first section (and the start page).

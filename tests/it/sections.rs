@@ -210,6 +210,16 @@ async fn save_and_continue_goes_section_by_section_and_resume_finds_the_first_ga
     );
     assert!(page.contains(">Direct hiring</textarea>"));
     assert!(page.contains(r#"aria-current="page">Recruitment</a>"#));
+    // On a section page the list is closed, so that the questions come first; the
+    // start page shows it open.
+    assert!(
+        page.contains(
+            r#"<details>
+<summary>Sections <span class="meta">(section 2 of 3)</span></summary>"#
+        ),
+        "{page}"
+    );
+    assert!(!start.contains("<details>"), "{start}");
 
     // Section 2 posts only its own questions: section 1's answers stay.
     let res = app.post_form(&s2, &[("fees_paid", "no")], "next").await;

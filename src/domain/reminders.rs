@@ -82,6 +82,52 @@ pub fn due_step(
 
 /// When an organisation that has not submitted becomes overdue: the end of the
 /// deadline day (UTC).
+/// The next reminder the schedule will send after `now`: the first step after both `now`
+/// and the launch (a step before the launch is never sent); for a draft (`launched_at`
+/// `None`), as if it were launched at `now`. `None`: no reminder is left.
+pub fn next_step(
+    deadline: NaiveDate,
+    schedule: &Schedule,
+    launched_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<Step> {
+    let after = launched_at.map_or(now, |launched| launched.max(now));
+    steps(deadline, schedule).into_iter().find(|s| s.at > after)
+}
+
+/// A step as the campaign page says it: "2027-03-17 (14 days before the deadline)",
+/// "2027-04-07 (1 week after the deadline)".
+pub fn describe_step(step: &Step, deadline: NaiveDate) -> String {
+    let days = (midnight(deadline) - step.at).num_days();
+    let when = if step.overdue {
+        let weeks = -days / 7;
+        format!("{weeks} week{} after", if weeks == 1 { "" } else { "s" })
+    } else {
+        format!("{days} day{} before", if days == 1 { "" } else { "s" })
+    };
+    format!("{} ({when} the deadline)", step.at.date_naive())
+}
+
+/// A schedule as the campaign page says it: "14, 7, 2 days before the deadline, then
+/// weekly (at most 4)".
+pub fn describe_schedule(schedule: &Schedule) -> String {
+    let before = match schedule.days_before.as_slice() {
+        [] => "none before the deadline".to_string(),
+        [1] => "1 day before the deadline".to_string(),
+        days => format!(
+            "{} days before the deadline",
+            days.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    match schedule.weekly_after {
+        0 => format!("{before}, none after it"),
+        n => format!("{before}, then weekly (at most {n})"),
+    }
+}
+
 pub fn overdue_at(deadline: NaiveDate) -> DateTime<Utc> {
     midnight(deadline) + Duration::days(1)
 }
@@ -167,6 +213,67 @@ mod tests {
             due_step(deadline, &s, launched, at("2028-01-01")).map(|s| s.number),
             Some(7),
             "no more than weekly_after weekly steps"
+        );
+    }
+
+    #[test]
+    fn the_next_step_is_the_first_after_now_and_the_launch() {
+        let deadline = day("2027-03-31");
+        let s = default_schedule();
+        let next = |launched: Option<&str>, now: &str| {
+            next_step(deadline, &s, launched.map(at), at(now))
+                .map(|step| describe_step(&step, deadline))
+        };
+        assert_eq!(
+            next(Some("2027-03-01"), "2027-03-02").as_deref(),
+            Some("2027-03-17 (14 days before the deadline)")
+        );
+        // The step of today is due now: the next one is the following step.
+        assert_eq!(
+            next(Some("2027-03-01"), "2027-03-17").as_deref(),
+            Some("2027-03-24 (7 days before the deadline)")
+        );
+        // Launched after two steps had passed; a draft reads as if launched now.
+        assert_eq!(
+            next(Some("2027-03-25"), "2027-03-25").as_deref(),
+            Some("2027-03-29 (2 days before the deadline)")
+        );
+        assert_eq!(
+            next(None, "2027-03-25").as_deref(),
+            Some("2027-03-29 (2 days before the deadline)")
+        );
+        assert_eq!(
+            next(Some("2027-03-01"), "2027-04-01").as_deref(),
+            Some("2027-04-07 (1 week after the deadline)")
+        );
+        assert_eq!(
+            next(Some("2027-03-01"), "2027-04-08").as_deref(),
+            Some("2027-04-14 (2 weeks after the deadline)")
+        );
+        assert_eq!(next(Some("2027-03-01"), "2027-04-28"), None);
+    }
+
+    #[test]
+    fn a_schedule_reads_as_a_sentence() {
+        assert_eq!(
+            describe_schedule(&default_schedule()),
+            "14, 7, 2 days before the deadline, then weekly (at most 4)"
+        );
+        let only_after = Schedule {
+            days_before: vec![],
+            weekly_after: 2,
+        };
+        assert_eq!(
+            describe_schedule(&only_after),
+            "none before the deadline, then weekly (at most 2)"
+        );
+        let one_day = Schedule {
+            days_before: vec![1],
+            weekly_after: 0,
+        };
+        assert_eq!(
+            describe_schedule(&one_day),
+            "1 day before the deadline, none after it"
         );
     }
 

@@ -227,6 +227,8 @@ pub struct CampaignPage {
     pub new_deadline: String,
     pub message: String,
     pub reminders: String,
+    /// The next reminder's date and to whom (empty once closed).
+    pub next_reminder: String,
     pub audience: String,
     /// The chart, drawn by the service from fixed labels and numbers only.
     pub chart_svg: String,

@@ -138,10 +138,25 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
     let page = s.get(&app, &location).await.text().await.unwrap();
     assert!(page.contains("Draft"));
     assert!(page.contains("10, 3 days before the deadline"));
+    // The page says when the scheduler sends the next reminder.
+    let next = format!(
+        r#"<dd id="next-reminder">{} (10 days before the deadline)"#,
+        in_days(10)
+    );
+    assert!(
+        page.contains(&format!("{next}, if launched now</dd>")),
+        "{page}"
+    );
 
     let page = act(&app, &s, &format!("/staff/campaigns/{id}/launch"), &[]).await;
     assert!(
         page.contains("Launched to 2 organisations: 2 invitation emails queued."),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "{next}, to the contacts of every organisation that has not submitted by then</dd>"
+        )),
         "{page}"
     );
     // Twice: nothing changes, and the page says so.

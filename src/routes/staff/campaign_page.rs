@@ -10,6 +10,7 @@ use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::campaign::Audience;
 use crate::domain::ids::{CampaignId, OrganisationId};
+use crate::domain::reminders;
 use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use crate::services::campaign_lifecycle as lifecycle;
@@ -184,6 +185,33 @@ async fn campaign_page(
             }
         }
     };
+    let schedule = reminders::Schedule {
+        days_before: campaign.reminder_days_before.clone(),
+        weekly_after: campaign.reminder_weekly_after,
+    };
+    // What the scheduler will send next (`jobs::campaign_schedule`); nothing once closed.
+    let next_reminder = match campaign.status {
+        CampaignStatus::Closed => String::new(),
+        status => {
+            let next = reminders::next_step(
+                campaign.deadline,
+                &schedule,
+                campaign.launched_at,
+                chrono::Utc::now(),
+            );
+            match (next, status) {
+                (Some(step), CampaignStatus::Draft) => format!(
+                    "{}, if launched now",
+                    reminders::describe_step(&step, campaign.deadline)
+                ),
+                (Some(step), _) => format!(
+                    "{}, to the contacts of every organisation that has not submitted by then",
+                    reminders::describe_step(&step, campaign.deadline)
+                ),
+                (None, _) => "none: every reminder of the schedule has passed".into(),
+            }
+        }
+    };
     let status = campaign.status;
     let qs = serde_urlencoded::to_string([
         ("stage", query.stage.clone().unwrap_or_default()),
@@ -213,16 +241,8 @@ async fn campaign_page(
         deadline: campaign.deadline.to_string(),
         new_deadline: typed_deadline.unwrap_or_else(|| campaign.deadline.to_string()),
         message: campaign.message.clone().unwrap_or_default(),
-        reminders: format!(
-            "{} days before the deadline, then weekly (at most {})",
-            campaign
-                .reminder_days_before
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            campaign.reminder_weekly_after
-        ),
+        reminders: reminders::describe_schedule(&schedule),
+        next_reminder,
         audience,
         chart_svg: progress::chart_svg(&p.totals),
         progress: p,

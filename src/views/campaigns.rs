@@ -223,6 +223,8 @@ pub struct CampaignPage {
     pub status_label: String,
     pub questionnaire: String,
     pub deadline: String,
+    /// "in 20 days", "today", "3 days ago".
+    pub deadline_when: String,
     /// The "New deadline" field: the deadline, or the date typed when it was refused.
     pub new_deadline: String,
     pub message: String,

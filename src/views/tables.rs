@@ -58,14 +58,7 @@ pub fn home(
     let due = open
         .into_iter()
         .map(|c| {
-            let days = (c.campaign.deadline - today).num_days();
-            let when = match days {
-                0 => "today".to_string(),
-                1 => "tomorrow".to_string(),
-                d if d > 1 => format!("in {d} days"),
-                -1 => "1 day ago".to_string(),
-                d => format!("{} days ago", -d),
-            };
+            let when = days_from(c.campaign.deadline, today);
             DueCampaign {
                 href: format!("/staff/campaigns/{}", c.campaign.id),
                 name: c.campaign.name.clone(),
@@ -73,7 +66,7 @@ pub fn home(
                 when,
                 submitted: format!("{} / {}", c.submitted, c.responses),
                 outstanding: c.responses - c.submitted,
-                past_deadline: days < 0,
+                past_deadline: c.campaign.deadline < today,
             }
         })
         .collect();
@@ -270,4 +263,15 @@ pub fn jobs(user: &StaffUser, list: Vec<(Job, Option<String>)>) -> TablePage {
         "Queued (UTC)",
         "Actions",
     ])
+}
+
+/// How far `day` is from `today`: "in 5 days", "tomorrow", "today", "3 days ago".
+pub fn days_from(day: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    match (day - today).num_days() {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        d if d > 1 => format!("in {d} days"),
+        -1 => "1 day ago".to_string(),
+        d => format!("{} days ago", -d),
+    }
 }

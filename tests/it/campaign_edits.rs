@@ -170,7 +170,10 @@ async fn a_draft_is_edited_in_full_before_its_launch() {
         "<h1>Autumn check</h1>",
         "The draft was saved (changed: ",
         "Migrant labour and responsible recruitment — version 2",
-        &format!("<dd>{}</dd>", in_days(30)),
+        &format!(
+            r#"<dd>{} <span class="meta">(in 30 days)</span></dd>"#,
+            in_days(30)
+        ),
         "10, 3 days before the deadline, then weekly (at most 2)",
         "Questions? Write to Maria.",
         "active organisations with kind supplier, country VN",

@@ -239,6 +239,10 @@ async fn campaign_page(
         status_label: status.label().into(),
         questionnaire,
         deadline: campaign.deadline.to_string(),
+        deadline_when: crate::views::tables::days_from(
+            campaign.deadline,
+            chrono::Utc::now().date_naive(),
+        ),
         new_deadline: typed_deadline.unwrap_or_else(|| campaign.deadline.to_string()),
         message: campaign.message.clone().unwrap_or_default(),
         reminders: reminders::describe_schedule(&schedule),

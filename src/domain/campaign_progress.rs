@@ -160,6 +160,9 @@ pub struct Progress {
     pub name: String,
     pub status: CampaignStatus,
     pub deadline: NaiveDate,
+    /// The reminder the scheduler sends next ([`super::reminders::next_step`]; a draft's
+    /// as if launched now); `None` when closed or when no step is left.
+    pub next_reminder: Option<super::reminders::Step>,
     pub required_questions: usize,
     pub totals: Totals,
     pub organisations: Vec<OrganisationProgress>,

@@ -23,7 +23,7 @@ pub struct Schedule {
 }
 
 /// One reminder step: its number and when it is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Step {
     pub number: i32,
     pub at: DateTime<Utc>,

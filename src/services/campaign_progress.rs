@@ -9,6 +9,8 @@ use crate::db::campaigns::CampaignRecord;
 pub use crate::domain::campaign_progress::Progress;
 use crate::domain::campaign_progress::{self as rules, ContactProgress, LinkState, Stage};
 use crate::domain::ids::{CampaignId, OrganisationId};
+use crate::domain::reminders;
+use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -119,11 +121,21 @@ pub async fn progress(
             organisation_deactivated: c.organisation_deactivated,
         })
         .collect();
+    let next_reminder = (campaign.status != CampaignStatus::Closed)
+        .then(|| {
+            let schedule = reminders::Schedule {
+                days_before: campaign.reminder_days_before.clone(),
+                weekly_after: campaign.reminder_weekly_after,
+            };
+            reminders::next_step(campaign.deadline, &schedule, campaign.launched_at, now)
+        })
+        .flatten();
     let progress = Progress {
         campaign_id: campaign.id.uuid(),
         name: campaign.name.clone(),
         status: campaign.status,
         deadline: campaign.deadline,
+        next_reminder,
         required_questions: required.len(),
         totals,
         organisations: all,

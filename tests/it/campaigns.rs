@@ -203,6 +203,13 @@ async fn launch_emails_every_contact_in_their_language_and_the_links_open_the_fo
         .await
         .unwrap();
     assert_eq!(p["totals"]["organisations"], 2, "{p}");
+    // The deadline is in 30 days: the next reminder is the default schedule's first,
+    // 14 days before it.
+    assert_eq!(
+        p["next_reminder"],
+        json!({"number": 1, "at": format!("{}T00:00:00Z", in_days(16)), "overdue": false}),
+        "{p}"
+    );
     assert_eq!(p["totals"]["invited"], 2);
     assert_eq!(p["totals"]["opened"], 1);
     assert_eq!(p["totals"]["submitted"], 0);

@@ -190,27 +190,17 @@ async fn campaign_page(
         weekly_after: campaign.reminder_weekly_after,
     };
     // What the scheduler will send next (`jobs::campaign_schedule`); nothing once closed.
-    let next_reminder = match campaign.status {
-        CampaignStatus::Closed => String::new(),
-        status => {
-            let next = reminders::next_step(
-                campaign.deadline,
-                &schedule,
-                campaign.launched_at,
-                chrono::Utc::now(),
-            );
-            match (next, status) {
-                (Some(step), CampaignStatus::Draft) => format!(
-                    "{}, if launched now",
-                    reminders::describe_step(&step, campaign.deadline)
-                ),
-                (Some(step), _) => format!(
-                    "{}, to the contacts of every organisation that has not submitted by then",
-                    reminders::describe_step(&step, campaign.deadline)
-                ),
-                (None, _) => "none: every reminder of the schedule has passed".into(),
-            }
-        }
+    let next_reminder = match (campaign.status, p.next_reminder) {
+        (CampaignStatus::Closed, _) => String::new(),
+        (CampaignStatus::Draft, Some(step)) => format!(
+            "{}, if launched now",
+            reminders::describe_step(&step, campaign.deadline)
+        ),
+        (_, Some(step)) => format!(
+            "{}, to the contacts of every organisation that has not submitted by then",
+            reminders::describe_step(&step, campaign.deadline)
+        ),
+        (_, None) => "none: every reminder of the schedule has passed".into(),
     };
     let status = campaign.status;
     let qs = serde_urlencoded::to_string([

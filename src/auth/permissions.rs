@@ -236,6 +236,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/staff/campaigns/{id}/organisations/{org}/remind",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
         "/staff/campaigns/{id}/contacts/{contact}/resend",
         Access::Needs(Permission::ManageCampaigns),
     ),

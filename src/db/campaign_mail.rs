@@ -34,6 +34,12 @@ pub enum Targets<'a> {
     },
     /// Several invitations.
     Invitations(&'a [Uuid]),
+    /// [`Targets::Unsubmitted`] of one organisation (a reminder sent by hand).
+    UnsubmittedOf {
+        campaign_id: Uuid,
+        organisation_id: Uuid,
+        now: DateTime<Utc>,
+    },
 }
 
 /// Queues one `send_email` job per target invitation, in one statement whatever the
@@ -58,6 +64,11 @@ pub async fn queue_for_invitations(
             "i.campaign_id = $6 AND i.revoked_at IS NULL AND i.expires_at > $8 \
              AND c.deactivated_at IS NULL AND o.deactivated_at IS NULL \
              AND r.status <> 'submitted'"
+        }
+        Targets::UnsubmittedOf { .. } => {
+            "i.campaign_id = $6 AND i.organisation_id = ANY($7) AND i.revoked_at IS NULL \
+             AND i.expires_at > $8 AND c.deactivated_at IS NULL \
+             AND o.deactivated_at IS NULL AND r.status <> 'submitted'"
         }
     };
     let key_of = if key_by_contact {
@@ -86,6 +97,11 @@ pub async fn queue_for_invitations(
         Targets::Invitation(id) => (Some(id), Vec::new(), None),
         Targets::Invitations(ids) => (None, ids.to_vec(), None),
         Targets::Unsubmitted { campaign_id, now } => (Some(campaign_id), Vec::new(), Some(now)),
+        Targets::UnsubmittedOf {
+            campaign_id,
+            organisation_id,
+            now,
+        } => (Some(campaign_id), vec![organisation_id], Some(now)),
     };
     let rows: Vec<Id> = diesel::sql_query(sql)
         .bind::<Text, _>(key_prefix)
@@ -381,4 +397,43 @@ pub async fn unsubmitted_organisations(
         .order(organisations::name)
         .load(conn)
         .await
+}
+
+/// One organisation of a campaign as a reminder sent by hand sees it.
+#[derive(QueryableByName)]
+pub struct ReminderTarget {
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub submitted: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub deactivated: bool,
+    /// Active contacts with a working link at `now`: whom a reminder reaches.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub reachable: i64,
+}
+
+/// `organisation_id` in `campaign_id` (`None`: not in it), for [`Targets::UnsubmittedOf`].
+pub async fn reminder_target(
+    conn: &mut Conn,
+    campaign_id: Uuid,
+    organisation_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<ReminderTarget>> {
+    diesel::sql_query(
+        "SELECT o.name, r.status = 'submitted' AS submitted, \
+                o.deactivated_at IS NOT NULL AS deactivated, \
+                (SELECT count(DISTINCT i.contact_id) FROM invitations i \
+                   JOIN contacts c ON c.id = i.contact_id \
+                  WHERE i.response_id = r.id AND i.revoked_at IS NULL AND i.expires_at > $3 \
+                    AND c.deactivated_at IS NULL) AS reachable \
+           FROM responses r JOIN organisations o ON o.id = r.organisation_id \
+          WHERE r.campaign_id = $1 AND r.organisation_id = $2",
+    )
+    .bind::<SqlUuid, _>(campaign_id)
+    .bind::<SqlUuid, _>(organisation_id)
+    .bind::<Timestamptz, _>(now)
+    .get_result(conn)
+    .await
+    .optional()
 }

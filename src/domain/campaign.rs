@@ -22,6 +22,8 @@ pub enum Action {
     ExtendDeadline,
     EditDraft,
     Close,
+    /// A reminder sent now by hand to one organisation.
+    Remind,
 }
 
 /// What happens when `action` is asked of a campaign in a state.
@@ -59,12 +61,12 @@ impl CampaignStatus {
             (Closed, EditDraft) => Verdict::Refused(
                 "only a draft can be edited: this campaign is closed, and its questionnaire version is pinned for life",
             ),
-            (Draft, AddOrganisations | AddContacts) => {
+            (Draft, AddOrganisations | AddContacts | Remind) => {
                 Verdict::Refused("launch the campaign first: a draft sends nothing")
             }
-            (Open, AddOrganisations | AddContacts | ExtendDeadline) => Verdict::Allowed,
+            (Open, AddOrganisations | AddContacts | ExtendDeadline | Remind) => Verdict::Allowed,
             (Draft, ExtendDeadline) => Verdict::Allowed,
-            (Closed, AddOrganisations | AddContacts | ExtendDeadline) => {
+            (Closed, AddOrganisations | AddContacts | ExtendDeadline | Remind) => {
                 Verdict::Refused("the campaign is closed")
             }
             // Nothing was sent: a draft is deleted, never closed.

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod campaign_drafts;
 pub mod campaign_lifecycle;
 pub mod campaign_progress;
+pub mod campaign_reminders;
 pub mod campaigns;
 pub mod clarification_withdraw;
 pub mod clarifications;

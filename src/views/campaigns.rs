@@ -311,6 +311,19 @@ impl CampaignPage {
             .filter(|c| c.organisation_id == o.organisation_id)
             .collect()
     }
+
+    /// Whether "Remind now" is offered for `o`: a launched campaign, a user who manages
+    /// campaigns, not submitted, and a contact a reminder reaches.
+    pub fn can_remind(&self, o: &OrganisationProgress) -> bool {
+        self.can_manage
+            && self.status == "open"
+            && !o.submitted
+            && self.contacts_of(o).iter().any(|c| {
+                c.link == crate::domain::campaign_progress::LinkState::Active
+                    && !c.contact_deactivated
+                    && !c.organisation_deactivated
+            })
+    }
 }
 
 /// One event on an organisation's timeline.

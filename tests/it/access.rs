@@ -359,6 +359,16 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         303,
         403,
     ),
+    // The fixture's organisation has not submitted: reminded (the second time, the same
+    // day, the page says so and sends nothing).
+    (
+        "POST",
+        "/staff/campaigns/{id}/organisations/{org}/remind",
+        303,
+        "AP",
+        303,
+        403,
+    ),
     (
         "POST",
         "/staff/campaigns/{id}/contacts/{contact}/resend",

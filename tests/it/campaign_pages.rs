@@ -558,7 +558,7 @@ async fn the_progress_table_is_paged() {
         "totals count all: {first}"
     );
     assert!(first.contains("Page 1 of 2 (105 organisations)"), "{first}");
-    assert_eq!(first.matches("Paged ").count(), 100);
+    assert_eq!(first.matches(">Paged ").count(), 100);
     let next = format!("/staff/campaigns/{id}?stage=&#38;q=&#38;page=2");
     assert!(
         first.contains(&format!(r#"<a href="{next}" rel="next">Next</a>"#)),
@@ -570,6 +570,123 @@ async fn the_progress_table_is_paged() {
         .text()
         .await
         .unwrap();
-    assert_eq!(second.matches("Paged ").count(), 5, "{second}");
+    assert_eq!(second.matches(">Paged ").count(), 5, "{second}");
     assert!(second.contains("Paged 104"), "{second}");
+}
+
+/// "Remind now" on an organisation that has not submitted: the reminder reaches its
+/// contact with the same working link as the invitation, once a day however often it is
+/// clicked, with an audit entry; an organisation that has submitted gets no button and
+/// is refused.
+#[tokio::test]
+async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with_settings(&templates_dir(), &[("SMTP_URL", smtp.url())]).await;
+    let slow = org(&app, "Slow Looms", "hana@example.com", "ja").await;
+    let done = org(&app, "Done Dyes", "ken@example.com", "en").await;
+    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let s = sign_in(&app, "maria@example.com", PASSWORD).await;
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Winter check"),
+                ("version", "forced-labour:3"),
+                ("deadline", &in_days(20)),
+                ("organisation", &slow),
+                ("organisation", &done),
+            ],
+        )
+        .await;
+    let id = campaign_id_of(&crate::auth::location(&res));
+    act(&app, &s, &format!("/staff/campaigns/{id}/launch"), &[]).await;
+    let invitations = smtp.wait_for(2).await;
+    let to_hana = |m: &&String| header(m, "To").unwrap().contains("hana");
+    let invitation = invitations.iter().find(to_hana).unwrap();
+    let link = crate::campaigns::link_path(&app, &crate::campaigns::body(invitation));
+
+    // Done Dyes submits (as stored): no button for it, and a post is refused.
+    let mut conn = app.db.conn().await;
+    {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hrdd_survey::db::schema::responses;
+        diesel::update(
+            responses::table
+                .filter(responses::organisation_id.eq(done.parse::<uuid::Uuid>().unwrap())),
+        )
+        .set((
+            responses::status.eq("submitted"),
+            responses::submitted_at.eq(chrono::Utc::now()),
+            responses::answers_sha256.eq("0".repeat(64)),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let page = s
+        .get(&app, &format!("/staff/campaigns/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"aria-label="Remind Slow Looms now">Remind now</button>"#),
+        "{page}"
+    );
+    assert!(!page.contains("Remind Done Dyes now"), "{page}");
+    let refused = s
+        .post(
+            &app,
+            &format!("/staff/campaigns/{id}/organisations/{done}/remind"),
+            &[],
+        )
+        .await;
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("Done Dyes has submitted: no reminder is needed"),
+        "{page}"
+    );
+
+    // Slow Looms: reminded once, however often the button is pressed today.
+    let remind = format!("/staff/campaigns/{id}/organisations/{slow}/remind");
+    let page = act(&app, &s, &remind, &[]).await;
+    assert!(
+        page.contains("reminder was queued to 1 contact at Slow Looms"),
+        "{page}"
+    );
+    let page = act(&app, &s, &remind, &[]).await;
+    assert!(
+        page.contains("contacts of Slow Looms were already reminded today: nothing sent"),
+        "{page}"
+    );
+    let messages = smtp.wait_for(3).await;
+    let reminder = messages.iter().skip(2).find(to_hana).expect("the reminder");
+    let text = crate::campaigns::body(reminder);
+    assert_eq!(
+        crate::campaigns::link_path(&app, &text),
+        link,
+        "the invitation's working link: {text}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 3, "one reminder");
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::{audit_log, email_outbox};
+    let steps: Vec<Option<i32>> = email_outbox::table
+        .filter(email_outbox::purpose.eq("reminder"))
+        .select(email_outbox::reminder_step)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(steps, vec![Some(0)], "recorded as sent by hand");
+    let entries: i64 = audit_log::table
+        .filter(audit_log::action.eq("campaign.reminder_sent"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(entries, 1);
 }

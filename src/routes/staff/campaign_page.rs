@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(close)
         .service(delete_draft)
         .service(add_organisation)
+        .service(remind)
         .service(csv)
         .service(timeline);
 }
@@ -454,6 +455,30 @@ async fn add_organisation(
                 .map(|o| o.message)
         }
     };
+    after(&state, &user, id, outcome).await
+}
+
+/// "Remind now": the reminder email to the organisation's contacts with a working link,
+/// at most once a contact a day (a second click says so and sends nothing).
+#[post("/staff/campaigns/{id}/organisations/{org}/remind")]
+async fn remind(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    who: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, PageError> {
+    let id = path_id(&path.0, "campaign")?;
+    let org: OrganisationId = path_id(&path.1, "organisation")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = crate::services::campaign_reminders::remind_organisation(
+        &mut conn,
+        &state.ctx(),
+        &who.actor(),
+        id,
+        org,
+    )
+    .await
+    .map(|r| r.message);
     after(&state, &user, id, outcome).await
 }
 

@@ -483,6 +483,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageCampaigns),
     ),
     (
+        "POST",
+        "/api/v1/campaigns/{id}/organisations/{org}/remind",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
         "GET",
         "/api/v1/campaigns/{id}/progress",
         Access::Needs(Permission::ViewCampaigns),

@@ -19,7 +19,7 @@ pub const BY_HAND_STEP: i32 = 0;
 
 /// What a reminder by hand did: the emails queued (0 when every contact it would reach
 /// had one today), and a sentence for the page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Reminded {
     pub queued: usize,
     pub message: String,

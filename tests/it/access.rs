@@ -322,6 +322,14 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ),
     (
         "POST",
+        "/api/v1/campaigns/{id}/organisations/{org}/remind",
+        401,
+        "AP",
+        200,
+        403,
+    ),
+    (
+        "POST",
         "/api/v1/campaigns/{id}/deadline",
         401,
         "AP",
@@ -784,7 +792,9 @@ async fn call(
                     let (org, contact) = app.supplier(&format!("Invitee {n}"), "en").await;
                     json!({"organisation_id": org, "contact_id": contact})
                 }
-                "/api/v1/campaigns/{id}/launch" | "/api/v1/campaigns/{id}/close" => json!({}),
+                "/api/v1/campaigns/{id}/launch"
+                | "/api/v1/campaigns/{id}/close"
+                | "/api/v1/campaigns/{id}/organisations/{org}/remind" => json!({}),
                 "/api/v1/campaigns/{id}/organisations" => json!({"organisation_ids": [fx.org]}),
                 "/api/v1/campaigns/{id}/deadline" => {
                     json!({"deadline": (chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string()})

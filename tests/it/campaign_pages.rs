@@ -662,6 +662,14 @@ async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
         page.contains("contacts of Slow Looms were already reminded today: nothing sent"),
         "{page}"
     );
+    // The API does what the page does.
+    let api = format!("/api/v1/campaigns/{id}/organisations/{slow}/remind");
+    let res = app.post_json(&api, &json!({})).await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["queued"], 0, "{out}");
+    let api = format!("/api/v1/campaigns/{id}/organisations/{done}/remind");
+    assert_eq!(app.post_json(&api, &json!({})).await.status(), 409);
     let messages = smtp.wait_for(3).await;
     let reminder = messages.iter().skip(2).find(to_hana).expect("the reminder");
     let text = crate::campaigns::body(reminder);

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(add_organisations)
         .service(change_deadline)
         .service(close)
+        .service(remind)
         .service(get_progress);
 }
 
@@ -149,6 +150,28 @@ async fn close(
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
     let outcome = lifecycle::close(&mut conn, &state.ctx(), &who.actor(), id).await?;
+    Ok(HttpResponse::Ok().json(outcome))
+}
+
+/// A reminder by hand to one organisation that has not submitted (its contacts with a
+/// working link, at most once a contact a day): `{"queued": n, "message": "…"}`.
+#[post("/campaigns/{id}/organisations/{org}/remind")]
+async fn remind(
+    who: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path.0, "campaign")?;
+    let org = path_id(&path.1, "organisation")?;
+    let mut conn = state.pool.get().await?;
+    let outcome = crate::services::campaign_reminders::remind_organisation(
+        &mut conn,
+        &state.ctx(),
+        &who.actor(),
+        id,
+        org,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 

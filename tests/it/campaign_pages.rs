@@ -47,6 +47,14 @@ async fn act(
     s.get(app, &to).await.text().await.unwrap()
 }
 
+/// The application mailing to `smtp`, and a procurement user (Maria) signed in.
+async fn mailing_app(smtp: &SmtpServer) -> (TestApp, crate::auth::Session) {
+    let app = TestApp::spawn_with_settings(&templates_dir(), &[("SMTP_URL", smtp.url())]).await;
+    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let s = sign_in(&app, "maria@example.com", PASSWORD).await;
+    (app, s)
+}
+
 fn campaign_id_of(location: &str) -> String {
     location.rsplit('/').next().unwrap().to_string()
 }
@@ -54,11 +62,9 @@ fn campaign_id_of(location: &str) -> String {
 #[tokio::test]
 async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_language() {
     let smtp = SmtpServer::start().await;
-    let app = TestApp::spawn_with_settings(&templates_dir(), &[("SMTP_URL", smtp.url())]).await;
+    let (app, s) = mailing_app(&smtp).await;
     let a = org(&app, "Kyoto Dyeworks", "yuki@example.com", "ja").await;
     let b = org(&app, "Osaka Buttons", "ken@example.com", "en").await;
-    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
-    let s = sign_in(&app, "maria@example.com", PASSWORD).await;
 
     let res = s.get(&app, "/staff/campaigns/new").await;
     assert_eq!(res.status(), 200);
@@ -581,11 +587,9 @@ async fn the_progress_table_is_paged() {
 #[tokio::test]
 async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
     let smtp = SmtpServer::start().await;
-    let app = TestApp::spawn_with_settings(&templates_dir(), &[("SMTP_URL", smtp.url())]).await;
+    let (app, s) = mailing_app(&smtp).await;
     let slow = org(&app, "Slow Looms", "hana@example.com", "ja").await;
     let done = org(&app, "Done Dyes", "ken@example.com", "en").await;
-    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
-    let s = sign_in(&app, "maria@example.com", PASSWORD).await;
     let res = s
         .post(
             &app,

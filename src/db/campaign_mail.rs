@@ -112,7 +112,7 @@ pub async fn queue_for_invitations(
         .bind::<Nullable<SqlUuid>, _>(one)
         .bind::<Array<SqlUuid>, _>(many)
         .bind::<Nullable<Timestamptz>, _>(now)
-        // Six texts at most (three filters, two keys), so each stays prepared: a
+        // Eight texts at most (four filters, two keys), so each stays prepared: a
         // submission queues its receipt here, and planning this five-table join took
         // PostgreSQL longer than running it.
         .prepared()

@@ -251,6 +251,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/staff/campaigns/{id}/email-preview",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/email-preview.html",
+        Access::Needs(Permission::ViewCampaigns),
+    ),
+    (
+        "GET",
         "/staff/campaigns/{id}/progress.csv",
         Access::Needs(Permission::ViewCampaigns),
     ),

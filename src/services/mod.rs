@@ -7,6 +7,7 @@ pub mod action_plans;
 pub mod answer_saves;
 pub mod audit;
 pub mod campaign_drafts;
+pub mod campaign_email_preview;
 pub mod campaign_lifecycle;
 pub mod campaign_progress;
 pub mod campaign_reminders;

@@ -362,3 +362,23 @@ pub struct ContactConfirmPage {
     pub what: String,
     pub confirm_label: String,
 }
+
+/// A campaign's invitation or reminder email as it will read: subject, text and the
+/// HTML part (rendered in a sandboxed frame from its own address).
+#[derive(Template)]
+#[template(path = "staff/campaign_email_preview.html")]
+pub struct EmailPreviewPage {
+    pub lang: String,
+    pub title: String,
+    pub nav: StaffNav,
+    pub campaign_id: String,
+    pub campaign_name: String,
+    /// (label, URL, current) for each kind and each language.
+    pub kinds: Vec<(String, String, bool)>,
+    pub languages: Vec<(String, String, bool)>,
+    pub subject: String,
+    pub text: String,
+    /// Where the frame loads the HTML part from.
+    pub html_url: String,
+    pub html: String,
+}

@@ -347,6 +347,22 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/staff/campaigns/new", 303, "AP", 200, 403),
     ("POST", "/staff/campaigns", 303, "AP", 422, 403),
     ("GET", "/staff/campaigns/{id}", 303, "APCV", 200, 403),
+    (
+        "GET",
+        "/staff/campaigns/{id}/email-preview",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
+    (
+        "GET",
+        "/staff/campaigns/{id}/email-preview.html",
+        303,
+        "APCV",
+        200,
+        403,
+    ),
     // The fixture's campaign is launched: only a draft can be edited.
     ("GET", "/staff/campaigns/{id}/edit", 303, "AP", 409, 403),
     ("POST", "/staff/campaigns/{id}/edit", 303, "AP", 409, 403),

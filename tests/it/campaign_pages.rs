@@ -702,3 +702,85 @@ async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
         .unwrap();
     assert_eq!(entries, 1);
 }
+
+/// "Preview the emails": the invitation and the reminder as a contact will read them,
+/// with the campaign's message, in each language of its questionnaire, with no working
+/// link in them; the HTML part from its own address, framed only by the site.
+#[tokio::test]
+async fn the_emails_are_previewed_in_each_language_before_the_launch() {
+    let smtp = SmtpServer::start().await;
+    let (app, s) = mailing_app(&smtp).await;
+    let a = org(&app, "Preview Mills", "pm@example.com", "ja").await;
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Spring check"),
+                ("version", "forced-labour:3"),
+                ("deadline", &in_days(20)),
+                ("message", "Questions? Write to Maria."),
+                ("organisation", &a),
+            ],
+        )
+        .await;
+    let id = campaign_id_of(&crate::auth::location(&res));
+    let page = s
+        .get(&app, &format!("/staff/campaigns/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let preview = format!("/staff/campaigns/{id}/email-preview");
+    assert!(page.contains(&format!(r#"<a href="{preview}" id="email-preview">"#)));
+
+    let page = s.get(&app, &preview).await.text().await.unwrap();
+    let text = |page: &str| {
+        let start = page
+            .find(r#"<pre class="email-text" id="preview-text">"#)
+            .unwrap();
+        page[start..start + page[start..].find("</pre>").unwrap()].to_string()
+    };
+    let en = text(&page);
+    assert!(en.contains("Questions? Write to Maria."), "{en}");
+    assert!(en.contains("/r/[personal link]"), "{en}");
+    assert!(page.contains(r#"<dd id="preview-subject">"#) && page.contains("Spring check"));
+    assert!(page.contains(r#"<strong aria-current="true">Invitation</strong>"#));
+    let ja = s
+        .get(&app, &format!("{preview}?kind=reminder&lang=ja"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(ja.contains(r#"<strong aria-current="true">Reminder</strong>"#));
+    assert!(
+        ja.contains(r#"<strong aria-current="true">日本語</strong>"#),
+        "{ja}"
+    );
+    let ja_text = text(&ja);
+    assert_ne!(ja_text, en);
+    assert!(ja_text.contains("様"), "a Japanese email: {ja_text}");
+    assert!(ja_text.contains("Questions? Write to Maria."));
+    assert_eq!(
+        s.get(&app, &format!("{preview}?lang=zh")).await.status(),
+        422,
+        "the questionnaire is not in Chinese"
+    );
+    let html = s
+        .get(&app, &format!("{preview}.html?kind=invitation&lang=en"))
+        .await;
+    assert_eq!(html.status(), 200);
+    let csp = html.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("sandbox"),
+        "{csp}"
+    );
+    let body = html.text().await.unwrap();
+    assert!(body.contains("Questions? Write to Maria."), "{body}");
+    assert!(!body.contains("<script"), "{body}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(smtp.messages().is_empty(), "a preview sends nothing");
+}

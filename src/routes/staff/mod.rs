@@ -6,6 +6,7 @@
 mod action_plans;
 mod audit;
 mod campaign_contacts;
+mod campaign_emails;
 mod campaign_page;
 mod campaigns;
 mod clarifications;
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(flag_queue::configure)
         .configure(campaign_page::configure)
         .configure(campaign_contacts::configure)
+        .configure(campaign_emails::configure)
         .configure(flags::configure)
         .configure(audit::configure)
         .configure(jobs::configure)

@@ -55,6 +55,20 @@ async fn mailing_app(smtp: &SmtpServer) -> (TestApp, crate::auth::Session) {
     (app, s)
 }
 
+/// A draft made with the staff form (forced-labour v3, deadline in 20 days) and
+/// `fields` (name, organisations, …); its id.
+async fn draft(app: &TestApp, s: &crate::auth::Session, fields: &[(&str, &str)]) -> String {
+    let deadline = in_days(20);
+    let mut form = vec![
+        ("version", "forced-labour:3"),
+        ("deadline", deadline.as_str()),
+    ];
+    form.extend_from_slice(fields);
+    let res = s.post(app, "/staff/campaigns", &form).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    campaign_id_of(&crate::auth::location(&res))
+}
+
 fn campaign_id_of(location: &str) -> String {
     location.rsplit('/').next().unwrap().to_string()
 }
@@ -590,20 +604,16 @@ async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
     let (app, s) = mailing_app(&smtp).await;
     let slow = org(&app, "Slow Looms", "hana@example.com", "ja").await;
     let done = org(&app, "Done Dyes", "ken@example.com", "en").await;
-    let res = s
-        .post(
-            &app,
-            "/staff/campaigns",
-            &[
-                ("name", "Winter check"),
-                ("version", "forced-labour:3"),
-                ("deadline", &in_days(20)),
-                ("organisation", &slow),
-                ("organisation", &done),
-            ],
-        )
-        .await;
-    let id = campaign_id_of(&crate::auth::location(&res));
+    let id = draft(
+        &app,
+        &s,
+        &[
+            ("name", "Winter check"),
+            ("organisation", &slow),
+            ("organisation", &done),
+        ],
+    )
+    .await;
     act(&app, &s, &format!("/staff/campaigns/{id}/launch"), &[]).await;
     let invitations = smtp.wait_for(2).await;
     let to_hana = |m: &&String| header(m, "To").unwrap().contains("hana");
@@ -711,20 +721,16 @@ async fn the_emails_are_previewed_in_each_language_before_the_launch() {
     let smtp = SmtpServer::start().await;
     let (app, s) = mailing_app(&smtp).await;
     let a = org(&app, "Preview Mills", "pm@example.com", "ja").await;
-    let res = s
-        .post(
-            &app,
-            "/staff/campaigns",
-            &[
-                ("name", "Spring check"),
-                ("version", "forced-labour:3"),
-                ("deadline", &in_days(20)),
-                ("message", "Questions? Write to Maria."),
-                ("organisation", &a),
-            ],
-        )
-        .await;
-    let id = campaign_id_of(&crate::auth::location(&res));
+    let id = draft(
+        &app,
+        &s,
+        &[
+            ("name", "Spring check"),
+            ("message", "Questions? Write to Maria."),
+            ("organisation", &a),
+        ],
+    )
+    .await;
     let page = s
         .get(&app, &format!("/staff/campaigns/{id}"))
         .await

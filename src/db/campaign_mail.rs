@@ -353,6 +353,16 @@ pub struct OpenCampaign {
     pub owner_user_id: Option<Uuid>,
 }
 
+impl OpenCampaign {
+    /// Its reminder schedule (`domain::reminders`).
+    pub fn reminder_schedule(&self) -> crate::domain::reminders::Schedule {
+        crate::domain::reminders::Schedule {
+            days_before: self.reminder_days_before.clone(),
+            weekly_after: self.reminder_weekly_after,
+        }
+    }
+}
+
 /// The address of an active staff user.
 pub async fn owner_email(conn: &mut Conn, user_id: Uuid) -> QueryResult<Option<String>> {
     users::table

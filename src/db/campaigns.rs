@@ -69,6 +69,16 @@ pub struct CampaignRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+impl CampaignRecord {
+    /// Its reminder schedule (`domain::reminders`).
+    pub fn reminder_schedule(&self) -> crate::domain::reminders::Schedule {
+        crate::domain::reminders::Schedule {
+            days_before: self.reminder_days_before.clone(),
+            weekly_after: self.reminder_weekly_after,
+        }
+    }
+}
+
 /// The lifecycle fields of a new campaign (the base row is inserted first).
 #[allow(clippy::too_many_arguments)]
 pub async fn set_details(

@@ -80,8 +80,6 @@ pub fn due_step(
         .filter(|s| s.at > launched_at)
 }
 
-/// When an organisation that has not submitted becomes overdue: the end of the
-/// deadline day (UTC).
 /// The next reminder the schedule will send after `now`: the first step after both `now`
 /// and the launch (a step before the launch is never sent); for a draft (`launched_at`
 /// `None`), as if it were launched at `now`. `None`: no reminder is left.
@@ -128,6 +126,8 @@ pub fn describe_schedule(schedule: &Schedule) -> String {
     }
 }
 
+/// When an organisation that has not submitted becomes overdue: the end of the
+/// deadline day (UTC).
 pub fn overdue_at(deadline: NaiveDate) -> DateTime<Utc> {
     midnight(deadline) + Duration::days(1)
 }

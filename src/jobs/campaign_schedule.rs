@@ -15,7 +15,7 @@
 
 use super::{campaign_mail, Claimed, Failure, Worker};
 use crate::db::campaign_mail as q;
-use crate::domain::reminders::{due_step, escalation_due, Schedule};
+use crate::domain::reminders::{due_step, escalation_due};
 use scoped_futures::ScopedFutureExt;
 
 /// How long after a pass the next one is queued.
@@ -56,11 +56,12 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
         let Some(launched_at) = campaign.launched_at else {
             continue;
         };
-        let schedule = Schedule {
-            days_before: campaign.reminder_days_before.clone(),
-            weekly_after: campaign.reminder_weekly_after,
-        };
-        let step = due_step(campaign.deadline, &schedule, launched_at, now);
+        let step = due_step(
+            campaign.deadline,
+            &campaign.reminder_schedule(),
+            launched_at,
+            now,
+        );
         let escalate = escalation_due(campaign.deadline, now);
         let jobs = worker.jobs.clone();
         let sender = worker.sender_company.clone();

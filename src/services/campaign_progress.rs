@@ -123,11 +123,12 @@ pub async fn progress(
         .collect();
     let next_reminder = (campaign.status != CampaignStatus::Closed)
         .then(|| {
-            let schedule = reminders::Schedule {
-                days_before: campaign.reminder_days_before.clone(),
-                weekly_after: campaign.reminder_weekly_after,
-            };
-            reminders::next_step(campaign.deadline, &schedule, campaign.launched_at, now)
+            reminders::next_step(
+                campaign.deadline,
+                &campaign.reminder_schedule(),
+                campaign.launched_at,
+                now,
+            )
         })
         .flatten();
     let progress = Progress {

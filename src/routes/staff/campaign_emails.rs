@@ -27,9 +27,10 @@ struct PreviewQuery {
 impl PreviewQuery {
     fn purpose(&self) -> Result<Purpose, AppError> {
         match self.kind.as_deref() {
-            None | Some("invitation") => Ok(Purpose::Invitation),
-            Some("reminder") => Ok(Purpose::Reminder),
-            Some(_) => Err(AppError::field("kind", "give invitation or reminder")),
+            None => Ok(Purpose::Invitation),
+            Some(kind) => Purpose::parse(kind)
+                .filter(|p| preview::KINDS.contains(p))
+                .ok_or_else(|| AppError::field("kind", "give invitation or reminder")),
         }
     }
 

@@ -186,10 +186,6 @@ async fn campaign_page(
             }
         }
     };
-    let schedule = reminders::Schedule {
-        days_before: campaign.reminder_days_before.clone(),
-        weekly_after: campaign.reminder_weekly_after,
-    };
     // What the scheduler will send next (`jobs::campaign_schedule`); nothing once closed.
     let next_reminder = match (campaign.status, p.next_reminder) {
         (CampaignStatus::Closed, _) => String::new(),
@@ -236,7 +232,7 @@ async fn campaign_page(
         ),
         new_deadline: typed_deadline.unwrap_or_else(|| campaign.deadline.to_string()),
         message: campaign.message.clone().unwrap_or_default(),
-        reminders: reminders::describe_schedule(&schedule),
+        reminders: reminders::describe_schedule(&campaign.reminder_schedule()),
         next_reminder,
         audience,
         chart_svg: progress::chart_svg(&p.totals),

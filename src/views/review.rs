@@ -35,6 +35,17 @@ pub struct ReviewSection {
     pub items: Vec<ReviewItem>,
 }
 
+/// One group of the list of what keeps the submission back.
+pub struct MissingGroup {
+    /// "2. Recruitment (5)", or "Declaration (2)"; empty when the list is one group.
+    pub heading: String,
+    /// (link to the field, question label, message).
+    pub items: Vec<(String, String, String)>,
+}
+
+/// How many problems in several groups are listed unfolded.
+pub const FOLD_AFTER: usize = 10;
+
 #[derive(Template)]
 #[template(path = "review.html")]
 pub struct ReviewPage {
@@ -47,10 +58,13 @@ pub struct ReviewPage {
     pub languages: Vec<LangLink>,
     pub progress: String,
     pub sections: Vec<ReviewSection>,
-    /// (link to the field, question label, message): unanswered questions, then the
-    /// declaration's fields.
-    pub missing: Vec<(String, String, String)>,
+    /// What keeps the submission back: a group per section with unanswered or invalid
+    /// questions, in the questionnaire's order, then the declaration's fields.
+    pub missing: Vec<MissingGroup>,
     pub missing_heading: &'static str,
+    /// A long list (more than [`FOLD_AFTER`] in several groups) shows each group folded
+    /// under its heading, the first one open: on a phone, sixty links were six screens.
+    pub missing_folded: bool,
     pub csrf: String,
     pub action: String,
     pub start_url: String,
@@ -139,19 +153,8 @@ pub fn review_page(
     } else {
         t("missing", lang)
     };
-    let declaration_missing = declaration_errors.iter().map(|e| {
-        let label = match e.field.as_str() {
-            NAME => t("signatory_name", lang),
-            TITLE => t("signatory_title", lang),
-            _ => t("declaration", lang),
-        };
-        (
-            format!("#q-{}", e.field),
-            label.to_string(),
-            e.message.clone(),
-        )
-    });
-    let missing = answer_errors
+    let mut missing: Vec<MissingGroup> = Vec::new();
+    let mut by_section: Vec<(usize, (String, String, String))> = answer_errors
         .iter()
         .map(|e| {
             let n = section_of(q, &e.field).unwrap_or(0);
@@ -160,14 +163,46 @@ pub fn review_page(
                 .find(qid)
                 .map(|x| x.label.get(lang).to_string())
                 .unwrap_or_else(|| e.field.clone());
-            (
-                format!("/r/{token}/s/{}#q-{}", n + 1, e.field),
-                label,
-                e.message.clone(),
-            )
+            let url = format!("/r/{token}/s/{}#q-{}", n + 1, e.field);
+            (n, (url, label, e.message.clone()))
         })
-        .chain(declaration_missing)
         .collect();
+    by_section.sort_by_key(|(n, _)| *n);
+    for group in by_section.chunk_by(|a, b| a.0 == b.0) {
+        missing.push(MissingGroup {
+            heading: section_heading(q, group[0].0, lang),
+            items: group.iter().map(|(_, item)| item.clone()).collect(),
+        });
+    }
+    if !declaration_errors.is_empty() {
+        missing.push(MissingGroup {
+            heading: t("declaration", lang).to_string(),
+            items: declaration_errors
+                .iter()
+                .map(|e| {
+                    let label = match e.field.as_str() {
+                        NAME => t("signatory_name", lang),
+                        TITLE => t("signatory_title", lang),
+                        _ => t("declaration", lang),
+                    };
+                    (
+                        format!("#q-{}", e.field),
+                        label.to_string(),
+                        e.message.clone(),
+                    )
+                })
+                .collect(),
+        });
+    }
+    let total: usize = missing.iter().map(|g| g.items.len()).sum();
+    let missing_folded = missing.len() > 1 && total > FOLD_AFTER;
+    if missing.len() == 1 {
+        missing[0].heading.clear();
+    } else {
+        for g in &mut missing {
+            g.heading = format!("{} ({})", g.heading, g.items.len());
+        }
+    }
     let field = |k: &str| {
         posted
             .and_then(|p| p.get(k))
@@ -186,6 +221,7 @@ pub fn review_page(
         sections,
         missing,
         missing_heading,
+        missing_folded,
         csrf: screen.csrf.clone(),
         action: format!("/r/{token}/submit"),
         start_url: format!("/r/{token}?start=1"),
@@ -211,4 +247,16 @@ pub fn review_page(
         reviewed_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         changed_notice: changed_since.is_some(),
     }
+}
+
+/// "2. Recruitment": a section's number and title, as on its page.
+fn section_heading(
+    q: &crate::domain::questionnaire::Questionnaire,
+    n: usize,
+    lang: crate::domain::i18n::Lang,
+) -> String {
+    q.sections
+        .get(n)
+        .map(|s| format!("{}. {}", n + 1, s.title.get(lang)))
+        .unwrap_or_default()
 }

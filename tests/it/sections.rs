@@ -310,6 +310,55 @@ async fn a_section_with_a_bad_value_keeps_the_typed_value_and_hidden_answers_go(
     assert_eq!(answers["headcount"], json!(50));
 }
 
+/// On the real questionnaire answered by nobody yet, the list of what is missing is
+/// folded by section, the first section open: unfolded, it was sixty links, six screens
+/// of a phone before the first answer.
+#[tokio::test]
+async fn a_long_list_of_what_is_missing_is_folded_by_section() {
+    let app = TestApp::spawn().await;
+    let (org, contact) = app.supplier("Long List Supplier", "en").await;
+    let campaign = app.campaign("forced-labour").await;
+    let (link, _) = app.invite(&campaign, &org, &contact).await;
+    let html = app
+        .get(&format!("{link}/review"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let notice = &html[html.find(r#"class="notice errors""#).expect("the list")
+        ..html.find("review-section").unwrap()];
+    let groups: Vec<&str> = notice
+        .split(r#"<details class="missing-group""#)
+        .skip(1)
+        .collect();
+    assert!(groups.len() > 2, "{notice}");
+    assert!(groups[0].starts_with(" open><summary>1. "), "{notice}");
+    let mut last_section = 0;
+    for g in &groups[1..] {
+        assert!(g.starts_with("><summary>"), "only the first is open: {g}");
+    }
+    for g in &groups {
+        let summary = &g[g.find("<summary>").unwrap() + 9..g.find("</summary>").unwrap()];
+        // "N. Title (k)": k links, all to section N, sections in order.
+        let n: usize = summary.split('.').next().unwrap().parse().unwrap();
+        let k: usize = summary
+            .rsplit('(')
+            .next()
+            .unwrap()
+            .trim_end_matches(')')
+            .parse()
+            .unwrap();
+        assert!(n > last_section, "{summary}");
+        last_section = n;
+        assert_eq!(g.matches("<li>").count(), k, "{summary}: {g}");
+        assert_eq!(
+            g.matches(&format!(r#"<a href="{link}/s/{n}#q-"#)).count(),
+            k,
+            "{g}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
     let (app, link, response, _) = invited().await;
@@ -329,6 +378,16 @@ async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
     assert!(html.contains(&format!(
         r#"<a href="{link}/s/3#q-passports">Who keeps passports?</a>"#
     )));
+    // By section, under each section's number and title (two problems: not folded).
+    let workforce = html
+        .find(r#"<h3 class="missing-group">1. Workforce (1)</h3>"#)
+        .expect("section 1's heading");
+    let documents = html
+        .find(r#"<h3 class="missing-group">3. Documents (1)</h3>"#)
+        .expect("section 3's heading");
+    assert!(workforce < html.find("#q-migrant_share").unwrap());
+    assert!(html.find("#q-migrant_share").unwrap() < documents);
+    assert!(!html.contains("<details class=\"missing-group\""), "{html}");
     assert!(html.contains("<dd>80</dd>"));
 
     // Missing answers and no declaration: 422, nothing submitted.

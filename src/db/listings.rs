@@ -4,7 +4,7 @@ use super::models::{Campaign, CampaignId, Flag};
 use super::schema::*;
 use super::Conn;
 use crate::domain::states::{CampaignStatus, ResponseStatus};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
@@ -18,10 +18,21 @@ pub struct CampaignRow {
     pub submitted: i64,
     /// Who a draft goes to (picked organisations or a filter), as stored.
     pub audience: Option<serde_json::Value>,
+    pub launched_at: Option<DateTime<Utc>>,
+    pub reminders: crate::domain::reminders::Schedule,
 }
 
 pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
-    let rows: Vec<(Campaign, String, i32, Option<serde_json::Value>)> = campaigns::table
+    type Loaded = (
+        Campaign,
+        String,
+        i32,
+        Option<serde_json::Value>,
+        Option<DateTime<Utc>>,
+        Vec<i32>,
+        i32,
+    );
+    let rows: Vec<Loaded> = campaigns::table
         .inner_join(template_versions::table)
         .order(campaigns::created_at.desc())
         .limit(500)
@@ -30,6 +41,9 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
             template_versions::template_id,
             template_versions::version,
             campaigns::audience,
+            campaigns::launched_at,
+            campaigns::reminder_days_before,
+            campaigns::reminder_weekly_after,
         ))
         .load(conn)
         .await?;
@@ -44,23 +58,30 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(campaign, template_id, version, audience)| {
-            let of = |status: Option<ResponseStatus>| {
-                progress
-                    .iter()
-                    .filter(|(c, s, _)| *c == campaign.id && status.is_none_or(|x| x == *s))
-                    .map(|(_, _, n)| *n)
-                    .sum()
-            };
-            CampaignRow {
-                responses: of(None),
-                submitted: of(Some(ResponseStatus::Submitted)),
-                campaign,
-                template_id,
-                version,
-                audience,
-            }
-        })
+        .map(
+            |(campaign, template_id, version, audience, launched_at, days_before, weekly_after)| {
+                let of = |status: Option<ResponseStatus>| {
+                    progress
+                        .iter()
+                        .filter(|(c, s, _)| *c == campaign.id && status.is_none_or(|x| x == *s))
+                        .map(|(_, _, n)| *n)
+                        .sum()
+                };
+                CampaignRow {
+                    responses: of(None),
+                    submitted: of(Some(ResponseStatus::Submitted)),
+                    campaign,
+                    template_id,
+                    version,
+                    audience,
+                    launched_at,
+                    reminders: crate::domain::reminders::Schedule {
+                        days_before,
+                        weekly_after,
+                    },
+                }
+            },
+        )
         .collect())
 }
 

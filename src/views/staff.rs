@@ -152,6 +152,8 @@ pub struct DueCampaign {
     /// Organisations that have not submitted (overdue once the deadline has passed).
     pub outstanding: i64,
     pub past_deadline: bool,
+    /// "2027-03-17 (14 days before the deadline)", or "none left".
+    pub next_reminder: String,
 }
 
 /// Generic table page: headers, rows of cells, and optional forms rendered by kind.

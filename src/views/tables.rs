@@ -6,11 +6,12 @@ use super::staff::{
 };
 use crate::auth::permissions::{Permission, Role};
 use crate::auth::principal::StaffUser;
+use crate::domain::reminders;
 use crate::domain::states::CampaignStatus;
 use crate::services::accounts::{ApiToken, User};
 use crate::services::jobs::Job;
 use crate::services::listings::{CampaignRow, Overview};
-use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 
 const MINUTES: &str = "%Y-%m-%d %H:%M";
 
@@ -20,8 +21,9 @@ pub fn home(
     user: &StaffUser,
     o: &Overview,
     campaigns: &[CampaignRow],
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> HomePage {
+    let today = now.date_naive();
     let mine = format!("/staff/flags?assignee={}", user.id);
     let attention: [(&str, i64, &str, Permission); 4] = [
         // Only members who decide are assigned flags.
@@ -67,6 +69,17 @@ pub fn home(
                 submitted: format!("{} / {}", c.submitted, c.responses),
                 outstanding: c.responses - c.submitted,
                 past_deadline: c.campaign.deadline < today,
+                // As the campaign page says it (`jobs::campaign_schedule` sends it).
+                next_reminder: reminders::next_step(
+                    c.campaign.deadline,
+                    &c.reminders,
+                    c.launched_at,
+                    now,
+                )
+                .map_or_else(
+                    || "none left".to_string(),
+                    |step| reminders::describe_step(&step, c.campaign.deadline),
+                ),
             }
         })
         .collect();

@@ -790,3 +790,64 @@ async fn the_emails_are_previewed_in_each_language_before_the_launch() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(smtp.messages().is_empty(), "a preview sends nothing");
 }
+
+/// The overview's open campaigns say when each one's next reminder goes, as its page
+/// does; a campaign whose schedule is spent (or empty) says none is left.
+#[tokio::test]
+async fn the_overview_says_when_each_open_campaign_reminds_next() {
+    let smtp = SmtpServer::start().await;
+    let (app, s) = mailing_app(&smtp).await;
+    let looms = org(&app, "Overview Looms", "aiko@example.com", "ja").await;
+    let scheduled = draft(
+        &app,
+        &s,
+        &[
+            ("name", "Scheduled check"),
+            ("organisation", &looms),
+            ("reminder_days_before", "14, 7, 2"),
+        ],
+    )
+    .await;
+    let quiet = draft(
+        &app,
+        &s,
+        &[
+            ("name", "Quiet check"),
+            ("organisation", &looms),
+            ("reminder_days_before", ""),
+            ("reminder_weekly_after", "0"),
+        ],
+    )
+    .await;
+    for id in [&scheduled, &quiet] {
+        act(&app, &s, &format!("/staff/campaigns/{id}/launch"), &[]).await;
+    }
+    let home = s.get(&app, "/staff").await.text().await.unwrap();
+    let due = &home[home
+        .find(r#"<table id="due">"#)
+        .expect("the open campaigns")..];
+    let row = |name: &str| {
+        let at = due.find(name).unwrap_or_else(|| panic!("{name}: {due}"));
+        due[at..at + due[at..].find("</tr>").unwrap()].to_string()
+    };
+    let fourteen_before =
+        (chrono::Utc::now().date_naive() + chrono::Duration::days(20 - 14)).to_string();
+    assert!(
+        row("Scheduled check").ends_with(&format!(
+            "<td>{fourteen_before} (14 days before the deadline)</td>"
+        )),
+        "{due}"
+    );
+    assert!(row("Quiet check").ends_with("<td>none left</td>"), "{due}");
+    // The campaign's own page gives the same date.
+    let page = s
+        .get(&app, &format!("/staff/campaigns/{scheduled}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("{fourteen_before} (14 days before the deadline)")),
+        "{page}"
+    );
+}

@@ -23,6 +23,10 @@ async fn home(state: web::Data<AppState>, user: StaffUser) -> Result<HttpRespons
     } else {
         Vec::new()
     };
-    let today = chrono::Utc::now().date_naive();
-    Ok(render(&tables::home(&user, &overview, &campaigns, today))?)
+    Ok(render(&tables::home(
+        &user,
+        &overview,
+        &campaigns,
+        chrono::Utc::now(),
+    ))?)
 }

@@ -508,6 +508,9 @@ pub struct CampaignContact {
     pub email: String,
     #[diesel(sql_type = Bool)]
     pub has_active_link: bool,
+    /// Its organisation's response in the campaign is submitted.
+    #[diesel(sql_type = Bool)]
+    pub submitted: bool,
 }
 
 /// The contact `contact` with its organisation and its active link for `campaign`, if
@@ -522,7 +525,10 @@ pub async fn campaign_contact(
                 c.name AS contact_name, c.email::text AS email, \
                 EXISTS (SELECT 1 FROM invitations i \
                          WHERE i.campaign_id = $1 AND i.contact_id = c.id \
-                           AND i.revoked_at IS NULL AND i.expires_at > now()) AS has_active_link \
+                           AND i.revoked_at IS NULL AND i.expires_at > now()) AS has_active_link, \
+                EXISTS (SELECT 1 FROM responses r \
+                         WHERE r.campaign_id = $1 AND r.organisation_id = c.organisation_id \
+                           AND r.status = 'submitted') AS submitted \
            FROM contacts c JOIN organisations o ON o.id = c.organisation_id \
           WHERE c.id = $2 \
             AND EXISTS (SELECT 1 FROM responses r \

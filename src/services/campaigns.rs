@@ -120,7 +120,10 @@ pub async fn resend_to_contact(
     campaign_id: CampaignId,
     contact_id: ContactId,
 ) -> Result<IssuedInvitation, AppError> {
-    let (_, contact) = campaign_contact(conn, campaign_id, contact_id).await?;
+    let (campaign, contact) = campaign_contact(conn, campaign_id, contact_id).await?;
+    if let Some(refusal) = resend_refusal(&campaign, &contact) {
+        return Err(refusal);
+    }
     issue_invitation(
         conn,
         ctx,
@@ -135,6 +138,27 @@ pub async fn resend_to_contact(
         },
     )
     .await
+}
+
+/// Why a re-send (or a first link) to `contact` is refused, if it is: a campaign that is
+/// not open, or an organisation that has submitted (its contacts' links show the
+/// receipt; more answers are asked for by a clarification request, which reopens the
+/// response). Asked by the confirm page and by [`resend_to_contact`].
+pub fn resend_refusal(campaign: &CampaignRecord, contact: &CampaignContact) -> Option<AppError> {
+    match campaign.status.allows(Action::AddContacts) {
+        Verdict::Refused(why) | Verdict::AlreadyDone(why) => {
+            return Some(AppError::Conflict(why.into()))
+        }
+        Verdict::Allowed => {}
+    }
+    contact.submitted.then(|| {
+        AppError::Conflict(format!(
+            "{} has submitted its answers: a new link would show only its receipt. To ask \
+             its contacts for more, send a clarification request from its response, which \
+             reopens it.",
+            contact.organisation_name
+        ))
+    })
 }
 
 /// The stored questionnaire version `input` asks for, or every problem of `input` at

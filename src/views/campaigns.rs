@@ -312,6 +312,13 @@ impl CampaignPage {
             .collect()
     }
 
+    /// Whether "Re-send" / "Invite" is offered for the contacts of `o`: a launched
+    /// campaign, a user who manages campaigns, not submitted
+    /// (`services::campaigns::resend_refusal` refuses it then).
+    pub fn can_resend(&self, o: &OrganisationProgress) -> bool {
+        self.can_manage && self.status == "open" && !o.submitted
+    }
+
     /// Whether "Remind now" is offered for `o`: a launched campaign, a user who manages
     /// campaigns, not submitted, and a contact a reminder reaches.
     pub fn can_remind(&self, o: &OrganisationProgress) -> bool {

@@ -650,6 +650,9 @@ async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
         "{page}"
     );
     assert!(!page.contains("Remind Done Dyes now"), "{page}");
+    // Nor a new link for its contact: it would show only the receipt.
+    assert!(page.contains("Re-send to Slow Looms contact"), "{page}");
+    assert!(!page.contains("Re-send to Done Dyes contact"), "{page}");
     let refused = s
         .post(
             &app,
@@ -663,6 +666,29 @@ async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
         page.contains("Done Dyes has submitted: no reminder is needed"),
         "{page}"
     );
+    let ken: uuid::Uuid = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hrdd_survey::db::schema::contacts;
+        contacts::table
+            .filter(contacts::email.eq("ken@example.com"))
+            .select(contacts::id)
+            .first(&mut conn)
+            .await
+            .unwrap()
+    };
+    let resend = format!("/staff/campaigns/{id}/contacts/{ken}/resend");
+    for fields in [vec![], vec![("confirm", "yes")]] {
+        let refused = s.post(&app, &resend, &fields).await;
+        assert_eq!(refused.status(), 422, "{fields:?}");
+        let page = refused.text().await.unwrap();
+        assert!(
+            page.contains(
+                "Done Dyes has submitted its answers: a new link would show only its receipt."
+            ),
+            "{page}"
+        );
+    }
 
     // Slow Looms: reminded once, however often the button is pressed today.
     let remind = format!("/staff/campaigns/{id}/organisations/{slow}/remind");

@@ -7,9 +7,7 @@
 use super::campaign_page::after;
 use super::{path_id, render, AppState, PageError};
 use crate::auth::principal::{Principal, StaffUser};
-use crate::domain::campaign::{Action, Verdict};
 use crate::domain::ids::{CampaignId, ContactId};
-use crate::error::AppError;
 use crate::services::campaigns;
 use crate::views::campaigns::ContactConfirmPage;
 use crate::views::staff::StaffNav;
@@ -40,8 +38,9 @@ enum ContactAction {
     Revoke,
 }
 
-/// The confirm page of `action` on `contact`; a re-send that the campaign refuses
-/// (a draft, a closed campaign) is refused now, as the confirmed post would be.
+/// The confirm page of `action` on `contact`; a re-send that is refused
+/// (a draft, a closed campaign, an organisation that has submitted:
+/// `services::campaigns::resend_refusal`) is refused now, as the confirmed post would be.
 async fn confirm_page(
     state: &AppState,
     user: &StaffUser,
@@ -54,10 +53,8 @@ async fn confirm_page(
         campaigns::campaign_contact(&mut conn, id, contact).await?
     };
     if action == ContactAction::Resend {
-        if let Verdict::Refused(why) | Verdict::AlreadyDone(why) =
-            campaign.status.allows(Action::AddContacts)
-        {
-            return after(state, user, id, Err(AppError::Conflict(why.into()))).await;
+        if let Some(refusal) = campaigns::resend_refusal(&campaign, &c) {
+            return after(state, user, id, Err(refusal)).await;
         }
     }
     let (title, what, confirm_label, path) = match (action, c.has_active_link) {

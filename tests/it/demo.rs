@@ -319,5 +319,52 @@ async fn the_demo_committee_pages_in_chromium() {
         .await
         .unwrap();
     screenshot(c, "demo-audit-log.png").await;
+
+    // On a phone, the tables read row by row stack into "header: value" lines: the
+    // flag with the longest history, the queue, the plans and a campaign's progress
+    // fit the width instead of scrolling sideways.
+    let (flag, campaign) = {
+        use hrdd_survey::db::schema::{campaigns, flag_decisions};
+        let mut conn = app.db.conn().await;
+        let flag: uuid::Uuid = flag_decisions::table
+            .group_by(flag_decisions::flag_id)
+            .select(flag_decisions::flag_id)
+            .order(diesel::dsl::count_star().desc())
+            .first(&mut conn)
+            .await
+            .unwrap();
+        let campaign: uuid::Uuid = campaigns::table
+            .filter(campaigns::name.eq("Illustrative 2026 supplier survey (demo data)"))
+            .select(campaigns::id)
+            .first(&mut conn)
+            .await
+            .unwrap();
+        (flag, campaign)
+    };
+    c.set_window_size(360, 800).await.unwrap();
+    for (path, table) in [
+        (format!("/staff/flags/{flag}"), "table.stack"),
+        ("/staff/flags".to_string(), "table.stack"),
+        ("/staff/action-plans?show=pending".to_string(), "#plans"),
+        (format!("/staff/campaigns/{campaign}"), "#progress"),
+    ] {
+        c.goto(&app.url(&path)).await.unwrap();
+        c.wait().for_element(Locator::Css(table)).await.unwrap();
+        let fits = c
+            .execute(
+                "var t = document.querySelector(arguments[0]); var card = t.parentElement; \
+                 var label = getComputedStyle(t.querySelector('tbody td[data-label]'), '::before').content; \
+                 return [card.scrollWidth <= card.clientWidth, label];",
+                vec![serde_json::json!(table)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(fits[0], serde_json::json!(true), "{path}: {fits}");
+        assert!(
+            fits[1].as_str().is_some_and(|l| l.ends_with(": \"")),
+            "{path}: the header before each value: {fits}"
+        );
+    }
+    screenshot(c, "demo-campaign-progress-on-a-phone.png").await;
     b.client.clone().close().await.unwrap();
 }

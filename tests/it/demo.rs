@@ -132,7 +132,10 @@ async fn the_demo_fills_every_committee_page_once() {
     // The tile opens the overdue plan, its days counted; the default list has both plans
     // under way, soonest due first; a made-up choice is refused by its field.
     let (_, overdue) = viewer.page(&app, "/staff/action-plans?show=overdue").await;
-    let rows: Vec<&str> = overdue.split("<tr><td>").skip(1).collect();
+    let rows: Vec<&str> = overdue
+        .split(r#"<tr><td data-label="Due">"#)
+        .skip(1)
+        .collect();
     assert_eq!(rows.len(), 1, "{overdue}");
     assert!(
         rows[0].contains("9 days overdue") && rows[0].contains("in progress"),
@@ -142,7 +145,10 @@ async fn the_demo_fills_every_committee_page_once() {
         rows[0].contains("href=\"/staff/action-plans/") && rows[0].contains("href=\"/staff/flags/")
     );
     let (_, pending) = viewer.page(&app, "/staff/action-plans").await;
-    let rows: Vec<&str> = pending.split("<tr><td>").skip(1).collect();
+    let rows: Vec<&str> = pending
+        .split(r#"<tr><td data-label="Due">"#)
+        .skip(1)
+        .collect();
     assert_eq!(rows.len(), 2, "{pending}");
     assert!(rows[0].contains("days overdue") && !rows[1].contains("overdue"));
     let (_, to_verify) = viewer

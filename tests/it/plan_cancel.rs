@@ -318,12 +318,12 @@ async fn a_started_plan_cancelled_with_a_reason_stops_its_notices_and_lets_the_f
     let html = a.get(&app, &flag_page).await.text().await.unwrap();
     assert!(
         html.contains(&format!(
-            "<td>{name_a}</td><td>cancelled the corrective action plan due "
-        )) && html.contains(&format!("</td><td>plan: cancelled</td><td>{REASON}</td>")),
+            r#"<td data-label="Who">{name_a}</td><td data-label="Decision">cancelled the corrective action plan due "#
+        )) && html.contains(&format!(r#"</td><td data-label="State">plan: cancelled</td><td data-label="Reason">{REASON}</td>"#)),
         "{html}"
     );
     assert!(
-        html.contains("</td><td>wrote a corrective action plan due "),
+        html.contains(r#"</td><td data-label="Decision">wrote a corrective action plan due "#),
         "the plan written is in the history too: {html}"
     );
     // The flags export tells the same story as the page.

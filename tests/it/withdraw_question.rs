@@ -199,7 +199,7 @@ async fn a_member_withdraws_an_unanswered_question_and_the_supplier_is_told() {
     assert!(html.contains("withdrew the question"), "{html}");
     assert!(!html.contains("(no reply)"), "{html}");
     assert!(
-        html.contains(&format!("<td>withdrew the question</td><td>clarification requested → in review</td><td>{REASON}</td>")),
+        html.contains(&format!(r#"<td data-label="Decision">withdrew the question</td><td data-label="State">clarification requested → in review</td><td data-label="Reason">{REASON}</td>"#)),
         "{html}"
     );
     assert!(html.contains(r#"id="withdrawn""#), "{html}");

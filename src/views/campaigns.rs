@@ -11,6 +11,8 @@ pub struct ListItem {
     pub name: String,
     pub questionnaire: String,
     pub deadline: String,
+    /// "in 5 days", "3 days ago"; empty for a closed campaign.
+    pub deadline_when: String,
     pub status: String,
     pub progress: String,
 }

@@ -865,6 +865,15 @@ async fn the_overview_says_when_each_open_campaign_reminds_next() {
         "{due}"
     );
     assert!(row("Quiet check").ends_with("<td>none left</td>"), "{due}");
+    // The list of campaigns says how far each deadline is.
+    let list = s.get(&app, "/staff/campaigns").await.text().await.unwrap();
+    assert!(
+        list.contains(&format!(
+            "<td>{} <span class=\"meta\">(in 20 days)</span></td>",
+            in_days(20)
+        )),
+        "{list}"
+    );
     // The campaign's own page gives the same date.
     let page = s
         .get(&app, &format!("/staff/campaigns/{scheduled}"))

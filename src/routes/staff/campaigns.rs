@@ -44,14 +44,20 @@ pub(super) fn errors_of(e: AppError) -> Result<Vec<(String, String)>, PageError>
 #[get("/staff/campaigns")]
 async fn list(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
+    let today = chrono::Utc::now().date_naive();
     let items = listings::campaigns(&mut conn)
         .await?
         .into_iter()
         .map(|c| ListItem {
             id: c.campaign.id.to_string(),
-            name: c.campaign.name,
             questionnaire: format!("{} v{}", c.template_id, c.version),
             deadline: c.campaign.deadline.to_string(),
+            // As the overview and the campaign page say it; nothing once closed.
+            deadline_when: match c.campaign.status {
+                CampaignStatus::Closed => String::new(),
+                _ => crate::views::tables::days_from(c.campaign.deadline, today),
+            },
+            name: c.campaign.name,
             status: c.campaign.status.label().to_string(),
             // A draft has no responses yet: the organisations it has picked.
             progress: match (c.campaign.status, c.audience.map(serde_json::from_value)) {

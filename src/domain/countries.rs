@@ -57,6 +57,15 @@ pub fn name(code: &str, lang: Lang) -> Option<&'static str> {
         .map(|e| e.names[index(lang)].as_str())
 }
 
+/// "JP · Japan": the code a list sorts by, then the English name the reader knows it
+/// by; the code alone when it is not one.
+pub fn labelled(code: &str) -> String {
+    match name(code, Lang::En) {
+        Some(name) => format!("{} · {name}", code.to_ascii_uppercase()),
+        None => code.to_string(),
+    }
+}
+
 /// Every (code, name in `lang`), sorted by name.
 pub fn all(lang: Lang) -> Vec<(&'static str, &'static str)> {
     let i = index(lang);
@@ -80,6 +89,9 @@ mod tests {
         assert_eq!(name("XX", Lang::En), None);
         assert!(is_code("MY") && !is_code("my") && !is_code("ZZ") && !is_code("JPN"));
         assert!(all(Lang::En).len() >= 249);
+        assert_eq!(labelled("VN"), "VN · Vietnam");
+        assert_eq!(labelled("vn"), "VN · Vietnam");
+        assert_eq!(labelled("XX"), "XX");
     }
 
     #[test]

@@ -117,11 +117,14 @@ fn selects(p: &QueueParams, q: &Queue) -> Vec<FilterSelect> {
     }
     countries.sort();
     let mut country = vec![any(&p.country)];
-    country.extend(
-        countries
-            .iter()
-            .map(|x| choice(&p.country.to_ascii_uppercase(), x, counted("country", x, x))),
-    );
+    country.extend(countries.iter().map(|x| {
+        let label = crate::domain::countries::labelled(x);
+        choice(
+            &p.country.to_ascii_uppercase(),
+            x,
+            counted("country", x, &label),
+        )
+    }));
     let mut kind = vec![any(&p.kind)];
     kind.extend(
         OrganisationKind::ALL
@@ -502,7 +505,7 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
             (
                 "Flags not closed, by country",
                 "Country",
-                table("country", &|c| c.to_string()),
+                table("country", &crate::domain::countries::labelled),
             ),
             (
                 "Flags not closed, by organisation kind",

@@ -229,7 +229,7 @@ async fn the_queue_filters_pages_worst_first_and_assigns_in_bulk() {
     let (_, jp) = viewer.page(&app, "/staff/flags?country=jp").await;
     assert_eq!(total_of(&vn) + total_of(&th) + total_of(&jp), total);
     assert!(
-        first.contains(&format!("VN ({})", total_of(&vn))),
+        first.contains(&format!("VN · Vietnam ({})", total_of(&vn))),
         "counts per value in the filter"
     );
     let (_, old) = viewer.page(&app, "/staff/flags?age=3").await;
@@ -354,7 +354,7 @@ async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed
     );
     assert!(dash.contains("Trend across campaigns"));
     assert!(
-        dash.contains("<td>JP</td>") || dash.contains(">JP</a>"),
+        dash.contains(">JP · Japan</a>"),
         "{dash}"
     );
 }

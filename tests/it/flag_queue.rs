@@ -353,10 +353,7 @@ async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed
         "{dash}"
     );
     assert!(dash.contains("Trend across campaigns"));
-    assert!(
-        dash.contains(">JP · Japan</a>"),
-        "{dash}"
-    );
+    assert!(dash.contains(">JP · Japan</a>"), "{dash}");
 }
 
 #[tokio::test]

@@ -181,6 +181,11 @@ async fn organisation_forms_name_bad_fields_write_nothing_and_edits_are_audited(
     assert!(page.contains("Organisation added."));
     assert!(page.contains("owner@example.com"));
     assert!(page.contains("Components"));
+    // "jp" as typed is stored as its code, shown with the country's name.
+    assert!(
+        page.contains("<dt>Country</dt><dd>JP · Japan</dd>"),
+        "{page}"
+    );
 
     // A second organisation with the same reference: named on the field.
     let res = s

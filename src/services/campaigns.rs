@@ -10,7 +10,7 @@ use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Action, Verdict};
 use crate::domain::i18n::Lang;
 use crate::domain::ids::{CampaignId, ContactId, InvitationId, OrganisationId, ResponseId};
-use crate::domain::states::CampaignStatus;
+use crate::domain::states::{CampaignStatus, ResponseStatus};
 use crate::domain::{dates, text, token};
 use crate::error::{from_validator, AppError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -151,14 +151,19 @@ pub fn resend_refusal(campaign: &CampaignRecord, contact: &CampaignContact) -> O
         }
         Verdict::Allowed => {}
     }
-    contact.submitted.then(|| {
-        AppError::Conflict(format!(
-            "{} has submitted its answers: a new link would show only its receipt. To ask \
-             its contacts for more, send a clarification request from its response, which \
-             reopens it.",
-            contact.organisation_name
-        ))
-    })
+    contact
+        .submitted
+        .then(|| submitted_refusal(&contact.organisation_name))
+}
+
+/// The refusal of an invitation email to a contact of `organisation`, which has
+/// submitted: the email would ask for answers already given.
+fn submitted_refusal(organisation: &str) -> AppError {
+    AppError::Conflict(format!(
+        "{organisation} has submitted its answers: a new link would show only its receipt. \
+         To ask its contacts for more, send a clarification request from its response, \
+         which reopens it."
+    ))
 }
 
 /// The stored questionnaire version `input` asks for, or every problem of `input` at
@@ -330,6 +335,11 @@ pub async fn issue_invitation(
     crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let response = db::responses::ensure_response(tx, campaign.id, contact.organisation_id).await?;
+            // The API's invitations too (the staff page asks `resend_refusal` first); a
+            // link without its email (`send_email: false`) is the caller's to give.
+            if send_email && response.status == ResponseStatus::Submitted {
+                return Err(submitted_refusal("This organisation"));
+            }
             let revoked_previous = db::invitations::revoke_active(tx, db::invitations::LinksOf::ContactIn(campaign.id, contact.id)).await?;
             let invitation = Invitation {
                 id: invitation_id,

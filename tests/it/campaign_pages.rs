@@ -689,6 +689,19 @@ async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
             "{page}"
         );
     }
+    // The API's invitation refuses its email the same way; a link alone is the caller's.
+    let invitations = format!("/api/v1/campaigns/{id}/invitations");
+    let invite = |send_email: bool| json!({"organisation_id": done, "contact_id": ken, "send_email": send_email});
+    let res = app.post_json(&invitations, &invite(true)).await;
+    assert_eq!(res.status(), 409);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body.to_string()
+            .contains("This organisation has submitted its answers"),
+        "{body}"
+    );
+    let res = app.post_json(&invitations, &invite(false)).await;
+    assert_eq!(res.status(), 201);
 
     // Slow Looms: reminded once, however often the button is pressed today.
     let remind = format!("/staff/campaigns/{id}/organisations/{slow}/remind");

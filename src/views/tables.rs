@@ -70,16 +70,15 @@ pub fn home(
                 outstanding: c.responses - c.submitted,
                 past_deadline: c.campaign.deadline < today,
                 // As the campaign page says it (`jobs::campaign_schedule` sends it).
-                next_reminder: reminders::next_step(
-                    c.campaign.deadline,
-                    &c.reminders,
-                    c.launched_at,
-                    now,
-                )
-                .map_or_else(
-                    || "none left".to_string(),
-                    |step| reminders::describe_step(&step, c.campaign.deadline),
-                ),
+                next_reminder: if c.responses > 0 && c.submitted == c.responses {
+                    "none needed: every organisation has submitted".to_string()
+                } else {
+                    reminders::next_step(c.campaign.deadline, &c.reminders, c.launched_at, now)
+                        .map_or_else(
+                            || "none left".to_string(),
+                            |step| reminders::describe_step(&step, c.campaign.deadline),
+                        )
+                },
             }
         })
         .collect();

@@ -898,4 +898,40 @@ async fn the_overview_says_when_each_open_campaign_reminds_next() {
         page.contains(&format!("{fourteen_before} (14 days before the deadline)")),
         "{page}"
     );
+    // Once every organisation has submitted, none is needed, on either page.
+    {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hrdd_survey::db::schema::responses;
+        let mut conn = app.db.conn().await;
+        diesel::update(
+            responses::table
+                .filter(responses::campaign_id.eq(scheduled.parse::<uuid::Uuid>().unwrap())),
+        )
+        .set((
+            responses::status.eq("submitted"),
+            responses::submitted_at.eq(chrono::Utc::now()),
+            responses::answers_sha256.eq("0".repeat(64)),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let home = s.get(&app, "/staff").await.text().await.unwrap();
+    let at = home.find("Scheduled check").unwrap();
+    let row = &home[at..at + home[at..].find("</tr>").unwrap()];
+    assert!(
+        row.ends_with("<td>none needed: every organisation has submitted</td>"),
+        "{row}"
+    );
+    let page = s
+        .get(&app, &format!("/staff/campaigns/{scheduled}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("none needed: every organisation has submitted"),
+        "{page}"
+    );
 }

@@ -187,8 +187,12 @@ async fn campaign_page(
         }
     };
     // What the scheduler will send next (`jobs::campaign_schedule`); nothing once closed.
+    let all_submitted = p.totals.organisations > 0 && p.totals.submitted == p.totals.organisations;
     let next_reminder = match (campaign.status, p.next_reminder) {
         (CampaignStatus::Closed, _) => String::new(),
+        (CampaignStatus::Open, Some(_)) if all_submitted => {
+            "none needed: every organisation has submitted".into()
+        }
         (CampaignStatus::Draft, Some(step)) => format!(
             "{}, if launched now",
             reminders::describe_step(&step, campaign.deadline)

@@ -23,6 +23,16 @@ pub struct Declaration {
     pub title: String,
 }
 
+/// Who signed, as a receipt says it in `lang`: "Hana Sato, HR manager"; in Japanese and
+/// Chinese the title in full-width brackets after the name, "佐藤 花子（人事部長）",
+/// as such a signature is written there.
+pub fn signed_by(name: &str, title: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Ja | Lang::Zh => format!("{name}（{title}）"),
+        _ => format!("{name}, {title}"),
+    }
+}
+
 /// Reads the declaration fields of a form; every problem is reported next to its field
 /// in `lang`.
 pub fn parse(
@@ -64,6 +74,23 @@ pub fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_signatory_is_written_as_each_language_writes_it() {
+        assert_eq!(
+            signed_by("Hana Sato", "HR manager", Lang::En),
+            "Hana Sato, HR manager"
+        );
+        assert_eq!(
+            signed_by("Lan Nguyễn", "Giám đốc", Lang::Vi),
+            "Lan Nguyễn, Giám đốc"
+        );
+        assert_eq!(
+            signed_by("佐藤 花子", "人事部長", Lang::Ja),
+            "佐藤 花子（人事部長）"
+        );
+        assert_eq!(signed_by("王芳", "人事经理", Lang::Zh), "王芳（人事经理）");
+    }
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
         pairs

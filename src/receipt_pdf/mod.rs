@@ -153,7 +153,11 @@ impl ReceiptDocument {
                 out.push(Block::new(Style::Label, label("signatory", lang)));
                 out.push(Block::new(
                     Style::Body,
-                    format!("{}, {}", d.signatory_name, d.signatory_title),
+                    crate::domain::declaration::signed_by(
+                        &d.signatory_name,
+                        &d.signatory_title,
+                        lang,
+                    ),
                 ));
                 out.push(Block::new(Style::Label, label("declared_at", lang)));
                 out.push(Block::new(Style::Body, time(&d.declared_at)));
@@ -328,7 +332,7 @@ mod tests {
         assert!(at("採用") < at("いいえ"));
         assert!(at("いいえ") < at("Question 0"));
         assert!(at("宣言") > at("Question 59"));
-        assert!(at("山田 花子, 人事部長") > at("宣言"));
+        assert!(at("山田 花子（人事部長）") > at("宣言"));
         assert_eq!(
             texts
                 .iter()

@@ -322,7 +322,7 @@ async fn a_supplier_completes_the_sectioned_form_in_chromium() {
     click(c, "button[value=submit]").await;
     c.wait().for_element(Locator::Css(".done")).await.unwrap();
     let receipt = c.source().await.unwrap();
-    assert!(receipt.contains("佐藤 花子, 人事部長"));
+    assert!(receipt.contains("佐藤 花子（人事部長）"));
     assert!(receipt.contains(&response.to_string()));
     accessible(c, &axe, "receipt").await;
     screenshot(c, "flow-10-receipt.png").await;

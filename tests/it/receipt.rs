@@ -137,7 +137,7 @@ async fn the_receipt_pdf_is_there_after_submission_only_with_the_fingerprint_and
         "本人",
         "提出日時",
         "宣言",
-        "山田 花子, 人事部長",
+        "山田 花子（人事部長）",
     ] {
         assert!(text.contains(shown), "{shown} in {text}");
     }
@@ -153,6 +153,8 @@ async fn the_receipt_pdf_is_there_after_submission_only_with_the_fingerprint_and
         en.contains("Number of workers") && en.contains("120 workers"),
         "{en}"
     );
+    // The signatory as each language writes it: the title in brackets in Japanese.
+    assert!(en.contains("山田 花子, 人事部長"), "{en}");
 
     // Another organisation's link has no receipt, and cannot reach this one.
     assert_eq!(

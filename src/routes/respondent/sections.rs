@@ -263,7 +263,7 @@ pub(super) async fn show_start(
     if response.status == ResponseStatus::Submitted {
         let submission = Submission {
             signatory: match (&response.signatory_name, &response.signatory_title) {
-                (Some(n), Some(t)) => format!("{n}, {t}"),
+                (Some(n), Some(t)) => crate::domain::declaration::signed_by(n, t, lang),
                 _ => String::new(),
             },
             receipt_id: response.id.to_string(),

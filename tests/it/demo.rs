@@ -324,8 +324,8 @@ async fn the_demo_committee_pages_in_chromium() {
     screenshot(c, "demo-audit-log.png").await;
 
     // On a phone, the tables read row by row stack into "header: value" lines: the
-    // flag with the longest history, the queue, the plans and a campaign's progress
-    // fit the width instead of scrolling sideways.
+    // flag with the longest history, the queue, the plans, a campaign's progress and
+    // the organisations fit the width instead of scrolling sideways.
     let (flag, campaign) = {
         use hrdd_survey::db::schema::{campaigns, flag_decisions};
         let mut conn = app.db.conn().await;
@@ -350,6 +350,7 @@ async fn the_demo_committee_pages_in_chromium() {
         ("/staff/flags".to_string(), "table.stack"),
         ("/staff/action-plans?show=pending".to_string(), "#plans"),
         (format!("/staff/campaigns/{campaign}"), "#progress"),
+        ("/staff/organisations".to_string(), "table.stack"),
     ] {
         c.goto(&app.url(&path)).await.unwrap();
         c.wait().for_element(Locator::Css(table)).await.unwrap();

@@ -316,7 +316,10 @@ async fn a_draft_is_deleted_not_closed() {
     let (alpha, _) = org(&app, "Alpha Yarns", "JP", "alpha@example.com").await;
     let id = draft(&app, &s, &alpha).await;
     let list = page(&app, &s, "/staff/campaigns").await;
-    assert!(list.contains("<td>1 picked</td>"), "{list}");
+    assert!(
+        list.contains(r#"<td data-label="Submitted / organisations">1 picked</td>"#),
+        "{list}"
+    );
     let shown = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
     assert!(
         shown.contains(r#"id="delete-draft">Delete draft</button>"#),

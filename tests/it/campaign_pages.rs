@@ -862,9 +862,7 @@ async fn the_overview_says_when_each_open_campaign_reminds_next() {
         act(&app, &s, &format!("/staff/campaigns/{id}/launch"), &[]).await;
     }
     let home = s.get(&app, "/staff").await.text().await.unwrap();
-    let due = &home[home
-        .find(r#"<table id="due">"#)
-        .expect("the open campaigns")..];
+    let due = &home[home.find(r#"<table id="due""#).expect("the open campaigns")..];
     let row = |name: &str| {
         let at = due.find(name).unwrap_or_else(|| panic!("{name}: {due}"));
         due[at..at + due[at..].find("</tr>").unwrap()].to_string()
@@ -873,16 +871,19 @@ async fn the_overview_says_when_each_open_campaign_reminds_next() {
         (chrono::Utc::now().date_naive() + chrono::Duration::days(20 - 14)).to_string();
     assert!(
         row("Scheduled check").ends_with(&format!(
-            "<td>{fourteen_before} (14 days before the deadline)</td>"
+            r#"<td data-label="Next reminder">{fourteen_before} (14 days before the deadline)</td>"#
         )),
         "{due}"
     );
-    assert!(row("Quiet check").ends_with("<td>none left</td>"), "{due}");
+    assert!(
+        row("Quiet check").ends_with(r#"<td data-label="Next reminder">none left</td>"#),
+        "{due}"
+    );
     // The list of campaigns says how far each deadline is.
     let list = s.get(&app, "/staff/campaigns").await.text().await.unwrap();
     assert!(
         list.contains(&format!(
-            "<td>{} <span class=\"meta\">(in 20 days)</span></td>",
+            r#"<td data-label="Deadline">{} <span class="meta">(in 20 days)</span></td>"#,
             in_days(20)
         )),
         "{list}"
@@ -921,7 +922,9 @@ async fn the_overview_says_when_each_open_campaign_reminds_next() {
     let at = home.find("Scheduled check").unwrap();
     let row = &home[at..at + home[at..].find("</tr>").unwrap()];
     assert!(
-        row.ends_with("<td>none needed: every organisation has submitted</td>"),
+        row.ends_with(
+            r#"<td data-label="Next reminder">none needed: every organisation has submitted</td>"#
+        ),
         "{row}"
     );
     let page = s

@@ -191,7 +191,7 @@ async fn the_demo_fills_every_committee_page_once() {
     assert_eq!(tile(&home, "Escalated flags"), total_of(&escalated));
     assert_eq!(tile(&home, "Corrective action plans past due"), 1);
     let due = &home[home
-        .find(r#"<table id="due">"#)
+        .find(r#"<table id="due""#)
         .expect("the campaigns by deadline")..];
     let past = due
         .find("Illustrative 2026 production-site survey (demo data)")
@@ -324,8 +324,9 @@ async fn the_demo_committee_pages_in_chromium() {
     screenshot(c, "demo-audit-log.png").await;
 
     // On a phone, the tables read row by row stack into "header: value" lines: the
-    // flag with the longest history, the queue, the plans, a campaign's progress and
-    // the organisations fit the width instead of scrolling sideways.
+    // flag with the longest history, the queue, the plans, a campaign's progress, the
+    // organisations, the campaigns and the overview's open campaigns fit the width
+    // instead of scrolling sideways.
     let (flag, campaign) = {
         use hrdd_survey::db::schema::{campaigns, flag_decisions};
         let mut conn = app.db.conn().await;
@@ -351,6 +352,8 @@ async fn the_demo_committee_pages_in_chromium() {
         ("/staff/action-plans?show=pending".to_string(), "#plans"),
         (format!("/staff/campaigns/{campaign}"), "#progress"),
         ("/staff/organisations".to_string(), "table.stack"),
+        ("/staff/campaigns".to_string(), "table.stack"),
+        ("/staff".to_string(), "#due"),
     ] {
         c.goto(&app.url(&path)).await.unwrap();
         c.wait().for_element(Locator::Css(table)).await.unwrap();

@@ -69,6 +69,30 @@ async fn draft(app: &TestApp, s: &crate::auth::Session, fields: &[(&str, &str)])
     campaign_id_of(&crate::auth::location(&res))
 }
 
+/// Marks the response of `organisation` in `campaign` submitted, as stored (no answers
+/// needed for what the campaign pages say of it).
+async fn submitted_as_stored(app: &TestApp, campaign: &str, organisation: &str) {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::responses;
+    let id = |s: &str| s.parse::<uuid::Uuid>().unwrap();
+    let mut conn = app.db.conn().await;
+    let n = diesel::update(
+        responses::table
+            .filter(responses::campaign_id.eq(id(campaign)))
+            .filter(responses::organisation_id.eq(id(organisation))),
+    )
+    .set((
+        responses::status.eq("submitted"),
+        responses::submitted_at.eq(chrono::Utc::now()),
+        responses::answers_sha256.eq("0".repeat(64)),
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(n, 1, "one response of the organisation in the campaign");
+}
+
 fn campaign_id_of(location: &str) -> String {
     location.rsplit('/').next().unwrap().to_string()
 }
@@ -621,24 +645,8 @@ async fn remind_now_emails_the_same_link_once_a_day_and_not_after_submission() {
     let link = crate::campaigns::link_path(&app, &crate::campaigns::body(invitation));
 
     // Done Dyes submits (as stored): no button for it, and a post is refused.
+    submitted_as_stored(&app, &id, &done).await;
     let mut conn = app.db.conn().await;
-    {
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        use hrdd_survey::db::schema::responses;
-        diesel::update(
-            responses::table
-                .filter(responses::organisation_id.eq(done.parse::<uuid::Uuid>().unwrap())),
-        )
-        .set((
-            responses::status.eq("submitted"),
-            responses::submitted_at.eq(chrono::Utc::now()),
-            responses::answers_sha256.eq("0".repeat(64)),
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    }
     let page = s
         .get(&app, &format!("/staff/campaigns/{id}"))
         .await
@@ -900,24 +908,7 @@ async fn the_overview_says_when_each_open_campaign_reminds_next() {
         "{page}"
     );
     // Once every organisation has submitted, none is needed, on either page.
-    {
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        use hrdd_survey::db::schema::responses;
-        let mut conn = app.db.conn().await;
-        diesel::update(
-            responses::table
-                .filter(responses::campaign_id.eq(scheduled.parse::<uuid::Uuid>().unwrap())),
-        )
-        .set((
-            responses::status.eq("submitted"),
-            responses::submitted_at.eq(chrono::Utc::now()),
-            responses::answers_sha256.eq("0".repeat(64)),
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    }
+    submitted_as_stored(&app, &scheduled, &looms).await;
     let home = s.get(&app, "/staff").await.text().await.unwrap();
     let at = home.find("Scheduled check").unwrap();
     let row = &home[at..at + home[at..].find("</tr>").unwrap()];

@@ -173,11 +173,22 @@ impl SmtpServer {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// The messages received, in the order they arrived: Python's Maildir names a file
+    /// `{seconds}.M{microseconds}P{pid}Q{count}.{host}`, the microseconds not padded (so
+    /// names within one second do not sort by time) and the count one per delivery of
+    /// the server's process; sorted by that count.
     pub(crate) fn messages(&self) -> Vec<String> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("new"))
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
-        files.sort();
+        let count = |f: &PathBuf| -> u64 {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.split_once('Q')
+                .and_then(|(_, rest)| rest.split('.').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(u64::MAX)
+        };
+        files.sort_by_key(|f| (count(f), f.clone()));
         files
             .into_iter()
             .map(|f| std::fs::read_to_string(f).unwrap())

@@ -93,6 +93,10 @@ pub fn next_step(
     steps(deadline, schedule).into_iter().find(|s| s.at > after)
 }
 
+/// What the overview and the campaign page say of the next reminder once every
+/// organisation has submitted (the schedule's next step would reach nobody).
+pub const NONE_NEEDED: &str = "none needed: every organisation has submitted";
+
 /// A step as the campaign page says it: "2027-03-17 (14 days before the deadline)",
 /// "2027-04-07 (1 week after the deadline)".
 pub fn describe_step(step: &Step, deadline: NaiveDate) -> String {

@@ -108,7 +108,7 @@ pub fn review_page(
     let q = &session.version.questionnaire;
     let visible = visible_questions(q, answers);
     let not_answered = crate::domain::i18n::ui("not_answered", lang).to_string();
-    let sections = q
+    let sections: Vec<ReviewSection> = q
         .sections
         .iter()
         .enumerate()
@@ -170,7 +170,10 @@ pub fn review_page(
     by_section.sort_by_key(|(n, _)| *n);
     for group in by_section.chunk_by(|a, b| a.0 == b.0) {
         missing.push(MissingGroup {
-            heading: section_heading(q, group[0].0, lang),
+            heading: sections
+                .get(group[0].0)
+                .map(|s| format!("{}. {}", s.number, s.title))
+                .unwrap_or_default(),
             items: group.iter().map(|(_, item)| item.clone()).collect(),
         });
     }
@@ -247,16 +250,4 @@ pub fn review_page(
         reviewed_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         changed_notice: changed_since.is_some(),
     }
-}
-
-/// "2. Recruitment": a section's number and title, as on its page.
-fn section_heading(
-    q: &crate::domain::questionnaire::Questionnaire,
-    n: usize,
-    lang: crate::domain::i18n::Lang,
-) -> String {
-    q.sections
-        .get(n)
-        .map(|s| format!("{}. {}", n + 1, s.title.get(lang)))
-        .unwrap_or_default()
 }

@@ -71,7 +71,7 @@ pub fn home(
                 past_deadline: c.campaign.deadline < today,
                 // As the campaign page says it (`jobs::campaign_schedule` sends it).
                 next_reminder: if c.responses > 0 && c.submitted == c.responses {
-                    "none needed: every organisation has submitted".to_string()
+                    reminders::NONE_NEEDED.to_string()
                 } else {
                     reminders::next_step(c.campaign.deadline, &c.reminders, c.launched_at, now)
                         .map_or_else(

@@ -190,9 +190,7 @@ async fn campaign_page(
     let all_submitted = p.totals.organisations > 0 && p.totals.submitted == p.totals.organisations;
     let next_reminder = match (campaign.status, p.next_reminder) {
         (CampaignStatus::Closed, _) => String::new(),
-        (CampaignStatus::Open, Some(_)) if all_submitted => {
-            "none needed: every organisation has submitted".into()
-        }
+        (CampaignStatus::Open, Some(_)) if all_submitted => reminders::NONE_NEEDED.into(),
         (CampaignStatus::Draft, Some(step)) => format!(
             "{}, if launched now",
             reminders::describe_step(&step, campaign.deadline)

@@ -191,8 +191,21 @@ pub async fn all_matching(conn: &mut Conn, filter: &OrgFilter) -> QueryResult<Ve
         .await
 }
 
-/// The distinct sectors and business units in use, for the filter form.
-pub async fn filter_values(conn: &mut Conn) -> QueryResult<(Vec<String>, Vec<String>)> {
+/// The distinct values in use that the list's filter offers as choices.
+pub struct FilterValues {
+    pub countries: Vec<String>,
+    pub sectors: Vec<String>,
+    pub business_units: Vec<String>,
+}
+
+/// The distinct countries, sectors and business units in use, for the filter form.
+pub async fn filter_values(conn: &mut Conn) -> QueryResult<FilterValues> {
+    let countries: Vec<String> = organisations::table
+        .select(organisations::country)
+        .distinct()
+        .order(organisations::country.asc())
+        .load(conn)
+        .await?;
     let sectors: Vec<Option<String>> = organisations::table
         .filter(organisations::sector.is_not_null())
         .select(organisations::sector)
@@ -207,10 +220,11 @@ pub async fn filter_values(conn: &mut Conn) -> QueryResult<(Vec<String>, Vec<Str
         .order(organisations::business_unit.asc())
         .load(conn)
         .await?;
-    Ok((
-        sectors.into_iter().flatten().collect(),
-        units.into_iter().flatten().collect(),
-    ))
+    Ok(FilterValues {
+        countries,
+        sectors: sectors.into_iter().flatten().collect(),
+        business_units: units.into_iter().flatten().collect(),
+    })
 }
 
 pub async fn find_record(conn: &mut Conn, id: OrganisationId) -> QueryResult<Option<OrgRecord>> {

@@ -100,6 +100,14 @@ pub fn language_choices() -> Vec<Choice> {
         .collect()
 }
 
+/// The countries in use, as the filter's choices: "JP · Japan" for `JP`.
+pub fn country_choices(codes: &[String]) -> Vec<Choice> {
+    codes
+        .iter()
+        .map(|c| (c.clone(), crate::domain::countries::labelled(c)))
+        .collect()
+}
+
 pub fn staff_choices(staff: &[StaffMember]) -> Vec<Choice> {
     staff
         .iter()
@@ -145,6 +153,7 @@ pub struct ListPage {
     /// The filter form (its values and errors).
     pub filter: FormState,
     pub kinds: Vec<Choice>,
+    pub countries: Vec<Choice>,
     pub staff: Vec<Choice>,
     pub sectors: Vec<String>,
     pub business_units: Vec<String>,

@@ -537,13 +537,13 @@ async fn a_draft_lists_whom_the_launch_invites_and_warns_of_organisations_withou
     assert!(page.contains(r#"id="no-contacts""#), "{page}");
     assert!(
         page.contains(&format!(
-            r#"<tr><td><a href="/staff/organisations/{empty}">Hakata Looms</a></td><td>JP</td><td><strong>none: not invited</strong></td></tr>"#
+            r#"<tr><td><a href="/staff/organisations/{empty}">Hakata Looms</a></td><td>JP · Japan</td><td><strong>none: not invited</strong></td></tr>"#
         )),
         "{page}"
     );
     assert!(
         page.contains(&format!(
-            r#"<tr><td><a href="/staff/organisations/{staffed}">Sendai Threads</a></td><td>JP</td><td>1</td></tr>"#
+            r#"<tr><td><a href="/staff/organisations/{staffed}">Sendai Threads</a></td><td>JP · Japan</td><td>1</td></tr>"#
         )),
         "{page}"
     );

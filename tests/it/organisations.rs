@@ -516,6 +516,26 @@ async fn the_list_filters_by_each_field_and_pages() {
         assert_eq!(res.status(), 200, "{query}");
         assert_eq!(shown(&res.text().await.unwrap()), expected, "{query}");
     }
+    // Countries are shown by name, and the filter offers those in use, by name.
+    let html = s
+        .get(&app, "/staff/organisations?country=VN")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"<td data-label="Country">VN · Vietnam</td>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="VN" selected>VN · Vietnam</option>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<option value="JP">JP · Japan</option>"#));
+    assert!(
+        !html.contains(r#"<option value="TH""#),
+        "only countries in use"
+    );
     // A bad filter is named, and matches nothing.
     let res = s.get(&app, "/staff/organisations?country=Japan").await;
     assert_eq!(res.status(), 422);

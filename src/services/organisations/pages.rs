@@ -5,7 +5,7 @@ use super::forms::PAGE_SIZE;
 use super::Conn;
 use crate::db;
 use crate::db::models::{ContactRecord, OrgRecord};
-use crate::db::organisations::{OrgCampaign, OrgFilter};
+use crate::db::organisations::{FilterValues, OrgCampaign, OrgFilter};
 use crate::db::users::StaffMember;
 use crate::domain::ids::{ContactId, OrganisationId};
 use crate::error::AppError;
@@ -18,8 +18,8 @@ pub struct ListPage {
     pub page: i64,
     pub pages: i64,
     pub staff: Vec<StaffMember>,
-    pub sectors: Vec<String>,
-    pub business_units: Vec<String>,
+    /// The countries, sectors and business units the filter offers.
+    pub values: FilterValues,
 }
 
 pub async fn list(conn: &mut Conn, filter: &OrgFilter, page: i64) -> Result<ListPage, AppError> {
@@ -27,7 +27,6 @@ pub async fn list(conn: &mut Conn, filter: &OrgFilter, page: i64) -> Result<List
         db::organisations::list_page(conn, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let ids: Vec<OrganisationId> = rows.iter().map(|r| r.id).collect();
     let counts = db::contacts::active_counts(conn, &ids).await?;
-    let (sectors, business_units) = db::organisations::filter_values(conn).await?;
     Ok(ListPage {
         rows: rows
             .into_iter()
@@ -40,8 +39,7 @@ pub async fn list(conn: &mut Conn, filter: &OrgFilter, page: i64) -> Result<List
         page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         staff: db::users::staff_members(conn).await?,
-        sectors,
-        business_units,
+        values: db::organisations::filter_values(conn).await?,
     })
 }
 

@@ -13,7 +13,8 @@ use crate::routes::pages::{render, render_status, see_other};
 use crate::services::organisations::{edit, import as csv, pages, ListQuery, OrgInput};
 use crate::state::AppState;
 use crate::views::organisations::{
-    kind_choices, org_form, owner_label, staff_choices, FormState, ListPage, ListRow,
+    country_choices, kind_choices, org_form, owner_label, staff_choices, FormState, ListPage,
+    ListRow,
 };
 use crate::views::staff::StaffNav;
 use actix_web::http::{header, StatusCode};
@@ -113,9 +114,10 @@ async fn list_page(
         notice: String::new(),
         filter: filter_state,
         kinds: kind_choices(),
+        countries: country_choices(&list.values.countries),
         staff: staff_choices(&list.staff),
-        sectors: list.sectors,
-        business_units: list.business_units,
+        sectors: list.values.sectors,
+        business_units: list.values.business_units,
         rows,
         total: list.total,
         page: list.page,

@@ -140,7 +140,9 @@ pub struct TimelineRow {
 
 /// Every email, link, open, save and submit of an organisation in a campaign, oldest
 /// first (from the email jobs of its links, the links, `response_events` and the
-/// response).
+/// response); events of one transaction (one instant) in the order they were caused: a
+/// link revoked before its replacement is issued, a submission before its receipt
+/// email, an email queued before it is delivered.
 pub async fn timeline(
     conn: &mut Conn,
     campaign_id: CampaignId,
@@ -179,7 +181,9 @@ pub async fn timeline(
            UNION ALL \
            SELECT r.submitted_at, 'Submitted', '' FROM responses r \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND r.submitted_at IS NOT NULL \
-         ) t ORDER BY at, what",
+         ) t ORDER BY at, \
+           CASE what WHEN 'Link revoked' THEN 0 WHEN 'Link issued' THEN 1 WHEN 'Answers saved' THEN 2 \
+                     WHEN 'Submitted' THEN 3 WHEN 'Email queued' THEN 4 ELSE 5 END, what",
     )
     .bind::<SqlUuid, _>(campaign_id)
     .bind::<SqlUuid, _>(organisation_id)

@@ -62,8 +62,10 @@ pub async fn find_response(conn: &mut Conn, id: ResponseId) -> QueryResult<Optio
         .optional()
 }
 
-/// Marks the response submitted now by `contact_id`, with the declaration they signed
-/// (`(name, job title)`; declared at the same instant).
+/// Marks the response submitted by `contact_id`, with the declaration they signed
+/// (`(name, job title)`; declared at the same instant). The instant is the
+/// transaction's (`now()`), as for every row the submission writes (its receipt email
+/// job), so the organisation's timeline shows them as one moment, in causal order.
 pub async fn mark_submitted(
     conn: &mut Conn,
     id: ResponseId,
@@ -72,7 +74,7 @@ pub async fn mark_submitted(
     answers_sha256: &str,
     declaration: (&str, &str),
 ) -> QueryResult<Response> {
-    let now = Utc::now();
+    let now = diesel::dsl::now;
     diesel::update(responses::table.find(id))
         .set((
             responses::status.eq(ResponseStatus::Submitted),

@@ -252,6 +252,40 @@ async fn the_receipt_is_in_the_language_the_response_was_submitted_in() {
     smtp.stop().await;
 }
 
+#[actix_web::test]
+async fn the_timeline_shows_the_submission_before_its_receipt_email() {
+    let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
+    let (link, response) = invite_supplier(&app, "Timeline Ltd", "en").await;
+    assert_eq!(app.post_form(&link, &valid(), "submit").await.status(), 303);
+    let mut conn = app.db.conn().await;
+    let (campaign, organisation, submitted): (Uuid, Uuid, Option<chrono::DateTime<chrono::Utc>>) =
+        responses::table
+            .find(response)
+            .select((
+                responses::campaign_id,
+                responses::organisation_id,
+                responses::submitted_at,
+            ))
+            .first(&mut conn)
+            .await
+            .unwrap();
+    let timeline =
+        hrdd_survey::db::progress::timeline(&mut conn, campaign.into(), organisation.into())
+            .await
+            .unwrap();
+    let at = |what: &str, detail: &str| {
+        timeline
+            .iter()
+            .position(|r| r.what == what && r.detail.starts_with(detail))
+            .unwrap_or_else(|| panic!("{what} {detail}: {timeline:?}"))
+    };
+    let (done, receipt) = (at("Submitted", ""), at("Email queued", "receipt to "));
+    assert!(done < receipt, "{timeline:?}");
+    // One instant: the receipt's job was written in the submission's transaction.
+    assert_eq!(Some(timeline[receipt].at), submitted, "{timeline:?}");
+    assert!(at("Link issued", "") < at("Answers saved", "") && at("Answers saved", "") < done);
+}
+
 /// The decoded part of `message` whose type starts with `content_type`.
 fn attachment(message: &str, content_type: &str) -> Option<Vec<u8>> {
     let message = message.replace("\r\n", "\n");

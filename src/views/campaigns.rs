@@ -56,9 +56,11 @@ pub struct NewCampaignPage {
     pub reminders: String,
     pub weekly_after: String,
     pub kind: String,
-    pub country: String,
-    pub sector: String,
-    pub business_unit: String,
+    /// (value, label, selected) of the countries, sectors and business units in use
+    /// (`audience_choices`).
+    pub countries: Vec<(String, String, bool)>,
+    pub sectors: Vec<(String, String, bool)>,
+    pub business_units: Vec<(String, String, bool)>,
     /// (id, label, selected) of each staff member who may own organisations.
     pub owners: Vec<(String, String, bool)>,
     pub use_filter: bool,
@@ -67,6 +69,25 @@ pub struct NewCampaignPage {
     /// After a save refused because the draft changed meanwhile: (field, value saved
     /// now) of each field changed; empty otherwise.
     pub stale: Vec<(String, String)>,
+}
+
+/// The choices of one audience filter field: the values in use (`label` of each), the
+/// draft's `current` one selected, and kept as a choice when no organisation has it
+/// any more (so that editing the draft does not silently drop it).
+pub fn audience_choices(
+    in_use: &[String],
+    current: &str,
+    label: impl Fn(&str) -> String,
+) -> Vec<(String, String, bool)> {
+    let current = current.trim();
+    let mut out: Vec<_> = in_use
+        .iter()
+        .map(|v| (v.clone(), label(v), v == current))
+        .collect();
+    if !current.is_empty() && !out.iter().any(|c| c.2) {
+        out.push((current.to_string(), label(current), true));
+    }
+    out
 }
 
 /// The values a draft has now, for the fields changed meanwhile (all of them when
@@ -390,4 +411,26 @@ pub struct EmailPreviewPage {
     /// Where the frame loads the HTML part from.
     pub html_url: String,
     pub html: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::audience_choices;
+
+    #[test]
+    fn an_audience_choice_is_selected_and_a_value_no_longer_in_use_is_kept() {
+        let in_use = vec!["apparel".to_string(), "textiles".to_string()];
+        let label = |v: &str| format!("<{v}>");
+        assert_eq!(
+            audience_choices(&in_use, "textiles", label),
+            vec![
+                ("apparel".into(), "<apparel>".into(), false),
+                ("textiles".into(), "<textiles>".into(), true),
+            ]
+        );
+        assert!(audience_choices(&in_use, "", label).iter().all(|c| !c.2));
+        let kept = audience_choices(&in_use, " dyeing ", label);
+        assert_eq!(kept.len(), 3);
+        assert_eq!(kept[2], ("dyeing".into(), "<dyeing>".into(), true));
+    }
 }

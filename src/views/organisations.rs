@@ -108,6 +108,15 @@ pub fn country_choices(codes: &[String]) -> Vec<Choice> {
         .collect()
 }
 
+/// Every country, by English name, for the organisation forms: "Japan (JP)" for `JP`
+/// (typing a name's first letters in the list jumps to it).
+pub fn all_country_choices() -> Vec<Choice> {
+    crate::domain::countries::all(crate::domain::i18n::Lang::En)
+        .into_iter()
+        .map(|(code, name)| (code.to_string(), format!("{name} ({code})")))
+        .collect()
+}
+
 pub fn staff_choices(staff: &[StaffMember]) -> Vec<Choice> {
     staff
         .iter()

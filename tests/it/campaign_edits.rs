@@ -216,7 +216,10 @@ async fn a_draft_is_edited_in_full_before_its_launch() {
         form.contains(r#"name="use_filter" value="1" checked"#),
         "{form}"
     );
-    assert!(form.contains(r#"name="country" value="VN""#), "{form}");
+    assert!(
+        form.contains(r#"<option value="VN" selected>VN · Vietnam</option>"#),
+        "{form}"
+    );
     assert!(form.contains(r#"<option value="migrant-labour:2" selected>"#));
     let same = act(
         &app,

@@ -8,6 +8,7 @@ use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::answers::FieldError;
 use crate::domain::campaign::{Audience, AudienceFilter};
+use crate::domain::countries::labelled;
 use crate::domain::dates;
 use crate::domain::ids::CampaignId;
 use crate::domain::states::CampaignStatus;
@@ -15,7 +16,7 @@ use crate::error::AppError;
 use crate::services::{
     campaign_drafts as drafts, campaign_lifecycle as lifecycle, campaigns, listings, organisations,
 };
-use crate::views::campaigns::{CampaignList, ListItem, NewCampaignPage};
+use crate::views::campaigns::{audience_choices, CampaignList, ListItem, NewCampaignPage};
 use crate::views::organisations::staff_choices;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
@@ -125,6 +126,7 @@ async fn new_page(
             (id, label, selected)
         })
         .collect();
+    let in_use = organisations::filter_values(&mut conn).await?;
     let all = state.registry.all();
     // Nothing chosen yet: the newest version of the first questionnaire.
     let chosen = field(form, "version").unwrap_or_else(|| {
@@ -169,9 +171,17 @@ async fn new_page(
         reminders: field(form, "reminder_days_before").unwrap_or_else(|| "14, 7, 2".into()),
         weekly_after: field(form, "reminder_weekly_after").unwrap_or_else(|| "4".into()),
         kind: value("kind"),
-        country: value("country"),
-        sector: value("sector"),
-        business_unit: value("business_unit"),
+        countries: audience_choices(
+            &in_use.countries,
+            &value("country").to_ascii_uppercase(),
+            labelled,
+        ),
+        sectors: audience_choices(&in_use.sectors, &value("sector"), str::to_string),
+        business_units: audience_choices(
+            &in_use.business_units,
+            &value("business_unit"),
+            str::to_string,
+        ),
         owners,
         use_filter: field(form, "use_filter").is_some(),
         draft_version: value("draft_version"),

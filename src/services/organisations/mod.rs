@@ -32,6 +32,11 @@ pub async fn staff_members(conn: &mut Conn) -> Result<Vec<StaffMember>, AppError
     Ok(db::users::staff_members(conn).await?)
 }
 
+/// The countries, sectors and business units organisations have, for filters.
+pub async fn filter_values(conn: &mut Conn) -> Result<db::organisations::FilterValues, AppError> {
+    Ok(db::organisations::filter_values(conn).await?)
+}
+
 /// Input for a new organisation.
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]

@@ -69,6 +69,9 @@ pub struct FlagView {
     pub country: String,
     pub kind: String,
     pub campaign: String,
+    /// The organisation's progress and timeline in the campaign (invitations, emails,
+    /// saves, the submission).
+    pub campaign_href: String,
     pub raised: String,
     pub assignee: String,
     pub signed_by: String,
@@ -271,6 +274,10 @@ pub fn flag_page(
         country: p.organisation.country.clone(),
         kind: p.organisation.kind.label(),
         campaign: p.campaign.name.clone(),
+        campaign_href: format!(
+            "/staff/campaigns/{}/organisations/{}",
+            p.campaign.id, p.organisation.id
+        ),
         raised: p.flag.created_at.format(MINUTES).to_string(),
         assignee: p.assignee.map(|m| m.name).unwrap_or_default(),
         signed_by,

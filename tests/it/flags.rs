@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::audit::Actor;
-use hrdd_survey::db::schema::{audit_log, flag_comments, flag_decisions, flags};
+use hrdd_survey::db::schema::{audit_log, flag_comments, flag_decisions, flags, responses};
 use hrdd_survey::domain::flag_workflow::Action;
 use hrdd_survey::services::accounts;
 use hrdd_survey::services::flags::{transition, FlagActor};
@@ -182,6 +182,23 @@ async fn the_committee_assigns_decides_and_closes_a_critical_flag_with_four_eyes
     assert_eq!(status, 200);
     assert!(page.contains("Passports kept by the employer."), "{page}");
     assert!(!page.contains("/decide"), "a viewer gets no decision form");
+    // The campaign links to the organisation's progress and timeline in it, which
+    // every role that sees flags may open.
+    let org: Uuid = responses::table
+        .inner_join(flags::table)
+        .filter(flags::id.eq(critical))
+        .select(responses::organisation_id)
+        .first(&mut app.db.conn().await)
+        .await
+        .unwrap();
+    let timeline = format!("/staff/campaigns/{campaign}/organisations/{org}");
+    assert!(
+        page.contains(&format!(r#"<a href="{timeline}">"#)),
+        "{page}"
+    );
+    let (status, page) = viewer.page(&app, &timeline).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Submitted"), "{page}");
     let (_, page) = aiko.page(&app, &format!("/staff/flags/{critical}")).await;
     assert!(
         page.contains("/decide") && page.contains("Aiko Committee"),

@@ -21,6 +21,9 @@ pub struct ListedPlanRow {
     pub due: String,
     /// Days past the due date of a plan still planned or in progress (0: not overdue).
     pub overdue_days: i64,
+    /// How soon a plan still planned or in progress is due ("in 14 days", "today");
+    /// empty when it is overdue or no longer pending.
+    pub due_in: String,
 }
 
 #[derive(Template)]
@@ -71,6 +74,11 @@ pub fn page(
                 (today - p.due_date).num_days().max(0)
             } else {
                 0
+            },
+            due_in: if p.status.is_pending() && p.due_date >= today {
+                super::tables::days_from(p.due_date, today)
+            } else {
+                String::new()
             },
         })
         .collect();

@@ -151,6 +151,13 @@ async fn the_demo_fills_every_committee_page_once() {
         .collect();
     assert_eq!(rows.len(), 2, "{pending}");
     assert!(rows[0].contains("days overdue") && !rows[1].contains("overdue"));
+    // The other says how soon it is due (the demo's plan: 14 days from today).
+    assert!(
+        !rows[0].contains(r#"<span class="meta">(in"#)
+            && rows[1].contains(r#"<span class="meta">(in 14 days)</span>"#),
+        "{}",
+        rows[1]
+    );
     let (_, to_verify) = viewer
         .page(&app, "/staff/action-plans?show=to_verify")
         .await;

@@ -387,6 +387,8 @@ fn trend_label(name: &str) -> String {
 /// A campaign's flags by band (the trend).
 pub struct TrendLine {
     pub campaign: String,
+    /// The queue of the campaign's flags in every state (the counts' scope).
+    pub href: String,
     /// The campaign's name as the chart labels its bar (at most 30 columns wide).
     pub label: String,
     pub started: String,
@@ -460,8 +462,14 @@ pub fn dashboard_page(user: &StaffUser, d: Dashboard) -> DashboardPage {
             t.campaign != row.campaign || t.started != row.created_at.format("%Y-%m-%d").to_string()
         }) {
             let label = trend_label(&row.campaign);
+            let all = open.with("status", "all");
             trend.push(TrendLine {
                 label,
+                href: format!(
+                    "/staff/flags{}",
+                    all.with("campaign", &row.campaign_id.to_string())
+                        .query_string()
+                ),
                 campaign: row.campaign.clone(),
                 started: row.created_at.format("%Y-%m-%d").to_string(),
                 counts: [0; 5],

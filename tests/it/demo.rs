@@ -176,6 +176,25 @@ async fn the_demo_fills_every_committee_page_once() {
         "{svg}"
     );
     assert!(svg.contains(r#"font-size="13">critical</text>"#), "{svg}");
+    // Each campaign's line links to its flags in every state, as many as it counts.
+    let line = dash
+        .split("Flags raised per campaign")
+        .nth(1)
+        .and_then(|t| t.split("<tbody><tr><td><a href=\"").nth(1))
+        .expect("a linked trend line");
+    let href = line.split('"').next().unwrap().replace("&#38;", "&");
+    let total: i64 = line
+        .split("</tr>")
+        .next()
+        .and_then(|row| row.rsplit("<td>").next())
+        .and_then(|cell| cell.trim_end_matches("</td>").parse().ok())
+        .expect("the line's total");
+    assert!(
+        href.contains("status=all") && href.contains("campaign="),
+        "{href}"
+    );
+    let (_, flags) = viewer.page(&app, &href).await;
+    assert_eq!(crate::flag_queue::total_of(&flags), total);
 
     // The organisations stand in every state: the campaign pages say so.
     let (_, campaigns) = viewer.page(&app, "/staff/campaigns").await;

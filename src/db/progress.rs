@@ -140,9 +140,9 @@ pub struct TimelineRow {
 
 /// Every email, link, open, save and submit of an organisation in a campaign, oldest
 /// first (from the email jobs of its links, the links, `response_events` and the
-/// response); events of one transaction (one instant) in the order they were caused: a
-/// link revoked before its replacement is issued, a submission before its receipt
-/// email, an email queued before it is delivered.
+/// response); events of one instant (one transaction) in the order they were caused:
+/// a link revoked before its replacement is issued, opened before saved, a submission
+/// before its receipt email, an email queued before it is delivered.
 pub async fn timeline(
     conn: &mut Conn,
     campaign_id: CampaignId,
@@ -182,8 +182,9 @@ pub async fn timeline(
            SELECT r.submitted_at, 'Submitted', '' FROM responses r \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND r.submitted_at IS NOT NULL \
          ) t ORDER BY at, \
-           CASE what WHEN 'Link revoked' THEN 0 WHEN 'Link issued' THEN 1 WHEN 'Answers saved' THEN 2 \
-                     WHEN 'Submitted' THEN 3 WHEN 'Email queued' THEN 4 ELSE 5 END, what",
+           CASE what WHEN 'Link revoked' THEN 0 WHEN 'Link issued' THEN 1 WHEN 'Link opened' THEN 2 \
+                     WHEN 'Answers saved' THEN 3 WHEN 'Submitted' THEN 4 WHEN 'Email queued' THEN 5 \
+                     ELSE 6 END, what",
     )
     .bind::<SqlUuid, _>(campaign_id)
     .bind::<SqlUuid, _>(organisation_id)

@@ -25,6 +25,9 @@ pub struct Filter {
     pub bounced: Option<bool>,
     /// Part of the organisation's name (case-insensitive).
     pub q: Option<String>,
+    /// One organisation only (its timeline page); not a filter of the API.
+    #[serde(skip)]
+    pub organisation: Option<Uuid>,
 }
 
 /// The campaign and its progress, filtered (the totals are over every organisation).
@@ -91,6 +94,7 @@ pub async fn progress(
         .filter(|s| !s.is_empty());
     all.retain(|o| {
         stage_filter.is_none_or(|s| o.stage == s)
+            && filter.organisation.is_none_or(|id| o.organisation_id == id)
             && filter.overdue.is_none_or(|v| o.overdue == v)
             && filter.bounced.is_none_or(|v| o.bounced == v)
             && needle

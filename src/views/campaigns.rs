@@ -370,7 +370,63 @@ pub struct TimelinePage {
     pub title: String,
     pub nav: StaffNav,
     pub campaign_id: String,
+    pub campaign_name: String,
+    pub closed: bool,
+    /// Where the organisation stands in the campaign, as its line on the campaign page.
+    pub org: OrganisationProgress,
+    pub submitted_at: String,
+    pub contacts: Vec<ContactProgress>,
     pub events: Vec<Event>,
+}
+
+impl TimelinePage {
+    /// A contact's link as the campaign page says it (a closed campaign's usable link
+    /// takes no more answers).
+    pub fn link_of(&self, c: &ContactProgress) -> &'static str {
+        if self.closed && c.link.as_str() == "active" {
+            "closed with the campaign (no more answers)"
+        } else {
+            c.link.as_str()
+        }
+    }
+}
+
+/// The timeline page of the one organisation `progress` was filtered to (`None` when
+/// it is not in the campaign).
+pub fn timeline_page(
+    nav: StaffNav,
+    progress: &Progress,
+    closed: bool,
+    events: Vec<crate::services::campaign_progress::Event>,
+) -> Option<TimelinePage> {
+    let org = progress.organisations.first()?.clone();
+    Some(TimelinePage {
+        lang: "en".into(),
+        title: format!("{} in {}", org.name, progress.name),
+        nav,
+        campaign_id: progress.campaign_id.to_string(),
+        campaign_name: progress.name.clone(),
+        closed,
+        submitted_at: org
+            .submitted_at
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default(),
+        contacts: progress
+            .contacts
+            .iter()
+            .filter(|c| c.organisation_id == org.organisation_id)
+            .cloned()
+            .collect(),
+        events: events
+            .into_iter()
+            .map(|e| Event {
+                at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                what: e.what,
+                detail: e.detail,
+            })
+            .collect(),
+        org,
+    })
 }
 
 /// The confirm page of a re-send or a revoke: who, where, and what will happen.

@@ -309,6 +309,34 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
             "{event} on the timeline: {timeline}"
         );
     }
+    // Above it, where the organisation stands: its stage (no usable link left), its
+    // contact's revoked link, and the way to its answers and flags.
+    let standing = timeline
+        .split(r#"<dl class="facts" id="standing">"#)
+        .nth(1)
+        .and_then(|t| t.split("</dl>").next())
+        .expect("the standing");
+    for expected in [
+        "<dt>Stage</dt><dd>Link expired</dd>",
+        "<dt>Required questions answered</dt><dd>0 %</dd>",
+        "Kyoto Dyeworks contact &lt;yuki@example.com&gt; · link revoked",
+        &format!(r#"<a href="/staff/organisations/{a}/responses">"#),
+    ] {
+        assert!(standing.contains(expected), "{expected} in {standing}");
+    }
+    assert!(
+        !standing.contains("ken@example.com"),
+        "only this organisation"
+    );
+    // An organisation that is not in the campaign has no timeline there.
+    let stranger = org(&app, "Nagoya Nets", "nao@example.com", "en").await;
+    let res = s
+        .get(
+            &app,
+            &format!("/staff/campaigns/{id}/organisations/{stranger}"),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
 
     // A viewer sees the pages but cannot launch.
     create_user(&app, "vera@example.com", Role::Viewer, Some(PASSWORD)).await;

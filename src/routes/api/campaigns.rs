@@ -192,6 +192,7 @@ async fn get_progress(
         overdue: query.overdue,
         bounced: query.bounced,
         q: query.q,
+        organisation: None,
     };
     let csv = match query.format.as_deref() {
         None | Some("json") => false,

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::services::campaign_lifecycle as lifecycle;
 use crate::services::campaign_progress as progress;
 use crate::services::campaigns;
-use crate::views::campaigns::{CampaignPage, Event, Pager, Preview, PreviewRow, TimelinePage};
+use crate::views::campaigns::{CampaignPage, Pager, Preview, PreviewRow};
 use crate::views::organisations::owner_label;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
@@ -507,28 +507,18 @@ async fn timeline(
     let id = path_id(&path.0, "campaign")?;
     let org: OrganisationId = path_id(&path.1, "organisation")?;
     let mut conn = state.pool.get().await?;
-    let (_, p) =
-        progress::progress(&mut conn, &state.registry, id, &progress::Filter::default()).await?;
-    let name = p
-        .organisations
-        .iter()
-        .find(|o| o.organisation_id == org.uuid())
-        .map(|o| o.name.clone())
-        .ok_or(AppError::NotFound("organisation"))?;
-    let events = progress::timeline(&mut conn, id, org)
-        .await?
-        .into_iter()
-        .map(|e| Event {
-            at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            what: e.what,
-            detail: e.detail,
-        })
-        .collect();
-    Ok(render(&TimelinePage {
-        lang: "en".into(),
-        title: format!("{name} in {}", p.name),
-        nav: StaffNav::new(&user, "/staff/campaigns"),
-        campaign_id: id.to_string(),
+    let filter = progress::Filter {
+        organisation: Some(org.uuid()),
+        ..Default::default()
+    };
+    let (campaign, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
+    let events = progress::timeline(&mut conn, id, org).await?;
+    let timeline = crate::views::campaigns::timeline_page(
+        StaffNav::new(&user, "/staff/campaigns"),
+        &p,
+        campaign.status == CampaignStatus::Closed,
         events,
-    })?)
+    )
+    .ok_or(AppError::NotFound("organisation"))?;
+    Ok(render(&timeline)?)
 }

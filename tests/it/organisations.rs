@@ -1039,6 +1039,25 @@ async fn organisation_pages_in_chromium() {
         .await
         .unwrap();
     assert!(fits(c).await, "the organisation's page");
+    // On a phone, an organisation with contacts: their table scrolls inside its card,
+    // and the hidden name of each row's "Edit" link does not widen the page (it did,
+    // to 613 px at 500, before the card was the positioned box that clips it).
+    c.set_window_size(360, 800).await.unwrap();
+    c.goto(&app.url("/staff/organisations?q=Osaka"))
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//a[contains(., 'Osaka Plant')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("td.actions .visually-hidden"))
+        .await
+        .unwrap();
+    assert!(fits(c).await, "the organisation's page on a phone");
+    screenshot(c, "organisations-page-phone.png").await;
 }
 
 /// A deactivated contact's links stop working and it gets no new one; a deactivated

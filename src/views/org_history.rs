@@ -181,7 +181,7 @@ pub fn org_responses_page(
         place: format!(
             "{}, {}",
             h.organisation.kind.label(),
-            h.organisation.country
+            crate::domain::countries::labelled(&h.organisation.country)
         ),
         blocks,
     }

@@ -348,6 +348,38 @@ async fn the_demo_committee_pages_in_chromium() {
         .await
         .unwrap();
     screenshot(c, "demo-audit-log.png").await;
+    // An organisation's responses: a table question's answer shows each row on its own
+    // line (its text has them; the page had run them together).
+    let aichi: uuid::Uuid = {
+        use hrdd_survey::db::schema::organisations;
+        organisations::table
+            .filter(organisations::name.eq("Illustrative supplier – Aichi auto parts (demo)"))
+            .select(organisations::id)
+            .first(&mut app.db.conn().await)
+            .await
+            .unwrap()
+    };
+    c.goto(&app.url(&format!("/staff/organisations/{aichi}/responses")))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("table.answers-table"))
+        .await
+        .unwrap();
+    let rows = c
+        .execute(
+            "return Array.from(document.querySelectorAll('table.answers-table .answer')) \
+               .map(function (a) { return a.innerText; }) \
+               .find(function (t) { return t.indexOf('Row 2') >= 0; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows = rows
+        .as_str()
+        .expect("a table question answered with two rows");
+    assert!(rows.contains("\nRow 2: "), "{rows:?}");
+    screenshot(c, "demo-organisation-responses.png").await;
 
     // On a phone, the tables read row by row stack into "header: value" lines: the
     // flag with the longest history, the queue, the plans, a campaign's progress, the

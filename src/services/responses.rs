@@ -267,12 +267,15 @@ pub struct RatedResponse {
     pub submitted_at: Option<chrono::DateTime<Utc>>,
 }
 
+/// An organisation's rating, the responses it was built from and their flags.
+pub type OrganisationRating = (crate::domain::rating::Rating, Vec<RatedResponse>, Vec<Flag>);
+
 /// An organisation's rating from its latest submitted response to each questionnaire,
 /// with the responses it used and their flags (worst first).
 pub async fn organisation_rating(
     conn: &mut Conn,
     organisation_id: OrganisationId,
-) -> Result<(crate::domain::rating::Rating, Vec<RatedResponse>, Vec<Flag>), AppError> {
+) -> Result<OrganisationRating, AppError> {
     db::organisations::find_organisation(conn, organisation_id)
         .await?
         .ok_or(AppError::NotFound("organisation"))?;

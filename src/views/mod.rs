@@ -12,6 +12,7 @@ pub mod flag_queue;
 pub mod flags;
 pub mod form;
 pub mod org_history;
+pub mod org_rating;
 pub mod organisations;
 pub mod outbox;
 pub mod pages;

@@ -10,6 +10,7 @@ use crate::domain::indicator::Indicator;
 use crate::domain::states::ResponseStatus;
 use crate::services::flags::organisation::{OrganisationHistory, ResponseRecord};
 use crate::services::questionnaires::QuestionnaireRegistry;
+use crate::services::responses::OrganisationRating;
 use askama::Template;
 
 /// A flag beside its answer.
@@ -56,6 +57,8 @@ pub struct OrgResponsesPage {
     pub nav: StaffNav,
     pub organisation_id: String,
     pub place: String,
+    /// The overall rating, from the latest submitted response to each questionnaire.
+    pub rating: super::org_rating::RatingView,
     pub blocks: Vec<ResponseBlock>,
 }
 
@@ -163,6 +166,7 @@ pub fn org_responses_page(
     user: &StaffUser,
     registry: &QuestionnaireRegistry,
     h: OrganisationHistory,
+    rated: &OrganisationRating,
 ) -> OrgResponsesPage {
     let mut blocks = Vec::new();
     let mut previous: Option<&ResponseRecord> = None;
@@ -173,6 +177,8 @@ pub fn org_responses_page(
         }
     }
     blocks.reverse();
+    let (rating, responses, flags) = rated;
+    let rating = super::org_rating::rating_view(rating, responses.len(), flags, &blocks);
     OrgResponsesPage {
         lang: Lang::En.code().into(),
         title: format!("{}: responses and history", h.organisation.name),
@@ -183,6 +189,7 @@ pub fn org_responses_page(
             h.organisation.kind.label(),
             crate::domain::countries::labelled(&h.organisation.country)
         ),
+        rating,
         blocks,
     }
 }

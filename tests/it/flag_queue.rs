@@ -678,3 +678,73 @@ ALTER TABLE flags ENABLE TRIGGER flags_fill_origin;
         );
     }
 }
+
+/// The organisation's overall rating on its committee page: nothing to rate before a
+/// submission, "no flag" for a clean one, then the worst band of the latest submitted
+/// response (an earlier clean one does not soften it), what ranks it within the band,
+/// and the answer that produced it, linked to its line and its flag.
+#[tokio::test]
+async fn the_organisation_page_rates_it_by_its_worst_flag_and_names_the_answers() {
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    let member = member(&app, Role::Committee, "Rae Rating").await;
+    let (org, contact) = app.supplier("Rated KK", "en").await;
+    let path = format!("/staff/organisations/{org}/responses");
+    let rating = |page: &str| -> String {
+        page.split(r#"<section class="card" id="rating""#)
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .expect("the rating card")
+            .to_string()
+    };
+    let (_, page) = member.page(&app, &path).await;
+    assert!(
+        rating(&page).contains("No submitted response yet"),
+        "{page}"
+    );
+
+    let first = app.campaign("mini").await;
+    let (link, _) = app.invite(&first, &org, &contact).await;
+    submit_mini(&app, &link, "worker").await;
+    let (_, page) = member.page(&app, &path).await;
+    assert!(
+        rating(&page).contains("No flag: no answer of the latest submitted response"),
+        "{page}"
+    );
+
+    let second = app.campaign("mini").await;
+    let (link, response) = app.invite(&second, &org, &contact).await;
+    submit_mini(&app, &link, "employer").await;
+    let (_, page) = member.page(&app, &path).await;
+    let card = rating(&page);
+    for expected in [
+        r#"<span class="band band-critical">critical</span> the worst band"#,
+        "1 forced-labour indicator in this band: Retention of identity documents",
+        "1 knock-out answer (critical whatever the score)",
+        "Who keeps passports?",
+        "knock-out",
+    ] {
+        assert!(card.contains(expected), "{expected} in {card}");
+    }
+    let anchor = format!("a-{response}-passports");
+    assert!(card.contains(&format!(r##"href="#{anchor}""##)), "{card}");
+    assert!(
+        page.contains(&format!(r#"<tr id="{anchor}""#)),
+        "the line is there"
+    );
+    let flag: Uuid = flags::table
+        .filter(flags::response_id.eq(Uuid::parse_str(&response).unwrap()))
+        .filter(flags::question_id.eq("passports"))
+        .select(flags::id)
+        .first(&mut app.db.conn().await)
+        .await
+        .unwrap();
+    assert!(
+        card.contains(&format!(r#"href="/staff/flags/{flag}""#)),
+        "{card}"
+    );
+    assert_eq!(
+        card.matches("<tr><td data-label=\"Flag\">").count(),
+        1,
+        "only the flags of the worst band: {card}"
+    );
+}

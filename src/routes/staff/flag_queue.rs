@@ -160,9 +160,11 @@ async fn organisation_responses(
     let id = super::path_id(&path, "organisation")?;
     let mut conn = state.pool.get().await?;
     let history = flags::organisation::history(&mut conn, id).await?;
+    let rated = crate::services::responses::organisation_rating(&mut conn, id).await?;
     Ok(render(&org_responses_page(
         &user,
         &state.registry,
         history,
+        &rated,
     ))?)
 }

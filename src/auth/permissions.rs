@@ -282,6 +282,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/staff/ranking",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
         "/staff/dashboard",
         Access::Needs(Permission::ViewFlags),
     ),

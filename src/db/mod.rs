@@ -29,6 +29,7 @@ pub mod password_resets;
 pub mod prepared;
 pub mod progress;
 pub mod questionnaire_versions;
+pub mod ranking;
 pub mod reassessments;
 pub mod receipts;
 pub mod responses;

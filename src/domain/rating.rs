@@ -48,6 +48,26 @@ impl From<&RaisedFlag> for FlagFacts {
 }
 
 impl FlagFacts {
+    /// A stored flag's facts (`None` for an indicator this build does not know or a
+    /// score out of range, which a migration would have to bring first).
+    pub fn stored(
+        indicator: &str,
+        band: Band,
+        knock_out: bool,
+        score: i16,
+        affected_workers: Option<i32>,
+        workforce: Option<i32>,
+    ) -> Option<FlagFacts> {
+        Some(FlagFacts {
+            indicator: Indicator::parse(indicator)?,
+            band,
+            knock_out,
+            score: u8::try_from(score).ok()?,
+            affected_workers: affected_workers.and_then(|n| u32::try_from(n).ok()),
+            workforce: workforce.and_then(|n| u32::try_from(n).ok()),
+        })
+    }
+
     /// The share of the workforce the flag concerns, 1 when not scoped.
     pub fn scope(&self) -> f64 {
         share(self.affected_workers, self.workforce).unwrap_or(1.0)

@@ -25,6 +25,7 @@ pub mod malware;
 pub mod organisations;
 pub mod outbox;
 pub mod questionnaires;
+pub mod ranking;
 pub mod reassessments;
 pub mod receipt_downloads;
 pub mod receipts;

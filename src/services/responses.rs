@@ -247,15 +247,14 @@ pub async fn flags(conn: &mut Conn, response_id: ResponseId) -> Result<Vec<Flag>
 /// A stored flag as the rating sees it (`None` for an indicator or band this build does
 /// not know, which a migration would have to bring first).
 pub fn flag_facts(f: &Flag) -> Option<crate::domain::rating::FlagFacts> {
-    use crate::domain::indicator::Indicator;
-    Some(crate::domain::rating::FlagFacts {
-        indicator: Indicator::parse(&f.indicator)?,
-        band: f.band,
-        knock_out: f.critical,
-        score: u8::try_from(f.score).ok()?,
-        affected_workers: f.affected_workers.and_then(|n| u32::try_from(n).ok()),
-        workforce: f.workforce.and_then(|n| u32::try_from(n).ok()),
-    })
+    crate::domain::rating::FlagFacts::stored(
+        &f.indicator,
+        f.band,
+        f.critical,
+        f.score,
+        f.affected_workers,
+        f.workforce,
+    )
 }
 
 /// One response an organisation's rating is built from.

@@ -15,7 +15,8 @@ use crate::services::questionnaires::QuestionnaireRegistry;
 use askama::Template;
 use chrono::Utc;
 
-const BANDS: [Band; 4] = [Band::Critical, Band::High, Band::Medium, Band::Low];
+/// The bands, worst first.
+pub(super) const BANDS: [Band; 4] = [Band::Critical, Band::High, Band::Medium, Band::Low];
 
 /// An option of a filter.
 pub struct Choice {

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod pages;
 pub mod plan_list;
 pub mod plan_page;
+pub mod ranking;
 pub mod remedy;
 pub mod respondent;
 pub mod review;

@@ -22,7 +22,7 @@ pub struct StaffNav {
 impl StaffNav {
     /// Only the sections the user's role allows.
     pub fn new(user: &StaffUser, current: &str) -> StaffNav {
-        let all: [(&str, &str, Option<Permission>); 15] = [
+        let all: [(&str, &str, Option<Permission>); 16] = [
             ("/staff", "Overview", None),
             (
                 "/staff/organisations",
@@ -53,6 +53,11 @@ impl StaffNav {
             ("/staff/exports", "Exports", Some(Permission::ViewFlags)),
             ("/staff/heatmap", "Heat map", Some(Permission::ViewFlags)),
             ("/staff/dashboard", "Dashboard", Some(Permission::ViewFlags)),
+            (
+                "/staff/ranking",
+                "Risk ranking",
+                Some(Permission::ViewFlags),
+            ),
             ("/staff/audit", "Audit log", Some(Permission::ViewAudit)),
             ("/staff/users", "Users", Some(Permission::ManageUsers)),
             (

@@ -250,6 +250,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     // Nothing ticked and no member chosen: refused naming the field.
     ("POST", "/staff/flags/assign", 303, "AC", 422, 403),
     ("GET", "/staff/heatmap", 303, "APCV", 200, 403),
+    ("GET", "/staff/ranking", 303, "APCV", 200, 403),
     ("GET", "/staff/dashboard", 303, "APCV", 200, 403),
     (
         "GET",

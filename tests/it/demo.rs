@@ -383,8 +383,8 @@ async fn the_demo_committee_pages_in_chromium() {
 
     // On a phone, the tables read row by row stack into "header: value" lines: the
     // flag with the longest history, the queue, the plans, a campaign's progress, the
-    // organisations, the campaigns and the overview's open campaigns fit the width
-    // instead of scrolling sideways.
+    // organisations, the campaigns, the overview's open campaigns and the risk ranking
+    // fit the width instead of scrolling sideways.
     let (flag, campaign) = {
         use hrdd_survey::db::schema::{campaigns, flag_decisions};
         let mut conn = app.db.conn().await;
@@ -412,6 +412,7 @@ async fn the_demo_committee_pages_in_chromium() {
         ("/staff/organisations".to_string(), "table.stack"),
         ("/staff/campaigns".to_string(), "table.stack"),
         ("/staff".to_string(), "#due"),
+        ("/staff/ranking".to_string(), "#ranking"),
     ] {
         c.goto(&app.url(&path)).await.unwrap();
         c.wait().for_element(Locator::Css(table)).await.unwrap();

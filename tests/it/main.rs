@@ -49,6 +49,7 @@ mod outbox_viewer;
 mod plan_cancel;
 mod plans;
 mod questionnaire_v4;
+mod ranking;
 mod reassessments;
 mod receipt;
 mod receipt_scripts;

@@ -18,6 +18,7 @@ mod inherent_risk;
 mod jobs;
 mod organisations;
 mod outbox;
+mod ranking;
 mod reassessments;
 mod tokens;
 mod users;
@@ -51,7 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(action_plans::configure)
         .configure(inherent_risk::configure)
         .configure(exports::configure)
-        .configure(reassessments::configure);
+        .configure(reassessments::configure)
+        .configure(ranking::configure);
 }
 
 /// The table pages of the staff area. Those with a create form are shown again after

@@ -1,0 +1,126 @@
+//! The risk ranking page (`/staff/ranking`): organisations rated as their own page rates
+//! them (the worst band of the latest submitted responses, never an average), worst
+//! first whatever their names; filters by band, kind and country; a filter value it
+//! cannot read named beside its field with nothing listed; those not submitted counted
+//! apart, not ranked.
+
+use crate::flags::member;
+use crate::helpers::TestApp;
+use hrdd_survey::auth::permissions::Role;
+
+/// The organisations' names in the ranking's order.
+fn ranked(page: &str) -> Vec<String> {
+    page.split(r#"<td data-label="Organisation"><a href=""#)
+        .skip(1)
+        .filter_map(|row| row.split('>').nth(1)?.split('<').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn organisations_rank_worst_first_by_their_rating_and_filter() {
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    let campaign = app.campaign("mini").await;
+    // (name, who keeps passports, fees paid, weekly hours): a knock-out (critical);
+    // 70 hours and fees unknown (two medium flags of two indicators); fees unknown
+    // alone (one: the same band, ranked after for fewer indicators); nothing.
+    for (name, passports, fees, hours) in [
+        ("Alpha Medium", "worker", "dont_know", "48"),
+        ("Beta Clean", "worker", "no", "48"),
+        ("Mu Medium Twice", "worker", "dont_know", "70"),
+        ("Zeta Critical", "employer", "no", "48"),
+    ] {
+        let (org, contact) = app.supplier(name, "en").await;
+        let (link, _) = app.invite(&campaign, &org, &contact).await;
+        let answers = [
+            ("headcount", "80"),
+            ("passports", passports),
+            ("fees_paid", fees),
+            ("weekly_hours", hours),
+        ];
+        let res = app.post_form(&link, &answers, "submit").await;
+        assert_eq!(res.status(), 303, "{name}");
+    }
+    app.supplier("Delta Silent", "en").await;
+    let viewer = member(&app, Role::Viewer, "Vic Viewer").await;
+
+    let (status, page) = viewer.page(&app, "/staff/ranking").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        ranked(&page),
+        [
+            "Zeta Critical",
+            "Mu Medium Twice",
+            "Alpha Medium",
+            "Beta Clean"
+        ],
+        "{page}"
+    );
+    assert!(
+        page.contains("<caption>4 organisations rated</caption>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Not rated: 1 active organisation has not submitted yet."),
+        "{page}"
+    );
+    let zeta = page
+        .split("<tr><td data-label=\"Rank\">1</td>")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap();
+    for expected in [
+        r#"<span class="band band-critical">critical</span>"#,
+        "Retention of identity documents",
+        r#"<td data-label="Knock-outs">1</td>"#,
+        r#"<td data-label="Flags in the band">1 of 1</td>"#,
+        "supplier · JP · Japan",
+        "/responses#rating",
+    ] {
+        assert!(zeta.contains(expected), "{expected} in {zeta}");
+    }
+    let mu = page
+        .split("<tr><td data-label=\"Rank\">2</td>")
+        .nth(1)
+        .unwrap();
+    let mu = mu.split("</tr>").next().unwrap();
+    for expected in [
+        r#"<span class="band band-medium">medium</span>"#,
+        "Debt bondage, Excessive overtime",
+        r#"<td data-label="Flags in the band">2 of 2</td>"#,
+    ] {
+        assert!(mu.contains(expected), "{expected} in {mu}");
+    }
+
+    for (query, expected) in [
+        ("band=critical", vec!["Zeta Critical"]),
+        ("band=none", vec!["Beta Clean"]),
+        (
+            "band=medium&kind=supplier&country=jp",
+            vec!["Mu Medium Twice", "Alpha Medium"],
+        ),
+        ("kind=production_base", vec![]),
+    ] {
+        let (status, page) = viewer.page(&app, &format!("/staff/ranking?{query}")).await;
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(ranked(&page), expected, "{query}");
+    }
+    let (_, page) = viewer
+        .page(&app, "/staff/ranking?kind=production_base")
+        .await;
+    assert!(page.contains("No organisation that has submitted matches."));
+    assert!(!page.contains("Not rated:"), "no production base at all");
+
+    // Values it cannot read: each named beside its field, nothing listed.
+    let (status, page) = viewer
+        .page(&app, "/staff/ranking?band=purple&country=Japan")
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(r#"<p class="error" id="r-band-error">band: give critical, high, medium, low or none</p>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"id="r-country-error""#), "{page}");
+    assert!(ranked(&page).is_empty());
+    assert!(page.contains("Nothing is listed until the filter is fixed."));
+}

@@ -517,6 +517,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/organisations/{id}/rating",
         Access::Needs(Permission::ViewFlags),
     ),
+    (
+        "GET",
+        "/api/v1/ranking",
+        Access::Needs(Permission::ViewFlags),
+    ),
 ];
 
 /// Whether a route belongs to the JSON API (mounted under `/api/`). Only API routes

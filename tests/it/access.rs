@@ -312,6 +312,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         200,
         403,
     ),
+    ("GET", "/api/v1/ranking", 401, "APCV", 200, 403),
     ("POST", "/api/v1/campaigns/{id}/launch", 401, "AP", 200, 403),
     (
         "POST",

@@ -123,4 +123,32 @@ async fn organisations_rank_worst_first_by_their_rating_and_filter() {
     assert!(page.contains(r#"id="r-country-error""#), "{page}");
     assert!(ranked(&page).is_empty());
     assert!(page.contains("Nothing is listed until the filter is fixed."));
+
+    // The API ranks the same, with the rating's facts; the same bad values are named.
+    let body: serde_json::Value = app.get("/api/v1/ranking").await.json().await.unwrap();
+    let names: Vec<&str> = body["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Zeta Critical",
+            "Mu Medium Twice",
+            "Alpha Medium",
+            "Beta Clean"
+        ]
+    );
+    assert_eq!(body["not_rated"], 1);
+    let first = &body["organisations"][0];
+    assert_eq!(first["rank"], 1);
+    assert_eq!(first["rating"]["band"], "critical");
+    assert_eq!(first["rating"]["knock_outs"], 1);
+    assert_eq!(body["organisations"][1]["rating"]["indicators_hit"], 2);
+    let res = app.get("/api/v1/ranking?band=purple").await;
+    assert_eq!(res.status(), 422);
+    let err: serde_json::Value = res.json().await.unwrap();
+    assert!(err.to_string().contains("band"), "{err}");
 }

@@ -1,21 +1,22 @@
-//! Organisations, their contacts, and an organisation's rating.
+//! Organisations, their contacts, an organisation's rating, and the risk ranking.
 
 use super::path_id;
 use super::types::{
     ContactBody, NewContact, NewOrganisation, OrganisationBody, OrganisationRating,
-    OrganisationWithContacts,
+    OrganisationWithContacts, RankingBody,
 };
 use crate::auth::principal::Principal;
 use crate::error::AppError;
 use crate::routes::AppState;
-use crate::services::{organisations, responses};
+use crate::services::{organisations, ranking, responses};
 use actix_web::{get, post, web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(create_organisation)
         .service(get_organisation)
         .service(add_contact)
-        .service(organisation_rating);
+        .service(organisation_rating)
+        .service(risk_ranking);
 }
 
 #[post("/organisations")]
@@ -80,4 +81,17 @@ async fn organisation_rating(
         responses: rated,
         flags: flags.into_iter().map(Into::into).collect(),
     }))
+}
+
+/// Every active organisation that has submitted, rated as `/organisations/{id}/rating`
+/// rates it, worst first; `kind`, `country` and `band` (`none`: no flag) filter it.
+#[get("/ranking")]
+async fn risk_ranking(
+    state: web::Data<AppState>,
+    query: web::Query<ranking::RankingQuery>,
+) -> Result<HttpResponse, AppError> {
+    let filter = query.parse()?;
+    let mut conn = state.pool.get().await?;
+    let ranked = ranking::ranking(&mut conn, &filter).await?;
+    Ok(HttpResponse::Ok().json(RankingBody::from(ranked)))
 }

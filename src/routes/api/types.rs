@@ -303,6 +303,51 @@ pub struct OrganisationRating {
     pub flags: Vec<RatedFlag>,
 }
 
+/// `GET /ranking`: organisations worst first (`services::ranking`).
+#[derive(Debug, Serialize)]
+pub struct RankingBody {
+    pub organisations: Vec<RankedBody>,
+    /// Active organisations of the filter's kind and country that have not submitted.
+    pub not_rated: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RankedBody {
+    /// 1 for the worst.
+    pub rank: usize,
+    pub organisation_id: Uuid,
+    pub name: String,
+    pub kind: crate::domain::states::OrganisationKind,
+    pub country: String,
+    pub rating: Rating,
+    /// Its latest submitted responses the rating is built from (one per questionnaire).
+    pub responses: usize,
+    pub last_submitted: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<crate::services::ranking::Ranking> for RankingBody {
+    fn from(r: crate::services::ranking::Ranking) -> Self {
+        RankingBody {
+            organisations: r
+                .rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, o)| RankedBody {
+                    rank: i + 1,
+                    organisation_id: o.organisation_id,
+                    name: o.name,
+                    kind: o.kind,
+                    country: o.country,
+                    rating: o.rating,
+                    responses: o.responses,
+                    last_submitted: o.last_submitted,
+                })
+                .collect(),
+            not_rated: r.not_rated,
+        }
+    }
+}
+
 /// A flag as the rating counts it.
 #[derive(Debug, Serialize)]
 pub struct RatedFlag {

@@ -180,9 +180,21 @@ pub struct ContactLine {
     pub href: String,
 }
 
+/// The organisation's risk rating as its page states it (`views::org_rating` has the
+/// whole of it on the responses page).
+pub struct RatingLine {
+    /// Its latest submitted responses, one per questionnaire (0: not rated).
+    pub responses: usize,
+    /// The worst band; empty when no answer showed risk.
+    pub band: String,
+    pub flags: usize,
+}
+
 #[derive(Template)]
 #[template(path = "staff/orgs/organisation.html")]
 pub struct OrgPageView {
+    /// `None` for a role that may not see flags.
+    pub rating: Option<RatingLine>,
     pub lang: String,
     pub title: String,
     pub nav: StaffNav,

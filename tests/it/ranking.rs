@@ -24,6 +24,7 @@ async fn organisations_rank_worst_first_by_their_rating_and_filter() {
     // (name, who keeps passports, fees paid, weekly hours): a knock-out (critical);
     // 70 hours and fees unknown (two medium flags of two indicators); fees unknown
     // alone (one: the same band, ranked after for fewer indicators); nothing.
+    let mut ids = std::collections::HashMap::new();
     for (name, passports, fees, hours) in [
         ("Alpha Medium", "worker", "dont_know", "48"),
         ("Beta Clean", "worker", "no", "48"),
@@ -40,8 +41,9 @@ async fn organisations_rank_worst_first_by_their_rating_and_filter() {
         ];
         let res = app.post_form(&link, &answers, "submit").await;
         assert_eq!(res.status(), 303, "{name}");
+        ids.insert(name, org);
     }
-    app.supplier("Delta Silent", "en").await;
+    let (silent, _) = app.supplier("Delta Silent", "en").await;
     let viewer = member(&app, Role::Viewer, "Vic Viewer").await;
 
     let (status, page) = viewer.page(&app, "/staff/ranking").await;
@@ -123,6 +125,24 @@ async fn organisations_rank_worst_first_by_their_rating_and_filter() {
     assert!(page.contains(r#"id="r-country-error""#), "{page}");
     assert!(ranked(&page).is_empty());
     assert!(page.contains("Nothing is listed until the filter is fixed."));
+
+    // Each organisation's page states its rating and links to the answers behind it.
+    for (org, expected) in [
+        (
+            &ids["Zeta Critical"],
+            r#"<dd id="rating"><span class="band band-critical">critical</span> · 1 flag · <a href="#,
+        ),
+        (&ids["Beta Clean"], r#"<dd id="rating">no flag · <a href="#),
+        (
+            &silent,
+            r#"<dd id="rating">not rated: nothing submitted yet</dd>"#,
+        ),
+    ] {
+        let (_, page) = viewer
+            .page(&app, &format!("/staff/organisations/{org}"))
+            .await;
+        assert!(page.contains(expected), "{expected} in {page}");
+    }
 
     // The API ranks the same, with the rating's facts; the same bad values are named.
     let body: serde_json::Value = app.get("/api/v1/ranking").await.json().await.unwrap();

@@ -11,7 +11,7 @@ use crate::services::organisations::{edit, pages, ContactInput, OrgInput};
 use crate::state::AppState;
 use crate::views::organisations::{
     contact_form, kind_choices, language_choices, org_form, owner_label, staff_choices,
-    ContactLine, ContactPage, FormState, OrgPageView,
+    ContactLine, ContactPage, FormState, OrgPageView, RatingLine,
 };
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
@@ -69,7 +69,19 @@ async fn org_page(
     let mut conn = state.pool.get().await?;
     let page = pages::page(&mut conn, id).await?;
     let href = org_href(id);
+    let rating = if user.role.can(Permission::ViewFlags) {
+        let (rating, responses, _) =
+            crate::services::responses::organisation_rating(&mut conn, id).await?;
+        Some(RatingLine {
+            responses: responses.len(),
+            band: rating.band.map(|b| b.to_string()).unwrap_or_default(),
+            flags: rating.flags,
+        })
+    } else {
+        None
+    };
     Ok(OrgPageView {
+        rating,
         lang: "en".into(),
         title: page.org.name.clone(),
         nav: StaffNav::new(user, "/staff/organisations"),

@@ -57,6 +57,11 @@ pub struct PlanPage {
 
 impl PlanPage {
     /// A remedy field's value: what was posted, after a refusal; else what is stored.
+    /// Whether the plan may be moved to `to` (a state's `as_str`) from this page.
+    pub fn moves_to(&self, to: &str) -> bool {
+        self.moves.iter().any(|(m, _)| m == to)
+    }
+
     pub fn v(&self, name: &str) -> String {
         self.remedy_values.get(name).cloned().unwrap_or_default()
     }

@@ -460,11 +460,13 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
         .post(&app, &format!("{plan_path}/status"), &[("to", "completed")])
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains(r#"<span class="error" id="evidence-error">Attach evidence"#));
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains(r#"<span class="error" id="evidence-error">Attach evidence"#));
+    // The page says so beside the button too, before anyone presses it.
+    assert!(
+        refused.contains(r##"id="needs-evidence">Marking the plan completed needs evidence of completion: <a href="#evidence">"##),
+        "{refused}"
+    );
     // Remedy facts refused on the plan page: beside their fields, with what was typed
     // (not the stored facts) in the form.
     let res = a
@@ -589,6 +591,11 @@ async fn clarification_reply_in_japanese_then_corrective_action_to_a_four_eyes_c
         .await
         .unwrap();
     assert_eq!(files, 1);
+    let page = a.get(&app, &plan_path).await.text().await.unwrap();
+    assert!(
+        page.contains("Mark completed") && !page.contains("needs-evidence"),
+        "with evidence, no more hint: {page}"
+    );
     for to in ["completed", "verified"] {
         let res = a
             .post(&app, &format!("{plan_path}/status"), &[("to", to)])

@@ -166,6 +166,10 @@ async fn the_demo_fills_every_committee_page_once() {
     assert_eq!(status, 422);
     assert!(bad.contains("show: one of overdue, pending"), "{bad}");
     assert!(dash.contains(">JP · Japan</a>"), "{dash}");
+    assert!(
+        dash.contains(r#"<a class="tile card" id="ranking-tile" href="/staff/ranking">"#),
+        "the dashboard leads to the ranking"
+    );
     assert!(dash.contains("Illustrative 2026 supplier survey (demo data)"));
     // The trend's bars are labelled with their campaign (cut to 30 characters), their
     // total and a legend of the bands.

@@ -287,6 +287,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/staff/ranking.csv",
+        Access::Needs(Permission::ViewFlags),
+    ),
+    (
+        "GET",
         "/staff/dashboard",
         Access::Needs(Permission::ViewFlags),
     ),

@@ -26,6 +26,8 @@ pub struct LatestResponse {
     pub kind: OrganisationKind,
     #[diesel(sql_type = Text)]
     pub country: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub external_ref: Option<String>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub submitted_at: Option<DateTime<Utc>>,
 }
@@ -40,7 +42,7 @@ pub async fn latest_responses(
     diesel::sql_query(
         "SELECT DISTINCT ON (r.organisation_id, v.template_id) \
                 r.id AS response_id, o.id AS organisation_id, o.name, o.kind, o.country, \
-                r.submitted_at \
+                o.external_ref, r.submitted_at \
            FROM responses r \
            JOIN organisations o ON o.id = r.organisation_id \
            JOIN campaigns c ON c.id = r.campaign_id \

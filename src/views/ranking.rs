@@ -169,3 +169,57 @@ pub fn page(
         query: serde_urlencoded::to_string(pairs).unwrap_or_default(),
     }
 }
+
+/// The whole ranking (every page) as CSV: one row per organisation, worst first, with
+/// each factor of its place; `none` for the band of an organisation without a flag.
+pub fn csv(ranking: &Ranking) -> Vec<u8> {
+    let header = [
+        "rank",
+        "organisation",
+        "external_ref",
+        "organisation_id",
+        "kind",
+        "country",
+        "band",
+        "indicators_hit",
+        "indicators",
+        "share_affected_percent",
+        "knock_outs",
+        "critical_by_score",
+        "flags_in_band",
+        "flags",
+        "top_score",
+        "responses_rated",
+        "last_submitted",
+    ]
+    .map(String::from);
+    let rows = ranking.rows.iter().enumerate().map(|(i, o)| {
+        let r = &o.rating;
+        [
+            (i + 1).to_string(),
+            o.name.clone(),
+            o.external_ref.clone().unwrap_or_default(),
+            o.organisation_id.to_string(),
+            o.kind.as_str().to_string(),
+            o.country.clone(),
+            r.band
+                .map(|b| b.to_string())
+                .unwrap_or_else(|| "none".into()),
+            r.indicators_hit.to_string(),
+            r.indicators
+                .iter()
+                .map(|i| i.name_in(Lang::En))
+                .collect::<Vec<_>>()
+                .join("; "),
+            format!("{}", (r.share_affected * 100.0).round()),
+            r.knock_outs.to_string(),
+            r.matrix_critical.to_string(),
+            r.flags_in_band.to_string(),
+            r.flags.to_string(),
+            r.top_score.to_string(),
+            o.responses.to_string(),
+            o.last_submitted.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ]
+    });
+    crate::domain::csv_file::file(std::iter::once(header).chain(rows))
+}

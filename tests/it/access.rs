@@ -251,6 +251,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("POST", "/staff/flags/assign", 303, "AC", 422, 403),
     ("GET", "/staff/heatmap", 303, "APCV", 200, 403),
     ("GET", "/staff/ranking", 303, "APCV", 200, 403),
+    ("GET", "/staff/ranking.csv", 303, "APCV", 200, 403),
     ("GET", "/staff/dashboard", 303, "APCV", 200, 403),
     (
         "GET",

@@ -126,6 +126,24 @@ async fn organisations_rank_worst_first_by_their_rating_and_filter() {
     assert!(ranked(&page).is_empty());
     assert!(page.contains("Nothing is listed until the filter is fixed."));
 
+    // The CSV: the same order under the same filter, every factor in its column.
+    let (status, csv) = viewer.page(&app, "/staff/ranking.csv?band=medium").await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with(r#""rank","organisation","external_ref","organisation_id","kind","country","band","indicators_hit","indicators","#));
+    assert!(
+        lines[1].starts_with(r#""1","Mu Medium Twice","#)
+            && lines[1].contains(r#","supplier","JP","medium","2","Debt bondage; Excessive overtime","100","0","0","2","2","9","1","#),
+        "{csv}"
+    );
+    assert!(lines[2].starts_with(r#""2","Alpha Medium","#), "{csv}");
+    let (_, page) = viewer.page(&app, "/staff/ranking?band=medium").await;
+    assert!(
+        page.contains(r#"<a href="/staff/ranking.csv?band=medium" id="ranking-csv">"#),
+        "{page}"
+    );
+
     // Each organisation's page states its rating and links to the answers behind it.
     for (org, expected) in [
         (

@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(ranking_page);
+    cfg.service(ranking_page).service(ranking_csv);
 }
 
 #[get("/staff/ranking")]
@@ -41,4 +41,22 @@ async fn ranking_page(
     let nav = StaffNav::new(&user, "/staff/ranking");
     let page = crate::views::ranking::page(nav, &query, &countries, ranked, errors);
     Ok(render_status(status, &page)?)
+}
+
+/// The whole ranking under the same filter as CSV (a refused filter: the error page).
+#[get("/staff/ranking.csv")]
+async fn ranking_csv(
+    state: web::Data<AppState>,
+    query: web::Query<ranking::RankingQuery>,
+) -> Result<HttpResponse, PageError> {
+    let filter = query.parse()?;
+    let mut conn = state.pool.get().await?;
+    let ranked = ranking::ranking(&mut conn, &filter).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"risk-ranking.csv\"",
+        ))
+        .body(crate::views::ranking::csv(&ranked)))
 }

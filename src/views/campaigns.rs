@@ -379,15 +379,13 @@ pub struct TimelinePage {
     pub events: Vec<Event>,
 }
 
-impl TimelinePage {
-    /// A contact's link as the campaign page says it (a closed campaign's usable link
-    /// takes no more answers).
-    pub fn link_of(&self, c: &ContactProgress) -> &'static str {
-        if self.closed && c.link.as_str() == "active" {
-            "closed with the campaign (no more answers)"
-        } else {
-            c.link.as_str()
-        }
+/// A contact's link as the campaign pages say it: a closed campaign's usable link takes
+/// no more answers.
+pub fn link_label(closed: bool, c: &ContactProgress) -> &'static str {
+    if closed && c.link.as_str() == "active" {
+        "closed with the campaign (no more answers)"
+    } else {
+        c.link.as_str()
     }
 }
 

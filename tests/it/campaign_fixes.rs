@@ -286,6 +286,18 @@ async fn closing_needs_the_confirmation() {
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(status_of(&app, &s, &id).await, "Closed");
+    // The contact's usable link is said to take no more answers, on the campaign page
+    // and on the organisation's page in the campaign.
+    for path in [
+        format!("/staff/campaigns/{id}"),
+        format!("/staff/campaigns/{id}/organisations/{a}"),
+    ] {
+        let p = page(&app, &s, &path).await;
+        assert!(
+            p.contains("&lt;c@example.com&gt; · link closed with the campaign (no more answers)"),
+            "{path}: {p}"
+        );
+    }
 }
 
 /// A NUL in a campaign page's searches is neither sent to PostgreSQL (a 500) nor written

@@ -118,6 +118,17 @@ impl Rating {
         }
     }
 
+    /// [`Rating::share_affected`] as a whole percentage, as the screens and exports
+    /// give it.
+    pub fn percent_affected(&self) -> f64 {
+        (self.share_affected * 100.0).round()
+    }
+
+    /// The names of the indicators hit in the worst band, in `lang`.
+    pub fn indicator_names(&self, lang: crate::domain::i18n::Lang) -> Vec<&'static str> {
+        self.indicators.iter().map(|i| i.name_in(lang)).collect()
+    }
+
     /// Compares two ratings: `Greater` means `self` is the worse (ranks first).
     pub fn severity_cmp(&self, other: &Rating) -> Ordering {
         self.band
@@ -132,7 +143,12 @@ impl Rating {
 
 /// Sorts rated items worst first (stable: equal ratings keep their order).
 pub fn rank<T>(items: &mut [(T, Rating)]) {
-    items.sort_by(|a, b| b.1.severity_cmp(&a.1));
+    rank_by(items, |(_, rating)| rating);
+}
+
+/// Sorts items worst first by the rating each carries (stable, as [`rank`]).
+pub fn rank_by<T>(items: &mut [T], rating: impl Fn(&T) -> &Rating) {
+    items.sort_by(|a, b| rating(b).severity_cmp(rating(a)));
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use super::Conn;
 use crate::db::ranking;
 use crate::domain::countries;
-use crate::domain::rating::{rank, FlagFacts, Rating};
+use crate::domain::rating::{rank_by, FlagFacts, Rating};
 use crate::domain::risk::Band;
 use crate::domain::states::OrganisationKind;
 use crate::error::AppError;
@@ -132,54 +132,58 @@ pub async fn ranking(conn: &mut Conn, filter: &RankingFilter) -> Result<Ranking,
             facts.entry(f.response_id).or_default().push(fact);
         }
     }
-    // The responses of one organisation are next to each other (the query's order).
-    let mut rows: Vec<RankedOrganisation> = Vec::new();
-    let mut flags: Vec<Vec<FlagFacts>> = Vec::new();
+    // The responses of one organisation are next to each other (the query's order):
+    // each organisation's first response row, its number of responses, its latest
+    // submission and the facts of all their flags.
+    type Group = (
+        ranking::LatestResponse,
+        usize,
+        Option<DateTime<Utc>>,
+        Vec<FlagFacts>,
+    );
+    let mut grouped: Vec<Group> = Vec::new();
     for r in latest {
         let mine = facts.remove(&r.response_id).unwrap_or_default();
-        match rows.last_mut() {
-            Some(last) if last.organisation_id == r.organisation_id => {
-                last.responses += 1;
-                last.last_submitted = last.last_submitted.max(r.submitted_at);
-                flags.last_mut().expect("one per row").extend(mine);
+        match grouped.last_mut() {
+            Some((first, responses, last_submitted, flags))
+                if first.organisation_id == r.organisation_id =>
+            {
+                *responses += 1;
+                *last_submitted = (*last_submitted).max(r.submitted_at);
+                flags.extend(mine);
             }
             _ => {
-                rows.push(RankedOrganisation {
-                    organisation_id: r.organisation_id,
-                    name: r.name,
-                    kind: r.kind,
-                    country: r.country,
-                    external_ref: r.external_ref,
-                    rating: Rating::of(&[]),
-                    responses: 1,
-                    last_submitted: r.submitted_at,
-                });
-                flags.push(mine);
+                let submitted = r.submitted_at;
+                grouped.push((r, 1, submitted, mine));
             }
         }
     }
-    let rated = rows.len() as i64;
-    let mut items: Vec<(RankedOrganisation, Rating)> = rows
+    let rated = grouped.len() as i64;
+    let mut rows: Vec<RankedOrganisation> = grouped
         .into_iter()
-        .zip(flags)
-        .map(|(mut row, flags)| {
-            row.rating = Rating::of(&flags);
-            let rating = row.rating.clone();
-            (row, rating)
+        .map(|(r, responses, last_submitted, flags)| RankedOrganisation {
+            organisation_id: r.organisation_id,
+            name: r.name,
+            kind: r.kind,
+            country: r.country,
+            external_ref: r.external_ref,
+            rating: Rating::of(&flags),
+            responses,
+            last_submitted,
         })
-        .filter(|(_, rating)| match filter.band {
+        .filter(|row| match filter.band {
             None => true,
-            Some(BandFilter::NoFlag) => rating.band.is_none(),
-            Some(BandFilter::Band(b)) => rating.band == Some(b),
+            Some(BandFilter::NoFlag) => row.rating.band.is_none(),
+            Some(BandFilter::Band(b)) => row.rating.band == Some(b),
         })
         .collect();
     // Equal ratings by name, so that the order is the same on every visit.
-    items.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-    rank(&mut items);
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rank_by(&mut rows, |row| &row.rating);
     let active =
         ranking::active_organisations(conn, filter.kind, filter.country.as_deref()).await?;
     Ok(Ranking {
-        rows: items.into_iter().map(|(row, _)| row).collect(),
+        rows,
         not_rated: (active - rated).max(0),
     })
 }

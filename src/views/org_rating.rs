@@ -4,6 +4,7 @@
 //! the answers that produced it, each linked to its line on the page and to its flag.
 
 use super::org_history::ResponseBlock;
+use super::staff::count_of;
 use crate::db::models::Flag;
 use crate::domain::i18n::Lang;
 use crate::domain::indicator::Indicator;
@@ -33,14 +34,6 @@ pub struct RatingView {
     pub produced_by: Vec<RatingFlag>,
 }
 
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 /// The rating of `flags` (those of the `responses` rated), their lines found in the
 /// page's `blocks`.
 pub fn rating_view(
@@ -57,43 +50,34 @@ pub fn rating_view(
             produced_by: Vec::new(),
         };
     };
-    let indicators: Vec<&str> = rating
-        .indicators
-        .iter()
-        .map(|i| i.name_in(Lang::En))
-        .collect();
     let mut facts = vec![
         format!(
             "{} in this band: {}",
-            count(
-                rating.indicators_hit,
-                "forced-labour indicator",
-                "forced-labour indicators"
-            ),
-            indicators.join(", ")
+            count_of(rating.indicators_hit, "forced-labour indicator"),
+            rating.indicator_names(Lang::En).join(", ")
         ),
         format!(
             "up to {} % of the workforce concerned by one of its flags (a flag whose \
              counts were not given counts as the whole workforce)",
-            (rating.share_affected * 100.0).round()
+            rating.percent_affected()
         ),
     ];
     if rating.knock_outs > 0 {
         facts.push(format!(
             "{} (critical whatever the score)",
-            count(rating.knock_outs, "knock-out answer", "knock-out answers")
+            count_of(rating.knock_outs, "knock-out answer")
         ));
     }
     if rating.matrix_critical > 0 {
         facts.push(format!(
             "{} critical by its score alone",
-            count(rating.matrix_critical, "flag", "flags")
+            count_of(rating.matrix_critical, "flag")
         ));
     }
     facts.push(format!(
         "{} of {} in this band, the highest scoring {}",
         rating.flags_in_band,
-        count(rating.flags, "flag", "flags"),
+        count_of(rating.flags, "flag"),
         rating.top_score
     ));
     let produced_by = flags

@@ -72,14 +72,9 @@ fn row(rank: usize, o: &RankedOrganisation) -> RankingRow {
         kind: o.kind.label(),
         country: labelled(&o.country),
         band: r.band.map(|b| b.to_string()).unwrap_or_default(),
-        indicators: r
-            .indicators
-            .iter()
-            .map(|i| i.name_in(Lang::En))
-            .collect::<Vec<_>>()
-            .join(", "),
+        indicators: r.indicator_names(Lang::En).join(", "),
         share: if r.band.is_some() {
-            format!("{} %", (r.share_affected * 100.0).round())
+            format!("{} %", r.percent_affected())
         } else {
             String::new()
         },
@@ -206,12 +201,8 @@ pub fn csv(ranking: &Ranking) -> Vec<u8> {
                 .map(|b| b.to_string())
                 .unwrap_or_else(|| "none".into()),
             r.indicators_hit.to_string(),
-            r.indicators
-                .iter()
-                .map(|i| i.name_in(Lang::En))
-                .collect::<Vec<_>>()
-                .join("; "),
-            format!("{}", (r.share_affected * 100.0).round()),
+            r.indicator_names(Lang::En).join("; "),
+            r.percent_affected().to_string(),
             r.knock_outs.to_string(),
             r.matrix_critical.to_string(),
             r.flags_in_band.to_string(),

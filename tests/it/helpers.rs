@@ -423,6 +423,27 @@ impl TestApp {
     }
 
     /// Creates a campaign on the latest version of `template`; returns its id.
+    /// The timeline of the organisation of `response` in its campaign, as the staff
+    /// page lists it (`db::progress::timeline`).
+    pub async fn timeline_of(
+        &self,
+        response: uuid::Uuid,
+    ) -> Vec<hrdd_survey::db::progress::TimelineRow> {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hrdd_survey::db::schema::responses;
+        let mut conn = self.db.conn().await;
+        let (campaign, organisation): (uuid::Uuid, uuid::Uuid) = responses::table
+            .find(response)
+            .select((responses::campaign_id, responses::organisation_id))
+            .first(&mut conn)
+            .await
+            .unwrap();
+        hrdd_survey::db::progress::timeline(&mut conn, campaign.into(), organisation.into())
+            .await
+            .unwrap()
+    }
+
     pub async fn campaign(&self, template: &str) -> String {
         let deadline = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
         let c: Value = self

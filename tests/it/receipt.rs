@@ -257,22 +257,13 @@ async fn the_timeline_shows_the_submission_before_its_receipt_email() {
     let app = TestApp::spawn_with_templates(&fixtures_dir()).await;
     let (link, response) = invite_supplier(&app, "Timeline Ltd", "en").await;
     assert_eq!(app.post_form(&link, &valid(), "submit").await.status(), 303);
-    let mut conn = app.db.conn().await;
-    let (campaign, organisation, submitted): (Uuid, Uuid, Option<chrono::DateTime<chrono::Utc>>) =
-        responses::table
-            .find(response)
-            .select((
-                responses::campaign_id,
-                responses::organisation_id,
-                responses::submitted_at,
-            ))
-            .first(&mut conn)
-            .await
-            .unwrap();
-    let timeline =
-        hrdd_survey::db::progress::timeline(&mut conn, campaign.into(), organisation.into())
-            .await
-            .unwrap();
+    let submitted: Option<chrono::DateTime<chrono::Utc>> = responses::table
+        .find(response)
+        .select(responses::submitted_at)
+        .first(&mut app.db.conn().await)
+        .await
+        .unwrap();
+    let timeline = app.timeline_of(response).await;
     let at = |what: &str, detail: &str| {
         timeline
             .iter()

@@ -9,7 +9,7 @@ use crate::helpers::TestApp;
 use crate::respondent::stored;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use hrdd_survey::db::schema::{response_events, responses};
+use hrdd_survey::db::schema::response_events;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -257,16 +257,7 @@ async fn a_save_that_hides_an_answer_of_another_section_lists_what_it_removed() 
         recorded,
         Some(vec!["agency_note".to_string(), "agency_fees".to_string()])
     );
-    let (campaign, organisation): (Uuid, Uuid) = responses::table
-        .find(response)
-        .select((responses::campaign_id, responses::organisation_id))
-        .first(&mut conn)
-        .await
-        .unwrap();
-    let timeline =
-        hrdd_survey::db::progress::timeline(&mut conn, campaign.into(), organisation.into())
-            .await
-            .unwrap();
+    let timeline = app.timeline_of(response).await;
     let saves: Vec<&str> = timeline
         .iter()
         .filter(|r| r.what == "Answers saved")

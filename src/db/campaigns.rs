@@ -553,3 +553,22 @@ pub async fn delete_draft(conn: &mut Conn, id: CampaignId) -> QueryResult<bool> 
     .await
     .map(|n| n == 1)
 }
+
+/// The organisations campaign `id` went to (those with a response in it): the active
+/// ones by id, and how many of all of them are deactivated since.
+pub async fn members(conn: &mut Conn, id: CampaignId) -> QueryResult<(Vec<Uuid>, usize)> {
+    let rows: Vec<(Uuid, bool)> = responses::table
+        .inner_join(organisations::table)
+        .filter(responses::campaign_id.eq(id))
+        .select((organisations::id, organisations::deactivated_at.is_null()))
+        .order(organisations::id)
+        .load(conn)
+        .await?;
+    let deactivated = rows.iter().filter(|(_, active)| !active).count();
+    let active = rows
+        .into_iter()
+        .filter(|(_, a)| *a)
+        .map(|(o, _)| o)
+        .collect();
+    Ok((active, deactivated))
+}

@@ -94,6 +94,7 @@ impl DraftChanges {
                     .clone()
                     .and_then(|a| serde_json::from_value(a).ok())
             }),
+            copied_from: None,
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct NewCampaign {
     pub link_grace_days: Option<i32>,
     /// Who the campaign goes to; with one, the campaign is a draft to launch.
     pub audience: Option<crate::domain::campaign::Audience>,
+    /// The campaign this one is copied from ("Run again"), named in its audit entry.
+    pub copied_from: Option<CampaignId>,
 }
 
 pub async fn create_campaign(
@@ -57,6 +59,15 @@ pub async fn create_campaign(
     // With an audience the campaign is a draft, launched later as a whole; without one
     // it is open at once and links are issued one by one (as before issue 8).
     let details = super::campaign_lifecycle::CampaignDetails::checked(&input)?;
+    let copied_from = input.copied_from;
+    if let Some(from) = copied_from {
+        if db::campaigns::find_campaign(conn, from).await?.is_none() {
+            return Err(AppError::Validation(vec![FieldError {
+                field: "copied_from".into(),
+                message: "no campaign with this id to copy from".into(),
+            }]));
+        }
+    }
     let status = if details.audience.is_some() {
         CampaignStatus::Draft
     } else {
@@ -80,7 +91,7 @@ pub async fn create_campaign(
                 "campaign.created",
                 "campaign",
                 c.id,
-                json!({"template": version.questionnaire.id, "version": version.questionnaire.version, "deadline": c.deadline}),
+                json!({"template": version.questionnaire.id, "version": version.questionnaire.version, "deadline": c.deadline, "copied_from": copied_from}),
             )
             .await?;
             Ok(c)

@@ -6,6 +6,7 @@ pub mod action_plan_cancel;
 pub mod action_plans;
 pub mod answer_saves;
 pub mod audit;
+pub mod campaign_copies;
 pub mod campaign_drafts;
 pub mod campaign_email_preview;
 pub mod campaign_lifecycle;

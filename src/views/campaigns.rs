@@ -66,6 +66,11 @@ pub struct NewCampaignPage {
     pub use_filter: bool,
     /// The draft's version the form was read at (editing only).
     pub draft_version: String,
+    /// The campaign this draft is copied from ("Run again"), carried by the form.
+    pub copied_from: String,
+    /// What the copy took from it and what to check, above the form (on its first
+    /// opening only).
+    pub copy_notes: Vec<String>,
     /// After a save refused because the draft changed meanwhile: (field, value saved
     /// now) of each field changed; empty otherwise.
     pub stale: Vec<(String, String)>,

@@ -468,7 +468,8 @@ async fn the_campaign_actions_and_the_search_box_at_two_widths() {
             [
                 "Change the deadline",
                 "Add an organisation",
-                "Close the campaign"
+                "Close the campaign",
+                "Run again"
             ]
         );
         for (i, a) in rects.iter().enumerate() {
@@ -490,6 +491,11 @@ async fn the_campaign_actions_and_the_search_box_at_two_widths() {
         assert!(h >= 30.0, "the search box is {h}px tall at {width}px");
         crate::browser::screenshot(c, &format!("campaign-form-{width}.png")).await;
         crate::browser_flow::accessible(c, &axe, "the draft form").await;
+        c.goto(&app.url(&format!("/staff/campaigns/new?from={open_id}")))
+            .await
+            .unwrap();
+        crate::browser::screenshot(c, &format!("campaign-copy-{width}.png")).await;
+        crate::browser_flow::accessible(c, &axe, "a campaign's copy").await;
     }
     c.clone().close().await.unwrap();
 }

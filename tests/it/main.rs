@@ -19,6 +19,7 @@ mod browser_keeps;
 mod browser_rows;
 mod campaign_checks;
 mod campaign_confirm;
+mod campaign_copies;
 mod campaign_edits;
 mod campaign_fixes;
 mod campaign_mail;

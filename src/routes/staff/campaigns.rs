@@ -3,6 +3,7 @@
 //! for a new draft and to edit a draft before its launch. The campaign page and its
 //! actions are in `campaign_page`.
 
+use super::campaign_fields::{copy_form, copy_notes, form_of};
 use super::{path_id, render, render_status, AppState, PageError};
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
@@ -14,7 +15,8 @@ use crate::domain::ids::CampaignId;
 use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use crate::services::{
-    campaign_drafts as drafts, campaign_lifecycle as lifecycle, campaigns, listings, organisations,
+    campaign_copies as copies, campaign_drafts as drafts, campaign_lifecycle as lifecycle,
+    campaigns, listings, organisations,
 };
 use crate::views::campaigns::{audience_choices, CampaignList, ListItem, NewCampaignPage};
 use crate::views::organisations::staff_choices;
@@ -185,6 +187,8 @@ async fn new_page(
         owners,
         use_filter: field(form, "use_filter").is_some(),
         draft_version: value("draft_version"),
+        copied_from: value("copied_from"),
+        copy_notes: Vec::new(),
         stale: Vec::new(),
     })
 }
@@ -197,6 +201,8 @@ fn field(form: &[(String, String)], key: &str) -> Option<String> {
 struct NewQuery {
     /// Narrows the organisations to pick (name or reference).
     org_q: Option<String>,
+    /// A campaign to copy ("Run again"): the form opens with its fields.
+    from: Option<String>,
 }
 
 #[get("/staff/campaigns/new")]
@@ -205,13 +211,20 @@ async fn new_form(
     user: StaffUser,
     query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let form: Vec<(String, String)> = query
-        .into_inner()
-        .org_q
-        .map(|q| ("org_q".to_string(), q))
-        .into_iter()
-        .collect();
-    Ok(render(&new_page(&state, &user, Vec::new(), &form).await?)?)
+    let query = query.into_inner();
+    let (mut form, notes) = match &query.from {
+        Some(from) => {
+            let id: CampaignId = path_id(from, "campaign")?;
+            let mut conn = state.pool.get().await?;
+            let copy = copies::copy_of(&mut conn, &state.registry, id).await?;
+            (copy_form(&copy), copy_notes(&copy))
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    form.extend(query.org_q.map(|q| ("org_q".to_string(), q)));
+    let mut page = new_page(&state, &user, Vec::new(), &form).await?;
+    page.copy_notes = notes;
+    Ok(render(&page)?)
 }
 
 /// The draft form (repeated `organisation` checkboxes, so read as pairs) as the API's
@@ -311,6 +324,7 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
         reminder_days_before,
         reminder_weekly_after,
         audience,
+        copied_from: opt("copied_from").and_then(|v| v.parse().ok()),
         ..Default::default()
     };
     if ready {
@@ -380,56 +394,6 @@ async fn edit_page(
     );
     page.editing = true;
     Ok(page)
-}
-
-/// A stored draft as the form's fields, so that the edit form opens with its values.
-fn form_of(state: &AppState, c: &drafts::CampaignRecord) -> Vec<(String, String)> {
-    let mut form: Vec<(String, String)> = Vec::new();
-    let mut put = |k: &str, v: String| form.push((k.to_string(), v));
-    // The version the form was read at: a save applies only if the draft is still so.
-    put("draft_version", c.updated_at.timestamp_micros().to_string());
-    put("name", c.name.clone());
-    if let Some(v) = state.registry.get(c.template_version_id) {
-        put(
-            "version",
-            format!("{}:{}", v.questionnaire.id, v.questionnaire.version),
-        );
-    }
-    put("deadline", c.deadline.to_string());
-    put("message", c.message.clone().unwrap_or_default());
-    put(
-        "reminder_days_before",
-        c.reminder_days_before
-            .iter()
-            .map(|d| d.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    put("reminder_weekly_after", c.reminder_weekly_after.to_string());
-    let audience = c
-        .audience
-        .clone()
-        .and_then(|a| serde_json::from_value::<Audience>(a).ok());
-    match audience {
-        Some(Audience::Organisations(ids)) => {
-            for id in ids {
-                put("organisation", id.to_string());
-            }
-        }
-        Some(Audience::Filter(f)) => {
-            put("use_filter", "1".into());
-            put("kind", f.kind.unwrap_or_default());
-            put("country", f.country.unwrap_or_default());
-            put("sector", f.sector.unwrap_or_default());
-            put("business_unit", f.business_unit.unwrap_or_default());
-            put(
-                "owner",
-                f.owner_user_id.map(|u| u.to_string()).unwrap_or_default(),
-            );
-        }
-        None => {}
-    }
-    form
 }
 
 /// The draft form with the draft's values; a launched or closed campaign: 409.

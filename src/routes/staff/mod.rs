@@ -7,6 +7,7 @@ mod action_plans;
 mod audit;
 mod campaign_contacts;
 mod campaign_emails;
+mod campaign_fields;
 mod campaign_page;
 mod campaigns;
 mod clarifications;

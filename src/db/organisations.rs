@@ -332,6 +332,44 @@ pub async fn campaigns_of(
         .await
 }
 
+/// An open (launched, not closed) campaign the organisation is not in, which "Add and
+/// invite" on its page can bring it into.
+#[derive(Debug, Clone, Queryable)]
+pub struct JoinableCampaign {
+    pub campaign_id: Uuid,
+    pub name: String,
+    pub deadline: NaiveDate,
+    pub questionnaire: String,
+    pub version: i32,
+}
+
+/// The open campaigns `organisation_id` is not in, nearest deadline first (at most
+/// `limit`).
+pub async fn joinable_campaigns(
+    conn: &mut Conn,
+    organisation_id: OrganisationId,
+    limit: i64,
+) -> QueryResult<Vec<JoinableCampaign>> {
+    let in_it = responses::table
+        .filter(responses::campaign_id.eq(campaigns::id))
+        .filter(responses::organisation_id.eq(organisation_id));
+    campaigns::table
+        .inner_join(template_versions::table)
+        .filter(campaigns::status.eq(CampaignStatus::Open))
+        .filter(diesel::dsl::not(diesel::dsl::exists(in_it)))
+        .order((campaigns::deadline.asc(), campaigns::name.asc()))
+        .select((
+            campaigns::id,
+            campaigns::name,
+            campaigns::deadline,
+            template_versions::template_id,
+            template_versions::version,
+        ))
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
 /// The contact of `organisation_id` with this email address (any case), active or not.
 pub async fn find_contact_by_email(
     conn: &mut Conn,

@@ -6,7 +6,7 @@
 use crate::domain::org_import::{ImportPlan, RowError};
 use crate::domain::states::OrganisationKind;
 use crate::services::organisations::{
-    ContactInput, ContactRecord, OrgCampaign, OrgInput, OrgRecord, StaffMember,
+    ContactInput, ContactRecord, JoinableCampaign, OrgCampaign, OrgInput, OrgRecord, StaffMember,
 };
 use crate::views::staff::{count_of, noun_for, StaffNav};
 use askama::Template;
@@ -205,6 +205,9 @@ pub struct OrgPageView {
     pub owner: String,
     pub contacts: Vec<ContactLine>,
     pub campaigns: Vec<OrgCampaign>,
+    /// Open campaigns it is not in, each with "Add and invite" (roles that manage
+    /// campaigns; empty for others).
+    pub joinable: Vec<JoinableCampaign>,
     pub kinds: Vec<Choice>,
     pub staff: Vec<Choice>,
     pub languages: Vec<Choice>,

@@ -22,6 +22,7 @@ mod campaign_confirm;
 mod campaign_copies;
 mod campaign_edits;
 mod campaign_fixes;
+mod campaign_join;
 mod campaign_mail;
 mod campaign_pages;
 mod campaigns;

@@ -8,7 +8,7 @@ pub mod import;
 pub mod pages;
 
 pub use crate::db::models::{ContactRecord, OrgRecord};
-pub use crate::db::organisations::OrgCampaign;
+pub use crate::db::organisations::{JoinableCampaign, OrgCampaign};
 pub use crate::db::users::StaffMember;
 pub use forms::{ContactInput, ListQuery, OrgInput};
 

@@ -5,7 +5,7 @@ use super::forms::PAGE_SIZE;
 use super::Conn;
 use crate::db;
 use crate::db::models::{ContactRecord, OrgRecord};
-use crate::db::organisations::{FilterValues, OrgCampaign, OrgFilter};
+use crate::db::organisations::{FilterValues, JoinableCampaign, OrgCampaign, OrgFilter};
 use crate::db::users::StaffMember;
 use crate::domain::ids::{ContactId, OrganisationId};
 use crate::error::AppError;
@@ -48,8 +48,13 @@ pub struct OrgPage {
     pub org: OrgRecord,
     pub contacts: Vec<ContactRecord>,
     pub campaigns: Vec<OrgCampaign>,
+    /// Open campaigns it is not in (none for a deactivated organisation).
+    pub joinable: Vec<JoinableCampaign>,
     pub staff: Vec<StaffMember>,
 }
+
+/// Open campaigns listed on an organisation's page to add it to, at most.
+pub const JOINABLE_SHOWN: i64 = 10;
 
 pub async fn page(conn: &mut Conn, id: OrganisationId) -> Result<OrgPage, AppError> {
     let org = db::organisations::find_record(conn, id)
@@ -58,6 +63,11 @@ pub async fn page(conn: &mut Conn, id: OrganisationId) -> Result<OrgPage, AppErr
     Ok(OrgPage {
         contacts: db::contacts::records_of(conn, &[id]).await?,
         campaigns: db::organisations::campaigns_of(conn, id).await?,
+        joinable: if org.deactivated_at.is_none() {
+            db::organisations::joinable_campaigns(conn, id, JOINABLE_SHOWN).await?
+        } else {
+            Vec::new()
+        },
         staff: db::users::staff_members(conn).await?,
         org,
     })

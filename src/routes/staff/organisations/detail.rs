@@ -97,6 +97,11 @@ async fn org_page(
             })
             .collect(),
         campaigns: page.campaigns,
+        joinable: if user.role.can(Permission::ManageCampaigns) {
+            page.joinable
+        } else {
+            Vec::new()
+        },
         kinds: kind_choices(),
         staff: staff_choices(&page.staff),
         languages: language_choices(),

@@ -222,7 +222,10 @@ pub struct ContactPage {
     pub title: String,
     pub nav: StaffNav,
     pub org_name: String,
-    pub org_href: String,
+    /// The way back: (url, label), the organisation or the campaign the edit came from.
+    pub back: (String, String),
+    /// Opened from a campaign's "Correct the address".
+    pub from_campaign: bool,
     pub action: String,
     pub languages: Vec<Choice>,
     pub form: FormState,

@@ -569,6 +569,54 @@ async fn a_refused_invitation_shows_as_bounced_with_the_servers_answer() {
         .unwrap();
     assert!(page.contains("bounced"), "{page}");
     assert!(page.contains("no such mailbox here"), "{page}");
+    // "Correct the address" opens the contact's form, which comes back to the campaign
+    // once saved (Re-send then reaches the new address).
+    let start = page
+        .find("/staff/organisations/")
+        .and_then(|i| page[i..].find("?campaign=").map(|j| (i, j)))
+        .map(|(i, _)| i)
+        .expect("a link to correct the address");
+    let edit = &page[start..start + page[start..].find('"').unwrap()];
+    assert!(edit.ends_with(&format!("?campaign={campaign}")), "{edit}");
+    assert!(page.contains(">Correct the address</a>"), "{page}");
+    let form = staff.get(&app, edit).await.text().await.unwrap();
+    assert!(
+        form.contains(&format!(
+            r#"<a href="/staff/campaigns/{campaign}">← Campaign</a>"#
+        )),
+        "{form}"
+    );
+    assert!(form.contains(&format!(r#"action="{edit}""#)), "{form}");
+    let fields = [
+        ("name", "Bounce Co contact"),
+        ("email", "right.address@example.com"),
+        ("language", "en"),
+        ("job_title", ""),
+    ];
+    let res = staff.post(&app, edit, &fields).await;
+    assert_eq!(res.status(), 303);
+    let back = crate::auth::location(&res);
+    assert!(
+        back.starts_with(&format!("/staff/campaigns/{campaign}?notice=")),
+        "{back}"
+    );
+    let landed = staff.get(&app, &back).await.text().await.unwrap();
+    assert!(
+        landed.contains("re-send the invitation to reach the new address"),
+        "{landed}"
+    );
+    assert!(landed.contains("right.address@example.com"), "{landed}");
+    // A way back that is not a campaign id is not followed.
+    let contact_form = edit.split('?').next().unwrap();
+    let res = staff
+        .post(
+            &app,
+            &format!("{contact_form}?campaign=https://example.org"),
+            &fields,
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert!(crate::auth::location(&res).starts_with(&format!("/staff/organisations/{a}?saved=")));
     let bounced: Value = app
         .get(&format!(
             "/api/v1/campaigns/{campaign}/progress?bounced=true"

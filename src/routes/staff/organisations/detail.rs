@@ -4,7 +4,7 @@
 use super::{field_errors, org_href};
 use crate::auth::permissions::Permission;
 use crate::auth::principal::{Principal, StaffUser};
-use crate::domain::ids::{ContactId, OrganisationId};
+use crate::domain::ids::{CampaignId, ContactId, OrganisationId};
 use crate::error::{AppError, PageError};
 use crate::routes::pages::{render, render_status, see_other};
 use crate::services::organisations::{edit, pages, ContactInput, OrgInput};
@@ -209,23 +209,46 @@ async fn add_contact_handler(
     }
 }
 
+/// The campaign page a contact's edit came from ("Correct the address" beside an email
+/// the server refused) and goes back to once saved; anything but a campaign id is
+/// ignored, so the way back cannot lead off the site.
+#[derive(Default, Deserialize)]
+struct FromCampaign {
+    campaign: Option<String>,
+}
+
+impl FromCampaign {
+    fn id(&self) -> Option<CampaignId> {
+        self.campaign.as_deref().and_then(|c| c.parse().ok())
+    }
+}
+
 async fn contact_page(
     state: &AppState,
     user: &StaffUser,
-    id: OrganisationId,
-    cid: ContactId,
+    (id, cid): (OrganisationId, ContactId),
+    campaign: Option<CampaignId>,
     form: Option<FormState>,
 ) -> Result<ContactPage, PageError> {
     let mut conn = state.pool.get().await?;
     let (org, contact) = pages::contact(&mut conn, id, cid).await?;
     let form = form.unwrap_or_else(|| contact_form(&ContactInput::of_record(&contact)));
+    let action = format!("{}/contacts/{cid}", org_href(id));
+    let (back, action) = match campaign {
+        Some(c) => (
+            (format!("/staff/campaigns/{c}"), "Campaign".to_string()),
+            format!("{action}?campaign={c}"),
+        ),
+        None => ((org_href(id), org.name.clone()), action),
+    };
     Ok(ContactPage {
         lang: "en".into(),
         title: format!("Edit contact {}", contact.name),
         nav: StaffNav::new(user, "/staff/organisations"),
         org_name: org.name,
-        org_href: org_href(id),
-        action: format!("{}/contacts/{cid}", org_href(id)),
+        back,
+        from_campaign: campaign.is_some(),
+        action,
         languages: language_choices(),
         form,
     })
@@ -236,9 +259,12 @@ async fn contact_form_handler(
     state: web::Data<AppState>,
     user: StaffUser,
     path: web::Path<(String, String)>,
+    from: web::Query<FromCampaign>,
 ) -> Result<HttpResponse, PageError> {
-    let (id, cid) = (org_id(&path.0)?, contact_id(&path.1)?);
-    Ok(render(&contact_page(&state, &user, id, cid, None).await?)?)
+    let ids = (org_id(&path.0)?, contact_id(&path.1)?);
+    Ok(render(
+        &contact_page(&state, &user, ids, from.id(), None).await?,
+    )?)
 }
 
 #[post("/staff/organisations/{id}/contacts/{contact_id}")]
@@ -247,18 +273,39 @@ async fn update_contact_handler(
     user: StaffUser,
     who: Principal,
     path: web::Path<(String, String)>,
+    from: web::Query<FromCampaign>,
     form: web::Form<ContactInput>,
 ) -> Result<HttpResponse, PageError> {
     let (id, cid) = (org_id(&path.0)?, contact_id(&path.1)?);
     let input = form.into_inner();
     let mut conn = state.pool.get().await?;
-    match edit::update_contact(&mut conn, &state.audit_key, &who.actor(), id, cid, &input).await {
-        Ok(true) => Ok(see_other(&format!("{}?saved=contact-saved", org_href(id)))),
-        Ok(false) => Ok(see_other(&format!("{}?saved=unchanged", org_href(id)))),
-        Err(e) => {
+    let saved =
+        edit::update_contact(&mut conn, &state.audit_key, &who.actor(), id, cid, &input).await;
+    match (saved, from.id()) {
+        // Back to the campaign, whose "Re-send" now emails the address just saved.
+        (Ok(changed), Some(campaign)) => {
+            let notice = if changed {
+                format!(
+                    "Contact {} saved: re-send the invitation to reach the new address.",
+                    input.name.trim()
+                )
+            } else {
+                "Nothing changed.".to_string()
+            };
+            let query = crate::auth::csrf::signed_notice_query(
+                &state.secret_key,
+                user.id,
+                &campaign.to_string(),
+                &notice,
+            );
+            Ok(see_other(&format!("/staff/campaigns/{campaign}?{query}")))
+        }
+        (Ok(true), None) => Ok(see_other(&format!("{}?saved=contact-saved", org_href(id)))),
+        (Ok(false), None) => Ok(see_other(&format!("{}?saved=unchanged", org_href(id)))),
+        (Err(e), campaign) => {
             let mut form = contact_form(&input);
             form.errors = field_errors(e)?;
-            let page = contact_page(&state, &user, id, cid, Some(form)).await?;
+            let page = contact_page(&state, &user, (id, cid), campaign, Some(form)).await?;
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?)
         }
     }

@@ -129,6 +129,15 @@ pub struct OrgFilter {
     pub text: Option<String>,
     /// `Some(true)`: active only; `Some(false)`: deactivated only; `None`: both.
     pub active: Option<bool>,
+    /// Only those that have not submitted a response: ever, or since a time.
+    pub not_answered: Option<NotAnswered>,
+}
+
+/// Organisations that have not answered (submitted a response in any campaign).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAnswered {
+    Ever,
+    Since(DateTime<Utc>),
 }
 
 fn filtered(filter: &OrgFilter) -> organisations::BoxedQuery<'static, diesel::pg::Pg> {
@@ -161,7 +170,42 @@ fn filtered(filter: &OrgFilter) -> organisations::BoxedQuery<'static, diesel::pg
         Some(false) => q = q.filter(organisations::deactivated_at.is_not_null()),
         None => {}
     }
+    let answered = || {
+        responses::table
+            .filter(responses::organisation_id.eq(organisations::id))
+            .filter(responses::submitted_at.is_not_null())
+    };
+    match filter.not_answered {
+        Some(NotAnswered::Ever) => q = q.filter(diesel::dsl::not(diesel::dsl::exists(answered()))),
+        Some(NotAnswered::Since(since)) => {
+            q = q.filter(diesel::dsl::not(diesel::dsl::exists(
+                answered().filter(responses::submitted_at.ge(since)),
+            )))
+        }
+        None => {}
+    }
     q
+}
+
+/// When each of `ids` last submitted a response (in any campaign); absent: never.
+pub async fn last_submitted(
+    conn: &mut Conn,
+    ids: &[OrganisationId],
+) -> QueryResult<std::collections::HashMap<OrganisationId, DateTime<Utc>>> {
+    let rows: Vec<(OrganisationId, Option<DateTime<Utc>>)> = responses::table
+        .filter(responses::organisation_id.eq_any(ids))
+        .filter(responses::submitted_at.is_not_null())
+        .group_by(responses::organisation_id)
+        .select((
+            responses::organisation_id,
+            diesel::dsl::max(responses::submitted_at),
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at)| at.map(|at| (id, at)))
+        .collect())
 }
 
 /// One page of the filtered list, by name, and the number of matches.

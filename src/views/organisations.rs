@@ -148,6 +148,8 @@ pub struct ListRow {
     pub owner: String,
     pub external_ref: String,
     pub contacts: i64,
+    /// The date it last submitted a response, or "never".
+    pub last_answered: String,
     pub active: bool,
 }
 

@@ -1152,3 +1152,101 @@ async fn an_unknown_owner_is_reported_with_the_lines_other_errors() {
         assert!(html[at..end].contains(message), "{}", &html[at..end]);
     }
 }
+
+/// "Last answered" on the list, and the filter of those never answered or not in the
+/// last 12 months (a draft or a submission 400 days ago does not count as recent).
+#[tokio::test]
+async fn the_list_says_when_each_organisation_last_answered_and_finds_those_that_have_not() {
+    use hrdd_survey::db::schema::responses;
+    let app = TestApp::spawn().await;
+    let campaign = app.campaign("forced-labour").await;
+    let mut submitted = Vec::new();
+    for (name, days_ago) in [
+        ("Recent Mills", Some(10)),
+        ("Stale Dyes", Some(400)),
+        ("Draft Knits", None),
+    ] {
+        let (org, contact) = app.supplier(name, "en").await;
+        let (_, response) = app.invite(&campaign, &org, &contact).await;
+        if let Some(days) = days_ago {
+            let at = chrono::Utc::now() - chrono::Duration::days(days);
+            let mut conn = app.db.conn().await;
+            diesel::update(responses::table.find(response.parse::<Uuid>().unwrap()))
+                .set((
+                    responses::status.eq("submitted"),
+                    responses::submitted_at.eq(at),
+                    responses::answers_sha256.eq("0".repeat(64)),
+                ))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            submitted.push((name, at.format("%Y-%m-%d").to_string()));
+        }
+    }
+    app.supplier("Never Asked", "en").await;
+    let s = procurement(&app).await;
+    let names = |html: &str| {
+        ["Recent Mills", "Stale Dyes", "Draft Knits", "Never Asked"]
+            .into_iter()
+            .filter(|n| html.contains(&format!(">{n}</a>")))
+            .collect::<Vec<_>>()
+    };
+    let all = s
+        .get(&app, "/staff/organisations")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(names(&all).len(), 4, "{all}");
+    assert!(all.contains("<th scope=\"col\">Last answered</th>"));
+    for (_, date) in &submitted {
+        assert!(
+            all.contains(&format!(r#"<td data-label="Last answered">{date}</td>"#)),
+            "{date} in {all}"
+        );
+    }
+    assert_eq!(
+        all.matches(r#"<td data-label="Last answered">never</td>"#)
+            .count(),
+        2
+    );
+
+    let never = s
+        .get(&app, "/staff/organisations?answered=never")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(names(&never), ["Draft Knits", "Never Asked"], "{never}");
+    assert!(never.contains(r#"<option value="never" selected>"#));
+    let year = s
+        .get(&app, "/staff/organisations?answered=year")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        names(&year),
+        ["Stale Dyes", "Draft Knits", "Never Asked"],
+        "{year}"
+    );
+    // The export takes the filter.
+    let csv = s
+        .get(&app, "/staff/organisations/export.csv?answered=never")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("Never Asked") && !csv.contains("Stale Dyes"),
+        "{csv}"
+    );
+    // A value it does not offer is named beside its field and matches nothing.
+    let res = s.get(&app, "/staff/organisations?answered=sometimes").await;
+    let bad = res.text().await.unwrap();
+    assert!(
+        bad.contains("choose any, never answered or not answered in the last 12 months"),
+        "{bad}"
+    );
+    assert!(names(&bad).is_empty());
+}

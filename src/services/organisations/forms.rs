@@ -5,7 +5,11 @@ use super::Conn;
 use crate::db;
 use crate::db::contacts::ContactChanges;
 use crate::db::models::{ContactRecord, OrgRecord};
-use crate::db::organisations::{OrgChanges, OrgFilter};
+use crate::db::organisations::{NotAnswered, OrgChanges, OrgFilter};
+
+/// The answered filter's refusal of a value it does not offer.
+pub const ANSWERED_MESSAGE: &str =
+    "choose any, never answered or not answered in the last 12 months";
 use crate::domain::answers::FieldError;
 use crate::domain::countries;
 use crate::domain::i18n::Lang;
@@ -343,6 +347,10 @@ pub struct ListQuery {
     /// `active` (default), `deactivated` or `all`.
     #[serde(default)]
     pub status: String,
+    /// `never` (never submitted a response) or `year` (nothing submitted in the last
+    /// 12 months, never included); empty: any.
+    #[serde(default)]
+    pub answered: String,
     #[serde(default)]
     pub page: Option<i64>,
 }
@@ -390,7 +398,19 @@ impl ListQuery {
                 None
             }
         };
+        let not_answered = match self.answered.trim() {
+            "" => None,
+            "never" => Some(NotAnswered::Ever),
+            "year" => Some(NotAnswered::Since(
+                chrono::Utc::now() - chrono::Duration::days(365),
+            )),
+            _ => {
+                p.add("answered", ANSWERED_MESSAGE);
+                None
+            }
+        };
         let filter = OrgFilter {
+            not_answered,
             kind,
             country,
             sector,
@@ -416,6 +436,7 @@ impl ListQuery {
             ("business_unit", self.business_unit.as_str()),
             ("owner", self.owner.as_str()),
             ("status", self.status.as_str()),
+            ("answered", self.answered.as_str()),
         ])
         .unwrap_or_default()
     }

@@ -9,11 +9,13 @@ use crate::db::organisations::{FilterValues, JoinableCampaign, OrgCampaign, OrgF
 use crate::db::users::StaffMember;
 use crate::domain::ids::{ContactId, OrganisationId};
 use crate::error::AppError;
+use chrono::{DateTime, Utc};
 
 /// One page of the list.
 pub struct ListPage {
-    /// Each organisation with its number of active contacts.
-    pub rows: Vec<(OrgRecord, i64)>,
+    /// Each organisation with its number of active contacts and when it last
+    /// submitted a response (`None`: never).
+    pub rows: Vec<(OrgRecord, i64, Option<DateTime<Utc>>)>,
     pub total: i64,
     pub page: i64,
     pub pages: i64,
@@ -27,12 +29,14 @@ pub async fn list(conn: &mut Conn, filter: &OrgFilter, page: i64) -> Result<List
         db::organisations::list_page(conn, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let ids: Vec<OrganisationId> = rows.iter().map(|r| r.id).collect();
     let counts = db::contacts::active_counts(conn, &ids).await?;
+    let answered = db::organisations::last_submitted(conn, &ids).await?;
     Ok(ListPage {
         rows: rows
             .into_iter()
             .map(|r| {
                 let n = counts.get(&r.id).copied().unwrap_or(0);
-                (r, n)
+                let last = answered.get(&r.id).copied();
+                (r, n, last)
             })
             .collect(),
         total,

@@ -60,6 +60,7 @@ fn filter_form(q: &ListQuery) -> FormState {
         ("business_unit", shown(&q.business_unit)),
         ("owner", shown(&q.owner)),
         ("status", shown(&q.status)),
+        ("answered", shown(&q.answered)),
     ])
 }
 
@@ -93,7 +94,10 @@ async fn list_page(
     let rows = list
         .rows
         .into_iter()
-        .map(|(o, contacts)| ListRow {
+        .map(|(o, contacts, answered)| ListRow {
+            last_answered: answered
+                .map(|at| at.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "never".into()),
             href: org_href(o.id),
             kind: o.kind.label(),
             owner: owner_label(&list.staff, o.owner_user_id),

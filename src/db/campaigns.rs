@@ -194,17 +194,12 @@ pub async fn close(conn: &mut Conn, id: CampaignId, grace_days: i32) -> QueryRes
     .await
 }
 
-/// The active organisations of an audience: picked ids, or a filter (absent fields
-/// match everything).
-#[allow(clippy::too_many_arguments)]
+/// The active organisations of an audience: picked ids (with `AudienceFilter::default()`),
+/// or a filter (absent fields match everything).
 pub async fn audience_organisations(
     conn: &mut Conn,
     picked: Option<&[Uuid]>,
-    kind: Option<&str>,
-    country: Option<&str>,
-    sector: Option<&str>,
-    business_unit: Option<&str>,
-    owner: Option<Uuid>,
+    f: &crate::domain::campaign::AudienceFilter,
 ) -> QueryResult<Vec<Uuid>> {
     #[derive(QueryableByName)]
     struct Row {
@@ -212,22 +207,26 @@ pub async fn audience_organisations(
         id: Uuid,
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT id FROM organisations \
-          WHERE deactivated_at IS NULL \
-            AND ($1::uuid[] IS NULL OR id = ANY($1)) \
-            AND ($2::text IS NULL OR kind = $2) \
-            AND ($3::text IS NULL OR country = $3) \
-            AND ($4::text IS NULL OR sector = $4) \
-            AND ($5::text IS NULL OR business_unit = $5) \
-            AND ($6::uuid IS NULL OR owner_user_id = $6) \
-          ORDER BY id",
+        "SELECT o.id FROM organisations o \
+          WHERE o.deactivated_at IS NULL \
+            AND ($1::uuid[] IS NULL OR o.id = ANY($1)) \
+            AND ($2::text IS NULL OR o.kind = $2) \
+            AND ($3::text IS NULL OR o.country = $3) \
+            AND ($4::text IS NULL OR o.sector = $4) \
+            AND ($5::text IS NULL OR o.business_unit = $5) \
+            AND ($6::uuid IS NULL OR o.owner_user_id = $6) \
+            AND ($7::int4 IS NULL OR NOT EXISTS (SELECT 1 FROM responses r \
+                  WHERE r.organisation_id = o.id \
+                    AND r.submitted_at >= now() - make_interval(days => $7))) \
+          ORDER BY o.id",
     )
     .bind::<Nullable<Array<SqlUuid>>, _>(picked)
-    .bind::<Nullable<Text>, _>(kind)
-    .bind::<Nullable<Text>, _>(country)
-    .bind::<Nullable<Text>, _>(sector)
-    .bind::<Nullable<Text>, _>(business_unit)
-    .bind::<Nullable<SqlUuid>, _>(owner)
+    .bind::<Nullable<Text>, _>(f.kind.as_deref())
+    .bind::<Nullable<Text>, _>(f.country.as_deref())
+    .bind::<Nullable<Text>, _>(f.sector.as_deref())
+    .bind::<Nullable<Text>, _>(f.business_unit.as_deref())
+    .bind::<Nullable<SqlUuid>, _>(f.owner_user_id)
+    .bind::<Nullable<Int4>, _>(f.not_answered_within_days)
     .load(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())

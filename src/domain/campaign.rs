@@ -116,7 +116,15 @@ pub struct AudienceFilter {
     pub sector: Option<String>,
     pub business_unit: Option<String>,
     pub owner_user_id: Option<Uuid>,
+    /// Only organisations that have not submitted a response (in any campaign) in
+    /// this many days before the launch: next round's audience without those that
+    /// answered recently.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_answered_within_days: Option<i32>,
 }
+
+/// The longest look-back of [`AudienceFilter::not_answered_within_days`].
+pub const MAX_NOT_ANSWERED_DAYS: i32 = 3650;
 
 /// Organisations picked for one audience, at most.
 pub const MAX_PICKED: usize = 50_000;
@@ -152,8 +160,17 @@ impl Audience {
                     sector: clean(f.sector),
                     business_unit: clean(f.business_unit),
                     owner_user_id: f.owner_user_id,
+                    not_answered_within_days: f.not_answered_within_days,
                 };
                 let mut problems = Vec::new();
+                if f.not_answered_within_days
+                    .is_some_and(|d| !(1..=MAX_NOT_ANSWERED_DAYS).contains(&d))
+                {
+                    problems.push((
+                        "audience.not_answered_within_days",
+                        format!("give 1 to {MAX_NOT_ANSWERED_DAYS} days"),
+                    ));
+                }
                 if let Some(k) = &f.kind {
                     if OrganisationKind::parse(k).is_none() {
                         problems.push(("audience.kind", "give production_base or supplier".into()));

@@ -58,16 +58,9 @@ pub async fn copy_of(
     let (audience, left_out) = match stored {
         Some(Audience::Filter(filter)) => (Audience::Filter(filter), 0),
         Some(Audience::Organisations(ids)) if source.status == CampaignStatus::Draft => {
-            let active = db::campaigns::audience_organisations(
-                conn,
-                Some(&ids),
-                None,
-                None,
-                None,
-                None,
-                None,
-            )
-            .await?;
+            let active =
+                db::campaigns::audience_organisations(conn, Some(&ids), &Default::default())
+                    .await?;
             let left_out = ids.len().saturating_sub(active.len());
             (Audience::Organisations(active), left_out)
         }

@@ -114,8 +114,7 @@ impl CampaignDetails {
             None => None,
         };
         if let Some(Audience::Organisations(ids)) = &self.audience {
-            let found =
-                q::audience_organisations(tx, Some(ids), None, None, None, None, None).await?;
+            let found = q::audience_organisations(tx, Some(ids), &Default::default()).await?;
             if found.len() != ids.len() {
                 return Err(AppError::field(
                     "audience",
@@ -166,20 +165,9 @@ pub struct LaunchOutcome {
 async fn organisations_of(conn: &mut Conn, audience: &Audience) -> Result<Vec<Uuid>, AppError> {
     Ok(match audience {
         Audience::Organisations(ids) => {
-            q::audience_organisations(conn, Some(ids), None, None, None, None, None).await?
+            q::audience_organisations(conn, Some(ids), &Default::default()).await?
         }
-        Audience::Filter(f) => {
-            q::audience_organisations(
-                conn,
-                None,
-                f.kind.as_deref(),
-                f.country.as_deref(),
-                f.sector.as_deref(),
-                f.business_unit.as_deref(),
-                f.owner_user_id,
-            )
-            .await?
-        }
+        Audience::Filter(f) => q::audience_organisations(conn, None, f).await?,
     })
 }
 
@@ -315,8 +303,7 @@ pub async fn add_organisations(
         async move {
             let campaign = lock(tx, campaign_id).await?;
             allowed(&campaign, Action::AddOrganisations)?;
-            let found =
-                q::audience_organisations(tx, Some(&ids), None, None, None, None, None).await?;
+            let found = q::audience_organisations(tx, Some(&ids), &Default::default()).await?;
             if found.len() != ids.len() {
                 return Err(AppError::field(
                     "organisation_ids",

@@ -63,6 +63,8 @@ pub struct NewCampaignPage {
     pub business_units: Vec<(String, String, bool)>,
     /// (id, label, selected) of each staff member who may own organisations.
     pub owners: Vec<(String, String, bool)>,
+    /// (value, label, selected) of the filter's "not answered in …" choices.
+    pub not_answered: Vec<(String, String, bool)>,
     pub use_filter: bool,
     /// The draft's version the form was read at (editing only).
     pub draft_version: String,
@@ -190,9 +192,31 @@ pub fn picker_note(shown: usize, matching: usize, search: &str) -> String {
     )
 }
 
+/// The audience filter's look-back choices: any organisation, or those that have not
+/// answered in the last 12 months or 2 years; a stored value that is neither (the API
+/// takes any number of days) is offered too, so that saving the form keeps it.
+pub fn not_answered_choices(value: &str) -> Vec<(String, String, bool)> {
+    let mut choices: Vec<(String, String, bool)> = [
+        ("", "whether or not it answered before"),
+        ("365", "not answered in the last 12 months"),
+        ("730", "not answered in the last 2 years"),
+    ]
+    .into_iter()
+    .map(|(v, l)| (v.to_string(), l.to_string(), v == value))
+    .collect();
+    if !choices.iter().any(|c| c.2) {
+        choices.push((
+            value.to_string(),
+            format!("not answered in the last {value} days"),
+            true,
+        ));
+    }
+    choices
+}
+
 /// The form's fields and the error names that belong to each (the service names the
 /// questionnaire `template_id` and the filter's fields `audience.*`).
-const FIELD_ERRORS: [(&str, &[&str]); 10] = [
+const FIELD_ERRORS: [(&str, &[&str]); 11] = [
     ("name", &["name"]),
     ("version", &["version", "template_id", "template_version"]),
     ("deadline", &["deadline"]),
@@ -203,6 +227,13 @@ const FIELD_ERRORS: [(&str, &[&str]); 10] = [
     ("kind", &["audience.kind"]),
     ("country", &["audience.country"]),
     ("owner", &["owner"]),
+    (
+        "not_answered_within_days",
+        &[
+            "not_answered_within_days",
+            "audience.not_answered_within_days",
+        ],
+    ),
 ];
 
 impl NewCampaignPage {

@@ -2,7 +2,8 @@
 //! form opens with its questionnaire at the newest version, schedule, message and
 //! audience (the organisations it went to that are still active, or its filter), a
 //! name to change and no deadline, and says what it took; the saved draft's audit entry
-//! names the campaign it was copied from.
+//! names the campaign it was copied from. The next round's filter can leave out the
+//! organisations that answered recently.
 
 use crate::campaign_edits::{act, audited, draft, in_days, maria, org, page};
 use crate::helpers::TestApp;
@@ -174,4 +175,104 @@ async fn a_campaign_by_filter_is_copied_with_its_filter() {
         assert!(form.contains(expected), "{expected} in {form}");
     }
     assert!(!form.contains("It used version"), "already the newest");
+}
+
+/// The next round without those that answered recently: the audience filter's
+/// `not_answered_within_days` leaves out organisations that submitted in that time
+/// (in any campaign), on the API, the draft form, the launch preview and the launch.
+#[tokio::test]
+async fn the_next_round_leaves_out_organisations_that_answered_recently() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use hrdd_survey::db::schema::responses;
+    use serde_json::{json, Value};
+    let app = TestApp::spawn().await;
+    let earlier = app.campaign("forced-labour").await;
+    let mut orgs = Vec::new();
+    for (name, days_ago) in [
+        ("Recent Mills", Some(10)),
+        ("Stale Dyes", Some(400)),
+        ("Never Asked", None),
+    ] {
+        let (org, contact) = app.supplier(name, "en").await;
+        if let Some(days) = days_ago {
+            let (_, response) = app.invite(&earlier, &org, &contact).await;
+            let mut conn = app.db.conn().await;
+            diesel::update(responses::table.find(response.parse::<uuid::Uuid>().unwrap()))
+                .set((
+                    responses::status.eq("submitted"),
+                    responses::submitted_at.eq(chrono::Utc::now() - chrono::Duration::days(days)),
+                    responses::answers_sha256.eq("0".repeat(64)),
+                ))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        orgs.push(org);
+    }
+    // Out of range: named, nothing written.
+    let res = app
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({"name": "Next round", "template_id": "forced-labour", "deadline": in_days(30),
+                    "audience": {"filter": {"not_answered_within_days": 0}}}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["fields"][0]["field"], "audience.not_answered_within_days",
+        "{body}"
+    );
+
+    let s = maria(&app).await;
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Next round"),
+                ("version", "forced-labour:4"),
+                ("deadline", &in_days(30)),
+                ("use_filter", "1"),
+                ("kind", "supplier"),
+                ("not_answered_within_days", "365"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let id = crate::auth::location(&res)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let draft_page = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
+    assert!(
+        draft_page.contains(
+            "active organisations with kind supplier, no submission in the last 365 days"
+        ),
+        "{draft_page}"
+    );
+    assert!(draft_page.contains("Stale Dyes") && draft_page.contains("Never Asked"));
+    assert!(!draft_page.contains("Recent Mills"), "{draft_page}");
+    let form = page(&app, &s, &format!("/staff/campaigns/{id}/edit")).await;
+    assert!(
+        form.contains(
+            r#"<option value="365" selected>not answered in the last 12 months</option>"#
+        ),
+        "{form}"
+    );
+
+    act(&app, &s, &format!("/staff/campaigns/{id}/launch"), &[]).await;
+    let mut conn = app.db.conn().await;
+    let mut invited: Vec<uuid::Uuid> = responses::table
+        .filter(responses::campaign_id.eq(id.parse::<uuid::Uuid>().unwrap()))
+        .select(responses::organisation_id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    invited.sort();
+    let mut expected: Vec<uuid::Uuid> = orgs[1..].iter().map(|o| o.parse().unwrap()).collect();
+    expected.sort();
+    assert_eq!(invited, expected);
 }

@@ -137,6 +137,12 @@ fn fields(
                 "owner",
                 f.owner_user_id.map(|u| u.to_string()).unwrap_or_default(),
             );
+            put(
+                "not_answered_within_days",
+                f.not_answered_within_days
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            );
         }
         None => {}
     }

@@ -167,6 +167,10 @@ async fn campaign_page(
                 ("sector", f.sector),
                 ("business unit", f.business_unit),
                 ("owner", owner),
+                (
+                    "no submission in the last",
+                    f.not_answered_within_days.map(|d| format!("{d} days")),
+                ),
             ]
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))

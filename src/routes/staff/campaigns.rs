@@ -185,6 +185,9 @@ async fn new_page(
             str::to_string,
         ),
         owners,
+        not_answered: crate::views::campaigns::not_answered_choices(&value(
+            "not_answered_within_days",
+        )),
         use_filter: field(form, "use_filter").is_some(),
         draft_version: value("draft_version"),
         copied_from: value("copied_from"),
@@ -286,7 +289,15 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
         if opt("owner").is_some() && owner_user_id.is_none() {
             problem("owner", "pick an owner from the list");
         }
+        let not_answered_within_days = opt("not_answered_within_days").and_then(|d| {
+            let days = d.trim().parse::<i32>().ok();
+            if days.is_none() {
+                problem("not_answered_within_days", "choose from the list");
+            }
+            days
+        });
         Some(Audience::Filter(AudienceFilter {
+            not_answered_within_days,
             kind: opt("kind"),
             country: opt("country"),
             sector: opt("sector"),
@@ -299,9 +310,16 @@ fn draft_input(form: &[(String, String)]) -> Result<campaigns::NewCampaign, AppE
             .filter(|(k, _)| k == "organisation")
             .map(|(_, v)| Uuid::parse_str(v))
             .collect();
-        let filter_typed = ["kind", "country", "sector", "business_unit", "owner"]
-            .iter()
-            .any(|k| opt(k).is_some());
+        let filter_typed = [
+            "kind",
+            "country",
+            "sector",
+            "business_unit",
+            "owner",
+            "not_answered_within_days",
+        ]
+        .iter()
+        .any(|k| opt(k).is_some());
         if ids.is_err() {
             problem("audience", "an organisation picked does not exist");
         } else if filter_typed && ids.as_ref().is_ok_and(|ids| ids.is_empty()) {

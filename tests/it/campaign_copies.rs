@@ -197,16 +197,7 @@ async fn the_next_round_leaves_out_organisations_that_answered_recently() {
         let (org, contact) = app.supplier(name, "en").await;
         if let Some(days) = days_ago {
             let (_, response) = app.invite(&earlier, &org, &contact).await;
-            let mut conn = app.db.conn().await;
-            diesel::update(responses::table.find(response.parse::<uuid::Uuid>().unwrap()))
-                .set((
-                    responses::status.eq("submitted"),
-                    responses::submitted_at.eq(chrono::Utc::now() - chrono::Duration::days(days)),
-                    responses::answers_sha256.eq("0".repeat(64)),
-                ))
-                .execute(&mut conn)
-                .await
-                .unwrap();
+            app.submitted_days_ago(&response, days).await;
         }
         orgs.push(org);
     }

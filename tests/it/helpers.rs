@@ -458,6 +458,24 @@ impl TestApp {
         c["id"].as_str().unwrap().to_string()
     }
 
+    /// Marks `response` submitted `days` ago, straight in the database (a placeholder
+    /// fingerprint; for tests about when organisations last answered, not what).
+    pub async fn submitted_days_ago(&self, response: &str, days: i64) {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use hrdd_survey::db::schema::responses;
+        let mut conn = self.db.conn().await;
+        diesel::update(responses::table.find(response.parse::<uuid::Uuid>().unwrap()))
+            .set((
+                responses::status.eq("submitted"),
+                responses::submitted_at.eq(chrono::Utc::now() - chrono::Duration::days(days)),
+                responses::answers_sha256.eq("0".repeat(64)),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
     /// Issues a link without its email (the caller uses the link); returns (path of the
     /// link, response id).
     pub async fn invite(&self, campaign: &str, org: &str, contact: &str) -> (String, String) {

@@ -1157,7 +1157,6 @@ async fn an_unknown_owner_is_reported_with_the_lines_other_errors() {
 /// last 12 months (a draft or a submission 400 days ago does not count as recent).
 #[tokio::test]
 async fn the_list_says_when_each_organisation_last_answered_and_finds_those_that_have_not() {
-    use hrdd_survey::db::schema::responses;
     let app = TestApp::spawn().await;
     let campaign = app.campaign("forced-labour").await;
     let mut submitted = Vec::new();
@@ -1169,17 +1168,8 @@ async fn the_list_says_when_each_organisation_last_answered_and_finds_those_that
         let (org, contact) = app.supplier(name, "en").await;
         let (_, response) = app.invite(&campaign, &org, &contact).await;
         if let Some(days) = days_ago {
+            app.submitted_days_ago(&response, days).await;
             let at = chrono::Utc::now() - chrono::Duration::days(days);
-            let mut conn = app.db.conn().await;
-            diesel::update(responses::table.find(response.parse::<Uuid>().unwrap()))
-                .set((
-                    responses::status.eq("submitted"),
-                    responses::submitted_at.eq(at),
-                    responses::answers_sha256.eq("0".repeat(64)),
-                ))
-                .execute(&mut conn)
-                .await
-                .unwrap();
             submitted.push((name, at.format("%Y-%m-%d").to_string()));
         }
     }

@@ -79,3 +79,28 @@ pub async fn copy_of(
         left_out,
     })
 }
+
+/// The campaign that campaign `id` was copied from, as its `campaign.created` audit
+/// entry names it, while that campaign exists: (id, name).
+pub async fn source_of(
+    conn: &mut Conn,
+    id: CampaignId,
+) -> Result<Option<(CampaignId, String)>, AppError> {
+    let entries = db::audit::for_subject(conn, "campaign", &id.to_string()).await?;
+    let source = entries
+        .iter()
+        .find(|e| e.action == "campaign.created")
+        .and_then(|e| {
+            e.details
+                .get("copied_from")?
+                .as_str()?
+                .parse::<CampaignId>()
+                .ok()
+        });
+    let Some(source) = source else {
+        return Ok(None);
+    };
+    Ok(db::campaigns::find(conn, source)
+        .await?
+        .map(|c| (source, c.name)))
+}

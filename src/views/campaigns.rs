@@ -286,6 +286,8 @@ pub struct CampaignPage {
     pub deadline_when: String,
     /// The "New deadline" field: the deadline, or the date typed when it was refused.
     pub new_deadline: String,
+    /// The campaign this one was copied from ("Run again"): (url, name).
+    pub copied_from: Option<(String, String)>,
     pub message: String,
     pub reminders: String,
     /// The next reminder's date and to whom (empty once closed).
@@ -413,6 +415,9 @@ pub struct TimelinePage {
     pub submitted_at: String,
     pub contacts: Vec<ContactProgress>,
     pub events: Vec<Event>,
+    /// Offer "Correct the address" beside a refused email (roles that manage
+    /// organisations).
+    pub can_correct: bool,
 }
 
 /// A contact's link as the campaign pages say it: a closed campaign's usable link takes
@@ -441,6 +446,7 @@ pub fn timeline_page(
         campaign_id: progress.campaign_id.to_string(),
         campaign_name: progress.name.clone(),
         closed,
+        can_correct: false,
         submitted_at: org
             .submitted_at
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())

@@ -96,6 +96,14 @@ async fn a_closed_campaign_is_run_again_as_a_new_draft() {
     assert!(copy_page.contains("<h1>Autumn check 2027</h1>"));
     assert!(copy_page.contains("Forced labour: practices at the site — version 4"));
     assert!(copy_page.contains("1 organisation picked"), "{copy_page}");
+    assert!(
+        copy_page.contains(&format!(
+            r#"<dd id="copied-from"><a href="/staff/campaigns/{id}">Autumn chek</a></dd>"#
+        )),
+        "{copy_page}"
+    );
+    let source_page = page(&app, &s, &format!("/staff/campaigns/{id}")).await;
+    assert!(!source_page.contains("Copied from"), "not copied itself");
     let created = audited(&app, "campaign.created").await;
     assert_eq!(created.len(), 2);
     assert_eq!(created[0]["copied_from"], serde_json::Value::Null);

@@ -579,6 +579,19 @@ async fn a_refused_invitation_shows_as_bounced_with_the_servers_answer() {
     let edit = &page[start..start + page[start..].find('"').unwrap()];
     assert!(edit.ends_with(&format!("?campaign={campaign}")), "{edit}");
     assert!(page.contains(">Correct the address</a>"), "{page}");
+    let org_in_campaign = staff
+        .get(
+            &app,
+            &format!("/staff/campaigns/{campaign}/organisations/{a}"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        org_in_campaign.contains(&format!(r#"<a href="{edit}""#)),
+        "{org_in_campaign}"
+    );
     let form = staff.get(&app, edit).await.text().await.unwrap();
     assert!(
         form.contains(&format!(

@@ -219,7 +219,11 @@ async fn campaign_page(
         previous: (at > 1).then(|| page_url(at - 1)),
         next: (at < pages).then(|| page_url(at + 1)),
     };
+    let copied_from = crate::services::campaign_copies::source_of(&mut conn, campaign.id)
+        .await?
+        .map(|(id, name)| (format!("/staff/campaigns/{id}"), name));
     Ok(CampaignPage {
+        copied_from,
         preview,
         lang: "en".into(),
         title: campaign.name.clone(),
@@ -517,12 +521,13 @@ async fn timeline(
     };
     let (campaign, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
     let events = progress::timeline(&mut conn, id, org).await?;
-    let timeline = crate::views::campaigns::timeline_page(
+    let mut timeline = crate::views::campaigns::timeline_page(
         StaffNav::new(&user, "/staff/campaigns"),
         &p,
         campaign.status == CampaignStatus::Closed,
         events,
     )
     .ok_or(AppError::NotFound("organisation"))?;
+    timeline.can_correct = user.role.can(Permission::ManageOrganisations);
     Ok(render(&timeline)?)
 }

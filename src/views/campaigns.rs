@@ -193,8 +193,8 @@ pub fn picker_note(shown: usize, matching: usize, search: &str) -> String {
 }
 
 /// The audience filter's look-back choices: any organisation, or those that have not
-/// answered in the last 12 months or 2 years; a stored value that is neither (the API
-/// takes any number of days) is offered too, so that saving the form keeps it.
+/// answered in the last 12 months or 2 years; a stored number of days that is neither
+/// (the API takes any) is offered too, so that saving the form keeps it.
 pub fn not_answered_choices(value: &str) -> Vec<(String, String, bool)> {
     let mut choices: Vec<(String, String, bool)> = [
         ("", "whether or not it answered before"),
@@ -204,7 +204,7 @@ pub fn not_answered_choices(value: &str) -> Vec<(String, String, bool)> {
     .into_iter()
     .map(|(v, l)| (v.to_string(), l.to_string(), v == value))
     .collect();
-    if !choices.iter().any(|c| c.2) {
+    if !choices.iter().any(|c| c.2) && value.parse::<i32>().is_ok() {
         choices.push((
             value.to_string(),
             format!("not answered in the last {value} days"),

@@ -225,6 +225,32 @@ async fn the_next_round_leaves_out_organisations_that_answered_recently() {
     );
 
     let s = maria(&app).await;
+    // A value the form does not offer: named beside its select, nothing written.
+    let res = s
+        .post(
+            &app,
+            "/staff/campaigns",
+            &[
+                ("name", "Next round"),
+                ("version", "forced-labour:4"),
+                ("deadline", &in_days(30)),
+                ("use_filter", "1"),
+                ("not_answered_within_days", "a year"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(
+        refused.contains(r#"aria-describedby="c-not-answered-help not_answered_within_days-error" aria-invalid="true""#),
+        "{refused}"
+    );
+    assert!(
+        refused.contains(
+            r#"<p class="error" id="not_answered_within_days-error">choose from the list</p>"#
+        ),
+        "{refused}"
+    );
     let res = s
         .post(
             &app,

@@ -251,6 +251,7 @@ async fn the_next_round_leaves_out_organisations_that_answered_recently() {
         ),
         "{refused}"
     );
+    assert!(!refused.contains("a year days"), "{refused}");
     let res = s
         .post(
             &app,

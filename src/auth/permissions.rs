@@ -47,6 +47,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/r/{token}/review", Access::Respondent),
     ("POST", "/r/{token}/submit", Access::Respondent),
     ("POST", "/r/{token}/handover", Access::Respondent),
+    ("POST", "/r/{token}/carry-over", Access::Respondent),
     ("GET", "/r/{token}/receipt.pdf", Access::Respondent),
     (
         "GET",

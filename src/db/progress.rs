@@ -173,17 +173,18 @@ pub async fn timeline(
            SELECT i.revoked_at, 'Link revoked', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
             WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.revoked_at IS NOT NULL \
            UNION ALL \
-           SELECT v.at, 'Answers saved', coalesce(c.name || ': ', '') || v.answers || CASE WHEN v.answers = 1 THEN ' answer' ELSE ' answers' END \
+           SELECT v.at, CASE v.kind WHEN 'carried_over' THEN 'Answers carried over' ELSE 'Answers saved' END, \
+                  coalesce(c.name || ': ', '') || v.answers || CASE WHEN v.answers = 1 THEN ' answer' ELSE ' answers' END \
                   || coalesce('; removed as no longer applying: ' || array_to_string(v.hidden_removed, ', '), '') \
              FROM response_events v JOIN responses r ON r.id = v.response_id \
              LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
-            WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'saved' \
+            WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind IN ('saved', 'carried_over') \
            UNION ALL \
            SELECT r.submitted_at, 'Submitted', '' FROM responses r \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND r.submitted_at IS NOT NULL \
          ) t ORDER BY at, \
            CASE what WHEN 'Link revoked' THEN 0 WHEN 'Link issued' THEN 1 WHEN 'Link opened' THEN 2 \
-                     WHEN 'Answers saved' THEN 3 WHEN 'Submitted' THEN 4 WHEN 'Email queued' THEN 5 \
+                     WHEN 'Answers saved' THEN 3 WHEN 'Answers carried over' THEN 3 WHEN 'Submitted' THEN 4 WHEN 'Email queued' THEN 5 \
                      ELSE 6 END, what",
     )
     .bind::<SqlUuid, _>(campaign_id)

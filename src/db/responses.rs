@@ -119,6 +119,42 @@ pub async fn latest_submitted_responses(
         .await
 }
 
+/// An organisation's earlier submission that a new response may start from.
+#[derive(Debug, Clone, Queryable)]
+pub struct LastSubmission {
+    pub response_id: ResponseId,
+    /// The questionnaire version it answered.
+    pub version_id: Uuid,
+    pub submitted_at: Option<chrono::DateTime<Utc>>,
+    pub campaign: String,
+}
+
+/// The latest submitted response of organisation `organisation_id` to questionnaire
+/// `template_id` (any version) other than `except`.
+pub async fn last_submission(
+    conn: &mut Conn,
+    organisation_id: OrganisationId,
+    template_id: &str,
+    except: ResponseId,
+) -> QueryResult<Option<LastSubmission>> {
+    responses::table
+        .inner_join(campaigns::table.inner_join(template_versions::table))
+        .filter(responses::organisation_id.eq(organisation_id))
+        .filter(responses::status.eq(ResponseStatus::Submitted))
+        .filter(responses::id.ne(except))
+        .filter(template_versions::template_id.eq(template_id))
+        .order((responses::submitted_at.desc(), responses::id.asc()))
+        .select((
+            responses::id,
+            campaigns::template_version_id,
+            responses::submitted_at,
+            campaigns::name,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn load_answers(conn: &mut Conn, response_id: ResponseId) -> QueryResult<Answers> {
     let rows: Vec<(String, serde_json::Value)> = answers::table
         .filter(answers::response_id.eq(response_id))
@@ -293,7 +329,7 @@ macro_rules! save_answers_sql {
             $removed,
             "event AS ( \
                  INSERT INTO response_events (response_id, invitation_id, kind, answers, hidden_removed) \
-                 SELECT id, $6, 'saved', $7, $10 FROM guard), \
+                 SELECT id, $6, $11, $7, $10 FROM guard), \
              written AS ( \
                  INSERT INTO answers (response_id, question_id, value, answered_by_contact_id, updated_at) \
                  SELECT g.id, q, v, $2, now() FROM guard g, unnest($3::text[], $4::jsonb[]) AS t(q, v) \
@@ -307,6 +343,24 @@ macro_rules! save_answers_sql {
     };
 }
 
+/// What a save is on the organisation's timeline (`response_events.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveEvent {
+    /// Answers typed and saved (a section, the one-post form, autosave, a submission).
+    Saved,
+    /// Answers copied from the organisation's last submission (`services::carry_over`).
+    CarriedOver,
+}
+
+impl SaveEvent {
+    fn as_str(self) -> &'static str {
+        match self {
+            SaveEvent::Saved => "saved",
+            SaveEvent::CarriedOver => "carried_over",
+        }
+    }
+}
+
 /// A save through a link, in one statement, **if the response is still as it was
 /// read**: its revision is `read_revision`, it is not submitted, and the link
 /// (`invitation_id`) is neither revoked nor expired nor its campaign closed. Then the
@@ -314,7 +368,7 @@ macro_rules! save_answers_sql {
 /// `contact_id` and now; one equal to the stored value is not written), those of
 /// `diff.removed` deleted, the response touched with its language and its revision
 /// advanced, and the save put on the organisation's timeline (`response_events`,
-/// "saved" by `invitation_id`, with the `answers` count the response now has and
+/// `event` by `invitation_id`, with the `answers` count the response now has and
 /// `diff.hidden`, the answers removed because their questions are now hidden).
 ///
 /// Returns the answers written, or `None` when the response or the link changed since
@@ -327,6 +381,7 @@ macro_rules! save_answers_sql {
 /// upsert of an unchanged answer is not free even when its `WHERE` skips the update
 /// (`ON CONFLICT DO UPDATE` locks the existing row first, a heap write and a WAL record
 /// each), and neither is a delete that scans every answer.
+#[allow(clippy::too_many_arguments)]
 pub async fn replace_answers(
     conn: &mut Conn,
     response_id: ResponseId,
@@ -335,6 +390,7 @@ pub async fn replace_answers(
     contact_id: ContactId,
     language: Lang,
     invitation_id: InvitationId,
+    event: SaveEvent,
 ) -> QueryResult<Option<Vec<ChangedAnswer>>> {
     let (ids, values): (Vec<&str>, Vec<&serde_json::Value>) =
         diff.write.iter().map(|(q, v)| (q.as_str(), *v)).unzip();
@@ -364,6 +420,7 @@ pub async fn replace_answers(
         .bind::<diesel::sql_types::Nullable<diesel::sql_types::Array<diesel::sql_types::Text>>, _>(
             (!diff.hidden.is_empty()).then_some(&diff.hidden),
         )
+        .bind::<diesel::sql_types::Text, _>(event.as_str())
         .prepared()
         .load(conn)
         .await?;

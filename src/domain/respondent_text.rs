@@ -100,6 +100,41 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("clarification_waiting", ["The committee has asked you about some of your answers.", "委員会から、回答の一部について質問が届いています。", "Ủy ban có câu hỏi về một số câu trả lời của quý vị.", "委员会对您的部分回答提出了问题。"]),
     ("clarification_answer", ["Answer the question", "質問に回答する", "Trả lời câu hỏi", "回答问题"]),
     ("signed_by", ["Signed by", "署名者", "Người ký", "签署人"]),
+    // The start page's offer to start from the organisation's last submission:
+    // "{date}" when it was submitted, "{campaign}" the campaign it answered.
+    ("carry_title", ["Start from your last answers", "前回の回答から始める", "Bắt đầu từ câu trả lời lần trước", "从上次的答案开始"]),
+    ("carry_offer", [
+        "Your organisation submitted this questionnaire on {date} (\u{201c}{campaign}\u{201d}). You can start from those answers: they are copied here as a draft, and you check and change them section by section before you submit. Nothing is sent until you submit. Files are not copied: attach current documents again.",
+        "貴社は{date}にこの質問票を提出しています(「{campaign}」)。その回答から始めることができます。回答は下書きとしてここに写され、提出前にセクションごとに確認・修正できます。提出するまで何も送信されません。ファイルは写されません。最新の書類を改めて添付してください。",
+        "Tổ chức của quý vị đã gửi bảng câu hỏi này vào {date} (\u{201c}{campaign}\u{201d}). Quý vị có thể bắt đầu từ các câu trả lời đó: chúng được chép vào đây dưới dạng bản nháp, và quý vị kiểm tra, sửa từng phần trước khi gửi. Không có gì được gửi đi cho đến khi quý vị bấm gửi. Tệp không được chép: hãy đính kèm lại tài liệu hiện hành.",
+        "贵单位已于{date}提交过本问卷(\u{201c}{campaign}\u{201d})。您可以从这些答案开始:它们将作为草稿复制到这里,您在提交前逐部分检查和修改。在您提交之前不会发送任何内容。文件不会被复制:请重新附上最新的文件。",
+    ]),
+    ("carry_button", ["Copy those answers here", "その回答をここに写す", "Chép các câu trả lời đó vào đây", "将这些答案复制到这里"]),
+    // After the copy: "{n}" answers copied, "{date}" of the earlier submission.
+    ("carry_done", [
+        "{n} answers copied from your submission of {date}. Check each section: change what is no longer true, then review and submit.",
+        "{date}の提出から{n}件の回答を写しました。各セクションを確認し、現在と異なる点を修正してから、確認して提出してください。",
+        "Đã chép {n} câu trả lời từ lần gửi {date}. Hãy kiểm tra từng phần: sửa những gì không còn đúng, rồi xem lại và gửi.",
+        "已从{date}的提交中复制{n}个答案。请检查每个部分:修改不再属实的内容,然后检查并提交。",
+    ]),
+    ("carry_left_out", [
+        "{n} earlier answers were not copied: this version of the questionnaire no longer asks or accepts them, or they were files.",
+        "以前の回答のうち{n}件は写していません。この版の質問票では質問されない・受け付けられない回答か、ファイルです。",
+        "{n} câu trả lời trước đây không được chép: phiên bản bảng câu hỏi này không còn hỏi hoặc không chấp nhận chúng, hoặc đó là tệp.",
+        "有{n}个以前的答案未被复制:此版本问卷不再询问或不接受这些答案,或者它们是文件。",
+    ]),
+    ("carry_started", [
+        "Nothing was copied: answers have been saved here already (perhaps by a colleague). Continue from them.",
+        "写していません。ここには既に回答が保存されています(同僚が保存した可能性があります)。その続きから回答してください。",
+        "Không chép gì: ở đây đã có câu trả lời được lưu (có thể do đồng nghiệp). Hãy tiếp tục từ đó.",
+        "未复制任何内容:这里已保存了答案(可能是同事保存的)。请从这些答案继续。",
+    ]),
+    ("carry_none", [
+        "Nothing was copied: there are no earlier answers that this questionnaire can take.",
+        "写していません。この質問票に写せる以前の回答はありません。",
+        "Không chép gì: không có câu trả lời trước đây nào phù hợp với bảng câu hỏi này.",
+        "未复制任何内容:没有可用于本问卷的以前答案。",
+    ]),
     ("handover", ["Hand over to a colleague", "同僚に引き継ぐ", "Chuyển cho đồng nghiệp", "转交给同事"]),
     ("handover_help", [
         "Your colleague gets their own link by email and works on the same answers. Your link keeps working.",

@@ -318,6 +318,7 @@ async fn write_answers(
         session.contact.id,
         lang,
         session.invitation.id,
+        db::responses::SaveEvent::Saved,
     )
     .await?)
 }

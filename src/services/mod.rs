@@ -13,6 +13,7 @@ pub mod campaign_lifecycle;
 pub mod campaign_progress;
 pub mod campaign_reminders;
 pub mod campaigns;
+pub mod carry_over;
 pub mod clarification_withdraw;
 pub mod clarifications;
 pub mod ctx;

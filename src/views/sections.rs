@@ -10,6 +10,7 @@ use crate::domain::progress::{progress, resume_at, SectionProgress};
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::respondent_text::t;
 use crate::domain::visibility::visible_questions;
+use crate::services::carry_over::LastSubmission;
 use crate::services::responses::AnswerMetas;
 use crate::services::responses::{answer_fingerprint, version_field, Conflict};
 use askama::Template;
@@ -250,6 +251,10 @@ pub struct StartPage {
     pub colleague_name: String,
     pub colleague_email: String,
     pub errors: HashMap<String, String>,
+    /// The offer to start from the organisation's last submission (its text), while
+    /// the response has no answers.
+    pub carry: Option<String>,
+    pub carry_url: String,
 }
 
 impl StartPage {
@@ -267,6 +272,15 @@ pub struct StartState {
     pub notice: Option<(&'static str, String)>,
     pub colleague: (String, String),
     pub errors: Vec<FieldError>,
+    /// The earlier submission the response may start from (`services::carry_over`).
+    pub carry_from: Option<LastSubmission>,
+}
+
+/// When an earlier submission was made, as the respondent's pages write dates.
+pub fn submitted_on(from: &LastSubmission, lang: Lang) -> String {
+    from.submitted_at
+        .map(|at| crate::email::campaign::date_text(at.date_naive(), lang))
+        .unwrap_or_default()
 }
 
 /// The start page: who asks and why, the message, deadline, estimated time, languages,
@@ -320,6 +334,12 @@ pub fn start_page(
             .into_iter()
             .map(|e| (e.field, e.message))
             .collect(),
+        carry: state.carry_from.map(|from| {
+            t("carry_offer", lang)
+                .replace("{date}", &submitted_on(&from, lang))
+                .replace("{campaign}", &from.campaign)
+        }),
+        carry_url: format!("/r/{token}/carry-over"),
     }
 }
 

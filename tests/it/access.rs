@@ -43,6 +43,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("GET", "/r/{token}/review", 200, "APCV", 200, 200),
     ("POST", "/r/{token}/submit", 422, "APCV", 422, 422),
     ("POST", "/r/{token}/handover", 422, "APCV", 422, 422),
+    ("POST", "/r/{token}/carry-over", 200, "APCV", 200, 200),
     ("GET", "/r/{token}/receipt.pdf", 404, "APCV", 404, 404),
     (
         "GET",
@@ -707,8 +708,11 @@ async fn call(
             ("csrf_token", csrf.as_str()),
             ("cancel_reason", "The supplier relationship ended"),
         ]),
-        // Without a declaration or a colleague: 422, nothing written.
-        ("POST", "/r/{token}/submit") | ("POST", "/r/{token}/handover") => {
+        // Without a declaration or a colleague: 422, nothing written. Nothing to carry
+        // over (no earlier submission): the start page says so.
+        ("POST", "/r/{token}/submit")
+        | ("POST", "/r/{token}/handover")
+        | ("POST", "/r/{token}/carry-over") => {
             let token = app.form_csrf(&fx.link).await;
             who.client
                 .post(&url)

@@ -26,6 +26,7 @@ mod campaign_join;
 mod campaign_mail;
 mod campaign_pages;
 mod campaigns;
+mod carry_over;
 mod cli;
 mod committee_fixes;
 mod committee_rest;

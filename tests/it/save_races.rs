@@ -48,6 +48,7 @@ async fn try_save(
         contact.into(),
         Lang::En,
         invitation.into(),
+        hrdd_survey::db::responses::SaveEvent::Saved,
     )
     .await
     .unwrap()

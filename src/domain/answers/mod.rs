@@ -5,6 +5,7 @@
 //! parse is reported next to its field and the previous stored value is kept, so a
 //! mistyped number never erases an earlier good answer.
 
+pub mod carry;
 mod cross;
 mod single;
 

@@ -2,6 +2,7 @@
 //! page and the sectioned form are in [`sections`]; here the one-post form (every
 //! section at once, `POST /r/{token}`), evidence downloads, and what they share.
 
+mod carry_over;
 mod sections;
 
 use super::pages::{render_status, see_other, PageError};
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(sections::show_review)
         .service(sections::post_submit)
         .service(sections::post_handover)
+        .service(carry_over::post_carry_over)
         .service(evidence);
 }
 

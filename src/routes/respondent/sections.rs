@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::routes::multipart::Guarded;
 use crate::routes::pages::{render, render_status, see_other, PageError};
 use crate::routes::AppState;
+use crate::services::carry_over;
 use crate::services::link_requests::{self, OnLink, Page};
 use crate::services::respondent::{self, HandoverOutcome, SubmitOutcome};
 use crate::services::responses::{self, LinkSession, SaveOutcome};
@@ -39,7 +40,7 @@ fn section_index(session: &LinkSession, n: &str) -> Result<usize, PageError> {
 }
 
 /// A urlencoded form as the multipart reader gives it: values by name.
-fn values(form: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
+pub(super) fn values(form: Vec<(String, String)>) -> HashMap<String, Vec<String>> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in form.into_iter().take(200) {
         out.entry(k).or_default().push(v);
@@ -196,7 +197,7 @@ const SMALL_FORM_BYTES: usize = 64 * 1024;
 
 /// The link's session and language for a form post whose CSRF field is the link's, or
 /// the page for a link that stopped working ([`post_session`]).
-async fn form_session(
+pub(super) async fn form_session(
     state: &AppState,
     token: &str,
     query: &LangQuery,
@@ -286,6 +287,12 @@ pub(super) async fn show_start(
         .saved
         .as_ref()
         .map(|_| ("saved", ui("saved", lang).to_string()));
+    let carry_from = if answers.is_empty() {
+        let mut conn = state.pool.get().await?;
+        carry_over::offer(&mut conn, &session, &answers).await?
+    } else {
+        None
+    };
     let screen = screen(&state, &token, &session, lang);
     let page = start_page(
         &screen,
@@ -293,6 +300,7 @@ pub(super) async fn show_start(
         &state.settings.sender_company,
         StartState {
             notice,
+            carry_from,
             ..StartState::default()
         },
     );
@@ -565,10 +573,15 @@ pub(super) async fn post_handover(
                 notice: Some(("errors", t("handover_fix", lang).to_string())),
                 colleague: (name, email),
                 errors,
+                ..StartState::default()
             },
         ),
     };
     let (_, answers) = responses::current(&mut conn, &session).await?;
+    let state_ = StartState {
+        carry_from: carry_over::offer(&mut conn, &session, &answers).await?,
+        ..state_
+    };
     let screen = screen(&state, &token, &session, lang);
     Ok(render_status(
         status,

@@ -1,0 +1,145 @@
+//! The next round: a response with no answers yet may start from its organisation's
+//! last submission of the same questionnaire (any version, any campaign). The start page
+//! offers it ([`offer`]); the respondent's choice copies what the new version still asks
+//! and accepts ([`carry_over`], `domain::answers::carry`) as a draft saved by that
+//! contact, in one transaction with its audit entry. Nothing is submitted: every carried
+//! answer is on the sections and the review page to check and change, under the same
+//! declaration as any other.
+
+use super::responses::LinkSession;
+use super::{Conn, Ctx};
+use crate::db;
+use crate::db::audit::{self, Actor};
+pub use crate::db::responses::LastSubmission;
+use crate::domain::answers::carry;
+use crate::domain::answers::{Answers, AnswersDiff};
+use crate::domain::dates::Today;
+use crate::domain::i18n::Lang;
+use crate::domain::states::ResponseStatus;
+use crate::error::AppError;
+use chrono::Utc;
+use scoped_futures::ScopedFutureExt;
+use serde_json::json;
+
+/// The earlier submission the response of `session` may start from: only while the
+/// response has no answers (`answers`, as the page read them) and takes saves.
+pub async fn offer(
+    conn: &mut Conn,
+    session: &LinkSession,
+    answers: &Answers,
+) -> Result<Option<LastSubmission>, AppError> {
+    if !answers.is_empty() || !session.writable() {
+        return Ok(None);
+    }
+    Ok(db::responses::last_submission(
+        conn,
+        session.organisation.id,
+        &session.version.questionnaire.id,
+        session.response_id(),
+    )
+    .await?)
+}
+
+/// What [`carry_over`] did.
+#[derive(Debug)]
+pub enum CarryOutcome {
+    /// `count` answers copied from `from`; `left_out` of its answers were not (not asked,
+    /// offered or accepted by this version, or evidence files).
+    Copied {
+        count: usize,
+        left_out: usize,
+        from: LastSubmission,
+    },
+    /// Nothing copied: the response has answers now (a colleague or another tab saved).
+    AlreadyStarted,
+    /// Nothing copied: no earlier submission, or none of its answers fits this version.
+    NothingToCopy,
+    /// Nothing copied: the response was submitted meanwhile.
+    Submitted,
+    /// Nothing copied: the link was revoked or expired, or its campaign closed.
+    Gone,
+}
+
+/// Copies the organisation's last submission into the (empty) response of `session`,
+/// read in `lang`.
+pub async fn carry_over(
+    conn: &mut Conn,
+    ctx: &Ctx<'_>,
+    session: &LinkSession,
+    lang: Lang,
+) -> Result<CarryOutcome, AppError> {
+    let registry = ctx.registry;
+    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+        async move {
+            let response_id = session.response_id();
+            let Some((status, stored)) = db::responses::lock_with_answers(tx, response_id).await?
+            else {
+                return Ok(CarryOutcome::Gone);
+            };
+            if status == ResponseStatus::Submitted {
+                return Ok(CarryOutcome::Submitted);
+            }
+            if !stored.answers.is_empty() {
+                return Ok(CarryOutcome::AlreadyStarted);
+            }
+            let current = &session.version.questionnaire;
+            let Some(from) = db::responses::last_submission(
+                tx,
+                session.organisation.id,
+                &current.id,
+                response_id,
+            )
+            .await?
+            else {
+                return Ok(CarryOutcome::NothingToCopy);
+            };
+            let earlier = registry.pinned(&from.campaign, from.version_id)?;
+            let previous = db::responses::load_answers(tx, from.response_id).await?;
+            let carried = carry::carry_over(
+                &earlier.questionnaire,
+                &previous,
+                current,
+                lang,
+                Today::at(Utc::now()),
+            );
+            if carried.answers.is_empty() {
+                return Ok(CarryOutcome::NothingToCopy);
+            }
+            let diff = AnswersDiff::between(&stored.answers, &carried.answers);
+            let written = db::responses::replace_answers(
+                tx,
+                response_id,
+                stored.revision,
+                &diff,
+                session.contact.id,
+                lang,
+                session.invitation.id,
+                db::responses::SaveEvent::CarriedOver,
+            )
+            .await?;
+            if written.is_none() {
+                return Ok(CarryOutcome::Gone);
+            }
+            audit::append(
+                tx,
+                &Actor::Contact(session.contact.id.uuid()),
+                "response.carried_over",
+                "response",
+                response_id,
+                json!({
+                    "from_response_id": from.response_id,
+                    "answers": carried.answers.len(),
+                    "left_out": carried.left_out,
+                }),
+            )
+            .await?;
+            Ok(CarryOutcome::Copied {
+                count: carried.answers.len(),
+                left_out: carried.left_out.len(),
+                from,
+            })
+        }
+        .scope_boxed()
+    })
+    .await
+}

@@ -1,6 +1,7 @@
 //! The committee's page of one organisation: each response with all its answers, the
 //! flagged ones highlighted with the rule's explanation, the evidence, and what changed
-//! since the organisation's previous submitted response (`staff/org_responses.html`).
+//! since the organisation's previous submitted response to the same questionnaire
+//! (`staff/org_responses.html`).
 
 use super::respondent::answer_text;
 use super::staff::StaffNav;
@@ -12,6 +13,7 @@ use crate::services::flags::organisation::{OrganisationHistory, ResponseRecord};
 use crate::services::questionnaires::QuestionnaireRegistry;
 use crate::services::responses::OrganisationRating;
 use askama::Template;
+use std::collections::HashMap;
 
 /// A flag beside its answer.
 pub struct FlagNote {
@@ -46,6 +48,8 @@ pub struct ResponseBlock {
     pub flag_count: usize,
     pub compared_with: String,
     pub changed: usize,
+    /// When the contact started this response from an earlier one's answers.
+    pub carried: Option<CarriedNote>,
     pub lines: Vec<AnswerLine>,
 }
 
@@ -62,12 +66,55 @@ pub struct OrgResponsesPage {
     pub blocks: Vec<ResponseBlock>,
 }
 
+/// What the block says about answers copied from an earlier response.
+pub struct CarriedNote {
+    /// The source: its campaign and when it was submitted.
+    pub source: String,
+    /// Its block on this page (`#response-…`); empty when it is not listed.
+    pub href: String,
+    /// How many answers, when, and how many were left out.
+    pub rest: String,
+}
+
+fn carried_note(r: &ResponseRecord, all: &[ResponseRecord]) -> Option<CarriedNote> {
+    let c = r.carried_from.as_ref()?;
+    let source = all.iter().find(|s| s.response.id.uuid() == c.response_id);
+    let (source, href) = match source {
+        Some(s) => (
+            format!("{} ({})", s.campaign.name, submitted_on(s)),
+            format!("#response-{}", c.response_id),
+        ),
+        None => ("an earlier response".to_string(), String::new()),
+    };
+    let left_out = match c.left_out {
+        0 => String::new(),
+        1 => "; 1 left out (not asked or not accepted by this version, or a file)".into(),
+        n => format!("; {n} left out (not asked or not accepted by this version, or files)"),
+    };
+    let rest = format!(
+        "{} answer{} copied by the contact on {}{left_out}.",
+        c.answers,
+        if c.answers == 1 { "" } else { "s" },
+        c.at.format("%Y-%m-%d"),
+    );
+    Some(CarriedNote { source, href, rest })
+}
+
+fn submitted_on(r: &ResponseRecord) -> String {
+    r.response
+        .submitted_at
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "not submitted".into())
+}
+
 fn block(
     registry: &QuestionnaireRegistry,
     r: &ResponseRecord,
     previous: Option<&ResponseRecord>,
+    all: &[ResponseRecord],
 ) -> ResponseBlock {
     let version = registry.get(r.campaign.template_version_id);
+    let carried = carried_note(r, all);
     let previous_version = previous.and_then(|p| registry.get(p.campaign.template_version_id));
     let mut lines = Vec::new();
     let mut questionnaire = String::from("(questionnaire not loaded)");
@@ -147,21 +194,29 @@ fn block(
         questionnaire,
         answered_in,
         status: r.response.status.to_string(),
-        submitted: r
-            .response
-            .submitted_at
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_else(|| "not submitted".into()),
+        submitted: submitted_on(r),
         flag_count: r.flags.len(),
         compared_with: previous
             .map(|p| p.campaign.name.clone())
             .unwrap_or_default(),
         changed: lines.iter().filter(|l| l.before.is_some()).count(),
+        carried,
         lines,
     }
 }
 
-/// Newest response first; each compared with the submitted response before it.
+/// Which questionnaire a response answers, across its versions: the questionnaire's id,
+/// or its version's id when that version is not loaded.
+fn questionnaire_key(registry: &QuestionnaireRegistry, r: &ResponseRecord) -> String {
+    let version = r.campaign.template_version_id;
+    registry
+        .get(version)
+        .map(|v| v.questionnaire.id.clone())
+        .unwrap_or_else(|| format!("version {version}"))
+}
+
+/// Newest response first; each compared with the organisation's submitted response to the
+/// same questionnaire before it (any version), never with another questionnaire's.
 pub fn org_responses_page(
     user: &StaffUser,
     registry: &QuestionnaireRegistry,
@@ -169,11 +224,17 @@ pub fn org_responses_page(
     rated: &OrganisationRating,
 ) -> OrgResponsesPage {
     let mut blocks = Vec::new();
-    let mut previous: Option<&ResponseRecord> = None;
+    let mut previous: HashMap<String, &ResponseRecord> = HashMap::new();
     for r in &h.responses {
-        blocks.push(block(registry, r, previous));
+        let key = questionnaire_key(registry, r);
+        blocks.push(block(
+            registry,
+            r,
+            previous.get(&key).copied(),
+            &h.responses,
+        ));
         if r.response.status == ResponseStatus::Submitted {
-            previous = Some(r);
+            previous.insert(key, r);
         }
     }
     blocks.reverse();

@@ -8,6 +8,7 @@ use crate::respondent::stored;
 use crate::sections::sections_dir;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::schema::{answers, audit_log, responses};
 use serde_json::json;
 use uuid::Uuid;
@@ -183,4 +184,33 @@ async fn a_new_round_starts_from_the_last_submission_when_the_respondent_chooses
         .await
         .unwrap();
     assert_eq!(status, "submitted");
+
+    // The committee reads that these answers were copied, from which response, and that
+    // none changed since it.
+    let member = crate::flags::member(&app, Role::Committee, "Carla Committee").await;
+    let (status, page) = member
+        .page(&app, &format!("/staff/organisations/{org}/responses"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let note = page
+        .split(&format!(r#"<p class="carried" id="carried-{response2}">"#))
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .unwrap_or_else(|| panic!("no note on the second response: {page}"));
+    let on = chrono::Utc::now().date_naive().format("%Y-%m-%d");
+    assert!(
+        note.starts_with(&format!(
+            r##"Started from the answers of <a href="#response-{response1}">Test campaign ({on} "##
+        )),
+        "{note}"
+    );
+    assert!(
+        note.ends_with(&format!(": 6 answers copied by the contact on {on}.")),
+        "{note}"
+    );
+    assert_eq!(page.matches(r#"<p class="carried""#).count(), 1, "{page}");
+    assert!(
+        page.contains("0 answers changed since Test campaign"),
+        "{page}"
+    );
 }

@@ -356,6 +356,64 @@ async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed
     assert!(dash.contains(">JP · Japan</a>"), "{dash}");
 }
 
+/// `mini` and `twin`: a second questionnaire with the same questions under another id.
+fn mini_and_twin() -> std::path::PathBuf {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mini = std::fs::read_to_string(crate::helpers::fixtures_dir().join("mini.yaml")).unwrap();
+    std::fs::write(dir.join("mini.yaml"), &mini).unwrap();
+    let twin =
+        mini.replacen("id: mini", "id: twin", 1)
+            .replacen("\"Mini check\"", "\"Twin check\"", 1);
+    assert_ne!(mini, twin);
+    std::fs::write(dir.join("twin.yaml"), twin).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn each_response_is_compared_with_the_last_one_to_the_same_questionnaire() {
+    let app = TestApp::spawn_with_templates(&mini_and_twin()).await;
+    let (org, contact) = app.supplier("Two Questionnaires KK", "en").await;
+    // Last year's mini, then this year's twin (another questionnaire: nothing to compare
+    // with), then this year's mini, the same as last year's.
+    let (link, _) = app
+        .invite(&app.campaign("mini").await, &org, &contact)
+        .await;
+    submit_mini(&app, &link, "worker").await;
+    let (link, _) = app
+        .invite(&app.campaign("twin").await, &org, &contact)
+        .await;
+    submit_mini(&app, &link, "employer").await;
+    let (link, _) = app
+        .invite(&app.campaign("mini").await, &org, &contact)
+        .await;
+    submit_mini(&app, &link, "worker").await;
+
+    let member = member(&app, Role::Committee, "Chie Committee").await;
+    let (status, page) = member
+        .page(&app, &format!("/staff/organisations/{org}/responses"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let metas: Vec<&str> = page
+        .split("<p class=\"meta\">")
+        .skip(1)
+        .map(|m| m.split("</p>").next().unwrap())
+        .collect();
+    assert_eq!(metas.len(), 3, "{page}");
+    // Newest first: this year's mini is compared with last year's, and nothing changed.
+    assert!(metas[0].starts_with("Mini check v1"), "{metas:?}");
+    assert!(
+        metas[0].contains("0 answers changed since Test campaign"),
+        "{metas:?}"
+    );
+    // The twin is the first of its questionnaire: no comparison, although the mini before
+    // it kept passports elsewhere.
+    assert!(metas[1].starts_with("Twin check v1"), "{metas:?}");
+    assert!(!metas[1].contains("changed since"), "{metas:?}");
+    assert!(metas[2].starts_with("Mini check v1"), "{metas:?}");
+    assert!(!metas[2].contains("changed since"), "{metas:?}");
+    assert!(!page.contains("class=\"before\""), "{page}");
+}
+
 #[tokio::test]
 async fn the_committee_pages_in_chromium() {
     use crate::browser::{browser, click, screenshot};

@@ -25,7 +25,9 @@
 mod read;
 mod verify;
 
-pub use read::{about_the_chains, count_since, for_subject, matching, subject_types, Filter};
+pub use read::{
+    about_the_chains, count_since, for_subject, matching, subject_types, with_action_about, Filter,
+};
 pub use verify::{check_heads, verify_chain, verify_from, Broken};
 
 use super::prepared::Prepare;

@@ -22,6 +22,23 @@ pub async fn for_subject(
         .await
 }
 
+/// The `action` entries about any of `subject_ids` (of one type), oldest first.
+pub async fn with_action_about(
+    conn: &mut AsyncPgConnection,
+    action: &str,
+    subject_type: &str,
+    subject_ids: &[String],
+) -> QueryResult<Vec<Entry>> {
+    audit_log::table
+        .filter(audit_log::subject_type.eq(subject_type))
+        .filter(audit_log::subject_id.eq_any(subject_ids))
+        .filter(audit_log::action.eq(action))
+        .order(audit_log::id.asc())
+        .select(Entry::as_select())
+        .load(conn)
+        .await
+}
+
 /// How many `action` entries about one subject were written since `since` (a limit's
 /// count: the hand-overs of a response in the last day).
 pub async fn count_since(

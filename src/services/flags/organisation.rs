@@ -1,14 +1,18 @@
 //! What the committee reads about one organisation: every response (campaign by
 //! campaign) with all its answers, its flags and their state, and its evidence. The
-//! year-over-year diff is computed in the view from consecutive responses.
+//! year-over-year diff is computed in the view from consecutive responses. A response
+//! started from an earlier one's answers ("Start from your last answers") says so, from
+//! its `response.carried_over` audit entry.
 
 use crate::db::evidence::EvidenceListed;
 use crate::db::models::{Campaign, Flag, FlagWork, Organisation, Response};
-use crate::db::{evidence, flags, organisations, responses};
+use crate::db::{audit, evidence, flags, organisations, responses};
 use crate::domain::answers::Answers;
 use crate::domain::ids::OrganisationId;
 use crate::error::AppError;
 use crate::services::Conn;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// One response with everything shown for it.
@@ -18,6 +22,30 @@ pub struct ResponseRecord {
     pub answers: Answers,
     pub flags: Vec<(Flag, FlagWork)>,
     pub evidence: Vec<EvidenceListed>,
+    /// When the contact started it from an earlier response's answers.
+    pub carried_from: Option<CarriedFrom>,
+}
+
+/// A response's answers copied from an earlier response of the organisation, as its
+/// `response.carried_over` audit entry records it.
+pub struct CarriedFrom {
+    pub response_id: Uuid,
+    pub answers: u64,
+    pub left_out: usize,
+    pub at: DateTime<Utc>,
+}
+
+impl CarriedFrom {
+    fn of(entry: &audit::Entry) -> Option<(String, CarriedFrom)> {
+        let d = &entry.details;
+        let from = CarriedFrom {
+            response_id: d["from_response_id"].as_str()?.parse().ok()?,
+            answers: d["answers"].as_u64()?,
+            left_out: d["left_out"].as_array().map_or(0, Vec::len),
+            at: entry.occurred_at,
+        };
+        Some((entry.subject_id.clone(), from))
+    }
 }
 
 /// An organisation's responses, oldest campaign first.
@@ -37,6 +65,13 @@ pub async fn history(
     let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id.uuid()).collect();
     let mut all_flags = flags::with_work_of_responses(conn, &ids).await?;
     let mut all_evidence = evidence::listed_of_responses(conn, &ids).await?;
+    let subjects: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let mut carried: HashMap<String, CarriedFrom> =
+        audit::with_action_about(conn, "response.carried_over", "response", &subjects)
+            .await?
+            .iter()
+            .filter_map(CarriedFrom::of)
+            .collect();
     let mut out = Vec::with_capacity(rows.len());
     for (response, campaign) in rows {
         let answers = responses::load_answers(conn, response.id).await?;
@@ -48,12 +83,14 @@ pub async fn history(
             .into_iter()
             .partition(|e| e.response_id == response.id.uuid());
         all_evidence = rest;
+        let carried_from = carried.remove(&response.id.uuid().to_string());
         out.push(ResponseRecord {
             response,
             campaign,
             answers,
             flags: mine,
             evidence: files,
+            carried_from,
         });
     }
     Ok(OrganisationHistory {

@@ -440,7 +440,9 @@ pub async fn replace_answers(
     ))
 }
 
-/// An organisation's responses with their campaigns, oldest campaign first.
+/// An organisation's responses with their campaigns: the submitted ones in the order they
+/// were submitted, then those not submitted in the order they were created (whatever the
+/// campaigns' own order: a response can be started late in an older campaign).
 pub async fn of_organisation(
     conn: &mut Conn,
     organisation_id: OrganisationId,
@@ -449,9 +451,9 @@ pub async fn of_organisation(
         .inner_join(campaigns::table)
         .filter(responses::organisation_id.eq(organisation_id))
         .order((
-            campaigns::created_at.asc(),
-            campaigns::id.asc(),
+            responses::submitted_at.asc().nulls_last(),
             responses::created_at.asc(),
+            responses::id.asc(),
         ))
         .select((Response::as_select(), Campaign::as_select()))
         .load(conn)

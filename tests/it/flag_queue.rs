@@ -415,6 +415,42 @@ async fn each_response_is_compared_with_the_last_one_to_the_same_questionnaire()
 }
 
 #[tokio::test]
+async fn a_response_started_late_in_an_older_campaign_is_compared_with_the_submission_before_it() {
+    let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
+    let (org, contact) = app.supplier("Late Starter KK", "en").await;
+    let older = app.campaign("mini").await;
+    let newer = app.campaign("mini").await;
+    let (link, submitted) = app.invite(&newer, &org, &contact).await;
+    submit_mini(&app, &link, "worker").await;
+    // Added afterwards to the older campaign, still open: a draft that differs.
+    let (link, late) = app.invite(&older, &org, &contact).await;
+    let draft = [
+        ("headcount", "80"),
+        ("passports", "employer"),
+        ("fees_paid", "no"),
+        ("weekly_hours", "48"),
+    ];
+    assert_eq!(app.post_form(&link, &draft, "save").await.status(), 303);
+
+    let member = member(&app, Role::Committee, "Chie Committee").await;
+    let (status, page) = member
+        .page(&app, &format!("/staff/organisations/{org}/responses"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let at = |id: &str| {
+        page.find(&format!(r#"id="response-{id}""#))
+            .unwrap_or_else(|| panic!("{id}: {page}"))
+    };
+    assert!(at(&late) < at(&submitted), "the draft is listed first");
+    let draft_block = &page[at(&late)..at(&submitted)];
+    assert!(
+        draft_block.contains("1 answer changed since Test campaign"),
+        "{draft_block}"
+    );
+    assert!(draft_block.contains("was: The worker"), "{draft_block}");
+}
+
+#[tokio::test]
 async fn the_committee_pages_in_chromium() {
     use crate::browser::{browser, click, screenshot};
     use fantoccini::Locator;

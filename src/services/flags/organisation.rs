@@ -48,7 +48,8 @@ impl CarriedFrom {
     }
 }
 
-/// An organisation's responses, oldest campaign first.
+/// An organisation's responses: submitted ones oldest submission first, then those not
+/// submitted, oldest first.
 pub struct OrganisationHistory {
     pub organisation: Organisation,
     pub responses: Vec<ResponseRecord>,

@@ -11,6 +11,7 @@ pub mod campaign_mail;
 pub mod campaigns;
 pub mod clarifications;
 pub mod contacts;
+pub mod earlier_answers;
 pub mod evidence;
 pub mod exports;
 pub mod flag_comments;

@@ -103,6 +103,8 @@ pub struct FlagView {
     /// The flag's newest plan was cancelled and the flag is open: "Write a new plan" is
     /// offered (to a member who decides).
     pub new_plan: bool,
+    /// The organisation's earlier answers to this question (`#earlier`).
+    pub earlier: Vec<super::flag_earlier::EarlierLine>,
 }
 
 impl FlagView {
@@ -169,6 +171,7 @@ pub fn flag_page(
         None => v.to_string(),
     };
     let answer = shown(&p.flag.answer);
+    let earlier = super::flag_earlier::lines(registry, &p, question, lang);
     // Newest first: the latest reply, and whether the newest request still waits.
     let replied = p
         .clarifications
@@ -288,6 +291,7 @@ pub fn flag_page(
             super::flag_history::plan_lines(&p.plans, |id| p.plan_people.get(&id).cloned()),
         ),
         new_plan: can_decide && p.plan_cancelled && p.work.status.is_open(),
+        earlier,
         comments: p
             .comments
             .into_iter()

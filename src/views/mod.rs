@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod clarification;
 pub mod data;
 pub mod exports;
+pub mod flag_earlier;
 pub mod flag_history;
 pub mod flag_queue;
 pub mod flags;

@@ -288,7 +288,7 @@ async fn the_queue_filters_pages_worst_first_and_assigns_in_bulk() {
 }
 
 /// Submits the mini questionnaire through `link`, with who keeps the passports.
-async fn submit_mini(app: &TestApp, link: &str, passports: &str) {
+pub async fn submit_mini(app: &TestApp, link: &str, passports: &str) {
     let answers = [
         ("headcount", "80"),
         ("passports", passports),
@@ -357,7 +357,7 @@ async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed
 }
 
 /// `mini` and `twin`: a second questionnaire with the same questions under another id.
-fn mini_and_twin() -> std::path::PathBuf {
+pub fn mini_and_twin() -> std::path::PathBuf {
     let dir = tempfile::tempdir().unwrap().keep();
     let mini = std::fs::read_to_string(crate::helpers::fixtures_dir().join("mini.yaml")).unwrap();
     std::fs::write(dir.join("mini.yaml"), &mini).unwrap();

@@ -36,6 +36,7 @@ mod demo;
 mod embedded;
 mod evidence;
 mod exports;
+mod flag_earlier;
 mod flag_four_eyes;
 mod flag_four_eyes_fixes;
 mod flag_queue;

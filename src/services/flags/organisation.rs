@@ -36,7 +36,8 @@ pub struct CarriedFrom {
 }
 
 impl CarriedFrom {
-    fn of(entry: &audit::Entry) -> Option<(String, CarriedFrom)> {
+    /// The response an entry is about, and what it says was copied into it.
+    pub fn of(entry: &audit::Entry) -> Option<(String, CarriedFrom)> {
         let d = &entry.details;
         let from = CarriedFrom {
             response_id: d["from_response_id"].as_str()?.parse().ok()?,

@@ -1,15 +1,16 @@
 //! What the flag page shows: the flag, where it comes from, its committee state, every
 //! decision (dissents included) and comment, the clarifications of its answer, and who
-//! it can be assigned to.
+//! it can be assigned to, and the organisation's earlier answers to the flag's question.
 
 use super::deciding_roles;
+use crate::db::earlier_answers::{self, EarlierAnswer};
 use crate::db::flag_decisions::DecisionRow;
 use crate::db::models::{
     ActionPlan, Campaign, ClarificationItem, ClarificationRequest, Flag, FlagComment, FlagWork,
     Organisation,
 };
 use crate::db::{
-    campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,
+    audit, campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,
 };
 use crate::domain::flag_workflow::plan_standing;
 use crate::domain::remedy::PlanStatus;
@@ -47,6 +48,54 @@ pub struct FlagPage {
     /// The flag's newest plan is cancelled: a new one can be written, and a flag that
     /// requires corrective action may be closed (`domain::flag_workflow::FlagNow`).
     pub plan_cancelled: bool,
+    /// The organisation's submissions of the same questionnaire before this one (newest
+    /// first, at most [`EARLIER_SHOWN`]), each with its answer to the flag's question and
+    /// the flags that answer raised.
+    pub earlier: Vec<(EarlierAnswer, Vec<(Flag, FlagWork)>)>,
+    /// The earlier response this flag's response was started from, when its contact chose
+    /// "Start from your last answers".
+    pub carried_from: Option<Uuid>,
+}
+
+/// How many earlier submissions the flag page lists.
+pub const EARLIER_SHOWN: i64 = 5;
+
+async fn earlier_answers(
+    conn: &mut Conn,
+    flag: &Flag,
+) -> Result<Vec<(EarlierAnswer, Vec<(Flag, FlagWork)>)>, AppError> {
+    let earlier =
+        earlier_answers::before(conn, flag.response_id, &flag.question_id, EARLIER_SHOWN).await?;
+    let ids: Vec<Uuid> = earlier.iter().map(|e| e.response_id).collect();
+    let raised = flags::with_work_of_responses(conn, &ids).await?;
+    Ok(earlier
+        .into_iter()
+        .map(|e| {
+            let mine = raised
+                .iter()
+                .filter(|(f, _)| {
+                    f.response_id == e.response_id && f.question_id == flag.question_id
+                })
+                .cloned()
+                .collect();
+            (e, mine)
+        })
+        .collect())
+}
+
+async fn carried_from(conn: &mut Conn, response_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    let entries = audit::with_action_about(
+        conn,
+        "response.carried_over",
+        "response",
+        &[response_id.to_string()],
+    )
+    .await?;
+    Ok(entries
+        .iter()
+        .filter_map(super::organisation::CarriedFrom::of)
+        .map(|(_, c)| c.response_id)
+        .next_back())
 }
 
 pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> {
@@ -83,7 +132,11 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
             plan_people.insert(id, m.name);
         }
     }
+    let earlier = earlier_answers(conn, &flag).await?;
+    let carried_from = carried_from(conn, flag.response_id).await?;
     Ok(FlagPage {
+        earlier,
+        carried_from,
         decisions: flag_decisions::of_flag(conn, flag_id).await?,
         comments: flag_comments::of_flag(conn, flag_id).await?,
         clarifications: clarifications::items_of_flag(conn, flag_id).await?,

@@ -17,9 +17,52 @@ use crate::domain::dates::Today;
 use crate::domain::i18n::Lang;
 use crate::domain::states::ResponseStatus;
 use crate::error::AppError;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use scoped_futures::ScopedFutureExt;
 use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The audit action of a copy; its entry is the record of where a response's answers
+/// came from ([`carried_into`]).
+pub const CARRIED_OVER: &str = "response.carried_over";
+
+/// What a response's `response.carried_over` audit entry records was copied into it.
+pub struct CarriedFrom {
+    pub response_id: Uuid,
+    pub answers: u64,
+    pub left_out: usize,
+    pub at: DateTime<Utc>,
+}
+
+impl CarriedFrom {
+    /// The response an entry is about, and what it says was copied into it.
+    fn of(entry: &audit::Entry) -> Option<(Uuid, CarriedFrom)> {
+        let d = &entry.details;
+        let from = CarriedFrom {
+            response_id: d["from_response_id"].as_str()?.parse().ok()?,
+            answers: d["answers"].as_u64()?,
+            left_out: d["left_out"].as_array().map_or(0, Vec::len),
+            at: entry.occurred_at,
+        };
+        Some((entry.subject_id.parse().ok()?, from))
+    }
+}
+
+/// Which of `responses` were started from an earlier response's answers, and from which.
+pub async fn carried_into(
+    conn: &mut Conn,
+    responses: &[Uuid],
+) -> Result<HashMap<Uuid, CarriedFrom>, AppError> {
+    let subjects: Vec<String> = responses.iter().map(Uuid::to_string).collect();
+    Ok(
+        audit::with_action_about(conn, CARRIED_OVER, "response", &subjects)
+            .await?
+            .iter()
+            .filter_map(CarriedFrom::of)
+            .collect(),
+    )
+}
 
 /// The earlier submission the response of `session` may start from: only while the
 /// response has no answers (`answers`, as the page read them) and takes saves.
@@ -123,7 +166,7 @@ pub async fn carry_over(
             audit::append(
                 tx,
                 &Actor::Contact(session.contact.id.uuid()),
-                "response.carried_over",
+                CARRIED_OVER,
                 "response",
                 response_id,
                 json!({

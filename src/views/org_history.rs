@@ -215,8 +215,9 @@ fn questionnaire_key(registry: &QuestionnaireRegistry, r: &ResponseRecord) -> St
         .unwrap_or_else(|| format!("version {version}"))
 }
 
-/// Responses not submitted first, then the latest submission first; each compared with the organisation's submitted response to the
-/// same questionnaire before it (any version), never with another questionnaire's.
+/// Responses not submitted first, then the latest submission first; each compared with
+/// the organisation's submitted response to the same questionnaire before it (any
+/// version), never with another questionnaire's.
 pub fn org_responses_page(
     user: &StaffUser,
     registry: &QuestionnaireRegistry,

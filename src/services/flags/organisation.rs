@@ -6,13 +6,13 @@
 
 use crate::db::evidence::EvidenceListed;
 use crate::db::models::{Campaign, Flag, FlagWork, Organisation, Response};
-use crate::db::{audit, evidence, flags, organisations, responses};
+use crate::db::{evidence, flags, organisations, responses};
 use crate::domain::answers::Answers;
 use crate::domain::ids::OrganisationId;
 use crate::error::AppError;
+use crate::services::carry_over::carried_into;
+pub use crate::services::carry_over::CarriedFrom;
 use crate::services::Conn;
-use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 /// One response with everything shown for it.
@@ -24,29 +24,6 @@ pub struct ResponseRecord {
     pub evidence: Vec<EvidenceListed>,
     /// When the contact started it from an earlier response's answers.
     pub carried_from: Option<CarriedFrom>,
-}
-
-/// A response's answers copied from an earlier response of the organisation, as its
-/// `response.carried_over` audit entry records it.
-pub struct CarriedFrom {
-    pub response_id: Uuid,
-    pub answers: u64,
-    pub left_out: usize,
-    pub at: DateTime<Utc>,
-}
-
-impl CarriedFrom {
-    /// The response an entry is about, and what it says was copied into it.
-    pub fn of(entry: &audit::Entry) -> Option<(String, CarriedFrom)> {
-        let d = &entry.details;
-        let from = CarriedFrom {
-            response_id: d["from_response_id"].as_str()?.parse().ok()?,
-            answers: d["answers"].as_u64()?,
-            left_out: d["left_out"].as_array().map_or(0, Vec::len),
-            at: entry.occurred_at,
-        };
-        Some((entry.subject_id.clone(), from))
-    }
 }
 
 /// An organisation's responses: submitted ones oldest submission first, then those not
@@ -67,13 +44,7 @@ pub async fn history(
     let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id.uuid()).collect();
     let mut all_flags = flags::with_work_of_responses(conn, &ids).await?;
     let mut all_evidence = evidence::listed_of_responses(conn, &ids).await?;
-    let subjects: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let mut carried: HashMap<String, CarriedFrom> =
-        audit::with_action_about(conn, "response.carried_over", "response", &subjects)
-            .await?
-            .iter()
-            .filter_map(CarriedFrom::of)
-            .collect();
+    let mut carried = carried_into(conn, &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (response, campaign) in rows {
         let answers = responses::load_answers(conn, response.id).await?;
@@ -85,7 +56,7 @@ pub async fn history(
             .into_iter()
             .partition(|e| e.response_id == response.id.uuid());
         all_evidence = rest;
-        let carried_from = carried.remove(&response.id.uuid().to_string());
+        let carried_from = carried.remove(&response.id.uuid());
         out.push(ResponseRecord {
             response,
             campaign,

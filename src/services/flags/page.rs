@@ -10,7 +10,7 @@ use crate::db::models::{
     Organisation,
 };
 use crate::db::{
-    audit, campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,
+    campaigns, clarifications, flag_comments, flag_decisions, flags, organisations, users,
 };
 use crate::domain::flag_workflow::plan_standing;
 use crate::domain::remedy::PlanStatus;
@@ -83,21 +83,6 @@ async fn earlier_answers(
         .collect())
 }
 
-async fn carried_from(conn: &mut Conn, response_id: Uuid) -> Result<Option<Uuid>, AppError> {
-    let entries = audit::with_action_about(
-        conn,
-        "response.carried_over",
-        "response",
-        &[response_id.to_string()],
-    )
-    .await?;
-    Ok(entries
-        .iter()
-        .filter_map(super::organisation::CarriedFrom::of)
-        .map(|(_, c)| c.response_id)
-        .next_back())
-}
-
 pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> {
     let (flag, work) = flags::find_with_work(conn, flag_id)
         .await?
@@ -133,7 +118,10 @@ pub async fn load(conn: &mut Conn, flag_id: Uuid) -> Result<FlagPage, AppError> 
         }
     }
     let earlier = earlier_answers(conn, &flag).await?;
-    let carried_from = carried_from(conn, flag.response_id).await?;
+    let carried_from = crate::services::carry_over::carried_into(conn, &[flag.response_id])
+        .await?
+        .remove(&flag.response_id)
+        .map(|c| c.response_id);
     Ok(FlagPage {
         earlier,
         carried_from,

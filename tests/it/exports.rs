@@ -166,13 +166,7 @@ async fn responses_and_flags_export_as_csv_and_xlsx_with_labels_in_the_chosen_la
         .await;
     assert_eq!(res.status(), 200);
     let flags = parse_csv(&res.bytes().await.unwrap());
-    let api: serde_json::Value = app
-        .get(&format!("/api/v1/responses/{response}/flags"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let count = api["flags"].as_array().unwrap().len();
+    let count = app.response_flags(&response).await.len();
     assert!(count >= 3);
     assert_eq!(flags.len(), count + 1, "{flags:?}");
     assert_eq!(flags[0][0], "Flag id");

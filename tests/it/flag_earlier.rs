@@ -6,22 +6,14 @@ use crate::flag_queue::{mini_and_twin, submit_mini};
 use crate::flags::member;
 use crate::helpers::TestApp;
 use hrdd_survey::auth::permissions::Role;
-use serde_json::Value;
 
 /// The response's flag on `passports`.
 async fn passports_flag(app: &TestApp, response: &str) -> String {
-    let body: Value = app
-        .get(&format!("/api/v1/responses/{response}/flags"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    body["flags"]
-        .as_array()
-        .unwrap()
+    let flags = app.response_flags(response).await;
+    flags
         .iter()
         .find(|f| f["question_id"] == "passports")
-        .unwrap_or_else(|| panic!("no passports flag: {body}"))["id"]
+        .unwrap_or_else(|| panic!("no passports flag: {flags:?}"))["id"]
         .as_str()
         .unwrap()
         .to_string()

@@ -382,6 +382,20 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A response's flags as `GET /api/v1/responses/{id}/flags` lists them.
+    pub async fn response_flags(&self, response: &str) -> Vec<Value> {
+        let body: Value = self
+            .get(&format!("/api/v1/responses/{response}/flags"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["flags"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no flags: {body}"))
+            .clone()
+    }
+
     /// The respondent CSRF token printed in the form at `link` (remembered per link, as
     /// a browser tab keeps it after the response is submitted).
     pub async fn form_csrf(&self, link: &str) -> String {

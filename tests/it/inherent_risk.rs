@@ -7,7 +7,6 @@
 use crate::auth::{create_user, sign_in, PASSWORD};
 use crate::helpers::{fixtures_dir, TestApp};
 use hrdd_survey::auth::permissions::Role;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -61,15 +60,8 @@ pub async fn submitted_response(app: &TestApp, name: &str) -> String {
 
 /// (question#rule) → (severity, likelihood, score, band) of a response's flags.
 async fn flags(app: &TestApp, response: &str) -> BTreeMap<String, (i64, i64, i64, String)> {
-    let body: Value = app
-        .get(&format!("/api/v1/responses/{response}/flags"))
+    app.response_flags(response)
         .await
-        .json()
-        .await
-        .unwrap();
-    body["flags"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|f| {
             (

@@ -23,15 +23,9 @@ fn two_versions() -> std::path::PathBuf {
 }
 
 async fn flag_questions(app: &TestApp, response: &str) -> Vec<String> {
-    let body: Value = app
-        .get(&format!("/api/v1/responses/{response}/flags"))
+    let mut q: Vec<String> = app
+        .response_flags(response)
         .await
-        .json()
-        .await
-        .unwrap();
-    let mut q: Vec<String> = body["flags"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|f| format!("{}#{}", f["question_id"].as_str().unwrap(), f["rule_index"]))
         .collect();

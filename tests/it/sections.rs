@@ -485,13 +485,8 @@ async fn the_review_links_what_is_missing_and_submit_needs_the_declaration() {
         .await
         .unwrap();
     assert_eq!(submissions, 1);
-    let flags: Value = app
-        .get(&format!("/api/v1/responses/{response}/flags"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(flags["flags"][0]["indicator"], "debt_bondage");
+    let flags = app.response_flags(&response.to_string()).await;
+    assert_eq!(flags[0]["indicator"], "debt_bondage");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! column per question), flags and corrective action plans, read in pages so an export of any size keeps one
 //! page in memory. The file formats (CSV, XLSX) are written in `views::exports`.
 
+use super::flags::queue::{previous_flags, PreviousFlag};
 use super::questionnaires::QuestionnaireRegistry;
 use super::scoring::group_answers;
 use super::Conn;
@@ -81,10 +82,14 @@ pub fn page_key(row: &ResponseRow) -> (String, Uuid) {
 }
 
 /// A page of flags as exported: each flag with the decisions on it and its corrective
-/// action plans (each oldest first), and every staff member they name ("name <email>").
+/// action plans (each oldest first), every staff member they name ("name <email>"), and
+/// the flags raised on the same question by the organisation's previous submission.
 pub struct FlagsPage {
     pub flags: Vec<(FlagRow, Vec<DecisionRow>, Vec<ActionPlan>)>,
     pub people: HashMap<Uuid, String>,
+    /// The page's flags whose question was flagged in the organisation's previous
+    /// submission too, by flag id.
+    pub previous: HashMap<Uuid, PreviousFlag>,
 }
 
 /// One page of flags (of a campaign, or all), in id order after `after`.
@@ -116,6 +121,7 @@ pub async fn flags_page(
         )
         .collect();
     let people = db::exports::people_of(conn, &named).await?;
+    let previous = previous_flags(conn, &ids).await?;
     let flags = rows
         .into_iter()
         .map(|r| {
@@ -124,7 +130,11 @@ pub async fn flags_page(
             (r, d, p)
         })
         .collect();
-    Ok(FlagsPage { flags, people })
+    Ok(FlagsPage {
+        flags,
+        people,
+        previous,
+    })
 }
 
 /// One page of corrective action plans (of a campaign, or all), in id order after

@@ -8,6 +8,7 @@ use crate::domain::answers::Answers;
 use crate::domain::i18n::Lang;
 use crate::domain::remedy::format_amount;
 use crate::services::exports::{DecisionRow, FlagRow, PlanRow, ResponseRow, ResponsesExport};
+use crate::services::flags::queue::PreviousFlag;
 use crate::services::questionnaires::QuestionnaireRegistry;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::collections::HashMap;
@@ -98,17 +99,21 @@ pub fn flags_header() -> Vec<String> {
         "Assignee",
         "Last decision",
         "Decisions",
+        "Previous submission's flag id",
+        "Previous submission's flag status",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect()
 }
 
-/// One flag's row, with the question's label and the answer in `lang`.
+/// One flag's row, with the question's label and the answer in `lang`; `previous`, the
+/// flag on the same question in the organisation's previous submission, if any.
 pub fn flags_cells(
     row: &FlagRow,
     decisions: &[DecisionRow],
     plans: &[ActionPlan],
+    previous: Option<&PreviousFlag>,
     people: &HashMap<Uuid, String>,
     registry: &QuestionnaireRegistry,
     lang: Lang,
@@ -156,6 +161,12 @@ pub fn flags_cells(
             flag_history::with_lapses(decisions, lines),
             flag_history::plan_lines(plans, |id| people.get(&id).cloned()),
         )),
+        previous
+            .map(|p| p.previous_id.to_string())
+            .unwrap_or_default(),
+        previous
+            .map(|p| p.previous_status.as_str().to_string())
+            .unwrap_or_default(),
     ]
 }
 

@@ -47,6 +47,16 @@ pub struct QueueLine {
     pub status: String,
     pub assignee: String,
     pub age_days: i64,
+    /// The question was flagged in the organisation's previous submission too.
+    pub previous: Option<PreviousMark>,
+}
+
+/// "Flagged last time too": the earlier flag, when its submission was made, and where
+/// that flag stands now (a risk that comes back after its flag was closed shows here).
+pub struct PreviousMark {
+    pub href: String,
+    pub submitted: String,
+    pub status: String,
 }
 
 #[derive(Template)]
@@ -244,6 +254,11 @@ pub fn queue_page(
                 status: r.status.label(),
                 assignee: r.assignee.clone().unwrap_or_default(),
                 age_days: (now - r.created_at).num_days(),
+                previous: q.previous.get(&r.id).map(|p| PreviousMark {
+                    href: format!("/staff/flags/{}", p.previous_id),
+                    submitted: p.previous_submitted_at.format("%Y-%m-%d").to_string(),
+                    status: p.previous_status.label(),
+                }),
             }
         })
         .collect();

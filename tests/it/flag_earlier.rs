@@ -2,6 +2,7 @@
 //! flagged question in its submissions of the same questionnaire, with the flags they
 //! raised and where those stand, and which one the response was copied from.
 
+use crate::exports::parse_csv;
 use crate::flag_queue::{mini_and_twin, submit_mini};
 use crate::flags::member;
 use crate::helpers::TestApp;
@@ -99,4 +100,110 @@ async fn a_flag_shows_the_organisations_earlier_answers_to_its_question() {
     assert!(!card.contains("The worker"), "the twin's answer: {card}");
     let on = chrono::Utc::now().date_naive().to_string();
     assert!(card.contains(&format!(">{on}</td>")), "{card}");
+}
+
+/// The queue's line of `flag` (from its link to the end of its row).
+fn queue_line<'a>(page: &'a str, flag: &str) -> &'a str {
+    let start = page
+        .find(&format!(r#"<a href="/staff/flags/{flag}">"#))
+        .unwrap_or_else(|| panic!("{flag} not in the queue: {page}"));
+    let rest = &page[start..];
+    &rest[..rest.find("</tr>").unwrap()]
+}
+
+#[tokio::test]
+async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
+    let app = TestApp::spawn_with_templates(&mini_and_twin()).await;
+    let (org, contact) = app.supplier("Again KK", "en").await;
+    let (other, other_contact) = app.supplier("First Time KK", "en").await;
+    let (fixed, fixed_contact) = app.supplier("Newly Flagged KK", "en").await;
+    let member = member(&app, Role::Committee, "Rin Committee").await;
+
+    // Last year: passports kept by the employer (a flag), later assigned (in review).
+    let (link, first) = app
+        .invite(&app.campaign("mini").await, &org, &contact)
+        .await;
+    submit_mini(&app, &link, "employer").await;
+    let first_flag = passports_flag(&app, &first).await;
+    {
+        use hrdd_survey::domain::flag_workflow::Action;
+        use hrdd_survey::services::flags::{transition, FlagActor};
+        let mut conn = app.state.pool.get().await.unwrap();
+        transition(
+            &mut conn,
+            &app.state.audit_key,
+            FlagActor::Member(member.id),
+            first_flag.parse().unwrap(),
+            Some(1),
+            Action::Assign { to: member.id },
+        )
+        .await
+        .unwrap();
+    }
+    // Another questionnaire in between, with the same answer: not "last time".
+    let (link, twin) = app
+        .invite(&app.campaign("twin").await, &org, &contact)
+        .await;
+    submit_mini(&app, &link, "employer").await;
+    let twin_flag = passports_flag(&app, &twin).await;
+    // This year: the same answer again.
+    let (link, second) = app
+        .invite(&app.campaign("mini").await, &org, &contact)
+        .await;
+    submit_mini(&app, &link, "employer").await;
+    let second_flag = passports_flag(&app, &second).await;
+
+    // Another organisation's first submission, the same answer: nothing before it.
+    let (link, alone) = app
+        .invite(&app.campaign("mini").await, &other, &other_contact)
+        .await;
+    submit_mini(&app, &link, "employer").await;
+    let alone_flag = passports_flag(&app, &alone).await;
+    // One whose previous submission did not raise this flag.
+    let (link, _) = app
+        .invite(&app.campaign("mini").await, &fixed, &fixed_contact)
+        .await;
+    submit_mini(&app, &link, "worker").await;
+    let (link, newly) = app
+        .invite(&app.campaign("mini").await, &fixed, &fixed_contact)
+        .await;
+    submit_mini(&app, &link, "employer").await;
+    let newly_flag = passports_flag(&app, &newly).await;
+
+    let (status, page) = member.page(&app, "/staff/flags?status=all").await;
+    assert_eq!(status, 200, "{page}");
+    let today = chrono::Utc::now().date_naive();
+    let line = queue_line(&page, &second_flag);
+    assert!(
+        line.contains(&format!(
+            r#"<a class="recurring" href="/staff/flags/{first_flag}">Flagged last time too (submitted {today}; now in review)</a>"#
+        )),
+        "{line}"
+    );
+    for flag in [&first_flag, &twin_flag, &alone_flag, &newly_flag] {
+        let line = queue_line(&page, flag);
+        assert!(!line.contains("recurring"), "{flag}: {line}");
+    }
+
+    // The export says the same, in two columns at the end.
+    let res = member
+        .client
+        .get(app.url("/staff/exports/flags?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let rows = parse_csv(&res.bytes().await.unwrap());
+    let header = &rows[0];
+    let n = header.len();
+    assert_eq!(header[n - 2], "Previous submission's flag id");
+    assert_eq!(header[n - 1], "Previous submission's flag status");
+    let row = |flag: &str| rows.iter().find(|r| r[0] == flag).unwrap().clone();
+    assert_eq!(
+        row(&second_flag)[n - 2..],
+        [first_flag.clone(), "in_review".into()]
+    );
+    for flag in [&first_flag, &twin_flag, &alone_flag, &newly_flag] {
+        assert_eq!(row(flag)[n - 2..], [String::new(), String::new()], "{flag}");
+    }
 }

@@ -297,7 +297,10 @@ async fn export_flags(
             let rows = page
                 .flags
                 .iter()
-                .map(|(r, d, p)| files::flags_cells(r, d, p, &page.people, &state.registry, lang))
+                .map(|(r, d, p)| {
+                    let previous = page.previous.get(&r.flag.id);
+                    files::flags_cells(r, d, p, previous, &page.people, &state.registry, lang)
+                })
                 .collect();
             Ok((rows, key))
         })

@@ -11,9 +11,10 @@ use crate::error::AppError;
 use crate::services::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
+pub use crate::db::earlier_answers::PreviousFlag;
 pub use crate::db::flag_queue::{CampaignBand, QueueRow};
 
 /// Rows per queue page.
@@ -265,6 +266,22 @@ pub struct Queue {
     pub counts: Counts,
     pub members: Vec<Member>,
     pub campaigns: Vec<(Uuid, String)>,
+    /// The page's flags whose question was flagged in the organisation's previous
+    /// submission too, by flag id.
+    pub previous: HashMap<Uuid, PreviousFlag>,
+}
+
+/// Of `flag_ids`, those flagged on the same question in their organisation's previous
+/// submission of the questionnaire, by flag id (the queue's and the flag export's mark).
+pub async fn previous_flags(
+    conn: &mut Conn,
+    flag_ids: &[Uuid],
+) -> Result<HashMap<Uuid, PreviousFlag>, AppError> {
+    Ok(crate::db::earlier_answers::previous_flags(conn, flag_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.flag_id, p))
+        .collect())
 }
 
 pub async fn queue(conn: &mut Conn, params: &QueueParams) -> Result<Queue, AppError> {
@@ -277,7 +294,9 @@ pub async fn queue(conn: &mut Conn, params: &QueueParams) -> Result<Queue, AppEr
     } else {
         None
     };
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     Ok(Queue {
+        previous: previous_flags(conn, &ids).await?,
         rows,
         next,
         counts: Counts::from_rows(flag_queue::counts(conn, &filter).await?),

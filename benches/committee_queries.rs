@@ -1,7 +1,9 @@
 //! The committee's pages at benchmark size (issue 10): the queue (filtered, worst first,
 //! with its counts), the heat map and the dashboard, each through its service call
 //! beside the same statements run by pgbench in the same run (and each statement
-//! alone); re-scoring beside a baseline of reading the same rows.
+//! alone); then the default queue again after a previous round is added (every flag on
+//! its page "flagged last time too"); re-scoring beside a baseline of reading the same
+//! rows.
 //!
 //!     cargo bench --bench committee_queries
 //!

@@ -111,6 +111,21 @@ fn queue_line<'a>(page: &'a str, flag: &str) -> &'a str {
     &rest[..rest.find("</tr>").unwrap()]
 }
 
+/// A new campaign of `questionnaire` with `org` in it, answered by `contact` with
+/// `passports` and submitted; returns the response's id.
+async fn submitted(
+    app: &TestApp,
+    questionnaire: &str,
+    (org, contact): (&str, &str),
+    passports: &str,
+) -> String {
+    let (link, response) = app
+        .invite(&app.campaign(questionnaire).await, org, contact)
+        .await;
+    submit_mini(app, &link, passports).await;
+    response
+}
+
 #[tokio::test]
 async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
     let app = TestApp::spawn_with_templates(&mini_and_twin()).await;
@@ -119,11 +134,9 @@ async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
     let (fixed, fixed_contact) = app.supplier("Newly Flagged KK", "en").await;
     let member = member(&app, Role::Committee, "Rin Committee").await;
 
+    let again = (org.as_str(), contact.as_str());
     // Last year: passports kept by the employer (a flag), later assigned (in review).
-    let (link, first) = app
-        .invite(&app.campaign("mini").await, &org, &contact)
-        .await;
-    submit_mini(&app, &link, "employer").await;
+    let first = submitted(&app, "mini", again, "employer").await;
     let first_flag = passports_flag(&app, &first).await;
     {
         use hrdd_survey::domain::flag_workflow::Action;
@@ -141,34 +154,17 @@ async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
         .unwrap();
     }
     // Another questionnaire in between, with the same answer: not "last time".
-    let (link, twin) = app
-        .invite(&app.campaign("twin").await, &org, &contact)
-        .await;
-    submit_mini(&app, &link, "employer").await;
-    let twin_flag = passports_flag(&app, &twin).await;
+    let twin_flag = passports_flag(&app, &submitted(&app, "twin", again, "employer").await).await;
     // This year: the same answer again.
-    let (link, second) = app
-        .invite(&app.campaign("mini").await, &org, &contact)
-        .await;
-    submit_mini(&app, &link, "employer").await;
+    let second = submitted(&app, "mini", again, "employer").await;
     let second_flag = passports_flag(&app, &second).await;
-
     // Another organisation's first submission, the same answer: nothing before it.
-    let (link, alone) = app
-        .invite(&app.campaign("mini").await, &other, &other_contact)
-        .await;
-    submit_mini(&app, &link, "employer").await;
-    let alone_flag = passports_flag(&app, &alone).await;
+    let other = (other.as_str(), other_contact.as_str());
+    let alone_flag = passports_flag(&app, &submitted(&app, "mini", other, "employer").await).await;
     // One whose previous submission did not raise this flag.
-    let (link, _) = app
-        .invite(&app.campaign("mini").await, &fixed, &fixed_contact)
-        .await;
-    submit_mini(&app, &link, "worker").await;
-    let (link, newly) = app
-        .invite(&app.campaign("mini").await, &fixed, &fixed_contact)
-        .await;
-    submit_mini(&app, &link, "employer").await;
-    let newly_flag = passports_flag(&app, &newly).await;
+    let fixed = (fixed.as_str(), fixed_contact.as_str());
+    submitted(&app, "mini", fixed, "worker").await;
+    let newly_flag = passports_flag(&app, &submitted(&app, "mini", fixed, "employer").await).await;
 
     let (status, page) = member.page(&app, "/staff/flags?status=all").await;
     assert_eq!(status, 200, "{page}");

@@ -2,7 +2,7 @@
 //! column per question), flags and corrective action plans, read in pages so an export of any size keeps one
 //! page in memory. The file formats (CSV, XLSX) are written in `views::exports`.
 
-use super::flags::queue::{previous_flags, PreviousFlag};
+use super::flags::organisation::{previous_flags, PreviousFlag};
 use super::questionnaires::QuestionnaireRegistry;
 use super::scoring::group_answers;
 use super::Conn;

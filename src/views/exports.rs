@@ -8,7 +8,7 @@ use crate::domain::answers::Answers;
 use crate::domain::i18n::Lang;
 use crate::domain::remedy::format_amount;
 use crate::services::exports::{DecisionRow, FlagRow, PlanRow, ResponseRow, ResponsesExport};
-use crate::services::flags::queue::PreviousFlag;
+use crate::services::flags::organisation::PreviousFlag;
 use crate::services::questionnaires::QuestionnaireRegistry;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::collections::HashMap;

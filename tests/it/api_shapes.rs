@@ -199,6 +199,7 @@ async fn every_api_body_keeps_its_keys() {
             "explanation",
             "status",
             "created_at",
+            "previous",
         ])
     );
     assert!(flags["flags"][0]["explanation"].is_object(), "{flags}");

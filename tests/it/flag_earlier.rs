@@ -164,7 +164,8 @@ async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
     // One whose previous submission did not raise this flag.
     let fixed = (fixed.as_str(), fixed_contact.as_str());
     submitted(&app, "mini", fixed, "worker").await;
-    let newly_flag = passports_flag(&app, &submitted(&app, "mini", fixed, "employer").await).await;
+    let newly = submitted(&app, "mini", fixed, "employer").await;
+    let newly_flag = passports_flag(&app, &newly).await;
 
     let (status, page) = member.page(&app, "/staff/flags?status=all").await;
     assert_eq!(status, 200, "{page}");
@@ -179,6 +180,24 @@ async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
     for flag in [&first_flag, &twin_flag, &alone_flag, &newly_flag] {
         let line = queue_line(&page, flag);
         assert!(!line.contains("recurring"), "{flag}: {line}");
+    }
+
+    // So does the API, on the flags of a response.
+    let flags = app.response_flags(&second).await;
+    let passports = flags
+        .iter()
+        .find(|f| f["id"] == second_flag.as_str())
+        .unwrap();
+    assert_eq!(passports["previous"]["id"], first_flag.as_str());
+    assert_eq!(passports["previous"]["status"], "in_review");
+    assert!(
+        passports["previous"]["submitted_at"].is_string(),
+        "{passports}"
+    );
+    for (response, flag) in [(&first, &first_flag), (&newly, &newly_flag)] {
+        let flags = app.response_flags(response).await;
+        let f = flags.iter().find(|f| f["id"] == flag.as_str()).unwrap();
+        assert!(f["previous"].is_null(), "{f}");
     }
 
     // The export says the same, in two columns at the end.

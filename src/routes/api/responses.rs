@@ -4,6 +4,7 @@ use super::path_id;
 use super::types::ResponseFlags;
 use crate::error::AppError;
 use crate::routes::AppState;
+use crate::services::flags::organisation::previous_flags;
 use crate::services::responses;
 use actix_web::{get, web, HttpResponse};
 
@@ -11,7 +12,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(response_flags);
 }
 
-/// The flags of a response, worst first, each with the rule that raised it.
+/// The flags of a response, worst first, each with the rule that raised it and the flag
+/// the same question raised in the organisation's previous submission.
 #[get("/responses/{id}/flags")]
 async fn response_flags(
     state: web::Data<AppState>,
@@ -21,5 +23,12 @@ async fn response_flags(
     let mut conn = state.pool.get().await?;
     let (response, version) = responses::find_response(&mut conn, &state.registry, id).await?;
     let flags = responses::flags(&mut conn, id).await?;
-    Ok(HttpResponse::Ok().json(ResponseFlags::new(response, version.as_deref(), flags)))
+    let ids: Vec<_> = flags.iter().map(|f| f.id).collect();
+    let previous = previous_flags(&mut conn, &ids).await?;
+    Ok(HttpResponse::Ok().json(ResponseFlags::new(
+        response,
+        version.as_deref(),
+        flags,
+        &previous,
+    )))
 }

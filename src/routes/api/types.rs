@@ -11,13 +11,14 @@ use crate::domain::risk::Band;
 use crate::domain::states::{CampaignStatus, OrganisationKind, ResponseStatus};
 use crate::services::campaign_lifecycle::CampaignRecord;
 use crate::services::campaigns::Campaign;
+use crate::services::flags::organisation::PreviousFlag;
 use crate::services::organisations::{Contact, Organisation};
 use crate::services::questionnaires::LoadedVersion;
 use crate::services::responses::{Flag, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 pub use crate::domain::campaign_progress::Progress;
@@ -242,12 +243,31 @@ pub struct FlagBody {
     pub explanation: Option<BTreeMap<Lang, String>>,
     pub status: FlagStatus,
     pub created_at: DateTime<Utc>,
+    /// The flag this question raised in the organisation's previous submission of the
+    /// questionnaire, if it raised one ("flagged last time too").
+    pub previous: Option<PreviousFlagBody>,
+}
+
+/// The flag a question raised in the organisation's previous submission.
+#[derive(Debug, Serialize)]
+pub struct PreviousFlagBody {
+    pub id: Uuid,
+    /// Its state now.
+    pub status: FlagStatus,
+    /// When that submission was made.
+    pub submitted_at: DateTime<Utc>,
 }
 
 impl ResponseFlags {
     /// `version`: the questionnaire version the response answers, for the questions'
-    /// labels and the rules' explanations (left `null` when it is not loaded).
-    pub fn new(response: Response, version: Option<&LoadedVersion>, flags: Vec<Flag>) -> Self {
+    /// labels and the rules' explanations (left `null` when it is not loaded);
+    /// `previous`: the flags raised last time too, by flag id.
+    pub fn new(
+        response: Response,
+        version: Option<&LoadedVersion>,
+        flags: Vec<Flag>,
+        previous: &HashMap<Uuid, PreviousFlag>,
+    ) -> Self {
         let overall_band = flags.iter().map(|f| f.band).max();
         let facts: Vec<_> = flags
             .iter()
@@ -279,6 +299,11 @@ impl ResponseFlags {
                     explanation: rule.map(|r| r.explanation.0.clone()),
                     status: f.status,
                     created_at: f.created_at,
+                    previous: previous.get(&f.id).map(|p| PreviousFlagBody {
+                        id: p.previous_id,
+                        status: p.previous_status,
+                        submitted_at: p.previous_submitted_at,
+                    }),
                 }
             })
             .collect();

@@ -2,7 +2,9 @@
 //! campaign) with all its answers, its flags and their state, and its evidence. The
 //! year-over-year diff is computed in the view from consecutive responses. A response
 //! started from an earlier one's answers ("Start from your last answers") says so, from
-//! its `response.carried_over` audit entry.
+//! its `response.carried_over` audit entry. Which flags were raised on the same question
+//! by the organisation's previous submission ([`previous_flags`]: the queue, the flag
+//! export and the API say "flagged last time too").
 
 use crate::db::evidence::EvidenceListed;
 use crate::db::models::{Campaign, Flag, FlagWork, Organisation, Response};
@@ -13,7 +15,23 @@ use crate::error::AppError;
 use crate::services::carry_over::carried_into;
 pub use crate::services::carry_over::CarriedFrom;
 use crate::services::Conn;
+use std::collections::HashMap;
 use uuid::Uuid;
+
+pub use crate::db::earlier_answers::PreviousFlag;
+
+/// Of `flag_ids`, those flagged on the same question in their organisation's previous
+/// submission of the questionnaire (any version), by flag id.
+pub async fn previous_flags(
+    conn: &mut Conn,
+    flag_ids: &[Uuid],
+) -> Result<HashMap<Uuid, PreviousFlag>, AppError> {
+    Ok(crate::db::earlier_answers::previous_flags(conn, flag_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.flag_id, p))
+        .collect())
+}
 
 /// One response with everything shown for it.
 pub struct ResponseRecord {

@@ -1,6 +1,7 @@
 //! The queue, the heat map and the dashboard: read models over the same filter, so a
 //! heat-map cell's count is the number of flags its link opens in the queue.
 
+use super::organisation::{previous_flags, PreviousFlag};
 use crate::db::flag_queue::{self, After, AssigneeFilter, FacetCount, QueueFilter, StatusFilter};
 use crate::db::users::{self, Member};
 use crate::domain::flag::FlagStatus;
@@ -14,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
-pub use crate::db::earlier_answers::PreviousFlag;
 pub use crate::db::flag_queue::{CampaignBand, QueueRow};
 
 /// Rows per queue page.
@@ -269,19 +269,6 @@ pub struct Queue {
     /// The page's flags whose question was flagged in the organisation's previous
     /// submission too, by flag id.
     pub previous: HashMap<Uuid, PreviousFlag>,
-}
-
-/// Of `flag_ids`, those flagged on the same question in their organisation's previous
-/// submission of the questionnaire, by flag id (the queue's and the flag export's mark).
-pub async fn previous_flags(
-    conn: &mut Conn,
-    flag_ids: &[Uuid],
-) -> Result<HashMap<Uuid, PreviousFlag>, AppError> {
-    Ok(crate::db::earlier_answers::previous_flags(conn, flag_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.flag_id, p))
-        .collect())
 }
 
 pub async fn queue(conn: &mut Conn, params: &QueueParams) -> Result<Queue, AppError> {

@@ -214,6 +214,7 @@ async fn run(
         can_reply: false,
         from_name: String::new(),
         from_email: String::new(),
+        last_submitted: None,
     }
     .render("bench0@example.com")?;
     let email = Arc::new(email);

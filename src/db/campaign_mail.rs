@@ -16,6 +16,9 @@ use uuid::Uuid;
 
 type Conn = AsyncPgConnection;
 
+/// The purpose of an invitation email (`email::campaign::Purpose::Invitation`).
+pub const INVITATION: &str = "invitation";
+
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = SqlUuid)]
@@ -171,13 +174,58 @@ pub struct MailContext {
     /// The contact (name, email) who handed the questionnaire over, for a link a
     /// hand-over made.
     pub handed_over_by: Option<(String, String)>,
+    /// An invitation's: when the organisation last submitted the same questionnaire, if
+    /// it did and its new response has no answers yet (the form then offers to start
+    /// from that submission's answers, and the email says so).
+    pub last_submitted: Option<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct EarlierSubmission {
+    #[diesel(sql_type = SqlUuid)]
+    invitation_id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    submitted_at: DateTime<Utc>,
+}
+
+/// For each of `invitation_ids` whose response has no answers yet: when its
+/// organisation last submitted the same questionnaire (any version, any other campaign;
+/// `db::responses::last_submission`'s choice, the start page's offer). One statement.
+async fn earlier_submissions(
+    conn: &mut Conn,
+    invitation_ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, DateTime<Utc>>> {
+    let rows: Vec<EarlierSubmission> = diesel::sql_query(
+        "SELECT i.id AS invitation_id, p.submitted_at \
+           FROM invitations i \
+           JOIN campaigns k ON k.id = i.campaign_id \
+           JOIN template_versions tv ON tv.id = k.template_version_id \
+           CROSS JOIN LATERAL ( \
+             SELECT r.submitted_at FROM responses r \
+             JOIN campaigns k2 ON k2.id = r.campaign_id \
+             JOIN template_versions tv2 ON tv2.id = k2.template_version_id \
+             WHERE r.organisation_id = i.organisation_id AND r.status = 'submitted' \
+               AND r.id <> i.response_id AND tv2.template_id = tv.template_id \
+             ORDER BY r.submitted_at DESC LIMIT 1) p \
+          WHERE i.id = ANY($1) AND p.submitted_at IS NOT NULL \
+            AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.response_id = i.response_id)",
+    )
+    .bind::<Array<SqlUuid>, _>(invitation_ids)
+    .prepared()
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.invitation_id, r.submitted_at))
+        .collect())
 }
 
 /// The messages of the jobs `job_ids`, each with its invitation, contact,
 /// organisation, campaign, the campaign owner's address and the contact who handed the
-/// questionnaire over (a hand-over's link), keyed by job id: five
-/// statements for a whole claimed batch, whatever its size. A job without a message
-/// is missing from the map.
+/// questionnaire over (a hand-over's link), and for an invitation the organisation's last
+/// submission of the questionnaire, keyed by job id: five statements for a whole
+/// claimed batch, whatever its size (six when it holds invitations). A job without a
+/// message is missing from the map.
 pub async fn contexts_of_jobs(
     conn: &mut Conn,
     job_ids: &[Uuid],
@@ -210,6 +258,16 @@ pub async fn contexts_of_jobs(
         .load(conn)
         .await?;
     let invitation_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.8).collect();
+    let invited: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.1.as_deref() == Some(INVITATION))
+        .filter_map(|r| r.8)
+        .collect();
+    let last_submitted = if invited.is_empty() {
+        HashMap::new()
+    } else {
+        earlier_submissions(conn, &invited).await?
+    };
     // Each invitation with the contact a hand-over made it from, if one did.
     let invitations: HashMap<Uuid, (Invitation, Option<Uuid>)> = if invitation_ids.is_empty() {
         HashMap::new()
@@ -320,7 +378,6 @@ pub async fn contexts_of_jobs(
         contexts.insert(
             job_id,
             MailContext {
-                purpose,
                 to_address: to_address.unwrap_or_default(),
                 subject: subject.unwrap_or_default(),
                 text_body: text_body.unwrap_or_default(),
@@ -333,6 +390,10 @@ pub async fn contexts_of_jobs(
                 deadline: details.map(|d| d.1),
                 message: details.and_then(|d| d.2.clone()),
                 owner_email: details.and_then(|d| d.3.clone()),
+                last_submitted: invitation_id
+                    .filter(|_| purpose.as_deref() == Some(INVITATION))
+                    .and_then(|id| last_submitted.get(&id).copied()),
+                purpose,
                 invitation,
                 handed_over_by,
             },

@@ -102,6 +102,9 @@ pub struct CampaignEmail {
     /// (empty in the other emails).
     pub from_name: String,
     pub from_email: String,
+    /// Invitation: when the organisation last submitted this questionnaire, if the form
+    /// will offer to start from those answers ("Start from your last answers").
+    pub last_submitted: Option<NaiveDate>,
 }
 
 #[derive(Template)]
@@ -128,6 +131,14 @@ impl CampaignEmail {
     /// The deadline as people write it in the email's language.
     pub fn deadline_text(&self) -> String {
         date_text(self.deadline, self.lang)
+    }
+
+    /// The organisation's last submission's date as people write it in the email's
+    /// language (empty when there is none).
+    pub fn last_submitted_text(&self) -> String {
+        self.last_submitted
+            .map(|d| date_text(d, self.lang))
+            .unwrap_or_default()
     }
 
     /// The message to `to`.
@@ -168,6 +179,45 @@ mod tests {
             can_reply: true,
             from_name: "Anh <Tran>".into(),
             from_email: "anh@song-hong.example".into(),
+            last_submitted: None,
+        }
+    }
+
+    #[test]
+    fn an_invitation_says_when_the_organisation_last_submitted_only_if_it_did() {
+        assert_eq!(
+            Purpose::parse(crate::db::campaign_mail::INVITATION),
+            Some(Purpose::Invitation),
+            "the purpose the batch's read looks for"
+        );
+        for (lang, words, date) in [
+            (
+                Lang::En,
+                "The form offers to start from those answers",
+                "3 December 2026",
+            ),
+            (Lang::Ja, "前回の回答から始める", "2026年12月3日"),
+            (
+                Lang::Vi,
+                "Bắt đầu từ câu trả lời lần trước",
+                "ngày 3 tháng 12 năm 2026",
+            ),
+        ] {
+            let mut m = email(lang, Purpose::Invitation);
+            let without = m.render("x@example.com").unwrap();
+            assert!(!without.text.contains(words), "{}", without.text);
+            assert!(!without.html.unwrap().contains(words));
+            m.last_submitted = Some("2026-12-03".parse().unwrap());
+            let with = m.render("x@example.com").unwrap();
+            for part in [with.text.as_str(), with.html.as_deref().unwrap()] {
+                assert!(part.contains(words), "{lang:?}: {part}");
+                assert!(part.contains(date), "{lang:?}: {part}");
+            }
+            assert!(!with.text.contains("\n\n\n"), "{}", with.text);
+            assert!(
+                with.html.unwrap().contains("Sông Hồng Textiles &#38; Co"),
+                "the organisation's name escaped"
+            );
         }
     }
 

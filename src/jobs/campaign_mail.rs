@@ -122,6 +122,7 @@ pub async fn queue_escalation(
         can_reply: false,
         from_name: String::new(),
         from_email: String::new(),
+        last_submitted: None,
     }
     .render(owner_email)
     .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
@@ -291,6 +292,7 @@ fn render_invitation(
         can_reply: crate::email::reply_to_mailbox(ctx.owner_email.as_deref()).is_some(),
         from_name: from.0,
         from_email: from.1,
+        last_submitted: ctx.last_submitted.map(|t| t.date_naive()),
     }
     .render(&ctx.to_address)
     .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;

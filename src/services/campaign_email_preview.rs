@@ -70,6 +70,9 @@ pub async fn preview(
         can_reply: crate::email::reply_to_mailbox(owner.as_deref()).is_some(),
         from_name: String::new(),
         from_email: String::new(),
+        // Said only to an organisation that has submitted the questionnaire before;
+        // the preview's page tells.
+        last_submitted: None,
     }
     .render("[contact email]")
     .map_err(|e| AppError::Internal(e.into()))?;

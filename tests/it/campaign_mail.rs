@@ -46,7 +46,17 @@ struct Invited {
 
 async fn invite(app: &TestApp, campaign: &str, name: &str, lang: &str) -> Invited {
     let (org, contact) = app.supplier(name, lang).await;
-    let (link, response) = app.invite(campaign, &org, &contact).await;
+    invite_again(app, campaign, (&org, &contact), name).await
+}
+
+/// `org`'s `contact` invited to `campaign` (an organisation already known).
+async fn invite_again(
+    app: &TestApp,
+    campaign: &str,
+    (org, contact): (&str, &str),
+    name: &str,
+) -> Invited {
+    let (link, response) = app.invite(campaign, org, contact).await;
     let response: Uuid = response.parse().unwrap();
     let mut conn = app.db.conn().await;
     let invitation = invitations::table
@@ -415,4 +425,102 @@ async fn failed_link_lookups_are_throttled_per_address_but_a_valid_link_is_alway
     let res = app.client.get(app.url(&link)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(!app.form_csrf(&link).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_second_rounds_invitation_says_when_the_organisation_last_submitted() {
+    let app = quiet_app().await;
+    let smtp = SmtpServer::start().await;
+    let clock = SetClock::new(Utc::now());
+    let ja = app.supplier("前年回答株式会社", "ja").await;
+    let started = app.supplier("Started Already Ltd", "en").await;
+    let other = app.supplier("Other Questionnaire Ltd", "en").await;
+    let ids = |p: &(String, String)| (p.0.clone(), p.1.clone());
+
+    // Last year: two organisations submitted this questionnaire; the third only another.
+    let last_year = app.campaign("forced-labour").await;
+    let migrant = app.campaign("migrant-labour").await;
+    for (campaign, p, days) in [
+        (&last_year, &ja, 365),
+        (&last_year, &started, 300),
+        (&migrant, &other, 200),
+    ] {
+        let (org, contact) = ids(p);
+        let i = invite_again(&app, campaign, (&org, &contact), "").await;
+        app.submitted_days_ago(&i.response.to_string(), days).await;
+    }
+
+    // This year's round.
+    let (campaign, _, _) = launched_campaign(&app).await;
+    let mut invited = Vec::new();
+    for (p, name) in [
+        (&ja, "前年回答株式会社"),
+        (&started, "Started Already Ltd"),
+        (&other, "Other Questionnaire Ltd"),
+    ] {
+        let (org, contact) = ids(p);
+        invited.push(invite_again(&app, &campaign, (&org, &contact), name).await);
+    }
+    let newcomer = invite(&app, &campaign, "New Supplier Ltd", "en").await;
+    // A colleague started this year's answers already: the form offers nothing.
+    {
+        let mut conn = app.db.conn().await;
+        diesel::sql_query(
+            "INSERT INTO answers (response_id, question_id, value) VALUES ($1, 'anything', '1')",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(invited[1].response)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let queued = invited
+        .iter()
+        .chain([&newcomer])
+        .map(|i| i.invitation)
+        .collect();
+    assert_eq!(queue_invitations(&app, queued).await.len(), 4);
+    let stats = run_due(&worker(&app, &smtp.url(), &clock)).await.unwrap();
+    assert_eq!(stats.done, 4);
+    let messages = smtp.wait_for(4).await;
+    let text_of = |i: &Invited| {
+        text_body(
+            messages
+                .iter()
+                .find(|m| text_body(m).contains(&i.link))
+                .unwrap_or_else(|| panic!("no message for {}", i.name)),
+        )
+    };
+
+    let year_ago = (Utc::now() - Duration::days(365)).date_naive();
+    let text = text_of(&invited[0]);
+    assert!(
+        text.contains(&format!(
+            "前年回答株式会社は{}年{}月{}日にこの質問票をご提出済みです。",
+            chrono::Datelike::year(&year_ago),
+            chrono::Datelike::month(&year_ago),
+            chrono::Datelike::day(&year_ago)
+        )),
+        "{text}"
+    );
+    assert!(text.contains("「前回の回答から始める」"), "{text}");
+    for i in [&invited[1], &invited[2], &newcomer] {
+        let text = text_of(i);
+        assert!(
+            !text.contains("submitted this questionnaire on"),
+            "{}: {text}",
+            i.name
+        );
+    }
+
+    // What the email promises, the form offers.
+    let page = app
+        .client
+        .get(app.url(&format!("{}?start=1", invited[0].link)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"id="carry-over""#), "{page}");
 }

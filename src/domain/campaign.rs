@@ -9,7 +9,7 @@
 pub use super::states::CampaignStatus;
 use super::states::OrganisationKind;
 use super::{countries, dates};
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -236,6 +236,28 @@ pub fn reminder_schedule(
     }
 }
 
+/// Days a campaign's links work after its deadline.
+pub const LINK_DAYS_AFTER_DEADLINE: i64 = 30;
+
+/// Days a link issued late works at least: an organisation added, or a link sent again,
+/// near or after the deadline gets this long to answer (its email says the deadline has
+/// passed).
+pub const LATE_LINK_DAYS: i64 = 14;
+
+/// When a link issued at `now` for a campaign due on `deadline` stops working: at the
+/// end of the deadline's day plus [`LINK_DAYS_AFTER_DEADLINE`], and never sooner than
+/// [`LATE_LINK_DAYS`] from `now`; `None` past the latest date this service accepts.
+pub fn link_expiry(deadline: NaiveDate, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    deadline
+        .and_hms_opt(23, 59, 59)
+        .and_then(|end| {
+            end.and_utc()
+                .checked_add_signed(Duration::days(LINK_DAYS_AFTER_DEADLINE))
+        })
+        .and_then(|end| Some(end.max(now.checked_add_signed(Duration::days(LATE_LINK_DAYS))?)))
+        .filter(|t| t.date_naive() <= dates::latest())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +424,27 @@ mod tests {
         assert_eq!(
             reminder_schedule(vec![], 53).unwrap_err()[0].0,
             "reminder_weekly_after"
+        );
+    }
+
+    #[test]
+    fn a_link_works_30_days_past_the_deadline_and_at_least_14_days_from_its_issue() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let deadline: NaiveDate = "2027-03-31".parse().unwrap();
+        // Issued well before the deadline: 30 days after its end.
+        assert_eq!(
+            link_expiry(deadline, at("2027-03-01T09:00:00Z")),
+            Some(at("2027-04-30T23:59:59Z"))
+        );
+        // Issued 25 days after it: 14 days from then, not 5.
+        assert_eq!(
+            link_expiry(deadline, at("2027-04-25T09:00:00Z")),
+            Some(at("2027-05-09T09:00:00Z"))
+        );
+        // Past the dates the service accepts.
+        assert_eq!(
+            link_expiry(dates::latest(), at("2027-03-01T09:00:00Z")),
+            None
         );
     }
 }

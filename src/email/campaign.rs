@@ -91,7 +91,8 @@ pub struct CampaignEmail {
     /// The campaign's message (invitation, reminder) or the committee's questions
     /// (clarification, withdrawal).
     pub message: Option<String>,
-    /// A reminder after the deadline.
+    /// Sent after the deadline (a reminder, an invitation or a hand-over): the email
+    /// says when the deadline was and asks for answers soon.
     pub overdue: bool,
     /// Escalation: the organisations that have not submitted.
     pub organisations: Vec<String>,
@@ -373,5 +374,48 @@ mod tests {
             before.subject,
             "Reminder: Supplier survey 2027 for Sông Hồng Textiles & Co (due 31 March 2027)"
         );
+    }
+
+    #[test]
+    fn an_invitation_or_hand_over_sent_after_the_deadline_asks_for_answers_soon() {
+        for purpose in [Purpose::Invitation, Purpose::Handover] {
+            for (lang, due, late, subject_late) in [
+                (
+                    Lang::En,
+                    "Please answer by 31 March 2027.",
+                    "The deadline was 31 March 2027; please answer as soon as you can.",
+                    "the deadline was 31 March 2027: please answer soon",
+                ),
+                (
+                    Lang::Ja,
+                    "2027年3月31日までにご回答ください。",
+                    "回答期限（2027年3月31日）を過ぎていますが、できるだけ早くご回答ください。",
+                    "期限：2027年3月31日・期限超過",
+                ),
+                (
+                    Lang::Vi,
+                    "Vui lòng trả lời trước ngày 31 tháng 3 năm 2027.",
+                    "Hạn trả lời là ngày 31 tháng 3 năm 2027 và đã qua",
+                    "hạn ngày 31 tháng 3 năm 2027, đã qua",
+                ),
+            ] {
+                let mut m = email(lang, purpose);
+                let before = m.render("x@example.com").unwrap();
+                m.overdue = true;
+                let after = m.render("x@example.com").unwrap();
+                let what = format!("{lang:?} {purpose:?}");
+                assert!(before.text.contains(due), "{what}: {}", before.text);
+                assert!(!before.text.contains(late), "{what}");
+                assert!(!before.subject.contains(subject_late), "{what}");
+                assert!(after.text.contains(late), "{what}: {}", after.text);
+                assert!(after.html.unwrap().contains(late), "{what}");
+                assert!(!after.text.contains(due), "{what}: {}", after.text);
+                assert!(
+                    after.subject.contains(subject_late),
+                    "{what}: {}",
+                    after.subject
+                );
+            }
+        }
     }
 }

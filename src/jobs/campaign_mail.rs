@@ -257,9 +257,15 @@ fn render_invitation(
     let deadline = ctx
         .deadline
         .ok_or_else(|| Failure::Permanent("no campaign for this email".into()))?;
-    let overdue = purpose == Purpose::Reminder
-        && ctx.reminder_step.is_some()
-        && worker.clock.now() >= crate::domain::reminders::overdue_at(deadline);
+    // Sent after the deadline, a reminder, an invitation (an organisation added late, a
+    // link sent again) or a hand-over says when the deadline was and asks for answers
+    // soon, never "please answer by" a day gone.
+    let overdue = worker.clock.now() >= crate::domain::reminders::overdue_at(deadline)
+        && match purpose {
+            Purpose::Reminder => ctx.reminder_step.is_some(),
+            Purpose::Invitation | Purpose::Handover => true,
+            _ => false,
+        };
     let message = match purpose {
         Purpose::Clarification | Purpose::ClarificationWithdrawn => {
             Some(ctx.text_body.clone()).filter(|m| !m.trim().is_empty())

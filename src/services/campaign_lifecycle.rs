@@ -17,7 +17,7 @@ use crate::domain::token::token_sha256;
 use crate::domain::{dates, text};
 use crate::error::AppError;
 use crate::jobs::campaign_mail;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use scoped_futures::ScopedFutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -431,20 +431,14 @@ async fn issue_links(
     })
 }
 
-/// Links of a campaign work until 30 days after its deadline (at least a day).
+/// When links issued now stop working (`domain::campaign::link_expiry`).
 fn link_expiry(deadline: NaiveDate) -> Result<DateTime<Utc>, AppError> {
-    let now = Utc::now();
-    deadline
-        .and_hms_opt(23, 59, 59)
-        .and_then(|end| end.and_utc().checked_add_signed(Duration::days(30)))
-        .map(|end| end.max(now + Duration::days(1)))
-        .filter(|t| t.date_naive() <= dates::latest())
-        .ok_or_else(|| {
-            AppError::field(
-                "deadline",
-                "links would expire after the latest date this service accepts",
-            )
-        })
+    crate::domain::campaign::link_expiry(deadline, Utc::now()).ok_or_else(|| {
+        AppError::field(
+            "deadline",
+            "links would expire after the latest date this service accepts",
+        )
+    })
 }
 
 /// Input for a new deadline.

@@ -326,12 +326,7 @@ pub async fn issue_invitation(
     // rule (or written by hand) must give a field error here, not a panic.
     let expires_at = match input.valid_days {
         Some(days) => now.checked_add_signed(Duration::days(days.into())),
-        None => campaign
-            .deadline
-            .and_hms_opt(23, 59, 59)
-            .and_then(|end| end.and_utc().checked_add_signed(Duration::days(30)))
-            // A constant offset from now: cannot overflow.
-            .map(|end| end.max(now + Duration::days(1))),
+        None => crate::domain::campaign::link_expiry(campaign.deadline, now),
     }
     .filter(|t| t.date_naive() <= dates::latest())
     .ok_or_else(|| {

@@ -168,6 +168,24 @@ pub fn field_label(field: &str) -> &str {
     }
 }
 
+/// What the "Add an organisation" block says once the deadline has passed (empty
+/// before): an organisation added now is asked to answer soon, until when its links
+/// work, and that a new deadline gives it a date.
+pub fn late_addition_note(
+    deadline: chrono::NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    if now < crate::domain::reminders::overdue_at(deadline) {
+        return String::new();
+    }
+    let until = crate::domain::campaign::link_expiry(deadline, now)
+        .map(|t| format!(" until {}", t.date_naive()))
+        .unwrap_or_default();
+    format!(
+        "The deadline ({deadline}) has passed: an organisation added now is asked to answer as soon as it can, and its links work{until}. To give it a date to answer by, change the deadline first."
+    )
+}
+
 /// What a picker says of its list: nothing when it lists every match, else how many
 /// of how many and that a search narrows it.
 pub fn picker_note(shown: usize, matching: usize, search: &str) -> String {
@@ -301,6 +319,8 @@ pub struct CampaignPage {
     /// The search that narrows `addable`, and what is said when the list is cut.
     pub org_q: String,
     pub addable_note: String,
+    /// Once the deadline has passed: what adding an organisation now means.
+    pub late_note: String,
     /// A draft's audience as a launch would invite it now.
     pub preview: Preview,
     pub filter_stage: String,

@@ -217,6 +217,14 @@ pub struct OrgPageView {
     pub contact_form: FormState,
 }
 
+impl OrgPageView {
+    /// Whether a joinable campaign's deadline has passed (an organisation added now is
+    /// asked to answer as soon as it can).
+    pub fn deadline_passed(&self, j: &JoinableCampaign) -> bool {
+        chrono::Utc::now() >= crate::domain::reminders::overdue_at(j.deadline)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "staff/orgs/contact.html")]
 pub struct ContactPage {

@@ -524,3 +524,71 @@ async fn a_second_rounds_invitation_says_when_the_organisation_last_submitted() 
         .unwrap();
     assert!(page.contains(r#"id="carry-over""#), "{page}");
 }
+
+#[tokio::test]
+async fn an_organisation_added_after_the_deadline_is_asked_to_answer_soon_and_has_two_weeks() {
+    let app = quiet_app().await;
+    let smtp = SmtpServer::start().await;
+    let clock = SetClock::new(Utc::now());
+    let (campaign, _, _) = launched_campaign(&app).await;
+    let deadline = Utc::now().date_naive() - Duration::days(25);
+    {
+        let mut conn = app.db.conn().await;
+        diesel::update(campaigns::table.find(campaign.parse::<Uuid>().unwrap()))
+            .set(campaigns::deadline.eq(deadline))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let member = crate::flags::member(&app, Role::Procurement, "Pat Procurement").await;
+    let (status, page) = member
+        .page(&app, &format!("/staff/campaigns/{campaign}"))
+        .await;
+    assert_eq!(status, 200);
+    let until = (Utc::now() + Duration::days(14)).date_naive();
+    assert!(
+        page.contains(&format!(
+            "The deadline ({deadline}) has passed: an organisation added now is asked to answer as soon as it can, and its links work until {until}."
+        )),
+        "{page}"
+    );
+
+    // Added now (its email queued here, so that this app's own worker does not take it).
+    let (org, contact) = app.supplier("Late Comer Ltd", "en").await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{campaign}/invitations"),
+            &serde_json::json!({"organisation_id": org, "contact_id": contact, "send_email": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let inv: serde_json::Value = res.json().await.unwrap();
+    let expires: DateTime<Utc> = inv["expires_at"].as_str().unwrap().parse().unwrap();
+    let left = expires - Utc::now();
+    assert!(
+        left > Duration::days(13) && left <= Duration::days(14),
+        "two weeks to answer, not the {} days left of the campaign's 30: {left}",
+        30 - 25
+    );
+
+    let invitation = inv["invitation_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(queue_invitations(&app, vec![invitation]).await.len(), 1);
+    run_due(&worker(&app, &smtp.url(), &clock)).await.unwrap();
+    let mail = smtp.wait_for(1).await.remove(0);
+    let text = text_body(&mail);
+    let written =
+        hrdd_survey::email::campaign::date_text(deadline, hrdd_survey::domain::i18n::Lang::En);
+    assert!(
+        text.contains(&format!(
+            "The deadline was {written}; please answer as soon as you can."
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("Please answer by"), "{text}");
+    assert!(
+        header(&mail, "Subject")
+            .unwrap()
+            .contains(&format!("the deadline was {written}: please answer soon")),
+        "{mail}"
+    );
+}

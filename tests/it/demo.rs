@@ -327,13 +327,18 @@ async fn the_demo_committee_pages_in_chromium() {
     let mut verified = String::new();
     for _ in 0..100 {
         c.wait().for_element(Locator::Id("verified")).await.unwrap();
+        // Read in one script: an element found before a refresh may be gone by the time
+        // its text is asked for.
         verified = c
-            .find(Locator::Id("verified"))
+            .execute(
+                "const v = document.getElementById('verified'); return v ? v.textContent : '';",
+                vec![],
+            )
             .await
             .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         if verified.contains("entries were intact") {
             break;
         }

@@ -250,6 +250,10 @@ async fn campaign_page(
         addable,
         org_q,
         addable_note,
+        late_note: crate::views::campaigns::late_addition_note(
+            campaign.deadline,
+            chrono::Utc::now(),
+        ),
         filter_stage: query.stage.unwrap_or_default(),
         filter_q: query.q.unwrap_or_default(),
         query: format!("?{qs}"),

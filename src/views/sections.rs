@@ -235,6 +235,8 @@ pub struct StartPage {
     pub t_deadline: String,
     /// As the emails write it; `deadline_iso` for `<time datetime>`.
     pub deadline: String,
+    /// The deadline has passed (the link still works: answers are still welcome).
+    pub deadline_passed: bool,
     pub deadline_iso: String,
     pub minutes: usize,
     pub languages: Vec<LangLink>,
@@ -315,6 +317,8 @@ pub fn start_page(
         t_deadline: crate::domain::i18n::ui("deadline", lang).into(),
         deadline: crate::email::campaign::date_text(session.campaign.deadline, lang),
         deadline_iso: session.campaign.deadline.to_string(),
+        deadline_passed: chrono::Utc::now()
+            >= crate::domain::reminders::overdue_at(session.campaign.deadline),
         // About half a minute a question, rounded up to five minutes.
         minutes: q.questions().count().div_ceil(10) * 5,
         languages: languages(token, q, lang),

@@ -571,6 +571,33 @@ async fn an_organisation_added_after_the_deadline_is_asked_to_answer_soon_and_ha
         30 - 25
     );
 
+    // Its form says the deadline has passed; one within its deadline does not.
+    let start = |url: String| {
+        let client = app.client.clone();
+        async move {
+            client
+                .get(format!("{url}?start=1"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let page = start(inv["link"].as_str().unwrap().to_string()).await;
+    assert!(
+        page.contains(
+            r#"<span id="deadline-passed">(passed: please answer as soon as you can)</span>"#
+        ),
+        "{page}"
+    );
+    let (on_time, _) = app
+        .invite(&app.campaign("forced-labour").await, &org, &contact)
+        .await;
+    let page = start(app.url(&on_time)).await;
+    assert!(page.contains("<dt>Deadline</dt>"), "{page}");
+    assert!(!page.contains("deadline-passed"), "{page}");
     let invitation = inv["invitation_id"].as_str().unwrap().parse().unwrap();
     assert_eq!(queue_invitations(&app, vec![invitation]).await.len(), 1);
     run_due(&worker(&app, &smtp.url(), &clock)).await.unwrap();

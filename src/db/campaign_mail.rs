@@ -16,8 +16,13 @@ use uuid::Uuid;
 
 type Conn = AsyncPgConnection;
 
-/// The purpose of an invitation email (`email::campaign::Purpose::Invitation`).
-pub const INVITATION: &str = "invitation";
+/// The purposes of the emails that say when the organisation last submitted the
+/// questionnaire (`email::campaign::Purpose::Invitation` and `Reminder`).
+pub const LAST_ANSWERS_PURPOSES: [&str; 2] = ["invitation", "reminder"];
+
+fn says_last_answers(purpose: Option<&str>) -> bool {
+    purpose.is_some_and(|p| LAST_ANSWERS_PURPOSES.contains(&p))
+}
 
 #[derive(QueryableByName)]
 struct Id {
@@ -174,7 +179,7 @@ pub struct MailContext {
     /// The contact (name, email) who handed the questionnaire over, for a link a
     /// hand-over made.
     pub handed_over_by: Option<(String, String)>,
-    /// An invitation's: when the organisation last submitted the same questionnaire, if
+    /// An invitation's or reminder's: when the organisation last submitted the same questionnaire, if
     /// it did and its new response has no answers yet (the form then offers to start
     /// from that submission's answers, and the email says so).
     pub last_submitted: Option<DateTime<Utc>>,
@@ -222,9 +227,10 @@ async fn earlier_submissions(
 
 /// The messages of the jobs `job_ids`, each with its invitation, contact,
 /// organisation, campaign, the campaign owner's address and the contact who handed the
-/// questionnaire over (a hand-over's link), and for an invitation the organisation's last
-/// submission of the questionnaire, keyed by job id: five statements for a whole
-/// claimed batch, whatever its size (six when it holds invitations). A job without a
+/// questionnaire over (a hand-over's link), and for an invitation or a reminder the
+/// organisation's last submission of the questionnaire, keyed by job id: five
+/// statements for a whole claimed batch, whatever its size (six when it holds
+/// invitations or reminders). A job without a
 /// message is missing from the map.
 pub async fn contexts_of_jobs(
     conn: &mut Conn,
@@ -260,7 +266,7 @@ pub async fn contexts_of_jobs(
     let invitation_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.8).collect();
     let invited: Vec<Uuid> = rows
         .iter()
-        .filter(|r| r.1.as_deref() == Some(INVITATION))
+        .filter(|r| says_last_answers(r.1.as_deref()))
         .filter_map(|r| r.8)
         .collect();
     let last_submitted = if invited.is_empty() {
@@ -391,7 +397,7 @@ pub async fn contexts_of_jobs(
                 message: details.and_then(|d| d.2.clone()),
                 owner_email: details.and_then(|d| d.3.clone()),
                 last_submitted: invitation_id
-                    .filter(|_| purpose.as_deref() == Some(INVITATION))
+                    .filter(|_| says_last_answers(purpose.as_deref()))
                     .and_then(|id| last_submitted.get(&id).copied()),
                 purpose,
                 invitation,

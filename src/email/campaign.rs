@@ -185,13 +185,13 @@ mod tests {
     }
 
     #[test]
-    fn an_invitation_says_when_the_organisation_last_submitted_only_if_it_did() {
+    fn an_invitation_or_reminder_says_when_the_organisation_last_submitted_only_if_it_did() {
         assert_eq!(
-            Purpose::parse(crate::db::campaign_mail::INVITATION),
-            Some(Purpose::Invitation),
-            "the purpose the batch's read looks for"
+            crate::db::campaign_mail::LAST_ANSWERS_PURPOSES.map(Purpose::parse),
+            [Some(Purpose::Invitation), Some(Purpose::Reminder)],
+            "the purposes the batch's read looks for"
         );
-        for (lang, words, date) in [
+        let cases = [
             (
                 Lang::En,
                 "The form offers to start from those answers",
@@ -203,23 +203,34 @@ mod tests {
                 "Bắt đầu từ câu trả lời lần trước",
                 "ngày 3 tháng 12 năm 2026",
             ),
-        ] {
-            let mut m = email(lang, Purpose::Invitation);
-            let without = m.render("x@example.com").unwrap();
-            assert!(!without.text.contains(words), "{}", without.text);
-            assert!(!without.html.unwrap().contains(words));
-            m.last_submitted = Some("2026-12-03".parse().unwrap());
-            let with = m.render("x@example.com").unwrap();
-            for part in [with.text.as_str(), with.html.as_deref().unwrap()] {
-                assert!(part.contains(words), "{lang:?}: {part}");
-                assert!(part.contains(date), "{lang:?}: {part}");
+        ];
+        for purpose in [Purpose::Invitation, Purpose::Reminder] {
+            for (lang, words, date) in cases {
+                check_last_answers(lang, purpose, words, date);
             }
-            assert!(!with.text.contains("\n\n\n"), "{}", with.text);
-            assert!(
-                with.html.unwrap().contains("Sông Hồng Textiles &#38; Co"),
-                "the organisation's name escaped"
-            );
         }
+    }
+
+    fn check_last_answers(lang: Lang, purpose: Purpose, words: &str, date: &str) {
+        let mut m = email(lang, purpose);
+        m.organisation = "Sông Hồng <Textiles>".into();
+        let without = m.render("x@example.com").unwrap();
+        assert!(!without.text.contains(words), "{}", without.text);
+        assert!(!without.html.unwrap().contains(words));
+        m.last_submitted = Some("2026-12-03".parse().unwrap());
+        let with = m.render("x@example.com").unwrap();
+        for part in [with.text.as_str(), with.html.as_deref().unwrap()] {
+            assert!(part.contains(words), "{lang:?}: {part}");
+            assert!(part.contains(date), "{lang:?}: {part}");
+        }
+        assert!(!with.text.contains("\n\n\n"), "{}", with.text);
+        let html = with.html.unwrap();
+        assert!(
+            !html.contains("<Textiles>") && html.contains("Sông Hồng &#60;Textiles&#62;"),
+            "the organisation's name escaped: {html}"
+        );
+        // The shared paragraph is escaped in the HTML part only.
+        assert!(!with.text.contains("&#60;"), "{}", with.text);
     }
 
     #[test]

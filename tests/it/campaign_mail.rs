@@ -512,6 +512,47 @@ async fn a_second_rounds_invitation_says_when_the_organisation_last_submitted() 
         );
     }
 
+    // A reminder says it too, while nobody has started.
+    let campaign_id: Uuid = campaign.parse().unwrap();
+    {
+        let mut conn = app.state.pool.get().await.unwrap();
+        let queued =
+            campaign_mail::queue_reminder(&mut conn, &Jobs::new(), campaign_id, 7, Utc::now())
+                .await
+                .unwrap();
+        assert_eq!(queued.len(), 4, "every organisation that has not submitted");
+    }
+    assert_eq!(
+        run_due(&worker(&app, &smtp.url(), &clock))
+            .await
+            .unwrap()
+            .done,
+        4
+    );
+    let reminders: Vec<String> = smtp.wait_for(8).await.split_off(4);
+    let reminder_of = |i: &Invited| {
+        text_body(
+            reminders
+                .iter()
+                .find(|m| text_body(m).contains(&i.link))
+                .unwrap_or_else(|| panic!("no reminder for {}", i.name)),
+        )
+    };
+    let text = reminder_of(&invited[0]);
+    assert!(text.contains("「前回の回答から始める」"), "{text}");
+    assert!(
+        text.contains("リンクは前回と同じです"),
+        "a reminder: {text}"
+    );
+    for i in [&invited[1], &invited[2], &newcomer] {
+        let text = reminder_of(i);
+        assert!(
+            !text.contains("Start from your last answers"),
+            "{}: {text}",
+            i.name
+        );
+    }
+
     // What the email promises, the form offers.
     let page = app
         .client

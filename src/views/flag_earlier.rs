@@ -14,6 +14,8 @@ pub struct EarlierFlag {
     pub href: String,
     pub band: String,
     pub status: String,
+    /// Why the risk was accepted or corrective action required (empty when neither).
+    pub reason: String,
 }
 
 /// One earlier submission's answer.
@@ -67,6 +69,7 @@ pub fn lines(
                         href: format!("/staff/flags/{}", f.id),
                         band: f.band.to_string(),
                         status: w.status.label(),
+                        reason: w.decision_reason.clone().unwrap_or_default(),
                     })
                     .collect(),
             }

@@ -135,23 +135,33 @@ async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
     let member = member(&app, Role::Committee, "Rin Committee").await;
 
     let again = (org.as_str(), contact.as_str());
-    // Last year: passports kept by the employer (a flag), later assigned (in review).
+    // Last year: passports kept by the employer (a flag), corrective action required.
     let first = submitted(&app, "mini", again, "employer").await;
     let first_flag = passports_flag(&app, &first).await;
     {
         use hrdd_survey::domain::flag_workflow::Action;
         use hrdd_survey::services::flags::{transition, FlagActor};
         let mut conn = app.state.pool.get().await.unwrap();
-        transition(
-            &mut conn,
-            &app.state.audit_key,
-            FlagActor::Member(member.id),
-            first_flag.parse().unwrap(),
-            Some(1),
-            Action::Assign { to: member.id },
-        )
-        .await
-        .unwrap();
+        for (version, action) in [
+            (1, Action::Assign { to: member.id }),
+            (
+                2,
+                Action::RequireAction {
+                    reason: "Return the passports <all of them>".into(),
+                },
+            ),
+        ] {
+            transition(
+                &mut conn,
+                &app.state.audit_key,
+                FlagActor::Member(member.id),
+                first_flag.parse().unwrap(),
+                Some(version),
+                action,
+            )
+            .await
+            .unwrap();
+        }
     }
     // Another questionnaire in between, with the same answer: not "last time".
     let twin_flag = passports_flag(&app, &submitted(&app, "twin", again, "employer").await).await;
@@ -173,7 +183,7 @@ async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
     let line = queue_line(&page, &second_flag);
     assert!(
         line.contains(&format!(
-            r#"<a class="recurring" href="/staff/flags/{first_flag}">Flagged last time too (submitted {today}; now in review)</a>"#
+            r#"<a class="recurring" href="/staff/flags/{first_flag}">Flagged last time too (submitted {today}; now corrective action required)</a>"#
         )),
         "{line}"
     );
@@ -189,7 +199,10 @@ async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
         .find(|f| f["id"] == second_flag.as_str())
         .unwrap();
     assert_eq!(passports["previous"]["id"], first_flag.as_str());
-    assert_eq!(passports["previous"]["status"], "in_review");
+    assert_eq!(
+        passports["previous"]["status"],
+        "corrective_action_required"
+    );
     assert!(
         passports["previous"]["submitted_at"].is_string(),
         "{passports}"
@@ -216,9 +229,22 @@ async fn the_queue_and_the_flag_export_mark_a_question_flagged_last_time_too() {
     let row = |flag: &str| rows.iter().find(|r| r[0] == flag).unwrap().clone();
     assert_eq!(
         row(&second_flag)[n - 2..],
-        [first_flag.clone(), "in_review".into()]
+        [first_flag.clone(), "corrective_action_required".into()]
     );
     for flag in [&first_flag, &twin_flag, &alone_flag, &newly_flag] {
         assert_eq!(row(flag)[n - 2..], [String::new(), String::new()], "{flag}");
     }
+
+    // The flag page says why, last time, corrective action was required.
+    let (status, page) = member
+        .page(&app, &format!("/staff/flags/{second_flag}"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        earlier(&page).contains(
+            "</a> corrective action required: <q>Return the passports &#60;all of them&#62;</q>"
+        ),
+        "{}",
+        earlier(&page)
+    );
 }

@@ -179,9 +179,9 @@ pub struct MailContext {
     /// The contact (name, email) who handed the questionnaire over, for a link a
     /// hand-over made.
     pub handed_over_by: Option<(String, String)>,
-    /// An invitation's or reminder's: when the organisation last submitted the same questionnaire, if
-    /// it did and its new response has no answers yet (the form then offers to start
-    /// from that submission's answers, and the email says so).
+    /// An invitation's or a reminder's: when the organisation last submitted the same
+    /// questionnaire, if it did and its new response has no answers yet (the form then
+    /// offers to start from that submission's answers, and the email says so).
     pub last_submitted: Option<DateTime<Utc>>,
 }
 
@@ -230,8 +230,7 @@ async fn earlier_submissions(
 /// questionnaire over (a hand-over's link), and for an invitation or a reminder the
 /// organisation's last submission of the questionnaire, keyed by job id: five
 /// statements for a whole claimed batch, whatever its size (six when it holds
-/// invitations or reminders). A job without a
-/// message is missing from the map.
+/// invitations or reminders). A job without a message is missing from the map.
 pub async fn contexts_of_jobs(
     conn: &mut Conn,
     job_ids: &[Uuid],

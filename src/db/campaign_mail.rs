@@ -35,10 +35,13 @@ pub enum Targets<'a> {
     /// One invitation.
     Invitation(Uuid),
     /// Reminder recipients of a campaign: the active links of active contacts of active
-    /// organisations whose response is not submitted, at time `now`.
+    /// organisations whose response is not submitted, at time `now`, issued before
+    /// `issued_before` (the step's time: a link issued after it came with its own
+    /// invitation, or hand-over, email just now).
     Unsubmitted {
         campaign_id: Uuid,
         now: DateTime<Utc>,
+        issued_before: DateTime<Utc>,
     },
     /// Several invitations.
     Invitations(&'a [Uuid]),
@@ -70,6 +73,7 @@ pub async fn queue_for_invitations(
         Targets::Invitations(_) => "i.id = ANY($7)",
         Targets::Unsubmitted { .. } => {
             "i.campaign_id = $6 AND i.revoked_at IS NULL AND i.expires_at > $8 \
+             AND i.created_at < $9 \
              AND c.deactivated_at IS NULL AND o.deactivated_at IS NULL \
              AND r.status <> 'submitted'"
         }
@@ -101,15 +105,24 @@ pub async fn queue_for_invitations(
          ON CONFLICT DO NOTHING \
          RETURNING id"
     );
-    let (one, many, now) = match targets {
-        Targets::Invitation(id) => (Some(id), Vec::new(), None),
-        Targets::Invitations(ids) => (None, ids.to_vec(), None),
-        Targets::Unsubmitted { campaign_id, now } => (Some(campaign_id), Vec::new(), Some(now)),
+    let (one, many, now, issued_before) = match targets {
+        Targets::Invitation(id) => (Some(id), Vec::new(), None, None),
+        Targets::Invitations(ids) => (None, ids.to_vec(), None, None),
+        Targets::Unsubmitted {
+            campaign_id,
+            now,
+            issued_before,
+        } => (
+            Some(campaign_id),
+            Vec::new(),
+            Some(now),
+            Some(issued_before),
+        ),
         Targets::UnsubmittedOf {
             campaign_id,
             organisation_id,
             now,
-        } => (Some(campaign_id), vec![organisation_id], Some(now)),
+        } => (Some(campaign_id), vec![organisation_id], Some(now), None),
     };
     let rows: Vec<Id> = diesel::sql_query(sql)
         .bind::<Text, _>(key_prefix)
@@ -120,6 +133,7 @@ pub async fn queue_for_invitations(
         .bind::<Nullable<SqlUuid>, _>(one)
         .bind::<Array<SqlUuid>, _>(many)
         .bind::<Nullable<Timestamptz>, _>(now)
+        .bind::<Nullable<Timestamptz>, _>(issued_before)
         // Eight texts at most (four filters, two keys), so each stays prepared: a
         // submission queues its receipt here, and planning this five-table join took
         // PostgreSQL longer than running it.

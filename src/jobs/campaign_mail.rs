@@ -71,18 +71,26 @@ pub async fn queue_invitations(
 }
 
 /// Queues reminder step `step` of `campaign_id` to every active contact (with a working
-/// link) of every active organisation that has not submitted, at most once per
-/// (contact, step). Returns the new job ids.
+/// link issued before the step fell due) of every active organisation that has not
+/// submitted, at most once per (contact, step). A contact whose link came after the
+/// step's time (an organisation added late, a hand-over, a link sent again) just had
+/// its invitation: it gets the next step, not this one minutes later. Returns the new
+/// job ids.
 pub async fn queue_reminder(
     conn: &mut AsyncPgConnection,
     _jobs: &Jobs,
     campaign_id: Uuid,
-    step: i32,
+    step: &crate::domain::reminders::Step,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Uuid>> {
+    let (step, issued_before) = (step.number, step.at);
     q::queue_for_invitations(
         conn,
-        Targets::Unsubmitted { campaign_id, now },
+        Targets::Unsubmitted {
+            campaign_id,
+            now,
+            issued_before,
+        },
         Purpose::Reminder.as_str(),
         &format!("reminder:{campaign_id}:"),
         true,

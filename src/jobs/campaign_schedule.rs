@@ -5,8 +5,9 @@
 //!
 //! - queues the due reminder step (`domain::reminders::due_step`) to each active contact
 //!   of each organisation that has not submitted: at most once per (contact, step), by
-//!   the deduplication key `reminder:{campaign}:{contact}:{step}`. An organisation that
-//!   submitted gets nothing more;
+//!   the deduplication key `reminder:{campaign}:{contact}:{step}`, and only to links
+//!   issued before the step fell due (a contact invited since just had its invitation).
+//!   An organisation that submitted gets nothing more;
 //! - after the deadline, tells the campaign owner once (`escalation:{campaign}`) which
 //!   organisations are overdue.
 //!
@@ -73,15 +74,10 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
                     let mut reminders = 0;
                     let mut escalations = 0;
                     if let Some(step) = step {
-                        reminders = campaign_mail::queue_reminder(
-                            conn,
-                            &jobs,
-                            campaign.id,
-                            step.number,
-                            now,
-                        )
-                        .await?
-                        .len();
+                        reminders =
+                            campaign_mail::queue_reminder(conn, &jobs, campaign.id, &step, now)
+                                .await?
+                                .len();
                     }
                     if escalate {
                         let owner = match campaign.owner_user_id {

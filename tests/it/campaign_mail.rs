@@ -514,10 +514,15 @@ async fn a_second_rounds_invitation_says_when_the_organisation_last_submitted() 
 
     // A reminder says it too, while nobody has started.
     let campaign_id: Uuid = campaign.parse().unwrap();
+    let step = hrdd_survey::domain::reminders::Step {
+        number: 1,
+        at: Utc::now(),
+        overdue: false,
+    };
     {
         let mut conn = app.state.pool.get().await.unwrap();
         let queued =
-            campaign_mail::queue_reminder(&mut conn, &Jobs::new(), campaign_id, 7, Utc::now())
+            campaign_mail::queue_reminder(&mut conn, &Jobs::new(), campaign_id, &step, Utc::now())
                 .await
                 .unwrap();
         assert_eq!(queued.len(), 4, "every organisation that has not submitted");
@@ -659,4 +664,41 @@ async fn an_organisation_added_after_the_deadline_is_asked_to_answer_soon_and_ha
             .contains(&format!("the deadline was {written}: please answer soon")),
         "{mail}"
     );
+}
+
+#[tokio::test]
+async fn a_contact_invited_after_a_reminder_fell_due_gets_the_next_one_not_that_one() {
+    let app = quiet_app().await;
+    let smtp = SmtpServer::start().await;
+    let (campaign, deadline, _) = launched_campaign(&app).await;
+    let early = invite(&app, &campaign, "Invited At Launch Ltd", "en").await;
+    let late = invite(&app, &campaign, "Added Later Ltd", "en").await;
+    // The second one's link was issued after step 1 (14 days before the deadline).
+    let step_one = midnight(deadline) - Duration::days(14);
+    {
+        let mut conn = app.db.conn().await;
+        diesel::update(invitations::table.find(late.invitation))
+            .set(invitations::created_at.eq(step_one + Duration::hours(10)))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let clock = SetClock::new(step_one + Duration::hours(11));
+    let w = worker(&app, &smtp.url(), &clock);
+    assert_eq!(
+        campaign_schedule::pass(&w).await.unwrap().reminders,
+        1,
+        "only the contact invited before the step"
+    );
+    clock.set(midnight(deadline) - Duration::days(7));
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 2);
+    run_due(&w).await.unwrap();
+    let messages = smtp.wait_for(3).await;
+    let to = |i: &Invited| {
+        messages
+            .iter()
+            .filter(|m| text_body(m).contains(&i.link))
+            .count()
+    };
+    assert_eq!((to(&early), to(&late)), (2, 1));
 }

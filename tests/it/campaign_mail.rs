@@ -5,6 +5,7 @@
 //! once; and the throttle on failed link look-ups.
 
 use crate::auth::{create_user, PASSWORD};
+use crate::carry_over::start_page;
 use crate::helpers::{templates_dir, TestApp};
 use crate::mail::{free_port, header, text_body, SmtpServer};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -559,15 +560,7 @@ async fn a_second_rounds_invitation_says_when_the_organisation_last_submitted() 
     }
 
     // What the email promises, the form offers.
-    let page = app
-        .client
-        .get(app.url(&format!("{}?start=1", invited[0].link)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = start_page(&app, &invited[0].link).await;
     assert!(page.contains(r#"id="carry-over""#), "{page}");
 }
 
@@ -618,20 +611,11 @@ async fn an_organisation_added_after_the_deadline_is_asked_to_answer_soon_and_ha
     );
 
     // Its form says the deadline has passed; one within its deadline does not.
-    let start = |url: String| {
-        let client = app.client.clone();
-        async move {
-            client
-                .get(format!("{url}?start=1"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    let page = start(inv["link"].as_str().unwrap().to_string()).await;
+    let link = inv["link"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(&app.address);
+    let page = start_page(&app, link).await;
     assert!(
         page.contains(
             r#"<span id="deadline-passed">(passed: please answer as soon as you can)</span>"#
@@ -641,7 +625,7 @@ async fn an_organisation_added_after_the_deadline_is_asked_to_answer_soon_and_ha
     let (on_time, _) = app
         .invite(&app.campaign("forced-labour").await, &org, &contact)
         .await;
-    let page = start(app.url(&on_time)).await;
+    let page = start_page(&app, &on_time).await;
     assert!(page.contains("<dt>Deadline</dt>"), "{page}");
     assert!(!page.contains("deadline-passed"), "{page}");
     let invitation = inv["invitation_id"].as_str().unwrap().parse().unwrap();

@@ -22,7 +22,8 @@ const ANSWERS: &[(&str, &str)] = &[
     ("passports", "worker"),
 ];
 
-async fn start_page(app: &TestApp, link: &str) -> String {
+/// The start page of `link` (a path), which must answer 200.
+pub(crate) async fn start_page(app: &TestApp, link: &str) -> String {
     let res = app
         .client
         .get(app.url(&format!("{link}?start=1")))

@@ -101,7 +101,7 @@ const TEXTS: &[(&str, [&str; 4])] = &[
     ("clarification_answer", ["Answer the question", "質問に回答する", "Trả lời câu hỏi", "回答问题"]),
     ("signed_by", ["Signed by", "署名者", "Người ký", "签署人"]),
     // Beside the deadline on the start page once it has passed (the link still works).
-    ("deadline_passed", ["passed: please answer as soon as you can", "期限を過ぎています。できるだけ早くご回答ください", "đã qua: xin vui lòng trả lời sớm nhất có thể", "已过期:请尽快作答"]),
+    ("deadline_passed", ["(passed: please answer as soon as you can)", "（期限を過ぎています。できるだけ早くご回答ください）", "(đã qua: xin vui lòng trả lời sớm nhất có thể)", "（已过期：请尽快作答）"]),
     // The start page's offer to start from the organisation's last submission:
     // "{date}" when it was submitted, "{campaign}" the campaign it answered.
     ("carry_title", ["Start from your last answers", "前回の回答から始める", "Bắt đầu từ câu trả lời lần trước", "从上次的答案开始"]),

@@ -17,8 +17,8 @@ use uuid::Uuid;
 type Conn = AsyncPgConnection;
 
 /// The purposes of the emails that say when the organisation last submitted the
-/// questionnaire (`email::campaign::Purpose::Invitation` and `Reminder`).
-pub const LAST_ANSWERS_PURPOSES: [&str; 2] = ["invitation", "reminder"];
+/// questionnaire (`email::campaign::Purpose::Invitation`, `Reminder` and `Handover`).
+pub const LAST_ANSWERS_PURPOSES: [&str; 3] = ["invitation", "reminder", "handover"];
 
 fn says_last_answers(purpose: Option<&str>) -> bool {
     purpose.is_some_and(|p| LAST_ANSWERS_PURPOSES.contains(&p))
@@ -193,9 +193,10 @@ pub struct MailContext {
     /// The contact (name, email) who handed the questionnaire over, for a link a
     /// hand-over made.
     pub handed_over_by: Option<(String, String)>,
-    /// An invitation's or a reminder's: when the organisation last submitted the same
-    /// questionnaire, if it did and its new response has no answers yet (the form then
-    /// offers to start from that submission's answers, and the email says so).
+    /// An invitation's, a reminder's or a hand-over's: when the organisation last
+    /// submitted the same questionnaire, if it did and its new response has no answers
+    /// yet (the form then offers to start from that submission's answers, and the email
+    /// says so).
     pub last_submitted: Option<DateTime<Utc>>,
 }
 
@@ -241,10 +242,10 @@ async fn earlier_submissions(
 
 /// The messages of the jobs `job_ids`, each with its invitation, contact,
 /// organisation, campaign, the campaign owner's address and the contact who handed the
-/// questionnaire over (a hand-over's link), and for an invitation or a reminder the
-/// organisation's last submission of the questionnaire, keyed by job id: five
-/// statements for a whole claimed batch, whatever its size (six when it holds
-/// invitations or reminders). A job without a message is missing from the map.
+/// questionnaire over (a hand-over's link), and for an invitation, a reminder or a
+/// hand-over the organisation's last submission of the questionnaire, keyed by job id:
+/// five statements for a whole claimed batch, whatever its size (six when it holds
+/// such emails). A job without a message is missing from the map.
 pub async fn contexts_of_jobs(
     conn: &mut Conn,
     job_ids: &[Uuid],

@@ -185,10 +185,15 @@ mod tests {
     }
 
     #[test]
-    fn an_invitation_or_reminder_says_when_the_organisation_last_submitted_only_if_it_did() {
+    fn an_invitation_reminder_or_hand_over_says_when_the_organisation_last_submitted_only_if_it_did(
+    ) {
         assert_eq!(
             crate::db::campaign_mail::LAST_ANSWERS_PURPOSES.map(Purpose::parse),
-            [Some(Purpose::Invitation), Some(Purpose::Reminder)],
+            [
+                Some(Purpose::Invitation),
+                Some(Purpose::Reminder),
+                Some(Purpose::Handover)
+            ],
             "the purposes the batch's read looks for"
         );
         let cases = [
@@ -204,7 +209,7 @@ mod tests {
                 "ngày 3 tháng 12 năm 2026",
             ),
         ];
-        for purpose in [Purpose::Invitation, Purpose::Reminder] {
+        for purpose in [Purpose::Invitation, Purpose::Reminder, Purpose::Handover] {
             for (lang, words, date) in cases {
                 check_last_answers(lang, purpose, words, date);
             }

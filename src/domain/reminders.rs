@@ -136,8 +136,10 @@ pub fn overdue_at(deadline: NaiveDate) -> DateTime<Utc> {
     midnight(deadline) + Duration::days(1)
 }
 
-/// Whether the owner should be told about overdue organisations now.
-pub fn escalation_due(deadline: NaiveDate, now: DateTime<Utc>) -> bool {
+/// Whether `deadline` has passed at `now` (its day has ended, UTC): the organisations
+/// that have not submitted are overdue, the owner is told, and an email or page that
+/// names the deadline says it has passed.
+pub fn deadline_passed(deadline: NaiveDate, now: DateTime<Utc>) -> bool {
     now >= overdue_at(deadline)
 }
 
@@ -310,10 +312,10 @@ mod tests {
     #[test]
     fn escalation_after_the_deadline_day() {
         let deadline = day("2027-03-31");
-        assert!(!escalation_due(
+        assert!(!deadline_passed(
             deadline,
             "2027-03-31T23:59:59Z".parse().unwrap()
         ));
-        assert!(escalation_due(deadline, at("2027-04-01")));
+        assert!(deadline_passed(deadline, at("2027-04-01")));
     }
 }

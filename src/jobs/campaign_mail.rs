@@ -268,7 +268,7 @@ fn render_invitation(
     // Sent after the deadline, a reminder, an invitation (an organisation added late, a
     // link sent again) or a hand-over says when the deadline was and asks for answers
     // soon, never "please answer by" a day gone.
-    let overdue = worker.clock.now() >= crate::domain::reminders::overdue_at(deadline)
+    let overdue = crate::domain::reminders::deadline_passed(deadline, worker.clock.now())
         && match purpose {
             Purpose::Reminder => ctx.reminder_step.is_some(),
             Purpose::Invitation | Purpose::Handover => true,

@@ -16,7 +16,7 @@
 
 use super::{campaign_mail, Claimed, Failure, Worker};
 use crate::db::campaign_mail as q;
-use crate::domain::reminders::{due_step, escalation_due};
+use crate::domain::reminders::{deadline_passed, due_step};
 use scoped_futures::ScopedFutureExt;
 
 /// How long after a pass the next one is queued.
@@ -63,7 +63,7 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
             launched_at,
             now,
         );
-        let escalate = escalation_due(campaign.deadline, now);
+        let escalate = deadline_passed(campaign.deadline, now);
         let jobs = worker.jobs.clone();
         let sender = worker.sender_company.clone();
         let base = worker.public_base_url.clone();

@@ -60,7 +60,7 @@ pub async fn progress(
         })
         .unwrap_or_default();
     let now = Utc::now();
-    let past_deadline = campaign.deadline < now.date_naive();
+    let past_deadline = crate::domain::reminders::deadline_passed(campaign.deadline, now);
     let mut all: Vec<_> = db::progress::organisations(conn, campaign.id, &required)
         .await?
         .into_iter()

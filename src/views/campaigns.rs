@@ -175,7 +175,7 @@ pub fn late_addition_note(
     deadline: chrono::NaiveDate,
     now: chrono::DateTime<chrono::Utc>,
 ) -> String {
-    if now < crate::domain::reminders::overdue_at(deadline) {
+    if !crate::domain::reminders::deadline_passed(deadline, now) {
         return String::new();
     }
     let until = crate::domain::campaign::link_expiry(deadline, now)

@@ -221,7 +221,7 @@ impl OrgPageView {
     /// Whether a joinable campaign's deadline has passed (an organisation added now is
     /// asked to answer as soon as it can).
     pub fn deadline_passed(&self, j: &JoinableCampaign) -> bool {
-        chrono::Utc::now() >= crate::domain::reminders::overdue_at(j.deadline)
+        crate::domain::reminders::deadline_passed(j.deadline, chrono::Utc::now())
     }
 }
 

@@ -317,8 +317,10 @@ pub fn start_page(
         t_deadline: crate::domain::i18n::ui("deadline", lang).into(),
         deadline: crate::email::campaign::date_text(session.campaign.deadline, lang),
         deadline_iso: session.campaign.deadline.to_string(),
-        deadline_passed: chrono::Utc::now()
-            >= crate::domain::reminders::overdue_at(session.campaign.deadline),
+        deadline_passed: crate::domain::reminders::deadline_passed(
+            session.campaign.deadline,
+            chrono::Utc::now(),
+        ),
         // About half a minute a question, rounded up to five minutes.
         minutes: q.questions().count().div_ceil(10) * 5,
         languages: languages(token, q, lang),

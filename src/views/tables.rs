@@ -68,7 +68,7 @@ pub fn home(
                 when,
                 submitted: format!("{} / {}", c.submitted, c.responses),
                 outstanding: c.responses - c.submitted,
-                past_deadline: c.campaign.deadline < today,
+                past_deadline: reminders::deadline_passed(c.campaign.deadline, now),
                 // As the campaign page says it (`jobs::campaign_schedule` sends it).
                 next_reminder: if c.responses > 0 && c.submitted == c.responses {
                     reminders::NONE_NEEDED.to_string()

@@ -3,7 +3,7 @@
 //! raised and where those stand, and which one the response was copied from.
 
 use crate::exports::parse_csv;
-use crate::flag_queue::{mini_and_twin, submit_mini};
+use crate::flag_queue::{mini_and_twin, submit_mini, submitted};
 use crate::flags::member;
 use crate::helpers::TestApp;
 use hrdd_survey::auth::permissions::Role;
@@ -36,10 +36,7 @@ async fn a_flag_shows_the_organisations_earlier_answers_to_its_question() {
     let member = member(&app, Role::Committee, "Rie Committee").await;
 
     // Last year: the employer kept passports (a flag).
-    let (link, first) = app
-        .invite(&app.campaign("mini").await, &org, &contact)
-        .await;
-    submit_mini(&app, &link, "employer").await;
+    let first = submitted(&app, "mini", (&org, &contact), "employer").await;
     let first_flag = passports_flag(&app, &first).await;
     let (status, page) = member
         .page(&app, &format!("/staff/flags/{first_flag}"))
@@ -51,10 +48,7 @@ async fn a_flag_shows_the_organisations_earlier_answers_to_its_question() {
     );
 
     // Another questionnaire in between, answered differently: never listed.
-    let (link, _) = app
-        .invite(&app.campaign("twin").await, &org, &contact)
-        .await;
-    submit_mini(&app, &link, "worker").await;
+    submitted(&app, "twin", (&org, &contact), "worker").await;
 
     // This year: started from last year's answers, submitted unchanged.
     let (link, second) = app
@@ -109,21 +103,6 @@ fn queue_line<'a>(page: &'a str, flag: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{flag} not in the queue: {page}"));
     let rest = &page[start..];
     &rest[..rest.find("</tr>").unwrap()]
-}
-
-/// A new campaign of `questionnaire` with `org` in it, answered by `contact` with
-/// `passports` and submitted; returns the response's id.
-async fn submitted(
-    app: &TestApp,
-    questionnaire: &str,
-    (org, contact): (&str, &str),
-    passports: &str,
-) -> String {
-    let (link, response) = app
-        .invite(&app.campaign(questionnaire).await, org, contact)
-        .await;
-    submit_mini(app, &link, passports).await;
-    response
 }
 
 #[tokio::test]

@@ -299,6 +299,21 @@ pub async fn submit_mini(app: &TestApp, link: &str, passports: &str) {
     assert_eq!(res.status(), 303);
 }
 
+/// A new campaign of `questionnaire` with `org` in it, answered by `contact` with
+/// `passports` and submitted; returns the response's id.
+pub async fn submitted(
+    app: &TestApp,
+    questionnaire: &str,
+    (org, contact): (&str, &str),
+    passports: &str,
+) -> String {
+    let (link, response) = app
+        .invite(&app.campaign(questionnaire).await, org, contact)
+        .await;
+    submit_mini(app, &link, passports).await;
+    response
+}
+
 #[tokio::test]
 async fn the_dashboard_and_the_organisation_page_show_the_committee_what_changed() {
     let app = TestApp::spawn_with_templates(&crate::helpers::fixtures_dir()).await;
@@ -375,18 +390,10 @@ async fn each_response_is_compared_with_the_last_one_to_the_same_questionnaire()
     let (org, contact) = app.supplier("Two Questionnaires KK", "en").await;
     // Last year's mini, then this year's twin (another questionnaire: nothing to compare
     // with), then this year's mini, the same as last year's.
-    let (link, _) = app
-        .invite(&app.campaign("mini").await, &org, &contact)
-        .await;
-    submit_mini(&app, &link, "worker").await;
-    let (link, _) = app
-        .invite(&app.campaign("twin").await, &org, &contact)
-        .await;
-    submit_mini(&app, &link, "employer").await;
-    let (link, _) = app
-        .invite(&app.campaign("mini").await, &org, &contact)
-        .await;
-    submit_mini(&app, &link, "worker").await;
+    let ours = (org.as_str(), contact.as_str());
+    submitted(&app, "mini", ours, "worker").await;
+    submitted(&app, "twin", ours, "employer").await;
+    submitted(&app, "mini", ours, "worker").await;
 
     let member = member(&app, Role::Committee, "Chie Committee").await;
     let (status, page) = member

@@ -46,12 +46,18 @@ pub fn delay_seconds(failures: i64, free: i64) -> i64 {
 }
 
 /// Seconds left to wait under a set of rules, each `(failures, latest failure, free
-/// failures)`: the longest of their delays, counted from each rule's latest failure.
+/// failures)`: the longest of their delays, counted from each rule's latest failure. A
+/// rule still within its free failures imposes nothing, even when its latest failure
+/// was recorded (by the database's clock, by a concurrent attempt) a moment after `now`.
 pub fn seconds_left(rules: &[(i64, Option<DateTime<Utc>>, i64)], now: DateTime<Utc>) -> i64 {
     let mut wait = 0;
     for (count, last, free) in rules {
+        let delay = delay_seconds(*count, *free);
+        if delay == 0 {
+            continue;
+        }
         if let Some(last) = last {
-            let until = *last + Duration::seconds(delay_seconds(*count, *free));
+            let until = *last + Duration::seconds(delay);
             let left = until - now;
             wait = wait.max(left.num_seconds() + i64::from(left.subsec_nanos() > 0));
         }
@@ -180,6 +186,18 @@ mod tests {
         ];
         assert_eq!(seconds_left(&rules, now), 1);
         assert_eq!(seconds_left(&[], now), 0);
+    }
+
+    #[test]
+    fn a_failure_within_the_free_ones_makes_nobody_wait_even_if_recorded_after_now() {
+        // Another account's failure from the same address, recorded by a concurrent
+        // sign-in between this one's `now` and its read (it once made this one wait 1 s).
+        let now = Utc::now();
+        let just_after = now + Duration::milliseconds(3);
+        assert_eq!(seconds_left(&[(1, Some(just_after), 10)], now), 0);
+        assert_eq!(seconds_left(&[(0, Some(just_after), 3)], now), 0);
+        // Over the free count, the delay still counts from that failure.
+        assert_eq!(seconds_left(&[(3, Some(just_after), 3)], now), 2);
         assert_eq!(
             seconds_left(&[(3, Some(now - Duration::hours(1)), 3)], now),
             0

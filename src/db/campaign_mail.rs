@@ -432,6 +432,7 @@ pub struct OpenCampaign {
     pub reminder_weekly_after: i32,
     pub launched_at: Option<DateTime<Utc>>,
     pub owner_user_id: Option<Uuid>,
+    pub deadline_changed_at: Option<DateTime<Utc>>,
 }
 
 impl OpenCampaign {
@@ -467,6 +468,7 @@ pub async fn open_campaigns(conn: &mut Conn) -> QueryResult<Vec<OpenCampaign>> {
             campaigns::reminder_weekly_after,
             campaigns::launched_at,
             campaigns::owner_user_id,
+            campaigns::deadline_changed_at,
         ))
         .order(campaigns::created_at)
         .load(conn)

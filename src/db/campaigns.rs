@@ -67,6 +67,9 @@ pub struct CampaignRecord {
     pub launched_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// When a launched campaign's deadline was last changed (`None`: never since the
+    /// launch); its reminders count from then (`domain::reminders::counted_from`).
+    pub deadline_changed_at: Option<DateTime<Utc>>,
 }
 
 impl CampaignRecord {
@@ -76,6 +79,11 @@ impl CampaignRecord {
             days_before: self.reminder_days_before.clone(),
             weekly_after: self.reminder_weekly_after,
         }
+    }
+
+    /// From when its schedule counts (`domain::reminders::counted_from`).
+    pub fn reminders_from(&self) -> Option<DateTime<Utc>> {
+        crate::domain::reminders::counted_from(self.launched_at, self.deadline_changed_at)
     }
 }
 
@@ -158,6 +166,12 @@ pub async fn set_deadline(
         .set((
             campaigns::deadline.eq(deadline),
             campaigns::updated_at.eq(diesel::dsl::now),
+            // Only a launched campaign's change restarts its reminders.
+            campaigns::deadline_changed_at.eq(diesel::dsl::sql::<
+                diesel::sql_types::Nullable<Timestamptz>,
+            >(
+                "CASE WHEN launched_at IS NULL THEN NULL ELSE now() END",
+            )),
         ))
         .execute(conn)
         .await?;

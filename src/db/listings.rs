@@ -18,7 +18,8 @@ pub struct CampaignRow {
     pub submitted: i64,
     /// Who a draft goes to (picked organisations or a filter), as stored.
     pub audience: Option<serde_json::Value>,
-    pub launched_at: Option<DateTime<Utc>>,
+    /// From when its reminder schedule counts (`domain::reminders::counted_from`).
+    pub reminders_from: Option<DateTime<Utc>>,
     pub reminders: crate::domain::reminders::Schedule,
 }
 
@@ -28,7 +29,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
         String,
         i32,
         Option<serde_json::Value>,
-        Option<DateTime<Utc>>,
+        (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         Vec<i32>,
         i32,
     );
@@ -41,7 +42,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
             template_versions::template_id,
             template_versions::version,
             campaigns::audience,
-            campaigns::launched_at,
+            (campaigns::launched_at, campaigns::deadline_changed_at),
             campaigns::reminder_days_before,
             campaigns::reminder_weekly_after,
         ))
@@ -59,7 +60,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
     Ok(rows
         .into_iter()
         .map(
-            |(campaign, template_id, version, audience, launched_at, days_before, weekly_after)| {
+            |(campaign, template_id, version, audience, times, days_before, weekly_after)| {
                 let of = |status: Option<ResponseStatus>| {
                     progress
                         .iter()
@@ -74,7 +75,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
                     template_id,
                     version,
                     audience,
-                    launched_at,
+                    reminders_from: crate::domain::reminders::counted_from(times.0, times.1),
                     reminders: crate::domain::reminders::Schedule {
                         days_before,
                         weekly_after,

@@ -68,6 +68,7 @@ diesel::table! {
         launched_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        deadline_changed_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -10,6 +10,13 @@
 //! Only the **latest** due step is sent: a scheduler that was stopped for a week sends
 //! one reminder, not a burst. A step that fell before the launch is never sent (the
 //! invitation itself just went). The escalation is due once the deadline day has ended.
+//!
+//! The schedule follows the deadline in force: when a launched campaign's deadline is
+//! extended, its steps are those of the new deadline, counted from the change
+//! ([`counted_from`]: a step that fell between the launch and the change is never sent),
+//! and each step and the escalation are sent once per deadline (the scheduler's
+//! deduplication keys name it), so contacts are reminded before the new deadline and the
+//! owner is told again who is overdue after it.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -65,31 +72,40 @@ pub fn steps(deadline: NaiveDate, schedule: &Schedule) -> Vec<Step> {
     out
 }
 
-/// The step to send now: the latest one due at `now` that fell after `launched_at`;
-/// `None` when there is none.
+/// From when a campaign's schedule counts: its launch, or the last change of its
+/// deadline after the launch; `None` for a draft.
+pub fn counted_from(
+    launched_at: Option<DateTime<Utc>>,
+    deadline_changed_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    launched_at.map(|launched| deadline_changed_at.map_or(launched, |c| c.max(launched)))
+}
+
+/// The step to send now: the latest one due at `now` that fell after `from`
+/// ([`counted_from`]); `None` when there is none.
 pub fn due_step(
     deadline: NaiveDate,
     schedule: &Schedule,
-    launched_at: DateTime<Utc>,
+    from: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Option<Step> {
     steps(deadline, schedule)
         .into_iter()
         .rev()
         .find(|s| s.at <= now)
-        .filter(|s| s.at > launched_at)
+        .filter(|s| s.at > from)
 }
 
 /// The next reminder the schedule will send after `now`: the first step after both `now`
-/// and the launch (a step before the launch is never sent); for a draft (`launched_at`
+/// and `from` ([`counted_from`]: a step before it is never sent); for a draft (`from`
 /// `None`), as if it were launched at `now`. `None`: no reminder is left.
 pub fn next_step(
     deadline: NaiveDate,
     schedule: &Schedule,
-    launched_at: Option<DateTime<Utc>>,
+    from: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Option<Step> {
-    let after = launched_at.map_or(now, |launched| launched.max(now));
+    let after = from.map_or(now, |from| from.max(now));
     steps(deadline, schedule).into_iter().find(|s| s.at > after)
 }
 
@@ -294,6 +310,39 @@ mod tests {
             due_step(deadline, &s, launched, at("2027-03-29")).map(|s| s.number),
             Some(3)
         );
+    }
+
+    #[test]
+    fn an_extended_deadline_counts_its_steps_from_the_change() {
+        let s = default_schedule();
+        let launched: DateTime<Utc> = "2027-03-01T10:00:00Z".parse().unwrap();
+        // Three days before the old deadline (2027-03-31), it moves to 2027-04-03: the new
+        // schedule's 7-day step (2027-03-27) fell before the change and never goes.
+        let changed: DateTime<Utc> = "2027-03-28T09:00:00Z".parse().unwrap();
+        let from = counted_from(Some(launched), Some(changed)).unwrap();
+        assert_eq!(from, changed);
+        let new_deadline = day("2027-04-03");
+        assert_eq!(
+            due_step(
+                new_deadline,
+                &s,
+                from,
+                at("2027-03-28") + Duration::hours(12)
+            ),
+            None
+        );
+        let next = next_step(new_deadline, &s, Some(from), changed).unwrap();
+        assert_eq!((next.number, next.at), (3, at("2027-04-01")));
+        assert_eq!(
+            due_step(new_deadline, &s, from, at("2027-04-01")).map(|s| s.number),
+            Some(3)
+        );
+        // A change before the launch (a draft's) counts from the launch; a draft from none.
+        assert_eq!(
+            counted_from(Some(launched), Some(launched - Duration::days(3))),
+            Some(launched)
+        );
+        assert_eq!(counted_from(None, Some(changed)), None);
     }
 
     #[test]

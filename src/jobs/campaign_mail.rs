@@ -10,8 +10,9 @@
 //! fails permanently with that reason): a dead link is never sent.
 //!
 //! **At most once per step**: each queue function uses a deduplication key —
-//! `invitation:{invitation}`, `reminder:{campaign}:{contact}:{step}`,
-//! `escalation:{campaign}`, `receipt:{invitation}`, `clarification:{invitation}:{request}`,
+//! `invitation:{invitation}`, `reminder:{campaign}:{contact}:{step}:{deadline}`,
+//! `escalation:{campaign}:{deadline}` (a step or an escalation is sent again for an
+//! extended deadline), `reminder:{campaign}:{contact}:by-hand:{day}`, `receipt:{invitation}`, `clarification:{invitation}:{request}`,
 //! `clarification-withdrawn:{invitation}:{request}`, `handover:{invitation}`.
 //! Call them inside the transaction of the change that causes the email and
 //! `jobs.wake()` after the commit.
@@ -72,14 +73,15 @@ pub async fn queue_invitations(
 
 /// Queues reminder step `step` of `campaign_id` to every active contact (with a working
 /// link issued before the step fell due) of every active organisation that has not
-/// submitted, at most once per (contact, step). A contact whose link came after the
+/// submitted, at most once per (contact, step, `deadline`): an extended deadline's steps
+/// are new steps (`domain::reminders`). A contact whose link came after the
 /// step's time (an organisation added late, a hand-over, a link sent again) just had
 /// its invitation: it gets the next step, not this one minutes later. Returns the new
 /// job ids.
 pub async fn queue_reminder(
     conn: &mut AsyncPgConnection,
     _jobs: &Jobs,
-    campaign_id: Uuid,
+    (campaign_id, deadline): (Uuid, chrono::NaiveDate),
     step: &crate::domain::reminders::Step,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<Uuid>> {
@@ -94,15 +96,15 @@ pub async fn queue_reminder(
         Purpose::Reminder.as_str(),
         &format!("reminder:{campaign_id}:"),
         true,
-        &format!(":{step}"),
+        &format!(":{step}:{deadline}"),
         None,
         Some(step),
     )
     .await
 }
 
-/// Tells the campaign owner (`owner_email`), once per campaign, which organisations are
-/// overdue. The body is stored (it carries no personal link).
+/// Tells the campaign owner (`owner_email`), once per campaign and deadline, which
+/// organisations are overdue. The body is stored (it carries no personal link).
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_escalation(
     conn: &mut AsyncPgConnection,
@@ -136,7 +138,7 @@ pub async fn queue_escalation(
     .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
     q::queue_plain(
         conn,
-        &format!("escalation:{campaign_id}"),
+        &format!("escalation:{campaign_id}:{deadline}"),
         owner_email,
         &email.subject,
         &email.text,

@@ -4,19 +4,21 @@
 //! ([`super::clock`]):
 //!
 //! - queues the due reminder step (`domain::reminders::due_step`) to each active contact
-//!   of each organisation that has not submitted: at most once per (contact, step), by
-//!   the deduplication key `reminder:{campaign}:{contact}:{step}`, and only to links
-//!   issued before the step fell due (a contact invited since just had its invitation).
-//!   An organisation that submitted gets nothing more;
-//! - after the deadline, tells the campaign owner once (`escalation:{campaign}`) which
-//!   organisations are overdue.
+//!   of each organisation that has not submitted: at most once per (contact, step,
+//!   deadline), by the deduplication key `reminder:{campaign}:{contact}:{step}:{deadline}`,
+//!   and only to links issued before the step fell due (a contact invited since just had
+//!   its invitation). An organisation that submitted gets nothing more;
+//! - after the deadline, tells the campaign owner once per deadline
+//!   (`escalation:{campaign}:{deadline}`) which organisations are overdue: extending the
+//!   deadline starts the reminders again and, once the new one has passed, the owner is
+//!   told again.
 //!
 //! A pass is idempotent, so a pass that runs twice (a lease taken over) sends nothing
 //! twice.
 
 use super::{campaign_mail, Claimed, Failure, Worker};
 use crate::db::campaign_mail as q;
-use crate::domain::reminders::{deadline_passed, due_step};
+use crate::domain::reminders::{counted_from, deadline_passed, due_step};
 use scoped_futures::ScopedFutureExt;
 
 /// How long after a pass the next one is queued.
@@ -54,15 +56,10 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
     // Housekeeping: failed link look-ups older than an hour no longer count.
     crate::db::link_throttle::forget_old(&mut conn, 3600.0).await?;
     for campaign in q::open_campaigns(&mut conn).await? {
-        let Some(launched_at) = campaign.launched_at else {
+        let Some(from) = counted_from(campaign.launched_at, campaign.deadline_changed_at) else {
             continue;
         };
-        let step = due_step(
-            campaign.deadline,
-            &campaign.reminder_schedule(),
-            launched_at,
-            now,
-        );
+        let step = due_step(campaign.deadline, &campaign.reminder_schedule(), from, now);
         let escalate = deadline_passed(campaign.deadline, now);
         let jobs = worker.jobs.clone();
         let sender = worker.sender_company.clone();
@@ -74,10 +71,15 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
                     let mut reminders = 0;
                     let mut escalations = 0;
                     if let Some(step) = step {
-                        reminders =
-                            campaign_mail::queue_reminder(conn, &jobs, campaign.id, &step, now)
-                                .await?
-                                .len();
+                        reminders = campaign_mail::queue_reminder(
+                            conn,
+                            &jobs,
+                            (campaign.id, campaign.deadline),
+                            &step,
+                            now,
+                        )
+                        .await?
+                        .len();
                     }
                     if escalate {
                         let owner = match campaign.owner_user_id {

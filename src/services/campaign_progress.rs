@@ -130,7 +130,7 @@ pub async fn progress(
             reminders::next_step(
                 campaign.deadline,
                 &campaign.reminder_schedule(),
-                campaign.launched_at,
+                campaign.reminders_from(),
                 now,
             )
         })

@@ -73,7 +73,7 @@ pub fn home(
                 next_reminder: if c.responses > 0 && c.submitted == c.responses {
                     reminders::NONE_NEEDED.to_string()
                 } else {
-                    reminders::next_step(c.campaign.deadline, &c.reminders, c.launched_at, now)
+                    reminders::next_step(c.campaign.deadline, &c.reminders, c.reminders_from, now)
                         .map_or_else(
                             || "none left".to_string(),
                             |step| reminders::describe_step(&step, c.campaign.deadline),

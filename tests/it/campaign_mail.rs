@@ -452,7 +452,7 @@ async fn a_second_rounds_invitation_says_when_the_organisation_last_submitted() 
     }
 
     // This year's round.
-    let (campaign, _, _) = launched_campaign(&app).await;
+    let (campaign, deadline, _) = launched_campaign(&app).await;
     let mut invited = Vec::new();
     for (p, name) in [
         (&ja, "前年回答株式会社"),
@@ -522,10 +522,15 @@ async fn a_second_rounds_invitation_says_when_the_organisation_last_submitted() 
     };
     {
         let mut conn = app.state.pool.get().await.unwrap();
-        let queued =
-            campaign_mail::queue_reminder(&mut conn, &Jobs::new(), campaign_id, &step, Utc::now())
-                .await
-                .unwrap();
+        let queued = campaign_mail::queue_reminder(
+            &mut conn,
+            &Jobs::new(),
+            (campaign_id, deadline),
+            &step,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(queued.len(), 4, "every organisation that has not submitted");
     }
     assert_eq!(
@@ -685,4 +690,86 @@ async fn a_contact_invited_after_a_reminder_fell_due_gets_the_next_one_not_that_
             .count()
     };
     assert_eq!((to(&early), to(&late)), (2, 1));
+}
+
+#[tokio::test]
+async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again() {
+    let app = quiet_app().await;
+    let smtp = SmtpServer::start().await;
+    let (campaign, deadline, owner) = launched_campaign(&app).await;
+    let late = invite(&app, &campaign, "Needs More Time Ltd", "en").await;
+    let clock = SetClock::new(midnight(deadline) - Duration::days(2) + Duration::hours(9));
+    let w = worker(&app, &smtp.url(), &clock);
+    // Each email is rendered when it is sent: send at once, read the newest.
+    let mut received = 0;
+    let mut send = async |expected: usize| -> Vec<String> {
+        run_due(&w).await.unwrap();
+        let messages = smtp.wait_for(received + expected).await;
+        let new: Vec<String> = messages[received..].to_vec();
+        assert_eq!(new.len(), expected, "{new:#?}");
+        received += expected;
+        new
+    };
+    // The old deadline's last step before it, then its escalation.
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 1);
+    send(1).await;
+    clock.set(midnight(deadline) + Duration::days(1) + Duration::hours(1));
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 1);
+    send(1).await;
+
+    // Procurement gives three more weeks.
+    let extended = deadline + Duration::days(21);
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{campaign}/deadline"),
+            &serde_json::json!({"deadline": extended.to_string()}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let member = crate::flags::member(&app, Role::Procurement, "Pat Procurement").await;
+    let (_, page) = member
+        .page(&app, &format!("/staff/campaigns/{campaign}"))
+        .await;
+    let first_step = extended - Duration::days(14);
+    assert!(
+        page.contains(&format!(
+            r#"id="next-reminder">{first_step} (14 days before the deadline)"#
+        )),
+        "{page}"
+    );
+
+    // The new deadline's steps go, each once, though steps 1 to 3 went for the old one
+    // (the contact had 3); nothing is due before the first of them.
+    let pass = campaign_schedule::pass(&w).await.unwrap();
+    assert_eq!((pass.reminders, pass.escalations), (0, 0));
+    let new_date = extended.format("%-d %B %Y").to_string();
+    for (at, step) in [
+        (first_step, 1),
+        (extended - Duration::days(7), 2),
+        (extended - Duration::days(2), 3),
+    ] {
+        clock.set(midnight(at) + Duration::hours(8));
+        assert_eq!(
+            campaign_schedule::pass(&w).await.unwrap().reminders,
+            1,
+            "step {step}"
+        );
+        assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 0);
+        let text = text_body(&send(1).await[0]);
+        assert!(text.contains(&late.link), "{text}");
+        assert!(
+            text.contains(&new_date),
+            "step {step} names the new deadline: {text}"
+        );
+    }
+    // After the new deadline: the owner is told again, once, with the new date.
+    clock.set(midnight(extended) + Duration::days(1) + Duration::hours(1));
+    let pass = campaign_schedule::pass(&w).await.unwrap();
+    assert_eq!((pass.reminders, pass.escalations), (0, 1));
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 0);
+    let escalation = &send(1).await[0];
+    assert!(header(escalation, "To").is_some_and(|t| t.contains(&owner)));
+    let text = text_body(escalation);
+    assert!(text.contains(&format!("- {}", late.name)), "{text}");
+    assert!(text.contains(&new_date), "{text}");
 }

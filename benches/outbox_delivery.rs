@@ -215,6 +215,7 @@ async fn run(
         from_name: String::new(),
         from_email: String::new(),
         last_submitted: None,
+        next_reminder: None,
     }
     .render("bench0@example.com")?;
     let email = Arc::new(email);

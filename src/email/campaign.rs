@@ -106,6 +106,10 @@ pub struct CampaignEmail {
     /// Invitation: when the organisation last submitted this questionnaire, if the form
     /// will offer to start from those answers ("Start from your last answers").
     pub last_submitted: Option<NaiveDate>,
+    /// Escalation: when the overdue organisations' contacts get their next scheduled
+    /// reminder (`None`: none is left; the email says extending the deadline restarts
+    /// them).
+    pub next_reminder: Option<NaiveDate>,
 }
 
 #[derive(Template)]
@@ -138,6 +142,14 @@ impl CampaignEmail {
     /// language (empty when there is none).
     pub fn last_submitted_text(&self) -> String {
         self.last_submitted
+            .map(|d| date_text(d, self.lang))
+            .unwrap_or_default()
+    }
+
+    /// The next scheduled reminder's date as people write it in the email's language
+    /// (empty when there is none).
+    pub fn next_reminder_text(&self) -> String {
+        self.next_reminder
             .map(|d| date_text(d, self.lang))
             .unwrap_or_default()
     }
@@ -181,6 +193,7 @@ mod tests {
             from_name: "Anh <Tran>".into(),
             from_email: "anh@song-hong.example".into(),
             last_submitted: None,
+            next_reminder: None,
         }
     }
 
@@ -275,6 +288,39 @@ mod tests {
                 }
             }
             assert_eq!(subjects.len(), 3, "{purpose:?}: one subject per language");
+        }
+    }
+
+    #[test]
+    fn the_escalation_says_when_the_next_reminder_goes_or_that_none_is_left() {
+        for (lang, next, none) in [
+            (
+                Lang::En,
+                "next reminder on 7 April 2027",
+                "extend the deadline: its reminders then start again",
+            ),
+            (
+                Lang::Ja,
+                "2027年4月7日に各担当者へ",
+                "リマインダーが再開されます",
+            ),
+            (
+                Lang::Vi,
+                "vào ngày 7 tháng 4 năm 2027",
+                "để các lời nhắc bắt đầu lại",
+            ),
+        ] {
+            let mut m = email(lang, Purpose::Escalation);
+            m.next_reminder = Some("2027-04-07".parse().unwrap());
+            let e = m.render("owner@example.com").unwrap();
+            assert!(e.text.contains(next), "{}", e.text);
+            assert!(e.html.unwrap().contains(next));
+            assert!(!e.text.contains(none), "{}", e.text);
+            m.next_reminder = None;
+            let e = m.render("owner@example.com").unwrap();
+            assert!(e.text.contains(none), "{}", e.text);
+            assert!(e.html.unwrap().contains(none));
+            assert!(!e.text.contains(next), "{}", e.text);
         }
     }
 

@@ -104,7 +104,8 @@ pub async fn queue_reminder(
 }
 
 /// Tells the campaign owner (`owner_email`), once per campaign and deadline, which
-/// organisations are overdue. The body is stored (it carries no personal link).
+/// organisations are overdue and when their contacts get the next scheduled reminder
+/// (`next_reminder`; `None`: none is left). The body is stored (it carries no personal link).
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_escalation(
     conn: &mut AsyncPgConnection,
@@ -114,6 +115,7 @@ pub async fn queue_escalation(
     deadline: chrono::NaiveDate,
     owner_email: &str,
     overdue: Vec<String>,
+    next_reminder: Option<chrono::NaiveDate>,
     sender_company: &str,
     public_base_url: &str,
 ) -> QueryResult<Option<Uuid>> {
@@ -133,6 +135,7 @@ pub async fn queue_escalation(
         from_name: String::new(),
         from_email: String::new(),
         last_submitted: None,
+        next_reminder,
     }
     .render(owner_email)
     .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
@@ -309,6 +312,7 @@ fn render_invitation(
         from_name: from.0,
         from_email: from.1,
         last_submitted: ctx.last_submitted.map(|t| t.date_naive()),
+        next_reminder: None,
     }
     .render(&ctx.to_address)
     .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;

@@ -18,7 +18,7 @@
 
 use super::{campaign_mail, Claimed, Failure, Worker};
 use crate::db::campaign_mail as q;
-use crate::domain::reminders::{counted_from, deadline_passed, due_step};
+use crate::domain::reminders::{counted_from, deadline_passed, due_step, next_step};
 use scoped_futures::ScopedFutureExt;
 
 /// How long after a pass the next one is queued.
@@ -59,7 +59,10 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
         let Some(from) = counted_from(campaign.launched_at, campaign.deadline_changed_at) else {
             continue;
         };
-        let step = due_step(campaign.deadline, &campaign.reminder_schedule(), from, now);
+        let schedule = campaign.reminder_schedule();
+        let step = due_step(campaign.deadline, &schedule, from, now);
+        let next_reminder =
+            next_step(campaign.deadline, &schedule, Some(from), now).map(|s| s.at.date_naive());
         let escalate = deadline_passed(campaign.deadline, now);
         let jobs = worker.jobs.clone();
         let sender = worker.sender_company.clone();
@@ -97,6 +100,7 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
                                     campaign.deadline,
                                     &owner,
                                     overdue,
+                                    next_reminder,
                                     &sender,
                                     &base,
                                 )

@@ -73,6 +73,7 @@ pub async fn preview(
         // Said only to an organisation that has submitted the questionnaire before;
         // the preview's page tells.
         last_submitted: None,
+        next_reminder: None,
     }
     .render("[contact email]")
     .map_err(|e| AppError::Internal(e.into()))?;

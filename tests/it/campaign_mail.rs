@@ -715,7 +715,16 @@ async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again
     send(1).await;
     clock.set(midnight(deadline) + Duration::days(1) + Duration::hours(1));
     assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 1);
-    send(1).await;
+    let text = text_body(&send(1).await[0]);
+    let weekly = (deadline + Duration::days(7))
+        .format("%-d %B %Y")
+        .to_string();
+    assert!(
+        text.contains(&format!(
+            "Their contacts get the next reminder on {weekly}."
+        )),
+        "{text}"
+    );
 
     // Procurement gives three more weeks.
     let extended = deadline + Duration::days(21);
@@ -772,4 +781,8 @@ async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again
     let text = text_body(escalation);
     assert!(text.contains(&format!("- {}", late.name)), "{text}");
     assert!(text.contains(&new_date), "{text}");
+    let weekly = (extended + Duration::days(7))
+        .format("%-d %B %Y")
+        .to_string();
+    assert!(text.contains(&weekly), "{text}");
 }

@@ -1,5 +1,6 @@
 //! Campaign emails (issue 8): invitation, reminder, escalation, submission receipt,
-//! clarification request and its withdrawal, and the hand-over to a colleague, each with a subject, a plain-text and an HTML part per language
+//! clarification request and its withdrawal, the hand-over to a colleague and the news
+//! of an extended deadline, each with a subject, a plain-text and an HTML part per language
 //! (`templates/email/<lang>/<purpose>.{txt,html}`; subjects in
 //! `templates/email/campaign.subject.txt`). The HTML has inline styles only: no script,
 //! no remote images. A language without its own text (Chinese today) gets English.
@@ -26,10 +27,13 @@ pub enum Purpose {
     /// A contact handed the questionnaire over to a colleague: the colleague's link,
     /// naming who handed it over.
     Handover,
+    /// A launched campaign's deadline was extended: the new date, with the same link
+    /// (to contacts of organisations that have not submitted, when the change asks).
+    DeadlineExtended,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 7] = [
+    pub const ALL: [Purpose; 8] = [
         Purpose::Invitation,
         Purpose::Reminder,
         Purpose::Escalation,
@@ -37,6 +41,7 @@ impl Purpose {
         Purpose::Clarification,
         Purpose::ClarificationWithdrawn,
         Purpose::Handover,
+        Purpose::DeadlineExtended,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +53,7 @@ impl Purpose {
             Purpose::Clarification => "clarification",
             Purpose::ClarificationWithdrawn => "clarification_withdrawn",
             Purpose::Handover => "handover",
+            Purpose::DeadlineExtended => "deadline_extended",
         }
     }
 

@@ -1,7 +1,8 @@
 //! Campaign emails: invitation, reminder, escalation, submission receipt, clarification
-//! request and its withdrawal, hand-over to a colleague. Each is one `send_email` job row (so delivery, retries, the 5xx answer on
-//! the job, `/staff/jobs` and its retry action work as for every email) that says what
-//! it is about: purpose, invitation (hence campaign and contact) and reminder step.
+//! request and its withdrawal, hand-over to a colleague, an extended deadline. Each is
+//! one `send_email` job row (so delivery, retries, the 5xx answer on the job,
+//! `/staff/jobs` and its retry action work as for every email) that says what it is
+//! about: purpose, invitation (hence campaign and contact) and reminder step.
 //!
 //! **The link is never stored.** An email that carries a personal link is queued with
 //! an empty body and rendered when it is sent ([`render`]), from the invitation:
@@ -12,8 +13,10 @@
 //! **At most once per step**: each queue function uses a deduplication key —
 //! `invitation:{invitation}`, `reminder:{campaign}:{contact}:{step}:{deadline}`,
 //! `escalation:{campaign}:{deadline}` (a step or an escalation is sent again for an
-//! extended deadline), `reminder:{campaign}:{contact}:by-hand:{day}`, `receipt:{invitation}`, `clarification:{invitation}:{request}`,
-//! `clarification-withdrawn:{invitation}:{request}`, `handover:{invitation}`.
+//! extended deadline), `reminder:{campaign}:{contact}:by-hand:{day}`,
+//! `receipt:{invitation}`, `clarification:{invitation}:{request}`,
+//! `clarification-withdrawn:{invitation}:{request}`, `handover:{invitation}`,
+//! `deadline-extended:{campaign}:{contact}:{deadline}`.
 //! Call them inside the transaction of the change that causes the email and
 //! `jobs.wake()` after the commit.
 
@@ -99,6 +102,32 @@ pub async fn queue_reminder(
         &format!(":{step}:{deadline}"),
         None,
         Some(step),
+    )
+    .await
+}
+
+/// Tells every active contact with a working link of every active organisation of
+/// `campaign_id` that has not submitted that the deadline is now `deadline`: once per
+/// (contact, deadline). Returns the new job ids.
+pub async fn queue_deadline_extended(
+    conn: &mut AsyncPgConnection,
+    _jobs: &Jobs,
+    (campaign_id, deadline): (Uuid, chrono::NaiveDate),
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Uuid>> {
+    q::queue_for_invitations(
+        conn,
+        Targets::Unsubmitted {
+            campaign_id,
+            now,
+            issued_before: now,
+        },
+        Purpose::DeadlineExtended.as_str(),
+        &format!("deadline-extended:{campaign_id}:"),
+        true,
+        &format!(":{deadline}"),
+        None,
+        None,
     )
     .await
 }

@@ -446,18 +446,32 @@ fn link_expiry(deadline: NaiveDate) -> Result<DateTime<Utc>, AppError> {
 #[serde(deny_unknown_fields)]
 pub struct NewDeadline {
     pub deadline: NaiveDate,
+    /// A launched campaign: email the new date to every contact with a working link of
+    /// every organisation that has not submitted (once per contact and deadline).
+    #[serde(default)]
+    pub notify_contacts: bool,
+}
+
+/// What changing the deadline did.
+#[derive(Debug, Clone)]
+pub struct DeadlineChanged {
+    pub campaign: CampaignRecord,
+    /// Contacts emailed the new date (`NewDeadline::notify_contacts`).
+    pub contacts_told: usize,
 }
 
 /// Moves the deadline (a launched campaign's only later); active links of the campaign
-/// then last until 30 days after the new deadline.
+/// then last until 30 days after the new deadline; a launched campaign's reminders
+/// follow the new deadline (`domain::reminders::counted_from`), and, when asked, the
+/// contacts who have not submitted are told the new date.
 pub async fn change_deadline(
     conn: &mut Conn,
     ctx: &Ctx<'_>,
     actor: &Actor,
     campaign_id: CampaignId,
     input: NewDeadline,
-) -> Result<CampaignRecord, AppError> {
-    crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
+) -> Result<DeadlineChanged, AppError> {
+    let changed = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let campaign = lock(tx, campaign_id).await?;
             allowed(&campaign, Action::ExtendDeadline)?;
@@ -471,20 +485,42 @@ pub async fn change_deadline(
             }
             let expiry = link_expiry(input.deadline)?;
             q::set_deadline(tx, campaign.id, input.deadline, expiry).await?;
+            let told = if input.notify_contacts
+                && campaign.launched_at.is_some()
+                && input.deadline != campaign.deadline
+            {
+                campaign_mail::queue_deadline_extended(
+                    tx,
+                    ctx.jobs,
+                    (campaign.id.uuid(), input.deadline),
+                    Utc::now(),
+                )
+                .await?
+                .len()
+            } else {
+                0
+            };
             audit::append(
                 tx,
                 actor,
                 "campaign.deadline_changed",
                 "campaign",
                 campaign.id,
-                json!({"from": campaign.deadline, "to": input.deadline}),
+                json!({"from": campaign.deadline, "to": input.deadline, "contacts_told": told}),
             )
             .await?;
-            Ok(q::find(tx, campaign.id).await?.expect("locked row"))
+            Ok(DeadlineChanged {
+                campaign: q::find(tx, campaign.id).await?.expect("locked row"),
+                contacts_told: told,
+            })
         }
         .scope_boxed()
     })
-    .await
+    .await?;
+    if changed.contacts_told > 0 {
+        ctx.jobs.wake();
+    }
+    Ok(changed)
 }
 
 /// What closing did.

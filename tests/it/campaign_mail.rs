@@ -694,8 +694,16 @@ async fn a_contact_invited_after_a_reminder_fell_due_gets_the_next_one_not_that_
 
 #[tokio::test]
 async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again() {
-    let app = quiet_app().await;
+    // The page's change wakes the application's own worker: it sends to this server too.
     let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with_settings(
+        &templates_dir(),
+        &[
+            ("SMTP_URL", smtp.url()),
+            ("HRDD_JOB_POLL_SECONDS", "3600".to_string()),
+        ],
+    )
+    .await;
     let (campaign, deadline, owner) = launched_campaign(&app).await;
     let late = invite(&app, &campaign, "Needs More Time Ltd", "en").await;
     let clock = SetClock::new(midnight(deadline) - Duration::days(2) + Duration::hours(9));
@@ -726,19 +734,58 @@ async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again
         "{text}"
     );
 
-    // Procurement gives three more weeks.
-    let extended = deadline + Duration::days(21);
-    let res = app
-        .post_json(
-            &format!("/api/v1/campaigns/{campaign}/deadline"),
-            &serde_json::json!({"deadline": extended.to_string()}),
-        )
+    // Procurement gives three more weeks on the campaign page, and tells the contacts
+    // who have not submitted (the box is ticked); the one that submitted hears nothing.
+    let submitted = invite(&app, &campaign, "Answered Already Ltd", "en").await;
+    app.submitted_days_ago(&submitted.response.to_string(), 0)
         .await;
-    assert_eq!(res.status(), 200);
+    let extended = deadline + Duration::days(21);
     let member = crate::flags::member(&app, Role::Procurement, "Pat Procurement").await;
     let (_, page) = member
         .page(&app, &format!("/staff/campaigns/{campaign}"))
         .await;
+    assert!(
+        page.contains(r#"name="notify_contacts" id="notify-contacts" value="yes" checked>"#),
+        "{page}"
+    );
+    let res = member
+        .client
+        .post(app.url(&format!("/staff/campaigns/{campaign}/deadline")))
+        .form(&[
+            ("csrf_token", member.csrf.as_str()),
+            ("deadline", extended.to_string().as_str()),
+            ("notify_contacts", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (_, page) = member
+        .page(&app, res.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(
+        page.contains(&format!(
+            "The deadline is now {extended}; 1 contact is being emailed the new date."
+        )),
+        "{page}"
+    );
+    let news = &send(1).await[0];
+    let new_date = extended.format("%-d %B %Y").to_string();
+    assert_eq!(
+        header(news, "Subject").as_deref(),
+        Some(
+            format!(
+                "New deadline: Test campaign for {} (now {new_date})",
+                late.name
+            )
+            .as_str()
+        )
+    );
+    let text = text_body(news);
+    assert!(
+        text.contains(&format!("has been extended to {new_date}.")) && text.contains(&late.link),
+        "{text}"
+    );
     let first_step = extended - Duration::days(14);
     assert!(
         page.contains(&format!(
@@ -751,7 +798,6 @@ async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again
     // (the contact had 3); nothing is due before the first of them.
     let pass = campaign_schedule::pass(&w).await.unwrap();
     assert_eq!((pass.reminders, pass.escalations), (0, 0));
-    let new_date = extended.format("%-d %B %Y").to_string();
     for (at, step) in [
         (first_step, 1),
         (extended - Duration::days(7), 2),

@@ -476,6 +476,7 @@ async fn deadline_extends_only_and_closing_expires_unused_links_after_the_grace_
     assert_eq!(res.status(), 200);
     let c: Value = res.json().await.unwrap();
     assert_eq!(c["deadline"], in_days(60));
+    assert_eq!(c["contacts_told"], 0, "nobody is emailed unless asked");
 
     let res = app
         .post_json(&format!("/api/v1/campaigns/{campaign}/close"), &json!({}))

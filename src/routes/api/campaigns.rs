@@ -2,8 +2,8 @@
 
 use super::path_id;
 use super::types::{
-    AddOrganisations, CampaignBody, CampaignDetailBody, DraftChanges, NewCampaign, NewDeadline,
-    NewInvitation, ProgressQuery,
+    AddOrganisations, CampaignBody, CampaignDetailBody, DeadlineChangedBody, DraftChanges,
+    NewCampaign, NewDeadline, NewInvitation, ProgressQuery,
 };
 use crate::auth::principal::Principal;
 use crate::error::AppError;
@@ -124,7 +124,8 @@ async fn add_organisations(
     Ok(HttpResponse::Ok().json(outcome))
 }
 
-/// A new deadline (a launched campaign's only later).
+/// A new deadline (a launched campaign's only later): the campaign and how many
+/// contacts were emailed the new date (`notify_contacts`).
 #[post("/campaigns/{id}/deadline")]
 async fn change_deadline(
     who: Principal,
@@ -134,10 +135,13 @@ async fn change_deadline(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "campaign")?;
     let mut conn = state.pool.get().await?;
-    let campaign =
+    let changed =
         lifecycle::change_deadline(&mut conn, &state.ctx(), &who.actor(), id, body.into_inner())
             .await?;
-    Ok(HttpResponse::Ok().json(CampaignDetailBody::from(campaign)))
+    Ok(HttpResponse::Ok().json(DeadlineChangedBody {
+        campaign: CampaignDetailBody::from(changed.campaign),
+        contacts_told: changed.contacts_told,
+    }))
 }
 
 /// Closes the campaign (a second close changes nothing and says so).

@@ -142,6 +142,14 @@ impl From<Campaign> for CampaignBody {
     }
 }
 
+/// `POST /campaigns/{id}/deadline`: the campaign, and the contacts emailed the new date.
+#[derive(Debug, Serialize)]
+pub struct DeadlineChangedBody {
+    #[serde(flatten)]
+    pub campaign: CampaignDetailBody,
+    pub contacts_told: usize,
+}
+
 /// A campaign with its lifecycle fields (`POST /campaigns/{id}/deadline`).
 #[derive(Debug, Serialize)]
 pub struct CampaignDetailBody {

@@ -360,6 +360,8 @@ async fn launch(
 #[derive(Deserialize)]
 struct DeadlineForm {
     deadline: String,
+    /// "Email the new date to contacts who have not submitted" (checked by default).
+    notify_contacts: Option<String>,
 }
 
 #[post("/staff/campaigns/{id}/deadline")]
@@ -375,14 +377,28 @@ async fn set_deadline(
         Err(_) => Err(AppError::field("deadline", "give a date (YYYY-MM-DD)")),
         Ok(deadline) => {
             let mut conn = state.pool.get().await?;
-            let input = lifecycle::NewDeadline { deadline };
+            let input = lifecycle::NewDeadline {
+                deadline,
+                notify_contacts: form.notify_contacts.is_some(),
+            };
             lifecycle::change_deadline(&mut conn, &state.ctx(), &who.actor(), id, input)
                 .await
-                .map(|c| format!("The deadline is now {}.", c.deadline))
+                .map(|c| deadline_notice(c.campaign.deadline, c.contacts_told))
         }
     };
     // A refused date stays in the field, its error beside it (422).
     after_typed(&state, &user, id, outcome, Some(form.deadline.clone())).await
+}
+
+/// What the page says after a deadline change.
+fn deadline_notice(deadline: chrono::NaiveDate, told: usize) -> String {
+    match told {
+        0 => format!("The deadline is now {deadline}."),
+        1 => format!("The deadline is now {deadline}; 1 contact is being emailed the new date."),
+        n => {
+            format!("The deadline is now {deadline}; {n} contacts are being emailed the new date.")
+        }
+    }
 }
 
 #[derive(Deserialize)]

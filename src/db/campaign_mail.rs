@@ -433,9 +433,21 @@ pub struct OpenCampaign {
     pub launched_at: Option<DateTime<Utc>>,
     pub owner_user_id: Option<Uuid>,
     pub deadline_changed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
 impl OpenCampaign {
+    /// From when its schedule counts (`domain::reminders::counted_from`): launched, or
+    /// opened at its creation (links one by one).
+    pub fn reminders_from(&self) -> DateTime<Utc> {
+        use crate::domain::reminders::{counted_from, opened_at};
+        counted_from(
+            opened_at(false, self.launched_at, self.created_at),
+            self.deadline_changed_at,
+        )
+        .unwrap_or(self.created_at)
+    }
+
     /// Its reminder schedule (`domain::reminders`).
     pub fn reminder_schedule(&self) -> crate::domain::reminders::Schedule {
         crate::domain::reminders::Schedule {
@@ -469,6 +481,7 @@ pub async fn open_campaigns(conn: &mut Conn) -> QueryResult<Vec<OpenCampaign>> {
             campaigns::launched_at,
             campaigns::owner_user_id,
             campaigns::deadline_changed_at,
+            campaigns::created_at,
         ))
         .order(campaigns::created_at)
         .load(conn)

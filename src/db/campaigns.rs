@@ -67,8 +67,8 @@ pub struct CampaignRecord {
     pub launched_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
-    /// When a launched campaign's deadline was last changed (`None`: never since the
-    /// launch); its reminders count from then (`domain::reminders::counted_from`).
+    /// When an open campaign's deadline was last changed (`None`: never since it
+    /// opened); its reminders count from then (`domain::reminders::counted_from`).
     pub deadline_changed_at: Option<DateTime<Utc>>,
 }
 
@@ -83,7 +83,12 @@ impl CampaignRecord {
 
     /// From when its schedule counts (`domain::reminders::counted_from`).
     pub fn reminders_from(&self) -> Option<DateTime<Utc>> {
-        crate::domain::reminders::counted_from(self.launched_at, self.deadline_changed_at)
+        use crate::domain::reminders::{counted_from, opened_at};
+        let draft = self.status == CampaignStatus::Draft;
+        counted_from(
+            opened_at(draft, self.launched_at, self.created_at),
+            self.deadline_changed_at,
+        )
     }
 }
 
@@ -166,11 +171,11 @@ pub async fn set_deadline(
         .set((
             campaigns::deadline.eq(deadline),
             campaigns::updated_at.eq(diesel::dsl::now),
-            // Only a launched campaign's change restarts its reminders.
+            // Only an opened campaign's change restarts its reminders (a draft has none).
             campaigns::deadline_changed_at.eq(diesel::dsl::sql::<
                 diesel::sql_types::Nullable<Timestamptz>,
             >(
-                "CASE WHEN launched_at IS NULL THEN NULL ELSE now() END",
+                "CASE WHEN status = 'draft' THEN NULL ELSE now() END",
             )),
         ))
         .execute(conn)

@@ -68,6 +68,11 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
                         .map(|(_, _, n)| *n)
                         .sum()
                 };
+                let reminders_from = {
+                    use crate::domain::reminders::{counted_from, opened_at};
+                    let draft = campaign.status == CampaignStatus::Draft;
+                    counted_from(opened_at(draft, times.0, campaign.created_at), times.1)
+                };
                 CampaignRow {
                     responses: of(None),
                     submitted: of(Some(ResponseStatus::Submitted)),
@@ -75,7 +80,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
                     template_id,
                     version,
                     audience,
-                    reminders_from: crate::domain::reminders::counted_from(times.0, times.1),
+                    reminders_from,
                     reminders: crate::domain::reminders::Schedule {
                         days_before,
                         weekly_after,

@@ -72,13 +72,24 @@ pub fn steps(deadline: NaiveDate, schedule: &Schedule) -> Vec<Step> {
     out
 }
 
-/// From when a campaign's schedule counts: its launch, or the last change of its
-/// deadline after the launch; `None` for a draft.
-pub fn counted_from(
+/// When a campaign was opened to answers: its launch; a campaign created open, without
+/// an audience (its links issued one by one, never launched), at its creation; `None`
+/// for a draft.
+pub fn opened_at(
+    draft: bool,
     launched_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    launched_at.or((!draft).then_some(created_at))
+}
+
+/// From when a campaign's schedule counts: when it was opened ([`opened_at`]), or the
+/// last change of its deadline after that; `None` for a draft.
+pub fn counted_from(
+    opened_at: Option<DateTime<Utc>>,
     deadline_changed_at: Option<DateTime<Utc>>,
 ) -> Option<DateTime<Utc>> {
-    launched_at.map(|launched| deadline_changed_at.map_or(launched, |c| c.max(launched)))
+    opened_at.map(|opened| deadline_changed_at.map_or(opened, |c| c.max(opened)))
 }
 
 /// The step to send now: the latest one due at `now` that fell after `from`
@@ -343,6 +354,11 @@ mod tests {
             Some(launched)
         );
         assert_eq!(counted_from(None, Some(changed)), None);
+        // Opened: the launch; a campaign created open (links one by one) at its creation.
+        let created: DateTime<Utc> = "2027-02-20T08:00:00Z".parse().unwrap();
+        assert_eq!(opened_at(false, Some(launched), created), Some(launched));
+        assert_eq!(opened_at(false, None, created), Some(created));
+        assert_eq!(opened_at(true, None, created), None);
     }
 
     #[test]

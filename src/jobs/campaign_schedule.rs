@@ -18,7 +18,7 @@
 
 use super::{campaign_mail, Claimed, Failure, Worker};
 use crate::db::campaign_mail as q;
-use crate::domain::reminders::{counted_from, deadline_passed, due_step, next_step};
+use crate::domain::reminders::{deadline_passed, due_step, next_step};
 use scoped_futures::ScopedFutureExt;
 
 /// How long after a pass the next one is queued.
@@ -56,9 +56,7 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
     // Housekeeping: failed link look-ups older than an hour no longer count.
     crate::db::link_throttle::forget_old(&mut conn, 3600.0).await?;
     for campaign in q::open_campaigns(&mut conn).await? {
-        let Some(from) = counted_from(campaign.launched_at, campaign.deadline_changed_at) else {
-            continue;
-        };
+        let from = campaign.reminders_from();
         let schedule = campaign.reminder_schedule();
         let step = due_step(campaign.deadline, &schedule, from, now);
         let next_reminder =

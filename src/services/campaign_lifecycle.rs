@@ -486,7 +486,7 @@ pub async fn change_deadline(
             let expiry = link_expiry(input.deadline)?;
             q::set_deadline(tx, campaign.id, input.deadline, expiry).await?;
             let told = if input.notify_contacts
-                && campaign.launched_at.is_some()
+                && campaign.status == crate::domain::states::CampaignStatus::Open
                 && input.deadline != campaign.deadline
             {
                 campaign_mail::queue_deadline_extended(

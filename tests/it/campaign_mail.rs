@@ -832,3 +832,40 @@ async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again
         .to_string();
     assert!(text.contains(&weekly), "{text}");
 }
+
+#[tokio::test]
+async fn a_campaign_whose_links_go_one_by_one_is_reminded_as_its_page_says() {
+    let app = quiet_app().await;
+    let smtp = SmtpServer::start().await;
+    // Created open, without an audience: never launched, its links issued one by one.
+    let campaign = app.campaign("forced-labour").await;
+    let invited = invite(&app, &campaign, "One By One Ltd", "en").await;
+    let deadline: NaiveDate = {
+        let mut conn = app.db.conn().await;
+        campaigns::table
+            .find(campaign.parse::<Uuid>().unwrap())
+            .select(campaigns::deadline)
+            .first(&mut conn)
+            .await
+            .unwrap()
+    };
+    let step_one = deadline - Duration::days(14);
+    let member = crate::flags::member(&app, Role::Procurement, "Pat Procurement").await;
+    let (_, page) = member
+        .page(&app, &format!("/staff/campaigns/{campaign}"))
+        .await;
+    assert!(
+        page.contains(&format!(
+            r#"id="next-reminder">{step_one} (14 days before the deadline)"#
+        )),
+        "{page}"
+    );
+    let clock = SetClock::new(midnight(step_one) + Duration::hours(2));
+    let w = worker(&app, &smtp.url(), &clock);
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 1);
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().reminders, 0);
+    run_due(&w).await.unwrap();
+    let text = text_body(&smtp.wait_for(1).await[0]);
+    assert!(text.contains(&invited.link), "{text}");
+    assert!(text.contains("This is a reminder"), "{text}");
+}

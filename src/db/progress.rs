@@ -136,6 +136,9 @@ pub struct TimelineRow {
     pub what: String,
     #[diesel(sql_type = Text)]
     pub detail: String,
+    /// An email's purpose (`jobs.purpose`), its address in `detail`; `None` otherwise.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub purpose: Option<String>,
 }
 
 /// Every email, link, open, save and submit of an organisation in a campaign, oldest
@@ -151,36 +154,38 @@ pub async fn timeline(
     diesel::sql_query(
         "WITH mail AS (SELECT e.* FROM invitations i JOIN jobs e ON e.invitation_id = i.id \
                         WHERE i.campaign_id = $1 AND i.organisation_id = $2) \
-         SELECT at, what, detail FROM ( \
-           SELECT e.created_at AS at, 'Email queued' AS what, \
-                  coalesce(e.purpose, 'email') || ' to ' || e.to_address AS detail \
+         SELECT at, what, detail, purpose FROM ( \
+           SELECT e.created_at AS at, 'Email queued' AS what, e.to_address AS detail, \
+                  coalesce(e.purpose, 'email') AS purpose \
              FROM mail e \
            UNION ALL \
-           SELECT e.finished_at, 'Email delivered', coalesce(e.purpose, 'email') || ' to ' || e.to_address \
+           SELECT e.finished_at, 'Email delivered', e.to_address, coalesce(e.purpose, 'email') \
              FROM mail e WHERE e.state = 'done' \
            UNION ALL \
-           SELECT e.finished_at, 'Email refused', e.to_address || ': ' || coalesce(e.last_error, '') \
+           SELECT e.finished_at, 'Email refused', e.to_address || ': ' || coalesce(e.last_error, ''), \
+                  coalesce(e.purpose, 'email') \
              FROM mail e WHERE e.state = 'dead' \
            UNION ALL \
-           SELECT i.created_at, 'Link issued', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
+           SELECT i.created_at, 'Link issued', c.name, NULL FROM invitations i JOIN contacts c ON c.id = i.contact_id \
             WHERE i.campaign_id = $1 AND i.organisation_id = $2 \
            UNION ALL \
-           SELECT v.at, 'Link opened', coalesce(c.name, '') \
+           SELECT v.at, 'Link opened', coalesce(c.name, ''), NULL \
              FROM response_events v JOIN responses r ON r.id = v.response_id \
              LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'opened' \
            UNION ALL \
-           SELECT i.revoked_at, 'Link revoked', c.name FROM invitations i JOIN contacts c ON c.id = i.contact_id \
+           SELECT i.revoked_at, 'Link revoked', c.name, NULL FROM invitations i JOIN contacts c ON c.id = i.contact_id \
             WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.revoked_at IS NOT NULL \
            UNION ALL \
            SELECT v.at, CASE v.kind WHEN 'carried_over' THEN 'Answers carried over' ELSE 'Answers saved' END, \
                   coalesce(c.name || ': ', '') || v.answers || CASE WHEN v.answers = 1 THEN ' answer' ELSE ' answers' END \
-                  || coalesce('; removed as no longer applying: ' || array_to_string(v.hidden_removed, ', '), '') \
+                  || coalesce('; removed as no longer applying: ' || array_to_string(v.hidden_removed, ', '), ''), \
+                  NULL \
              FROM response_events v JOIN responses r ON r.id = v.response_id \
              LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind IN ('saved', 'carried_over') \
            UNION ALL \
-           SELECT r.submitted_at, 'Submitted', '' FROM responses r \
+           SELECT r.submitted_at, 'Submitted', '', NULL FROM responses r \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND r.submitted_at IS NOT NULL \
          ) t ORDER BY at, \
            CASE what WHEN 'Link revoked' THEN 0 WHEN 'Link issued' THEN 1 WHEN 'Link opened' THEN 2 \

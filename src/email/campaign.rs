@@ -61,6 +61,20 @@ impl Purpose {
         Purpose::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
+    /// What the staff pages call it ("invitation to …" on an organisation's timeline).
+    pub fn label(self) -> &'static str {
+        match self {
+            Purpose::Invitation => "invitation",
+            Purpose::Reminder => "reminder",
+            Purpose::Escalation => "overdue notice to the owner",
+            Purpose::Receipt => "receipt",
+            Purpose::Clarification => "clarification request",
+            Purpose::ClarificationWithdrawn => "clarification withdrawn",
+            Purpose::Handover => "hand-over",
+            Purpose::DeadlineExtended => "new deadline",
+        }
+    }
+
     /// Whether the email carries the contact's personal link (all but the escalation,
     /// which links the staff page, and the withdrawal, which needs no answer).
     pub fn has_personal_link(self) -> bool {

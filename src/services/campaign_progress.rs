@@ -11,6 +11,7 @@ use crate::domain::campaign_progress::{self as rules, ContactProgress, LinkState
 use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::domain::reminders;
 use crate::domain::states::CampaignStatus;
+use crate::email::campaign::Purpose;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -170,7 +171,14 @@ pub async fn timeline(
         .map(|r| Event {
             at: r.at,
             what: r.what,
-            detail: r.detail,
+            // An email: "reminder to a@example.com".
+            detail: match r.purpose {
+                Some(code) => match Purpose::parse(&code) {
+                    Some(purpose) => format!("{} to {}", purpose.label(), r.detail),
+                    None => format!("{code} to {}", r.detail),
+                },
+                None => r.detail,
+            },
         })
         .collect())
 }

@@ -296,6 +296,10 @@ async fn launch_from_the_staff_pages_emails_a_working_link_in_the_contacts_langu
         .text()
         .await
         .unwrap();
+    assert!(
+        timeline.contains("invitation to "),
+        "an email named by what it is: {timeline}"
+    );
     for event in [
         "Link issued",
         "Email queued",

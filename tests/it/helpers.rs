@@ -442,7 +442,7 @@ impl TestApp {
     pub async fn timeline_of(
         &self,
         response: uuid::Uuid,
-    ) -> Vec<hrdd_survey::db::progress::TimelineRow> {
+    ) -> Vec<hrdd_survey::services::campaign_progress::Event> {
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;
         use hrdd_survey::db::schema::responses;
@@ -453,9 +453,13 @@ impl TestApp {
             .first(&mut conn)
             .await
             .unwrap();
-        hrdd_survey::db::progress::timeline(&mut conn, campaign.into(), organisation.into())
-            .await
-            .unwrap()
+        hrdd_survey::services::campaign_progress::timeline(
+            &mut conn,
+            campaign.into(),
+            organisation.into(),
+        )
+        .await
+        .unwrap()
     }
 
     pub async fn campaign(&self, template: &str) -> String {

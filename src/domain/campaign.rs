@@ -91,10 +91,24 @@ pub fn deadline_change_problem(
     if let Some(p) = dates::deadline_problem(new, today) {
         return Some(p);
     }
-    if status != CampaignStatus::Draft && new < current {
-        return Some("a launched campaign's deadline can only be extended");
+    if new < earliest_deadline(status, current, today) {
+        return Some("an open campaign's deadline can only be extended");
     }
     None
+}
+
+/// The earliest deadline a change may set (the date field's `min`): today, and for a
+/// campaign that is no longer a draft, not before its current deadline.
+pub fn earliest_deadline(
+    status: CampaignStatus,
+    current: NaiveDate,
+    today: NaiveDate,
+) -> NaiveDate {
+    if status == CampaignStatus::Draft {
+        today
+    } else {
+        today.max(current)
+    }
 }
 
 /// Which organisations a campaign goes to: some picked by hand, or every active one
@@ -356,6 +370,20 @@ mod tests {
             today
         )
         .is_some());
+        // The date field's lower bound says the same.
+        assert_eq!(
+            earliest_deadline(CampaignStatus::Draft, d("2026-12-31"), today),
+            today
+        );
+        assert_eq!(
+            earliest_deadline(CampaignStatus::Open, d("2026-12-31"), today),
+            d("2026-12-31")
+        );
+        // An open campaign already past its deadline: from today.
+        assert_eq!(
+            earliest_deadline(CampaignStatus::Open, d("2026-11-01"), today),
+            today
+        );
     }
 
     #[test]

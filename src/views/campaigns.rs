@@ -255,6 +255,11 @@ const FIELD_ERRORS: [(&str, &[&str]); 11] = [
 ];
 
 impl NewCampaignPage {
+    /// The deadline field's `min`: today (UTC, as the check that refuses a past date).
+    pub fn deadline_min(&self) -> String {
+        chrono::Utc::now().date_naive().to_string()
+    }
+
     /// The messages for the form field `field`, joined ("" when none).
     pub fn err(&self, field: &str) -> String {
         let names = FIELD_ERRORS
@@ -304,6 +309,8 @@ pub struct CampaignPage {
     pub deadline_when: String,
     /// The "New deadline" field: the deadline, or the date typed when it was refused.
     pub new_deadline: String,
+    /// The date field's `min` (`domain::campaign::earliest_deadline`).
+    pub deadline_min: String,
     /// The campaign this one was copied from ("Run again"): (url, name).
     pub copied_from: Option<(String, String)>,
     pub message: String,

@@ -285,6 +285,9 @@ async fn a_bad_deadline_is_refused_beside_its_field() {
     let id = draft(&app, &s, &alpha).await;
     act(&app, &s, &format!("/staff/campaigns/{id}/launch"), &[]).await;
     let path = format!("/staff/campaigns/{id}/deadline");
+    // The field's min is the deadline itself (an open campaign's only moves later); a
+    // client that ignores it is refused all the same.
+    let min = in_days(20);
     for (typed, message) in [
         ("2026-02-31", "give a date (YYYY-MM-DD)"),
         ("2001-01-01", ""),
@@ -294,7 +297,7 @@ async fn a_bad_deadline_is_refused_beside_its_field() {
         let body = res.text().await.unwrap();
         for expected in [
             format!(
-                r#"<input id="new-deadline" type="date" name="deadline" value="{typed}" aria-invalid="true" aria-describedby="deadline-error">"#
+                r#"<input id="new-deadline" type="date" name="deadline" value="{typed}" min="{min}" aria-invalid="true" aria-describedby="deadline-error">"#
             ),
             format!(r#"<p class="error" id="deadline-error">{message}"#),
             "Nothing was changed: see the message below.".to_string(),

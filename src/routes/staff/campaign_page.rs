@@ -241,6 +241,12 @@ async fn campaign_page(
             chrono::Utc::now().date_naive(),
         ),
         new_deadline: typed_deadline.unwrap_or_else(|| campaign.deadline.to_string()),
+        deadline_min: crate::domain::campaign::earliest_deadline(
+            campaign.status,
+            campaign.deadline,
+            chrono::Utc::now().date_naive(),
+        )
+        .to_string(),
         message: campaign.message.clone().unwrap_or_default(),
         reminders: reminders::describe_schedule(&campaign.reminder_schedule()),
         next_reminder,

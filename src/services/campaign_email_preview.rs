@@ -11,7 +11,11 @@ use crate::email::Email;
 use crate::error::AppError;
 
 /// The emails a preview shows.
-pub const KINDS: [Purpose; 2] = [Purpose::Invitation, Purpose::Reminder];
+pub const KINDS: [Purpose; 3] = [
+    Purpose::Invitation,
+    Purpose::Reminder,
+    Purpose::DeadlineExtended,
+];
 
 /// Where the personal link goes in a preview: visibly not a link anyone can open.
 pub const LINK_PLACEHOLDER: &str = "[personal link]";

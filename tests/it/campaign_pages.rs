@@ -842,6 +842,18 @@ async fn the_emails_are_previewed_in_each_language_before_the_launch() {
         ja.contains(r#"<strong aria-current="true">日本語</strong>"#),
         "{ja}"
     );
+    let extended = s
+        .get(&app, &format!("{preview}?kind=deadline_extended&lang=en"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(extended.contains(r#"<strong aria-current="true">New deadline</strong>"#));
+    assert!(
+        text(&extended).contains("has been extended to"),
+        "{}",
+        text(&extended)
+    );
     let ja_text = text(&ja);
     assert_ne!(ja_text, en);
     assert!(ja_text.contains("様"), "a Japanese email: {ja_text}");

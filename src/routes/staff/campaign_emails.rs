@@ -1,5 +1,5 @@
-//! "Preview the emails" of a campaign: its invitation and reminder as a contact will
-//! read them, in each language of its questionnaire, before anything is sent. The HTML
+//! "Preview the emails" of a campaign: its invitation, reminder and new-deadline email
+//! as a contact will read them, in each language of its questionnaire, before anything is sent. The HTML
 //! part is served at its own address with a policy of its own (inline styles, nothing
 //! else) and shown in a sandboxed frame.
 
@@ -30,7 +30,9 @@ impl PreviewQuery {
             None => Ok(Purpose::Invitation),
             Some(kind) => Purpose::parse(kind)
                 .filter(|p| preview::KINDS.contains(p))
-                .ok_or_else(|| AppError::field("kind", "give invitation or reminder")),
+                .ok_or_else(|| {
+                    AppError::field("kind", "give invitation, reminder or deadline_extended")
+                }),
         }
     }
 
@@ -82,10 +84,10 @@ async fn page(
         kinds: preview::KINDS
             .iter()
             .map(|k| {
-                let label = if *k == Purpose::Invitation {
-                    "Invitation"
-                } else {
-                    "Reminder"
+                let label = match k {
+                    Purpose::Invitation => "Invitation",
+                    Purpose::Reminder => "Reminder",
+                    _ => "New deadline",
                 };
                 (label.to_string(), url(*k, p.lang), *k == p.purpose)
             })

@@ -221,12 +221,10 @@ async fn earlier_submissions(
            JOIN campaigns k ON k.id = i.campaign_id \
            JOIN template_versions tv ON tv.id = k.template_version_id \
            CROSS JOIN LATERAL ( \
-             SELECT r.submitted_at FROM responses r \
-             JOIN campaigns k2 ON k2.id = r.campaign_id \
-             JOIN template_versions tv2 ON tv2.id = k2.template_version_id \
-             WHERE r.organisation_id = i.organisation_id AND r.status = 'submitted' \
-               AND r.id <> i.response_id AND tv2.template_id = tv.template_id \
-             ORDER BY r.submitted_at DESC LIMIT 1) p \
+             SELECT s.submitted_at FROM submissions s \
+             WHERE s.organisation_id = i.organisation_id AND s.template_id = tv.template_id \
+               AND s.response_id <> i.response_id \
+             ORDER BY s.submitted_at DESC, s.response_id DESC LIMIT 1) p \
           WHERE i.id = ANY($1) AND p.submitted_at IS NOT NULL \
             AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.response_id = i.response_id)",
     )

@@ -6,6 +6,7 @@
 
 use super::prepared::Prepare;
 use super::schema::{answers, campaigns, responses, template_versions};
+use super::views::submissions;
 use super::Conn;
 use crate::domain::flag::FlagStatus;
 use chrono::{DateTime, Utc};
@@ -47,24 +48,27 @@ pub async fn before(
         return Ok(Vec::new());
     };
     let until = submitted_at.unwrap_or_else(Utc::now);
-    responses::table
-        .inner_join(campaigns::table.inner_join(template_versions::table))
+    submissions::table
+        .inner_join(campaigns::table)
         .left_join(
             answers::table.on(answers::response_id
-                .eq(responses::id)
+                .eq(submissions::response_id)
                 .and(answers::question_id.eq(question_id))),
         )
-        .filter(responses::organisation_id.eq(organisation_id))
-        .filter(responses::id.ne(response_id))
-        .filter(responses::submitted_at.lt(until))
-        .filter(template_versions::template_id.eq(template_id))
-        .order((responses::submitted_at.desc(), responses::id.desc()))
+        .filter(submissions::organisation_id.eq(organisation_id))
+        .filter(submissions::template_id.eq(template_id))
+        .filter(submissions::response_id.ne(response_id))
+        .filter(submissions::submitted_at.lt(until))
+        .order((
+            submissions::submitted_at.desc(),
+            submissions::response_id.desc(),
+        ))
         .limit(limit)
         .select((
-            responses::id,
+            submissions::response_id,
             campaigns::name,
-            campaigns::template_version_id,
-            responses::submitted_at.assume_not_null(),
+            submissions::template_version_id,
+            submissions::submitted_at,
             answers::value.nullable(),
         ))
         .load(conn)
@@ -94,14 +98,12 @@ pub const PREVIOUS_FLAGS: &str = "WITH page AS (SELECT id, response_id, question
            JOIN template_versions tv ON tv.id = c.template_version_id \
            WHERE r.id IN (SELECT response_id FROM page)), \
          previous AS ( \
-           SELECT a.id AS response_id, p.id AS previous_response_id, p.submitted_at \
+           SELECT a.id AS response_id, p.response_id AS previous_response_id, p.submitted_at \
            FROM answered a CROSS JOIN LATERAL ( \
-             SELECT r2.id, r2.submitted_at FROM responses r2 \
-             JOIN campaigns c2 ON c2.id = r2.campaign_id \
-             JOIN template_versions tv2 ON tv2.id = c2.template_version_id \
-             WHERE r2.organisation_id = a.organisation_id AND tv2.template_id = a.template_id \
-               AND r2.id <> a.id AND r2.submitted_at < a.until \
-             ORDER BY r2.submitted_at DESC, r2.id DESC LIMIT 1) p) \
+             SELECT s.response_id, s.submitted_at FROM submissions s \
+             WHERE s.organisation_id = a.organisation_id AND s.template_id = a.template_id \
+               AND s.response_id <> a.id AND s.submitted_at < a.until \
+             ORDER BY s.submitted_at DESC, s.response_id DESC LIMIT 1) p) \
          SELECT DISTINCT ON (f.id) f.id AS flag_id, pf.id AS previous_id, \
                 pf.status AS previous_status, pr.submitted_at AS previous_submitted_at \
          FROM page f JOIN previous pr ON pr.response_id = f.response_id \

@@ -41,6 +41,7 @@ pub mod sessions;
 pub mod throttle;
 pub mod types;
 pub mod users;
+pub mod views;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;

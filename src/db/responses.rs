@@ -99,21 +99,21 @@ pub async fn latest_submitted_responses(
     conn: &mut Conn,
     organisation_id: OrganisationId,
 ) -> QueryResult<Vec<(ResponseId, String, i32, Option<chrono::DateTime<Utc>>)>> {
-    responses::table
-        .inner_join(campaigns::table.inner_join(template_versions::table))
-        .filter(responses::organisation_id.eq(organisation_id))
-        .filter(responses::status.eq(ResponseStatus::Submitted))
-        .distinct_on(template_versions::template_id)
+    use super::views::submissions;
+    submissions::table
+        .inner_join(template_versions::table)
+        .filter(submissions::organisation_id.eq(organisation_id))
+        .distinct_on(submissions::template_id)
         .order((
-            template_versions::template_id.asc(),
-            responses::submitted_at.desc(),
-            responses::id.asc(),
+            submissions::template_id.asc(),
+            submissions::submitted_at.desc(),
+            submissions::response_id.desc(),
         ))
         .select((
-            responses::id,
-            template_versions::template_id,
+            submissions::response_id,
+            submissions::template_id,
             template_versions::version,
-            responses::submitted_at,
+            submissions::submitted_at.nullable(),
         ))
         .load(conn)
         .await
@@ -137,17 +137,20 @@ pub async fn last_submission(
     template_id: &str,
     except: ResponseId,
 ) -> QueryResult<Option<LastSubmission>> {
-    responses::table
-        .inner_join(campaigns::table.inner_join(template_versions::table))
-        .filter(responses::organisation_id.eq(organisation_id))
-        .filter(responses::status.eq(ResponseStatus::Submitted))
-        .filter(responses::id.ne(except))
-        .filter(template_versions::template_id.eq(template_id))
-        .order((responses::submitted_at.desc(), responses::id.asc()))
+    use super::views::submissions;
+    submissions::table
+        .inner_join(campaigns::table)
+        .filter(submissions::organisation_id.eq(organisation_id))
+        .filter(submissions::template_id.eq(template_id))
+        .filter(submissions::response_id.ne(except))
+        .order((
+            submissions::submitted_at.desc(),
+            submissions::response_id.desc(),
+        ))
         .select((
-            responses::id,
-            campaigns::template_version_id,
-            responses::submitted_at,
+            submissions::response_id,
+            submissions::template_version_id,
+            submissions::submitted_at.nullable(),
             campaigns::name,
         ))
         .first(conn)

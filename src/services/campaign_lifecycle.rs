@@ -458,6 +458,8 @@ pub struct DeadlineChanged {
     pub campaign: CampaignRecord,
     /// Contacts emailed the new date (`NewDeadline::notify_contacts`).
     pub contacts_told: usize,
+    /// False when the date given was the deadline already: nothing was written.
+    pub changed: bool,
 }
 
 /// Moves the deadline (a launched campaign's only later); active links of the campaign
@@ -483,11 +485,19 @@ pub async fn change_deadline(
             ) {
                 return Err(AppError::field("deadline", p));
             }
+            if input.deadline == campaign.deadline {
+                // Nothing moves: no write, no audit entry, no email, and the reminders
+                // keep counting from where they did (a step due this minute still goes).
+                return Ok(DeadlineChanged {
+                    campaign,
+                    contacts_told: 0,
+                    changed: false,
+                });
+            }
             let expiry = link_expiry(input.deadline)?;
             q::set_deadline(tx, campaign.id, input.deadline, expiry).await?;
             let told = if input.notify_contacts
                 && campaign.status == crate::domain::states::CampaignStatus::Open
-                && input.deadline != campaign.deadline
             {
                 campaign_mail::queue_deadline_extended(
                     tx,
@@ -512,6 +522,7 @@ pub async fn change_deadline(
             Ok(DeadlineChanged {
                 campaign: q::find(tx, campaign.id).await?.expect("locked row"),
                 contacts_told: told,
+                changed: true,
             })
         }
         .scope_boxed()

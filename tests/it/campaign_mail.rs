@@ -786,6 +786,39 @@ async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again
         text.contains(&format!("has been extended to {new_date}.")) && text.contains(&late.link),
         "{text}"
     );
+    // The same date again (a second click): nothing is written, nobody is emailed.
+    let res = member
+        .client
+        .post(app.url(&format!("/staff/campaigns/{campaign}/deadline")))
+        .form(&[
+            ("csrf_token", member.csrf.as_str()),
+            ("deadline", extended.to_string().as_str()),
+            ("notify_contacts", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (_, page) = member
+        .page(&app, res.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(
+        page.contains(&format!(
+            "The deadline is already {extended}: nothing changed."
+        )),
+        "{page}"
+    );
+    let changes: i64 = {
+        use hrdd_survey::db::schema::audit_log;
+        let mut conn = app.db.conn().await;
+        audit_log::table
+            .filter(audit_log::action.eq("campaign.deadline_changed"))
+            .filter(audit_log::subject_id.eq(&campaign))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(changes, 1);
     let first_step = extended - Duration::days(14);
     assert!(
         page.contains(&format!(

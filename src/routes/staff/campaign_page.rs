@@ -389,7 +389,7 @@ async fn set_deadline(
             };
             lifecycle::change_deadline(&mut conn, &state.ctx(), &who.actor(), id, input)
                 .await
-                .map(|c| deadline_notice(c.campaign.deadline, c.contacts_told))
+                .map(|c| deadline_notice(&c))
         }
     };
     // A refused date stays in the field, its error beside it (422).
@@ -397,8 +397,12 @@ async fn set_deadline(
 }
 
 /// What the page says after a deadline change.
-fn deadline_notice(deadline: chrono::NaiveDate, told: usize) -> String {
-    match told {
+fn deadline_notice(c: &lifecycle::DeadlineChanged) -> String {
+    let deadline = c.campaign.deadline;
+    if !c.changed {
+        return format!("The deadline is already {deadline}: nothing changed.");
+    }
+    match c.contacts_told {
         0 => format!("The deadline is now {deadline}."),
         1 => format!("The deadline is now {deadline}; 1 contact is being emailed the new date."),
         n => {

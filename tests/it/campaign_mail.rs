@@ -748,21 +748,16 @@ async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again
         page.contains(r#"name="notify_contacts" id="notify-contacts" value="yes" checked>"#),
         "{page}"
     );
-    let res = member
-        .client
-        .post(app.url(&format!("/staff/campaigns/{campaign}/deadline")))
-        .form(&[
-            ("csrf_token", member.csrf.as_str()),
-            ("deadline", extended.to_string().as_str()),
-            ("notify_contacts", "yes"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    let (_, page) = member
-        .page(&app, res.headers()["location"].to_str().unwrap())
-        .await;
+    let change = async || {
+        let form = [
+            ("deadline", extended.to_string()),
+            ("notify_contacts", "yes".to_string()),
+        ];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let path = format!("/staff/campaigns/{campaign}/deadline");
+        member.post_and_follow(&app, &path, &form).await
+    };
+    let page = change().await;
     assert!(
         page.contains(&format!(
             "The deadline is now {extended}; 1 contact is being emailed the new date."
@@ -787,20 +782,7 @@ async fn an_extended_deadline_brings_its_own_reminders_and_tells_the_owner_again
         "{text}"
     );
     // The same date again (a second click): nothing is written, nobody is emailed.
-    let res = member
-        .client
-        .post(app.url(&format!("/staff/campaigns/{campaign}/deadline")))
-        .form(&[
-            ("csrf_token", member.csrf.as_str()),
-            ("deadline", extended.to_string().as_str()),
-            ("notify_contacts", "yes"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let (_, page) = member
-        .page(&app, res.headers()["location"].to_str().unwrap())
-        .await;
+    let page = change().await;
     assert!(
         page.contains(&format!(
             "The deadline is already {extended}: nothing changed."

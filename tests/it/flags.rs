@@ -129,6 +129,31 @@ impl Member {
         (status, res.text().await.unwrap())
     }
 
+    /// Posts a form (with the CSRF token) to `path`, expects the redirect after it and
+    /// returns the page it leads to.
+    pub async fn post_and_follow(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        let mut form = vec![("csrf_token", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        let res = self
+            .client
+            .post(app.url(path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+        let (status, page) = self
+            .page(app, res.headers()["location"].to_str().unwrap())
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page
+    }
+
     pub async fn page(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
         let res = self.client.get(app.url(path)).send().await.unwrap();
         let status = res.status();

@@ -438,9 +438,10 @@ impl OpenCampaign {
     /// From when its schedule counts (`domain::reminders::counted_from`): launched, or
     /// opened at its creation (links one by one).
     pub fn reminders_from(&self) -> DateTime<Utc> {
-        use crate::domain::reminders::{counted_from, opened_at};
-        counted_from(
-            opened_at(false, self.launched_at, self.created_at),
+        crate::domain::reminders::counted_from(
+            false,
+            self.launched_at,
+            self.created_at,
             self.deadline_changed_at,
         )
         .unwrap_or(self.created_at)

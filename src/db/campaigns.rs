@@ -67,8 +67,8 @@ pub struct CampaignRecord {
     pub launched_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
-    /// When an open campaign's deadline was last changed (`None`: never since it
-    /// opened); its reminders count from then (`domain::reminders::counted_from`).
+    /// When its deadline was last changed (`None`: never); once it is open, its
+    /// reminders count from then (`domain::reminders::counted_from`).
     pub deadline_changed_at: Option<DateTime<Utc>>,
 }
 
@@ -83,10 +83,10 @@ impl CampaignRecord {
 
     /// From when its schedule counts (`domain::reminders::counted_from`).
     pub fn reminders_from(&self) -> Option<DateTime<Utc>> {
-        use crate::domain::reminders::{counted_from, opened_at};
-        let draft = self.status == CampaignStatus::Draft;
-        counted_from(
-            opened_at(draft, self.launched_at, self.created_at),
+        crate::domain::reminders::counted_from(
+            self.status == CampaignStatus::Draft,
+            self.launched_at,
+            self.created_at,
             self.deadline_changed_at,
         )
     }
@@ -171,12 +171,10 @@ pub async fn set_deadline(
         .set((
             campaigns::deadline.eq(deadline),
             campaigns::updated_at.eq(diesel::dsl::now),
-            // Only an opened campaign's change restarts its reminders (a draft has none).
-            campaigns::deadline_changed_at.eq(diesel::dsl::sql::<
-                diesel::sql_types::Nullable<Timestamptz>,
-            >(
-                "CASE WHEN status = 'draft' THEN NULL ELSE now() END",
-            )),
+            // A change before the campaign opened counts for nothing
+            // (`domain::reminders::counted_from` takes the later of the two).
+            campaigns::deadline_changed_at
+                .eq(diesel::dsl::sql::<diesel::sql_types::Nullable<Timestamptz>>("now()")),
         ))
         .execute(conn)
         .await?;

@@ -68,11 +68,12 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
                         .map(|(_, _, n)| *n)
                         .sum()
                 };
-                let reminders_from = {
-                    use crate::domain::reminders::{counted_from, opened_at};
-                    let draft = campaign.status == CampaignStatus::Draft;
-                    counted_from(opened_at(draft, times.0, campaign.created_at), times.1)
-                };
+                let reminders_from = crate::domain::reminders::counted_from(
+                    campaign.status == CampaignStatus::Draft,
+                    times.0,
+                    campaign.created_at,
+                    times.1,
+                );
                 CampaignRow {
                     responses: of(None),
                     submitted: of(Some(ResponseStatus::Submitted)),

@@ -72,24 +72,18 @@ pub fn steps(deadline: NaiveDate, schedule: &Schedule) -> Vec<Step> {
     out
 }
 
-/// When a campaign was opened to answers: its launch; a campaign created open, without
-/// an audience (its links issued one by one, never launched), at its creation; `None`
-/// for a draft.
-pub fn opened_at(
+/// From when a campaign's schedule counts: when it was opened to answers (its launch;
+/// for a campaign created open, without an audience, its links issued one by one and
+/// never launched, its creation), or the last change of its deadline if that came
+/// later; `None` for a draft, which has no schedule yet.
+pub fn counted_from(
     draft: bool,
     launched_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    launched_at.or((!draft).then_some(created_at))
-}
-
-/// From when a campaign's schedule counts: when it was opened ([`opened_at`]), or the
-/// last change of its deadline after that; `None` for a draft.
-pub fn counted_from(
-    opened_at: Option<DateTime<Utc>>,
     deadline_changed_at: Option<DateTime<Utc>>,
 ) -> Option<DateTime<Utc>> {
-    opened_at.map(|opened| deadline_changed_at.map_or(opened, |c| c.max(opened)))
+    let opened = launched_at.or((!draft).then_some(created_at))?;
+    Some(deadline_changed_at.map_or(opened, |changed| changed.max(opened)))
 }
 
 /// The step to send now: the latest one due at `now` that fell after `from`
@@ -330,7 +324,8 @@ mod tests {
         // Three days before the old deadline (2027-03-31), it moves to 2027-04-03: the new
         // schedule's 7-day step (2027-03-27) fell before the change and never goes.
         let changed: DateTime<Utc> = "2027-03-28T09:00:00Z".parse().unwrap();
-        let from = counted_from(Some(launched), Some(changed)).unwrap();
+        let created = launched - Duration::days(5);
+        let from = counted_from(false, Some(launched), created, Some(changed)).unwrap();
         assert_eq!(from, changed);
         let new_deadline = day("2027-04-03");
         assert_eq!(
@@ -350,15 +345,23 @@ mod tests {
         );
         // A change before the launch (a draft's) counts from the launch; a draft from none.
         assert_eq!(
-            counted_from(Some(launched), Some(launched - Duration::days(3))),
+            counted_from(
+                false,
+                Some(launched),
+                created,
+                Some(launched - Duration::days(3))
+            ),
             Some(launched)
         );
-        assert_eq!(counted_from(None, Some(changed)), None);
+        assert_eq!(counted_from(true, None, created, Some(changed)), None);
         // Opened: the launch; a campaign created open (links one by one) at its creation.
         let created: DateTime<Utc> = "2027-02-20T08:00:00Z".parse().unwrap();
-        assert_eq!(opened_at(false, Some(launched), created), Some(launched));
-        assert_eq!(opened_at(false, None, created), Some(created));
-        assert_eq!(opened_at(true, None, created), None);
+        assert_eq!(
+            counted_from(false, Some(launched), created, None),
+            Some(launched)
+        );
+        assert_eq!(counted_from(false, None, created, None), Some(created));
+        assert_eq!(counted_from(true, None, created, None), None);
     }
 
     #[test]

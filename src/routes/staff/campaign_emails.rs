@@ -84,12 +84,10 @@ async fn page(
         kinds: preview::KINDS
             .iter()
             .map(|k| {
-                let label = match k {
-                    Purpose::Invitation => "Invitation",
-                    Purpose::Reminder => "Reminder",
-                    _ => "New deadline",
-                };
-                (label.to_string(), url(*k, p.lang), *k == p.purpose)
+                // "Invitation", "Reminder", "New deadline": the staff pages' words.
+                let label = k.label();
+                let label = label[..1].to_uppercase() + &label[1..];
+                (label, url(*k, p.lang), *k == p.purpose)
             })
             .collect(),
         languages: p

@@ -216,6 +216,7 @@ async fn run(
         from_email: String::new(),
         last_submitted: None,
         next_reminder: None,
+        no_owner: false,
     }
     .render("bench0@example.com")?;
     let email = Arc::new(email);

@@ -222,6 +222,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/staff/campaigns/{id}/owner",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
         "/staff/campaigns/{id}/close",
         Access::Needs(Permission::ManageCampaigns),
     ),
@@ -496,6 +501,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/api/v1/campaigns/{id}/deadline",
+        Access::Needs(Permission::ManageCampaigns),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/owner",
         Access::Needs(Permission::ManageCampaigns),
     ),
     (

@@ -21,6 +21,9 @@ pub struct CampaignRow {
     /// From when its reminder schedule counts (`domain::reminders::counted_from`).
     pub reminders_from: Option<DateTime<Utc>>,
     pub reminders: crate::domain::reminders::Schedule,
+    /// The owner's name while their account is active (`None`: no owner, or disabled;
+    /// the overdue notice then goes to the administrators).
+    pub owner: Option<String>,
 }
 
 pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
@@ -32,9 +35,16 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
         (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
         Vec<i32>,
         i32,
+        Option<String>,
     );
     let rows: Vec<Loaded> = campaigns::table
         .inner_join(template_versions::table)
+        .left_join(
+            users::table.on(users::id
+                .nullable()
+                .eq(campaigns::owner_user_id)
+                .and(users::disabled_at.is_null())),
+        )
         .order(campaigns::created_at.desc())
         .limit(500)
         .select((
@@ -45,6 +55,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
             (campaigns::launched_at, campaigns::deadline_changed_at),
             campaigns::reminder_days_before,
             campaigns::reminder_weekly_after,
+            users::name.nullable(),
         ))
         .load(conn)
         .await?;
@@ -60,7 +71,16 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
     Ok(rows
         .into_iter()
         .map(
-            |(campaign, template_id, version, audience, times, days_before, weekly_after)| {
+            |(
+                campaign,
+                template_id,
+                version,
+                audience,
+                times,
+                days_before,
+                weekly_after,
+                owner,
+            )| {
                 let of = |status: Option<ResponseStatus>| {
                     progress
                         .iter()
@@ -86,6 +106,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
                         days_before,
                         weekly_after,
                     },
+                    owner,
                 }
             },
         )

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod api_tokens;
 pub mod audit;
 pub mod campaign_mail;
+pub mod campaign_owners;
 pub mod campaigns;
 pub mod clarifications;
 pub mod contacts;

@@ -24,6 +24,8 @@ pub enum Action {
     Close,
     /// A reminder sent now by hand to one organisation.
     Remind,
+    /// Another staff member becomes the owner (the emails' Reply-To, the escalation).
+    ChangeOwner,
 }
 
 /// What happens when `action` is asked of a campaign in a state.
@@ -75,6 +77,10 @@ impl CampaignStatus {
             ),
             (Open, Close) => Verdict::Allowed,
             (Closed, Close) => Verdict::AlreadyDone("the campaign is already closed"),
+            (Draft | Open, ChangeOwner) => Verdict::Allowed,
+            (Closed, ChangeOwner) => {
+                Verdict::Refused("the campaign is closed: it sends nothing more, so its owner stays as it was")
+            }
         }
     }
 }
@@ -324,6 +330,17 @@ mod tests {
         ));
         assert!(matches!(
             CampaignStatus::Draft.allows(Action::AddOrganisations),
+            Verdict::Refused(_)
+        ));
+    }
+
+    #[test]
+    fn a_draft_or_open_campaign_changes_hands_a_closed_one_keeps_its_owner() {
+        for status in [CampaignStatus::Draft, CampaignStatus::Open] {
+            assert_eq!(status.allows(Action::ChangeOwner), Verdict::Allowed);
+        }
+        assert!(matches!(
+            CampaignStatus::Closed.allows(Action::ChangeOwner),
             Verdict::Refused(_)
         ));
     }

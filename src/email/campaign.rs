@@ -130,6 +130,9 @@ pub struct CampaignEmail {
     /// reminder (`None`: none is left; the email says extending the deadline restarts
     /// them).
     pub next_reminder: Option<NaiveDate>,
+    /// Escalation: the campaign has no active owner, so it goes to the administrators
+    /// and says so.
+    pub no_owner: bool,
 }
 
 #[derive(Template)]
@@ -214,6 +217,7 @@ mod tests {
             from_email: "anh@song-hong.example".into(),
             last_submitted: None,
             next_reminder: None,
+            no_owner: false,
         }
     }
 
@@ -341,6 +345,23 @@ mod tests {
             assert!(e.text.contains(none), "{}", e.text);
             assert!(e.html.unwrap().contains(none));
             assert!(!e.text.contains(next), "{}", e.text);
+        }
+    }
+
+    #[test]
+    fn the_escalation_to_an_administrator_says_the_campaign_has_no_owner() {
+        for (lang, words) in [
+            (Lang::En, "You receive this as an administrator"),
+            (Lang::Ja, "管理者の方にお送りしています"),
+            (Lang::Vi, "với tư cách quản trị viên"),
+        ] {
+            let mut m = email(lang, Purpose::Escalation);
+            let e = m.render("owner@example.com").unwrap();
+            assert!(!e.text.contains(words), "{}", e.text);
+            m.no_owner = true;
+            let e = m.render("admin@example.com").unwrap();
+            assert!(e.text.contains(words), "{}", e.text);
+            assert!(e.html.unwrap().contains(words));
         }
     }
 

@@ -132,9 +132,38 @@ pub async fn queue_deadline_extended(
     .await
 }
 
-/// Tells the campaign owner (`owner_email`), once per campaign and deadline, which
-/// organisations are overdue and when their contacts get the next scheduled reminder
-/// (`next_reminder`; `None`: none is left). The body is stored (it carries no personal link).
+/// Who is told that a campaign's deadline passed with organisations overdue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EscalationTo {
+    /// The campaign's active owner (address).
+    Owner(String),
+    /// An active administrator (id, address), when the campaign has no active owner.
+    Administrator(Uuid, String),
+}
+
+impl EscalationTo {
+    /// Its key: once per campaign and deadline for the owner (the key the scheduler has
+    /// always used), once per campaign, deadline and administrator otherwise.
+    fn dedup_key(&self, campaign_id: Uuid, deadline: chrono::NaiveDate) -> String {
+        match self {
+            EscalationTo::Owner(_) => format!("escalation:{campaign_id}:{deadline}"),
+            EscalationTo::Administrator(id, _) => {
+                format!("escalation:{campaign_id}:{deadline}:admin:{id}")
+            }
+        }
+    }
+
+    fn address(&self) -> &str {
+        match self {
+            EscalationTo::Owner(a) | EscalationTo::Administrator(_, a) => a,
+        }
+    }
+}
+
+/// Tells `to` (the campaign owner, or an administrator when it has no active owner),
+/// once per campaign and deadline, which organisations are overdue and when their
+/// contacts get the next scheduled reminder (`next_reminder`; `None`: none is left).
+/// The body is stored (it carries no personal link).
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_escalation(
     conn: &mut AsyncPgConnection,
@@ -142,7 +171,7 @@ pub async fn queue_escalation(
     campaign_id: Uuid,
     campaign_name: &str,
     deadline: chrono::NaiveDate,
-    owner_email: &str,
+    to: &EscalationTo,
     overdue: Vec<String>,
     next_reminder: Option<chrono::NaiveDate>,
     sender_company: &str,
@@ -165,13 +194,14 @@ pub async fn queue_escalation(
         from_email: String::new(),
         last_submitted: None,
         next_reminder,
+        no_owner: matches!(to, EscalationTo::Administrator(..)),
     }
-    .render(owner_email)
+    .render(to.address())
     .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
     q::queue_plain(
         conn,
-        &format!("escalation:{campaign_id}:{deadline}"),
-        owner_email,
+        &to.dedup_key(campaign_id, deadline),
+        to.address(),
         &email.subject,
         &email.text,
         email.html.as_deref(),
@@ -342,6 +372,7 @@ fn render_invitation(
         from_email: from.1,
         last_submitted: ctx.last_submitted.map(|t| t.date_naive()),
         next_reminder: None,
+        no_owner: false,
     }
     .render(&ctx.to_address)
     .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;

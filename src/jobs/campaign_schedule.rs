@@ -11,14 +11,18 @@
 //! - after the deadline, tells the campaign owner once per deadline
 //!   (`escalation:{campaign}:{deadline}`) which organisations are overdue: extending the
 //!   deadline starts the reminders again and, once the new one has passed, the owner is
-//!   told again.
+//!   told again. A campaign without an active owner (none given, or the account was
+//!   disabled) tells each active administrator instead, once per deadline each
+//!   (`escalation:{campaign}:{deadline}:admin:{user}`), and the email says why.
 //!
 //! A pass is idempotent, so a pass that runs twice (a lease taken over) sends nothing
 //! twice.
 
-use super::{campaign_mail, Claimed, Failure, Worker};
+use super::campaign_mail::{self, EscalationTo};
+use super::{Claimed, Failure, Worker};
 use crate::db::campaign_mail as q;
 use crate::domain::reminders::{deadline_passed, due_step, next_step};
+use crate::domain::role::Role;
 use scoped_futures::ScopedFutureExt;
 
 /// How long after a pass the next one is queued.
@@ -33,6 +37,27 @@ pub struct PassStats {
 
 pub(super) async fn run(worker: &Worker, _job: &Claimed) -> Result<(), Failure> {
     super::pass_job(pass(worker)).await
+}
+
+/// Who is told that a campaign's deadline passed: its owner while the account is
+/// active; else (no owner, or the owner's account was disabled) every active
+/// administrator, so that the notice never goes to nobody.
+async fn escalation_recipients(
+    conn: &mut crate::db::Conn,
+    owner_user_id: Option<uuid::Uuid>,
+) -> crate::db::QueryResult<Vec<EscalationTo>> {
+    let owner = match owner_user_id {
+        Some(id) => q::owner_email(conn, id).await?,
+        None => None,
+    };
+    Ok(match owner {
+        Some(owner) => vec![EscalationTo::Owner(owner)],
+        None => crate::db::users::enabled_with_roles(conn, &[Role::Admin])
+            .await?
+            .into_iter()
+            .map(|m| EscalationTo::Administrator(m.id, m.email))
+            .collect(),
+    })
 }
 
 /// Queues a scheduler pass unless one is waiting or ran in the last [`EVERY_SECONDS`].
@@ -83,29 +108,31 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
                         .len();
                     }
                     if escalate {
-                        let owner = match campaign.owner_user_id {
-                            Some(id) => q::owner_email(conn, id).await?,
-                            None => None,
+                        let to = escalation_recipients(conn, campaign.owner_user_id).await?;
+                        let overdue = if to.is_empty() {
+                            Vec::new()
+                        } else {
+                            q::unsubmitted_organisations(conn, campaign.id).await?
                         };
-                        if let Some(owner) = owner {
-                            let overdue = q::unsubmitted_organisations(conn, campaign.id).await?;
-                            if !overdue.is_empty()
-                                && campaign_mail::queue_escalation(
+                        if !overdue.is_empty() {
+                            for to in &to {
+                                if campaign_mail::queue_escalation(
                                     conn,
                                     &jobs,
                                     campaign.id,
                                     &campaign.name,
                                     campaign.deadline,
-                                    &owner,
-                                    overdue,
+                                    to,
+                                    overdue.clone(),
                                     next_reminder,
                                     &sender,
                                     &base,
                                 )
                                 .await?
                                 .is_some()
-                            {
-                                escalations = 1;
+                                {
+                                    escalations += 1;
+                                }
                             }
                         }
                     }

@@ -78,6 +78,7 @@ pub async fn preview(
         // the preview's page tells.
         last_submitted: None,
         next_reminder: None,
+        no_owner: false,
     }
     .render("[contact email]")
     .map_err(|e| AppError::Internal(e.into()))?;

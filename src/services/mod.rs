@@ -10,6 +10,7 @@ pub mod campaign_copies;
 pub mod campaign_drafts;
 pub mod campaign_email_preview;
 pub mod campaign_lifecycle;
+pub mod campaign_owner;
 pub mod campaign_progress;
 pub mod campaign_reminders;
 pub mod campaigns;

@@ -15,6 +15,8 @@ pub struct ListItem {
     pub deadline_when: String,
     pub status: String,
     pub progress: String,
+    /// The owner's name; empty when the campaign has no active owner.
+    pub owner: String,
 }
 
 #[derive(Template)]
@@ -334,6 +336,19 @@ pub struct CampaignPage {
     pub filter_q: String,
     pub query: String,
     pub pager: Pager,
+    pub owner: OwnerBlock,
+}
+
+/// The campaign's owner on its page, and the form that hands it to someone else.
+pub struct OwnerBlock {
+    /// "Name <email>", "Name <email> (account disabled)" or "none".
+    pub label: String,
+    /// What having no active owner means (empty while the owner is active, and once
+    /// the campaign is closed: it sends nothing more).
+    pub warning: String,
+    /// The form's choices (id, label, selected): active members who manage campaigns;
+    /// empty once the campaign is closed.
+    pub choices: Vec<(String, String, bool)>,
 }
 
 /// Where the progress table's page is among all the organisations the filter keeps.
@@ -364,7 +379,7 @@ pub struct Preview {
 }
 
 /// The campaign page's fields whose errors are shown beside them.
-const BESIDE_FIELDS: [&str; 3] = ["confirm", "deadline", "delete_confirm"];
+const BESIDE_FIELDS: [&str; 4] = ["confirm", "deadline", "delete_confirm", "owner_user_id"];
 
 impl CampaignPage {
     /// The messages for the form field `field` (shown beside it), joined.

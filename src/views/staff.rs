@@ -159,6 +159,9 @@ pub struct DueCampaign {
     pub past_deadline: bool,
     /// "2027-03-17 (14 days before the deadline)", or "none left".
     pub next_reminder: String,
+    /// No active owner: the page says so beside the name (the overdue notice goes to the
+    /// administrators, and replies to its emails reach nobody).
+    pub no_owner: bool,
 }
 
 /// Generic table page: headers, rows of cells, and optional forms rendered by kind.

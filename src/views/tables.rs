@@ -69,6 +69,7 @@ pub fn home(
                 submitted: format!("{} / {}", c.submitted, c.responses),
                 outstanding: c.responses - c.submitted,
                 past_deadline: reminders::deadline_passed(c.campaign.deadline, now),
+                no_owner: c.owner.is_none(),
                 // As the campaign page says it (`jobs::campaign_schedule` sends it).
                 next_reminder: if c.responses > 0 && c.submitted == c.responses {
                     reminders::NONE_NEEDED.to_string()
@@ -170,7 +171,7 @@ pub fn users(user: &StaffUser, list: Vec<User>) -> TablePage {
         .collect();
     TablePage {
         rows,
-        ..TablePage::new(user, "/staff/users", "Users", "Roles: admin (users, API tokens, everything), procurement (organisations, contacts, campaigns), committee (flags, decisions, audit log), viewer (read only). A new user gets a one-time password and must change it at first sign-in. Making an admin anything else, or disabling a user, revokes the API tokens they created: integrations that use them stop working.")
+        ..TablePage::new(user, "/staff/users", "Users", "Roles: admin (users, API tokens, everything), procurement (organisations, contacts, campaigns), committee (flags, decisions, audit log), viewer (read only). A new user gets a one-time password and must change it at first sign-in. Making an admin anything else, or disabling a user, revokes the API tokens they created: integrations that use them stop working. Campaigns a disabled user owns tell the administrators who is overdue until someone takes them over (Change the owner, on the campaign's page).")
     }
     .headers(&["Email", "Name", "Role", "Status", "Actions"])
     .form(

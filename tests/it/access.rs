@@ -340,6 +340,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         200,
         403,
     ),
+    ("POST", "/api/v1/campaigns/{id}/owner", 401, "AP", 200, 403),
     (
         "GET",
         "/api/v1/campaigns/{id}/progress",
@@ -379,6 +380,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
         303,
         403,
     ),
+    ("POST", "/staff/campaigns/{id}/owner", 303, "AP", 303, 403),
     (
         "POST",
         "/staff/campaigns/{id}/organisations",
@@ -749,6 +751,10 @@ async fn call(
                 &(chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string(),
             ),
         ]),
+        ("POST", "/staff/campaigns/{id}/owner") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("owner_user_id", fx.admin.to_string().as_str()),
+        ]),
         ("POST", "/staff/campaigns/{id}/organisations") => who.client.post(&url).form(&[
             ("csrf_token", csrf.as_str()),
             ("organisation_id", fx.org.as_str()),
@@ -822,6 +828,7 @@ async fn call(
                 "/api/v1/campaigns/{id}/deadline" => {
                     json!({"deadline": (chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string()})
                 }
+                "/api/v1/campaigns/{id}/owner" => json!({"owner_user_id": fx.admin}),
                 other => panic!("no body for {other}"),
             };
             who.client

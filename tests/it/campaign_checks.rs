@@ -472,6 +472,7 @@ async fn the_campaign_actions_and_the_search_box_at_two_widths() {
                 "Change the deadline",
                 "Add an organisation",
                 "Close the campaign",
+                "Change the owner",
                 "Run again"
             ]
         );

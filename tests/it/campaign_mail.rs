@@ -21,7 +21,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// The application with its own worker idle (nobody wakes it, it polls hourly).
-async fn quiet_app() -> TestApp {
+pub(crate) async fn quiet_app() -> TestApp {
     TestApp::spawn_with_settings(
         &templates_dir(),
         &[
@@ -32,20 +32,20 @@ async fn quiet_app() -> TestApp {
     .await
 }
 
-fn worker(app: &TestApp, smtp_url: &str, clock: &SetClock) -> Worker {
+pub(crate) fn worker(app: &TestApp, smtp_url: &str, clock: &SetClock) -> Worker {
     app.campaign_worker(smtp_url)
         .with_clock(Arc::new(clock.clone()))
 }
 
 /// An invited organisation: (link path, invitation id, response id, organisation name).
-struct Invited {
-    link: String,
-    invitation: Uuid,
-    response: Uuid,
-    name: String,
+pub(crate) struct Invited {
+    pub(crate) link: String,
+    pub(crate) invitation: Uuid,
+    pub(crate) response: Uuid,
+    pub(crate) name: String,
 }
 
-async fn invite(app: &TestApp, campaign: &str, name: &str, lang: &str) -> Invited {
+pub(crate) async fn invite(app: &TestApp, campaign: &str, name: &str, lang: &str) -> Invited {
     let (org, contact) = app.supplier(name, lang).await;
     invite_again(app, campaign, (&org, &contact), name).await
 }
@@ -77,7 +77,7 @@ async fn invite_again(
 
 /// A campaign launched yesterday, owned by a new procurement user; (id, deadline, owner
 /// email).
-async fn launched_campaign(app: &TestApp) -> (String, NaiveDate, String) {
+pub(crate) async fn launched_campaign(app: &TestApp) -> (String, NaiveDate, String) {
     let id = app.campaign("forced-labour").await;
     let owner_email = format!("owner-{}@example.com", Uuid::new_v4().simple());
     let owner = create_user(app, &owner_email, Role::Procurement, Some(PASSWORD)).await;
@@ -105,7 +105,7 @@ async fn queue_invitations(app: &TestApp, ids: Vec<Uuid>) -> Vec<Uuid> {
     .unwrap()
 }
 
-fn midnight(day: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).unwrap().and_utc()
 }
 

@@ -24,6 +24,7 @@ mod campaign_edits;
 mod campaign_fixes;
 mod campaign_join;
 mod campaign_mail;
+mod campaign_owner;
 mod campaign_pages;
 mod campaigns;
 mod carry_over;

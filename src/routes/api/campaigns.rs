@@ -3,7 +3,7 @@
 use super::path_id;
 use super::types::{
     AddOrganisations, CampaignBody, CampaignDetailBody, DeadlineChangedBody, DraftChanges,
-    NewCampaign, NewDeadline, NewInvitation, ProgressQuery,
+    NewCampaign, NewDeadline, NewInvitation, NewOwner, ProgressQuery,
 };
 use crate::auth::principal::Principal;
 use crate::error::AppError;
@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(launch)
         .service(add_organisations)
         .service(change_deadline)
+        .service(change_owner)
         .service(close)
         .service(remind)
         .service(get_progress);
@@ -142,6 +143,29 @@ async fn change_deadline(
         campaign: CampaignDetailBody::from(changed.campaign),
         contacts_told: changed.contacts_told,
     }))
+}
+
+/// Hands a draft or open campaign to another active member who manages campaigns (its
+/// emails' Reply-To, and who is told after the deadline which organisations are
+/// overdue): the campaign; the same owner again changes nothing.
+#[post("/campaigns/{id}/owner")]
+async fn change_owner(
+    who: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<NewOwner>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path, "campaign")?;
+    let mut conn = state.pool.get().await?;
+    let changed = crate::services::campaign_owner::change_owner(
+        &mut conn,
+        &state.ctx(),
+        &who.actor(),
+        id,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(CampaignDetailBody::from(changed.campaign)))
 }
 
 /// Closes the campaign (a second close changes nothing and says so).

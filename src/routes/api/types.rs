@@ -24,6 +24,7 @@ use uuid::Uuid;
 pub use crate::domain::campaign_progress::Progress;
 pub use crate::services::campaign_drafts::DraftChanges;
 pub use crate::services::campaign_lifecycle::{CloseOutcome, LaunchOutcome, NewDeadline};
+pub use crate::services::campaign_owner::NewOwner;
 pub use crate::services::campaigns::{IssuedInvitation, NewCampaign, NewInvitation};
 pub use crate::services::organisations::{NewContact, NewOrganisation};
 pub use crate::services::responses::RatedResponse;

@@ -219,6 +219,7 @@ async fn campaign_page(
         previous: (at > 1).then(|| page_url(at - 1)),
         next: (at < pages).then(|| page_url(at + 1)),
     };
+    let owner = super::campaign_owner::owner_block(&mut conn, &campaign).await?;
     let copied_from = crate::services::campaign_copies::source_of(&mut conn, campaign.id)
         .await?
         .map(|(id, name)| (format!("/staff/campaigns/{id}"), name));
@@ -264,6 +265,7 @@ async fn campaign_page(
         filter_q: query.q.unwrap_or_default(),
         query: format!("?{qs}"),
         pager,
+        owner,
     })
 }
 

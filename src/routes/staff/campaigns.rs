@@ -61,6 +61,7 @@ async fn list(state: web::Data<AppState>, user: StaffUser) -> Result<HttpRespons
                 _ => crate::views::tables::days_from(c.campaign.deadline, today),
             },
             name: c.campaign.name,
+            owner: c.owner.unwrap_or_default(),
             status: c.campaign.status.label().to_string(),
             // A draft has no responses yet: the organisations it has picked.
             progress: match (c.campaign.status, c.audience.map(serde_json::from_value)) {

@@ -8,6 +8,7 @@ mod audit;
 mod campaign_contacts;
 mod campaign_emails;
 mod campaign_fields;
+mod campaign_owner;
 mod campaign_page;
 mod campaigns;
 mod clarifications;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(campaigns::configure)
         .configure(flag_queue::configure)
         .configure(campaign_page::configure)
+        .configure(campaign_owner::configure)
         .configure(campaign_contacts::configure)
         .configure(campaign_emails::configure)
         .configure(flags::configure)

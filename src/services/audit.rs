@@ -128,6 +128,12 @@ pub async fn page(
         .await?
         .filter(|(due, running)| {
             *running || *due <= chrono::Utc::now() + chrono::Duration::minutes(1)
+        })
+        // A running verification records its outcome before its job is marked done: once
+        // a record is newer than the job's due time, that run is over (the page would
+        // otherwise say "running" beside its outcome).
+        .filter(|(due, running)| {
+            !(*running && last_verified.as_ref().is_some_and(|v| v.at >= *due))
         });
     let mut entries = matching(conn, query, &people, before, PAGE_SIZE + 1).await?;
     let older = (entries.len() as i64 > PAGE_SIZE).then(|| {

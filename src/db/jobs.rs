@@ -34,6 +34,16 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// Whether a job with `dedup_key` was ever queued (a key is used once, whatever became
+/// of its job).
+pub async fn key_used(conn: &mut Conn, dedup_key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        jobs::table.filter(jobs::dedup_key.eq(dedup_key)),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// Inserts a pending job; `None` when a job with the same `dedup_key` exists (in any
 /// state: a key is used once).
 pub async fn insert(

@@ -135,8 +135,8 @@ pub async fn queue_deadline_extended(
 /// Who is told that a campaign's deadline passed with organisations overdue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EscalationTo {
-    /// The campaign's active owner (address).
-    Owner(String),
+    /// The campaign's active owner (id, address).
+    Owner(Uuid, String),
     /// An active administrator (id, address), when the campaign has no active owner.
     Administrator(Uuid, String),
 }
@@ -146,7 +146,7 @@ impl EscalationTo {
     /// always used), once per campaign, deadline and administrator otherwise.
     fn dedup_key(&self, campaign_id: Uuid, deadline: chrono::NaiveDate) -> String {
         match self {
-            EscalationTo::Owner(_) => format!("escalation:{campaign_id}:{deadline}"),
+            EscalationTo::Owner(..) => format!("escalation:{campaign_id}:{deadline}"),
             EscalationTo::Administrator(id, _) => {
                 format!("escalation:{campaign_id}:{deadline}:admin:{id}")
             }
@@ -155,7 +155,7 @@ impl EscalationTo {
 
     fn address(&self) -> &str {
         match self {
-            EscalationTo::Owner(a) | EscalationTo::Administrator(_, a) => a,
+            EscalationTo::Owner(_, a) | EscalationTo::Administrator(_, a) => a,
         }
     }
 }
@@ -177,6 +177,16 @@ pub async fn queue_escalation(
     sender_company: &str,
     public_base_url: &str,
 ) -> QueryResult<Option<Uuid>> {
+    if let EscalationTo::Owner(id, _) = to {
+        // An administrator told while the campaign had no owner, who has taken it over
+        // since, already has this deadline's notice.
+        let as_administrator = EscalationTo::Administrator(*id, String::new());
+        if crate::db::jobs::key_used(conn, &as_administrator.dedup_key(campaign_id, deadline))
+            .await?
+        {
+            return Ok(None);
+        }
+    }
     let email = CampaignEmail {
         lang: Lang::En,
         purpose: Purpose::Escalation,

@@ -47,11 +47,11 @@ async fn escalation_recipients(
     owner_user_id: Option<uuid::Uuid>,
 ) -> crate::db::QueryResult<Vec<EscalationTo>> {
     let owner = match owner_user_id {
-        Some(id) => q::owner_email(conn, id).await?,
+        Some(id) => q::owner_email(conn, id).await?.map(|email| (id, email)),
         None => None,
     };
     Ok(match owner {
-        Some(owner) => vec![EscalationTo::Owner(owner)],
+        Some((id, email)) => vec![EscalationTo::Owner(id, email)],
         None => crate::db::users::enabled_with_roles(conn, &[Role::Admin])
             .await?
             .into_iter()

@@ -162,6 +162,16 @@ async fn a_campaign_whose_owner_left_tells_the_administrators_until_someone_take
     );
     assert!(!text_body(last).contains("as an administrator"), "{last}");
     assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 0);
+
+    // Handed to an administrator who was told as one: not told this deadline again.
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{campaign}/owner"),
+            &json!({"owner_user_id": admin.id}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 0);
 }
 
 #[tokio::test]

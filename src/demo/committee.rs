@@ -372,18 +372,19 @@ async fn plan(
     Ok(())
 }
 
-/// Moves the campaign's deadline to `to` once (while it is still ahead), so that its
-/// organisations are overdue; audited.
+/// Moves the campaign's deadline to `to` once, so that its organisations are overdue;
+/// audited. Never again: a deadline changed since (by this, or by someone walking the
+/// demo who extended it) stays as it is when the demo starts again.
 async fn backdate(
     state: &AppState,
     conn: &mut db::Conn,
     campaign_id: CampaignId,
     to: NaiveDate,
 ) -> anyhow::Result<()> {
-    let campaign = db::campaigns::find_campaign(conn, campaign_id)
+    let campaign = db::campaigns::find(conn, campaign_id)
         .await?
         .context("the demo campaign")?;
-    if campaign.deadline <= to {
+    if campaign.deadline <= to || campaign.deadline_changed_at.is_some() {
         return Ok(());
     }
     // The links stay valid as if the deadline had been kept.

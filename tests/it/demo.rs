@@ -11,8 +11,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::schema::{
-    action_plan_remedies, action_plans, audit_log, clarification_items, clarification_requests,
-    flags, organisations, responses, users,
+    action_plan_remedies, action_plans, audit_log, campaigns, clarification_items,
+    clarification_requests, flags, organisations, responses, users,
 };
 
 /// Rows that the committee's demo makes (a second seeding must not add any).
@@ -44,6 +44,41 @@ async fn made(app: &TestApp) -> [i64; 7] {
             .await
             .unwrap(),
     ]
+}
+
+#[tokio::test]
+async fn a_restart_keeps_the_deadline_someone_walking_the_demo_moved() {
+    let app = TestApp::spawn().await;
+    hrdd_survey::demo::seed(&app.state).await.unwrap();
+    let first = made(&app).await;
+    // Someone walking the demo extends the overdue campaign: a restart keeps their date.
+    let sites: uuid::Uuid = {
+        let mut c = app.db.conn().await;
+        campaigns::table
+            .filter(campaigns::name.like("%production-site%"))
+            .select(campaigns::id)
+            .first(&mut c)
+            .await
+            .unwrap()
+    };
+    let extended = chrono::Utc::now().date_naive() + chrono::Duration::days(20);
+    let res = app
+        .post_json(
+            &format!("/api/v1/campaigns/{sites}/deadline"),
+            &serde_json::json!({"deadline": extended}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    hrdd_survey::demo::seed(&app.state).await.unwrap();
+    let mut c = app.db.conn().await;
+    let deadline: chrono::NaiveDate = campaigns::table
+        .find(sites)
+        .select(campaigns::deadline)
+        .first(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(deadline, extended, "a restart does not backdate it again");
+    assert_eq!(made(&app).await, first, "nothing added either");
 }
 
 #[tokio::test]

@@ -26,7 +26,33 @@ pub struct CampaignRow {
     pub owner: Option<String>,
 }
 
+/// Which campaigns the campaign list shows (every field optional).
+#[derive(Debug, Clone, Default)]
+pub struct CampaignFilter {
+    pub status: Option<CampaignStatus>,
+    pub owner: Option<OwnerFilter>,
+    /// The name contains it (any case).
+    pub name: Option<String>,
+}
+
+/// The campaign list's owner filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerFilter {
+    User(Uuid),
+    /// No owner, or the owner's account is disabled.
+    NoneActive,
+}
+
+/// The 500 newest campaigns.
 pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
+    campaigns_matching(conn, &CampaignFilter::default()).await
+}
+
+/// The 500 newest campaigns that `filter` keeps.
+pub async fn campaigns_matching(
+    conn: &mut Conn,
+    filter: &CampaignFilter,
+) -> QueryResult<Vec<CampaignRow>> {
     type Loaded = (
         Campaign,
         String,
@@ -37,7 +63,7 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
         i32,
         Option<String>,
     );
-    let rows: Vec<Loaded> = campaigns::table
+    let mut query = campaigns::table
         .inner_join(template_versions::table)
         .left_join(
             users::table.on(users::id
@@ -45,6 +71,19 @@ pub async fn campaigns(conn: &mut Conn) -> QueryResult<Vec<CampaignRow>> {
                 .eq(campaigns::owner_user_id)
                 .and(users::disabled_at.is_null())),
         )
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(campaigns::status.eq(status));
+    }
+    match filter.owner {
+        Some(OwnerFilter::User(id)) => query = query.filter(campaigns::owner_user_id.eq(id)),
+        Some(OwnerFilter::NoneActive) => query = query.filter(users::id.nullable().is_null()),
+        None => {}
+    }
+    if let Some(name) = &filter.name {
+        query = query.filter(campaigns::name.ilike(format!("%{}%", super::like_escaped(name))));
+    }
+    let rows: Vec<Loaded> = query
         .order(campaigns::created_at.desc())
         .limit(500)
         .select((

@@ -5,6 +5,7 @@ use crate::db::listings;
 use crate::domain::flag::FlagStatus;
 use crate::domain::remedy::PlanStatus;
 use crate::domain::risk::Band;
+use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
 use chrono::NaiveDate;
 
@@ -50,6 +51,59 @@ pub async fn overview(conn: &mut Conn, me: uuid::Uuid) -> Result<Overview, AppEr
 /// Campaigns, newest first, with their questionnaire and progress.
 pub async fn campaigns(conn: &mut Conn) -> Result<Vec<CampaignRow>, AppError> {
     Ok(listings::campaigns(conn).await?)
+}
+
+pub use crate::db::listings::{CampaignFilter, OwnerFilter};
+
+/// The campaign list's filter as its form gives it ("" or absent: any).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CampaignQuery {
+    /// draft, open or closed.
+    pub status: Option<String>,
+    /// `me`, `none` (no active owner) or a staff member's id.
+    pub owner: Option<String>,
+    /// The name contains it.
+    pub q: Option<String>,
+}
+
+impl CampaignQuery {
+    /// The filter for staff member `me`, or what is wrong with the query.
+    pub fn filter(&self, me: uuid::Uuid) -> Result<CampaignFilter, AppError> {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
+        let status = match given(&self.status) {
+            None => None,
+            Some(s) => Some(CampaignStatus::parse(&s).ok_or_else(|| {
+                AppError::BadRequest("status: give draft, open or closed".into())
+            })?),
+        };
+        let owner = match given(&self.owner).as_deref() {
+            None => None,
+            Some("me") => Some(OwnerFilter::User(me)),
+            Some("none") => Some(OwnerFilter::NoneActive),
+            Some(id) => Some(OwnerFilter::User(id.parse().map_err(|_| {
+                AppError::BadRequest("owner: give me, none or a staff member's id".into())
+            })?)),
+        };
+        Ok(CampaignFilter {
+            status,
+            owner,
+            name: given(&self.q).map(|q| crate::domain::text::search_text(&q)),
+        })
+    }
+}
+
+/// The newest campaigns `filter` keeps (at most 500), with their questionnaire and
+/// progress.
+pub async fn campaigns_matching(
+    conn: &mut Conn,
+    filter: &CampaignFilter,
+) -> Result<Vec<CampaignRow>, AppError> {
+    Ok(listings::campaigns_matching(conn, filter).await?)
 }
 
 /// Flags, worst first, with where they came from.

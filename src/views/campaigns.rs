@@ -27,6 +27,14 @@ pub struct CampaignList {
     pub nav: StaffNav,
     pub can_manage: bool,
     pub items: Vec<ListItem>,
+    /// Whether any filter is set (the empty list then says nothing matched).
+    pub filtered: bool,
+    /// The filter as given: status, owner (`me`, `none` or an id) and name.
+    pub filter_status: String,
+    pub filter_owner: String,
+    pub filter_q: String,
+    /// Members who can own a campaign: (id, "Name <email>").
+    pub owners: Vec<(String, String)>,
 }
 
 /// The draft form, for a new draft or to edit one; it keeps what was typed when it

@@ -223,3 +223,69 @@ async fn the_api_hands_a_campaign_over_and_a_closed_one_keeps_its_owner() {
     assert!(!page.contains(r#"id="change-owner""#), "{page}");
     assert!(page.contains("Api Buyer &#60;"), "{page}");
 }
+
+#[tokio::test]
+async fn the_campaign_list_finds_my_campaigns_those_without_an_owner_and_by_name() {
+    let app = quiet_app().await;
+    let mine = member(&app, Role::Procurement, "List Owner").await;
+    let other = member(&app, Role::Procurement, "Other Owner").await;
+    let deadline = (chrono::Utc::now().date_naive() + Duration::days(30)).to_string();
+    let mut ids = Vec::new();
+    for (name, owner) in [
+        ("Spring supplier survey", Some(mine.id)),
+        ("Autumn supplier survey", Some(other.id)),
+        ("Migrant workers check", None),
+    ] {
+        let mut body = json!({"name": name, "template_id": "forced-labour", "deadline": deadline});
+        if let Some(owner) = owner {
+            body["owner_user_id"] = json!(owner);
+        }
+        let res = app.post_json("/api/v1/campaigns", &body).await;
+        let status = res.status();
+        let c: Value = res.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        ids.push(c["id"].as_str().unwrap().to_string());
+    }
+    let names = |page: &str| -> Vec<&str> {
+        [
+            "Spring supplier survey",
+            "Autumn supplier survey",
+            "Migrant workers check",
+        ]
+        .into_iter()
+        .filter(|n| page.contains(&format!(">{n}</a>")))
+        .collect()
+    };
+    let list = |query: &'static str| {
+        let mine = &mine;
+        let app = &app;
+        async move { mine.page(app, &format!("/staff/campaigns{query}")).await }
+    };
+    let (_, page) = list("").await;
+    assert_eq!(names(&page).len(), 3);
+    let (_, page) = list("?owner=me").await;
+    assert_eq!(names(&page), ["Spring supplier survey"]);
+    assert!(page.contains(r#"<option value="me" selected>"#), "{page}");
+    let (_, page) = list("?owner=none").await;
+    assert_eq!(names(&page), ["Migrant workers check"]);
+    let (_, page) = list("?q=SUPPLIER").await;
+    assert_eq!(
+        names(&page),
+        ["Spring supplier survey", "Autumn supplier survey"]
+    );
+    let (_, page) = list("?q=50%25").await;
+    assert!(names(&page).is_empty());
+    assert!(page.contains("No campaign matches the filter."), "{page}");
+    let res = app
+        .post_json(&format!("/api/v1/campaigns/{}/close", ids[1]), &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, page) = list("?status=closed&owner=").await;
+    assert_eq!(names(&page), ["Autumn supplier survey"]);
+    let (_, page) = list("?status=open&q=survey").await;
+    assert_eq!(names(&page), ["Spring supplier survey"]);
+    let (status, _) = list("?status=finished").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = list("?owner=someone").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -45,10 +45,21 @@ pub(super) fn errors_of(e: AppError) -> Result<Vec<(String, String)>, PageError>
 }
 
 #[get("/staff/campaigns")]
-async fn list(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
+async fn list(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    query: web::Query<listings::CampaignQuery>,
+) -> Result<HttpResponse, PageError> {
+    let query = query.into_inner();
+    let filter = query.filter(user.id)?;
     let mut conn = state.pool.get().await?;
     let today = chrono::Utc::now().date_naive();
-    let items = listings::campaigns(&mut conn)
+    let owners = crate::services::campaign_owner::candidates(&mut conn)
+        .await?
+        .into_iter()
+        .map(|m| (m.id.to_string(), format!("{} <{}>", m.name, m.email)))
+        .collect();
+    let items = listings::campaigns_matching(&mut conn, &filter)
         .await?
         .into_iter()
         .map(|c| ListItem {
@@ -79,6 +90,11 @@ async fn list(state: web::Data<AppState>, user: StaffUser) -> Result<HttpRespons
         can_manage: user.role.can(Permission::ManageCampaigns),
         nav: StaffNav::new(&user, "/staff/campaigns"),
         items,
+        filtered: filter.status.is_some() || filter.owner.is_some() || filter.name.is_some(),
+        filter_status: query.status.unwrap_or_default(),
+        filter_owner: query.owner.unwrap_or_default(),
+        filter_q: filter.name.unwrap_or_default(),
+        owners,
     })?)
 }
 

@@ -1,5 +1,5 @@
-//! Who owns a campaign: the owner's change, and the campaigns a staff member owns that
-//! are not closed (the users page names them when the member is disabled).
+//! Who owns a campaign: the owner's change, and how many campaigns that are not closed
+//! each member owns (the users page's open work).
 
 use super::schema::*;
 use super::Conn;
@@ -22,16 +22,16 @@ pub async fn set_owner(conn: &mut Conn, id: CampaignId, owner: Uuid) -> QueryRes
         .map(|_| ())
 }
 
-/// The campaigns `user_id` owns that are not closed (drafts and open ones), by name.
-pub async fn not_closed_owned_by(
-    conn: &mut Conn,
-    user_id: Uuid,
-) -> QueryResult<Vec<(CampaignId, String)>> {
+/// How many campaigns that are not closed (drafts and open ones) each owner has.
+pub async fn not_closed_counts(conn: &mut Conn) -> QueryResult<Vec<(Uuid, i64)>> {
     campaigns::table
-        .filter(campaigns::owner_user_id.eq(user_id))
         .filter(campaigns::status.ne(CampaignStatus::Closed))
-        .order((campaigns::name.asc(), campaigns::id.asc()))
-        .select((campaigns::id, campaigns::name))
+        .filter(campaigns::owner_user_id.is_not_null())
+        .group_by(campaigns::owner_user_id)
+        .select((
+            campaigns::owner_user_id.assume_not_null(),
+            diesel::dsl::count_star(),
+        ))
         .load(conn)
         .await
 }

@@ -133,12 +133,3 @@ pub async fn change_owner(
     })
     .await
 }
-
-/// The campaigns `user_id` owns that are not closed (the users page names them when
-/// the member is disabled: their notices then go to the administrators).
-pub async fn owned_not_closed(
-    conn: &mut Conn,
-    user_id: Uuid,
-) -> Result<Vec<(CampaignId, String)>, AppError> {
-    Ok(db::campaign_owners::not_closed_owned_by(conn, user_id).await?)
-}

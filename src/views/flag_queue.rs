@@ -170,6 +170,16 @@ fn selects(p: &QueueParams, q: &Queue) -> Vec<FilterSelect> {
         let id = m.id.to_string();
         choice(&p.assignee, &id, counted("assignee", &id, &m.name))
     }));
+    if let Some(m) = &q.filtered_member {
+        let id = m.id.to_string();
+        let why = if m.disabled_at.is_some() {
+            "disabled"
+        } else {
+            "no longer decides"
+        };
+        let name = format!("{} ({why})", m.name);
+        assignee.push(choice(&p.assignee, &id, counted("assignee", &id, &name)));
+    }
     let mut age = vec![any(&p.age)];
     age.extend(
         ["7", "14", "30", "90", "365"]

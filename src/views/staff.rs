@@ -167,8 +167,18 @@ pub struct DueCampaign {
 /// Generic table page: headers, rows of cells, and optional forms rendered by kind.
 pub struct Row {
     pub cells: Vec<String>,
+    /// A cell of links after the cells, for tables that have one: (whether it needs
+    /// attention, shown strong; links (href, label); what it says without any).
+    pub links: Option<LinksCell>,
     /// Row actions: (form action URL, button label, hidden field name, hidden value).
     pub actions: Vec<(String, String, String, String)>,
+}
+
+/// A table cell of links (the users table's open work).
+pub struct LinksCell {
+    pub attention: bool,
+    pub links: Vec<(String, String)>,
+    pub empty: String,
 }
 
 impl Row {
@@ -176,6 +186,7 @@ impl Row {
     pub fn cells(cells: Vec<String>) -> Row {
         Row {
             cells,
+            links: None,
             actions: Vec::new(),
         }
     }

@@ -2,13 +2,14 @@
 //! one table per area (users, API tokens, jobs).
 
 use super::staff::{
-    action, role_options, DueCampaign, FormField, HomePage, Row, StaffNav, TablePage, Tile,
+    action, role_options, DueCampaign, FormField, HomePage, LinksCell, Row, StaffNav, TablePage,
+    Tile,
 };
 use crate::auth::permissions::{Permission, Role};
 use crate::auth::principal::StaffUser;
 use crate::domain::reminders;
 use crate::domain::states::CampaignStatus;
-use crate::services::accounts::{ApiToken, User};
+use crate::services::accounts::{ApiToken, OpenWork, User};
 use crate::services::jobs::Job;
 use crate::services::listings::{CampaignRow, Overview};
 use chrono::{DateTime, Utc};
@@ -136,10 +137,42 @@ pub fn home(
     }
 }
 
-pub fn users(user: &StaffUser, list: Vec<User>) -> TablePage {
+/// The users table's "Open work" cell: links to the member's open flags and campaigns;
+/// strong for a member who can no longer do it (disabled), since nobody else is
+/// reminded of it.
+fn open_work_cell(u: &User, work: OpenWork) -> LinksCell {
+    let mut links = Vec::new();
+    if work.flags > 0 {
+        links.push((
+            format!("/staff/flags?assignee={}", u.id),
+            super::staff::count_of(work.flags as usize, "open flag") + " assigned",
+        ));
+    }
+    if work.campaigns > 0 {
+        links.push((
+            format!("/staff/campaigns?owner={}", u.id),
+            super::staff::count_of(work.campaigns as usize, "campaign") + " owned",
+        ));
+    }
+    LinksCell {
+        attention: u.disabled_at.is_some() && !links.is_empty(),
+        links,
+        empty: "none".into(),
+    }
+}
+
+pub fn users(
+    user: &StaffUser,
+    list: Vec<User>,
+    work: &std::collections::HashMap<uuid::Uuid, OpenWork>,
+) -> TablePage {
     let rows = list
         .into_iter()
         .map(|u| {
+            let links = Some(open_work_cell(
+                &u,
+                work.get(&u.id).copied().unwrap_or_default(),
+            ));
             let mut actions: Vec<_> = Role::ALL
                 .iter()
                 .filter(|r| **r != u.role)
@@ -165,15 +198,16 @@ pub fn users(user: &StaffUser, list: Vec<User>) -> TablePage {
             };
             Row {
                 cells: vec![u.email, u.name, u.role.to_string(), status.into()],
+                links,
                 actions,
             }
         })
         .collect();
     TablePage {
         rows,
-        ..TablePage::new(user, "/staff/users", "Users", "Roles: admin (users, API tokens, everything), procurement (organisations, contacts, campaigns), committee (flags, decisions, audit log), viewer (read only). A new user gets a one-time password and must change it at first sign-in. Making an admin anything else, or disabling a user, revokes the API tokens they created: integrations that use them stop working. Campaigns a disabled user owns tell the administrators who is overdue until someone takes them over (Change the owner, on the campaign's page).")
+        ..TablePage::new(user, "/staff/users", "Users", "Roles: admin (users, API tokens, everything), procurement (organisations, contacts, campaigns), committee (flags, decisions, audit log), viewer (read only). A new user gets a one-time password and must change it at first sign-in. Making an admin anything else, or disabling a user, revokes the API tokens they created: integrations that use them stop working. Open work is what is still in each member's hands: open flags assigned to them and campaigns they own that are not closed. A disabled member's is marked: their flags wait until someone is assigned (select them in the queue and assign), and their campaigns tell the administrators who is overdue until someone takes them over (Change the owner, on the campaign's page).")
     }
-    .headers(&["Email", "Name", "Role", "Status", "Actions"])
+    .headers(&["Email", "Name", "Role", "Status", "Open work", "Actions"])
     .form(
         "/staff/users",
         "Add user",
@@ -189,6 +223,7 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
     let rows = list
         .into_iter()
         .map(|t| Row {
+            links: None,
             cells: vec![
                 t.name,
                 t.role.to_string(),
@@ -237,6 +272,7 @@ pub fn jobs(user: &StaffUser, list: Vec<(Job, Option<String>)>) -> TablePage {
         .map(|(job, recipient)| {
             let dead = job.state == "dead";
             Row {
+                links: None,
                 cells: vec![
                     job.kind.replace('_', " "),
                     if dead { "dead" } else { "failing" }.into(),

@@ -74,6 +74,18 @@ async fn a_campaign_whose_owner_left_tells_the_administrators_until_someone_take
     assert!(list.contains("<strong>none active</strong>"), "{list}");
     let (_, home) = admin.page(&app, "/staff").await;
     assert!(home.contains("no active owner"), "{home}");
+    let (_, users) = admin.page(&app, "/staff/users").await;
+    let theirs = format!(
+        r#"<strong><a href="/staff/campaigns?owner={owner}">1 campaign owned</a></strong>"#
+    );
+    assert!(users.contains(&theirs), "{users}");
+    let (_, owned) = admin
+        .page(&app, &format!("/staff/campaigns?owner={owner}"))
+        .await;
+    assert!(
+        owned.contains(&format!("/staff/campaigns/{campaign}\"")),
+        "{owned}"
+    );
 
     // After the deadline every active administrator is told, once, and why; the
     // disabled owner is not.

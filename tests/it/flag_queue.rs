@@ -285,6 +285,62 @@ async fn the_queue_filters_pages_worst_first_and_assigns_in_bulk() {
     assert_eq!(total_of(&mine), 2, "nothing written");
     let (_, nobody) = viewer.page(&app, "/staff/flags?assignee=nobody").await;
     assert_eq!(total_of(&nobody), total - 2);
+
+    // Aiko leaves: the users page marks the flags still in her hands, linked to them,
+    // and another member takes them over from there.
+    let admin = member(&app, Role::Admin, "Ada Admin").await;
+    let res = admin
+        .client
+        .post(app.url(&format!("/staff/users/{}/disable", aiko.id)))
+        .form(&[("csrf_token", admin.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, users) = admin.page(&app, "/staff/users").await;
+    let hers = format!(
+        r#"<strong><a href="/staff/flags?assignee={}">2 open flags assigned</a></strong>"#,
+        aiko.id
+    );
+    assert!(users.contains(&hers), "{users}");
+    let ben = member(&app, Role::Committee, "Ben Member").await;
+    let (_, left) = ben
+        .page(&app, &format!("/staff/flags?assignee={}", aiko.id))
+        .await;
+    assert_eq!(total_of(&left), 2);
+    // The filter says whose they are, though she can no longer be assigned anything.
+    assert!(
+        left.contains(&format!(
+            r#"<option value="{}" selected>Aiko Member (disabled)"#,
+            aiko.id
+        )),
+        "{left}"
+    );
+    let mut form = vec![
+        ("csrf_token".to_string(), ben.csrf.clone()),
+        ("assignee".to_string(), ben.id.to_string()),
+    ];
+    form.extend(picks_of(&left).into_iter().map(|p| ("pick".to_string(), p)));
+    let res = ben
+        .client
+        .post(app.url("/staff/flags/assign"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, users) = admin.page(&app, "/staff/users").await;
+    assert!(
+        !users.contains("open flags assigned</a></strong>"),
+        "{users}"
+    );
+    assert!(
+        users.contains(&format!(
+            r#"<a href="/staff/flags?assignee={}">2 open flags assigned</a>"#,
+            ben.id
+        )),
+        "{users}"
+    );
 }
 
 /// Submits the mini questionnaire through `link`, with who keeps the passports.

@@ -77,7 +77,10 @@ impl Table {
         let mut conn = state.pool.get().await?;
         let c = &mut conn;
         let page = match self {
-            Table::Users => tables::users(user, accounts::list_users(c).await?),
+            Table::Users => {
+                let users = accounts::list_users(c).await?;
+                tables::users(user, users, &accounts::open_work(c).await?)
+            }
             Table::ApiTokens => tables::api_tokens(user, accounts::list_api_tokens(c).await?),
         };
         Ok(page.with(feedback))

@@ -14,7 +14,7 @@ pub use resets::{
     RESET_TOKEN_LIFETIME,
 };
 pub use sign_in::{change_password, sign_in, sign_out, sign_out_elsewhere, SignedIn};
-pub use users::{change_role, create_user, list_users, set_disabled};
+pub use users::{change_role, create_user, list_users, open_work, set_disabled, OpenWork};
 
 use crate::auth::session;
 use crate::db::audit::{self, Actor};

@@ -15,6 +15,32 @@ pub async fn list_users(conn: &mut Conn) -> Result<Vec<User>, AppError> {
     Ok(db::users::list(conn).await?)
 }
 
+/// What is still in a staff member's hands: open flags assigned to them and campaigns
+/// they own that are not closed (the users page's "Open work").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenWork {
+    pub flags: i64,
+    pub campaigns: i64,
+}
+
+/// Each member's open work (members with none are absent). The flags are the open
+/// queue's kept counts by assignee.
+pub async fn open_work(
+    conn: &mut Conn,
+) -> Result<std::collections::HashMap<uuid::Uuid, OpenWork>, AppError> {
+    let mut work: std::collections::HashMap<uuid::Uuid, OpenWork> = Default::default();
+    let open = crate::services::flags::queue::open_counts(conn).await?;
+    for (id, n) in open.by.get("assignee").into_iter().flatten() {
+        if let Some(id) = id.as_deref().and_then(|id| id.parse().ok()) {
+            work.entry(id).or_default().flags += n;
+        }
+    }
+    for (id, n) in db::campaign_owners::not_closed_counts(conn).await? {
+        work.entry(id).or_default().campaigns += n;
+    }
+    Ok(work)
+}
+
 fn valid_email(email: &str) -> bool {
     use validator::ValidateEmail;
     email.len() <= 254 && email.validate_email()

@@ -264,7 +264,11 @@ pub struct Queue {
     /// The position to ask for the next page, when there is one.
     pub next: Option<String>,
     pub counts: Counts,
+    /// Members flags can be assigned to: enabled, with a role that decides.
     pub members: Vec<Member>,
+    /// The member the filter names when they are not among `members` (disabled, or no
+    /// longer deciding: their flags wait for someone), so the filter can show them.
+    pub filtered_member: Option<Member>,
     pub campaigns: Vec<(Uuid, String)>,
     /// The page's flags whose question was flagged in the organisation's previous
     /// submission too, by flag id.
@@ -282,12 +286,20 @@ pub async fn queue(conn: &mut Conn, params: &QueueParams) -> Result<Queue, AppEr
         None
     };
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let members = users::enabled_with_roles(conn, &super::deciding_roles()).await?;
+    let filtered_member = match filter.assignee {
+        Some(AssigneeFilter::Member(id)) if !members.iter().any(|m| m.id == id) => {
+            users::find_member(conn, id).await?
+        }
+        _ => None,
+    };
     Ok(Queue {
         previous: previous_flags(conn, &ids).await?,
         rows,
         next,
         counts: Counts::from_rows(flag_queue::counts(conn, &filter).await?),
-        members: users::enabled_with_roles(conn, &super::deciding_roles()).await?,
+        members,
+        filtered_member,
         campaigns: flag_queue::campaign_names(conn).await?,
     })
 }

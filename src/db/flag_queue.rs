@@ -38,6 +38,8 @@ pub enum StatusFilter {
 pub enum AssigneeFilter {
     Nobody,
     Member(Uuid),
+    /// Assigned to a member whose account is disabled: waiting for someone.
+    Disabled,
 }
 
 /// The queue's filters; `None` is "any".
@@ -168,6 +170,8 @@ fn conditions(filter: &QueueFilter, after: Option<&After>) -> (String, Vec<Bind>
         None => {}
         Some(AssigneeFilter::Nobody) => parts.push("f.assignee_id IS NULL".into()),
         Some(AssigneeFilter::Member(m)) => add("f.assignee_id = ?", Bind::Uuid(m), &mut parts),
+        Some(AssigneeFilter::Disabled) => parts
+            .push("f.assignee_id IN (SELECT id FROM users WHERE disabled_at IS NOT NULL)".into()),
     }
     if let Some(t) = filter.raised_before {
         add("f.created_at < ?", Bind::Time(t), &mut parts);

@@ -166,6 +166,15 @@ pub async fn exists(conn: &mut Conn, id: Uuid) -> QueryResult<bool> {
         .await
 }
 
+/// The ids of disabled accounts.
+pub async fn disabled_ids(conn: &mut Conn) -> QueryResult<Vec<Uuid>> {
+    users::table
+        .filter(users::disabled_at.is_not_null())
+        .select(users::id)
+        .load(conn)
+        .await
+}
+
 /// A staff member as a flag decision names them.
 #[derive(Debug, Clone, Queryable)]
 pub struct Member {

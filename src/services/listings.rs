@@ -26,6 +26,8 @@ pub struct Overview {
     pub escalated_flags: i64,
     /// Corrective action plans still planned or in progress past their due date.
     pub overdue_plans: i64,
+    /// Flags not closed that are assigned to a member whose account is disabled.
+    pub disabled_assignee_flags: i64,
 }
 
 /// The overview's counts: the flag counts are the open queue's (the dashboard's kept
@@ -45,6 +47,7 @@ pub async fn overview(conn: &mut Conn, me: uuid::Uuid) -> Result<Overview, AppEr
         escalated_flags: open.of("status", Some(FlagStatus::Escalated.as_str())),
         overdue_plans: super::flags::queue::overdue_plans(conn, chrono::Utc::now().date_naive())
             .await?,
+        disabled_assignee_flags: super::flags::queue::assigned_to_disabled(conn, &open).await?,
     })
 }
 

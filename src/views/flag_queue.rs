@@ -165,6 +165,11 @@ fn selects(p: &QueueParams, q: &Queue) -> Vec<FilterSelect> {
             "nobody",
             format!("nobody ({})", c.of("assignee", None)),
         ),
+        choice(
+            &p.assignee,
+            "disabled",
+            format!("a disabled member ({})", q.assigned_to_disabled),
+        ),
     ];
     assignee.extend(q.members.iter().map(|m| {
         let id = m.id.to_string();

@@ -124,16 +124,21 @@ pub fn staff_choices(staff: &[StaffMember]) -> Vec<Choice> {
             let label = if s.disabled {
                 format!("{} <{}> (disabled)", s.name, s.email)
             } else {
-                format!("{} <{}>", s.name, s.email)
+                staff_label(&s.name, &s.email)
             };
             (s.id.to_string(), label)
         })
         .collect()
 }
 
+/// A staff member as the pages name them: "Name <email>".
+pub fn staff_label(name: &str, email: &str) -> String {
+    format!("{name} <{email}>")
+}
+
 pub fn owner_label(staff: &[StaffMember], id: Option<uuid::Uuid>) -> String {
     id.and_then(|id| staff.iter().find(|s| s.id == id))
-        .map(|s| format!("{} <{}>", s.name, s.email))
+        .map(|s| staff_label(&s.name, &s.email))
         .unwrap_or_default()
 }
 

@@ -53,6 +53,14 @@ pub fn home(
             Permission::ViewFlags,
         ),
     ];
+    // Only when there are some: a member who left with flags in their hands.
+    let disabled: [(&str, i64, &str, Permission); 1] = [(
+        "Open flags assigned to a disabled member",
+        o.disabled_assignee_flags,
+        "/staff/flags?assignee=disabled",
+        Permission::ViewFlags,
+    )];
+    let disabled: Vec<_> = disabled.into_iter().filter(|t| t.1 > 0).collect();
     let mut open: Vec<&CampaignRow> = campaigns
         .iter()
         .filter(|c| c.campaign.status == CampaignStatus::Open)
@@ -131,7 +139,10 @@ pub fn home(
         lang: "en".into(),
         title: format!("Welcome, {}", user.name),
         nav: StaffNav::new(user, "/staff"),
-        attention: visible(&attention),
+        attention: visible(&attention)
+            .into_iter()
+            .chain(visible(&disabled))
+            .collect(),
         due,
         tiles: visible(&tiles),
     }

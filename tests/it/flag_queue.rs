@@ -304,6 +304,16 @@ async fn the_queue_filters_pages_worst_first_and_assigns_in_bulk() {
     );
     assert!(users.contains(&hers), "{users}");
     let ben = member(&app, Role::Committee, "Ben Member").await;
+    // The committee's overview says so, and the queue gathers every disabled member's.
+    let tile = r#"<a class="tile card" href="/staff/flags?assignee=disabled"><span class="num">2</span><span>Open flags assigned to a disabled member</span></a>"#;
+    let (_, home) = ben.page(&app, "/staff").await;
+    assert!(home.contains(tile), "{home}");
+    let (_, gathered) = ben.page(&app, "/staff/flags?assignee=disabled").await;
+    assert_eq!(total_of(&gathered), 2);
+    assert!(
+        gathered.contains(r#"<option value="disabled" selected>a disabled member (2)"#),
+        "{gathered}"
+    );
     let (_, left) = ben
         .page(&app, &format!("/staff/flags?assignee={}", aiko.id))
         .await;
@@ -334,6 +344,8 @@ async fn the_queue_filters_pages_worst_first_and_assigns_in_bulk() {
         !users.contains("open flags assigned</a></strong>"),
         "{users}"
     );
+    let (_, home) = ben.page(&app, "/staff").await;
+    assert!(!home.contains("assigned to a disabled member"), "{home}");
     assert!(
         users.contains(&format!(
             r#"<a href="/staff/flags?assignee={}">2 open flags assigned</a>"#,

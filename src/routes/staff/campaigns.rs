@@ -19,7 +19,7 @@ use crate::services::{
     campaigns, listings, organisations,
 };
 use crate::views::campaigns::{audience_choices, CampaignList, ListItem, NewCampaignPage};
-use crate::views::organisations::staff_choices;
+use crate::views::organisations::{staff_choices, staff_label};
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -57,7 +57,7 @@ async fn list(
     let owners = crate::services::campaign_owner::candidates(&mut conn)
         .await?
         .into_iter()
-        .map(|m| (m.id.to_string(), format!("{} <{}>", m.name, m.email)))
+        .map(|m| (m.id.to_string(), staff_label(&m.name, &m.email)))
         .collect();
     let items = listings::campaigns_matching(&mut conn, &filter)
         .await?

@@ -123,6 +123,7 @@ impl QueueParams {
             assignee: match opt(&self.assignee) {
                 None => None,
                 Some("nobody") => Some(AssigneeFilter::Nobody),
+                Some("disabled") => Some(AssigneeFilter::Disabled),
                 Some(id) => Some(AssigneeFilter::Member(
                     Uuid::parse_str(id).map_err(|_| bad("assignee", "not a valid member"))?,
                 )),
@@ -269,6 +270,8 @@ pub struct Queue {
     /// The member the filter names when they are not among `members` (disabled, or no
     /// longer deciding: their flags wait for someone), so the filter can show them.
     pub filtered_member: Option<Member>,
+    /// Flags of the filter assigned to a member whose account is disabled.
+    pub assigned_to_disabled: i64,
     pub campaigns: Vec<(Uuid, String)>,
     /// The page's flags whose question was flagged in the organisation's previous
     /// submission too, by flag id.
@@ -293,11 +296,13 @@ pub async fn queue(conn: &mut Conn, params: &QueueParams) -> Result<Queue, AppEr
         }
         _ => None,
     };
+    let counts = Counts::from_rows(flag_queue::counts(conn, &filter).await?);
     Ok(Queue {
         previous: previous_flags(conn, &ids).await?,
         rows,
         next,
-        counts: Counts::from_rows(flag_queue::counts(conn, &filter).await?),
+        assigned_to_disabled: assigned_to_disabled(conn, &counts).await?,
+        counts,
         members,
         filtered_member,
         campaigns: flag_queue::campaign_names(conn).await?,
@@ -328,6 +333,24 @@ pub async fn dashboard(conn: &mut Conn) -> Result<Dashboard, AppError> {
         trend: flag_queue::per_campaign_and_band(conn).await?,
         overdue_plans: overdue_plans(conn, Utc::now().date_naive()).await?,
     })
+}
+
+/// Of `counts`, the flags assigned to a member whose account is disabled (their
+/// assignee facet summed over the disabled accounts).
+pub async fn assigned_to_disabled(conn: &mut Conn, counts: &Counts) -> Result<i64, AppError> {
+    let Some(by_assignee) = counts.by.get("assignee") else {
+        return Ok(0);
+    };
+    let disabled: std::collections::HashSet<String> = users::disabled_ids(conn)
+        .await?
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect();
+    Ok(by_assignee
+        .iter()
+        .filter(|(id, _)| id.as_ref().is_some_and(|id| disabled.contains(id)))
+        .map(|(_, n)| n)
+        .sum())
 }
 
 /// The counts of the flags not closed (the queue as it opens), from the kept counts.

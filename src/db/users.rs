@@ -200,6 +200,22 @@ pub async fn find_member(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Member
         .optional()
 }
 
+/// Every account, by name (the flag queue picks those it can assign to, the one its
+/// filter names and the disabled ones from it).
+pub async fn all_members(conn: &mut Conn) -> QueryResult<Vec<Member>> {
+    users::table
+        .order((users::name.asc(), users::id.asc()))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            users::role,
+            users::disabled_at,
+        ))
+        .load(conn)
+        .await
+}
+
 /// Enabled members with one of `roles`, by name (those a flag can be assigned to).
 pub async fn enabled_with_roles(conn: &mut Conn, roles: &[Role]) -> QueryResult<Vec<Member>> {
     users::table

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::services::Conn;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 
 pub use crate::db::flag_queue::{CampaignBand, QueueRow};
@@ -215,6 +215,21 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// The flags assigned to one of `members` (their assignee facet summed).
+    pub fn assigned_to(&self, members: &HashSet<Uuid>) -> i64 {
+        self.by
+            .get("assignee")
+            .into_iter()
+            .flatten()
+            .filter(|(id, _)| {
+                id.as_deref()
+                    .and_then(|id| id.parse().ok())
+                    .is_some_and(|id| members.contains(&id))
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     fn from_rows(rows: Vec<FacetCount>) -> Counts {
         let mut c = Counts::default();
         for r in rows {
@@ -289,19 +304,32 @@ pub async fn queue(conn: &mut Conn, params: &QueueParams) -> Result<Queue, AppEr
         None
     };
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let members = users::enabled_with_roles(conn, &super::deciding_roles()).await?;
+    // Every account at once (a staff table, small): those flags can be assigned to, the
+    // one the filter names, and the disabled ones, without a statement each.
+    let everyone = users::all_members(conn).await?;
+    let deciding = super::deciding_roles();
+    let members: Vec<Member> = everyone
+        .iter()
+        .filter(|m| m.disabled_at.is_none() && deciding.contains(&m.role))
+        .cloned()
+        .collect();
     let filtered_member = match filter.assignee {
         Some(AssigneeFilter::Member(id)) if !members.iter().any(|m| m.id == id) => {
-            users::find_member(conn, id).await?
+            everyone.iter().find(|m| m.id == id).cloned()
         }
         _ => None,
     };
+    let disabled: HashSet<Uuid> = everyone
+        .iter()
+        .filter(|m| m.disabled_at.is_some())
+        .map(|m| m.id)
+        .collect();
     let counts = Counts::from_rows(flag_queue::counts(conn, &filter).await?);
     Ok(Queue {
         previous: previous_flags(conn, &ids).await?,
         rows,
         next,
-        assigned_to_disabled: assigned_to_disabled(conn, &counts).await?,
+        assigned_to_disabled: counts.assigned_to(&disabled),
         counts,
         members,
         filtered_member,
@@ -335,22 +363,10 @@ pub async fn dashboard(conn: &mut Conn) -> Result<Dashboard, AppError> {
     })
 }
 
-/// Of `counts`, the flags assigned to a member whose account is disabled (their
-/// assignee facet summed over the disabled accounts).
+/// Of `counts`, the flags assigned to a member whose account is disabled.
 pub async fn assigned_to_disabled(conn: &mut Conn, counts: &Counts) -> Result<i64, AppError> {
-    let Some(by_assignee) = counts.by.get("assignee") else {
-        return Ok(0);
-    };
-    let disabled: std::collections::HashSet<String> = users::disabled_ids(conn)
-        .await?
-        .into_iter()
-        .map(|id| id.to_string())
-        .collect();
-    Ok(by_assignee
-        .iter()
-        .filter(|(id, _)| id.as_ref().is_some_and(|id| disabled.contains(id)))
-        .map(|(_, n)| n)
-        .sum())
+    let disabled: HashSet<Uuid> = users::disabled_ids(conn).await?.into_iter().collect();
+    Ok(counts.assigned_to(&disabled))
 }
 
 /// The counts of the flags not closed (the queue as it opens), from the kept counts.

@@ -153,6 +153,15 @@ pub async fn edit_draft(
                 DraftEdit::Changes(c) => c.updated_at.or(expected),
                 DraftEdit::Whole(_) => expected,
             };
+            // A new owner given must be one who may own it; the owner it has stays
+            // whatever became of their account (a hand-over changes it).
+            let new_owner = match &edit {
+                DraftEdit::Whole(input) => input.owner_user_id,
+                DraftEdit::Changes(c) => c.owner_user_id,
+            };
+            if let Some(owner) = new_owner.filter(|o| Some(*o) != current.owner_user_id) {
+                super::campaign_owner::eligible(tx, owner).await?;
+            }
             let mut input = match edit {
                 DraftEdit::Whole(mut input) => {
                     // What the form does not hold stays as it was.

@@ -81,6 +81,16 @@ pub async fn standing(conn: &mut Conn, owner_user_id: Option<Uuid>) -> Result<St
 const NOT_AN_OWNER: &str =
     "choose an active staff member who manages campaigns (an administrator or procurement)";
 
+/// The member `id` when they may own a campaign (an active account whose role manages
+/// campaigns): the one rule for a new campaign's owner, a draft's new owner and a
+/// hand-over. Else the error on `owner_user_id`.
+pub async fn eligible(conn: &mut Conn, id: Uuid) -> Result<Member, AppError> {
+    db::users::find_member(conn, id)
+        .await?
+        .filter(|m| m.disabled_at.is_none() && m.role.can(Permission::ManageCampaigns))
+        .ok_or_else(|| AppError::field("owner_user_id", NOT_AN_OWNER))
+}
+
 /// Makes `input.owner_user_id` the owner of a draft or open campaign.
 pub async fn change_owner(
     conn: &mut Conn,
@@ -100,10 +110,7 @@ pub async fn change_owner(
                     return Err(AppError::Conflict(why.into()))
                 }
             }
-            let owner = db::users::find_member(tx, input.owner_user_id)
-                .await?
-                .filter(|m| m.disabled_at.is_none() && m.role.can(Permission::ManageCampaigns))
-                .ok_or_else(|| AppError::field("owner_user_id", NOT_AN_OWNER))?;
+            let owner = eligible(tx, input.owner_user_id).await?;
             if campaign.owner_user_id == Some(owner.id) {
                 return Ok(OwnerChanged {
                     campaign,

@@ -83,6 +83,9 @@ pub async fn create_campaign(
     };
     crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
+            if let Some(owner) = details.owner_user_id {
+                super::campaign_owner::eligible(tx, owner).await?;
+            }
             let c = db::campaigns::insert_campaign(tx, &campaign).await?;
             details.store(tx, c.id).await?;
             audit::append(

@@ -210,6 +210,39 @@ async fn the_api_hands_a_campaign_over_and_a_closed_one_keeps_its_owner() {
         .await;
     assert!(res.status().is_client_error());
 
+    // A new campaign or a draft given such an owner: refused the same way.
+    let deadline = (chrono::Utc::now().date_naive() + Duration::days(30)).to_string();
+    let res = app
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({"name": "Viewer's", "template_id": "forced-labour", "deadline": deadline,
+                    "owner_user_id": viewer.id, "audience": {"filter": {}}}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .post_json(
+            "/api/v1/campaigns",
+            &json!({"name": "Draft", "template_id": "forced-labour", "deadline": deadline,
+                    "audience": {"filter": {}}}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let draft: Value = res.json().await.unwrap();
+    let res = app
+        .client
+        .patch(app.url(&format!(
+            "/api/v1/campaigns/{}",
+            draft["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&app.api_token)
+        .json(&json!({"owner_user_id": viewer.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("owner_user_id"));
+
     // The same owner again changes nothing; a new one is recorded once.
     let res = app.post_json(&path, &json!({"owner_user_id": owner})).await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -86,6 +86,12 @@ async fn a_campaign_whose_owner_left_tells_the_administrators_until_someone_take
         owned.contains(&format!("/staff/campaigns/{campaign}\"")),
         "{owned}"
     );
+    assert!(
+        owned.contains(&format!(
+            r#"<option value="{owner}" selected>Test Person &#60;{owner_email}&#62; (disabled)"#
+        )),
+        "{owned}"
+    );
 
     // After the deadline every active administrator is told, once, and why; the
     // disabled owner is not.

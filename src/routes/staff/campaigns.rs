@@ -54,11 +54,29 @@ async fn list(
     let filter = query.filter(user.id)?;
     let mut conn = state.pool.get().await?;
     let today = chrono::Utc::now().date_naive();
-    let owners = crate::services::campaign_owner::candidates(&mut conn)
+    use crate::services::campaign_owner::{self as owner, Standing};
+    let mut owners: Vec<(String, String)> = owner::candidates(&mut conn)
         .await?
         .into_iter()
         .map(|m| (m.id.to_string(), staff_label(&m.name, &m.email)))
         .collect();
+    // Filtered to a member who can no longer own a campaign (the users page links a
+    // disabled member's campaigns here): the filter names them.
+    if let Some(listings::OwnerFilter::User(id)) = filter.owner {
+        if !owners.iter().any(|(o, _)| *o == id.to_string()) {
+            let named = match owner::standing(&mut conn, Some(id)).await? {
+                Standing::Disabled(m) => Some((m, "disabled")),
+                Standing::Active(m) => Some((m, "no longer manages campaigns")),
+                Standing::None => None,
+            };
+            if let Some((m, why)) = named {
+                owners.push((
+                    id.to_string(),
+                    format!("{} ({why})", staff_label(&m.name, &m.email)),
+                ));
+            }
+        }
+    }
     let items = listings::campaigns_matching(&mut conn, &filter)
         .await?
         .into_iter()

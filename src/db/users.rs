@@ -176,7 +176,8 @@ pub async fn disabled_ids(conn: &mut Conn) -> QueryResult<Vec<Uuid>> {
 }
 
 /// A staff member as a flag decision names them.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
 pub struct Member {
     pub id: Uuid,
     pub name: String,
@@ -188,13 +189,7 @@ pub struct Member {
 pub async fn find_member(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Member>> {
     users::table
         .find(id)
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            users::role,
-            users::disabled_at,
-        ))
+        .select(Member::as_select())
         .first(conn)
         .await
         .optional()
@@ -205,13 +200,7 @@ pub async fn find_member(conn: &mut Conn, id: Uuid) -> QueryResult<Option<Member
 pub async fn all_members(conn: &mut Conn) -> QueryResult<Vec<Member>> {
     users::table
         .order((users::name.asc(), users::id.asc()))
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            users::role,
-            users::disabled_at,
-        ))
+        .select(Member::as_select())
         .load(conn)
         .await
 }
@@ -222,13 +211,7 @@ pub async fn enabled_with_roles(conn: &mut Conn, roles: &[Role]) -> QueryResult<
         .filter(users::role.eq_any(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>()))
         .filter(users::disabled_at.is_null())
         .order((users::name.asc(), users::id.asc()))
-        .select((
-            users::id,
-            users::name,
-            users::email,
-            users::role,
-            users::disabled_at,
-        ))
+        .select(Member::as_select())
         .load(conn)
         .await
 }

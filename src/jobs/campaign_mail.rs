@@ -141,15 +141,24 @@ pub enum EscalationTo {
     Administrator(Uuid, String),
 }
 
+/// An escalation's key: once per campaign and deadline for the owner (the key the
+/// scheduler has always used), once per campaign, deadline and administrator otherwise.
+fn escalation_key(
+    campaign_id: Uuid,
+    deadline: chrono::NaiveDate,
+    administrator: Option<Uuid>,
+) -> String {
+    match administrator {
+        None => format!("escalation:{campaign_id}:{deadline}"),
+        Some(id) => format!("escalation:{campaign_id}:{deadline}:admin:{id}"),
+    }
+}
+
 impl EscalationTo {
-    /// Its key: once per campaign and deadline for the owner (the key the scheduler has
-    /// always used), once per campaign, deadline and administrator otherwise.
     fn dedup_key(&self, campaign_id: Uuid, deadline: chrono::NaiveDate) -> String {
         match self {
-            EscalationTo::Owner(..) => format!("escalation:{campaign_id}:{deadline}"),
-            EscalationTo::Administrator(id, _) => {
-                format!("escalation:{campaign_id}:{deadline}:admin:{id}")
-            }
+            EscalationTo::Owner(..) => escalation_key(campaign_id, deadline, None),
+            EscalationTo::Administrator(id, _) => escalation_key(campaign_id, deadline, Some(*id)),
         }
     }
 
@@ -180,8 +189,7 @@ pub async fn queue_escalation(
     if let EscalationTo::Owner(id, _) = to {
         // An administrator told while the campaign had no owner, who has taken it over
         // since, already has this deadline's notice.
-        let as_administrator = EscalationTo::Administrator(*id, String::new());
-        if crate::db::jobs::key_used(conn, &as_administrator.dedup_key(campaign_id, deadline))
+        if crate::db::jobs::key_used(conn, &escalation_key(campaign_id, deadline, Some(*id)))
             .await?
         {
             return Ok(None);

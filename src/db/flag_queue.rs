@@ -98,6 +98,9 @@ pub struct QueueRow {
     pub queue_rank: i16,
     #[diesel(sql_type = Nullable<Text>)]
     pub assignee: Option<String>,
+    /// The assignee's account is disabled: the flag waits until someone else is assigned.
+    #[diesel(sql_type = Bool)]
+    pub assignee_disabled: bool,
     #[diesel(sql_type = SqlUuid)]
     pub organisation_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -228,7 +231,7 @@ fn page_sql(filter: &QueueFilter, after: Option<&After>, limit: i64) -> (String,
         format!(
             "SELECT f.id, f.band, f.critical, f.score, f.severity, f.likelihood, f.indicator, \
              f.question_id, f.rule_index, f.status, f.version, f.created_at, f.queue_rank, \
-             u.name AS assignee, f.organisation_id, o.name AS organisation, f.country, f.kind, \
+             u.name AS assignee, u.disabled_at IS NOT NULL AS assignee_disabled, f.organisation_id, o.name AS organisation, f.country, f.kind, \
              c.name AS campaign, c.template_version_id \
              FROM (SELECT f.id, f.queue_rank, f.created_at FROM flags f {cond} \
                    ORDER BY f.queue_rank, f.created_at, f.id LIMIT {}) AS k \

@@ -46,6 +46,8 @@ pub struct QueueLine {
     pub question: String,
     pub status: String,
     pub assignee: String,
+    /// The assignee's account is disabled.
+    pub assignee_disabled: bool,
     pub age_days: i64,
     /// The question was flagged in the organisation's previous submission too.
     pub previous: Option<PreviousMark>,
@@ -268,6 +270,7 @@ pub fn queue_page(
                 question: question.unwrap_or_else(|| r.question_id.clone()),
                 status: r.status.label(),
                 assignee: r.assignee.clone().unwrap_or_default(),
+                assignee_disabled: r.assignee_disabled,
                 age_days: (now - r.created_at).num_days(),
                 previous: q.previous.get(&r.id).map(|p| PreviousMark {
                     href: format!("/staff/flags/{}", p.previous_id),

@@ -74,6 +74,8 @@ pub struct FlagView {
     pub campaign_href: String,
     pub raised: String,
     pub assignee: String,
+    /// The assignee's account is disabled: the flag waits for someone else.
+    pub assignee_disabled: bool,
     pub signed_by: String,
     /// The last decision that changed the flag's state, in words (`flag_history`).
     pub last_decision: String,
@@ -282,6 +284,7 @@ pub fn flag_page(
             p.campaign.id, p.organisation.id
         ),
         raised: p.flag.created_at.format(MINUTES).to_string(),
+        assignee_disabled: p.assignee.as_ref().is_some_and(|m| m.disabled_at.is_some()),
         assignee: p.assignee.map(|m| m.name).unwrap_or_default(),
         signed_by,
         last_decision: super::flag_history::last_decision(&p.decisions, &lines),

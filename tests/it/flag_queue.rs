@@ -326,6 +326,17 @@ async fn the_queue_filters_pages_worst_first_and_assigns_in_bulk() {
         )),
         "{left}"
     );
+    // Each line and each flag's page say her account is disabled.
+    let marked = r#"<td data-label="Assigned to">Aiko Member <strong>(disabled)</strong></td>"#;
+    assert_eq!(left.matches(marked).count(), 2, "{left}");
+    let first = ids_of(&left)[0].clone();
+    let (_, page) = ben.page(&app, &format!("/staff/flags/{first}")).await;
+    assert!(
+        page.contains(
+            "<dd>Aiko Member <strong>(account disabled: assign someone else)</strong></dd>"
+        ),
+        "{page}"
+    );
     let mut form = vec![
         ("csrf_token".to_string(), ben.csrf.clone()),
         ("assignee".to_string(), ben.id.to_string()),

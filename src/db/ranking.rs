@@ -1,6 +1,7 @@
-//! What the risk ranking reads: the latest submitted response of every active
-//! organisation to each questionnaire (as `responses::latest_submitted_responses` for
-//! one), and of their flags only what a rating needs (`domain::rating::FlagFacts`).
+//! What the risk ranking reads: the latest submission of every active organisation to
+//! each questionnaire (from the `submissions` view, the one definition of an
+//! organisation's submissions), and of their flags only what a rating needs
+//! (`domain::rating::FlagFacts`).
 
 use super::schema::flags;
 use super::{Conn, QueryResult};
@@ -40,16 +41,14 @@ pub async fn latest_responses(
     country: Option<&str>,
 ) -> QueryResult<Vec<LatestResponse>> {
     diesel::sql_query(
-        "SELECT DISTINCT ON (r.organisation_id, v.template_id) \
-                r.id AS response_id, o.id AS organisation_id, o.name, o.kind, o.country, \
-                o.external_ref, r.submitted_at \
-           FROM responses r \
-           JOIN organisations o ON o.id = r.organisation_id \
-           JOIN campaigns c ON c.id = r.campaign_id \
-           JOIN template_versions v ON v.id = c.template_version_id \
-          WHERE r.status = 'submitted' AND o.deactivated_at IS NULL \
+        "SELECT DISTINCT ON (s.organisation_id, s.template_id) \
+                s.response_id, o.id AS organisation_id, o.name, o.kind, o.country, \
+                o.external_ref, s.submitted_at \
+           FROM submissions s \
+           JOIN organisations o ON o.id = s.organisation_id \
+          WHERE o.deactivated_at IS NULL \
             AND ($1::text IS NULL OR o.kind = $1) AND ($2::text IS NULL OR o.country = $2) \
-          ORDER BY r.organisation_id, v.template_id, r.submitted_at DESC, r.id",
+          ORDER BY s.organisation_id, s.template_id, s.submitted_at DESC, s.response_id",
     )
     .bind::<Nullable<Text>, _>(kind.map(|k| k.as_str()))
     .bind::<Nullable<Text>, _>(country)

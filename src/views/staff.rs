@@ -211,6 +211,8 @@ pub struct Feedback {
     pub notice: String,
     /// (field, message)
     pub errors: Vec<(String, String)>,
+    /// What the refused form held, (field, value), shown in it again.
+    pub typed: Vec<(String, String)>,
 }
 
 impl Feedback {
@@ -229,9 +231,11 @@ impl Feedback {
         }
     }
 
-    pub fn errors(errors: Vec<(String, String)>) -> Feedback {
+    /// A refused form: its refusals and what it held.
+    pub fn refused(errors: Vec<(String, String)>, typed: Vec<(String, String)>) -> Feedback {
         Feedback {
             errors,
+            typed,
             ..Feedback::default()
         }
     }
@@ -251,7 +255,8 @@ pub struct TablePage {
     pub reveal: String,
     pub reveal_label: String,
     pub notice: String,
-    pub errors: Vec<(String, String)>,
+    /// The create form's refusals: beside their fields, the others on top.
+    pub errors: FieldErrors,
     /// The create form, when the user may create: (action, submit label, fields).
     pub form_action: String,
     pub form_submit: String,
@@ -274,7 +279,7 @@ impl TablePage {
             reveal: String::new(),
             reveal_label: String::new(),
             notice: String::new(),
-            errors: Vec::new(),
+            errors: FieldErrors::default(),
             form_action: String::new(),
             form_submit: String::new(),
             form_fields: Vec::new(),
@@ -302,7 +307,14 @@ impl TablePage {
             self.reveal = secret;
         }
         self.notice = feedback.notice;
-        self.errors = feedback.errors;
+        let names: Vec<&'static str> = self.form_fields.iter().map(|f| f.name).collect();
+        self.errors = FieldErrors::new(&names, feedback.errors);
+        for field in &mut self.form_fields {
+            field.error = self.errors.on(field.name);
+            if let Some((_, value)) = feedback.typed.iter().find(|(n, _)| n == field.name) {
+                field.value = value.clone();
+            }
+        }
         self
     }
 }
@@ -395,32 +407,35 @@ pub fn role_options() -> Vec<(String, String)> {
 
 /// A field of a create form.
 pub struct FormField {
-    pub name: String,
+    pub name: &'static str,
     pub label: String,
     /// `text`, `email`, `date` or `select`.
     pub input: String,
     pub options: Vec<(String, String)>,
+    /// What the field holds (the value typed or the option chosen, when a refused form
+    /// is shown again).
     pub value: String,
+    /// Its refusal, shown beside it.
+    pub error: String,
 }
 
 impl FormField {
-    pub fn text(name: &str, label: &str, input: &str) -> FormField {
+    pub fn text(name: &'static str, label: &str, input: &str) -> FormField {
         FormField {
-            name: name.into(),
+            name,
             label: label.into(),
             input: input.into(),
             options: Vec::new(),
             value: String::new(),
+            error: String::new(),
         }
     }
 
-    pub fn select(name: &str, label: &str, options: Vec<(String, String)>) -> FormField {
+    pub fn select(name: &'static str, label: &str, options: Vec<(String, String)>) -> FormField {
         FormField {
-            name: name.into(),
-            label: label.into(),
             input: "select".into(),
             options,
-            value: String::new(),
+            ..FormField::text(name, label, "")
         }
     }
 }

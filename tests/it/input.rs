@@ -371,6 +371,75 @@ async fn staff_forms_refuse_nul_and_line_breaks_naming_the_field() {
     assert_eq!(n, 0);
 }
 
+/// The users and API tokens pages' forms: a refusal is shown beside its field, and the
+/// form holds again what was typed and chosen, so nothing needs typing twice.
+#[tokio::test]
+async fn a_refused_user_or_token_form_keeps_what_was_typed_with_the_refusal_beside_its_field() {
+    let app = TestApp::spawn().await;
+    create_user(&app, "admin@example.com", Role::Admin, Some(PASSWORD)).await;
+    let s = sign_in(&app, "admin@example.com", PASSWORD).await;
+    let res = s
+        .post(
+            &app,
+            "/staff/users",
+            &[
+                ("email", "admin@example.com"),
+                ("name", "Aiko Tanaka"),
+                ("role", "committee"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<p>Nothing was saved: fix what is marked below.</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<input id="new-email" type="email" name="email" value="admin@example.com" aria-invalid="true" aria-describedby="new-email-error">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<span class="error" id="new-email-error">An account with this email already exists.</span>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"name="name" value="Aiko Tanaka">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="committee" selected>committee</option>"#),
+        "{html}"
+    );
+    assert_eq!(html.matches(" selected>").count(), 1, "{html}");
+
+    let res = s
+        .post(
+            &app,
+            "/staff/api-tokens",
+            &[("name", "   "), ("role", "procurement")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r#"<span class="error" id="new-name-error">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"aria-describedby="new-name-error""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="procurement" selected>procurement</option>"#),
+        "{html}"
+    );
+    // Opened afresh, the forms are empty and nothing is marked.
+    let html = s.get(&app, "/staff/users").await.text().await.unwrap();
+    assert!(!html.contains("aria-invalid"), "{html}");
+    assert!(html.contains(r#"name="name" value="">"#), "{html}");
+}
+
 #[tokio::test]
 async fn respondent_answers_lose_nul_and_bidi_overrides() {
     let app = TestApp::spawn_with_templates(&fixtures_dir()).await;

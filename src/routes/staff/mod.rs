@@ -93,12 +93,13 @@ impl Table {
 
     /// Runs a create form's service call, then shows the table again with what was
     /// created (a notice or a secret shown once) or, with 422, with what was wrong in
-    /// the form. Errors that are not about the input (e.g. the database is down) are an
-    /// error page.
+    /// the form beside its fields and the form holding what was `typed` ((field, value)).
+    /// Errors that are not about the input (e.g. the database is down) are an error page.
     async fn create(
         self,
         state: &AppState,
         user: &StaffUser,
+        typed: Vec<(String, String)>,
         create: impl AsyncFnOnce(&mut Conn) -> Result<Feedback, AppError>,
     ) -> Result<HttpResponse, PageError> {
         let result = create(&mut *state.pool.get().await?).await;
@@ -112,7 +113,9 @@ impl Table {
         };
         Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &self.page(state, user, Feedback::errors(errors)).await?,
+            &self
+                .page(state, user, Feedback::refused(errors, typed))
+                .await?,
         )?)
     }
 }

@@ -37,8 +37,12 @@ async fn create_api_token(
     form: web::Form<TokenForm>,
 ) -> Result<HttpResponse, PageError> {
     let role = parse_role(&form.role)?;
+    let typed = vec![
+        ("name".into(), form.name.clone()),
+        ("role".into(), form.role.clone()),
+    ];
     Table::ApiTokens
-        .create(&state, &user, async |conn| {
+        .create(&state, &user, typed, async |conn| {
             let (token, secret) = accounts::create_api_token(
                 conn,
                 &state.audit_key,

@@ -39,8 +39,13 @@ async fn create_user(
     form: web::Form<NewUserForm>,
 ) -> Result<HttpResponse, PageError> {
     let role = parse_role(&form.role)?;
+    let typed = vec![
+        ("email".into(), form.email.clone()),
+        ("name".into(), form.name.clone()),
+        ("role".into(), form.role.clone()),
+    ];
     Table::Users
-        .create(&state, &user, async |conn| {
+        .create(&state, &user, typed, async |conn| {
             let (created, one_time) = accounts::create_user(
                 conn,
                 &state.audit_key,

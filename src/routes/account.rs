@@ -8,7 +8,7 @@ use crate::domain::text;
 use crate::error::AppError;
 use crate::services::accounts;
 use crate::views::staff::{
-    LoginPage, PasswordChangePage, ResetFormPage, ResetRequestPage, StaffNav,
+    FieldErrors, LoginPage, PasswordChangePage, ResetFormPage, ResetRequestPage, StaffNav,
 };
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -238,7 +238,7 @@ fn password_page_for(
         title: "Your password".into(),
         nav: StaffNav::new(user, ""),
         forced: user.must_change_password && !done,
-        errors,
+        errors: FieldErrors::new(&["current_password", "new_password"], errors),
         done,
     }
 }
@@ -277,17 +277,14 @@ async fn change_password(
             Ok(render(&password_page_for(&user, Vec::new(), true))?)
         }
         Err(AppError::Validation(fields)) => {
-            let errors = fields
-                .into_iter()
-                .map(|f| (f.field.replace('_', " "), f.message))
-                .collect();
+            let errors = fields.into_iter().map(|f| (f.field, f.message)).collect();
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &password_page_for(&user, errors, false),
             )?)
         }
         Err(e @ AppError::TooManyAttempts(_)) => {
-            let errors = vec![("current password".to_string(), e.to_string())];
+            let errors = vec![("current_password".to_string(), e.to_string())];
             Ok(render_status(
                 StatusCode::TOO_MANY_REQUESTS,
                 &password_page_for(&user, errors, false),

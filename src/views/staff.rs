@@ -103,7 +103,8 @@ pub struct PasswordChangePage {
     pub title: String,
     pub nav: StaffNav,
     pub forced: bool,
-    pub errors: Vec<(String, String)>,
+    /// The refusals: beside the current or the new password, the others on top.
+    pub errors: FieldErrors,
     pub done: bool,
 }
 

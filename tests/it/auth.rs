@@ -387,7 +387,39 @@ async fn a_one_time_password_must_be_changed_before_anything_else() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("at least 12 characters"));
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(r#"<p class="error" id="new_password-error">Use at least 12 characters.</p>"#),
+        "the refusal is beside the new password: {html}"
+    );
+    assert!(
+        html.contains(r#"aria-describedby="new_password-error""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("<p>Nothing was saved: fix what is marked below.</p>"),
+        "{html}"
+    );
+    // A wrong current password is said beside that field.
+    let res = client
+        .post(app.url("/account/password"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("current_password", "not the one-time password"),
+            ("new_password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(
+            r#"<p class="error" id="current_password-error">This is not your current password.</p>"#
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("new_password-error"), "{html}");
 
     let res = client
         .post(app.url("/account/password"))

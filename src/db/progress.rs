@@ -50,17 +50,21 @@ pub async fn organisations(
     diesel::sql_query(
         "SELECT o.id AS organisation_id, o.name AS organisation_name, o.country::text AS country, \
                 o.external_ref, r.id AS response_id, r.status, r.submitted_at, \
-                (SELECT count(*) FROM invitations i WHERE i.response_id = r.id) AS links, \
-                (SELECT count(*) FROM invitations i WHERE i.response_id = r.id \
-                    AND i.revoked_at IS NULL AND i.expires_at > now()) AS usable_links, \
-                (SELECT min(i.first_opened_at) FROM invitations i WHERE i.response_id = r.id) \
-                    AS first_opened_at, \
-                (SELECT count(*) FROM answers a WHERE a.response_id = r.id) AS answers, \
-                (SELECT count(*) FROM answers a WHERE a.response_id = r.id \
-                    AND a.question_id = ANY($2::text[])) AS required_answered, \
-                EXISTS (SELECT 1 FROM invitations i JOIN jobs e ON e.invitation_id = i.id \
-                         WHERE i.response_id = r.id AND e.state = 'dead') AS bounced \
+                l.links, l.usable_links, l.first_opened_at, l.bounced, \
+                a.answers, a.required_answered \
            FROM responses r JOIN organisations o ON o.id = r.organisation_id \
+           CROSS JOIN LATERAL ( \
+                SELECT count(*) AS links, \
+                       count(*) FILTER (WHERE i.revoked_at IS NULL AND i.expires_at > now()) \
+                           AS usable_links, \
+                       min(i.first_opened_at) AS first_opened_at, \
+                       coalesce(bool_or(EXISTS (SELECT 1 FROM jobs e \
+                           WHERE e.invitation_id = i.id AND e.state = 'dead')), false) AS bounced \
+                  FROM invitations i WHERE i.response_id = r.id) l \
+           CROSS JOIN LATERAL ( \
+                SELECT count(*) AS answers, \
+                       count(*) FILTER (WHERE a.question_id = ANY($2::text[])) AS required_answered \
+                  FROM answers a WHERE a.response_id = r.id) a \
           WHERE r.campaign_id = $1 \
           ORDER BY o.name, o.id",
     )
@@ -99,10 +103,14 @@ pub struct ContactRow {
     pub organisation_deactivated: bool,
 }
 
-/// Contacts of the campaign's organisations with their latest link and that link's
-/// latest email (none when the link was issued without one: an earlier link's email
-/// is not this one's).
-pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<Vec<ContactRow>> {
+/// Contacts of the campaign's organisations (of `only` those, when given: a page of
+/// them) with their latest link and that link's latest email (none when the link was
+/// issued without one: an earlier link's email is not this one's).
+pub async fn contacts(
+    conn: &mut Conn,
+    campaign_id: CampaignId,
+    only: Option<&[Uuid]>,
+) -> QueryResult<Vec<ContactRow>> {
     diesel::sql_query(
         "SELECT c.id AS contact_id, c.organisation_id, c.name, c.email, \
                 i.id AS invitation_id, i.expires_at, i.revoked_at, i.first_opened_at, \
@@ -119,10 +127,12 @@ pub async fn contacts(conn: &mut Conn, campaign_id: CampaignId) -> QueryResult<V
            LEFT JOIN LATERAL (SELECT m.state, m.last_error FROM jobs m \
                                WHERE m.invitation_id = i.id \
                                ORDER BY m.created_at DESC LIMIT 1) e ON true \
-          WHERE r.campaign_id = $1 AND (c.deactivated_at IS NULL OR i.id IS NOT NULL) \
+          WHERE r.campaign_id = $1 AND ($2::uuid[] IS NULL OR r.organisation_id = ANY($2)) \
+            AND (c.deactivated_at IS NULL OR i.id IS NOT NULL) \
           ORDER BY c.organisation_id, c.name, c.id",
     )
     .bind::<SqlUuid, _>(campaign_id)
+    .bind::<Nullable<Array<SqlUuid>>, _>(only)
     .prepared()
     .load(conn)
     .await

@@ -165,6 +165,13 @@ pub struct Progress {
     pub next_reminder: Option<super::reminders::Step>,
     pub required_questions: usize,
     pub totals: Totals,
+    /// How many organisations the filter matched (`organisations` holds one page of
+    /// them when a page was asked for; the API asks for none).
+    #[serde(skip)]
+    pub listed: usize,
+    /// The page `organisations` is (1 without paging).
+    #[serde(skip)]
+    pub page: usize,
     pub organisations: Vec<OrganisationProgress>,
     pub contacts: Vec<ContactProgress>,
 }

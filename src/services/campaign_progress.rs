@@ -29,6 +29,17 @@ pub struct Filter {
     /// One organisation only (its timeline page); not a filter of the API.
     #[serde(skip)]
     pub organisation: Option<Uuid>,
+    /// One page of the organisations (and only their contacts): the staff page's.
+    #[serde(skip)]
+    pub page: Option<Paging>,
+}
+
+/// A page of the progress's organisations: `number` from 1 (past the last page: the
+/// last), `size` organisations each.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub number: usize,
+    pub size: usize,
 }
 
 /// The campaign and its progress, filtered (the totals are over every organisation).
@@ -102,8 +113,16 @@ pub async fn progress(
                 .as_ref()
                 .is_none_or(|n| o.name.to_lowercase().contains(n))
     });
+    let listed = all.len();
+    let mut page = 1;
+    if let Some(paging) = filter.page {
+        let size = paging.size.max(1);
+        page = paging.number.clamp(1, listed.div_ceil(size).max(1));
+        all = all.into_iter().skip((page - 1) * size).take(size).collect();
+    }
     let shown: std::collections::HashSet<Uuid> = all.iter().map(|o| o.organisation_id).collect();
-    let contacts = db::progress::contacts(conn, campaign.id)
+    let only: Option<Vec<Uuid>> = filter.page.map(|_| shown.iter().copied().collect());
+    let contacts = db::progress::contacts(conn, campaign.id, only.as_deref())
         .await?
         .into_iter()
         .filter(|c| shown.contains(&c.organisation_id))
@@ -144,6 +163,8 @@ pub async fn progress(
         next_reminder,
         required_questions: required.len(),
         totals,
+        listed,
+        page,
         organisations: all,
         contacts,
     };

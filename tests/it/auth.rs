@@ -389,7 +389,9 @@ async fn a_one_time_password_must_be_changed_before_anything_else() {
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains(r#"<p class="error" id="new_password-error">Use at least 12 characters.</p>"#),
+        html.contains(
+            r#"<p class="error" id="new_password-error">Use at least 12 characters.</p>"#
+        ),
         "the refusal is beside the new password: {html}"
     );
     assert!(

@@ -595,8 +595,9 @@ async fn the_progress_table_is_paged() {
             )
             .await;
         assert_eq!(res.status(), 201);
-        if n == 0 {
-            // A launch must invite someone: one organisation has a contact.
+        if n == 0 || n == 104 {
+            // A launch must invite someone: the first and the last organisation have a
+            // contact (one on each page).
             let o: Value = res.json().await.unwrap();
             let res = app
                 .post_json(
@@ -604,7 +605,7 @@ async fn the_progress_table_is_paged() {
                         "/api/v1/organisations/{}/contacts",
                         o["id"].as_str().unwrap()
                     ),
-                    &json!({"name": "Contact zero", "email": "zero@example.com", "language": "en"}),
+                    &json!({"name": format!("Contact {n}"), "email": format!("c{n}@example.com"), "language": "en"}),
                 )
                 .await;
             assert_eq!(res.status(), 201);
@@ -648,6 +649,20 @@ async fn the_progress_table_is_paged() {
         .unwrap();
     assert_eq!(second.matches(">Paged ").count(), 5, "{second}");
     assert!(second.contains("Paged 104"), "{second}");
+    // Each page lists its own organisations' contacts, and no others.
+    assert!(first.contains("c0@example.com&gt;"), "{first}");
+    assert!(!first.contains("c104@example.com"), "{first}");
+    assert!(second.contains("c104@example.com&gt;"), "{second}");
+    assert!(!second.contains("c0@example.com"), "{second}");
+    // Past the last page: the last.
+    let past = s
+        .get(&app, &format!("/staff/campaigns/{id}?page=9"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(past.contains("Page 2 of 2 (105 organisations)"), "{past}");
+    assert!(past.contains("c104@example.com&gt;"), "{past}");
 }
 
 /// "Remind now" on an organisation that has not submitted: the reminder reaches its

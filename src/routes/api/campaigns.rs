@@ -221,6 +221,7 @@ async fn get_progress(
         bounced: query.bounced,
         q: query.q,
         organisation: None,
+        page: None,
     };
     let csv = match query.format.as_deref() {
         None | Some("json") => false,

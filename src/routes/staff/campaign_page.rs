@@ -69,20 +69,16 @@ async fn campaign_page(
     let filter = progress::Filter {
         stage: query.stage.clone(),
         q: query.q.clone(),
+        page: Some(progress::Paging {
+            number: query.page.unwrap_or(1),
+            size: ORGANISATIONS_PER_PAGE,
+        }),
         ..Default::default()
     };
-    let (campaign, mut p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
-    let listed = p.organisations.len();
+    let (campaign, p) = progress::progress(&mut conn, &state.registry, id, &filter).await?;
+    let listed = p.listed;
     let pages = listed.div_ceil(ORGANISATIONS_PER_PAGE).max(1);
-    let at = query.page.unwrap_or(1).clamp(1, pages);
-    p.organisations = std::mem::take(&mut p.organisations)
-        .into_iter()
-        .skip((at - 1) * ORGANISATIONS_PER_PAGE)
-        .take(ORGANISATIONS_PER_PAGE)
-        .collect();
-    let shown: std::collections::HashSet<Uuid> =
-        p.organisations.iter().map(|o| o.organisation_id).collect();
-    p.contacts.retain(|c| shown.contains(&c.organisation_id));
+    let at = p.page;
     let org_q = crate::domain::text::search_text(&query.org_q.clone().unwrap_or_default());
     // Only a launched campaign that is not closed can add organisations.
     let (addable, addable_note) = if campaign.status == CampaignStatus::Open {

@@ -1,0 +1,1 @@
+DROP INDEX invitations_contact_campaign_idx;

@@ -42,10 +42,12 @@ pub struct OrgRow {
     pub bounced: bool,
 }
 
+/// The campaign's organisations (only `only`, when given) with their progress facts.
 pub async fn organisations(
     conn: &mut Conn,
     campaign_id: CampaignId,
     required: &[String],
+    only: Option<Uuid>,
 ) -> QueryResult<Vec<OrgRow>> {
     diesel::sql_query(
         "SELECT o.id AS organisation_id, o.name AS organisation_name, o.country::text AS country, \
@@ -65,11 +67,12 @@ pub async fn organisations(
                 SELECT count(*) AS answers, \
                        count(*) FILTER (WHERE a.question_id = ANY($2::text[])) AS required_answered \
                   FROM answers a WHERE a.response_id = r.id) a \
-          WHERE r.campaign_id = $1 \
+          WHERE r.campaign_id = $1 AND ($3::uuid IS NULL OR r.organisation_id = $3) \
           ORDER BY o.name, o.id",
     )
     .bind::<SqlUuid, _>(campaign_id)
     .bind::<Array<Text>, _>(required)
+    .bind::<Nullable<SqlUuid>, _>(only)
     .prepared()
     .load(conn)
     .await

@@ -26,7 +26,8 @@ pub struct Filter {
     pub bounced: Option<bool>,
     /// Part of the organisation's name (case-insensitive).
     pub q: Option<String>,
-    /// One organisation only (its timeline page); not a filter of the API.
+    /// One organisation only (its timeline page; only its rows are read, so the totals
+    /// are its own); not a filter of the API.
     #[serde(skip)]
     pub organisation: Option<Uuid>,
     /// One page of the organisations (and only their contacts): the staff page's.
@@ -42,7 +43,8 @@ pub struct Paging {
     pub size: usize,
 }
 
-/// The campaign and its progress, filtered (the totals are over every organisation).
+/// The campaign and its progress, filtered (the totals are over every organisation but
+/// with `Filter::organisation`, where only that one is read).
 pub async fn progress(
     conn: &mut Conn,
     registry: &QuestionnaireRegistry,
@@ -73,31 +75,32 @@ pub async fn progress(
         .unwrap_or_default();
     let now = Utc::now();
     let past_deadline = crate::domain::reminders::deadline_passed(campaign.deadline, now);
-    let mut all: Vec<_> = db::progress::organisations(conn, campaign.id, &required)
-        .await?
-        .into_iter()
-        .map(|r| {
-            rules::organisation_progress(
-                rules::OrganisationFacts {
-                    organisation_id: r.organisation_id,
-                    name: r.organisation_name,
-                    country: r.country,
-                    external_ref: r.external_ref,
-                    response_id: r.response_id,
-                    submitted: r.status == crate::domain::states::ResponseStatus::Submitted,
-                    submitted_at: r.submitted_at,
-                    links: r.links,
-                    usable_links: r.usable_links,
-                    first_opened_at: r.first_opened_at,
-                    answers: r.answers,
-                    required_answered: r.required_answered,
-                    bounced: r.bounced,
-                },
-                required.len(),
-                past_deadline,
-            )
-        })
-        .collect();
+    let mut all: Vec<_> =
+        db::progress::organisations(conn, campaign.id, &required, filter.organisation)
+            .await?
+            .into_iter()
+            .map(|r| {
+                rules::organisation_progress(
+                    rules::OrganisationFacts {
+                        organisation_id: r.organisation_id,
+                        name: r.organisation_name,
+                        country: r.country,
+                        external_ref: r.external_ref,
+                        response_id: r.response_id,
+                        submitted: r.status == crate::domain::states::ResponseStatus::Submitted,
+                        submitted_at: r.submitted_at,
+                        links: r.links,
+                        usable_links: r.usable_links,
+                        first_opened_at: r.first_opened_at,
+                        answers: r.answers,
+                        required_answered: r.required_answered,
+                        bounced: r.bounced,
+                    },
+                    required.len(),
+                    past_deadline,
+                )
+            })
+            .collect();
     let totals = rules::totals(&all);
     let needle = filter
         .q
@@ -121,7 +124,8 @@ pub async fn progress(
         all = all.into_iter().skip((page - 1) * size).take(size).collect();
     }
     let shown: std::collections::HashSet<Uuid> = all.iter().map(|o| o.organisation_id).collect();
-    let only: Option<Vec<Uuid>> = filter.page.map(|_| shown.iter().copied().collect());
+    let only: Option<Vec<Uuid>> = (filter.page.is_some() || filter.organisation.is_some())
+        .then(|| shown.iter().copied().collect());
     let contacts = db::progress::contacts(conn, campaign.id, only.as_deref())
         .await?
         .into_iter()

@@ -7,6 +7,14 @@
 //! the message): 10,000 + 20,000 + 20,000 rows, and the baseline writes exactly those
 //! (until then both sides also wrote 20,000 `email_outbox` rows).
 //!
+//! Then the campaign's page reads on the last launched campaign, with every round's
+//! rows in the tables (`services::campaign_progress::progress`: one page of 100
+//! organisations with their contacts, as `/staff/campaigns/{id}` reads; one
+//! organisation, as its timeline does; every organisation, as the API and the CSV
+//! export do), each against a plain join of the rows it is built from (responses,
+//! organisations, links and their emails: every organisation's for a page, whose totals
+//! count them all), in the same run.
+//!
 //!     cargo bench --bench campaign_launch
 //!
 //! Settings: BENCH_ORGS (default 10000; two contacts each), BENCH_ROUNDS (default 3;
@@ -23,7 +31,9 @@ use hrdd_survey::db::audit::{Actor, AuditKey};
 use hrdd_survey::domain::campaign::{Audience, AudienceFilter};
 use hrdd_survey::domain::ids::CampaignId;
 use hrdd_survey::jobs::Jobs;
-use hrdd_survey::services::{campaign_lifecycle, campaigns, questionnaires, Ctx};
+use hrdd_survey::services::{
+    campaign_lifecycle, campaign_progress, campaigns, questionnaires, Ctx,
+};
 use std::time::{Duration, Instant};
 
 #[tokio::main]
@@ -86,6 +96,7 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
     let mut launch_times = Vec::new();
     let mut baseline_times = Vec::new();
     let mut rows = 0;
+    let mut launched = None;
     for round in 0..rounds {
         // Alternate the order so that neither side always runs on the larger tables.
         for side in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
@@ -97,6 +108,7 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 launch_times.push(started.elapsed());
                 anyhow::ensure!(out.launched && out.links as i64 == 2 * orgs);
+                launched = Some(campaign);
                 rows = out.responses_created + out.links + out.emails;
             } else {
                 baseline(&mut conn, campaign).await?;
@@ -110,6 +122,7 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
     };
     let launch = median(&mut launch_times);
     let base = median(&mut baseline_times);
+    let pages = page_reads(&mut conn, &registry, launched.expect("a launch"), orgs).await?;
     Ok(format!(
         "campaign_launch: {orgs} organisations, {} contacts, {rows} rows \
          (responses, links, email jobs)\n  launch   median {:.0} ms  (all: {:?})\n  \
@@ -126,7 +139,95 @@ async fn run(url: &str, orgs: i64, rounds: usize) -> anyhow::Result<String> {
             .map(|d| d.as_millis())
             .collect::<Vec<_>>(),
         base.as_secs_f64() / launch.as_secs_f64()
-    ))
+    ) + &pages)
+}
+
+/// The campaign page's reads of `campaign` (median of 7 after 2 to warm up), each with
+/// its plain join in the same run; the report's lines.
+async fn page_reads(
+    conn: &mut AsyncPgConnection,
+    registry: &questionnaires::QuestionnaireRegistry,
+    campaign: CampaignId,
+    orgs: i64,
+) -> anyhow::Result<String> {
+    use campaign_progress::{Filter, Paging};
+    diesel::sql_query("ANALYZE").execute(conn).await?;
+    let one: uuid::Uuid = {
+        #[derive(diesel::QueryableByName)]
+        struct Org {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            organisation_id: uuid::Uuid,
+        }
+        diesel::sql_query("SELECT organisation_id FROM responses WHERE campaign_id = $1 LIMIT 1")
+            .bind::<diesel::sql_types::Uuid, _>(campaign)
+            .get_result::<Org>(conn)
+            .await?
+            .organisation_id
+    };
+    let cases = [
+        (
+            "page of 100",
+            Filter {
+                page: Some(Paging {
+                    number: 2,
+                    size: 100,
+                }),
+                ..Default::default()
+            },
+            // Its totals and stages are over every organisation: all their rows.
+            "",
+        ),
+        (
+            "one organisation",
+            Filter {
+                organisation: Some(one),
+                ..Default::default()
+            },
+            "AND r.organisation_id = (SELECT organisation_id FROM responses \
+                 WHERE campaign_id = $1 LIMIT 1)",
+        ),
+        ("every organisation", Filter::default(), ""),
+    ];
+    let mut out = String::new();
+    for (name, filter, only) in cases {
+        let plain = format!(
+            "SELECT r.id, o.name, i.id, i.contact_id, i.expires_at, j.state \
+               FROM responses r JOIN organisations o ON o.id = r.organisation_id \
+               JOIN invitations i ON i.response_id = r.id \
+               LEFT JOIN jobs j ON j.invitation_id = i.id \
+              WHERE r.campaign_id = $1 {only}"
+        );
+        let mut service = Vec::new();
+        let mut baseline = Vec::new();
+        for run in 0..9 {
+            let started = Instant::now();
+            let (_, p) = campaign_progress::progress(conn, registry, campaign, &filter)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let took = started.elapsed();
+            anyhow::ensure!(!p.organisations.is_empty() && p.listed as i64 <= orgs);
+            let started = Instant::now();
+            diesel::sql_query(&plain)
+                .bind::<diesel::sql_types::Uuid, _>(campaign)
+                .execute(conn)
+                .await?;
+            if run >= 2 {
+                service.push(took);
+                baseline.push(started.elapsed());
+            }
+        }
+        service.sort();
+        baseline.sort();
+        let (s, b) = (service[service.len() / 2], baseline[baseline.len() / 2]);
+        out += &format!(
+            "\n  campaign page read, {name}: service median {:.1} ms, plain join {:.1} ms, \
+             ratio (service / plain) {:.2}",
+            s.as_secs_f64() * 1000.0,
+            b.as_secs_f64() * 1000.0,
+            s.as_secs_f64() / b.as_secs_f64()
+        );
+    }
+    Ok(out)
 }
 
 async fn draft(

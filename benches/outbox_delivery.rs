@@ -217,6 +217,7 @@ async fn run(
         last_submitted: None,
         next_reminder: None,
         no_owner: false,
+        added_after: false,
     }
     .render("bench0@example.com")?;
     let email = Arc::new(email);

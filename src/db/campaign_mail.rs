@@ -487,21 +487,26 @@ pub async fn open_campaigns(conn: &mut Conn) -> QueryResult<Vec<OpenCampaign>> {
         .await
 }
 
-/// Names of the active organisations of a campaign whose response is not submitted.
+/// Names of the active organisations of a campaign whose response is not submitted
+/// (only those added to the campaign after `added_after`, when given).
 pub async fn unsubmitted_organisations(
     conn: &mut Conn,
     campaign_id: Uuid,
+    added_after: Option<DateTime<Utc>>,
 ) -> QueryResult<Vec<String>> {
     use super::schema::responses;
-    responses::table
+    let mut q = responses::table
         .inner_join(organisations::table)
         .filter(responses::campaign_id.eq(campaign_id))
         .filter(responses::status.ne(crate::domain::states::ResponseStatus::Submitted))
         .filter(organisations::deactivated_at.is_null())
         .select(organisations::name)
         .order(organisations::name)
-        .load(conn)
-        .await
+        .into_boxed();
+    if let Some(after) = added_after {
+        q = q.filter(responses::created_at.gt(after));
+    }
+    q.load(conn).await
 }
 
 /// One organisation of a campaign as a reminder sent by hand sees it.

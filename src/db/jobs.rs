@@ -44,6 +44,23 @@ pub async fn key_used(conn: &mut Conn, dedup_key: &str) -> QueryResult<bool> {
     .await
 }
 
+/// The newest job keyed `key` or `key` + `sub` + anything: its id and when it was
+/// queued (an escalation and its follow-ups).
+pub async fn latest_of_key(
+    conn: &mut Conn,
+    key: &str,
+    sub: &str,
+) -> QueryResult<Option<(Uuid, DateTime<Utc>)>> {
+    let pattern = format!("{}%", super::like_escaped(&format!("{key}{sub}")));
+    jobs::table
+        .filter(jobs::dedup_key.eq(key).or(jobs::dedup_key.like(pattern)))
+        .order((jobs::created_at.desc(), jobs::id.desc()))
+        .select((jobs::id, jobs::created_at))
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Inserts a pending job; `None` when a job with the same `dedup_key` exists (in any
 /// state: a key is used once).
 pub async fn insert(

@@ -133,6 +133,9 @@ pub struct CampaignEmail {
     /// Escalation: the campaign has no active owner, so it goes to the administrators
     /// and says so.
     pub no_owner: bool,
+    /// Escalation: the organisations listed were added to the campaign after the
+    /// deadline's notice went (a follow-up naming only them).
+    pub added_after: bool,
 }
 
 #[derive(Template)]
@@ -218,6 +221,7 @@ mod tests {
             last_submitted: None,
             next_reminder: None,
             no_owner: false,
+            added_after: false,
         }
     }
 
@@ -345,6 +349,29 @@ mod tests {
             assert!(e.text.contains(none), "{}", e.text);
             assert!(e.html.unwrap().contains(none));
             assert!(!e.text.contains(next), "{}", e.text);
+        }
+    }
+
+    #[test]
+    fn a_follow_up_escalation_says_its_organisations_were_added_after_the_notice() {
+        for (lang, added, deadline_passed) in [
+            (
+                Lang::En,
+                "were added to the campaign",
+                "The deadline of the campaign",
+            ),
+            (Lang::Ja, "次の取引先が追加されました", "を過ぎました"),
+            (Lang::Vi, "được thêm vào chiến dịch", "đã hết hạn vào"),
+        ] {
+            let mut m = email(lang, Purpose::Escalation);
+            let e = m.render("owner@example.com").unwrap();
+            assert!(!e.text.contains(added), "{}", e.text);
+            assert!(e.text.contains(deadline_passed), "{}", e.text);
+            m.added_after = true;
+            let e = m.render("owner@example.com").unwrap();
+            assert!(e.text.contains(added), "{}", e.text);
+            assert!(!e.text.contains(deadline_passed), "{}", e.text);
+            assert!(e.html.unwrap().contains(added));
         }
     }
 

@@ -172,7 +172,10 @@ impl EscalationTo {
 /// Tells `to` (the campaign owner, or an administrator when it has no active owner),
 /// once per campaign and deadline, which organisations are overdue and when their
 /// contacts get the next scheduled reminder (`next_reminder`; `None`: none is left).
-/// The body is stored (it carries no personal link).
+/// When that notice went already, organisations added to the campaign since the last
+/// notice to `to` and still not submitted are named in a follow-up, once per notice
+/// (`{key}:added-after:{the last notice's job}`). The body is stored (it carries no
+/// personal link).
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_escalation(
     conn: &mut AsyncPgConnection,
@@ -195,6 +198,18 @@ pub async fn queue_escalation(
             return Ok(None);
         }
     }
+    let key = to.dedup_key(campaign_id, deadline);
+    let (key, organisations, added_after) =
+        match crate::db::jobs::latest_of_key(conn, &key, ":added-after:").await? {
+            None => (key, overdue, false),
+            Some((last, sent_at)) => {
+                let added = q::unsubmitted_organisations(conn, campaign_id, Some(sent_at)).await?;
+                if added.is_empty() {
+                    return Ok(None);
+                }
+                (format!("{key}:added-after:{last}"), added, true)
+            }
+        };
     let email = CampaignEmail {
         lang: Lang::En,
         purpose: Purpose::Escalation,
@@ -206,19 +221,20 @@ pub async fn queue_escalation(
         sender_company: sender_company.to_string(),
         message: None,
         overdue: true,
-        organisations: overdue,
+        organisations,
         can_reply: false,
         from_name: String::new(),
         from_email: String::new(),
         last_submitted: None,
         next_reminder,
         no_owner: matches!(to, EscalationTo::Administrator(..)),
+        added_after,
     }
     .render(to.address())
     .map_err(|e| crate::db::DbError::QueryBuilderError(e.into()))?;
     q::queue_plain(
         conn,
-        &to.dedup_key(campaign_id, deadline),
+        &key,
         to.address(),
         &email.subject,
         &email.text,
@@ -391,6 +407,7 @@ fn render_invitation(
         last_submitted: ctx.last_submitted.map(|t| t.date_naive()),
         next_reminder: None,
         no_owner: false,
+        added_after: false,
     }
     .render(&ctx.to_address)
     .map_err(|e| Failure::Permanent(format!("rendering the email: {e}")))?;

@@ -112,7 +112,7 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
                         let overdue = if to.is_empty() {
                             Vec::new()
                         } else {
-                            q::unsubmitted_organisations(conn, campaign.id).await?
+                            q::unsubmitted_organisations(conn, campaign.id, None).await?
                         };
                         if !overdue.is_empty() {
                             for to in &to {

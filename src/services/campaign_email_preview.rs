@@ -79,6 +79,7 @@ pub async fn preview(
         last_submitted: None,
         next_reminder: None,
         no_owner: false,
+        added_after: false,
     }
     .render("[contact email]")
     .map_err(|e| AppError::Internal(e.into()))?;

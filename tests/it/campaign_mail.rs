@@ -380,6 +380,30 @@ async fn reminders_follow_the_schedule_stop_on_submission_and_the_owner_is_told_
         text.contains(&format!("/staff/campaigns/{campaign}")),
         "{text}"
     );
+    assert!(!text.contains("were added"), "{text}");
+
+    // An organisation added after that notice is named in a follow-up of its own, once;
+    // the organisations of the first notice are not named again.
+    let joiner = invite(&app, &campaign, "Late Joiner Ltd", "en").await;
+    let follow_up = campaign_schedule::pass(&w).await.unwrap();
+    assert_eq!(follow_up.escalations, 1);
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 0);
+    run_due(&w).await.unwrap();
+    let messages = smtp
+        .wait_for(6 + pass.reminders + follow_up.reminders)
+        .await;
+    let to_owner: Vec<&String> = messages
+        .iter()
+        .filter(|m| header(m, "To").is_some_and(|t| t.contains(&owner)))
+        .collect();
+    assert_eq!(to_owner.len(), 2);
+    let text = text_body(to_owner[1]);
+    assert!(
+        text.contains("These organisations were added to the campaign"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("- {}", joiner.name)), "{text}");
+    assert!(!text.contains(&late.name), "{text}");
 }
 
 #[tokio::test]

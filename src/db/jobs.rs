@@ -44,15 +44,18 @@ pub async fn key_used(conn: &mut Conn, dedup_key: &str) -> QueryResult<bool> {
     .await
 }
 
-/// The newest job keyed `key` or `key` + `sub` + anything: its id and when it was
-/// queued (an escalation and its follow-ups).
+/// The newest email about `campaign_id` keyed `key` or `key` + `sub` + anything: its
+/// id and when it was queued (an escalation and its follow-ups; found through the
+/// campaign's few emails, `jobs_campaign_idx`, not by scanning every key).
 pub async fn latest_of_key(
     conn: &mut Conn,
+    campaign_id: Uuid,
     key: &str,
     sub: &str,
 ) -> QueryResult<Option<(Uuid, DateTime<Utc>)>> {
     let pattern = format!("{}%", super::like_escaped(&format!("{key}{sub}")));
     jobs::table
+        .filter(jobs::campaign_id.eq(campaign_id))
         .filter(jobs::dedup_key.eq(key).or(jobs::dedup_key.like(pattern)))
         .order((jobs::created_at.desc(), jobs::id.desc()))
         .select((jobs::id, jobs::created_at))

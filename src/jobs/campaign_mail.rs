@@ -200,7 +200,7 @@ pub async fn queue_escalation(
     }
     let key = to.dedup_key(campaign_id, deadline);
     let (key, organisations, added_after) =
-        match crate::db::jobs::latest_of_key(conn, &key, ":added-after:").await? {
+        match crate::db::jobs::latest_of_key(conn, campaign_id, &key, ":added-after:").await? {
             None => (key, overdue, false),
             Some((last, sent_at)) => {
                 let added = q::unsubmitted_organisations(conn, campaign_id, Some(sent_at)).await?;

@@ -10,7 +10,7 @@ use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
 pub use crate::db::campaigns::CampaignRecord;
-use crate::domain::campaign::{Action, Audience, Verdict};
+use crate::domain::campaign::{Action, Audience};
 use crate::domain::ids::CampaignId;
 use crate::domain::states::CampaignStatus;
 use crate::error::AppError;
@@ -32,10 +32,7 @@ pub async fn draft_to_edit(conn: &mut Conn, id: CampaignId) -> Result<CampaignRe
 }
 
 fn editable(c: &CampaignRecord) -> Result<(), AppError> {
-    match c.status.allows(Action::EditDraft) {
-        Verdict::Allowed => Ok(()),
-        Verdict::Refused(why) | Verdict::AlreadyDone(why) => Err(AppError::Conflict(why.into())),
-    }
+    super::campaign_lifecycle::allowed(c.status, Action::EditDraft)
 }
 
 /// Changes to a draft: absent fields stay as they are (`"message": ""` removes the

@@ -11,7 +11,7 @@ use crate::db;
 use crate::db::audit::{self, Actor};
 use crate::db::campaigns::CampaignRecord;
 use crate::db::users::Member;
-use crate::domain::campaign::{Action, Verdict};
+use crate::domain::campaign::Action;
 use crate::domain::ids::CampaignId;
 use crate::domain::role::{Permission, Role};
 use crate::error::AppError;
@@ -104,12 +104,7 @@ pub async fn change_owner(
             let campaign = db::campaigns::lock(tx, campaign_id)
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
-            match campaign.status.allows(Action::ChangeOwner) {
-                Verdict::Allowed => {}
-                Verdict::AlreadyDone(why) | Verdict::Refused(why) => {
-                    return Err(AppError::Conflict(why.into()))
-                }
-            }
+            super::campaign_lifecycle::allowed(campaign.status, Action::ChangeOwner)?;
             let owner = eligible(tx, input.owner_user_id).await?;
             if campaign.owner_user_id == Some(owner.id) {
                 return Ok(OwnerChanged {

@@ -6,7 +6,7 @@
 use super::{Conn, Ctx};
 use crate::db::audit::{self, Actor};
 use crate::db::campaign_mail::{self as q, Targets};
-use crate::domain::campaign::{Action, Verdict};
+use crate::domain::campaign::Action;
 use crate::domain::ids::{CampaignId, OrganisationId};
 use crate::error::AppError;
 use chrono::Utc;
@@ -41,11 +41,7 @@ pub async fn remind_organisation(
             let campaign = crate::db::campaigns::lock(tx, campaign_id)
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
-            if let Verdict::Refused(why) | Verdict::AlreadyDone(why) =
-                campaign.status.allows(Action::Remind)
-            {
-                return Err(AppError::Conflict(why.into()));
-            }
+            super::campaign_lifecycle::allowed(campaign.status, Action::Remind)?;
             let target = q::reminder_target(tx, campaign_id.uuid(), organisation_id.uuid(), now)
                 .await?
                 .ok_or(AppError::NotFound("organisation in this campaign"))?;

@@ -7,7 +7,7 @@ use crate::db::audit::{self, Actor};
 pub use crate::db::campaigns::{CampaignContact, CampaignRecord, Pickable};
 pub use crate::db::models::{Campaign, Invitation};
 use crate::domain::answers::FieldError;
-use crate::domain::campaign::{Action, Verdict};
+use crate::domain::campaign::Action;
 use crate::domain::i18n::Lang;
 use crate::domain::ids::{CampaignId, ContactId, InvitationId, OrganisationId, ResponseId};
 use crate::domain::states::{CampaignStatus, ResponseStatus};
@@ -159,11 +159,8 @@ pub async fn resend_to_contact(
 /// receipt; more answers are asked for by a clarification request, which reopens the
 /// response). Asked by the confirm page and by [`resend_to_contact`].
 pub fn resend_refusal(campaign: &CampaignRecord, contact: &CampaignContact) -> Option<AppError> {
-    match campaign.status.allows(Action::AddContacts) {
-        Verdict::Refused(why) | Verdict::AlreadyDone(why) => {
-            return Some(AppError::Conflict(why.into()))
-        }
-        Verdict::Allowed => {}
+    if let Err(e) = super::campaign_lifecycle::allowed(campaign.status, Action::AddContacts) {
+        return Some(e);
     }
     contact
         .submitted
@@ -283,12 +280,7 @@ pub async fn issue_invitation(
     let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?
         .ok_or(AppError::NotFound("campaign"))?;
-    match campaign.status.allows(Action::AddContacts) {
-        Verdict::Allowed => {}
-        Verdict::Refused(why) | Verdict::AlreadyDone(why) => {
-            return Err(AppError::Conflict(why.into()))
-        }
-    }
+    super::campaign_lifecycle::allowed(campaign.status, Action::AddContacts)?;
     let send_email = input.send_email.unwrap_or(true);
     let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?

@@ -91,6 +91,12 @@ pub fn grouped_digits(digits: &str) -> String {
     out
 }
 
+/// A filter's field as a page's query gives it: trimmed, and `None` when absent or
+/// blank ("any").
+pub fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 /// A search typed into a filter: control characters (a NUL, which PostgreSQL refuses)
 /// and bidirectional overrides dropped, trimmed; safe to send and to show again.
 pub fn search_text(value: &str) -> String {

@@ -72,19 +72,14 @@ pub struct CampaignQuery {
 impl CampaignQuery {
     /// The filter for staff member `me`, or what is wrong with the query.
     pub fn filter(&self, me: uuid::Uuid) -> Result<CampaignFilter, AppError> {
-        let given = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(String::from)
-        };
+        use crate::domain::text::given;
         let status = match given(&self.status) {
             None => None,
-            Some(s) => Some(CampaignStatus::parse(&s).ok_or_else(|| {
+            Some(s) => Some(CampaignStatus::parse(s).ok_or_else(|| {
                 AppError::BadRequest("status: give draft, open or closed".into())
             })?),
         };
-        let owner = match given(&self.owner).as_deref() {
+        let owner = match given(&self.owner) {
             None => None,
             Some("me") => Some(OwnerFilter::User(me)),
             Some("none") => Some(OwnerFilter::NoneActive),
@@ -95,7 +90,7 @@ impl CampaignQuery {
         Ok(CampaignFilter {
             status,
             owner,
-            name: given(&self.q).map(|q| crate::domain::text::search_text(&q)),
+            name: given(&self.q).map(crate::domain::text::search_text),
         })
     }
 }

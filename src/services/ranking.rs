@@ -8,6 +8,7 @@ use crate::domain::countries;
 use crate::domain::rating::{rank_by, FlagFacts, Rating};
 use crate::domain::risk::Band;
 use crate::domain::states::OrganisationKind;
+use crate::domain::text::given;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -36,10 +37,6 @@ pub struct RankingFilter {
     pub kind: Option<OrganisationKind>,
     pub country: Option<String>,
     pub band: Option<BandFilter>,
-}
-
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 impl RankingQuery {

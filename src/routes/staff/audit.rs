@@ -66,7 +66,7 @@ fn text(
     raw: &Option<String>,
     errors: &mut Vec<(String, String)>,
 ) -> Option<String> {
-    let value = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    let value = crate::domain::text::given(raw)?;
     if value.contains('\0') {
         errors.push((
             field.into(),
@@ -123,7 +123,7 @@ pub fn parse(q: &AuditQuery) -> Parsed {
         from,
         until,
     };
-    let before = match q.before.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let before = match crate::domain::text::given(&q.before) {
         None => None,
         Some(raw) => match raw.parse::<i64>() {
             Ok(id) => Some(id),

@@ -30,10 +30,8 @@ pub async fn open_work(
 ) -> Result<std::collections::HashMap<uuid::Uuid, OpenWork>, AppError> {
     let mut work: std::collections::HashMap<uuid::Uuid, OpenWork> = Default::default();
     let open = crate::services::flags::queue::open_counts(conn).await?;
-    for (id, n) in open.by.get("assignee").into_iter().flatten() {
-        if let Some(id) = id.as_deref().and_then(|id| id.parse().ok()) {
-            work.entry(id).or_default().flags += n;
-        }
+    for (id, n) in open.per_assignee() {
+        work.entry(id).or_default().flags += n;
     }
     for (id, n) in db::campaign_owners::not_closed_counts(conn).await? {
         work.entry(id).or_default().campaigns += n;

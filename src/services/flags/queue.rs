@@ -215,17 +215,19 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// The flags assigned to one of `members` (their assignee facet summed).
-    pub fn assigned_to(&self, members: &HashSet<Uuid>) -> i64 {
+    /// The assignee facet: (member, flags assigned to them), nobody's left out.
+    pub fn per_assignee(&self) -> impl Iterator<Item = (Uuid, i64)> + '_ {
         self.by
             .get("assignee")
             .into_iter()
             .flatten()
-            .filter(|(id, _)| {
-                id.as_deref()
-                    .and_then(|id| id.parse().ok())
-                    .is_some_and(|id| members.contains(&id))
-            })
+            .filter_map(|(id, n)| Some((id.as_deref()?.parse().ok()?, *n)))
+    }
+
+    /// The flags assigned to one of `members` (their assignee facet summed).
+    pub fn assigned_to(&self, members: &HashSet<Uuid>) -> i64 {
+        self.per_assignee()
+            .filter(|(id, _)| members.contains(id))
             .map(|(_, n)| n)
             .sum()
     }

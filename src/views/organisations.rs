@@ -122,7 +122,7 @@ pub fn staff_choices(staff: &[StaffMember]) -> Vec<Choice> {
         .iter()
         .map(|s| {
             let label = if s.disabled {
-                format!("{} <{}> (disabled)", s.name, s.email)
+                format!("{} (disabled)", staff_label(&s.name, &s.email))
             } else {
                 staff_label(&s.name, &s.email)
             };

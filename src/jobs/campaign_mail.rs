@@ -170,12 +170,13 @@ impl EscalationTo {
 }
 
 /// Tells `to` (the campaign owner, or an administrator when it has no active owner),
-/// once per campaign and deadline, which organisations are overdue and when their
-/// contacts get the next scheduled reminder (`next_reminder`; `None`: none is left).
-/// When that notice went already, organisations added to the campaign since the last
-/// notice to `to` and still not submitted are named in a follow-up, once per notice
-/// (`{key}:added-after:{the last notice's job}`). The body is stored (it carries no
-/// personal link).
+/// once per campaign and deadline, which organisations are overdue (nothing when none
+/// is) and when their contacts get the next scheduled reminder (`next_reminder`;
+/// `None`: none is left). When that notice went already, organisations added to the
+/// campaign since the last notice to `to` and still not submitted are named in a
+/// follow-up, once per notice (`{key}:added-after:{the last notice's job}`): a pass
+/// after the notice reads only those, not every overdue organisation again. The body
+/// is stored (it carries no personal link).
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_escalation(
     conn: &mut AsyncPgConnection,
@@ -184,7 +185,6 @@ pub async fn queue_escalation(
     campaign_name: &str,
     deadline: chrono::NaiveDate,
     to: &EscalationTo,
-    overdue: Vec<String>,
     next_reminder: Option<chrono::NaiveDate>,
     sender_company: &str,
     public_base_url: &str,
@@ -199,17 +199,16 @@ pub async fn queue_escalation(
         }
     }
     let key = to.dedup_key(campaign_id, deadline);
-    let (key, organisations, added_after) =
-        match crate::db::jobs::latest_of_key(conn, campaign_id, &key, ":added-after:").await? {
-            None => (key, overdue, false),
-            Some((last, sent_at)) => {
-                let added = q::unsubmitted_organisations(conn, campaign_id, Some(sent_at)).await?;
-                if added.is_empty() {
-                    return Ok(None);
-                }
-                (format!("{key}:added-after:{last}"), added, true)
-            }
-        };
+    let last = crate::db::jobs::latest_of_key(conn, campaign_id, &key, ":added-after:").await?;
+    let organisations =
+        q::unsubmitted_organisations(conn, campaign_id, last.map(|(_, sent_at)| sent_at)).await?;
+    if organisations.is_empty() {
+        return Ok(None);
+    }
+    let (key, added_after) = match last {
+        None => (key, false),
+        Some((last, _)) => (format!("{key}:added-after:{last}"), true),
+    };
     let email = CampaignEmail {
         lang: Lang::En,
         purpose: Purpose::Escalation,

@@ -108,31 +108,22 @@ pub async fn pass(worker: &Worker) -> anyhow::Result<PassStats> {
                         .len();
                     }
                     if escalate {
-                        let to = escalation_recipients(conn, campaign.owner_user_id).await?;
-                        let overdue = if to.is_empty() {
-                            Vec::new()
-                        } else {
-                            q::unsubmitted_organisations(conn, campaign.id, None).await?
-                        };
-                        if !overdue.is_empty() {
-                            for to in &to {
-                                if campaign_mail::queue_escalation(
-                                    conn,
-                                    &jobs,
-                                    campaign.id,
-                                    &campaign.name,
-                                    campaign.deadline,
-                                    to,
-                                    overdue.clone(),
-                                    next_reminder,
-                                    &sender,
-                                    &base,
-                                )
-                                .await?
-                                .is_some()
-                                {
-                                    escalations += 1;
-                                }
+                        for to in escalation_recipients(conn, campaign.owner_user_id).await? {
+                            if campaign_mail::queue_escalation(
+                                conn,
+                                &jobs,
+                                campaign.id,
+                                &campaign.name,
+                                campaign.deadline,
+                                &to,
+                                next_reminder,
+                                &sender,
+                                &base,
+                            )
+                            .await?
+                            .is_some()
+                            {
+                                escalations += 1;
                             }
                         }
                     }

@@ -32,7 +32,7 @@ pub async fn draft_to_edit(conn: &mut Conn, id: CampaignId) -> Result<CampaignRe
 }
 
 fn editable(c: &CampaignRecord) -> Result<(), AppError> {
-    super::campaign_lifecycle::allowed(c.status, Action::EditDraft)
+    super::campaign_allows(c.status, Action::EditDraft)
 }
 
 /// Changes to a draft: absent fields stay as they are (`"message": ""` removes the

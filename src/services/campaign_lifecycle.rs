@@ -13,7 +13,6 @@ use crate::db::Tx;
 use crate::domain::answers::FieldError;
 use crate::domain::campaign::{self as rules, Action, Audience, Verdict};
 use crate::domain::ids::{CampaignId, InvitationId};
-use crate::domain::states::CampaignStatus;
 use crate::domain::token::token_sha256;
 use crate::domain::{dates, text};
 use crate::error::AppError;
@@ -303,7 +302,7 @@ pub async fn add_organisations(
     crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let campaign = lock(tx, campaign_id).await?;
-            allowed(campaign.status, Action::AddOrganisations)?;
+            super::campaign_allows(campaign.status, Action::AddOrganisations)?;
             let found = q::audience_organisations(tx, Some(&ids), &Default::default()).await?;
             if found.len() != ids.len() {
                 return Err(AppError::field(
@@ -362,16 +361,6 @@ fn already_done(c: &CampaignRecord, action: Action) -> Result<Option<String>, Ap
         Verdict::Allowed => Ok(None),
         Verdict::AlreadyDone(why) => Ok(Some(format!("{why}: nothing changed"))),
         Verdict::Refused(why) => Err(AppError::Conflict(why.into())),
-    }
-}
-
-/// `action` on a campaign in `status`, or the refusal as a conflict (409) naming why:
-/// the one way the services ask `domain::campaign`'s rules, where nothing done is no
-/// answer of its own.
-pub(crate) fn allowed(status: CampaignStatus, action: Action) -> Result<(), AppError> {
-    match status.allows(action) {
-        Verdict::Allowed => Ok(()),
-        Verdict::AlreadyDone(why) | Verdict::Refused(why) => Err(AppError::Conflict(why.into())),
     }
 }
 
@@ -480,7 +469,7 @@ pub async fn change_deadline(
     let changed = crate::db::transaction::<_, AppError, _>(conn, ctx.audit_key, |tx| {
         async move {
             let campaign = lock(tx, campaign_id).await?;
-            allowed(campaign.status, Action::ExtendDeadline)?;
+            super::campaign_allows(campaign.status, Action::ExtendDeadline)?;
             if let Some(p) = rules::deadline_change_problem(
                 campaign.status,
                 campaign.deadline,

@@ -104,7 +104,7 @@ pub async fn change_owner(
             let campaign = db::campaigns::lock(tx, campaign_id)
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
-            super::campaign_lifecycle::allowed(campaign.status, Action::ChangeOwner)?;
+            super::campaign_allows(campaign.status, Action::ChangeOwner)?;
             let owner = eligible(tx, input.owner_user_id).await?;
             if campaign.owner_user_id == Some(owner.id) {
                 return Ok(OwnerChanged {

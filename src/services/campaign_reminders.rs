@@ -41,7 +41,7 @@ pub async fn remind_organisation(
             let campaign = crate::db::campaigns::lock(tx, campaign_id)
                 .await?
                 .ok_or(AppError::NotFound("campaign"))?;
-            super::campaign_lifecycle::allowed(campaign.status, Action::Remind)?;
+            super::campaign_allows(campaign.status, Action::Remind)?;
             let target = q::reminder_target(tx, campaign_id.uuid(), organisation_id.uuid(), now)
                 .await?
                 .ok_or(AppError::NotFound("organisation in this campaign"))?;

@@ -159,7 +159,7 @@ pub async fn resend_to_contact(
 /// receipt; more answers are asked for by a clarification request, which reopens the
 /// response). Asked by the confirm page and by [`resend_to_contact`].
 pub fn resend_refusal(campaign: &CampaignRecord, contact: &CampaignContact) -> Option<AppError> {
-    if let Err(e) = super::campaign_lifecycle::allowed(campaign.status, Action::AddContacts) {
+    if let Err(e) = super::campaign_allows(campaign.status, Action::AddContacts) {
         return Some(e);
     }
     contact
@@ -280,7 +280,7 @@ pub async fn issue_invitation(
     let campaign = db::campaigns::find_campaign(conn, campaign_id)
         .await?
         .ok_or(AppError::NotFound("campaign"))?;
-    super::campaign_lifecycle::allowed(campaign.status, Action::AddContacts)?;
+    super::campaign_allows(campaign.status, Action::AddContacts)?;
     let send_email = input.send_email.unwrap_or(true);
     let contact = db::organisations::find_contact_of(conn, input.contact_id, input.organisation_id)
         .await?

@@ -42,6 +42,22 @@ pub use ctx::Ctx;
 /// The connection type every service takes (defined once, in `db`).
 pub use crate::db::Conn;
 
+/// `action` on a campaign in `status`, or the refusal as a conflict (409) naming why:
+/// the one way the services ask `domain::campaign`'s rules, where nothing done is no
+/// answer of its own.
+pub(crate) fn campaign_allows(
+    status: crate::domain::states::CampaignStatus,
+    action: crate::domain::campaign::Action,
+) -> Result<(), crate::error::AppError> {
+    use crate::domain::campaign::Verdict;
+    match status.allows(action) {
+        Verdict::Allowed => Ok(()),
+        Verdict::AlreadyDone(why) | Verdict::Refused(why) => {
+            Err(crate::error::AppError::Conflict(why.into()))
+        }
+    }
+}
+
 /// Whether the database answers (the health check).
 pub async fn database_answers(conn: &mut Conn) -> Result<(), crate::error::AppError> {
     Ok(crate::db::ping(conn).await?)

@@ -189,16 +189,15 @@ pub async fn queue_escalation(
     sender_company: &str,
     public_base_url: &str,
 ) -> QueryResult<Option<Uuid>> {
+    let mut key = to.dedup_key(campaign_id, deadline);
     if let EscalationTo::Owner(id, _) = to {
         // An administrator told while the campaign had no owner, who has taken it over
-        // since, already has this deadline's notice.
-        if crate::db::jobs::key_used(conn, &escalation_key(campaign_id, deadline, Some(*id)))
-            .await?
-        {
-            return Ok(None);
+        // since, already has this deadline's notice: the follow-ups go on from it.
+        let as_administrator = escalation_key(campaign_id, deadline, Some(*id));
+        if crate::db::jobs::key_used(conn, &as_administrator).await? {
+            key = as_administrator;
         }
     }
-    let key = to.dedup_key(campaign_id, deadline);
     let last = crate::db::jobs::latest_of_key(conn, campaign_id, &key, ":added-after:").await?;
     let organisations =
         q::unsubmitted_organisations(conn, campaign_id, last.map(|(_, sent_at)| sent_at)).await?;

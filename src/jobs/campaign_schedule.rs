@@ -13,7 +13,10 @@
 //!   deadline starts the reminders again and, once the new one has passed, the owner is
 //!   told again. A campaign without an active owner (none given, or the account was
 //!   disabled) tells each active administrator instead, once per deadline each
-//!   (`escalation:{campaign}:{deadline}:admin:{user}`), and the email says why.
+//!   (`escalation:{campaign}:{deadline}:admin:{user}`), and the email says why. An
+//!   organisation added after a notice is named in a follow-up to the same person
+//!   (`{that key}:added-after:{the last notice's job}`); an administrator told as one
+//!   who has taken the campaign over since gets the follow-ups of that notice.
 //!
 //! A pass is idempotent, so a pass that runs twice (a lease taken over) sends nothing
 //! twice.

@@ -190,6 +190,34 @@ async fn a_campaign_whose_owner_left_tells_the_administrators_until_someone_take
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 0);
+
+    // As the owner now, they still hear of an organisation added after their notice:
+    // one follow-up naming only it, without the administrators' paragraph.
+    let joiner = invite(&app, &campaign, "Joined After Handover Ltd", "en").await;
+    let follow_up = campaign_schedule::pass(&w).await.unwrap();
+    assert_eq!(follow_up.escalations, 1);
+    assert_eq!(campaign_schedule::pass(&w).await.unwrap().escalations, 0);
+    run_due(&w).await.unwrap();
+    let messages = smtp
+        .wait_for(messages.len() + 1 + follow_up.reminders)
+        .await;
+    let to_admin: Vec<&String> = messages
+        .iter()
+        .filter(|m| header(m, "To").is_some_and(|t| t.contains("second.admin-")))
+        .collect();
+    assert_eq!(
+        to_admin.len(),
+        2,
+        "the notice as administrator, the follow-up"
+    );
+    let text = text_body(to_admin[1]);
+    assert!(
+        text.contains("These organisations were added to the campaign"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("- {}", joiner.name)), "{text}");
+    assert!(!text.contains(&late.name), "{text}");
+    assert!(!text.contains("as an administrator"), "{text}");
 }
 
 #[tokio::test]

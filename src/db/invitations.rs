@@ -30,7 +30,15 @@ pub async fn revoke_active(conn: &mut Conn, of: LinksOf) -> QueryResult<usize> {
             .filter(invitations::campaign_id.eq(campaign))
             .filter(invitations::contact_id.eq(contact)),
         LinksOf::Contact(contact) => q.filter(invitations::contact_id.eq(contact)),
-        LinksOf::Organisation(org) => q.filter(invitations::organisation_id.eq(org)),
+        // Found through its contacts' links (`invitations (contact_id, …)`): the
+        // organisation's id alone would read every link of every campaign.
+        LinksOf::Organisation(org) => q.filter(
+            invitations::contact_id.eq_any(
+                contacts::table
+                    .filter(contacts::organisation_id.eq(org))
+                    .select(contacts::id),
+            ),
+        ),
     };
     q.set(invitations::revoked_at.eq(Utc::now()))
         .execute(conn)

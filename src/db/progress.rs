@@ -165,8 +165,10 @@ pub async fn timeline(
     organisation_id: OrganisationId,
 ) -> QueryResult<Vec<TimelineRow>> {
     diesel::sql_query(
-        "WITH mail AS (SELECT e.* FROM invitations i JOIN jobs e ON e.invitation_id = i.id \
-                        WHERE i.campaign_id = $1 AND i.organisation_id = $2) \
+        "WITH links AS (SELECT i.* FROM invitations i \
+                         WHERE i.response_id = (SELECT id FROM responses \
+                                                 WHERE campaign_id = $1 AND organisation_id = $2)), \
+              mail AS (SELECT e.* FROM links i JOIN jobs e ON e.invitation_id = i.id) \
          SELECT at, what, detail, purpose FROM ( \
            SELECT e.created_at AS at, 'Email queued' AS what, e.to_address AS detail, \
                   coalesce(e.purpose, 'email') AS purpose \
@@ -179,16 +181,15 @@ pub async fn timeline(
                   coalesce(e.purpose, 'email') \
              FROM mail e WHERE e.state = 'dead' \
            UNION ALL \
-           SELECT i.created_at, 'Link issued', c.name, NULL FROM invitations i JOIN contacts c ON c.id = i.contact_id \
-            WHERE i.campaign_id = $1 AND i.organisation_id = $2 \
+           SELECT i.created_at, 'Link issued', c.name, NULL FROM links i JOIN contacts c ON c.id = i.contact_id \
            UNION ALL \
            SELECT v.at, 'Link opened', coalesce(c.name, ''), NULL \
              FROM response_events v JOIN responses r ON r.id = v.response_id \
              LEFT JOIN invitations i ON i.id = v.invitation_id LEFT JOIN contacts c ON c.id = i.contact_id \
             WHERE r.campaign_id = $1 AND r.organisation_id = $2 AND v.kind = 'opened' \
            UNION ALL \
-           SELECT i.revoked_at, 'Link revoked', c.name, NULL FROM invitations i JOIN contacts c ON c.id = i.contact_id \
-            WHERE i.campaign_id = $1 AND i.organisation_id = $2 AND i.revoked_at IS NOT NULL \
+           SELECT i.revoked_at, 'Link revoked', c.name, NULL FROM links i JOIN contacts c ON c.id = i.contact_id \
+            WHERE i.revoked_at IS NOT NULL \
            UNION ALL \
            SELECT v.at, CASE v.kind WHEN 'carried_over' THEN 'Answers carried over' ELSE 'Answers saved' END, \
                   coalesce(c.name || ': ', '') || v.answers || CASE WHEN v.answers = 1 THEN ' answer' ELSE ' answers' END \

@@ -445,3 +445,20 @@ async fn pattern_checks_hold_without_long_bounded_repetitions() {
         }
     }
 }
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    jit: String,
+}
+
+#[tokio::test]
+async fn the_services_connections_run_without_jit_compilation() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.state.pool.get().await.unwrap();
+    let shown: Setting = diesel::sql_query("SHOW jit")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(shown.jit, "off");
+}

@@ -43,6 +43,11 @@ pub struct OrgRow {
 }
 
 /// The campaign's organisations (only `only`, when given) with their progress facts.
+///
+/// A link's emails are found by `jobs_invitation_idx` alone: the state is not a condition
+/// an index could answer, so that statistics not yet gathered after thousands of emails
+/// failed at once cannot make PostgreSQL intersect it with `jobs_dead_idx` for every link
+/// (129 s at 25,000 organisations with 20,000 dead emails, 1.5 s this way).
 pub async fn organisations(
     conn: &mut Conn,
     campaign_id: CampaignId,
@@ -60,8 +65,8 @@ pub async fn organisations(
                        count(*) FILTER (WHERE i.revoked_at IS NULL AND i.expires_at > now()) \
                            AS usable_links, \
                        min(i.first_opened_at) AS first_opened_at, \
-                       coalesce(bool_or(EXISTS (SELECT 1 FROM jobs e \
-                           WHERE e.invitation_id = i.id AND e.state = 'dead')), false) AS bounced \
+                       coalesce(bool_or((SELECT bool_or(e.state = 'dead') FROM jobs e \
+                           WHERE e.invitation_id = i.id)), false) AS bounced \
                   FROM invitations i WHERE i.response_id = r.id) l \
            CROSS JOIN LATERAL ( \
                 SELECT count(*) AS answers, \

@@ -127,7 +127,7 @@ pub async fn people_of(
         .load::<(Uuid, String, String)>(conn)
         .await?
         .into_iter()
-        .map(|(id, name, email)| (id, format!("{name} <{email}>")))
+        .map(|(id, name, email)| (id, crate::domain::text::name_and_email(&name, &email)))
         .collect())
 }
 

@@ -91,6 +91,11 @@ pub fn grouped_digits(digits: &str) -> String {
     out
 }
 
+/// A person as the staff pages, exports and receipts name them: "Name <email>".
+pub fn name_and_email(name: &str, email: &str) -> String {
+    format!("{name} <{email}>")
+}
+
 /// A filter's field as a page's query gives it: trimmed, and `None` when absent or
 /// blank ("any").
 pub fn given(value: &Option<String>) -> Option<&str> {

@@ -91,7 +91,7 @@ pub async fn documents_in(
             campaign: campaign.name,
             organisation: organisation.name,
             contact: contact
-                .map(|(name, email)| format!("{name} <{email}>"))
+                .map(|(name, email)| crate::domain::text::name_and_email(&name, &email))
                 .unwrap_or_default(),
             receipt_id: response.id.to_string(),
             submitted_at: response.submitted_at,

@@ -5,6 +5,7 @@
 
 use crate::domain::org_import::{ImportPlan, RowError};
 use crate::domain::states::OrganisationKind;
+use crate::domain::text::name_and_email;
 use crate::services::organisations::{
     ContactInput, ContactRecord, JoinableCampaign, OrgCampaign, OrgInput, OrgRecord, StaffMember,
 };
@@ -122,23 +123,18 @@ pub fn staff_choices(staff: &[StaffMember]) -> Vec<Choice> {
         .iter()
         .map(|s| {
             let label = if s.disabled {
-                format!("{} (disabled)", staff_label(&s.name, &s.email))
+                format!("{} (disabled)", name_and_email(&s.name, &s.email))
             } else {
-                staff_label(&s.name, &s.email)
+                name_and_email(&s.name, &s.email)
             };
             (s.id.to_string(), label)
         })
         .collect()
 }
 
-/// A staff member as the pages name them: "Name <email>".
-pub fn staff_label(name: &str, email: &str) -> String {
-    format!("{name} <{email}>")
-}
-
 pub fn owner_label(staff: &[StaffMember], id: Option<uuid::Uuid>) -> String {
     id.and_then(|id| staff.iter().find(|s| s.id == id))
-        .map(|s| staff_label(&s.name, &s.email))
+        .map(|s| name_and_email(&s.name, &s.email))
         .unwrap_or_default()
 }
 

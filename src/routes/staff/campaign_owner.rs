@@ -6,12 +6,12 @@ use super::campaign_page::after;
 use super::{path_id, AppState, PageError};
 use crate::auth::principal::{Principal, StaffUser};
 use crate::domain::campaign::{Action, Verdict};
+use crate::domain::text::name_and_email;
 use crate::error::AppError;
 use crate::services::campaign_lifecycle::CampaignRecord;
 use crate::services::campaign_owner::{self as owners, NewOwner, Standing};
 use crate::services::Conn;
 use crate::views::campaigns::OwnerBlock;
-use crate::views::organisations::staff_label;
 use actix_web::{post, web, HttpResponse};
 use serde::Deserialize;
 
@@ -27,8 +27,10 @@ pub(super) async fn owner_block(
     let standing = owners::standing(conn, campaign.owner_user_id).await?;
     let changeable = campaign.status.allows(Action::ChangeOwner) == Verdict::Allowed;
     let label = match &standing {
-        Standing::Active(m) => staff_label(&m.name, &m.email),
-        Standing::Disabled(m) => format!("{} (account disabled)", staff_label(&m.name, &m.email)),
+        Standing::Active(m) => name_and_email(&m.name, &m.email),
+        Standing::Disabled(m) => {
+            format!("{} (account disabled)", name_and_email(&m.name, &m.email))
+        }
         Standing::None => "none".into(),
     };
     let warning = match &standing {
@@ -45,7 +47,11 @@ pub(super) async fn owner_block(
             .into_iter()
             .map(|m| {
                 let selected = Some(m.id) == campaign.owner_user_id;
-                (m.id.to_string(), staff_label(&m.name, &m.email), selected)
+                (
+                    m.id.to_string(),
+                    name_and_email(&m.name, &m.email),
+                    selected,
+                )
             })
             .collect()
     } else {
@@ -88,7 +94,7 @@ async fn change_owner(
             )
             .await
             .map(|c| {
-                let who = staff_label(&c.owner.name, &c.owner.email);
+                let who = name_and_email(&c.owner.name, &c.owner.email);
                 if c.changed {
                     format!("{who} now owns this campaign.")
                 } else {

@@ -13,13 +13,14 @@ use crate::domain::countries::labelled;
 use crate::domain::dates;
 use crate::domain::ids::CampaignId;
 use crate::domain::states::CampaignStatus;
+use crate::domain::text::name_and_email;
 use crate::error::AppError;
 use crate::services::{
     campaign_copies as copies, campaign_drafts as drafts, campaign_lifecycle as lifecycle,
     campaigns, listings, organisations,
 };
 use crate::views::campaigns::{audience_choices, CampaignList, ListItem, NewCampaignPage};
-use crate::views::organisations::{staff_choices, staff_label};
+use crate::views::organisations::staff_choices;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -58,7 +59,7 @@ async fn list(
     let mut owners: Vec<(String, String)> = owner::candidates(&mut conn)
         .await?
         .into_iter()
-        .map(|m| (m.id.to_string(), staff_label(&m.name, &m.email)))
+        .map(|m| (m.id.to_string(), name_and_email(&m.name, &m.email)))
         .collect();
     // Filtered to a member who can no longer own a campaign (the users page links a
     // disabled member's campaigns here): the filter names them.
@@ -72,7 +73,7 @@ async fn list(
             if let Some((m, why)) = named {
                 owners.push((
                     id.to_string(),
-                    format!("{} ({why})", staff_label(&m.name, &m.email)),
+                    format!("{} ({why})", name_and_email(&m.name, &m.email)),
                 ));
             }
         }

@@ -1,13 +1,11 @@
 //! Campaigns: the base row, the whole record with its lifecycle columns (owner,
 //! message, reminder schedule, grace, audience, launched/closed), the audience, the
-//! set-based launch (responses and links for thousands of organisations in a handful of
-//! statements; the invitation emails are queued by `jobs::campaign_mail`), deadline and
-//! close.
+//! launch's state (its responses and links are written by `db::campaign_links`, its
+//! emails queued by `jobs::campaign_mail`), deadline and close.
 
 use super::models::*;
 use super::schema::*;
 use super::Conn;
-use crate::domain::i18n::Lang;
 use crate::domain::states::CampaignStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -296,107 +294,6 @@ pub async fn audience_members(
     .bind::<Array<SqlUuid>, _>(organisations)
     .bind::<diesel::sql_types::BigInt, _>(limit)
     .load(conn)
-    .await
-}
-
-/// One response (draft) per organisation that has none in the campaign, in one
-/// statement; returns how many were created.
-pub async fn insert_responses(
-    conn: &mut Conn,
-    campaign_id: CampaignId,
-    organisations: &[Uuid],
-) -> QueryResult<usize> {
-    diesel::sql_query(
-        "INSERT INTO responses (id, campaign_id, organisation_id, created_at, updated_at) \
-         SELECT gen_random_uuid(), $1, o, now(), now() FROM unnest($2::uuid[]) AS o \
-         ON CONFLICT (campaign_id, organisation_id) DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(campaign_id)
-    .bind::<Array<SqlUuid>, _>(organisations)
-    .execute(conn)
-    .await
-}
-
-/// A contact to invite: active, in one of the organisations, with a well-formed email
-/// and no active link for the campaign yet.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct ToInvite {
-    #[diesel(sql_type = SqlUuid)]
-    pub contact_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub organisation_id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    pub response_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub language: Lang,
-    /// False when the address would be refused by the outbox (no link is issued).
-    #[diesel(sql_type = Bool)]
-    pub email_ok: bool,
-}
-
-/// The contacts of `organisations` (all active ones, or only `contacts` when given)
-/// that have no active link for the campaign.
-pub async fn contacts_to_invite(
-    conn: &mut Conn,
-    campaign_id: CampaignId,
-    organisations: &[Uuid],
-    contacts: Option<&[Uuid]>,
-) -> QueryResult<Vec<ToInvite>> {
-    diesel::sql_query(
-        "SELECT c.id AS contact_id, c.organisation_id, r.id AS response_id, c.language, \
-                (c.email ~ '^[^@[:space:]]+@[^@[:space:]]+$') AS email_ok \
-           FROM contacts c \
-           JOIN responses r ON r.campaign_id = $1 AND r.organisation_id = c.organisation_id \
-          WHERE c.organisation_id = ANY($2::uuid[]) AND c.deactivated_at IS NULL \
-            AND ($3::uuid[] IS NULL OR c.id = ANY($3)) \
-            AND NOT EXISTS (SELECT 1 FROM invitations i WHERE i.campaign_id = $1 \
-                              AND i.contact_id = c.id AND i.revoked_at IS NULL) \
-          ORDER BY c.organisation_id, c.id",
-    )
-    .bind::<SqlUuid, _>(campaign_id)
-    .bind::<Array<SqlUuid>, _>(organisations)
-    .bind::<Nullable<Array<SqlUuid>>, _>(contacts)
-    .load(conn)
-    .await
-}
-
-/// New links, column-wise (one entry per link).
-#[derive(Debug, Default)]
-pub struct NewLinks {
-    pub invitation_ids: Vec<Uuid>,
-    pub organisation_ids: Vec<Uuid>,
-    pub contact_ids: Vec<Uuid>,
-    pub response_ids: Vec<Uuid>,
-    pub token_hashes: Vec<String>,
-    pub languages: Vec<Lang>,
-}
-
-/// Inserts the links in one set-based statement, whatever their number.
-pub async fn insert_links(
-    conn: &mut Conn,
-    campaign_id: CampaignId,
-    links: &NewLinks,
-    expires_at: DateTime<Utc>,
-    link_key_id: i32,
-) -> QueryResult<usize> {
-    let languages: Vec<&str> = links.languages.iter().map(|l| l.code()).collect();
-    diesel::sql_query(
-        "INSERT INTO invitations (id, campaign_id, organisation_id, contact_id, response_id, \
-                                  token_sha256, language, created_at, expires_at, link_key_id) \
-         SELECT t.i, $1, t.o, t.c, t.r, t.h, t.l, now(), $8, $9 \
-           FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[]) \
-                AS t(i, o, c, r, h, l)",
-    )
-    .bind::<SqlUuid, _>(campaign_id)
-    .bind::<Array<SqlUuid>, _>(&links.invitation_ids)
-    .bind::<Array<SqlUuid>, _>(&links.organisation_ids)
-    .bind::<Array<SqlUuid>, _>(&links.contact_ids)
-    .bind::<Array<SqlUuid>, _>(&links.response_ids)
-    .bind::<Array<Text>, _>(&links.token_hashes)
-    .bind::<Array<Text>, _>(&languages)
-    .bind::<Timestamptz, _>(expires_at)
-    .bind::<Int4, _>(link_key_id)
-    .execute(conn)
     .await
 }
 

@@ -7,6 +7,7 @@ pub mod action_plans;
 pub mod admin;
 pub mod api_tokens;
 pub mod audit;
+pub mod campaign_links;
 pub mod campaign_mail;
 pub mod campaign_owners;
 pub mod campaigns;

@@ -7,7 +7,8 @@ use super::campaigns::NewCampaign;
 use super::{Conn, Ctx};
 use crate::db;
 use crate::db::audit::{self, Actor};
-use crate::db::campaigns::{self as q, NewLinks};
+use crate::db::campaign_links::{self as links_q, NewLinks};
+use crate::db::campaigns as q;
 pub use crate::db::campaigns::{AudienceMember, CampaignRecord};
 use crate::db::Tx;
 use crate::domain::answers::FieldError;
@@ -377,8 +378,8 @@ async fn issue_links(
         .registry
         .pinned(campaign.id, campaign.template_version_id)?;
     let questionnaire = &version.questionnaire;
-    let responses_created = q::insert_responses(tx, campaign.id, organisations).await?;
-    let candidates = q::contacts_to_invite(tx, campaign.id, organisations, None).await?;
+    let responses_created = links_q::insert_responses(tx, campaign.id, organisations).await?;
+    let candidates = links_q::contacts_to_invite(tx, campaign.id, organisations).await?;
     let skipped = candidates.iter().filter(|c| !c.email_ok).count();
     let mut links = NewLinks::default();
     for c in candidates.into_iter().filter(|c| c.email_ok) {
@@ -397,7 +398,7 @@ async fn issue_links(
     let invited: std::collections::HashSet<Uuid> = links.organisation_ids.iter().copied().collect();
     let mut emails = 0;
     if n > 0 {
-        q::insert_links(
+        links_q::insert_links(
             tx,
             campaign.id,
             &links,

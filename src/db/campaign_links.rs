@@ -70,12 +70,13 @@ pub async fn contacts_to_invite(
     campaign_id: CampaignId,
     organisations: &[Uuid],
 ) -> QueryResult<Vec<ToInvite>> {
-    let contacts: Vec<ActiveContact> = diesel::sql_query(
-        "SELECT id AS contact_id, organisation_id, language, \
-                (email ~ '^[^@[:space:]]+@[^@[:space:]]+$') AS email_ok \
+    let contacts: Vec<ActiveContact> = diesel::sql_query(concat!(
+        "SELECT id AS contact_id, organisation_id, language, (",
+        usable_email_sql!("email"),
+        ") AS email_ok \
            FROM contacts WHERE organisation_id = ANY($1::uuid[]) AND deactivated_at IS NULL \
           ORDER BY organisation_id, id",
-    )
+    ))
     .bind::<Array<SqlUuid>, _>(organisations)
     .load(conn)
     .await?;

@@ -275,11 +275,12 @@ pub async fn audience_members(
     organisations: &[Uuid],
     limit: i64,
 ) -> QueryResult<Vec<AudienceMember>> {
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "WITH counted AS ( \
              SELECT o.id, o.name, o.country::text AS country, \
-                    count(c.id) FILTER (WHERE c.deactivated_at IS NULL \
-                        AND c.email ~ '^[^@[:space:]]+@[^@[:space:]]+$') AS active_contacts \
+                    count(c.id) FILTER (WHERE c.deactivated_at IS NULL AND ",
+        usable_email_sql!("c.email"),
+        ") AS active_contacts \
                FROM organisations o LEFT JOIN contacts c ON c.organisation_id = o.id \
               WHERE o.id = ANY($1::uuid[]) \
               GROUP BY o.id) \
@@ -290,7 +291,7 @@ pub async fn audience_members(
            FROM counted \
           ORDER BY active_contacts = 0 DESC, name, id \
           LIMIT $2",
-    )
+    ))
     .bind::<Array<SqlUuid>, _>(organisations)
     .bind::<diesel::sql_types::BigInt, _>(limit)
     .load(conn)

@@ -3,6 +3,15 @@
 //! diesel-async over a deadpool pool, so a query never blocks an actix worker thread.
 //! Query functions take `&mut AsyncPgConnection`; services own the transactions.
 
+/// SQL that holds when the address in `$column` is one the outbox would take: who a
+/// draft's page counts as reachable (`campaigns::audience_members`) and who the launch
+/// gives a link (`campaign_links::contacts_to_invite`) must agree.
+macro_rules! usable_email_sql {
+    ($column:literal) => {
+        concat!($column, " ~ '^[^@[:space:]]+@[^@[:space:]]+$'")
+    };
+}
+
 pub mod action_plans;
 pub mod admin;
 pub mod api_tokens;

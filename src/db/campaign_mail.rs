@@ -55,8 +55,11 @@ pub enum Targets<'a> {
 
 /// Queues one `send_email` job per target invitation, in one statement whatever the
 /// number; a target whose key (`{key_prefix}{invitation or
-/// contact}{key_suffix}`, see `key_by_contact`) was used before is skipped. Returns the
-/// new job ids.
+/// contact}{key_suffix}`, see `key_by_contact`) was used before is skipped. Mail to a
+/// campaign's many (a launch or organisations added: [`Targets::Invitations`] of more
+/// than one; a reminder step or an extended deadline: [`Targets::Unsubmitted`]) is queued
+/// `bulk`, claimed after every other due job (`db::jobs::claim`); one link's mail and a
+/// reminder sent by hand to one organisation are not. Returns the new job ids.
 #[allow(clippy::too_many_arguments)]
 pub async fn queue_for_invitations(
     conn: &mut Conn,
@@ -93,9 +96,9 @@ pub async fn queue_for_invitations(
     // question) and the invitation (campaign and contact are the invitation's).
     let sql = format!(
         "INSERT INTO jobs (id, kind, dedup_key, to_address, subject, text_body, purpose, \
-                           invitation_id, reminder_step) \
+                           invitation_id, reminder_step, bulk) \
          SELECT gen_random_uuid(), 'send_email', $1 || {key_of}::text || $2, c.email, k.name, \
-                coalesce($3, ''), $4, i.id, $5 \
+                coalesce($3, ''), $4, i.id, $5, $10 \
            FROM invitations i \
            JOIN contacts c ON c.id = i.contact_id \
            JOIN organisations o ON o.id = i.organisation_id \
@@ -105,6 +108,11 @@ pub async fn queue_for_invitations(
          ON CONFLICT DO NOTHING \
          RETURNING id"
     );
+    let bulk = match &targets {
+        Targets::Invitations(ids) => ids.len() > 1,
+        Targets::Unsubmitted { .. } => true,
+        Targets::Invitation(_) | Targets::UnsubmittedOf { .. } => false,
+    };
     let (one, many, now, issued_before) = match targets {
         Targets::Invitation(id) => (Some(id), Vec::new(), None, None),
         Targets::Invitations(ids) => (None, ids.to_vec(), None, None),
@@ -134,6 +142,7 @@ pub async fn queue_for_invitations(
         .bind::<Array<SqlUuid>, _>(many)
         .bind::<Nullable<Timestamptz>, _>(now)
         .bind::<Nullable<Timestamptz>, _>(issued_before)
+        .bind::<diesel::sql_types::Bool, _>(bulk)
         // Eight texts at most (four filters, two keys), so each stays prepared: a
         // submission queues its receipt here, and planning this five-table join took
         // PostgreSQL longer than running it.

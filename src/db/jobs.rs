@@ -127,9 +127,11 @@ pub async fn housekeeping(
 }
 
 /// Claims up to `limit` due jobs in one statement: running ones whose lease expired
-/// (their worker died) first, then pending ones whose time has come, oldest first. Each
-/// side reads its own partial index (`jobs_lease_idx`, `jobs_due_idx`) and stops at
-/// `limit` rows, so a claim costs the same with 50 or 500,000 jobs queued. `SKIP
+/// (their worker died) first, then pending ones whose time has come, oldest first, those
+/// not `bulk` before the bulk ones (a launch's 90,000 invitations do not hold a password
+/// reset, a receipt or a scheduler pass queued after them). Each read uses a partial
+/// index (`jobs_lease_idx`, `jobs_due_idx` on `(bulk, run_at)`: one range per side) and
+/// stops at `limit` rows, so a claim costs the same with 50 or 500,000 jobs queued. `SKIP
 /// LOCKED` lets concurrent workers take different rows; each claimed job is marked
 /// running with a lease of `lease_seconds` and its attempt counted. No lock is held
 /// once this returns.
@@ -140,11 +142,15 @@ pub async fn claim(conn: &mut Conn, limit: i64, lease_seconds: f64) -> QueryResu
                            AND attempts < max_attempts \
                          ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED), \
               due AS (SELECT id FROM jobs \
-                        WHERE state = 'pending' AND run_at <= now() \
-                        ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+                        WHERE state = 'pending' AND NOT bulk AND run_at <= now() \
+                        ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED), \
+              due_bulk AS (SELECT id FROM jobs \
+                             WHERE state = 'pending' AND bulk AND run_at <= now() \
+                             ORDER BY run_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
          UPDATE jobs SET state = 'running', attempts = attempts + 1, \
                 lease_until = now() + make_interval(secs => $2) \
-          WHERE id = ANY(ARRAY(SELECT id FROM lost UNION ALL SELECT id FROM due LIMIT $1)) \
+          WHERE id = ANY(ARRAY(SELECT id FROM lost UNION ALL SELECT id FROM due \
+                               UNION ALL SELECT id FROM due_bulk LIMIT $1)) \
          RETURNING id, kind, payload, run_at, dedup_key, state, attempts, max_attempts, \
                    lease_until, last_error, created_at, finished_at",
     )

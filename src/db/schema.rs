@@ -359,6 +359,7 @@ diesel::table! {
         campaign_id -> Nullable<Uuid>,
         invitation_id -> Nullable<Uuid>,
         reminder_step -> Nullable<Int4>,
+        bulk -> Bool,
     }
 }
 

@@ -1,8 +1,9 @@
 //! The jobs module against a real SMTP server (aiosmtpd): concurrent workers deliver
 //! each message once, a 5xx answer kills the job and shows on `/staff/jobs`, the attempt
-//! cap, lease expiry, and deduplication keys.
+//! cap, lease expiry, deduplication keys, and a launch's mail claimed after the rest.
 
 use crate::auth::{create_user, location, sign_in, PASSWORD};
+use crate::campaign_edits::{in_days, org};
 use crate::helpers::{templates_dir, TestApp};
 use crate::mail::{free_port, header, text_body, SmtpServer};
 use chrono::Utc;
@@ -10,10 +11,12 @@ use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use hrdd_survey::auth::permissions::Role;
+use hrdd_survey::db::audit::Actor;
 use hrdd_survey::db::jobs::Job;
 use hrdd_survey::db::schema::{audit_log, email_outbox, jobs};
 use hrdd_survey::email::Email;
-use hrdd_survey::jobs::{run_due, send_email, RunStats, Worker};
+use hrdd_survey::jobs::{run_due, send_email, Jobs, RunStats, Worker};
+use hrdd_survey::services::campaign_lifecycle as lifecycle;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -509,5 +512,74 @@ async fn handled_reset_jobs_are_forgotten_after_a_day_and_nothing_else() {
         .into_iter()
         .collect();
     assert_eq!(left, rows[1..].iter().copied().collect::<BTreeSet<_>>());
+    smtp.stop().await;
+}
+
+/// A launch queues an email per contact at once; mail queued after it (a supplier added
+/// late, any other email) is claimed first, so it does not wait until the whole campaign
+/// has been sent (walked at 10,000 invitations: a password reset arrived 3 minutes
+/// later, behind every one of them). One job a claim, so the SMTP server sees the order
+/// of the claims; queued through the services with a `Jobs` handle of the test's, so
+/// that the application's own worker is never woken.
+#[tokio::test]
+async fn mail_queued_after_a_launch_goes_before_the_launchs_invitations() {
+    let smtp = SmtpServer::start().await;
+    let app = quiet_app(smtp.url()).await;
+    let mut audience = Vec::new();
+    for n in 1..=3 {
+        let email = format!("launch{n}@example.com");
+        audience.push(org(&app, &format!("Launch Mill {n}"), "JP", &email).await.0);
+    }
+    let res = app
+        .post_json(
+            "/api/v1/campaigns",
+            &serde_json::json!({"name": "Autumn", "template_id": "forced-labour",
+                                "deadline": in_days(20), "audience": {"organisations": audience}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let campaign: Uuid = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (late, _) = org(&app, "Late Mill", "VN", "late@example.com").await;
+    let own_jobs = Jobs::new();
+    let ctx = hrdd_survey::services::Ctx {
+        jobs: &own_jobs,
+        ..app.state.ctx()
+    };
+    let mut conn = app.state.pool.get().await.unwrap();
+    let launched = lifecycle::launch(&mut conn, &ctx, &Actor::System, campaign.into())
+        .await
+        .unwrap();
+    assert_eq!(launched.emails, 3);
+    let added = lifecycle::add_organisations(
+        &mut conn,
+        &ctx,
+        &Actor::System,
+        campaign.into(),
+        vec![late.parse().unwrap()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(added.emails, 1);
+    queue(&app, email(1), None).await.unwrap();
+
+    let mut w = app.campaign_worker(&smtp.url());
+    w.batch = 1;
+    w.concurrency = 1;
+    assert_eq!(run_due(&w).await.unwrap().done, 5);
+    let to: Vec<String> = smtp
+        .wait_for(5)
+        .await
+        .iter()
+        .map(|m| header(m, "To").unwrap())
+        .collect();
+    assert!(to[0].contains("late@example.com"), "{to:?}");
+    assert!(to[1].contains("person1@example.com"), "{to:?}");
+    for at in &to[2..] {
+        assert!(at.starts_with("launch"), "{to:?}");
+    }
     smtp.stop().await;
 }

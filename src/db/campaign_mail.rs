@@ -96,9 +96,9 @@ pub async fn queue_for_invitations(
     // question) and the invitation (campaign and contact are the invitation's).
     let sql = format!(
         "INSERT INTO jobs (id, kind, dedup_key, to_address, subject, text_body, purpose, \
-                           invitation_id, reminder_step, bulk) \
+                           invitation_id, reminder_step, bulk, max_attempts) \
          SELECT gen_random_uuid(), 'send_email', $1 || {key_of}::text || $2, c.email, k.name, \
-                coalesce($3, ''), $4, i.id, $5, $10 \
+                coalesce($3, ''), $4, i.id, $5, $10, $11 \
            FROM invitations i \
            JOIN contacts c ON c.id = i.contact_id \
            JOIN organisations o ON o.id = i.organisation_id \
@@ -143,6 +143,7 @@ pub async fn queue_for_invitations(
         .bind::<Nullable<Timestamptz>, _>(now)
         .bind::<Nullable<Timestamptz>, _>(issued_before)
         .bind::<diesel::sql_types::Bool, _>(bulk)
+        .bind::<Integer, _>(crate::jobs::EMAIL_MAX_ATTEMPTS)
         // Eight texts at most (four filters, two keys), so each stays prepared: a
         // submission queues its receipt here, and planning this five-table join took
         // PostgreSQL longer than running it.
@@ -169,7 +170,7 @@ pub async fn queue_plain(
         conn,
         Uuid::new_v4(),
         Some(dedup_key),
-        crate::jobs::DEFAULT_MAX_ATTEMPTS,
+        crate::jobs::EMAIL_MAX_ATTEMPTS,
         &super::jobs::NewEmail {
             to_address: to,
             subject,

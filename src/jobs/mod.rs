@@ -44,6 +44,13 @@ use uuid::Uuid;
 /// Attempts before a job is dead, unless the job says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 
+/// Attempts before an email the relay will not take yet (refused connection, a 4xx) is
+/// dead: [`retry_delay`] makes that three days, as mail servers keep trying (Postfix
+/// five). At eight attempts an outage of the relay longer than 64 minutes failed every
+/// message queued at its start: a launch's invitations, receipts, resets, each then to
+/// be retried by hand. A 5xx is still dead at once.
+pub const EMAIL_MAX_ATTEMPTS: i32 = 79;
+
 /// What a job does. Each kind is listed in the `jobs.kind` CHECK constraint too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -363,6 +370,21 @@ mod tests {
         assert_eq!(retry_delay(2), Duration::seconds(60));
         assert_eq!(retry_delay(8), Duration::seconds(3600));
         assert_eq!(retry_delay(50), Duration::seconds(3600));
+    }
+
+    #[test]
+    fn an_email_is_tried_for_three_days() {
+        let waited: i64 = (1..EMAIL_MAX_ATTEMPTS)
+            .map(|attempt| retry_delay(attempt).num_seconds())
+            .sum();
+        assert!(
+            (72 * 3600..73 * 3600).contains(&waited),
+            "{waited} s between the first attempt and the last"
+        );
+        let before: i64 = (1..DEFAULT_MAX_ATTEMPTS)
+            .map(|attempt| retry_delay(attempt).num_seconds())
+            .sum();
+        assert_eq!(before, 3810, "the other jobs: 63.5 minutes");
     }
 
     #[test]

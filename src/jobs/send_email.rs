@@ -3,7 +3,7 @@
 //! pending or running, sent when done, failed when dead) and whose `last_error` is the
 //! server's last answer, for the pages that show a contact's mail.
 
-use super::{Claimed, Failure, DEFAULT_MAX_ATTEMPTS};
+use super::{Claimed, Failure, EMAIL_MAX_ATTEMPTS};
 use crate::db::campaign_mail::MailContext;
 use crate::db::jobs as q;
 use crate::db::Conn as AsyncPgConnection;
@@ -25,7 +25,7 @@ pub async fn queue(
         conn,
         Uuid::new_v4(),
         dedup_key,
-        DEFAULT_MAX_ATTEMPTS,
+        EMAIL_MAX_ATTEMPTS,
         &q::NewEmail {
             to_address: &email.to,
             subject: &email.subject,

@@ -246,7 +246,7 @@ async fn a_5xx_answer_kills_the_job_with_the_servers_answer_shown_to_admins() {
     for expected in [
         "send email",
         "dead",
-        "1 / 8",
+        "1 / 79",
         "person1@example.com",
         "no such mailbox here",
         &format!(r#"action="/staff/jobs/{id}/retry""#),
@@ -565,6 +565,13 @@ async fn mail_queued_after_a_launch_goes_before_the_launchs_invitations() {
     .unwrap();
     assert_eq!(added.emails, 1);
     queue(&app, email(1), None).await.unwrap();
+    // Each is tried for three days while the relay refuses it, not for an hour.
+    let caps: Vec<i32> = jobs::table
+        .select(jobs::max_attempts)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(caps, [hrdd_survey::jobs::EMAIL_MAX_ATTEMPTS; 5]);
 
     let mut w = app.campaign_worker(&smtp.url());
     w.batch = 1;

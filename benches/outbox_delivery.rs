@@ -211,6 +211,7 @@ async fn run(
         message: Some("Please confirm the number of workers in question 3.".into()),
         overdue: false,
         organisations: Vec::new(),
+        organisations_more: 0,
         can_reply: false,
         from_name: String::new(),
         from_email: String::new(),

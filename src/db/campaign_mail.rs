@@ -497,26 +497,41 @@ pub async fn open_campaigns(conn: &mut Conn) -> QueryResult<Vec<OpenCampaign>> {
         .await
 }
 
-/// Names of the active organisations of a campaign whose response is not submitted
-/// (only those added to the campaign after `added_after`, when given).
+/// The active organisations of a campaign whose response is not submitted (only those
+/// added to the campaign after `added_after`, when given): the first `limit` names in
+/// order, and how many there are in all.
 pub async fn unsubmitted_organisations(
     conn: &mut Conn,
     campaign_id: Uuid,
     added_after: Option<DateTime<Utc>>,
-) -> QueryResult<Vec<String>> {
+    limit: usize,
+) -> QueryResult<(Vec<String>, usize)> {
     use super::schema::responses;
-    let mut q = responses::table
-        .inner_join(organisations::table)
-        .filter(responses::campaign_id.eq(campaign_id))
-        .filter(responses::status.ne(crate::domain::states::ResponseStatus::Submitted))
-        .filter(organisations::deactivated_at.is_null())
+    let unsubmitted = || {
+        let mut q = responses::table
+            .inner_join(organisations::table)
+            .filter(responses::campaign_id.eq(campaign_id))
+            .filter(responses::status.ne(crate::domain::states::ResponseStatus::Submitted))
+            .filter(organisations::deactivated_at.is_null())
+            .into_boxed();
+        if let Some(after) = added_after {
+            q = q.filter(responses::created_at.gt(after));
+        }
+        q
+    };
+    let names: Vec<String> = unsubmitted()
         .select(organisations::name)
         .order(organisations::name)
-        .into_boxed();
-    if let Some(after) = added_after {
-        q = q.filter(responses::created_at.gt(after));
-    }
-    q.load(conn).await
+        .limit(limit as i64)
+        .load(conn)
+        .await?;
+    let total = if names.len() < limit {
+        names.len()
+    } else {
+        let n: i64 = unsubmitted().count().get_result(conn).await?;
+        n as usize
+    };
+    Ok((names, total))
 }
 
 /// One organisation of a campaign as a reminder sent by hand sees it.

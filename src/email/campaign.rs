@@ -8,10 +8,11 @@
 //! These emails carry a personal link, so they are rendered **when they are sent**
 //! (`jobs::campaign_mail`), from the invitation; the link is never stored.
 
+use super::written::{count_text, date_text};
 use super::{text_lang, Email};
 use crate::domain::i18n::Lang;
 use askama::Template;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 /// What a campaign email is about (`jobs.purpose` of its `send_email` job).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,16 +83,9 @@ impl Purpose {
     }
 }
 
-/// A date as people write it in `lang` (as the emails are written: English for a
-/// language without its own text): "31 March 2027", "2027年3月31日",
-/// "ngày 31 tháng 3 năm 2027". The respondent's pages write the deadline with it too.
-pub fn date_text(d: NaiveDate, lang: Lang) -> String {
-    match text_lang(lang) {
-        Lang::Ja => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-        Lang::Vi => format!("ngày {} tháng {} năm {}", d.day(), d.month(), d.year()),
-        _ => d.format("%-d %B %Y").to_string(),
-    }
-}
+/// The overdue organisations an escalation names; the rest it counts (a campaign of
+/// 45,000 suppliers listed every one: a 4.3 MB email).
+pub const ESCALATION_NAMES: usize = 100;
 
 /// The placeholders of a campaign email.
 #[derive(Debug, Clone)]
@@ -114,8 +108,12 @@ pub struct CampaignEmail {
     /// Sent after the deadline (a reminder, an invitation or a hand-over): the email
     /// says when the deadline was and asks for answers soon.
     pub overdue: bool,
-    /// Escalation: the organisations that have not submitted.
+    /// Escalation: the organisations that have not submitted, by name, the first
+    /// [`ESCALATION_NAMES`] of them.
     pub organisations: Vec<String>,
+    /// Escalation: how many more have not submitted than are listed (the campaign page
+    /// and its CSV export list them all).
+    pub organisations_more: usize,
     /// Whether a reply reaches a person (the campaign has an owner, the Reply-To): only
     /// then does the email invite one, since the sender is a no-reply address.
     pub can_reply: bool,
@@ -180,6 +178,20 @@ impl CampaignEmail {
             .unwrap_or_default()
     }
 
+    /// Escalation: how many organisations have not submitted, as people write the
+    /// number in the email's language ("45,000").
+    pub fn overdue_count_text(&self) -> String {
+        count_text(
+            self.organisations.len() + self.organisations_more,
+            self.lang,
+        )
+    }
+
+    /// Escalation: how many are not listed, as [`CampaignEmail::overdue_count_text`].
+    pub fn more_text(&self) -> String {
+        count_text(self.organisations_more, self.lang)
+    }
+
     /// The message to `to`.
     pub fn render(&self, to: &str) -> askama::Result<Email> {
         Email::assemble(
@@ -215,6 +227,7 @@ mod tests {
             message: Some("Please answer <all> questions".into()),
             overdue: false,
             organisations: vec!["Org A".into(), "Org <B>".into()],
+            organisations_more: 0,
             can_reply: true,
             from_name: "Anh <Tran>".into(),
             from_email: "anh@song-hong.example".into(),
@@ -223,6 +236,43 @@ mod tests {
             no_owner: false,
             added_after: false,
         }
+    }
+
+    #[test]
+    fn an_escalation_names_some_overdue_organisations_and_counts_the_rest() {
+        let cases = [
+            (
+                Lang::En,
+                "Overdue: 45,000 organisations have not answered",
+                "… and 44,998 more.",
+            ),
+            (Lang::Ja, "未回答の取引先 45,000 社", "ほか 44,998 社。"),
+            (
+                Lang::Vi,
+                "Quá hạn: 45.000 tổ chức",
+                "… và 44.998 tổ chức khác.",
+            ),
+        ];
+        for (lang, subject, more) in cases {
+            let mut m = email(lang, Purpose::Escalation);
+            m.organisations_more = 44_998;
+            let e = m.render("owner@example.com").unwrap();
+            assert!(e.subject.contains(subject), "{}", e.subject);
+            assert!(e.text.contains(more), "{}", e.text);
+            assert!(e.html.unwrap().contains(more));
+            m.organisations_more = 0;
+            let e = m.render("owner@example.com").unwrap();
+            assert!(!e.text.contains(more), "{}", e.text);
+        }
+        let mut m = email(Lang::En, Purpose::Escalation);
+        m.organisations.truncate(1);
+        let e = m.render("owner@example.com").unwrap();
+        assert!(
+            e.subject
+                .starts_with("Overdue: 1 organisation has not answered"),
+            "{}",
+            e.subject
+        );
     }
 
     #[test]
@@ -416,26 +466,6 @@ mod tests {
             assert!(html.contains("Anh &#60;Tran&#62;"), "{html}");
             assert!(html.contains("anh@song-hong.example"), "{html}");
         }
-    }
-
-    #[test]
-    fn deadline_is_written_per_language() {
-        assert_eq!(
-            email(Lang::En, Purpose::Invitation).deadline_text(),
-            "31 March 2027"
-        );
-        assert_eq!(
-            email(Lang::Ja, Purpose::Invitation).deadline_text(),
-            "2027年3月31日"
-        );
-        assert_eq!(
-            email(Lang::Vi, Purpose::Invitation).deadline_text(),
-            "ngày 31 tháng 3 năm 2027"
-        );
-        assert_eq!(
-            email(Lang::Zh, Purpose::Invitation).deadline_text(),
-            "31 March 2027"
-        );
     }
 
     #[test]

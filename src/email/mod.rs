@@ -11,6 +11,7 @@ pub mod campaign;
 pub mod eml;
 pub mod templates;
 mod transport;
+pub mod written;
 
 pub use transport::{Mailer, SendError, Shelf, Transport, ACCOUNT_FOLDER};
 

@@ -26,7 +26,7 @@ use crate::db::campaign_mail::{self as q, MailContext, Targets};
 use crate::db::Conn as AsyncPgConnection;
 use crate::db::QueryResult;
 use crate::domain::i18n::Lang;
-use crate::email::campaign::{CampaignEmail, Purpose};
+use crate::email::campaign::{CampaignEmail, Purpose, ESCALATION_NAMES};
 use crate::email::Email;
 use crate::receipt_pdf::ReceiptDocument;
 use chrono::{DateTime, Utc};
@@ -199,8 +199,13 @@ pub async fn queue_escalation(
         }
     }
     let last = crate::db::jobs::latest_of_key(conn, campaign_id, &key, ":added-after:").await?;
-    let organisations =
-        q::unsubmitted_organisations(conn, campaign_id, last.map(|(_, sent_at)| sent_at)).await?;
+    let (organisations, total) = q::unsubmitted_organisations(
+        conn,
+        campaign_id,
+        last.map(|(_, sent_at)| sent_at),
+        ESCALATION_NAMES,
+    )
+    .await?;
     if organisations.is_empty() {
         return Ok(None);
     }
@@ -219,6 +224,7 @@ pub async fn queue_escalation(
         sender_company: sender_company.to_string(),
         message: None,
         overdue: true,
+        organisations_more: total - organisations.len(),
         organisations,
         can_reply: false,
         from_name: String::new(),
@@ -397,6 +403,7 @@ fn render_invitation(
         message,
         overdue,
         organisations: Vec::new(),
+        organisations_more: 0,
         // Replies go to the owner (Reply-To); without one they would reach the no-reply
         // sender, so the email does not ask for them.
         can_reply: crate::email::reply_to_mailbox(ctx.owner_email.as_deref()).is_some(),

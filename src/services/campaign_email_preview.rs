@@ -71,6 +71,7 @@ pub async fn preview(
         message: campaign.message.clone(),
         overdue: false,
         organisations: Vec::new(),
+        organisations_more: 0,
         can_reply: crate::email::reply_to_mailbox(owner.as_deref()).is_some(),
         from_name: String::new(),
         from_email: String::new(),

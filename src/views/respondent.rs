@@ -137,7 +137,7 @@ impl FormScreen<'_> {
             description: q.description_in(lang),
             organisation: self.session.organisation.name.clone(),
             campaign: self.session.campaign.name.clone(),
-            deadline: crate::email::campaign::date_text(self.session.campaign.deadline, lang),
+            deadline: crate::email::written::date_text(self.session.campaign.deadline, lang),
             deadline_iso: self.session.campaign.deadline.to_string(),
             action: format!("/r/{token}?lang={}", lang.code()),
             languages: LangLink::all(&q.languages, lang, &format!("/r/{token}")),

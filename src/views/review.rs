@@ -228,7 +228,7 @@ pub fn review_page(
         csrf: screen.csrf.clone(),
         action: format!("/r/{token}/submit"),
         start_url: format!("/r/{token}?start=1"),
-        today: crate::email::campaign::date_text(Utc::now().date_naive(), lang),
+        today: crate::email::written::date_text(Utc::now().date_naive(), lang),
         // Before any submit, the contact's own name and job title as the platform has
         // them (whoever signs may change them); after a refused one, what was posted.
         signatory_name: match posted {

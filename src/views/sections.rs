@@ -281,7 +281,7 @@ pub struct StartState {
 /// When an earlier submission was made, as the respondent's pages write dates.
 pub fn submitted_on(from: &LastSubmission, lang: Lang) -> String {
     from.submitted_at
-        .map(|at| crate::email::campaign::date_text(at.date_naive(), lang))
+        .map(|at| crate::email::written::date_text(at.date_naive(), lang))
         .unwrap_or_default()
 }
 
@@ -315,7 +315,7 @@ pub fn start_page(
         message: session.campaign_message.clone().unwrap_or_default(),
         t_for_org: crate::domain::i18n::ui("for_org", lang).into(),
         t_deadline: crate::domain::i18n::ui("deadline", lang).into(),
-        deadline: crate::email::campaign::date_text(session.campaign.deadline, lang),
+        deadline: crate::email::written::date_text(session.campaign.deadline, lang),
         deadline_iso: session.campaign.deadline.to_string(),
         deadline_passed: crate::domain::reminders::deadline_passed(
             session.campaign.deadline,

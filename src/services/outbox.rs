@@ -33,8 +33,9 @@ pub fn valid_name(name: &str) -> bool {
         .is_some_and(|stem| stem.len() == 36 && uuid::Uuid::parse_str(stem).is_ok())
 }
 
-/// The newest messages first (at most [`LIST_LIMIT`]); an absent folder is empty.
-pub async fn list(dir: &Path) -> std::io::Result<Vec<Entry>> {
+/// The newest messages first (at most [`LIST_LIMIT`]), and how many the folder holds; an
+/// absent folder is empty.
+pub async fn list(dir: &Path) -> std::io::Result<(Vec<Entry>, usize)> {
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let mut files: Vec<(std::time::SystemTime, String)> = match std::fs::read_dir(&dir) {
@@ -53,8 +54,9 @@ pub async fn list(dir: &Path) -> std::io::Result<Vec<Entry>> {
             Err(e) => return Err(e),
         };
         files.sort_by(|a, b| b.cmp(a));
+        let total = files.len();
         files.truncate(LIST_LIMIT);
-        Ok(files
+        let listed = files
             .into_iter()
             .map(|(modified, name)| {
                 let head = read_head(&dir.join(&name));
@@ -66,7 +68,8 @@ pub async fn list(dir: &Path) -> std::io::Result<Vec<Entry>> {
                     name,
                 }
             })
-            .collect())
+            .collect();
+        Ok((listed, total))
     })
     .await
     .map_err(std::io::Error::other)?

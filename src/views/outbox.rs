@@ -20,6 +20,17 @@ pub struct OutboxPage {
     /// Mail goes to an SMTP server: there is no local outbox to show.
     pub smtp: bool,
     pub rows: Vec<OutboxRow>,
+    /// How many messages the folder holds.
+    pub total: usize,
+    /// How many of them the list leaves out (the oldest).
+    pub more: usize,
+}
+
+impl OutboxPage {
+    /// [`OutboxPage::total`] as people write it ("10,000").
+    pub fn total_text(&self) -> String {
+        crate::email::written::count_text(self.total, crate::domain::i18n::Lang::En)
+    }
 }
 
 #[derive(Template)]

@@ -110,6 +110,28 @@ async fn the_outbox_page_shows_the_invitation_and_its_link_opens_the_form() {
         assert!(!body.contains("test-secret-key"), "{bad}");
     }
 
+    // A launch to thousands writes thousands of files: the page lists the newest and
+    // says how many there are.
+    assert!(!list.contains("outbox-count"), "{list}");
+    let limit = hrdd_survey::services::outbox::LIST_LIMIT;
+    let message = std::fs::read(outbox.join(&name)).unwrap();
+    for _ in 0..limit + 1 {
+        std::fs::write(
+            outbox.join(format!("{}.eml", uuid::Uuid::new_v4())),
+            &message,
+        )
+        .unwrap();
+    }
+    let list = buyer.get(&app, "/staff/outbox").await.text().await.unwrap();
+    assert!(
+        list.contains(&format!(
+            r#"<p id="outbox-count">The newest {limit} of {} messages are listed;"#,
+            hrdd_survey::email::written::count_text(limit + 2, hrdd_survey::domain::i18n::Lang::En)
+        )),
+        "{list}"
+    );
+    assert_eq!(list.matches(r#"<a href="/staff/outbox/"#).count(), limit);
+
     // Viewers may not read the outbox.
     create_user(&app, "viewer@example.com", Role::Viewer, Some(PASSWORD)).await;
     let viewer = sign_in(&app, "viewer@example.com", PASSWORD).await;

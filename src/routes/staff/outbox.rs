@@ -21,27 +21,31 @@ async fn outbox_page(
     user: StaffUser,
 ) -> Result<HttpResponse, PageError> {
     let smtp = state.settings.smtp_url.is_some();
-    let rows = if smtp {
-        Vec::new()
+    let (listed, total) = if smtp {
+        (Vec::new(), 0)
     } else {
         outbox::list(&outbox::folder(&state.settings.data_dir))
             .await
             .map_err(|e| AppError::Internal(e.into()))?
-            .into_iter()
-            .map(|e| OutboxRow {
-                written: e.written.format("%Y-%m-%d %H:%M:%S").to_string(),
-                name: e.name,
-                to: e.to,
-                subject: e.subject,
-            })
-            .collect()
     };
+    let rows = listed
+        .into_iter()
+        .map(|e| OutboxRow {
+            written: e.written.format("%Y-%m-%d %H:%M:%S").to_string(),
+            name: e.name,
+            to: e.to,
+            subject: e.subject,
+        })
+        .collect::<Vec<_>>();
+    let more = total - rows.len();
     Ok(render(&OutboxPage {
         lang: "en".into(),
         title: "Outbox".into(),
         nav: StaffNav::new(&user, "/staff/outbox"),
         smtp,
         rows,
+        total,
+        more,
     })?)
 }
 

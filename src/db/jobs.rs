@@ -262,15 +262,30 @@ pub async fn revive(conn: &mut Conn, id: Uuid) -> QueryResult<Option<String>> {
         .optional()
 }
 
+/// A dead job, or one that failed and waits for its next try, written as the
+/// predicate of `jobs_troubled_idx` (literals, so that the planner can use that index
+/// whatever the statement's parameters).
+fn troubled_sql() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("state = 'dead' OR (state <> 'done' AND last_error IS NOT NULL)")
+}
+
+/// How many jobs are failing (waiting for their next try) and how many are dead.
+pub async fn troubled_counts(conn: &mut Conn) -> QueryResult<(i64, i64)> {
+    use diesel::sql_types::BigInt;
+    jobs::table
+        .filter(troubled_sql())
+        .select(diesel::dsl::sql::<(BigInt, BigInt)>(
+            "count(*) FILTER (WHERE state <> 'dead'), count(*) FILTER (WHERE state = 'dead')",
+        ))
+        .get_result(conn)
+        .await
+}
+
 /// Dead jobs and jobs that failed at least once and wait for a retry, newest first,
 /// with the recipient when the job sends an email.
 pub async fn troubled(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(Job, Option<String>)>> {
     jobs::table
-        .filter(
-            jobs::state
-                .eq("dead")
-                .or(jobs::state.ne("done").and(jobs::last_error.is_not_null())),
-        )
+        .filter(troubled_sql())
         .order((jobs::created_at.desc(), jobs::id))
         .limit(limit)
         .select((Job::as_select(), jobs::to_address))

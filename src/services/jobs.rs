@@ -10,10 +10,25 @@ use scoped_futures::ScopedFutureExt;
 use serde_json::json;
 use uuid::Uuid;
 
-/// Dead jobs and jobs waiting for a retry after a failure, newest first, with the
-/// recipient of those that send an email.
-pub async fn troubled(conn: &mut Conn) -> Result<Vec<(Job, Option<String>)>, AppError> {
-    Ok(q::troubled(conn, 500).await?)
+/// Failed jobs listed at most on the jobs page.
+pub const TROUBLED_LISTED: i64 = 500;
+
+/// The jobs that failed: how many wait for their next try, how many are dead, and the
+/// newest [`TROUBLED_LISTED`] of them with the recipient of those that send an email.
+pub struct Troubled {
+    pub failing: i64,
+    pub dead: i64,
+    pub newest: Vec<(Job, Option<String>)>,
+}
+
+/// Dead jobs and jobs waiting for a retry after a failure ([`Troubled`]).
+pub async fn troubled(conn: &mut Conn) -> Result<Troubled, AppError> {
+    let (failing, dead) = q::troubled_counts(conn).await?;
+    Ok(Troubled {
+        failing,
+        dead,
+        newest: q::troubled(conn, TROUBLED_LISTED).await?,
+    })
 }
 
 /// Queues a dead job again with a fresh set of attempts.

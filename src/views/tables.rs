@@ -10,7 +10,7 @@ use crate::auth::principal::StaffUser;
 use crate::domain::reminders;
 use crate::domain::states::CampaignStatus;
 use crate::services::accounts::{ApiToken, OpenWork, User};
-use crate::services::jobs::Job;
+use crate::services::jobs::Troubled;
 use crate::services::listings::{CampaignRow, Overview};
 use chrono::{DateTime, Utc};
 
@@ -276,9 +276,25 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
 
 /// Background work that failed (dead, or waiting for a retry), with a retry action for
 /// the dead ones.
-pub fn jobs(user: &StaffUser, list: Vec<(Job, Option<String>)>) -> TablePage {
+pub fn jobs(user: &StaffUser, troubled: Troubled) -> TablePage {
     let when = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M:%S").to_string();
-    let rows = list
+    let count =
+        |n: i64| crate::email::written::count_text(n as usize, crate::domain::i18n::Lang::En);
+    let listed = troubled.newest.len() as i64;
+    let mut intro = String::from("Background work that failed. A failing job is retried with growing delays (an email for three days); after its last attempt, or at once on a permanent error (such as a mail server refusing the address), it is dead and waits here for a retry.");
+    if troubled.failing + troubled.dead > 0 {
+        intro.push_str(&format!(
+            " Now {} failing, {} dead",
+            count(troubled.failing),
+            count(troubled.dead)
+        ));
+        if listed < troubled.failing + troubled.dead {
+            intro.push_str(&format!("; the newest {} are listed", count(listed)));
+        }
+        intro.push('.');
+    }
+    let rows = troubled
+        .newest
         .into_iter()
         .map(|(job, recipient)| {
             let dead = job.state == "dead";
@@ -311,7 +327,7 @@ pub fn jobs(user: &StaffUser, list: Vec<(Job, Option<String>)>) -> TablePage {
     TablePage {
         rows,
         empty: "No failed jobs.".into(),
-        ..TablePage::new(user, "/staff/jobs", "Jobs", "Background work that failed. A failing job is retried with growing delays; after its last attempt, or at once on a permanent error (such as a mail server refusing the address), it is dead and waits here for a retry.")
+        ..TablePage::new(user, "/staff/jobs", "Jobs", &intro)
     }
     .headers(&[
         "Kind",

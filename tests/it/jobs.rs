@@ -247,6 +247,7 @@ async fn a_5xx_answer_kills_the_job_with_the_servers_answer_shown_to_admins() {
         "send email",
         "dead",
         "1 / 79",
+        "Now 0 failing, 1 dead.",
         "person1@example.com",
         "no such mailbox here",
         &format!(r#"action="/staff/jobs/{id}/retry""#),
@@ -295,6 +296,29 @@ async fn a_5xx_answer_kills_the_job_with_the_servers_answer_shown_to_admins() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(smtp.messages().is_empty());
+    // The other message went in the same batch: refused too.
+    while job(&app, pending).await.state != "dead" {
+        assert!(started.elapsed() < Duration::from_secs(15), "{pending}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Thousands failing (a relay down during a launch): counted, the newest listed.
+    diesel::sql_query(
+        "INSERT INTO jobs (id, kind, state, attempts, last_error, run_at, to_address, \
+                           subject, text_body) \
+         SELECT gen_random_uuid(), 'send_email', 'pending', 1, 'Connection refused', \
+                now() + interval '1 minute', 'n' || n || '@example.com', 'S', '' \
+           FROM generate_series(1, 600) n",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let html = admin.get(&app, "/staff/jobs").await.text().await.unwrap();
+    assert!(
+        html.contains("Now 600 failing, 2 dead; the newest 500 are listed."),
+        "{html}"
+    );
+    assert_eq!(html.matches("Connection refused").count(), 500);
     smtp.stop().await;
 }
 

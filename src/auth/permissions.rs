@@ -409,6 +409,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         Access::Needs(Permission::ManageJobs),
     ),
     (
+        "POST",
+        "/staff/jobs/retry-dead-emails",
+        Access::Needs(Permission::ManageJobs),
+    ),
+    (
         "GET",
         "/staff/exports",
         Access::Needs(Permission::ViewFlags),

@@ -262,6 +262,52 @@ pub async fn revive(conn: &mut Conn, id: Uuid) -> QueryResult<Option<String>> {
         .optional()
 }
 
+/// A dead email's answer as the jobs page groups them: the server's text with every
+/// address in it written "…", so that one refusal of many recipients is one group.
+const DEAD_ANSWER_SQL: &str =
+    "regexp_replace(coalesce(last_error, ''), '[^[:space:]<>]+@[^[:space:]<>]+', '…', 'g')";
+
+/// The dead emails by the server's answer ([`DEAD_ANSWER_SQL`]), the largest groups
+/// first (at most `limit`): (answer, how many).
+pub async fn dead_email_answers(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(String, i64)>> {
+    #[derive(QueryableByName)]
+    struct Answer {
+        #[diesel(sql_type = Text)]
+        answer: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let rows: Vec<Answer> = diesel::sql_query(format!(
+        "SELECT {DEAD_ANSWER_SQL} AS answer, count(*) AS n FROM jobs \
+          WHERE state = 'dead' AND kind = 'send_email' \
+          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $1"
+    ))
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|a| (a.answer, a.n)).collect())
+}
+
+/// Every dead email whose answer is `answer` ([`DEAD_ANSWER_SQL`]) back to pending, due
+/// now, with a fresh set of attempts (a relay that refused them all, its password
+/// changed, say, and now fixed); their ids.
+pub async fn revive_dead_emails(conn: &mut Conn, answer: &str) -> QueryResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Revived {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Revived> = diesel::sql_query(format!(
+        "UPDATE jobs SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL \
+          WHERE state = 'dead' AND kind = 'send_email' AND {DEAD_ANSWER_SQL} = $1 \
+          RETURNING id"
+    ))
+    .bind::<Text, _>(answer)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 /// A dead job, or one that failed and waits for its next try, written as the
 /// predicate of `jobs_troubled_idx` (literals, so that the planner can use that index
 /// whatever the statement's parameters).

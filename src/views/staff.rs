@@ -264,6 +264,15 @@ pub struct TablePage {
     pub form_fields: Vec<FormField>,
     /// A class for the table's own layout rules in `app.css` ("" for none).
     pub table_class: &'static str,
+    /// A smaller table above the main one (the jobs page's dead emails by answer).
+    pub summary: Option<Summary>,
+}
+
+/// A table of a few rows above a table page's main one.
+pub struct Summary {
+    pub caption: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
 }
 
 impl TablePage {
@@ -285,6 +294,7 @@ impl TablePage {
             form_submit: String::new(),
             form_fields: Vec::new(),
             table_class: "",
+            summary: None,
         }
     }
 

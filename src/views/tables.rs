@@ -2,8 +2,8 @@
 //! one table per area (users, API tokens, jobs).
 
 use super::staff::{
-    action, role_options, DueCampaign, FormField, HomePage, LinksCell, Row, StaffNav, TablePage,
-    Tile,
+    action, role_options, DueCampaign, FormField, HomePage, LinksCell, Row, StaffNav, Summary,
+    TablePage, Tile,
 };
 use crate::auth::permissions::{Permission, Role};
 use crate::auth::principal::StaffUser;
@@ -293,6 +293,23 @@ pub fn jobs(user: &StaffUser, troubled: Troubled) -> TablePage {
         }
         intro.push('.');
     }
+    let summary = (!troubled.dead_emails.is_empty()).then(|| Summary {
+        caption: "Dead emails by the server's answer (addresses written …): when the mail server refused them all at once and has been fixed, queue them again".into(),
+        headers: vec!["Answer".into(), "Emails".into(), "Actions".into()],
+        rows: troubled
+            .dead_emails
+            .iter()
+            .map(|(answer, n)| Row {
+                cells: vec![answer.clone(), count(*n)],
+                links: None,
+                actions: vec![action(
+                    "/staff/jobs/retry-dead-emails".into(),
+                    &format!("Retry these {}", count(*n)),
+                    Some(("answer", answer)),
+                )],
+            })
+            .collect(),
+    });
     let rows = troubled
         .newest
         .into_iter()
@@ -327,6 +344,7 @@ pub fn jobs(user: &StaffUser, troubled: Troubled) -> TablePage {
     TablePage {
         rows,
         empty: "No failed jobs.".into(),
+        summary,
         ..TablePage::new(user, "/staff/jobs", "Jobs", &intro)
     }
     .headers(&[

@@ -281,6 +281,7 @@ const EXPECTED: &[(&str, &str, u16, &str, u16, u16)] = &[
     ("POST", "/staff/inherent-risk", 303, "A", 200, 403),
     ("GET", "/staff/jobs", 303, "A", 200, 403),
     ("POST", "/staff/jobs/{id}/retry", 303, "A", 303, 403),
+    ("POST", "/staff/jobs/retry-dead-emails", 303, "A", 303, 403),
     ("GET", "/staff/outbox", 303, "AP", 200, 403),
     ("GET", "/staff/outbox/{name}", 303, "AP", 404, 403),
     ("POST", "/api/v1/organisations", 401, "AP", 201, 403),
@@ -599,6 +600,10 @@ async fn call(
             pattern.replace("{id}", &t.id.to_string())
         }
         "/staff/jobs/{id}/retry" => pattern.replace("{id}", &dead_job(&mut conn).await.to_string()),
+        "/staff/jobs/retry-dead-emails" => {
+            dead_job(&mut conn).await;
+            pattern.to_string()
+        }
         "/api/v1/organisations/{id}"
         | "/api/v1/organisations/{id}/contacts"
         | "/api/v1/organisations/{id}/rating" => pattern.replace("{id}", &fx.org),
@@ -773,6 +778,10 @@ async fn call(
             ("csrf_token", csrf.as_str()),
             ("action", "dissent"),
             ("reason", "not convinced"),
+        ]),
+        ("POST", "/staff/jobs/retry-dead-emails") => who.client.post(&url).form(&[
+            ("csrf_token", csrf.as_str()),
+            ("answer", "550 no such mailbox"),
         ]),
         ("POST", "/staff/flags/{id}/comments") => who
             .client

@@ -614,3 +614,67 @@ async fn mail_queued_after_a_launch_goes_before_the_launchs_invitations() {
     }
     smtp.stop().await;
 }
+
+/// A relay that refused every message at once (its password changed, a sender it does
+/// not accept) and has been fixed: the admin queues again, in one action, every dead
+/// email it refused with the same answer (the addresses in the answers aside), not one
+/// by one; a second click finds none.
+#[tokio::test]
+async fn dead_emails_refused_with_one_answer_are_queued_again_at_once() {
+    let smtp = SmtpServer::start_rejecting().await;
+    let app = quiet_app(smtp.url()).await;
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        ids.push(queue(&app, email(n), None).await.unwrap());
+    }
+    assert_eq!(run_due(&worker(&app, &smtp.url())).await.unwrap().dead, 3);
+    smtp.stop().await;
+    create_user(&app, "admin@example.com", Role::Admin, Some(PASSWORD)).await;
+    let admin = sign_in(&app, "admin@example.com", PASSWORD).await;
+    let html = admin.get(&app, "/staff/jobs").await.text().await.unwrap();
+    let summary = &html[html.find(r#"<table id="summary">"#).expect(&html)..];
+    let summary = &summary[..summary.find("</table>").unwrap()];
+    assert_eq!(summary.matches("<tr>").count(), 2, "one answer: {summary}");
+    assert!(
+        summary.contains("&#60;…&#62;: Recipient address rejected"),
+        "{summary}"
+    );
+    assert!(!summary.contains("person1@example.com"), "{summary}");
+    assert!(summary.contains("Retry these 3"), "{summary}");
+    let answer = job(&app, ids[0])
+        .await
+        .last_error
+        .unwrap()
+        .replace("person1@example.com", "…");
+
+    let res = admin
+        .post(
+            &app,
+            "/staff/jobs/retry-dead-emails",
+            &[("answer", answer.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    for id in &ids {
+        let j = job(&app, *id).await;
+        assert_ne!(j.state, "dead", "{j:?}");
+        assert!(j.attempts <= 1, "a fresh set of attempts: {j:?}");
+    }
+    let mut conn = app.db.conn().await;
+    let audited: Vec<serde_json::Value> = audit_log::table
+        .filter(audit_log::action.eq("job.retried_many"))
+        .select(audit_log::details)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0]["count"], 3);
+    let again = admin
+        .post(
+            &app,
+            "/staff/jobs/retry-dead-emails",
+            &[("answer", answer.as_str())],
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+}

@@ -246,16 +246,28 @@ fn claimed(id: Uuid, attempt: i32) -> HeldBy {
         .filter(jobs::attempts.eq(attempt))
 }
 
+/// What queuing a dead job again writes: pending, due now, a fresh set of attempts.
+type Revived = (
+    diesel::dsl::Eq<jobs::state, &'static str>,
+    diesel::dsl::Eq<jobs::attempts, i32>,
+    diesel::dsl::Eq<jobs::run_at, diesel::dsl::now>,
+    diesel::dsl::Eq<jobs::finished_at, Option<DateTime<Utc>>>,
+);
+
+fn revived() -> Revived {
+    (
+        jobs::state.eq("pending"),
+        jobs::attempts.eq(0),
+        jobs::run_at.eq(diesel::dsl::now),
+        jobs::finished_at.eq(None::<DateTime<Utc>>),
+    )
+}
+
 /// A dead job back to pending, due now, with a fresh set of attempts; its kind, or
 /// `None` when there is no dead job `id`.
 pub async fn revive(conn: &mut Conn, id: Uuid) -> QueryResult<Option<String>> {
     diesel::update(jobs::table.find(id).filter(jobs::state.eq("dead")))
-        .set((
-            jobs::state.eq("pending"),
-            jobs::attempts.eq(0),
-            jobs::run_at.eq(diesel::dsl::now),
-            jobs::finished_at.eq(None::<DateTime<Utc>>),
-        ))
+        .set(revived())
         .returning(jobs::kind)
         .get_result(conn)
         .await
@@ -289,23 +301,21 @@ pub async fn dead_email_answers(conn: &mut Conn, limit: i64) -> QueryResult<Vec<
 }
 
 /// Every dead email whose answer is `answer` ([`DEAD_ANSWER_SQL`]) back to pending, due
-/// now, with a fresh set of attempts (a relay that refused them all, its password
-/// changed, say, and now fixed); their ids.
+/// now, with a fresh set of attempts, as [`revive`] (a relay that refused them all, its
+/// password changed, say, and now fixed); their ids.
 pub async fn revive_dead_emails(conn: &mut Conn, answer: &str) -> QueryResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Revived {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        id: Uuid,
-    }
-    let rows: Vec<Revived> = diesel::sql_query(format!(
-        "UPDATE jobs SET state = 'pending', attempts = 0, run_at = now(), finished_at = NULL \
-          WHERE state = 'dead' AND kind = 'send_email' AND {DEAD_ANSWER_SQL} = $1 \
-          RETURNING id"
-    ))
-    .bind::<Text, _>(answer)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    let answered = diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("{DEAD_ANSWER_SQL} = "))
+        .bind::<Text, _>(answer);
+    diesel::update(
+        jobs::table
+            .filter(jobs::state.eq("dead"))
+            .filter(jobs::kind.eq("send_email"))
+            .filter(answered),
+    )
+    .set(revived())
+    .returning(jobs::id)
+    .get_results(conn)
+    .await
 }
 
 /// A dead job, or one that failed and waits for its next try, written as the

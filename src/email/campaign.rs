@@ -178,13 +178,15 @@ impl CampaignEmail {
             .unwrap_or_default()
     }
 
-    /// Escalation: how many organisations have not submitted, as people write the
-    /// number in the email's language ("45,000").
+    /// Escalation: how many organisations have not submitted, listed or not.
+    pub fn overdue_count(&self) -> usize {
+        self.organisations.len() + self.organisations_more
+    }
+
+    /// Escalation: [`CampaignEmail::overdue_count`] as people write the number in the
+    /// email's language ("45,000").
     pub fn overdue_count_text(&self) -> String {
-        count_text(
-            self.organisations.len() + self.organisations_more,
-            self.lang,
-        )
+        count_text(self.overdue_count(), self.lang)
     }
 
     /// Escalation: how many are not listed, as [`CampaignEmail::overdue_count_text`].

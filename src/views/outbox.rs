@@ -20,10 +20,9 @@ pub struct OutboxPage {
     /// Mail goes to an SMTP server: there is no local outbox to show.
     pub smtp: bool,
     pub rows: Vec<OutboxRow>,
-    /// How many messages the folder holds.
+    /// How many messages the folder holds (more than `rows` when the oldest are left
+    /// out).
     pub total: usize,
-    /// How many of them the list leaves out (the oldest).
-    pub more: usize,
 }
 
 impl OutboxPage {

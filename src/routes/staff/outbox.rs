@@ -36,8 +36,7 @@ async fn outbox_page(
             to: e.to,
             subject: e.subject,
         })
-        .collect::<Vec<_>>();
-    let more = total - rows.len();
+        .collect();
     Ok(render(&OutboxPage {
         lang: "en".into(),
         title: "Outbox".into(),
@@ -45,7 +44,6 @@ async fn outbox_page(
         smtp,
         rows,
         total,
-        more,
     })?)
 }
 

@@ -37,7 +37,8 @@ pub enum Targets<'a> {
     /// Reminder recipients of a campaign: the active links of active contacts of active
     /// organisations whose response is not submitted, at time `now`, issued before
     /// `issued_before` (the step's time: a link issued after it came with its own
-    /// invitation, or hand-over, email just now).
+    /// invitation, or hand-over, email just now), but not a link whose email to the
+    /// contact's address was refused (`address_refused_sql!`).
     Unsubmitted {
         campaign_id: Uuid,
         now: DateTime<Utc>,
@@ -74,17 +75,19 @@ pub async fn queue_for_invitations(
     let filter = match &targets {
         Targets::Invitation(_) => "i.id = $6",
         Targets::Invitations(_) => "i.id = ANY($7)",
-        Targets::Unsubmitted { .. } => {
+        Targets::Unsubmitted { .. } => concat!(
             "i.campaign_id = $6 AND i.revoked_at IS NULL AND i.expires_at > $8 \
              AND i.created_at < $9 \
              AND c.deactivated_at IS NULL AND o.deactivated_at IS NULL \
-             AND r.status <> 'submitted'"
-        }
-        Targets::UnsubmittedOf { .. } => {
+             AND r.status <> 'submitted' AND NOT ",
+            address_refused_sql!("i", "c.email")
+        ),
+        Targets::UnsubmittedOf { .. } => concat!(
             "i.campaign_id = $6 AND i.organisation_id = ANY($7) AND i.revoked_at IS NULL \
              AND i.expires_at > $8 AND c.deactivated_at IS NULL \
-             AND o.deactivated_at IS NULL AND r.status <> 'submitted'"
-        }
+             AND o.deactivated_at IS NULL AND r.status <> 'submitted' AND NOT ",
+            address_refused_sql!("i", "c.email")
+        ),
     };
     let key_of = if key_by_contact {
         "i.contact_id"
@@ -546,6 +549,10 @@ pub struct ReminderTarget {
     /// Active contacts with a working link at `now`: whom a reminder reaches.
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub reachable: i64,
+    /// The addresses of active contacts with a working link that the mail server refused
+    /// (`address_refused_sql!`): a reminder does not go there.
+    #[diesel(sql_type = Array<Text>)]
+    pub refused: Vec<String>,
 }
 
 /// `organisation_id` in `campaign_id` (`None`: not in it), for [`Targets::UnsubmittedOf`].
@@ -555,16 +562,22 @@ pub async fn reminder_target(
     organisation_id: Uuid,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<ReminderTarget>> {
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "SELECT o.name, r.status = 'submitted' AS submitted, \
-                o.deactivated_at IS NOT NULL AS deactivated, \
-                (SELECT count(DISTINCT i.contact_id) FROM invitations i \
-                   JOIN contacts c ON c.id = i.contact_id \
-                  WHERE i.response_id = r.id AND i.revoked_at IS NULL AND i.expires_at > $3 \
-                    AND c.deactivated_at IS NULL) AS reachable \
+                o.deactivated_at IS NOT NULL AS deactivated, l.reachable, l.refused \
            FROM responses r JOIN organisations o ON o.id = r.organisation_id \
+           CROSS JOIN LATERAL ( \
+                SELECT count(DISTINCT m.contact_id) FILTER (WHERE NOT m.refused) AS reachable, \
+                       coalesce(array_agg(DISTINCT m.email) FILTER (WHERE m.refused), '{}') \
+                           AS refused \
+                  FROM (SELECT i.contact_id, c.email, ",
+        address_refused_sql!("i", "c.email"),
+        " AS refused \
+                          FROM invitations i JOIN contacts c ON c.id = i.contact_id \
+                         WHERE i.response_id = r.id AND i.revoked_at IS NULL \
+                           AND i.expires_at > $3 AND c.deactivated_at IS NULL) m) l \
           WHERE r.campaign_id = $1 AND r.organisation_id = $2",
-    )
+    ))
     .bind::<SqlUuid, _>(campaign_id)
     .bind::<SqlUuid, _>(organisation_id)
     .bind::<Timestamptz, _>(now)

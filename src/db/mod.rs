@@ -12,6 +12,42 @@ macro_rules! usable_email_sql {
     };
 }
 
+/// SQL that holds when the email job `$job` was refused by the mail server: dead before
+/// its attempts ran out (a 5xx answer, a bad address), not given up after three days of
+/// a relay that did not answer. What the campaign page counts as bounced
+/// (`progress::organisations`) and what stops a reminder (`address_refused_sql!`).
+macro_rules! refused_sql {
+    ($job:literal) => {
+        concat!(
+            $job,
+            ".state = 'dead' AND ",
+            $job,
+            ".attempts < ",
+            $job,
+            ".max_attempts"
+        )
+    };
+}
+
+/// SQL that holds when an email of the link `$link` (an `invitations` row) to the
+/// address `$address` was refused ([`refused_sql!`]): a reminder is not sent there
+/// again (each one would be refused too, and mail to addresses known to bounce is what
+/// spam filters count against a sender) until the address is corrected or the refused
+/// email is queued again from the jobs page.
+macro_rules! address_refused_sql {
+    ($link:literal, $address:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM jobs e WHERE e.invitation_id = ",
+            $link,
+            ".id AND e.to_address = ",
+            $address,
+            " AND ",
+            refused_sql!("e"),
+            ")"
+        )
+    };
+}
+
 pub mod action_plans;
 pub mod admin;
 pub mod api_tokens;

@@ -54,7 +54,7 @@ pub async fn organisations(
     required: &[String],
     only: Option<Uuid>,
 ) -> QueryResult<Vec<OrgRow>> {
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "SELECT o.id AS organisation_id, o.name AS organisation_name, o.country::text AS country, \
                 o.external_ref, r.id AS response_id, r.status, r.submitted_at, \
                 l.links, l.usable_links, l.first_opened_at, l.bounced, \
@@ -65,7 +65,9 @@ pub async fn organisations(
                        count(*) FILTER (WHERE i.revoked_at IS NULL AND i.expires_at > now()) \
                            AS usable_links, \
                        min(i.first_opened_at) AS first_opened_at, \
-                       coalesce(bool_or((SELECT bool_or(e.state = 'dead') FROM jobs e \
+                       coalesce(bool_or((SELECT bool_or(",
+        refused_sql!("e"),
+        ") FROM jobs e \
                            WHERE e.invitation_id = i.id)), false) AS bounced \
                   FROM invitations i WHERE i.response_id = r.id) l \
            CROSS JOIN LATERAL ( \
@@ -74,7 +76,7 @@ pub async fn organisations(
                   FROM answers a WHERE a.response_id = r.id) a \
           WHERE r.campaign_id = $1 AND ($3::uuid IS NULL OR r.organisation_id = $3) \
           ORDER BY o.name, o.id",
-    )
+    ))
     .bind::<SqlUuid, _>(campaign_id)
     .bind::<Array<Text>, _>(required)
     .bind::<Nullable<SqlUuid>, _>(only)

@@ -70,12 +70,18 @@ impl Transport {
         }
     }
 
-    /// Sends one message; a 5xx answer is permanent, anything else may be retried. In
-    /// the local outbox, `shelf` decides the folder.
+    /// Sends one message; a 5xx answer is permanent (but [`refuses_this_service`]'s),
+    /// anything else may be retried. In the local outbox, `shelf` decides the folder.
     pub async fn send(&self, message: Message, shelf: Shelf) -> Result<(), SendError> {
         match self {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| {
-                if e.is_permanent() {
+                let code = e.status().map(u16::from);
+                if refuses_this_service(code) {
+                    SendError::Retry(format!(
+                        "the mail server refused this service's sign-in, not the message \
+                         (check SMTP_URL's user, password and TLS; retried meanwhile): {e}"
+                    ))
+                } else if e.is_permanent() {
                     SendError::Permanent(e.to_string())
                 } else {
                     SendError::Retry(e.to_string())
@@ -88,6 +94,16 @@ impl Transport {
             .map_err(|e| SendError::Retry(e.to_string())),
         }
     }
+}
+
+/// Whether an SMTP answer is about this service's standing with the relay rather than
+/// the message (RFC 4954): 530 (authentication required, or STARTTLS first), 534
+/// (mechanism too weak), 535 (credentials refused), 538 (encryption required). A relay
+/// whose password changed answers one of them to every message; they are retried like a
+/// relay that is down (as Postfix defers mail when its relay refuses its login), so
+/// that putting the password right delivers them, instead of each being dead at once.
+pub fn refuses_this_service(code: Option<u16>) -> bool {
+    matches!(code, Some(530 | 534 | 535 | 538))
 }
 
 /// Writes `message` as `<uuid>.eml` (the name lettre's file transport uses), created
@@ -121,4 +137,20 @@ async fn write_private(dir: &std::path::Path, message: &Message) -> std::io::Res
 pub struct Mailer {
     pub transport: Transport,
     pub from: Mailbox,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refuses_this_service;
+
+    #[test]
+    fn a_refused_sign_in_is_the_relays_answer_and_a_refused_mailbox_the_messages() {
+        for code in [530, 534, 535, 538] {
+            assert!(refuses_this_service(Some(code)), "{code}");
+        }
+        for code in [550, 551, 552, 553, 554, 421, 450, 451] {
+            assert!(!refuses_this_service(Some(code)), "{code}");
+        }
+        assert!(!refuses_this_service(None));
+    }
 }

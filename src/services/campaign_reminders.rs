@@ -1,7 +1,8 @@
 //! A reminder sent by hand: procurement nudges one organisation that has not submitted,
 //! between the scheduled steps (`jobs::campaign_schedule`). The email is the scheduled
-//! reminder's, with the same working link, to each active contact with a working link;
-//! at most one a contact a day, so a double click or a reload sends nothing more.
+//! reminder's, with the same working link, to each active contact with a working link
+//! whose address the mail server has not refused; at most one a contact a day, so a
+//! double click or a reload sends nothing more.
 
 use super::{Conn, Ctx};
 use crate::db::audit::{self, Actor};
@@ -52,6 +53,13 @@ pub async fn remind_organisation(
                 ))
             } else if target.deactivated {
                 Some(format!("{} is deactivated", target.name))
+            } else if target.reachable == 0 && !target.refused.is_empty() {
+                Some(format!(
+                    "the mail server refused every address at {} ({}): correct the address \
+                     on the organisation's page, or re-send the link, first",
+                    target.name,
+                    target.refused.join(", ")
+                ))
             } else if target.reachable == 0 {
                 Some(format!(
                     "nobody at {} has a working link: re-send or invite a contact first",
@@ -78,11 +86,19 @@ pub async fn remind_organisation(
                 Some(BY_HAND_STEP),
             )
             .await?;
+            let not_to = match target.refused.as_slice() {
+                [] => String::new(),
+                [one] => format!("; not to {one}, whose address the mail server refused"),
+                many => format!(
+                    "; not to {}, whose addresses the mail server refused",
+                    many.join(", ")
+                ),
+            };
             if queued.is_empty() {
                 return Ok(Reminded {
                     queued: 0,
                     message: format!(
-                        "the contacts of {} were already reminded today: nothing sent",
+                        "the contacts of {} were already reminded today: nothing sent{not_to}",
                         target.name
                     ),
                 });
@@ -93,13 +109,17 @@ pub async fn remind_organisation(
                 "campaign.reminder_sent",
                 "campaign",
                 campaign_id,
-                json!({"organisation_id": organisation_id, "email_job_ids": queued}),
+                json!({
+                    "organisation_id": organisation_id,
+                    "email_job_ids": queued,
+                    "not_sent_refused": target.refused,
+                }),
             )
             .await?;
             Ok(Reminded {
                 queued: queued.len(),
                 message: format!(
-                    "a reminder was queued to {} at {}",
+                    "a reminder was queued to {} at {}{not_to}",
                     super::campaign_lifecycle::counted(queued.len(), "contact"),
                     target.name
                 ),

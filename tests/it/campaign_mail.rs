@@ -95,7 +95,7 @@ pub(crate) async fn launched_campaign(app: &TestApp) -> (String, NaiveDate, Stri
     (id, deadline, owner_email)
 }
 
-async fn queue_invitations(app: &TestApp, ids: Vec<Uuid>) -> Vec<Uuid> {
+pub(crate) async fn queue_invitations(app: &TestApp, ids: Vec<Uuid>) -> Vec<Uuid> {
     let mut conn = app.state.pool.get().await.unwrap();
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
         async move { campaign_mail::queue_invitations(conn, &Jobs::new(), &ids).await }

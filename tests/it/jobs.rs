@@ -678,3 +678,38 @@ async fn dead_emails_refused_with_one_answer_are_queued_again_at_once() {
         .await;
     assert_eq!(again.status(), 409);
 }
+
+/// A relay that refuses this service's sign-in (its password changed: `535`; no
+/// credentials in `SMTP_URL`: `530`) refuses every message for that reason alone: each
+/// is retried like a relay that is down, not dead at once with thousands of others, and
+/// delivered once the password is put right.
+#[tokio::test]
+async fn a_relay_refusing_the_services_sign_in_is_retried_until_it_is_put_right() {
+    let relay = SmtpServer::start_refusing_sign_in().await;
+    let app = quiet_app(relay.url()).await;
+    let id = queue(&app, email(1), None).await.unwrap();
+    let wrong_password = relay.url().replace("smtp://", "smtp://hrdd:old-password@");
+    for (attempt, url) in [(1, wrong_password.as_str()), (2, &relay.url())] {
+        let stats = run_due(&worker(&app, url)).await.unwrap();
+        assert_eq!(stats.retried, 1, "{url}: {stats:?}");
+        let j = job(&app, id).await;
+        assert_eq!((j.state.as_str(), j.attempts), ("pending", attempt));
+        let error = j.last_error.unwrap();
+        let code = if attempt == 1 { "(535)" } else { "(530)" };
+        assert!(
+            error.contains(code) && error.contains("refused this service's sign-in"),
+            "{error}"
+        );
+        due_now(&app, id).await;
+    }
+    relay.stop().await;
+
+    let smtp = SmtpServer::start().await;
+    assert_eq!(run_due(&worker(&app, &smtp.url())).await.unwrap().done, 1);
+    assert_eq!(job(&app, id).await.state, "done");
+    let delivered = smtp.wait_for(1).await;
+    assert_eq!(
+        header(&delivered[0], "Subject").as_deref(),
+        Some("Message 1")
+    );
+}

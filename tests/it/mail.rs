@@ -104,24 +104,85 @@ class Reject:
         return "550 5.1.1 <%s>: Recipient address rejected: no such mailbox here" % address
 "#;
 
+/// An aiosmtpd handler that keeps messages in its Maildir but refuses recipients whose
+/// address starts with `nobody` (a mailbox that does not exist) with a 5xx answer.
+const REFUSING_NOBODY: &str = r#"
+from aiosmtpd.handlers import Mailbox
+
+class RefuseNobody(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody"):
+            return "550 5.1.1 <%s>: Recipient address rejected: no such mailbox here" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+"#;
+
+/// An aiosmtpd relay that requires a sign-in and refuses every one (`535 5.7.8
+/// Authentication credentials invalid`), as a relay does after its password changed.
+/// The command line has no authentication options: this module starts the server.
+const REFUSING_SIGN_IN: &str = r#"
+import sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+class Accept:
+    async def handle_DATA(self, server, session, envelope):
+        return "250 OK"
+
+def refuse(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=False, handled=False)
+
+Controller(Accept(), hostname="127.0.0.1", port=int(sys.argv[1]), authenticator=refuse,
+           auth_require_tls=False, auth_required=True).start()
+threading.Event().wait()
+"#;
+
+/// What a test SMTP server does with what it is sent.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Keeps every message in a Maildir.
+    Mailbox,
+    /// Refuses every recipient ([`REJECTING_HANDLER`]).
+    Rejecting,
+    /// Refuses every sign-in ([`REFUSING_SIGN_IN`]).
+    RefusingSignIn,
+    /// Keeps messages but to `nobody…` addresses ([`REFUSING_NOBODY`]).
+    RefusingNobody,
+}
+
 impl SmtpServer {
     pub(crate) async fn start() -> SmtpServer {
-        Self::start_with(None).await
+        Self::start_with(Kind::Mailbox).await
+    }
+
+    /// A relay that refuses this service's sign-in with `535` (see [`REFUSING_SIGN_IN`]).
+    pub(crate) async fn start_refusing_sign_in() -> SmtpServer {
+        Self::start_with(Kind::RefusingSignIn).await
+    }
+
+    /// A server that keeps every message, but answers a recipient whose address starts
+    /// with `nobody` with `550 5.1.1 … no such mailbox here`.
+    pub(crate) async fn start_refusing_nobody() -> SmtpServer {
+        Self::start_with(Kind::RefusingNobody).await
     }
 
     /// A server that answers every recipient with `550 5.1.1 … no such mailbox here`.
     pub(crate) async fn start_rejecting() -> SmtpServer {
-        Self::start_with(Some(REJECTING_HANDLER)).await
+        Self::start_with(Kind::Rejecting).await
     }
 
-    async fn start_with(handler: Option<&str>) -> SmtpServer {
+    async fn start_with(kind: Kind) -> SmtpServer {
         let python = python().await;
         let module_dir = tempfile::Builder::new()
             .prefix("hrdd-test-smtp-handler-")
             .tempdir()
             .unwrap();
-        if let Some(source) = handler {
-            std::fs::write(module_dir.path().join("hrdd_test_handler.py"), source).unwrap();
+        let module = module_dir.path().join("hrdd_test_handler.py");
+        match kind {
+            Kind::Mailbox => {}
+            Kind::Rejecting => std::fs::write(&module, REJECTING_HANDLER).unwrap(),
+            Kind::RefusingSignIn => std::fs::write(&module, REFUSING_SIGN_IN).unwrap(),
+            Kind::RefusingNobody => std::fs::write(&module, REFUSING_NOBODY).unwrap(),
         }
         for _ in 0..5 {
             let dir = tempfile::Builder::new()
@@ -134,16 +195,22 @@ impl SmtpServer {
             }
             let port = free_port();
             let mut command = Command::new(python);
-            command
-                .args(["-m", "aiosmtpd", "-n", "-l"])
-                .arg(format!("127.0.0.1:{port}"));
-            match handler {
-                Some(_) => command
-                    .env("PYTHONPATH", module_dir.path())
-                    .args(["-c", "hrdd_test_handler.Reject"]),
-                None => command
+            let listen = format!("127.0.0.1:{port}");
+            match kind {
+                Kind::Mailbox => command
+                    .args(["-m", "aiosmtpd", "-n", "-l", &listen])
                     .args(["-c", "aiosmtpd.handlers.Mailbox"])
                     .arg(dir.path()),
+                Kind::Rejecting => command
+                    .args(["-m", "aiosmtpd", "-n", "-l", &listen])
+                    .env("PYTHONPATH", module_dir.path())
+                    .args(["-c", "hrdd_test_handler.Reject"]),
+                Kind::RefusingNobody => command
+                    .args(["-m", "aiosmtpd", "-n", "-l", &listen])
+                    .env("PYTHONPATH", module_dir.path())
+                    .args(["-c", "hrdd_test_handler.RefuseNobody"])
+                    .arg(dir.path()),
+                Kind::RefusingSignIn => command.arg(&module).arg(port.to_string()),
             };
             let mut child = command
                 .stdout(Stdio::null())

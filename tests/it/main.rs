@@ -58,6 +58,7 @@ mod ranking;
 mod reassessments;
 mod receipt;
 mod receipt_scripts;
+mod refused_mail;
 mod remedy;
 mod respondent;
 mod respondent_a11y;

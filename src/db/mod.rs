@@ -34,16 +34,22 @@ macro_rules! refused_sql {
 /// again (each one would be refused too, and mail to addresses known to bounce is what
 /// spam filters count against a sender) until the address is corrected or the refused
 /// email is queued again from the jobs page.
+///
+/// The link's emails are read by `jobs_invitation_idx` with the state as a value, as
+/// `progress::organisations` does: written as `EXISTS (… AND e.state = 'dead' …)`,
+/// statistics gathered before thousands of emails failed made PostgreSQL intersect
+/// `jobs_dead_idx` with every link's emails (6.9 s for 90,000 links; 1.5 s this way,
+/// 0.9 s without the condition).
 macro_rules! address_refused_sql {
     ($link:literal, $address:literal) => {
         concat!(
-            "EXISTS (SELECT 1 FROM jobs e WHERE e.invitation_id = ",
-            $link,
-            ".id AND e.to_address = ",
+            "coalesce((SELECT bool_or(e.to_address = ",
             $address,
             " AND ",
             refused_sql!("e"),
-            ")"
+            ") FROM jobs e WHERE e.invitation_id = ",
+            $link,
+            ".id), false)"
         )
     };
 }

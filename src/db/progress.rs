@@ -107,6 +107,10 @@ pub struct ContactRow {
     pub email_status: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub email_error: Option<String>,
+    /// An email of its latest link to its address was refused (`address_refused_sql!`):
+    /// no reminder goes there until the address is corrected.
+    #[diesel(sql_type = Bool)]
+    pub address_refused: bool,
     #[diesel(sql_type = Bool)]
     pub contact_deactivated: bool,
     #[diesel(sql_type = Bool)]
@@ -121,13 +125,15 @@ pub async fn contacts(
     campaign_id: CampaignId,
     only: Option<&[Uuid]>,
 ) -> QueryResult<Vec<ContactRow>> {
-    diesel::sql_query(
+    diesel::sql_query(concat!(
         "SELECT c.id AS contact_id, c.organisation_id, c.name, c.email, \
                 i.id AS invitation_id, i.expires_at, i.revoked_at, i.first_opened_at, \
                 CASE e.state WHEN 'done' THEN 'sent' WHEN 'dead' THEN 'failed' \
                              WHEN 'pending' THEN 'queued' WHEN 'running' THEN 'queued' END \
                     AS email_status, \
-                e.last_error AS email_error, \
+                e.last_error AS email_error, ",
+        address_refused_sql!("i", "c.email"),
+        " AS address_refused, \
                 c.deactivated_at IS NOT NULL AS contact_deactivated, \
                 o.deactivated_at IS NOT NULL AS organisation_deactivated \
            FROM responses r JOIN contacts c ON c.organisation_id = r.organisation_id \
@@ -140,7 +146,7 @@ pub async fn contacts(
           WHERE r.campaign_id = $1 AND ($2::uuid[] IS NULL OR r.organisation_id = ANY($2)) \
             AND (c.deactivated_at IS NULL OR i.id IS NOT NULL) \
           ORDER BY c.organisation_id, c.name, c.id",
-    )
+    ))
     .bind::<SqlUuid, _>(campaign_id)
     .bind::<Nullable<Array<SqlUuid>>, _>(only)
     .prepared()

@@ -135,6 +135,9 @@ pub struct ContactProgress {
     pub email_status: Option<String>,
     /// The server's answer when the email failed.
     pub email_error: Option<String>,
+    /// The mail server refused an email of this link to this address (a 5xx): no
+    /// reminder goes there until the address is corrected.
+    pub address_refused: bool,
     /// A deactivated contact, or one of a deactivated organisation, gets no new link.
     pub contact_deactivated: bool,
     pub organisation_deactivated: bool,

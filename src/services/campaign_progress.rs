@@ -145,6 +145,7 @@ pub async fn progress(
             first_opened_at: c.first_opened_at,
             email_status: c.email_status,
             email_error: c.email_error,
+            address_refused: c.address_refused,
             contact_deactivated: c.contact_deactivated,
             organisation_deactivated: c.organisation_deactivated,
         })

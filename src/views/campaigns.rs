@@ -342,6 +342,8 @@ pub struct CampaignPage {
     pub preview: Preview,
     pub filter_stage: String,
     pub filter_q: String,
+    pub filter_bounced: bool,
+    pub filter_overdue: bool,
     pub query: String,
     pub pager: Pager,
     pub owner: OwnerBlock,
@@ -431,13 +433,15 @@ impl CampaignPage {
     }
 
     /// Whether "Remind now" is offered for `o`: a launched campaign, a user who manages
-    /// campaigns, not submitted, and a contact a reminder reaches.
+    /// campaigns, not submitted, and a contact a reminder reaches (a working link, an
+    /// address the mail server has not refused).
     pub fn can_remind(&self, o: &OrganisationProgress) -> bool {
         self.can_manage
             && self.status == "open"
             && !o.submitted
             && self.contacts_of(o).iter().any(|c| {
                 c.link == crate::domain::campaign_progress::LinkState::Active
+                    && !c.address_refused
                     && !c.contact_deactivated
                     && !c.organisation_deactivated
             })

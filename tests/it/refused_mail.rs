@@ -149,6 +149,29 @@ async fn an_address_the_server_refused_is_not_reminded_until_it_is_corrected() {
     assert!(bounced(&p, &desks), "{p}");
     assert!(!bounced(&p, &far), "{p}");
     assert_eq!(p["totals"]["bounced"], 1, "{p}");
+    // Its page finds the bounced among the others, and says they are not reminded.
+    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let maria = sign_in(&app, "maria@example.com", PASSWORD).await;
+    let page = maria
+        .get(&app, &format!("/staff/campaigns/{campaign}?bounced=true"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let table = &page[page.find(r#"<table id="progress""#).expect(&page)..];
+    assert!(table.contains("Two Desks Ltd"), "{table}");
+    assert!(!table.contains("Far Away Ltd"), "{table}");
+    assert!(
+        page.contains(
+            "but not to an address the mail server refused (1 organisation bounced: \
+             correct the address to reach it)"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"name="bounced" value="true" checked"#),
+        "{page}"
+    );
 
     // The first reminder step: the working address and Far Away, not the refused one.
     clock.set(midnight(deadline) - Duration::days(14) + Duration::hours(9));
@@ -179,8 +202,6 @@ async fn an_address_the_server_refused_is_not_reminded_until_it_is_corrected() {
 
     // Procurement corrects the address on the organisation's page: the next reminder by
     // hand reaches the new address, with the contact's working link.
-    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
-    let maria = sign_in(&app, "maria@example.com", PASSWORD).await;
     let res = maria
         .post(
             &app,
@@ -209,8 +230,8 @@ async fn an_address_the_server_refused_is_not_reminded_until_it_is_corrected() {
     assert!(text_body(last).contains("/r/"), "{}", text_body(last));
 }
 
-/// Every contact of an organisation refused: a reminder by hand is refused with the
-/// addresses and what to do, and nothing is queued.
+/// Every contact of an organisation refused: its page offers no "Remind now", and a
+/// reminder by hand (the API's) is refused with the addresses and what to do.
 #[tokio::test]
 async fn a_reminder_to_an_organisation_whose_every_address_was_refused_says_so() {
     let relay = SmtpServer::start_refusing_nobody().await;
@@ -228,6 +249,20 @@ async fn a_reminder_to_an_organisation_whose_every_address_was_refused_says_so()
         ),
         "{body}"
     );
+    // Its page offers no "Remind now" and says why.
+    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
+    let maria = sign_in(&app, "maria@example.com", PASSWORD).await;
+    let page = maria
+        .get(&app, &format!("/staff/campaigns/{campaign}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("not reminded until the address is corrected"),
+        "{page}"
+    );
+    assert!(!page.contains("Remind Gone Away Ltd now"), "{page}");
     let mut conn = app.db.conn().await;
     let queued: i64 = jobs::table
         .filter(jobs::purpose.eq("reminder"))

@@ -40,6 +40,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct PageQuery {
     stage: Option<String>,
     q: Option<String>,
+    /// Only organisations an email to bounced (`Some(true)`), or overdue: the ones
+    /// procurement acts on, among thousands.
+    bounced: Option<bool>,
+    overdue: Option<bool>,
     /// After an action: its notice and the notice's signature for this user.
     notice: Option<String>,
     at: Option<i64>,
@@ -69,6 +73,8 @@ async fn campaign_page(
     let filter = progress::Filter {
         stage: query.stage.clone(),
         q: query.q.clone(),
+        bounced: query.bounced.filter(|b| *b),
+        overdue: query.overdue.filter(|o| *o),
         page: Some(progress::Paging {
             number: query.page.unwrap_or(1),
             size: ORGANISATIONS_PER_PAGE,
@@ -196,17 +202,30 @@ async fn campaign_page(
             reminders::describe_step(&step, campaign.deadline)
         ),
         (_, Some(step)) => format!(
-            "{}, to the contacts of every organisation that has not submitted by then",
-            reminders::describe_step(&step, campaign.deadline)
+            "{}, to the contacts of every organisation that has not submitted by then{}",
+            reminders::describe_step(&step, campaign.deadline),
+            match p.totals.bounced {
+                0 => String::new(),
+                n => format!(
+                    ", but not to an address the mail server refused ({} bounced: \
+                     correct the address to reach it)",
+                    crate::views::staff::count_of(n, "organisation")
+                ),
+            }
         ),
         (_, None) => "none: every reminder of the schedule has passed".into(),
     };
     let status = campaign.status;
-    let qs = serde_urlencoded::to_string([
+    let mut params = vec![
         ("stage", query.stage.clone().unwrap_or_default()),
         ("q", query.q.clone().unwrap_or_default()),
-    ])
-    .unwrap_or_default();
+    ];
+    for (name, on) in [("bounced", query.bounced), ("overdue", query.overdue)] {
+        if on == Some(true) {
+            params.push((name, "true".into()));
+        }
+    }
+    let qs = serde_urlencoded::to_string(params).unwrap_or_default();
     let page_url = |n: usize| format!("/staff/campaigns/{}?{qs}&page={n}", campaign.id);
     let pager = Pager {
         page: at,
@@ -259,6 +278,8 @@ async fn campaign_page(
         ),
         filter_stage: query.stage.unwrap_or_default(),
         filter_q: query.q.unwrap_or_default(),
+        filter_bounced: query.bounced == Some(true),
+        filter_overdue: query.overdue == Some(true),
         query: format!("?{qs}"),
         pager,
         owner,
@@ -527,6 +548,8 @@ async fn csv(
     let filter = progress::Filter {
         stage: query.stage,
         q: query.q.map(|q| crate::domain::text::search_text(&q)),
+        bounced: query.bounced.filter(|b| *b),
+        overdue: query.overdue.filter(|o| *o),
         ..Default::default()
     };
     let mut conn = state.pool.get().await?;

@@ -278,8 +278,14 @@ pub fn totals(all: &[OrganisationProgress]) -> Totals {
 /// The progress as CSV (one row per organisation), cells guarded against formulas. It
 /// starts with a UTF-8 byte order mark, as the organisation export does, so that Excel
 /// reads Japanese and Vietnamese names right; the organisation's id and external
-/// reference tell apart two organisations of the same name.
+/// reference tell apart two organisations of the same name. `refused_addresses` lists
+/// the addresses the mail server refused (no reminder goes there until corrected), for
+/// whoever collects the right ones.
 pub fn csv(p: &Progress) -> Vec<u8> {
+    let mut refused: std::collections::HashMap<Uuid, Vec<&str>> = Default::default();
+    for c in p.contacts.iter().filter(|c| c.address_refused) {
+        refused.entry(c.organisation_id).or_default().push(&c.email);
+    }
     let header = [
         "organisation",
         "external_ref",
@@ -292,6 +298,7 @@ pub fn csv(p: &Progress) -> Vec<u8> {
         "overdue",
         "bounced",
         "link_expired",
+        "refused_addresses",
     ]
     .map(String::from);
     let rows = p.organisations.iter().map(|o| {
@@ -307,6 +314,10 @@ pub fn csv(p: &Progress) -> Vec<u8> {
             o.overdue.to_string(),
             o.bounced.to_string(),
             o.link_expired.to_string(),
+            refused
+                .get(&o.organisation_id)
+                .map(|a| a.join(" "))
+                .unwrap_or_default(),
         ]
     });
     csv_file::file(std::iter::once(header).chain(rows))

@@ -149,6 +149,23 @@ async fn an_address_the_server_refused_is_not_reminded_until_it_is_corrected() {
     assert!(bounced(&p, &desks), "{p}");
     assert!(!bounced(&p, &far), "{p}");
     assert_eq!(p["totals"]["bounced"], 1, "{p}");
+    // Its CSV of the bounced lists the refused addresses, for whoever collects new ones.
+    let csv = app
+        .get(&format!(
+            "/api/v1/campaigns/{campaign}/progress?format=csv&bounced=true"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].ends_with(r#","refused_addresses""#), "{csv}");
+    assert!(
+        lines[1].starts_with(r#""Two Desks Ltd","#)
+            && lines[1].ends_with(r#","nobody@example.com""#),
+        "{csv}"
+    );
     // Its page finds the bounced among the others, and says they are not reminded.
     create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
     let maria = sign_in(&app, "maria@example.com", PASSWORD).await;

@@ -1,0 +1,1 @@
+DROP INDEX organisations_by_name_idx;

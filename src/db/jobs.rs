@@ -337,6 +337,45 @@ pub async fn troubled_counts(conn: &mut Conn) -> QueryResult<(i64, i64)> {
         .await
 }
 
+/// Emails that failed and wait for their next try, while there are some: how many,
+/// when the oldest was queued, and the newest one's error (the mail server's answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailingEmails {
+    pub count: i64,
+    pub oldest: DateTime<Utc>,
+    pub answer: String,
+}
+
+/// [`FailingEmails`] now (through `jobs_troubled_idx`); `None` when no email is failing.
+pub async fn failing_emails(conn: &mut Conn) -> QueryResult<Option<FailingEmails>> {
+    use diesel::sql_types::{BigInt, Nullable, Timestamptz};
+    let failing = || {
+        jobs::table
+            .filter(troubled_sql())
+            .filter(jobs::state.ne("dead"))
+            .filter(jobs::kind.eq("send_email"))
+    };
+    let (count, oldest): (i64, Option<DateTime<Utc>>) = failing()
+        .select(diesel::dsl::sql::<(BigInt, Nullable<Timestamptz>)>(
+            "count(*), min(created_at)",
+        ))
+        .get_result(conn)
+        .await?;
+    let Some(oldest) = oldest else {
+        return Ok(None);
+    };
+    let answer: Option<String> = failing()
+        .order((jobs::created_at.desc(), jobs::id))
+        .select(jobs::last_error)
+        .first(conn)
+        .await?;
+    Ok(Some(FailingEmails {
+        count,
+        oldest,
+        answer: answer.unwrap_or_default(),
+    }))
+}
+
 /// Dead jobs and jobs that failed at least once and wait for a retry, newest first,
 /// with the recipient when the job sends an email.
 pub async fn troubled(conn: &mut Conn, limit: i64) -> QueryResult<Vec<(Job, Option<String>)>> {

@@ -28,12 +28,14 @@ pub struct Overview {
     pub overdue_plans: i64,
     /// Flags not closed that are assigned to a member whose account is disabled.
     pub disabled_assignee_flags: i64,
+    /// Emails failing now (asked for members who send or fix mail only).
+    pub failing_emails: Option<crate::db::jobs::FailingEmails>,
 }
 
 /// The overview's counts: the flag counts are the open queue's (the dashboard's kept
 /// counts, a few hundred rows whatever the number of flags), so each tile equals the
-/// queue's total for its filter.
-pub async fn overview(conn: &mut Conn, me: uuid::Uuid) -> Result<Overview, AppError> {
+/// queue's total for its filter. `mail`: whether to read the emails failing now.
+pub async fn overview(conn: &mut Conn, me: uuid::Uuid, mail: bool) -> Result<Overview, AppError> {
     let totals = listings::totals(conn).await?;
     let open = super::flags::queue::open_counts(conn).await?;
     Ok(Overview {
@@ -48,6 +50,10 @@ pub async fn overview(conn: &mut Conn, me: uuid::Uuid) -> Result<Overview, AppEr
         overdue_plans: super::flags::queue::overdue_plans(conn, chrono::Utc::now().date_naive())
             .await?,
         disabled_assignee_flags: super::flags::queue::assigned_to_disabled(conn, &open).await?,
+        failing_emails: match mail {
+            true => crate::db::jobs::failing_emails(conn).await?,
+            false => None,
+        },
     })
 }
 

@@ -140,6 +140,10 @@ pub struct HomePage {
     pub lang: String,
     pub title: String,
     pub nav: StaffNav,
+    /// Emails not going out now, said in a sentence (empty when mail flows), and
+    /// whether the member may open the jobs page about it.
+    pub mail_failing: String,
+    pub jobs_link: bool,
     /// What needs the member: their flags, the unassigned and the escalated ones.
     pub attention: Vec<Tile>,
     /// Open campaigns, nearest deadline first (only for roles that see campaigns).

@@ -135,10 +135,21 @@ pub fn home(
             })
             .collect()
     };
+    let mail_failing = o.failing_emails.as_ref().map_or_else(String::new, |f| {
+        format!(
+            "Email is not going out: {} waiting for another try, the oldest queued {} UTC. \
+             The mail server's last answer: \u{201c}{}\u{201d}. Each is tried again for three days.",
+            super::staff::count_of(f.count as usize, "email"),
+            f.oldest.format(MINUTES),
+            f.answer
+        )
+    });
     HomePage {
         lang: "en".into(),
         title: format!("Welcome, {}", user.name),
         nav: StaffNav::new(user, "/staff"),
+        mail_failing,
+        jobs_link: user.role.can(Permission::ManageJobs),
         attention: visible(&attention)
             .into_iter()
             .chain(visible(&disabled))

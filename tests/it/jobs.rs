@@ -703,6 +703,32 @@ async fn a_relay_refusing_the_services_sign_in_is_retried_until_it_is_put_right(
         due_now(&app, id).await;
     }
     relay.stop().await;
+    // Whoever sends campaigns or fixes the relay is told on the overview, with the
+    // server's answer; the committee is not.
+    let overview = |s: crate::auth::Session| {
+        let app = &app;
+        async move {
+            let html = s.get(app, "/staff").await.text().await.unwrap();
+            html.find(r#"id="mail-failing""#)
+                .map(|at| html[at..at + html[at..].find("</div>").unwrap()].to_string())
+        }
+    };
+    create_user(&app, "admin@example.com", Role::Admin, Some(PASSWORD)).await;
+    create_user(&app, "buyer@example.com", Role::Procurement, Some(PASSWORD)).await;
+    create_user(&app, "judge@example.com", Role::Committee, Some(PASSWORD)).await;
+    let admin = || sign_in(&app, "admin@example.com", PASSWORD);
+    let told = overview(admin().await).await.expect("the admin is told");
+    assert!(
+        told.contains("Email is not going out: 1 email waiting for another try")
+            && told.contains("(530)")
+            && told.contains(r#"<a href="/staff/jobs">"#),
+        "{told}"
+    );
+    let buyer = sign_in(&app, "buyer@example.com", PASSWORD).await;
+    let told = overview(buyer).await.expect("procurement is told");
+    assert!(told.contains("An administrator can see why"), "{told}");
+    let judge = sign_in(&app, "judge@example.com", PASSWORD).await;
+    assert_eq!(overview(judge).await, None);
 
     let smtp = SmtpServer::start().await;
     assert_eq!(run_due(&worker(&app, &smtp.url())).await.unwrap().done, 1);
@@ -712,4 +738,5 @@ async fn a_relay_refusing_the_services_sign_in_is_retried_until_it_is_put_right(
         header(&delivered[0], "Subject").as_deref(),
         Some("Message 1")
     );
+    assert_eq!(overview(admin().await).await, None, "mail flows again");
 }

@@ -17,7 +17,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[get("/staff")]
 async fn home(state: web::Data<AppState>, user: StaffUser) -> Result<HttpResponse, PageError> {
     let mut conn = state.pool.get().await?;
-    let overview = listings::overview(&mut conn, user.id).await?;
+    // Whoever sends campaigns or fixes the relay is told when mail is not going out.
+    let mail = user.role.can(Permission::ManageJobs) || user.role.can(Permission::ManageCampaigns);
+    let overview = listings::overview(&mut conn, user.id, mail).await?;
     let campaigns = if user.role.can(Permission::ViewCampaigns) {
         listings::campaigns(&mut conn).await?
     } else {

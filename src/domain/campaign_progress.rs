@@ -333,9 +333,11 @@ pub fn chart_svg(t: &Totals) -> String {
     let mut x = 0.0;
     let mut bars = String::new();
     let mut legend = String::new();
-    for (i, (stage, n)) in t.by_stage.iter().enumerate() {
-        let w = W * (*n as f64) / total;
-        if *n > 0 {
+    let grouped = |n: usize| super::text::grouped_digits(&n.to_string());
+    for (i, (stage, count)) in t.by_stage.iter().enumerate() {
+        let n = grouped(*count);
+        let w = W * (*count as f64) / total;
+        if *count > 0 {
             bars.push_str(&format!(
                 r#"<rect x="{x:.1}" y="0" width="{w:.1}" height="28" fill="{}"><title>{}: {n}</title></rect>"#,
                 colours[i % colours.len()],
@@ -357,7 +359,8 @@ pub fn chart_svg(t: &Totals) -> String {
     let pct = percent(t.submitted, t.organisations).unwrap_or(0);
     format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 96" width="600" height="96" role="img" aria-label="{pct}% submitted ({} of {} organisations)"><title>{pct}% submitted</title>{bars}{legend}</svg>"#,
-        t.submitted, t.organisations
+        grouped(t.submitted),
+        grouped(t.organisations)
     )
 }
 
@@ -394,6 +397,15 @@ mod tests {
             ..t
         };
         assert!(chart_svg(&t).contains("67% submitted (4 of 6 organisations)"));
+        let big = Totals {
+            organisations: 45000,
+            submitted: 1250,
+            by_stage: vec![(Stage::Submitted, 1250), (Stage::Invited, 43750)],
+            ..Default::default()
+        };
+        let big = chart_svg(&big);
+        assert!(big.contains("(1,250 of 45,000 organisations)"), "{big}");
+        assert!(big.contains("Invited 43,750</text>"), "{big}");
         assert_eq!(percent(4, 6), Some(67));
         assert_eq!(percent(1, 6), Some(17));
         assert_eq!(percent(1, 3), Some(33));

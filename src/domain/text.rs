@@ -80,11 +80,16 @@ pub fn clean_multi_line(field: &str, value: &str) -> Result<String, FieldError> 
 
 /// A run of digits in groups of three for people to read: "1250000" is "1,250,000".
 pub fn grouped_digits(digits: &str) -> String {
+    grouped_digits_by(digits, ',')
+}
+
+/// [`grouped_digits`] with the language's separator ("1.250.000" in Vietnamese).
+pub fn grouped_digits_by(digits: &str, separator: char) -> String {
     let len = digits.chars().count();
     let mut out = String::with_capacity(len + len / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (len - i).is_multiple_of(3) {
-            out.push(',');
+            out.push(separator);
         }
         out.push(c);
     }
@@ -130,6 +135,7 @@ mod tests {
         assert_eq!(grouped_digits("2000"), "2,000");
         assert_eq!(grouped_digits("999"), "999");
         assert_eq!(grouped_digits(""), "");
+        assert_eq!(grouped_digits_by("45000", '.'), "45.000");
     }
 
     #[test]

@@ -24,15 +24,7 @@ pub fn count_text(n: usize, lang: Lang) -> String {
     } else {
         ','
     };
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(separator);
-        }
-        out.push(c);
-    }
-    out
+    crate::domain::text::grouped_digits_by(&n.to_string(), separator)
 }
 
 #[cfg(test)]

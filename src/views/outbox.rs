@@ -28,7 +28,7 @@ pub struct OutboxPage {
 impl OutboxPage {
     /// [`OutboxPage::total`] as people write it ("10,000").
     pub fn total_text(&self) -> String {
-        crate::email::written::count_text(self.total, crate::domain::i18n::Lang::En)
+        super::staff::number(self.total)
     }
 }
 

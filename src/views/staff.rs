@@ -337,7 +337,12 @@ impl TablePage {
 /// `n` and an English noun that takes an "s" in the plural: "1 flag", "3 flags" (the
 /// staff pages are in English).
 pub fn count_of(n: usize, noun: &str) -> String {
-    format!("{n} {}", noun_for(n, noun))
+    format!("{} {}", number(n), noun_for(n, noun))
+}
+
+/// A count as the staff pages write it, in groups of three: "45,000".
+pub fn number(n: impl std::fmt::Display) -> String {
+    crate::domain::text::grouped_digits(&n.to_string())
 }
 
 /// The noun of [`count_of`] alone, singular or plural for `n`: "adds contact a@x",

@@ -75,7 +75,11 @@ pub fn home(
                 name: c.campaign.name.clone(),
                 deadline: c.campaign.deadline.to_string(),
                 when,
-                submitted: format!("{} / {}", c.submitted, c.responses),
+                submitted: format!(
+                    "{} / {}",
+                    super::staff::number(c.submitted),
+                    super::staff::number(c.responses)
+                ),
                 outstanding: c.responses - c.submitted,
                 past_deadline: reminders::deadline_passed(c.campaign.deadline, now),
                 no_owner: c.owner.is_none(),
@@ -130,7 +134,7 @@ pub fn home(
             .filter(|(.., p)| user.role.can(*p))
             .map(|(label, value, href, _)| Tile {
                 label: label.to_string(),
-                value: value.to_string(),
+                value: super::staff::number(value),
                 href: href.to_string(),
             })
             .collect()
@@ -289,8 +293,7 @@ pub fn api_tokens(user: &StaffUser, list: Vec<ApiToken>) -> TablePage {
 /// the dead ones.
 pub fn jobs(user: &StaffUser, troubled: Troubled) -> TablePage {
     let when = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%d %H:%M:%S").to_string();
-    let count =
-        |n: i64| crate::email::written::count_text(n as usize, crate::domain::i18n::Lang::En);
+    let count = |n: i64| super::staff::number(n);
     let listed = troubled.newest.len() as i64;
     let mut intro = String::from("Background work that failed. A failing job is retried with growing delays (an email for three days); after its last attempt, or at once on a permanent error (such as a mail server refusing the address), it is dead and waits here for a retry.");
     if troubled.failing + troubled.dead > 0 {

@@ -189,6 +189,22 @@ async fn an_address_the_server_refused_is_not_reminded_until_it_is_corrected() {
         page.contains(r#"name="bounced" value="true" checked"#),
         "{page}"
     );
+    // The refused address is the one to correct; Far Away's, given up while the relay
+    // was silent, is not (its address may be right).
+    let page = maria
+        .get(&app, &format!("/staff/campaigns/{campaign}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Correct the address of Former buyer"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Correct the address of Far Away Ltd contact"),
+        "{page}"
+    );
 
     // The first reminder step: the working address and Far Away, not the refused one.
     clock.set(midnight(deadline) - Duration::days(14) + Duration::hours(9));

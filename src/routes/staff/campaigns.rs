@@ -21,6 +21,7 @@ use crate::services::{
 };
 use crate::views::campaigns::{audience_choices, CampaignList, ListItem, NewCampaignPage};
 use crate::views::organisations::staff_choices;
+use crate::views::staff::number;
 use crate::views::staff::StaffNav;
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
@@ -99,7 +100,7 @@ async fn list(
                     format!("{} picked", ids.len())
                 }
                 (CampaignStatus::Draft, Some(Ok(Audience::Filter(_)))) => "by filter".into(),
-                _ => format!("{} / {}", c.submitted, c.responses),
+                _ => format!("{} / {}", number(c.submitted), number(c.responses)),
             },
         })
         .collect();

@@ -4,15 +4,13 @@
 //! spam filters hold against a sender) until the address is corrected. An email given up
 //! after days of a relay that did not answer is not a bounce: the reminder goes.
 
-use crate::auth::{create_user, sign_in, PASSWORD};
-use crate::campaign_edits::org;
+use crate::campaign_edits::{maria, org, page as staff_page};
 use crate::campaign_mail::{launched_campaign, midnight, queue_invitations, worker};
 use crate::helpers::{templates_dir, TestApp, MAIL_WAIT};
 use crate::mail::{free_port, header, text_body, SmtpServer};
 use chrono::Duration;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use hrdd_survey::auth::permissions::Role;
 use hrdd_survey::db::schema::{invitations, jobs};
 use hrdd_survey::jobs::clock::SetClock;
 use hrdd_survey::jobs::{campaign_schedule, run_due};
@@ -167,14 +165,13 @@ async fn an_address_the_server_refused_is_not_reminded_until_it_is_corrected() {
         "{csv}"
     );
     // Its page finds the bounced among the others, and says they are not reminded.
-    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
-    let maria = sign_in(&app, "maria@example.com", PASSWORD).await;
-    let page = maria
-        .get(&app, &format!("/staff/campaigns/{campaign}?bounced=true"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let maria = maria(&app).await;
+    let page = staff_page(
+        &app,
+        &maria,
+        &format!("/staff/campaigns/{campaign}?bounced=true"),
+    )
+    .await;
     let table = &page[page.find(r#"<table id="progress""#).expect(&page)..];
     assert!(table.contains("Two Desks Ltd"), "{table}");
     assert!(!table.contains("Far Away Ltd"), "{table}");
@@ -191,12 +188,7 @@ async fn an_address_the_server_refused_is_not_reminded_until_it_is_corrected() {
     );
     // The refused address is the one to correct; Far Away's, given up while the relay
     // was silent, is not (its address may be right).
-    let page = maria
-        .get(&app, &format!("/staff/campaigns/{campaign}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = staff_page(&app, &maria, &format!("/staff/campaigns/{campaign}")).await;
     assert!(
         page.contains("Correct the address of Former buyer"),
         "{page}"
@@ -283,14 +275,8 @@ async fn a_reminder_to_an_organisation_whose_every_address_was_refused_says_so()
         "{body}"
     );
     // Its page offers no "Remind now" and says why.
-    create_user(&app, "maria@example.com", Role::Procurement, Some(PASSWORD)).await;
-    let maria = sign_in(&app, "maria@example.com", PASSWORD).await;
-    let page = maria
-        .get(&app, &format!("/staff/campaigns/{campaign}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let maria = maria(&app).await;
+    let page = staff_page(&app, &maria, &format!("/staff/campaigns/{campaign}")).await;
     assert!(
         page.contains("not reminded until the address is corrected"),
         "{page}"
